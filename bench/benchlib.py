@@ -1,0 +1,559 @@
+#!/usr/bin/env python3
+"""benchlib.py — helpers for the holdfast benchmark (bench/*.sh call these).
+
+Subcommands (all deterministic; standard library only):
+  select OUTLIST          choose the real files for the corpus from /usr, write a
+                          NUL-separated path list (relative to /) and print the
+                          manifest text (one "type size mtime path" line each)
+  state DIR               print a stat-level listing of DIR (type size mtime path)
+  mutate DIR UNDO FRAC    modify ~FRAC of the regular files of DIR, saving what is
+                          needed to undo it under UNDO; prints a summary line
+  undo DIR UNDO           revert a previous mutate
+  manifest DIR OUT        checksum manifest of DIR (sha256 of every file, modes,
+                          sizes, mtimes, symlink targets), 2 hashing threads
+  compare A B             compare two manifests; prints a one-line verdict and
+                          exits 1 on any content/type/mode/size difference
+  report RESULTS OUT      render docs/PERFORMANCE.md from a results directory
+"""
+import hashlib
+import json
+import os
+import random
+import re
+import shutil
+import stat
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+MiB = 1 << 20
+
+# ---------------------------------------------------------------- selection
+
+# Real-file budget for the corpus (the large synthetic files come on top).
+REAL_BUDGET = 1_400_000_000
+MAX_FILE = 32 * MiB  # larger single files are skipped (the big/ files cover that)
+SEED = b"holdfast-bench-v1:"
+
+
+def _walk(top):
+    """Yield (path, lstat) for regular files and symlinks under top, sorted."""
+    out = []
+    for root, dirs, files in os.walk(top, followlinks=False):
+        dirs.sort()
+        for name in sorted(files + [d for d in dirs if os.path.islink(os.path.join(root, d))]):
+            p = os.path.join(root, name)
+            try:
+                st = os.lstat(p)
+            except OSError:
+                continue
+            if stat.S_ISLNK(st.st_mode):
+                out.append((p, st))
+            elif stat.S_ISREG(st.st_mode):
+                if st.st_size > MAX_FILE or not os.access(p, os.R_OK):
+                    continue
+                out.append((p, st))
+            # sockets, fifos, devices: skipped
+    out.sort(key=lambda e: e[0])
+    return out
+
+
+def _h(s):
+    return hashlib.sha256(SEED + s.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def cmd_select(outlist):
+    chosen = []
+    # /usr/include and /usr/share: everything (within MAX_FILE)
+    for top in ("/usr/include", "/usr/share"):
+        chosen += _walk(top)
+    used = sum(st.st_size for _, st in chosen if stat.S_ISREG(st.st_mode))
+    # /usr/lib: whole directories, in a fixed pseudo-random order, while they fit
+    bydir = {}
+    for p, st in _walk("/usr/lib"):
+        bydir.setdefault(os.path.dirname(p), []).append((p, st))
+    for d in sorted(bydir, key=_h):
+        ents = bydir[d]
+        size = sum(st.st_size for _, st in ents if stat.S_ISREG(st.st_mode))
+        if used + size <= REAL_BUDGET:
+            chosen += ents
+            used += size
+    chosen.sort(key=lambda e: e[0])
+    with open(outlist, "wb") as f:
+        for p, _ in chosen:
+            f.write(p.lstrip("/").encode("utf-8", "surrogateescape") + b"\0")
+    for p, st in chosen:
+        t = "l" if stat.S_ISLNK(st.st_mode) else "f"
+        size = st.st_size if t == "f" else 0
+        sys.stdout.write("%s %d %d %s\n" % (t, size, int(st.st_mtime), p))
+
+
+# ---------------------------------------------------------------- state
+
+def _tree(d):
+    """(relpath, lstat) for everything below d, sorted by relpath."""
+    out = []
+    for root, dirs, files in os.walk(d, followlinks=False):
+        for name in dirs + files:
+            p = os.path.join(root, name)
+            try:
+                out.append((os.path.relpath(p, d), os.lstat(p)))
+            except OSError:
+                pass
+    out.sort(key=lambda e: e[0])
+    return out
+
+
+def _kind(st):
+    m = st.st_mode
+    if stat.S_ISDIR(m):
+        return "d"
+    if stat.S_ISLNK(m):
+        return "l"
+    if stat.S_ISREG(m):
+        return "f"
+    return "o"
+
+
+def cmd_state(d):
+    w = sys.stdout.write
+    for rel, st in _tree(d):
+        k = _kind(st)
+        if k == "d":
+            w("d %s\n" % rel)
+        else:
+            w("%s %d %d %s\n" % (k, st.st_size if k == "f" else 0, st.st_mtime_ns, rel))
+
+
+# ---------------------------------------------------------------- mutation
+
+def _rng(tag):
+    return random.Random(int(_h(tag)[:16], 16))
+
+
+def _text(rng, n):
+    words = ["backup", "chunk", "snapshot", "index", "pack", "restore", "key", "data",
+             "tree", "blob", "hash", "repository", "incremental", "prune", "check"]
+    parts, size = [], 0
+    while size < n:
+        line = "%06d %s\n" % (rng.randrange(10 ** 6), " ".join(rng.choice(words) for _ in range(rng.randrange(3, 12))))
+        parts.append(line)
+        size += len(line)
+    return "".join(parts).encode()[:n]
+
+
+def _payload(rng, n):
+    # half the payloads compress well (text), half do not (random bytes)
+    return _text(rng, n) if rng.random() < 0.5 else rng.randbytes(n)
+
+
+def cmd_mutate(d, undo, frac):
+    frac = float(frac)
+    if os.path.exists(undo):
+        sys.exit("mutate: %s exists: corpus already mutated (run corpus.sh to restore it)" % undo)
+    files = [rel for rel, st in _tree(d) if _kind(st) == "f" and not rel.startswith("big/")]
+    n = max(10, round(frac * len(files)))
+    ranked = sorted(files, key=lambda r: _h("mutate:" + r))[:n]
+    n_app = n * 50 // 100
+    n_mid = n * 35 // 100
+    appends, mids, dels = ranked[:n_app], ranked[n_app:n_app + n_mid], ranked[n_app + n_mid:]
+    n_new = max(5, n // 10)
+    os.makedirs(os.path.join(undo, "orig"))
+    ops = {"modified": [], "deleted": [], "new": []}
+    stats = {"files": len(files), "appended": 0, "rewritten": 0, "deleted": 0, "new": 0,
+             "bytes_changed": 0}
+
+    def save(rel):
+        dst = os.path.join(undo, "orig", rel)
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        os.rename(os.path.join(d, rel), dst)  # keep the original inode aside
+        return dst
+
+    def touch(p, st):
+        # deterministic new mtime: one day after the original
+        os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns + 86400 * 10 ** 9))
+
+    for rel in appends + mids:
+        p = os.path.join(d, rel)
+        st = os.lstat(p)
+        orig = save(rel)
+        shutil.copy2(orig, p)
+        rng = _rng("data:" + rel)
+        if rel in appends or st.st_size == 0:
+            k = rng.randrange(1, 64) * 1024
+            with open(p, "ab") as f:
+                f.write(_payload(rng, k))
+            stats["appended"] += 1
+        else:
+            k = min(st.st_size - st.st_size // 2, rng.randrange(1, 32) * 1024)
+            with open(p, "r+b") as f:
+                f.seek(st.st_size // 2)
+                f.write(_payload(rng, k))
+            stats["rewritten"] += 1
+        stats["bytes_changed"] += k
+        touch(p, st)
+        ops["modified"].append(rel)
+    for rel in dels:
+        save(rel)
+        ops["deleted"].append(rel)
+        stats["deleted"] += 1
+    # new files next to some existing ones
+    for i, rel in enumerate(sorted(files, key=lambda r: _h("new:" + r))[:n_new]):
+        nrel = os.path.join(os.path.dirname(rel), "holdfast-bench-new-%04d.dat" % i)
+        rng = _rng("newdata:" + nrel)
+        k = rng.randrange(1, 512) * 1024
+        p = os.path.join(d, nrel)
+        with open(p, "wb") as f:
+            f.write(_payload(rng, k))
+        os.utime(p, ns=(1700000000 * 10 ** 9, 1700000000 * 10 ** 9))
+        ops["new"].append(nrel)
+        stats["new"] += 1
+        stats["bytes_changed"] += k
+    # the large files: a 64 KiB rewrite in the middle of the concatenated binaries
+    # and a 1 MiB append to the random file
+    for rel, mode in (("big/concat-libs.bin", "mid"), ("big/random.bin", "append")):
+        p = os.path.join(d, rel)
+        if not os.path.exists(p):
+            continue
+        st = os.lstat(p)
+        orig = save(rel)
+        shutil.copy2(orig, p)
+        rng = _rng("big:" + rel)
+        with open(p, "r+b") as f:
+            if mode == "mid":
+                f.seek(st.st_size // 2)
+                f.write(rng.randbytes(64 * 1024))
+                stats["bytes_changed"] += 64 * 1024
+            else:
+                f.seek(0, 2)
+                f.write(rng.randbytes(MiB))
+                stats["bytes_changed"] += MiB
+        touch(p, st)
+        ops["modified"].append(rel)
+    with open(os.path.join(undo, "ops.json"), "w") as f:
+        json.dump(ops, f)
+    print("files=%(files)d appended=%(appended)d rewritten=%(rewritten)d deleted=%(deleted)d "
+          "new=%(new)d bytes_changed=%(bytes_changed)d" % stats)
+
+
+def cmd_undo(d, undo):
+    with open(os.path.join(undo, "ops.json")) as f:
+        ops = json.load(f)
+    for rel in ops["new"]:
+        try:
+            os.unlink(os.path.join(d, rel))
+        except FileNotFoundError:
+            pass
+    for rel in ops["modified"] + ops["deleted"]:
+        os.rename(os.path.join(undo, "orig", rel), os.path.join(d, rel))
+    shutil.rmtree(undo)
+
+
+# ---------------------------------------------------------------- manifests
+
+def _sha(p):
+    h = hashlib.sha256()
+    with open(p, "rb") as f:
+        while True:
+            b = f.read(MiB)
+            if not b:
+                break
+            h.update(b)
+    return h.hexdigest()
+
+
+def cmd_manifest(d, out):
+    ents = _tree(d)
+    regs = [rel for rel, st in ents if _kind(st) == "f"]
+    with ThreadPoolExecutor(2) as ex:
+        sums = dict(zip(regs, ex.map(lambda r: _sha(os.path.join(d, r)), regs)))
+    with open(out, "w", encoding="utf-8", errors="surrogateescape") as f:
+        for rel, st in ents:
+            k = _kind(st)
+            mode = "%o" % stat.S_IMODE(st.st_mode)
+            if k == "f":
+                f.write("f\t%s\t%d\t%s\t%d\t%s\n" % (mode, st.st_size, sums[rel], int(st.st_mtime), rel))
+            elif k == "l":
+                f.write("l\t-\t0\t%s\t-\t%s\n" % (os.readlink(os.path.join(d, rel)), rel))
+            elif k == "d":
+                f.write("d\t%s\t0\t-\t-\t%s\n" % (mode, rel))
+            else:
+                f.write("o\t%s\t0\t-\t-\t%s\n" % (mode, rel))
+
+
+def _load(path):
+    m = {}
+    with open(path, encoding="utf-8", errors="surrogateescape") as f:
+        for line in f:
+            k, mode, size, sha, mtime, rel = line.rstrip("\n").split("\t", 5)
+            m[rel] = (k, mode, size, sha, mtime)
+    return m
+
+
+def cmd_compare(a, b):
+    A, B = _load(a), _load(b)
+    missing = [r for r in A if r not in B]
+    extra = [r for r in B if r not in A]
+    content = [r for r in A if r in B and A[r][0] == B[r][0] and (A[r][2], A[r][3]) != (B[r][2], B[r][3])]
+    kind = [r for r in A if r in B and A[r][0] != B[r][0]]
+    mode = [r for r in A if r in B and A[r][0] == B[r][0] and A[r][1] != B[r][1]]
+    mtime = [r for r in A if r in B and A[r][0] == "f" == B[r][0] and A[r][4] != B[r][4]]
+    nfiles = sum(1 for v in A.values() if v[0] == "f")
+    bad = missing or extra or content or kind or mode
+    print("%s entries=%d files=%d missing=%d extra=%d content=%d type=%d mode=%d mtime=%d" % (
+        "FAIL" if bad else "OK", len(A), nfiles, len(missing), len(extra), len(content), len(kind),
+        len(mode), len(mtime)))
+    for label, lst in (("missing", missing), ("extra", extra), ("content", content),
+                       ("type", kind), ("mode", mode), ("mtime", mtime)):
+        for r in lst[:5]:
+            print("  %s: %s" % (label, r), file=sys.stderr)
+    sys.exit(1 if bad else 0)
+
+
+# ---------------------------------------------------------------- report
+
+STEPS = [("backup1", "First backup"), ("backup2", "Incremental backup (after mutate)"),
+         ("restore", "Full restore of the latest snapshot"), ("check", "Check with full data read")]
+
+
+def _read_kv(path):
+    kv = {}
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                if "=" in line:
+                    k, v = line.rstrip("\n").split("=", 1)
+                    kv[k] = v
+    return kv
+
+
+def _read_results(path):
+    res = {}
+    if not os.path.exists(path):
+        return res
+    with open(path) as f:
+        hdr = f.readline().rstrip("\n").split("\t")
+        for line in f:
+            row = dict(zip(hdr, line.rstrip("\n").split("\t")))
+            res[(row["tool"], row["step"])] = row
+    return res
+
+
+def _f(x):
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return None
+
+
+def _ratio(v, ref):
+    if v is None or ref is None or ref == 0:
+        return "—"
+    return "%.2f×" % (v / ref)
+
+
+def _mib(b):
+    return "%.0f" % (b / MiB) if b is not None else "—"
+
+
+def cmd_report(resdir, out):
+    meta = _read_kv(os.path.join(resdir, "meta.env"))
+    res = _read_results(os.path.join(resdir, "results.tsv"))
+    tools = [t for t in meta.get("tools", "restic borg holdfast").split()]
+    corpus_bytes = _f(meta.get("corpus_bytes"))
+
+    analysis = ("<!-- analysis -->\n_(Where the time goes: written by hand; `bench/run.sh` keeps "
+                "this section when it regenerates the file.)_\n<!-- /analysis -->")
+    if os.path.exists(out):
+        txt = open(out, encoding="utf-8").read()
+        m = re.search(r"<!-- analysis -->.*?<!-- /analysis -->", txt, re.S)
+        if m:
+            analysis = m.group(0)
+
+    L = []
+    w = L.append
+    w("# holdfast performance")
+    w("")
+    w("_Generated by `bench/run.sh` (`make bench`) on %s. Do not edit by hand except the "
+      "analysis section, which is preserved._" % meta.get("date", "?"))
+    w("")
+    w("This is a side-by-side benchmark, not a timed test: every tool runs the same steps on the "
+      "same corpus on the same machine in the same run. The page cache is **not** dropped "
+      "(we cannot do that reliably on a shared machine), so every step is warm-cache for all "
+      "tools equally. The machine is shared and noisy: read the **ratios**, not the absolute "
+      "numbers. See `bench/README.md`.")
+    w("")
+    w("## Setup")
+    w("")
+    w("| | |")
+    w("|---|---|")
+    w("| date | %s |" % meta.get("date", "?"))
+    w("| machine | %s cores (nproc), %s, %s GiB RAM, kernel %s |" % (
+        meta.get("nproc", "?"), meta.get("cpu", "?"), meta.get("mem_gib", "?"), meta.get("kernel", "?")))
+    w("| filesystem | %s |" % meta.get("fs", "?"))
+    for t in tools:
+        w("| %s | %s |" % (t, meta.get("version_" + t, "not available")))
+    w("| restic settings | repository version 2, `--compression auto` (the default), AES-256-CTR + Poly1305 |")
+    w("| borg settings | `borg init -e repokey-blake2`, `borg create --compression %s` |" % meta.get("borg_compression", "?"))
+    w("| holdfast settings | defaults (zstd level 3, AES-256-GCM, FastCDC avg 1 MiB) |")
+    if corpus_bytes:
+        w("| corpus | %.2f GB (%s bytes) in %s files + %s symlinks, from /usr/share, /usr/include, /usr/lib "
+          "plus a 100 MiB concatenation of shared libraries and a 50 MiB pseudo-random file |" % (
+              corpus_bytes / 1e9, meta.get("corpus_bytes"), meta.get("corpus_files", "?"), meta.get("corpus_links", "?")))
+    w("| mutation for the incremental run | %s |" % meta.get("mutate", "?"))
+    w("| total bench run time | %s s |" % meta.get("run_seconds", "?"))
+    w("")
+    w("Each step is timed with GNU time (`%e %U %S %M`): wall seconds, user+system CPU seconds, "
+      "peak resident set size of the largest process. Repository size is `du -sb` of the repository "
+      "directory (caches outside it are not counted). Ratios are to restic (lower is better for all "
+      "columns; a wall ratio of 0.33× means 3× faster).")
+    w("")
+    for step, title in STEPS:
+        w("## %s" % title)
+        w("")
+        hdr = "| tool | wall s | ×restic | CPU s | ×restic | CPU % | MB/s | peak RSS MiB | ×restic |"
+        sep = "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+        if step in ("backup1", "backup2"):
+            hdr += " repo MiB | ×restic |"
+            sep += "---:|---:|"
+        if step == "restore":
+            hdr += " restore verified |"
+            sep += "---|"
+        hdr += " load1 |"
+        sep += "---:|"
+        w(hdr)
+        w(sep)
+        ref = res.get(("restic", step), {})
+        rw, rc, rr, rs = _f(ref.get("wall")), None, _f(ref.get("rss_kib")), _f(ref.get("repo_bytes"))
+        if ref.get("status") == "ok":
+            rc = (_f(ref.get("user")) or 0) + (_f(ref.get("sys")) or 0)
+        else:
+            rw = rr = rs = None
+        for t in tools:
+            r = res.get((t, step))
+            if not r:
+                w("| %s | not run |%s" % (t, " |" * (hdr.count("|") - 3)))
+                continue
+            if r.get("status") != "ok":
+                w("| %s | **%s** |%s" % (t, r.get("status"), " |" * (hdr.count("|") - 3)))
+                continue
+            wall, rss, repo = _f(r["wall"]), _f(r["rss_kib"]), _f(r.get("repo_bytes"))
+            cpu = (_f(r["user"]) or 0) + (_f(r["sys"]) or 0)
+            mbs = "%.0f" % (corpus_bytes / 1e6 / wall) if corpus_bytes and wall and step != "backup2" else "—"
+            row = "| %s | %.1f | %s | %.1f | %s | %.0f%% | %s | %.0f | %s |" % (
+                t, wall, _ratio(wall, rw), cpu, _ratio(cpu, rc), 100 * cpu / wall if wall else 0, mbs,
+                rss / 1024, _ratio(rss, rr))
+            if step in ("backup1", "backup2"):
+                row += " %s | %s |" % (_mib(repo), _ratio(repo, rs))
+            if step == "restore":
+                row += " %s |" % r.get("note", "?")
+            row += " %s |" % r.get("load1", "?")
+            w(row)
+        w("")
+    # targets
+    w("## Targets (holdfast vs restic)")
+    w("")
+    w("| target | goal | measured | met? |")
+    w("|---|---|---|---|")
+
+    def get(t, s, k):
+        r = res.get((t, s))
+        if not r or r.get("status") != "ok":
+            return None
+        return _f(r.get(k))
+
+    def speed(step):
+        h, r = get("holdfast", step, "wall"), get("restic", step, "wall")
+        if h and r:
+            x = r / h
+            return "%.2f× faster" % x, "met" if x >= 3 else "not met"
+        return "n/a", "n/a"
+
+    for step, label in (("backup1", "first backup"), ("backup2", "incremental backup"), ("restore", "full restore")):
+        m, ok = speed(step)
+        w("| %s speed | ≥ 3× faster than restic | %s | %s |" % (label, m, ok))
+
+    def maxrss(t):
+        v = [get(t, s, "rss_kib") for s, _ in STEPS]
+        v = [x for x in v if x is not None]
+        return max(v) if len(v) == len(STEPS) else None
+
+    h, r = maxrss("holdfast"), maxrss("restic")
+    if h and r:
+        w("| peak RSS (max over the four steps) | ≤ 0.5× restic | %.2f× (%.0f vs %.0f MiB) | %s |" % (
+            h / r, h / 1024, r / 1024, "met" if h / r <= 0.5 else "not met"))
+    else:
+        w("| peak RSS (max over the four steps) | ≤ 0.5× restic | n/a | n/a |")
+    h, r = get("holdfast", "backup2", "repo_bytes"), get("restic", "backup2", "repo_bytes")
+    if h and r:
+        w("| repository size after both backups | ≤ 1.0× restic | %.2f× (%s vs %s MiB) | %s |" % (
+            h / r, _mib(h), _mib(r), "met" if h / r <= 1.0 else "not met"))
+    else:
+        w("| repository size after both backups | ≤ 1.0× restic | n/a | n/a |")
+    w("")
+    # machine limits
+    w("## Machine limits (single core unless stated)")
+    w("")
+    w("| what | throughput | how |")
+    w("|---|---:|---|")
+    lim = [("sha256", "SHA-256 (also ≈ HMAC-SHA256 chunk ids)", "`openssl speed -evp sha256 -bytes 16384`"),
+           ("aes256gcm", "AES-256-GCM", "`openssl speed -evp aes-256-gcm -bytes 16384`"),
+           ("chacha", "ChaCha20-Poly1305", "`openssl speed -evp chacha20-poly1305 -bytes 16384`"),
+           ("zstd1_c", "zstd -1 compress", "`zstd -b1` on a %s MB tar sample of the corpus (ratio %s)" % (
+               meta.get("sample_mb", "?"), meta.get("lim_zstd1_ratio", "?"))),
+           ("zstd1_d", "zstd -1 decompress", "same"),
+           ("zstd3_c", "zstd -3 compress", "`zstd -b3` on the same sample (ratio %s)" % meta.get("lim_zstd3_ratio", "?")),
+           ("zstd3_d", "zstd -3 decompress", "same"),
+           ("read", "read the corpus (warm)", "`tar cf - corpus | cat >/dev/null`, all files, 1 process"),
+           ("copy", "copy the corpus (warm read, write to disk)", "`tar cf - corpus | tar xf -` into a fresh dir + `sync`")]
+    for key, what, how in lim:
+        v = meta.get("lim_" + key)
+        w("| %s | %s | %s |" % (what, ("%s MB/s" % v) if v else "—", how))
+    sha, aes, z3 = _f(meta.get("lim_sha256")), _f(meta.get("lim_aes256gcm")), _f(meta.get("lim_zstd3_c"))
+    if sha and aes and z3:
+        per = 1 / (1 / sha + 1 / aes + 1 / z3)
+        w("")
+        w("Per-byte CPU floor of a first backup (hash + compress at level 3 + encrypt every byte, "
+          "ignoring chunking, I/O and dedup): one core ≈ **%.0f MB/s**, %s cores ≈ **%.0f MB/s**, i.e. "
+          "%.1f s for this corpus on %s cores (%.1f CPU s). Restore floor (decompress + decrypt + hash "
+          "to verify): see the zstd decompress, AES-GCM and SHA-256 rows." % (
+              per, meta.get("nproc", "?"), per * int(meta.get("nproc", "1")),
+              (corpus_bytes or 0) / 1e6 / (per * int(meta.get("nproc", "1"))), meta.get("nproc", "?"),
+              (corpus_bytes or 0) / 1e6 / per))
+    w("")
+    w(analysis)
+    w("")
+    # raw
+    w("## Raw results")
+    w("")
+    w("```")
+    rp = os.path.join(resdir, "results.tsv")
+    if os.path.exists(rp):
+        w(open(rp).read().rstrip("\n"))
+    w("```")
+    fp = os.path.join(resdir, "failures.txt")
+    fails = [x.strip() for x in open(fp)] if os.path.exists(fp) else []
+    fails = [x for x in fails if x]
+    if fails:
+        w("")
+        w("## Failures in this run")
+        w("")
+        for line in fails:
+            w("- %s" % line)
+    w("")
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    with open(out + ".tmp", "w", encoding="utf-8") as f:
+        f.write("\n".join(L))
+    os.replace(out + ".tmp", out)
+
+
+def main():
+    cmd, args = sys.argv[1], sys.argv[2:]
+    fn = {"select": cmd_select, "state": cmd_state, "mutate": cmd_mutate, "undo": cmd_undo,
+          "manifest": cmd_manifest, "compare": cmd_compare, "report": cmd_report}.get(cmd)
+    if not fn:
+        sys.exit(__doc__)
+    fn(*args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+/* crypto.h — every cryptographic primitive holdfast uses; the only module that
+ * touches OpenSSL or libsodium.
+ *
+ *   ids and file names   SHA-256 (OpenSSL, uses SHA-NI where present)
+ *   chunk ids            HMAC-SHA256 under the repository's MAC key
+ *   blob encryption      AES-256-GCM, random 96-bit nonce, 16-byte tag
+ *   session-key sealing  libsodium crypto_box_seal (X25519 + XSalsa20-Poly1305)
+ *   passphrase KDF       Argon2id (libsodium crypto_pwhash)
+ *   subkeys              HMAC-SHA256(master, label)
+ * Secrets live in sodium_malloc'd (locked, guarded) memory and are wiped. */
+#ifndef HF_CRYPTO_H
+#define HF_CRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HF_KEY_LEN 32
+#define HF_HASH_LEN 32
+#define HF_PK_LEN 32
+#define HF_SK_LEN 32
+#define HF_SEALED_KEY_LEN 80 /* crypto_box_SEALBYTES (48) + HF_KEY_LEN */
+#define HF_AEAD_NONCE_LEN 12
+#define HF_AEAD_TAG_LEN 16
+#define HF_AEAD_OVERHEAD (HF_AEAD_NONCE_LEN + HF_AEAD_TAG_LEN)
+#define HF_SALT_LEN 16
+
+/* hf_crypto_init(): once per process, before any other call. */
+int hf_crypto_init(void);
+
+void hf_random(void *p, size_t n);
+void hf_sha256(const void *p, size_t n, uint8_t out[HF_HASH_LEN]);
+
+/* Incremental SHA-256 for data that arrives in pieces. */
+struct hf_sha256_ctx;
+struct hf_sha256_ctx *hf_sha256_new(void);
+void hf_sha256_update(struct hf_sha256_ctx *c, const void *p, size_t n);
+void hf_sha256_final(struct hf_sha256_ctx *c, uint8_t out[HF_HASH_LEN]); /* and frees */
+
+/* HMAC-SHA256(key, p): chunk ids and subkey derivation. Thread-safe. */
+void hf_mac(const uint8_t key[HF_KEY_LEN], const void *p, size_t n, uint8_t out[HF_HASH_LEN]);
+void hf_kdf_derive(const uint8_t master[HF_KEY_LEN], const char *label, uint8_t out[HF_KEY_LEN]);
+
+/* AEAD (AES-256-GCM). out/in layout: nonce(12) | ciphertext | tag(16).
+ * seal writes n + HF_AEAD_OVERHEAD bytes. open writes inlen - HF_AEAD_OVERHEAD
+ * bytes and returns -HF_E_AUTH on any mismatch (nothing usable is left in out).
+ * A per-thread context avoids re-allocating the cipher state. */
+struct hf_aead;
+struct hf_aead *hf_aead_new(void);
+void hf_aead_free(struct hf_aead *a);
+int hf_aead_seal(struct hf_aead *a, const uint8_t key[HF_KEY_LEN], const void *ad, size_t adlen,
+		 const void *pt, size_t n, uint8_t *out);
+int hf_aead_open(struct hf_aead *a, const uint8_t key[HF_KEY_LEN], const void *ad, size_t adlen,
+		 const uint8_t *in, size_t inlen, uint8_t *out);
+
+/* Public-key sealing of a 32-byte session key. */
+void hf_keypair(uint8_t pk[HF_PK_LEN], uint8_t sk[HF_SK_LEN]);
+int hf_seal_key(const uint8_t pk[HF_PK_LEN], const uint8_t key[HF_KEY_LEN],
+		uint8_t out[HF_SEALED_KEY_LEN]);
+int hf_unseal_key(const uint8_t pk[HF_PK_LEN], const uint8_t sk[HF_SK_LEN],
+		  const uint8_t in[HF_SEALED_KEY_LEN], uint8_t key[HF_KEY_LEN]); /* -HF_E_AUTH */
+
+/* Argon2id. ops/mem as in crypto_pwhash; returns -HF_E_LIMIT if out of range. */
+#define HF_KDF_OPS_DEFAULT 3
+#define HF_KDF_MEM_DEFAULT (64u << 20)
+int hf_kdf_passphrase(const char *pass, size_t passlen, const uint8_t salt[HF_SALT_LEN],
+		      uint64_t ops, uint64_t mem, uint8_t out[HF_KEY_LEN]);
+
+/* Locked, guarded memory for keys; hf_secure_free wipes. NULL-safe free. */
+void *hf_secure_alloc(size_t n); /* aborts on failure */
+void hf_secure_free(void *p);
+void hf_wipe(void *p, size_t n);
+int hf_ct_equal(const void *a, const void *b, size_t n); /* 1 if equal */
+
+#endif

@@ -1,0 +1,80 @@
+/* hash.c — SHA-256 (one-shot and incremental) and HMAC-SHA256.
+ *
+ * Uses OpenSSL's low-level SHA256_* functions (deprecated in 3.0, still
+ * shipped): they work on a stack context, so nothing can fail and nothing is
+ * allocated or shared, and they use SHA-NI. Measured on the dev box, an HMAC of
+ * 64 bytes costs ~270 ns this way against ~1.8 us with HMAC() and ~2.8 us with
+ * EVP_Q_mac; at 1 MiB all paths run at the same ~1.45 GB/s. */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
+#include "crypto/crypto.h"
+#include "util/mem.h"
+
+#define HMAC_BLOCK 64
+
+struct hf_sha256_ctx {
+	SHA256_CTX c;
+};
+
+void hf_sha256(const void *p, size_t n, uint8_t out[HF_HASH_LEN])
+{
+	SHA256_CTX c;
+
+	SHA256_Init(&c);
+	SHA256_Update(&c, p, n);
+	SHA256_Final(out, &c);
+}
+
+struct hf_sha256_ctx *hf_sha256_new(void)
+{
+	struct hf_sha256_ctx *c = hf_xmalloc(sizeof(*c));
+
+	SHA256_Init(&c->c);
+	return c;
+}
+
+void hf_sha256_update(struct hf_sha256_ctx *c, const void *p, size_t n)
+{
+	SHA256_Update(&c->c, p, n);
+}
+
+void hf_sha256_final(struct hf_sha256_ctx *c, uint8_t out[HF_HASH_LEN])
+{
+	SHA256_Final(out, &c->c);
+	OPENSSL_cleanse(c, sizeof(*c));
+	free(c);
+}
+
+/* RFC 2104 with a 32-byte key: the key is shorter than the block, so it is
+ * only zero-padded. The pad and the contexts hold key material: wiped. */
+void hf_mac(const uint8_t key[HF_KEY_LEN], const void *p, size_t n, uint8_t out[HF_HASH_LEN])
+{
+	uint8_t pad[HMAC_BLOCK];
+	uint8_t inner[HF_HASH_LEN];
+	SHA256_CTX c;
+	size_t i;
+
+	for (i = 0; i < HF_KEY_LEN; i++)
+		pad[i] = key[i] ^ 0x36;
+	memset(pad + HF_KEY_LEN, 0x36, HMAC_BLOCK - HF_KEY_LEN);
+	SHA256_Init(&c);
+	SHA256_Update(&c, pad, HMAC_BLOCK);
+	SHA256_Update(&c, p, n);
+	SHA256_Final(inner, &c);
+
+	for (i = 0; i < HF_KEY_LEN; i++)
+		pad[i] = key[i] ^ 0x5c;
+	memset(pad + HF_KEY_LEN, 0x5c, HMAC_BLOCK - HF_KEY_LEN);
+	SHA256_Init(&c);
+	SHA256_Update(&c, pad, HMAC_BLOCK);
+	SHA256_Update(&c, inner, HF_HASH_LEN);
+	SHA256_Final(out, &c);
+
+	OPENSSL_cleanse(pad, sizeof(pad));
+	OPENSSL_cleanse(&c, sizeof(c));
+}

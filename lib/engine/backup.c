@@ -1,0 +1,256 @@
+/* backup.c — one backup: choose the parent snapshot, run the walker and the
+ * workers, then write the last packs, the index and the snapshot, in that
+ * order, so that a snapshot never names data that is not yet stored. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/backup_internal.h"
+#include "util/err.h"
+#include "util/mem.h"
+
+int hf_path_absolute(const char *path, char **out)
+{
+	char *cwd = NULL, *buf, *w;
+	const char *p;
+	size_t n;
+
+	*out = NULL;
+	if (!path || !*path)
+		return -HF_E_USAGE;
+	if (path[0] != '/') {
+		cwd = getcwd(NULL, 0);
+		if (!cwd)
+			return -errno;
+	}
+	n = (cwd ? strlen(cwd) : 0) + strlen(path) + 3;
+	buf = hf_xmalloc(n);
+	snprintf(buf, n, "%s/%s", cwd ? cwd : "", path);
+	free(cwd);
+	/* collapse in place: w writes, p reads */
+	w = buf;
+	p = buf;
+	while (*p) {
+		const char *e;
+		size_t len;
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		e = strchr(p, '/');
+		len = e ? (size_t)(e - p) : strlen(p);
+		if (len == 1 && p[0] == '.') {
+			/* skip */
+		} else if (len == 2 && p[0] == '.' && p[1] == '.') {
+			while (w > buf && *--w != '/')
+				;
+		} else {
+			*w++ = '/';
+			memmove(w, p, len);
+			w += len;
+		}
+		p += len;
+	}
+	if (w == buf)
+		*w++ = '/';
+	*w = '\0';
+	*out = buf;
+	return 0;
+}
+
+static int same_paths(const struct hf_snapshot *s, char **paths, size_t n)
+{
+	if (s->npaths != n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(s->paths[i], paths[i]) != 0)
+			return 0;
+	return 1;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* sorted copy of the paths, without those inside another named path */
+static char **clean_paths(char **in, size_t n, size_t *out_n)
+{
+	char **v = hf_xcalloc(n ? n : 1, sizeof(char *));
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		v[i] = in[i];
+	qsort(v, n, sizeof(char *), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		int inside = 0;
+		for (size_t j = 0; j < k && !inside; j++) {
+			size_t l = strlen(v[j]);
+			inside = strcmp(v[j], v[i]) == 0 || strcmp(v[j], "/") == 0 ||
+				 (strncmp(v[j], v[i], l) == 0 && v[i][l] == '/');
+		}
+		if (!inside)
+			v[k++] = v[i];
+	}
+	*out_n = k;
+	return v;
+}
+
+static int find_parent(struct hf_repo *r, const struct hf_backup_opts *o, char **paths, size_t n,
+		       struct hf_snapshot *parent)
+{
+	struct hf_snapshot *all = NULL;
+	size_t count = 0;
+	int found = 0, ret;
+
+	ret = hf_snapshot_list(r, &all, &count, NULL);
+	if (ret < 0)
+		return ret;
+	for (size_t i = count; i-- > 0;) {
+		if (strcmp(all[i].host, o->host ? o->host : "") == 0 && same_paths(&all[i], paths, n)) {
+			*parent = all[i];
+			memset(&all[i], 0, sizeof(all[i]));
+			found = 1;
+			break;
+		}
+	}
+	hf_snapshot_list_free(all, count);
+	return found;
+}
+
+int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backup_stats *st)
+{
+	struct backup b;
+	struct hf_snapshot parent, snap;
+	struct hf_tree parent_root;
+	struct bctx *ctx = NULL;
+	pthread_t *tids = NULL;
+	char **paths = NULL;
+	size_t npaths = 0;
+	int nthreads = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	int started = 0, ret, have_parent;
+	struct timespec now;
+
+	memset(&b, 0, sizeof(b));
+	memset(st, 0, sizeof(*st));
+	memset(&parent, 0, sizeof(parent));
+	memset(&snap, 0, sizeof(snap));
+	memset(&parent_root, 0, sizeof(parent_root));
+	if (nthreads < 1)
+		nthreads = 1;
+	if (nthreads > 64)
+		nthreads = 64;
+	if (!r->index && (ret = hf_repo_load_index(r, NULL, NULL, NULL)) < 0)
+		return ret;
+	paths = clean_paths(o->paths, o->npaths, &npaths);
+	ret = have_parent = find_parent(r, o, paths, npaths, &parent);
+	if (ret < 0)
+		goto out;
+	if (have_parent) {
+		struct hf_blob_reader br;
+		hf_blob_reader_init(&br, r);
+		if (hf_tree_load(&br, parent.tree, &parent_root) < 0)
+			memset(&parent_root, 0, sizeof(parent_root)); /* damaged parent: read everything */
+		hf_blob_reader_release(&br);
+		st->has_parent = 1;
+		memcpy(st->parent, parent.id, HF_ID_LEN);
+		if (o->progress)
+			o->progress->total_bytes = parent.bytes;
+	}
+	b.repo = r;
+	b.o = o;
+	b.st = st;
+	ret = hf_session_new(r, &b.session);
+	if (ret < 0)
+		goto out;
+	hf_index_builder_init(&b.ib, r, b.session);
+	pthread_mutex_init(&b.seen_lock, NULL);
+	b.seen = hf_idmap_new(0);
+	b.names = hf_fs_names_new();
+	b.q = hf_queue_new((size_t)nthreads * 2 + 2);
+	b.rcap = 2 * (size_t)r->cfg.chunk_max;
+	b.rbuf = hf_xmalloc(b.rcap);
+	hf_bctx_init(&b.walker, &b);
+	ctx = hf_xcalloc((size_t)nthreads, sizeof(*ctx));
+	tids = hf_xcalloc((size_t)nthreads, sizeof(*tids));
+	for (; started < nthreads; started++) {
+		hf_bctx_init(&ctx[started], &b);
+		if (pthread_create(&tids[started], NULL, hf_backup_worker, &ctx[started]) != 0) {
+			hf_bctx_release(&ctx[started]);
+			break;
+		}
+	}
+	if (started == 0) {
+		ret = -EAGAIN;
+		goto out_threads;
+	}
+	{
+		struct hf_backup_opts local = *o; /* with the cleaned path list */
+		local.paths = paths;
+		local.npaths = npaths;
+		b.o = &local;
+		ret = hf_backup_walk(&b, have_parent ? &parent_root : NULL);
+		hf_queue_close(b.q);
+		for (int i = 0; i < started; i++)
+			pthread_join(tids[i], NULL);
+		b.o = o;
+	}
+	if (ret == 0)
+		ret = __atomic_load_n(&b.err, __ATOMIC_SEQ_CST);
+	for (int i = 0; i < started && ret == 0; i++)
+		ret = hf_pack_flush(&ctx[i].pack, &b.ib);
+	if (ret == 0)
+		ret = hf_pack_flush(&b.walker.pack, &b.ib);
+	if (ret == 0)
+		ret = hf_index_builder_write(&b.ib);
+	if (ret == 0 && !b.have_root)
+		ret = -HF_E_CORRUPT;
+	if (ret < 0)
+		goto out_threads;
+	clock_gettime(CLOCK_REALTIME, &now);
+	snap.time_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+	snap.host = hf_xstrdup(o->host ? o->host : "");
+	snap.user = hf_xstrdup(o->user ? o->user : "");
+	snap.paths = hf_xcalloc(npaths ? npaths : 1, sizeof(char *));
+	for (size_t i = 0; i < npaths; i++)
+		snap.paths[snap.npaths++] = hf_xstrdup(paths[i]);
+	snap.excludes = hf_xcalloc(o->nexcludes ? o->nexcludes : 1, sizeof(char *));
+	for (size_t i = 0; i < o->nexcludes; i++)
+		snap.excludes[snap.nexcludes++] = hf_xstrdup(o->excludes[i]);
+	memcpy(snap.tree, b.root, HF_ID_LEN);
+	snap.has_parent = have_parent;
+	if (have_parent)
+		memcpy(snap.parent, parent.id, HF_ID_LEN);
+	snap.files = b.files_total;
+	snap.dirs = b.dirs_total;
+	snap.bytes = b.bytes_total;
+	snap.errors = (uint32_t)st->errors;
+	ret = hf_snapshot_write(r, b.session, &snap);
+	if (ret == 0)
+		memcpy(st->snapshot, snap.id, HF_ID_LEN);
+	st->dirs = b.dirs_total;
+	st->bytes_total = b.bytes_total;
+	st->bytes_stored = b.ib.bytes_stored;
+out_threads:
+	for (int i = 0; i < started; i++)
+		hf_bctx_release(&ctx[i]);
+	hf_bctx_release(&b.walker);
+	free(ctx);
+	free(tids);
+	free(b.rbuf);
+	hf_queue_free(b.q);
+	hf_fs_names_free(b.names);
+	hf_idmap_free(b.seen);
+	pthread_mutex_destroy(&b.seen_lock);
+	hf_index_builder_release(&b.ib);
+	hf_session_free(b.session);
+out:
+	hf_snapshot_release(&snap);
+	hf_snapshot_release(&parent);
+	hf_tree_release(&parent_root);
+	free(paths);
+	return ret < 0 ? ret : 0;
+}

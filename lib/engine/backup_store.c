@@ -1,0 +1,161 @@
+/* backup_store.c — the storing half of the backup pipeline: worker threads,
+ * storing one blob, and finalising directories into tree blobs. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/backup_internal.h"
+#include "util/err.h"
+#include "util/mem.h"
+
+#define INDEX_EVERY_PACKS 32
+
+void hf_backup_fail(struct backup *b, int err)
+{
+	int zero = 0;
+
+	__atomic_compare_exchange_n(&b->err, &zero, err, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+
+void hf_bctx_init(struct bctx *c, struct backup *b)
+{
+	memset(c, 0, sizeof(*c));
+	c->b = b;
+	c->z = hf_zctx_new(b->repo->cfg.zlevel);
+	hf_pack_writer_init(&c->pack, b->repo, b->session);
+	hf_buf_init(&c->zbuf, hf_compress_bound(HF_BLOB_MAX));
+	hf_buf_init(&c->tbuf, HF_BLOB_MAX);
+}
+
+void hf_bctx_release(struct bctx *c)
+{
+	hf_zctx_free(c->z);
+	hf_pack_writer_release(&c->pack);
+	hf_buf_release(&c->zbuf);
+	hf_buf_release(&c->tbuf);
+}
+
+int hf_backup_store_blob(struct bctx *c, int type, const void *p, size_t n, uint8_t id[HF_ID_LEN])
+{
+	struct backup *b = c->b;
+	size_t zlen = 0;
+	int inserted, z, r;
+
+	if (n > HF_BLOB_MAX)
+		return -HF_E_LIMIT;
+	hf_repo_blob_id(b->repo, p, n, id);
+	if (hf_index_find(b->repo->index, id))
+		return 0;
+	pthread_mutex_lock(&b->seen_lock);
+	inserted = hf_idmap_put(b->seen, id, NULL, NULL);
+	pthread_mutex_unlock(&b->seen_lock);
+	if (!inserted)
+		return 0;
+	c->zbuf.len = 0;
+	r = hf_buf_reserve(&c->zbuf, hf_compress_bound(n));
+	if (r < 0)
+		return r;
+	z = hf_compress(c->z, p, n, c->zbuf.data, c->zbuf.cap, &zlen);
+	if (z < 0)
+		return z;
+	r = hf_pack_add(&c->pack, id, type, z ? HF_BLOB_F_ZSTD : 0, z ? c->zbuf.data : p, z ? zlen : n,
+			(uint32_t)n);
+	if (r < 0)
+		return r;
+	__atomic_add_fetch(&b->st->bytes_added, n, __ATOMIC_RELAXED);
+	if (hf_pack_full(&c->pack)) {
+		r = hf_pack_flush(&c->pack, &b->ib);
+		if (r < 0)
+			return r;
+		if (__atomic_load_n(&b->ib.npacks, __ATOMIC_RELAXED) >= INDEX_EVERY_PACKS)
+			r = hf_index_builder_write(&b->ib);
+	}
+	return r;
+}
+
+/* A file that changed while it was read is not stored torn: it keeps the
+ * version of the parent snapshot if there is one, else it is left out. */
+static void resolve_torn(struct bdir *d)
+{
+	size_t w = 0;
+
+	for (size_t i = 0; i < d->tree.n; i++) {
+		struct hf_node *nd = &d->tree.nodes[i];
+		if (d->torn && d->torn[i]) {
+			const struct hf_node *old = hf_tree_find(&d->prev, nd->name);
+			if (old && old->meta.type == HF_FT_FILE) {
+				hf_meta_release(&nd->meta);
+				hf_meta_copy(&nd->meta, &old->meta);
+				free(nd->parts);
+				nd->nparts = old->nparts;
+				nd->parts = hf_xmemdup(old->parts, old->nparts * sizeof(*old->parts));
+			} else {
+				hf_node_release(nd);
+				continue;
+			}
+		}
+		if (w != i)
+			d->tree.nodes[w] = *nd;
+		w++;
+	}
+	d->tree.n = w;
+}
+
+static void free_bdir(struct bdir *d)
+{
+	hf_tree_release(&d->tree);
+	hf_tree_release(&d->prev);
+	free(d->torn);
+	free(d->path);
+	free(d);
+}
+
+void hf_backup_release_dir(struct bctx *c, struct bdir *d)
+{
+	struct backup *b = c->b;
+
+	while (d && __atomic_sub_fetch(&d->pending, 1, __ATOMIC_ACQ_REL) == 0) {
+		struct bdir *parent = d->parent;
+		uint8_t id[HF_ID_LEN] = {0};
+		int r = 0;
+
+		if (!__atomic_load_n(&b->err, __ATOMIC_RELAXED)) {
+			resolve_torn(d);
+			c->tbuf.len = 0;
+			r = hf_tree_encode(&d->tree, &c->tbuf);
+			if (r == 0)
+				r = hf_backup_store_blob(c, HF_BLOB_TREE, c->tbuf.data, c->tbuf.len, id);
+			if (r < 0)
+				hf_backup_fail(b, r);
+		}
+		if (parent) {
+			memcpy(parent->tree.nodes[d->slot].subtree, id, HF_ID_LEN);
+		} else if (r == 0) {
+			memcpy(b->root, id, HF_ID_LEN);
+			b->have_root = 1;
+		}
+		free_bdir(d);
+		d = parent;
+	}
+}
+
+void *hf_backup_worker(void *arg)
+{
+	struct bctx *c = arg;
+	struct backup *b = c->b;
+	struct chunk_job *job;
+
+	while ((job = hf_queue_pop(b->q)) != NULL) {
+		if (!__atomic_load_n(&b->err, __ATOMIC_RELAXED)) {
+			int r = hf_backup_store_blob(c, HF_BLOB_DATA, job->data, job->len, job->part->id);
+			if (r < 0)
+				hf_backup_fail(b, r);
+			job->part->len = job->len;
+			job->part->kind = HF_PART_DATA;
+		}
+		free(job->data);
+		hf_backup_release_dir(c, job->dir);
+		free(job);
+	}
+	return NULL;
+}

@@ -1,0 +1,126 @@
+/* engine.h — what holdfast does with a repository: backup and restore
+ * pipelines, check, diff, ls, forget and prune.
+ *
+ * The engine never prints. Per-file problems go to the caller's report
+ * callback (path + error) and are counted; the caller decides what to show.
+ * Progress counters are plain atomics the caller may read from another
+ * thread at any time. */
+#ifndef HF_ENGINE_H
+#define HF_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "repo/repo.h"
+
+/* path: absolute path of the entry (may be NULL for repository objects);
+ * what: a short description when err alone says too little (may be NULL). */
+typedef void (*hf_report_fn)(void *arg, const char *path, const char *what, int err);
+
+struct hf_progress {
+	uint64_t files;       /* files done (atomic) */
+	uint64_t bytes;       /* bytes done (atomic) */
+	uint64_t total_bytes; /* expected total, 0 if unknown */
+	uint64_t total_files;
+};
+
+/* ---- backup ---------------------------------------------------------------- */
+
+struct hf_backup_opts {
+	char **paths;   /* absolute, normalised */
+	size_t npaths;
+	char **excludes; /* fnmatch patterns on base name and full path */
+	size_t nexcludes;
+	int one_file_system;
+	const char *host, *user;
+	int threads;     /* 0: one per CPU */
+	hf_report_fn report;
+	void *report_arg;
+	struct hf_progress *progress; /* may be NULL */
+};
+
+struct hf_backup_stats {
+	uint8_t snapshot[HF_ID_LEN];
+	int has_parent;
+	uint8_t parent[HF_ID_LEN];
+	uint64_t files_new, files_changed, files_unchanged, dirs, others;
+	uint64_t bytes_total;  /* size of all files in the snapshot */
+	uint64_t bytes_read;   /* bytes read from disk */
+	uint64_t bytes_added;  /* plaintext bytes of new blobs */
+	uint64_t bytes_stored; /* bytes of pack files written */
+	uint64_t errors;       /* entries that could not be read */
+};
+
+/* Normalises a user-supplied path into an absolute one without ".", ".."
+ * or duplicate slashes (symlinks are not resolved). Returns a malloc'd string. */
+int hf_path_absolute(const char *path, char **out);
+int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backup_stats *st);
+
+/* ---- restore ---------------------------------------------------------------- */
+
+struct hf_restore_opts {
+	const char *target;
+	char **includes; /* absolute paths as stored; NULL/0: everything */
+	size_t nincludes;
+	int threads;
+	hf_report_fn report;
+	void *report_arg;
+	struct hf_progress *progress;
+};
+
+struct hf_restore_stats {
+	uint64_t files, dirs, others, bytes, errors;
+};
+
+int hf_restore(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_restore_opts *o,
+	       struct hf_restore_stats *st);
+
+/* ---- walking, ls and diff ------------------------------------------------------ */
+
+/* Calls fn for every entry of the snapshot at or under prefix (NULL: all),
+ * depth-first, sorted, with its absolute path. A non-zero return stops. */
+typedef int (*hf_walk_fn)(void *arg, const char *path, const struct hf_node *node);
+int hf_walk(struct hf_repo *r, const struct hf_snapshot *s, const char *prefix, hf_walk_fn fn, void *arg);
+
+enum hf_diff_kind { HF_DIFF_ADDED = '+', HF_DIFF_REMOVED = '-', HF_DIFF_CHANGED = 'M' };
+typedef int (*hf_diff_fn)(void *arg, int kind, const char *path);
+int hf_diff(struct hf_repo *r, const struct hf_snapshot *a, const struct hf_snapshot *b, hf_diff_fn fn,
+	    void *arg);
+
+/* ---- check ------------------------------------------------------------------------- */
+
+struct hf_check_opts {
+	int read_data;
+	int threads;
+	hf_report_fn report; /* every problem found; path = affected file when known */
+	void *report_arg;
+	struct hf_progress *progress;
+};
+
+struct hf_check_stats {
+	uint64_t packs, blobs, snapshots, trees, errors;
+	uint64_t unreferenced_packs; /* left by interrupted backups: not errors */
+};
+
+int hf_check(struct hf_repo *r, const struct hf_check_opts *o, struct hf_check_stats *st);
+
+/* ---- forget and prune ---------------------------------------------------------------- */
+
+struct hf_forget_policy {
+	unsigned last, hourly, daily, weekly, monthly, yearly;
+};
+
+/* Marks in keep[i] (1/0) which of the n snapshots (oldest first) the policy
+ * keeps. Buckets use local time. */
+void hf_forget_select(const struct hf_snapshot *snaps, size_t n, const struct hf_forget_policy *p, int *keep);
+
+struct hf_prune_stats {
+	uint64_t packs_deleted, packs_rewritten, blobs_removed, bytes_freed;
+};
+
+/* Deletes every blob no snapshot references: packs with nothing in use are
+ * removed, packs partly in use are rewritten. Must not run concurrently with
+ * a backup into the same repository (docs/DESIGN.md). */
+int hf_prune(struct hf_repo *r, hf_report_fn report, void *arg, struct hf_prune_stats *st);
+
+#endif

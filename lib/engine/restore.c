@@ -1,0 +1,384 @@
+/* restore.c — the restore pipeline.
+ *
+ * The main thread walks the snapshot's trees: it makes directories, creates
+ * links, FIFOs and devices itself, and queues regular files for worker
+ * threads, which read, verify and write their contents (holes stay holes)
+ * and then set their metadata. A directory's own metadata (mtime, mode,
+ * ACLs) is set when the last entry inside it is done, counted like the
+ * backup's directories. Directories are reached through open descriptors,
+ * so paths longer than PATH_MAX restore too. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine/engine.h"
+#include "util/err.h"
+#include "util/idmap.h"
+#include "util/mem.h"
+#include "util/queue.h"
+
+struct rdir {
+	struct rdir *parent;
+	char *name;
+	int fd;
+	struct hf_meta meta;
+	int pending; /* atomic */
+};
+
+struct rjob {
+	struct rdir *dir;
+	struct hf_node node;
+	char *path;
+};
+
+struct restore {
+	struct hf_repo *repo;
+	const struct hf_restore_opts *o;
+	struct hf_restore_stats *st;
+	struct hf_queue *q;
+	int target_fd;
+	struct hf_idmap *links; /* (dev, ino) key → index into link_paths */
+	char **link_paths;      /* first restored path of each hard-link group */
+	size_t nlinks;
+	int err;
+};
+
+struct rworker {
+	struct restore *rs;
+	struct hf_blob_reader br;
+	struct hf_fs_names *names;
+	struct hf_buf buf;
+};
+
+static void report(struct restore *rs, const char *path, const char *what, int err)
+{
+	__atomic_add_fetch(&rs->st->errors, 1, __ATOMIC_RELAXED);
+	if (rs->o->report)
+		rs->o->report(rs->o->report_arg, path, what, err);
+}
+
+static void release_dir(struct restore *rs, struct hf_fs_names *names, struct rdir *d)
+{
+	while (d && __atomic_sub_fetch(&d->pending, 1, __ATOMIC_ACQ_REL) == 0) {
+		struct rdir *parent = d->parent;
+		if (d->fd >= 0 && d->fd != rs->target_fd)
+			close(d->fd);
+		if (parent) {
+			int r = hf_meta_apply(names, parent->fd, d->name, &d->meta);
+			if (r < 0)
+				report(rs, d->name, "cannot set directory metadata", r);
+		}
+		hf_meta_release(&d->meta);
+		free(d->name);
+		free(d);
+		d = parent;
+	}
+}
+
+static int write_all_at(int fd, const uint8_t *p, size_t n, uint64_t off)
+{
+	while (n > 0) {
+		ssize_t w = pwrite(fd, p, n, (off_t)off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += w;
+		n -= (size_t)w;
+		off += (uint64_t)w;
+	}
+	return 0;
+}
+
+static int restore_file(struct rworker *w, struct rjob *job)
+{
+	struct restore *rs = w->rs;
+	const struct hf_node *nd = &job->node;
+	uint64_t off = 0;
+	int fd, r = 0;
+
+	fd = openat(job->dir->fd, nd->name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && (errno == ELOOP || errno == EISDIR || errno == ETXTBSY)) {
+		unlinkat(job->dir->fd, nd->name, 0);
+		fd = openat(job->dir->fd, nd->name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	}
+	if (fd < 0) {
+		report(rs, job->path, "cannot create file", -errno);
+		return -errno;
+	}
+	for (size_t i = 0; i < nd->nparts; i++) {
+		const struct hf_part *p = &nd->parts[i];
+		if (p->kind == HF_PART_DATA) {
+			r = hf_blob_read(&w->br, p->id, &w->buf);
+			if (r == 0 && w->buf.len != p->len)
+				r = -HF_E_CORRUPT;
+			if (r == 0)
+				r = write_all_at(fd, w->buf.data, w->buf.len, off);
+			if (r < 0) {
+				report(rs, job->path, "cannot restore data", r);
+				break;
+			}
+			__atomic_add_fetch(&rs->st->bytes, p->len, __ATOMIC_RELAXED);
+			if (rs->o->progress)
+				__atomic_add_fetch(&rs->o->progress->bytes, p->len, __ATOMIC_RELAXED);
+		}
+		off += p->len;
+	}
+	if (r == 0 && ftruncate(fd, (off_t)nd->meta.size) < 0) {
+		r = -errno;
+		report(rs, job->path, "cannot set size", r);
+	}
+	close(fd);
+	if (r == 0) {
+		r = hf_meta_apply(w->names, job->dir->fd, nd->name, &nd->meta);
+		if (r < 0)
+			report(rs, job->path, "cannot set metadata", r);
+	}
+	__atomic_add_fetch(&rs->st->files, 1, __ATOMIC_RELAXED);
+	if (rs->o->progress)
+		__atomic_add_fetch(&rs->o->progress->files, 1, __ATOMIC_RELAXED);
+	return r;
+}
+
+static void *worker(void *arg)
+{
+	struct rworker *w = arg;
+	struct rjob *job;
+
+	while ((job = hf_queue_pop(w->rs->q)) != NULL) {
+		restore_file(w, job);
+		release_dir(w->rs, w->names, job->dir);
+		hf_node_release(&job->node);
+		free(job->path);
+		free(job);
+	}
+	return NULL;
+}
+
+static char *join(const char *dir, const char *name)
+{
+	size_t a = strlen(dir), b = strlen(name);
+	char *p = hf_xmalloc(a + b + 2);
+
+	memcpy(p, dir, a);
+	p[a] = '/';
+	memcpy(p + a + 1, name, b + 1);
+	return p;
+}
+
+/* 0: skip, 1: restore whole, 2: only on the way to an included path */
+static int included(const struct restore *rs, const char *path)
+{
+	int best = rs->o->nincludes ? 0 : 1;
+
+	for (size_t i = 0; i < rs->o->nincludes && best != 1; i++) {
+		const char *inc = rs->o->includes[i];
+		size_t li = strlen(inc), lp = strlen(path);
+		if (strcmp(inc, "/") == 0 || (lp >= li && strncmp(path, inc, li) == 0 && (path[li] == '/' || !path[li])))
+			best = 1;
+		else if (li > lp && strncmp(inc, path, lp) == 0 && inc[lp] == '/')
+			best = 2;
+	}
+	return best;
+}
+
+/* hard links: the first occurrence is created at once, later ones link to it */
+static int hardlink(struct restore *rs, struct rdir *d, const struct hf_node *nd, const char *path, int *linked)
+{
+	uint8_t key[HF_ID_LEN] = {0};
+	size_t idx = rs->nlinks, *slot;
+
+	*linked = 0;
+	if (nd->meta.nlink < 2)
+		return 0;
+	memcpy(key, &nd->meta.dev, sizeof(nd->meta.dev));
+	memcpy(key + 8, &nd->meta.ino, sizeof(nd->meta.ino));
+	if (hf_idmap_put(rs->links, key, &idx, (void **)&slot) == 0) {
+		const char *first = rs->link_paths[*slot];
+		unlinkat(d->fd, nd->name, 0);
+		if (linkat(rs->target_fd, first + 1, d->fd, nd->name, 0) == 0) {
+			*linked = 1;
+			__atomic_add_fetch(&rs->st->files, 1, __ATOMIC_RELAXED);
+			return 0;
+		}
+		return 0; /* e.g. a path too long for linkat: restore a copy instead */
+	}
+	rs->link_paths = hf_xreallocarray(rs->link_paths, rs->nlinks + 1, sizeof(char *));
+	rs->link_paths[rs->nlinks++] = hf_xstrdup(path);
+	/* create it now so that later names can link to it before it is written */
+	{
+		int fd = openat(d->fd, nd->name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			close(fd);
+	}
+	return 0;
+}
+
+static int restore_dir(struct restore *rs, struct hf_blob_reader *br, struct hf_fs_names *names, struct rdir *d,
+		       const uint8_t tree_id[HF_ID_LEN], const char *path);
+
+static int restore_entry(struct restore *rs, struct hf_blob_reader *br, struct hf_fs_names *names, struct rdir *d,
+			 struct hf_node *nd, const char *path, int mode)
+{
+	int r = 0;
+
+	if (nd->meta.type == HF_FT_DIR) {
+		struct rdir *c;
+		if (mkdirat(d->fd, nd->name, 0700) < 0 && errno != EEXIST) {
+			report(rs, path, "cannot create directory", -errno);
+			return 0;
+		}
+		c = hf_xcalloc(1, sizeof(*c));
+		c->fd = openat(d->fd, nd->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (c->fd < 0) {
+			report(rs, path, "cannot open directory", -errno);
+			free(c);
+			return 0;
+		}
+		c->parent = d;
+		c->name = hf_xstrdup(nd->name);
+		hf_meta_copy(&c->meta, &nd->meta);
+		c->pending = 1;
+		__atomic_add_fetch(&d->pending, 1, __ATOMIC_ACQ_REL);
+		__atomic_add_fetch(&rs->st->dirs, 1, __ATOMIC_RELAXED);
+		r = restore_dir(rs, br, names, c, mode == 1 ? nd->subtree : nd->subtree, path);
+		release_dir(rs, names, c);
+		return r;
+	}
+	if (mode != 1)
+		return 0;
+	if (nd->meta.type == HF_FT_FILE) {
+		struct rjob *job;
+		int linked;
+		hardlink(rs, d, nd, path, &linked);
+		if (linked)
+			return 0;
+		job = hf_xcalloc(1, sizeof(*job));
+		job->dir = d;
+		job->node = *nd;
+		memset(nd, 0, sizeof(*nd)); /* moved into the job */
+		job->path = hf_xstrdup(path);
+		__atomic_add_fetch(&d->pending, 1, __ATOMIC_ACQ_REL);
+		r = hf_queue_push(rs->q, job);
+		if (r < 0) {
+			hf_node_release(&job->node);
+			free(job->path);
+			free(job);
+			release_dir(rs, names, d);
+		}
+		return r;
+	}
+	r = hf_meta_create_node(d->fd, nd->name, &nd->meta);
+	if (r == 0)
+		r = hf_meta_apply(names, d->fd, nd->name, &nd->meta);
+	if (r < 0)
+		report(rs, path, "cannot create", r);
+	__atomic_add_fetch(&rs->st->others, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static int restore_dir(struct restore *rs, struct hf_blob_reader *br, struct hf_fs_names *names, struct rdir *d,
+		       const uint8_t tree_id[HF_ID_LEN], const char *path)
+{
+	struct hf_tree t;
+	int r;
+
+	r = hf_tree_load(br, tree_id, &t);
+	if (r < 0) {
+		report(rs, path[0] ? path : "/", "cannot read directory from the repository", r);
+		return 0;
+	}
+	for (size_t i = 0; i < t.n && r == 0; i++) {
+		char *p = join(path, t.nodes[i].name);
+		int mode = included(rs, p);
+		if (mode)
+			r = restore_entry(rs, br, names, d, &t.nodes[i], p, mode);
+		free(p);
+		if (__atomic_load_n(&rs->err, __ATOMIC_RELAXED))
+			r = -HF_E_CANCELED;
+	}
+	hf_tree_release(&t);
+	return r;
+}
+
+int hf_restore(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_restore_opts *o,
+	       struct hf_restore_stats *st)
+{
+	struct restore rs;
+	struct rworker *ws = NULL;
+	pthread_t *tids = NULL;
+	struct hf_blob_reader br;
+	struct hf_fs_names *names = NULL;
+	struct rdir *root;
+	int nthreads = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	int started = 0, ret;
+
+	memset(st, 0, sizeof(*st));
+	memset(&rs, 0, sizeof(rs));
+	if (nthreads < 1)
+		nthreads = 1;
+	if (nthreads > 64)
+		nthreads = 64;
+	if (!r->index && (ret = hf_repo_load_index(r, NULL, NULL, NULL)) < 0)
+		return ret;
+	if (mkdir(o->target, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	rs.target_fd = open(o->target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rs.target_fd < 0)
+		return -errno;
+	rs.repo = r;
+	rs.o = o;
+	rs.st = st;
+	rs.links = hf_idmap_new(sizeof(size_t));
+	rs.q = hf_queue_new((size_t)nthreads * 4 + 4);
+	if (o->progress && o->nincludes == 0) {
+		o->progress->total_bytes = s->bytes;
+		o->progress->total_files = s->files;
+	}
+	ws = hf_xcalloc((size_t)nthreads, sizeof(*ws));
+	tids = hf_xcalloc((size_t)nthreads, sizeof(*tids));
+	for (; started < nthreads; started++) {
+		ws[started].rs = &rs;
+		hf_blob_reader_init(&ws[started].br, r);
+		ws[started].names = hf_fs_names_new();
+		hf_buf_init(&ws[started].buf, HF_BLOB_MAX);
+		if (pthread_create(&tids[started], NULL, worker, &ws[started]) != 0) {
+			hf_blob_reader_release(&ws[started].br);
+			hf_fs_names_free(ws[started].names);
+			hf_buf_release(&ws[started].buf);
+			break;
+		}
+	}
+	hf_blob_reader_init(&br, r);
+	names = hf_fs_names_new();
+	root = hf_xcalloc(1, sizeof(*root));
+	root->fd = rs.target_fd;
+	root->pending = 1;
+	ret = started ? restore_dir(&rs, &br, names, root, s->tree, "") : -EAGAIN;
+	if (ret < 0)
+		__atomic_store_n(&rs.err, ret, __ATOMIC_SEQ_CST);
+	hf_queue_close(rs.q);
+	for (int i = 0; i < started; i++)
+		pthread_join(tids[i], NULL);
+	release_dir(&rs, names, root);
+	for (int i = 0; i < started; i++) {
+		hf_blob_reader_release(&ws[i].br);
+		hf_fs_names_free(ws[i].names);
+		hf_buf_release(&ws[i].buf);
+	}
+	hf_blob_reader_release(&br);
+	hf_fs_names_free(names);
+	for (size_t i = 0; i < rs.nlinks; i++)
+		free(rs.link_paths[i]);
+	free(rs.link_paths);
+	hf_idmap_free(rs.links);
+	hf_queue_free(rs.q);
+	free(ws);
+	free(tids);
+	close(rs.target_fd);
+	return ret < 0 ? ret : 0;
+}

@@ -1,0 +1,84 @@
+/* envelope.c — the sealed envelope around index and snapshot objects, and
+ * content-addressed puts. */
+#include <string.h>
+
+#include "crypto/crypto.h"
+#include "repo/repo_internal.h"
+#include "store/store.h"
+#include "util/err.h"
+#include "util/hex.h"
+
+void hf_id_hex(const uint8_t id[HF_ID_LEN], char out[HF_ID_HEX_LEN + 1])
+{
+	hf_hex_encode(id, HF_ID_LEN, out);
+}
+
+int hf_repo_put_hashed(struct hf_repo *r, int kind, const void *p, size_t n, uint8_t id[HF_ID_LEN])
+{
+	uint8_t h[HF_ID_LEN];
+	char name[HF_ID_HEX_LEN + 1];
+	int ret;
+
+	hf_sha256(p, n, h);
+	hf_id_hex(h, name);
+	ret = hf_store_put(r->store, kind, name, p, n);
+	if (ret == -HF_E_EXISTS)
+		ret = 0;
+	if (ret == 0 && id)
+		memcpy(id, h, HF_ID_LEN);
+	return ret;
+}
+
+int hf_envelope_seal(struct hf_repo *r, const struct hf_session *s, const char *magic, const void *pt, size_t n,
+		     struct hf_buf *out)
+{
+	struct hf_aead *a = NULL;
+	int ret;
+
+	(void)r;
+	ret = hf_buf_reserve(out, HF_MAGIC_LEN + HF_SEALED_KEY_LEN + n + HF_AEAD_OVERHEAD);
+	if (ret < 0)
+		return ret;
+	hf_buf_append(out, magic, HF_MAGIC_LEN);
+	hf_buf_append(out, s->sealed, HF_SEALED_KEY_LEN);
+	a = hf_aead_new();
+	ret = hf_aead_seal(a, s->key, magic, HF_MAGIC_LEN, pt, n, out->data + out->len);
+	if (ret == 0)
+		out->len += n + HF_AEAD_OVERHEAD;
+	hf_aead_free(a);
+	return ret;
+}
+
+int hf_envelope_open(struct hf_repo *r, const char *magic, const uint8_t *p, size_t n, struct hf_buf *pt,
+		     uint8_t key_out[HF_KEY_LEN])
+{
+	uint8_t *key = NULL;
+	struct hf_aead *a = NULL;
+	size_t ctlen;
+	int ret;
+
+	if (!r->sk)
+		return -HF_E_USAGE;
+	if (n < HF_MAGIC_LEN + HF_SEALED_KEY_LEN + HF_AEAD_OVERHEAD || memcmp(p, magic, HF_MAGIC_LEN) != 0)
+		return -HF_E_CORRUPT;
+	key = hf_secure_alloc(HF_KEY_LEN);
+	ret = hf_unseal_key(r->pk, r->sk, p + HF_MAGIC_LEN, key);
+	if (ret < 0)
+		goto out;
+	ctlen = n - HF_MAGIC_LEN - HF_SEALED_KEY_LEN;
+	pt->len = 0;
+	ret = hf_buf_reserve(pt, ctlen - HF_AEAD_OVERHEAD);
+	if (ret < 0)
+		goto out;
+	a = hf_aead_new();
+	ret = hf_aead_open(a, key, magic, HF_MAGIC_LEN, p + HF_MAGIC_LEN + HF_SEALED_KEY_LEN, ctlen, pt->data);
+	if (ret < 0)
+		goto out;
+	pt->len = ctlen - HF_AEAD_OVERHEAD;
+	if (key_out)
+		memcpy(key_out, key, HF_KEY_LEN);
+out:
+	hf_aead_free(a);
+	hf_secure_free(key);
+	return ret;
+}

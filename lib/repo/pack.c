@@ -1,0 +1,217 @@
+/* pack.c — pack files: many encrypted blobs, then an encrypted header that
+ * lists them, then a fixed trailer.
+ *
+ *   blob*    nonce | AES-256-GCM(session key, ad = id | type, payload) | tag
+ *   header   nonce | AEAD(session key, ad = "HFPCK001", entries) | tag
+ *   trailer  sealed session key (80) | header length u32 | "HFPCK001"
+ * Each pack is readable on its own with the repository's secret key, which
+ * lets check and a disaster recovery rebuild the index from packs alone. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/crypto.h"
+#include "repo/repo_internal.h"
+#include "store/store.h"
+#include "util/err.h"
+#include "util/mem.h"
+
+#define PACK_MAX_ENTRIES (1u << 20)
+
+void hf_pack_writer_init(struct hf_pack_writer *w, struct hf_repo *r, const struct hf_session *s)
+{
+	memset(w, 0, sizeof(*w));
+	w->repo = r;
+	w->session = s;
+	w->aead = hf_aead_new();
+	hf_buf_init(&w->data, (size_t)r->cfg.pack_size + HF_BLOB_MAX + (1u << 20));
+}
+
+void hf_pack_writer_release(struct hf_pack_writer *w)
+{
+	hf_aead_free(w->aead);
+	hf_buf_release(&w->data);
+	free(w->entries);
+	memset(w, 0, sizeof(*w));
+}
+
+static void blob_ad(uint8_t ad[HF_ID_LEN + 1], const uint8_t id[HF_ID_LEN], int type)
+{
+	memcpy(ad, id, HF_ID_LEN);
+	ad[HF_ID_LEN] = (uint8_t)type;
+}
+
+int hf_pack_add(struct hf_pack_writer *w, const uint8_t id[HF_ID_LEN], int type, int flags, const void *payload,
+		size_t n, uint32_t raw_len)
+{
+	uint8_t ad[HF_ID_LEN + 1];
+	struct hf_pack_entry *e;
+	int r;
+
+	if (n > HF_BLOB_MAX || w->n >= PACK_MAX_ENTRIES)
+		return -HF_E_LIMIT;
+	r = hf_buf_reserve(&w->data, n + HF_AEAD_OVERHEAD);
+	if (r < 0)
+		return r;
+	blob_ad(ad, id, type);
+	r = hf_aead_seal(w->aead, w->session->key, ad, sizeof(ad), payload, n, w->data.data + w->data.len);
+	if (r < 0)
+		return r;
+	if (w->n == w->cap) {
+		w->cap = w->cap ? 2 * w->cap : 64;
+		w->entries = hf_xreallocarray(w->entries, w->cap, sizeof(*w->entries));
+	}
+	e = &w->entries[w->n++];
+	memcpy(e->id, id, HF_ID_LEN);
+	e->type = (uint8_t)type;
+	e->flags = (uint8_t)flags;
+	e->offset = (uint32_t)w->data.len;
+	e->stored_len = (uint32_t)(n + HF_AEAD_OVERHEAD);
+	e->raw_len = raw_len;
+	w->data.len += n + HF_AEAD_OVERHEAD;
+	return 0;
+}
+
+int hf_pack_full(const struct hf_pack_writer *w)
+{
+	return w->data.len >= w->repo->cfg.pack_size;
+}
+
+static int encode_header(const struct hf_pack_entry *e, size_t n, struct hf_buf *out)
+{
+	int r = hf_buf_put_varint(out, n);
+
+	for (size_t i = 0; i < n && r == 0; i++) {
+		r = hf_buf_put_u8(out, e[i].type);
+		if (r == 0)
+			r = hf_buf_put_u8(out, e[i].flags);
+		if (r == 0)
+			r = hf_buf_append(out, e[i].id, HF_ID_LEN);
+		if (r == 0)
+			r = hf_buf_put_varint(out, e[i].stored_len);
+		if (r == 0)
+			r = hf_buf_put_varint(out, e[i].raw_len);
+	}
+	return r;
+}
+
+int hf_pack_flush(struct hf_pack_writer *w, struct hf_index_builder *b)
+{
+	struct hf_buf hdr;
+	uint8_t pack_id[HF_ID_LEN];
+	size_t hlen;
+	int r;
+
+	if (w->n == 0)
+		return 0;
+	hf_buf_init(&hdr, (size_t)w->n * 64 + 16);
+	r = encode_header(w->entries, w->n, &hdr);
+	if (r < 0)
+		goto out;
+	hlen = hdr.len + HF_AEAD_OVERHEAD;
+	r = hf_buf_reserve(&w->data, hlen + HF_PACK_TRAILER_LEN);
+	if (r < 0)
+		goto out;
+	r = hf_aead_seal(w->aead, w->session->key, HF_MAGIC_PACK, HF_MAGIC_LEN, hdr.data, hdr.len,
+			 w->data.data + w->data.len);
+	if (r < 0)
+		goto out;
+	w->data.len += hlen;
+	hf_buf_append(&w->data, w->session->sealed, HF_SEALED_KEY_LEN);
+	hf_buf_put_u32(&w->data, (uint32_t)hlen);
+	hf_buf_append(&w->data, HF_MAGIC_PACK, HF_MAGIC_LEN);
+	r = hf_repo_put_hashed(w->repo, HF_OBJ_PACK, w->data.data, w->data.len, pack_id);
+	if (r < 0)
+		goto out;
+	hf_index_builder_add(b, pack_id, w->session->key, w->entries, w->n);
+	pthread_mutex_lock(&b->lock);
+	b->bytes_stored += w->data.len;
+	pthread_mutex_unlock(&b->lock);
+	w->entries = NULL;
+	w->n = w->cap = 0;
+	hf_buf_reset(&w->data);
+out:
+	hf_buf_release(&hdr);
+	return r;
+}
+
+int hf_pack_read_header(struct hf_repo *r, struct hf_aead *aead, const char *name, uint64_t size,
+			struct hf_pack_entry **entries, size_t *n)
+{
+	uint8_t trailer[HF_PACK_TRAILER_LEN], *key = NULL;
+	struct hf_buf enc, pt;
+	struct hf_reader rd;
+	struct hf_pack_entry *e = NULL;
+	uint64_t count, off = 0, hlen;
+	int ret;
+
+	*entries = NULL;
+	*n = 0;
+	hf_buf_init(&enc, HF_META_OBJ_MAX);
+	hf_buf_init(&pt, HF_META_OBJ_MAX);
+	if (!r->sk)
+		return -HF_E_USAGE;
+	if (size < HF_PACK_TRAILER_LEN + HF_AEAD_OVERHEAD)
+		return -HF_E_CORRUPT;
+	ret = hf_store_get_range(r->store, HF_OBJ_PACK, name, size - HF_PACK_TRAILER_LEN, HF_PACK_TRAILER_LEN,
+				 trailer);
+	if (ret < 0)
+		goto out;
+	hlen = hf_get_le32(trailer + HF_SEALED_KEY_LEN);
+	if (memcmp(trailer + HF_SEALED_KEY_LEN + 4, HF_MAGIC_PACK, HF_MAGIC_LEN) != 0 || hlen < HF_AEAD_OVERHEAD ||
+	    hlen > size - HF_PACK_TRAILER_LEN || hlen > HF_META_OBJ_MAX) {
+		ret = -HF_E_CORRUPT;
+		goto out;
+	}
+	key = hf_secure_alloc(HF_KEY_LEN);
+	ret = hf_unseal_key(r->pk, r->sk, trailer, key);
+	if (ret < 0)
+		goto out;
+	ret = hf_buf_reserve(&enc, hlen);
+	if (ret == 0)
+		ret = hf_buf_reserve(&pt, hlen);
+	if (ret < 0)
+		goto out;
+	ret = hf_store_get_range(r->store, HF_OBJ_PACK, name, size - HF_PACK_TRAILER_LEN - hlen, hlen, enc.data);
+	if (ret < 0)
+		goto out;
+	ret = hf_aead_open(aead, key, HF_MAGIC_PACK, HF_MAGIC_LEN, enc.data, hlen, pt.data);
+	if (ret < 0)
+		goto out;
+	hf_reader_init(&rd, pt.data, hlen - HF_AEAD_OVERHEAD);
+	ret = hf_rd_varint(&rd, &count);
+	if (ret < 0)
+		goto out;
+	if (count > PACK_MAX_ENTRIES || count > hf_reader_left(&rd) / 36) {
+		ret = -HF_E_CORRUPT;
+		goto out;
+	}
+	e = hf_xcalloc(count ? count : 1, sizeof(*e));
+	for (uint64_t i = 0; i < count; i++) {
+		const uint8_t *id;
+		uint64_t sl, rl;
+		if ((ret = hf_rd_u8(&rd, &e[i].type)) < 0 || (ret = hf_rd_u8(&rd, &e[i].flags)) < 0 ||
+		    (ret = hf_rd_raw(&rd, &id, HF_ID_LEN)) < 0 || (ret = hf_rd_varint(&rd, &sl)) < 0 ||
+		    (ret = hf_rd_varint(&rd, &rl)) < 0)
+			goto out;
+		if (sl < HF_AEAD_OVERHEAD || sl > HF_BLOB_MAX + HF_AEAD_OVERHEAD || rl > HF_BLOB_MAX ||
+		    off + sl > size - HF_PACK_TRAILER_LEN - hlen) {
+			ret = -HF_E_CORRUPT;
+			goto out;
+		}
+		memcpy(e[i].id, id, HF_ID_LEN);
+		e[i].offset = (uint32_t)off;
+		e[i].stored_len = (uint32_t)sl;
+		e[i].raw_len = (uint32_t)rl;
+		off += sl;
+	}
+	*entries = e;
+	*n = count;
+	e = NULL;
+	ret = 0;
+out:
+	free(e);
+	hf_secure_free(key);
+	hf_buf_release(&enc);
+	hf_buf_release(&pt);
+	return ret;
+}

@@ -1,0 +1,186 @@
+/* repo.c — creating and opening a repository: config, first key file, and
+ * the derivation of working keys (chunker gear key, dedup key). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/crypto.h"
+#include "repo/repo_internal.h"
+#include "store/store.h"
+#include "util/err.h"
+#include "util/mem.h"
+
+int hf_key_file_encode(const char *pass, size_t passlen, uint64_t ops, uint64_t mem, const uint8_t repo_id[32],
+		       const uint8_t config_hash[32], const uint8_t pk[32], const uint8_t mac[32],
+		       const uint8_t *sk, struct hf_buf *out);
+int hf_key_file_decode(const char *pass, size_t passlen, const uint8_t *p, size_t n, uint8_t repo_id[32],
+		       uint8_t config_hash[32], uint8_t pk[32], uint8_t mac[32], uint8_t sk[32], int *has_sk);
+void hf_index_free(struct hf_index *ix);
+
+int hf_repo_create(struct hf_store *st, const char *pass, size_t passlen, const struct hf_repo_params *p,
+		   uint8_t repo_id[HF_ID_LEN])
+{
+	struct hf_repo_config c;
+	struct hf_buf cfg, key;
+	uint8_t pk[HF_PK_LEN], cfg_hash[HF_HASH_LEN], *secrets = NULL;
+	struct hf_chunker probe;
+	int r;
+
+	hf_buf_init(&cfg, 4096);
+	hf_buf_init(&key, 4096);
+	memset(&c, 0, sizeof(c));
+	c.version = HF_REPO_VERSION;
+	hf_random(c.id, sizeof(c.id));
+	c.chunk_min = p && p->chunk_min ? p->chunk_min : HF_CHUNK_MIN_DEFAULT;
+	c.chunk_avg = p && p->chunk_avg ? p->chunk_avg : HF_CHUNK_AVG_DEFAULT;
+	c.chunk_max = p && p->chunk_max ? p->chunk_max : HF_CHUNK_MAX_DEFAULT;
+	c.pack_size = p && p->pack_size ? p->pack_size : HF_PACK_SIZE_DEFAULT;
+	c.zlevel = p && p->zlevel ? p->zlevel : 3;
+	secrets = hf_secure_alloc(2 * HF_KEY_LEN); /* mac | sk */
+	hf_random(secrets, HF_KEY_LEN);
+	r = hf_chunker_init(&probe, secrets, c.chunk_min, c.chunk_avg, c.chunk_max);
+	if (r < 0)
+		goto out;
+	hf_keypair(pk, secrets + HF_KEY_LEN);
+	r = hf_config_encode(&c, pk, &cfg);
+	if (r < 0)
+		goto out;
+	hf_sha256(cfg.data, cfg.len, cfg_hash);
+	r = hf_key_file_encode(pass, passlen, p && p->kdf_ops ? p->kdf_ops : HF_KDF_OPS_DEFAULT,
+			       p && p->kdf_mem ? p->kdf_mem : HF_KDF_MEM_DEFAULT, c.id, cfg_hash, pk, secrets,
+			       secrets + HF_KEY_LEN, &key);
+	if (r < 0)
+		goto out;
+	{
+		struct hf_repo tmp = {.store = st};
+		r = hf_repo_put_hashed(&tmp, HF_OBJ_KEY, key.data, key.len, NULL);
+	}
+	if (r < 0)
+		goto out;
+	/* the config goes last: a directory without one is not a repository */
+	r = hf_store_put(st, HF_OBJ_CONFIG, "config", cfg.data, cfg.len);
+	if (r == 0 && repo_id)
+		memcpy(repo_id, c.id, HF_ID_LEN);
+out:
+	hf_secure_free(secrets);
+	hf_buf_release(&cfg);
+	hf_buf_release(&key);
+	return r;
+}
+
+struct key_scan {
+	struct hf_repo *repo;
+	const char *pass;
+	size_t passlen;
+	int found;
+	int err; /* most telling error seen */
+};
+
+static int try_key(void *arg, const char *name, uint64_t size)
+{
+	struct key_scan *ks = arg;
+	struct hf_repo *r = ks->repo;
+	struct hf_buf b;
+	uint8_t repo_id[32], cfg_hash[32], *keys = (uint8_t *)r->keys;
+	int has_sk = 0, ret;
+
+	if (size > 4096)
+		return 0;
+	hf_buf_init(&b, 4096);
+	ret = hf_store_get(r->store, HF_OBJ_KEY, name, &b);
+	if (ret == 0)
+		ret = hf_key_file_decode(ks->pass, ks->passlen, b.data, b.len, repo_id, cfg_hash, r->pk, keys,
+					 keys + 2 * HF_KEY_LEN, &has_sk);
+	hf_buf_release(&b);
+	if (ret < 0) {
+		if (ks->err == -HF_E_PASSWORD || ks->err == 0)
+			ks->err = ret;
+		return 0;
+	}
+	if (memcmp(repo_id, r->cfg.id, 32) != 0 || !hf_ct_equal(cfg_hash, r->config_hash, 32)) {
+		ks->err = -HF_E_CORRUPT; /* the config was changed after the key was made */
+		return 0;
+	}
+	r->sk = has_sk ? keys + 2 * HF_KEY_LEN : NULL;
+	ks->found = 1;
+	return 1;
+}
+
+int hf_repo_open(struct hf_store *st, const char *pass, size_t passlen, struct hf_repo **out)
+{
+	struct hf_repo *r = hf_xcalloc(1, sizeof(*r));
+	struct hf_buf cfg;
+	struct key_scan ks = {.repo = r, .pass = pass, .passlen = passlen, .err = -HF_E_PASSWORD};
+	uint8_t gear_key[HF_KEY_LEN];
+	int ret;
+
+	*out = NULL;
+	r->store = st;
+	hf_buf_init(&cfg, 4096);
+	ret = hf_store_get(st, HF_OBJ_CONFIG, "config", &cfg);
+	if (ret < 0)
+		goto out;
+	ret = hf_config_decode(cfg.data, cfg.len, &r->cfg);
+	if (ret < 0)
+		goto out;
+	hf_sha256(cfg.data, cfg.len, r->config_hash);
+	r->keys = hf_secure_alloc(3 * HF_KEY_LEN);
+	ret = hf_store_list(st, HF_OBJ_KEY, try_key, &ks);
+	if (ret < 0)
+		goto out;
+	if (!ks.found) {
+		ret = ks.err;
+		goto out;
+	}
+	r->mac_key = r->keys;
+	r->dedup_key = r->keys + HF_KEY_LEN;
+	hf_kdf_derive(r->mac_key, "holdfast dedup list", r->keys + HF_KEY_LEN);
+	hf_kdf_derive(r->mac_key, "holdfast chunker", gear_key);
+	ret = hf_chunker_init(&r->chunker, gear_key, r->cfg.chunk_min, r->cfg.chunk_avg, r->cfg.chunk_max);
+	hf_wipe(gear_key, sizeof(gear_key));
+	if (ret < 0) {
+		ret = -HF_E_CORRUPT;
+		goto out;
+	}
+	*out = r;
+	r = NULL;
+	ret = 0;
+out:
+	hf_buf_release(&cfg);
+	if (r)
+		hf_repo_close(r);
+	return ret;
+}
+
+void hf_repo_close(struct hf_repo *r)
+{
+	if (!r)
+		return;
+	hf_index_free(r->index);
+	hf_secure_free(r->keys);
+	hf_store_close(r->store);
+	free(r);
+}
+
+int hf_session_new(struct hf_repo *r, struct hf_session **out)
+{
+	struct hf_session *s = hf_xcalloc(1, sizeof(*s));
+	int ret;
+
+	s->key = hf_secure_alloc(HF_KEY_LEN);
+	hf_random(s->key, HF_KEY_LEN);
+	ret = hf_seal_key(r->pk, s->key, s->sealed);
+	if (ret < 0) {
+		hf_session_free(s);
+		s = NULL;
+	}
+	*out = s;
+	return ret;
+}
+
+void hf_session_free(struct hf_session *s)
+{
+	if (!s)
+		return;
+	hf_secure_free(s->key);
+	free(s);
+}

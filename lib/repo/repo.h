@@ -1,0 +1,255 @@
+/* repo.h — the holdfast repository format (see docs/FORMAT.md).
+ *
+ * Owns: the config object, key files, sessions (a fresh key per writer sealed
+ * to the repository's public key), pack files, index files, tree blobs and
+ * snapshot objects, and reading blobs back with full verification. Knows
+ * nothing of file trees on disk or of pipelines: that is engine's job. */
+#ifndef HF_REPO_H
+#define HF_REPO_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chunker/chunker.h"
+#include "crypto/crypto.h"
+#include "fs/fs.h"
+#include "util/buf.h"
+#include "util/idmap.h"
+
+struct hf_store;
+struct hf_aead;
+struct hf_zctx;
+
+#define HF_REPO_VERSION 1
+#define HF_ID_HEX_LEN (2 * HF_ID_LEN)
+#define HF_PACK_SIZE_DEFAULT (16u << 20)
+#define HF_BLOB_MAX (64u << 20)        /* largest blob (plaintext) a reader accepts */
+#define HF_META_OBJ_MAX (256u << 20)   /* largest index or snapshot object */
+
+enum hf_blob_type { HF_BLOB_DATA = 0, HF_BLOB_TREE = 1 };
+#define HF_BLOB_F_ZSTD 1u
+
+/* ---- config and keys ---------------------------------------------------- */
+
+struct hf_repo_config {
+	uint32_t version;
+	uint8_t id[HF_ID_LEN];
+	uint32_t chunk_min, chunk_avg, chunk_max;
+	uint32_t pack_size;
+	int zlevel;
+};
+
+struct hf_repo_params { /* for hf_repo_create; zero fields take defaults */
+	uint32_t chunk_min, chunk_avg, chunk_max;
+	uint32_t pack_size;
+	int zlevel;
+	uint64_t kdf_ops, kdf_mem;
+};
+
+struct hf_index;
+
+struct hf_repo {
+	struct hf_store *store;
+	struct hf_repo_config cfg;
+	uint8_t config_hash[HF_HASH_LEN];
+	uint8_t *keys;        /* secure memory: mac | dedup | sk (3 × 32) */
+	const uint8_t *mac_key;   /* chunk ids; also keys the gear table */
+	const uint8_t *dedup_key; /* the index files' id list (write-only clients) */
+	const uint8_t *sk;        /* NULL for a write-only key */
+	uint8_t pk[HF_PK_LEN];
+	struct hf_chunker chunker;
+	struct hf_index *index; /* NULL until hf_repo_load_index */
+};
+
+int hf_repo_create(struct hf_store *st, const char *pass, size_t passlen, const struct hf_repo_params *p,
+		   uint8_t repo_id[HF_ID_LEN]);
+/* Opens with the first key file the passphrase unlocks (-HF_E_PASSWORD if
+ * none). Takes ownership of st, also on failure. */
+int hf_repo_open(struct hf_store *st, const char *pass, size_t passlen, struct hf_repo **out);
+void hf_repo_close(struct hf_repo *r);
+
+/* ---- sessions ----------------------------------------------------------- */
+
+/* A writer's session: a fresh random key, and that key sealed to the
+ * repository's public key. Every pack, index and snapshot the session writes
+ * is encrypted with it. */
+struct hf_session {
+	uint8_t *key; /* secure memory */
+	uint8_t sealed[HF_SEALED_KEY_LEN];
+};
+int hf_session_new(struct hf_repo *r, struct hf_session **out);
+void hf_session_free(struct hf_session *s);
+
+/* ---- index (in memory) ---------------------------------------------------- */
+
+struct hf_blob_loc {
+	uint32_t pack;   /* number in the index's pack table */
+	uint32_t offset;
+	uint32_t stored_len;
+	uint32_t raw_len;
+	uint8_t type;
+	uint8_t flags;
+};
+
+struct hf_index_pack {
+	uint8_t id[HF_ID_LEN];
+	uint32_t key; /* number in the key table */
+};
+
+struct hf_index {
+	struct hf_idmap *blobs;    /* blob id → struct hf_blob_loc */
+	struct hf_idmap *pack_ids; /* pack id → uint32_t pack number */
+	struct hf_index_pack *packs;
+	size_t npacks, packs_cap;
+	uint8_t *keys;             /* secure memory, 32 bytes each */
+	size_t nkeys, keys_cap;
+	char **files;              /* names of the index objects loaded */
+	size_t nfiles;
+};
+
+/* Loads every index object. Damaged index objects are skipped and counted in
+ * *bad (may be NULL); their names go to bad_fn if given. */
+int hf_repo_load_index(struct hf_repo *r, size_t *bad, void (*bad_fn)(void *arg, const char *name, int err),
+		       void *arg);
+const struct hf_blob_loc *hf_index_find(const struct hf_index *ix, const uint8_t id[HF_ID_LEN]);
+
+/* ---- pack writing -------------------------------------------------------- */
+
+struct hf_pack_entry {
+	uint8_t id[HF_ID_LEN];
+	uint8_t type, flags;
+	uint32_t offset, stored_len, raw_len;
+};
+
+/* Blobs for one pack, collected in memory until the pack is full. One per
+ * thread; the finished packs' entries are collected by an hf_index_builder. */
+struct hf_pack_writer {
+	struct hf_repo *repo;
+	const struct hf_session *session;
+	struct hf_aead *aead;
+	struct hf_buf data;
+	struct hf_pack_entry *entries;
+	size_t n, cap;
+};
+
+/* Everything written in a session that an index object must list. Shared by
+ * threads, hence the lock. */
+struct hf_index_builder {
+	pthread_mutex_t lock;
+	struct hf_repo *repo;
+	const struct hf_session *session;
+	struct hf_index_pack_entries {
+		uint8_t pack_id[HF_ID_LEN];
+		uint8_t key[HF_KEY_LEN]; /* the pack's session key */
+		struct hf_pack_entry *entries;
+		size_t n;
+	} *packs;
+	size_t npacks, cap;
+	uint64_t bytes_stored;
+};
+
+void hf_pack_writer_init(struct hf_pack_writer *w, struct hf_repo *r, const struct hf_session *s);
+void hf_pack_writer_release(struct hf_pack_writer *w);
+/* Encrypts payload (already compressed if flags say so) into the pack. */
+int hf_pack_add(struct hf_pack_writer *w, const uint8_t id[HF_ID_LEN], int type, int flags, const void *payload,
+		size_t n, uint32_t raw_len);
+int hf_pack_full(const struct hf_pack_writer *w);
+/* Writes the pack (if not empty) to the store and hands its entries to b. */
+int hf_pack_flush(struct hf_pack_writer *w, struct hf_index_builder *b);
+
+void hf_index_builder_init(struct hf_index_builder *b, struct hf_repo *r, const struct hf_session *s);
+void hf_index_builder_release(struct hf_index_builder *b);
+/* Adds an existing pack (prune keeps packs it does not rewrite); takes
+ * ownership of entries. */
+void hf_index_builder_add(struct hf_index_builder *b, const uint8_t pack_id[HF_ID_LEN],
+			  const uint8_t key[HF_KEY_LEN], struct hf_pack_entry *entries, size_t n);
+/* Writes one index object listing every pack handed to b so far, then
+ * forgets them (so it can be called periodically). */
+int hf_index_builder_write(struct hf_index_builder *b);
+
+/* ---- reading blobs ---------------------------------------------------------- */
+
+struct hf_blob_reader { /* one per thread */
+	struct hf_repo *repo;
+	struct hf_aead *aead;
+	struct hf_zctx *z;
+	struct hf_buf enc;    /* decrypted, still compressed */
+	struct hf_buf stored; /* as read from the pack */
+};
+void hf_blob_reader_init(struct hf_blob_reader *br, struct hf_repo *r);
+void hf_blob_reader_release(struct hf_blob_reader *br);
+/* Reads, decrypts, decompresses and verifies (MAC of the plaintext equals the
+ * id) one blob. -HF_E_NOTFOUND if no index lists it. */
+int hf_blob_read(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], struct hf_buf *out);
+/* Decodes a blob whose stored bytes are already in memory. */
+int hf_blob_decode(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], const struct hf_blob_loc *loc,
+		   const uint8_t *stored, struct hf_buf *out);
+/* Chunk id of plaintext: HMAC-SHA256 under the MAC key */
+void hf_repo_blob_id(const struct hf_repo *r, const void *p, size_t n, uint8_t id[HF_ID_LEN]);
+
+/* Reads and parses the pack's trailer and header (for check and prune). */
+int hf_pack_read_header(struct hf_repo *r, struct hf_aead *aead, const char *name, uint64_t size,
+			struct hf_pack_entry **entries, size_t *n);
+
+/* ---- trees ----------------------------------------------------------------- */
+
+enum hf_part_kind { HF_PART_DATA = 0, HF_PART_HOLE = 1 };
+
+struct hf_part {
+	uint8_t id[HF_ID_LEN]; /* data parts */
+	uint64_t len;
+	uint8_t kind;
+};
+
+struct hf_node {
+	char *name; /* NUL-terminated byte string, never contains '/' */
+	struct hf_meta meta;
+	uint8_t subtree[HF_ID_LEN]; /* directories */
+	struct hf_part *parts;      /* regular files */
+	size_t nparts;
+};
+
+struct hf_tree {
+	struct hf_node *nodes; /* sorted by name (memcmp order) */
+	size_t n;
+};
+
+int hf_tree_encode(const struct hf_tree *t, struct hf_buf *out);
+/* Rejects (-HF_E_CORRUPT) names that are empty, ".", "..", contain '/' or NUL,
+ * unsorted or duplicate names, and any malformed field. */
+int hf_tree_decode(const void *p, size_t n, struct hf_tree *out);
+void hf_tree_release(struct hf_tree *t);
+void hf_node_release(struct hf_node *node);
+int hf_tree_load(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], struct hf_tree *out);
+/* binary search by name; NULL if absent */
+const struct hf_node *hf_tree_find(const struct hf_tree *t, const char *name);
+
+/* ---- snapshots -------------------------------------------------------------- */
+
+struct hf_snapshot {
+	uint8_t id[HF_ID_LEN];
+	int64_t time_ns;
+	char *host, *user;
+	char **paths;
+	size_t npaths;
+	uint8_t tree[HF_ID_LEN];
+	int has_parent;
+	uint8_t parent[HF_ID_LEN];
+	char **excludes;
+	size_t nexcludes;
+	uint64_t files, dirs, bytes; /* totals of the snapshot's tree */
+	uint32_t errors;             /* files that could not be read */
+};
+
+/* Encrypts and stores s; fills s->id. */
+int hf_snapshot_write(struct hf_repo *r, const struct hf_session *ses, struct hf_snapshot *s);
+int hf_snapshot_load(struct hf_repo *r, const char *name, struct hf_snapshot *s);
+void hf_snapshot_release(struct hf_snapshot *s);
+/* All snapshots, oldest first. Damaged ones are skipped and counted in *bad. */
+int hf_snapshot_list(struct hf_repo *r, struct hf_snapshot **out, size_t *n, size_t *bad);
+void hf_snapshot_list_free(struct hf_snapshot *s, size_t n);
+/* "latest", or a unique hex prefix of ≥ 4 characters */
+int hf_snapshot_resolve(struct hf_repo *r, const char *ref, struct hf_snapshot *out);
+
+#endif

@@ -1,0 +1,32 @@
+/* repo_internal.h — helpers shared by the repo module's files. */
+#ifndef HF_REPO_INTERNAL_H
+#define HF_REPO_INTERNAL_H
+
+#include "repo/repo.h"
+
+#define HF_MAGIC_LEN 8
+#define HF_MAGIC_KEY "HFKEY001"
+#define HF_MAGIC_INDEX "HFIDX001"
+#define HF_MAGIC_SNAPSHOT "HFSNP001"
+#define HF_MAGIC_PACK "HFPCK001"
+#define HF_PACK_TRAILER_LEN (HF_SEALED_KEY_LEN + 4 + HF_MAGIC_LEN)
+
+/* Stores p under the hex SHA-256 of its bytes; an existing identical object
+ * is success. id (may be NULL) receives the hash. */
+int hf_repo_put_hashed(struct hf_repo *r, int kind, const void *p, size_t n, uint8_t id[HF_ID_LEN]);
+
+/* Envelope of index and snapshot objects: magic | sealed session key |
+ * AEAD(session key, ad = magic, payload). */
+int hf_envelope_seal(struct hf_repo *r, const struct hf_session *s, const char *magic, const void *pt, size_t n,
+		     struct hf_buf *out);
+/* Opens an envelope (or the first part of one: *used gets the bytes consumed
+ * when the AEAD part is prefixed by a u32 length, see index.c). */
+int hf_envelope_open(struct hf_repo *r, const char *magic, const uint8_t *p, size_t n, struct hf_buf *pt,
+		     uint8_t key[HF_KEY_LEN]);
+
+int hf_config_encode(const struct hf_repo_config *c, const uint8_t pk[HF_PK_LEN], struct hf_buf *out);
+int hf_config_decode(const uint8_t *p, size_t n, struct hf_repo_config *c);
+
+void hf_id_hex(const uint8_t id[HF_ID_LEN], char out[HF_ID_HEX_LEN + 1]);
+
+#endif

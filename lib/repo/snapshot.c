@@ -1,0 +1,261 @@
+/* snapshot.c — snapshot objects: when, where, what (paths) and the root tree.
+ *
+ * Payload (inside the sealed envelope, see envelope.c): version varint (1),
+ * time ns (zigzag), host, user, varint npaths + paths, root tree id[32],
+ * has_parent u8 (+ parent id[32]), varint nexcludes + patterns, files, dirs,
+ * bytes, errors (varints). The snapshot id is the SHA-256 of the object. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "repo/repo_internal.h"
+#include "store/store.h"
+#include "util/err.h"
+#include "util/hex.h"
+#include "util/mem.h"
+
+#define SNAP_VERSION 1
+#define SNAP_MAX_STRINGS 65536
+#define SNAP_STR_MAX 65536
+
+static int put_strv(struct hf_buf *b, char **v, size_t n)
+{
+	int r = hf_buf_put_varint(b, n);
+
+	for (size_t i = 0; i < n && r == 0; i++)
+		r = hf_buf_put_str(b, v[i]);
+	return r;
+}
+
+static int encode(const struct hf_snapshot *s, struct hf_buf *b)
+{
+	int r;
+
+	if ((r = hf_buf_put_varint(b, SNAP_VERSION)) < 0 || (r = hf_buf_put_svarint(b, s->time_ns)) < 0 ||
+	    (r = hf_buf_put_str(b, s->host)) < 0 || (r = hf_buf_put_str(b, s->user)) < 0 ||
+	    (r = put_strv(b, s->paths, s->npaths)) < 0 || (r = hf_buf_append(b, s->tree, HF_ID_LEN)) < 0 ||
+	    (r = hf_buf_put_u8(b, s->has_parent ? 1 : 0)) < 0)
+		return r;
+	if (s->has_parent && (r = hf_buf_append(b, s->parent, HF_ID_LEN)) < 0)
+		return r;
+	if ((r = put_strv(b, s->excludes, s->nexcludes)) < 0 || (r = hf_buf_put_varint(b, s->files)) < 0 ||
+	    (r = hf_buf_put_varint(b, s->dirs)) < 0 || (r = hf_buf_put_varint(b, s->bytes)) < 0)
+		return r;
+	return hf_buf_put_varint(b, s->errors);
+}
+
+static int rd_strv(struct hf_reader *rd, char ***v, size_t *n)
+{
+	uint64_t count;
+	size_t len;
+	int r = hf_rd_varint(rd, &count);
+
+	if (r < 0)
+		return r;
+	if (count > SNAP_MAX_STRINGS || count > hf_reader_left(rd))
+		return -HF_E_CORRUPT;
+	*v = hf_xcalloc(count ? count : 1, sizeof(char *));
+	*n = count;
+	for (size_t i = 0; i < count; i++) {
+		r = hf_rd_strdup(rd, &(*v)[i], &len, SNAP_STR_MAX);
+		if (r < 0)
+			return r;
+		if (memchr((*v)[i], '\0', len))
+			return -HF_E_CORRUPT;
+	}
+	return 0;
+}
+
+static int decode(const uint8_t *p, size_t n, struct hf_snapshot *s)
+{
+	struct hf_reader rd;
+	uint64_t ver, v;
+	const uint8_t *id;
+	uint8_t hp;
+	size_t len;
+	int r;
+
+	hf_reader_init(&rd, p, n);
+	if ((r = hf_rd_varint(&rd, &ver)) < 0)
+		return r;
+	if (ver != SNAP_VERSION)
+		return -HF_E_VERSION;
+	if ((r = hf_rd_svarint(&rd, &s->time_ns)) < 0 || (r = hf_rd_strdup(&rd, &s->host, &len, 1024)) < 0 ||
+	    (r = hf_rd_strdup(&rd, &s->user, &len, 1024)) < 0 || (r = rd_strv(&rd, &s->paths, &s->npaths)) < 0 ||
+	    (r = hf_rd_raw(&rd, &id, HF_ID_LEN)) < 0)
+		return r;
+	memcpy(s->tree, id, HF_ID_LEN);
+	if ((r = hf_rd_u8(&rd, &hp)) < 0)
+		return r;
+	if (hp > 1)
+		return -HF_E_CORRUPT;
+	s->has_parent = hp;
+	if (hp) {
+		if ((r = hf_rd_raw(&rd, &id, HF_ID_LEN)) < 0)
+			return r;
+		memcpy(s->parent, id, HF_ID_LEN);
+	}
+	if ((r = rd_strv(&rd, &s->excludes, &s->nexcludes)) < 0 || (r = hf_rd_varint(&rd, &s->files)) < 0 ||
+	    (r = hf_rd_varint(&rd, &s->dirs)) < 0 || (r = hf_rd_varint(&rd, &s->bytes)) < 0 ||
+	    (r = hf_rd_varint(&rd, &v)) < 0)
+		return r;
+	s->errors = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+	return hf_reader_left(&rd) == 0 ? 0 : -HF_E_CORRUPT;
+}
+
+int hf_snapshot_write(struct hf_repo *r, const struct hf_session *ses, struct hf_snapshot *s)
+{
+	struct hf_buf pt, obj;
+	int ret;
+
+	hf_buf_init(&pt, HF_META_OBJ_MAX);
+	hf_buf_init(&obj, HF_META_OBJ_MAX);
+	ret = encode(s, &pt);
+	if (ret == 0)
+		ret = hf_envelope_seal(r, ses, HF_MAGIC_SNAPSHOT, pt.data, pt.len, &obj);
+	if (ret == 0)
+		ret = hf_repo_put_hashed(r, HF_OBJ_SNAPSHOT, obj.data, obj.len, s->id);
+	hf_buf_release(&pt);
+	hf_buf_release(&obj);
+	return ret;
+}
+
+void hf_snapshot_release(struct hf_snapshot *s)
+{
+	free(s->host);
+	free(s->user);
+	for (size_t i = 0; i < s->npaths; i++)
+		free(s->paths[i]);
+	free(s->paths);
+	for (size_t i = 0; i < s->nexcludes; i++)
+		free(s->excludes[i]);
+	free(s->excludes);
+	memset(s, 0, sizeof(*s));
+}
+
+int hf_snapshot_load(struct hf_repo *r, const char *name, struct hf_snapshot *s)
+{
+	struct hf_buf obj, pt;
+	uint8_t h[HF_ID_LEN], want[HF_ID_LEN];
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	if (strlen(name) != HF_ID_HEX_LEN || hf_hex_decode(name, want, HF_ID_LEN) < 0)
+		return -HF_E_NOTFOUND;
+	hf_buf_init(&obj, HF_META_OBJ_MAX);
+	hf_buf_init(&pt, HF_META_OBJ_MAX);
+	ret = hf_store_get(r->store, HF_OBJ_SNAPSHOT, name, &obj);
+	if (ret < 0)
+		goto out;
+	hf_sha256(obj.data, obj.len, h);
+	if (memcmp(h, want, HF_ID_LEN) != 0) {
+		ret = -HF_E_CORRUPT; /* content does not match its name */
+		goto out;
+	}
+	ret = hf_envelope_open(r, HF_MAGIC_SNAPSHOT, obj.data, obj.len, &pt, NULL);
+	if (ret == 0)
+		ret = decode(pt.data, pt.len, s);
+	if (ret == 0)
+		memcpy(s->id, h, HF_ID_LEN);
+	else
+		hf_snapshot_release(s);
+out:
+	hf_buf_release(&obj);
+	hf_buf_release(&pt);
+	return ret;
+}
+
+struct list_ctx {
+	struct hf_repo *repo;
+	struct hf_snapshot *v;
+	size_t n, cap, bad;
+};
+
+static int list_one(void *arg, const char *name, uint64_t size)
+{
+	struct list_ctx *lc = arg;
+	struct hf_snapshot s;
+	int r;
+
+	(void)size;
+	r = hf_snapshot_load(lc->repo, name, &s);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		lc->bad++;
+		return 0;
+	}
+	if (lc->n == lc->cap) {
+		lc->cap = lc->cap ? 2 * lc->cap : 16;
+		lc->v = hf_xreallocarray(lc->v, lc->cap, sizeof(*lc->v));
+	}
+	lc->v[lc->n++] = s;
+	return 0;
+}
+
+static int by_time(const void *a, const void *b)
+{
+	const struct hf_snapshot *x = a, *y = b;
+
+	if (x->time_ns != y->time_ns)
+		return x->time_ns < y->time_ns ? -1 : 1;
+	return memcmp(x->id, y->id, HF_ID_LEN);
+}
+
+int hf_snapshot_list(struct hf_repo *r, struct hf_snapshot **out, size_t *n, size_t *bad)
+{
+	struct list_ctx lc = {.repo = r};
+	int ret = hf_store_list(r->store, HF_OBJ_SNAPSHOT, list_one, &lc);
+
+	if (ret < 0) {
+		hf_snapshot_list_free(lc.v, lc.n);
+		return ret;
+	}
+	if (lc.n)
+		qsort(lc.v, lc.n, sizeof(*lc.v), by_time);
+	*out = lc.v;
+	*n = lc.n;
+	if (bad)
+		*bad = lc.bad;
+	return 0;
+}
+
+void hf_snapshot_list_free(struct hf_snapshot *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		hf_snapshot_release(&s[i]);
+	free(s);
+}
+
+int hf_snapshot_resolve(struct hf_repo *r, const char *ref, struct hf_snapshot *out)
+{
+	struct hf_snapshot *all = NULL;
+	size_t n = 0, len = strlen(ref), match = 0, which = 0;
+	char hex[HF_ID_HEX_LEN + 1];
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (strcmp(ref, "latest") != 0 && (len < 4 || len > HF_ID_HEX_LEN))
+		return -HF_E_USAGE;
+	ret = hf_snapshot_list(r, &all, &n, NULL);
+	if (ret < 0)
+		return ret;
+	if (strcmp(ref, "latest") == 0) {
+		match = n ? 1 : 0;
+		which = n ? n - 1 : 0;
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			hf_id_hex(all[i].id, hex);
+			if (strncmp(hex, ref, len) == 0) {
+				match++;
+				which = i;
+			}
+		}
+	}
+	if (match == 1) {
+		*out = all[which];
+		memset(&all[which], 0, sizeof(all[which]));
+	}
+	hf_snapshot_list_free(all, n);
+	return match == 0 ? -HF_E_NOTFOUND : match > 1 ? -HF_E_AMBIGUOUS : 0;
+}

@@ -1,0 +1,82 @@
+/* store.h — the storage vtable: named immutable objects.
+ *
+ * A repository is a handful of object kinds (config, keys, snapshots, index,
+ * packs), each a flat namespace of names. Objects are created once and never
+ * changed: put is create-only and atomic (a reader sees all of an object or
+ * none); an existing name gives -HF_E_EXISTS. remove exists for the retention
+ * path (forget --prune) alone. Backends: a local directory (store_local.c);
+ * the server and S3 backends implement the same operations. All operations
+ * are safe to call from several threads at once. */
+#ifndef HF_STORE_H
+#define HF_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct hf_buf;
+
+enum hf_obj_kind {
+	HF_OBJ_CONFIG = 0,
+	HF_OBJ_KEY,
+	HF_OBJ_SNAPSHOT,
+	HF_OBJ_INDEX,
+	HF_OBJ_PACK,
+	HF_OBJ_KINDS
+};
+
+#define HF_STORE_NAME_MAX 128
+
+/* called for every object while listing; a non-zero return stops the listing
+ * and is passed back */
+typedef int (*hf_store_list_fn)(void *arg, const char *name, uint64_t size);
+
+struct hf_store;
+
+struct hf_store_ops {
+	int (*put)(struct hf_store *s, int kind, const char *name, const void *p, size_t n);
+	int (*get)(struct hf_store *s, int kind, const char *name, struct hf_buf *out);
+	int (*get_range)(struct hf_store *s, int kind, const char *name, uint64_t off, size_t n, void *out);
+	int (*size)(struct hf_store *s, int kind, const char *name, uint64_t *size);
+	int (*list)(struct hf_store *s, int kind, hf_store_list_fn fn, void *arg);
+	int (*remove)(struct hf_store *s, int kind, const char *name);
+	void (*close)(struct hf_store *s);
+};
+
+struct hf_store {
+	const struct hf_store_ops *ops;
+	const char *location; /* for messages */
+};
+
+/* Opens the directory store at dir. create: make the layout (dir must not
+ * exist or be empty, else -HF_E_EXISTS). Without create, a directory without
+ * a config object gives -HF_E_NOTFOUND. */
+int hf_store_local_open(const char *dir, int create, struct hf_store **out);
+
+static inline int hf_store_put(struct hf_store *s, int kind, const char *name, const void *p, size_t n)
+{
+	return s->ops->put(s, kind, name, p, n);
+}
+static inline int hf_store_get(struct hf_store *s, int kind, const char *name, struct hf_buf *out)
+{
+	return s->ops->get(s, kind, name, out);
+}
+static inline int hf_store_get_range(struct hf_store *s, int kind, const char *name, uint64_t off, size_t n,
+				     void *out)
+{
+	return s->ops->get_range(s, kind, name, off, n, out);
+}
+static inline int hf_store_size(struct hf_store *s, int kind, const char *name, uint64_t *size)
+{
+	return s->ops->size(s, kind, name, size);
+}
+static inline int hf_store_list(struct hf_store *s, int kind, hf_store_list_fn fn, void *arg)
+{
+	return s->ops->list(s, kind, fn, arg);
+}
+static inline int hf_store_remove(struct hf_store *s, int kind, const char *name)
+{
+	return s->ops->remove(s, kind, name);
+}
+void hf_store_close(struct hf_store *s); /* NULL-safe */
+
+#endif

@@ -1,0 +1,372 @@
+/* store_local.c — the local-directory store, holdfast's embedded default.
+ *
+ * Layout: DIR/config, DIR/keys/, DIR/snapshots/, DIR/index/, DIR/data/<2 hex>/
+ * and DIR/tmp/ for objects being written. A put writes DIR/tmp/<name>.<rand>
+ * with O_EXCL, fsyncs it, then link()s it to its final name — link, unlike
+ * rename, fails if the name exists, which makes put create-only — and fsyncs
+ * the directory. A crash leaves at most a stray temp file, never a partial
+ * object. Objects are made read-only (0444): they never change. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "crypto/crypto.h"
+#include "store/store.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/hex.h"
+#include "util/mem.h"
+
+struct local_store {
+	struct hf_store base;
+	char *dir;
+	int dirfd;
+};
+
+static const char *const kind_dir[HF_OBJ_KINDS] = {".", "keys", "snapshots", "index", "data"};
+
+/* Names are lowercase hex (or "config" for the config object): nothing else
+ * can reach the file system, so a hostile name cannot escape the directory. */
+static int valid_name(int kind, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (kind < 0 || kind >= HF_OBJ_KINDS)
+		return 0;
+	if (kind == HF_OBJ_CONFIG)
+		return strcmp(name, "config") == 0;
+	if (n < 2 || n > 64)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+/* relative path of an object: "keys/<name>", "data/ab/<name>", "config" */
+static int obj_path(int kind, const char *name, char *out, size_t cap)
+{
+	int n;
+
+	if (!valid_name(kind, name))
+		return -HF_E_USAGE;
+	if (kind == HF_OBJ_CONFIG)
+		n = snprintf(out, cap, "config");
+	else if (kind == HF_OBJ_PACK)
+		n = snprintf(out, cap, "data/%.2s/%s", name, name);
+	else
+		n = snprintf(out, cap, "%s/%s", kind_dir[kind], name);
+	return (n < 0 || (size_t)n >= cap) ? -HF_E_LIMIT : 0;
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	const uint8_t *q = p;
+
+	while (n > 0) {
+		ssize_t w = write(fd, q, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		q += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int fsync_dir_of(int dirfd, const char *rel)
+{
+	char parent[HF_STORE_NAME_MAX + 16];
+	const char *slash = strrchr(rel, '/');
+	int fd, r = 0;
+
+	if (!slash) {
+		snprintf(parent, sizeof(parent), ".");
+	} else {
+		snprintf(parent, sizeof(parent), "%.*s", (int)(slash - rel), rel);
+	}
+	fd = openat(dirfd, parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+static int local_put(struct hf_store *s, int kind, const char *name, const void *p, size_t n)
+{
+	struct local_store *ls = (struct local_store *)s;
+	char rel[HF_STORE_NAME_MAX + 16], tmp[HF_STORE_NAME_MAX + 64], rnd_hex[17];
+	uint8_t rnd[8];
+	int fd = -1, r;
+
+	r = obj_path(kind, name, rel, sizeof(rel));
+	if (r < 0)
+		return r;
+	hf_random(rnd, sizeof(rnd));
+	hf_hex_encode(rnd, sizeof(rnd), rnd_hex);
+	snprintf(tmp, sizeof(tmp), "tmp/%s.%s", name, rnd_hex);
+	fd = openat(ls->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+	if (fd < 0)
+		return -errno;
+	r = write_all(fd, p, n);
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && linkat(ls->dirfd, tmp, ls->dirfd, rel, 0) < 0)
+		r = errno == EEXIST ? -HF_E_EXISTS : -errno;
+	unlinkat(ls->dirfd, tmp, 0);
+	if (r == 0)
+		r = fsync_dir_of(ls->dirfd, rel);
+	return r;
+}
+
+static int open_obj(struct local_store *ls, int kind, const char *name)
+{
+	char rel[HF_STORE_NAME_MAX + 16];
+	int r = obj_path(kind, name, rel, sizeof(rel));
+	int fd;
+
+	if (r < 0)
+		return r;
+	fd = openat(ls->dirfd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? -HF_E_NOTFOUND : -errno;
+	return fd;
+}
+
+static int pread_all(int fd, void *p, size_t n, uint64_t off)
+{
+	uint8_t *q = p;
+
+	while (n > 0) {
+		ssize_t got = pread(fd, q, n, (off_t)off);
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (got == 0)
+			return -HF_E_CORRUPT; /* shorter than expected: truncated */
+		q += got;
+		n -= (size_t)got;
+		off += (uint64_t)got;
+	}
+	return 0;
+}
+
+static int local_get(struct hf_store *s, int kind, const char *name, struct hf_buf *out)
+{
+	struct local_store *ls = (struct local_store *)s;
+	struct stat st;
+	int fd, r;
+
+	fd = open_obj(ls, kind, name);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		goto out;
+	}
+	out->len = 0;
+	r = hf_buf_reserve(out, (size_t)st.st_size);
+	if (r < 0)
+		goto out;
+	r = pread_all(fd, out->data, (size_t)st.st_size, 0);
+	if (r == 0)
+		out->len = (size_t)st.st_size;
+out:
+	close(fd);
+	return r;
+}
+
+static int local_get_range(struct hf_store *s, int kind, const char *name, uint64_t off, size_t n, void *p)
+{
+	struct local_store *ls = (struct local_store *)s;
+	int fd = open_obj(ls, kind, name);
+	int r;
+
+	if (fd < 0)
+		return fd;
+	r = pread_all(fd, p, n, off);
+	close(fd);
+	return r;
+}
+
+static int local_size(struct hf_store *s, int kind, const char *name, uint64_t *size)
+{
+	struct local_store *ls = (struct local_store *)s;
+	char rel[HF_STORE_NAME_MAX + 16];
+	struct stat st;
+	int r = obj_path(kind, name, rel, sizeof(rel));
+
+	if (r < 0)
+		return r;
+	if (fstatat(ls->dirfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? -HF_E_NOTFOUND : -errno;
+	*size = (uint64_t)st.st_size;
+	return 0;
+}
+
+static int list_dir(struct local_store *ls, int kind, const char *rel, hf_store_list_fn fn, void *arg)
+{
+	int fd = openat(ls->dirfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d;
+	struct dirent *de;
+	int r = 0;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+		if (!valid_name(kind, de->d_name))
+			continue;
+		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		r = fn(arg, de->d_name, (uint64_t)st.st_size);
+		if (r != 0)
+			break;
+	}
+	closedir(d);
+	return r;
+}
+
+static int local_list(struct hf_store *s, int kind, hf_store_list_fn fn, void *arg)
+{
+	struct local_store *ls = (struct local_store *)s;
+	char rel[16];
+	int r;
+
+	if (kind == HF_OBJ_CONFIG || kind < 0 || kind >= HF_OBJ_KINDS)
+		return -HF_E_USAGE;
+	if (kind != HF_OBJ_PACK)
+		return list_dir(ls, kind, kind_dir[kind], fn, arg);
+	for (int i = 0; i < 256; i++) {
+		snprintf(rel, sizeof(rel), "data/%02x", i);
+		r = list_dir(ls, kind, rel, fn, arg);
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
+static int local_remove(struct hf_store *s, int kind, const char *name)
+{
+	struct local_store *ls = (struct local_store *)s;
+	char rel[HF_STORE_NAME_MAX + 16];
+	int r = obj_path(kind, name, rel, sizeof(rel));
+
+	if (r < 0)
+		return r;
+	if (unlinkat(ls->dirfd, rel, 0) < 0)
+		return errno == ENOENT ? -HF_E_NOTFOUND : -errno;
+	return 0;
+}
+
+static void local_close(struct hf_store *s)
+{
+	struct local_store *ls = (struct local_store *)s;
+
+	if (ls->dirfd >= 0)
+		close(ls->dirfd);
+	free(ls->dir);
+	free(ls);
+}
+
+static const struct hf_store_ops local_ops = {
+	.put = local_put,
+	.get = local_get,
+	.get_range = local_get_range,
+	.size = local_size,
+	.list = local_list,
+	.remove = local_remove,
+	.close = local_close,
+};
+
+static int dir_is_empty(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int empty = 1;
+
+	if (!d)
+		return errno == ENOENT ? 1 : -errno;
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			empty = 0;
+	closedir(d);
+	return empty;
+}
+
+static int make_layout(int dirfd)
+{
+	static const char *const subdirs[] = {"keys", "snapshots", "index", "data", "tmp"};
+	char rel[16];
+
+	for (size_t i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++)
+		if (mkdirat(dirfd, subdirs[i], 0700) < 0 && errno != EEXIST)
+			return -errno;
+	for (int i = 0; i < 256; i++) {
+		snprintf(rel, sizeof(rel), "data/%02x", i);
+		if (mkdirat(dirfd, rel, 0700) < 0 && errno != EEXIST)
+			return -errno;
+	}
+	return 0;
+}
+
+int hf_store_local_open(const char *dir, int create, struct hf_store **out)
+{
+	struct local_store *ls = NULL;
+	int r;
+
+	*out = NULL;
+	if (create) {
+		r = dir_is_empty(dir);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return -HF_E_EXISTS;
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+			return -errno;
+	}
+	ls = hf_xcalloc(1, sizeof(*ls));
+	ls->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ls->dirfd < 0) {
+		r = errno == ENOENT ? -HF_E_NOTFOUND : -errno;
+		goto out;
+	}
+	if (create) {
+		r = make_layout(ls->dirfd);
+		if (r < 0)
+			goto out;
+	} else if (faccessat(ls->dirfd, "config", F_OK, 0) < 0) {
+		r = -HF_E_NOTFOUND;
+		goto out;
+	} else {
+		/* tmp/ may be missing in a copied repository; writers need it */
+		mkdirat(ls->dirfd, "tmp", 0700);
+	}
+	ls->dir = hf_xstrdup(dir);
+	ls->base.ops = &local_ops;
+	ls->base.location = ls->dir;
+	*out = &ls->base;
+	return 0;
+out:
+	local_close(&ls->base);
+	return r;
+}

@@ -1,0 +1,73 @@
+/* buf.h — bounded growable byte buffers and a bounds-checked reader.
+ *
+ * struct hf_buf grows on demand but never beyond its `max` (-HF_E_LIMIT).
+ * struct hf_reader parses untrusted bytes: every getter checks the remaining
+ * length and returns -HF_E_CORRUPT instead of reading past the end.
+ * Integers are little-endian; varints are unsigned LEB128 (at most 10 bytes). */
+#ifndef HF_UTIL_BUF_H
+#define HF_UTIL_BUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct hf_buf {
+	uint8_t *data;
+	size_t len;
+	size_t cap;
+	size_t max;
+};
+
+void hf_buf_init(struct hf_buf *b, size_t max);
+void hf_buf_release(struct hf_buf *b);
+void hf_buf_reset(struct hf_buf *b); /* len = 0, keeps memory */
+int hf_buf_reserve(struct hf_buf *b, size_t extra);
+int hf_buf_append(struct hf_buf *b, const void *p, size_t n);
+int hf_buf_put_u8(struct hf_buf *b, uint8_t v);
+int hf_buf_put_u32(struct hf_buf *b, uint32_t v);
+int hf_buf_put_u64(struct hf_buf *b, uint64_t v);
+int hf_buf_put_varint(struct hf_buf *b, uint64_t v);
+int hf_buf_put_svarint(struct hf_buf *b, int64_t v); /* zigzag */
+/* varint length, then the bytes */
+int hf_buf_put_bytes(struct hf_buf *b, const void *p, size_t n);
+int hf_buf_put_str(struct hf_buf *b, const char *s); /* NULL → empty */
+
+struct hf_reader {
+	const uint8_t *p;
+	size_t len;
+	size_t off;
+};
+
+void hf_reader_init(struct hf_reader *r, const void *p, size_t len);
+size_t hf_reader_left(const struct hf_reader *r);
+int hf_rd_u8(struct hf_reader *r, uint8_t *v);
+int hf_rd_u32(struct hf_reader *r, uint32_t *v);
+int hf_rd_u64(struct hf_reader *r, uint64_t *v);
+int hf_rd_varint(struct hf_reader *r, uint64_t *v);
+int hf_rd_svarint(struct hf_reader *r, int64_t *v);
+/* n raw bytes; *p points into the reader's memory */
+int hf_rd_raw(struct hf_reader *r, const uint8_t **p, size_t n);
+/* varint length (≤ max), then bytes; *p borrowed */
+int hf_rd_bytes(struct hf_reader *r, const uint8_t **p, size_t *n, size_t max);
+/* like hf_rd_bytes but returns a malloc'd NUL-terminated copy (may hold NULs) */
+int hf_rd_strdup(struct hf_reader *r, char **s, size_t *n, size_t max);
+
+static inline void hf_put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
+}
+static inline uint32_t hf_get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline void hf_put_le64(uint8_t *p, uint64_t v)
+{
+	hf_put_le32(p, (uint32_t)v);
+	hf_put_le32(p + 4, (uint32_t)(v >> 32));
+}
+static inline uint64_t hf_get_le64(const uint8_t *p)
+{
+	return (uint64_t)hf_get_le32(p) | (uint64_t)hf_get_le32(p + 4) << 32;
+}
+
+#endif

@@ -1,0 +1,28 @@
+/* err.h — holdfast's error codes.
+ *
+ * Every fallible function returns int: 0 (or a positive count) on success, a
+ * negative value on failure: -errno for system errors or -HF_E_* for our own.
+ * hf_strerror() turns either into a message. Nothing below src/ prints. */
+#ifndef HF_UTIL_ERR_H
+#define HF_UTIL_ERR_H
+
+enum hf_err {
+	HF_E_BASE = 10000,
+	HF_E_CORRUPT,   /* repository data fails a structural check */
+	HF_E_AUTH,      /* authentication tag or MAC mismatch */
+	HF_E_PASSWORD,  /* no key file opens with this passphrase */
+	HF_E_VERSION,   /* unsupported format version */
+	HF_E_NOTFOUND,  /* object, snapshot or path does not exist */
+	HF_E_EXISTS,    /* object already exists (create-only store) */
+	HF_E_LIMIT,     /* a size limit was exceeded */
+	HF_E_AMBIGUOUS, /* snapshot prefix matches more than one */
+	HF_E_CHANGED,   /* file changed while it was being read */
+	HF_E_USAGE,     /* invalid argument */
+	HF_E_CANCELED,  /* another stage failed first */
+	HF_E_MAX
+};
+
+/* hf_strerror(err): message for a negative (or positive) error code. */
+const char *hf_strerror(int err);
+
+#endif

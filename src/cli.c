@@ -1,0 +1,269 @@
+/* cli.c — shared command-line plumbing: passphrases, opening the repository,
+ * error messages, JSON string escaping and times. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "crypto/crypto.h"
+#include "store/store.h"
+#include "util/err.h"
+#include "util/hex.h"
+#include "util/mem.h"
+
+#define PASS_MAX 4096
+
+void cli_common_init(struct cli_common *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->repo = getenv("HOLDFAST_REPO");
+}
+
+int cli_common_opt(struct cli_common *c, int opt, const char *arg, const char *usage)
+{
+	switch (opt) {
+	case OPT_REPO:
+		c->repo = arg;
+		return 1;
+	case OPT_PASSWORD_FILE:
+		c->password_file = arg;
+		return 1;
+	case OPT_JSON:
+		c->json = 1;
+		return 1;
+	case OPT_HELP:
+		fputs(usage, stdout);
+		return -1;
+	}
+	return 0;
+}
+
+void cli_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("holdfast: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_usage_error(const char *usage, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("holdfast: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fputs(usage, stderr);
+	return HF_EXIT_USAGE;
+}
+
+static int read_tty_line(const char *prompt, char *buf, size_t cap, size_t *len)
+{
+	struct termios old, quiet;
+	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
+	size_t n = 0;
+	int r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, prompt, strlen(prompt)) < 0) {
+		/* the prompt is a courtesy */
+	}
+	tcgetattr(fd, &old);
+	quiet = old;
+	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	tcsetattr(fd, TCSAFLUSH, &quiet);
+	for (;;) {
+		char ch;
+		ssize_t got = read(fd, &ch, 1);
+		if (got <= 0 || ch == '\n')
+			break;
+		if (n + 1 >= cap) {
+			r = -HF_E_LIMIT;
+			break;
+		}
+		buf[n++] = ch;
+	}
+	tcsetattr(fd, TCSAFLUSH, &old);
+	if (write(fd, "\n", 1) < 0) {
+		/* ignored */
+	}
+	close(fd);
+	buf[n] = '\0';
+	*len = n;
+	return r;
+}
+
+int cli_passphrase(const struct cli_common *c, int confirm, char **pass, size_t *len)
+{
+	char *buf = hf_secure_alloc(PASS_MAX + 1);
+	const char *env = getenv("HOLDFAST_PASSWORD");
+	size_t n = 0;
+	int r = 0;
+
+	if (c->password_file) {
+		FILE *f = fopen(c->password_file, "re");
+		if (!f) {
+			cli_err("cannot read password file %s: %s", c->password_file, strerror(errno));
+			r = -1;
+			goto out;
+		}
+		n = fread(buf, 1, PASS_MAX, f);
+		fclose(f);
+		while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+			n--;
+		buf[n] = '\0';
+	} else if (env) {
+		n = strlen(env);
+		if (n > PASS_MAX) {
+			cli_err("HOLDFAST_PASSWORD is too long");
+			r = -1;
+			goto out;
+		}
+		memcpy(buf, env, n + 1);
+	} else if (isatty(STDIN_FILENO)) {
+		char *again = hf_secure_alloc(PASS_MAX + 1);
+		size_t n2 = 0;
+		r = read_tty_line("passphrase: ", buf, PASS_MAX, &n);
+		if (r == 0 && confirm) {
+			r = read_tty_line("passphrase again: ", again, PASS_MAX, &n2);
+			if (r == 0 && (n != n2 || memcmp(buf, again, n) != 0)) {
+				cli_err("the passphrases do not match");
+				r = -1;
+			}
+		}
+		hf_secure_free(again);
+		if (r < 0)
+			goto out;
+	} else {
+		cli_err("no passphrase: set HOLDFAST_PASSWORD, use --password-file, or run on a terminal");
+		r = -1;
+		goto out;
+	}
+	if (n == 0) {
+		cli_err("the passphrase is empty");
+		r = -1;
+	}
+out:
+	if (r < 0) {
+		hf_secure_free(buf);
+		return -1;
+	}
+	*pass = buf;
+	*len = n;
+	return 0;
+}
+
+void cli_passphrase_free(char *pass, size_t len)
+{
+	(void)len;
+	hf_secure_free(pass);
+}
+
+struct hf_repo *cli_open_repo(const struct cli_common *c)
+{
+	struct hf_store *st = NULL;
+	struct hf_repo *repo = NULL;
+	char *pass = NULL;
+	size_t plen = 0;
+	int r;
+
+	if (!c->repo) {
+		cli_err("no repository: use --repo DIR or set HOLDFAST_REPO");
+		return NULL;
+	}
+	r = hf_store_local_open(c->repo, 0, &st);
+	if (r < 0) {
+		cli_err("cannot open repository %s: %s", c->repo,
+			r == -HF_E_NOTFOUND ? "not a holdfast repository" : hf_strerror(r));
+		return NULL;
+	}
+	if (cli_passphrase(c, 0, &pass, &plen) < 0) {
+		hf_store_close(st);
+		return NULL;
+	}
+	r = hf_repo_open(st, pass, plen, &repo);
+	cli_passphrase_free(pass, plen);
+	if (r < 0) {
+		cli_err("cannot open repository %s: %s", c->repo, hf_strerror(r));
+		return NULL;
+	}
+	return repo;
+}
+
+void cli_report(void *arg, const char *path, const char *what, int err)
+{
+	(void)arg;
+	fprintf(stderr, "holdfast: %s%s%s%s%s\n", path ? path : "", path ? ": " : "", what ? what : "",
+		what ? ": " : "", hf_strerror(err));
+}
+
+void cli_json_str(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+
+	fputc('"', f);
+	while (*p) {
+		unsigned char ch = *p;
+		size_t n = 0;
+		/* length of a valid UTF-8 sequence at p, 0 if invalid */
+		if (ch < 0x80)
+			n = 1;
+		else if ((ch & 0xe0) == 0xc0 && ch >= 0xc2)
+			n = 2;
+		else if ((ch & 0xf0) == 0xe0)
+			n = 3;
+		else if ((ch & 0xf8) == 0xf0 && ch <= 0xf4)
+			n = 4;
+		for (size_t i = 1; i < n; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				n = 0;
+		if (n == 1) {
+			if (ch == '"' || ch == '\\')
+				fprintf(f, "\\%c", ch);
+			else if (ch < 0x20)
+				fprintf(f, "\\u%04x", ch);
+			else
+				fputc(ch, f);
+		} else if (n > 1) {
+			fwrite(p, 1, n, f);
+		} else {
+			/* a byte that is not UTF-8: the surrogate escape Python uses, so
+			 * the exact bytes can be recovered */
+			fprintf(f, "\\udc%02x", ch);
+			n = 1;
+		}
+		p += n;
+	}
+	fputc('"', f);
+}
+
+void cli_id_hex(const uint8_t *id, char *out)
+{
+	hf_hex_encode(id, HF_ID_LEN, out);
+}
+
+void cli_time_str(int64_t ns, char *out, size_t cap, int rfc3339)
+{
+	time_t t = (time_t)(ns / 1000000000);
+	struct tm tm;
+
+	if (rfc3339) {
+		gmtime_r(&t, &tm);
+		size_t n = strftime(out, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(out + n, cap - n, ".%09lldZ", (long long)(ns % 1000000000));
+	} else {
+		localtime_r(&t, &tm);
+		strftime(out, cap, "%Y-%m-%d %H:%M:%S", &tm);
+	}
+}

@@ -1,0 +1,57 @@
+/* cli.h — what every command shares: option parsing helpers, opening the
+ * repository with a passphrase, error and progress output, JSON strings.
+ * Only src/ prints or exits. */
+#ifndef HF_CLI_H
+#define HF_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "engine/engine.h"
+
+enum {
+	HF_EXIT_OK = 0,
+	HF_EXIT_ERROR = 1,
+	HF_EXIT_USAGE = 2,
+	HF_EXIT_PARTIAL = 3, /* backup saved, some files unreadable */
+};
+
+struct cli_common {
+	const char *repo;
+	const char *password_file;
+	int json;
+};
+
+/* long options every command accepts; ids ≥ 1000 */
+enum { OPT_REPO = 1000, OPT_PASSWORD_FILE, OPT_JSON, OPT_HELP };
+#define CLI_COMMON_OPTIONS                                                  \
+	{"repo", required_argument, NULL, OPT_REPO},                        \
+	{"password-file", required_argument, NULL, OPT_PASSWORD_FILE},      \
+	{"json", no_argument, NULL, OPT_JSON}, {"help", no_argument, NULL, OPT_HELP}
+
+/* handles a common option; returns 1 if handled, -1 for --help (usage
+ * printed, exit 0 wanted) */
+int cli_common_opt(struct cli_common *c, int opt, const char *arg, const char *usage);
+void cli_common_init(struct cli_common *c);
+
+void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int cli_usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+int cli_passphrase(const struct cli_common *c, int confirm, char **pass, size_t *len);
+void cli_passphrase_free(char *pass, size_t len);
+/* opens the repository at c->repo; prints the error and returns NULL on failure */
+struct hf_repo *cli_open_repo(const struct cli_common *c);
+
+/* hf_report_fn that prints "holdfast: PATH: WHAT: ERR" to stderr */
+void cli_report(void *arg, const char *path, const char *what, int err);
+
+/* progress line on stderr while a command runs, only on a terminal */
+struct cli_progress;
+struct cli_progress *cli_progress_start(struct hf_progress *p, const char *verb);
+void cli_progress_stop(struct cli_progress *cp);
+
+void cli_json_str(FILE *f, const char *s);
+void cli_id_hex(const uint8_t *id, char *out); /* 65 bytes */
+void cli_time_str(int64_t ns, char *out, size_t cap, int rfc3339);
+
+#endif

@@ -1,0 +1,167 @@
+/* cmd_backup.c — holdfast backup: save paths into a new snapshot. */
+#include <getopt.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "util/err.h"
+#include "util/mem.h"
+
+static const char usage[] =
+	"usage: holdfast backup --repo DIR [--exclude PATTERN]... [--one-file-system] [--host NAME]\n"
+	"                       [--json] PATH...\n";
+
+enum { OPT_EXCLUDE = 1, OPT_ONE_FS, OPT_HOST, OPT_THREADS };
+
+static double seconds_since(const struct timespec *a)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - a->tv_sec) + (double)(now.tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static void print_json(const struct hf_backup_stats *st, double secs)
+{
+	char id[HF_ID_HEX_LEN + 1], parent[HF_ID_HEX_LEN + 1];
+
+	cli_id_hex(st->snapshot, id);
+	printf("{\"snapshot\": \"%s\", \"parent\": ", id);
+	if (st->has_parent) {
+		cli_id_hex(st->parent, parent);
+		printf("\"%s\"", parent);
+	} else {
+		printf("null");
+	}
+	printf(", \"files_new\": %llu, \"files_changed\": %llu, \"files_unchanged\": %llu, \"dirs\": %llu, "
+	       "\"bytes_total\": %llu, \"bytes_read\": %llu, \"bytes_added\": %llu, \"bytes_stored\": %llu, "
+	       "\"errors\": %llu, \"seconds\": %.3f}\n",
+	       (unsigned long long)st->files_new, (unsigned long long)st->files_changed,
+	       (unsigned long long)st->files_unchanged, (unsigned long long)st->dirs,
+	       (unsigned long long)st->bytes_total, (unsigned long long)st->bytes_read,
+	       (unsigned long long)st->bytes_added, (unsigned long long)st->bytes_stored,
+	       (unsigned long long)st->errors, secs);
+}
+
+static void print_text(const struct hf_backup_stats *st, double secs)
+{
+	char id[HF_ID_HEX_LEN + 1];
+
+	cli_id_hex(st->snapshot, id);
+	printf("files: %llu new, %llu changed, %llu unchanged; %llu directories\n",
+	       (unsigned long long)st->files_new, (unsigned long long)st->files_changed,
+	       (unsigned long long)st->files_unchanged, (unsigned long long)st->dirs);
+	printf("data: %.1f MiB read, %.1f MiB new, %.1f MiB stored, in %.2f s\n", (double)st->bytes_read / 1048576.0,
+	       (double)st->bytes_added / 1048576.0, (double)st->bytes_stored / 1048576.0, secs);
+	printf("snapshot %s saved\n", id);
+}
+
+int cmd_backup(int argc, char **argv)
+{
+	static const struct option opts[] = {CLI_COMMON_OPTIONS,
+					     {"exclude", required_argument, NULL, OPT_EXCLUDE},
+					     {"one-file-system", no_argument, NULL, OPT_ONE_FS},
+					     {"host", required_argument, NULL, OPT_HOST},
+					     {"threads", required_argument, NULL, OPT_THREADS},
+					     {NULL, 0, NULL, 0}};
+	struct cli_common c;
+	struct hf_backup_opts o = {0};
+	struct hf_backup_stats st;
+	struct hf_progress prog = {0};
+	struct cli_progress *cp;
+	struct hf_repo *repo = NULL;
+	struct timespec t0;
+	char host[256] = "", **paths = NULL, **excludes = NULL;
+	size_t nex = 0, np = 0;
+	struct passwd *pw;
+	int opt, r, rc = HF_EXIT_ERROR;
+
+	cli_common_init(&c);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	gethostname(host, sizeof(host) - 1);
+	o.host = host;
+	excludes = hf_xcalloc((size_t)argc, sizeof(char *));
+	while ((opt = getopt_long(argc, argv, "r:e:x", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'e':
+		case OPT_EXCLUDE:
+			excludes[nex++] = optarg;
+			continue;
+		case 'x':
+		case OPT_ONE_FS:
+			o.one_file_system = 1;
+			continue;
+		case OPT_HOST:
+			o.host = optarg;
+			continue;
+		case OPT_THREADS:
+			o.threads = atoi(optarg);
+			continue;
+		case 'r':
+			opt = OPT_REPO;
+			break;
+		}
+		r = cli_common_opt(&c, opt, optarg, usage);
+		if (r < 0) {
+			rc = HF_EXIT_OK;
+			goto out;
+		}
+		if (r == 0) {
+			rc = cli_usage_error(usage, "unknown option");
+			goto out;
+		}
+	}
+	if (optind == argc) {
+		rc = cli_usage_error(usage, "nothing to back up: name at least one PATH");
+		goto out;
+	}
+	paths = hf_xcalloc((size_t)(argc - optind), sizeof(char *));
+	for (int i = optind; i < argc; i++) {
+		r = hf_path_absolute(argv[i], &paths[np]);
+		if (r < 0) {
+			cli_err("%s: %s", argv[i], hf_strerror(r));
+			goto out;
+		}
+		np++;
+	}
+	repo = cli_open_repo(&c);
+	if (!repo)
+		goto out;
+	pw = getpwuid(geteuid());
+	o.user = pw ? pw->pw_name : "";
+	o.paths = paths;
+	o.npaths = np;
+	o.excludes = excludes;
+	o.nexcludes = nex;
+	o.report = cli_report;
+	o.progress = &prog;
+	cp = cli_progress_start(&prog, "backup");
+	r = hf_backup(repo, &o, &st);
+	cli_progress_stop(cp);
+	if (r < 0) {
+		cli_err("backup failed: %s", hf_strerror(r));
+		goto out;
+	}
+	if (c.json)
+		print_json(&st, seconds_since(&t0));
+	else
+		print_text(&st, seconds_since(&t0));
+	if (st.errors) {
+		cli_err("%llu file(s) could not be read; the snapshot was saved without them",
+			(unsigned long long)st.errors);
+		rc = HF_EXIT_PARTIAL;
+	} else {
+		rc = HF_EXIT_OK;
+	}
+out:
+	hf_repo_close(repo);
+	for (size_t i = 0; i < np; i++)
+		free(paths[i]);
+	free(paths);
+	free(excludes);
+	return rc;
+}

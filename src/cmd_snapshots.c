@@ -1,0 +1,99 @@
+/* cmd_snapshots.c — holdfast snapshots: list snapshots, oldest first. */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "util/err.h"
+
+static const char usage[] = "usage: holdfast snapshots --repo DIR [--json]\n";
+
+static void print_json(const struct hf_snapshot *s, size_t n)
+{
+	char id[HF_ID_HEX_LEN + 1], t[64];
+
+	printf("[");
+	for (size_t i = 0; i < n; i++) {
+		cli_id_hex(s[i].id, id);
+		cli_time_str(s[i].time_ns, t, sizeof(t), 1);
+		printf("%s\n  {\"id\": \"%s\", \"short_id\": \"%.8s\", \"time\": \"%s\", \"host\": ", i ? "," : "", id,
+		       id, t);
+		cli_json_str(stdout, s[i].host);
+		printf(", \"user\": ");
+		cli_json_str(stdout, s[i].user);
+		printf(", \"paths\": [");
+		for (size_t j = 0; j < s[i].npaths; j++) {
+			printf("%s", j ? ", " : "");
+			cli_json_str(stdout, s[i].paths[j]);
+		}
+		printf("], \"parent\": ");
+		if (s[i].has_parent) {
+			cli_id_hex(s[i].parent, id);
+			printf("\"%s\"", id);
+		} else {
+			printf("null");
+		}
+		cli_id_hex(s[i].tree, id);
+		printf(", \"tree\": \"%s\", \"files\": %llu, \"dirs\": %llu, \"bytes\": %llu, \"errors\": %u}", id,
+		       (unsigned long long)s[i].files, (unsigned long long)s[i].dirs, (unsigned long long)s[i].bytes,
+		       s[i].errors);
+	}
+	printf("%s]\n", n ? "\n" : "");
+}
+
+static void print_text(const struct hf_snapshot *s, size_t n)
+{
+	char id[HF_ID_HEX_LEN + 1], t[64];
+
+	printf("%-8s  %-19s  %-16s  %10s  %s\n", "ID", "TIME", "HOST", "SIZE", "PATHS");
+	for (size_t i = 0; i < n; i++) {
+		cli_id_hex(s[i].id, id);
+		cli_time_str(s[i].time_ns, t, sizeof(t), 0);
+		printf("%.8s  %-19s  %-16s  %8.1f M  ", id, t, s[i].host, (double)s[i].bytes / 1048576.0);
+		for (size_t j = 0; j < s[i].npaths; j++)
+			printf("%s%s", j ? " " : "", s[i].paths[j]);
+		printf("\n");
+	}
+	printf("%zu snapshot%s\n", n, n == 1 ? "" : "s");
+}
+
+int cmd_snapshots(int argc, char **argv)
+{
+	static const struct option opts[] = {CLI_COMMON_OPTIONS, {NULL, 0, NULL, 0}};
+	struct cli_common c;
+	struct hf_repo *repo;
+	struct hf_snapshot *s = NULL;
+	size_t n = 0, bad = 0;
+	int opt, r;
+
+	cli_common_init(&c);
+	while ((opt = getopt_long(argc, argv, "r:", opts, NULL)) != -1) {
+		if (opt == 'r')
+			opt = OPT_REPO;
+		r = cli_common_opt(&c, opt, optarg, usage);
+		if (r < 0)
+			return HF_EXIT_OK;
+		if (r == 0)
+			return cli_usage_error(usage, "unknown option");
+	}
+	if (optind != argc)
+		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
+	repo = cli_open_repo(&c);
+	if (!repo)
+		return HF_EXIT_ERROR;
+	r = hf_snapshot_list(repo, &s, &n, &bad);
+	if (r < 0) {
+		cli_err("cannot list snapshots: %s", hf_strerror(r));
+		hf_repo_close(repo);
+		return HF_EXIT_ERROR;
+	}
+	if (c.json)
+		print_json(s, n);
+	else
+		print_text(s, n);
+	if (bad)
+		cli_err("%zu snapshot object(s) could not be read; run check", bad);
+	hf_snapshot_list_free(s, n);
+	hf_repo_close(repo);
+	return bad ? HF_EXIT_ERROR : HF_EXIT_OK;
+}

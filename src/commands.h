@@ -1,0 +1,17 @@
+/* commands.h — one function per command, each in src/cmd_<name>.c.
+ * argv[0] is the command name; the return value is the exit status. */
+#ifndef HF_COMMANDS_H
+#define HF_COMMANDS_H
+
+#define HF_VERSION "0.1.0"
+
+int cmd_init(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
+int cmd_snapshots(int argc, char **argv);
+int cmd_ls(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_forget(int argc, char **argv);
+
+#endif

@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# 04-check-corrupt.sh — damage a repository in the ways disks and attackers do and make
+# sure check finds it, names what is affected, never crashes, and that restore still
+# gets back what is undamaged.
+#
+# Decided here: a snapshot whose blobs no index lists is damaged (check exits 1), even
+# if the packs holding them are still there — an unindexed pack is only the leftover of
+# an interrupted backup and is not trusted. Every scenario works on a fresh copy of
+# one pristine repository.
+. "$(dirname "$0")/lib.sh"
+
+R0=$T/pristine
+S=$T/src
+
+mkdir -p "$S"
+cp -a /usr/share/doc/bash "$S/docs"
+for i in 1 2 3; do random_file "$S/rand$i" 3; done
+set_atimes "$S"
+
+hf init --repo "$R0"
+check_rc "init" 0
+hf backup --repo "$R0" --json "$S"
+check_rc "backup 1" 0
+snap1=$(json 'j["snapshot"]')
+echo 'added later' >"$S/later"
+hf backup --repo "$R0" --json "$S"
+check_rc "backup 2" 0
+snap2=$(json 'j["snapshot"]')
+hf check --repo "$R0" --read-data
+check_rc "pristine repository: check --read-data" 0
+
+# flip_byte FILE OFFSET — invert one byte in place
+flip_byte() {
+	$PY -c 'import os,sys
+f = os.open(sys.argv[1], os.O_RDWR); off = int(sys.argv[2])
+b = os.pread(f, 1, off); os.pwrite(f, bytes([b[0] ^ 0xff]), off); os.close(f)' "$1" "$2"
+}
+fresh() { # fresh NAME — a copy of the pristine repository at $T/NAME
+	rm -rf "$T/$1"
+	cp -a "$R0" "$T/$1"
+}
+largest() { find "$1" -type f -printf '%s %p\n' | sort -n | tail -n 1 | cut -d' ' -f2-; }
+oldest() { find "$1" -type f -printf '%T@ %p\n' | sort -n | head -n 1 | cut -d' ' -f2-; }
+
+# names_damage NAME — check's stderr ($T/err) has error: lines, an affected snapshot id
+# and a file path
+names_damage() {
+	check_grep "$1: stderr has error: lines" '^error:' "$T/err"
+	if grep -Eq "${snap1:0:8}|${snap2:0:8}" "$T/err"; then
+		ok "$1: an affected snapshot is named"
+	else
+		fail "$1: no affected snapshot named"
+		head -c 1500 "$T/err" | sed 's/^/  | /'
+	fi
+	check_grep "$1: an affected file path is named" "$S/" "$T/err"
+}
+
+# restore_rest NAME SNAPSHOT REPO — restore of a damaged snapshot exits 1 but restores
+# every file that is not named as damaged by the check output saved in $T/check.err
+restore_rest() { # NAME SNAPSHOT REPO [MIN_GOOD]
+	local name=$1 bad=0 good=0 f min=${4:-1}
+	hf restore --repo "$3" "$2" --target "$T/rr-$name"
+	check_rc "$name: restore of the damaged snapshot exits 1" 1
+	while IFS= read -r f; do
+		if cmp -s "$f" "$T/rr-$name$f"; then
+			good=$((good + 1))
+		elif ! grep -qF -- "$f" "$T/check.err"; then
+			bad=$((bad + 1))
+			echo "  not restored but not reported damaged: $f"
+		fi
+	done < <(find "$S/docs" "$S/rand1" "$S/rand2" "$S/rand3" -type f)
+	if [ $bad -eq 0 ] && [ $good -ge "$min" ]; then
+		ok "$name: the undamaged files are restored ($good)"
+	else
+		fail "$name: $bad undamaged files not restored, $good restored"
+	fi
+}
+
+# --- 1. one flipped byte in the middle of a pack ---------------------------------
+fresh flip
+pack=$(largest "$T/flip/data")
+flip_byte "$pack" $(($(stat -c %s "$pack") / 2))
+hf check --repo "$T/flip"
+check_not_crash "flipped pack byte: check (structure)"
+check_true "flipped pack byte: check (structure) exits 0 or 1" test "$RC" -le 1
+hf check --repo "$T/flip" --read-data
+check_rc "flipped pack byte: check --read-data exits 1" 1
+cp "$T/err" "$T/check.err"
+names_damage "flipped pack byte"
+restore_rest flip "$snap1" "$T/flip"
+
+# --- 2. a truncated pack ----------------------------------------------------------
+fresh trunc
+pack=$(largest "$T/trunc/data")
+truncate -s $(($(stat -c %s "$pack") / 2)) "$pack"
+hf check --repo "$T/trunc"
+check_rc "truncated pack: check exits 1" 1
+cp "$T/err" "$T/check.err"
+names_damage "truncated pack"
+restore_rest trunc "$snap2" "$T/trunc"
+
+# --- 3. a deleted pack --------------------------------------------------------------
+fresh delpack
+pack=$(largest "$T/delpack/data")
+rm "$pack"
+hf check --repo "$T/delpack"
+check_rc "deleted pack: check exits 1" 1
+cp "$T/err" "$T/check.err"
+names_damage "deleted pack"
+restore_rest delpack "$snap1" "$T/delpack" 0 # the pack may have held everything
+
+# --- 4. a deleted index file --------------------------------------------------------
+fresh delidx
+idx=$(oldest "$T/delidx/index")
+rm "$idx"
+hf check --repo "$T/delidx"
+check_rc "deleted index file: check exits 1" 1
+check_grep "deleted index file: stderr has error: lines" '^error:' "$T/err"
+hf check --repo "$T/delidx" --read-data
+check_rc "deleted index file: check --read-data exits 1" 1
+
+# --- 5. a corrupted snapshot file ------------------------------------------------------
+fresh snapflip
+sf=$T/snapflip/snapshots/$snap1
+if [ ! -f "$sf" ]; then
+	# not required by the format, but the tests below need to know which one is hit
+	echo "note: snapshot file is not named by the snapshot id; using the oldest"
+	sf=$(oldest "$T/snapflip/snapshots")
+fi
+flip_byte "$sf" $(($(stat -c %s "$sf") / 2))
+hf check --repo "$T/snapflip"
+check_rc "corrupted snapshot file: check exits 1" 1
+check_grep "corrupted snapshot file: stderr has error: lines" '^error:' "$T/err"
+hf snapshots --repo "$T/snapflip"
+check_not_crash "corrupted snapshot file: snapshots"
+hf restore --repo "$T/snapflip" "$snap1" --target "$T/rr-snapflip1"
+check_rc "corrupted snapshot file: restoring it exits 1" 1
+hf restore --repo "$T/snapflip" "$snap2" --target "$T/rr-snapflip2"
+check_rc "corrupted snapshot file: the other snapshot restores" 0
+check_tree "corrupted snapshot file: the other snapshot is intact" "$S" "$T/rr-snapflip2$S" --no-atime
+
+fresh snapempty
+: >"$(find "$T/snapempty/snapshots" -type f | head -n 1)"
+hf check --repo "$T/snapempty"
+check_rc "empty snapshot file: check exits 1" 1
+
+# --- 6. a corrupted key file ---------------------------------------------------------------
+fresh keyflip
+kf=$(find "$T/keyflip/keys" -type f | head -n 1)
+flip_byte "$kf" $(($(stat -c %s "$kf") / 2))
+hf snapshots --repo "$T/keyflip"
+check_rc "corrupted key file: exit 1" 1
+
+# --- 7. bit-flip and truncation loops over the metadata files -----------------------------
+# every position must give exit 1 from check: no crash, no hang, no silent pass
+loop_fails=0 loop_runs=0
+for kind in snapshots index; do
+	fresh loop
+	f=$(find "$T/loop/$kind" -type f | head -n 1)
+	cp "$f" "$T/orig"
+	size=$(stat -c %s "$f")
+	for k in $(seq 0 15); do
+		cp "$T/orig" "$f"
+		off=$((k * size / 16))
+		flip_byte "$f" "$off"
+		hf check --repo "$T/loop"
+		loop_runs=$((loop_runs + 1))
+		if [ "$RC" -ne 1 ]; then
+			loop_fails=$((loop_fails + 1))
+			echo "  $kind file, byte $off of $size flipped: check exit $RC"
+		fi
+	done
+	for len in 0 1 8 16 $((size / 3)) $((size / 2)) $((size - 16)) $((size - 1)); do
+		cp "$T/orig" "$f"
+		truncate -s "$len" "$f"
+		hf check --repo "$T/loop"
+		loop_runs=$((loop_runs + 1))
+		if [ "$RC" -ne 1 ]; then
+			loop_fails=$((loop_fails + 1))
+			echo "  $kind file truncated to $len of $size: check exit $RC"
+		fi
+	done
+done
+check_eq "bit-flip/truncation loops: check exits 1 every time ($loop_runs runs)" 0 "$loop_fails"
+
+# --- 8. an unreferenced pack (interrupted backup) is not an error ---------------------------
+fresh extra
+random_file "$T/junk" 1
+h=$(sha256sum "$T/junk" | cut -c1-64)
+mkdir -p "$T/extra/data/${h:0:2}"
+cp "$T/junk" "$T/extra/data/${h:0:2}/$h"
+hf check --repo "$T/extra"
+check_rc "unindexed pack: check exits 0" 0
+
+finish

@@ -1,0 +1,224 @@
+# tests/cli/lib.sh — shared helpers for the CLI scenario scripts (sourced, not run).
+#
+# Owns: the scratch directory ($T, under /var/tmp, removed on exit), the pass/fail
+# counters and the final "<script>: N passed, N failed" line. Every check goes
+# through ok/fail so that the count is exact; a check never aborts the script,
+# so one holdfast bug does not hide the results of the checks after it.
+#
+# Conventions used by the scripts:
+#   hf ARGS...        runs $HF_BIN with a time limit; stdout -> $T/out, stderr -> $T/err,
+#                     exit status -> $RC (and the return value)
+#   check_rc NAME WANT          $RC must equal WANT
+#   check_eq NAME WANT GOT      strings must be equal (a diff is shown if not)
+#   check_tree NAME A B [ARGS]  tests/cli/treecmp.py must find no difference
+#   finish                      prints the result line and exits (non-zero if any check failed)
+
+set -u
+export LC_ALL=C
+SCRIPT_NAME=$(basename "$0")
+CLI_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+HF_BIN=${HF_BIN:-$CLI_DIR/../../build/holdfast}
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+TREECMP="$PY $CLI_DIR/treecmp.py"
+HF_TIMEOUT=${HF_TIMEOUT:-300}
+
+n_ok=0 n_fail=0
+ok() { n_ok=$((n_ok + 1)); echo "ok: $*"; }
+fail() { n_fail=$((n_fail + 1)); echo "FAIL: $*"; }
+
+finish() {
+	echo "$SCRIPT_NAME: $n_ok passed, $n_fail failed"
+	[ "$n_fail" -eq 0 ] && exit 0
+	exit 1
+}
+
+T=$(mktemp -d /var/tmp/hf-cli.XXXXXX) || { echo "$SCRIPT_NAME: 0 passed, 1 failed"; exit 1; }
+cleanup() {
+	local p
+	# stop any background holdfast we started and did not reap
+	for p in $(jobs -p); do kill -9 "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	# a script may define cleanup_hook (e.g. to unmount what it mounted)
+	if declare -F cleanup_hook >/dev/null; then cleanup_hook; fi
+	# restored trees may contain immutable-looking modes (0000 dirs); make them removable
+	chmod -R u+rwx "$T" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+export HOLDFAST_PASSWORD='correct horse battery staple'
+unset HOLDFAST_REPO
+
+if [ ! -x "$HF_BIN" ]; then
+	fail "holdfast binary not found at $HF_BIN"
+	finish
+fi
+
+# hf ARGS... — run holdfast; never hangs longer than $HF_TIMEOUT seconds.
+hf() {
+	timeout -k 10 "$HF_TIMEOUT" "$HF_BIN" "$@" >"$T/out" 2>"$T/err"
+	RC=$?
+	return $RC
+}
+
+# show_output — print (shortened) stdout/stderr of the last hf run, for failure reports.
+show_output() {
+	echo "  --- exit $RC; stdout:"; head -c 2000 "$T/out" | sed 's/^/  | /'
+	echo "  --- stderr:"; head -c 2000 "$T/err" | sed 's/^/  | /'
+}
+
+check_rc() { # name, wanted exit status
+	if [ "$RC" -eq "$2" ]; then
+		ok "$1"
+	else
+		fail "$1: exit status $RC, expected $2"
+		show_output
+	fi
+}
+
+# check_not_crash NAME — exit status must be a plain error (1..127 is not enough: a
+# crash is >= 128, a timeout is 124).
+check_not_crash() {
+	if [ "$RC" -ge 124 ]; then
+		fail "$1: exit status $RC (crash, signal or timeout)"
+		show_output
+	else
+		ok "$1 (no crash, exit $RC)"
+	fi
+}
+
+check_eq() { # name, expected, got
+	if [ "$2" == "$3" ]; then
+		ok "$1"
+	else
+		fail "$1"
+		diff <(printf '%s\n' "$2") <(printf '%s\n' "$3") | head -n 40 | sed 's/^/  /'
+	fi
+}
+
+check_true() { # name, command...
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else fail "$name"; fi
+}
+
+check_grep() { # name, extended regexp, file
+	if grep -Eq -- "$2" "$3"; then
+		ok "$1"
+	else
+		fail "$1: /$2/ not found in $(basename "$3")"
+		head -c 2000 "$3" | sed 's/^/  | /'
+	fi
+}
+
+check_tree() { # name, source tree, restored tree, extra treecmp args...
+	local name=$1 a=$2 b=$3 out
+	shift 3
+	if out=$($TREECMP "$@" "$a" "$b" 2>&1); then
+		ok "$name"
+	else
+		fail "$name: trees differ"
+		printf '%s\n' "$out" | head -n 40 | sed 's/^/  /'
+	fi
+}
+
+# json EXPR — evaluate a python expression on the JSON document in $T/out
+# (bound to j); prints the result (None -> "null"). Exit 1 if not JSON.
+json() {
+	$PY - "$1" "$T/out" <<'EOF'
+import json, sys
+try:
+    with open(sys.argv[2], "rb") as f:
+        j = json.loads(f.read())
+except Exception as e:
+    print("not-json: %s" % e, file=sys.stderr)
+    sys.exit(1)
+try:
+    v = eval(sys.argv[1])
+except Exception as e:
+    print("json-expr-error: %r" % e, file=sys.stderr)
+    sys.exit(1)
+print("null" if v is None else ("true" if v is True else ("false" if v is False else v)))
+EOF
+}
+
+# repo_bytes DIR — apparent size of a repository in bytes
+repo_bytes() { du -sb "$1" | cut -f1; }
+
+# find_sorted DIR — what `holdfast ls` must print for a backup of DIR
+find_sorted() { find "$1" | sort; }
+
+# random_file PATH MB — MB mebibytes of incompressible data (fast: AES-CTR of zeros)
+random_file() {
+	head -c $(($2 * 1048576)) /dev/zero |
+		openssl enc -aes-128-ctr -nosalt -pass pass:"$1" -pbkdf2 2>/dev/null >"$1"
+}
+
+# check_repo_layout NAME REPO — config, keys/, snapshots/, index/, data/<2 hex>/<64 hex>;
+# every file but config is named by the SHA-256 of its bytes.
+check_repo_layout() {
+	local name=$1 r=$2 bad
+	bad=$($PY - "$r" <<'PYEOF'
+import hashlib, os, re, sys
+r = sys.argv[1]
+bad = []
+if not os.path.isfile(os.path.join(r, "config")):
+    bad.append("config missing")
+for d in ("keys", "snapshots", "index", "data"):
+    if not os.path.isdir(os.path.join(r, d)):
+        bad.append(d + "/ missing")
+hexre = re.compile(r"^[0-9a-f]{64}$")
+for d in ("keys", "snapshots", "index", "data"):
+    for root, dirs, files in os.walk(os.path.join(r, d)):
+        rel = os.path.relpath(root, r)
+        for f in files:
+            p = os.path.join(root, f)
+            relp = os.path.join(rel, f)
+            if not hexre.match(f):
+                bad.append("bad name: " + relp)
+                continue
+            if d == "data" and not re.match(r"^data/[0-9a-f]{2}$", rel) or d == "data" and rel[-2:] != f[:2]:
+                bad.append("pack not in data/<2 hex>/: " + relp)
+            elif d != "data" and rel != d:
+                bad.append("file in a subdirectory: " + relp)
+            h = hashlib.sha256()
+            with open(p, "rb") as fh:
+                for b in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(b)
+            if h.hexdigest() != f:
+                bad.append("name is not the SHA-256 of the content: " + relp)
+print("\n".join(bad))
+PYEOF
+)
+	if [ -z "$bad" ]; then
+		ok "$name"
+	else
+		fail "$name"
+		printf '%s\n' "$bad" | head -n 20 | sed 's/^/  /'
+	fi
+}
+
+# set_atimes DIR — give every entry but directories and symlinks a fixed atime with
+# nanoseconds (mtimes stay as they are): copying a tree with cp -a reads the source,
+# so the copy's atimes are otherwise arbitrary. holdfast must neither change them
+# (O_NOATIME) nor fail to restore them.
+set_atimes() {
+	find "$1" ! -type d ! -type l -exec touch -a -d '2021-03-04 05:06:07.123456789' {} +
+}
+
+# extra_paths TDIR PATH... — entries restored under TDIR that are neither one of the
+# PATHs (absolute, as stored), nor under one, nor a parent directory needed to hold one.
+extra_paths() {
+	local tdir=$1
+	shift
+	find "$tdir" -mindepth 1 -printf '/%P\n' | $PY -c '
+import sys
+keep = [p.rstrip("/") for p in sys.argv[1:]]
+for line in sys.stdin:
+    p = line.rstrip("\n")
+    if not any(p == k or p.startswith(k + "/") or k.startswith(p + "/") for k in keep):
+        print(p)
+' "$@"
+}

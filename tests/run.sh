@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# tests/run.sh [unit|cli] — runs the unit-test binaries and the CLI scenario
+# scripts, adds up their "N passed, N failed" lines and ends with the total.
+# Each CLI script in tests/cli/NN-*.sh prints its own "...: N passed, N failed".
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${HF_BUILD:-build}
+export HF_BIN="$PWD/$BUILD/holdfast"
+what=${1:-all}
+passed=0 failed=0
+tally() { # name, output, exit status
+	local line p f
+	line=$(printf '%s\n' "$2" | grep -E '[0-9]+ passed, [0-9]+ failed' | tail -n 1)
+	if [ -z "$line" ]; then
+		echo "$1: no result line (exit $3)"; failed=$((failed + 1)); return
+	fi
+	p=$(sed -E 's/.* ([0-9]+) passed, ([0-9]+) failed.*/\1/' <<<"$line")
+	f=$(sed -E 's/.* ([0-9]+) passed, ([0-9]+) failed.*/\2/' <<<"$line")
+	if [ "$3" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+	passed=$((passed + p)) failed=$((failed + f))
+	echo "$line"
+}
+if [ "$what" = all ] || [ "$what" = unit ]; then
+	for t in "$BUILD"/tests/test_*; do
+		[ -x "$t" ] || continue
+		out=$("$t" 2>&1); rc=$?
+		[ $rc -ne 0 ] && printf '%s\n' "$out" | tail -n 30
+		tally "$(basename "$t")" "$out" $rc
+	done
+fi
+if [ "$what" = all ] || [ "$what" = cli ]; then
+	for t in tests/cli/[0-9]*.sh; do
+		[ -f "$t" ] || continue
+		out=$(bash "$t" 2>&1); rc=$?
+		[ $rc -ne 0 ] && printf '%s\n' "$out" | tail -n 40
+		tally "$(basename "$t")" "$out" $rc
+	done
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
