@@ -1,2 +1,78 @@
+/* cmd_check.c — holdfast check: verify the repository. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
 #include "commands.h"
-int cmd_check(int argc, char **argv) { (void)argc; (void)argv; return 1; }
+#include "util/err.h"
+
+static const char usage[] = "usage: holdfast check --repo DIR [--read-data]\n";
+
+enum { OPT_READ_DATA = 1, OPT_THREADS };
+
+static void print_problem(void *arg, const char *path, const char *what, int err)
+{
+	(void)arg;
+	fprintf(stderr, "error: %s%s%s: %s\n", what ? what : "", path ? ": " : "", path ? path : "", hf_strerror(err));
+}
+
+int cmd_check(int argc, char **argv)
+{
+	static const struct option opts[] = {CLI_COMMON_OPTIONS, {"read-data", no_argument, NULL, OPT_READ_DATA},
+					     {"threads", required_argument, NULL, OPT_THREADS},
+					     {NULL, 0, NULL, 0}};
+	struct cli_common c;
+	struct hf_check_opts o = {0};
+	struct hf_check_stats st;
+	struct hf_progress prog = {0};
+	struct cli_progress *cp;
+	struct hf_repo *repo;
+	int opt, r;
+
+	cli_common_init(&c);
+	while ((opt = getopt_long(argc, argv, "r:", opts, NULL)) != -1) {
+		if (opt == OPT_READ_DATA) {
+			o.read_data = 1;
+			continue;
+		}
+		if (opt == OPT_THREADS) {
+			o.threads = atoi(optarg);
+			continue;
+		}
+		if (opt == 'r')
+			opt = OPT_REPO;
+		r = cli_common_opt(&c, opt, optarg, usage);
+		if (r < 0)
+			return HF_EXIT_OK;
+		if (r == 0)
+			return cli_usage_error(usage, "unknown option");
+	}
+	if (optind != argc)
+		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
+	repo = cli_open_repo(&c);
+	if (!repo)
+		return HF_EXIT_ERROR;
+	o.report = print_problem;
+	o.progress = &prog;
+	cp = cli_progress_start(&prog, "check");
+	r = hf_check(repo, &o, &st);
+	cli_progress_stop(cp);
+	hf_repo_close(repo);
+	if (r < 0) {
+		cli_err("check failed: %s", hf_strerror(r));
+		return HF_EXIT_ERROR;
+	}
+	printf("%llu snapshots, %llu trees, %llu packs, %llu blobs%s checked\n", (unsigned long long)st.snapshots,
+	       (unsigned long long)st.trees, (unsigned long long)st.packs, (unsigned long long)st.blobs,
+	       o.read_data ? " (data read and verified)" : "");
+	if (st.unreferenced_packs)
+		printf("%llu pack(s) not in any index (left by an interrupted backup; prune removes them)\n",
+		       (unsigned long long)st.unreferenced_packs);
+	if (st.errors) {
+		printf("%llu error(s) found\n", (unsigned long long)st.errors);
+		return HF_EXIT_ERROR;
+	}
+	printf("no errors found\n");
+	return HF_EXIT_OK;
+}

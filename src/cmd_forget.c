@@ -1,2 +1,121 @@
+/* cmd_forget.c — holdfast forget: remove snapshots that no --keep-* rule
+ * keeps, then (with --prune) delete the data nothing references any more. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
 #include "commands.h"
-int cmd_forget(int argc, char **argv) { (void)argc; (void)argv; return 1; }
+#include "store/store.h"
+#include "util/err.h"
+#include "util/mem.h"
+
+static const char usage[] =
+	"usage: holdfast forget --repo DIR [--keep-last N] [--keep-hourly N] [--keep-daily N]\n"
+	"                       [--keep-weekly N] [--keep-monthly N] [--keep-yearly N] [--prune] [--dry-run]\n";
+
+enum { OPT_LAST = 1, OPT_HOURLY, OPT_DAILY, OPT_WEEKLY, OPT_MONTHLY, OPT_YEARLY, OPT_PRUNE, OPT_DRY };
+
+static int parse_count(const char *s, unsigned *out)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (!*s || *end || v > 1000000)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+int cmd_forget(int argc, char **argv)
+{
+	static const struct option opts[] = {CLI_COMMON_OPTIONS,
+					     {"keep-last", required_argument, NULL, OPT_LAST},
+					     {"keep-hourly", required_argument, NULL, OPT_HOURLY},
+					     {"keep-daily", required_argument, NULL, OPT_DAILY},
+					     {"keep-weekly", required_argument, NULL, OPT_WEEKLY},
+					     {"keep-monthly", required_argument, NULL, OPT_MONTHLY},
+					     {"keep-yearly", required_argument, NULL, OPT_YEARLY},
+					     {"prune", no_argument, NULL, OPT_PRUNE},
+					     {"dry-run", no_argument, NULL, OPT_DRY},
+					     {NULL, 0, NULL, 0}};
+	struct cli_common c;
+	struct hf_forget_policy pol = {0};
+	struct hf_repo *repo = NULL;
+	struct hf_snapshot *s = NULL;
+	size_t n = 0, bad = 0, removed = 0;
+	int *keep = NULL, opt, r, prune = 0, dry = 0, any = 0, rc = HF_EXIT_ERROR;
+
+	cli_common_init(&c);
+	while ((opt = getopt_long(argc, argv, "r:", opts, NULL)) != -1) {
+		unsigned *slot = NULL;
+		switch (opt) {
+		case OPT_LAST: slot = &pol.last; break;
+		case OPT_HOURLY: slot = &pol.hourly; break;
+		case OPT_DAILY: slot = &pol.daily; break;
+		case OPT_WEEKLY: slot = &pol.weekly; break;
+		case OPT_MONTHLY: slot = &pol.monthly; break;
+		case OPT_YEARLY: slot = &pol.yearly; break;
+		case OPT_PRUNE: prune = 1; continue;
+		case OPT_DRY: dry = 1; continue;
+		case 'r': opt = OPT_REPO; break;
+		}
+		if (slot) {
+			if (parse_count(optarg, slot) < 0)
+				return cli_usage_error(usage, "bad count '%s'", optarg);
+			any = 1;
+			continue;
+		}
+		r = cli_common_opt(&c, opt, optarg, usage);
+		if (r < 0)
+			return HF_EXIT_OK;
+		if (r == 0)
+			return cli_usage_error(usage, "unknown option");
+	}
+	if (optind != argc)
+		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
+	if (!any)
+		return cli_usage_error(usage, "give at least one --keep-* rule (forget never removes everything by default)");
+	repo = cli_open_repo(&c);
+	if (!repo)
+		goto out;
+	r = hf_snapshot_list(repo, &s, &n, &bad);
+	if (r < 0 || bad) {
+		cli_err("cannot read all snapshots%s%s; nothing removed (run check)", r < 0 ? ": " : "",
+			r < 0 ? hf_strerror(r) : "");
+		goto out;
+	}
+	keep = hf_xcalloc(n ? n : 1, sizeof(int));
+	hf_forget_select(s, n, &pol, keep);
+	for (size_t i = 0; i < n; i++) {
+		char id[HF_ID_HEX_LEN + 1];
+		cli_id_hex(s[i].id, id);
+		printf("%s %s\n", keep[i] ? "keep" : "remove", id);
+		if (keep[i] || dry)
+			continue;
+		r = hf_store_remove(repo->store, HF_OBJ_SNAPSHOT, id);
+		if (r < 0) {
+			cli_err("cannot remove snapshot %.8s: %s", id, hf_strerror(r));
+			goto out;
+		}
+		removed++;
+	}
+	printf("%zu snapshot(s) removed, %zu kept\n", removed, n - removed - (dry ? (size_t)0 : 0));
+	if (prune && !dry) {
+		struct hf_prune_stats ps;
+		r = hf_prune(repo, cli_report, NULL, &ps);
+		if (r < 0) {
+			cli_err("prune failed: %s", hf_strerror(r));
+			goto out;
+		}
+		printf("pruned: %llu blobs removed, %llu packs deleted (%llu rewritten), %.1f MiB freed\n",
+		       (unsigned long long)ps.blobs_removed, (unsigned long long)ps.packs_deleted,
+		       (unsigned long long)ps.packs_rewritten, (double)ps.bytes_freed / 1048576.0);
+	}
+	rc = HF_EXIT_OK;
+out:
+	free(keep);
+	hf_snapshot_list_free(s, n);
+	hf_repo_close(repo);
+	return rc;
+}

@@ -1,2 +1,96 @@
+/* cmd_ls.c — holdfast ls: list a snapshot's entries. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
 #include "commands.h"
-int cmd_ls(int argc, char **argv) { (void)argc; (void)argv; return 1; }
+#include "util/err.h"
+
+static const char usage[] = "usage: holdfast ls --repo DIR [--long] SNAPSHOT [PATH]\n";
+
+enum { OPT_LONG = 1 };
+
+static void mode_str(const struct hf_meta *m, char out[11])
+{
+	static const char types[] = "?-dlpcbs";
+	const char *rwx = "rwxrwxrwx";
+
+	out[0] = types[m->type < 8 ? m->type : 0];
+	for (int i = 0; i < 9; i++)
+		out[1 + i] = (m->mode & (0400u >> i)) ? rwx[i] : '-';
+	if (m->mode & 04000)
+		out[3] = (m->mode & 0100) ? 's' : 'S';
+	if (m->mode & 02000)
+		out[6] = (m->mode & 010) ? 's' : 'S';
+	if (m->mode & 01000)
+		out[9] = (m->mode & 01) ? 't' : 'T';
+	out[10] = '\0';
+}
+
+static int print_entry(void *arg, const char *path, const struct hf_node *nd)
+{
+	int long_fmt = *(int *)arg;
+
+	if (long_fmt) {
+		char mode[11], t[64];
+		mode_str(&nd->meta, mode);
+		cli_time_str(nd->meta.mtime_ns, t, sizeof(t), 0);
+		printf("%s %8s %8s %12llu %s ", mode, nd->meta.user ? nd->meta.user : "-",
+		       nd->meta.group ? nd->meta.group : "-", (unsigned long long)nd->meta.size, t);
+	}
+	fputs(path, stdout);
+	if (long_fmt && nd->meta.type == HF_FT_SYMLINK)
+		printf(" -> %s", nd->meta.link);
+	putchar('\n');
+	return 0;
+}
+
+int cmd_ls(int argc, char **argv)
+{
+	static const struct option opts[] = {CLI_COMMON_OPTIONS, {"long", no_argument, NULL, OPT_LONG},
+					     {NULL, 0, NULL, 0}};
+	struct cli_common c;
+	struct hf_repo *repo = NULL;
+	struct hf_snapshot snap = {0};
+	char *prefix = NULL;
+	int opt, r, long_fmt = 0, rc = HF_EXIT_ERROR;
+
+	cli_common_init(&c);
+	while ((opt = getopt_long(argc, argv, "r:l", opts, NULL)) != -1) {
+		if (opt == 'l' || opt == OPT_LONG) {
+			long_fmt = 1;
+			continue;
+		}
+		if (opt == 'r')
+			opt = OPT_REPO;
+		r = cli_common_opt(&c, opt, optarg, usage);
+		if (r < 0)
+			return HF_EXIT_OK;
+		if (r == 0)
+			return cli_usage_error(usage, "unknown option");
+	}
+	if (optind == argc || argc - optind > 2)
+		return cli_usage_error(usage, "name a SNAPSHOT and at most one PATH");
+	if (argc - optind == 2 && hf_path_absolute(argv[optind + 1], &prefix) < 0)
+		return cli_usage_error(usage, "bad PATH");
+	repo = cli_open_repo(&c);
+	if (!repo)
+		goto out;
+	r = hf_snapshot_resolve(repo, argv[optind], &snap);
+	if (r < 0) {
+		cli_err("snapshot %s: %s", argv[optind], hf_strerror(r));
+		goto out;
+	}
+	r = hf_walk(repo, &snap, prefix, print_entry, &long_fmt);
+	if (r < 0) {
+		cli_err("cannot list snapshot: %s", hf_strerror(r));
+		goto out;
+	}
+	rc = HF_EXIT_OK;
+out:
+	free(prefix);
+	hf_snapshot_release(&snap);
+	hf_repo_close(repo);
+	return rc;
+}

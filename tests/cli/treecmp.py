@@ -46,7 +46,10 @@ SPARSE_SLACK_BLOCKS = 64  # 512-byte blocks: 32 KiB of extra allocation is toler
 
 
 def show(p):
-    return p.decode("utf-8", "backslashreplace").replace("\n", "\\n") or "."
+    s = p.decode("utf-8", "backslashreplace").replace("\n", "\\n") or "."
+    if len(s) > 300:  # very deep paths: keep the start and the end
+        s = s[:60] + "[...]" + s[-200:]
+    return s
 
 
 def data_map(fd, size):

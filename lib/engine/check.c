@@ -1,0 +1,363 @@
+/* check.c — verifying a repository.
+ *
+ * Structure: every index object decrypts and parses; every pack an index
+ * names exists and its own header agrees with the index; every snapshot
+ * object decrypts and matches its name; every tree of every snapshot loads
+ * and every blob it names is indexed. With read_data, every blob of every
+ * pack is also decrypted, decompressed and its MAC checked (in parallel).
+ * Each problem is reported with the snapshots and file paths it affects. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine/engine.h"
+#include "store/store.h"
+#include "util/err.h"
+#include "util/hex.h"
+#include "util/mem.h"
+
+struct blob_ref {
+	uint8_t id[HF_ID_LEN];
+	struct hf_blob_loc loc;
+};
+
+struct check {
+	struct hf_repo *repo;
+	const struct hf_check_opts *o;
+	struct hf_check_stats *st;
+	struct hf_idmap *on_disk;  /* pack id → uint64 size */
+	struct blob_ref **by_pack; /* per pack number: its blobs */
+	size_t *nby_pack;
+	uint8_t *pack_bad;         /* per pack number */
+	pthread_mutex_t lock;
+	struct hf_idmap *bad;      /* blob ids found damaged */
+	struct hf_idmap *good_trees;
+	size_t next_pack;          /* read-data work counter (atomic) */
+	char snap_hex[HF_ID_HEX_LEN + 1];
+};
+
+static void problem(struct check *c, const char *path, const char *what, int err)
+{
+	__atomic_add_fetch(&c->st->errors, 1, __ATOMIC_RELAXED);
+	if (c->o->report) {
+		pthread_mutex_lock(&c->lock);
+		c->o->report(c->o->report_arg, path, what, err);
+		pthread_mutex_unlock(&c->lock);
+	}
+}
+
+static void bad_index(void *arg, const char *name, int err)
+{
+	char what[128];
+
+	snprintf(what, sizeof(what), "index object %.16s cannot be read", name);
+	problem(arg, NULL, what, err);
+}
+
+static int note_pack(void *arg, const char *name, uint64_t size)
+{
+	struct check *c = arg;
+	uint8_t id[HF_ID_LEN];
+
+	if (strlen(name) == HF_ID_HEX_LEN && hf_hex_decode(name, id, HF_ID_LEN) == 0)
+		hf_idmap_put(c->on_disk, id, &size, NULL);
+	return 0;
+}
+
+static void mark_bad(struct check *c, const uint8_t id[HF_ID_LEN])
+{
+	pthread_mutex_lock(&c->lock);
+	hf_idmap_put(c->bad, id, NULL, NULL);
+	pthread_mutex_unlock(&c->lock);
+}
+
+static void mark_pack_bad(struct check *c, size_t p)
+{
+	c->pack_bad[p] = 1;
+	for (size_t i = 0; i < c->nby_pack[p]; i++)
+		mark_bad(c, c->by_pack[p][i].id);
+}
+
+/* the pack's own header must list what the index says it holds */
+static void check_pack_header(struct check *c, struct hf_aead *aead, size_t p, uint64_t size)
+{
+	const struct hf_index *ix = c->repo->index;
+	struct hf_pack_entry *e = NULL;
+	char name[HF_ID_HEX_LEN + 1], what[160];
+	size_t n = 0;
+	int r;
+
+	hf_hex_encode(ix->packs[p].id, HF_ID_LEN, name);
+	r = hf_pack_read_header(c->repo, aead, name, size, &e, &n);
+	if (r == 0) {
+		for (size_t i = 0; i < c->nby_pack[p] && r == 0; i++) {
+			const struct blob_ref *b = &c->by_pack[p][i];
+			size_t k;
+			for (k = 0; k < n; k++)
+				if (memcmp(e[k].id, b->id, HF_ID_LEN) == 0 && e[k].offset == b->loc.offset &&
+				    e[k].stored_len == b->loc.stored_len)
+					break;
+			if (k == n)
+				r = -HF_E_CORRUPT;
+		}
+	}
+	if (r < 0) {
+		snprintf(what, sizeof(what), "pack %.16s is damaged (header)", name);
+		problem(c, NULL, what, r);
+		mark_pack_bad(c, p);
+	}
+	free(e);
+}
+
+static void *read_data_worker(void *arg)
+{
+	struct check *c = arg;
+	const struct hf_index *ix = c->repo->index;
+	struct hf_blob_reader br;
+	struct hf_buf pack, out;
+
+	hf_blob_reader_init(&br, c->repo);
+	hf_buf_init(&pack, (size_t)c->repo->cfg.pack_size + 2 * HF_BLOB_MAX);
+	hf_buf_init(&out, HF_BLOB_MAX);
+	for (;;) {
+		size_t p = __atomic_fetch_add(&c->next_pack, 1, __ATOMIC_RELAXED);
+		char name[HF_ID_HEX_LEN + 1], what[200];
+		int r;
+		if (p >= ix->npacks)
+			break;
+		if (c->pack_bad[p] || c->nby_pack[p] == 0)
+			continue;
+		hf_hex_encode(ix->packs[p].id, HF_ID_LEN, name);
+		r = hf_store_get(c->repo->store, HF_OBJ_PACK, name, &pack);
+		if (r < 0) {
+			snprintf(what, sizeof(what), "pack %.16s cannot be read", name);
+			problem(c, NULL, what, r);
+			mark_pack_bad(c, p);
+			continue;
+		}
+		for (size_t i = 0; i < c->nby_pack[p]; i++) {
+			const struct blob_ref *b = &c->by_pack[p][i];
+			r = (uint64_t)b->loc.offset + b->loc.stored_len > pack.len ? -HF_E_CORRUPT
+				: hf_blob_decode(&br, b->id, &b->loc, pack.data + b->loc.offset, &out);
+			if (r < 0) {
+				char bid[HF_ID_HEX_LEN + 1];
+				hf_hex_encode(b->id, HF_ID_LEN, bid);
+				snprintf(what, sizeof(what), "pack %.16s: blob %.16s is damaged", name, bid);
+				problem(c, NULL, what, r);
+				mark_bad(c, b->id);
+			}
+			__atomic_add_fetch(&c->st->blobs, 1, __ATOMIC_RELAXED);
+		}
+		if (c->o->progress) {
+			__atomic_add_fetch(&c->o->progress->bytes, pack.len, __ATOMIC_RELAXED);
+			__atomic_add_fetch(&c->o->progress->files, 1, __ATOMIC_RELAXED);
+		}
+	}
+	hf_blob_reader_release(&br);
+	hf_buf_release(&pack);
+	hf_buf_release(&out);
+	return NULL;
+}
+
+static char *join(const char *dir, const char *name)
+{
+	size_t a = strlen(dir), b = strlen(name);
+	char *p = hf_xmalloc(a + b + 2);
+
+	memcpy(p, dir, a);
+	p[a] = '/';
+	memcpy(p + a + 1, name, b + 1);
+	return p;
+}
+
+/* returns the number of problems found under this tree */
+static size_t check_tree(struct check *c, struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], const char *path)
+{
+	struct hf_tree t;
+	char what[160];
+	size_t problems = 0;
+	int r;
+
+	if (hf_idmap_get(c->good_trees, id))
+		return 0;
+	r = hf_idmap_get(c->bad, id) ? -HF_E_AUTH : hf_tree_load(br, id, &t);
+	if (r < 0) {
+		snprintf(what, sizeof(what), "snapshot %.8s: directory cannot be read", c->snap_hex);
+		problem(c, path[0] ? path : "/", what, r);
+		return 1;
+	}
+	c->st->trees++;
+	for (size_t i = 0; i < t.n; i++) {
+		const struct hf_node *nd = &t.nodes[i];
+		char *p = join(path, nd->name);
+		if (nd->meta.type == HF_FT_DIR) {
+			problems += check_tree(c, br, nd->subtree, p);
+		} else if (nd->meta.type == HF_FT_FILE) {
+			int missing = 0, damaged = 0;
+			for (size_t k = 0; k < nd->nparts; k++) {
+				if (nd->parts[k].kind != HF_PART_DATA)
+					continue;
+				if (!hf_index_find(c->repo->index, nd->parts[k].id))
+					missing++;
+				else if (hf_idmap_get(c->bad, nd->parts[k].id))
+					damaged++;
+			}
+			if (missing || damaged) {
+				snprintf(what, sizeof(what), "snapshot %.8s: file data %s", c->snap_hex,
+					 missing ? "missing" : "damaged");
+				problem(c, p, what, missing ? -HF_E_NOTFOUND : -HF_E_AUTH);
+				problems++;
+			}
+		}
+		free(p);
+	}
+	hf_tree_release(&t);
+	if (problems == 0)
+		hf_idmap_put(c->good_trees, id, NULL, NULL);
+	return problems;
+}
+
+struct snap_scan {
+	struct check *c;
+	char **names;
+	size_t n;
+};
+
+static int note_snapshot(void *arg, const char *name, uint64_t size)
+{
+	struct snap_scan *s = arg;
+
+	(void)size;
+	s->names = hf_xreallocarray(s->names, s->n + 1, sizeof(char *));
+	s->names[s->n++] = hf_xstrdup(name);
+	return 0;
+}
+
+static void check_snapshots(struct check *c)
+{
+	struct snap_scan scan = {.c = c};
+	struct hf_blob_reader br;
+	int r;
+
+	r = hf_store_list(c->repo->store, HF_OBJ_SNAPSHOT, note_snapshot, &scan);
+	if (r < 0)
+		problem(c, NULL, "cannot list snapshots", r);
+	hf_blob_reader_init(&br, c->repo);
+	for (size_t i = 0; i < scan.n; i++) {
+		struct hf_snapshot s;
+		char what[128];
+		r = hf_snapshot_load(c->repo, scan.names[i], &s);
+		if (r < 0) {
+			snprintf(what, sizeof(what), "snapshot object %.16s cannot be read", scan.names[i]);
+			problem(c, NULL, what, r);
+		} else {
+			c->st->snapshots++;
+			hf_hex_encode(s.id, HF_ID_LEN, c->snap_hex);
+			check_tree(c, &br, s.tree, "");
+			hf_snapshot_release(&s);
+		}
+		free(scan.names[i]);
+	}
+	hf_blob_reader_release(&br);
+	free(scan.names);
+}
+
+int hf_check(struct hf_repo *r, const struct hf_check_opts *o, struct hf_check_stats *st)
+{
+	struct check c;
+	const struct hf_index *ix;
+	struct hf_aead *aead = NULL;
+	size_t pos = 0, bad = 0;
+	const uint8_t *id;
+	void *val;
+	int ret;
+
+	memset(st, 0, sizeof(*st));
+	memset(&c, 0, sizeof(c));
+	c.repo = r;
+	c.o = o;
+	c.st = st;
+	pthread_mutex_init(&c.lock, NULL);
+	ret = hf_repo_load_index(r, &bad, bad_index, &c);
+	if (ret < 0)
+		goto out_lock;
+	ix = r->index;
+	c.on_disk = hf_idmap_new(sizeof(uint64_t));
+	c.bad = hf_idmap_new(0);
+	c.good_trees = hf_idmap_new(0);
+	ret = hf_store_list(r->store, HF_OBJ_PACK, note_pack, &c);
+	if (ret < 0)
+		goto out;
+	st->packs = ix->npacks;
+	/* group the index's blobs by pack */
+	c.nby_pack = hf_xcalloc(ix->npacks + 1, sizeof(size_t));
+	c.by_pack = hf_xcalloc(ix->npacks + 1, sizeof(*c.by_pack));
+	c.pack_bad = hf_xcalloc(ix->npacks + 1, 1);
+	while (hf_idmap_next(ix->blobs, &pos, &id, &val))
+		c.nby_pack[((struct hf_blob_loc *)val)->pack]++;
+	for (size_t p = 0; p < ix->npacks; p++) {
+		c.by_pack[p] = hf_xcalloc(c.nby_pack[p] ? c.nby_pack[p] : 1, sizeof(struct blob_ref));
+		c.nby_pack[p] = 0;
+	}
+	pos = 0;
+	while (hf_idmap_next(ix->blobs, &pos, &id, &val)) {
+		const struct hf_blob_loc *loc = val;
+		struct blob_ref *b = &c.by_pack[loc->pack][c.nby_pack[loc->pack]++];
+		memcpy(b->id, id, HF_ID_LEN);
+		b->loc = *loc;
+	}
+	aead = hf_aead_new();
+	for (size_t p = 0; p < ix->npacks; p++) {
+		const uint64_t *size = hf_idmap_get(c.on_disk, ix->packs[p].id);
+		char name[HF_ID_HEX_LEN + 1], what[128];
+		if (!size) {
+			hf_hex_encode(ix->packs[p].id, HF_ID_LEN, name);
+			snprintf(what, sizeof(what), "pack %.16s is missing", name);
+			problem(&c, NULL, what, -HF_E_NOTFOUND);
+			mark_pack_bad(&c, p);
+			continue;
+		}
+		check_pack_header(&c, aead, p, *size);
+	}
+	pos = 0;
+	while (hf_idmap_next(c.on_disk, &pos, &id, &val))
+		if (!hf_idmap_get(ix->pack_ids, id))
+			st->unreferenced_packs++;
+	if (o->read_data) {
+		int n = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+		pthread_t tids[64];
+		int started = 0;
+		if (n < 1)
+			n = 1;
+		if (n > 64)
+			n = 64;
+		if (o->progress)
+			o->progress->total_files = ix->npacks;
+		for (; started < n; started++)
+			if (pthread_create(&tids[started], NULL, read_data_worker, &c) != 0)
+				break;
+		if (started == 0)
+			read_data_worker(&c);
+		for (int i = 0; i < started; i++)
+			pthread_join(tids[i], NULL);
+	} else {
+		st->blobs = hf_idmap_count(ix->blobs);
+	}
+	check_snapshots(&c);
+	ret = 0;
+out:
+	hf_aead_free(aead);
+	if (c.by_pack)
+		for (size_t p = 0; p < r->index->npacks; p++)
+			free(c.by_pack[p]);
+	free(c.by_pack);
+	free(c.nby_pack);
+	free(c.pack_bad);
+	hf_idmap_free(c.on_disk);
+	hf_idmap_free(c.bad);
+	hf_idmap_free(c.good_trees);
+out_lock:
+	pthread_mutex_destroy(&c.lock);
+	return ret;
+}
