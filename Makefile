@@ -51,8 +51,11 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libholdfast.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libholdfast.a $(LIBS)
 
-test: all
-	HF_BUILD=$(BUILD) tests/run.sh
+# the whole suite: optimised build, then again under ASan+UBSan
+test:
+	$(MAKE) -j2 all WERROR=1
+	$(MAKE) -j2 SAN=1 all WERROR=1
+	HF_BUILDS="build build-san" tests/run.sh
 
 unit: $(UNIT_BIN)
 	HF_BUILD=$(BUILD) tests/run.sh unit

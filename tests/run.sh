@@ -1,11 +1,9 @@
 #!/usr/bin/env bash
-# tests/run.sh [unit|cli] — runs the unit-test binaries and the CLI scenario
+# tests/run.sh [unit|cli] — for each build dir in $HF_BUILDS (default: build) runs the unit-test binaries and the CLI scenario
 # scripts, adds up their "N passed, N failed" lines and ends with the total.
 # Each CLI script in tests/cli/NN-*.sh prints its own "...: N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
-BUILD=${HF_BUILD:-build}
-export HF_BIN="$PWD/$BUILD/holdfast"
 what=${1:-all}
 passed=0 failed=0
 tally() { # name, output, exit status
@@ -20,6 +18,9 @@ tally() { # name, output, exit status
 	passed=$((passed + p)) failed=$((failed + f))
 	echo "$line"
 }
+for BUILD in ${HF_BUILDS:-${HF_BUILD:-build}}; do
+export HF_BIN="$PWD/$BUILD/holdfast"
+echo "== tests with $BUILD"
 if [ "$what" = all ] || [ "$what" = unit ]; then
 	for t in "$BUILD"/tests/test_*; do
 		[ -x "$t" ] || continue
@@ -36,5 +37,6 @@ if [ "$what" = all ] || [ "$what" = cli ]; then
 		tally "$(basename "$t")" "$out" $rc
 	done
 fi
+done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

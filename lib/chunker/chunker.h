@@ -22,7 +22,7 @@ struct hf_chunker {
 	uint32_t min, avg, max;
 };
 
-/* min < avg < max, avg a power of two, max ≤ 64 MiB; else -HF_E_USAGE */
+/* 64 ≤ min < avg < max, avg a power of two, max ≤ 64 MiB; else -HF_E_USAGE */
 int hf_chunker_init(struct hf_chunker *c, const uint8_t key[32], uint32_t min, uint32_t avg, uint32_t max);
 /* Length of the next chunk at the start of p[0..n). If the data continues past
  * n (eof == 0) and no cut was found, returns 0 when n < max: the caller must

@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 
 #include "crypto/crypto.h"
+#include "util/mem.h"
 #include "util/err.h"
 
 /* EVP takes int lengths: feed it in pieces no larger than this. */
@@ -28,15 +29,14 @@ struct hf_aead *hf_aead_new(void)
 {
 	struct hf_aead *a = NULL;
 
-	a = calloc(1, sizeof(*a));
-	if (a == NULL)
-		return NULL;
+	a = hf_xcalloc(1, sizeof(*a));
 	a->ctx = EVP_CIPHER_CTX_new();
 	a->cipher = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
 	if (a->ctx == NULL || a->cipher == NULL ||
 	    EVP_CipherInit_ex2(a->ctx, a->cipher, NULL, NULL, 1, NULL) != 1) {
-		hf_aead_free(a);
-		return NULL;
+		/* hf_crypto_init checked that AES-256-GCM exists: only memory can be
+		 * short here, which hf_xmalloc also treats as fatal */
+		abort();
 	}
 	return a;
 }

@@ -15,6 +15,8 @@
 #define KEY_PAYLOAD_FULL (5 * 32)
 #define KEY_PAYLOAD_WRITE (4 * 32)
 enum { KEY_KIND_FULL = 1, KEY_KIND_WRITE_ONLY = 2 };
+#define KEY_OPS_MAX 64
+#define KEY_MEM_MAX (4ull << 30)
 
 int hf_key_file_encode(const char *pass, size_t passlen, uint64_t ops, uint64_t mem, const uint8_t repo_id[32],
 		       const uint8_t config_hash[32], const uint8_t pk[32], const uint8_t mac[32],
@@ -83,6 +85,9 @@ int hf_key_file_decode(const char *pass, size_t passlen, const uint8_t *p, size_
 		return -HF_E_CORRUPT;
 	ops = hf_get_le32(p + 9);
 	mem = hf_get_le64(p + 13);
+	/* a hostile key file must not make unlocking take hours or all memory */
+	if (ops < 1 || ops > KEY_OPS_MAX || mem < (8u << 20) || mem > KEY_MEM_MAX)
+		return -HF_E_CORRUPT;
 	kek = hf_secure_alloc(HF_KEY_LEN);
 	payload = hf_secure_alloc(KEY_PAYLOAD_FULL);
 	r = hf_kdf_passphrase(pass, passlen, p + 21, ops, mem, kek);

@@ -28,7 +28,7 @@ for delay in 0.3 1 2; do
 	pid=$!
 	sleep "$delay"
 	kill -9 "$pid" 2>/dev/null
-	wait "$pid"
+	{ wait "$pid"; } 2>/dev/null
 	rc=$?
 	if [ "$rc" -eq 137 ]; then
 		n_killed=$((n_killed + 1))

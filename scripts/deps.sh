@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# scripts/deps.sh [--bench] — installs the Debian packages holdfast needs to
+# build and test (and, with --bench, to run the side-by-side benchmark),
+# only those that are missing. Needs root (or sudo) when something is missing.
+set -euo pipefail
+pkgs=(gcc make pkg-config libsodium-dev libzstd-dev libssl-dev acl attr python3 openssl util-linux)
+[ "${1:-}" = "--bench" ] && pkgs+=(restic borgbackup time)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing: ${missing[*]}" >&2
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+APT=($SUDO apt-get -o DPkg::Lock::Timeout=600 -y -qq)
+if ! "${APT[@]}" install --no-install-recommends "${missing[@]}" >/dev/null; then
+	"${APT[@]}" update >/dev/null
+	"${APT[@]}" install --no-install-recommends "${missing[@]}" >/dev/null
+fi
