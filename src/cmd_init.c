@@ -1,17 +1,23 @@
 /* cmd_init.c — holdfast init: create a repository. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cli.h"
 #include "commands.h"
 #include "store/store.h"
 #include "util/err.h"
 
-static const char usage[] = "usage: holdfast init --repo DIR [--password-file FILE]\n";
+static const char usage[] = "usage: holdfast init --repo DIR [--password-file FILE] [--compression LEVEL]\n"
+			    "LEVEL is a zstd level, -5..19 (default 3)\n";
+
+enum { OPT_COMPRESSION = 1 };
 
 int cmd_init(int argc, char **argv)
 {
-	static const struct option opts[] = {CLI_COMMON_OPTIONS, {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {CLI_COMMON_OPTIONS, {"compression", required_argument, NULL, OPT_COMPRESSION},
+					     {NULL, 0, NULL, 0}};
+	struct hf_repo_params params = {0};
 	struct cli_common c;
 	struct hf_store *st = NULL;
 	uint8_t id[HF_ID_LEN];
@@ -21,6 +27,14 @@ int cmd_init(int argc, char **argv)
 
 	cli_common_init(&c);
 	while ((opt = getopt_long(argc, argv, "r:", opts, NULL)) != -1) {
+		if (opt == OPT_COMPRESSION) {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (!*optarg || *end || v < -5 || v > 19 || v == 0)
+				return cli_usage_error(usage, "bad compression level '%s'", optarg);
+			params.zlevel = (int)v;
+			continue;
+		}
 		if (opt == 'r')
 			opt = OPT_REPO;
 		r = cli_common_opt(&c, opt, optarg, usage);
@@ -44,7 +58,7 @@ int cmd_init(int argc, char **argv)
 		cli_err("cannot create repository at %s: %s", c.repo, hf_strerror(r));
 		goto out;
 	}
-	r = hf_repo_create(st, pass, plen, NULL, id);
+	r = hf_repo_create(st, pass, plen, &params, id);
 	if (r < 0) {
 		cli_err("cannot create repository at %s: %s", c.repo, hf_strerror(r));
 		goto out;

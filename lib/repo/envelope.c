@@ -15,13 +15,19 @@ void hf_id_hex(const uint8_t id[HF_ID_LEN], char out[HF_ID_HEX_LEN + 1])
 
 int hf_repo_put_hashed(struct hf_repo *r, int kind, const void *p, size_t n, uint8_t id[HF_ID_LEN])
 {
+	return hf_repo_put_hashed_flags(r, kind, p, n, id, 0);
+}
+
+int hf_repo_put_hashed_flags(struct hf_repo *r, int kind, const void *p, size_t n, uint8_t id[HF_ID_LEN],
+			     int flags)
+{
 	uint8_t h[HF_ID_LEN];
 	char name[HF_ID_HEX_LEN + 1];
 	int ret;
 
 	hf_sha256(p, n, h);
 	hf_id_hex(h, name);
-	ret = hf_store_put(r->store, kind, name, p, n);
+	ret = hf_store_put_flags(r->store, kind, name, p, n, flags);
 	if (ret == -HF_E_EXISTS)
 		ret = 0;
 	if (ret == 0 && id)

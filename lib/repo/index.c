@@ -112,6 +112,10 @@ int hf_index_builder_write(struct hf_index_builder *b)
 		r = hf_buf_reserve(&obj, ids.len + HF_AEAD_OVERHEAD + 4);
 	if (r < 0)
 		goto out;
+	/* the packs this index names must be durable before it exists */
+	r = hf_store_sync(b->repo->store);
+	if (r < 0)
+		goto out;
 	a = hf_aead_new();
 	r = hf_aead_seal(a, b->repo->dedup_key, DEDUP_AD, HF_MAGIC_LEN, ids.data, ids.len, obj.data + obj.len);
 	if (r < 0)

@@ -119,7 +119,7 @@ int hf_pack_flush(struct hf_pack_writer *w, struct hf_index_builder *b)
 	hf_buf_append(&w->data, w->session->sealed, HF_SEALED_KEY_LEN);
 	hf_buf_put_u32(&w->data, (uint32_t)hlen);
 	hf_buf_append(&w->data, HF_MAGIC_PACK, HF_MAGIC_LEN);
-	r = hf_repo_put_hashed(w->repo, HF_OBJ_PACK, w->data.data, w->data.len, pack_id);
+	r = hf_repo_put_hashed_flags(w->repo, HF_OBJ_PACK, w->data.data, w->data.len, pack_id, HF_PUT_NOSYNC);
 	if (r < 0)
 		goto out;
 	hf_index_builder_add(b, pack_id, w->session->key, w->entries, w->n);

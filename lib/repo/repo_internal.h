@@ -14,6 +14,8 @@
 /* Stores p under the hex SHA-256 of its bytes; an existing identical object
  * is success. id (may be NULL) receives the hash. */
 int hf_repo_put_hashed(struct hf_repo *r, int kind, const void *p, size_t n, uint8_t id[HF_ID_LEN]);
+int hf_repo_put_hashed_flags(struct hf_repo *r, int kind, const void *p, size_t n, uint8_t id[HF_ID_LEN],
+			     int flags);
 
 /* Envelope of index and snapshot objects: magic | sealed session key |
  * AEAD(session key, ad = magic, payload). */

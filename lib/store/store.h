@@ -32,13 +32,17 @@ typedef int (*hf_store_list_fn)(void *arg, const char *name, uint64_t size);
 
 struct hf_store;
 
+#define HF_PUT_NOSYNC 1 /* durable only after hf_store_sync: for packs, which no
+			  * index names until the sync that precedes the index */
+
 struct hf_store_ops {
-	int (*put)(struct hf_store *s, int kind, const char *name, const void *p, size_t n);
+	int (*put)(struct hf_store *s, int kind, const char *name, const void *p, size_t n, int flags);
 	int (*get)(struct hf_store *s, int kind, const char *name, struct hf_buf *out);
 	int (*get_range)(struct hf_store *s, int kind, const char *name, uint64_t off, size_t n, void *out);
 	int (*size)(struct hf_store *s, int kind, const char *name, uint64_t *size);
 	int (*list)(struct hf_store *s, int kind, hf_store_list_fn fn, void *arg);
 	int (*remove)(struct hf_store *s, int kind, const char *name);
+	int (*sync)(struct hf_store *s); /* makes every earlier NOSYNC put durable */
 	void (*close)(struct hf_store *s);
 };
 
@@ -54,7 +58,16 @@ int hf_store_local_open(const char *dir, int create, struct hf_store **out);
 
 static inline int hf_store_put(struct hf_store *s, int kind, const char *name, const void *p, size_t n)
 {
-	return s->ops->put(s, kind, name, p, n);
+	return s->ops->put(s, kind, name, p, n, 0);
+}
+static inline int hf_store_put_flags(struct hf_store *s, int kind, const char *name, const void *p, size_t n,
+				     int flags)
+{
+	return s->ops->put(s, kind, name, p, n, flags);
+}
+static inline int hf_store_sync(struct hf_store *s)
+{
+	return s->ops->sync(s);
 }
 static inline int hf_store_get(struct hf_store *s, int kind, const char *name, struct hf_buf *out)
 {

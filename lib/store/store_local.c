@@ -5,7 +5,8 @@
  * with O_EXCL, fsyncs it, then link()s it to its final name — link, unlike
  * rename, fails if the name exists, which makes put create-only — and fsyncs
  * the directory. A crash leaves at most a stray temp file, never a partial
- * object. Objects are made read-only (0444): they never change. */
+ * object. Packs skip the fsyncs (HF_PUT_NOSYNC) and are made durable together
+ * by one syncfs before the index object that names them is written. Objects are made read-only (0444): they never change. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -101,7 +102,7 @@ static int fsync_dir_of(int dirfd, const char *rel)
 	return r;
 }
 
-static int local_put(struct hf_store *s, int kind, const char *name, const void *p, size_t n)
+static int local_put(struct hf_store *s, int kind, const char *name, const void *p, size_t n, int flags)
 {
 	struct local_store *ls = (struct local_store *)s;
 	char rel[HF_STORE_NAME_MAX + 16], tmp[HF_STORE_NAME_MAX + 64], rnd_hex[17];
@@ -118,16 +119,25 @@ static int local_put(struct hf_store *s, int kind, const char *name, const void 
 	if (fd < 0)
 		return -errno;
 	r = write_all(fd, p, n);
-	if (r == 0 && fsync(fd) < 0)
+	if (r == 0 && !(flags & HF_PUT_NOSYNC) && fsync(fd) < 0)
 		r = -errno;
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
 	if (r == 0 && linkat(ls->dirfd, tmp, ls->dirfd, rel, 0) < 0)
 		r = errno == EEXIST ? -HF_E_EXISTS : -errno;
 	unlinkat(ls->dirfd, tmp, 0);
-	if (r == 0)
+	if (r == 0 && !(flags & HF_PUT_NOSYNC))
 		r = fsync_dir_of(ls->dirfd, rel);
 	return r;
+}
+
+/* syncfs: one call flushes every pack written without fsync, and their
+ * directory entries, however many there were */
+static int local_sync(struct hf_store *s)
+{
+	struct local_store *ls = (struct local_store *)s;
+
+	return syncfs(ls->dirfd) < 0 ? -errno : 0;
 }
 
 static int open_obj(struct local_store *ls, int kind, const char *name)
@@ -295,6 +305,7 @@ static const struct hf_store_ops local_ops = {
 	.size = local_size,
 	.list = local_list,
 	.remove = local_remove,
+	.sync = local_sync,
 	.close = local_close,
 };
 
