@@ -5,7 +5,8 @@
  *   header   nonce | AEAD(session key, ad = "HFPCK001", entries) | tag
  *   trailer  sealed session key (80) | header length u32 | "HFPCK001"
  * Each pack is readable on its own with the repository's secret key, which
- * lets check and a disaster recovery rebuild the index from packs alone. */
+ * lets check and a disaster recovery rebuild the index from packs alone.
+ * Packs are streamed to the store, so a writer holds about 1 MiB, not 16. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,21 +18,50 @@
 
 #define PACK_MAX_ENTRIES (1u << 20)
 
+#define PACK_STAGE (1u << 20) /* bytes gathered before each write to the store */
+
 void hf_pack_writer_init(struct hf_pack_writer *w, struct hf_repo *r, const struct hf_session *s)
 {
 	memset(w, 0, sizeof(*w));
 	w->repo = r;
 	w->session = s;
 	w->aead = hf_aead_new();
-	hf_buf_init(&w->data, (size_t)r->cfg.pack_size + HF_BLOB_MAX + (1u << 20));
+	hf_buf_init(&w->data, PACK_STAGE + HF_BLOB_MAX + HF_META_OBJ_MAX);
+}
+
+static void discard(struct hf_pack_writer *w)
+{
+	uint8_t ignored[HF_HASH_LEN];
+
+	hf_store_writer_abort(w->out);
+	w->out = NULL;
+	if (w->sha)
+		hf_sha256_final(w->sha, ignored);
+	w->sha = NULL;
+	w->size = 0;
+	w->n = 0;
+	hf_buf_reset(&w->data);
 }
 
 void hf_pack_writer_release(struct hf_pack_writer *w)
 {
+	discard(w);
 	hf_aead_free(w->aead);
 	hf_buf_release(&w->data);
 	free(w->entries);
 	memset(w, 0, sizeof(*w));
+}
+
+static int drain(struct hf_pack_writer *w)
+{
+	int r;
+
+	if (w->data.len == 0)
+		return 0;
+	hf_sha256_update(w->sha, w->data.data, w->data.len);
+	r = hf_store_writer_write(w->out, w->data.data, w->data.len);
+	hf_buf_reset(&w->data);
+	return r;
 }
 
 static void blob_ad(uint8_t ad[HF_ID_LEN + 1], const uint8_t id[HF_ID_LEN], int type)
@@ -49,6 +79,12 @@ int hf_pack_add(struct hf_pack_writer *w, const uint8_t id[HF_ID_LEN], int type,
 
 	if (n > HF_BLOB_MAX || w->n >= PACK_MAX_ENTRIES)
 		return -HF_E_LIMIT;
+	if (!w->out) {
+		r = hf_store_writer_open(w->repo->store, HF_OBJ_PACK, &w->out);
+		if (r < 0)
+			return r;
+		w->sha = hf_sha256_new();
+	}
 	r = hf_buf_reserve(&w->data, n + HF_AEAD_OVERHEAD);
 	if (r < 0)
 		return r;
@@ -64,16 +100,17 @@ int hf_pack_add(struct hf_pack_writer *w, const uint8_t id[HF_ID_LEN], int type,
 	memcpy(e->id, id, HF_ID_LEN);
 	e->type = (uint8_t)type;
 	e->flags = (uint8_t)flags;
-	e->offset = (uint32_t)w->data.len;
+	e->offset = (uint32_t)w->size;
 	e->stored_len = (uint32_t)(n + HF_AEAD_OVERHEAD);
 	e->raw_len = raw_len;
 	w->data.len += n + HF_AEAD_OVERHEAD;
-	return 0;
+	w->size += n + HF_AEAD_OVERHEAD;
+	return w->data.len >= PACK_STAGE ? drain(w) : 0;
 }
 
 int hf_pack_full(const struct hf_pack_writer *w)
 {
-	return w->data.len >= w->repo->cfg.pack_size;
+	return w->size >= w->repo->cfg.pack_size;
 }
 
 static int encode_header(const struct hf_pack_entry *e, size_t n, struct hf_buf *out)
@@ -98,12 +135,14 @@ int hf_pack_flush(struct hf_pack_writer *w, struct hf_index_builder *b)
 {
 	struct hf_buf hdr;
 	uint8_t pack_id[HF_ID_LEN];
+	char name[HF_ID_HEX_LEN + 1];
+	uint64_t total;
 	size_t hlen;
 	int r;
 
 	if (w->n == 0)
 		return 0;
-	hf_buf_init(&hdr, (size_t)w->n * 64 + 16);
+	hf_buf_init(&hdr, HF_META_OBJ_MAX);
 	r = encode_header(w->entries, w->n, &hdr);
 	if (r < 0)
 		goto out;
@@ -119,17 +158,29 @@ int hf_pack_flush(struct hf_pack_writer *w, struct hf_index_builder *b)
 	hf_buf_append(&w->data, w->session->sealed, HF_SEALED_KEY_LEN);
 	hf_buf_put_u32(&w->data, (uint32_t)hlen);
 	hf_buf_append(&w->data, HF_MAGIC_PACK, HF_MAGIC_LEN);
-	r = hf_repo_put_hashed_flags(w->repo, HF_OBJ_PACK, w->data.data, w->data.len, pack_id, HF_PUT_NOSYNC);
+	total = w->size + hlen + HF_PACK_TRAILER_LEN;
+	r = drain(w);
+	if (r < 0)
+		goto out;
+	hf_sha256_final(w->sha, pack_id);
+	w->sha = NULL;
+	hf_id_hex(pack_id, name);
+	r = hf_store_writer_commit(w->out, name, HF_PUT_NOSYNC);
+	w->out = NULL;
+	if (r == -HF_E_EXISTS)
+		r = 0; /* the same bytes are there already */
 	if (r < 0)
 		goto out;
 	hf_index_builder_add(b, pack_id, w->session->key, w->entries, w->n);
 	pthread_mutex_lock(&b->lock);
-	b->bytes_stored += w->data.len;
+	b->bytes_stored += total;
 	pthread_mutex_unlock(&b->lock);
 	w->entries = NULL;
 	w->n = w->cap = 0;
-	hf_buf_reset(&w->data);
+	w->size = 0;
 out:
+	if (r < 0)
+		discard(w);
 	hf_buf_release(&hdr);
 	return r;
 }

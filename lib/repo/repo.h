@@ -18,6 +18,8 @@
 #include "util/idmap.h"
 
 struct hf_store;
+struct hf_store_writer;
+struct hf_sha256_ctx;
 struct hf_aead;
 struct hf_zctx;
 
@@ -122,13 +124,17 @@ struct hf_pack_entry {
 	uint32_t offset, stored_len, raw_len;
 };
 
-/* Blobs for one pack, collected in memory until the pack is full. One per
- * thread; the finished packs' entries are collected by an hf_index_builder. */
+/* Blobs for one pack, streamed to the store as they are added (only about
+ * 1 MiB is held in memory) while their entries are collected for the pack
+ * header. One per thread; finished packs' entries go to an hf_index_builder. */
 struct hf_pack_writer {
 	struct hf_repo *repo;
 	const struct hf_session *session;
 	struct hf_aead *aead;
-	struct hf_buf data;
+	struct hf_buf data;              /* sealed bytes not yet handed to the store */
+	struct hf_store_writer *out;     /* open while the pack has blobs */
+	struct hf_sha256_ctx *sha;       /* of the pack so far: its name */
+	uint64_t size;                   /* bytes of the pack so far */
 	struct hf_pack_entry *entries;
 	size_t n, cap;
 };

@@ -1,6 +1,27 @@
 /* store.c — backend-independent parts of the storage vtable. */
 #include "store/store.h"
 
+/* every backend's writer starts with this, so the generic calls find the ops */
+struct hf_store_writer {
+	struct hf_store *store;
+};
+
+int hf_store_writer_write(struct hf_store_writer *w, const void *p, size_t n)
+{
+	return w->store->ops->writer_write(w, p, n);
+}
+
+int hf_store_writer_commit(struct hf_store_writer *w, const char *name, int flags)
+{
+	return w->store->ops->writer_commit(w, name, flags);
+}
+
+void hf_store_writer_abort(struct hf_store_writer *w)
+{
+	if (w)
+		w->store->ops->writer_abort(w);
+}
+
 void hf_store_close(struct hf_store *s)
 {
 	if (s)

@@ -31,6 +31,7 @@ enum hf_obj_kind {
 typedef int (*hf_store_list_fn)(void *arg, const char *name, uint64_t size);
 
 struct hf_store;
+struct hf_store_writer; /* an object written piece by piece, named at commit */
 
 #define HF_PUT_NOSYNC 1 /* durable only after hf_store_sync: for packs, which no
 			  * index names until the sync that precedes the index */
@@ -43,6 +44,13 @@ struct hf_store_ops {
 	int (*list)(struct hf_store *s, int kind, hf_store_list_fn fn, void *arg);
 	int (*remove)(struct hf_store *s, int kind, const char *name);
 	int (*sync)(struct hf_store *s); /* makes every earlier NOSYNC put durable */
+	/* Streaming puts, for objects too large to hold in memory (packs): the
+	 * bytes go to a temporary place; commit gives the name (create-only, as
+	 * put) and frees the writer; abort discards it. */
+	int (*writer_open)(struct hf_store *s, int kind, struct hf_store_writer **w);
+	int (*writer_write)(struct hf_store_writer *w, const void *p, size_t n);
+	int (*writer_commit)(struct hf_store_writer *w, const char *name, int flags);
+	void (*writer_abort)(struct hf_store_writer *w);
 	void (*close)(struct hf_store *s);
 };
 
@@ -90,6 +98,13 @@ static inline int hf_store_remove(struct hf_store *s, int kind, const char *name
 {
 	return s->ops->remove(s, kind, name);
 }
+static inline int hf_store_writer_open(struct hf_store *s, int kind, struct hf_store_writer **w)
+{
+	return s->ops->writer_open(s, kind, w);
+}
+int hf_store_writer_write(struct hf_store_writer *w, const void *p, size_t n);
+int hf_store_writer_commit(struct hf_store_writer *w, const char *name, int flags);
+void hf_store_writer_abort(struct hf_store_writer *w); /* NULL-safe */
 void hf_store_close(struct hf_store *s); /* NULL-safe */
 
 #endif

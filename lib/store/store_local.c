@@ -6,8 +6,9 @@
  * rename, fails if the name exists, which makes put create-only — and fsyncs
  * the directory. A crash leaves at most a stray temp file, never a partial
  * object. Packs skip the fsyncs (HF_PUT_NOSYNC) and are made durable together
- * by one syncfs before the index object that names them is written. Objects are made read-only (0444): they never change. */
+ * by hf_store_sync before the index object that names them is written. Objects are made read-only (0444): they never change. */
 #include <dirent.h>
+#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -27,6 +28,9 @@ struct local_store {
 	struct hf_store base;
 	char *dir;
 	int dirfd;
+	pthread_mutex_t lock;
+	char **unsynced; /* objects put with HF_PUT_NOSYNC since the last sync */
+	size_t nunsynced;
 };
 
 static const char *const kind_dir[HF_OBJ_KINDS] = {".", "keys", "snapshots", "index", "data"};
@@ -102,42 +106,148 @@ static int fsync_dir_of(int dirfd, const char *rel)
 	return r;
 }
 
-static int local_put(struct hf_store *s, int kind, const char *name, const void *p, size_t n, int flags)
+static void note_unsynced(struct local_store *ls, const char *rel)
+{
+	pthread_mutex_lock(&ls->lock);
+	ls->unsynced = hf_xreallocarray(ls->unsynced, ls->nunsynced + 1, sizeof(char *));
+	ls->unsynced[ls->nunsynced++] = hf_xstrdup(rel);
+	pthread_mutex_unlock(&ls->lock);
+}
+
+struct local_writer {
+	struct hf_store *store; /* first, as struct hf_store_writer requires */
+	int kind;
+	int fd;
+	char tmp[64];
+};
+
+static int local_writer_open(struct hf_store *s, int kind, struct hf_store_writer **out)
 {
 	struct local_store *ls = (struct local_store *)s;
-	char rel[HF_STORE_NAME_MAX + 16], tmp[HF_STORE_NAME_MAX + 64], rnd_hex[17];
-	uint8_t rnd[8];
-	int fd = -1, r;
+	struct local_writer *w;
+	uint8_t rnd[16];
+	char rnd_hex[33];
 
-	r = obj_path(kind, name, rel, sizeof(rel));
-	if (r < 0)
-		return r;
+	*out = NULL;
+	if (kind < 0 || kind >= HF_OBJ_KINDS)
+		return -HF_E_USAGE;
+	w = hf_xcalloc(1, sizeof(*w));
+	w->store = s;
+	w->kind = kind;
 	hf_random(rnd, sizeof(rnd));
 	hf_hex_encode(rnd, sizeof(rnd), rnd_hex);
-	snprintf(tmp, sizeof(tmp), "tmp/%s.%s", name, rnd_hex);
-	fd = openat(ls->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
-	if (fd < 0)
-		return -errno;
-	r = write_all(fd, p, n);
-	if (r == 0 && !(flags & HF_PUT_NOSYNC) && fsync(fd) < 0)
+	snprintf(w->tmp, sizeof(w->tmp), "tmp/%s", rnd_hex);
+	w->fd = openat(ls->dirfd, w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+	if (w->fd < 0) {
+		int r = -errno;
+		free(w);
+		return r;
+	}
+	*out = (struct hf_store_writer *)w;
+	return 0;
+}
+
+static int local_writer_write(struct hf_store_writer *hw, const void *p, size_t n)
+{
+	return write_all(((struct local_writer *)hw)->fd, p, n);
+}
+
+static void local_writer_abort(struct hf_store_writer *hw)
+{
+	struct local_writer *w = (struct local_writer *)hw;
+	struct local_store *ls = (struct local_store *)w->store;
+
+	if (w->fd >= 0)
+		close(w->fd);
+	unlinkat(ls->dirfd, w->tmp, 0);
+	free(w);
+}
+
+static int local_writer_commit(struct hf_store_writer *hw, const char *name, int flags)
+{
+	struct local_writer *w = (struct local_writer *)hw;
+	struct local_store *ls = (struct local_store *)w->store;
+	char rel[HF_STORE_NAME_MAX + 16];
+	int r = obj_path(w->kind, name, rel, sizeof(rel));
+
+	if (r == 0 && !(flags & HF_PUT_NOSYNC) && fsync(w->fd) < 0)
 		r = -errno;
-	if (close(fd) < 0 && r == 0)
+	if (close(w->fd) < 0 && r == 0)
 		r = -errno;
-	if (r == 0 && linkat(ls->dirfd, tmp, ls->dirfd, rel, 0) < 0)
+	w->fd = -1;
+	if (r == 0 && linkat(ls->dirfd, w->tmp, ls->dirfd, rel, 0) < 0)
 		r = errno == EEXIST ? -HF_E_EXISTS : -errno;
-	unlinkat(ls->dirfd, tmp, 0);
 	if (r == 0 && !(flags & HF_PUT_NOSYNC))
 		r = fsync_dir_of(ls->dirfd, rel);
+	else if (r == 0)
+		note_unsynced(ls, rel);
+	local_writer_abort(hw); /* removes the temporary name */
 	return r;
 }
 
-/* syncfs: one call flushes every pack written without fsync, and their
- * directory entries, however many there were */
+static int local_put(struct hf_store *s, int kind, const char *name, const void *p, size_t n, int flags)
+{
+	struct hf_store_writer *w = NULL;
+	char rel[HF_STORE_NAME_MAX + 16];
+	int r = obj_path(kind, name, rel, sizeof(rel));
+
+	if (r == 0)
+		r = local_writer_open(s, kind, &w);
+	if (r < 0)
+		return r;
+	r = local_writer_write(w, p, n);
+	if (r < 0) {
+		local_writer_abort(w);
+		return r;
+	}
+	return local_writer_commit(w, name, flags);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* fsyncs every object put with HF_PUT_NOSYNC, then each directory that got
+ * one (the kernel has written most of it back by now: this mostly waits
+ * for what is left). Only this repository's files, whatever else is dirty. */
 static int local_sync(struct hf_store *s)
 {
 	struct local_store *ls = (struct local_store *)s;
+	char **v;
+	size_t n;
+	int r = 0;
 
-	return syncfs(ls->dirfd) < 0 ? -errno : 0;
+	pthread_mutex_lock(&ls->lock);
+	v = ls->unsynced;
+	n = ls->nunsynced;
+	ls->unsynced = NULL;
+	ls->nunsynced = 0;
+	pthread_mutex_unlock(&ls->lock);
+	if (n > 1)
+		qsort(v, n, sizeof(char *), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		int fd = openat(ls->dirfd, v[i], O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0 || fsync(fd) < 0) {
+			if (r == 0)
+				r = -errno;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *slash = strrchr(v[i], '/');
+		const char *prev = i > 0 ? strrchr(v[i - 1], '/') : NULL;
+		int same = prev && slash && prev - v[i - 1] == slash - v[i] &&
+			   strncmp(v[i - 1], v[i], (size_t)(slash - v[i])) == 0;
+		int e = same ? 0 : fsync_dir_of(ls->dirfd, v[i]);
+		if (e < 0 && r == 0)
+			r = e;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	return r;
 }
 
 static int open_obj(struct local_store *ls, int kind, const char *name)
@@ -294,6 +404,10 @@ static void local_close(struct hf_store *s)
 
 	if (ls->dirfd >= 0)
 		close(ls->dirfd);
+	for (size_t i = 0; i < ls->nunsynced; i++)
+		free(ls->unsynced[i]);
+	free(ls->unsynced);
+	pthread_mutex_destroy(&ls->lock);
 	free(ls->dir);
 	free(ls);
 }
@@ -306,6 +420,10 @@ static const struct hf_store_ops local_ops = {
 	.list = local_list,
 	.remove = local_remove,
 	.sync = local_sync,
+	.writer_open = local_writer_open,
+	.writer_write = local_writer_write,
+	.writer_commit = local_writer_commit,
+	.writer_abort = local_writer_abort,
 	.close = local_close,
 };
 
@@ -356,6 +474,7 @@ int hf_store_local_open(const char *dir, int create, struct hf_store **out)
 			return -errno;
 	}
 	ls = hf_xcalloc(1, sizeof(*ls));
+	pthread_mutex_init(&ls->lock, NULL);
 	ls->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (ls->dirfd < 0) {
 		r = errno == ENOENT ? -HF_E_NOTFOUND : -errno;
