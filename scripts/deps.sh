@@ -3,7 +3,7 @@
 # build and test (and, with --bench, to run the side-by-side benchmark),
 # only those that are missing. Needs root (or sudo) when something is missing.
 set -euo pipefail
-pkgs=(gcc make pkg-config libsodium-dev libzstd-dev libssl-dev acl attr python3 openssl util-linux)
+pkgs=(gcc make clang libclang-rt-14-dev pkg-config libsodium-dev libzstd-dev libssl-dev acl attr python3 openssl util-linux)
 [ "${1:-}" = "--bench" ] && pkgs+=(restic borgbackup time)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -38,5 +38,13 @@ if [ "$what" = all ] || [ "$what" = cli ]; then
 	done
 fi
 done
+if [ "$what" = all ] || [ "$what" = fuzz ]; then
+	# the fuzz corpora, replayed through ASan+UBSan runners (tests/fuzz/README.md)
+	out=$(make -s -C tests/fuzz regress 2>&1); rc=$?
+	[ $rc -ne 0 ] && printf '%s\n' "$out" | tail -n 30
+	for t in tree config reader; do
+		tally "fuzz_$t" "$(printf '%s\n' "$out" | grep "^fuzz_$t:")" $rc
+	done
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -92,6 +92,7 @@ int hf_blob_read(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], struct 
 	char name[HF_ID_HEX_LEN + 1];
 	int r;
 
+	out->len = 0;
 	if (!loc)
 		return -HF_E_NOTFOUND;
 	if (loc->pack >= br->repo->index->npacks)

@@ -248,6 +248,33 @@ static int index_parse(struct hf_index *ix, const uint8_t *p, size_t n)
 	return 0;
 }
 
+/* an object's bytes must hash to its name */
+static int check_name(const uint8_t *p, size_t n, const char *name)
+{
+	uint8_t h[HF_ID_LEN];
+	char hex[HF_ID_HEX_LEN + 1];
+
+	hf_sha256(p, n, h);
+	hf_id_hex(h, hex);
+	return strcmp(hex, name) == 0 ? 0 : -HF_E_CORRUPT;
+}
+
+static int open_idlist(struct hf_repo *r, const uint8_t *p, size_t n)
+{
+	struct hf_aead *a;
+	uint8_t *pt;
+	int ret;
+
+	if (n < HF_AEAD_OVERHEAD)
+		return -HF_E_CORRUPT;
+	pt = hf_xmalloc(n - HF_AEAD_OVERHEAD + 1);
+	a = hf_aead_new();
+	ret = hf_aead_open(a, r->dedup_key, DEDUP_AD, HF_MAGIC_LEN, p, n, pt);
+	hf_aead_free(a);
+	free(pt);
+	return ret;
+}
+
 struct load_ctx {
 	struct hf_repo *repo;
 	struct hf_index *ix;
@@ -267,6 +294,8 @@ static int load_one(void *arg, const char *name, uint64_t size)
 	hf_buf_init(&obj, HF_META_OBJ_MAX);
 	hf_buf_init(&pt, HF_META_OBJ_MAX);
 	r = size > HF_META_OBJ_MAX ? -HF_E_LIMIT : hf_store_get(lc->repo->store, HF_OBJ_INDEX, name, &obj);
+	if (r == 0)
+		r = check_name(obj.data, obj.len, name);
 	if (r == 0) {
 		if (obj.len < 4) {
 			r = -HF_E_CORRUPT;
@@ -275,6 +304,9 @@ static int load_one(void *arg, const char *name, uint64_t size)
 			r = dlen > obj.len - 4 ? -HF_E_CORRUPT
 					       : hf_envelope_open(lc->repo, HF_MAGIC_INDEX, obj.data, obj.len - 4 - dlen, &pt,
 								  NULL);
+			/* the id list is authenticated too (readers have the dedup key) */
+			if (r == 0)
+				r = open_idlist(lc->repo, obj.data + obj.len - 4 - dlen, dlen);
 		}
 	}
 	if (r == 0)

@@ -15,14 +15,13 @@
 #define KEY_PAYLOAD_FULL (5 * 32)
 #define KEY_PAYLOAD_WRITE (4 * 32)
 enum { KEY_KIND_FULL = 1, KEY_KIND_WRITE_ONLY = 2 };
-#define KEY_OPS_MAX 64
-#define KEY_MEM_MAX (4ull << 30)
+/* bounds on a key file's Argon2id cost: a damaged or planted key file must
+ * not make unlocking take minutes or all memory */
+#define KEY_OPS_MIN 1
+#define KEY_OPS_MAX 16
+#define KEY_MEM_MIN (8ull << 20)
+#define KEY_MEM_MAX (1ull << 30)
 
-int hf_key_file_encode(const char *pass, size_t passlen, uint64_t ops, uint64_t mem, const uint8_t repo_id[32],
-		       const uint8_t config_hash[32], const uint8_t pk[32], const uint8_t mac[32],
-		       const uint8_t *sk, struct hf_buf *out);
-int hf_key_file_decode(const char *pass, size_t passlen, const uint8_t *p, size_t n, uint8_t repo_id[32],
-		       uint8_t config_hash[32], uint8_t pk[32], uint8_t mac[32], uint8_t sk[32], int *has_sk);
 
 int hf_key_file_encode(const char *pass, size_t passlen, uint64_t ops, uint64_t mem, const uint8_t repo_id[32],
 		       const uint8_t config_hash[32], const uint8_t pk[32], const uint8_t mac[32],
@@ -33,6 +32,8 @@ int hf_key_file_encode(const char *pass, size_t passlen, uint64_t ops, uint64_t 
 	struct hf_aead *a = NULL;
 	int r;
 
+	if (ops < KEY_OPS_MIN || ops > KEY_OPS_MAX || mem < KEY_MEM_MIN || mem > KEY_MEM_MAX)
+		return -HF_E_LIMIT;
 	memcpy(hdr, HF_MAGIC_KEY, HF_MAGIC_LEN);
 	hdr[8] = sk ? KEY_KIND_FULL : KEY_KIND_WRITE_ONLY;
 	hf_put_le32(hdr + 9, (uint32_t)ops);
@@ -85,8 +86,7 @@ int hf_key_file_decode(const char *pass, size_t passlen, const uint8_t *p, size_
 		return -HF_E_CORRUPT;
 	ops = hf_get_le32(p + 9);
 	mem = hf_get_le64(p + 13);
-	/* a hostile key file must not make unlocking take hours or all memory */
-	if (ops < 1 || ops > KEY_OPS_MAX || mem < (8u << 20) || mem > KEY_MEM_MAX)
+	if (ops < KEY_OPS_MIN || ops > KEY_OPS_MAX || mem < KEY_MEM_MIN || mem > KEY_MEM_MAX)
 		return -HF_E_CORRUPT;
 	kek = hf_secure_alloc(HF_KEY_LEN);
 	payload = hf_secure_alloc(KEY_PAYLOAD_FULL);
@@ -111,4 +111,11 @@ out:
 	hf_secure_free(kek);
 	hf_secure_free(payload);
 	return r;
+}
+
+uint64_t hf_key_file_cost(const uint8_t *p, size_t n)
+{
+	if (n < KEY_HDR_LEN || memcmp(p, HF_MAGIC_KEY, HF_MAGIC_LEN) != 0)
+		return 0;
+	return (uint64_t)hf_get_le32(p + 9) * (hf_get_le64(p + 13) >> 20);
 }

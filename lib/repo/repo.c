@@ -1,5 +1,6 @@
 /* repo.c — creating and opening a repository: config, first key file, and
  * the derivation of working keys (chunker gear key, dedup key). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,12 +10,6 @@
 #include "util/err.h"
 #include "util/mem.h"
 
-int hf_key_file_encode(const char *pass, size_t passlen, uint64_t ops, uint64_t mem, const uint8_t repo_id[32],
-		       const uint8_t config_hash[32], const uint8_t pk[32], const uint8_t mac[32],
-		       const uint8_t *sk, struct hf_buf *out);
-int hf_key_file_decode(const char *pass, size_t passlen, const uint8_t *p, size_t n, uint8_t repo_id[32],
-		       uint8_t config_hash[32], uint8_t pk[32], uint8_t mac[32], uint8_t sk[32], int *has_sk);
-void hf_index_free(struct hf_index *ix);
 
 int hf_repo_create(struct hf_store *st, const char *pass, size_t passlen, const struct hf_repo_params *p,
 		   uint8_t repo_id[HF_ID_LEN])
@@ -67,49 +62,86 @@ out:
 	return r;
 }
 
-struct key_scan {
-	struct hf_repo *repo;
-	const char *pass;
-	size_t passlen;
-	int found;
-	int err; /* most telling error seen */
+struct key_file {
+	char name[HF_ID_HEX_LEN + 1];
+	struct hf_buf bytes;
+	uint64_t cost;
 };
 
-static int try_key(void *arg, const char *name, uint64_t size)
-{
-	struct key_scan *ks = arg;
-	struct hf_repo *r = ks->repo;
-	struct hf_buf b;
-	uint8_t repo_id[32], cfg_hash[32], *keys = (uint8_t *)r->keys;
-	int has_sk = 0, ret;
+struct key_list {
+	struct hf_repo *repo;
+	struct key_file *v;
+	size_t n;
+};
 
-	if (size > 4096)
+static int note_key(void *arg, const char *name, uint64_t size)
+{
+	struct key_list *kl = arg;
+	struct key_file *k;
+
+	if (size > 4096 || strlen(name) > HF_ID_HEX_LEN)
 		return 0;
-	hf_buf_init(&b, 4096);
-	ret = hf_store_get(r->store, HF_OBJ_KEY, name, &b);
-	if (ret == 0)
-		ret = hf_key_file_decode(ks->pass, ks->passlen, b.data, b.len, repo_id, cfg_hash, r->pk, keys,
-					 keys + 2 * HF_KEY_LEN, &has_sk);
-	hf_buf_release(&b);
-	if (ret < 0) {
-		if (ks->err == -HF_E_PASSWORD || ks->err == 0)
-			ks->err = ret;
+	kl->v = hf_xreallocarray(kl->v, kl->n + 1, sizeof(*kl->v));
+	k = &kl->v[kl->n];
+	memset(k, 0, sizeof(*k));
+	snprintf(k->name, sizeof(k->name), "%s", name);
+	hf_buf_init(&k->bytes, 4096);
+	if (hf_store_get(kl->repo->store, HF_OBJ_KEY, name, &k->bytes) < 0) {
+		hf_buf_release(&k->bytes);
 		return 0;
 	}
-	if (memcmp(repo_id, r->cfg.id, 32) != 0 || !hf_ct_equal(cfg_hash, r->config_hash, 32)) {
-		ks->err = -HF_E_CORRUPT; /* the config was changed after the key was made */
-		return 0;
+	k->cost = hf_key_file_cost(k->bytes.data, k->bytes.len);
+	kl->n++;
+	return 0;
+}
+
+static int by_cost(const void *a, const void *b)
+{
+	const struct key_file *x = a, *y = b;
+
+	return x->cost < y->cost ? -1 : x->cost > y->cost;
+}
+
+/* Tries key files cheapest first, so a damaged or planted expensive one
+ * cannot slow down opening with a good one. Returns 0 or the most telling
+ * error: -HF_E_PASSWORD when no key file opens. */
+static int unlock(struct hf_repo *r, const char *pass, size_t passlen)
+{
+	struct key_list kl = {.repo = r};
+	uint8_t repo_id[32], cfg_hash[32], *keys = r->keys;
+	int err = -HF_E_PASSWORD, found = 0, ret;
+
+	ret = hf_store_list(r->store, HF_OBJ_KEY, note_key, &kl);
+	if (ret < 0)
+		return ret;
+	if (kl.n > 1)
+		qsort(kl.v, kl.n, sizeof(*kl.v), by_cost);
+	for (size_t i = 0; i < kl.n && !found; i++) {
+		int has_sk = 0;
+		ret = hf_key_file_decode(pass, passlen, kl.v[i].bytes.data, kl.v[i].bytes.len, repo_id, cfg_hash, r->pk,
+					 keys, keys + 2 * HF_KEY_LEN, &has_sk);
+		if (ret < 0) {
+			if (err == -HF_E_PASSWORD)
+				err = ret == -HF_E_CORRUPT ? err : ret;
+			continue;
+		}
+		if (memcmp(repo_id, r->cfg.id, 32) != 0 || !hf_ct_equal(cfg_hash, r->config_hash, 32)) {
+			err = -HF_E_CORRUPT; /* the config was changed after the key was made */
+			continue;
+		}
+		r->sk = has_sk ? keys + 2 * HF_KEY_LEN : NULL;
+		found = 1;
 	}
-	r->sk = has_sk ? keys + 2 * HF_KEY_LEN : NULL;
-	ks->found = 1;
-	return 1;
+	for (size_t i = 0; i < kl.n; i++)
+		hf_buf_release(&kl.v[i].bytes);
+	free(kl.v);
+	return found ? 0 : err;
 }
 
 int hf_repo_open(struct hf_store *st, const char *pass, size_t passlen, struct hf_repo **out)
 {
 	struct hf_repo *r = hf_xcalloc(1, sizeof(*r));
 	struct hf_buf cfg;
-	struct key_scan ks = {.repo = r, .pass = pass, .passlen = passlen, .err = -HF_E_PASSWORD};
 	uint8_t gear_key[HF_KEY_LEN];
 	int ret;
 
@@ -124,13 +156,9 @@ int hf_repo_open(struct hf_store *st, const char *pass, size_t passlen, struct h
 		goto out;
 	hf_sha256(cfg.data, cfg.len, r->config_hash);
 	r->keys = hf_secure_alloc(3 * HF_KEY_LEN);
-	ret = hf_store_list(st, HF_OBJ_KEY, try_key, &ks);
+	ret = unlock(r, pass, passlen);
 	if (ret < 0)
 		goto out;
-	if (!ks.found) {
-		ret = ks.err;
-		goto out;
-	}
 	r->mac_key = r->keys;
 	r->dedup_key = r->keys + HF_KEY_LEN;
 	hf_kdf_derive(r->mac_key, "holdfast dedup list", r->keys + HF_KEY_LEN);

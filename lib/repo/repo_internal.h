@@ -29,6 +29,16 @@ int hf_envelope_open(struct hf_repo *r, const char *magic, const uint8_t *p, siz
 int hf_config_encode(const struct hf_repo_config *c, const uint8_t pk[HF_PK_LEN], struct hf_buf *out);
 int hf_config_decode(const uint8_t *p, size_t n, struct hf_repo_config *c);
 
+/* key files (keys.c); sk NULL makes a write-only key */
+int hf_key_file_encode(const char *pass, size_t passlen, uint64_t ops, uint64_t mem, const uint8_t repo_id[32],
+		       const uint8_t config_hash[32], const uint8_t pk[32], const uint8_t mac[32],
+		       const uint8_t *sk, struct hf_buf *out);
+int hf_key_file_decode(const char *pass, size_t passlen, const uint8_t *p, size_t n, uint8_t repo_id[32],
+		       uint8_t config_hash[32], uint8_t pk[32], uint8_t mac[32], uint8_t sk[32], int *has_sk);
+/* the work (ops × mem) unlocking a key file takes; 0 if it is not one */
+uint64_t hf_key_file_cost(const uint8_t *p, size_t n);
+void hf_index_free(struct hf_index *ix);
+
 void hf_id_hex(const uint8_t id[HF_ID_LEN], char out[HF_ID_HEX_LEN + 1]);
 
 #endif

@@ -213,7 +213,8 @@ int hf_tree_decode(const void *p, size_t n, struct hf_tree *out)
 		return r;
 	if (ver != TREE_VERSION)
 		return -HF_E_CORRUPT;
-	if (count > TREE_MAX_ENTRIES || count > hf_reader_left(&rd) / 20)
+	/* the smallest entry takes 17 bytes */
+	if (count > TREE_MAX_ENTRIES || count > hf_reader_left(&rd) / 16)
 		return -HF_E_CORRUPT;
 	out->nodes = hf_xcalloc(count ? count : 1, sizeof(*out->nodes));
 	for (size_t i = 0; i < count; i++) {
