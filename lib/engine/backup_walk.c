@@ -84,9 +84,20 @@ static struct vnode *vnode_find(struct vnode *v, const char *name)
 	return NULL;
 }
 
+/* readdir's d_type travels in front of each name: "<type byte><name>" */
+static char *typed_name(unsigned char type, const char *name)
+{
+	size_t n = strlen(name);
+	char *p = hf_xmalloc(n + 2);
+
+	p[0] = (char)(type ? type : 0xff); /* never a NUL */
+	memcpy(p + 1, name, n + 1);
+	return p;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(*(char *const *)a + 1, *(char *const *)b + 1);
 }
 
 static char *join(const char *dir, const char *name)
@@ -130,7 +141,7 @@ static int list_names(struct backup *b, int dirfd, const char *path, struct vnod
 	if (v && !v->target) {
 		names = hf_xcalloc(v->nkids ? v->nkids : 1, sizeof(char *));
 		for (size_t i = 0; i < v->nkids; i++)
-			names[count++] = hf_xstrdup(v->kids[i]->name);
+			names[count++] = typed_name(DT_UNKNOWN, v->kids[i]->name);
 		goto sort;
 	}
 	fd = dup(dirfd);
@@ -159,7 +170,7 @@ static int list_names(struct backup *b, int dirfd, const char *path, struct vnod
 			cap = cap ? 2 * cap : 64;
 			names = hf_xreallocarray(names, cap, sizeof(char *));
 		}
-		names[count++] = hf_xstrdup(de->d_name);
+		names[count++] = typed_name(de->d_type, de->d_name);
 	}
 	closedir(d);
 sort:
@@ -281,6 +292,31 @@ static int open_file(int dirfd, const char *name)
 	return fd < 0 ? -errno : fd;
 }
 
+/* The lstat part of a regular file's metadata; its xattrs and owner names
+ * are read in process_file (or copied from the parent snapshot). */
+static int stat_meta(int dirfd, const char *name, struct hf_meta *m)
+{
+	struct stat st;
+
+	memset(m, 0, sizeof(*m));
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode)) /* replaced since readdir: read it in full */
+		return -EAGAIN;
+	m->type = HF_FT_FILE;
+	m->mode = (uint32_t)(st.st_mode & 07777);
+	m->uid = (uint32_t)st.st_uid;
+	m->gid = (uint32_t)st.st_gid;
+	m->size = (uint64_t)st.st_size;
+	m->ino = (uint64_t)st.st_ino;
+	m->dev = (uint64_t)st.st_dev;
+	m->nlink = (uint64_t)st.st_nlink;
+	m->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	m->atime_ns = (int64_t)st.st_atim.tv_sec * 1000000000 + st.st_atim.tv_nsec;
+	m->ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec;
+	return 0;
+}
+
 static int process_file(struct backup *b, struct bdir *d, size_t i, int dirfd, const struct hf_node *old)
 {
 	struct hf_node *nd = &d->tree.nodes[i];
@@ -295,6 +331,11 @@ static int process_file(struct backup *b, struct bdir *d, size_t i, int dirfd, c
 	b->files_total++;
 	b->bytes_total += m->size;
 	if (unchanged(b, m, old)) {
+		/* same ctime: xattrs, mode and owner are as the parent has them */
+		int64_t atime = m->atime_ns;
+		hf_meta_release(m);
+		hf_meta_copy(m, &old->meta);
+		m->atime_ns = atime;
 		nd->nparts = old->nparts;
 		nd->parts = hf_xmemdup(old->parts, old->nparts * sizeof(*old->parts));
 		b->st->files_unchanged++;
@@ -312,8 +353,23 @@ static int process_file(struct backup *b, struct bdir *d, size_t i, int dirfd, c
 		torn = 1;
 		goto out;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_ino != m->ino) {
-		report(b, path, "replaced while being read; not saved", -HF_E_CHANGED, 1);
+	{
+		struct hf_meta full;
+		r = hf_meta_read(b->names, dirfd, nd->name, fd, &full);
+		if (r == 0 && (full.type != HF_FT_FILE || full.ino != m->ino))
+			r = -HF_E_CHANGED;
+		if (r < 0) {
+			hf_meta_release(&full);
+			report(b, path, "replaced while being read; not saved", r, 1);
+			r = 0;
+			torn = 1;
+			goto out;
+		}
+		hf_meta_release(m);
+		*m = full;
+	}
+	if (fstat(fd, &st) < 0) {
+		report(b, path, "cannot stat", -errno, 1);
 		torn = 1;
 		goto out;
 	}
@@ -441,16 +497,19 @@ static int fill_dir(struct backup *b, struct bdir *d, int dirfd, struct vnode *v
 	d->torn = hf_xcalloc(n ? n : 1, 1);
 	for (size_t i = 0; i < n; i++) {
 		struct hf_node *nd = &d->tree.nodes[used];
-		r = hf_meta_read(b->names, dirfd, names[i], -1, &nd->meta);
+		const char *name = names[i] + 1;
+		/* regular files: lstat now, the rest once it is known whether they changed */
+		r = (unsigned char)names[i][0] == DT_REG ? stat_meta(dirfd, name, &nd->meta) : -EAGAIN;
+		if (r == -EAGAIN)
+			r = hf_meta_read(b->names, dirfd, name, -1, &nd->meta);
 		if (r < 0) {
-			char *path = join(d->path, names[i]);
+			char *path = join(d->path, name);
 			int named = v && !v->target; /* a path the user named must exist */
 			report(b, path, r == -ENOENT ? "vanished" : "cannot read metadata", r, named || r != -ENOENT);
 			free(path);
 			continue;
 		}
-		nd->name = names[i];
-		names[i] = NULL;
+		nd->name = hf_xstrdup(name);
 		used++;
 	}
 	d->tree.n = used;
