@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "commands.h"
@@ -44,6 +45,7 @@ int cmd_forget(int argc, char **argv)
 	struct hf_repo *repo = NULL;
 	struct hf_snapshot *s = NULL;
 	size_t n = 0, bad = 0, removed = 0;
+	uint8_t (*forgotten)[HF_HASH_LEN] = NULL;
 	int *keep = NULL, opt, r, prune = 0, dry = 0, any = 0, rc = HF_EXIT_ERROR;
 
 	cli_common_init(&c);
@@ -86,6 +88,7 @@ int cmd_forget(int argc, char **argv)
 		goto out;
 	}
 	keep = hf_xcalloc(n ? n : 1, sizeof(int));
+	forgotten = hf_xcalloc(n ? n : 1, sizeof(*forgotten));
 	hf_forget_select(s, n, &pol, keep);
 	for (size_t i = 0; i < n; i++) {
 		char id[HF_ID_HEX_LEN + 1];
@@ -98,22 +101,36 @@ int cmd_forget(int argc, char **argv)
 			cli_err("cannot remove snapshot %.8s: %s", id, hf_strerror(r));
 			goto out;
 		}
-		removed++;
+		memcpy(forgotten[removed++], s[i].session_fp, HF_HASH_LEN);
 	}
-	printf("%zu snapshot(s) removed, %zu kept\n", removed, n - removed - (dry ? (size_t)0 : 0));
+	if (dry)
+		printf("dry run: nothing removed\n");
+	else
+		printf("%zu snapshot(s) removed, %zu kept\n", removed, n - removed);
 	if (prune && !dry) {
+		struct hf_prune_opts po = {.forgotten = (const uint8_t(*)[HF_HASH_LEN])forgotten,
+					   .nforgotten = removed,
+					   .grace_ns = HF_PRUNE_GRACE_NS,
+					   .report = cli_report};
 		struct hf_prune_stats ps;
-		r = hf_prune(repo, cli_report, NULL, &ps);
+		r = hf_prune(repo, &po, &ps);
 		if (r < 0) {
 			cli_err("prune failed: %s", hf_strerror(r));
 			goto out;
 		}
-		printf("pruned: %llu blobs removed, %llu packs deleted (%llu rewritten), %.1f MiB freed\n",
-		       (unsigned long long)ps.blobs_removed, (unsigned long long)ps.packs_deleted,
-		       (unsigned long long)ps.packs_rewritten, (double)ps.bytes_freed / 1048576.0);
+		if (ps.raced)
+			printf("a backup finished while pruning: nothing was deleted this time; prune again later\n");
+		else
+			printf("pruned: %llu blobs removed, %llu packs deleted (%llu rewritten), %.1f MiB freed\n",
+			       (unsigned long long)ps.blobs_removed, (unsigned long long)ps.packs_deleted,
+			       (unsigned long long)ps.packs_rewritten, (double)ps.bytes_freed / 1048576.0);
+		if (ps.packs_protected)
+			printf("%llu pack(s) of backups without a snapshot (running or interrupted) kept for now\n",
+			       (unsigned long long)ps.packs_protected);
 	}
 	rc = HF_EXIT_OK;
 out:
+	free(forgotten);
 	free(keep);
 	hf_snapshot_list_free(s, n);
 	hf_repo_close(repo);

@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include "engine/backup_internal.h"
+#include "store/store.h"
 #include "util/err.h"
+#include "util/hex.h"
 #include "util/mem.h"
 
 int hf_path_absolute(const char *path, char **out)
@@ -121,6 +123,64 @@ static int find_parent(struct hf_repo *r, const struct hf_backup_opts *o, char *
 	return found;
 }
 
+struct name_set {
+	struct hf_idmap *names;
+};
+
+static int note_index(void *arg, const char *name, uint64_t size)
+{
+	struct name_set *ns = arg;
+	uint8_t id[HF_ID_LEN];
+
+	(void)size;
+	if (hf_hex_decode(name, id, HF_ID_LEN) == 0)
+		hf_idmap_put(ns->names, id, NULL, NULL);
+	return 0;
+}
+
+static int all_named(struct hf_blob_reader *br, const uint8_t tree[HF_ID_LEN])
+{
+	struct hf_tree t;
+	int r = hf_tree_load(br, tree, &t);
+
+	for (size_t i = 0; r == 0 && i < t.n; i++) {
+		const struct hf_node *nd = &t.nodes[i];
+		if (nd->meta.type == HF_FT_DIR)
+			r = all_named(br, nd->subtree);
+		for (size_t k = 0; r == 0 && k < nd->nparts; k++)
+			if (nd->parts[k].kind == HF_PART_DATA && !hf_index_find(br->repo->index, nd->parts[k].id))
+				r = -HF_E_RACE;
+	}
+	hf_tree_release(&t);
+	return r < 0 ? -HF_E_RACE : 0;
+}
+
+/* A prune running meanwhile may have removed blobs this backup reuses. If an
+ * index object loaded at the start is gone, reload the index and check that
+ * every blob the new snapshot names is still there; if not, no snapshot. */
+static int check_no_prune_raced(struct hf_repo *r, const uint8_t root[HF_ID_LEN])
+{
+	struct name_set ns = {.names = hf_idmap_new(0)};
+	struct hf_blob_reader br;
+	int gone = 0, ret;
+
+	ret = hf_store_list(r->store, HF_OBJ_INDEX, note_index, &ns);
+	for (size_t i = 0; ret == 0 && i < r->index->nfiles && !gone; i++) {
+		uint8_t id[HF_ID_LEN];
+		gone = hf_hex_decode(r->index->files[i], id, HF_ID_LEN) == 0 && !hf_idmap_get(ns.names, id);
+	}
+	hf_idmap_free(ns.names);
+	if (ret < 0 || !gone)
+		return ret;
+	ret = hf_repo_load_index(r, NULL, NULL, NULL);
+	if (ret < 0)
+		return ret;
+	hf_blob_reader_init(&br, r);
+	ret = all_named(&br, root);
+	hf_blob_reader_release(&br);
+	return ret;
+}
+
 int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backup_stats *st)
 {
 	struct backup b;
@@ -208,6 +268,8 @@ int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backu
 		ret = hf_index_builder_write(&b.ib);
 	if (ret == 0 && !b.have_root)
 		ret = -HF_E_CORRUPT;
+	if (ret == 0)
+		ret = check_no_prune_raced(r, b.root);
 	if (ret < 0)
 		goto out_threads;
 	clock_gettime(CLOCK_REALTIME, &now);

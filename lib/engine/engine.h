@@ -115,12 +115,27 @@ struct hf_forget_policy {
 void hf_forget_select(const struct hf_snapshot *snaps, size_t n, const struct hf_forget_policy *p, int *keep);
 
 struct hf_prune_stats {
-	uint64_t packs_deleted, packs_rewritten, blobs_removed, bytes_freed;
+	uint64_t packs_deleted, packs_rewritten, packs_protected, blobs_removed, bytes_freed;
+	int raced; /* a snapshot appeared meanwhile: nothing deleted */
+};
+
+#define HF_PRUNE_GRACE_NS (3600ll * 1000000000) /* one hour */
+
+struct hf_prune_opts {
+	/* session fingerprints of the snapshots forget just removed: their
+	 * packs belong to finished backups, not to backups still running */
+	const uint8_t (*forgotten)[HF_HASH_LEN];
+	size_t nforgotten;
+	int64_t grace_ns; /* packs of unfinished sessions younger than this stay */
+	hf_report_fn report;
+	void *report_arg;
 };
 
 /* Deletes every blob no snapshot references: packs with nothing in use are
- * removed, packs partly in use are rewritten. Must not run concurrently with
- * a backup into the same repository (docs/DESIGN.md). */
-int hf_prune(struct hf_repo *r, hf_report_fn report, void *arg, struct hf_prune_stats *st);
+ * removed, packs partly in use are rewritten. Packs of sessions that have no
+ * snapshot (a backup still running, or killed) are kept until they are older
+ * than the grace period; if a snapshot appears while prune runs, nothing is
+ * deleted (docs/DESIGN.md). */
+int hf_prune(struct hf_repo *r, const struct hf_prune_opts *o, struct hf_prune_stats *st);
 
 #endif

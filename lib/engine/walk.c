@@ -161,12 +161,11 @@ static int diff_trees(struct differ *d, const uint8_t a_id[HF_ID_LEN], const uin
 			if (r == 0 && y->meta.type == HF_FT_DIR)
 				r = diff_all(d, y->subtree, p, HF_DIFF_ADDED);
 		} else if (x->meta.type != y->meta.type) {
-			/* a different kind of entry under the same name */
-			r = d->fn(d->arg, HF_DIFF_REMOVED, p);
+			/* a different kind of entry under the same name: changed, and
+			 * whatever a directory held is gone or new */
+			r = d->fn(d->arg, HF_DIFF_CHANGED, p);
 			if (r == 0 && x->meta.type == HF_FT_DIR)
 				r = diff_all(d, x->subtree, p, HF_DIFF_REMOVED);
-			if (r == 0)
-				r = d->fn(d->arg, HF_DIFF_ADDED, p);
 			if (r == 0 && y->meta.type == HF_FT_DIR)
 				r = diff_all(d, y->subtree, p, HF_DIFF_ADDED);
 		} else {

@@ -246,6 +246,9 @@ struct hf_snapshot {
 	size_t nexcludes;
 	uint64_t files, dirs, bytes; /* totals of the snapshot's tree */
 	uint32_t errors;             /* files that could not be read */
+	/* SHA-256 of the writer's session key (not stored: derived on load);
+	 * tells prune which packs belong to a finished backup */
+	uint8_t session_fp[HF_HASH_LEN];
 };
 
 /* Encrypts and stores s; fills s->id. */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/crypto.h"
 #include "repo/repo_internal.h"
 #include "store/store.h"
 #include "util/err.h"
@@ -115,6 +116,8 @@ int hf_snapshot_write(struct hf_repo *r, const struct hf_session *ses, struct hf
 		ret = hf_envelope_seal(r, ses, HF_MAGIC_SNAPSHOT, pt.data, pt.len, &obj);
 	if (ret == 0)
 		ret = hf_repo_put_hashed(r, HF_OBJ_SNAPSHOT, obj.data, obj.len, s->id);
+	if (ret == 0)
+		hf_sha256(ses->key, HF_KEY_LEN, s->session_fp);
 	hf_buf_release(&pt);
 	hf_buf_release(&obj);
 	return ret;
@@ -136,7 +139,7 @@ void hf_snapshot_release(struct hf_snapshot *s)
 int hf_snapshot_load(struct hf_repo *r, const char *name, struct hf_snapshot *s)
 {
 	struct hf_buf obj, pt;
-	uint8_t h[HF_ID_LEN], want[HF_ID_LEN];
+	uint8_t h[HF_ID_LEN], want[HF_ID_LEN], *key = NULL;
 	int ret;
 
 	memset(s, 0, sizeof(*s));
@@ -152,14 +155,18 @@ int hf_snapshot_load(struct hf_repo *r, const char *name, struct hf_snapshot *s)
 		ret = -HF_E_CORRUPT; /* content does not match its name */
 		goto out;
 	}
-	ret = hf_envelope_open(r, HF_MAGIC_SNAPSHOT, obj.data, obj.len, &pt, NULL);
+	key = hf_secure_alloc(HF_KEY_LEN);
+	ret = hf_envelope_open(r, HF_MAGIC_SNAPSHOT, obj.data, obj.len, &pt, key);
 	if (ret == 0)
 		ret = decode(pt.data, pt.len, s);
-	if (ret == 0)
+	if (ret == 0) {
 		memcpy(s->id, h, HF_ID_LEN);
+		hf_sha256(key, HF_KEY_LEN, s->session_fp);
+	}
 	else
 		hf_snapshot_release(s);
 out:
+	hf_secure_free(key);
 	hf_buf_release(&obj);
 	hf_buf_release(&pt);
 	return ret;

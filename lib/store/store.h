@@ -10,6 +10,7 @@
 #ifndef HF_STORE_H
 #define HF_STORE_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,6 +42,8 @@ struct hf_store_ops {
 	int (*get)(struct hf_store *s, int kind, const char *name, struct hf_buf *out);
 	int (*get_range)(struct hf_store *s, int kind, const char *name, uint64_t off, size_t n, void *out);
 	int (*size)(struct hf_store *s, int kind, const char *name, uint64_t *size);
+	/* when the object was stored, by the store's own clock (ns since 1970) */
+	int (*mtime)(struct hf_store *s, int kind, const char *name, int64_t *ns);
 	int (*list)(struct hf_store *s, int kind, hf_store_list_fn fn, void *arg);
 	int (*remove)(struct hf_store *s, int kind, const char *name);
 	int (*sync)(struct hf_store *s); /* makes every earlier NOSYNC put durable */
@@ -89,6 +92,10 @@ static inline int hf_store_get_range(struct hf_store *s, int kind, const char *n
 static inline int hf_store_size(struct hf_store *s, int kind, const char *name, uint64_t *size)
 {
 	return s->ops->size(s, kind, name, size);
+}
+static inline int hf_store_mtime(struct hf_store *s, int kind, const char *name, int64_t *ns)
+{
+	return s->ops->mtime ? s->ops->mtime(s, kind, name, ns) : -ENOTSUP;
 }
 static inline int hf_store_list(struct hf_store *s, int kind, hf_store_list_fn fn, void *arg)
 {

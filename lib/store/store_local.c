@@ -337,6 +337,21 @@ static int local_size(struct hf_store *s, int kind, const char *name, uint64_t *
 	return 0;
 }
 
+static int local_mtime(struct hf_store *s, int kind, const char *name, int64_t *ns)
+{
+	struct local_store *ls = (struct local_store *)s;
+	char rel[HF_STORE_NAME_MAX + 16];
+	struct stat st;
+	int r = obj_path(kind, name, rel, sizeof(rel));
+
+	if (r < 0)
+		return r;
+	if (fstatat(ls->dirfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? -HF_E_NOTFOUND : -errno;
+	*ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	return 0;
+}
+
 static int list_dir(struct local_store *ls, int kind, const char *rel, hf_store_list_fn fn, void *arg)
 {
 	int fd = openat(ls->dirfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -417,6 +432,7 @@ static const struct hf_store_ops local_ops = {
 	.get = local_get,
 	.get_range = local_get_range,
 	.size = local_size,
+	.mtime = local_mtime,
 	.list = local_list,
 	.remove = local_remove,
 	.sync = local_sync,

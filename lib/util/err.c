@@ -20,6 +20,7 @@ static const char *const hf_err_msgs[HF_E_MAX - HF_E_BASE] = {
 	[HF_E_CHANGED - HF_E_BASE] = "file changed while it was being read",
 	[HF_E_USAGE - HF_E_BASE] = "invalid argument",
 	[HF_E_CANCELED - HF_E_BASE] = "canceled because another part of the operation failed",
+	[HF_E_RACE - HF_E_BASE] = "a prune running at the same time removed data this needs; nothing was saved, run it again",
 };
 
 const char *hf_strerror(int err)

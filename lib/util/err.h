@@ -19,6 +19,7 @@ enum hf_err {
 	HF_E_CHANGED,   /* file changed while it was being read */
 	HF_E_USAGE,     /* invalid argument */
 	HF_E_CANCELED,  /* another stage failed first */
+	HF_E_RACE,      /* a concurrent prune removed data this operation relies on */
 	HF_E_MAX
 };
 

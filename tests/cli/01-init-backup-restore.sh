@@ -54,8 +54,8 @@ mkdir -p "$SRC"
 cp -a /usr/share/doc/bash "$SRC/bash"
 cp -a /usr/include/linux "$SRC/linux"
 set_atimes "$SRC"
-n_files=$(find "$SRC" -type f | wc -l)
-n_dirs=$(find "$SRC" -type d | wc -l)
+n_files=$(count_entries "$SRC" -type f)
+n_dirs=$(count_entries "$SRC" -type d)
 
 hf backup --repo "$R" --json "$SRC"
 check_rc "backup" 0
@@ -65,7 +65,10 @@ check_eq "backup --json: first backup has no parent" "null" "$(json 'j["parent"]
 check_eq "backup --json: files_new = number of files" "$n_files" "$(json 'j["files_new"]')"
 check_eq "backup --json: files_changed = 0" "0" "$(json 'j["files_changed"]')"
 check_eq "backup --json: files_unchanged = 0" "0" "$(json 'j["files_unchanged"]')"
-check_eq "backup --json: dirs = number of directories" "$n_dirs" "$(json 'j["dirs"]')"
+# the snapshot holds the directories leading to the path too (/var, /var/tmp, ...)
+n_parents=$(tr -cd / <<<"$SRC" | wc -c)
+check_eq "backup --json: dirs = directories of the tree and the ones leading to it" \
+	"$((n_dirs + n_parents - 1))" "$(json 'j["dirs"]')"
 check_eq "backup --json: bytes_read = sum of file sizes" \
 	"$(find "$SRC" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')" "$(json 'j["bytes_read"]')"
 check_eq "backup --json: errors = 0" "0" "$(json 'j["errors"]')"
@@ -117,9 +120,14 @@ check_grep "snapshots (text) lists the short ids" "${snap1:0:8}" "$T/out"
 want=$(find_sorted "$SRC")
 hf ls --repo "$R" latest
 check_rc "ls latest" 0
-check_eq "ls latest = sorted find of the source" "$want" "$(cat "$T/out")"
+cp "$T/out" "$T/ls.latest"
+# two checks, so that two different faults show as two failures:
+check_eq "ls lists, outside the backed-up path, only the directories leading to it" \
+	"$(parents_of "$SRC")" "$(grep -v -e "^$SRC\$" -e "^$SRC/" "$T/ls.latest")"
+check_eq "ls = depth-first listing of the source, names sorted byte-wise in each directory" "$want" \
+	"$(grep -e "^$SRC\$" -e "^$SRC/" "$T/ls.latest")"
 hf ls --repo "$R" "${snap1:0:8}"
-check_eq "ls by 8-hex prefix" "$want" "$(cat "$T/out")"
+check_eq "ls by 8-hex prefix: same listing" "$(cat "$T/ls.latest")" "$(cat "$T/out")"
 hf ls --repo "$R" "${snap1:0:4}"
 check_rc "ls by 4-hex prefix" 0
 hf ls --repo "$R" "$snap1" "$SRC/linux"
@@ -140,6 +148,36 @@ check_eq "restore writes nothing but the snapshot's paths" "" "$(extra_paths "$T
 hf restore --repo "$R" "${snap1:0:10}" --target "$T/r2"
 check_rc "restore the first snapshot by prefix" 0
 check_tree "first snapshot restores equal to the source" "$SRC" "$T/r2$SRC"
+
+# several paths in one snapshot, one of them a single file
+hf backup --repo "$R" --json "$SRC/linux/can" "$SRC/bash/RBASH"
+check_rc "backup of a directory and a single file" 0
+snap3=$(json 'j["snapshot"]')
+check_eq "new path set: no parent" "null" "$(json 'j["parent"]')"
+hf snapshots --repo "$R" --json
+check_eq "snapshots --json: both paths recorded" "$SRC/linux/can,$SRC/bash/RBASH" \
+	"$(json '",".join(sorted(j[-1]["paths"], reverse=True))')"
+hf restore --repo "$R" "$snap3" --target "$T/r3"
+check_rc "restore of the two-path snapshot" 0
+check_tree "two-path snapshot: the directory" "$SRC/linux/can" "$T/r3$SRC/linux/can"
+check_eq "two-path snapshot: the file" "$(stat -c '%s %a %y %x' "$SRC/bash/RBASH")" \
+	"$(stat -c '%s %a %y %x' "$T/r3$SRC/bash/RBASH" 2>&1)"
+check_true "two-path snapshot: the file's content" cmp -s "$SRC/bash/RBASH" "$T/r3$SRC/bash/RBASH"
+check_eq "two-path snapshot: nothing else" "" "$(extra_paths "$T/r3" "$SRC/linux/can" "$SRC/bash/RBASH")"
+
+# the same paths in another order are the same path set: snapshot 3 is the parent
+hf backup --repo "$R" --json "$SRC/bash/RBASH" "$SRC/linux/can"
+check_rc "backup of the same two paths in the other order" 0
+check_eq "same path set in another order: parent is the two-path snapshot" "$snap3" "$(json 'j["parent"]')"
+
+# the wrong passphrase is refused by every command that opens the repository
+for c in "backup $SRC" "restore latest --target $T/wp" "ls latest" "check" "forget --keep-last 1"; do
+	# shellcheck disable=SC2086
+	HOLDFAST_PASSWORD=wrong hf $c --repo "$R"
+	check_rc "wrong passphrase: ${c%% *} exits 1" 1
+	check_grep "wrong passphrase: ${c%% *} says so" "wrong passphrase" "$T/err"
+done
+check_true "wrong passphrase: restore wrote nothing" test ! -e "$T/wp/${SRC#/}"
 
 hf check --repo "$R"
 check_rc "check" 0

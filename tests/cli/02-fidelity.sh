@@ -163,7 +163,7 @@ hf backup --repo "$R" --json "$S"
 check_rc "second backup (nothing changed)" 0
 check_eq "second backup: parent is the first" "$snap1" "$(json 'j["parent"]')"
 check_eq "second backup: every regular file unchanged" \
-	"$(find "$S" -type f | wc -l)" "$(json 'j["files_unchanged"]')"
+	"$(count_entries "$S" -type f)" "$(json 'j["files_unchanged"]')"
 check_eq "second backup: no new files" "0" "$(json 'j["files_new"]')"
 hf restore --repo "$R" latest --target "$T/r2"
 check_rc "restore of the incremental snapshot" 0
@@ -186,6 +186,10 @@ hf restore --repo "$R" "$snap1" --target "$T/r4" --include "$S/d1/d2/d3/f"
 check_rc "restore --include of one deep file" 0
 check_eq "--include of one deep file: only it and its parents" "$S/d1/d2/d3/f" \
 	"$(find "$T/r4" -type f -printf '/%P\n')"
+for d in "$S" "$S/d1" "$S/d1/d2" "$S/d1/d2/d3"; do
+	check_eq "--include of one deep file: parent ${d#"$T"} has the snapshot's metadata" \
+		"$(stat -c '%a %u %g %y' "$d")" "$(stat -c '%a %u %g %y' "$T/r4$d" 2>&1)"
+done
 
 hf restore --repo "$R" "$snap1" --target "$T/r5" --include "$S/no-such-path"
 check_true "--include of a path not in the snapshot: no crash" test "$RC" -lt 124

@@ -36,7 +36,7 @@ f = os.open(sys.argv[1], os.O_RDWR); off = int(sys.argv[2])
 b = os.pread(f, 1, off); os.pwrite(f, bytes([b[0] ^ 0xff]), off); os.close(f)' "$1" "$2"
 }
 fresh() { # fresh NAME — a copy of the pristine repository at $T/NAME
-	rm -rf "$T/$1"
+	rm -rf "${T:?}/${1:?}"
 	cp -a "$R0" "$T/$1"
 }
 largest() { find "$1" -type f -printf '%s %p\n' | sort -n | tail -n 1 | cut -d' ' -f2-; }
@@ -55,8 +55,26 @@ names_damage() {
 	check_grep "$1: an affected file path is named" "$S/" "$T/err"
 }
 
+# reported FILE — the check output in $T/check.err names FILE, or names a directory
+# above it (or the snapshot's root, "/") as unreadable, which covers everything below
+reported() {
+	$PY - "$1" "$T/check.err" <<'PYEOF'
+import sys
+f, err = sys.argv[1], open(sys.argv[2], encoding="utf-8", errors="replace").read()
+if f in err:
+    sys.exit(0)
+d = f
+while d not in ("", "/"):
+    d = d.rsplit("/", 1)[0] or "/"
+    if (": %s:" % d) in err or (": %s\n" % d) in err:
+        sys.exit(0)
+sys.exit(1)
+PYEOF
+}
+
 # restore_rest NAME SNAPSHOT REPO — restore of a damaged snapshot exits 1 but restores
-# every file that is not named as damaged by the check output saved in $T/check.err
+# every file that is not named as damaged (itself or a directory above it) by the check
+# output saved in $T/check.err
 restore_rest() { # NAME SNAPSHOT REPO [MIN_GOOD]
 	local name=$1 bad=0 good=0 f min=${4:-1}
 	hf restore --repo "$3" "$2" --target "$T/rr-$name"
@@ -64,7 +82,7 @@ restore_rest() { # NAME SNAPSHOT REPO [MIN_GOOD]
 	while IFS= read -r f; do
 		if cmp -s "$f" "$T/rr-$name$f"; then
 			good=$((good + 1))
-		elif ! grep -qF -- "$f" "$T/check.err"; then
+		elif ! reported "$f"; then
 			bad=$((bad + 1))
 			echo "  not restored but not reported damaged: $f"
 		fi

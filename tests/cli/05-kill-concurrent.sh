@@ -51,6 +51,7 @@ hf backup --repo "$R" --json "$S"
 check_rc "full backup after the kills" 0
 snap=$(json 'j["snapshot"]')
 check_eq "full backup: no errors" "0" "$(json 'j["errors"]')"
+echo "note: the full backup took $(json 'j["seconds"]') s (the kills were at 0.3, 1 and 2 s)"
 hf check --repo "$R" --read-data
 check_rc "check --read-data after the full backup" 0
 hf restore --repo "$R" "$snap" --target "$T/r"
@@ -95,6 +96,59 @@ check_tree "concurrent snapshot a restores identically" "$T/a" "$T/ra$T/a"
 hf restore --repo "$R" "$snap_b" --target "$T/rb"
 check_rc "restore concurrent snapshot b" 0
 check_tree "concurrent snapshot b restores identically" "$T/b" "$T/rb$T/b"
-check_repo_layout "repository layout after everything" "$R"
+
+# --- kill -9 during forget --prune ------------------------------------------------------
+hf backup --repo "$R" --json "$T/a"
+check_rc "one more backup of a" 0
+snap_a2=$(json 'j["snapshot"]')
+hf backup --repo "$R" --json "$T/b"
+check_rc "one more backup of b" 0
+"$HF_BIN" forget --repo "$R" --keep-last 1 --prune >"$T/out" 2>"$T/err" &
+pid=$!
+sleep 0.2
+kill -9 "$pid" 2>/dev/null
+{ wait "$pid"; } 2>/dev/null
+echo "note: forget --prune killed after 0.2s, exit $?"
+hf check --repo "$R" --read-data
+check_rc "after a killed prune: check --read-data" 0
+hf snapshots --repo "$R" --json
+if [ "$(json "'$snap_a2' in [s['id'] for s in j]")" = true ]; then
+	hf restore --repo "$R" "$snap_a2" --target "$T/ra2"
+	check_rc "after a killed prune: a snapshot it did not get to remove restores" 0
+	check_tree "after a killed prune: that snapshot is intact" "$T/a" "$T/ra2$T/a"
+fi
+hf forget --repo "$R" --keep-last 1 --prune
+check_rc "forget --prune after a killed one" 0
+hf check --repo "$R" --read-data
+check_rc "check --read-data after the prune completed" 0
+check_repo_layout "repository layout after the prunes" "$R"
+
+# --- a backup and a forget --prune at the same time ----------------------------------
+# Not both need succeed (a lock may turn one away with exit 1), but the repository must
+# check clean afterwards and a backup that reported success must restore: a prune must
+# not delete what a running backup has written and is about to reference.
+mkdir -p "$T/c"
+random_file "$T/c/rc.bin" 100
+cp -a /usr/share/doc/bash "$T/c/doc"
+set_atimes "$T/c"
+bg_backup c "$T/c" &
+bgpid=$!
+sleep 0.4
+hf forget --repo "$R" --keep-last 1 --prune
+frc=$RC
+wait "$bgpid"
+crc=$(cat "$T/rc.c")
+echo "note: backup during prune exit $crc, prune during backup exit $frc"
+check_true "backup during prune: exit 0 or 1 (got $crc)" test "$crc" -le 1
+check_true "prune during backup: exit 0 or 1 (got $frc)" test "$frc" -le 1
+hf check --repo "$R" --read-data
+check_rc "check --read-data after a backup and a prune ran together" 0
+if [ "$crc" -eq 0 ]; then
+	snap_c=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["snapshot"])' "$T/out.c" 2>/dev/null)
+	hf restore --repo "$R" "$snap_c" --target "$T/rc"
+	check_rc "restore of the backup that ran during the prune" 0
+	check_tree "the backup that ran during the prune restores identically" "$T/c" "$T/rc$T/c"
+	rm -rf "$T/rc"
+fi
 
 finish

@@ -133,7 +133,9 @@ try:
     with open(sys.argv[2], "rb") as f:
         j = json.loads(f.read())
 except Exception as e:
-    print("not-json: %s" % e, file=sys.stderr)
+    with open(sys.argv[2], "rb") as f:
+        head = f.read(300)
+    print("not-json: %s: %r" % (e, head), file=sys.stderr)
     sys.exit(1)
 try:
     v = eval(sys.argv[1])
@@ -147,8 +149,26 @@ EOF
 # repo_bytes DIR — apparent size of a repository in bytes
 repo_bytes() { du -sb "$1" | cut -f1; }
 
-# find_sorted DIR — what `holdfast ls` must print for a backup of DIR
-find_sorted() { find "$1" | sort; }
+# find_sorted DIR — what `holdfast ls` prints for DIR's part of a snapshot:
+# depth first, each directory followed by its contents, names sorted byte-wise
+find_sorted() {
+	$PY - "$1" <<'PYEOF'
+import os, sys
+def walk(p):
+    sys.stdout.buffer.write(p + b"\n")
+    if os.path.isdir(p) and not os.path.islink(p):
+        for name in sorted(os.listdir(p)):
+            walk(p + b"/" + name)
+walk(os.fsencode(sys.argv[1]))
+PYEOF
+}
+
+# parents_of PATH — the directories leading to PATH, one per line (/var, /var/tmp, ...)
+parents_of() {
+	local p=$1 out=()
+	while p=$(dirname "$p") && [ "$p" != / ]; do out=("$p" "${out[@]}"); done
+	printf '%s\n' "${out[@]}"
+}
 
 # random_file PATH MB — MB mebibytes of incompressible data (fast: AES-CTR of zeros)
 random_file() {
@@ -221,4 +241,11 @@ for line in sys.stdin:
     if not any(p == k or p.startswith(k + "/") or k.startswith(p + "/") for k in keep):
         print(p)
 ' "$@"
+}
+
+# count_entries DIR FIND-ARGS... — number of entries (names may contain newlines)
+count_entries() {
+	local d=$1
+	shift
+	find "$d" "$@" -printf . | wc -c
 }
