@@ -27,13 +27,13 @@ void hf_index_builder_init(struct hf_index_builder *b, struct hf_repo *r, const 
 	b->session = s;
 }
 
-static void builder_forget(struct hf_index_builder *b)
+static void free_packs(struct hf_index_pack_entries *packs, size_t n)
 {
-	for (size_t i = 0; i < b->npacks; i++) {
-		free(b->packs[i].entries);
-		hf_wipe(b->packs[i].key, HF_KEY_LEN);
+	for (size_t i = 0; i < n; i++) {
+		free(packs[i].entries);
+		hf_wipe(packs[i].key, HF_KEY_LEN);
 	}
-	b->npacks = 0;
+	free(packs);
 }
 
 void hf_index_builder_add(struct hf_index_builder *b, const uint8_t pack_id[HF_ID_LEN],
@@ -54,8 +54,7 @@ void hf_index_builder_add(struct hf_index_builder *b, const uint8_t pack_id[HF_I
 
 void hf_index_builder_release(struct hf_index_builder *b)
 {
-	builder_forget(b);
-	free(b->packs);
+	free_packs(b->packs, b->npacks);
 	pthread_mutex_destroy(&b->lock);
 }
 
@@ -67,20 +66,28 @@ static int cmp_id(const void *a, const void *b)
 int hf_index_builder_write(struct hf_index_builder *b)
 {
 	struct hf_buf main_pt, ids, obj;
+	struct hf_index_pack_entries *packs;
+	size_t npacks;
 	struct hf_aead *a = NULL;
 	size_t nblobs = 0, k = 0;
 	uint8_t *list = NULL;
 	int r = 0;
 
+	/* take the packs out, so other threads go on adding while this writes */
 	pthread_mutex_lock(&b->lock);
+	packs = b->packs;
+	npacks = b->npacks;
+	b->packs = NULL;
+	b->npacks = b->cap = 0;
+	pthread_mutex_unlock(&b->lock);
 	hf_buf_init(&main_pt, HF_META_OBJ_MAX);
 	hf_buf_init(&ids, HF_META_OBJ_MAX);
 	hf_buf_init(&obj, HF_META_OBJ_MAX);
-	if (b->npacks == 0)
+	if (npacks == 0)
 		goto out;
-	r = hf_buf_put_varint(&main_pt, b->npacks);
-	for (size_t i = 0; i < b->npacks && r == 0; i++) {
-		const struct hf_index_pack_entries *p = &b->packs[i];
+	r = hf_buf_put_varint(&main_pt, npacks);
+	for (size_t i = 0; i < npacks && r == 0; i++) {
+		const struct hf_index_pack_entries *p = &packs[i];
 		r = hf_buf_append(&main_pt, p->pack_id, HF_ID_LEN);
 		if (r == 0)
 			r = hf_buf_append(&main_pt, p->key, HF_KEY_LEN);
@@ -99,9 +106,9 @@ int hf_index_builder_write(struct hf_index_builder *b)
 	if (r < 0)
 		goto out;
 	list = hf_xreallocarray(NULL, nblobs ? nblobs : 1, HF_ID_LEN);
-	for (size_t i = 0; i < b->npacks; i++)
-		for (size_t j = 0; j < b->packs[i].n; j++)
-			memcpy(list + HF_ID_LEN * k++, b->packs[i].entries[j].id, HF_ID_LEN);
+	for (size_t i = 0; i < npacks; i++)
+		for (size_t j = 0; j < packs[i].n; j++)
+			memcpy(list + HF_ID_LEN * k++, packs[i].entries[j].id, HF_ID_LEN);
 	qsort(list, nblobs, HF_ID_LEN, cmp_id);
 	r = hf_buf_put_varint(&ids, nblobs);
 	if (r == 0)
@@ -123,10 +130,8 @@ int hf_index_builder_write(struct hf_index_builder *b)
 	obj.len += ids.len + HF_AEAD_OVERHEAD;
 	hf_buf_put_u32(&obj, (uint32_t)(ids.len + HF_AEAD_OVERHEAD));
 	r = hf_repo_put_hashed(b->repo, HF_OBJ_INDEX, obj.data, obj.len, NULL);
-	if (r == 0)
-		builder_forget(b);
 out:
-	pthread_mutex_unlock(&b->lock);
+	free_packs(packs, npacks);
 	hf_aead_free(a);
 	free(list);
 	hf_buf_release(&main_pt);
