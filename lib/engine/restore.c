@@ -132,12 +132,12 @@ static int restore_file(struct rworker *w, struct rjob *job)
 		r = -errno;
 		report(rs, job->path, "cannot set size", r);
 	}
-	close(fd);
 	if (r == 0) {
-		r = hf_meta_apply(w->names, job->dir->fd, nd->name, &nd->meta);
+		r = hf_meta_apply_fd(w->names, fd, &nd->meta);
 		if (r < 0)
 			report(rs, job->path, "cannot set metadata", r);
 	}
+	close(fd);
 	__atomic_add_fetch(&rs->st->files, 1, __ATOMIC_RELAXED);
 	if (rs->o->progress)
 		__atomic_add_fetch(&rs->o->progress->files, 1, __ATOMIC_RELAXED);

@@ -69,6 +69,10 @@ int hf_meta_create_node(int dirfd, const char *name, const struct hf_meta *m);
  * Returns 0, or the first error (the rest is still applied). */
 int hf_meta_apply(struct hf_fs_names *names, int dirfd, const char *name, const struct hf_meta *m);
 
+/* The same for a regular file or directory the caller has open (restore
+ * writes a file, then sets its metadata before closing it): no path walks. */
+int hf_meta_apply_fd(struct hf_fs_names *names, int fd, const struct hf_meta *m);
+
 /* Sparse files: the next data extent at or after off in fd. Sets *start and *end.
  * Returns 1 if found, 0 if only a hole remains up to EOF, < 0 on error.
  * Falls back to one extent [off, size) where SEEK_DATA is unsupported. */

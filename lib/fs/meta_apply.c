@@ -83,28 +83,18 @@ static void keep_first(int *first, int r)
 		*first = r;
 }
 
-int hf_meta_apply(struct hf_fs_names *names, int dirfd, const char *name, const struct hf_meta *m)
+/* owner, stale xattrs, mode, xattrs — everything but the times, on a pinned node */
+static int apply_pinned(struct hf_fs_names *names, struct hf_fs_node *nd, const struct hf_meta *m)
 {
-	struct hf_fs_node nd = { .fd = -1 };
-	struct timespec ts[2];
 	struct stat st;
 	uint32_t uid, gid, id;
-	int r, first = 0, is_link;
+	int first = 0, is_link;
 
-	if (!name || !m)
-		return -HF_E_USAGE;
-	r = hf_fs_node_open(&nd, dirfd, name, -1);
-	if (r < 0)
-		return r;
-	if (fstat(nd.fd, &st) < 0) {
-		first = -errno;
-		goto out;
-	}
+	if (fstat(nd->fd, &st) < 0)
+		return -errno;
 	/* The entry must be what the restore created; never chmod a swapped-in node. */
-	if (hf_fs_ftype(st.st_mode) != m->type) {
-		first = -HF_E_CHANGED;
-		goto out;
-	}
+	if (hf_fs_ftype(st.st_mode) != m->type)
+		return -HF_E_CHANGED;
 	is_link = S_ISLNK(st.st_mode);
 	if (geteuid() == 0) {
 		uid = m->uid;
@@ -113,20 +103,58 @@ int hf_meta_apply(struct hf_fs_names *names, int dirfd, const char *name, const 
 			uid = id;
 		if (names && m->group && hf_fs_group_id(names, m->group, &id) == 1)
 			gid = id;
-		if (fchownat(nd.fd, "", (uid_t)uid, (gid_t)gid, AT_EMPTY_PATH) < 0)
+		if (fchownat(nd->fd, "", (uid_t)uid, (gid_t)gid, AT_EMPTY_PATH) < 0)
 			keep_first(&first, -errno);
 	}
 	/* Stale ACLs (e.g. inherited from a default ACL) go before chmod, so
 	 * the mode set next is the one that stays. */
-	keep_first(&first, hf_fs_xattrs_prune(&nd, m->xattrs, m->nxattrs));
+	keep_first(&first, hf_fs_xattrs_prune(nd, m->xattrs, m->nxattrs));
 	if (!is_link)
-		keep_first(&first, hf_fs_node_chmod(&nd, (mode_t)(m->mode & 07777)));
-	keep_first(&first, hf_fs_xattrs_set(&nd, m->xattrs, m->nxattrs));
-	ts[0] = hf_fs_ns_to_ts(m->atime_ns);
-	ts[1] = hf_fs_ns_to_ts(m->mtime_ns);
-	if (utimensat(dirfd, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
-		keep_first(&first, -errno);
-out:
+		keep_first(&first, hf_fs_node_chmod(nd, (mode_t)(m->mode & 07777)));
+	keep_first(&first, hf_fs_xattrs_set(nd, m->xattrs, m->nxattrs));
+	return first;
+}
+
+int hf_meta_apply(struct hf_fs_names *names, int dirfd, const char *name, const struct hf_meta *m)
+{
+	struct hf_fs_node nd = { .fd = -1 };
+	struct timespec ts[2];
+	int r, first;
+
+	if (!name || !m)
+		return -HF_E_USAGE;
+	r = hf_fs_node_open(&nd, dirfd, name, -1);
+	if (r < 0)
+		return r;
+	first = apply_pinned(names, &nd, m);
+	if (first != -HF_E_CHANGED) {
+		ts[0] = hf_fs_ns_to_ts(m->atime_ns);
+		ts[1] = hf_fs_ns_to_ts(m->mtime_ns);
+		if (utimensat(dirfd, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
+			keep_first(&first, -errno);
+	}
+	hf_fs_node_close(&nd);
+	return first;
+}
+
+int hf_meta_apply_fd(struct hf_fs_names *names, int fd, const struct hf_meta *m)
+{
+	struct hf_fs_node nd = { .fd = -1 };
+	struct timespec ts[2];
+	int r, first;
+
+	if (fd < 0 || !m)
+		return -HF_E_USAGE;
+	r = hf_fs_node_open(&nd, -1, NULL, fd);
+	if (r < 0)
+		return r;
+	first = apply_pinned(names, &nd, m);
+	if (first != -HF_E_CHANGED) {
+		ts[0] = hf_fs_ns_to_ts(m->atime_ns);
+		ts[1] = hf_fs_ns_to_ts(m->mtime_ns);
+		if (futimens(fd, ts) < 0)
+			keep_first(&first, -errno);
+	}
 	hf_fs_node_close(&nd);
 	return first;
 }
