@@ -14,55 +14,6 @@
 #include "util/hex.h"
 #include "util/mem.h"
 
-int hf_path_absolute(const char *path, char **out)
-{
-	char *cwd = NULL, *buf, *w;
-	const char *p;
-	size_t n;
-
-	*out = NULL;
-	if (!path || !*path)
-		return -HF_E_USAGE;
-	if (path[0] != '/') {
-		cwd = getcwd(NULL, 0);
-		if (!cwd)
-			return -errno;
-	}
-	n = (cwd ? strlen(cwd) : 0) + strlen(path) + 3;
-	buf = hf_xmalloc(n);
-	snprintf(buf, n, "%s/%s", cwd ? cwd : "", path);
-	free(cwd);
-	/* collapse in place: w writes, p reads */
-	w = buf;
-	p = buf;
-	while (*p) {
-		const char *e;
-		size_t len;
-		while (*p == '/')
-			p++;
-		if (!*p)
-			break;
-		e = strchr(p, '/');
-		len = e ? (size_t)(e - p) : strlen(p);
-		if (len == 1 && p[0] == '.') {
-			/* skip */
-		} else if (len == 2 && p[0] == '.' && p[1] == '.') {
-			while (w > buf && *--w != '/')
-				;
-		} else {
-			*w++ = '/';
-			memmove(w, p, len);
-			w += len;
-		}
-		p += len;
-	}
-	if (w == buf)
-		*w++ = '/';
-	*w = '\0';
-	*out = buf;
-	return 0;
-}
-
 static int same_paths(const struct hf_snapshot *s, char **paths, size_t n)
 {
 	if (s->npaths != n)

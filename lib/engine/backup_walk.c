@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "engine/backup_internal.h"
+#include "engine/engine_internal.h"
 #include "util/err.h"
 #include "util/mem.h"
 
@@ -100,17 +101,6 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a + 1, *(char *const *)b + 1);
 }
 
-static char *join(const char *dir, const char *name)
-{
-	size_t a = strlen(dir), b = strlen(name);
-	char *p = hf_xmalloc(a + b + 2);
-
-	memcpy(p, dir, a);
-	p[a] = '/';
-	memcpy(p + a + 1, name, b + 1);
-	return p;
-}
-
 static void report(struct backup *b, const char *path, const char *what, int err, int counts)
 {
 	if (counts)
@@ -158,7 +148,7 @@ static int list_names(struct backup *b, int dirfd, const char *path, struct vnod
 		char *full;
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		full = join(path, de->d_name);
+		full = hf_path_join(path, de->d_name);
 		if (b->o->nexcludes && excluded(b, de->d_name, full)) {
 			free(full);
 			continue;
@@ -346,7 +336,7 @@ static int process_file(struct backup *b, struct bdir *d, size_t i, int dirfd, c
 		b->st->files_changed++;
 	else
 		b->st->files_new++;
-	path = join(d->path, nd->name);
+	path = hf_path_join(d->path, nd->name);
 	fd = open_file(dirfd, nd->name);
 	if (fd < 0) {
 		report(b, path, "cannot open", fd, 1);
@@ -452,7 +442,7 @@ static int process_subdir(struct backup *b, struct bdir *d, size_t i, int dirfd,
 	b->dirs_total++;
 	c->parent = d;
 	c->slot = i;
-	c->path = join(d->path, nd->name);
+	c->path = hf_path_join(d->path, nd->name);
 	__atomic_add_fetch(&d->pending, 1, __ATOMIC_ACQ_REL);
 	if (old && old->meta.type == HF_FT_DIR) {
 		struct hf_blob_reader br;
@@ -503,7 +493,7 @@ static int fill_dir(struct backup *b, struct bdir *d, int dirfd, struct vnode *v
 		if (r == -EAGAIN)
 			r = hf_meta_read(b->names, dirfd, name, -1, &nd->meta);
 		if (r < 0) {
-			char *path = join(d->path, name);
+			char *path = hf_path_join(d->path, name);
 			int named = v && !v->target; /* a path the user named must exist */
 			report(b, path, r == -ENOENT ? "vanished" : "cannot read metadata", r, named || r != -ENOENT);
 			free(path);

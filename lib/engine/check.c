@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "engine/engine.h"
+#include "engine/engine_internal.h"
 #include "store/store.h"
 #include "util/err.h"
 #include "util/hex.h"
@@ -160,17 +160,6 @@ static void *read_data_worker(void *arg)
 	return NULL;
 }
 
-static char *join(const char *dir, const char *name)
-{
-	size_t a = strlen(dir), b = strlen(name);
-	char *p = hf_xmalloc(a + b + 2);
-
-	memcpy(p, dir, a);
-	p[a] = '/';
-	memcpy(p + a + 1, name, b + 1);
-	return p;
-}
-
 /* returns the number of problems found under this tree */
 static size_t check_tree(struct check *c, struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], const char *path)
 {
@@ -190,7 +179,7 @@ static size_t check_tree(struct check *c, struct hf_blob_reader *br, const uint8
 	c->st->trees++;
 	for (size_t i = 0; i < t.n; i++) {
 		const struct hf_node *nd = &t.nodes[i];
-		char *p = join(path, nd->name);
+		char *p = hf_path_join(path, nd->name);
 		if (nd->meta.type == HF_FT_DIR) {
 			problems += check_tree(c, br, nd->subtree, p);
 		} else if (nd->meta.type == HF_FT_FILE) {

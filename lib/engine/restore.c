@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "engine/engine.h"
+#include "engine/engine_internal.h"
 #include "util/err.h"
 #include "util/idmap.h"
 #include "util/mem.h"
@@ -159,17 +159,6 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-static char *join(const char *dir, const char *name)
-{
-	size_t a = strlen(dir), b = strlen(name);
-	char *p = hf_xmalloc(a + b + 2);
-
-	memcpy(p, dir, a);
-	p[a] = '/';
-	memcpy(p + a + 1, name, b + 1);
-	return p;
-}
-
 /* 0: skip, 1: restore whole, 2: only on the way to an included path */
 static int included(const struct restore *rs, const char *path)
 {
@@ -293,7 +282,7 @@ static int restore_dir(struct restore *rs, struct hf_blob_reader *br, struct hf_
 		return 0;
 	}
 	for (size_t i = 0; i < t.n && r == 0; i++) {
-		char *p = join(path, t.nodes[i].name);
+		char *p = hf_path_join(path, t.nodes[i].name);
 		int mode = included(rs, p);
 		if (mode)
 			r = restore_entry(rs, br, names, d, &t.nodes[i], p, mode);

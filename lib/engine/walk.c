@@ -4,20 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/engine.h"
+#include "engine/engine_internal.h"
 #include "util/err.h"
 #include "util/mem.h"
-
-static char *join(const char *dir, const char *name)
-{
-	size_t a = strlen(dir), b = strlen(name);
-	char *p = hf_xmalloc(a + b + 2);
-
-	memcpy(p, dir, a);
-	p[a] = '/';
-	memcpy(p + a + 1, name, b + 1);
-	return p;
-}
 
 /* relation of path to prefix: 1 at or under it, 2 above it, 0 elsewhere */
 static int relation(const char *path, const char *prefix)
@@ -43,7 +32,7 @@ static int walk_tree(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], con
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < t.n && r == 0; i++) {
-		char *p = join(path, t.nodes[i].name);
+		char *p = hf_path_join(path, t.nodes[i].name);
 		int rel = relation(p, prefix);
 		if (rel == 1)
 			r = fn(arg, p, &t.nodes[i]);
@@ -121,7 +110,7 @@ static int diff_all(struct differ *d, const uint8_t id[HF_ID_LEN], const char *p
 	int r = hf_tree_load(&d->br, id, &t);
 
 	for (size_t i = 0; r == 0 && i < t.n; i++) {
-		char *p = join(path, t.nodes[i].name);
+		char *p = hf_path_join(path, t.nodes[i].name);
 		r = d->fn(d->arg, kind, p);
 		if (r == 0 && t.nodes[i].meta.type == HF_FT_DIR)
 			r = diff_all(d, t.nodes[i].subtree, p, kind);
@@ -151,7 +140,7 @@ static int diff_trees(struct differ *d, const uint8_t a_id[HF_ID_LEN], const uin
 	while (r == 0 && (i < a.n || j < b.n)) {
 		int c = i >= a.n ? 1 : j >= b.n ? -1 : strcmp(a.nodes[i].name, b.nodes[j].name);
 		const struct hf_node *x = c <= 0 ? &a.nodes[i] : NULL, *y = c >= 0 ? &b.nodes[j] : NULL;
-		char *p = join(path, (x ? x : y)->name);
+		char *p = hf_path_join(path, (x ? x : y)->name);
 		if (!y) {
 			r = d->fn(d->arg, HF_DIFF_REMOVED, p);
 			if (r == 0 && x->meta.type == HF_FT_DIR)
