@@ -145,6 +145,7 @@ void *hf_backup_worker(void *arg)
 	struct backup *b = c->b;
 	struct chunk_job *job;
 
+	pthread_setname_np(pthread_self(), "hf-pack");
 	while ((job = hf_queue_pop(b->q)) != NULL) {
 		if (!__atomic_load_n(&b->err, __ATOMIC_RELAXED)) {
 			int r = hf_backup_store_blob(c, HF_BLOB_DATA, job->data, job->len, job->part->id);

@@ -172,6 +172,9 @@ static int local_writer_commit(struct hf_store_writer *hw, const char *name, int
 
 	if (r == 0 && !(flags & HF_PUT_NOSYNC) && fsync(w->fd) < 0)
 		r = -errno;
+	/* start writing it back now, so the sync before the index finds little left */
+	if (r == 0 && (flags & HF_PUT_NOSYNC))
+		sync_file_range(w->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	if (close(w->fd) < 0 && r == 0)
 		r = -errno;
 	w->fd = -1;
