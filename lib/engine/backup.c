@@ -180,15 +180,13 @@ int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backu
 	hf_index_builder_init(&b.ib, r, b.session);
 	pthread_mutex_init(&b.seen_lock, NULL);
 	b.seen = hf_idmap_new(0);
-	b.names = hf_fs_names_new();
-	b.q = hf_queue_new((size_t)nthreads * 2 + 2);
-	b.rcap = 2 * (size_t)r->cfg.chunk_max;
-	b.rbuf = hf_xmalloc(b.rcap);
-	hf_bctx_init(&b.walker, &b);
+	/* file jobs carry no data: many can wait; chunk jobs carry a chunk each */
+	hf_work_init(&b.work, 4096, (size_t)nthreads);
+	hf_bctx_init(&b.scanner, &b, 0);
 	ctx = hf_xcalloc((size_t)nthreads, sizeof(*ctx));
 	tids = hf_xcalloc((size_t)nthreads, sizeof(*tids));
 	for (; started < nthreads; started++) {
-		hf_bctx_init(&ctx[started], &b);
+		hf_bctx_init(&ctx[started], &b, 1);
 		if (pthread_create(&tids[started], NULL, hf_backup_worker, &ctx[started]) != 0) {
 			hf_bctx_release(&ctx[started]);
 			break;
@@ -204,7 +202,7 @@ int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backu
 		local.npaths = npaths;
 		b.o = &local;
 		ret = hf_backup_walk(&b, have_parent ? &parent_root : NULL);
-		hf_queue_close(b.q);
+		hf_work_close(&b.work);
 		for (int i = 0; i < started; i++)
 			pthread_join(tids[i], NULL);
 		b.o = o;
@@ -214,7 +212,7 @@ int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backu
 	for (int i = 0; i < started && ret == 0; i++)
 		ret = hf_pack_flush(&ctx[i].pack, &b.ib);
 	if (ret == 0)
-		ret = hf_pack_flush(&b.walker.pack, &b.ib);
+		ret = hf_pack_flush(&b.scanner.pack, &b.ib);
 	if (ret == 0)
 		ret = hf_index_builder_write(&b.ib);
 	if (ret == 0 && !b.have_root)
@@ -250,12 +248,10 @@ int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backu
 out_threads:
 	for (int i = 0; i < started; i++)
 		hf_bctx_release(&ctx[i]);
-	hf_bctx_release(&b.walker);
+	hf_bctx_release(&b.scanner);
 	free(ctx);
 	free(tids);
-	free(b.rbuf);
-	hf_queue_free(b.q);
-	hf_fs_names_free(b.names);
+	hf_work_release(&b.work);
 	hf_idmap_free(b.seen);
 	pthread_mutex_destroy(&b.seen_lock);
 	hf_index_builder_release(&b.ib);

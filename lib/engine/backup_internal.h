@@ -1,12 +1,15 @@
 /* backup_internal.h — the backup pipeline's shared state.
  *
- * One walker thread scans directories, reads and chunks files and pushes
- * chunk jobs into a bounded queue; worker threads MAC, deduplicate, compress,
- * encrypt and pack them. A directory's tree blob can be written only when
- * every chunk of its files and every subdirectory is done: each struct bdir
- * counts what is pending, and whichever thread brings the count to zero
- * finalises it (and so on upwards). No thread ever waits for another except
- * through the queue. */
+ * One scanner thread lists directories, reads metadata, and decides which
+ * files are unchanged since the parent snapshot; every changed file becomes
+ * a file job. Worker threads (one per core) take file jobs: they read and
+ * chunk the file and, for each chunk, MAC, deduplicate, compress, encrypt and
+ * pack it. A worker reading a large file hands chunks to idle workers as
+ * chunk jobs, so one big file still uses every core; chunk jobs go first.
+ * A directory's tree blob can be written only when every file and
+ * subdirectory in it is done: each struct bdir counts what is pending, and
+ * whichever thread brings the count to zero finalises it (and so on
+ * upwards). Threads wait for each other only through the job queues. */
 #ifndef HF_BACKUP_INTERNAL_H
 #define HF_BACKUP_INTERNAL_H
 
@@ -14,7 +17,6 @@
 
 #include "compress/compress.h"
 #include "engine/engine.h"
-#include "util/queue.h"
 
 struct bdir {
 	struct bdir *parent;
@@ -23,24 +25,43 @@ struct bdir {
 	uint8_t *torn;         /* per node: changed while read, resolve at finalize */
 	struct hf_tree prev;   /* the parent snapshot's version of this dir */
 	int pending;           /* atomic: jobs + subdirs + 1 while scanning */
+	int fd;                /* open while jobs may need it; -1 after */
 	uint64_t dev;          /* device --one-file-system stays on */
 	char *path;
 };
 
-struct chunk_job {
-	uint8_t *data;
-	size_t len;
+enum job_kind { JOB_FILE, JOB_CHUNK };
+
+struct job {
+	int kind;
 	struct bdir *dir;
-	struct hf_part *part;
+	size_t slot;           /* JOB_FILE: the file's node */
+	uint8_t *data;         /* JOB_CHUNK: the chunk, owned by the job */
+	size_t len;
+	struct hf_part *part;  /* JOB_CHUNK: where its id goes */
 };
 
-/* per-thread tools for storing blobs */
+/* the two job queues; bounded, so memory stays flat */
+struct work {
+	pthread_mutex_t lock;
+	pthread_cond_t more, room;
+	struct job **files, **chunks;
+	size_t fcap, fhead, fcount;
+	size_t ccap, chead, ccount;
+	int idle;              /* workers waiting for a job */
+	int closed;
+};
+
+/* per-thread tools */
 struct bctx {
 	struct backup *b;
 	struct hf_zctx *z;
 	struct hf_pack_writer pack;
 	struct hf_buf zbuf;
 	struct hf_buf tbuf;
+	struct hf_fs_names *names;
+	uint8_t *rbuf;         /* read buffer (workers) */
+	size_t rcap;
 };
 
 struct backup {
@@ -49,29 +70,38 @@ struct backup {
 	struct hf_backup_stats *st;
 	struct hf_session *session;
 	struct hf_index_builder ib;
-	struct hf_queue *q;
+	struct work work;
 	pthread_mutex_t seen_lock;
 	struct hf_idmap *seen; /* blob ids stored in this session */
-	struct hf_fs_names *names;
 	int err;               /* first fatal error (atomic) */
 	int have_root;
 	uint8_t root[HF_ID_LEN];
 	uint64_t files_total, dirs_total, bytes_total;
-	struct bctx walker;    /* the walker's own storing tools */
-	uint8_t *rbuf;         /* walker read buffer */
-	size_t rcap;
+	struct bctx scanner;   /* the scanner's own tools (tree blobs) */
 };
 
-void hf_bctx_init(struct bctx *c, struct backup *b);
+void hf_bctx_init(struct bctx *c, struct backup *b, int reader);
 void hf_bctx_release(struct bctx *c);
 /* stores one blob (dedup, compress, encrypt, pack) */
 int hf_backup_store_blob(struct bctx *c, int type, const void *p, size_t n, uint8_t id[HF_ID_LEN]);
 /* drops one pending reference of d; finalises d (and ancestors) at zero */
 void hf_backup_release_dir(struct bctx *c, struct bdir *d);
-void *hf_backup_worker(void *arg);
 void hf_backup_fail(struct backup *b, int err);
+void hf_backup_report(struct backup *b, const char *path, const char *what, int err, int counts);
+void hf_backup_progress(struct backup *b, uint64_t files, uint64_t bytes);
 
-/* walker */
+/* job queues (backup_store.c) */
+void hf_work_init(struct work *w, size_t files, size_t chunks);
+void hf_work_release(struct work *w);
+int hf_work_push_file(struct work *w, struct job *j);  /* blocks while full */
+int hf_work_offer_chunk(struct work *w, struct job *j); /* 1 if taken: a worker idles and there is room */
+void hf_work_close(struct work *w);
+void *hf_backup_worker(void *arg);
+
+/* a worker reads one changed file (backup_file.c) */
+void hf_backup_file(struct bctx *c, struct job *j);
+
+/* the scanner (backup_walk.c) */
 int hf_backup_walk(struct backup *b, struct hf_tree *parent_root); /* moves parent_root */
 
 #endif

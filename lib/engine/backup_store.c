@@ -1,8 +1,10 @@
-/* backup_store.c — the storing half of the backup pipeline: worker threads,
- * storing one blob, and finalising directories into tree blobs. */
+/* backup_store.c — the storing half of the backup pipeline: per-thread
+ * tools, storing one blob, finalising directories into tree blobs, the job
+ * queues and the worker loop. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine/backup_internal.h"
 #include "util/err.h"
@@ -17,7 +19,27 @@ void hf_backup_fail(struct backup *b, int err)
 	__atomic_compare_exchange_n(&b->err, &zero, err, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 }
 
-void hf_bctx_init(struct bctx *c, struct backup *b)
+void hf_backup_report(struct backup *b, const char *path, const char *what, int err, int counts)
+{
+	if (counts)
+		__atomic_add_fetch(&b->st->errors, 1, __ATOMIC_RELAXED);
+	if (b->o->report)
+		b->o->report(b->o->report_arg, path, what, err);
+}
+
+void hf_backup_progress(struct backup *b, uint64_t files, uint64_t bytes)
+{
+	struct hf_progress *p = b->o->progress;
+
+	if (!p)
+		return;
+	if (files)
+		__atomic_add_fetch(&p->files, files, __ATOMIC_RELAXED);
+	if (bytes)
+		__atomic_add_fetch(&p->bytes, bytes, __ATOMIC_RELAXED);
+}
+
+void hf_bctx_init(struct bctx *c, struct backup *b, int reader)
 {
 	memset(c, 0, sizeof(*c));
 	c->b = b;
@@ -25,6 +47,11 @@ void hf_bctx_init(struct bctx *c, struct backup *b)
 	hf_pack_writer_init(&c->pack, b->repo, b->session);
 	hf_buf_init(&c->zbuf, hf_compress_bound(HF_BLOB_MAX));
 	hf_buf_init(&c->tbuf, HF_BLOB_MAX);
+	c->names = hf_fs_names_new();
+	if (reader) {
+		c->rcap = 2 * (size_t)b->repo->cfg.chunk_max;
+		c->rbuf = hf_xmalloc(c->rcap);
+	}
 }
 
 void hf_bctx_release(struct bctx *c)
@@ -33,6 +60,8 @@ void hf_bctx_release(struct bctx *c)
 	hf_pack_writer_release(&c->pack);
 	hf_buf_release(&c->zbuf);
 	hf_buf_release(&c->tbuf);
+	hf_fs_names_free(c->names);
+	free(c->rbuf);
 }
 
 int hf_backup_store_blob(struct bctx *c, int type, const void *p, size_t n, uint8_t id[HF_ID_LEN])
@@ -103,6 +132,8 @@ static void resolve_torn(struct bdir *d)
 
 static void free_bdir(struct bdir *d)
 {
+	if (d->fd >= 0)
+		close(d->fd);
 	hf_tree_release(&d->tree);
 	hf_tree_release(&d->prev);
 	free(d->torn);
@@ -139,24 +170,124 @@ void hf_backup_release_dir(struct bctx *c, struct bdir *d)
 	}
 }
 
+/* ---- job queues ----------------------------------------------------------------- */
+
+void hf_work_init(struct work *w, size_t files, size_t chunks)
+{
+	memset(w, 0, sizeof(*w));
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->more, NULL);
+	pthread_cond_init(&w->room, NULL);
+	w->fcap = files;
+	w->ccap = chunks;
+	w->files = hf_xcalloc(files, sizeof(*w->files));
+	w->chunks = hf_xcalloc(chunks, sizeof(*w->chunks));
+}
+
+void hf_work_release(struct work *w)
+{
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->more);
+	pthread_cond_destroy(&w->room);
+	free(w->files);
+	free(w->chunks);
+}
+
+int hf_work_push_file(struct work *w, struct job *j)
+{
+	pthread_mutex_lock(&w->lock);
+	while (w->fcount == w->fcap && !w->closed)
+		pthread_cond_wait(&w->room, &w->lock);
+	if (w->closed) {
+		pthread_mutex_unlock(&w->lock);
+		return -HF_E_CANCELED;
+	}
+	w->files[(w->fhead + w->fcount++) % w->fcap] = j;
+	pthread_cond_signal(&w->more);
+	pthread_mutex_unlock(&w->lock);
+	return 0;
+}
+
+int hf_work_offer_chunk(struct work *w, struct job *j)
+{
+	int taken = 0;
+
+	pthread_mutex_lock(&w->lock);
+	if (w->idle > (int)w->ccount && w->ccount < w->ccap && !w->closed) {
+		w->chunks[(w->chead + w->ccount++) % w->ccap] = j;
+		pthread_cond_signal(&w->more);
+		taken = 1;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return taken;
+}
+
+void hf_work_close(struct work *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->closed = 1;
+	pthread_cond_broadcast(&w->more);
+	pthread_cond_broadcast(&w->room);
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* chunk jobs first (a file is half done); NULL once closed and drained */
+static struct job *work_pop(struct work *w)
+{
+	struct job *j = NULL;
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		if (w->ccount) {
+			j = w->chunks[w->chead];
+			w->chead = (w->chead + 1) % w->ccap;
+			w->ccount--;
+			break;
+		}
+		if (w->fcount) {
+			j = w->files[w->fhead];
+			w->fhead = (w->fhead + 1) % w->fcap;
+			w->fcount--;
+			pthread_cond_signal(&w->room);
+			break;
+		}
+		if (w->closed)
+			break;
+		w->idle++;
+		pthread_cond_wait(&w->more, &w->lock);
+		w->idle--;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return j;
+}
+
+static void do_chunk(struct bctx *c, struct job *j)
+{
+	struct backup *b = c->b;
+
+	if (!__atomic_load_n(&b->err, __ATOMIC_RELAXED)) {
+		int r = hf_backup_store_blob(c, HF_BLOB_DATA, j->data, j->len, j->part->id);
+		if (r < 0)
+			hf_backup_fail(b, r);
+		j->part->len = j->len;
+		j->part->kind = HF_PART_DATA;
+	}
+	free(j->data);
+}
+
 void *hf_backup_worker(void *arg)
 {
 	struct bctx *c = arg;
-	struct backup *b = c->b;
-	struct chunk_job *job;
+	struct job *j;
 
-	pthread_setname_np(pthread_self(), "hf-pack");
-	while ((job = hf_queue_pop(b->q)) != NULL) {
-		if (!__atomic_load_n(&b->err, __ATOMIC_RELAXED)) {
-			int r = hf_backup_store_blob(c, HF_BLOB_DATA, job->data, job->len, job->part->id);
-			if (r < 0)
-				hf_backup_fail(b, r);
-			job->part->len = job->len;
-			job->part->kind = HF_PART_DATA;
-		}
-		free(job->data);
-		hf_backup_release_dir(c, job->dir);
-		free(job);
+	pthread_setname_np(pthread_self(), "hf-worker");
+	while ((j = work_pop(&c->b->work)) != NULL) {
+		if (j->kind == JOB_CHUNK)
+			do_chunk(c, j);
+		else if (!__atomic_load_n(&c->b->err, __ATOMIC_RELAXED))
+			hf_backup_file(c, j);
+		hf_backup_release_dir(c, j->dir);
+		free(j);
 	}
 	return NULL;
 }

@@ -1,8 +1,7 @@
-/* backup_walk.c — the walker: scans directories in sorted order, skips files
- * unchanged since the parent snapshot, reads and chunks the others and feeds
- * their chunks to the workers. Files are opened with O_NOATIME (atime stays
- * as it was) and O_NONBLOCK (a FIFO swapped in cannot hang us); a file whose
- * size, mtime or ctime moves while it is read is marked torn. */
+/* backup_walk.c — the scanner: lists directories in sorted order, reads
+ * metadata (regular files: lstat only, until it is known they changed), keeps
+ * unchanged files' chunks from the parent snapshot, and queues the changed
+ * ones for the workers (backup_file.c). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -101,14 +100,6 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a + 1, *(char *const *)b + 1);
 }
 
-static void report(struct backup *b, const char *path, const char *what, int err, int counts)
-{
-	if (counts)
-		__atomic_add_fetch(&b->st->errors, 1, __ATOMIC_RELAXED);
-	if (b->o->report)
-		b->o->report(b->o->report_arg, path, what, err);
-}
-
 static int excluded(const struct backup *b, const char *name, const char *path)
 {
 	for (size_t i = 0; i < b->o->nexcludes; i++)
@@ -171,96 +162,6 @@ sort:
 	return 0;
 }
 
-static void progress_add(struct backup *b, uint64_t files, uint64_t bytes)
-{
-	struct hf_progress *p = b->o->progress;
-
-	if (!p)
-		return;
-	if (files)
-		__atomic_add_fetch(&p->files, files, __ATOMIC_RELAXED);
-	if (bytes)
-		__atomic_add_fetch(&p->bytes, bytes, __ATOMIC_RELAXED);
-}
-
-static int submit(struct backup *b, struct bdir *d, struct hf_part *part, uint8_t *data, size_t len)
-{
-	struct chunk_job *job = hf_xmalloc(sizeof(*job));
-	int r;
-
-	job->data = data;
-	job->len = len;
-	job->dir = d;
-	job->part = part;
-	__atomic_add_fetch(&d->pending, 1, __ATOMIC_ACQ_REL);
-	r = hf_queue_push(b->q, job);
-	if (r < 0) {
-		free(data);
-		free(job);
-		hf_backup_release_dir(&b->walker, d);
-	}
-	return r;
-}
-
-struct extent {
-	uint64_t start, end;
-};
-
-/* Reads [e->start, e->end) of fd and submits its chunks; *k counts parts. */
-static int read_extent(struct backup *b, struct bdir *d, struct hf_node *nd, size_t cap_parts, int fd,
-		       const struct extent *e, size_t *k, int *torn)
-{
-	const struct hf_chunker *ch = &b->repo->chunker;
-	uint64_t at = e->start;
-	size_t have = 0;
-	int r;
-
-	for (;;) {
-		int eof;
-		size_t off = 0;
-		while (have < b->rcap && at < e->end) {
-			size_t want = b->rcap - have;
-			ssize_t got;
-			if (want > e->end - at)
-				want = (size_t)(e->end - at);
-			got = pread(fd, b->rbuf + have, want, (off_t)at);
-			if (got < 0) {
-				if (errno == EINTR)
-					continue;
-				return -errno;
-			}
-			if (got == 0) { /* shrank under us */
-				*torn = 1;
-				return 0;
-			}
-			have += (size_t)got;
-			at += (uint64_t)got;
-			__atomic_add_fetch(&b->st->bytes_read, (uint64_t)got, __ATOMIC_RELAXED);
-			progress_add(b, 0, (uint64_t)got);
-		}
-		eof = at >= e->end;
-		while (off < have) {
-			size_t cut = hf_chunker_next(ch, b->rbuf + off, have - off, eof);
-			if (cut == 0)
-				break;
-			if (*k >= cap_parts) {
-				*torn = 1;
-				return 0;
-			}
-			r = submit(b, d, &nd->parts[(*k)++], hf_xmemdup(b->rbuf + off, cut), cut);
-			if (r < 0)
-				return r;
-			off += cut;
-		}
-		memmove(b->rbuf, b->rbuf + off, have - off);
-		have -= off;
-		if (eof && have == 0)
-			return 0;
-		if (__atomic_load_n(&b->err, __ATOMIC_RELAXED))
-			return -HF_E_CANCELED;
-	}
-}
-
 static int unchanged(const struct backup *b, const struct hf_meta *m, const struct hf_node *old)
 {
 	if (!old || old->meta.type != HF_FT_FILE || old->meta.size != m->size || old->meta.mtime_ns != m->mtime_ns ||
@@ -270,16 +171,6 @@ static int unchanged(const struct backup *b, const struct hf_meta *m, const stru
 		if (old->parts[i].kind == HF_PART_DATA && !hf_index_find(b->repo->index, old->parts[i].id))
 			return 0;
 	return 1;
-}
-
-static int open_file(int dirfd, const char *name)
-{
-	int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
-	int fd = openat(dirfd, name, flags | O_NOATIME);
-
-	if (fd < 0 && errno == EPERM) /* O_NOATIME needs ownership or CAP_FOWNER */
-		fd = openat(dirfd, name, flags);
-	return fd < 0 ? -errno : fd;
 }
 
 /* The lstat part of a regular file's metadata; its xattrs and owner names
@@ -307,21 +198,18 @@ static int stat_meta(int dirfd, const char *name, struct hf_meta *m)
 	return 0;
 }
 
-static int process_file(struct backup *b, struct bdir *d, size_t i, int dirfd, const struct hf_node *old)
+/* An unchanged file takes the parent snapshot's chunks (and, as its ctime
+ * is the same, its xattrs, mode and owner); a changed one becomes a job. */
+static int process_file(struct backup *b, struct bdir *d, size_t i, const struct hf_node *old)
 {
 	struct hf_node *nd = &d->tree.nodes[i];
 	struct hf_meta *m = &nd->meta;
-	struct extent *ext = NULL;
-	size_t next = 0, k = 0, cap_parts;
-	uint64_t pos = 0, data_bytes = 0;
-	struct stat st;
-	char *path = NULL;
-	int fd = -1, torn = 0, r = 0;
+	struct job *j;
+	int r;
 
 	b->files_total++;
 	b->bytes_total += m->size;
 	if (unchanged(b, m, old)) {
-		/* same ctime: xattrs, mode and owner are as the parent has them */
 		int64_t atime = m->atime_ns;
 		hf_meta_release(m);
 		hf_meta_copy(m, &old->meta);
@@ -329,117 +217,35 @@ static int process_file(struct backup *b, struct bdir *d, size_t i, int dirfd, c
 		nd->nparts = old->nparts;
 		nd->parts = hf_xmemdup(old->parts, old->nparts * sizeof(*old->parts));
 		b->st->files_unchanged++;
-		progress_add(b, 1, m->size);
+		hf_backup_progress(b, 1, m->size);
 		return 0;
 	}
 	if (old && old->meta.type == HF_FT_FILE)
 		b->st->files_changed++;
 	else
 		b->st->files_new++;
-	path = hf_path_join(d->path, nd->name);
-	fd = open_file(dirfd, nd->name);
-	if (fd < 0) {
-		report(b, path, "cannot open", fd, 1);
-		torn = 1;
-		goto out;
+	j = hf_xcalloc(1, sizeof(*j));
+	j->kind = JOB_FILE;
+	j->dir = d;
+	j->slot = i;
+	__atomic_add_fetch(&d->pending, 1, __ATOMIC_ACQ_REL);
+	r = hf_work_push_file(&b->work, j);
+	if (r < 0) {
+		free(j);
+		hf_backup_release_dir(&b->scanner, d);
 	}
-	{
-		struct hf_meta full;
-		r = hf_meta_read(b->names, dirfd, nd->name, fd, &full);
-		if (r == 0 && (full.type != HF_FT_FILE || full.ino != m->ino))
-			r = -HF_E_CHANGED;
-		if (r < 0) {
-			hf_meta_release(&full);
-			report(b, path, "replaced while being read; not saved", r, 1);
-			r = 0;
-			torn = 1;
-			goto out;
-		}
-		hf_meta_release(m);
-		*m = full;
-	}
-	if (fstat(fd, &st) < 0) {
-		report(b, path, "cannot stat", -errno, 1);
-		torn = 1;
-		goto out;
-	}
-	/* data extents: a sparse file's holes are recorded, not read */
-	if ((uint64_t)st.st_blocks * 512 < (uint64_t)st.st_size) {
-		uint64_t s, e, at = 0;
-		size_t cap = 0;
-		while (at < (uint64_t)st.st_size && (r = hf_fs_next_data(fd, at, (uint64_t)st.st_size, &s, &e)) == 1) {
-			if (next == cap) {
-				cap = cap ? 2 * cap : 16;
-				ext = hf_xreallocarray(ext, cap, sizeof(*ext));
-			}
-			ext[next].start = s;
-			ext[next++].end = e;
-			data_bytes += e - s;
-			at = e;
-		}
-		if (r < 0) {
-			report(b, path, "cannot map holes", r, 1);
-			torn = 1;
-			goto out;
-		}
-	} else if (st.st_size > 0) {
-		ext = hf_xmalloc(sizeof(*ext));
-		ext[0].start = 0;
-		ext[0].end = (uint64_t)st.st_size;
-		data_bytes = (uint64_t)st.st_size;
-		next = 1;
-	}
-	cap_parts = (size_t)(data_bytes / b->repo->cfg.chunk_min) + 2 * next + 2;
-	nd->parts = hf_xcalloc(cap_parts, sizeof(*nd->parts));
-	for (size_t x = 0; x < next && !torn; x++) {
-		if (ext[x].start > pos) {
-			nd->parts[k].kind = HF_PART_HOLE;
-			nd->parts[k++].len = ext[x].start - pos;
-		}
-		r = read_extent(b, d, nd, cap_parts, fd, &ext[x], &k, &torn);
-		if (r < 0) {
-			if (r != -HF_E_CANCELED)
-				report(b, path, "read error", r, 1);
-			torn = 1;
-			break;
-		}
-		pos = ext[x].end;
-	}
-	if (!torn && pos < (uint64_t)st.st_size && k < cap_parts) {
-		nd->parts[k].kind = HF_PART_HOLE;
-		nd->parts[k++].len = (uint64_t)st.st_size - pos;
-	}
-	nd->nparts = k;
-	if (!torn) {
-		struct stat after;
-		if (fstat(fd, &after) < 0 || after.st_size != st.st_size || after.st_mtim.tv_sec != st.st_mtim.tv_sec ||
-		    after.st_mtim.tv_nsec != st.st_mtim.tv_nsec || after.st_ctim.tv_sec != st.st_ctim.tv_sec ||
-		    after.st_ctim.tv_nsec != st.st_ctim.tv_nsec || (uint64_t)st.st_size != m->size) {
-			report(b, path, "changed while being read; previous version kept", -HF_E_CHANGED, 1);
-			torn = 1;
-		}
-	}
-	progress_add(b, 1, 0);
-out:
-	if (torn)
-		d->torn[i] = 1;
-	if (fd >= 0)
-		close(fd);
-	free(ext);
-	free(path);
-	return r == -HF_E_CANCELED ? r : 0;
+	return r;
 }
 
-static int fill_dir(struct backup *b, struct bdir *d, int dirfd, struct vnode *v);
+static int fill_dir(struct backup *b, struct bdir *d, struct vnode *v);
 
-static int process_subdir(struct backup *b, struct bdir *d, size_t i, int dirfd, struct vnode *kid)
+static int process_subdir(struct backup *b, struct bdir *d, size_t i, struct vnode *kid)
 {
 	struct hf_node *nd = &d->tree.nodes[i];
 	struct bdir *c = hf_xcalloc(1, sizeof(*c));
 	const struct hf_node *old = hf_tree_find(&d->prev, nd->name);
-	int fd = -1, r = 0;
-
 	b->dirs_total++;
+	c->fd = -1;
 	c->parent = d;
 	c->slot = i;
 	c->path = hf_path_join(d->path, nd->name);
@@ -454,25 +260,24 @@ static int process_subdir(struct backup *b, struct bdir *d, size_t i, int dirfd,
 	c->dev = kid ? nd->meta.dev : d->dev; /* a named path sets the device to stay on */
 	if (b->o->one_file_system && !kid && nd->meta.dev != d->dev) {
 		c->pending = 1; /* a mount point: stored, not entered */
-		hf_backup_release_dir(&b->walker, c);
+		hf_backup_release_dir(&b->scanner, c);
 		return 0;
 	}
-	fd = openat(dirfd, nd->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		report(b, c->path, "cannot open directory", -errno, 1);
+	c->fd = openat(d->fd, nd->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (c->fd < 0) {
+		hf_backup_report(b, c->path, "cannot open directory", -errno, 1);
 		c->pending = 1;
-		hf_backup_release_dir(&b->walker, c);
+		hf_backup_release_dir(&b->scanner, c);
 		return 0;
 	}
-	r = fill_dir(b, c, fd, kid);
-	close(fd);
-	return r;
+	return fill_dir(b, c, kid);
 }
 
-/* Scans one directory into d and processes its entries. Always drops d's
- * scanning reference before returning. */
-static int fill_dir(struct backup *b, struct bdir *d, int dirfd, struct vnode *v)
+/* Scans one directory (open as d->fd) into d and processes its entries.
+ * Always drops d's scanning reference before returning. */
+static int fill_dir(struct backup *b, struct bdir *d, struct vnode *v)
 {
+	int dirfd = d->fd;
 	char **names = NULL;
 	size_t n = 0, used = 0;
 	int r;
@@ -480,7 +285,7 @@ static int fill_dir(struct backup *b, struct bdir *d, int dirfd, struct vnode *v
 	d->pending = 1;
 	r = list_names(b, dirfd, d->path[0] ? d->path : "", v, &names, &n);
 	if (r < 0) {
-		report(b, d->path[0] ? d->path : "/", "cannot list directory", r, 1);
+		hf_backup_report(b, d->path[0] ? d->path : "/", "cannot list directory", r, 1);
 		goto out;
 	}
 	d->tree.nodes = hf_xcalloc(n ? n : 1, sizeof(struct hf_node));
@@ -491,11 +296,12 @@ static int fill_dir(struct backup *b, struct bdir *d, int dirfd, struct vnode *v
 		/* regular files: lstat now, the rest once it is known whether they changed */
 		r = (unsigned char)names[i][0] == DT_REG ? stat_meta(dirfd, name, &nd->meta) : -EAGAIN;
 		if (r == -EAGAIN)
-			r = hf_meta_read(b->names, dirfd, name, -1, &nd->meta);
+			r = hf_meta_read(b->scanner.names, dirfd, name, -1, &nd->meta);
 		if (r < 0) {
 			char *path = hf_path_join(d->path, name);
 			int named = v && !v->target; /* a path the user named must exist */
-			report(b, path, r == -ENOENT ? "vanished" : "cannot read metadata", r, named || r != -ENOENT);
+			hf_backup_report(b, path, r == -ENOENT ? "vanished" : "cannot read metadata", r,
+					 named || r != -ENOENT);
 			free(path);
 			continue;
 		}
@@ -512,19 +318,19 @@ static int fill_dir(struct backup *b, struct bdir *d, int dirfd, struct vnode *v
 			break;
 		}
 		if (nd->meta.type == HF_FT_DIR) {
-			r = process_subdir(b, d, i, dirfd, kid);
+			r = process_subdir(b, d, i, kid);
 		} else if (nd->meta.type == HF_FT_FILE) {
-			r = process_file(b, d, i, dirfd, hf_tree_find(&d->prev, nd->name));
+			r = process_file(b, d, i, hf_tree_find(&d->prev, nd->name));
 		} else {
 			b->st->others++;
-			progress_add(b, 1, 0);
+			hf_backup_progress(b, 1, 0);
 		}
 	}
 out:
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
-	hf_backup_release_dir(&b->walker, d);
+	hf_backup_release_dir(&b->scanner, d);
 	return r;
 }
 
@@ -533,27 +339,26 @@ int hf_backup_walk(struct backup *b, struct hf_tree *parent_root)
 	struct vnode *vt = vtree_build(b->o->paths, b->o->npaths);
 	struct bdir *root = hf_xcalloc(1, sizeof(*root));
 	struct stat st;
-	int fd, r;
+	int r;
 
 	root->path = hf_xstrdup("");
 	if (parent_root) { /* moved into the root bdir, which frees it */
 		root->prev = *parent_root;
 		memset(parent_root, 0, sizeof(*parent_root));
 	}
-	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0) {
+	root->fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (root->fd < 0 || fstat(root->fd, &st) < 0) {
 		r = -errno;
+		if (root->fd >= 0)
+			close(root->fd);
 		free(root->path);
 		hf_tree_release(&root->prev);
 		free(root);
 		vnode_free(vt);
-		if (fd >= 0)
-			close(fd);
 		return r;
 	}
 	root->dev = (uint64_t)st.st_dev;
-	r = fill_dir(b, root, fd, vt->target ? NULL : vt);
-	close(fd);
+	r = fill_dir(b, root, vt->target ? NULL : vt);
 	vnode_free(vt);
 	return r;
 }
