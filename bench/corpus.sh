@@ -56,23 +56,37 @@ elif [ -d "$dir" ]; then
 	echo "corpus: manifest changed (or missing), rebuilding"
 fi
 
-rm -rf "$dir" "$dir.manifest" "$dir.state" "$dir.undo"
-mkdir -p "$dir/big"
+# Build next to the old tree and only then drop the old one: on ext4 without a
+# journal, creating many files right after deleting many is very slow (the
+# inode allocator skips recently deleted inodes). With CORPUS_TRASH set, the
+# old tree is moved there for the caller to delete later instead.
+new=$dir.new
+rm -rf "$new" "$dir.manifest" "$dir.state" "$dir.undo"
+mkdir -p "$new/big"
 echo "corpus: copying $(sed -n 2p "$tmp/manifest" | tr -d '#') into $dir"
 # --hard-dereference: hard links in /usr become independent files
-tar -C / --null --no-recursion --hard-dereference -cf - -T "$tmp/list" | tar -C "$dir" -xf -
+tar -C / --null --no-recursion --hard-dereference -cf - -T "$tmp/list" | tar -C "$new" -xf -
 (
 	set +o pipefail
-	awk '{print $3}' "$tmp/concat-src" | tr '\n' '\0' | xargs -0 cat 2>/dev/null | head -c $BIG_CONCAT > "$dir/big/concat-libs.bin"
-	openssl enc -aes-128-ctr -K $KEY -iv $IV < /dev/zero 2>/dev/null | head -c $BIG_RANDOM > "$dir/big/random.bin"
+	awk '{print $3}' "$tmp/concat-src" | tr '\n' '\0' | xargs -0 cat 2>/dev/null | head -c $BIG_CONCAT > "$new/big/concat-libs.bin"
+	openssl enc -aes-128-ctr -K $KEY -iv $IV < /dev/zero 2>/dev/null | head -c $BIG_RANDOM > "$new/big/random.bin"
 )
-[ "$(stat -c %s "$dir/big/concat-libs.bin")" -eq $BIG_CONCAT ] || { echo "corpus: concat-libs.bin too short" >&2; exit 1; }
-[ "$(stat -c %s "$dir/big/random.bin")" -eq $BIG_RANDOM ] || { echo "corpus: random.bin too short" >&2; exit 1; }
-touch -d '2024-01-01 00:00:00 UTC' "$dir/big/concat-libs.bin" "$dir/big/random.bin"
+[ "$(stat -c %s "$new/big/concat-libs.bin")" -eq $BIG_CONCAT ] || { echo "corpus: concat-libs.bin too short" >&2; exit 1; }
+[ "$(stat -c %s "$new/big/random.bin")" -eq $BIG_RANDOM ] || { echo "corpus: random.bin too short" >&2; exit 1; }
+touch -d '2024-01-01 00:00:00 UTC' "$new/big/concat-libs.bin" "$new/big/random.bin"
 # the tree must hold exactly what the manifest says
-got=$(find "$dir" -type f -printf '%s\n' | awk '{n++; s+=$1} END{printf "total_files=%d total_bytes=%d", n, s}')
+got=$(find "$new" -type f -printf '%s\n' | awk '{n++; s+=$1} END{printf "total_files=%d total_bytes=%d", n, s}')
 want=$(sed -n 3p "$tmp/manifest" | sed 's/^# //; s/ links=.*//')
 [ "$got" = "$want" ] || { echo "corpus: built tree has $got, manifest says $want" >&2; exit 1; }
+if [ -d "$dir" ]; then
+	if [ -n "${CORPUS_TRASH:-}" ]; then
+		mkdir -p "$CORPUS_TRASH"
+		mv "$dir" "$CORPUS_TRASH/corpus.$$"
+	else
+		rm -rf "$dir"
+	fi
+fi
+mv "$new" "$dir"
 sync
 "$PY" "$here/benchlib.py" state "$dir" > "$dir.state"
 mv "$tmp/manifest" "$dir.manifest"

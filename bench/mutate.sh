@@ -6,7 +6,7 @@
 #   next to existing files; big/concat-libs.bin gets 64 KiB overwritten in the
 #   middle and big/random.bin 1 MiB appended. Payloads are half text (compressible),
 #   half pseudo-random bytes, all from fixed seeds; changed files get their
-#   original mtime + 1 day, so the mutated corpus is the same on every run.
+#   original mtime + 1 s, so the mutated corpus is the same on every run.
 # The originals are kept in DIR.undo; corpus.sh DIR puts them back.
 set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: $0 DIR [FRACTION]" >&2; exit 2; }

@@ -91,4 +91,7 @@ static inline struct timespec hf_fs_ns_to_ts(int64_t ns)
 	return ts;
 }
 
+/* running as root (cached) */
+int hf_fs_is_root(void);
+
 #endif

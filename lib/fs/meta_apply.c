@@ -83,7 +83,17 @@ static void keep_first(int *first, int r)
 		*first = r;
 }
 
-/* owner, stale xattrs, mode, xattrs — everything but the times, on a pinned node */
+int hf_fs_is_root(void)
+{
+	static int euid = -1; /* a process's euid does not change under holdfast */
+
+	if (euid < 0)
+		euid = (int)geteuid();
+	return euid == 0;
+}
+
+/* owner, stale xattrs, mode, xattrs — everything but the times, on a pinned
+ * node; calls that would change nothing are skipped */
 static int apply_pinned(struct hf_fs_names *names, struct hf_fs_node *nd, const struct hf_meta *m)
 {
 	struct stat st;
@@ -96,20 +106,23 @@ static int apply_pinned(struct hf_fs_names *names, struct hf_fs_node *nd, const 
 	if (hf_fs_ftype(st.st_mode) != m->type)
 		return -HF_E_CHANGED;
 	is_link = S_ISLNK(st.st_mode);
-	if (geteuid() == 0) {
+	if (hf_fs_is_root()) {
 		uid = m->uid;
 		gid = m->gid;
 		if (names && m->user && hf_fs_user_id(names, m->user, &id) == 1)
 			uid = id;
 		if (names && m->group && hf_fs_group_id(names, m->group, &id) == 1)
 			gid = id;
-		if (fchownat(nd->fd, "", (uid_t)uid, (gid_t)gid, AT_EMPTY_PATH) < 0)
+		/* a file root just created is root's: often what it should be */
+		if ((st.st_uid != uid || st.st_gid != gid) && fchownat(nd->fd, "", (uid_t)uid, (gid_t)gid, AT_EMPTY_PATH) < 0)
 			keep_first(&first, -errno);
+		else if (st.st_uid != uid || st.st_gid != gid)
+			st.st_mode &= ~(mode_t)(S_ISUID | S_ISGID); /* chown cleared them */
 	}
 	/* Stale ACLs (e.g. inherited from a default ACL) go before chmod, so
 	 * the mode set next is the one that stays. */
 	keep_first(&first, hf_fs_xattrs_prune(nd, m->xattrs, m->nxattrs));
-	if (!is_link)
+	if (!is_link && (st.st_mode & 07777) != (m->mode & 07777))
 		keep_first(&first, hf_fs_node_chmod(nd, (mode_t)(m->mode & 07777)));
 	keep_first(&first, hf_fs_xattrs_set(nd, m->xattrs, m->nxattrs));
 	return first;

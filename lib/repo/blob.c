@@ -21,6 +21,8 @@ void hf_blob_reader_init(struct hf_blob_reader *br, struct hf_repo *r)
 	br->z = hf_zctx_new(r->cfg.zlevel);
 	hf_buf_init(&br->enc, HF_BLOB_MAX + HF_AEAD_OVERHEAD);
 	hf_buf_init(&br->stored, HF_BLOB_MAX + HF_AEAD_OVERHEAD);
+	memset(br->open, 0, sizeof(br->open));
+	br->next_slot = 0;
 }
 
 void hf_blob_reader_release(struct hf_blob_reader *br)
@@ -29,6 +31,32 @@ void hf_blob_reader_release(struct hf_blob_reader *br)
 	hf_zctx_free(br->z);
 	hf_buf_release(&br->enc);
 	hf_buf_release(&br->stored);
+	for (unsigned i = 0; i < HF_BLOB_READER_PACKS; i++)
+		hf_store_reader_close(br->open[i].r);
+}
+
+/* an open reader for pack number `pack`, from the cache or newly opened */
+static int pack_reader(struct hf_blob_reader *br, uint32_t pack, struct hf_store_reader **out)
+{
+	char name[HF_ID_HEX_LEN + 1];
+	unsigned slot;
+	int r;
+
+	for (unsigned i = 0; i < HF_BLOB_READER_PACKS; i++)
+		if (br->open[i].r && br->open[i].pack == pack) {
+			*out = br->open[i].r;
+			return 0;
+		}
+	slot = br->next_slot++ % HF_BLOB_READER_PACKS;
+	hf_store_reader_close(br->open[slot].r);
+	br->open[slot].r = NULL;
+	hf_id_hex(br->repo->index->packs[pack].id, name);
+	r = hf_store_reader_open(br->repo->store, HF_OBJ_PACK, name, &br->open[slot].r);
+	if (r < 0)
+		return r;
+	br->open[slot].pack = pack;
+	*out = br->open[slot].r;
+	return 0;
 }
 
 int hf_blob_decode(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], const struct hf_blob_loc *loc,
@@ -89,7 +117,7 @@ int hf_blob_read(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], struct 
 {
 	const struct hf_blob_loc *loc = hf_index_find(br->repo->index, id);
 	struct hf_buf *stored = &br->stored;
-	char name[HF_ID_HEX_LEN + 1];
+	struct hf_store_reader *pr;
 	int r;
 
 	out->len = 0;
@@ -97,11 +125,12 @@ int hf_blob_read(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], struct 
 		return -HF_E_NOTFOUND;
 	if (loc->pack >= br->repo->index->npacks)
 		return -HF_E_CORRUPT;
-	hf_id_hex(br->repo->index->packs[loc->pack].id, name);
 	stored->len = 0;
 	r = hf_buf_reserve(stored, loc->stored_len);
 	if (r == 0)
-		r = hf_store_get_range(br->repo->store, HF_OBJ_PACK, name, loc->offset, loc->stored_len, stored->data);
+		r = pack_reader(br, loc->pack, &pr);
+	if (r == 0)
+		r = hf_store_reader_read(pr, loc->offset, loc->stored_len, stored->data);
 	if (r == -HF_E_NOTFOUND)
 		r = -HF_E_CORRUPT; /* listed in the index but the pack is gone */
 	if (r == 0)

@@ -19,6 +19,7 @@
 
 struct hf_store;
 struct hf_store_writer;
+struct hf_store_reader;
 struct hf_sha256_ctx;
 struct hf_aead;
 struct hf_zctx;
@@ -176,12 +177,19 @@ int hf_index_builder_write(struct hf_index_builder *b);
 
 /* ---- reading blobs ---------------------------------------------------------- */
 
+#define HF_BLOB_READER_PACKS 8
+
 struct hf_blob_reader { /* one per thread */
 	struct hf_repo *repo;
 	struct hf_aead *aead;
 	struct hf_zctx *z;
 	struct hf_buf enc;    /* decrypted, still compressed */
 	struct hf_buf stored; /* as read from the pack */
+	struct {              /* packs kept open: restores read many blobs of each */
+		uint32_t pack;
+		struct hf_store_reader *r;
+	} open[HF_BLOB_READER_PACKS];
+	unsigned next_slot;
 };
 void hf_blob_reader_init(struct hf_blob_reader *br, struct hf_repo *r);
 void hf_blob_reader_release(struct hf_blob_reader *br);

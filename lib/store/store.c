@@ -1,10 +1,26 @@
 /* store.c — backend-independent parts of the storage vtable. */
 #include "store/store.h"
 
-/* every backend's writer starts with this, so the generic calls find the ops */
+/* every backend's readers and writers start with this, so the generic calls
+ * find the ops */
 struct hf_store_writer {
 	struct hf_store *store;
 };
+
+struct hf_store_reader {
+	struct hf_store *store;
+};
+
+int hf_store_reader_read(struct hf_store_reader *r, uint64_t off, size_t n, void *out)
+{
+	return r->store->ops->reader_read(r, off, n, out);
+}
+
+void hf_store_reader_close(struct hf_store_reader *r)
+{
+	if (r)
+		r->store->ops->reader_close(r);
+}
 
 int hf_store_writer_write(struct hf_store_writer *w, const void *p, size_t n)
 {

@@ -33,6 +33,7 @@ typedef int (*hf_store_list_fn)(void *arg, const char *name, uint64_t size);
 
 struct hf_store;
 struct hf_store_writer; /* an object written piece by piece, named at commit */
+struct hf_store_reader; /* an object kept open for many range reads */
 
 #define HF_PUT_NOSYNC 1 /* durable only after hf_store_sync: for packs, which no
 			  * index names until the sync that precedes the index */
@@ -50,6 +51,10 @@ struct hf_store_ops {
 	/* Streaming puts, for objects too large to hold in memory (packs): the
 	 * bytes go to a temporary place; commit gives the name (create-only, as
 	 * put) and frees the writer; abort discards it. */
+	/* Range reads of one object without finding it again each time. */
+	int (*reader_open)(struct hf_store *s, int kind, const char *name, struct hf_store_reader **r);
+	int (*reader_read)(struct hf_store_reader *r, uint64_t off, size_t n, void *out);
+	void (*reader_close)(struct hf_store_reader *r);
 	int (*writer_open)(struct hf_store *s, int kind, struct hf_store_writer **w);
 	int (*writer_write)(struct hf_store_writer *w, const void *p, size_t n);
 	int (*writer_commit)(struct hf_store_writer *w, const char *name, int flags);
@@ -109,6 +114,12 @@ static inline int hf_store_writer_open(struct hf_store *s, int kind, struct hf_s
 {
 	return s->ops->writer_open(s, kind, w);
 }
+static inline int hf_store_reader_open(struct hf_store *s, int kind, const char *name, struct hf_store_reader **r)
+{
+	return s->ops->reader_open(s, kind, name, r);
+}
+int hf_store_reader_read(struct hf_store_reader *r, uint64_t off, size_t n, void *out);
+void hf_store_reader_close(struct hf_store_reader *r); /* NULL-safe */
 int hf_store_writer_write(struct hf_store_writer *w, const void *p, size_t n);
 int hf_store_writer_commit(struct hf_store_writer *w, const char *name, int flags);
 void hf_store_writer_abort(struct hf_store_writer *w); /* NULL-safe */

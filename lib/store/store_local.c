@@ -325,6 +325,37 @@ static int local_get_range(struct hf_store *s, int kind, const char *name, uint6
 	return r;
 }
 
+struct local_reader {
+	struct hf_store *store; /* first, as struct hf_store_reader requires */
+	int fd;
+};
+
+static int local_reader_open(struct hf_store *s, int kind, const char *name, struct hf_store_reader **out)
+{
+	struct local_reader *r;
+	int fd = open_obj((struct local_store *)s, kind, name);
+
+	*out = NULL;
+	if (fd < 0)
+		return fd;
+	r = hf_xcalloc(1, sizeof(*r));
+	r->store = s;
+	r->fd = fd;
+	*out = (struct hf_store_reader *)r;
+	return 0;
+}
+
+static int local_reader_read(struct hf_store_reader *hr, uint64_t off, size_t n, void *out)
+{
+	return pread_all(((struct local_reader *)hr)->fd, out, n, off);
+}
+
+static void local_reader_close(struct hf_store_reader *hr)
+{
+	close(((struct local_reader *)hr)->fd);
+	free(hr);
+}
+
 static int local_size(struct hf_store *s, int kind, const char *name, uint64_t *size)
 {
 	struct local_store *ls = (struct local_store *)s;
@@ -439,6 +470,9 @@ static const struct hf_store_ops local_ops = {
 	.list = local_list,
 	.remove = local_remove,
 	.sync = local_sync,
+	.reader_open = local_reader_open,
+	.reader_read = local_reader_read,
+	.reader_close = local_reader_close,
 	.writer_open = local_writer_open,
 	.writer_write = local_writer_write,
 	.writer_commit = local_writer_commit,
