@@ -48,6 +48,7 @@ static void *loop(void *arg)
 	struct timespec until;
 
 	pthread_mutex_lock(&cp->lock);
+	draw(cp); /* at once, so even a short run shows it is alive */
 	while (!cp->stop) {
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_nsec += 500000000;
