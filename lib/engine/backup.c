@@ -181,7 +181,7 @@ int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backu
 	pthread_mutex_init(&b.seen_lock, NULL);
 	b.seen = hf_idmap_new(0);
 	/* file jobs carry no data: many can wait; chunk jobs carry a chunk each */
-	hf_work_init(&b.work, 4096, (size_t)nthreads);
+	hf_work_init(&b.work, 1024, (size_t)nthreads);
 	hf_bctx_init(&b.scanner, &b, 0);
 	ctx = hf_xcalloc((size_t)nthreads, sizeof(*ctx));
 	tids = hf_xcalloc((size_t)nthreads, sizeof(*tids));
