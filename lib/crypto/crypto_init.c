@@ -4,9 +4,11 @@
  * is initialised explicitly so that the first use from a worker thread does
  * not race, and we check up front that the algorithms we rely on exist. */
 #include <errno.h>
+#include <limits.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <sodium.h>
 
 #include "crypto/crypto.h"
@@ -31,7 +33,10 @@ int hf_crypto_init(void)
 	return r;
 }
 
+/* OpenSSL's DRBG (seeded from the kernel, per thread in OpenSSL 3): a nonce
+ * per blob costs no system call, unlike getrandom() for every call */
 void hf_random(void *p, size_t n)
 {
-	randombytes_buf(p, n);
+	if (n > INT_MAX || RAND_bytes(p, (int)n) != 1)
+		randombytes_buf(p, n); /* the kernel's, if the DRBG ever fails */
 }
