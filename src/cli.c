@@ -2,6 +2,7 @@
  * error messages, JSON string escaping and times. */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,29 @@ void cli_common_init(struct cli_common *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->repo = getenv("HOLDFAST_REPO");
+}
+
+int cli_next_opt(struct cli_common *c, int argc, char **argv, const char *shortopts, const struct option *opts,
+		 const char *usage, int *status)
+{
+	for (;;) {
+		int opt = getopt_long(argc, argv, shortopts, opts, NULL), r;
+		if (opt == -1)
+			return 0;
+		if (opt == 'r')
+			opt = OPT_REPO;
+		if (opt < OPT_REPO && opt != '?')
+			return opt; /* the command's own */
+		r = cli_common_opt(c, opt, optarg, usage);
+		if (r == 0) {
+			*status = cli_usage_error(usage, "unknown option");
+			return -1;
+		}
+		if (r < 0) {
+			*status = HF_EXIT_OK;
+			return -1;
+		}
+	}
 }
 
 int cli_common_opt(struct cli_common *c, int opt, const char *arg, const char *usage)

@@ -29,8 +29,15 @@ enum { OPT_REPO = 1000, OPT_PASSWORD_FILE, OPT_JSON, OPT_HELP };
 	{"password-file", required_argument, NULL, OPT_PASSWORD_FILE},      \
 	{"json", no_argument, NULL, OPT_JSON}, {"help", no_argument, NULL, OPT_HELP}
 
+struct option;
+/* getopt_long that handles the common options itself (-r/--repo,
+ * --password-file, --json, --help). Returns the next option that is the
+ * command's own (> 0), 0 when the options end, or -1 when the command must
+ * return *status now (0 after --help, 2 after an unknown option). */
+int cli_next_opt(struct cli_common *c, int argc, char **argv, const char *shortopts, const struct option *opts,
+		 const char *usage, int *status);
 /* handles a common option; returns 1 if handled, -1 for --help (usage
- * printed, exit 0 wanted) */
+ * printed, exit 0 wanted), 0 if it is not one */
 int cli_common_opt(struct cli_common *c, int opt, const char *arg, const char *usage);
 void cli_common_init(struct cli_common *c);
 

@@ -85,36 +85,26 @@ int cmd_backup(int argc, char **argv)
 	gethostname(host, sizeof(host) - 1);
 	o.host = host;
 	excludes = hf_xcalloc((size_t)argc, sizeof(char *));
-	while ((opt = getopt_long(argc, argv, "r:e:x", opts, NULL)) != -1) {
+	while ((opt = cli_next_opt(&c, argc, argv, "r:e:x", opts, usage, &rc)) > 0) {
 		switch (opt) {
 		case 'e':
 		case OPT_EXCLUDE:
 			excludes[nex++] = optarg;
-			continue;
+			break;
 		case 'x':
 		case OPT_ONE_FS:
 			o.one_file_system = 1;
-			continue;
+			break;
 		case OPT_HOST:
 			o.host = optarg;
-			continue;
+			break;
 		case OPT_THREADS:
 			o.threads = atoi(optarg);
-			continue;
-		case 'r':
-			opt = OPT_REPO;
 			break;
 		}
-		r = cli_common_opt(&c, opt, optarg, usage);
-		if (r < 0) {
-			rc = HF_EXIT_OK;
-			goto out;
-		}
-		if (r == 0) {
-			rc = cli_usage_error(usage, "unknown option");
-			goto out;
-		}
 	}
+	if (opt < 0)
+		goto out;
 	if (optind == argc) {
 		rc = cli_usage_error(usage, "nothing to back up: name at least one PATH");
 		goto out;

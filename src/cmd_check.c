@@ -31,23 +31,14 @@ int cmd_check(int argc, char **argv)
 	int opt, r;
 
 	cli_common_init(&c);
-	while ((opt = getopt_long(argc, argv, "r:", opts, NULL)) != -1) {
-		if (opt == OPT_READ_DATA) {
+	while ((opt = cli_next_opt(&c, argc, argv, "r:", opts, usage, &r)) > 0) {
+		if (opt == OPT_READ_DATA)
 			o.read_data = 1;
-			continue;
-		}
-		if (opt == OPT_THREADS) {
+		else if (opt == OPT_THREADS)
 			o.threads = atoi(optarg);
-			continue;
-		}
-		if (opt == 'r')
-			opt = OPT_REPO;
-		r = cli_common_opt(&c, opt, optarg, usage);
-		if (r < 0)
-			return HF_EXIT_OK;
-		if (r == 0)
-			return cli_usage_error(usage, "unknown option");
 	}
+	if (opt < 0)
+		return r;
 	if (optind != argc)
 		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
 	repo = cli_open_repo(&c);

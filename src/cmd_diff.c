@@ -25,15 +25,10 @@ int cmd_diff(int argc, char **argv)
 	int opt, r, rc = HF_EXIT_ERROR;
 
 	cli_common_init(&c);
-	while ((opt = getopt_long(argc, argv, "r:", opts, NULL)) != -1) {
-		if (opt == 'r')
-			opt = OPT_REPO;
-		r = cli_common_opt(&c, opt, optarg, usage);
-		if (r < 0)
-			return HF_EXIT_OK;
-		if (r == 0)
-			return cli_usage_error(usage, "unknown option");
-	}
+	while ((opt = cli_next_opt(&c, argc, argv, "r:", opts, usage, &r)) > 0)
+		; /* no options of its own */
+	if (opt < 0)
+		return r;
 	if (argc - optind != 2)
 		return cli_usage_error(usage, "name two snapshots");
 	repo = cli_open_repo(&c);

@@ -49,7 +49,7 @@ int cmd_forget(int argc, char **argv)
 	int *keep = NULL, opt, r, prune = 0, dry = 0, any = 0, rc = HF_EXIT_ERROR;
 
 	cli_common_init(&c);
-	while ((opt = getopt_long(argc, argv, "r:", opts, NULL)) != -1) {
+	while ((opt = cli_next_opt(&c, argc, argv, "r:", opts, usage, &r)) > 0) {
 		unsigned *slot = NULL;
 		switch (opt) {
 		case OPT_LAST: slot = &pol.last; break;
@@ -58,22 +58,17 @@ int cmd_forget(int argc, char **argv)
 		case OPT_WEEKLY: slot = &pol.weekly; break;
 		case OPT_MONTHLY: slot = &pol.monthly; break;
 		case OPT_YEARLY: slot = &pol.yearly; break;
-		case OPT_PRUNE: prune = 1; continue;
-		case OPT_DRY: dry = 1; continue;
-		case 'r': opt = OPT_REPO; break;
+		case OPT_PRUNE: prune = 1; break;
+		case OPT_DRY: dry = 1; break;
 		}
 		if (slot) {
 			if (parse_count(optarg, slot) < 0)
 				return cli_usage_error(usage, "bad count '%s'", optarg);
 			any = 1;
-			continue;
 		}
-		r = cli_common_opt(&c, opt, optarg, usage);
-		if (r < 0)
-			return HF_EXIT_OK;
-		if (r == 0)
-			return cli_usage_error(usage, "unknown option");
 	}
+	if (opt < 0)
+		return r;
 	if (optind != argc)
 		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
 	if (!any)

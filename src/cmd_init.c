@@ -26,23 +26,17 @@ int cmd_init(int argc, char **argv)
 	int opt, r;
 
 	cli_common_init(&c);
-	while ((opt = getopt_long(argc, argv, "r:", opts, NULL)) != -1) {
+	while ((opt = cli_next_opt(&c, argc, argv, "r:", opts, usage, &r)) > 0) {
 		if (opt == OPT_COMPRESSION) {
 			char *end;
 			long v = strtol(optarg, &end, 10);
 			if (!*optarg || *end || v < -5 || v > 19 || v == 0)
 				return cli_usage_error(usage, "bad compression level '%s'", optarg);
 			params.zlevel = (int)v;
-			continue;
 		}
-		if (opt == 'r')
-			opt = OPT_REPO;
-		r = cli_common_opt(&c, opt, optarg, usage);
-		if (r < 0)
-			return HF_EXIT_OK;
-		if (r == 0)
-			return cli_usage_error(usage, "unknown option");
 	}
+	if (opt < 0)
+		return r;
 	if (optind != argc)
 		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
 	if (!c.repo)

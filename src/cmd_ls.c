@@ -57,19 +57,11 @@ int cmd_ls(int argc, char **argv)
 	int opt, r, long_fmt = 0, rc = HF_EXIT_ERROR;
 
 	cli_common_init(&c);
-	while ((opt = getopt_long(argc, argv, "r:l", opts, NULL)) != -1) {
-		if (opt == 'l' || opt == OPT_LONG) {
+	while ((opt = cli_next_opt(&c, argc, argv, "r:l", opts, usage, &r)) > 0)
+		if (opt == 'l' || opt == OPT_LONG)
 			long_fmt = 1;
-			continue;
-		}
-		if (opt == 'r')
-			opt = OPT_REPO;
-		r = cli_common_opt(&c, opt, optarg, usage);
-		if (r < 0)
-			return HF_EXIT_OK;
-		if (r == 0)
-			return cli_usage_error(usage, "unknown option");
-	}
+	if (opt < 0)
+		return r;
 	if (optind == argc || argc - optind > 2)
 		return cli_usage_error(usage, "name a SNAPSHOT and at most one PATH");
 	if (argc - optind == 2 && hf_path_absolute(argv[optind + 1], &prefix) < 0)

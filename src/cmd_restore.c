@@ -34,38 +34,27 @@ int cmd_restore(int argc, char **argv)
 
 	cli_common_init(&c);
 	inc = hf_xcalloc((size_t)argc, sizeof(char *));
-	while ((opt = getopt_long(argc, argv, "r:t:i:", opts, NULL)) != -1) {
+	while ((opt = cli_next_opt(&c, argc, argv, "r:t:i:", opts, usage, &rc)) > 0) {
 		switch (opt) {
 		case 't':
 		case OPT_TARGET:
 			o.target = optarg;
-			continue;
+			break;
 		case 'i':
 		case OPT_INCLUDE:
-			r = hf_path_absolute(optarg, &inc[ninc]);
-			if (r < 0) {
+			if (hf_path_absolute(optarg, &inc[ninc]) < 0) {
 				rc = cli_usage_error(usage, "bad --include '%s'", optarg);
 				goto out;
 			}
 			ninc++;
-			continue;
+			break;
 		case OPT_THREADS:
 			o.threads = atoi(optarg);
-			continue;
-		case 'r':
-			opt = OPT_REPO;
 			break;
 		}
-		r = cli_common_opt(&c, opt, optarg, usage);
-		if (r < 0) {
-			rc = HF_EXIT_OK;
-			goto out;
-		}
-		if (r == 0) {
-			rc = cli_usage_error(usage, "unknown option");
-			goto out;
-		}
 	}
+	if (opt < 0)
+		goto out;
 	if (optind + 1 != argc) {
 		rc = cli_usage_error(usage, "name exactly one SNAPSHOT");
 		goto out;
