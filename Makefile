@@ -5,10 +5,10 @@
 #   make bench      side-by-side benchmark against restic and borg (bench/)
 
 CC      ?= cc
-PKGS    := libsodium libzstd libcrypto
+PKGS    := libsodium libzstd libcrypto libmagic libzip zlib liblzma libpng libjpeg sqlite3 libqpdf
 CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Wshadow -Wno-unused-parameter -D_GNU_SOURCE \
 	-D_FILE_OFFSET_BITS=64 -Ilib $(shell pkg-config --cflags $(PKGS))
-LIBS    := $(shell pkg-config --libs $(PKGS)) -lpthread
+LIBS    := $(shell pkg-config --libs $(PKGS)) -lbz2 -lm -lpthread
 
 ifeq ($(SAN),1)
 BUILD   := build-san
@@ -22,10 +22,10 @@ ifeq ($(WERROR),1)
 CFLAGS_OPT += -Werror
 endif
 CFLAGS  += $(CFLAGS_BASE) $(CFLAGS_OPT)
-LDFLAGS += $(LDFLAGS_SAN)
+LDFLAGS += $(LDFLAGS_SAN) -Wl,--as-needed
 
 # Library modules in layer order (each may use only those before it).
-MODULES := util crypto compress chunker fs store repo engine
+MODULES := util crypto compress chunker detect fs store repo engine
 LIB_SRC := $(foreach m,$(MODULES),$(wildcard lib/$(m)/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_SRC := $(wildcard src/*.c)

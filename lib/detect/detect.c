@@ -1,0 +1,237 @@
+/* detect.c — the content profile: type from the bytes (libmagic, then our own checks for the
+ * containers it misses or the signatures encryption leaves behind), dispatch to the validator of
+ * that type, text and encoded-random checks, and the per-block randomness statistics.
+ * Owns struct hf_detect (one libmagic cookie; one context per thread). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/detect_int.h"
+
+#define MAGIC_PREFIX (64u << 10) /* libmagic sees at most this much */
+#define ZIP_EOCD_SPAN (65535u + 22u)
+
+static const char *const type_names[HF_CT_MAX] = {
+	"unknown", "text", "pdf", "zip", "ooxml", "odf", "jpeg", "png", "gzip", "xz",
+	"zstd", "bzip2", "sqlite", "openpgp", "age", "7z", "ccrypt", "elf", "other",
+};
+
+const char *hf_detect_type_name(unsigned type)
+{
+	return type < HF_CT_MAX ? type_names[type] : "?";
+}
+
+struct hf_detect *hf_detect_new(void)
+{
+	struct hf_detect *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	/* never look inside compressed data: the validators decode it, with caps */
+	d->magic = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS | MAGIC_NO_CHECK_CDF |
+			      MAGIC_ERROR);
+	if (!d->magic || magic_load(d->magic, NULL) != 0) {
+		hf_detect_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void hf_detect_free(struct hf_detect *d)
+{
+	if (!d)
+		return;
+	if (d->magic)
+		magic_close(d->magic);
+	free(d);
+}
+
+struct mime_map {
+	const char *prefix;
+	uint8_t type;
+};
+
+static const struct mime_map mimes[] = {
+	{"application/octet-stream", HF_CT_UNKNOWN},
+	{"application/x-empty", HF_CT_UNKNOWN},
+	{"inode/x-empty", HF_CT_UNKNOWN},
+	{"text/", HF_CT_TEXT},
+	{"application/pdf", HF_CT_PDF},
+	{"application/vnd.openxmlformats-officedocument.", HF_CT_OOXML},
+	{"application/vnd.oasis.opendocument.", HF_CT_ODF},
+	{"application/zip", HF_CT_ZIP},
+	{"application/x-zip", HF_CT_ZIP},
+	{"application/epub+zip", HF_CT_ZIP},
+	{"application/java-archive", HF_CT_ZIP},
+	{"image/jpeg", HF_CT_JPEG},
+	{"image/png", HF_CT_PNG},
+	{"application/gzip", HF_CT_GZIP},
+	{"application/x-gzip", HF_CT_GZIP},
+	{"application/x-xz", HF_CT_XZ},
+	{"application/zstd", HF_CT_ZSTD},
+	{"application/x-zstd", HF_CT_ZSTD},
+	{"application/x-bzip2", HF_CT_BZIP2},
+	{"application/vnd.sqlite3", HF_CT_SQLITE},
+	{"application/x-sqlite3", HF_CT_SQLITE},
+	{"application/pgp-encrypted", HF_CT_OPENPGP},
+	{"application/x-7z-compressed", HF_CT_7Z},
+	{"application/x-executable", HF_CT_ELF},
+	{"application/x-pie-executable", HF_CT_ELF},
+	{"application/x-sharedlib", HF_CT_ELF},
+	{"application/x-object", HF_CT_ELF},
+	{"application/x-coredump", HF_CT_ELF},
+};
+
+static int type_from_magic(struct hf_detect *d, const uint8_t *p, size_t n)
+{
+	const char *m = magic_buffer(d->magic, p, n < MAGIC_PREFIX ? n : MAGIC_PREFIX);
+	size_t i;
+
+	if (!m)
+		return HF_CT_UNKNOWN;
+	for (i = 0; i < sizeof(mimes) / sizeof(mimes[0]); i++)
+		if (strncmp(m, mimes[i].prefix, strlen(mimes[i].prefix)) == 0)
+			return mimes[i].type;
+	return HF_CT_OTHER;
+}
+
+static int starts(const uint8_t *p, size_t n, const void *sig, size_t len)
+{
+	return n >= len && memcmp(p, sig, len) == 0;
+}
+
+/* Our own signature checks, for what libmagic calls data or text. */
+static int type_from_signature(const uint8_t *p, size_t n, int t)
+{
+	if (starts(p, n, "age-encryption.org/v1\n", 22) ||
+	    starts(p, n, "-----BEGIN AGE ENCRYPTED FILE-----", 34))
+		return HF_CT_AGE;
+	if (hf_detect_is_openpgp(p, n))
+		return HF_CT_OPENPGP;
+	if (starts(p, n, "7z\xbc\xaf\x27\x1c", 6))
+		return HF_CT_7Z;
+	if (starts(p, n, "\x28\xb5\x2f\xfd", 4))
+		return HF_CT_ZSTD;
+	if (t == HF_CT_UNKNOWN && n >= 32 && starts(p, n, "c051", 4))
+		return HF_CT_CCRYPT; /* ccrypt 1.x: magic, then a 28-byte random seed */
+	return t;
+}
+
+static int utf8_prefix(const uint8_t *p, size_t n)
+{
+	size_t k;
+
+	/* a UTF-8 sequence may be cut at the end of the prefix */
+	for (k = 0; k < 4 && k < n; k++)
+		if (hf_detect_utf8_text(p, n - k))
+			return 1;
+	return 0;
+}
+
+/* The start is gone (or never was recognisable): look at what survives elsewhere. */
+static int type_from_rest(const uint8_t *p, size_t n)
+{
+	size_t from;
+
+	from = n > ZIP_EOCD_SPAN ? n - ZIP_EOCD_SPAN : 0;
+	if (n >= 22 && memmem(p + from, n - from, "PK\x05\x06", 4))
+		return HF_CT_ZIP;
+	from = n > 1024 ? n - 1024 : 0;
+	if (n >= 5 && memmem(p + from, n - from, "%%EOF", 5))
+		return HF_CT_PDF;
+	/* text that turns binary later: the start still says what it was */
+	if (n >= 512 && utf8_prefix(p, n < HF_DETECT_BLOCK ? n : HF_DETECT_BLOCK))
+		return HF_CT_TEXT;
+	return HF_CT_UNKNOWN;
+}
+
+static int validate(const uint8_t *p, size_t n, struct hf_profile *out)
+{
+	switch (out->type) {
+	case HF_CT_TEXT:
+		return out->text_utf8 || hf_detect_plain_text(p, n) ? HF_VALID_YES : HF_VALID_NO;
+	case HF_CT_PDF:
+		return hf_detect_valid_pdf(p, n, out);
+	case HF_CT_ZIP:
+	case HF_CT_OOXML:
+	case HF_CT_ODF:
+		return hf_detect_valid_zip(p, n, out);
+	case HF_CT_JPEG:
+		return hf_detect_valid_jpeg(p, n);
+	case HF_CT_PNG:
+		return hf_detect_valid_png(p, n);
+	case HF_CT_GZIP:
+		return hf_detect_valid_gzip(p, n);
+	case HF_CT_XZ:
+		return hf_detect_valid_xz(p, n);
+	case HF_CT_ZSTD:
+		return hf_detect_valid_zstd(p, n);
+	case HF_CT_BZIP2:
+		return hf_detect_valid_bzip2(p, n);
+	case HF_CT_SQLITE:
+		return hf_detect_valid_sqlite(p, n);
+	case HF_CT_OPENPGP:
+		out->encrypted_container = 1;
+		return hf_detect_valid_openpgp(p, n);
+	case HF_CT_AGE:
+		out->encrypted_container = 1;
+		return hf_detect_valid_age(p, n);
+	case HF_CT_7Z:
+		return hf_detect_valid_7z(p, n, out);
+	case HF_CT_CCRYPT:
+		out->encrypted_container = 1;
+		return HF_VALID_UNCHECKED;
+	default:
+		return HF_VALID_UNCHECKED;
+	}
+}
+
+int hf_detect_content(struct hf_detect *d, const uint8_t *data, size_t n, uint64_t total,
+		      struct hf_profile *out)
+{
+	int t, r, whole = total == n && n <= HF_DETECT_VALIDATE_MAX;
+
+	out->type = HF_CT_UNKNOWN;
+	out->valid = HF_VALID_UNCHECKED;
+	out->encrypted_container = 0;
+	out->encoded_random = 0;
+	out->text_utf8 = 0;
+	if (!d || (n > 0 && !data))
+		return -EINVAL;
+	if (n == 0)
+		return 0;
+	t = type_from_magic(d, data, n);
+	if (t == HF_CT_UNKNOWN || t == HF_CT_OTHER || t == HF_CT_TEXT)
+		t = type_from_signature(data, n, t);
+	if (t == HF_CT_UNKNOWN && whole)
+		t = type_from_rest(data, n);
+	out->type = (uint8_t)t;
+	if (total == n) {
+		out->text_utf8 = (uint8_t)hf_detect_utf8_text(data, n);
+		if (out->text_utf8 || t == HF_CT_TEXT)
+			out->encoded_random = (uint8_t)hf_detect_encoded_random(data, n);
+	}
+	if (t == HF_CT_OPENPGP || t == HF_CT_AGE || t == HF_CT_CCRYPT)
+		out->encrypted_container = 1;
+	if (!whole)
+		return 0;
+	r = validate(data, n, out);
+	if (r < 0)
+		return r;
+	out->valid = (uint8_t)r;
+	return 0;
+}
+
+int hf_detect_profile(struct hf_detect *d, const uint8_t *data, size_t n, struct hf_profile *out)
+{
+	struct hf_detect_blocks b;
+	int r;
+
+	r = hf_detect_content(d, data, n, n, out);
+	if (r < 0)
+		return r;
+	hf_detect_blocks_init(&b);
+	hf_detect_blocks_update(&b, data, n);
+	hf_detect_blocks_final(&b, out);
+	return 0;
+}

@@ -1,0 +1,83 @@
+/* detect.h — content profile of one file version, for ransomware detection between snapshots.
+ *
+ * A profile says what a file really is (from its bytes, never its name), whether it still decodes
+ * completely as that type, how many 4 KiB blocks look random, and whether it is an encryption
+ * container or base64/hex text of random bytes. Contexts are per thread; nothing here prints. */
+#ifndef HF_DETECT_H
+#define HF_DETECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Content types. The values are stored in tree entries: never renumber, only append. */
+enum hf_ctype {
+	HF_CT_UNKNOWN = 0, /* no recognisable structure (what ciphertext looks like) */
+	HF_CT_TEXT = 1,
+	HF_CT_PDF = 2,
+	HF_CT_ZIP = 3,
+	HF_CT_OOXML = 4, /* docx/xlsx/pptx: a zip with [Content_Types].xml */
+	HF_CT_ODF = 5,   /* odt/ods/odp: a zip whose "mimetype" entry names an OpenDocument type */
+	HF_CT_JPEG = 6,
+	HF_CT_PNG = 7,
+	HF_CT_GZIP = 8,
+	HF_CT_XZ = 9,
+	HF_CT_ZSTD = 10,
+	HF_CT_BZIP2 = 11,
+	HF_CT_SQLITE = 12,
+	HF_CT_OPENPGP = 13,
+	HF_CT_AGE = 14,
+	HF_CT_7Z = 15,
+	HF_CT_CCRYPT = 16,
+	HF_CT_ELF = 17,
+	HF_CT_OTHER = 18, /* libmagic knows it, we do not validate it (tar, mp3, ...) */
+	HF_CT_MAX
+};
+
+/* hf_profile.valid */
+#define HF_VALID_NO 0      /* does not decode completely as its type */
+#define HF_VALID_YES 1     /* decodes completely (every entry, stream, pixel row, page) */
+#define HF_VALID_UNCHECKED 2 /* unknown type, no validator, too big, or a cap was hit */
+
+#define HF_DETECT_BLOCK 4096u                 /* block size of the randomness statistics */
+#define HF_DETECT_VALIDATE_MAX (64u << 20)    /* larger inputs get valid = HF_VALID_UNCHECKED */
+#define HF_DETECT_OUTPUT_MAX (256u << 20)     /* decoded bytes one validation may produce */
+#define HF_DETECT_RATIO_MAX 250u              /* zip entry expansion beyond this: not checked */
+
+struct hf_profile {
+	uint8_t type;                /* enum hf_ctype */
+	uint8_t valid;               /* HF_VALID_* */
+	uint8_t encrypted_container; /* OpenPGP, age, ccrypt, encrypted zip entries/7z, encrypted PDF */
+	uint8_t encoded_random;      /* mostly base64 or hex text whose decoded bytes look random */
+	uint8_t text_utf8;           /* the whole input is valid UTF-8 text (no NUL, few controls) */
+	uint32_t blocks;             /* 4 KiB blocks looked at (a tail of >= 1 KiB counts as one) */
+	uint32_t random_blocks;      /* entropy >= 7.9 bits/byte and chi-square in the random band */
+};
+
+/* Streaming randomness statistics: feed the file's bytes in any pieces, then final. */
+struct hf_detect_blocks {
+	uint32_t blocks;
+	uint32_t random_blocks;
+	uint32_t fill;        /* bytes in the current, incomplete block */
+	uint16_t hist[256];   /* byte counts of the current block */
+};
+
+void hf_detect_blocks_init(struct hf_detect_blocks *b);
+void hf_detect_blocks_update(struct hf_detect_blocks *b, const uint8_t *data, size_t n);
+/* Judges the tail block (if >= 1 KiB) and stores the counts in p->blocks / p->random_blocks. */
+void hf_detect_blocks_final(struct hf_detect_blocks *b, struct hf_profile *p);
+
+struct hf_detect;
+struct hf_detect *hf_detect_new(void); /* NULL if libmagic cannot load its database */
+void hf_detect_free(struct hf_detect *d);
+
+/* Everything but the block statistics (for a pipeline that streams those itself). data[0..n) is
+ * the start of the file and total its full size; if total > n or total > HF_DETECT_VALIDATE_MAX
+ * only the type is set and valid = HF_VALID_UNCHECKED. Returns 0 or -errno (-ENOMEM). */
+int hf_detect_content(struct hf_detect *d, const uint8_t *data, size_t n, uint64_t total,
+		      struct hf_profile *out);
+/* The whole profile of a file held in memory. Returns 0 or -errno. */
+int hf_detect_profile(struct hf_detect *d, const uint8_t *data, size_t n, struct hf_profile *out);
+
+const char *hf_detect_type_name(unsigned type); /* "pdf", "zip", ...; "?" if out of range */
+
+#endif

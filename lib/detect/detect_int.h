@@ -1,0 +1,40 @@
+/* detect_int.h — private to lib/detect: the context and the per-format validators.
+ *
+ * Each validator decodes the whole input with the format's own library and returns HF_VALID_YES,
+ * HF_VALID_NO or HF_VALID_UNCHECKED (a cap was hit), or a negative -errno on a local failure
+ * (out of memory). Validators may set fields of the profile (type refinement, encryption). */
+#ifndef HF_DETECT_INT_H
+#define HF_DETECT_INT_H
+
+#include <magic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "detect/detect.h"
+
+struct hf_detect {
+	magic_t magic;
+};
+
+/* text.c */
+int hf_detect_utf8_text(const uint8_t *p, size_t n);   /* 1 if valid UTF-8 text, else 0 */
+int hf_detect_plain_text(const uint8_t *p, size_t n);  /* 1 if no NUL and few control bytes */
+int hf_detect_encoded_random(const uint8_t *p, size_t n);
+
+/* valid_*.c */
+int hf_detect_valid_zip(const uint8_t *p, size_t n, struct hf_profile *prof);
+int hf_detect_valid_gzip(const uint8_t *p, size_t n);
+int hf_detect_valid_xz(const uint8_t *p, size_t n);
+int hf_detect_valid_zstd(const uint8_t *p, size_t n);
+int hf_detect_valid_bzip2(const uint8_t *p, size_t n);
+int hf_detect_valid_png(const uint8_t *p, size_t n);
+int hf_detect_valid_jpeg(const uint8_t *p, size_t n);
+int hf_detect_valid_sqlite(const uint8_t *p, size_t n);
+int hf_detect_valid_pdf(const uint8_t *p, size_t n, struct hf_profile *prof);
+/* valid_crypt.c: the encryption containers (and 7z) */
+int hf_detect_is_openpgp(const uint8_t *p, size_t n);
+int hf_detect_valid_openpgp(const uint8_t *p, size_t n);
+int hf_detect_valid_age(const uint8_t *p, size_t n);
+int hf_detect_valid_7z(const uint8_t *p, size_t n, struct hf_profile *prof);
+
+#endif

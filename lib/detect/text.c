@@ -1,0 +1,156 @@
+/* text.c — text checks: strict UTF-8, legacy 8-bit text, and base64/hex text of random bytes.
+ *
+ * Encoding ciphertext as base64 or hex keeps its entropy near 6 or 4 bits per byte and makes it
+ * valid text, which defeats entropy thresholds; we decode it and run the block statistics on the
+ * decoded bytes instead. */
+#include <string.h>
+
+#include "detect/detect_int.h"
+
+#define ENCODED_MIN_DECODED 1024u /* fewer decoded bytes cannot be judged */
+
+/* C0 controls other than \b \t \n \v \f \r and ESC */
+static int is_odd_control(uint8_t c)
+{
+	return (c < 0x20 && !(c >= 0x08 && c <= 0x0d) && c != 0x1b) || c == 0x7f;
+}
+
+int hf_detect_utf8_text(const uint8_t *p, size_t n)
+{
+	size_t i = 0, odd = 0;
+
+	if (n == 0)
+		return 0;
+	while (i < n) {
+		uint8_t c = p[i];
+		uint32_t cp;
+		size_t len, k;
+
+		if (c < 0x80) {
+			if (c == 0)
+				return 0;
+			odd += is_odd_control(c);
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			len = 2, cp = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			len = 3, cp = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			len = 4, cp = c & 0x07;
+		else
+			return 0;
+		if (n - i < len)
+			return 0;
+		for (k = 1; k < len; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (p[i + k] & 0x3f);
+		}
+		/* overlong forms, surrogates, beyond U+10FFFF */
+		if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		i += len;
+	}
+	return odd <= n / 100;
+}
+
+int hf_detect_plain_text(const uint8_t *p, size_t n)
+{
+	size_t i, odd = 0;
+
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (p[i] == 0)
+			return 0;
+		odd += is_odd_control(p[i]);
+	}
+	return odd <= n / 100;
+}
+
+/* value + 1 of each base64 (standard and URL-safe) and hex character; 0 = not in the alphabet */
+static const uint8_t b64_tab[256] = {
+	['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5, ['F'] = 6, ['G'] = 7, ['H'] = 8, ['I'] = 9,
+	['J'] = 10, ['K'] = 11, ['L'] = 12, ['M'] = 13, ['N'] = 14, ['O'] = 15, ['P'] = 16, ['Q'] = 17,
+	['R'] = 18, ['S'] = 19, ['T'] = 20, ['U'] = 21, ['V'] = 22, ['W'] = 23, ['X'] = 24, ['Y'] = 25,
+	['Z'] = 26, ['a'] = 27, ['b'] = 28, ['c'] = 29, ['d'] = 30, ['e'] = 31, ['f'] = 32, ['g'] = 33,
+	['h'] = 34, ['i'] = 35, ['j'] = 36, ['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40, ['o'] = 41,
+	['p'] = 42, ['q'] = 43, ['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47, ['v'] = 48, ['w'] = 49,
+	['x'] = 50, ['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54, ['2'] = 55, ['3'] = 56, ['4'] = 57,
+	['5'] = 58, ['6'] = 59, ['7'] = 60, ['8'] = 61, ['9'] = 62, ['+'] = 63, ['/'] = 64, ['-'] = 63,
+	['_'] = 64,
+};
+static const uint8_t hex_tab[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9,
+	['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16, ['A'] = 11,
+	['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
+static int is_space(uint8_t c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* Decodes the alphabet characters of p (others are skipped) through the block statistics. */
+static void decode_into(const uint8_t *p, size_t n, int hex, struct hf_detect_blocks *b)
+{
+	uint8_t out[1024];
+	size_t o = 0, i;
+	uint32_t acc = 0;
+	int bits = 0;
+
+	for (i = 0; i < n; i++) {
+		int v = hex ? hex_tab[p[i]] : b64_tab[p[i]];
+
+		if (v == 0)
+			continue;
+		acc = (acc << (hex ? 4 : 6)) | (uint32_t)(v - 1);
+		bits += hex ? 4 : 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (uint8_t)(acc >> bits);
+			acc &= (1u << bits) - 1;
+			if (o == sizeof(out)) {
+				hf_detect_blocks_update(b, out, o);
+				o = 0;
+			}
+		}
+	}
+	hf_detect_blocks_update(b, out, o);
+}
+
+int hf_detect_encoded_random(const uint8_t *p, size_t n)
+{
+	struct hf_detect_blocks b;
+	struct hf_profile tmp;
+	size_t i, space = 0, hexc = 0, b64c = 0, other = 0, body;
+	int hex;
+
+	for (i = 0; i < n; i++) {
+		uint8_t c = p[i];
+
+		if (hex_tab[c])
+			hexc++;
+		else if (b64_tab[c] || c == '=')
+			b64c++;
+		else if (is_space(c))
+			space++;
+		else if (++other > (i + 4096) / 50)
+			return 0; /* ordinary text: give up early */
+	}
+	body = n - space;
+	/* "mostly": at most 2% foreign characters (PEM-style armour lines, a short note) */
+	if (body == 0 || other > body / 50)
+		return 0;
+	hex = b64c <= body / 50;
+	if ((hex ? (hexc / 2) : (hexc + b64c) * 3 / 4) < ENCODED_MIN_DECODED)
+		return 0;
+	hf_detect_blocks_init(&b);
+	decode_into(p, n, hex, &b);
+	memset(&tmp, 0, sizeof(tmp));
+	hf_detect_blocks_final(&b, &tmp);
+	return tmp.blocks > 0 && tmp.random_blocks * 2 > tmp.blocks;
+}
