@@ -201,6 +201,9 @@ backup_step() { # step
 	local s=$1 t
 	for t in $TOOLS; do
 		if [ "${STATUS[$t]}" != ok ]; then record "$t" "$s" "${STATUS[$t]}" "" "" "" "" "" ""; continue; fi
+		# every tool starts with the corpus in the page cache and nothing dirty
+		tar -C "$work" -cf - corpus | cat > /dev/null
+		sync
 		run_step "$t" "$s"
 		if [ $RC -eq 0 ]; then
 			record "$t" "$s" ok "$T_WALL" "$T_USER" "$T_SYS" "$T_RSS" "$(repo_size "$t")" ""
