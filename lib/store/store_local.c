@@ -356,34 +356,37 @@ static void local_reader_close(struct hf_store_reader *hr)
 	free(hr);
 }
 
-static int local_size(struct hf_store *s, int kind, const char *name, uint64_t *size)
+static int stat_obj(struct hf_store *s, int kind, const char *name, struct stat *st)
 {
 	struct local_store *ls = (struct local_store *)s;
 	char rel[HF_STORE_NAME_MAX + 16];
-	struct stat st;
 	int r = obj_path(kind, name, rel, sizeof(rel));
 
 	if (r < 0)
 		return r;
-	if (fstatat(ls->dirfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0)
+	if (fstatat(ls->dirfd, rel, st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? -HF_E_NOTFOUND : -errno;
-	*size = (uint64_t)st.st_size;
 	return 0;
+}
+
+static int local_size(struct hf_store *s, int kind, const char *name, uint64_t *size)
+{
+	struct stat st;
+	int r = stat_obj(s, kind, name, &st);
+
+	if (r == 0)
+		*size = (uint64_t)st.st_size;
+	return r;
 }
 
 static int local_mtime(struct hf_store *s, int kind, const char *name, int64_t *ns)
 {
-	struct local_store *ls = (struct local_store *)s;
-	char rel[HF_STORE_NAME_MAX + 16];
 	struct stat st;
-	int r = obj_path(kind, name, rel, sizeof(rel));
+	int r = stat_obj(s, kind, name, &st);
 
-	if (r < 0)
-		return r;
-	if (fstatat(ls->dirfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? -HF_E_NOTFOUND : -errno;
-	*ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-	return 0;
+	if (r == 0)
+		*ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	return r;
 }
 
 static int list_dir(struct local_store *ls, int kind, const char *rel, hf_store_list_fn fn, void *arg)

@@ -148,7 +148,8 @@ static void test_aead_roundtrip(void)
 		/* a fresh nonce every time */
 		T_EQ(hf_aead_seal(a, key, NULL, 0, pt, n, sealed2), 0);
 		T_CHECK(memcmp(sealed, sealed2, HF_AEAD_NONCE_LEN) != 0);
-		if (n > 0)
+		/* ciphertext differs from plaintext (for 1 byte they match 1 time in 256) */
+		if (n >= 16)
 			T_CHECK(memcmp(sealed + HF_AEAD_NONCE_LEN, pt, n) != 0);
 		free(pt);
 		free(sealed);
