@@ -1,4 +1,4 @@
-/* backup.c — one backup: choose the parent snapshot, run the walker and the
+/* backup.c — one backup: choose the parent snapshot, run the scanner and the
  * workers, then write the last packs, the index and the snapshot, in that
  * order, so that a snapshot never names data that is not yet stored. */
 #include <errno.h>
