@@ -274,7 +274,7 @@ static int restore_entry(struct restore *rs, struct hf_blob_reader *br, struct h
 		c->pending = 1;
 		__atomic_add_fetch(&d->pending, 1, __ATOMIC_ACQ_REL);
 		__atomic_add_fetch(&rs->st->dirs, 1, __ATOMIC_RELAXED);
-		r = restore_dir(rs, br, names, c, mode == 1 ? nd->subtree : nd->subtree, path);
+		r = restore_dir(rs, br, names, c, nd->subtree, path);
 		release_dir(rs, names, c);
 		return r;
 	}
