@@ -26,6 +26,7 @@ struct rdir {
 	int fd;
 	struct hf_meta meta;
 	int pending; /* atomic */
+	int held;    /* kept open to the end: holds the first name of a hard-link group */
 };
 
 struct ritem {
@@ -51,9 +52,14 @@ struct restore {
 	struct hf_queue *q;
 	struct rjob *batch; /* being filled by the main thread */
 	int target_fd;
-	struct hf_idmap *links; /* (dev, ino) key → index into link_paths */
-	char **link_paths;      /* first restored path of each hard-link group */
+	struct hf_idmap *links; /* (dev, ino) key → index into firsts */
+	struct link_first {     /* the first restored name of each hard-link group */
+		struct rdir *dir; /* held open; NULL past the cap: then by path */
+		char *name, *path;
+	} *firsts;
 	size_t nlinks;
+	struct rdir **held;     /* directories held open for hard links */
+	size_t nheld;
 	int err;
 };
 
@@ -195,11 +201,19 @@ static int included(const struct restore *rs, const char *path)
 	return best;
 }
 
-/* hard links: the first occurrence is created at once, later ones link to it */
+/* at most this many directories stay open for hard links; past it, links
+ * are made by path from the target */
+#define HELD_DIRS_MAX 4096
+
+/* Hard links: the first name of a group is created at once, and its
+ * directory is held open to the end, so later names link to it through
+ * descriptors (never by a path a racing symlink could redirect). */
 static int hardlink(struct restore *rs, struct rdir *d, const struct hf_node *nd, const char *path, int *linked)
 {
 	uint8_t key[HF_ID_LEN] = {0};
 	size_t idx = rs->nlinks, *slot;
+	struct link_first *f;
+	int r;
 
 	*linked = 0;
 	if (nd->meta.nlink < 2)
@@ -207,17 +221,29 @@ static int hardlink(struct restore *rs, struct rdir *d, const struct hf_node *nd
 	memcpy(key, &nd->meta.dev, sizeof(nd->meta.dev));
 	memcpy(key + 8, &nd->meta.ino, sizeof(nd->meta.ino));
 	if (hf_idmap_put(rs->links, key, &idx, (void **)&slot) == 0) {
-		const char *first = rs->link_paths[*slot];
+		f = &rs->firsts[*slot];
 		unlinkat(d->fd, nd->name, 0);
-		if (linkat(rs->target_fd, first + 1, d->fd, nd->name, 0) == 0) {
+		r = f->dir ? linkat(f->dir->fd, f->name, d->fd, nd->name, 0)
+			   : linkat(rs->target_fd, f->path + 1, d->fd, nd->name, 0);
+		if (r == 0) {
 			*linked = 1;
 			__atomic_add_fetch(&rs->st->files, 1, __ATOMIC_RELAXED);
-			return 0;
 		}
-		return 0; /* e.g. a path too long for linkat: restore a copy instead */
+		return 0; /* if the link failed, a copy is restored instead */
 	}
-	rs->link_paths = hf_xreallocarray(rs->link_paths, rs->nlinks + 1, sizeof(char *));
-	rs->link_paths[rs->nlinks++] = hf_xstrdup(path);
+	rs->firsts = hf_xreallocarray(rs->firsts, rs->nlinks + 1, sizeof(*rs->firsts));
+	f = &rs->firsts[rs->nlinks++];
+	f->name = hf_xstrdup(nd->name);
+	f->path = hf_xstrdup(path);
+	f->dir = NULL;
+	if (!d->held && rs->nheld < HELD_DIRS_MAX && d->fd != rs->target_fd) {
+		d->held = 1;
+		__atomic_add_fetch(&d->pending, 1, __ATOMIC_ACQ_REL);
+		rs->held = hf_xreallocarray(rs->held, rs->nheld + 1, sizeof(*rs->held));
+		rs->held[rs->nheld++] = d;
+	}
+	if (d->held || d->fd == rs->target_fd) /* the target stays open to the end anyway */
+		f->dir = d;
 	/* create it now so that later names can link to it before it is written */
 	{
 		int fd = openat(d->fd, nd->name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -399,6 +425,8 @@ int hf_restore(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_r
 	for (int i = 0; i < started; i++)
 		pthread_join(tids[i], NULL);
 	umask(old_umask);
+	for (size_t i = 0; i < rs.nheld; i++)
+		release_dir(&rs, names, rs.held[i]);
 	release_dir(&rs, names, root);
 	for (int i = 0; i < started; i++) {
 		hf_blob_reader_release(&ws[i].br);
@@ -407,9 +435,12 @@ int hf_restore(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_r
 	}
 	hf_blob_reader_release(&br);
 	hf_fs_names_free(names);
-	for (size_t i = 0; i < rs.nlinks; i++)
-		free(rs.link_paths[i]);
-	free(rs.link_paths);
+	for (size_t i = 0; i < rs.nlinks; i++) {
+		free(rs.firsts[i].name);
+		free(rs.firsts[i].path);
+	}
+	free(rs.firsts);
+	free(rs.held);
 	hf_idmap_free(rs.links);
 	hf_queue_free(rs.q);
 	free(ws);
