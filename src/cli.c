@@ -225,6 +225,15 @@ struct hf_repo *cli_open_repo(const struct cli_common *c)
 	return repo;
 }
 
+int cli_resolve_snapshot(struct hf_repo *repo, const char *ref, struct hf_snapshot *out)
+{
+	int r = hf_snapshot_resolve(repo, ref, out);
+
+	if (r < 0)
+		cli_err("snapshot %s: %s", ref, hf_strerror(r));
+	return r;
+}
+
 void cli_report(void *arg, const char *path, const char *what, int err)
 {
 	(void)arg;

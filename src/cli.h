@@ -49,6 +49,9 @@ void cli_passphrase_free(char *pass, size_t len);
 /* opens the repository at c->repo; prints the error and returns NULL on failure */
 struct hf_repo *cli_open_repo(const struct cli_common *c);
 
+/* hf_snapshot_resolve that prints why a reference names no snapshot */
+int cli_resolve_snapshot(struct hf_repo *repo, const char *ref, struct hf_snapshot *out);
+
 /* hf_report_fn that prints "holdfast: PATH: WHAT: ERR" to stderr */
 void cli_report(void *arg, const char *path, const char *what, int err);
 

@@ -34,16 +34,10 @@ int cmd_diff(int argc, char **argv)
 	repo = cli_open_repo(&c);
 	if (!repo)
 		goto out;
-	r = hf_snapshot_resolve(repo, argv[optind], &a);
-	if (r < 0) {
-		cli_err("snapshot %s: %s", argv[optind], hf_strerror(r));
+	if (cli_resolve_snapshot(repo, argv[optind], &a) < 0)
 		goto out;
-	}
-	r = hf_snapshot_resolve(repo, argv[optind + 1], &b);
-	if (r < 0) {
-		cli_err("snapshot %s: %s", argv[optind + 1], hf_strerror(r));
+	if (cli_resolve_snapshot(repo, argv[optind + 1], &b) < 0)
 		goto out;
-	}
 	r = hf_diff(repo, &a, &b, print_change, NULL);
 	if (r < 0) {
 		cli_err("cannot compare: %s", hf_strerror(r));

@@ -69,11 +69,8 @@ int cmd_ls(int argc, char **argv)
 	repo = cli_open_repo(&c);
 	if (!repo)
 		goto out;
-	r = hf_snapshot_resolve(repo, argv[optind], &snap);
-	if (r < 0) {
-		cli_err("snapshot %s: %s", argv[optind], hf_strerror(r));
+	if (cli_resolve_snapshot(repo, argv[optind], &snap) < 0)
 		goto out;
-	}
 	r = hf_walk(repo, &snap, prefix, print_entry, &long_fmt);
 	if (r < 0) {
 		cli_err("cannot list snapshot: %s", hf_strerror(r));

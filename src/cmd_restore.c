@@ -66,11 +66,8 @@ int cmd_restore(int argc, char **argv)
 	repo = cli_open_repo(&c);
 	if (!repo)
 		goto out;
-	r = hf_snapshot_resolve(repo, argv[optind], &snap);
-	if (r < 0) {
-		cli_err("snapshot %s: %s", argv[optind], hf_strerror(r));
+	if (cli_resolve_snapshot(repo, argv[optind], &snap) < 0)
 		goto out;
-	}
 	o.includes = inc;
 	o.nincludes = ninc;
 	o.report = cli_report;

@@ -74,18 +74,13 @@ static int find_parent(struct hf_repo *r, const struct hf_backup_opts *o, char *
 	return found;
 }
 
-struct name_set {
-	struct hf_idmap *names;
-};
-
 static int note_index(void *arg, const char *name, uint64_t size)
 {
-	struct name_set *ns = arg;
 	uint8_t id[HF_ID_LEN];
 
 	(void)size;
 	if (hf_hex_decode(name, id, HF_ID_LEN) == 0)
-		hf_idmap_put(ns->names, id, NULL, NULL);
+		hf_idmap_put(arg, id, NULL, NULL);
 	return 0;
 }
 
@@ -111,16 +106,16 @@ static int all_named(struct hf_blob_reader *br, const uint8_t tree[HF_ID_LEN])
  * every blob the new snapshot names is still there; if not, no snapshot. */
 static int check_no_prune_raced(struct hf_repo *r, const uint8_t root[HF_ID_LEN])
 {
-	struct name_set ns = {.names = hf_idmap_new(0)};
+	struct hf_idmap *names = hf_idmap_new(0);
 	struct hf_blob_reader br;
 	int gone = 0, ret;
 
-	ret = hf_store_list(r->store, HF_OBJ_INDEX, note_index, &ns);
+	ret = hf_store_list(r->store, HF_OBJ_INDEX, note_index, names);
 	for (size_t i = 0; ret == 0 && i < r->index->nfiles && !gone; i++) {
 		uint8_t id[HF_ID_LEN];
-		gone = hf_hex_decode(r->index->files[i], id, HF_ID_LEN) == 0 && !hf_idmap_get(ns.names, id);
+		gone = hf_hex_decode(r->index->files[i], id, HF_ID_LEN) == 0 && !hf_idmap_get(names, id);
 	}
-	hf_idmap_free(ns.names);
+	hf_idmap_free(names);
 	if (ret < 0 || !gone)
 		return ret;
 	ret = hf_repo_load_index(r, NULL, NULL, NULL);
