@@ -13,5 +13,9 @@ int cmd_diff(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_forget(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
+int cmd_history(int argc, char **argv);
+int cmd_pin(int argc, char **argv);
+int cmd_unpin(int argc, char **argv);
 
 #endif

@@ -216,6 +216,8 @@ static int process_file(struct backup *b, struct bdir *d, size_t i, const struct
 		m->atime_ns = atime;
 		nd->nparts = old->nparts;
 		nd->parts = hf_xmemdup(old->parts, old->nparts * sizeof(*old->parts));
+		nd->has_profile = old->has_profile;
+		nd->profile = old->profile;
 		b->st->files_unchanged++;
 		hf_backup_progress(b, 1, m->size);
 		return 0;

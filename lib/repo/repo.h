@@ -13,6 +13,7 @@
 
 #include "chunker/chunker.h"
 #include "crypto/crypto.h"
+#include "detect/detect.h"
 #include "fs/fs.h"
 #include "util/buf.h"
 #include "util/idmap.h"
@@ -222,6 +223,10 @@ struct hf_node {
 	uint8_t subtree[HF_ID_LEN]; /* directories */
 	struct hf_part *parts;      /* regular files */
 	size_t nparts;
+	/* regular files: the content profile of this version (detect.h), when
+	 * has_profile; tree version 1 blobs have none */
+	uint8_t has_profile;
+	struct hf_profile profile;
 };
 
 struct hf_tree {

@@ -6,7 +6,10 @@
  * varints, ns), symlink target bytes (symlinks only), varint nxattrs + (name
  * bytes, value bytes)*, then a subtree id[32] (directories) or varint nparts +
  * parts (regular files): kind u8 0 = data (id[32], varint len), 1 = hole
- * (varint len). Decoding treats the blob as hostile: names that could escape
+ * (varint len); version 2 adds a content profile after the parts: flags u8
+ * (bit 0 present, 1 encrypted container, 2 encoded random, 3 UTF-8 text),
+ * then if present type u8, valid u8, blocks and random blocks (varints).
+ * Decoding treats the blob as hostile: names that could escape
  * a restore target are refused. */
 #include <stdlib.h>
 #include <string.h>
@@ -15,13 +18,62 @@
 #include "util/err.h"
 #include "util/mem.h"
 
-#define TREE_VERSION 1
+#define TREE_VERSION 2    /* written; version 1 (no profiles) is still read */
 #define TREE_NAME_MAX 4096
 #define TREE_MAX_ENTRIES (16u << 20)
 
 static int put_str(struct hf_buf *b, const char *s)
 {
 	return hf_buf_put_bytes(b, s ? s : "", s ? strlen(s) : 0);
+}
+
+enum { PROF_PRESENT = 1, PROF_CONTAINER = 2, PROF_ENCODED = 4, PROF_TEXT = 8, PROF_ALL = 15 };
+
+static int encode_profile(const struct hf_node *nd, struct hf_buf *b)
+{
+	const struct hf_profile *p = &nd->profile;
+	int r;
+
+	if (!nd->has_profile)
+		return hf_buf_put_u8(b, 0);
+	r = hf_buf_put_u8(b, (uint8_t)(PROF_PRESENT | (p->encrypted_container ? PROF_CONTAINER : 0) |
+				       (p->encoded_random ? PROF_ENCODED : 0) | (p->text_utf8 ? PROF_TEXT : 0)));
+	if (r == 0)
+		r = hf_buf_put_u8(b, p->type);
+	if (r == 0)
+		r = hf_buf_put_u8(b, p->valid);
+	if (r == 0)
+		r = hf_buf_put_varint(b, p->blocks);
+	if (r == 0)
+		r = hf_buf_put_varint(b, p->random_blocks);
+	return r;
+}
+
+static int decode_profile(struct hf_reader *rd, struct hf_node *nd)
+{
+	struct hf_profile *p = &nd->profile;
+	uint64_t blocks, rnd;
+	uint8_t flags;
+	int r;
+
+	if ((r = hf_rd_u8(rd, &flags)) < 0)
+		return r;
+	if (flags & ~PROF_ALL)
+		return -HF_E_CORRUPT;
+	if (!(flags & PROF_PRESENT))
+		return flags ? -HF_E_CORRUPT : 0;
+	if ((r = hf_rd_u8(rd, &p->type)) < 0 || (r = hf_rd_u8(rd, &p->valid)) < 0 ||
+	    (r = hf_rd_varint(rd, &blocks)) < 0 || (r = hf_rd_varint(rd, &rnd)) < 0)
+		return r;
+	if (p->type >= HF_CT_MAX || p->valid > HF_VALID_UNCHECKED || blocks > UINT32_MAX || rnd > blocks)
+		return -HF_E_CORRUPT;
+	p->blocks = (uint32_t)blocks;
+	p->random_blocks = (uint32_t)rnd;
+	p->encrypted_container = !!(flags & PROF_CONTAINER);
+	p->encoded_random = !!(flags & PROF_ENCODED);
+	p->text_utf8 = !!(flags & PROF_TEXT);
+	nd->has_profile = 1;
+	return 0;
 }
 
 static int encode_node(const struct hf_node *nd, struct hf_buf *b)
@@ -67,6 +119,7 @@ static int encode_node(const struct hf_node *nd, struct hf_buf *b)
 				P(hf_buf_append(b, nd->parts[i].id, HF_ID_LEN));
 			P(hf_buf_put_varint(b, nd->parts[i].len));
 		}
+		P(encode_profile(nd, b));
 	}
 #undef P
 	return r;
@@ -105,7 +158,7 @@ static int rd_opt_str(struct hf_reader *rd, char **s, size_t max)
 	return 0;
 }
 
-static int decode_node(struct hf_reader *rd, struct hf_node *nd)
+static int decode_node(struct hf_reader *rd, struct hf_node *nd, unsigned version)
 {
 	struct hf_meta *m = &nd->meta;
 	uint64_t v, nx, np;
@@ -195,6 +248,8 @@ static int decode_node(struct hf_reader *rd, struct hf_node *nd)
 		}
 		if (total > m->size)
 			return -HF_E_CORRUPT;
+		if (version >= 2)
+			G(decode_profile(rd, nd));
 	}
 #undef G
 	return 0;
@@ -211,7 +266,7 @@ int hf_tree_decode(const void *p, size_t n, struct hf_tree *out)
 	hf_reader_init(&rd, p, n);
 	if ((r = hf_rd_u8(&rd, &ver)) < 0 || (r = hf_rd_varint(&rd, &count)) < 0)
 		return r;
-	if (ver != TREE_VERSION)
+	if (ver < 1 || ver > TREE_VERSION)
 		return -HF_E_CORRUPT;
 	/* the smallest entry takes 17 bytes */
 	if (count > TREE_MAX_ENTRIES || count > hf_reader_left(&rd) / 16)
@@ -219,7 +274,7 @@ int hf_tree_decode(const void *p, size_t n, struct hf_tree *out)
 	out->nodes = hf_xcalloc(count ? count : 1, sizeof(*out->nodes));
 	for (size_t i = 0; i < count; i++) {
 		out->n = i + 1;
-		r = decode_node(&rd, &out->nodes[i]);
+		r = decode_node(&rd, &out->nodes[i], ver);
 		if (r < 0)
 			goto fail;
 		if (i > 0 && strcmp(out->nodes[i - 1].name, out->nodes[i].name) >= 0) {

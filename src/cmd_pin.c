@@ -1,0 +1,19 @@
+/* cmd_pin.c — placeholder until the command lands (being written now). */
+#include "cli.h"
+#include "commands.h"
+
+int cmd_pin(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	cli_err("not built yet");
+	return HF_EXIT_ERROR;
+}
+
+int cmd_unpin(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	cli_err("not built yet");
+	return HF_EXIT_ERROR;
+}
