@@ -8,8 +8,10 @@
 
 #include "detect/detect_int.h"
 
-#define MAGIC_PREFIX (64u << 10) /* libmagic sees at most this much */
+#define MAGIC_PREFIX 4096u /* libmagic sees at most this much */
 #define ZIP_EOCD_SPAN (65535u + 22u)
+#define ZIP_NAMES_SPAN (64u << 10) /* where office files name their parts */
+#define TEXT_PREFIX 4096u          /* what decides "text" */
 
 static const char *const type_names[HF_CT_MAX] = {
 	"unknown", "text", "pdf", "zip", "ooxml", "odf", "jpeg", "png", "gzip", "xz",
@@ -29,7 +31,8 @@ struct hf_detect *hf_detect_new(void)
 		return NULL;
 	/* never look inside compressed data: the validators decode it, with caps */
 	d->magic = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS | MAGIC_NO_CHECK_CDF |
-			      MAGIC_ERROR);
+			      MAGIC_NO_CHECK_TEXT | MAGIC_NO_CHECK_ENCODING | MAGIC_NO_CHECK_CSV |
+			      MAGIC_NO_CHECK_JSON | MAGIC_NO_CHECK_TOKENS | MAGIC_ERROR);
 	if (!d->magic || magic_load(d->magic, NULL) != 0) {
 		hf_detect_free(d);
 		return NULL;
@@ -82,6 +85,8 @@ static const struct mime_map mimes[] = {
 	{"application/x-coredump", HF_CT_ELF},
 };
 
+/* libmagic, for what our own signatures do not know: a prefix is enough, and its text and
+ * encoding checks (the slow part) are skipped because text was ruled out before. */
 static int type_from_magic(struct hf_detect *d, const uint8_t *p, size_t n)
 {
 	const char *m = magic_buffer(d->magic, p, n < MAGIC_PREFIX ? n : MAGIC_PREFIX);
@@ -100,21 +105,57 @@ static int starts(const uint8_t *p, size_t n, const void *sig, size_t len)
 	return n >= len && memcmp(p, sig, len) == 0;
 }
 
-/* Our own signature checks, for what libmagic calls data or text. */
-static int type_from_signature(const uint8_t *p, size_t n, int t)
+/* a zip's first entry names tell the office formats apart */
+static int zip_kind(const uint8_t *p, size_t n)
 {
-	if (starts(p, n, "age-encryption.org/v1\n", 22) ||
-	    starts(p, n, "-----BEGIN AGE ENCRYPTED FILE-----", 34))
-		return HF_CT_AGE;
+	size_t look = n < ZIP_NAMES_SPAN ? n : ZIP_NAMES_SPAN;
+
+	if (starts(p, n, "PK\3\4", 4) && n >= 38 && memcmp(p + 30, "mimetype", 8) == 0 &&
+	    memmem(p + 38, look - 38, "application/vnd.oasis.opendocument.", 35))
+		return HF_CT_ODF;
+	if (memmem(p, look, "[Content_Types].xml", 19))
+		return HF_CT_OOXML;
+	return HF_CT_ZIP;
+}
+
+/* The formats we validate, and the containers encryption leaves, by their signatures: a
+ * few compares instead of libmagic's thousands of rules. -1 if none matches. */
+static int type_from_signature(const uint8_t *p, size_t n)
+{
+	static const struct {
+		const char *sig;
+		uint8_t len, type;
+	} sigs[] = {
+		{"%PDF-", 5, HF_CT_PDF},
+		{"\xff\xd8\xff", 3, HF_CT_JPEG},
+		{"\x89PNG\r\n\x1a\n", 8, HF_CT_PNG},
+		{"\x1f\x8b", 2, HF_CT_GZIP},
+		{"\xfd" "7zXZ\0", 6, HF_CT_XZ},
+		{"\x28\xb5\x2f\xfd", 4, HF_CT_ZSTD},
+		{"SQLite format 3\0", 16, HF_CT_SQLITE},
+		{"\x7f" "ELF", 4, HF_CT_ELF},
+		{"7z\xbc\xaf\x27\x1c", 6, HF_CT_7Z},
+		{"age-encryption.org/v1\n", 22, HF_CT_AGE},
+		{"-----BEGIN AGE ENCRYPTED FILE-----", 34, HF_CT_AGE},
+	};
+	size_t i;
+
+	if (starts(p, n, "PK\3\4", 4) || starts(p, n, "PK\5\6", 4))
+		return zip_kind(p, n);
+	if (n >= 4 && memcmp(p, "BZh", 3) == 0 && p[3] >= '1' && p[3] <= '9')
+		return HF_CT_BZIP2;
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (starts(p, n, sigs[i].sig, sigs[i].len))
+			return sigs[i].type;
 	if (hf_detect_is_openpgp(p, n))
 		return HF_CT_OPENPGP;
-	if (starts(p, n, "7z\xbc\xaf\x27\x1c", 6))
-		return HF_CT_7Z;
-	if (starts(p, n, "\x28\xb5\x2f\xfd", 4))
-		return HF_CT_ZSTD;
-	if (t == HF_CT_UNKNOWN && n >= 32 && starts(p, n, "c051", 4))
-		return HF_CT_CCRYPT; /* ccrypt 1.x: magic, then a 28-byte random seed */
-	return t;
+	return -1;
+}
+
+/* ccrypt 1.x: magic, then a 28-byte random seed; only for what nothing else claimed */
+static int is_ccrypt(const uint8_t *p, size_t n)
+{
+	return n >= 32 && starts(p, n, "c051", 4);
 }
 
 static int utf8_prefix(const uint8_t *p, size_t n)
@@ -139,13 +180,10 @@ static int type_from_rest(const uint8_t *p, size_t n)
 	from = n > 1024 ? n - 1024 : 0;
 	if (n >= 5 && memmem(p + from, n - from, "%%EOF", 5))
 		return HF_CT_PDF;
-	/* text that turns binary later: the start still says what it was */
-	if (n >= 512 && utf8_prefix(p, n < HF_DETECT_BLOCK ? n : HF_DETECT_BLOCK))
-		return HF_CT_TEXT;
 	return HF_CT_UNKNOWN;
 }
 
-static int validate(const uint8_t *p, size_t n, struct hf_profile *out)
+static int validate_type(const uint8_t *p, size_t n, struct hf_profile *out)
 {
 	switch (out->type) {
 	case HF_CT_TEXT:
@@ -186,7 +224,25 @@ static int validate(const uint8_t *p, size_t n, struct hf_profile *out)
 	}
 }
 
-int hf_detect_content(struct hf_detect *d, const uint8_t *data, size_t n, uint64_t total,
+/* signatures, then text, then libmagic; then what survives of a damaged start */
+static int detect_type(struct hf_detect *d, const uint8_t *p, size_t n, int whole, int full)
+{
+	size_t head = n < TEXT_PREFIX ? n : TEXT_PREFIX;
+	int t = type_from_signature(p, n);
+
+	if (t >= 0)
+		return t;
+	if (utf8_prefix(p, head) || hf_detect_plain_text(p, head))
+		return HF_CT_TEXT;
+	t = full ? type_from_magic(d, p, n) : HF_CT_UNKNOWN;
+	if ((t == HF_CT_UNKNOWN || t == HF_CT_OTHER) && is_ccrypt(p, n))
+		return HF_CT_CCRYPT;
+	if (t == HF_CT_UNKNOWN && whole)
+		t = type_from_rest(p, n);
+	return t;
+}
+
+int hf_detect_content(struct hf_detect *d, const uint8_t *data, size_t n, uint64_t total, int full,
 		      struct hf_profile *out)
 {
 	int t, r, whole = total == n && n <= HF_DETECT_VALIDATE_MAX;
@@ -200,11 +256,7 @@ int hf_detect_content(struct hf_detect *d, const uint8_t *data, size_t n, uint64
 		return -EINVAL;
 	if (n == 0)
 		return 0;
-	t = type_from_magic(d, data, n);
-	if (t == HF_CT_UNKNOWN || t == HF_CT_OTHER || t == HF_CT_TEXT)
-		t = type_from_signature(data, n, t);
-	if (t == HF_CT_UNKNOWN && whole)
-		t = type_from_rest(data, n);
+	t = detect_type(d, data, n, whole, full);
 	out->type = (uint8_t)t;
 	if (total == n) {
 		out->text_utf8 = (uint8_t)hf_detect_utf8_text(data, n);
@@ -213,9 +265,9 @@ int hf_detect_content(struct hf_detect *d, const uint8_t *data, size_t n, uint64
 	}
 	if (t == HF_CT_OPENPGP || t == HF_CT_AGE || t == HF_CT_CCRYPT)
 		out->encrypted_container = 1;
-	if (!whole)
+	if (!whole || !full)
 		return 0;
-	r = validate(data, n, out);
+	r = validate_type(data, n, out);
 	if (r < 0)
 		return r;
 	out->valid = (uint8_t)r;
@@ -227,7 +279,7 @@ int hf_detect_profile(struct hf_detect *d, const uint8_t *data, size_t n, struct
 	struct hf_detect_blocks b;
 	int r;
 
-	r = hf_detect_content(d, data, n, n, out);
+	r = hf_detect_content(d, data, n, n, 1, out);
 	if (r < 0)
 		return r;
 	hf_detect_blocks_init(&b);

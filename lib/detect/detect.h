@@ -58,10 +58,15 @@ struct hf_detect_blocks {
 	uint32_t blocks;
 	uint32_t random_blocks;
 	uint32_t fill;        /* bytes in the current, incomplete block */
-	uint16_t hist[256];   /* byte counts of the current block */
+	uint32_t stride;      /* one block in stride is looked at (1: all) */
+	uint32_t skip;        /* bytes still to pass over before the next block looked at */
+	uint16_t hist[4][256]; /* byte counts of the current block, four interleaved */
 };
 
 void hf_detect_blocks_init(struct hf_detect_blocks *b);
+/* Looks at one block in every stride (the first, then every stride-th): a cheaper estimate of
+ * the random share for files nothing else is known about yet. */
+void hf_detect_blocks_init_sampled(struct hf_detect_blocks *b, unsigned stride);
 void hf_detect_blocks_update(struct hf_detect_blocks *b, const uint8_t *data, size_t n);
 /* Judges the tail block (if >= 1 KiB) and stores the counts in p->blocks / p->random_blocks. */
 void hf_detect_blocks_final(struct hf_detect_blocks *b, struct hf_profile *p);
@@ -71,9 +76,12 @@ struct hf_detect *hf_detect_new(void); /* NULL if libmagic cannot load its datab
 void hf_detect_free(struct hf_detect *d);
 
 /* Everything but the block statistics (for a pipeline that streams those itself). data[0..n) is
- * the start of the file and total its full size; if total > n or total > HF_DETECT_VALIDATE_MAX
- * only the type is set and valid = HF_VALID_UNCHECKED. Returns 0 or -errno (-ENOMEM). */
-int hf_detect_content(struct hf_detect *d, const uint8_t *data, size_t n, uint64_t total,
+ * the start of the file and total its full size. A full profile asks libmagic about binary
+ * files our signatures do not know, and validates the whole file if total == n <=
+ * HF_DETECT_VALIDATE_MAX. A light one (full = 0) does neither, at a fraction of the cost:
+ * unrecognised binary data is HF_CT_UNKNOWN and valid is HF_VALID_UNCHECKED.
+ * Returns 0 or -errno (-ENOMEM). */
+int hf_detect_content(struct hf_detect *d, const uint8_t *data, size_t n, uint64_t total, int full,
 		      struct hf_profile *out);
 /* The whole profile of a file held in memory. Returns 0 or -errno. */
 int hf_detect_profile(struct hf_detect *d, const uint8_t *data, size_t n, struct hf_profile *out);

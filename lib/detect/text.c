@@ -3,6 +3,7 @@
  * Encoding ciphertext as base64 or hex keeps its entropy near 6 or 4 bits per byte and makes it
  * valid text, which defeats entropy thresholds; we decode it and run the block statistics on the
  * decoded bytes instead. */
+#include <pthread.h>
 #include <string.h>
 
 #include "detect/detect_int.h"
@@ -15,17 +16,35 @@ static int is_odd_control(uint8_t c)
 	return (c < 0x20 && !(c >= 0x08 && c <= 0x0d) && c != 0x1b) || c == 0x7f;
 }
 
+/* 1 for printable ASCII and the usual white space: the bytes most text is made of */
+static uint8_t plain_ascii[256];
+
+static void init_plain_ascii(void)
+{
+	for (int c = 0x20; c < 0x7f; c++)
+		plain_ascii[c] = 1;
+	for (int c = 0x08; c <= 0x0d; c++)
+		plain_ascii[c] = 1;
+}
+
 int hf_detect_utf8_text(const uint8_t *p, size_t n)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	size_t i = 0, odd = 0;
 
 	if (n == 0)
 		return 0;
+	pthread_once(&once, init_plain_ascii);
 	while (i < n) {
-		uint8_t c = p[i];
+		uint8_t c;
 		uint32_t cp;
 		size_t len, k;
 
+		while (i < n && plain_ascii[p[i]])
+			i++;
+		if (i == n)
+			break;
+		c = p[i];
 		if (c < 0x80) {
 			if (c == 0)
 				return 0;

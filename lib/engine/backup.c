@@ -169,6 +169,7 @@ int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backu
 	b.repo = r;
 	b.o = o;
 	b.st = st;
+	b.full_profiles = have_parent && parent_root.n > 0;
 	ret = hf_session_new(r, &b.session);
 	if (ret < 0)
 		goto out;

@@ -2,7 +2,10 @@
  * so atime stays; O_NONBLOCK, so a FIFO swapped in cannot hang us), read
  * its metadata through the descriptor, map its holes, read and chunk its
  * data and store every chunk — or hand a chunk to an idle worker. A file
- * whose size, mtime or ctime moves while it is read is marked torn. */
+ * whose size, mtime or ctime moves while it is read is marked torn. The
+ * bytes read also give the version's content profile (detect.h): its type
+ * from the first buffer, the whole-file checks when the file fits in one
+ * buffer, and the block statistics as the data streams past. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -24,6 +27,9 @@ struct file_read {
 	struct bdir *d;
 	struct hf_node *nd;
 	size_t cap_parts, k;
+	uint64_t size;
+	struct hf_detect_blocks blocks;
+	int typed; /* the profile's content part is done */
 	int torn;
 };
 
@@ -88,12 +94,19 @@ static int read_extent(struct file_read *f, int fd, const struct extent *e)
 				f->torn = 1;
 				return 0;
 			}
+			hf_detect_blocks_update(&f->blocks, c->rbuf + have, (size_t)got);
 			have += (size_t)got;
 			at += (uint64_t)got;
 			__atomic_add_fetch(&b->st->bytes_read, (uint64_t)got, __ATOMIC_RELAXED);
 			hf_backup_progress(b, 0, (uint64_t)got);
 		}
 		eof = at >= e->end;
+		if (!f->typed) {
+			f->typed = 1;
+			if (e->start == 0 && c->detect)
+				hf_detect_content(c->detect, c->rbuf, have, f->size, b->full_profiles,
+						  &f->nd->profile);
+		}
 		while (off < have && !f->torn) {
 			size_t cut = hf_chunker_next(ch, c->rbuf + off, have - off, eof);
 			if (cut == 0)
@@ -196,12 +209,18 @@ void hf_backup_file(struct bctx *c, struct job *j)
 	}
 	hf_meta_release(&nd->meta);
 	nd->meta = full;
+	memset(&nd->profile, 0, sizeof(nd->profile));
 	if (fstat(fd, &st) < 0 || (r = map_extents(fd, &st, &ext, &next, &data_bytes)) < 0) {
 		hf_backup_report(b, path, "cannot read", r < 0 ? r : -errno, 1);
 		f.torn = 1;
 		goto out;
 	}
 	f.cap_parts = (size_t)(data_bytes / b->repo->cfg.chunk_min) + 2 * next + 2;
+	f.size = (uint64_t)st.st_size;
+	if (b->full_profiles)
+		hf_detect_blocks_init(&f.blocks);
+	else
+		hf_detect_blocks_init_sampled(&f.blocks, HF_LIGHT_BLOCK_STRIDE);
 	nd->parts = hf_xcalloc(f.cap_parts, sizeof(*nd->parts));
 	for (size_t x = 0; x < next && !f.torn; x++) {
 		if (ext[x].start > pos) {
@@ -221,6 +240,8 @@ void hf_backup_file(struct bctx *c, struct job *j)
 		nd->parts[f.k++].len = (uint64_t)st.st_size - pos;
 	}
 	nd->nparts = f.k;
+	hf_detect_blocks_final(&f.blocks, &nd->profile);
+	nd->has_profile = c->detect != NULL;
 	if (!f.torn && (fstat(fd, &after) < 0 || !same_version(&st, &after) || (uint64_t)st.st_size != nd->meta.size)) {
 		hf_backup_report(b, path, "changed while being read; previous version kept", -HF_E_CHANGED, 1);
 		f.torn = 1;

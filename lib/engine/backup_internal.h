@@ -18,6 +18,8 @@
 #include "compress/compress.h"
 #include "engine/engine.h"
 
+#define HF_LIGHT_BLOCK_STRIDE 4 /* light profiles look at one block in four */
+
 struct bdir {
 	struct bdir *parent;
 	size_t slot;           /* our node in parent->tree */
@@ -60,6 +62,7 @@ struct bctx {
 	struct hf_buf zbuf;
 	struct hf_buf tbuf;
 	struct hf_fs_names *names;
+	struct hf_detect *detect; /* content profiles (workers; NULL without libmagic) */
 	uint8_t *rbuf;         /* read buffer (workers) */
 	size_t rcap;
 };
@@ -74,6 +77,10 @@ struct backup {
 	pthread_mutex_t seen_lock;
 	struct hf_idmap *seen; /* blob ids stored in this session */
 	int err;               /* first fatal error (atomic) */
+	/* profiles with libmagic and validation, and every block looked at: in
+	 * backups with a parent, where only new and changed files are read; a
+	 * first backup reads everything and gets light profiles (docs/DETECTION.md) */
+	int full_profiles;
 	int have_root;
 	uint8_t root[HF_ID_LEN];
 	uint64_t files_total, dirs_total, bytes_total;

@@ -391,6 +391,9 @@ static void tree_sample(struct tree_fixture *f)
 	n[4].meta.mtime_ns = -1;
 	n[4].meta.atime_ns = INT64_MIN;
 	n[4].meta.ctime_ns = INT64_MAX;
+	n[4].has_profile = 1;
+	n[4].profile = (struct hf_profile){.type = HF_CT_PDF, .valid = HF_VALID_NO, .encrypted_container = 1,
+					   .text_utf8 = 1, .blocks = 2442, .random_blocks = 2000};
 	f->xa[0].name = "security.capability";
 	f->xa[0].value = (uint8_t *)capval;
 	f->xa[0].len = sizeof(capval);
@@ -471,7 +474,8 @@ static int node_eq(const struct hf_node *a, const struct hf_node *b)
 	if (x->type == HF_FT_DIR && memcmp(a->subtree, b->subtree, HF_ID_LEN) != 0)
 		return 0;
 	if (x->type == HF_FT_FILE) {
-		if (a->nparts != b->nparts)
+		if (a->nparts != b->nparts || a->has_profile != b->has_profile ||
+		    (a->has_profile && memcmp(&a->profile, &b->profile, sizeof(a->profile)) != 0))
 			return 0;
 		for (size_t i = 0; i < a->nparts; i++)
 			if (a->parts[i].kind != b->parts[i].kind || a->parts[i].len != b->parts[i].len ||
@@ -515,7 +519,7 @@ static void test_tree_roundtrip(void)
 	hf_buf_init(&b, 1 << 20);
 	hf_buf_init(&b2, 1 << 20);
 	T_EQ(hf_tree_encode(&f.t, &b), 0);
-	T_EQ(b.data[0], 1); /* version */
+	T_EQ(b.data[0], 2); /* version */
 	T_EQ(hf_tree_decode(b.data, b.len, &t), 0);
 	T_EQ(t.n, f.t.n);
 	for (size_t i = 0; i < t.n && i < f.t.n; i++) {
@@ -780,11 +784,27 @@ static void test_tree_rejects(void)
 
 		hf_buf_init(&b, 1 << 20);
 		T_EQ(hf_tree_encode(&t1, &b), 0);
-		b.data[0] = 2;
+		b.data[0] = 3;
 		T_EQ(decode_check(b.data, b.len), -HF_E_CORRUPT);
 		b.data[0] = 0;
 		T_EQ(decode_check(b.data, b.len), -HF_E_CORRUPT);
+		/* version 1 has no profile byte after a file's parts */
 		b.data[0] = 1;
+		T_EQ(decode_check(b.data, b.len), -HF_E_CORRUPT);
+		{ /* decodes, and is written back as version 2 */
+			struct hf_tree v1;
+			T_EQ(hf_tree_decode(b.data, b.len - 1, &v1), 0);
+			T_EQ(v1.n, 1);
+			T_EQ(v1.nodes[0].has_profile, 0);
+			hf_tree_release(&v1);
+		}
+		b.data[0] = 2;
+		/* a profile byte with unknown bits, or bits but no profile */
+		b.data[b.len - 1] = 0x10;
+		T_EQ(decode_check(b.data, b.len), -HF_E_CORRUPT);
+		b.data[b.len - 1] = 0x02;
+		T_EQ(decode_check(b.data, b.len), -HF_E_CORRUPT);
+		b.data[b.len - 1] = 0;
 		b.data[1] = 2; /* says two entries, holds one */
 		T_EQ(decode_check(b.data, b.len), -HF_E_CORRUPT);
 		b.data[1] = 0; /* says none, holds one */
