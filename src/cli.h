@@ -14,6 +14,7 @@ enum {
 	HF_EXIT_ERROR = 1,
 	HF_EXIT_USAGE = 2,
 	HF_EXIT_PARTIAL = 3, /* backup saved, some files unreadable */
+	HF_EXIT_ALERT = 4,   /* scan: the snapshot is suspicious or under attack */
 };
 
 struct cli_common {

@@ -1,4 +1,5 @@
-/* cmd_backup.c — holdfast backup: save paths into a new snapshot. */
+/* cmd_backup.c — holdfast backup: save paths into a new snapshot, then scan
+ * it against its predecessor (backup_alert.c). */
 #include <getopt.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -6,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backup_alert.h"
 #include "cli.h"
 #include "commands.h"
 #include "util/err.h"
@@ -13,9 +15,11 @@
 
 static const char usage[] =
 	"usage: holdfast backup --repo DIR [--exclude PATTERN]... [--one-file-system] [--host NAME]\n"
-	"                       [--json] PATH...\n";
+	"                       [--on-alert COMMAND] [--json] PATH...\n"
+	"exit status: 0 saved, 3 saved without some unreadable files, 4 saved but the scan\n"
+	"found suspicious activity or an attack, 1 error\n";
 
-enum { OPT_EXCLUDE = 1, OPT_ONE_FS, OPT_HOST, OPT_THREADS };
+enum { OPT_EXCLUDE = 1, OPT_ONE_FS, OPT_HOST, OPT_THREADS, OPT_ON_ALERT };
 
 static double seconds_since(const struct timespec *a)
 {
@@ -25,7 +29,7 @@ static double seconds_since(const struct timespec *a)
 	return (double)(now.tv_sec - a->tv_sec) + (double)(now.tv_nsec - a->tv_nsec) / 1e9;
 }
 
-static void print_json(const struct hf_backup_stats *st, double secs)
+static void print_json(const struct hf_backup_stats *st, const struct backup_alert *al, double secs)
 {
 	char id[HF_ID_HEX_LEN + 1], parent[HF_ID_HEX_LEN + 1];
 
@@ -39,12 +43,25 @@ static void print_json(const struct hf_backup_stats *st, double secs)
 	}
 	printf(", \"files_new\": %llu, \"files_changed\": %llu, \"files_unchanged\": %llu, \"dirs\": %llu, "
 	       "\"bytes_total\": %llu, \"bytes_read\": %llu, \"bytes_added\": %llu, \"bytes_stored\": %llu, "
-	       "\"errors\": %llu, \"seconds\": %.3f}\n",
+	       "\"errors\": %llu, \"seconds\": %.3f, \"scan\": ",
 	       (unsigned long long)st->files_new, (unsigned long long)st->files_changed,
 	       (unsigned long long)st->files_unchanged, (unsigned long long)st->dirs,
 	       (unsigned long long)st->bytes_total, (unsigned long long)st->bytes_read,
 	       (unsigned long long)st->bytes_added, (unsigned long long)st->bytes_stored,
 	       (unsigned long long)st->errors, secs);
+	if (!al->scanned) {
+		printf("null}\n");
+		return;
+	}
+	printf("{\"verdict\": \"%s\", \"encrypted\": %llu, \"suspicious\": %llu, \"notes\": %llu, \"pinned\": ",
+	       hf_snap_verdict_name(al->verdict), (unsigned long long)al->encrypted,
+	       (unsigned long long)al->suspicious, (unsigned long long)al->notes);
+	if (al->pinned) {
+		cli_id_hex(al->pinned_id, id);
+		printf("\"%s\"}}\n", id);
+	} else {
+		printf("null}}\n");
+	}
 }
 
 static void print_text(const struct hf_backup_stats *st, double secs)
@@ -60,6 +77,22 @@ static void print_text(const struct hf_backup_stats *st, double secs)
 	printf("snapshot %s saved\n", id);
 }
 
+static void print_alert_text(const struct backup_alert *al)
+{
+	char id[HF_ID_HEX_LEN + 1];
+
+	if (!al->scanned) {
+		printf("scan: first snapshot of these paths, nothing to compare with\n");
+		return;
+	}
+	printf("scan: %s (%llu encrypted, %llu suspicious, %llu ransom notes)\n", hf_snap_verdict_name(al->verdict),
+	       (unsigned long long)al->encrypted, (unsigned long long)al->suspicious, (unsigned long long)al->notes);
+	if (al->pinned) {
+		cli_id_hex(al->pinned_id, id);
+		printf("pinned %s, the last clean snapshot; see: holdfast scan --repo DIR latest\n", id);
+	}
+}
+
 int cmd_backup(int argc, char **argv)
 {
 	static const struct option opts[] = {CLI_COMMON_OPTIONS,
@@ -67,10 +100,13 @@ int cmd_backup(int argc, char **argv)
 					     {"one-file-system", no_argument, NULL, OPT_ONE_FS},
 					     {"host", required_argument, NULL, OPT_HOST},
 					     {"threads", required_argument, NULL, OPT_THREADS},
+					     {"on-alert", required_argument, NULL, OPT_ON_ALERT},
 					     {NULL, 0, NULL, 0}};
 	struct cli_common c;
 	struct hf_backup_opts o = {0};
 	struct hf_backup_stats st;
+	struct backup_alert al;
+	const char *on_alert = NULL;
 	struct hf_progress prog = {0};
 	struct cli_progress *cp;
 	struct hf_repo *repo = NULL;
@@ -100,6 +136,9 @@ int cmd_backup(int argc, char **argv)
 			break;
 		case OPT_THREADS:
 			o.threads = atoi(optarg);
+			break;
+		case OPT_ON_ALERT:
+			on_alert = optarg;
 			break;
 		}
 	}
@@ -136,17 +175,25 @@ int cmd_backup(int argc, char **argv)
 		cli_err("backup failed: %s", hf_strerror(r));
 		goto out;
 	}
-	if (c.json)
-		print_json(&st, seconds_since(&t0));
-	else
+	if (!c.json)
 		print_text(&st, seconds_since(&t0));
+	r = backup_alert_run(repo, st.snapshot, on_alert, &al);
+	if (r < 0)
+		cli_err("warning: the snapshot was saved but could not be scanned: %s", hf_strerror(r));
+	if (c.json)
+		print_json(&st, &al, seconds_since(&t0));
+	else
+		print_alert_text(&al);
+	rc = HF_EXIT_OK;
 	if (st.errors) {
 		cli_err("%llu file(s) could not be read; the snapshot was saved without them",
 			(unsigned long long)st.errors);
 		rc = HF_EXIT_PARTIAL;
-	} else {
-		rc = HF_EXIT_OK;
 	}
+	if (r < 0)
+		rc = HF_EXIT_ERROR;
+	if (al.scanned && al.verdict != HF_SNAP_CLEAN)
+		rc = HF_EXIT_ALERT;
 out:
 	hf_repo_close(repo);
 	for (size_t i = 0; i < np; i++)

@@ -1,5 +1,6 @@
 /* cmd_forget.c — holdfast forget: remove snapshots that no --keep-* rule
- * keeps, then (with --prune) delete the data nothing references any more. */
+ * keeps and that are not pinned, then (with --prune) delete the data nothing
+ * references any more, and the marks of snapshots that are gone. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,10 +86,18 @@ int cmd_forget(int argc, char **argv)
 	keep = hf_xcalloc(n ? n : 1, sizeof(int));
 	forgotten = hf_xcalloc(n ? n : 1, sizeof(*forgotten));
 	hf_forget_select(s, n, &pol, keep);
+	r = hf_forget_protect(repo, s, n, keep);
+	if (r < 0) {
+		cli_err("cannot work out what must be kept (pins, clean versions): %s; nothing removed (run check)",
+			hf_strerror(r));
+		goto out;
+	}
 	for (size_t i = 0; i < n; i++) {
 		char id[HF_ID_HEX_LEN + 1];
 		cli_id_hex(s[i].id, id);
-		printf("%s %s\n", keep[i] ? "keep" : "remove", id);
+		printf("%s %s%s\n", keep[i] ? "keep" : "remove", id, keep[i] & HF_KEEP_PINNED  ? " (kept: pinned)"
+			       : keep[i] & HF_KEEP_CLEAN ? " (kept: holds the newest clean version of some files)"
+							 : "");
 		if (keep[i] || dry)
 			continue;
 		r = hf_store_remove(repo->store, HF_OBJ_SNAPSHOT, id);
@@ -122,6 +131,16 @@ int cmd_forget(int argc, char **argv)
 		if (ps.packs_protected)
 			printf("%llu pack(s) of backups without a snapshot (running or interrupted) kept for now\n",
 			       (unsigned long long)ps.packs_protected);
+		if (!ps.raced) {
+			size_t gone = 0;
+			r = hf_forget_orphan_marks(repo, &gone);
+			if (r < 0) {
+				cli_err("cannot delete the marks of removed snapshots: %s", hf_strerror(r));
+				goto out;
+			}
+			if (gone)
+				printf("%zu mark(s) of removed snapshots deleted\n", gone);
+		}
 	}
 	rc = HF_EXIT_OK;
 out:

@@ -1,19 +1,120 @@
-/* cmd_pin.c — placeholder until the command lands (being written now). */
+/* cmd_pin.c — holdfast pin / unpin: keep a snapshot from forget, or let
+ * forget remove it again. Each writes one mark object (repo/mark.h); nothing
+ * is edited. A snapshot already in the wanted state gets no new mark. */
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
 #include "cli.h"
 #include "commands.h"
+#include "repo/mark.h"
+#include "util/err.h"
+
+static const char pin_usage[] = "usage: holdfast pin --repo DIR SNAPSHOT [--reason TEXT]\n";
+static const char unpin_usage[] = "usage: holdfast unpin --repo DIR SNAPSHOT [--reason TEXT]\n";
+
+enum { OPT_REASON = 1 };
+
+static int64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* pin (kind HF_MARK_PIN) or unpin (HF_MARK_UNPIN) */
+static int pin_or_unpin(int argc, char **argv, int kind, const char *usage)
+{
+	static const struct option opts[] = {CLI_COMMON_OPTIONS, {"reason", required_argument, NULL, OPT_REASON},
+					     {NULL, 0, NULL, 0}};
+	const char *verb = kind == HF_MARK_PIN ? "pin" : "unpin";
+	struct cli_common c;
+	struct hf_repo *repo = NULL;
+	struct hf_session *ses = NULL;
+	struct hf_snapshot snap = {0};
+	struct hf_mark *marks = NULL, m = {0};
+	const struct hf_mark *state;
+	size_t nmarks = 0, bad = 0;
+	char id[HF_ID_HEX_LEN + 1], reason_buf[64];
+	const char *reason = NULL;
+	int opt, r, pinned, rc = HF_EXIT_ERROR;
+
+	cli_common_init(&c);
+	while ((opt = cli_next_opt(&c, argc, argv, "r:", opts, usage, &r)) > 0)
+		if (opt == OPT_REASON)
+			reason = optarg;
+	if (opt < 0)
+		return r;
+	if (optind == argc)
+		return cli_usage_error(usage, "give a SNAPSHOT");
+	if (optind + 1 != argc)
+		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind + 1]);
+	if (reason && strlen(reason) > HF_MARK_REASON_MAX)
+		return cli_usage_error(usage, "--reason is longer than %d bytes", HF_MARK_REASON_MAX);
+	repo = cli_open_repo(&c);
+	if (!repo)
+		goto out;
+	if (cli_resolve_snapshot(repo, argv[optind], &snap) < 0)
+		goto out;
+	cli_id_hex(snap.id, id);
+	r = hf_mark_list(repo, &marks, &nmarks, &bad);
+	if (r < 0) {
+		cli_err("cannot list marks: %s", hf_strerror(r));
+		goto out;
+	}
+	if (bad) /* the state may be wrong: write the mark anyway, it is what was asked */
+		cli_err("%zu mark object(s) could not be read; run check", bad);
+	pinned = hf_marks_pinned(marks, nmarks, snap.id);
+	if (!bad && pinned == (kind == HF_MARK_PIN)) {
+		printf("snapshot %.8s is %s; nothing to do\n", id, pinned ? "already pinned" : "not pinned");
+		rc = HF_EXIT_OK;
+		goto out;
+	}
+	if (!reason) {
+		snprintf(reason_buf, sizeof(reason_buf), "manual: holdfast %s", verb);
+		reason = reason_buf;
+	}
+	m.kind = (uint8_t)kind;
+	memcpy(m.snapshot, snap.id, HF_ID_LEN);
+	m.reason = (char *)reason;
+	/* the latest pin or unpin decides: make sure this one is the latest, even
+	 * if an earlier mark carries a time ahead of this clock */
+	m.time_ns = now_ns();
+	state = hf_marks_pin_state(marks, nmarks, snap.id);
+	if (state && state->time_ns >= m.time_ns) {
+		if (state->time_ns == INT64_MAX && kind == HF_MARK_UNPIN) {
+			cli_err("cannot unpin %.8s: its last pin is dated at the end of time", id);
+			goto out;
+		}
+		/* at INT64_MAX a pin ties, and a tie goes to the pin */
+		m.time_ns = state->time_ns < INT64_MAX ? state->time_ns + 1 : INT64_MAX;
+	}
+	r = hf_session_new(repo, &ses);
+	if (r == 0)
+		r = hf_mark_write(repo, ses, &m);
+	if (r < 0) {
+		cli_err("cannot write the %s mark: %s", verb, hf_strerror(r));
+		goto out;
+	}
+	printf("%s %.8s (%s)\n", kind == HF_MARK_PIN ? "pinned" : "unpinned", id, reason);
+	rc = HF_EXIT_OK;
+out:
+	hf_session_free(ses);
+	hf_mark_list_free(marks, nmarks);
+	hf_snapshot_release(&snap);
+	hf_repo_close(repo);
+	return rc;
+}
 
 int cmd_pin(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cli_err("not built yet");
-	return HF_EXIT_ERROR;
+	return pin_or_unpin(argc, argv, HF_MARK_PIN, pin_usage);
 }
 
 int cmd_unpin(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cli_err("not built yet");
-	return HF_EXIT_ERROR;
+	return pin_or_unpin(argc, argv, HF_MARK_UNPIN, unpin_usage);
 }

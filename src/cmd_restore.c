@@ -1,18 +1,142 @@
-/* cmd_restore.c — holdfast restore: write a snapshot's files back. */
+/* cmd_restore.c — holdfast restore: write a snapshot's files back, or with
+ * --last-clean the newest clean version of every file (docs/DETECTION.md). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "commands.h"
+#include "engine/scan.h"
 #include "util/err.h"
 #include "util/mem.h"
 
 static const char usage[] =
 	"usage: holdfast restore --repo DIR SNAPSHOT --target DIR [--include PATH]...\n"
-	"SNAPSHOT is an id prefix or 'latest'; files go to TARGET/<absolute path>.\n";
+	"       holdfast restore --repo DIR --last-clean [--before SNAPSHOT|TIME] [--strict]\n"
+	"                        --target DIR [--include PATH]...\n"
+	"SNAPSHOT is an id prefix or 'latest'; files go to TARGET/<absolute path>.\n"
+	"TIME is YYYY-MM-DD[ HH:MM[:SS]] (local time) or @UNIXSECONDS.\n";
 
-enum { OPT_TARGET = 1, OPT_INCLUDE, OPT_THREADS };
+enum { OPT_TARGET = 1, OPT_INCLUDE, OPT_THREADS, OPT_LAST_CLEAN, OPT_BEFORE, OPT_STRICT };
+
+struct restore_args {
+	struct hf_restore_opts o;
+	int last_clean, strict;
+	const char *before;
+};
+
+/* a TIME argument: 1 and *ns set, 0 if s is not a time (then it names a snapshot) */
+static int parse_time(const char *s, int64_t *ns)
+{
+	static const char *const formats[] = {"%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
+					      "%Y-%m-%dT%H:%M", "%Y-%m-%d"};
+	char *end;
+
+	if (s[0] == '@') {
+		long long sec = strtoll(s + 1, &end, 10);
+		if (end == s + 1 || *end)
+			return 0;
+		*ns = (int64_t)sec * 1000000000;
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		struct tm tm;
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(s, formats[i], &tm);
+		if (end && !*end) {
+			tm.tm_isdst = -1;
+			*ns = (int64_t)mktime(&tm) * 1000000000;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* index of the newest snapshot taken before `before` (NULL: the newest of all) */
+static int pick_newest(struct hf_repo *repo, const struct hf_snapshot *all, size_t n, const char *before, size_t *out)
+{
+	int64_t cutoff = INT64_MAX;
+	struct hf_snapshot ref = {0};
+	int found = 0;
+
+	if (before && !parse_time(before, &cutoff)) {
+		if (cli_resolve_snapshot(repo, before, &ref) < 0)
+			return -1;
+		cutoff = ref.time_ns;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (all[i].time_ns >= cutoff && (before || i + 1 < n))
+			continue;
+		if (before && memcmp(all[i].id, ref.id, HF_ID_LEN) == 0)
+			continue;
+		*out = i;
+		found = 1;
+	}
+	hf_snapshot_release(&ref);
+	if (!found)
+		cli_err(before ? "no snapshot before %s" : "the repository has no snapshots", before);
+	return found ? 0 : -1;
+}
+
+static void print_skipped(void *arg, const char *path, const char *why)
+{
+	(void)arg;
+	printf("skipped %s: %s\n", path, why);
+}
+
+static void print_stats(const struct hf_restore_stats *st, int json)
+{
+	if (!json)
+		printf("restored %llu files, %llu directories, %llu other entries, %.1f MiB\n",
+		       (unsigned long long)st->files, (unsigned long long)st->dirs, (unsigned long long)st->others,
+		       (double)st->bytes / 1048576.0);
+	else
+		printf("{\"files\": %llu, \"dirs\": %llu, \"others\": %llu, \"bytes\": %llu, \"errors\": %llu}\n",
+		       (unsigned long long)st->files, (unsigned long long)st->dirs, (unsigned long long)st->others,
+		       (unsigned long long)st->bytes, (unsigned long long)st->errors);
+}
+
+static int restore_last_clean(struct hf_repo *repo, const struct restore_args *a, struct hf_restore_stats *st,
+			      int json)
+{
+	struct hf_snapshot *all = NULL, *chain = NULL;
+	struct hf_lastclean_opts lo = {0};
+	struct hf_lastclean_stats ls;
+	size_t n = 0, bad = 0, newest;
+	int r;
+
+	r = hf_snapshot_list(repo, &all, &n, &bad);
+	if (r < 0) {
+		cli_err("cannot list snapshots: %s", hf_strerror(r));
+		return -1;
+	}
+	if (bad)
+		cli_err("warning: %zu damaged snapshots left out", bad);
+	if (pick_newest(repo, all, n, a->before, &newest) < 0) {
+		hf_snapshot_list_free(all, n);
+		return -1;
+	}
+	chain = hf_xcalloc(n, sizeof(*chain));
+	lo.snaps = chain;
+	lo.n = hf_chain_of(all, n, newest, chain);
+	lo.strict = a->strict;
+	lo.skipped = json ? NULL : print_skipped;
+	r = hf_restore_last_clean(repo, &lo, &a->o, st, &ls);
+	free(chain);
+	hf_snapshot_list_free(all, n);
+	if (r < 0) {
+		cli_err("restore failed: %s", hf_strerror(r));
+		return -1;
+	}
+	if (!json)
+		printf("last clean versions: %llu files from the newest snapshot, %llu from earlier ones "
+		       "(%llu snapshots used), %llu skipped\n",
+		       (unsigned long long)ls.from_newest, (unsigned long long)ls.from_older,
+		       (unsigned long long)ls.sources, (unsigned long long)ls.skipped);
+	return 0;
+}
 
 int cmd_restore(int argc, char **argv)
 {
@@ -20,9 +144,12 @@ int cmd_restore(int argc, char **argv)
 					     {"target", required_argument, NULL, OPT_TARGET},
 					     {"include", required_argument, NULL, OPT_INCLUDE},
 					     {"threads", required_argument, NULL, OPT_THREADS},
+					     {"last-clean", no_argument, NULL, OPT_LAST_CLEAN},
+					     {"before", required_argument, NULL, OPT_BEFORE},
+					     {"strict", no_argument, NULL, OPT_STRICT},
 					     {NULL, 0, NULL, 0}};
 	struct cli_common c;
-	struct hf_restore_opts o = {0};
+	struct restore_args a = {0};
 	struct hf_restore_stats st;
 	struct hf_progress prog = {0};
 	struct hf_snapshot snap = {0};
@@ -38,7 +165,7 @@ int cmd_restore(int argc, char **argv)
 		switch (opt) {
 		case 't':
 		case OPT_TARGET:
-			o.target = optarg;
+			a.o.target = optarg;
 			break;
 		case 'i':
 		case OPT_INCLUDE:
@@ -49,44 +176,57 @@ int cmd_restore(int argc, char **argv)
 			ninc++;
 			break;
 		case OPT_THREADS:
-			o.threads = atoi(optarg);
+			a.o.threads = atoi(optarg);
+			break;
+		case OPT_LAST_CLEAN:
+			a.last_clean = 1;
+			break;
+		case OPT_BEFORE:
+			a.before = optarg;
+			break;
+		case OPT_STRICT:
+			a.strict = 1;
 			break;
 		}
 	}
 	if (opt < 0)
 		goto out;
-	if (optind + 1 != argc) {
-		rc = cli_usage_error(usage, "name exactly one SNAPSHOT");
+	if (a.last_clean ? optind != argc : optind + 1 != argc) {
+		rc = cli_usage_error(usage, a.last_clean ? "--last-clean takes no SNAPSHOT (see --before)"
+							 : "name exactly one SNAPSHOT");
 		goto out;
 	}
-	if (!o.target) {
+	if (!a.last_clean && (a.before || a.strict)) {
+		rc = cli_usage_error(usage, "--before and --strict go with --last-clean");
+		goto out;
+	}
+	if (!a.o.target) {
 		rc = cli_usage_error(usage, "--target DIR is required");
 		goto out;
 	}
 	repo = cli_open_repo(&c);
 	if (!repo)
 		goto out;
-	if (cli_resolve_snapshot(repo, argv[optind], &snap) < 0)
-		goto out;
-	o.includes = inc;
-	o.nincludes = ninc;
-	o.report = cli_report;
-	o.progress = &prog;
-	cp = cli_progress_start(&prog, "restore");
-	r = hf_restore(repo, &snap, &o, &st);
-	cli_progress_stop(cp);
-	if (r < 0) {
-		cli_err("restore failed: %s", hf_strerror(r));
-		goto out;
+	a.o.includes = inc;
+	a.o.nincludes = ninc;
+	a.o.report = cli_report;
+	a.o.progress = &prog;
+	if (a.last_clean) {
+		a.o.progress = NULL; /* several passes: no single total to show */
+		if (restore_last_clean(repo, &a, &st, c.json) < 0)
+			goto out;
+	} else {
+		if (cli_resolve_snapshot(repo, argv[optind], &snap) < 0)
+			goto out;
+		cp = cli_progress_start(&prog, "restore");
+		r = hf_restore(repo, &snap, &a.o, &st);
+		cli_progress_stop(cp);
+		if (r < 0) {
+			cli_err("restore failed: %s", hf_strerror(r));
+			goto out;
+		}
 	}
-	if (!c.json)
-		printf("restored %llu files, %llu directories, %llu other entries, %.1f MiB\n",
-		       (unsigned long long)st.files, (unsigned long long)st.dirs, (unsigned long long)st.others,
-		       (double)st.bytes / 1048576.0);
-	else
-		printf("{\"files\": %llu, \"dirs\": %llu, \"others\": %llu, \"bytes\": %llu, \"errors\": %llu}\n",
-		       (unsigned long long)st.files, (unsigned long long)st.dirs, (unsigned long long)st.others,
-		       (unsigned long long)st.bytes, (unsigned long long)st.errors);
+	print_stats(&st, c.json);
 	if (st.errors) {
 		cli_err("%llu entries could not be restored", (unsigned long long)st.errors);
 		goto out;

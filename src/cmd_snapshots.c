@@ -1,16 +1,33 @@
-/* cmd_snapshots.c — holdfast snapshots: list snapshots, oldest first. */
+/* cmd_snapshots.c — holdfast snapshots: list snapshots, oldest first, with
+ * what their marks say (pinned, scan verdict). */
 #include <getopt.h>
 #include <stdio.h>
 
 #include "cli.h"
 #include "commands.h"
+#include "repo/mark.h"
 #include "util/err.h"
 
 static const char usage[] = "usage: holdfast snapshots --repo DIR [--json]\n";
 
-static void print_json(const struct hf_snapshot *s, size_t n)
+/* the marks, for the pinned and verdict columns */
+struct marks {
+	struct hf_mark *v;
+	size_t n;
+};
+
+/* verdict name, or NULL if the snapshot has no verdict mark */
+static const char *verdict_of(const struct marks *mk, const uint8_t *id)
+{
+	int v;
+
+	return hf_marks_verdict(mk->v, mk->n, id, &v) ? hf_mark_verdict_name(v) : NULL;
+}
+
+static void print_json(const struct hf_snapshot *s, size_t n, const struct marks *mk)
 {
 	char id[HF_ID_HEX_LEN + 1], t[64];
+	const char *verdict;
 
 	printf("[");
 	for (size_t i = 0; i < n; i++) {
@@ -34,22 +51,30 @@ static void print_json(const struct hf_snapshot *s, size_t n)
 			printf("null");
 		}
 		cli_id_hex(s[i].tree, id);
-		printf(", \"tree\": \"%s\", \"files\": %llu, \"dirs\": %llu, \"bytes\": %llu, \"errors\": %u}", id,
+		printf(", \"tree\": \"%s\", \"files\": %llu, \"dirs\": %llu, \"bytes\": %llu, \"errors\": %u", id,
 		       (unsigned long long)s[i].files, (unsigned long long)s[i].dirs, (unsigned long long)s[i].bytes,
 		       s[i].errors);
+		verdict = verdict_of(mk, s[i].id);
+		printf(", \"pinned\": %s, \"verdict\": %s%s%s}",
+		       hf_marks_pinned(mk->v, mk->n, s[i].id) ? "true" : "false", verdict ? "\"" : "",
+		       verdict ? verdict : "null", verdict ? "\"" : "");
 	}
 	printf("%s]\n", n ? "\n" : "");
 }
 
-static void print_text(const struct hf_snapshot *s, size_t n)
+static void print_text(const struct hf_snapshot *s, size_t n, const struct marks *mk)
 {
 	char id[HF_ID_HEX_LEN + 1], t[64];
+	const char *verdict;
 
-	printf("%-8s  %-19s  %-16s  %10s  %s\n", "ID", "TIME", "HOST", "SIZE", "PATHS");
+	printf("%-8s  %-19s  %-16s  %10s  %-6s  %-10s  %s\n", "ID", "TIME", "HOST", "SIZE", "PINNED", "VERDICT",
+	       "PATHS");
 	for (size_t i = 0; i < n; i++) {
 		cli_id_hex(s[i].id, id);
 		cli_time_str(s[i].time_ns, t, sizeof(t), 0);
-		printf("%.8s  %-19s  %-16s  %8.1f M  ", id, t, s[i].host, (double)s[i].bytes / 1048576.0);
+		verdict = verdict_of(mk, s[i].id);
+		printf("%.8s  %-19s  %-16s  %8.1f M  %-6s  %-10s  ", id, t, s[i].host, (double)s[i].bytes / 1048576.0,
+		       hf_marks_pinned(mk->v, mk->n, s[i].id) ? "pinned" : "-", verdict ? verdict : "-");
 		for (size_t j = 0; j < s[i].npaths; j++)
 			printf("%s%s", j ? " " : "", s[i].paths[j]);
 		printf("\n");
@@ -63,7 +88,8 @@ int cmd_snapshots(int argc, char **argv)
 	struct cli_common c;
 	struct hf_repo *repo;
 	struct hf_snapshot *s = NULL;
-	size_t n = 0, bad = 0;
+	struct marks mk = {0};
+	size_t n = 0, bad = 0, bad_marks = 0;
 	int opt, r;
 
 	cli_common_init(&c);
@@ -82,13 +108,23 @@ int cmd_snapshots(int argc, char **argv)
 		hf_repo_close(repo);
 		return HF_EXIT_ERROR;
 	}
+	r = hf_mark_list(repo, &mk.v, &mk.n, &bad_marks);
+	if (r < 0) {
+		cli_err("cannot list marks: %s", hf_strerror(r));
+		hf_snapshot_list_free(s, n);
+		hf_repo_close(repo);
+		return HF_EXIT_ERROR;
+	}
 	if (c.json)
-		print_json(s, n);
+		print_json(s, n, &mk);
 	else
-		print_text(s, n);
+		print_text(s, n, &mk);
 	if (bad)
 		cli_err("%zu snapshot object(s) could not be read; run check", bad);
+	if (bad_marks)
+		cli_err("%zu mark object(s) (pins, verdicts) could not be read; run check", bad_marks);
+	hf_mark_list_free(mk.v, mk.n);
 	hf_snapshot_list_free(s, n);
 	hf_repo_close(repo);
-	return bad ? HF_EXIT_ERROR : HF_EXIT_OK;
+	return bad || bad_marks ? HF_EXIT_ERROR : HF_EXIT_OK;
 }

@@ -3,7 +3,8 @@
  * Structure: every index object decrypts and parses; every pack an index
  * names exists and its own header agrees with the index; every snapshot
  * object decrypts and matches its name; every tree of every snapshot loads
- * and every blob it names is indexed. With read_data, every blob of every
+ * and every blob it names is indexed; every mark object (pins, verdicts)
+ * decrypts, parses and matches its name. With read_data, every blob of every
  * pack is also decrypted, decompressed and its MAC checked (in parallel).
  * Each problem is reported with the snapshots and file paths it affects. */
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "engine/engine_internal.h"
+#include "repo/mark.h"
 #include "store/store.h"
 #include "util/err.h"
 #include "util/hex.h"
@@ -213,7 +215,7 @@ struct snap_scan {
 	size_t n;
 };
 
-static int note_snapshot(void *arg, const char *name, uint64_t size)
+static int note_name(void *arg, const char *name, uint64_t size)
 {
 	struct snap_scan *s = arg;
 
@@ -229,7 +231,7 @@ static void check_snapshots(struct check *c)
 	struct hf_blob_reader br;
 	int r;
 
-	r = hf_store_list(c->repo->store, HF_OBJ_SNAPSHOT, note_snapshot, &scan);
+	r = hf_store_list(c->repo->store, HF_OBJ_SNAPSHOT, note_name, &scan);
 	if (r < 0)
 		problem(c, NULL, "cannot list snapshots", r);
 	hf_blob_reader_init(&br, c->repo);
@@ -249,6 +251,32 @@ static void check_snapshots(struct check *c)
 		free(scan.names[i]);
 	}
 	hf_blob_reader_release(&br);
+	free(scan.names);
+}
+
+/* Marks are checked on their own (they are small): a damaged one is a
+ * problem, since forget refuses to run while any mark cannot be read. A mark
+ * naming a snapshot that is gone is not: forget --prune deletes those. */
+static void check_marks(struct check *c)
+{
+	struct snap_scan scan = {.c = c};
+	int r;
+
+	r = hf_store_list(c->repo->store, HF_OBJ_MARK, note_name, &scan);
+	if (r < 0)
+		problem(c, NULL, "cannot list marks", r);
+	for (size_t i = 0; i < scan.n; i++) {
+		struct hf_mark m;
+		char what[128];
+		r = hf_mark_load(c->repo, scan.names[i], &m);
+		if (r < 0) {
+			snprintf(what, sizeof(what), "mark object %.16s cannot be read", scan.names[i]);
+			problem(c, NULL, what, r);
+		} else {
+			hf_mark_release(&m);
+		}
+		free(scan.names[i]);
+	}
 	free(scan.names);
 }
 
@@ -334,6 +362,7 @@ int hf_check(struct hf_repo *r, const struct hf_check_opts *o, struct hf_check_s
 		st->blobs = hf_idmap_count(ix->blobs);
 	}
 	check_snapshots(&c);
+	check_marks(&c);
 	ret = 0;
 out:
 	hf_aead_free(aead);

@@ -58,10 +58,18 @@ int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backu
 
 /* ---- restore ---------------------------------------------------------------- */
 
+/* A restore's own choice of entries, asked for every entry the includes let
+ * through: 0 skips it (a directory with all it holds); non-zero restores it
+ * (a directory is created with its metadata, and each entry in it is asked
+ * in turn). */
+typedef int (*hf_select_fn)(void *arg, const char *path, const struct hf_node *node);
+
 struct hf_restore_opts {
 	const char *target;
 	char **includes; /* absolute paths as stored; NULL/0: everything */
 	size_t nincludes;
+	hf_select_fn select; /* may be NULL */
+	void *select_arg;
 	int threads;
 	hf_report_fn report;
 	void *report_arg;
@@ -110,9 +118,24 @@ struct hf_forget_policy {
 	unsigned last, hourly, daily, weekly, monthly, yearly;
 };
 
-/* Marks in keep[i] (1/0) which of the n snapshots (oldest first) the policy
- * keeps. Buckets use local time. */
+/* why a snapshot is kept: bits of keep[i] */
+#define HF_KEEP_POLICY 1 /* a --keep-* rule */
+#define HF_KEEP_PINNED 2 /* pinned (repo/mark.h) */
+#define HF_KEEP_CLEAN 4  /* holds the newest clean version of some file (docs/DETECTION.md) */
+
+/* Sets keep[i] to HF_KEEP_POLICY or 0 for each of the n snapshots (oldest
+ * first), as the policy decides. Buckets use local time. */
 void hf_forget_select(const struct hf_snapshot *snaps, size_t n, const struct hf_forget_policy *p, int *keep);
+/* Adds to keep[] what must be kept whatever the policy says: pinned
+ * snapshots (HF_KEEP_PINNED), and those restore --last-clean needs
+ * (HF_KEEP_CLEAN). Reads every mark; -HF_E_CORRUPT if any mark
+ * object cannot be read (one of them could be a pin: forget must not go on). */
+int hf_forget_protect(struct hf_repo *r, const struct hf_snapshot *snaps, size_t n, int *keep);
+/* After a successful prune: deletes the marks whose snapshot no longer
+ * exists (listed before the snapshots, so a mark written after its snapshot
+ * is never taken for an orphan). Damaged marks are left alone; nothing is
+ * deleted if any snapshot cannot be read. *removed: marks deleted. */
+int hf_forget_orphan_marks(struct hf_repo *r, size_t *removed);
 
 struct hf_prune_stats {
 	uint64_t packs_deleted, packs_rewritten, packs_protected, blobs_removed, bytes_freed;

@@ -1,10 +1,19 @@
 /* forget.c — retention policy: which snapshots to keep. Buckets (hour, day,
  * ISO week, month, year) use local time; in each rule the newest snapshot of
- * each of the N newest buckets is kept, as restic and borg do. */
+ * each of the N newest buckets is kept, as restic and borg do. Whatever the
+ * policy says, pinned snapshots are kept (hf_forget_protect); marks of
+ * snapshots that are gone are deleted after a prune. */
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "engine/engine.h"
+#include "engine/scan.h"
+#include "repo/mark.h"
+#include "store/store.h"
+#include "util/err.h"
+#include "util/hex.h"
+#include "util/mem.h"
 
 static void bucket(int64_t ns, const char *fmt, char *out, size_t cap)
 {
@@ -23,7 +32,7 @@ static void keep_buckets(const struct hf_snapshot *s, size_t n, unsigned count, 
 	for (size_t i = n; i-- > 0 && used < count;) {
 		bucket(s[i].time_ns, fmt, cur, sizeof(cur));
 		if (strcmp(cur, last) != 0) {
-			keep[i] = 1;
+			keep[i] |= HF_KEEP_POLICY;
 			used++;
 			memcpy(last, cur, sizeof(last));
 		}
@@ -34,10 +43,112 @@ void hf_forget_select(const struct hf_snapshot *snaps, size_t n, const struct hf
 {
 	memset(keep, 0, n * sizeof(*keep));
 	for (size_t i = 0; i < n && i < p->last; i++)
-		keep[n - 1 - i] = 1;
+		keep[n - 1 - i] |= HF_KEEP_POLICY;
 	keep_buckets(snaps, n, p->hourly, "%Y-%m-%d %H", keep);
 	keep_buckets(snaps, n, p->daily, "%Y-%m-%d", keep);
 	keep_buckets(snaps, n, p->weekly, "%G-%V", keep);
 	keep_buckets(snaps, n, p->monthly, "%Y-%m", keep);
 	keep_buckets(snaps, n, p->yearly, "%Y", keep);
+}
+
+/* Per history (chain), the snapshots restore --last-clean of its newest
+ * snapshot would take a file from: they hold the newest clean version of
+ * some file. */
+static int protect_clean_versions(struct hf_repo *r, const struct hf_snapshot *snaps, size_t n, int *keep)
+{
+	struct hf_snapshot *chain = hf_xcalloc(n ? n : 1, sizeof(*chain));
+	size_t *idx = hf_xcalloc(n ? n : 1, sizeof(*idx));
+	uint8_t *done = hf_xcalloc(n ? n : 1, 1), *needed = hf_xcalloc(n ? n : 1, 1);
+	int ret = 0;
+
+	for (size_t i = n; i-- > 0 && ret == 0;) {
+		size_t m = 0;
+		if (done[i])
+			continue; /* i is the newest of a chain not seen yet */
+		for (size_t j = 0; j <= i; j++)
+			if (!done[j] && hf_snapshot_same_chain(&snaps[j], &snaps[i])) {
+				done[j] = 1;
+				idx[m] = j;
+				chain[m++] = snaps[j];
+			}
+		memset(needed, 0, m);
+		ret = hf_last_clean_sources(r, chain, m, needed);
+		for (size_t k = 0; k < m && ret == 0; k++)
+			if (needed[k] && !keep[idx[k]])
+				keep[idx[k]] |= HF_KEEP_CLEAN;
+	}
+	free(chain);
+	free(idx);
+	free(done);
+	free(needed);
+	return ret;
+}
+
+int hf_forget_protect(struct hf_repo *r, const struct hf_snapshot *snaps, size_t n, int *keep)
+{
+	struct hf_mark *marks = NULL;
+	size_t nmarks = 0, bad = 0;
+	int ret = hf_mark_list(r, &marks, &nmarks, &bad);
+
+	if (ret < 0)
+		return ret;
+	if (bad) {
+		hf_mark_list_free(marks, nmarks);
+		return -HF_E_CORRUPT;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (hf_marks_pinned(marks, nmarks, snaps[i].id))
+			keep[i] |= HF_KEEP_PINNED;
+	hf_mark_list_free(marks, nmarks);
+	return protect_clean_versions(r, snaps, n, keep);
+}
+
+static int by_id(const void *a, const void *b)
+{
+	return memcmp(a, b, HF_ID_LEN);
+}
+
+int hf_forget_orphan_marks(struct hf_repo *r, size_t *removed)
+{
+	struct hf_mark *marks = NULL;
+	struct hf_snapshot *snaps = NULL;
+	uint8_t (*ids)[HF_ID_LEN] = NULL;
+	size_t nmarks = 0, nsnaps = 0, bad = 0;
+	char name[HF_ID_HEX_LEN + 1];
+	int ret;
+
+	*removed = 0;
+	/* marks first: a mark is written after its snapshot, so every mark
+	 * listed here names a snapshot the listing below will see */
+	ret = hf_mark_list(r, &marks, &nmarks, NULL);
+	if (ret < 0 || nmarks == 0)
+		goto out;
+	ret = hf_snapshot_list(r, &snaps, &nsnaps, &bad);
+	if (ret < 0)
+		goto out;
+	if (bad) {
+		ret = -HF_E_CORRUPT;
+		goto out;
+	}
+	ids = hf_xcalloc(nsnaps ? nsnaps : 1, sizeof(*ids));
+	for (size_t i = 0; i < nsnaps; i++)
+		memcpy(ids[i], snaps[i].id, HF_ID_LEN);
+	qsort(ids, nsnaps, sizeof(*ids), by_id);
+	for (size_t i = 0; i < nmarks; i++) {
+		if (nsnaps && bsearch(marks[i].snapshot, ids, nsnaps, sizeof(*ids), by_id))
+			continue;
+		hf_hex_encode(marks[i].id, HF_ID_LEN, name);
+		ret = hf_store_remove(r->store, HF_OBJ_MARK, name);
+		if (ret == 0)
+			(*removed)++;
+		else if (ret == -HF_E_NOTFOUND)
+			ret = 0; /* a concurrent forget took it */
+		else
+			goto out;
+	}
+out:
+	free(ids);
+	hf_snapshot_list_free(snaps, nsnaps);
+	hf_mark_list_free(marks, nmarks);
+	return ret;
 }

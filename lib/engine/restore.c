@@ -348,6 +348,8 @@ static int restore_dir(struct restore *rs, struct hf_blob_reader *br, struct hf_
 	for (size_t i = 0; i < t.n && r == 0; i++) {
 		char *p = hf_path_join(path, t.nodes[i].name);
 		int mode = included(rs, p);
+		if (mode == 1 && rs->o->select && !rs->o->select(rs->o->select_arg, p, &t.nodes[i]))
+			mode = 0;
 		if (mode)
 			r = restore_entry(rs, br, names, d, &t.nodes[i], p, mode);
 		free(p);

@@ -1,8 +1,8 @@
 /* store.h — the storage vtable: named immutable objects.
  *
  * A repository is a handful of object kinds (config, keys, snapshots, index,
- * packs), each a flat namespace of names. Objects are created once and never
- * changed: put is create-only and atomic (a reader sees all of an object or
+ * packs, marks), each a flat namespace of names. Objects are created once and
+ * never changed: put is create-only and atomic (a reader sees all of an object or
  * none); an existing name gives -HF_E_EXISTS. remove exists for the retention
  * path (forget --prune) alone. Backends: a local directory (store_local.c);
  * the server and S3 backends implement the same operations. All operations
@@ -22,6 +22,7 @@ enum hf_obj_kind {
 	HF_OBJ_SNAPSHOT,
 	HF_OBJ_INDEX,
 	HF_OBJ_PACK,
+	HF_OBJ_MARK, /* marks/: pins and verdicts about snapshots (repo/mark.h) */
 	HF_OBJ_KINDS
 };
 

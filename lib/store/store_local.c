@@ -1,12 +1,13 @@
 /* store_local.c — the local-directory store, holdfast's embedded default.
  *
- * Layout: DIR/config, DIR/keys/, DIR/snapshots/, DIR/index/, DIR/data/<2 hex>/
- * and DIR/tmp/ for objects being written. A put writes DIR/tmp/<name>.<rand>
- * with O_EXCL, fsyncs it, then link()s it to its final name — link, unlike
- * rename, fails if the name exists, which makes put create-only — and fsyncs
- * the directory. A crash leaves at most a stray temp file, never a partial
- * object. Packs skip the fsyncs (HF_PUT_NOSYNC) and are made durable together
- * by hf_store_sync before the index object that names them is written. Objects are made read-only (0444): they never change. */
+ * Layout: DIR/config, DIR/keys/, DIR/snapshots/, DIR/index/, DIR/data/<2 hex>/,
+ * DIR/marks/, and DIR/tmp/ for objects being written. A put writes
+ * DIR/tmp/<name>.<rand> with O_EXCL, fsyncs it, then link()s it to its final
+ * name — link, unlike rename, fails if the name exists, which makes put
+ * create-only — and fsyncs the directory. A crash leaves at most a stray temp
+ * file, never a partial object. Packs skip the fsyncs (HF_PUT_NOSYNC) and are
+ * made durable together by hf_store_sync before the index object that names
+ * them is written. Objects are made read-only (0444): they never change. */
 #include <dirent.h>
 #include <pthread.h>
 #include <errno.h>
@@ -33,7 +34,7 @@ struct local_store {
 	size_t nunsynced;
 };
 
-static const char *const kind_dir[HF_OBJ_KINDS] = {".", "keys", "snapshots", "index", "data"};
+static const char *const kind_dir[HF_OBJ_KINDS] = {".", "keys", "snapshots", "index", "data", "marks"};
 
 /* Names are lowercase hex (or "config" for the config object): nothing else
  * can reach the file system, so a hostile name cannot escape the directory. */
@@ -500,7 +501,7 @@ static int dir_is_empty(const char *dir)
 
 static int make_layout(int dirfd)
 {
-	static const char *const subdirs[] = {"keys", "snapshots", "index", "data", "tmp"};
+	static const char *const subdirs[] = {"keys", "snapshots", "index", "data", "marks", "tmp"};
 	char rel[16];
 
 	for (size_t i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++)
@@ -544,8 +545,11 @@ int hf_store_local_open(const char *dir, int create, struct hf_store **out)
 		r = -HF_E_NOTFOUND;
 		goto out;
 	} else {
-		/* tmp/ may be missing in a copied repository; writers need it */
+		/* tmp/ may be missing in a copied repository, marks/ in one made
+		 * before marks existed; writers need them (listing a missing
+		 * directory gives nothing) */
 		mkdirat(ls->dirfd, "tmp", 0700);
+		mkdirat(ls->dirfd, "marks", 0700);
 	}
 	ls->dir = hf_xstrdup(dir);
 	ls->base.ops = &local_ops;

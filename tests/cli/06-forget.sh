@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 06-forget.sh — retention: forget --keep-last/--keep-daily with --prune removes the
-# right snapshots and the data only they used, the rest checks clean and restores.
+# right snapshots and the data only they used, the rest checks clean and restores;
+# pin/unpin: a pinned snapshot survives forget and prune, unpinned it goes with its marks.
 #
 # Restores are compared without atimes: the copies of the tree at each snapshot are
 # made with cp -a, which reads (and so moves the atimes of) the source between backups.
@@ -126,5 +127,133 @@ hf forget --repo "$R" --keep-last abc
 check_rc "forget --keep-last with a non-number: exit 2" 2
 hf snapshots --repo "$R" --json
 check_eq "usage errors removed nothing" "1" "$(json 'len(j)')"
+
+# --- pins: a pinned snapshot is kept by forget whatever the rules say; unpinned, it goes
+random_file "$S/randpin" 4 # data only the pinned snapshot has
+hf backup --repo "$R" --json "$S"
+check_rc "backup to pin" 0
+pinned=$(json 'j["snapshot"]')
+rm -rf "$T/copypin"
+cp -a "$S" "$T/copypin"
+rm -f "$S/randpin"
+hf snapshots --repo "$R" --json
+older=$(json '" ".join(s["id"] for s in j if s["id"] != "'"$pinned"'")') # left by the tests above
+for i in 1 2; do
+	echo "after pin $i" >>"$S/counter"
+	hf backup --repo "$R" --json "$S"
+	check_rc "backup $i after the one to pin" 0
+	[ "$i" = 1 ] && between=$(json 'j["snapshot"]')
+done
+newest=$(json 'j["snapshot"]')
+nmarks() { find "$R/marks" -type f | wc -l; }
+marks0=$(nmarks)
+
+hf pin --repo "$R" "${pinned:0:8}" --reason "keep for the audit"
+check_rc "pin by id prefix" 0
+check_grep "pin says what it did" "^pinned ${pinned:0:8} \(keep for the audit\)$" "$T/out"
+check_eq "pin wrote one mark object" "$((marks0 + 1))" "$(nmarks)"
+hf pin --repo "$R" "$pinned"
+check_rc "pin again" 0
+check_grep "pin again: already pinned" "already pinned" "$T/out"
+check_eq "pin again wrote nothing" "$((marks0 + 1))" "$(nmarks)"
+hf unpin --repo "$R" latest
+check_rc "unpin of a snapshot that is not pinned" 0
+check_grep "unpin of an unpinned snapshot: not pinned" "not pinned" "$T/out"
+check_eq "unpin of an unpinned snapshot wrote nothing" "$((marks0 + 1))" "$(nmarks)"
+hf pin --repo "$R" ffffffff
+check_rc "pin of an unknown snapshot: exit 1" 1
+hf pin --repo "$R"
+check_rc "pin without SNAPSHOT: exit 2" 2
+hf pin --repo "$R" latest latest
+check_rc "pin with two SNAPSHOTs: exit 2" 2
+hf pin --repo "$R" latest --reason "$(head -c 1025 /dev/zero | tr '\0' x)"
+check_rc "pin with a reason over 1024 bytes: exit 2" 2
+check_eq "refused pins wrote nothing" "$((marks0 + 1))" "$(nmarks)"
+
+hf snapshots --repo "$R" --json
+check_rc "snapshots --json with a pin" 0
+check_eq "snapshots --json: only the pinned one is pinned" "$pinned" \
+	"$(json '" ".join(s["id"] for s in j if s["pinned"] is True)')"
+check_eq "snapshots --json: pinned is a boolean everywhere" "true" \
+	"$(json 'all(isinstance(s["pinned"], bool) for s in j)')"
+check_eq "snapshots --json: verdict is null or a verdict name" "true" \
+	"$(json 'all(s["verdict"] in (None, "clean", "suspicious", "attack") for s in j)')"
+hf snapshots --repo "$R"
+check_rc "snapshots (text) with a pin" 0
+check_grep "snapshots (text): the pinned one says pinned" "^${pinned:0:8} .* pinned " "$T/out"
+check_eq "snapshots (text): one pinned line" "1" "$(grep -c ' pinned ' "$T/out")"
+
+hf forget --repo "$R" --keep-last 1 --dry-run
+check_rc "forget --dry-run with a pin" 0
+check_grep "forget --dry-run: the pinned snapshot is kept, and says why" \
+	"^keep $pinned \(kept: pinned\)$" "$T/out"
+before=$(repo_bytes "$R")
+hf forget --repo "$R" --keep-last 1 --prune
+check_rc "forget --keep-last 1 --prune with a pin" 0
+check_grep "forget: the pinned snapshot is kept (kept: pinned)" "^keep $pinned \(kept: pinned\)$" "$T/out"
+check_grep "forget: the newest is kept by the rule" "^keep $newest$" "$T/out"
+check_grep "forget: the one between is removed" "^remove $between$" "$T/out"
+check_eq "forget: it and the snapshots older than the pinned one are removed" \
+	"$(($(wc -w <<<"$older") + 1))" "$(grep -c '^remove ' "$T/out")"
+hf snapshots --repo "$R" --json
+check_eq "forget --keep-last 1 kept the pinned and the newest" "$pinned $newest" \
+	"$(json '" ".join(s["id"] for s in j)')"
+hf check --repo "$R" --read-data
+check_rc "check --read-data with a pin after prune" 0
+hf restore --repo "$R" "$pinned" --target "$T/rpin"
+check_rc "restore of the pinned snapshot after prune" 0
+check_tree "the pinned snapshot restores identically after prune" "$T/copypin" "$T/rpin$S" --no-atime
+
+# a damaged mark could be a pin: forget refuses, check and snapshots report it
+rm -rf "$T/damaged"
+cp -a "$R" "$T/damaged"
+mf=$(find "$T/damaged/marks" -type f | head -n 1)
+chmod u+w "$mf"
+printf 'X' | dd of="$mf" bs=1 seek=100 conv=notrunc status=none
+hf check --repo "$T/damaged"
+check_rc "check with a damaged mark: exit 1" 1
+check_grep "check names the damaged mark" "^error: mark object $(basename "$mf" | cut -c1-16) cannot be read" "$T/err"
+hf forget --repo "$T/damaged" --keep-last 1
+check_rc "forget with a damaged mark: exit 1" 1
+check_eq "forget with a damaged mark: nothing removed" "0" "$(grep -c '^remove ' "$T/out")"
+hf snapshots --repo "$T/damaged" --json
+check_rc "snapshots with a damaged mark: exit 1" 1
+check_grep "snapshots with a damaged mark: says so" "mark object" "$T/err"
+
+hf unpin --repo "$R" "${pinned:0:8}"
+check_rc "unpin" 0
+check_grep "unpin says what it did" "^unpinned ${pinned:0:8} " "$T/out"
+hf snapshots --repo "$R" --json
+check_eq "snapshots --json after unpin: nothing pinned" "false false" \
+	"$(json '" ".join(str(s["pinned"]).lower() for s in j)')"
+before=$(repo_bytes "$R")
+marks1=$(nmarks)
+hf forget --repo "$R" --keep-last 1 --prune
+check_rc "forget --keep-last 1 --prune after unpin" 0
+check_grep "forget after unpin: the formerly pinned snapshot is removed" "^remove $pinned$" "$T/out"
+check_grep "forget after unpin: marks of removed snapshots are deleted" \
+	"^[0-9]+ mark\(s\) of removed snapshots deleted$" "$T/out"
+gone=$(sed -n 's/^\([0-9]*\) mark(s) of removed snapshots deleted$/\1/p' "$T/out")
+check_true "forget after unpin: at least its pin and unpin deleted (${gone:-0})" test "${gone:-0}" -ge 2
+check_eq "forget after unpin: that many mark files fewer" "$((marks1 - ${gone:-0}))" "$(nmarks)"
+hf snapshots --repo "$R" --json
+check_eq "only the newest remains" "$newest" "$(json '" ".join(s["id"] for s in j)')"
+after=$(repo_bytes "$R")
+check_true "the unpinned snapshot's data is gone ($before -> $after bytes)" \
+	test $((before - after)) -ge $((3 * 1048576))
+hf check --repo "$R" --read-data
+check_rc "check --read-data after the unpinned snapshot is pruned" 0
+
+# a repository made before marks existed (no marks/) still works, and can pin
+rm -rf "$R/marks"
+hf snapshots --repo "$R" --json
+check_rc "snapshots without marks/" 0
+check_eq "snapshots without marks/: not pinned" "false" "$(json 'str(j[0]["pinned"]).lower()')"
+hf pin --repo "$R" latest
+check_rc "pin in a repository without marks/" 0
+hf snapshots --repo "$R" --json
+check_eq "pinned in a repository that had no marks/" "true" "$(json 'str(j[0]["pinned"]).lower()')"
+hf check --repo "$R"
+check_rc "check after pinning in a repository that had no marks/" 0
 
 finish

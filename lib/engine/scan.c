@@ -1,0 +1,212 @@
+/* scan.c — hf_scan: ransomware detection between two snapshots, and the
+ * snapshot verdict.
+ *
+ * The steps (scan_internal.h has the files): collect the changed regular
+ * files, pair plain renames, judge each file, mark new extensions and ransom
+ * notes, then aggregate:
+ *   attack      >= 3 encrypted files and (>= 10 encrypted, or >= 20% of the
+ *               changed files encrypted, or a ransom note); or a ransom note
+ *               and >= 1 encrypted file; or ransom notes in >= 3 directories
+ *               (ransomware ran, whether or not what it encrypted is in this
+ *               backup yet);
+ *   suspicious  >= 1 encrypted file, a ransom note, a wave of non-clean files
+ *               with one new extension, or more suspicious files than
+ *               max(3, usual_changes);
+ *   clean       otherwise.
+ * usual_changes is this history's own measure of churn: the changed regular
+ * files between `against` and its parent (a tree comparison, no judging), 0
+ * when unknown. A server where thousands of files change between backups
+ * has room for a few dozen new random-looking files that nothing explains
+ * (caches, keyrings); a quiet one does not. It raises only the bar of the
+ * suspicious-count rule: encrypted files and notes count whatever the churn. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/scan_internal.h"
+#include "util/err.h"
+#include "util/hex.h"
+#include "util/mem.h"
+
+#define ATTACK_MIN 3       /* encrypted files before an attack can be called */
+#define ATTACK_COUNT 10    /* encrypted files that are an attack by their number */
+#define ATTACK_SHARE 5     /* 1/5 = 20% of the changed files encrypted */
+#define SUSPICIOUS_MIN 3   /* suspicious files tolerated at least */
+#define NOTE_DIRS_ATTACK 3 /* directories with ransom notes that are an attack */
+
+static void scan_release(struct scan *sc)
+{
+	for (size_t i = 0; i < sc->n; i++) {
+		free(sc->items[i].path);
+		free(sc->items[i].old.parts);
+		free(sc->items[i].cur.parts);
+	}
+	free(sc->items);
+	scan_exts_free(sc->exts);
+	hf_detect_free(sc->det);
+	hf_buf_release(&sc->content);
+	hf_buf_release(&sc->blob);
+	if (sc->br_ready)
+		hf_blob_reader_release(&sc->br);
+}
+
+/* changed files between against and its parent; 0 when unknown */
+static uint64_t usual_changes(struct hf_repo *r, const struct hf_snapshot *against)
+{
+	struct hf_snapshot parent;
+	char hex[HF_ID_HEX_LEN + 1];
+	uint64_t n = 0;
+
+	if (!against || !against->has_parent)
+		return 0;
+	hf_hex_encode(against->parent, HF_ID_LEN, hex);
+	if (hf_snapshot_load(r, hex, &parent) < 0)
+		return 0; /* forgotten or unreadable: unknown */
+	if (scan_count_changes(r, &parent, against, &n) < 0)
+		n = 0;
+	hf_snapshot_release(&parent);
+	return n;
+}
+
+static int snapshot_verdict(const struct hf_scan_summary *s, int wave, size_t note_dirs)
+{
+	uint64_t enc = s->encrypted, changed = s->added + s->modified + s->deleted + s->renamed;
+	uint64_t bar = s->usual_changes > SUSPICIOUS_MIN ? s->usual_changes : SUSPICIOUS_MIN;
+
+	if (enc >= ATTACK_MIN && (enc >= ATTACK_COUNT || enc * ATTACK_SHARE >= changed || s->notes))
+		return HF_SNAP_ATTACK;
+	if ((s->notes && enc >= 1) || note_dirs >= NOTE_DIRS_ATTACK)
+		return HF_SNAP_ATTACK;
+	if (enc >= 1 || s->notes || wave || s->suspicious > bar)
+		return HF_SNAP_SUSPICIOUS;
+	return HF_SNAP_CLEAN;
+}
+
+static void count(struct hf_scan_summary *sum, const struct hf_scan_file *f)
+{
+	switch (f->change) {
+	case HF_CHANGE_NEW: sum->added++; break;
+	case HF_CHANGE_MODIFIED: sum->modified++; break;
+	case HF_CHANGE_DELETED: sum->deleted++; break;
+	default: sum->renamed++; break;
+	}
+	sum->encrypted += f->verdict == HF_FILE_ENCRYPTED;
+	sum->suspicious += f->verdict == HF_FILE_SUSPICIOUS;
+	sum->notes += f->note;
+}
+
+/* moves the items that are listed into the result */
+static void build_result(struct scan *sc, struct hf_scan_result *out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < sc->n; i++)
+		n += !sc->items[i].absorbed;
+	out->files = hf_xcalloc(n ? n : 1, sizeof(*out->files));
+	for (size_t i = 0; i < sc->n; i++) {
+		struct scan_item *it = &sc->items[i];
+		struct hf_scan_file *f;
+		const struct scan_version *v = it->has_cur ? &it->cur : &it->old;
+		if (it->absorbed)
+			continue;
+		f = &out->files[out->nfiles++];
+		f->path = it->path;
+		it->path = NULL;
+		if (it->change == HF_CHANGE_RENAMED)
+			f->from = hf_xstrdup(sc->items[it->pair].path);
+		f->change = it->change;
+		f->verdict = it->verdict;
+		f->note = it->note;
+		f->reasons = it->reasons;
+		f->size = v->size;
+		f->type = v->has_profile ? v->profile.type : HF_CT_UNKNOWN;
+		count(&out->sum, f);
+	}
+}
+
+int hf_scan(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_snapshot *against,
+	    struct hf_scan_result *out)
+{
+	struct scan sc;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	memset(&sc, 0, sizeof(sc));
+	if (!r->index && (ret = hf_repo_load_index(r, NULL, NULL, NULL)) < 0)
+		return ret;
+	sc.r = r;
+	sc.against = against;
+	hf_blob_reader_init(&sc.br, r);
+	sc.br_ready = 1;
+	hf_buf_init(&sc.content, HF_DETECT_VALIDATE_MAX);
+	hf_buf_init(&sc.blob, HF_BLOB_MAX);
+	sc.exts = scan_exts_new();
+	ret = sc.exts ? scan_collect(&sc, against, s) : -ENOMEM;
+	if (ret == 0 && against)
+		ret = scan_pair_same(&sc);
+	if (ret == 0)
+		ret = scan_judge_all(&sc);
+	if (ret == 0)
+		ret = scan_mark_new_extensions(&sc);
+	if (ret == 0)
+		ret = scan_find_notes(&sc);
+	if (ret == 0) {
+		memcpy(out->snapshot, s->id, HF_ID_LEN);
+		if (against) {
+			out->has_against = 1;
+			memcpy(out->against, against->id, HF_ID_LEN);
+		}
+		build_result(&sc, out);
+		out->sum.files = s->files;
+		out->sum.usual_changes = usual_changes(r, against);
+		out->verdict = snapshot_verdict(&out->sum, sc.wave, sc.note_dirs);
+	}
+	scan_release(&sc);
+	return ret;
+}
+
+void hf_scan_result_release(struct hf_scan_result *res)
+{
+	if (!res)
+		return;
+	for (size_t i = 0; i < res->nfiles; i++) {
+		free(res->files[i].path);
+		free(res->files[i].from);
+	}
+	free(res->files);
+	memset(res, 0, sizeof(*res));
+}
+
+const char *hf_scan_reason_name(uint32_t bit)
+{
+	static const char *const names[HF_REASON_COUNT] = {
+		"type-changed", "invalid",       "random-blocks", "encoded-random", "container",    "original-deleted",
+		"new-extension", "ransom-note", "random-content", "low-overlap",    "original-kept",
+	};
+
+	for (int i = 0; i < HF_REASON_COUNT; i++)
+		if (bit == 1u << i)
+			return names[i];
+	return "?";
+}
+
+const char *hf_file_verdict_name(int v)
+{
+	static const char *const names[] = {"clean", "suspicious", "encrypted"};
+
+	return v >= 0 && v <= HF_FILE_ENCRYPTED ? names[v] : "?";
+}
+
+const char *hf_snap_verdict_name(int v)
+{
+	static const char *const names[] = {"clean", "suspicious", "attack"};
+
+	return v >= 0 && v <= HF_SNAP_ATTACK ? names[v] : "?";
+}
+
+const char *hf_change_name(int c)
+{
+	static const char *const names[] = {"new", "modified", "deleted", "renamed"};
+
+	return c >= 0 && c <= HF_CHANGE_RENAMED ? names[c] : "?";
+}

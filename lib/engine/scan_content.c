@@ -1,0 +1,137 @@
+/* scan_content.c — a scan's look at file content in the repository: a
+ * version's bytes read back through the blob reader (holes are zeros), and
+ * its content profile computed from them when the tree entry has none (tree
+ * version 1), when a first backup's profile left validity unchecked but the
+ * verdict depends on it, or when an "unknown" type must be confirmed. One
+ * hf_detect (libmagic) per scan, created on first use. */
+#include <errno.h>
+#include <string.h>
+
+#include "crypto/crypto.h"
+#include "engine/scan_internal.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+#define SCAN_PREFIX (1u << 20)      /* what files past HF_DETECT_VALIDATE_MAX are typed from */
+#define SCAN_TYPE_PREFIX (64u << 10) /* what confirming a type reads */
+
+int scan_read(struct scan *sc, const struct scan_version *v, size_t limit)
+{
+	struct hf_buf *out = &sc->content;
+	size_t want = v->size < limit ? (size_t)v->size : limit;
+	int r;
+
+	out->len = 0;
+	r = hf_buf_reserve(out, want);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < v->nparts && out->len < want; i++) {
+		const struct hf_part *p = &v->parts[i];
+		size_t take = p->len < want - out->len ? (size_t)p->len : want - out->len;
+		if (p->kind == HF_PART_DATA) {
+			r = hf_blob_read(&sc->br, p->id, &sc->blob);
+			if (r < 0)
+				return r;
+			if (sc->blob.len != p->len)
+				return -HF_E_CORRUPT;
+			memcpy(out->data + out->len, sc->blob.data, take);
+		} else {
+			memset(out->data + out->len, 0, take);
+		}
+		out->len += take;
+	}
+	/* past the last part the file is a hole */
+	memset(out->data + out->len, 0, want - out->len);
+	out->len = want;
+	return 0;
+}
+
+static int detector(struct scan *sc)
+{
+	if (!sc->det)
+		sc->det = hf_detect_new();
+	return sc->det ? 0 : -ENOENT; /* libmagic has no database */
+}
+
+int scan_profile(struct scan *sc, struct scan_version *v)
+{
+	struct hf_profile p;
+	int whole = v->size <= HF_DETECT_VALIDATE_MAX, r;
+
+	if (v->profiled)
+		return 0;
+	r = detector(sc);
+	if (r == 0)
+		r = scan_read(sc, v, whole ? HF_DETECT_VALIDATE_MAX : SCAN_PREFIX);
+	if (r == 0)
+		r = hf_detect_profile(sc->det, sc->content.data, sc->content.len, &p);
+	if (r < 0)
+		return r;
+	if (!whole) {
+		/* a prefix says what the file is, not whether all of it decodes;
+		 * the backup's block statistics saw all of it */
+		p.valid = HF_VALID_UNCHECKED;
+		if (v->has_profile) {
+			p.blocks = v->profile.blocks;
+			p.random_blocks = v->profile.random_blocks;
+		}
+	}
+	v->profile = p;
+	v->has_profile = v->profiled = v->retyped = 1;
+	return 0;
+}
+
+int scan_need_profile(struct scan *sc, struct scan_version *v)
+{
+	return v->has_profile ? 0 : scan_profile(sc, v);
+}
+
+int scan_prefix_profile(struct scan *sc, const struct scan_version *v, size_t limit, struct hf_profile *out)
+{
+	int r = detector(sc);
+
+	if (r == 0)
+		r = scan_read(sc, v, limit);
+	if (r == 0)
+		r = hf_detect_profile(sc->det, sc->content.data, sc->content.len, out);
+	return r;
+}
+
+int scan_retype(struct scan *sc, struct scan_version *v)
+{
+	struct hf_profile p;
+	int r;
+
+	if (v->retyped)
+		return 0;
+	if (v->size <= SCAN_TYPE_PREFIX)
+		return scan_profile(sc, v); /* as cheap as the start, and complete */
+	r = scan_prefix_profile(sc, v, SCAN_TYPE_PREFIX, &p);
+	if (r < 0)
+		return r;
+	v->profile.type = p.type;
+	if (p.type == HF_CT_OPENPGP || p.type == HF_CT_AGE || p.type == HF_CT_CCRYPT)
+		v->profile.encrypted_container = 1;
+	v->retyped = 1;
+	return 0;
+}
+
+void scan_content_key(const struct scan_version *v, uint8_t key[HF_ID_LEN])
+{
+	struct hf_sha256_ctx *c = hf_sha256_new();
+	uint8_t n[8];
+
+	for (int i = 0; i < 8; i++)
+		n[i] = (uint8_t)(v->size >> (8 * i));
+	hf_sha256_update(c, n, sizeof(n));
+	for (size_t i = 0; i < v->nparts; i++) {
+		const struct hf_part *p = &v->parts[i];
+		for (int b = 0; b < 8; b++)
+			n[b] = (uint8_t)(p->len >> (8 * b));
+		hf_sha256_update(c, &p->kind, 1);
+		hf_sha256_update(c, n, sizeof(n));
+		if (p->kind == HF_PART_DATA)
+			hf_sha256_update(c, p->id, HF_ID_LEN);
+	}
+	hf_sha256_final(c, key);
+}

@@ -1,0 +1,122 @@
+/* scan_ext.c — extensions the earlier snapshot never had (as NetApp's
+ * "never-seen extension"). Context only for one file; a wave of non-clean
+ * files sharing one new extension (.locked, .play, ...) makes the snapshot
+ * at least suspicious.
+ *
+ * The earlier snapshot's extensions come first from the trees the walk
+ * loaded anyway (the changed directories); only when a new file's extension
+ * is not among them is the whole earlier snapshot walked, once. Extensions
+ * are the text after the last dot of a name (not a leading dot), 1 to 16
+ * bytes, ASCII-lowercased. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/scan_internal.h"
+#include "util/idmap.h"
+
+#define EXT_MAX 16
+#define WAVE_MIN 5 /* non-clean files with one new extension that make a wave */
+
+struct scan_exts {
+	struct hf_idmap *seen; /* key: hash | extension */
+	int complete;          /* every extension of the earlier snapshot is in */
+};
+
+/* a 32-byte idmap key: 8 bytes of hash (the map's bucket), then the
+ * extension itself, so equal keys are equal extensions */
+static int ext_key(const char *name, uint8_t key[HF_ID_LEN])
+{
+	const char *dot = strrchr(name, '.');
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t len;
+
+	if (!dot || dot == name)
+		return 0;
+	len = strlen(dot + 1);
+	if (len == 0 || len > EXT_MAX)
+		return 0;
+	memset(key, 0, HF_ID_LEN);
+	for (size_t i = 0; i < len; i++) {
+		uint8_t c = (uint8_t)dot[1 + i];
+		if (c >= 'A' && c <= 'Z')
+			c = (uint8_t)(c - 'A' + 'a');
+		key[8 + i] = c;
+		h = (h ^ c) * 0x100000001b3ULL;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	memcpy(key, &h, sizeof(h));
+	return 1;
+}
+
+struct scan_exts *scan_exts_new(void)
+{
+	struct scan_exts *e = calloc(1, sizeof(*e));
+
+	if (e && !(e->seen = hf_idmap_new(0))) {
+		free(e);
+		e = NULL;
+	}
+	return e;
+}
+
+void scan_exts_free(struct scan_exts *e)
+{
+	if (!e)
+		return;
+	hf_idmap_free(e->seen);
+	free(e);
+}
+
+void scan_exts_add(struct scan_exts *e, const char *name)
+{
+	uint8_t key[HF_ID_LEN];
+
+	if (ext_key(name, key))
+		hf_idmap_put(e->seen, key, NULL, NULL);
+}
+
+static int add_walked(void *arg, const char *path, const struct hf_node *nd)
+{
+	if (nd->meta.type == HF_FT_FILE)
+		scan_exts_add(arg, strrchr(path, '/') + 1);
+	return 0;
+}
+
+int scan_mark_new_extensions(struct scan *sc)
+{
+	struct hf_idmap *wave = NULL;
+	uint8_t key[HF_ID_LEN];
+	int r = 0;
+
+	if (!sc->against)
+		return 0;
+	wave = hf_idmap_new(sizeof(uint32_t));
+	if (!wave)
+		return -ENOMEM;
+	for (size_t i = 0; r == 0 && i < sc->n; i++) {
+		struct scan_item *it = &sc->items[i];
+		uint32_t *count;
+		void *slot;
+		if ((it->change != HF_CHANGE_NEW && it->change != HF_CHANGE_RENAMED) ||
+		    !ext_key(it->path + it->name_off, key) || hf_idmap_get(sc->exts->seen, key))
+			continue;
+		if (!sc->exts->complete) {
+			r = hf_walk(sc->r, sc->against, NULL, add_walked, sc->exts);
+			sc->exts->complete = 1;
+			if (r < 0 || hf_idmap_get(sc->exts->seen, key))
+				continue;
+		}
+		it->reasons |= HF_REASON_NEW_EXTENSION;
+		if (it->verdict == HF_FILE_CLEAN)
+			continue;
+		hf_idmap_put(wave, key, NULL, &slot);
+		count = slot;
+		if (++*count >= WAVE_MIN)
+			sc->wave = 1;
+	}
+	hf_idmap_free(wave);
+	return r;
+}

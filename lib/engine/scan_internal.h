@@ -1,0 +1,127 @@
+/* scan_internal.h — what the files of a scan share (scan.h is the API).
+ *
+ * A scan first collects every changed regular file from a comparison of the
+ * two snapshots' trees (scan_walk.c), sorted by path. It then pairs renames
+ * (scan_pair.c), judges each file (scan_judge.c, reading content from the
+ * repository where a stored profile is missing or must be confirmed:
+ * scan_content.c), marks extensions the earlier snapshot never had
+ * (scan_ext.c) and ransom notes (scan_notes.c), and scan.c aggregates. */
+#ifndef HF_SCAN_INTERNAL_H
+#define HF_SCAN_INTERNAL_H
+
+#include "engine/scan.h"
+
+#define SCAN_NONE ((size_t)-1)
+
+/* one version of a file: what judging needs of its tree entry */
+struct scan_version {
+	uint64_t size;
+	struct hf_part *parts; /* taken over from the tree entry */
+	size_t nparts;
+	uint8_t has_profile;
+	uint8_t profiled; /* computed here from the whole content (or a prefix, past
+			   * HF_DETECT_VALIDATE_MAX): libmagic ran, validity is final */
+	uint8_t retyped;  /* type confirmed here from the content's start */
+	struct hf_profile profile;
+};
+
+/* one changed regular file */
+struct scan_item {
+	char *path;
+	size_t name_off; /* where the base name starts in path */
+	uint8_t change;  /* enum hf_change */
+	uint8_t has_old, has_cur;
+	uint8_t absorbed; /* deleted, and paired with a new file: listed as its `from` */
+	uint8_t sibling;  /* new: its directory holds a regular file of its name minus the last extension */
+	uint8_t verdict, note;
+	uint32_t reasons;
+	size_t pair; /* renamed: the deleted item it replaced; else SCAN_NONE */
+	struct scan_version old, cur;
+};
+
+struct scan_exts; /* extensions seen in the earlier snapshot (scan_ext.c) */
+
+struct scan {
+	struct hf_repo *r;
+	const struct hf_snapshot *against; /* NULL: everything is new */
+	struct hf_blob_reader br;
+	int br_ready;
+	struct hf_detect *det; /* created on first use */
+	struct hf_buf content; /* a file's bytes, up to HF_DETECT_VALIDATE_MAX */
+	struct hf_buf blob;    /* one data blob */
+	struct scan_item *items; /* sorted by path after the walk */
+	size_t n, cap;
+	struct scan_exts *exts;
+	int wave;         /* a wave of non-clean files with one new extension */
+	size_t note_dirs; /* directories with a ransom note (about: see scan_notes.c) */
+};
+
+/* scan_walk.c: collects the changed regular files of cur against old (NULL:
+ * every file of cur is new) and sorts them by path; file extensions of the
+ * earlier trees it loads go to sc->exts */
+int scan_collect(struct scan *sc, const struct hf_snapshot *old, const struct hf_snapshot *cur);
+/* counts changed regular files between two snapshots, without judging */
+int scan_count_changes(struct hf_repo *r, const struct hf_snapshot *old, const struct hf_snapshot *cur,
+		       uint64_t *count);
+/* the item at path (binary search), or SCAN_NONE */
+size_t scan_find(const struct scan *sc, const char *path);
+/* index of the first item whose path sorts at or after prefix (those that
+ * start with prefix follow it, contiguously) */
+size_t scan_lower_bound(const struct scan *sc, const char *prefix);
+
+/* scan_content.c */
+/* the first min(limit, size) bytes of a version into sc->content (holes are zeros) */
+int scan_read(struct scan *sc, const struct scan_version *v, size_t limit);
+/* the whole profile from the content (up to HF_DETECT_VALIDATE_MAX; larger
+ * files: type from a prefix, validity unchecked, stored block statistics kept) */
+int scan_profile(struct scan *sc, struct scan_version *v);
+/* a profile at all: the stored one, else computed */
+int scan_need_profile(struct scan *sc, struct scan_version *v);
+/* the profile of the first min(limit, size) bytes (its validity means nothing
+ * when that is not the whole file); the bytes stay in sc->content */
+int scan_prefix_profile(struct scan *sc, const struct scan_version *v, size_t limit, struct hf_profile *out);
+/* confirms an "unknown" type from the content's start with libmagic (profiles
+ * of first backups skip libmagic, so their unknown may be tar, mp3, ...) */
+int scan_retype(struct scan *sc, struct scan_version *v);
+/* SHA-256 of a version's part list: equal keys, equal content */
+void scan_content_key(const struct scan_version *v, uint8_t key[HF_ID_LEN]);
+
+/* scan_judge.c */
+/* reasons that the change old -> cur encrypted the file (0: none); LOW_OVERLAP
+ * is added as context. same_name: cur has old's name, or old's name plus
+ * extensions (a conversion to another format would have changed the
+ * extension) */
+int scan_judge_change(struct scan *sc, struct scan_version *old, struct scan_version *cur, int same_name,
+		      uint32_t *reasons);
+/* reasons a new file looks encrypted on its content alone (0: none) */
+int scan_judge_content(struct scan *sc, struct scan_version *cur, uint32_t *reasons);
+/* judges every item (renames already paired by scan_pair_same) */
+int scan_judge_all(struct scan *sc);
+#define SCAN_ENCRYPTING                                                                                 \
+	(HF_REASON_TYPE_CHANGED | HF_REASON_INVALID | HF_REASON_RANDOM_BLOCKS | HF_REASON_ENCODED_RANDOM | \
+	 HF_REASON_CONTAINER | HF_REASON_RANDOM_CONTENT)
+
+/* scan_pair.c */
+/* pairs deleted and new files of identical content as plain renames */
+int scan_pair_same(struct scan *sc);
+/* the unpaired deleted item in new item i's directory whose name is i's
+ * minus extra extensions (*suffix = 1), or has the same stem (*suffix = 0);
+ * SCAN_NONE if none */
+size_t scan_match_name(const struct scan *sc, size_t i, int *suffix);
+/* the unpaired deleted item in i's directory closest in size (within a
+ * tolerance), for candidates renamed to names that say nothing; SCAN_NONE */
+size_t scan_match_size(const struct scan *sc, size_t i);
+/* makes new item i the rename of deleted item d */
+void scan_make_rename(struct scan *sc, size_t i, size_t d);
+
+/* scan_ext.c */
+struct scan_exts *scan_exts_new(void);
+void scan_exts_free(struct scan_exts *e);
+void scan_exts_add(struct scan_exts *e, const char *name);
+/* sets HF_REASON_NEW_EXTENSION on new and renamed items, and sc->wave */
+int scan_mark_new_extensions(struct scan *sc);
+
+/* scan_notes.c: finds ransom notes among the new small text files */
+int scan_find_notes(struct scan *sc);
+
+#endif

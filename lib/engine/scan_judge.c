@@ -1,0 +1,363 @@
+/* scan_judge.c — the per-file verdict rules of a scan.
+ *
+ * A change old -> new encrypted a file when the new version lost what the
+ * old one was (a type we or libmagic recognised became unrecognisable and
+ * random-looking, or an encryption container; a version that decoded
+ * completely no longer does), or gained what ciphertext looks like
+ * (base64/hex of random bytes, a container, a jump of at least 25 points in
+ * the share of random-looking 4 KiB blocks that a valid compressed or media
+ * file does not explain). Chunk overlap between the versions is only
+ * supporting context: an office re-save shares nothing with its previous
+ * version.
+ *
+ * A new file is a candidate on its content alone when it is an encryption
+ * container, base64/hex of random bytes, of no known type and random
+ * throughout (>= 90% of its blocks), or of a known type that does not
+ * decode. Context decides its verdict: the original it replaced was deleted
+ * in the same snapshot (encrypted, listed as a rename), its plaintext
+ * original is still beside it (clean: a user encrypting one file), or
+ * nothing (suspicious). A new file that validates as its type is clean. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/scan_internal.h"
+#include "util/idmap.h"
+#include "util/mem.h"
+
+#define RANDOM_JUMP 0.25     /* rise of the random-block share that counts */
+#define RANDOM_NEW 0.90      /* share that makes a new unknown file "random throughout" */
+#define OVERLAP_LOW 0.10     /* share of the new version's chunks already in the old one */
+#define OVERLAP_MIN_PARTS 2  /* single-chunk files share nothing on any edit: no signal */
+#define ENCODED_PREFIX (64u << 10) /* what is read to look for base64/hex of random bytes */
+#define ENCODED_TINY 1088          /* originals this small encode to under 1 KiB of decoded
+				    * bytes (+ an IV or header): no statistics */
+
+static int recognised(int t)
+{
+	return t != HF_CT_UNKNOWN && t != HF_CT_OTHER && t < HF_CT_MAX;
+}
+
+static int container_type(int t)
+{
+	return t == HF_CT_OPENPGP || t == HF_CT_AGE || t == HF_CT_CCRYPT;
+}
+
+static int is_container(const struct hf_profile *p)
+{
+	return p->encrypted_container || container_type(p->type);
+}
+
+/* types whose valid versions are random-looking by nature */
+static int compressed_type(int t)
+{
+	switch (t) {
+	case HF_CT_ZIP: case HF_CT_OOXML: case HF_CT_ODF: case HF_CT_JPEG: case HF_CT_PNG:
+	case HF_CT_GZIP: case HF_CT_XZ: case HF_CT_ZSTD: case HF_CT_BZIP2: case HF_CT_7Z: case HF_CT_PDF:
+		return 1;
+	}
+	return 0;
+}
+
+static double random_share(const struct hf_profile *p)
+{
+	return p->blocks ? (double)p->random_blocks / (double)p->blocks : 0.0;
+}
+
+static size_t data_parts(const struct scan_version *v)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < v->nparts; i++)
+		n += v->parts[i].kind == HF_PART_DATA;
+	return n;
+}
+
+/* share of the new version's data chunks that the old version already had */
+static int low_overlap(const struct scan_version *old, const struct scan_version *cur)
+{
+	size_t nold = data_parts(old), ncur = data_parts(cur), shared = 0;
+	struct hf_idmap *ids;
+
+	if (nold < OVERLAP_MIN_PARTS || ncur < OVERLAP_MIN_PARTS)
+		return 0;
+	ids = hf_idmap_new(0);
+	if (!ids)
+		return 0;
+	for (size_t i = 0; i < old->nparts; i++)
+		if (old->parts[i].kind == HF_PART_DATA)
+			hf_idmap_put(ids, old->parts[i].id, NULL, NULL);
+	for (size_t i = 0; i < cur->nparts; i++)
+		if (cur->parts[i].kind == HF_PART_DATA && hf_idmap_get(ids, cur->parts[i].id))
+			shared++;
+	hf_idmap_free(ids);
+	return (double)shared / (double)ncur < OVERLAP_LOW;
+}
+
+/* TYPE_CHANGED: a type libmagic or our signatures knew (tar, wav, ... count
+ * too: libmagic recognised them) became an encryption container, or nothing
+ * recognisable. Profiles of first backups skip libmagic, so both sides'
+ * "unknown" are confirmed from the content before they count. */
+static int type_lost(struct scan *sc, struct scan_version *old, struct scan_version *cur, int same_name,
+		     uint32_t *rs)
+{
+	const struct hf_profile *o = &old->profile, *c = &cur->profile;
+	int r;
+
+	if (is_container(o))
+		return 0;
+	if (container_type(c->type)) {
+		if (recognised(o->type))
+			*rs |= HF_REASON_TYPE_CHANGED;
+		return 0;
+	}
+	/* libmagic's weaker rules match random bytes now and then: "other" that
+	 * looks random, where the name says the format did not change (under a
+	 * new extension it is a conversion: photo.jpg -> photo.webp) */
+	if (c->type == HF_CT_OTHER && same_name && recognised(o->type) &&
+	    (c->blocks == 0 || random_share(c) >= RANDOM_NEW)) {
+		*rs |= HF_REASON_TYPE_CHANGED;
+		return 0;
+	}
+	if (c->type != HF_CT_UNKNOWN || (o->type == HF_CT_UNKNOWN && old->retyped))
+		return 0;
+	/* binary bytes appended to a text file also make it "unknown": ask for
+	 * some randomness too, except in files too small for block statistics
+	 * (under 1 KiB) */
+	if (c->blocks > 0 && c->random_blocks == 0)
+		return 0;
+	if ((r = scan_retype(sc, cur)) < 0 || c->type != HF_CT_UNKNOWN)
+		return r;
+	if (o->type == HF_CT_UNKNOWN && (r = scan_retype(sc, old)) < 0)
+		return r;
+	if (o->type != HF_CT_UNKNOWN)
+		*rs |= HF_REASON_TYPE_CHANGED;
+	return 0;
+}
+
+/* what base64 or hex of random bytes looks like, with line breaks: only
+ * base64 characters, with capitals, small letters and digits; or only hex
+ * digits, with digits and letters (at least 16 of them). A list of words one
+ * a line is made of base64 characters too, but not of all three kinds. */
+static int encoded_like(const uint8_t *p, size_t n)
+{
+	size_t body = 0;
+	int up = 0, low = 0, digit = 0, hex = 1;
+
+	for (size_t i = 0; i < n; i++) {
+		uint8_t ch = p[i];
+		if (ch == '\n' || ch == '\r')
+			continue;
+		if (ch >= 'A' && ch <= 'Z')
+			up = 1, hex &= ch <= 'F';
+		else if (ch >= 'a' && ch <= 'z')
+			low = 1, hex &= ch <= 'f';
+		else if (ch >= '0' && ch <= '9')
+			digit = 1;
+		else if (ch == '+' || ch == '/' || ch == '=')
+			hex = 0;
+		else
+			return 0;
+		body++;
+	}
+	if (body < 16)
+		return 0;
+	return hex ? digit && (up || low) : up && low && digit;
+}
+
+/* sizes of base64 (4/3, with line breaks 1.35) or hex (2, with line breaks
+ * 2.03) of the old version, with room for an IV or a header */
+static int encoding_ratio(uint64_t old, uint64_t cur)
+{
+	double o = (double)old, c = (double)cur;
+
+	return old > 0 && ((c >= 1.30 * o && c <= 1.40 * o + 64) || (c >= 1.95 * o && c <= 2.10 * o + 64));
+}
+
+/* ENCODED_RANDOM where the stored profile could not tell: the backup judges
+ * "base64 of random bytes" only for files it holds whole in one buffer, and
+ * nobody can judge under 1 KiB of decoded bytes. A file that became text
+ * of the size its base64 or hex would have is read: its start is tested for
+ * encoded random bytes, and a small one that looks like nothing but
+ * encoding (and did not before) counts too. */
+static int encoded_over(struct scan *sc, struct scan_version *old, struct scan_version *cur, uint32_t *rs)
+{
+	struct hf_profile p;
+	int r, tiny;
+
+	if (cur->profile.type != HF_CT_TEXT || old->profile.encoded_random || !encoding_ratio(old->size, cur->size))
+		return 0;
+	r = scan_prefix_profile(sc, cur, ENCODED_PREFIX, &p);
+	if (r < 0)
+		return r;
+	if (p.encoded_random) {
+		*rs |= HF_REASON_ENCODED_RANDOM;
+		return 0;
+	}
+	tiny = old->size <= ENCODED_TINY;
+	if (!tiny || !encoded_like(sc->content.data, sc->content.len))
+		return 0;
+	r = scan_read(sc, old, ENCODED_PREFIX);
+	if (r == 0 && !encoded_like(sc->content.data, sc->content.len))
+		*rs |= HF_REASON_ENCODED_RANDOM;
+	return r;
+}
+
+int scan_judge_change(struct scan *sc, struct scan_version *old, struct scan_version *cur, int same_name,
+		      uint32_t *reasons)
+{
+	const struct hf_profile *o = &old->profile, *c = &cur->profile;
+	uint32_t rs = 0;
+	int r;
+
+	*reasons = 0;
+	if ((r = scan_need_profile(sc, old)) < 0 || (r = scan_need_profile(sc, cur)) < 0)
+		return r;
+	/* first backups leave validity unchecked: confirm it where the rule needs it */
+	if (c->valid == HF_VALID_NO && o->valid == HF_VALID_UNCHECKED && recognised(o->type) &&
+	    old->size <= HF_DETECT_VALIDATE_MAX && (r = scan_profile(sc, old)) < 0)
+		return r;
+	if (o->valid == HF_VALID_YES && c->valid == HF_VALID_UNCHECKED && recognised(c->type) &&
+	    cur->size <= HF_DETECT_VALIDATE_MAX && (r = scan_profile(sc, cur)) < 0)
+		return r;
+	if (cur->size == 0)
+		return 0; /* emptied: a loss, but not encryption */
+	if ((r = type_lost(sc, old, cur, same_name, &rs)) < 0)
+		return r;
+	if (o->valid == HF_VALID_YES && c->valid == HF_VALID_NO)
+		rs |= HF_REASON_INVALID;
+	if (c->encoded_random && !o->encoded_random)
+		rs |= HF_REASON_ENCODED_RANDOM;
+	else if ((r = encoded_over(sc, old, cur, &rs)) < 0)
+		return r;
+	if (is_container(c) && !is_container(o))
+		rs |= HF_REASON_CONTAINER;
+	/* a version that decodes completely as its type is not ciphertext; one
+	 * too large to check is given the benefit of its compressed type */
+	if (c->blocks >= 1 && c->valid != HF_VALID_YES &&
+	    !(c->valid == HF_VALID_UNCHECKED && compressed_type(c->type) && cur->size > HF_DETECT_VALIDATE_MAX) &&
+	    random_share(c) - random_share(o) >= RANDOM_JUMP)
+		rs |= HF_REASON_RANDOM_BLOCKS;
+	if (rs && low_overlap(old, cur))
+		rs |= HF_REASON_LOW_OVERLAP;
+	*reasons = rs;
+	return 0;
+}
+
+int scan_judge_content(struct scan *sc, struct scan_version *cur, uint32_t *reasons)
+{
+	const struct hf_profile *c = &cur->profile;
+	uint32_t rs = 0;
+	int r;
+
+	*reasons = 0;
+	if ((r = scan_need_profile(sc, cur)) < 0)
+		return r;
+	if (cur->size == 0)
+		return 0;
+	/* only the validator sees a 7z's encrypted headers: first backups skip it */
+	if (c->type == HF_CT_7Z && c->valid == HF_VALID_UNCHECKED && cur->size <= HF_DETECT_VALIDATE_MAX &&
+	    (r = scan_profile(sc, cur)) < 0)
+		return r;
+	if (is_container(c))
+		rs |= HF_REASON_CONTAINER;
+	if (c->encoded_random)
+		rs |= HF_REASON_ENCODED_RANDOM;
+	if (c->type == HF_CT_UNKNOWN && c->blocks >= 1 && random_share(c) >= RANDOM_NEW) {
+		if ((r = scan_retype(sc, cur)) < 0)
+			return r;
+		if (c->type == HF_CT_UNKNOWN)
+			rs |= HF_REASON_RANDOM_CONTENT;
+	}
+	if (recognised(c->type) && c->valid == HF_VALID_NO && !is_container(c))
+		rs |= HF_REASON_INVALID;
+	*reasons = rs;
+	return 0;
+}
+
+/* the sibling of a candidate (doc.txt beside doc.txt.gpg) is there and was
+ * not itself encrypted in this snapshot */
+static int original_kept(const struct scan *sc, const struct scan_item *it)
+{
+	const char *dot = strrchr(it->path + it->name_off, '.');
+	char *base;
+	size_t j;
+
+	if (!it->sibling || !dot)
+		return 0;
+	base = hf_xmemdup(it->path, (size_t)(dot - it->path));
+	j = scan_find(sc, base);
+	free(base);
+	return j == SCAN_NONE || sc->items[j].verdict != HF_FILE_ENCRYPTED;
+}
+
+static void set(struct scan_item *it, int verdict, uint32_t reasons)
+{
+	it->verdict = (uint8_t)verdict;
+	it->reasons |= reasons;
+}
+
+/* a new file: as the successor of a deleted original of a matching name,
+ * else on its content and context */
+static int judge_new(struct scan *sc, size_t i)
+{
+	struct scan_item *it = &sc->items[i];
+	uint32_t rs;
+	int suffix = 0, r;
+	size_t d = scan_match_name(sc, i, &suffix);
+
+	if (d != SCAN_NONE) {
+		r = scan_judge_change(sc, &sc->items[d].old, &it->cur, suffix, &rs);
+		if (r < 0)
+			return r;
+		/* otherwise the original explains it (doc.txt -> doc.txt.gz): clean,
+		 * and both stay listed apart, as new and deleted */
+		if (rs & SCAN_ENCRYPTING) {
+			scan_make_rename(sc, i, d);
+			set(it, HF_FILE_ENCRYPTED, rs | HF_REASON_ORIGINAL_DELETED);
+		}
+		return 0;
+	}
+	r = scan_judge_content(sc, &it->cur, &rs);
+	if (r < 0 || !(rs & SCAN_ENCRYPTING))
+		return r;
+	if (original_kept(sc, it)) {
+		set(it, HF_FILE_CLEAN, rs | HF_REASON_ORIGINAL_KEPT);
+		return 0;
+	}
+	d = scan_match_size(sc, i);
+	if (d != SCAN_NONE) {
+		uint32_t pr;
+		/* a name that says nothing: only a change that encrypted counts */
+		r = scan_judge_change(sc, &sc->items[d].old, &it->cur, 0, &pr);
+		if (r < 0)
+			return r;
+		if (pr & SCAN_ENCRYPTING) {
+			scan_make_rename(sc, i, d);
+			set(it, HF_FILE_ENCRYPTED, rs | pr | HF_REASON_ORIGINAL_DELETED);
+			return 0;
+		}
+	}
+	set(it, HF_FILE_SUSPICIOUS, rs);
+	return 0;
+}
+
+int scan_judge_all(struct scan *sc)
+{
+	int r = 0;
+
+	/* modified files first: whether a candidate's original was kept
+	 * depends on their verdicts */
+	for (size_t i = 0; r == 0 && i < sc->n; i++) {
+		struct scan_item *it = &sc->items[i];
+		uint32_t rs;
+		if (it->change != HF_CHANGE_MODIFIED)
+			continue;
+		r = scan_judge_change(sc, &it->old, &it->cur, 1, &rs);
+		if (r == 0)
+			set(it, (rs & SCAN_ENCRYPTING) ? HF_FILE_ENCRYPTED : HF_FILE_CLEAN, rs);
+	}
+	for (size_t i = 0; r == 0 && i < sc->n; i++)
+		if (sc->items[i].change == HF_CHANGE_NEW)
+			r = judge_new(sc, i);
+	return r;
+}

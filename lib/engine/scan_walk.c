@@ -1,0 +1,260 @@
+/* scan_walk.c — collecting what a scan judges: every regular file that is
+ * new, modified (its parts differ) or deleted between two snapshots. Both
+ * trees are walked together as diff does, and a subtree whose id is the same
+ * on both sides is skipped, so the cost follows what changed, not the size
+ * of the snapshot. Metadata-only changes are not collected: content is what
+ * ransomware changes. Owns the items' paths and the parts taken over from
+ * the tree entries. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/engine_internal.h"
+#include "engine/scan_internal.h"
+#include "util/err.h"
+#include "util/mem.h"
+
+struct walker {
+	struct scan *sc; /* NULL: only count */
+	struct hf_blob_reader *br;
+	uint64_t count;
+};
+
+static int is_file(const struct hf_node *nd)
+{
+	return nd->meta.type == HF_FT_FILE;
+}
+
+static int same_content(const struct hf_node *a, const struct hf_node *b)
+{
+	if (a->meta.size != b->meta.size || a->nparts != b->nparts)
+		return 0;
+	for (size_t i = 0; i < a->nparts; i++) {
+		const struct hf_part *x = &a->parts[i], *y = &b->parts[i];
+		if (x->kind != y->kind || x->len != y->len ||
+		    (x->kind == HF_PART_DATA && memcmp(x->id, y->id, HF_ID_LEN) != 0))
+			return 0;
+	}
+	return 1;
+}
+
+/* moves what judging needs out of a tree entry (the tree is released after) */
+static void take_version(struct scan_version *v, struct hf_node *nd)
+{
+	v->size = nd->meta.size;
+	v->parts = nd->parts;
+	v->nparts = nd->nparts;
+	nd->parts = NULL;
+	nd->nparts = 0;
+	v->has_profile = nd->has_profile;
+	v->profile = nd->profile;
+}
+
+static struct scan_item *add_item(struct walker *w, const char *dir, const char *name, int change)
+{
+	struct scan *sc = w->sc;
+	struct scan_item *it;
+
+	w->count++;
+	if (!sc)
+		return NULL;
+	if (sc->n == sc->cap) {
+		sc->cap = sc->cap ? 2 * sc->cap : 64;
+		sc->items = hf_xreallocarray(sc->items, sc->cap, sizeof(*sc->items));
+	}
+	it = &sc->items[sc->n++];
+	memset(it, 0, sizeof(*it));
+	it->path = hf_path_join(dir, name);
+	it->name_off = strlen(dir) + 1;
+	it->change = (uint8_t)change;
+	it->pair = SCAN_NONE;
+	return it;
+}
+
+/* new file: is the same name minus its last extension a regular file beside
+ * it (doc.txt beside doc.txt.gpg)? The directory's tree is at hand now. */
+static void note_sibling(struct scan_item *it, const struct hf_tree *t)
+{
+	const char *name = it->path + it->name_off, *dot = strrchr(name, '.');
+	const struct hf_node *s;
+	char *base;
+
+	if (!dot || dot == name)
+		return;
+	base = hf_xmemdup(name, (size_t)(dot - name));
+	s = hf_tree_find(t, base);
+	it->sibling = s && is_file(s);
+	free(base);
+}
+
+static void add_file(struct walker *w, const char *dir, struct hf_node *nd, int change, const struct hf_tree *t)
+{
+	struct scan_item *it = add_item(w, dir, nd->name, change);
+
+	if (!it)
+		return;
+	if (change == HF_CHANGE_NEW) {
+		take_version(&it->cur, nd);
+		it->has_cur = 1;
+		note_sibling(it, t);
+	} else {
+		take_version(&it->old, nd);
+		it->has_old = 1;
+	}
+}
+
+/* every regular file of a subtree, as new or as deleted */
+static int collect_all(struct walker *w, const uint8_t id[HF_ID_LEN], const char *path, int change)
+{
+	struct hf_tree t;
+	int r = hf_tree_load(w->br, id, &t);
+
+	for (size_t i = 0; r == 0 && i < t.n; i++) {
+		struct hf_node *nd = &t.nodes[i];
+		if (is_file(nd)) {
+			if (change == HF_CHANGE_DELETED && w->sc)
+				scan_exts_add(w->sc->exts, nd->name);
+			add_file(w, path, nd, change, &t);
+		} else if (nd->meta.type == HF_FT_DIR) {
+			char *p = hf_path_join(path, nd->name);
+			r = collect_all(w, nd->subtree, p, change);
+			free(p);
+		}
+	}
+	hf_tree_release(&t);
+	return r;
+}
+
+/* one name present on one side or both */
+static int compare_entry(struct walker *w, const char *path, struct hf_node *x, struct hf_node *y,
+			 const struct hf_tree *b);
+
+static int compare(struct walker *w, const uint8_t a_id[HF_ID_LEN], const uint8_t b_id[HF_ID_LEN], const char *path)
+{
+	struct hf_tree a, b;
+	size_t i = 0, j = 0;
+	int r;
+
+	if (memcmp(a_id, b_id, HF_ID_LEN) == 0)
+		return 0;
+	r = hf_tree_load(w->br, a_id, &a);
+	if (r < 0)
+		return r;
+	r = hf_tree_load(w->br, b_id, &b);
+	if (r < 0) {
+		hf_tree_release(&a);
+		return r;
+	}
+	if (w->sc)
+		for (size_t k = 0; k < a.n; k++)
+			if (is_file(&a.nodes[k]))
+				scan_exts_add(w->sc->exts, a.nodes[k].name);
+	while (r == 0 && (i < a.n || j < b.n)) {
+		int c = i >= a.n ? 1 : j >= b.n ? -1 : strcmp(a.nodes[i].name, b.nodes[j].name);
+		r = compare_entry(w, path, c <= 0 ? &a.nodes[i] : NULL, c >= 0 ? &b.nodes[j] : NULL, &b);
+		if (c <= 0)
+			i++;
+		if (c >= 0)
+			j++;
+	}
+	hf_tree_release(&a);
+	hf_tree_release(&b);
+	return r;
+}
+
+static int compare_entry(struct walker *w, const char *path, struct hf_node *x, struct hf_node *y,
+			 const struct hf_tree *b)
+{
+	int xdir = x && x->meta.type == HF_FT_DIR, ydir = y && y->meta.type == HF_FT_DIR;
+	char *p = hf_path_join(path, (x ? x : y)->name);
+	int r = 0;
+
+	if (x && y && is_file(x) && is_file(y)) {
+		if (!same_content(x, y)) {
+			struct scan_item *it = add_item(w, path, x->name, HF_CHANGE_MODIFIED);
+			if (it) {
+				take_version(&it->old, x);
+				take_version(&it->cur, y);
+				it->has_old = it->has_cur = 1;
+			}
+		}
+	} else if (xdir && ydir) {
+		r = compare(w, x->subtree, y->subtree, p);
+	} else {
+		/* gone, new, or a different kind of entry under the same name */
+		if (x && is_file(x))
+			add_file(w, path, x, HF_CHANGE_DELETED, NULL);
+		else if (xdir)
+			r = collect_all(w, x->subtree, p, HF_CHANGE_DELETED);
+		if (r == 0 && y && is_file(y))
+			add_file(w, path, y, HF_CHANGE_NEW, b);
+		else if (r == 0 && ydir)
+			r = collect_all(w, y->subtree, p, HF_CHANGE_NEW);
+	}
+	free(p);
+	return r;
+}
+
+static int by_path(const void *a, const void *b)
+{
+	return strcmp(((const struct scan_item *)a)->path, ((const struct scan_item *)b)->path);
+}
+
+static int run(struct walker *w, struct hf_repo *r, const struct hf_snapshot *old, const struct hf_snapshot *cur)
+{
+	int ret;
+
+	if (!r->index && (ret = hf_repo_load_index(r, NULL, NULL, NULL)) < 0)
+		return ret;
+	if (old)
+		return compare(w, old->tree, cur->tree, "");
+	return collect_all(w, cur->tree, "", HF_CHANGE_NEW);
+}
+
+int scan_collect(struct scan *sc, const struct hf_snapshot *old, const struct hf_snapshot *cur)
+{
+	struct walker w = {.sc = sc, .br = &sc->br};
+	int ret = run(&w, sc->r, old, cur);
+
+	if (ret == 0 && sc->n > 1)
+		qsort(sc->items, sc->n, sizeof(*sc->items), by_path);
+	return ret;
+}
+
+int scan_count_changes(struct hf_repo *r, const struct hf_snapshot *old, const struct hf_snapshot *cur,
+		       uint64_t *count)
+{
+	struct hf_blob_reader br;
+	struct walker w = {.br = &br};
+	int ret;
+
+	*count = 0;
+	if (!r->index && (ret = hf_repo_load_index(r, NULL, NULL, NULL)) < 0)
+		return ret;
+	hf_blob_reader_init(&br, r);
+	ret = run(&w, r, old, cur);
+	hf_blob_reader_release(&br);
+	if (ret == 0)
+		*count = w.count;
+	return ret;
+}
+
+size_t scan_lower_bound(const struct scan *sc, const char *prefix)
+{
+	size_t lo = 0, hi = sc->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(sc->items[mid].path, prefix) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+size_t scan_find(const struct scan *sc, const char *path)
+{
+	size_t i = scan_lower_bound(sc, path);
+
+	return i < sc->n && strcmp(sc->items[i].path, path) == 0 ? i : SCAN_NONE;
+}

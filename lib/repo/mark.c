@@ -1,0 +1,267 @@
+/* mark.c — mark objects (marks/): pins, unpins and scan verdicts about
+ * snapshots, and the state derived from them.
+ *
+ * Object: "HFMRK001" | sealed session key | AEAD(session key, ad = magic,
+ * payload), as snapshots (envelope.c). Payload: version varint (1), time ns
+ * (zigzag), snapshot id[32], kind u8, verdict u8, reason bytes. The name is
+ * the SHA-256 of the object. Every field is checked on load: kind 1..3,
+ * verdict 0..2 and 0 unless kind is verdict, reason ≤ 1024 bytes without NUL,
+ * nothing after it. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/crypto.h"
+#include "repo/mark.h"
+#include "repo/repo_internal.h"
+#include "store/store.h"
+#include "util/err.h"
+#include "util/hex.h"
+#include "util/mem.h"
+
+#define MARK_MAGIC "HFMRK001"
+#define MARK_VERSION 1
+/* magic, sealed key, AEAD, and a payload of at most ~1.1 KiB */
+#define MARK_OBJ_MAX (HF_MAGIC_LEN + HF_SEALED_KEY_LEN + HF_AEAD_OVERHEAD + 64 + HF_MARK_REASON_MAX)
+
+static int valid_fields(int kind, int verdict)
+{
+	if (kind == HF_MARK_VERDICT)
+		return verdict >= HF_MARK_VERDICT_CLEAN && verdict <= HF_MARK_VERDICT_ATTACK;
+	return (kind == HF_MARK_PIN || kind == HF_MARK_UNPIN) && verdict == 0;
+}
+
+static int encode(const struct hf_mark *m, struct hf_buf *b)
+{
+	const char *reason = m->reason ? m->reason : "";
+	size_t len = strlen(reason);
+	int r;
+
+	if (!valid_fields(m->kind, m->verdict))
+		return -HF_E_USAGE;
+	if (len > HF_MARK_REASON_MAX)
+		return -HF_E_LIMIT;
+	if ((r = hf_buf_put_varint(b, MARK_VERSION)) < 0 || (r = hf_buf_put_svarint(b, m->time_ns)) < 0 ||
+	    (r = hf_buf_append(b, m->snapshot, HF_ID_LEN)) < 0 || (r = hf_buf_put_u8(b, m->kind)) < 0 ||
+	    (r = hf_buf_put_u8(b, m->verdict)) < 0)
+		return r;
+	return hf_buf_put_bytes(b, reason, len);
+}
+
+static int decode(const uint8_t *p, size_t n, struct hf_mark *m)
+{
+	struct hf_reader rd;
+	const uint8_t *id;
+	uint64_t ver;
+	size_t len;
+	int r;
+
+	hf_reader_init(&rd, p, n);
+	if ((r = hf_rd_varint(&rd, &ver)) < 0)
+		return r;
+	if (ver != MARK_VERSION)
+		return -HF_E_VERSION;
+	if ((r = hf_rd_svarint(&rd, &m->time_ns)) < 0 || (r = hf_rd_raw(&rd, &id, HF_ID_LEN)) < 0)
+		return r;
+	memcpy(m->snapshot, id, HF_ID_LEN);
+	if ((r = hf_rd_u8(&rd, &m->kind)) < 0 || (r = hf_rd_u8(&rd, &m->verdict)) < 0)
+		return r;
+	if (!valid_fields(m->kind, m->verdict))
+		return -HF_E_CORRUPT;
+	if ((r = hf_rd_strdup(&rd, &m->reason, &len, HF_MARK_REASON_MAX)) < 0)
+		return r;
+	if (memchr(m->reason, '\0', len))
+		return -HF_E_CORRUPT;
+	return hf_reader_left(&rd) == 0 ? 0 : -HF_E_CORRUPT;
+}
+
+int hf_mark_write(struct hf_repo *r, const struct hf_session *s, const struct hf_mark *m)
+{
+	struct hf_buf pt, obj;
+	int ret;
+
+	hf_buf_init(&pt, MARK_OBJ_MAX);
+	hf_buf_init(&obj, MARK_OBJ_MAX);
+	ret = encode(m, &pt);
+	if (ret == 0)
+		ret = hf_envelope_seal(r, s, MARK_MAGIC, pt.data, pt.len, &obj);
+	if (ret == 0)
+		ret = hf_repo_put_hashed(r, HF_OBJ_MARK, obj.data, obj.len, NULL);
+	hf_buf_release(&pt);
+	hf_buf_release(&obj);
+	return ret;
+}
+
+void hf_mark_release(struct hf_mark *m)
+{
+	free(m->reason);
+	memset(m, 0, sizeof(*m));
+}
+
+int hf_mark_load(struct hf_repo *r, const char *name, struct hf_mark *m)
+{
+	struct hf_buf obj, pt;
+	uint8_t h[HF_ID_LEN], want[HF_ID_LEN];
+	int ret;
+
+	memset(m, 0, sizeof(*m));
+	if (strlen(name) != HF_ID_HEX_LEN || hf_hex_decode(name, want, HF_ID_LEN) < 0)
+		return -HF_E_NOTFOUND;
+	hf_buf_init(&obj, MARK_OBJ_MAX);
+	hf_buf_init(&pt, MARK_OBJ_MAX);
+	ret = hf_store_get(r->store, HF_OBJ_MARK, name, &obj);
+	if (ret == -HF_E_LIMIT)
+		ret = -HF_E_CORRUPT; /* far larger than any mark */
+	if (ret < 0)
+		goto out;
+	hf_sha256(obj.data, obj.len, h);
+	if (memcmp(h, want, HF_ID_LEN) != 0) {
+		ret = -HF_E_CORRUPT; /* content does not match its name */
+		goto out;
+	}
+	ret = hf_envelope_open(r, MARK_MAGIC, obj.data, obj.len, &pt, NULL);
+	if (ret == 0)
+		ret = decode(pt.data, pt.len, m);
+	if (ret == 0)
+		memcpy(m->id, h, HF_ID_LEN);
+	else
+		hf_mark_release(m);
+out:
+	hf_buf_release(&obj);
+	hf_buf_release(&pt);
+	return ret;
+}
+
+struct list_ctx {
+	struct hf_repo *repo;
+	struct hf_mark *v;
+	size_t n, cap, bad;
+};
+
+static int list_one(void *arg, const char *name, uint64_t size)
+{
+	struct list_ctx *lc = arg;
+	struct hf_mark m;
+	int r;
+
+	(void)size;
+	r = hf_mark_load(lc->repo, name, &m);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		lc->bad++;
+		return 0;
+	}
+	if (lc->n == lc->cap) {
+		lc->cap = lc->cap ? 2 * lc->cap : 16;
+		lc->v = hf_xreallocarray(lc->v, lc->cap, sizeof(*lc->v));
+	}
+	lc->v[lc->n++] = m;
+	return 0;
+}
+
+static int by_time(const void *a, const void *b)
+{
+	const struct hf_mark *x = a, *y = b;
+
+	if (x->time_ns != y->time_ns)
+		return x->time_ns < y->time_ns ? -1 : 1;
+	return memcmp(x->id, y->id, HF_ID_LEN);
+}
+
+int hf_mark_list(struct hf_repo *r, struct hf_mark **out, size_t *n, size_t *bad)
+{
+	struct list_ctx lc = {.repo = r};
+	int ret;
+
+	*out = NULL;
+	*n = 0;
+	if (!r->sk)
+		return -HF_E_USAGE; /* a write-only key cannot read marks */
+	ret = hf_store_list(r->store, HF_OBJ_MARK, list_one, &lc);
+	if (ret < 0) {
+		hf_mark_list_free(lc.v, lc.n);
+		return ret;
+	}
+	if (lc.n)
+		qsort(lc.v, lc.n, sizeof(*lc.v), by_time);
+	*out = lc.v;
+	*n = lc.n;
+	if (bad)
+		*bad = lc.bad;
+	return 0;
+}
+
+void hf_mark_list_free(struct hf_mark *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		hf_mark_release(&m[i]);
+	free(m);
+}
+
+/* ---- derived state --------------------------------------------------------- */
+
+const struct hf_mark *hf_marks_pin_state(const struct hf_mark *m, size_t n, const uint8_t snapshot[HF_ID_LEN])
+{
+	const struct hf_mark *best = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct hf_mark *c = &m[i];
+		if ((c->kind != HF_MARK_PIN && c->kind != HF_MARK_UNPIN) ||
+		    memcmp(c->snapshot, snapshot, HF_ID_LEN) != 0)
+			continue;
+		if (!best || c->time_ns > best->time_ns || (c->time_ns == best->time_ns && c->kind == HF_MARK_PIN))
+			best = c;
+	}
+	return best;
+}
+
+int hf_marks_pinned(const struct hf_mark *m, size_t n, const uint8_t snapshot[HF_ID_LEN])
+{
+	const struct hf_mark *p = hf_marks_pin_state(m, n, snapshot);
+
+	return p && p->kind == HF_MARK_PIN;
+}
+
+const struct hf_mark *hf_marks_verdict_mark(const struct hf_mark *m, size_t n, const uint8_t snapshot[HF_ID_LEN])
+{
+	const struct hf_mark *best = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct hf_mark *c = &m[i];
+		if (c->kind != HF_MARK_VERDICT || memcmp(c->snapshot, snapshot, HF_ID_LEN) != 0)
+			continue;
+		if (!best || c->time_ns > best->time_ns ||
+		    (c->time_ns == best->time_ns && c->verdict > best->verdict))
+			best = c;
+	}
+	return best;
+}
+
+int hf_marks_verdict(const struct hf_mark *m, size_t n, const uint8_t snapshot[HF_ID_LEN], int *verdict)
+{
+	const struct hf_mark *v = hf_marks_verdict_mark(m, n, snapshot);
+
+	*verdict = v ? v->verdict : -1;
+	return v ? 1 : 0;
+}
+
+const char *hf_mark_kind_name(int kind)
+{
+	switch (kind) {
+	case HF_MARK_PIN: return "pin";
+	case HF_MARK_UNPIN: return "unpin";
+	case HF_MARK_VERDICT: return "verdict";
+	}
+	return "?";
+}
+
+const char *hf_mark_verdict_name(int verdict)
+{
+	switch (verdict) {
+	case HF_MARK_VERDICT_CLEAN: return "clean";
+	case HF_MARK_VERDICT_SUSPICIOUS: return "suspicious";
+	case HF_MARK_VERDICT_ATTACK: return "attack";
+	}
+	return "?";
+}

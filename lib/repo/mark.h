@@ -1,0 +1,67 @@
+/* mark.h — marks: small immutable objects that say something about a
+ * snapshot after it was written (docs/FORMAT.md, "Marks").
+ *
+ * A snapshot object is never edited, so what is learnt about it later — that
+ * a user pinned or unpinned it, or what a ransomware scan concluded — is a
+ * new object under marks/, named by the SHA-256 of its bytes and sealed like
+ * a snapshot. The current state of a snapshot is derived from all its marks:
+ * the latest pin/unpin decides whether it is pinned, the latest verdict mark
+ * gives its verdict. Part of the repo module; uses only what repo.h uses. */
+#ifndef HF_REPO_MARK_H
+#define HF_REPO_MARK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "repo/repo.h"
+
+enum hf_mark_kind { HF_MARK_PIN = 1, HF_MARK_UNPIN = 2, HF_MARK_VERDICT = 3 };
+
+/* same numbers as enum hf_snap_verdict (engine/scan.h), which the repo
+ * layer cannot include */
+enum hf_mark_verdict { HF_MARK_VERDICT_CLEAN = 0, HF_MARK_VERDICT_SUSPICIOUS = 1, HF_MARK_VERDICT_ATTACK = 2 };
+
+#define HF_MARK_REASON_MAX 1024 /* bytes of reason text, without the NUL */
+
+struct hf_mark {
+	uint8_t id[HF_ID_LEN];       /* SHA-256 of the object: filled by load/list, ignored by write */
+	int64_t time_ns;             /* when (ns since 1970, the writer's clock) */
+	uint8_t snapshot[HF_ID_LEN]; /* the snapshot it is about */
+	uint8_t kind;                /* enum hf_mark_kind */
+	uint8_t verdict;             /* enum hf_mark_verdict; HF_MARK_VERDICT only, else 0 */
+	char *reason;                /* short text, no NUL inside; NULL writes "" (load gives "" then) */
+};
+
+/* Encrypts m to the session and stores it under marks/. Write a mark only
+ * after the snapshot it names (forget --prune deletes marks whose snapshot
+ * it does not find). -HF_E_USAGE for a bad kind/verdict or a NUL in reason,
+ * -HF_E_LIMIT for a reason longer than HF_MARK_REASON_MAX. Works with a
+ * write-only key. */
+int hf_mark_write(struct hf_repo *r, const struct hf_session *s, const struct hf_mark *m);
+/* Reads one mark object by name; checks its name, the AEAD and every field. */
+int hf_mark_load(struct hf_repo *r, const char *name, struct hf_mark *m);
+void hf_mark_release(struct hf_mark *m);
+/* Every mark, oldest first (ties by id). Damaged ones are skipped and
+ * counted in *bad (may be NULL). An empty or missing marks/ gives n = 0. */
+int hf_mark_list(struct hf_repo *r, struct hf_mark **out, size_t *n, size_t *bad);
+void hf_mark_list_free(struct hf_mark *m, size_t n);
+
+/* ---- state derived from the marks (any order of the array) ---------------- */
+
+/* The pin or unpin mark that decides whether the snapshot is pinned: the one
+ * with the latest time; at equal times a pin beats an unpin (when in doubt,
+ * keep). NULL if the snapshot has neither. */
+const struct hf_mark *hf_marks_pin_state(const struct hf_mark *m, size_t n, const uint8_t snapshot[HF_ID_LEN]);
+/* 1 if the snapshot is pinned, else 0 */
+int hf_marks_pinned(const struct hf_mark *m, size_t n, const uint8_t snapshot[HF_ID_LEN]);
+/* The verdict mark with the latest time (at equal times the more severe
+ * verdict); NULL if none. */
+const struct hf_mark *hf_marks_verdict_mark(const struct hf_mark *m, size_t n, const uint8_t snapshot[HF_ID_LEN]);
+/* 1 and *verdict set from hf_marks_verdict_mark; 0 and *verdict = -1 if the
+ * snapshot has no verdict mark */
+int hf_marks_verdict(const struct hf_mark *m, size_t n, const uint8_t snapshot[HF_ID_LEN], int *verdict);
+
+const char *hf_mark_kind_name(int kind);       /* "pin", "unpin", "verdict"; "?" otherwise */
+const char *hf_mark_verdict_name(int verdict); /* "clean", "suspicious", "attack"; "?" otherwise */
+
+#endif

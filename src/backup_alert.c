@@ -1,0 +1,149 @@
+/* backup_alert.c — the scan after a backup (see backup_alert.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "backup_alert.h"
+#include "cli.h"
+#include "repo/mark.h"
+#include "scan_print.h"
+#include "util/err.h"
+#include "util/mem.h"
+
+static int write_mark(struct hf_repo *repo, int kind, int verdict, const uint8_t snap[HF_ID_LEN], const char *why)
+{
+	struct hf_session *s;
+	struct hf_mark m = {0};
+	struct timespec now;
+	int r = hf_session_new(repo, &s);
+
+	if (r < 0)
+		return r;
+	clock_gettime(CLOCK_REALTIME, &now);
+	m.time_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+	memcpy(m.snapshot, snap, HF_ID_LEN);
+	m.kind = (uint8_t)kind;
+	m.verdict = (uint8_t)verdict;
+	m.reason = (char *)why;
+	r = hf_mark_write(repo, s, &m);
+	hf_session_free(s);
+	return r;
+}
+
+/* The newest snapshot before chain[k] that holds no version flagged
+ * encrypted (nor a ransom note). -HF_E_NOTFOUND if none. */
+static int last_clean_before(struct hf_repo *repo, struct hf_history *h, const struct hf_snapshot *chain, size_t k,
+			     size_t *out)
+{
+	for (size_t j = k; j-- > 0;) {
+		const struct hf_scan_result *res;
+		int r = hf_history_scan(h, j, &res);
+		if (r < 0)
+			return r;
+		if (res->verdict == HF_SNAP_ATTACK)
+			continue;
+		r = hf_history_unflagged(repo, h, &chain[j], j);
+		if (r < 0)
+			return r;
+		if (r) {
+			*out = j;
+			return 0;
+		}
+	}
+	return -HF_E_NOTFOUND;
+}
+
+static int pin_last_clean(struct hf_repo *repo, struct hf_history *h, const struct hf_snapshot *chain, size_t k,
+			  struct backup_alert *out)
+{
+	struct hf_mark *marks = NULL;
+	size_t nmarks = 0, j = 0;
+	char why[128], id[HF_ID_HEX_LEN + 1];
+	int r = last_clean_before(repo, h, chain, k, &j);
+
+	if (r < 0)
+		return r == -HF_E_NOTFOUND ? 0 : r;
+	r = hf_mark_list(repo, &marks, &nmarks, NULL);
+	if (r < 0)
+		return r;
+	memcpy(out->pinned_id, chain[j].id, HF_ID_LEN);
+	out->pinned = 1;
+	if (!hf_marks_pinned(marks, nmarks, chain[j].id)) {
+		cli_id_hex(chain[k].id, id);
+		snprintf(why, sizeof(why), "automatic: last clean snapshot before the attack in %.8s", id);
+		r = write_mark(repo, HF_MARK_PIN, 0, chain[j].id, why);
+	}
+	hf_mark_list_free(marks, nmarks);
+	return r;
+}
+
+static void run_alert_command(const char *cmd, const struct hf_scan_result *res)
+{
+	FILE *p;
+	int status;
+
+	fflush(stdout);
+	p = popen(cmd, "w");
+	if (!p) {
+		cli_err("cannot run the --on-alert command");
+		return;
+	}
+	scan_print_json(p, res);
+	status = pclose(p);
+	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		cli_err("warning: the --on-alert command failed (status %d)", status);
+}
+
+int backup_alert_run(struct hf_repo *repo, const uint8_t id[HF_ID_LEN], const char *on_alert, struct backup_alert *out)
+{
+	struct hf_snapshot *all = NULL, *chain;
+	const struct hf_scan_result *res;
+	struct hf_history *h = NULL;
+	size_t n = 0, m, newest = 0;
+	char why[160];
+	int r, found = 0;
+
+	memset(out, 0, sizeof(*out));
+	r = hf_snapshot_list(repo, &all, &n, NULL);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		if (memcmp(all[i].id, id, HF_ID_LEN) == 0) {
+			newest = i;
+			found = 1;
+		}
+	if (!found) {
+		hf_snapshot_list_free(all, n);
+		return -HF_E_NOTFOUND;
+	}
+	chain = hf_xcalloc(n, sizeof(*chain));
+	m = hf_chain_of(all, n, newest, chain);
+	if (m < 2) /* a first snapshot: nothing to compare with */
+		goto out;
+	r = hf_repo_load_index(repo, NULL, NULL, NULL); /* with what the backup just wrote */
+	if (r < 0)
+		goto out;
+	h = hf_history_new(repo, chain, m);
+	r = hf_history_scan(h, m - 1, &res);
+	if (r < 0)
+		goto out;
+	out->scanned = 1;
+	out->verdict = res->verdict;
+	out->encrypted = res->sum.encrypted;
+	out->suspicious = res->sum.suspicious;
+	out->notes = res->sum.notes;
+	snprintf(why, sizeof(why), "automatic scan after backup: %llu encrypted, %llu suspicious, %llu ransom notes",
+		 (unsigned long long)res->sum.encrypted, (unsigned long long)res->sum.suspicious,
+		 (unsigned long long)res->sum.notes);
+	r = write_mark(repo, HF_MARK_VERDICT, res->verdict, id, why);
+	if (r == 0 && res->verdict == HF_SNAP_ATTACK)
+		r = pin_last_clean(repo, h, chain, m - 1, out);
+	if (res->verdict != HF_SNAP_CLEAN && on_alert)
+		run_alert_command(on_alert, res);
+out:
+	hf_history_free(h);
+	free(chain);
+	hf_snapshot_list_free(all, n);
+	return r;
+}

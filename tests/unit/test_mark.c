@@ -1,0 +1,864 @@
+/* test_mark.c — unit tests of mark objects (lib/repo/mark.c) and of what
+ * forget does with them (hf_forget_protect, hf_forget_orphan_marks), on real
+ * repositories in a fresh mkdtemp directory.
+ *
+ * Covers: a write/list/load round trip of every field (times at both ends of
+ * int64, an empty and a maximal reason), the writer's refusals, the
+ * decoder's refusals (hand-made payloads in a valid envelope), every byte of
+ * a real object flipped or cut (in place and under its own hash), a mark
+ * copied into a repository with other keys, write-only keys, a repository
+ * without marks/, the derived state (latest pin/unpin wins, ties, verdicts),
+ * and forget's pin protection and orphan-mark deletion. */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "crypto/crypto.h"
+#include "engine/engine.h"
+#include "repo/mark.h"
+#include "repo/repo.h"
+#include "repo/repo_internal.h"
+#include "store/store.h"
+#include "t.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/hex.h"
+
+#define PASS "correct horse battery staple"
+#define PASS_WO "write only"
+
+static char g_base[256];
+static const struct hf_repo_params g_params = {.kdf_ops = 1, .kdf_mem = 8u << 20};
+
+/* ---- files and repositories ------------------------------------------------ */
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void path_in(char *out, size_t cap, const char *rel)
+{
+	snprintf(out, cap, "%s/%s", g_base, rel);
+}
+
+static void mark_file(char *out, size_t cap, const char *rel, const char *name)
+{
+	snprintf(out, cap, "%s/%s/marks/%s", g_base, rel, name);
+}
+
+static int read_file(const char *path, struct hf_buf *b)
+{
+	uint8_t tmp[65536];
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return -errno;
+	b->len = 0;
+	while ((n = read(fd, tmp, sizeof(tmp))) > 0)
+		if (hf_buf_append(b, tmp, (size_t)n) < 0)
+			break;
+	close(fd);
+	return n == 0 ? 0 : -EIO;
+}
+
+/* replaces a (read-only) object file with new content, read-only again */
+static int write_file(const char *path, const void *p, size_t n)
+{
+	int fd, r = 0;
+
+	unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0444);
+	if (fd < 0)
+		return -errno;
+	if (n && write(fd, p, n) != (ssize_t)n)
+		r = -EIO;
+	close(fd);
+	return r;
+}
+
+static struct hf_repo *new_repo(const char *rel)
+{
+	char dir[512];
+	struct hf_store *st = NULL;
+	struct hf_repo *r = NULL;
+
+	path_in(dir, sizeof(dir), rel);
+	T_EQ(hf_store_local_open(dir, 1, &st), 0);
+	if (!st)
+		return NULL;
+	T_EQ(hf_repo_create(st, PASS, strlen(PASS), &g_params, NULL), 0);
+	hf_store_close(st);
+	st = NULL;
+	T_EQ(hf_store_local_open(dir, 0, &st), 0);
+	if (!st)
+		return NULL;
+	T_EQ(hf_repo_open(st, PASS, strlen(PASS), &r), 0);
+	return r;
+}
+
+static int open_repo(const char *rel, const char *pass, struct hf_repo **out)
+{
+	char dir[512];
+	struct hf_store *st = NULL;
+	int r;
+
+	*out = NULL;
+	path_in(dir, sizeof(dir), rel);
+	r = hf_store_local_open(dir, 0, &st);
+	if (r < 0)
+		return r;
+	return hf_repo_open(st, pass, strlen(pass), out);
+}
+
+struct names {
+	char v[16][HF_ID_HEX_LEN + 1];
+	int n;
+};
+
+static int collect_name(void *arg, const char *name, uint64_t size)
+{
+	struct names *nm = arg;
+
+	(void)size;
+	if (nm->n < 16)
+		snprintf(nm->v[nm->n], sizeof(nm->v[0]), "%s", name);
+	nm->n++;
+	return 0;
+}
+
+static int mark_names(struct hf_repo *r, struct names *nm)
+{
+	memset(nm, 0, sizeof(*nm));
+	return hf_store_list(r->store, HF_OBJ_MARK, collect_name, nm);
+}
+
+static void fill_id(uint8_t id[HF_ID_LEN], int k)
+{
+	memset(id, k, HF_ID_LEN);
+	id[0] = 0xa0; /* never all-zero */
+}
+
+/* writes one mark with a session of its own */
+static int put_mark(struct hf_repo *r, int64_t t, int snap, int kind, int verdict, const char *reason)
+{
+	struct hf_session *ses = NULL;
+	struct hf_mark m = {0};
+	int ret;
+
+	m.time_ns = t;
+	fill_id(m.snapshot, snap);
+	m.kind = (uint8_t)kind;
+	m.verdict = (uint8_t)verdict;
+	m.reason = (char *)reason;
+	ret = hf_session_new(r, &ses);
+	if (ret == 0)
+		ret = hf_mark_write(r, ses, &m);
+	hf_session_free(ses);
+	return ret;
+}
+
+/* ---- round trip ------------------------------------------------------------- */
+
+static void test_roundtrip(void)
+{
+	struct hf_repo *r = new_repo("rt");
+	struct hf_session *ses = NULL;
+	struct hf_mark in[5], *all = NULL, m;
+	static char longest[HF_MARK_REASON_MAX + 1];
+	static const int order[5] = {3, 4, 2, 0, 1}; /* by time: in[order[k]] is k-th */
+	struct names nm;
+	struct hf_buf b;
+	size_t n = 0, bad = 99;
+	uint8_t h[HF_ID_LEN];
+	char path[700], hex[HF_ID_HEX_LEN + 1];
+
+	if (!r)
+		return;
+	memset(longest, 'x', HF_MARK_REASON_MAX);
+	memset(in, 0, sizeof(in));
+	in[0] = (struct hf_mark){.time_ns = 300, .kind = HF_MARK_PIN,
+				 .reason = "automatic: last clean before attack 1a2b3c4d"};
+	fill_id(in[0].snapshot, 1);
+	in[1] = (struct hf_mark){.time_ns = INT64_MAX, .kind = HF_MARK_VERDICT, .verdict = HF_MARK_VERDICT_CLEAN,
+				 .reason = longest};
+	fill_id(in[1].snapshot, 3);
+	in[2] = (struct hf_mark){.time_ns = 100, .kind = HF_MARK_UNPIN, .reason = NULL};
+	fill_id(in[2].snapshot, 1);
+	in[3] = (struct hf_mark){.time_ns = INT64_MIN, .kind = HF_MARK_VERDICT,
+				 .verdict = HF_MARK_VERDICT_SUSPICIOUS, .reason = "d\xc3\xa9j\xc3\xa0 \xff"};
+	fill_id(in[3].snapshot, 3);
+	in[4] = (struct hf_mark){.time_ns = -7, .kind = HF_MARK_VERDICT, .verdict = HF_MARK_VERDICT_ATTACK,
+				 .reason = "scan: 57 files encrypted"};
+	fill_id(in[4].snapshot, 2);
+	T_EQ(hf_session_new(r, &ses), 0);
+	for (int i = 0; i < 5 && ses; i++)
+		T_EQ(hf_mark_write(r, ses, &in[i]), 0);
+	hf_session_free(ses);
+
+	T_EQ(hf_mark_list(r, &all, &n, &bad), 0);
+	T_EQ(n, 5);
+	T_EQ(bad, 0);
+	for (size_t k = 0; k < n && k < 5; k++) {
+		const struct hf_mark *want = &in[order[k]];
+		T_EQ(all[k].time_ns, want->time_ns);
+		T_MEMEQ(all[k].snapshot, want->snapshot, HF_ID_LEN);
+		T_EQ(all[k].kind, want->kind);
+		T_EQ(all[k].verdict, want->verdict);
+		T_CHECK(all[k].reason && strcmp(all[k].reason, want->reason ? want->reason : "") == 0);
+	}
+	/* each object is named by its SHA-256, and loads by that name */
+	hf_buf_init(&b, 1 << 20);
+	T_EQ(mark_names(r, &nm), 0);
+	T_EQ(nm.n, 5);
+	for (int i = 0; i < nm.n && i < 16; i++) {
+		mark_file(path, sizeof(path), "rt", nm.v[i]);
+		T_EQ(read_file(path, &b), 0);
+		T_CHECK(b.len > 8 && memcmp(b.data, "HFMRK001", 8) == 0);
+		hf_sha256(b.data, b.len, h);
+		hf_hex_encode(h, HF_ID_LEN, hex);
+		T_CHECK(strcmp(hex, nm.v[i]) == 0);
+		T_EQ(hf_mark_load(r, nm.v[i], &m), 0);
+		T_MEMEQ(m.id, h, HF_ID_LEN);
+		hf_mark_release(&m);
+		T_CHECK(m.reason == NULL); /* release clears */
+	}
+	hf_buf_release(&b);
+	/* list ids are the names */
+	for (size_t k = 0; k < n; k++) {
+		int found = 0;
+		hf_hex_encode(all[k].id, HF_ID_LEN, hex);
+		for (int i = 0; i < nm.n && i < 16; i++)
+			found += strcmp(hex, nm.v[i]) == 0;
+		T_EQ(found, 1);
+	}
+	hf_mark_list_free(all, n);
+	hf_mark_list_free(NULL, 0);
+	/* names that are not marks */
+	T_EQ(hf_mark_load(r, "xyz", &m), -HF_E_NOTFOUND);
+	T_EQ(hf_mark_load(r, "", &m), -HF_E_NOTFOUND);
+	memset(hex, '0', HF_ID_HEX_LEN);
+	hex[HF_ID_HEX_LEN] = '\0';
+	T_EQ(hf_mark_load(r, hex, &m), -HF_E_NOTFOUND);
+	T_CHECK(m.reason == NULL);
+	hf_repo_close(r);
+}
+
+static void test_write_refusals(void)
+{
+	struct hf_repo *r = new_repo("wr");
+	static char too_long[HF_MARK_REASON_MAX + 2];
+	struct names nm;
+
+	if (!r)
+		return;
+	memset(too_long, 'y', HF_MARK_REASON_MAX + 1);
+	T_EQ(put_mark(r, 1, 1, 0, 0, "x"), -HF_E_USAGE);
+	T_EQ(put_mark(r, 1, 1, 4, 0, "x"), -HF_E_USAGE);
+	T_EQ(put_mark(r, 1, 1, 255, 0, "x"), -HF_E_USAGE);
+	T_EQ(put_mark(r, 1, 1, HF_MARK_PIN, 1, "x"), -HF_E_USAGE);
+	T_EQ(put_mark(r, 1, 1, HF_MARK_UNPIN, 2, "x"), -HF_E_USAGE);
+	T_EQ(put_mark(r, 1, 1, HF_MARK_VERDICT, 3, "x"), -HF_E_USAGE);
+	T_EQ(put_mark(r, 1, 1, HF_MARK_VERDICT, 255, "x"), -HF_E_USAGE);
+	T_EQ(put_mark(r, 1, 1, HF_MARK_PIN, 0, too_long), -HF_E_LIMIT);
+	T_EQ(mark_names(r, &nm), 0);
+	T_EQ(nm.n, 0); /* nothing was written */
+	T_EQ(put_mark(r, 1, 1, HF_MARK_VERDICT, HF_MARK_VERDICT_ATTACK, ""), 0);
+	T_EQ(mark_names(r, &nm), 0);
+	T_EQ(nm.n, 1);
+	hf_repo_close(r);
+}
+
+/* ---- the decoder ----------------------------------------------------------- */
+
+struct payload {
+	uint64_t version;
+	int64_t time;
+	int kind, verdict;
+	const char *reason;
+	size_t reason_len;
+	int trailing; /* extra bytes after the reason */
+};
+
+static void encode_payload(const struct payload *p, struct hf_buf *b)
+{
+	uint8_t snap[HF_ID_LEN];
+
+	fill_id(snap, 7);
+	b->len = 0;
+	hf_buf_put_varint(b, p->version);
+	hf_buf_put_svarint(b, p->time);
+	hf_buf_append(b, snap, HF_ID_LEN);
+	hf_buf_put_u8(b, (uint8_t)p->kind);
+	hf_buf_put_u8(b, (uint8_t)p->verdict);
+	hf_buf_put_bytes(b, p->reason, p->reason_len);
+	for (int i = 0; i < p->trailing; i++)
+		hf_buf_put_u8(b, 0);
+}
+
+/* seals pt (first n bytes) under magic, stores it, loads it: the result */
+static int load_crafted(struct hf_repo *r, struct hf_session *ses, const char *magic, const uint8_t *pt, size_t n,
+			struct hf_mark *m)
+{
+	struct hf_buf obj;
+	uint8_t id[HF_ID_LEN];
+	char name[HF_ID_HEX_LEN + 1];
+	int ret;
+
+	memset(m, 0, sizeof(*m));
+	hf_buf_init(&obj, 1 << 20);
+	ret = hf_envelope_seal(r, ses, magic, pt, n, &obj);
+	if (ret == 0)
+		ret = hf_repo_put_hashed(r, HF_OBJ_MARK, obj.data, obj.len, id);
+	hf_buf_release(&obj);
+	if (ret < 0)
+		return 12345; /* not a load result */
+	hf_hex_encode(id, HF_ID_LEN, name);
+	ret = hf_mark_load(r, name, m);
+	hf_store_remove(r->store, HF_OBJ_MARK, name);
+	return ret;
+}
+
+static void test_decode_refusals(void)
+{
+	struct hf_repo *r = new_repo("dec");
+	struct hf_session *ses = NULL;
+	struct hf_buf b;
+	struct hf_mark m;
+	static char longest[HF_MARK_REASON_MAX + 1];
+	const struct payload good = {1, 42, HF_MARK_VERDICT, HF_MARK_VERDICT_ATTACK, "reason", 6, 0};
+	const struct payload bad[] = {
+		{2, 42, HF_MARK_PIN, 0, "r", 1, 0},                       /* unknown version */
+		{0, 42, HF_MARK_PIN, 0, "r", 1, 0},                       /* version 0 */
+		{1, 42, 0, 0, "r", 1, 0},                                 /* kind 0 */
+		{1, 42, 4, 0, "r", 1, 0},                                 /* kind 4 */
+		{1, 42, HF_MARK_PIN, 1, "r", 1, 0},                       /* pin with a verdict */
+		{1, 42, HF_MARK_UNPIN, 2, "r", 1, 0},                     /* unpin with a verdict */
+		{1, 42, HF_MARK_VERDICT, 3, "r", 1, 0},                   /* verdict 3 */
+		{1, 42, HF_MARK_VERDICT, 2, "a\0b", 3, 0},                /* NUL in the reason */
+		{1, 42, HF_MARK_VERDICT, 2, "r", 1, 1},                   /* a trailing byte */
+		{1, 42, HF_MARK_VERDICT, 2, longest, HF_MARK_REASON_MAX + 1, 0}, /* reason too long */
+	};
+	int ret;
+
+	if (!r)
+		return;
+	memset(longest, 'z', sizeof(longest));
+	hf_buf_init(&b, 1 << 20);
+	T_EQ(hf_session_new(r, &ses), 0);
+	if (!ses)
+		goto out;
+	/* the control: the same crafting with valid fields loads */
+	encode_payload(&good, &b);
+	T_EQ(load_crafted(r, ses, "HFMRK001", b.data, b.len, &m), 0);
+	T_EQ(m.time_ns, 42);
+	T_EQ(m.kind, HF_MARK_VERDICT);
+	T_EQ(m.verdict, HF_MARK_VERDICT_ATTACK);
+	T_CHECK(m.reason && strcmp(m.reason, "reason") == 0);
+	hf_mark_release(&m);
+	/* a reason of exactly the maximum loads too */
+	{
+		struct payload p = good;
+		p.reason = longest;
+		p.reason_len = HF_MARK_REASON_MAX;
+		encode_payload(&p, &b);
+		T_EQ(load_crafted(r, ses, "HFMRK001", b.data, b.len, &m), 0);
+		T_CHECK(m.reason && strlen(m.reason) == HF_MARK_REASON_MAX);
+		hf_mark_release(&m);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		encode_payload(&bad[i], &b);
+		ret = load_crafted(r, ses, "HFMRK001", b.data, b.len, &m);
+		if (ret >= 0)
+			fprintf(stderr, "crafted payload %zu accepted\n", i);
+		T_CHECK(ret < 0 && ret != 12345);
+		T_CHECK(m.reason == NULL);
+	}
+	T_EQ(load_crafted(r, ses, "HFMRK001", (const uint8_t *)"\x02", 1, &m), -HF_E_VERSION);
+	/* every truncation of a good payload */
+	encode_payload(&good, &b);
+	for (size_t cut = 0; cut < b.len; cut++) {
+		ret = load_crafted(r, ses, "HFMRK001", b.data, cut, &m);
+		if (ret >= 0)
+			fprintf(stderr, "payload cut at %zu accepted\n", cut);
+		T_CHECK(ret < 0 && ret != 12345);
+	}
+	/* a snapshot's envelope is not a mark */
+	T_CHECK(load_crafted(r, ses, "HFSNP001", b.data, b.len, &m) < 0);
+	T_CHECK(load_crafted(r, ses, "HFMRK002", b.data, b.len, &m) < 0);
+out:
+	hf_session_free(ses);
+	hf_buf_release(&b);
+	hf_repo_close(r);
+}
+
+/* ---- damage ------------------------------------------------------------------ */
+
+/* the mark `name` is refused by load, and list skips it and counts it */
+static int refused(struct hf_repo *r, const char *name, size_t want_good, size_t want_bad)
+{
+	struct hf_mark m, *all = NULL;
+	size_t n = 0, bad = 0;
+	int ok = hf_mark_load(r, name, &m) < 0 && m.reason == NULL;
+
+	if (hf_mark_list(r, &all, &n, &bad) != 0)
+		return 0;
+	hf_mark_list_free(all, n);
+	return ok && n == want_good && bad == want_bad;
+}
+
+static void test_tamper(void)
+{
+	struct hf_repo *r = new_repo("tam");
+	struct names nm;
+	struct hf_buf orig, copy;
+	struct hf_mark m;
+	char name[HF_ID_HEX_LEN + 1], hex[HF_ID_HEX_LEN + 1], path[700], path2[700];
+	uint8_t h[HF_ID_LEN];
+	int accepted = 0, first = -1, tries = 0;
+
+	if (!r)
+		return;
+	T_EQ(put_mark(r, 1234567, 5, HF_MARK_PIN, 0, "automatic: last clean before attack 1a2b3c4d"), 0);
+	T_EQ(mark_names(r, &nm), 0);
+	T_EQ(nm.n, 1);
+	if (nm.n != 1) {
+		hf_repo_close(r);
+		return;
+	}
+	snprintf(name, sizeof(name), "%s", nm.v[0]);
+	mark_file(path, sizeof(path), "tam", name);
+	hf_buf_init(&orig, 1 << 20);
+	hf_buf_init(&copy, 1 << 20);
+	T_EQ(read_file(path, &orig), 0);
+	T_CHECK(orig.len > 8 + 80 + 28 + 32);
+	for (size_t i = 0; i < orig.len; i++) {
+		for (int x = 0; x < 2; x++) {
+			copy.len = 0;
+			hf_buf_append(&copy, orig.data, orig.len);
+			copy.data[i] ^= x ? 0xff : 0x01;
+			/* in place: the content no longer matches its name */
+			write_file(path, copy.data, copy.len);
+			int ok = refused(r, name, 0, 1);
+			write_file(path, orig.data, orig.len);
+			/* under its own hash: the envelope must catch it */
+			hf_sha256(copy.data, copy.len, h);
+			hf_hex_encode(h, HF_ID_LEN, hex);
+			mark_file(path2, sizeof(path2), "tam", hex);
+			write_file(path2, copy.data, copy.len);
+			ok = ok && refused(r, hex, 1, 1);
+			unlink(path2);
+			tries++;
+			if (!ok) {
+				if (first < 0)
+					first = (int)i;
+				accepted++;
+			}
+		}
+	}
+	for (size_t cut = 0; cut < orig.len; cut++) {
+		write_file(path, orig.data, cut);
+		int ok = refused(r, name, 0, 1);
+		write_file(path, orig.data, orig.len);
+		hf_sha256(orig.data, cut, h);
+		hf_hex_encode(h, HF_ID_LEN, hex);
+		mark_file(path2, sizeof(path2), "tam", hex);
+		write_file(path2, orig.data, cut);
+		ok = ok && refused(r, hex, 1, 1);
+		unlink(path2);
+		tries++;
+		if (!ok) {
+			if (first < 0)
+				first = (int)cut;
+			accepted++;
+		}
+	}
+	if (accepted)
+		fprintf(stderr, "mark: %d of %d damaged copies were accepted (first at %d)\n", accepted, tries, first);
+	T_EQ(accepted, 0);
+	T_CHECK(tries > 3 * (int)orig.len - 1);
+	/* intact bytes under another name: not what the name promises */
+	memset(hex, 'f', HF_ID_HEX_LEN);
+	hex[HF_ID_HEX_LEN] = '\0';
+	mark_file(path2, sizeof(path2), "tam", hex);
+	write_file(path2, orig.data, orig.len);
+	T_EQ(hf_mark_load(r, hex, &m), -HF_E_CORRUPT);
+	T_CHECK(refused(r, hex, 1, 1));
+	unlink(path2);
+	/* the original is intact and still reads */
+	T_EQ(hf_mark_load(r, name, &m), 0);
+	T_EQ(m.time_ns, 1234567);
+	T_EQ(m.kind, HF_MARK_PIN);
+	hf_mark_release(&m);
+	hf_buf_release(&orig);
+	hf_buf_release(&copy);
+	hf_repo_close(r);
+}
+
+/* a mark from a repository with other keys is refused */
+static void test_wrong_key(void)
+{
+	struct hf_repo *a = new_repo("ka"), *b = new_repo("kb");
+	struct hf_mark m, *all = NULL;
+	struct names nm;
+	struct hf_buf obj;
+	char src[700], dst[700];
+	size_t n = 0, bad = 0;
+
+	if (!a || !b)
+		goto out;
+	T_EQ(put_mark(a, 5, 1, HF_MARK_PIN, 0, "from a"), 0);
+	T_EQ(mark_names(a, &nm), 0);
+	T_EQ(nm.n, 1);
+	if (nm.n != 1)
+		goto out;
+	hf_buf_init(&obj, 1 << 20);
+	mark_file(src, sizeof(src), "ka", nm.v[0]);
+	mark_file(dst, sizeof(dst), "kb", nm.v[0]);
+	T_EQ(read_file(src, &obj), 0);
+	T_EQ(write_file(dst, obj.data, obj.len), 0);
+	hf_buf_release(&obj);
+	T_CHECK(hf_mark_load(b, nm.v[0], &m) < 0);
+	T_CHECK(m.reason == NULL);
+	T_EQ(hf_mark_list(b, &all, &n, &bad), 0);
+	T_EQ(n, 0);
+	T_EQ(bad, 1);
+	hf_mark_list_free(all, n);
+	/* and in its own repository it reads */
+	T_EQ(hf_mark_load(a, nm.v[0], &m), 0);
+	T_CHECK(m.reason && strcmp(m.reason, "from a") == 0);
+	hf_mark_release(&m);
+out:
+	hf_repo_close(a);
+	hf_repo_close(b);
+}
+
+/* a write-only key can write marks but not read them */
+static void test_write_only_key(void)
+{
+	struct hf_repo *r = new_repo("wo"), *wo = NULL;
+	struct hf_mark *all = NULL;
+	struct hf_buf key;
+	size_t n = 0, bad = 0;
+
+	if (!r)
+		return;
+	hf_buf_init(&key, 1 << 16);
+	T_EQ(hf_key_file_encode(PASS_WO, strlen(PASS_WO), 1, 8u << 20, r->cfg.id, r->config_hash, r->pk,
+				r->mac_key, NULL, &key),
+	     0);
+	T_EQ(hf_repo_put_hashed(r, HF_OBJ_KEY, key.data, key.len, NULL), 0);
+	hf_buf_release(&key);
+	T_EQ(open_repo("wo", PASS_WO, &wo), 0);
+	if (wo) {
+		T_CHECK(wo->sk == NULL);
+		T_EQ(put_mark(wo, 77, 9, HF_MARK_VERDICT, HF_MARK_VERDICT_ATTACK, "scan: 3 files encrypted"), 0);
+		T_EQ(hf_mark_list(wo, &all, &n, &bad), -HF_E_USAGE);
+		T_CHECK(all == NULL && n == 0);
+	}
+	T_EQ(hf_mark_list(r, &all, &n, &bad), 0);
+	T_EQ(n, 1);
+	T_EQ(bad, 0);
+	if (n == 1) {
+		T_EQ(all[0].time_ns, 77);
+		T_EQ(all[0].verdict, HF_MARK_VERDICT_ATTACK);
+	}
+	hf_mark_list_free(all, n);
+	hf_repo_close(wo);
+	hf_repo_close(r);
+}
+
+/* a repository made before marks existed has no marks/: reading finds none,
+ * and opening it makes the directory so marks can be written */
+static void test_no_marks_dir(void)
+{
+	struct hf_repo *r = new_repo("old");
+	struct hf_mark *all = NULL;
+	size_t n = 9, bad = 9;
+	char dir[600];
+	struct stat st;
+
+	if (!r)
+		return;
+	path_in(dir, sizeof(dir), "old/marks");
+	T_EQ(rmdir(dir), 0);
+	T_EQ(hf_mark_list(r, &all, &n, &bad), 0);
+	T_EQ(n, 0);
+	T_EQ(bad, 0);
+	hf_mark_list_free(all, n);
+	hf_repo_close(r);
+	T_EQ(open_repo("old", PASS, &r), 0);
+	if (!r)
+		return;
+	T_CHECK(stat(dir, &st) == 0 && S_ISDIR(st.st_mode));
+	T_EQ(put_mark(r, 1, 1, HF_MARK_PIN, 0, "after upgrade"), 0);
+	T_EQ(hf_mark_list(r, &all, &n, &bad), 0);
+	T_EQ(n, 1);
+	hf_mark_list_free(all, n);
+	hf_repo_close(r);
+}
+
+/* ---- derived state ------------------------------------------------------------ */
+
+static struct hf_mark mk(int64_t t, int snap, int kind, int verdict)
+{
+	struct hf_mark m = {.time_ns = t, .kind = (uint8_t)kind, .verdict = (uint8_t)verdict};
+
+	fill_id(m.snapshot, snap);
+	return m;
+}
+
+/* pinned state of snapshot 1 for the marks v, in the given order and reversed */
+static int pinned_both_ways(const struct hf_mark *v, size_t n)
+{
+	struct hf_mark rev[16];
+	uint8_t a[HF_ID_LEN];
+	int p1, p2;
+
+	fill_id(a, 1);
+	for (size_t i = 0; i < n; i++)
+		rev[i] = v[n - 1 - i];
+	p1 = hf_marks_pinned(v, n, a);
+	p2 = hf_marks_pinned(rev, n, a);
+	return p1 == p2 ? p1 : -1;
+}
+
+static void test_state(void)
+{
+	struct hf_mark v[16];
+	uint8_t a[HF_ID_LEN], b[HF_ID_LEN];
+	int verdict = 99;
+
+	fill_id(a, 1);
+	fill_id(b, 2);
+	/* nothing */
+	T_EQ(hf_marks_pinned(NULL, 0, a), 0);
+	T_CHECK(hf_marks_pin_state(NULL, 0, a) == NULL);
+	T_EQ(hf_marks_verdict(NULL, 0, a, &verdict), 0);
+	T_EQ(verdict, -1);
+	/* the latest pin or unpin wins, whatever the array order */
+	v[0] = mk(10, 1, HF_MARK_PIN, 0);
+	T_EQ(pinned_both_ways(v, 1), 1);
+	v[1] = mk(20, 1, HF_MARK_UNPIN, 0);
+	T_EQ(pinned_both_ways(v, 2), 0);
+	v[2] = mk(30, 1, HF_MARK_PIN, 0);
+	T_EQ(pinned_both_ways(v, 3), 1);
+	v[3] = mk(25, 1, HF_MARK_UNPIN, 0); /* older than the last pin */
+	T_EQ(pinned_both_ways(v, 4), 1);
+	T_CHECK(hf_marks_pin_state(v, 4, a) == &v[2]);
+	/* other snapshots' marks and verdict marks do not count */
+	v[4] = mk(99, 2, HF_MARK_UNPIN, 0);
+	v[5] = mk(98, 1, HF_MARK_VERDICT, HF_MARK_VERDICT_CLEAN);
+	T_EQ(pinned_both_ways(v, 6), 1);
+	T_EQ(hf_marks_pinned(v, 6, b), 0);
+	T_CHECK(hf_marks_pin_state(v, 6, b) == &v[4]);
+	/* a tie: the pin wins, in either order */
+	v[6] = mk(40, 1, HF_MARK_UNPIN, 0);
+	v[7] = mk(40, 1, HF_MARK_PIN, 0);
+	T_EQ(pinned_both_ways(v, 8), 1);
+	v[8] = mk(41, 1, HF_MARK_UNPIN, 0);
+	T_EQ(pinned_both_ways(v, 9), 0);
+	/* negative times order as numbers */
+	v[0] = mk(-5, 1, HF_MARK_UNPIN, 0);
+	v[1] = mk(-6, 1, HF_MARK_PIN, 0);
+	T_EQ(pinned_both_ways(v, 2), 0);
+
+	/* verdicts: the latest, and at a tie the more severe */
+	v[0] = mk(5, 1, HF_MARK_VERDICT, HF_MARK_VERDICT_ATTACK);
+	T_EQ(hf_marks_verdict(v, 1, a, &verdict), 1);
+	T_EQ(verdict, HF_MARK_VERDICT_ATTACK);
+	v[1] = mk(6, 1, HF_MARK_VERDICT, HF_MARK_VERDICT_CLEAN);
+	T_EQ(hf_marks_verdict(v, 2, a, &verdict), 1);
+	T_EQ(verdict, HF_MARK_VERDICT_CLEAN);
+	v[2] = mk(6, 1, HF_MARK_VERDICT, HF_MARK_VERDICT_SUSPICIOUS);
+	T_EQ(hf_marks_verdict(v, 3, a, &verdict), 1);
+	T_EQ(verdict, HF_MARK_VERDICT_SUSPICIOUS);
+	T_CHECK(hf_marks_verdict_mark(v, 3, a) == &v[2]);
+	v[3] = mk(100, 1, HF_MARK_PIN, 0); /* not a verdict */
+	v[4] = mk(100, 2, HF_MARK_VERDICT, HF_MARK_VERDICT_ATTACK);
+	T_EQ(hf_marks_verdict(v, 5, a, &verdict), 1);
+	T_EQ(verdict, HF_MARK_VERDICT_SUSPICIOUS);
+	T_EQ(hf_marks_verdict(v, 5, b, &verdict), 1);
+	T_EQ(verdict, HF_MARK_VERDICT_ATTACK);
+	T_EQ(hf_marks_verdict(v, 3, b, &verdict), 0);
+	T_EQ(verdict, -1);
+	/* pins have no verdict */
+	v[0] = mk(1, 1, HF_MARK_PIN, 0);
+	T_EQ(hf_marks_verdict(v, 1, a, &verdict), 0);
+
+	T_CHECK(strcmp(hf_mark_verdict_name(HF_MARK_VERDICT_CLEAN), "clean") == 0);
+	T_CHECK(strcmp(hf_mark_verdict_name(HF_MARK_VERDICT_SUSPICIOUS), "suspicious") == 0);
+	T_CHECK(strcmp(hf_mark_verdict_name(HF_MARK_VERDICT_ATTACK), "attack") == 0);
+	T_CHECK(strcmp(hf_mark_verdict_name(3), "?") == 0);
+	T_CHECK(strcmp(hf_mark_verdict_name(-1), "?") == 0);
+	T_CHECK(strcmp(hf_mark_kind_name(HF_MARK_PIN), "pin") == 0);
+	T_CHECK(strcmp(hf_mark_kind_name(HF_MARK_UNPIN), "unpin") == 0);
+	T_CHECK(strcmp(hf_mark_kind_name(HF_MARK_VERDICT), "verdict") == 0);
+	T_CHECK(strcmp(hf_mark_kind_name(0), "?") == 0);
+}
+
+/* ---- forget ---------------------------------------------------------------------- */
+
+/* an empty directory as a tree blob, so that forget can walk the snapshots */
+static void store_empty_tree(struct hf_repo *r, struct hf_session *ses, uint8_t id[HF_ID_LEN])
+{
+	struct hf_tree t = {0};
+	struct hf_buf b;
+	struct hf_pack_writer w;
+	struct hf_index_builder ib;
+
+	hf_buf_init(&b, 1 << 20);
+	T_EQ(hf_tree_encode(&t, &b), 0);
+	hf_repo_blob_id(r, b.data, b.len, id);
+	hf_pack_writer_init(&w, r, ses);
+	hf_index_builder_init(&ib, r, ses);
+	T_EQ(hf_pack_add(&w, id, HF_BLOB_TREE, 0, b.data, b.len, (uint32_t)b.len), 0);
+	T_EQ(hf_pack_flush(&w, &ib), 0);
+	T_EQ(hf_index_builder_write(&ib), 0);
+	hf_pack_writer_release(&w);
+	hf_index_builder_release(&ib);
+	hf_buf_release(&b);
+	T_EQ(hf_repo_load_index(r, NULL, NULL, NULL), 0);
+}
+
+static void test_forget(void)
+{
+	struct hf_repo *r = new_repo("fg");
+	struct hf_session *ses = NULL;
+	struct hf_snapshot snaps[3], *all = NULL;
+	struct hf_forget_policy pol = {.last = 1};
+	struct hf_mark *marks = NULL;
+	size_t n = 0, bad = 0, nmarks = 0, removed = 99;
+	int keep[3];
+	char hex[HF_ID_HEX_LEN + 1], path[700];
+	struct stat st;
+
+	if (!r)
+		return;
+	T_EQ(hf_session_new(r, &ses), 0);
+	if (!ses)
+		goto out;
+	memset(snaps, 0, sizeof(snaps));
+	store_empty_tree(r, ses, snaps[0].tree);
+	for (int i = 0; i < 3; i++) {
+		memcpy(snaps[i].tree, snaps[0].tree, HF_ID_LEN);
+		snaps[i].time_ns = 1000 + i;
+		snaps[i].host = "h";
+		snaps[i].user = "u";
+		T_EQ(hf_snapshot_write(r, ses, &snaps[i]), 0);
+	}
+	T_EQ(hf_snapshot_list(r, &all, &n, &bad), 0);
+	T_EQ(n, 3);
+	if (n != 3)
+		goto out;
+	/* 0: pinned; 1: pinned then unpinned; 2: a verdict only; and a pin of a
+	 * snapshot that does not exist */
+	for (int k = 0; k < 2; k++) {
+		struct hf_mark m = {.time_ns = 10, .kind = HF_MARK_PIN, .reason = "p"};
+		memcpy(m.snapshot, all[k].id, HF_ID_LEN);
+		T_EQ(hf_mark_write(r, ses, &m), 0);
+	}
+	{
+		struct hf_mark m = {.time_ns = 11, .kind = HF_MARK_UNPIN, .reason = "u"};
+		memcpy(m.snapshot, all[1].id, HF_ID_LEN);
+		T_EQ(hf_mark_write(r, ses, &m), 0);
+		m = (struct hf_mark){.time_ns = 12, .kind = HF_MARK_VERDICT, .verdict = HF_MARK_VERDICT_ATTACK};
+		memcpy(m.snapshot, all[2].id, HF_ID_LEN);
+		T_EQ(hf_mark_write(r, ses, &m), 0);
+		m = (struct hf_mark){.time_ns = 13, .kind = HF_MARK_PIN};
+		fill_id(m.snapshot, 0x55);
+		T_EQ(hf_mark_write(r, ses, &m), 0);
+	}
+	hf_forget_select(all, n, &pol, keep);
+	T_EQ(keep[0], 0);
+	T_EQ(keep[1], 0);
+	T_EQ(keep[2], HF_KEEP_POLICY);
+	T_EQ(hf_forget_protect(r, all, n, keep), 0);
+	T_EQ(keep[0], HF_KEEP_PINNED);
+	T_EQ(keep[1], 0);
+	T_EQ(keep[2], HF_KEEP_POLICY);
+
+	/* the pin of a snapshot that never existed is an orphan */
+	T_EQ(hf_forget_orphan_marks(r, &removed), 0);
+	T_EQ(removed, 1);
+	T_EQ(hf_mark_list(r, &marks, &nmarks, &bad), 0);
+	T_EQ(nmarks, 4);
+	hf_mark_list_free(marks, nmarks);
+	/* snapshot 1 goes: its pin and unpin are orphans; the others stay */
+	hf_hex_encode(all[1].id, HF_ID_LEN, hex);
+	T_EQ(hf_store_remove(r->store, HF_OBJ_SNAPSHOT, hex), 0);
+	T_EQ(hf_forget_orphan_marks(r, &removed), 0);
+	T_EQ(removed, 2);
+	T_EQ(hf_mark_list(r, &marks, &nmarks, &bad), 0);
+	T_EQ(nmarks, 2);
+	for (size_t i = 0; i < nmarks; i++)
+		T_CHECK(memcmp(marks[i].snapshot, all[1].id, HF_ID_LEN) != 0);
+	hf_mark_list_free(marks, nmarks);
+	T_EQ(hf_forget_orphan_marks(r, &removed), 0);
+	T_EQ(removed, 0);
+
+	/* a damaged mark (it could be a pin): protect refuses, orphan removal
+	 * leaves it alone */
+	memset(hex, 'e', HF_ID_HEX_LEN);
+	hex[HF_ID_HEX_LEN] = '\0';
+	mark_file(path, sizeof(path), "fg", hex);
+	T_EQ(write_file(path, "HFMRK001 not a mark", 19), 0);
+	memset(keep, 0, sizeof(keep));
+	T_EQ(hf_forget_protect(r, all, n, keep), -HF_E_CORRUPT);
+	T_EQ(hf_forget_orphan_marks(r, &removed), 0);
+	T_EQ(removed, 0);
+	T_EQ(stat(path, &st), 0);
+	/* a damaged snapshot: no mark is deleted */
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/fg/snapshots/%s", g_base, hex); /* hex: 64 'e' */
+	T_EQ(write_file(path, "junk", 4), 0);
+	hf_hex_encode(all[0].id, HF_ID_LEN, hex);
+	T_EQ(hf_store_remove(r->store, HF_OBJ_SNAPSHOT, hex), 0); /* snapshot 0's pin is now an orphan */
+	T_EQ(hf_forget_orphan_marks(r, &removed), -HF_E_CORRUPT);
+	T_EQ(removed, 0);
+	T_EQ(hf_mark_list(r, &marks, &nmarks, &bad), 0);
+	T_EQ(nmarks, 2);
+	hf_mark_list_free(marks, nmarks);
+	unlink(path);
+	T_EQ(hf_forget_orphan_marks(r, &removed), 0);
+	T_EQ(removed, 1);
+out:
+	hf_snapshot_list_free(all, n);
+	hf_session_free(ses);
+	hf_repo_close(r);
+}
+
+int main(void)
+{
+	if (hf_crypto_init() < 0) {
+		printf("test_mark: 0 passed, 1 failed\n");
+		return 1;
+	}
+	umask(022);
+	snprintf(g_base, sizeof(g_base), "/tmp/hf-test-mark.XXXXXX");
+	if (!mkdtemp(g_base)) {
+		printf("test_mark: 0 passed, 1 failed\n");
+		return 1;
+	}
+	T_RUN(test_roundtrip);
+	T_RUN(test_write_refusals);
+	T_RUN(test_decode_refusals);
+	T_RUN(test_tamper);
+	T_RUN(test_wrong_key);
+	T_RUN(test_write_only_key);
+	T_RUN(test_no_marks_dir);
+	T_RUN(test_state);
+	T_RUN(test_forget);
+	nftw(g_base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return T_DONE("test_mark");
+}
