@@ -359,6 +359,8 @@ def cmd_report(resdir, out):
     meta = _read_kv(os.path.join(resdir, "meta.env"))
     res = _read_results(os.path.join(resdir, "results.tsv"))
     tools = [t for t in meta.get("tools", "restic borg holdfast").split()]
+    # holdfast-nodetect runs only the backups (the cost of detection)
+    step_tools = lambda step: [t for t in tools if t != "holdfast-nodetect" or step in ("backup1", "backup2")]
     corpus_bytes = _f(meta.get("corpus_bytes"))
 
     analysis = ("<!-- analysis -->\n_(Where the time goes: written by hand; `bench/run.sh` keeps "
@@ -430,7 +432,7 @@ def cmd_report(resdir, out):
             rc = (_f(ref.get("user")) or 0) + (_f(ref.get("sys")) or 0)
         else:
             rw = rr = rs = None
-        for t in tools:
+        for t in step_tools(step):
             r = res.get((t, step))
             if not r:
                 w("| %s | not run |%s" % (t, " |" * (hdr.count("|") - 3)))
@@ -492,6 +494,27 @@ def cmd_report(resdir, out):
             h / r, _mib(h), _mib(r), "met" if h / r <= 1.0 else "**not met**"))
     else:
         w("| repository size after both backups | ≤ 1.0× restic | n/a | n/a |")
+    w("")
+    # detection
+    w("## Cost of detection (holdfast vs holdfast --no-detect)")
+    w("")
+    w("Content profiles are computed in the backup pipeline and the new snapshot is scanned "
+      "against its parent (docs/DETECTION.md); `--no-detect` skips both. Target: at most 10%% more "
+      "backup time.")
+    w("")
+    w("| step | with detection s | --no-detect s | overhead (wall) | CPU s with / without | overhead (CPU) | ≤ 10%%? |")
+    w("|---|---:|---:|---:|---:|---:|---|")
+    for step, label in (("backup1", "first backup"), ("backup2", "incremental backup")):
+        d, n = get("holdfast", step, "wall"), get("holdfast-nodetect", step, "wall")
+        rd, rn = res.get(("holdfast", step), {}), res.get(("holdfast-nodetect", step), {})
+        if d and n:
+            cd = (_f(rd.get("user")) or 0) + (_f(rd.get("sys")) or 0)
+            cn = (_f(rn.get("user")) or 0) + (_f(rn.get("sys")) or 0)
+            ow, oc = d / n - 1, (cd / cn - 1) if cn else 0
+            w("| %s | %.2f | %.2f | %+.1f%% | %.1f / %.1f | %+.1f%% | %s |" % (
+                label, d, n, 100 * ow, cd, cn, 100 * oc, "met" if ow <= 0.10 else "**not met**"))
+        else:
+            w("| %s | n/a | n/a | n/a | n/a | n/a | n/a |" % label)
     w("")
     # machine limits
     w("## Machine limits (single core unless stated)")

@@ -4,7 +4,9 @@
 # and leaves logs and raw numbers in bench/work/results/.
 #
 # Environment knobs:
-#   TOOLS="restic borg holdfast"   which tools to run, in this order
+#   TOOLS="restic borg holdfast holdfast-nodetect"   which tools to run, in this order
+#                                  (holdfast-nodetect: holdfast backup --no-detect, for the
+#                                  cost of detection; it runs the two backups only)
 #   HOLDFAST=build/holdfast        the holdfast binary
 #   BORG_COMPRESSION=zstd,3        borg's --compression (borg's own default is lz4)
 #   STEP_TIMEOUT=600               seconds before one step is killed
@@ -24,7 +26,7 @@ fi
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 PY=${PYTHON:-python3}
-TOOLS=${TOOLS:-restic borg holdfast}
+TOOLS=${TOOLS:-restic borg holdfast holdfast-nodetect}
 HOLDFAST=${HOLDFAST:-$root/build/holdfast}
 case $HOLDFAST in /*) ;; *) HOLDFAST=$root/$HOLDFAST ;; esac
 BORG_COMPRESSION=${BORG_COMPRESSION:-zstd,3}
@@ -113,6 +115,8 @@ tool_cmd() { # tool step [target] -> prints the command (one word per line)
 	holdfast.backup1 | holdfast.backup2) printf '%s\n' "$HOLDFAST" backup --repo "$r" "$corpus" ;;
 	holdfast.restore) printf '%s\n' "$HOLDFAST" restore --repo "$r" latest --target "$3" ;;
 	holdfast.check) printf '%s\n' "$HOLDFAST" check --repo "$r" --read-data ;;
+	holdfast-nodetect.init) printf '%s\n' "$HOLDFAST" init --repo "$r" ;;
+	holdfast-nodetect.backup1 | holdfast-nodetect.backup2) printf '%s\n' "$HOLDFAST" backup --no-detect --repo "$r" "$corpus" ;;
 	esac
 }
 
@@ -177,6 +181,7 @@ if [ -x "$HOLDFAST" ]; then
 	HOLDFAST=$work/bin/holdfast
 	v=$("$HOLDFAST" --version 2>/dev/null | head -1)
 	meta version_holdfast "${v:-holdfast} (binary ${src_bin#"$root"/}, built $(date -u -r "$src_bin" '+%Y-%m-%d %H:%M UTC'), sha256 $(sha256sum "$HOLDFAST" | cut -c1-12), git HEAD $(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo none)$(cd "$root" && [ -n "$(git status --porcelain -- lib src 2>/dev/null)" ] && echo ' + uncommitted changes'))"
+	meta version_holdfast-nodetect "the same binary, with backup --no-detect"
 else
 	meta version_holdfast "not available: $HOLDFAST does not exist"
 fi
@@ -186,7 +191,7 @@ for t in $TOOLS; do
 	to_trash "$work/$t"
 	mkdir -p "$work/$t"
 	STATUS[$t]=ok
-	if [ "$t" = holdfast ] && [ $hf_ok = 0 ]; then
+	if [ "${t%-nodetect}" = holdfast ] && [ $hf_ok = 0 ]; then
 		STATUS[$t]="not available"
 		echo "holdfast: binary $HOLDFAST does not exist" >> "$res/failures.txt"
 		continue
@@ -229,6 +234,7 @@ log "checksum manifest of the mutated corpus"
 "$PY" "$here/benchlib.py" manifest "$corpus" "$res/corpus.sums"
 for t in $TOOLS; do [ "${STATUS[$t]}" = ok ] && { inode_window_wait; break; }; done
 for t in $TOOLS; do
+	[ "$t" = holdfast-nodetect ] && continue # restores like holdfast
 	if [ "${STATUS[$t]}" != ok ]; then record "$t" restore "${STATUS[$t]}" "" "" "" "" "" ""; continue; fi
 	tgt=$work/$t/restore
 	mkdir -p "$tgt"
@@ -256,6 +262,7 @@ done
 
 # --- (d) check with a full data read -----------------------------------------------
 for t in $TOOLS; do
+	[ "$t" = holdfast-nodetect ] && continue
 	case ${STATUS[$t]} in ok | "skipped: restore"*) ;; "skipped: backup2 failed") ;; *)
 		record "$t" check "${STATUS[$t]}" "" "" "" "" "" ""
 		continue

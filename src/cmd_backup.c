@@ -4,6 +4,7 @@
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,11 +16,11 @@
 
 static const char usage[] =
 	"usage: holdfast backup --repo DIR [--exclude PATTERN]... [--one-file-system] [--host NAME]\n"
-	"                       [--on-alert COMMAND] [--json] PATH...\n"
+	"                       [--on-alert COMMAND] [--no-detect] [--json] PATH...\n"
 	"exit status: 0 saved, 3 saved without some unreadable files, 4 saved but the scan\n"
 	"found suspicious activity or an attack, 1 error\n";
 
-enum { OPT_EXCLUDE = 1, OPT_ONE_FS, OPT_HOST, OPT_THREADS, OPT_ON_ALERT };
+enum { OPT_EXCLUDE = 1, OPT_ONE_FS, OPT_HOST, OPT_THREADS, OPT_ON_ALERT, OPT_NO_DETECT };
 
 static double seconds_since(const struct timespec *a)
 {
@@ -101,6 +102,7 @@ int cmd_backup(int argc, char **argv)
 					     {"host", required_argument, NULL, OPT_HOST},
 					     {"threads", required_argument, NULL, OPT_THREADS},
 					     {"on-alert", required_argument, NULL, OPT_ON_ALERT},
+					     {"no-detect", no_argument, NULL, OPT_NO_DETECT},
 					     {NULL, 0, NULL, 0}};
 	struct cli_common c;
 	struct hf_backup_opts o = {0};
@@ -140,6 +142,9 @@ int cmd_backup(int argc, char **argv)
 		case OPT_ON_ALERT:
 			on_alert = optarg;
 			break;
+		case OPT_NO_DETECT:
+			o.no_profiles = 1;
+			break;
 		}
 	}
 	if (opt < 0)
@@ -177,12 +182,13 @@ int cmd_backup(int argc, char **argv)
 	}
 	if (!c.json)
 		print_text(&st, seconds_since(&t0));
-	r = backup_alert_run(repo, st.snapshot, on_alert, &al);
+	memset(&al, 0, sizeof(al));
+	r = o.no_profiles ? 0 : backup_alert_run(repo, st.snapshot, on_alert, &al);
 	if (r < 0)
 		cli_err("warning: the snapshot was saved but could not be scanned: %s", hf_strerror(r));
 	if (c.json)
 		print_json(&st, &al, seconds_since(&t0));
-	else
+	else if (!o.no_profiles)
 		print_alert_text(&al);
 	rc = HF_EXIT_OK;
 	if (st.errors) {

@@ -94,7 +94,8 @@ static int read_extent(struct file_read *f, int fd, const struct extent *e)
 				f->torn = 1;
 				return 0;
 			}
-			hf_detect_blocks_update(&f->blocks, c->rbuf + have, (size_t)got);
+			if (c->detect)
+				hf_detect_blocks_update(&f->blocks, c->rbuf + have, (size_t)got);
 			have += (size_t)got;
 			at += (uint64_t)got;
 			__atomic_add_fetch(&b->st->bytes_read, (uint64_t)got, __ATOMIC_RELAXED);
@@ -240,8 +241,10 @@ void hf_backup_file(struct bctx *c, struct job *j)
 		nd->parts[f.k++].len = (uint64_t)st.st_size - pos;
 	}
 	nd->nparts = f.k;
-	hf_detect_blocks_final(&f.blocks, &nd->profile);
-	nd->has_profile = c->detect != NULL;
+	if (c->detect) {
+		hf_detect_blocks_final(&f.blocks, &nd->profile);
+		nd->has_profile = 1;
+	}
 	if (!f.torn && (fstat(fd, &after) < 0 || !same_version(&st, &after) || (uint64_t)st.st_size != nd->meta.size)) {
 		hf_backup_report(b, path, "changed while being read; previous version kept", -HF_E_CHANGED, 1);
 		f.torn = 1;

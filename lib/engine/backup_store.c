@@ -51,7 +51,7 @@ void hf_bctx_init(struct bctx *c, struct backup *b, int reader)
 	if (reader) {
 		c->rcap = 2 * (size_t)b->repo->cfg.chunk_max;
 		c->rbuf = hf_xmalloc(c->rcap);
-		c->detect = hf_detect_new();
+		c->detect = b->o->no_profiles ? NULL : hf_detect_new();
 	}
 }
 

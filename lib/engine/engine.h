@@ -32,6 +32,7 @@ struct hf_backup_opts {
 	char **excludes; /* fnmatch patterns on base name and full path */
 	size_t nexcludes;
 	int one_file_system;
+	int no_profiles; /* skip content profiles (detection): files get none */
 	const char *host, *user;
 	int threads;     /* 0: one per CPU */
 	hf_report_fn report;
