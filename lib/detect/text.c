@@ -27,6 +27,37 @@ static void init_plain_ascii(void)
 		plain_ascii[c] = 1;
 }
 
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/* Skips the run of printable ASCII starting at i, eight bytes at a time
+ * while a whole word qualifies (no byte >= 0x80, < 0x20 or 0x7f), then
+ * byte by byte through the table. */
+static size_t skip_plain_ascii(const uint8_t *p, size_t i, size_t n)
+{
+	for (;;) {
+		while (i + 8 <= n) {
+			uint64_t w, low, del;
+			memcpy(&w, p + i, 8);
+			low = (w - 0x20 * ONES) & ~w & HIGHS;       /* a byte < 0x20 */
+			del = ((w ^ 0x7f * ONES) - ONES) & ~(w ^ 0x7f * ONES) & HIGHS; /* a 0x7f */
+			if ((w & HIGHS) | low | del)
+				break;
+			i += 8;
+		}
+		if (i < n && plain_ascii[p[i]]) {
+			/* a tab or newline inside the word: step over it */
+			size_t end = i + 8 < n ? i + 8 : n;
+			while (i < end && plain_ascii[p[i]])
+				i++;
+			if (i < end || i == n)
+				return i;
+			continue;
+		}
+		return i;
+	}
+}
+
 int hf_detect_utf8_text(const uint8_t *p, size_t n)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -40,8 +71,7 @@ int hf_detect_utf8_text(const uint8_t *p, size_t n)
 		uint32_t cp;
 		size_t len, k;
 
-		while (i < n && plain_ascii[p[i]])
-			i++;
+		i = skip_plain_ascii(p, i, n);
 		if (i == n)
 			break;
 		c = p[i];
@@ -145,7 +175,7 @@ int hf_detect_encoded_random(const uint8_t *p, size_t n)
 {
 	struct hf_detect_blocks b;
 	struct hf_profile tmp;
-	size_t i, space = 0, hexc = 0, b64c = 0, other = 0, body;
+	size_t i, space = 0, blanks = 0, hexc = 0, b64c = 0, other = 0, body;
 	int hex;
 
 	for (i = 0; i < n; i++) {
@@ -155,8 +185,12 @@ int hf_detect_encoded_random(const uint8_t *p, size_t n)
 			hexc++;
 		else if (b64_tab[c] || c == '=')
 			b64c++;
-		else if (is_space(c))
+		else if (is_space(c)) {
 			space++;
+			/* prose and code have spaces between words; encodings at most line breaks */
+			if (c == ' ' && ++blanks > (i + 4096) / 100)
+				return 0;
+		}
 		else if (++other > (i + 4096) / 50)
 			return 0; /* ordinary text: give up early */
 	}
