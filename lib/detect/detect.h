@@ -83,6 +83,11 @@ void hf_detect_free(struct hf_detect *d);
  * Returns 0 or -errno (-ENOMEM). */
 int hf_detect_content(struct hf_detect *d, const uint8_t *data, size_t n, uint64_t total, int full,
 		      struct hf_profile *out);
+/* Whether data[0..n), a whole file, decodes completely as `type` (whatever
+ * its start says it is): HF_VALID_YES / NO, or HF_VALID_UNCHECKED for types
+ * without a validator or inputs over HF_DETECT_VALIDATE_MAX. Returns
+ * -ENOMEM on failure. */
+int hf_detect_validate_as(const uint8_t *data, size_t n, unsigned type);
 /* The whole profile of a file held in memory. Returns 0 or -errno. */
 int hf_detect_profile(struct hf_detect *d, const uint8_t *data, size_t n, struct hf_profile *out);
 

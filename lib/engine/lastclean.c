@@ -157,7 +157,8 @@ static void drop_duplicates(struct plan *p)
 {
 	size_t out = 0;
 
-	qsort(p->files, p->nfiles, sizeof(*p->files), by_path_src);
+	if (p->nfiles)
+		qsort(p->files, p->nfiles, sizeof(*p->files), by_path_src);
 	for (size_t i = 0; i < p->nfiles; i++) {
 		if (i + 1 < p->nfiles && strcmp(p->files[i].path, p->files[i + 1].path) == 0) {
 			free(p->files[i].path);
@@ -182,7 +183,8 @@ static void plan_dirs(struct plan *p)
 		}
 		free(d);
 	}
-	qsort(p->dirs, p->ndirs, sizeof(*p->dirs), by_path_src);
+	if (p->ndirs)
+		qsort(p->dirs, p->ndirs, sizeof(*p->dirs), by_path_src);
 }
 
 static void plan_release(struct plan *p)

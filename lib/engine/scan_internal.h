@@ -88,10 +88,9 @@ void scan_content_key(const struct scan_version *v, uint8_t key[HF_ID_LEN]);
 
 /* scan_judge.c */
 /* reasons that the change old -> cur encrypted the file (0: none); LOW_OVERLAP
- * is added as context. same_name: cur has old's name, or old's name plus
- * extensions (a conversion to another format would have changed the
- * extension) */
-int scan_judge_change(struct scan *sc, struct scan_version *old, struct scan_version *cur, int same_name,
+ * is added as context. conversion: cur replaced old under the same stem with
+ * another extension (photo.jpg -> photo.webp), so a new format is expected */
+int scan_judge_change(struct scan *sc, struct scan_version *old, struct scan_version *cur, int conversion,
 		      uint32_t *reasons);
 /* reasons a new file looks encrypted on its content alone (0: none) */
 int scan_judge_content(struct scan *sc, struct scan_version *cur, uint32_t *reasons);

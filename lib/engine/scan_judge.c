@@ -8,7 +8,9 @@
  * the share of random-looking 4 KiB blocks that a valid compressed or media
  * file does not explain). Chunk overlap between the versions is only
  * supporting context: an office re-save shares nothing with its previous
- * version.
+ * version. A new file that replaced a deleted one under the same stem with
+ * another extension is a conversion (photo.jpg -> photo.webp): a new format
+ * there is expected, and the random shares of two formats are not compared.
  *
  * A new file is a candidate on its content alone when it is an encryption
  * container, base64/hex of random bytes, of no known type and random
@@ -93,11 +95,26 @@ static int low_overlap(const struct scan_version *old, const struct scan_version
 	return (double)shared / (double)ncur < OVERLAP_LOW;
 }
 
+/* 1 if cur's whole content still decodes as `type` (or cannot be checked),
+ * 0 if it does not, or an error */
+static int decodes_as_before(struct scan *sc, const struct scan_version *cur, unsigned type)
+{
+	int r;
+
+	if (cur->size > HF_DETECT_VALIDATE_MAX)
+		return 1;
+	r = scan_read(sc, cur, HF_DETECT_VALIDATE_MAX);
+	if (r < 0)
+		return r;
+	r = hf_detect_validate_as(sc->content.data, sc->content.len, type);
+	return r < 0 ? r : r != HF_VALID_NO;
+}
+
 /* TYPE_CHANGED: a type libmagic or our signatures knew (tar, wav, ... count
  * too: libmagic recognised them) became an encryption container, or nothing
  * recognisable. Profiles of first backups skip libmagic, so both sides'
  * "unknown" are confirmed from the content before they count. */
-static int type_lost(struct scan *sc, struct scan_version *old, struct scan_version *cur, int same_name,
+static int type_lost(struct scan *sc, struct scan_version *old, struct scan_version *cur, int conversion,
 		     uint32_t *rs)
 {
 	const struct hf_profile *o = &old->profile, *c = &cur->profile;
@@ -111,20 +128,19 @@ static int type_lost(struct scan *sc, struct scan_version *old, struct scan_vers
 		return 0;
 	}
 	/* libmagic's weaker rules match random bytes now and then: "other" that
-	 * looks random, where the name says the format did not change (under a
-	 * new extension it is a conversion: photo.jpg -> photo.webp) */
-	if (c->type == HF_CT_OTHER && same_name && recognised(o->type) &&
+	 * looks random, unless the name says it is a conversion */
+	if (c->type == HF_CT_OTHER && !conversion && recognised(o->type) &&
 	    (c->blocks == 0 || random_share(c) >= RANDOM_NEW)) {
 		*rs |= HF_REASON_TYPE_CHANGED;
 		return 0;
 	}
 	if (c->type != HF_CT_UNKNOWN || (o->type == HF_CT_UNKNOWN && old->retyped))
 		return 0;
-	/* binary bytes appended to a text file also make it "unknown": ask for
-	 * some randomness too, except in files too small for block statistics
-	 * (under 1 KiB) */
-	if (c->blocks > 0 && c->random_blocks == 0)
-		return 0;
+	/* no random block at all, as when only every other 16 bytes are
+	 * encrypted (LockFile): lost only if the content no longer decodes as
+	 * the type it was */
+	if (c->blocks > 0 && c->random_blocks == 0 && (r = decodes_as_before(sc, cur, o->type)) != 0)
+		return r < 0 ? r : 0;
 	if ((r = scan_retype(sc, cur)) < 0 || c->type != HF_CT_UNKNOWN)
 		return r;
 	if (o->type == HF_CT_UNKNOWN && (r = scan_retype(sc, old)) < 0)
@@ -202,7 +218,7 @@ static int encoded_over(struct scan *sc, struct scan_version *old, struct scan_v
 	return r;
 }
 
-int scan_judge_change(struct scan *sc, struct scan_version *old, struct scan_version *cur, int same_name,
+int scan_judge_change(struct scan *sc, struct scan_version *old, struct scan_version *cur, int conversion,
 		      uint32_t *reasons)
 {
 	const struct hf_profile *o = &old->profile, *c = &cur->profile;
@@ -221,7 +237,7 @@ int scan_judge_change(struct scan *sc, struct scan_version *old, struct scan_ver
 		return r;
 	if (cur->size == 0)
 		return 0; /* emptied: a loss, but not encryption */
-	if ((r = type_lost(sc, old, cur, same_name, &rs)) < 0)
+	if ((r = type_lost(sc, old, cur, conversion, &rs)) < 0)
 		return r;
 	if (o->valid == HF_VALID_YES && c->valid == HF_VALID_NO)
 		rs |= HF_REASON_INVALID;
@@ -232,8 +248,10 @@ int scan_judge_change(struct scan *sc, struct scan_version *old, struct scan_ver
 	if (is_container(c) && !is_container(o))
 		rs |= HF_REASON_CONTAINER;
 	/* a version that decodes completely as its type is not ciphertext; one
-	 * too large to check is given the benefit of its compressed type */
+	 * too large to check is given the benefit of its compressed type; the
+	 * random shares of two formats say nothing of a conversion */
 	if (c->blocks >= 1 && c->valid != HF_VALID_YES &&
+	    !(conversion && c->type != HF_CT_UNKNOWN && c->type != o->type) &&
 	    !(c->valid == HF_VALID_UNCHECKED && compressed_type(c->type) && cur->size > HF_DETECT_VALIDATE_MAX) &&
 	    random_share(c) - random_share(o) >= RANDOM_JUMP)
 		rs |= HF_REASON_RANDOM_BLOCKS;
@@ -306,7 +324,7 @@ static int judge_new(struct scan *sc, size_t i)
 	size_t d = scan_match_name(sc, i, &suffix);
 
 	if (d != SCAN_NONE) {
-		r = scan_judge_change(sc, &sc->items[d].old, &it->cur, suffix, &rs);
+		r = scan_judge_change(sc, &sc->items[d].old, &it->cur, !suffix, &rs);
 		if (r < 0)
 			return r;
 		/* otherwise the original explains it (doc.txt -> doc.txt.gz): clean,
@@ -352,7 +370,7 @@ int scan_judge_all(struct scan *sc)
 		uint32_t rs;
 		if (it->change != HF_CHANGE_MODIFIED)
 			continue;
-		r = scan_judge_change(sc, &it->old, &it->cur, 1, &rs);
+		r = scan_judge_change(sc, &it->old, &it->cur, 0, &rs);
 		if (r == 0)
 			set(it, (rs & SCAN_ENCRYPTING) ? HF_FILE_ENCRYPTED : HF_FILE_CLEAN, rs);
 	}

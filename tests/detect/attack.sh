@@ -70,6 +70,11 @@ full | header4k | skiphdr | intermittent | base64 | hex | gpg-delete | gpg-repla
 *) echo "attack.sh: unknown mode $MODE" >&2; usage ;;
 esac
 [[ $KEY =~ ^[0-9a-f]{64}$ ]] || { echo "attack.sh: --key needs 64 hex digits" >&2; exit 2; }
+if [ -n "$PART" ] && ! { [[ $PART =~ ^[0-9]+/[0-9]+$ ]] && [ "${PART%/*}" -ge 1 ] && [ "${PART%/*}" -le "${PART#*/}" ]; }; then
+	echo "attack.sh: --part needs K/N with 1 <= K <= N" >&2
+	exit 2
+fi
+[ -z "$BLOCK" ] || [[ $BLOCK =~ ^[1-9][0-9]*$ ]] || { echo "attack.sh: --block needs a positive number" >&2; exit 2; }
 NOTE_NAME=README_RESTORE_FILES.txt
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3

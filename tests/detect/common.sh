@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # tests/detect/common.sh — helpers for the detection scenario scripts
 # (tests/cli/09-detect-*.sh and after); sourced after tests/cli/lib.sh, so $T, hf,
 # ok/fail and the check_* helpers exist.

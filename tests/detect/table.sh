@@ -54,7 +54,8 @@ measure() {
 		rows+=("| $label | $t written, $(ev deleted "$W/report") deleted | $e | $s | - | - | $v (exit $rc) | $fp |")
 	else
 		fp=$(ev other_encrypted "$W/report")
-		local n=$(ev notes "$W/report") rate
+		local n rate
+		n=$(ev notes "$W/report")
 		if [ "$t" -gt 0 ]; then
 			rate=$(awk -v e="$e" -v t="$t" 'BEGIN { printf "%.1f%%", 100 * e / t }')
 		else

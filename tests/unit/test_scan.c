@@ -11,7 +11,8 @@
  * twelve files encrypted in place, one turned into base64 of random bytes,
  * and the same ransom note in three directories. Then history: the verdict
  * of a version comes from the scan where it appeared and is inherited while
- * it is unchanged. */
+ * it is unchanged. Snapshot 4 holds only notes (an attack: ransomware ran)
+ * and a manual that talks like one (not a note). */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -34,7 +35,7 @@
 
 static char g_base[256], g_data[300];
 static struct hf_repo *g_repo;
-static struct hf_snapshot g_snap[3];
+static struct hf_snapshot g_snap[4];
 static int g_nsnap;
 
 static uint64_t g_rng = 0x0123456789abcdefULL;
@@ -526,6 +527,33 @@ static void test_history(void)
 	hf_history_free(h);
 }
 
+static const char g_manual[] = "Backups are encrypted with AES-256. To decrypt your data, the restore\n"
+			       "command asks for the passphrase. Protect your files against ransomware.\n";
+
+static void test_notes_alone(void)
+{
+	struct hf_scan_result res;
+	int r = 0;
+
+	if (g_nsnap != 3)
+		return;
+	r |= put_file("f/HOW_TO_RESTORE.txt", g_note, sizeof(g_note) - 1);
+	r |= put_file("g/HOW_TO_RESTORE.txt", g_note, sizeof(g_note) - 1);
+	r |= put_file("g/h/HOW_TO_RESTORE.txt", g_note, sizeof(g_note) - 1);
+	r |= put_file("b/MANUAL.txt", g_manual, sizeof(g_manual) - 1);
+	T_EQ(r, 0);
+	T_EQ(backup(), 0);
+	if (g_nsnap != 4)
+		return;
+	T_EQ(hf_scan(g_repo, &g_snap[3], &g_snap[2], &res), 0);
+	T_CHECK(is(&res, "g/h/HOW_TO_RESTORE.txt", HF_CHANGE_NEW, HF_FILE_SUSPICIOUS, HF_REASON_RANSOM_NOTE));
+	T_CHECK(is(&res, "b/MANUAL.txt", HF_CHANGE_NEW, HF_FILE_CLEAN, 0));
+	T_EQ(res.sum.notes, 3);
+	T_EQ(res.sum.encrypted, 0);
+	T_EQ(res.verdict, HF_SNAP_ATTACK);
+	hf_scan_result_release(&res);
+}
+
 static void test_names(void)
 {
 	T_CHECK(strcmp(hf_scan_reason_name(HF_REASON_TYPE_CHANGED), "type-changed") == 0);
@@ -556,6 +584,7 @@ int main(void)
 	T_RUN(test_attack);
 	T_RUN(test_find_against);
 	T_RUN(test_history);
+	T_RUN(test_notes_alone);
 	T_RUN(test_names);
 	for (int i = 0; i < g_nsnap; i++)
 		hf_snapshot_release(&g_snap[i]);
