@@ -95,19 +95,20 @@ static int low_overlap(const struct scan_version *old, const struct scan_version
 	return (double)shared / (double)ncur < OVERLAP_LOW;
 }
 
-/* 1 if cur's whole content still decodes as `type` (or cannot be checked),
- * 0 if it does not, or an error */
+/* 1 if cur's whole content still decodes as `type`, 0 if it does not or
+ * cannot be checked (no validator, too big: the type change alone, confirmed
+ * below, decides), or an error */
 static int decodes_as_before(struct scan *sc, const struct scan_version *cur, unsigned type)
 {
 	int r;
 
 	if (cur->size > HF_DETECT_VALIDATE_MAX)
-		return 1;
+		return 0;
 	r = scan_read(sc, cur, HF_DETECT_VALIDATE_MAX);
 	if (r < 0)
 		return r;
 	r = hf_detect_validate_as(sc->content.data, sc->content.len, type);
-	return r < 0 ? r : r != HF_VALID_NO;
+	return r < 0 ? r : r == HF_VALID_YES;
 }
 
 /* TYPE_CHANGED: a type libmagic or our signatures knew (tar, wav, ... count
