@@ -80,26 +80,63 @@ static int pick_newest(struct hf_repo *repo, const struct hf_snapshot *all, size
 	return found ? 0 : -1;
 }
 
-static void print_skipped(void *arg, const char *path, const char *why)
+/* files --last-clean left out: printed at once, or kept for the JSON */
+struct skipped {
+	int json;
+	char **paths;
+	const char **whys; /* static strings */
+	size_t n;
+};
+
+static void note_skipped(void *arg, const char *path, const char *why)
 {
-	(void)arg;
-	printf("skipped %s: %s\n", path, why);
+	struct skipped *sk = arg;
+
+	if (!sk->json) {
+		printf("skipped %s: %s\n", path, why);
+		return;
+	}
+	sk->paths = hf_xreallocarray(sk->paths, sk->n + 1, sizeof(*sk->paths));
+	sk->whys = hf_xreallocarray(sk->whys, sk->n + 1, sizeof(*sk->whys));
+	sk->paths[sk->n] = hf_xstrdup(path);
+	sk->whys[sk->n++] = why;
 }
 
-static void print_stats(const struct hf_restore_stats *st, int json)
+static void skipped_release(struct skipped *sk)
 {
-	if (!json)
+	for (size_t i = 0; i < sk->n; i++)
+		free(sk->paths[i]);
+	free(sk->paths);
+	free(sk->whys);
+}
+
+static void print_stats(const struct hf_restore_stats *st, const struct skipped *sk, int json)
+{
+	if (!json) {
 		printf("restored %llu files, %llu directories, %llu other entries, %.1f MiB\n",
 		       (unsigned long long)st->files, (unsigned long long)st->dirs, (unsigned long long)st->others,
 		       (double)st->bytes / 1048576.0);
-	else
-		printf("{\"files\": %llu, \"dirs\": %llu, \"others\": %llu, \"bytes\": %llu, \"errors\": %llu}\n",
-		       (unsigned long long)st->files, (unsigned long long)st->dirs, (unsigned long long)st->others,
-		       (unsigned long long)st->bytes, (unsigned long long)st->errors);
+		return;
+	}
+	printf("{\"files\": %llu, \"dirs\": %llu, \"others\": %llu, \"bytes\": %llu, \"errors\": %llu",
+	       (unsigned long long)st->files, (unsigned long long)st->dirs, (unsigned long long)st->others,
+	       (unsigned long long)st->bytes, (unsigned long long)st->errors);
+	if (sk) { /* --last-clean */
+		printf(", \"skipped\": [");
+		for (size_t i = 0; i < sk->n; i++) {
+			printf("%s{\"path\": ", i ? ", " : "");
+			cli_json_str(stdout, sk->paths[i]);
+			printf(", \"why\": ");
+			cli_json_str(stdout, sk->whys[i]);
+			printf("}");
+		}
+		printf("]");
+	}
+	printf("}\n");
 }
 
 static int restore_last_clean(struct hf_repo *repo, const struct restore_args *a, struct hf_restore_stats *st,
-			      int json)
+			      struct skipped *sk)
 {
 	struct hf_snapshot *all = NULL, *chain = NULL;
 	struct hf_lastclean_opts lo = {0};
@@ -122,7 +159,8 @@ static int restore_last_clean(struct hf_repo *repo, const struct restore_args *a
 	lo.snaps = chain;
 	lo.n = hf_chain_of(all, n, newest, chain);
 	lo.strict = a->strict;
-	lo.skipped = json ? NULL : print_skipped;
+	lo.skipped = note_skipped;
+	lo.skipped_arg = sk;
 	r = hf_restore_last_clean(repo, &lo, &a->o, st, &ls);
 	free(chain);
 	hf_snapshot_list_free(all, n);
@@ -130,7 +168,7 @@ static int restore_last_clean(struct hf_repo *repo, const struct restore_args *a
 		cli_err("restore failed: %s", hf_strerror(r));
 		return -1;
 	}
-	if (!json)
+	if (!sk->json)
 		printf("last clean versions: %llu files from the newest snapshot, %llu from earlier ones "
 		       "(%llu snapshots used), %llu skipped\n",
 		       (unsigned long long)ls.from_newest, (unsigned long long)ls.from_older,
@@ -150,6 +188,7 @@ int cmd_restore(int argc, char **argv)
 					     {NULL, 0, NULL, 0}};
 	struct cli_common c;
 	struct restore_args a = {0};
+	struct skipped sk = {0};
 	struct hf_restore_stats st;
 	struct hf_progress prog = {0};
 	struct hf_snapshot snap = {0};
@@ -213,7 +252,8 @@ int cmd_restore(int argc, char **argv)
 	a.o.progress = &prog;
 	if (a.last_clean) {
 		a.o.progress = NULL; /* several passes: no single total to show */
-		if (restore_last_clean(repo, &a, &st, c.json) < 0)
+		sk.json = c.json;
+		if (restore_last_clean(repo, &a, &st, &sk) < 0)
 			goto out;
 	} else {
 		if (cli_resolve_snapshot(repo, argv[optind], &snap) < 0)
@@ -226,13 +266,14 @@ int cmd_restore(int argc, char **argv)
 			goto out;
 		}
 	}
-	print_stats(&st, c.json);
+	print_stats(&st, a.last_clean ? &sk : NULL, c.json);
 	if (st.errors) {
 		cli_err("%llu entries could not be restored", (unsigned long long)st.errors);
 		goto out;
 	}
 	rc = HF_EXIT_OK;
 out:
+	skipped_release(&sk);
 	hf_snapshot_release(&snap);
 	hf_repo_close(repo);
 	for (size_t i = 0; i < ninc; i++)

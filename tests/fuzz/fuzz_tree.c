@@ -5,9 +5,11 @@
  * Decode mode (any input not starting with BUILD_MAGIC): a failed decode
  * leaves an empty tree; a successful one has only safe names (non-empty, no
  * '/', no NUL, not "." or ".."), strictly sorted and all found by
- * hf_tree_find, NUL-terminated link targets, parts that fit the size — and
- * re-encodes to exactly the input bytes (the encoding is canonical, so
- * nothing is silently dropped).
+ * hf_tree_find, NUL-terminated link targets, parts that fit the size,
+ * profiles in range and only on files — and re-encodes to exactly the input
+ * bytes (the encoding is canonical, so nothing is silently dropped). A
+ * version 1 tree re-encodes as version 2 (files gain an empty profile), and
+ * that encoding must be canonical in turn.
  *
  * Build mode (BUILD_MAGIC, then a description): builds a valid tree from
  * the bytes, encodes it, and requires the decoder to accept it and give the
@@ -48,6 +50,22 @@ static void check_node(const struct hf_node *nd)
 		total += nd->parts[i].len;
 	}
 	FUZZ_ASSERT(total <= m->size);
+	if (nd->has_profile) {
+		FUZZ_ASSERT(m->type == HF_FT_FILE);
+		FUZZ_ASSERT(nd->profile.type < HF_CT_MAX && nd->profile.valid <= HF_VALID_UNCHECKED);
+		FUZZ_ASSERT(nd->profile.random_blocks <= nd->profile.blocks);
+	}
+}
+
+/* decode → encode gives back exactly p[0..n) */
+static void check_canonical(const uint8_t *p, size_t n, const struct hf_tree *t)
+{
+	struct hf_buf b;
+
+	hf_buf_init(&b, n + 64);
+	FUZZ_ASSERT(hf_tree_encode(t, &b) == 0);
+	FUZZ_ASSERT(b.len == n && (n == 0 || memcmp(b.data, p, n) == 0));
+	hf_buf_release(&b);
 }
 
 #define BUILD_MAGIC 0xa5
@@ -135,6 +153,17 @@ static void build_mode(const uint8_t *p, const uint8_t *end)
 				nd->parts[k].len = next_num(&p, end) % (HF_BLOB_MAX + 1);
 				m->size += nd->parts[k].len;
 			}
+			if (next(&p, end) & 1) {
+				uint32_t blocks = (uint32_t)next_num(&p, end);
+				nd->has_profile = 1;
+				nd->profile.type = next(&p, end) % HF_CT_MAX;
+				nd->profile.valid = next(&p, end) % 3;
+				nd->profile.encrypted_container = next(&p, end) & 1;
+				nd->profile.encoded_random = next(&p, end) & 1;
+				nd->profile.text_utf8 = next(&p, end) & 1;
+				nd->profile.blocks = blocks;
+				nd->profile.random_blocks = blocks ? (uint32_t)(next_num(&p, end) % ((uint64_t)blocks + 1)) : 0;
+			}
 		}
 		m->size += next_num(&p, end) % 1024;
 		t.n++;
@@ -166,7 +195,7 @@ static void build_mode(const uint8_t *p, const uint8_t *end)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct hf_tree t;
+	struct hf_tree t, t2;
 	struct hf_buf b;
 
 	if (size > 0 && data[0] == BUILD_MAGIC) {
@@ -183,10 +212,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_ASSERT(strcmp(t.nodes[i - 1].name, t.nodes[i].name) < 0);
 		FUZZ_ASSERT(hf_tree_find(&t, t.nodes[i].name) == &t.nodes[i]);
 	}
-	hf_buf_init(&b, size + 64);
-	FUZZ_ASSERT(hf_tree_encode(&t, &b) == 0);
-	FUZZ_ASSERT(b.len == size && (size == 0 || memcmp(b.data, data, size) == 0));
-	hf_buf_release(&b);
+	if (data[0] != 1) {
+		check_canonical(data, size, &t);
+	} else { /* version 1: written back as version 2, canonical from then on */
+		hf_buf_init(&b, size + t.n + 64);
+		FUZZ_ASSERT(hf_tree_encode(&t, &b) == 0);
+		FUZZ_ASSERT(b.data[0] == 2);
+		FUZZ_ASSERT(hf_tree_decode(b.data, b.len, &t2) == 0);
+		FUZZ_ASSERT(t2.n == t.n);
+		check_canonical(b.data, b.len, &t2);
+		hf_tree_release(&t2);
+		hf_buf_release(&b);
+	}
 	hf_tree_release(&t);
 	return 0;
 }

@@ -131,6 +131,12 @@ static void gen_trees(void)
 	nd[8].meta.type = HF_FT_FILE;
 	nd[8].meta.size = 5;
 	times(&nd[8].meta, t0);
+	nd[7].has_profile = 1; /* a content profile (tree version 2) */
+	nd[7].profile.type = HF_CT_PDF;
+	nd[7].profile.valid = HF_VALID_YES;
+	nd[7].profile.text_utf8 = 1;
+	nd[7].profile.blocks = 300;
+	nd[7].profile.random_blocks = 299;
 	put_tree("all-types", nd, 9);
 	put_tree("empty", nd, 0);
 	put_tree("one-file", &nd[4], 1);
