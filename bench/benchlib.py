@@ -499,10 +499,10 @@ def cmd_report(resdir, out):
     w("## Cost of detection (holdfast vs holdfast --no-detect)")
     w("")
     w("Content profiles are computed in the backup pipeline and the new snapshot is scanned "
-      "against its parent (docs/DETECTION.md); `--no-detect` skips both. Target: at most 10%% more "
+      "against its parent (docs/DETECTION.md); `--no-detect` skips both. Target: at most 10% more "
       "backup time.")
     w("")
-    w("| step | with detection s | --no-detect s | overhead (wall) | CPU s with / without | overhead (CPU) | ≤ 10%%? |")
+    w("| step | with detection s | --no-detect s | overhead (wall) | CPU s with / without | overhead (CPU) | ≤ 10%? |")
     w("|---|---:|---:|---:|---:|---:|---|")
     for step, label in (("backup1", "first backup"), ("backup2", "incremental backup")):
         d, n = get("holdfast", step, "wall"), get("holdfast-nodetect", step, "wall")

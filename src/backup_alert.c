@@ -31,17 +31,44 @@ static int write_mark(struct hf_repo *repo, int kind, int verdict, const uint8_t
 	return r;
 }
 
-/* The newest snapshot before chain[k] that holds no version flagged
- * encrypted (nor a ransom note). -HF_E_NOTFOUND if none. */
-static int last_clean_before(struct hf_repo *repo, struct hf_history *h, const struct hf_snapshot *chain, size_t k,
-			     size_t *out)
+/* A snapshot's verdict: its latest verdict mark, else a scan. */
+static int verdict_of(struct hf_history *h, const struct hf_mark *marks, size_t nmarks,
+		      const struct hf_snapshot *chain, size_t j, int *verdict)
 {
-	for (size_t j = k; j-- > 0;) {
-		const struct hf_scan_result *res;
-		int r = hf_history_scan(h, j, &res);
-		if (r < 0)
+	const struct hf_scan_result *res;
+	int r;
+
+	if (hf_marks_verdict(marks, nmarks, chain[j].id, verdict))
+		return 0;
+	r = hf_history_scan(h, j, &res);
+	if (r == 0)
+		*verdict = res->verdict;
+	return r;
+}
+
+/* The newest snapshot before chain[k] that holds no version flagged
+ * encrypted (nor a ransom note). While every scan since the first snapshot
+ * was clean, the snapshot just before k is such a one: a clean scan flags
+ * nothing, and a first snapshot's files, judged alone, are at most
+ * suspicious. Past the first scan that was not clean, a snapshot qualifies
+ * only if a walk of it finds no flagged version (one taken after an attack
+ * can be clean only because nothing more changed). */
+static int last_clean_before(struct hf_repo *repo, struct hf_history *h, const struct hf_mark *marks, size_t nmarks,
+			     const struct hf_snapshot *chain, size_t k, size_t *out)
+{
+	size_t first_bad = k;
+	int v, r;
+
+	for (size_t i = 1; i < k && first_bad == k; i++) {
+		if ((r = verdict_of(h, marks, nmarks, chain, i, &v)) < 0)
 			return r;
-		if (res->verdict == HF_SNAP_ATTACK)
+		if (v != HF_SNAP_CLEAN)
+			first_bad = i;
+	}
+	for (size_t j = k; j-- > first_bad;) {
+		if ((r = verdict_of(h, marks, nmarks, chain, j, &v)) < 0)
+			return r;
+		if (v == HF_SNAP_ATTACK)
 			continue;
 		r = hf_history_unflagged(repo, h, &chain[j], j);
 		if (r < 0)
@@ -51,7 +78,8 @@ static int last_clean_before(struct hf_repo *repo, struct hf_history *h, const s
 			return 0;
 		}
 	}
-	return -HF_E_NOTFOUND;
+	*out = first_bad - 1;
+	return 0;
 }
 
 static int pin_last_clean(struct hf_repo *repo, struct hf_history *h, const struct hf_snapshot *chain, size_t k,
@@ -60,19 +88,18 @@ static int pin_last_clean(struct hf_repo *repo, struct hf_history *h, const stru
 	struct hf_mark *marks = NULL;
 	size_t nmarks = 0, j = 0;
 	char why[128], id[HF_ID_HEX_LEN + 1];
-	int r = last_clean_before(repo, h, chain, k, &j);
+	int r = hf_mark_list(repo, &marks, &nmarks, NULL);
 
-	if (r < 0)
-		return r == -HF_E_NOTFOUND ? 0 : r;
-	r = hf_mark_list(repo, &marks, &nmarks, NULL);
-	if (r < 0)
-		return r;
-	memcpy(out->pinned_id, chain[j].id, HF_ID_LEN);
-	out->pinned = 1;
-	if (!hf_marks_pinned(marks, nmarks, chain[j].id)) {
-		cli_id_hex(chain[k].id, id);
-		snprintf(why, sizeof(why), "automatic: last clean snapshot before the attack in %.8s", id);
-		r = write_mark(repo, HF_MARK_PIN, 0, chain[j].id, why);
+	if (r == 0)
+		r = last_clean_before(repo, h, marks, nmarks, chain, k, &j);
+	if (r == 0) {
+		memcpy(out->pinned_id, chain[j].id, HF_ID_LEN);
+		out->pinned = 1;
+		if (!hf_marks_pinned(marks, nmarks, chain[j].id)) {
+			cli_id_hex(chain[k].id, id);
+			snprintf(why, sizeof(why), "automatic: last clean snapshot before the attack in %.8s", id);
+			r = write_mark(repo, HF_MARK_PIN, 0, chain[j].id, why);
+		}
 	}
 	hf_mark_list_free(marks, nmarks);
 	return r;

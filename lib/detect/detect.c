@@ -252,6 +252,7 @@ int hf_detect_content(struct hf_detect *d, const uint8_t *data, size_t n, uint64
 	out->encrypted_container = 0;
 	out->encoded_random = 0;
 	out->text_utf8 = 0;
+	out->light = !full;
 	if (!d || (n > 0 && !data))
 		return -EINVAL;
 	if (n == 0)
@@ -259,7 +260,7 @@ int hf_detect_content(struct hf_detect *d, const uint8_t *data, size_t n, uint64
 	t = detect_type(d, data, n, whole, full);
 	out->type = (uint8_t)t;
 	if (total == n) {
-		out->text_utf8 = (uint8_t)hf_detect_utf8_text(data, n);
+		out->text_utf8 = full ? (uint8_t)hf_detect_utf8_text(data, n) : 0;
 		if (out->text_utf8 || t == HF_CT_TEXT)
 			out->encoded_random = (uint8_t)hf_detect_encoded_random(data, n);
 	}

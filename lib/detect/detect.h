@@ -48,7 +48,10 @@ struct hf_profile {
 	uint8_t valid;               /* HF_VALID_* */
 	uint8_t encrypted_container; /* OpenPGP, age, ccrypt, encrypted zip entries/7z, encrypted PDF */
 	uint8_t encoded_random;      /* mostly base64 or hex text whose decoded bytes look random */
-	uint8_t text_utf8;           /* the whole input is valid UTF-8 text (no NUL, few controls) */
+	uint8_t text_utf8;           /* the whole input is valid UTF-8 text (no NUL, few controls);
+				      * not computed (0) in a light profile */
+	uint8_t light;               /* a light profile (hf_detect_content, full = 0): blocks
+				      * sampled, no libmagic, no validation */
 	uint32_t blocks;             /* 4 KiB blocks looked at (a tail of >= 1 KiB counts as one) */
 	uint32_t random_blocks;      /* entropy >= 7.9 bits/byte and chi-square in the random band */
 };

@@ -254,8 +254,14 @@ int scan_judge_change(struct scan *sc, struct scan_version *old, struct scan_ver
 	if (c->blocks >= 1 && c->valid != HF_VALID_YES &&
 	    !(conversion && c->type != HF_CT_UNKNOWN && c->type != o->type) &&
 	    !(c->valid == HF_VALID_UNCHECKED && compressed_type(c->type) && cur->size > HF_DETECT_VALIDATE_MAX) &&
-	    random_share(c) - random_share(o) >= RANDOM_JUMP)
-		rs |= HF_REASON_RANDOM_BLOCKS;
+	    random_share(c) - random_share(o) >= RANDOM_JUMP) {
+		/* a light profile sampled one block in four: count them all first */
+		if (o->light && !old->profiled && old->size <= HF_DETECT_VALIDATE_MAX &&
+		    (r = scan_profile(sc, old)) < 0)
+			return r;
+		if (random_share(c) - random_share(o) >= RANDOM_JUMP)
+			rs |= HF_REASON_RANDOM_BLOCKS;
+	}
 	if (rs && low_overlap(old, cur))
 		rs |= HF_REASON_LOW_OVERLAP;
 	*reasons = rs;

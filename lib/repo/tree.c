@@ -7,7 +7,8 @@
  * bytes, value bytes)*, then a subtree id[32] (directories) or varint nparts +
  * parts (regular files): kind u8 0 = data (id[32], varint len), 1 = hole
  * (varint len); version 2 adds a content profile after the parts: flags u8
- * (bit 0 present, 1 encrypted container, 2 encoded random, 3 UTF-8 text),
+ * (bit 0 present, 1 encrypted container, 2 encoded random, 3 UTF-8 text,
+ * 4 light profile),
  * then if present type u8, valid u8, blocks and random blocks (varints).
  * Decoding treats the blob as hostile: names that could escape
  * a restore target are refused. */
@@ -27,7 +28,7 @@ static int put_str(struct hf_buf *b, const char *s)
 	return hf_buf_put_bytes(b, s ? s : "", s ? strlen(s) : 0);
 }
 
-enum { PROF_PRESENT = 1, PROF_CONTAINER = 2, PROF_ENCODED = 4, PROF_TEXT = 8, PROF_ALL = 15 };
+enum { PROF_PRESENT = 1, PROF_CONTAINER = 2, PROF_ENCODED = 4, PROF_TEXT = 8, PROF_LIGHT = 16, PROF_ALL = 31 };
 
 static int encode_profile(const struct hf_node *nd, struct hf_buf *b)
 {
@@ -37,7 +38,8 @@ static int encode_profile(const struct hf_node *nd, struct hf_buf *b)
 	if (!nd->has_profile)
 		return hf_buf_put_u8(b, 0);
 	r = hf_buf_put_u8(b, (uint8_t)(PROF_PRESENT | (p->encrypted_container ? PROF_CONTAINER : 0) |
-				       (p->encoded_random ? PROF_ENCODED : 0) | (p->text_utf8 ? PROF_TEXT : 0)));
+				       (p->encoded_random ? PROF_ENCODED : 0) | (p->text_utf8 ? PROF_TEXT : 0) |
+				       (p->light ? PROF_LIGHT : 0)));
 	if (r == 0)
 		r = hf_buf_put_u8(b, p->type);
 	if (r == 0)
@@ -72,6 +74,7 @@ static int decode_profile(struct hf_reader *rd, struct hf_node *nd)
 	p->encrypted_container = !!(flags & PROF_CONTAINER);
 	p->encoded_random = !!(flags & PROF_ENCODED);
 	p->text_utf8 = !!(flags & PROF_TEXT);
+	p->light = !!(flags & PROF_LIGHT);
 	nd->has_profile = 1;
 	return 0;
 }

@@ -176,7 +176,7 @@ random_file() {
 		openssl enc -aes-128-ctr -nosalt -pass pass:"$1" -pbkdf2 2>/dev/null >"$1"
 }
 
-# check_repo_layout NAME REPO — config, keys/, snapshots/, index/, data/<2 hex>/<64 hex>;
+# check_repo_layout NAME REPO — config, keys/, snapshots/, index/, marks/, data/<2 hex>/<64 hex>;
 # every file but config is named by the SHA-256 of its bytes.
 check_repo_layout() {
 	local name=$1 r=$2 bad
@@ -186,11 +186,11 @@ r = sys.argv[1]
 bad = []
 if not os.path.isfile(os.path.join(r, "config")):
     bad.append("config missing")
-for d in ("keys", "snapshots", "index", "data"):
+for d in ("keys", "snapshots", "index", "marks", "data"):
     if not os.path.isdir(os.path.join(r, d)):
         bad.append(d + "/ missing")
 hexre = re.compile(r"^[0-9a-f]{64}$")
-for d in ("keys", "snapshots", "index", "data"):
+for d in ("keys", "snapshots", "index", "marks", "data"):
     for root, dirs, files in os.walk(os.path.join(r, d)):
         rel = os.path.relpath(root, r)
         for f in files:

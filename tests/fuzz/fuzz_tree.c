@@ -161,6 +161,7 @@ static void build_mode(const uint8_t *p, const uint8_t *end)
 				nd->profile.encrypted_container = next(&p, end) & 1;
 				nd->profile.encoded_random = next(&p, end) & 1;
 				nd->profile.text_utf8 = next(&p, end) & 1;
+				nd->profile.light = next(&p, end) & 1;
 				nd->profile.blocks = blocks;
 				nd->profile.random_blocks = blocks ? (uint32_t)(next_num(&p, end) % ((uint64_t)blocks + 1)) : 0;
 			}

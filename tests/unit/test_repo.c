@@ -393,7 +393,7 @@ static void tree_sample(struct tree_fixture *f)
 	n[4].meta.ctime_ns = INT64_MAX;
 	n[4].has_profile = 1;
 	n[4].profile = (struct hf_profile){.type = HF_CT_PDF, .valid = HF_VALID_NO, .encrypted_container = 1,
-					   .text_utf8 = 1, .blocks = 2442, .random_blocks = 2000};
+					   .text_utf8 = 1, .light = 1, .blocks = 2442, .random_blocks = 2000};
 	f->xa[0].name = "security.capability";
 	f->xa[0].value = (uint8_t *)capval;
 	f->xa[0].len = sizeof(capval);
@@ -800,7 +800,7 @@ static void test_tree_rejects(void)
 		}
 		b.data[0] = 2;
 		/* a profile byte with unknown bits, or bits but no profile */
-		b.data[b.len - 1] = 0x10;
+		b.data[b.len - 1] = 0x20;
 		T_EQ(decode_check(b.data, b.len), -HF_E_CORRUPT);
 		b.data[b.len - 1] = 0x02;
 		T_EQ(decode_check(b.data, b.len), -HF_E_CORRUPT);
