@@ -235,6 +235,47 @@ def cmd_mutate(d, undo, frac):
           "new=%(new)d bytes_changed=%(bytes_changed)d" % stats)
 
 
+def _is_text(p):
+    with open(p, "rb") as f:
+        head = f.read(4096)
+    if not head or b"\0" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def cmd_edit(d, undo, frac):
+    """Benign churn after mutate: a text line appended to FRACTION of the text
+    files mutate left alone (what editing documents and sources looks like);
+    originals go to the same undo directory."""
+    with open(os.path.join(undo, "ops.json")) as f:
+        ops = json.load(f)
+    touched = set(ops["modified"] + ops["deleted"] + ops["new"])
+    files = [rel for rel, st in _tree(d) if _kind(st) == "f" and not rel.startswith("big/") and rel not in touched]
+    ranked = [r for r in sorted(files, key=lambda r: _h("edit:" + r)) if _is_text(os.path.join(d, r))]
+    ranked = ranked[:max(10, round(float(frac) * len(files)))]
+    n_bytes = 0
+    for rel in ranked:
+        p = os.path.join(d, rel)
+        st = os.lstat(p)
+        dst = os.path.join(undo, "orig", rel)
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        os.rename(p, dst)
+        shutil.copy2(dst, p)
+        line = ("edited by the holdfast bench: %s\n" % _h("line:" + rel)[:16]).encode()
+        with open(p, "ab") as f:
+            f.write(line)
+        n_bytes += len(line)
+        os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns + 2 * 10 ** 9))
+        ops["modified"].append(rel)
+    with open(os.path.join(undo, "ops.json"), "w") as f:
+        json.dump(ops, f)
+    print("text_files_edited=%d bytes_appended=%d" % (len(ranked), n_bytes))
+
+
 def cmd_undo(d, undo):
     with open(os.path.join(undo, "ops.json")) as f:
         ops = json.load(f)
@@ -504,7 +545,9 @@ def cmd_report(resdir, out):
     w("")
     w("| step | with detection s | --no-detect s | overhead (wall) | CPU s with / without | overhead (CPU) | ≤ 10%? |")
     w("|---|---:|---:|---:|---:|---:|---|")
-    for step, label in (("backup1", "first backup"), ("backup2", "incremental backup")):
+    for step, label in (("backup1", "first backup"),
+                        ("backup2", "incremental backup after mutate (random bytes spliced into files: scanned as an attack)"),
+                        ("backup3", "incremental backup after benign edits (%s)" % meta.get("edit", "?"))):
         d, n = get("holdfast", step, "wall"), get("holdfast-nodetect", step, "wall")
         rd, rn = res.get(("holdfast", step), {}), res.get(("holdfast-nodetect", step), {})
         if d and n:
@@ -584,7 +627,7 @@ def cmd_report(resdir, out):
 
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
-    fn = {"select": cmd_select, "state": cmd_state, "mutate": cmd_mutate, "undo": cmd_undo,
+    fn = {"select": cmd_select, "state": cmd_state, "mutate": cmd_mutate, "edit": cmd_edit, "undo": cmd_undo,
           "manifest": cmd_manifest, "compare": cmd_compare, "report": cmd_report}.get(cmd)
     if not fn:
         sys.exit(__doc__)

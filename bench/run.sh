@@ -116,7 +116,9 @@ tool_cmd() { # tool step [target] -> prints the command (one word per line)
 	holdfast.restore) printf '%s\n' "$HOLDFAST" restore --repo "$r" latest --target "$3" ;;
 	holdfast.check) printf '%s\n' "$HOLDFAST" check --repo "$r" --read-data ;;
 	holdfast-nodetect.init) printf '%s\n' "$HOLDFAST" init --repo "$r" ;;
-	holdfast-nodetect.backup1 | holdfast-nodetect.backup2) printf '%s\n' "$HOLDFAST" backup --no-detect --repo "$r" "$corpus" ;;
+	holdfast.backup3) printf '%s\n' "$HOLDFAST" backup --repo "$r" "$corpus" ;;
+	holdfast-nodetect.backup1 | holdfast-nodetect.backup2 | holdfast-nodetect.backup3)
+		printf '%s\n' "$HOLDFAST" backup --no-detect --repo "$r" "$corpus" ;;
 	esac
 }
 
@@ -282,6 +284,21 @@ for t in $TOOLS; do
 		record "$t" check "failed (exit $RC)" "$T_WALL" "$T_USER" "$T_SYS" "$T_RSS" "" ""
 	fi
 done
+
+# --- (e) the cost of detection on benign churn (holdfast only) ------------------------
+# mutate.sh splices random bytes into files, which holdfast's scan flags as
+# encryption (and then works hardest); this step measures the common case:
+# a text line appended to 2% of the text files.
+if [[ " $TOOLS " == *" holdfast-nodetect "* ]]; then
+	log "benign edits"
+	edit=$("$PY" "$here/benchlib.py" edit "$corpus" "$corpus.undo" 0.02) || { log "edit failed"; exit 1; }
+	meta edit "$edit"
+	log "edit: $edit"
+	TOOLS_ALL=$TOOLS
+	TOOLS="holdfast holdfast-nodetect"
+	backup_step backup3
+	TOOLS=$TOOLS_ALL
+fi
 
 # --- machine limits -----------------------------------------------------------------
 if [ "${SKIP_LIMITS:-0}" != 1 ]; then

@@ -148,7 +148,7 @@ int backup_alert_run(struct hf_repo *repo, const uint8_t id[HF_ID_LEN], const ch
 	m = hf_chain_of(all, n, newest, chain);
 	if (m < 2) /* a first snapshot: nothing to compare with */
 		goto out;
-	r = hf_repo_load_index(repo, NULL, NULL, NULL); /* with what the backup just wrote */
+	r = hf_repo_refresh_index(repo); /* with what the backup just wrote */
 	if (r < 0)
 		goto out;
 	h = hf_history_new(repo, chain, m);

@@ -112,6 +112,20 @@ void hf_detect_blocks_update(struct hf_detect_blocks *b, const uint8_t *data, si
 	}
 }
 
+int hf_detect_head_random(const uint8_t *p, size_t n)
+{
+	uint16_t hist[256];
+
+	if (n > HF_DETECT_BLOCK)
+		n = HF_DETECT_BLOCK;
+	if (n < TAIL_MIN)
+		return 0;
+	memset(hist, 0, sizeof(hist));
+	for (size_t i = 0; i < n; i++)
+		hist[p[i]]++;
+	return block_is_random(hist, (uint32_t)n);
+}
+
 void hf_detect_blocks_final(struct hf_detect_blocks *b, struct hf_profile *p)
 {
 	if (b->fill >= TAIL_MIN)

@@ -330,6 +330,26 @@ static int load_one(void *arg, const char *name, uint64_t size)
 	return r;
 }
 
+/* load_one for the index objects not loaded yet */
+static int load_new(void *arg, const char *name, uint64_t size)
+{
+	struct load_ctx *lc = arg;
+
+	for (size_t i = 0; i < lc->ix->nfiles; i++)
+		if (strcmp(lc->ix->files[i], name) == 0)
+			return 0;
+	return load_one(arg, name, size);
+}
+
+int hf_repo_refresh_index(struct hf_repo *r)
+{
+	struct load_ctx lc = {.repo = r, .ix = r->index};
+
+	if (!r->index)
+		return hf_repo_load_index(r, NULL, NULL, NULL);
+	return hf_store_list(r->store, HF_OBJ_INDEX, load_new, &lc);
+}
+
 int hf_repo_load_index(struct hf_repo *r, size_t *bad, void (*bad_fn)(void *arg, const char *name, int err),
 		       void *arg)
 {

@@ -116,6 +116,9 @@ struct hf_index {
  * *bad (may be NULL); their names go to bad_fn if given. */
 int hf_repo_load_index(struct hf_repo *r, size_t *bad, void (*bad_fn)(void *arg, const char *name, int err),
 		       void *arg);
+/* Adds the index objects written since the index was loaded (by this
+ * process's backup, or another writer); damaged ones are skipped. */
+int hf_repo_refresh_index(struct hf_repo *r);
 const struct hf_blob_loc *hf_index_find(const struct hf_index *ix, const uint8_t id[HF_ID_LEN]);
 
 /* ---- pack writing -------------------------------------------------------- */
