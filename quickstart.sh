@@ -33,7 +33,7 @@ fi
 echo "== ransomware drill: a share of 200 files from $sample, backed up, then encrypted in place"
 share=$demo/share
 mkdir -p "$share"
-find "$sample" -type f -size +1k | sort | head -n 200 | while read -r f; do
+find "$sample" -type f -size +1k | sort | awk 'NR <= 200' | while read -r f; do
 	d=$share/$(basename "$(dirname "$f")")
 	mkdir -p "$d"
 	cp -p "$f" "$d/"
