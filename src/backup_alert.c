@@ -11,7 +11,8 @@
 #include "util/err.h"
 #include "util/mem.h"
 
-static int write_mark(struct hf_repo *repo, int kind, int verdict, const uint8_t snap[HF_ID_LEN], const char *why)
+static int write_mark(struct hf_repo *repo, int kind, int verdict, uint64_t changes, const uint8_t snap[HF_ID_LEN],
+		      const char *why)
 {
 	struct hf_session *s;
 	struct hf_mark m = {0};
@@ -25,6 +26,7 @@ static int write_mark(struct hf_repo *repo, int kind, int verdict, const uint8_t
 	memcpy(m.snapshot, snap, HF_ID_LEN);
 	m.kind = (uint8_t)kind;
 	m.verdict = (uint8_t)verdict;
+	m.changes = changes;
 	m.reason = (char *)why;
 	r = hf_mark_write(repo, s, &m);
 	hf_session_free(s);
@@ -98,7 +100,7 @@ static int pin_last_clean(struct hf_repo *repo, struct hf_history *h, const stru
 		if (!hf_marks_pinned(marks, nmarks, chain[j].id)) {
 			cli_id_hex(chain[k].id, id);
 			snprintf(why, sizeof(why), "automatic: last clean snapshot before the attack in %.8s", id);
-			r = write_mark(repo, HF_MARK_PIN, 0, chain[j].id, why);
+			r = write_mark(repo, HF_MARK_PIN, 0, 0, chain[j].id, why);
 		}
 	}
 	hf_mark_list_free(marks, nmarks);
@@ -163,7 +165,8 @@ int backup_alert_run(struct hf_repo *repo, const uint8_t id[HF_ID_LEN], const ch
 	snprintf(why, sizeof(why), "automatic scan after backup: %llu encrypted, %llu suspicious, %llu ransom notes",
 		 (unsigned long long)res->sum.encrypted, (unsigned long long)res->sum.suspicious,
 		 (unsigned long long)res->sum.notes);
-	r = write_mark(repo, HF_MARK_VERDICT, res->verdict, id, why);
+	r = write_mark(repo, HF_MARK_VERDICT, res->verdict,
+		       res->sum.added + res->sum.modified + res->sum.deleted + res->sum.renamed, id, why);
 	if (r == 0 && res->verdict == HF_SNAP_ATTACK)
 		r = pin_last_clean(repo, h, chain, m - 1, out);
 	if (res->verdict != HF_SNAP_CLEAN && on_alert)

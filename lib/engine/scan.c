@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "engine/scan_internal.h"
+#include "repo/mark.h"
 #include "util/err.h"
 #include "util/hex.h"
 #include "util/mem.h"
@@ -50,15 +51,26 @@ static void scan_release(struct scan *sc)
 		hf_blob_reader_release(&sc->br);
 }
 
-/* changed files between against and its parent; 0 when unknown */
+/* changed files between against and its parent: what the scan after that
+ * backup recorded in its verdict mark, else counted again; 0 when unknown */
 static uint64_t usual_changes(struct hf_repo *r, const struct hf_snapshot *against)
 {
 	struct hf_snapshot parent;
+	struct hf_mark *marks = NULL;
+	const struct hf_mark *v;
 	char hex[HF_ID_HEX_LEN + 1];
+	size_t nmarks = 0;
 	uint64_t n = 0;
 
 	if (!against || !against->has_parent)
 		return 0;
+	if (hf_mark_list(r, &marks, &nmarks, NULL) == 0) {
+		v = hf_marks_verdict_mark(marks, nmarks, against->id);
+		n = v ? v->changes : 0;
+		hf_mark_list_free(marks, nmarks);
+		if (v)
+			return n;
+	}
 	hf_hex_encode(against->parent, HF_ID_LEN, hex);
 	if (hf_snapshot_load(r, hex, &parent) < 0)
 		return 0; /* forgotten or unreadable: unknown */

@@ -3,10 +3,10 @@
  *
  * Object: "HFMRK001" | sealed session key | AEAD(session key, ad = magic,
  * payload), as snapshots (envelope.c). Payload: version varint (1), time ns
- * (zigzag), snapshot id[32], kind u8, verdict u8, reason bytes. The name is
- * the SHA-256 of the object. Every field is checked on load: kind 1..3,
- * verdict 0..2 and 0 unless kind is verdict, reason ≤ 1024 bytes without NUL,
- * nothing after it. */
+ * (zigzag), snapshot id[32], kind u8, verdict u8, changes varint, reason
+ * bytes. The name is the SHA-256 of the object. Every field is checked on
+ * load: kind 1..3, verdict 0..2 and changes 0 unless kind is verdict, reason
+ * ≤ 1024 bytes without NUL, nothing after it. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,11 +24,11 @@
 /* magic, sealed key, AEAD, and a payload of at most ~1.1 KiB */
 #define MARK_OBJ_MAX (HF_MAGIC_LEN + HF_SEALED_KEY_LEN + HF_AEAD_OVERHEAD + 64 + HF_MARK_REASON_MAX)
 
-static int valid_fields(int kind, int verdict)
+static int valid_fields(int kind, int verdict, uint64_t changes)
 {
 	if (kind == HF_MARK_VERDICT)
 		return verdict >= HF_MARK_VERDICT_CLEAN && verdict <= HF_MARK_VERDICT_ATTACK;
-	return (kind == HF_MARK_PIN || kind == HF_MARK_UNPIN) && verdict == 0;
+	return (kind == HF_MARK_PIN || kind == HF_MARK_UNPIN) && verdict == 0 && changes == 0;
 }
 
 static int encode(const struct hf_mark *m, struct hf_buf *b)
@@ -37,13 +37,13 @@ static int encode(const struct hf_mark *m, struct hf_buf *b)
 	size_t len = strlen(reason);
 	int r;
 
-	if (!valid_fields(m->kind, m->verdict))
+	if (!valid_fields(m->kind, m->verdict, m->changes))
 		return -HF_E_USAGE;
 	if (len > HF_MARK_REASON_MAX)
 		return -HF_E_LIMIT;
 	if ((r = hf_buf_put_varint(b, MARK_VERSION)) < 0 || (r = hf_buf_put_svarint(b, m->time_ns)) < 0 ||
 	    (r = hf_buf_append(b, m->snapshot, HF_ID_LEN)) < 0 || (r = hf_buf_put_u8(b, m->kind)) < 0 ||
-	    (r = hf_buf_put_u8(b, m->verdict)) < 0)
+	    (r = hf_buf_put_u8(b, m->verdict)) < 0 || (r = hf_buf_put_varint(b, m->changes)) < 0)
 		return r;
 	return hf_buf_put_bytes(b, reason, len);
 }
@@ -64,9 +64,10 @@ static int decode(const uint8_t *p, size_t n, struct hf_mark *m)
 	if ((r = hf_rd_svarint(&rd, &m->time_ns)) < 0 || (r = hf_rd_raw(&rd, &id, HF_ID_LEN)) < 0)
 		return r;
 	memcpy(m->snapshot, id, HF_ID_LEN);
-	if ((r = hf_rd_u8(&rd, &m->kind)) < 0 || (r = hf_rd_u8(&rd, &m->verdict)) < 0)
+	if ((r = hf_rd_u8(&rd, &m->kind)) < 0 || (r = hf_rd_u8(&rd, &m->verdict)) < 0 ||
+	    (r = hf_rd_varint(&rd, &m->changes)) < 0)
 		return r;
-	if (!valid_fields(m->kind, m->verdict))
+	if (!valid_fields(m->kind, m->verdict, m->changes))
 		return -HF_E_CORRUPT;
 	if ((r = hf_rd_strdup(&rd, &m->reason, &len, HF_MARK_REASON_MAX)) < 0)
 		return r;

@@ -29,6 +29,8 @@ struct hf_mark {
 	uint8_t snapshot[HF_ID_LEN]; /* the snapshot it is about */
 	uint8_t kind;                /* enum hf_mark_kind */
 	uint8_t verdict;             /* enum hf_mark_verdict; HF_MARK_VERDICT only, else 0 */
+	uint64_t changes;            /* HF_MARK_VERDICT: regular files the scan found new,
+				      * modified, deleted or renamed; else 0 */
 	char *reason;                /* short text, no NUL inside; NULL writes "" (load gives "" then) */
 };
 

@@ -199,7 +199,7 @@ static void test_roundtrip(void)
 				 .verdict = HF_MARK_VERDICT_SUSPICIOUS, .reason = "d\xc3\xa9j\xc3\xa0 \xff"};
 	fill_id(in[3].snapshot, 3);
 	in[4] = (struct hf_mark){.time_ns = -7, .kind = HF_MARK_VERDICT, .verdict = HF_MARK_VERDICT_ATTACK,
-				 .reason = "scan: 57 files encrypted"};
+				 .changes = UINT64_MAX, .reason = "scan: 57 files encrypted"};
 	fill_id(in[4].snapshot, 2);
 	T_EQ(hf_session_new(r, &ses), 0);
 	for (int i = 0; i < 5 && ses; i++)
@@ -215,6 +215,7 @@ static void test_roundtrip(void)
 		T_MEMEQ(all[k].snapshot, want->snapshot, HF_ID_LEN);
 		T_EQ(all[k].kind, want->kind);
 		T_EQ(all[k].verdict, want->verdict);
+		T_EQ(all[k].changes, want->changes);
 		T_CHECK(all[k].reason && strcmp(all[k].reason, want->reason ? want->reason : "") == 0);
 	}
 	/* each object is named by its SHA-256, and loads by that name */
@@ -288,6 +289,7 @@ struct payload {
 	const char *reason;
 	size_t reason_len;
 	int trailing; /* extra bytes after the reason */
+	uint64_t changes;
 };
 
 static void encode_payload(const struct payload *p, struct hf_buf *b)
@@ -301,6 +303,7 @@ static void encode_payload(const struct payload *p, struct hf_buf *b)
 	hf_buf_append(b, snap, HF_ID_LEN);
 	hf_buf_put_u8(b, (uint8_t)p->kind);
 	hf_buf_put_u8(b, (uint8_t)p->verdict);
+	hf_buf_put_varint(b, p->changes);
 	hf_buf_put_bytes(b, p->reason, p->reason_len);
 	for (int i = 0; i < p->trailing; i++)
 		hf_buf_put_u8(b, 0);
@@ -336,18 +339,19 @@ static void test_decode_refusals(void)
 	struct hf_buf b;
 	struct hf_mark m;
 	static char longest[HF_MARK_REASON_MAX + 1];
-	const struct payload good = {1, 42, HF_MARK_VERDICT, HF_MARK_VERDICT_ATTACK, "reason", 6, 0};
+	const struct payload good = {1, 42, HF_MARK_VERDICT, HF_MARK_VERDICT_ATTACK, "reason", 6, 0, 1234567};
 	const struct payload bad[] = {
-		{2, 42, HF_MARK_PIN, 0, "r", 1, 0},                       /* unknown version */
-		{0, 42, HF_MARK_PIN, 0, "r", 1, 0},                       /* version 0 */
-		{1, 42, 0, 0, "r", 1, 0},                                 /* kind 0 */
-		{1, 42, 4, 0, "r", 1, 0},                                 /* kind 4 */
-		{1, 42, HF_MARK_PIN, 1, "r", 1, 0},                       /* pin with a verdict */
-		{1, 42, HF_MARK_UNPIN, 2, "r", 1, 0},                     /* unpin with a verdict */
-		{1, 42, HF_MARK_VERDICT, 3, "r", 1, 0},                   /* verdict 3 */
-		{1, 42, HF_MARK_VERDICT, 2, "a\0b", 3, 0},                /* NUL in the reason */
-		{1, 42, HF_MARK_VERDICT, 2, "r", 1, 1},                   /* a trailing byte */
-		{1, 42, HF_MARK_VERDICT, 2, longest, HF_MARK_REASON_MAX + 1, 0}, /* reason too long */
+		{2, 42, HF_MARK_PIN, 0, "r", 1, 0, 0},                       /* unknown version */
+		{0, 42, HF_MARK_PIN, 0, "r", 1, 0, 0},                       /* version 0 */
+		{1, 42, 0, 0, "r", 1, 0, 0},                                 /* kind 0 */
+		{1, 42, 4, 0, "r", 1, 0, 0},                                 /* kind 4 */
+		{1, 42, HF_MARK_PIN, 1, "r", 1, 0, 0},                       /* pin with a verdict */
+		{1, 42, HF_MARK_UNPIN, 2, "r", 1, 0, 0},                     /* unpin with a verdict */
+		{1, 42, HF_MARK_VERDICT, 3, "r", 1, 0, 0},                   /* verdict 3 */
+		{1, 42, HF_MARK_VERDICT, 2, "a\0b", 3, 0, 0},                /* NUL in the reason */
+		{1, 42, HF_MARK_VERDICT, 2, "r", 1, 1, 0},                   /* a trailing byte */
+		{1, 42, HF_MARK_VERDICT, 2, longest, HF_MARK_REASON_MAX + 1, 0, 0}, /* reason too long */
+		{1, 42, HF_MARK_PIN, 0, "r", 1, 0, 5},                    /* pin with a change count */
 	};
 	int ret;
 
@@ -364,6 +368,7 @@ static void test_decode_refusals(void)
 	T_EQ(m.time_ns, 42);
 	T_EQ(m.kind, HF_MARK_VERDICT);
 	T_EQ(m.verdict, HF_MARK_VERDICT_ATTACK);
+	T_EQ(m.changes, 1234567);
 	T_CHECK(m.reason && strcmp(m.reason, "reason") == 0);
 	hf_mark_release(&m);
 	/* a reason of exactly the maximum loads too */
