@@ -29,6 +29,7 @@ struct hf_detect *hf_detect_new(void)
 
 	if (!d)
 		return NULL;
+	pthread_mutex_init(&d->lock, NULL);
 	/* never look inside compressed data: the validators decode it, with caps */
 	d->magic = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS | MAGIC_NO_CHECK_CDF |
 			      MAGIC_NO_CHECK_TEXT | MAGIC_NO_CHECK_ENCODING | MAGIC_NO_CHECK_CSV |
@@ -46,6 +47,7 @@ void hf_detect_free(struct hf_detect *d)
 		return;
 	if (d->magic)
 		magic_close(d->magic);
+	pthread_mutex_destroy(&d->lock);
 	free(d);
 }
 
@@ -89,15 +91,21 @@ static const struct mime_map mimes[] = {
  * encoding checks (the slow part) are skipped because text was ruled out before. */
 static int type_from_magic(struct hf_detect *d, const uint8_t *p, size_t n)
 {
-	const char *m = magic_buffer(d->magic, p, n < MAGIC_PREFIX ? n : MAGIC_PREFIX);
+	const char *m;
+	int t = HF_CT_OTHER;
 	size_t i;
 
+	pthread_mutex_lock(&d->lock);
+	m = magic_buffer(d->magic, p, n < MAGIC_PREFIX ? n : MAGIC_PREFIX);
 	if (!m)
-		return HF_CT_UNKNOWN;
-	for (i = 0; i < sizeof(mimes) / sizeof(mimes[0]); i++)
-		if (strncmp(m, mimes[i].prefix, strlen(mimes[i].prefix)) == 0)
-			return mimes[i].type;
-	return HF_CT_OTHER;
+		t = HF_CT_UNKNOWN;
+	for (i = 0; m && i < sizeof(mimes) / sizeof(mimes[0]); i++)
+		if (strncmp(m, mimes[i].prefix, strlen(mimes[i].prefix)) == 0) {
+			t = mimes[i].type;
+			break;
+		}
+	pthread_mutex_unlock(&d->lock); /* m points into the cookie */
+	return t;
 }
 
 static int starts(const uint8_t *p, size_t n, const void *sig, size_t len)

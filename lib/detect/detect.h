@@ -2,7 +2,8 @@
  *
  * A profile says what a file really is (from its bytes, never its name), whether it still decodes
  * completely as that type, how many 4 KiB blocks look random, and whether it is an encryption
- * container or base64/hex text of random bytes. Contexts are per thread; nothing here prints. */
+ * container or base64/hex text of random bytes. One context may serve several threads (its
+ * libmagic cookie, ~6 MiB once used, is locked around each call); nothing here prints. */
 #ifndef HF_DETECT_H
 #define HF_DETECT_H
 

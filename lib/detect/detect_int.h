@@ -7,12 +7,14 @@
 #define HF_DETECT_INT_H
 
 #include <magic.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "detect/detect.h"
 
 struct hf_detect {
+	pthread_mutex_t lock; /* libmagic's cookie is not thread-safe */
 	magic_t magic;
 };
 

@@ -170,6 +170,7 @@ int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backu
 	b.o = o;
 	b.st = st;
 	b.full_profiles = have_parent && parent_root.n > 0;
+	b.detect = o->no_profiles ? NULL : hf_detect_new();
 	ret = hf_session_new(r, &b.session);
 	if (ret < 0)
 		goto out;
@@ -255,6 +256,7 @@ out_threads:
 	hf_index_builder_release(&b.ib);
 	hf_session_free(b.session);
 out:
+	hf_detect_free(b.detect);
 	hf_snapshot_release(&snap);
 	hf_snapshot_release(&parent);
 	hf_tree_release(&parent_root);

@@ -3,9 +3,12 @@
  * its metadata through the descriptor, map its holes, read and chunk its
  * data and store every chunk — or hand a chunk to an idle worker. A file
  * whose size, mtime or ctime moves while it is read is marked torn. The
- * bytes read also give the version's content profile (detect.h): its type
- * from the first buffer, the whole-file checks when the file fits in one
- * buffer, and the block statistics as the data streams past. */
+ * bytes read also give the version's content profile (detect.h). A file
+ * that fits in the read buffer is profiled once it is read and chunked —
+ * unless its chunks are those of its previous version, whose profile it
+ * keeps (a touched or re-created file costs no validation). A larger one
+ * gets its type from the first buffer and block statistics as the data
+ * streams past. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -29,6 +32,7 @@ struct file_read {
 	size_t cap_parts, k;
 	uint64_t size;
 	struct hf_detect_blocks blocks;
+	int whole; /* the file fits in the read buffer: profiled after it is read */
 	int typed; /* the profile's content part is done */
 	int torn;
 };
@@ -46,7 +50,9 @@ static int put_chunk(struct file_read *f, const uint8_t *p, size_t len)
 		return 0;
 	}
 	part = &f->nd->parts[f->k++];
-	if (b->work.idle) {
+	/* a whole file's chunk ids are compared with its previous version's
+	 * right after it is read: no hand-off */
+	if (b->work.idle && !f->whole) {
 		j = hf_xcalloc(1, sizeof(*j));
 		j->kind = JOB_CHUNK;
 		j->dir = f->d;
@@ -94,7 +100,7 @@ static int read_extent(struct file_read *f, int fd, const struct extent *e)
 				f->torn = 1;
 				return 0;
 			}
-			if (c->detect)
+			if (c->detect && !f->whole)
 				hf_detect_blocks_update(&f->blocks, c->rbuf + have, (size_t)got);
 			have += (size_t)got;
 			at += (uint64_t)got;
@@ -102,7 +108,7 @@ static int read_extent(struct file_read *f, int fd, const struct extent *e)
 			hf_backup_progress(b, 0, (uint64_t)got);
 		}
 		eof = at >= e->end;
-		if (!f->typed) {
+		if (!f->typed && !f->whole) {
 			f->typed = 1;
 			if (e->start == 0 && c->detect)
 				hf_detect_content(c->detect, c->rbuf, have, f->size, b->full_profiles,
@@ -172,6 +178,33 @@ static int map_extents(int fd, const struct stat *st, struct extent **out, size_
 	return r < 0 ? r : 0;
 }
 
+static int same_parts(const struct hf_node *a, const struct hf_node *b)
+{
+	if (a->nparts != b->nparts)
+		return 0;
+	for (size_t i = 0; i < a->nparts; i++)
+		if (a->parts[i].kind != b->parts[i].kind || a->parts[i].len != b->parts[i].len ||
+		    (a->parts[i].kind == HF_PART_DATA && memcmp(a->parts[i].id, b->parts[i].id, HF_ID_LEN) != 0))
+			return 0;
+	return 1;
+}
+
+/* the profile of a file read whole into rbuf: its previous version's if the
+ * content is the same, else computed from the buffer */
+static void profile_whole(struct file_read *f)
+{
+	struct bctx *c = f->c;
+	const struct hf_node *old = hf_tree_find(&f->d->prev, f->nd->name);
+
+	if (old && old->meta.type == HF_FT_FILE && old->has_profile && same_parts(old, f->nd)) {
+		f->nd->profile = old->profile;
+		return;
+	}
+	hf_detect_content(c->detect, c->rbuf, (size_t)f->size, f->size, c->b->full_profiles, &f->nd->profile);
+	hf_detect_blocks_update(&f->blocks, c->rbuf, (size_t)f->size);
+	hf_detect_blocks_final(&f->blocks, &f->nd->profile);
+}
+
 static int same_version(const struct stat *a, const struct stat *b)
 {
 	return a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
@@ -218,6 +251,7 @@ void hf_backup_file(struct bctx *c, struct job *j)
 	}
 	f.cap_parts = (size_t)(data_bytes / b->repo->cfg.chunk_min) + 2 * next + 2;
 	f.size = (uint64_t)st.st_size;
+	f.whole = c->detect && next == 1 && ext[0].start == 0 && ext[0].end == f.size && f.size <= c->rcap;
 	if (b->full_profiles)
 		hf_detect_blocks_init(&f.blocks);
 	else
@@ -242,7 +276,10 @@ void hf_backup_file(struct bctx *c, struct job *j)
 	}
 	nd->nparts = f.k;
 	if (c->detect) {
-		hf_detect_blocks_final(&f.blocks, &nd->profile);
+		if (f.whole && !f.torn)
+			profile_whole(&f);
+		else
+			hf_detect_blocks_final(&f.blocks, &nd->profile);
 		nd->has_profile = 1;
 	}
 	if (!f.torn && (fstat(fd, &after) < 0 || !same_version(&st, &after) || (uint64_t)st.st_size != nd->meta.size)) {

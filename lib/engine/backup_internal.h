@@ -62,7 +62,7 @@ struct bctx {
 	struct hf_buf zbuf;
 	struct hf_buf tbuf;
 	struct hf_fs_names *names;
-	struct hf_detect *detect; /* content profiles (workers; NULL without libmagic) */
+	struct hf_detect *detect; /* the backup's, shared (workers; NULL: no profiles) */
 	uint8_t *rbuf;         /* read buffer (workers) */
 	size_t rcap;
 };
@@ -81,6 +81,7 @@ struct backup {
 	 * backups with a parent, where only new and changed files are read; a
 	 * first backup reads everything and gets light profiles (docs/DETECTION.md) */
 	int full_profiles;
+	struct hf_detect *detect; /* shared by the workers; NULL with no_profiles or no libmagic */
 	int have_root;
 	uint8_t root[HF_ID_LEN];
 	uint64_t files_total, dirs_total, bytes_total;

@@ -51,7 +51,7 @@ void hf_bctx_init(struct bctx *c, struct backup *b, int reader)
 	if (reader) {
 		c->rcap = 2 * (size_t)b->repo->cfg.chunk_max;
 		c->rbuf = hf_xmalloc(c->rcap);
-		c->detect = b->o->no_profiles ? NULL : hf_detect_new();
+		c->detect = b->detect;
 	}
 }
 
@@ -63,7 +63,6 @@ void hf_bctx_release(struct bctx *c)
 	hf_buf_release(&c->tbuf);
 	hf_fs_names_free(c->names);
 	free(c->rbuf);
-	hf_detect_free(c->detect);
 }
 
 int hf_backup_store_blob(struct bctx *c, int type, const void *p, size_t n, uint8_t id[HF_ID_LEN])

@@ -333,6 +333,34 @@ static void test_first_backup(void)
 	hf_scan_result_release(&res);
 }
 
+/* the profile stored for rel in snapshot k (has_profile = 0 if absent) */
+struct profile_of {
+	const char *path;
+	struct hf_node node;
+};
+
+static int keep_profile(void *arg, const char *path, const struct hf_node *nd)
+{
+	struct profile_of *po = arg;
+
+	if (strcmp(path, po->path) == 0 && nd->meta.type == HF_FT_FILE) {
+		po->node.has_profile = nd->has_profile;
+		po->node.profile = nd->profile;
+	}
+	return 0;
+}
+
+static struct hf_profile profile_in(int k, const char *rel, int *has)
+{
+	char path[512];
+	struct profile_of po = {path, {0}};
+
+	data_path(path, sizeof(path), rel);
+	T_EQ(hf_walk(g_repo, &g_snap[k], path, keep_profile, &po), 0);
+	*has = po.node.has_profile;
+	return po.node.profile;
+}
+
 static void test_mixed_changes(void)
 {
 	struct hf_scan_result res;
@@ -350,10 +378,22 @@ static void test_mixed_changes(void)
 	r |= put_age("b/keep.txt.age", 8000 + 200);           /* container, original kept */
 	r |= put_random("c/blob.bin", 65536);                 /* random, nothing explains it */
 	r |= remove_file("c/old.txt");                        /* just deleted */
+	data_path(path, sizeof(path), "d/base.txt");
+	r |= chmod(path, 0600);                               /* read again, same content */
 	T_EQ(r, 0);
 	T_EQ(backup(), 0);
 	if (g_nsnap != 2)
 		return;
+	{ /* a first backup's light profile; a changed file's full one; the same
+	   * content read again keeps its previous profile */
+		int has = 0;
+		struct hf_profile p = profile_in(0, "d/base.txt", &has);
+		T_CHECK(has && p.light && p.type == HF_CT_TEXT);
+		p = profile_in(1, "a/data.csv", &has);
+		T_CHECK(has && !p.light && p.type == HF_CT_TEXT && p.valid == HF_VALID_YES && p.text_utf8);
+		p = profile_in(1, "d/base.txt", &has);
+		T_CHECK(has && p.light && p.type == HF_CT_TEXT);
+	}
 	T_EQ(hf_scan(g_repo, &g_snap[1], &g_snap[0], &res), 0);
 	T_EQ(res.has_against, 1);
 	T_MEMEQ(res.against, g_snap[0].id, HF_ID_LEN);
