@@ -52,7 +52,7 @@ static int put_chunk(struct file_read *f, const uint8_t *p, size_t len)
 	part = &f->nd->parts[f->k++];
 	/* a whole file's chunk ids are compared with its previous version's
 	 * right after it is read: no hand-off */
-	if (b->work.idle && !f->whole) {
+	if (__atomic_load_n(&b->work.idle, __ATOMIC_RELAXED) && !f->whole) {
 		j = hf_xcalloc(1, sizeof(*j));
 		j->kind = JOB_CHUNK;
 		j->dir = f->d;

@@ -214,7 +214,7 @@ int hf_work_offer_chunk(struct work *w, struct job *j)
 	int taken = 0;
 
 	pthread_mutex_lock(&w->lock);
-	if (w->idle > (int)w->ccount && w->ccount < w->ccap && !w->closed) {
+	if (__atomic_load_n(&w->idle, __ATOMIC_RELAXED) > (int)w->ccount && w->ccount < w->ccap && !w->closed) {
 		w->chunks[(w->chead + w->ccount++) % w->ccap] = j;
 		pthread_cond_signal(&w->more);
 		taken = 1;
@@ -254,9 +254,9 @@ static struct job *work_pop(struct work *w)
 		}
 		if (w->closed)
 			break;
-		w->idle++;
+		__atomic_add_fetch(&w->idle, 1, __ATOMIC_RELAXED); /* read unlocked as a hint */
 		pthread_cond_wait(&w->more, &w->lock);
-		w->idle--;
+		__atomic_sub_fetch(&w->idle, 1, __ATOMIC_RELAXED);
 	}
 	pthread_mutex_unlock(&w->lock);
 	return j;

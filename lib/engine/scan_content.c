@@ -46,11 +46,36 @@ int scan_read(struct scan *sc, const struct scan_version *v, size_t limit)
 	return 0;
 }
 
-static int detector(struct scan *sc)
+int scan_detector(struct scan *sc)
 {
 	if (!sc->det)
 		sc->det = hf_detect_new();
 	return sc->det ? 0 : -ENOENT; /* libmagic has no database */
+}
+
+void scan_tools_init(struct scan *sc)
+{
+	hf_blob_reader_init(&sc->br, sc->r);
+	sc->br_ready = 1;
+	hf_buf_init(&sc->content, HF_DETECT_VALIDATE_MAX);
+	hf_buf_init(&sc->blob, HF_BLOB_MAX);
+}
+
+void scan_tools_take(struct scan *to, const struct scan *from)
+{
+	to->br = from->br;
+	to->br_ready = from->br_ready;
+	to->content = from->content;
+	to->blob = from->blob;
+}
+
+void scan_tools_release(struct scan *sc)
+{
+	hf_buf_release(&sc->content);
+	hf_buf_release(&sc->blob);
+	if (sc->br_ready)
+		hf_blob_reader_release(&sc->br);
+	sc->br_ready = 0;
 }
 
 int scan_profile(struct scan *sc, struct scan_version *v)
@@ -60,7 +85,7 @@ int scan_profile(struct scan *sc, struct scan_version *v)
 
 	if (v->profiled)
 		return 0;
-	r = detector(sc);
+	r = scan_detector(sc);
 	if (r == 0)
 		r = scan_read(sc, v, whole ? HF_DETECT_VALIDATE_MAX : SCAN_PREFIX);
 	if (r == 0)
@@ -88,7 +113,7 @@ int scan_need_profile(struct scan *sc, struct scan_version *v)
 
 int scan_prefix_profile(struct scan *sc, const struct scan_version *v, size_t limit, struct hf_profile *out)
 {
-	int r = detector(sc);
+	int r = scan_detector(sc);
 
 	if (r == 0)
 		r = scan_read(sc, v, limit);

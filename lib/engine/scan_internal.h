@@ -72,6 +72,13 @@ size_t scan_lower_bound(const struct scan *sc, const char *prefix);
 /* scan_content.c */
 /* the first min(limit, size) bytes of a version into sc->content (holes are zeros) */
 int scan_read(struct scan *sc, const struct scan_version *v, size_t limit);
+/* the scan's libmagic (created on first use; shared by judging threads) */
+int scan_detector(struct scan *sc);
+/* a judging thread's own blob reader and buffers (a copy of the scan gets
+ * them; take moves them back into the scan they were copied from) */
+void scan_tools_init(struct scan *sc);
+void scan_tools_take(struct scan *to, const struct scan *from);
+void scan_tools_release(struct scan *sc);
 /* the whole profile from the content (up to HF_DETECT_VALIDATE_MAX; larger
  * files: type from a prefix, validity unchecked, stored block statistics kept) */
 int scan_profile(struct scan *sc, struct scan_version *v);

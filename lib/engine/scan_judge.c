@@ -20,6 +20,7 @@
  * original is still beside it (clean: a user encrypting one file), or
  * nothing (suspicious). A new file that validates as its type is clean. */
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "engine/scan_internal.h"
@@ -366,21 +367,80 @@ static int judge_new(struct scan *sc, size_t i)
 	return 0;
 }
 
-int scan_judge_all(struct scan *sc)
-{
-	int r = 0;
+/* One of JUDGE_THREADS workers judging modified files: items first,
+ * first + JUDGE_THREADS, ... Each has its own copy of the scan with its own
+ * blob reader and buffers; the detector (locked inside) is shared. Judging
+ * a modified file touches only that item. */
+#define JUDGE_THREADS 2
 
-	/* modified files first: whether a candidate's original was kept
-	 * depends on their verdicts */
-	for (size_t i = 0; r == 0 && i < sc->n; i++) {
+struct judge_part {
+	struct scan sc;
+	size_t first;
+	int r;
+};
+
+static void *judge_modified(void *arg)
+{
+	struct judge_part *jp = arg;
+	struct scan *sc = &jp->sc;
+
+	for (size_t i = jp->first; jp->r == 0 && i < sc->n; i += JUDGE_THREADS) {
 		struct scan_item *it = &sc->items[i];
 		uint32_t rs;
 		if (it->change != HF_CHANGE_MODIFIED)
 			continue;
-		r = scan_judge_change(sc, &it->old, &it->cur, 0, &rs);
-		if (r == 0)
+		jp->r = scan_judge_change(sc, &it->old, &it->cur, 0, &rs);
+		if (jp->r == 0)
 			set(it, (rs & SCAN_ENCRYPTING) ? HF_FILE_ENCRYPTED : HF_FILE_CLEAN, rs);
 	}
+	return NULL;
+}
+
+static int judge_all_modified(struct scan *sc)
+{
+	struct judge_part parts[JUDGE_THREADS];
+	pthread_t tids[JUDGE_THREADS];
+	/* without libmagic (whose errors surface only if a verdict needs it),
+	 * everything is judged on this thread */
+	int started[JUDGE_THREADS] = {0}, threads = scan_detector(sc) == 0, r;
+
+	for (int t = 0; t < JUDGE_THREADS; t++) {
+		parts[t].first = (size_t)t;
+		parts[t].r = 0;
+		if (t == 0 || !threads)
+			continue; /* the first uses sc's own tools */
+		parts[t].sc = *sc;
+		scan_tools_init(&parts[t].sc);
+		started[t] = pthread_create(&tids[t], NULL, judge_modified, &parts[t]) == 0;
+		if (!started[t])
+			scan_tools_release(&parts[t].sc);
+	}
+	parts[0].sc = *sc;
+	judge_modified(&parts[0]); /* on this thread, with sc's tools */
+	r = parts[0].r;
+	scan_tools_take(sc, &parts[0].sc);
+	for (int t = 1; t < JUDGE_THREADS; t++) {
+		if (!started[t]) {
+			/* no thread: its share is judged here */
+			parts[t].sc = *sc;
+			judge_modified(&parts[t]);
+			scan_tools_take(sc, &parts[t].sc);
+		} else {
+			pthread_join(tids[t], NULL);
+			scan_tools_release(&parts[t].sc);
+		}
+		if (r == 0)
+			r = parts[t].r;
+	}
+	return r;
+}
+
+int scan_judge_all(struct scan *sc)
+{
+	/* modified files first: whether a candidate's original was kept
+	 * depends on their verdicts */
+	int r = judge_all_modified(sc);
+
 	for (size_t i = 0; r == 0 && i < sc->n; i++)
 		if (sc->items[i].change == HF_CHANGE_NEW)
 			r = judge_new(sc, i);
