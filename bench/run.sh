@@ -228,9 +228,8 @@ backup_step() { # step
 	done
 }
 
-# The cost of detection is a difference of a few tenths of a second in the
-# incremental steps, less than the machine's noise in one run: those steps are
-# run twice more for holdfast and holdfast-nodetect, alternating, each time on
+# The cost of detection is a difference smaller than the machine's noise in
+# one run: the backup steps are run twice more for holdfast and holdfast-nodetect, alternating, each time on
 # a copy of the repository as it was before the step; the report takes the
 # median of the three.
 keep_before() { # step: copies of the holdfast repositories before it
@@ -258,7 +257,9 @@ repeat_step() { # step
 }
 
 # --- (a) first backup -----------------------------------------------------------
+keep_before backup1
 backup_step backup1
+repeat_step backup1
 
 # --- (b) mutate, incremental backup ------------------------------------------------
 log "mutating the corpus"
