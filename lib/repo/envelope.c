@@ -1,5 +1,5 @@
-/* envelope.c — the sealed envelope around index and snapshot objects, and
- * content-addressed puts. */
+/* envelope.c — the sealed envelope around index, snapshot and mark objects,
+ * and content-addressed puts and gets. */
 #include <string.h>
 
 #include "crypto/crypto.h"
@@ -33,6 +33,20 @@ int hf_repo_put_hashed_flags(struct hf_repo *r, int kind, const void *p, size_t 
 	if (ret == 0 && id)
 		memcpy(id, h, HF_ID_LEN);
 	return ret;
+}
+
+int hf_repo_get_hashed(struct hf_repo *r, int kind, const char *name, struct hf_buf *obj, uint8_t id[HF_ID_LEN])
+{
+	uint8_t h[HF_ID_LEN];
+	int ret;
+
+	if (strlen(name) != HF_ID_HEX_LEN || hf_hex_decode(name, id, HF_ID_LEN) < 0)
+		return -HF_E_NOTFOUND;
+	ret = hf_store_get(r->store, kind, name, obj);
+	if (ret < 0)
+		return ret;
+	hf_sha256(obj->data, obj->len, h);
+	return memcmp(h, id, HF_ID_LEN) == 0 ? 0 : -HF_E_CORRUPT; /* content does not match its name */
 }
 
 int hf_envelope_seal(struct hf_repo *r, const struct hf_session *s, const char *magic, const void *pt, size_t n,

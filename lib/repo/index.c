@@ -254,16 +254,6 @@ static int index_parse(struct hf_index *ix, const uint8_t *p, size_t n)
 }
 
 /* an object's bytes must hash to its name */
-static int check_name(const uint8_t *p, size_t n, const char *name)
-{
-	uint8_t h[HF_ID_LEN];
-	char hex[HF_ID_HEX_LEN + 1];
-
-	hf_sha256(p, n, h);
-	hf_id_hex(h, hex);
-	return strcmp(hex, name) == 0 ? 0 : -HF_E_CORRUPT;
-}
-
 static int open_idlist(struct hf_repo *r, const uint8_t *p, size_t n)
 {
 	struct hf_aead *a;
@@ -293,14 +283,13 @@ static int load_one(void *arg, const char *name, uint64_t size)
 {
 	struct load_ctx *lc = arg;
 	struct hf_buf obj, pt;
+	uint8_t id[HF_ID_LEN];
 	uint32_t dlen;
 	int r;
 
 	hf_buf_init(&obj, HF_META_OBJ_MAX);
 	hf_buf_init(&pt, HF_META_OBJ_MAX);
-	r = size > HF_META_OBJ_MAX ? -HF_E_LIMIT : hf_store_get(lc->repo->store, HF_OBJ_INDEX, name, &obj);
-	if (r == 0)
-		r = check_name(obj.data, obj.len, name);
+	r = size > HF_META_OBJ_MAX ? -HF_E_LIMIT : hf_repo_get_hashed(lc->repo, HF_OBJ_INDEX, name, &obj, id);
 	if (r == 0) {
 		if (obj.len < 4) {
 			r = -HF_E_CORRUPT;

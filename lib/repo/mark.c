@@ -102,24 +102,17 @@ void hf_mark_release(struct hf_mark *m)
 int hf_mark_load(struct hf_repo *r, const char *name, struct hf_mark *m)
 {
 	struct hf_buf obj, pt;
-	uint8_t h[HF_ID_LEN], want[HF_ID_LEN];
+	uint8_t h[HF_ID_LEN];
 	int ret;
 
 	memset(m, 0, sizeof(*m));
-	if (strlen(name) != HF_ID_HEX_LEN || hf_hex_decode(name, want, HF_ID_LEN) < 0)
-		return -HF_E_NOTFOUND;
 	hf_buf_init(&obj, MARK_OBJ_MAX);
 	hf_buf_init(&pt, MARK_OBJ_MAX);
-	ret = hf_store_get(r->store, HF_OBJ_MARK, name, &obj);
+	ret = hf_repo_get_hashed(r, HF_OBJ_MARK, name, &obj, h);
 	if (ret == -HF_E_LIMIT)
 		ret = -HF_E_CORRUPT; /* far larger than any mark */
 	if (ret < 0)
 		goto out;
-	hf_sha256(obj.data, obj.len, h);
-	if (memcmp(h, want, HF_ID_LEN) != 0) {
-		ret = -HF_E_CORRUPT; /* content does not match its name */
-		goto out;
-	}
 	ret = hf_envelope_open(r, MARK_MAGIC, obj.data, obj.len, &pt, NULL);
 	if (ret == 0)
 		ret = decode(pt.data, pt.len, m);

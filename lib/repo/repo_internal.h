@@ -14,6 +14,10 @@
 /* Stores p under the hex SHA-256 of its bytes; an existing identical object
  * is success. id (may be NULL) receives the hash. */
 int hf_repo_put_hashed(struct hf_repo *r, int kind, const void *p, size_t n, uint8_t id[HF_ID_LEN]);
+/* Gets the object `name` of `kind` into obj and checks that its name is the
+ * SHA-256 of its bytes (-HF_E_CORRUPT if not; -HF_E_NOTFOUND for a name
+ * that is not 64 hex digits); id gets the decoded name. */
+int hf_repo_get_hashed(struct hf_repo *r, int kind, const char *name, struct hf_buf *obj, uint8_t id[HF_ID_LEN]);
 int hf_repo_put_hashed_flags(struct hf_repo *r, int kind, const void *p, size_t n, uint8_t id[HF_ID_LEN],
 			     int flags);
 

@@ -139,22 +139,15 @@ void hf_snapshot_release(struct hf_snapshot *s)
 int hf_snapshot_load(struct hf_repo *r, const char *name, struct hf_snapshot *s)
 {
 	struct hf_buf obj, pt;
-	uint8_t h[HF_ID_LEN], want[HF_ID_LEN], *key = NULL;
+	uint8_t h[HF_ID_LEN], *key = NULL;
 	int ret;
 
 	memset(s, 0, sizeof(*s));
-	if (strlen(name) != HF_ID_HEX_LEN || hf_hex_decode(name, want, HF_ID_LEN) < 0)
-		return -HF_E_NOTFOUND;
 	hf_buf_init(&obj, HF_META_OBJ_MAX);
 	hf_buf_init(&pt, HF_META_OBJ_MAX);
-	ret = hf_store_get(r->store, HF_OBJ_SNAPSHOT, name, &obj);
+	ret = hf_repo_get_hashed(r, HF_OBJ_SNAPSHOT, name, &obj, h);
 	if (ret < 0)
 		goto out;
-	hf_sha256(obj.data, obj.len, h);
-	if (memcmp(h, want, HF_ID_LEN) != 0) {
-		ret = -HF_E_CORRUPT; /* content does not match its name */
-		goto out;
-	}
 	key = hf_secure_alloc(HF_KEY_LEN);
 	ret = hf_envelope_open(r, HF_MAGIC_SNAPSHOT, obj.data, obj.len, &pt, key);
 	if (ret == 0)

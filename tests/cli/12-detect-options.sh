@@ -34,11 +34,16 @@ hf backup --repo "$R" "$S"
 check_rc "backup after one more edit" 0
 hf scan --repo "$R" --json
 check_rc "scan of it: clean" 0
-check_eq "usual_changes: the 5 changes the previous scan recorded" 5 "$(json 'j["summary"]["usual_changes"]')"
+check_eq "usual_changes: the 5 changes between the two earlier backups" 5 "$(json 'j["summary"]["usual_changes"]')"
+# with the first backup gone, only the mark still knows those 5 changes
+hf forget --repo "$R" --keep-last 2
+check_rc "forget the first backup" 0
+hf scan --repo "$R" --json
+check_eq "usual_changes from the previous backup's verdict mark" 5 "$(json 'j["summary"]["usual_changes"]')"
 mkdir -p "$T/marks.aside"
 mv "$R"/marks/* "$T/marks.aside/"
 hf scan --repo "$R" --json
-check_eq "usual_changes counted again without the marks" 5 "$(json 'j["summary"]["usual_changes"]')"
+check_eq "without the marks, nothing to count them from: unknown (0)" 0 "$(json 'j["summary"]["usual_changes"]')"
 mv "$T/marks.aside"/* "$R/marks/"
 
 # --- an attack with a failing alert command: reported, exit status 4
