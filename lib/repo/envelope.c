@@ -1,5 +1,7 @@
 /* envelope.c — the sealed envelope around index, snapshot and mark objects,
  * and content-addressed puts and gets. */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "crypto/crypto.h"
@@ -7,6 +9,7 @@
 #include "store/store.h"
 #include "util/err.h"
 #include "util/hex.h"
+#include "util/mem.h"
 
 void hf_id_hex(const uint8_t id[HF_ID_LEN], char out[HF_ID_HEX_LEN + 1])
 {
@@ -47,6 +50,47 @@ int hf_repo_get_hashed(struct hf_repo *r, int kind, const char *name, struct hf_
 		return ret;
 	hf_sha256(obj->data, obj->len, h);
 	return memcmp(h, id, HF_ID_LEN) == 0 ? 0 : -HF_E_CORRUPT; /* content does not match its name */
+}
+
+struct load_all {
+	struct hf_repo *repo;
+	size_t elem;
+	int (*load)(struct hf_repo *r, const char *name, void *obj);
+	struct hf_object_array *a;
+};
+
+static int load_all_one(void *arg, const char *name, uint64_t size)
+{
+	struct load_all *la = arg;
+	struct hf_object_array *a = la->a;
+	int r;
+
+	(void)size;
+	if (a->n == a->cap) {
+		a->cap = a->cap ? 2 * a->cap : 16;
+		a->v = hf_xreallocarray(a->v, a->cap, la->elem);
+	}
+	r = la->load(la->repo, name, (char *)a->v + a->n * la->elem);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		a->bad++;
+	else
+		a->n++;
+	return 0;
+}
+
+int hf_repo_load_all(struct hf_repo *r, int kind, size_t elem, int (*load)(struct hf_repo *r, const char *name, void *obj),
+		     int (*cmp)(const void *, const void *), struct hf_object_array *a)
+{
+	struct load_all la = {r, elem, load, a};
+	int ret;
+
+	memset(a, 0, sizeof(*a));
+	ret = hf_store_list(r->store, kind, load_all_one, &la);
+	if (ret == 0 && a->n)
+		qsort(a->v, a->n, elem, cmp);
+	return ret;
 }
 
 int hf_envelope_seal(struct hf_repo *r, const struct hf_session *s, const char *magic, const void *pt, size_t n,

@@ -165,32 +165,9 @@ out:
 	return ret;
 }
 
-struct list_ctx {
-	struct hf_repo *repo;
-	struct hf_snapshot *v;
-	size_t n, cap, bad;
-};
-
-static int list_one(void *arg, const char *name, uint64_t size)
+static int load_one(struct hf_repo *r, const char *name, void *obj)
 {
-	struct list_ctx *lc = arg;
-	struct hf_snapshot s;
-	int r;
-
-	(void)size;
-	r = hf_snapshot_load(lc->repo, name, &s);
-	if (r == -ENOMEM)
-		return r;
-	if (r < 0) {
-		lc->bad++;
-		return 0;
-	}
-	if (lc->n == lc->cap) {
-		lc->cap = lc->cap ? 2 * lc->cap : 16;
-		lc->v = hf_xreallocarray(lc->v, lc->cap, sizeof(*lc->v));
-	}
-	lc->v[lc->n++] = s;
-	return 0;
+	return hf_snapshot_load(r, name, obj);
 }
 
 static int by_time(const void *a, const void *b)
@@ -204,19 +181,17 @@ static int by_time(const void *a, const void *b)
 
 int hf_snapshot_list(struct hf_repo *r, struct hf_snapshot **out, size_t *n, size_t *bad)
 {
-	struct list_ctx lc = {.repo = r};
-	int ret = hf_store_list(r->store, HF_OBJ_SNAPSHOT, list_one, &lc);
+	struct hf_object_array a;
+	int ret = hf_repo_load_all(r, HF_OBJ_SNAPSHOT, sizeof(**out), load_one, by_time, &a);
 
 	if (ret < 0) {
-		hf_snapshot_list_free(lc.v, lc.n);
+		hf_snapshot_list_free(a.v, a.n);
 		return ret;
 	}
-	if (lc.n)
-		qsort(lc.v, lc.n, sizeof(*lc.v), by_time);
-	*out = lc.v;
-	*n = lc.n;
+	*out = a.v;
+	*n = a.n;
 	if (bad)
-		*bad = lc.bad;
+		*bad = a.bad;
 	return 0;
 }
 
