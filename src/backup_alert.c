@@ -124,7 +124,8 @@ static void run_alert_command(const char *cmd, const struct hf_scan_result *res)
 		cli_err("warning: the --on-alert command failed (status %d)", status);
 }
 
-int backup_alert_run(struct hf_repo *repo, const uint8_t id[HF_ID_LEN], const char *on_alert, struct backup_alert *out)
+int backup_alert_run(struct hf_repo *repo, const uint8_t id[HF_ID_LEN], struct hf_changes *changes,
+		     const char *on_alert, struct backup_alert *out)
 {
 	struct hf_snapshot *all = NULL, *chain;
 	const struct hf_scan_result *res;
@@ -135,14 +136,17 @@ int backup_alert_run(struct hf_repo *repo, const uint8_t id[HF_ID_LEN], const ch
 
 	memset(out, 0, sizeof(*out));
 	r = hf_snapshot_list(repo, &all, &n, NULL);
-	if (r < 0)
+	if (r < 0) {
+		hf_changes_free(changes);
 		return r;
+	}
 	for (size_t i = 0; i < n; i++)
 		if (memcmp(all[i].id, id, HF_ID_LEN) == 0) {
 			newest = i;
 			found = 1;
 		}
 	if (!found) {
+		hf_changes_free(changes);
 		hf_snapshot_list_free(all, n);
 		return -HF_E_NOTFOUND;
 	}
@@ -154,6 +158,8 @@ int backup_alert_run(struct hf_repo *repo, const uint8_t id[HF_ID_LEN], const ch
 	if (r < 0)
 		goto out;
 	h = hf_history_new(repo, chain, m);
+	hf_history_give_changes(h, changes);
+	changes = NULL;
 	r = hf_history_scan(h, m - 1, &res);
 	if (r < 0)
 		goto out;
@@ -172,6 +178,7 @@ int backup_alert_run(struct hf_repo *repo, const uint8_t id[HF_ID_LEN], const ch
 	if (res->verdict != HF_SNAP_CLEAN && on_alert)
 		run_alert_command(on_alert, res);
 out:
+	hf_changes_free(changes);
 	hf_history_free(h);
 	free(chain);
 	hf_snapshot_list_free(all, n);

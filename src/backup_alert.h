@@ -14,9 +14,11 @@ struct backup_alert {
 	uint8_t pinned_id[HF_ID_LEN];
 };
 
-/* Scans the snapshot `id` just written. on_alert (may be NULL) is a shell
- * command run with the scan's JSON on stdin when the verdict is not clean.
- * Returns 0 or an error (the snapshot stays saved either way). */
-int backup_alert_run(struct hf_repo *repo, const uint8_t id[HF_ID_LEN], const char *on_alert, struct backup_alert *out);
+/* Scans the snapshot `id` just written, from the changes the backup
+ * collected (taken; may be NULL). on_alert (may be NULL) is a shell command
+ * run with the scan's JSON on stdin when the verdict is not clean. Returns 0
+ * or an error (the snapshot stays saved either way). */
+int backup_alert_run(struct hf_repo *repo, const uint8_t id[HF_ID_LEN], struct hf_changes *changes,
+		     const char *on_alert, struct backup_alert *out);
 
 #endif

@@ -173,6 +173,7 @@ int cmd_backup(int argc, char **argv)
 	o.nexcludes = nex;
 	o.report = cli_report;
 	o.progress = &prog;
+	o.collect_changes = !o.no_profiles; /* for the scan after the backup */
 	cp = cli_progress_start(&prog, "backup");
 	r = hf_backup(repo, &o, &st);
 	cli_progress_stop(cp);
@@ -183,7 +184,7 @@ int cmd_backup(int argc, char **argv)
 	if (!c.json)
 		print_text(&st, seconds_since(&t0));
 	memset(&al, 0, sizeof(al));
-	r = o.no_profiles ? 0 : backup_alert_run(repo, st.snapshot, on_alert, &al);
+	r = o.no_profiles ? 0 : backup_alert_run(repo, st.snapshot, st.changes, on_alert, &al);
 	if (r < 0)
 		cli_err("warning: the snapshot was saved but could not be scanned: %s", hf_strerror(r));
 	if (c.json)

@@ -151,16 +151,14 @@ int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backu
 		nthreads = 64;
 	if (!r->index && (ret = hf_repo_load_index(r, NULL, NULL, NULL)) < 0)
 		return ret;
+	hf_blob_reader_init(&b.prev_reader, r);
 	paths = clean_paths(o->paths, o->npaths, &npaths);
 	ret = have_parent = find_parent(r, o, paths, npaths, &parent);
 	if (ret < 0)
 		goto out;
 	if (have_parent) {
-		struct hf_blob_reader br;
-		hf_blob_reader_init(&br, r);
-		if (hf_tree_load(&br, parent.tree, &parent_root) < 0)
+		if (hf_tree_load(&b.prev_reader, parent.tree, &parent_root) < 0)
 			memset(&parent_root, 0, sizeof(parent_root)); /* damaged parent: read everything */
-		hf_blob_reader_release(&br);
 		st->has_parent = 1;
 		memcpy(st->parent, parent.id, HF_ID_LEN);
 		if (o->progress)
@@ -170,6 +168,8 @@ int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backu
 	b.o = o;
 	b.st = st;
 	b.full_profiles = have_parent && parent_root.n > 0;
+	if (o->collect_changes && b.full_profiles)
+		b.changes = scan_changes_new();
 	b.detect = o->no_profiles ? NULL : hf_detect_new();
 	ret = hf_session_new(r, &b.session);
 	if (ret < 0)
@@ -198,7 +198,7 @@ int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backu
 		local.paths = paths;
 		local.npaths = npaths;
 		b.o = &local;
-		ret = hf_backup_walk(&b, have_parent ? &parent_root : NULL);
+		ret = hf_backup_walk(&b, have_parent ? &parent_root : NULL, parent.tree);
 		hf_work_close(&b.work);
 		for (int i = 0; i < started; i++)
 			pthread_join(tids[i], NULL);
@@ -239,8 +239,13 @@ int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backu
 	snap.bytes = b.bytes_total;
 	snap.errors = (uint32_t)st->errors;
 	ret = hf_snapshot_write(r, b.session, &snap);
-	if (ret == 0)
+	if (ret == 0) {
 		memcpy(st->snapshot, snap.id, HF_ID_LEN);
+		if (b.changes)
+			scan_changes_done(b.changes, parent.tree, b.root);
+		st->changes = b.changes;
+		b.changes = NULL;
+	}
 	st->dirs = b.dirs_total;
 	st->bytes_total = b.bytes_total;
 	st->bytes_stored = b.ib.bytes_stored;
@@ -257,9 +262,11 @@ out_threads:
 	hf_session_free(b.session);
 out:
 	hf_detect_free(b.detect);
+	hf_changes_free(b.changes);
 	hf_snapshot_release(&snap);
 	hf_snapshot_release(&parent);
 	hf_tree_release(&parent_root);
+	hf_blob_reader_release(&b.prev_reader);
 	free(paths);
 	return ret < 0 ? ret : 0;
 }

@@ -17,6 +17,8 @@
 
 #include "compress/compress.h"
 #include "engine/engine.h"
+#include "engine/engine_internal.h"
+#include "engine/scan.h"
 
 #define HF_LIGHT_BLOCK_STRIDE 4 /* light profiles look at one block in four */
 
@@ -26,6 +28,8 @@ struct bdir {
 	struct hf_tree tree;   /* nodes fixed once scanned */
 	uint8_t *torn;         /* per node: changed while read, resolve at finalize */
 	struct hf_tree prev;   /* the parent snapshot's version of this dir */
+	int has_prev;
+	uint8_t prev_id[HF_ID_LEN];
 	int pending;           /* atomic: jobs + subdirs + 1 while scanning */
 	int fd;                /* open while jobs may need it; -1 after */
 	uint64_t dev;          /* device --one-file-system stays on */
@@ -86,6 +90,8 @@ struct backup {
 	uint8_t root[HF_ID_LEN];
 	uint64_t files_total, dirs_total, bytes_total;
 	struct bctx scanner;   /* the scanner's own tools (tree blobs) */
+	struct hf_blob_reader prev_reader; /* the scanner's: the parent snapshot's trees */
+	struct hf_changes *changes; /* collect_changes: what changed, for the scan after */
 };
 
 void hf_bctx_init(struct bctx *c, struct backup *b, int reader);
@@ -110,6 +116,7 @@ void *hf_backup_worker(void *arg);
 void hf_backup_file(struct bctx *c, struct job *j);
 
 /* the scanner (backup_walk.c) */
-int hf_backup_walk(struct backup *b, struct hf_tree *parent_root); /* moves parent_root */
+/* moves parent_root (NULL: no parent), the tree parent_id names */
+int hf_backup_walk(struct backup *b, struct hf_tree *parent_root, const uint8_t *parent_id);
 
 #endif

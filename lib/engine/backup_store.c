@@ -159,6 +159,8 @@ void hf_backup_release_dir(struct bctx *c, struct bdir *d)
 				r = hf_backup_store_blob(c, HF_BLOB_TREE, c->tbuf.data, c->tbuf.len, id);
 			if (r < 0)
 				hf_backup_fail(b, r);
+			else if (b->changes && !(d->has_prev && memcmp(d->prev_id, id, HF_ID_LEN) == 0))
+				scan_changes_dir(b->changes, d->path, d->has_prev ? &d->prev : NULL, &d->tree);
 		}
 		if (parent) {
 			memcpy(parent->tree.nodes[d->slot].subtree, id, HF_ID_LEN);

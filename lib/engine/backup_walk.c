@@ -253,11 +253,11 @@ static int process_subdir(struct backup *b, struct bdir *d, size_t i, struct vno
 	c->path = hf_path_join(d->path, nd->name);
 	__atomic_add_fetch(&d->pending, 1, __ATOMIC_ACQ_REL);
 	if (old && old->meta.type == HF_FT_DIR) {
-		struct hf_blob_reader br;
-		hf_blob_reader_init(&br, b->repo);
-		if (hf_tree_load(&br, old->subtree, &c->prev) < 0)
-			memset(&c->prev, 0, sizeof(c->prev)); /* the parent is damaged: read everything */
-		hf_blob_reader_release(&br);
+		if (hf_tree_load(&b->prev_reader, old->subtree, &c->prev) == 0)
+			c->has_prev = 1;
+		else if (b->changes) /* the parent is damaged: read everything */
+			scan_changes_break(b->changes);
+		memcpy(c->prev_id, old->subtree, HF_ID_LEN);
 	}
 	c->dev = kid ? nd->meta.dev : d->dev; /* a named path sets the device to stay on */
 	if (b->o->one_file_system && !kid && nd->meta.dev != d->dev) {
@@ -336,7 +336,7 @@ out:
 	return r;
 }
 
-int hf_backup_walk(struct backup *b, struct hf_tree *parent_root)
+int hf_backup_walk(struct backup *b, struct hf_tree *parent_root, const uint8_t *parent_id)
 {
 	struct vnode *vt = vtree_build(b->o->paths, b->o->npaths);
 	struct bdir *root = hf_xcalloc(1, sizeof(*root));
@@ -347,6 +347,8 @@ int hf_backup_walk(struct backup *b, struct hf_tree *parent_root)
 	if (parent_root) { /* moved into the root bdir, which frees it */
 		root->prev = *parent_root;
 		memset(parent_root, 0, sizeof(*parent_root));
+		root->has_prev = 1;
+		memcpy(root->prev_id, parent_id, HF_ID_LEN);
 	}
 	root->fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (root->fd < 0 || fstat(root->fd, &st) < 0) {

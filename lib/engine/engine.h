@@ -26,6 +26,8 @@ struct hf_progress {
 
 /* ---- backup ---------------------------------------------------------------- */
 
+struct hf_changes; /* scan.h */
+
 struct hf_backup_opts {
 	char **paths;   /* absolute, normalised */
 	size_t npaths;
@@ -33,6 +35,8 @@ struct hf_backup_opts {
 	size_t nexcludes;
 	int one_file_system;
 	int no_profiles; /* skip content profiles (detection): files get none */
+	int collect_changes; /* with a parent: collect what changed for the scan after the
+			      * backup (hf_backup_stats.changes, scan.h) */
 	const char *host, *user;
 	int threads;     /* 0: one per CPU */
 	hf_report_fn report;
@@ -50,6 +54,7 @@ struct hf_backup_stats {
 	uint64_t bytes_added;  /* plaintext bytes of new blobs */
 	uint64_t bytes_stored; /* bytes of pack files written */
 	uint64_t errors;       /* entries that could not be read */
+	struct hf_changes *changes; /* collect_changes: for hf_scan_changes; NULL if none */
 };
 
 /* Normalises a user-supplied path into an absolute one without ".", ".."

@@ -65,6 +65,7 @@ struct hf_history {
 	uint8_t *done;
 	const char ***from; /* per scan: the `from` paths of its renamed files, sorted */
 	size_t *nfrom;
+	struct hf_changes *changes; /* a backup's, for the scan it describes */
 };
 
 struct hf_history *hf_history_new(struct hf_repo *r, const struct hf_snapshot *snaps, size_t n)
@@ -94,7 +95,14 @@ void hf_history_free(struct hf_history *h)
 	free(h->done);
 	free(h->from);
 	free(h->nfrom);
+	hf_changes_free(h->changes);
 	free(h);
+}
+
+void hf_history_give_changes(struct hf_history *h, struct hf_changes *ch)
+{
+	hf_changes_free(h->changes);
+	h->changes = ch;
 }
 
 static int by_str(const void *a, const void *b)
@@ -112,7 +120,13 @@ int hf_history_scan(struct hf_history *h, size_t k, const struct hf_scan_result 
 	if (k >= h->n)
 		return -HF_E_USAGE;
 	if (!h->done[k]) {
-		ret = hf_scan(h->r, &h->snaps[k], k ? &h->snaps[k - 1] : NULL, res);
+		const struct hf_snapshot *against = k ? &h->snaps[k - 1] : NULL;
+		struct hf_changes *ch = NULL;
+		if (h->changes && scan_changes_describe(h->changes, &h->snaps[k], against)) {
+			ch = h->changes;
+			h->changes = NULL;
+		}
+		ret = hf_scan_changes(h->r, &h->snaps[k], against, ch, res);
 		if (ret < 0)
 			return ret;
 		h->from[k] = hf_xcalloc(res->nfiles ? res->nfiles : 1, sizeof(char *));

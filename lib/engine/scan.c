@@ -136,16 +136,22 @@ static void build_result(struct scan *sc, struct hf_scan_result *out)
 	}
 }
 
-int hf_scan(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_snapshot *against,
-	    struct hf_scan_result *out)
+int hf_scan_changes(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_snapshot *against,
+		    struct hf_changes *ch, struct hf_scan_result *out)
 {
 	struct scan sc;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
 	memset(&sc, 0, sizeof(sc));
-	if (!r->index && (ret = hf_repo_load_index(r, NULL, NULL, NULL)) < 0)
+	if (ch && !scan_changes_describe(ch, s, against)) {
+		hf_changes_free(ch);
+		ch = NULL;
+	}
+	if (!r->index && (ret = hf_repo_load_index(r, NULL, NULL, NULL)) < 0) {
+		hf_changes_free(ch);
 		return ret;
+	}
 	sc.r = r;
 	sc.against = against;
 	hf_blob_reader_init(&sc.br, r);
@@ -153,7 +159,8 @@ int hf_scan(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_snap
 	hf_buf_init(&sc.content, HF_DETECT_VALIDATE_MAX);
 	hf_buf_init(&sc.blob, HF_BLOB_MAX);
 	sc.exts = scan_exts_new();
-	ret = sc.exts ? scan_collect(&sc, against, s) : -ENOMEM;
+	ret = sc.exts ? scan_collect(&sc, against, s, ch) : -ENOMEM;
+	hf_changes_free(ch);
 	if (ret == 0 && against)
 		ret = scan_pair_same(&sc);
 	if (ret == 0)
@@ -175,6 +182,12 @@ int hf_scan(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_snap
 	}
 	scan_release(&sc);
 	return ret;
+}
+
+int hf_scan(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_snapshot *against,
+	    struct hf_scan_result *out)
+{
+	return hf_scan_changes(r, s, against, NULL, out);
 }
 
 void hf_scan_result_release(struct hf_scan_result *res)

@@ -62,6 +62,14 @@ struct hf_scan_result {
  * new and is judged on its content alone). Returns 0 or -errno / -HF_E_*. */
 int hf_scan(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_snapshot *against,
 	    struct hf_scan_result *out);
+/* hf_scan from what a backup collected (hf_backup_opts.collect_changes)
+ * instead of a walk of both snapshots' trees: the same result, for the cost
+ * of what changed. ch is used only if it describes the change from
+ * against's tree to s's (else the snapshots are walked), and is freed either
+ * way. NULL: hf_scan. */
+int hf_scan_changes(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_snapshot *against,
+		    struct hf_changes *ch, struct hf_scan_result *out);
+void hf_changes_free(struct hf_changes *ch);
 void hf_scan_result_release(struct hf_scan_result *res);
 
 /* The snapshot a scan of s is compared with by default: s's parent if it
@@ -85,6 +93,8 @@ struct hf_history;
  * snaps[k] with snaps[k - 1] (k = 0: with nothing). */
 struct hf_history *hf_history_new(struct hf_repo *r, const struct hf_snapshot *snaps, size_t n);
 void hf_history_free(struct hf_history *h);
+/* h takes ch (a backup's hf_backup_stats.changes) for the scan it describes */
+void hf_history_give_changes(struct hf_history *h, struct hf_changes *ch);
 int hf_history_scan(struct hf_history *h, size_t k, const struct hf_scan_result **out);
 
 struct hf_version_verdict {

@@ -106,6 +106,40 @@ int scan_profile(struct scan *sc, struct scan_version *v)
 	return 0;
 }
 
+int scan_count_blocks(struct scan *sc, struct scan_version *v)
+{
+	struct hf_detect_blocks b;
+	int r;
+
+	if (v->profiled || v->counted || !v->profile.light || v->size > HF_DETECT_VALIDATE_MAX)
+		return 0;
+	r = scan_read(sc, v, HF_DETECT_VALIDATE_MAX);
+	if (r < 0)
+		return r;
+	hf_detect_blocks_init(&b);
+	hf_detect_blocks_update(&b, sc->content.data, sc->content.len);
+	hf_detect_blocks_final(&b, &v->profile);
+	v->counted = 1;
+	return 0;
+}
+
+int scan_validate(struct scan *sc, struct scan_version *v)
+{
+	struct hf_profile *p = &v->profile;
+	int r;
+
+	if (p->valid != HF_VALID_UNCHECKED || p->type == HF_CT_UNKNOWN || p->type == HF_CT_OTHER ||
+	    v->size > HF_DETECT_VALIDATE_MAX)
+		return 0;
+	r = scan_read(sc, v, HF_DETECT_VALIDATE_MAX);
+	if (r == 0)
+		r = hf_detect_validate_as(sc->content.data, sc->content.len, p->type);
+	if (r < 0)
+		return r;
+	p->valid = (uint8_t)r;
+	return 0;
+}
+
 int scan_need_profile(struct scan *sc, struct scan_version *v)
 {
 	return v->has_profile ? 0 : scan_profile(sc, v);
@@ -127,7 +161,8 @@ int scan_retype(struct scan *sc, struct scan_version *v)
 	struct hf_profile p;
 	int r;
 
-	if (v->retyped)
+	/* a full profile's type is libmagic's answer already */
+	if (v->retyped || (v->has_profile && !v->profile.light))
 		return 0;
 	if (v->size <= SCAN_TYPE_PREFIX)
 		return scan_profile(sc, v); /* as cheap as the start, and complete */

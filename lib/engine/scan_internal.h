@@ -9,6 +9,8 @@
 #ifndef HF_SCAN_INTERNAL_H
 #define HF_SCAN_INTERNAL_H
 
+#include <pthread.h>
+
 #include "engine/scan.h"
 
 #define SCAN_NONE ((size_t)-1)
@@ -22,6 +24,7 @@ struct scan_version {
 	uint8_t profiled; /* computed here from the whole content (or a prefix, past
 			   * HF_DETECT_VALIDATE_MAX): libmagic ran, validity is final */
 	uint8_t retyped;  /* type confirmed here from the content's start */
+	uint8_t counted;  /* a light profile's blocks counted here over all the content */
 	struct hf_profile profile;
 };
 
@@ -56,10 +59,38 @@ struct scan {
 	size_t note_dirs; /* directories with a ransom note (about: see scan_notes.c) */
 };
 
+/* what a backup collected (scan_changes.c): the items and extensions a walk
+ * of both snapshots would have found, except in subdirectories the backup
+ * saw deleted (`gone`: their trees are read when the scan starts) */
+struct changes_gone {
+	char *path;
+	uint8_t id[HF_ID_LEN];
+};
+
+struct hf_changes {
+	pthread_mutex_t lock;
+	int done, broken;  /* broken: incomplete, the scan walks */
+	uint8_t old_root[HF_ID_LEN], new_root[HF_ID_LEN];
+	size_t bytes;      /* what the items hold, roughly (capped) */
+	struct scan sc;    /* only items, n, cap and exts are used */
+	struct changes_gone *gone;
+	size_t ngone, gone_cap;
+};
+
+/* 1 if ch holds the change from against's tree to s's */
+int scan_changes_describe(const struct hf_changes *ch, const struct hf_snapshot *s,
+			  const struct hf_snapshot *against);
+
 /* scan_walk.c: collects the changed regular files of cur against old (NULL:
  * every file of cur is new) and sorts them by path; file extensions of the
- * earlier trees it loads go to sc->exts */
-int scan_collect(struct scan *sc, const struct hf_snapshot *old, const struct hf_snapshot *cur);
+ * earlier trees it loads go to sc->exts. From ch (which it empties) when
+ * given, with only ch's deleted subdirectories read. */
+int scan_collect(struct scan *sc, const struct hf_snapshot *old, const struct hf_snapshot *cur,
+		 struct hf_changes *ch);
+/* one directory's changed files, prev (NULL: a new directory) against tree,
+ * into ch; subdirectories are left to their own call, deleted ones noted in
+ * ch->gone. Moves the parts out of both trees' file entries. */
+void scan_walk_dir(struct hf_changes *ch, const char *path, struct hf_tree *prev, struct hf_tree *tree);
 /* counts changed regular files between two snapshots, without judging */
 int scan_count_changes(struct hf_repo *r, const struct hf_snapshot *old, const struct hf_snapshot *cur,
 		       uint64_t *count);
@@ -82,13 +113,20 @@ void scan_tools_release(struct scan *sc);
 /* the whole profile from the content (up to HF_DETECT_VALIDATE_MAX; larger
  * files: type from a prefix, validity unchecked, stored block statistics kept) */
 int scan_profile(struct scan *sc, struct scan_version *v);
+/* a light profile's block statistics counted again over every block (the
+ * backup sampled one block in four); type and validity are left as they are */
+int scan_count_blocks(struct scan *sc, struct scan_version *v);
+/* a light profile's validity (unchecked: first backups skip it) decided
+ * from the whole content, when the version is small enough to be checked */
+int scan_validate(struct scan *sc, struct scan_version *v);
 /* a profile at all: the stored one, else computed */
 int scan_need_profile(struct scan *sc, struct scan_version *v);
 /* the profile of the first min(limit, size) bytes (its validity means nothing
  * when that is not the whole file); the bytes stay in sc->content */
 int scan_prefix_profile(struct scan *sc, const struct scan_version *v, size_t limit, struct hf_profile *out);
-/* confirms an "unknown" type from the content's start with libmagic (profiles
- * of first backups skip libmagic, so their unknown may be tar, mp3, ...) */
+/* confirms an "unknown" type from the content's start with libmagic (light
+ * profiles, of first backups, skip libmagic, so their unknown may be tar,
+ * mp3, ...; a full profile's type stands) */
 int scan_retype(struct scan *sc, struct scan_version *v);
 /* SHA-256 of a version's part list: equal keys, equal content */
 void scan_content_key(const struct scan_version *v, uint8_t key[HF_ID_LEN]);

@@ -231,8 +231,7 @@ int scan_judge_change(struct scan *sc, struct scan_version *old, struct scan_ver
 	if ((r = scan_need_profile(sc, old)) < 0 || (r = scan_need_profile(sc, cur)) < 0)
 		return r;
 	/* first backups leave validity unchecked: confirm it where the rule needs it */
-	if (c->valid == HF_VALID_NO && o->valid == HF_VALID_UNCHECKED && recognised(o->type) &&
-	    old->size <= HF_DETECT_VALIDATE_MAX && (r = scan_profile(sc, old)) < 0)
+	if (c->valid == HF_VALID_NO && (r = scan_validate(sc, old)) < 0)
 		return r;
 	if (o->valid == HF_VALID_YES && c->valid == HF_VALID_UNCHECKED && recognised(c->type) &&
 	    cur->size <= HF_DETECT_VALIDATE_MAX && (r = scan_profile(sc, cur)) < 0)
@@ -257,8 +256,7 @@ int scan_judge_change(struct scan *sc, struct scan_version *old, struct scan_ver
 	    !(c->valid == HF_VALID_UNCHECKED && compressed_type(c->type) && cur->size > HF_DETECT_VALIDATE_MAX) &&
 	    random_share(c) - random_share(o) >= RANDOM_JUMP) {
 		/* a light profile sampled one block in four: count them all first */
-		if (o->light && !old->profiled && old->size <= HF_DETECT_VALIDATE_MAX &&
-		    (r = scan_profile(sc, old)) < 0)
+		if ((r = scan_count_blocks(sc, old)) < 0)
 			return r;
 		if (random_share(c) - random_share(o) >= RANDOM_JUMP)
 			rs |= HF_REASON_RANDOM_BLOCKS;

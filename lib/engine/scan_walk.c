@@ -17,6 +17,7 @@ struct walker {
 	struct scan *sc; /* NULL: only count */
 	struct hf_blob_reader *br;
 	uint64_t count;
+	struct hf_changes *shallow; /* one directory for a backup: no subdirectory is read */
 };
 
 static int is_file(const struct hf_node *nd)
@@ -128,10 +129,29 @@ static int collect_all(struct walker *w, const uint8_t id[HF_ID_LEN], const char
 static int compare_entry(struct walker *w, const char *path, struct hf_node *x, struct hf_node *y,
 			 const struct hf_tree *b);
 
+static int compare_trees(struct walker *w, struct hf_tree *a, struct hf_tree *b, const char *path)
+{
+	size_t i = 0, j = 0;
+	int r = 0;
+
+	if (w->sc)
+		for (size_t k = 0; k < a->n; k++)
+			if (is_file(&a->nodes[k]))
+				scan_exts_add(w->sc->exts, a->nodes[k].name);
+	while (r == 0 && (i < a->n || j < b->n)) {
+		int c = i >= a->n ? 1 : j >= b->n ? -1 : strcmp(a->nodes[i].name, b->nodes[j].name);
+		r = compare_entry(w, path, c <= 0 ? &a->nodes[i] : NULL, c >= 0 ? &b->nodes[j] : NULL, b);
+		if (c <= 0)
+			i++;
+		if (c >= 0)
+			j++;
+	}
+	return r;
+}
+
 static int compare(struct walker *w, const uint8_t a_id[HF_ID_LEN], const uint8_t b_id[HF_ID_LEN], const char *path)
 {
 	struct hf_tree a, b;
-	size_t i = 0, j = 0;
 	int r;
 
 	if (memcmp(a_id, b_id, HF_ID_LEN) == 0)
@@ -140,25 +160,24 @@ static int compare(struct walker *w, const uint8_t a_id[HF_ID_LEN], const uint8_
 	if (r < 0)
 		return r;
 	r = hf_tree_load(w->br, b_id, &b);
-	if (r < 0) {
-		hf_tree_release(&a);
-		return r;
-	}
-	if (w->sc)
-		for (size_t k = 0; k < a.n; k++)
-			if (is_file(&a.nodes[k]))
-				scan_exts_add(w->sc->exts, a.nodes[k].name);
-	while (r == 0 && (i < a.n || j < b.n)) {
-		int c = i >= a.n ? 1 : j >= b.n ? -1 : strcmp(a.nodes[i].name, b.nodes[j].name);
-		r = compare_entry(w, path, c <= 0 ? &a.nodes[i] : NULL, c >= 0 ? &b.nodes[j] : NULL, &b);
-		if (c <= 0)
-			i++;
-		if (c >= 0)
-			j++;
+	if (r == 0) {
+		r = compare_trees(w, &a, &b, path);
+		hf_tree_release(&b);
 	}
 	hf_tree_release(&a);
-	hf_tree_release(&b);
 	return r;
+}
+
+/* a subdirectory a backup saw deleted: its files are collected at the scan */
+static void note_gone(struct hf_changes *ch, const char *path, const uint8_t id[HF_ID_LEN])
+{
+	if (ch->ngone == ch->gone_cap) {
+		ch->gone_cap = ch->gone_cap ? 2 * ch->gone_cap : 16;
+		ch->gone = hf_xreallocarray(ch->gone, ch->gone_cap, sizeof(*ch->gone));
+	}
+	ch->gone[ch->ngone].path = hf_xstrdup(path);
+	memcpy(ch->gone[ch->ngone].id, id, HF_ID_LEN);
+	ch->ngone++;
 }
 
 static int compare_entry(struct walker *w, const char *path, struct hf_node *x, struct hf_node *y,
@@ -178,16 +197,19 @@ static int compare_entry(struct walker *w, const char *path, struct hf_node *x, 
 			}
 		}
 	} else if (xdir && ydir) {
-		r = compare(w, x->subtree, y->subtree, p);
+		if (!w->shallow) /* else the backup's own call for that directory */
+			r = compare(w, x->subtree, y->subtree, p);
 	} else {
 		/* gone, new, or a different kind of entry under the same name */
 		if (x && is_file(x))
 			add_file(w, path, x, HF_CHANGE_DELETED, NULL);
+		else if (xdir && w->shallow)
+			note_gone(w->shallow, p, x->subtree);
 		else if (xdir)
 			r = collect_all(w, x->subtree, p, HF_CHANGE_DELETED);
 		if (r == 0 && y && is_file(y))
 			add_file(w, path, y, HF_CHANGE_NEW, b);
-		else if (r == 0 && ydir)
+		else if (r == 0 && ydir && !w->shallow)
 			r = collect_all(w, y->subtree, p, HF_CHANGE_NEW);
 	}
 	free(p);
@@ -210,10 +232,36 @@ static int run(struct walker *w, struct hf_repo *r, const struct hf_snapshot *ol
 	return collect_all(w, cur->tree, "", HF_CHANGE_NEW);
 }
 
-int scan_collect(struct scan *sc, const struct hf_snapshot *old, const struct hf_snapshot *cur)
+void scan_walk_dir(struct hf_changes *ch, const char *path, struct hf_tree *prev, struct hf_tree *tree)
+{
+	struct walker w = {.sc = &ch->sc, .shallow = ch};
+	struct hf_tree none = {0};
+
+	compare_trees(&w, prev ? prev : &none, tree, path); /* nothing is read: no error */
+}
+
+/* the items a backup collected, and the files of the subdirectories it saw deleted */
+static int from_changes(struct walker *w, struct hf_changes *ch)
+{
+	struct scan *sc = w->sc;
+	int ret = 0;
+
+	scan_exts_free(sc->exts);
+	sc->exts = ch->sc.exts;
+	sc->items = ch->sc.items;
+	sc->n = ch->sc.n;
+	sc->cap = ch->sc.cap;
+	memset(&ch->sc, 0, sizeof(ch->sc));
+	for (size_t i = 0; ret == 0 && i < ch->ngone; i++)
+		ret = collect_all(w, ch->gone[i].id, ch->gone[i].path, HF_CHANGE_DELETED);
+	return ret;
+}
+
+int scan_collect(struct scan *sc, const struct hf_snapshot *old, const struct hf_snapshot *cur,
+		 struct hf_changes *ch)
 {
 	struct walker w = {.sc = sc, .br = &sc->br};
-	int ret = run(&w, sc->r, old, cur);
+	int ret = ch ? from_changes(&w, ch) : run(&w, sc->r, old, cur);
 
 	if (ret == 0 && sc->n > 1)
 		qsort(sc->items, sc->n, sizeof(*sc->items), by_path);

@@ -5,7 +5,8 @@
 # For each mode of tests/detect/attack.sh (real tools: openssl, gpg, age, 7z, ccrypt), on
 # a fresh repository: back up the corpus (clean), attack it, back up again, then:
 #   - the backup exits 4, prints the attack verdict and runs --on-alert CMD with the
-#     scan JSON on stdin;
+#     scan JSON on stdin, the same bytes as a later `scan --json` (the backup scans from
+#     the changes it collected, scan walks both snapshots);
 #   - scan --json of the attacked snapshot: exit 4, verdict "attack", >= 99% of the files
 #     the attack wrote flagged "encrypted", every changed path listed, every deleted
 #     original listed, every ransom note in "notes", no untouched file flagged;
@@ -72,6 +73,13 @@ for mode in $MODES; do
 	hf scan --repo "$R" "$snap2" --json
 	check_rc "$m scan --json: exit 4" 4
 	cp "$T/out" "$T/scan-$mode.json"
+	# the backup scanned from the changes it collected; scan walks both snapshots
+	if cmp -s "$HF_TEST_ALERT_OUT" "$T/scan-$mode.json"; then
+		ok "$m the backup's scan (from its collected changes) is the scan of a walk, byte for byte"
+	else
+		fail "$m the backup's scan differs from a later scan of the same snapshots"
+		diff <($PY -m json.tool "$HF_TEST_ALERT_OUT") <($PY -m json.tool "$T/scan-$mode.json") | head -n 10 | sed 's/^/  | /'
+	fi
 	check_eq "$m scan: snapshot and against" "$snap2 $snap1" "$(json 'j["snapshot"] + " " + j["against"]')"
 	verdict=$(json 'j["verdict"]')
 	check_eq "$m scan: verdict attack" "attack" "$verdict"

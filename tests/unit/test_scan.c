@@ -12,7 +12,12 @@
  * and the same ransom note in three directories. Then history: the verdict
  * of a version comes from the scan where it appeared and is inherited while
  * it is unchanged. Snapshot 4 holds only notes (an attack: ransomware ran)
- * and a manual that talks like one (not a note). */
+ * and a manual that talks like one (not a note). Snapshot 5 changes the
+ * tree's shape: a directory deleted with its files, nested new ones, a
+ * directory that became a file and a file that became a directory.
+ *
+ * Every backup collects its changes (hf_backup_opts.collect_changes), and
+ * every scan from them is checked against a scan that walks both trees. */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -35,7 +40,7 @@
 
 static char g_base[256], g_data[300];
 static struct hf_repo *g_repo;
-static struct hf_snapshot g_snap[4];
+static struct hf_snapshot g_snap[6];
 static int g_nsnap;
 
 static uint64_t g_rng = 0x0123456789abcdefULL;
@@ -243,24 +248,72 @@ static int open_repo(void)
 	return hf_repo_open(st, PASS, strlen(PASS), &g_repo);
 }
 
+static int same_string(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* two scans of the same snapshots agree in every field */
+static void check_same_result(const struct hf_scan_result *a, const struct hf_scan_result *b)
+{
+	T_EQ(a->verdict, b->verdict);
+	T_MEMEQ(&a->sum, &b->sum, sizeof(a->sum));
+	T_EQ(a->nfiles, b->nfiles);
+	for (size_t i = 0; i < a->nfiles && i < b->nfiles; i++) {
+		const struct hf_scan_file *x = &a->files[i], *y = &b->files[i];
+		if (!same_string(x->path, y->path) || !same_string(x->from, y->from) || x->change != y->change ||
+		    x->verdict != y->verdict || x->note != y->note || x->reasons != y->reasons || x->size != y->size ||
+		    x->type != y->type) {
+			fprintf(stderr, "  scans differ at %zu: %s / %s\n", i, x->path, y->path);
+			T_CHECK(0);
+			return;
+		}
+	}
+}
+
+/* the scan from a backup's collected changes is the scan of a walk */
+static void check_changes(struct hf_changes *ch, const struct hf_snapshot *s, const struct hf_snapshot *against)
+{
+	struct hf_scan_result from_changes, walked;
+
+	T_EQ(hf_scan_changes(g_repo, s, against, ch, &from_changes), 0);
+	T_EQ(hf_scan(g_repo, s, against, &walked), 0);
+	check_same_result(&from_changes, &walked);
+	hf_scan_result_release(&from_changes);
+	hf_scan_result_release(&walked);
+}
+
 /* backs up g_data into g_snap[g_nsnap++] */
 static int backup(void)
 {
 	char *paths[1] = {g_data}, hex[HF_ID_HEX_LEN + 1];
-	struct hf_backup_opts o = {.paths = paths, .npaths = 1, .host = "testhost", .user = "tester", .threads = 2};
+	struct hf_backup_opts o = {
+		.paths = paths, .npaths = 1, .host = "testhost", .user = "tester", .threads = 2, .collect_changes = 1};
 	struct hf_backup_stats st;
 	int r = hf_backup(g_repo, &o, &st);
 
 	if (r < 0)
 		return r;
-	if (st.errors)
+	if (st.errors) {
+		hf_changes_free(st.changes);
 		return -EIO;
+	}
 	/* the in-memory index does not learn the backup's packs */
 	r = hf_repo_load_index(g_repo, NULL, NULL, NULL);
-	if (r < 0)
-		return r;
 	hf_hex_encode(st.snapshot, HF_ID_LEN, hex);
-	return hf_snapshot_load(g_repo, hex, &g_snap[g_nsnap++]);
+	if (r == 0)
+		r = hf_snapshot_load(g_repo, hex, &g_snap[g_nsnap]);
+	if (r < 0) {
+		hf_changes_free(st.changes);
+		return r;
+	}
+	T_EQ(st.changes != NULL, g_nsnap > 0); /* collected by every backup with a parent */
+	if (g_nsnap > 0)
+		check_changes(st.changes, &g_snap[g_nsnap], &g_snap[g_nsnap - 1]);
+	else
+		hf_changes_free(st.changes);
+	g_nsnap++;
+	return 0;
 }
 
 static const struct hf_scan_file *find(const struct hf_scan_result *res, const char *rel)
@@ -594,6 +647,56 @@ static void test_notes_alone(void)
 	hf_scan_result_release(&res);
 }
 
+static int put_dir_tree(const char *top)
+{
+	char rel[256];
+	int r = 0;
+
+	for (int i = 0; i < 3; i++) {
+		snprintf(rel, sizeof(rel), "%s/inner%d.txt", top, i);
+		r |= put_text(rel, 3000 + 100 * (size_t)i);
+		snprintf(rel, sizeof(rel), "%s/deep/er/file%d.txt", top, i);
+		r |= put_text(rel, 2000);
+	}
+	return r;
+}
+
+static int remove_tree(const char *rel)
+{
+	char path[512];
+
+	data_path(path, sizeof(path), rel);
+	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void test_tree_shape(void)
+{
+	struct hf_scan_result res;
+	int r = 0;
+
+	if (g_nsnap != 4)
+		return;
+	r |= remove_tree("g");            /* a directory and its subdirectory, deleted */
+	r |= put_dir_tree("n1/n2");       /* new, nested */
+	r |= remove_tree("c");            /* a directory ... */
+	r |= put_text("c", 5000);         /* ... that is now a file */
+	r |= remove_file("d/base.txt");   /* a file ... */
+	r |= put_dir_tree("d/base.txt");  /* ... that is now a directory */
+	T_EQ(r, 0);
+	T_EQ(backup(), 0); /* checks the scan from the collected changes too */
+	if (g_nsnap != 5)
+		return;
+	T_EQ(hf_scan(g_repo, &g_snap[4], &g_snap[3], &res), 0);
+	T_CHECK(is(&res, "g/h/HOW_TO_RESTORE.txt", HF_CHANGE_DELETED, HF_FILE_CLEAN, 0));
+	T_CHECK(is(&res, "n1/n2/deep/er/file2.txt", HF_CHANGE_NEW, HF_FILE_CLEAN, 0));
+	T_CHECK(is(&res, "c", HF_CHANGE_NEW, HF_FILE_CLEAN, 0));
+	T_CHECK(is(&res, "c/blob.bin", HF_CHANGE_DELETED, HF_FILE_CLEAN, 0));
+	T_CHECK(is(&res, "d/base.txt/inner1.txt", HF_CHANGE_NEW, HF_FILE_CLEAN, 0));
+	T_EQ(res.sum.added, 13);
+	T_EQ(res.verdict, HF_SNAP_CLEAN);
+	hf_scan_result_release(&res);
+}
+
 static void test_names(void)
 {
 	T_CHECK(strcmp(hf_scan_reason_name(HF_REASON_TYPE_CHANGED), "type-changed") == 0);
@@ -625,6 +728,7 @@ int main(void)
 	T_RUN(test_find_against);
 	T_RUN(test_history);
 	T_RUN(test_notes_alone);
+	T_RUN(test_tree_shape);
 	T_RUN(test_names);
 	for (int i = 0; i < g_nsnap; i++)
 		hf_snapshot_release(&g_snap[i]);

@@ -1,0 +1,106 @@
+/* scan_changes.c — what a backup collects for the scan that follows it.
+ *
+ * The scan after a backup compares the new snapshot with the backup's
+ * parent. Walking both snapshots means reading, decrypting and decoding the
+ * two trees of every directory that changed, which the backup held in
+ * memory a moment before: the parent's, to find unchanged files, and the new
+ * one, which it built. So as the backup finishes each such directory it
+ * hands both trees to scan_walk_dir, which keeps only the changed files
+ * (paths, parts and profiles) and the old names' extensions: what the walk
+ * would have found. Subdirectories the backup saw deleted are noted and
+ * read when the scan starts.
+ *
+ * The collection is given up (the scan walks instead) when a tree of the
+ * parent could not be read, or when it grows past CHANGES_MAX bytes: a
+ * backup where everything changed should not hold every changed file twice
+ * while its pipeline's buffers are still in use. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/engine_internal.h"
+#include "engine/scan_internal.h"
+#include "util/mem.h"
+
+#define CHANGES_MAX ((size_t)16 << 20)
+
+static void drop_items(struct hf_changes *ch)
+{
+	for (size_t i = 0; i < ch->sc.n; i++) {
+		free(ch->sc.items[i].path);
+		free(ch->sc.items[i].old.parts);
+		free(ch->sc.items[i].cur.parts);
+	}
+	free(ch->sc.items);
+	ch->sc.items = NULL;
+	ch->sc.n = ch->sc.cap = 0;
+}
+
+struct hf_changes *scan_changes_new(void)
+{
+	struct hf_changes *ch = hf_xcalloc(1, sizeof(*ch));
+
+	ch->sc.exts = scan_exts_new();
+	if (!ch->sc.exts) {
+		free(ch);
+		return NULL;
+	}
+	pthread_mutex_init(&ch->lock, NULL);
+	return ch;
+}
+
+void hf_changes_free(struct hf_changes *ch)
+{
+	if (!ch)
+		return;
+	drop_items(ch);
+	scan_exts_free(ch->sc.exts);
+	for (size_t i = 0; i < ch->ngone; i++)
+		free(ch->gone[i].path);
+	free(ch->gone);
+	pthread_mutex_destroy(&ch->lock);
+	free(ch);
+}
+
+static size_t item_bytes(const struct scan_item *it)
+{
+	return sizeof(*it) + strlen(it->path) + 1 + (it->old.nparts + it->cur.nparts) * sizeof(struct hf_part);
+}
+
+void scan_changes_dir(struct hf_changes *ch, const char *path, struct hf_tree *prev, struct hf_tree *tree)
+{
+	size_t before;
+
+	pthread_mutex_lock(&ch->lock);
+	if (!ch->broken) {
+		before = ch->sc.n;
+		scan_walk_dir(ch, path, prev, tree);
+		for (size_t i = before; i < ch->sc.n; i++)
+			ch->bytes += item_bytes(&ch->sc.items[i]);
+		if (ch->bytes > CHANGES_MAX) {
+			ch->broken = 1;
+			drop_items(ch);
+		}
+	}
+	pthread_mutex_unlock(&ch->lock);
+}
+
+void scan_changes_break(struct hf_changes *ch)
+{
+	pthread_mutex_lock(&ch->lock);
+	ch->broken = 1;
+	drop_items(ch);
+	pthread_mutex_unlock(&ch->lock);
+}
+
+void scan_changes_done(struct hf_changes *ch, const uint8_t old_root[HF_ID_LEN], const uint8_t new_root[HF_ID_LEN])
+{
+	memcpy(ch->old_root, old_root, HF_ID_LEN);
+	memcpy(ch->new_root, new_root, HF_ID_LEN);
+	ch->done = 1;
+}
+
+int scan_changes_describe(const struct hf_changes *ch, const struct hf_snapshot *s, const struct hf_snapshot *against)
+{
+	return ch->done && !ch->broken && against && memcmp(ch->old_root, against->tree, HF_ID_LEN) == 0 &&
+	       memcmp(ch->new_root, s->tree, HF_ID_LEN) == 0;
+}
