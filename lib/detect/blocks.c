@@ -4,6 +4,7 @@
  * of freedom) lies within the band a uniform source gives 99.98% of the time. Streaming: only a
  * byte histogram of the current block is kept, so the pipeline can feed chunks of any size. */
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "detect/detect_int.h"
@@ -25,9 +26,20 @@ void hf_detect_blocks_init_sampled(struct hf_detect_blocks *b, unsigned stride)
 	b->stride = stride ? stride : 1;
 }
 
+/* c * log2(c) for every count a block can hold: entropy without a log2 per byte value.
+ * Written once, before first use, then only read. */
+static double c_log2_c[HF_DETECT_BLOCK + 1];
+static pthread_once_t c_log2_c_once = PTHREAD_ONCE_INIT;
+
+static void c_log2_c_init(void)
+{
+	for (uint32_t c = 1; c <= HF_DETECT_BLOCK; c++)
+		c_log2_c[c] = (double)c * log2((double)c);
+}
+
 static int block_is_random(const uint16_t *hist, uint32_t n)
 {
-	double e = (double)n / 256.0, chi, h = 0.0, ent_min = ENTROPY_MIN;
+	double e = (double)n / 256.0, chi, h, sum = 0.0, ent_min = ENTROPY_MIN;
 	uint64_t sq = 0;
 	int i;
 
@@ -36,13 +48,11 @@ static int block_is_random(const uint16_t *hist, uint32_t n)
 	chi = (double)sq / e - (double)n;
 	if (chi < CHI_LO || chi > CHI_HI)
 		return 0;
-	for (i = 0; i < 256; i++) {
-		if (hist[i]) {
-			double q = (double)hist[i] / (double)n;
-
-			h -= q * log2(q);
-		}
-	}
+	/* -sum (c/n) log2(c/n) = log2(n) - sum(c log2 c) / n */
+	pthread_once(&c_log2_c_once, c_log2_c_init);
+	for (i = 0; i < 256; i++)
+		sum += c_log2_c[hist[i]];
+	h = log2((double)n) - sum / (double)n;
 	/* the plug-in entropy estimate is biased low by about 255 / (2 n ln 2) bits; a short
 	 * tail block gets that much more slack than a full one */
 	if (n < HF_DETECT_BLOCK)
