@@ -106,18 +106,42 @@ int scan_profile(struct scan *sc, struct scan_version *v)
 	return 0;
 }
 
+static void count_hole(struct hf_detect_blocks *b, uint64_t n)
+{
+	static const uint8_t zeros[HF_DETECT_BLOCK];
+
+	for (size_t take; n > 0; n -= take) {
+		take = n < sizeof(zeros) ? (size_t)n : sizeof(zeros);
+		hf_detect_blocks_update(b, zeros, take);
+	}
+}
+
+/* streamed one blob at a time: the file is never whole in memory */
 int scan_count_blocks(struct scan *sc, struct scan_version *v)
 {
 	struct hf_detect_blocks b;
+	uint64_t left = v->size;
 	int r;
 
 	if (v->profiled || v->counted || !v->profile.light || v->size > HF_DETECT_VALIDATE_MAX)
 		return 0;
-	r = scan_read(sc, v, HF_DETECT_VALIDATE_MAX);
-	if (r < 0)
-		return r;
 	hf_detect_blocks_init(&b);
-	hf_detect_blocks_update(&b, sc->content.data, sc->content.len);
+	for (size_t i = 0; i < v->nparts && left > 0; i++) {
+		const struct hf_part *p = &v->parts[i];
+		uint64_t take = p->len < left ? p->len : left;
+		left -= take;
+		if (p->kind != HF_PART_DATA) {
+			count_hole(&b, take);
+			continue;
+		}
+		r = hf_blob_read(&sc->br, p->id, &sc->blob);
+		if (r < 0)
+			return r;
+		if (sc->blob.len != p->len)
+			return -HF_E_CORRUPT;
+		hf_detect_blocks_update(&b, sc->blob.data, (size_t)take);
+	}
+	count_hole(&b, left); /* past the last part the file is a hole */
 	hf_detect_blocks_final(&b, &v->profile);
 	v->counted = 1;
 	return 0;
