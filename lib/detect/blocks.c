@@ -26,6 +26,24 @@ void hf_detect_blocks_init_sampled(struct hf_detect_blocks *b, unsigned stride)
 	b->stride = stride ? stride : 1;
 }
 
+void hf_detect_blocks_init_keyed(struct hf_detect_blocks *b, unsigned one_in, uint64_t key)
+{
+	hf_detect_blocks_init(b);
+	b->one_in = one_in > 1 ? one_in : 0;
+	b->key = key;
+}
+
+/* keyed sampling: is the next block looked at? (splitmix64 of key and block number) */
+static int next_block_wanted(struct hf_detect_blocks *b)
+{
+	uint64_t x = b->key + 0x9e3779b97f4a7c15ULL * ++b->index;
+
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x % b->one_in == 0;
+}
+
 /* c * log2(c) for every count a block can hold: entropy without a log2 per byte value.
  * Written once, before first use, then only read. */
 static double c_log2_c[HF_DETECT_BLOCK + 1];
@@ -107,6 +125,10 @@ void hf_detect_blocks_update(struct hf_detect_blocks *b, const uint8_t *data, si
 			b->skip -= (uint32_t)take;
 			data += take;
 			n -= take;
+			continue;
+		}
+		if (b->fill == 0 && b->one_in && !next_block_wanted(b)) {
+			b->skip = HF_DETECT_BLOCK;
 			continue;
 		}
 		if (take > n)

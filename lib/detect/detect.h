@@ -64,6 +64,8 @@ struct hf_detect_blocks {
 	uint32_t fill;        /* bytes in the current, incomplete block */
 	uint32_t stride;      /* one block in stride is looked at (1: all) */
 	uint32_t skip;        /* bytes still to pass over before the next block looked at */
+	uint32_t one_in;      /* keyed sampling: each block looked at with chance 1/one_in (0: off) */
+	uint64_t key, index;  /* keyed sampling: the secret, and the blocks decided so far */
 	uint16_t hist[4][256]; /* byte counts of the current block, four interleaved */
 };
 
@@ -71,6 +73,10 @@ void hf_detect_blocks_init(struct hf_detect_blocks *b);
 /* Looks at one block in every stride (the first, then every stride-th): a cheaper estimate of
  * the random share for files nothing else is known about yet. */
 void hf_detect_blocks_init_sampled(struct hf_detect_blocks *b, unsigned stride);
+/* Looks at each block with chance 1/one_in, chosen by a hash of key and the block's number:
+ * an estimate no pattern of encrypted blocks can dodge without knowing the key (a fixed stride
+ * misses every other block encrypted by a stride of two). */
+void hf_detect_blocks_init_keyed(struct hf_detect_blocks *b, unsigned one_in, uint64_t key);
 void hf_detect_blocks_update(struct hf_detect_blocks *b, const uint8_t *data, size_t n);
 /* Judges the tail block (if >= 1 KiB) and stores the counts in p->blocks / p->random_blocks. */
 void hf_detect_blocks_final(struct hf_detect_blocks *b, struct hf_profile *p);

@@ -168,6 +168,7 @@ int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backu
 	b.o = o;
 	b.st = st;
 	b.full_profiles = have_parent && parent_root.n > 0;
+	hf_random(&b.block_key, sizeof(b.block_key));
 	if (o->collect_changes && b.full_profiles)
 		b.changes = scan_changes_new();
 	b.detect = o->no_profiles ? NULL : hf_detect_new();

@@ -252,7 +252,9 @@ void hf_backup_file(struct bctx *c, struct job *j)
 	f.cap_parts = (size_t)(data_bytes / b->repo->cfg.chunk_min) + 2 * next + 2;
 	f.size = (uint64_t)st.st_size;
 	f.whole = c->detect && next == 1 && ext[0].start == 0 && ext[0].end == f.size && f.size <= c->rcap;
-	if (b->full_profiles)
+	if (b->full_profiles && f.size > c->rcap)
+		hf_detect_blocks_init_keyed(&f.blocks, HF_LARGE_BLOCK_SAMPLE, b->block_key);
+	else if (b->full_profiles)
 		hf_detect_blocks_init(&f.blocks);
 	else
 		hf_detect_blocks_init_sampled(&f.blocks, HF_LIGHT_BLOCK_STRIDE);

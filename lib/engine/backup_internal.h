@@ -21,6 +21,8 @@
 #include "engine/scan.h"
 
 #define HF_LIGHT_BLOCK_STRIDE 4 /* light profiles look at one block in four */
+#define HF_LARGE_BLOCK_SAMPLE 4 /* full profiles of files past the read buffer: one block
+				 * in four, picked by a key (docs/DETECTION.md) */
 
 struct bdir {
 	struct bdir *parent;
@@ -85,6 +87,7 @@ struct backup {
 	 * backups with a parent, where only new and changed files are read; a
 	 * first backup reads everything and gets light profiles (docs/DETECTION.md) */
 	int full_profiles;
+	uint64_t block_key; /* this backup's secret for sampling the blocks of large files */
 	struct hf_detect *detect; /* shared by the workers; NULL with no_profiles or no libmagic */
 	int have_root;
 	uint8_t root[HF_ID_LEN];

@@ -972,6 +972,46 @@ static void test_blocks_stream(void)
 	mem_free(&c);
 }
 
+/* Every other block random (intermittent encryption): a stride of four looks only at the
+ * even blocks and sees none of it; keyed sampling sees about half, whatever the pieces. */
+static void test_blocks_keyed(void)
+{
+	const size_t nblocks = 4096;
+	struct mem t = gen_text(nblocks * HF_DETECT_BLOCK);
+	struct hf_detect_blocks b;
+	struct hf_profile strided, keyed, again;
+
+	for (size_t i = 1; i < nblocks; i += 2)
+		ctr(t.p + i * HF_DETECT_BLOCK, HF_DETECT_BLOCK, (uint64_t)i);
+	memset(&strided, 0, sizeof(strided));
+	hf_detect_blocks_init_sampled(&b, 4);
+	hf_detect_blocks_update(&b, t.p, t.n);
+	hf_detect_blocks_final(&b, &strided);
+	T_EQ(strided.blocks, nblocks / 4);
+	T_EQ(strided.random_blocks, 0);
+
+	memset(&keyed, 0, sizeof(keyed));
+	hf_detect_blocks_init_keyed(&b, 4, 0x5eed);
+	hf_detect_blocks_update(&b, t.p, t.n);
+	hf_detect_blocks_final(&b, &keyed);
+	T_CHECK(keyed.blocks > nblocks / 4 - 100 && keyed.blocks < nblocks / 4 + 100);
+	T_CHECK(keyed.random_blocks * 10 > keyed.blocks * 4 && keyed.random_blocks * 10 < keyed.blocks * 6);
+
+	/* the same key picks the same blocks when the bytes come in other pieces */
+	memset(&again, 0, sizeof(again));
+	hf_detect_blocks_init_keyed(&b, 4, 0x5eed);
+	for (size_t off = 0, k; off < t.n; off += k) {
+		k = 1 + (size_t)(rnd() % 70000);
+		if (k > t.n - off)
+			k = t.n - off;
+		hf_detect_blocks_update(&b, t.p + off, k);
+	}
+	hf_detect_blocks_final(&b, &again);
+	T_EQ(again.blocks, keyed.blocks);
+	T_EQ(again.random_blocks, keyed.random_blocks);
+	mem_free(&t);
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -1053,6 +1093,7 @@ int main(void)
 	T_RUN(test_bombs);
 	T_RUN(test_hostile);
 	T_RUN(test_blocks_stream);
+	T_RUN(test_blocks_keyed);
 	if (getenv("HF_DETECT_BENCH"))
 		bench();
 	hf_detect_free(det);
