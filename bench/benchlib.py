@@ -548,7 +548,7 @@ def cmd_report(resdir, out):
     def median_of(t, step, key):
         """the median over the step and its repeated runs (backup2r2, ...)"""
         vals = []
-        for s in (step, step + "r2", step + "r3"):
+        for s in [step] + ["%sr%d" % (step, i) for i in range(2, 20)]:
             r = res.get((t, s))
             if r and r.get("status") == "ok":
                 vals.append(_f(r.get("wall")) if key == "wall" else (_f(r.get("user")) or 0) + (_f(r.get("sys")) or 0))

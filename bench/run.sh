@@ -240,9 +240,9 @@ keep_before() { # step: copies of the holdfast repositories before it
 		cp -a "$(repo "$t")" "$work/$t/repo.before"
 	done
 }
-repeat_step() { # step
+repeat_step() { # step runs: the holdfast pair runs `runs` times in all, alternating
 	local s=$1 i t
-	for i in 2 3; do
+	for ((i = 2; i <= $2; i++)); do
 		for t in holdfast holdfast-nodetect; do
 			[ -d "$work/$t/repo.before" ] || continue
 			rm -rf "$work/$t/repo.again"
@@ -259,7 +259,7 @@ repeat_step() { # step
 # --- (a) first backup -----------------------------------------------------------
 keep_before backup1
 backup_step backup1
-repeat_step backup1
+repeat_step backup1 3
 
 # --- (b) mutate, incremental backup ------------------------------------------------
 log "mutating the corpus"
@@ -268,7 +268,7 @@ meta mutate "$mut"
 log "mutation: $mut"
 keep_before backup2
 backup_step backup2
-repeat_step backup2
+repeat_step backup2 7 # a second each, and the differences are tenths: more runs
 
 # --- (c) full restore of the latest snapshot, verified against the corpus --------------
 log "checksum manifest of the mutated corpus"
@@ -330,7 +330,7 @@ if [[ " $TOOLS " == *" holdfast-nodetect "* ]]; then
 	TOOLS="holdfast holdfast-nodetect"
 	keep_before backup3
 	backup_step backup3
-	repeat_step backup3
+	repeat_step backup3 7
 	TOOLS=$TOOLS_ALL
 fi
 
