@@ -4,7 +4,12 @@
  * on both sides is skipped, so the cost follows what changed, not the size
  * of the snapshot. Metadata-only changes are not collected: content is what
  * ransomware changes. Owns the items' paths and the parts taken over from
- * the tree entries. */
+ * the tree entries.
+ *
+ * The same comparison of one directory's two trees serves a backup
+ * (scan_walk_dir, for scan_changes.c): there it reads nothing, leaves
+ * subdirectories to the backup's own calls and notes deleted ones, whose
+ * files scan_collect reads when the scan starts. */
 #include <stdlib.h>
 #include <string.h>
 
