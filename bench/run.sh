@@ -259,7 +259,7 @@ repeat_step() { # step runs: the holdfast pair runs `runs` times in all, alterna
 # --- (a) first backup -----------------------------------------------------------
 keep_before backup1
 backup_step backup1
-repeat_step backup1 3
+repeat_step backup1 5
 
 # --- (b) mutate, incremental backup ------------------------------------------------
 log "mutating the corpus"
