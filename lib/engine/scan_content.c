@@ -1,9 +1,10 @@
 /* scan_content.c — a scan's look at file content in the repository: a
  * version's bytes read back through the blob reader (holes are zeros), and
- * its content profile computed from them when the tree entry has none (tree
- * version 1), when a first backup's profile left validity unchecked but the
- * verdict depends on it, or when an "unknown" type must be confirmed. One
- * hf_detect (libmagic) per scan, created on first use. */
+ * from them what the stored profile lacks when a verdict depends on it: a
+ * whole profile when the tree entry has none (tree version 1), and for a
+ * first backup's light profile its validity, its block counts over every
+ * block, or a libmagic type for its "unknown". One hf_detect (libmagic) per
+ * scan, created on first use. */
 #include <errno.h>
 #include <string.h>
 
@@ -152,7 +153,7 @@ int scan_validate(struct scan *sc, struct scan_version *v)
 	struct hf_profile *p = &v->profile;
 	int r;
 
-	if (p->valid != HF_VALID_UNCHECKED || p->type == HF_CT_UNKNOWN || p->type == HF_CT_OTHER ||
+	if (v->profiled || p->valid != HF_VALID_UNCHECKED || p->type == HF_CT_UNKNOWN || p->type == HF_CT_OTHER ||
 	    v->size > HF_DETECT_VALIDATE_MAX)
 		return 0;
 	r = scan_read(sc, v, HF_DETECT_VALIDATE_MAX);
