@@ -51,8 +51,9 @@ struct hf_profile {
 	uint8_t encoded_random;      /* mostly base64 or hex text whose decoded bytes look random */
 	uint8_t text_utf8;           /* the whole input is valid UTF-8 text (no NUL, few controls);
 				      * not computed (0) in a light profile */
-	uint8_t light;               /* a light profile (hf_detect_content, full = 0): blocks
-				      * sampled, no libmagic, no validation */
+	uint8_t light;               /* a light profile (hf_detect_content, full = 0): one block
+				      * in four, no libmagic, no validation (a full profile looks
+				      * at every block, or a keyed sample of large files) */
 	uint32_t blocks;             /* 4 KiB blocks looked at (a tail of >= 1 KiB counts as one) */
 	uint32_t random_blocks;      /* entropy >= 7.9 bits/byte and chi-square in the random band */
 };

@@ -170,7 +170,7 @@ int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backu
 	b.full_profiles = have_parent && parent_root.n > 0;
 	hf_random(&b.block_key, sizeof(b.block_key));
 	if (o->collect_changes && b.full_profiles)
-		b.changes = scan_changes_new();
+		b.changes = hf_changes_new();
 	b.detect = o->no_profiles ? NULL : hf_detect_new();
 	ret = hf_session_new(r, &b.session);
 	if (ret < 0)

@@ -8,7 +8,8 @@
  * unless its chunks are those of its previous version, whose profile it
  * keeps (a touched or re-created file costs no validation). A larger one
  * gets its type from the first buffer and block statistics as the data
- * streams past. */
+ * streams past (in full profiles a keyed sample of one block in four).
+ * Holes are not fed to the block statistics. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -243,7 +244,12 @@ void hf_backup_file(struct bctx *c, struct job *j)
 	}
 	hf_meta_release(&nd->meta);
 	nd->meta = full;
+	/* what stays if no content is typed (a file that starts with a hole:
+	 * zeros, which libmagic calls data too) */
 	memset(&nd->profile, 0, sizeof(nd->profile));
+	nd->profile.type = HF_CT_UNKNOWN;
+	nd->profile.valid = HF_VALID_UNCHECKED;
+	nd->profile.light = (uint8_t)!b->full_profiles;
 	if (fstat(fd, &st) < 0 || (r = map_extents(fd, &st, &ext, &next, &data_bytes)) < 0) {
 		hf_backup_report(b, path, "cannot read", r < 0 ? r : -errno, 1);
 		f.torn = 1;

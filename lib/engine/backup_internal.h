@@ -30,8 +30,8 @@ struct bdir {
 	struct hf_tree tree;   /* nodes fixed once scanned */
 	uint8_t *torn;         /* per node: changed while read, resolve at finalize */
 	struct hf_tree prev;   /* the parent snapshot's version of this dir */
-	int has_prev;
-	uint8_t prev_id[HF_ID_LEN];
+	int has_prev;          /* prev was loaded (else the dir is new, or its old tree unreadable) */
+	uint8_t prev_id[HF_ID_LEN]; /* prev's id, when has_prev */
 	int pending;           /* atomic: jobs + subdirs + 1 while scanning */
 	int fd;                /* open while jobs may need it; -1 after */
 	uint64_t dev;          /* device --one-file-system stays on */

@@ -119,6 +119,8 @@ static void resolve_torn(struct bdir *d)
 				free(nd->parts);
 				nd->nparts = old->nparts;
 				nd->parts = hf_xmemdup(old->parts, old->nparts * sizeof(*old->parts));
+				nd->has_profile = old->has_profile; /* of the content kept, not of the torn read */
+				nd->profile = old->profile;
 			} else {
 				hf_node_release(nd);
 				continue;

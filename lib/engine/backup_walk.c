@@ -253,11 +253,12 @@ static int process_subdir(struct backup *b, struct bdir *d, size_t i, struct vno
 	c->path = hf_path_join(d->path, nd->name);
 	__atomic_add_fetch(&d->pending, 1, __ATOMIC_ACQ_REL);
 	if (old && old->meta.type == HF_FT_DIR) {
-		if (hf_tree_load(&b->prev_reader, old->subtree, &c->prev) == 0)
+		if (hf_tree_load(&b->prev_reader, old->subtree, &c->prev) == 0) {
 			c->has_prev = 1;
-		else if (b->changes) /* the parent is damaged: read everything */
+			memcpy(c->prev_id, old->subtree, HF_ID_LEN);
+		} else if (b->changes) { /* the parent is damaged: read everything */
 			scan_changes_break(b->changes);
-		memcpy(c->prev_id, old->subtree, HF_ID_LEN);
+		}
 	}
 	c->dev = kid ? nd->meta.dev : d->dev; /* a named path sets the device to stay on */
 	if (b->o->one_file_system && !kid && nd->meta.dev != d->dev) {

@@ -54,7 +54,8 @@ struct hf_backup_stats {
 	uint64_t bytes_added;  /* plaintext bytes of new blobs */
 	uint64_t bytes_stored; /* bytes of pack files written */
 	uint64_t errors;       /* entries that could not be read */
-	struct hf_changes *changes; /* collect_changes: for hf_scan_changes; NULL if none */
+	struct hf_changes *changes; /* collect_changes: the caller's, for hf_scan_changes (which
+				     * frees it) or hf_changes_free; NULL if none */
 };
 
 /* Normalises a user-supplied path into an absolute one without ".", ".."

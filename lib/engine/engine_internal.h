@@ -13,7 +13,7 @@ char *hf_path_join(const char *dir, const char *name);
  * directory is new), from any thread; scan_changes_break when a tree of the
  * parent could not be read (the scan then walks the snapshots); and
  * scan_changes_done with both root trees once the snapshot is written. */
-struct hf_changes *scan_changes_new(void);
+struct hf_changes *hf_changes_new(void);
 void scan_changes_dir(struct hf_changes *ch, const char *path, struct hf_tree *prev, struct hf_tree *tree);
 void scan_changes_break(struct hf_changes *ch);
 void scan_changes_done(struct hf_changes *ch, const uint8_t old_root[HF_ID_LEN], const uint8_t new_root[HF_ID_LEN]);

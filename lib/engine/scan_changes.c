@@ -23,7 +23,8 @@
 
 #define CHANGES_MAX ((size_t)16 << 20)
 
-static void drop_items(struct hf_changes *ch)
+/* everything collected: freed when the collection is given up, and at the end */
+static void drop_all(struct hf_changes *ch)
 {
 	for (size_t i = 0; i < ch->sc.n; i++) {
 		free(ch->sc.items[i].path);
@@ -33,9 +34,23 @@ static void drop_items(struct hf_changes *ch)
 	free(ch->sc.items);
 	ch->sc.items = NULL;
 	ch->sc.n = ch->sc.cap = 0;
+	scan_exts_free(ch->sc.exts);
+	ch->sc.exts = NULL;
+	for (size_t i = 0; i < ch->ngone; i++)
+		free(ch->gone[i].path);
+	free(ch->gone);
+	ch->gone = NULL;
+	ch->ngone = ch->gone_cap = 0;
 }
 
-struct hf_changes *scan_changes_new(void)
+/* the collection is incomplete or too big: the scan will walk */
+static void give_up(struct hf_changes *ch)
+{
+	ch->broken = 1;
+	drop_all(ch);
+}
+
+struct hf_changes *hf_changes_new(void)
 {
 	struct hf_changes *ch = hf_xcalloc(1, sizeof(*ch));
 
@@ -52,11 +67,7 @@ void hf_changes_free(struct hf_changes *ch)
 {
 	if (!ch)
 		return;
-	drop_items(ch);
-	scan_exts_free(ch->sc.exts);
-	for (size_t i = 0; i < ch->ngone; i++)
-		free(ch->gone[i].path);
-	free(ch->gone);
+	drop_all(ch);
 	pthread_mutex_destroy(&ch->lock);
 	free(ch);
 }
@@ -68,18 +79,19 @@ static size_t item_bytes(const struct scan_item *it)
 
 void scan_changes_dir(struct hf_changes *ch, const char *path, struct hf_tree *prev, struct hf_tree *tree)
 {
-	size_t before;
+	size_t items, gone;
 
 	pthread_mutex_lock(&ch->lock);
 	if (!ch->broken) {
-		before = ch->sc.n;
+		items = ch->sc.n;
+		gone = ch->ngone;
 		scan_walk_dir(ch, path, prev, tree);
-		for (size_t i = before; i < ch->sc.n; i++)
+		for (size_t i = items; i < ch->sc.n; i++)
 			ch->bytes += item_bytes(&ch->sc.items[i]);
-		if (ch->bytes > CHANGES_MAX) {
-			ch->broken = 1;
-			drop_items(ch);
-		}
+		for (size_t i = gone; i < ch->ngone; i++)
+			ch->bytes += sizeof(*ch->gone) + strlen(ch->gone[i].path) + 1;
+		if (ch->bytes > CHANGES_MAX)
+			give_up(ch);
 	}
 	pthread_mutex_unlock(&ch->lock);
 }
@@ -87,8 +99,7 @@ void scan_changes_dir(struct hf_changes *ch, const char *path, struct hf_tree *p
 void scan_changes_break(struct hf_changes *ch)
 {
 	pthread_mutex_lock(&ch->lock);
-	ch->broken = 1;
-	drop_items(ch);
+	give_up(ch);
 	pthread_mutex_unlock(&ch->lock);
 }
 

@@ -95,7 +95,7 @@ int scan_profile(struct scan *sc, struct scan_version *v)
 		return r;
 	if (!whole) {
 		/* a prefix says what the file is, not whether all of it decodes;
-		 * the backup's block statistics saw all of it */
+		 * the backup's block statistics saw all of it (or a keyed sample) */
 		p.valid = HF_VALID_UNCHECKED;
 		if (v->has_profile) {
 			p.blocks = v->profile.blocks;
@@ -107,42 +107,27 @@ int scan_profile(struct scan *sc, struct scan_version *v)
 	return 0;
 }
 
-static void count_hole(struct hf_detect_blocks *b, uint64_t n)
-{
-	static const uint8_t zeros[HF_DETECT_BLOCK];
-
-	for (size_t take; n > 0; n -= take) {
-		take = n < sizeof(zeros) ? (size_t)n : sizeof(zeros);
-		hf_detect_blocks_update(b, zeros, take);
-	}
-}
-
-/* streamed one blob at a time: the file is never whole in memory */
+/* streamed one blob at a time, so the file is never whole in memory; holes
+ * are passed over, as the backup passes over them */
 int scan_count_blocks(struct scan *sc, struct scan_version *v)
 {
 	struct hf_detect_blocks b;
-	uint64_t left = v->size;
 	int r;
 
 	if (v->profiled || v->counted || !v->profile.light || v->size > HF_DETECT_VALIDATE_MAX)
 		return 0;
 	hf_detect_blocks_init(&b);
-	for (size_t i = 0; i < v->nparts && left > 0; i++) {
+	for (size_t i = 0; i < v->nparts; i++) {
 		const struct hf_part *p = &v->parts[i];
-		uint64_t take = p->len < left ? p->len : left;
-		left -= take;
-		if (p->kind != HF_PART_DATA) {
-			count_hole(&b, take);
+		if (p->kind != HF_PART_DATA)
 			continue;
-		}
 		r = hf_blob_read(&sc->br, p->id, &sc->blob);
 		if (r < 0)
 			return r;
 		if (sc->blob.len != p->len)
 			return -HF_E_CORRUPT;
-		hf_detect_blocks_update(&b, sc->blob.data, (size_t)take);
+		hf_detect_blocks_update(&b, sc->blob.data, sc->blob.len);
 	}
-	count_hole(&b, left); /* past the last part the file is a hole */
 	hf_detect_blocks_final(&b, &v->profile);
 	v->counted = 1;
 	return 0;

@@ -1,7 +1,8 @@
 /* scan_internal.h — what the files of a scan share (scan.h is the API).
  *
  * A scan first collects every changed regular file from a comparison of the
- * two snapshots' trees (scan_walk.c), sorted by path. It then pairs renames
+ * two snapshots' trees (scan_walk.c), or from what the backup of the newer
+ * one collected as it went (scan_changes.c), sorted by path. It then pairs renames
  * (scan_pair.c), judges each file (scan_judge.c, reading content from the
  * repository where a stored profile is missing or must be confirmed:
  * scan_content.c), marks extensions the earlier snapshot never had
@@ -113,8 +114,10 @@ void scan_tools_release(struct scan *sc);
 /* the whole profile from the content (up to HF_DETECT_VALIDATE_MAX; larger
  * files: type from a prefix, validity unchecked, stored block statistics kept) */
 int scan_profile(struct scan *sc, struct scan_version *v);
-/* a light profile's block statistics counted again over every block (the
- * backup sampled one block in four); type and validity are left as they are */
+/* a light profile's block statistics counted again over every block of
+ * data (the backup sampled one block in four), for versions up to
+ * HF_DETECT_VALIDATE_MAX (what a scan reads for one file stays bounded in
+ * time); type and validity are left as they are */
 int scan_count_blocks(struct scan *sc, struct scan_version *v);
 /* a light profile's validity (unchecked: first backups skip it) decided
  * from the whole content, when the version is small enough to be checked */

@@ -31,6 +31,7 @@
 
 #include "crypto/crypto.h"
 #include "engine/scan.h"
+#include "engine/scan_internal.h" /* struct hf_changes: was the collection used? */
 #include "store/store.h"
 #include "t.h"
 #include "util/err.h"
@@ -276,6 +277,8 @@ static void check_changes(struct hf_changes *ch, const struct hf_snapshot *s, co
 {
 	struct hf_scan_result from_changes, walked;
 
+	/* complete and for these two snapshots: the scan takes it, not a walk */
+	T_CHECK(ch && !ch->broken && scan_changes_describe(ch, s, against));
 	T_EQ(hf_scan_changes(g_repo, s, against, ch, &from_changes), 0);
 	T_EQ(hf_scan(g_repo, s, against, &walked), 0);
 	check_same_result(&from_changes, &walked);
@@ -669,6 +672,22 @@ static int remove_tree(const char *rel)
 	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* 8 KiB of text after a 1 MiB hole */
+static int put_sparse(const char *rel)
+{
+	char path[512], *text = text_bytes(8192);
+	int fd, r = 0;
+
+	data_path(path, sizeof(path), rel);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || pwrite(fd, text, 8192, 1 << 20) != 8192)
+		r = -1;
+	if (fd >= 0)
+		close(fd);
+	free(text);
+	return r;
+}
+
 static void test_tree_shape(void)
 {
 	struct hf_scan_result res;
@@ -682,6 +701,7 @@ static void test_tree_shape(void)
 	r |= put_text("c", 5000);         /* ... that is now a file */
 	r |= remove_file("d/base.txt");   /* a file ... */
 	r |= put_dir_tree("d/base.txt");  /* ... that is now a directory */
+	r |= put_sparse("n1/sparse.bin"); /* starts with a hole: its start is never typed */
 	T_EQ(r, 0);
 	T_EQ(backup(), 0); /* checks the scan from the collected changes too */
 	if (g_nsnap != 5)
@@ -692,9 +712,14 @@ static void test_tree_shape(void)
 	T_CHECK(is(&res, "c", HF_CHANGE_NEW, HF_FILE_CLEAN, 0));
 	T_CHECK(is(&res, "c/blob.bin", HF_CHANGE_DELETED, HF_FILE_CLEAN, 0));
 	T_CHECK(is(&res, "d/base.txt/inner1.txt", HF_CHANGE_NEW, HF_FILE_CLEAN, 0));
-	T_EQ(res.sum.added, 13);
+	T_EQ(res.sum.added, 14);
 	T_EQ(res.verdict, HF_SNAP_CLEAN);
 	hf_scan_result_release(&res);
+	{ /* a profile nothing typed says so: unknown, validity unchecked (not "invalid") */
+		int has = 0;
+		struct hf_profile p = profile_in(4, "n1/sparse.bin", &has);
+		T_CHECK(has && p.type == HF_CT_UNKNOWN && p.valid == HF_VALID_UNCHECKED && !p.light);
+	}
 }
 
 static void test_names(void)
