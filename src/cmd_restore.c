@@ -83,32 +83,16 @@ static int pick_newest(struct hf_repo *repo, const struct hf_snapshot *all, size
 /* files --last-clean left out: printed at once, or kept for the JSON */
 struct skipped {
 	int json;
-	char *const *includes; /* only files under these are reported (none: all) */
-	size_t nincludes;
-	size_t shown;          /* files reported */
+	size_t shown;          /* files reported (under the includes) */
 	char **paths;
 	const char **whys; /* static strings */
 	size_t n;
 };
 
-/* path is one of the includes or below one */
-static int under_includes(const struct skipped *sk, const char *path)
-{
-	for (size_t i = 0; i < sk->nincludes; i++) {
-		size_t n = strlen(sk->includes[i]);
-		if (strcmp(sk->includes[i], "/") == 0 ||
-		    (strncmp(path, sk->includes[i], n) == 0 && (path[n] == '/' || path[n] == '\0')))
-			return 1;
-	}
-	return sk->nincludes == 0;
-}
-
 static void note_skipped(void *arg, const char *path, const char *why)
 {
 	struct skipped *sk = arg;
 
-	if (!under_includes(sk, path))
-		return;
 	sk->shown++;
 	if (!sk->json) {
 		printf("skipped %s: %s\n", path, why);
@@ -189,7 +173,7 @@ static int restore_last_clean(struct hf_repo *repo, const struct restore_args *a
 	if (!sk->json)
 		printf("last clean versions%s: %llu files from the newest snapshot, %llu from earlier ones "
 		       "(%llu snapshots used); %zu skipped\n",
-		       sk->nincludes ? " (whole snapshot)" : "", (unsigned long long)ls.from_newest,
+		       a->o.nincludes ? " (whole snapshot)" : "", (unsigned long long)ls.from_newest,
 		       (unsigned long long)ls.from_older, (unsigned long long)ls.sources, sk->shown);
 	return 0;
 }
@@ -271,8 +255,6 @@ int cmd_restore(int argc, char **argv)
 	if (a.last_clean) {
 		a.o.progress = NULL; /* several passes: no single total to show */
 		sk.json = c.json;
-		sk.includes = inc;
-		sk.nincludes = ninc;
 		if (restore_last_clean(repo, &a, &st, &sk) < 0)
 			goto out;
 	} else {

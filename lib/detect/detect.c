@@ -311,17 +311,23 @@ int hf_detect_content(struct hf_detect *d, const uint8_t *data, size_t n, uint64
 	return 0;
 }
 
-int hf_detect_validate_as(const uint8_t *data, size_t n, unsigned type)
+int hf_detect_validate_as(const uint8_t *data, size_t n, unsigned type, int *container)
 {
 	struct hf_profile tmp;
+	int r;
 
 	memset(&tmp, 0, sizeof(tmp));
+	if (container)
+		*container = 0;
 	if (type >= HF_CT_MAX || n > HF_DETECT_VALIDATE_MAX)
 		return HF_VALID_UNCHECKED;
 	tmp.type = (uint8_t)type;
 	if (type == HF_CT_TEXT)
 		tmp.text_utf8 = (uint8_t)hf_detect_utf8_text(data, n);
-	return validate_type(data, n, &tmp);
+	r = validate_type(data, n, &tmp);
+	if (container)
+		*container = tmp.encrypted_container;
+	return r;
 }
 
 int hf_detect_profile(struct hf_detect *d, const uint8_t *data, size_t n, struct hf_profile *out)

@@ -96,9 +96,11 @@ int hf_detect_content(struct hf_detect *d, const uint8_t *data, size_t n, uint64
 		      struct hf_profile *out);
 /* Whether data[0..n), a whole file, decodes completely as `type` (whatever
  * its start says it is): HF_VALID_YES / NO, or HF_VALID_UNCHECKED for types
- * without a validator or inputs over HF_DETECT_VALIDATE_MAX. Returns
- * -ENOMEM on failure. */
-int hf_detect_validate_as(const uint8_t *data, size_t n, unsigned type);
+ * without a validator or inputs over HF_DETECT_VALIDATE_MAX. *container
+ * (may be NULL) is set to what the decoding found out along the way: 1 for
+ * an encryption container (encrypted ZIP entries or PDF, 7z, OpenPGP, age,
+ * ccrypt), else 0. Returns -ENOMEM on failure. */
+int hf_detect_validate_as(const uint8_t *data, size_t n, unsigned type, int *container);
 /* The whole profile of a file held in memory. Returns 0 or -errno. */
 int hf_detect_profile(struct hf_detect *d, const uint8_t *data, size_t n, struct hf_profile *out);
 

@@ -179,17 +179,6 @@ static int map_extents(int fd, const struct stat *st, struct extent **out, size_
 	return r < 0 ? r : 0;
 }
 
-static int same_parts(const struct hf_node *a, const struct hf_node *b)
-{
-	if (a->nparts != b->nparts)
-		return 0;
-	for (size_t i = 0; i < a->nparts; i++)
-		if (a->parts[i].kind != b->parts[i].kind || a->parts[i].len != b->parts[i].len ||
-		    (a->parts[i].kind == HF_PART_DATA && memcmp(a->parts[i].id, b->parts[i].id, HF_ID_LEN) != 0))
-			return 0;
-	return 1;
-}
-
 /* the profile of a file read whole into rbuf: its previous version's if the
  * content is the same, else computed from the buffer */
 static void profile_whole(struct file_read *f)
@@ -197,7 +186,8 @@ static void profile_whole(struct file_read *f)
 	struct bctx *c = f->c;
 	const struct hf_node *old = hf_tree_find(&f->d->prev, f->nd->name);
 
-	if (old && old->meta.type == HF_FT_FILE && old->has_profile && same_parts(old, f->nd)) {
+	if (old && old->meta.type == HF_FT_FILE && old->has_profile &&
+	    hf_parts_equal(old->parts, old->nparts, f->nd->parts, f->nd->nparts)) {
 		f->nd->profile = old->profile;
 		return;
 	}

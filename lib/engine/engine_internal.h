@@ -6,6 +6,9 @@
 
 /* "dir/name" in a new string; dir "" gives "/name" (the snapshot root) */
 char *hf_path_join(const char *dir, const char *name);
+/* where path stands to prefix (NULL or "/": everything is under it): 1 at
+ * or under it, 2 above it (a directory on the way), 0 elsewhere */
+int hf_path_relation(const char *path, const char *prefix);
 
 /* scan_changes.c: what a backup collects for the scan after it (struct
  * hf_changes, scan.h). The backup calls scan_changes_dir for every directory

@@ -240,13 +240,7 @@ static void lookup_set(struct lookup *lk, const struct hf_node *nd)
 
 static int same_parts(const struct lookup *lk, const struct hf_part *parts, size_t n, uint64_t size)
 {
-	if (lk->size != size || lk->nparts != n)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (lk->parts[i].kind != parts[i].kind || lk->parts[i].len != parts[i].len ||
-		    (parts[i].kind == HF_PART_DATA && memcmp(lk->parts[i].id, parts[i].id, HF_ID_LEN) != 0))
-			return 0;
-	return 1;
+	return lk->size == size && hf_parts_equal(lk->parts, lk->nparts, parts, n);
 }
 
 /* updates lk for snapshot root; *changed: the file's content differs from

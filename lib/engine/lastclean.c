@@ -29,6 +29,8 @@ struct plan {
 	int strict;
 	hf_skip_fn skipped;
 	void *skipped_arg;
+	char *const *includes; /* the restore's: only skips under them are reported */
+	size_t nincludes;
 	struct planned *files; /* sorted by path once built */
 	size_t nfiles, cap;
 	struct planned *dirs;  /* (path, src): directories on the way to files from src */
@@ -81,8 +83,12 @@ static int acceptable(const struct plan *p, int verdict)
 
 static void skip(struct plan *p, const char *path, const char *why)
 {
+	int covered = p->nincludes == 0;
+
+	for (size_t i = 0; i < p->nincludes && !covered; i++)
+		covered = hf_path_relation(path, p->includes[i]) == 1;
 	p->nskipped++;
-	if (p->skipped)
+	if (p->skipped && covered)
 		p->skipped(p->skipped_arg, path, why);
 }
 
@@ -256,6 +262,8 @@ int hf_restore_last_clean(struct hf_repo *r, const struct hf_lastclean_opts *lo,
 	p.strict = lo->strict;
 	p.skipped = lo->skipped;
 	p.skipped_arg = lo->skipped_arg;
+	p.includes = o->includes;
+	p.nincludes = o->nincludes;
 	p.h = hf_history_new(r, lo->snaps, lo->n);
 	ret = plan_build(r, lo->snaps, lo->n, &p);
 	if (ret < 0)

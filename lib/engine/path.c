@@ -21,6 +21,20 @@ char *hf_path_join(const char *dir, const char *name)
 	return p;
 }
 
+int hf_path_relation(const char *path, const char *prefix)
+{
+	size_t lp = strlen(path), lx;
+
+	if (!prefix || strcmp(prefix, "/") == 0)
+		return 1;
+	lx = strlen(prefix);
+	if (lp >= lx && strncmp(path, prefix, lx) == 0 && (path[lx] == '/' || !path[lx]))
+		return 1;
+	if (lx > lp && strncmp(prefix, path, lp) == 0 && prefix[lp] == '/')
+		return 2;
+	return 0;
+}
+
 int hf_path_absolute(const char *path, char **out)
 {
 	char *cwd = NULL, *buf, *w;

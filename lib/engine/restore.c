@@ -191,12 +191,9 @@ static int included(const struct restore *rs, const char *path)
 	int best = rs->o->nincludes ? 0 : 1;
 
 	for (size_t i = 0; i < rs->o->nincludes && best != 1; i++) {
-		const char *inc = rs->o->includes[i];
-		size_t li = strlen(inc), lp = strlen(path);
-		if (strcmp(inc, "/") == 0 || (lp >= li && strncmp(path, inc, li) == 0 && (path[li] == '/' || !path[li])))
-			best = 1;
-		else if (li > lp && strncmp(inc, path, lp) == 0 && inc[lp] == '/')
-			best = 2;
+		int rel = hf_path_relation(path, rs->o->includes[i]);
+		if (rel)
+			best = rel;
 	}
 	return best;
 }

@@ -138,7 +138,8 @@ struct hf_lastclean_opts {
 	const struct hf_snapshot *snaps; /* one chain, oldest first; the last is the newest to use */
 	size_t n;
 	int strict;          /* also pass over versions flagged suspicious */
-	hf_skip_fn skipped;  /* each file left out, and why (may be NULL) */
+	hf_skip_fn skipped;  /* each file left out that the restore's includes cover, and why
+			      * (may be NULL) */
 	void *skipped_arg;
 };
 

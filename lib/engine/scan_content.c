@@ -136,17 +136,19 @@ int scan_count_blocks(struct scan *sc, struct scan_version *v)
 int scan_validate(struct scan *sc, struct scan_version *v)
 {
 	struct hf_profile *p = &v->profile;
-	int r;
+	int r, container;
 
 	if (v->profiled || p->valid != HF_VALID_UNCHECKED || p->type == HF_CT_UNKNOWN || p->type == HF_CT_OTHER ||
 	    v->size > HF_DETECT_VALIDATE_MAX)
 		return 0;
 	r = scan_read(sc, v, HF_DETECT_VALIDATE_MAX);
 	if (r == 0)
-		r = hf_detect_validate_as(sc->content.data, sc->content.len, p->type);
+		r = hf_detect_validate_as(sc->content.data, sc->content.len, p->type, &container);
 	if (r < 0)
 		return r;
 	p->valid = (uint8_t)r;
+	if (container) /* encrypted entries: only decoding sees them */
+		p->encrypted_container = 1;
 	return 0;
 }
 

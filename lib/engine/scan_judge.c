@@ -108,7 +108,7 @@ static int decodes_as_before(struct scan *sc, const struct scan_version *cur, un
 	r = scan_read(sc, cur, HF_DETECT_VALIDATE_MAX);
 	if (r < 0)
 		return r;
-	r = hf_detect_validate_as(sc->content.data, sc->content.len, type);
+	r = hf_detect_validate_as(sc->content.data, sc->content.len, type, NULL);
 	return r < 0 ? r : r == HF_VALID_YES;
 }
 

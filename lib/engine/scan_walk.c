@@ -32,15 +32,7 @@ static int is_file(const struct hf_node *nd)
 
 static int same_content(const struct hf_node *a, const struct hf_node *b)
 {
-	if (a->meta.size != b->meta.size || a->nparts != b->nparts)
-		return 0;
-	for (size_t i = 0; i < a->nparts; i++) {
-		const struct hf_part *x = &a->parts[i], *y = &b->parts[i];
-		if (x->kind != y->kind || x->len != y->len ||
-		    (x->kind == HF_PART_DATA && memcmp(x->id, y->id, HF_ID_LEN) != 0))
-			return 0;
-	}
-	return 1;
+	return a->meta.size == b->meta.size && hf_parts_equal(a->parts, a->nparts, b->parts, b->nparts);
 }
 
 /* moves what judging needs out of a tree entry (the tree is released after) */

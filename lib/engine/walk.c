@@ -8,20 +8,6 @@
 #include "util/err.h"
 #include "util/mem.h"
 
-/* relation of path to prefix: 1 at or under it, 2 above it, 0 elsewhere */
-static int relation(const char *path, const char *prefix)
-{
-	size_t lp = strlen(path), lx;
-
-	if (!prefix || strcmp(prefix, "/") == 0)
-		return 1;
-	lx = strlen(prefix);
-	if (lp >= lx && strncmp(path, prefix, lx) == 0 && (path[lx] == '/' || !path[lx]))
-		return 1;
-	if (lx > lp && strncmp(prefix, path, lp) == 0 && prefix[lp] == '/')
-		return 2;
-	return 0;
-}
 
 static int walk_tree(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], const char *path, const char *prefix,
 		     hf_walk_fn fn, void *arg)
@@ -33,7 +19,7 @@ static int walk_tree(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], con
 		return r;
 	for (size_t i = 0; i < t.n && r == 0; i++) {
 		char *p = hf_path_join(path, t.nodes[i].name);
-		int rel = relation(p, prefix);
+		int rel = hf_path_relation(p, prefix);
 		if (rel == 1)
 			r = fn(arg, p, &t.nodes[i]);
 		if (r == 0 && rel && t.nodes[i].meta.type == HF_FT_DIR)
@@ -86,15 +72,8 @@ static int same_node(const struct hf_node *a, const struct hf_node *b)
 		return 0;
 	if (x->type == HF_FT_SYMLINK && (x->link_len != y->link_len || memcmp(x->link, y->link, x->link_len) != 0))
 		return 0;
-	if (x->type == HF_FT_FILE) {
-		if (x->size != y->size || a->nparts != b->nparts)
-			return 0;
-		for (size_t i = 0; i < a->nparts; i++)
-			if (a->parts[i].kind != b->parts[i].kind || a->parts[i].len != b->parts[i].len ||
-			    (a->parts[i].kind == HF_PART_DATA && memcmp(a->parts[i].id, b->parts[i].id, HF_ID_LEN) != 0))
-				return 0;
-	}
-	return 1;
+	return x->type != HF_FT_FILE ||
+	       (x->size == y->size && hf_parts_equal(a->parts, a->nparts, b->parts, b->nparts));
 }
 
 struct differ {

@@ -220,6 +220,10 @@ struct hf_part {
 	uint8_t kind;
 };
 
+/* 1 if two part lists describe the same content (same kinds, lengths and
+ * data ids, in order) */
+int hf_parts_equal(const struct hf_part *a, size_t na, const struct hf_part *b, size_t nb);
+
 struct hf_node {
 	char *name; /* NUL-terminated byte string, never contains '/' */
 	struct hf_meta meta;

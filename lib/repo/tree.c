@@ -328,6 +328,17 @@ int hf_tree_load(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], struct 
 	return r;
 }
 
+int hf_parts_equal(const struct hf_part *a, size_t na, const struct hf_part *b, size_t nb)
+{
+	if (na != nb)
+		return 0;
+	for (size_t i = 0; i < na; i++)
+		if (a[i].kind != b[i].kind || a[i].len != b[i].len ||
+		    (a[i].kind == HF_PART_DATA && memcmp(a[i].id, b[i].id, HF_ID_LEN) != 0))
+			return 0;
+	return 1;
+}
+
 const struct hf_node *hf_tree_find(const struct hf_tree *t, const char *name)
 {
 	size_t lo = 0, hi = t->n;

@@ -83,6 +83,10 @@ for i in $(seq 1 12); do
 	cmp -s "$T/share.orig/a/doc$i.txt" "$T/t2$S/a/doc$i.txt" || bad=$((bad + 1))
 done
 check_eq "every encrypted document came back as it was (documents that did not)" 0 "$bad"
+hf restore --repo "$R" --last-clean --include "$S/b" --target "$T/t3" --json
+check_rc "restore --last-clean --include DIR --json" 0
+check_eq "only the note under the included directory is listed as skipped" "$S/b/HOW_TO_DECRYPT.txt" \
+	"$(json '" ".join(s["path"] for s in j["skipped"])')"
 
 # --- --no-detect: no profiles, no scan, no verdict
 R2=$T/repo2

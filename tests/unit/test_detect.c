@@ -587,6 +587,13 @@ static void test_zip(void)
 		T_CHECK(same_family(p.type, HF_CT_ZIP));
 		T_EQ(p.encrypted_container, 1);
 		T_CHECK(p.valid != HF_VALID_YES);
+		{ /* validating alone reports the encrypted entries too */
+			int container = 0;
+			T_EQ(hf_detect_validate_as(f.p, f.n, HF_CT_ZIP, &container), p.valid);
+			T_EQ(container, 1);
+			T_EQ(hf_detect_validate_as(z.p, z.n, HF_CT_ZIP, &container), HF_VALID_YES);
+			T_EQ(container, 0);
+		}
 		mem_free(&f);
 	} else {
 		printf("test_zip: libzip without AES: encrypted-entry check skipped\n");

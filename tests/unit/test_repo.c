@@ -473,16 +473,10 @@ static int node_eq(const struct hf_node *a, const struct hf_node *b)
 			return 0;
 	if (x->type == HF_FT_DIR && memcmp(a->subtree, b->subtree, HF_ID_LEN) != 0)
 		return 0;
-	if (x->type == HF_FT_FILE) {
-		if (a->nparts != b->nparts || a->has_profile != b->has_profile ||
-		    (a->has_profile && memcmp(&a->profile, &b->profile, sizeof(a->profile)) != 0))
-			return 0;
-		for (size_t i = 0; i < a->nparts; i++)
-			if (a->parts[i].kind != b->parts[i].kind || a->parts[i].len != b->parts[i].len ||
-			    (a->parts[i].kind == HF_PART_DATA && memcmp(a->parts[i].id, b->parts[i].id, HF_ID_LEN) != 0))
-				return 0;
-	}
-	return 1;
+	return x->type != HF_FT_FILE ||
+	       (a->has_profile == b->has_profile &&
+		(!a->has_profile || memcmp(&a->profile, &b->profile, sizeof(a->profile)) == 0) &&
+		hf_parts_equal(a->parts, a->nparts, b->parts, b->nparts));
 }
 
 /* decode p; on success the tree must re-encode to exactly p (the encoding is
@@ -507,6 +501,33 @@ static int decode_check(const uint8_t *p, size_t n)
 	hf_buf_release(&b);
 	hf_tree_release(&t);
 	return r;
+}
+
+/* part lists compare by kind, length and data id; a hole's id means nothing */
+static void test_parts_equal(void)
+{
+	struct hf_part a[3], b[3];
+
+	memset(a, 0, sizeof(a));
+	for (int i = 0; i < 3; i++) {
+		a[i].kind = i == 1 ? HF_PART_HOLE : HF_PART_DATA;
+		a[i].len = 1000 + (uint64_t)i;
+		memset(a[i].id, i + 1, HF_ID_LEN);
+	}
+	memcpy(b, a, sizeof(a));
+	T_EQ(hf_parts_equal(a, 3, b, 3), 1);
+	T_EQ(hf_parts_equal(a, 0, b, 0), 1);
+	T_EQ(hf_parts_equal(a, 3, b, 2), 0);
+	b[1].id[0] ^= 1; /* a hole's id */
+	T_EQ(hf_parts_equal(a, 3, b, 3), 1);
+	b[2].id[HF_ID_LEN - 1] ^= 1;
+	T_EQ(hf_parts_equal(a, 3, b, 3), 0);
+	memcpy(b, a, sizeof(a));
+	b[0].len++;
+	T_EQ(hf_parts_equal(a, 3, b, 3), 0);
+	memcpy(b, a, sizeof(a));
+	b[1].kind = HF_PART_DATA;
+	T_EQ(hf_parts_equal(a, 3, b, 3), 0);
 }
 
 static void test_tree_roundtrip(void)
@@ -2087,6 +2108,7 @@ int main(void)
 	T_RUN(test_create_open);
 	T_RUN(test_kdf_params);
 	T_RUN(test_config_tamper);
+	T_RUN(test_parts_equal);
 	T_RUN(test_tree_roundtrip);
 	T_RUN(test_tree_small_nodes);
 	T_RUN(test_tree_rejects);
