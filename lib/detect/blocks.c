@@ -9,7 +9,6 @@
 
 #include "detect/detect_int.h"
 
-#define TAIL_MIN 1024u      /* a shorter tail block is not judged */
 #define CHI_LO 179.0        /* chi-square quantiles for p = 1e-4 and 1 - 1e-4, 255 dof */
 #define CHI_HI 348.0
 #define ENTROPY_MIN 7.9
@@ -150,7 +149,7 @@ int hf_detect_head_random(const uint8_t *p, size_t n)
 
 	if (n > HF_DETECT_BLOCK)
 		n = HF_DETECT_BLOCK;
-	if (n < TAIL_MIN)
+	if (n < HF_DETECT_BLOCK_MIN)
 		return 0;
 	memset(hist, 0, sizeof(hist));
 	for (size_t i = 0; i < n; i++)
@@ -160,7 +159,7 @@ int hf_detect_head_random(const uint8_t *p, size_t n)
 
 void hf_detect_blocks_final(struct hf_detect_blocks *b, struct hf_profile *p)
 {
-	if (b->fill >= TAIL_MIN)
+	if (b->fill >= HF_DETECT_BLOCK_MIN)
 		block_done(b);
 	b->fill = 0;
 	memset(b->hist, 0, sizeof(b->hist));

@@ -15,7 +15,7 @@
 
 static const char *const type_names[HF_CT_MAX] = {
 	"unknown", "text", "pdf", "zip", "ooxml", "odf", "jpeg", "png", "gzip", "xz",
-	"zstd", "bzip2", "sqlite", "openpgp", "age", "7z", "ccrypt", "elf", "other",
+	"zstd", "bzip2", "sqlite", "openpgp", "age", "7z", "reserved", "elf", "other",
 };
 
 const char *hf_detect_type_name(unsigned type)
@@ -183,12 +183,6 @@ static int other_signature(const uint8_t *p, size_t n)
 	return 0;
 }
 
-/* ccrypt 1.x: magic, then a 28-byte random seed; only for what nothing else claimed */
-static int is_ccrypt(const uint8_t *p, size_t n)
-{
-	return n >= 32 && starts(p, n, "c051", 4);
-}
-
 static int utf8_prefix(const uint8_t *p, size_t n)
 {
 	size_t k;
@@ -247,9 +241,6 @@ static int validate_type(const uint8_t *p, size_t n, struct hf_profile *out)
 		return hf_detect_valid_age(p, n);
 	case HF_CT_7Z:
 		return hf_detect_valid_7z(p, n, out);
-	case HF_CT_CCRYPT:
-		out->encrypted_container = 1;
-		return HF_VALID_UNCHECKED;
 	default:
 		return HF_VALID_UNCHECKED;
 	}
@@ -271,8 +262,6 @@ static int detect_type(struct hf_detect *d, const uint8_t *p, size_t n, int whol
 		t = type_from_magic(d, p, n);
 	else
 		t = HF_CT_UNKNOWN;
-	if ((t == HF_CT_UNKNOWN || t == HF_CT_OTHER) && is_ccrypt(p, n))
-		return HF_CT_CCRYPT;
 	if (t == HF_CT_UNKNOWN && whole)
 		t = type_from_rest(p, n);
 	return t;
@@ -300,7 +289,7 @@ int hf_detect_content(struct hf_detect *d, const uint8_t *data, size_t n, uint64
 		if (out->text_utf8 || t == HF_CT_TEXT)
 			out->encoded_random = (uint8_t)hf_detect_encoded_random(data, n);
 	}
-	if (t == HF_CT_OPENPGP || t == HF_CT_AGE || t == HF_CT_CCRYPT)
+	if (t == HF_CT_OPENPGP || t == HF_CT_AGE)
 		out->encrypted_container = 1;
 	if (!whole || !full)
 		return 0;

@@ -28,7 +28,8 @@ enum hf_ctype {
 	HF_CT_OPENPGP = 13,
 	HF_CT_AGE = 14,
 	HF_CT_7Z = 15,
-	HF_CT_CCRYPT = 16,
+	HF_CT_RESERVED_16 = 16, /* never assigned: ccrypt output has no signature (its magic
+				 * number is encrypted), so it is judged as random content */
 	HF_CT_ELF = 17,
 	HF_CT_OTHER = 18, /* libmagic knows it, we do not validate it (tar, mp3, ...) */
 	HF_CT_MAX
@@ -40,6 +41,7 @@ enum hf_ctype {
 #define HF_VALID_UNCHECKED 2 /* unknown type, no validator, too big, or a cap was hit */
 
 #define HF_DETECT_BLOCK 4096u                 /* block size of the randomness statistics */
+#define HF_DETECT_BLOCK_MIN 1024u             /* a shorter tail block (or file) is not judged */
 #define HF_DETECT_VALIDATE_MAX (64u << 20)    /* larger inputs get valid = HF_VALID_UNCHECKED */
 #define HF_DETECT_OUTPUT_MAX (256u << 20)     /* decoded bytes one validation may produce */
 #define HF_DETECT_RATIO_MAX 250u              /* zip entry expansion beyond this: not checked */
@@ -47,7 +49,7 @@ enum hf_ctype {
 struct hf_profile {
 	uint8_t type;                /* enum hf_ctype */
 	uint8_t valid;               /* HF_VALID_* */
-	uint8_t encrypted_container; /* OpenPGP, age, ccrypt, encrypted zip entries/7z, encrypted PDF */
+	uint8_t encrypted_container; /* OpenPGP, age, encrypted zip entries/7z, encrypted PDF */
 	uint8_t encoded_random;      /* mostly base64 or hex text whose decoded bytes look random */
 	uint8_t text_utf8;           /* the whole input is valid UTF-8 text (no NUL, few controls);
 				      * not computed (0) in a light profile */
@@ -98,8 +100,9 @@ int hf_detect_content(struct hf_detect *d, const uint8_t *data, size_t n, uint64
  * its start says it is): HF_VALID_YES / NO, or HF_VALID_UNCHECKED for types
  * without a validator or inputs over HF_DETECT_VALIDATE_MAX. *container
  * (may be NULL) is set to what the decoding found out along the way: 1 for
- * an encryption container (encrypted ZIP entries or PDF, 7z, OpenPGP, age,
- * ccrypt), else 0. Returns -ENOMEM on failure. */
+ * an encryption container (encrypted ZIP entries or PDF, 7z, OpenPGP, age),
+ * else 0. Returns -ENOMEM on failure. */
+int hf_detect_utf8_text(const uint8_t *p, size_t n); /* 1 if valid UTF-8 text (no NUL, few controls) */
 int hf_detect_validate_as(const uint8_t *data, size_t n, unsigned type, int *container);
 /* The whole profile of a file held in memory. Returns 0 or -errno. */
 int hf_detect_profile(struct hf_detect *d, const uint8_t *data, size_t n, struct hf_profile *out);

@@ -19,7 +19,6 @@ struct hf_detect {
 };
 
 /* text.c */
-int hf_detect_utf8_text(const uint8_t *p, size_t n);   /* 1 if valid UTF-8 text, else 0 */
 int hf_detect_plain_text(const uint8_t *p, size_t n);  /* 1 if no NUL and few control bytes */
 int hf_detect_encoded_random(const uint8_t *p, size_t n);
 /* 1 if the first block (at least 1 KiB of it) looks random (blocks.c) */

@@ -21,14 +21,16 @@ enum hf_change { HF_CHANGE_NEW = 0, HF_CHANGE_MODIFIED = 1, HF_CHANGE_DELETED = 
 #define HF_REASON_INVALID (1u << 1)        /* was valid as its type, no longer decodes */
 #define HF_REASON_RANDOM_BLOCKS (1u << 2)  /* share of random-looking blocks jumped */
 #define HF_REASON_ENCODED_RANDOM (1u << 3) /* base64/hex text of random bytes */
-#define HF_REASON_CONTAINER (1u << 4)      /* an encryption container (OpenPGP, age, 7z, ccrypt, ...) */
+#define HF_REASON_CONTAINER (1u << 4)      /* an encryption container (OpenPGP, age, 7z, ...) */
 #define HF_REASON_ORIGINAL_DELETED (1u << 5) /* the file it replaces was deleted in the same snapshot */
 #define HF_REASON_NEW_EXTENSION (1u << 6)  /* an extension the earlier snapshot never had */
 #define HF_REASON_RANSOM_NOTE (1u << 7)    /* same new text in many directories, or ransom wording */
 #define HF_REASON_RANDOM_CONTENT (1u << 8) /* new file of no known type that looks random throughout */
 #define HF_REASON_LOW_OVERLAP (1u << 9)    /* shares almost no chunks with its previous version */
 #define HF_REASON_ORIGINAL_KEPT (1u << 10) /* container whose plaintext original is still there */
-#define HF_REASON_COUNT 11
+#define HF_REASON_RANDOM_BYTES (1u << 11)  /* a file too small for block statistics took on
+					    * the byte mix of ciphertext */
+#define HF_REASON_COUNT 12
 
 struct hf_scan_file {
 	char *path;       /* absolute, as stored */

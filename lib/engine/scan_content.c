@@ -182,7 +182,7 @@ int scan_retype(struct scan *sc, struct scan_version *v)
 	if (r < 0)
 		return r;
 	v->profile.type = p.type;
-	if (p.type == HF_CT_OPENPGP || p.type == HF_CT_AGE || p.type == HF_CT_CCRYPT)
+	if (p.type == HF_CT_OPENPGP || p.type == HF_CT_AGE)
 		v->profile.encrypted_container = 1;
 	v->retyped = 1;
 	return 0;

@@ -6,7 +6,8 @@
  * completely no longer does), or gained what ciphertext looks like
  * (base64/hex of random bytes, a container, a jump of at least 25 points in
  * the share of random-looking 4 KiB blocks that a valid compressed or media
- * file does not explain). Chunk overlap between the versions is only
+ * file does not explain; under 1 KiB, where there are no blocks, the byte
+ * mix of ciphertext). Chunk overlap between the versions is only
  * supporting context: an office re-save shares nothing with its previous
  * version. A new file that replaced a deleted one under the same stem with
  * another extension is a conversion (photo.jpg -> photo.webp): a new format
@@ -34,6 +35,7 @@
 #define ENCODED_PREFIX (64u << 10) /* what is read to look for base64/hex of random bytes */
 #define ENCODED_TINY 1088          /* originals this small encode to under 1 KiB of decoded
 				    * bytes (+ an IV or header): no statistics */
+#define HIGH_JUMP 0.25             /* rise of the share of bytes >= 0x80 that counts */
 
 static int recognised(int t)
 {
@@ -42,7 +44,7 @@ static int recognised(int t)
 
 static int container_type(int t)
 {
-	return t == HF_CT_OPENPGP || t == HF_CT_AGE || t == HF_CT_CCRYPT;
+	return t == HF_CT_OPENPGP || t == HF_CT_AGE;
 }
 
 static int is_container(const struct hf_profile *p)
@@ -220,6 +222,57 @@ static int encoded_over(struct scan *sc, struct scan_version *old, struct scan_v
 	return r;
 }
 
+static size_t count_high(const uint8_t *p, size_t n)
+{
+	size_t high = 0;
+
+	for (size_t i = 0; i < n; i++)
+		high += p[i] >= 0x80;
+	return high;
+}
+
+/* RANDOM_BYTES: a file under HF_DETECT_BLOCK_MIN has no block statistics,
+ * and a few dozen random bytes without a NUL pass as legacy 8-bit text
+ * now and then (ccrypt's 47 bytes from a 15-byte .gitignore). Such a new
+ * version that is not UTF-8 any more took on ciphertext's byte mix when
+ *  - its share of bytes >= 0x80 rose by HIGH_JUMP: ciphertext has half its
+ *    bytes there, text in Latin scripts next to none, and re-encoding to
+ *    an 8-bit charset lowers the share; or
+ *  - its old version was UTF-8 with non-ASCII characters (Cyrillic, say,
+ *    whose share is high already) and it is no shorter and has no NUL:
+ *    re-encoding to an 8-bit charset shrinks such text, to UTF-16 adds NULs.
+ * Only files of no type, of a type libmagic names (not in a conversion),
+ * or text are looked at: a valid compressed file is no ciphertext. */
+static int small_turned_random(struct scan *sc, const struct scan_version *old, const struct scan_version *cur,
+			       int conversion, uint32_t *rs)
+{
+	const struct hf_profile *c = &cur->profile;
+	size_t n, high, old_n, old_high;
+	int nul, old_utf8;
+	int r;
+
+	if (old->size == 0 || cur->size >= HF_DETECT_BLOCK_MIN)
+		return 0;
+	if (c->type != HF_CT_TEXT && c->type != HF_CT_UNKNOWN && (conversion || c->type != HF_CT_OTHER))
+		return 0;
+	if ((r = scan_read(sc, cur, HF_DETECT_BLOCK_MIN)) < 0)
+		return r;
+	n = sc->content.len;
+	high = count_high(sc->content.data, n);
+	if (high == 0 || hf_detect_utf8_text(sc->content.data, n))
+		return 0;
+	nul = memchr(sc->content.data, 0, n) != NULL;
+	if ((r = scan_read(sc, old, HF_DETECT_BLOCK_MIN)) < 0)
+		return r;
+	old_n = sc->content.len;
+	old_high = count_high(sc->content.data, old_n);
+	old_utf8 = old->size <= HF_DETECT_BLOCK_MIN && hf_detect_utf8_text(sc->content.data, old_n);
+	if ((double)high / (double)n - (double)old_high / (double)old_n >= HIGH_JUMP ||
+	    (old_utf8 && old_high > 0 && cur->size >= old->size && !nul))
+		*rs |= HF_REASON_RANDOM_BYTES;
+	return 0;
+}
+
 int scan_judge_change(struct scan *sc, struct scan_version *old, struct scan_version *cur, int conversion,
 		      uint32_t *reasons)
 {
@@ -261,6 +314,8 @@ int scan_judge_change(struct scan *sc, struct scan_version *old, struct scan_ver
 		if (random_share(c) - random_share(o) >= RANDOM_JUMP)
 			rs |= HF_REASON_RANDOM_BLOCKS;
 	}
+	if (!rs && (r = small_turned_random(sc, old, cur, conversion, &rs)) < 0)
+		return r;
 	if (rs && low_overlap(old, cur))
 		rs |= HF_REASON_LOW_OVERLAP;
 	*reasons = rs;

@@ -771,15 +771,6 @@ static void test_containers(void)
 		mem_free(&m);
 	}
 
-	/* ccrypt: "c051" magic and a seed, then ciphertext */
-	mem_append(&m, "c051", 4);
-	fill_random(rb, sizeof(rb));
-	mem_append(&m, rb, sizeof(rb));
-	p = profile(&m);
-	T_EQ(p.type, HF_CT_CCRYPT);
-	T_EQ(p.encrypted_container, 1);
-	mem_free(&m);
-
 	/* 7z framing with an AES-encrypted header (as 7z a -p -mhe=on writes) */
 	{
 		uint8_t sh[32] = {'7', 'z', 0xbc, 0xaf, 0x27, 0x1c, 0, 4};
