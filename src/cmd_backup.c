@@ -44,12 +44,12 @@ static void print_json(const struct hf_backup_stats *st, const struct backup_ale
 	}
 	printf(", \"files_new\": %llu, \"files_changed\": %llu, \"files_unchanged\": %llu, \"dirs\": %llu, "
 	       "\"bytes_total\": %llu, \"bytes_read\": %llu, \"bytes_added\": %llu, \"bytes_stored\": %llu, "
-	       "\"errors\": %llu, \"seconds\": %.3f, \"scan\": ",
+	       "\"errors\": %llu, \"damaged_parent_trees\": %llu, \"seconds\": %.3f, \"scan\": ",
 	       (unsigned long long)st->files_new, (unsigned long long)st->files_changed,
 	       (unsigned long long)st->files_unchanged, (unsigned long long)st->dirs,
 	       (unsigned long long)st->bytes_total, (unsigned long long)st->bytes_read,
 	       (unsigned long long)st->bytes_added, (unsigned long long)st->bytes_stored,
-	       (unsigned long long)st->errors, secs);
+	       (unsigned long long)st->errors, (unsigned long long)st->damaged_parent_trees, secs);
 	if (!al->scanned) {
 		printf("null}\n");
 		return;
@@ -195,6 +195,14 @@ int cmd_backup(int argc, char **argv)
 	if (st.errors) {
 		cli_err("%llu file(s) could not be read; the snapshot was saved without them",
 			(unsigned long long)st.errors);
+		rc = HF_EXIT_PARTIAL;
+	}
+	if (st.damaged_parent_trees) {
+		/* an unchanged directory gets the same tree id, which deduplication
+		 * finds in the repository: the new snapshot shares the damage */
+		cli_err("the parent snapshot is damaged (%llu directory tree(s)); the snapshot was saved, "
+			"but may share the damage: run holdfast check --read-data",
+			(unsigned long long)st.damaged_parent_trees);
 		rc = HF_EXIT_PARTIAL;
 	}
 	if (r < 0)

@@ -145,6 +145,9 @@ int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backu
 	memset(&parent, 0, sizeof(parent));
 	memset(&snap, 0, sizeof(snap));
 	memset(&parent_root, 0, sizeof(parent_root));
+	b.repo = r;
+	b.o = o;
+	b.st = st;
 	if (nthreads < 1)
 		nthreads = 1;
 	if (nthreads > 64)
@@ -157,16 +160,17 @@ int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backu
 	if (ret < 0)
 		goto out;
 	if (have_parent) {
-		if (hf_tree_load(&b.prev_reader, parent.tree, &parent_root) < 0)
-			memset(&parent_root, 0, sizeof(parent_root)); /* damaged parent: read everything */
+		ret = hf_tree_load(&b.prev_reader, parent.tree, &parent_root);
+		if (ret < 0) { /* damaged parent: read everything */
+			memset(&parent_root, 0, sizeof(parent_root));
+			hf_backup_parent_damaged(&b, "/", ret);
+			ret = 0;
+		}
 		st->has_parent = 1;
 		memcpy(st->parent, parent.id, HF_ID_LEN);
 		if (o->progress)
 			o->progress->total_bytes = parent.bytes;
 	}
-	b.repo = r;
-	b.o = o;
-	b.st = st;
 	b.full_profiles = have_parent && parent_root.n > 0;
 	hf_random(&b.block_key, sizeof(b.block_key));
 	if (o->collect_changes && b.full_profiles)

@@ -106,6 +106,9 @@ void hf_backup_release_dir(struct bctx *c, struct bdir *d);
 void hf_backup_fail(struct backup *b, int err);
 void hf_backup_report(struct backup *b, const char *path, const char *what, int err, int counts);
 void hf_backup_progress(struct backup *b, uint64_t files, uint64_t bytes);
+/* a tree of the parent snapshot could not be read: counted, reported, and
+ * the change collection given up */
+void hf_backup_parent_damaged(struct backup *b, const char *path, int err);
 
 /* job queues (backup_store.c) */
 void hf_work_init(struct work *w, size_t files, size_t chunks);

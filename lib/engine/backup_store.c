@@ -27,6 +27,16 @@ void hf_backup_report(struct backup *b, const char *path, const char *what, int 
 		b->o->report(b->o->report_arg, path, what, err);
 }
 
+void hf_backup_parent_damaged(struct backup *b, const char *path, int err)
+{
+	__atomic_add_fetch(&b->st->damaged_parent_trees, 1, __ATOMIC_RELAXED);
+	if (b->changes)
+		scan_changes_break(b->changes); /* no old entries to compare with there */
+	hf_backup_report(b, path, "the parent snapshot's tree of this directory is damaged (holdfast check "
+				  "names what it affects); read again in full",
+			 err, 0);
+}
+
 void hf_backup_progress(struct backup *b, uint64_t files, uint64_t bytes)
 {
 	struct hf_progress *p = b->o->progress;

@@ -253,11 +253,12 @@ static int process_subdir(struct backup *b, struct bdir *d, size_t i, struct vno
 	c->path = hf_path_join(d->path, nd->name);
 	__atomic_add_fetch(&d->pending, 1, __ATOMIC_ACQ_REL);
 	if (old && old->meta.type == HF_FT_DIR) {
-		if (hf_tree_load(&b->prev_reader, old->subtree, &c->prev) == 0) {
+		int r = hf_tree_load(&b->prev_reader, old->subtree, &c->prev);
+		if (r == 0) {
 			c->has_prev = 1;
 			memcpy(c->prev_id, old->subtree, HF_ID_LEN);
-		} else if (b->changes) { /* the parent is damaged: read everything */
-			scan_changes_break(b->changes);
+		} else {
+			hf_backup_parent_damaged(b, c->path, r);
 		}
 	}
 	c->dev = kid ? nd->meta.dev : d->dev; /* a named path sets the device to stay on */

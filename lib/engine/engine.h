@@ -54,6 +54,8 @@ struct hf_backup_stats {
 	uint64_t bytes_added;  /* plaintext bytes of new blobs */
 	uint64_t bytes_stored; /* bytes of pack files written */
 	uint64_t errors;       /* entries that could not be read */
+	uint64_t damaged_parent_trees; /* trees of the parent snapshot that could not be read
+					* (damaged repository): their directories were read in full */
 	struct hf_changes *changes; /* collect_changes: the caller's, for hf_scan_changes (which
 				     * frees it) or hf_changes_free; NULL if none */
 };

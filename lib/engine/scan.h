@@ -30,7 +30,9 @@ enum hf_change { HF_CHANGE_NEW = 0, HF_CHANGE_MODIFIED = 1, HF_CHANGE_DELETED = 
 #define HF_REASON_ORIGINAL_KEPT (1u << 10) /* container whose plaintext original is still there */
 #define HF_REASON_RANDOM_BYTES (1u << 11)  /* a file too small for block statistics took on
 					    * the byte mix of ciphertext */
-#define HF_REASON_COUNT 12
+#define HF_REASON_WAVE_EXTENSION (1u << 12) /* took on the new extension of a wave of
+					      * encrypted files, replacing its original */
+#define HF_REASON_COUNT 13
 
 struct hf_scan_file {
 	char *path;       /* absolute, as stored */

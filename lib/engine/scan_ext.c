@@ -1,7 +1,10 @@
 /* scan_ext.c — extensions the earlier snapshot never had (as NetApp's
  * "never-seen extension"). Context only for one file; a wave of non-clean
  * files sharing one new extension (.locked, .play, ...) makes the snapshot
- * at least suspicious.
+ * at least suspicious. When WAVE_MIN of them were judged encrypted, the
+ * extension is the attack's own: a file that took it on by replacing a
+ * deleted original of its name (doc.txt -> doc.txt.locked) is encrypted too,
+ * whatever its content could tell (a few bytes cannot tell anything).
  *
  * The earlier snapshot's extensions come first from the trees the walk
  * loaded anyway (the changed directories); only when a new file's extension
@@ -17,6 +20,10 @@
 
 #define EXT_MAX 16
 #define WAVE_MIN 5 /* non-clean files with one new extension that make a wave */
+
+struct wave_count {
+	uint32_t not_clean, encrypted;
+};
 
 struct scan_exts {
 	struct hf_idmap *seen; /* key: hash | extension */
@@ -85,20 +92,46 @@ static int add_walked(void *arg, const char *path, const struct hf_node *nd)
 	return 0;
 }
 
+/* the new files that replaced a deleted original by adding the extension
+ * of an encrypting wave (counts in `wave`) */
+static void judge_by_wave(struct scan *sc, struct hf_idmap *wave)
+{
+	uint8_t key[HF_ID_LEN];
+
+	for (size_t i = 0; i < sc->n; i++) {
+		struct scan_item *it = &sc->items[i];
+		const struct wave_count *c;
+		size_t d;
+		int suffix;
+		if (it->change != HF_CHANGE_NEW || it->verdict != HF_FILE_CLEAN ||
+		    !(it->reasons & HF_REASON_NEW_EXTENSION) || !ext_key(it->path + it->name_off, key))
+			continue;
+		c = hf_idmap_get(wave, key);
+		if (!c || c->encrypted < WAVE_MIN)
+			continue;
+		d = scan_match_name(sc, i, &suffix);
+		if (d == SCAN_NONE || !suffix)
+			continue;
+		scan_make_rename(sc, i, d);
+		it->verdict = HF_FILE_ENCRYPTED;
+		it->reasons |= HF_REASON_ORIGINAL_DELETED | HF_REASON_WAVE_EXTENSION;
+	}
+}
+
 int scan_mark_new_extensions(struct scan *sc)
 {
 	struct hf_idmap *wave = NULL;
 	uint8_t key[HF_ID_LEN];
-	int r = 0;
+	int r = 0, encrypting = 0;
 
 	if (!sc->against)
 		return 0;
-	wave = hf_idmap_new(sizeof(uint32_t));
+	wave = hf_idmap_new(sizeof(struct wave_count));
 	if (!wave)
 		return -ENOMEM;
 	for (size_t i = 0; r == 0 && i < sc->n; i++) {
 		struct scan_item *it = &sc->items[i];
-		uint32_t *count;
+		struct wave_count *count;
 		void *slot;
 		if ((it->change != HF_CHANGE_NEW && it->change != HF_CHANGE_RENAMED) ||
 		    !ext_key(it->path + it->name_off, key) || hf_idmap_get(sc->exts->seen, key))
@@ -114,9 +147,13 @@ int scan_mark_new_extensions(struct scan *sc)
 			continue;
 		hf_idmap_put(wave, key, NULL, &slot);
 		count = slot;
-		if (++*count >= WAVE_MIN)
+		if (++count->not_clean >= WAVE_MIN)
 			sc->wave = 1;
+		if (it->verdict == HF_FILE_ENCRYPTED && ++count->encrypted >= WAVE_MIN)
+			encrypting = 1;
 	}
+	if (r == 0 && encrypting)
+		judge_by_wave(sc, wave);
 	hf_idmap_free(wave);
 	return r;
 }

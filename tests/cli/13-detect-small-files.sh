@@ -5,8 +5,8 @@
 # text now and then, so neither "no longer text" nor the random-block share can tell
 # that a small text file was encrypted. The scan compares the share of bytes >= 0x80
 # instead (reason random-bytes; docs/DETECTION.md). Here 600 small text files (12 to
-# 1023 bytes, most under 60; ASCII, accented Latin, Cyrillic, all UTF-8) are generated from a fixed
-# seed and:
+# 1023 bytes, most under 60; ASCII, accented Latin, Cyrillic, all UTF-8) and 30 tiny
+# ones are generated from a fixed seed and:
 #   1. changed the way people change small files: lines appended, words replaced,
 #      UTF-8 re-encoded to Latin-1 and to CP1251 with iconv, renames: no file may be
 #      flagged encrypted and the snapshot must stay clean;
@@ -15,7 +15,11 @@
 #   3. in a fresh repository, the UTF-8 files encrypted in place: every file must be
 #      flagged, not just 99%;
 #   4. in a third, encrypted with ccrypt and renamed .locked (a random seed: other
-#      bytes every run): every file must be flagged.
+#      bytes every run): every file must be flagged;
+#   5. in a fourth, with 30 more files of 1 to 10 bytes, encrypted in place and renamed
+#      .locked: every file must be flagged, the tiny ones by the wave of their new
+#      extension (attacks 2 to 4 leave the tiny files alone: in place, no content of a
+#      few bytes tells ciphertext from text).
 . "$(dirname "$0")/lib.sh"
 . "$CLI_DIR/../detect/common.sh"
 
@@ -49,9 +53,15 @@ for i in range(600):
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, "%s-%03d.txt" % (kind, i)), "wb") as f:
         f.write(data)
+# a few bytes each: no content can tell their ciphertext from text
+os.makedirs(os.path.join(root, "tiny"))
+for i in range(30):
+    with open(os.path.join(root, "tiny", "t%02d.txt" % i), "w") as f:
+        f.write(rnd.choice(words["ascii"])[: 1 + i % 10])
 EOF
 cp -a "$S" "$T/orig"
-check_eq "600 small files generated" "600" "$(find "$S" -type f | wc -l)"
+(cd "$S" && find . -type f ! -path './tiny/*' -printf '%P\n') >"$T/not-tiny"
+check_eq "630 small files generated" "630" "$(find "$S" -type f | wc -l)"
 
 R=$T/repo
 hf init --repo "$R"
@@ -105,11 +115,12 @@ check_eq "benign changes: no small file flagged encrypted" "0" "$(ev fp_encrypte
 [ "$(ev fp_encrypted "$T/report-benign")" = 0 ] || show_report "$T/report-benign"
 check_eq "benign changes: every changed path listed" "0" "$(ev unlisted "$T/report-benign")"
 
-# attack MODE NAME ALL: attack.sh MODE on $S, a backup into $R, scan, evaluation;
-# ALL=1: every file must be flagged, else >= 99% (check_flagged)
+# attack MODE NAME ALL [attack.sh options]: attack.sh MODE on $S, a backup into $R,
+# scan, evaluation; ALL=1: every file must be flagged, else >= 99% (check_flagged)
 attack() {
 	local mode=$1 name=$2 all=$3
-	"$DETECT_DIR/attack.sh" "$mode" "$S" >"$T/actions-$mode" 2>"$T/attack.err" || fail "$name: attack.sh $mode failed"
+	shift 3
+	"$DETECT_DIR/attack.sh" "$mode" "$S" "$@" >"$T/actions-$mode" 2>"$T/attack.err" || fail "$name: attack.sh $mode failed"
 	hf backup --repo "$R" "$S"
 	check_rc "$name: backup exits 4" 4
 	hf scan --repo "$R" --json
@@ -135,16 +146,24 @@ fresh_repo() { # name
 # openssl AES-CTR (a fixed key and per-path IVs: the same bytes every run). A few
 # bytes of 8-bit text in a legacy charset and a few random bytes can look alike
 # (docs/DETECTION.md, limits): >= 99%.
-attack full "in place, after the benign changes" 0
+attack full "in place, after the benign changes" 0 --files "$T/not-tiny"
 
 # 3. the UTF-8 files, in place: every one
 fresh_repo repo2
-attack full "in place" 1
+attack full "in place" 1 --files "$T/not-tiny"
 check_eq "in place: the byte mix decided some (reason random-bytes)" "yes" \
 	"$($PY -c 'import json,sys; j=json.load(open(sys.argv[1])); print("yes" if any("random-bytes" in f["reasons"] for f in j["files"]) else "no")' "$T/scan-full.json")"
 
 # 4. the UTF-8 files, ccrypt (random seeds: other bytes every run), renamed .locked: every one
 fresh_repo repo3
 attack ccrypt "ccrypt" 1
+
+# 5. the UTF-8 files and the tiny ones, in place and renamed .locked, as most
+# ransomware does: the tiny ones are judged by the wave of encrypted files that
+# took the same new extension (reason wave-extension)
+fresh_repo repo4
+attack full-rename "in place and renamed" 1
+check_eq "in place and renamed: the tiny files judged by the wave (reason wave-extension)" "30" \
+	"$($PY -c 'import json,sys; j=json.load(open(sys.argv[1])); print(sum(1 for f in j["files"] if "/tiny/" in f["path"] and f["verdict"] == "encrypted"))' "$T/scan-full-rename.json")"
 
 finish

