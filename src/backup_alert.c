@@ -1,4 +1,5 @@
 /* backup_alert.c — the scan after a backup (see backup_alert.h). */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +110,7 @@ static int pin_last_clean(struct hf_repo *repo, struct hf_history *h, const stru
 
 static void run_alert_command(const char *cmd, const struct hf_scan_result *res)
 {
+	struct sigaction ign, old;
 	FILE *p;
 	int status;
 
@@ -118,8 +120,16 @@ static void run_alert_command(const char *cmd, const struct hf_scan_result *res)
 		cli_err("cannot run the --on-alert command");
 		return;
 	}
+	/* a command that exits without reading its stdin must not kill us with
+	 * SIGPIPE; ignored only now, so the command itself (already forked)
+	 * keeps the default */
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGPIPE, &ign, &old);
 	scan_print_json(p, res);
 	status = pclose(p);
+	sigaction(SIGPIPE, &old, NULL);
 	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		cli_err("warning: the --on-alert command failed (status %d)", status);
 }

@@ -8,10 +8,14 @@
 
 R=$T/repo
 S=$T/share
-mkdir -p "$S/a" "$S/b"
+mkdir -p "$S/a" "$S/b" "$S/c"
 for i in $(seq 1 12); do
 	head -c $((3000 + i * 500)) /usr/share/common-licenses/GPL-3 > "$S/a/doc$i.txt"
 	cp /usr/share/common-licenses/Apache-2.0 "$S/b/note$i.txt"
+done
+# enough files that the attack's scan JSON (~90 KB) overflows a pipe's buffer
+for i in $(seq 1 500); do
+	head -c $((2000 + i)) /usr/share/common-licenses/GPL-3 > "$S/c/a-file-with-a-long-name-$i.txt"
 done
 cp -a "$S" "$T/share.orig"
 
@@ -46,12 +50,14 @@ hf scan --repo "$R" --json
 check_eq "without the marks, nothing to count them from: unknown (0)" 0 "$(json 'j["summary"]["usual_changes"]')"
 mv "$T/marks.aside"/* "$R/marks/"
 
-# --- an attack with a failing alert command: reported, exit status 4
+# --- an attack with a failing alert command that closes its stdin unread: the
+# JSON does not fit the pipe, so the write fails (SIGPIPE must not kill the
+# backup); reported, exit status 4
 K=$(openssl rand -hex 32) IV=$(openssl rand -hex 16)
-for f in "$S"/a/*.txt; do
+for f in "$S"/a/*.txt "$S"/c/*.txt; do
 	openssl enc -aes-256-ctr -K "$K" -iv "$IV" -in "$f" -out "$f.tmp" && cat "$f.tmp" > "$f" && rm "$f.tmp"
 done
-hf backup --repo "$R" --on-alert "exit 3" "$S"
+hf backup --repo "$R" --on-alert "exec 0<&-; exit 3" "$S"
 check_rc "backup of the attack with a failing --on-alert: still 4" 4
 check_grep "the failing alert command is reported" "on-alert command failed" "$T/err"
 check_grep "the verdict is printed" "^scan: attack" "$T/out"
