@@ -2,7 +2,8 @@
  *
  * Each decoder consumes all input (concatenated members/streams/frames allowed, trailing zero
  * padding tolerated), checks the format's own checksums, and stops at HF_DETECT_OUTPUT_MAX
- * decoded bytes (then the answer is HF_VALID_UNCHECKED) so a bomb costs bounded time. */
+ * decoded bytes (then the answer is HF_VALID_UNCHECKED) so a bomb costs bounded time. What
+ * it decodes goes to `put` (if not NULL), one scratch buffer at a time. */
 #include <bzlib.h>
 #include <errno.h>
 #include <lzma.h>
@@ -27,7 +28,7 @@ static int all_zero(const uint8_t *p, size_t n)
 	return 1;
 }
 
-int hf_detect_valid_gzip(const uint8_t *p, size_t n)
+int hf_detect_valid_gzip(const uint8_t *p, size_t n, hf_detect_sink put, void *arg)
 {
 	z_stream z = {0};
 	uint8_t *out = NULL;
@@ -52,6 +53,8 @@ int hf_detect_valid_gzip(const uint8_t *p, size_t n)
 			z.avail_out = SCRATCH;
 			zr = inflate(&z, Z_NO_FLUSH);
 			total += SCRATCH - z.avail_out;
+			if (put && z.avail_out < SCRATCH)
+				put(arg, out, SCRATCH - z.avail_out);
 			if (total > HF_DETECT_OUTPUT_MAX) {
 				ret = HF_VALID_UNCHECKED;
 				goto out;
@@ -75,7 +78,7 @@ out:
 	return ret;
 }
 
-int hf_detect_valid_xz(const uint8_t *p, size_t n)
+int hf_detect_valid_xz(const uint8_t *p, size_t n, hf_detect_sink put, void *arg)
 {
 	lzma_stream z = LZMA_STREAM_INIT;
 	uint8_t *out = NULL;
@@ -98,6 +101,8 @@ int hf_detect_valid_xz(const uint8_t *p, size_t n)
 		z.avail_out = SCRATCH;
 		lr = lzma_code(&z, z.avail_in ? LZMA_RUN : LZMA_FINISH);
 		total += SCRATCH - z.avail_out;
+		if (put && z.avail_out < SCRATCH)
+			put(arg, out, SCRATCH - z.avail_out);
 		if (total > HF_DETECT_OUTPUT_MAX || lr == LZMA_MEMLIMIT_ERROR) {
 			ret = HF_VALID_UNCHECKED;
 			goto out;
@@ -114,7 +119,7 @@ out:
 	return ret;
 }
 
-int hf_detect_valid_zstd(const uint8_t *p, size_t n)
+int hf_detect_valid_zstd(const uint8_t *p, size_t n, hf_detect_sink put, void *arg)
 {
 	ZSTD_DCtx *z = NULL;
 	uint8_t *out = NULL;
@@ -141,6 +146,8 @@ int hf_detect_valid_zstd(const uint8_t *p, size_t n)
 			goto out;
 		}
 		total += o.pos;
+		if (put && o.pos)
+			put(arg, out, o.pos);
 		if (total > HF_DETECT_OUTPUT_MAX) {
 			ret = HF_VALID_UNCHECKED;
 			goto out;
@@ -156,6 +163,8 @@ int hf_detect_valid_zstd(const uint8_t *p, size_t n)
 		if (ZSTD_isError(r) || o.pos == 0)
 			break;
 		total += o.pos;
+		if (put)
+			put(arg, out, o.pos);
 		if (total > HF_DETECT_OUTPUT_MAX) {
 			ret = HF_VALID_UNCHECKED;
 			goto out;
@@ -168,7 +177,7 @@ out:
 	return ret;
 }
 
-int hf_detect_valid_bzip2(const uint8_t *p, size_t n)
+int hf_detect_valid_bzip2(const uint8_t *p, size_t n, hf_detect_sink put, void *arg)
 {
 	bz_stream z = {0};
 	uint8_t *out = NULL;
@@ -195,6 +204,8 @@ int hf_detect_valid_bzip2(const uint8_t *p, size_t n)
 			z.avail_out = SCRATCH;
 			br = BZ2_bzDecompress(&z);
 			total += SCRATCH - z.avail_out;
+			if (put && z.avail_out < SCRATCH)
+				put(arg, out, SCRATCH - z.avail_out);
 			if (total > HF_DETECT_OUTPUT_MAX) {
 				ret = HF_VALID_UNCHECKED;
 				goto out;
@@ -216,4 +227,19 @@ out:
 		BZ2_bzDecompressEnd(&z);
 	free(out);
 	return ret;
+}
+
+int hf_detect_decode_stream(const uint8_t *data, size_t n, unsigned type, hf_detect_sink put, void *arg)
+{
+	switch (type) {
+	case HF_CT_GZIP:
+		return hf_detect_valid_gzip(data, n, put, arg);
+	case HF_CT_XZ:
+		return hf_detect_valid_xz(data, n, put, arg);
+	case HF_CT_ZSTD:
+		return hf_detect_valid_zstd(data, n, put, arg);
+	case HF_CT_BZIP2:
+		return hf_detect_valid_bzip2(data, n, put, arg);
+	}
+	return HF_VALID_UNCHECKED;
 }

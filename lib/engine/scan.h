@@ -32,7 +32,9 @@ enum hf_change { HF_CHANGE_NEW = 0, HF_CHANGE_MODIFIED = 1, HF_CHANGE_DELETED = 
 					    * the byte mix of ciphertext */
 #define HF_REASON_WAVE_EXTENSION (1u << 12) /* took on the new extension of a wave of
 					      * encrypted files, replacing its original */
-#define HF_REASON_COUNT 13
+#define HF_REASON_COMPRESSED_RANDOM (1u << 13) /* a compressed file that replaced its
+						 * original decodes to random bytes */
+#define HF_REASON_COUNT 14
 
 struct hf_scan_file {
 	char *path;       /* absolute, as stored */

@@ -146,7 +146,8 @@ int scan_judge_content(struct scan *sc, struct scan_version *cur, uint32_t *reas
 int scan_judge_all(struct scan *sc);
 #define SCAN_ENCRYPTING                                                                                 \
 	(HF_REASON_TYPE_CHANGED | HF_REASON_INVALID | HF_REASON_RANDOM_BLOCKS | HF_REASON_ENCODED_RANDOM | \
-	 HF_REASON_CONTAINER | HF_REASON_RANDOM_CONTENT | HF_REASON_RANDOM_BYTES)
+	 HF_REASON_CONTAINER | HF_REASON_RANDOM_CONTENT | HF_REASON_RANDOM_BYTES | \
+	 HF_REASON_COMPRESSED_RANDOM)
 
 /* scan_pair.c */
 /* pairs deleted and new files of identical content as plain renames */

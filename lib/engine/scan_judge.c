@@ -231,46 +231,128 @@ static size_t count_high(const uint8_t *p, size_t n)
 	return high;
 }
 
-/* RANDOM_BYTES: a file under HF_DETECT_BLOCK_MIN has no block statistics,
- * and a few dozen random bytes without a NUL pass as legacy 8-bit text
- * now and then (ccrypt's 47 bytes from a 15-byte .gitignore). Such a new
- * version that is not UTF-8 any more took on ciphertext's byte mix when
- *  - its share of bytes >= 0x80 rose by HIGH_JUMP: ciphertext has half its
+/* what the byte-mix rule needs of a version's first HF_DETECT_BLOCK_MIN bytes */
+struct byte_mix {
+	size_t n, high;
+	int utf8, nul;
+};
+
+static void byte_mix_of(const uint8_t *p, size_t n, struct byte_mix *m)
+{
+	m->n = n;
+	m->high = count_high(p, n);
+	m->utf8 = hf_detect_utf8_text(p, n);
+	m->nul = memchr(p, 0, n) != NULL;
+}
+
+/* Whether bytes of mix m (from a version of `size` bytes under
+ * HF_DETECT_BLOCK_MIN, where there are no block statistics) took on
+ * ciphertext's byte mix over old's: not UTF-8 any more, and
+ *  - the share of bytes >= 0x80 rose by HIGH_JUMP: ciphertext has half its
  *    bytes there, text in Latin scripts next to none, and re-encoding to
  *    an 8-bit charset lowers the share; or
- *  - its old version was UTF-8 with non-ASCII characters (Cyrillic, say,
- *    whose share is high already) and it is no shorter and has no NUL:
- *    re-encoding to an 8-bit charset shrinks such text, to UTF-16 adds NULs.
- * Only files of no type, of a type libmagic names (not in a conversion),
- * or text are looked at: a valid compressed file is no ciphertext. */
+ *  - old was UTF-8 with non-ASCII characters (Cyrillic, say, whose share is
+ *    high already) and this is no shorter and has no NUL: re-encoding to an
+ *    8-bit charset shrinks such text, to UTF-16 adds NULs.
+ * 1 or 0, or an error reading old. */
+static int byte_mix_turned_random(struct scan *sc, const struct scan_version *old, const struct byte_mix *m,
+				  uint64_t size)
+{
+	size_t old_high;
+	int old_utf8, r;
+
+	if (m->high == 0 || m->utf8 || old->size == 0)
+		return 0;
+	if ((r = scan_read(sc, old, HF_DETECT_BLOCK_MIN)) < 0)
+		return r;
+	old_high = count_high(sc->content.data, sc->content.len);
+	old_utf8 = old->size <= HF_DETECT_BLOCK_MIN && hf_detect_utf8_text(sc->content.data, sc->content.len);
+	return (double)m->high / (double)m->n - (double)old_high / (double)sc->content.len >= HIGH_JUMP ||
+	       (old_utf8 && old_high > 0 && size >= old->size && !m->nul);
+}
+
+/* RANDOM_BYTES: a file under HF_DETECT_BLOCK_MIN has no block statistics,
+ * and a few dozen random bytes without a NUL pass as legacy 8-bit text
+ * now and then (ccrypt's 47 bytes from a 15-byte .gitignore): its byte mix
+ * decides. Only new versions of no type, of text, or of a type libmagic
+ * names (not in a conversion) are looked at: a valid compressed file is no
+ * ciphertext. */
 static int small_turned_random(struct scan *sc, const struct scan_version *old, const struct scan_version *cur,
 			       int conversion, uint32_t *rs)
 {
 	const struct hf_profile *c = &cur->profile;
-	size_t n, high, old_n, old_high;
-	int nul, old_utf8;
+	struct byte_mix m;
 	int r;
 
-	if (old->size == 0 || cur->size >= HF_DETECT_BLOCK_MIN)
+	if (cur->size >= HF_DETECT_BLOCK_MIN)
 		return 0;
 	if (c->type != HF_CT_TEXT && c->type != HF_CT_UNKNOWN && (conversion || c->type != HF_CT_OTHER))
 		return 0;
 	if ((r = scan_read(sc, cur, HF_DETECT_BLOCK_MIN)) < 0)
 		return r;
-	n = sc->content.len;
-	high = count_high(sc->content.data, n);
-	if (high == 0 || hf_detect_utf8_text(sc->content.data, n))
-		return 0;
-	nul = memchr(sc->content.data, 0, n) != NULL;
-	if ((r = scan_read(sc, old, HF_DETECT_BLOCK_MIN)) < 0)
-		return r;
-	old_n = sc->content.len;
-	old_high = count_high(sc->content.data, old_n);
-	old_utf8 = old->size <= HF_DETECT_BLOCK_MIN && hf_detect_utf8_text(sc->content.data, old_n);
-	if ((double)high / (double)n - (double)old_high / (double)old_n >= HIGH_JUMP ||
-	    (old_utf8 && old_high > 0 && cur->size >= old->size && !nul))
+	byte_mix_of(sc->content.data, sc->content.len, &m);
+	if ((r = byte_mix_turned_random(sc, old, &m, cur->size)) > 0)
 		*rs |= HF_REASON_RANDOM_BYTES;
-	return 0;
+	return r < 0 ? r : 0;
+}
+
+/* what a compressed stream decodes to: block statistics, and its start */
+struct decoded {
+	struct hf_detect_blocks blocks;
+	uint8_t head[HF_DETECT_BLOCK];
+	size_t nhead;
+	uint64_t size;
+};
+
+static void decoded_put(void *arg, const uint8_t *p, size_t n)
+{
+	struct decoded *d = arg;
+	size_t take = n < sizeof(d->head) - d->nhead ? n : sizeof(d->head) - d->nhead;
+
+	memcpy(d->head + d->nhead, p, take);
+	d->nhead += take;
+	d->size += n;
+	hf_detect_blocks_update(&d->blocks, p, n);
+}
+
+/* COMPRESSED_RANDOM: compress-and-delete (doc.txt -> doc.txt.gz) leaves a
+ * valid stream that decodes to the original. One that decodes to
+ * ciphertext is a disguise, judged like a new version of the original:
+ * the original's type (text, an xz, a PNG) is gone from the decoded start,
+ * or its random block share rose by RANDOM_JUMP (under 1 KiB: its byte
+ * mix). */
+static int compressed_over(struct scan *sc, struct scan_version *old, const struct scan_version *cur, uint32_t *rs)
+{
+	struct decoded d;
+	struct hf_profile p, h;
+	int t = cur->profile.type, r;
+
+	if ((t != HF_CT_GZIP && t != HF_CT_XZ && t != HF_CT_ZSTD && t != HF_CT_BZIP2) ||
+	    cur->size > HF_DETECT_VALIDATE_MAX)
+		return 0;
+	if ((r = scan_read(sc, cur, HF_DETECT_VALIDATE_MAX)) < 0)
+		return r;
+	memset(&d, 0, sizeof(d));
+	hf_detect_blocks_init(&d.blocks);
+	r = hf_detect_decode_stream(sc->content.data, sc->content.len, (unsigned)t, decoded_put, &d);
+	if (r != HF_VALID_YES)
+		return r < 0 ? r : 0; /* one that does not decode is judged as invalid */
+	memset(&p, 0, sizeof(p));
+	hf_detect_blocks_final(&d.blocks, &p);
+	if ((r = scan_detector(sc)) < 0 || (r = hf_detect_content(sc->det, d.head, d.nhead, d.size, 0, &h)) < 0)
+		return r;
+	if (recognised(old->profile.type) && h.type == HF_CT_UNKNOWN) {
+		r = 1;
+	} else if (d.size < HF_DETECT_BLOCK_MIN) {
+		struct byte_mix m;
+		byte_mix_of(d.head, d.nhead, &m);
+		r = byte_mix_turned_random(sc, old, &m, d.size);
+	} else if ((r = scan_count_blocks(sc, old)) == 0) {
+		r = random_share(&p) - random_share(&old->profile) >= RANDOM_JUMP;
+	}
+	if (r > 0)
+		*rs |= HF_REASON_COMPRESSED_RANDOM;
+	return r < 0 ? r : 0;
 }
 
 int scan_judge_change(struct scan *sc, struct scan_version *old, struct scan_version *cur, int conversion,
@@ -386,6 +468,9 @@ static int judge_new(struct scan *sc, size_t i)
 
 	if (d != SCAN_NONE) {
 		r = scan_judge_change(sc, &sc->items[d].old, &it->cur, !suffix, &rs);
+		/* the name says it was compressed: it must hold what it claims */
+		if (r == 0 && suffix && !(rs & SCAN_ENCRYPTING))
+			r = compressed_over(sc, &sc->items[d].old, &it->cur, &rs);
 		if (r < 0)
 			return r;
 		/* otherwise the original explains it (doc.txt -> doc.txt.gz): clean,

@@ -21,7 +21,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$CLI_DIR/../detect/common.sh"
 
-MODES=${HF_DETECT_MODES:-"full header4k skiphdr intermittent base64 hex gpg-delete gpg-replace age-rename 7z-delete ccrypt full-rename notes"}
+MODES=${HF_DETECT_MODES:-"full header4k skiphdr intermittent base64 hex gpg-delete gpg-replace age-rename 7z-delete ccrypt full-rename gzip-disguise notes"}
 first_mode=${MODES%% *}
 
 cat >"$T/alert.sh" <<'EOF'

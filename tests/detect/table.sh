@@ -95,7 +95,7 @@ fi
 "$here/churn.sh" "$S" >"$W/actions" 2>"$W/churn.err" || echo "table.sh: churn.sh failed: $(cat "$W/churn.err")" >&2
 measure "benign churn (edits, re-saves, re-encodes, compress+rename, tar, VACUUM, owner's gpg, new media)" benign "$W/actions"
 
-for mode in full header4k skiphdr intermittent base64 hex gpg-delete gpg-replace age-rename 7z-delete ccrypt full-rename notes; do
+for mode in full header4k skiphdr intermittent base64 hex gpg-delete gpg-replace age-rename 7z-delete ccrypt full-rename gzip-disguise notes; do
 	echo "table.sh: $mode" >&2
 	attack_row "$mode" "$mode" "$S"
 done

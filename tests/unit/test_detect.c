@@ -528,6 +528,43 @@ static void test_text(void)
 	mem_free(&t);
 }
 
+static void sink_append(void *arg, const uint8_t *p, size_t n)
+{
+	mem_append(arg, p, n);
+}
+
+/* hf_detect_decode_stream hands over exactly what was compressed, in pieces,
+ * for every stream type and for concatenated members; a damaged stream is
+ * invalid, and a type without a stream decoder is not checked */
+static void test_decode_stream(void)
+{
+	struct mem t = gen_text(300 << 10);
+	struct mem s[4] = {gen_gzip(&t), gen_xz(&t), gen_zstd(&t), gen_bzip2(&t)};
+	const unsigned types[4] = {HF_CT_GZIP, HF_CT_XZ, HF_CT_ZSTD, HF_CT_BZIP2};
+	struct mem out = {0}, two;
+
+	for (int i = 0; i < 4; i++) {
+		out.n = 0;
+		T_EQ(hf_detect_decode_stream(s[i].p, s[i].n, types[i], sink_append, &out), HF_VALID_YES);
+		T_CHECK(out.n == t.n && memcmp(out.p, t.p, t.n) == 0);
+		s[i].p[s[i].n / 2] ^= 0x10;
+		out.n = 0;
+		T_EQ(hf_detect_decode_stream(s[i].p, s[i].n, types[i], sink_append, &out), HF_VALID_NO);
+		s[i].p[s[i].n / 2] ^= 0x10;
+	}
+	two = mem_dup(&s[0]);
+	mem_append(&two, s[0].p, s[0].n);
+	out.n = 0;
+	T_EQ(hf_detect_decode_stream(two.p, two.n, HF_CT_GZIP, sink_append, &out), HF_VALID_YES);
+	T_CHECK(out.n == 2 * t.n && memcmp(out.p + t.n, t.p, t.n) == 0);
+	T_EQ(hf_detect_decode_stream(t.p, t.n, HF_CT_TEXT, sink_append, &out), HF_VALID_UNCHECKED);
+	mem_free(&two);
+	mem_free(&out);
+	for (int i = 0; i < 4; i++)
+		mem_free(&s[i]);
+	mem_free(&t);
+}
+
 static void test_streams(void)
 {
 	struct mem t = gen_text(256 << 10);
@@ -1081,6 +1118,7 @@ int main(void)
 	}
 	T_RUN(test_text);
 	T_RUN(test_streams);
+	T_RUN(test_decode_stream);
 	T_RUN(test_zip);
 	T_RUN(test_images);
 	T_RUN(test_sqlite);
