@@ -318,9 +318,9 @@ static void decoded_put(void *arg, const uint8_t *p, size_t n)
 /* COMPRESSED_RANDOM: compress-and-delete (doc.txt -> doc.txt.gz) leaves a
  * valid stream that decodes to the original. One that decodes to
  * ciphertext is a disguise, judged like a new version of the original:
- * the original's type (text, an xz, a PNG) is gone from the decoded start,
- * or its random block share rose by RANDOM_JUMP (under 1 KiB: its byte
- * mix). */
+ * the original had a type (text, an xz, a PNG, a tar) and the decoded
+ * start has none, or the random block share rose by RANDOM_JUMP (under
+ * 1 KiB: the byte mix). */
 static int compressed_over(struct scan *sc, struct scan_version *old, const struct scan_version *cur, uint32_t *rs)
 {
 	struct decoded d;
@@ -339,9 +339,10 @@ static int compressed_over(struct scan *sc, struct scan_version *old, const stru
 		return r < 0 ? r : 0; /* one that does not decode is judged as invalid */
 	memset(&p, 0, sizeof(p));
 	hf_detect_blocks_final(&d.blocks, &p);
-	if ((r = scan_detector(sc)) < 0 || (r = hf_detect_content(sc->det, d.head, d.nhead, d.size, 0, &h)) < 0)
+	/* typed as a backup would (libmagic too), so a type libmagic gave the original is seen again */
+	if ((r = scan_detector(sc)) < 0 || (r = hf_detect_content(sc->det, d.head, d.nhead, d.size, 1, &h)) < 0)
 		return r;
-	if (recognised(old->profile.type) && h.type == HF_CT_UNKNOWN) {
+	if (old->profile.type != HF_CT_UNKNOWN && h.type == HF_CT_UNKNOWN) {
 		r = 1;
 	} else if (d.size < HF_DETECT_BLOCK_MIN) {
 		struct byte_mix m;
