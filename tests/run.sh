@@ -33,7 +33,12 @@ if [ "$what" = all ] || [ "$what" = cli ]; then
 	for t in tests/cli/[0-9]*.sh; do
 		[ -f "$t" ] || continue
 		out=$(bash "$t" 2>&1); rc=$?
-		[ $rc -ne 0 ] && printf '%s\n' "$out" | tail -n 40
+		if [ $rc -ne 0 ]; then
+			# every failed check with its detail lines, then the end of the output
+			printf '%s\n' "$out" | grep -A 12 '^FAIL' | head -n 120
+			echo "  ... (end of $(basename "$t")'s output:)"
+			printf '%s\n' "$out" | tail -n 20
+		fi
 		tally "$(basename "$t")" "$out" $rc
 	done
 fi
