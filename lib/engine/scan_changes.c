@@ -13,7 +13,10 @@
  * The collection is given up (the scan walks instead) when a tree of the
  * parent could not be read, or when it grows past CHANGES_MAX bytes: a
  * backup where everything changed should not hold every changed file twice
- * while its pipeline's buffers are still in use. */
+ * while its pipeline's buffers are still in use. The size is checked after
+ * each directory, so one directory's changes (whose trees the backup holds
+ * at that moment anyway) may pass the cap before it is given up; the set of
+ * old extensions is not counted (a few bytes per distinct extension). */
 #include <stdlib.h>
 #include <string.h>
 
