@@ -8,7 +8,7 @@ pkgs=(gcc make clang libclang-rt-14-dev pkg-config libsodium-dev libzstd-dev lib
 	libqpdf-dev acl attr python3 openssl util-linux gnupg
 	# detection tests (tests/detect/): the benign corpus, the churn and the attack tools
 	python3-docx python3-openpyxl python3-odf python3-reportlab python3-pil qpdf
-	p7zip-full age ccrypt zip zstd xz-utils bzip2)
+	p7zip-full age ccrypt zip zstd xz-utils bzip2 gzip tzdata)
 [ "${1:-}" = "--bench" ] && pkgs+=(restic borgbackup time)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -201,11 +201,13 @@ int cmd_backup(int argc, char **argv)
 		/* an unchanged directory gets the same tree id, which deduplication
 		 * finds in the repository: the new snapshot shares the damage */
 		cli_err("the parent snapshot is damaged (%llu directory tree(s)); the snapshot was saved, "
-			"but may share the damage: run holdfast check --read-data",
+			"but may share the damage, and it cannot be scanned against the damaged parent: "
+			"run holdfast check --read-data",
 			(unsigned long long)st.damaged_parent_trees);
 		rc = HF_EXIT_PARTIAL;
 	}
-	if (r < 0)
+	/* a scan that failed on the damage just reported is that damage, not another error */
+	if (r < 0 && !st.damaged_parent_trees)
 		rc = HF_EXIT_ERROR;
 	if (al.scanned && al.verdict != HF_SNAP_CLEAN)
 		rc = HF_EXIT_ALERT;

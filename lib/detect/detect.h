@@ -96,19 +96,22 @@ void hf_detect_free(struct hf_detect *d);
  * Returns 0 or -errno (-ENOMEM). */
 int hf_detect_content(struct hf_detect *d, const uint8_t *data, size_t n, uint64_t total, int full,
 		      struct hf_profile *out);
+/* 1 if p[0..n) is valid UTF-8 text (no NUL, few control bytes) */
+int hf_detect_utf8_text(const uint8_t *p, size_t n);
+/* 1 for the types hf_detect_decode_stream decodes: gzip, xz, zstd, bzip2 */
+int hf_detect_stream_type(unsigned type);
+/* Decodes a whole gzip, xz, zstd or bzip2 file (`type`), handing what it
+ * decodes to put(arg, bytes, n) piece by piece. Returns HF_VALID_YES if it
+ * decoded completely, HF_VALID_NO if not, HF_VALID_UNCHECKED for other types
+ * or past HF_DETECT_OUTPUT_MAX decoded bytes, or -ENOMEM. */
+typedef void (*hf_detect_sink)(void *arg, const uint8_t *p, size_t n);
+int hf_detect_decode_stream(const uint8_t *data, size_t n, unsigned type, hf_detect_sink put, void *arg);
 /* Whether data[0..n), a whole file, decodes completely as `type` (whatever
  * its start says it is): HF_VALID_YES / NO, or HF_VALID_UNCHECKED for types
  * without a validator or inputs over HF_DETECT_VALIDATE_MAX. *container
  * (may be NULL) is set to what the decoding found out along the way: 1 for
  * an encryption container (encrypted ZIP entries or PDF, 7z, OpenPGP, age),
  * else 0. Returns -ENOMEM on failure. */
-int hf_detect_utf8_text(const uint8_t *p, size_t n);
-/* Decodes a whole gzip, xz, zstd or bzip2 file (`type`), handing what it decodes to
- * put(arg, bytes, n) piece by piece. Returns HF_VALID_YES if it decoded completely,
- * HF_VALID_NO if not, HF_VALID_UNCHECKED for other types or past HF_DETECT_OUTPUT_MAX
- * decoded bytes, or -ENOMEM. */
-typedef void (*hf_detect_sink)(void *arg, const uint8_t *p, size_t n);
-int hf_detect_decode_stream(const uint8_t *data, size_t n, unsigned type, hf_detect_sink put, void *arg); /* 1 if valid UTF-8 text (no NUL, few controls) */
 int hf_detect_validate_as(const uint8_t *data, size_t n, unsigned type, int *container);
 /* The whole profile of a file held in memory. Returns 0 or -errno. */
 int hf_detect_profile(struct hf_detect *d, const uint8_t *data, size_t n, struct hf_profile *out);

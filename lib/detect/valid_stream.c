@@ -229,6 +229,11 @@ out:
 	return ret;
 }
 
+int hf_detect_stream_type(unsigned type)
+{
+	return type == HF_CT_GZIP || type == HF_CT_XZ || type == HF_CT_ZSTD || type == HF_CT_BZIP2;
+}
+
 int hf_detect_decode_stream(const uint8_t *data, size_t n, unsigned type, hf_detect_sink put, void *arg)
 {
 	switch (type) {

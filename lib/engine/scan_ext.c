@@ -2,9 +2,13 @@
  * "never-seen extension"). Context only for one file; a wave of non-clean
  * files sharing one new extension (.locked, .play, ...) makes the snapshot
  * at least suspicious. When WAVE_MIN of them were judged encrypted, the
- * extension is the attack's own: a file that took it on by replacing a
- * deleted original of its name (doc.txt -> doc.txt.locked) is encrypted too,
- * whatever its content could tell (a few bytes cannot tell anything).
+ * extension is the attack's own: a file under HF_DETECT_BLOCK_MIN that took
+ * it on by replacing a deleted original of its name (doc.txt ->
+ * doc.txt.locked) is encrypted too, if nothing in its bytes says otherwise
+ * (no type, or 8-bit text that is not UTF-8, or any text under WAVE_TINY
+ * bytes): a few bytes of ciphertext cannot be told from text. Larger files, and files of a type, are judged on
+ * their content alone, so one false alarm does not spread to a whole
+ * extension.
  *
  * The earlier snapshot's extensions come first from the trees the walk
  * loaded anyway (the changed directories); only when a new file's extension
@@ -19,7 +23,9 @@
 #include "util/idmap.h"
 
 #define EXT_MAX 16
-#define WAVE_MIN 5 /* non-clean files with one new extension that make a wave */
+#define WAVE_MIN 5 /* non-clean files with one new extension that make a wave; encrypted
+		    * ones that make it the attack's own */
+#define WAVE_TINY 16 /* fewer random bytes are valid UTF-8 too often to tell anything */
 
 struct wave_count {
 	uint32_t not_clean, encrypted;
@@ -92,8 +98,8 @@ static int add_walked(void *arg, const char *path, const struct hf_node *nd)
 	return 0;
 }
 
-/* the new files that replaced a deleted original by adding the extension
- * of an encrypting wave (counts in `wave`) */
+/* the small new files that replaced a deleted original by adding the
+ * extension of an encrypting wave (counts in `wave`) */
 static void judge_by_wave(struct scan *sc, struct hf_idmap *wave)
 {
 	uint8_t key[HF_ID_LEN];
@@ -103,8 +109,13 @@ static void judge_by_wave(struct scan *sc, struct hf_idmap *wave)
 		const struct wave_count *c;
 		size_t d;
 		int suffix;
+		const struct hf_profile *p = &it->cur.profile;
 		if (it->change != HF_CHANGE_NEW || it->verdict != HF_FILE_CLEAN ||
 		    !(it->reasons & HF_REASON_NEW_EXTENSION) || !ext_key(it->path + it->name_off, key))
+			continue;
+		if (it->cur.size == 0 || it->cur.size >= HF_DETECT_BLOCK_MIN ||
+		    !(p->type == HF_CT_UNKNOWN ||
+		      (p->type == HF_CT_TEXT && (it->cur.size < WAVE_TINY || (!p->text_utf8 && !p->light)))))
 			continue;
 		c = hf_idmap_get(wave, key);
 		if (!c || c->encrypted < WAVE_MIN)

@@ -58,6 +58,7 @@ struct scan {
 	struct scan_exts *exts;
 	int wave;         /* a wave of non-clean files with one new extension */
 	size_t note_dirs; /* directories with a ransom note (about: see scan_notes.c) */
+	uint64_t decoded; /* bytes compressed files were decoded to (scan_judge.c) */
 };
 
 /* what a backup collected (scan_changes.c): the items and extensions a walk

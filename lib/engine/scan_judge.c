@@ -36,6 +36,7 @@
 #define ENCODED_TINY 1088          /* originals this small encode to under 1 KiB of decoded
 				    * bytes (+ an IV or header): no statistics */
 #define HIGH_JUMP 0.25             /* rise of the share of bytes >= 0x80 that counts */
+#define DECODE_BUDGET (64u << 20)  /* what one scan decodes of compressed files, at most */
 
 static int recognised(int t)
 {
@@ -231,67 +232,67 @@ static size_t count_high(const uint8_t *p, size_t n)
 	return high;
 }
 
+/* UTF-8 text, allowing a sequence cut at the end of a prefix */
+static int utf8_start(const uint8_t *p, size_t n)
+{
+	for (size_t k = 0; k < 4 && k < n; k++)
+		if (hf_detect_utf8_text(p, n - k))
+			return 1;
+	return 0;
+}
+
 /* what the byte-mix rule needs of a version's first HF_DETECT_BLOCK_MIN bytes */
 struct byte_mix {
 	size_t n, high;
-	int utf8, nul;
+	int utf8;
 };
 
 static void byte_mix_of(const uint8_t *p, size_t n, struct byte_mix *m)
 {
 	m->n = n;
 	m->high = count_high(p, n);
-	m->utf8 = hf_detect_utf8_text(p, n);
-	m->nul = memchr(p, 0, n) != NULL;
+	m->utf8 = utf8_start(p, n);
 }
 
-/* Whether bytes of mix m (from a version of `size` bytes under
- * HF_DETECT_BLOCK_MIN, where there are no block statistics) took on
- * ciphertext's byte mix over old's: not UTF-8 any more, and
- *  - the share of bytes >= 0x80 rose by HIGH_JUMP: ciphertext has half its
- *    bytes there, text in Latin scripts next to none, and re-encoding to
- *    an 8-bit charset lowers the share; or
- *  - old was UTF-8 with non-ASCII characters (Cyrillic, say, whose share is
- *    high already) and this is no shorter and has no NUL: re-encoding to an
- *    8-bit charset shrinks such text, to UTF-16 adds NULs.
- * 1 or 0, or an error reading old. */
-static int byte_mix_turned_random(struct scan *sc, const struct scan_version *old, const struct byte_mix *m,
-				  uint64_t size)
+/* Whether bytes of mix m (from a version under HF_DETECT_BLOCK_MIN, where
+ * there are no block statistics) took on ciphertext's byte mix over old's:
+ * old was UTF-8 text, this is not UTF-8, and its share of bytes >= 0x80 rose
+ * by HIGH_JUMP. Ciphertext has half its bytes there, text in Latin scripts
+ * next to none, and re-encoding to an 8-bit charset lowers the share.
+ * Binary old versions (icons, time zones, catalogs) say nothing of what
+ * their next version's bytes should be. 1 or 0, or an error reading old. */
+static int byte_mix_turned_random(struct scan *sc, const struct scan_version *old, const struct byte_mix *m)
 {
-	size_t old_high;
-	int old_utf8, r;
+	const uint8_t *o;
+	size_t n;
+	int r;
 
 	if (m->high == 0 || m->utf8 || old->size == 0)
 		return 0;
 	if ((r = scan_read(sc, old, HF_DETECT_BLOCK_MIN)) < 0)
 		return r;
-	old_high = count_high(sc->content.data, sc->content.len);
-	old_utf8 = old->size <= HF_DETECT_BLOCK_MIN && hf_detect_utf8_text(sc->content.data, sc->content.len);
-	return (double)m->high / (double)m->n - (double)old_high / (double)sc->content.len >= HIGH_JUMP ||
-	       (old_utf8 && old_high > 0 && size >= old->size && !m->nul);
+	o = sc->content.data;
+	n = sc->content.len;
+	return utf8_start(o, n) && (double)m->high / (double)m->n - (double)count_high(o, n) / (double)n >= HIGH_JUMP;
 }
 
 /* RANDOM_BYTES: a file under HF_DETECT_BLOCK_MIN has no block statistics,
  * and a few dozen random bytes without a NUL pass as legacy 8-bit text
  * now and then (ccrypt's 47 bytes from a 15-byte .gitignore): its byte mix
- * decides. Only new versions of no type, of text, or of a type libmagic
- * names (not in a conversion) are looked at: a valid compressed file is no
- * ciphertext. */
+ * decides. Only new versions of no type or of text are looked at; a type
+ * libmagic names is left to the type rules. */
 static int small_turned_random(struct scan *sc, const struct scan_version *old, const struct scan_version *cur,
-			       int conversion, uint32_t *rs)
+			       uint32_t *rs)
 {
-	const struct hf_profile *c = &cur->profile;
 	struct byte_mix m;
 	int r;
 
-	if (cur->size >= HF_DETECT_BLOCK_MIN)
-		return 0;
-	if (c->type != HF_CT_TEXT && c->type != HF_CT_UNKNOWN && (conversion || c->type != HF_CT_OTHER))
+	if (cur->size >= HF_DETECT_BLOCK_MIN || (cur->profile.type != HF_CT_TEXT && cur->profile.type != HF_CT_UNKNOWN))
 		return 0;
 	if ((r = scan_read(sc, cur, HF_DETECT_BLOCK_MIN)) < 0)
 		return r;
 	byte_mix_of(sc->content.data, sc->content.len, &m);
-	if ((r = byte_mix_turned_random(sc, old, &m, cur->size)) > 0)
+	if ((r = byte_mix_turned_random(sc, old, &m)) > 0)
 		*rs |= HF_REASON_RANDOM_BYTES;
 	return r < 0 ? r : 0;
 }
@@ -320,23 +321,26 @@ static void decoded_put(void *arg, const uint8_t *p, size_t n)
  * ciphertext is a disguise, judged like a new version of the original:
  * the original had a type (text, an xz, a PNG, a tar) and the decoded
  * start has none, or the random block share rose by RANDOM_JUMP (under
- * 1 KiB: the byte mix). */
+ * 1 KiB: the byte mix). Only streams the backup found valid are decoded,
+ * and no more than DECODE_BUDGET bytes in one scan: bzip2 decodes at tens
+ * of MB/s, on the one thread that judges new files. */
 static int compressed_over(struct scan *sc, struct scan_version *old, const struct scan_version *cur, uint32_t *rs)
 {
 	struct decoded d;
 	struct hf_profile p, h;
 	int t = cur->profile.type, r;
 
-	if ((t != HF_CT_GZIP && t != HF_CT_XZ && t != HF_CT_ZSTD && t != HF_CT_BZIP2) ||
-	    cur->size > HF_DETECT_VALIDATE_MAX)
+	if (!hf_detect_stream_type((unsigned)t) || cur->profile.valid != HF_VALID_YES || cur->size > HF_DETECT_VALIDATE_MAX ||
+	    sc->decoded >= DECODE_BUDGET)
 		return 0;
 	if ((r = scan_read(sc, cur, HF_DETECT_VALIDATE_MAX)) < 0)
 		return r;
 	memset(&d, 0, sizeof(d));
 	hf_detect_blocks_init(&d.blocks);
 	r = hf_detect_decode_stream(sc->content.data, sc->content.len, (unsigned)t, decoded_put, &d);
-	if (r != HF_VALID_YES)
-		return r < 0 ? r : 0; /* one that does not decode is judged as invalid */
+	sc->decoded += d.size;
+	if (r != HF_VALID_YES || d.size == 0)
+		return r < 0 ? r : 0; /* not a stream type, or empty: nothing to judge */
 	memset(&p, 0, sizeof(p));
 	hf_detect_blocks_final(&d.blocks, &p);
 	/* typed as a backup would (libmagic too), so a type libmagic gave the original is seen again */
@@ -347,7 +351,7 @@ static int compressed_over(struct scan *sc, struct scan_version *old, const stru
 	} else if (d.size < HF_DETECT_BLOCK_MIN) {
 		struct byte_mix m;
 		byte_mix_of(d.head, d.nhead, &m);
-		r = byte_mix_turned_random(sc, old, &m, d.size);
+		r = byte_mix_turned_random(sc, old, &m);
 	} else if ((r = scan_count_blocks(sc, old)) == 0) {
 		r = random_share(&p) - random_share(&old->profile) >= RANDOM_JUMP;
 	}
@@ -397,7 +401,7 @@ int scan_judge_change(struct scan *sc, struct scan_version *old, struct scan_ver
 		if (random_share(c) - random_share(o) >= RANDOM_JUMP)
 			rs |= HF_REASON_RANDOM_BLOCKS;
 	}
-	if (!rs && (r = small_turned_random(sc, old, cur, conversion, &rs)) < 0)
+	if (!rs && (r = small_turned_random(sc, old, cur, &rs)) < 0)
 		return r;
 	if (rs && low_overlap(old, cur))
 		rs |= HF_REASON_LOW_OVERLAP;
@@ -469,8 +473,8 @@ static int judge_new(struct scan *sc, size_t i)
 
 	if (d != SCAN_NONE) {
 		r = scan_judge_change(sc, &sc->items[d].old, &it->cur, !suffix, &rs);
-		/* the name says it was compressed: it must hold what it claims */
-		if (r == 0 && suffix && !(rs & SCAN_ENCRYPTING))
+		/* a compressed successor must hold what its original was */
+		if (r == 0 && !(rs & SCAN_ENCRYPTING))
 			r = compressed_over(sc, &sc->items[d].old, &it->cur, &rs);
 		if (r < 0)
 			return r;

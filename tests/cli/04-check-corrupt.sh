@@ -210,4 +210,39 @@ cp "$T/junk" "$T/extra/data/${h:0:2}/$h"
 hf check --repo "$T/extra"
 check_rc "unindexed pack: check exits 0" 0
 
+# --- 9. a backup whose parent snapshot has a damaged tree ----------------------------------
+# A small repository: flip one byte at a time (a fresh copy each time) until a backup on
+# top of it finds a tree of its parent damaged. That backup must say so, name the
+# directory, save the snapshot and exit 3 (not 1: the scan it cannot run against the
+# damaged parent is the same damage), with damaged_parent_trees in its JSON.
+D=$T/dmg-src
+mkdir -p "$D/a" "$D/b"
+for i in 1 2 3; do echo "file $i" >"$D/a/f$i.txt"; echo "other $i" >"$D/b/g$i.txt"; done
+hf init --repo "$T/dmg0"
+hf backup --repo "$T/dmg0" "$D"
+check_rc "small repository for the damaged-parent case: backup" 0
+echo "changed" >>"$D/a/f1.txt"
+found=""
+for pack in "$T"/dmg0/data/*/*; do
+	size=$(stat -c %s "$pack")
+	for ((off = 16; off < size - 16 && ${#found} == 0; off += 24)); do
+		rm -rf "$T/dmg"
+		cp -a "$T/dmg0" "$T/dmg"
+		flip_byte "$T/dmg/${pack#"$T"/dmg0/}" "$off"
+		hf backup --repo "$T/dmg" --json "$D"
+		[ "$(json 'j.get("damaged_parent_trees", 0)' 2>/dev/null)" -ge 1 ] 2>/dev/null && found=$off
+	done
+	[ -n "$found" ] && break
+done
+if [ -z "$found" ]; then
+	fail "damaged parent tree: no flipped byte damaged a tree"
+else
+	check_rc "damaged parent tree: backup exits 3" 3
+	check_grep "damaged parent tree: the directory is named" "parent snapshot's tree of this directory is damaged" "$T/err"
+	check_grep "damaged parent tree: says what to run" "check --read-data" "$T/err"
+	check_true "damaged parent tree: the snapshot was saved" test "$(json 'len(j["snapshot"])')" -eq 64
+	hf check --repo "$T/dmg" --read-data
+	check_rc "damaged parent tree: check --read-data still exits 1" 1
+fi
+
 finish

@@ -7,7 +7,7 @@
 #   CORPUS              the cached benign corpus (read-only for us: copy it first)
 #   ev KEY FILE         a count from an evaluate.py report
 #   snap_ids            ids of the snapshots in the repository $R, oldest first
-#   check_flagged NAME REPORT   >= 99% of the touched files flagged "encrypted", none
+#   check_flagged NAME REPORT [PCT]   >= PCT% (99) of the touched files flagged "encrypted", none
 #                       unlisted, every deleted original listed, every note listed,
 #                       no untouched file flagged
 #   check_restore NAME EXPECTED RESTORED   compare.py finds no difference
@@ -41,15 +41,15 @@ show_report() {
 	return 0
 }
 
-check_flagged() { # name, evaluate.py report
-	local name=$1 r=$2 t e
+check_flagged() { # name, evaluate.py report [minimum percent, default 99]
+	local name=$1 r=$2 pct=${3:-99} t e
 	t=$(ev touched "$r") e=$(ev encrypted "$r")
 	if [ -z "$t" ]; then
 		fail "$name: no scan result to evaluate"
 		return
 	fi
-	if [ "$t" -gt 0 ] && [ $((e * 100)) -ge $((t * 99)) ]; then
-		ok "$name: $e of $t touched files flagged encrypted (>= 99%)"
+	if [ "$t" -gt 0 ] && [ $((e * 100)) -ge $((t * pct)) ]; then
+		ok "$name: $e of $t touched files flagged encrypted (>= $pct%)"
 	elif [ "$t" -gt 0 ]; then
 		fail "$name: only $e of $t touched files flagged encrypted ($(ev suspicious "$r") suspicious, $(ev missed "$r") missed)"
 		show_report "$r"
