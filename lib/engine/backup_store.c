@@ -1,6 +1,7 @@
 /* backup_store.c — the storing half of the backup pipeline: per-thread
  * tools, storing one blob, finalising directories into tree blobs, the job
- * queues and the worker loop. */
+ * queues and the worker loop; and what the backup reports (problems,
+ * progress, a damaged parent). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

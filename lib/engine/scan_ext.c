@@ -6,9 +6,9 @@
  * it on by replacing a deleted original of its name (doc.txt ->
  * doc.txt.locked) is encrypted too, if nothing in its bytes says otherwise
  * (no type, or 8-bit text that is not UTF-8, or any text under WAVE_TINY
- * bytes): a few bytes of ciphertext cannot be told from text. Larger files, and files of a type, are judged on
- * their content alone, so one false alarm does not spread to a whole
- * extension.
+ * bytes): a few bytes of ciphertext cannot be told from text. Larger
+ * files, and files of a type, are judged on their content alone, so one
+ * false alarm does not spread to a whole extension.
  *
  * The earlier snapshot's extensions come first from the trees the walk
  * loaded anyway (the changed directories); only when a new file's extension

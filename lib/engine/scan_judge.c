@@ -273,7 +273,8 @@ static int byte_mix_turned_random(struct scan *sc, const struct scan_version *ol
 		return r;
 	o = sc->content.data;
 	n = sc->content.len;
-	return utf8_start(o, n) && (double)m->high / (double)m->n - (double)count_high(o, n) / (double)n >= HIGH_JUMP;
+	return utf8_start(o, n) &&
+	       (double)m->high / (double)m->n - (double)count_high(o, n) / (double)n >= HIGH_JUMP;
 }
 
 /* RANDOM_BYTES: a file under HF_DETECT_BLOCK_MIN has no block statistics,
@@ -287,7 +288,8 @@ static int small_turned_random(struct scan *sc, const struct scan_version *old, 
 	struct byte_mix m;
 	int r;
 
-	if (cur->size >= HF_DETECT_BLOCK_MIN || (cur->profile.type != HF_CT_TEXT && cur->profile.type != HF_CT_UNKNOWN))
+	if (cur->size >= HF_DETECT_BLOCK_MIN ||
+	    (cur->profile.type != HF_CT_TEXT && cur->profile.type != HF_CT_UNKNOWN))
 		return 0;
 	if ((r = scan_read(sc, cur, HF_DETECT_BLOCK_MIN)) < 0)
 		return r;
@@ -330,8 +332,8 @@ static int compressed_over(struct scan *sc, struct scan_version *old, const stru
 	struct hf_profile p, h;
 	int t = cur->profile.type, r;
 
-	if (!hf_detect_stream_type((unsigned)t) || cur->profile.valid != HF_VALID_YES || cur->size > HF_DETECT_VALIDATE_MAX ||
-	    sc->decoded >= DECODE_BUDGET)
+	if (!hf_detect_stream_type((unsigned)t) || cur->profile.valid != HF_VALID_YES ||
+	    cur->size > HF_DETECT_VALIDATE_MAX || sc->decoded >= DECODE_BUDGET)
 		return 0;
 	if ((r = scan_read(sc, cur, HF_DETECT_VALIDATE_MAX)) < 0)
 		return r;
