@@ -98,6 +98,19 @@ static int add_walked(void *arg, const char *path, const struct hf_node *nd)
 	return 0;
 }
 
+/* a new version whose bytes cannot say whether they are ciphertext: small,
+ * not empty, and of no type, or text that is not UTF-8 (or too short for
+ * that to mean anything) */
+static int says_nothing(const struct scan_version *v)
+{
+	const struct hf_profile *p = &v->profile;
+
+	if (v->size == 0 || v->size >= HF_DETECT_BLOCK_MIN)
+		return 0;
+	return p->type == HF_CT_UNKNOWN ||
+	       (p->type == HF_CT_TEXT && (v->size < WAVE_TINY || (!p->text_utf8 && !p->light)));
+}
+
 /* the small new files that replaced a deleted original by adding the
  * extension of an encrypting wave (counts in `wave`) */
 static void judge_by_wave(struct scan *sc, struct hf_idmap *wave)
@@ -109,13 +122,9 @@ static void judge_by_wave(struct scan *sc, struct hf_idmap *wave)
 		const struct wave_count *c;
 		size_t d;
 		int suffix;
-		const struct hf_profile *p = &it->cur.profile;
 		if (it->change != HF_CHANGE_NEW || it->verdict != HF_FILE_CLEAN ||
-		    !(it->reasons & HF_REASON_NEW_EXTENSION) || !ext_key(it->path + it->name_off, key))
-			continue;
-		if (it->cur.size == 0 || it->cur.size >= HF_DETECT_BLOCK_MIN ||
-		    !(p->type == HF_CT_UNKNOWN ||
-		      (p->type == HF_CT_TEXT && (it->cur.size < WAVE_TINY || (!p->text_utf8 && !p->light)))))
+		    !(it->reasons & HF_REASON_NEW_EXTENSION) || !says_nothing(&it->cur) ||
+		    !ext_key(it->path + it->name_off, key))
 			continue;
 		c = hf_idmap_get(wave, key);
 		if (!c || c->encrypted < WAVE_MIN)
