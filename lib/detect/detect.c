@@ -224,13 +224,10 @@ static int validate_type(const uint8_t *p, size_t n, struct hf_profile *out)
 	case HF_CT_PNG:
 		return hf_detect_valid_png(p, n);
 	case HF_CT_GZIP:
-		return hf_detect_valid_gzip(p, n, NULL, NULL);
 	case HF_CT_XZ:
-		return hf_detect_valid_xz(p, n, NULL, NULL);
 	case HF_CT_ZSTD:
-		return hf_detect_valid_zstd(p, n, NULL, NULL);
 	case HF_CT_BZIP2:
-		return hf_detect_valid_bzip2(p, n, NULL, NULL);
+		return hf_detect_decode_stream(p, n, out->type, NULL, NULL);
 	case HF_CT_SQLITE:
 		return hf_detect_valid_sqlite(p, n);
 	case HF_CT_OPENPGP:

@@ -26,10 +26,6 @@ int hf_detect_head_random(const uint8_t *p, size_t n);
 
 /* valid_*.c */
 int hf_detect_valid_zip(const uint8_t *p, size_t n, struct hf_profile *prof);
-int hf_detect_valid_gzip(const uint8_t *p, size_t n, hf_detect_sink put, void *arg);
-int hf_detect_valid_xz(const uint8_t *p, size_t n, hf_detect_sink put, void *arg);
-int hf_detect_valid_zstd(const uint8_t *p, size_t n, hf_detect_sink put, void *arg);
-int hf_detect_valid_bzip2(const uint8_t *p, size_t n, hf_detect_sink put, void *arg);
 int hf_detect_valid_png(const uint8_t *p, size_t n);
 int hf_detect_valid_jpeg(const uint8_t *p, size_t n);
 int hf_detect_valid_sqlite(const uint8_t *p, size_t n);

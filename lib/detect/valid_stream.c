@@ -28,7 +28,7 @@ static int all_zero(const uint8_t *p, size_t n)
 	return 1;
 }
 
-int hf_detect_valid_gzip(const uint8_t *p, size_t n, hf_detect_sink put, void *arg)
+static int decode_gzip(const uint8_t *p, size_t n, hf_detect_sink put, void *arg)
 {
 	z_stream z = {0};
 	uint8_t *out = NULL;
@@ -78,7 +78,7 @@ out:
 	return ret;
 }
 
-int hf_detect_valid_xz(const uint8_t *p, size_t n, hf_detect_sink put, void *arg)
+static int decode_xz(const uint8_t *p, size_t n, hf_detect_sink put, void *arg)
 {
 	lzma_stream z = LZMA_STREAM_INIT;
 	uint8_t *out = NULL;
@@ -119,7 +119,7 @@ out:
 	return ret;
 }
 
-int hf_detect_valid_zstd(const uint8_t *p, size_t n, hf_detect_sink put, void *arg)
+static int decode_zstd(const uint8_t *p, size_t n, hf_detect_sink put, void *arg)
 {
 	ZSTD_DCtx *z = NULL;
 	uint8_t *out = NULL;
@@ -177,7 +177,7 @@ out:
 	return ret;
 }
 
-int hf_detect_valid_bzip2(const uint8_t *p, size_t n, hf_detect_sink put, void *arg)
+static int decode_bzip2(const uint8_t *p, size_t n, hf_detect_sink put, void *arg)
 {
 	bz_stream z = {0};
 	uint8_t *out = NULL;
@@ -234,17 +234,18 @@ int hf_detect_stream_type(unsigned type)
 	return type == HF_CT_GZIP || type == HF_CT_XZ || type == HF_CT_ZSTD || type == HF_CT_BZIP2;
 }
 
+/* validation (put NULL) and hf_detect_decode_stream alike */
 int hf_detect_decode_stream(const uint8_t *data, size_t n, unsigned type, hf_detect_sink put, void *arg)
 {
 	switch (type) {
 	case HF_CT_GZIP:
-		return hf_detect_valid_gzip(data, n, put, arg);
+		return decode_gzip(data, n, put, arg);
 	case HF_CT_XZ:
-		return hf_detect_valid_xz(data, n, put, arg);
+		return decode_xz(data, n, put, arg);
 	case HF_CT_ZSTD:
-		return hf_detect_valid_zstd(data, n, put, arg);
+		return decode_zstd(data, n, put, arg);
 	case HF_CT_BZIP2:
-		return hf_detect_valid_bzip2(data, n, put, arg);
+		return decode_bzip2(data, n, put, arg);
 	}
 	return HF_VALID_UNCHECKED;
 }

@@ -20,27 +20,20 @@
  * every scan from them is checked against a scan that walks both trees. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include "crypto/crypto.h"
-#include "engine/scan.h"
-#include "engine/scan_internal.h" /* struct hf_changes: was the collection used? */
-#include "store/store.h"
-#include "t.h"
+#include "scan_fixture.h"
 #include "util/err.h"
 #include "util/hex.h"
 
 #define PASS "scan test passphrase"
 
-static char g_base[256], g_data[300];
-static struct hf_repo *g_repo;
 static struct hf_snapshot g_snap[6];
 static int g_nsnap;
 
@@ -55,32 +48,6 @@ static uint64_t rnd(void)
 }
 
 /* ---- files --------------------------------------------------------------------- */
-
-static void data_path(char *out, size_t cap, const char *rel)
-{
-	snprintf(out, cap, "%s/%s", g_data, rel);
-}
-
-static int put_file(const char *rel, const void *p, size_t n)
-{
-	char path[512], *slash;
-	FILE *f;
-
-	data_path(path, sizeof(path), rel);
-	for (slash = strchr(path + strlen(g_data) + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
-		*slash = '\0';
-		mkdir(path, 0755);
-		*slash = '/';
-	}
-	f = fopen(path, "wb");
-	if (!f)
-		return -errno;
-	if (n && fwrite(p, 1, n, f) != n) {
-		fclose(f);
-		return -EIO;
-	}
-	return fclose(f) == 0 ? 0 : -EIO;
-}
 
 /* words and lines, like prose */
 static char *text_bytes(size_t n)
@@ -187,14 +154,6 @@ static int gzip_file(const char *rel)
 	return unlink(in) == 0 ? 0 : -errno;
 }
 
-static int remove_file(const char *rel)
-{
-	char path[512];
-
-	data_path(path, sizeof(path), rel);
-	return unlink(path) == 0 ? 0 : -errno;
-}
-
 static int rename_file(const char *from, const char *to)
 {
 	char a[512], b[512];
@@ -219,71 +178,11 @@ static int append_line(const char *rel)
 
 /* ---- repository ------------------------------------------------------------------ */
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int open_repo(void)
-{
-	static const struct hf_repo_params params = {.kdf_ops = 1, .kdf_mem = 8u << 20};
-	char dir[300];
-	struct hf_store *st = NULL;
-	uint8_t id[HF_ID_LEN];
-	int r;
-
-	snprintf(dir, sizeof(dir), "%s/repo", g_base);
-	r = hf_store_local_open(dir, 1, &st);
-	if (r < 0)
-		return r;
-	r = hf_repo_create(st, PASS, strlen(PASS), &params, id);
-	hf_store_close(st);
-	if (r < 0)
-		return r;
-	r = hf_store_local_open(dir, 0, &st);
-	if (r < 0)
-		return r;
-	return hf_repo_open(st, PASS, strlen(PASS), &g_repo);
-}
-
-static int same_string(const char *a, const char *b)
-{
-	return a == b || (a && b && strcmp(a, b) == 0);
-}
-
-/* two scans of the same snapshots agree in every field */
-static void check_same_result(const struct hf_scan_result *a, const struct hf_scan_result *b)
-{
-	T_EQ(a->verdict, b->verdict);
-	T_MEMEQ(&a->sum, &b->sum, sizeof(a->sum));
-	T_EQ(a->nfiles, b->nfiles);
-	for (size_t i = 0; i < a->nfiles && i < b->nfiles; i++) {
-		const struct hf_scan_file *x = &a->files[i], *y = &b->files[i];
-		if (!same_string(x->path, y->path) || !same_string(x->from, y->from) || x->change != y->change ||
-		    x->verdict != y->verdict || x->note != y->note || x->reasons != y->reasons || x->size != y->size ||
-		    x->type != y->type) {
-			fprintf(stderr, "  scans differ at %zu: %s / %s\n", i, x->path, y->path);
-			T_CHECK(0);
-			return;
-		}
-	}
-}
-
 /* the scan from a backup's collected changes is the scan of a walk */
 static void check_changes(struct hf_changes *ch, const struct hf_snapshot *s, const struct hf_snapshot *against)
 {
-	struct hf_scan_result from_changes, walked;
-
-	/* complete and for these two snapshots: the scan takes it, not a walk */
-	T_CHECK(ch && !ch->broken && scan_changes_describe(ch, s, against));
-	T_EQ(hf_scan_changes(g_repo, s, against, ch, &from_changes), 0);
-	T_EQ(hf_scan(g_repo, s, against, &walked), 0);
-	check_same_result(&from_changes, &walked);
-	hf_scan_result_release(&from_changes);
-	hf_scan_result_release(&walked);
+	T_CHECK(collection_used(ch, s, against));
+	T_EQ(scan_both(ch, s, against, NULL), 0);
 }
 
 /* backs up g_data into g_snap[g_nsnap++] */
@@ -664,14 +563,6 @@ static int put_dir_tree(const char *top)
 	return r;
 }
 
-static int remove_tree(const char *rel)
-{
-	char path[512];
-
-	data_path(path, sizeof(path), rel);
-	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 /* 8 KiB of text after a 1 MiB hole */
 static int put_sparse(const char *rel)
 {
@@ -735,13 +626,17 @@ static void test_names(void)
 
 int main(void)
 {
+	char repo[300] = "";
+
 	if (hf_crypto_init() < 0) {
 		printf("test_scan: 0 passed, 1 failed\n");
 		return 1;
 	}
 	umask(022);
 	snprintf(g_base, sizeof(g_base), "/tmp/hf-test-scan.XXXXXX");
-	if (!mkdtemp(g_base) || open_repo() < 0) {
+	if (mkdtemp(g_base))
+		snprintf(repo, sizeof(repo), "%s/repo", g_base);
+	if (!repo[0] || create_repo(repo, PASS) < 0) {
 		printf("test_scan: 0 passed, 1 failed\n");
 		return 1;
 	}

@@ -10,60 +10,26 @@
  * the stored bytes of a tree blob, in the pack file that holds it. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "crypto/crypto.h"
-#include "engine/scan.h"
-#include "engine/scan_internal.h" /* struct hf_changes: was the collection used? */
-#include "store/store.h"
-#include "t.h"
+#include "scan_fixture.h"
 #include "util/err.h"
 #include "util/hex.h"
 
 #define PASS "scan changes test passphrase"
 #define MAX_SNAPS 8
 
-static char g_base[256], g_repo_dir[300], g_data[300];
-static struct hf_repo *g_repo;
+static char g_repo_dir[300];
 static struct hf_snapshot g_snap[MAX_SNAPS];
 static int g_nsnap;
 static int g_reports; /* per-file problems the last backup reported */
 
 /* ---- files --------------------------------------------------------------------- */
-
-static void data_path(char *out, size_t cap, const char *rel)
-{
-	snprintf(out, cap, "%s/%s", g_data, rel);
-}
-
-/* writes rel under g_data, creating the directories on the way */
-static int put_file(const char *rel, const void *p, size_t n)
-{
-	char path[4096], *slash;
-	FILE *f;
-
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", g_data, rel) >= sizeof(path))
-		return -ENAMETOOLONG;
-	for (slash = strchr(path + strlen(g_data) + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
-		*slash = '\0';
-		mkdir(path, 0755);
-		*slash = '/';
-	}
-	f = fopen(path, "wb");
-	if (!f)
-		return -errno;
-	if (n && fwrite(p, 1, n, f) != n) {
-		fclose(f);
-		return -EIO;
-	}
-	return fclose(f) == 0 ? 0 : -EIO;
-}
 
 /* a few lines of text that differ with seed */
 static int put_text(const char *rel, unsigned seed)
@@ -92,56 +58,17 @@ static int put_random(const char *rel, uint64_t seed)
 	return put_file(rel, buf, sizeof(buf));
 }
 
-static int remove_file(const char *rel)
-{
-	char path[512];
-
-	data_path(path, sizeof(path), rel);
-	return unlink(path) == 0 ? 0 : -errno;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int remove_tree(const char *rel)
-{
-	char path[512];
-
-	data_path(path, sizeof(path), rel);
-	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 /* ---- repository ------------------------------------------------------------------ */
 
 /* a fresh repository and data directory named after the test */
 static int setup(const char *name)
 {
-	static const struct hf_repo_params params = {.kdf_ops = 1, .kdf_mem = 8u << 20};
-	struct hf_store *st = NULL;
-	uint8_t id[HF_ID_LEN];
-	int r;
-
 	g_nsnap = 0;
 	snprintf(g_repo_dir, sizeof(g_repo_dir), "%s/repo-%s", g_base, name);
 	snprintf(g_data, sizeof(g_data), "%s/data-%s", g_base, name);
 	if (mkdir(g_data, 0755) < 0)
 		return -errno;
-	r = hf_store_local_open(g_repo_dir, 1, &st);
-	if (r < 0)
-		return r;
-	r = hf_repo_create(st, PASS, strlen(PASS), &params, id);
-	hf_store_close(st);
-	if (r < 0)
-		return r;
-	r = hf_store_local_open(g_repo_dir, 0, &st);
-	if (r < 0)
-		return r;
-	return hf_repo_open(st, PASS, strlen(PASS), &g_repo);
+	return create_repo(g_repo_dir, PASS);
 }
 
 static void teardown(void)
@@ -193,59 +120,6 @@ static int backup(struct hf_backup_stats *st)
 	}
 	g_nsnap++;
 	return 0;
-}
-
-static int same_string(const char *a, const char *b)
-{
-	return a == b || (a && b && strcmp(a, b) == 0);
-}
-
-/* two scans of the same snapshots agree in every field */
-static void check_same_result(const struct hf_scan_result *a, const struct hf_scan_result *b)
-{
-	T_MEMEQ(a->snapshot, b->snapshot, HF_ID_LEN);
-	T_EQ(a->has_against, b->has_against);
-	T_MEMEQ(a->against, b->against, HF_ID_LEN);
-	T_EQ(a->verdict, b->verdict);
-	T_MEMEQ(&a->sum, &b->sum, sizeof(a->sum));
-	T_EQ(a->nfiles, b->nfiles);
-	for (size_t i = 0; i < a->nfiles && i < b->nfiles; i++) {
-		const struct hf_scan_file *x = &a->files[i], *y = &b->files[i];
-		if (!same_string(x->path, y->path) || !same_string(x->from, y->from) || x->change != y->change ||
-		    x->verdict != y->verdict || x->note != y->note || x->reasons != y->reasons || x->size != y->size ||
-		    x->type != y->type) {
-			fprintf(stderr, "  scans differ at %zu: %s / %s\n", i, x->path, y->path);
-			T_CHECK(0);
-			return;
-		}
-	}
-}
-
-/* hf_scan_changes from ch (which it frees) and hf_scan's walk agree: the same
- * return value, and if 0 the same result. Returns that value; the result of
- * the scan from ch goes to *out if out is not NULL (else it is released). */
-static int scan_both(struct hf_changes *ch, const struct hf_snapshot *s, const struct hf_snapshot *against,
-		     struct hf_scan_result *out)
-{
-	struct hf_scan_result from_changes, walked;
-	int a = hf_scan_changes(g_repo, s, against, ch, &from_changes);
-	int b = hf_scan(g_repo, s, against, &walked);
-
-	T_EQ(a, b);
-	if (a == 0 && b == 0)
-		check_same_result(&from_changes, &walked);
-	hf_scan_result_release(&walked);
-	if (out && a == 0)
-		*out = from_changes;
-	else
-		hf_scan_result_release(&from_changes);
-	return a;
-}
-
-/* complete and for these two snapshots: the scan takes it, not a walk */
-static int collection_used(const struct hf_changes *ch, const struct hf_snapshot *s, const struct hf_snapshot *against)
-{
-	return ch && ch->done && !ch->broken && scan_changes_describe(ch, s, against);
 }
 
 /* given up: marked broken, everything collected freed, never used by a scan */
