@@ -23,6 +23,7 @@ enum hf_obj_kind {
 	HF_OBJ_INDEX,
 	HF_OBJ_PACK,
 	HF_OBJ_MARK, /* marks/: pins and verdicts about snapshots (repo/mark.h) */
+	HF_OBJ_PENDING, /* pending/: packs and index objects a prune will delete later */
 	HF_OBJ_KINDS
 };
 
@@ -61,6 +62,9 @@ struct hf_store_ops {
 	int (*writer_commit)(struct hf_store_writer *w, const char *name, int flags);
 	void (*writer_abort)(struct hf_store_writer *w);
 	void (*close)(struct hf_store *s);
+	/* the time now by the store's own clock (ns since 1970): the clock of
+	 * mtime, on which grace periods before deletion are measured */
+	int (*now)(struct hf_store *s, int64_t *ns);
 };
 
 struct hf_store {
@@ -102,6 +106,10 @@ static inline int hf_store_size(struct hf_store *s, int kind, const char *name, 
 static inline int hf_store_mtime(struct hf_store *s, int kind, const char *name, int64_t *ns)
 {
 	return s->ops->mtime ? s->ops->mtime(s, kind, name, ns) : -ENOTSUP;
+}
+static inline int hf_store_now(struct hf_store *s, int64_t *ns)
+{
+	return s->ops->now ? s->ops->now(s, ns) : -ENOTSUP;
 }
 static inline int hf_store_list(struct hf_store *s, int kind, hf_store_list_fn fn, void *arg)
 {

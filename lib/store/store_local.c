@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "crypto/crypto.h"
@@ -34,7 +35,7 @@ struct local_store {
 	size_t nunsynced;
 };
 
-static const char *const kind_dir[HF_OBJ_KINDS] = {".", "keys", "snapshots", "index", "data", "marks"};
+static const char *const kind_dir[HF_OBJ_KINDS] = {".", "keys", "snapshots", "index", "data", "marks", "pending"};
 
 /* Names are lowercase hex (or "config" for the config object): nothing else
  * can reach the file system, so a hostile name cannot escape the directory. */
@@ -465,6 +466,17 @@ static void local_close(struct hf_store *s)
 	free(ls);
 }
 
+/* the local store's clock is this machine's: the one file times are set by */
+static int local_now(struct hf_store *s, int64_t *ns)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) < 0)
+		return -errno;
+	*ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	return 0;
+}
+
 static const struct hf_store_ops local_ops = {
 	.put = local_put,
 	.get = local_get,
@@ -482,6 +494,7 @@ static const struct hf_store_ops local_ops = {
 	.writer_commit = local_writer_commit,
 	.writer_abort = local_writer_abort,
 	.close = local_close,
+	.now = local_now,
 };
 
 static int dir_is_empty(const char *dir)
@@ -501,7 +514,7 @@ static int dir_is_empty(const char *dir)
 
 static int make_layout(int dirfd)
 {
-	static const char *const subdirs[] = {"keys", "snapshots", "index", "data", "marks", "tmp"};
+	static const char *const subdirs[] = {"keys", "snapshots", "index", "data", "marks", "pending", "tmp"};
 	char rel[16];
 
 	for (size_t i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++)
@@ -550,6 +563,7 @@ int hf_store_local_open(const char *dir, int create, struct hf_store **out)
 		 * directory gives nothing) */
 		mkdirat(ls->dirfd, "tmp", 0700);
 		mkdirat(ls->dirfd, "marks", 0700);
+		mkdirat(ls->dirfd, "pending", 0700);
 	}
 	ls->dir = hf_xstrdup(dir);
 	ls->base.ops = &local_ops;

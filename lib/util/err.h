@@ -20,6 +20,9 @@ enum hf_err {
 	HF_E_USAGE,     /* invalid argument */
 	HF_E_CANCELED,  /* another stage failed first */
 	HF_E_RACE,      /* a concurrent prune removed data this operation relies on */
+	HF_E_REFUSED,   /* the store refused the operation (append-only, no permission) */
+	HF_E_LOCKED,    /* the object is under a retention lock and cannot be removed yet */
+	HF_E_UNAVAILABLE, /* the store cannot be reached now; retrying later may work */
 	HF_E_MAX
 };
 

@@ -89,7 +89,7 @@ static struct hf_store *open_new(const char *rel)
 	return st;
 }
 
-static const char *const kind_names[HF_OBJ_KINDS] = {"config", "keys", "snapshots", "index", "data", "marks"};
+static const char *const kind_names[HF_OBJ_KINDS] = {"config", "keys", "snapshots", "index", "data", "marks", "pending"};
 
 /* a valid name for kind, varied by i */
 static void name_for(int kind, int i, char *out, size_t cap)
@@ -111,13 +111,13 @@ static void test_create_open(void)
 	T_CHECK(st != NULL);
 	path_in(dir, sizeof(dir), "c1");
 	T_CHECK(st && st->location && strcmp(st->location, dir) == 0);
-	for (int i = 0; i < 5; i++) {
-		static const char *const subs[] = {"keys", "snapshots", "index", "marks", "tmp"};
+	for (int i = 0; i < 6; i++) {
+		static const char *const subs[] = {"keys", "snapshots", "index", "marks", "pending", "tmp"};
 		struct stat s;
 		snprintf(sub, sizeof(sub), "%s/%s", dir, subs[i]);
 		T_CHECK(stat(sub, &s) == 0 && S_ISDIR(s.st_mode));
 	}
-	T_EQ(count_entries(dir), 6); /* keys snapshots index data marks tmp */
+	T_EQ(count_entries(dir), 7); /* keys snapshots index data marks pending tmp */
 	snprintf(sub, sizeof(sub), "%s/data", dir);
 	T_EQ(count_entries(sub), 256);
 	hf_store_close(st);
