@@ -16,7 +16,7 @@ static const char usage[] =
 	"usage: holdfast forget --repo DIR [--keep-last N] [--keep-hourly N] [--keep-daily N]\n"
 	"                       [--keep-weekly N] [--keep-monthly N] [--keep-yearly N] [--prune] [--dry-run]\n";
 
-enum { OPT_LAST = 1, OPT_HOURLY, OPT_DAILY, OPT_WEEKLY, OPT_MONTHLY, OPT_YEARLY, OPT_PRUNE, OPT_DRY };
+enum { OPT_LAST = 1, OPT_HOURLY, OPT_DAILY, OPT_WEEKLY, OPT_MONTHLY, OPT_YEARLY, OPT_PRUNE, OPT_DRY, OPT_GRACE };
 
 static int parse_count(const char *s, unsigned *out)
 {
@@ -40,6 +40,7 @@ int cmd_forget(int argc, char **argv)
 					     {"keep-yearly", required_argument, NULL, OPT_YEARLY},
 					     {"prune", no_argument, NULL, OPT_PRUNE},
 					     {"dry-run", no_argument, NULL, OPT_DRY},
+					     {"grace", required_argument, NULL, OPT_GRACE},
 					     {NULL, 0, NULL, 0}};
 	struct cli_common c;
 	struct hf_forget_policy pol = {0};
@@ -47,6 +48,7 @@ int cmd_forget(int argc, char **argv)
 	struct hf_snapshot *s = NULL;
 	size_t n = 0, bad = 0, removed = 0;
 	uint8_t (*forgotten)[HF_HASH_LEN] = NULL;
+	int64_t grace = HF_PRUNE_GRACE_NS;
 	int *keep = NULL, opt, r, prune = 0, dry = 0, any = 0, rc = HF_EXIT_ERROR;
 
 	cli_common_init(&c);
@@ -61,6 +63,11 @@ int cmd_forget(int argc, char **argv)
 		case OPT_YEARLY: slot = &pol.yearly; break;
 		case OPT_PRUNE: prune = 1; break;
 		case OPT_DRY: dry = 1; break;
+		case OPT_GRACE:
+			if (cli_parse_duration(optarg, &grace) < 0)
+				return cli_usage_error(usage, "bad --grace '%s' (seconds, or a number with s, m, h or d)",
+						       optarg);
+			break;
 		}
 		if (slot) {
 			if (parse_count(optarg, slot) < 0)
@@ -111,37 +118,8 @@ int cmd_forget(int argc, char **argv)
 		printf("dry run: nothing removed\n");
 	else
 		printf("%zu snapshot(s) removed, %zu kept\n", removed, n - removed);
-	if (prune && !dry) {
-		struct hf_prune_opts po = {.forgotten = (const uint8_t(*)[HF_HASH_LEN])forgotten,
-					   .nforgotten = removed,
-					   .grace_ns = HF_PRUNE_GRACE_NS,
-					   .report = cli_report};
-		struct hf_prune_stats ps;
-		r = hf_prune(repo, &po, &ps);
-		if (r < 0) {
-			cli_err("prune failed: %s", hf_strerror(r));
-			goto out;
-		}
-		if (ps.raced)
-			printf("a backup finished while pruning: nothing was deleted this time; prune again later\n");
-		else
-			printf("pruned: %llu blobs removed, %llu packs deleted (%llu rewritten), %.1f MiB freed\n",
-			       (unsigned long long)ps.blobs_removed, (unsigned long long)ps.packs_deleted,
-			       (unsigned long long)ps.packs_rewritten, (double)ps.bytes_freed / 1048576.0);
-		if (ps.packs_protected)
-			printf("%llu pack(s) of backups without a snapshot (running or interrupted) kept for now\n",
-			       (unsigned long long)ps.packs_protected);
-		if (!ps.raced) {
-			size_t gone = 0;
-			r = hf_forget_orphan_marks(repo, &gone);
-			if (r < 0) {
-				cli_err("cannot delete the marks of removed snapshots: %s", hf_strerror(r));
-				goto out;
-			}
-			if (gone)
-				printf("%zu mark(s) of removed snapshots deleted\n", gone);
-		}
-	}
+	if (prune && !dry && cli_prune(repo, (const uint8_t(*)[HF_HASH_LEN])forgotten, removed, grace) < 0)
+		goto out;
 	rc = HF_EXIT_OK;
 out:
 	free(forgotten);

@@ -17,5 +17,15 @@ int cmd_scan(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_pin(int argc, char **argv);
 int cmd_unpin(int argc, char **argv);
+int cmd_prune(int argc, char **argv);
+
+#include <stddef.h>
+#include <stdint.h>
+struct hf_repo;
+/* "90", "90s", "15m", "1h", "2d" (at most a year) → ns; -1 if malformed */
+int cli_parse_duration(const char *s, int64_t *ns);
+/* runs prune (and deletes the marks of removed snapshots), printing what it
+ * did; the error, already reported, or 0 */
+int cli_prune(struct hf_repo *repo, const uint8_t (*forgotten)[32], size_t nforgotten, int64_t grace_ns);
 
 #endif

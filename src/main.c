@@ -20,6 +20,7 @@ static const struct command {
 	{"restore", cmd_restore, "restore a snapshot"},
 	{"check", cmd_check, "verify the repository"},
 	{"forget", cmd_forget, "remove snapshots by a retention policy, and prune data"},
+	{"prune", cmd_prune, "delete data no snapshot uses (in two phases, safe beside backups)"},
 	{"scan", cmd_scan, "look for ransomware activity in a snapshot"},
 	{"history", cmd_history, "list every version of a file"},
 	{"pin", cmd_pin, "keep a snapshot from forget"},

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "engine/backup_internal.h"
+#include "repo/pending.h"
 #include "store/store.h"
 #include "util/err.h"
 #include "util/hex.h"
@@ -74,7 +75,46 @@ static int find_parent(struct hf_repo *r, const struct hf_backup_opts *o, char *
 	return found;
 }
 
-static int note_index(void *arg, const char *name, uint64_t size)
+/* A snapshot that cannot be relied on is removed again; a store that refuses
+ * leaves it, and the error says so. */
+static void withdraw(struct hf_repo *r, const uint8_t id[HF_ID_LEN], int *err)
+{
+	char name[HF_ID_HEX_LEN + 1];
+
+	hf_hex_encode(id, HF_ID_LEN, name);
+	if (hf_store_remove(r->store, HF_OBJ_SNAPSHOT, name) < 0)
+		*err = -HF_E_UNSAFE;
+}
+
+/* The pending deletions at the start: their packs are never deduplicated
+ * against (this backup stores such blobs again). */
+static int read_plans(struct backup *b)
+{
+	struct hf_repo *r = b->repo;
+	struct hf_pending *plans = NULL;
+	size_t n = 0;
+	int ret;
+
+	b->npacks = r->index->npacks;
+	b->condemned = hf_xcalloc(b->npacks + 1, 1);
+	b->relied = hf_xcalloc(b->npacks + 1, 1);
+	b->plans_seen = hf_idmap_new(0);
+	ret = hf_store_now(r->store, &b->start_ns);
+	if (ret == 0)
+		ret = hf_pending_list(r, &plans, &n, NULL);
+	for (size_t i = 0; i < n; i++) {
+		hf_idmap_put(b->plans_seen, plans[i].id, NULL, NULL);
+		for (size_t k = 0; k < plans[i].npacks; k++) {
+			const uint32_t *num = hf_idmap_get(r->index->pack_ids, plans[i].packs[k]);
+			if (num && *num < b->npacks)
+				b->condemned[*num] = 1;
+		}
+	}
+	hf_pending_list_free(plans, n);
+	return ret;
+}
+
+static int note_pack(void *arg, const char *name, uint64_t size)
 {
 	uint8_t id[HF_ID_LEN];
 
@@ -84,47 +124,55 @@ static int note_index(void *arg, const char *name, uint64_t size)
 	return 0;
 }
 
-static int all_named(struct hf_blob_reader *br, const uint8_t tree[HF_ID_LEN])
+/* the packs this backup wrote: listed by index objects of its session */
+static void note_own_packs(struct backup *b)
 {
-	struct hf_tree t;
-	int r = hf_tree_load(br, tree, &t);
+	const struct hf_index *ix = b->repo->index;
 
-	for (size_t i = 0; r == 0 && i < t.n; i++) {
-		const struct hf_node *nd = &t.nodes[i];
-		if (nd->meta.type == HF_FT_DIR)
-			r = all_named(br, nd->subtree);
-		for (size_t k = 0; r == 0 && k < nd->nparts; k++)
-			if (nd->parts[k].kind == HF_PART_DATA && !hf_index_find(br->repo->index, nd->parts[k].id))
-				r = -HF_E_RACE;
-	}
-	hf_tree_release(&t);
-	return r < 0 ? -HF_E_RACE : 0;
+	b->relied = hf_xreallocarray(b->relied, ix->npacks + 1, 1);
+	for (size_t k = b->npacks; k < ix->npacks; k++)
+		b->relied[k] = memcmp(ix->keys + (size_t)ix->packs[k].key * HF_KEY_LEN, b->session->key, HF_KEY_LEN) == 0;
 }
 
-/* A prune running meanwhile may have removed blobs this backup reuses. If an
- * index object loaded at the start is gone, reload the index and check that
- * every blob the new snapshot names is still there; if not, no snapshot. */
-static int check_no_prune_raced(struct hf_repo *r, const uint8_t root[HF_ID_LEN])
+/* A prune may have condemned, after this backup started, a pack it relies on
+ * (deduplicated against, or written itself); the snapshot is safe if that
+ * plan is still far from due, since the prune carrying it out will see the
+ * snapshot and rescue the pack. A plan is taken as due for this check at half
+ * its grace period, which leaves room for the time between reading the
+ * store's clock and the plan becoming visible. A plan already carried out and
+ * gone has deleted its packs first: those are checked to exist. -HF_E_RACE if
+ * the snapshot cannot be relied on. */
+static int check_prune_safe(struct backup *b)
 {
-	struct hf_idmap *names = hf_idmap_new(0);
-	struct hf_blob_reader br;
-	int gone = 0, ret;
+	struct hf_repo *r = b->repo;
+	struct hf_pending *plans = NULL;
+	struct hf_idmap *present = hf_idmap_new(0);
+	size_t n = 0;
+	int64_t now;
+	int ret, unsafe = 0;
 
-	ret = hf_store_list(r->store, HF_OBJ_INDEX, note_index, names);
-	for (size_t i = 0; ret == 0 && i < r->index->nfiles && !gone; i++) {
-		uint8_t id[HF_ID_LEN];
-		gone = hf_hex_decode(r->index->files[i], id, HF_ID_LEN) == 0 && !hf_idmap_get(names, id);
+	ret = hf_repo_refresh_index(r);
+	if (ret == 0) {
+		note_own_packs(b);
+		ret = hf_store_now(r->store, &now);
 	}
-	hf_idmap_free(names);
-	if (ret < 0 || !gone)
-		return ret;
-	ret = hf_repo_load_index(r, NULL, NULL, NULL);
-	if (ret < 0)
-		return ret;
-	hf_blob_reader_init(&br, r);
-	ret = all_named(&br, root);
-	hf_blob_reader_release(&br);
-	return ret;
+	if (ret == 0)
+		ret = hf_pending_list(r, &plans, &n, NULL);
+	for (size_t i = 0; ret == 0 && i < n && !unsafe; i++) {
+		if (hf_idmap_get(b->plans_seen, plans[i].id) || now - plans[i].time_ns < plans[i].grace_ns / 2)
+			continue;
+		for (size_t k = 0; k < plans[i].npacks && !unsafe; k++) {
+			const uint32_t *num = hf_idmap_get(r->index->pack_ids, plans[i].packs[k]);
+			unsafe = num && b->relied[*num];
+		}
+	}
+	if (ret == 0 && !unsafe)
+		ret = hf_store_list(r->store, HF_OBJ_PACK, note_pack, present);
+	for (size_t k = 0; ret == 0 && k < r->index->npacks && !unsafe; k++)
+		unsafe = b->relied[k] && !hf_idmap_get(present, r->index->packs[k].id);
+	hf_pending_list_free(plans, n);
+	hf_idmap_free(present);
+	return ret < 0 ? ret : unsafe ? -HF_E_RACE : 0;
 }
 
 int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backup_stats *st)
@@ -155,6 +203,8 @@ int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backu
 	if (!r->index && (ret = hf_repo_load_index(r, NULL, NULL, NULL)) < 0)
 		return ret;
 	hf_blob_reader_init(&b.prev_reader, r);
+	if ((ret = read_plans(&b)) < 0)
+		goto out;
 	paths = clean_paths(o->paths, o->npaths, &npaths);
 	ret = have_parent = find_parent(r, o, paths, npaths, &parent);
 	if (ret < 0)
@@ -221,8 +271,6 @@ int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backu
 		hf_index_builder_write(&b.ib); /* best effort: the next backup reuses the packs that made it */
 	if (ret == 0 && !b.have_root)
 		ret = -HF_E_CORRUPT;
-	if (ret == 0)
-		ret = check_no_prune_raced(r, b.root);
 	if (ret < 0)
 		goto out_threads;
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -244,6 +292,8 @@ int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backu
 	snap.bytes = b.bytes_total;
 	snap.errors = (uint32_t)st->errors;
 	ret = hf_snapshot_write(r, b.session, &snap);
+	if (ret == 0 && (ret = check_prune_safe(&b)) < 0)
+		withdraw(r, snap.id, &ret);
 	if (ret == 0) {
 		memcpy(st->snapshot, snap.id, HF_ID_LEN);
 		if (b.changes)
@@ -272,6 +322,9 @@ out:
 	hf_snapshot_release(&parent);
 	hf_tree_release(&parent_root);
 	hf_blob_reader_release(&b.prev_reader);
+	hf_idmap_free(b.plans_seen);
+	free(b.condemned);
+	free(b.relied);
 	free(paths);
 	return ret < 0 ? ret : 0;
 }

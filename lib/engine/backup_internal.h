@@ -95,10 +95,21 @@ struct backup {
 	struct bctx scanner;   /* the scanner's own tools (tree blobs) */
 	struct hf_blob_reader prev_reader; /* the scanner's: the parent snapshot's trees */
 	struct hf_changes *changes; /* collect_changes: what changed, for the scan after */
+	/* beside a prune (docs/DESIGN.md, Retention): the packs condemned by the
+	 * pending deletions seen at the start are never deduplicated against,
+	 * and the packs the snapshot relies on are checked at the end */
+	int64_t start_ns;          /* the store's clock when the pending deletions were read */
+	struct hf_idmap *plans_seen; /* their object ids */
+	size_t npacks;             /* index packs at the start: the size of the two arrays */
+	uint8_t *condemned;        /* per index pack number */
+	uint8_t *relied;           /* per index pack number (set by any thread) */
 };
 
 void hf_bctx_init(struct bctx *c, struct backup *b, int reader);
 void hf_bctx_release(struct bctx *c);
+/* 1 if a blob the index has at loc may be reused (and notes the pack as
+ * relied on); 0 if its pack is condemned by a pending deletion */
+int hf_backup_reuse(struct backup *b, const struct hf_blob_loc *loc);
 /* stores one blob (dedup, compress, encrypt, pack) */
 int hf_backup_store_blob(struct bctx *c, int type, const void *p, size_t n, uint8_t id[HF_ID_LEN]);
 /* drops one pending reference of d; finalises d (and ancestors) at zero */

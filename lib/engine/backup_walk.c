@@ -162,14 +162,19 @@ sort:
 	return 0;
 }
 
-static int unchanged(const struct backup *b, const struct hf_meta *m, const struct hf_node *old)
+static int unchanged(struct backup *b, const struct hf_meta *m, const struct hf_node *old)
 {
 	if (!old || old->meta.type != HF_FT_FILE || old->meta.size != m->size || old->meta.mtime_ns != m->mtime_ns ||
 	    old->meta.ctime_ns != m->ctime_ns || old->meta.ino != m->ino)
 		return 0;
-	for (size_t i = 0; i < old->nparts; i++)
-		if (old->parts[i].kind == HF_PART_DATA && !hf_index_find(b->repo->index, old->parts[i].id))
+	for (size_t i = 0; i < old->nparts; i++) {
+		const struct hf_blob_loc *loc;
+		if (old->parts[i].kind != HF_PART_DATA)
+			continue;
+		loc = hf_index_find(b->repo->index, old->parts[i].id);
+		if (!loc || !hf_backup_reuse(b, loc))
 			return 0;
+	}
 	return 1;
 }
 

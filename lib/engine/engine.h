@@ -147,27 +147,39 @@ int hf_forget_protect(struct hf_repo *r, const struct hf_snapshot *snaps, size_t
 int hf_forget_orphan_marks(struct hf_repo *r, size_t *removed);
 
 struct hf_prune_stats {
-	uint64_t packs_deleted, packs_rewritten, packs_protected, blobs_removed, bytes_freed;
-	int raced; /* a snapshot appeared meanwhile: nothing deleted */
+	uint64_t packs_deleted, bytes_freed, blobs_removed; /* now, from plans that came due */
+	uint64_t packs_rescued;    /* due, but a snapshot written since uses them: kept */
+	uint64_t packs_planned, bytes_planned; /* to be deleted by a prune from next_due_ns on */
+	uint64_t packs_rewritten;  /* their used blobs copied into new packs */
+	uint64_t packs_protected;  /* of backups without a snapshot yet (running or killed) */
+	uint64_t plans_damaged;    /* pending-deletion objects that failed to load: ignored */
+	int64_t next_due_ns;       /* store time the earliest pending plan comes due; 0: none */
 };
 
-#define HF_PRUNE_GRACE_NS (3600ll * 1000000000) /* one hour */
+#define HF_PRUNE_GRACE_NS (3600ll * 1000000000)      /* one hour */
+#define HF_PRUNE_UNFINISHED_NS (3600ll * 1000000000) /* one hour */
 
 struct hf_prune_opts {
 	/* session fingerprints of the snapshots forget just removed: their
 	 * packs belong to finished backups, not to backups still running */
 	const uint8_t (*forgotten)[HF_HASH_LEN];
 	size_t nforgotten;
-	int64_t grace_ns; /* packs of unfinished sessions younger than this stay */
+	/* between planning a deletion and carrying it out, by the store's clock.
+	 * 0: the plan is carried out at once, by a second pass over the
+	 * snapshots (still safe beside backups: they check, docs/DESIGN.md) */
+	int64_t grace_ns;
+	/* packs of sessions without a snapshot (a backup still running) younger
+	 * than this are not even planned (HF_PRUNE_UNFINISHED_NS) */
+	int64_t unfinished_ns;
 	hf_report_fn report;
 	void *report_arg;
 };
 
-/* Deletes every blob no snapshot references: packs with nothing in use are
- * removed, packs partly in use are rewritten. Packs of sessions that have no
- * snapshot (a backup still running, or killed) are kept until they are older
- * than the grace period; if a snapshot appears while prune runs, nothing is
- * deleted (docs/DESIGN.md). */
+/* Deletes, in two phases, every blob no snapshot references
+ * (lib/engine/prune.c has the steps): carries out the pending deletions that
+ * came due, rescuing what a snapshot written since uses, and plans the next
+ * one (packs with nothing in use, and packs partly in use after their used
+ * blobs are copied into new packs). */
 int hf_prune(struct hf_repo *r, const struct hf_prune_opts *o, struct hf_prune_stats *st);
 
 #endif

@@ -1,17 +1,24 @@
-/* prune.c — deleting data that no snapshot references.
+/* prune.c — deleting data that no snapshot references, in two phases, so
+ * that backups running beside it need no locks (docs/DESIGN.md, Retention).
  *
- * 0. Packs of a session without a snapshot (a backup that is still running,
- *    or was killed) are kept until older than the grace period, unless forget
- *    just removed that session's snapshot. If a snapshot appears while prune
- *    runs, nothing is deleted.
- * 1. Mark every tree and data blob reachable from any snapshot; if any tree
- *    cannot be read, stop: deleting with an incomplete view could lose data.
- * 2. Packs whose indexed blobs are all unused are deleted; packs with at
- *    least 10% unused are rewritten (their used blobs copied, verified, into
- *    new packs); the rest are kept as they are.
- * 3. A new index listing every kept and new pack is written before any old
- *    index or pack is deleted, so a crash at any point leaves every reachable
- *    blob indexed. */
+ * Every run:
+ * 1. Marks every tree and data blob reachable from any snapshot; if any tree
+ *    or index cannot be read, stops: deleting with an incomplete view could
+ *    lose data.
+ * 2. Carries out the pending deletions (repo/pending.h) that have come due
+ *    by the store's clock: their packs are deleted unless a snapshot written
+ *    since uses a blob in them (a backup that started before the plan and
+ *    deduplicated against it), in which case the pack is rescued.
+ * 3. Plans the next deletion: packs whose blobs are all unused, packs with at
+ *    least 10% unused (their used blobs are first copied, verified, into new
+ *    packs), and packs no index lists; packs of a session without a snapshot
+ *    (a backup still running) stay while younger than an hour. The
+ *    plan is written as pending-deletion objects; nothing of it is deleted
+ *    before the grace period has passed.
+ * 4. Writes one new index listing every pack that stays (planned ones too,
+ *    so they stay readable until they go), then deletes the index objects it
+ *    replaces, the packs that came due, and the plans carried out — in that
+ *    order, so a crash at any point leaves every reachable blob indexed. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,6 +26,7 @@
 #include "compress/compress.h"
 #include "crypto/crypto.h"
 #include "engine/engine.h"
+#include "repo/pending.h"
 #include "store/store.h"
 #include "util/err.h"
 #include "util/hex.h"
@@ -46,34 +54,82 @@ static int mark_tree(struct hf_blob_reader *br, struct hf_idmap *used, const uin
 	return r;
 }
 
+
 /* what happens to each indexed pack */
-enum pack_fate { FATE_DROP = 0, FATE_KEEP, FATE_REWRITE };
+enum pack_fate {
+	FATE_KEEP = 0, /* stays as it is */
+	FATE_REWRITE,  /* its used blobs are copied into new packs now; the pack is planned */
+	FATE_DROP,     /* nothing in it is used: planned */
+	FATE_WAIT,     /* planned by an earlier run, not yet due: stays as it is */
+	FATE_DELETE,   /* planned earlier, due, still unused: deleted now */
+};
 
 struct pack_use {
-	uint64_t used, unused;             /* stored bytes of blobs in and out of use */
+	uint64_t used, unused; /* stored bytes of blobs in and out of use */
 	size_t nblobs;
 	int fate;
-	int unfinished;                    /* its session has no snapshot, and it is young */
+	int unfinished; /* its session has no snapshot, and it is young */
 };
 
 /* a pack partly unused is rewritten only when that frees at least this share */
 #define REWRITE_MIN_UNUSED 10 /* percent */
 
+/* the packs in the store */
 struct disk_packs {
 	char **names;
 	size_t n;
 	uint64_t *sizes;
+	struct hf_idmap *by_id; /* pack id → size */
+};
+
+/* everything one run of prune knows */
+struct prune_run {
+	struct hf_repo *r;
+	const struct hf_prune_opts *o;
+	struct hf_prune_stats *st;
+	int64_t now; /* the store's clock */
+	struct hf_snapshot *snaps;
+	size_t nsnaps;
+	struct hf_pending *plans;
+	size_t nplans;
+	struct hf_idmap *used;    /* blob ids reachable from a snapshot */
+	struct hf_idmap *done;    /* session fingerprints of finished backups */
+	struct hf_idmap *due;     /* pack ids of plans that came due */
+	struct hf_idmap *waiting; /* pack ids of plans not yet due */
+	struct hf_idmap *listed;  /* pack ids the new index lists */
+	struct pack_use *use;     /* per indexed pack */
+	uint8_t (*planned)[HF_ID_LEN]; /* this run's plan */
+	size_t nplanned;
+	struct disk_packs disk;
 };
 
 static int note_pack(void *arg, const char *name, uint64_t size)
 {
 	struct disk_packs *d = arg;
+	uint8_t id[HF_ID_LEN];
 
 	d->names = hf_xreallocarray(d->names, d->n + 1, sizeof(char *));
 	d->sizes = hf_xreallocarray(d->sizes, d->n + 1, sizeof(uint64_t));
 	d->names[d->n] = hf_xstrdup(name);
 	d->sizes[d->n++] = size;
+	if (hf_hex_decode(name, id, HF_ID_LEN) == 0)
+		hf_idmap_put(d->by_id, id, &size, NULL);
 	return 0;
+}
+
+static uint64_t disk_size(const struct prune_run *p, const uint8_t id[HF_ID_LEN])
+{
+	const uint64_t *size = hf_idmap_get(p->disk.by_id, id);
+
+	return size ? *size : 0;
+}
+
+static void plan_pack(struct prune_run *p, const uint8_t id[HF_ID_LEN], uint64_t size)
+{
+	p->planned = hf_xreallocarray(p->planned, p->nplanned + 1, HF_ID_LEN);
+	memcpy(p->planned[p->nplanned++], id, HF_ID_LEN);
+	p->st->packs_planned++;
+	p->st->bytes_planned += size;
 }
 
 /* copies one used blob into the new packs, re-verifying it on the way */
@@ -101,18 +157,9 @@ static int copy_blob(struct hf_blob_reader *br, struct hf_pack_writer *w, struct
 	return r;
 }
 
-static int64_t now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_REALTIME, &t);
-	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
-
 /* young and written by a session that has no snapshot: a backup may still be
  * running and about to name it */
-static int unfinished(struct hf_repo *r, const struct hf_prune_opts *o, const struct hf_idmap *done,
-		      const uint8_t *pack_id, const uint8_t *key, int64_t now)
+static int unfinished(const struct prune_run *p, const uint8_t *pack_id, const uint8_t *key)
 {
 	char name[HF_ID_HEX_LEN + 1];
 	uint8_t fp[HF_HASH_LEN];
@@ -120,13 +167,13 @@ static int unfinished(struct hf_repo *r, const struct hf_prune_opts *o, const st
 
 	if (key) {
 		hf_sha256(key, HF_KEY_LEN, fp);
-		if (hf_idmap_get(done, fp))
+		if (hf_idmap_get(p->done, fp))
 			return 0;
 	}
 	hf_hex_encode(pack_id, HF_ID_LEN, name);
-	if (hf_store_mtime(r->store, HF_OBJ_PACK, name, &mtime) < 0)
+	if (hf_store_mtime(p->r->store, HF_OBJ_PACK, name, &mtime) < 0)
 		return 1; /* cannot tell: keep it */
-	return now - mtime < o->grace_ns;
+	return p->now - mtime < p->o->unfinished_ns;
 }
 
 static void report(const struct hf_prune_opts *o, const char *what, int err)
@@ -135,187 +182,310 @@ static void report(const struct hf_prune_opts *o, const char *what, int err)
 		o->report(o->report_arg, NULL, what, err);
 }
 
-/* 1 if the repository has a snapshot that is not in snaps */
-static int new_snapshots(struct hf_repo *r, const struct hf_snapshot *snaps, size_t n)
+/* index, snapshots, plans and the store's clock; every reachable blob marked */
+static int load_state(struct prune_run *p)
 {
-	struct hf_snapshot *now = NULL;
-	size_t count = 0, bad = 0;
-	int found = 0;
-
-	if (hf_snapshot_list(r, &now, &count, &bad) < 0)
-		return 1;
-	for (size_t i = 0; i < count && !found; i++) {
-		size_t k;
-		for (k = 0; k < n; k++)
-			if (memcmp(now[i].id, snaps[k].id, HF_ID_LEN) == 0)
-				break;
-		found = k == n;
-	}
-	hf_snapshot_list_free(now, count);
-	return found || bad;
-}
-
-int hf_prune(struct hf_repo *r, const struct hf_prune_opts *o, struct hf_prune_stats *st)
-{
-	struct hf_snapshot *snaps = NULL;
-	size_t nsnaps = 0, bad = 0, pos = 0;
-	struct hf_idmap *used = hf_idmap_new(0), *listed = hf_idmap_new(0), *done = hf_idmap_new(0);
+	struct hf_repo *r = p->r;
 	struct hf_blob_reader br;
-	struct hf_session *ses = NULL;
-	struct hf_index_builder b;
-	struct hf_pack_writer w;
-	struct hf_zctx *z = NULL;
-	struct hf_buf plain, zbuf;
-	struct pack_use *use = NULL;
-	struct disk_packs disk = {0};
-	struct hf_pack_entry **keep = NULL;
-	size_t *nkeep = NULL;
-	const struct hf_index *ix;
-	const uint8_t *id;
-	int64_t now = now_ns();
-	void *val;
+	size_t bad = 0;
 	int ret;
 
-	memset(st, 0, sizeof(*st));
-	hf_buf_init(&plain, HF_BLOB_MAX);
-	hf_buf_init(&zbuf, hf_compress_bound(HF_BLOB_MAX));
 	ret = hf_repo_load_index(r, &bad, NULL, NULL);
 	if (ret == 0 && bad)
 		ret = -HF_E_CORRUPT; /* an unreadable index might list blobs still in use */
 	if (ret == 0)
-		ret = hf_snapshot_list(r, &snaps, &nsnaps, &bad);
+		ret = hf_snapshot_list(r, &p->snaps, &p->nsnaps, &bad);
 	if (ret == 0 && bad)
 		ret = -HF_E_CORRUPT;
 	if (ret < 0) {
-		report(o, "prune refused: the repository has damage (run check)", ret);
-		goto out;
+		report(p->o, "prune refused: the repository has damage (run check)", ret);
+		return ret;
 	}
-	ix = r->index;
-	hf_blob_reader_init(&br, r);
-	for (size_t i = 0; i < nsnaps && ret == 0; i++) {
-		hf_idmap_put(done, snaps[i].session_fp, NULL, NULL);
-		ret = mark_tree(&br, used, snaps[i].tree);
-	}
-	for (size_t i = 0; i < o->nforgotten; i++)
-		hf_idmap_put(done, o->forgotten[i], NULL, NULL);
+	ret = hf_store_now(r->store, &p->now);
+	if (ret == 0)
+		ret = hf_pending_list(r, &p->plans, &p->nplans, &bad);
 	if (ret < 0) {
-		report(o, "prune refused: a snapshot's tree cannot be read (run check)", ret);
-		goto out_reader;
+		report(p->o, "prune refused: the store's clock or its pending deletions cannot be read", ret);
+		return ret;
 	}
-	use = hf_xcalloc(ix->npacks + 1, sizeof(*use));
-	keep = hf_xcalloc(ix->npacks + 1, sizeof(*keep));
-	nkeep = hf_xcalloc(ix->npacks + 1, sizeof(*nkeep));
+	p->st->plans_damaged = bad; /* ignored: a plan can only ever delay a deletion */
+	for (size_t i = 0; i < p->nplans; i++) {
+		struct hf_idmap *m = hf_pending_due(&p->plans[i], p->now) ? p->due : p->waiting;
+		for (size_t k = 0; k < p->plans[i].npacks; k++)
+			hf_idmap_put(m, p->plans[i].packs[k], NULL, NULL);
+	}
+	hf_blob_reader_init(&br, r);
+	for (size_t i = 0; i < p->nsnaps && ret == 0; i++) {
+		hf_idmap_put(p->done, p->snaps[i].session_fp, NULL, NULL);
+		ret = mark_tree(&br, p->used, p->snaps[i].tree);
+	}
+	hf_blob_reader_release(&br);
+	for (size_t i = 0; i < p->o->nforgotten; i++)
+		hf_idmap_put(p->done, p->o->forgotten[i], NULL, NULL);
+	if (ret < 0)
+		report(p->o, "prune refused: a snapshot's tree cannot be read (run check)", ret);
+	return ret;
+}
+
+/* decides the fate of every indexed pack */
+static void classify(struct prune_run *p)
+{
+	const struct hf_index *ix = p->r->index;
+	const uint8_t *id;
+	void *val;
+	size_t pos = 0;
+
+	p->use = hf_xcalloc(ix->npacks + 1, sizeof(*p->use));
 	while (hf_idmap_next(ix->blobs, &pos, &id, &val)) {
 		const struct hf_blob_loc *loc = val;
-		use[loc->pack].nblobs++;
-		if (hf_idmap_get(used, id))
-			use[loc->pack].used += loc->stored_len;
+		p->use[loc->pack].nblobs++;
+		if (hf_idmap_get(p->used, id))
+			p->use[loc->pack].used += loc->stored_len;
 		else
-			use[loc->pack].unused += loc->stored_len;
+			p->use[loc->pack].unused += loc->stored_len;
 	}
-	for (size_t p = 0; p < ix->npacks; p++) {
-		struct pack_use *u = &use[p];
-		u->unfinished = unfinished(r, o, done, ix->packs[p].id, ix->keys + (size_t)ix->packs[p].key * HF_KEY_LEN,
-					   now);
+	for (size_t k = 0; k < ix->npacks; k++) {
+		struct pack_use *u = &p->use[k];
+		const uint8_t *pid = ix->packs[k].id;
+		if (hf_idmap_get(p->due, pid)) {
+			/* a snapshot written since the plan uses it: rescued */
+			u->fate = u->used ? FATE_KEEP : FATE_DELETE;
+			p->st->packs_rescued += u->used != 0;
+			continue;
+		}
+		if (hf_idmap_get(p->waiting, pid)) {
+			u->fate = FATE_WAIT;
+			continue;
+		}
+		u->unfinished = unfinished(p, pid, ix->keys + (size_t)ix->packs[k].key * HF_KEY_LEN);
 		if (u->unfinished || (u->used && u->unused * 100 < (u->used + u->unused) * REWRITE_MIN_UNUSED))
 			u->fate = FATE_KEEP; /* as it is, unused blobs included */
 		else if (u->used)
 			u->fate = FATE_REWRITE;
 		else
 			u->fate = FATE_DROP;
-		if (u->fate == FATE_KEEP)
-			keep[p] = hf_xcalloc(u->nblobs + 1, sizeof(struct hf_pack_entry));
-		st->packs_protected += (uint64_t)u->unfinished;
-		st->packs_rewritten += u->fate == FATE_REWRITE;
+		p->st->packs_protected += (uint64_t)u->unfinished;
+		p->st->packs_rewritten += u->fate == FATE_REWRITE;
 	}
+}
+
+/* Copies the used blobs of packs being rewritten and writes one index of
+ * every pack that stays: kept, waiting and planned packs whole (planned ones
+ * stay readable until they go), rewritten packs with only their unused blobs
+ * (their used ones are listed in the new packs). */
+static int write_index(struct prune_run *p)
+{
+	struct hf_repo *r = p->r;
+	const struct hf_index *ix = r->index;
+	struct hf_pack_entry **entries = hf_xcalloc(ix->npacks + 1, sizeof(*entries));
+	size_t *n = hf_xcalloc(ix->npacks + 1, sizeof(*n));
+	struct hf_session *ses = NULL;
+	struct hf_index_builder b;
+	struct hf_pack_writer w;
+	struct hf_blob_reader br;
+	struct hf_zctx *z = NULL;
+	struct hf_buf plain, zbuf;
+	const uint8_t *id;
+	void *val;
+	size_t pos = 0;
+	int ret;
+
 	ret = hf_session_new(r, &ses);
 	if (ret < 0)
-		goto out_reader;
+		goto out;
+	hf_buf_init(&plain, HF_BLOB_MAX);
+	hf_buf_init(&zbuf, hf_compress_bound(HF_BLOB_MAX));
+	hf_blob_reader_init(&br, r);
 	hf_index_builder_init(&b, r, ses);
 	hf_pack_writer_init(&w, r, ses);
 	z = hf_zctx_new(r->cfg.zlevel);
-	pos = 0;
-	while (hf_idmap_next(ix->blobs, &pos, &id, &val) && ret == 0) {
+	for (size_t k = 0; k < ix->npacks; k++)
+		if (p->use[k].fate != FATE_DELETE)
+			entries[k] = hf_xcalloc(p->use[k].nblobs + 1, sizeof(struct hf_pack_entry));
+	while (ret == 0 && hf_idmap_next(ix->blobs, &pos, &id, &val)) {
 		const struct hf_blob_loc *loc = val;
-		int fate = use[loc->pack].fate;
-		if (fate == FATE_KEEP) {
-			struct hf_pack_entry *e = &keep[loc->pack][nkeep[loc->pack]++];
-			memcpy(e->id, id, HF_ID_LEN);
-			e->type = loc->type;
-			e->flags = loc->flags;
-			e->offset = loc->offset;
-			e->stored_len = loc->stored_len;
-			e->raw_len = loc->raw_len;
-		} else if (fate == FATE_REWRITE && hf_idmap_get(used, id)) {
+		int fate = p->use[loc->pack].fate, in_use = hf_idmap_get(p->used, id) != NULL;
+		struct hf_pack_entry *e;
+		if (fate == FATE_DELETE) {
+			p->st->blobs_removed++;
+			continue;
+		}
+		if (fate == FATE_REWRITE && in_use) {
 			ret = copy_blob(&br, &w, &b, z, &plain, &zbuf, id, loc);
 			if (ret < 0)
-				report(o, "prune stopped: a blob in use cannot be copied", ret);
-		} else {
-			st->blobs_removed++;
+				report(p->o, "prune stopped: a blob in use cannot be copied", ret);
+			continue;
 		}
+		e = &entries[loc->pack][n[loc->pack]++];
+		memcpy(e->id, id, HF_ID_LEN);
+		e->type = loc->type;
+		e->flags = loc->flags;
+		e->offset = loc->offset;
+		e->stored_len = loc->stored_len;
+		e->raw_len = loc->raw_len;
 	}
 	if (ret == 0)
 		ret = hf_pack_flush(&w, &b);
-	for (size_t p = 0; p < ix->npacks && ret == 0; p++) {
-		if (keep[p]) {
-			hf_index_builder_add(&b, ix->packs[p].id, ix->keys + (size_t)ix->packs[p].key * HF_KEY_LEN, keep[p],
-					     nkeep[p]);
-			keep[p] = NULL;
-		}
+	for (size_t k = 0; k < ix->npacks && ret == 0; k++) {
+		if (!entries[k])
+			continue;
+		hf_index_builder_add(&b, ix->packs[k].id, ix->keys + (size_t)ix->packs[k].key * HF_KEY_LEN, entries[k],
+				     n[k]);
+		entries[k] = NULL;
 	}
-	/* every pack the new index lists stays */
 	for (size_t i = 0; i < b.npacks; i++)
-		hf_idmap_put(listed, b.packs[i].pack_id, NULL, NULL);
+		hf_idmap_put(p->listed, b.packs[i].pack_id, NULL, NULL);
 	if (ret == 0)
 		ret = hf_index_builder_write(&b);
-	if (ret < 0)
-		goto out_writer;
-	/* A backup that finished meanwhile may name blobs marked unused above:
-	 * then delete nothing (the new index only adds); the next prune will. */
-	if (new_snapshots(r, snaps, nsnaps)) {
-		st->raced = 1;
-		st->blobs_removed = 0;
-		goto out_writer;
-	}
-	/* the new index is durable: now the old objects may go */
-	for (size_t i = 0; i < ix->nfiles; i++)
-		hf_store_remove(r->store, HF_OBJ_INDEX, ix->files[i]);
-	ret = hf_store_list(r->store, HF_OBJ_PACK, note_pack, &disk);
-	for (size_t i = 0; i < disk.n && ret == 0; i++) {
-		uint8_t pid[HF_ID_LEN];
-		if (hf_hex_decode(disk.names[i], pid, HF_ID_LEN) < 0 || hf_idmap_get(listed, pid))
-			continue;
-		/* not indexed at all: a running backup's, or a killed one's */
-		if (!hf_idmap_get(ix->pack_ids, pid) && unfinished(r, o, done, pid, NULL, now))
-			continue;
-		if (hf_store_remove(r->store, HF_OBJ_PACK, disk.names[i]) == 0) {
-			st->packs_deleted++;
-			st->bytes_freed += disk.sizes[i];
-		}
-	}
-out_writer:
 	hf_pack_writer_release(&w);
 	hf_index_builder_release(&b);
-out_reader:
 	hf_blob_reader_release(&br);
-out:
-	if (keep)
-		for (size_t p = 0; p < r->index->npacks; p++)
-			free(keep[p]);
-	free(keep);
-	free(nkeep);
-	free(use);
-	for (size_t i = 0; i < disk.n; i++)
-		free(disk.names[i]);
-	free(disk.names);
-	free(disk.sizes);
-	hf_zctx_free(z);
-	hf_session_free(ses);
-	hf_idmap_free(used);
-	hf_idmap_free(listed);
-	hf_idmap_free(done);
-	hf_snapshot_list_free(snaps, nsnaps);
 	hf_buf_release(&plain);
 	hf_buf_release(&zbuf);
+out:
+	for (size_t k = 0; k < ix->npacks; k++)
+		free(entries[k]);
+	free(entries);
+	free(n);
+	hf_zctx_free(z);
+	hf_session_free(ses);
+	return ret;
+}
+
+/* the indexed packs dropped or rewritten this run, and the packs no index
+ * lists that are old enough: what the next due prune deletes */
+static void make_plan(struct prune_run *p)
+{
+	const struct hf_index *ix = p->r->index;
+
+	for (size_t k = 0; k < ix->npacks; k++)
+		if (p->use[k].fate == FATE_DROP || p->use[k].fate == FATE_REWRITE)
+			plan_pack(p, ix->packs[k].id, disk_size(p, ix->packs[k].id));
+	for (size_t i = 0; i < p->disk.n; i++) {
+		uint8_t pid[HF_ID_LEN];
+		if (hf_hex_decode(p->disk.names[i], pid, HF_ID_LEN) < 0 || hf_idmap_get(ix->pack_ids, pid) ||
+		    hf_idmap_get(p->listed, pid) || hf_idmap_get(p->due, pid) || hf_idmap_get(p->waiting, pid))
+			continue;
+		/* not indexed at all: a killed backup's, or a running one's */
+		if (!unfinished(p, pid, NULL))
+			plan_pack(p, pid, p->disk.sizes[i]);
+	}
+}
+
+/* The new index is durable: the index objects it replaces, the packs that
+ * came due (indexed or not, if still unused) and the plans carried out go. */
+static void delete_due(struct prune_run *p)
+{
+	struct hf_repo *r = p->r;
+	const struct hf_index *ix = r->index;
+
+	for (size_t i = 0; i < ix->nfiles; i++)
+		hf_store_remove(r->store, HF_OBJ_INDEX, ix->files[i]);
+	for (size_t i = 0; i < p->disk.n; i++) {
+		uint8_t pid[HF_ID_LEN];
+		uint32_t *k;
+		if (hf_hex_decode(p->disk.names[i], pid, HF_ID_LEN) < 0 || !hf_idmap_get(p->due, pid) ||
+		    hf_idmap_get(p->listed, pid))
+			continue;
+		k = hf_idmap_get(ix->pack_ids, pid);
+		if (k && p->use[*k].fate != FATE_DELETE)
+			continue;
+		if (hf_store_remove(r->store, HF_OBJ_PACK, p->disk.names[i]) == 0) {
+			p->st->packs_deleted++;
+			p->st->bytes_freed += p->disk.sizes[i];
+		}
+	}
+	for (size_t i = 0; i < p->nplans; i++) {
+		char name[HF_ID_HEX_LEN + 1];
+		if (!hf_pending_due(&p->plans[i], p->now))
+			continue;
+		hf_hex_encode(p->plans[i].id, HF_ID_LEN, name);
+		hf_store_remove(r->store, HF_OBJ_PENDING, name);
+	}
+}
+
+/* the earliest time a plan still pending comes due */
+static void note_next_due(struct prune_run *p)
+{
+	for (size_t i = 0; i < p->nplans; i++) {
+		int64_t t = p->plans[i].time_ns + p->plans[i].grace_ns;
+		if (!hf_pending_due(&p->plans[i], p->now) && (!p->st->next_due_ns || t < p->st->next_due_ns))
+			p->st->next_due_ns = t;
+	}
+	if (p->nplanned && (!p->st->next_due_ns || p->now + p->o->grace_ns < p->st->next_due_ns))
+		p->st->next_due_ns = p->now + p->o->grace_ns;
+}
+
+static void run_release(struct prune_run *p)
+{
+	for (size_t i = 0; i < p->disk.n; i++)
+		free(p->disk.names[i]);
+	free(p->disk.names);
+	free(p->disk.sizes);
+	hf_idmap_free(p->disk.by_id);
+	free(p->planned);
+	free(p->use);
+	hf_idmap_free(p->used);
+	hf_idmap_free(p->done);
+	hf_idmap_free(p->due);
+	hf_idmap_free(p->waiting);
+	hf_idmap_free(p->listed);
+	hf_snapshot_list_free(p->snaps, p->nsnaps);
+	hf_pending_list_free(p->plans, p->nplans);
+}
+
+static int prune_once(struct hf_repo *r, const struct hf_prune_opts *o, struct hf_prune_stats *st)
+{
+	struct prune_run p = {.r = r, .o = o, .st = st};
+	int ret;
+
+	p.used = hf_idmap_new(0);
+	p.done = hf_idmap_new(0);
+	p.due = hf_idmap_new(0);
+	p.waiting = hf_idmap_new(0);
+	p.listed = hf_idmap_new(0);
+	p.disk.by_id = hf_idmap_new(sizeof(uint64_t));
+	ret = load_state(&p);
+	if (ret < 0)
+		goto out;
+	classify(&p);
+	ret = hf_store_list(r->store, HF_OBJ_PACK, note_pack, &p.disk);
+	if (ret == 0)
+		ret = write_index(&p);
+	if (ret < 0)
+		goto out;
+	make_plan(&p);
+	ret = hf_pending_write(r, p.now, o->grace_ns, (const uint8_t(*)[HF_ID_LEN])p.planned, p.nplanned);
+	if (ret < 0) {
+		report(o, "prune stopped: its plan of deletions cannot be written", ret);
+		goto out;
+	}
+	delete_due(&p);
+	note_next_due(&p);
+out:
+	run_release(&p);
+	return ret;
+}
+
+int hf_prune(struct hf_repo *r, const struct hf_prune_opts *o, struct hf_prune_stats *st)
+{
+	struct hf_prune_stats again;
+	int ret;
+
+	memset(st, 0, sizeof(*st));
+	ret = prune_once(r, o, st);
+	/* with no grace period the plan is due at once: a second pass, which
+	 * lists the snapshots again, carries it out */
+	if (ret == 0 && o->grace_ns == 0 && st->packs_planned) {
+		memset(&again, 0, sizeof(again));
+		ret = prune_once(r, o, &again);
+		st->packs_deleted += again.packs_deleted;
+		st->bytes_freed += again.bytes_freed;
+		st->blobs_removed += again.blobs_removed;
+		st->packs_rescued += again.packs_rescued;
+		st->packs_planned = again.packs_planned;
+		st->bytes_planned = again.bytes_planned;
+		st->next_due_ns = again.next_due_ns;
+	}
 	return ret;
 }

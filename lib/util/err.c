@@ -20,10 +20,13 @@ static const char *const hf_err_msgs[HF_E_MAX - HF_E_BASE] = {
 	[HF_E_CHANGED - HF_E_BASE] = "file changed while it was being read",
 	[HF_E_USAGE - HF_E_BASE] = "invalid argument",
 	[HF_E_CANCELED - HF_E_BASE] = "canceled because another part of the operation failed",
-	[HF_E_RACE - HF_E_BASE] = "a prune running at the same time removed data this needs; nothing was saved, run it again",
+	[HF_E_RACE - HF_E_BASE] = "a prune running at the same time deletes data this backup relies on; nothing was "
+				  "saved, run it again",
 	[HF_E_REFUSED - HF_E_BASE] = "the store refused the operation",
 	[HF_E_LOCKED - HF_E_BASE] = "the object is locked against deletion until its retention date",
 	[HF_E_UNAVAILABLE - HF_E_BASE] = "the store is unavailable; try again later",
+	[HF_E_UNSAFE - HF_E_BASE] = "a prune running at the same time may delete data the new snapshot uses, and the "
+				    "store would not let it be withdrawn: do not rely on it; run the backup again",
 };
 
 const char *hf_strerror(int err)

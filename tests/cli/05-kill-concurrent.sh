@@ -103,7 +103,8 @@ check_rc "one more backup of a" 0
 snap_a2=$(json 'j["snapshot"]')
 hf backup --repo "$R" --json "$T/b"
 check_rc "one more backup of b" 0
-"$HF_BIN" forget --repo "$R" --keep-last 1 --prune >"$T/out" 2>"$T/err" &
+# --grace 0: the deletion happens in this run, where the kill can land in it
+"$HF_BIN" forget --repo "$R" --keep-last 1 --prune --grace 0 >"$T/out" 2>"$T/err" &
 pid=$!
 sleep 0.2
 kill -9 "$pid" 2>/dev/null
@@ -117,7 +118,7 @@ if [ "$(json "'$snap_a2' in [s['id'] for s in j]")" = true ]; then
 	check_rc "after a killed prune: a snapshot it did not get to remove restores" 0
 	check_tree "after a killed prune: that snapshot is intact" "$T/a" "$T/ra2$T/a"
 fi
-hf forget --repo "$R" --keep-last 1 --prune
+hf forget --repo "$R" --keep-last 1 --prune --grace 0
 check_rc "forget --prune after a killed one" 0
 hf check --repo "$R" --read-data
 check_rc "check --read-data after the prune completed" 0
@@ -134,7 +135,7 @@ set_atimes "$T/c"
 bg_backup c "$T/c" &
 bgpid=$!
 sleep 0.4
-hf forget --repo "$R" --keep-last 1 --prune
+hf forget --repo "$R" --keep-last 1 --prune --grace 0
 frc=$RC
 wait "$bgpid"
 crc=$(cat "$T/rc.c")

@@ -34,8 +34,24 @@ hf snapshots --repo "$R" --json
 check_eq "5 snapshots, oldest first" "${snaps[*]}" "$(json '" ".join(s["id"] for s in j)')"
 before=$(repo_bytes "$R")
 
-hf forget --repo "$R" --keep-last 2 --prune
-check_rc "forget --keep-last 2 --prune" 0
+# two phases: forget --prune plans the deletion; a prune after the grace period does it
+hf forget --repo "$R" --keep-last 2 --prune --grace 3s
+check_rc "forget --keep-last 2 --prune --grace 3s" 0
+cp "$T/out" "$T/forget.out"
+check_grep "forget --prune: the deletion is planned" '^planned: [1-9][0-9]* pack' "$T/out"
+check_grep "forget --prune: nothing deleted yet" '^pruned: 0 pack' "$T/out"
+check_grep "forget --prune: says when it is carried out" 'carried out by a prune run after' "$T/out"
+check_true "nothing freed before the grace period" test "$(repo_bytes "$R")" -ge "$before"
+hf prune --repo "$R"
+check_rc "prune before the plan is due" 0
+check_grep "prune before the plan is due deletes nothing" '^pruned: 0 pack' "$T/out"
+hf check --repo "$R" --read-data
+check_rc "check --read-data while a deletion is pending" 0
+sleep 3
+hf prune --repo "$R"
+check_rc "prune after the grace period" 0
+check_grep "prune after the grace period deletes the planned packs" '^pruned: [1-9][0-9]* pack' "$T/out"
+cp "$T/forget.out" "$T/out"
 check_eq "3 'remove' lines" "3" "$(grep -c '^remove ' "$T/out")"
 for i in 0 1 2; do
 	check_grep "remove line for snapshot $((i + 1))" "^remove ${snaps[$i]:0:8}" "$T/out"
@@ -74,7 +90,7 @@ hf check --repo "$R" --read-data
 check_rc "check --read-data after a backup on the pruned repository" 0
 
 # --keep-daily 1: all three remaining are from today (UTC); only the newest stays
-hf forget --repo "$R" --keep-daily 1 --prune
+hf forget --repo "$R" --keep-daily 1 --prune --grace 0
 check_rc "forget --keep-daily 1 --prune" 0
 check_eq "--keep-daily 1: 2 'remove' lines" "2" "$(grep -c '^remove ' "$T/out")"
 hf snapshots --repo "$R" --json
@@ -112,7 +128,7 @@ for rule in hourly weekly monthly yearly; do
 		echo "note: snapshots straddle an hour boundary, --keep-$rule result not checked"
 	fi
 done
-hf forget --repo "$R" --keep-last 1 --keep-daily 3 --keep-weekly 2 --keep-monthly 2 --keep-yearly 2 --keep-hourly 2 --prune
+hf forget --repo "$R" --keep-last 1 --keep-daily 3 --keep-weekly 2 --keep-monthly 2 --keep-yearly 2 --keep-hourly 2 --prune --grace 0
 check_rc "all rules together with one snapshot: exit 0" 0
 check_eq "all rules together with one snapshot: nothing removed" "0" "$(grep -c '^remove ' "$T/out")"
 hf check --repo "$R" --read-data
@@ -188,7 +204,7 @@ check_rc "forget --dry-run with a pin" 0
 check_grep "forget --dry-run: the pinned snapshot is kept, and says why" \
 	"^keep $pinned \(kept: pinned\)$" "$T/out"
 before=$(repo_bytes "$R")
-hf forget --repo "$R" --keep-last 1 --prune
+hf forget --repo "$R" --keep-last 1 --prune --grace 0
 check_rc "forget --keep-last 1 --prune with a pin" 0
 check_grep "forget: the pinned snapshot is kept (kept: pinned)" "^keep $pinned \(kept: pinned\)$" "$T/out"
 check_grep "forget: the newest is kept by the rule" "^keep $newest$" "$T/out"
@@ -228,7 +244,7 @@ check_eq "snapshots --json after unpin: nothing pinned" "false false" \
 	"$(json '" ".join(str(s["pinned"]).lower() for s in j)')"
 before=$(repo_bytes "$R")
 marks1=$(nmarks)
-hf forget --repo "$R" --keep-last 1 --prune
+hf forget --repo "$R" --keep-last 1 --prune --grace 0
 check_rc "forget --keep-last 1 --prune after unpin" 0
 check_grep "forget after unpin: the formerly pinned snapshot is removed" "^remove $pinned$" "$T/out"
 check_grep "forget after unpin: marks of removed snapshots are deleted" \

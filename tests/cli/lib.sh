@@ -186,11 +186,11 @@ r = sys.argv[1]
 bad = []
 if not os.path.isfile(os.path.join(r, "config")):
     bad.append("config missing")
-for d in ("keys", "snapshots", "index", "marks", "data"):
+for d in ("keys", "snapshots", "index", "marks", "pending", "data"):
     if not os.path.isdir(os.path.join(r, d)):
         bad.append(d + "/ missing")
 hexre = re.compile(r"^[0-9a-f]{64}$")
-for d in ("keys", "snapshots", "index", "marks", "data"):
+for d in ("keys", "snapshots", "index", "marks", "pending", "data"):
     for root, dirs, files in os.walk(os.path.join(r, d)):
         rel = os.path.relpath(root, r)
         for f in files:

@@ -1,0 +1,169 @@
+/* pending.c — pending-deletion objects (format in docs/FORMAT.md):
+ *
+ *   "HFPND001" | payload | HMAC-SHA256(pending key, "HFPND001" | payload)
+ *   payload = varint version (1) | time svarint | grace varint | varint n | pack id[32] * n
+ *
+ * The pending key is derived from the MAC key, which full and write-only keys
+ * both hold. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/crypto.h"
+#include "repo/pending.h"
+#include "repo/repo_internal.h"
+#include "store/store.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/mem.h"
+
+#define PENDING_MAGIC "HFPND001"
+#define PENDING_VERSION 1
+#define PENDING_OBJ_MAX ((size_t)HF_PENDING_MAX_PACKS * HF_ID_LEN + 256)
+
+static void pending_key(struct hf_repo *r, uint8_t key[HF_KEY_LEN])
+{
+	hf_kdf_derive(r->mac_key, "holdfast pending deletions", key);
+}
+
+int hf_pending_encode(struct hf_repo *r, int64_t time_ns, int64_t grace_ns, const uint8_t (*packs)[HF_ID_LEN],
+		      size_t n, struct hf_buf *out)
+{
+	uint8_t key[HF_KEY_LEN], tag[HF_HASH_LEN];
+	int ret;
+
+	if (n > HF_PENDING_MAX_PACKS || grace_ns < 0)
+		return -HF_E_LIMIT;
+	hf_buf_reset(out);
+	ret = hf_buf_append(out, PENDING_MAGIC, HF_MAGIC_LEN);
+	if (ret == 0)
+		ret = hf_buf_put_varint(out, PENDING_VERSION);
+	if (ret == 0)
+		ret = hf_buf_put_svarint(out, time_ns);
+	if (ret == 0)
+		ret = hf_buf_put_varint(out, (uint64_t)grace_ns);
+	if (ret == 0)
+		ret = hf_buf_put_varint(out, n);
+	for (size_t i = 0; i < n && ret == 0; i++)
+		ret = hf_buf_append(out, packs[i], HF_ID_LEN);
+	if (ret < 0)
+		return ret;
+	pending_key(r, key);
+	hf_mac(key, out->data, out->len, tag);
+	hf_wipe(key, sizeof(key));
+	return hf_buf_append(out, tag, sizeof(tag));
+}
+
+int hf_pending_decode(struct hf_repo *r, const uint8_t *p, size_t n, struct hf_pending *out)
+{
+	uint8_t key[HF_KEY_LEN], tag[HF_HASH_LEN];
+	struct hf_reader rd;
+	uint64_t version, grace, count;
+	const uint8_t *ids;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (n < HF_MAGIC_LEN + HF_HASH_LEN || memcmp(p, PENDING_MAGIC, HF_MAGIC_LEN) != 0)
+		return -HF_E_CORRUPT;
+	pending_key(r, key);
+	hf_mac(key, p, n - HF_HASH_LEN, tag);
+	hf_wipe(key, sizeof(key));
+	if (!hf_ct_equal(tag, p + n - HF_HASH_LEN, HF_HASH_LEN))
+		return -HF_E_AUTH;
+	hf_reader_init(&rd, p + HF_MAGIC_LEN, n - HF_MAGIC_LEN - HF_HASH_LEN);
+	ret = hf_rd_varint(&rd, &version);
+	if (ret == 0 && version != PENDING_VERSION)
+		return -HF_E_VERSION;
+	if (ret == 0)
+		ret = hf_rd_svarint(&rd, &out->time_ns);
+	if (ret == 0)
+		ret = hf_rd_varint(&rd, &grace);
+	if (ret == 0)
+		ret = hf_rd_varint(&rd, &count);
+	if (ret < 0)
+		return -HF_E_CORRUPT;
+	if (grace > INT64_MAX || count > HF_PENDING_MAX_PACKS || hf_reader_left(&rd) != count * HF_ID_LEN)
+		return -HF_E_CORRUPT;
+	if (hf_rd_raw(&rd, &ids, count * HF_ID_LEN) < 0)
+		return -HF_E_CORRUPT;
+	out->grace_ns = (int64_t)grace;
+	out->npacks = count;
+	out->packs = hf_xmalloc(count ? count * HF_ID_LEN : 1);
+	memcpy(out->packs, ids, count * HF_ID_LEN);
+	return 0;
+}
+
+int hf_pending_write(struct hf_repo *r, int64_t time_ns, int64_t grace_ns, const uint8_t (*packs)[HF_ID_LEN],
+		     size_t n)
+{
+	struct hf_buf obj;
+	int ret = 0;
+
+	hf_buf_init(&obj, PENDING_OBJ_MAX);
+	for (size_t at = 0; at < n && ret == 0;) {
+		size_t k = n - at < HF_PENDING_MAX_PACKS ? n - at : HF_PENDING_MAX_PACKS;
+		ret = hf_pending_encode(r, time_ns, grace_ns, packs + at, k, &obj);
+		if (ret == 0)
+			ret = hf_repo_put_hashed(r, HF_OBJ_PENDING, obj.data, obj.len, NULL);
+		at += k;
+	}
+	hf_buf_release(&obj);
+	return ret;
+}
+
+static int load_one(struct hf_repo *r, const char *name, void *slot)
+{
+	struct hf_pending *p = slot;
+	struct hf_buf obj;
+	uint8_t id[HF_ID_LEN];
+	int ret;
+
+	hf_buf_init(&obj, PENDING_OBJ_MAX);
+	ret = hf_repo_get_hashed(r, HF_OBJ_PENDING, name, &obj, id);
+	if (ret == -HF_E_LIMIT)
+		ret = -HF_E_CORRUPT;
+	if (ret == 0)
+		ret = hf_pending_decode(r, obj.data, obj.len, p);
+	if (ret == 0)
+		memcpy(p->id, id, HF_ID_LEN);
+	hf_buf_release(&obj);
+	return ret;
+}
+
+static int by_time(const void *a, const void *b)
+{
+	const struct hf_pending *x = a, *y = b;
+
+	if (x->time_ns != y->time_ns)
+		return x->time_ns < y->time_ns ? -1 : 1;
+	return memcmp(x->id, y->id, HF_ID_LEN);
+}
+
+int hf_pending_list(struct hf_repo *r, struct hf_pending **out, size_t *n, size_t *bad)
+{
+	struct hf_object_array a = {0};
+	int ret = hf_repo_load_all(r, HF_OBJ_PENDING, sizeof(struct hf_pending), load_one, by_time, &a);
+
+	if (ret < 0) {
+		hf_pending_list_free(a.v, a.n);
+		*out = NULL;
+		*n = 0;
+		return ret;
+	}
+	*out = a.v;
+	*n = a.n;
+	if (bad)
+		*bad = a.bad;
+	return 0;
+}
+
+void hf_pending_list_free(struct hf_pending *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i].packs);
+	free(v);
+}
+
+int hf_pending_due(const struct hf_pending *p, int64_t now_ns)
+{
+	return now_ns - p->time_ns >= p->grace_ns;
+}

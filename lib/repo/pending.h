@@ -1,0 +1,49 @@
+/* pending.h — pending deletions: the packs a prune has condemned but not yet
+ * deleted.
+ *
+ * Prune deletes in two phases so that it is safe beside backups that run
+ * without locks (docs/DESIGN.md, Retention). The first phase writes a
+ * pending-deletion object naming the packs no snapshot uses, with the time by
+ * the store's own clock and the grace period; a prune run after that time plus
+ * the grace deletes those packs that are still unused. Backups read the
+ * pending objects: they never deduplicate against a condemned pack, and before
+ * they report success they check that no pending object made after their start
+ * has come due for a pack they rely on.
+ *
+ * The objects are not encrypted (pack names are visible in the store anyway),
+ * so that write-only clients can read them, and carry an HMAC under a key
+ * derived from the MAC key, so that nobody without a key can add one. */
+#ifndef HF_REPO_PENDING_H
+#define HF_REPO_PENDING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "repo/repo.h"
+
+#define HF_PENDING_MAX_PACKS 32768 /* per object; a prune writes as many as it needs */
+
+struct hf_pending {
+	uint8_t id[HF_ID_LEN]; /* the object's name (its SHA-256) */
+	int64_t time_ns;       /* when the plan was made, by the store's clock */
+	int64_t grace_ns;      /* its packs may be deleted from time_ns + grace_ns on */
+	uint8_t (*packs)[HF_ID_LEN];
+	size_t npacks;
+};
+
+/* Writes one or more objects condemning packs[0..n) at time_ns (store clock). */
+int hf_pending_write(struct hf_repo *r, int64_t time_ns, int64_t grace_ns, const uint8_t (*packs)[HF_ID_LEN],
+		     size_t n);
+/* Loads every pending object, oldest first; damaged or forged ones are counted
+ * in *bad (may be NULL) and ignored: they can only ever delay a deletion. */
+int hf_pending_list(struct hf_repo *r, struct hf_pending **out, size_t *n, size_t *bad);
+void hf_pending_list_free(struct hf_pending *v, size_t n);
+/* 1 if the plan may be carried out at store time now_ns */
+int hf_pending_due(const struct hf_pending *p, int64_t now_ns);
+
+/* Encoding, for tests and fuzzing: out gets the complete object. */
+int hf_pending_encode(struct hf_repo *r, int64_t time_ns, int64_t grace_ns, const uint8_t (*packs)[HF_ID_LEN],
+		      size_t n, struct hf_buf *out);
+int hf_pending_decode(struct hf_repo *r, const uint8_t *p, size_t n, struct hf_pending *out);
+
+#endif
