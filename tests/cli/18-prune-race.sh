@@ -59,7 +59,8 @@ pause() {
 	[ "$1" = - ] && return
 	local sc n sec path
 	IFS=: read -r sc n sec path <<<"$1"
-	echo strace -f -qq -o /dev/null ${path:+-P "$path"} -e trace="$sc" \
+	# LeakSanitizer cannot work under ptrace: no leak check for the paused side
+	echo env ASAN_OPTIONS=detect_leaks=0 strace -f -qq -o /dev/null ${path:+-P "$path"} -e trace="$sc" \
 		-e inject="$sc":delay_enter=$((sec * 1000000)):when="$n"
 }
 
