@@ -1,6 +1,6 @@
-/* cmd_forget.c — holdfast forget: remove snapshots that no --keep-* rule
- * keeps and that are not pinned, then (with --prune) delete the data nothing
- * references any more, and the marks of snapshots that are gone. */
+/* cmd_forget.c — holdfast forget: options and output of hf_forget (remove
+ * the snapshots that no --keep-* rule keeps and that are not pinned), then,
+ * with --prune, of prune (cmd_prune.c). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,11 +45,9 @@ int cmd_forget(int argc, char **argv)
 	struct cli_common c;
 	struct hf_forget_policy pol = {0};
 	struct hf_repo *repo = NULL;
-	struct hf_snapshot *s = NULL;
-	size_t n = 0, bad = 0, removed = 0;
-	uint8_t (*forgotten)[HF_HASH_LEN] = NULL;
+	struct hf_forget_result res = {0};
 	int64_t grace = HF_PRUNE_GRACE_NS;
-	int *keep = NULL, opt, r, prune = 0, dry = 0, any = 0, rc = HF_EXIT_ERROR;
+	int opt, r, prune = 0, dry = 0, any = 0, rc = HF_EXIT_ERROR;
 
 	cli_common_init(&c);
 	while ((opt = cli_next_opt(&c, argc, argv, "r:", opts, usage, &r)) > 0) {
@@ -84,47 +82,40 @@ int cmd_forget(int argc, char **argv)
 	repo = cli_open_repo(&c);
 	if (!repo)
 		goto out;
-	r = hf_snapshot_list(repo, &s, &n, &bad);
-	if (r < 0 || bad) {
-		cli_err("cannot read all snapshots%s%s; nothing removed (run check)", r < 0 ? ": " : "",
-			r < 0 ? hf_strerror(r) : "");
+	r = hf_forget(repo, &pol, dry, &res);
+	if (r < 0 && !res.keep) {
+		cli_err("cannot read all snapshots%s%s; nothing removed (run check)", r != -HF_E_CORRUPT ? ": " : "",
+			r != -HF_E_CORRUPT ? hf_strerror(r) : "");
 		goto out;
 	}
-	keep = hf_xcalloc(n ? n : 1, sizeof(int));
-	forgotten = hf_xcalloc(n ? n : 1, sizeof(*forgotten));
-	hf_forget_select(s, n, &pol, keep);
-	r = hf_forget_protect(repo, s, n, keep);
-	if (r < 0) {
+	if (r < 0 && res.nremoved == 0) {
 		cli_err("cannot work out what must be kept (pins, clean versions): %s; nothing removed (run check)",
 			hf_strerror(r));
 		goto out;
 	}
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < res.n; i++) {
 		char id[HF_ID_HEX_LEN + 1];
-		cli_id_hex(s[i].id, id);
-		printf("%s %s%s\n", keep[i] ? "keep" : "remove", id, keep[i] & HF_KEEP_PINNED  ? " (kept: pinned)"
-			       : keep[i] & HF_KEEP_CLEAN ? " (kept: holds the newest clean version of some files)"
-							 : "");
-		if (keep[i] || dry)
-			continue;
-		r = hf_store_remove(repo->store, HF_OBJ_SNAPSHOT, id);
-		if (r < 0) {
-			cli_err("cannot remove snapshot %.8s: %s", id, hf_strerror(r));
-			goto out;
-		}
-		memcpy(forgotten[removed++], s[i].session_fp, HF_HASH_LEN);
+		int k = res.keep[i];
+		cli_id_hex(res.snaps[i].id, id);
+		printf("%s %s%s\n", k ? "keep" : "remove", id,
+		       k & HF_KEEP_PINNED	? " (kept: pinned)"
+		       : k & HF_KEEP_CLEAN	? " (kept: holds the newest clean version of some files)"
+		       : res.kept_by_store[i] ? " (the store refused: it stays until its lock expires)"
+					      : "");
+	}
+	if (r < 0) {
+		cli_err("cannot remove a snapshot: %s; %zu removed", hf_strerror(r), res.nremoved);
+		goto out;
 	}
 	if (dry)
 		printf("dry run: nothing removed\n");
 	else
-		printf("%zu snapshot(s) removed, %zu kept\n", removed, n - removed);
-	if (prune && !dry && cli_prune(repo, (const uint8_t(*)[HF_HASH_LEN])forgotten, removed, grace) < 0)
+		printf("%zu snapshot(s) removed, %zu kept\n", res.nremoved, res.n - res.nremoved);
+	if (prune && !dry && cli_prune(repo, (const uint8_t(*)[HF_HASH_LEN])res.forgotten, res.nremoved, grace) < 0)
 		goto out;
 	rc = HF_EXIT_OK;
 out:
-	free(forgotten);
-	free(keep);
-	hf_snapshot_list_free(s, n);
+	hf_forget_result_release(&res);
 	hf_repo_close(repo);
 	return rc;
 }

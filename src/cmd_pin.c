@@ -1,6 +1,6 @@
-/* cmd_pin.c — holdfast pin / unpin: keep a snapshot from forget, or let
- * forget remove it again. Each writes one mark object (repo/mark.h); nothing
- * is edited. A snapshot already in the wanted state gets no new mark. */
+/* cmd_pin.c — holdfast pin / unpin: options and output of hf_pin_set (keep a
+ * snapshot from forget, or let forget remove it again, with one new mark
+ * object; a snapshot already in the wanted state gets none). */
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -33,14 +33,11 @@ static int pin_or_unpin(int argc, char **argv, int kind, const char *usage)
 	const char *verb = kind == HF_MARK_PIN ? "pin" : "unpin";
 	struct cli_common c;
 	struct hf_repo *repo = NULL;
-	struct hf_session *ses = NULL;
 	struct hf_snapshot snap = {0};
-	struct hf_mark *marks = NULL, m = {0};
-	const struct hf_mark *state;
-	size_t nmarks = 0, bad = 0;
+	struct hf_pin_result res;
 	char id[HF_ID_HEX_LEN + 1], reason_buf[64];
 	const char *reason = NULL;
-	int opt, r, pinned, rc = HF_EXIT_ERROR;
+	int opt, r, rc = HF_EXIT_ERROR;
 
 	cli_common_init(&c);
 	while ((opt = cli_next_opt(&c, argc, argv, "r:", opts, usage, &r)) > 0)
@@ -60,50 +57,27 @@ static int pin_or_unpin(int argc, char **argv, int kind, const char *usage)
 	if (cli_resolve_snapshot(repo, argv[optind], &snap) < 0)
 		goto out;
 	cli_id_hex(snap.id, id);
-	r = hf_mark_list(repo, &marks, &nmarks, &bad);
-	if (r < 0) {
-		cli_err("cannot list marks: %s", hf_strerror(r));
-		goto out;
-	}
-	if (bad) /* the state may be wrong: write the mark anyway, it is what was asked */
-		cli_err("%zu mark object(s) could not be read; run check", bad);
-	pinned = hf_marks_pinned(marks, nmarks, snap.id);
-	if (!bad && pinned == (kind == HF_MARK_PIN)) {
-		printf("snapshot %.8s is %s; nothing to do\n", id, pinned ? "already pinned" : "not pinned");
-		rc = HF_EXIT_OK;
-		goto out;
-	}
 	if (!reason) {
 		snprintf(reason_buf, sizeof(reason_buf), "manual: holdfast %s", verb);
 		reason = reason_buf;
 	}
-	m.kind = (uint8_t)kind;
-	memcpy(m.snapshot, snap.id, HF_ID_LEN);
-	m.reason = (char *)reason;
-	/* the latest pin or unpin decides: make sure this one is the latest, even
-	 * if an earlier mark carries a time ahead of this clock */
-	m.time_ns = now_ns();
-	state = hf_marks_pin_state(marks, nmarks, snap.id);
-	if (state && state->time_ns >= m.time_ns) {
-		if (state->time_ns == INT64_MAX && kind == HF_MARK_UNPIN) {
-			cli_err("cannot unpin %.8s: its last pin is dated at the end of time", id);
-			goto out;
-		}
-		/* at INT64_MAX a pin ties, and a tie goes to the pin */
-		m.time_ns = state->time_ns < INT64_MAX ? state->time_ns + 1 : INT64_MAX;
-	}
-	r = hf_session_new(repo, &ses);
-	if (r == 0)
-		r = hf_mark_write(repo, ses, &m);
-	if (r < 0) {
-		cli_err("cannot write the %s mark: %s", verb, hf_strerror(r));
+	r = hf_pin_set(repo, snap.id, kind, reason, now_ns(), &res);
+	if (res.bad_marks)
+		cli_err("%zu mark object(s) could not be read; run check", res.bad_marks);
+	if (r == -HF_E_LIMIT) {
+		cli_err("cannot unpin %.8s: its last pin is dated at the end of time", id);
 		goto out;
 	}
-	printf("%s %.8s (%s)\n", kind == HF_MARK_PIN ? "pinned" : "unpinned", id, reason);
+	if (r < 0) {
+		cli_err("cannot %s %.8s: %s", verb, id, hf_strerror(r));
+		goto out;
+	}
+	if (res.written)
+		printf("%s %.8s (%s)\n", kind == HF_MARK_PIN ? "pinned" : "unpinned", id, reason);
+	else
+		printf("snapshot %.8s is %s; nothing to do\n", id, kind == HF_MARK_PIN ? "already pinned" : "not pinned");
 	rc = HF_EXIT_OK;
 out:
-	hf_session_free(ses);
-	hf_mark_list_free(marks, nmarks);
 	hf_snapshot_release(&snap);
 	hf_repo_close(repo);
 	return rc;

@@ -82,7 +82,7 @@ static void withdraw(struct hf_repo *r, const uint8_t id[HF_ID_LEN], int *err)
 	char name[HF_ID_HEX_LEN + 1];
 
 	hf_hex_encode(id, HF_ID_LEN, name);
-	if (hf_store_remove(r->store, HF_OBJ_SNAPSHOT, name) < 0)
+	if (hf_delete(r, HF_OBJ_SNAPSHOT, name) != 0)
 		*err = -HF_E_UNSAFE;
 }
 

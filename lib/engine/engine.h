@@ -121,7 +121,27 @@ struct hf_check_stats {
 
 int hf_check(struct hf_repo *r, const struct hf_check_opts *o, struct hf_check_stats *st);
 
-/* ---- forget and prune ---------------------------------------------------------------- */
+/* ---- pins ------------------------------------------------------------------------------ */
+
+struct hf_pin_result {
+	int written;      /* 0: the snapshot was in that state already */
+	size_t bad_marks; /* marks that could not be read (the state may be wrong) */
+};
+/* Pins (kind HF_MARK_PIN) or unpins (HF_MARK_UNPIN) a snapshot with a new
+ * mark, unless it is in that state already; the mark is dated now_ns or just
+ * after the snapshot's latest pin or unpin. -HF_E_LIMIT: an unpin cannot
+ * come after a pin dated at the end of time. */
+int hf_pin_set(struct hf_repo *r, const uint8_t snapshot[HF_ID_LEN], int kind, const char *reason, int64_t now_ns,
+	       struct hf_pin_result *res);
+
+/* ---- deleting, forget and prune ------------------------------------------------------- */
+
+/* Deletes one stored object: 0 if deleted, HF_DELETE_KEPT if the store
+ * refused or holds it locked (it stays: a state, not an error),
+ * HF_DELETE_ABSENT if it was not there, < 0 on an error. */
+#define HF_DELETE_KEPT 1
+#define HF_DELETE_ABSENT 2
+int hf_delete(struct hf_repo *r, int kind, const char *name);
 
 struct hf_forget_policy {
 	unsigned last, hourly, daily, weekly, monthly, yearly;
@@ -140,6 +160,21 @@ void hf_forget_select(const struct hf_snapshot *snaps, size_t n, const struct hf
  * (HF_KEEP_CLEAN). Reads every mark; -HF_E_CORRUPT if any mark
  * object cannot be read (one of them could be a pin: forget must not go on). */
 int hf_forget_protect(struct hf_repo *r, const struct hf_snapshot *snaps, size_t n, int *keep);
+/* What forget decided and did; hf_forget_result_release frees it. */
+struct hf_forget_result {
+	struct hf_snapshot *snaps; /* every snapshot, oldest first */
+	size_t n;
+	int *keep;                 /* per snapshot: HF_KEEP_* bits, or 0 for removed */
+	int *kept_by_store;        /* per snapshot: removal refused by the store (it stays) */
+	uint8_t (*forgotten)[HF_HASH_LEN]; /* session fingerprints of the removed ones */
+	size_t nremoved;
+};
+/* Applies the policy and the protections (hf_forget_select,
+ * hf_forget_protect) and, unless dry, deletes the snapshots nothing keeps.
+ * Nothing is deleted if any snapshot or mark cannot be read
+ * (-HF_E_CORRUPT). On a failed deletion the result holds what was done. */
+int hf_forget(struct hf_repo *r, const struct hf_forget_policy *p, int dry, struct hf_forget_result *out);
+void hf_forget_result_release(struct hf_forget_result *res);
 /* After a successful prune: deletes the marks whose snapshot no longer
  * exists (listed before the snapshots, so a mark written after its snapshot
  * is never taken for an orphan). Damaged marks are left alone; nothing is
@@ -153,6 +188,7 @@ struct hf_prune_stats {
 	uint64_t packs_rewritten;  /* their used blobs copied into new packs */
 	uint64_t packs_protected;  /* of backups without a snapshot yet (running or killed) */
 	uint64_t plans_damaged;    /* pending-deletion objects that failed to load: ignored */
+	uint64_t objects_kept;     /* deletions the store refused or a lock held off */
 	int64_t next_due_ns;       /* store time the earliest pending plan comes due; 0: none */
 };
 

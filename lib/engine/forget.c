@@ -138,17 +138,55 @@ int hf_forget_orphan_marks(struct hf_repo *r, size_t *removed)
 		if (nsnaps && bsearch(marks[i].snapshot, ids, nsnaps, sizeof(*ids), by_id))
 			continue;
 		hf_hex_encode(marks[i].id, HF_ID_LEN, name);
-		ret = hf_store_remove(r->store, HF_OBJ_MARK, name);
-		if (ret == 0)
-			(*removed)++;
-		else if (ret == -HF_E_NOTFOUND)
-			ret = 0; /* a concurrent forget took it */
-		else
+		ret = hf_delete(r, HF_OBJ_MARK, name);
+		if (ret < 0)
 			goto out;
+		*removed += ret == 0; /* else kept by the store, or a concurrent forget took it */
+		ret = 0;
 	}
 out:
 	free(ids);
 	hf_snapshot_list_free(snaps, nsnaps);
 	hf_mark_list_free(marks, nmarks);
 	return ret;
+}
+
+int hf_forget(struct hf_repo *r, const struct hf_forget_policy *p, int dry, struct hf_forget_result *out)
+{
+	size_t bad = 0;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	ret = hf_snapshot_list(r, &out->snaps, &out->n, &bad);
+	if (ret == 0 && bad)
+		ret = -HF_E_CORRUPT;
+	if (ret < 0)
+		return ret;
+	out->keep = hf_xcalloc(out->n + 1, sizeof(int));
+	out->kept_by_store = hf_xcalloc(out->n + 1, sizeof(int));
+	out->forgotten = hf_xcalloc(out->n + 1, sizeof(*out->forgotten));
+	hf_forget_select(out->snaps, out->n, p, out->keep);
+	ret = hf_forget_protect(r, out->snaps, out->n, out->keep);
+	for (size_t i = 0; i < out->n && ret == 0 && !dry; i++) {
+		char name[HF_ID_HEX_LEN + 1];
+		if (out->keep[i])
+			continue;
+		hf_hex_encode(out->snaps[i].id, HF_ID_LEN, name);
+		ret = hf_delete(r, HF_OBJ_SNAPSHOT, name);
+		if (ret == HF_DELETE_KEPT)
+			out->kept_by_store[i] = 1;
+		else if (ret >= 0)
+			memcpy(out->forgotten[out->nremoved++], out->snaps[i].session_fp, HF_HASH_LEN);
+		ret = ret < 0 ? ret : 0;
+	}
+	return ret;
+}
+
+void hf_forget_result_release(struct hf_forget_result *res)
+{
+	hf_snapshot_list_free(res->snaps, res->n);
+	free(res->keep);
+	free(res->kept_by_store);
+	free(res->forgotten);
+	memset(res, 0, sizeof(*res));
 }

@@ -380,7 +380,7 @@ static void delete_due(struct prune_run *p)
 	const struct hf_index *ix = r->index;
 
 	for (size_t i = 0; i < ix->nfiles; i++)
-		hf_store_remove(r->store, HF_OBJ_INDEX, ix->files[i]);
+		p->st->objects_kept += hf_delete(r, HF_OBJ_INDEX, ix->files[i]) == HF_DELETE_KEPT;
 	for (size_t i = 0; i < p->disk.n; i++) {
 		uint8_t pid[HF_ID_LEN];
 		uint32_t *k;
@@ -390,9 +390,12 @@ static void delete_due(struct prune_run *p)
 		k = hf_idmap_get(ix->pack_ids, pid);
 		if (k && p->use[*k].fate != FATE_DELETE)
 			continue;
-		if (hf_store_remove(r->store, HF_OBJ_PACK, p->disk.names[i]) == 0) {
+		switch (hf_delete(r, HF_OBJ_PACK, p->disk.names[i])) {
+		case 0:
 			p->st->packs_deleted++;
 			p->st->bytes_freed += p->disk.sizes[i];
+			break;
+		case HF_DELETE_KEPT: p->st->objects_kept++; break;
 		}
 	}
 	for (size_t i = 0; i < p->nplans; i++) {
@@ -400,7 +403,7 @@ static void delete_due(struct prune_run *p)
 		if (!hf_pending_due(&p->plans[i], p->now))
 			continue;
 		hf_hex_encode(p->plans[i].id, HF_ID_LEN, name);
-		hf_store_remove(r->store, HF_OBJ_PENDING, name);
+		p->st->objects_kept += hf_delete(r, HF_OBJ_PENDING, name) == HF_DELETE_KEPT;
 	}
 }
 
@@ -483,6 +486,7 @@ int hf_prune(struct hf_repo *r, const struct hf_prune_opts *o, struct hf_prune_s
 		st->bytes_freed += again.bytes_freed;
 		st->blobs_removed += again.blobs_removed;
 		st->packs_rescued += again.packs_rescued;
+		st->objects_kept += again.objects_kept;
 		st->packs_planned = again.packs_planned;
 		st->bytes_planned = again.bytes_planned;
 		st->next_due_ns = again.next_due_ns;
