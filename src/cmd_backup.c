@@ -30,7 +30,7 @@ static double seconds_since(const struct timespec *a)
 	return (double)(now.tv_sec - a->tv_sec) + (double)(now.tv_nsec - a->tv_nsec) / 1e9;
 }
 
-static void print_json(const struct hf_backup_stats *st, const struct backup_alert *al, double secs)
+static void print_json(const struct hf_backup_stats *st, const struct hf_backup_verdict *al, double secs)
 {
 	char id[HF_ID_HEX_LEN + 1], parent[HF_ID_HEX_LEN + 1];
 
@@ -78,7 +78,7 @@ static void print_text(const struct hf_backup_stats *st, double secs)
 	printf("snapshot %s saved\n", id);
 }
 
-static void print_alert_text(const struct backup_alert *al)
+static void print_alert_text(const struct hf_backup_verdict *al)
 {
 	char id[HF_ID_HEX_LEN + 1];
 
@@ -107,7 +107,7 @@ int cmd_backup(int argc, char **argv)
 	struct cli_common c;
 	struct hf_backup_opts o = {0};
 	struct hf_backup_stats st;
-	struct backup_alert al;
+	struct hf_backup_verdict al;
 	const char *on_alert = NULL;
 	struct hf_progress prog = {0};
 	struct cli_progress *cp;

@@ -1,0 +1,26 @@
+/* verdict.h — what happens after a backup (verdict.c): scan the new snapshot
+ * against its predecessor, record the verdict, and on an attack pin the last
+ * clean snapshot. The CLI, the server and the watcher all call this. */
+#ifndef HF_ENGINE_VERDICT_H
+#define HF_ENGINE_VERDICT_H
+
+#include "engine/scan.h"
+
+struct hf_backup_verdict {
+	int scanned;         /* 0: a first snapshot, nothing to compare with */
+	int verdict;         /* enum hf_snap_verdict */
+	uint64_t encrypted, suspicious, notes;
+	int pinned;          /* a snapshot was pinned because of this verdict */
+	uint8_t pinned_id[HF_ID_LEN];
+};
+
+/* Scans the snapshot `id` just written, from the changes the backup
+ * collected (taken; may be NULL), writes its verdict mark and, on an attack,
+ * pins the last clean snapshot. on_alert (may be NULL) gets the scan's result
+ * when the verdict is not clean. Returns 0 or an error (the snapshot stays
+ * saved either way). */
+int hf_backup_judge(struct hf_repo *repo, const uint8_t id[HF_ID_LEN], struct hf_changes *changes,
+		    void (*on_alert)(void *arg, const struct hf_scan_result *res), void *arg,
+		    struct hf_backup_verdict *out);
+
+#endif
