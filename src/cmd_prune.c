@@ -82,6 +82,9 @@ int cli_prune(struct hf_repo *repo, const uint8_t (*forgotten)[HF_HASH_LEN], siz
 	if (ps.packs_protected)
 		printf("%llu pack(s) of backups without a snapshot (running or interrupted) kept for now\n",
 		       (unsigned long long)ps.packs_protected);
+	if (ps.temp_files)
+		printf("%llu temporary file(s) of interrupted writes removed, %.1f MiB\n",
+		       (unsigned long long)ps.temp_files, (double)ps.temp_bytes / 1048576.0);
 	if (ps.plans_damaged)
 		cli_err("%llu pending-deletion object(s) could not be read and were ignored; run check",
 			(unsigned long long)ps.plans_damaged);

@@ -189,6 +189,7 @@ struct hf_prune_stats {
 	uint64_t packs_protected;  /* of backups without a snapshot yet (running or killed) */
 	uint64_t plans_damaged;    /* pending-deletion objects that failed to load: ignored */
 	uint64_t objects_kept;     /* deletions the store refused or a lock held off */
+	uint64_t temp_files, temp_bytes; /* left by writes killed more than an hour ago: removed */
 	int64_t next_due_ns;       /* store time the earliest pending plan comes due; 0: none */
 };
 

@@ -465,6 +465,8 @@ static int prune_once(struct hf_repo *r, const struct hf_prune_opts *o, struct h
 	}
 	delete_due(&p);
 	note_next_due(&p);
+	/* writes killed long ago left temporary objects: those go too */
+	hf_store_sweep(r->store, o->unfinished_ns, &st->temp_files, &st->temp_bytes);
 out:
 	run_release(&p);
 	return ret;

@@ -65,6 +65,9 @@ struct hf_store_ops {
 	/* the time now by the store's own clock (ns since 1970): the clock of
 	 * mtime, on which grace periods before deletion are measured */
 	int (*now)(struct hf_store *s, int64_t *ns);
+	/* removes what writes that never committed left behind (temporary
+	 * objects) older than older_than_ns; NULL for stores that leave nothing */
+	int (*sweep)(struct hf_store *s, int64_t older_than_ns, uint64_t *files, uint64_t *bytes);
 };
 
 struct hf_store {
@@ -110,6 +113,11 @@ static inline int hf_store_mtime(struct hf_store *s, int kind, const char *name,
 static inline int hf_store_now(struct hf_store *s, int64_t *ns)
 {
 	return s->ops->now ? s->ops->now(s, ns) : -ENOTSUP;
+}
+static inline int hf_store_sweep(struct hf_store *s, int64_t older_than_ns, uint64_t *files, uint64_t *bytes)
+{
+	*files = *bytes = 0;
+	return s->ops->sweep ? s->ops->sweep(s, older_than_ns, files, bytes) : 0;
 }
 static inline int hf_store_list(struct hf_store *s, int kind, hf_store_list_fn fn, void *arg)
 {

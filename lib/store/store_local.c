@@ -466,6 +466,46 @@ static void local_close(struct hf_store *s)
 	free(ls);
 }
 
+static int local_now(struct hf_store *s, int64_t *ns);
+
+/* Temporary files of writes that never committed (a writer killed, or a
+ * disk that filled): those older than older_than_ns (by their mtime, the
+ * store's clock) are removed; a younger one may belong to a writer still
+ * at work. */
+static int local_sweep(struct hf_store *s, int64_t older_than_ns, uint64_t *files, uint64_t *bytes)
+{
+	struct local_store *ls = (struct local_store *)s;
+	int64_t now = 0;
+	struct dirent *de;
+	DIR *d;
+	int fd, r = 0;
+
+	*files = *bytes = 0;
+	fd = openat(ls->dirfd, "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	local_now(s, &now);
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+		int64_t mtime;
+		if (de->d_name[0] == '.' || fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+		if (now - mtime < older_than_ns || unlinkat(fd, de->d_name, 0) < 0)
+			continue;
+		(*files)++;
+		*bytes += (uint64_t)st.st_size;
+	}
+	closedir(d);
+	return 0;
+}
+
 /* the local store's clock is this machine's: the one file times are set by */
 static int local_now(struct hf_store *s, int64_t *ns)
 {
@@ -495,6 +535,7 @@ static const struct hf_store_ops local_ops = {
 	.writer_abort = local_writer_abort,
 	.close = local_close,
 	.now = local_now,
+	.sweep = local_sweep,
 };
 
 static int dir_is_empty(const char *dir)

@@ -139,4 +139,28 @@ rm -rf "$T/restore"
 hf restore --repo "$R" latest --target "$T/restore"
 check_true "after-plan: A restores bit for bit" cmp -s "$S/A" "$T/restore$S/A"
 
+# Temporary files of killed backups (finding U1): prune removes those older than an hour,
+# and leaves younger ones, which may belong to a backup still writing.
+R2=$T/u1/r
+mkdir -p "$T/u1/s"
+random_file "$T/u1/s/big" 200
+hf init --repo "$R2"
+"$HF_BIN" backup --repo "$R2" "$T/u1/s" >/dev/null 2>&1 &
+kpid=$!
+for _ in $(seq 1 100); do
+	[ -n "$(ls "$R2/tmp")" ] && break
+	sleep 0.05
+done
+kill -9 "$kpid" 2>/dev/null
+wait "$kpid" 2>/dev/null
+stale=$(ls "$R2/tmp" | head -n 1)
+check_true "a killed backup left a temporary file" test -n "$stale"
+head -c 1000 /dev/zero >"$R2/tmp/young"
+[ -n "$stale" ] && touch -d '2 hours ago' "$R2/tmp/$stale"
+hf prune --repo "$R2"
+check_rc "prune with temporary files left" 0
+check_grep "prune says it removed the stale temporary file" '^1 temporary file' "$T/out"
+check_true "the stale temporary file is gone" test ! -e "$R2/tmp/$stale"
+check_true "the young temporary file stays" test -e "$R2/tmp/young"
+
 finish
