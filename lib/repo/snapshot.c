@@ -1,6 +1,6 @@
 /* snapshot.c — snapshot objects: when, where, what (paths) and the root tree.
  *
- * Payload (inside the sealed envelope, see envelope.c): version varint (1),
+ * Payload (inside an authenticated object, see object.h): version varint (1),
  * time ns (zigzag), host, user, varint npaths + paths, root tree id[32],
  * has_parent u8 (+ parent id[32]), varint nexcludes + patterns, files, dirs,
  * bytes, errors (varints). The snapshot id is the SHA-256 of the object. */
@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "crypto/crypto.h"
+#include "repo/object.h"
 #include "repo/repo_internal.h"
 #include "store/store.h"
 #include "util/err.h"
@@ -106,20 +107,16 @@ static int decode(const uint8_t *p, size_t n, struct hf_snapshot *s)
 
 int hf_snapshot_write(struct hf_repo *r, const struct hf_session *ses, struct hf_snapshot *s)
 {
-	struct hf_buf pt, obj;
+	struct hf_buf pt;
 	int ret;
 
 	hf_buf_init(&pt, HF_META_OBJ_MAX);
-	hf_buf_init(&obj, HF_META_OBJ_MAX);
 	ret = encode(s, &pt);
 	if (ret == 0)
-		ret = hf_envelope_seal(r, ses, HF_MAGIC_SNAPSHOT, pt.data, pt.len, &obj);
-	if (ret == 0)
-		ret = hf_repo_put_hashed(r, HF_OBJ_SNAPSHOT, obj.data, obj.len, s->id);
+		ret = hf_object_write(r, ses, HF_OBJ_SNAPSHOT, HF_MAGIC_SNAPSHOT, pt.data, pt.len, s->id);
 	if (ret == 0)
 		hf_sha256(ses->key, HF_KEY_LEN, s->session_fp);
 	hf_buf_release(&pt);
-	hf_buf_release(&obj);
 	return ret;
 }
 
@@ -138,18 +135,15 @@ void hf_snapshot_release(struct hf_snapshot *s)
 
 int hf_snapshot_load(struct hf_repo *r, const char *name, struct hf_snapshot *s)
 {
-	struct hf_buf obj, pt;
+	struct hf_buf pt;
 	uint8_t h[HF_ID_LEN], *key = NULL;
 	int ret;
 
 	memset(s, 0, sizeof(*s));
-	hf_buf_init(&obj, HF_META_OBJ_MAX);
 	hf_buf_init(&pt, HF_META_OBJ_MAX);
-	ret = hf_repo_get_hashed(r, HF_OBJ_SNAPSHOT, name, &obj, h);
-	if (ret < 0)
-		goto out;
 	key = hf_secure_alloc(HF_KEY_LEN);
-	ret = hf_envelope_open(r, HF_MAGIC_SNAPSHOT, obj.data, obj.len, &pt, key);
+	/* the tag is checked before anything is decrypted or parsed */
+	ret = hf_object_read(r, HF_OBJ_SNAPSHOT, name, HF_MAGIC_SNAPSHOT, HF_META_OBJ_MAX, &pt, h, key);
 	if (ret == 0)
 		ret = decode(pt.data, pt.len, s);
 	if (ret == 0) {
@@ -158,9 +152,7 @@ int hf_snapshot_load(struct hf_repo *r, const char *name, struct hf_snapshot *s)
 	}
 	else
 		hf_snapshot_release(s);
-out:
 	hf_secure_free(key);
-	hf_buf_release(&obj);
 	hf_buf_release(&pt);
 	return ret;
 }

@@ -22,6 +22,7 @@
 #include "crypto/crypto.h"
 #include "engine/engine.h"
 #include "repo/mark.h"
+#include "repo/object.h"
 #include "repo/repo.h"
 #include "repo/repo_internal.h"
 #include "store/store.h"
@@ -225,7 +226,7 @@ static void test_roundtrip(void)
 	for (int i = 0; i < nm.n && i < 16; i++) {
 		mark_file(path, sizeof(path), "rt", nm.v[i]);
 		T_EQ(read_file(path, &b), 0);
-		T_CHECK(b.len > 8 && memcmp(b.data, "HFMRK001", 8) == 0);
+		T_CHECK(b.len > 8 && memcmp(b.data, HF_MAGIC_MARK, 8) == 0);
 		hf_sha256(b.data, b.len, h);
 		hf_hex_encode(h, HF_ID_LEN, hex);
 		T_CHECK(strcmp(hex, nm.v[i]) == 0);
@@ -309,7 +310,8 @@ static void encode_payload(const struct payload *p, struct hf_buf *b)
 		hf_buf_put_u8(b, 0);
 }
 
-/* seals pt (first n bytes) under magic, stores it, loads it: the result */
+/* seals pt (first n bytes) under magic as an authenticated object, stores
+ * it, loads it: the result */
 static int load_crafted(struct hf_repo *r, struct hf_session *ses, const char *magic, const uint8_t *pt, size_t n,
 			struct hf_mark *m)
 {
@@ -320,7 +322,7 @@ static int load_crafted(struct hf_repo *r, struct hf_session *ses, const char *m
 
 	memset(m, 0, sizeof(*m));
 	hf_buf_init(&obj, 1 << 20);
-	ret = hf_envelope_seal(r, ses, magic, pt, n, &obj);
+	ret = hf_object_seal(r, ses, magic, pt, n, &obj);
 	if (ret == 0)
 		ret = hf_repo_put_hashed(r, HF_OBJ_MARK, obj.data, obj.len, id);
 	hf_buf_release(&obj);
@@ -364,7 +366,7 @@ static void test_decode_refusals(void)
 		goto out;
 	/* the control: the same crafting with valid fields loads */
 	encode_payload(&good, &b);
-	T_EQ(load_crafted(r, ses, "HFMRK001", b.data, b.len, &m), 0);
+	T_EQ(load_crafted(r, ses, HF_MAGIC_MARK, b.data, b.len, &m), 0);
 	T_EQ(m.time_ns, 42);
 	T_EQ(m.kind, HF_MARK_VERDICT);
 	T_EQ(m.verdict, HF_MARK_VERDICT_ATTACK);
@@ -377,30 +379,31 @@ static void test_decode_refusals(void)
 		p.reason = longest;
 		p.reason_len = HF_MARK_REASON_MAX;
 		encode_payload(&p, &b);
-		T_EQ(load_crafted(r, ses, "HFMRK001", b.data, b.len, &m), 0);
+		T_EQ(load_crafted(r, ses, HF_MAGIC_MARK, b.data, b.len, &m), 0);
 		T_CHECK(m.reason && strlen(m.reason) == HF_MARK_REASON_MAX);
 		hf_mark_release(&m);
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		encode_payload(&bad[i], &b);
-		ret = load_crafted(r, ses, "HFMRK001", b.data, b.len, &m);
+		ret = load_crafted(r, ses, HF_MAGIC_MARK, b.data, b.len, &m);
 		if (ret >= 0)
 			fprintf(stderr, "crafted payload %zu accepted\n", i);
 		T_CHECK(ret < 0 && ret != 12345);
 		T_CHECK(m.reason == NULL);
 	}
-	T_EQ(load_crafted(r, ses, "HFMRK001", (const uint8_t *)"\x02", 1, &m), -HF_E_VERSION);
+	T_EQ(load_crafted(r, ses, HF_MAGIC_MARK, (const uint8_t *)"\x02", 1, &m), -HF_E_VERSION);
 	/* every truncation of a good payload */
 	encode_payload(&good, &b);
 	for (size_t cut = 0; cut < b.len; cut++) {
-		ret = load_crafted(r, ses, "HFMRK001", b.data, cut, &m);
+		ret = load_crafted(r, ses, HF_MAGIC_MARK, b.data, cut, &m);
 		if (ret >= 0)
 			fprintf(stderr, "payload cut at %zu accepted\n", cut);
 		T_CHECK(ret < 0 && ret != 12345);
 	}
 	/* a snapshot's envelope is not a mark */
-	T_CHECK(load_crafted(r, ses, "HFSNP001", b.data, b.len, &m) < 0);
-	T_CHECK(load_crafted(r, ses, "HFMRK002", b.data, b.len, &m) < 0);
+	T_CHECK(load_crafted(r, ses, HF_MAGIC_SNAPSHOT, b.data, b.len, &m) < 0);
+	T_CHECK(load_crafted(r, ses, "HFMRK001", b.data, b.len, &m) == -HF_E_VERSION);
+	T_CHECK(load_crafted(r, ses, "HFMRK003", b.data, b.len, &m) == -HF_E_VERSION);
 out:
 	hf_session_free(ses);
 	hf_buf_release(&b);

@@ -311,7 +311,7 @@ static void test_config_tamper(void)
 	T_EQ(open_repo("cfg", PASS, &r), 0);
 	hf_repo_close(r);
 	/* a config that is not a config at all */
-	write_file(path, "holdfast repository\nversion 2\n", 30);
+	write_file(path, "holdfast repository\nversion 3\n", 30);
 	T_EQ(open_repo("cfg", PASS, &r), -HF_E_VERSION);
 	write_file(path, orig.data, orig.len);
 	hf_buf_release(&orig);
