@@ -322,7 +322,20 @@ void hf_snapshot_release(struct hf_snapshot *s);
 /* All snapshots, oldest first. Damaged ones are skipped and counted in *bad. */
 int hf_snapshot_list(struct hf_repo *r, struct hf_snapshot **out, size_t *n, size_t *bad);
 void hf_snapshot_list_free(struct hf_snapshot *s, size_t n);
-/* "latest", or a unique hex prefix of ≥ 4 characters */
+/* "latest", or a unique hex prefix of ≥ 4 characters. "latest" is the
+ * newest snapshot whose time is not in the future (hf_snapshot_in_future);
+ * only if every snapshot is, the newest of all. */
 int hf_snapshot_resolve(struct hf_repo *r, const char *ref, struct hf_snapshot *out);
+
+/* How far ahead of the reader's clock a snapshot's claimed time may be and
+ * still count as the latest or as a backup's parent (clocks of hosts differ):
+ * one day. A snapshot claiming a later time (a forged or broken clock, or a
+ * compromised client with a key) cannot steer which snapshot is "latest" or
+ * which one the next backup compares against. */
+#define HF_SNAPSHOT_FUTURE_TOLERANCE_NS (24LL * 3600 * 1000000000)
+/* 1 if s claims a time more than the tolerance after now_ns */
+int hf_snapshot_in_future(const struct hf_snapshot *s, int64_t now_ns);
+/* the reader's clock (CLOCK_REALTIME, ns since 1970) */
+int64_t hf_snapshot_clock_now(void);
 
 #endif

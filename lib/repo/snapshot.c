@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "crypto/crypto.h"
 #include "repo/object.h"
@@ -194,6 +195,21 @@ void hf_snapshot_list_free(struct hf_snapshot *s, size_t n)
 	free(s);
 }
 
+int64_t hf_snapshot_clock_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+int hf_snapshot_in_future(const struct hf_snapshot *s, int64_t now_ns)
+{
+	if (now_ns > INT64_MAX - HF_SNAPSHOT_FUTURE_TOLERANCE_NS)
+		return 0;
+	return s->time_ns > now_ns + HF_SNAPSHOT_FUTURE_TOLERANCE_NS;
+}
+
 int hf_snapshot_resolve(struct hf_repo *r, const char *ref, struct hf_snapshot *out)
 {
 	struct hf_snapshot *all = NULL;
@@ -208,8 +224,15 @@ int hf_snapshot_resolve(struct hf_repo *r, const char *ref, struct hf_snapshot *
 	if (ret < 0)
 		return ret;
 	if (strcmp(ref, "latest") == 0) {
+		/* the list is oldest first: the newest not claiming a future time */
+		int64_t now = hf_snapshot_clock_now();
 		match = n ? 1 : 0;
 		which = n ? n - 1 : 0;
+		for (size_t i = n; i-- > 0;)
+			if (!hf_snapshot_in_future(&all[i], now)) {
+				which = i;
+				break;
+			}
 	} else {
 		for (size_t i = 0; i < n; i++) {
 			hf_id_hex(all[i].id, hex);
