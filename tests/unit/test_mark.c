@@ -846,6 +846,75 @@ out:
 	hf_repo_close(r);
 }
 
+/* A mark forged with only the public key (an unpin dated after the user's
+ * pin, the real mark's magic and last 32 bytes copied) is refused: the
+ * snapshot stays pinned. */
+static void test_forged_mark(void)
+{
+	struct hf_repo *r = new_repo("forged");
+	struct hf_session *ses = NULL;
+	struct hf_mark pin = {0}, *all = NULL, m;
+	struct hf_buf obj, pt, out;
+	struct hf_aead *a = hf_aead_new();
+	struct names nm;
+	char path[600], hex[HF_ID_HEX_LEN + 1];
+	uint8_t key[HF_KEY_LEN], sealed[HF_SEALED_KEY_LEN], h[HF_ID_LEN];
+	size_t n = 0, bad = 99, tail;
+
+	hf_buf_init(&obj, 1 << 20);
+	hf_buf_init(&pt, 1 << 20);
+	hf_buf_init(&out, 1 << 20);
+	if (!r)
+		goto out;
+	T_EQ(hf_session_new(r, &ses), 0);
+	if (!ses)
+		goto out;
+	hf_random(pin.snapshot, HF_ID_LEN);
+	pin.kind = HF_MARK_PIN;
+	pin.time_ns = 1000;
+	pin.reason = "manual: holdfast pin";
+	T_EQ(hf_mark_write(r, ses, &pin), 0);
+	T_EQ(mark_names(r, &nm), 0);
+	T_EQ(nm.n, 1);
+	mark_file(path, sizeof(path), "forged", nm.v[0]);
+	T_EQ(read_file(path, &obj), 0);
+	T_CHECK(obj.len > 40);
+	if (obj.len <= 40)
+		goto out;
+	tail = obj.data[7] != '1' ? 32 : 0; /* formats after 1 end in a tag */
+	/* payload: version 1, a later time, the same snapshot, unpin */
+	hf_buf_put_varint(&pt, 1);
+	hf_buf_put_svarint(&pt, 2000);
+	hf_buf_append(&pt, pin.snapshot, HF_ID_LEN);
+	hf_buf_put_u8(&pt, HF_MARK_UNPIN);
+	hf_buf_put_u8(&pt, 0);
+	hf_buf_put_varint(&pt, 0);
+	hf_buf_put_bytes(&pt, "forged", 6);
+	hf_random(key, sizeof(key));
+	T_EQ(hf_seal_key(r->pk, key, sealed), 0);
+	T_EQ(hf_buf_reserve(&out, 8 + sizeof(sealed) + pt.len + HF_AEAD_OVERHEAD + tail), 0);
+	hf_buf_append(&out, obj.data, 8);
+	hf_buf_append(&out, sealed, sizeof(sealed));
+	T_EQ(hf_aead_seal(a, key, obj.data, 8, pt.data, pt.len, out.data + out.len), 0);
+	out.len += pt.len + HF_AEAD_OVERHEAD;
+	hf_buf_append(&out, obj.data + obj.len - tail, tail);
+	T_EQ(hf_repo_put_hashed(r, HF_OBJ_MARK, out.data, out.len, h), 0);
+	hf_hex_encode(h, HF_ID_LEN, hex);
+	T_CHECK(hf_mark_load(r, hex, &m) == -HF_E_AUTH);
+	T_EQ(hf_mark_list(r, &all, &n, &bad), 0);
+	T_EQ(n, 1);
+	T_EQ(bad, 1);
+	T_EQ(hf_marks_pinned(all, n, pin.snapshot), 1);
+	hf_mark_list_free(all, n);
+out:
+	hf_aead_free(a);
+	hf_buf_release(&obj);
+	hf_buf_release(&pt);
+	hf_buf_release(&out);
+	hf_session_free(ses);
+	hf_repo_close(r);
+}
+
 int main(void)
 {
 	if (hf_crypto_init() < 0) {
@@ -867,6 +936,7 @@ int main(void)
 	T_RUN(test_no_marks_dir);
 	T_RUN(test_state);
 	T_RUN(test_forget);
+	T_RUN(test_forged_mark);
 	nftw(g_base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return T_DONE("test_mark");
 }
