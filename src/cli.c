@@ -198,7 +198,7 @@ struct hf_repo *cli_open_repo(const struct cli_common *c)
 {
 	struct hf_store *st = NULL;
 	struct hf_repo *repo = NULL;
-	char *pass = NULL;
+	char *pass = NULL, why[256];
 	size_t plen = 0;
 	int r;
 
@@ -216,10 +216,10 @@ struct hf_repo *cli_open_repo(const struct cli_common *c)
 		hf_store_close(st);
 		return NULL;
 	}
-	r = hf_repo_open(st, pass, plen, &repo);
+	r = hf_repo_open_why(st, pass, plen, &repo, why, sizeof(why));
 	cli_passphrase_free(pass, plen);
 	if (r < 0) {
-		cli_err("cannot open repository %s: %s", c->repo, hf_strerror(r));
+		cli_err("cannot open repository %s: %s", c->repo, why[0] ? why : hf_strerror(r));
 		return NULL;
 	}
 	return repo;

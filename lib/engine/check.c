@@ -67,11 +67,24 @@ static int note_pack(void *arg, const char *name, uint64_t size)
 	return 0;
 }
 
+/* counts one more bad claim for the blob (an index may claim a blob in
+ * several places: it is damaged only when every claim is) */
 static void mark_bad(struct check *c, const uint8_t id[HF_ID_LEN])
 {
+	uint32_t one = 1, *n;
+
 	pthread_mutex_lock(&c->lock);
-	hf_idmap_put(c->bad, id, NULL, NULL);
+	if (hf_idmap_put(c->bad, id, &one, (void **)&n) == 0)
+		(*n)++;
 	pthread_mutex_unlock(&c->lock);
+}
+
+/* 1 if every claim for the blob was found bad */
+static int all_claims_bad(struct check *c, const uint8_t id[HF_ID_LEN])
+{
+	const uint32_t *n = hf_idmap_get(c->bad, id);
+
+	return n && *n >= hf_index_claims(c->repo->index, id);
 }
 
 static void mark_pack_bad(struct check *c, size_t p)
@@ -145,7 +158,12 @@ static void *read_data_worker(void *arg)
 			if (r < 0) {
 				char bid[HF_ID_HEX_LEN + 1];
 				hf_hex_encode(b->id, HF_ID_LEN, bid);
-				snprintf(what, sizeof(what), "pack %.16s: blob %.16s is damaged", name, bid);
+				if (b->loc.claims == HF_LOC_FIRST)
+					snprintf(what, sizeof(what), "pack %.16s: blob %.16s is damaged", name, bid);
+				else /* one of several claims: name the index object that made it */
+					snprintf(what, sizeof(what),
+						 "pack %.16s: blob %.16s is damaged there (as index object %.16s claims it)",
+						 name, bid, hf_index_claim_file(ix, &b->loc));
 				problem(c, NULL, what, r);
 				mark_bad(c, b->id);
 			}
@@ -172,7 +190,7 @@ static size_t check_tree(struct check *c, struct hf_blob_reader *br, const uint8
 
 	if (hf_idmap_get(c->good_trees, id))
 		return 0;
-	r = hf_idmap_get(c->bad, id) ? -HF_E_AUTH : hf_tree_load(br, id, &t);
+	r = all_claims_bad(c, id) ? -HF_E_AUTH : hf_tree_load(br, id, &t);
 	if (r < 0) {
 		snprintf(what, sizeof(what), "snapshot %.8s: directory cannot be read", c->snap_hex);
 		problem(c, path[0] ? path : "/", what, r);
@@ -191,7 +209,7 @@ static size_t check_tree(struct check *c, struct hf_blob_reader *br, const uint8
 					continue;
 				if (!hf_index_find(c->repo->index, nd->parts[k].id))
 					missing++;
-				else if (hf_idmap_get(c->bad, nd->parts[k].id))
+				else if (all_claims_bad(c, nd->parts[k].id))
 					damaged++;
 			}
 			if (missing || damaged) {
@@ -287,6 +305,7 @@ int hf_check(struct hf_repo *r, const struct hf_check_opts *o, struct hf_check_s
 	struct hf_aead *aead = NULL;
 	size_t pos = 0, bad = 0;
 	const uint8_t *id;
+	const struct hf_blob_loc *loc;
 	void *val;
 	int ret;
 
@@ -301,25 +320,24 @@ int hf_check(struct hf_repo *r, const struct hf_check_opts *o, struct hf_check_s
 		goto out_lock;
 	ix = r->index;
 	c.on_disk = hf_idmap_new(sizeof(uint64_t));
-	c.bad = hf_idmap_new(0);
+	c.bad = hf_idmap_new(sizeof(uint32_t));
 	c.good_trees = hf_idmap_new(0);
 	ret = hf_store_list(r->store, HF_OBJ_PACK, note_pack, &c);
 	if (ret < 0)
 		goto out;
 	st->packs = ix->npacks;
-	/* group the index's blobs by pack */
+	/* group the index's blobs by pack: every claim, so a bad one is reported */
 	c.nby_pack = hf_xcalloc(ix->npacks + 1, sizeof(size_t));
 	c.by_pack = hf_xcalloc(ix->npacks + 1, sizeof(*c.by_pack));
 	c.pack_bad = hf_xcalloc(ix->npacks + 1, 1);
-	while (hf_idmap_next(ix->blobs, &pos, &id, &val))
-		c.nby_pack[((struct hf_blob_loc *)val)->pack]++;
+	while (hf_index_next(ix, &pos, &id, &loc))
+		c.nby_pack[loc->pack]++;
 	for (size_t p = 0; p < ix->npacks; p++) {
 		c.by_pack[p] = hf_xcalloc(c.nby_pack[p] ? c.nby_pack[p] : 1, sizeof(struct blob_ref));
 		c.nby_pack[p] = 0;
 	}
 	pos = 0;
-	while (hf_idmap_next(ix->blobs, &pos, &id, &val)) {
-		const struct hf_blob_loc *loc = val;
+	while (hf_index_next(ix, &pos, &id, &loc)) {
 		struct blob_ref *b = &c.by_pack[loc->pack][c.nby_pack[loc->pack]++];
 		memcpy(b->id, id, HF_ID_LEN);
 		b->loc = *loc;

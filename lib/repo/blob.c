@@ -1,6 +1,9 @@
 /* blob.c — reading one blob back: locate it through the index, read its
  * stored bytes from the pack, decrypt, decompress, and check that the MAC of
- * the plaintext is the blob's id. Nothing unverified leaves this file. */
+ * the plaintext is the blob's id. Nothing unverified leaves this file. A
+ * blob claimed by several index objects is read from the first claim that
+ * verifies. */
+#include <errno.h>
 #include <string.h>
 
 #include "compress/compress.h"
@@ -113,16 +116,14 @@ int hf_blob_decode(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], const
 	return 0;
 }
 
-int hf_blob_read(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], struct hf_buf *out)
+/* reads and decodes the blob at one claimed location */
+static int read_at(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], const struct hf_blob_loc *loc,
+		   struct hf_buf *out)
 {
-	const struct hf_blob_loc *loc = hf_index_find(br->repo->index, id);
 	struct hf_buf *stored = &br->stored;
 	struct hf_store_reader *pr;
 	int r;
 
-	out->len = 0;
-	if (!loc)
-		return -HF_E_NOTFOUND;
 	if (loc->pack >= br->repo->index->npacks)
 		return -HF_E_CORRUPT;
 	stored->len = 0;
@@ -136,4 +137,28 @@ int hf_blob_read(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], struct 
 	if (r == 0)
 		r = hf_blob_decode(br, id, loc, stored->data, out);
 	return r;
+}
+
+int hf_blob_read_type(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], int type, struct hf_buf *out)
+{
+	const struct hf_index *ix = br->repo->index;
+	int r = -HF_E_NOTFOUND, first = 0;
+
+	/* Every claim in turn: one index object that lies about a blob (or a
+	 * damaged pack holding one copy) must not hide another good copy. The
+	 * error reported is the first claim's. */
+	for (const struct hf_blob_loc *loc = hf_index_find(ix, id); loc; loc = hf_index_find_next(ix, id, loc)) {
+		r = type >= 0 && loc->type != type ? -HF_E_CORRUPT : read_at(br, id, loc, out);
+		if (r == 0 || r == -ENOMEM)
+			return r;
+		if (!first)
+			first = r;
+	}
+	out->len = 0;
+	return first ? first : r;
+}
+
+int hf_blob_read(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], struct hf_buf *out)
+{
+	return hf_blob_read_type(br, id, -1, out);
 }

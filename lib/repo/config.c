@@ -41,6 +41,7 @@ int hf_config_decode(const uint8_t *p, size_t n, struct hf_repo_config *c)
 	memset(c, 0, sizeof(*c));
 	if (sscanf(text, "holdfast repository\nversion %u\n%n", &ver, &used) < 1 || used == 0)
 		return -HF_E_CORRUPT;
+	c->version = ver; /* also on refusal: the caller names the version found */
 	if (ver != HF_REPO_VERSION)
 		return -HF_E_VERSION;
 	if (sscanf(text + used, "id %64s\nchunker fastcdc %u %u %u\ncompression zstd %d\npack_size %u\npublic_key %64s",

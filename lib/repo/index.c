@@ -1,16 +1,24 @@
 /* index.c — index objects and the in-memory index built from them.
  *
- * Object layout: "HFIDX001" | sealed session key | AEAD(session key, main) |
- * AEAD(dedup key, id list) | u32 length of the id-list part.
+ * Object layout: "HFIDX002" | sealed session key | AEAD(session key, main) |
+ * AEAD(dedup key, id list) | u32 length of the id-list part | tag, the tag
+ * (object.h) covering all the bytes before it, so no part can be forged or
+ * moved from another index object without a key file.
  * main = varint npacks, then per pack: id[32], pack session key[32], varint
  * nblobs, per blob: id[32], type u8, flags u8, varint offset, stored, raw.
  * The id list (sorted blob ids) is encrypted under a key derived from the MAC
- * key, so a write-only client can deduplicate without being able to read. */
+ * key, so a write-only client can deduplicate without being able to read.
+ *
+ * In memory, a blob may be claimed by several index objects (at different
+ * places, or the same pack under another key): the first claim is kept in
+ * the id map, every other distinct one in a side table (empty in the normal
+ * case), and readers try them all (blob.c). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "crypto/crypto.h"
+#include "repo/object.h"
 #include "repo/repo_internal.h"
 #include "store/store.h"
 #include "util/err.h"
@@ -116,7 +124,7 @@ int hf_index_builder_write(struct hf_index_builder *b)
 	if (r == 0)
 		r = hf_envelope_seal(b->repo, b->session, HF_MAGIC_INDEX, main_pt.data, main_pt.len, &obj);
 	if (r == 0)
-		r = hf_buf_reserve(&obj, ids.len + HF_AEAD_OVERHEAD + 4);
+		r = hf_buf_reserve(&obj, ids.len + HF_AEAD_OVERHEAD + 4 + HF_OBJ_TAG_LEN);
 	if (r < 0)
 		goto out;
 	/* the packs this index names must be durable before it exists */
@@ -128,8 +136,11 @@ int hf_index_builder_write(struct hf_index_builder *b)
 	if (r < 0)
 		goto out;
 	obj.len += ids.len + HF_AEAD_OVERHEAD;
-	hf_buf_put_u32(&obj, (uint32_t)(ids.len + HF_AEAD_OVERHEAD));
-	r = hf_repo_put_hashed(b->repo, HF_OBJ_INDEX, obj.data, obj.len, NULL);
+	r = hf_buf_put_u32(&obj, (uint32_t)(ids.len + HF_AEAD_OVERHEAD));
+	if (r == 0)
+		r = hf_object_tag_append(b->repo, &obj);
+	if (r == 0)
+		r = hf_repo_put_hashed(b->repo, HF_OBJ_INDEX, obj.data, obj.len, NULL);
 out:
 	free_packs(packs, npacks);
 	hf_aead_free(a);
@@ -157,6 +168,8 @@ void hf_index_free(struct hf_index *ix)
 		return;
 	hf_idmap_free(ix->blobs);
 	hf_idmap_free(ix->pack_ids);
+	hf_idmap_free(ix->other_heads);
+	free(ix->others);
 	free(ix->packs);
 	hf_secure_free(ix->keys);
 	for (size_t i = 0; i < ix->nfiles; i++)
@@ -168,6 +181,75 @@ void hf_index_free(struct hf_index *ix)
 const struct hf_blob_loc *hf_index_find(const struct hf_index *ix, const uint8_t id[HF_ID_LEN])
 {
 	return ix ? hf_idmap_get(ix->blobs, id) : NULL;
+}
+
+static const struct hf_index_other *other_of(const struct hf_blob_loc *loc)
+{
+	return (const struct hf_index_other *)(const void *)((const char *)loc - offsetof(struct hf_index_other, loc));
+}
+
+/* the first other claim for id, or NULL */
+static const struct hf_index_other *first_other(const struct hf_index *ix, const uint8_t id[HF_ID_LEN])
+{
+	const uint32_t *head = ix->other_heads ? hf_idmap_get(ix->other_heads, id) : NULL;
+
+	return head ? &ix->others[*head] : NULL;
+}
+
+const struct hf_blob_loc *hf_index_find_next(const struct hf_index *ix, const uint8_t id[HF_ID_LEN],
+					     const struct hf_blob_loc *prev)
+{
+	const struct hf_index_other *o;
+
+	if (!ix || !prev || prev->claims == HF_LOC_FIRST)
+		return NULL;
+	if (prev->claims == HF_LOC_FIRST_MORE) {
+		o = first_other(ix, id);
+	} else {
+		o = other_of(prev);
+		o = o->next == UINT32_MAX ? NULL : &ix->others[o->next];
+	}
+	return o ? &o->loc : NULL;
+}
+
+size_t hf_index_claims(const struct hf_index *ix, const uint8_t id[HF_ID_LEN])
+{
+	size_t n = 0;
+
+	for (const struct hf_blob_loc *l = hf_index_find(ix, id); l; l = hf_index_find_next(ix, id, l))
+		n++;
+	return n;
+}
+
+#define OTHER_PHASE ((size_t)1 << (sizeof(size_t) * 8 - 1))
+
+int hf_index_next(const struct hf_index *ix, size_t *pos, const uint8_t **id, const struct hf_blob_loc **loc)
+{
+	void *val;
+
+	if (!(*pos & OTHER_PHASE)) {
+		if (hf_idmap_next(ix->blobs, pos, id, &val)) {
+			*loc = val;
+			return 1;
+		}
+		*pos = OTHER_PHASE;
+	}
+	if ((*pos & ~OTHER_PHASE) >= ix->nothers)
+		return 0;
+	*id = ix->others[*pos & ~OTHER_PHASE].id;
+	*loc = &ix->others[*pos & ~OTHER_PHASE].loc;
+	(*pos)++;
+	return 1;
+}
+
+const char *hf_index_claim_file(const struct hf_index *ix, const struct hf_blob_loc *loc)
+{
+	uint32_t f;
+
+	if (loc->pack >= ix->npacks)
+		return "?";
+	f = ix->packs[loc->pack].file;
+	return f < ix->nfiles ? ix->files[f] : "?";
 }
 
 static uint32_t add_key(struct hf_index *ix, const uint8_t *key)
@@ -187,25 +269,80 @@ static uint32_t add_key(struct hf_index *ix, const uint8_t *key)
 	return (uint32_t)ix->nkeys++;
 }
 
-static uint32_t add_pack(struct hf_index *ix, const uint8_t *id, const uint8_t *key)
+/* The pack table entry for (pack id, key): a pack listed again under the same
+ * key is the same entry; under another key it is another entry, so that a
+ * lying index object cannot change the key the honest ones gave. */
+static uint32_t add_pack(struct hf_index *ix, const uint8_t *id, const uint8_t *key, uint32_t file)
 {
-	uint32_t no = (uint32_t)ix->npacks, *slot;
+	uint32_t no = (uint32_t)ix->npacks, *slot, first = UINT32_MAX;
 
-	if (hf_idmap_put(ix->pack_ids, id, &no, (void **)&slot) == 0)
-		return *slot; /* listed by an earlier index too */
+	if (hf_idmap_put(ix->pack_ids, id, &no, (void **)&slot) == 0) {
+		first = *slot;
+		for (uint32_t p = first; p != UINT32_MAX; p = ix->packs[p].next_same)
+			if (hf_ct_equal(ix->keys + (size_t)ix->packs[p].key * HF_KEY_LEN, key, HF_KEY_LEN))
+				return p;
+	}
 	if (ix->npacks == ix->packs_cap) {
 		ix->packs_cap = ix->packs_cap ? 2 * ix->packs_cap : 256;
 		ix->packs = hf_xreallocarray(ix->packs, ix->packs_cap, sizeof(*ix->packs));
 	}
 	memcpy(ix->packs[no].id, id, HF_ID_LEN);
 	ix->packs[no].key = add_key(ix, key);
+	ix->packs[no].file = file;
+	ix->packs[no].next_same = UINT32_MAX;
+	if (first != UINT32_MAX) {
+		ix->packs[no].next_same = ix->packs[first].next_same;
+		ix->packs[first].next_same = no;
+	}
 	ix->npacks++;
 	return no;
 }
 
+static int same_claim(const struct hf_blob_loc *a, const struct hf_blob_loc *b)
+{
+	return a->pack == b->pack && a->offset == b->offset && a->stored_len == b->stored_len &&
+	       a->raw_len == b->raw_len && a->type == b->type && a->flags == b->flags;
+}
+
+/* Records a claim: the first for a blob goes to the id map, any other
+ * distinct one to the side table. */
+static void add_claim(struct hf_index *ix, const uint8_t *id, const struct hf_blob_loc *loc)
+{
+	struct hf_blob_loc *first;
+	const struct hf_index_other *o;
+	uint32_t no, *head;
+
+	if (hf_idmap_put(ix->blobs, id, loc, (void **)&first) == 1)
+		return;
+	if (same_claim(first, loc))
+		return; /* the same claim again (e.g. an index a prune rewrote, and its old one) */
+	for (o = first_other(ix, id); o; o = o->next == UINT32_MAX ? NULL : &ix->others[o->next])
+		if (same_claim(&o->loc, loc))
+			return;
+	if (!ix->other_heads)
+		ix->other_heads = hf_idmap_new(sizeof(uint32_t));
+	if (ix->nothers == ix->others_cap) {
+		ix->others_cap = ix->others_cap ? 2 * ix->others_cap : 16;
+		ix->others = hf_xreallocarray(ix->others, ix->others_cap, sizeof(*ix->others));
+	}
+	no = (uint32_t)ix->nothers++;
+	memcpy(ix->others[no].id, id, HF_ID_LEN);
+	ix->others[no].loc = *loc;
+	ix->others[no].loc.claims = HF_LOC_OTHER;
+	ix->others[no].next = UINT32_MAX;
+	if (hf_idmap_put(ix->other_heads, id, &no, (void **)&head) == 0) {
+		/* append, so claims are tried in the order they were loaded */
+		uint32_t k = *head;
+		while (ix->others[k].next != UINT32_MAX)
+			k = ix->others[k].next;
+		ix->others[k].next = no;
+	}
+	first->claims = HF_LOC_FIRST_MORE;
+}
+
 /* Parses one decrypted index payload into ix. All of it is validated before
  * any of it is added, so a damaged object adds nothing. */
-static int index_parse(struct hf_index *ix, const uint8_t *p, size_t n)
+static int index_parse(struct hf_index *ix, const uint8_t *p, size_t n, uint32_t file)
 {
 	struct hf_reader rd;
 	uint64_t npacks;
@@ -228,7 +365,7 @@ static int index_parse(struct hf_index *ix, const uint8_t *p, size_t n)
 			if (nb > hf_reader_left(&rd) / (HF_ID_LEN + 5))
 				return -HF_E_CORRUPT;
 			if (pass == 1)
-				no = add_pack(ix, pid, key);
+				no = add_pack(ix, pid, key, file);
 			for (uint64_t j = 0; j < nb; j++) {
 				const uint8_t *bid;
 				struct hf_blob_loc loc = {.pack = no};
@@ -244,7 +381,7 @@ static int index_parse(struct hf_index *ix, const uint8_t *p, size_t n)
 				loc.stored_len = (uint32_t)sl;
 				loc.raw_len = (uint32_t)rl;
 				if (pass == 1)
-					hf_idmap_put(ix->blobs, bid, &loc, NULL);
+					add_claim(ix, bid, &loc);
 			}
 		}
 		if (hf_reader_left(&rd) != 0)
@@ -253,7 +390,7 @@ static int index_parse(struct hf_index *ix, const uint8_t *p, size_t n)
 	return 0;
 }
 
-/* an object's bytes must hash to its name */
+/* the id-list part: readers have the dedup key, so they authenticate it too */
 static int open_idlist(struct hf_repo *r, const uint8_t *p, size_t n)
 {
 	struct hf_aead *a;
@@ -267,6 +404,30 @@ static int open_idlist(struct hf_repo *r, const uint8_t *p, size_t n)
 	ret = hf_aead_open(a, r->dedup_key, DEDUP_AD, HF_MAGIC_LEN, p, n, pt);
 	hf_aead_free(a);
 	free(pt);
+	return ret;
+}
+
+/* Checks the object's magic and tag, then opens its two parts: nothing of an
+ * object without a valid tag is decrypted or parsed. */
+static int open_index(struct hf_repo *r, const uint8_t *p, size_t n, struct hf_buf *pt)
+{
+	size_t body = 0;
+	uint32_t dlen;
+	int ret;
+
+	if (n < HF_MAGIC_LEN || memcmp(p, HF_MAGIC_INDEX, HF_MAGIC_LEN) != 0)
+		return n >= HF_MAGIC_LEN && memcmp(p, HF_MAGIC_INDEX, 5) == 0 ? -HF_E_VERSION : -HF_E_CORRUPT;
+	ret = hf_object_tag_check(r, p, n, &body);
+	if (ret < 0)
+		return ret;
+	if (body < 4)
+		return -HF_E_CORRUPT;
+	dlen = hf_get_le32(p + body - 4);
+	if (dlen > body - 4)
+		return -HF_E_CORRUPT;
+	ret = hf_envelope_open(r, HF_MAGIC_INDEX, p, body - 4 - dlen, pt, NULL);
+	if (ret == 0)
+		ret = open_idlist(r, p + body - 4 - dlen, dlen);
 	return ret;
 }
 
@@ -284,27 +445,15 @@ static int load_one(void *arg, const char *name, uint64_t size)
 	struct load_ctx *lc = arg;
 	struct hf_buf obj, pt;
 	uint8_t id[HF_ID_LEN];
-	uint32_t dlen;
 	int r;
 
 	hf_buf_init(&obj, HF_META_OBJ_MAX);
 	hf_buf_init(&pt, HF_META_OBJ_MAX);
 	r = size > HF_META_OBJ_MAX ? -HF_E_LIMIT : hf_repo_get_hashed(lc->repo, HF_OBJ_INDEX, name, &obj, id);
-	if (r == 0) {
-		if (obj.len < 4) {
-			r = -HF_E_CORRUPT;
-		} else {
-			dlen = hf_get_le32(obj.data + obj.len - 4);
-			r = dlen > obj.len - 4 ? -HF_E_CORRUPT
-					       : hf_envelope_open(lc->repo, HF_MAGIC_INDEX, obj.data, obj.len - 4 - dlen, &pt,
-								  NULL);
-			/* the id list is authenticated too (readers have the dedup key) */
-			if (r == 0)
-				r = open_idlist(lc->repo, obj.data + obj.len - 4 - dlen, dlen);
-		}
-	}
 	if (r == 0)
-		r = index_parse(lc->ix, pt.data, pt.len);
+		r = open_index(lc->repo, obj.data, obj.len, &pt);
+	if (r == 0)
+		r = lc->ix->nfiles >= UINT32_MAX ? -HF_E_LIMIT : index_parse(lc->ix, pt.data, pt.len, (uint32_t)lc->ix->nfiles);
 	if (r == 0) {
 		lc->ix->files = hf_xreallocarray(lc->ix->files, lc->ix->nfiles + 1, sizeof(char *));
 		lc->ix->files[lc->ix->nfiles++] = hf_xstrdup(name);

@@ -1,8 +1,8 @@
 /* mark.c — mark objects (marks/): pins, unpins and scan verdicts about
  * snapshots, and the state derived from them.
  *
- * Object: "HFMRK001" | sealed session key | AEAD(session key, ad = magic,
- * payload), as snapshots (envelope.c). Payload: version varint (1), time ns
+ * Object: "HFMRK002" | sealed session key | AEAD(session key, ad = magic,
+ * payload) | tag, as snapshots (object.h). Payload: version varint (1), time ns
  * (zigzag), snapshot id[32], kind u8, verdict u8, changes varint, reason
  * bytes. The name is the SHA-256 of the object. Every field is checked on
  * load: kind 1..3, verdict 0..2 and changes 0 unless kind is verdict, reason
@@ -13,16 +13,17 @@
 
 #include "crypto/crypto.h"
 #include "repo/mark.h"
+#include "repo/object.h"
 #include "repo/repo_internal.h"
 #include "store/store.h"
 #include "util/err.h"
 #include "util/hex.h"
 #include "util/mem.h"
 
-#define MARK_MAGIC "HFMRK001"
+#define MARK_MAGIC HF_MAGIC_MARK
 #define MARK_VERSION 1
-/* magic, sealed key, AEAD, and a payload of at most ~1.1 KiB */
-#define MARK_OBJ_MAX (HF_MAGIC_LEN + HF_SEALED_KEY_LEN + HF_AEAD_OVERHEAD + 64 + HF_MARK_REASON_MAX)
+/* magic, sealed key, AEAD, a payload of at most ~1.1 KiB, tag */
+#define MARK_OBJ_MAX (HF_MAGIC_LEN + HF_SEALED_KEY_LEN + HF_AEAD_OVERHEAD + 64 + HF_MARK_REASON_MAX + HF_OBJ_TAG_LEN)
 
 static int valid_fields(int kind, int verdict, uint64_t changes)
 {
@@ -78,18 +79,14 @@ static int decode(const uint8_t *p, size_t n, struct hf_mark *m)
 
 int hf_mark_write(struct hf_repo *r, const struct hf_session *s, const struct hf_mark *m)
 {
-	struct hf_buf pt, obj;
+	struct hf_buf pt;
 	int ret;
 
 	hf_buf_init(&pt, MARK_OBJ_MAX);
-	hf_buf_init(&obj, MARK_OBJ_MAX);
 	ret = encode(m, &pt);
 	if (ret == 0)
-		ret = hf_envelope_seal(r, s, MARK_MAGIC, pt.data, pt.len, &obj);
-	if (ret == 0)
-		ret = hf_repo_put_hashed(r, HF_OBJ_MARK, obj.data, obj.len, NULL);
+		ret = hf_object_write(r, s, HF_OBJ_MARK, MARK_MAGIC, pt.data, pt.len, NULL);
 	hf_buf_release(&pt);
-	hf_buf_release(&obj);
 	return ret;
 }
 
@@ -101,27 +98,20 @@ void hf_mark_release(struct hf_mark *m)
 
 int hf_mark_load(struct hf_repo *r, const char *name, struct hf_mark *m)
 {
-	struct hf_buf obj, pt;
+	struct hf_buf pt;
 	uint8_t h[HF_ID_LEN];
 	int ret;
 
 	memset(m, 0, sizeof(*m));
-	hf_buf_init(&obj, MARK_OBJ_MAX);
 	hf_buf_init(&pt, MARK_OBJ_MAX);
-	ret = hf_repo_get_hashed(r, HF_OBJ_MARK, name, &obj, h);
-	if (ret == -HF_E_LIMIT)
-		ret = -HF_E_CORRUPT; /* far larger than any mark */
-	if (ret < 0)
-		goto out;
-	ret = hf_envelope_open(r, MARK_MAGIC, obj.data, obj.len, &pt, NULL);
+	/* the tag is checked before anything is decrypted or parsed */
+	ret = hf_object_read(r, HF_OBJ_MARK, name, MARK_MAGIC, MARK_OBJ_MAX, &pt, h, NULL);
 	if (ret == 0)
 		ret = decode(pt.data, pt.len, m);
 	if (ret == 0)
 		memcpy(m->id, h, HF_ID_LEN);
 	else
 		hf_mark_release(m);
-out:
-	hf_buf_release(&obj);
 	hf_buf_release(&pt);
 	return ret;
 }

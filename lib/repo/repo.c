@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "crypto/crypto.h"
+#include "repo/object.h"
 #include "repo/repo_internal.h"
 #include "store/store.h"
 #include "util/err.h"
@@ -66,6 +67,7 @@ struct key_file {
 	char name[HF_ID_HEX_LEN + 1];
 	struct hf_buf bytes;
 	uint64_t cost;
+	int err; /* why it could not be read (then bytes is empty) */
 };
 
 struct key_list {
@@ -79,19 +81,21 @@ static int note_key(void *arg, const char *name, uint64_t size)
 	struct key_list *kl = arg;
 	struct key_file *k;
 
-	if (size > 4096 || strlen(name) > HF_ID_HEX_LEN)
-		return 0;
 	kl->v = hf_xreallocarray(kl->v, kl->n + 1, sizeof(*kl->v));
-	k = &kl->v[kl->n];
+	k = &kl->v[kl->n++];
 	memset(k, 0, sizeof(*k));
 	snprintf(k->name, sizeof(k->name), "%s", name);
 	hf_buf_init(&k->bytes, 4096);
-	if (hf_store_get(kl->repo->store, HF_OBJ_KEY, name, &k->bytes) < 0) {
+	if (size > 4096)
+		k->err = -HF_E_CORRUPT; /* far larger than any key file */
+	else
+		k->err = hf_store_get(kl->repo->store, HF_OBJ_KEY, name, &k->bytes);
+	if (k->err == -HF_E_LIMIT)
+		k->err = -HF_E_CORRUPT;
+	if (k->err < 0)
 		hf_buf_release(&k->bytes);
-		return 0;
-	}
-	k->cost = hf_key_file_cost(k->bytes.data, k->bytes.len);
-	kl->n++;
+	else
+		k->cost = hf_key_file_cost(k->bytes.data, k->bytes.len);
 	return 0;
 }
 
@@ -102,43 +106,100 @@ static int by_cost(const void *a, const void *b)
 	return x->cost < y->cost ? -1 : x->cost > y->cost;
 }
 
+/* why[] for the key files that could not be read or parsed */
+static void say_damaged(const struct key_list *kl, int none_parsed, char *why, size_t cap)
+{
+	size_t bad = 0, len;
+	const struct key_file *first = NULL;
+
+	if (!why || cap == 0)
+		return;
+	for (size_t i = 0; i < kl->n; i++)
+		if (kl->v[i].err < 0 && kl->v[i].err != -HF_E_PASSWORD) {
+			bad++;
+			if (!first)
+				first = &kl->v[i];
+		}
+	if (kl->n == 0) {
+		snprintf(why, cap, "no key file in keys/");
+		return;
+	}
+	if (!first)
+		return;
+	len = (size_t)snprintf(why, cap, "%s%skey file %.16s is damaged or unreadable%s%s%s",
+			       none_parsed ? (bad == kl->n ? "no usable key file: " : "no key file opens: ")
+					   : hf_strerror(-HF_E_PASSWORD),
+			       none_parsed ? "" : "; ", first->name, first->err == -HF_E_CORRUPT ? "" : " (",
+			       first->err == -HF_E_CORRUPT ? "" : hf_strerror(first->err),
+			       first->err == -HF_E_CORRUPT ? "" : ")");
+	if (bad > 1 && len < cap)
+		snprintf(why + len, cap - len, ", and %zu more", bad - 1);
+}
+
 /* Tries key files cheapest first, so a damaged or planted expensive one
  * cannot slow down opening with a good one. Returns 0 or the most telling
- * error: -HF_E_PASSWORD when no key file opens. */
-static int unlock(struct hf_repo *r, const char *pass, size_t passlen)
+ * error: -HF_E_PASSWORD when key files parse but none opens with the
+ * passphrase, -HF_E_CORRUPT when none even parses (all damaged). */
+static int unlock(struct hf_repo *r, const char *pass, size_t passlen, char *why, size_t cap)
 {
 	struct key_list kl = {.repo = r};
 	uint8_t repo_id[32], cfg_hash[32], *keys = r->keys;
-	int err = -HF_E_PASSWORD, found = 0, ret;
+	int err = 0, found = 0, parsed = 0, ret;
 
 	ret = hf_store_list(r->store, HF_OBJ_KEY, note_key, &kl);
 	if (ret < 0)
-		return ret;
+		goto out;
 	if (kl.n > 1)
 		qsort(kl.v, kl.n, sizeof(*kl.v), by_cost);
 	for (size_t i = 0; i < kl.n && !found; i++) {
+		struct key_file *k = &kl.v[i];
 		int has_sk = 0;
-		ret = hf_key_file_decode(pass, passlen, kl.v[i].bytes.data, kl.v[i].bytes.len, repo_id, cfg_hash, r->pk,
-					 keys, keys + 2 * HF_KEY_LEN, &has_sk);
-		if (ret < 0) {
-			if (err == -HF_E_PASSWORD)
-				err = ret == -HF_E_CORRUPT ? err : ret;
+		if (k->err < 0)
+			continue;
+		k->err = hf_key_file_decode(pass, passlen, k->bytes.data, k->bytes.len, repo_id, cfg_hash, r->pk, keys,
+					    keys + 2 * HF_KEY_LEN, &has_sk);
+		if (k->err == -HF_E_PASSWORD) {
+			parsed = 1;
 			continue;
 		}
+		if (k->err < 0) {
+			if (k->err != -HF_E_CORRUPT && !err)
+				err = k->err; /* out of memory, a KDF failure: worth more than "damaged" */
+			continue;
+		}
+		parsed = 1;
 		if (memcmp(repo_id, r->cfg.id, 32) != 0 || !hf_ct_equal(cfg_hash, r->config_hash, 32)) {
-			err = -HF_E_CORRUPT; /* the config was changed after the key was made */
+			if (why && cap)
+				snprintf(why, cap, "key file %.16s opens but was made for another config: the config "
+					 "was changed after the key was made", k->name);
+			err = -HF_E_CORRUPT;
 			continue;
 		}
 		r->sk = has_sk ? keys + 2 * HF_KEY_LEN : NULL;
 		found = 1;
 	}
+	if (found) {
+		ret = 0;
+	} else if (err) {
+		ret = err;
+	} else {
+		ret = parsed ? -HF_E_PASSWORD : -HF_E_CORRUPT;
+		say_damaged(&kl, !parsed, why, cap);
+	}
+out:
 	for (size_t i = 0; i < kl.n; i++)
 		hf_buf_release(&kl.v[i].bytes);
 	free(kl.v);
-	return found ? 0 : err;
+	return ret;
 }
 
 int hf_repo_open(struct hf_store *st, const char *pass, size_t passlen, struct hf_repo **out)
+{
+	return hf_repo_open_why(st, pass, passlen, out, NULL, 0);
+}
+
+int hf_repo_open_why(struct hf_store *st, const char *pass, size_t passlen, struct hf_repo **out, char *why,
+		     size_t cap)
 {
 	struct hf_repo *r = hf_xcalloc(1, sizeof(*r));
 	struct hf_buf cfg;
@@ -146,22 +207,36 @@ int hf_repo_open(struct hf_store *st, const char *pass, size_t passlen, struct h
 	int ret;
 
 	*out = NULL;
+	if (why && cap)
+		why[0] = '\0';
 	r->store = st;
 	hf_buf_init(&cfg, 4096);
 	ret = hf_store_get(st, HF_OBJ_CONFIG, "config", &cfg);
 	if (ret < 0)
 		goto out;
 	ret = hf_config_decode(cfg.data, cfg.len, &r->cfg);
+	if (ret == -HF_E_VERSION && why && cap) {
+		if (r->cfg.version < HF_REPO_VERSION)
+			snprintf(why, cap,
+				 "unsupported repository format version %u: made by an older holdfast; create a new "
+				 "repository", r->cfg.version);
+		else
+			snprintf(why, cap,
+				 "unsupported repository format version %u: made by a newer holdfast (this one "
+				 "reads version %u)", r->cfg.version, HF_REPO_VERSION);
+	}
 	if (ret < 0)
 		goto out;
 	hf_sha256(cfg.data, cfg.len, r->config_hash);
-	r->keys = hf_secure_alloc(3 * HF_KEY_LEN);
-	ret = unlock(r, pass, passlen);
+	r->keys = hf_secure_alloc(4 * HF_KEY_LEN);
+	ret = unlock(r, pass, passlen, why, cap);
 	if (ret < 0)
 		goto out;
 	r->mac_key = r->keys;
 	r->dedup_key = r->keys + HF_KEY_LEN;
+	r->auth_key = r->keys + 3 * HF_KEY_LEN;
 	hf_kdf_derive(r->mac_key, "holdfast dedup list", r->keys + HF_KEY_LEN);
+	hf_kdf_derive(r->mac_key, HF_OBJ_AUTH_LABEL, r->keys + 3 * HF_KEY_LEN);
 	hf_kdf_derive(r->mac_key, "holdfast chunker", gear_key);
 	ret = hf_chunker_init(&r->chunker, gear_key, r->cfg.chunk_min, r->cfg.chunk_avg, r->cfg.chunk_max);
 	hf_wipe(gear_key, sizeof(gear_key));

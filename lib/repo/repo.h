@@ -25,7 +25,7 @@ struct hf_sha256_ctx;
 struct hf_aead;
 struct hf_zctx;
 
-#define HF_REPO_VERSION 1
+#define HF_REPO_VERSION 2
 #define HF_ID_HEX_LEN (2 * HF_ID_LEN)
 #define HF_PACK_SIZE_DEFAULT (16u << 20)
 #define HF_BLOB_MAX (64u << 20)        /* largest blob (plaintext) a reader accepts */
@@ -57,10 +57,11 @@ struct hf_repo {
 	struct hf_store *store;
 	struct hf_repo_config cfg;
 	uint8_t config_hash[HF_HASH_LEN];
-	uint8_t *keys;        /* secure memory: mac | dedup | sk (3 × 32) */
+	uint8_t *keys;        /* secure memory: mac | dedup | sk | auth (4 × 32) */
 	const uint8_t *mac_key;   /* chunk ids; also keys the gear table */
 	const uint8_t *dedup_key; /* the index files' id list (write-only clients) */
 	const uint8_t *sk;        /* NULL for a write-only key */
+	const uint8_t *auth_key;  /* tags of index, snapshot and mark objects (object.h) */
 	uint8_t pk[HF_PK_LEN];
 	struct hf_chunker chunker;
 	struct hf_index *index; /* NULL until hf_repo_load_index */
@@ -71,6 +72,13 @@ int hf_repo_create(struct hf_store *st, const char *pass, size_t passlen, const 
 /* Opens with the first key file the passphrase unlocks (-HF_E_PASSWORD if
  * none). Takes ownership of st, also on failure. */
 int hf_repo_open(struct hf_store *st, const char *pass, size_t passlen, struct hf_repo **out);
+/* hf_repo_open, and on failure a message for the user in why[0..cap) when
+ * there is more to say than hf_strerror(return value) (why[0] = 0 if not):
+ * the repository version found, or which key files are damaged (-HF_E_CORRUPT
+ * when no key file could even be parsed; -HF_E_PASSWORD when some could and
+ * none opened with the passphrase). */
+int hf_repo_open_why(struct hf_store *st, const char *pass, size_t passlen, struct hf_repo **out, char *why,
+		     size_t cap);
 void hf_repo_close(struct hf_repo *r);
 
 /* ---- sessions ----------------------------------------------------------- */
@@ -94,22 +102,42 @@ struct hf_blob_loc {
 	uint32_t raw_len;
 	uint8_t type;
 	uint8_t flags;
+	/* HF_LOC_FIRST: the blob's first claim, no other; HF_LOC_FIRST_MORE: the
+	 * first, and other claims are in the side table; HF_LOC_OTHER: one of those */
+	uint8_t claims;
 };
+enum { HF_LOC_FIRST = 0, HF_LOC_FIRST_MORE = 1, HF_LOC_OTHER = 2 };
 
 struct hf_index_pack {
 	uint8_t id[HF_ID_LEN];
-	uint32_t key; /* number in the key table */
+	uint32_t key;       /* number in the key table */
+	uint32_t file;      /* the index object (number in files) that first listed it with this key */
+	uint32_t next_same; /* another entry for the same pack id under another key, or UINT32_MAX */
+};
+
+/* a claim for a blob after its first (another index object names it
+ * elsewhere, or in the same pack under another key) */
+struct hf_index_other {
+	uint8_t id[HF_ID_LEN];
+	struct hf_blob_loc loc; /* loc.claims == HF_LOC_OTHER */
+	uint32_t next;          /* the blob's next other claim, or UINT32_MAX */
 };
 
 struct hf_index {
-	struct hf_idmap *blobs;    /* blob id → struct hf_blob_loc */
-	struct hf_idmap *pack_ids; /* pack id → uint32_t pack number */
+	struct hf_idmap *blobs;    /* blob id → struct hf_blob_loc: its first claim */
+	struct hf_idmap *pack_ids; /* pack id → uint32_t pack number (its first entry) */
 	struct hf_index_pack *packs;
 	size_t npacks, packs_cap;
 	uint8_t *keys;             /* secure memory, 32 bytes each */
 	size_t nkeys, keys_cap;
 	char **files;              /* names of the index objects loaded */
 	size_t nfiles;
+	/* every distinct claim after a blob's first: NULL and empty unless two
+	 * index objects disagree about a blob (a concurrent writer stored it
+	 * twice, or an index object lies) */
+	struct hf_idmap *other_heads; /* blob id → uint32_t first other claim */
+	struct hf_index_other *others;
+	size_t nothers, others_cap;
 };
 
 /* Loads every index object. Damaged index objects are skipped and counted in
@@ -119,7 +147,19 @@ int hf_repo_load_index(struct hf_repo *r, size_t *bad, void (*bad_fn)(void *arg,
 /* Adds the index objects written since the index was loaded (by this
  * process's backup, or another writer); damaged ones are skipped. */
 int hf_repo_refresh_index(struct hf_repo *r);
+/* The first location claimed for a blob; NULL if no index object lists it. */
 const struct hf_blob_loc *hf_index_find(const struct hf_index *ix, const uint8_t id[HF_ID_LEN]);
+/* The claim for blob id after prev (a result of hf_index_find or of this
+ * function for the same id), NULL after the last: a reader that finds a
+ * claim wrong tries the next. */
+const struct hf_blob_loc *hf_index_find_next(const struct hf_index *ix, const uint8_t id[HF_ID_LEN],
+					     const struct hf_blob_loc *prev);
+/* how many distinct claims there are for the blob (0 if none) */
+size_t hf_index_claims(const struct hf_index *ix, const uint8_t id[HF_ID_LEN]);
+/* Every claim of every blob: *pos starts at 0; returns 0 at the end. */
+int hf_index_next(const struct hf_index *ix, size_t *pos, const uint8_t **id, const struct hf_blob_loc **loc);
+/* the name of the index object that made the claim loc (for messages) */
+const char *hf_index_claim_file(const struct hf_index *ix, const struct hf_blob_loc *loc);
 
 /* ---- pack writing -------------------------------------------------------- */
 
@@ -198,8 +238,12 @@ struct hf_blob_reader { /* one per thread */
 void hf_blob_reader_init(struct hf_blob_reader *br, struct hf_repo *r);
 void hf_blob_reader_release(struct hf_blob_reader *br);
 /* Reads, decrypts, decompresses and verifies (MAC of the plaintext equals the
- * id) one blob. -HF_E_NOTFOUND if no index lists it. */
+ * id) one blob, trying each location the index claims for it until one
+ * verifies. -HF_E_NOTFOUND if no index lists it; else the first claim's
+ * error if none verifies. */
 int hf_blob_read(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], struct hf_buf *out);
+/* hf_blob_read from claims of the given type only (enum hf_blob_type; -1 any) */
+int hf_blob_read_type(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], int type, struct hf_buf *out);
 /* Decodes a blob whose stored bytes are already in memory. */
 int hf_blob_decode(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], const struct hf_blob_loc *loc,
 		   const uint8_t *stored, struct hf_buf *out);
@@ -278,7 +322,20 @@ void hf_snapshot_release(struct hf_snapshot *s);
 /* All snapshots, oldest first. Damaged ones are skipped and counted in *bad. */
 int hf_snapshot_list(struct hf_repo *r, struct hf_snapshot **out, size_t *n, size_t *bad);
 void hf_snapshot_list_free(struct hf_snapshot *s, size_t n);
-/* "latest", or a unique hex prefix of ≥ 4 characters */
+/* "latest", or a unique hex prefix of ≥ 4 characters. "latest" is the
+ * newest snapshot whose time is not in the future (hf_snapshot_in_future);
+ * only if every snapshot is, the newest of all. */
 int hf_snapshot_resolve(struct hf_repo *r, const char *ref, struct hf_snapshot *out);
+
+/* How far ahead of the reader's clock a snapshot's claimed time may be and
+ * still count as the latest or as a backup's parent (clocks of hosts differ):
+ * one day. A snapshot claiming a later time (a forged or broken clock, or a
+ * compromised client with a key) cannot steer which snapshot is "latest" or
+ * which one the next backup compares against. */
+#define HF_SNAPSHOT_FUTURE_TOLERANCE_NS (24LL * 3600 * 1000000000)
+/* 1 if s claims a time more than the tolerance after now_ns */
+int hf_snapshot_in_future(const struct hf_snapshot *s, int64_t now_ns);
+/* the reader's clock (CLOCK_REALTIME, ns since 1970) */
+int64_t hf_snapshot_clock_now(void);
 
 #endif

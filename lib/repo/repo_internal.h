@@ -6,8 +6,9 @@
 
 #define HF_MAGIC_LEN 8
 #define HF_MAGIC_KEY "HFKEY001"
-#define HF_MAGIC_INDEX "HFIDX001"
-#define HF_MAGIC_SNAPSHOT "HFSNP001"
+#define HF_MAGIC_INDEX "HFIDX002"    /* version 2: authenticated (object.h) */
+#define HF_MAGIC_SNAPSHOT "HFSNP002" /* version 2: authenticated (object.h) */
+#define HF_MAGIC_MARK "HFMRK002"     /* version 2: authenticated (object.h) */
 #define HF_MAGIC_PACK "HFPCK001"
 #define HF_PACK_TRAILER_LEN (HF_SEALED_KEY_LEN + 4 + HF_MAGIC_LEN)
 
@@ -30,8 +31,9 @@ int hf_repo_get_hashed(struct hf_repo *r, int kind, const char *name, struct hf_
 int hf_repo_put_hashed_flags(struct hf_repo *r, int kind, const void *p, size_t n, uint8_t id[HF_ID_LEN],
 			     int flags);
 
-/* Envelope of index and snapshot objects: magic | sealed session key |
- * AEAD(session key, ad = magic, payload). */
+/* Envelope of index, snapshot and mark objects: magic | sealed session key |
+ * AEAD(session key, ad = magic, payload). Not authenticated by itself (anyone
+ * with the public key can make one): use object.h, which adds the tag. */
 int hf_envelope_seal(struct hf_repo *r, const struct hf_session *s, const char *magic, const void *pt, size_t n,
 		     struct hf_buf *out);
 /* Opens an envelope (or the first part of one: *used gets the bytes consumed

@@ -1,14 +1,16 @@
 /* snapshot.c — snapshot objects: when, where, what (paths) and the root tree.
  *
- * Payload (inside the sealed envelope, see envelope.c): version varint (1),
+ * Payload (inside an authenticated object, see object.h): version varint (1),
  * time ns (zigzag), host, user, varint npaths + paths, root tree id[32],
  * has_parent u8 (+ parent id[32]), varint nexcludes + patterns, files, dirs,
  * bytes, errors (varints). The snapshot id is the SHA-256 of the object. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "crypto/crypto.h"
+#include "repo/object.h"
 #include "repo/repo_internal.h"
 #include "store/store.h"
 #include "util/err.h"
@@ -106,20 +108,16 @@ static int decode(const uint8_t *p, size_t n, struct hf_snapshot *s)
 
 int hf_snapshot_write(struct hf_repo *r, const struct hf_session *ses, struct hf_snapshot *s)
 {
-	struct hf_buf pt, obj;
+	struct hf_buf pt;
 	int ret;
 
 	hf_buf_init(&pt, HF_META_OBJ_MAX);
-	hf_buf_init(&obj, HF_META_OBJ_MAX);
 	ret = encode(s, &pt);
 	if (ret == 0)
-		ret = hf_envelope_seal(r, ses, HF_MAGIC_SNAPSHOT, pt.data, pt.len, &obj);
-	if (ret == 0)
-		ret = hf_repo_put_hashed(r, HF_OBJ_SNAPSHOT, obj.data, obj.len, s->id);
+		ret = hf_object_write(r, ses, HF_OBJ_SNAPSHOT, HF_MAGIC_SNAPSHOT, pt.data, pt.len, s->id);
 	if (ret == 0)
 		hf_sha256(ses->key, HF_KEY_LEN, s->session_fp);
 	hf_buf_release(&pt);
-	hf_buf_release(&obj);
 	return ret;
 }
 
@@ -138,18 +136,15 @@ void hf_snapshot_release(struct hf_snapshot *s)
 
 int hf_snapshot_load(struct hf_repo *r, const char *name, struct hf_snapshot *s)
 {
-	struct hf_buf obj, pt;
+	struct hf_buf pt;
 	uint8_t h[HF_ID_LEN], *key = NULL;
 	int ret;
 
 	memset(s, 0, sizeof(*s));
-	hf_buf_init(&obj, HF_META_OBJ_MAX);
 	hf_buf_init(&pt, HF_META_OBJ_MAX);
-	ret = hf_repo_get_hashed(r, HF_OBJ_SNAPSHOT, name, &obj, h);
-	if (ret < 0)
-		goto out;
 	key = hf_secure_alloc(HF_KEY_LEN);
-	ret = hf_envelope_open(r, HF_MAGIC_SNAPSHOT, obj.data, obj.len, &pt, key);
+	/* the tag is checked before anything is decrypted or parsed */
+	ret = hf_object_read(r, HF_OBJ_SNAPSHOT, name, HF_MAGIC_SNAPSHOT, HF_META_OBJ_MAX, &pt, h, key);
 	if (ret == 0)
 		ret = decode(pt.data, pt.len, s);
 	if (ret == 0) {
@@ -158,9 +153,7 @@ int hf_snapshot_load(struct hf_repo *r, const char *name, struct hf_snapshot *s)
 	}
 	else
 		hf_snapshot_release(s);
-out:
 	hf_secure_free(key);
-	hf_buf_release(&obj);
 	hf_buf_release(&pt);
 	return ret;
 }
@@ -202,6 +195,21 @@ void hf_snapshot_list_free(struct hf_snapshot *s, size_t n)
 	free(s);
 }
 
+int64_t hf_snapshot_clock_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+int hf_snapshot_in_future(const struct hf_snapshot *s, int64_t now_ns)
+{
+	if (now_ns > INT64_MAX - HF_SNAPSHOT_FUTURE_TOLERANCE_NS)
+		return 0;
+	return s->time_ns > now_ns + HF_SNAPSHOT_FUTURE_TOLERANCE_NS;
+}
+
 int hf_snapshot_resolve(struct hf_repo *r, const char *ref, struct hf_snapshot *out)
 {
 	struct hf_snapshot *all = NULL;
@@ -216,8 +224,15 @@ int hf_snapshot_resolve(struct hf_repo *r, const char *ref, struct hf_snapshot *
 	if (ret < 0)
 		return ret;
 	if (strcmp(ref, "latest") == 0) {
+		/* the list is oldest first: the newest not claiming a future time */
+		int64_t now = hf_snapshot_clock_now();
 		match = n ? 1 : 0;
 		which = n ? n - 1 : 0;
+		for (size_t i = n; i-- > 0;)
+			if (!hf_snapshot_in_future(&all[i], now)) {
+				which = i;
+				break;
+			}
 	} else {
 		for (size_t i = 0; i < n; i++) {
 			hf_id_hex(all[i].id, hex);

@@ -314,14 +314,11 @@ void hf_tree_release(struct hf_tree *t)
 int hf_tree_load(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], struct hf_tree *out)
 {
 	struct hf_buf b;
-	const struct hf_blob_loc *loc = hf_index_find(br->repo->index, id);
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	if (loc && loc->type != HF_BLOB_TREE)
-		return -HF_E_CORRUPT;
 	hf_buf_init(&b, HF_BLOB_MAX);
-	r = hf_blob_read(br, id, &b);
+	r = hf_blob_read_type(br, id, HF_BLOB_TREE, &b); /* a claim of another type is refused */
 	if (r == 0)
 		r = hf_tree_decode(b.data, b.len, out);
 	hf_buf_release(&b);

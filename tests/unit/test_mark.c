@@ -22,6 +22,7 @@
 #include "crypto/crypto.h"
 #include "engine/engine.h"
 #include "repo/mark.h"
+#include "repo/object.h"
 #include "repo/repo.h"
 #include "repo/repo_internal.h"
 #include "store/store.h"
@@ -225,7 +226,7 @@ static void test_roundtrip(void)
 	for (int i = 0; i < nm.n && i < 16; i++) {
 		mark_file(path, sizeof(path), "rt", nm.v[i]);
 		T_EQ(read_file(path, &b), 0);
-		T_CHECK(b.len > 8 && memcmp(b.data, "HFMRK001", 8) == 0);
+		T_CHECK(b.len > 8 && memcmp(b.data, HF_MAGIC_MARK, 8) == 0);
 		hf_sha256(b.data, b.len, h);
 		hf_hex_encode(h, HF_ID_LEN, hex);
 		T_CHECK(strcmp(hex, nm.v[i]) == 0);
@@ -309,7 +310,8 @@ static void encode_payload(const struct payload *p, struct hf_buf *b)
 		hf_buf_put_u8(b, 0);
 }
 
-/* seals pt (first n bytes) under magic, stores it, loads it: the result */
+/* seals pt (first n bytes) under magic as an authenticated object, stores
+ * it, loads it: the result */
 static int load_crafted(struct hf_repo *r, struct hf_session *ses, const char *magic, const uint8_t *pt, size_t n,
 			struct hf_mark *m)
 {
@@ -320,7 +322,7 @@ static int load_crafted(struct hf_repo *r, struct hf_session *ses, const char *m
 
 	memset(m, 0, sizeof(*m));
 	hf_buf_init(&obj, 1 << 20);
-	ret = hf_envelope_seal(r, ses, magic, pt, n, &obj);
+	ret = hf_object_seal(r, ses, magic, pt, n, &obj);
 	if (ret == 0)
 		ret = hf_repo_put_hashed(r, HF_OBJ_MARK, obj.data, obj.len, id);
 	hf_buf_release(&obj);
@@ -364,7 +366,7 @@ static void test_decode_refusals(void)
 		goto out;
 	/* the control: the same crafting with valid fields loads */
 	encode_payload(&good, &b);
-	T_EQ(load_crafted(r, ses, "HFMRK001", b.data, b.len, &m), 0);
+	T_EQ(load_crafted(r, ses, HF_MAGIC_MARK, b.data, b.len, &m), 0);
 	T_EQ(m.time_ns, 42);
 	T_EQ(m.kind, HF_MARK_VERDICT);
 	T_EQ(m.verdict, HF_MARK_VERDICT_ATTACK);
@@ -377,30 +379,31 @@ static void test_decode_refusals(void)
 		p.reason = longest;
 		p.reason_len = HF_MARK_REASON_MAX;
 		encode_payload(&p, &b);
-		T_EQ(load_crafted(r, ses, "HFMRK001", b.data, b.len, &m), 0);
+		T_EQ(load_crafted(r, ses, HF_MAGIC_MARK, b.data, b.len, &m), 0);
 		T_CHECK(m.reason && strlen(m.reason) == HF_MARK_REASON_MAX);
 		hf_mark_release(&m);
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		encode_payload(&bad[i], &b);
-		ret = load_crafted(r, ses, "HFMRK001", b.data, b.len, &m);
+		ret = load_crafted(r, ses, HF_MAGIC_MARK, b.data, b.len, &m);
 		if (ret >= 0)
 			fprintf(stderr, "crafted payload %zu accepted\n", i);
 		T_CHECK(ret < 0 && ret != 12345);
 		T_CHECK(m.reason == NULL);
 	}
-	T_EQ(load_crafted(r, ses, "HFMRK001", (const uint8_t *)"\x02", 1, &m), -HF_E_VERSION);
+	T_EQ(load_crafted(r, ses, HF_MAGIC_MARK, (const uint8_t *)"\x02", 1, &m), -HF_E_VERSION);
 	/* every truncation of a good payload */
 	encode_payload(&good, &b);
 	for (size_t cut = 0; cut < b.len; cut++) {
-		ret = load_crafted(r, ses, "HFMRK001", b.data, cut, &m);
+		ret = load_crafted(r, ses, HF_MAGIC_MARK, b.data, cut, &m);
 		if (ret >= 0)
 			fprintf(stderr, "payload cut at %zu accepted\n", cut);
 		T_CHECK(ret < 0 && ret != 12345);
 	}
 	/* a snapshot's envelope is not a mark */
-	T_CHECK(load_crafted(r, ses, "HFSNP001", b.data, b.len, &m) < 0);
-	T_CHECK(load_crafted(r, ses, "HFMRK002", b.data, b.len, &m) < 0);
+	T_CHECK(load_crafted(r, ses, HF_MAGIC_SNAPSHOT, b.data, b.len, &m) < 0);
+	T_CHECK(load_crafted(r, ses, "HFMRK001", b.data, b.len, &m) == -HF_E_VERSION);
+	T_CHECK(load_crafted(r, ses, "HFMRK003", b.data, b.len, &m) == -HF_E_VERSION);
 out:
 	hf_session_free(ses);
 	hf_buf_release(&b);
@@ -843,6 +846,75 @@ out:
 	hf_repo_close(r);
 }
 
+/* A mark forged with only the public key (an unpin dated after the user's
+ * pin, the real mark's magic and last 32 bytes copied) is refused: the
+ * snapshot stays pinned. */
+static void test_forged_mark(void)
+{
+	struct hf_repo *r = new_repo("forged");
+	struct hf_session *ses = NULL;
+	struct hf_mark pin = {0}, *all = NULL, m;
+	struct hf_buf obj, pt, out;
+	struct hf_aead *a = hf_aead_new();
+	struct names nm;
+	char path[600], hex[HF_ID_HEX_LEN + 1];
+	uint8_t key[HF_KEY_LEN], sealed[HF_SEALED_KEY_LEN], h[HF_ID_LEN];
+	size_t n = 0, bad = 99, tail;
+
+	hf_buf_init(&obj, 1 << 20);
+	hf_buf_init(&pt, 1 << 20);
+	hf_buf_init(&out, 1 << 20);
+	if (!r)
+		goto out;
+	T_EQ(hf_session_new(r, &ses), 0);
+	if (!ses)
+		goto out;
+	hf_random(pin.snapshot, HF_ID_LEN);
+	pin.kind = HF_MARK_PIN;
+	pin.time_ns = 1000;
+	pin.reason = "manual: holdfast pin";
+	T_EQ(hf_mark_write(r, ses, &pin), 0);
+	T_EQ(mark_names(r, &nm), 0);
+	T_EQ(nm.n, 1);
+	mark_file(path, sizeof(path), "forged", nm.v[0]);
+	T_EQ(read_file(path, &obj), 0);
+	T_CHECK(obj.len > 40);
+	if (obj.len <= 40)
+		goto out;
+	tail = obj.data[7] != '1' ? 32 : 0; /* formats after 1 end in a tag */
+	/* payload: version 1, a later time, the same snapshot, unpin */
+	hf_buf_put_varint(&pt, 1);
+	hf_buf_put_svarint(&pt, 2000);
+	hf_buf_append(&pt, pin.snapshot, HF_ID_LEN);
+	hf_buf_put_u8(&pt, HF_MARK_UNPIN);
+	hf_buf_put_u8(&pt, 0);
+	hf_buf_put_varint(&pt, 0);
+	hf_buf_put_bytes(&pt, "forged", 6);
+	hf_random(key, sizeof(key));
+	T_EQ(hf_seal_key(r->pk, key, sealed), 0);
+	T_EQ(hf_buf_reserve(&out, 8 + sizeof(sealed) + pt.len + HF_AEAD_OVERHEAD + tail), 0);
+	hf_buf_append(&out, obj.data, 8);
+	hf_buf_append(&out, sealed, sizeof(sealed));
+	T_EQ(hf_aead_seal(a, key, obj.data, 8, pt.data, pt.len, out.data + out.len), 0);
+	out.len += pt.len + HF_AEAD_OVERHEAD;
+	hf_buf_append(&out, obj.data + obj.len - tail, tail);
+	T_EQ(hf_repo_put_hashed(r, HF_OBJ_MARK, out.data, out.len, h), 0);
+	hf_hex_encode(h, HF_ID_LEN, hex);
+	T_CHECK(hf_mark_load(r, hex, &m) == -HF_E_AUTH);
+	T_EQ(hf_mark_list(r, &all, &n, &bad), 0);
+	T_EQ(n, 1);
+	T_EQ(bad, 1);
+	T_EQ(hf_marks_pinned(all, n, pin.snapshot), 1);
+	hf_mark_list_free(all, n);
+out:
+	hf_aead_free(a);
+	hf_buf_release(&obj);
+	hf_buf_release(&pt);
+	hf_buf_release(&out);
+	hf_session_free(ses);
+	hf_repo_close(r);
+}
+
 int main(void)
 {
 	if (hf_crypto_init() < 0) {
@@ -864,6 +936,7 @@ int main(void)
 	T_RUN(test_no_marks_dir);
 	T_RUN(test_state);
 	T_RUN(test_forget);
+	T_RUN(test_forged_mark);
 	nftw(g_base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return T_DONE("test_mark");
 }

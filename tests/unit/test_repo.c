@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "compress/compress.h"
@@ -311,7 +312,7 @@ static void test_config_tamper(void)
 	T_EQ(open_repo("cfg", PASS, &r), 0);
 	hf_repo_close(r);
 	/* a config that is not a config at all */
-	write_file(path, "holdfast repository\nversion 2\n", 30);
+	write_file(path, "holdfast repository\nversion 3\n", 30);
 	T_EQ(open_repo("cfg", PASS, &r), -HF_E_VERSION);
 	write_file(path, orig.data, orig.len);
 	hf_buf_release(&orig);
@@ -1755,6 +1756,354 @@ static void test_snapshot_corruption(void)
 	hf_buf_release(&copy);
 }
 
+/* ---- forged objects (findings S1, S2) ------------------------------------------------- */
+
+/* What anyone who can add a file can make, with only the public key of the
+ * config: magic | session key sealed to pk | AEAD(session key, ad = magic, pt)
+ * | mid | tail. The forger copies magic, mid (an index's id-list part) and
+ * tail (a real object's last 32 bytes: its tag, in a format that has one)
+ * from real objects. Returns the put result and the name in hex. */
+static int forge(struct hf_repo *r, int kind, const uint8_t magic[8], const struct hf_buf *pt, const uint8_t *mid,
+		 size_t midlen, const uint8_t *tail, size_t taillen, char hex[HF_ID_HEX_LEN + 1])
+{
+	struct hf_buf obj;
+	struct hf_aead *a = hf_aead_new();
+	uint8_t key[HF_KEY_LEN], sealed[HF_SEALED_KEY_LEN], h[HF_ID_LEN];
+	int ret;
+
+	hf_buf_init(&obj, HF_META_OBJ_MAX);
+	hf_random(key, sizeof(key));
+	ret = hf_seal_key(r->pk, key, sealed);
+	if (ret == 0)
+		ret = hf_buf_reserve(&obj, 8 + sizeof(sealed) + pt->len + HF_AEAD_OVERHEAD + midlen + taillen);
+	if (ret == 0) {
+		hf_buf_append(&obj, magic, 8);
+		hf_buf_append(&obj, sealed, sizeof(sealed));
+		ret = hf_aead_seal(a, key, magic, 8, pt->data, pt->len, obj.data + obj.len);
+	}
+	if (ret == 0) {
+		obj.len += pt->len + HF_AEAD_OVERHEAD;
+		hf_buf_append(&obj, mid, midlen);
+		hf_buf_append(&obj, tail, taillen);
+		ret = hf_repo_put_hashed(r, kind, obj.data, obj.len, h);
+	}
+	if (ret == 0)
+		hf_id_hex(h, hex);
+	hf_aead_free(a);
+	hf_buf_release(&obj);
+	return ret;
+}
+
+/* 1 if the object's magic says it carries a tag (every format after 1) */
+static int has_tag(const uint8_t *magic)
+{
+	return magic[7] != '1';
+}
+
+/* Lists index objects with `last` after all the others, so a forged or
+ * lying index object is loaded before the honest one (directory order would
+ * make that a matter of luck). */
+static const struct hf_store_ops *g_order_real;
+static const char *g_order_last;
+
+static int order_list_skip(void *arg, const char *name, uint64_t size)
+{
+	void **a = arg;
+
+	return strcmp(name, g_order_last) == 0 ? 0 : ((hf_store_list_fn)a[0])(a[1], name, size);
+}
+
+static int order_list(struct hf_store *s, int kind, hf_store_list_fn fn, void *arg)
+{
+	void *a[2] = {(void *)fn, arg};
+	uint64_t size = 0;
+	int r;
+
+	if (kind != HF_OBJ_INDEX || !g_order_last)
+		return g_order_real->list(s, kind, fn, arg);
+	r = g_order_real->list(s, kind, order_list_skip, a);
+	if (r == 0 && g_order_real->size(s, kind, g_order_last, &size) == 0)
+		r = fn(arg, g_order_last, size);
+	return r;
+}
+
+static struct hf_store_ops g_order_ops;
+
+static void order_index_last(struct hf_repo *r, const char *last)
+{
+	if (last) {
+		g_order_real = r->store->ops;
+		g_order_ops = *r->store->ops;
+		g_order_ops.list = order_list;
+		r->store->ops = &g_order_ops;
+	} else if (g_order_real) {
+		r->store->ops = g_order_real;
+	}
+	g_order_last = last;
+}
+
+/* S1: an index object forged with only the public key, its id-list part
+ * copied from the real index, naming the real pack under a key of its own and
+ * claiming every blob at a wrong place, must be refused — and every blob must
+ * still read back. */
+static void test_forged_index(void)
+{
+	struct hf_repo *r = g_main;
+	struct hf_buf orig, main_pt;
+	struct bad_rec rec = {0};
+	char path[600], forged[HF_ID_HEX_LEN + 1] = "";
+	uint8_t pack_id[HF_ID_LEN], key[HF_KEY_LEN];
+	size_t bad = 99, bad0 = 99, idlen, tail;
+	uint32_t dlen;
+
+	T_CHECK(r != NULL);
+	if (!r)
+		return;
+	T_EQ(hf_repo_load_index(r, &bad0, NULL, NULL), 0);
+	obj_file(path, sizeof(path), "main", HF_OBJ_INDEX, g_index);
+	hf_buf_init(&orig, HF_META_OBJ_MAX);
+	hf_buf_init(&main_pt, 1 << 20);
+	T_EQ(read_file(path, &orig), 0);
+	tail = has_tag(orig.data) ? 32 : 0;
+	T_CHECK(orig.len > 8 + 4 + tail);
+	if (orig.len <= 8 + 4 + tail)
+		goto out;
+	/* the id-list part and its length, as they are */
+	dlen = hf_get_le32(orig.data + orig.len - tail - 4);
+	T_CHECK(dlen + 4 + tail < orig.len);
+	if (dlen + 4 + tail >= orig.len)
+		goto out;
+	idlen = dlen + 4;
+	/* a main part of the forger's own */
+	T_EQ(hf_hex_decode(g_pack, pack_id, HF_ID_LEN), 0);
+	hf_random(key, sizeof(key));
+	hf_buf_put_varint(&main_pt, 1);
+	hf_buf_append(&main_pt, pack_id, HF_ID_LEN);
+	hf_buf_append(&main_pt, key, HF_KEY_LEN);
+	hf_buf_put_varint(&main_pt, NBLOBS);
+	for (int i = 0; i < NBLOBS; i++) {
+		hf_buf_append(&main_pt, g_blobs[i].id, HF_ID_LEN);
+		hf_buf_put_u8(&main_pt, (uint8_t)g_blobs[i].type);
+		hf_buf_put_u8(&main_pt, (uint8_t)g_blobs[i].flags);
+		hf_buf_put_varint(&main_pt, 7 + (uint64_t)i);
+		hf_buf_put_varint(&main_pt, g_blobs[i].len + HF_AEAD_OVERHEAD);
+		hf_buf_put_varint(&main_pt, g_blobs[i].len);
+	}
+	T_EQ(forge(r, HF_OBJ_INDEX, orig.data, &main_pt, orig.data + orig.len - tail - idlen, idlen,
+		   orig.data + orig.len - tail, tail, forged),
+	     0);
+	/* the forged object is loaded first */
+	order_index_last(r, g_index);
+	T_EQ(hf_repo_load_index(r, &bad, bad_cb, &rec), 0);
+	T_EQ(bad, bad0 + 1);
+	T_CHECK(strcmp(rec.name, forged) == 0 || bad0 > 0);
+	T_CHECK(r->index && r->index->npacks == 1);
+	T_EQ(read_all_blobs(r), 0);
+	order_index_last(r, NULL);
+	/* the id-list part cannot be moved either: the real object with the
+	 * forger's main part and the real tag is the forgery above; the real
+	 * object with its tag replaced by one under a wrong key is refused too */
+	{
+		struct hf_buf copy;
+		char hex[HF_ID_HEX_LEN + 1];
+		uint8_t h[HF_ID_LEN];
+		hf_buf_init(&copy, HF_META_OBJ_MAX);
+		hf_buf_append(&copy, orig.data, orig.len);
+		if (tail) {
+			hf_mac(key, copy.data, copy.len - tail, copy.data + copy.len - tail);
+			T_EQ(hf_repo_put_hashed(r, HF_OBJ_INDEX, copy.data, copy.len, h), 0);
+			hf_id_hex(h, hex);
+			order_index_last(r, g_index);
+			T_EQ(hf_repo_load_index(r, &bad, NULL, NULL), 0);
+			T_EQ(bad, bad0 + 2); /* this one and the forgery above */
+			T_EQ(read_all_blobs(r), 0);
+			order_index_last(r, NULL);
+			T_EQ(hf_store_remove(r->store, HF_OBJ_INDEX, hex), 0);
+		}
+		hf_buf_release(&copy);
+	}
+out:
+	if (forged[0])
+		T_EQ(hf_store_remove(r->store, HF_OBJ_INDEX, forged), 0);
+	T_EQ(hf_repo_load_index(r, &bad, NULL, NULL), 0);
+	T_EQ(bad, bad0);
+	hf_buf_release(&orig);
+	hf_buf_release(&main_pt);
+}
+
+/* Two index objects claim the same blobs; the first loaded (written with the
+ * key, as a lying or buggy writer would) points to wrong places: a missing
+ * pack, the real pack under a wrong key, wrong offsets. Every blob still
+ * reads back from the honest claim. */
+static void test_index_claims(void)
+{
+	struct hf_repo *r = g_main;
+	struct hf_session *ses = NULL;
+	struct hf_index_builder ib;
+	struct hf_pack_entry *e[3];
+	char lying[HF_ID_HEX_LEN + 1] = "";
+	uint8_t pack_id[HF_ID_LEN], other[HF_ID_LEN], wrong_key[HF_KEY_LEN], key[HF_KEY_LEN];
+	struct names before, after;
+	size_t bad = 99;
+
+	T_CHECK(r != NULL);
+	if (!r)
+		return;
+	T_EQ(hf_repo_load_index(r, &bad, NULL, NULL), 0);
+	T_CHECK(r->index && r->index->npacks == 1);
+	if (!r->index || r->index->npacks != 1)
+		return;
+	memcpy(pack_id, r->index->packs[0].id, HF_ID_LEN);
+	memcpy(key, r->index->keys + (size_t)r->index->packs[0].key * HF_KEY_LEN, HF_KEY_LEN);
+	hf_random(other, sizeof(other));
+	hf_random(wrong_key, sizeof(wrong_key));
+	for (int k = 0; k < 3; k++) {
+		e[k] = calloc(NBLOBS, sizeof(struct hf_pack_entry));
+		for (int i = 0; i < NBLOBS; i++) {
+			const struct hf_blob_loc *loc = hf_index_find(r->index, g_blobs[i].id);
+			memcpy(e[k][i].id, g_blobs[i].id, HF_ID_LEN);
+			e[k][i].type = (uint8_t)g_blobs[i].type;
+			e[k][i].flags = (uint8_t)g_blobs[i].flags;
+			e[k][i].offset = loc ? loc->offset : 0;
+			e[k][i].stored_len = loc ? loc->stored_len : HF_AEAD_OVERHEAD;
+			e[k][i].raw_len = (uint32_t)g_blobs[i].len;
+			if (k == 2) /* the right pack and key, the wrong place */
+				e[k][i].offset += 1;
+		}
+	}
+	T_EQ(list_names(r->store, HF_OBJ_INDEX, &before), 0);
+	T_EQ(hf_session_new(r, &ses), 0);
+	if (!ses)
+		return;
+	hf_index_builder_init(&ib, r, ses);
+	hf_index_builder_add(&ib, other, key, e[0], NBLOBS);     /* a pack that does not exist */
+	hf_index_builder_add(&ib, pack_id, wrong_key, e[1], NBLOBS); /* the real pack, a wrong key */
+	hf_index_builder_add(&ib, pack_id, key, e[2], NBLOBS);   /* wrong offsets */
+	T_EQ(hf_index_builder_write(&ib), 0);
+	hf_index_builder_release(&ib);
+	T_EQ(list_names(r->store, HF_OBJ_INDEX, &after), 0);
+	T_EQ(after.n, before.n + 1);
+	for (int i = 0; i < after.n && i < 64; i++) {
+		int seen = 0;
+		for (int j = 0; j < before.n && j < 64; j++)
+			seen |= strcmp(after.v[i], before.v[j]) == 0;
+		if (!seen)
+			snprintf(lying, sizeof(lying), "%s", after.v[i]);
+	}
+	T_CHECK(lying[0] != 0);
+	order_index_last(r, g_index);
+	T_EQ(hf_repo_load_index(r, &bad, NULL, NULL), 0);
+	T_EQ(bad, 0);
+	T_EQ(read_all_blobs(r), 0);
+	/* all four claims are kept; the pack has an entry per key */
+	T_EQ(hf_index_claims(r->index, g_blobs[0].id), 4);
+	T_EQ(r->index->npacks, 3);
+	T_EQ(r->index->nothers, 3 * NBLOBS);
+	/* the same claims again (an index listed twice) add nothing */
+	order_index_last(r, NULL);
+	{
+		struct hf_tree t;
+		struct hf_blob_reader br;
+		hf_blob_reader_init(&br, r);
+		T_EQ(hf_tree_load(&br, g_blobs[2].id, &t), 0);
+		hf_tree_release(&t);
+		hf_blob_reader_release(&br);
+	}
+	if (lying[0])
+		T_EQ(hf_store_remove(r->store, HF_OBJ_INDEX, lying), 0);
+	T_EQ(hf_repo_load_index(r, &bad, NULL, NULL), 0);
+	T_EQ(hf_index_claims(r->index, g_blobs[0].id), 1);
+	T_CHECK(r->index->nothers == 0 && r->index->other_heads == NULL);
+	hf_session_free(ses);
+}
+
+/* S2: a snapshot forged with only the public key, claiming the year 2100,
+ * is refused: it is not listed and does not become "latest". */
+static void test_forged_snapshot(void)
+{
+	struct hf_repo *r = g_main;
+	struct hf_buf orig, pt;
+	struct hf_snapshot *all = NULL, s;
+	char name[HF_ID_HEX_LEN + 1], path[600], forged[HF_ID_HEX_LEN + 1] = "";
+	uint8_t tree[HF_ID_LEN];
+	size_t n = 0, n0 = 0, bad = 99, bad0 = 99, tail;
+
+	T_CHECK(r != NULL);
+	if (!r)
+		return;
+	T_EQ(hf_snapshot_list(r, &all, &n0, &bad0), 0);
+	hf_snapshot_list_free(all, n0);
+	all = NULL;
+	hf_id_hex(g_snaps[1].id, name);
+	obj_file(path, sizeof(path), "main", HF_OBJ_SNAPSHOT, name);
+	hf_buf_init(&orig, HF_META_OBJ_MAX);
+	hf_buf_init(&pt, 1 << 20);
+	T_EQ(read_file(path, &orig), 0);
+	tail = has_tag(orig.data) ? 32 : 0;
+	hf_random(tree, sizeof(tree));
+	hf_buf_put_varint(&pt, 1);                                /* version */
+	hf_buf_put_svarint(&pt, 4102444800LL * 1000000000);       /* 2100-01-01 */
+	hf_buf_put_str(&pt, "h");
+	hf_buf_put_str(&pt, "root");
+	hf_buf_put_varint(&pt, 1);
+	hf_buf_put_str(&pt, "/x");
+	hf_buf_append(&pt, tree, HF_ID_LEN);
+	hf_buf_put_u8(&pt, 0);
+	hf_buf_put_varint(&pt, 0);
+	for (int i = 0; i < 4; i++)
+		hf_buf_put_varint(&pt, 1);
+	T_EQ(forge(r, HF_OBJ_SNAPSHOT, orig.data, &pt, NULL, 0, orig.data + orig.len - tail, tail, forged), 0);
+	T_EQ(hf_snapshot_list(r, &all, &n, &bad), 0);
+	T_EQ(n, n0);
+	T_EQ(bad, bad0 + 1);
+	hf_snapshot_list_free(all, n);
+	T_CHECK(hf_snapshot_load(r, forged, &s) == -HF_E_AUTH);
+	T_EQ(hf_snapshot_resolve(r, "latest", &s), 0);
+	T_MEMEQ(s.id, g_snaps[2].id, HF_ID_LEN);
+	hf_snapshot_release(&s);
+	/* restore still works beside it */
+	T_EQ(read_all_blobs(r), 0);
+	if (forged[0])
+		T_EQ(hf_store_remove(r->store, HF_OBJ_SNAPSHOT, forged), 0);
+	hf_buf_release(&orig);
+	hf_buf_release(&pt);
+}
+
+/* S2 with a key (a compromised client, or a broken clock): a snapshot dated
+ * far ahead is listed, but is not "latest". */
+static void test_future_snapshot(void)
+{
+	struct hf_repo *r = g_main;
+	struct hf_session *ses = NULL;
+	struct hf_snapshot s, fut = g_snaps[2];
+	char hex[HF_ID_HEX_LEN + 1], far[HF_ID_HEX_LEN + 1];
+	struct timespec now;
+
+	T_CHECK(r != NULL);
+	if (!r)
+		return;
+	T_EQ(hf_session_new(r, &ses), 0);
+	if (!ses)
+		return;
+	clock_gettime(CLOCK_REALTIME, &now);
+	fut.time_ns = ((int64_t)now.tv_sec + 3 * 86400) * 1000000000; /* three days ahead */
+	T_EQ(hf_snapshot_write(r, ses, &fut), 0);
+	hf_id_hex(fut.id, far);
+	T_EQ(hf_snapshot_resolve(r, "latest", &s), 0);
+	T_MEMEQ(s.id, g_snaps[2].id, HF_ID_LEN);
+	hf_snapshot_release(&s);
+	/* within the tolerance it is the latest */
+	fut.time_ns = ((int64_t)now.tv_sec + 3600) * 1000000000;
+	T_EQ(hf_snapshot_write(r, ses, &fut), 0);
+	T_EQ(hf_snapshot_resolve(r, "latest", &s), 0);
+	T_MEMEQ(s.id, fut.id, HF_ID_LEN);
+	hf_snapshot_release(&s);
+	hf_id_hex(fut.id, hex);
+	T_EQ(hf_store_remove(r->store, HF_OBJ_SNAPSHOT, hex), 0);
+	T_EQ(hf_store_remove(r->store, HF_OBJ_SNAPSHOT, far), 0);
+	hf_session_free(ses);
+}
+
 /* Damages the pack one byte at a time (or cuts it short): a blob whose stored
  * bytes were touched must fail to read, every other blob must read back
  * exactly; the header must fail when its bytes or the trailer were touched. */
@@ -2120,6 +2469,10 @@ int main(void)
 	T_RUN(test_write_only_key);
 	T_RUN(test_index_corruption);
 	T_RUN(test_snapshot_corruption);
+	T_RUN(test_forged_index);
+	T_RUN(test_index_claims);
+	T_RUN(test_forged_snapshot);
+	T_RUN(test_future_snapshot);
 	T_RUN(test_pack_corruption);
 	T_RUN(test_key_corruption);
 	hf_repo_close(g_main);
