@@ -79,8 +79,8 @@ static int note_index(void *arg, const char *name, uint64_t size)
 	uint8_t id[HF_ID_LEN];
 
 	(void)size;
-	if (hf_hex_decode(name, id, HF_ID_LEN) == 0)
-		hf_idmap_put(arg, id, NULL, NULL);
+	if (hf_hex_decode(name, id, HF_ID_LEN) == 0 && hf_idmap_put(arg, id, NULL, NULL) < 0)
+		return -ENOMEM;
 	return 0;
 }
 

@@ -62,16 +62,21 @@ static int note_pack(void *arg, const char *name, uint64_t size)
 	struct check *c = arg;
 	uint8_t id[HF_ID_LEN];
 
-	if (strlen(name) == HF_ID_HEX_LEN && hf_hex_decode(name, id, HF_ID_LEN) == 0)
-		hf_idmap_put(c->on_disk, id, &size, NULL);
+	if (strlen(name) == HF_ID_HEX_LEN && hf_hex_decode(name, id, HF_ID_LEN) == 0 &&
+	    hf_idmap_put(c->on_disk, id, &size, NULL) < 0)
+		return -ENOMEM;
 	return 0;
 }
 
 static void mark_bad(struct check *c, const uint8_t id[HF_ID_LEN])
 {
+	int r;
+
 	pthread_mutex_lock(&c->lock);
-	hf_idmap_put(c->bad, id, NULL, NULL);
+	r = hf_idmap_put(c->bad, id, NULL, NULL);
 	pthread_mutex_unlock(&c->lock);
+	if (r < 0) /* trees that use the blob may then pass: say that check is incomplete */
+		problem(c, NULL, "cannot remember a damaged blob", r);
 }
 
 static void mark_pack_bad(struct check *c, size_t p)
@@ -204,8 +209,9 @@ static size_t check_tree(struct check *c, struct hf_blob_reader *br, const uint8
 		free(p);
 	}
 	hf_tree_release(&t);
-	if (problems == 0)
-		hf_idmap_put(c->good_trees, id, NULL, NULL);
+	/* only a cache: a tree it cannot remember is checked again */
+	if (problems == 0 && hf_idmap_put(c->good_trees, id, NULL, NULL) < 0)
+		return problems;
 	return problems;
 }
 

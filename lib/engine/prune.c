@@ -29,8 +29,9 @@ static int mark_tree(struct hf_blob_reader *br, struct hf_idmap *used, const uin
 	struct hf_tree t;
 	int r;
 
-	if (hf_idmap_put(used, id, NULL, NULL) == 0)
-		return 0; /* seen: its subtree is marked already */
+	r = hf_idmap_put(used, id, NULL, NULL);
+	if (r <= 0)
+		return r; /* seen: its subtree is marked already (or no memory) */
 	r = hf_tree_load(br, id, &t);
 	if (r < 0)
 		return r;
@@ -38,9 +39,9 @@ static int mark_tree(struct hf_blob_reader *br, struct hf_idmap *used, const uin
 		const struct hf_node *nd = &t.nodes[i];
 		if (nd->meta.type == HF_FT_DIR)
 			r = mark_tree(br, used, nd->subtree);
-		for (size_t k = 0; k < nd->nparts; k++)
-			if (nd->parts[k].kind == HF_PART_DATA)
-				hf_idmap_put(used, nd->parts[k].id, NULL, NULL);
+		for (size_t k = 0; k < nd->nparts && r == 0; k++)
+			if (nd->parts[k].kind == HF_PART_DATA && (r = hf_idmap_put(used, nd->parts[k].id, NULL, NULL)) > 0)
+				r = 0; /* newly marked */
 	}
 	hf_tree_release(&t);
 	return r;
@@ -193,11 +194,14 @@ int hf_prune(struct hf_repo *r, const struct hf_prune_opts *o, struct hf_prune_s
 	ix = r->index;
 	hf_blob_reader_init(&br, r);
 	for (size_t i = 0; i < nsnaps && ret == 0; i++) {
-		hf_idmap_put(done, snaps[i].session_fp, NULL, NULL);
-		ret = mark_tree(&br, used, snaps[i].tree);
+		ret = hf_idmap_put(done, snaps[i].session_fp, NULL, NULL);
+		if (ret >= 0)
+			ret = mark_tree(&br, used, snaps[i].tree);
 	}
-	for (size_t i = 0; i < o->nforgotten; i++)
-		hf_idmap_put(done, o->forgotten[i], NULL, NULL);
+	for (size_t i = 0; i < o->nforgotten && ret >= 0; i++)
+		ret = hf_idmap_put(done, o->forgotten[i], NULL, NULL);
+	if (ret > 0)
+		ret = 0;
 	if (ret < 0) {
 		report(o, "prune refused: a snapshot's tree cannot be read (run check)", ret);
 		goto out_reader;
@@ -265,7 +269,8 @@ int hf_prune(struct hf_repo *r, const struct hf_prune_opts *o, struct hf_prune_s
 	}
 	/* every pack the new index lists stays */
 	for (size_t i = 0; i < b.npacks; i++)
-		hf_idmap_put(listed, b.packs[i].pack_id, NULL, NULL);
+		if (ret == 0 && hf_idmap_put(listed, b.packs[i].pack_id, NULL, NULL) < 0)
+			ret = -ENOMEM; /* a pack missing here would be deleted below */
 	if (ret == 0)
 		ret = hf_index_builder_write(&b);
 	if (ret < 0)

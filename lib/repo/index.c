@@ -128,7 +128,9 @@ int hf_index_builder_write(struct hf_index_builder *b)
 	if (r < 0)
 		goto out;
 	obj.len += ids.len + HF_AEAD_OVERHEAD;
-	hf_buf_put_u32(&obj, (uint32_t)(ids.len + HF_AEAD_OVERHEAD));
+	r = hf_buf_put_u32(&obj, (uint32_t)(ids.len + HF_AEAD_OVERHEAD));
+	if (r < 0)
+		goto out;
 	r = hf_repo_put_hashed(b->repo, HF_OBJ_INDEX, obj.data, obj.len, NULL);
 out:
 	free_packs(packs, npacks);
@@ -243,8 +245,8 @@ static int index_parse(struct hf_index *ix, const uint8_t *p, size_t n)
 				loc.offset = (uint32_t)off;
 				loc.stored_len = (uint32_t)sl;
 				loc.raw_len = (uint32_t)rl;
-				if (pass == 1)
-					hf_idmap_put(ix->blobs, bid, &loc, NULL);
+				if (pass == 1 && (r = hf_idmap_put(ix->blobs, bid, &loc, NULL)) < 0)
+					return r;
 			}
 		}
 		if (hf_reader_left(&rd) != 0)
