@@ -1,19 +1,30 @@
 # holdfast — plain GNU make + pkg-config.
-#   make            build build/holdfast (optimised)
-#   make test       unit tests + CLI scenario tests (last line: N passed, N failed)
+#   make            build build/holdfast (optimised); also checks the layer order (scripts/check-layers.sh)
+#   make quick      the development tier: plain build, unit tests, the fast CLI scripts (~2 min)
+#   make test       everything CI runs: both builds, unit + CLI tests (last line:
+#                   N passed, N failed, N skipped), `analyze`, `tsan`; FORMAT_CHECK=1 adds `format-check`
 #   make SAN=1 ...  AddressSanitizer + UndefinedBehaviorSanitizer build in build-san/
+#   make TSAN=1 ... ThreadSanitizer build in build-tsan/ (`make tsan` builds and runs it)
+#   make analyze    gcc -fanalyzer over lib/ and src/ (scripts/analyze.sh)
+#   make format-check  lists the files clang-format (.clang-format) would change; `make fmt` changes them
 #   make bench      side-by-side benchmark against restic and borg (bench/)
 
 CC      ?= cc
 PKGS    := libsodium libzstd libcrypto libmagic libzip zlib liblzma libpng libjpeg sqlite3 libqpdf
+# lib/util/banned.h is force-included first in every file: it makes atoi, strcpy,
+# sprintf & co. compile errors (the header says why it is included this way)
 CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Wshadow -Wno-unused-parameter -D_GNU_SOURCE \
-	-D_FILE_OFFSET_BITS=64 -Ilib $(shell pkg-config --cflags $(PKGS))
+	-D_FILE_OFFSET_BITS=64 -Ilib -include lib/util/banned.h $(shell pkg-config --cflags $(PKGS))
 LIBS    := $(shell pkg-config --libs $(PKGS)) -lbz2 -lm -lpthread
 
 ifeq ($(SAN),1)
 BUILD   := build-san
 CFLAGS_OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 LDFLAGS_SAN := -fsanitize=address,undefined
+else ifeq ($(TSAN),1)
+BUILD   := build-tsan
+CFLAGS_OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=thread
+LDFLAGS_SAN := -fsanitize=thread
 else
 BUILD   := build
 CFLAGS_OPT := -O2 -g
@@ -33,8 +44,19 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test unit cli clean bench fmt
-all: $(BUILD)/holdfast $(UNIT_BIN)
+.PHONY: all test quick unit cli clean bench fmt format-check analyze tsan layers
+all: $(BUILD)/holdfast $(UNIT_BIN) $(BUILD)/layers.ok
+
+# the layer order of MODULES, checked whenever a library file changes
+$(BUILD)/layers.ok: scripts/check-layers.sh Makefile $(wildcard lib/*/*.[ch])
+	@mkdir -p $(dir $@)
+	scripts/check-layers.sh $(MODULES)
+	@touch $@
+layers:
+	scripts/check-layers.sh $(MODULES)
+
+# test fixtures build objects in buffers whose limits they chose themselves
+$(BUILD)/tests/unit/%.o: CFLAGS += -Wno-unused-result
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -51,11 +73,37 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libholdfast.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libholdfast.a $(LIBS)
 
-# the whole suite: optimised build, then again under ASan+UBSan
+# the whole suite: optimised build, then again under ASan+UBSan, the static
+# analysis and the ThreadSanitizer run. FORMAT_CHECK=1 also fails on files
+# clang-format would change (off until the tree has been formatted once).
 test:
 	$(MAKE) -j2 all WERROR=1
 	$(MAKE) -j2 SAN=1 all WERROR=1
+ifeq ($(FORMAT_CHECK),1)
+	$(MAKE) format-check
+endif
+	$(MAKE) analyze
+	$(MAKE) tsan
 	HF_BUILDS="build build-san" tests/run.sh
+
+# the development tier: plain build, unit tests and the fast CLI scripts
+quick:
+	$(MAKE) -j2 all
+	HF_BUILD=build tests/run.sh quick
+
+# ThreadSanitizer: the unit tests that start threads, then one CLI
+# backup + restore + check (tests/cli/01), on the build in build-tsan/
+TSAN_UNITS := test_util test_store test_repo test_scan test_scan_changes
+tsan:
+	$(MAKE) -j2 TSAN=1 all WERROR=1
+	scripts/tsan.sh build-tsan $(TSAN_UNITS)
+
+# gcc -fanalyzer over lib/ and src/; findings not in scripts/analyze.supp fail
+analyze:
+	scripts/analyze.sh
+
+format-check:
+	scripts/check-format.sh
 
 unit: $(UNIT_BIN)
 	HF_BUILD=$(BUILD) tests/run.sh unit
@@ -70,6 +118,6 @@ fmt:
 	clang-format -i lib/*/*.[ch] src/*.[ch] tests/unit/*.[ch]
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-tsan build-analyze
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d)

@@ -78,6 +78,25 @@ void cli_err(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+int cli_parse_uint(const char *usage, const char *opt, const char *arg, int max, int *out)
+{
+	unsigned long v;
+	char *end;
+
+	/* strtoul alone would take leading spaces, a sign and an empty string */
+	if (arg[0] < '0' || arg[0] > '9')
+		goto bad;
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (*end || errno || v > (unsigned long)max)
+		goto bad;
+	*out = (int)v;
+	return 0;
+bad:
+	cli_usage_error(usage, "%s: '%s' is not a whole number from 0 to %d", opt, arg, max);
+	return -1;
+}
+
 int cli_usage_error(const char *usage, const char *fmt, ...)
 {
 	va_list ap;

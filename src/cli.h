@@ -42,6 +42,13 @@ int cli_next_opt(struct cli_common *c, int argc, char **argv, const char *shorto
 int cli_common_opt(struct cli_common *c, int opt, const char *arg, const char *usage);
 void cli_common_init(struct cli_common *c);
 
+/* cli_parse_uint(usage, "--threads", arg, max, &n): arg must be a whole decimal
+ * number from 0 to max, nothing else (no sign, spaces, suffix or hex). Returns 0
+ * with *out set, or -1 after printing "holdfast: --threads: ..." and the usage. */
+int cli_parse_uint(const char *usage, const char *opt, const char *arg, int max, int *out);
+/* the most --threads accepts (0 means one per CPU; the engine caps it lower) */
+#define CLI_THREADS_MAX 1024
+
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

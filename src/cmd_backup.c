@@ -137,7 +137,10 @@ int cmd_backup(int argc, char **argv)
 			o.host = optarg;
 			break;
 		case OPT_THREADS:
-			o.threads = atoi(optarg);
+			if (cli_parse_uint(usage, "--threads", optarg, CLI_THREADS_MAX, &o.threads) < 0) {
+				rc = HF_EXIT_USAGE;
+				goto out;
+			}
 			break;
 		case OPT_ON_ALERT:
 			on_alert = optarg;

@@ -34,8 +34,8 @@ int cmd_check(int argc, char **argv)
 	while ((opt = cli_next_opt(&c, argc, argv, "r:", opts, usage, &r)) > 0) {
 		if (opt == OPT_READ_DATA)
 			o.read_data = 1;
-		else if (opt == OPT_THREADS)
-			o.threads = atoi(optarg);
+		else if (opt == OPT_THREADS && cli_parse_uint(usage, "--threads", optarg, CLI_THREADS_MAX, &o.threads) < 0)
+			return HF_EXIT_USAGE;
 	}
 	if (opt < 0)
 		return r;

@@ -217,7 +217,10 @@ int cmd_restore(int argc, char **argv)
 			ninc++;
 			break;
 		case OPT_THREADS:
-			a.o.threads = atoi(optarg);
+			if (cli_parse_uint(usage, "--threads", optarg, CLI_THREADS_MAX, &a.o.threads) < 0) {
+				rc = HF_EXIT_USAGE;
+				goto out;
+			}
 			break;
 		case OPT_LAST_CLEAN:
 			a.last_clean = 1;

@@ -1,27 +1,36 @@
 #!/usr/bin/env bash
-# tests/run.sh [unit|cli] — for each build dir in $HF_BUILDS (default: build) runs the unit-test binaries and the CLI scenario
-# scripts, adds up their "N passed, N failed" lines and ends with the total.
-# Each CLI script in tests/cli/NN-*.sh prints its own "...: N passed, N failed".
+# tests/run.sh [unit|cli|quick] — for each build dir in $HF_BUILDS (default: build) runs the
+# unit-test binaries and the CLI scenario scripts, adds up their "N passed, N failed[, N skipped]"
+# lines and ends with the total "N passed, N failed, N skipped" (CI reads that last line).
+# Each CLI script in tests/cli/NN-*.sh prints its own "...: N passed, N failed, N skipped"
+# (tests/cli/lib.sh); a skipped check is never counted as passed.
+# quick: the unit tests and only the fast CLI scripts ($QUICK_CLI), for `make quick`.
 set -u
 cd "$(dirname "$0")/.."
 what=${1:-all}
-passed=0 failed=0
-tally() { # name, output, exit status
-	local line p f
+# the CLI scripts that take seconds, not minutes (each under ~15 s on an idle 2-core machine)
+QUICK_CLI="01 02 03 04 06 07 08 12"
+passed=0 failed=0 skipped=0
+tally() { # name, output, exit status[, seconds]
+	local line p f s
 	line=$(printf '%s\n' "$2" | grep -E '[0-9]+ passed, [0-9]+ failed' | tail -n 1)
 	if [ -z "$line" ]; then
 		echo "$1: no result line (exit $3)"; failed=$((failed + 1)); return
 	fi
 	p=$(sed -E 's/.* ([0-9]+) passed, ([0-9]+) failed.*/\1/' <<<"$line")
 	f=$(sed -E 's/.* ([0-9]+) passed, ([0-9]+) failed.*/\2/' <<<"$line")
+	s=0
+	if grep -Eq '[0-9]+ failed, [0-9]+ skipped' <<<"$line"; then
+		s=$(sed -E 's/.* [0-9]+ failed, ([0-9]+) skipped.*/\1/' <<<"$line")
+	fi
 	if [ "$3" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-	passed=$((passed + p)) failed=$((failed + f))
-	echo "$line"
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	echo "$line${4:+ ($4 s)}"
 }
 for BUILD in ${HF_BUILDS:-${HF_BUILD:-build}}; do
 export HF_BIN="$PWD/$BUILD/holdfast"
 echo "== tests with $BUILD"
-if [ "$what" = all ] || [ "$what" = unit ]; then
+if [ "$what" = all ] || [ "$what" = unit ] || [ "$what" = quick ]; then
 	for t in "$BUILD"/tests/test_*; do
 		[ -x "$t" ] || continue
 		out=$("$t" 2>&1); rc=$?
@@ -29,9 +38,12 @@ if [ "$what" = all ] || [ "$what" = unit ]; then
 		tally "$(basename "$t")" "$out" $rc
 	done
 fi
-if [ "$what" = all ] || [ "$what" = cli ]; then
+if [ "$what" = all ] || [ "$what" = cli ] || [ "$what" = quick ]; then
 	for t in tests/cli/[0-9]*.sh; do
 		[ -f "$t" ] || continue
+		n=$(basename "$t"); n=${n%%-*}
+		if [ "$what" = quick ] && [[ " $QUICK_CLI " != *" $n "* ]]; then continue; fi
+		t0=$SECONDS
 		out=$(bash "$t" 2>&1); rc=$?
 		if [ $rc -ne 0 ]; then
 			# every failed check with its detail lines, then the end of the output
@@ -39,7 +51,7 @@ if [ "$what" = all ] || [ "$what" = cli ]; then
 			echo "  ... (end of $(basename "$t")'s output:)"
 			printf '%s\n' "$out" | tail -n 20
 		fi
-		tally "$(basename "$t")" "$out" $rc
+		tally "$(basename "$t")" "$out" $rc $((SECONDS - t0))
 	done
 fi
 done
@@ -51,5 +63,5 @@ if [ "$what" = all ] || [ "$what" = fuzz ]; then
 		tally "fuzz_$t" "$(printf '%s\n' "$out" | grep "^fuzz_$t:")" $rc
 	done
 fi
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

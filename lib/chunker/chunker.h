@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/err.h"
+
 #define HF_CHUNK_MIN_DEFAULT (256u << 10)
 #define HF_CHUNK_AVG_DEFAULT (1u << 20)
 #define HF_CHUNK_MAX_DEFAULT (4u << 20)
@@ -23,7 +25,7 @@ struct hf_chunker {
 };
 
 /* 64 ≤ min < avg < max, avg a power of two, max ≤ 64 MiB; else -HF_E_USAGE */
-int hf_chunker_init(struct hf_chunker *c, const uint8_t key[32], uint32_t min, uint32_t avg, uint32_t max);
+HF_MUST_USE int hf_chunker_init(struct hf_chunker *c, const uint8_t key[32], uint32_t min, uint32_t avg, uint32_t max);
 /* Length of the next chunk at the start of p[0..n). If the data continues past
  * n (eof == 0) and no cut was found, returns 0 when n < max: the caller must
  * supply more bytes. With eof, returns at most n (n if no cut earlier). */

@@ -8,18 +8,20 @@
 
 #include <stddef.h>
 
+#include "util/err.h"
+
 #define HF_COMPRESS_LEVEL_DEFAULT 3
 
 struct hf_zctx;
-struct hf_zctx *hf_zctx_new(int level);
+HF_MUST_USE struct hf_zctx *hf_zctx_new(int level);
 void hf_zctx_free(struct hf_zctx *z);
 
 size_t hf_compress_bound(size_t n);
 /* Returns 1 and sets *outlen if the compressed form was written to dst and is
  * smaller than n by a useful margin; 0 if the caller should store raw bytes;
  * < 0 on error. dst must hold hf_compress_bound(n) bytes. */
-int hf_compress(struct hf_zctx *z, const void *src, size_t n, void *dst, size_t cap, size_t *outlen);
+HF_MUST_USE int hf_compress(struct hf_zctx *z, const void *src, size_t n, void *dst, size_t cap, size_t *outlen);
 /* Decompresses exactly raw_len bytes; any other outcome is -HF_E_CORRUPT. */
-int hf_decompress(struct hf_zctx *z, const void *src, size_t n, void *dst, size_t raw_len);
+HF_MUST_USE int hf_decompress(struct hf_zctx *z, const void *src, size_t n, void *dst, size_t raw_len);
 
 #endif

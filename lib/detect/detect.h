@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/err.h"
+
 /* Content types. The values are stored in tree entries: never renumber, only append. */
 enum hf_ctype {
 	HF_CT_UNKNOWN = 0, /* no recognisable structure (what ciphertext looks like) */
@@ -93,7 +95,8 @@ void hf_detect_free(struct hf_detect *d);
  * files our signatures do not know, and validates the whole file if total == n <=
  * HF_DETECT_VALIDATE_MAX. A light one (full = 0) does neither, at a fraction of the cost:
  * unrecognised binary data is HF_CT_UNKNOWN and valid is HF_VALID_UNCHECKED.
- * Returns 0 or -errno (-ENOMEM). */
+ * Returns 0 or -errno (-ENOMEM); on an error *out is still a well-formed profile (valid =
+ * HF_VALID_UNCHECKED), so a caller may go on with it: no HF_MUST_USE. */
 int hf_detect_content(struct hf_detect *d, const uint8_t *data, size_t n, uint64_t total, int full,
 		      struct hf_profile *out);
 /* 1 if p[0..n) is valid UTF-8 text (no NUL, few control bytes) */
@@ -105,16 +108,16 @@ int hf_detect_stream_type(unsigned type);
  * decoded completely, HF_VALID_NO if not, HF_VALID_UNCHECKED for other types
  * or past HF_DETECT_OUTPUT_MAX decoded bytes, or -ENOMEM. */
 typedef void (*hf_detect_sink)(void *arg, const uint8_t *p, size_t n);
-int hf_detect_decode_stream(const uint8_t *data, size_t n, unsigned type, hf_detect_sink put, void *arg);
+HF_MUST_USE int hf_detect_decode_stream(const uint8_t *data, size_t n, unsigned type, hf_detect_sink put, void *arg);
 /* Whether data[0..n), a whole file, decodes completely as `type` (whatever
  * its start says it is): HF_VALID_YES / NO, or HF_VALID_UNCHECKED for types
  * without a validator or inputs over HF_DETECT_VALIDATE_MAX. *container
  * (may be NULL) is set to what the decoding found out along the way: 1 for
  * an encryption container (encrypted ZIP entries or PDF, 7z, OpenPGP, age),
  * else 0. Returns -ENOMEM on failure. */
-int hf_detect_validate_as(const uint8_t *data, size_t n, unsigned type, int *container);
+HF_MUST_USE int hf_detect_validate_as(const uint8_t *data, size_t n, unsigned type, int *container);
 /* The whole profile of a file held in memory. Returns 0 or -errno. */
-int hf_detect_profile(struct hf_detect *d, const uint8_t *data, size_t n, struct hf_profile *out);
+HF_MUST_USE int hf_detect_profile(struct hf_detect *d, const uint8_t *data, size_t n, struct hf_profile *out);
 
 const char *hf_detect_type_name(unsigned type); /* "pdf", "zip", ...; "?" if out of range */
 

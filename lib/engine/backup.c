@@ -106,8 +106,9 @@ static int read_plans(struct backup *b)
 	ret = hf_store_now(r->store, &b->start_ns);
 	if (ret == 0)
 		ret = hf_pending_list(r, &plans, &n, NULL);
-	for (size_t i = 0; i < n; i++) {
-		hf_idmap_put(b->plans_seen, plans[i].id, NULL, NULL);
+	for (size_t i = 0; i < n && ret == 0; i++) {
+		if (hf_idmap_put(b->plans_seen, plans[i].id, NULL, NULL) < 0)
+			ret = -ENOMEM;
 		for (size_t k = 0; k < plans[i].npacks; k++) {
 			const uint32_t *num = hf_idmap_get(r->index->pack_ids, plans[i].packs[k]);
 			if (num && *num < b->npacks)
@@ -123,8 +124,8 @@ static int note_pack(void *arg, const char *name, uint64_t size)
 	uint8_t id[HF_ID_LEN];
 
 	(void)size;
-	if (hf_hex_decode(name, id, HF_ID_LEN) == 0)
-		hf_idmap_put(arg, id, NULL, NULL);
+	if (hf_hex_decode(name, id, HF_ID_LEN) == 0 && hf_idmap_put(arg, id, NULL, NULL) < 0)
+		return -ENOMEM;
 	return 0;
 }
 

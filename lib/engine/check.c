@@ -62,8 +62,9 @@ static int note_pack(void *arg, const char *name, uint64_t size)
 	struct check *c = arg;
 	uint8_t id[HF_ID_LEN];
 
-	if (strlen(name) == HF_ID_HEX_LEN && hf_hex_decode(name, id, HF_ID_LEN) == 0)
-		hf_idmap_put(c->on_disk, id, &size, NULL);
+	if (strlen(name) == HF_ID_HEX_LEN && hf_hex_decode(name, id, HF_ID_LEN) == 0 &&
+	    hf_idmap_put(c->on_disk, id, &size, NULL) < 0)
+		return -ENOMEM;
 	return 0;
 }
 
@@ -72,11 +73,15 @@ static int note_pack(void *arg, const char *name, uint64_t size)
 static void mark_bad(struct check *c, const uint8_t id[HF_ID_LEN])
 {
 	uint32_t one = 1, *n;
+	int r;
 
 	pthread_mutex_lock(&c->lock);
-	if (hf_idmap_put(c->bad, id, &one, (void **)&n) == 0)
+	r = hf_idmap_put(c->bad, id, &one, (void **)&n);
+	if (r == 0)
 		(*n)++;
 	pthread_mutex_unlock(&c->lock);
+	if (r < 0) /* trees that use the blob may then pass: say that check is incomplete */
+		problem(c, NULL, "cannot remember a damaged blob", r);
 }
 
 /* 1 if every claim for the blob was found bad */
@@ -222,8 +227,9 @@ static size_t check_tree(struct check *c, struct hf_blob_reader *br, const uint8
 		free(p);
 	}
 	hf_tree_release(&t);
-	if (problems == 0)
-		hf_idmap_put(c->good_trees, id, NULL, NULL);
+	/* only a cache: a tree it cannot remember is checked again */
+	if (problems == 0 && hf_idmap_put(c->good_trees, id, NULL, NULL) < 0)
+		return problems;
 	return problems;
 }
 

@@ -19,6 +19,7 @@
  *    so they stay readable until they go), then deletes the index objects it
  *    replaces, the packs that came due, and the plans carried out — in that
  *    order, so a crash at any point leaves every reachable blob indexed. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -37,8 +38,9 @@ static int mark_tree(struct hf_blob_reader *br, struct hf_idmap *used, const uin
 	struct hf_tree t;
 	int r;
 
-	if (hf_idmap_put(used, id, NULL, NULL) == 0)
-		return 0; /* seen: its subtree is marked already */
+	r = hf_idmap_put(used, id, NULL, NULL);
+	if (r <= 0)
+		return r; /* seen: its subtree is marked already (or no memory) */
 	r = hf_tree_load(br, id, &t);
 	if (r < 0)
 		return r;
@@ -46,9 +48,9 @@ static int mark_tree(struct hf_blob_reader *br, struct hf_idmap *used, const uin
 		const struct hf_node *nd = &t.nodes[i];
 		if (nd->meta.type == HF_FT_DIR)
 			r = mark_tree(br, used, nd->subtree);
-		for (size_t k = 0; k < nd->nparts; k++)
-			if (nd->parts[k].kind == HF_PART_DATA)
-				hf_idmap_put(used, nd->parts[k].id, NULL, NULL);
+		for (size_t k = 0; k < nd->nparts && r == 0; k++)
+			if (nd->parts[k].kind == HF_PART_DATA && (r = hf_idmap_put(used, nd->parts[k].id, NULL, NULL)) > 0)
+				r = 0; /* newly marked */
 	}
 	hf_tree_release(&t);
 	return r;
@@ -113,7 +115,7 @@ static int note_pack(void *arg, const char *name, uint64_t size)
 	d->names[d->n] = hf_xstrdup(name);
 	d->sizes[d->n++] = size;
 	if (hf_hex_decode(name, id, HF_ID_LEN) == 0)
-		hf_idmap_put(d->by_id, id, &size, NULL);
+		return hf_idmap_put(d->by_id, id, &size, NULL) < 0 ? -ENOMEM : 0;
 	return 0;
 }
 
@@ -209,19 +211,21 @@ static int load_state(struct prune_run *p)
 		return ret;
 	}
 	p->st->plans_damaged = bad; /* ignored: a plan can only ever delay a deletion */
-	for (size_t i = 0; i < p->nplans; i++) {
+	for (size_t i = 0; i < p->nplans && ret >= 0; i++) {
 		struct hf_idmap *m = hf_pending_due(&p->plans[i], p->now) ? p->due : p->waiting;
-		for (size_t k = 0; k < p->plans[i].npacks; k++)
-			hf_idmap_put(m, p->plans[i].packs[k], NULL, NULL);
+		for (size_t k = 0; k < p->plans[i].npacks && ret >= 0; k++)
+			ret = hf_idmap_put(m, p->plans[i].packs[k], NULL, NULL);
 	}
 	hf_blob_reader_init(&br, r);
-	for (size_t i = 0; i < p->nsnaps && ret == 0; i++) {
-		hf_idmap_put(p->done, p->snaps[i].session_fp, NULL, NULL);
-		ret = mark_tree(&br, p->used, p->snaps[i].tree);
+	for (size_t i = 0; i < p->nsnaps && ret >= 0; i++) {
+		ret = hf_idmap_put(p->done, p->snaps[i].session_fp, NULL, NULL);
+		if (ret >= 0)
+			ret = mark_tree(&br, p->used, p->snaps[i].tree);
 	}
 	hf_blob_reader_release(&br);
-	for (size_t i = 0; i < p->o->nforgotten; i++)
-		hf_idmap_put(p->done, p->o->forgotten[i], NULL, NULL);
+	for (size_t i = 0; i < p->o->nforgotten && ret >= 0; i++)
+		ret = hf_idmap_put(p->done, p->o->forgotten[i], NULL, NULL);
+	ret = ret > 0 ? 0 : ret;
 	if (ret < 0)
 		report(p->o, "prune refused: a snapshot's tree cannot be read (run check)", ret);
 	return ret;
@@ -333,8 +337,9 @@ static int write_index(struct prune_run *p)
 				     n[k]);
 		entries[k] = NULL;
 	}
-	for (size_t i = 0; i < b.npacks; i++)
-		hf_idmap_put(p->listed, b.packs[i].pack_id, NULL, NULL);
+	for (size_t i = 0; i < b.npacks && ret == 0; i++)
+		if (hf_idmap_put(p->listed, b.packs[i].pack_id, NULL, NULL) < 0)
+			ret = -ENOMEM; /* an unlisted pack could be planned for deletion */
 	if (ret == 0)
 		ret = hf_index_builder_write(&b);
 	hf_pack_writer_release(&w);

@@ -87,8 +87,8 @@ void scan_exts_add(struct scan_exts *e, const char *name)
 {
 	uint8_t key[HF_ID_LEN];
 
-	if (ext_key(name, key))
-		hf_idmap_put(e->seen, key, NULL, NULL);
+	if (ext_key(name, key) && hf_idmap_put(e->seen, key, NULL, NULL) < 0)
+		e->complete = 0; /* not all of them in after all */
 }
 
 static int add_walked(void *arg, const char *path, const struct hf_node *nd)
@@ -165,7 +165,10 @@ int scan_mark_new_extensions(struct scan *sc)
 		it->reasons |= HF_REASON_NEW_EXTENSION;
 		if (it->verdict == HF_FILE_CLEAN)
 			continue;
-		hf_idmap_put(wave, key, NULL, &slot);
+		if (hf_idmap_put(wave, key, NULL, &slot) < 0) {
+			r = -ENOMEM;
+			break;
+		}
 		count = slot;
 		if (++count->not_clean >= WAVE_MIN)
 			sc->wave = 1;

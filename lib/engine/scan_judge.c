@@ -90,8 +90,10 @@ static int low_overlap(const struct scan_version *old, const struct scan_version
 	if (!ids)
 		return 0;
 	for (size_t i = 0; i < old->nparts; i++)
-		if (old->parts[i].kind == HF_PART_DATA)
-			hf_idmap_put(ids, old->parts[i].id, NULL, NULL);
+		if (old->parts[i].kind == HF_PART_DATA && hf_idmap_put(ids, old->parts[i].id, NULL, NULL) < 0) {
+			hf_idmap_free(ids);
+			return 0; /* cannot tell: not low */
+		}
 	for (size_t i = 0; i < cur->nparts; i++)
 		if (cur->parts[i].kind == HF_PART_DATA && hf_idmap_get(ids, cur->parts[i].id))
 			shared++;

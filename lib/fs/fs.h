@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "util/err.h"
+
 enum hf_ftype {
 	HF_FT_FILE = 1,
 	HF_FT_DIR = 2,
@@ -48,34 +50,34 @@ struct hf_meta {
 };
 
 struct hf_fs_names; /* uid/gid ↔ name cache */
-struct hf_fs_names *hf_fs_names_new(void);
+HF_MUST_USE struct hf_fs_names *hf_fs_names_new(void);
 void hf_fs_names_free(struct hf_fs_names *n);
 
 /* lstat + readlink + xattrs of dirfd/name (no following). fd ≥ 0 may be an
  * already-open descriptor of the same file (used for xattrs of regular files
  * and dirs, avoids a second path walk); pass -1 otherwise.
  * Unreadable xattrs are skipped, not fatal. */
-int hf_meta_read(struct hf_fs_names *names, int dirfd, const char *name, int fd, struct hf_meta *m);
+HF_MUST_USE int hf_meta_read(struct hf_fs_names *names, int dirfd, const char *name, int fd, struct hf_meta *m);
 void hf_meta_release(struct hf_meta *m);
 void hf_meta_copy(struct hf_meta *dst, const struct hf_meta *src); /* deep copy */
 
 /* Creates a non-regular, non-directory node (symlink, fifo, device, socket)
  * named dirfd/name. An existing entry of that name is replaced. */
-int hf_meta_create_node(int dirfd, const char *name, const struct hf_meta *m);
+HF_MUST_USE int hf_meta_create_node(int dirfd, const char *name, const struct hf_meta *m);
 /* Applies owner (by name when the name exists here, else by id; only when
  * running as root), mode, xattrs (ACLs included), then atime/mtime — in the
  * order that keeps setuid bits and times intact. Symlinks get owner, xattrs
  * where the kernel allows, and times; never mode.
  * Returns 0, or the first error (the rest is still applied). */
-int hf_meta_apply(struct hf_fs_names *names, int dirfd, const char *name, const struct hf_meta *m);
+HF_MUST_USE int hf_meta_apply(struct hf_fs_names *names, int dirfd, const char *name, const struct hf_meta *m);
 
 /* The same for a regular file or directory the caller has open (restore
  * writes a file, then sets its metadata before closing it): no path walks. */
-int hf_meta_apply_fd(struct hf_fs_names *names, int fd, const struct hf_meta *m);
+HF_MUST_USE int hf_meta_apply_fd(struct hf_fs_names *names, int fd, const struct hf_meta *m);
 
 /* Sparse files: the next data extent at or after off in fd. Sets *start and *end.
  * Returns 1 if found, 0 if only a hole remains up to EOF, < 0 on error.
  * Falls back to one extent [off, size) where SEEK_DATA is unsupported. */
-int hf_fs_next_data(int fd, uint64_t off, uint64_t size, uint64_t *start, uint64_t *end);
+HF_MUST_USE int hf_fs_next_data(int fd, uint64_t off, uint64_t size, uint64_t *start, uint64_t *end);
 
 #endif

@@ -85,11 +85,16 @@ static void keep_first(int *first, int r)
 
 int hf_fs_is_root(void)
 {
-	static int euid = -1; /* a process's euid does not change under holdfast */
+	/* a process's euid does not change under holdfast; restore threads call
+	 * this at once, so the cached value is read and written atomically */
+	static int euid = -1;
+	int e = __atomic_load_n(&euid, __ATOMIC_RELAXED);
 
-	if (euid < 0)
-		euid = (int)geteuid();
-	return euid == 0;
+	if (e < 0) {
+		e = (int)geteuid();
+		__atomic_store_n(&euid, e, __ATOMIC_RELAXED);
+	}
+	return e == 0;
 }
 
 /* owner, stale xattrs, mode, xattrs — everything but the times, on a pinned

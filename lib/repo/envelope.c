@@ -103,8 +103,9 @@ int hf_envelope_seal(struct hf_repo *r, const struct hf_session *s, const char *
 	ret = hf_buf_reserve(out, HF_MAGIC_LEN + HF_SEALED_KEY_LEN + n + HF_AEAD_OVERHEAD);
 	if (ret < 0)
 		return ret;
-	hf_buf_append(out, magic, HF_MAGIC_LEN);
-	hf_buf_append(out, s->sealed, HF_SEALED_KEY_LEN);
+	if ((ret = hf_buf_append(out, magic, HF_MAGIC_LEN)) < 0 ||
+	    (ret = hf_buf_append(out, s->sealed, HF_SEALED_KEY_LEN)) < 0)
+		return ret;
 	a = hf_aead_new();
 	ret = hf_aead_seal(a, s->key, magic, HF_MAGIC_LEN, pt, n, out->data + out->len);
 	if (ret == 0)

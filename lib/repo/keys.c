@@ -53,7 +53,9 @@ int hf_key_file_encode(const char *pass, size_t passlen, uint64_t ops, uint64_t 
 	r = hf_buf_reserve(out, KEY_HDR_LEN + plen + HF_AEAD_OVERHEAD);
 	if (r < 0)
 		goto out;
-	hf_buf_append(out, hdr, KEY_HDR_LEN);
+	r = hf_buf_append(out, hdr, KEY_HDR_LEN);
+	if (r < 0)
+		goto out;
 	a = hf_aead_new();
 	r = hf_aead_seal(a, kek, hdr, KEY_HDR_LEN, payload, plen, out->data + out->len);
 	if (r == 0)

@@ -155,9 +155,10 @@ int hf_pack_flush(struct hf_pack_writer *w, struct hf_index_builder *b)
 	if (r < 0)
 		goto out;
 	w->data.len += hlen;
-	hf_buf_append(&w->data, w->session->sealed, HF_SEALED_KEY_LEN);
-	hf_buf_put_u32(&w->data, (uint32_t)hlen);
-	hf_buf_append(&w->data, HF_MAGIC_PACK, HF_MAGIC_LEN);
+	if ((r = hf_buf_append(&w->data, w->session->sealed, HF_SEALED_KEY_LEN)) < 0 ||
+	    (r = hf_buf_put_u32(&w->data, (uint32_t)hlen)) < 0 ||
+	    (r = hf_buf_append(&w->data, HF_MAGIC_PACK, HF_MAGIC_LEN)) < 0)
+		goto out;
 	total = w->size + hlen + HF_PACK_TRAILER_LEN;
 	r = drain(w);
 	if (r < 0)

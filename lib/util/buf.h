@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/err.h"
+
 struct hf_buf {
 	uint8_t *data;
 	size_t len;
@@ -20,16 +22,16 @@ struct hf_buf {
 void hf_buf_init(struct hf_buf *b, size_t max);
 void hf_buf_release(struct hf_buf *b);
 void hf_buf_reset(struct hf_buf *b); /* len = 0, keeps memory */
-int hf_buf_reserve(struct hf_buf *b, size_t extra);
-int hf_buf_append(struct hf_buf *b, const void *p, size_t n);
-int hf_buf_put_u8(struct hf_buf *b, uint8_t v);
-int hf_buf_put_u32(struct hf_buf *b, uint32_t v);
-int hf_buf_put_u64(struct hf_buf *b, uint64_t v);
-int hf_buf_put_varint(struct hf_buf *b, uint64_t v);
-int hf_buf_put_svarint(struct hf_buf *b, int64_t v); /* zigzag */
+HF_MUST_USE int hf_buf_reserve(struct hf_buf *b, size_t extra);
+HF_MUST_USE int hf_buf_append(struct hf_buf *b, const void *p, size_t n);
+HF_MUST_USE int hf_buf_put_u8(struct hf_buf *b, uint8_t v);
+HF_MUST_USE int hf_buf_put_u32(struct hf_buf *b, uint32_t v);
+HF_MUST_USE int hf_buf_put_u64(struct hf_buf *b, uint64_t v);
+HF_MUST_USE int hf_buf_put_varint(struct hf_buf *b, uint64_t v);
+HF_MUST_USE int hf_buf_put_svarint(struct hf_buf *b, int64_t v); /* zigzag */
 /* varint length, then the bytes */
-int hf_buf_put_bytes(struct hf_buf *b, const void *p, size_t n);
-int hf_buf_put_str(struct hf_buf *b, const char *s); /* NULL → empty */
+HF_MUST_USE int hf_buf_put_bytes(struct hf_buf *b, const void *p, size_t n);
+HF_MUST_USE int hf_buf_put_str(struct hf_buf *b, const char *s); /* NULL → empty */
 
 struct hf_reader {
 	const uint8_t *p;
@@ -39,17 +41,17 @@ struct hf_reader {
 
 void hf_reader_init(struct hf_reader *r, const void *p, size_t len);
 size_t hf_reader_left(const struct hf_reader *r);
-int hf_rd_u8(struct hf_reader *r, uint8_t *v);
-int hf_rd_u32(struct hf_reader *r, uint32_t *v);
-int hf_rd_u64(struct hf_reader *r, uint64_t *v);
-int hf_rd_varint(struct hf_reader *r, uint64_t *v);
-int hf_rd_svarint(struct hf_reader *r, int64_t *v);
+HF_MUST_USE int hf_rd_u8(struct hf_reader *r, uint8_t *v);
+HF_MUST_USE int hf_rd_u32(struct hf_reader *r, uint32_t *v);
+HF_MUST_USE int hf_rd_u64(struct hf_reader *r, uint64_t *v);
+HF_MUST_USE int hf_rd_varint(struct hf_reader *r, uint64_t *v);
+HF_MUST_USE int hf_rd_svarint(struct hf_reader *r, int64_t *v);
 /* n raw bytes; *p points into the reader's memory */
-int hf_rd_raw(struct hf_reader *r, const uint8_t **p, size_t n);
+HF_MUST_USE int hf_rd_raw(struct hf_reader *r, const uint8_t **p, size_t n);
 /* varint length (≤ max), then bytes; *p borrowed */
-int hf_rd_bytes(struct hf_reader *r, const uint8_t **p, size_t *n, size_t max);
+HF_MUST_USE int hf_rd_bytes(struct hf_reader *r, const uint8_t **p, size_t *n, size_t max);
 /* like hf_rd_bytes but returns a malloc'd NUL-terminated copy (may hold NULs) */
-int hf_rd_strdup(struct hf_reader *r, char **s, size_t *n, size_t max);
+HF_MUST_USE int hf_rd_strdup(struct hf_reader *r, char **s, size_t *n, size_t max);
 
 static inline void hf_put_le32(uint8_t *p, uint32_t v)
 {

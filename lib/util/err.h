@@ -27,6 +27,12 @@ enum hf_err {
 	HF_E_MAX
 };
 
+/* HF_MUST_USE on a declaration: the compiler warns when a caller ignores the
+ * result (-Wunused-result; an error with WERROR=1). For functions whose result
+ * is an error code that must be checked, or memory the caller now owns. A
+ * (void) cast does not silence it: handle the result. */
+#define HF_MUST_USE __attribute__((warn_unused_result))
+
 /* hf_strerror(err): message for a negative (or positive) error code. */
 const char *hf_strerror(int err);
 

@@ -10,19 +10,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/err.h"
+
 #define HF_ID_LEN 32
 
 struct hf_idmap;
 
-struct hf_idmap *hf_idmap_new(size_t value_size);
+HF_MUST_USE struct hf_idmap *hf_idmap_new(size_t value_size);
 void hf_idmap_free(struct hf_idmap *m);
 size_t hf_idmap_count(const struct hf_idmap *m);
 /* pointer to the stored value, or NULL; valid until the next insert */
 void *hf_idmap_get(const struct hf_idmap *m, const uint8_t id[HF_ID_LEN]);
 /* Inserts id if absent, copying *value (may be NULL: zero-filled).
- * Returns 1 if inserted, 0 if it was already there (value untouched).
+ * Returns 1 if inserted, 0 if it was already there (value untouched), or
+ * -ENOMEM / -HF_E_LIMIT when the map cannot grow (nothing inserted, *slot
+ * not set): a caller that ignored it would lose the id silently.
  * *slot (if non-NULL) receives the stored value's address. */
-int hf_idmap_put(struct hf_idmap *m, const uint8_t id[HF_ID_LEN], const void *value, void **slot);
+HF_MUST_USE int hf_idmap_put(struct hf_idmap *m, const uint8_t id[HF_ID_LEN], const void *value, void **slot);
 /* Iteration: *pos starts at 0; returns 0 at the end. */
 int hf_idmap_next(const struct hf_idmap *m, size_t *pos, const uint8_t **id, void **value);
 

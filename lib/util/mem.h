@@ -9,14 +9,16 @@
 
 #include <stddef.h>
 
-void *hf_xmalloc(size_t n);
-void *hf_xcalloc(size_t n, size_t size);
-void *hf_xrealloc(void *p, size_t n);
-void *hf_xreallocarray(void *p, size_t n, size_t size); /* aborts on overflow */
-char *hf_xstrdup(const char *s);
-void *hf_xmemdup(const void *p, size_t n); /* adds a NUL after n bytes */
-void *hf_try_malloc(size_t n);             /* NULL on failure */
+#include "util/err.h"
+
+HF_MUST_USE void *hf_xmalloc(size_t n);
+HF_MUST_USE void *hf_xcalloc(size_t n, size_t size);
+HF_MUST_USE void *hf_xrealloc(void *p, size_t n);
+HF_MUST_USE void *hf_xreallocarray(void *p, size_t n, size_t size); /* aborts on overflow */
+HF_MUST_USE char *hf_xstrdup(const char *s);
+HF_MUST_USE void *hf_xmemdup(const void *p, size_t n); /* adds a NUL after n bytes */
+HF_MUST_USE void *hf_try_malloc(size_t n);             /* NULL on failure */
 /* *out = a * b, returns -HF_E_LIMIT on overflow */
-int hf_mul_ok(size_t a, size_t b, size_t *out);
+HF_MUST_USE int hf_mul_ok(size_t a, size_t b, size_t *out);
 
 #endif

@@ -8,11 +8,13 @@
 
 #include <stddef.h>
 
+#include "util/err.h"
+
 struct hf_queue;
 
-struct hf_queue *hf_queue_new(size_t capacity);
+HF_MUST_USE struct hf_queue *hf_queue_new(size_t capacity);
 void hf_queue_free(struct hf_queue *q);
-int hf_queue_push(struct hf_queue *q, void *item);
+HF_MUST_USE int hf_queue_push(struct hf_queue *q, void *item);
 void *hf_queue_pop(struct hf_queue *q); /* NULL when closed and empty */
 void hf_queue_close(struct hf_queue *q);
 

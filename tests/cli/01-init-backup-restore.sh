@@ -200,5 +200,17 @@ hf backup --repo "$R"
 check_rc "backup without a path: exit 2" 2
 hf snapshots --repo "$T/no-such-repo"
 check_rc "missing repository: exit 1" 1
+# --threads takes a whole number in range; anything else is a usage error naming it
+for bad in abc 4x -1 "" 99999999999 1025; do
+	hf check --repo "$R" --threads "$bad"
+	check_rc "check --threads '$bad': exit 2" 2
+	check_grep "check --threads '$bad': the error names --threads" "^holdfast: --threads" "$T/err"
+done
+hf backup --repo "$R" --threads 0x2 "$SRC"
+check_rc "backup --threads 0x2: exit 2" 2
+hf restore --repo "$R" latest --target "$T/r-threads" --threads ' 3'
+check_rc "restore --threads ' 3': exit 2" 2
+hf check --repo "$R" --threads 2
+check_rc "check --threads 2" 0
 
 finish

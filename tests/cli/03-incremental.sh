@@ -198,7 +198,7 @@ if mount -t tmpfs -o size=4m hf-test "$T/ofs/mnt" 2>/dev/null; then
 	check_true "without --one-file-system: mounted content included" grep -q "^$T/ofs/mnt/inside\$" "$T/out"
 	umount "$T/ofs/mnt"
 else
-	echo "skip: cannot mount tmpfs, --one-file-system not tested"
+	skip "--one-file-system: cannot mount a tmpfs here (not root, or no CAP_SYS_ADMIN)"
 fi
 
 # --- unreadable file: exit 3, named on stderr, snapshot saved ---------------------

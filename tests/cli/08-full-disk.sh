@@ -9,7 +9,7 @@
 M=$T/small
 mkdir -p "$M"
 if ! mount -t tmpfs -o size=24m tmpfs "$M" 2>/dev/null; then
-	ok "skipped: cannot mount a small tmpfs here (not root, or no CAP_SYS_ADMIN)"
+	skip "the whole scenario: cannot mount a small tmpfs here (not root, or no CAP_SYS_ADMIN)"
 	finish
 fi
 umount_small() { umount "$M" 2>/dev/null; }

@@ -1,9 +1,11 @@
 # tests/cli/lib.sh — shared helpers for the CLI scenario scripts (sourced, not run).
 #
-# Owns: the scratch directory ($T, under /var/tmp, removed on exit), the pass/fail
-# counters and the final "<script>: N passed, N failed" line. Every check goes
-# through ok/fail so that the count is exact; a check never aborts the script,
-# so one holdfast bug does not hide the results of the checks after it.
+# Owns: the scratch directory ($T, under /var/tmp, removed on exit), the
+# pass/fail/skip counters and the final "<script>: N passed, N failed, N skipped"
+# line. Every check goes through ok/fail/skip so that the count is exact; a check
+# never aborts the script, so one holdfast bug does not hide the results of the
+# checks after it. A check that cannot run here (no mount, a tool missing) is
+# counted as skipped, never as passed: tests/run.sh adds the skips up.
 #
 # Conventions used by the scripts:
 #   hf ARGS...        runs $HF_BIN with a time limit; stdout -> $T/out, stderr -> $T/err,
@@ -11,6 +13,7 @@
 #   check_rc NAME WANT          $RC must equal WANT
 #   check_eq NAME WANT GOT      strings must be equal (a diff is shown if not)
 #   check_tree NAME A B [ARGS]  tests/cli/treecmp.py must find no difference
+#   skip WHAT                   counts WHAT (a check or a block of them) once as skipped
 #   finish                      prints the result line and exits (non-zero if any check failed)
 
 set -u
@@ -23,17 +26,20 @@ PY=/usr/bin/python3
 TREECMP="$PY $CLI_DIR/treecmp.py"
 HF_TIMEOUT=${HF_TIMEOUT:-300}
 
-n_ok=0 n_fail=0
+n_ok=0 n_fail=0 n_skip=0
 ok() { n_ok=$((n_ok + 1)); echo "ok: $*"; }
 fail() { n_fail=$((n_fail + 1)); echo "FAIL: $*"; }
+# skip WHAT — a check (or a block of checks) that cannot run here counts once as
+# skipped; WHAT says which and why
+skip() { n_skip=$((n_skip + 1)); echo "SKIP: $*"; }
 
 finish() {
-	echo "$SCRIPT_NAME: $n_ok passed, $n_fail failed"
+	echo "$SCRIPT_NAME: $n_ok passed, $n_fail failed, $n_skip skipped"
 	[ "$n_fail" -eq 0 ] && exit 0
 	exit 1
 }
 
-T=$(mktemp -d /var/tmp/hf-cli.XXXXXX) || { echo "$SCRIPT_NAME: 0 passed, 1 failed"; exit 1; }
+T=$(mktemp -d /var/tmp/hf-cli.XXXXXX) || { echo "$SCRIPT_NAME: 0 passed, 1 failed, 0 skipped"; exit 1; }
 cleanup() {
 	local p
 	# stop any background holdfast we started and did not reap

@@ -130,7 +130,7 @@ static void print_golden(void)
 	size_t k, i, prev = 0;
 
 	test_key(key);
-	hf_chunker_init(&c, key, 16 * KIB, 64 * KIB, 256 * KIB);
+	T_EQ(hf_chunker_init(&c, key, 16 * KIB, 64 * KIB, 256 * KIB), 0);
 	k = cuts_of(&c, data, DATA_LEN, cuts);
 	for (i = 0; i < k; i++) {
 		printf("%zu,%s", cuts[i] - prev, i % 8 == 7 ? "\n" : " ");

@@ -1062,7 +1062,7 @@ static void bench_one(const char *name, const struct mem *m)
 	int reps = 0;
 
 	do {
-		hf_detect_profile(det, m->p, m->n, &p);
+		T_CHECK(hf_detect_profile(det, m->p, m->n, &p) == 0);
 		reps++;
 		dt = now() - t0;
 	} while (dt < 0.5);

@@ -299,15 +299,15 @@ static void encode_payload(const struct payload *p, struct hf_buf *b)
 
 	fill_id(snap, 7);
 	b->len = 0;
-	hf_buf_put_varint(b, p->version);
-	hf_buf_put_svarint(b, p->time);
-	hf_buf_append(b, snap, HF_ID_LEN);
-	hf_buf_put_u8(b, (uint8_t)p->kind);
-	hf_buf_put_u8(b, (uint8_t)p->verdict);
-	hf_buf_put_varint(b, p->changes);
-	hf_buf_put_bytes(b, p->reason, p->reason_len);
+	T_CHECK(hf_buf_put_varint(b, p->version) == 0);
+	T_CHECK(hf_buf_put_svarint(b, p->time) == 0);
+	T_CHECK(hf_buf_append(b, snap, HF_ID_LEN) == 0);
+	T_CHECK(hf_buf_put_u8(b, (uint8_t)p->kind) == 0);
+	T_CHECK(hf_buf_put_u8(b, (uint8_t)p->verdict) == 0);
+	T_CHECK(hf_buf_put_varint(b, p->changes) == 0);
+	T_CHECK(hf_buf_put_bytes(b, p->reason, p->reason_len) == 0);
 	for (int i = 0; i < p->trailing; i++)
-		hf_buf_put_u8(b, 0);
+		T_CHECK(hf_buf_put_u8(b, 0) == 0);
 }
 
 /* seals pt (first n bytes) under magic as an authenticated object, stores
@@ -453,7 +453,7 @@ static void test_tamper(void)
 	for (size_t i = 0; i < orig.len; i++) {
 		for (int x = 0; x < 2; x++) {
 			copy.len = 0;
-			hf_buf_append(&copy, orig.data, orig.len);
+			T_CHECK(hf_buf_append(&copy, orig.data, orig.len) == 0);
 			copy.data[i] ^= x ? 0xff : 0x01;
 			/* in place: the content no longer matches its name */
 			write_file(path, copy.data, copy.len);

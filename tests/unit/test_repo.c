@@ -277,7 +277,7 @@ static void test_config_tamper(void)
 	for (size_t i = 0; i < orig.len; i += 1 + i % 13) {
 		for (size_t x = 0; x < sizeof(xors); x++) {
 			copy.len = 0;
-			hf_buf_append(&copy, orig.data, orig.len);
+			T_CHECK(hf_buf_append(&copy, orig.data, orig.len) == 0);
 			copy.data[i] ^= xors[x];
 			write_file(path, copy.data, copy.len);
 			if (open_repo("cfg", PASS, &r) == 0) {
@@ -297,8 +297,8 @@ static void test_config_tamper(void)
 		}
 	}
 	copy.len = 0;
-	hf_buf_append(&copy, orig.data, orig.len);
-	hf_buf_append(&copy, "x\n", 2);
+	T_CHECK(hf_buf_append(&copy, orig.data, orig.len) == 0);
+	T_CHECK(hf_buf_append(&copy, "x\n", 2) == 0);
 	write_file(path, copy.data, copy.len);
 	if (open_repo("cfg", PASS, &r) == 0) {
 		accepted++;
@@ -833,7 +833,7 @@ static void test_tree_rejects(void)
 		T_EQ(decode_check(b.data, b.len), -HF_E_CORRUPT);
 		b.data[1] = 1;
 		T_EQ(decode_check(b.data, b.len), 0);
-		hf_buf_put_u8(&b, 0);
+		T_CHECK(hf_buf_put_u8(&b, 0) == 0);
 		T_EQ(decode_check(b.data, b.len), -HF_E_CORRUPT);
 		/* huge counts are refused before anything is allocated for them */
 		static const uint8_t huge[][12] = {
@@ -1630,7 +1630,7 @@ static void test_index_corruption(void)
 	for (size_t i = 0; i < orig.len; i++) {
 		for (int x = 0; x < 2; x++) {
 			copy.len = 0;
-			hf_buf_append(&copy, orig.data, orig.len);
+			T_CHECK(hf_buf_append(&copy, orig.data, orig.len) == 0);
 			copy.data[i] ^= x ? 0xff : 0x01;
 			write_file(path, copy.data, copy.len);
 			if (!index_refused(r)) {
@@ -1655,8 +1655,8 @@ static void test_index_corruption(void)
 		}
 	}
 	copy.len = 0;
-	hf_buf_append(&copy, orig.data, orig.len);
-	hf_buf_put_u8(&copy, 0);
+	T_CHECK(hf_buf_append(&copy, orig.data, orig.len) == 0);
+	T_CHECK(hf_buf_put_u8(&copy, 0) == 0);
 	write_file(path, copy.data, copy.len);
 	if (!index_refused(r)) {
 		fprintf(stderr, "index with a byte appended: loaded as good\n");
@@ -1709,7 +1709,7 @@ static void test_snapshot_corruption(void)
 	for (size_t i = 0; i < orig.len; i++) {
 		for (int x = 0; x < 2; x++) {
 			copy.len = 0;
-			hf_buf_append(&copy, orig.data, orig.len);
+			T_CHECK(hf_buf_append(&copy, orig.data, orig.len) == 0);
 			copy.data[i] ^= x ? 0xff : 0x01;
 			/* in place: the content no longer matches its name */
 			write_file(path, copy.data, copy.len);
