@@ -111,8 +111,9 @@ static int read_plans(struct backup *b)
 			ret = -ENOMEM;
 		for (size_t k = 0; k < plans[i].npacks; k++) {
 			const uint32_t *num = hf_idmap_get(r->index->pack_ids, plans[i].packs[k]);
-			if (num && *num < b->npacks)
-				b->condemned[*num] = 1;
+			/* every entry of the pack (one per key an index names it with) */
+			for (uint32_t e = num ? *num : UINT32_MAX; e < b->npacks; e = r->index->packs[e].next_same)
+				b->condemned[e] = 1;
 		}
 	}
 	hf_pending_list_free(plans, n);
@@ -168,7 +169,9 @@ static int check_prune_safe(struct backup *b)
 			continue;
 		for (size_t k = 0; k < plans[i].npacks && !unsafe; k++) {
 			const uint32_t *num = hf_idmap_get(r->index->pack_ids, plans[i].packs[k]);
-			unsafe = num && b->relied[*num];
+			for (uint32_t e = num ? *num : UINT32_MAX; e < r->index->npacks && !unsafe;
+			     e = r->index->packs[e].next_same)
+				unsafe = b->relied[e];
 		}
 	}
 	if (ret == 0 && !unsafe)

@@ -107,9 +107,9 @@ struct backup {
 
 void hf_bctx_init(struct bctx *c, struct backup *b, int reader);
 void hf_bctx_release(struct bctx *c);
-/* 1 if a blob the index has at loc may be reused (and notes the pack as
- * relied on); 0 if its pack is condemned by a pending deletion */
-int hf_backup_reuse(struct backup *b, const struct hf_blob_loc *loc);
+/* 1 if the index has the blob in a pack not condemned by a pending deletion
+ * (and notes that pack as relied on); 0 if it must be stored again */
+int hf_backup_reuse(struct backup *b, const uint8_t id[HF_ID_LEN]);
 /* stores one blob (dedup, compress, encrypt, pack) */
 int hf_backup_store_blob(struct bctx *c, int type, const void *p, size_t n, uint8_t id[HF_ID_LEN]);
 /* drops one pending reference of d; finalises d (and ancestors) at zero */

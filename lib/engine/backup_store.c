@@ -76,29 +76,32 @@ void hf_bctx_release(struct bctx *c)
 	free(c->rbuf);
 }
 
-int hf_backup_reuse(struct backup *b, const struct hf_blob_loc *loc)
+int hf_backup_reuse(struct backup *b, const uint8_t id[HF_ID_LEN])
 {
-	if (loc->pack >= b->npacks)
-		return 1; /* no index pack numbers past the start are ever looked up */
-	if (b->condemned[loc->pack])
-		return 0;
-	if (!b->relied[loc->pack])
-		__atomic_store_n(&b->relied[loc->pack], 1, __ATOMIC_RELAXED);
-	return 1;
+	const struct hf_index *ix = b->repo->index;
+
+	for (const struct hf_blob_loc *loc = hf_index_find(ix, id); loc; loc = hf_index_find_next(ix, id, loc)) {
+		if (loc->pack >= b->npacks)
+			return 1; /* no index pack numbers past the start are ever looked up */
+		if (b->condemned[loc->pack])
+			continue;
+		if (!b->relied[loc->pack])
+			__atomic_store_n(&b->relied[loc->pack], 1, __ATOMIC_RELAXED);
+		return 1;
+	}
+	return 0;
 }
 
 int hf_backup_store_blob(struct bctx *c, int type, const void *p, size_t n, uint8_t id[HF_ID_LEN])
 {
 	struct backup *b = c->b;
-	const struct hf_blob_loc *loc;
 	size_t zlen = 0;
 	int inserted, z, r;
 
 	if (n > HF_BLOB_MAX)
 		return -HF_E_LIMIT;
 	hf_repo_blob_id(b->repo, p, n, id);
-	loc = hf_index_find(b->repo->index, id);
-	if (loc && hf_backup_reuse(b, loc))
+	if (hf_backup_reuse(b, id))
 		return 0;
 	pthread_mutex_lock(&b->seen_lock);
 	inserted = hf_idmap_put(b->seen, id, NULL, NULL);

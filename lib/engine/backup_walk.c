@@ -167,14 +167,9 @@ static int unchanged(struct backup *b, const struct hf_meta *m, const struct hf_
 	if (!old || old->meta.type != HF_FT_FILE || old->meta.size != m->size || old->meta.mtime_ns != m->mtime_ns ||
 	    old->meta.ctime_ns != m->ctime_ns || old->meta.ino != m->ino)
 		return 0;
-	for (size_t i = 0; i < old->nparts; i++) {
-		const struct hf_blob_loc *loc;
-		if (old->parts[i].kind != HF_PART_DATA)
-			continue;
-		loc = hf_index_find(b->repo->index, old->parts[i].id);
-		if (!loc || !hf_backup_reuse(b, loc))
+	for (size_t i = 0; i < old->nparts; i++)
+		if (old->parts[i].kind == HF_PART_DATA && !hf_backup_reuse(b, old->parts[i].id))
 			return 0;
-	}
 	return 1;
 }
 

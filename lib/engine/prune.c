@@ -232,16 +232,42 @@ static int load_state(struct prune_run *p)
 }
 
 /* decides the fate of every indexed pack */
-static void classify(struct prune_run *p)
+/* 1 if the pack numbered k is in a plan that came due */
+static int is_due(const struct prune_run *p, uint32_t k)
+{
+	return hf_idmap_get(p->due, p->r->index->packs[k].id) != NULL;
+}
+
+/* A used blob whose every claim is in a pack that came due keeps the pack
+ * of its first claim: a snapshot written since the plan uses it. */
+static void rescue(struct prune_run *p)
 {
 	const struct hf_index *ix = p->r->index;
 	const uint8_t *id;
 	void *val;
 	size_t pos = 0;
 
+	while (hf_idmap_next(p->used, &pos, &id, &val)) {
+		const struct hf_blob_loc *first = hf_index_find(ix, id), *l;
+		for (l = first; l && is_due(p, l->pack); l = hf_index_find_next(ix, id, l))
+			;
+		if (first && !l && p->use[first->pack].fate != FATE_KEEP) {
+			p->use[first->pack].fate = FATE_KEEP;
+			p->st->packs_rescued++;
+		}
+	}
+}
+
+/* decides the fate of every indexed pack */
+static void classify(struct prune_run *p)
+{
+	const struct hf_index *ix = p->r->index;
+	const struct hf_blob_loc *loc;
+	const uint8_t *id;
+	size_t pos = 0;
+
 	p->use = hf_xcalloc(ix->npacks + 1, sizeof(*p->use));
-	while (hf_idmap_next(ix->blobs, &pos, &id, &val)) {
-		const struct hf_blob_loc *loc = val;
+	while (hf_index_next(ix, &pos, &id, &loc)) {
 		p->use[loc->pack].nblobs++;
 		if (hf_idmap_get(p->used, id))
 			p->use[loc->pack].used += loc->stored_len;
@@ -251,10 +277,8 @@ static void classify(struct prune_run *p)
 	for (size_t k = 0; k < ix->npacks; k++) {
 		struct pack_use *u = &p->use[k];
 		const uint8_t *pid = ix->packs[k].id;
-		if (hf_idmap_get(p->due, pid)) {
-			/* a snapshot written since the plan uses it: rescued */
-			u->fate = u->used ? FATE_KEEP : FATE_DELETE;
-			p->st->packs_rescued += u->used != 0;
+		if (is_due(p, (uint32_t)k)) {
+			u->fate = FATE_DELETE; /* unless rescue() keeps it */
 			continue;
 		}
 		if (hf_idmap_get(p->waiting, pid)) {
@@ -271,6 +295,7 @@ static void classify(struct prune_run *p)
 		p->st->packs_protected += (uint64_t)u->unfinished;
 		p->st->packs_rewritten += u->fate == FATE_REWRITE;
 	}
+	rescue(p);
 }
 
 /* Copies the used blobs of packs being rewritten and writes one index of
@@ -289,8 +314,9 @@ static int write_index(struct prune_run *p)
 	struct hf_blob_reader br;
 	struct hf_zctx *z = NULL;
 	struct hf_buf plain, zbuf;
+	struct hf_idmap *copied = hf_idmap_new(0);
+	const struct hf_blob_loc *loc;
 	const uint8_t *id;
-	void *val;
 	size_t pos = 0;
 	int ret;
 
@@ -306,16 +332,17 @@ static int write_index(struct prune_run *p)
 	for (size_t k = 0; k < ix->npacks; k++)
 		if (p->use[k].fate != FATE_DELETE)
 			entries[k] = hf_xcalloc(p->use[k].nblobs + 1, sizeof(struct hf_pack_entry));
-	while (ret == 0 && hf_idmap_next(ix->blobs, &pos, &id, &val)) {
-		const struct hf_blob_loc *loc = val;
+	while (ret == 0 && hf_index_next(ix, &pos, &id, &loc)) {
 		int fate = p->use[loc->pack].fate, in_use = hf_idmap_get(p->used, id) != NULL;
 		struct hf_pack_entry *e;
 		if (fate == FATE_DELETE) {
-			p->st->blobs_removed++;
+			p->st->blobs_removed += !in_use;
 			continue;
 		}
 		if (fate == FATE_REWRITE && in_use) {
-			ret = copy_blob(&br, &w, &b, z, &plain, &zbuf, id, loc);
+			ret = hf_idmap_put(copied, id, NULL, NULL); /* 0: copied already, from another claim */
+			if (ret > 0)
+				ret = copy_blob(&br, &w, &b, z, &plain, &zbuf, id, loc);
 			if (ret < 0)
 				report(p->o, "prune stopped: a blob in use cannot be copied", ret);
 			continue;
@@ -352,6 +379,7 @@ out:
 		free(entries[k]);
 	free(entries);
 	free(n);
+	hf_idmap_free(copied);
 	hf_zctx_free(z);
 	hf_session_free(ses);
 	return ret;

@@ -1,14 +1,15 @@
 /* pending.c — pending-deletion objects (format in docs/FORMAT.md):
  *
- *   "HFPND001" | payload | HMAC-SHA256(pending key, "HFPND001" | payload)
+ *   "HFPND001" | payload | tag
  *   payload = varint version (1) | time svarint | grace varint | varint n | pack id[32] * n
  *
- * The pending key is derived from the MAC key, which full and write-only keys
- * both hold. */
+ * An authenticated object (object.h) that is not encrypted: the tag is an
+ * HMAC under the auth key, which full and write-only keys both hold. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "crypto/crypto.h"
+#include "repo/object.h"
 #include "repo/pending.h"
 #include "repo/repo_internal.h"
 #include "store/store.h"
@@ -20,15 +21,9 @@
 #define PENDING_VERSION 1
 #define PENDING_OBJ_MAX ((size_t)HF_PENDING_MAX_PACKS * HF_ID_LEN + 256)
 
-static void pending_key(struct hf_repo *r, uint8_t key[HF_KEY_LEN])
-{
-	hf_kdf_derive(r->mac_key, "holdfast pending deletions", key);
-}
-
 int hf_pending_encode(struct hf_repo *r, int64_t time_ns, int64_t grace_ns, const uint8_t (*packs)[HF_ID_LEN],
 		      size_t n, struct hf_buf *out)
 {
-	uint8_t key[HF_KEY_LEN], tag[HF_HASH_LEN];
 	int ret;
 
 	if (n > HF_PENDING_MAX_PACKS || grace_ns < 0)
@@ -45,31 +40,24 @@ int hf_pending_encode(struct hf_repo *r, int64_t time_ns, int64_t grace_ns, cons
 		ret = hf_buf_put_varint(out, n);
 	for (size_t i = 0; i < n && ret == 0; i++)
 		ret = hf_buf_append(out, packs[i], HF_ID_LEN);
-	if (ret < 0)
-		return ret;
-	pending_key(r, key);
-	hf_mac(key, out->data, out->len, tag);
-	hf_wipe(key, sizeof(key));
-	return hf_buf_append(out, tag, sizeof(tag));
+	return ret < 0 ? ret : hf_object_tag_append(r, out);
 }
 
 int hf_pending_decode(struct hf_repo *r, const uint8_t *p, size_t n, struct hf_pending *out)
 {
-	uint8_t key[HF_KEY_LEN], tag[HF_HASH_LEN];
 	struct hf_reader rd;
 	uint64_t version, grace, count;
 	const uint8_t *ids;
+	size_t body;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	if (n < HF_MAGIC_LEN + HF_HASH_LEN || memcmp(p, PENDING_MAGIC, HF_MAGIC_LEN) != 0)
+	if (n < HF_MAGIC_LEN || memcmp(p, PENDING_MAGIC, HF_MAGIC_LEN) != 0)
 		return -HF_E_CORRUPT;
-	pending_key(r, key);
-	hf_mac(key, p, n - HF_HASH_LEN, tag);
-	hf_wipe(key, sizeof(key));
-	if (!hf_ct_equal(tag, p + n - HF_HASH_LEN, HF_HASH_LEN))
-		return -HF_E_AUTH;
-	hf_reader_init(&rd, p + HF_MAGIC_LEN, n - HF_MAGIC_LEN - HF_HASH_LEN);
+	ret = hf_object_tag_check(r, p, n, &body);
+	if (ret < 0)
+		return ret;
+	hf_reader_init(&rd, p + HF_MAGIC_LEN, body - HF_MAGIC_LEN);
 	ret = hf_rd_varint(&rd, &version);
 	if (ret == 0 && version != PENDING_VERSION)
 		return -HF_E_VERSION;

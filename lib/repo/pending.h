@@ -11,8 +11,8 @@
  * has come due for a pack they rely on.
  *
  * The objects are not encrypted (pack names are visible in the store anyway),
- * so that write-only clients can read them, and carry an HMAC under a key
- * derived from the MAC key, so that nobody without a key can add one. */
+ * so that write-only clients can read them, and carry the tag of
+ * authenticated objects (object.h), so that nobody without a key can add one. */
 #ifndef HF_REPO_PENDING_H
 #define HF_REPO_PENDING_H
 
