@@ -33,6 +33,7 @@ struct ritem {
 	struct rdir *dir;
 	struct hf_node node;
 	char *path;
+	int precreated; /* the first name of a hard-link group: created already, others link to it */
 };
 
 /* small files travel in batches: fewer hand-offs between threads */
@@ -111,6 +112,23 @@ static int write_all_at(int fd, const uint8_t *p, size_t n, uint64_t off)
 	return 0;
 }
 
+/* A new, empty file at name. Whatever the target held there is unlinked
+ * first, never opened: a hard link planted in the target must not let a
+ * restore write into a file outside it (finding S3), nor a symlink or FIFO
+ * redirect it. An empty target costs nothing extra: O_EXCL succeeds. */
+static int create_fresh(int dirfd, const char *name, mode_t mode)
+{
+	const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+	int fd = openat(dirfd, name, flags, mode);
+
+	if (fd < 0 && errno == EEXIST) {
+		if (unlinkat(dirfd, name, 0) < 0 && (errno == EISDIR || errno == EPERM))
+			unlinkat(dirfd, name, AT_REMOVEDIR); /* an empty directory in the way */
+		fd = openat(dirfd, name, flags, mode);
+	}
+	return fd < 0 ? -errno : fd;
+}
+
 static int restore_file(struct rworker *w, struct ritem *job)
 {
 	struct restore *rs = w->rs;
@@ -122,14 +140,17 @@ static int restore_file(struct rworker *w, struct ritem *job)
 	 * files need no chmod; setuid/setgid come after the chown */
 	mode_t mode = (mode_t)(nd->meta.mode & 0777);
 
-	fd = openat(job->dir->fd, nd->name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
-	if (fd < 0 && (errno == ELOOP || errno == EISDIR || errno == ETXTBSY)) {
-		unlinkat(job->dir->fd, nd->name, 0);
-		fd = openat(job->dir->fd, nd->name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (job->precreated) {
+		/* hardlink() made it fresh a moment ago, and other names link to it */
+		fd = openat(job->dir->fd, nd->name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			fd = -errno;
+	} else {
+		fd = create_fresh(job->dir->fd, nd->name, mode);
 	}
 	if (fd < 0) {
-		report(rs, job->path, "cannot create file", -errno);
-		return -errno;
+		report(rs, job->path, "cannot create file", fd);
+		return fd;
 	}
 	for (size_t i = 0; i < nd->nparts; i++) {
 		const struct hf_part *p = &nd->parts[i];
@@ -205,14 +226,15 @@ static int included(const struct restore *rs, const char *path)
 /* Hard links: the first name of a group is created at once, and its
  * directory is held open to the end, so later names link to it through
  * descriptors (never by a path a racing symlink could redirect). */
-static int hardlink(struct restore *rs, struct rdir *d, const struct hf_node *nd, const char *path, int *linked)
+static int hardlink(struct restore *rs, struct rdir *d, const struct hf_node *nd, const char *path, int *linked,
+		    int *precreated)
 {
 	uint8_t key[HF_ID_LEN] = {0};
 	size_t idx = rs->nlinks, *slot;
 	struct link_first *f;
 	int r;
 
-	*linked = 0;
+	*linked = *precreated = 0;
 	if (nd->meta.nlink < 2)
 		return 0;
 	memcpy(key, &nd->meta.dev, sizeof(nd->meta.dev));
@@ -243,9 +265,11 @@ static int hardlink(struct restore *rs, struct rdir *d, const struct hf_node *nd
 		f->dir = d;
 	/* create it now so that later names can link to it before it is written */
 	{
-		int fd = openat(d->fd, nd->name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd >= 0)
+		int fd = create_fresh(d->fd, nd->name, 0600);
+		if (fd >= 0) {
 			close(fd);
+			*precreated = 1;
+		}
 	}
 	return 0;
 }
@@ -305,8 +329,8 @@ static int restore_entry(struct restore *rs, struct hf_blob_reader *br, struct h
 		return 0;
 	if (nd->meta.type == HF_FT_FILE) {
 		struct ritem *it;
-		int linked;
-		hardlink(rs, d, nd, path, &linked);
+		int linked, precreated;
+		hardlink(rs, d, nd, path, &linked, &precreated);
 		if (linked)
 			return 0;
 		if (!rs->batch)
@@ -316,6 +340,7 @@ static int restore_entry(struct restore *rs, struct hf_blob_reader *br, struct h
 		it->node = *nd;
 		memset(nd, 0, sizeof(*nd)); /* moved into the batch */
 		it->path = hf_xstrdup(path);
+		it->precreated = precreated;
 		rs->batch->bytes += it->node.meta.size;
 		__atomic_add_fetch(&d->pending, 1, __ATOMIC_ACQ_REL);
 		if (rs->batch->n == RJOB_ITEMS || rs->batch->bytes >= RJOB_BYTES)
