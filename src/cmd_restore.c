@@ -8,7 +8,7 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "engine/scan.h"
+#include "scan/scan.h"
 #include "util/err.h"
 #include "util/mem.h"
 

@@ -18,7 +18,7 @@
 #include "compress/compress.h"
 #include "engine/engine.h"
 #include "engine/engine_internal.h"
-#include "engine/scan.h"
+#include "scan/scan.h"
 
 #define HF_LIGHT_BLOCK_STRIDE 4 /* light profiles look at one block in four */
 #define HF_LARGE_BLOCK_SAMPLE 4 /* full profiles of files past the read buffer: one block

@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "engine/scan.h"
-#include "engine/scan_internal.h" /* struct hf_changes: was the collection used? */
+#include "scan/scan.h"
+#include "scan/scan_internal.h" /* struct hf_changes: was the collection used? */
 #include "store/store.h"
 #include "t.h"
 

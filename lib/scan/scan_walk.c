@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/engine_internal.h"
-#include "engine/scan_internal.h"
+#include "util/path.h"
+#include "scan/scan_internal.h"
 #include "util/err.h"
 #include "util/mem.h"
 

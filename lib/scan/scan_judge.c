@@ -24,7 +24,7 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "engine/scan_internal.h"
+#include "scan/scan_internal.h"
 #include "util/idmap.h"
 #include "util/mem.h"
 

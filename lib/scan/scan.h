@@ -9,6 +9,7 @@
 #define HF_SCAN_H
 
 #include "engine/engine.h"
+#include "scan/changes.h"
 
 /* per file; ordered by severity */
 enum hf_file_verdict { HF_FILE_CLEAN = 0, HF_FILE_SUSPICIOUS = 1, HF_FILE_ENCRYPTED = 2 };
@@ -75,7 +76,6 @@ int hf_scan(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_snap
  * way. NULL: hf_scan. */
 int hf_scan_changes(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_snapshot *against,
 		    struct hf_changes *ch, struct hf_scan_result *out);
-void hf_changes_free(struct hf_changes *ch);
 void hf_scan_result_release(struct hf_scan_result *res);
 
 /* The snapshot a scan of s is compared with by default: s's parent if it

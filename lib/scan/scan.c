@@ -23,8 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/scan_internal.h"
 #include "repo/mark.h"
+#include "scan/scan_internal.h"
 #include "util/err.h"
 #include "util/hex.h"
 #include "util/mem.h"

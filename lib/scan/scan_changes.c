@@ -20,8 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/engine_internal.h"
-#include "engine/scan_internal.h"
+#include "scan/changes.h"
+#include "scan/scan_internal.h"
 #include "util/mem.h"
 
 #define CHANGES_MAX ((size_t)16 << 20)

@@ -12,7 +12,7 @@
 
 #include <pthread.h>
 
-#include "engine/scan.h"
+#include "scan/scan.h"
 
 #define SCAN_NONE ((size_t)-1)
 

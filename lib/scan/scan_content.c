@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "crypto/crypto.h"
-#include "engine/scan_internal.h"
+#include "scan/scan_internal.h"
 #include "util/buf.h"
 #include "util/err.h"
 
