@@ -4,7 +4,7 @@
 #ifndef HF_BACKUP_ALERT_H
 #define HF_BACKUP_ALERT_H
 
-#include "scan/scan.h"
+#include "scan/lastclean.h"
 
 struct backup_alert {
 	int scanned;         /* 0: a first snapshot, nothing to compare with */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scan/history.h"
 #include "scan/scan_internal.h"
 #include "util/err.h"
 #include "util/mem.h"

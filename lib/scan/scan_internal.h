@@ -12,6 +12,7 @@
 
 #include <pthread.h>
 
+#include "repo/walk.h"
 #include "scan/scan.h"
 
 #define SCAN_NONE ((size_t)-1)

@@ -13,7 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "scan/scan.h"
+#include "engine/engine.h"
+#include "scan/history.h"
 #include "scan/scan_internal.h" /* struct hf_changes: was the collection used? */
 #include "store/store.h"
 #include "t.h"
