@@ -32,7 +32,7 @@ void hf_backup_parent_damaged(struct backup *b, const char *path, int err)
 {
 	__atomic_add_fetch(&b->st->damaged_parent_trees, 1, __ATOMIC_RELAXED);
 	if (b->changes)
-		scan_changes_break(b->changes); /* no old entries to compare with there */
+		hf_scan_changes_break(b->changes); /* no old entries to compare with there */
 	hf_backup_report(b, path, "the parent snapshot's tree of this directory is damaged (holdfast check "
 				  "names what it affects); read again in full",
 			 err, 0);
@@ -173,7 +173,7 @@ void hf_backup_release_dir(struct bctx *c, struct bdir *d)
 			if (r < 0)
 				hf_backup_fail(b, r);
 			else if (b->changes && !(d->has_prev && memcmp(d->prev_id, id, HF_ID_LEN) == 0))
-				scan_changes_dir(b->changes, d->path, d->has_prev ? &d->prev : NULL, &d->tree);
+				hf_scan_changes_dir(b->changes, d->path, d->has_prev ? &d->prev : NULL, &d->tree);
 		}
 		if (parent) {
 			memcpy(parent->tree.nodes[d->slot].subtree, id, HF_ID_LEN);

@@ -9,15 +9,15 @@
 struct hf_changes;
 
 /* scan_changes.c: what a backup collects for the scan after it (struct
- * hf_changes, scan.h). The backup calls scan_changes_dir for every directory
+ * hf_changes, scan.h). The backup calls hf_scan_changes_dir for every directory
  * it finished whose tree differs from the parent snapshot's (prev NULL: the
- * directory is new), from any thread; scan_changes_break when a tree of the
+ * directory is new), from any thread; hf_scan_changes_break when a tree of the
  * parent could not be read (the scan then walks the snapshots); and
- * scan_changes_done with both root trees once the snapshot is written. */
+ * hf_scan_changes_done with both root trees once the snapshot is written. */
 struct hf_changes *hf_changes_new(void);
-void scan_changes_dir(struct hf_changes *ch, const char *path, struct hf_tree *prev, struct hf_tree *tree);
-void scan_changes_break(struct hf_changes *ch);
-void scan_changes_done(struct hf_changes *ch, const uint8_t old_root[HF_ID_LEN], const uint8_t new_root[HF_ID_LEN]);
+void hf_scan_changes_dir(struct hf_changes *ch, const char *path, struct hf_tree *prev, struct hf_tree *tree);
+void hf_scan_changes_break(struct hf_changes *ch);
+void hf_scan_changes_done(struct hf_changes *ch, const uint8_t old_root[HF_ID_LEN], const uint8_t new_root[HF_ID_LEN]);
 void hf_changes_free(struct hf_changes *ch);
 
 #endif

@@ -123,7 +123,7 @@ int hf_history_scan(struct hf_history *h, size_t k, const struct hf_scan_result 
 	if (!h->done[k]) {
 		const struct hf_snapshot *against = k ? &h->snaps[k - 1] : NULL;
 		struct hf_changes *ch = NULL;
-		if (h->changes && scan_changes_describe(h->changes, &h->snaps[k], against)) {
+		if (h->changes && hf_scan_changes_describe(h->changes, &h->snaps[k], against)) {
 			ch = h->changes;
 			h->changes = NULL;
 		}

@@ -16,7 +16,7 @@
 #define SCAN_PREFIX (1u << 20)      /* what files past HF_DETECT_VALIDATE_MAX are typed from */
 #define SCAN_TYPE_PREFIX (64u << 10) /* what confirming a type reads */
 
-int scan_read(struct scan *sc, const struct scan_version *v, size_t limit)
+int hf_scan_read(struct scan *sc, const struct scan_version *v, size_t limit)
 {
 	struct hf_buf *out = &sc->content;
 	size_t want = v->size < limit ? (size_t)v->size : limit;
@@ -47,14 +47,14 @@ int scan_read(struct scan *sc, const struct scan_version *v, size_t limit)
 	return 0;
 }
 
-int scan_detector(struct scan *sc)
+int hf_scan_detector(struct scan *sc)
 {
 	if (!sc->det)
 		sc->det = hf_detect_new();
 	return sc->det ? 0 : -ENOENT; /* libmagic has no database */
 }
 
-void scan_tools_init(struct scan *sc)
+void hf_scan_tools_init(struct scan *sc)
 {
 	hf_blob_reader_init(&sc->br, sc->r);
 	sc->br_ready = 1;
@@ -62,7 +62,7 @@ void scan_tools_init(struct scan *sc)
 	hf_buf_init(&sc->blob, HF_BLOB_MAX);
 }
 
-void scan_tools_take(struct scan *to, const struct scan *from)
+void hf_scan_tools_take(struct scan *to, const struct scan *from)
 {
 	to->br = from->br;
 	to->br_ready = from->br_ready;
@@ -70,7 +70,7 @@ void scan_tools_take(struct scan *to, const struct scan *from)
 	to->blob = from->blob;
 }
 
-void scan_tools_release(struct scan *sc)
+void hf_scan_tools_release(struct scan *sc)
 {
 	hf_buf_release(&sc->content);
 	hf_buf_release(&sc->blob);
@@ -79,16 +79,16 @@ void scan_tools_release(struct scan *sc)
 	sc->br_ready = 0;
 }
 
-int scan_profile(struct scan *sc, struct scan_version *v)
+int hf_scan_profile(struct scan *sc, struct scan_version *v)
 {
 	struct hf_profile p;
 	int whole = v->size <= HF_DETECT_VALIDATE_MAX, r;
 
 	if (v->profiled)
 		return 0;
-	r = scan_detector(sc);
+	r = hf_scan_detector(sc);
 	if (r == 0)
-		r = scan_read(sc, v, whole ? HF_DETECT_VALIDATE_MAX : SCAN_PREFIX);
+		r = hf_scan_read(sc, v, whole ? HF_DETECT_VALIDATE_MAX : SCAN_PREFIX);
 	if (r == 0)
 		r = hf_detect_profile(sc->det, sc->content.data, sc->content.len, &p);
 	if (r < 0)
@@ -109,7 +109,7 @@ int scan_profile(struct scan *sc, struct scan_version *v)
 
 /* streamed one blob at a time, so the file is never whole in memory; holes
  * are passed over, as the backup passes over them */
-int scan_count_blocks(struct scan *sc, struct scan_version *v)
+int hf_scan_count_blocks(struct scan *sc, struct scan_version *v)
 {
 	struct hf_detect_blocks b;
 	int r;
@@ -133,7 +133,7 @@ int scan_count_blocks(struct scan *sc, struct scan_version *v)
 	return 0;
 }
 
-int scan_validate(struct scan *sc, struct scan_version *v)
+int hf_scan_validate(struct scan *sc, struct scan_version *v)
 {
 	struct hf_profile *p = &v->profile;
 	int r, container;
@@ -141,7 +141,7 @@ int scan_validate(struct scan *sc, struct scan_version *v)
 	if (v->profiled || p->valid != HF_VALID_UNCHECKED || p->type == HF_CT_UNKNOWN || p->type == HF_CT_OTHER ||
 	    v->size > HF_DETECT_VALIDATE_MAX)
 		return 0;
-	r = scan_read(sc, v, HF_DETECT_VALIDATE_MAX);
+	r = hf_scan_read(sc, v, HF_DETECT_VALIDATE_MAX);
 	if (r == 0)
 		r = hf_detect_validate_as(sc->content.data, sc->content.len, p->type, &container);
 	if (r < 0)
@@ -152,23 +152,23 @@ int scan_validate(struct scan *sc, struct scan_version *v)
 	return 0;
 }
 
-int scan_need_profile(struct scan *sc, struct scan_version *v)
+int hf_scan_need_profile(struct scan *sc, struct scan_version *v)
 {
-	return v->has_profile ? 0 : scan_profile(sc, v);
+	return v->has_profile ? 0 : hf_scan_profile(sc, v);
 }
 
-int scan_prefix_profile(struct scan *sc, const struct scan_version *v, size_t limit, struct hf_profile *out)
+int hf_scan_prefix_profile(struct scan *sc, const struct scan_version *v, size_t limit, struct hf_profile *out)
 {
-	int r = scan_detector(sc);
+	int r = hf_scan_detector(sc);
 
 	if (r == 0)
-		r = scan_read(sc, v, limit);
+		r = hf_scan_read(sc, v, limit);
 	if (r == 0)
 		r = hf_detect_profile(sc->det, sc->content.data, sc->content.len, out);
 	return r;
 }
 
-int scan_retype(struct scan *sc, struct scan_version *v)
+int hf_scan_retype(struct scan *sc, struct scan_version *v)
 {
 	struct hf_profile p;
 	int r;
@@ -177,8 +177,8 @@ int scan_retype(struct scan *sc, struct scan_version *v)
 	if (v->retyped || (v->has_profile && !v->profile.light))
 		return 0;
 	if (v->size <= SCAN_TYPE_PREFIX)
-		return scan_profile(sc, v); /* as cheap as the start, and complete */
-	r = scan_prefix_profile(sc, v, SCAN_TYPE_PREFIX, &p);
+		return hf_scan_profile(sc, v); /* as cheap as the start, and complete */
+	r = hf_scan_prefix_profile(sc, v, SCAN_TYPE_PREFIX, &p);
 	if (r < 0)
 		return r;
 	v->profile.type = p.type;
@@ -188,7 +188,7 @@ int scan_retype(struct scan *sc, struct scan_version *v)
 	return 0;
 }
 
-void scan_content_key(const struct scan_version *v, uint8_t key[HF_ID_LEN])
+void hf_scan_content_key(const struct scan_version *v, uint8_t key[HF_ID_LEN])
 {
 	struct hf_sha256_ctx *c = hf_sha256_new();
 	uint8_t n[8];

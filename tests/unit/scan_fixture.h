@@ -146,7 +146,7 @@ static int scan_both(struct hf_changes *ch, const struct hf_snapshot *s, const s
 static int collection_used(const struct hf_changes *ch, const struct hf_snapshot *s,
 			   const struct hf_snapshot *against)
 {
-	return ch && ch->done && !ch->broken && scan_changes_describe(ch, s, against);
+	return ch && ch->done && !ch->broken && hf_scan_changes_describe(ch, s, against);
 }
 
 #endif
