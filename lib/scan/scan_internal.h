@@ -97,6 +97,8 @@ void hf_scan_walk_dir(struct hf_changes *ch, const char *path, struct hf_tree *p
 /* counts changed regular files between two snapshots, without judging */
 int hf_scan_count_changes(struct hf_repo *r, const struct hf_snapshot *old, const struct hf_snapshot *cur,
 		       uint64_t *count);
+
+/* scan_items.c */
 /* the item at path (binary search), or SCAN_NONE */
 size_t hf_scan_find(const struct scan *sc, const char *path);
 /* index of the first item whose path sorts at or after prefix (those that

@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/path.h"
 #include "scan/scan_internal.h"
 #include "util/err.h"
 #include "util/mem.h"
+#include "util/path.h"
 
 struct walker {
 	struct scan *sc; /* NULL: only count */
@@ -281,25 +281,4 @@ int hf_scan_count_changes(struct hf_repo *r, const struct hf_snapshot *old, cons
 	if (ret == 0)
 		*count = w.count;
 	return ret;
-}
-
-size_t hf_scan_lower_bound(const struct scan *sc, const char *prefix)
-{
-	size_t lo = 0, hi = sc->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (strcmp(sc->items[mid].path, prefix) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-size_t hf_scan_find(const struct scan *sc, const char *path)
-{
-	size_t i = hf_scan_lower_bound(sc, path);
-
-	return i < sc->n && strcmp(sc->items[i].path, path) == 0 ? i : SCAN_NONE;
 }
