@@ -97,6 +97,7 @@ struct backup {
 	struct hf_changes *changes; /* collect_changes: what changed, for the scan after */
 };
 
+/* per-thread tools, storing, finalising directories, reporting (backup_store.c) */
 void hf_bctx_init(struct bctx *c, struct backup *b, int reader);
 void hf_bctx_release(struct bctx *c);
 /* stores one blob (dedup, compress, encrypt, pack) */
@@ -110,12 +111,16 @@ void hf_backup_progress(struct backup *b, uint64_t files, uint64_t bytes);
  * the change collection given up */
 void hf_backup_parent_damaged(struct backup *b, const char *path, int err);
 
-/* job queues (backup_store.c) */
+/* job queues (backup_queue.c) */
 void hf_work_init(struct work *w, size_t files, size_t chunks);
 void hf_work_release(struct work *w);
 int hf_work_push_file(struct work *w, struct job *j);  /* blocks while full */
 int hf_work_offer_chunk(struct work *w, struct job *j); /* 1 if taken: a worker idles and there is room */
 void hf_work_close(struct work *w);
+/* chunk jobs first (a file is half done); NULL once closed and drained */
+struct job *hf_work_pop(struct work *w);
+
+/* a worker thread's loop (backup_worker.c): arg is its struct bctx */
 void *hf_backup_worker(void *arg);
 
 /* a worker reads one changed file (backup_file.c) */
