@@ -45,8 +45,7 @@ static void scan_release(struct scan *sc)
 	free(sc->items);
 	hf_scan_exts_free(sc->exts);
 	hf_detect_free(sc->det);
-	hf_buf_release(&sc->content);
-	hf_buf_release(&sc->blob);
+	hf_scan_tools_release(sc);
 	if (sc->br_ready)
 		hf_blob_reader_release(&sc->br);
 }
@@ -156,8 +155,7 @@ int hf_scan_changes(struct hf_repo *r, const struct hf_snapshot *s, const struct
 	sc.against = against;
 	hf_blob_reader_init(&sc.br, r);
 	sc.br_ready = 1;
-	hf_buf_init(&sc.content, HF_DETECT_VALIDATE_MAX);
-	hf_buf_init(&sc.blob, HF_BLOB_MAX);
+	hf_scan_tools_init(&sc);
 	sc.exts = hf_scan_exts_new();
 	ret = sc.exts ? hf_scan_collect(&sc, against, s, ch) : -ENOMEM;
 	hf_changes_free(ch);

@@ -1,5 +1,5 @@
-/* scan_content.c — a scan's look at file content in the repository: a
- * version's bytes read back through the blob reader (holes are zeros), and
+/* scan_content.c — a scan's look at file content: a version's bytes read
+ * through the scan's content source (source.h; holes are zeros), and
  * from them what the stored profile lacks when a verdict depends on it: a
  * whole profile when the tree entry has none (tree version 1), and for a
  * first backup's light profile its validity, its block counts over every
@@ -19,30 +19,16 @@
 int hf_scan_read(struct scan *sc, const struct scan_version *v, size_t limit)
 {
 	struct hf_buf *out = &sc->content;
+	struct hf_scan_ref ref = {v->size, v->parts, v->nparts, v->handle};
 	size_t want = v->size < limit ? (size_t)v->size : limit;
 	int r;
 
 	out->len = 0;
 	r = hf_buf_reserve(out, want);
+	if (r == 0 && want)
+		r = sc->src.read(sc->src.ctx, &ref, 0, want, out->data);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < v->nparts && out->len < want; i++) {
-		const struct hf_part *p = &v->parts[i];
-		size_t take = p->len < want - out->len ? (size_t)p->len : want - out->len;
-		if (p->kind == HF_PART_DATA) {
-			r = hf_blob_read(&sc->br, p->id, &sc->blob);
-			if (r < 0)
-				return r;
-			if (sc->blob.len != p->len)
-				return -HF_E_CORRUPT;
-			memcpy(out->data + out->len, sc->blob.data, take);
-		} else {
-			memset(out->data + out->len, 0, take);
-		}
-		out->len += take;
-	}
-	/* past the last part the file is a hole */
-	memset(out->data + out->len, 0, want - out->len);
 	out->len = want;
 	return 0;
 }
@@ -56,16 +42,14 @@ int hf_scan_detector(struct scan *sc)
 
 void hf_scan_tools_init(struct scan *sc)
 {
-	hf_blob_reader_init(&sc->br, sc->r);
-	sc->br_ready = 1;
+	hf_scan_source_repo(&sc->src, sc->r);
 	hf_buf_init(&sc->content, HF_DETECT_VALIDATE_MAX);
 	hf_buf_init(&sc->blob, HF_BLOB_MAX);
 }
 
 void hf_scan_tools_take(struct scan *to, const struct scan *from)
 {
-	to->br = from->br;
-	to->br_ready = from->br_ready;
+	to->src = from->src;
 	to->content = from->content;
 	to->blob = from->blob;
 }
@@ -74,9 +58,7 @@ void hf_scan_tools_release(struct scan *sc)
 {
 	hf_buf_release(&sc->content);
 	hf_buf_release(&sc->blob);
-	if (sc->br_ready)
-		hf_blob_reader_release(&sc->br);
-	sc->br_ready = 0;
+	hf_scan_source_release(&sc->src);
 }
 
 int hf_scan_profile(struct scan *sc, struct scan_version *v)
@@ -111,21 +93,25 @@ int hf_scan_profile(struct scan *sc, struct scan_version *v)
  * are passed over, as the backup passes over them */
 int hf_scan_count_blocks(struct scan *sc, struct scan_version *v)
 {
+	struct hf_scan_ref ref = {v->size, v->parts, v->nparts, v->handle};
 	struct hf_detect_blocks b;
+	uint64_t off = 0; /* where part i starts */
 	int r;
 
 	if (v->profiled || v->counted || !v->profile.light || v->size > HF_DETECT_VALIDATE_MAX)
 		return 0;
 	hf_detect_blocks_init(&b);
-	for (size_t i = 0; i < v->nparts; i++) {
+	for (size_t i = 0; i < v->nparts; off += v->parts[i].len, i++) {
 		const struct hf_part *p = &v->parts[i];
 		if (p->kind != HF_PART_DATA)
 			continue;
-		r = hf_blob_read(&sc->br, p->id, &sc->blob);
+		sc->blob.len = 0;
+		r = hf_buf_reserve(&sc->blob, (size_t)p->len);
+		if (r == 0)
+			r = sc->src.read(sc->src.ctx, &ref, off, (size_t)p->len, sc->blob.data);
 		if (r < 0)
 			return r;
-		if (sc->blob.len != p->len)
-			return -HF_E_CORRUPT;
+		sc->blob.len = (size_t)p->len;
 		hf_detect_blocks_update(&b, sc->blob.data, sc->blob.len);
 	}
 	hf_detect_blocks_final(&b, &v->profile);

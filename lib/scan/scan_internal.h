@@ -3,9 +3,9 @@
  * A scan first collects every changed regular file from a comparison of the
  * two snapshots' trees (scan_walk.c), or from what the backup of the newer
  * one collected as it went (scan_changes.c), sorted by path. It then pairs renames
- * (scan_pair.c), judges each file (scan_judge.c, reading content from the
- * repository where a stored profile is missing or must be confirmed:
- * scan_content.c), marks extensions the earlier snapshot never had
+ * (scan_pair.c), judges each file (scan_judge.c, reading content where a
+ * stored profile is missing or must be confirmed: scan_content.c, through
+ * a content source, source.h), marks extensions the earlier snapshot never had
  * (scan_ext.c) and ransom notes (scan_notes.c), and scan.c aggregates. */
 #ifndef HF_SCAN_INTERNAL_H
 #define HF_SCAN_INTERNAL_H
@@ -14,6 +14,7 @@
 
 #include "repo/walk.h"
 #include "scan/scan.h"
+#include "scan/source.h"
 
 #define SCAN_NONE ((size_t)-1)
 
@@ -28,6 +29,7 @@ struct scan_version {
 	uint8_t retyped;  /* type confirmed here from the content's start */
 	uint8_t counted;  /* a light profile's blocks counted here over all the content */
 	struct hf_profile profile;
+	const void *handle; /* hf_scan_ref.handle: NULL for stored content */
 };
 
 /* one changed regular file */
@@ -49,11 +51,12 @@ struct scan_exts; /* extensions seen in the earlier snapshot (scan_ext.c) */
 struct scan {
 	struct hf_repo *r;
 	const struct hf_snapshot *against; /* NULL: everything is new */
-	struct hf_blob_reader br;
+	struct hf_blob_reader br; /* the snapshots' trees */
 	int br_ready;
+	struct hf_scan_source src; /* file content: judging reads only through it */
 	struct hf_detect *det; /* created on first use */
 	struct hf_buf content; /* a file's bytes, up to HF_DETECT_VALIDATE_MAX */
-	struct hf_buf blob;    /* one data blob */
+	struct hf_buf blob;    /* one data part's bytes */
 	struct scan_item *items; /* sorted by path after the walk */
 	size_t n, cap;
 	struct scan_exts *exts;
@@ -110,8 +113,9 @@ size_t hf_scan_lower_bound(const struct scan *sc, const char *prefix);
 int hf_scan_read(struct scan *sc, const struct scan_version *v, size_t limit);
 /* the scan's libmagic (created on first use; shared by judging threads) */
 int hf_scan_detector(struct scan *sc);
-/* a judging thread's own blob reader and buffers (a copy of the scan gets
- * them; take moves them back into the scan they were copied from) */
+/* a judging thread's own content source (the repository's) and buffers (a
+ * copy of the scan gets them; take moves them back into the scan they were
+ * copied from) */
 void hf_scan_tools_init(struct scan *sc);
 void hf_scan_tools_take(struct scan *to, const struct scan *from);
 void hf_scan_tools_release(struct scan *sc);
