@@ -1,5 +1,5 @@
 /* test_scan_changes.c — unit tests of the paths where the changes a backup
- * collects for the scan after it (lib/engine/scan_changes.c) are not the
+ * collects for the scan after it (lib/scan/scan_changes.c) are not the
  * whole story: a tree of the parent snapshot that cannot be read, and a
  * collection that grows past its cap (CHANGES_MAX, 16 MiB). Whatever the
  * backup collected, hf_scan_changes must give exactly what hf_scan's walk of
