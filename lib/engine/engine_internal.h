@@ -1,4 +1,5 @@
-/* engine_internal.h — helpers shared by the engine's files. */
+/* engine_internal.h — what the engine's files share from below it: path
+ * strings and the collection of changes for the scan after a backup. */
 #ifndef HF_ENGINE_INTERNAL_H
 #define HF_ENGINE_INTERNAL_H
 

@@ -6,10 +6,9 @@
 
 #include "repo/repo.h"
 
-struct hf_changes;
+struct hf_changes; /* private: scan_internal.h */
 
-/* scan_changes.c: what a backup collects for the scan after it (struct
- * hf_changes, scan.h). The backup calls hf_scan_changes_dir for every directory
+/* scan_changes.c. The backup calls hf_scan_changes_dir for every directory
  * it finished whose tree differs from the parent snapshot's (prev NULL: the
  * directory is new), from any thread; hf_scan_changes_break when a tree of the
  * parent could not be read (the scan then walks the snapshots); and

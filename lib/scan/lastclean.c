@@ -2,7 +2,7 @@
  * file (its passes through the restore pipeline: engine/restore_lastclean.c).
  *
  * The plan starts from the newest snapshot of a history (one chain, see
- * scan.h). Each regular file there comes from that snapshot if its version
+ * history.h). Each regular file there comes from that snapshot if its version
  * is acceptable (not `encrypted`; with strict, also not `suspicious`), else
  * from the snapshot just before that version first appeared — and so on back
  * through the chain. Files that a snapshot the scan did not call clean

@@ -105,6 +105,8 @@ int hf_scan_count_blocks(struct scan *sc, struct scan_version *v)
 		const struct hf_part *p = &v->parts[i];
 		if (p->kind != HF_PART_DATA)
 			continue;
+		if (p->len > HF_BLOB_MAX) /* no stored blob is that long */
+			return -HF_E_CORRUPT;
 		sc->blob.len = 0;
 		r = hf_buf_reserve(&sc->blob, (size_t)p->len);
 		if (r == 0)
