@@ -7,7 +7,7 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "engine/scan.h"
+#include "scan/history.h"
 #include "util/err.h"
 
 static const char usage[] = "usage: holdfast history --repo DIR [--json] PATH\n"

@@ -5,7 +5,7 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "engine/scan.h"
+#include "scan/scan.h"
 #include "scan_print.h"
 #include "util/err.h"
 

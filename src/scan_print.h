@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-#include "engine/scan.h"
+#include "scan/scan.h"
 
 void scan_print_json(FILE *f, const struct hf_scan_result *res);
 /* the verdict and summary lines, then the files that are not clean (all

@@ -305,7 +305,7 @@ int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backu
 	if (ret == 0) {
 		memcpy(st->snapshot, snap.id, HF_ID_LEN);
 		if (b.changes)
-			scan_changes_done(b.changes, parent.tree, b.root);
+			hf_scan_changes_done(b.changes, parent.tree, b.root);
 		st->changes = b.changes;
 		b.changes = NULL;
 	}

@@ -18,7 +18,7 @@
 #include "compress/compress.h"
 #include "engine/engine.h"
 #include "engine/engine_internal.h"
-#include "engine/scan.h"
+#include "scan/scan.h"
 
 #define HF_LIGHT_BLOCK_STRIDE 4 /* light profiles look at one block in four */
 #define HF_LARGE_BLOCK_SAMPLE 4 /* full profiles of files past the read buffer: one block
@@ -105,6 +105,7 @@ struct backup {
 	uint8_t *relied;           /* per index pack number (set by any thread) */
 };
 
+/* per-thread tools, storing, finalising directories, reporting (backup_store.c) */
 void hf_bctx_init(struct bctx *c, struct backup *b, int reader);
 void hf_bctx_release(struct bctx *c);
 /* 1 if the index has the blob in a pack not condemned by a pending deletion
@@ -121,12 +122,16 @@ void hf_backup_progress(struct backup *b, uint64_t files, uint64_t bytes);
  * the change collection given up */
 void hf_backup_parent_damaged(struct backup *b, const char *path, int err);
 
-/* job queues (backup_store.c) */
+/* job queues (backup_queue.c) */
 void hf_work_init(struct work *w, size_t files, size_t chunks);
 void hf_work_release(struct work *w);
 int hf_work_push_file(struct work *w, struct job *j);  /* blocks while full */
 int hf_work_offer_chunk(struct work *w, struct job *j); /* 1 if taken: a worker idles and there is room */
 void hf_work_close(struct work *w);
+/* chunk jobs first (a file is half done); NULL once closed and drained */
+struct job *hf_work_pop(struct work *w);
+
+/* a worker thread's loop (backup_worker.c): arg is its struct bctx */
 void *hf_backup_worker(void *arg);
 
 /* a worker reads one changed file (backup_file.c) */

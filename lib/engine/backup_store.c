@@ -1,7 +1,7 @@
 /* backup_store.c — the storing half of the backup pipeline: per-thread
- * tools, storing one blob, finalising directories into tree blobs, the job
- * queues and the worker loop; and what the backup reports (problems,
- * progress, a damaged parent). */
+ * tools, storing one blob, finalising directories into tree blobs; and what
+ * the backup reports (problems, progress, a damaged parent). The job queues
+ * are in backup_queue.c, the worker loop in backup_worker.c. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +32,7 @@ void hf_backup_parent_damaged(struct backup *b, const char *path, int err)
 {
 	__atomic_add_fetch(&b->st->damaged_parent_trees, 1, __ATOMIC_RELAXED);
 	if (b->changes)
-		scan_changes_break(b->changes); /* no old entries to compare with there */
+		hf_scan_changes_break(b->changes); /* no old entries to compare with there */
 	hf_backup_report(b, path, "the parent snapshot's tree of this directory is damaged (holdfast check "
 				  "names what it affects); read again in full",
 			 err, 0);
@@ -189,7 +189,7 @@ void hf_backup_release_dir(struct bctx *c, struct bdir *d)
 			if (r < 0)
 				hf_backup_fail(b, r);
 			else if (b->changes && !(d->has_prev && memcmp(d->prev_id, id, HF_ID_LEN) == 0))
-				scan_changes_dir(b->changes, d->path, d->has_prev ? &d->prev : NULL, &d->tree);
+				hf_scan_changes_dir(b->changes, d->path, d->has_prev ? &d->prev : NULL, &d->tree);
 		}
 		if (parent) {
 			memcpy(parent->tree.nodes[d->slot].subtree, id, HF_ID_LEN);
@@ -200,126 +200,4 @@ void hf_backup_release_dir(struct bctx *c, struct bdir *d)
 		free_bdir(d);
 		d = parent;
 	}
-}
-
-/* ---- job queues ----------------------------------------------------------------- */
-
-void hf_work_init(struct work *w, size_t files, size_t chunks)
-{
-	memset(w, 0, sizeof(*w));
-	pthread_mutex_init(&w->lock, NULL);
-	pthread_cond_init(&w->more, NULL);
-	pthread_cond_init(&w->room, NULL);
-	w->fcap = files;
-	w->ccap = chunks;
-	w->files = hf_xcalloc(files, sizeof(*w->files));
-	w->chunks = hf_xcalloc(chunks, sizeof(*w->chunks));
-}
-
-void hf_work_release(struct work *w)
-{
-	pthread_mutex_destroy(&w->lock);
-	pthread_cond_destroy(&w->more);
-	pthread_cond_destroy(&w->room);
-	free(w->files);
-	free(w->chunks);
-}
-
-int hf_work_push_file(struct work *w, struct job *j)
-{
-	pthread_mutex_lock(&w->lock);
-	while (w->fcount == w->fcap && !w->closed)
-		pthread_cond_wait(&w->room, &w->lock);
-	if (w->closed) {
-		pthread_mutex_unlock(&w->lock);
-		return -HF_E_CANCELED;
-	}
-	w->files[(w->fhead + w->fcount++) % w->fcap] = j;
-	pthread_cond_signal(&w->more);
-	pthread_mutex_unlock(&w->lock);
-	return 0;
-}
-
-int hf_work_offer_chunk(struct work *w, struct job *j)
-{
-	int taken = 0;
-
-	pthread_mutex_lock(&w->lock);
-	if (__atomic_load_n(&w->idle, __ATOMIC_RELAXED) > (int)w->ccount && w->ccount < w->ccap && !w->closed) {
-		w->chunks[(w->chead + w->ccount++) % w->ccap] = j;
-		pthread_cond_signal(&w->more);
-		taken = 1;
-	}
-	pthread_mutex_unlock(&w->lock);
-	return taken;
-}
-
-void hf_work_close(struct work *w)
-{
-	pthread_mutex_lock(&w->lock);
-	w->closed = 1;
-	pthread_cond_broadcast(&w->more);
-	pthread_cond_broadcast(&w->room);
-	pthread_mutex_unlock(&w->lock);
-}
-
-/* chunk jobs first (a file is half done); NULL once closed and drained */
-static struct job *work_pop(struct work *w)
-{
-	struct job *j = NULL;
-
-	pthread_mutex_lock(&w->lock);
-	for (;;) {
-		if (w->ccount) {
-			j = w->chunks[w->chead];
-			w->chead = (w->chead + 1) % w->ccap;
-			w->ccount--;
-			break;
-		}
-		if (w->fcount) {
-			j = w->files[w->fhead];
-			w->fhead = (w->fhead + 1) % w->fcap;
-			w->fcount--;
-			pthread_cond_signal(&w->room);
-			break;
-		}
-		if (w->closed)
-			break;
-		__atomic_add_fetch(&w->idle, 1, __ATOMIC_RELAXED); /* read unlocked as a hint */
-		pthread_cond_wait(&w->more, &w->lock);
-		__atomic_sub_fetch(&w->idle, 1, __ATOMIC_RELAXED);
-	}
-	pthread_mutex_unlock(&w->lock);
-	return j;
-}
-
-static void do_chunk(struct bctx *c, struct job *j)
-{
-	struct backup *b = c->b;
-
-	if (!__atomic_load_n(&b->err, __ATOMIC_RELAXED)) {
-		int r = hf_backup_store_blob(c, HF_BLOB_DATA, j->data, j->len, j->part->id);
-		if (r < 0)
-			hf_backup_fail(b, r);
-		j->part->len = j->len;
-		j->part->kind = HF_PART_DATA;
-	}
-	free(j->data);
-}
-
-void *hf_backup_worker(void *arg)
-{
-	struct bctx *c = arg;
-	struct job *j;
-
-	pthread_setname_np(pthread_self(), "hf-worker");
-	while ((j = work_pop(&c->b->work)) != NULL) {
-		if (j->kind == JOB_CHUNK)
-			do_chunk(c, j);
-		else if (!__atomic_load_n(&c->b->err, __ATOMIC_RELAXED))
-			hf_backup_file(c, j);
-		hf_backup_release_dir(c, j->dir);
-		free(j);
-	}
-	return NULL;
 }

@@ -12,6 +12,8 @@
 #include <stdint.h>
 
 #include "repo/repo.h"
+#include "repo/walk.h"
+#include "util/path.h"
 
 /* path: absolute path of the entry (may be NULL for repository objects);
  * what: a short description when err alone says too little (may be NULL). */
@@ -26,7 +28,7 @@ struct hf_progress {
 
 /* ---- backup ---------------------------------------------------------------- */
 
-struct hf_changes; /* scan.h */
+struct hf_changes; /* scan/changes.h */
 
 struct hf_backup_opts {
 	char **paths;   /* absolute, normalised */
@@ -36,7 +38,7 @@ struct hf_backup_opts {
 	int one_file_system;
 	int no_profiles; /* skip content profiles (detection): files get none */
 	int collect_changes; /* with a parent: collect what changed for the scan after the
-			      * backup (hf_backup_stats.changes, scan.h) */
+			      * backup (hf_backup_stats.changes, scan/scan.h) */
 	const char *host, *user;
 	int threads;     /* 0: one per CPU */
 	hf_report_fn report;
@@ -60,9 +62,6 @@ struct hf_backup_stats {
 				     * frees it) or hf_changes_free; NULL if none */
 };
 
-/* Normalises a user-supplied path into an absolute one without ".", ".."
- * or duplicate slashes (symlinks are not resolved). Returns a malloc'd string. */
-int hf_path_absolute(const char *path, char **out);
 int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backup_stats *st);
 
 /* ---- restore ---------------------------------------------------------------- */
@@ -91,18 +90,6 @@ struct hf_restore_stats {
 
 int hf_restore(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_restore_opts *o,
 	       struct hf_restore_stats *st);
-
-/* ---- walking, ls and diff ------------------------------------------------------ */
-
-/* Calls fn for every entry of the snapshot at or under prefix (NULL: all),
- * depth-first, sorted, with its absolute path. A non-zero return stops. */
-typedef int (*hf_walk_fn)(void *arg, const char *path, const struct hf_node *node);
-int hf_walk(struct hf_repo *r, const struct hf_snapshot *s, const char *prefix, hf_walk_fn fn, void *arg);
-
-enum hf_diff_kind { HF_DIFF_ADDED = '+', HF_DIFF_REMOVED = '-', HF_DIFF_CHANGED = 'M' };
-typedef int (*hf_diff_fn)(void *arg, int kind, const char *path);
-int hf_diff(struct hf_repo *r, const struct hf_snapshot *a, const struct hf_snapshot *b, hf_diff_fn fn,
-	    void *arg);
 
 /* ---- check ------------------------------------------------------------------------- */
 

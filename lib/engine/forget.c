@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "engine/engine.h"
-#include "engine/scan.h"
+#include "scan/lastclean.h"
 #include "repo/mark.h"
 #include "store/store.h"
 #include "util/err.h"

@@ -4,7 +4,9 @@
 #ifndef HF_ENGINE_VERDICT_H
 #define HF_ENGINE_VERDICT_H
 
-#include "engine/scan.h"
+#include "scan/history.h"
+#include "scan/lastclean.h"
+#include "scan/scan.h"
 
 struct hf_backup_verdict {
 	int scanned;         /* 0: a first snapshot, nothing to compare with */

@@ -17,7 +17,7 @@
 
 enum hf_mark_kind { HF_MARK_PIN = 1, HF_MARK_UNPIN = 2, HF_MARK_VERDICT = 3 };
 
-/* same numbers as enum hf_snap_verdict (engine/scan.h), which the repo
+/* same numbers as enum hf_snap_verdict (scan/scan.h), which the repo
  * layer cannot include */
 enum hf_mark_verdict { HF_MARK_VERDICT_CLEAN = 0, HF_MARK_VERDICT_SUSPICIOUS = 1, HF_MARK_VERDICT_ATTACK = 2 };
 

@@ -13,8 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "engine/scan.h"
-#include "engine/scan_internal.h" /* struct hf_changes: was the collection used? */
+#include "engine/engine.h"
+#include "scan/history.h"
+#include "scan/scan_internal.h" /* struct hf_changes: was the collection used? */
 #include "store/store.h"
 #include "t.h"
 
@@ -49,7 +50,7 @@ static int put_file(const char *rel, const void *p, size_t n)
 	return fclose(f) == 0 ? 0 : -EIO;
 }
 
-static int remove_file(const char *rel)
+static __attribute__((unused)) int remove_file(const char *rel)
 {
 	char path[512];
 
@@ -65,7 +66,7 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 	return remove(path);
 }
 
-static int remove_tree(const char *rel)
+static __attribute__((unused)) int remove_tree(const char *rel)
 {
 	char path[512];
 
@@ -123,8 +124,8 @@ static void check_same_result(const struct hf_scan_result *a, const struct hf_sc
 /* hf_scan_changes from ch (which it frees) and hf_scan's walk agree: the same
  * return value, and if 0 the same result. Returns that value; the result of
  * the scan from ch goes to *out if out is not NULL (else it is released). */
-static int scan_both(struct hf_changes *ch, const struct hf_snapshot *s, const struct hf_snapshot *against,
-		     struct hf_scan_result *out)
+static __attribute__((unused)) int scan_both(struct hf_changes *ch, const struct hf_snapshot *s,
+					     const struct hf_snapshot *against, struct hf_scan_result *out)
 {
 	struct hf_scan_result from_changes, walked;
 	int a = hf_scan_changes(g_repo, s, against, ch, &from_changes);
@@ -142,10 +143,10 @@ static int scan_both(struct hf_changes *ch, const struct hf_snapshot *s, const s
 }
 
 /* complete and for these two snapshots: the scan takes it, not a walk */
-static int collection_used(const struct hf_changes *ch, const struct hf_snapshot *s,
-			   const struct hf_snapshot *against)
+static __attribute__((unused)) int collection_used(const struct hf_changes *ch, const struct hf_snapshot *s,
+						   const struct hf_snapshot *against)
 {
-	return ch && ch->done && !ch->broken && scan_changes_describe(ch, s, against);
+	return ch && ch->done && !ch->broken && hf_scan_changes_describe(ch, s, against);
 }
 
 #endif

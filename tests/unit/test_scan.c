@@ -1,5 +1,5 @@
 /* test_scan.c — unit tests of ransomware detection between snapshots
- * (lib/engine/scan*.c, history.c) on real backups of small trees made in a
+ * (lib/scan/scan*.c, history.c) on real backups of small trees made in a
  * fresh mkdtemp directory.
  *
  * Snapshot 1 is a first backup (every file new, judged on content alone:

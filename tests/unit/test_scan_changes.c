@@ -1,5 +1,5 @@
 /* test_scan_changes.c — unit tests of the paths where the changes a backup
- * collects for the scan after it (lib/engine/scan_changes.c) are not the
+ * collects for the scan after it (lib/scan/scan_changes.c) are not the
  * whole story: a tree of the parent snapshot that cannot be read, and a
  * collection that grows past its cap (CHANGES_MAX, 16 MiB). Whatever the
  * backup collected, hf_scan_changes must give exactly what hf_scan's walk of
@@ -127,7 +127,7 @@ static int collection_given_up(const struct hf_changes *ch, const struct hf_snap
 			       const struct hf_snapshot *against)
 {
 	return ch && ch->done && ch->broken && ch->sc.n == 0 && ch->sc.items == NULL && ch->ngone == 0 &&
-	       ch->gone == NULL && !scan_changes_describe(ch, s, against);
+	       ch->gone == NULL && !hf_scan_changes_describe(ch, s, against);
 }
 
 /* the id of the tree of directory rel (under g_data) in snapshot k */
@@ -231,7 +231,7 @@ static long files_under(int k, const char *rel)
  * What the code does (backup_walk.c process_subdir, scan_changes.c): the
  * backup cannot load the parent's tree of sub, reports it (one report,
  * damaged_parent_trees 1, no per-file error), gives up the collection
- * (scan_changes_break) and reads sub from disk as if it were new: hf_backup
+ * (hf_scan_changes_break) and reads sub from disk as if it were new: hf_backup
  * returns 0. Snapshot 2 is complete and, sub having changed, does not
  * depend on the damaged blob. The scan from the given
  * up collection walks both snapshots, and that walk must read the parent's

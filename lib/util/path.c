@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "engine/engine_internal.h"
+#include "util/path.h"
 #include "util/err.h"
 #include "util/mem.h"
 

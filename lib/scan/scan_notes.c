@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/scan_internal.h"
+#include "scan/scan_internal.h"
 #include "util/idmap.h"
 #include "util/mem.h"
 
@@ -153,7 +153,7 @@ static int dir_has_alert(const struct scan *sc, size_t i)
 {
 	const struct scan_item *it = &sc->items[i];
 	char *dir = hf_xmemdup(it->path, it->name_off);
-	size_t k = scan_lower_bound(sc, dir), seen = 0;
+	size_t k = hf_scan_lower_bound(sc, dir), seen = 0;
 	int found = 0;
 
 	for (; !found && k < sc->n && seen < NOTE_DIR_LOOK && strncmp(sc->items[k].path, dir, it->name_off) == 0;
@@ -190,13 +190,13 @@ static int is_candidate(struct scan *sc, struct scan_item *it, int *yes)
 	if (it->change != HF_CHANGE_NEW || it->cur.size == 0 || it->cur.size > NOTE_MAX ||
 	    it->verdict == HF_FILE_ENCRYPTED)
 		return 0;
-	r = scan_need_profile(sc, &it->cur);
+	r = hf_scan_need_profile(sc, &it->cur);
 	if (r == 0)
 		*yes = it->cur.profile.type == HF_CT_TEXT || it->cur.profile.text_utf8;
 	return r;
 }
 
-int scan_find_notes(struct scan *sc)
+int hf_scan_find_notes(struct scan *sc)
 {
 	struct hf_idmap *keys = hf_idmap_new(sizeof(size_t));
 	struct group *g = NULL;
@@ -216,7 +216,7 @@ int scan_find_notes(struct scan *sc)
 		r = is_candidate(sc, it, &yes);
 		if (r < 0 || !yes)
 			continue;
-		scan_content_key(&it->cur, key);
+		hf_scan_content_key(&it->cur, key);
 		if (hf_idmap_put(keys, key, &ng, &slot) == 1) {
 			g[ng].first = g[ng].last = i;
 			g[ng].dirs = 1;
@@ -237,7 +237,7 @@ int scan_find_notes(struct scan *sc)
 		 * would cost a restore, and notes come in many directories */
 		if (!sc->against && g[k].dirs < NOTE_SPREAD)
 			continue;
-		r = scan_read(sc, &sc->items[g[k].first].cur, NOTE_MAX);
+		r = hf_scan_read(sc, &sc->items[g[k].first].cur, NOTE_MAX);
 		if (r < 0)
 			break;
 		h = hints(sc->content.data, sc->content.len);

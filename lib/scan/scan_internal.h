@@ -3,16 +3,18 @@
  * A scan first collects every changed regular file from a comparison of the
  * two snapshots' trees (scan_walk.c), or from what the backup of the newer
  * one collected as it went (scan_changes.c), sorted by path. It then pairs renames
- * (scan_pair.c), judges each file (scan_judge.c, reading content from the
- * repository where a stored profile is missing or must be confirmed:
- * scan_content.c), marks extensions the earlier snapshot never had
+ * (scan_pair.c), judges each file (scan_judge.c, reading content where a
+ * stored profile is missing or must be confirmed: scan_content.c, through
+ * a content source, source.h), marks extensions the earlier snapshot never had
  * (scan_ext.c) and ransom notes (scan_notes.c), and scan.c aggregates. */
 #ifndef HF_SCAN_INTERNAL_H
 #define HF_SCAN_INTERNAL_H
 
 #include <pthread.h>
 
-#include "engine/scan.h"
+#include "repo/walk.h"
+#include "scan/scan.h"
+#include "scan/source.h"
 
 #define SCAN_NONE ((size_t)-1)
 
@@ -27,6 +29,7 @@ struct scan_version {
 	uint8_t retyped;  /* type confirmed here from the content's start */
 	uint8_t counted;  /* a light profile's blocks counted here over all the content */
 	struct hf_profile profile;
+	const void *handle; /* hf_scan_ref.handle: NULL for stored content */
 };
 
 /* one changed regular file */
@@ -48,11 +51,12 @@ struct scan_exts; /* extensions seen in the earlier snapshot (scan_ext.c) */
 struct scan {
 	struct hf_repo *r;
 	const struct hf_snapshot *against; /* NULL: everything is new */
-	struct hf_blob_reader br;
+	struct hf_blob_reader br; /* the snapshots' trees */
 	int br_ready;
+	struct hf_scan_source src; /* file content: judging reads only through it */
 	struct hf_detect *det; /* created on first use */
 	struct hf_buf content; /* a file's bytes, up to HF_DETECT_VALIDATE_MAX */
-	struct hf_buf blob;    /* one data blob */
+	struct hf_buf blob;    /* one data part's bytes */
 	struct scan_item *items; /* sorted by path after the walk */
 	size_t n, cap;
 	struct scan_exts *exts;
@@ -80,71 +84,74 @@ struct hf_changes {
 };
 
 /* 1 if ch holds the change from against's tree to s's */
-int scan_changes_describe(const struct hf_changes *ch, const struct hf_snapshot *s,
+int hf_scan_changes_describe(const struct hf_changes *ch, const struct hf_snapshot *s,
 			  const struct hf_snapshot *against);
 
 /* scan_walk.c: collects the changed regular files of cur against old (NULL:
  * every file of cur is new) and sorts them by path; file extensions of the
  * earlier trees it loads go to sc->exts. From ch (which it empties) when
  * given, with only ch's deleted subdirectories read. */
-int scan_collect(struct scan *sc, const struct hf_snapshot *old, const struct hf_snapshot *cur,
+int hf_scan_collect(struct scan *sc, const struct hf_snapshot *old, const struct hf_snapshot *cur,
 		 struct hf_changes *ch);
 /* one directory's changed files, prev (NULL: a new directory) against tree,
  * into ch; subdirectories are left to their own call, deleted ones noted in
  * ch->gone. Moves the parts out of both trees' file entries. */
-void scan_walk_dir(struct hf_changes *ch, const char *path, struct hf_tree *prev, struct hf_tree *tree);
+void hf_scan_walk_dir(struct hf_changes *ch, const char *path, struct hf_tree *prev, struct hf_tree *tree);
 /* counts changed regular files between two snapshots, without judging */
-int scan_count_changes(struct hf_repo *r, const struct hf_snapshot *old, const struct hf_snapshot *cur,
+int hf_scan_count_changes(struct hf_repo *r, const struct hf_snapshot *old, const struct hf_snapshot *cur,
 		       uint64_t *count);
+
+/* scan_items.c */
 /* the item at path (binary search), or SCAN_NONE */
-size_t scan_find(const struct scan *sc, const char *path);
+size_t hf_scan_find(const struct scan *sc, const char *path);
 /* index of the first item whose path sorts at or after prefix (those that
  * start with prefix follow it, contiguously) */
-size_t scan_lower_bound(const struct scan *sc, const char *prefix);
+size_t hf_scan_lower_bound(const struct scan *sc, const char *prefix);
 
 /* scan_content.c */
 /* the first min(limit, size) bytes of a version into sc->content (holes are zeros) */
-int scan_read(struct scan *sc, const struct scan_version *v, size_t limit);
+int hf_scan_read(struct scan *sc, const struct scan_version *v, size_t limit);
 /* the scan's libmagic (created on first use; shared by judging threads) */
-int scan_detector(struct scan *sc);
-/* a judging thread's own blob reader and buffers (a copy of the scan gets
- * them; take moves them back into the scan they were copied from) */
-void scan_tools_init(struct scan *sc);
-void scan_tools_take(struct scan *to, const struct scan *from);
-void scan_tools_release(struct scan *sc);
+int hf_scan_detector(struct scan *sc);
+/* a judging thread's own content source (the repository's) and buffers (a
+ * copy of the scan gets them; take moves them back into the scan they were
+ * copied from) */
+void hf_scan_tools_init(struct scan *sc);
+void hf_scan_tools_take(struct scan *to, const struct scan *from);
+void hf_scan_tools_release(struct scan *sc);
 /* the whole profile from the content (up to HF_DETECT_VALIDATE_MAX; larger
  * files: type from a prefix, validity unchecked, stored block statistics kept) */
-int scan_profile(struct scan *sc, struct scan_version *v);
+int hf_scan_profile(struct scan *sc, struct scan_version *v);
 /* a light profile's block statistics counted again over every block of
  * data (the backup sampled one block in four), for versions up to
  * HF_DETECT_VALIDATE_MAX (what a scan reads for one file stays bounded in
  * time); type and validity are left as they are */
-int scan_count_blocks(struct scan *sc, struct scan_version *v);
+int hf_scan_count_blocks(struct scan *sc, struct scan_version *v);
 /* a light profile's validity (unchecked: first backups skip it) decided
  * from the whole content, when the version is small enough to be checked */
-int scan_validate(struct scan *sc, struct scan_version *v);
+int hf_scan_validate(struct scan *sc, struct scan_version *v);
 /* a profile at all: the stored one, else computed */
-int scan_need_profile(struct scan *sc, struct scan_version *v);
+int hf_scan_need_profile(struct scan *sc, struct scan_version *v);
 /* the profile of the first min(limit, size) bytes (its validity means nothing
  * when that is not the whole file); the bytes stay in sc->content */
-int scan_prefix_profile(struct scan *sc, const struct scan_version *v, size_t limit, struct hf_profile *out);
+int hf_scan_prefix_profile(struct scan *sc, const struct scan_version *v, size_t limit, struct hf_profile *out);
 /* confirms an "unknown" type from the content's start with libmagic (light
  * profiles, of first backups, skip libmagic, so their unknown may be tar,
  * mp3, ...; a full profile's type stands) */
-int scan_retype(struct scan *sc, struct scan_version *v);
+int hf_scan_retype(struct scan *sc, struct scan_version *v);
 /* SHA-256 of a version's part list: equal keys, equal content */
-void scan_content_key(const struct scan_version *v, uint8_t key[HF_ID_LEN]);
+void hf_scan_content_key(const struct scan_version *v, uint8_t key[HF_ID_LEN]);
 
 /* scan_judge.c */
 /* reasons that the change old -> cur encrypted the file (0: none); LOW_OVERLAP
  * is added as context. conversion: cur replaced old under the same stem with
  * another extension (photo.jpg -> photo.webp), so a new format is expected */
-int scan_judge_change(struct scan *sc, struct scan_version *old, struct scan_version *cur, int conversion,
+int hf_scan_judge_change(struct scan *sc, struct scan_version *old, struct scan_version *cur, int conversion,
 		      uint32_t *reasons);
 /* reasons a new file looks encrypted on its content alone (0: none) */
-int scan_judge_content(struct scan *sc, struct scan_version *cur, uint32_t *reasons);
-/* judges every item (renames already paired by scan_pair_same) */
-int scan_judge_all(struct scan *sc);
+int hf_scan_judge_content(struct scan *sc, struct scan_version *cur, uint32_t *reasons);
+/* judges every item (renames already paired by hf_scan_pair_same) */
+int hf_scan_judge_all(struct scan *sc);
 #define SCAN_ENCRYPTING                                                                                 \
 	(HF_REASON_TYPE_CHANGED | HF_REASON_INVALID | HF_REASON_RANDOM_BLOCKS | HF_REASON_ENCODED_RANDOM | \
 	 HF_REASON_CONTAINER | HF_REASON_RANDOM_CONTENT | HF_REASON_RANDOM_BYTES | \
@@ -152,25 +159,25 @@ int scan_judge_all(struct scan *sc);
 
 /* scan_pair.c */
 /* pairs deleted and new files of identical content as plain renames */
-int scan_pair_same(struct scan *sc);
+int hf_scan_pair_same(struct scan *sc);
 /* the unpaired deleted item in new item i's directory whose name is i's
  * minus extra extensions (*suffix = 1), or has the same stem (*suffix = 0);
  * SCAN_NONE if none */
-size_t scan_match_name(const struct scan *sc, size_t i, int *suffix);
+size_t hf_scan_match_name(const struct scan *sc, size_t i, int *suffix);
 /* the unpaired deleted item in i's directory closest in size (within a
  * tolerance), for candidates renamed to names that say nothing; SCAN_NONE */
-size_t scan_match_size(const struct scan *sc, size_t i);
+size_t hf_scan_match_size(const struct scan *sc, size_t i);
 /* makes new item i the rename of deleted item d */
-void scan_make_rename(struct scan *sc, size_t i, size_t d);
+void hf_scan_make_rename(struct scan *sc, size_t i, size_t d);
 
 /* scan_ext.c */
-struct scan_exts *scan_exts_new(void);
-void scan_exts_free(struct scan_exts *e);
-void scan_exts_add(struct scan_exts *e, const char *name);
+struct scan_exts *hf_scan_exts_new(void);
+void hf_scan_exts_free(struct scan_exts *e);
+void hf_scan_exts_add(struct scan_exts *e, const char *name);
 /* sets HF_REASON_NEW_EXTENSION on new and renamed items, and sc->wave */
-int scan_mark_new_extensions(struct scan *sc);
+int hf_scan_mark_new_extensions(struct scan *sc);
 
 /* scan_notes.c: finds ransom notes among the new small text files */
-int scan_find_notes(struct scan *sc);
+int hf_scan_find_notes(struct scan *sc);
 
 #endif

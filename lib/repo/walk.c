@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/engine_internal.h"
+#include "repo/walk.h"
+#include "util/path.h"
 #include "util/err.h"
 #include "util/mem.h"
 

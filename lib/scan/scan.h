@@ -4,11 +4,14 @@
  * file by file, using the content profiles stored in tree entries (and the
  * repository's content where a profile is missing or must be confirmed),
  * and gives each new, modified, deleted or renamed file a verdict and
- * reasons, finds ransom notes, and aggregates a snapshot verdict. */
+ * reasons, finds ransom notes, and aggregates a snapshot verdict.
+ * Verdicts across a history of snapshots: history.h; what restore
+ * --last-clean takes from where: lastclean.h. */
 #ifndef HF_SCAN_H
 #define HF_SCAN_H
 
-#include "engine/engine.h"
+#include "repo/repo.h"
+#include "scan/changes.h"
 
 /* per file; ordered by severity */
 enum hf_file_verdict { HF_FILE_CLEAN = 0, HF_FILE_SUSPICIOUS = 1, HF_FILE_ENCRYPTED = 2 };
@@ -75,7 +78,6 @@ int hf_scan(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_snap
  * way. NULL: hf_scan. */
 int hf_scan_changes(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_snapshot *against,
 		    struct hf_changes *ch, struct hf_scan_result *out);
-void hf_changes_free(struct hf_changes *ch);
 void hf_scan_result_release(struct hf_scan_result *res);
 
 /* The snapshot a scan of s is compared with by default: s's parent if it
@@ -84,93 +86,6 @@ void hf_scan_result_release(struct hf_scan_result *res);
 int hf_scan_find_against(struct hf_repo *r, const struct hf_snapshot *s, struct hf_snapshot *out);
 /* same host and same path list: one backup history ("chain") */
 int hf_snapshot_same_chain(const struct hf_snapshot *a, const struct hf_snapshot *b);
-
-/* ---- verdicts of file versions across a history (history.c) ----------------
- *
- * A version's verdict is the one the scan of the snapshot where it first
- * appeared gave it (that snapshot against its predecessor in the chain);
- * snapshots where it is unchanged inherit it. */
-
-/* per-snapshot scans of one chain, each computed once, on first use; one
- * thread at a time */
-struct hf_history;
-
-/* snaps: one chain, oldest first (borrowed: must outlive h). Scan k compares
- * snaps[k] with snaps[k - 1] (k = 0: with nothing). */
-struct hf_history *hf_history_new(struct hf_repo *r, const struct hf_snapshot *snaps, size_t n);
-void hf_history_free(struct hf_history *h);
-/* h takes ch (a backup's hf_backup_stats.changes) for the scan it describes */
-void hf_history_give_changes(struct hf_history *h, struct hf_changes *ch);
-int hf_history_scan(struct hf_history *h, size_t k, const struct hf_scan_result **out);
-
-struct hf_version_verdict {
-	size_t first;                    /* index of the snapshot where this version appeared */
-	const struct hf_scan_file *file; /* its entry in that snapshot's scan */
-	int snap_verdict;                /* that snapshot's verdict */
-};
-/* The verdict of the regular file at path in snaps[k]: file->verdict. Looks
- * at scans k, k - 1, ... until the one that lists the path as new, modified
- * or renamed. -HF_E_NOTFOUND if path is not a regular file in snaps[k]
- * (asking about paths taken from a walk of snaps[k] is cheapest: a path that
- * is absent may need every scan down to the first). */
-int hf_history_verdict(struct hf_history *h, size_t k, const char *path, struct hf_version_verdict *out);
-
-/* One row of hf_history: the file at the path in one snapshot. The row and
- * everything it points to are valid only during the callback. */
-struct hf_history_row {
-	const struct hf_snapshot *snapshot;
-	const struct hf_snapshot *first; /* where this version first appeared */
-	int unchanged;                   /* same content as in the chain's previous snapshot */
-	uint64_t size;
-	uint8_t type;                    /* enum hf_ctype */
-	int change;                      /* enum hf_change, in `first` */
-	int verdict;                     /* enum hf_file_verdict of this version */
-	uint32_t reasons;
-	int snap_verdict;                /* verdict of `first` */
-	const char *from;                /* renamed in `first`: the earlier path */
-};
-typedef int (*hf_history_fn)(void *arg, const struct hf_history_row *row);
-/* Every snapshot that holds a regular file at path (absolute, as stored),
- * oldest first, across every chain whose paths cover it. Only the snapshots
- * where the file's content changed are scanned. Returns 0, fn's non-zero
- * value, or an error. */
-int hf_history(struct hf_repo *r, const char *path, hf_history_fn fn, void *arg);
-
-/* ---- restore of the newest clean version of every file (lastclean.c) ---- */
-
-typedef void (*hf_skip_fn)(void *arg, const char *path, const char *why);
-
-struct hf_lastclean_opts {
-	const struct hf_snapshot *snaps; /* one chain, oldest first; the last is the newest to use */
-	size_t n;
-	int strict;          /* also pass over versions flagged suspicious */
-	hf_skip_fn skipped;  /* each file left out that the restore's includes cover, and why
-			      * (may be NULL) */
-	void *skipped_arg;
-};
-
-struct hf_lastclean_stats {
-	uint64_t from_newest, from_older, skipped;
-	uint64_t sources; /* snapshots restored from */
-};
-
-/* For every regular file of the newest snapshot, and every file a snapshot
- * the scan did not call clean deleted, restores the newest version not
- * flagged encrypted (with strict: nor suspicious); skips ransom notes and
- * files that never had such a version. Other entries come from the newest
- * snapshot. o->select must be NULL (the plan uses it). */
-int hf_restore_last_clean(struct hf_repo *r, const struct hf_lastclean_opts *lo, const struct hf_restore_opts *o,
-			  struct hf_restore_stats *st, struct hf_lastclean_stats *ls);
-/* Shallow copies (pointers still owned by all) of the snapshots of
- * all[newest]'s chain up to and including it, oldest first (all is sorted
- * oldest first, as hf_snapshot_list gives it); chain needs room for n. */
-size_t hf_chain_of(const struct hf_snapshot *all, size_t n, size_t newest, struct hf_snapshot *chain);
-/* 1 if no file in s (= snaps[k] of h's chain) is a version flagged
- * encrypted or a ransom note, 0 if one is, or an error. */
-int hf_history_unflagged(struct hf_repo *r, struct hf_history *h, const struct hf_snapshot *s, size_t k);
-/* Sets needed[k] = 1 for each snapshot of the chain that restore
- * --last-clean (with or without --strict) would take a file from. */
-int hf_last_clean_sources(struct hf_repo *r, const struct hf_snapshot *snaps, size_t n, uint8_t *needed);
 
 const char *hf_scan_reason_name(uint32_t bit); /* one bit; "?" otherwise */
 const char *hf_file_verdict_name(int v);       /* "clean", "suspicious", "encrypted" */

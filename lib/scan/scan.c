@@ -23,8 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/scan_internal.h"
 #include "repo/mark.h"
+#include "scan/scan_internal.h"
 #include "util/err.h"
 #include "util/hex.h"
 #include "util/mem.h"
@@ -43,10 +43,9 @@ static void scan_release(struct scan *sc)
 		free(sc->items[i].cur.parts);
 	}
 	free(sc->items);
-	scan_exts_free(sc->exts);
+	hf_scan_exts_free(sc->exts);
 	hf_detect_free(sc->det);
-	hf_buf_release(&sc->content);
-	hf_buf_release(&sc->blob);
+	hf_scan_tools_release(sc);
 	if (sc->br_ready)
 		hf_blob_reader_release(&sc->br);
 }
@@ -74,7 +73,7 @@ static uint64_t usual_changes(struct hf_repo *r, const struct hf_snapshot *again
 	hf_hex_encode(against->parent, HF_ID_LEN, hex);
 	if (hf_snapshot_load(r, hex, &parent) < 0)
 		return 0; /* forgotten or unreadable: unknown */
-	if (scan_count_changes(r, &parent, against, &n) < 0)
+	if (hf_scan_count_changes(r, &parent, against, &n) < 0)
 		n = 0;
 	hf_snapshot_release(&parent);
 	return n;
@@ -144,7 +143,7 @@ int hf_scan_changes(struct hf_repo *r, const struct hf_snapshot *s, const struct
 
 	memset(out, 0, sizeof(*out));
 	memset(&sc, 0, sizeof(sc));
-	if (ch && !scan_changes_describe(ch, s, against)) {
+	if (ch && !hf_scan_changes_describe(ch, s, against)) {
 		hf_changes_free(ch);
 		ch = NULL;
 	}
@@ -156,19 +155,18 @@ int hf_scan_changes(struct hf_repo *r, const struct hf_snapshot *s, const struct
 	sc.against = against;
 	hf_blob_reader_init(&sc.br, r);
 	sc.br_ready = 1;
-	hf_buf_init(&sc.content, HF_DETECT_VALIDATE_MAX);
-	hf_buf_init(&sc.blob, HF_BLOB_MAX);
-	sc.exts = scan_exts_new();
-	ret = sc.exts ? scan_collect(&sc, against, s, ch) : -ENOMEM;
+	hf_scan_tools_init(&sc);
+	sc.exts = hf_scan_exts_new();
+	ret = sc.exts ? hf_scan_collect(&sc, against, s, ch) : -ENOMEM;
 	hf_changes_free(ch);
 	if (ret == 0 && against)
-		ret = scan_pair_same(&sc);
+		ret = hf_scan_pair_same(&sc);
 	if (ret == 0)
-		ret = scan_judge_all(&sc);
+		ret = hf_scan_judge_all(&sc);
 	if (ret == 0)
-		ret = scan_mark_new_extensions(&sc);
+		ret = hf_scan_mark_new_extensions(&sc);
 	if (ret == 0)
-		ret = scan_find_notes(&sc);
+		ret = hf_scan_find_notes(&sc);
 	if (ret == 0) {
 		memcpy(out->snapshot, s->id, HF_ID_LEN);
 		if (against) {

@@ -1,5 +1,5 @@
-/* scan_content.c — a scan's look at file content in the repository: a
- * version's bytes read back through the blob reader (holes are zeros), and
+/* scan_content.c — a scan's look at file content: a version's bytes read
+ * through the scan's content source (source.h; holes are zeros), and
  * from them what the stored profile lacks when a verdict depends on it: a
  * whole profile when the tree entry has none (tree version 1), and for a
  * first backup's light profile its validity, its block counts over every
@@ -9,86 +9,68 @@
 #include <string.h>
 
 #include "crypto/crypto.h"
-#include "engine/scan_internal.h"
+#include "scan/scan_internal.h"
 #include "util/buf.h"
 #include "util/err.h"
 
 #define SCAN_PREFIX (1u << 20)      /* what files past HF_DETECT_VALIDATE_MAX are typed from */
 #define SCAN_TYPE_PREFIX (64u << 10) /* what confirming a type reads */
 
-int scan_read(struct scan *sc, const struct scan_version *v, size_t limit)
+int hf_scan_read(struct scan *sc, const struct scan_version *v, size_t limit)
 {
 	struct hf_buf *out = &sc->content;
+	struct hf_scan_ref ref = {v->size, v->parts, v->nparts, v->handle};
 	size_t want = v->size < limit ? (size_t)v->size : limit;
 	int r;
 
 	out->len = 0;
 	r = hf_buf_reserve(out, want);
+	if (r == 0 && want)
+		r = sc->src.read(sc->src.ctx, &ref, 0, want, out->data);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < v->nparts && out->len < want; i++) {
-		const struct hf_part *p = &v->parts[i];
-		size_t take = p->len < want - out->len ? (size_t)p->len : want - out->len;
-		if (p->kind == HF_PART_DATA) {
-			r = hf_blob_read(&sc->br, p->id, &sc->blob);
-			if (r < 0)
-				return r;
-			if (sc->blob.len != p->len)
-				return -HF_E_CORRUPT;
-			memcpy(out->data + out->len, sc->blob.data, take);
-		} else {
-			memset(out->data + out->len, 0, take);
-		}
-		out->len += take;
-	}
-	/* past the last part the file is a hole */
-	memset(out->data + out->len, 0, want - out->len);
 	out->len = want;
 	return 0;
 }
 
-int scan_detector(struct scan *sc)
+int hf_scan_detector(struct scan *sc)
 {
 	if (!sc->det)
 		sc->det = hf_detect_new();
 	return sc->det ? 0 : -ENOENT; /* libmagic has no database */
 }
 
-void scan_tools_init(struct scan *sc)
+void hf_scan_tools_init(struct scan *sc)
 {
-	hf_blob_reader_init(&sc->br, sc->r);
-	sc->br_ready = 1;
+	hf_scan_source_repo(&sc->src, sc->r);
 	hf_buf_init(&sc->content, HF_DETECT_VALIDATE_MAX);
 	hf_buf_init(&sc->blob, HF_BLOB_MAX);
 }
 
-void scan_tools_take(struct scan *to, const struct scan *from)
+void hf_scan_tools_take(struct scan *to, const struct scan *from)
 {
-	to->br = from->br;
-	to->br_ready = from->br_ready;
+	to->src = from->src;
 	to->content = from->content;
 	to->blob = from->blob;
 }
 
-void scan_tools_release(struct scan *sc)
+void hf_scan_tools_release(struct scan *sc)
 {
 	hf_buf_release(&sc->content);
 	hf_buf_release(&sc->blob);
-	if (sc->br_ready)
-		hf_blob_reader_release(&sc->br);
-	sc->br_ready = 0;
+	hf_scan_source_release(&sc->src);
 }
 
-int scan_profile(struct scan *sc, struct scan_version *v)
+int hf_scan_profile(struct scan *sc, struct scan_version *v)
 {
 	struct hf_profile p;
 	int whole = v->size <= HF_DETECT_VALIDATE_MAX, r;
 
 	if (v->profiled)
 		return 0;
-	r = scan_detector(sc);
+	r = hf_scan_detector(sc);
 	if (r == 0)
-		r = scan_read(sc, v, whole ? HF_DETECT_VALIDATE_MAX : SCAN_PREFIX);
+		r = hf_scan_read(sc, v, whole ? HF_DETECT_VALIDATE_MAX : SCAN_PREFIX);
 	if (r == 0)
 		r = hf_detect_profile(sc->det, sc->content.data, sc->content.len, &p);
 	if (r < 0)
@@ -109,23 +91,29 @@ int scan_profile(struct scan *sc, struct scan_version *v)
 
 /* streamed one blob at a time, so the file is never whole in memory; holes
  * are passed over, as the backup passes over them */
-int scan_count_blocks(struct scan *sc, struct scan_version *v)
+int hf_scan_count_blocks(struct scan *sc, struct scan_version *v)
 {
+	struct hf_scan_ref ref = {v->size, v->parts, v->nparts, v->handle};
 	struct hf_detect_blocks b;
+	uint64_t off = 0; /* where part i starts */
 	int r;
 
 	if (v->profiled || v->counted || !v->profile.light || v->size > HF_DETECT_VALIDATE_MAX)
 		return 0;
 	hf_detect_blocks_init(&b);
-	for (size_t i = 0; i < v->nparts; i++) {
+	for (size_t i = 0; i < v->nparts; off += v->parts[i].len, i++) {
 		const struct hf_part *p = &v->parts[i];
 		if (p->kind != HF_PART_DATA)
 			continue;
-		r = hf_blob_read(&sc->br, p->id, &sc->blob);
+		if (p->len > HF_BLOB_MAX) /* no stored blob is that long */
+			return -HF_E_CORRUPT;
+		sc->blob.len = 0;
+		r = hf_buf_reserve(&sc->blob, (size_t)p->len);
+		if (r == 0)
+			r = sc->src.read(sc->src.ctx, &ref, off, (size_t)p->len, sc->blob.data);
 		if (r < 0)
 			return r;
-		if (sc->blob.len != p->len)
-			return -HF_E_CORRUPT;
+		sc->blob.len = (size_t)p->len;
 		hf_detect_blocks_update(&b, sc->blob.data, sc->blob.len);
 	}
 	hf_detect_blocks_final(&b, &v->profile);
@@ -133,7 +121,7 @@ int scan_count_blocks(struct scan *sc, struct scan_version *v)
 	return 0;
 }
 
-int scan_validate(struct scan *sc, struct scan_version *v)
+int hf_scan_validate(struct scan *sc, struct scan_version *v)
 {
 	struct hf_profile *p = &v->profile;
 	int r, container;
@@ -141,7 +129,7 @@ int scan_validate(struct scan *sc, struct scan_version *v)
 	if (v->profiled || p->valid != HF_VALID_UNCHECKED || p->type == HF_CT_UNKNOWN || p->type == HF_CT_OTHER ||
 	    v->size > HF_DETECT_VALIDATE_MAX)
 		return 0;
-	r = scan_read(sc, v, HF_DETECT_VALIDATE_MAX);
+	r = hf_scan_read(sc, v, HF_DETECT_VALIDATE_MAX);
 	if (r == 0)
 		r = hf_detect_validate_as(sc->content.data, sc->content.len, p->type, &container);
 	if (r < 0)
@@ -152,23 +140,23 @@ int scan_validate(struct scan *sc, struct scan_version *v)
 	return 0;
 }
 
-int scan_need_profile(struct scan *sc, struct scan_version *v)
+int hf_scan_need_profile(struct scan *sc, struct scan_version *v)
 {
-	return v->has_profile ? 0 : scan_profile(sc, v);
+	return v->has_profile ? 0 : hf_scan_profile(sc, v);
 }
 
-int scan_prefix_profile(struct scan *sc, const struct scan_version *v, size_t limit, struct hf_profile *out)
+int hf_scan_prefix_profile(struct scan *sc, const struct scan_version *v, size_t limit, struct hf_profile *out)
 {
-	int r = scan_detector(sc);
+	int r = hf_scan_detector(sc);
 
 	if (r == 0)
-		r = scan_read(sc, v, limit);
+		r = hf_scan_read(sc, v, limit);
 	if (r == 0)
 		r = hf_detect_profile(sc->det, sc->content.data, sc->content.len, out);
 	return r;
 }
 
-int scan_retype(struct scan *sc, struct scan_version *v)
+int hf_scan_retype(struct scan *sc, struct scan_version *v)
 {
 	struct hf_profile p;
 	int r;
@@ -177,8 +165,8 @@ int scan_retype(struct scan *sc, struct scan_version *v)
 	if (v->retyped || (v->has_profile && !v->profile.light))
 		return 0;
 	if (v->size <= SCAN_TYPE_PREFIX)
-		return scan_profile(sc, v); /* as cheap as the start, and complete */
-	r = scan_prefix_profile(sc, v, SCAN_TYPE_PREFIX, &p);
+		return hf_scan_profile(sc, v); /* as cheap as the start, and complete */
+	r = hf_scan_prefix_profile(sc, v, SCAN_TYPE_PREFIX, &p);
 	if (r < 0)
 		return r;
 	v->profile.type = p.type;
@@ -188,7 +176,7 @@ int scan_retype(struct scan *sc, struct scan_version *v)
 	return 0;
 }
 
-void scan_content_key(const struct scan_version *v, uint8_t key[HF_ID_LEN])
+void hf_scan_content_key(const struct scan_version *v, uint8_t key[HF_ID_LEN])
 {
 	struct hf_sha256_ctx *c = hf_sha256_new();
 	uint8_t n[8];

@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/scan_internal.h"
+#include "scan/history.h"
+#include "scan/scan_internal.h"
 #include "util/err.h"
 #include "util/mem.h"
 
@@ -122,7 +123,7 @@ int hf_history_scan(struct hf_history *h, size_t k, const struct hf_scan_result 
 	if (!h->done[k]) {
 		const struct hf_snapshot *against = k ? &h->snaps[k - 1] : NULL;
 		struct hf_changes *ch = NULL;
-		if (h->changes && scan_changes_describe(h->changes, &h->snaps[k], against)) {
+		if (h->changes && hf_scan_changes_describe(h->changes, &h->snaps[k], against)) {
 			ch = h->changes;
 			h->changes = NULL;
 		}

@@ -1,30 +1,34 @@
-/* lastclean.c — restore of the newest clean version of every file.
+/* lastclean.c — the plan of a restore of the newest clean version of every
+ * file (its passes through the restore pipeline: engine/restore_lastclean.c).
  *
  * The plan starts from the newest snapshot of a history (one chain, see
- * scan.h). Each regular file there comes from that snapshot if its version
+ * history.h). Each regular file there comes from that snapshot if its version
  * is acceptable (not `encrypted`; with strict, also not `suspicious`), else
  * from the snapshot just before that version first appeared — and so on back
  * through the chain. Files that a snapshot the scan did not call clean
  * deleted (or replaced by an encrypted copy under another name) come back
  * the same way. Ransom notes and files that never had an acceptable version
- * are skipped and reported. The restore then runs once per source snapshot,
+ * are skipped and reported. The restore runs once per source snapshot,
  * oldest first and the newest last (so directories end with its metadata),
  * each pass selecting only the entries planned from it. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/engine_internal.h"
-#include "engine/scan.h"
+#include "repo/walk.h"
+#include "scan/lastclean.h"
 #include "util/err.h"
 #include "util/mem.h"
+#include "util/path.h"
 
 struct planned {
 	char *path;
 	size_t src; /* index in the chain */
 };
 
-struct plan {
+struct hf_lastclean_plan {
 	struct hf_history *h;
+	size_t n;       /* snapshots in the chain */
+	uint8_t *used;  /* per snapshot: a source */
 	size_t newest;
 	int strict;
 	hf_skip_fn skipped;
@@ -76,12 +80,12 @@ static const struct planned *find(const struct planned *v, size_t n, const char 
 	return NULL;
 }
 
-static int acceptable(const struct plan *p, int verdict)
+static int acceptable(const struct hf_lastclean_plan *p, int verdict)
 {
 	return verdict == HF_FILE_CLEAN || (!p->strict && verdict == HF_FILE_SUSPICIOUS);
 }
 
-static void skip(struct plan *p, const char *path, const char *why)
+static void skip(struct hf_lastclean_plan *p, const char *path, const char *why)
 {
 	int covered = p->nincludes == 0;
 
@@ -94,7 +98,7 @@ static void skip(struct plan *p, const char *path, const char *why)
 
 /* Plans the file at path as it is in chain snapshot k: the newest acceptable
  * version at or before k. Returns 0 (planned or skipped) or an error. */
-static int plan_file(struct plan *p, size_t k, const char *path)
+static int plan_file(struct hf_lastclean_plan *p, size_t k, const char *path)
 {
 	struct hf_version_verdict vv;
 	const char *why = NULL;
@@ -126,13 +130,13 @@ static int plan_file(struct plan *p, size_t k, const char *path)
 
 static int plan_newest(void *arg, const char *path, const struct hf_node *nd)
 {
-	struct plan *p = arg;
+	struct hf_lastclean_plan *p = arg;
 
 	return nd->meta.type == HF_FT_FILE ? plan_file(p, p->newest, path) : 0;
 }
 
 /* Files deleted by a snapshot the scan did not call clean come back. */
-static int plan_deleted(struct plan *p)
+static int plan_deleted(struct hf_lastclean_plan *p)
 {
 	for (size_t j = 1; j <= p->newest; j++) {
 		const struct hf_scan_result *res;
@@ -159,7 +163,7 @@ static int plan_deleted(struct plan *p)
 }
 
 /* a path deleted twice was planned twice: the newer source wins */
-static void drop_duplicates(struct plan *p)
+static void drop_duplicates(struct hf_lastclean_plan *p)
 {
 	size_t out = 0;
 
@@ -176,7 +180,7 @@ static void drop_duplicates(struct plan *p)
 }
 
 /* every directory above a file planned from an older snapshot */
-static void plan_dirs(struct plan *p)
+static void plan_dirs(struct hf_lastclean_plan *p)
 {
 	for (size_t i = 0; i < p->nfiles; i++) {
 		char *d;
@@ -193,7 +197,7 @@ static void plan_dirs(struct plan *p)
 		qsort(p->dirs, p->ndirs, sizeof(*p->dirs), by_path_src);
 }
 
-static void plan_release(struct plan *p)
+static void plan_release(struct hf_lastclean_plan *p)
 {
 	for (size_t i = 0; i < p->nfiles; i++)
 		free(p->files[i].path);
@@ -203,7 +207,7 @@ static void plan_release(struct plan *p)
 	free(p->dirs);
 }
 
-static int plan_build(struct hf_repo *r, const struct hf_snapshot *snaps, size_t n, struct plan *p)
+static int plan_build(struct hf_repo *r, const struct hf_snapshot *snaps, size_t n, struct hf_lastclean_plan *p)
 {
 	int ret;
 
@@ -218,85 +222,76 @@ static int plan_build(struct hf_repo *r, const struct hf_snapshot *snaps, size_t
 	return 0;
 }
 
-struct pass {
-	const struct plan *p;
-	size_t src;
-};
-
-static int select_entry(void *arg, const char *path, const struct hf_node *nd)
+int hf_lastclean_plan_new(struct hf_repo *r, const struct hf_lastclean_opts *lo, char *const *includes,
+			  size_t nincludes, struct hf_lastclean_plan **out)
 {
-	const struct pass *ps = arg;
-	const struct plan *p = ps->p;
-	const struct planned *f;
-
-	if (nd->meta.type == HF_FT_FILE) {
-		f = find(p->files, p->nfiles, path, 0, 1);
-		return f && f->src == ps->src;
-	}
-	if (ps->src == p->newest) /* everything but files comes from the newest */
-		return 1;
-	return nd->meta.type == HF_FT_DIR && find(p->dirs, p->ndirs, path, ps->src, 0) != NULL;
-}
-
-static void add_stats(struct hf_restore_stats *to, const struct hf_restore_stats *s)
-{
-	to->files += s->files;
-	to->dirs += s->dirs;
-	to->others += s->others;
-	to->bytes += s->bytes;
-	to->errors += s->errors;
-}
-
-int hf_restore_last_clean(struct hf_repo *r, const struct hf_lastclean_opts *lo, const struct hf_restore_opts *o,
-			  struct hf_restore_stats *st, struct hf_lastclean_stats *ls)
-{
-	struct plan p;
-	uint8_t *used;
+	struct hf_lastclean_plan *p = hf_xcalloc(1, sizeof(*p));
 	int ret;
 
-	memset(st, 0, sizeof(*st));
-	memset(ls, 0, sizeof(*ls));
-	if (lo->n == 0)
+	*out = NULL;
+	if (lo->n == 0) {
+		free(p);
 		return -HF_E_NOTFOUND;
-	memset(&p, 0, sizeof(p));
-	p.strict = lo->strict;
-	p.skipped = lo->skipped;
-	p.skipped_arg = lo->skipped_arg;
-	p.includes = o->includes;
-	p.nincludes = o->nincludes;
-	p.h = hf_history_new(r, lo->snaps, lo->n);
-	ret = plan_build(r, lo->snaps, lo->n, &p);
-	if (ret < 0)
-		goto out;
-	used = hf_xcalloc(lo->n, 1);
-	for (size_t i = 0; i < p.nfiles; i++) {
-		used[p.files[i].src] = 1;
-		if (p.files[i].src == p.newest)
+	}
+	p->strict = lo->strict;
+	p->skipped = lo->skipped;
+	p->skipped_arg = lo->skipped_arg;
+	p->includes = includes;
+	p->nincludes = nincludes;
+	p->n = lo->n;
+	p->h = hf_history_new(r, lo->snaps, lo->n);
+	ret = plan_build(r, lo->snaps, lo->n, p);
+	if (ret < 0) {
+		hf_lastclean_plan_free(p);
+		return ret;
+	}
+	p->used = hf_xcalloc(lo->n, 1);
+	for (size_t i = 0; i < p->nfiles; i++)
+		p->used[p->files[i].src] = 1;
+	p->used[p->newest] = 1;
+	*out = p;
+	return 0;
+}
+
+void hf_lastclean_plan_free(struct hf_lastclean_plan *p)
+{
+	if (!p)
+		return;
+	hf_history_free(p->h);
+	plan_release(p);
+	free(p->used);
+	free(p);
+}
+
+void hf_lastclean_plan_stats(const struct hf_lastclean_plan *p, struct hf_lastclean_stats *ls)
+{
+	memset(ls, 0, sizeof(*ls));
+	for (size_t i = 0; i < p->nfiles; i++) {
+		if (p->files[i].src == p->newest)
 			ls->from_newest++;
 		else
 			ls->from_older++;
 	}
-	used[p.newest] = 1;
-	ls->skipped = p.nskipped;
-	for (size_t k = 0; k < lo->n && ret == 0; k++) {
-		/* older sources first, the newest last */
-		size_t src = k + 1 < lo->n ? k : p.newest;
-		struct pass ps = {&p, src};
-		struct hf_restore_opts po = *o;
-		struct hf_restore_stats s;
-		if (!used[src])
-			continue;
-		ls->sources++;
-		po.select = select_entry;
-		po.select_arg = &ps;
-		ret = hf_restore(r, &lo->snaps[src], &po, &s);
-		add_stats(st, &s);
+	ls->skipped = p->nskipped;
+}
+
+int hf_lastclean_plan_uses(const struct hf_lastclean_plan *p, size_t k)
+{
+	return k < p->n && p->used[k];
+}
+
+int hf_lastclean_plan_select(const struct hf_lastclean_plan *p, size_t src, const char *path,
+			     const struct hf_node *nd)
+{
+	const struct planned *f;
+
+	if (nd->meta.type == HF_FT_FILE) {
+		f = find(p->files, p->nfiles, path, 0, 1);
+		return f && f->src == src;
 	}
-	free(used);
-out:
-	hf_history_free(p.h);
-	plan_release(&p);
-	return ret;
+	if (src == p->newest) /* everything but files comes from the newest */
+		return 1;
+	return nd->meta.type == HF_FT_DIR && find(p->dirs, p->ndirs, path, src, 0) != NULL;
 }
 
 int hf_last_clean_sources(struct hf_repo *r, const struct hf_snapshot *snaps, size_t n, uint8_t *needed)
@@ -308,7 +303,7 @@ int hf_last_clean_sources(struct hf_repo *r, const struct hf_snapshot *snaps, si
 		return 0;
 	h = hf_history_new(r, snaps, n);
 	for (int strict = 0; strict < 2 && ret == 0; strict++) {
-		struct plan p;
+		struct hf_lastclean_plan p;
 		memset(&p, 0, sizeof(p));
 		p.strict = strict;
 		p.h = h;

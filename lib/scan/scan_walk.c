@@ -7,16 +7,16 @@
  * the tree entries.
  *
  * The same comparison of one directory's two trees serves a backup
- * (scan_walk_dir, for scan_changes.c): there it reads nothing, leaves
+ * (hf_scan_walk_dir, for scan_changes.c): there it reads nothing, leaves
  * subdirectories to the backup's own calls and notes deleted ones, whose
- * files scan_collect reads when the scan starts. */
+ * files hf_scan_collect reads when the scan starts. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/engine_internal.h"
-#include "engine/scan_internal.h"
+#include "scan/scan_internal.h"
 #include "util/err.h"
 #include "util/mem.h"
+#include "util/path.h"
 
 struct walker {
 	struct scan *sc; /* NULL: only count */
@@ -110,7 +110,7 @@ static int collect_all(struct walker *w, const uint8_t id[HF_ID_LEN], const char
 		struct hf_node *nd = &t.nodes[i];
 		if (is_file(nd)) {
 			if (change == HF_CHANGE_DELETED && w->sc)
-				scan_exts_add(w->sc->exts, nd->name);
+				hf_scan_exts_add(w->sc->exts, nd->name);
 			add_file(w, path, nd, change, &t);
 		} else if (nd->meta.type == HF_FT_DIR) {
 			char *p = hf_path_join(path, nd->name);
@@ -134,7 +134,7 @@ static int compare_trees(struct walker *w, struct hf_tree *a, struct hf_tree *b,
 	if (w->sc)
 		for (size_t k = 0; k < a->n; k++)
 			if (is_file(&a->nodes[k]))
-				scan_exts_add(w->sc->exts, a->nodes[k].name);
+				hf_scan_exts_add(w->sc->exts, a->nodes[k].name);
 	while (r == 0 && (i < a->n || j < b->n)) {
 		int c = i >= a->n ? 1 : j >= b->n ? -1 : strcmp(a->nodes[i].name, b->nodes[j].name);
 		r = compare_entry(w, path, c <= 0 ? &a->nodes[i] : NULL, c >= 0 ? &b->nodes[j] : NULL, b);
@@ -229,7 +229,7 @@ static int run(struct walker *w, struct hf_repo *r, const struct hf_snapshot *ol
 	return collect_all(w, cur->tree, "", HF_CHANGE_NEW);
 }
 
-void scan_walk_dir(struct hf_changes *ch, const char *path, struct hf_tree *prev, struct hf_tree *tree)
+void hf_scan_walk_dir(struct hf_changes *ch, const char *path, struct hf_tree *prev, struct hf_tree *tree)
 {
 	struct walker w = {.sc = &ch->sc, .shallow = ch};
 	struct hf_tree none = {0};
@@ -243,7 +243,7 @@ static int from_changes(struct walker *w, struct hf_changes *ch)
 	struct scan *sc = w->sc;
 	int ret = 0;
 
-	scan_exts_free(sc->exts);
+	hf_scan_exts_free(sc->exts);
 	sc->exts = ch->sc.exts;
 	sc->items = ch->sc.items;
 	sc->n = ch->sc.n;
@@ -254,7 +254,7 @@ static int from_changes(struct walker *w, struct hf_changes *ch)
 	return ret;
 }
 
-int scan_collect(struct scan *sc, const struct hf_snapshot *old, const struct hf_snapshot *cur,
+int hf_scan_collect(struct scan *sc, const struct hf_snapshot *old, const struct hf_snapshot *cur,
 		 struct hf_changes *ch)
 {
 	struct walker w = {.sc = sc, .br = &sc->br};
@@ -265,7 +265,7 @@ int scan_collect(struct scan *sc, const struct hf_snapshot *old, const struct hf
 	return ret;
 }
 
-int scan_count_changes(struct hf_repo *r, const struct hf_snapshot *old, const struct hf_snapshot *cur,
+int hf_scan_count_changes(struct hf_repo *r, const struct hf_snapshot *old, const struct hf_snapshot *cur,
 		       uint64_t *count)
 {
 	struct hf_blob_reader br;
@@ -281,25 +281,4 @@ int scan_count_changes(struct hf_repo *r, const struct hf_snapshot *old, const s
 	if (ret == 0)
 		*count = w.count;
 	return ret;
-}
-
-size_t scan_lower_bound(const struct scan *sc, const char *prefix)
-{
-	size_t lo = 0, hi = sc->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (strcmp(sc->items[mid].path, prefix) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-size_t scan_find(const struct scan *sc, const char *path)
-{
-	size_t i = scan_lower_bound(sc, path);
-
-	return i < sc->n && strcmp(sc->items[i].path, path) == 0 ? i : SCAN_NONE;
 }

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/scan_internal.h"
+#include "scan/scan_internal.h"
 #include "util/idmap.h"
 
 #define EXT_MAX 16
@@ -64,7 +64,7 @@ static int ext_key(const char *name, uint8_t key[HF_ID_LEN])
 	return 1;
 }
 
-struct scan_exts *scan_exts_new(void)
+struct scan_exts *hf_scan_exts_new(void)
 {
 	struct scan_exts *e = calloc(1, sizeof(*e));
 
@@ -75,7 +75,7 @@ struct scan_exts *scan_exts_new(void)
 	return e;
 }
 
-void scan_exts_free(struct scan_exts *e)
+void hf_scan_exts_free(struct scan_exts *e)
 {
 	if (!e)
 		return;
@@ -83,7 +83,7 @@ void scan_exts_free(struct scan_exts *e)
 	free(e);
 }
 
-void scan_exts_add(struct scan_exts *e, const char *name)
+void hf_scan_exts_add(struct scan_exts *e, const char *name)
 {
 	uint8_t key[HF_ID_LEN];
 
@@ -94,7 +94,7 @@ void scan_exts_add(struct scan_exts *e, const char *name)
 static int add_walked(void *arg, const char *path, const struct hf_node *nd)
 {
 	if (nd->meta.type == HF_FT_FILE)
-		scan_exts_add(arg, strrchr(path, '/') + 1);
+		hf_scan_exts_add(arg, strrchr(path, '/') + 1);
 	return 0;
 }
 
@@ -129,16 +129,16 @@ static void judge_by_wave(struct scan *sc, struct hf_idmap *wave)
 		c = hf_idmap_get(wave, key);
 		if (!c || c->encrypted < WAVE_MIN)
 			continue;
-		d = scan_match_name(sc, i, &suffix);
+		d = hf_scan_match_name(sc, i, &suffix);
 		if (d == SCAN_NONE || !suffix)
 			continue;
-		scan_make_rename(sc, i, d);
+		hf_scan_make_rename(sc, i, d);
 		it->verdict = HF_FILE_ENCRYPTED;
 		it->reasons |= HF_REASON_ORIGINAL_DELETED | HF_REASON_WAVE_EXTENSION;
 	}
 }
 
-int scan_mark_new_extensions(struct scan *sc)
+int hf_scan_mark_new_extensions(struct scan *sc)
 {
 	struct hf_idmap *wave = NULL;
 	uint8_t key[HF_ID_LEN];

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/scan_internal.h"
+#include "scan/scan_internal.h"
 #include "util/idmap.h"
 #include "util/mem.h"
 
@@ -25,14 +25,14 @@ static int deleted_free(const struct scan *sc, size_t k)
 	return sc->items[k].change == HF_CHANGE_DELETED && !sc->items[k].absorbed;
 }
 
-void scan_make_rename(struct scan *sc, size_t i, size_t d)
+void hf_scan_make_rename(struct scan *sc, size_t i, size_t d)
 {
 	sc->items[i].change = HF_CHANGE_RENAMED;
 	sc->items[i].pair = d;
 	sc->items[d].absorbed = 1;
 }
 
-int scan_pair_same(struct scan *sc)
+int hf_scan_pair_same(struct scan *sc)
 {
 	struct hf_idmap *heads = hf_idmap_new(sizeof(size_t));
 	size_t *next = NULL;
@@ -47,7 +47,7 @@ int scan_pair_same(struct scan *sc)
 		next[k] = SCAN_NONE;
 		if (sc->items[k].change != HF_CHANGE_DELETED || sc->items[k].old.size == 0)
 			continue;
-		scan_content_key(&sc->items[k].old, key);
+		hf_scan_content_key(&sc->items[k].old, key);
 		if (hf_idmap_put(heads, key, &k, &slot) == 0) {
 			memcpy(&next[k], slot, sizeof(size_t));
 			memcpy(slot, &k, sizeof(size_t));
@@ -57,11 +57,11 @@ int scan_pair_same(struct scan *sc)
 		size_t *head;
 		if (sc->items[i].change != HF_CHANGE_NEW || sc->items[i].cur.size == 0)
 			continue;
-		scan_content_key(&sc->items[i].cur, key);
+		hf_scan_content_key(&sc->items[i].cur, key);
 		head = hf_idmap_get(heads, key);
 		for (size_t d = head ? *head : SCAN_NONE; d != SCAN_NONE; d = next[d]) {
 			if (deleted_free(sc, d)) {
-				scan_make_rename(sc, i, d);
+				hf_scan_make_rename(sc, i, d);
 				break;
 			}
 		}
@@ -71,7 +71,7 @@ int scan_pair_same(struct scan *sc)
 	return 0;
 }
 
-size_t scan_match_name(const struct scan *sc, size_t i, int *suffix)
+size_t hf_scan_match_name(const struct scan *sc, size_t i, int *suffix)
 {
 	const struct scan_item *it = &sc->items[i];
 	char *buf = hf_xstrdup(it->path), *name = buf + it->name_off, *dot;
@@ -80,7 +80,7 @@ size_t scan_match_name(const struct scan *sc, size_t i, int *suffix)
 	/* the deleted name plus one or more extensions */
 	while (found == SCAN_NONE && (dot = strrchr(name, '.')) && dot > name) {
 		*dot = '\0';
-		k = scan_find(sc, buf);
+		k = hf_scan_find(sc, buf);
 		if (k != SCAN_NONE && deleted_free(sc, k))
 			found = k;
 	}
@@ -94,7 +94,7 @@ size_t scan_match_name(const struct scan *sc, size_t i, int *suffix)
 		return SCAN_NONE;
 	plen = (size_t)(dot - it->path) + 1;
 	buf = hf_xmemdup(it->path, plen);
-	for (k = scan_lower_bound(sc, buf); k < sc->n && strncmp(sc->items[k].path, buf, plen) == 0; k++) {
+	for (k = hf_scan_lower_bound(sc, buf); k < sc->n && strncmp(sc->items[k].path, buf, plen) == 0; k++) {
 		const char *rest = sc->items[k].path + plen;
 		if (k != i && deleted_free(sc, k) && !strchr(rest, '/') && !strchr(rest, '.')) {
 			found = k;
@@ -105,14 +105,14 @@ size_t scan_match_name(const struct scan *sc, size_t i, int *suffix)
 	return found;
 }
 
-size_t scan_match_size(const struct scan *sc, size_t i)
+size_t hf_scan_match_size(const struct scan *sc, size_t i)
 {
 	const struct scan_item *it = &sc->items[i];
 	char *dir = hf_xmemdup(it->path, it->name_off);
 	size_t best = SCAN_NONE, k, seen = 0;
 	uint64_t best_diff = UINT64_MAX, cur = it->cur.size;
 
-	for (k = scan_lower_bound(sc, dir); k < sc->n && seen < SIZE_SCAN_MAX &&
+	for (k = hf_scan_lower_bound(sc, dir); k < sc->n && seen < SIZE_SCAN_MAX &&
 					    strncmp(sc->items[k].path, dir, it->name_off) == 0;
 	     k++, seen++) {
 		const struct scan_item *d = &sc->items[k];

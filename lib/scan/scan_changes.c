@@ -5,7 +5,7 @@
  * two trees of every directory that changed, which the backup held in
  * memory a moment before: the parent's, to find unchanged files, and the new
  * one, which it built. So as the backup finishes each such directory it
- * hands both trees to scan_walk_dir, which keeps only the changed files
+ * hands both trees to hf_scan_walk_dir, which keeps only the changed files
  * (paths, parts and profiles) and the old names' extensions: what the walk
  * would have found. Subdirectories the backup saw deleted are noted and
  * read when the scan starts.
@@ -20,8 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/engine_internal.h"
-#include "engine/scan_internal.h"
+#include "scan/changes.h"
+#include "scan/scan_internal.h"
 #include "util/mem.h"
 
 #define CHANGES_MAX ((size_t)16 << 20)
@@ -37,7 +37,7 @@ static void drop_all(struct hf_changes *ch)
 	free(ch->sc.items);
 	ch->sc.items = NULL;
 	ch->sc.n = ch->sc.cap = 0;
-	scan_exts_free(ch->sc.exts);
+	hf_scan_exts_free(ch->sc.exts);
 	ch->sc.exts = NULL;
 	for (size_t i = 0; i < ch->ngone; i++)
 		free(ch->gone[i].path);
@@ -57,7 +57,7 @@ struct hf_changes *hf_changes_new(void)
 {
 	struct hf_changes *ch = hf_xcalloc(1, sizeof(*ch));
 
-	ch->sc.exts = scan_exts_new();
+	ch->sc.exts = hf_scan_exts_new();
 	if (!ch->sc.exts) {
 		free(ch);
 		return NULL;
@@ -80,7 +80,7 @@ static size_t item_bytes(const struct scan_item *it)
 	return sizeof(*it) + strlen(it->path) + 1 + (it->old.nparts + it->cur.nparts) * sizeof(struct hf_part);
 }
 
-void scan_changes_dir(struct hf_changes *ch, const char *path, struct hf_tree *prev, struct hf_tree *tree)
+void hf_scan_changes_dir(struct hf_changes *ch, const char *path, struct hf_tree *prev, struct hf_tree *tree)
 {
 	size_t items, gone;
 
@@ -88,7 +88,7 @@ void scan_changes_dir(struct hf_changes *ch, const char *path, struct hf_tree *p
 	if (!ch->broken) {
 		items = ch->sc.n;
 		gone = ch->ngone;
-		scan_walk_dir(ch, path, prev, tree);
+		hf_scan_walk_dir(ch, path, prev, tree);
 		for (size_t i = items; i < ch->sc.n; i++)
 			ch->bytes += item_bytes(&ch->sc.items[i]);
 		for (size_t i = gone; i < ch->ngone; i++)
@@ -99,21 +99,21 @@ void scan_changes_dir(struct hf_changes *ch, const char *path, struct hf_tree *p
 	pthread_mutex_unlock(&ch->lock);
 }
 
-void scan_changes_break(struct hf_changes *ch)
+void hf_scan_changes_break(struct hf_changes *ch)
 {
 	pthread_mutex_lock(&ch->lock);
 	give_up(ch);
 	pthread_mutex_unlock(&ch->lock);
 }
 
-void scan_changes_done(struct hf_changes *ch, const uint8_t old_root[HF_ID_LEN], const uint8_t new_root[HF_ID_LEN])
+void hf_scan_changes_done(struct hf_changes *ch, const uint8_t old_root[HF_ID_LEN], const uint8_t new_root[HF_ID_LEN])
 {
 	memcpy(ch->old_root, old_root, HF_ID_LEN);
 	memcpy(ch->new_root, new_root, HF_ID_LEN);
 	ch->done = 1;
 }
 
-int scan_changes_describe(const struct hf_changes *ch, const struct hf_snapshot *s, const struct hf_snapshot *against)
+int hf_scan_changes_describe(const struct hf_changes *ch, const struct hf_snapshot *s, const struct hf_snapshot *against)
 {
 	return ch->done && !ch->broken && against && memcmp(ch->old_root, against->tree, HF_ID_LEN) == 0 &&
 	       memcmp(ch->new_root, s->tree, HF_ID_LEN) == 0;

@@ -24,7 +24,7 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "engine/scan_internal.h"
+#include "scan/scan_internal.h"
 #include "util/idmap.h"
 #include "util/mem.h"
 
@@ -110,7 +110,7 @@ static int decodes_as_before(struct scan *sc, const struct scan_version *cur, un
 
 	if (cur->size > HF_DETECT_VALIDATE_MAX)
 		return 0;
-	r = scan_read(sc, cur, HF_DETECT_VALIDATE_MAX);
+	r = hf_scan_read(sc, cur, HF_DETECT_VALIDATE_MAX);
 	if (r < 0)
 		return r;
 	r = hf_detect_validate_as(sc->content.data, sc->content.len, type, NULL);
@@ -148,9 +148,9 @@ static int type_lost(struct scan *sc, struct scan_version *old, struct scan_vers
 	 * the type it was */
 	if (c->blocks > 0 && c->random_blocks == 0 && (r = decodes_as_before(sc, cur, o->type)) != 0)
 		return r < 0 ? r : 0;
-	if ((r = scan_retype(sc, cur)) < 0 || c->type != HF_CT_UNKNOWN)
+	if ((r = hf_scan_retype(sc, cur)) < 0 || c->type != HF_CT_UNKNOWN)
 		return r;
-	if (o->type == HF_CT_UNKNOWN && (r = scan_retype(sc, old)) < 0)
+	if (o->type == HF_CT_UNKNOWN && (r = hf_scan_retype(sc, old)) < 0)
 		return r;
 	if (o->type != HF_CT_UNKNOWN)
 		*rs |= HF_REASON_TYPE_CHANGED;
@@ -209,7 +209,7 @@ static int encoded_over(struct scan *sc, struct scan_version *old, struct scan_v
 
 	if (cur->profile.type != HF_CT_TEXT || old->profile.encoded_random || !encoding_ratio(old->size, cur->size))
 		return 0;
-	r = scan_prefix_profile(sc, cur, ENCODED_PREFIX, &p);
+	r = hf_scan_prefix_profile(sc, cur, ENCODED_PREFIX, &p);
 	if (r < 0)
 		return r;
 	if (p.encoded_random) {
@@ -219,7 +219,7 @@ static int encoded_over(struct scan *sc, struct scan_version *old, struct scan_v
 	tiny = old->size <= ENCODED_TINY;
 	if (!tiny || !encoded_like(sc->content.data, sc->content.len))
 		return 0;
-	r = scan_read(sc, old, ENCODED_PREFIX);
+	r = hf_scan_read(sc, old, ENCODED_PREFIX);
 	if (r == 0 && !encoded_like(sc->content.data, sc->content.len))
 		*rs |= HF_REASON_ENCODED_RANDOM;
 	return r;
@@ -271,7 +271,7 @@ static int byte_mix_turned_random(struct scan *sc, const struct scan_version *ol
 
 	if (m->high == 0 || m->utf8 || old->size == 0)
 		return 0;
-	if ((r = scan_read(sc, old, HF_DETECT_BLOCK_MIN)) < 0)
+	if ((r = hf_scan_read(sc, old, HF_DETECT_BLOCK_MIN)) < 0)
 		return r;
 	o = sc->content.data;
 	n = sc->content.len;
@@ -293,7 +293,7 @@ static int small_turned_random(struct scan *sc, const struct scan_version *old, 
 	if (cur->size >= HF_DETECT_BLOCK_MIN ||
 	    (cur->profile.type != HF_CT_TEXT && cur->profile.type != HF_CT_UNKNOWN))
 		return 0;
-	if ((r = scan_read(sc, cur, HF_DETECT_BLOCK_MIN)) < 0)
+	if ((r = hf_scan_read(sc, cur, HF_DETECT_BLOCK_MIN)) < 0)
 		return r;
 	byte_mix_of(sc->content.data, sc->content.len, &m);
 	if ((r = byte_mix_turned_random(sc, old, &m)) > 0)
@@ -337,7 +337,7 @@ static int compressed_over(struct scan *sc, struct scan_version *old, const stru
 	if (!hf_detect_stream_type((unsigned)t) || cur->profile.valid != HF_VALID_YES ||
 	    cur->size > HF_DETECT_VALIDATE_MAX || sc->decoded >= DECODE_BUDGET)
 		return 0;
-	if ((r = scan_read(sc, cur, HF_DETECT_VALIDATE_MAX)) < 0)
+	if ((r = hf_scan_read(sc, cur, HF_DETECT_VALIDATE_MAX)) < 0)
 		return r;
 	memset(&d, 0, sizeof(d));
 	hf_detect_blocks_init(&d.blocks);
@@ -348,7 +348,7 @@ static int compressed_over(struct scan *sc, struct scan_version *old, const stru
 	memset(&p, 0, sizeof(p));
 	hf_detect_blocks_final(&d.blocks, &p);
 	/* typed as a backup would (libmagic too), so a type libmagic gave the original is seen again */
-	if ((r = scan_detector(sc)) < 0 || (r = hf_detect_content(sc->det, d.head, d.nhead, d.size, 1, &h)) < 0)
+	if ((r = hf_scan_detector(sc)) < 0 || (r = hf_detect_content(sc->det, d.head, d.nhead, d.size, 1, &h)) < 0)
 		return r;
 	if (old->profile.type != HF_CT_UNKNOWN && h.type == HF_CT_UNKNOWN) {
 		r = 1;
@@ -356,7 +356,7 @@ static int compressed_over(struct scan *sc, struct scan_version *old, const stru
 		struct byte_mix m;
 		byte_mix_of(d.head, d.nhead, &m);
 		r = byte_mix_turned_random(sc, old, &m);
-	} else if ((r = scan_count_blocks(sc, old)) == 0) {
+	} else if ((r = hf_scan_count_blocks(sc, old)) == 0) {
 		r = random_share(&p) - random_share(&old->profile) >= RANDOM_JUMP;
 	}
 	if (r > 0)
@@ -364,7 +364,7 @@ static int compressed_over(struct scan *sc, struct scan_version *old, const stru
 	return r < 0 ? r : 0;
 }
 
-int scan_judge_change(struct scan *sc, struct scan_version *old, struct scan_version *cur, int conversion,
+int hf_scan_judge_change(struct scan *sc, struct scan_version *old, struct scan_version *cur, int conversion,
 		      uint32_t *reasons)
 {
 	const struct hf_profile *o = &old->profile, *c = &cur->profile;
@@ -372,13 +372,13 @@ int scan_judge_change(struct scan *sc, struct scan_version *old, struct scan_ver
 	int r;
 
 	*reasons = 0;
-	if ((r = scan_need_profile(sc, old)) < 0 || (r = scan_need_profile(sc, cur)) < 0)
+	if ((r = hf_scan_need_profile(sc, old)) < 0 || (r = hf_scan_need_profile(sc, cur)) < 0)
 		return r;
 	/* first backups leave validity unchecked: confirm it where the rule needs it */
-	if (c->valid == HF_VALID_NO && (r = scan_validate(sc, old)) < 0)
+	if (c->valid == HF_VALID_NO && (r = hf_scan_validate(sc, old)) < 0)
 		return r;
 	if (o->valid == HF_VALID_YES && c->valid == HF_VALID_UNCHECKED && recognised(c->type) &&
-	    cur->size <= HF_DETECT_VALIDATE_MAX && (r = scan_profile(sc, cur)) < 0)
+	    cur->size <= HF_DETECT_VALIDATE_MAX && (r = hf_scan_profile(sc, cur)) < 0)
 		return r;
 	if (cur->size == 0)
 		return 0; /* emptied: a loss, but not encryption */
@@ -400,7 +400,7 @@ int scan_judge_change(struct scan *sc, struct scan_version *old, struct scan_ver
 	    !(c->valid == HF_VALID_UNCHECKED && compressed_type(c->type) && cur->size > HF_DETECT_VALIDATE_MAX) &&
 	    random_share(c) - random_share(o) >= RANDOM_JUMP) {
 		/* a light profile sampled one block in four: count them all first */
-		if ((r = scan_count_blocks(sc, old)) < 0)
+		if ((r = hf_scan_count_blocks(sc, old)) < 0)
 			return r;
 		if (random_share(c) - random_share(o) >= RANDOM_JUMP)
 			rs |= HF_REASON_RANDOM_BLOCKS;
@@ -413,27 +413,27 @@ int scan_judge_change(struct scan *sc, struct scan_version *old, struct scan_ver
 	return 0;
 }
 
-int scan_judge_content(struct scan *sc, struct scan_version *cur, uint32_t *reasons)
+int hf_scan_judge_content(struct scan *sc, struct scan_version *cur, uint32_t *reasons)
 {
 	const struct hf_profile *c = &cur->profile;
 	uint32_t rs = 0;
 	int r;
 
 	*reasons = 0;
-	if ((r = scan_need_profile(sc, cur)) < 0)
+	if ((r = hf_scan_need_profile(sc, cur)) < 0)
 		return r;
 	if (cur->size == 0)
 		return 0;
 	/* only the validator sees a 7z's encrypted headers: first backups skip it */
 	if (c->type == HF_CT_7Z && c->valid == HF_VALID_UNCHECKED && cur->size <= HF_DETECT_VALIDATE_MAX &&
-	    (r = scan_profile(sc, cur)) < 0)
+	    (r = hf_scan_profile(sc, cur)) < 0)
 		return r;
 	if (is_container(c))
 		rs |= HF_REASON_CONTAINER;
 	if (c->encoded_random)
 		rs |= HF_REASON_ENCODED_RANDOM;
 	if (c->type == HF_CT_UNKNOWN && c->blocks >= 1 && random_share(c) >= RANDOM_NEW) {
-		if ((r = scan_retype(sc, cur)) < 0)
+		if ((r = hf_scan_retype(sc, cur)) < 0)
 			return r;
 		if (c->type == HF_CT_UNKNOWN)
 			rs |= HF_REASON_RANDOM_CONTENT;
@@ -455,7 +455,7 @@ static int original_kept(const struct scan *sc, const struct scan_item *it)
 	if (!it->sibling || !dot)
 		return 0;
 	base = hf_xmemdup(it->path, (size_t)(dot - it->path));
-	j = scan_find(sc, base);
+	j = hf_scan_find(sc, base);
 	free(base);
 	return j == SCAN_NONE || sc->items[j].verdict != HF_FILE_ENCRYPTED;
 }
@@ -473,10 +473,10 @@ static int judge_new(struct scan *sc, size_t i)
 	struct scan_item *it = &sc->items[i];
 	uint32_t rs;
 	int suffix = 0, r;
-	size_t d = scan_match_name(sc, i, &suffix);
+	size_t d = hf_scan_match_name(sc, i, &suffix);
 
 	if (d != SCAN_NONE) {
-		r = scan_judge_change(sc, &sc->items[d].old, &it->cur, !suffix, &rs);
+		r = hf_scan_judge_change(sc, &sc->items[d].old, &it->cur, !suffix, &rs);
 		/* a compressed successor must hold what its original was */
 		if (r == 0 && !(rs & SCAN_ENCRYPTING))
 			r = compressed_over(sc, &sc->items[d].old, &it->cur, &rs);
@@ -485,27 +485,27 @@ static int judge_new(struct scan *sc, size_t i)
 		/* otherwise the original explains it (doc.txt -> doc.txt.gz): clean,
 		 * and both stay listed apart, as new and deleted */
 		if (rs & SCAN_ENCRYPTING) {
-			scan_make_rename(sc, i, d);
+			hf_scan_make_rename(sc, i, d);
 			set(it, HF_FILE_ENCRYPTED, rs | HF_REASON_ORIGINAL_DELETED);
 		}
 		return 0;
 	}
-	r = scan_judge_content(sc, &it->cur, &rs);
+	r = hf_scan_judge_content(sc, &it->cur, &rs);
 	if (r < 0 || !(rs & SCAN_ENCRYPTING))
 		return r;
 	if (original_kept(sc, it)) {
 		set(it, HF_FILE_CLEAN, rs | HF_REASON_ORIGINAL_KEPT);
 		return 0;
 	}
-	d = scan_match_size(sc, i);
+	d = hf_scan_match_size(sc, i);
 	if (d != SCAN_NONE) {
 		uint32_t pr;
 		/* a name that says nothing: only a change that encrypted counts */
-		r = scan_judge_change(sc, &sc->items[d].old, &it->cur, 0, &pr);
+		r = hf_scan_judge_change(sc, &sc->items[d].old, &it->cur, 0, &pr);
 		if (r < 0)
 			return r;
 		if (pr & SCAN_ENCRYPTING) {
-			scan_make_rename(sc, i, d);
+			hf_scan_make_rename(sc, i, d);
 			set(it, HF_FILE_ENCRYPTED, rs | pr | HF_REASON_ORIGINAL_DELETED);
 			return 0;
 		}
@@ -536,7 +536,7 @@ static void *judge_modified(void *arg)
 		uint32_t rs;
 		if (it->change != HF_CHANGE_MODIFIED)
 			continue;
-		jp->r = scan_judge_change(sc, &it->old, &it->cur, 0, &rs);
+		jp->r = hf_scan_judge_change(sc, &it->old, &it->cur, 0, &rs);
 		if (jp->r == 0)
 			set(it, (rs & SCAN_ENCRYPTING) ? HF_FILE_ENCRYPTED : HF_FILE_CLEAN, rs);
 	}
@@ -549,7 +549,7 @@ static int judge_all_modified(struct scan *sc)
 	pthread_t tids[JUDGE_THREADS];
 	/* without libmagic (whose errors surface only if a verdict needs it),
 	 * everything is judged on this thread */
-	int started[JUDGE_THREADS] = {0}, threads = scan_detector(sc) == 0, r;
+	int started[JUDGE_THREADS] = {0}, threads = hf_scan_detector(sc) == 0, r;
 
 	for (int t = 0; t < JUDGE_THREADS; t++) {
 		parts[t].first = (size_t)t;
@@ -557,24 +557,24 @@ static int judge_all_modified(struct scan *sc)
 		if (t == 0 || !threads)
 			continue; /* the first uses sc's own tools */
 		parts[t].sc = *sc;
-		scan_tools_init(&parts[t].sc);
+		hf_scan_tools_init(&parts[t].sc);
 		started[t] = pthread_create(&tids[t], NULL, judge_modified, &parts[t]) == 0;
 		if (!started[t])
-			scan_tools_release(&parts[t].sc);
+			hf_scan_tools_release(&parts[t].sc);
 	}
 	parts[0].sc = *sc;
 	judge_modified(&parts[0]); /* on this thread, with sc's tools */
 	r = parts[0].r;
-	scan_tools_take(sc, &parts[0].sc);
+	hf_scan_tools_take(sc, &parts[0].sc);
 	for (int t = 1; t < JUDGE_THREADS; t++) {
 		if (!started[t]) {
 			/* no thread: its share is judged here */
 			parts[t].sc = *sc;
 			judge_modified(&parts[t]);
-			scan_tools_take(sc, &parts[t].sc);
+			hf_scan_tools_take(sc, &parts[t].sc);
 		} else {
 			pthread_join(tids[t], NULL);
-			scan_tools_release(&parts[t].sc);
+			hf_scan_tools_release(&parts[t].sc);
 		}
 		if (r == 0)
 			r = parts[t].r;
@@ -582,7 +582,7 @@ static int judge_all_modified(struct scan *sc)
 	return r;
 }
 
-int scan_judge_all(struct scan *sc)
+int hf_scan_judge_all(struct scan *sc)
 {
 	/* modified files first: whether a candidate's original was kept
 	 * depends on their verdicts */
