@@ -6,8 +6,8 @@
  * remembers the last key and skips the AES/GHASH key setup when it repeats.
  *
  * Both copies of the key (key[] here, the key schedule inside OpenSSL's
- * context) live in locked, MADV_DONTDUMP memory wiped on free: the struct is
- * sodium_malloc'd, the context is created in ossl_mem.c's secure lane. */
+ * context) live in locked, MADV_DONTDUMP memory wiped on free: the struct
+ * comes from ossl_mem.c's pool, the context is created in its secure lane. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -34,7 +34,9 @@ struct hf_aead *hf_aead_new(void)
 {
 	struct hf_aead *a = NULL;
 
-	a = hf_secure_alloc(sizeof(*a));
+	a = hf_secpool_alloc(sizeof(*a));
+	if (a == NULL)
+		abort(); /* out of memory, as in hf_xmalloc */
 	memset(a, 0, sizeof(*a));
 	a->cipher = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
 	/* the context and the provider's state it creates (the key schedule
@@ -57,7 +59,7 @@ void hf_aead_free(struct hf_aead *a)
 		return;
 	EVP_CIPHER_CTX_free(a->ctx); /* cleanses the key schedule */
 	EVP_CIPHER_free(a->cipher);
-	hf_secure_free(a); /* wipes key[] */
+	hf_secpool_free(a); /* wipes key[] */
 }
 
 /* Start a message: new nonce, direction enc, and the key unless it is the

@@ -13,4 +13,11 @@ int hf_ossl_mem_hook(void);
 void hf_ossl_secure_begin(void);
 void hf_ossl_secure_end(void);
 
+/* A block of n bytes in locked, MADV_DONTDUMP memory (NULL if out of
+ * memory), from a small pool of wiped blocks when one fits: for objects
+ * made and freed often (struct hf_aead), where sodium_malloc's system calls
+ * would dominate. hf_secpool_free wipes; NULL-safe. */
+void *hf_secpool_alloc(size_t n);
+void hf_secpool_free(void *p);
+
 #endif
