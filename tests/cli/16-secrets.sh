@@ -5,7 +5,8 @@
 #     /proc/PID/environ once read (the alert command reads its parent's, while
 #     holdfast waits for it);
 #   - a core of a running restore (gcore, as root) holds neither a pack key
-#     (read from the process at the entry of hf_aead_open) nor the passphrase;
+#     (read from the process at the entry of hf_aead_open) nor the passphrase
+#     (skipped where gcore writes no memory, as for a sanitizer build);
 #   - a holdfast killed by SIGSEGV with `ulimit -c unlimited` writes no core
 #     (a shell killed the same way does, else the check is skipped).
 . "$(dirname "$0")/lib.sh"
@@ -28,13 +29,35 @@ for f in "$S"/a/*.txt; do
 	openssl enc -aes-256-ctr -K "$K" -iv "$IV" -in "$f" -out "$f.tmp" && cat "$f.tmp" >"$f" && rm "$f.tmp"
 done
 
-# count PATTERN-FILE FILE — occurrences of the bytes of PATTERN-FILE in FILE
+# count_bytes PATTERN-FILE FILE — occurrences of the bytes of PATTERN-FILE in
+# FILE, read in pieces and only where it has data (a core is sparse; a
+# sanitizer build's spans terabytes of holes)
 count_bytes() {
 	$PY - "$1" "$2" <<'EOF'
-import sys
+import os, sys
 pat = open(sys.argv[1], "rb").read()
-data = open(sys.argv[2], "rb").read()
-print(data.count(pat) if pat else -1)
+if not pat:
+    print(-1)
+    sys.exit()
+fd = os.open(sys.argv[2], os.O_RDONLY)
+end = os.fstat(fd).st_size
+hits, off, piece = 0, 0, 1 << 24
+while off < end:
+    try:
+        off = os.lseek(fd, off, os.SEEK_DATA)
+    except OSError:
+        break
+    hole = os.lseek(fd, off, os.SEEK_HOLE)
+    while off < hole:
+        n = min(piece, hole - off)
+        os.lseek(fd, off, os.SEEK_SET)
+        d = os.read(fd, n + len(pat) - 1)
+        i = d.find(pat)
+        while 0 <= i < n:
+            hits += 1
+            i = d.find(pat, i + 1)
+        off += n
+print(hits)
 EOF
 }
 printf '%s' "$HOLDFAST_PASSWORD" >"$T/pass.bin"
@@ -76,13 +99,18 @@ quit
 EOF
 	rm -rf "$T/t1"
 	(cd "$T" && timeout -k 10 300 gdb -batch -nx -x "$T/gdb.cmd" --args "$HF_BIN" restore --repo "$R" latest --target "$T/t1") >"$T/gdb.out" 2>&1
-	if [ -s "$T/restore.core" ] && [ "$(stat -c %s "$T/key.bin" 2>/dev/null)" = 32 ]; then
-		ok "gdb stopped a restore at a pack key and dumped its core"
-		check_eq "the pack key is not in the core" 0 "$(count_bytes "$T/key.bin" "$T/restore.core")"
-		check_eq "the passphrase is not in the core" 0 "$(count_bytes "$T/pass.bin" "$T/restore.core")"
-	else
+	printf '%s' "$T/t1" >"$T/target.bin"
+	if ! [ -s "$T/restore.core" ] || [ "$(stat -c %s "$T/key.bin" 2>/dev/null)" != 32 ]; then
 		fail "gdb could not stop the restore at a key and dump it"
 		tail -n 20 "$T/gdb.out" | sed 's/^/  | /'
+	elif [ "$(count_bytes "$T/target.bin" "$T/restore.core")" = 0 ]; then
+		# the process's own argv (the target) must be in a real core: gcore
+		# of a sanitizer build (terabytes of shadow) writes holes only
+		echo "skipped: the core gcore wrote lacks the process's memory (a sanitizer build?)"
+	else
+		ok "gdb stopped a restore at a pack key and dumped its memory"
+		check_eq "the pack key is not in the core" 0 "$(count_bytes "$T/key.bin" "$T/restore.core")"
+		check_eq "the passphrase is not in the core" 0 "$(count_bytes "$T/pass.bin" "$T/restore.core")"
 	fi
 	rm -f "$T/restore.core"
 fi
@@ -100,7 +128,9 @@ else
 	for f in "$S"/b/*.txt; do
 		openssl enc -aes-256-ctr -K "$K" -iv "$IV" -in "$f" -out "$f.tmp" && cat "$f.tmp" >"$f" && rm "$f.tmp"
 	done
-	(cd "$T/crash-hf" && ulimit -c unlimited && timeout -k 10 300 "$HF_BIN" backup --repo "$R" --on-alert 'kill -SEGV $PPID; cat >/dev/null' "$S" >/dev/null 2>&1)
+	# (a sanitizer would catch the signal and exit 1: let it through)
+	(cd "$T/crash-hf" && ulimit -c unlimited &&
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0 UBSAN_OPTIONS=${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}handle_segv=0 timeout -k 10 300 "$HF_BIN" backup --repo "$R" --on-alert 'kill -SEGV $PPID; cat >/dev/null' "$S" >/dev/null 2>&1)
 	RC=$?
 	check_eq "holdfast died of SIGSEGV" 139 "$RC"
 	check_eq "it wrote no core" "" "$(ls -A "$T/crash-hf")"
