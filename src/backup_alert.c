@@ -19,6 +19,7 @@ static void run_alert_command(void *arg, const struct hf_scan_result *res)
 	int status;
 
 	fflush(stdout);
+	unsetenv("HOLDFAST_PASSWORD"); /* cli_passphrase dropped it; never pass it on */
 	p = popen(cmd, "w");
 	if (!p) {
 		cli_err("cannot run the --on-alert command");

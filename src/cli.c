@@ -150,7 +150,7 @@ static int read_tty_line(const char *prompt, char *buf, size_t cap, size_t *len)
 int cli_passphrase(const struct cli_common *c, int confirm, char **pass, size_t *len)
 {
 	char *buf = hf_secure_alloc(PASS_MAX + 1);
-	const char *env = getenv("HOLDFAST_PASSWORD");
+	char *env = getenv("HOLDFAST_PASSWORD");
 	size_t n = 0;
 	int r = 0;
 
@@ -198,6 +198,13 @@ int cli_passphrase(const struct cli_common *c, int confirm, char **pass, size_t 
 		r = -1;
 	}
 out:
+	/* read once: wipe the variable's bytes where they are (the initial
+	 * environment is what /proc/PID/environ and a core show) and drop it, so
+	 * no child (the --on-alert command) inherits it */
+	if (env) {
+		hf_wipe(env, strlen(env));
+		unsetenv("HOLDFAST_PASSWORD");
+	}
 	if (r < 0) {
 		hf_secure_free(buf);
 		return -1;

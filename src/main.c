@@ -1,6 +1,8 @@
 /* main.c — holdfast's entry point: global set-up and the command table. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 
 #include "cli.h"
@@ -35,10 +37,33 @@ static void usage(FILE *f)
 	fputs("\nholdfast COMMAND --help shows a command's options; man holdfast has them all.\n", f);
 }
 
+/* A core of holdfast would hold what the process holds: pack keys inside
+ * OpenSSL's cipher contexts while in use, decrypted metadata, file contents.
+ * So no core at all: the soft RLIMIT_CORE 0, and not dumpable (no core
+ * whatever the limit, and only root may ptrace the process or read
+ * /proc/PID/mem). Keys themselves also live in MADV_DONTDUMP memory
+ * (lib/crypto), for the dumps root can still take (gcore).
+ * HOLDFAST_ALLOW_CORE=1 keeps both, for debugging a crash on a test
+ * repository. */
+static void no_core_dumps(void)
+{
+	const char *allow = getenv("HOLDFAST_ALLOW_CORE");
+	struct rlimit rl;
+
+	if (allow != NULL && strcmp(allow, "1") == 0)
+		return;
+	if (getrlimit(RLIMIT_CORE, &rl) == 0) {
+		rl.rlim_cur = 0;
+		setrlimit(RLIMIT_CORE, &rl);
+	}
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
 	struct rlimit rl;
 
+	no_core_dumps();
 	if (argc < 2) {
 		usage(stderr);
 		return HF_EXIT_USAGE;

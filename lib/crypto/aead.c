@@ -3,7 +3,11 @@
  * Layout of a sealed blob: nonce(12) | ciphertext | tag(16). The nonce is
  * random per seal (96 bits). A struct hf_aead keeps one cipher context, so a
  * worker thread seals blob after blob without allocating; one per thread. It
- * remembers the last key and skips the AES/GHASH key setup when it repeats. */
+ * remembers the last key and skips the AES/GHASH key setup when it repeats.
+ *
+ * Both copies of the key (key[] here, the key schedule inside OpenSSL's
+ * context) live in locked, MADV_DONTDUMP memory wiped on free: the struct
+ * comes from ossl_mem.c's pool, the context is created in its secure lane. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,6 +16,7 @@
 #include <openssl/evp.h>
 
 #include "crypto/crypto.h"
+#include "crypto/crypto_internal.h"
 #include "util/mem.h"
 #include "util/err.h"
 
@@ -29,15 +34,22 @@ struct hf_aead *hf_aead_new(void)
 {
 	struct hf_aead *a = NULL;
 
-	a = hf_xcalloc(1, sizeof(*a));
-	a->ctx = EVP_CIPHER_CTX_new();
+	a = hf_secpool_alloc(sizeof(*a));
+	if (a == NULL)
+		abort(); /* out of memory, as in hf_xmalloc */
+	memset(a, 0, sizeof(*a));
 	a->cipher = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+	/* the context and the provider's state it creates (the key schedule
+	 * lives there) are allocated in locked, undumpable memory */
+	hf_ossl_secure_begin();
+	a->ctx = EVP_CIPHER_CTX_new();
 	if (a->ctx == NULL || a->cipher == NULL ||
 	    EVP_CipherInit_ex2(a->ctx, a->cipher, NULL, NULL, 1, NULL) != 1) {
 		/* hf_crypto_init checked that AES-256-GCM exists: only memory can be
 		 * short here, which hf_xmalloc also treats as fatal */
 		abort();
 	}
+	hf_ossl_secure_end();
 	return a;
 }
 
@@ -47,8 +59,7 @@ void hf_aead_free(struct hf_aead *a)
 		return;
 	EVP_CIPHER_CTX_free(a->ctx); /* cleanses the key schedule */
 	EVP_CIPHER_free(a->cipher);
-	hf_wipe(a->key, sizeof(a->key));
-	free(a);
+	hf_secpool_free(a); /* wipes key[] */
 }
 
 /* Start a message: new nonce, direction enc, and the key unless it is the

@@ -71,4 +71,22 @@ void hf_secure_free(void *p);
 void hf_wipe(void *p, size_t n);
 int hf_ct_equal(const void *a, const void *b, size_t n); /* 1 if equal */
 
+/* A growable buffer for secrets (decrypted key lists, index payloads) in
+ * locked, MADV_DONTDUMP memory: every block it ever had is wiped when it
+ * grows or is released. Like struct hf_buf: never beyond `max` (-HF_E_LIMIT).
+ * A zeroed struct is not valid: hf_secbuf_init first. */
+struct hf_secbuf {
+	uint8_t *data;
+	size_t len;
+	size_t cap;
+	size_t max;
+};
+
+void hf_secbuf_init(struct hf_secbuf *b, size_t max); /* allocates nothing */
+void hf_secbuf_release(struct hf_secbuf *b);          /* wipes, frees; reusable after init */
+void hf_secbuf_reset(struct hf_secbuf *b);            /* wipes data[0..len), len = 0 */
+/* room for `extra` more bytes after len (or -HF_E_LIMIT); data may move */
+int hf_secbuf_reserve(struct hf_secbuf *b, size_t extra);
+int hf_secbuf_append(struct hf_secbuf *b, const void *p, size_t n);
+
 #endif

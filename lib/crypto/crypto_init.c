@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "crypto/crypto.h"
+#include "crypto/crypto_internal.h"
 
 /* Idempotent. -EIO if a library cannot start, -ENOSYS if OpenSSL lacks an
  * algorithm (e.g. a FIPS-only provider configuration). */
@@ -23,6 +24,9 @@ int hf_crypto_init(void)
 
 	if (sodium_init() < 0)
 		return -EIO;
+	/* before OpenSSL's first allocation; on a later call (or if something
+	 * used OpenSSL before us) it is refused, and OpenSSL keeps plain heap */
+	(void)hf_ossl_mem_hook();
 	if (OPENSSL_init_crypto(0, NULL) != 1)
 		return -EIO;
 	gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);

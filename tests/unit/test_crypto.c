@@ -1,10 +1,16 @@
 /* test_crypto.c — known-answer vectors for SHA-256 (FIPS 180) and
  * HMAC-SHA256 (RFC 4231), a cross-check of hf_mac against OpenSSL's HMAC(),
  * AEAD round trips with bit-flip, truncation and wrong-key loops, key sealing,
- * Argon2id and subkey derivation, constant-time compare and secure memory. */
+ * Argon2id and subkey derivation, constant-time compare and secure memory,
+ * struct hf_secbuf, and that a key in use by an AEAD context is nowhere in
+ * the memory a core dump would hold. */
+#include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -401,6 +407,134 @@ static void test_ct_equal_and_secmem(void)
 	T_CHECK(memcmp(r1, r2, sizeof(r1)) != 0);
 }
 
+/* The VmFlags of the mapping holding p says "dd" (MADV_DONTDUMP): no core
+ * holds it. */
+static int not_dumped(const void *p)
+{
+	uintptr_t a = (uintptr_t)p, lo, hi;
+	char line[512];
+	int in = 0, dd = 0;
+	FILE *f = fopen("/proc/self/smaps", "re");
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' '))
+			in = a >= lo && a < hi;
+		else if (in && strncmp(line, "VmFlags:", 8) == 0)
+			dd = strstr(line, " dd") != NULL;
+	}
+	fclose(f);
+	return dd;
+}
+
+static void test_secbuf(void)
+{
+	struct hf_secbuf b;
+	uint8_t chunk[1000], *old;
+	size_t i;
+
+	hf_secbuf_init(&b, 100000);
+	T_CHECK(b.data == NULL && b.len == 0);
+	for (i = 0; i < sizeof(chunk); i++)
+		chunk[i] = (uint8_t)(i * 7 + 1);
+	for (i = 0; i < 100; i++)
+		T_EQ(hf_secbuf_append(&b, chunk, sizeof(chunk)), 0);
+	T_EQ(b.len, 100000);
+	T_CHECK(b.cap >= b.len && b.cap <= b.max);
+	for (i = 0; i < 100; i++)
+		T_MEMEQ(b.data + i * sizeof(chunk), chunk, sizeof(chunk));
+	T_CHECK(not_dumped(b.data));
+	/* the maximum holds, by one byte and by overflow */
+	T_EQ(hf_secbuf_append(&b, chunk, 1), -HF_E_LIMIT);
+	T_EQ(hf_secbuf_reserve(&b, SIZE_MAX), -HF_E_LIMIT);
+	T_EQ(b.len, 100000);
+	/* reset wipes what was there and keeps the block */
+	old = b.data;
+	hf_secbuf_reset(&b);
+	T_EQ(b.len, 0);
+	T_CHECK(b.data == old && all_zero(b.data, 100000));
+	T_EQ(hf_secbuf_append(&b, "abc", 3), 0);
+	T_MEMEQ(b.data, "abc", 3);
+	hf_secbuf_release(&b);
+	T_CHECK(b.data == NULL && b.len == 0 && b.cap == 0);
+	hf_secbuf_release(&b); /* twice is harmless */
+	T_EQ(hf_secbuf_append(&b, "", 0), 0);
+	hf_secbuf_release(&b);
+}
+
+/* Occurrences of key[0..n) in this process's writable memory that a core
+ * would hold: every rw mapping without VmFlags dd, read through
+ * /proc/self/mem into a buffer that is itself MADV_DONTDUMP. Huge mappings
+ * (a sanitizer's shadow) are skipped: no heap block of ours lives there. */
+static long dumpable_copies(const uint8_t *key, size_t n)
+{
+	const size_t win = 1 << 20;
+	char line[512], perms[8];
+	uintptr_t lo = 0, hi = 0;
+	long hits = 0;
+	int fd, dd = 0, have = 0;
+	uint8_t *buf;
+	FILE *f;
+
+	buf = mmap(NULL, win + n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	fd = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
+	f = fopen("/proc/self/smaps", "re");
+	if (buf == MAP_FAILED || fd < 0 || f == NULL)
+		return -1;
+	madvise(buf, win + n, MADV_DONTDUMP);
+	for (;;) {
+		int eof = fgets(line, sizeof(line), f) == NULL;
+		uintptr_t l2, h2;
+		int head = !eof && sscanf(line, "%lx-%lx %7s ", &l2, &h2, perms) == 3 &&
+			   strchr(line, '-') < strchr(line, ' ');
+
+		if ((eof || head) && have && !dd && hi - lo <= (256u << 20)) {
+			/* scan [lo, hi) in windows overlapping by n - 1 bytes */
+			for (uintptr_t at = lo; at < hi; at += win) {
+				size_t len = hi - at < win + n - 1 ? hi - at : win + n - 1;
+				ssize_t got = pread(fd, buf, len, (off_t)at);
+
+				for (ssize_t i = 0; got >= (ssize_t)n && i + (ssize_t)n <= got && i < (ssize_t)win; i++)
+					if (buf[i] == key[0] && memcmp(buf + i, key, n) == 0)
+						hits++;
+			}
+		}
+		if (eof)
+			break;
+		if (head) {
+			lo = l2;
+			hi = h2;
+			have = perms[0] == 'r' && perms[1] == 'w' && (uintptr_t)buf != lo;
+			dd = 0;
+		} else if (strncmp(line, "VmFlags:", 8) == 0) {
+			dd = strstr(line, " dd") != NULL;
+		}
+	}
+	fclose(f);
+	close(fd);
+	munmap(buf, win + n);
+	return hits;
+}
+
+/* S5: after sealing and opening under a key, neither struct hf_aead's copy
+ * nor OpenSSL's key schedule (which starts with the key) is in dumpable
+ * memory. The key itself is made in secure memory, as the callers keep it. */
+static void test_aead_key_not_dumpable(void)
+{
+	uint8_t *key = hf_secure_alloc(HF_KEY_LEN);
+	uint8_t pt[100] = "a blob", ct[sizeof(pt) + HF_AEAD_OVERHEAD], back[sizeof(pt)];
+	struct hf_aead *a = hf_aead_new();
+
+	hf_random(key, HF_KEY_LEN);
+	T_EQ(hf_aead_seal(a, key, "ad", 2, pt, sizeof(pt), ct), 0);
+	T_EQ(hf_aead_open(a, key, "ad", 2, ct, sizeof(ct), back), 0);
+	T_MEMEQ(back, pt, sizeof(pt));
+	T_EQ(dumpable_copies(key, HF_KEY_LEN), 0);
+	hf_aead_free(a);
+	hf_secure_free(key);
+}
+
 int main(void)
 {
 	if (hf_crypto_init() < 0) {
@@ -420,5 +554,7 @@ int main(void)
 	T_RUN(test_kdf_passphrase);
 	T_RUN(test_kdf_derive);
 	T_RUN(test_ct_equal_and_secmem);
+	T_RUN(test_secbuf);
+	T_RUN(test_aead_key_not_dumpable);
 	return T_DONE("test_crypto");
 }
