@@ -111,14 +111,14 @@ check_grep "a 65-digit id: says an id has 64 digits" "64 hex digits" "$T/err"
 # --- names with control characters, backslashes, bytes that are not UTF-8 -----
 N=$T/names
 mkdir -p "$N"
-: >"$N/"$'new\nline'
-: >"$N/"$'esc\e[31mred'
-: >"$N/"$'tab\tx'
-: >"$N/"$'back\\slash'
-: >"$N/"$'bad\xffbyte'
-: >"$N/"$'del\x7f'
-: >"$N/"$'c1\xc2\x9bcsi'
-: >"$N/"$'caf\xc3\xa9'
+echo x >"$N/"$'new\nline'
+echo red >"$N/"$'esc\e[31mred'
+echo x >"$N/"$'tab\tx'
+echo x >"$N/"$'back\\slash'
+echo x >"$N/"$'bad\xffbyte'
+echo x >"$N/"$'del\x7f'
+echo x >"$N/"$'c1\xc2\x9bcsi'
+echo x >"$N/"$'caf\xc3\xa9'
 hf backup --repo "$R" --no-detect "$N"
 check_rc "backup of the odd names" 0
 hf ls --repo "$R" latest "$N"
@@ -137,7 +137,7 @@ hf ls --repo "$R" --long latest "$N"
 check_eq "ls --long: one line per entry too" "9" "$(wc -l <"$T/out")"
 check_no_grep "ls --long prints no escape character" $'\e' "$T/out"
 rm "$N/"$'esc\e[31mred'
-: >"$N/"$'added\e]0;title\a'
+echo x >"$N/"$'added\e]0;title\a'
 hf backup --repo "$R" --no-detect "$N"
 hf snapshots --repo "$R" --json
 a=$(json 'j[-2]["id"]')
