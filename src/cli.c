@@ -1,5 +1,6 @@
 /* cli.c — shared command-line plumbing: passphrases, opening the repository,
  * error messages, JSON string escaping and times. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "quote.h"
 #include "crypto/crypto.h"
 #include "store/store.h"
 #include "util/err.h"
@@ -156,16 +158,33 @@ int cli_passphrase(const struct cli_common *c, int confirm, char **pass, size_t 
 
 	if (c->password_file) {
 		FILE *f = fopen(c->password_file, "re");
-		if (!f) {
-			cli_err("cannot read password file %s: %s", c->password_file, strerror(errno));
+		int err = 0;
+		if (f) {
+			/* fopen opens a directory too: only the read fails (EISDIR) */
+			n = fread(buf, 1, PASS_MAX, f);
+			if (ferror(f))
+				err = errno ? errno : EIO;
+			fclose(f);
+		} else {
+			err = errno;
+		}
+		if (err) {
+			char *q = cli_quote(c->password_file);
+			cli_err("cannot read password file %s: %s", q, strerror(err));
+			free(q);
 			r = -1;
 			goto out;
 		}
-		n = fread(buf, 1, PASS_MAX, f);
-		fclose(f);
 		while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 			n--;
 		buf[n] = '\0';
+		if (n == 0) {
+			char *q = cli_quote(c->password_file);
+			cli_err("password file %s is empty", q);
+			free(q);
+			r = -1;
+			goto out;
+		}
 	} else if (env) {
 		n = strlen(env);
 		if (n > PASS_MAX) {
@@ -234,8 +253,9 @@ struct hf_repo *cli_open_repo(const struct cli_common *c)
 	}
 	r = hf_store_local_open(c->repo, 0, &st);
 	if (r < 0) {
-		cli_err("cannot open repository %s: %s", c->repo,
-			r == -HF_E_NOTFOUND ? "not a holdfast repository" : hf_strerror(r));
+		char *q = cli_quote(c->repo);
+		cli_err("cannot open repository %s: %s", q, r == -HF_E_NOTFOUND ? "not a holdfast repository" : hf_strerror(r));
+		free(q);
 		return NULL;
 	}
 	if (cli_passphrase(c, 0, &pass, &plen) < 0) {
@@ -245,26 +265,60 @@ struct hf_repo *cli_open_repo(const struct cli_common *c)
 	r = hf_repo_open_why(st, pass, plen, &repo, why, sizeof(why));
 	cli_passphrase_free(pass, plen);
 	if (r < 0) {
-		cli_err("cannot open repository %s: %s", c->repo, why[0] ? why : hf_strerror(r));
+		char *q = cli_quote(c->repo);
+		cli_err("cannot open repository %s: %s", q, why[0] ? why : hf_strerror(r));
+		free(q);
 		return NULL;
 	}
 	return repo;
 }
 
+/* what is wrong with a snapshot reference before the repository is asked
+ * (NULL: nothing); an id prefix in capitals is made lower case in lower */
+static const char *bad_snapshot_ref(const char *ref, char lower[HF_ID_HEX_LEN + 1])
+{
+	size_t len = strlen(ref);
+
+	if (strcmp(ref, "latest") == 0) {
+		memcpy(lower, "latest", sizeof("latest"));
+		return NULL;
+	}
+	for (size_t i = 0; i < len; i++)
+		if (!isxdigit((unsigned char)ref[i]))
+			return "not a snapshot id: use 'latest' or an id prefix of 4 to 64 hex digits (see holdfast "
+			       "snapshots)";
+	if (len < 4)
+		return "a snapshot id prefix needs at least 4 hex digits";
+	if (len > HF_ID_HEX_LEN)
+		return "too long: a snapshot id has 64 hex digits";
+	for (size_t i = 0; i <= len; i++)
+		lower[i] = (char)tolower((unsigned char)ref[i]);
+	return NULL;
+}
+
 int cli_resolve_snapshot(struct hf_repo *repo, const char *ref, struct hf_snapshot *out)
 {
-	int r = hf_snapshot_resolve(repo, ref, out);
+	char lower[HF_ID_HEX_LEN + 1];
+	const char *bad = bad_snapshot_ref(ref, lower);
+	int r = bad ? -HF_E_USAGE : hf_snapshot_resolve(repo, lower, out);
 
-	if (r < 0)
-		cli_err("snapshot %s: %s", ref, hf_strerror(r));
+	if (r < 0) {
+		char *q = cli_quote(ref);
+		cli_err("snapshot %s: %s", q, bad ? bad : hf_strerror(r));
+		free(q);
+	}
 	return r;
 }
 
 void cli_report(void *arg, const char *path, const char *what, int err)
 {
 	(void)arg;
-	fprintf(stderr, "holdfast: %s%s%s%s%s\n", path ? path : "", path ? ": " : "", what ? what : "",
-		what ? ": " : "", hf_strerror(err));
+	fputs("holdfast: ", stderr);
+	if (path) {
+		cli_quote_put(stderr, path);
+		fputs(": ", stderr);
+	}
+	fprintf(stderr, "%s%s%s\n", what ? what : "", what ? ": " : "", hf_strerror(err));
 }
 
 void cli_json_str(FILE *f, const char *s)

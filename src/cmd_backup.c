@@ -1,5 +1,6 @@
 /* cmd_backup.c — holdfast backup: save paths into a new snapshot, then scan
  * it against its predecessor (backup_alert.c). */
+#include <errno.h>
 #include <getopt.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include "backup_alert.h"
 #include "cli.h"
 #include "commands.h"
+#include "quote.h"
 #include "util/err.h"
 #include "util/mem.h"
 
@@ -181,7 +183,13 @@ int cmd_backup(int argc, char **argv)
 	r = hf_backup(repo, &o, &st);
 	cli_progress_stop(cp);
 	if (r < 0) {
-		cli_err("backup failed: %s", hf_strerror(r));
+		if (r == -ENOSPC || r == -EDQUOT) { /* only repository writes can fill a disk here */
+			char *q = cli_quote(c.repo);
+			cli_err("backup failed: cannot write to the repository %s: %s", q, hf_strerror(r));
+			free(q);
+		} else {
+			cli_err("backup failed: %s", hf_strerror(r));
+		}
 		goto out;
 	}
 	if (!c.json)

@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "quote.h"
 #include "util/err.h"
 
 static const char usage[] = "usage: holdfast check --repo DIR [--read-data]\n";
@@ -14,7 +15,10 @@ enum { OPT_READ_DATA = 1, OPT_THREADS };
 static void print_problem(void *arg, const char *path, const char *what, int err)
 {
 	(void)arg;
-	fprintf(stderr, "error: %s%s%s: %s\n", what ? what : "", path ? ": " : "", path ? path : "", hf_strerror(err));
+	fprintf(stderr, "error: %s%s", what ? what : "", path ? ": " : "");
+	if (path)
+		cli_quote_put(stderr, path);
+	fprintf(stderr, ": %s\n", hf_strerror(err));
 }
 
 int cmd_check(int argc, char **argv)

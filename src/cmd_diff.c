@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "quote.h"
 #include "util/err.h"
 
 static const char usage[] = "usage: holdfast diff --repo DIR SNAPSHOT SNAPSHOT\n"
@@ -12,7 +13,9 @@ static const char usage[] = "usage: holdfast diff --repo DIR SNAPSHOT SNAPSHOT\n
 static int print_change(void *arg, int kind, const char *path)
 {
 	(void)arg;
-	printf("%c %s\n", kind, path);
+	printf("%c ", kind);
+	cli_quote_put(stdout, path);
+	putchar('\n');
 	return 0;
 }
 

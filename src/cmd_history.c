@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "quote.h"
 #include "scan/history.h"
 #include "util/err.h"
 
@@ -65,8 +66,10 @@ static void row_text(const struct hf_history_row *row)
 		printf("same as %.8s", id);
 	} else {
 		printf("%s", hf_change_name(row->change));
-		if (row->from)
-			printf(" from %s", row->from);
+		if (row->from) {
+			fputs(" from ", stdout);
+			cli_quote_put(stdout, row->from);
+		}
 	}
 	for (int b = 0; b < HF_REASON_COUNT; b++)
 		if (row->reasons & (1u << b)) {
@@ -99,7 +102,7 @@ int cmd_history(int argc, char **argv)
 	struct cli_common c;
 	struct hf_repo *repo = NULL;
 	struct printer p = {0};
-	char *path = NULL;
+	char *path = NULL, *quoted = NULL;
 	int opt, r, rc = HF_EXIT_ERROR;
 
 	cli_common_init(&c);
@@ -121,11 +124,13 @@ int cmd_history(int argc, char **argv)
 	if (p.json)
 		printf("%s]\n", p.rows ? "\n" : "");
 	if (r < 0 && r != -HF_E_NOTFOUND) {
-		cli_err("cannot read the history of %s: %s", path, hf_strerror(r));
+		quoted = cli_quote(path);
+		cli_err("cannot read the history of %s: %s", quoted, hf_strerror(r));
 		goto out;
 	}
 	if (p.rows == 0) {
-		cli_err("%s: no snapshot holds a regular file there", path);
+		quoted = cli_quote(path);
+		cli_err("%s: no snapshot holds a regular file there", quoted);
 		goto out;
 	}
 	if (!p.json)
@@ -133,6 +138,7 @@ int cmd_history(int argc, char **argv)
 		       p.rows == 1 ? "" : "s");
 	rc = HF_EXIT_OK;
 out:
+	free(quoted);
 	free(path);
 	hf_repo_close(repo);
 	return rc;

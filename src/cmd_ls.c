@@ -2,9 +2,11 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "commands.h"
+#include "quote.h"
 #include "util/err.h"
 
 static const char usage[] = "usage: holdfast ls --repo DIR [--long] SNAPSHOT [PATH]\n";
@@ -28,21 +30,33 @@ static void mode_str(const struct hf_meta *m, char out[11])
 	out[10] = '\0';
 }
 
+struct lister {
+	int long_fmt;
+	size_t n; /* entries printed */
+};
+
+/* names are escaped (quote.h): one entry is always one line */
 static int print_entry(void *arg, const char *path, const struct hf_node *nd)
 {
-	int long_fmt = *(int *)arg;
+	struct lister *l = arg;
 
-	if (long_fmt) {
+	if (l->long_fmt) {
 		char mode[11], t[64];
+		char *user = cli_quote(nd->meta.user ? nd->meta.user : "-");
+		char *group = cli_quote(nd->meta.group ? nd->meta.group : "-");
 		mode_str(&nd->meta, mode);
 		cli_time_str(nd->meta.mtime_ns, t, sizeof(t), 0);
-		printf("%s %8s %8s %12llu %s ", mode, nd->meta.user ? nd->meta.user : "-",
-		       nd->meta.group ? nd->meta.group : "-", (unsigned long long)nd->meta.size, t);
+		printf("%s %8s %8s %12llu %s ", mode, user, group, (unsigned long long)nd->meta.size, t);
+		free(user);
+		free(group);
 	}
-	fputs(path, stdout);
-	if (long_fmt && nd->meta.type == HF_FT_SYMLINK)
-		printf(" -> %s", nd->meta.link);
+	cli_quote_put(stdout, path);
+	if (l->long_fmt && nd->meta.type == HF_FT_SYMLINK) {
+		fputs(" -> ", stdout);
+		cli_quote_put(stdout, nd->meta.link);
+	}
 	putchar('\n');
+	l->n++;
 	return 0;
 }
 
@@ -54,12 +68,13 @@ int cmd_ls(int argc, char **argv)
 	struct hf_repo *repo = NULL;
 	struct hf_snapshot snap = {0};
 	char *prefix = NULL;
-	int opt, r, long_fmt = 0, rc = HF_EXIT_ERROR;
+	struct lister l = {0};
+	int opt, r, rc = HF_EXIT_ERROR;
 
 	cli_common_init(&c);
 	while ((opt = cli_next_opt(&c, argc, argv, "r:l", opts, usage, &r)) > 0)
 		if (opt == 'l' || opt == OPT_LONG)
-			long_fmt = 1;
+			l.long_fmt = 1;
 	if (opt < 0)
 		return r;
 	if (optind == argc || argc - optind > 2)
@@ -71,9 +86,16 @@ int cmd_ls(int argc, char **argv)
 		goto out;
 	if (cli_resolve_snapshot(repo, argv[optind], &snap) < 0)
 		goto out;
-	r = hf_walk(repo, &snap, prefix, print_entry, &long_fmt);
+	r = hf_walk(repo, &snap, prefix, print_entry, &l);
 	if (r < 0) {
 		cli_err("cannot list snapshot: %s", hf_strerror(r));
+		goto out;
+	}
+	if (l.n == 0 && prefix && strcmp(prefix, "/") != 0) { /* PATH itself is listed when it exists */
+		char id[HF_ID_HEX_LEN + 1], *q = cli_quote(prefix);
+		cli_id_hex(snap.id, id);
+		cli_err("%s: not in snapshot %.8s", q, id);
+		free(q);
 		goto out;
 	}
 	rc = HF_EXIT_OK;

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "engine/restore_lastclean.h"
+#include "quote.h"
 #include "util/err.h"
 #include "util/mem.h"
 
@@ -75,8 +76,13 @@ static int pick_newest(struct hf_repo *repo, const struct hf_snapshot *all, size
 		found = 1;
 	}
 	hf_snapshot_release(&ref);
-	if (!found)
-		cli_err(before ? "no snapshot before %s" : "the repository has no snapshots", before);
+	if (!found && before) {
+		char *q = cli_quote(before);
+		cli_err("no snapshot before %s", q);
+		free(q);
+	} else if (!found) {
+		cli_err("the repository has no snapshots");
+	}
 	return found ? 0 : -1;
 }
 
@@ -95,7 +101,9 @@ static void note_skipped(void *arg, const char *path, const char *why)
 
 	sk->shown++;
 	if (!sk->json) {
-		printf("skipped %s: %s\n", path, why);
+		fputs("skipped ", stdout);
+		cli_quote_put(stdout, path);
+		printf(": %s\n", why);
 		return;
 	}
 	sk->paths = hf_xreallocarray(sk->paths, sk->n + 1, sizeof(*sk->paths));

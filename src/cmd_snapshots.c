@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "quote.h"
 #include "repo/mark.h"
 #include "util/err.h"
 
@@ -75,8 +76,10 @@ static void print_text(const struct hf_snapshot *s, size_t n, const struct marks
 		verdict = verdict_of(mk, s[i].id);
 		printf("%.8s  %-19s  %-16s  %8.1f M  %-6s  %-10s  ", id, t, s[i].host, (double)s[i].bytes / 1048576.0,
 		       hf_marks_pinned(mk->v, mk->n, s[i].id) ? "pinned" : "-", verdict ? verdict : "-");
-		for (size_t j = 0; j < s[i].npaths; j++)
-			printf("%s%s", j ? " " : "", s[i].paths[j]);
+		for (size_t j = 0; j < s[i].npaths; j++) {
+			fputs(j ? " " : "", stdout);
+			cli_quote_put(stdout, s[i].paths[j]);
+		}
 		printf("\n");
 	}
 	printf("%zu snapshot%s\n", n, n == 1 ? "" : "s");

@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "quote.h"
 #include "scan_print.h"
 
 static void print_reasons_json(FILE *f, uint32_t reasons)
@@ -101,9 +102,13 @@ void scan_print_text(FILE *f, const struct hf_scan_result *res, int verbose)
 		const struct hf_scan_file *fl = &res->files[i];
 		if (!verbose && fl->verdict == HF_FILE_CLEAN)
 			continue;
-		fprintf(f, "%-10s  %-8s  %s", hf_file_verdict_name(fl->verdict), hf_change_name(fl->change), fl->path);
-		if (fl->from)
-			fprintf(f, "  (from %s)", fl->from);
+		fprintf(f, "%-10s  %-8s  ", hf_file_verdict_name(fl->verdict), hf_change_name(fl->change));
+		cli_quote_put(f, fl->path);
+		if (fl->from) {
+			fputs("  (from ", f);
+			cli_quote_put(f, fl->from);
+			fputs(")", f);
+		}
 		print_reasons_text(f, fl->reasons);
 		fprintf(f, "\n");
 	}

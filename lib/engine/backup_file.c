@@ -73,7 +73,9 @@ static int put_chunk(struct file_read *f, const uint8_t *p, size_t len)
 	return r;
 }
 
-/* reads [e->start, e->end) of fd and stores its chunks */
+/* reads [e->start, e->end) of fd and stores its chunks; a failure to store
+ * is the repository's, not the file's: it fails the whole backup (and is
+ * returned as -HF_E_CANCELED, so that the file is not blamed) */
 static int read_extent(struct file_read *f, int fd, const struct extent *e)
 {
 	struct bctx *c = f->c;
@@ -120,8 +122,10 @@ static int read_extent(struct file_read *f, int fd, const struct extent *e)
 			if (cut == 0)
 				break;
 			r = put_chunk(f, c->rbuf + off, cut);
-			if (r < 0)
-				return r;
+			if (r < 0) {
+				hf_backup_fail(b, r);
+				return -HF_E_CANCELED;
+			}
 			off += cut;
 		}
 		if (f->torn)
@@ -215,7 +219,7 @@ void hf_backup_file(struct bctx *c, struct job *j)
 	uint64_t pos = 0, data_bytes = 0;
 	struct stat st, after;
 	char *path = hf_path_join(d->path, nd->name);
-	int fd, r = 0;
+	int fd, r = 0, failed = 0;
 
 	fd = open_file(d->fd, nd->name);
 	if (fd < 0) {
@@ -265,6 +269,7 @@ void hf_backup_file(struct bctx *c, struct job *j)
 			if (r != -HF_E_CANCELED)
 				hf_backup_report(b, path, "read error", r, 1);
 			f.torn = 1;
+			failed = 1;
 		}
 		pos = ext[x].end;
 	}
@@ -280,8 +285,16 @@ void hf_backup_file(struct bctx *c, struct job *j)
 			hf_detect_blocks_final(&f.blocks, &nd->profile);
 		nd->has_profile = 1;
 	}
-	if (!f.torn && (fstat(fd, &after) < 0 || !same_version(&st, &after) || (uint64_t)st.st_size != nd->meta.size)) {
-		hf_backup_report(b, path, "changed while being read; previous version kept", -HF_E_CHANGED, 1);
+	/* torn: grew or shrank under the reads, or changed by the end */
+	if (!failed && (f.torn || fstat(fd, &after) < 0 || !same_version(&st, &after) ||
+			(uint64_t)st.st_size != nd->meta.size)) {
+		/* resolve_torn keeps the parent snapshot's version, if it has one */
+		const struct hf_node *old = hf_tree_find(&d->prev, nd->name);
+		hf_backup_report(b, path,
+				 old && old->meta.type == HF_FT_FILE
+					 ? "changed while being read; previous version kept"
+					 : "changed while being read; left out (no earlier version to keep)",
+				 -HF_E_CHANGED, 1);
 		f.torn = 1;
 	}
 	hf_backup_progress(b, 1, 0);

@@ -6,7 +6,14 @@
  * and then set their metadata. A directory's own metadata (mtime, mode,
  * ACLs) is set when the last entry inside it is done, counted like the
  * backup's directories. Directories are reached through open descriptors,
- * so paths longer than PATH_MAX restore too. */
+ * so paths longer than PATH_MAX restore too.
+ *
+ * Nothing already in the target is written through or followed: a file is
+ * created with O_EXCL, and only if that name is taken is the old entry
+ * removed first (a hard link there to a file elsewhere stays as it is);
+ * special nodes are made the same way (hf_meta_create_node), and a
+ * directory replaces a non-directory in its place. An empty target, the
+ * common case, costs no extra system call. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -33,7 +40,9 @@ struct ritem {
 	struct rdir *dir;
 	struct hf_node node;
 	char *path;
-	int precreated; /* the first name of a hard-link group: created already, others link to it */
+	int made;          /* the first name of a hard-link group, created already as (dev, ino) */
+	dev_t dev;
+	ino_t ino;
 };
 
 /* small files travel in batches: fewer hand-offs between threads */
@@ -112,21 +121,46 @@ static int write_all_at(int fd, const uint8_t *p, size_t n, uint64_t off)
 	return 0;
 }
 
-/* A new, empty file at name. Whatever the target held there is unlinked
- * first, never opened: a hard link planted in the target must not let a
- * restore write into a file outside it (finding S3), nor a symlink or FIFO
- * redirect it. An empty target costs nothing extra: O_EXCL succeeds. */
+/* tries to make an entry at a taken name before giving up */
+#define CREATE_TRIES 3
+
+/* Creates dirfd/name as a new empty regular file and returns its descriptor
+ * (or -errno). What is there already is removed, never opened: opening it
+ * would write through a hard link (or a symlink) into a file elsewhere. A
+ * directory is removed only when empty. */
 static int create_fresh(int dirfd, const char *name, mode_t mode)
 {
-	const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
-	int fd = openat(dirfd, name, flags, mode);
+	int fd = -EEXIST;
 
-	if (fd < 0 && errno == EEXIST) {
-		if (unlinkat(dirfd, name, 0) < 0 && (errno == EISDIR || errno == EPERM))
-			unlinkat(dirfd, name, AT_REMOVEDIR); /* an empty directory in the way */
-		fd = openat(dirfd, name, flags, mode);
+	for (int tries = 0; tries < CREATE_TRIES; tries++) {
+		fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd >= 0 || errno != EEXIST)
+			return fd >= 0 ? fd : -errno;
+		fd = -EEXIST;
+		if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT) {
+			if (errno != EISDIR)
+				return -errno;
+			if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+				return -errno; /* e.g. -ENOTEMPTY: a directory with content stays */
+		}
 	}
-	return fd < 0 ? -errno : fd;
+	return fd;
+}
+
+/* opens the first name of a hard-link group, made by hardlink(): it must
+ * still be the inode made then */
+static int open_made(int dirfd, const struct ritem *job)
+{
+	struct stat st;
+	int fd = openat(dirfd, job->node.name, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || st.st_dev != job->dev || st.st_ino != job->ino) {
+		close(fd);
+		return -HF_E_CHANGED;
+	}
+	return fd;
 }
 
 static int restore_file(struct rworker *w, struct ritem *job)
@@ -140,14 +174,7 @@ static int restore_file(struct rworker *w, struct ritem *job)
 	 * files need no chmod; setuid/setgid come after the chown */
 	mode_t mode = (mode_t)(nd->meta.mode & 0777);
 
-	if (job->precreated) {
-		/* hardlink() made it fresh a moment ago, and other names link to it */
-		fd = openat(job->dir->fd, nd->name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0)
-			fd = -errno;
-	} else {
-		fd = create_fresh(job->dir->fd, nd->name, mode);
-	}
+	fd = job->made ? open_made(job->dir->fd, job) : create_fresh(job->dir->fd, nd->name, mode);
 	if (fd < 0) {
 		report(rs, job->path, "cannot create file", fd);
 		return fd;
@@ -227,14 +254,14 @@ static int included(const struct restore *rs, const char *path)
  * directory is held open to the end, so later names link to it through
  * descriptors (never by a path a racing symlink could redirect). */
 static int hardlink(struct restore *rs, struct rdir *d, const struct hf_node *nd, const char *path, int *linked,
-		    int *precreated)
+		    struct ritem *made)
 {
 	uint8_t key[HF_ID_LEN] = {0};
 	size_t idx = rs->nlinks, *slot;
 	struct link_first *f;
 	int r;
 
-	*linked = *precreated = 0;
+	*linked = 0;
 	if (nd->meta.nlink < 2)
 		return 0;
 	memcpy(key, &nd->meta.dev, sizeof(nd->meta.dev));
@@ -265,11 +292,15 @@ static int hardlink(struct restore *rs, struct rdir *d, const struct hf_node *nd
 		f->dir = d;
 	/* create it now so that later names can link to it before it is written */
 	{
+		struct stat st;
 		int fd = create_fresh(d->fd, nd->name, 0600);
-		if (fd >= 0) {
-			close(fd);
-			*precreated = 1;
+		if (fd >= 0 && fstat(fd, &st) == 0) {
+			made->made = 1;
+			made->dev = st.st_dev;
+			made->ino = st.st_ino;
 		}
+		if (fd >= 0)
+			close(fd);
 	}
 	return 0;
 }
@@ -310,6 +341,11 @@ static int restore_entry(struct restore *rs, struct hf_blob_reader *br, struct h
 		}
 		c = hf_xcalloc(1, sizeof(*c));
 		c->fd = openat(d->fd, nd->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (c->fd < 0 && (errno == ENOTDIR || errno == ELOOP) && unlinkat(d->fd, nd->name, 0) == 0) {
+			/* a file or symlink was in its place: replaced, never followed */
+			if (mkdirat(d->fd, nd->name, 0700) == 0 || errno == EEXIST)
+				c->fd = openat(d->fd, nd->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
 		if (c->fd < 0) {
 			report(rs, path, "cannot open directory", -errno);
 			free(c);
@@ -328,19 +364,19 @@ static int restore_entry(struct restore *rs, struct hf_blob_reader *br, struct h
 	if (mode != 1)
 		return 0;
 	if (nd->meta.type == HF_FT_FILE) {
-		struct ritem *it;
-		int linked, precreated;
-		hardlink(rs, d, nd, path, &linked, &precreated);
+		struct ritem *it, made = {0};
+		int linked;
+		hardlink(rs, d, nd, path, &linked, &made);
 		if (linked)
 			return 0;
 		if (!rs->batch)
 			rs->batch = hf_xcalloc(1, sizeof(*rs->batch));
 		it = &rs->batch->items[rs->batch->n++];
+		*it = made;
 		it->dir = d;
 		it->node = *nd;
 		memset(nd, 0, sizeof(*nd)); /* moved into the batch */
 		it->path = hf_xstrdup(path);
-		it->precreated = precreated;
 		rs->batch->bytes += it->node.meta.size;
 		__atomic_add_fetch(&d->pending, 1, __ATOMIC_ACQ_REL);
 		if (rs->batch->n == RJOB_ITEMS || rs->batch->bytes >= RJOB_BYTES)
