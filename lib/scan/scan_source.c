@@ -42,8 +42,9 @@ static int repo_read(void *ctx, const struct hf_scan_ref *file, uint64_t off, si
 		}
 		pos += p->len;
 	}
-	/* past the last part the file is a hole */
-	memset(o + done, 0, n - done);
+	/* past the last part the file is a hole (an empty file reads into no buffer at all) */
+	if (n > done)
+		memset(o + done, 0, n - done);
 	return 0;
 }
 
