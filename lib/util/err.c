@@ -24,6 +24,7 @@ static const char *const hf_err_msgs[HF_E_MAX - HF_E_BASE] = {
 	[HF_E_REFUSED - HF_E_BASE] = "the store refused the operation",
 	[HF_E_LOCKED - HF_E_BASE] = "the object is locked against deletion until its retention date",
 	[HF_E_UNAVAILABLE - HF_E_BASE] = "the store is unavailable; try again later",
+	[HF_E_SCHEME - HF_E_BASE] = "store URL scheme not supported: use a directory path or file:/path (https: and s3: are not supported yet)",
 };
 
 const char *hf_strerror(int err)

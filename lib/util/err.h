@@ -23,6 +23,7 @@ enum hf_err {
 	HF_E_REFUSED,   /* the store refused the operation (append-only, no permission) */
 	HF_E_LOCKED,    /* the object is under a retention lock and cannot be removed yet */
 	HF_E_UNAVAILABLE, /* the store cannot be reached now; retrying later may work */
+	HF_E_SCHEME,    /* a store URL with a scheme this build does not support */
 	HF_E_MAX
 };
 
