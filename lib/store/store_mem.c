@@ -719,6 +719,18 @@ int hf_store_mem_ops(const char *name, uint64_t *n)
 	return 0;
 }
 
+int hf_store_mem_used(const char *name, uint64_t *bytes)
+{
+	struct mem_inst *m = find_inst(name);
+
+	if (!m)
+		return -HF_E_NOTFOUND;
+	pthread_mutex_lock(&m->lock);
+	*bytes = m->used;
+	pthread_mutex_unlock(&m->lock);
+	return 0;
+}
+
 int hf_store_mem_crashed(const char *name)
 {
 	struct mem_inst *m = find_inst(name);

@@ -50,6 +50,8 @@ int hf_store_mem_destroy(const char *name);
 
 /* the number of the last operation so far */
 int hf_store_mem_ops(const char *name, uint64_t *n);
+/* the bytes held: objects plus open writers' data */
+int hf_store_mem_used(const char *name, uint64_t *bytes);
 /* operation number n fails once with err (no effect) */
 int hf_store_mem_fail_at(const char *name, uint64_t n, int err);
 /* every operation in opmask (HF_MEM_OP bits) fails with err; 0 ends it. A
