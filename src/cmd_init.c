@@ -43,7 +43,7 @@ int cmd_init(int argc, char **argv)
 		return cli_usage_error(usage, "no repository: use --repo DIR or set HOLDFAST_REPO");
 	if (cli_passphrase(&c, 1, &pass, &plen) < 0)
 		return HF_EXIT_ERROR;
-	r = hf_store_local_open(c.repo, 1, &st);
+	r = hf_store_open(c.repo, 1, &st);
 	if (r == -HF_E_EXISTS) {
 		cli_err("cannot create repository: %s exists and is not empty", c.repo);
 		goto out;

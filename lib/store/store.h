@@ -4,9 +4,13 @@
  * packs, marks), each a flat namespace of names. Objects are created once and
  * never changed: put is create-only and atomic (a reader sees all of an object or
  * none); an existing name gives -HF_E_EXISTS. remove exists for the retention
- * path (forget --prune) alone. Backends: a local directory (store_local.c);
- * the server and S3 backends implement the same operations. All operations
- * are safe to call from several threads at once. */
+ * path (forget --prune) alone. Stores are chosen by URL (hf_store_open): a
+ * local directory (store_local.c), an in-memory store for tests that can
+ * inject faults (store_mem.c, store_mem.h); the server (https:) and S3 (s3:)
+ * stores will implement the same operations. Every store passes the contract
+ * suite in tests/unit/test_store_contract.c. Object names and their relative
+ * paths (keys) are shared by every store (store_names.c). All operations are
+ * safe to call from several threads at once. */
 #ifndef HF_STORE_H
 #define HF_STORE_H
 
@@ -50,13 +54,26 @@ struct hf_store_ops {
 	int (*list)(struct hf_store *s, int kind, hf_store_list_fn fn, void *arg);
 	int (*remove)(struct hf_store *s, int kind, const char *name);
 	int (*sync)(struct hf_store *s); /* makes every earlier NOSYNC put durable */
-	/* Streaming puts, for objects too large to hold in memory (packs): the
-	 * bytes go to a temporary place; commit gives the name (create-only, as
-	 * put) and frees the writer; abort discards it. */
 	/* Range reads of one object without finding it again each time. */
 	int (*reader_open)(struct hf_store *s, int kind, const char *name, struct hf_store_reader **r);
 	int (*reader_read)(struct hf_store_reader *r, uint64_t off, size_t n, void *out);
 	void (*reader_close)(struct hf_store_reader *r);
+	/* Streaming puts, for objects too large to hold in memory (packs).
+	 * The contract asks for no rename, so a store without one (S3) can
+	 * implement it:
+	 *  - writer_open: the object has no name yet; nothing need be visible
+	 *    in the store (S3 starts nothing, or a multipart upload).
+	 *  - writer_write: appends bytes; where they wait is the store's
+	 *    business (a temp file, memory, uploaded parts). An error leaves
+	 *    the writer good only for abort.
+	 *  - writer_commit(name): the first moment the name is known. The object
+	 *    appears under its final name in one step, create-only as put
+	 *    (-HF_E_EXISTS, old content kept), or not at all; the writer is freed
+	 *    either way. S3 uploads the bytes (or completes the multipart upload)
+	 *    under the final key with If-None-Match; the local store link()s its
+	 *    temp file (link, not rename: rename would replace an existing name).
+	 *  - writer_abort: discards everything, leaves no object.
+	 * No caller renames or moves an object after commit. */
 	int (*writer_open)(struct hf_store *s, int kind, struct hf_store_writer **w);
 	int (*writer_write)(struct hf_store_writer *w, const void *p, size_t n);
 	int (*writer_commit)(struct hf_store_writer *w, const char *name, int flags);
@@ -70,15 +87,52 @@ struct hf_store_ops {
 	int (*sweep)(struct hf_store *s, int64_t older_than_ns, uint64_t *files, uint64_t *bytes);
 };
 
+/* Capabilities: what a store can do, for the engine to plan around.
+ *  CAN_DELETE   remove works (given permission). Without it, the store
+ *               refuses deletion (-HF_E_REFUSED, an append-only server) and
+ *               prune must not plan to free space; it leaves the pending/
+ *               records for an operator with delete rights.
+ *  OWN_CLOCK    now() and mtime() come from a clock of the store's own (a
+ *               server's, S3's), not this machine's: grace periods measured
+ *               on it hold even if this machine's clock is wrong. Either way
+ *               the engine measures every age with now() against mtime(),
+ *               never with this machine's time().
+ *  APPEND_ONLY  the client may only add objects: remove is refused
+ *               (-HF_E_REFUSED) as a matter of policy; deletion happens on the
+ *               store's side. Implies no CAN_DELETE.
+ *  RETENTION    objects can be under a retention lock (S3 Object Lock):
+ *               remove of a locked object gives -HF_E_LOCKED until its date;
+ *               the engine keeps such an object as pending and tries later.
+ * A refused or locked remove is a state the engine records, not a failure. */
+#define HF_STORE_CAN_DELETE 0x1u
+#define HF_STORE_OWN_CLOCK 0x2u
+#define HF_STORE_APPEND_ONLY 0x4u
+#define HF_STORE_RETENTION 0x8u
+
 struct hf_store {
 	const struct hf_store_ops *ops;
 	const char *location; /* for messages */
+	unsigned caps;        /* HF_STORE_* */
 };
+
+/* Opens the store a URL names:
+ *   /abs/path, rel/path, file:/abs/path, file:///abs/path  the local directory store
+ *   mem:NAME   the in-memory store NAME (tests; store_mem.h)
+ *   https:, s3:  planned: -HF_E_SCHEME for now, as for any other scheme://
+ * create: make a new, empty store (-HF_E_EXISTS if one with objects is
+ * there). Without create, a store without a config object gives
+ * -HF_E_NOTFOUND. */
+int hf_store_open(const char *url, int create, struct hf_store **out);
 
 /* Opens the directory store at dir. create: make the layout (dir must not
  * exist or be empty, else -HF_E_EXISTS). Without create, a directory without
  * a config object gives -HF_E_NOTFOUND. */
 int hf_store_local_open(const char *dir, int create, struct hf_store **out);
+
+static inline unsigned hf_store_caps(const struct hf_store *s)
+{
+	return s->caps;
+}
 
 static inline int hf_store_put(struct hf_store *s, int kind, const char *name, const void *p, size_t n)
 {

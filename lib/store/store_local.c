@@ -21,6 +21,7 @@
 
 #include "crypto/crypto.h"
 #include "store/store.h"
+#include "store/store_names.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/hex.h"
@@ -34,42 +35,6 @@ struct local_store {
 	char **unsynced; /* objects put with HF_PUT_NOSYNC since the last sync */
 	size_t nunsynced;
 };
-
-static const char *const kind_dir[HF_OBJ_KINDS] = {".", "keys", "snapshots", "index", "data", "marks", "pending"};
-
-/* Names are lowercase hex (or "config" for the config object): nothing else
- * can reach the file system, so a hostile name cannot escape the directory. */
-static int valid_name(int kind, const char *name)
-{
-	size_t n = strlen(name);
-
-	if (kind < 0 || kind >= HF_OBJ_KINDS)
-		return 0;
-	if (kind == HF_OBJ_CONFIG)
-		return strcmp(name, "config") == 0;
-	if (n < 2 || n > 64)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
-			return 0;
-	return 1;
-}
-
-/* relative path of an object: "keys/<name>", "data/ab/<name>", "config" */
-static int obj_path(int kind, const char *name, char *out, size_t cap)
-{
-	int n;
-
-	if (!valid_name(kind, name))
-		return -HF_E_USAGE;
-	if (kind == HF_OBJ_CONFIG)
-		n = snprintf(out, cap, "config");
-	else if (kind == HF_OBJ_PACK)
-		n = snprintf(out, cap, "data/%.2s/%s", name, name);
-	else
-		n = snprintf(out, cap, "%s/%s", kind_dir[kind], name);
-	return (n < 0 || (size_t)n >= cap) ? -HF_E_LIMIT : 0;
-}
 
 static int write_all(int fd, const void *p, size_t n)
 {
@@ -170,7 +135,7 @@ static int local_writer_commit(struct hf_store_writer *hw, const char *name, int
 	struct local_writer *w = (struct local_writer *)hw;
 	struct local_store *ls = (struct local_store *)w->store;
 	char rel[HF_STORE_NAME_MAX + 16];
-	int r = obj_path(w->kind, name, rel, sizeof(rel));
+	int r = hf_store_obj_path(w->kind, name, rel, sizeof(rel));
 
 	if (r == 0 && !(flags & HF_PUT_NOSYNC) && fsync(w->fd) < 0)
 		r = -errno;
@@ -194,7 +159,7 @@ static int local_put(struct hf_store *s, int kind, const char *name, const void 
 {
 	struct hf_store_writer *w = NULL;
 	char rel[HF_STORE_NAME_MAX + 16];
-	int r = obj_path(kind, name, rel, sizeof(rel));
+	int r = hf_store_obj_path(kind, name, rel, sizeof(rel));
 
 	if (r == 0)
 		r = local_writer_open(s, kind, &w);
@@ -258,7 +223,7 @@ static int local_sync(struct hf_store *s)
 static int open_obj(struct local_store *ls, int kind, const char *name)
 {
 	char rel[HF_STORE_NAME_MAX + 16];
-	int r = obj_path(kind, name, rel, sizeof(rel));
+	int r = hf_store_obj_path(kind, name, rel, sizeof(rel));
 	int fd;
 
 	if (r < 0)
@@ -362,7 +327,7 @@ static int stat_obj(struct hf_store *s, int kind, const char *name, struct stat 
 {
 	struct local_store *ls = (struct local_store *)s;
 	char rel[HF_STORE_NAME_MAX + 16];
-	int r = obj_path(kind, name, rel, sizeof(rel));
+	int r = hf_store_obj_path(kind, name, rel, sizeof(rel));
 
 	if (r < 0)
 		return r;
@@ -408,7 +373,7 @@ static int list_dir(struct local_store *ls, int kind, const char *rel, hf_store_
 	}
 	while ((de = readdir(d)) != NULL) {
 		struct stat st;
-		if (!valid_name(kind, de->d_name))
+		if (!hf_store_valid_name(kind, de->d_name))
 			continue;
 		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
 			continue;
@@ -429,7 +394,7 @@ static int local_list(struct hf_store *s, int kind, hf_store_list_fn fn, void *a
 	if (kind == HF_OBJ_CONFIG || kind < 0 || kind >= HF_OBJ_KINDS)
 		return -HF_E_USAGE;
 	if (kind != HF_OBJ_PACK)
-		return list_dir(ls, kind, kind_dir[kind], fn, arg);
+		return list_dir(ls, kind, hf_store_kind_dir[kind], fn, arg);
 	for (int i = 0; i < 256; i++) {
 		snprintf(rel, sizeof(rel), "data/%02x", i);
 		r = list_dir(ls, kind, rel, fn, arg);
@@ -443,7 +408,7 @@ static int local_remove(struct hf_store *s, int kind, const char *name)
 {
 	struct local_store *ls = (struct local_store *)s;
 	char rel[HF_STORE_NAME_MAX + 16];
-	int r = obj_path(kind, name, rel, sizeof(rel));
+	int r = hf_store_obj_path(kind, name, rel, sizeof(rel));
 
 	if (r < 0)
 		return r;
@@ -609,6 +574,7 @@ int hf_store_local_open(const char *dir, int create, struct hf_store **out)
 	ls->dir = hf_xstrdup(dir);
 	ls->base.ops = &local_ops;
 	ls->base.location = ls->dir;
+	ls->base.caps = HF_STORE_CAN_DELETE; /* its clock is this machine's: no HF_STORE_OWN_CLOCK */
 	*out = &ls->base;
 	return 0;
 out:

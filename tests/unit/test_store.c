@@ -3,7 +3,8 @@
  * list/remove for every object kind, create-only puts, hostile names (which
  * must be refused before anything touches the file system), reads past the
  * end, read-only objects, no temp files left behind, puts without fsync plus
- * sync, and concurrent puts. */
+ * sync, and concurrent puts: what is particular to the directory layout.
+ * The contract every store passes is test_store_contract.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
