@@ -116,14 +116,17 @@ static int local_writer_open(struct hf_store *s, int kind, struct hf_store_write
 
 static int local_writer_write(struct hf_store_writer *hw, const void *p, size_t n)
 {
-	return write_all(((struct local_writer *)hw)->fd, p, n);
+	return hw ? write_all(((struct local_writer *)hw)->fd, p, n) : -HF_E_USAGE;
 }
 
 static void local_writer_abort(struct hf_store_writer *hw)
 {
 	struct local_writer *w = (struct local_writer *)hw;
-	struct local_store *ls = (struct local_store *)w->store;
+	struct local_store *ls;
 
+	if (!w)
+		return;
+	ls = (struct local_store *)w->store;
 	if (w->fd >= 0)
 		close(w->fd);
 	unlinkat(ls->dirfd, w->tmp, 0);
