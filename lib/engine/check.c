@@ -31,7 +31,7 @@ struct check {
 	struct hf_idmap *on_disk;  /* pack id → uint64 size */
 	struct blob_ref **by_pack; /* per pack number: its blobs */
 	size_t *nby_pack;
-	uint8_t *pack_bad;         /* per pack number */
+	uint8_t *pack_bad;         /* per pack number: 1 damaged, 2 missing from the store */
 	pthread_mutex_t lock;
 	struct hf_idmap *bad;      /* blob ids found damaged */
 	struct hf_idmap *good_trees;
@@ -92,9 +92,21 @@ static int all_claims_bad(struct check *c, const uint8_t id[HF_ID_LEN])
 	return n && *n >= hf_index_claims(c->repo->index, id);
 }
 
-static void mark_pack_bad(struct check *c, size_t p)
+/* why a blob whose every claim is bad cannot be read: its packs are all
+ * missing from the store, or some is there but damaged */
+static int bad_claims_error(struct check *c, const uint8_t id[HF_ID_LEN])
 {
-	c->pack_bad[p] = 1;
+	const struct hf_index *ix = c->repo->index;
+
+	for (const struct hf_blob_loc *l = hf_index_find(ix, id); l; l = hf_index_find_next(ix, id, l))
+		if (c->pack_bad[l->pack] != 2)
+			return -HF_E_AUTH;
+	return -HF_E_MISSING;
+}
+
+static void mark_pack_bad(struct check *c, size_t p, int missing)
+{
+	c->pack_bad[p] = missing ? 2 : 1;
 	for (size_t i = 0; i < c->nby_pack[p]; i++)
 		mark_bad(c, c->by_pack[p][i].id);
 }
@@ -141,7 +153,7 @@ static void check_pack_header(struct check *c, struct hf_aead *aead, size_t p, u
 	if (r < 0) {
 		snprintf(what, sizeof(what), "pack %.16s is damaged (header)", name);
 		problem(c, NULL, what, r);
-		mark_pack_bad(c, p);
+		mark_pack_bad(c, p, 0);
 	}
 	free(e);
 }
@@ -168,8 +180,8 @@ static void *read_data_worker(void *arg)
 		r = hf_store_get(c->repo->store, HF_OBJ_PACK, name, &pack);
 		if (r < 0) {
 			snprintf(what, sizeof(what), "pack %.16s cannot be read", name);
-			problem(c, NULL, what, r);
-			mark_pack_bad(c, p);
+			problem(c, NULL, what, r == -HF_E_NOTFOUND ? -HF_E_MISSING : r);
+			mark_pack_bad(c, p, r == -HF_E_NOTFOUND);
 			continue;
 		}
 		for (size_t i = 0; i < c->nby_pack[p]; i++) {
@@ -211,7 +223,7 @@ static size_t check_tree(struct check *c, struct hf_blob_reader *br, const uint8
 
 	if (hf_idmap_get(c->good_trees, id))
 		return 0;
-	r = all_claims_bad(c, id) ? -HF_E_AUTH : hf_tree_load(br, id, &t);
+	r = all_claims_bad(c, id) ? bad_claims_error(c, id) : hf_tree_load(br, id, &t);
 	if (r < 0) {
 		snprintf(what, sizeof(what), "snapshot %.8s: directory cannot be read", c->snap_hex);
 		problem(c, path[0] ? path : "/", what, r);
@@ -224,19 +236,22 @@ static size_t check_tree(struct check *c, struct hf_blob_reader *br, const uint8
 		if (nd->meta.type == HF_FT_DIR) {
 			problems += check_tree(c, br, nd->subtree, p);
 		} else if (nd->meta.type == HF_FT_FILE) {
-			int missing = 0, damaged = 0;
+			int missing = 0, damaged = 0, err = 0;
 			for (size_t k = 0; k < nd->nparts; k++) {
 				if (nd->parts[k].kind != HF_PART_DATA)
 					continue;
 				if (!hf_index_find(c->repo->index, nd->parts[k].id))
 					missing++;
-				else if (all_claims_bad(c, nd->parts[k].id))
+				else if (all_claims_bad(c, nd->parts[k].id) &&
+					 (err = bad_claims_error(c, nd->parts[k].id)) == -HF_E_MISSING)
+					missing++;
+				else if (err)
 					damaged++;
 			}
 			if (missing || damaged) {
 				snprintf(what, sizeof(what), "snapshot %.8s: file data %s", c->snap_hex,
 					 missing ? "missing" : "damaged");
-				problem(c, p, what, missing ? -HF_E_NOTFOUND : -HF_E_AUTH);
+				problem(c, p, what, missing ? -HF_E_MISSING : -HF_E_AUTH);
 				problems++;
 			}
 		}
@@ -371,8 +386,8 @@ int hf_check(struct hf_repo *r, const struct hf_check_opts *o, struct hf_check_s
 		if (!size) {
 			hf_hex_encode(ix->packs[p].id, HF_ID_LEN, name);
 			snprintf(what, sizeof(what), "pack %.16s is missing", name);
-			problem(&c, NULL, what, -HF_E_NOTFOUND);
-			mark_pack_bad(&c, p);
+			problem(&c, NULL, what, -HF_E_MISSING);
+			mark_pack_bad(&c, p, 1);
 			continue;
 		}
 		check_pack_header(&c, aead, p, *size);

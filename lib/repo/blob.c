@@ -133,7 +133,7 @@ static int read_at(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], const
 	if (r == 0)
 		r = hf_store_reader_read(pr, loc->offset, loc->stored_len, stored->data);
 	if (r == -HF_E_NOTFOUND)
-		r = -HF_E_CORRUPT; /* listed in the index but the pack is gone */
+		r = -HF_E_MISSING; /* listed in the index but the pack is gone */
 	if (r == 0)
 		r = hf_blob_decode(br, id, loc, stored->data, out);
 	return r;

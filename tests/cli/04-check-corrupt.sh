@@ -125,6 +125,14 @@ hf check --repo "$T/delpack"
 check_rc "deleted pack: check exits 1" 1
 cp "$T/err" "$T/check.err"
 names_damage "deleted pack"
+# a gone pack is called missing, not damaged or forged (finding U6)
+check_grep "deleted pack: check says it is missing" 'missing from the repository' "$T/check.err"
+check_true "deleted pack: check never calls it an authentication failure" \
+	sh -c "! grep -q 'authentication failed' '$T/check.err'"
+rm -rf "$T/rdel"
+hf restore --repo "$T/delpack" "$snap1" --target "$T/rdel"
+check_grep "deleted pack: restore says data is missing" 'missing from the repository' "$T/err"
+check_true "deleted pack: restore never calls it corrupt" sh -c "! grep -q 'data is corrupt' '$T/err'"
 restore_rest delpack "$snap1" "$T/delpack" 0 # the pack may have held everything
 
 # --- 4. a deleted index file --------------------------------------------------------
