@@ -85,7 +85,7 @@ int hf_backup_reuse(struct backup *b, const uint8_t id[HF_ID_LEN])
 			return 1; /* no index pack numbers past the start are ever looked up */
 		if (b->condemned[loc->pack])
 			continue;
-		if (!b->relied[loc->pack])
+		if (!__atomic_load_n(&b->relied[loc->pack], __ATOMIC_RELAXED))
 			__atomic_store_n(&b->relied[loc->pack], 1, __ATOMIC_RELAXED);
 		return 1;
 	}
