@@ -58,11 +58,22 @@ if [ "$what" = all ] || [ "$what" = cli ] || [ "$what" = quick ]; then
 fi
 done
 if [ "$what" = all ] || [ "$what" = fuzz ]; then
-	# the fuzz corpora, replayed through ASan+UBSan runners (tests/fuzz/README.md)
+	# the fuzz corpora, replayed through ASan+UBSan runners, then each target
+	# fuzzed for FUZZ_TIME seconds (tests/fuzz/README.md)
+	targets=$(make -s -C tests/fuzz list-targets)
 	out=$(make -s -C tests/fuzz regress 2>&1); rc=$?
 	[ $rc -ne 0 ] && printf '%s\n' "$out" | tail -n 30
-	for t in tree config reader; do
+	for t in $targets; do
 		tally "fuzz_$t" "$(printf '%s\n' "$out" | grep "^fuzz_$t:")" $rc
+	done
+	for t in $targets; do
+		out=$(make -s -C tests/fuzz run TARGETS="$t" FUZZ_TIME="${FUZZ_TIME:-10}" 2>&1); rc=$?
+		if [ $rc -eq 0 ]; then
+			tally "fuzzing $t" "fuzzing $t for ${FUZZ_TIME:-10} s: 1 passed, 0 failed" 0
+		else
+			printf '%s\n' "$out" | grep -E 'ERROR|SUMMARY|artifact|Test unit written' | head -n 20
+			tally "fuzzing $t" "fuzzing $t: 0 passed, 1 failed (crash input under build/fuzz/artifacts/)" 1
+		fi
 	done
 fi
 echo "$passed passed, $failed failed, $skipped skipped"

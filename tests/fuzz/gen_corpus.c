@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "repo/object.h"
+#include "repo/pending.h"
 #include "repo/repo_internal.h"
 #include "util/buf.h"
 
@@ -187,8 +189,13 @@ static void gen_configs(void)
 			g_err = 1;
 		put("config", v[i].name, b.data, b.len);
 		if (i == 0) { /* a future version: must be refused */
-			memcpy(strstr((char *)b.data, "version 1"), "version 2", 9);
-			put("config", "version-2", b.data, b.len);
+			char *at = memmem(b.data, b.len, "version 2", 9);
+			if (at) {
+				memcpy(at, "version 3", 9);
+				put("config", "version-3", b.data, b.len);
+			} else {
+				g_err = 1;
+			}
 		}
 		hf_buf_release(&b);
 	}
@@ -229,6 +236,36 @@ static void gen_reader(void)
 	put("reader", "empty", "", 0);
 }
 
+/* pending-deletion objects without their tag (fuzz_pending appends it) */
+static void gen_pending(void)
+{
+	static const uint8_t key[32] = {1};
+	struct hf_repo r;
+	struct hf_buf b;
+	uint8_t packs[3][HF_ID_LEN];
+	static const struct {
+		const char *name;
+		int64_t time, grace;
+		size_t n;
+	} cases[] = {{"none", 0, 0, 0}, {"one", 1764806400000000000ll, 3600000000000ll, 1},
+		     {"three", -5, 0, 3}, {"far", INT64_MAX, INT64_MAX, 2}};
+
+	memset(&r, 0, sizeof(r));
+	r.auth_key = key;
+	for (int i = 0; i < 3; i++)
+		memset(packs[i], 0x30 + i, HF_ID_LEN);
+	hf_buf_init(&b, 4096);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (hf_pending_encode(&r, cases[i].time, cases[i].grace, (const uint8_t(*)[HF_ID_LEN])packs, cases[i].n,
+				      &b) < 0) {
+			g_err = 1;
+			continue;
+		}
+		put("pending", cases[i].name, b.data, b.len - HF_OBJ_TAG_LEN);
+	}
+	hf_buf_release(&b);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -239,5 +276,6 @@ int main(int argc, char **argv)
 	gen_trees();
 	gen_configs();
 	gen_reader();
+	gen_pending();
 	return g_err;
 }
