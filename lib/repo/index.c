@@ -440,6 +440,14 @@ struct load_ctx {
 	int err;
 };
 
+/* 1 for what is wrong with an index object itself (it is skipped and
+ * counted), 0 for a failure to get it (the load stops) */
+static int object_damage(int r)
+{
+	return r == -HF_E_CORRUPT || r == -HF_E_AUTH || r == -HF_E_VERSION || r == -HF_E_LIMIT ||
+	       r == -HF_E_NOTFOUND;
+}
+
 static int load_one(void *arg, const char *name, uint64_t size)
 {
 	struct load_ctx *lc = arg;
@@ -457,12 +465,13 @@ static int load_one(void *arg, const char *name, uint64_t size)
 	if (r == 0) {
 		lc->ix->files = hf_xreallocarray(lc->ix->files, lc->ix->nfiles + 1, sizeof(char *));
 		lc->ix->files[lc->ix->nfiles++] = hf_xstrdup(name);
-	} else if (r != -ENOMEM) {
+	} else if (object_damage(r)) {
 		lc->bad++;
 		if (lc->bad_fn)
 			lc->bad_fn(lc->arg, name, r);
 		r = 0;
-	}
+	} /* else the store failed (I/O, unavailable, no memory): the load fails
+	   * as a whole rather than leave a partial index that passes for whole */
 	hf_buf_release(&obj);
 	hf_buf_release(&pt);
 	return r;

@@ -408,15 +408,11 @@ static void test_restore_read_fails(void)
 		rm_rf(target);
 		/* the Nth read alone: the files it hits are reported, the rest restore */
 	}
-	/* DISABLED (bug in lib/repo/index.c, hf_repo_load_index/load_one): once
-	 * reads work again, the same handle should restore the snapshot, but
-	 * the failed restore's index load counted the store's read error (-EIO,
-	 * -HF_E_UNAVAILABLE) on each index object as a damaged object, skipped
-	 * it and cached the empty index: the next restore on this handle says
-	 * "/ cannot read directory from the repository: not found". Enable
-	 * when a store error no longer passes for damage there:
-	 *	T_CHECK(restore_matches(repo, &snaps[0], 0));
-	 * A reopened repository restores it: */
+	/* once reads work again, the same handle restores the snapshot: a
+	 * store's read error during the failed restore's index load failed the
+	 * load instead of passing for a damaged index object (which left an
+	 * empty index cached on the handle); and a reopened repository too */
+	T_CHECK(restore_matches(repo, &snaps[0], 0));
 	hf_repo_close(repo);
 	repo = NULL;
 	T_EQ(open_repo(&repo), 0);
