@@ -105,6 +105,8 @@ int hf_detect_valid_openpgp(const uint8_t *p, size_t n)
 	unsigned count = 0;
 	int tag, data = 0;
 
+	if (n == 0)
+		return HF_VALID_NO; /* not even a packet header */
 	if (p[0] == '-')
 		return HF_VALID_UNCHECKED; /* ASCII armour */
 	while (off < n) {
