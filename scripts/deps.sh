@@ -3,7 +3,7 @@
 # build and test (and, with --bench, to run the side-by-side benchmark),
 # only those that are missing. Needs root (or sudo) when something is missing.
 set -euo pipefail
-pkgs=(gcc make clang libclang-rt-14-dev pkg-config libsodium-dev libzstd-dev libssl-dev
+pkgs=(gcc make clang libclang-rt-14-dev clang-format pkg-config libsodium-dev libzstd-dev libssl-dev
 	libmagic-dev libzip-dev zlib1g-dev liblzma-dev libbz2-dev libpng-dev libjpeg62-turbo-dev libsqlite3-dev
 	libqpdf-dev acl attr python3 openssl util-linux gnupg strace
 	# detection tests (tests/detect/): the benign corpus, the churn and the attack tools

@@ -254,7 +254,8 @@ struct hf_repo *cli_open_repo(const struct cli_common *c)
 	r = hf_store_open(c->repo, 0, &st);
 	if (r < 0) {
 		char *q = cli_quote(c->repo);
-		cli_err("cannot open repository %s: %s", q, r == -HF_E_NOTFOUND ? "not a holdfast repository" : hf_strerror(r));
+		cli_err("cannot open repository %s: %s", q,
+			r == -HF_E_NOTFOUND ? "not a holdfast repository" : hf_strerror(r));
 		free(q);
 		return NULL;
 	}

@@ -25,10 +25,12 @@ struct cli_common {
 
 /* long options every command accepts; ids ≥ 1000 */
 enum { OPT_REPO = 1000, OPT_PASSWORD_FILE, OPT_JSON, OPT_HELP };
-#define CLI_COMMON_OPTIONS                                                  \
-	{"repo", required_argument, NULL, OPT_REPO},                        \
-	{"password-file", required_argument, NULL, OPT_PASSWORD_FILE},      \
-	{"json", no_argument, NULL, OPT_JSON}, {"help", no_argument, NULL, OPT_HELP}
+#define CLI_COMMON_OPTIONS                                                                                          \
+	{"repo", required_argument, NULL, OPT_REPO}, {"password-file", required_argument, NULL, OPT_PASSWORD_FILE}, \
+		{"json", no_argument, NULL, OPT_JSON},                                                              \
+	{                                                                                                           \
+		"help", no_argument, NULL, OPT_HELP                                                                 \
+	}
 
 struct option;
 /* getopt_long that handles the common options itself (-r/--repo,

@@ -57,8 +57,8 @@ static void print_json(const struct hf_backup_stats *st, const struct hf_backup_
 		return;
 	}
 	printf("{\"verdict\": \"%s\", \"encrypted\": %llu, \"suspicious\": %llu, \"notes\": %llu, \"pinned\": ",
-	       hf_snap_verdict_name(al->verdict), (unsigned long long)al->encrypted,
-	       (unsigned long long)al->suspicious, (unsigned long long)al->notes);
+	       hf_snap_verdict_name(al->verdict), (unsigned long long)al->encrypted, (unsigned long long)al->suspicious,
+	       (unsigned long long)al->notes);
 	if (al->pinned) {
 		cli_id_hex(al->pinned_id, id);
 		printf("\"%s\"}}\n", id);
@@ -72,9 +72,9 @@ static void print_text(const struct hf_backup_stats *st, double secs)
 	char id[HF_ID_HEX_LEN + 1];
 
 	cli_id_hex(st->snapshot, id);
-	printf("files: %llu new, %llu changed, %llu unchanged; %llu directories\n",
-	       (unsigned long long)st->files_new, (unsigned long long)st->files_changed,
-	       (unsigned long long)st->files_unchanged, (unsigned long long)st->dirs);
+	printf("files: %llu new, %llu changed, %llu unchanged; %llu directories\n", (unsigned long long)st->files_new,
+	       (unsigned long long)st->files_changed, (unsigned long long)st->files_unchanged,
+	       (unsigned long long)st->dirs);
 	printf("data: %.1f MiB read, %.1f MiB new, %.1f MiB stored, in %.2f s\n", (double)st->bytes_read / 1048576.0,
 	       (double)st->bytes_added / 1048576.0, (double)st->bytes_stored / 1048576.0, secs);
 	printf("snapshot %s saved\n", id);

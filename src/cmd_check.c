@@ -23,7 +23,8 @@ static void print_problem(void *arg, const char *path, const char *what, int err
 
 int cmd_check(int argc, char **argv)
 {
-	static const struct option opts[] = {CLI_COMMON_OPTIONS, {"read-data", no_argument, NULL, OPT_READ_DATA},
+	static const struct option opts[] = {CLI_COMMON_OPTIONS,
+					     {"read-data", no_argument, NULL, OPT_READ_DATA},
 					     {"threads", required_argument, NULL, OPT_THREADS},
 					     {NULL, 0, NULL, 0}};
 	struct cli_common c;
@@ -38,7 +39,8 @@ int cmd_check(int argc, char **argv)
 	while ((opt = cli_next_opt(&c, argc, argv, "r:", opts, usage, &r)) > 0) {
 		if (opt == OPT_READ_DATA)
 			o.read_data = 1;
-		else if (opt == OPT_THREADS && cli_parse_uint(usage, "--threads", optarg, CLI_THREADS_MAX, &o.threads) < 0)
+		else if (opt == OPT_THREADS &&
+			 cli_parse_uint(usage, "--threads", optarg, CLI_THREADS_MAX, &o.threads) < 0)
 			return HF_EXIT_USAGE;
 	}
 	if (opt < 0)

@@ -53,18 +53,34 @@ int cmd_forget(int argc, char **argv)
 	while ((opt = cli_next_opt(&c, argc, argv, "r:", opts, usage, &r)) > 0) {
 		unsigned *slot = NULL;
 		switch (opt) {
-		case OPT_LAST: slot = &pol.last; break;
-		case OPT_HOURLY: slot = &pol.hourly; break;
-		case OPT_DAILY: slot = &pol.daily; break;
-		case OPT_WEEKLY: slot = &pol.weekly; break;
-		case OPT_MONTHLY: slot = &pol.monthly; break;
-		case OPT_YEARLY: slot = &pol.yearly; break;
-		case OPT_PRUNE: prune = 1; break;
-		case OPT_DRY: dry = 1; break;
+		case OPT_LAST:
+			slot = &pol.last;
+			break;
+		case OPT_HOURLY:
+			slot = &pol.hourly;
+			break;
+		case OPT_DAILY:
+			slot = &pol.daily;
+			break;
+		case OPT_WEEKLY:
+			slot = &pol.weekly;
+			break;
+		case OPT_MONTHLY:
+			slot = &pol.monthly;
+			break;
+		case OPT_YEARLY:
+			slot = &pol.yearly;
+			break;
+		case OPT_PRUNE:
+			prune = 1;
+			break;
+		case OPT_DRY:
+			dry = 1;
+			break;
 		case OPT_GRACE:
 			if (cli_parse_duration(optarg, &grace) < 0)
-				return cli_usage_error(usage, "bad --grace '%s' (seconds, or a number with s, m, h or d)",
-						       optarg);
+				return cli_usage_error(
+					usage, "bad --grace '%s' (seconds, or a number with s, m, h or d)", optarg);
 			break;
 		}
 		if (slot) {
@@ -78,7 +94,8 @@ int cmd_forget(int argc, char **argv)
 	if (optind != argc)
 		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
 	if (!any)
-		return cli_usage_error(usage, "give at least one --keep-* rule (forget never removes everything by default)");
+		return cli_usage_error(usage,
+				       "give at least one --keep-* rule (forget never removes everything by default)");
 	repo = cli_open_repo(&c);
 	if (!repo)
 		goto out;
@@ -98,8 +115,8 @@ int cmd_forget(int argc, char **argv)
 		int k = res.keep[i];
 		cli_id_hex(res.snaps[i].id, id);
 		printf("%s %s%s\n", k ? "keep" : "remove", id,
-		       k & HF_KEEP_PINNED	? " (kept: pinned)"
-		       : k & HF_KEEP_CLEAN	? " (kept: holds the newest clean version of some files)"
+		       k & HF_KEEP_PINNED     ? " (kept: pinned)"
+		       : k & HF_KEEP_CLEAN    ? " (kept: holds the newest clean version of some files)"
 		       : res.kept_by_store[i] ? " (the store refused: it stays until its lock expires)"
 					      : "");
 	}

@@ -15,7 +15,8 @@ enum { OPT_COMPRESSION = 1 };
 
 int cmd_init(int argc, char **argv)
 {
-	static const struct option opts[] = {CLI_COMMON_OPTIONS, {"compression", required_argument, NULL, OPT_COMPRESSION},
+	static const struct option opts[] = {CLI_COMMON_OPTIONS,
+					     {"compression", required_argument, NULL, OPT_COMPRESSION},
 					     {NULL, 0, NULL, 0}};
 	struct hf_repo_params params = {0};
 	struct cli_common c;

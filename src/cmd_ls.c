@@ -62,7 +62,8 @@ static int print_entry(void *arg, const char *path, const struct hf_node *nd)
 
 int cmd_ls(int argc, char **argv)
 {
-	static const struct option opts[] = {CLI_COMMON_OPTIONS, {"long", no_argument, NULL, OPT_LONG},
+	static const struct option opts[] = {CLI_COMMON_OPTIONS,
+					     {"long", no_argument, NULL, OPT_LONG},
 					     {NULL, 0, NULL, 0}};
 	struct cli_common c;
 	struct hf_repo *repo = NULL;

@@ -28,7 +28,8 @@ static int64_t now_ns(void)
 /* pin (kind HF_MARK_PIN) or unpin (HF_MARK_UNPIN) */
 static int pin_or_unpin(int argc, char **argv, int kind, const char *usage)
 {
-	static const struct option opts[] = {CLI_COMMON_OPTIONS, {"reason", required_argument, NULL, OPT_REASON},
+	static const struct option opts[] = {CLI_COMMON_OPTIONS,
+					     {"reason", required_argument, NULL, OPT_REASON},
 					     {NULL, 0, NULL, 0}};
 	const char *verb = kind == HF_MARK_PIN ? "pin" : "unpin";
 	struct cli_common c;
@@ -75,7 +76,8 @@ static int pin_or_unpin(int argc, char **argv, int kind, const char *usage)
 	if (res.written)
 		printf("%s %.8s (%s)\n", kind == HF_MARK_PIN ? "pinned" : "unpinned", id, reason);
 	else
-		printf("snapshot %.8s is %s; nothing to do\n", id, kind == HF_MARK_PIN ? "already pinned" : "not pinned");
+		printf("snapshot %.8s is %s; nothing to do\n", id,
+		       kind == HF_MARK_PIN ? "already pinned" : "not pinned");
 	rc = HF_EXIT_OK;
 out:
 	hf_snapshot_release(&snap);

@@ -100,7 +100,8 @@ int cli_prune(struct hf_repo *repo, const uint8_t (*forgotten)[HF_HASH_LEN], siz
 
 int cmd_prune(int argc, char **argv)
 {
-	static const struct option opts[] = {CLI_COMMON_OPTIONS, {"grace", required_argument, NULL, OPT_GRACE},
+	static const struct option opts[] = {CLI_COMMON_OPTIONS,
+					     {"grace", required_argument, NULL, OPT_GRACE},
 					     {NULL, 0, NULL, 0}};
 	struct cli_common c;
 	struct hf_repo *repo;
@@ -110,7 +111,8 @@ int cmd_prune(int argc, char **argv)
 	cli_common_init(&c);
 	while ((opt = cli_next_opt(&c, argc, argv, "r:", opts, usage, &r)) > 0)
 		if (opt == OPT_GRACE && cli_parse_duration(optarg, &grace) < 0)
-			return cli_usage_error(usage, "bad --grace '%s' (seconds, or a number with s, m, h or d)", optarg);
+			return cli_usage_error(usage, "bad --grace '%s' (seconds, or a number with s, m, h or d)",
+					       optarg);
 	if (opt < 0)
 		return r;
 	if (optind != argc)

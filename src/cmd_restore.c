@@ -13,12 +13,11 @@
 #include "util/err.h"
 #include "util/mem.h"
 
-static const char usage[] =
-	"usage: holdfast restore --repo DIR SNAPSHOT --target DIR [--include PATH]...\n"
-	"       holdfast restore --repo DIR --last-clean [--before SNAPSHOT|TIME] [--strict]\n"
-	"                        --target DIR [--include PATH]...\n"
-	"SNAPSHOT is an id prefix or 'latest'; files go to TARGET/<absolute path>.\n"
-	"TIME is YYYY-MM-DD[ HH:MM[:SS]] (local time) or @UNIXSECONDS.\n";
+static const char usage[] = "usage: holdfast restore --repo DIR SNAPSHOT --target DIR [--include PATH]...\n"
+			    "       holdfast restore --repo DIR --last-clean [--before SNAPSHOT|TIME] [--strict]\n"
+			    "                        --target DIR [--include PATH]...\n"
+			    "SNAPSHOT is an id prefix or 'latest'; files go to TARGET/<absolute path>.\n"
+			    "TIME is YYYY-MM-DD[ HH:MM[:SS]] (local time) or @UNIXSECONDS.\n";
 
 enum { OPT_TARGET = 1, OPT_INCLUDE, OPT_THREADS, OPT_LAST_CLEAN, OPT_BEFORE, OPT_STRICT };
 
@@ -89,7 +88,7 @@ static int pick_newest(struct hf_repo *repo, const struct hf_snapshot *all, size
 /* files --last-clean left out: printed at once, or kept for the JSON */
 struct skipped {
 	int json;
-	size_t shown;          /* files reported (under the includes) */
+	size_t shown; /* files reported (under the includes) */
 	char **paths;
 	const char **whys; /* static strings */
 	size_t n;

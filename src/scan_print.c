@@ -32,25 +32,27 @@ void scan_print_json(FILE *f, const struct hf_scan_result *res)
 	} else {
 		fprintf(f, "null");
 	}
-	fprintf(f, ", \"verdict\": \"%s\",\n \"summary\": {\"files\": %llu, \"added\": %llu, \"modified\": %llu, "
-	       "\"deleted\": %llu, \"renamed\": %llu, \"encrypted\": %llu, \"suspicious\": %llu, \"notes\": %llu, "
-	       "\"usual_changes\": %llu},\n \"files\": [",
-	       hf_snap_verdict_name(res->verdict), (unsigned long long)s->files, (unsigned long long)s->added,
-	       (unsigned long long)s->modified, (unsigned long long)s->deleted, (unsigned long long)s->renamed,
-	       (unsigned long long)s->encrypted, (unsigned long long)s->suspicious, (unsigned long long)s->notes,
-	       (unsigned long long)s->usual_changes);
+	fprintf(f,
+		", \"verdict\": \"%s\",\n \"summary\": {\"files\": %llu, \"added\": %llu, \"modified\": %llu, "
+		"\"deleted\": %llu, \"renamed\": %llu, \"encrypted\": %llu, \"suspicious\": %llu, \"notes\": %llu, "
+		"\"usual_changes\": %llu},\n \"files\": [",
+		hf_snap_verdict_name(res->verdict), (unsigned long long)s->files, (unsigned long long)s->added,
+		(unsigned long long)s->modified, (unsigned long long)s->deleted, (unsigned long long)s->renamed,
+		(unsigned long long)s->encrypted, (unsigned long long)s->suspicious, (unsigned long long)s->notes,
+		(unsigned long long)s->usual_changes);
 	for (size_t i = 0; i < res->nfiles; i++) {
 		const struct hf_scan_file *fl = &res->files[i];
 		fprintf(f, "%s\n  {\"path\": ", i ? "," : "");
 		cli_json_str(f, fl->path);
 		fprintf(f, ", \"change\": \"%s\", \"verdict\": \"%s\", \"reasons\": ", hf_change_name(fl->change),
-		       hf_file_verdict_name(fl->verdict));
+			hf_file_verdict_name(fl->verdict));
 		print_reasons_json(f, fl->reasons);
 		if (fl->from) {
 			fprintf(f, ", \"from\": ");
 			cli_json_str(f, fl->from);
 		}
-		fprintf(f, ", \"size\": %llu, \"type\": \"%s\"}", (unsigned long long)fl->size, hf_detect_type_name(fl->type));
+		fprintf(f, ", \"size\": %llu, \"type\": \"%s\"}", (unsigned long long)fl->size,
+			hf_detect_type_name(fl->type));
 	}
 	fprintf(f, "%s],\n \"notes\": [", res->nfiles ? "\n " : "");
 	for (size_t i = 0; i < res->nfiles; i++) {
@@ -88,12 +90,13 @@ void scan_print_text(FILE *f, const struct hf_scan_result *res, int verbose)
 	if (res->has_against)
 		cli_id_hex(res->against, against);
 	fprintf(f, "verdict: %s (snapshot %.8s against %.8s)\n", hf_snap_verdict_name(res->verdict), id,
-	       res->has_against ? against : "nothing");
-	fprintf(f, "summary: %llu files, %llu changed (%llu new, %llu modified, %llu deleted, %llu renamed): "
-	       "%llu encrypted, %llu suspicious, %llu ransom notes; usual changes per backup: ",
-	       (unsigned long long)s->files, (unsigned long long)changed, (unsigned long long)s->added,
-	       (unsigned long long)s->modified, (unsigned long long)s->deleted, (unsigned long long)s->renamed,
-	       (unsigned long long)s->encrypted, (unsigned long long)s->suspicious, (unsigned long long)s->notes);
+		res->has_against ? against : "nothing");
+	fprintf(f,
+		"summary: %llu files, %llu changed (%llu new, %llu modified, %llu deleted, %llu renamed): "
+		"%llu encrypted, %llu suspicious, %llu ransom notes; usual changes per backup: ",
+		(unsigned long long)s->files, (unsigned long long)changed, (unsigned long long)s->added,
+		(unsigned long long)s->modified, (unsigned long long)s->deleted, (unsigned long long)s->renamed,
+		(unsigned long long)s->encrypted, (unsigned long long)s->suspicious, (unsigned long long)s->notes);
 	if (s->usual_changes)
 		fprintf(f, "%llu\n", (unsigned long long)s->usual_changes);
 	else
@@ -113,4 +116,3 @@ void scan_print_text(FILE *f, const struct hf_scan_result *res, int verbose)
 		fprintf(f, "\n");
 	}
 }
-

@@ -79,8 +79,7 @@ int hf_chunker_init(struct hf_chunker *c, const uint8_t key[32], uint32_t min, u
  * Four bytes per step: h4 = 16h + (8g0 + 4g1 + 2g2 + g3) keeps the serial
  * dependency to one shift and one add per four bytes, and the four mask tests
  * share one branch. Same result as the byte loop in the file comment. */
-static size_t scan(const uint64_t *gear, const uint8_t *p, size_t i, size_t end, uint64_t mask,
-		   uint64_t *hp)
+static size_t scan(const uint64_t *gear, const uint8_t *p, size_t i, size_t end, uint64_t mask, uint64_t *hp)
 {
 	uint64_t h = *hp;
 

@@ -13,9 +13,9 @@
 #include "compress/compress.h"
 #include "util/err.h"
 
-#define HF_Z_MIN_INPUT 64                   /* below this, framing eats any gain */
-#define HF_Z_SAMPLE_FROM (128 * 1024)       /* inputs this large are sampled first */
-#define HF_Z_SLICE (16 * 1024)              /* three slices: start, middle, end */
+#define HF_Z_MIN_INPUT 64             /* below this, framing eats any gain */
+#define HF_Z_SAMPLE_FROM (128 * 1024) /* inputs this large are sampled first */
+#define HF_Z_SLICE (16 * 1024)        /* three slices: start, middle, end */
 #define HF_Z_SAMPLE (3 * HF_Z_SLICE)
 #define HF_Z_SAMPLE_MIN_SAVING_PCT 3
 

@@ -43,8 +43,7 @@ struct hf_aead *hf_aead_new(void)
 	 * lives there) are allocated in locked, undumpable memory */
 	hf_ossl_secure_begin();
 	a->ctx = EVP_CIPHER_CTX_new();
-	if (a->ctx == NULL || a->cipher == NULL ||
-	    EVP_CipherInit_ex2(a->ctx, a->cipher, NULL, NULL, 1, NULL) != 1) {
+	if (a->ctx == NULL || a->cipher == NULL || EVP_CipherInit_ex2(a->ctx, a->cipher, NULL, NULL, 1, NULL) != 1) {
 		/* hf_crypto_init checked that AES-256-GCM exists: only memory can be
 		 * short here, which hf_xmalloc also treats as fatal */
 		abort();
@@ -101,8 +100,8 @@ static int feed(EVP_CIPHER_CTX *ctx, const uint8_t *in, size_t n, uint8_t *out)
 	return 0;
 }
 
-int hf_aead_seal(struct hf_aead *a, const uint8_t key[HF_KEY_LEN], const void *ad, size_t adlen,
-		 const void *pt, size_t n, uint8_t *out)
+int hf_aead_seal(struct hf_aead *a, const uint8_t key[HF_KEY_LEN], const void *ad, size_t adlen, const void *pt,
+		 size_t n, uint8_t *out)
 {
 	uint8_t *ct = out + HF_AEAD_NONCE_LEN;
 	uint8_t none[16]; /* GCM's final writes nothing; keeps EVP off out + n */
@@ -127,8 +126,8 @@ int hf_aead_seal(struct hf_aead *a, const uint8_t key[HF_KEY_LEN], const void *a
 	return 0;
 }
 
-int hf_aead_open(struct hf_aead *a, const uint8_t key[HF_KEY_LEN], const void *ad, size_t adlen,
-		 const uint8_t *in, size_t inlen, uint8_t *out)
+int hf_aead_open(struct hf_aead *a, const uint8_t key[HF_KEY_LEN], const void *ad, size_t adlen, const uint8_t *in,
+		 size_t inlen, uint8_t *out)
 {
 	uint8_t tag[HF_AEAD_TAG_LEN];
 	uint8_t none[16];

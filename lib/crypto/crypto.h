@@ -47,23 +47,22 @@ void hf_kdf_derive(const uint8_t master[HF_KEY_LEN], const char *label, uint8_t 
 struct hf_aead;
 struct hf_aead *hf_aead_new(void);
 void hf_aead_free(struct hf_aead *a);
-int hf_aead_seal(struct hf_aead *a, const uint8_t key[HF_KEY_LEN], const void *ad, size_t adlen,
-		 const void *pt, size_t n, uint8_t *out);
-int hf_aead_open(struct hf_aead *a, const uint8_t key[HF_KEY_LEN], const void *ad, size_t adlen,
-		 const uint8_t *in, size_t inlen, uint8_t *out);
+int hf_aead_seal(struct hf_aead *a, const uint8_t key[HF_KEY_LEN], const void *ad, size_t adlen, const void *pt,
+		 size_t n, uint8_t *out);
+int hf_aead_open(struct hf_aead *a, const uint8_t key[HF_KEY_LEN], const void *ad, size_t adlen, const uint8_t *in,
+		 size_t inlen, uint8_t *out);
 
 /* Public-key sealing of a 32-byte session key. */
 void hf_keypair(uint8_t pk[HF_PK_LEN], uint8_t sk[HF_SK_LEN]);
-int hf_seal_key(const uint8_t pk[HF_PK_LEN], const uint8_t key[HF_KEY_LEN],
-		uint8_t out[HF_SEALED_KEY_LEN]);
-int hf_unseal_key(const uint8_t pk[HF_PK_LEN], const uint8_t sk[HF_SK_LEN],
-		  const uint8_t in[HF_SEALED_KEY_LEN], uint8_t key[HF_KEY_LEN]); /* -HF_E_AUTH */
+int hf_seal_key(const uint8_t pk[HF_PK_LEN], const uint8_t key[HF_KEY_LEN], uint8_t out[HF_SEALED_KEY_LEN]);
+int hf_unseal_key(const uint8_t pk[HF_PK_LEN], const uint8_t sk[HF_SK_LEN], const uint8_t in[HF_SEALED_KEY_LEN],
+		  uint8_t key[HF_KEY_LEN]); /* -HF_E_AUTH */
 
 /* Argon2id. ops/mem as in crypto_pwhash; returns -HF_E_LIMIT if out of range. */
 #define HF_KDF_OPS_DEFAULT 3
 #define HF_KDF_MEM_DEFAULT (64u << 20)
-int hf_kdf_passphrase(const char *pass, size_t passlen, const uint8_t salt[HF_SALT_LEN],
-		      uint64_t ops, uint64_t mem, uint8_t out[HF_KEY_LEN]);
+int hf_kdf_passphrase(const char *pass, size_t passlen, const uint8_t salt[HF_SALT_LEN], uint64_t ops, uint64_t mem,
+		      uint8_t out[HF_KEY_LEN]);
 
 /* Locked, guarded memory for keys; hf_secure_free wipes. NULL-safe free. */
 void *hf_secure_alloc(size_t n); /* aborts on failure */

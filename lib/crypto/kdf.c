@@ -10,8 +10,8 @@
 #include "crypto/crypto.h"
 #include "util/err.h"
 
-int hf_kdf_passphrase(const char *pass, size_t passlen, const uint8_t salt[HF_SALT_LEN],
-		      uint64_t ops, uint64_t mem, uint8_t out[HF_KEY_LEN])
+int hf_kdf_passphrase(const char *pass, size_t passlen, const uint8_t salt[HF_SALT_LEN], uint64_t ops, uint64_t mem,
+		      uint8_t out[HF_KEY_LEN])
 {
 	_Static_assert(HF_SALT_LEN == crypto_pwhash_argon2id_SALTBYTES, "argon2id salt size");
 
@@ -24,8 +24,7 @@ int hf_kdf_passphrase(const char *pass, size_t passlen, const uint8_t salt[HF_SA
 	if (pass == NULL)
 		pass = "";
 	errno = 0;
-	if (crypto_pwhash(out, HF_KEY_LEN, pass, passlen, salt, ops, (size_t)mem,
-			  crypto_pwhash_ALG_ARGON2ID13) != 0) {
+	if (crypto_pwhash(out, HF_KEY_LEN, pass, passlen, salt, ops, (size_t)mem, crypto_pwhash_ALG_ARGON2ID13) != 0) {
 		sodium_memzero(out, HF_KEY_LEN);
 		return errno > 0 ? -errno : -ENOMEM;
 	}

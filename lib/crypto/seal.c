@@ -7,8 +7,7 @@
 #include "util/err.h"
 
 _Static_assert(HF_SEALED_KEY_LEN == crypto_box_SEALBYTES + HF_KEY_LEN, "sealed key size");
-_Static_assert(HF_PK_LEN == crypto_box_PUBLICKEYBYTES && HF_SK_LEN == crypto_box_SECRETKEYBYTES,
-	       "box key sizes");
+_Static_assert(HF_PK_LEN == crypto_box_PUBLICKEYBYTES && HF_SK_LEN == crypto_box_SECRETKEYBYTES, "box key sizes");
 
 void hf_keypair(uint8_t pk[HF_PK_LEN], uint8_t sk[HF_SK_LEN])
 {
@@ -16,16 +15,15 @@ void hf_keypair(uint8_t pk[HF_PK_LEN], uint8_t sk[HF_SK_LEN])
 }
 
 /* Fails only for a public key libsodium rejects (e.g. a low-order point). */
-int hf_seal_key(const uint8_t pk[HF_PK_LEN], const uint8_t key[HF_KEY_LEN],
-		uint8_t out[HF_SEALED_KEY_LEN])
+int hf_seal_key(const uint8_t pk[HF_PK_LEN], const uint8_t key[HF_KEY_LEN], uint8_t out[HF_SEALED_KEY_LEN])
 {
 	if (crypto_box_seal(out, key, HF_KEY_LEN, pk) != 0)
 		return -HF_E_CORRUPT;
 	return 0;
 }
 
-int hf_unseal_key(const uint8_t pk[HF_PK_LEN], const uint8_t sk[HF_SK_LEN],
-		  const uint8_t in[HF_SEALED_KEY_LEN], uint8_t key[HF_KEY_LEN])
+int hf_unseal_key(const uint8_t pk[HF_PK_LEN], const uint8_t sk[HF_SK_LEN], const uint8_t in[HF_SEALED_KEY_LEN],
+		  uint8_t key[HF_KEY_LEN])
 {
 	if (crypto_box_seal_open(key, in, HF_SEALED_KEY_LEN, pk, sk) != 0) {
 		sodium_memzero(key, HF_KEY_LEN);

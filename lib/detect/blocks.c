@@ -9,7 +9,7 @@
 
 #include "detect/detect_int.h"
 
-#define CHI_LO 179.0        /* chi-square quantiles for p = 1e-4 and 1 - 1e-4, 255 dof */
+#define CHI_LO 179.0 /* chi-square quantiles for p = 1e-4 and 1 - 1e-4, 255 dof */
 #define CHI_HI 348.0
 #define ENTROPY_MIN 7.9
 

@@ -11,11 +11,11 @@
 #define MAGIC_PREFIX 4096u /* libmagic sees at most this much */
 #define ZIP_EOCD_SPAN (65535u + 22u)
 #define ZIP_NAMES_SPAN (64u << 10) /* where office files name their parts */
-#define TEXT_PREFIX 512u /* what decides "text": bytes written into a text file later do not make it binary */
+#define TEXT_PREFIX 512u           /* what decides "text": bytes written into a text file later do not make it binary */
 
 static const char *const type_names[HF_CT_MAX] = {
-	"unknown", "text", "pdf", "zip", "ooxml", "odf", "jpeg", "png", "gzip", "xz",
-	"zstd", "bzip2", "sqlite", "openpgp", "age", "7z", "reserved", "elf", "other",
+	"unknown", "text",  "pdf",    "zip",     "ooxml", "odf", "jpeg",     "png", "gzip",  "xz",
+	"zstd",    "bzip2", "sqlite", "openpgp", "age",   "7z",  "reserved", "elf", "other",
 };
 
 const char *hf_detect_type_name(unsigned type)
@@ -31,9 +31,9 @@ struct hf_detect *hf_detect_new(void)
 		return NULL;
 	pthread_mutex_init(&d->lock, NULL);
 	/* never look inside compressed data: the validators decode it, with caps */
-	d->magic = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS | MAGIC_NO_CHECK_CDF |
-			      MAGIC_NO_CHECK_TEXT | MAGIC_NO_CHECK_ENCODING | MAGIC_NO_CHECK_CSV |
-			      MAGIC_NO_CHECK_JSON | MAGIC_NO_CHECK_TOKENS | MAGIC_ERROR);
+	d->magic = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS | MAGIC_NO_CHECK_CDF | MAGIC_NO_CHECK_TEXT |
+			      MAGIC_NO_CHECK_ENCODING | MAGIC_NO_CHECK_CSV | MAGIC_NO_CHECK_JSON |
+			      MAGIC_NO_CHECK_TOKENS | MAGIC_ERROR);
 	if (!d->magic || magic_load(d->magic, NULL) != 0) {
 		hf_detect_free(d);
 		return NULL;
@@ -138,10 +138,14 @@ static int type_from_signature(const uint8_t *p, size_t n)
 		{"\xff\xd8\xff", 3, HF_CT_JPEG},
 		{"\x89PNG\r\n\x1a\n", 8, HF_CT_PNG},
 		{"\x1f\x8b", 2, HF_CT_GZIP},
-		{"\xfd" "7zXZ\0", 6, HF_CT_XZ},
+		{"\xfd"
+		 "7zXZ\0",
+		 6, HF_CT_XZ},
 		{"\x28\xb5\x2f\xfd", 4, HF_CT_ZSTD},
 		{"SQLite format 3\0", 16, HF_CT_SQLITE},
-		{"\x7f" "ELF", 4, HF_CT_ELF},
+		{"\x7f"
+		 "ELF",
+		 4, HF_CT_ELF},
 		{"7z\xbc\xaf\x27\x1c", 6, HF_CT_7Z},
 		{"age-encryption.org/v1\n", 22, HF_CT_AGE},
 		{"-----BEGIN AGE ENCRYPTED FILE-----", 34, HF_CT_AGE},
@@ -170,11 +174,25 @@ static int other_signature(const uint8_t *p, size_t n)
 		const char *sig;
 		uint16_t off, len;
 	} sigs[] = {
-		{"Rar!\x1a\x07", 0, 6},   {"\x04\x22\x4d\x18", 0, 4}, {"ID3", 0, 3},    {"OggS", 0, 4},
-		{"fLaC", 0, 4},            {"RIFF", 0, 4},              {"ftyp", 4, 4},   {"\x1a\x45\xdf\xa3", 0, 4},
-		{"GIF8", 0, 4},            {"MSCF", 0, 4},              {"\x1f\x9d", 0, 2}, {"ustar", 257, 5},
-		{"\x5d\x00\x00", 0, 3},   {"LZIP", 0, 4},              {"wOF2", 0, 4},   {"wOFF", 0, 4},
-		{"II*\x00", 0, 4},         {"MM\x00*", 0, 4},           {"\x00\x00\x00\x0cjP  ", 0, 8},
+		{"Rar!\x1a\x07", 0, 6},
+		{"\x04\x22\x4d\x18", 0, 4},
+		{"ID3", 0, 3},
+		{"OggS", 0, 4},
+		{"fLaC", 0, 4},
+		{"RIFF", 0, 4},
+		{"ftyp", 4, 4},
+		{"\x1a\x45\xdf\xa3", 0, 4},
+		{"GIF8", 0, 4},
+		{"MSCF", 0, 4},
+		{"\x1f\x9d", 0, 2},
+		{"ustar", 257, 5},
+		{"\x5d\x00\x00", 0, 3},
+		{"LZIP", 0, 4},
+		{"wOF2", 0, 4},
+		{"wOFF", 0, 4},
+		{"II*\x00", 0, 4},
+		{"MM\x00*", 0, 4},
+		{"\x00\x00\x00\x0cjP  ", 0, 8},
 	};
 
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)

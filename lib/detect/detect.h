@@ -38,15 +38,15 @@ enum hf_ctype {
 };
 
 /* hf_profile.valid */
-#define HF_VALID_NO 0      /* does not decode completely as its type */
-#define HF_VALID_YES 1     /* decodes completely (every entry, stream, pixel row, page) */
+#define HF_VALID_NO 0        /* does not decode completely as its type */
+#define HF_VALID_YES 1       /* decodes completely (every entry, stream, pixel row, page) */
 #define HF_VALID_UNCHECKED 2 /* unknown type, no validator, too big, or a cap was hit */
 
-#define HF_DETECT_BLOCK 4096u                 /* block size of the randomness statistics */
-#define HF_DETECT_BLOCK_MIN 1024u             /* a shorter tail block (or file) is not judged */
-#define HF_DETECT_VALIDATE_MAX (64u << 20)    /* larger inputs get valid = HF_VALID_UNCHECKED */
-#define HF_DETECT_OUTPUT_MAX (256u << 20)     /* decoded bytes one validation may produce */
-#define HF_DETECT_RATIO_MAX 250u              /* zip entry expansion beyond this: not checked */
+#define HF_DETECT_BLOCK 4096u              /* block size of the randomness statistics */
+#define HF_DETECT_BLOCK_MIN 1024u          /* a shorter tail block (or file) is not judged */
+#define HF_DETECT_VALIDATE_MAX (64u << 20) /* larger inputs get valid = HF_VALID_UNCHECKED */
+#define HF_DETECT_OUTPUT_MAX (256u << 20)  /* decoded bytes one validation may produce */
+#define HF_DETECT_RATIO_MAX 250u           /* zip entry expansion beyond this: not checked */
 
 struct hf_profile {
 	uint8_t type;                /* enum hf_ctype */
@@ -66,11 +66,11 @@ struct hf_profile {
 struct hf_detect_blocks {
 	uint32_t blocks;
 	uint32_t random_blocks;
-	uint32_t fill;        /* bytes in the current, incomplete block */
-	uint32_t stride;      /* one block in stride is looked at (1: all) */
-	uint32_t skip;        /* bytes still to pass over before the next block looked at */
-	uint32_t one_in;      /* keyed sampling: each block looked at with chance 1/one_in (0: off) */
-	uint64_t key, index;  /* keyed sampling: the secret, and the blocks decided so far */
+	uint32_t fill;         /* bytes in the current, incomplete block */
+	uint32_t stride;       /* one block in stride is looked at (1: all) */
+	uint32_t skip;         /* bytes still to pass over before the next block looked at */
+	uint32_t one_in;       /* keyed sampling: each block looked at with chance 1/one_in (0: off) */
+	uint64_t key, index;   /* keyed sampling: the secret, and the blocks decided so far */
 	uint16_t hist[4][256]; /* byte counts of the current block, four interleaved */
 };
 

@@ -19,7 +19,7 @@ struct hf_detect {
 };
 
 /* text.c */
-int hf_detect_plain_text(const uint8_t *p, size_t n);  /* 1 if no NUL and few control bytes */
+int hf_detect_plain_text(const uint8_t *p, size_t n); /* 1 if no NUL and few control bytes */
 int hf_detect_encoded_random(const uint8_t *p, size_t n);
 /* 1 if the first block (at least 1 KiB of it) looks random (blocks.c) */
 int hf_detect_head_random(const uint8_t *p, size_t n);

@@ -56,8 +56,7 @@ static int pgp_packet(const uint8_t *p, size_t n, size_t *off, int *tag)
 		} else if (l1 == 255) {
 			if (n - o < 4)
 				return -1;
-			len = ((size_t)p[o] << 24) | ((size_t)p[o + 1] << 16) | ((size_t)p[o + 2] << 8) |
-			      p[o + 3];
+			len = ((size_t)p[o] << 24) | ((size_t)p[o + 1] << 16) | ((size_t)p[o + 2] << 8) | p[o + 3];
 			o += 4;
 		} else {
 			len = (size_t)1 << (l1 & 0x1f);
@@ -94,8 +93,8 @@ int hf_detect_is_openpgp(const uint8_t *p, size_t n)
 			(p[body + 2] == 0 || p[body + 2] == 1 || p[body + 2] == 3)) ||
 		       ((p[body] == 5 || p[body] == 6) && p[body + 1] >= 7 && p[body + 1] <= 13);
 	if (tag == 1) /* PKESK: version 3, key id, public-key algorithm */
-		return p[body] == 3 && n > body + 10 && (p[body + 9] <= 3 || p[body + 9] == 16 ||
-			(p[body + 9] >= 18 && p[body + 9] <= 22));
+		return p[body] == 3 && n > body + 10 &&
+		       (p[body + 9] <= 3 || p[body + 9] == 16 || (p[body + 9] >= 18 && p[body + 9] <= 22));
 	return 0;
 }
 

@@ -16,9 +16,9 @@
 
 #include "detect/detect_int.h"
 
-#define PIXELS_MAX (64u << 20)     /* larger images are not decoded (HF_VALID_UNCHECKED) */
+#define PIXELS_MAX (64u << 20) /* larger images are not decoded (HF_VALID_UNCHECKED) */
 #define DIM_MAX 65535u
-#define JPEG_SCANS_MAX 500         /* progressive scans, as libjpeg-turbo's TJFLAG_LIMITSCANS */
+#define JPEG_SCANS_MAX 500 /* progressive scans, as libjpeg-turbo's TJFLAG_LIMITSCANS */
 #define JPEG_MEM_MAX (512l << 20)
 
 struct png_state {

@@ -96,8 +96,7 @@ int hf_detect_valid_zip(const uint8_t *p, size_t n, struct hf_profile *prof)
 			unchecked = 1;
 			continue;
 		}
-		if ((st.valid & ZIP_STAT_COMP_METHOD) &&
-		    !zip_compression_method_supported(st.comp_method, 0)) {
+		if ((st.valid & ZIP_STAT_COMP_METHOD) && !zip_compression_method_supported(st.comp_method, 0)) {
 			unchecked = 1;
 			continue;
 		}
@@ -111,9 +110,8 @@ int hf_detect_valid_zip(const uint8_t *p, size_t n, struct hf_profile *prof)
 		while ((r = zip_fread(f, buf, SCRATCH)) > 0) {
 			entry += (uint64_t)r;
 			total += (uint64_t)r;
-			if (total > HF_DETECT_OUTPUT_MAX ||
-			    (entry > RATIO_FLOOR && (st.valid & ZIP_STAT_COMP_SIZE) &&
-			     entry / HF_DETECT_RATIO_MAX > st.comp_size)) {
+			if (total > HF_DETECT_OUTPUT_MAX || (entry > RATIO_FLOOR && (st.valid & ZIP_STAT_COMP_SIZE) &&
+							     entry / HF_DETECT_RATIO_MAX > st.comp_size)) {
 				ret = HF_VALID_UNCHECKED;
 				goto out;
 			}

@@ -137,7 +137,8 @@ static void note_own_packs(struct backup *b)
 
 	b->relied = hf_xreallocarray(b->relied, ix->npacks + 1, 1);
 	for (size_t k = b->npacks; k < ix->npacks; k++)
-		b->relied[k] = memcmp(ix->keys + (size_t)ix->packs[k].key * HF_KEY_LEN, b->session->key, HF_KEY_LEN) == 0;
+		b->relied[k] =
+			memcmp(ix->keys + (size_t)ix->packs[k].key * HF_KEY_LEN, b->session->key, HF_KEY_LEN) == 0;
 }
 
 /* A prune may have condemned, after this backup started, a pack it relies on

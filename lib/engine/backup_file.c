@@ -114,8 +114,7 @@ static int read_extent(struct file_read *f, int fd, const struct extent *e)
 		if (!f->typed && !f->whole) {
 			f->typed = 1;
 			if (e->start == 0 && c->detect)
-				hf_detect_content(c->detect, c->rbuf, have, f->size, b->full_profiles,
-						  &f->nd->profile);
+				hf_detect_content(c->detect, c->rbuf, have, f->size, b->full_profiles, &f->nd->profile);
 		}
 		while (off < have && !f->torn) {
 			size_t cut = hf_chunker_next(ch, c->rbuf + off, have - off, eof);
@@ -286,8 +285,8 @@ void hf_backup_file(struct bctx *c, struct job *j)
 		nd->has_profile = 1;
 	}
 	/* torn: grew or shrank under the reads, or changed by the end */
-	if (!failed && (f.torn || fstat(fd, &after) < 0 || !same_version(&st, &after) ||
-			(uint64_t)st.st_size != nd->meta.size)) {
+	if (!failed &&
+	    (f.torn || fstat(fd, &after) < 0 || !same_version(&st, &after) || (uint64_t)st.st_size != nd->meta.size)) {
 		/* resolve_torn keeps the parent snapshot's version, if it has one */
 		const struct hf_node *old = hf_tree_find(&d->prev, nd->name);
 		hf_backup_report(b, path,

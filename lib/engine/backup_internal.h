@@ -21,20 +21,21 @@
 #include "scan/scan.h"
 
 #define HF_LIGHT_BLOCK_STRIDE 4 /* light profiles look at one block in four */
-#define HF_LARGE_BLOCK_SAMPLE 4 /* full profiles of files past the read buffer: one block
+#define HF_LARGE_BLOCK_SAMPLE \
+	4 /* full profiles of files past the read buffer: one block
 				 * in four, picked by a key (docs/DETECTION.md) */
 
 struct bdir {
 	struct bdir *parent;
-	size_t slot;           /* our node in parent->tree */
-	struct hf_tree tree;   /* nodes fixed once scanned */
-	uint8_t *torn;         /* per node: changed while read, resolve at finalize */
-	struct hf_tree prev;   /* the parent snapshot's version of this dir */
-	int has_prev;          /* prev was loaded (else the dir is new, or its old tree unreadable) */
+	size_t slot;                /* our node in parent->tree */
+	struct hf_tree tree;        /* nodes fixed once scanned */
+	uint8_t *torn;              /* per node: changed while read, resolve at finalize */
+	struct hf_tree prev;        /* the parent snapshot's version of this dir */
+	int has_prev;               /* prev was loaded (else the dir is new, or its old tree unreadable) */
 	uint8_t prev_id[HF_ID_LEN]; /* prev's id, when has_prev */
-	int pending;           /* atomic: jobs + subdirs + 1 while scanning */
-	int fd;                /* open while jobs may need it; -1 after */
-	uint64_t dev;          /* device --one-file-system stays on */
+	int pending;                /* atomic: jobs + subdirs + 1 while scanning */
+	int fd;                     /* open while jobs may need it; -1 after */
+	uint64_t dev;               /* device --one-file-system stays on */
 	char *path;
 };
 
@@ -43,10 +44,10 @@ enum job_kind { JOB_FILE, JOB_CHUNK };
 struct job {
 	int kind;
 	struct bdir *dir;
-	size_t slot;           /* JOB_FILE: the file's node */
-	uint8_t *data;         /* JOB_CHUNK: the chunk, owned by the job */
+	size_t slot;   /* JOB_FILE: the file's node */
+	uint8_t *data; /* JOB_CHUNK: the chunk, owned by the job */
 	size_t len;
-	struct hf_part *part;  /* JOB_CHUNK: where its id goes */
+	struct hf_part *part; /* JOB_CHUNK: where its id goes */
 };
 
 /* the two job queues; bounded, so memory stays flat */
@@ -56,7 +57,7 @@ struct work {
 	struct job **files, **chunks;
 	size_t fcap, fhead, fcount;
 	size_t ccap, chead, ccount;
-	int idle;              /* workers waiting for a job */
+	int idle; /* workers waiting for a job */
 	int closed;
 };
 
@@ -69,7 +70,7 @@ struct bctx {
 	struct hf_buf tbuf;
 	struct hf_fs_names *names;
 	struct hf_detect *detect; /* the backup's, shared (workers; NULL: no profiles) */
-	uint8_t *rbuf;         /* read buffer (workers) */
+	uint8_t *rbuf;            /* read buffer (workers) */
 	size_t rcap;
 };
 
@@ -87,22 +88,22 @@ struct backup {
 	 * backups with a parent, where only new and changed files are read; a
 	 * first backup reads everything and gets light profiles (docs/DETECTION.md) */
 	int full_profiles;
-	uint64_t block_key; /* this backup's secret for sampling the blocks of large files */
+	uint64_t block_key;       /* this backup's secret for sampling the blocks of large files */
 	struct hf_detect *detect; /* shared by the workers; NULL with no_profiles or no libmagic */
 	int have_root;
 	uint8_t root[HF_ID_LEN];
 	uint64_t files_total, dirs_total, bytes_total;
-	struct bctx scanner;   /* the scanner's own tools (tree blobs) */
+	struct bctx scanner;               /* the scanner's own tools (tree blobs) */
 	struct hf_blob_reader prev_reader; /* the scanner's: the parent snapshot's trees */
-	struct hf_changes *changes; /* collect_changes: what changed, for the scan after */
+	struct hf_changes *changes;        /* collect_changes: what changed, for the scan after */
 	/* beside a prune (docs/DESIGN.md, Retention): the packs condemned by the
 	 * pending deletions seen at the start are never deduplicated against,
 	 * and the packs the snapshot relies on are checked at the end */
-	int64_t start_ns;          /* the store's clock when the pending deletions were read */
+	int64_t start_ns;            /* the store's clock when the pending deletions were read */
 	struct hf_idmap *plans_seen; /* their object ids */
-	size_t npacks;             /* index packs at the start: the size of the two arrays */
-	uint8_t *condemned;        /* per index pack number */
-	uint8_t *relied;           /* per index pack number (set by any thread) */
+	size_t npacks;               /* index packs at the start: the size of the two arrays */
+	uint8_t *condemned;          /* per index pack number */
+	uint8_t *relied;             /* per index pack number (set by any thread) */
 };
 
 /* per-thread tools, storing, finalising directories, reporting (backup_store.c) */
@@ -125,7 +126,7 @@ void hf_backup_parent_damaged(struct backup *b, const char *path, int err);
 /* job queues (backup_queue.c) */
 void hf_work_init(struct work *w, size_t files, size_t chunks);
 void hf_work_release(struct work *w);
-int hf_work_push_file(struct work *w, struct job *j);  /* blocks while full */
+int hf_work_push_file(struct work *w, struct job *j);   /* blocks while full */
 int hf_work_offer_chunk(struct work *w, struct job *j); /* 1 if taken: a worker idles and there is room */
 void hf_work_close(struct work *w);
 /* chunk jobs first (a file is half done); NULL once closed and drained */

@@ -33,8 +33,9 @@ void hf_backup_parent_damaged(struct backup *b, const char *path, int err)
 	__atomic_add_fetch(&b->st->damaged_parent_trees, 1, __ATOMIC_RELAXED);
 	if (b->changes)
 		hf_scan_changes_break(b->changes); /* no old entries to compare with there */
-	hf_backup_report(b, path, "the parent snapshot's tree of this directory is damaged (holdfast check "
-				  "names what it affects); read again in full",
+	hf_backup_report(b, path,
+			 "the parent snapshot's tree of this directory is damaged (holdfast check "
+			 "names what it affects); read again in full",
 			 err, 0);
 }
 
@@ -115,8 +116,7 @@ int hf_backup_store_blob(struct bctx *c, int type, const void *p, size_t n, uint
 	z = hf_compress(c->z, p, n, c->zbuf.data, c->zbuf.cap, &zlen);
 	if (z < 0)
 		return z;
-	r = hf_pack_add(&c->pack, id, type, z ? HF_BLOB_F_ZSTD : 0, z ? c->zbuf.data : p, z ? zlen : n,
-			(uint32_t)n);
+	r = hf_pack_add(&c->pack, id, type, z ? HF_BLOB_F_ZSTD : 0, z ? c->zbuf.data : p, z ? zlen : n, (uint32_t)n);
 	if (r < 0)
 		return r;
 	__atomic_add_fetch(&b->st->bytes_added, n, __ATOMIC_RELAXED);

@@ -31,11 +31,11 @@ struct check {
 	struct hf_idmap *on_disk;  /* pack id → uint64 size */
 	struct blob_ref **by_pack; /* per pack number: its blobs */
 	size_t *nby_pack;
-	uint8_t *pack_bad;         /* per pack number: 1 damaged, 2 missing from the store */
+	uint8_t *pack_bad; /* per pack number: 1 damaged, 2 missing from the store */
 	pthread_mutex_t lock;
-	struct hf_idmap *bad;      /* blob ids found damaged */
+	struct hf_idmap *bad; /* blob ids found damaged */
 	struct hf_idmap *good_trees;
-	size_t next_pack;          /* read-data work counter (atomic) */
+	size_t next_pack; /* read-data work counter (atomic) */
 	char snap_hex[HF_ID_HEX_LEN + 1];
 };
 
@@ -186,8 +186,9 @@ static void *read_data_worker(void *arg)
 		}
 		for (size_t i = 0; i < c->nby_pack[p]; i++) {
 			const struct blob_ref *b = &c->by_pack[p][i];
-			r = (uint64_t)b->loc.offset + b->loc.stored_len > pack.len ? -HF_E_CORRUPT
-				: hf_blob_decode(&br, b->id, &b->loc, pack.data + b->loc.offset, &out);
+			r = (uint64_t)b->loc.offset + b->loc.stored_len > pack.len
+				    ? -HF_E_CORRUPT
+				    : hf_blob_decode(&br, b->id, &b->loc, pack.data + b->loc.offset, &out);
 			if (r < 0) {
 				char bid[HF_ID_HEX_LEN + 1];
 				hf_hex_encode(b->id, HF_ID_LEN, bid);
@@ -195,7 +196,8 @@ static void *read_data_worker(void *arg)
 					snprintf(what, sizeof(what), "pack %.16s: blob %.16s is damaged", name, bid);
 				else /* one of several claims: name the index object that made it */
 					snprintf(what, sizeof(what),
-						 "pack %.16s: blob %.16s is damaged there (as index object %.16s claims it)",
+						 "pack %.16s: blob %.16s is damaged there (as index object %.16s "
+						 "claims it)",
 						 name, bid, hf_index_claim_file(ix, &b->loc));
 				problem(c, NULL, what, r);
 				mark_bad(c, b->id);

@@ -31,16 +31,16 @@ struct hf_progress {
 struct hf_changes; /* scan/changes.h */
 
 struct hf_backup_opts {
-	char **paths;   /* absolute, normalised */
+	char **paths; /* absolute, normalised */
 	size_t npaths;
 	char **excludes; /* fnmatch patterns on base name and full path */
 	size_t nexcludes;
 	int one_file_system;
-	int no_profiles; /* skip content profiles (detection): files get none */
+	int no_profiles;     /* skip content profiles (detection): files get none */
 	int collect_changes; /* with a parent: collect what changed for the scan after the
 			      * backup (hf_backup_stats.changes, scan/scan.h) */
 	const char *host, *user;
-	int threads;     /* 0: one per CPU */
+	int threads; /* 0: one per CPU */
 	hf_report_fn report;
 	void *report_arg;
 	struct hf_progress *progress; /* may be NULL */
@@ -51,14 +51,14 @@ struct hf_backup_stats {
 	int has_parent;
 	uint8_t parent[HF_ID_LEN];
 	uint64_t files_new, files_changed, files_unchanged, dirs, others;
-	uint64_t bytes_total;  /* size of all files in the snapshot */
-	uint64_t bytes_read;   /* bytes read from disk */
-	uint64_t bytes_added;  /* plaintext bytes of new blobs */
-	uint64_t bytes_stored; /* bytes of pack files written */
-	uint64_t errors;       /* entries that could not be read */
+	uint64_t bytes_total;          /* size of all files in the snapshot */
+	uint64_t bytes_read;           /* bytes read from disk */
+	uint64_t bytes_added;          /* plaintext bytes of new blobs */
+	uint64_t bytes_stored;         /* bytes of pack files written */
+	uint64_t errors;               /* entries that could not be read */
 	uint64_t damaged_parent_trees; /* trees of the parent snapshot that could not be read
 					* (damaged repository): their directories were read in full */
-	struct hf_changes *changes; /* collect_changes: the caller's, for hf_scan_changes (which
+	struct hf_changes *changes;    /* collect_changes: the caller's, for hf_scan_changes (which
 				     * frees it) or hf_changes_free; NULL if none */
 };
 
@@ -151,8 +151,8 @@ int hf_forget_protect(struct hf_repo *r, const struct hf_snapshot *snaps, size_t
 struct hf_forget_result {
 	struct hf_snapshot *snaps; /* every snapshot, oldest first */
 	size_t n;
-	int *keep;                 /* per snapshot: HF_KEEP_* bits, or 0 for removed */
-	int *kept_by_store;        /* per snapshot: removal refused by the store (it stays) */
+	int *keep;                         /* per snapshot: HF_KEEP_* bits, or 0 for removed */
+	int *kept_by_store;                /* per snapshot: removal refused by the store (it stays) */
 	uint8_t (*forgotten)[HF_HASH_LEN]; /* session fingerprints of the removed ones */
 	size_t nremoved;
 };
@@ -170,14 +170,14 @@ int hf_forget_orphan_marks(struct hf_repo *r, size_t *removed);
 
 struct hf_prune_stats {
 	uint64_t packs_deleted, bytes_freed, blobs_removed; /* now, from plans that came due */
-	uint64_t packs_rescued;    /* due, but a snapshot written since uses them: kept */
-	uint64_t packs_planned, bytes_planned; /* to be deleted by a prune from next_due_ns on */
-	uint64_t packs_rewritten;  /* their used blobs copied into new packs */
-	uint64_t packs_protected;  /* of backups without a snapshot yet (running or killed) */
-	uint64_t plans_damaged;    /* pending-deletion objects that failed to load: ignored */
-	uint64_t objects_kept;     /* deletions the store refused or a lock held off */
-	uint64_t temp_files, temp_bytes; /* left by writes killed more than an hour ago: removed */
-	int64_t next_due_ns;       /* store time the earliest pending plan comes due; 0: none */
+	uint64_t packs_rescued;                             /* due, but a snapshot written since uses them: kept */
+	uint64_t packs_planned, bytes_planned;              /* to be deleted by a prune from next_due_ns on */
+	uint64_t packs_rewritten;                           /* their used blobs copied into new packs */
+	uint64_t packs_protected;                           /* of backups without a snapshot yet (running or killed) */
+	uint64_t plans_damaged;                             /* pending-deletion objects that failed to load: ignored */
+	uint64_t objects_kept;                              /* deletions the store refused or a lock held off */
+	uint64_t temp_files, temp_bytes;                    /* left by writes killed more than an hour ago: removed */
+	int64_t next_due_ns; /* store time the earliest pending plan comes due; 0: none */
 };
 
 #define HF_PRUNE_GRACE_NS (3600ll * 1000000000)      /* one hour */

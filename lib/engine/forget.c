@@ -112,7 +112,7 @@ int hf_forget_orphan_marks(struct hf_repo *r, size_t *removed)
 {
 	struct hf_mark *marks = NULL;
 	struct hf_snapshot *snaps = NULL;
-	uint8_t (*ids)[HF_ID_LEN] = NULL;
+	uint8_t(*ids)[HF_ID_LEN] = NULL;
 	size_t nmarks = 0, nsnaps = 0, bad = 0;
 	char name[HF_ID_HEX_LEN + 1];
 	int ret;

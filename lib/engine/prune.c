@@ -49,13 +49,13 @@ static int mark_tree(struct hf_blob_reader *br, struct hf_idmap *used, const uin
 		if (nd->meta.type == HF_FT_DIR)
 			r = mark_tree(br, used, nd->subtree);
 		for (size_t k = 0; k < nd->nparts && r == 0; k++)
-			if (nd->parts[k].kind == HF_PART_DATA && (r = hf_idmap_put(used, nd->parts[k].id, NULL, NULL)) > 0)
+			if (nd->parts[k].kind == HF_PART_DATA &&
+			    (r = hf_idmap_put(used, nd->parts[k].id, NULL, NULL)) > 0)
 				r = 0; /* newly marked */
 	}
 	hf_tree_release(&t);
 	return r;
 }
-
 
 /* what happens to each indexed pack */
 enum pack_fate {
@@ -94,12 +94,12 @@ struct prune_run {
 	size_t nsnaps;
 	struct hf_pending *plans;
 	size_t nplans;
-	struct hf_idmap *used;    /* blob ids reachable from a snapshot */
-	struct hf_idmap *done;    /* session fingerprints of finished backups */
-	struct hf_idmap *due;     /* pack ids of plans that came due */
-	struct hf_idmap *waiting; /* pack ids of plans not yet due */
-	struct hf_idmap *listed;  /* pack ids the new index lists */
-	struct pack_use *use;     /* per indexed pack */
+	struct hf_idmap *used;         /* blob ids reachable from a snapshot */
+	struct hf_idmap *done;         /* session fingerprints of finished backups */
+	struct hf_idmap *due;          /* pack ids of plans that came due */
+	struct hf_idmap *waiting;      /* pack ids of plans not yet due */
+	struct hf_idmap *listed;       /* pack ids the new index lists */
+	struct pack_use *use;          /* per indexed pack */
 	uint8_t (*planned)[HF_ID_LEN]; /* this run's plan */
 	size_t nplanned;
 	struct disk_packs disk;
@@ -135,9 +135,8 @@ static void plan_pack(struct prune_run *p, const uint8_t id[HF_ID_LEN], uint64_t
 }
 
 /* copies one used blob into the new packs, re-verifying it on the way */
-static int copy_blob(struct hf_blob_reader *br, struct hf_pack_writer *w, struct hf_index_builder *b,
-		     struct hf_zctx *z, struct hf_buf *plain, struct hf_buf *zbuf, const uint8_t *id,
-		     const struct hf_blob_loc *loc)
+static int copy_blob(struct hf_blob_reader *br, struct hf_pack_writer *w, struct hf_index_builder *b, struct hf_zctx *z,
+		     struct hf_buf *plain, struct hf_buf *zbuf, const uint8_t *id, const struct hf_blob_loc *loc)
 {
 	size_t zlen = 0;
 	int c, r;
@@ -428,7 +427,9 @@ static void delete_due(struct prune_run *p)
 			p->st->packs_deleted++;
 			p->st->bytes_freed += p->disk.sizes[i];
 			break;
-		case HF_DELETE_KEPT: p->st->objects_kept++; break;
+		case HF_DELETE_KEPT:
+			p->st->objects_kept++;
+			break;
 		}
 	}
 	for (size_t i = 0; i < p->nplans; i++) {

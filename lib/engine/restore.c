@@ -40,7 +40,7 @@ struct ritem {
 	struct rdir *dir;
 	struct hf_node node;
 	char *path;
-	int made;          /* the first name of a hard-link group, created already as (dev, ino) */
+	int made; /* the first name of a hard-link group, created already as (dev, ino) */
 	dev_t dev;
 	ino_t ino;
 };
@@ -62,13 +62,13 @@ struct restore {
 	struct hf_queue *q;
 	struct rjob *batch; /* being filled by the main thread */
 	int target_fd;
-	struct hf_idmap *links; /* (dev, ino) key → index into firsts */
-	struct link_first {     /* the first restored name of each hard-link group */
+	struct hf_idmap *links;   /* (dev, ino) key → index into firsts */
+	struct link_first {       /* the first restored name of each hard-link group */
 		struct rdir *dir; /* held open; NULL past the cap: then by path */
 		char *name, *path;
-	} *firsts;
+	} * firsts;
 	size_t nlinks;
-	struct rdir **held;     /* directories held open for hard links */
+	struct rdir **held; /* directories held open for hard links */
 	size_t nheld;
 	int err;
 };

@@ -38,8 +38,8 @@ static int write_mark(struct hf_repo *repo, int kind, int verdict, uint64_t chan
 }
 
 /* A snapshot's verdict: its latest verdict mark, else a scan. */
-static int verdict_of(struct hf_history *h, const struct hf_mark *marks, size_t nmarks,
-		      const struct hf_snapshot *chain, size_t j, int *verdict)
+static int verdict_of(struct hf_history *h, const struct hf_mark *marks, size_t nmarks, const struct hf_snapshot *chain,
+		      size_t j, int *verdict)
 {
 	const struct hf_scan_result *res;
 	int r;
@@ -112,7 +112,8 @@ static int pin_last_clean(struct hf_repo *repo, struct hf_history *h, const stru
 }
 
 int hf_backup_judge(struct hf_repo *repo, const uint8_t id[HF_ID_LEN], struct hf_changes *changes,
-		    void (*on_alert)(void *arg, const struct hf_scan_result *res), void *arg, struct hf_backup_verdict *out)
+		    void (*on_alert)(void *arg, const struct hf_scan_result *res), void *arg,
+		    struct hf_backup_verdict *out)
 {
 	struct hf_snapshot *all = NULL, *chain;
 	const struct hf_scan_result *res;

@@ -9,10 +9,10 @@
 #include "scan/scan.h"
 
 struct hf_backup_verdict {
-	int scanned;         /* 0: a first snapshot, nothing to compare with */
-	int verdict;         /* enum hf_snap_verdict */
+	int scanned; /* 0: a first snapshot, nothing to compare with */
+	int verdict; /* enum hf_snap_verdict */
 	uint64_t encrypted, suspicious, notes;
-	int pinned;          /* a snapshot was pinned because of this verdict */
+	int pinned; /* a snapshot was pinned because of this verdict */
 	uint8_t pinned_id[HF_ID_LEN];
 };
 

@@ -27,8 +27,8 @@ enum hf_ftype {
 };
 
 struct hf_xattr {
-	char *name;      /* NUL-terminated */
-	uint8_t *value;  /* may contain any bytes */
+	char *name;     /* NUL-terminated */
+	uint8_t *value; /* may contain any bytes */
 	size_t len;
 };
 
@@ -37,13 +37,13 @@ struct hf_xattr {
 #define HF_LINK_MAX 4096
 
 struct hf_meta {
-	uint32_t type;  /* enum hf_ftype */
-	uint32_t mode;  /* permission bits, mode & 07777 */
+	uint32_t type; /* enum hf_ftype */
+	uint32_t mode; /* permission bits, mode & 07777 */
 	uint32_t uid, gid;
 	char *user, *group; /* names, or NULL when the id has none */
 	uint64_t size, ino, dev, nlink, rdev;
 	int64_t mtime_ns, atime_ns, ctime_ns;
-	char *link;     /* symlink target (NUL-terminated), else NULL */
+	char *link; /* symlink target (NUL-terminated), else NULL */
 	size_t link_len;
 	struct hf_xattr *xattrs; /* sorted by name */
 	size_t nxattrs;

@@ -26,15 +26,15 @@ enum hf_fs_via {
 };
 
 struct hf_fs_node {
-	int fd;         /* the caller's descriptor, or our O_PATH one */
-	int own;        /* 1 when fd is ours to close */
-	int xfd;        /* descriptor for HF_FS_VIA_FD calls */
-	int xown;       /* 1 when xfd is ours (a reopen made without /proc) */
-	int reopened;   /* the reopen has been tried: never loop */
-	int via;        /* enum hf_fs_via */
+	int fd;       /* the caller's descriptor, or our O_PATH one */
+	int own;      /* 1 when fd is ours to close */
+	int xfd;      /* descriptor for HF_FS_VIA_FD calls */
+	int xown;     /* 1 when xfd is ours (a reopen made without /proc) */
+	int reopened; /* the reopen has been tried: never loop */
+	int via;      /* enum hf_fs_via */
 	int dirfd;
 	const char *name;
-	char proc[32];  /* "/proc/self/fd/<fd>" */
+	char proc[32]; /* "/proc/self/fd/<fd>" */
 };
 
 /* enum hf_ftype of an st_mode, or 0 for a type we do not know. */

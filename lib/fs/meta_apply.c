@@ -35,8 +35,7 @@ static int make_node(int dirfd, const char *name, const struct hf_meta *m)
 	case HF_FT_CHR:
 	case HF_FT_BLK:
 		dev = makedev(major((dev_t)m->rdev), minor((dev_t)m->rdev));
-		r = mknodat(dirfd, name, (m->type == HF_FT_CHR ? S_IFCHR : S_IFBLK) | HF_FS_NODE_INIT_MODE,
-			    dev);
+		r = mknodat(dirfd, name, (m->type == HF_FT_CHR ? S_IFCHR : S_IFBLK) | HF_FS_NODE_INIT_MODE, dev);
 		break;
 	case HF_FT_SOCK:
 		r = mknodat(dirfd, name, S_IFSOCK | HF_FS_NODE_INIT_MODE, 0);
@@ -119,7 +118,8 @@ static int apply_pinned(struct hf_fs_names *names, struct hf_fs_node *nd, const 
 		if (names && m->group && hf_fs_group_id(names, m->group, &id) == 1)
 			gid = id;
 		/* a file root just created is root's: often what it should be */
-		if ((st.st_uid != uid || st.st_gid != gid) && fchownat(nd->fd, "", (uid_t)uid, (gid_t)gid, AT_EMPTY_PATH) < 0)
+		if ((st.st_uid != uid || st.st_gid != gid) &&
+		    fchownat(nd->fd, "", (uid_t)uid, (gid_t)gid, AT_EMPTY_PATH) < 0)
 			keep_first(&first, -errno);
 		else if (st.st_uid != uid || st.st_gid != gid)
 			st.st_mode &= ~(mode_t)(S_ISUID | S_ISGID); /* chown cleared them */
@@ -135,7 +135,7 @@ static int apply_pinned(struct hf_fs_names *names, struct hf_fs_node *nd, const 
 
 int hf_meta_apply(struct hf_fs_names *names, int dirfd, const char *name, const struct hf_meta *m)
 {
-	struct hf_fs_node nd = { .fd = -1 };
+	struct hf_fs_node nd = {.fd = -1};
 	struct timespec ts[2];
 	int r, first;
 
@@ -157,7 +157,7 @@ int hf_meta_apply(struct hf_fs_names *names, int dirfd, const char *name, const 
 
 int hf_meta_apply_fd(struct hf_fs_names *names, int fd, const struct hf_meta *m)
 {
-	struct hf_fs_node nd = { .fd = -1 };
+	struct hf_fs_node nd = {.fd = -1};
 	struct timespec ts[2];
 	int r, first;
 

@@ -77,7 +77,7 @@ out:
 
 int hf_meta_read(struct hf_fs_names *names, int dirfd, const char *name, int fd, struct hf_meta *m)
 {
-	struct hf_fs_node nd = { .fd = -1 };
+	struct hf_fs_node nd = {.fd = -1};
 	struct stat st;
 	const char *s;
 	int r;

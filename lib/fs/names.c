@@ -14,28 +14,28 @@
 #include "util/err.h"
 #include "util/mem.h"
 
-#define HF_FS_NAMES_MAX (1u << 16)   /* entries per table */
-#define HF_FS_NAME_LEN_MAX 1024      /* longer names are never looked up */
+#define HF_FS_NAMES_MAX (1u << 16) /* entries per table */
+#define HF_FS_NAME_LEN_MAX 1024    /* longer names are never looked up */
 #define HF_FS_NSS_BUF_MIN 1024
 #define HF_FS_NSS_BUF_MAX (1u << 20)
 
 struct hf_fs_names_ent {
-	uint64_t key;   /* the id, or the hash of name */
-	char *name;     /* NULL: the id has no name */
+	uint64_t key; /* the id, or the hash of name */
+	char *name;   /* NULL: the id has no name */
 	uint32_t id;
 	uint8_t used;
-	uint8_t found;  /* name→id tables: the name exists */
+	uint8_t found; /* name→id tables: the name exists */
 };
 
 struct hf_fs_names_tab {
 	struct hf_fs_names_ent *v;
-	size_t cap, n;  /* cap is 0 or a power of two */
+	size_t cap, n; /* cap is 0 or a power of two */
 };
 
 struct hf_fs_names {
 	struct hf_fs_names_tab uid_name, gid_name, user_id, group_id;
-	char *spill;    /* an uncached answer, valid until the next call */
-	char *buf;      /* getpw*_r / getgr*_r scratch */
+	char *spill; /* an uncached answer, valid until the next call */
+	char *buf;   /* getpw*_r / getgr*_r scratch */
 	size_t buflen;
 };
 
@@ -141,8 +141,7 @@ enum { NSS_UID, NSS_GID, NSS_USER, NSS_GROUP };
 
 /* Calls one reentrant NSS lookup, growing the scratch buffer on ERANGE.
  * Returns 1 found, 0 not found (cacheable), < 0 a lookup error (not cached). */
-static int nss_lookup(struct hf_fs_names *n, int what, uint32_t id, const char *name, char **name_out,
-		      uint32_t *id_out)
+static int nss_lookup(struct hf_fs_names *n, int what, uint32_t id, const char *name, char **name_out, uint32_t *id_out)
 {
 	struct passwd pw, *pwp = NULL;
 	struct group gr, *grp = NULL;
@@ -193,7 +192,7 @@ static int nss_lookup(struct hf_fs_names *n, int what, uint32_t id, const char *
 
 static const char *id_to_name(struct hf_fs_names *n, struct hf_fs_names_tab *t, int what, uint32_t id)
 {
-	struct hf_fs_names_ent e = { 0 }, *p;
+	struct hf_fs_names_ent e = {0}, *p;
 	char *name = NULL;
 	uint32_t got = 0;
 	int r;
@@ -217,10 +216,9 @@ static const char *id_to_name(struct hf_fs_names *n, struct hf_fs_names_tab *t, 
 	return name;
 }
 
-static int name_to_id(struct hf_fs_names *n, struct hf_fs_names_tab *t, int what, const char *name,
-		      uint32_t *id)
+static int name_to_id(struct hf_fs_names *n, struct hf_fs_names_tab *t, int what, const char *name, uint32_t *id)
 {
-	struct hf_fs_names_ent e = { 0 }, *p;
+	struct hf_fs_names_ent e = {0}, *p;
 	char *canon = NULL;
 	uint32_t got = 0;
 	uint64_t h;

@@ -196,8 +196,7 @@ int hf_fs_xattrs_set(struct hf_fs_node *nd, const struct hf_xattr *xs, size_t n)
 		} else if (xs[i].len > HF_XATTR_MAX_VALUE) {
 			r = -HF_E_LIMIT;
 		} else {
-			r = hf_fs_node_setxattr(nd, xs[i].name, xs[i].len ? (const void *)xs[i].value : "",
-						xs[i].len);
+			r = hf_fs_node_setxattr(nd, xs[i].name, xs[i].len ? (const void *)xs[i].value : "", xs[i].len);
 		}
 		if (r < 0 && !first)
 			first = r;

@@ -21,8 +21,7 @@ int hf_repo_put_hashed(struct hf_repo *r, int kind, const void *p, size_t n, uin
 	return hf_repo_put_hashed_flags(r, kind, p, n, id, 0);
 }
 
-int hf_repo_put_hashed_flags(struct hf_repo *r, int kind, const void *p, size_t n, uint8_t id[HF_ID_LEN],
-			     int flags)
+int hf_repo_put_hashed_flags(struct hf_repo *r, int kind, const void *p, size_t n, uint8_t id[HF_ID_LEN], int flags)
 {
 	uint8_t h[HF_ID_LEN];
 	char name[HF_ID_HEX_LEN + 1];
@@ -80,7 +79,8 @@ static int load_all_one(void *arg, const char *name, uint64_t size)
 	return 0;
 }
 
-int hf_repo_load_all(struct hf_repo *r, int kind, size_t elem, int (*load)(struct hf_repo *r, const char *name, void *obj),
+int hf_repo_load_all(struct hf_repo *r, int kind, size_t elem,
+		     int (*load)(struct hf_repo *r, const char *name, void *obj),
 		     int (*cmp)(const void *, const void *), struct hf_object_array *a)
 {
 	struct load_all la = {r, elem, load, a};

@@ -44,8 +44,8 @@ static void free_packs(struct hf_index_pack_entries *packs, size_t n)
 	free(packs);
 }
 
-void hf_index_builder_add(struct hf_index_builder *b, const uint8_t pack_id[HF_ID_LEN],
-			  const uint8_t key[HF_KEY_LEN], struct hf_pack_entry *entries, size_t n)
+void hf_index_builder_add(struct hf_index_builder *b, const uint8_t pack_id[HF_ID_LEN], const uint8_t key[HF_KEY_LEN],
+			  struct hf_pack_entry *entries, size_t n)
 {
 	pthread_mutex_lock(&b->lock);
 	if (b->npacks == b->cap) {
@@ -103,8 +103,9 @@ int hf_index_builder_write(struct hf_index_builder *b)
 			r = hf_buf_put_varint(&main_pt, p->n);
 		for (size_t j = 0; j < p->n && r == 0; j++) {
 			const struct hf_pack_entry *e = &p->entries[j];
-			if ((r = hf_buf_append(&main_pt, e->id, HF_ID_LEN)) < 0 || (r = hf_buf_put_u8(&main_pt, e->type)) < 0 ||
-			    (r = hf_buf_put_u8(&main_pt, e->flags)) < 0 || (r = hf_buf_put_varint(&main_pt, e->offset)) < 0 ||
+			if ((r = hf_buf_append(&main_pt, e->id, HF_ID_LEN)) < 0 ||
+			    (r = hf_buf_put_u8(&main_pt, e->type)) < 0 || (r = hf_buf_put_u8(&main_pt, e->flags)) < 0 ||
+			    (r = hf_buf_put_varint(&main_pt, e->offset)) < 0 ||
 			    (r = hf_buf_put_varint(&main_pt, e->stored_len)) < 0)
 				break;
 			r = hf_buf_put_varint(&main_pt, e->raw_len);
@@ -444,8 +445,7 @@ struct load_ctx {
  * counted), 0 for a failure to get it (the load stops) */
 static int object_damage(int r)
 {
-	return r == -HF_E_CORRUPT || r == -HF_E_AUTH || r == -HF_E_VERSION || r == -HF_E_LIMIT ||
-	       r == -HF_E_NOTFOUND;
+	return r == -HF_E_CORRUPT || r == -HF_E_AUTH || r == -HF_E_VERSION || r == -HF_E_LIMIT || r == -HF_E_NOTFOUND;
 }
 
 static int load_one(void *arg, const char *name, uint64_t size)
@@ -461,7 +461,8 @@ static int load_one(void *arg, const char *name, uint64_t size)
 	if (r == 0)
 		r = open_index(lc->repo, obj.data, obj.len, &pt);
 	if (r == 0)
-		r = lc->ix->nfiles >= UINT32_MAX ? -HF_E_LIMIT : index_parse(lc->ix, pt.data, pt.len, (uint32_t)lc->ix->nfiles);
+		r = lc->ix->nfiles >= UINT32_MAX ? -HF_E_LIMIT
+						 : index_parse(lc->ix, pt.data, pt.len, (uint32_t)lc->ix->nfiles);
 	if (r == 0) {
 		lc->ix->files = hf_xreallocarray(lc->ix->files, lc->ix->nfiles + 1, sizeof(char *));
 		lc->ix->files[lc->ix->nfiles++] = hf_xstrdup(name);
@@ -497,8 +498,7 @@ int hf_repo_refresh_index(struct hf_repo *r)
 	return hf_store_list(r->store, HF_OBJ_INDEX, load_new, &lc);
 }
 
-int hf_repo_load_index(struct hf_repo *r, size_t *bad, void (*bad_fn)(void *arg, const char *name, int err),
-		       void *arg)
+int hf_repo_load_index(struct hf_repo *r, size_t *bad, void (*bad_fn)(void *arg, const char *name, int err), void *arg)
 {
 	struct load_ctx lc = {.repo = r, .bad_fn = bad_fn, .arg = arg};
 	int ret;

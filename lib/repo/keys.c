@@ -22,10 +22,9 @@ enum { KEY_KIND_FULL = 1, KEY_KIND_WRITE_ONLY = 2 };
 #define KEY_MEM_MIN (8ull << 20)
 #define KEY_MEM_MAX (1ull << 30)
 
-
 int hf_key_file_encode(const char *pass, size_t passlen, uint64_t ops, uint64_t mem, const uint8_t repo_id[32],
-		       const uint8_t config_hash[32], const uint8_t pk[32], const uint8_t mac[32],
-		       const uint8_t *sk, struct hf_buf *out)
+		       const uint8_t config_hash[32], const uint8_t pk[32], const uint8_t mac[32], const uint8_t *sk,
+		       struct hf_buf *out)
 {
 	uint8_t hdr[KEY_HDR_LEN], *kek = NULL, *payload = NULL;
 	size_t plen = sk ? KEY_PAYLOAD_FULL : KEY_PAYLOAD_WRITE;

@@ -190,8 +190,7 @@ const struct hf_mark *hf_marks_verdict_mark(const struct hf_mark *m, size_t n, c
 		const struct hf_mark *c = &m[i];
 		if (c->kind != HF_MARK_VERDICT || memcmp(c->snapshot, snapshot, HF_ID_LEN) != 0)
 			continue;
-		if (!best || c->time_ns > best->time_ns ||
-		    (c->time_ns == best->time_ns && c->verdict > best->verdict))
+		if (!best || c->time_ns > best->time_ns || (c->time_ns == best->time_ns && c->verdict > best->verdict))
 			best = c;
 	}
 	return best;
@@ -208,9 +207,12 @@ int hf_marks_verdict(const struct hf_mark *m, size_t n, const uint8_t snapshot[H
 const char *hf_mark_kind_name(int kind)
 {
 	switch (kind) {
-	case HF_MARK_PIN: return "pin";
-	case HF_MARK_UNPIN: return "unpin";
-	case HF_MARK_VERDICT: return "verdict";
+	case HF_MARK_PIN:
+		return "pin";
+	case HF_MARK_UNPIN:
+		return "unpin";
+	case HF_MARK_VERDICT:
+		return "verdict";
 	}
 	return "?";
 }
@@ -218,9 +220,12 @@ const char *hf_mark_kind_name(int kind)
 const char *hf_mark_verdict_name(int verdict)
 {
 	switch (verdict) {
-	case HF_MARK_VERDICT_CLEAN: return "clean";
-	case HF_MARK_VERDICT_SUSPICIOUS: return "suspicious";
-	case HF_MARK_VERDICT_ATTACK: return "attack";
+	case HF_MARK_VERDICT_CLEAN:
+		return "clean";
+	case HF_MARK_VERDICT_SUSPICIOUS:
+		return "suspicious";
+	case HF_MARK_VERDICT_ATTACK:
+		return "attack";
 	}
 	return "?";
 }

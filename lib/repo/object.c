@@ -40,8 +40,8 @@ int hf_object_tag_check(const struct hf_repo *r, const uint8_t *p, size_t n, siz
 	return 0;
 }
 
-int hf_object_seal(struct hf_repo *r, const struct hf_session *s, const char magic[HF_OBJ_MAGIC_LEN],
-		   const void *pt, size_t n, struct hf_buf *out)
+int hf_object_seal(struct hf_repo *r, const struct hf_session *s, const char magic[HF_OBJ_MAGIC_LEN], const void *pt,
+		   size_t n, struct hf_buf *out)
 {
 	int ret = hf_envelope_seal(r, s, magic, pt, n, out);
 
@@ -56,8 +56,8 @@ static int magic_error(const uint8_t *p, size_t n, const char *magic)
 	return n >= HF_OBJ_MAGIC_LEN && memcmp(p, magic, 5) == 0 ? -HF_E_VERSION : -HF_E_CORRUPT;
 }
 
-int hf_object_open(struct hf_repo *r, const char magic[HF_OBJ_MAGIC_LEN], const uint8_t *p, size_t n,
-		   struct hf_buf *pt, uint8_t session_key[HF_KEY_LEN])
+int hf_object_open(struct hf_repo *r, const char magic[HF_OBJ_MAGIC_LEN], const uint8_t *p, size_t n, struct hf_buf *pt,
+		   uint8_t session_key[HF_KEY_LEN])
 {
 	size_t body = 0;
 	int ret;

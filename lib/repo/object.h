@@ -45,14 +45,14 @@ int hf_object_tag_check(const struct hf_repo *r, const uint8_t *p, size_t n, siz
 
 /* In memory: out gets magic | sealed session key | AEAD(session key, ad =
  * magic, pt) | tag. Works with a write-only key. */
-int hf_object_seal(struct hf_repo *r, const struct hf_session *s, const char magic[HF_OBJ_MAGIC_LEN],
-		   const void *pt, size_t n, struct hf_buf *out);
+int hf_object_seal(struct hf_repo *r, const struct hf_session *s, const char magic[HF_OBJ_MAGIC_LEN], const void *pt,
+		   size_t n, struct hf_buf *out);
 /* Checks magic (-HF_E_VERSION for the same kind in another version, else
  * -HF_E_CORRUPT) and tag (-HF_E_AUTH), then decrypts into pt. session_key
  * (may be NULL) receives the writer's session key. Needs the secret key
  * (-HF_E_USAGE with a write-only key). */
-int hf_object_open(struct hf_repo *r, const char magic[HF_OBJ_MAGIC_LEN], const uint8_t *p, size_t n,
-		   struct hf_buf *pt, uint8_t session_key[HF_KEY_LEN]);
+int hf_object_open(struct hf_repo *r, const char magic[HF_OBJ_MAGIC_LEN], const uint8_t *p, size_t n, struct hf_buf *pt,
+		   uint8_t session_key[HF_KEY_LEN]);
 
 /* Seals pt and stores it under kind, named by the SHA-256 of the object;
  * id (may be NULL) receives that hash. An identical existing object is

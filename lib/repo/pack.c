@@ -204,8 +204,7 @@ int hf_pack_read_header(struct hf_repo *r, struct hf_aead *aead, const char *nam
 		return -HF_E_USAGE;
 	if (size < HF_PACK_TRAILER_LEN + HF_AEAD_OVERHEAD)
 		return -HF_E_CORRUPT;
-	ret = hf_store_get_range(r->store, HF_OBJ_PACK, name, size - HF_PACK_TRAILER_LEN, HF_PACK_TRAILER_LEN,
-				 trailer);
+	ret = hf_store_get_range(r->store, HF_OBJ_PACK, name, size - HF_PACK_TRAILER_LEN, HF_PACK_TRAILER_LEN, trailer);
 	if (ret < 0)
 		goto out;
 	hlen = hf_get_le32(trailer + HF_SEALED_KEY_LEN);

@@ -21,8 +21,8 @@
 #define PENDING_VERSION 1
 #define PENDING_OBJ_MAX ((size_t)HF_PENDING_MAX_PACKS * HF_ID_LEN + 256)
 
-int hf_pending_encode(struct hf_repo *r, int64_t time_ns, int64_t grace_ns, const uint8_t (*packs)[HF_ID_LEN],
-		      size_t n, struct hf_buf *out)
+int hf_pending_encode(struct hf_repo *r, int64_t time_ns, int64_t grace_ns, const uint8_t (*packs)[HF_ID_LEN], size_t n,
+		      struct hf_buf *out)
 {
 	int ret;
 
@@ -80,8 +80,7 @@ int hf_pending_decode(struct hf_repo *r, const uint8_t *p, size_t n, struct hf_p
 	return 0;
 }
 
-int hf_pending_write(struct hf_repo *r, int64_t time_ns, int64_t grace_ns, const uint8_t (*packs)[HF_ID_LEN],
-		     size_t n)
+int hf_pending_write(struct hf_repo *r, int64_t time_ns, int64_t grace_ns, const uint8_t (*packs)[HF_ID_LEN], size_t n)
 {
 	struct hf_buf obj;
 	int ret = 0;

@@ -11,7 +11,6 @@
 #include "util/err.h"
 #include "util/mem.h"
 
-
 int hf_repo_create(struct hf_store *st, const char *pass, size_t passlen, const struct hf_repo_params *p,
 		   uint8_t repo_id[HF_ID_LEN])
 {
@@ -170,8 +169,10 @@ static int unlock(struct hf_repo *r, const char *pass, size_t passlen, char *why
 		parsed = 1;
 		if (memcmp(repo_id, r->cfg.id, 32) != 0 || !hf_ct_equal(cfg_hash, r->config_hash, 32)) {
 			if (why && cap)
-				snprintf(why, cap, "key file %.16s opens but was made for another config: the config "
-					 "was changed after the key was made", k->name);
+				snprintf(why, cap,
+					 "key file %.16s opens but was made for another config: the config "
+					 "was changed after the key was made",
+					 k->name);
 			err = -HF_E_CORRUPT;
 			continue;
 		}
@@ -198,8 +199,7 @@ int hf_repo_open(struct hf_store *st, const char *pass, size_t passlen, struct h
 	return hf_repo_open_why(st, pass, passlen, out, NULL, 0);
 }
 
-int hf_repo_open_why(struct hf_store *st, const char *pass, size_t passlen, struct hf_repo **out, char *why,
-		     size_t cap)
+int hf_repo_open_why(struct hf_store *st, const char *pass, size_t passlen, struct hf_repo **out, char *why, size_t cap)
 {
 	struct hf_repo *r = hf_xcalloc(1, sizeof(*r));
 	struct hf_buf cfg;
@@ -219,11 +219,13 @@ int hf_repo_open_why(struct hf_store *st, const char *pass, size_t passlen, stru
 		if (r->cfg.version < HF_REPO_VERSION)
 			snprintf(why, cap,
 				 "unsupported repository format version %u: made by an older holdfast; create a new "
-				 "repository", r->cfg.version);
+				 "repository",
+				 r->cfg.version);
 		else
 			snprintf(why, cap,
 				 "unsupported repository format version %u: made by a newer holdfast (this one "
-				 "reads version %u)", r->cfg.version, HF_REPO_VERSION);
+				 "reads version %u)",
+				 r->cfg.version, HF_REPO_VERSION);
 	}
 	if (ret < 0)
 		goto out;

@@ -28,8 +28,8 @@ struct hf_zctx;
 #define HF_REPO_VERSION 2
 #define HF_ID_HEX_LEN (2 * HF_ID_LEN)
 #define HF_PACK_SIZE_DEFAULT (16u << 20)
-#define HF_BLOB_MAX (64u << 20)        /* largest blob (plaintext) a reader accepts */
-#define HF_META_OBJ_MAX (256u << 20)   /* largest index or snapshot object */
+#define HF_BLOB_MAX (64u << 20)      /* largest blob (plaintext) a reader accepts */
+#define HF_META_OBJ_MAX (256u << 20) /* largest index or snapshot object */
 
 enum hf_blob_type { HF_BLOB_DATA = 0, HF_BLOB_TREE = 1 };
 #define HF_BLOB_F_ZSTD 1u
@@ -57,7 +57,7 @@ struct hf_repo {
 	struct hf_store *store;
 	struct hf_repo_config cfg;
 	uint8_t config_hash[HF_HASH_LEN];
-	uint8_t *keys;        /* secure memory: mac | dedup | sk | auth (4 × 32) */
+	uint8_t *keys;            /* secure memory: mac | dedup | sk | auth (4 × 32) */
 	const uint8_t *mac_key;   /* chunk ids; also keys the gear table */
 	const uint8_t *dedup_key; /* the index files' id list (write-only clients) */
 	const uint8_t *sk;        /* NULL for a write-only key */
@@ -96,7 +96,7 @@ void hf_session_free(struct hf_session *s);
 /* ---- index (in memory) ---------------------------------------------------- */
 
 struct hf_blob_loc {
-	uint32_t pack;   /* number in the index's pack table */
+	uint32_t pack; /* number in the index's pack table */
 	uint32_t offset;
 	uint32_t stored_len;
 	uint32_t raw_len;
@@ -128,9 +128,9 @@ struct hf_index {
 	struct hf_idmap *pack_ids; /* pack id → uint32_t pack number (its first entry) */
 	struct hf_index_pack *packs;
 	size_t npacks, packs_cap;
-	uint8_t *keys;             /* secure memory, 32 bytes each */
+	uint8_t *keys; /* secure memory, 32 bytes each */
 	size_t nkeys, keys_cap;
-	char **files;              /* names of the index objects loaded */
+	char **files; /* names of the index objects loaded */
 	size_t nfiles;
 	/* every distinct claim after a blob's first: NULL and empty unless two
 	 * index objects disagree about a blob (a concurrent writer stored it
@@ -142,8 +142,7 @@ struct hf_index {
 
 /* Loads every index object. Damaged index objects are skipped and counted in
  * *bad (may be NULL); their names go to bad_fn if given. */
-int hf_repo_load_index(struct hf_repo *r, size_t *bad, void (*bad_fn)(void *arg, const char *name, int err),
-		       void *arg);
+int hf_repo_load_index(struct hf_repo *r, size_t *bad, void (*bad_fn)(void *arg, const char *name, int err), void *arg);
 /* Adds the index objects written since the index was loaded (by this
  * process's backup, or another writer); damaged ones are skipped. */
 int hf_repo_refresh_index(struct hf_repo *r);
@@ -176,10 +175,10 @@ struct hf_pack_writer {
 	struct hf_repo *repo;
 	const struct hf_session *session;
 	struct hf_aead *aead;
-	struct hf_buf data;              /* sealed bytes not yet handed to the store */
-	struct hf_store_writer *out;     /* open while the pack has blobs */
-	struct hf_sha256_ctx *sha;       /* of the pack so far: its name */
-	uint64_t size;                   /* bytes of the pack so far */
+	struct hf_buf data;          /* sealed bytes not yet handed to the store */
+	struct hf_store_writer *out; /* open while the pack has blobs */
+	struct hf_sha256_ctx *sha;   /* of the pack so far: its name */
+	uint64_t size;               /* bytes of the pack so far */
 	struct hf_pack_entry *entries;
 	size_t n, cap;
 };
@@ -195,7 +194,7 @@ struct hf_index_builder {
 		uint8_t key[HF_KEY_LEN]; /* the pack's session key */
 		struct hf_pack_entry *entries;
 		size_t n;
-	} *packs;
+	} * packs;
 	size_t npacks, cap;
 	uint64_t bytes_stored;
 };
@@ -213,8 +212,8 @@ void hf_index_builder_init(struct hf_index_builder *b, struct hf_repo *r, const 
 void hf_index_builder_release(struct hf_index_builder *b);
 /* Adds an existing pack (prune keeps packs it does not rewrite); takes
  * ownership of entries. */
-void hf_index_builder_add(struct hf_index_builder *b, const uint8_t pack_id[HF_ID_LEN],
-			  const uint8_t key[HF_KEY_LEN], struct hf_pack_entry *entries, size_t n);
+void hf_index_builder_add(struct hf_index_builder *b, const uint8_t pack_id[HF_ID_LEN], const uint8_t key[HF_KEY_LEN],
+			  struct hf_pack_entry *entries, size_t n);
 /* Writes one index object listing every pack handed to b so far, then
  * forgets them (so it can be called periodically). */
 int hf_index_builder_write(struct hf_index_builder *b);

@@ -22,14 +22,14 @@ struct hf_object_array {
 	void *v;
 	size_t n, cap, bad;
 };
-int hf_repo_load_all(struct hf_repo *r, int kind, size_t elem, int (*load)(struct hf_repo *r, const char *name, void *obj),
+int hf_repo_load_all(struct hf_repo *r, int kind, size_t elem,
+		     int (*load)(struct hf_repo *r, const char *name, void *obj),
 		     int (*cmp)(const void *, const void *), struct hf_object_array *a);
 /* Gets the object `name` of `kind` into obj and checks that its name is the
  * SHA-256 of its bytes (-HF_E_CORRUPT if not; -HF_E_NOTFOUND for a name
  * that is not 64 hex digits); id gets the decoded name. */
 int hf_repo_get_hashed(struct hf_repo *r, int kind, const char *name, struct hf_buf *obj, uint8_t id[HF_ID_LEN]);
-int hf_repo_put_hashed_flags(struct hf_repo *r, int kind, const void *p, size_t n, uint8_t id[HF_ID_LEN],
-			     int flags);
+int hf_repo_put_hashed_flags(struct hf_repo *r, int kind, const void *p, size_t n, uint8_t id[HF_ID_LEN], int flags);
 
 /* Envelope of index, snapshot and mark objects: magic | sealed session key |
  * AEAD(session key, ad = magic, payload). Not authenticated by itself (anyone
@@ -46,8 +46,8 @@ int hf_config_decode(const uint8_t *p, size_t n, struct hf_repo_config *c);
 
 /* key files (keys.c); sk NULL makes a write-only key */
 int hf_key_file_encode(const char *pass, size_t passlen, uint64_t ops, uint64_t mem, const uint8_t repo_id[32],
-		       const uint8_t config_hash[32], const uint8_t pk[32], const uint8_t mac[32],
-		       const uint8_t *sk, struct hf_buf *out);
+		       const uint8_t config_hash[32], const uint8_t pk[32], const uint8_t mac[32], const uint8_t *sk,
+		       struct hf_buf *out);
 int hf_key_file_decode(const char *pass, size_t passlen, const uint8_t *p, size_t n, uint8_t repo_id[32],
 		       uint8_t config_hash[32], uint8_t pk[32], uint8_t mac[32], uint8_t sk[32], int *has_sk);
 /* the work (ops × mem) unlocking a key file takes; 0 if it is not one */

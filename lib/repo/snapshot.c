@@ -150,8 +150,7 @@ int hf_snapshot_load(struct hf_repo *r, const char *name, struct hf_snapshot *s)
 	if (ret == 0) {
 		memcpy(s->id, h, HF_ID_LEN);
 		hf_sha256(key, HF_KEY_LEN, s->session_fp);
-	}
-	else
+	} else
 		hf_snapshot_release(s);
 	hf_secure_free(key);
 	hf_buf_release(&pt);

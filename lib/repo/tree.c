@@ -19,7 +19,7 @@
 #include "util/err.h"
 #include "util/mem.h"
 
-#define TREE_VERSION 2    /* written; version 1 (no profiles) is still read */
+#define TREE_VERSION 2 /* written; version 1 (no profiles) is still read */
 #define TREE_NAME_MAX 4096
 #define TREE_MAX_ENTRIES (16u << 20)
 
@@ -84,10 +84,10 @@ static int encode_node(const struct hf_node *nd, struct hf_buf *b)
 	const struct hf_meta *m = &nd->meta;
 	int r = 0;
 
-#define P(x)                   \
-	do {                   \
-		r = (x);       \
-		if (r < 0)     \
+#define P(x)                      \
+	do {                      \
+		r = (x);          \
+		if (r < 0)        \
 			return r; \
 	} while (0)
 	P(put_str(b, nd->name));
@@ -169,10 +169,10 @@ static int decode_node(struct hf_reader *rd, struct hf_node *nd, unsigned versio
 	size_t n;
 	int r;
 
-#define G(x)                   \
-	do {                   \
-		r = (x);       \
-		if (r < 0)     \
+#define G(x)                      \
+	do {                      \
+		r = (x);          \
+		if (r < 0)        \
 			return r; \
 	} while (0)
 	G(hf_rd_strdup(rd, &nd->name, &n, TREE_NAME_MAX));

@@ -9,7 +9,6 @@
 #include "util/err.h"
 #include "util/mem.h"
 
-
 static int walk_tree(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], const char *path, const char *prefix,
 		     hf_walk_fn fn, void *arg)
 {
@@ -100,8 +99,7 @@ static int diff_all(struct differ *d, const uint8_t id[HF_ID_LEN], const char *p
 	return r;
 }
 
-static int diff_trees(struct differ *d, const uint8_t a_id[HF_ID_LEN], const uint8_t b_id[HF_ID_LEN],
-		      const char *path)
+static int diff_trees(struct differ *d, const uint8_t a_id[HF_ID_LEN], const uint8_t b_id[HF_ID_LEN], const char *path)
 {
 	struct hf_tree a, b;
 	size_t i = 0, j = 0;

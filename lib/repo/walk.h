@@ -12,7 +12,6 @@ int hf_walk(struct hf_repo *r, const struct hf_snapshot *s, const char *prefix, 
 
 enum hf_diff_kind { HF_DIFF_ADDED = '+', HF_DIFF_REMOVED = '-', HF_DIFF_CHANGED = 'M' };
 typedef int (*hf_diff_fn)(void *arg, int kind, const char *path);
-int hf_diff(struct hf_repo *r, const struct hf_snapshot *a, const struct hf_snapshot *b, hf_diff_fn fn,
-	    void *arg);
+int hf_diff(struct hf_repo *r, const struct hf_snapshot *a, const struct hf_snapshot *b, hf_diff_fn fn, void *arg);
 
 #endif

@@ -39,12 +39,12 @@ struct hf_history_row {
 	const struct hf_snapshot *first; /* where this version first appeared */
 	int unchanged;                   /* same content as in the chain's previous snapshot */
 	uint64_t size;
-	uint8_t type;                    /* enum hf_ctype */
-	int change;                      /* enum hf_change, in `first` */
-	int verdict;                     /* enum hf_file_verdict of this version */
+	uint8_t type; /* enum hf_ctype */
+	int change;   /* enum hf_change, in `first` */
+	int verdict;  /* enum hf_file_verdict of this version */
 	uint32_t reasons;
-	int snap_verdict;                /* verdict of `first` */
-	const char *from;                /* renamed in `first`: the earlier path */
+	int snap_verdict; /* verdict of `first` */
+	const char *from; /* renamed in `first`: the earlier path */
 };
 typedef int (*hf_history_fn)(void *arg, const struct hf_history_row *row);
 /* Every snapshot that holds a regular file at path (absolute, as stored),

@@ -27,8 +27,8 @@ struct planned {
 
 struct hf_lastclean_plan {
 	struct hf_history *h;
-	size_t n;       /* snapshots in the chain */
-	uint8_t *used;  /* per snapshot: a source */
+	size_t n;      /* snapshots in the chain */
+	uint8_t *used; /* per snapshot: a source */
 	size_t newest;
 	int strict;
 	hf_skip_fn skipped;
@@ -37,7 +37,7 @@ struct hf_lastclean_plan {
 	size_t nincludes;
 	struct planned *files; /* sorted by path once built */
 	size_t nfiles, cap;
-	struct planned *dirs;  /* (path, src): directories on the way to files from src */
+	struct planned *dirs; /* (path, src): directories on the way to files from src */
 	size_t ndirs, dcap;
 	uint64_t nskipped;
 };
@@ -147,7 +147,7 @@ static int plan_deleted(struct hf_lastclean_plan *p)
 			continue;
 		for (size_t i = 0; i < res->nfiles; i++) {
 			const struct hf_scan_file *f = &res->files[i];
-			const char *gone = f->change == HF_CHANGE_DELETED ? f->path
+			const char *gone = f->change == HF_CHANGE_DELETED   ? f->path
 					   : f->change == HF_CHANGE_RENAMED ? f->from
 									    : NULL;
 			struct hf_version_verdict vv;
@@ -280,8 +280,7 @@ int hf_lastclean_plan_uses(const struct hf_lastclean_plan *p, size_t k)
 	return k < p->n && p->used[k];
 }
 
-int hf_lastclean_plan_select(const struct hf_lastclean_plan *p, size_t src, const char *path,
-			     const struct hf_node *nd)
+int hf_lastclean_plan_select(const struct hf_lastclean_plan *p, size_t src, const char *path, const struct hf_node *nd)
 {
 	const struct planned *f;
 

@@ -13,8 +13,8 @@ typedef void (*hf_skip_fn)(void *arg, const char *path, const char *why);
 struct hf_lastclean_opts {
 	const struct hf_snapshot *snaps; /* one chain, oldest first; the last is the newest to use */
 	size_t n;
-	int strict;          /* also pass over versions flagged suspicious */
-	hf_skip_fn skipped;  /* each file left out that the restore's includes cover, and why
+	int strict;         /* also pass over versions flagged suspicious */
+	hf_skip_fn skipped; /* each file left out that the restore's includes cover, and why
 			      * (may be NULL) */
 	void *skipped_arg;
 };
@@ -40,8 +40,7 @@ void hf_lastclean_plan_stats(const struct hf_lastclean_plan *p, struct hf_lastcl
 int hf_lastclean_plan_uses(const struct hf_lastclean_plan *p, size_t k);
 /* 1 if the restore from snapshot src takes the entry at path (as an
  * hf_select_fn: directories on the way to the files it gives too) */
-int hf_lastclean_plan_select(const struct hf_lastclean_plan *p, size_t src, const char *path,
-			     const struct hf_node *nd);
+int hf_lastclean_plan_select(const struct hf_lastclean_plan *p, size_t src, const char *path, const struct hf_node *nd);
 
 /* Shallow copies (pointers still owned by all) of the snapshots of
  * all[newest]'s chain up to and including it, oldest first (all is sorted

@@ -96,10 +96,18 @@ static int snapshot_verdict(const struct hf_scan_summary *s, int wave, size_t no
 static void count(struct hf_scan_summary *sum, const struct hf_scan_file *f)
 {
 	switch (f->change) {
-	case HF_CHANGE_NEW: sum->added++; break;
-	case HF_CHANGE_MODIFIED: sum->modified++; break;
-	case HF_CHANGE_DELETED: sum->deleted++; break;
-	default: sum->renamed++; break;
+	case HF_CHANGE_NEW:
+		sum->added++;
+		break;
+	case HF_CHANGE_MODIFIED:
+		sum->modified++;
+		break;
+	case HF_CHANGE_DELETED:
+		sum->deleted++;
+		break;
+	default:
+		sum->renamed++;
+		break;
 	}
 	sum->encrypted += f->verdict == HF_FILE_ENCRYPTED;
 	sum->suspicious += f->verdict == HF_FILE_SUSPICIOUS;
@@ -203,9 +211,9 @@ void hf_scan_result_release(struct hf_scan_result *res)
 const char *hf_scan_reason_name(uint32_t bit)
 {
 	static const char *const names[HF_REASON_COUNT] = {
-		"type-changed", "invalid",       "random-blocks", "encoded-random", "container",    "original-deleted",
-		"new-extension", "ransom-note", "random-content", "low-overlap",    "original-kept",
-		"random-bytes",  "wave-extension", "compressed-random",
+		"type-changed",     "invalid",       "random-blocks",  "encoded-random",    "container",
+		"original-deleted", "new-extension", "ransom-note",    "random-content",    "low-overlap",
+		"original-kept",    "random-bytes",  "wave-extension", "compressed-random",
 	};
 
 	for (int i = 0; i < HF_REASON_COUNT; i++)

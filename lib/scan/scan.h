@@ -20,22 +20,25 @@ enum hf_snap_verdict { HF_SNAP_CLEAN = 0, HF_SNAP_SUSPICIOUS = 1, HF_SNAP_ATTACK
 enum hf_change { HF_CHANGE_NEW = 0, HF_CHANGE_MODIFIED = 1, HF_CHANGE_DELETED = 2, HF_CHANGE_RENAMED = 3 };
 
 /* reasons: bits, named by hf_scan_reason_name ("type-changed", ...) */
-#define HF_REASON_TYPE_CHANGED (1u << 0)   /* was a known type, now unrecognisable */
-#define HF_REASON_INVALID (1u << 1)        /* was valid as its type, no longer decodes */
-#define HF_REASON_RANDOM_BLOCKS (1u << 2)  /* share of random-looking blocks jumped */
-#define HF_REASON_ENCODED_RANDOM (1u << 3) /* base64/hex text of random bytes */
-#define HF_REASON_CONTAINER (1u << 4)      /* an encryption container (OpenPGP, age, 7z, ...) */
+#define HF_REASON_TYPE_CHANGED (1u << 0)     /* was a known type, now unrecognisable */
+#define HF_REASON_INVALID (1u << 1)          /* was valid as its type, no longer decodes */
+#define HF_REASON_RANDOM_BLOCKS (1u << 2)    /* share of random-looking blocks jumped */
+#define HF_REASON_ENCODED_RANDOM (1u << 3)   /* base64/hex text of random bytes */
+#define HF_REASON_CONTAINER (1u << 4)        /* an encryption container (OpenPGP, age, 7z, ...) */
 #define HF_REASON_ORIGINAL_DELETED (1u << 5) /* the file it replaces was deleted in the same snapshot */
-#define HF_REASON_NEW_EXTENSION (1u << 6)  /* an extension the earlier snapshot never had */
-#define HF_REASON_RANSOM_NOTE (1u << 7)    /* same new text in many directories, or ransom wording */
-#define HF_REASON_RANDOM_CONTENT (1u << 8) /* new file of no known type that looks random throughout */
-#define HF_REASON_LOW_OVERLAP (1u << 9)    /* shares almost no chunks with its previous version */
-#define HF_REASON_ORIGINAL_KEPT (1u << 10) /* container whose plaintext original is still there */
-#define HF_REASON_RANDOM_BYTES (1u << 11)  /* a file too small for block statistics took on
+#define HF_REASON_NEW_EXTENSION (1u << 6)    /* an extension the earlier snapshot never had */
+#define HF_REASON_RANSOM_NOTE (1u << 7)      /* same new text in many directories, or ransom wording */
+#define HF_REASON_RANDOM_CONTENT (1u << 8)   /* new file of no known type that looks random throughout */
+#define HF_REASON_LOW_OVERLAP (1u << 9)      /* shares almost no chunks with its previous version */
+#define HF_REASON_ORIGINAL_KEPT (1u << 10)   /* container whose plaintext original is still there */
+#define HF_REASON_RANDOM_BYTES \
+	(1u << 11) /* a file too small for block statistics took on
 					    * the byte mix of ciphertext */
-#define HF_REASON_WAVE_EXTENSION (1u << 12) /* took on the new extension of a wave of
+#define HF_REASON_WAVE_EXTENSION \
+	(1u << 12) /* took on the new extension of a wave of
 					      * encrypted files, replacing its original */
-#define HF_REASON_COMPRESSED_RANDOM (1u << 13) /* a compressed file that replaced its
+#define HF_REASON_COMPRESSED_RANDOM \
+	(1u << 13) /* a compressed file that replaced its
 						 * original decodes to random bytes */
 #define HF_REASON_COUNT 14
 
@@ -51,7 +54,7 @@ struct hf_scan_file {
 };
 
 struct hf_scan_summary {
-	uint64_t files;      /* regular files in the snapshot */
+	uint64_t files; /* regular files in the snapshot */
 	uint64_t added, modified, deleted, renamed;
 	uint64_t encrypted, suspicious, notes;
 	uint64_t usual_changes; /* changed files per backup in this history so far (0: unknown) */

@@ -113,7 +113,8 @@ void hf_scan_changes_done(struct hf_changes *ch, const uint8_t old_root[HF_ID_LE
 	ch->done = 1;
 }
 
-int hf_scan_changes_describe(const struct hf_changes *ch, const struct hf_snapshot *s, const struct hf_snapshot *against)
+int hf_scan_changes_describe(const struct hf_changes *ch, const struct hf_snapshot *s,
+			     const struct hf_snapshot *against)
 {
 	return ch->done && !ch->broken && against && memcmp(ch->old_root, against->tree, HF_ID_LEN) == 0 &&
 	       memcmp(ch->new_root, s->tree, HF_ID_LEN) == 0;

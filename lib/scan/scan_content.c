@@ -13,7 +13,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 
-#define SCAN_PREFIX (1u << 20)      /* what files past HF_DETECT_VALIDATE_MAX are typed from */
+#define SCAN_PREFIX (1u << 20)       /* what files past HF_DETECT_VALIDATE_MAX are typed from */
 #define SCAN_TYPE_PREFIX (64u << 10) /* what confirming a type reads */
 
 int hf_scan_read(struct scan *sc, const struct scan_version *v, size_t limit)

@@ -23,7 +23,8 @@
 #include "util/idmap.h"
 
 #define EXT_MAX 16
-#define WAVE_MIN 5 /* non-clean files with one new extension that make a wave; encrypted
+#define WAVE_MIN \
+	5            /* non-clean files with one new extension that make a wave; encrypted
 		    * ones that make it the attack's own */
 #define WAVE_TINY 16 /* fewer random bytes are valid UTF-8 too often to tell anything */
 

@@ -51,13 +51,13 @@ struct scan_exts; /* extensions seen in the earlier snapshot (scan_ext.c) */
 struct scan {
 	struct hf_repo *r;
 	const struct hf_snapshot *against; /* NULL: everything is new */
-	struct hf_blob_reader br; /* the snapshots' trees */
+	struct hf_blob_reader br;          /* the snapshots' trees */
 	int br_ready;
 	struct hf_scan_source src; /* file content: judging reads only through it */
-	struct hf_detect *det; /* created on first use */
-	struct hf_buf content; /* a file's bytes, up to HF_DETECT_VALIDATE_MAX */
-	struct hf_buf blob;    /* one data part's bytes */
-	struct scan_item *items; /* sorted by path after the walk */
+	struct hf_detect *det;     /* created on first use */
+	struct hf_buf content;     /* a file's bytes, up to HF_DETECT_VALIDATE_MAX */
+	struct hf_buf blob;        /* one data part's bytes */
+	struct scan_item *items;   /* sorted by path after the walk */
 	size_t n, cap;
 	struct scan_exts *exts;
 	int wave;         /* a wave of non-clean files with one new extension */
@@ -75,31 +75,31 @@ struct changes_gone {
 
 struct hf_changes {
 	pthread_mutex_t lock;
-	int done, broken;  /* broken: incomplete, the scan walks */
+	int done, broken; /* broken: incomplete, the scan walks */
 	uint8_t old_root[HF_ID_LEN], new_root[HF_ID_LEN];
-	size_t bytes;      /* what the items hold, roughly (capped) */
-	struct scan sc;    /* only items, n, cap and exts are used */
+	size_t bytes;   /* what the items hold, roughly (capped) */
+	struct scan sc; /* only items, n, cap and exts are used */
 	struct changes_gone *gone;
 	size_t ngone, gone_cap;
 };
 
 /* 1 if ch holds the change from against's tree to s's */
 int hf_scan_changes_describe(const struct hf_changes *ch, const struct hf_snapshot *s,
-			  const struct hf_snapshot *against);
+			     const struct hf_snapshot *against);
 
 /* scan_walk.c: collects the changed regular files of cur against old (NULL:
  * every file of cur is new) and sorts them by path; file extensions of the
  * earlier trees it loads go to sc->exts. From ch (which it empties) when
  * given, with only ch's deleted subdirectories read. */
 int hf_scan_collect(struct scan *sc, const struct hf_snapshot *old, const struct hf_snapshot *cur,
-		 struct hf_changes *ch);
+		    struct hf_changes *ch);
 /* one directory's changed files, prev (NULL: a new directory) against tree,
  * into ch; subdirectories are left to their own call, deleted ones noted in
  * ch->gone. Moves the parts out of both trees' file entries. */
 void hf_scan_walk_dir(struct hf_changes *ch, const char *path, struct hf_tree *prev, struct hf_tree *tree);
 /* counts changed regular files between two snapshots, without judging */
 int hf_scan_count_changes(struct hf_repo *r, const struct hf_snapshot *old, const struct hf_snapshot *cur,
-		       uint64_t *count);
+			  uint64_t *count);
 
 /* scan_items.c */
 /* the item at path (binary search), or SCAN_NONE */
@@ -147,15 +147,14 @@ void hf_scan_content_key(const struct scan_version *v, uint8_t key[HF_ID_LEN]);
  * is added as context. conversion: cur replaced old under the same stem with
  * another extension (photo.jpg -> photo.webp), so a new format is expected */
 int hf_scan_judge_change(struct scan *sc, struct scan_version *old, struct scan_version *cur, int conversion,
-		      uint32_t *reasons);
+			 uint32_t *reasons);
 /* reasons a new file looks encrypted on its content alone (0: none) */
 int hf_scan_judge_content(struct scan *sc, struct scan_version *cur, uint32_t *reasons);
 /* judges every item (renames already paired by hf_scan_pair_same) */
 int hf_scan_judge_all(struct scan *sc);
-#define SCAN_ENCRYPTING                                                                                 \
+#define SCAN_ENCRYPTING                                                                                    \
 	(HF_REASON_TYPE_CHANGED | HF_REASON_INVALID | HF_REASON_RANDOM_BLOCKS | HF_REASON_ENCODED_RANDOM | \
-	 HF_REASON_CONTAINER | HF_REASON_RANDOM_CONTENT | HF_REASON_RANDOM_BYTES | \
-	 HF_REASON_COMPRESSED_RANDOM)
+	 HF_REASON_CONTAINER | HF_REASON_RANDOM_CONTENT | HF_REASON_RANDOM_BYTES | HF_REASON_COMPRESSED_RANDOM)
 
 /* scan_pair.c */
 /* pairs deleted and new files of identical content as plain renames */

@@ -28,15 +28,16 @@
 #include "util/idmap.h"
 #include "util/mem.h"
 
-#define RANDOM_JUMP 0.25     /* rise of the random-block share that counts */
-#define RANDOM_NEW 0.90      /* share that makes a new unknown file "random throughout" */
-#define OVERLAP_LOW 0.10     /* share of the new version's chunks already in the old one */
-#define OVERLAP_MIN_PARTS 2  /* single-chunk files share nothing on any edit: no signal */
+#define RANDOM_JUMP 0.25           /* rise of the random-block share that counts */
+#define RANDOM_NEW 0.90            /* share that makes a new unknown file "random throughout" */
+#define OVERLAP_LOW 0.10           /* share of the new version's chunks already in the old one */
+#define OVERLAP_MIN_PARTS 2        /* single-chunk files share nothing on any edit: no signal */
 #define ENCODED_PREFIX (64u << 10) /* what is read to look for base64/hex of random bytes */
-#define ENCODED_TINY 1088          /* originals this small encode to under 1 KiB of decoded
+#define ENCODED_TINY \
+	1088                      /* originals this small encode to under 1 KiB of decoded
 				    * bytes (+ an IV or header): no statistics */
-#define HIGH_JUMP 0.25             /* rise of the share of bytes >= 0x80 that counts */
-#define DECODE_BUDGET (64u << 20)  /* what one scan decodes of compressed files, at most */
+#define HIGH_JUMP 0.25            /* rise of the share of bytes >= 0x80 that counts */
+#define DECODE_BUDGET (64u << 20) /* what one scan decodes of compressed files, at most */
 
 static int recognised(int t)
 {
@@ -57,8 +58,17 @@ static int is_container(const struct hf_profile *p)
 static int compressed_type(int t)
 {
 	switch (t) {
-	case HF_CT_ZIP: case HF_CT_OOXML: case HF_CT_ODF: case HF_CT_JPEG: case HF_CT_PNG:
-	case HF_CT_GZIP: case HF_CT_XZ: case HF_CT_ZSTD: case HF_CT_BZIP2: case HF_CT_7Z: case HF_CT_PDF:
+	case HF_CT_ZIP:
+	case HF_CT_OOXML:
+	case HF_CT_ODF:
+	case HF_CT_JPEG:
+	case HF_CT_PNG:
+	case HF_CT_GZIP:
+	case HF_CT_XZ:
+	case HF_CT_ZSTD:
+	case HF_CT_BZIP2:
+	case HF_CT_7Z:
+	case HF_CT_PDF:
 		return 1;
 	}
 	return 0;
@@ -121,8 +131,7 @@ static int decodes_as_before(struct scan *sc, const struct scan_version *cur, un
  * too: libmagic recognised them) became an encryption container, or nothing
  * recognisable. Profiles of first backups skip libmagic, so both sides'
  * "unknown" are confirmed from the content before they count. */
-static int type_lost(struct scan *sc, struct scan_version *old, struct scan_version *cur, int conversion,
-		     uint32_t *rs)
+static int type_lost(struct scan *sc, struct scan_version *old, struct scan_version *cur, int conversion, uint32_t *rs)
 {
 	const struct hf_profile *o = &old->profile, *c = &cur->profile;
 	int r;
@@ -275,8 +284,7 @@ static int byte_mix_turned_random(struct scan *sc, const struct scan_version *ol
 		return r;
 	o = sc->content.data;
 	n = sc->content.len;
-	return utf8_start(o, n) &&
-	       (double)m->high / (double)m->n - (double)count_high(o, n) / (double)n >= HIGH_JUMP;
+	return utf8_start(o, n) && (double)m->high / (double)m->n - (double)count_high(o, n) / (double)n >= HIGH_JUMP;
 }
 
 /* RANDOM_BYTES: a file under HF_DETECT_BLOCK_MIN has no block statistics,
@@ -290,8 +298,7 @@ static int small_turned_random(struct scan *sc, const struct scan_version *old, 
 	struct byte_mix m;
 	int r;
 
-	if (cur->size >= HF_DETECT_BLOCK_MIN ||
-	    (cur->profile.type != HF_CT_TEXT && cur->profile.type != HF_CT_UNKNOWN))
+	if (cur->size >= HF_DETECT_BLOCK_MIN || (cur->profile.type != HF_CT_TEXT && cur->profile.type != HF_CT_UNKNOWN))
 		return 0;
 	if ((r = hf_scan_read(sc, cur, HF_DETECT_BLOCK_MIN)) < 0)
 		return r;
@@ -365,7 +372,7 @@ static int compressed_over(struct scan *sc, struct scan_version *old, const stru
 }
 
 int hf_scan_judge_change(struct scan *sc, struct scan_version *old, struct scan_version *cur, int conversion,
-		      uint32_t *reasons)
+			 uint32_t *reasons)
 {
 	const struct hf_profile *o = &old->profile, *c = &cur->profile;
 	uint32_t rs = 0;

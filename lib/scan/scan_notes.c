@@ -25,11 +25,20 @@
 #include "util/mem.h"
 
 #define NOTE_MAX (64u << 10)
-#define NOTE_SPREAD 3         /* directories */
-#define NOTE_DIR_LOOK 4096    /* entries of one directory looked at for company */
+#define NOTE_SPREAD 3      /* directories */
+#define NOTE_DIR_LOOK 4096 /* entries of one directory looked at for company */
 
-enum { H_ADDRESS = 1, H_ONION = 2, H_TOR = 4, H_STRONG = 7,
-       H_COIN = 8, H_RANSOM = 16, H_DECRYPT = 32, H_ENCRYPTED = 64, H_YOUR_FILES = 128 };
+enum {
+	H_ADDRESS = 1,
+	H_ONION = 2,
+	H_TOR = 4,
+	H_STRONG = 7,
+	H_COIN = 8,
+	H_RANSOM = 16,
+	H_DECRYPT = 32,
+	H_ENCRYPTED = 64,
+	H_YOUR_FILES = 128
+};
 
 static int alnum(int c)
 {
@@ -120,9 +129,14 @@ static int hints(const uint8_t *p, size_t n)
 		const char *word;
 		int bit;
 	} words[] = {
-		{"bitcoin", H_COIN},            {"monero", H_COIN},
-		{"tor browser", H_TOR},         {"decrypt", H_DECRYPT},       {"encrypted", H_ENCRYPTED},
-		{"your files", H_YOUR_FILES},   {"your data", H_YOUR_FILES},  {"your documents", H_YOUR_FILES},
+		{"bitcoin", H_COIN},
+		{"monero", H_COIN},
+		{"tor browser", H_TOR},
+		{"decrypt", H_DECRYPT},
+		{"encrypted", H_ENCRYPTED},
+		{"your files", H_YOUR_FILES},
+		{"your data", H_YOUR_FILES},
+		{"your documents", H_YOUR_FILES},
 		{"your network", H_YOUR_FILES},
 	};
 	uint8_t *low = hf_xmalloc(n ? n : 1);

@@ -18,7 +18,7 @@
 
 #define SIZE_SLACK 4096u   /* ransomware appends a key blob or a footer: a few hundred bytes */
 #define SIZE_SHARE 16      /* and pads or frames: 1/16 of the size */
-#define SIZE_SCAN_MAX 4096     /* entries of one directory looked at for a size match */
+#define SIZE_SCAN_MAX 4096 /* entries of one directory looked at for a size match */
 
 static int deleted_free(const struct scan *sc, size_t k)
 {
@@ -112,9 +112,8 @@ size_t hf_scan_match_size(const struct scan *sc, size_t i)
 	size_t best = SCAN_NONE, k, seen = 0;
 	uint64_t best_diff = UINT64_MAX, cur = it->cur.size;
 
-	for (k = hf_scan_lower_bound(sc, dir); k < sc->n && seen < SIZE_SCAN_MAX &&
-					    strncmp(sc->items[k].path, dir, it->name_off) == 0;
-	     k++, seen++) {
+	for (k = hf_scan_lower_bound(sc, dir);
+	     k < sc->n && seen < SIZE_SCAN_MAX && strncmp(sc->items[k].path, dir, it->name_off) == 0; k++, seen++) {
 		const struct scan_item *d = &sc->items[k];
 		uint64_t old = d->old.size, diff = cur > old ? cur - old : old - cur;
 		if (!deleted_free(sc, k) || strchr(d->path + it->name_off, '/') || old == 0)

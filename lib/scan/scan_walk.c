@@ -255,7 +255,7 @@ static int from_changes(struct walker *w, struct hf_changes *ch)
 }
 
 int hf_scan_collect(struct scan *sc, const struct hf_snapshot *old, const struct hf_snapshot *cur,
-		 struct hf_changes *ch)
+		    struct hf_changes *ch)
 {
 	struct walker w = {.sc = sc, .br = &sc->br};
 	int ret = ch ? from_changes(&w, ch) : run(&w, sc->r, old, cur);
@@ -266,7 +266,7 @@ int hf_scan_collect(struct scan *sc, const struct hf_snapshot *old, const struct
 }
 
 int hf_scan_count_changes(struct hf_repo *r, const struct hf_snapshot *old, const struct hf_snapshot *cur,
-		       uint64_t *count)
+			  uint64_t *count)
 {
 	struct hf_blob_reader br;
 	struct walker w = {.br = &br};

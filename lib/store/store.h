@@ -26,7 +26,7 @@ enum hf_obj_kind {
 	HF_OBJ_SNAPSHOT,
 	HF_OBJ_INDEX,
 	HF_OBJ_PACK,
-	HF_OBJ_MARK, /* marks/: pins and verdicts about snapshots (repo/mark.h) */
+	HF_OBJ_MARK,    /* marks/: pins and verdicts about snapshots (repo/mark.h) */
 	HF_OBJ_PENDING, /* pending/: packs and index objects a prune will delete later */
 	HF_OBJ_KINDS
 };
@@ -41,7 +41,8 @@ struct hf_store;
 struct hf_store_writer; /* an object written piece by piece, named at commit */
 struct hf_store_reader; /* an object kept open for many range reads */
 
-#define HF_PUT_NOSYNC 1 /* durable only after hf_store_sync: for packs, which no
+#define HF_PUT_NOSYNC \
+	1 /* durable only after hf_store_sync: for packs, which no
 			  * index names until the sync that precedes the index */
 
 struct hf_store_ops {
@@ -138,8 +139,7 @@ static inline int hf_store_put(struct hf_store *s, int kind, const char *name, c
 {
 	return s->ops->put(s, kind, name, p, n, 0);
 }
-static inline int hf_store_put_flags(struct hf_store *s, int kind, const char *name, const void *p, size_t n,
-				     int flags)
+static inline int hf_store_put_flags(struct hf_store *s, int kind, const char *name, const void *p, size_t n, int flags)
 {
 	return s->ops->put(s, kind, name, p, n, flags);
 }
@@ -151,8 +151,7 @@ static inline int hf_store_get(struct hf_store *s, int kind, const char *name, s
 {
 	return s->ops->get(s, kind, name, out);
 }
-static inline int hf_store_get_range(struct hf_store *s, int kind, const char *name, uint64_t off, size_t n,
-				     void *out)
+static inline int hf_store_get_range(struct hf_store *s, int kind, const char *name, uint64_t off, size_t n, void *out)
 {
 	return s->ops->get_range(s, kind, name, off, n, out);
 }
@@ -194,6 +193,6 @@ void hf_store_reader_close(struct hf_store_reader *r); /* NULL-safe */
 int hf_store_writer_write(struct hf_store_writer *w, const void *p, size_t n);
 int hf_store_writer_commit(struct hf_store_writer *w, const char *name, int flags);
 void hf_store_writer_abort(struct hf_store_writer *w); /* NULL-safe */
-void hf_store_close(struct hf_store *s); /* NULL-safe */
+void hf_store_close(struct hf_store *s);               /* NULL-safe */
 
 #endif

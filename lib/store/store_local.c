@@ -462,7 +462,8 @@ static int local_sweep(struct hf_store *s, int64_t older_than_ns, uint64_t *file
 	while ((de = readdir(d)) != NULL) {
 		struct stat st;
 		int64_t mtime;
-		if (de->d_name[0] == '.' || fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+		if (de->d_name[0] == '.' || fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode))
 			continue;
 		mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 		if (now - mtime < older_than_ns || unlinkat(fd, de->d_name, 0) < 0)

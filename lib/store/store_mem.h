@@ -37,8 +37,8 @@ enum hf_mem_op {
 	HF_MEM_NOPS
 };
 #define HF_MEM_OP(op) (1u << (op))
-#define HF_MEM_READS                                                                               \
-	(HF_MEM_OP(HF_MEM_GET) | HF_MEM_OP(HF_MEM_GET_RANGE) | HF_MEM_OP(HF_MEM_READER_OPEN) |        \
+#define HF_MEM_READS                                                                           \
+	(HF_MEM_OP(HF_MEM_GET) | HF_MEM_OP(HF_MEM_GET_RANGE) | HF_MEM_OP(HF_MEM_READER_OPEN) | \
 	 HF_MEM_OP(HF_MEM_READER_READ))
 
 /* hf_store_open("mem:NAME"): create makes the instance (-HF_E_EXISTS if it

@@ -55,8 +55,10 @@ HF_MUST_USE int hf_rd_strdup(struct hf_reader *r, char **s, size_t *n, size_t ma
 
 static inline void hf_put_le32(uint8_t *p, uint32_t v)
 {
-	p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
 }
 static inline uint32_t hf_get_le32(const uint8_t *p)
 {

@@ -8,24 +8,24 @@
 
 enum hf_err {
 	HF_E_BASE = 10000,
-	HF_E_CORRUPT,   /* repository data fails a structural check */
-	HF_E_AUTH,      /* authentication tag or MAC mismatch */
-	HF_E_PASSWORD,  /* no key file opens with this passphrase */
-	HF_E_VERSION,   /* unsupported format version */
-	HF_E_NOTFOUND,  /* object, snapshot or path does not exist */
-	HF_E_EXISTS,    /* object already exists (create-only store) */
-	HF_E_LIMIT,     /* a size limit was exceeded */
-	HF_E_AMBIGUOUS, /* snapshot prefix matches more than one */
-	HF_E_CHANGED,   /* file changed while it was being read */
-	HF_E_USAGE,     /* invalid argument */
-	HF_E_CANCELED,  /* another stage failed first */
-	HF_E_RACE,      /* a concurrent prune removed data this operation relies on */
-	HF_E_REFUSED,   /* the store refused the operation (append-only, no permission) */
-	HF_E_LOCKED,    /* the object is under a retention lock and cannot be removed yet */
+	HF_E_CORRUPT,     /* repository data fails a structural check */
+	HF_E_AUTH,        /* authentication tag or MAC mismatch */
+	HF_E_PASSWORD,    /* no key file opens with this passphrase */
+	HF_E_VERSION,     /* unsupported format version */
+	HF_E_NOTFOUND,    /* object, snapshot or path does not exist */
+	HF_E_EXISTS,      /* object already exists (create-only store) */
+	HF_E_LIMIT,       /* a size limit was exceeded */
+	HF_E_AMBIGUOUS,   /* snapshot prefix matches more than one */
+	HF_E_CHANGED,     /* file changed while it was being read */
+	HF_E_USAGE,       /* invalid argument */
+	HF_E_CANCELED,    /* another stage failed first */
+	HF_E_RACE,        /* a concurrent prune removed data this operation relies on */
+	HF_E_REFUSED,     /* the store refused the operation (append-only, no permission) */
+	HF_E_LOCKED,      /* the object is under a retention lock and cannot be removed yet */
 	HF_E_UNAVAILABLE, /* the store cannot be reached now; retrying later may work */
-	HF_E_UNSAFE,    /* a snapshot was written that a concurrent prune may break, and could not be withdrawn */
-	HF_E_MISSING,   /* an object the index or a snapshot names is not in the store */
-	HF_E_SCHEME,    /* a store URL with a scheme this build does not support */
+	HF_E_UNSAFE,      /* a snapshot was written that a concurrent prune may break, and could not be withdrawn */
+	HF_E_MISSING,     /* an object the index or a snapshot names is not in the store */
+	HF_E_SCHEME,      /* a store URL with a scheme this build does not support */
 	HF_E_MAX
 };
 

@@ -83,4 +83,3 @@ int hf_path_absolute(const char *path, char **out)
 	*out = buf;
 	return 0;
 }
-

@@ -35,9 +35,9 @@ static void fill_random(uint8_t *p, size_t n, uint64_t seed)
 /* English-looking text: random words from a small vocabulary */
 static void fill_text(uint8_t *p, size_t n, uint64_t seed)
 {
-	static const char *const words[] = { "the", "backup", "of", "repository", "chunk", "and",
-					     "snapshot", "is", "encrypted", "with", "a", "key",
-					     "deduplicated", "data", "files", "restore", "index" };
+	static const char *const words[] = {"the",          "backup", "of",        "repository", "chunk", "and",
+					    "snapshot",     "is",     "encrypted", "with",       "a",     "key",
+					    "deduplicated", "data",   "files",     "restore",    "index"};
 	size_t i = 0;
 
 	while (i < n) {
@@ -73,8 +73,7 @@ static int round_trip(struct hf_zctx *z, const uint8_t *src, size_t n, size_t *c
 
 static void test_round_trips(void)
 {
-	static const size_t sizes[] = { 0, 1, 63, 64, 1000, 65536, 128 * 1024 - 1, 128 * 1024,
-					1 << 20, 4 << 20 };
+	static const size_t sizes[] = {0, 1, 63, 64, 1000, 65536, 128 * 1024 - 1, 128 * 1024, 1 << 20, 4 << 20};
 	struct hf_zctx *z = hf_zctx_new(HF_COMPRESS_LEVEL_DEFAULT);
 	uint8_t *buf = hf_xmalloc(4 << 20);
 	size_t i, clen;

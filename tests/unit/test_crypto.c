@@ -86,7 +86,7 @@ static void test_sha256_incremental(void)
  * block, so the same keys zero-padded to 32 bytes give the same MACs. */
 static void test_hmac_kat(void)
 {
-	uint8_t key[HF_KEY_LEN] = { 0 }, h[HF_HASH_LEN], data[50];
+	uint8_t key[HF_KEY_LEN] = {0}, h[HF_HASH_LEN], data[50];
 
 	memset(key, 0x0b, 20);
 	hf_mac(key, "Hi There", 8, h);
@@ -106,7 +106,7 @@ static void test_hmac_kat(void)
 
 static void test_hmac_vs_openssl(void)
 {
-	size_t n = (1u << 20) + 1, lens[] = { 0, 1, 31, 55, 56, 63, 64, 65, 119, 120, 128, 1000, 4096, n };
+	size_t n = (1u << 20) + 1, lens[] = {0, 1, 31, 55, 56, 63, 64, 65, 119, 120, 128, 1000, 4096, n};
 	uint8_t *p = malloc(n), key[HF_KEY_LEN], a[HF_HASH_LEN], b[HF_HASH_LEN];
 	unsigned blen;
 	size_t i;
@@ -125,7 +125,7 @@ static void test_hmac_vs_openssl(void)
 
 static void test_aead_roundtrip(void)
 {
-	static const size_t lens[] = { 0, 1, 15, 16, 17, 1000, (1u << 20) + 3 };
+	static const size_t lens[] = {0, 1, 15, 16, 17, 1000, (1u << 20) + 3};
 	struct hf_aead *a = hf_aead_new();
 	uint8_t key[HF_KEY_LEN], ad[21];
 	size_t i;

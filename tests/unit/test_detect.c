@@ -85,10 +85,10 @@ static void mem_printf(struct mem *m, const char *fmt, ...)
 /* ---- inputs ---- */
 
 static const char *const words[] = {
-	"backup", "snapshot", "restore", "the", "of", "and", "file", "version", "holdfast", "chunk",
-	"repository", "encrypted", "valid", "index", "pack", "a", "to", "is", "in", "that", "with",
-	"ransom", "entropy", "block", "zip", "document", "report", "quarterly", "invoice", "Müller",
-	"naïve", "data", "archive", "for", "on", "by", "this", "from", "at", "or",
+	"backup",     "snapshot",  "restore", "the",   "of",   "and",      "file",   "version",   "holdfast", "chunk",
+	"repository", "encrypted", "valid",   "index", "pack", "a",        "to",     "is",        "in",       "that",
+	"with",       "ransom",    "entropy", "block", "zip",  "document", "report", "quarterly", "invoice",  "Müller",
+	"naïve",      "data",      "archive", "for",   "on",   "by",       "this",   "from",      "at",       "or",
 };
 
 static struct mem gen_text(size_t n)
@@ -131,8 +131,7 @@ static struct mem gen_xz(const struct mem *in)
 {
 	struct mem m = {malloc(lzma_stream_buffer_bound(in->n)), 0, 0};
 
-	lzma_easy_buffer_encode(1, LZMA_CHECK_CRC64, NULL, in->p, in->n, m.p, &m.n,
-				lzma_stream_buffer_bound(in->n));
+	lzma_easy_buffer_encode(1, LZMA_CHECK_CRC64, NULL, in->p, in->n, m.p, &m.n, lzma_stream_buffer_bound(in->n));
 	return m;
 }
 
@@ -198,8 +197,10 @@ static struct mem gen_zip(enum zipkind kind, size_t text_len)
 		zip_int64_t idx;
 
 		snprintf(name, sizeof(name), "%s/part%d.%s",
-			 kind == ZK_ODF ? "content" : kind == ZK_OOXML ? "word" : "docs", i,
-			 kind == ZK_PLAIN ? "txt" : "xml");
+			 kind == ZK_ODF     ? "content"
+			 : kind == ZK_OOXML ? "word"
+					    : "docs",
+			 i, kind == ZK_PLAIN ? "txt" : "xml");
 		e = zip_source_buffer(za, t.p, t.n, 1); /* libzip frees t.p */
 		idx = zip_file_add(za, name, e, 0);
 		if (kind == ZK_AES)
@@ -236,9 +237,8 @@ static struct mem gen_png(unsigned w, unsigned h, int interlace)
 	int pass, passes;
 
 	png_set_write_fn(png, &m, png_wr, png_fl);
-	png_set_IHDR(png, info, w, h, 8, PNG_COLOR_TYPE_RGB,
-		     interlace ? PNG_INTERLACE_ADAM7 : PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
-		     PNG_FILTER_TYPE_DEFAULT);
+	png_set_IHDR(png, info, w, h, 8, PNG_COLOR_TYPE_RGB, interlace ? PNG_INTERLACE_ADAM7 : PNG_INTERLACE_NONE,
+		     PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
 	png_write_info(png, info);
 	passes = png_set_interlace_handling(png);
 	for (pass = 0; pass < passes; pass++) {
@@ -308,8 +308,10 @@ static struct mem gen_sqlite(int rows, int page_size)
 	sqlite3_open(":memory:", &db);
 	snprintf(sql, sizeof(sql), "PRAGMA page_size=%d", page_size);
 	sqlite3_exec(db, sql, NULL, NULL, NULL);
-	sqlite3_exec(db, "CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, body TEXT);"
-			 "CREATE INDEX t_name ON t(name); BEGIN", NULL, NULL, NULL);
+	sqlite3_exec(db,
+		     "CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, body TEXT);"
+		     "CREATE INDEX t_name ON t(name); BEGIN",
+		     NULL, NULL, NULL);
 	sqlite3_prepare_v2(db, "INSERT INTO t(name, body) VALUES (?, ?)", -1, &st, NULL);
 	for (i = 0; i < rows; i++) {
 		struct mem t = gen_text(120);
@@ -371,8 +373,9 @@ static struct mem gen_pdf(int pages)
 		z = malloc(zn);
 		compress2(z, &zn, content.p, content.n, 9);
 		off[4 + 2 * i] = m.n;
-		mem_printf(&m, "%d 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-			       "/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>\nendobj\n",
+		mem_printf(&m,
+			   "%d 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+			   "/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>\nendobj\n",
 			   4 + 2 * i, 5 + 2 * i);
 		off[5 + 2 * i] = m.n;
 		mem_printf(&m, "%d 0 obj\n<< /Length %lu /Filter /FlateDecode >>\nstream\n", 5 + 2 * i,
@@ -388,8 +391,7 @@ static struct mem gen_pdf(int pages)
 	mem_printf(&m, "xref\n0 %d\n0000000000 65535 f \n", nobj);
 	for (i = 1; i < nobj; i++)
 		mem_printf(&m, "%010lu 00000 n \n", (unsigned long)off[i]);
-	mem_printf(&m, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%lu\n%%%%EOF\n", nobj,
-		   (unsigned long)xref);
+	mem_printf(&m, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%lu\n%%%%EOF\n", nobj, (unsigned long)xref);
 	free(off);
 	return m;
 }
@@ -494,21 +496,18 @@ static void matrix(const char *what, const struct mem *orig, int want, int plain
 				fails = 1;
 			break;
 		case AT_ALTERNATE:
-			if (p.valid != HF_VALID_NO || p.random_blocks + 1 < enc ||
-			    (plain && p.random_blocks > enc + 1))
+			if (p.valid != HF_VALID_NO || p.random_blocks + 1 < enc || (plain && p.random_blocks > enc + 1))
 				fails = 1;
 			break;
 		case AT_FULL:
-			if (p.type != HF_CT_UNKNOWN || p.valid == HF_VALID_YES ||
-			    p.random_blocks + 1 < p.blocks)
+			if (p.type != HF_CT_UNKNOWN || p.valid == HF_VALID_YES || p.random_blocks + 1 < p.blocks)
 				fails = 1;
 			break;
 		}
 		if (fails || getenv("HF_DETECT_VERBOSE")) {
-			fprintf(fails ? stderr : stdout,
-				"%s/%s: type %s valid %u blocks %u random %u (encrypted %u)\n", what,
-				attack_names[a], hf_detect_type_name(p.type), p.valid, p.blocks,
-				p.random_blocks, enc);
+			fprintf(fails ? stderr : stdout, "%s/%s: type %s valid %u blocks %u random %u (encrypted %u)\n",
+				what, attack_names[a], hf_detect_type_name(p.type), p.valid, p.blocks, p.random_blocks,
+				enc);
 			T_CHECK(!fails);
 		}
 		mem_free(&m);
@@ -883,8 +882,7 @@ static void test_gpg(void)
 	T_EQ(p.encrypted_container, 1);
 	T_EQ(p.valid, HF_VALID_YES);
 	/* stop the gpg-agent this run started for its private home, then remove the home */
-	snprintf(cmd, sizeof(cmd), "GNUPGHOME=%s gpgconf --kill gpg-agent >/dev/null 2>&1; rm -rf %s",
-		 dir, dir);
+	snprintf(cmd, sizeof(cmd), "GNUPGHOME=%s gpgconf --kill gpg-agent >/dev/null 2>&1; rm -rf %s", dir, dir);
 	T_EQ(system(cmd), 0);
 	mem_free(&t);
 	mem_free(&g);
@@ -1066,8 +1064,7 @@ static void bench_one(const char *name, const struct mem *m)
 		reps++;
 		dt = now() - t0;
 	} while (dt < 0.5);
-	printf("bench %-8s %8zu bytes  valid %u  %7.1f MB/s\n", name, m->n, p.valid,
-	       (double)m->n * reps / dt / 1e6);
+	printf("bench %-8s %8zu bytes  valid %u  %7.1f MB/s\n", name, m->n, p.valid, (double)m->n * reps / dt / 1e6);
 }
 
 static void bench(void)

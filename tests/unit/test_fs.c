@@ -100,7 +100,10 @@ static void test_modes(void)
 		mode_t mode;
 		int dir;
 	} cases[] = {
-		{ "suid", 04755, 0 }, { "sgid", 02755, 0 }, { "sticky", 01777, 1 }, { "plain", 0640, 0 },
+		{"suid", 04755, 0},
+		{"sgid", 02755, 0},
+		{"sticky", 01777, 1},
+		{"plain", 0640, 0},
 	};
 	struct hf_meta m;
 	size_t i;
@@ -340,7 +343,7 @@ static void test_symlink(void)
 	static const char raw[] = "\xff\xfe-not-utf8/\x80target";
 	struct hf_meta m, m2;
 	struct stat st;
-	struct timespec ts[2] = { { 1500000000, 111111111 }, { 1400000000, 222222222 } };
+	struct timespec ts[2] = {{1500000000, 111111111}, {1400000000, 222222222}};
 
 	T_EQ(symlinkat("does/not/exist", g_dfd, "dangling"), 0);
 	T_EQ(hf_meta_read(g_names, g_dfd, "dangling", -1, &m), 0);
@@ -448,7 +451,7 @@ static void test_special(void)
 
 static void test_times(void)
 {
-	struct timespec ts[2] = { { 1234567890, 123456789 }, { 1600000000, 987654321 } };
+	struct timespec ts[2] = {{1234567890, 123456789}, {1600000000, 987654321}};
 	struct hf_meta m, m2;
 	struct stat st;
 
@@ -642,7 +645,7 @@ static void test_names_cache(void)
 /* A /tmp without user xattrs cannot run the xattr tests: use /var/tmp. */
 static int make_dir(void)
 {
-	static const char *bases[] = { "/tmp", "/var/tmp" };
+	static const char *bases[] = {"/tmp", "/var/tmp"};
 	size_t i;
 
 	for (i = 0; i < sizeof(bases) / sizeof(bases[0]); i++) {

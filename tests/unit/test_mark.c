@@ -188,19 +188,27 @@ static void test_roundtrip(void)
 		return;
 	memset(longest, 'x', HF_MARK_REASON_MAX);
 	memset(in, 0, sizeof(in));
-	in[0] = (struct hf_mark){.time_ns = 300, .kind = HF_MARK_PIN,
+	in[0] = (struct hf_mark){.time_ns = 300,
+				 .kind = HF_MARK_PIN,
 				 .reason = "automatic: last clean before attack 1a2b3c4d"};
 	fill_id(in[0].snapshot, 1);
-	in[1] = (struct hf_mark){.time_ns = INT64_MAX, .kind = HF_MARK_VERDICT, .verdict = HF_MARK_VERDICT_CLEAN,
+	in[1] = (struct hf_mark){.time_ns = INT64_MAX,
+				 .kind = HF_MARK_VERDICT,
+				 .verdict = HF_MARK_VERDICT_CLEAN,
 				 .reason = longest};
 	fill_id(in[1].snapshot, 3);
 	in[2] = (struct hf_mark){.time_ns = 100, .kind = HF_MARK_UNPIN, .reason = NULL};
 	fill_id(in[2].snapshot, 1);
-	in[3] = (struct hf_mark){.time_ns = INT64_MIN, .kind = HF_MARK_VERDICT,
-				 .verdict = HF_MARK_VERDICT_SUSPICIOUS, .reason = "d\xc3\xa9j\xc3\xa0 \xff"};
+	in[3] = (struct hf_mark){.time_ns = INT64_MIN,
+				 .kind = HF_MARK_VERDICT,
+				 .verdict = HF_MARK_VERDICT_SUSPICIOUS,
+				 .reason = "d\xc3\xa9j\xc3\xa0 \xff"};
 	fill_id(in[3].snapshot, 3);
-	in[4] = (struct hf_mark){.time_ns = -7, .kind = HF_MARK_VERDICT, .verdict = HF_MARK_VERDICT_ATTACK,
-				 .changes = UINT64_MAX, .reason = "scan: 57 files encrypted"};
+	in[4] = (struct hf_mark){.time_ns = -7,
+				 .kind = HF_MARK_VERDICT,
+				 .verdict = HF_MARK_VERDICT_ATTACK,
+				 .changes = UINT64_MAX,
+				 .reason = "scan: 57 files encrypted"};
 	fill_id(in[4].snapshot, 2);
 	T_EQ(hf_session_new(r, &ses), 0);
 	for (int i = 0; i < 5 && ses; i++)
@@ -343,17 +351,17 @@ static void test_decode_refusals(void)
 	static char longest[HF_MARK_REASON_MAX + 1];
 	const struct payload good = {1, 42, HF_MARK_VERDICT, HF_MARK_VERDICT_ATTACK, "reason", 6, 0, 1234567};
 	const struct payload bad[] = {
-		{2, 42, HF_MARK_PIN, 0, "r", 1, 0, 0},                       /* unknown version */
-		{0, 42, HF_MARK_PIN, 0, "r", 1, 0, 0},                       /* version 0 */
-		{1, 42, 0, 0, "r", 1, 0, 0},                                 /* kind 0 */
-		{1, 42, 4, 0, "r", 1, 0, 0},                                 /* kind 4 */
-		{1, 42, HF_MARK_PIN, 1, "r", 1, 0, 0},                       /* pin with a verdict */
-		{1, 42, HF_MARK_UNPIN, 2, "r", 1, 0, 0},                     /* unpin with a verdict */
-		{1, 42, HF_MARK_VERDICT, 3, "r", 1, 0, 0},                   /* verdict 3 */
-		{1, 42, HF_MARK_VERDICT, 2, "a\0b", 3, 0, 0},                /* NUL in the reason */
-		{1, 42, HF_MARK_VERDICT, 2, "r", 1, 1, 0},                   /* a trailing byte */
+		{2, 42, HF_MARK_PIN, 0, "r", 1, 0, 0},                              /* unknown version */
+		{0, 42, HF_MARK_PIN, 0, "r", 1, 0, 0},                              /* version 0 */
+		{1, 42, 0, 0, "r", 1, 0, 0},                                        /* kind 0 */
+		{1, 42, 4, 0, "r", 1, 0, 0},                                        /* kind 4 */
+		{1, 42, HF_MARK_PIN, 1, "r", 1, 0, 0},                              /* pin with a verdict */
+		{1, 42, HF_MARK_UNPIN, 2, "r", 1, 0, 0},                            /* unpin with a verdict */
+		{1, 42, HF_MARK_VERDICT, 3, "r", 1, 0, 0},                          /* verdict 3 */
+		{1, 42, HF_MARK_VERDICT, 2, "a\0b", 3, 0, 0},                       /* NUL in the reason */
+		{1, 42, HF_MARK_VERDICT, 2, "r", 1, 1, 0},                          /* a trailing byte */
 		{1, 42, HF_MARK_VERDICT, 2, longest, HF_MARK_REASON_MAX + 1, 0, 0}, /* reason too long */
-		{1, 42, HF_MARK_PIN, 0, "r", 1, 0, 5},                    /* pin with a change count */
+		{1, 42, HF_MARK_PIN, 0, "r", 1, 0, 5},                              /* pin with a change count */
 	};
 	int ret;
 
@@ -562,8 +570,8 @@ static void test_write_only_key(void)
 	if (!r)
 		return;
 	hf_buf_init(&key, 1 << 16);
-	T_EQ(hf_key_file_encode(PASS_WO, strlen(PASS_WO), 1, 8u << 20, r->cfg.id, r->config_hash, r->pk,
-				r->mac_key, NULL, &key),
+	T_EQ(hf_key_file_encode(PASS_WO, strlen(PASS_WO), 1, 8u << 20, r->cfg.id, r->config_hash, r->pk, r->mac_key,
+				NULL, &key),
 	     0);
 	T_EQ(hf_repo_put_hashed(r, HF_OBJ_KEY, key.data, key.len, NULL), 0);
 	hf_buf_release(&key);

@@ -24,11 +24,11 @@ static void test_plain_and_utf8_kept(void)
 	T_CHECK(quoted_is("", ""));
 	T_CHECK(quoted_is(NULL, ""));
 	T_CHECK(quoted_is("/srv/a b/c.txt", "/srv/a b/c.txt"));
-	T_CHECK(quoted_is("caf\xc3\xa9", "caf\xc3\xa9"));                  /* é */
-	T_CHECK(quoted_is("\xc2\xa0", "\xc2\xa0"));                         /* U+00A0, just past C1 */
-	T_CHECK(quoted_is("\xe2\x82\xac", "\xe2\x82\xac"));                 /* € */
-	T_CHECK(quoted_is("\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80"));         /* U+1F600 */
-	T_CHECK(quoted_is("\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf"));         /* U+10FFFF */
+	T_CHECK(quoted_is("caf\xc3\xa9", "caf\xc3\xa9"));           /* é */
+	T_CHECK(quoted_is("\xc2\xa0", "\xc2\xa0"));                 /* U+00A0, just past C1 */
+	T_CHECK(quoted_is("\xe2\x82\xac", "\xe2\x82\xac"));         /* € */
+	T_CHECK(quoted_is("\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80")); /* U+1F600 */
+	T_CHECK(quoted_is("\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf")); /* U+10FFFF */
 }
 
 static void test_controls_escaped(void)
@@ -43,13 +43,13 @@ static void test_controls_escaped(void)
 static void test_invalid_utf8_escaped(void)
 {
 	T_CHECK(quoted_is("\xff", "\\xff"));
-	T_CHECK(quoted_is("\xc0\xaf", "\\xc0\\xaf"));                 /* overlong '/' */
-	T_CHECK(quoted_is("\xe0\x80\xaf", "\\xe0\\x80\\xaf"));         /* overlong, 3 bytes */
-	T_CHECK(quoted_is("\xed\xa0\x80", "\\xed\\xa0\\x80"));         /* a surrogate */
+	T_CHECK(quoted_is("\xc0\xaf", "\\xc0\\xaf"));                   /* overlong '/' */
+	T_CHECK(quoted_is("\xe0\x80\xaf", "\\xe0\\x80\\xaf"));          /* overlong, 3 bytes */
+	T_CHECK(quoted_is("\xed\xa0\x80", "\\xed\\xa0\\x80"));          /* a surrogate */
 	T_CHECK(quoted_is("\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80")); /* past U+10FFFF */
-	T_CHECK(quoted_is("x\xe2\x82", "x\\xe2\\x82"));                /* cut short at the end */
-	T_CHECK(quoted_is("\xe2\x82x", "\\xe2\\x82x"));                /* cut short before ASCII */
-	T_CHECK(quoted_is("\x80", "\\x80"));                           /* a lone continuation byte */
+	T_CHECK(quoted_is("x\xe2\x82", "x\\xe2\\x82"));                 /* cut short at the end */
+	T_CHECK(quoted_is("\xe2\x82x", "\\xe2\\x82x"));                 /* cut short before ASCII */
+	T_CHECK(quoted_is("\x80", "\\x80"));                            /* a lone continuation byte */
 }
 
 /* every 1- and 2-byte string: no control byte, no invalid UTF-8 survives */

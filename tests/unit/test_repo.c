@@ -39,8 +39,8 @@
 /* not in a header: the key-file codec of keys.c (used here to make a
  * write-only key, which the library has no public call for yet) */
 int hf_key_file_encode(const char *pass, size_t passlen, uint64_t ops, uint64_t mem, const uint8_t repo_id[32],
-		       const uint8_t config_hash[32], const uint8_t pk[32], const uint8_t mac[32],
-		       const uint8_t *sk, struct hf_buf *out);
+		       const uint8_t config_hash[32], const uint8_t pk[32], const uint8_t mac[32], const uint8_t *sk,
+		       struct hf_buf *out);
 
 #define PASS "correct horse battery staple"
 #define KEY_TIMEOUT 2 /* seconds a damaged key file may take to be refused */
@@ -393,8 +393,13 @@ static void tree_sample(struct tree_fixture *f)
 	n[4].meta.atime_ns = INT64_MIN;
 	n[4].meta.ctime_ns = INT64_MAX;
 	n[4].has_profile = 1;
-	n[4].profile = (struct hf_profile){.type = HF_CT_PDF, .valid = HF_VALID_NO, .encrypted_container = 1,
-					   .text_utf8 = 1, .light = 1, .blocks = 2442, .random_blocks = 2000};
+	n[4].profile = (struct hf_profile){.type = HF_CT_PDF,
+					   .valid = HF_VALID_NO,
+					   .encrypted_container = 1,
+					   .text_utf8 = 1,
+					   .light = 1,
+					   .blocks = 2442,
+					   .random_blocks = 2000};
 	f->xa[0].name = "security.capability";
 	f->xa[0].value = (uint8_t *)capval;
 	f->xa[0].len = sizeof(capval);
@@ -459,9 +464,9 @@ static int node_eq(const struct hf_node *a, const struct hf_node *b)
 
 	if (strcmp(a->name, b->name) != 0 || x->type != y->type || x->mode != y->mode || x->uid != y->uid ||
 	    x->gid != y->gid || !str_eq_opt(x->user, y->user) || !str_eq_opt(x->group, y->group) ||
-	    x->size != y->size || x->ino != y->ino || x->dev != y->dev || x->nlink != y->nlink ||
-	    x->rdev != y->rdev || x->mtime_ns != y->mtime_ns || x->atime_ns != y->atime_ns ||
-	    x->ctime_ns != y->ctime_ns || x->nxattrs != y->nxattrs)
+	    x->size != y->size || x->ino != y->ino || x->dev != y->dev || x->nlink != y->nlink || x->rdev != y->rdev ||
+	    x->mtime_ns != y->mtime_ns || x->atime_ns != y->atime_ns || x->ctime_ns != y->ctime_ns ||
+	    x->nxattrs != y->nxattrs)
 		return 0;
 	if (x->type == HF_FT_SYMLINK &&
 	    (x->link_len != y->link_len || !x->link || !y->link || memcmp(x->link, y->link, x->link_len) != 0))
@@ -704,7 +709,13 @@ static void test_tree_rejects(void)
 	T_EQ(enc_patch_dec(nd, 1, "a#c", "a\0c", 3), -HF_E_CORRUPT);
 	T_EQ(enc_patch_dec(nd, 1, "a#c", "abc", 3), 0);
 	T_EQ(enc_patch_dec(nd, 1, "a#c", "a/c", 3), -HF_E_CORRUPT);
-	T_EQ(enc_patch_dec(nd, 1, "\x03" "a#c", "\x03" "\0bc", 4), -HF_E_CORRUPT);
+	T_EQ(enc_patch_dec(nd, 1,
+			   "\x03"
+			   "a#c",
+			   "\x03"
+			   "\0bc",
+			   4),
+	     -HF_E_CORRUPT);
 	one_file(&nd[0], parts);
 	nd[0].meta.user = "us#r";
 	T_EQ(enc_patch_dec(nd, 1, "us#r", "us\0r", 4), -HF_E_CORRUPT);
@@ -981,7 +992,7 @@ static void make_blobs(struct hf_repo *r)
 	g_blobs[1].len = 40000;
 	g_blobs[1].data = malloc(g_blobs[1].len);
 	for (size_t i = 0; i < g_blobs[1].len; i++)
-		g_blobs[1].data[i] = (uint8_t)"holdfast keeps backups safe. "[i % 29] ^ (uint8_t)(i / 997 % 2);
+		g_blobs[1].data[i] = (uint8_t) "holdfast keeps backups safe. "[i % 29] ^ (uint8_t)(i / 997 % 2);
 	g_blobs[1].flags = HF_BLOB_F_ZSTD;
 	/* 2: a tree */
 	tree_sample(&f);
@@ -1154,7 +1165,8 @@ static void test_end_to_end(void)
 		const struct hf_blob_loc *loc = hf_index_find(r->index, g_blobs[1].id);
 		if (loc) {
 			uint8_t *stored = malloc(loc->stored_len);
-			T_EQ(hf_store_get_range(r->store, HF_OBJ_PACK, g_pack, loc->offset, loc->stored_len, stored), 0);
+			T_EQ(hf_store_get_range(r->store, HF_OBJ_PACK, g_pack, loc->offset, loc->stored_len, stored),
+			     0);
 			T_EQ(hf_blob_decode(&br, g_blobs[1].id, loc, stored, &out), 0);
 			T_CHECK(out.len == g_blobs[1].len && memcmp(out.data, g_blobs[1].data, out.len) == 0);
 			/* the right bytes under the wrong id */
@@ -1510,7 +1522,7 @@ static void test_write_only_key(void)
 	hf_snapshot_list_free(all, n);
 	hf_buf_init(&key, 4096);
 	T_EQ(hf_key_file_encode("write only", 10, 1, 8u << 20, r->cfg.id, r->config_hash, r->pk, r->mac_key, NULL,
-				 &key),
+				&key),
 	     0);
 	T_EQ(hf_repo_put_hashed(r, HF_OBJ_KEY, key.data, key.len, NULL), 0);
 	hf_buf_release(&key);
@@ -1976,9 +1988,9 @@ static void test_index_claims(void)
 	if (!ses)
 		return;
 	hf_index_builder_init(&ib, r, ses);
-	hf_index_builder_add(&ib, other, key, e[0], NBLOBS);     /* a pack that does not exist */
+	hf_index_builder_add(&ib, other, key, e[0], NBLOBS);         /* a pack that does not exist */
 	hf_index_builder_add(&ib, pack_id, wrong_key, e[1], NBLOBS); /* the real pack, a wrong key */
-	hf_index_builder_add(&ib, pack_id, key, e[2], NBLOBS);   /* wrong offsets */
+	hf_index_builder_add(&ib, pack_id, key, e[2], NBLOBS);       /* wrong offsets */
 	T_EQ(hf_index_builder_write(&ib), 0);
 	hf_index_builder_release(&ib);
 	T_EQ(list_names(r->store, HF_OBJ_INDEX, &after), 0);
@@ -2041,8 +2053,8 @@ static void test_forged_snapshot(void)
 	T_EQ(read_file(path, &orig), 0);
 	tail = has_tag(orig.data) ? 32 : 0;
 	hf_random(tree, sizeof(tree));
-	hf_buf_put_varint(&pt, 1);                                /* version */
-	hf_buf_put_svarint(&pt, 4102444800LL * 1000000000);       /* 2100-01-01 */
+	hf_buf_put_varint(&pt, 1);                          /* version */
+	hf_buf_put_svarint(&pt, 4102444800LL * 1000000000); /* 2100-01-01 */
 	hf_buf_put_str(&pt, "h");
 	hf_buf_put_str(&pt, "root");
 	hf_buf_put_varint(&pt, 1);
@@ -2158,8 +2170,8 @@ static void test_pack_corruption(void)
 				   (out.len == 0 || memcmp(out.data, g_blobs[i].data, out.len) == 0);
 			if (inside ? (ret == 0 || out.len != 0) : !good) {
 				if (wrong < 5)
-					fprintf(stderr, "pack byte %zu damaged: blob %d read %d (%zu bytes)\n", off, i, ret,
-						out.len);
+					fprintf(stderr, "pack byte %zu damaged: blob %d read %d (%zu bytes)\n", off, i,
+						ret, out.len);
 				wrong++;
 			}
 		}
@@ -2178,8 +2190,17 @@ static void test_pack_corruption(void)
 	chmod(path, 0444);
 
 	/* cut short */
-	uint64_t cuts[] = {0, 1, 12, loc[1]->offset, loc[1]->offset + 1, loc[1]->offset + loc[1]->stored_len,
-			   hdr_start, hdr_start + 1, size - HF_PACK_TRAILER_LEN, size - 8, size - 1};
+	uint64_t cuts[] = {0,
+			   1,
+			   12,
+			   loc[1]->offset,
+			   loc[1]->offset + 1,
+			   loc[1]->offset + loc[1]->stored_len,
+			   hdr_start,
+			   hdr_start + 1,
+			   size - HF_PACK_TRAILER_LEN,
+			   size - 8,
+			   size - 1};
 	for (size_t k = 0; k < sizeof(cuts) / sizeof(cuts[0]); k++) {
 		struct hf_pack_entry *e = NULL;
 		size_t n = 0;
@@ -2191,8 +2212,8 @@ static void test_pack_corruption(void)
 			int fits = (uint64_t)loc[i]->offset + loc[i]->stored_len <= cuts[k];
 			int ret = hf_blob_read(&br, g_blobs[i].id, &out);
 			if (fits ? ret != 0 : ret == 0) {
-				fprintf(stderr, "pack cut to %llu bytes: blob %d read %d\n", (unsigned long long)cuts[k], i,
-					ret);
+				fprintf(stderr, "pack cut to %llu bytes: blob %d read %d\n",
+					(unsigned long long)cuts[k], i, ret);
 				wrong++;
 			}
 		}

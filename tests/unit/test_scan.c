@@ -52,8 +52,8 @@ static uint64_t rnd(void)
 /* words and lines, like prose */
 static char *text_bytes(size_t n)
 {
-	static const char *const words[] = {"backup", "invoice", "meeting", "quarter", "the", "of", "report",
-					     "customer", "and", "delivery", "budget", "to", "review", "plan"};
+	static const char *const words[] = {"backup",   "invoice", "meeting",  "quarter", "the", "of",     "report",
+					    "customer", "and",     "delivery", "budget",  "to",  "review", "plan"};
 	char *p = malloc(n + 16);
 	size_t at = 0, col = 0;
 
@@ -189,8 +189,8 @@ static void check_changes(struct hf_changes *ch, const struct hf_snapshot *s, co
 static int backup(void)
 {
 	char *paths[1] = {g_data}, hex[HF_ID_HEX_LEN + 1];
-	struct hf_backup_opts o = {
-		.paths = paths, .npaths = 1, .host = "testhost", .user = "tester", .threads = 2, .collect_changes = 1};
+	struct hf_backup_opts o =
+		{.paths = paths, .npaths = 1, .host = "testhost", .user = "tester", .threads = 2, .collect_changes = 1};
 	struct hf_backup_stats st;
 	int r = hf_backup(g_repo, &o, &st);
 
@@ -249,9 +249,8 @@ static int is(const struct hf_scan_result *res, const char *rel, int change, int
 
 /* ---- the snapshots ------------------------------------------------------------------- */
 
-static const char *const g_attack[12] = {"e/f01.txt", "e/f02.txt", "e/f03.txt", "e/f04.txt",
-					 "e/f05.txt", "e/f06.txt", "e/f07.txt", "e/f08.txt",
-					 "e/f09.txt", "e/f10.txt", "e/f11.txt", "e/f12.txt"};
+static const char *const g_attack[12] = {"e/f01.txt", "e/f02.txt", "e/f03.txt", "e/f04.txt", "e/f05.txt", "e/f06.txt",
+					 "e/f07.txt", "e/f08.txt", "e/f09.txt", "e/f10.txt", "e/f11.txt", "e/f12.txt"};
 
 static void test_first_backup(void)
 {
@@ -324,8 +323,8 @@ static void test_mixed_changes(void)
 
 	if (g_nsnap != 1)
 		return;
-	r |= put_random("a/report.txt", 20000);              /* encrypted in place */
-	r |= remove_file("a/notes.txt");                      /* encrypted under a new name */
+	r |= put_random("a/report.txt", 20000); /* encrypted in place */
+	r |= remove_file("a/notes.txt");        /* encrypted under a new name */
 	r |= put_random("a/notes.txt.locked", 12000 + 32);
 	r |= append_line("a/data.csv");                       /* benign edit */
 	r |= gzip_file("a/log.txt");                          /* benign: gzip and delete */
@@ -334,7 +333,7 @@ static void test_mixed_changes(void)
 	r |= put_random("c/blob.bin", 65536);                 /* random, nothing explains it */
 	r |= remove_file("c/old.txt");                        /* just deleted */
 	data_path(path, sizeof(path), "d/base.txt");
-	r |= chmod(path, 0600);                               /* read again, same content */
+	r |= chmod(path, 0600); /* read again, same content */
 	T_EQ(r, 0);
 	T_EQ(backup(), 0);
 	if (g_nsnap != 2)

@@ -90,7 +90,8 @@ static struct hf_store *open_new(const char *rel)
 	return st;
 }
 
-static const char *const kind_names[HF_OBJ_KINDS] = {"config", "keys", "snapshots", "index", "data", "marks", "pending"};
+static const char *const kind_names[HF_OBJ_KINDS] = {"config", "keys",  "snapshots", "index",
+						     "data",   "marks", "pending"};
 
 /* a valid name for kind, varied by i */
 static void name_for(int kind, int i, char *out, size_t cap)

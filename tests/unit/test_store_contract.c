@@ -244,12 +244,23 @@ static void c_bad_names(void)
 		int kind;
 		const char *name;
 	} bad[] = {
-		{HF_OBJ_KEY, ""},        {HF_OBJ_KEY, "a"},         {HF_OBJ_KEY, "ab/cd"},
-		{HF_OBJ_KEY, "/etc/passwd"}, {HF_OBJ_KEY, ".."},    {HF_OBJ_KEY, "../ab"},
-		{HF_OBJ_INDEX, "AB"},    {HF_OBJ_INDEX, "abcdeg"},  {HF_OBJ_INDEX, "abcd\n"},
-		{HF_OBJ_PACK, "config"}, {HF_OBJ_PACK, longname},   {HF_OBJ_KEY, "config"},
-		{HF_OBJ_CONFIG, "ab"},   {HF_OBJ_CONFIG, "config/"}, {-1, "abcd"},
-		{HF_OBJ_KINDS, "abcd"},  {1000, "abcd"},
+		{HF_OBJ_KEY, ""},
+		{HF_OBJ_KEY, "a"},
+		{HF_OBJ_KEY, "ab/cd"},
+		{HF_OBJ_KEY, "/etc/passwd"},
+		{HF_OBJ_KEY, ".."},
+		{HF_OBJ_KEY, "../ab"},
+		{HF_OBJ_INDEX, "AB"},
+		{HF_OBJ_INDEX, "abcdeg"},
+		{HF_OBJ_INDEX, "abcd\n"},
+		{HF_OBJ_PACK, "config"},
+		{HF_OBJ_PACK, longname},
+		{HF_OBJ_KEY, "config"},
+		{HF_OBJ_CONFIG, "ab"},
+		{HF_OBJ_CONFIG, "config/"},
+		{-1, "abcd"},
+		{HF_OBJ_KINDS, "abcd"},
+		{1000, "abcd"},
 	};
 
 	if (!st)
@@ -402,7 +413,8 @@ static void c_writers(void)
 	T_EQ(hf_store_writer_open(st, HF_OBJ_PACK, &w), 0);
 	if (w) {
 		for (size_t off = 0; off < sizeof(big); off += 7000)
-			T_EQ(hf_store_writer_write(w, big + off, sizeof(big) - off < 7000 ? sizeof(big) - off : 7000), 0);
+			T_EQ(hf_store_writer_write(w, big + off, sizeof(big) - off < 7000 ? sizeof(big) - off : 7000),
+			     0);
 		T_EQ(hf_store_list(st, HF_OBJ_PACK, list_cb, &lr), 0);
 		T_EQ(lr.n, 0); /* nothing visible before commit */
 		T_EQ(hf_store_writer_commit(w, "aa11", HF_PUT_NOSYNC), 0);

@@ -42,12 +42,8 @@ struct file {
 };
 
 static struct file g_files[] = {
-	{"a.txt", 100, 0, NULL},
-	{"sub/b.bin", 300000, 0, NULL},
-	{"sub/deeper/c", 5000, 0, NULL},
-	{"empty", 0, 0, NULL},
-	{"sub/new.bin", 200000, 1, NULL},
-	{"sub/new-small", 700, 1, NULL},
+	{"a.txt", 100, 0, NULL}, {"sub/b.bin", 300000, 0, NULL},   {"sub/deeper/c", 5000, 0, NULL},
+	{"empty", 0, 0, NULL},   {"sub/new.bin", 200000, 1, NULL}, {"sub/new-small", 700, 1, NULL},
 };
 #define NFILES (sizeof(g_files) / sizeof(g_files[0]))
 
@@ -159,7 +155,12 @@ static void report(void *arg, const char *path, const char *what, int err)
 static int backup(struct hf_repo *repo)
 {
 	char *paths[1] = {g_src};
-	struct hf_backup_opts o = {.paths = paths, .npaths = 1, .host = "h", .user = "u", .threads = 2, .no_profiles = 1,
+	struct hf_backup_opts o = {.paths = paths,
+				   .npaths = 1,
+				   .host = "h",
+				   .user = "u",
+				   .threads = 2,
+				   .no_profiles = 1,
 				   .report = report};
 	struct hf_backup_stats st;
 	int r = hf_backup(repo, &o, &st);
@@ -256,15 +257,16 @@ static int verify(const char *what, uint64_t n, int backed_up)
 	}
 	r = hf_snapshot_list(repo, &snaps, &nsnaps, &bad);
 	if (r < 0 || bad || nsnaps < 1 || nsnaps > 2 || (backed_up && nsnaps != 2)) {
-		fprintf(stderr, "%s at op %llu: %zu snapshots (%zu bad), backup said %d\n", what,
-			(unsigned long long)n, nsnaps, bad, backed_up);
+		fprintf(stderr, "%s at op %llu: %zu snapshots (%zu bad), backup said %d\n", what, (unsigned long long)n,
+			nsnaps, bad, backed_up);
 		ok = 0;
 	}
 	/* oldest first: the first is the clean backup, a second the faulty one */
 	for (size_t i = 0; r == 0 && i < nsnaps; i++) {
 		int second = nsnaps == 2 && snaps[i].time_ns >= snaps[1 - i].time_ns;
 		if (!restore_matches(repo, &snaps[i], second)) {
-			fprintf(stderr, "%s at op %llu: snapshot %zu does not restore\n", what, (unsigned long long)n, i);
+			fprintf(stderr, "%s at op %llu: snapshot %zu does not restore\n", what, (unsigned long long)n,
+				i);
 			ok = 0;
 		}
 	}

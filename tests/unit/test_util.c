@@ -74,9 +74,9 @@ static void test_mem(void)
 
 static void test_buf_roundtrip(void)
 {
-	static const uint64_t u64s[] = { 0, 1, 127, 128, 255, 16383, 16384, 0xffffffffULL,
-					 0x100000000ULL, 0x7fffffffffffffffULL, UINT64_MAX };
-	static const int64_t s64s[] = { 0, 1, -1, 63, -64, 64, -65, INT64_MAX, INT64_MIN, INT64_MIN + 1 };
+	static const uint64_t u64s[] = {
+		0, 1, 127, 128, 255, 16383, 16384, 0xffffffffULL, 0x100000000ULL, 0x7fffffffffffffffULL, UINT64_MAX};
+	static const int64_t s64s[] = {0, 1, -1, 63, -64, 64, -65, INT64_MAX, INT64_MIN, INT64_MIN + 1};
 	struct hf_buf b;
 	struct hf_reader r;
 	const uint8_t *p;
@@ -530,11 +530,11 @@ static void test_queue_mpmc(void)
 	if (!q)
 		goto out;
 	for (i = 0; i < 2; i++) {
-		cons[i] = (struct q_arg){ .q = q, .seen = seen };
+		cons[i] = (struct q_arg){.q = q, .seen = seen};
 		T_EQ(pthread_create(&ct[i], NULL, q_consumer, &cons[i]), 0);
 	}
 	for (i = 0; i < Q_PRODUCERS; i++) {
-		prod[i] = (struct q_arg){ .q = q, .base = i * Q_PER_PRODUCER };
+		prod[i] = (struct q_arg){.q = q, .base = i * Q_PER_PRODUCER};
 		T_EQ(pthread_create(&pt[i], NULL, q_producer, &prod[i]), 0);
 	}
 	for (i = 0; i < Q_PRODUCERS; i++) {
@@ -581,7 +581,7 @@ static void test_queue_close(void)
 
 	/* a consumer blocked on an empty queue is woken by close */
 	q = hf_queue_new(2);
-	a = (struct q_arg){ .q = q, .popped = -1 };
+	a = (struct q_arg){.q = q, .popped = -1};
 	T_EQ(pthread_create(&t, NULL, q_pop_once, &a), 0);
 	usleep(20000);
 	hf_queue_close(q);
@@ -592,7 +592,7 @@ static void test_queue_close(void)
 	/* a producer blocked on a full queue is woken by close and fails */
 	q = hf_queue_new(1);
 	T_EQ(hf_queue_push(q, (void *)(uintptr_t)1), 0);
-	a = (struct q_arg){ .q = q, .errors = 1 };
+	a = (struct q_arg){.q = q, .errors = 1};
 	T_EQ(pthread_create(&t, NULL, q_push_once, &a), 0);
 	usleep(20000);
 	hf_queue_close(q);
@@ -644,7 +644,7 @@ static void test_idmap_million(void)
 		return;
 	for (i = 0; i < MAP_N; i++) {
 		make_id(id, i);
-		v = (struct val12){ (uint32_t)i, (uint32_t)(i * 3), 0xabcdef };
+		v = (struct val12){(uint32_t)i, (uint32_t)(i * 3), 0xabcdef};
 		if (hf_idmap_put(m, id, &v, NULL) != 1)
 			bad++;
 	}
@@ -660,7 +660,7 @@ static void test_idmap_million(void)
 	/* duplicates: return 0, value untouched, slot points at the stored value */
 	for (i = 0; i < MAP_N; i += 97) {
 		make_id(id, i);
-		v = (struct val12){ 1, 2, 3 };
+		v = (struct val12){1, 2, 3};
 		slot = NULL;
 		if (hf_idmap_put(m, id, &v, &slot) != 0 || slot != hf_idmap_get(m, id) ||
 		    ((struct val12 *)slot)->a != (uint32_t)i)
