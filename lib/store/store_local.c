@@ -359,21 +359,33 @@ static int local_mtime(struct hf_store *s, int kind, const char *name, int64_t *
 	return r;
 }
 
-static int list_dir(struct local_store *ls, int kind, const char *rel, hf_store_list_fn fn, void *arg)
+/* *d: the directory rel of the store, open for readdir; NULL (and 0) if it
+ * does not exist */
+static int open_dir(struct local_store *ls, const char *rel, DIR **d)
 {
-	int fd = openat(ls->dirfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d;
-	struct dirent *de;
-	int r = 0;
+	int fd = openat(ls->dirfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
 
+	*d = NULL;
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
-	d = fdopendir(fd);
-	if (!d) {
+	*d = fdopendir(fd);
+	if (!*d) {
 		r = -errno;
 		close(fd);
 		return r;
 	}
+	return 0;
+}
+
+static int list_dir(struct local_store *ls, int kind, const char *rel, hf_store_list_fn fn, void *arg)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd, r = open_dir(ls, rel, &d);
+
+	if (r < 0 || !d)
+		return r;
+	fd = dirfd(d);
 	while ((de = readdir(d)) != NULL) {
 		struct stat st;
 		if (!hf_store_valid_name(kind, de->d_name))
@@ -446,18 +458,13 @@ static int local_sweep(struct hf_store *s, int64_t older_than_ns, uint64_t *file
 	int64_t now = 0;
 	struct dirent *de;
 	DIR *d;
-	int fd, r = 0;
+	int fd, r;
 
 	*files = *bytes = 0;
-	fd = openat(ls->dirfd, "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		r = -errno;
-		close(fd);
+	r = open_dir(ls, "tmp", &d);
+	if (r < 0 || !d)
 		return r;
-	}
+	fd = dirfd(d);
 	local_now(s, &now);
 	while ((de = readdir(d)) != NULL) {
 		struct stat st;
