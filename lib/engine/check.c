@@ -35,7 +35,8 @@ struct check {
 	pthread_mutex_t lock;
 	struct hf_idmap *bad; /* blob ids found damaged */
 	struct hf_idmap *good_trees;
-	size_t next_pack; /* read-data work counter (atomic) */
+	struct hf_idmap *snap_ids; /* the snapshots that exist */
+	size_t next_pack;          /* read-data work counter (atomic) */
 	char snap_hex[HF_ID_HEX_LEN + 1];
 };
 
@@ -290,11 +291,15 @@ static void check_snapshots(struct check *c)
 
 	r = hf_store_list(c->repo->store, HF_OBJ_SNAPSHOT, note_name, &scan);
 	if (r < 0)
-		problem(c, NULL, "cannot list snapshots", r);
+		problem(c, NULL, "cannot list the snapshots (snapshots/)", r);
 	hf_blob_reader_init(&br, c->repo);
 	for (size_t i = 0; i < scan.n; i++) {
 		struct hf_snapshot s;
+		uint8_t id[HF_ID_LEN];
 		char what[128];
+		/* every snapshot object there, readable or not (for check_marks) */
+		if (hf_hex_decode(scan.names[i], id, HF_ID_LEN) == 0 && hf_idmap_put(c->snap_ids, id, NULL, NULL) < 0)
+			problem(c, NULL, "cannot remember a snapshot", -ENOMEM);
 		r = hf_snapshot_load(c->repo, scan.names[i], &s);
 		if (r < 0) {
 			snprintf(what, sizeof(what), "snapshot object %.16s cannot be read", scan.names[i]);
@@ -309,19 +314,28 @@ static void check_snapshots(struct check *c)
 	}
 	hf_blob_reader_release(&br);
 	free(scan.names);
+	/* data indexed, and no snapshot at all: they were deleted outside holdfast
+	 * (forget keeps what its rules keep, and prune removes the data after) */
+	if (scan.n == 0 && c->repo->index->npacks > 0)
+		problem(c, NULL, "there are no snapshots, but the index lists data: snapshots were deleted",
+			-HF_E_MISSING);
 }
 
 /* Marks are checked on their own (they are small): a damaged one is a
- * problem, since forget refuses to run while any mark cannot be read. A mark
- * naming a snapshot that is gone is not: forget --prune deletes those. */
+ * problem, since forget refuses to run while any mark cannot be read. A
+ * verdict naming a snapshot that is gone is not (forget --prune deletes
+ * those), but a snapshot still pinned that is gone is: forget never removes
+ * a pinned snapshot, so it was deleted outside holdfast (finding U7). */
 static void check_marks(struct check *c)
 {
 	struct snap_scan scan = {.c = c};
+	struct hf_mark *marks = NULL;
+	size_t n = 0;
 	int r;
 
 	r = hf_store_list(c->repo->store, HF_OBJ_MARK, note_name, &scan);
 	if (r < 0)
-		problem(c, NULL, "cannot list marks", r);
+		problem(c, NULL, "cannot list the marks (marks/)", r);
 	for (size_t i = 0; i < scan.n; i++) {
 		struct hf_mark m;
 		char what[128];
@@ -330,11 +344,24 @@ static void check_marks(struct check *c)
 			snprintf(what, sizeof(what), "mark object %.16s cannot be read", scan.names[i]);
 			problem(c, NULL, what, r);
 		} else {
-			hf_mark_release(&m);
+			marks = hf_xreallocarray(marks, n + 1, sizeof(*marks));
+			marks[n++] = m;
 		}
 		free(scan.names[i]);
 	}
 	free(scan.names);
+	for (size_t i = 0; i < n; i++) {
+		char id[HF_ID_HEX_LEN + 1], what[160];
+		if (marks[i].kind != HF_MARK_PIN || hf_idmap_get(c->snap_ids, marks[i].snapshot) ||
+		    hf_marks_pin_state(marks, n, marks[i].snapshot) != &marks[i])
+			continue;
+		hf_hex_encode(marks[i].snapshot, HF_ID_LEN, id);
+		snprintf(what, sizeof(what), "pinned snapshot %.8s is missing: it was deleted outside holdfast", id);
+		problem(c, NULL, what, -HF_E_MISSING);
+	}
+	for (size_t i = 0; i < n; i++)
+		hf_mark_release(&marks[i]);
+	free(marks);
 }
 
 int hf_check(struct hf_repo *r, const struct hf_check_opts *o, struct hf_check_stats *st)
@@ -361,9 +388,12 @@ int hf_check(struct hf_repo *r, const struct hf_check_opts *o, struct hf_check_s
 	c.on_disk = hf_idmap_new(sizeof(uint64_t));
 	c.bad = hf_idmap_new(sizeof(uint32_t));
 	c.good_trees = hf_idmap_new(0);
+	c.snap_ids = hf_idmap_new(0);
 	ret = hf_store_list(r->store, HF_OBJ_PACK, note_pack, &c);
-	if (ret < 0)
+	if (ret < 0) {
+		problem(&c, NULL, "cannot list the packs (data/ and its 256 subdirectories)", ret);
 		goto out;
+	}
 	st->packs = ix->npacks;
 	/* group the index's blobs by pack: every claim, so a bad one is reported */
 	c.nby_pack = hf_xcalloc(ix->npacks + 1, sizeof(size_t));
@@ -432,6 +462,7 @@ out:
 	hf_idmap_free(c.on_disk);
 	hf_idmap_free(c.bad);
 	hf_idmap_free(c.good_trees);
+	hf_idmap_free(c.snap_ids);
 out_lock:
 	pthread_mutex_destroy(&c.lock);
 	return ret;

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# 15-check-deleted.sh — check notices objects deleted outside holdfast (finding U7 of the
+# 2026-12 attack run: deleting a pinned snapshot, or all of snapshots/, left check saying
+# "no errors found"; a file in place of a data/ subdirectory gave "Not a directory" with
+# no path). What forget and prune delete themselves stays clean.
+. "$(dirname "$0")/lib.sh"
+
+S=$T/src
+mkdir -p "$S"
+random_file "$S/a" 1
+echo text >"$S/b"
+
+# fresh NAME: a repository with two snapshots, the older one pinned
+fresh() {
+	R=$T/$1
+	hf init --repo "$R" && hf backup --repo "$R" --json "$S" || return 1
+	OLD=$(json 'j["snapshot"]')
+	echo more >>"$S/b"
+	hf backup --repo "$R" "$S" && hf pin --repo "$R" "$OLD"
+}
+
+fresh clean || fail "set-up"
+hf check --repo "$R"
+check_rc "an untouched repository checks clean" 0
+hf forget --repo "$R" --keep-last 1
+check_rc "forget keeps the pinned snapshot" 0
+hf check --repo "$R"
+check_rc "after forget: still clean" 0
+hf unpin --repo "$R" "$OLD"
+hf forget --repo "$R" --keep-last 1 --prune --grace 0
+check_rc "unpinned, forgotten and pruned" 0
+hf check --repo "$R"
+check_rc "after forget --prune of an unpinned snapshot: still clean" 0
+
+fresh pin || fail "set-up"
+chmod u+w "$R/snapshots"
+rm -f "$R/snapshots/$OLD"
+hf check --repo "$R"
+check_rc "a pinned snapshot deleted outside holdfast: check exits 1" 1
+check_grep "check names the missing pinned snapshot" "pinned snapshot ${OLD:0:8} is missing" "$T/err"
+
+fresh all || fail "set-up"
+chmod u+w "$R/snapshots"
+rm -f "$R/snapshots"/*
+hf check --repo "$R"
+check_rc "all snapshots deleted: check exits 1" 1
+check_grep "check says the snapshots were deleted" "no snapshots, but the index lists data" "$T/err"
+
+fresh datafile || fail "set-up"
+rmdir "$R/data/ff" 2>/dev/null || mv "$R/data/ff" "$R/data/ff.moved"
+echo junk >"$R/data/ff"
+hf check --repo "$R"
+check_rc "a file in place of data/ff: check exits 1" 1
+check_grep "check names where the listing failed" "cannot list the packs \(data/" "$T/err"
+
+finish
