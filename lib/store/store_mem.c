@@ -204,6 +204,16 @@ static int mem_put(struct hf_store *s, int kind, const char *name, const void *p
 	return r;
 }
 
+/* With the lock held: counts operation op (and injects its fault), then
+ * finds the object; -HF_E_NOTFOUND if there is none. */
+static int lookup(struct mem_inst *m, int op, int kind, const char *name, struct mem_obj **o)
+{
+	int r = enter(m, op, NULL);
+
+	*o = r == 0 ? find_obj(m, kind, name) : NULL;
+	return r < 0 ? r : *o ? 0 : -HF_E_NOTFOUND;
+}
+
 static int mem_get(struct hf_store *s, int kind, const char *name, struct hf_buf *out)
 {
 	struct mem_inst *m = INST(s);
@@ -213,10 +223,7 @@ static int mem_get(struct hf_store *s, int kind, const char *name, struct hf_buf
 	if (!hf_store_valid_name(kind, name))
 		return -HF_E_USAGE;
 	pthread_mutex_lock(&m->lock);
-	r = enter(m, HF_MEM_GET, NULL);
-	o = r == 0 ? find_obj(m, kind, name) : NULL;
-	if (r == 0 && !o)
-		r = -HF_E_NOTFOUND;
+	r = lookup(m, HF_MEM_GET, kind, name, &o);
 	if (r == 0) {
 		out->len = 0;
 		r = hf_buf_reserve(out, o->len);
@@ -248,10 +255,9 @@ static int mem_get_range(struct hf_store *s, int kind, const char *name, uint64_
 	if (!hf_store_valid_name(kind, name))
 		return -HF_E_USAGE;
 	pthread_mutex_lock(&m->lock);
-	r = enter(m, HF_MEM_GET_RANGE, NULL);
-	o = r == 0 ? find_obj(m, kind, name) : NULL;
+	r = lookup(m, HF_MEM_GET_RANGE, kind, name, &o);
 	if (r == 0)
-		r = o ? copy_range(o, off, n, p) : -HF_E_NOTFOUND;
+		r = copy_range(o, off, n, p);
 	pthread_mutex_unlock(&m->lock);
 	return r;
 }
@@ -266,10 +272,7 @@ static int stat_obj(struct hf_store *s, int op, int kind, const char *name, uint
 	if (!hf_store_valid_name(kind, name))
 		return -HF_E_USAGE;
 	pthread_mutex_lock(&m->lock);
-	r = enter(m, op, NULL);
-	o = r == 0 ? find_obj(m, kind, name) : NULL;
-	if (r == 0 && !o)
-		r = -HF_E_NOTFOUND;
+	r = lookup(m, op, kind, name, &o);
 	if (r == 0 && size)
 		*size = o->len;
 	if (r == 0 && ns)
@@ -364,10 +367,7 @@ static int mem_reader_open(struct hf_store *s, int kind, const char *name, struc
 	if (!hf_store_valid_name(kind, name))
 		return -HF_E_USAGE;
 	pthread_mutex_lock(&m->lock);
-	r = enter(m, HF_MEM_READER_OPEN, NULL);
-	o = r == 0 ? find_obj(m, kind, name) : NULL;
-	if (r == 0 && !o)
-		r = -HF_E_NOTFOUND;
+	r = lookup(m, HF_MEM_READER_OPEN, kind, name, &o);
 	if (r == 0) {
 		/* a copy: like an open file, it stays readable after a remove */
 		rd = hf_xcalloc(1, sizeof(*rd));
