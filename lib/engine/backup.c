@@ -278,6 +278,8 @@ int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backu
 		ret = hf_index_builder_write(&b.ib);
 	if (ret < 0)
 		hf_index_builder_write(&b.ib); /* best effort: the next backup reuses the packs that made it */
+	hf_idmap_free(b.seen); /* every blob is stored: the index takes over (a first backup's largest map) */
+	b.seen = NULL;
 	if (ret == 0 && !b.have_root)
 		ret = -HF_E_CORRUPT;
 	if (ret < 0)

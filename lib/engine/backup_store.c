@@ -124,7 +124,8 @@ int hf_backup_store_blob(struct bctx *c, int type, const void *p, size_t n, uint
 		r = hf_pack_flush(&c->pack, &b->ib);
 		if (r < 0)
 			return r;
-		if (__atomic_load_n(&b->ib.npacks, __ATOMIC_RELAXED) >= INDEX_EVERY_PACKS)
+		if (__atomic_load_n(&b->ib.npacks, __ATOMIC_RELAXED) >= INDEX_EVERY_PACKS ||
+		    __atomic_load_n(&b->ib.nblobs, __ATOMIC_RELAXED) >= HF_INDEX_OBJ_BLOBS)
 			r = hf_index_builder_write(&b->ib);
 	}
 	return r;

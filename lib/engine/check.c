@@ -19,18 +19,14 @@
 #include "util/hex.h"
 #include "util/mem.h"
 
-struct blob_ref {
-	uint8_t id[HF_ID_LEN];
-	struct hf_blob_loc loc;
-};
-
 struct check {
 	struct hf_repo *repo;
 	const struct hf_check_opts *o;
 	struct hf_check_stats *st;
 	struct hf_idmap *on_disk;  /* pack id → uint64 size */
-	struct blob_ref **by_pack; /* per pack number: its blobs */
-	size_t *nby_pack;
+	/* the index's claims grouped by pack: pack p's are the claim positions
+	 * pack_claims[pack_first[p] .. pack_first[p + 1]) */
+	uint32_t *pack_claims, *pack_first;
 	uint8_t *pack_bad; /* per pack number: 1 damaged, 2 missing from the store */
 	pthread_mutex_t lock;
 	struct hf_idmap *bad; /* blob ids found damaged */
@@ -105,11 +101,22 @@ static int bad_claims_error(struct check *c, const uint8_t id[HF_ID_LEN])
 	return -HF_E_MISSING;
 }
 
+static size_t pack_nclaims(const struct check *c, size_t p)
+{
+	return c->pack_first[p + 1] - c->pack_first[p];
+}
+
+/* pack p's i-th claim */
+static const struct hf_index_entry *pack_claim(const struct check *c, size_t p, size_t i)
+{
+	return &c->repo->index->entries[c->pack_claims[c->pack_first[p] + i]];
+}
+
 static void mark_pack_bad(struct check *c, size_t p, int missing)
 {
 	c->pack_bad[p] = missing ? 2 : 1;
-	for (size_t i = 0; i < c->nby_pack[p]; i++)
-		mark_bad(c, c->by_pack[p][i].id);
+	for (size_t i = 0; i < pack_nclaims(c, p); i++)
+		mark_bad(c, pack_claim(c, p, i)->id);
 }
 
 /* the pack's own header must list what the index says it holds */
@@ -142,8 +149,8 @@ static void check_pack_header(struct check *c, struct hf_aead *aead, size_t p, u
 	r = hf_pack_read_header(c->repo, aead, name, size, &e, &n);
 	if (r == 0 && n > 1)
 		qsort(e, n, sizeof(*e), cmp_entry);
-	for (size_t i = 0; r == 0 && i < c->nby_pack[p]; i++) {
-		const struct blob_ref *b = &c->by_pack[p][i];
+	for (size_t i = 0; r == 0 && i < pack_nclaims(c, p); i++) {
+		const struct hf_index_entry *b = pack_claim(c, p, i);
 		struct hf_pack_entry key;
 		memcpy(key.id, b->id, HF_ID_LEN);
 		key.offset = b->loc.offset;
@@ -157,6 +164,44 @@ static void check_pack_header(struct check *c, struct hf_aead *aead, size_t p, u
 		mark_pack_bad(c, p, 0);
 	}
 	free(e);
+}
+
+/* pack_claims and pack_first: a counting sort of the claims by pack, 4 bytes
+ * a claim (the index itself is not copied) */
+static void group_by_pack(struct check *c)
+{
+	const struct hf_index *ix = c->repo->index;
+	size_t n = hf_index_count(ix), pos = 0;
+	const struct hf_blob_loc *loc;
+	const uint8_t *id;
+	uint32_t *fill;
+
+	c->pack_first = hf_xcalloc(ix->npacks + 2, sizeof(uint32_t));
+	c->pack_claims = hf_xreallocarray(NULL, n ? n : 1, sizeof(uint32_t));
+	while (hf_index_next(ix, &pos, &id, &loc))
+		c->pack_first[loc->pack + 1]++;
+	for (size_t p = 0; p < ix->npacks; p++)
+		c->pack_first[p + 1] += c->pack_first[p];
+	fill = hf_xreallocarray(NULL, ix->npacks + 1, sizeof(uint32_t));
+	memcpy(fill, c->pack_first, (ix->npacks + 1) * sizeof(uint32_t));
+	pos = 0;
+	while (hf_index_next(ix, &pos, &id, &loc))
+		c->pack_claims[fill[loc->pack]++] = (uint32_t)hf_index_pos(ix, loc);
+	free(fill);
+}
+
+static uint64_t distinct_blobs(const struct hf_index *ix)
+{
+	const uint8_t *id, *prev = NULL;
+	const struct hf_blob_loc *loc;
+	uint64_t n = 0;
+	size_t pos = 0;
+
+	while (hf_index_next(ix, &pos, &id, &loc)) {
+		n += !prev || memcmp(prev, id, HF_ID_LEN) != 0;
+		prev = id;
+	}
+	return n;
 }
 
 static void *read_data_worker(void *arg)
@@ -175,7 +220,7 @@ static void *read_data_worker(void *arg)
 		int r;
 		if (p >= ix->npacks)
 			break;
-		if (c->pack_bad[p] || c->nby_pack[p] == 0)
+		if (c->pack_bad[p] || pack_nclaims(c, p) == 0)
 			continue;
 		hf_hex_encode(ix->packs[p].id, HF_ID_LEN, name);
 		r = hf_store_get(c->repo->store, HF_OBJ_PACK, name, &pack);
@@ -185,15 +230,15 @@ static void *read_data_worker(void *arg)
 			mark_pack_bad(c, p, r == -HF_E_NOTFOUND);
 			continue;
 		}
-		for (size_t i = 0; i < c->nby_pack[p]; i++) {
-			const struct blob_ref *b = &c->by_pack[p][i];
+		for (size_t i = 0; i < pack_nclaims(c, p); i++) {
+			const struct hf_index_entry *b = pack_claim(c, p, i);
 			r = (uint64_t)b->loc.offset + b->loc.stored_len > pack.len
 				    ? -HF_E_CORRUPT
 				    : hf_blob_decode(&br, b->id, &b->loc, pack.data + b->loc.offset, &out);
 			if (r < 0) {
 				char bid[HF_ID_HEX_LEN + 1];
 				hf_hex_encode(b->id, HF_ID_LEN, bid);
-				if (b->loc.claims == HF_LOC_FIRST)
+				if (hf_index_claims(ix, b->id) == 1)
 					snprintf(what, sizeof(what), "pack %.16s: blob %.16s is damaged", name, bid);
 				else /* one of several claims: name the index object that made it */
 					snprintf(what, sizeof(what),
@@ -371,7 +416,6 @@ int hf_check(struct hf_repo *r, const struct hf_check_opts *o, struct hf_check_s
 	struct hf_aead *aead = NULL;
 	size_t pos = 0, bad = 0;
 	const uint8_t *id;
-	const struct hf_blob_loc *loc;
 	void *val;
 	int ret;
 
@@ -395,22 +439,9 @@ int hf_check(struct hf_repo *r, const struct hf_check_opts *o, struct hf_check_s
 		goto out;
 	}
 	st->packs = ix->npacks;
-	/* group the index's blobs by pack: every claim, so a bad one is reported */
-	c.nby_pack = hf_xcalloc(ix->npacks + 1, sizeof(size_t));
-	c.by_pack = hf_xcalloc(ix->npacks + 1, sizeof(*c.by_pack));
+	/* group the index's claims by pack: every claim, so a bad one is reported */
 	c.pack_bad = hf_xcalloc(ix->npacks + 1, 1);
-	while (hf_index_next(ix, &pos, &id, &loc))
-		c.nby_pack[loc->pack]++;
-	for (size_t p = 0; p < ix->npacks; p++) {
-		c.by_pack[p] = hf_xcalloc(c.nby_pack[p] ? c.nby_pack[p] : 1, sizeof(struct blob_ref));
-		c.nby_pack[p] = 0;
-	}
-	pos = 0;
-	while (hf_index_next(ix, &pos, &id, &loc)) {
-		struct blob_ref *b = &c.by_pack[loc->pack][c.nby_pack[loc->pack]++];
-		memcpy(b->id, id, HF_ID_LEN);
-		b->loc = *loc;
-	}
+	group_by_pack(&c);
 	aead = hf_aead_new();
 	for (size_t p = 0; p < ix->npacks; p++) {
 		const uint64_t *size = hf_idmap_get(c.on_disk, ix->packs[p].id);
@@ -446,18 +477,15 @@ int hf_check(struct hf_repo *r, const struct hf_check_opts *o, struct hf_check_s
 		for (int i = 0; i < started; i++)
 			pthread_join(tids[i], NULL);
 	} else {
-		st->blobs = hf_idmap_count(ix->blobs);
+		st->blobs = distinct_blobs(ix);
 	}
 	check_snapshots(&c);
 	check_marks(&c);
 	ret = 0;
 out:
 	hf_aead_free(aead);
-	if (c.by_pack)
-		for (size_t p = 0; p < r->index->npacks; p++)
-			free(c.by_pack[p]);
-	free(c.by_pack);
-	free(c.nby_pack);
+	free(c.pack_claims);
+	free(c.pack_first);
 	free(c.pack_bad);
 	hf_idmap_free(c.on_disk);
 	hf_idmap_free(c.bad);

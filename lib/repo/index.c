@@ -1,4 +1,5 @@
-/* index.c — index objects and the in-memory index built from them.
+/* index.c — index objects: writing them, and loading them into the
+ * in-memory index (index_table.c).
  *
  * Object layout: "HFIDX002" | sealed session key | AEAD(session key, main) |
  * AEAD(dedup key, id list) | u32 length of the id-list part | tag, the tag
@@ -8,11 +9,8 @@
  * nblobs, per blob: id[32], type u8, flags u8, varint offset, stored, raw.
  * The id list (sorted blob ids) is encrypted under a key derived from the MAC
  * key, so a write-only client can deduplicate without being able to read.
- *
- * In memory, a blob may be claimed by several index objects (at different
- * places, or the same pack under another key): the first claim is kept in
- * the id map, every other distinct one in a side table (empty in the normal
- * case), and readers try them all (blob.c). */
+ * A writer puts at most HF_INDEX_OBJ_BLOBS blobs in one object (a pack with
+ * more is listed in several, under the same key). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +55,7 @@ void hf_index_builder_add(struct hf_index_builder *b, const uint8_t pack_id[HF_I
 	b->packs[b->npacks].entries = entries;
 	b->packs[b->npacks].n = n;
 	b->npacks++;
+	__atomic_add_fetch(&b->nblobs, n, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&b->lock);
 }
 
@@ -71,65 +70,68 @@ static int cmp_id(const void *a, const void *b)
 	return memcmp(a, b, HF_ID_LEN);
 }
 
-int hf_index_builder_write(struct hf_index_builder *b)
+/* the blobs [first, first + n) of one pack, listed in one index object */
+struct slice {
+	const struct hf_index_pack_entries *pack;
+	size_t first, n;
+};
+
+static int encode_main(const struct slice *sl, size_t nsl, struct hf_buf *out)
+{
+	int r = hf_buf_put_varint(out, nsl);
+
+	for (size_t i = 0; i < nsl && r == 0; i++) {
+		r = hf_buf_append(out, sl[i].pack->pack_id, HF_ID_LEN);
+		if (r == 0)
+			r = hf_buf_append(out, sl[i].pack->key, HF_KEY_LEN);
+		if (r == 0)
+			r = hf_buf_put_varint(out, sl[i].n);
+		for (size_t j = sl[i].first; j < sl[i].first + sl[i].n && r == 0; j++) {
+			const struct hf_pack_entry *e = &sl[i].pack->entries[j];
+			if ((r = hf_buf_append(out, e->id, HF_ID_LEN)) < 0 || (r = hf_buf_put_u8(out, e->type)) < 0 ||
+			    (r = hf_buf_put_u8(out, e->flags)) < 0 || (r = hf_buf_put_varint(out, e->offset)) < 0 ||
+			    (r = hf_buf_put_varint(out, e->stored_len)) < 0)
+				break;
+			r = hf_buf_put_varint(out, e->raw_len);
+		}
+	}
+	return r;
+}
+
+static int encode_idlist(const struct slice *sl, size_t nsl, size_t nblobs, struct hf_buf *out)
+{
+	uint8_t *list = hf_xreallocarray(NULL, nblobs ? nblobs : 1, HF_ID_LEN);
+	size_t k = 0;
+	int r;
+
+	for (size_t i = 0; i < nsl; i++)
+		for (size_t j = sl[i].first; j < sl[i].first + sl[i].n; j++)
+			memcpy(list + HF_ID_LEN * k++, sl[i].pack->entries[j].id, HF_ID_LEN);
+	qsort(list, nblobs, HF_ID_LEN, cmp_id);
+	r = hf_buf_put_varint(out, nblobs);
+	if (r == 0)
+		r = hf_buf_append(out, list, nblobs * HF_ID_LEN);
+	free(list);
+	return r;
+}
+
+/* one index object listing the slices */
+static int write_object(struct hf_index_builder *b, const struct slice *sl, size_t nsl, size_t nblobs)
 {
 	struct hf_buf main_pt, ids, obj;
-	struct hf_index_pack_entries *packs;
-	size_t npacks;
 	struct hf_aead *a = NULL;
-	size_t nblobs = 0, k = 0;
-	uint8_t *list = NULL;
-	int r = 0;
+	int r;
 
-	/* take the packs out, so other threads go on adding while this writes */
-	pthread_mutex_lock(&b->lock);
-	packs = b->packs;
-	npacks = b->npacks;
-	b->packs = NULL;
-	b->npacks = b->cap = 0;
-	pthread_mutex_unlock(&b->lock);
 	hf_buf_init(&main_pt, HF_META_OBJ_MAX);
 	hf_buf_init(&ids, HF_META_OBJ_MAX);
 	hf_buf_init(&obj, HF_META_OBJ_MAX);
-	if (npacks == 0)
-		goto out;
-	r = hf_buf_put_varint(&main_pt, npacks);
-	for (size_t i = 0; i < npacks && r == 0; i++) {
-		const struct hf_index_pack_entries *p = &packs[i];
-		r = hf_buf_append(&main_pt, p->pack_id, HF_ID_LEN);
-		if (r == 0)
-			r = hf_buf_append(&main_pt, p->key, HF_KEY_LEN);
-		if (r == 0)
-			r = hf_buf_put_varint(&main_pt, p->n);
-		for (size_t j = 0; j < p->n && r == 0; j++) {
-			const struct hf_pack_entry *e = &p->entries[j];
-			if ((r = hf_buf_append(&main_pt, e->id, HF_ID_LEN)) < 0 ||
-			    (r = hf_buf_put_u8(&main_pt, e->type)) < 0 || (r = hf_buf_put_u8(&main_pt, e->flags)) < 0 ||
-			    (r = hf_buf_put_varint(&main_pt, e->offset)) < 0 ||
-			    (r = hf_buf_put_varint(&main_pt, e->stored_len)) < 0)
-				break;
-			r = hf_buf_put_varint(&main_pt, e->raw_len);
-		}
-		nblobs += p->n;
-	}
-	if (r < 0)
-		goto out;
-	list = hf_xreallocarray(NULL, nblobs ? nblobs : 1, HF_ID_LEN);
-	for (size_t i = 0; i < npacks; i++)
-		for (size_t j = 0; j < packs[i].n; j++)
-			memcpy(list + HF_ID_LEN * k++, packs[i].entries[j].id, HF_ID_LEN);
-	qsort(list, nblobs, HF_ID_LEN, cmp_id);
-	r = hf_buf_put_varint(&ids, nblobs);
+	r = encode_main(sl, nsl, &main_pt);
 	if (r == 0)
-		r = hf_buf_append(&ids, list, nblobs * HF_ID_LEN);
+		r = encode_idlist(sl, nsl, nblobs, &ids);
 	if (r == 0)
 		r = hf_envelope_seal(b->repo, b->session, HF_MAGIC_INDEX, main_pt.data, main_pt.len, &obj);
 	if (r == 0)
 		r = hf_buf_reserve(&obj, ids.len + HF_AEAD_OVERHEAD + 4 + HF_OBJ_TAG_LEN);
-	if (r < 0)
-		goto out;
-	/* the packs this index names must be durable before it exists */
-	r = hf_store_sync(b->repo->store);
 	if (r < 0)
 		goto out;
 	a = hf_aead_new();
@@ -143,210 +145,64 @@ int hf_index_builder_write(struct hf_index_builder *b)
 	if (r == 0)
 		r = hf_repo_put_hashed(b->repo, HF_OBJ_INDEX, obj.data, obj.len, NULL);
 out:
-	free_packs(packs, npacks);
 	hf_aead_free(a);
-	free(list);
+	hf_wipe(main_pt.data, main_pt.len); /* it holds pack keys */
 	hf_buf_release(&main_pt);
 	hf_buf_release(&ids);
 	hf_buf_release(&obj);
 	return r;
 }
 
+int hf_index_builder_write(struct hf_index_builder *b)
+{
+	struct hf_index_pack_entries *packs;
+	struct slice *sl = NULL;
+	size_t npacks, i = 0, j = 0;
+	int r = 0;
+
+	/* take the packs out, so other threads go on adding while this writes */
+	pthread_mutex_lock(&b->lock);
+	packs = b->packs;
+	npacks = b->npacks;
+	b->packs = NULL;
+	b->npacks = b->cap = 0;
+	b->nblobs = 0;
+	pthread_mutex_unlock(&b->lock);
+	if (npacks == 0)
+		goto out;
+	/* the packs these objects name must be durable before they exist */
+	r = hf_store_sync(b->repo->store);
+	sl = hf_xreallocarray(NULL, npacks, sizeof(*sl));
+	while (r == 0 && i < npacks) { /* the next object: whole packs, or parts of one */
+		size_t nsl = 0, nblobs = 0;
+		while (i < npacks && nblobs < HF_INDEX_OBJ_BLOBS) {
+			size_t take = packs[i].n - j;
+			if (take > HF_INDEX_OBJ_BLOBS - nblobs)
+				take = HF_INDEX_OBJ_BLOBS - nblobs;
+			sl[nsl++] = (struct slice){.pack = &packs[i], .first = j, .n = take};
+			nblobs += take;
+			j += take;
+			if (j == packs[i].n) {
+				i++;
+				j = 0;
+			}
+		}
+		r = write_object(b, sl, nsl, nblobs);
+	}
+out:
+	free(sl);
+	free_packs(packs, npacks);
+	return r;
+}
+
 /* ---- loading ---------------------------------------------------------------- */
 
-static struct hf_index *index_new(void)
-{
-	struct hf_index *ix = hf_xcalloc(1, sizeof(*ix));
-
-	ix->blobs = hf_idmap_new(sizeof(struct hf_blob_loc));
-	ix->pack_ids = hf_idmap_new(sizeof(uint32_t));
-	return ix;
-}
-
-void hf_index_free(struct hf_index *ix)
-{
-	if (!ix)
-		return;
-	hf_idmap_free(ix->blobs);
-	hf_idmap_free(ix->pack_ids);
-	hf_idmap_free(ix->other_heads);
-	free(ix->others);
-	free(ix->packs);
-	hf_secure_free(ix->keys);
-	for (size_t i = 0; i < ix->nfiles; i++)
-		free(ix->files[i]);
-	free(ix->files);
-	free(ix);
-}
-
-const struct hf_blob_loc *hf_index_find(const struct hf_index *ix, const uint8_t id[HF_ID_LEN])
-{
-	return ix ? hf_idmap_get(ix->blobs, id) : NULL;
-}
-
-static const struct hf_index_other *other_of(const struct hf_blob_loc *loc)
-{
-	return (const struct hf_index_other *)(const void *)((const char *)loc - offsetof(struct hf_index_other, loc));
-}
-
-/* the first other claim for id, or NULL */
-static const struct hf_index_other *first_other(const struct hf_index *ix, const uint8_t id[HF_ID_LEN])
-{
-	const uint32_t *head = ix->other_heads ? hf_idmap_get(ix->other_heads, id) : NULL;
-
-	return head ? &ix->others[*head] : NULL;
-}
-
-const struct hf_blob_loc *hf_index_find_next(const struct hf_index *ix, const uint8_t id[HF_ID_LEN],
-					     const struct hf_blob_loc *prev)
-{
-	const struct hf_index_other *o;
-
-	if (!ix || !prev || prev->claims == HF_LOC_FIRST)
-		return NULL;
-	if (prev->claims == HF_LOC_FIRST_MORE) {
-		o = first_other(ix, id);
-	} else {
-		o = other_of(prev);
-		o = o->next == UINT32_MAX ? NULL : &ix->others[o->next];
-	}
-	return o ? &o->loc : NULL;
-}
-
-size_t hf_index_claims(const struct hf_index *ix, const uint8_t id[HF_ID_LEN])
-{
-	size_t n = 0;
-
-	for (const struct hf_blob_loc *l = hf_index_find(ix, id); l; l = hf_index_find_next(ix, id, l))
-		n++;
-	return n;
-}
-
-#define OTHER_PHASE ((size_t)1 << (sizeof(size_t) * 8 - 1))
-
-int hf_index_next(const struct hf_index *ix, size_t *pos, const uint8_t **id, const struct hf_blob_loc **loc)
-{
-	void *val;
-
-	if (!(*pos & OTHER_PHASE)) {
-		if (hf_idmap_next(ix->blobs, pos, id, &val)) {
-			*loc = val;
-			return 1;
-		}
-		*pos = OTHER_PHASE;
-	}
-	if ((*pos & ~OTHER_PHASE) >= ix->nothers)
-		return 0;
-	*id = ix->others[*pos & ~OTHER_PHASE].id;
-	*loc = &ix->others[*pos & ~OTHER_PHASE].loc;
-	(*pos)++;
-	return 1;
-}
-
-const char *hf_index_claim_file(const struct hf_index *ix, const struct hf_blob_loc *loc)
-{
-	uint32_t f;
-
-	if (loc->pack >= ix->npacks)
-		return "?";
-	f = ix->packs[loc->pack].file;
-	return f < ix->nfiles ? ix->files[f] : "?";
-}
-
-static uint32_t add_key(struct hf_index *ix, const uint8_t *key)
-{
-	if (ix->nkeys > 0 && hf_ct_equal(ix->keys + (ix->nkeys - 1) * HF_KEY_LEN, key, HF_KEY_LEN))
-		return (uint32_t)(ix->nkeys - 1);
-	if (ix->nkeys == ix->keys_cap) {
-		size_t cap = ix->keys_cap ? 2 * ix->keys_cap : 64;
-		uint8_t *k = hf_secure_alloc(cap * HF_KEY_LEN);
-		if (ix->keys)
-			memcpy(k, ix->keys, ix->nkeys * HF_KEY_LEN);
-		hf_secure_free(ix->keys);
-		ix->keys = k;
-		ix->keys_cap = cap;
-	}
-	memcpy(ix->keys + ix->nkeys * HF_KEY_LEN, key, HF_KEY_LEN);
-	return (uint32_t)ix->nkeys++;
-}
-
-/* The pack table entry for (pack id, key): a pack listed again under the same
- * key is the same entry; under another key it is another entry, so that a
- * lying index object cannot change the key the honest ones gave. */
-static uint32_t add_pack(struct hf_index *ix, const uint8_t *id, const uint8_t *key, uint32_t file)
-{
-	uint32_t no = (uint32_t)ix->npacks, *slot, first = UINT32_MAX;
-
-	if (hf_idmap_put(ix->pack_ids, id, &no, (void **)&slot) == 0) {
-		first = *slot;
-		for (uint32_t p = first; p != UINT32_MAX; p = ix->packs[p].next_same)
-			if (hf_ct_equal(ix->keys + (size_t)ix->packs[p].key * HF_KEY_LEN, key, HF_KEY_LEN))
-				return p;
-	}
-	if (ix->npacks == ix->packs_cap) {
-		ix->packs_cap = ix->packs_cap ? 2 * ix->packs_cap : 256;
-		ix->packs = hf_xreallocarray(ix->packs, ix->packs_cap, sizeof(*ix->packs));
-	}
-	memcpy(ix->packs[no].id, id, HF_ID_LEN);
-	ix->packs[no].key = add_key(ix, key);
-	ix->packs[no].file = file;
-	ix->packs[no].next_same = UINT32_MAX;
-	if (first != UINT32_MAX) {
-		ix->packs[no].next_same = ix->packs[first].next_same;
-		ix->packs[first].next_same = no;
-	}
-	ix->npacks++;
-	return no;
-}
-
-static int same_claim(const struct hf_blob_loc *a, const struct hf_blob_loc *b)
-{
-	return a->pack == b->pack && a->offset == b->offset && a->stored_len == b->stored_len &&
-	       a->raw_len == b->raw_len && a->type == b->type && a->flags == b->flags;
-}
-
-/* Records a claim: the first for a blob goes to the id map, any other
- * distinct one to the side table. */
-static void add_claim(struct hf_index *ix, const uint8_t *id, const struct hf_blob_loc *loc)
-{
-	struct hf_blob_loc *first;
-	const struct hf_index_other *o;
-	uint32_t no, *head;
-
-	if (hf_idmap_put(ix->blobs, id, loc, (void **)&first) == 1)
-		return;
-	if (same_claim(first, loc))
-		return; /* the same claim again (e.g. an index a prune rewrote, and its old one) */
-	for (o = first_other(ix, id); o; o = o->next == UINT32_MAX ? NULL : &ix->others[o->next])
-		if (same_claim(&o->loc, loc))
-			return;
-	if (!ix->other_heads)
-		ix->other_heads = hf_idmap_new(sizeof(uint32_t));
-	if (ix->nothers == ix->others_cap) {
-		ix->others_cap = ix->others_cap ? 2 * ix->others_cap : 16;
-		ix->others = hf_xreallocarray(ix->others, ix->others_cap, sizeof(*ix->others));
-	}
-	no = (uint32_t)ix->nothers++;
-	memcpy(ix->others[no].id, id, HF_ID_LEN);
-	ix->others[no].loc = *loc;
-	ix->others[no].loc.claims = HF_LOC_OTHER;
-	ix->others[no].next = UINT32_MAX;
-	if (hf_idmap_put(ix->other_heads, id, &no, (void **)&head) == 0) {
-		/* append, so claims are tried in the order they were loaded */
-		uint32_t k = *head;
-		while (ix->others[k].next != UINT32_MAX)
-			k = ix->others[k].next;
-		ix->others[k].next = no;
-	}
-	first->claims = HF_LOC_FIRST_MORE;
-}
-
-/* Parses one decrypted index payload into ix. All of it is validated before
- * any of it is added, so a damaged object adds nothing. */
-static int index_parse(struct hf_index *ix, const uint8_t *p, size_t n, uint32_t file)
+/* Parses one decrypted index payload into ix (unsealed). All of it is
+ * validated before any of it is added, so a damaged object adds nothing. */
+int hf_index_parse(struct hf_index *ix, const uint8_t *p, size_t n, uint32_t file)
 {
 	struct hf_reader rd;
-	uint64_t npacks;
+	uint64_t npacks, total = 0;
 	int pass, r;
 
 	for (pass = 0; pass < 2; pass++) {
@@ -365,8 +221,9 @@ static int index_parse(struct hf_index *ix, const uint8_t *p, size_t n, uint32_t
 				return r;
 			if (nb > hf_reader_left(&rd) / (HF_ID_LEN + 5))
 				return -HF_E_CORRUPT;
-			if (pass == 1)
-				no = add_pack(ix, pid, key, file);
+			total += nb;
+			if (pass == 1 && (r = hf_index_add_pack(ix, pid, key, file, &no)) < 0)
+				return r;
 			for (uint64_t j = 0; j < nb; j++) {
 				const uint8_t *bid;
 				struct hf_blob_loc loc = {.pack = no};
@@ -382,11 +239,13 @@ static int index_parse(struct hf_index *ix, const uint8_t *p, size_t n, uint32_t
 				loc.stored_len = (uint32_t)sl;
 				loc.raw_len = (uint32_t)rl;
 				if (pass == 1)
-					add_claim(ix, bid, &loc);
+					hf_index_append(ix, bid, &loc);
 			}
 		}
 		if (hf_reader_left(&rd) != 0)
 			return -HF_E_CORRUPT;
+		if (pass == 0 && (r = hf_index_reserve(ix, total > SIZE_MAX ? SIZE_MAX : (size_t)total)) < 0)
+			return r;
 	}
 	return 0;
 }
@@ -432,13 +291,19 @@ static int open_index(struct hf_repo *r, const uint8_t *p, size_t n, struct hf_b
 	return ret;
 }
 
+struct index_file {
+	char *name;
+	uint64_t size;
+};
+
 struct load_ctx {
 	struct hf_repo *repo;
 	struct hf_index *ix;
+	struct index_file *todo; /* listed, not loaded yet */
+	size_t ntodo, todo_cap;
 	size_t bad;
 	void (*bad_fn)(void *arg, const char *name, int err);
 	void *arg;
-	int err;
 };
 
 /* 1 for what is wrong with an index object itself (it is skipped and
@@ -448,9 +313,8 @@ static int object_damage(int r)
 	return r == -HF_E_CORRUPT || r == -HF_E_AUTH || r == -HF_E_VERSION || r == -HF_E_LIMIT || r == -HF_E_NOTFOUND;
 }
 
-static int load_one(void *arg, const char *name, uint64_t size)
+static int load_one(struct load_ctx *lc, const char *name, uint64_t size)
 {
-	struct load_ctx *lc = arg;
 	struct hf_buf obj, pt;
 	uint8_t id[HF_ID_LEN];
 	int r;
@@ -460,9 +324,10 @@ static int load_one(void *arg, const char *name, uint64_t size)
 	r = size > HF_META_OBJ_MAX ? -HF_E_LIMIT : hf_repo_get_hashed(lc->repo, HF_OBJ_INDEX, name, &obj, id);
 	if (r == 0)
 		r = open_index(lc->repo, obj.data, obj.len, &pt);
+	hf_buf_release(&obj); /* before the claims grow: one copy at a time */
 	if (r == 0)
 		r = lc->ix->nfiles >= UINT32_MAX ? -HF_E_LIMIT
-						 : index_parse(lc->ix, pt.data, pt.len, (uint32_t)lc->ix->nfiles);
+						 : hf_index_parse(lc->ix, pt.data, pt.len, (uint32_t)lc->ix->nfiles);
 	if (r == 0) {
 		lc->ix->files = hf_xreallocarray(lc->ix->files, lc->ix->nfiles + 1, sizeof(char *));
 		lc->ix->files[lc->ix->nfiles++] = hf_xstrdup(name);
@@ -473,20 +338,42 @@ static int load_one(void *arg, const char *name, uint64_t size)
 		r = 0;
 	} /* else the store failed (I/O, unavailable, no memory): the load fails
 	   * as a whole rather than leave a partial index that passes for whole */
-	hf_buf_release(&obj);
+	hf_wipe(pt.data, pt.len); /* it holds pack keys */
 	hf_buf_release(&pt);
 	return r;
 }
 
-/* load_one for the index objects not loaded yet */
-static int load_new(void *arg, const char *name, uint64_t size)
+/* lists the index objects not loaded yet */
+static int collect(void *arg, const char *name, uint64_t size)
 {
 	struct load_ctx *lc = arg;
 
 	for (size_t i = 0; i < lc->ix->nfiles; i++)
 		if (strcmp(lc->ix->files[i], name) == 0)
 			return 0;
-	return load_one(arg, name, size);
+	if (lc->ntodo == lc->todo_cap) {
+		lc->todo_cap = lc->todo_cap ? 2 * lc->todo_cap : 64;
+		lc->todo = hf_xreallocarray(lc->todo, lc->todo_cap, sizeof(*lc->todo));
+	}
+	lc->todo[lc->ntodo].name = hf_xstrdup(name);
+	lc->todo[lc->ntodo++].size = size;
+	return 0;
+}
+
+/* loads the objects not loaded yet into lc->ix, then seals it (also after
+ * a failure, so the claims that did load can be looked up) */
+static int load_new(struct load_ctx *lc)
+{
+	int r = hf_store_list(lc->repo->store, HF_OBJ_INDEX, collect, lc);
+
+	for (size_t i = 0; i < lc->ntodo; i++) {
+		if (r == 0)
+			r = load_one(lc, lc->todo[i].name, lc->todo[i].size);
+		free(lc->todo[i].name);
+	}
+	free(lc->todo);
+	hf_index_seal(lc->ix);
+	return r;
 }
 
 int hf_repo_refresh_index(struct hf_repo *r)
@@ -495,7 +382,7 @@ int hf_repo_refresh_index(struct hf_repo *r)
 
 	if (!r->index)
 		return hf_repo_load_index(r, NULL, NULL, NULL);
-	return hf_store_list(r->store, HF_OBJ_INDEX, load_new, &lc);
+	return load_new(&lc);
 }
 
 int hf_repo_load_index(struct hf_repo *r, size_t *bad, void (*bad_fn)(void *arg, const char *name, int err), void *arg)
@@ -505,8 +392,10 @@ int hf_repo_load_index(struct hf_repo *r, size_t *bad, void (*bad_fn)(void *arg,
 
 	if (!r->sk)
 		return -HF_E_USAGE;
-	lc.ix = index_new();
-	ret = hf_store_list(r->store, HF_OBJ_INDEX, load_one, &lc);
+	lc.ix = hf_index_new();
+	if (!lc.ix)
+		return -ENOMEM;
+	ret = load_new(&lc);
 	if (ret < 0) {
 		hf_index_free(lc.ix);
 		return ret;

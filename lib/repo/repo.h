@@ -102,11 +102,13 @@ struct hf_blob_loc {
 	uint32_t raw_len;
 	uint8_t type;
 	uint8_t flags;
-	/* HF_LOC_FIRST: the blob's first claim, no other; HF_LOC_FIRST_MORE: the
-	 * first, and other claims are in the side table; HF_LOC_OTHER: one of those */
-	uint8_t claims;
 };
-enum { HF_LOC_FIRST = 0, HF_LOC_FIRST_MORE = 1, HF_LOC_OTHER = 2 };
+
+/* one claim: an index object says blob `id` is at `loc` */
+struct hf_index_entry {
+	uint8_t id[HF_ID_LEN];
+	struct hf_blob_loc loc;
+};
 
 struct hf_index_pack {
 	uint8_t id[HF_ID_LEN];
@@ -115,16 +117,16 @@ struct hf_index_pack {
 	uint32_t next_same; /* another entry for the same pack id under another key, or UINT32_MAX */
 };
 
-/* a claim for a blob after its first (another index object names it
- * elsewhere, or in the same pack under another key) */
-struct hf_index_other {
-	uint8_t id[HF_ID_LEN];
-	struct hf_blob_loc loc; /* loc.claims == HF_LOC_OTHER */
-	uint32_t next;          /* the blob's next other claim, or UINT32_MAX */
-};
-
+/* The in-memory index: every distinct claim of every loaded index object, in
+ * one array sorted by blob id (then pack, offset), so a blob's claims are
+ * neighbours — several only when index objects disagree (a concurrent writer
+ * stored the blob twice, or an object lies). A directory over the ids' first
+ * bits narrows each lookup to a few entries. About 53 bytes per blob. */
 struct hf_index {
-	struct hf_idmap *blobs;    /* blob id → struct hf_blob_loc: its first claim */
+	struct hf_index_entry *entries;
+	size_t nentries, entries_cap;
+	uint32_t *dir; /* dir[b]: the first entry whose id starts with the dir_bits bits b; 2^dir_bits + 1 */
+	unsigned dir_bits;
 	struct hf_idmap *pack_ids; /* pack id → uint32_t pack number (its first entry) */
 	struct hf_index_pack *packs;
 	size_t npacks, packs_cap;
@@ -132,13 +134,12 @@ struct hf_index {
 	size_t nkeys, keys_cap;
 	char **files; /* names of the index objects loaded */
 	size_t nfiles;
-	/* every distinct claim after a blob's first: NULL and empty unless two
-	 * index objects disagree about a blob (a concurrent writer stored it
-	 * twice, or an index object lies) */
-	struct hf_idmap *other_heads; /* blob id → uint32_t first other claim */
-	struct hf_index_other *others;
-	size_t nothers, others_cap;
 };
+
+/* Writers put at most this many blobs in one index object, so that every
+ * object is a few MiB however large the backup (readers accept up to
+ * HF_META_OBJ_MAX, for objects written before the bound). */
+#define HF_INDEX_OBJ_BLOBS 65536
 
 /* Loads every index object. Damaged index objects are skipped and counted in
  * *bad (may be NULL); their names go to bad_fn if given. */
@@ -155,8 +156,12 @@ const struct hf_blob_loc *hf_index_find_next(const struct hf_index *ix, const ui
 					     const struct hf_blob_loc *prev);
 /* how many distinct claims there are for the blob (0 if none) */
 size_t hf_index_claims(const struct hf_index *ix, const uint8_t id[HF_ID_LEN]);
-/* Every claim of every blob: *pos starts at 0; returns 0 at the end. */
+/* Every claim of every blob, in id order: *pos starts at 0; returns 0 at the end. */
 int hf_index_next(const struct hf_index *ix, size_t *pos, const uint8_t **id, const struct hf_blob_loc **loc);
+/* the number of claims, and the position (0 .. count-1) of the claim loc:
+ * callers keep per-claim state in an array or bitmap of that many */
+size_t hf_index_count(const struct hf_index *ix);
+size_t hf_index_pos(const struct hf_index *ix, const struct hf_blob_loc *loc);
 /* the name of the index object that made the claim loc (for messages) */
 const char *hf_index_claim_file(const struct hf_index *ix, const struct hf_blob_loc *loc);
 
@@ -196,6 +201,7 @@ struct hf_index_builder {
 		size_t n;
 	} * packs;
 	size_t npacks, cap;
+	size_t nblobs; /* in packs */
 	uint64_t bytes_stored;
 };
 
@@ -214,8 +220,9 @@ void hf_index_builder_release(struct hf_index_builder *b);
  * ownership of entries. */
 void hf_index_builder_add(struct hf_index_builder *b, const uint8_t pack_id[HF_ID_LEN], const uint8_t key[HF_KEY_LEN],
 			  struct hf_pack_entry *entries, size_t n);
-/* Writes one index object listing every pack handed to b so far, then
- * forgets them (so it can be called periodically). */
+/* Writes index objects (of at most HF_INDEX_OBJ_BLOBS blobs each) listing
+ * every pack handed to b so far, then forgets them (so it can be called
+ * periodically). */
 int hf_index_builder_write(struct hf_index_builder *b);
 
 /* ---- reading blobs ---------------------------------------------------------- */

@@ -52,7 +52,21 @@ int hf_key_file_decode(const char *pass, size_t passlen, const uint8_t *p, size_
 		       uint8_t config_hash[32], uint8_t pk[32], uint8_t mac[32], uint8_t sk[32], int *has_sk);
 /* the work (ops × mem) unlocking a key file takes; 0 if it is not one */
 uint64_t hf_key_file_cost(const uint8_t *p, size_t n);
+/* the in-memory index (index_table.c): a new one is empty (NULL if out of
+ * memory); claims are appended (after hf_index_reserve made room), then
+ * hf_index_seal sorts them and drops repeats — lookups need a sealed index */
+HF_MUST_USE struct hf_index *hf_index_new(void);
 void hf_index_free(struct hf_index *ix);
+/* the pack table entry for (pack id, key): a pack listed again under the
+ * same key is the same entry; under another key it is another, so that a
+ * lying index object cannot change the key the honest ones gave */
+HF_MUST_USE int hf_index_add_pack(struct hf_index *ix, const uint8_t *id, const uint8_t *key, uint32_t file,
+				  uint32_t *out);
+HF_MUST_USE int hf_index_reserve(struct hf_index *ix, size_t more);
+void hf_index_append(struct hf_index *ix, const uint8_t id[HF_ID_LEN], const struct hf_blob_loc *loc);
+void hf_index_seal(struct hf_index *ix);
+/* adds the claims of one decrypted index object's main part (index.c) */
+HF_MUST_USE int hf_index_parse(struct hf_index *ix, const uint8_t *p, size_t n, uint32_t file);
 
 void hf_id_hex(const uint8_t id[HF_ID_LEN], char out[HF_ID_HEX_LEN + 1]);
 

@@ -64,6 +64,10 @@ static inline uint32_t hf_get_le32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
+static inline uint32_t hf_get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
 static inline void hf_put_le64(uint8_t *p, uint64_t v)
 {
 	hf_put_le32(p, (uint32_t)v);

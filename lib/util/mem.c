@@ -56,6 +56,15 @@ void *hf_xreallocarray(void *p, size_t n, size_t size)
 	return hf_xrealloc(p, total);
 }
 
+void *hf_try_reallocarray(void *p, size_t n, size_t size)
+{
+	size_t total;
+
+	if (hf_mul_ok(n, size, &total) < 0)
+		return NULL;
+	return realloc(p, total ? total : 1);
+}
+
 char *hf_xstrdup(const char *s)
 {
 	return hf_xmemdup(s, strlen(s));

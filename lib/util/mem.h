@@ -18,6 +18,8 @@ HF_MUST_USE void *hf_xreallocarray(void *p, size_t n, size_t size); /* aborts on
 HF_MUST_USE char *hf_xstrdup(const char *s);
 HF_MUST_USE void *hf_xmemdup(const void *p, size_t n); /* adds a NUL after n bytes */
 HF_MUST_USE void *hf_try_malloc(size_t n);             /* NULL on failure */
+/* NULL on failure or overflow (p is then untouched) */
+HF_MUST_USE void *hf_try_reallocarray(void *p, size_t n, size_t size);
 /* *out = a * b, returns -HF_E_LIMIT on overflow */
 HF_MUST_USE int hf_mul_ok(size_t a, size_t b, size_t *out);
 

@@ -1124,7 +1124,7 @@ static void test_end_to_end(void)
 	T_CHECK(r->index != NULL);
 	if (!r->index)
 		goto out;
-	T_EQ(hf_idmap_count(r->index->blobs), NBLOBS);
+	T_EQ(hf_index_count(r->index), NBLOBS);
 	T_EQ(r->index->npacks, 1);
 	T_EQ(r->index->nfiles, 1);
 	T_CHECK(r->index->nfiles == 1 && strcmp(r->index->files[0], g_index) == 0);
@@ -1515,7 +1515,7 @@ static void test_write_only_key(void)
 	/* an empty repository: no index, no snapshots */
 	T_EQ(hf_repo_load_index(r, &bad, NULL, NULL), 0);
 	T_EQ(bad, 0);
-	T_CHECK(r->index && hf_idmap_count(r->index->blobs) == 0 && r->index->nfiles == 0);
+	T_CHECK(r->index && hf_index_count(r->index) == 0 && r->index->nfiles == 0);
 	T_EQ(hf_snapshot_resolve(r, "latest", &s), -HF_E_NOTFOUND);
 	T_EQ(hf_snapshot_list(r, &all, &n, &bad), 0);
 	T_EQ(n, 0);
@@ -1620,7 +1620,7 @@ static int index_refused(struct hf_repo *r)
 
 	if (hf_repo_load_index(r, &bad, bad_cb, &rec) != 0 || !r->index)
 		return 0;
-	return bad == 1 && rec.calls == 1 && strcmp(rec.name, g_index) == 0 && hf_idmap_count(r->index->blobs) == 0 &&
+	return bad == 1 && rec.calls == 1 && strcmp(rec.name, g_index) == 0 && hf_index_count(r->index) == 0 &&
 	       r->index->npacks == 0 && r->index->nfiles == 0;
 }
 
@@ -2010,7 +2010,7 @@ static void test_index_claims(void)
 	/* all four claims are kept; the pack has an entry per key */
 	T_EQ(hf_index_claims(r->index, g_blobs[0].id), 4);
 	T_EQ(r->index->npacks, 3);
-	T_EQ(r->index->nothers, 3 * NBLOBS);
+	T_EQ(hf_index_count(r->index), 4 * NBLOBS);
 	/* the same claims again (an index listed twice) add nothing */
 	order_index_last(r, NULL);
 	{
@@ -2025,7 +2025,87 @@ static void test_index_claims(void)
 		T_EQ(hf_store_remove(r->store, HF_OBJ_INDEX, lying), 0);
 	T_EQ(hf_repo_load_index(r, &bad, NULL, NULL), 0);
 	T_EQ(hf_index_claims(r->index, g_blobs[0].id), 1);
-	T_CHECK(r->index->nothers == 0 && r->index->other_heads == NULL);
+	T_EQ(hf_index_count(r->index), NBLOBS);
+	hf_session_free(ses);
+}
+
+/* However many blobs a writer lists, each index object holds at most
+ * HF_INDEX_OBJ_BLOBS of them (a pack with more is split over objects), so
+ * every object stays a few MiB; and the load gets every claim back. */
+static void test_index_bounded(void)
+{
+	struct hf_repo *r = g_main;
+	struct hf_session *ses = NULL;
+	struct hf_index_builder ib;
+	struct names before, after;
+	uint8_t packs[2][HF_ID_LEN], key[HF_KEY_LEN];
+	const size_t sizes[2] = {100000, 40000};
+	struct hf_pack_entry *e[2];
+	size_t bad = 99, count0, found = 0;
+	int fresh = 0;
+
+	T_CHECK(r != NULL);
+	if (!r)
+		return;
+	T_EQ(hf_repo_load_index(r, &bad, NULL, NULL), 0);
+	count0 = hf_index_count(r->index);
+	hf_random(key, sizeof(key));
+	for (int k = 0; k < 2; k++) {
+		hf_random(packs[k], HF_ID_LEN);
+		e[k] = calloc(sizes[k], sizeof(struct hf_pack_entry));
+		for (size_t i = 0; i < sizes[k]; i++) {
+			hf_random(e[k][i].id, HF_ID_LEN);
+			e[k][i].offset = (uint32_t)(i * 100);
+			e[k][i].stored_len = HF_AEAD_OVERHEAD + 50;
+			e[k][i].raw_len = 50;
+		}
+	}
+	T_EQ(list_names(r->store, HF_OBJ_INDEX, &before), 0);
+	T_EQ(hf_session_new(r, &ses), 0);
+	if (!ses)
+		return;
+	hf_index_builder_init(&ib, r, ses);
+	for (int k = 0; k < 2; k++)
+		hf_index_builder_add(&ib, packs[k], key, e[k], sizes[k]);
+	T_EQ(ib.nblobs, sizes[0] + sizes[1]);
+	/* the builder owns the entries now: keep ids to look up */
+	uint8_t(*ids)[HF_ID_LEN] = malloc(2 * 1000 * HF_ID_LEN);
+	for (int k = 0; k < 2; k++)
+		for (size_t i = 0; i < 1000; i++)
+			memcpy(ids[k * 1000 + i], e[k][i * (sizes[k] / 1000)].id, HF_ID_LEN);
+	T_EQ(hf_index_builder_write(&ib), 0);
+	hf_index_builder_release(&ib);
+	T_EQ(list_names(r->store, HF_OBJ_INDEX, &after), 0);
+	T_EQ(after.n, before.n + 3); /* 65536 + 65536 + 8928 */
+	for (int i = 0; i < after.n && i < 64; i++) {
+		int old = 0;
+		uint64_t size = 0;
+		for (int j = 0; j < before.n && j < 64; j++)
+			old |= strcmp(after.v[i], before.v[j]) == 0;
+		if (old)
+			continue;
+		fresh++;
+		T_EQ(hf_store_size(r->store, HF_OBJ_INDEX, after.v[i], &size), 0);
+		T_CHECK(size > 0 && size < ((uint64_t)6 << 20));
+	}
+	T_EQ(fresh, 3);
+	T_EQ(hf_repo_load_index(r, &bad, NULL, NULL), 0);
+	T_EQ(bad, 0);
+	T_EQ(hf_index_count(r->index), count0 + sizes[0] + sizes[1]);
+	T_EQ(r->index->npacks, 1 + 2); /* the split pack is one entry */
+	for (size_t i = 0; i < 2000; i++)
+		found += hf_index_find(r->index, ids[i]) != NULL;
+	T_EQ(found, 2000);
+	free(ids);
+	for (int i = 0; i < after.n && i < 64; i++) {
+		int old = 0;
+		for (int j = 0; j < before.n && j < 64; j++)
+			old |= strcmp(after.v[i], before.v[j]) == 0;
+		if (!old)
+			T_EQ(hf_store_remove(r->store, HF_OBJ_INDEX, after.v[i]), 0);
+	}
+	T_EQ(hf_repo_load_index(r, &bad, NULL, NULL), 0);
+	T_EQ(hf_index_count(r->index), count0);
 	hf_session_free(ses);
 }
 
@@ -2492,6 +2572,7 @@ int main(void)
 	T_RUN(test_snapshot_corruption);
 	T_RUN(test_forged_index);
 	T_RUN(test_index_claims);
+	T_RUN(test_index_bounded);
 	T_RUN(test_forged_snapshot);
 	T_RUN(test_future_snapshot);
 	T_RUN(test_pack_corruption);

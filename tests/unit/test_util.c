@@ -642,13 +642,18 @@ static void test_idmap_million(void)
 	T_CHECK(m != NULL);
 	if (!m)
 		return;
+	void *first = NULL;
+
 	for (i = 0; i < MAP_N; i++) {
 		make_id(id, i);
 		v = (struct val12){(uint32_t)i, (uint32_t)(i * 3), 0xabcdef};
-		if (hf_idmap_put(m, id, &v, NULL) != 1)
+		if (hf_idmap_put(m, id, &v, i == 0 ? &first : NULL) != 1)
 			bad++;
 	}
 	T_EQ(bad, 0);
+	/* values never move: the first one's address holds through every growth */
+	make_id(id, 0);
+	T_CHECK(first != NULL && hf_idmap_get(m, id) == first);
 	T_EQ(hf_idmap_count(m), MAP_N);
 	for (i = 0; i < MAP_N; i++) {
 		make_id(id, i);
@@ -678,6 +683,8 @@ static void test_idmap_million(void)
 	/* iteration visits each entry once, with its own value */
 	while (hf_idmap_next(m, &pos, &kid, &slot)) {
 		got = slot;
+		if (got->a != iter) /* in the order of insertion */
+			bad++;
 		make_id(id, got->a);
 		if (memcmp(id, kid, HF_ID_LEN) != 0 || got != hf_idmap_get(m, kid))
 			bad++;
