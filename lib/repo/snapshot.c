@@ -30,7 +30,7 @@ static int put_strv(struct hf_buf *b, char **v, size_t n)
 	return r;
 }
 
-static int encode(const struct hf_snapshot *s, struct hf_buf *b)
+int hf_snapshot_encode(const struct hf_snapshot *s, struct hf_buf *b)
 {
 	int r;
 
@@ -106,13 +106,24 @@ static int decode(const uint8_t *p, size_t n, struct hf_snapshot *s)
 	return hf_reader_left(&rd) == 0 ? 0 : -HF_E_CORRUPT;
 }
 
+int hf_snapshot_decode(const uint8_t *p, size_t n, struct hf_snapshot *s)
+{
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	r = decode(p, n, s);
+	if (r < 0)
+		hf_snapshot_release(s);
+	return r;
+}
+
 int hf_snapshot_write(struct hf_repo *r, const struct hf_session *ses, struct hf_snapshot *s)
 {
 	struct hf_buf pt;
 	int ret;
 
 	hf_buf_init(&pt, HF_META_OBJ_MAX);
-	ret = encode(s, &pt);
+	ret = hf_snapshot_encode(s, &pt);
 	if (ret == 0)
 		ret = hf_object_write(r, ses, HF_OBJ_SNAPSHOT, HF_MAGIC_SNAPSHOT, pt.data, pt.len, s->id);
 	if (ret == 0)
@@ -146,7 +157,7 @@ int hf_snapshot_load(struct hf_repo *r, const char *name, struct hf_snapshot *s)
 	/* the tag is checked before anything is decrypted or parsed */
 	ret = hf_object_read(r, HF_OBJ_SNAPSHOT, name, HF_MAGIC_SNAPSHOT, HF_META_OBJ_MAX, &pt, h, key);
 	if (ret == 0)
-		ret = decode(pt.data, pt.len, s);
+		ret = hf_snapshot_decode(pt.data, pt.len, s);
 	if (ret == 0) {
 		memcpy(s->id, h, HF_ID_LEN);
 		hf_sha256(key, HF_KEY_LEN, s->session_fp);
