@@ -210,8 +210,10 @@ int hf_pack_header_decode(const uint8_t *p, size_t n, uint64_t data_len, struct 
 		    (ret = hf_rd_raw(&rd, &id, HF_ID_LEN)) < 0 || (ret = hf_rd_varint(&rd, &sl)) < 0 ||
 		    (ret = hf_rd_varint(&rd, &rl)) < 0)
 			goto out;
-		if (sl < HF_AEAD_OVERHEAD || sl > HF_BLOB_MAX + HF_AEAD_OVERHEAD || rl > HF_BLOB_MAX ||
-		    off + sl > data_len) {
+		/* the rules of the index (index.c), and offsets that fit in 32 bits
+		 * instead of wrapping around to other blobs */
+		if (e[i].type > HF_BLOB_TREE || (e[i].flags & ~HF_BLOB_F_ZSTD) || sl < HF_AEAD_OVERHEAD ||
+		    sl > HF_BLOB_MAX + HF_AEAD_OVERHEAD || rl > HF_BLOB_MAX || off > UINT32_MAX || off + sl > data_len) {
 			ret = -HF_E_CORRUPT;
 			goto out;
 		}
@@ -220,6 +222,10 @@ int hf_pack_header_decode(const uint8_t *p, size_t n, uint64_t data_len, struct 
 		e[i].stored_len = (uint32_t)sl;
 		e[i].raw_len = (uint32_t)rl;
 		off += sl;
+	}
+	if (hf_reader_left(&rd) != 0) { /* the writer writes nothing after the entries */
+		ret = -HF_E_CORRUPT;
+		goto out;
 	}
 	*entries = e;
 	*count = c;

@@ -47,10 +47,21 @@ int hf_snapshot_encode(const struct hf_snapshot *s, struct hf_buf *b)
 	return hf_buf_put_varint(b, s->errors);
 }
 
+/* a string without NUL inside: what reads it sees all of it, and it
+ * encodes back to the same bytes */
+static int rd_str(struct hf_reader *rd, char **s, size_t max)
+{
+	size_t len;
+	int r = hf_rd_strdup(rd, s, &len, max);
+
+	if (r < 0)
+		return r;
+	return memchr(*s, '\0', len) ? -HF_E_CORRUPT : 0;
+}
+
 static int rd_strv(struct hf_reader *rd, char ***v, size_t *n)
 {
 	uint64_t count;
-	size_t len;
 	int r = hf_rd_varint(rd, &count);
 
 	if (r < 0)
@@ -60,11 +71,9 @@ static int rd_strv(struct hf_reader *rd, char ***v, size_t *n)
 	*v = hf_xcalloc(count ? count : 1, sizeof(char *));
 	*n = count;
 	for (size_t i = 0; i < count; i++) {
-		r = hf_rd_strdup(rd, &(*v)[i], &len, SNAP_STR_MAX);
+		r = rd_str(rd, &(*v)[i], SNAP_STR_MAX);
 		if (r < 0)
 			return r;
-		if (memchr((*v)[i], '\0', len))
-			return -HF_E_CORRUPT;
 	}
 	return 0;
 }
@@ -75,7 +84,6 @@ static int decode(const uint8_t *p, size_t n, struct hf_snapshot *s)
 	uint64_t ver, v;
 	const uint8_t *id;
 	uint8_t hp;
-	size_t len;
 	int r;
 
 	hf_reader_init(&rd, p, n);
@@ -83,8 +91,8 @@ static int decode(const uint8_t *p, size_t n, struct hf_snapshot *s)
 		return r;
 	if (ver != SNAP_VERSION)
 		return -HF_E_VERSION;
-	if ((r = hf_rd_svarint(&rd, &s->time_ns)) < 0 || (r = hf_rd_strdup(&rd, &s->host, &len, 1024)) < 0 ||
-	    (r = hf_rd_strdup(&rd, &s->user, &len, 1024)) < 0 || (r = rd_strv(&rd, &s->paths, &s->npaths)) < 0 ||
+	if ((r = hf_rd_svarint(&rd, &s->time_ns)) < 0 || (r = rd_str(&rd, &s->host, 1024)) < 0 ||
+	    (r = rd_str(&rd, &s->user, 1024)) < 0 || (r = rd_strv(&rd, &s->paths, &s->npaths)) < 0 ||
 	    (r = hf_rd_raw(&rd, &id, HF_ID_LEN)) < 0)
 		return r;
 	memcpy(s->tree, id, HF_ID_LEN);
