@@ -186,8 +186,7 @@ out:
 	return r;
 }
 
-int hf_pack_header_decode(const uint8_t *p, size_t n, uint64_t data_len, struct hf_pack_entry **entries,
-			  size_t *count)
+int hf_pack_header_decode(const uint8_t *p, size_t n, uint64_t data_len, struct hf_pack_entry **entries, size_t *count)
 {
 	struct hf_reader rd;
 	struct hf_pack_entry *e = NULL;
@@ -213,7 +212,8 @@ int hf_pack_header_decode(const uint8_t *p, size_t n, uint64_t data_len, struct 
 		/* the rules of the index (index.c), and offsets that fit in 32 bits
 		 * instead of wrapping around to other blobs */
 		if (e[i].type > HF_BLOB_TREE || (e[i].flags & ~HF_BLOB_F_ZSTD) || sl < HF_AEAD_OVERHEAD ||
-		    sl > HF_BLOB_MAX + HF_AEAD_OVERHEAD || rl > HF_BLOB_MAX || off > UINT32_MAX || off + sl > data_len) {
+		    sl > HF_BLOB_MAX + HF_AEAD_OVERHEAD || rl > HF_BLOB_MAX || off > UINT32_MAX ||
+		    off + sl > data_len) {
 			ret = -HF_E_CORRUPT;
 			goto out;
 		}

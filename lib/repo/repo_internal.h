@@ -76,8 +76,7 @@ int hf_mark_decode(const uint8_t *p, size_t n, struct hf_mark *m);
 int hf_pack_header_encode(const struct hf_pack_entry *e, size_t n, struct hf_buf *out);
 /* data_len: the bytes of blobs before the header, which the entries (at
  * offsets from 0, each after the one before) must fit in */
-int hf_pack_header_decode(const uint8_t *p, size_t n, uint64_t data_len, struct hf_pack_entry **entries,
-			  size_t *count);
+int hf_pack_header_decode(const uint8_t *p, size_t n, uint64_t data_len, struct hf_pack_entry **entries, size_t *count);
 
 void hf_id_hex(const uint8_t id[HF_ID_LEN], char out[HF_ID_HEX_LEN + 1]);
 
