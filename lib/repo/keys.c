@@ -120,7 +120,11 @@ out:
 
 uint64_t hf_key_file_cost(const uint8_t *p, size_t n)
 {
-	if (n < KEY_HDR_LEN || memcmp(p, HF_MAGIC_KEY, HF_MAGIC_LEN) != 0)
+	uint64_t ops, mem;
+	int has_sk;
+
+	/* only what the decoder accepts: bogus fields would give any order */
+	if (hf_key_file_params(p, n, &has_sk, &ops, &mem) < 0)
 		return 0;
-	return (uint64_t)hf_get_le32(p + 9) * (hf_get_le64(p + 13) >> 20);
+	return ops * (mem >> 20);
 }

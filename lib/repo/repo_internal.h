@@ -59,7 +59,8 @@ int hf_key_file_decode(const char *pass, size_t passlen, const uint8_t *p, size_
 /* Checks a key file's layout and cost without running the KDF: 0 and its
  * kind (*has_sk) and Argon2id parameters, or -HF_E_CORRUPT. */
 int hf_key_file_params(const uint8_t *p, size_t n, int *has_sk, uint64_t *ops, uint64_t *mem);
-/* the work (ops × mem) unlocking a key file takes; 0 if it is not one */
+/* the work (ops × MiB) unlocking a key file takes; 0 if hf_key_file_params
+ * refuses it */
 uint64_t hf_key_file_cost(const uint8_t *p, size_t n);
 void hf_index_free(struct hf_index *ix);
 

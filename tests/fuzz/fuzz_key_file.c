@@ -4,8 +4,9 @@
  *
  * The layout check (hf_key_file_params) runs on every input. Its invariants:
  * what it accepts has the exact length of its kind and Argon2id parameters
- * within HF_KEY_OPS_MIN..MAX and HF_KEY_MEM_MIN..MAX; what it refuses,
- * hf_key_file_decode refuses too, with -HF_E_CORRUPT and before any KDF.
+ * within HF_KEY_OPS_MIN..MAX and HF_KEY_MEM_MIN..MAX, and the cost that
+ * orders key files is their product; what it refuses, hf_key_file_decode
+ * refuses too, with -HF_E_CORRUPT and before any KDF, and its cost is 0.
  *
  * The KDF costs 8 MiB and about 10 ms at the cheapest parameters the format
  * allows, and up to 16 passes over 1 GiB at the most expensive, so the full
@@ -60,6 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (hf_key_file_params(data, size, &has_sk, &ops, &mem) < 0) {
 		/* refused before the KDF: this costs nothing */
 		FUZZ_ASSERT(decode(FUZZ_PASS, data, size, &s) == -HF_E_CORRUPT);
+		FUZZ_ASSERT(hf_key_file_cost(data, size) == 0);
 		return 0;
 	}
 	FUZZ_ASSERT(has_sk == 0 || has_sk == 1);

@@ -1,11 +1,13 @@
 /* test_decode.c — the plaintext decoders behind the encryption of snapshot
- * objects and pack headers (repo_internal.h), fed payloads no honest writer
- * makes: each case is one a fuzz target (tests/fuzz/) found or could find,
- * and is refused as corrupt rather than accepted or silently changed. */
+ * objects and pack headers, and the key-file layout check (repo_internal.h),
+ * fed what no honest writer makes: each case is one a fuzz target
+ * (tests/fuzz/) found or could find, and is refused as corrupt rather than
+ * accepted, silently changed, or made to cost a long KDF. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/crypto.h"
 #include "repo/repo_internal.h"
 #include "t.h"
 #include "util/buf.h"
@@ -146,12 +148,85 @@ static void test_snapshot_nul_in_host_or_user(void)
 	T_EQ(decode_snapshot("srv", 3, "root\0", 5), -HF_E_CORRUPT);
 }
 
+/* ---- key files ---------------------------------------------------------------- */
+
+#define KEY_PASS "test passphrase"
+
+/* hf_key_file_params, and the decoder, on a valid key file patched at off */
+static int key_params_patched(const struct hf_buf *kf, size_t off, const void *v, size_t n, size_t len)
+{
+	uint8_t copy[512], k[5][32];
+	uint64_t ops = 0, mem = 0;
+	int has_sk = -1, r, d;
+
+	memcpy(copy, kf->data, kf->len);
+	memcpy(copy + off, v, n);
+	r = hf_key_file_params(copy, len, &has_sk, &ops, &mem);
+	if (r < 0) { /* refused before the KDF: the decoder says the same, at no cost */
+		d = hf_key_file_decode(KEY_PASS, strlen(KEY_PASS), copy, len, k[0], k[1], k[2], k[3], k[4], &has_sk);
+		T_EQ(d, r);
+		T_EQ(hf_key_file_cost(copy, len), 0);
+	} else {
+		T_CHECK(ops >= HF_KEY_OPS_MIN && ops <= HF_KEY_OPS_MAX);
+		T_CHECK(mem >= HF_KEY_MEM_MIN && mem <= HF_KEY_MEM_MAX);
+		T_EQ(hf_key_file_cost(copy, len), ops * (mem >> 20));
+	}
+	return r;
+}
+
+/* The Argon2id cost comes from the file: a damaged or planted key file is
+ * refused before any KDF unless it is within 1-16 passes and 8 MiB-1 GiB;
+ * hf_key_file_cost (which orders the key files to try) says 0 for what is
+ * refused, as it promises, not a product of the bogus fields. */
+static void test_key_file_bounds(void)
+{
+	static const uint8_t id[32] = {1}, cfg[32] = {2}, pk[32] = {3}, mac[32] = {4}, sk[32] = {5};
+	uint8_t le32[4], le64[8], kind;
+	struct hf_buf kf;
+	size_t n;
+
+	hf_buf_init(&kf, 512);
+	T_EQ(hf_key_file_encode(KEY_PASS, strlen(KEY_PASS), HF_KEY_OPS_MIN, HF_KEY_MEM_MIN, id, cfg, pk, mac, sk, &kf),
+	     0);
+	n = kf.len;
+	T_CHECK(n > 21 && n <= 512);
+	if (n <= 21 || n > 512)
+		return;
+	T_EQ(key_params_patched(&kf, 0, "", 0, n), 0);
+	hf_put_le32(le32, HF_KEY_OPS_MAX);
+	T_EQ(key_params_patched(&kf, 9, le32, 4, n), 0);
+	hf_put_le32(le32, 0);
+	T_EQ(key_params_patched(&kf, 9, le32, 4, n), -HF_E_CORRUPT);
+	hf_put_le32(le32, HF_KEY_OPS_MAX + 1);
+	T_EQ(key_params_patched(&kf, 9, le32, 4, n), -HF_E_CORRUPT);
+	hf_put_le32(le32, UINT32_MAX);
+	T_EQ(key_params_patched(&kf, 9, le32, 4, n), -HF_E_CORRUPT);
+	hf_put_le64(le64, HF_KEY_MEM_MAX);
+	T_EQ(key_params_patched(&kf, 13, le64, 8, n), 0);
+	hf_put_le64(le64, HF_KEY_MEM_MIN - 1);
+	T_EQ(key_params_patched(&kf, 13, le64, 8, n), -HF_E_CORRUPT);
+	hf_put_le64(le64, HF_KEY_MEM_MAX + 1);
+	T_EQ(key_params_patched(&kf, 13, le64, 8, n), -HF_E_CORRUPT);
+	hf_put_le64(le64, UINT64_MAX);
+	T_EQ(key_params_patched(&kf, 13, le64, 8, n), -HF_E_CORRUPT);
+	kind = 3;
+	T_EQ(key_params_patched(&kf, 8, &kind, 1, n), -HF_E_CORRUPT);
+	kind = 2; /* a write-only kind is shorter */
+	T_EQ(key_params_patched(&kf, 8, &kind, 1, n), -HF_E_CORRUPT);
+	T_EQ(key_params_patched(&kf, 0, "", 0, n - 1), -HF_E_CORRUPT);
+	T_EQ(key_params_patched(&kf, 0, "HFKEY002", 8, n), -HF_E_CORRUPT);
+	hf_buf_release(&kf);
+}
+
 int main(void)
 {
+	if (hf_crypto_init() < 0)
+		return 1;
 	T_RUN(test_pack_header_valid);
 	T_RUN(test_pack_header_trailing_bytes);
 	T_RUN(test_pack_header_unknown_type_or_flags);
 	T_RUN(test_pack_header_offset_past_4gib);
 	T_RUN(test_snapshot_nul_in_host_or_user);
+	T_RUN(test_key_file_bounds);
 	return T_DONE("test_decode");
 }
