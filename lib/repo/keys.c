@@ -15,12 +15,6 @@
 #define KEY_PAYLOAD_FULL (5 * 32)
 #define KEY_PAYLOAD_WRITE (4 * 32)
 enum { KEY_KIND_FULL = 1, KEY_KIND_WRITE_ONLY = 2 };
-/* bounds on a key file's Argon2id cost: a damaged or planted key file must
- * not make unlocking take minutes or all memory */
-#define KEY_OPS_MIN 1
-#define KEY_OPS_MAX 16
-#define KEY_MEM_MIN (8ull << 20)
-#define KEY_MEM_MAX (1ull << 30)
 
 int hf_key_file_encode(const char *pass, size_t passlen, uint64_t ops, uint64_t mem, const uint8_t repo_id[32],
 		       const uint8_t config_hash[32], const uint8_t pk[32], const uint8_t mac[32], const uint8_t *sk,
@@ -31,7 +25,7 @@ int hf_key_file_encode(const char *pass, size_t passlen, uint64_t ops, uint64_t 
 	struct hf_aead *a = NULL;
 	int r;
 
-	if (ops < KEY_OPS_MIN || ops > KEY_OPS_MAX || mem < KEY_MEM_MIN || mem > KEY_MEM_MAX)
+	if (ops < HF_KEY_OPS_MIN || ops > HF_KEY_OPS_MAX || mem < HF_KEY_MEM_MIN || mem > HF_KEY_MEM_MAX)
 		return -HF_E_LIMIT;
 	memcpy(hdr, HF_MAGIC_KEY, HF_MAGIC_LEN);
 	hdr[8] = sk ? KEY_KIND_FULL : KEY_KIND_WRITE_ONLY;
@@ -66,14 +60,9 @@ out:
 	return r;
 }
 
-int hf_key_file_decode(const char *pass, size_t passlen, const uint8_t *p, size_t n, uint8_t repo_id[32],
-		       uint8_t config_hash[32], uint8_t pk[32], uint8_t mac[32], uint8_t sk[32], int *has_sk)
+int hf_key_file_params(const uint8_t *p, size_t n, int *has_sk, uint64_t *ops, uint64_t *mem)
 {
-	uint8_t *kek = NULL, *payload = NULL;
-	struct hf_aead *a = NULL;
-	uint64_t ops, mem;
 	size_t plen;
-	int r;
 
 	if (n < KEY_HDR_LEN + HF_AEAD_OVERHEAD || memcmp(p, HF_MAGIC_KEY, HF_MAGIC_LEN) != 0)
 		return -HF_E_CORRUPT;
@@ -85,10 +74,25 @@ int hf_key_file_decode(const char *pass, size_t passlen, const uint8_t *p, size_
 		return -HF_E_CORRUPT;
 	if (n != KEY_HDR_LEN + plen + HF_AEAD_OVERHEAD)
 		return -HF_E_CORRUPT;
-	ops = hf_get_le32(p + 9);
-	mem = hf_get_le64(p + 13);
-	if (ops < KEY_OPS_MIN || ops > KEY_OPS_MAX || mem < KEY_MEM_MIN || mem > KEY_MEM_MAX)
+	*ops = hf_get_le32(p + 9);
+	*mem = hf_get_le64(p + 13);
+	if (*ops < HF_KEY_OPS_MIN || *ops > HF_KEY_OPS_MAX || *mem < HF_KEY_MEM_MIN || *mem > HF_KEY_MEM_MAX)
 		return -HF_E_CORRUPT;
+	*has_sk = plen == KEY_PAYLOAD_FULL;
+	return 0;
+}
+
+int hf_key_file_decode(const char *pass, size_t passlen, const uint8_t *p, size_t n, uint8_t repo_id[32],
+		       uint8_t config_hash[32], uint8_t pk[32], uint8_t mac[32], uint8_t sk[32], int *has_sk)
+{
+	uint8_t *kek = NULL, *payload = NULL;
+	struct hf_aead *a = NULL;
+	uint64_t ops, mem;
+	int r, full;
+
+	r = hf_key_file_params(p, n, &full, &ops, &mem);
+	if (r < 0)
+		return r;
 	kek = hf_secure_alloc(HF_KEY_LEN);
 	payload = hf_secure_alloc(KEY_PAYLOAD_FULL);
 	r = hf_kdf_passphrase(pass, passlen, p + 21, ops, mem, kek);
@@ -104,8 +108,8 @@ int hf_key_file_decode(const char *pass, size_t passlen, const uint8_t *p, size_
 	memcpy(config_hash, payload + 32, 32);
 	memcpy(pk, payload + 64, 32);
 	memcpy(mac, payload + 96, 32);
-	*has_sk = plen == KEY_PAYLOAD_FULL;
-	if (*has_sk)
+	*has_sk = full;
+	if (full)
 		memcpy(sk, payload + 128, 32);
 out:
 	hf_aead_free(a);
@@ -116,7 +120,11 @@ out:
 
 uint64_t hf_key_file_cost(const uint8_t *p, size_t n)
 {
-	if (n < KEY_HDR_LEN || memcmp(p, HF_MAGIC_KEY, HF_MAGIC_LEN) != 0)
+	uint64_t ops, mem;
+	int has_sk;
+
+	/* only what the decoder accepts: bogus fields would give any order */
+	if (hf_key_file_params(p, n, &has_sk, &ops, &mem) < 0)
 		return 0;
-	return (uint64_t)hf_get_le32(p + 9) * (hf_get_le64(p + 13) >> 20);
+	return ops * (mem >> 20);
 }

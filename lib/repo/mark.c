@@ -32,7 +32,7 @@ static int valid_fields(int kind, int verdict, uint64_t changes)
 	return (kind == HF_MARK_PIN || kind == HF_MARK_UNPIN) && verdict == 0 && changes == 0;
 }
 
-static int encode(const struct hf_mark *m, struct hf_buf *b)
+int hf_mark_encode(const struct hf_mark *m, struct hf_buf *b)
 {
 	const char *reason = m->reason ? m->reason : "";
 	size_t len = strlen(reason);
@@ -77,13 +77,24 @@ static int decode(const uint8_t *p, size_t n, struct hf_mark *m)
 	return hf_reader_left(&rd) == 0 ? 0 : -HF_E_CORRUPT;
 }
 
+int hf_mark_decode(const uint8_t *p, size_t n, struct hf_mark *m)
+{
+	int r;
+
+	memset(m, 0, sizeof(*m));
+	r = decode(p, n, m);
+	if (r < 0)
+		hf_mark_release(m);
+	return r;
+}
+
 int hf_mark_write(struct hf_repo *r, const struct hf_session *s, const struct hf_mark *m)
 {
 	struct hf_buf pt;
 	int ret;
 
 	hf_buf_init(&pt, MARK_OBJ_MAX);
-	ret = encode(m, &pt);
+	ret = hf_mark_encode(m, &pt);
 	if (ret == 0)
 		ret = hf_object_write(r, s, HF_OBJ_MARK, MARK_MAGIC, pt.data, pt.len, NULL);
 	hf_buf_release(&pt);
@@ -107,7 +118,7 @@ int hf_mark_load(struct hf_repo *r, const char *name, struct hf_mark *m)
 	/* the tag is checked before anything is decrypted or parsed */
 	ret = hf_object_read(r, HF_OBJ_MARK, name, MARK_MAGIC, MARK_OBJ_MAX, &pt, h, NULL);
 	if (ret == 0)
-		ret = decode(pt.data, pt.len, m);
+		ret = hf_mark_decode(pt.data, pt.len, m);
 	if (ret == 0)
 		memcpy(m->id, h, HF_ID_LEN);
 	else

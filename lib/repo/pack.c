@@ -113,7 +113,7 @@ int hf_pack_full(const struct hf_pack_writer *w)
 	return w->size >= w->repo->cfg.pack_size;
 }
 
-static int encode_header(const struct hf_pack_entry *e, size_t n, struct hf_buf *out)
+int hf_pack_header_encode(const struct hf_pack_entry *e, size_t n, struct hf_buf *out)
 {
 	int r = hf_buf_put_varint(out, n);
 
@@ -143,7 +143,7 @@ int hf_pack_flush(struct hf_pack_writer *w, struct hf_index_builder *b)
 	if (w->n == 0)
 		return 0;
 	hf_buf_init(&hdr, HF_META_OBJ_MAX);
-	r = encode_header(w->entries, w->n, &hdr);
+	r = hf_pack_header_encode(w->entries, w->n, &hdr);
 	if (r < 0)
 		goto out;
 	hlen = hdr.len + HF_AEAD_OVERHEAD;
@@ -186,14 +186,62 @@ out:
 	return r;
 }
 
+int hf_pack_header_decode(const uint8_t *p, size_t n, uint64_t data_len, struct hf_pack_entry **entries, size_t *count)
+{
+	struct hf_reader rd;
+	struct hf_pack_entry *e = NULL;
+	uint64_t c, off = 0;
+	int ret;
+
+	*entries = NULL;
+	*count = 0;
+	hf_reader_init(&rd, p, n);
+	ret = hf_rd_varint(&rd, &c);
+	if (ret < 0)
+		return ret;
+	if (c > PACK_MAX_ENTRIES || c > hf_reader_left(&rd) / 36)
+		return -HF_E_CORRUPT;
+	e = hf_xcalloc(c ? c : 1, sizeof(*e));
+	for (uint64_t i = 0; i < c; i++) {
+		const uint8_t *id;
+		uint64_t sl, rl;
+		if ((ret = hf_rd_u8(&rd, &e[i].type)) < 0 || (ret = hf_rd_u8(&rd, &e[i].flags)) < 0 ||
+		    (ret = hf_rd_raw(&rd, &id, HF_ID_LEN)) < 0 || (ret = hf_rd_varint(&rd, &sl)) < 0 ||
+		    (ret = hf_rd_varint(&rd, &rl)) < 0)
+			goto out;
+		/* the rules of the index (index.c), and offsets that fit in 32 bits
+		 * instead of wrapping around to other blobs */
+		if (e[i].type > HF_BLOB_TREE || (e[i].flags & ~HF_BLOB_F_ZSTD) || sl < HF_AEAD_OVERHEAD ||
+		    sl > HF_BLOB_MAX + HF_AEAD_OVERHEAD || rl > HF_BLOB_MAX || off > UINT32_MAX ||
+		    off + sl > data_len) {
+			ret = -HF_E_CORRUPT;
+			goto out;
+		}
+		memcpy(e[i].id, id, HF_ID_LEN);
+		e[i].offset = (uint32_t)off;
+		e[i].stored_len = (uint32_t)sl;
+		e[i].raw_len = (uint32_t)rl;
+		off += sl;
+	}
+	if (hf_reader_left(&rd) != 0) { /* the writer writes nothing after the entries */
+		ret = -HF_E_CORRUPT;
+		goto out;
+	}
+	*entries = e;
+	*count = c;
+	e = NULL;
+	ret = 0;
+out:
+	free(e);
+	return ret;
+}
+
 int hf_pack_read_header(struct hf_repo *r, struct hf_aead *aead, const char *name, uint64_t size,
 			struct hf_pack_entry **entries, size_t *n)
 {
 	uint8_t trailer[HF_PACK_TRAILER_LEN], *key = NULL;
 	struct hf_buf enc, pt;
-	struct hf_reader rd;
-	struct hf_pack_entry *e = NULL;
-	uint64_t count, off = 0, hlen;
+	uint64_t hlen;
 	int ret;
 
 	*entries = NULL;
@@ -228,39 +276,8 @@ int hf_pack_read_header(struct hf_repo *r, struct hf_aead *aead, const char *nam
 	ret = hf_aead_open(aead, key, HF_MAGIC_PACK, HF_MAGIC_LEN, enc.data, hlen, pt.data);
 	if (ret < 0)
 		goto out;
-	hf_reader_init(&rd, pt.data, hlen - HF_AEAD_OVERHEAD);
-	ret = hf_rd_varint(&rd, &count);
-	if (ret < 0)
-		goto out;
-	if (count > PACK_MAX_ENTRIES || count > hf_reader_left(&rd) / 36) {
-		ret = -HF_E_CORRUPT;
-		goto out;
-	}
-	e = hf_xcalloc(count ? count : 1, sizeof(*e));
-	for (uint64_t i = 0; i < count; i++) {
-		const uint8_t *id;
-		uint64_t sl, rl;
-		if ((ret = hf_rd_u8(&rd, &e[i].type)) < 0 || (ret = hf_rd_u8(&rd, &e[i].flags)) < 0 ||
-		    (ret = hf_rd_raw(&rd, &id, HF_ID_LEN)) < 0 || (ret = hf_rd_varint(&rd, &sl)) < 0 ||
-		    (ret = hf_rd_varint(&rd, &rl)) < 0)
-			goto out;
-		if (sl < HF_AEAD_OVERHEAD || sl > HF_BLOB_MAX + HF_AEAD_OVERHEAD || rl > HF_BLOB_MAX ||
-		    off + sl > size - HF_PACK_TRAILER_LEN - hlen) {
-			ret = -HF_E_CORRUPT;
-			goto out;
-		}
-		memcpy(e[i].id, id, HF_ID_LEN);
-		e[i].offset = (uint32_t)off;
-		e[i].stored_len = (uint32_t)sl;
-		e[i].raw_len = (uint32_t)rl;
-		off += sl;
-	}
-	*entries = e;
-	*n = count;
-	e = NULL;
-	ret = 0;
+	ret = hf_pack_header_decode(pt.data, hlen - HF_AEAD_OVERHEAD, size - HF_PACK_TRAILER_LEN - hlen, entries, n);
 out:
-	free(e);
 	hf_secure_free(key);
 	hf_buf_release(&enc);
 	hf_buf_release(&pt);

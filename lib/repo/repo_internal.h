@@ -44,13 +44,23 @@ int hf_envelope_open(struct hf_repo *r, const char *magic, const uint8_t *p, siz
 int hf_config_encode(const struct hf_repo_config *c, const uint8_t pk[HF_PK_LEN], struct hf_buf *out);
 int hf_config_decode(const uint8_t *p, size_t n, struct hf_repo_config *c);
 
-/* key files (keys.c); sk NULL makes a write-only key */
+/* key files (keys.c); sk NULL makes a write-only key. Bounds on a key
+ * file's Argon2id cost, checked when writing and reading: a damaged or
+ * planted key file must not make unlocking take minutes or all memory. */
+#define HF_KEY_OPS_MIN 1
+#define HF_KEY_OPS_MAX 16
+#define HF_KEY_MEM_MIN (8ull << 20)
+#define HF_KEY_MEM_MAX (1ull << 30)
 int hf_key_file_encode(const char *pass, size_t passlen, uint64_t ops, uint64_t mem, const uint8_t repo_id[32],
 		       const uint8_t config_hash[32], const uint8_t pk[32], const uint8_t mac[32], const uint8_t *sk,
 		       struct hf_buf *out);
 int hf_key_file_decode(const char *pass, size_t passlen, const uint8_t *p, size_t n, uint8_t repo_id[32],
 		       uint8_t config_hash[32], uint8_t pk[32], uint8_t mac[32], uint8_t sk[32], int *has_sk);
-/* the work (ops × mem) unlocking a key file takes; 0 if it is not one */
+/* Checks a key file's layout and cost without running the KDF: 0 and its
+ * kind (*has_sk) and Argon2id parameters, or -HF_E_CORRUPT. */
+int hf_key_file_params(const uint8_t *p, size_t n, int *has_sk, uint64_t *ops, uint64_t *mem);
+/* the work (ops × MiB) unlocking a key file takes; 0 if hf_key_file_params
+ * refuses it */
 uint64_t hf_key_file_cost(const uint8_t *p, size_t n);
 /* the in-memory index (index_table.c): a new one is empty (NULL if out of
  * memory); claims are appended (after hf_index_reserve made room), then
@@ -67,6 +77,21 @@ void hf_index_append(struct hf_index *ix, const uint8_t id[HF_ID_LEN], const str
 void hf_index_seal(struct hf_index *ix);
 /* adds the claims of one decrypted index object's main part (index.c) */
 HF_MUST_USE int hf_index_parse(struct hf_index *ix, const uint8_t *p, size_t n, uint32_t file);
+
+/* The plaintext payloads of snapshot and mark objects and of pack headers,
+ * without their encryption (snapshot.c, mark.c, pack.c): what the loaders
+ * use, exposed for the unit tests and fuzz targets. A decode checks every
+ * field; on an error it leaves nothing to free (*s, *m zeroed; *entries
+ * NULL). */
+int hf_snapshot_encode(const struct hf_snapshot *s, struct hf_buf *b);
+int hf_snapshot_decode(const uint8_t *p, size_t n, struct hf_snapshot *s);
+struct hf_mark;
+int hf_mark_encode(const struct hf_mark *m, struct hf_buf *b);
+int hf_mark_decode(const uint8_t *p, size_t n, struct hf_mark *m);
+int hf_pack_header_encode(const struct hf_pack_entry *e, size_t n, struct hf_buf *out);
+/* data_len: the bytes of blobs before the header, which the entries (at
+ * offsets from 0, each after the one before) must fit in */
+int hf_pack_header_decode(const uint8_t *p, size_t n, uint64_t data_len, struct hf_pack_entry **entries, size_t *count);
 
 void hf_id_hex(const uint8_t id[HF_ID_LEN], char out[HF_ID_HEX_LEN + 1]);
 

@@ -30,7 +30,7 @@ static int put_strv(struct hf_buf *b, char **v, size_t n)
 	return r;
 }
 
-static int encode(const struct hf_snapshot *s, struct hf_buf *b)
+int hf_snapshot_encode(const struct hf_snapshot *s, struct hf_buf *b)
 {
 	int r;
 
@@ -47,10 +47,21 @@ static int encode(const struct hf_snapshot *s, struct hf_buf *b)
 	return hf_buf_put_varint(b, s->errors);
 }
 
+/* a string without NUL inside: what reads it sees all of it, and it
+ * encodes back to the same bytes */
+static int rd_str(struct hf_reader *rd, char **s, size_t max)
+{
+	size_t len;
+	int r = hf_rd_strdup(rd, s, &len, max);
+
+	if (r < 0)
+		return r;
+	return memchr(*s, '\0', len) ? -HF_E_CORRUPT : 0;
+}
+
 static int rd_strv(struct hf_reader *rd, char ***v, size_t *n)
 {
 	uint64_t count;
-	size_t len;
 	int r = hf_rd_varint(rd, &count);
 
 	if (r < 0)
@@ -60,11 +71,9 @@ static int rd_strv(struct hf_reader *rd, char ***v, size_t *n)
 	*v = hf_xcalloc(count ? count : 1, sizeof(char *));
 	*n = count;
 	for (size_t i = 0; i < count; i++) {
-		r = hf_rd_strdup(rd, &(*v)[i], &len, SNAP_STR_MAX);
+		r = rd_str(rd, &(*v)[i], SNAP_STR_MAX);
 		if (r < 0)
 			return r;
-		if (memchr((*v)[i], '\0', len))
-			return -HF_E_CORRUPT;
 	}
 	return 0;
 }
@@ -75,7 +84,6 @@ static int decode(const uint8_t *p, size_t n, struct hf_snapshot *s)
 	uint64_t ver, v;
 	const uint8_t *id;
 	uint8_t hp;
-	size_t len;
 	int r;
 
 	hf_reader_init(&rd, p, n);
@@ -83,8 +91,8 @@ static int decode(const uint8_t *p, size_t n, struct hf_snapshot *s)
 		return r;
 	if (ver != SNAP_VERSION)
 		return -HF_E_VERSION;
-	if ((r = hf_rd_svarint(&rd, &s->time_ns)) < 0 || (r = hf_rd_strdup(&rd, &s->host, &len, 1024)) < 0 ||
-	    (r = hf_rd_strdup(&rd, &s->user, &len, 1024)) < 0 || (r = rd_strv(&rd, &s->paths, &s->npaths)) < 0 ||
+	if ((r = hf_rd_svarint(&rd, &s->time_ns)) < 0 || (r = rd_str(&rd, &s->host, 1024)) < 0 ||
+	    (r = rd_str(&rd, &s->user, 1024)) < 0 || (r = rd_strv(&rd, &s->paths, &s->npaths)) < 0 ||
 	    (r = hf_rd_raw(&rd, &id, HF_ID_LEN)) < 0)
 		return r;
 	memcpy(s->tree, id, HF_ID_LEN);
@@ -106,13 +114,24 @@ static int decode(const uint8_t *p, size_t n, struct hf_snapshot *s)
 	return hf_reader_left(&rd) == 0 ? 0 : -HF_E_CORRUPT;
 }
 
+int hf_snapshot_decode(const uint8_t *p, size_t n, struct hf_snapshot *s)
+{
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	r = decode(p, n, s);
+	if (r < 0)
+		hf_snapshot_release(s);
+	return r;
+}
+
 int hf_snapshot_write(struct hf_repo *r, const struct hf_session *ses, struct hf_snapshot *s)
 {
 	struct hf_buf pt;
 	int ret;
 
 	hf_buf_init(&pt, HF_META_OBJ_MAX);
-	ret = encode(s, &pt);
+	ret = hf_snapshot_encode(s, &pt);
 	if (ret == 0)
 		ret = hf_object_write(r, ses, HF_OBJ_SNAPSHOT, HF_MAGIC_SNAPSHOT, pt.data, pt.len, s->id);
 	if (ret == 0)
@@ -146,7 +165,7 @@ int hf_snapshot_load(struct hf_repo *r, const char *name, struct hf_snapshot *s)
 	/* the tag is checked before anything is decrypted or parsed */
 	ret = hf_object_read(r, HF_OBJ_SNAPSHOT, name, HF_MAGIC_SNAPSHOT, HF_META_OBJ_MAX, &pt, h, key);
 	if (ret == 0)
-		ret = decode(pt.data, pt.len, s);
+		ret = hf_snapshot_decode(pt.data, pt.len, s);
 	if (ret == 0) {
 		memcpy(s->id, h, HF_ID_LEN);
 		hf_sha256(key, HF_KEY_LEN, s->session_fp);

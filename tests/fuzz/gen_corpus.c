@@ -1,13 +1,16 @@
 /* gen_corpus.c — writes the seed corpora of the fuzz targets:
  * valid encodings made by the library's own encoders (trees of every node
  * type and field, configs across the parameter ranges) and reader programs
- * that exercise every getter. Usage: gen_corpus DIR (writes DIR/tree/,
- * DIR/config/, DIR/reader/; existing files of the same name are replaced). */
+ * that exercise every getter, snapshot and mark payloads, pack headers, key
+ * files. Usage: gen_corpus DIR (writes DIR/<target>/ for each target;
+ * existing files of the same name are replaced). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "crypto/crypto.h"
+#include "repo/mark.h"
 #include "repo/object.h"
 #include "repo/pending.h"
 #include "repo/repo_internal.h"
@@ -266,6 +269,182 @@ static void gen_pending(void)
 	hf_buf_release(&b);
 }
 
+/* snapshot payloads (fuzz_snapshot): as written, and the edge cases */
+static void put_snapshot(const char *name, const struct hf_snapshot *sn)
+{
+	struct hf_buf b;
+
+	hf_buf_init(&b, 1 << 20);
+	if (hf_snapshot_encode(sn, &b) < 0)
+		g_err = 1;
+	put("snapshot", name, b.data, b.len);
+	hf_buf_release(&b);
+}
+
+static void gen_snapshots(void)
+{
+	char *paths[] = {"/srv/data", "/home", "/etc/h\xc3\xa9", ""};
+	char *excludes[] = {"*.tmp", "/srv/data/cache/**"};
+	struct hf_snapshot s;
+
+	memset(&s, 0, sizeof(s));
+	s.time_ns = 1764806400123456789ll;
+	s.host = "fileserver";
+	s.user = "root";
+	s.paths = paths;
+	s.npaths = 2;
+	memset(s.tree, 0xab, HF_ID_LEN);
+	s.files = 120345;
+	s.dirs = 2044;
+	s.bytes = 98765432101ull;
+	put_snapshot("first", &s);
+	s.has_parent = 1;
+	memset(s.parent, 0x3c, HF_ID_LEN);
+	s.excludes = excludes;
+	s.nexcludes = 2;
+	s.errors = 3;
+	put_snapshot("with-parent", &s);
+	s.npaths = 4;
+	s.errors = UINT32_MAX;
+	s.time_ns = INT64_MIN;
+	s.files = s.dirs = s.bytes = UINT64_MAX;
+	put_snapshot("extremes", &s);
+	memset(&s, 0, sizeof(s));
+	s.host = "";
+	s.user = "";
+	put_snapshot("empty", &s);
+}
+
+/* mark payloads (fuzz_mark): every kind and verdict */
+static void gen_marks(void)
+{
+	static const struct {
+		const char *name;
+		uint8_t kind, verdict;
+		uint64_t changes;
+		int64_t time;
+		const char *reason;
+	} cases[] = {
+		{"pin", HF_MARK_PIN, 0, 0, 1764806400000000000ll, "keep: before the migration"},
+		{"unpin", HF_MARK_UNPIN, 0, 0, -1, NULL},
+		{"verdict-clean", HF_MARK_VERDICT, HF_MARK_VERDICT_CLEAN, 0, 1, ""},
+		{"verdict-suspicious", HF_MARK_VERDICT, HF_MARK_VERDICT_SUSPICIOUS, 17, INT64_MAX, "17 files changed"},
+		{"verdict-attack", HF_MARK_VERDICT, HF_MARK_VERDICT_ATTACK, UINT64_MAX, INT64_MIN,
+		 "mass encryption: 9000 files now random \xe2\x80\x94 see log"},
+	};
+	char long_reason[HF_MARK_REASON_MAX + 1];
+	struct hf_mark m;
+	struct hf_buf b;
+
+	memset(long_reason, 'r', HF_MARK_REASON_MAX);
+	long_reason[HF_MARK_REASON_MAX] = 0;
+	hf_buf_init(&b, 4096);
+	for (size_t i = 0; i <= sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&m, 0, sizeof(m));
+		if (i < sizeof(cases) / sizeof(cases[0])) {
+			m.kind = cases[i].kind;
+			m.verdict = cases[i].verdict;
+			m.changes = cases[i].changes;
+			m.time_ns = cases[i].time;
+			m.reason = (char *)cases[i].reason;
+		} else { /* the longest reason */
+			m.kind = HF_MARK_PIN;
+			m.reason = long_reason;
+		}
+		memset(m.snapshot, 0x40 + (int)i, HF_ID_LEN);
+		hf_buf_reset(&b);
+		if (hf_mark_encode(&m, &b) < 0)
+			g_err = 1;
+		put("mark", i < sizeof(cases) / sizeof(cases[0]) ? cases[i].name : "long-reason", b.data, b.len);
+	}
+	hf_buf_release(&b);
+}
+
+/* pack headers (fuzz_pack_header): u64 data length, then the header */
+static void put_pack_header(const char *name, const struct hf_pack_entry *e, size_t n, int64_t slack)
+{
+	uint64_t len = 0;
+	struct hf_buf b;
+
+	for (size_t i = 0; i < n; i++)
+		len += e[i].stored_len;
+	hf_buf_init(&b, 1 << 20);
+	if (hf_buf_put_u64(&b, len + (uint64_t)slack) < 0 || hf_pack_header_encode(e, n, &b) < 0)
+		g_err = 1;
+	put("pack_header", name, b.data, b.len);
+	hf_buf_release(&b);
+}
+
+static void gen_pack_headers(void)
+{
+	struct hf_pack_entry e[40];
+	uint32_t off = 0;
+
+	memset(e, 0, sizeof(e));
+	for (int i = 0; i < 40; i++) {
+		e[i].type = i % 5 == 0 ? HF_BLOB_TREE : HF_BLOB_DATA;
+		e[i].flags = i % 3 ? HF_BLOB_F_ZSTD : 0;
+		memset(e[i].id, i, HF_ID_LEN);
+		e[i].raw_len = 1000u * (uint32_t)(i + 1);
+		e[i].stored_len = (e[i].flags ? e[i].raw_len / 2 : e[i].raw_len) + HF_AEAD_OVERHEAD;
+		e[i].offset = off;
+		off += e[i].stored_len;
+	}
+	put_pack_header("forty", e, 40, 0);
+	put_pack_header("one", e, 1, 0);
+	put_pack_header("empty", e, 0, 0);
+	put_pack_header("slack", e, 3, 4096);
+	/* the extremes: an empty blob, the largest blob */
+	e[0].raw_len = 0;
+	e[0].stored_len = HF_AEAD_OVERHEAD;
+	e[1].raw_len = HF_BLOB_MAX;
+	e[1].stored_len = HF_BLOB_MAX + HF_AEAD_OVERHEAD;
+	e[1].offset = HF_AEAD_OVERHEAD;
+	put_pack_header("extremes", e, 2, 0);
+}
+
+/* key files (fuzz_key_file), all under the passphrase of fuzz_key_file.c, at
+ * the cheapest Argon2id parameters (the target unlocks only those) */
+#define FUZZ_PASS "fuzz passphrase"
+
+static void gen_key_files(void)
+{
+	uint8_t id[32], cfg[32], pk[32], mac[32], sk[32];
+	struct hf_buf b;
+
+	for (int i = 0; i < 32; i++) {
+		id[i] = (uint8_t)i;
+		cfg[i] = (uint8_t)(0x80 + i);
+		pk[i] = (uint8_t)(0x20 + i);
+		mac[i] = (uint8_t)(0xe0 - i);
+		sk[i] = (uint8_t)(0x55 ^ i);
+	}
+	hf_buf_init(&b, 4096);
+	if (hf_key_file_encode(FUZZ_PASS, strlen(FUZZ_PASS), HF_KEY_OPS_MIN, HF_KEY_MEM_MIN, id, cfg, pk, mac, sk,
+			       &b) < 0)
+		g_err = 1;
+	put("key_file", "full", b.data, b.len);
+	hf_buf_reset(&b);
+	if (hf_key_file_encode(FUZZ_PASS, strlen(FUZZ_PASS), HF_KEY_OPS_MIN, HF_KEY_MEM_MIN, id, cfg, pk, mac, NULL,
+			       &b) < 0)
+		g_err = 1;
+	put("key_file", "write-only", b.data, b.len);
+	hf_buf_reset(&b);
+	if (hf_key_file_encode("another passphrase", 18, HF_KEY_OPS_MIN, HF_KEY_MEM_MIN, id, cfg, pk, mac, sk, &b) < 0)
+		g_err = 1;
+	put("key_file", "other-passphrase", b.data, b.len);
+	/* the most expensive parameters a reader accepts (the target checks
+	 * the layout only), and one pass too many (refused); from a full key */
+	if (b.len >= 21) {
+		hf_put_le32(b.data + 9, HF_KEY_OPS_MAX);
+		hf_put_le64(b.data + 13, HF_KEY_MEM_MAX);
+		put("key_file", "dearest", b.data, b.len);
+		hf_put_le32(b.data + 9, HF_KEY_OPS_MAX + 1);
+		put("key_file", "too-many-passes", b.data, b.len);
+	}
+	hf_buf_release(&b);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -277,5 +456,11 @@ int main(int argc, char **argv)
 	gen_configs();
 	gen_reader();
 	gen_pending();
+	gen_snapshots();
+	gen_marks();
+	gen_pack_headers();
+	if (hf_crypto_init() < 0)
+		return 1;
+	gen_key_files();
 	return g_err;
 }
