@@ -98,6 +98,18 @@ static int encode_main(const struct slice *sl, size_t nsl, struct hf_buf *out)
 	return r;
 }
 
+int hf_index_main_encode(const struct hf_index_pack_entries *packs, size_t npacks, struct hf_buf *out)
+{
+	struct slice *sl = hf_xreallocarray(NULL, npacks ? npacks : 1, sizeof(*sl));
+	int r;
+
+	for (size_t i = 0; i < npacks; i++)
+		sl[i] = (struct slice){.pack = &packs[i], .first = 0, .n = packs[i].n};
+	r = encode_main(sl, npacks, out);
+	free(sl);
+	return r;
+}
+
 static int encode_idlist(const struct slice *sl, size_t nsl, size_t nblobs, struct hf_buf *out)
 {
 	uint8_t *list = hf_xreallocarray(NULL, nblobs ? nblobs : 1, HF_ID_LEN);

@@ -257,7 +257,7 @@ void hf_index_seal(struct hf_index *ix)
 	}
 	count_buckets(ix);
 	radix_pass(ix);
-	for (size_t b = 0; b < nb; b++)
+	for (size_t b = 0; b < nb && ix->nentries > 0; b++)
 		sort_bucket(ix->entries + ix->dir[b], ix->dir[b + 1] - ix->dir[b]);
 	if (drop_repeats(ix) > 0)
 		count_buckets(ix);

@@ -75,6 +75,9 @@ HF_MUST_USE int hf_index_add_pack(struct hf_index *ix, const uint8_t *id, const 
 HF_MUST_USE int hf_index_reserve(struct hf_index *ix, size_t more);
 void hf_index_append(struct hf_index *ix, const uint8_t id[HF_ID_LEN], const struct hf_blob_loc *loc);
 void hf_index_seal(struct hf_index *ix);
+/* the main part of an index object listing the packs whole (index.c; for
+ * tests and fuzz seeds: writers go through hf_index_builder_write) */
+HF_MUST_USE int hf_index_main_encode(const struct hf_index_pack_entries *packs, size_t npacks, struct hf_buf *out);
 /* adds the claims of one decrypted index object's main part (index.c) */
 HF_MUST_USE int hf_index_parse(struct hf_index *ix, const uint8_t *p, size_t n, uint32_t file);
 

@@ -445,6 +445,47 @@ static void gen_key_files(void)
 	hf_buf_release(&b);
 }
 
+/* index main parts: one pack, two packs (one under a second key), a blob
+ * listed twice at different places, and the empty list */
+static void gen_index(void)
+{
+	struct hf_pack_entry e[6];
+	struct hf_index_pack_entries packs[3];
+	struct hf_buf b;
+
+	memset(e, 0, sizeof(e));
+	memset(packs, 0, sizeof(packs));
+	for (int i = 0; i < 6; i++) {
+		memset(e[i].id, 0x11 * (i + 1), HF_ID_LEN);
+		e[i].type = (uint8_t)(i == 5 ? HF_BLOB_TREE : HF_BLOB_DATA);
+		e[i].flags = (uint8_t)(i % 2 ? HF_BLOB_F_ZSTD : 0);
+		e[i].offset = (uint32_t)(i * 1000);
+		e[i].stored_len = HF_AEAD_OVERHEAD + 900 + (uint32_t)i;
+		e[i].raw_len = 1200 + (uint32_t)i * 300;
+	}
+	memcpy(e[4].id, e[0].id, HF_ID_LEN); /* a second claim for blob 0 */
+	for (int p = 0; p < 3; p++) {
+		memset(packs[p].pack_id, 0xa0 + p, HF_ID_LEN);
+		memset(packs[p].key, 0x50 + p, HF_KEY_LEN);
+	}
+	memcpy(packs[2].pack_id, packs[1].pack_id, HF_ID_LEN); /* the same pack under another key */
+	packs[0].entries = e;
+	packs[0].n = 3;
+	packs[1].entries = e + 3;
+	packs[1].n = 2;
+	packs[2].entries = e + 5;
+	packs[2].n = 1;
+	for (size_t np = 0; np <= 3; np++) {
+		char name[32];
+		hf_buf_init(&b, 1 << 20);
+		if (hf_index_main_encode(packs, np, &b) < 0)
+			g_err = 1;
+		snprintf(name, sizeof(name), "packs-%zu", np);
+		put("index", name, b.data, b.len);
+		hf_buf_release(&b);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -459,6 +500,7 @@ int main(int argc, char **argv)
 	gen_snapshots();
 	gen_marks();
 	gen_pack_headers();
+	gen_index();
 	if (hf_crypto_init() < 0)
 		return 1;
 	gen_key_files();
