@@ -40,6 +40,10 @@ struct hf_lastclean_plan {
 	struct planned *dirs; /* (path, src): directories on the way to files from src */
 	size_t ndirs, dcap;
 	uint64_t nskipped;
+	/* only which snapshots are sources is wanted (forget): files from the
+	 * newest are not listed, only counted (most files, most of the memory) */
+	int sources_only;
+	uint64_t from_newest;
 };
 
 static void add(struct planned **v, size_t *n, size_t *cap, const char *path, size_t src)
@@ -114,7 +118,10 @@ static int plan_file(struct hf_lastclean_plan *p, size_t k, const char *path)
 			return 0;
 		}
 		if (acceptable(p, vv.file->verdict)) {
-			add(&p->files, &p->nfiles, &p->cap, path, k);
+			if (p->sources_only && k == p->newest)
+				p->from_newest++;
+			else
+				add(&p->files, &p->nfiles, &p->cap, path, k);
 			return 0;
 		}
 		if (!why)
@@ -218,7 +225,8 @@ static int plan_build(struct hf_repo *r, const struct hf_snapshot *snaps, size_t
 	if (ret < 0)
 		return ret;
 	drop_duplicates(p);
-	plan_dirs(p);
+	if (!p->sources_only)
+		plan_dirs(p);
 	return 0;
 }
 
@@ -306,10 +314,12 @@ int hf_last_clean_sources(struct hf_repo *r, const struct hf_snapshot *snaps, si
 		memset(&p, 0, sizeof(p));
 		p.strict = strict;
 		p.h = h;
+		p.sources_only = 1;
 		ret = plan_build(r, snaps, n, &p);
-		if (ret == 0)
-			for (size_t i = 0; i < p.nfiles; i++)
-				needed[p.files[i].src] = 1;
+		if (ret == 0 && p.from_newest)
+			needed[n - 1] = 1;
+		for (size_t i = 0; ret == 0 && i < p.nfiles; i++)
+			needed[p.files[i].src] = 1;
 		plan_release(&p);
 	}
 	hf_history_free(h);
