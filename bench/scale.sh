@@ -70,7 +70,7 @@ fpath() { printf 'd%03d/e%05d/f%08d.txt' $(($1 / 100000)) $(($1 / 1000)) "$1"; }
 tree_ok() { # dir files: its last file is there, the one after it is not
 	[ -f "$1/$(fpath $(($2 - 1)))" ] && [ ! -e "$1/$(fpath "$2")" ]
 }
-tree_stats() { find "$1" -type f -printf '%s\n' | awk '{n++; b += $1} END {printf "%d %d\n", n, b}'; }
+tree_stats() { find "$1" -type f -printf '%s\n' | awk '{n++; b += $1} END {printf "%.0f %.0f\n", n, b}'; }
 
 declare -A TREE FILES BYTES
 for n in $sizes; do
