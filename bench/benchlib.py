@@ -757,12 +757,14 @@ def cmd_scale_report(resdir, out):
     w("Peak RSS is GNU time's `%M` (the largest process). The growth columns are (peak RSS at "
       "{:,} files − peak RSS at {:,} files) / {:,} files, in bytes per file: what each extra file "
       "costs in memory (the goal of findings 2026-12-scale is at most 100 B/file, so that ten "
-      "million files fit in 1 GiB). A ratio above 1× means holdfast is faster or smaller. "
+      "million files fit in 1 GiB). Where a tool's peak RSS at {:,} files is still its fixed floor "
+      "(compare the init row), the growth figure comes out below its real cost per file. A ratio "
+      "above 1× means holdfast is faster or smaller. "
       "Steps: `holdfast init|backup|restore latest --target T|check|ls latest|scan latest|forget "
       "--keep-last 1|prune --grace 0`; `restic init|backup|restore latest --target T|check|ls "
       "latest|forget --keep-last 1 --prune`. The third backup gives forget two snapshots to remove; "
       "nothing changed, so prune finds no unused data, and measures loading the index and walking "
-      "the kept snapshot.".format(hi, lo, hi - lo))
+      "the kept snapshot.".format(hi, lo, hi - lo, lo))
     notes = []
     for n in sizes:
         for tool in ("holdfast", "restic"):
