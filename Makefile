@@ -8,6 +8,7 @@
 #   make analyze    gcc -fanalyzer over lib/ and src/ (scripts/analyze.sh)
 #   make format-check  lists the files clang-format (.clang-format) would change; `make fmt` changes them
 #   make bench      side-by-side benchmark against restic and borg (bench/)
+#   make bench-scale   holdfast beside restic on 100,000 and 1,000,000 small files (bench/scale.sh)
 
 CC      ?= cc
 PKGS    := libsodium libzstd libcrypto libmagic libzip zlib liblzma libpng libjpeg sqlite3 libqpdf
@@ -44,7 +45,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test quick unit cli clean bench fmt format-check analyze tsan layers
+.PHONY: all test quick unit cli clean bench bench-scale fmt format-check analyze tsan layers
 all: $(BUILD)/holdfast $(UNIT_BIN) $(BUILD)/layers.ok
 
 # the layer order of MODULES, checked whenever a library file changes
@@ -113,6 +114,9 @@ cli: $(BUILD)/holdfast
 
 bench: $(BUILD)/holdfast
 	bench/run.sh
+
+bench-scale: $(BUILD)/holdfast
+	bench/scale.sh
 
 fmt:
 	clang-format -i lib/*/*.[ch] src/*.[ch] tests/unit/*.[ch]

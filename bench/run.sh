@@ -15,16 +15,11 @@
 set -uo pipefail
 export LC_ALL=C
 
-# --- packages these scripts need (CI machines start fresh)
-PKGS="time restic borgbackup zstd openssl python3 tar coreutils findutils procps"
-missing=$(for p in $PKGS; do dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || echo "$p"; done)
-if [ -n "$missing" ]; then
-	echo "bench: installing $(echo $missing)"
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y $missing || exit 1
-fi
-
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
+. "$here/lib.sh"
+# packages these scripts need (CI machines start fresh)
+bench_need_pkgs time restic borgbackup zstd openssl python3 tar coreutils findutils procps || exit 1
 PY=${PYTHON:-python3}
 TOOLS=${TOOLS:-restic borg holdfast holdfast-nodetect}
 HOLDFAST=${HOLDFAST:-$root/build/holdfast}
@@ -40,55 +35,20 @@ t_start=$(date +%s)
 
 mkdir -p "$work"
 
-# --- deleting big trees -------------------------------------------------------
-# On ext4 without a journal the inode allocator skips inodes deleted in the last
-# 60 s (360 s while their inode-table block is dirty), scanning past each one:
-# a restore of 85k files right after an `rm -rf` of 85k files spends most of its
-# time in the kernel (measured: 53 s instead of 11 s). So nothing big is deleted
-# between the timed steps: trees go to $trash, which is emptied at the end of
-# the run, and the restores wait until the last big deletion is 370 s old.
-trash=$work/trash
-stamp=$work/.mass-delete-stamp
-nojournal=0
-fsrc=$(findmnt -no SOURCE -T "$work" 2>/dev/null | head -n 1)
-if [ "$(findmnt -no FSTYPE -T "$work" 2>/dev/null | head -n 1)" = ext4 ] &&
-	! compgen -G "/proc/fs/jbd2/$(basename "${fsrc:-none}")-*" > /dev/null; then
-	nojournal=1
-fi
-to_trash() {
-	local p
-	for p in "$@"; do
-		[ -e "$p" ] || continue
-		mkdir -p "$trash"
-		mv "$p" "$trash/$(basename "$p").$$.$RANDOM"
-	done
-}
-purge_trash() {
-	[ -d "$trash" ] || return 0
-	local n
-	n=$(find "$trash" | head -n 20001 | wc -l)
-	rm -rf "$trash"
-	sync
-	[ "$n" -le 20000 ] || date +%s > "$stamp"
-}
-inode_window_wait() {
-	[ $nojournal = 1 ] && [ -f "$stamp" ] || return 0
-	local left=$(($(cat "$stamp") + 370 - $(date +%s)))
-	if [ $left -gt 0 ]; then
-		log "waiting ${left}s before the restores: many files were deleted recently on this journal-less ext4 (see run.sh)"
-		sleep $left
-	fi
-}
+# big trees are deleted through the trash (bench/lib.sh)
+bench_trash_init
 
-to_trash "$res" "$work/tmp" "$work/bin"
+# results/scale-* belong to bench/scale.sh and stay
+for p in "$res"/*; do case ${p##*/} in scale-*) ;; *) to_trash "$p" ;; esac; done
+to_trash "$work/tmp" "$work/bin"
 purge_trash
 mkdir -p "$res" "$work/tmp" "$work/bin"
 export TMPDIR=$work/tmp
+# shellcheck disable=SC2154 # $trash is set by bench_trash_init (lib.sh)
 export CORPUS_TRASH=$trash
 : > "$res/failures.txt"
 printf 'tool\tstep\tstatus\twall\tuser\tsys\trss_kib\trepo_bytes\tload1\tnote\n' > "$res/results.tsv"
 
-log() { printf '%s bench: %s\n' "$(date +%H:%M:%S)" "$*"; }
 meta() { printf '%s=%s\n' "$1" "$2" >> "$res/meta.env"; }
 
 # --- per-tool environment and commands -------------------------------------
