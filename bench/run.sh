@@ -8,6 +8,9 @@
 #                                  (holdfast-nodetect: holdfast backup --no-detect, for the
 #                                  cost of detection; it runs the two backups only)
 #   HOLDFAST=build/holdfast        the holdfast binary
+#   HOLDFAST_BASE=FILE             another holdfast binary (an earlier commit), run as the
+#                                  tool "holdfast-base" when TOOLS names it: before/after
+#                                  figures from one run (BASE_NOTE: what it is, for the report)
 #   BORG_COMPRESSION=zstd,3        borg's --compression (borg's own default is lz4)
 #   STEP_TIMEOUT=600               seconds before one step is killed
 #   SKIP_LIMITS=1                  skip the machine-limit measurements
@@ -23,6 +26,7 @@ bench_need_pkgs time restic borgbackup zstd openssl python3 tar coreutils findut
 PY=${PYTHON:-python3}
 TOOLS=${TOOLS:-restic borg holdfast holdfast-nodetect}
 HOLDFAST=${HOLDFAST:-$root/build/holdfast}
+HOLDFAST_BASE=${HOLDFAST_BASE:-}
 case $HOLDFAST in /*) ;; *) HOLDFAST=$root/$HOLDFAST ;; esac
 BORG_COMPRESSION=${BORG_COMPRESSION:-zstd,3}
 STEP_TIMEOUT=${STEP_TIMEOUT:-600}
@@ -71,14 +75,20 @@ tool_cmd() { # tool step [target] -> prints the command (one word per line)
 	borg.backup2) printf '%s\n' borg create --compression "$BORG_COMPRESSION" "$r::second" "$corpus" ;;
 	borg.restore) printf '%s\n' borg extract "$r::second" ;; # run in the target dir
 	borg.check) printf '%s\n' borg check --verify-data "$r" ;;
-	holdfast.init) printf '%s\n' "$HOLDFAST" init --repo "$r" ;;
-	holdfast.backup1 | holdfast.backup2) printf '%s\n' "$HOLDFAST" backup --repo "$r" "$corpus" ;;
-	holdfast.restore) printf '%s\n' "$HOLDFAST" restore --repo "$r" latest --target "$3" ;;
-	holdfast.check) printf '%s\n' "$HOLDFAST" check --repo "$r" --read-data ;;
-	holdfast-nodetect.init) printf '%s\n' "$HOLDFAST" init --repo "$r" ;;
-	holdfast.backup3) printf '%s\n' "$HOLDFAST" backup --repo "$r" "$corpus" ;;
-	holdfast-nodetect.backup1 | holdfast-nodetect.backup2 | holdfast-nodetect.backup3)
-		printf '%s\n' "$HOLDFAST" backup --no-detect --repo "$r" "$corpus" ;;
+	holdfast*.*)
+		local bin=$HOLDFAST
+		[ "$t" = holdfast-base ] && bin=$HOLDFAST_BASE
+		case $s in
+		init) printf '%s\n' "$bin" init --repo "$r" ;;
+		backup[123])
+			printf '%s\n' "$bin" backup
+			[ "$t" = holdfast-nodetect ] && printf '%s\n' --no-detect
+			printf '%s\n' --repo "$r" "$corpus"
+			;;
+		restore) printf '%s\n' "$bin" restore --repo "$r" latest --target "$3" ;;
+		check) printf '%s\n' "$bin" check --repo "$r" --read-data ;;
+		esac
+		;;
 	esac
 }
 
@@ -151,6 +161,12 @@ if [ -x "$HOLDFAST" ]; then
 	v=$("$HOLDFAST" --version 2>/dev/null | head -1)
 	meta version_holdfast "${v:-holdfast} (binary ${src_bin#"$root"/}, built $(date -u -r "$src_bin" '+%Y-%m-%d %H:%M UTC'), sha256 $(sha256sum "$HOLDFAST" | cut -c1-12), git HEAD $(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo none)$(cd "$root" && [ -n "$(git status --porcelain -- lib src 2>/dev/null)" ] && echo ' + uncommitted changes'))"
 	meta version_holdfast-nodetect "the same binary, with backup --no-detect"
+	if [[ " $TOOLS " == *" holdfast-base "* ]]; then
+		[ -x "$HOLDFAST_BASE" ] || { log "HOLDFAST_BASE=$HOLDFAST_BASE is not an executable"; exit 1; }
+		cp "$HOLDFAST_BASE" "$work/bin/holdfast-base"
+		meta version_holdfast-base "the holdfast to compare with: binary $HOLDFAST_BASE, sha256 $(sha256sum "$HOLDFAST_BASE" | cut -c1-12)${BASE_NOTE:+, $BASE_NOTE}"
+		HOLDFAST_BASE=$work/bin/holdfast-base
+	fi
 else
 	meta version_holdfast "not available: $HOLDFAST does not exist"
 fi
