@@ -114,36 +114,64 @@ int hf_envelope_seal(struct hf_repo *r, const struct hf_session *s, const char *
 	return ret;
 }
 
+/* the plaintext length of an envelope of n bytes, or -HF_E_CORRUPT */
+static int envelope_check(const char *magic, const uint8_t *p, size_t n, size_t *ptlen)
+{
+	if (n < HF_MAGIC_LEN + HF_SEALED_KEY_LEN + HF_AEAD_OVERHEAD || memcmp(p, magic, HF_MAGIC_LEN) != 0)
+		return -HF_E_CORRUPT;
+	*ptlen = n - HF_MAGIC_LEN - HF_SEALED_KEY_LEN - HF_AEAD_OVERHEAD;
+	return 0;
+}
+
+/* opens the envelope into out (room for its plaintext made by the caller) */
+static int envelope_open_into(struct hf_repo *r, const char *magic, const uint8_t *p, size_t n, uint8_t *out,
+			      uint8_t key_out[HF_KEY_LEN])
+{
+	uint8_t *key = hf_secure_alloc(HF_KEY_LEN);
+	struct hf_aead *a = NULL;
+	int ret = hf_unseal_key(r->pk, r->sk, p + HF_MAGIC_LEN, key);
+
+	if (ret == 0) {
+		a = hf_aead_new();
+		ret = hf_aead_open(a, key, magic, HF_MAGIC_LEN, p + HF_MAGIC_LEN + HF_SEALED_KEY_LEN,
+				   n - HF_MAGIC_LEN - HF_SEALED_KEY_LEN, out);
+	}
+	if (ret == 0 && key_out)
+		memcpy(key_out, key, HF_KEY_LEN);
+	hf_aead_free(a);
+	hf_secure_free(key);
+	return ret;
+}
+
 int hf_envelope_open(struct hf_repo *r, const char *magic, const uint8_t *p, size_t n, struct hf_buf *pt,
 		     uint8_t key_out[HF_KEY_LEN])
 {
-	uint8_t *key = NULL;
-	struct hf_aead *a = NULL;
-	size_t ctlen;
+	size_t len = 0;
 	int ret;
 
 	if (!r->sk)
 		return -HF_E_USAGE;
-	if (n < HF_MAGIC_LEN + HF_SEALED_KEY_LEN + HF_AEAD_OVERHEAD || memcmp(p, magic, HF_MAGIC_LEN) != 0)
-		return -HF_E_CORRUPT;
-	key = hf_secure_alloc(HF_KEY_LEN);
-	ret = hf_unseal_key(r->pk, r->sk, p + HF_MAGIC_LEN, key);
-	if (ret < 0)
-		goto out;
-	ctlen = n - HF_MAGIC_LEN - HF_SEALED_KEY_LEN;
 	pt->len = 0;
-	ret = hf_buf_reserve(pt, ctlen - HF_AEAD_OVERHEAD);
-	if (ret < 0)
-		goto out;
-	a = hf_aead_new();
-	ret = hf_aead_open(a, key, magic, HF_MAGIC_LEN, p + HF_MAGIC_LEN + HF_SEALED_KEY_LEN, ctlen, pt->data);
-	if (ret < 0)
-		goto out;
-	pt->len = ctlen - HF_AEAD_OVERHEAD;
-	if (key_out)
-		memcpy(key_out, key, HF_KEY_LEN);
-out:
-	hf_aead_free(a);
-	hf_secure_free(key);
+	if ((ret = envelope_check(magic, p, n, &len)) < 0 || (ret = hf_buf_reserve(pt, len)) < 0)
+		return ret;
+	ret = envelope_open_into(r, magic, p, n, pt->data, key_out);
+	if (ret == 0)
+		pt->len = len;
+	return ret;
+}
+
+int hf_envelope_open_secure(struct hf_repo *r, const char *magic, const uint8_t *p, size_t n, struct hf_secbuf *pt)
+{
+	size_t len = 0;
+	int ret;
+
+	if (!r->sk)
+		return -HF_E_USAGE;
+	hf_secbuf_reset(pt);
+	if ((ret = envelope_check(magic, p, n, &len)) < 0 || (ret = hf_secbuf_reserve(pt, len)) < 0)
+		return ret;
+	ret = envelope_open_into(r, magic, p, n, pt->data, NULL);
+	if (ret == 0)
+		pt->len = len;
 	return ret;
 }

@@ -281,7 +281,7 @@ static int open_idlist(struct hf_repo *r, const uint8_t *p, size_t n)
 
 /* Checks the object's magic and tag, then opens its two parts: nothing of an
  * object without a valid tag is decrypted or parsed. */
-static int open_index(struct hf_repo *r, const uint8_t *p, size_t n, struct hf_buf *pt)
+static int open_index(struct hf_repo *r, const uint8_t *p, size_t n, struct hf_secbuf *pt)
 {
 	size_t body = 0;
 	uint32_t dlen;
@@ -297,7 +297,7 @@ static int open_index(struct hf_repo *r, const uint8_t *p, size_t n, struct hf_b
 	dlen = hf_get_le32(p + body - 4);
 	if (dlen > body - 4)
 		return -HF_E_CORRUPT;
-	ret = hf_envelope_open(r, HF_MAGIC_INDEX, p, body - 4 - dlen, pt, NULL);
+	ret = hf_envelope_open_secure(r, HF_MAGIC_INDEX, p, body - 4 - dlen, pt);
 	if (ret == 0)
 		ret = open_idlist(r, p + body - 4 - dlen, dlen);
 	return ret;
@@ -327,12 +327,13 @@ static int object_damage(int r)
 
 static int load_one(struct load_ctx *lc, const char *name, uint64_t size)
 {
-	struct hf_buf obj, pt;
+	struct hf_buf obj;
+	struct hf_secbuf pt; /* the payload holds pack keys: locked, wiped memory */
 	uint8_t id[HF_ID_LEN];
 	int r;
 
 	hf_buf_init(&obj, HF_META_OBJ_MAX);
-	hf_buf_init(&pt, HF_META_OBJ_MAX);
+	hf_secbuf_init(&pt, HF_META_OBJ_MAX);
 	r = size > HF_META_OBJ_MAX ? -HF_E_LIMIT : hf_repo_get_hashed(lc->repo, HF_OBJ_INDEX, name, &obj, id);
 	if (r == 0)
 		r = open_index(lc->repo, obj.data, obj.len, &pt);
@@ -350,8 +351,7 @@ static int load_one(struct load_ctx *lc, const char *name, uint64_t size)
 		r = 0;
 	} /* else the store failed (I/O, unavailable, no memory): the load fails
 	   * as a whole rather than leave a partial index that passes for whole */
-	hf_wipe(pt.data, pt.len); /* it holds pack keys */
-	hf_buf_release(&pt);
+	hf_secbuf_release(&pt);
 	return r;
 }
 

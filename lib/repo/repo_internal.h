@@ -2,6 +2,7 @@
 #ifndef HF_REPO_INTERNAL_H
 #define HF_REPO_INTERNAL_H
 
+#include "crypto/crypto.h"
 #include "repo/repo.h"
 
 #define HF_MAGIC_LEN 8
@@ -40,6 +41,8 @@ int hf_envelope_seal(struct hf_repo *r, const struct hf_session *s, const char *
  * when the AEAD part is prefixed by a u32 length, see index.c). */
 int hf_envelope_open(struct hf_repo *r, const char *magic, const uint8_t *p, size_t n, struct hf_buf *pt,
 		     uint8_t key[HF_KEY_LEN]);
+/* hf_envelope_open into locked, wiped memory (index payloads: pack keys) */
+int hf_envelope_open_secure(struct hf_repo *r, const char *magic, const uint8_t *p, size_t n, struct hf_secbuf *pt);
 
 int hf_config_encode(const struct hf_repo_config *c, const uint8_t pk[HF_PK_LEN], struct hf_buf *out);
 int hf_config_decode(const uint8_t *p, size_t n, struct hf_repo_config *c);
