@@ -23,7 +23,7 @@ struct check {
 	struct hf_repo *repo;
 	const struct hf_check_opts *o;
 	struct hf_check_stats *st;
-	struct hf_idmap *on_disk;  /* pack id → uint64 size */
+	struct hf_idmap *on_disk; /* pack id → uint64 size */
 	/* the index's claims grouped by pack: pack p's are the claim positions
 	 * pack_claims[pack_first[p] .. pack_first[p + 1]) */
 	uint32_t *pack_claims, *pack_first;

@@ -147,10 +147,10 @@ static int same_loc(const struct hf_blob_loc *a, const struct hf_blob_loc *b)
 	       a->raw_len == b->raw_len && a->type == b->type && a->flags == b->flags;
 }
 
-#define CMP_FIELD(a, b, f)                                                                                             \
-	do {                                                                                                           \
-		if ((a)->loc.f != (b)->loc.f)                                                                          \
-			return (a)->loc.f < (b)->loc.f ? -1 : 1;                                                       \
+#define CMP_FIELD(a, b, f)                                       \
+	do {                                                     \
+		if ((a)->loc.f != (b)->loc.f)                    \
+			return (a)->loc.f < (b)->loc.f ? -1 : 1; \
 	} while (0)
 
 /* by id, then by where the claim points: the claims of a blob in pack order
@@ -267,8 +267,7 @@ void hf_index_seal(struct hf_index *ix)
 
 static const struct hf_index_entry *entry_of(const struct hf_blob_loc *loc)
 {
-	return (const struct hf_index_entry *)(const void *)((const char *)loc -
-							     offsetof(struct hf_index_entry, loc));
+	return (const struct hf_index_entry *)(const void *)((const char *)loc - offsetof(struct hf_index_entry, loc));
 }
 
 const struct hf_blob_loc *hf_index_find(const struct hf_index *ix, const uint8_t id[HF_ID_LEN])

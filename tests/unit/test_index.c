@@ -141,7 +141,8 @@ static void test_more_claims(void)
 		l2 = l ? hf_index_find_next(ix, id, l) : NULL;
 		if (!l || !same(l, &first)) /* claims in pack order: the earlier pack first */
 			bad++;
-		else if (n < 1000 && n % 10 == 0 ? !l2 || !same(l2, &second) || hf_index_find_next(ix, id, l2) : l2 != NULL)
+		else if (n < 1000 && n % 10 == 0 ? !l2 || !same(l2, &second) || hf_index_find_next(ix, id, l2)
+						 : l2 != NULL)
 			bad++;
 		if (hf_index_claims(ix, id) != (n < 1000 && n % 10 == 0 ? 2u : 1u))
 			bad++;
