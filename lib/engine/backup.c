@@ -99,7 +99,7 @@ static int read_plans(struct backup *b)
 	size_t n = 0;
 	int ret;
 
-	b->npacks = r->index->npacks;
+	b->npacks = hf_index_npacks(r->index);
 	b->condemned = hf_xcalloc(b->npacks + 1, 1);
 	b->relied = hf_xcalloc(b->npacks + 1, 1);
 	b->plans_seen = hf_idmap_new(0);
@@ -110,9 +110,9 @@ static int read_plans(struct backup *b)
 		if (hf_idmap_put(b->plans_seen, plans[i].id, NULL, NULL) < 0)
 			ret = -ENOMEM;
 		for (size_t k = 0; k < plans[i].npacks; k++) {
-			const uint32_t *num = hf_idmap_get(r->index->pack_ids, plans[i].packs[k]);
 			/* every entry of the pack (one per key an index names it with) */
-			for (uint32_t e = num ? *num : UINT32_MAX; e < b->npacks; e = r->index->packs[e].next_same)
+			for (uint32_t e = hf_index_pack_first(r->index, plans[i].packs[k]); e < b->npacks;
+			     e = hf_index_pack_next(r->index, e))
 				b->condemned[e] = 1;
 		}
 	}
@@ -135,10 +135,9 @@ static void note_own_packs(struct backup *b)
 {
 	const struct hf_index *ix = b->repo->index;
 
-	b->relied = hf_xreallocarray(b->relied, ix->npacks + 1, 1);
-	for (size_t k = b->npacks; k < ix->npacks; k++)
-		b->relied[k] =
-			memcmp(ix->keys + (size_t)ix->packs[k].key * HF_KEY_LEN, b->session->key, HF_KEY_LEN) == 0;
+	b->relied = hf_xreallocarray(b->relied, hf_index_npacks(ix) + 1, 1);
+	for (size_t k = b->npacks; k < hf_index_npacks(ix); k++)
+		b->relied[k] = memcmp(hf_index_pack_key(ix, k), b->session->key, HF_KEY_LEN) == 0;
 }
 
 /* A prune may have condemned, after this backup started, a pack it relies on
@@ -169,16 +168,15 @@ static int check_prune_safe(struct backup *b)
 		if (hf_idmap_get(b->plans_seen, plans[i].id) || now - plans[i].time_ns < plans[i].grace_ns / 2)
 			continue;
 		for (size_t k = 0; k < plans[i].npacks && !unsafe; k++) {
-			const uint32_t *num = hf_idmap_get(r->index->pack_ids, plans[i].packs[k]);
-			for (uint32_t e = num ? *num : UINT32_MAX; e < r->index->npacks && !unsafe;
-			     e = r->index->packs[e].next_same)
+			for (uint32_t e = hf_index_pack_first(r->index, plans[i].packs[k]);
+			     e < hf_index_npacks(r->index) && !unsafe; e = hf_index_pack_next(r->index, e))
 				unsafe = b->relied[e];
 		}
 	}
 	if (ret == 0 && !unsafe)
 		ret = hf_store_list(r->store, HF_OBJ_PACK, note_pack, present);
-	for (size_t k = 0; ret == 0 && k < r->index->npacks && !unsafe; k++)
-		unsafe = b->relied[k] && !hf_idmap_get(present, r->index->packs[k].id);
+	for (size_t k = 0; ret == 0 && k < hf_index_npacks(r->index) && !unsafe; k++)
+		unsafe = b->relied[k] && !hf_idmap_get(present, hf_index_pack_id(r->index, k));
 	hf_pending_list_free(plans, n);
 	hf_idmap_free(present);
 	return ret < 0 ? ret : unsafe ? -HF_E_RACE : 0;

@@ -109,7 +109,7 @@ static size_t pack_nclaims(const struct check *c, size_t p)
 /* pack p's i-th claim */
 static const struct hf_index_entry *pack_claim(const struct check *c, size_t p, size_t i)
 {
-	return &c->repo->index->entries[c->pack_claims[c->pack_first[p] + i]];
+	return hf_index_at(c->repo->index, c->pack_claims[c->pack_first[p] + i]);
 }
 
 static void mark_pack_bad(struct check *c, size_t p, int missing)
@@ -145,7 +145,7 @@ static void check_pack_header(struct check *c, struct hf_aead *aead, size_t p, u
 	size_t n = 0;
 	int r;
 
-	hf_hex_encode(ix->packs[p].id, HF_ID_LEN, name);
+	hf_hex_encode(hf_index_pack_id(ix, p), HF_ID_LEN, name);
 	r = hf_pack_read_header(c->repo, aead, name, size, &e, &n);
 	if (r == 0 && n > 1)
 		qsort(e, n, sizeof(*e), cmp_entry);
@@ -176,14 +176,14 @@ static void group_by_pack(struct check *c)
 	const uint8_t *id;
 	uint32_t *fill;
 
-	c->pack_first = hf_xcalloc(ix->npacks + 2, sizeof(uint32_t));
+	c->pack_first = hf_xcalloc(hf_index_npacks(ix) + 2, sizeof(uint32_t));
 	c->pack_claims = hf_xreallocarray(NULL, n ? n : 1, sizeof(uint32_t));
 	while (hf_index_next(ix, &pos, &id, &loc))
 		c->pack_first[loc->pack + 1]++;
-	for (size_t p = 0; p < ix->npacks; p++)
+	for (size_t p = 0; p < hf_index_npacks(ix); p++)
 		c->pack_first[p + 1] += c->pack_first[p];
-	fill = hf_xreallocarray(NULL, ix->npacks + 1, sizeof(uint32_t));
-	memcpy(fill, c->pack_first, (ix->npacks + 1) * sizeof(uint32_t));
+	fill = hf_xreallocarray(NULL, hf_index_npacks(ix) + 1, sizeof(uint32_t));
+	memcpy(fill, c->pack_first, (hf_index_npacks(ix) + 1) * sizeof(uint32_t));
 	pos = 0;
 	while (hf_index_next(ix, &pos, &id, &loc))
 		c->pack_claims[fill[loc->pack]++] = (uint32_t)hf_index_pos(ix, loc);
@@ -218,11 +218,11 @@ static void *read_data_worker(void *arg)
 		size_t p = __atomic_fetch_add(&c->next_pack, 1, __ATOMIC_RELAXED);
 		char name[HF_ID_HEX_LEN + 1], what[200];
 		int r;
-		if (p >= ix->npacks)
+		if (p >= hf_index_npacks(ix))
 			break;
 		if (c->pack_bad[p] || pack_nclaims(c, p) == 0)
 			continue;
-		hf_hex_encode(ix->packs[p].id, HF_ID_LEN, name);
+		hf_hex_encode(hf_index_pack_id(ix, p), HF_ID_LEN, name);
 		r = hf_store_get(c->repo->store, HF_OBJ_PACK, name, &pack);
 		if (r < 0) {
 			snprintf(what, sizeof(what), "pack %.16s cannot be read", name);
@@ -361,7 +361,7 @@ static void check_snapshots(struct check *c)
 	free(scan.names);
 	/* data indexed, and no snapshot at all: they were deleted outside holdfast
 	 * (forget keeps what its rules keep, and prune removes the data after) */
-	if (scan.n == 0 && c->repo->index->npacks > 0)
+	if (scan.n == 0 && hf_index_npacks(c->repo->index) > 0)
 		problem(c, NULL, "there are no snapshots, but the index lists data: snapshots were deleted",
 			-HF_E_MISSING);
 }
@@ -438,16 +438,16 @@ int hf_check(struct hf_repo *r, const struct hf_check_opts *o, struct hf_check_s
 		problem(&c, NULL, "cannot list the packs (data/ and its 256 subdirectories)", ret);
 		goto out;
 	}
-	st->packs = ix->npacks;
+	st->packs = hf_index_npacks(ix);
 	/* group the index's claims by pack: every claim, so a bad one is reported */
-	c.pack_bad = hf_xcalloc(ix->npacks + 1, 1);
+	c.pack_bad = hf_xcalloc(hf_index_npacks(ix) + 1, 1);
 	group_by_pack(&c);
 	aead = hf_aead_new();
-	for (size_t p = 0; p < ix->npacks; p++) {
-		const uint64_t *size = hf_idmap_get(c.on_disk, ix->packs[p].id);
+	for (size_t p = 0; p < hf_index_npacks(ix); p++) {
+		const uint64_t *size = hf_idmap_get(c.on_disk, hf_index_pack_id(ix, p));
 		char name[HF_ID_HEX_LEN + 1], what[128];
 		if (!size) {
-			hf_hex_encode(ix->packs[p].id, HF_ID_LEN, name);
+			hf_hex_encode(hf_index_pack_id(ix, p), HF_ID_LEN, name);
 			snprintf(what, sizeof(what), "pack %.16s is missing", name);
 			problem(&c, NULL, what, -HF_E_MISSING);
 			mark_pack_bad(&c, p, 1);
@@ -457,7 +457,7 @@ int hf_check(struct hf_repo *r, const struct hf_check_opts *o, struct hf_check_s
 	}
 	pos = 0;
 	while (hf_idmap_next(c.on_disk, &pos, &id, &val))
-		if (!hf_idmap_get(ix->pack_ids, id))
+		if (hf_index_pack_first(ix, id) == UINT32_MAX)
 			st->unreferenced_packs++;
 	if (o->read_data) {
 		int n = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
@@ -468,7 +468,7 @@ int hf_check(struct hf_repo *r, const struct hf_check_opts *o, struct hf_check_s
 		if (n > 64)
 			n = 64;
 		if (o->progress)
-			o->progress->total_files = ix->npacks;
+			o->progress->total_files = hf_index_npacks(ix);
 		for (; started < n; started++)
 			if (pthread_create(&tids[started], NULL, read_data_worker, &c) != 0)
 				break;

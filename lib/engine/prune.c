@@ -234,7 +234,7 @@ static int load_state(struct prune_run *p)
 /* 1 if the pack numbered k is in a plan that came due */
 static int is_due(const struct prune_run *p, uint32_t k)
 {
-	return hf_idmap_get(p->due, p->r->index->packs[k].id) != NULL;
+	return hf_idmap_get(p->due, hf_index_pack_id(p->r->index, k)) != NULL;
 }
 
 /* A used blob whose every claim is in a pack that came due keeps the pack
@@ -265,7 +265,7 @@ static void classify(struct prune_run *p)
 	const uint8_t *id;
 	size_t pos = 0;
 
-	p->use = hf_xcalloc(ix->npacks + 1, sizeof(*p->use));
+	p->use = hf_xcalloc(hf_index_npacks(ix) + 1, sizeof(*p->use));
 	while (hf_index_next(ix, &pos, &id, &loc)) {
 		p->use[loc->pack].nblobs++;
 		if (hf_idmap_get(p->used, id))
@@ -273,9 +273,9 @@ static void classify(struct prune_run *p)
 		else
 			p->use[loc->pack].unused += loc->stored_len;
 	}
-	for (size_t k = 0; k < ix->npacks; k++) {
+	for (size_t k = 0; k < hf_index_npacks(ix); k++) {
 		struct pack_use *u = &p->use[k];
-		const uint8_t *pid = ix->packs[k].id;
+		const uint8_t *pid = hf_index_pack_id(ix, k);
 		if (is_due(p, (uint32_t)k)) {
 			u->fate = FATE_DELETE; /* unless rescue() keeps it */
 			continue;
@@ -284,7 +284,7 @@ static void classify(struct prune_run *p)
 			u->fate = FATE_WAIT;
 			continue;
 		}
-		u->unfinished = unfinished(p, pid, ix->keys + (size_t)ix->packs[k].key * HF_KEY_LEN);
+		u->unfinished = unfinished(p, pid, hf_index_pack_key(ix, k));
 		if (u->unfinished || (u->used && u->unused * 100 < (u->used + u->unused) * REWRITE_MIN_UNUSED))
 			u->fate = FATE_KEEP; /* as it is, unused blobs included */
 		else if (u->used)
@@ -305,8 +305,8 @@ static int write_index(struct prune_run *p)
 {
 	struct hf_repo *r = p->r;
 	const struct hf_index *ix = r->index;
-	struct hf_pack_entry **entries = hf_xcalloc(ix->npacks + 1, sizeof(*entries));
-	size_t *n = hf_xcalloc(ix->npacks + 1, sizeof(*n));
+	struct hf_pack_entry **entries = hf_xcalloc(hf_index_npacks(ix) + 1, sizeof(*entries));
+	size_t *n = hf_xcalloc(hf_index_npacks(ix) + 1, sizeof(*n));
 	struct hf_session *ses = NULL;
 	struct hf_index_builder b;
 	struct hf_pack_writer w;
@@ -328,7 +328,7 @@ static int write_index(struct prune_run *p)
 	hf_index_builder_init(&b, r, ses);
 	hf_pack_writer_init(&w, r, ses);
 	z = hf_zctx_new(r->cfg.zlevel);
-	for (size_t k = 0; k < ix->npacks; k++)
+	for (size_t k = 0; k < hf_index_npacks(ix); k++)
 		if (p->use[k].fate != FATE_DELETE)
 			entries[k] = hf_xcalloc(p->use[k].nblobs + 1, sizeof(struct hf_pack_entry));
 	while (ret == 0 && hf_index_next(ix, &pos, &id, &loc)) {
@@ -356,11 +356,10 @@ static int write_index(struct prune_run *p)
 	}
 	if (ret == 0)
 		ret = hf_pack_flush(&w, &b);
-	for (size_t k = 0; k < ix->npacks && ret == 0; k++) {
+	for (size_t k = 0; k < hf_index_npacks(ix) && ret == 0; k++) {
 		if (!entries[k])
 			continue;
-		hf_index_builder_add(&b, ix->packs[k].id, ix->keys + (size_t)ix->packs[k].key * HF_KEY_LEN, entries[k],
-				     n[k]);
+		hf_index_builder_add(&b, hf_index_pack_id(ix, k), hf_index_pack_key(ix, k), entries[k], n[k]);
 		entries[k] = NULL;
 	}
 	for (size_t i = 0; i < b.npacks && ret == 0; i++)
@@ -374,7 +373,7 @@ static int write_index(struct prune_run *p)
 	hf_buf_release(&plain);
 	hf_buf_release(&zbuf);
 out:
-	for (size_t k = 0; k < ix->npacks; k++)
+	for (size_t k = 0; k < hf_index_npacks(ix); k++)
 		free(entries[k]);
 	free(entries);
 	free(n);
@@ -390,12 +389,12 @@ static void make_plan(struct prune_run *p)
 {
 	const struct hf_index *ix = p->r->index;
 
-	for (size_t k = 0; k < ix->npacks; k++)
+	for (size_t k = 0; k < hf_index_npacks(ix); k++)
 		if (p->use[k].fate == FATE_DROP || p->use[k].fate == FATE_REWRITE)
-			plan_pack(p, ix->packs[k].id, disk_size(p, ix->packs[k].id));
+			plan_pack(p, hf_index_pack_id(ix, k), disk_size(p, hf_index_pack_id(ix, k)));
 	for (size_t i = 0; i < p->disk.n; i++) {
 		uint8_t pid[HF_ID_LEN];
-		if (hf_hex_decode(p->disk.names[i], pid, HF_ID_LEN) < 0 || hf_idmap_get(ix->pack_ids, pid) ||
+		if (hf_hex_decode(p->disk.names[i], pid, HF_ID_LEN) < 0 || hf_index_pack_first(ix, pid) != UINT32_MAX ||
 		    hf_idmap_get(p->listed, pid) || hf_idmap_get(p->due, pid) || hf_idmap_get(p->waiting, pid))
 			continue;
 		/* not indexed at all: a killed backup's, or a running one's */
@@ -411,16 +410,16 @@ static void delete_due(struct prune_run *p)
 	struct hf_repo *r = p->r;
 	const struct hf_index *ix = r->index;
 
-	for (size_t i = 0; i < ix->nfiles; i++)
-		p->st->objects_kept += hf_delete(r, HF_OBJ_INDEX, ix->files[i]) == HF_DELETE_KEPT;
+	for (size_t i = 0; i < hf_index_nfiles(ix); i++)
+		p->st->objects_kept += hf_delete(r, HF_OBJ_INDEX, hf_index_file(ix, i)) == HF_DELETE_KEPT;
 	for (size_t i = 0; i < p->disk.n; i++) {
 		uint8_t pid[HF_ID_LEN];
-		uint32_t *k;
+		uint32_t k;
 		if (hf_hex_decode(p->disk.names[i], pid, HF_ID_LEN) < 0 || !hf_idmap_get(p->due, pid) ||
 		    hf_idmap_get(p->listed, pid))
 			continue;
-		k = hf_idmap_get(ix->pack_ids, pid);
-		if (k && p->use[*k].fate != FATE_DELETE)
+		k = hf_index_pack_first(ix, pid);
+		if (k != UINT32_MAX && p->use[k].fate != FATE_DELETE)
 			continue;
 		switch (hf_delete(r, HF_OBJ_PACK, p->disk.names[i])) {
 		case 0:

@@ -338,3 +338,45 @@ const char *hf_index_claim_file(const struct hf_index *ix, const struct hf_blob_
 	f = ix->packs[loc->pack].file;
 	return f < ix->nfiles ? ix->files[f] : "?";
 }
+
+const struct hf_index_entry *hf_index_at(const struct hf_index *ix, size_t pos)
+{
+	return &ix->entries[pos];
+}
+
+size_t hf_index_npacks(const struct hf_index *ix)
+{
+	return ix ? ix->npacks : 0;
+}
+
+const uint8_t *hf_index_pack_id(const struct hf_index *ix, size_t k)
+{
+	return ix->packs[k].id;
+}
+
+const uint8_t *hf_index_pack_key(const struct hf_index *ix, size_t k)
+{
+	return ix->keys + (size_t)ix->packs[k].key * HF_KEY_LEN;
+}
+
+uint32_t hf_index_pack_first(const struct hf_index *ix, const uint8_t id[HF_ID_LEN])
+{
+	const uint32_t *no = ix ? hf_idmap_get(ix->pack_ids, id) : NULL;
+
+	return no ? *no : UINT32_MAX;
+}
+
+uint32_t hf_index_pack_next(const struct hf_index *ix, uint32_t k)
+{
+	return ix->packs[k].next_same;
+}
+
+size_t hf_index_nfiles(const struct hf_index *ix)
+{
+	return ix ? ix->nfiles : 0;
+}
+
+const char *hf_index_file(const struct hf_index *ix, size_t i)
+{
+	return ix->files[i];
+}

@@ -110,31 +110,10 @@ struct hf_index_entry {
 	struct hf_blob_loc loc;
 };
 
-struct hf_index_pack {
-	uint8_t id[HF_ID_LEN];
-	uint32_t key;       /* number in the key table */
-	uint32_t file;      /* the index object (number in files) that first listed it with this key */
-	uint32_t next_same; /* another entry for the same pack id under another key, or UINT32_MAX */
-};
-
-/* The in-memory index: every distinct claim of every loaded index object, in
- * one array sorted by blob id (then pack, offset), so a blob's claims are
- * neighbours — several only when index objects disagree (a concurrent writer
- * stored the blob twice, or an object lies). A directory over the ids' first
- * bits narrows each lookup to a few entries. About 53 bytes per blob. */
-struct hf_index {
-	struct hf_index_entry *entries;
-	size_t nentries, entries_cap;
-	uint32_t *dir; /* dir[b]: the first entry whose id starts with the dir_bits bits b; 2^dir_bits + 1 */
-	unsigned dir_bits;
-	struct hf_idmap *pack_ids; /* pack id → uint32_t pack number (its first entry) */
-	struct hf_index_pack *packs;
-	size_t npacks, packs_cap;
-	uint8_t *keys; /* secure memory, 32 bytes each */
-	size_t nkeys, keys_cap;
-	char **files; /* names of the index objects loaded */
-	size_t nfiles;
-};
+/* The in-memory index (index_table.c): every distinct claim of every loaded
+ * index object, and the packs they name with their keys. Its layout is
+ * private to the repo module; the functions below read it. */
+struct hf_index;
 
 /* Writers put at most this many blobs in one index object, so that every
  * object is a few MiB however large the backup (readers accept up to
@@ -164,6 +143,20 @@ size_t hf_index_count(const struct hf_index *ix);
 size_t hf_index_pos(const struct hf_index *ix, const struct hf_blob_loc *loc);
 /* the name of the index object that made the claim loc (for messages) */
 const char *hf_index_claim_file(const struct hf_index *ix, const struct hf_blob_loc *loc);
+/* the claim at a position (0 .. hf_index_count − 1) */
+const struct hf_index_entry *hf_index_at(const struct hf_index *ix, size_t pos);
+/* The pack table: an entry per (pack id, key) named by some index object,
+ * numbered 0 .. hf_index_npacks − 1 in the order they were loaded. */
+size_t hf_index_npacks(const struct hf_index *ix);
+const uint8_t *hf_index_pack_id(const struct hf_index *ix, size_t k);
+const uint8_t *hf_index_pack_key(const struct hf_index *ix, size_t k); /* secure memory */
+/* the first entry for a pack id, and the next one for the same id (the same
+ * pack under another key); UINT32_MAX when there is none (more) */
+uint32_t hf_index_pack_first(const struct hf_index *ix, const uint8_t id[HF_ID_LEN]);
+uint32_t hf_index_pack_next(const struct hf_index *ix, uint32_t k);
+/* the index objects loaded, by name */
+size_t hf_index_nfiles(const struct hf_index *ix);
+const char *hf_index_file(const struct hf_index *ix, size_t i);
 
 /* ---- pack writing -------------------------------------------------------- */
 

@@ -65,6 +65,32 @@ int hf_key_file_params(const uint8_t *p, size_t n, int *has_sk, uint64_t *ops, u
 /* the work (ops × MiB) unlocking a key file takes; 0 if hf_key_file_params
  * refuses it */
 uint64_t hf_key_file_cost(const uint8_t *p, size_t n);
+struct hf_index_pack {
+	uint8_t id[HF_ID_LEN];
+	uint32_t key;       /* number in the key table */
+	uint32_t file;      /* the index object (number in files) that first listed it with this key */
+	uint32_t next_same; /* another entry for the same pack id under another key, or UINT32_MAX */
+};
+
+/* The in-memory index: every distinct claim of every loaded index object, in
+ * one array sorted by blob id (then pack, offset), so a blob's claims are
+ * neighbours — several only when index objects disagree (a concurrent writer
+ * stored the blob twice, or an object lies). A directory over the ids' first
+ * bits narrows each lookup to a few entries. About 53 bytes per blob. */
+struct hf_index {
+	struct hf_index_entry *entries;
+	size_t nentries, entries_cap;
+	uint32_t *dir; /* dir[b]: the first entry whose id starts with the dir_bits bits b; 2^dir_bits + 1 */
+	unsigned dir_bits;
+	struct hf_idmap *pack_ids; /* pack id → uint32_t pack number (its first entry) */
+	struct hf_index_pack *packs;
+	size_t npacks, packs_cap;
+	uint8_t *keys; /* secure memory, 32 bytes each */
+	size_t nkeys, keys_cap;
+	char **files; /* names of the index objects loaded */
+	size_t nfiles;
+};
+
 /* the in-memory index (index_table.c): a new one is empty (NULL if out of
  * memory); claims are appended (after hf_index_reserve made room), then
  * hf_index_seal sorts them and drops repeats — lookups need a sealed index */

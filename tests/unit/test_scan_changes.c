@@ -173,7 +173,7 @@ static int damage_blob(const uint8_t id[HF_ID_LEN])
 
 	if (!loc)
 		return -HF_E_NOTFOUND;
-	hf_hex_encode(g_repo->index->packs[loc->pack].id, HF_ID_LEN, hex);
+	hf_hex_encode(hf_index_pack_id(g_repo->index, loc->pack), HF_ID_LEN, hex);
 	snprintf(path, sizeof(path), "%s/data/%.2s/%s", g_repo_dir, hex, hex);
 	off = (off_t)loc->offset + loc->stored_len / 2;
 	chmod(path, 0644); /* packs are stored read-only */
