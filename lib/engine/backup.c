@@ -99,11 +99,11 @@ static int read_plans(struct backup *b)
 	size_t n = 0;
 	int ret;
 
-	b->npacks = hf_index_npacks(r->index);
+	b->npacks = hf_index_npacks(hf_repo_index(r));
 	b->condemned = hf_xcalloc(b->npacks + 1, 1);
 	b->relied = hf_xcalloc(b->npacks + 1, 1);
 	b->plans_seen = hf_idmap_new(0);
-	ret = hf_store_now(r->store, &b->start_ns);
+	ret = hf_store_now(hf_repo_store(r), &b->start_ns);
 	if (ret == 0)
 		ret = hf_pending_list(r, &plans, &n, NULL);
 	for (size_t i = 0; i < n && ret == 0; i++) {
@@ -111,8 +111,8 @@ static int read_plans(struct backup *b)
 			ret = -ENOMEM;
 		for (size_t k = 0; k < plans[i].npacks; k++) {
 			/* every entry of the pack (one per key an index names it with) */
-			for (uint32_t e = hf_index_pack_first(r->index, plans[i].packs[k]); e < b->npacks;
-			     e = hf_index_pack_next(r->index, e))
+			for (uint32_t e = hf_index_pack_first(hf_repo_index(r), plans[i].packs[k]); e < b->npacks;
+			     e = hf_index_pack_next(hf_repo_index(r), e))
 				b->condemned[e] = 1;
 		}
 	}
@@ -133,7 +133,7 @@ static int note_pack(void *arg, const char *name, uint64_t size)
 /* the packs this backup wrote: listed by index objects of its session */
 static void note_own_packs(struct backup *b)
 {
-	const struct hf_index *ix = b->repo->index;
+	const struct hf_index *ix = hf_repo_index(b->repo);
 
 	b->relied = hf_xreallocarray(b->relied, hf_index_npacks(ix) + 1, 1);
 	for (size_t k = b->npacks; k < hf_index_npacks(ix); k++)
@@ -160,7 +160,7 @@ static int check_prune_safe(struct backup *b)
 	ret = hf_repo_refresh_index(r);
 	if (ret == 0) {
 		note_own_packs(b);
-		ret = hf_store_now(r->store, &now);
+		ret = hf_store_now(hf_repo_store(r), &now);
 	}
 	if (ret == 0)
 		ret = hf_pending_list(r, &plans, &n, NULL);
@@ -168,15 +168,16 @@ static int check_prune_safe(struct backup *b)
 		if (hf_idmap_get(b->plans_seen, plans[i].id) || now - plans[i].time_ns < plans[i].grace_ns / 2)
 			continue;
 		for (size_t k = 0; k < plans[i].npacks && !unsafe; k++) {
-			for (uint32_t e = hf_index_pack_first(r->index, plans[i].packs[k]);
-			     e < hf_index_npacks(r->index) && !unsafe; e = hf_index_pack_next(r->index, e))
+			for (uint32_t e = hf_index_pack_first(hf_repo_index(r), plans[i].packs[k]);
+			     e < hf_index_npacks(hf_repo_index(r)) && !unsafe;
+			     e = hf_index_pack_next(hf_repo_index(r), e))
 				unsafe = b->relied[e];
 		}
 	}
 	if (ret == 0 && !unsafe)
-		ret = hf_store_list(r->store, HF_OBJ_PACK, note_pack, present);
-	for (size_t k = 0; ret == 0 && k < hf_index_npacks(r->index) && !unsafe; k++)
-		unsafe = b->relied[k] && !hf_idmap_get(present, hf_index_pack_id(r->index, k));
+		ret = hf_store_list(hf_repo_store(r), HF_OBJ_PACK, note_pack, present);
+	for (size_t k = 0; ret == 0 && k < hf_index_npacks(hf_repo_index(r)) && !unsafe; k++)
+		unsafe = b->relied[k] && !hf_idmap_get(present, hf_index_pack_id(hf_repo_index(r), k));
 	hf_pending_list_free(plans, n);
 	hf_idmap_free(present);
 	return ret < 0 ? ret : unsafe ? -HF_E_RACE : 0;
@@ -207,7 +208,7 @@ int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backu
 		nthreads = 1;
 	if (nthreads > 64)
 		nthreads = 64;
-	if (!r->index && (ret = hf_repo_load_index(r, NULL, NULL, NULL)) < 0)
+	if (!hf_repo_index(r) && (ret = hf_repo_load_index(r, NULL, NULL, NULL)) < 0)
 		return ret;
 	hf_blob_reader_init(&b.prev_reader, r);
 	if ((ret = read_plans(&b)) < 0)

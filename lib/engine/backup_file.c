@@ -80,7 +80,7 @@ static int read_extent(struct file_read *f, int fd, const struct extent *e)
 {
 	struct bctx *c = f->c;
 	struct backup *b = c->b;
-	const struct hf_chunker *ch = &b->repo->chunker;
+	const struct hf_chunker *ch = hf_repo_chunker(b->repo);
 	uint64_t at = e->start;
 	size_t have = 0;
 	int r;
@@ -248,7 +248,7 @@ void hf_backup_file(struct bctx *c, struct job *j)
 		f.torn = 1;
 		goto out;
 	}
-	f.cap_parts = (size_t)(data_bytes / b->repo->cfg.chunk_min) + 2 * next + 2;
+	f.cap_parts = (size_t)(data_bytes / hf_repo_config(b->repo)->chunk_min) + 2 * next + 2;
 	f.size = (uint64_t)st.st_size;
 	f.whole = c->detect && next == 1 && ext[0].start == 0 && ext[0].end == f.size && f.size <= c->rcap;
 	if (b->full_profiles && f.size > c->rcap)

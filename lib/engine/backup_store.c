@@ -55,13 +55,13 @@ void hf_bctx_init(struct bctx *c, struct backup *b, int reader)
 {
 	memset(c, 0, sizeof(*c));
 	c->b = b;
-	c->z = hf_zctx_new(b->repo->cfg.zlevel);
+	c->z = hf_zctx_new(hf_repo_config(b->repo)->zlevel);
 	hf_pack_writer_init(&c->pack, b->repo, b->session);
 	hf_buf_init(&c->zbuf, hf_compress_bound(HF_BLOB_MAX));
 	hf_buf_init(&c->tbuf, HF_BLOB_MAX);
 	c->names = hf_fs_names_new();
 	if (reader) {
-		c->rcap = 2 * (size_t)b->repo->cfg.chunk_max;
+		c->rcap = 2 * (size_t)hf_repo_config(b->repo)->chunk_max;
 		c->rbuf = hf_xmalloc(c->rcap);
 		c->detect = b->detect;
 	}
@@ -79,7 +79,7 @@ void hf_bctx_release(struct bctx *c)
 
 int hf_backup_reuse(struct backup *b, const uint8_t id[HF_ID_LEN])
 {
-	const struct hf_index *ix = b->repo->index;
+	const struct hf_index *ix = hf_repo_index(b->repo);
 
 	for (const struct hf_blob_loc *loc = hf_index_find(ix, id); loc; loc = hf_index_find_next(ix, id, loc)) {
 		if (loc->pack >= b->npacks)

@@ -86,14 +86,14 @@ static int all_claims_bad(struct check *c, const uint8_t id[HF_ID_LEN])
 {
 	const uint32_t *n = hf_idmap_get(c->bad, id);
 
-	return n && *n >= hf_index_claims(c->repo->index, id);
+	return n && *n >= hf_index_claims(hf_repo_index(c->repo), id);
 }
 
 /* why a blob whose every claim is bad cannot be read: its packs are all
  * missing from the store, or some is there but damaged */
 static int bad_claims_error(struct check *c, const uint8_t id[HF_ID_LEN])
 {
-	const struct hf_index *ix = c->repo->index;
+	const struct hf_index *ix = hf_repo_index(c->repo);
 
 	for (const struct hf_blob_loc *l = hf_index_find(ix, id); l; l = hf_index_find_next(ix, id, l))
 		if (c->pack_bad[l->pack] != 2)
@@ -109,7 +109,7 @@ static size_t pack_nclaims(const struct check *c, size_t p)
 /* pack p's i-th claim */
 static const struct hf_index_entry *pack_claim(const struct check *c, size_t p, size_t i)
 {
-	return hf_index_at(c->repo->index, c->pack_claims[c->pack_first[p] + i]);
+	return hf_index_at(hf_repo_index(c->repo), c->pack_claims[c->pack_first[p] + i]);
 }
 
 static void mark_pack_bad(struct check *c, size_t p, int missing)
@@ -139,7 +139,7 @@ static int cmp_entry(const void *a, const void *b)
  * spent 93% of check in a linear search here). */
 static void check_pack_header(struct check *c, struct hf_aead *aead, size_t p, uint64_t size)
 {
-	const struct hf_index *ix = c->repo->index;
+	const struct hf_index *ix = hf_repo_index(c->repo);
 	struct hf_pack_entry *e = NULL;
 	char name[HF_ID_HEX_LEN + 1], what[160];
 	size_t n = 0;
@@ -170,7 +170,7 @@ static void check_pack_header(struct check *c, struct hf_aead *aead, size_t p, u
  * a claim (the index itself is not copied) */
 static void group_by_pack(struct check *c)
 {
-	const struct hf_index *ix = c->repo->index;
+	const struct hf_index *ix = hf_repo_index(c->repo);
 	size_t n = hf_index_count(ix), pos = 0;
 	const struct hf_blob_loc *loc;
 	const uint8_t *id;
@@ -207,12 +207,12 @@ static uint64_t distinct_blobs(const struct hf_index *ix)
 static void *read_data_worker(void *arg)
 {
 	struct check *c = arg;
-	const struct hf_index *ix = c->repo->index;
+	const struct hf_index *ix = hf_repo_index(c->repo);
 	struct hf_blob_reader br;
 	struct hf_buf pack, out;
 
 	hf_blob_reader_init(&br, c->repo);
-	hf_buf_init(&pack, (size_t)c->repo->cfg.pack_size + 2 * HF_BLOB_MAX);
+	hf_buf_init(&pack, (size_t)hf_repo_config(c->repo)->pack_size + 2 * HF_BLOB_MAX);
 	hf_buf_init(&out, HF_BLOB_MAX);
 	for (;;) {
 		size_t p = __atomic_fetch_add(&c->next_pack, 1, __ATOMIC_RELAXED);
@@ -223,7 +223,7 @@ static void *read_data_worker(void *arg)
 		if (c->pack_bad[p] || pack_nclaims(c, p) == 0)
 			continue;
 		hf_hex_encode(hf_index_pack_id(ix, p), HF_ID_LEN, name);
-		r = hf_store_get(c->repo->store, HF_OBJ_PACK, name, &pack);
+		r = hf_store_get(hf_repo_store(c->repo), HF_OBJ_PACK, name, &pack);
 		if (r < 0) {
 			snprintf(what, sizeof(what), "pack %.16s cannot be read", name);
 			problem(c, NULL, what, r == -HF_E_NOTFOUND ? -HF_E_MISSING : r);
@@ -288,7 +288,7 @@ static size_t check_tree(struct check *c, struct hf_blob_reader *br, const uint8
 			for (size_t k = 0; k < nd->nparts; k++) {
 				if (nd->parts[k].kind != HF_PART_DATA)
 					continue;
-				if (!hf_index_find(c->repo->index, nd->parts[k].id))
+				if (!hf_index_find(hf_repo_index(c->repo), nd->parts[k].id))
 					missing++;
 				else if (all_claims_bad(c, nd->parts[k].id) &&
 					 (err = bad_claims_error(c, nd->parts[k].id)) == -HF_E_MISSING)
@@ -334,7 +334,7 @@ static void check_snapshots(struct check *c)
 	struct hf_blob_reader br;
 	int r;
 
-	r = hf_store_list(c->repo->store, HF_OBJ_SNAPSHOT, note_name, &scan);
+	r = hf_store_list(hf_repo_store(c->repo), HF_OBJ_SNAPSHOT, note_name, &scan);
 	if (r < 0)
 		problem(c, NULL, "cannot list the snapshots (snapshots/)", r);
 	hf_blob_reader_init(&br, c->repo);
@@ -361,7 +361,7 @@ static void check_snapshots(struct check *c)
 	free(scan.names);
 	/* data indexed, and no snapshot at all: they were deleted outside holdfast
 	 * (forget keeps what its rules keep, and prune removes the data after) */
-	if (scan.n == 0 && hf_index_npacks(c->repo->index) > 0)
+	if (scan.n == 0 && hf_index_npacks(hf_repo_index(c->repo)) > 0)
 		problem(c, NULL, "there are no snapshots, but the index lists data: snapshots were deleted",
 			-HF_E_MISSING);
 }
@@ -378,7 +378,7 @@ static void check_marks(struct check *c)
 	size_t n = 0;
 	int r;
 
-	r = hf_store_list(c->repo->store, HF_OBJ_MARK, note_name, &scan);
+	r = hf_store_list(hf_repo_store(c->repo), HF_OBJ_MARK, note_name, &scan);
 	if (r < 0)
 		problem(c, NULL, "cannot list the marks (marks/)", r);
 	for (size_t i = 0; i < scan.n; i++) {
@@ -428,12 +428,12 @@ int hf_check(struct hf_repo *r, const struct hf_check_opts *o, struct hf_check_s
 	ret = hf_repo_load_index(r, &bad, bad_index, &c);
 	if (ret < 0)
 		goto out_lock;
-	ix = r->index;
+	ix = hf_repo_index(r);
 	c.on_disk = hf_idmap_new(sizeof(uint64_t));
 	c.bad = hf_idmap_new(sizeof(uint32_t));
 	c.good_trees = hf_idmap_new(0);
 	c.snap_ids = hf_idmap_new(0);
-	ret = hf_store_list(r->store, HF_OBJ_PACK, note_pack, &c);
+	ret = hf_store_list(hf_repo_store(r), HF_OBJ_PACK, note_pack, &c);
 	if (ret < 0) {
 		problem(&c, NULL, "cannot list the packs (data/ and its 256 subdirectories)", ret);
 		goto out;

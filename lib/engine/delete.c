@@ -8,7 +8,7 @@
 
 int hf_delete(struct hf_repo *r, int kind, const char *name)
 {
-	int ret = hf_store_remove(r->store, kind, name);
+	int ret = hf_store_remove(hf_repo_store(r), kind, name);
 
 	if (ret == -HF_E_REFUSED || ret == -HF_E_LOCKED)
 		return HF_DELETE_KEPT;

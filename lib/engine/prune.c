@@ -172,7 +172,7 @@ static int unfinished(const struct prune_run *p, const uint8_t *pack_id, const u
 			return 0;
 	}
 	hf_hex_encode(pack_id, HF_ID_LEN, name);
-	if (hf_store_mtime(p->r->store, HF_OBJ_PACK, name, &mtime) < 0)
+	if (hf_store_mtime(hf_repo_store(p->r), HF_OBJ_PACK, name, &mtime) < 0)
 		return 1; /* cannot tell: keep it */
 	return p->now - mtime < p->o->unfinished_ns;
 }
@@ -202,7 +202,7 @@ static int load_state(struct prune_run *p)
 		report(p->o, "prune refused: the repository has damage (run check)", ret);
 		return ret;
 	}
-	ret = hf_store_now(r->store, &p->now);
+	ret = hf_store_now(hf_repo_store(r), &p->now);
 	if (ret == 0)
 		ret = hf_pending_list(r, &p->plans, &p->nplans, &bad);
 	if (ret < 0) {
@@ -234,14 +234,14 @@ static int load_state(struct prune_run *p)
 /* 1 if the pack numbered k is in a plan that came due */
 static int is_due(const struct prune_run *p, uint32_t k)
 {
-	return hf_idmap_get(p->due, hf_index_pack_id(p->r->index, k)) != NULL;
+	return hf_idmap_get(p->due, hf_index_pack_id(hf_repo_index(p->r), k)) != NULL;
 }
 
 /* A used blob whose every claim is in a pack that came due keeps the pack
  * of its first claim: a snapshot written since the plan uses it. */
 static void rescue(struct prune_run *p)
 {
-	const struct hf_index *ix = p->r->index;
+	const struct hf_index *ix = hf_repo_index(p->r);
 	const uint8_t *id;
 	void *val;
 	size_t pos = 0;
@@ -260,7 +260,7 @@ static void rescue(struct prune_run *p)
 /* decides the fate of every indexed pack */
 static void classify(struct prune_run *p)
 {
-	const struct hf_index *ix = p->r->index;
+	const struct hf_index *ix = hf_repo_index(p->r);
 	const struct hf_blob_loc *loc;
 	const uint8_t *id;
 	size_t pos = 0;
@@ -304,7 +304,7 @@ static void classify(struct prune_run *p)
 static int write_index(struct prune_run *p)
 {
 	struct hf_repo *r = p->r;
-	const struct hf_index *ix = r->index;
+	const struct hf_index *ix = hf_repo_index(r);
 	struct hf_pack_entry **entries = hf_xcalloc(hf_index_npacks(ix) + 1, sizeof(*entries));
 	size_t *n = hf_xcalloc(hf_index_npacks(ix) + 1, sizeof(*n));
 	struct hf_session *ses = NULL;
@@ -327,7 +327,7 @@ static int write_index(struct prune_run *p)
 	hf_blob_reader_init(&br, r);
 	hf_index_builder_init(&b, r, ses);
 	hf_pack_writer_init(&w, r, ses);
-	z = hf_zctx_new(r->cfg.zlevel);
+	z = hf_zctx_new(hf_repo_config(r)->zlevel);
 	for (size_t k = 0; k < hf_index_npacks(ix); k++)
 		if (p->use[k].fate != FATE_DELETE)
 			entries[k] = hf_xcalloc(p->use[k].nblobs + 1, sizeof(struct hf_pack_entry));
@@ -387,7 +387,7 @@ out:
  * lists that are old enough: what the next due prune deletes */
 static void make_plan(struct prune_run *p)
 {
-	const struct hf_index *ix = p->r->index;
+	const struct hf_index *ix = hf_repo_index(p->r);
 
 	for (size_t k = 0; k < hf_index_npacks(ix); k++)
 		if (p->use[k].fate == FATE_DROP || p->use[k].fate == FATE_REWRITE)
@@ -408,7 +408,7 @@ static void make_plan(struct prune_run *p)
 static void delete_due(struct prune_run *p)
 {
 	struct hf_repo *r = p->r;
-	const struct hf_index *ix = r->index;
+	const struct hf_index *ix = hf_repo_index(r);
 
 	for (size_t i = 0; i < hf_index_nfiles(ix); i++)
 		p->st->objects_kept += hf_delete(r, HF_OBJ_INDEX, hf_index_file(ix, i)) == HF_DELETE_KEPT;
@@ -485,7 +485,7 @@ static int prune_once(struct hf_repo *r, const struct hf_prune_opts *o, struct h
 	if (ret < 0)
 		goto out;
 	classify(&p);
-	ret = hf_store_list(r->store, HF_OBJ_PACK, note_pack, &p.disk);
+	ret = hf_store_list(hf_repo_store(r), HF_OBJ_PACK, note_pack, &p.disk);
 	if (ret == 0)
 		ret = write_index(&p);
 	if (ret < 0)
@@ -499,7 +499,7 @@ static int prune_once(struct hf_repo *r, const struct hf_prune_opts *o, struct h
 	delete_due(&p);
 	note_next_due(&p);
 	/* writes killed long ago left temporary objects: those go too */
-	hf_store_sweep(r->store, o->unfinished_ns, &st->temp_files, &st->temp_bytes);
+	hf_store_sweep(hf_repo_store(r), o->unfinished_ns, &st->temp_files, &st->temp_bytes);
 out:
 	run_release(&p);
 	return ret;

@@ -437,7 +437,7 @@ int hf_restore(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_r
 		nthreads = 1;
 	if (nthreads > 64)
 		nthreads = 64;
-	if (!r->index && (ret = hf_repo_load_index(r, NULL, NULL, NULL)) < 0)
+	if (!hf_repo_index(r) && (ret = hf_repo_load_index(r, NULL, NULL, NULL)) < 0)
 		return ret;
 	if (mkdir(o->target, 0700) < 0 && errno != EEXIST)
 		return -errno;

@@ -266,6 +266,26 @@ void hf_repo_close(struct hf_repo *r)
 	free(r);
 }
 
+struct hf_store *hf_repo_store(const struct hf_repo *r)
+{
+	return r->store;
+}
+
+const struct hf_repo_config *hf_repo_config(const struct hf_repo *r)
+{
+	return &r->cfg;
+}
+
+const struct hf_chunker *hf_repo_chunker(const struct hf_repo *r)
+{
+	return &r->chunker;
+}
+
+struct hf_index *hf_repo_index(const struct hf_repo *r)
+{
+	return r->index;
+}
+
 int hf_session_new(struct hf_repo *r, struct hf_session **out)
 {
 	struct hf_session *s = hf_xcalloc(1, sizeof(*s));

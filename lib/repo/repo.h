@@ -53,19 +53,15 @@ struct hf_repo_params { /* for hf_repo_create; zero fields take defaults */
 
 struct hf_index;
 
-struct hf_repo {
-	struct hf_store *store;
-	struct hf_repo_config cfg;
-	uint8_t config_hash[HF_HASH_LEN];
-	uint8_t *keys;            /* secure memory: mac | dedup | sk | auth (4 × 32) */
-	const uint8_t *mac_key;   /* chunk ids; also keys the gear table */
-	const uint8_t *dedup_key; /* the index files' id list (write-only clients) */
-	const uint8_t *sk;        /* NULL for a write-only key */
-	const uint8_t *auth_key;  /* tags of index, snapshot and mark objects (object.h) */
-	uint8_t pk[HF_PK_LEN];
-	struct hf_chunker chunker;
-	struct hf_index *index; /* NULL until hf_repo_load_index */
-};
+/* An open repository: its store, configuration and keys (the layout is
+ * private to lib/repo). */
+struct hf_repo;
+
+struct hf_store *hf_repo_store(const struct hf_repo *r);
+const struct hf_repo_config *hf_repo_config(const struct hf_repo *r);
+const struct hf_chunker *hf_repo_chunker(const struct hf_repo *r);
+/* NULL until hf_repo_load_index */
+struct hf_index *hf_repo_index(const struct hf_repo *r);
 
 int hf_repo_create(struct hf_store *st, const char *pass, size_t passlen, const struct hf_repo_params *p,
 		   uint8_t repo_id[HF_ID_LEN]);
@@ -110,10 +106,9 @@ struct hf_index_entry {
 	struct hf_blob_loc loc;
 };
 
-/* The in-memory index (index_table.c): every distinct claim of every loaded
- * index object, and the packs they name with their keys. Its layout is
- * private to the repo module; the functions below read it. */
-struct hf_index;
+/* The in-memory index (struct hf_index, index_table.c): every distinct claim
+ * of every loaded index object, and the packs they name with their keys. Its
+ * layout is private to the repo module; the functions below read it. */
 
 /* Writers put at most this many blobs in one index object, so that every
  * object is a few MiB however large the backup (readers accept up to

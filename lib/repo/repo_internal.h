@@ -65,6 +65,20 @@ int hf_key_file_params(const uint8_t *p, size_t n, int *has_sk, uint64_t *ops, u
 /* the work (ops × MiB) unlocking a key file takes; 0 if hf_key_file_params
  * refuses it */
 uint64_t hf_key_file_cost(const uint8_t *p, size_t n);
+struct hf_repo {
+	struct hf_store *store;
+	struct hf_repo_config cfg;
+	uint8_t config_hash[HF_HASH_LEN];
+	uint8_t *keys;            /* secure memory: mac | dedup | sk | auth (4 × 32) */
+	const uint8_t *mac_key;   /* chunk ids; also keys the gear table */
+	const uint8_t *dedup_key; /* the index files' id list (write-only clients) */
+	const uint8_t *sk;        /* NULL for a write-only key */
+	const uint8_t *auth_key;  /* tags of index, snapshot and mark objects (object.h) */
+	uint8_t pk[HF_PK_LEN];
+	struct hf_chunker chunker;
+	struct hf_index *index; /* NULL until hf_repo_load_index */
+};
+
 struct hf_index_pack {
 	uint8_t id[HF_ID_LEN];
 	uint32_t key;       /* number in the key table */

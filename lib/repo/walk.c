@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "repo/repo_internal.h"
 #include "repo/walk.h"
 #include "util/path.h"
 #include "util/err.h"

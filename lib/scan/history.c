@@ -359,7 +359,7 @@ int hf_history(struct hf_repo *r, const char *path, hf_history_fn fn, void *arg)
 	ret = hf_snapshot_list(r, &all, &n, NULL);
 	if (ret < 0)
 		return ret;
-	if (!r->index && (ret = hf_repo_load_index(r, NULL, NULL, NULL)) < 0)
+	if (!hf_repo_index(r) && (ret = hf_repo_load_index(r, NULL, NULL, NULL)) < 0)
 		goto out;
 	hf_blob_reader_init(&br, r);
 	br_ready = 1;

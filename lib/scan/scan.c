@@ -155,7 +155,7 @@ int hf_scan_changes(struct hf_repo *r, const struct hf_snapshot *s, const struct
 		hf_changes_free(ch);
 		ch = NULL;
 	}
-	if (!r->index && (ret = hf_repo_load_index(r, NULL, NULL, NULL)) < 0) {
+	if (!hf_repo_index(r) && (ret = hf_repo_load_index(r, NULL, NULL, NULL)) < 0) {
 		hf_changes_free(ch);
 		return ret;
 	}

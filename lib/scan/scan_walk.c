@@ -222,7 +222,7 @@ static int run(struct walker *w, struct hf_repo *r, const struct hf_snapshot *ol
 {
 	int ret;
 
-	if (!r->index && (ret = hf_repo_load_index(r, NULL, NULL, NULL)) < 0)
+	if (!hf_repo_index(r) && (ret = hf_repo_load_index(r, NULL, NULL, NULL)) < 0)
 		return ret;
 	if (old)
 		return compare(w, old->tree, cur->tree, "");
@@ -273,7 +273,7 @@ int hf_scan_count_changes(struct hf_repo *r, const struct hf_snapshot *old, cons
 	int ret;
 
 	*count = 0;
-	if (!r->index && (ret = hf_repo_load_index(r, NULL, NULL, NULL)) < 0)
+	if (!hf_repo_index(r) && (ret = hf_repo_load_index(r, NULL, NULL, NULL)) < 0)
 		return ret;
 	hf_blob_reader_init(&br, r);
 	ret = run(&w, r, old, cur);

@@ -165,7 +165,7 @@ static int dir_tree_id(int k, const char *rel, uint8_t id[HF_ID_LEN])
  * file: the blob no longer authenticates, every other blob still reads. */
 static int damage_blob(const uint8_t id[HF_ID_LEN])
 {
-	const struct hf_blob_loc *loc = hf_index_find(g_repo->index, id);
+	const struct hf_blob_loc *loc = hf_index_find(hf_repo_index(g_repo), id);
 	char hex[HF_ID_HEX_LEN + 1], path[600];
 	off_t off;
 	uint8_t c;
@@ -173,7 +173,7 @@ static int damage_blob(const uint8_t id[HF_ID_LEN])
 
 	if (!loc)
 		return -HF_E_NOTFOUND;
-	hf_hex_encode(hf_index_pack_id(g_repo->index, loc->pack), HF_ID_LEN, hex);
+	hf_hex_encode(hf_index_pack_id(hf_repo_index(g_repo), loc->pack), HF_ID_LEN, hex);
 	snprintf(path, sizeof(path), "%s/data/%.2s/%s", g_repo_dir, hex, hex);
 	off = (off_t)loc->offset + loc->stored_len / 2;
 	chmod(path, 0644); /* packs are stored read-only */
