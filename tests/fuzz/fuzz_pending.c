@@ -13,6 +13,7 @@
 #include "fuzz_assert.h"
 #include "repo/object.h"
 #include "repo/pending.h"
+#include "repo/repo_internal.h"
 #include "util/buf.h"
 
 #define FUZZ_NAME "pending"
