@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/err.h"
+
 #define HF_KEY_LEN 32
 #define HF_HASH_LEN 32
 #define HF_PK_LEN 32
@@ -25,7 +27,7 @@
 #define HF_SALT_LEN 16
 
 /* hf_crypto_init(): once per process, before any other call. */
-int hf_crypto_init(void);
+HF_MUST_USE int hf_crypto_init(void);
 
 void hf_random(void *p, size_t n);
 void hf_sha256(const void *p, size_t n, uint8_t out[HF_HASH_LEN]);
@@ -47,28 +49,28 @@ void hf_kdf_derive(const uint8_t master[HF_KEY_LEN], const char *label, uint8_t 
 struct hf_aead;
 struct hf_aead *hf_aead_new(void);
 void hf_aead_free(struct hf_aead *a);
-int hf_aead_seal(struct hf_aead *a, const uint8_t key[HF_KEY_LEN], const void *ad, size_t adlen, const void *pt,
-		 size_t n, uint8_t *out);
-int hf_aead_open(struct hf_aead *a, const uint8_t key[HF_KEY_LEN], const void *ad, size_t adlen, const uint8_t *in,
-		 size_t inlen, uint8_t *out);
+HF_MUST_USE int hf_aead_seal(struct hf_aead *a, const uint8_t key[HF_KEY_LEN], const void *ad, size_t adlen,
+			     const void *pt, size_t n, uint8_t *out);
+HF_MUST_USE int hf_aead_open(struct hf_aead *a, const uint8_t key[HF_KEY_LEN], const void *ad, size_t adlen,
+			     const uint8_t *in, size_t inlen, uint8_t *out);
 
 /* Public-key sealing of a 32-byte session key. */
 void hf_keypair(uint8_t pk[HF_PK_LEN], uint8_t sk[HF_SK_LEN]);
-int hf_seal_key(const uint8_t pk[HF_PK_LEN], const uint8_t key[HF_KEY_LEN], uint8_t out[HF_SEALED_KEY_LEN]);
-int hf_unseal_key(const uint8_t pk[HF_PK_LEN], const uint8_t sk[HF_SK_LEN], const uint8_t in[HF_SEALED_KEY_LEN],
-		  uint8_t key[HF_KEY_LEN]); /* -HF_E_AUTH */
+HF_MUST_USE int hf_seal_key(const uint8_t pk[HF_PK_LEN], const uint8_t key[HF_KEY_LEN], uint8_t out[HF_SEALED_KEY_LEN]);
+HF_MUST_USE int hf_unseal_key(const uint8_t pk[HF_PK_LEN], const uint8_t sk[HF_SK_LEN],
+			      const uint8_t in[HF_SEALED_KEY_LEN], uint8_t key[HF_KEY_LEN]); /* -HF_E_AUTH */
 
 /* Argon2id. ops/mem as in crypto_pwhash; returns -HF_E_LIMIT if out of range. */
 #define HF_KDF_OPS_DEFAULT 3
 #define HF_KDF_MEM_DEFAULT (64u << 20)
-int hf_kdf_passphrase(const char *pass, size_t passlen, const uint8_t salt[HF_SALT_LEN], uint64_t ops, uint64_t mem,
-		      uint8_t out[HF_KEY_LEN]);
+HF_MUST_USE int hf_kdf_passphrase(const char *pass, size_t passlen, const uint8_t salt[HF_SALT_LEN], uint64_t ops,
+				  uint64_t mem, uint8_t out[HF_KEY_LEN]);
 
 /* Locked, guarded memory for keys; hf_secure_free wipes. NULL-safe free. */
 void *hf_secure_alloc(size_t n); /* aborts on failure */
 void hf_secure_free(void *p);
 void hf_wipe(void *p, size_t n);
-int hf_ct_equal(const void *a, const void *b, size_t n); /* 1 if equal */
+HF_MUST_USE int hf_ct_equal(const void *a, const void *b, size_t n); /* 1 if equal */
 
 /* A growable buffer for secrets (decrypted key lists, index payloads) in
  * locked, MADV_DONTDUMP memory: every block it ever had is wiped when it
@@ -85,7 +87,7 @@ void hf_secbuf_init(struct hf_secbuf *b, size_t max); /* allocates nothing */
 void hf_secbuf_release(struct hf_secbuf *b);          /* wipes, frees; reusable after init */
 void hf_secbuf_reset(struct hf_secbuf *b);            /* wipes data[0..len), len = 0 */
 /* room for `extra` more bytes after len (or -HF_E_LIMIT); data may move */
-int hf_secbuf_reserve(struct hf_secbuf *b, size_t extra);
-int hf_secbuf_append(struct hf_secbuf *b, const void *p, size_t n);
+HF_MUST_USE int hf_secbuf_reserve(struct hf_secbuf *b, size_t extra);
+HF_MUST_USE int hf_secbuf_append(struct hf_secbuf *b, const void *p, size_t n);
 
 #endif

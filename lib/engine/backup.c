@@ -275,8 +275,12 @@ int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backu
 		ret = hf_pack_flush(&b.scanner.pack, &b.ib);
 	if (ret == 0)
 		ret = hf_index_builder_write(&b.ib);
-	if (ret < 0)
-		hf_index_builder_write(&b.ib); /* best effort: the next backup reuses the packs that made it */
+	if (ret < 0) {
+		/* best effort, for the next backup to reuse the packs that made it;
+		 * ret already says what failed */
+		int listed = hf_index_builder_write(&b.ib);
+		(void)listed;
+	}
 	hf_idmap_free(b.seen); /* every blob is stored: the index takes over (a first backup's largest map) */
 	b.seen = NULL;
 	if (ret == 0 && !b.have_root)

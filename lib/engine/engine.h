@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/err.h"
+
 #include "repo/repo.h"
 #include "repo/walk.h"
 #include "util/path.h"
@@ -62,7 +64,7 @@ struct hf_backup_stats {
 				     * frees it) or hf_changes_free; NULL if none */
 };
 
-int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backup_stats *st);
+HF_MUST_USE int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backup_stats *st);
 
 /* ---- restore ---------------------------------------------------------------- */
 
@@ -88,8 +90,8 @@ struct hf_restore_stats {
 	uint64_t files, dirs, others, bytes, errors;
 };
 
-int hf_restore(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_restore_opts *o,
-	       struct hf_restore_stats *st);
+HF_MUST_USE int hf_restore(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_restore_opts *o,
+			   struct hf_restore_stats *st);
 
 /* ---- check ------------------------------------------------------------------------- */
 
@@ -106,7 +108,7 @@ struct hf_check_stats {
 	uint64_t unreferenced_packs; /* left by interrupted backups: not errors */
 };
 
-int hf_check(struct hf_repo *r, const struct hf_check_opts *o, struct hf_check_stats *st);
+HF_MUST_USE int hf_check(struct hf_repo *r, const struct hf_check_opts *o, struct hf_check_stats *st);
 
 /* ---- pins ------------------------------------------------------------------------------ */
 
@@ -118,8 +120,8 @@ struct hf_pin_result {
  * mark, unless it is in that state already; the mark is dated now_ns or just
  * after the snapshot's latest pin or unpin. -HF_E_LIMIT: an unpin cannot
  * come after a pin dated at the end of time. */
-int hf_pin_set(struct hf_repo *r, const uint8_t snapshot[HF_ID_LEN], int kind, const char *reason, int64_t now_ns,
-	       struct hf_pin_result *res);
+HF_MUST_USE int hf_pin_set(struct hf_repo *r, const uint8_t snapshot[HF_ID_LEN], int kind, const char *reason,
+			   int64_t now_ns, struct hf_pin_result *res);
 
 /* ---- deleting, forget and prune ------------------------------------------------------- */
 
@@ -128,7 +130,7 @@ int hf_pin_set(struct hf_repo *r, const uint8_t snapshot[HF_ID_LEN], int kind, c
  * HF_DELETE_ABSENT if it was not there, < 0 on an error. */
 #define HF_DELETE_KEPT 1
 #define HF_DELETE_ABSENT 2
-int hf_delete(struct hf_repo *r, int kind, const char *name);
+HF_MUST_USE int hf_delete(struct hf_repo *r, int kind, const char *name);
 
 struct hf_forget_policy {
 	unsigned last, hourly, daily, weekly, monthly, yearly;
@@ -146,7 +148,7 @@ void hf_forget_select(const struct hf_snapshot *snaps, size_t n, const struct hf
  * snapshots (HF_KEEP_PINNED), and those restore --last-clean needs
  * (HF_KEEP_CLEAN). Reads every mark; -HF_E_CORRUPT if any mark
  * object cannot be read (one of them could be a pin: forget must not go on). */
-int hf_forget_protect(struct hf_repo *r, const struct hf_snapshot *snaps, size_t n, int *keep);
+HF_MUST_USE int hf_forget_protect(struct hf_repo *r, const struct hf_snapshot *snaps, size_t n, int *keep);
 /* What forget decided and did; hf_forget_result_release frees it. */
 struct hf_forget_result {
 	struct hf_snapshot *snaps; /* every snapshot, oldest first */
@@ -160,13 +162,13 @@ struct hf_forget_result {
  * hf_forget_protect) and, unless dry, deletes the snapshots nothing keeps.
  * Nothing is deleted if any snapshot or mark cannot be read
  * (-HF_E_CORRUPT). On a failed deletion the result holds what was done. */
-int hf_forget(struct hf_repo *r, const struct hf_forget_policy *p, int dry, struct hf_forget_result *out);
+HF_MUST_USE int hf_forget(struct hf_repo *r, const struct hf_forget_policy *p, int dry, struct hf_forget_result *out);
 void hf_forget_result_release(struct hf_forget_result *res);
 /* After a successful prune: deletes the marks whose snapshot no longer
  * exists (listed before the snapshots, so a mark written after its snapshot
  * is never taken for an orphan). Damaged marks are left alone; nothing is
  * deleted if any snapshot cannot be read. *removed: marks deleted. */
-int hf_forget_orphan_marks(struct hf_repo *r, size_t *removed);
+HF_MUST_USE int hf_forget_orphan_marks(struct hf_repo *r, size_t *removed);
 
 struct hf_prune_stats {
 	uint64_t packs_deleted, bytes_freed, blobs_removed; /* now, from plans that came due */
@@ -204,6 +206,6 @@ struct hf_prune_opts {
  * came due, rescuing what a snapshot written since uses, and plans the next
  * one (packs with nothing in use, and packs partly in use after their used
  * blobs are copied into new packs). */
-int hf_prune(struct hf_repo *r, const struct hf_prune_opts *o, struct hf_prune_stats *st);
+HF_MUST_USE int hf_prune(struct hf_repo *r, const struct hf_prune_opts *o, struct hf_prune_stats *st);
 
 #endif

@@ -498,8 +498,10 @@ static int prune_once(struct hf_repo *r, const struct hf_prune_opts *o, struct h
 	}
 	delete_due(&p);
 	note_next_due(&p);
-	/* writes killed long ago left temporary objects: those go too */
-	hf_store_sweep(hf_repo_store(r), o->unfinished_ns, &st->temp_files, &st->temp_bytes);
+	/* writes killed long ago left temporary objects: those go too (best
+	 * effort: what a failed sweep leaves, the next prune tries again) */
+	if (hf_store_sweep(hf_repo_store(r), o->unfinished_ns, &st->temp_files, &st->temp_bytes) < 0)
+		st->temp_files = st->temp_bytes = 0;
 out:
 	run_release(&p);
 	return ret;

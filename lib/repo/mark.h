@@ -39,13 +39,13 @@ struct hf_mark {
  * it does not find). -HF_E_USAGE for a bad kind/verdict or a NUL in reason,
  * -HF_E_LIMIT for a reason longer than HF_MARK_REASON_MAX. Works with a
  * write-only key. */
-int hf_mark_write(struct hf_repo *r, const struct hf_session *s, const struct hf_mark *m);
+HF_MUST_USE int hf_mark_write(struct hf_repo *r, const struct hf_session *s, const struct hf_mark *m);
 /* Reads one mark object by name; checks its name, the AEAD and every field. */
-int hf_mark_load(struct hf_repo *r, const char *name, struct hf_mark *m);
+HF_MUST_USE int hf_mark_load(struct hf_repo *r, const char *name, struct hf_mark *m);
 void hf_mark_release(struct hf_mark *m);
 /* Every mark, oldest first (ties by id). Damaged ones are skipped and
  * counted in *bad (may be NULL). An empty or missing marks/ gives n = 0. */
-int hf_mark_list(struct hf_repo *r, struct hf_mark **out, size_t *n, size_t *bad);
+HF_MUST_USE int hf_mark_list(struct hf_repo *r, struct hf_mark **out, size_t *n, size_t *bad);
 void hf_mark_list_free(struct hf_mark *m, size_t n);
 
 /* ---- state derived from the marks (any order of the array) ---------------- */
@@ -55,13 +55,13 @@ void hf_mark_list_free(struct hf_mark *m, size_t n);
  * keep). NULL if the snapshot has neither. */
 const struct hf_mark *hf_marks_pin_state(const struct hf_mark *m, size_t n, const uint8_t snapshot[HF_ID_LEN]);
 /* 1 if the snapshot is pinned, else 0 */
-int hf_marks_pinned(const struct hf_mark *m, size_t n, const uint8_t snapshot[HF_ID_LEN]);
+HF_MUST_USE int hf_marks_pinned(const struct hf_mark *m, size_t n, const uint8_t snapshot[HF_ID_LEN]);
 /* The verdict mark with the latest time (at equal times the more severe
  * verdict); NULL if none. */
 const struct hf_mark *hf_marks_verdict_mark(const struct hf_mark *m, size_t n, const uint8_t snapshot[HF_ID_LEN]);
 /* 1 and *verdict set from hf_marks_verdict_mark; 0 and *verdict = -1 if the
  * snapshot has no verdict mark */
-int hf_marks_verdict(const struct hf_mark *m, size_t n, const uint8_t snapshot[HF_ID_LEN], int *verdict);
+HF_MUST_USE int hf_marks_verdict(const struct hf_mark *m, size_t n, const uint8_t snapshot[HF_ID_LEN], int *verdict);
 
 const char *hf_mark_kind_name(int kind);       /* "pin", "unpin", "verdict"; "?" otherwise */
 const char *hf_mark_verdict_name(int verdict); /* "clean", "suspicious", "attack"; "?" otherwise */

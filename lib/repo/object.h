@@ -37,32 +37,32 @@
 
 /* Appends the tag over all of out's bytes (which must start with the
  * object's magic). */
-int hf_object_tag_append(const struct hf_repo *r, struct hf_buf *out);
+HF_MUST_USE int hf_object_tag_append(const struct hf_repo *r, struct hf_buf *out);
 /* Checks the tag at the end of p[0..n) in constant time. 0 and *body_len =
  * n - HF_OBJ_TAG_LEN if it is valid; -HF_E_CORRUPT if n is too short for
  * magic and tag; -HF_E_AUTH if the tag is wrong (forged, or damaged). */
-int hf_object_tag_check(const struct hf_repo *r, const uint8_t *p, size_t n, size_t *body_len);
+HF_MUST_USE int hf_object_tag_check(const struct hf_repo *r, const uint8_t *p, size_t n, size_t *body_len);
 
 /* In memory: out gets magic | sealed session key | AEAD(session key, ad =
  * magic, pt) | tag. Works with a write-only key. */
-int hf_object_seal(struct hf_repo *r, const struct hf_session *s, const char magic[HF_OBJ_MAGIC_LEN], const void *pt,
-		   size_t n, struct hf_buf *out);
+HF_MUST_USE int hf_object_seal(struct hf_repo *r, const struct hf_session *s, const char magic[HF_OBJ_MAGIC_LEN],
+			       const void *pt, size_t n, struct hf_buf *out);
 /* Checks magic (-HF_E_VERSION for the same kind in another version, else
  * -HF_E_CORRUPT) and tag (-HF_E_AUTH), then decrypts into pt. session_key
  * (may be NULL) receives the writer's session key. Needs the secret key
  * (-HF_E_USAGE with a write-only key). */
-int hf_object_open(struct hf_repo *r, const char magic[HF_OBJ_MAGIC_LEN], const uint8_t *p, size_t n, struct hf_buf *pt,
-		   uint8_t session_key[HF_KEY_LEN]);
+HF_MUST_USE int hf_object_open(struct hf_repo *r, const char magic[HF_OBJ_MAGIC_LEN], const uint8_t *p, size_t n,
+			       struct hf_buf *pt, uint8_t session_key[HF_KEY_LEN]);
 
 /* Seals pt and stores it under kind, named by the SHA-256 of the object;
  * id (may be NULL) receives that hash. An identical existing object is
  * success. */
-int hf_object_write(struct hf_repo *r, const struct hf_session *s, int kind, const char magic[HF_OBJ_MAGIC_LEN],
-		    const void *pt, size_t n, uint8_t id[HF_ID_LEN]);
+HF_MUST_USE int hf_object_write(struct hf_repo *r, const struct hf_session *s, int kind,
+				const char magic[HF_OBJ_MAGIC_LEN], const void *pt, size_t n, uint8_t id[HF_ID_LEN]);
 /* Gets object `name` of kind (at most max bytes: -HF_E_CORRUPT if larger),
  * checks that it hashes to its name, then hf_object_open. id (may be NULL)
  * receives the decoded name. */
-int hf_object_read(struct hf_repo *r, int kind, const char *name, const char magic[HF_OBJ_MAGIC_LEN], size_t max,
-		   struct hf_buf *pt, uint8_t id[HF_ID_LEN], uint8_t session_key[HF_KEY_LEN]);
+HF_MUST_USE int hf_object_read(struct hf_repo *r, int kind, const char *name, const char magic[HF_OBJ_MAGIC_LEN],
+			       size_t max, struct hf_buf *pt, uint8_t id[HF_ID_LEN], uint8_t session_key[HF_KEY_LEN]);
 
 #endif

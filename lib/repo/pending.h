@@ -32,17 +32,18 @@ struct hf_pending {
 };
 
 /* Writes one or more objects condemning packs[0..n) at time_ns (store clock). */
-int hf_pending_write(struct hf_repo *r, int64_t time_ns, int64_t grace_ns, const uint8_t (*packs)[HF_ID_LEN], size_t n);
+HF_MUST_USE int hf_pending_write(struct hf_repo *r, int64_t time_ns, int64_t grace_ns,
+				 const uint8_t (*packs)[HF_ID_LEN], size_t n);
 /* Loads every pending object, oldest first; damaged or forged ones are counted
  * in *bad (may be NULL) and ignored: they can only ever delay a deletion. */
-int hf_pending_list(struct hf_repo *r, struct hf_pending **out, size_t *n, size_t *bad);
+HF_MUST_USE int hf_pending_list(struct hf_repo *r, struct hf_pending **out, size_t *n, size_t *bad);
 void hf_pending_list_free(struct hf_pending *v, size_t n);
 /* 1 if the plan may be carried out at store time now_ns */
-int hf_pending_due(const struct hf_pending *p, int64_t now_ns);
+HF_MUST_USE int hf_pending_due(const struct hf_pending *p, int64_t now_ns);
 
 /* Encoding, for tests and fuzzing: out gets the complete object. */
-int hf_pending_encode(struct hf_repo *r, int64_t time_ns, int64_t grace_ns, const uint8_t (*packs)[HF_ID_LEN], size_t n,
-		      struct hf_buf *out);
-int hf_pending_decode(struct hf_repo *r, const uint8_t *p, size_t n, struct hf_pending *out);
+HF_MUST_USE int hf_pending_encode(struct hf_repo *r, int64_t time_ns, int64_t grace_ns,
+				  const uint8_t (*packs)[HF_ID_LEN], size_t n, struct hf_buf *out);
+HF_MUST_USE int hf_pending_decode(struct hf_repo *r, const uint8_t *p, size_t n, struct hf_pending *out);
 
 #endif

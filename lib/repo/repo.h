@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/err.h"
+
 #include "chunker/chunker.h"
 #include "crypto/crypto.h"
 #include "detect/detect.h"
@@ -63,18 +65,18 @@ const struct hf_chunker *hf_repo_chunker(const struct hf_repo *r);
 /* NULL until hf_repo_load_index */
 struct hf_index *hf_repo_index(const struct hf_repo *r);
 
-int hf_repo_create(struct hf_store *st, const char *pass, size_t passlen, const struct hf_repo_params *p,
-		   uint8_t repo_id[HF_ID_LEN]);
+HF_MUST_USE int hf_repo_create(struct hf_store *st, const char *pass, size_t passlen, const struct hf_repo_params *p,
+			       uint8_t repo_id[HF_ID_LEN]);
 /* Opens with the first key file the passphrase unlocks (-HF_E_PASSWORD if
  * none). Takes ownership of st, also on failure. */
-int hf_repo_open(struct hf_store *st, const char *pass, size_t passlen, struct hf_repo **out);
+HF_MUST_USE int hf_repo_open(struct hf_store *st, const char *pass, size_t passlen, struct hf_repo **out);
 /* hf_repo_open, and on failure a message for the user in why[0..cap) when
  * there is more to say than hf_strerror(return value) (why[0] = 0 if not):
  * the repository version found, or which key files are damaged (-HF_E_CORRUPT
  * when no key file could even be parsed; -HF_E_PASSWORD when some could and
  * none opened with the passphrase). */
-int hf_repo_open_why(struct hf_store *st, const char *pass, size_t passlen, struct hf_repo **out, char *why,
-		     size_t cap);
+HF_MUST_USE int hf_repo_open_why(struct hf_store *st, const char *pass, size_t passlen, struct hf_repo **out, char *why,
+				 size_t cap);
 void hf_repo_close(struct hf_repo *r);
 
 /* ---- sessions ----------------------------------------------------------- */
@@ -86,7 +88,7 @@ struct hf_session {
 	uint8_t *key; /* secure memory */
 	uint8_t sealed[HF_SEALED_KEY_LEN];
 };
-int hf_session_new(struct hf_repo *r, struct hf_session **out);
+HF_MUST_USE int hf_session_new(struct hf_repo *r, struct hf_session **out);
 void hf_session_free(struct hf_session *s);
 
 /* ---- index (in memory) ---------------------------------------------------- */
@@ -117,10 +119,11 @@ struct hf_index_entry {
 
 /* Loads every index object. Damaged index objects are skipped and counted in
  * *bad (may be NULL); their names go to bad_fn if given. */
-int hf_repo_load_index(struct hf_repo *r, size_t *bad, void (*bad_fn)(void *arg, const char *name, int err), void *arg);
+HF_MUST_USE int hf_repo_load_index(struct hf_repo *r, size_t *bad, void (*bad_fn)(void *arg, const char *name, int err),
+				   void *arg);
 /* Adds the index objects written since the index was loaded (by this
  * process's backup, or another writer); damaged ones are skipped. */
-int hf_repo_refresh_index(struct hf_repo *r);
+HF_MUST_USE int hf_repo_refresh_index(struct hf_repo *r);
 /* The first location claimed for a blob; NULL if no index object lists it. */
 const struct hf_blob_loc *hf_index_find(const struct hf_index *ix, const uint8_t id[HF_ID_LEN]);
 /* The claim for blob id after prev (a result of hf_index_find or of this
@@ -131,7 +134,8 @@ const struct hf_blob_loc *hf_index_find_next(const struct hf_index *ix, const ui
 /* how many distinct claims there are for the blob (0 if none) */
 size_t hf_index_claims(const struct hf_index *ix, const uint8_t id[HF_ID_LEN]);
 /* Every claim of every blob, in id order: *pos starts at 0; returns 0 at the end. */
-int hf_index_next(const struct hf_index *ix, size_t *pos, const uint8_t **id, const struct hf_blob_loc **loc);
+HF_MUST_USE int hf_index_next(const struct hf_index *ix, size_t *pos, const uint8_t **id,
+			      const struct hf_blob_loc **loc);
 /* the number of claims, and the position (0 .. count-1) of the claim loc:
  * callers keep per-claim state in an array or bitmap of that many */
 size_t hf_index_count(const struct hf_index *ix);
@@ -196,11 +200,11 @@ struct hf_index_builder {
 void hf_pack_writer_init(struct hf_pack_writer *w, struct hf_repo *r, const struct hf_session *s);
 void hf_pack_writer_release(struct hf_pack_writer *w);
 /* Encrypts payload (already compressed if flags say so) into the pack. */
-int hf_pack_add(struct hf_pack_writer *w, const uint8_t id[HF_ID_LEN], int type, int flags, const void *payload,
-		size_t n, uint32_t raw_len);
-int hf_pack_full(const struct hf_pack_writer *w);
+HF_MUST_USE int hf_pack_add(struct hf_pack_writer *w, const uint8_t id[HF_ID_LEN], int type, int flags,
+			    const void *payload, size_t n, uint32_t raw_len);
+HF_MUST_USE int hf_pack_full(const struct hf_pack_writer *w);
 /* Writes the pack (if not empty) to the store and hands its entries to b. */
-int hf_pack_flush(struct hf_pack_writer *w, struct hf_index_builder *b);
+HF_MUST_USE int hf_pack_flush(struct hf_pack_writer *w, struct hf_index_builder *b);
 
 void hf_index_builder_init(struct hf_index_builder *b, struct hf_repo *r, const struct hf_session *s);
 void hf_index_builder_release(struct hf_index_builder *b);
@@ -211,7 +215,7 @@ void hf_index_builder_add(struct hf_index_builder *b, const uint8_t pack_id[HF_I
 /* Writes index objects (of at most HF_INDEX_OBJ_BLOBS blobs each) listing
  * every pack handed to b so far, then forgets them (so it can be called
  * periodically). */
-int hf_index_builder_write(struct hf_index_builder *b);
+HF_MUST_USE int hf_index_builder_write(struct hf_index_builder *b);
 
 /* ---- reading blobs ---------------------------------------------------------- */
 
@@ -235,18 +239,18 @@ void hf_blob_reader_release(struct hf_blob_reader *br);
  * id) one blob, trying each location the index claims for it until one
  * verifies. -HF_E_NOTFOUND if no index lists it; else the first claim's
  * error if none verifies. */
-int hf_blob_read(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], struct hf_buf *out);
+HF_MUST_USE int hf_blob_read(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], struct hf_buf *out);
 /* hf_blob_read from claims of the given type only (enum hf_blob_type; -1 any) */
-int hf_blob_read_type(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], int type, struct hf_buf *out);
+HF_MUST_USE int hf_blob_read_type(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], int type, struct hf_buf *out);
 /* Decodes a blob whose stored bytes are already in memory. */
-int hf_blob_decode(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], const struct hf_blob_loc *loc,
-		   const uint8_t *stored, struct hf_buf *out);
+HF_MUST_USE int hf_blob_decode(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], const struct hf_blob_loc *loc,
+			       const uint8_t *stored, struct hf_buf *out);
 /* Chunk id of plaintext: HMAC-SHA256 under the MAC key */
 void hf_repo_blob_id(const struct hf_repo *r, const void *p, size_t n, uint8_t id[HF_ID_LEN]);
 
 /* Reads and parses the pack's trailer and header (for check and prune). */
-int hf_pack_read_header(struct hf_repo *r, struct hf_aead *aead, const char *name, uint64_t size,
-			struct hf_pack_entry **entries, size_t *n);
+HF_MUST_USE int hf_pack_read_header(struct hf_repo *r, struct hf_aead *aead, const char *name, uint64_t size,
+				    struct hf_pack_entry **entries, size_t *n);
 
 /* ---- trees ----------------------------------------------------------------- */
 
@@ -260,7 +264,7 @@ struct hf_part {
 
 /* 1 if two part lists describe the same content (same kinds, lengths and
  * data ids, in order) */
-int hf_parts_equal(const struct hf_part *a, size_t na, const struct hf_part *b, size_t nb);
+HF_MUST_USE int hf_parts_equal(const struct hf_part *a, size_t na, const struct hf_part *b, size_t nb);
 
 struct hf_node {
 	char *name; /* NUL-terminated byte string, never contains '/' */
@@ -279,13 +283,13 @@ struct hf_tree {
 	size_t n;
 };
 
-int hf_tree_encode(const struct hf_tree *t, struct hf_buf *out);
+HF_MUST_USE int hf_tree_encode(const struct hf_tree *t, struct hf_buf *out);
 /* Rejects (-HF_E_CORRUPT) names that are empty, ".", "..", contain '/' or NUL,
  * unsorted or duplicate names, and any malformed field. */
-int hf_tree_decode(const void *p, size_t n, struct hf_tree *out);
+HF_MUST_USE int hf_tree_decode(const void *p, size_t n, struct hf_tree *out);
 void hf_tree_release(struct hf_tree *t);
 void hf_node_release(struct hf_node *node);
-int hf_tree_load(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], struct hf_tree *out);
+HF_MUST_USE int hf_tree_load(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], struct hf_tree *out);
 /* binary search by name; NULL if absent */
 const struct hf_node *hf_tree_find(const struct hf_tree *t, const char *name);
 
@@ -310,16 +314,16 @@ struct hf_snapshot {
 };
 
 /* Encrypts and stores s; fills s->id. */
-int hf_snapshot_write(struct hf_repo *r, const struct hf_session *ses, struct hf_snapshot *s);
-int hf_snapshot_load(struct hf_repo *r, const char *name, struct hf_snapshot *s);
+HF_MUST_USE int hf_snapshot_write(struct hf_repo *r, const struct hf_session *ses, struct hf_snapshot *s);
+HF_MUST_USE int hf_snapshot_load(struct hf_repo *r, const char *name, struct hf_snapshot *s);
 void hf_snapshot_release(struct hf_snapshot *s);
 /* All snapshots, oldest first. Damaged ones are skipped and counted in *bad. */
-int hf_snapshot_list(struct hf_repo *r, struct hf_snapshot **out, size_t *n, size_t *bad);
+HF_MUST_USE int hf_snapshot_list(struct hf_repo *r, struct hf_snapshot **out, size_t *n, size_t *bad);
 void hf_snapshot_list_free(struct hf_snapshot *s, size_t n);
 /* "latest", or a unique hex prefix of ≥ 4 characters. "latest" is the
  * newest snapshot whose time is not in the future (hf_snapshot_in_future);
  * only if every snapshot is, the newest of all. */
-int hf_snapshot_resolve(struct hf_repo *r, const char *ref, struct hf_snapshot *out);
+HF_MUST_USE int hf_snapshot_resolve(struct hf_repo *r, const char *ref, struct hf_snapshot *out);
 
 /* How far ahead of the reader's clock a snapshot's claimed time may be and
  * still count as the latest or as a backup's parent (clocks of hosts differ):
@@ -328,7 +332,7 @@ int hf_snapshot_resolve(struct hf_repo *r, const char *ref, struct hf_snapshot *
  * which one the next backup compares against. */
 #define HF_SNAPSHOT_FUTURE_TOLERANCE_NS (24LL * 3600 * 1000000000)
 /* 1 if s claims a time more than the tolerance after now_ns */
-int hf_snapshot_in_future(const struct hf_snapshot *s, int64_t now_ns);
+HF_MUST_USE int hf_snapshot_in_future(const struct hf_snapshot *s, int64_t now_ns);
 /* the reader's clock (CLOCK_REALTIME, ns since 1970) */
 int64_t hf_snapshot_clock_now(void);
 

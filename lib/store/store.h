@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/err.h"
+
 struct hf_buf;
 
 enum hf_obj_kind {
@@ -123,75 +125,79 @@ struct hf_store {
  * create: make a new, empty store (-HF_E_EXISTS if one with objects is
  * there). Without create, a store without a config object gives
  * -HF_E_NOTFOUND. */
-int hf_store_open(const char *url, int create, struct hf_store **out);
+HF_MUST_USE int hf_store_open(const char *url, int create, struct hf_store **out);
 
 /* Opens the directory store at dir. create: make the layout (dir must not
  * exist or be empty, else -HF_E_EXISTS). Without create, a directory without
  * a config object gives -HF_E_NOTFOUND. */
-int hf_store_local_open(const char *dir, int create, struct hf_store **out);
+HF_MUST_USE int hf_store_local_open(const char *dir, int create, struct hf_store **out);
 
 static inline unsigned hf_store_caps(const struct hf_store *s)
 {
 	return s->caps;
 }
 
-static inline int hf_store_put(struct hf_store *s, int kind, const char *name, const void *p, size_t n)
+HF_MUST_USE static inline int hf_store_put(struct hf_store *s, int kind, const char *name, const void *p, size_t n)
 {
 	return s->ops->put(s, kind, name, p, n, 0);
 }
-static inline int hf_store_put_flags(struct hf_store *s, int kind, const char *name, const void *p, size_t n, int flags)
+HF_MUST_USE static inline int hf_store_put_flags(struct hf_store *s, int kind, const char *name, const void *p,
+						 size_t n, int flags)
 {
 	return s->ops->put(s, kind, name, p, n, flags);
 }
-static inline int hf_store_sync(struct hf_store *s)
+HF_MUST_USE static inline int hf_store_sync(struct hf_store *s)
 {
 	return s->ops->sync(s);
 }
-static inline int hf_store_get(struct hf_store *s, int kind, const char *name, struct hf_buf *out)
+HF_MUST_USE static inline int hf_store_get(struct hf_store *s, int kind, const char *name, struct hf_buf *out)
 {
 	return s->ops->get(s, kind, name, out);
 }
-static inline int hf_store_get_range(struct hf_store *s, int kind, const char *name, uint64_t off, size_t n, void *out)
+HF_MUST_USE static inline int hf_store_get_range(struct hf_store *s, int kind, const char *name, uint64_t off, size_t n,
+						 void *out)
 {
 	return s->ops->get_range(s, kind, name, off, n, out);
 }
-static inline int hf_store_size(struct hf_store *s, int kind, const char *name, uint64_t *size)
+HF_MUST_USE static inline int hf_store_size(struct hf_store *s, int kind, const char *name, uint64_t *size)
 {
 	return s->ops->size(s, kind, name, size);
 }
-static inline int hf_store_mtime(struct hf_store *s, int kind, const char *name, int64_t *ns)
+HF_MUST_USE static inline int hf_store_mtime(struct hf_store *s, int kind, const char *name, int64_t *ns)
 {
 	return s->ops->mtime ? s->ops->mtime(s, kind, name, ns) : -ENOTSUP;
 }
-static inline int hf_store_now(struct hf_store *s, int64_t *ns)
+HF_MUST_USE static inline int hf_store_now(struct hf_store *s, int64_t *ns)
 {
 	return s->ops->now ? s->ops->now(s, ns) : -ENOTSUP;
 }
-static inline int hf_store_sweep(struct hf_store *s, int64_t older_than_ns, uint64_t *files, uint64_t *bytes)
+HF_MUST_USE static inline int hf_store_sweep(struct hf_store *s, int64_t older_than_ns, uint64_t *files,
+					     uint64_t *bytes)
 {
 	*files = *bytes = 0;
 	return s->ops->sweep ? s->ops->sweep(s, older_than_ns, files, bytes) : 0;
 }
-static inline int hf_store_list(struct hf_store *s, int kind, hf_store_list_fn fn, void *arg)
+HF_MUST_USE static inline int hf_store_list(struct hf_store *s, int kind, hf_store_list_fn fn, void *arg)
 {
 	return s->ops->list(s, kind, fn, arg);
 }
-static inline int hf_store_remove(struct hf_store *s, int kind, const char *name)
+HF_MUST_USE static inline int hf_store_remove(struct hf_store *s, int kind, const char *name)
 {
 	return s->ops->remove(s, kind, name);
 }
-static inline int hf_store_writer_open(struct hf_store *s, int kind, struct hf_store_writer **w)
+HF_MUST_USE static inline int hf_store_writer_open(struct hf_store *s, int kind, struct hf_store_writer **w)
 {
 	return s->ops->writer_open(s, kind, w);
 }
-static inline int hf_store_reader_open(struct hf_store *s, int kind, const char *name, struct hf_store_reader **r)
+HF_MUST_USE static inline int hf_store_reader_open(struct hf_store *s, int kind, const char *name,
+						   struct hf_store_reader **r)
 {
 	return s->ops->reader_open(s, kind, name, r);
 }
-int hf_store_reader_read(struct hf_store_reader *r, uint64_t off, size_t n, void *out);
+HF_MUST_USE int hf_store_reader_read(struct hf_store_reader *r, uint64_t off, size_t n, void *out);
 void hf_store_reader_close(struct hf_store_reader *r); /* NULL-safe */
-int hf_store_writer_write(struct hf_store_writer *w, const void *p, size_t n);
-int hf_store_writer_commit(struct hf_store_writer *w, const char *name, int flags);
+HF_MUST_USE int hf_store_writer_write(struct hf_store_writer *w, const void *p, size_t n);
+HF_MUST_USE int hf_store_writer_commit(struct hf_store_writer *w, const char *name, int flags);
 void hf_store_writer_abort(struct hf_store_writer *w); /* NULL-safe */
 void hf_store_close(struct hf_store *s);               /* NULL-safe */
 
