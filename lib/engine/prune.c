@@ -284,9 +284,10 @@ static void classify(struct prune_run *p)
 			u->fate = FATE_WAIT;
 			continue;
 		}
-		u->unfinished = unfinished(p, pid, hf_index_pack_key(ix, k));
-		if (u->unfinished || (u->used && u->unused * 100 < (u->used + u->unused) * REWRITE_MIN_UNUSED))
+		if (u->used && u->unused * 100 < (u->used + u->unused) * REWRITE_MIN_UNUSED)
 			u->fate = FATE_KEEP; /* as it is, unused blobs included */
+		else if ((u->unfinished = unfinished(p, pid, hf_index_pack_key(ix, k))))
+			u->fate = FATE_KEEP; /* counted: kept only because a backup may still name it */
 		else if (u->used)
 			u->fate = FATE_REWRITE;
 		else

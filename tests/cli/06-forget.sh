@@ -272,4 +272,29 @@ check_eq "pinned in a repository that had no marks/" "true" "$(json 'str(j[0]["p
 hf check --repo "$R"
 check_rc "check after pinning in a repository that had no marks/" 0
 
+# prune right after forget: the packs of the forgotten snapshot's backup are
+# young and their session has no snapshot now, but the kept snapshot uses
+# them; they are kept because they are used, not reported as packs of a
+# backup that may still be running
+R2=$T/repo-young
+mkdir -p "$T/young"
+random_file "$T/young/a" 1
+hf init --repo "$R2"
+check_rc "young: init" 0
+hf backup --repo "$R2" "$T/young"
+check_rc "young: first backup" 0
+hf backup --repo "$R2" "$T/young"
+check_rc "young: second backup" 0
+hf forget --repo "$R2" --keep-last 1
+check_rc "young: forget --keep-last 1" 0
+hf prune --repo "$R2"
+check_rc "young: prune" 0
+if grep -q "without a snapshot" "$T/out"; then
+	fail "young: prune does not count used packs as packs of unfinished backups ($(grep "without a snapshot" "$T/out"))"
+else
+	ok "young: prune does not count used packs as packs of unfinished backups"
+fi
+hf check --repo "$R2" --read-data
+check_rc "young: check --read-data after prune" 0
+
 finish
