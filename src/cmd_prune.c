@@ -80,7 +80,8 @@ int cli_prune(struct hf_repo *repo, const uint8_t (*forgotten)[HF_HASH_LEN], siz
 	if (ps.next_due_ns)
 		print_time("pending deletions are carried out by a prune run after ", ps.next_due_ns);
 	if (ps.packs_protected)
-		printf("%llu pack(s) of backups without a snapshot (running or interrupted) kept for now\n",
+		printf("%llu young pack(s) of backups without a snapshot (running, interrupted, or forgotten "
+		       "without --prune) kept for now: a prune an hour later sees them\n",
 		       (unsigned long long)ps.packs_protected);
 	if (ps.temp_files)
 		printf("%llu temporary file(s) of interrupted writes removed, %.1f MiB\n",

@@ -33,15 +33,41 @@
 #include "util/hex.h"
 #include "util/mem.h"
 
-static int mark_tree(struct hf_blob_reader *br, struct hf_idmap *used, const uint8_t id[HF_ID_LEN])
+/* The blobs reachable from a snapshot, as a bit per index claim (the index
+ * sorts a blob's claims side by side): every claim of a used blob is set. */
+struct used_set {
+	const struct hf_index *ix;
+	uint64_t *bits;
+};
+
+static int used_at(const struct used_set *u, size_t pos)
+{
+	return (int)(u->bits[pos / 64] >> (pos % 64)) & 1;
+}
+
+/* 1 if the blob was newly marked, 0 if it was already (or is in no index:
+ * then nothing of it can be deleted anyway) */
+static int mark_used(struct used_set *u, const uint8_t id[HF_ID_LEN])
+{
+	const struct hf_blob_loc *l = hf_index_find(u->ix, id);
+
+	if (!l || used_at(u, hf_index_pos(u->ix, l)))
+		return 0;
+	for (; l; l = hf_index_find_next(u->ix, id, l)) {
+		size_t pos = hf_index_pos(u->ix, l);
+		u->bits[pos / 64] |= (uint64_t)1 << (pos % 64);
+	}
+	return 1;
+}
+
+static int mark_tree(struct hf_blob_reader *br, struct used_set *used, const uint8_t id[HF_ID_LEN])
 {
 	struct hf_tree t;
 	int r;
 
-	r = hf_idmap_put(used, id, NULL, NULL);
-	if (r <= 0)
-		return r; /* seen: its subtree is marked already (or no memory) */
-	r = hf_tree_load(br, id, &t);
+	if (hf_index_find(used->ix, id) && !mark_used(used, id))
+		return 0;             /* seen: its subtree is marked already */
+	r = hf_tree_load(br, id, &t); /* a tree in no index fails here */
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < t.n && r == 0; i++) {
@@ -49,9 +75,8 @@ static int mark_tree(struct hf_blob_reader *br, struct hf_idmap *used, const uin
 		if (nd->meta.type == HF_FT_DIR)
 			r = mark_tree(br, used, nd->subtree);
 		for (size_t k = 0; k < nd->nparts && r == 0; k++)
-			if (nd->parts[k].kind == HF_PART_DATA &&
-			    (r = hf_idmap_put(used, nd->parts[k].id, NULL, NULL)) > 0)
-				r = 0; /* newly marked */
+			if (nd->parts[k].kind == HF_PART_DATA)
+				mark_used(used, nd->parts[k].id);
 	}
 	hf_tree_release(&t);
 	return r;
@@ -94,7 +119,7 @@ struct prune_run {
 	size_t nsnaps;
 	struct hf_pending *plans;
 	size_t nplans;
-	struct hf_idmap *used;         /* blob ids reachable from a snapshot */
+	struct used_set used;          /* blobs reachable from a snapshot */
 	struct hf_idmap *done;         /* session fingerprints of finished backups */
 	struct hf_idmap *due;          /* pack ids of plans that came due */
 	struct hf_idmap *waiting;      /* pack ids of plans not yet due */
@@ -215,11 +240,13 @@ static int load_state(struct prune_run *p)
 		for (size_t k = 0; k < p->plans[i].npacks && ret >= 0; k++)
 			ret = hf_idmap_put(m, p->plans[i].packs[k], NULL, NULL);
 	}
+	p->used.ix = hf_repo_index(r);
+	p->used.bits = hf_xcalloc(hf_index_count(p->used.ix) / 64 + 1, sizeof(uint64_t));
 	hf_blob_reader_init(&br, r);
 	for (size_t i = 0; i < p->nsnaps && ret >= 0; i++) {
 		ret = hf_idmap_put(p->done, p->snaps[i].session_fp, NULL, NULL);
 		if (ret >= 0)
-			ret = mark_tree(&br, p->used, p->snaps[i].tree);
+			ret = mark_tree(&br, &p->used, p->snaps[i].tree);
 	}
 	hf_blob_reader_release(&br);
 	for (size_t i = 0; i < p->o->nforgotten && ret >= 0; i++)
@@ -242,15 +269,18 @@ static int is_due(const struct prune_run *p, uint32_t k)
 static void rescue(struct prune_run *p)
 {
 	const struct hf_index *ix = hf_repo_index(p->r);
-	const uint8_t *id;
-	void *val;
+	const struct hf_blob_loc *first, *l;
+	const uint8_t *id, *prev = NULL;
 	size_t pos = 0;
 
-	while (hf_idmap_next(p->used, &pos, &id, &val)) {
-		const struct hf_blob_loc *first = hf_index_find(ix, id), *l;
+	while (hf_index_next(ix, &pos, &id, &first)) {
+		int is_first = !prev || memcmp(prev, id, HF_ID_LEN) != 0;
+		prev = id;
+		if (!is_first || !used_at(&p->used, pos - 1))
+			continue; /* each used blob once, from its first claim */
 		for (l = first; l && is_due(p, l->pack); l = hf_index_find_next(ix, id, l))
 			;
-		if (first && !l && p->use[first->pack].fate != FATE_KEEP) {
+		if (!l && p->use[first->pack].fate != FATE_KEEP) {
 			p->use[first->pack].fate = FATE_KEEP;
 			p->st->packs_rescued++;
 		}
@@ -268,7 +298,7 @@ static void classify(struct prune_run *p)
 	p->use = hf_xcalloc(hf_index_npacks(ix) + 1, sizeof(*p->use));
 	while (hf_index_next(ix, &pos, &id, &loc)) {
 		p->use[loc->pack].nblobs++;
-		if (hf_idmap_get(p->used, id))
+		if (used_at(&p->used, pos - 1))
 			p->use[loc->pack].used += loc->stored_len;
 		else
 			p->use[loc->pack].unused += loc->stored_len;
@@ -333,7 +363,7 @@ static int write_index(struct prune_run *p)
 		if (p->use[k].fate != FATE_DELETE)
 			entries[k] = hf_xcalloc(p->use[k].nblobs + 1, sizeof(struct hf_pack_entry));
 	while (ret == 0 && hf_index_next(ix, &pos, &id, &loc)) {
-		int fate = p->use[loc->pack].fate, in_use = hf_idmap_get(p->used, id) != NULL;
+		int fate = p->use[loc->pack].fate, in_use = used_at(&p->used, pos - 1);
 		struct hf_pack_entry *e;
 		if (fate == FATE_DELETE) {
 			p->st->blobs_removed += !in_use;
@@ -462,7 +492,7 @@ static void run_release(struct prune_run *p)
 	hf_idmap_free(p->disk.by_id);
 	free(p->planned);
 	free(p->use);
-	hf_idmap_free(p->used);
+	free(p->used.bits);
 	hf_idmap_free(p->done);
 	hf_idmap_free(p->due);
 	hf_idmap_free(p->waiting);
@@ -476,7 +506,6 @@ static int prune_once(struct hf_repo *r, const struct hf_prune_opts *o, struct h
 	struct prune_run p = {.r = r, .o = o, .st = st};
 	int ret;
 
-	p.used = hf_idmap_new(0);
 	p.done = hf_idmap_new(0);
 	p.due = hf_idmap_new(0);
 	p.waiting = hf_idmap_new(0);
