@@ -27,6 +27,7 @@
 #include "repo/repo_internal.h"
 #include "store/store.h"
 #include "t.h"
+#include "t_fs.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/hex.h"
@@ -38,14 +39,6 @@ static char g_base[256];
 static const struct hf_repo_params g_params = {.kdf_ops = 1, .kdf_mem = 8u << 20};
 
 /* ---- files and repositories ------------------------------------------------ */
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static void path_in(char *out, size_t cap, const char *rel)
 {
@@ -945,6 +938,6 @@ int main(void)
 	T_RUN(test_state);
 	T_RUN(test_forget);
 	T_RUN(test_forged_mark);
-	nftw(g_base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	t_rm_rf(g_base);
 	return T_DONE("test_mark");
 }

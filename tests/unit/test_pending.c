@@ -21,6 +21,7 @@
 #include "repo/repo_internal.h"
 #include "store/store.h"
 #include "t.h"
+#include "t_fs.h"
 #include "util/buf.h"
 #include "util/err.h"
 
@@ -29,14 +30,6 @@
 
 static char g_base[256];
 static const struct hf_repo_params g_params = {.kdf_ops = 1, .kdf_mem = 8u << 20};
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static int open_repo(const char *rel, const char *pass, int create, struct hf_repo **out)
 {
@@ -222,6 +215,6 @@ int main(void)
 	T_RUN(test_damage);
 	T_RUN(test_keys);
 	rc = T_DONE("test_pending");
-	nftw(g_base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	t_rm_rf(g_base);
 	return rc;
 }

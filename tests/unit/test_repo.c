@@ -31,6 +31,7 @@
 #include "repo/repo_internal.h"
 #include "store/store.h"
 #include "t.h"
+#include "t_fs.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/hex.h"
@@ -59,14 +60,6 @@ static uint64_t rnd(void)
 }
 
 /* ---- files and repositories ------------------------------------------------ */
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static void path_in(char *out, size_t cap, const char *rel)
 {
@@ -2580,6 +2573,6 @@ int main(void)
 	hf_repo_close(g_main);
 	for (int i = 0; i < NBLOBS; i++)
 		free(g_blobs[i].data);
-	nftw(g_base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	t_rm_rf(g_base);
 	return T_DONE("test_repo");
 }

@@ -19,23 +19,11 @@
 #include "crypto/crypto.h"
 #include "store/store.h"
 #include "t.h"
+#include "t_fs.h"
 #include "util/buf.h"
 #include "util/err.h"
 
 static char g_base[256];
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void rm_rf(const char *path)
-{
-	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 static void path_in(char *out, size_t cap, const char *rel)
 {
@@ -600,6 +588,6 @@ int main(void)
 	T_RUN(test_get_range_bounds);
 	T_RUN(test_readonly_and_tmp);
 	T_RUN(test_concurrent_puts);
-	rm_rf(g_base);
+	t_rm_rf(g_base);
 	return T_DONE("test_store");
 }

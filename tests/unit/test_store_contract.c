@@ -20,6 +20,7 @@
 #include "store/store.h"
 #include "store/store_mem.h"
 #include "t.h"
+#include "t_fs.h"
 #include "util/buf.h"
 #include "util/err.h"
 
@@ -710,14 +711,6 @@ static void test_mem_crash_writer(void)
 	T_EQ(hf_store_mem_destroy("crashw"), 0);
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 int main(void)
 {
 	if (hf_crypto_init() < 0) {
@@ -735,6 +728,6 @@ int main(void)
 	T_RUN(test_mem_faults);
 	T_RUN(test_mem_crash);
 	T_RUN(test_mem_crash_writer);
-	nftw(g_base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	t_rm_rf(g_base);
 	return T_DONE("test_store_contract");
 }

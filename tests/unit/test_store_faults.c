@@ -25,6 +25,7 @@
 #include "store/store.h"
 #include "store/store_mem.h"
 #include "t.h"
+#include "t_fs.h"
 #include "util/err.h"
 
 #define INST "faults"
@@ -75,19 +76,6 @@ static int make_tree(int second)
 			return -1;
 	}
 	return 0;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void rm_rf(const char *path)
-{
-	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static int backup(struct hf_repo *repo);
@@ -227,7 +215,7 @@ static int restore_matches(struct hf_repo *repo, const struct hf_snapshot *s, in
 				stat(path, &sb) == 0 ? (long long)sb.st_size : -1LL, g_files[i].len, second);
 		}
 	}
-	rm_rf(target);
+	t_rm_rf(target);
 	return ok;
 }
 
@@ -407,7 +395,7 @@ static void test_restore_read_fails(void)
 		r = hf_restore(repo, &snaps[0], &o, &st);
 		T_CHECK(r < 0 || st.errors > 0);
 		T_EQ(hf_store_mem_fail_every(INST, 0, 0), 0);
-		rm_rf(target);
+		t_rm_rf(target);
 		/* the Nth read alone: the files it hits are reported, the rest restore */
 	}
 	/* once reads work again, the same handle restores the snapshot: a
@@ -459,6 +447,6 @@ int main(void)
 	hf_store_mem_destroy(INST);
 	for (size_t i = 0; i < NFILES; i++)
 		free(g_files[i].data);
-	rm_rf(g_base);
+	t_rm_rf(g_base);
 	return T_DONE("test_store_faults");
 }
