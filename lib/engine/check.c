@@ -32,7 +32,11 @@ struct check {
 	struct hf_idmap *bad; /* blob ids found damaged */
 	struct hf_idmap *good_trees;
 	struct hf_idmap *snap_ids; /* the snapshots that exist */
-	size_t next_pack;          /* read-data work counter (atomic) */
+	struct hf_mark *marks;     /* listed before the snapshots */
+	size_t nmarks;
+	uint8_t (*parents)[2][HF_ID_LEN]; /* per readable snapshot with a parent: its id, the parent's */
+	size_t nparents;
+	size_t next_pack; /* read-data work counter (atomic) */
 	char snap_hex[HF_ID_HEX_LEN + 1];
 };
 
@@ -351,6 +355,11 @@ static void check_snapshots(struct check *c)
 			problem(c, NULL, what, r);
 		} else {
 			c->st->snapshots++;
+			if (s.has_parent) {
+				c->parents = hf_xreallocarray(c->parents, c->nparents + 1, sizeof(*c->parents));
+				memcpy(c->parents[c->nparents][0], s.id, HF_ID_LEN);
+				memcpy(c->parents[c->nparents++][1], s.parent, HF_ID_LEN);
+			}
 			hf_hex_encode(s.id, HF_ID_LEN, c->snap_hex);
 			check_tree(c, &br, s.tree, "");
 			hf_snapshot_release(&s);
@@ -366,16 +375,13 @@ static void check_snapshots(struct check *c)
 			-HF_E_MISSING);
 }
 
-/* Marks are checked on their own (they are small): a damaged one is a
- * problem, since forget refuses to run while any mark cannot be read. A
- * verdict naming a snapshot that is gone is not (forget --prune deletes
- * those), but a snapshot still pinned that is gone is: forget never removes
- * a pinned snapshot, so it was deleted outside holdfast (finding U7). */
-static void check_marks(struct check *c)
+/* Marks are read before the snapshots are listed: a backup writes its
+ * snapshot before its marks, so every mark seen names a snapshot the listing
+ * will see unless it was deleted. A damaged mark is a problem, since forget
+ * refuses to run while any mark cannot be read. */
+static void load_marks(struct check *c)
 {
 	struct snap_scan scan = {.c = c};
-	struct hf_mark *marks = NULL;
-	size_t n = 0;
 	int r;
 
 	r = hf_store_list(hf_repo_store(c->repo), HF_OBJ_MARK, note_name, &scan);
@@ -389,24 +395,78 @@ static void check_marks(struct check *c)
 			snprintf(what, sizeof(what), "mark object %.16s cannot be read", scan.names[i]);
 			problem(c, NULL, what, r);
 		} else {
-			marks = hf_xreallocarray(marks, n + 1, sizeof(*marks));
-			marks[n++] = m;
+			c->marks = hf_xreallocarray(c->marks, c->nmarks + 1, sizeof(*c->marks));
+			c->marks[c->nmarks++] = m;
 		}
 		free(scan.names[i]);
 	}
 	free(scan.names);
-	for (size_t i = 0; i < n; i++) {
-		char id[HF_ID_HEX_LEN + 1], what[160];
-		if (marks[i].kind != HF_MARK_PIN || hf_idmap_get(c->snap_ids, marks[i].snapshot) ||
-		    hf_marks_pin_state(marks, n, marks[i].snapshot) != &marks[i])
-			continue;
-		hf_hex_encode(marks[i].snapshot, HF_ID_LEN, id);
-		snprintf(what, sizeof(what), "pinned snapshot %.8s is missing: it was deleted outside holdfast", id);
-		problem(c, NULL, what, -HF_E_MISSING);
+}
+
+/* A snapshot that is gone yet named — as a parent by a snapshot, or by a
+ * mark — was deleted outside holdfast unless a forget record names it
+ * (forget writes one before each deletion; finding U7). A forget that ran
+ * while check listed gets the benefit of the doubt: the marks are listed
+ * again before anything is reported. */
+static void report_deleted(struct check *c, const uint8_t id[HF_ID_LEN], const char *why, struct hf_idmap *reported)
+{
+	char hex[HF_ID_HEX_LEN + 1], what[200];
+
+	if (hf_idmap_get(c->snap_ids, id) || hf_marks_forgotten(c->marks, c->nmarks, id) ||
+	    hf_idmap_put(reported, id, NULL, NULL) <= 0)
+		return;
+	hf_hex_encode(id, HF_ID_LEN, hex);
+	snprintf(what, sizeof(what), "%s%.8s, but no forget removed it: it was deleted outside holdfast", why, hex);
+	problem(c, NULL, what, -HF_E_MISSING);
+}
+
+static int named_but_gone(const struct check *c)
+{
+	for (size_t i = 0; i < c->nparents; i++)
+		if (!hf_idmap_get(c->snap_ids, c->parents[i][1]))
+			return 1;
+	for (size_t i = 0; i < c->nmarks; i++)
+		if (!hf_idmap_get(c->snap_ids, c->marks[i].snapshot))
+			return 1;
+	return 0;
+}
+
+static void check_deleted(struct check *c)
+{
+	struct hf_idmap *reported = hf_idmap_new(0);
+	struct hf_mark *again = NULL;
+	size_t nagain = 0;
+
+	if (!reported || !named_but_gone(c))
+		goto out;
+	if (hf_mark_list(c->repo, &again, &nagain, NULL) == 0) {
+		hf_mark_list_free(c->marks, c->nmarks);
+		c->marks = again;
+		c->nmarks = nagain;
 	}
-	for (size_t i = 0; i < n; i++)
-		hf_mark_release(&marks[i]);
-	free(marks);
+	for (size_t i = 0; i < c->nmarks; i++) {
+		const struct hf_mark *m = &c->marks[i];
+		/* forget never removes a pinned snapshot */
+		if (m->kind == HF_MARK_PIN && hf_marks_pin_state(c->marks, c->nmarks, m->snapshot) == m &&
+		    !hf_idmap_get(c->snap_ids, m->snapshot) && hf_idmap_put(reported, m->snapshot, NULL, NULL) > 0) {
+			char hex[HF_ID_HEX_LEN + 1], what[160];
+			hf_hex_encode(m->snapshot, HF_ID_LEN, hex);
+			snprintf(what, sizeof(what), "pinned snapshot %.8s is missing: it was deleted outside holdfast",
+				 hex);
+			problem(c, NULL, what, -HF_E_MISSING);
+		}
+	}
+	for (size_t i = 0; i < c->nparents; i++) {
+		char hex[HF_ID_HEX_LEN + 1], why[64];
+		hf_hex_encode(c->parents[i][0], HF_ID_LEN, hex);
+		snprintf(why, sizeof(why), "snapshot %.8s names as its parent snapshot ", hex);
+		report_deleted(c, c->parents[i][1], why, reported);
+	}
+	for (size_t i = 0; i < c->nmarks; i++)
+		if (c->marks[i].kind != HF_MARK_FORGOTTEN)
+			report_deleted(c, c->marks[i].snapshot, "a mark names snapshot ", reported);
+out:
+	hf_idmap_free(reported);
 }
 
 int hf_check(struct hf_repo *r, const struct hf_check_opts *o, struct hf_check_stats *st)
@@ -479,8 +539,9 @@ int hf_check(struct hf_repo *r, const struct hf_check_opts *o, struct hf_check_s
 	} else {
 		st->blobs = distinct_blobs(ix);
 	}
+	load_marks(&c);
 	check_snapshots(&c);
-	check_marks(&c);
+	check_deleted(&c);
 	ret = 0;
 out:
 	hf_aead_free(aead);
@@ -491,6 +552,8 @@ out:
 	hf_idmap_free(c.bad);
 	hf_idmap_free(c.good_trees);
 	hf_idmap_free(c.snap_ids);
+	hf_mark_list_free(c.marks, c.nmarks);
+	free(c.parents);
 out_lock:
 	pthread_mutex_destroy(&c.lock);
 	return ret;

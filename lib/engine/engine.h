@@ -164,10 +164,15 @@ struct hf_forget_result {
  * (-HF_E_CORRUPT). On a failed deletion the result holds what was done. */
 HF_MUST_USE int hf_forget(struct hf_repo *r, const struct hf_forget_policy *p, int dry, struct hf_forget_result *out);
 void hf_forget_result_release(struct hf_forget_result *res);
-/* After a successful prune: deletes the marks whose snapshot no longer
- * exists (listed before the snapshots, so a mark written after its snapshot
- * is never taken for an orphan). Damaged marks are left alone; nothing is
- * deleted if any snapshot cannot be read. *removed: marks deleted. */
+/* After a successful prune: deletes the marks of snapshots that forget
+ * removed (marks are listed before the snapshots, so a mark written after
+ * its snapshot is never taken for an orphan), and the forget records that
+ * nothing needs any more: their snapshot is gone, no snapshot names it as
+ * its parent, no other mark names it, and they are older than
+ * HF_FORGET_RECORD_KEEP_NS. A mark whose snapshot is gone without a forget
+ * record stays, for check to report. Damaged marks are left alone; nothing
+ * is deleted if any snapshot cannot be read. *removed: marks deleted. */
+#define HF_FORGET_RECORD_KEEP_NS (7 * 86400 * 1000000000LL)
 HF_MUST_USE int hf_forget_orphan_marks(struct hf_repo *r, size_t *removed);
 
 struct hf_prune_stats {

@@ -3,6 +3,7 @@
  * each of the N newest buckets is kept, as restic and borg do. Whatever the
  * policy says, pinned snapshots are kept (hf_forget_protect); marks of
  * snapshots that are gone are deleted after a prune. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -13,6 +14,7 @@
 #include "store/store.h"
 #include "util/err.h"
 #include "util/hex.h"
+#include "util/idmap.h"
 #include "util/mem.h"
 
 static void bucket(int64_t ns, const char *fmt, char *out, size_t cap)
@@ -103,18 +105,48 @@ int hf_forget_protect(struct hf_repo *r, const struct hf_snapshot *snaps, size_t
 	return protect_clean_versions(r, snaps, n, keep);
 }
 
-static int by_id(const void *a, const void *b)
+/* Puts each id into a new map; NULL if memory runs out. */
+static struct hf_idmap *id_set(size_t n, const uint8_t *first, size_t stride)
 {
-	return memcmp(a, b, HF_ID_LEN);
+	struct hf_idmap *m = hf_idmap_new(0);
+
+	for (size_t i = 0; m && i < n; i++)
+		if (hf_idmap_put(m, first + i * stride, NULL, NULL) < 0) {
+			hf_idmap_free(m);
+			return NULL;
+		}
+	return m;
+}
+
+static int delete_mark(struct hf_repo *r, const struct hf_mark *m, size_t *removed)
+{
+	char name[HF_ID_HEX_LEN + 1];
+	int ret;
+
+	hf_hex_encode(m->id, HF_ID_LEN, name);
+	ret = hf_delete(r, HF_OBJ_MARK, name);
+	*removed += ret == 0; /* else kept by the store, or a concurrent forget took it */
+	return ret < 0 ? ret : 0;
+}
+
+/* Whether a forget record may go: its snapshot is gone, no snapshot names
+ * it as a parent and no other mark names it (nothing left for it to
+ * explain), and it is old enough that no backup still running took the
+ * forgotten snapshot as its parent. */
+static int record_done(const struct hf_mark *m, const struct hf_idmap *snaps, const struct hf_idmap *parents,
+		       const struct hf_idmap *named, int64_t now)
+{
+	return !hf_idmap_get(snaps, m->snapshot) && !hf_idmap_get(parents, m->snapshot) &&
+	       !hf_idmap_get(named, m->snapshot) && m->time_ns <= now - HF_FORGET_RECORD_KEEP_NS;
 }
 
 int hf_forget_orphan_marks(struct hf_repo *r, size_t *removed)
 {
 	struct hf_mark *marks = NULL;
 	struct hf_snapshot *snaps = NULL;
-	uint8_t(*ids)[HF_ID_LEN] = NULL;
+	struct hf_idmap *ids = NULL, *parents = hf_idmap_new(0), *forgotten = hf_idmap_new(0), *named = NULL;
 	size_t nmarks = 0, nsnaps = 0, bad = 0;
-	char name[HF_ID_HEX_LEN + 1];
+	int64_t now = 0;
 	int ret;
 
 	*removed = 0;
@@ -124,35 +156,63 @@ int hf_forget_orphan_marks(struct hf_repo *r, size_t *removed)
 	if (ret < 0 || nmarks == 0)
 		goto out;
 	ret = hf_snapshot_list(r, &snaps, &nsnaps, &bad);
+	if (ret == 0 && bad)
+		ret = -HF_E_CORRUPT;
+	if (ret == 0)
+		ret = hf_store_now(hf_repo_store(r), &now);
 	if (ret < 0)
 		goto out;
-	if (bad) {
-		ret = -HF_E_CORRUPT;
-		goto out;
-	}
-	ids = hf_xcalloc(nsnaps ? nsnaps : 1, sizeof(*ids));
-	for (size_t i = 0; i < nsnaps; i++)
-		memcpy(ids[i], snaps[i].id, HF_ID_LEN);
-	qsort(ids, nsnaps, sizeof(*ids), by_id);
-	for (size_t i = 0; i < nmarks; i++) {
-		if (nsnaps && bsearch(marks[i].snapshot, ids, nsnaps, sizeof(*ids), by_id))
+	ids = id_set(nsnaps, snaps ? snaps[0].id : NULL, sizeof(*snaps));
+	named = hf_idmap_new(0);
+	ret = ids && parents && forgotten && named ? 0 : -ENOMEM;
+	for (size_t i = 0; i < nsnaps && ret == 0; i++)
+		if (snaps[i].has_parent)
+			ret = hf_idmap_put(parents, snaps[i].parent, NULL, NULL) < 0 ? -ENOMEM : 0;
+	for (size_t i = 0; i < nmarks && ret == 0; i++)
+		if (marks[i].kind == HF_MARK_FORGOTTEN)
+			ret = hf_idmap_put(forgotten, marks[i].snapshot, NULL, NULL) < 0 ? -ENOMEM : 0;
+	/* the marks of snapshots forget removed; a mark whose snapshot is
+	 * gone without a forget record stays, for check to report */
+	for (size_t i = 0; i < nmarks && ret == 0; i++) {
+		const struct hf_mark *m = &marks[i];
+		if (m->kind == HF_MARK_FORGOTTEN || hf_idmap_get(ids, m->snapshot))
 			continue;
-		hf_hex_encode(marks[i].id, HF_ID_LEN, name);
-		ret = hf_delete(r, HF_OBJ_MARK, name);
-		if (ret < 0)
-			goto out;
-		*removed += ret == 0; /* else kept by the store, or a concurrent forget took it */
-		ret = 0;
+		if (hf_idmap_get(forgotten, m->snapshot))
+			ret = delete_mark(r, m, removed);
+		else
+			ret = hf_idmap_put(named, m->snapshot, NULL, NULL) < 0 ? -ENOMEM : 0;
 	}
+	/* then the forget records nothing needs any more */
+	for (size_t i = 0; i < nmarks && ret == 0; i++)
+		if (marks[i].kind == HF_MARK_FORGOTTEN && record_done(&marks[i], ids, parents, named, now))
+			ret = delete_mark(r, &marks[i], removed);
 out:
-	free(ids);
+	hf_idmap_free(ids);
+	hf_idmap_free(parents);
+	hf_idmap_free(forgotten);
+	hf_idmap_free(named);
 	hf_snapshot_list_free(snaps, nsnaps);
 	hf_mark_list_free(marks, nmarks);
 	return ret;
 }
 
+/* A forget record for the snapshot, written before it is deleted: check
+ * takes a snapshot that is gone without one for a deletion outside
+ * holdfast. Dated by the store's clock, which ages it (record_done). */
+static int record_forgotten(struct hf_repo *r, struct hf_session **ses, const uint8_t id[HF_ID_LEN])
+{
+	struct hf_mark m = {.kind = HF_MARK_FORGOTTEN, .reason = "forget"};
+	int ret = *ses ? 0 : hf_session_new(r, ses);
+
+	if (ret == 0)
+		ret = hf_store_now(hf_repo_store(r), &m.time_ns);
+	memcpy(m.snapshot, id, HF_ID_LEN);
+	return ret < 0 ? ret : hf_mark_write(r, *ses, &m);
+}
+
 int hf_forget(struct hf_repo *r, const struct hf_forget_policy *p, int dry, struct hf_forget_result *out)
 {
+	struct hf_session *ses = NULL;
 	size_t bad = 0;
 	int ret;
 
@@ -171,6 +231,9 @@ int hf_forget(struct hf_repo *r, const struct hf_forget_policy *p, int dry, stru
 		char name[HF_ID_HEX_LEN + 1];
 		if (out->keep[i])
 			continue;
+		ret = record_forgotten(r, &ses, out->snaps[i].id);
+		if (ret < 0)
+			break;
 		hf_hex_encode(out->snaps[i].id, HF_ID_LEN, name);
 		ret = hf_delete(r, HF_OBJ_SNAPSHOT, name);
 		if (ret == HF_DELETE_KEPT)
@@ -179,6 +242,7 @@ int hf_forget(struct hf_repo *r, const struct hf_forget_policy *p, int dry, stru
 			memcpy(out->forgotten[out->nremoved++], out->snaps[i].session_fp, HF_HASH_LEN);
 		ret = ret < 0 ? ret : 0;
 	}
+	hf_session_free(ses);
 	return ret;
 }
 

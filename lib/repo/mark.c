@@ -1,11 +1,11 @@
-/* mark.c — mark objects (marks/): pins, unpins and scan verdicts about
+/* mark.c — mark objects (marks/): pins, unpins, scan verdicts and forget records about
  * snapshots, and the state derived from them.
  *
  * Object: "HFMRK002" | sealed session key | AEAD(session key, ad = magic,
  * payload) | tag, as snapshots (object.h). Payload: version varint (1), time ns
  * (zigzag), snapshot id[32], kind u8, verdict u8, changes varint, reason
  * bytes. The name is the SHA-256 of the object. Every field is checked on
- * load: kind 1..3, verdict 0..2 and changes 0 unless kind is verdict, reason
+ * load: kind 1..4, verdict 0..2 and changes 0 unless kind is verdict, reason
  * ≤ 1024 bytes without NUL, nothing after it. */
 #include <errno.h>
 #include <stdlib.h>
@@ -29,7 +29,8 @@ static int valid_fields(int kind, int verdict, uint64_t changes)
 {
 	if (kind == HF_MARK_VERDICT)
 		return verdict >= HF_MARK_VERDICT_CLEAN && verdict <= HF_MARK_VERDICT_ATTACK;
-	return (kind == HF_MARK_PIN || kind == HF_MARK_UNPIN) && verdict == 0 && changes == 0;
+	return (kind == HF_MARK_PIN || kind == HF_MARK_UNPIN || kind == HF_MARK_FORGOTTEN) && verdict == 0 &&
+	       changes == 0;
 }
 
 int hf_mark_encode(const struct hf_mark *m, struct hf_buf *b)
@@ -215,6 +216,14 @@ int hf_marks_verdict(const struct hf_mark *m, size_t n, const uint8_t snapshot[H
 	return v ? 1 : 0;
 }
 
+int hf_marks_forgotten(const struct hf_mark *m, size_t n, const uint8_t snapshot[HF_ID_LEN])
+{
+	for (size_t i = 0; i < n; i++)
+		if (m[i].kind == HF_MARK_FORGOTTEN && memcmp(m[i].snapshot, snapshot, HF_ID_LEN) == 0)
+			return 1;
+	return 0;
+}
+
 const char *hf_mark_kind_name(int kind)
 {
 	switch (kind) {
@@ -224,6 +233,8 @@ const char *hf_mark_kind_name(int kind)
 		return "unpin";
 	case HF_MARK_VERDICT:
 		return "verdict";
+	case HF_MARK_FORGOTTEN:
+		return "forgotten";
 	}
 	return "?";
 }

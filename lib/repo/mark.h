@@ -15,7 +15,10 @@
 
 #include "repo/repo.h"
 
-enum hf_mark_kind { HF_MARK_PIN = 1, HF_MARK_UNPIN = 2, HF_MARK_VERDICT = 3 };
+/* HF_MARK_FORGOTTEN: forget removed (or is about to remove) the snapshot.
+ * Written before the deletion, it tells check that a snapshot named as a
+ * parent, or by other marks, was not deleted outside holdfast. */
+enum hf_mark_kind { HF_MARK_PIN = 1, HF_MARK_UNPIN = 2, HF_MARK_VERDICT = 3, HF_MARK_FORGOTTEN = 4 };
 
 /* same numbers as enum hf_snap_verdict (scan/scan.h), which the repo
  * layer cannot include */
@@ -63,7 +66,10 @@ const struct hf_mark *hf_marks_verdict_mark(const struct hf_mark *m, size_t n, c
  * snapshot has no verdict mark */
 HF_MUST_USE int hf_marks_verdict(const struct hf_mark *m, size_t n, const uint8_t snapshot[HF_ID_LEN], int *verdict);
 
-const char *hf_mark_kind_name(int kind);       /* "pin", "unpin", "verdict"; "?" otherwise */
+/* 1 if some mark says forget removed the snapshot */
+HF_MUST_USE int hf_marks_forgotten(const struct hf_mark *m, size_t n, const uint8_t snapshot[HF_ID_LEN]);
+
+const char *hf_mark_kind_name(int kind);       /* "pin", "unpin", "verdict", "forgotten"; "?" otherwise */
 const char *hf_mark_verdict_name(int verdict); /* "clean", "suspicious", "attack"; "?" otherwise */
 
 #endif

@@ -39,6 +39,36 @@ hf check --repo "$R"
 check_rc "a pinned snapshot deleted outside holdfast: check exits 1" 1
 check_grep "check names the missing pinned snapshot" "pinned snapshot ${OLD:0:8} is missing" "$T/err"
 
+# unpinned snapshots: the newer one names the older as its parent, and
+# each backup leaves a verdict mark, so either deletion leaves a trace
+fresh parent || fail "set-up"
+hf unpin --repo "$R" "$OLD"
+chmod u+w "$R/snapshots"
+rm -f "$R/snapshots/$OLD"
+hf check --repo "$R"
+check_rc "an unpinned older snapshot deleted outside holdfast: check exits 1" 1
+check_grep "check names the missing parent" "parent snapshot ${OLD:0:8}, but no forget removed it" "$T/err"
+
+fresh newest || fail "set-up"
+hf snapshots --repo "$R" --json
+NEW=$(json 'j[-1]["id"]')
+chmod u+w "$R/snapshots"
+rm -f "$R/snapshots/$NEW"
+hf check --repo "$R"
+check_rc "the newest snapshot deleted outside holdfast (its verdict mark stays): check exits 1" 1
+check_grep "check names the missing newest snapshot" "names snapshot ${NEW:0:8}, but no forget removed it" "$T/err"
+
+# forget, and forget --prune, leave nothing check takes for an attack, even
+# when the snapshot forget removed is the parent of one it kept
+fresh forgotparent || fail "set-up"
+hf unpin --repo "$R" "$OLD"
+hf forget --repo "$R" --keep-last 1
+hf check --repo "$R"
+check_rc "forget removed the parent: still clean" 0
+hf forget --repo "$R" --keep-last 1 --prune --grace 0
+hf check --repo "$R"
+check_rc "and after forget --prune: still clean" 0
+
 fresh all || fail "set-up"
 chmod u+w "$R/snapshots"
 rm -f "$R/snapshots"/*

@@ -267,7 +267,8 @@ static void test_write_refusals(void)
 		return;
 	memset(too_long, 'y', HF_MARK_REASON_MAX + 1);
 	T_EQ(put_mark(r, 1, 1, 0, 0, "x"), -HF_E_USAGE);
-	T_EQ(put_mark(r, 1, 1, 4, 0, "x"), -HF_E_USAGE);
+	T_EQ(put_mark(r, 1, 1, 5, 0, "x"), -HF_E_USAGE);
+	T_EQ(put_mark(r, 1, 1, HF_MARK_FORGOTTEN, 1, "x"), -HF_E_USAGE);
 	T_EQ(put_mark(r, 1, 1, 255, 0, "x"), -HF_E_USAGE);
 	T_EQ(put_mark(r, 1, 1, HF_MARK_PIN, 1, "x"), -HF_E_USAGE);
 	T_EQ(put_mark(r, 1, 1, HF_MARK_UNPIN, 2, "x"), -HF_E_USAGE);
@@ -347,7 +348,8 @@ static void test_decode_refusals(void)
 		{2, 42, HF_MARK_PIN, 0, "r", 1, 0, 0},                              /* unknown version */
 		{0, 42, HF_MARK_PIN, 0, "r", 1, 0, 0},                              /* version 0 */
 		{1, 42, 0, 0, "r", 1, 0, 0},                                        /* kind 0 */
-		{1, 42, 4, 0, "r", 1, 0, 0},                                        /* kind 4 */
+		{1, 42, 5, 0, "r", 1, 0, 0},                                        /* kind 5 */
+		{1, 42, HF_MARK_FORGOTTEN, 1, "r", 1, 0, 0},                        /* forgotten with a verdict */
 		{1, 42, HF_MARK_PIN, 1, "r", 1, 0, 0},                              /* pin with a verdict */
 		{1, 42, HF_MARK_UNPIN, 2, "r", 1, 0, 0},                            /* unpin with a verdict */
 		{1, 42, HF_MARK_VERDICT, 3, "r", 1, 0, 0},                          /* verdict 3 */
@@ -713,10 +715,28 @@ static void test_state(void)
 	T_CHECK(strcmp(hf_mark_kind_name(HF_MARK_PIN), "pin") == 0);
 	T_CHECK(strcmp(hf_mark_kind_name(HF_MARK_UNPIN), "unpin") == 0);
 	T_CHECK(strcmp(hf_mark_kind_name(HF_MARK_VERDICT), "verdict") == 0);
+	T_CHECK(strcmp(hf_mark_kind_name(HF_MARK_FORGOTTEN), "forgotten") == 0);
 	T_CHECK(strcmp(hf_mark_kind_name(0), "?") == 0);
+	/* a forget record is neither a pin nor a verdict */
+	v[0] = mk(1, 1, HF_MARK_FORGOTTEN, 0);
+	T_EQ(hf_marks_forgotten(v, 1, a), 1);
+	T_EQ(hf_marks_forgotten(v, 1, b), 0);
+	T_EQ(hf_marks_pinned(v, 1, a), 0);
+	T_EQ(hf_marks_verdict(v, 1, a, &verdict), 0);
 }
 
 /* ---- forget ---------------------------------------------------------------------- */
+
+/* a forget record for snapshot id, dated age ns before the store's now */
+static int put_forgotten(struct hf_repo *r, const struct hf_session *ses, const uint8_t *id, int64_t age)
+{
+	struct hf_mark m = {.kind = HF_MARK_FORGOTTEN, .reason = "forget"};
+	int ret = hf_store_now(r->store, &m.time_ns);
+
+	m.time_ns -= age;
+	memcpy(m.snapshot, id, HF_ID_LEN);
+	return ret < 0 ? ret : hf_mark_write(r, ses, &m);
+}
 
 /* an empty directory as a tree blob, so that forget can walk the snapshots */
 static void store_empty_tree(struct hf_repo *r, struct hf_session *ses, uint8_t id[HF_ID_LEN])
@@ -764,6 +784,8 @@ static void test_forget(void)
 		snaps[i].time_ns = 1000 + i;
 		snaps[i].host = "h";
 		snaps[i].user = "u";
+		snaps[i].has_parent = i == 2; /* a snapshot forget removed, gone long ago */
+		fill_id(snaps[i].parent, 0x66);
 		T_EQ(hf_snapshot_write(r, ses, &snaps[i]), 0);
 	}
 	T_EQ(hf_snapshot_list(r, &all, &n, &bad), 0);
@@ -797,24 +819,36 @@ static void test_forget(void)
 	T_EQ(keep[1], 0);
 	T_EQ(keep[2], HF_KEEP_POLICY);
 
-	/* the pin of a snapshot that never existed is an orphan */
+	/* a pin of a snapshot that is gone with no forget record: left for check */
 	T_EQ(hf_forget_orphan_marks(r, &removed), 0);
-	T_EQ(removed, 1);
-	T_EQ(hf_mark_list(r, &marks, &nmarks, &bad), 0);
-	T_EQ(nmarks, 4);
-	hf_mark_list_free(marks, nmarks);
-	/* snapshot 1 goes: its pin and unpin are orphans; the others stay */
+	T_EQ(removed, 0);
+	/* snapshot 1 removed by forget, its record first: its pin and unpin
+	 * go; the record is young, and stays */
+	T_EQ(put_forgotten(r, ses, all[1].id, 0), 0);
 	hf_hex_encode(all[1].id, HF_ID_LEN, hex);
 	T_EQ(hf_store_remove(r->store, HF_OBJ_SNAPSHOT, hex), 0);
 	T_EQ(hf_forget_orphan_marks(r, &removed), 0);
 	T_EQ(removed, 2);
 	T_EQ(hf_mark_list(r, &marks, &nmarks, &bad), 0);
-	T_EQ(nmarks, 2);
+	T_EQ(nmarks, 4);
 	for (size_t i = 0; i < nmarks; i++)
-		T_CHECK(memcmp(marks[i].snapshot, all[1].id, HF_ID_LEN) != 0);
+		T_CHECK(marks[i].kind == HF_MARK_FORGOTTEN || memcmp(marks[i].snapshot, all[1].id, HF_ID_LEN) != 0);
 	hf_mark_list_free(marks, nmarks);
 	T_EQ(hf_forget_orphan_marks(r, &removed), 0);
 	T_EQ(removed, 0);
+	/* an old record goes with the marks it explained, once nothing names
+	 * its snapshot; an old one that a snapshot names as its parent stays */
+	{
+		uint8_t gone[HF_ID_LEN];
+		fill_id(gone, 0x55);
+		T_EQ(put_forgotten(r, ses, gone, HF_FORGET_RECORD_KEEP_NS + 1), 0);
+		T_EQ(put_forgotten(r, ses, all[2].parent, HF_FORGET_RECORD_KEEP_NS + 1), 0);
+	}
+	T_EQ(hf_forget_orphan_marks(r, &removed), 0);
+	T_EQ(removed, 2); /* the pin of 0x55, and its record */
+	T_EQ(hf_mark_list(r, &marks, &nmarks, &bad), 0);
+	T_EQ(nmarks, 4); /* pin of 0, verdict of 2, the records of 1 and of 2's parent */
+	hf_mark_list_free(marks, nmarks);
 
 	/* a damaged mark (it could be a pin): protect refuses, orphan removal
 	 * leaves it alone */
@@ -831,12 +865,13 @@ static void test_forget(void)
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/fg/snapshots/%s", g_base, hex); /* hex: 64 'e' */
 	T_EQ(write_file(path, "junk", 4), 0);
+	T_EQ(put_forgotten(r, ses, all[0].id, 0), 0);
 	hf_hex_encode(all[0].id, HF_ID_LEN, hex);
 	T_EQ(hf_store_remove(r->store, HF_OBJ_SNAPSHOT, hex), 0); /* snapshot 0's pin is now an orphan */
 	T_EQ(hf_forget_orphan_marks(r, &removed), -HF_E_CORRUPT);
 	T_EQ(removed, 0);
 	T_EQ(hf_mark_list(r, &marks, &nmarks, &bad), 0);
-	T_EQ(nmarks, 2);
+	T_EQ(nmarks, 5);
 	hf_mark_list_free(marks, nmarks);
 	unlink(path);
 	T_EQ(hf_forget_orphan_marks(r, &removed), 0);
