@@ -237,7 +237,7 @@ int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backu
 	ret = hf_session_new(r, &b.session);
 	if (ret < 0)
 		goto out;
-	hf_index_builder_init(&b.ib, r, b.session);
+	b.ib = hf_index_builder_new(r, b.session);
 	pthread_mutex_init(&b.seen_lock, NULL);
 	b.seen = hf_idmap_new(0);
 	/* file jobs carry no data: many can wait; chunk jobs carry a chunk each */
@@ -270,15 +270,15 @@ int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backu
 	if (ret == 0)
 		ret = __atomic_load_n(&b.err, __ATOMIC_SEQ_CST);
 	for (int i = 0; i < started && ret == 0; i++)
-		ret = hf_pack_flush(&ctx[i].pack, &b.ib);
+		ret = hf_pack_flush(ctx[i].pack, b.ib);
 	if (ret == 0)
-		ret = hf_pack_flush(&b.scanner.pack, &b.ib);
+		ret = hf_pack_flush(b.scanner.pack, b.ib);
 	if (ret == 0)
-		ret = hf_index_builder_write(&b.ib);
+		ret = hf_index_builder_write(b.ib);
 	if (ret < 0) {
 		/* best effort, for the next backup to reuse the packs that made it;
 		 * ret already says what failed */
-		int listed = hf_index_builder_write(&b.ib);
+		int listed = hf_index_builder_write(b.ib);
 		(void)listed;
 	}
 	hf_idmap_free(b.seen); /* every blob is stored: the index takes over (a first backup's largest map) */
@@ -317,7 +317,7 @@ int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backu
 	}
 	st->dirs = b.dirs_total;
 	st->bytes_total = b.bytes_total;
-	st->bytes_stored = b.ib.bytes_stored;
+	st->bytes_stored = b.ib ? hf_index_builder_bytes_stored(b.ib) : 0;
 out_threads:
 	for (int i = 0; i < started; i++)
 		hf_bctx_release(&ctx[i]);
@@ -327,7 +327,7 @@ out_threads:
 	hf_work_release(&b.work);
 	hf_idmap_free(b.seen);
 	pthread_mutex_destroy(&b.seen_lock);
-	hf_index_builder_release(&b.ib);
+	hf_index_builder_free(b.ib);
 	hf_session_free(b.session);
 out:
 	hf_detect_free(b.detect);

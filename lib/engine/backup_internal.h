@@ -65,7 +65,7 @@ struct work {
 struct bctx {
 	struct backup *b;
 	struct hf_zctx *z;
-	struct hf_pack_writer pack;
+	struct hf_pack_writer *pack;
 	struct hf_buf zbuf;
 	struct hf_buf tbuf;
 	struct hf_fs_names *names;
@@ -79,7 +79,7 @@ struct backup {
 	const struct hf_backup_opts *o;
 	struct hf_backup_stats *st;
 	struct hf_session *session;
-	struct hf_index_builder ib;
+	struct hf_index_builder *ib;
 	struct work work;
 	pthread_mutex_t seen_lock;
 	struct hf_idmap *seen; /* blob ids stored in this session */

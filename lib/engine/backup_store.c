@@ -56,7 +56,7 @@ void hf_bctx_init(struct bctx *c, struct backup *b, int reader)
 	memset(c, 0, sizeof(*c));
 	c->b = b;
 	c->z = hf_zctx_new(hf_repo_config(b->repo)->zlevel);
-	hf_pack_writer_init(&c->pack, b->repo, b->session);
+	c->pack = hf_pack_writer_new(b->repo, b->session);
 	hf_buf_init(&c->zbuf, hf_compress_bound(HF_BLOB_MAX));
 	hf_buf_init(&c->tbuf, HF_BLOB_MAX);
 	c->names = hf_fs_names_new();
@@ -70,7 +70,7 @@ void hf_bctx_init(struct bctx *c, struct backup *b, int reader)
 void hf_bctx_release(struct bctx *c)
 {
 	hf_zctx_free(c->z);
-	hf_pack_writer_release(&c->pack);
+	hf_pack_writer_free(c->pack);
 	hf_buf_release(&c->zbuf);
 	hf_buf_release(&c->tbuf);
 	hf_fs_names_free(c->names);
@@ -116,17 +116,18 @@ int hf_backup_store_blob(struct bctx *c, int type, const void *p, size_t n, uint
 	z = hf_compress(c->z, p, n, c->zbuf.data, c->zbuf.cap, &zlen);
 	if (z < 0)
 		return z;
-	r = hf_pack_add(&c->pack, id, type, z ? HF_BLOB_F_ZSTD : 0, z ? c->zbuf.data : p, z ? zlen : n, (uint32_t)n);
+	r = hf_pack_add(c->pack, id, type, z ? HF_BLOB_F_ZSTD : 0, z ? c->zbuf.data : p, z ? zlen : n, (uint32_t)n);
 	if (r < 0)
 		return r;
 	__atomic_add_fetch(&b->st->bytes_added, n, __ATOMIC_RELAXED);
-	if (hf_pack_full(&c->pack)) {
-		r = hf_pack_flush(&c->pack, &b->ib);
+	if (hf_pack_full(c->pack)) {
+		size_t packs, blobs;
+		r = hf_pack_flush(c->pack, b->ib);
 		if (r < 0)
 			return r;
-		if (__atomic_load_n(&b->ib.npacks, __ATOMIC_RELAXED) >= INDEX_EVERY_PACKS ||
-		    __atomic_load_n(&b->ib.nblobs, __ATOMIC_RELAXED) >= HF_INDEX_OBJ_BLOBS)
-			r = hf_index_builder_write(&b->ib);
+		hf_index_builder_pending(b->ib, &packs, &blobs);
+		if (packs >= INDEX_EVERY_PACKS || blobs >= HF_INDEX_OBJ_BLOBS)
+			r = hf_index_builder_write(b->ib);
 	}
 	return r;
 }

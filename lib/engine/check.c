@@ -7,6 +7,7 @@
  * decrypts, parses and matches its name. With read_data, every blob of every
  * pack is also decrypted, decompressed and its MAC checked (in parallel).
  * Each problem is reported with the snapshots and file paths it affects. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -339,15 +339,15 @@ static int write_index(struct prune_run *p)
 	struct hf_pack_entry **entries = hf_xcalloc(hf_index_npacks(ix) + 1, sizeof(*entries));
 	size_t *n = hf_xcalloc(hf_index_npacks(ix) + 1, sizeof(*n));
 	struct hf_session *ses = NULL;
-	struct hf_index_builder b;
-	struct hf_pack_writer w;
+	struct hf_index_builder *b = NULL;
+	struct hf_pack_writer *w = NULL;
 	struct hf_blob_reader br;
 	struct hf_zctx *z = NULL;
 	struct hf_buf plain, zbuf;
 	struct hf_idmap *copied = hf_idmap_new(0);
 	const struct hf_blob_loc *loc;
 	const uint8_t *id;
-	size_t pos = 0;
+	size_t pos = 0, npending, nblobs;
 	int ret;
 
 	ret = hf_session_new(r, &ses);
@@ -356,8 +356,8 @@ static int write_index(struct prune_run *p)
 	hf_buf_init(&plain, HF_BLOB_MAX);
 	hf_buf_init(&zbuf, hf_compress_bound(HF_BLOB_MAX));
 	hf_blob_reader_init(&br, r);
-	hf_index_builder_init(&b, r, ses);
-	hf_pack_writer_init(&w, r, ses);
+	b = hf_index_builder_new(r, ses);
+	w = hf_pack_writer_new(r, ses);
 	z = hf_zctx_new(hf_repo_config(r)->zlevel);
 	for (size_t k = 0; k < hf_index_npacks(ix); k++)
 		if (p->use[k].fate != FATE_DELETE)
@@ -372,7 +372,7 @@ static int write_index(struct prune_run *p)
 		if (fate == FATE_REWRITE && in_use) {
 			ret = hf_idmap_put(copied, id, NULL, NULL); /* 0: copied already, from another claim */
 			if (ret > 0)
-				ret = copy_blob(&br, &w, &b, z, &plain, &zbuf, id, loc);
+				ret = copy_blob(&br, w, b, z, &plain, &zbuf, id, loc);
 			if (ret < 0)
 				report(p->o, "prune stopped: a blob in use cannot be copied", ret);
 			continue;
@@ -386,20 +386,21 @@ static int write_index(struct prune_run *p)
 		e->raw_len = loc->raw_len;
 	}
 	if (ret == 0)
-		ret = hf_pack_flush(&w, &b);
+		ret = hf_pack_flush(w, b);
 	for (size_t k = 0; k < hf_index_npacks(ix) && ret == 0; k++) {
 		if (!entries[k])
 			continue;
-		hf_index_builder_add(&b, hf_index_pack_id(ix, k), hf_index_pack_key(ix, k), entries[k], n[k]);
+		hf_index_builder_add(b, hf_index_pack_id(ix, k), hf_index_pack_key(ix, k), entries[k], n[k], 0);
 		entries[k] = NULL;
 	}
-	for (size_t i = 0; i < b.npacks && ret == 0; i++)
-		if (hf_idmap_put(p->listed, b.packs[i].pack_id, NULL, NULL) < 0)
+	hf_index_builder_pending(b, &npending, &nblobs);
+	for (size_t i = 0; i < npending && ret == 0; i++)
+		if (hf_idmap_put(p->listed, hf_index_builder_pack_id(b, i), NULL, NULL) < 0)
 			ret = -ENOMEM; /* an unlisted pack could be planned for deletion */
 	if (ret == 0)
-		ret = hf_index_builder_write(&b);
-	hf_pack_writer_release(&w);
-	hf_index_builder_release(&b);
+		ret = hf_index_builder_write(b);
+	hf_pack_writer_free(w);
+	hf_index_builder_free(b);
 	hf_blob_reader_release(&br);
 	hf_buf_release(&plain);
 	hf_buf_release(&zbuf);

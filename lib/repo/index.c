@@ -12,6 +12,7 @@
  * A writer puts at most HF_INDEX_OBJ_BLOBS blobs in one object (a pack with
  * more is listed in several, under the same key). */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,50 +26,97 @@
 #define INDEX_MAX_PACKS (1u << 22)
 #define DEDUP_AD "HFIDXDED"
 
-void hf_index_builder_init(struct hf_index_builder *b, struct hf_repo *r, const struct hf_session *s)
+struct hf_index_builder {
+	pthread_mutex_t lock;
+	struct hf_repo *repo;
+	const struct hf_session *session;
+	struct pending_pack {
+		uint8_t pack_id[HF_ID_LEN];
+		size_t key_off; /* of its session key in keys */
+		struct hf_pack_entry *entries;
+		size_t n;
+	} * packs;
+	size_t npacks, cap;
+	struct hf_secbuf keys; /* the packs' keys, in locked memory */
+	size_t nblobs;         /* in packs */
+	uint64_t bytes_stored;
+};
+
+struct hf_index_builder *hf_index_builder_new(struct hf_repo *r, const struct hf_session *s)
 {
-	memset(b, 0, sizeof(*b));
+	struct hf_index_builder *b = hf_xcalloc(1, sizeof(*b));
+
 	pthread_mutex_init(&b->lock, NULL);
 	b->repo = r;
 	b->session = s;
+	hf_secbuf_init(&b->keys, (size_t)INDEX_MAX_PACKS * HF_KEY_LEN);
+	return b;
 }
 
-static void free_packs(struct hf_index_pack_entries *packs, size_t n)
+static void free_packs(struct pending_pack *packs, size_t n, struct hf_secbuf *keys)
 {
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		free(packs[i].entries);
-		hf_wipe(packs[i].key, HF_KEY_LEN);
-	}
 	free(packs);
+	hf_secbuf_release(keys);
 }
 
 void hf_index_builder_add(struct hf_index_builder *b, const uint8_t pack_id[HF_ID_LEN], const uint8_t key[HF_KEY_LEN],
-			  struct hf_pack_entry *entries, size_t n)
+			  struct hf_pack_entry *entries, size_t n, uint64_t bytes_stored)
 {
+	struct pending_pack *p;
+
 	pthread_mutex_lock(&b->lock);
 	if (b->npacks == b->cap) {
 		b->cap = b->cap ? 2 * b->cap : 16;
 		b->packs = hf_xreallocarray(b->packs, b->cap, sizeof(*b->packs));
 	}
-	memcpy(b->packs[b->npacks].pack_id, pack_id, HF_ID_LEN);
-	memcpy(b->packs[b->npacks].key, key, HF_KEY_LEN);
-	b->packs[b->npacks].entries = entries;
-	b->packs[b->npacks].n = n;
+	p = &b->packs[b->npacks];
+	memcpy(p->pack_id, pack_id, HF_ID_LEN);
+	p->key_off = b->keys.len;
+	if (hf_secbuf_append(&b->keys, key, HF_KEY_LEN) < 0)
+		abort(); /* past INDEX_MAX_PACKS: the writers flush long before */
+	p->entries = entries;
+	p->n = n;
 	b->npacks++;
+	b->bytes_stored += bytes_stored;
 	__atomic_add_fetch(&b->nblobs, n, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&b->lock);
 }
 
-void hf_index_builder_release(struct hf_index_builder *b)
+void hf_index_builder_pending(const struct hf_index_builder *b, size_t *packs, size_t *blobs)
 {
-	free_packs(b->packs, b->npacks);
+	*packs = __atomic_load_n(&b->npacks, __ATOMIC_RELAXED);
+	*blobs = __atomic_load_n(&b->nblobs, __ATOMIC_RELAXED);
+}
+
+const uint8_t *hf_index_builder_pack_id(const struct hf_index_builder *b, size_t i)
+{
+	return b->packs[i].pack_id;
+}
+
+uint64_t hf_index_builder_bytes_stored(const struct hf_index_builder *b)
+{
+	return b->bytes_stored;
+}
+
+void hf_index_builder_free(struct hf_index_builder *b)
+{
+	if (!b)
+		return;
+	free_packs(b->packs, b->npacks, &b->keys);
 	pthread_mutex_destroy(&b->lock);
+	free(b);
 }
 
 static int cmp_id(const void *a, const void *b)
 {
 	return memcmp(a, b, HF_ID_LEN);
 }
+
+/* the longest main part listing nblobs blobs of npacks packs (varints of
+ * at most 10 bytes) */
+#define MAIN_MAX(npacks, nblobs) (10 + (npacks) * (HF_ID_LEN + HF_KEY_LEN + 10) + (nblobs) * (HF_ID_LEN + 2 + 30))
 
 /* the blobs [first, first + n) of one pack, listed in one index object */
 struct slice {
@@ -130,14 +178,20 @@ static int encode_idlist(const struct slice *sl, size_t nsl, size_t nblobs, stru
 /* one index object listing the slices */
 static int write_object(struct hf_index_builder *b, const struct slice *sl, size_t nsl, size_t nblobs)
 {
+	struct hf_secbuf secret;
 	struct hf_buf main_pt, ids, obj;
 	struct hf_aead *a = NULL;
 	int r;
 
-	hf_buf_init(&main_pt, HF_META_OBJ_MAX);
+	/* the main part holds pack keys: it is encoded into locked memory,
+	 * sized for the longest encoding, through a buffer that cannot grow */
+	hf_secbuf_init(&secret, HF_META_OBJ_MAX);
+	r = hf_secbuf_reserve(&secret, MAIN_MAX(nsl, nblobs));
+	main_pt = (struct hf_buf){.data = secret.data, .cap = secret.cap, .max = secret.cap};
 	hf_buf_init(&ids, HF_META_OBJ_MAX);
 	hf_buf_init(&obj, HF_META_OBJ_MAX);
-	r = encode_main(sl, nsl, &main_pt);
+	if (r == 0)
+		r = encode_main(sl, nsl, &main_pt);
 	if (r == 0)
 		r = encode_idlist(sl, nsl, nblobs, &ids);
 	if (r == 0)
@@ -158,8 +212,7 @@ static int write_object(struct hf_index_builder *b, const struct slice *sl, size
 		r = hf_repo_put_hashed(b->repo, HF_OBJ_INDEX, obj.data, obj.len, NULL);
 out:
 	hf_aead_free(a);
-	hf_wipe(main_pt.data, main_pt.len); /* it holds pack keys */
-	hf_buf_release(&main_pt);
+	hf_secbuf_release(&secret);
 	hf_buf_release(&ids);
 	hf_buf_release(&obj);
 	return r;
@@ -167,21 +220,32 @@ out:
 
 int hf_index_builder_write(struct hf_index_builder *b)
 {
-	struct hf_index_pack_entries *packs;
+	struct pending_pack *pending;
+	struct hf_index_pack_entries *packs = NULL;
+	struct hf_secbuf keys;
 	struct slice *sl = NULL;
 	size_t npacks, i = 0, j = 0;
 	int r = 0;
 
 	/* take the packs out, so other threads go on adding while this writes */
 	pthread_mutex_lock(&b->lock);
-	packs = b->packs;
+	pending = b->packs;
 	npacks = b->npacks;
+	keys = b->keys;
+	hf_secbuf_init(&b->keys, keys.max);
 	b->packs = NULL;
 	b->npacks = b->cap = 0;
 	b->nblobs = 0;
 	pthread_mutex_unlock(&b->lock);
 	if (npacks == 0)
 		goto out;
+	packs = hf_xreallocarray(NULL, npacks, sizeof(*packs));
+	for (size_t k = 0; k < npacks; k++)
+		packs[k] = (struct hf_index_pack_entries){.key = keys.data + pending[k].key_off,
+							  .entries = pending[k].entries,
+							  .n = pending[k].n};
+	for (size_t k = 0; k < npacks; k++)
+		memcpy(packs[k].pack_id, pending[k].pack_id, HF_ID_LEN);
 	/* the packs these objects name must be durable before they exist */
 	r = hf_store_sync(b->repo->store);
 	sl = hf_xreallocarray(NULL, npacks, sizeof(*sl));
@@ -203,7 +267,8 @@ int hf_index_builder_write(struct hf_index_builder *b)
 	}
 out:
 	free(sl);
-	free_packs(packs, npacks);
+	free(packs);
+	free_packs(pending, npacks, &keys);
 	return r;
 }
 

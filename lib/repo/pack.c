@@ -20,13 +20,27 @@
 
 #define PACK_STAGE (1u << 20) /* bytes gathered before each write to the store */
 
-void hf_pack_writer_init(struct hf_pack_writer *w, struct hf_repo *r, const struct hf_session *s)
+struct hf_pack_writer {
+	struct hf_repo *repo;
+	const struct hf_session *session;
+	struct hf_aead *aead;
+	struct hf_buf data;          /* sealed bytes not yet handed to the store */
+	struct hf_store_writer *out; /* open while the pack has blobs */
+	struct hf_sha256_ctx *sha;   /* of the pack so far: its name */
+	uint64_t size;               /* bytes of the pack so far */
+	struct hf_pack_entry *entries;
+	size_t n, cap;
+};
+
+struct hf_pack_writer *hf_pack_writer_new(struct hf_repo *r, const struct hf_session *s)
 {
-	memset(w, 0, sizeof(*w));
+	struct hf_pack_writer *w = hf_xcalloc(1, sizeof(*w));
+
 	w->repo = r;
 	w->session = s;
 	w->aead = hf_aead_new();
 	hf_buf_init(&w->data, PACK_STAGE + HF_BLOB_MAX + HF_META_OBJ_MAX);
+	return w;
 }
 
 static void discard(struct hf_pack_writer *w)
@@ -43,13 +57,20 @@ static void discard(struct hf_pack_writer *w)
 	hf_buf_reset(&w->data);
 }
 
-void hf_pack_writer_release(struct hf_pack_writer *w)
+void hf_pack_writer_free(struct hf_pack_writer *w)
 {
+	if (!w)
+		return;
 	discard(w);
 	hf_aead_free(w->aead);
 	hf_buf_release(&w->data);
 	free(w->entries);
-	memset(w, 0, sizeof(*w));
+	free(w);
+}
+
+size_t hf_pack_writer_blobs(const struct hf_pack_writer *w)
+{
+	return w->n;
 }
 
 static int drain(struct hf_pack_writer *w)
@@ -172,10 +193,7 @@ int hf_pack_flush(struct hf_pack_writer *w, struct hf_index_builder *b)
 		r = 0; /* the same bytes are there already */
 	if (r < 0)
 		goto out;
-	hf_index_builder_add(b, pack_id, w->session->key, w->entries, w->n);
-	pthread_mutex_lock(&b->lock);
-	b->bytes_stored += total;
-	pthread_mutex_unlock(&b->lock);
+	hf_index_builder_add(b, pack_id, w->session->key, w->entries, w->n, total);
 	w->entries = NULL;
 	w->n = w->cap = 0;
 	w->size = 0;

@@ -7,7 +7,6 @@
 #ifndef HF_REPO_H
 #define HF_REPO_H
 
-#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -168,50 +167,33 @@ struct hf_pack_entry {
 /* Blobs for one pack, streamed to the store as they are added (only about
  * 1 MiB is held in memory) while their entries are collected for the pack
  * header. One per thread; finished packs' entries go to an hf_index_builder. */
-struct hf_pack_writer {
-	struct hf_repo *repo;
-	const struct hf_session *session;
-	struct hf_aead *aead;
-	struct hf_buf data;          /* sealed bytes not yet handed to the store */
-	struct hf_store_writer *out; /* open while the pack has blobs */
-	struct hf_sha256_ctx *sha;   /* of the pack so far: its name */
-	uint64_t size;               /* bytes of the pack so far */
-	struct hf_pack_entry *entries;
-	size_t n, cap;
-};
-
+struct hf_pack_writer;
 /* Everything written in a session that an index object must list. Shared by
- * threads, hence the lock. */
-struct hf_index_builder {
-	pthread_mutex_t lock;
-	struct hf_repo *repo;
-	const struct hf_session *session;
-	struct hf_index_pack_entries {
-		uint8_t pack_id[HF_ID_LEN];
-		uint8_t key[HF_KEY_LEN]; /* the pack's session key */
-		struct hf_pack_entry *entries;
-		size_t n;
-	} * packs;
-	size_t npacks, cap;
-	size_t nblobs; /* in packs */
-	uint64_t bytes_stored;
-};
+ * threads. The pack keys it holds live in locked, wiped memory. */
+struct hf_index_builder;
 
-void hf_pack_writer_init(struct hf_pack_writer *w, struct hf_repo *r, const struct hf_session *s);
-void hf_pack_writer_release(struct hf_pack_writer *w);
+struct hf_pack_writer *hf_pack_writer_new(struct hf_repo *r, const struct hf_session *s);
+void hf_pack_writer_free(struct hf_pack_writer *w); /* a pack not flushed is discarded */
 /* Encrypts payload (already compressed if flags say so) into the pack. */
 HF_MUST_USE int hf_pack_add(struct hf_pack_writer *w, const uint8_t id[HF_ID_LEN], int type, int flags,
 			    const void *payload, size_t n, uint32_t raw_len);
 HF_MUST_USE int hf_pack_full(const struct hf_pack_writer *w);
+size_t hf_pack_writer_blobs(const struct hf_pack_writer *w); /* in the pack being written */
 /* Writes the pack (if not empty) to the store and hands its entries to b. */
 HF_MUST_USE int hf_pack_flush(struct hf_pack_writer *w, struct hf_index_builder *b);
 
-void hf_index_builder_init(struct hf_index_builder *b, struct hf_repo *r, const struct hf_session *s);
-void hf_index_builder_release(struct hf_index_builder *b);
-/* Adds an existing pack (prune keeps packs it does not rewrite); takes
- * ownership of entries. */
+struct hf_index_builder *hf_index_builder_new(struct hf_repo *r, const struct hf_session *s);
+void hf_index_builder_free(struct hf_index_builder *b);
+/* Adds a pack: its session key (copied), its entries (b takes ownership)
+ * and the bytes this session stored for it (0 for an existing pack prune
+ * keeps without rewriting it). */
 void hf_index_builder_add(struct hf_index_builder *b, const uint8_t pack_id[HF_ID_LEN], const uint8_t key[HF_KEY_LEN],
-			  struct hf_pack_entry *entries, size_t n);
+			  struct hf_pack_entry *entries, size_t n, uint64_t bytes_stored);
+/* packs and blobs added and not yet written (safe beside adding threads) */
+void hf_index_builder_pending(const struct hf_index_builder *b, size_t *packs, size_t *blobs);
+/* the id of pending pack i (i < the pending packs; not beside adding threads) */
+const uint8_t *hf_index_builder_pack_id(const struct hf_index_builder *b, size_t i);
+uint64_t hf_index_builder_bytes_stored(const struct hf_index_builder *b); /* every pack added so far */
 /* Writes index objects (of at most HF_INDEX_OBJ_BLOBS blobs each) listing
  * every pack handed to b so far, then forgets them (so it can be called
  * periodically). */

@@ -118,6 +118,14 @@ HF_MUST_USE int hf_index_add_pack(struct hf_index *ix, const uint8_t *id, const 
 HF_MUST_USE int hf_index_reserve(struct hf_index *ix, size_t more);
 void hf_index_append(struct hf_index *ix, const uint8_t id[HF_ID_LEN], const struct hf_blob_loc *loc);
 void hf_index_seal(struct hf_index *ix);
+/* one pack as an index object lists it */
+struct hf_index_pack_entries {
+	uint8_t pack_id[HF_ID_LEN];
+	const uint8_t *key; /* the pack's session key */
+	struct hf_pack_entry *entries;
+	size_t n;
+};
+
 /* the main part of an index object listing the packs whole (index.c; for
  * tests and fuzz seeds: writers go through hf_index_builder_write) */
 HF_MUST_USE int hf_index_main_encode(const struct hf_index_pack_entries *packs, size_t npacks, struct hf_buf *out);

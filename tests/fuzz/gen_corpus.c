@@ -451,6 +451,7 @@ static void gen_index(void)
 {
 	struct hf_pack_entry e[6];
 	struct hf_index_pack_entries packs[3];
+	uint8_t keys[3][HF_KEY_LEN];
 	struct hf_buf b;
 
 	memset(e, 0, sizeof(e));
@@ -466,7 +467,8 @@ static void gen_index(void)
 	memcpy(e[4].id, e[0].id, HF_ID_LEN); /* a second claim for blob 0 */
 	for (int p = 0; p < 3; p++) {
 		memset(packs[p].pack_id, 0xa0 + p, HF_ID_LEN);
-		memset(packs[p].key, 0x50 + p, HF_KEY_LEN);
+		memset(keys[p], 0x50 + p, HF_KEY_LEN);
+		packs[p].key = keys[p];
 	}
 	memcpy(packs[2].pack_id, packs[1].pack_id, HF_ID_LEN); /* the same pack under another key */
 	packs[0].entries = e;

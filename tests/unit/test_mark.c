@@ -743,19 +743,19 @@ static void store_empty_tree(struct hf_repo *r, struct hf_session *ses, uint8_t 
 {
 	struct hf_tree t = {0};
 	struct hf_buf b;
-	struct hf_pack_writer w;
-	struct hf_index_builder ib;
+	struct hf_pack_writer *w;
+	struct hf_index_builder *ib;
 
 	hf_buf_init(&b, 1 << 20);
 	T_EQ(hf_tree_encode(&t, &b), 0);
 	hf_repo_blob_id(r, b.data, b.len, id);
-	hf_pack_writer_init(&w, r, ses);
-	hf_index_builder_init(&ib, r, ses);
-	T_EQ(hf_pack_add(&w, id, HF_BLOB_TREE, 0, b.data, b.len, (uint32_t)b.len), 0);
-	T_EQ(hf_pack_flush(&w, &ib), 0);
-	T_EQ(hf_index_builder_write(&ib), 0);
-	hf_pack_writer_release(&w);
-	hf_index_builder_release(&ib);
+	w = hf_pack_writer_new(r, ses);
+	ib = hf_index_builder_new(r, ses);
+	T_EQ(hf_pack_add(w, id, HF_BLOB_TREE, 0, b.data, b.len, (uint32_t)b.len), 0);
+	T_EQ(hf_pack_flush(w, ib), 0);
+	T_EQ(hf_index_builder_write(ib), 0);
+	hf_pack_writer_free(w);
+	hf_index_builder_free(ib);
 	hf_buf_release(&b);
 	T_EQ(hf_repo_load_index(r, NULL, NULL, NULL), 0);
 }

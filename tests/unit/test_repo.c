@@ -1042,14 +1042,14 @@ static void test_end_to_end(void)
 {
 	struct hf_repo *r = NULL;
 	struct hf_session *ses = NULL;
-	struct hf_pack_writer w;
-	struct hf_index_builder ib;
+	struct hf_pack_writer *w;
+	struct hf_index_builder *ib;
 	struct hf_zctx *z = hf_zctx_new(3);
 	struct names nm;
 	struct hf_buf obj;
 	uint8_t h[HF_ID_LEN];
 	char hex[HF_ID_HEX_LEN + 1];
-	size_t bad = 99;
+	size_t bad = 99, npacks, nblobs;
 
 	T_EQ(create_repo("main", PASS, &g_params, NULL), 0);
 	T_EQ(open_repo("main", PASS, &r), 0);
@@ -1061,28 +1061,32 @@ static void test_end_to_end(void)
 		hf_repo_close(r);
 		return;
 	}
-	hf_pack_writer_init(&w, r, ses);
-	hf_index_builder_init(&ib, r, ses);
+	w = hf_pack_writer_new(r, ses);
+	ib = hf_index_builder_new(r, ses);
 	/* nothing to write yet: no pack, no index object */
-	T_EQ(hf_pack_flush(&w, &ib), 0);
-	T_EQ(hf_index_builder_write(&ib), 0);
+	T_EQ(hf_pack_flush(w, ib), 0);
+	T_EQ(hf_index_builder_write(ib), 0);
 	T_EQ(list_names(r->store, HF_OBJ_PACK, &nm), 0);
 	T_EQ(nm.n, 0);
 	T_EQ(list_names(r->store, HF_OBJ_INDEX, &nm), 0);
 	T_EQ(nm.n, 0);
 
 	for (int i = 0; i < NBLOBS; i++)
-		T_EQ(add_blob(&w, z, &g_blobs[i]), 0);
-	T_EQ(w.n, NBLOBS);
-	T_EQ(hf_pack_full(&w), 0);
-	T_EQ(hf_pack_flush(&w, &ib), 0);
-	T_EQ(w.n, 0);
-	T_EQ(ib.npacks, 1);
-	T_CHECK(ib.bytes_stored > 0);
-	T_EQ(hf_index_builder_write(&ib), 0);
-	T_EQ(ib.npacks, 0);
-	hf_index_builder_release(&ib);
-	hf_pack_writer_release(&w);
+		T_EQ(add_blob(w, z, &g_blobs[i]), 0);
+	T_EQ(hf_pack_writer_blobs(w), NBLOBS);
+	T_EQ(hf_pack_full(w), 0);
+	T_EQ(hf_pack_flush(w, ib), 0);
+	T_EQ(hf_pack_writer_blobs(w), 0);
+	hf_index_builder_pending(ib, &npacks, &nblobs);
+	T_EQ(npacks, 1);
+	T_EQ(nblobs, NBLOBS);
+	T_CHECK(hf_index_builder_bytes_stored(ib) > 0);
+	T_EQ(hf_index_builder_write(ib), 0);
+	hf_index_builder_pending(ib, &npacks, &nblobs);
+	T_EQ(npacks, 0);
+	T_EQ(nblobs, 0);
+	hf_index_builder_free(ib);
+	hf_pack_writer_free(w);
 
 	/* objects are named by the SHA-256 of their bytes */
 	hf_buf_init(&obj, HF_META_OBJ_MAX);
@@ -1493,8 +1497,8 @@ static void test_write_only_key(void)
 {
 	struct hf_repo *r = NULL, *wo = NULL;
 	struct hf_session *ses = NULL;
-	struct hf_pack_writer w;
-	struct hf_index_builder ib;
+	struct hf_pack_writer *w;
+	struct hf_index_builder *ib;
 	struct hf_snapshot s, *all = NULL;
 	struct hf_buf key;
 	uint8_t id[HF_ID_LEN], id2[HF_ID_LEN];
@@ -1536,13 +1540,13 @@ static void test_write_only_key(void)
 	/* it can write ... */
 	T_EQ(hf_session_new(wo, &ses), 0);
 	if (ses) {
-		hf_pack_writer_init(&w, wo, ses);
-		hf_index_builder_init(&ib, wo, ses);
-		T_EQ(hf_pack_add(&w, id2, HF_BLOB_DATA, 0, "abc", 3, 3), 0);
-		T_EQ(hf_pack_flush(&w, &ib), 0);
-		T_EQ(hf_index_builder_write(&ib), 0);
-		hf_index_builder_release(&ib);
-		hf_pack_writer_release(&w);
+		w = hf_pack_writer_new(wo, ses);
+		ib = hf_index_builder_new(wo, ses);
+		T_EQ(hf_pack_add(w, id2, HF_BLOB_DATA, 0, "abc", 3, 3), 0);
+		T_EQ(hf_pack_flush(w, ib), 0);
+		T_EQ(hf_index_builder_write(ib), 0);
+		hf_index_builder_free(ib);
+		hf_pack_writer_free(w);
 		memset(&s, 0, sizeof(s));
 		s.host = "wo";
 		s.user = "wo";
@@ -1944,7 +1948,7 @@ static void test_index_claims(void)
 {
 	struct hf_repo *r = g_main;
 	struct hf_session *ses = NULL;
-	struct hf_index_builder ib;
+	struct hf_index_builder *ib;
 	struct hf_pack_entry *e[3];
 	char lying[HF_ID_HEX_LEN + 1] = "";
 	uint8_t pack_id[HF_ID_LEN], other[HF_ID_LEN], wrong_key[HF_KEY_LEN], key[HF_KEY_LEN];
@@ -1980,12 +1984,12 @@ static void test_index_claims(void)
 	T_EQ(hf_session_new(r, &ses), 0);
 	if (!ses)
 		return;
-	hf_index_builder_init(&ib, r, ses);
-	hf_index_builder_add(&ib, other, key, e[0], NBLOBS);         /* a pack that does not exist */
-	hf_index_builder_add(&ib, pack_id, wrong_key, e[1], NBLOBS); /* the real pack, a wrong key */
-	hf_index_builder_add(&ib, pack_id, key, e[2], NBLOBS);       /* wrong offsets */
-	T_EQ(hf_index_builder_write(&ib), 0);
-	hf_index_builder_release(&ib);
+	ib = hf_index_builder_new(r, ses);
+	hf_index_builder_add(ib, other, key, e[0], NBLOBS, 0);         /* a pack that does not exist */
+	hf_index_builder_add(ib, pack_id, wrong_key, e[1], NBLOBS, 0); /* the real pack, a wrong key */
+	hf_index_builder_add(ib, pack_id, key, e[2], NBLOBS, 0);       /* wrong offsets */
+	T_EQ(hf_index_builder_write(ib), 0);
+	hf_index_builder_free(ib);
 	T_EQ(list_names(r->store, HF_OBJ_INDEX, &after), 0);
 	T_EQ(after.n, before.n + 1);
 	for (int i = 0; i < after.n && i < 64; i++) {
@@ -2029,12 +2033,12 @@ static void test_index_bounded(void)
 {
 	struct hf_repo *r = g_main;
 	struct hf_session *ses = NULL;
-	struct hf_index_builder ib;
+	struct hf_index_builder *ib;
 	struct names before, after;
 	uint8_t packs[2][HF_ID_LEN], key[HF_KEY_LEN];
 	const size_t sizes[2] = {100000, 40000};
 	struct hf_pack_entry *e[2];
-	size_t bad = 99, count0, found = 0;
+	size_t bad = 99, count0, found = 0, npacks, nblobs;
 	int fresh = 0;
 
 	T_CHECK(r != NULL);
@@ -2057,17 +2061,20 @@ static void test_index_bounded(void)
 	T_EQ(hf_session_new(r, &ses), 0);
 	if (!ses)
 		return;
-	hf_index_builder_init(&ib, r, ses);
+	ib = hf_index_builder_new(r, ses);
 	for (int k = 0; k < 2; k++)
-		hf_index_builder_add(&ib, packs[k], key, e[k], sizes[k]);
-	T_EQ(ib.nblobs, sizes[0] + sizes[1]);
+		hf_index_builder_add(ib, packs[k], key, e[k], sizes[k], 0);
+	hf_index_builder_pending(ib, &npacks, &nblobs);
+	T_EQ(npacks, 2);
+	T_EQ(nblobs, sizes[0] + sizes[1]);
+	T_CHECK(memcmp(hf_index_builder_pack_id(ib, 1), packs[1], HF_ID_LEN) == 0);
 	/* the builder owns the entries now: keep ids to look up */
 	uint8_t(*ids)[HF_ID_LEN] = malloc(2 * 1000 * HF_ID_LEN);
 	for (int k = 0; k < 2; k++)
 		for (size_t i = 0; i < 1000; i++)
 			memcpy(ids[k * 1000 + i], e[k][i * (sizes[k] / 1000)].id, HF_ID_LEN);
-	T_EQ(hf_index_builder_write(&ib), 0);
-	hf_index_builder_release(&ib);
+	T_EQ(hf_index_builder_write(ib), 0);
+	hf_index_builder_free(ib);
 	T_EQ(list_names(r->store, HF_OBJ_INDEX, &after), 0);
 	T_EQ(after.n, before.n + 3); /* 65536 + 65536 + 8928 */
 	for (int i = 0; i < after.n && i < 64; i++) {
