@@ -7,6 +7,7 @@
  *   session-key sealing  libsodium crypto_box_seal (X25519 + XSalsa20-Poly1305)
  *   passphrase KDF       Argon2id (libsodium crypto_pwhash)
  *   subkeys              HMAC-SHA256(master, label)
+ *   signatures           Ed25519 (libsodium crypto_sign): what needs the full key
  * Secrets live in sodium_malloc'd (locked, guarded) memory and are wiped. */
 #ifndef HF_CRYPTO_H
 #define HF_CRYPTO_H
@@ -53,6 +54,16 @@ HF_MUST_USE int hf_aead_seal(struct hf_aead *a, const uint8_t key[HF_KEY_LEN], c
 			     const void *pt, size_t n, uint8_t *out);
 HF_MUST_USE int hf_aead_open(struct hf_aead *a, const uint8_t key[HF_KEY_LEN], const void *ad, size_t adlen,
 			     const uint8_t *in, size_t inlen, uint8_t *out);
+
+/* Ed25519. The key pair comes from a 32-byte seed (keep sk in secure
+ * memory); verify returns 0, or -HF_E_AUTH for any mismatch. */
+#define HF_SIGN_PK_LEN 32
+#define HF_SIGN_SK_LEN 64
+#define HF_SIGN_LEN 64
+void hf_sign_keypair(const uint8_t seed[HF_KEY_LEN], uint8_t pk[HF_SIGN_PK_LEN], uint8_t sk[HF_SIGN_SK_LEN]);
+void hf_sign(const uint8_t sk[HF_SIGN_SK_LEN], const void *msg, size_t n, uint8_t sig[HF_SIGN_LEN]);
+HF_MUST_USE int hf_sign_verify(const uint8_t pk[HF_SIGN_PK_LEN], const void *msg, size_t n,
+			       const uint8_t sig[HF_SIGN_LEN]);
 
 /* Public-key sealing of a 32-byte session key. */
 void hf_keypair(uint8_t pk[HF_PK_LEN], uint8_t sk[HF_SK_LEN]);

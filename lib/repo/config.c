@@ -1,6 +1,6 @@
 /* config.c — the repository config object: a short text file with the
- * format version, repository id, chunker and compression parameters and the
- * public key. It is not secret; key files bind it by hash, so a changed
+ * format version, repository id, chunker and compression parameters, the
+ * public key and the deletion key. It is not secret; key files bind it by hash, so a changed
  * config is refused when the repository is opened. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -12,15 +12,16 @@
 
 int hf_config_encode(const struct hf_repo_config *c, const uint8_t pk[HF_PK_LEN], struct hf_buf *out)
 {
-	char id[HF_ID_HEX_LEN + 1], pkhex[2 * HF_PK_LEN + 1], text[512];
+	char id[HF_ID_HEX_LEN + 1], pkhex[2 * HF_PK_LEN + 1], dkhex[2 * HF_SIGN_PK_LEN + 1], text[512];
 	int n;
 
 	hf_hex_encode(c->id, HF_ID_LEN, id);
 	hf_hex_encode(pk, HF_PK_LEN, pkhex);
+	hf_hex_encode(c->delete_key, HF_SIGN_PK_LEN, dkhex);
 	n = snprintf(text, sizeof(text),
 		     "holdfast repository\nversion %u\nid %s\nchunker fastcdc %u %u %u\ncompression zstd %d\n"
-		     "pack_size %u\npublic_key %s\n",
-		     c->version, id, c->chunk_min, c->chunk_avg, c->chunk_max, c->zlevel, c->pack_size, pkhex);
+		     "pack_size %u\npublic_key %s\ndelete_key %s\n",
+		     c->version, id, c->chunk_min, c->chunk_avg, c->chunk_max, c->zlevel, c->pack_size, pkhex, dkhex);
 	if (n < 0 || (size_t)n >= sizeof(text))
 		return -HF_E_LIMIT;
 	return hf_buf_append(out, text, (size_t)n);
@@ -28,9 +29,9 @@ int hf_config_encode(const struct hf_repo_config *c, const uint8_t pk[HF_PK_LEN]
 
 int hf_config_decode(const uint8_t *p, size_t n, struct hf_repo_config *c)
 {
-	char text[512], id[HF_ID_HEX_LEN + 1], pkhex[2 * HF_PK_LEN + 1];
+	char text[512], id[HF_ID_HEX_LEN + 1], pkhex[2 * HF_PK_LEN + 1], dkhex[2 * HF_SIGN_PK_LEN + 1];
 	unsigned ver = 0;
-	int used = 0;
+	int used = 0, end = 0;
 
 	if (n == 0 || n >= sizeof(text))
 		return -HF_E_CORRUPT;
@@ -44,10 +45,14 @@ int hf_config_decode(const uint8_t *p, size_t n, struct hf_repo_config *c)
 	c->version = ver; /* also on refusal: the caller names the version found */
 	if (ver != HF_REPO_VERSION)
 		return -HF_E_VERSION;
-	if (sscanf(text + used, "id %64s\nchunker fastcdc %u %u %u\ncompression zstd %d\npack_size %u\npublic_key %64s",
-		   id, &c->chunk_min, &c->chunk_avg, &c->chunk_max, &c->zlevel, &c->pack_size, pkhex) != 7)
+	if (sscanf(text + used,
+		   "id %64s\nchunker fastcdc %u %u %u\ncompression zstd %d\npack_size %u\npublic_key %64s\n"
+		   "delete_key %64s\n%n",
+		   id, &c->chunk_min, &c->chunk_avg, &c->chunk_max, &c->zlevel, &c->pack_size, pkhex, dkhex,
+		   &end) != 8 ||
+	    end == 0 || (size_t)(used + end) != n)
 		return -HF_E_CORRUPT;
-	if (hf_hex_decode(id, c->id, HF_ID_LEN) < 0)
+	if (hf_hex_decode(id, c->id, HF_ID_LEN) < 0 || hf_hex_decode(dkhex, c->delete_key, HF_SIGN_PK_LEN) < 0)
 		return -HF_E_CORRUPT;
 	if (c->pack_size < (1u << 20) || c->pack_size > (256u << 20) || c->zlevel < -5 || c->zlevel > 19)
 		return -HF_E_CORRUPT;

@@ -11,6 +11,18 @@
 #include "util/err.h"
 #include "util/mem.h"
 
+/* The deletion key pair: Ed25519 from a seed only the X25519 secret gives,
+ * so every full key file yields the same pair and a write-only key none.
+ * sign_sk (secure memory, or NULL) receives the secret half. */
+static void derive_delete_key(const uint8_t sk[HF_SK_LEN], uint8_t pk[HF_SIGN_PK_LEN], uint8_t *sign_sk)
+{
+	uint8_t *seed = hf_secure_alloc(HF_KEY_LEN + HF_SIGN_SK_LEN);
+
+	hf_kdf_derive(sk, "holdfast deletion key", seed);
+	hf_sign_keypair(seed, pk, sign_sk ? sign_sk : seed + HF_KEY_LEN);
+	hf_secure_free(seed);
+}
+
 int hf_repo_create(struct hf_store *st, const char *pass, size_t passlen, const struct hf_repo_params *p,
 		   uint8_t repo_id[HF_ID_LEN])
 {
@@ -36,6 +48,7 @@ int hf_repo_create(struct hf_store *st, const char *pass, size_t passlen, const 
 	if (r < 0)
 		goto out;
 	hf_keypair(pk, secrets + HF_KEY_LEN);
+	derive_delete_key(secrets + HF_KEY_LEN, c.delete_key, NULL);
 	r = hf_config_encode(&c, pk, &cfg);
 	if (r < 0)
 		goto out;
@@ -230,10 +243,21 @@ int hf_repo_open_why(struct hf_store *st, const char *pass, size_t passlen, stru
 	if (ret < 0)
 		goto out;
 	hf_sha256(cfg.data, cfg.len, r->config_hash);
-	r->keys = hf_secure_alloc(4 * HF_KEY_LEN);
+	r->keys = hf_secure_alloc(4 * HF_KEY_LEN + HF_SIGN_SK_LEN);
 	ret = unlock(r, pass, passlen, why, cap);
 	if (ret < 0)
 		goto out;
+	if (r->sk) {
+		uint8_t pk[HF_SIGN_PK_LEN];
+		r->sign_sk = r->keys + 4 * HF_KEY_LEN;
+		derive_delete_key(r->sk, pk, r->keys + 4 * HF_KEY_LEN);
+		if (memcmp(pk, r->cfg.delete_key, HF_SIGN_PK_LEN) != 0) { /* the key file binds the config: a bug */
+			if (why && cap)
+				snprintf(why, cap, "the config's deletion key is not the one this key derives");
+			ret = -HF_E_CORRUPT;
+			goto out;
+		}
+	}
 	r->mac_key = r->keys;
 	r->dedup_key = r->keys + HF_KEY_LEN;
 	r->auth_key = r->keys + 3 * HF_KEY_LEN;
@@ -264,6 +288,19 @@ void hf_repo_close(struct hf_repo *r)
 	hf_secure_free(r->keys);
 	hf_store_close(r->store);
 	free(r);
+}
+
+int hf_repo_sign(const struct hf_repo *r, const void *msg, size_t n, uint8_t sig[HF_SIGN_LEN])
+{
+	if (!r->sign_sk)
+		return -HF_E_WRITEONLY;
+	hf_sign(r->sign_sk, msg, n, sig);
+	return 0;
+}
+
+int hf_repo_verify(const struct hf_repo *r, const void *msg, size_t n, const uint8_t sig[HF_SIGN_LEN])
+{
+	return hf_sign_verify(r->cfg.delete_key, msg, n, sig);
 }
 
 struct hf_store *hf_repo_store(const struct hf_repo *r)

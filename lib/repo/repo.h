@@ -26,7 +26,7 @@ struct hf_sha256_ctx;
 struct hf_aead;
 struct hf_zctx;
 
-#define HF_REPO_VERSION 2
+#define HF_REPO_VERSION 3
 #define HF_ID_HEX_LEN (2 * HF_ID_LEN)
 #define HF_PACK_SIZE_DEFAULT (16u << 20)
 #define HF_BLOB_MAX (64u << 20)      /* largest blob (plaintext) a reader accepts */
@@ -43,6 +43,10 @@ struct hf_repo_config {
 	uint32_t chunk_min, chunk_avg, chunk_max;
 	uint32_t pack_size;
 	int zlevel;
+	/* Ed25519 public key of the deletion key pair, which only full keys
+	 * derive: what a store that enforces retention verifies deletions and
+	 * unpins with (FORMAT.md, config) */
+	uint8_t delete_key[HF_SIGN_PK_LEN];
 };
 
 struct hf_repo_params { /* for hf_repo_create; zero fields take defaults */
@@ -58,6 +62,12 @@ struct hf_index;
  * private to lib/repo). */
 struct hf_repo;
 
+/* Signs msg with the repository's deletion key (only a full key has it:
+ * -HF_E_WRITEONLY otherwise); verify checks a signature against the
+ * config's delete_key (0 or -HF_E_AUTH). Callers put a domain label of
+ * their own first in msg. */
+HF_MUST_USE int hf_repo_sign(const struct hf_repo *r, const void *msg, size_t n, uint8_t sig[HF_SIGN_LEN]);
+HF_MUST_USE int hf_repo_verify(const struct hf_repo *r, const void *msg, size_t n, const uint8_t sig[HF_SIGN_LEN]);
 struct hf_store *hf_repo_store(const struct hf_repo *r);
 const struct hf_repo_config *hf_repo_config(const struct hf_repo *r);
 const struct hf_chunker *hf_repo_chunker(const struct hf_repo *r);

@@ -69,11 +69,12 @@ struct hf_repo {
 	struct hf_store *store;
 	struct hf_repo_config cfg;
 	uint8_t config_hash[HF_HASH_LEN];
-	uint8_t *keys;            /* secure memory: mac | dedup | sk | auth (4 × 32) */
+	uint8_t *keys;            /* secure memory: mac | dedup | sk | auth (4 × 32) | sign_sk (64) */
 	const uint8_t *mac_key;   /* chunk ids; also keys the gear table */
 	const uint8_t *dedup_key; /* the index files' id list (write-only clients) */
 	const uint8_t *sk;        /* NULL for a write-only key */
 	const uint8_t *auth_key;  /* tags of index, snapshot and mark objects (object.h) */
+	const uint8_t *sign_sk;   /* the deletion key's secret half; NULL for a write-only key */
 	uint8_t pk[HF_PK_LEN];
 	struct hf_chunker chunker;
 	struct hf_index *index; /* NULL until hf_repo_load_index */

@@ -26,6 +26,7 @@ enum hf_err {
 	HF_E_UNSAFE,      /* a snapshot was written that a concurrent prune may break, and could not be withdrawn */
 	HF_E_MISSING,     /* an object the index or a snapshot names is not in the store */
 	HF_E_SCHEME,      /* a store URL with a scheme this build does not support */
+	HF_E_WRITEONLY,   /* the operation needs the full key; this one is write-only */
 	HF_E_MAX
 };
 

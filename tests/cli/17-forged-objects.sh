@@ -223,7 +223,7 @@ check_true "not called a wrong passphrase" bash -c "! grep -q 'wrong passphrase'
 
 # a version-1 repository (made before objects were authenticated)
 chmod u+w "$R2" "$R2/config"
-sed 's/^version 2$/version 1/' "$R/config" >"$T/cfg1" && cat "$T/cfg1" >"$R2/config"
+sed 's/^version 3$/version 1/' "$R/config" >"$T/cfg1" && cat "$T/cfg1" >"$R2/config"
 hf snapshots --repo "$R2"
 check_rc "version-1 repository: refused" 1
 check_grep "version-1 message" "unsupported repository format version 1: made by an older holdfast; create a new repository" "$T/err"

@@ -1,7 +1,7 @@
 /* fuzz_config.c — fuzz target for hf_config_decode (the config object is
  * plain text anyone with access to the repository can change).
  *
- * Invariants: whatever decodes has version 1 and parameters in range, and
+ * Invariants: whatever decodes has today's version and parameters in range, and
  * survives an encode → decode round trip unchanged. */
 #include <string.h>
 
@@ -28,6 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(c2.version == c.version && memcmp(c2.id, c.id, HF_ID_LEN) == 0);
 	FUZZ_ASSERT(c2.chunk_min == c.chunk_min && c2.chunk_avg == c.chunk_avg && c2.chunk_max == c.chunk_max);
 	FUZZ_ASSERT(c2.pack_size == c.pack_size && c2.zlevel == c.zlevel);
+	FUZZ_ASSERT(memcmp(c2.delete_key, c.delete_key, HF_SIGN_PK_LEN) == 0);
 	hf_buf_release(&b);
 	return 0;
 }

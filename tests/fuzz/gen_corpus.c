@@ -192,10 +192,10 @@ static void gen_configs(void)
 			g_err = 1;
 		put("config", v[i].name, b.data, b.len);
 		if (i == 0) { /* a future version: must be refused */
-			char *at = memmem(b.data, b.len, "version 2", 9);
+			char *at = memmem(b.data, b.len, "version 3", 9);
 			if (at) {
-				memcpy(at, "version 3", 9);
-				put("config", "version-3", b.data, b.len);
+				memcpy(at, "version 4", 9);
+				put("config", "version-4", b.data, b.len);
 			} else {
 				g_err = 1;
 			}

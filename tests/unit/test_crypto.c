@@ -535,6 +535,36 @@ static void test_aead_key_not_dumpable(void)
 	hf_secure_free(key);
 }
 
+/* Ed25519: RFC 8032 section 7.1, test 2 (a one-byte message), then
+ * signatures that must not verify */
+static void test_sign_kat(void)
+{
+	uint8_t seed[32], want_pk[32], want_sig[64], pk[HF_SIGN_PK_LEN], sig[HF_SIGN_LEN];
+	uint8_t *sk = hf_secure_alloc(HF_SIGN_SK_LEN);
+	const uint8_t msg[1] = {0x72};
+
+	T_EQ(unhex("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb", seed, 32), 0);
+	T_EQ(unhex("3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c", want_pk, 32), 0);
+	T_EQ(unhex("92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da"
+		   "085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00",
+		   want_sig, 64),
+	     0);
+	hf_sign_keypair(seed, pk, sk);
+	T_MEMEQ(pk, want_pk, 32);
+	hf_sign(sk, msg, 1, sig);
+	T_MEMEQ(sig, want_sig, 64);
+	T_EQ(hf_sign_verify(pk, msg, 1, sig), 0);
+	T_EQ(hf_sign_verify(pk, msg, 0, sig), -HF_E_AUTH); /* another message */
+	for (int i = 0; i < 64; i += 7) {
+		sig[i] ^= 1;
+		T_EQ(hf_sign_verify(pk, msg, 1, sig), -HF_E_AUTH);
+		sig[i] ^= 1;
+	}
+	pk[0] ^= 1;
+	T_EQ(hf_sign_verify(pk, msg, 1, sig), -HF_E_AUTH); /* another key */
+	hf_secure_free(sk);
+}
+
 int main(void)
 {
 	if (hf_crypto_init() < 0) {
@@ -556,5 +586,6 @@ int main(void)
 	T_RUN(test_ct_equal_and_secmem);
 	T_RUN(test_secbuf);
 	T_RUN(test_aead_key_not_dumpable);
+	T_RUN(test_sign_kat);
 	return T_DONE("test_crypto");
 }

@@ -186,6 +186,13 @@ static void test_create_open(void)
 		T_EQ(r->cfg.zlevel, 3);
 		T_CHECK(r->sk != NULL && r->mac_key != NULL && r->dedup_key != NULL);
 		T_CHECK(r->index == NULL);
+		{ /* the full key signs under the config's deletion key */
+			uint8_t sig[HF_SIGN_LEN];
+			T_EQ(hf_repo_sign(r, "delete x", 8, sig), 0);
+			T_EQ(hf_repo_verify(r, "delete x", 8, sig), 0);
+			T_EQ(hf_repo_verify(r, "delete y", 8, sig), -HF_E_AUTH);
+			T_EQ(hf_sign_verify(r->cfg.delete_key, "delete x", 8, sig), 0);
+		}
 		T_EQ(list_names(r->store, HF_OBJ_KEY, &nm), 0);
 		T_EQ(nm.n, 1);
 		hf_repo_close(r);
@@ -304,9 +311,21 @@ static void test_config_tamper(void)
 	write_file(path, orig.data, orig.len);
 	T_EQ(open_repo("cfg", PASS, &r), 0);
 	hf_repo_close(r);
-	/* a config that is not a config at all */
+	/* a config that is not a config at all, and configs of other versions */
 	write_file(path, "holdfast repository\nversion 3\n", 30);
+	T_EQ(open_repo("cfg", PASS, &r), -HF_E_CORRUPT);
+	write_file(path, "holdfast repository\nversion 4\n", 30);
 	T_EQ(open_repo("cfg", PASS, &r), -HF_E_VERSION);
+	{ /* version 2 had no deletion key: refused as older */
+		char *at = memmem(orig.data, orig.len, "version 3", 9);
+		T_CHECK(at != NULL);
+		if (at) {
+			at[8] = '2';
+			write_file(path, orig.data, orig.len);
+			T_EQ(open_repo("cfg", PASS, &r), -HF_E_VERSION);
+			at[8] = '3';
+		}
+	}
 	write_file(path, orig.data, orig.len);
 	hf_buf_release(&orig);
 	hf_buf_release(&copy);
@@ -1533,6 +1552,12 @@ static void test_write_only_key(void)
 	}
 	T_CHECK(wo->sk == NULL);
 	T_MEMEQ(wo->pk, r->pk, HF_PK_LEN);
+	{ /* it cannot sign; what the full key signs, it can verify */
+		uint8_t sig[HF_SIGN_LEN];
+		T_EQ(hf_repo_sign(wo, "unpin", 5, sig), -HF_E_WRITEONLY);
+		T_EQ(hf_repo_sign(r, "unpin", 5, sig), 0);
+		T_EQ(hf_repo_verify(wo, "unpin", 5, sig), 0);
+	}
 	/* the same ids: dedup works across keys */
 	hf_repo_blob_id(r, "abc", 3, id);
 	hf_repo_blob_id(wo, "abc", 3, id2);
