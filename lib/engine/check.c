@@ -396,6 +396,12 @@ static void load_marks(struct check *c)
 			snprintf(what, sizeof(what), "mark object %.16s cannot be read", scan.names[i]);
 			problem(c, NULL, what, r);
 		} else {
+			if (!m.authorized) { /* it counts for nothing, but someone who could tag objects wrote it */
+				snprintf(what, sizeof(what),
+					 "mark object %.16s: an unpin not signed by the full key (ignored)",
+					 scan.names[i]);
+				problem(c, NULL, what, -HF_E_AUTH);
+			}
 			c->marks = hf_xreallocarray(c->marks, c->nmarks + 1, sizeof(*c->marks));
 			c->marks[c->nmarks++] = m;
 		}

@@ -4,7 +4,7 @@
  * Object: "HFMRK002" | sealed session key | AEAD(session key, ad = magic,
  * payload) | tag, as snapshots (object.h). Payload: version varint (1), time ns
  * (zigzag), snapshot id[32], kind u8, verdict u8, changes varint, reason
- * bytes. The name is the SHA-256 of the object. Every field is checked on
+ * bytes, and for an unpin the deletion key's signature[64]. The name is the SHA-256 of the object. Every field is checked on
  * load: kind 1..4, verdict 0..2 and changes 0 unless kind is verdict, reason
  * ≤ 1024 bytes without NUL, nothing after it. */
 #include <errno.h>
@@ -21,9 +21,11 @@
 #include "util/mem.h"
 
 #define MARK_MAGIC HF_MAGIC_MARK
-#define MARK_VERSION 1
+#define MARK_VERSION 2 /* 2: unpins carry the deletion key's signature */
 /* magic, sealed key, AEAD, a payload of at most ~1.1 KiB, tag */
-#define MARK_OBJ_MAX (HF_MAGIC_LEN + HF_SEALED_KEY_LEN + HF_AEAD_OVERHEAD + 64 + HF_MARK_REASON_MAX + HF_OBJ_TAG_LEN)
+#define MARK_OBJ_MAX \
+	(HF_MAGIC_LEN + HF_SEALED_KEY_LEN + HF_AEAD_OVERHEAD + 64 + HF_MARK_REASON_MAX + HF_SIGN_LEN + HF_OBJ_TAG_LEN)
+#define UNPIN_LABEL "holdfast unpin v1" /* with its NUL: the domain of an unpin's signature */
 
 static int valid_fields(int kind, int verdict, uint64_t changes)
 {
@@ -45,10 +47,26 @@ int hf_mark_encode(const struct hf_mark *m, struct hf_buf *b)
 		return -HF_E_LIMIT;
 	if ((r = hf_buf_put_varint(b, MARK_VERSION)) < 0 || (r = hf_buf_put_svarint(b, m->time_ns)) < 0 ||
 	    (r = hf_buf_append(b, m->snapshot, HF_ID_LEN)) < 0 || (r = hf_buf_put_u8(b, m->kind)) < 0 ||
-	    (r = hf_buf_put_u8(b, m->verdict)) < 0 || (r = hf_buf_put_varint(b, m->changes)) < 0)
+	    (r = hf_buf_put_u8(b, m->verdict)) < 0 || (r = hf_buf_put_varint(b, m->changes)) < 0 ||
+	    (r = hf_buf_put_bytes(b, reason, len)) < 0)
 		return r;
-	return hf_buf_put_bytes(b, reason, len);
+	return m->kind == HF_MARK_UNPIN ? hf_buf_append(b, m->sig, HF_SIGN_LEN) : 0;
 }
+
+/* what an unpin's signature covers: label | repository id | snapshot id |
+ * time (8 bytes, big-endian) */
+static void unpin_message(const struct hf_repo *r, const struct hf_mark *m, uint8_t *out)
+{
+	uint64_t t = (uint64_t)m->time_ns;
+	uint8_t *p = out + sizeof(UNPIN_LABEL);
+
+	memcpy(out, UNPIN_LABEL, sizeof(UNPIN_LABEL));
+	memcpy(p, r->cfg.id, HF_ID_LEN);
+	memcpy(p + HF_ID_LEN, m->snapshot, HF_ID_LEN);
+	for (int i = 0; i < 8; i++)
+		p[2 * HF_ID_LEN + i] = (uint8_t)(t >> (56 - 8 * i));
+}
+#define UNPIN_MSG_LEN (sizeof(UNPIN_LABEL) + 2 * HF_ID_LEN + 8)
 
 static int decode(const uint8_t *p, size_t n, struct hf_mark *m)
 {
@@ -75,6 +93,13 @@ static int decode(const uint8_t *p, size_t n, struct hf_mark *m)
 		return r;
 	if (memchr(m->reason, '\0', len))
 		return -HF_E_CORRUPT;
+	if (m->kind == HF_MARK_UNPIN) {
+		const uint8_t *sig;
+		if ((r = hf_rd_raw(&rd, &sig, HF_SIGN_LEN)) < 0)
+			return r;
+		memcpy(m->sig, sig, HF_SIGN_LEN);
+	}
+	m->authorized = m->kind != HF_MARK_UNPIN; /* an unpin: once its signature verifies */
 	return hf_reader_left(&rd) == 0 ? 0 : -HF_E_CORRUPT;
 }
 
@@ -91,11 +116,19 @@ int hf_mark_decode(const uint8_t *p, size_t n, struct hf_mark *m)
 
 int hf_mark_write(struct hf_repo *r, const struct hf_session *s, const struct hf_mark *m)
 {
+	struct hf_mark signed_m = *m;
+	uint8_t msg[UNPIN_MSG_LEN];
 	struct hf_buf pt;
-	int ret;
+	int ret = 0;
 
+	if (m->kind == HF_MARK_UNPIN) {
+		unpin_message(r, m, msg);
+		ret = hf_repo_sign(r, msg, sizeof(msg), signed_m.sig);
+		if (ret < 0)
+			return ret;
+	}
 	hf_buf_init(&pt, MARK_OBJ_MAX);
-	ret = hf_mark_encode(m, &pt);
+	ret = hf_mark_encode(&signed_m, &pt);
 	if (ret == 0)
 		ret = hf_object_write(r, s, HF_OBJ_MARK, MARK_MAGIC, pt.data, pt.len, NULL);
 	hf_buf_release(&pt);
@@ -120,6 +153,11 @@ int hf_mark_load(struct hf_repo *r, const char *name, struct hf_mark *m)
 	ret = hf_object_read(r, HF_OBJ_MARK, name, MARK_MAGIC, MARK_OBJ_MAX, &pt, h, NULL);
 	if (ret == 0)
 		ret = hf_mark_decode(pt.data, pt.len, m);
+	if (ret == 0 && m->kind == HF_MARK_UNPIN) {
+		uint8_t msg[UNPIN_MSG_LEN];
+		unpin_message(r, m, msg);
+		m->authorized = hf_repo_verify(r, msg, sizeof(msg), m->sig) == 0;
+	}
 	if (ret == 0)
 		memcpy(m->id, h, HF_ID_LEN);
 	else
@@ -178,7 +216,7 @@ const struct hf_mark *hf_marks_pin_state(const struct hf_mark *m, size_t n, cons
 
 	for (size_t i = 0; i < n; i++) {
 		const struct hf_mark *c = &m[i];
-		if ((c->kind != HF_MARK_PIN && c->kind != HF_MARK_UNPIN) ||
+		if ((c->kind != HF_MARK_PIN && (c->kind != HF_MARK_UNPIN || !c->authorized)) ||
 		    memcmp(c->snapshot, snapshot, HF_ID_LEN) != 0)
 			continue;
 		if (!best || c->time_ns > best->time_ns || (c->time_ns == best->time_ns && c->kind == HF_MARK_PIN))

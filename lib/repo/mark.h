@@ -35,13 +35,20 @@ struct hf_mark {
 	uint64_t changes;            /* HF_MARK_VERDICT: regular files the scan found new,
 				      * modified, deleted or renamed; else 0 */
 	char *reason;                /* short text, no NUL inside; NULL writes "" (load gives "" then) */
+	/* HF_MARK_UNPIN: the deletion key's signature of (repository, snapshot,
+	 * time), made by hf_mark_write; only the full key can */
+	uint8_t sig[HF_SIGN_LEN];
+	/* set by load and list: 0 for an unpin whose signature does not verify
+	 * (not made with the full key: the derived state ignores it), else 1 */
+	uint8_t authorized;
 };
 
 /* Encrypts m to the session and stores it under marks/. Write a mark only
  * after the snapshot it names (forget --prune deletes marks whose snapshot
  * it does not find). -HF_E_USAGE for a bad kind/verdict or a NUL in reason,
  * -HF_E_LIMIT for a reason longer than HF_MARK_REASON_MAX. Works with a
- * write-only key. */
+ * write-only key, except an unpin, which it signs with the full key
+ * (-HF_E_WRITEONLY). */
 HF_MUST_USE int hf_mark_write(struct hf_repo *r, const struct hf_session *s, const struct hf_mark *m);
 /* Reads one mark object by name; checks its name, the AEAD and every field. */
 HF_MUST_USE int hf_mark_load(struct hf_repo *r, const char *name, struct hf_mark *m);
@@ -55,7 +62,8 @@ void hf_mark_list_free(struct hf_mark *m, size_t n);
 
 /* The pin or unpin mark that decides whether the snapshot is pinned: the one
  * with the latest time; at equal times a pin beats an unpin (when in doubt,
- * keep). NULL if the snapshot has neither. */
+ * keep). Unpins not authorized (unsigned) are ignored. NULL if the
+ * snapshot has neither. */
 const struct hf_mark *hf_marks_pin_state(const struct hf_mark *m, size_t n, const uint8_t snapshot[HF_ID_LEN]);
 /* 1 if the snapshot is pinned, else 0 */
 HF_MUST_USE int hf_marks_pinned(const struct hf_mark *m, size_t n, const uint8_t snapshot[HF_ID_LEN]);

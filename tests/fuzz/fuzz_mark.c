@@ -1,12 +1,13 @@
 /* fuzz_mark.c — fuzz target for hf_mark_decode, the payload of a mark object
- * (pin, unpin, scan verdict) behind its tag and AEAD. Marks decide what
+ * (pin, unpin, scan verdict, forget record) behind its tag and AEAD. Marks decide what
  * forget keeps, and a write-only key can write them.
  *
  * Invariants: a failed decode leaves nothing to free (the struct is zeroed);
- * a decoded mark has kind pin, unpin or verdict, a verdict in range and 0
- * (with no changes) unless it is a verdict mark, a reason of at most
- * HF_MARK_REASON_MAX bytes without NUL; it encodes back to exactly the
- * input bytes and decodes again to the same mark. */
+ * a decoded mark has kind pin, unpin, verdict or forgotten, a verdict in
+ * range and 0 (with no changes) unless it is a verdict mark, a reason of at
+ * most HF_MARK_REASON_MAX bytes without NUL; an unpin is not authorized by
+ * decoding alone (only load checks its signature); it encodes back to
+ * exactly the input bytes and decodes again to the same mark. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,7 +28,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(memcmp(&m, &zero, sizeof(m)) == 0);
 		return 0;
 	}
-	FUZZ_ASSERT(m.kind == HF_MARK_PIN || m.kind == HF_MARK_UNPIN || m.kind == HF_MARK_VERDICT);
+	FUZZ_ASSERT(m.kind == HF_MARK_PIN || m.kind == HF_MARK_UNPIN || m.kind == HF_MARK_VERDICT ||
+		    m.kind == HF_MARK_FORGOTTEN);
+	FUZZ_ASSERT(m.authorized == (m.kind != HF_MARK_UNPIN));
 	if (m.kind == HF_MARK_VERDICT)
 		FUZZ_ASSERT(m.verdict <= HF_MARK_VERDICT_ATTACK);
 	else
@@ -41,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(hf_mark_decode(b.data, b.len, &m2) == 0);
 	FUZZ_ASSERT(m2.time_ns == m.time_ns && memcmp(m2.snapshot, m.snapshot, HF_ID_LEN) == 0);
 	FUZZ_ASSERT(m2.kind == m.kind && m2.verdict == m.verdict && m2.changes == m.changes);
-	FUZZ_ASSERT(strcmp(m2.reason, m.reason) == 0);
+	FUZZ_ASSERT(strcmp(m2.reason, m.reason) == 0 && memcmp(m2.sig, m.sig, HF_SIGN_LEN) == 0);
 	hf_mark_release(&m2);
 	hf_mark_release(&m);
 	hf_buf_release(&b);

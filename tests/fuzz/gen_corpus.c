@@ -331,6 +331,7 @@ static void gen_marks(void)
 		{"verdict-suspicious", HF_MARK_VERDICT, HF_MARK_VERDICT_SUSPICIOUS, 17, INT64_MAX, "17 files changed"},
 		{"verdict-attack", HF_MARK_VERDICT, HF_MARK_VERDICT_ATTACK, UINT64_MAX, INT64_MIN,
 		 "mass encryption: 9000 files now random \xe2\x80\x94 see log"},
+		{"forgotten", HF_MARK_FORGOTTEN, 0, 0, 1796371200000000000, "forget"},
 	};
 	char long_reason[HF_MARK_REASON_MAX + 1];
 	struct hf_mark m;
@@ -352,6 +353,7 @@ static void gen_marks(void)
 			m.reason = long_reason;
 		}
 		memset(m.snapshot, 0x40 + (int)i, HF_ID_LEN);
+		memset(m.sig, 0x5a, HF_SIGN_LEN); /* an unpin's (not a valid signature: decoding does not check) */
 		hf_buf_reset(&b);
 		if (hf_mark_encode(&m, &b) < 0)
 			g_err = 1;

@@ -343,20 +343,22 @@ static void test_decode_refusals(void)
 	struct hf_buf b;
 	struct hf_mark m;
 	static char longest[HF_MARK_REASON_MAX + 1];
-	const struct payload good = {1, 42, HF_MARK_VERDICT, HF_MARK_VERDICT_ATTACK, "reason", 6, 0, 1234567};
+	const struct payload good = {2, 42, HF_MARK_VERDICT, HF_MARK_VERDICT_ATTACK, "reason", 6, 0, 1234567};
 	const struct payload bad[] = {
-		{2, 42, HF_MARK_PIN, 0, "r", 1, 0, 0},                              /* unknown version */
+		{3, 42, HF_MARK_PIN, 0, "r", 1, 0, 0},                              /* unknown version */
+		{1, 42, HF_MARK_PIN, 0, "r", 1, 0, 0},                              /* version 1 */
 		{0, 42, HF_MARK_PIN, 0, "r", 1, 0, 0},                              /* version 0 */
-		{1, 42, 0, 0, "r", 1, 0, 0},                                        /* kind 0 */
-		{1, 42, 5, 0, "r", 1, 0, 0},                                        /* kind 5 */
-		{1, 42, HF_MARK_FORGOTTEN, 1, "r", 1, 0, 0},                        /* forgotten with a verdict */
-		{1, 42, HF_MARK_PIN, 1, "r", 1, 0, 0},                              /* pin with a verdict */
-		{1, 42, HF_MARK_UNPIN, 2, "r", 1, 0, 0},                            /* unpin with a verdict */
-		{1, 42, HF_MARK_VERDICT, 3, "r", 1, 0, 0},                          /* verdict 3 */
-		{1, 42, HF_MARK_VERDICT, 2, "a\0b", 3, 0, 0},                       /* NUL in the reason */
-		{1, 42, HF_MARK_VERDICT, 2, "r", 1, 1, 0},                          /* a trailing byte */
-		{1, 42, HF_MARK_VERDICT, 2, longest, HF_MARK_REASON_MAX + 1, 0, 0}, /* reason too long */
-		{1, 42, HF_MARK_PIN, 0, "r", 1, 0, 5},                              /* pin with a change count */
+		{2, 42, 0, 0, "r", 1, 0, 0},                                        /* kind 0 */
+		{2, 42, 5, 0, "r", 1, 0, 0},                                        /* kind 5 */
+		{2, 42, HF_MARK_FORGOTTEN, 1, "r", 1, 0, 0},                        /* forgotten with a verdict */
+		{2, 42, HF_MARK_PIN, 1, "r", 1, 0, 0},                              /* pin with a verdict */
+		{2, 42, HF_MARK_UNPIN, 2, "r", 1, 0, 0},                            /* unpin with a verdict */
+		{2, 42, HF_MARK_VERDICT, 3, "r", 1, 0, 0},                          /* verdict 3 */
+		{2, 42, HF_MARK_VERDICT, 2, "a\0b", 3, 0, 0},                       /* NUL in the reason */
+		{2, 42, HF_MARK_VERDICT, 2, "r", 1, 1, 0},                          /* a trailing byte */
+		{2, 42, HF_MARK_VERDICT, 2, longest, HF_MARK_REASON_MAX + 1, 0, 0}, /* reason too long */
+		{2, 42, HF_MARK_PIN, 0, "r", 1, 0, 5},                              /* pin with a change count */
+		{2, 42, HF_MARK_UNPIN, 0, "r", 1, 0, 0},                            /* an unpin without its signature */
 	};
 	int ret;
 
@@ -394,7 +396,7 @@ static void test_decode_refusals(void)
 		T_CHECK(ret < 0 && ret != 12345);
 		T_CHECK(m.reason == NULL);
 	}
-	T_EQ(load_crafted(r, ses, HF_MAGIC_MARK, (const uint8_t *)"\x02", 1, &m), -HF_E_VERSION);
+	T_EQ(load_crafted(r, ses, HF_MAGIC_MARK, (const uint8_t *)"\x03", 1, &m), -HF_E_VERSION);
 	/* every truncation of a good payload */
 	encode_payload(&good, &b);
 	for (size_t cut = 0; cut < b.len; cut++) {
@@ -574,18 +576,106 @@ static void test_write_only_key(void)
 	if (wo) {
 		T_CHECK(wo->sk == NULL);
 		T_EQ(put_mark(wo, 77, 9, HF_MARK_VERDICT, HF_MARK_VERDICT_ATTACK, "scan: 3 files encrypted"), 0);
+		T_EQ(put_mark(wo, 78, 9, HF_MARK_PIN, 0, "pin"), 0);
+		/* an unpin needs the full key's signature */
+		T_EQ(put_mark(wo, 79, 9, HF_MARK_UNPIN, 0, "unpin"), -HF_E_WRITEONLY);
 		T_EQ(hf_mark_list(wo, &all, &n, &bad), -HF_E_USAGE);
 		T_CHECK(all == NULL && n == 0);
 	}
 	T_EQ(hf_mark_list(r, &all, &n, &bad), 0);
-	T_EQ(n, 1);
+	T_EQ(n, 2);
 	T_EQ(bad, 0);
-	if (n == 1) {
+	if (n == 2) {
 		T_EQ(all[0].time_ns, 77);
 		T_EQ(all[0].verdict, HF_MARK_VERDICT_ATTACK);
 	}
 	hf_mark_list_free(all, n);
 	hf_repo_close(wo);
+	hf_repo_close(r);
+}
+
+static void count_unsigned(void *arg, const char *path, const char *what, int err)
+{
+	(void)path;
+	(void)err;
+	if (what && strstr(what, "an unpin not signed by the full key"))
+		(*(int *)arg)++;
+}
+
+/* An unpin counts only with the deletion key's signature over its
+ * repository, snapshot and time: a compromised client that holds a
+ * write-only key (and so can tag objects) cannot unpin, nor replay a real
+ * unpin's signature for another snapshot or time. */
+static void test_unpin_signature(void)
+{
+	struct hf_repo *r = new_repo("sig");
+	struct hf_session *ses = NULL;
+	struct hf_mark *all = NULL, real = {0}, forged, m;
+	struct hf_buf pt, obj;
+	uint8_t snap[HF_ID_LEN], other[HF_ID_LEN], id[HF_ID_LEN];
+	char name[HF_ID_HEX_LEN + 1];
+	size_t n = 0, bad = 0;
+
+	if (!r)
+		return;
+	fill_id(snap, 3);
+	fill_id(other, 4);
+	hf_buf_init(&pt, 1 << 16);
+	hf_buf_init(&obj, 1 << 16);
+	T_EQ(hf_session_new(r, &ses), 0);
+	if (!ses)
+		goto out;
+	T_EQ(put_mark(r, 10, 3, HF_MARK_PIN, 0, "pin"), 0);
+	T_EQ(put_mark(r, 10, 4, HF_MARK_PIN, 0, "pin"), 0);
+	/* the full key's unpin of snapshot 3 counts */
+	T_EQ(put_mark(r, 20, 3, HF_MARK_UNPIN, 0, "unpin"), 0);
+	T_EQ(hf_mark_list(r, &all, &n, &bad), 0);
+	for (size_t i = 0; i < n; i++)
+		if (all[i].kind == HF_MARK_UNPIN) {
+			T_EQ(all[i].authorized, 1);
+			real = all[i];
+		}
+	T_EQ(hf_marks_pinned(all, n, snap), 0);
+	/* forged: no signature, then the real one replayed for snapshot 4,
+	 * then for snapshot 3 at a later time (all tagged with the real key) */
+	for (int k = 0; k < 3; k++) {
+		forged = real;
+		forged.reason = "forged";
+		if (k == 0)
+			memset(forged.sig, 0, sizeof(forged.sig));
+		if (k == 1)
+			memcpy(forged.snapshot, other, HF_ID_LEN);
+		forged.time_ns = k == 2 ? 40 : 30;
+		if (k == 2) /* a pin after the real unpin, for the replay to undo */
+			T_EQ(put_mark(r, 30, 3, HF_MARK_PIN, 0, "pin again"), 0);
+		pt.len = 0;
+		obj.len = 0;
+		T_EQ(hf_mark_encode(&forged, &pt), 0);
+		T_EQ(hf_object_seal(r, ses, HF_MAGIC_MARK, pt.data, pt.len, &obj), 0);
+		T_EQ(hf_repo_put_hashed(r, HF_OBJ_MARK, obj.data, obj.len, id), 0);
+		hf_hex_encode(id, HF_ID_LEN, name);
+		T_EQ(hf_mark_load(r, name, &m), 0); /* it loads (check reports it) ... */
+		T_EQ(m.authorized, 0);              /* ... but does not count */
+		hf_mark_release(&m);
+	}
+	hf_mark_list_free(all, n);
+	T_EQ(hf_mark_list(r, &all, &n, &bad), 0);
+	T_EQ(bad, 0);
+	T_EQ(hf_marks_pinned(all, n, other), 1);
+	T_EQ(hf_marks_pinned(all, n, snap), 1);
+	{ /* check reports each forged unpin */
+		struct hf_check_opts o = {.report = count_unsigned};
+		struct hf_check_stats st;
+		int unsigned_unpins = 0;
+		o.report_arg = &unsigned_unpins;
+		T_EQ(hf_check(r, &o, &st), 0);
+		T_EQ(unsigned_unpins, 3);
+	}
+out:
+	hf_mark_list_free(all, n);
+	hf_session_free(ses);
+	hf_buf_release(&pt);
+	hf_buf_release(&obj);
 	hf_repo_close(r);
 }
 
@@ -623,7 +713,7 @@ static void test_no_marks_dir(void)
 
 static struct hf_mark mk(int64_t t, int snap, int kind, int verdict)
 {
-	struct hf_mark m = {.time_ns = t, .kind = (uint8_t)kind, .verdict = (uint8_t)verdict};
+	struct hf_mark m = {.time_ns = t, .kind = (uint8_t)kind, .verdict = (uint8_t)verdict, .authorized = 1};
 
 	fill_id(m.snapshot, snap);
 	return m;
@@ -969,6 +1059,7 @@ int main(void)
 	T_RUN(test_tamper);
 	T_RUN(test_wrong_key);
 	T_RUN(test_write_only_key);
+	T_RUN(test_unpin_signature);
 	T_RUN(test_no_marks_dir);
 	T_RUN(test_state);
 	T_RUN(test_forget);
