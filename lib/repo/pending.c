@@ -1,10 +1,13 @@
 /* pending.c — pending-deletion objects (format in docs/FORMAT.md):
  *
- *   "HFPND001" | payload | tag
- *   payload = varint version (1) | time svarint | grace varint | varint n | pack id[32] * n
+ *   "HFPND002" | payload | signature[64] | tag
+ *   payload = varint version (2) | time svarint | grace varint | varint n | pack id[32] * n
  *
  * An authenticated object (object.h) that is not encrypted: the tag is an
- * HMAC under the auth key, which full and write-only keys both hold. */
+ * HMAC under the auth key, which full and write-only keys both hold; the
+ * signature, by the deletion key only full keys derive, covers the
+ * repository id, the magic and the payload. A plan without a valid
+ * signature is ignored by prune and backups alike. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,9 +20,24 @@
 #include "util/err.h"
 #include "util/mem.h"
 
-#define PENDING_MAGIC "HFPND001"
-#define PENDING_VERSION 1
+#define PENDING_MAGIC "HFPND002"
+#define PENDING_VERSION 2
 #define PENDING_OBJ_MAX ((size_t)HF_PENDING_MAX_PACKS * HF_ID_LEN + 256)
+#define PLAN_LABEL "holdfast plan v1" /* with its NUL: the domain of a plan's signature */
+
+/* what a plan's signature covers: label | repository id | magic and payload */
+static int plan_message(const struct hf_repo *r, const uint8_t *obj, size_t n, struct hf_buf *msg)
+{
+	int ret;
+
+	hf_buf_init(msg, PENDING_OBJ_MAX + 64);
+	ret = hf_buf_append(msg, PLAN_LABEL, sizeof(PLAN_LABEL));
+	if (ret == 0)
+		ret = hf_buf_append(msg, r->cfg.id, HF_ID_LEN);
+	if (ret == 0)
+		ret = hf_buf_append(msg, obj, n);
+	return ret;
+}
 
 int hf_pending_encode(struct hf_repo *r, int64_t time_ns, int64_t grace_ns, const uint8_t (*packs)[HF_ID_LEN], size_t n,
 		      struct hf_buf *out)
@@ -40,7 +58,24 @@ int hf_pending_encode(struct hf_repo *r, int64_t time_ns, int64_t grace_ns, cons
 		ret = hf_buf_put_varint(out, n);
 	for (size_t i = 0; i < n && ret == 0; i++)
 		ret = hf_buf_append(out, packs[i], HF_ID_LEN);
-	return ret < 0 ? ret : hf_object_tag_append(r, out);
+	return ret < 0 ? ret : hf_pending_seal(r, out);
+}
+
+int hf_pending_seal(struct hf_repo *r, struct hf_buf *obj)
+{
+	struct hf_buf msg;
+	int ret = hf_buf_reserve(obj, HF_SIGN_LEN);
+
+	if (ret < 0)
+		return ret;
+	ret = plan_message(r, obj->data, obj->len, &msg);
+	if (ret == 0)
+		ret = hf_repo_sign(r, msg.data, msg.len, obj->data + obj->len);
+	hf_buf_release(&msg);
+	if (ret < 0)
+		return ret;
+	obj->len += HF_SIGN_LEN;
+	return hf_object_tag_append(r, obj);
 }
 
 int hf_pending_decode(struct hf_repo *r, const uint8_t *p, size_t n, struct hf_pending *out)
@@ -55,6 +90,18 @@ int hf_pending_decode(struct hf_repo *r, const uint8_t *p, size_t n, struct hf_p
 	if (n < HF_MAGIC_LEN || memcmp(p, PENDING_MAGIC, HF_MAGIC_LEN) != 0)
 		return -HF_E_CORRUPT;
 	ret = hf_object_tag_check(r, p, n, &body);
+	if (ret < 0)
+		return ret;
+	if (body < HF_MAGIC_LEN + HF_SIGN_LEN)
+		return -HF_E_CORRUPT;
+	body -= HF_SIGN_LEN;
+	{
+		struct hf_buf msg;
+		ret = plan_message(r, p, body, &msg);
+		if (ret == 0)
+			ret = hf_repo_verify(r, msg.data, msg.len, p + body);
+		hf_buf_release(&msg);
+	}
 	if (ret < 0)
 		return ret;
 	hf_reader_init(&rd, p + HF_MAGIC_LEN, body - HF_MAGIC_LEN);

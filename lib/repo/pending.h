@@ -45,5 +45,8 @@ HF_MUST_USE int hf_pending_due(const struct hf_pending *p, int64_t now_ns);
 HF_MUST_USE int hf_pending_encode(struct hf_repo *r, int64_t time_ns, int64_t grace_ns,
 				  const uint8_t (*packs)[HF_ID_LEN], size_t n, struct hf_buf *out);
 HF_MUST_USE int hf_pending_decode(struct hf_repo *r, const uint8_t *p, size_t n, struct hf_pending *out);
+/* Appends the signature (the full key's: -HF_E_WRITEONLY otherwise) and the
+ * tag to obj, magic and payload: what encode ends with, for fuzzing. */
+HF_MUST_USE int hf_pending_seal(struct hf_repo *r, struct hf_buf *obj);
 
 #endif

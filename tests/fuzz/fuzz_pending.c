@@ -1,9 +1,9 @@
 /* fuzz_pending.c — fuzz target for pending-deletion objects (repo/pending.c),
  * which every backup reads and prune acts on.
  *
- * The input is an object without its tag; the target appends the valid tag
- * under a fixed test key, so the fuzzer explores the parser behind the tag,
- * as a holder of a key (a compromised write-only client) could.
+ * The input is an object without its signature and tag; the target appends
+ * both under fixed test keys, so the fuzzer explores the parser behind them,
+ * as a holder of the full key could.
  *
  * Invariants: what decodes has at most HF_PENDING_MAX_PACKS packs and a
  * grace that is not negative, and encodes back to the same bytes. */
@@ -27,11 +27,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct hf_buf obj, again;
 	struct hf_pending p;
 
+	static uint8_t sign_sk[HF_SIGN_SK_LEN];
+
 	memset(&r, 0, sizeof(r));
 	r.auth_key = test_key;
-	hf_buf_init(&obj, size + 64);
-	hf_buf_init(&again, size + 64);
-	if (hf_buf_append(&obj, data, size) < 0 || hf_object_tag_append(&r, &obj) < 0)
+	r.sign_sk = sign_sk;
+	hf_sign_keypair(test_key, r.cfg.delete_key, sign_sk);
+	hf_buf_init(&obj, size + 128);
+	hf_buf_init(&again, size + 128);
+	if (hf_buf_append(&obj, data, size) < 0 || hf_pending_seal(&r, &obj) < 0)
 		goto out;
 	if (hf_pending_decode(&r, obj.data, obj.len, &p) == 0) {
 		FUZZ_ASSERT(p.npacks <= HF_PENDING_MAX_PACKS && p.grace_ns >= 0);

@@ -239,7 +239,8 @@ static void gen_reader(void)
 	put("reader", "empty", "", 0);
 }
 
-/* pending-deletion objects without their tag (fuzz_pending appends it) */
+/* pending-deletion objects without their signature and tag (fuzz_pending
+ * appends them) */
 static void gen_pending(void)
 {
 	static const uint8_t key[32] = {1};
@@ -253,8 +254,12 @@ static void gen_pending(void)
 	} cases[] = {{"none", 0, 0, 0}, {"one", 1764806400000000000ll, 3600000000000ll, 1},
 		     {"three", -5, 0, 3}, {"far", INT64_MAX, INT64_MAX, 2}};
 
+	static uint8_t sign_sk[HF_SIGN_SK_LEN];
+
 	memset(&r, 0, sizeof(r));
 	r.auth_key = key;
+	r.sign_sk = sign_sk;
+	hf_sign_keypair(key, r.cfg.delete_key, sign_sk);
 	for (int i = 0; i < 3; i++)
 		memset(packs[i], 0x30 + i, HF_ID_LEN);
 	hf_buf_init(&b, 4096);
@@ -264,7 +269,7 @@ static void gen_pending(void)
 			g_err = 1;
 			continue;
 		}
-		put("pending", cases[i].name, b.data, b.len - HF_OBJ_TAG_LEN);
+		put("pending", cases[i].name, b.data, b.len - HF_SIGN_LEN - HF_OBJ_TAG_LEN);
 	}
 	hf_buf_release(&b);
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "crypto/crypto.h"
+#include "repo/object.h"
 #include "repo/pending.h"
 #include "repo/repo.h"
 #include "repo/repo_internal.h"
@@ -190,6 +191,30 @@ static void test_keys(void)
 		T_EQ(bad, 0);
 		if (n == 1)
 			T_MEMEQ(v[0].packs[1], ids[1], HF_ID_LEN);
+		/* but cannot make one: a plan needs the full key's signature */
+		T_EQ(hf_pending_write(wo, 78, 10, (const uint8_t(*)[HF_ID_LEN])ids, 2), -HF_E_WRITEONLY);
+		/* nor forge one: the real plan's signature over other packs, tagged
+		 * with the key it has (the tag alone no longer makes a plan) */
+		{
+			struct hf_buf forged;
+			uint8_t other[2][HF_ID_LEN];
+			size_t sig_at;
+			hf_buf_init(&forged, 1 << 20);
+			T_EQ(hf_pending_encode(a, 77, 10, (const uint8_t(*)[HF_ID_LEN])ids, 2, &forged), 0);
+			sig_at = forged.len - HF_OBJ_TAG_LEN - HF_SIGN_LEN;
+			fill_ids(other, 2, 0x33);
+			memcpy(forged.data + sig_at - 2 * HF_ID_LEN, other, sizeof(other));
+			forged.len = sig_at + HF_SIGN_LEN;
+			T_EQ(hf_object_tag_append(wo, &forged), 0);
+			T_EQ(hf_pending_decode(wo, forged.data, forged.len, &p), -HF_E_AUTH);
+			T_EQ(hf_repo_put_hashed(wo, HF_OBJ_PENDING, forged.data, forged.len, NULL), 0);
+			hf_pending_list_free(v, n);
+			v = NULL;
+			T_EQ(hf_pending_list(a, &v, &n, &bad), 0);
+			T_EQ(n, 1); /* the real one */
+			T_EQ(bad, 1);
+			hf_buf_release(&forged);
+		}
 	}
 out:
 	hf_pending_list_free(v, n);
