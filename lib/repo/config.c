@@ -50,7 +50,7 @@ int hf_config_decode(const uint8_t *p, size_t n, struct hf_repo_config *c)
 		   "delete_key %64s\n%n",
 		   id, &c->chunk_min, &c->chunk_avg, &c->chunk_max, &c->zlevel, &c->pack_size, pkhex, dkhex,
 		   &end) != 8 ||
-	    end == 0 || (size_t)(used + end) != n)
+	    end == 0 || (size_t)(used + end) != n || text[n - 1] != '\n')
 		return -HF_E_CORRUPT;
 	if (hf_hex_decode(id, c->id, HF_ID_LEN) < 0 || hf_hex_decode(dkhex, c->delete_key, HF_SIGN_PK_LEN) < 0)
 		return -HF_E_CORRUPT;

@@ -20,7 +20,7 @@
 #include "util/err.h"
 #include "util/mem.h"
 
-#define PENDING_MAGIC "HFPND002"
+#define PENDING_MAGIC HF_MAGIC_PENDING
 #define PENDING_VERSION 2
 #define PENDING_OBJ_MAX ((size_t)HF_PENDING_MAX_PACKS * HF_ID_LEN + 256)
 #define PLAN_LABEL "holdfast plan v1" /* with its NUL: the domain of a plan's signature */

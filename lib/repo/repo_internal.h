@@ -11,6 +11,7 @@
 #define HF_MAGIC_SNAPSHOT "HFSNP002" /* version 2: authenticated (object.h) */
 #define HF_MAGIC_MARK "HFMRK002"     /* version 2: authenticated (object.h) */
 #define HF_MAGIC_PACK "HFPCK001"
+#define HF_MAGIC_PENDING "HFPND002" /* version 2: signed by the deletion key (pending.c) */
 #define HF_PACK_TRAILER_LEN (HF_SEALED_KEY_LEN + 4 + HF_MAGIC_LEN)
 
 /* Stores p under the hex SHA-256 of its bytes; an existing identical object

@@ -1,0 +1,30 @@
+/* shape.h — what anyone may check about an object without a key: that it has
+ * its kind's magic, a size a writer makes, and framing that points inside
+ * it. The repository server checks this before an object becomes visible
+ * (it holds no key: the tags, AEAD and signatures are for the readers), so
+ * a client cannot store a file of one kind under another, or an object no
+ * reader would accept the framing of. Part of the repo module. */
+#ifndef HF_REPO_SHAPE_H
+#define HF_REPO_SHAPE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+#define HF_SHAPE_HEAD (64u << 10) /* bytes of an object's start hf_shape_check looks at */
+#define HF_SHAPE_TAIL 128u        /* bytes of its end */
+
+/* The largest object of a kind a writer makes, in a repository whose packs
+ * are pack_size bytes (config's pack_size): a server's cap per object. */
+uint64_t hf_shape_max_size(int kind, uint32_t pack_size);
+
+/* An object of `size` bytes: head holds its first min(size, HF_SHAPE_HEAD)
+ * bytes, tail its last min(size, HF_SHAPE_TAIL). 0 if its shape is one a
+ * writer makes, -HF_E_LIMIT if it is larger than hf_shape_max_size allows,
+ * else -HF_E_CORRUPT. A config must also be of this version
+ * (-HF_E_VERSION). */
+HF_MUST_USE int hf_shape_check(int kind, uint64_t size, const uint8_t *head, size_t nhead, const uint8_t *tail,
+			       size_t ntail, uint32_t pack_size);
+
+#endif
