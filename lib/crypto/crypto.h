@@ -65,6 +65,10 @@ void hf_sign(const uint8_t sk[HF_SIGN_SK_LEN], const void *msg, size_t n, uint8_
 HF_MUST_USE int hf_sign_verify(const uint8_t pk[HF_SIGN_PK_LEN], const void *msg, size_t n,
 			       const uint8_t sig[HF_SIGN_LEN]);
 
+/* base64url of p[0..n), no padding, NUL-terminated; -HF_E_LIMIT if cap
+ * is too small (4 * n / 3 + 2 bytes are enough) */
+HF_MUST_USE int hf_base64url(const uint8_t *p, size_t n, char *out, size_t cap);
+
 /* Public-key sealing of a 32-byte session key. */
 void hf_keypair(uint8_t pk[HF_PK_LEN], uint8_t sk[HF_SK_LEN]);
 HF_MUST_USE int hf_seal_key(const uint8_t pk[HF_PK_LEN], const uint8_t key[HF_KEY_LEN], uint8_t out[HF_SEALED_KEY_LEN]);
