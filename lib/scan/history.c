@@ -216,12 +216,13 @@ int hf_history_verdict(struct hf_history *h, size_t k, const char *path, struct 
 		if (ret < 0)
 			return ret;
 		if (j == 0 && !h->first_listed) {
-			size_t i = hf_scan_list_find(&h->first, path);
+			uint64_t size = 0;
+			size_t i = hf_scan_list_find(&h->first, path, &size);
 			if (i == SCAN_NONE)
 				return -HF_E_NOTFOUND;
 			memset(&out->entry, 0, sizeof(out->entry));
 			hf_scan_list_unpack(h->first.recs[i], &out->entry);
-			out->entry.size = h->first.sizes[i];
+			out->entry.size = size;
 			out->first = 0;
 			out->file = &out->entry;
 			out->snap_verdict = res->verdict;

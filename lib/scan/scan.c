@@ -154,7 +154,7 @@ void hf_scan_list_expand(const struct scan_list *l, struct hf_scan_result *out)
 		struct hf_scan_file *f = &out->files[i];
 		hf_scan_list_unpack(l->recs[i], f);
 		f->path = hf_xstrdup(path);
-		f->size = l->sizes[i];
+		f->size = it.size;
 	}
 	out->nfiles = l->n;
 	hf_scan_list_iter_release(&it);

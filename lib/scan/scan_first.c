@@ -211,12 +211,42 @@ static int visit(struct first *f, const uint8_t id[HF_ID_LEN], const char *path,
 	return r;
 }
 
-static int by_key_index(const void *a, const void *b)
+static int cand_less(const struct cand *x, const struct cand *y)
 {
-	const struct cand *x = a, *y = b;
 	int c = memcmp(x->key, y->key, KEY_BYTES);
 
-	return c ? c : (x->index > y->index) - (x->index < y->index);
+	return c ? c < 0 : x->index < y->index;
+}
+
+static void sift_down(struct cand *v, size_t at, size_t n)
+{
+	struct cand t;
+
+	for (size_t c; (c = 2 * at + 1) < n; at = c) {
+		if (c + 1 < n && cand_less(&v[c], &v[c + 1]))
+			c++;
+		if (!cand_less(&v[at], &v[c]))
+			break;
+		t = v[at];
+		v[at] = v[c];
+		v[c] = t;
+	}
+}
+
+/* by key, then index; in place (glibc's qsort may take a copy of the
+ * array, as much again as the candidates) */
+static void sort_cands(struct cand *v, size_t n)
+{
+	struct cand t;
+
+	for (size_t i = n / 2; i-- > 0;)
+		sift_down(v, i, n);
+	for (size_t end = n; end > 1; end--) {
+		t = v[0];
+		v[0] = v[end - 1];
+		v[end - 1] = t;
+		sift_down(v, 0, end - 1);
+	}
 }
 
 /* the regular file at path in s's tree, its parts copied into v */
@@ -271,8 +301,7 @@ static int find_notes(struct first *f, const struct hf_snapshot *s, size_t *note
 	int r = 0;
 
 	*note_dirs = 0;
-	if (f->ncands > 1)
-		qsort(f->cands, f->ncands, sizeof(*f->cands), by_key_index);
+	sort_cands(f->cands, f->ncands);
 	for (size_t a = 0, b; r == 0 && a < f->ncands; a = b) {
 		size_t dirs = 1;
 		int alert = f->alert[f->cands[a].dir];

@@ -197,13 +197,12 @@ int hf_scan_items(struct hf_repo *r, const struct hf_snapshot *s, const struct h
 int hf_scan_snapshot_verdict(const struct hf_scan_summary *s, int wave, size_t note_dirs);
 
 /* scan_list.c: the files of a scan against no earlier snapshot (all new),
- * path-ordered and compact (about 20 bytes a file) */
+ * path-ordered and compact (about 16 bytes a file) */
 struct scan_list {
-	uint8_t *bytes; /* per file: varint shared length, varint rest length, rest */
+	uint8_t *bytes; /* per file: varint shared length, varint rest length, rest, varint size */
 	size_t len, bcap;
 	size_t *restarts; /* offset of every LIST_RESTART-th file: a whole path */
 	uint32_t *recs;   /* hf_scan_list_pack */
-	uint64_t *sizes;
 	size_t n, cap;
 	char *prev; /* the last path added */
 	size_t prev_len, prev_cap;
@@ -214,12 +213,13 @@ struct scan_list_iter {
 	const struct scan_list *l;
 	size_t i, off, len, cap;
 	char *path;
+	uint64_t size; /* of the file next returned */
 };
 void hf_scan_list_release(struct scan_list *l); /* a zeroed list is empty */
 /* appends a file (its rec is 0): -HF_E_USAGE unless path sorts after the last one */
 int hf_scan_list_add(struct scan_list *l, const char *path, uint64_t size);
-/* index of path, or SCAN_NONE */
-size_t hf_scan_list_find(struct scan_list *l, const char *path);
+/* index of path (its size into *size if not NULL), or SCAN_NONE */
+size_t hf_scan_list_find(struct scan_list *l, const char *path, uint64_t *size);
 /* path of file i, valid until the next look-up; NULL past the end */
 const char *hf_scan_list_path(struct scan_list *l, size_t i);
 uint32_t hf_scan_list_pack(int verdict, int note, uint32_t reasons, int type);

@@ -5,10 +5,11 @@
  * 100 bytes a file, held for as long as a history (forget, restore
  * --last-clean, history) keeps the scan. Here, in path order, each path is
  * stored as the length it shares with the previous one and the rest
- * (LEB128 lengths), with a whole path every LIST_RESTART entries for the
- * binary search; the verdict, note, reasons and type of a file are packed
- * into 4 bytes and its size takes 8: about 20 bytes a file for paths of one
- * tree. Paths must be added in strictly increasing strcmp order. */
+ * and then the file's size (LEB128 numbers), with a whole path every
+ * LIST_RESTART entries for the binary search; the verdict, note, reasons
+ * and type of a file are packed into 4 bytes: about 16 bytes a file for
+ * paths of one tree. Paths must be added in strictly increasing strcmp
+ * order. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,13 +43,12 @@ void hf_scan_list_release(struct scan_list *l)
 	free(l->bytes);
 	free(l->restarts);
 	free(l->recs);
-	free(l->sizes);
 	free(l->prev);
 	free(l->tmp);
 	memset(l, 0, sizeof(*l));
 }
 
-static void put_varint(struct scan_list *l, size_t v)
+static void put_varint(struct scan_list *l, uint64_t v)
 {
 	do {
 		uint8_t b = (uint8_t)(v & 0x7f);
@@ -57,15 +57,15 @@ static void put_varint(struct scan_list *l, size_t v)
 	} while (v);
 }
 
-static size_t get_varint(const uint8_t *p, size_t *off)
+static uint64_t get_varint(const uint8_t *p, size_t *off)
 {
-	size_t v = 0;
+	uint64_t v = 0;
 	int shift = 0;
 	uint8_t b;
 
 	do {
 		b = p[(*off)++];
-		v |= (size_t)(b & 0x7f) << shift;
+		v |= (uint64_t)(b & 0x7f) << shift;
 		shift += 7;
 	} while (b & 0x80);
 	return v;
@@ -88,7 +88,6 @@ int hf_scan_list_add(struct scan_list *l, const char *path, uint64_t size)
 	if (l->n == l->cap) {
 		l->cap = l->cap ? 2 * l->cap : 256;
 		l->recs = hf_xreallocarray(l->recs, l->cap, sizeof(*l->recs));
-		l->sizes = hf_xreallocarray(l->sizes, l->cap, sizeof(*l->sizes));
 		l->restarts = hf_xreallocarray(l->restarts, l->cap / LIST_RESTART + 1, sizeof(*l->restarts));
 	}
 	if (l->n % LIST_RESTART == 0)
@@ -96,10 +95,10 @@ int hf_scan_list_add(struct scan_list *l, const char *path, uint64_t size)
 	else
 		while (shared < plen && shared < l->prev_len && l->prev[shared] == path[shared])
 			shared++;
-	/* two varints of at most 10 bytes each, and the rest of the path */
-	if (l->bcap - l->len < plen - shared + 20) {
+	/* three varints of at most 10 bytes each, and the rest of the path */
+	if (l->bcap - l->len < plen - shared + 30) {
 		size_t want = l->bcap ? 2 * l->bcap : 4096;
-		while (want - l->len < plen - shared + 20)
+		while (want - l->len < plen - shared + 30)
 			want *= 2;
 		l->bytes = hf_xrealloc(l->bytes, want);
 		l->bcap = want;
@@ -108,25 +107,26 @@ int hf_scan_list_add(struct scan_list *l, const char *path, uint64_t size)
 	put_varint(l, plen - shared);
 	memcpy(l->bytes + l->len, path + shared, plen - shared);
 	l->len += plen - shared;
+	put_varint(l, size);
 	reserve(&l->prev, &l->prev_cap, plen + 1);
 	memcpy(l->prev, path, plen + 1);
 	l->prev_len = plen;
 	l->recs[l->n] = 0;
-	l->sizes[l->n] = size;
 	l->n++;
 	return 0;
 }
 
 /* decodes the entry at *off over the previous path in *buf (length *len) */
-static void decode(const struct scan_list *l, size_t *off, char **buf, size_t *cap, size_t *len)
+static uint64_t decode(const struct scan_list *l, size_t *off, char **buf, size_t *cap, size_t *len)
 {
-	size_t shared = get_varint(l->bytes, off), rest = get_varint(l->bytes, off);
+	size_t shared = (size_t)get_varint(l->bytes, off), rest = (size_t)get_varint(l->bytes, off);
 
 	reserve(buf, cap, shared + rest + 1);
 	memcpy(*buf + shared, l->bytes + *off, rest);
 	(*buf)[shared + rest] = '\0';
 	*off += rest;
 	*len = shared + rest;
+	return get_varint(l->bytes, off);
 }
 
 /* strcmp order of the whole path stored at restart r against path */
@@ -136,7 +136,7 @@ static int cmp_restart(const struct scan_list *l, size_t r, const char *path, si
 	int d;
 
 	(void)get_varint(l->bytes, &off); /* shared: 0 */
-	len = get_varint(l->bytes, &off);
+	len = (size_t)get_varint(l->bytes, &off);
 	c = len < plen ? len : plen;
 	d = memcmp(l->bytes + off, path, c);
 	if (d)
@@ -144,7 +144,7 @@ static int cmp_restart(const struct scan_list *l, size_t r, const char *path, si
 	return (len > plen) - (len < plen);
 }
 
-size_t hf_scan_list_find(struct scan_list *l, const char *path)
+size_t hf_scan_list_find(struct scan_list *l, const char *path, uint64_t *size)
 {
 	size_t plen = strlen(path), lo = 0, hi = (l->n + LIST_RESTART - 1) / LIST_RESTART, off, len = 0;
 
@@ -160,11 +160,13 @@ size_t hf_scan_list_find(struct scan_list *l, const char *path)
 		return SCAN_NONE;
 	off = l->restarts[lo - 1];
 	for (size_t i = (lo - 1) * LIST_RESTART; i < l->n && i < lo * LIST_RESTART; i++) {
-		int c;
-		decode(l, &off, &l->tmp, &l->tmp_cap, &len);
-		c = strcmp(l->tmp, path);
-		if (c == 0)
+		uint64_t sz = decode(l, &off, &l->tmp, &l->tmp_cap, &len);
+		int c = strcmp(l->tmp, path);
+		if (c == 0) {
+			if (size)
+				*size = sz;
 			return i;
+		}
 		if (c > 0)
 			break;
 	}
@@ -193,7 +195,7 @@ const char *hf_scan_list_next(struct scan_list_iter *it)
 {
 	if (it->i >= it->l->n)
 		return NULL;
-	decode(it->l, &it->off, &it->path, &it->cap, &it->len);
+	it->size = decode(it->l, &it->off, &it->path, &it->cap, &it->len);
 	it->i++;
 	return it->path;
 }

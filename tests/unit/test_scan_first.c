@@ -41,19 +41,27 @@ static void list_path(size_t i, char *out, size_t cap)
 		snprintf(out, cap, "/srv/d%03zu/f%05zu.txt", i / 10, i);
 }
 
+/* sizes of every varint length, up to the largest */
+static uint64_t list_size(size_t i)
+{
+	return i % 100 == 99 ? UINT64_MAX - i : (uint64_t)i * i * i * i;
+}
+
 static void test_list_find(void)
 {
 	struct scan_list l;
 	struct scan_list_iter it;
 	char p[512], q[520];
 	const char *got;
-	size_t n = 1000, i;
+	uint64_t size;
+	size_t n = 1000, i, total = 0;
 
 	memset(&l, 0, sizeof(l));
-	T_EQ(hf_scan_list_find(&l, "/a"), SCAN_NONE); /* empty */
+	T_EQ(hf_scan_list_find(&l, "/a", NULL), SCAN_NONE); /* empty */
 	for (i = 0; i < n; i++) {
 		list_path(i, p, sizeof(p));
-		T_EQ(hf_scan_list_add(&l, p, i * 3), 0);
+		T_EQ(hf_scan_list_add(&l, p, list_size(i)), 0);
+		total += strlen(p) + 1;
 		if (l.n != i + 1)
 			break;
 		l.recs[i] = (uint32_t)i;
@@ -65,31 +73,42 @@ static void test_list_find(void)
 	T_EQ(l.n, n);
 	for (i = 0; i < n; i++) {
 		list_path(i, p, sizeof(p));
-		T_EQ(hf_scan_list_find(&l, p), i);
+		size = 0;
+		T_EQ(hf_scan_list_find(&l, p, &size), i);
+		T_EQ(size, list_size(i));
 		got = hf_scan_list_path(&l, i);
 		T_CHECK(got && strcmp(got, p) == 0);
 		/* absent: a prefix, a longer name, one just past it */
 		snprintf(q, sizeof(q), "%s", p);
 		q[strlen(q) - 1] = '\0';
-		T_EQ(hf_scan_list_find(&l, q), SCAN_NONE);
+		T_EQ(hf_scan_list_find(&l, q, NULL), SCAN_NONE);
 		snprintf(q, sizeof(q), "%s0", p);
-		T_EQ(hf_scan_list_find(&l, q), SCAN_NONE);
+		T_EQ(hf_scan_list_find(&l, q, NULL), SCAN_NONE);
 	}
-	T_EQ(hf_scan_list_find(&l, "/"), SCAN_NONE);
-	T_EQ(hf_scan_list_find(&l, "/srv/d"), SCAN_NONE);
-	T_EQ(hf_scan_list_find(&l, "/zzz"), SCAN_NONE);
+	T_EQ(hf_scan_list_find(&l, "/", NULL), SCAN_NONE);
+	T_EQ(hf_scan_list_find(&l, "/srv/d", NULL), SCAN_NONE);
+	T_EQ(hf_scan_list_find(&l, "/zzz", NULL), SCAN_NONE);
 	T_CHECK(hf_scan_list_path(&l, n) == NULL);
 	hf_scan_list_iter_init(&it, &l);
 	for (i = 0; (got = hf_scan_list_next(&it)) != NULL; i++) {
 		list_path(i, p, sizeof(p));
 		T_CHECK(strcmp(got, p) == 0);
-		T_EQ(l.sizes[i], i * 3);
+		T_EQ(it.size, list_size(i));
 		T_EQ(l.recs[i], i);
 	}
 	T_EQ(i, n);
 	hf_scan_list_iter_release(&it);
-	/* compact: well under a malloc'ed copy of each path */
-	T_CHECK(l.len < n * 40);
+	T_CHECK(l.len < total);
+	hf_scan_list_release(&l);
+	/* a tree's paths, as a file server's: well under a copy of each */
+	total = 0;
+	for (i = 0; i < n; i++) {
+		snprintf(p, sizeof(p), "/srv/data/projects/d%03zu/report-%05zu.txt", i / 50, i);
+		T_EQ(hf_scan_list_add(&l, p, i), 0);
+		total += strlen(p) + 1;
+	}
+	T_CHECK(l.len < total / 3);
+	T_EQ(hf_scan_list_find(&l, p, NULL), n - 1);
 	hf_scan_list_release(&l);
 }
 
