@@ -201,8 +201,9 @@ int hf_scan_snapshot_verdict(const struct hf_scan_summary *s, int wave, size_t n
 struct scan_list {
 	uint8_t *bytes; /* per file: varint shared length, varint rest length, rest, varint size */
 	size_t len, bcap;
-	size_t *restarts; /* offset of every LIST_RESTART-th file: a whole path */
-	uint32_t *recs;   /* hf_scan_list_pack */
+	size_t path_bytes; /* of every path, with its NUL */
+	size_t *restarts;  /* offset of every LIST_RESTART-th file: a whole path */
+	uint32_t *recs;    /* hf_scan_list_pack */
 	size_t n, cap;
 	char *prev; /* the last path added */
 	size_t prev_len, prev_cap;
@@ -225,7 +226,7 @@ const char *hf_scan_list_path(struct scan_list *l, size_t i);
 uint32_t hf_scan_list_pack(int verdict, int note, uint32_t reasons, int type);
 /* verdict, note, reasons and type into f; change new, no from (path and size untouched) */
 void hf_scan_list_unpack(uint32_t rec, struct hf_scan_file *f);
-/* the list as out's files (each path malloc'ed) */
+/* the list as out's files (their paths in out->paths) */
 void hf_scan_list_expand(const struct scan_list *l, struct hf_scan_result *out);
 /* every path in order: next returns NULL at the end */
 void hf_scan_list_iter_init(struct scan_list_iter *it, const struct scan_list *l);

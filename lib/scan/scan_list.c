@@ -112,6 +112,7 @@ int hf_scan_list_add(struct scan_list *l, const char *path, uint64_t size)
 	memcpy(l->prev, path, plen + 1);
 	l->prev_len = plen;
 	l->recs[l->n] = 0;
+	l->path_bytes += plen + 1;
 	l->n++;
 	return 0;
 }
