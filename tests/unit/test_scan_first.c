@@ -10,6 +10,7 @@
  * container beside its plaintext and one alone, ransom notes spread over
  * three directories by wording and by company, and a note in one directory
  * only. A history answers for every file of that snapshot from the list. */
+#include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include "util/hex.h"
 
 #define PASS "first-test"
+#define BULK 3000 /* small files in bulk/ */
 
 static struct hf_snapshot g_snap[1];
 static uint64_t g_seed = 7;
@@ -211,6 +213,13 @@ static int make_tree(void)
 	r |= put_string("l3/sub/LICENSE", license);
 	/* a note in one directory: a first scan does not read lone texts */
 	r |= put_string("o/HOW_TO_DECRYPT.txt", lone);
+	/* distinct small texts: what a history keeps of them is measured */
+	for (int i = 0; i < BULK; i++) {
+		char rel[64], body[64];
+		snprintf(rel, sizeof(rel), "bulk/d%02d/f%04d.txt", i / 100, i);
+		snprintf(body, sizeof(body), "line %d of the bulk\n", i);
+		r |= put_string(rel, body);
+	}
 	for (int i = 0; i < 40; i++) {
 		char rel[64];
 		snprintf(rel, sizeof(rel), "many/f%02d.txt", i);
@@ -263,7 +272,7 @@ static void test_first_same(void)
 	/* the rules were exercised: sorted around '/', kept original, notes */
 	for (size_t i = 1; i < a.nfiles; i++)
 		T_CHECK(strcmp(a.files[i - 1].path, a.files[i].path) < 0);
-	T_EQ(a.nfiles, 61);
+	T_EQ(a.nfiles, 61 + BULK);
 	T_EQ(verdict_of(&a, "k/keep.txt.age"), HF_FILE_CLEAN);
 	T_CHECK(find(&a, "k/keep.txt.age") && (find(&a, "k/keep.txt.age")->reasons & HF_REASON_ORIGINAL_KEPT));
 	T_EQ(verdict_of(&a, "k/lone.age"), HF_FILE_SUSPICIOUS);
@@ -313,6 +322,28 @@ static void test_first_history(void)
 	hf_scan_result_release(&b);
 }
 
+/* A history keeps a first snapshot's scan as the compact list: well under
+ * the 40-byte struct hf_scan_file and malloc'ed path a file it held before */
+static void test_first_history_compact(void)
+{
+	struct hf_version_verdict vv;
+	struct hf_history *h;
+	struct mallinfo2 before, after;
+	char path[512];
+	size_t per;
+
+	data_path(path, sizeof(path), "bulk/d07/f0700.txt");
+	h = hf_history_new(g_repo, g_snap, 1);
+	before = mallinfo2();
+	T_EQ(hf_history_verdict(h, 0, path, &vv), 0);
+	after = mallinfo2();
+	per = after.uordblks > before.uordblks ? (after.uordblks - before.uordblks) / (61 + BULK) : 0;
+	if (per >= 40)
+		fprintf(stderr, "  a history keeps %zu bytes a file of a first scan\n", per);
+	T_CHECK(per < 40);
+	hf_history_free(h);
+}
+
 int main(void)
 {
 	char repo[300] = "";
@@ -339,6 +370,7 @@ int main(void)
 	}
 	T_RUN(test_first_same);
 	T_RUN(test_first_history);
+	T_RUN(test_first_history_compact);
 	hf_snapshot_release(&g_snap[0]);
 	hf_repo_close(g_repo);
 	nftw(g_base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
