@@ -69,7 +69,8 @@ struct hf_history {
 	struct hf_changes *changes; /* a backup's, for the scan it describes */
 	/* scan 0 (against nothing: every file new) as a compact list, since
 	 * it lists the whole snapshot; scans[0] holds its verdict and summary,
-	 * and its files only once hf_history_scan is asked for them */
+	 * and its files (then instead of the list) once hf_history_scan is
+	 * asked for them */
 	struct scan_list first;
 	int first_listed;
 };
@@ -163,6 +164,7 @@ int hf_history_scan(struct hf_history *h, size_t k, const struct hf_scan_result 
 		return ret;
 	if (k == 0 && !h->first_listed) {
 		hf_scan_list_expand(&h->first, &h->scans[0]);
+		hf_scan_list_release(&h->first); /* look-ups use the result from now on */
 		h->first_listed = 1;
 	}
 	*out = &h->scans[k];

@@ -318,6 +318,12 @@ static void test_first_history(void)
 	T_EQ(hf_history_scan(h, 0, &res), 0);
 	if (res)
 		check_same_result(res, &b);
+	/* and answers from it after that */
+	data_path(path, sizeof(path), "k/lone.age");
+	T_EQ(hf_history_verdict(h, 0, path, &vv), 0);
+	T_CHECK(vv.file && vv.file->verdict == HF_FILE_SUSPICIOUS && vv.file->path && strcmp(vv.file->path, path) == 0);
+	data_path(path, sizeof(path), "k/gone.txt");
+	T_EQ(hf_history_verdict(h, 0, path, &vv), -HF_E_NOTFOUND);
 	hf_history_free(h);
 	hf_scan_result_release(&b);
 }
