@@ -67,6 +67,12 @@ struct hf_history {
 	const char ***from; /* per scan: the `from` paths of its renamed files, sorted */
 	size_t *nfrom;
 	struct hf_changes *changes; /* a backup's, for the scan it describes */
+	/* scan 0 (against nothing: every file new) as a compact list, since
+	 * it lists the whole snapshot; scans[0] holds its verdict and summary,
+	 * and its files (then instead of the list) once hf_history_scan is
+	 * asked for them */
+	struct scan_list first;
+	int first_listed;
 };
 
 struct hf_history *hf_history_new(struct hf_repo *r, const struct hf_snapshot *snaps, size_t n)
@@ -92,6 +98,7 @@ void hf_history_free(struct hf_history *h)
 		hf_scan_result_release(&h->scans[k]);
 		free(h->from[k]);
 	}
+	hf_scan_list_release(&h->first);
 	free(h->scans);
 	free(h->done);
 	free(h->from);
@@ -111,34 +118,56 @@ static int by_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-int hf_history_scan(struct hf_history *h, size_t k, const struct hf_scan_result **out)
+/* scan k computed (once); scan 0 as h->first */
+static int compute(struct hf_history *h, size_t k)
 {
 	struct hf_scan_result *res = &h->scans[k];
 	size_t m = 0;
 	int ret;
 
-	*out = NULL;
-	if (k >= h->n)
-		return -HF_E_USAGE;
-	if (!h->done[k]) {
-		const struct hf_snapshot *against = k ? &h->snaps[k - 1] : NULL;
+	if (h->done[k])
+		return 0;
+	if (k == 0) {
+		ret = hf_scan_first(h->r, &h->snaps[0], &h->first, res);
+	} else {
 		struct hf_changes *ch = NULL;
-		if (h->changes && hf_scan_changes_describe(h->changes, &h->snaps[k], against)) {
+		if (h->changes && hf_scan_changes_describe(h->changes, &h->snaps[k], &h->snaps[k - 1])) {
 			ch = h->changes;
 			h->changes = NULL;
 		}
-		ret = hf_scan_changes(h->r, &h->snaps[k], against, ch, res);
-		if (ret < 0)
-			return ret;
-		h->from[k] = hf_xcalloc(res->nfiles ? res->nfiles : 1, sizeof(char *));
-		for (size_t i = 0; i < res->nfiles; i++)
-			if (res->files[i].from)
-				h->from[k][m++] = res->files[i].from;
-		qsort(h->from[k], m, sizeof(char *), by_str);
-		h->nfrom[k] = m;
-		h->done[k] = 1;
+		ret = hf_scan_changes(h->r, &h->snaps[k], &h->snaps[k - 1], ch, res);
 	}
-	*out = res;
+	if (ret < 0)
+		return ret;
+	for (size_t i = 0; i < res->nfiles; i++)
+		m += res->files[i].from != NULL;
+	h->from[k] = hf_xcalloc(m ? m : 1, sizeof(char *));
+	m = 0;
+	for (size_t i = 0; i < res->nfiles; i++)
+		if (res->files[i].from)
+			h->from[k][m++] = res->files[i].from;
+	qsort(h->from[k], m, sizeof(char *), by_str);
+	h->nfrom[k] = m;
+	h->done[k] = 1;
+	return 0;
+}
+
+int hf_history_scan(struct hf_history *h, size_t k, const struct hf_scan_result **out)
+{
+	int ret;
+
+	*out = NULL;
+	if (k >= h->n)
+		return -HF_E_USAGE;
+	ret = compute(h, k);
+	if (ret < 0)
+		return ret;
+	if (k == 0 && !h->first_listed) {
+		hf_scan_list_expand(&h->first, &h->scans[0]);
+		hf_scan_list_release(&h->first); /* look-ups use the result from now on */
+		h->first_listed = 1;
+	}
+	*out = &h->scans[k];
 	return 0;
 }
 
@@ -183,11 +212,24 @@ int hf_history_verdict(struct hf_history *h, size_t k, const char *path, struct 
 	if (k >= h->n)
 		return -HF_E_USAGE;
 	for (size_t j = k + 1; j-- > 0;) {
-		const struct hf_scan_result *res;
+		const struct hf_scan_result *res = &h->scans[j];
 		const struct hf_scan_file *f;
-		int ret = hf_history_scan(h, j, &res);
+		int ret = compute(h, j);
 		if (ret < 0)
 			return ret;
+		if (j == 0 && !h->first_listed) {
+			uint64_t size = 0;
+			size_t i = hf_scan_list_find(&h->first, path, &size);
+			if (i == SCAN_NONE)
+				return -HF_E_NOTFOUND;
+			memset(&out->entry, 0, sizeof(out->entry));
+			hf_scan_list_unpack(h->first.recs[i], &out->entry);
+			out->entry.size = size;
+			out->first = 0;
+			out->file = &out->entry;
+			out->snap_verdict = res->verdict;
+			return 0;
+		}
 		f = find_path(res, path);
 		if (f) {
 			if (f->change == HF_CHANGE_DELETED)

@@ -24,6 +24,8 @@ struct hf_version_verdict {
 	size_t first;                    /* index of the snapshot where this version appeared */
 	const struct hf_scan_file *file; /* its entry in that snapshot's scan */
 	int snap_verdict;                /* that snapshot's verdict */
+	struct hf_scan_file entry;       /* where file points for a version of the first
+					  * snapshot (kept compactly, history.c); its path is NULL */
 };
 /* The verdict of the regular file at path in snaps[k]: file->verdict. Looks
  * at scans k, k - 1, ... until the one that lists the path as new, modified

@@ -79,7 +79,7 @@ static uint64_t usual_changes(struct hf_repo *r, const struct hf_snapshot *again
 	return n;
 }
 
-static int snapshot_verdict(const struct hf_scan_summary *s, int wave, size_t note_dirs)
+int hf_scan_snapshot_verdict(const struct hf_scan_summary *s, int wave, size_t note_dirs)
 {
 	uint64_t enc = s->encrypted, changed = s->added + s->modified + s->deleted + s->renamed;
 	uint64_t bar = s->usual_changes > SUSPICIOUS_MIN ? s->usual_changes : SUSPICIOUS_MIN;
@@ -143,8 +143,46 @@ static void build_result(struct scan *sc, struct hf_scan_result *out)
 	}
 }
 
+void hf_scan_list_expand(const struct scan_list *l, struct hf_scan_result *out)
+{
+	struct scan_list_iter it;
+	const char *path;
+	size_t at = 0;
+
+	/* one allocation for the paths: a malloc'ed copy each costs a fifth more */
+	out->files = hf_xcalloc(l->n ? l->n : 1, sizeof(*out->files));
+	out->paths = hf_xmalloc(l->path_bytes ? l->path_bytes : 1);
+	hf_scan_list_iter_init(&it, l);
+	for (size_t i = 0; (path = hf_scan_list_next(&it)) != NULL; i++) {
+		struct hf_scan_file *f = &out->files[i];
+		hf_scan_list_unpack(l->recs[i], f);
+		f->path = memcpy(out->paths + at, path, it.len + 1);
+		at += it.len + 1;
+		f->size = it.size;
+	}
+	out->nfiles = l->n;
+	hf_scan_list_iter_release(&it);
+}
+
 int hf_scan_changes(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_snapshot *against,
 		    struct hf_changes *ch, struct hf_scan_result *out)
+{
+	struct scan_list list;
+	int ret;
+
+	if (against)
+		return hf_scan_items(r, s, against, ch, out);
+	/* every file new: judged a directory at a time (scan_first.c) */
+	hf_changes_free(ch);
+	ret = hf_scan_first(r, s, &list, out);
+	if (ret == 0)
+		hf_scan_list_expand(&list, out);
+	hf_scan_list_release(&list);
+	return ret;
+}
+
+int hf_scan_items(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_snapshot *against,
+		  struct hf_changes *ch, struct hf_scan_result *out)
 {
 	struct scan sc;
 	int ret;
@@ -184,7 +222,7 @@ int hf_scan_changes(struct hf_repo *r, const struct hf_snapshot *s, const struct
 		build_result(&sc, out);
 		out->sum.files = s->files;
 		out->sum.usual_changes = usual_changes(r, against);
-		out->verdict = snapshot_verdict(&out->sum, sc.wave, sc.note_dirs);
+		out->verdict = hf_scan_snapshot_verdict(&out->sum, sc.wave, sc.note_dirs);
 	}
 	scan_release(&sc);
 	return ret;
@@ -200,10 +238,11 @@ void hf_scan_result_release(struct hf_scan_result *res)
 {
 	if (!res)
 		return;
-	for (size_t i = 0; i < res->nfiles; i++) {
+	for (size_t i = 0; !res->paths && i < res->nfiles; i++) {
 		free(res->files[i].path);
 		free(res->files[i].from);
 	}
+	free(res->paths);
 	free(res->files);
 	memset(res, 0, sizeof(*res));
 }

@@ -68,6 +68,7 @@ struct hf_scan_result {
 	struct hf_scan_summary sum;
 	struct hf_scan_file *files; /* every changed entry, sorted by path */
 	size_t nfiles;
+	char *paths; /* not NULL: every path and from is in this one allocation */
 };
 
 /* Scans s against `against` (NULL: s has no earlier snapshot; every file is

@@ -178,5 +178,64 @@ int hf_scan_mark_new_extensions(struct scan *sc);
 
 /* scan_notes.c: finds ransom notes among the new small text files */
 int hf_scan_find_notes(struct scan *sc);
+#define SCAN_NOTE_MAX (64u << 10)
+#define SCAN_NOTE_SPREAD 3      /* directories */
+#define SCAN_NOTE_DIR_LOOK 4096 /* entries of one directory looked at for company */
+/* a new version that may be a note: small text, not judged encrypted */
+int hf_scan_note_candidate(const struct scan_version *v, int verdict);
+/* whether a group of new files of one content (content: its first bytes,
+ * up to SCAN_NOTE_MAX) in `dirs` directories is a ransom note; alert: one
+ * of them shares its directory with a non-clean file */
+int hf_scan_note_verdict(const uint8_t *content, size_t n, size_t dirs, int alert);
+
+/* scan.c */
+/* hf_scan_changes with every changed file held as an item (what it does
+ * when there is an earlier snapshot); against NULL works too, and gives what
+ * hf_scan_first does (the tests compare them) */
+int hf_scan_items(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_snapshot *against,
+		  struct hf_changes *ch, struct hf_scan_result *out);
+int hf_scan_snapshot_verdict(const struct hf_scan_summary *s, int wave, size_t note_dirs);
+
+/* scan_list.c: the files of a scan against no earlier snapshot (all new),
+ * path-ordered and compact (about 16 bytes a file) */
+struct scan_list {
+	uint8_t *bytes; /* per file: varint shared length, varint rest length, rest, varint size */
+	size_t len, bcap;
+	size_t path_bytes; /* of every path, with its NUL */
+	size_t *restarts;  /* offset of every LIST_RESTART-th file: a whole path */
+	uint32_t *recs;    /* hf_scan_list_pack */
+	size_t n, cap;
+	char *prev; /* the last path added */
+	size_t prev_len, prev_cap;
+	char *tmp; /* what look-ups decode into */
+	size_t tmp_cap;
+};
+struct scan_list_iter {
+	const struct scan_list *l;
+	size_t i, off, len, cap;
+	char *path;
+	uint64_t size; /* of the file next returned */
+};
+void hf_scan_list_release(struct scan_list *l); /* a zeroed list is empty */
+/* appends a file (its rec is 0): -HF_E_USAGE unless path sorts after the last one */
+int hf_scan_list_add(struct scan_list *l, const char *path, uint64_t size);
+/* index of path (its size into *size if not NULL), or SCAN_NONE */
+size_t hf_scan_list_find(struct scan_list *l, const char *path, uint64_t *size);
+/* path of file i, valid until the next look-up; NULL past the end */
+const char *hf_scan_list_path(struct scan_list *l, size_t i);
+uint32_t hf_scan_list_pack(int verdict, int note, uint32_t reasons, int type);
+/* verdict, note, reasons and type into f; change new, no from (path and size untouched) */
+void hf_scan_list_unpack(uint32_t rec, struct hf_scan_file *f);
+/* the list as out's files (their paths in out->paths) */
+void hf_scan_list_expand(const struct scan_list *l, struct hf_scan_result *out);
+/* every path in order: next returns NULL at the end */
+void hf_scan_list_iter_init(struct scan_list_iter *it, const struct scan_list *l);
+const char *hf_scan_list_next(struct scan_list_iter *it);
+void hf_scan_list_iter_release(struct scan_list_iter *it);
+
+/* scan_first.c: the scan of s against no earlier snapshot, streamed: every
+ * regular file judged on its content and its directory, one directory at a
+ * time, into list; head gets the snapshot, verdict and summary (no files) */
+int hf_scan_first(struct hf_repo *r, const struct hf_snapshot *s, struct scan_list *list, struct hf_scan_result *head);
 
 #endif

@@ -24,9 +24,9 @@
 #include "util/idmap.h"
 #include "util/mem.h"
 
-#define NOTE_MAX (64u << 10)
-#define NOTE_SPREAD 3      /* directories */
-#define NOTE_DIR_LOOK 4096 /* entries of one directory looked at for company */
+#define NOTE_MAX SCAN_NOTE_MAX
+#define NOTE_SPREAD SCAN_NOTE_SPREAD
+#define NOTE_DIR_LOOK SCAN_NOTE_DIR_LOOK
 
 enum {
 	H_ADDRESS = 1,
@@ -196,18 +196,34 @@ struct group {
 	int note;
 };
 
+static int small_new(const struct scan_version *v, int verdict)
+{
+	return v->size > 0 && v->size <= NOTE_MAX && verdict != HF_FILE_ENCRYPTED;
+}
+
 static int is_candidate(struct scan *sc, struct scan_item *it, int *yes)
 {
 	int r;
 
 	*yes = 0;
-	if (it->change != HF_CHANGE_NEW || it->cur.size == 0 || it->cur.size > NOTE_MAX ||
-	    it->verdict == HF_FILE_ENCRYPTED)
+	if (it->change != HF_CHANGE_NEW || !small_new(&it->cur, it->verdict))
 		return 0;
 	r = hf_scan_need_profile(sc, &it->cur);
 	if (r == 0)
-		*yes = it->cur.profile.type == HF_CT_TEXT || it->cur.profile.text_utf8;
+		*yes = hf_scan_note_candidate(&it->cur, it->verdict);
 	return r;
+}
+
+int hf_scan_note_candidate(const struct scan_version *v, int verdict)
+{
+	return small_new(v, verdict) && v->has_profile && (v->profile.type == HF_CT_TEXT || v->profile.text_utf8);
+}
+
+int hf_scan_note_verdict(const uint8_t *content, size_t n, size_t dirs, int alert)
+{
+	int h = hints(content, n);
+
+	return ((h & H_STRONG) && popcount(h) >= 2) || (dirs >= NOTE_SPREAD && (popcount(h) >= 2 || alert));
 }
 
 int hf_scan_find_notes(struct scan *sc)
