@@ -108,3 +108,12 @@ int hf_shape_check(int kind, uint64_t size, const uint8_t *head, size_t nhead, c
 	}
 	return -HF_E_CORRUPT;
 }
+
+int hf_shape_config_pack_size(const uint8_t *p, size_t n, uint32_t *pack_size)
+{
+	struct hf_repo_config c;
+	int r = hf_config_decode(p, n, &c);
+
+	*pack_size = r == 0 ? c.pack_size : 0;
+	return r;
+}

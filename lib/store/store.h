@@ -118,6 +118,14 @@ struct hf_store {
 	unsigned caps;        /* HF_STORE_* */
 };
 
+/* The kind's name in URLs and listings ("config", "keys", "snapshots",
+ * "index", "data", "marks", "pending"), and back (-HF_E_USAGE if none). */
+const char *hf_store_kind_name(int kind);
+int hf_store_kind_parse(const char *name);
+/* 1 if name is one the stores accept for kind (hex of 2 to 64 characters,
+ * or "config"); nothing else reaches a file system or a URL */
+int hf_store_name_ok(int kind, const char *name);
+
 /* Opens the store a URL names:
  *   /abs/path, rel/path, file:/abs/path, file:///abs/path  the local directory store
  *   mem:NAME   the in-memory store NAME (tests; store_mem.h)
@@ -127,9 +135,12 @@ struct hf_store {
  * -HF_E_NOTFOUND. */
 HF_MUST_USE int hf_store_open(const char *url, int create, struct hf_store **out);
 
-/* Opens the directory store at dir. create: make the layout (dir must not
- * exist or be empty, else -HF_E_EXISTS). Without create, a directory without
- * a config object gives -HF_E_NOTFOUND. */
+/* Opens the directory store at dir. create 1: make the layout (dir must not
+ * exist or be empty, else -HF_E_EXISTS). create 0: a directory without a
+ * config object gives -HF_E_NOTFOUND. create HF_STORE_OPEN_LAYOUT: a made
+ * layout whose config may not be there yet (the server's repositories,
+ * which get their config from the client after creation). */
+#define HF_STORE_OPEN_LAYOUT 2
 HF_MUST_USE int hf_store_local_open(const char *dir, int create, struct hf_store **out);
 
 static inline unsigned hf_store_caps(const struct hf_store *s)

@@ -551,7 +551,7 @@ int hf_store_local_open(const char *dir, int create, struct hf_store **out)
 	int r;
 
 	*out = NULL;
-	if (create) {
+	if (create == 1) {
 		r = dir_is_empty(dir);
 		if (r < 0)
 			return r;
@@ -567,11 +567,12 @@ int hf_store_local_open(const char *dir, int create, struct hf_store **out)
 		r = errno == ENOENT ? -HF_E_NOTFOUND : -errno;
 		goto out;
 	}
-	if (create) {
+	if (create == 1) {
 		r = make_layout(ls->dirfd);
 		if (r < 0)
 			goto out;
-	} else if (faccessat(ls->dirfd, "config", F_OK, 0) < 0) {
+	} else if (faccessat(ls->dirfd, "config", F_OK, 0) < 0 &&
+		   !(create == HF_STORE_OPEN_LAYOUT && faccessat(ls->dirfd, "keys", F_OK, 0) == 0)) {
 		r = -HF_E_NOTFOUND;
 		goto out;
 	} else {

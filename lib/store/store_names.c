@@ -39,3 +39,24 @@ int hf_store_obj_path(int kind, const char *name, char *out, size_t cap)
 		n = snprintf(out, cap, "%s/%s", hf_store_kind_dir[kind], name);
 	return (n < 0 || (size_t)n >= cap) ? -HF_E_LIMIT : 0;
 }
+
+static const char *const kind_names[HF_OBJ_KINDS] = {"config", "keys",  "snapshots", "index",
+						     "data",   "marks", "pending"};
+
+const char *hf_store_kind_name(int kind)
+{
+	return kind >= 0 && kind < HF_OBJ_KINDS ? kind_names[kind] : NULL;
+}
+
+int hf_store_kind_parse(const char *name)
+{
+	for (int k = 0; k < HF_OBJ_KINDS; k++)
+		if (strcmp(name, kind_names[k]) == 0)
+			return k;
+	return -HF_E_USAGE;
+}
+
+int hf_store_name_ok(int kind, const char *name)
+{
+	return hf_store_valid_name(kind, name);
+}

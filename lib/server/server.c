@@ -1,0 +1,827 @@
+/* server.c — request handling of the repository server (server.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "crypto/crypto.h"
+#include "repo/shape.h"
+#include "server/policy.h"
+#include "server/server.h"
+#include "util/hex.h"
+#include "util/mem.h"
+
+#define CLIENT_FILE_MAX 4096
+#define UPLOADS_PER_CLIENT 8
+#define UPLOAD_IDLE_NS (600 * 1000000000LL) /* an upload untouched this long is dropped */
+#define DEFAULT_PACK_SIZE (16u << 20)       /* for caps before a repository has its config */
+
+struct repo_entry {
+	char name[HF_CLIENT_NAME_MAX + 1];
+	struct hf_store *store;
+	uint32_t pack_size; /* from its config, once there */
+};
+
+/* an object being received: a single put, or a streamed upload */
+struct receiving {
+	int kind;
+	struct hf_store *store;
+	uint32_t pack_size;
+	struct hf_store_writer *w;
+	struct hf_sha256_ctx *sha;
+	uint64_t got, limit;
+	uint8_t head[HF_SHAPE_HEAD];
+	uint8_t tail[HF_SHAPE_TAIL]; /* a ring: the last bytes */
+};
+
+struct upload {
+	char id[33]; /* 128 random bits in hex */
+	char client[HF_CLIENT_NAME_MAX + 1];
+	char repo[HF_CLIENT_NAME_MAX + 1];
+	int64_t touched_ns;
+	int busy; /* a request is appending to it */
+	struct receiving rx;
+};
+
+struct hf_server {
+	char *root;
+	FILE *log;
+	pthread_mutex_t lock; /* repos, uploads, the log */
+	struct repo_entry *repos;
+	size_t nrepos;
+	struct upload **uploads;
+	size_t nuploads;
+};
+
+enum call_mode { CALL_PUT = 1, CALL_APPEND };
+
+struct hf_call {
+	struct hf_server *s;
+	enum call_mode mode;
+	int64_t expect; /* Content-Length */
+	char name[HF_STORE_NAME_MAX + 1];
+	char client[HF_CLIENT_NAME_MAX + 1];
+	struct receiving rx; /* CALL_PUT */
+	struct upload *up;   /* CALL_APPEND */
+	uint64_t got;        /* body bytes of this request */
+	const char *method, *path, *peer;
+};
+
+/* ---- answers and the log ----------------------------------------------------- */
+
+void hf_response_init(struct hf_response *r)
+{
+	memset(r, 0, sizeof(*r));
+	hf_buf_init(&r->body, 64u << 20);
+	r->content_type = "application/json";
+}
+
+void hf_response_release(struct hf_response *r)
+{
+	hf_store_reader_close(r->reader);
+	hf_buf_release(&r->body);
+	memset(r, 0, sizeof(*r));
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void put_text(struct hf_response *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put_text(struct hf_response *r, const char *fmt, ...)
+{
+	char text[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (n > 0 && hf_buf_append(&r->body, text, (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1) < 0)
+		r->body.len = 0;
+}
+
+/* an error answer; message has no quote or backslash (we write them all) */
+static int fail(struct hf_response *r, int status, const char *code, const char *message)
+{
+	hf_store_reader_close(r->reader);
+	r->reader = NULL;
+	r->status = status;
+	r->content_type = "application/json";
+	r->body.len = 0;
+	put_text(r, "{\"error\": \"%s\", \"message\": \"%s\"}\n", code, message);
+	return 0;
+}
+
+/* the answer for a store or library error */
+static int fail_err(struct hf_response *r, int err)
+{
+	switch (err) {
+	case -HF_E_EXISTS:
+		return fail(r, 409, "exists", "an object of that name exists: objects are never replaced");
+	case -HF_E_NOTFOUND:
+		return fail(r, 404, "not_found", "no such object");
+	case -HF_E_LIMIT:
+		return fail(r, 413, "too_large", "larger than any object of this kind");
+	case -HF_E_CORRUPT:
+	case -HF_E_VERSION:
+		return fail(r, 422, "malformed", "not the shape of an object of this kind");
+	case -ENOSPC:
+	case -EDQUOT:
+		return fail(r, 507, "full", "the server's disk is full");
+	}
+	return fail(r, 500, "internal", hf_strerror(err));
+}
+
+static void log_line(struct hf_server *s, const char *client, const char *peer, const char *method, const char *path,
+		     int status, const char *detail)
+{
+	if (!s->log)
+		return;
+	pthread_mutex_lock(&s->lock);
+	/* path and names are checked before they get here, or written only as
+	 * far as their checked prefix goes: nothing here needs escaping but
+	 * what a client sent as a path, which is cut at the first quote */
+	fprintf(s->log,
+		"{\"time_ns\": %" PRId64 ", \"client\": \"%s\", \"peer\": \"%s\", \"method\": \"%s\", "
+		"\"path\": \"%.*s\", \"status\": %d, \"detail\": \"%s\"}\n",
+		now_ns(), client ? client : "", peer ? peer : "", method, (int)strcspn(path, "\"\\\n"), path, status,
+		detail ? detail : "");
+	fflush(s->log);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* ---- the server ---------------------------------------------------------------- */
+
+int hf_server_open(const struct hf_server_opts *o, struct hf_server **out)
+{
+	struct hf_server *s;
+	char dir[4096];
+	struct stat st;
+
+	*out = NULL;
+	if (!o->root || stat(o->root, &st) < 0)
+		return -HF_E_NOTFOUND;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	for (int i = 0; i < 2; i++) {
+		snprintf(dir, sizeof(dir), "%s/%s", o->root, i ? "repos" : "clients");
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+			return -errno;
+	}
+	s = hf_xcalloc(1, sizeof(*s));
+	s->root = hf_xstrdup(o->root);
+	s->log = o->log;
+	pthread_mutex_init(&s->lock, NULL);
+	*out = s;
+	return 0;
+}
+
+static void rx_abort(struct receiving *rx)
+{
+	uint8_t ignored[HF_HASH_LEN];
+
+	if (rx->w)
+		hf_store_writer_abort(rx->w);
+	if (rx->sha)
+		hf_sha256_final(rx->sha, ignored);
+	rx->w = NULL;
+	rx->sha = NULL;
+}
+
+void hf_server_close(struct hf_server *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nuploads; i++) {
+		rx_abort(&s->uploads[i]->rx);
+		free(s->uploads[i]);
+	}
+	free(s->uploads);
+	for (size_t i = 0; i < s->nrepos; i++)
+		hf_store_close(s->repos[i].store);
+	free(s->repos);
+	pthread_mutex_destroy(&s->lock);
+	free(s->root);
+	free(s);
+}
+
+/* The client a request's token belongs to. Unknown clients cost a hash
+ * too, so timing does not tell which names exist. */
+static int authenticate(struct hf_server *s, const char *authorization, struct hf_client *c)
+{
+	char name[HF_CLIENT_NAME_MAX + 1], path[4096];
+	uint8_t buf[CLIENT_FILE_MAX], ignored[HF_HASH_LEN];
+	const char *token;
+	ssize_t n = -1;
+	int fd, ok = 0;
+
+	if (!authorization || strncmp(authorization, "Bearer ", 7) != 0)
+		return -HF_E_REFUSED;
+	token = authorization + 7;
+	if (hf_token_client(token, name) == 0) {
+		snprintf(path, sizeof(path), "%s/clients/%s", s->root, name);
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0) {
+			n = read(fd, buf, sizeof(buf));
+			close(fd);
+		}
+	}
+	if (n > 0 && (size_t)n < sizeof(buf) && hf_client_decode(buf, (size_t)n, c) == 0 && strcmp(c->name, name) == 0)
+		ok = hf_client_token_ok(c, token);
+	else
+		hf_token_hash(token, ignored);
+	return ok ? 0 : -HF_E_REFUSED;
+}
+
+static void read_pack_size(struct repo_entry *e)
+{
+	struct hf_buf cfg;
+
+	hf_buf_init(&cfg, HF_SHAPE_HEAD);
+	if (hf_store_get(e->store, HF_OBJ_CONFIG, "config", &cfg) == 0 &&
+	    hf_shape_config_pack_size(cfg.data, cfg.len, &e->pack_size) < 0)
+		e->pack_size = 0;
+	hf_buf_release(&cfg);
+}
+
+/* The repository's store (opened once), or -HF_E_NOTFOUND. create makes it. */
+static int repo_store(struct hf_server *s, const char *name, int create, struct repo_entry *out)
+{
+	char dir[4096];
+	struct hf_store *st = NULL;
+	int r = 0;
+
+	snprintf(dir, sizeof(dir), "%s/repos/%s", s->root, name);
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < s->nrepos; i++)
+		if (strcmp(s->repos[i].name, name) == 0) {
+			if (create) {
+				r = -HF_E_EXISTS;
+			} else {
+				if (!s->repos[i].pack_size)
+					read_pack_size(&s->repos[i]);
+				*out = s->repos[i];
+			}
+			goto out;
+		}
+	r = hf_store_local_open(dir, create ? 1 : HF_STORE_OPEN_LAYOUT, &st);
+	if (r < 0)
+		goto out;
+	s->repos = hf_xreallocarray(s->repos, s->nrepos + 1, sizeof(*s->repos));
+	memset(&s->repos[s->nrepos], 0, sizeof(*s->repos));
+	snprintf(s->repos[s->nrepos].name, sizeof(s->repos[0].name), "%s", name);
+	s->repos[s->nrepos].store = st;
+	read_pack_size(&s->repos[s->nrepos]);
+	*out = s->repos[s->nrepos++];
+out:
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+/* ---- receiving an object --------------------------------------------------------- */
+
+static int rx_start(struct receiving *rx, const struct repo_entry *e, int kind)
+{
+	memset(rx, 0, sizeof(*rx));
+	rx->kind = kind;
+	rx->store = e->store;
+	rx->pack_size = e->pack_size ? e->pack_size : DEFAULT_PACK_SIZE;
+	rx->limit = hf_shape_max_size(kind, rx->pack_size);
+	rx->sha = hf_sha256_new();
+	return hf_store_writer_open(e->store, kind, &rx->w);
+}
+
+static int rx_write(struct receiving *rx, const uint8_t *p, size_t n)
+{
+	if (rx->got + n > rx->limit)
+		return -HF_E_LIMIT;
+	if (rx->got < HF_SHAPE_HEAD) {
+		size_t k = n < HF_SHAPE_HEAD - rx->got ? n : HF_SHAPE_HEAD - rx->got;
+		memcpy(rx->head + rx->got, p, k);
+	}
+	for (size_t i = n > HF_SHAPE_TAIL ? n - HF_SHAPE_TAIL : 0; i < n; i++)
+		rx->tail[(rx->got + i) % HF_SHAPE_TAIL] = p[i];
+	hf_sha256_update(rx->sha, p, n);
+	rx->got += n;
+	return hf_store_writer_write(rx->w, p, n);
+}
+
+/* checks the name and the shape, then makes the object visible */
+static int rx_commit(struct receiving *rx, const char *name)
+{
+	uint8_t hash[HF_HASH_LEN], tail[HF_SHAPE_TAIL];
+	char hex[2 * HF_HASH_LEN + 1];
+	size_t nhead = rx->got < HF_SHAPE_HEAD ? rx->got : HF_SHAPE_HEAD;
+	size_t ntail = rx->got < HF_SHAPE_TAIL ? rx->got : HF_SHAPE_TAIL;
+	struct hf_store_writer *w = rx->w;
+	int r;
+
+	hf_sha256_final(rx->sha, hash);
+	rx->sha = NULL;
+	for (size_t i = 0; i < ntail; i++)
+		tail[i] = rx->tail[(rx->got - ntail + i) % HF_SHAPE_TAIL];
+	hf_hex_encode(hash, HF_HASH_LEN, hex);
+	if (rx->kind != HF_OBJ_CONFIG && strcmp(hex, name) != 0)
+		r = -HF_E_AUTH; /* the bytes are not the object the name names */
+	else
+		r = hf_shape_check(rx->kind, rx->got, rx->head, nhead, tail, ntail, rx->pack_size);
+	if (r < 0)
+		return r;
+	rx->w = NULL;
+	return hf_store_writer_commit(w, name, 0); /* create-only; frees the writer */
+}
+
+static void answer_commit(struct hf_response *resp, int r, int64_t arrival)
+{
+	if (r == -HF_E_AUTH) {
+		fail(resp, 422, "mismatch", "the bytes do not hash to the object's name");
+	} else if (r < 0) {
+		fail_err(resp, r);
+	} else {
+		resp->status = 201;
+		put_text(resp, "{\"arrival_ns\": %" PRId64 "}\n", arrival);
+	}
+}
+
+/* ---- requests ------------------------------------------------------------------------ */
+
+struct route {
+	char repo[HF_CLIENT_NAME_MAX + 1];
+	int kind;   /* -1: none */
+	char *name; /* NULL: none; points into the split path */
+	int uploads, list;
+	char buf[512];
+};
+
+/* /v1/R, /v1/R/K/, /v1/R/K/N, /v1/R/uploads, /v1/R/uploads/U; 0 or -HF_E_NOTFOUND */
+static int parse_path(const char *path, struct route *rt)
+{
+	char *seg[5], *p;
+	size_t n = 0, len = strlen(path);
+
+	memset(rt, 0, sizeof(*rt));
+	rt->kind = -1;
+	if (len >= sizeof(rt->buf) || strncmp(path, "/v1/", 4) != 0)
+		return -HF_E_NOTFOUND;
+	memcpy(rt->buf, path + 4, len - 3);
+	for (p = rt->buf; n < 5;) {
+		seg[n++] = p;
+		p = strchr(p, '/');
+		if (!p)
+			break;
+		*p++ = '\0';
+	}
+	if (p || !hf_server_name_ok(seg[0]))
+		return -HF_E_NOTFOUND;
+	snprintf(rt->repo, sizeof(rt->repo), "%s", seg[0]);
+	if (n == 1)
+		return 0;
+	if (strcmp(seg[1], "uploads") == 0) {
+		rt->uploads = 1;
+		if (n == 3 && strlen(seg[2]) == 32 && hf_store_name_ok(HF_OBJ_KEY, seg[2]))
+			rt->name = seg[2];
+		return n <= 3 && (n == 2 || rt->name) ? 0 : -HF_E_NOTFOUND;
+	}
+	rt->kind = hf_store_kind_parse(seg[1]);
+	if (rt->kind < 0 || n != 3)
+		return -HF_E_NOTFOUND;
+	if (seg[2][0] == '\0') {
+		rt->list = 1;
+		return 0;
+	}
+	rt->name = seg[2];
+	return hf_store_name_ok(rt->kind, rt->name) ? 0 : -HF_E_NOTFOUND;
+}
+
+/* the value of key in a query "a=1&b=2", copied into out; NULL if absent */
+static const char *query_get(const char *query, const char *key, char *out, size_t cap)
+{
+	size_t klen = strlen(key);
+
+	for (const char *p = query; p && *p;) {
+		const char *end = strchr(p, '&');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len > klen && strncmp(p, key, klen) == 0 && p[klen] == '=' && len - klen - 1 < cap) {
+			memcpy(out, p + klen + 1, len - klen - 1);
+			out[len - klen - 1] = '\0';
+			return out;
+		}
+		p = end ? end + 1 : NULL;
+	}
+	return NULL;
+}
+
+struct listing {
+	struct hf_response *resp;
+	struct hf_store *st;
+	int kind;
+};
+
+static int list_one(void *arg, const char *name, uint64_t size)
+{
+	struct listing *l = arg;
+	int64_t t = 0;
+
+	if (hf_store_mtime(l->st, l->kind, name, &t) < 0)
+		t = 0;
+	put_text(l->resp, "%s %" PRIu64 " %" PRId64 "\n", name, size, t);
+	return 0;
+}
+
+/* decimal digits at *p (at least one, no sign), advancing *p; -1 if none or too big */
+static int digits(const char **p, uint64_t *out)
+{
+	uint64_t v = 0;
+	const char *q = *p;
+
+	if (*q < '0' || *q > '9')
+		return -1;
+	for (; *q >= '0' && *q <= '9'; q++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*q - '0');
+	}
+	*p = q;
+	*out = v;
+	return 0;
+}
+
+/* "bytes=a-b" or "bytes=a-" within total: 0, or -1 if not one range of it */
+static int parse_range(const char *h, uint64_t total, uint64_t *off, uint64_t *len)
+{
+	const char *p = h + 6;
+	uint64_t a, b = total ? total - 1 : 0;
+
+	if (strncmp(h, "bytes=", 6) != 0 || digits(&p, &a) < 0 || *p++ != '-')
+		return -1;
+	if (*p && digits(&p, &b) < 0)
+		return -1;
+	if (*p || a >= total || b < a)
+		return -1;
+	if (b >= total)
+		b = total - 1;
+	*off = a;
+	*len = b - a + 1;
+	return 0;
+}
+
+static int get_object(const struct repo_entry *e, const struct route *rt, const struct hf_request *rq,
+		      struct hf_response *resp, int head)
+{
+	uint64_t size, off = 0, len;
+	int r = hf_store_size(e->store, rt->kind, rt->name, &size);
+
+	if (r < 0)
+		return fail_err(resp, r);
+	if (hf_store_mtime(e->store, rt->kind, rt->name, &resp->arrival_ns) < 0)
+		resp->arrival_ns = 0;
+	len = size;
+	if (rq->range && parse_range(rq->range, size, &off, &len) < 0)
+		return fail(resp, 416, "range", "one range inside the object, bytes=a-b");
+	resp->status = rq->range ? 206 : 200;
+	resp->content_type = "application/octet-stream";
+	resp->offset = off;
+	resp->length = len;
+	resp->total = size;
+	if (!head) {
+		r = hf_store_reader_open(e->store, rt->kind, rt->name, &resp->reader);
+		if (r < 0)
+			return fail_err(resp, r);
+	}
+	return 0;
+}
+
+static struct upload *find_upload(struct hf_server *s, const char *id, const char *client, const char *repo)
+{
+	for (size_t i = 0; i < s->nuploads; i++)
+		if (strcmp(s->uploads[i]->id, id) == 0 && strcmp(s->uploads[i]->client, client) == 0 &&
+		    strcmp(s->uploads[i]->repo, repo) == 0)
+			return s->uploads[i];
+	return NULL;
+}
+
+static void drop_upload(struct hf_server *s, struct upload *u) /* under s->lock */
+{
+	for (size_t i = 0; i < s->nuploads; i++)
+		if (s->uploads[i] == u) {
+			s->uploads[i] = s->uploads[--s->nuploads];
+			break;
+		}
+	rx_abort(&u->rx);
+	free(u);
+}
+
+static int start_upload(struct hf_server *s, const struct hf_client *c, const struct repo_entry *e, int kind,
+			struct hf_response *resp)
+{
+	struct upload *u;
+	uint8_t rnd[16];
+	size_t mine = 0;
+	int64_t now = now_ns();
+
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = s->nuploads; i-- > 0;)
+		if (!s->uploads[i]->busy && now - s->uploads[i]->touched_ns > UPLOAD_IDLE_NS)
+			drop_upload(s, s->uploads[i]);
+	for (size_t i = 0; i < s->nuploads; i++)
+		mine += strcmp(s->uploads[i]->client, c->name) == 0;
+	pthread_mutex_unlock(&s->lock);
+	if (mine >= UPLOADS_PER_CLIENT)
+		return fail(resp, 429, "busy", "too many uploads open: commit or abort one first");
+	u = hf_xcalloc(1, sizeof(*u));
+	hf_random(rnd, sizeof(rnd));
+	hf_hex_encode(rnd, sizeof(rnd), u->id);
+	snprintf(u->client, sizeof(u->client), "%s", c->name);
+	snprintf(u->repo, sizeof(u->repo), "%s", e->name);
+	u->touched_ns = now;
+	if (rx_start(&u->rx, e, kind) < 0) {
+		rx_abort(&u->rx);
+		free(u);
+		return fail(resp, 500, "internal", "cannot start an upload");
+	}
+	pthread_mutex_lock(&s->lock);
+	s->uploads = hf_xreallocarray(s->uploads, s->nuploads + 1, sizeof(*s->uploads));
+	s->uploads[s->nuploads++] = u;
+	pthread_mutex_unlock(&s->lock);
+	resp->status = 201;
+	put_text(resp, "{\"upload\": \"%s\", \"max_bytes\": %" PRIu64 "}\n", u->id, u->rx.limit);
+	return 0;
+}
+
+/* POST /v1/R/uploads/U?name=N, DELETE /v1/R/uploads/U */
+static int finish_upload(struct hf_server *s, const struct hf_client *c, const struct route *rt,
+			 const struct hf_request *rq, struct hf_response *resp)
+{
+	char name[HF_STORE_NAME_MAX + 1];
+	struct upload *u;
+	int r;
+
+	pthread_mutex_lock(&s->lock);
+	u = find_upload(s, rt->name, c->name, rt->repo);
+	if (u && u->busy)
+		u = NULL;
+	if (u)
+		u->busy = 1;
+	pthread_mutex_unlock(&s->lock);
+	if (!u)
+		return fail(resp, 404, "not_found", "no such upload (it may have been idle too long)");
+	if (strcmp(rq->method, "DELETE") == 0) {
+		resp->status = 204;
+	} else if (!query_get(rq->query, "name", name, sizeof(name)) || !hf_store_name_ok(u->rx.kind, name)) {
+		u->busy = 0;
+		return fail(resp, 400, "malformed", "name=N is needed, a valid object name");
+	} else {
+		r = rx_commit(&u->rx, name);
+		answer_commit(resp, r, now_ns());
+	}
+	pthread_mutex_lock(&s->lock);
+	drop_upload(s, u);
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+static int method_is(const struct hf_request *rq, const char *m)
+{
+	return strcmp(rq->method, m) == 0;
+}
+
+/* the operation a request is, for the role table; 0 if none */
+static int op_of(const struct hf_request *rq, const struct route *rt)
+{
+	if (!rt->uploads && rt->kind >= 0) {
+		if (rt->list)
+			return method_is(rq, "GET") ? HF_OP_LIST : 0;
+		if (method_is(rq, "GET"))
+			return HF_OP_GET;
+		if (method_is(rq, "HEAD"))
+			return HF_OP_HEAD;
+		if (method_is(rq, "PUT"))
+			return HF_OP_PUT;
+		if (method_is(rq, "DELETE"))
+			return HF_OP_DELETE;
+	}
+	return 0;
+}
+
+int hf_server_begin(struct hf_server *s, const struct hf_request *rq, struct hf_call **call, struct hf_response *resp)
+{
+	struct hf_client c;
+	struct repo_entry e;
+	struct route rt;
+	char kindbuf[16];
+	int r, op;
+
+	*call = NULL;
+	if (authenticate(s, rq->authorization, &c) < 0) {
+		fail(resp, 401, "auth", "the server does not know this token");
+		goto done;
+	}
+	snprintf(resp->client, sizeof(resp->client), "%s", c.name);
+	if (strcmp(rq->path, "/v1/hello") == 0 && method_is(rq, "GET")) {
+		resp->status = 200;
+		put_text(resp, "{\"api\": 1, \"client\": \"%s\", \"role\": \"%s\", \"now_ns\": %" PRId64 "}\n", c.name,
+			 hf_role_name(c.role), now_ns());
+		goto done;
+	}
+	if (parse_path(rq->path, &rt) < 0) {
+		fail(resp, 404, "not_found", "no such path");
+		goto done;
+	}
+	if (!hf_client_has_repo(&c, rt.repo)) {
+		fail(resp, 403, "role", "this client may not use this repository");
+		goto done;
+	}
+	if (rt.kind < 0 && !rt.uploads) { /* the repository itself */
+		if (method_is(rq, "POST")) {
+			if (hf_policy_check(c.role, HF_OP_CREATE, HF_OBJ_CONFIG) < 0) {
+				fail(resp, 403, "role", "only an admin creates repositories");
+				goto done;
+			}
+			r = repo_store(s, rt.repo, 1, &e);
+			if (r < 0)
+				fail_err(resp, r);
+			else
+				resp->status = 201;
+		} else if (method_is(rq, "GET")) {
+			r = repo_store(s, rt.repo, 0, &e);
+			if (r < 0) {
+				fail(resp, 404, "not_found", "no such repository");
+			} else {
+				resp->status = 200;
+				put_text(resp, "{\"now_ns\": %" PRId64 ", \"has_config\": %s}\n", now_ns(),
+					 e.pack_size ? "true" : "false");
+			}
+		} else {
+			fail(resp, 405, "method", "GET or POST");
+		}
+		goto done;
+	}
+	r = repo_store(s, rt.repo, 0, &e);
+	if (r < 0) {
+		fail(resp, 404, "not_found", "no such repository");
+		goto done;
+	}
+	if (rt.uploads) {
+		if (!rt.name && method_is(rq, "POST")) {
+			int kind = query_get(rq->query, "kind", kindbuf, sizeof(kindbuf)) ? hf_store_kind_parse(kindbuf)
+											  : -1;
+			if (kind < 0)
+				fail(resp, 400, "malformed", "kind=K is needed, a kind name");
+			else if (hf_policy_check(c.role, HF_OP_PUT, kind) < 0)
+				fail(resp, 403, "role", "this client may not add objects of this kind");
+			else
+				start_upload(s, &c, &e, kind, resp);
+		} else if (rt.name && method_is(rq, "PUT")) {
+			struct hf_call *k = hf_xcalloc(1, sizeof(*k));
+			pthread_mutex_lock(&s->lock);
+			k->up = find_upload(s, rt.name, c.name, rt.repo);
+			if (k->up && !k->up->busy)
+				k->up->busy = 1;
+			else
+				k->up = NULL;
+			pthread_mutex_unlock(&s->lock);
+			if (!k->up) {
+				free(k);
+				fail(resp, 404, "not_found", "no such upload, or one already being written");
+				goto done;
+			}
+			k->s = s;
+			k->mode = CALL_APPEND;
+			k->expect = rq->content_length;
+			*call = k;
+		} else if (rt.name && (method_is(rq, "POST") || method_is(rq, "DELETE"))) {
+			finish_upload(s, &c, &rt, rq, resp);
+		} else {
+			fail(resp, 405, "method", "POST, PUT or DELETE");
+		}
+		goto done;
+	}
+	op = op_of(rq, &rt);
+	if (op == 0) {
+		fail(resp, 405, "method", "GET, HEAD or PUT");
+		goto done;
+	}
+	if (hf_policy_check(c.role, op, rt.kind) < 0) {
+		fail(resp, 403, "role", "this client's role may not do that");
+		goto done;
+	}
+	switch (op) {
+	case HF_OP_LIST: {
+		struct listing l = {resp, e.store, rt.kind};
+		resp->content_type = "text/plain";
+		r = hf_store_list(e.store, rt.kind, list_one, &l);
+		if (r < 0)
+			fail_err(resp, r);
+		else
+			resp->status = 200;
+		break;
+	}
+	case HF_OP_GET:
+	case HF_OP_HEAD:
+		get_object(&e, &rt, rq, resp, op == HF_OP_HEAD);
+		break;
+	case HF_OP_DELETE:
+		fail(resp, 403, "signature", "deletion needs the full key's signature and the object's lock to pass");
+		break;
+	case HF_OP_PUT: {
+		uint64_t size;
+		struct hf_call *k;
+		if (rq->content_length < 0) {
+			fail(resp, 411, "length", "Content-Length is needed");
+			break;
+		}
+		if ((uint64_t)rq->content_length >
+		    hf_shape_max_size(rt.kind, e.pack_size ? e.pack_size : DEFAULT_PACK_SIZE)) {
+			fail(resp, 413, "too_large", "larger than any object of this kind");
+			break;
+		}
+		if (hf_store_size(e.store, rt.kind, rt.name, &size) == 0) {
+			fail_err(resp, -HF_E_EXISTS); /* before a byte of the body is read */
+			break;
+		}
+		k = hf_xcalloc(1, sizeof(*k));
+		k->s = s;
+		k->mode = CALL_PUT;
+		k->expect = rq->content_length;
+		snprintf(k->name, sizeof(k->name), "%s", rt.name);
+		if (rx_start(&k->rx, &e, rt.kind) < 0) {
+			hf_server_call_free(k);
+			fail(resp, 500, "internal", "cannot start writing");
+			break;
+		}
+		*call = k;
+		break;
+	}
+	}
+done:
+	if (*call) {
+		snprintf((*call)->client, sizeof((*call)->client), "%s", c.name);
+		(*call)->method = rq->method;
+		(*call)->path = rq->path;
+		(*call)->peer = rq->peer;
+		return 1;
+	}
+	if (resp->status >= 400 || method_is(rq, "POST"))
+		log_line(s, resp->client, rq->peer, rq->method, rq->path, resp->status, NULL);
+	return 0;
+}
+
+int hf_server_body(struct hf_call *c, const void *p, size_t n, struct hf_response *resp)
+{
+	struct receiving *rx = c->mode == CALL_PUT ? &c->rx : &c->up->rx;
+	int r;
+
+	if (c->expect >= 0 && c->got + n > (uint64_t)c->expect) {
+		fail(resp, 400, "malformed", "more bytes than Content-Length");
+		return -1;
+	}
+	r = rx_write(rx, p, n);
+	c->got += n;
+	if (r < 0) {
+		fail_err(resp, r);
+		return -1;
+	}
+	return 0;
+}
+
+void hf_server_end(struct hf_call *c, struct hf_response *resp)
+{
+	int r;
+
+	if (c->expect >= 0 && c->got != (uint64_t)c->expect) {
+		fail(resp, 400, "malformed", "fewer bytes than Content-Length");
+	} else if (c->mode == CALL_APPEND) {
+		resp->status = 204;
+	} else {
+		r = rx_commit(&c->rx, c->name);
+		answer_commit(resp, r, now_ns());
+	}
+	log_line(c->s, c->client, c->peer, c->method, c->path, resp->status, NULL);
+}
+
+void hf_server_call_free(struct hf_call *c)
+{
+	if (!c)
+		return;
+	if (c->mode == CALL_APPEND) {
+		pthread_mutex_lock(&c->s->lock);
+		c->up->busy = 0;
+		c->up->touched_ns = now_ns();
+		pthread_mutex_unlock(&c->s->lock);
+	} else {
+		rx_abort(&c->rx);
+	}
+	free(c);
+}

@@ -1,0 +1,378 @@
+/* test_server.c — lib/server/server.c without HTTP: a real repository is
+ * copied object by object through the server's requests, with a token of
+ * each role, then opened and checked on the server's disk. What the server
+ * must refuse (every refusal of the append-only contract) is tried too. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "crypto/crypto.h"
+#include "engine/engine.h"
+#include "repo/mark.h"
+#include "repo/repo.h"
+#include "server/client.h"
+#include "server/policy.h"
+#include "server/server.h"
+#include "store/store.h"
+#include "t.h"
+#include "t_fs.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/hex.h"
+
+#define PASS "correct horse battery staple"
+
+static char g_base[256];
+static const struct hf_repo_params g_params = {.kdf_ops = 1, .kdf_mem = 8u << 20};
+static char g_auth[4][HF_TOKEN_LEN + 16]; /* "Bearer ..." by role; [0]: a client without the repository */
+
+static void add_client(const char *root, const char *name, int role, const char *repos, char *auth, size_t cap)
+{
+	struct hf_client c = {.role = role, .created_ns = 1};
+	struct hf_buf b;
+	char token[HF_TOKEN_LEN + 1], path[600];
+	FILE *f;
+
+	snprintf(c.name, sizeof(c.name), "%s", name);
+	snprintf(c.repos, sizeof(c.repos), "%s", repos);
+	T_EQ(hf_token_new(name, token, sizeof(token), c.token_hash), 0);
+	snprintf(auth, cap, "Bearer %s", token);
+	hf_buf_init(&b, 4096);
+	T_EQ(hf_client_encode(&c, &b), 0);
+	snprintf(path, sizeof(path), "%s/clients/%s", root, name);
+	f = fopen(path, "w");
+	T_CHECK(f != NULL);
+	if (f) {
+		fwrite(b.data, 1, b.len, f);
+		fclose(f);
+	}
+	hf_buf_release(&b);
+}
+
+/* one request with its whole body; the status, and the answer in resp */
+static int req(struct hf_server *s, const char *method, const char *path, const char *query, const char *auth,
+	       const void *body, size_t n, int64_t length, struct hf_response *resp)
+{
+	struct hf_request rq = {.method = method,
+				.path = path,
+				.query = query,
+				.authorization = auth,
+				.content_length = length,
+				.peer = "test"};
+	struct hf_call *call = NULL;
+
+	hf_response_release(resp);
+	hf_response_init(resp);
+	if (hf_server_begin(s, &rq, &call, resp) == 1) {
+		size_t half = n / 2;
+		if (hf_server_body(call, body, half, resp) == 0 &&
+		    hf_server_body(call, (const uint8_t *)body + half, n - half, resp) == 0)
+			hf_server_end(call, resp);
+		hf_server_call_free(call);
+	}
+	return resp->status;
+}
+
+static int put(struct hf_server *s, const char *auth, int kind, const char *name, const struct hf_buf *b,
+	       struct hf_response *resp)
+{
+	char path[300];
+
+	snprintf(path, sizeof(path), "/v1/r/%s/%s", hf_store_kind_name(kind), name);
+	return req(s, "PUT", path, NULL, auth, b->data, b->len, (int64_t)b->len, resp);
+}
+
+struct copy {
+	struct hf_server *s;
+	struct hf_store *from;
+	const char *auth;
+	int kind, want; /* the status every put should get */
+	int copied, other;
+	char last[HF_STORE_NAME_MAX + 1];
+	struct hf_response *resp;
+};
+
+static int copy_one(void *arg, const char *name, uint64_t size)
+{
+	struct copy *c = arg;
+	struct hf_buf b;
+
+	(void)size;
+	hf_buf_init(&b, 1u << 30);
+	if (hf_store_get(c->from, c->kind, name, &b) == 0 && put(c->s, c->auth, c->kind, name, &b, c->resp) == c->want)
+		c->copied++;
+	else
+		c->other++;
+	snprintf(c->last, sizeof(c->last), "%s", name);
+	hf_buf_release(&b);
+	return 0;
+}
+
+/* puts every object of kind from `from` with auth; how many got `want` */
+static int copy_kind(struct hf_server *s, struct hf_store *from, int kind, const char *auth, int want,
+		     struct hf_response *resp, char *last)
+{
+	struct copy c = {.s = s, .from = from, .auth = auth, .kind = kind, .want = want, .resp = resp};
+
+	T_EQ(hf_store_list(from, kind, copy_one, &c), 0);
+	if (last)
+		snprintf(last, HF_STORE_NAME_MAX + 1, "%s", c.last);
+	return c.other ? -c.other : c.copied;
+}
+
+/* a small real repository (two backups of a directory) to copy from */
+static struct hf_store *source_repo(void)
+{
+	char dir[600], src[600], file[700];
+	struct hf_store *st = NULL;
+	struct hf_repo *r = NULL;
+	struct hf_backup_opts o = {0};
+	struct hf_backup_stats bs;
+	char *paths[1] = {src};
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "%s/source", g_base);
+	snprintf(src, sizeof(src), "%s/files", g_base);
+	mkdir(src, 0700);
+	for (int i = 0; i < 20; i++) {
+		snprintf(file, sizeof(file), "%s/f%d", src, i);
+		f = fopen(file, "w");
+		if (!f)
+			continue;
+		for (int j = 0; j < 2000 * (i + 1); j++)
+			fprintf(f, "line %d of file %d\n", j, i);
+		fclose(f);
+	}
+	T_EQ(hf_store_local_open(dir, 1, &st), 0);
+	T_EQ(hf_repo_create(st, PASS, strlen(PASS), &g_params, NULL), 0);
+	hf_store_close(st);
+	T_EQ(hf_store_local_open(dir, 0, &st), 0);
+	T_EQ(hf_repo_open(st, PASS, strlen(PASS), &r), 0);
+	if (!r)
+		return NULL;
+	o.paths = paths;
+	o.npaths = 1;
+	for (int k = 0; k < 2; k++) {
+		T_EQ(hf_backup(r, &o, &bs), 0);
+		snprintf(file, sizeof(file), "%s/new%d", src, k);
+		f = fopen(file, "w");
+		if (f) {
+			fputs("a new file\n", f);
+			fclose(f);
+		}
+	}
+	{ /* a pin: one mark */
+		struct hf_snapshot *all = NULL;
+		struct hf_pin_result pr;
+		size_t n = 0, bad = 0;
+		T_EQ(hf_snapshot_list(r, &all, &n, &bad), 0);
+		if (n)
+			T_EQ(hf_pin_set(r, all[0].id, HF_MARK_PIN, "test", 1, &pr), 0);
+		hf_snapshot_list_free(all, n);
+	}
+	hf_repo_close(r);
+	T_EQ(hf_store_local_open(dir, 0, &st), 0);
+	return st;
+}
+
+static void test_server(void)
+{
+	char root[600], path[700], uploads_path[300], id[64];
+	struct hf_server_opts so = {.root = root};
+	struct hf_server *s = NULL;
+	struct hf_response resp;
+	struct hf_store *from = source_repo(), *on_disk = NULL;
+	struct hf_buf cfg, obj;
+	const char *backup = g_auth[HF_ROLE_BACKUP], *restore = g_auth[HF_ROLE_RESTORE], *admin = g_auth[HF_ROLE_ADMIN];
+	char name[HF_STORE_NAME_MAX + 1] = "";
+
+	hf_response_init(&resp);
+	hf_buf_init(&cfg, 1 << 20);
+	hf_buf_init(&obj, 1u << 30);
+	snprintf(root, sizeof(root), "%s/server", g_base);
+	mkdir(root, 0700);
+	T_EQ(hf_server_open(&so, &s), 0);
+	if (!s || !from)
+		goto out;
+	add_client(root, "other", HF_ROLE_ADMIN, "elsewhere", g_auth[0], sizeof(g_auth[0]));
+	add_client(root, "fs1", HF_ROLE_BACKUP, "r", g_auth[1], sizeof(g_auth[1]));
+	add_client(root, "reader", HF_ROLE_RESTORE, "r", g_auth[2], sizeof(g_auth[2]));
+	add_client(root, "boss", HF_ROLE_ADMIN, "*", g_auth[3], sizeof(g_auth[3]));
+
+	/* who may ask at all */
+	T_EQ(req(s, "GET", "/v1/hello", NULL, NULL, NULL, 0, -1, &resp), 401);
+	T_EQ(req(s, "GET", "/v1/hello", NULL, "Bearer hft1_fs1_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", NULL, 0,
+		 -1, &resp),
+	     401);
+	T_EQ(req(s, "GET", "/v1/hello", NULL, backup, NULL, 0, -1, &resp), 200);
+	T_CHECK(resp.body.len && memmem(resp.body.data, resp.body.len, "\"role\": \"backup\"", 16));
+	/* creating the repository: admin only, once */
+	T_EQ(req(s, "POST", "/v1/r", NULL, backup, NULL, 0, -1, &resp), 403);
+	T_EQ(req(s, "POST", "/v1/r", NULL, g_auth[0], NULL, 0, -1, &resp), 403); /* not its repository */
+	T_EQ(req(s, "POST", "/v1/r", NULL, admin, NULL, 0, -1, &resp), 201);
+	T_EQ(req(s, "POST", "/v1/r", NULL, admin, NULL, 0, -1, &resp), 409);
+	T_EQ(req(s, "POST", "/v1/..", NULL, admin, NULL, 0, -1, &resp), 404);
+	/* the config and key files: the admin's to add */
+	T_EQ(hf_store_get(from, HF_OBJ_CONFIG, "config", &cfg), 0);
+	T_EQ(put(s, backup, HF_OBJ_CONFIG, "config", &cfg, &resp), 403);
+	T_EQ(put(s, admin, HF_OBJ_CONFIG, "config", &cfg, &resp), 201);
+	T_EQ(put(s, admin, HF_OBJ_CONFIG, "config", &cfg, &resp), 409);
+	T_EQ(copy_kind(s, from, HF_OBJ_KEY, backup, 403, &resp, NULL), 1);
+	T_EQ(copy_kind(s, from, HF_OBJ_KEY, admin, 201, &resp, NULL), 1);
+	/* the data side: the backup token's, every object checked on the way */
+	T_CHECK(copy_kind(s, from, HF_OBJ_PACK, restore, 403, &resp, NULL) > 0);
+	T_CHECK(copy_kind(s, from, HF_OBJ_PACK, backup, 201, &resp, name) > 0);
+	T_CHECK(copy_kind(s, from, HF_OBJ_INDEX, backup, 201, &resp, NULL) > 0);
+	T_CHECK(copy_kind(s, from, HF_OBJ_SNAPSHOT, backup, 201, &resp, NULL) == 2);
+	T_CHECK(copy_kind(s, from, HF_OBJ_MARK, backup, 201, &resp, NULL) > 0);
+	/* create-only: the same again is refused before the body is read */
+	T_EQ(copy_kind(s, from, HF_OBJ_SNAPSHOT, backup, 409, &resp, NULL), 2);
+	{
+		struct hf_request rq = {.method = "PUT", .path = "", .authorization = backup, .content_length = 10};
+		struct hf_call *call = NULL;
+		snprintf(path, sizeof(path), "/v1/r/data/%s", name);
+		rq.path = path;
+		hf_response_release(&resp);
+		hf_response_init(&resp);
+		T_EQ(hf_server_begin(s, &rq, &call, &resp), 0);
+		T_CHECK(call == NULL && resp.status == 409);
+	}
+	/* a pack's bytes under another name, under another kind, cut, or with a
+	 * length that lies: nothing becomes visible */
+	T_EQ(hf_store_get(from, HF_OBJ_PACK, name, &obj), 0);
+	T_EQ(put(s, backup, HF_OBJ_PACK, "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", &obj,
+		 &resp),
+	     422);
+	{
+		uint8_t h[HF_HASH_LEN];
+		char hex[2 * HF_HASH_LEN + 1];
+		hf_sha256(obj.data, obj.len, h);
+		hf_hex_encode(h, HF_HASH_LEN, hex);
+		T_EQ(put(s, backup, HF_OBJ_SNAPSHOT, hex, &obj, &resp), 422); /* not a snapshot's shape */
+		T_EQ(put(s, backup, HF_OBJ_MARK, hex, &obj, &resp), obj.len > 8192 ? 413 : 422);
+		obj.len -= 1;
+		hf_sha256(obj.data, obj.len, h);
+		hf_hex_encode(h, HF_HASH_LEN, hex);
+		T_EQ(put(s, backup, HF_OBJ_PACK, hex, &obj, &resp), 422); /* hashes to its name, but no pack */
+		snprintf(path, sizeof(path), "/v1/r/data/%s", hex);
+		T_EQ(req(s, "PUT", path, NULL, backup, obj.data, obj.len, -1, &resp), 411);
+		T_EQ(req(s, "PUT", path, NULL, backup, obj.data, obj.len, (int64_t)obj.len + 5, &resp), 400);
+		T_EQ(req(s, "HEAD", path, NULL, restore, NULL, 0, -1, &resp), 404);
+		obj.len += 1;
+	}
+	/* reading: restore reads what it is given; backup reads no data */
+	snprintf(path, sizeof(path), "/v1/r/data/%s", name);
+	T_EQ(req(s, "GET", path, NULL, backup, NULL, 0, -1, &resp), 403);
+	T_EQ(req(s, "GET", path, NULL, restore, NULL, 0, -1, &resp), 200);
+	T_CHECK(resp.reader != NULL && resp.length == obj.len && resp.total == obj.len && resp.arrival_ns > 0);
+	if (resp.reader) {
+		uint8_t tail[16];
+		T_EQ(hf_store_reader_read(resp.reader, obj.len - 16, 16, tail), 0);
+		T_CHECK(memcmp(tail, obj.data + obj.len - 16, 16) == 0);
+	}
+	{
+		struct hf_request rq = {.method = "GET",
+					.path = path,
+					.authorization = restore,
+					.range = "bytes=10-19",
+					.content_length = -1};
+		struct hf_call *call = NULL;
+		hf_response_release(&resp);
+		hf_response_init(&resp);
+		T_EQ(hf_server_begin(s, &rq, &call, &resp), 0);
+		T_CHECK(resp.status == 206 && resp.offset == 10 && resp.length == 10);
+		rq.range = "bytes=5-2";
+		hf_response_release(&resp);
+		hf_response_init(&resp);
+		T_EQ(hf_server_begin(s, &rq, &call, &resp), 0);
+		T_EQ(resp.status, 416);
+	}
+	T_EQ(req(s, "GET", "/v1/r/snapshots/", NULL, backup, NULL, 0, -1, &resp), 403);
+	T_EQ(req(s, "GET", "/v1/r/snapshots/", NULL, restore, NULL, 0, -1, &resp), 200);
+	T_EQ(req(s, "GET", "/v1/r/data/", NULL, backup, NULL, 0, -1, &resp), 200);
+	T_CHECK(resp.body.len > 64 && memmem(resp.body.data, resp.body.len, name, 64) != NULL);
+	/* nothing is ever deleted over the API: not even by the admin (yet) */
+	T_EQ(req(s, "DELETE", path, NULL, backup, NULL, 0, -1, &resp), 403);
+	T_EQ(req(s, "DELETE", path, NULL, admin, NULL, 0, -1, &resp), 403);
+	T_EQ(req(s, "POST", path, NULL, admin, NULL, 0, -1, &resp), 405);
+	T_EQ(req(s, "GET", "/v1/r/data/../../etc", NULL, admin, NULL, 0, -1, &resp), 404);
+	T_EQ(req(s, "GET", "/v1/r/nothing/", NULL, admin, NULL, 0, -1, &resp), 404);
+
+	/* a streamed upload: the name comes at the end */
+	snprintf(uploads_path, sizeof(uploads_path), "/v1/r/uploads");
+	T_EQ(req(s, "POST", uploads_path, "kind=data", restore, NULL, 0, -1, &resp), 403);
+	T_EQ(req(s, "POST", uploads_path, "kind=nothing", backup, NULL, 0, -1, &resp), 400);
+	for (int round = 0; round < 3; round++) {
+		char *at;
+		T_EQ(req(s, "POST", uploads_path, "kind=data", backup, NULL, 0, -1, &resp), 201);
+		at = resp.body.len ? memmem(resp.body.data, resp.body.len, "\"upload\": \"", 11) : NULL;
+		T_CHECK(at != NULL);
+		if (!at)
+			break;
+		snprintf(id, sizeof(id), "%.32s", at + 11);
+		snprintf(path, sizeof(path), "/v1/r/uploads/%s", id);
+		/* another client cannot touch it */
+		T_EQ(req(s, "PUT", path, NULL, admin, obj.data, 10, 10, &resp), 404);
+		T_EQ(req(s, "PUT", path, NULL, backup, obj.data, obj.len / 2, (int64_t)(obj.len / 2), &resp), 204);
+		T_EQ(req(s, "PUT", path, NULL, backup, obj.data + obj.len / 2, obj.len - obj.len / 2,
+			 (int64_t)(obj.len - obj.len / 2), &resp),
+		     204);
+		if (round == 0) { /* the wrong name: refused, and the upload is gone */
+			T_EQ(req(s, "POST", path,
+				 "name=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", backup, NULL,
+				 0, -1, &resp),
+			     422);
+			T_EQ(req(s, "POST", path, "name=00", backup, NULL, 0, -1, &resp), 404);
+		} else if (round == 1) { /* aborted */
+			T_EQ(req(s, "DELETE", path, NULL, backup, NULL, 0, -1, &resp), 204);
+			T_EQ(req(s, "PUT", path, NULL, backup, obj.data, 10, 10, &resp), 404);
+		} else { /* the right name, which exists: create-only still */
+			snprintf(uploads_path, sizeof(uploads_path), "name=%s", name);
+			T_EQ(req(s, "POST", path, uploads_path, backup, NULL, 0, -1, &resp), 409);
+		}
+	}
+
+	/* what the server stored is the repository: it opens and checks clean */
+	snprintf(path, sizeof(path), "%s/repos/r", root);
+	T_EQ(hf_store_local_open(path, 0, &on_disk), 0);
+	if (on_disk) {
+		struct hf_repo *r = NULL;
+		struct hf_check_opts co = {.read_data = 1};
+		struct hf_check_stats cs;
+		T_EQ(hf_repo_open(on_disk, PASS, strlen(PASS), &r), 0);
+		on_disk = NULL; /* the repository owns it */
+		if (r) {
+			T_EQ(hf_check(r, &co, &cs), 0);
+			T_EQ(cs.errors, 0);
+			T_EQ(cs.snapshots, 2);
+			hf_repo_close(r);
+		}
+	}
+out:
+	hf_response_release(&resp);
+	hf_buf_release(&cfg);
+	hf_buf_release(&obj);
+	hf_store_close(on_disk);
+	hf_store_close(from);
+	hf_server_close(s);
+}
+
+int main(void)
+{
+	int rc;
+
+	if (hf_crypto_init() < 0) {
+		printf("test_server: 0 passed, 1 failed\n");
+		return 1;
+	}
+	snprintf(g_base, sizeof(g_base), "/tmp/hf-test-server.XXXXXX");
+	if (!mkdtemp(g_base)) {
+		printf("test_server: 0 passed, 1 failed\n");
+		return 1;
+	}
+	T_RUN(test_server);
+	rc = T_DONE("test_server");
+	t_rm_rf(g_base);
+	return rc;
+}
