@@ -162,6 +162,17 @@ static void log_line(struct hf_server *s, const char *client, const char *peer, 
 	pthread_mutex_unlock(&s->lock);
 }
 
+void hf_server_log(struct hf_server *s, const char *event, const char *detail)
+{
+	if (!s->log)
+		return;
+	pthread_mutex_lock(&s->lock);
+	fprintf(s->log, "{\"time_ns\": %" PRId64 ", \"event\": \"%s\", \"detail\": \"%.*s\"}\n", now_ns(), event,
+		(int)strcspn(detail, "\"\\\n"), detail);
+	fflush(s->log);
+	pthread_mutex_unlock(&s->lock);
+}
+
 /* ---- the server ---------------------------------------------------------------- */
 
 int hf_server_open(const struct hf_server_opts *o, struct hf_server **out)

@@ -39,6 +39,8 @@ struct hf_server_opts {
 };
 
 struct hf_server;
+/* one log line about the server itself (e.g. a TLS handshake that failed) */
+void hf_server_log(struct hf_server *s, const char *event, const char *detail);
 HF_MUST_USE int hf_server_open(const struct hf_server_opts *o, struct hf_server **out);
 void hf_server_close(struct hf_server *s); /* aborts unfinished uploads */
 

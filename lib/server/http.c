@@ -1,0 +1,289 @@
+/* http.c — libmicrohttpd in front of hf_server (http.h). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "server/http.h"
+#include "util/mem.h"
+
+#define CONNECTIONS_MAX 256
+#define CONNECTIONS_PER_ADDRESS 32
+#define HEADER_MEMORY (64u << 10) /* request line and headers, with the read buffer */
+#define STREAM_BLOCK (256u << 10)
+
+struct hf_http {
+	struct MHD_Daemon *d;
+	struct hf_server *s;
+	uint16_t port;
+};
+
+/* one request in flight */
+struct exchange {
+	struct hf_call *call;
+	struct hf_response resp;
+	int started, failed;
+	char peer[INET6_ADDRSTRLEN];
+	char query[600];
+};
+
+/* the stored bytes of a GET, owned by the MHD response */
+struct stream {
+	struct hf_store_reader *reader;
+	uint64_t offset;
+};
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct stream *st = cls;
+
+	if (!st->reader || hf_store_reader_read(st->reader, st->offset + pos, max, buf) < 0)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	return (ssize_t)max;
+}
+
+static void stream_free(void *cls)
+{
+	struct stream *st = cls;
+
+	hf_store_reader_close(st->reader);
+	free(st);
+}
+
+static enum MHD_Result send_answer(struct MHD_Connection *conn, struct exchange *x)
+{
+	struct hf_response *r = &x->resp;
+	struct MHD_Response *mr;
+	enum MHD_Result ret;
+	char v[96];
+
+	if (r->reader || ((r->status == 200 || r->status == 206) && r->content_type &&
+			  strcmp(r->content_type, "application/octet-stream") == 0)) {
+		struct stream *st = hf_xcalloc(1, sizeof(*st));
+		size_t block = r->length < STREAM_BLOCK ? (size_t)r->length + 1 : STREAM_BLOCK;
+		st->reader = r->reader; /* NULL for HEAD: MHD sends no body */
+		st->offset = r->offset;
+		r->reader = NULL;
+		mr = MHD_create_response_from_callback(r->length, block, stream_read, st, stream_free);
+	} else {
+		mr = MHD_create_response_from_buffer(r->body.len, r->body.data, MHD_RESPMEM_MUST_COPY);
+	}
+	if (!mr)
+		return MHD_NO;
+	MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type ? r->content_type : "text/plain");
+	if (r->status == 206) {
+		snprintf(v, sizeof(v), "bytes %llu-%llu/%llu", (unsigned long long)r->offset,
+			 (unsigned long long)(r->offset + r->length - 1), (unsigned long long)r->total);
+		MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_RANGE, v);
+	}
+	if (r->arrival_ns) {
+		snprintf(v, sizeof(v), "%lld", (long long)r->arrival_ns);
+		MHD_add_response_header(mr, "Holdfast-Arrival", v);
+	}
+	ret = MHD_queue_response(conn, (unsigned)r->status, mr);
+	MHD_destroy_response(mr);
+	return ret;
+}
+
+static void peer_of(struct MHD_Connection *conn, char *out, size_t cap)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	out[0] = '\0';
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)cap);
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)cap);
+}
+
+/* the query arguments the server reads, rebuilt (MHD has parsed them) */
+static void query_of(struct MHD_Connection *conn, char *out, size_t cap)
+{
+	static const char *const keys[] = {"kind", "name"};
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, keys[i]);
+		int n;
+		if (!v || strlen(v) > 128)
+			continue;
+		n = snprintf(out + len, cap - len, "%s%s=%s", len ? "&" : "", keys[i], v);
+		if (n < 0 || (size_t)n >= cap - len)
+			break;
+		len += (size_t)n;
+	}
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+				  const char *version, const char *upload_data, size_t *upload_data_size,
+				  void **con_cls)
+{
+	struct hf_http *h = cls;
+	struct exchange *x = *con_cls;
+
+	(void)version;
+	if (!x) {
+		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		struct hf_request rq = {.method = method, .path = url, .content_length = -1};
+		x = hf_xcalloc(1, sizeof(*x));
+		*con_cls = x;
+		hf_response_init(&x->resp);
+		peer_of(conn, x->peer, sizeof(x->peer));
+		query_of(conn, x->query, sizeof(x->query));
+		rq.peer = x->peer;
+		rq.query = x->query;
+		rq.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+		rq.range = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE);
+		if (cl) {
+			unsigned long long v = 0;
+			int used = 0;
+			if (sscanf(cl, "%llu%n", &v, &used) == 1 && cl[used] == '\0' && cl[0] >= '0' && cl[0] <= '9' &&
+			    v <= INT64_MAX)
+				rq.content_length = (int64_t)v;
+		}
+		if (hf_server_begin(h->s, &rq, &x->call, &x->resp) == 0)
+			return send_answer(conn, x); /* the whole answer: no body is read */
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		/* after a failure the rest of the body is read and dropped, so the
+		 * client gets the answer rather than a cut connection */
+		if (!x->failed && hf_server_body(x->call, upload_data, *upload_data_size, &x->resp) < 0)
+			x->failed = 1;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (!x->failed)
+		hf_server_end(x->call, &x->resp);
+	hf_server_call_free(x->call);
+	x->call = NULL;
+	return send_answer(conn, x);
+}
+
+static void on_mhd_error(void *cls, const char *fmt, va_list ap)
+{
+	struct hf_http *h = cls;
+	char text[256];
+
+	vsnprintf(text, sizeof(text), fmt, ap);
+	hf_server_log(h->s, "http", text);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	struct exchange *x = *con_cls;
+
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (!x)
+		return;
+	hf_server_call_free(x->call); /* a request cut off mid-body: nothing becomes visible */
+	hf_response_release(&x->resp);
+	free(x);
+	*con_cls = NULL;
+}
+
+/* "ADDR:PORT" or "[ADDR6]:PORT" */
+static int parse_listen(const char *s, struct sockaddr_storage *ss, int *loopback)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon = strrchr(s, ':');
+	unsigned port;
+	int used = 0;
+	size_t hl;
+
+	memset(ss, 0, sizeof(*ss));
+	if (!colon || sscanf(colon + 1, "%u%n", &port, &used) != 1 || colon[1 + used] != '\0' || port > 65535)
+		return -HF_E_USAGE;
+	hl = (size_t)(colon - s);
+	if (hl >= sizeof(host))
+		return -HF_E_USAGE;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+		host[hl - 1] = '\0';
+		if (inet_pton(AF_INET6, host + 1, &a->sin6_addr) != 1)
+			return -HF_E_USAGE;
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons((uint16_t)port);
+		*loopback = IN6_IS_ADDR_LOOPBACK(&a->sin6_addr);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)ss;
+		if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
+			return -HF_E_USAGE;
+		a->sin_family = AF_INET;
+		a->sin_port = htons((uint16_t)port);
+		*loopback = (ntohl(a->sin_addr.s_addr) >> 24) == 127;
+	}
+	return 0;
+}
+
+int hf_http_start(struct hf_server *s, const struct hf_http_opts *o, struct hf_http **out)
+{
+	struct sockaddr_storage ss;
+	struct hf_http *h;
+	const union MHD_DaemonInfo *di;
+	unsigned threads = o->threads;
+	unsigned flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	int loopback = 0, tls = o->cert_pem && o->key_pem;
+	int r = parse_listen(o->listen ? o->listen : "", &ss, &loopback);
+
+	*out = NULL;
+	if (r < 0)
+		return r;
+	if (!tls && !loopback)
+		return -HF_E_USAGE; /* tokens and data never cross a network in the clear */
+	if (tls && !MHD_is_feature_supported(MHD_FEATURE_TLS))
+		return -ENOTSUP;
+	if (threads == 0) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = cpus > 0 && cpus < 8 ? 2 * (unsigned)cpus : 16;
+	}
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	if (tls)
+		flags |= MHD_USE_TLS;
+	h = hf_xcalloc(1, sizeof(*h));
+	h->s = s;
+	/* without TLS the option list ends before the certificate options */
+	h->d = MHD_start_daemon(
+		flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTIONS_MAX,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)CONNECTIONS_PER_ADDRESS, MHD_OPTION_CONNECTION_TIMEOUT,
+		o->idle_seconds ? o->idle_seconds : 30u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HEADER_MEMORY,
+		MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, h, tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
+		o->cert_pem, MHD_OPTION_HTTPS_MEM_KEY, o->key_pem, MHD_OPTION_HTTPS_PRIORITIES,
+		"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2", MHD_OPTION_END);
+	if (!h->d) {
+		free(h);
+		return -EADDRNOTAVAIL;
+	}
+	di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
+	h->port = di ? di->port : 0;
+	*out = h;
+	return 0;
+}
+
+uint16_t hf_http_port(const struct hf_http *h)
+{
+	return h->port;
+}
+
+void hf_http_stop(struct hf_http *h)
+{
+	if (!h)
+		return;
+	MHD_stop_daemon(h->d);
+	free(h);
+}
