@@ -126,14 +126,23 @@ int hf_store_kind_parse(const char *name);
  * or "config"); nothing else reaches a file system or a URL */
 int hf_store_name_ok(int kind, const char *name);
 
+/* What a store on a server needs besides its URL. */
+struct hf_store_opts {
+	const char *token;  /* the client's token (a repository server) */
+	const char *cacert; /* PEM file of the certificate authority to trust; NULL: the system's */
+};
+
 /* Opens the store a URL names:
  *   /abs/path, rel/path, file:/abs/path, file:///abs/path  the local directory store
  *   mem:NAME   the in-memory store NAME (tests; store_mem.h)
- *   https:, s3:  planned: -HF_E_SCHEME for now, as for any other scheme://
+ *   https://HOST[:PORT]/REPO[?pin=sha256//BASE64]  a holdfast repository server
+ *              (store_http.c; needs o->token; http: only to a loopback address)
+ *   s3:        planned: -HF_E_SCHEME for now, as for any other scheme://
  * create: make a new, empty store (-HF_E_EXISTS if one with objects is
  * there). Without create, a store without a config object gives
- * -HF_E_NOTFOUND. */
-HF_MUST_USE int hf_store_open(const char *url, int create, struct hf_store **out);
+ * -HF_E_NOTFOUND. o may be NULL (no server options). */
+HF_MUST_USE int hf_store_open_opts(const char *url, int create, const struct hf_store_opts *o, struct hf_store **out);
+HF_MUST_USE int hf_store_open(const char *url, int create, struct hf_store **out); /* no options */
 
 /* Opens the directory store at dir. create 1: make the layout (dir must not
  * exist or be empty, else -HF_E_EXISTS). create 0: a directory without a

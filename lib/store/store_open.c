@@ -1,10 +1,11 @@
 /* store_open.c — hf_store_open(): the one place a store URL is parsed and
- * the store it names is chosen. A plain path (absolute or relative) stays a
+ * the store it names is chosen (https: and http: go to store_http.c). A plain path (absolute or relative) stays a
  * path, so existing --repo values keep working; a scheme is recognised only
  * as "file:", "mem:", or "NAME://" (so a directory named "a:b" is a path). */
 #include <string.h>
 
 #include "store/store.h"
+#include "store/store_http.h"
 #include "store/store_mem.h"
 #include "util/err.h"
 
@@ -22,6 +23,11 @@ static int has_scheme(const char *url)
 
 int hf_store_open(const char *url, int create, struct hf_store **out)
 {
+	return hf_store_open_opts(url, create, NULL, out);
+}
+
+int hf_store_open_opts(const char *url, int create, const struct hf_store_opts *o, struct hf_store **out)
+{
 	*out = NULL;
 	if (!url || !*url)
 		return -HF_E_USAGE;
@@ -38,8 +44,9 @@ int hf_store_open(const char *url, int create, struct hf_store **out)
 	}
 	if (strncmp(url, "mem:", 4) == 0)
 		return hf_store_mem_open(url + 4, create, out);
-	if (strncmp(url, "https:", 6) == 0 || strncmp(url, "http:", 5) == 0 || strncmp(url, "s3:", 3) == 0 ||
-	    has_scheme(url))
+	if (strncmp(url, "https://", 8) == 0 || strncmp(url, "http://", 7) == 0)
+		return hf_store_http_open(url, create, o, out);
+	if (strncmp(url, "s3:", 3) == 0 || has_scheme(url))
 		return -HF_E_SCHEME;
 	return hf_store_local_open(url, create, out);
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "crypto/crypto.h"
+#include "engine/engine.h"
 #include "repo/repo.h"
 #include "server/client.h"
 #include "server/http.h"
@@ -251,6 +252,59 @@ static void test_http(void)
 		}
 	}
 	T_EQ(curl(port, "GET", "/v1/hello", NULL, NULL, NULL), 200); /* and the server still answers */
+
+	/* the library over https: create, back up, check, restore */
+	{
+		char url[200], cacert[700], src[700], target[700];
+		struct hf_store_opts o = {.token = g_token, .cacert = cacert};
+		struct hf_store *hs = NULL;
+		struct hf_repo *r = NULL;
+		const struct hf_repo_params p = {.kdf_ops = 1, .kdf_mem = 8u << 20};
+		snprintf(url, sizeof(url), "https://localhost:%u/r2", port);
+		snprintf(cacert, sizeof(cacert), "%s/cert.pem", g_base);
+		snprintf(src, sizeof(src), "%s/files", g_base);
+		snprintf(target, sizeof(target), "%s/restored", g_base);
+		T_EQ(sh("mkdir -p %s/d && head -c 3000000 /dev/urandom >%s/big && seq 1 100000 >%s/d/numbers && "
+			"echo hello >%s/d/small",
+			src, src, src, src),
+		     0);
+		T_EQ(hf_store_open_opts(url, 0, &o, &hs), -HF_E_NOTFOUND);
+		T_EQ(hf_store_open_opts(url, 1, &o, &hs), 0);
+		if (hs) {
+			T_CHECK(hf_store_caps(hs) & HF_STORE_OWN_CLOCK);
+			T_EQ(hf_repo_create(hs, PASS, strlen(PASS), &p, NULL), 0);
+			hf_store_close(hs);
+			hs = NULL;
+		}
+		T_EQ(hf_store_open_opts(url, 0, &o, &hs), 0);
+		if (hs)
+			T_EQ(hf_repo_open(hs, PASS, strlen(PASS), &r), 0);
+		if (r) {
+			char *paths[1] = {src};
+			struct hf_backup_opts bo = {.paths = paths, .npaths = 1};
+			struct hf_backup_stats bs;
+			struct hf_check_opts co = {.read_data = 1};
+			struct hf_check_stats cs;
+			struct hf_snapshot latest;
+			struct hf_restore_opts ro = {.target = target};
+			struct hf_restore_stats rs;
+			T_EQ(hf_backup(r, &bo, &bs), 0);
+			T_EQ(sh("echo more >>%s/d/small", src), 0);
+			T_EQ(hf_backup(r, &bo, &bs), 0);
+			T_EQ(hf_check(r, &co, &cs), 0);
+			T_EQ(cs.errors, 0);
+			T_EQ(cs.snapshots, 2);
+			T_EQ(hf_snapshot_resolve(r, "latest", &latest), 0);
+			T_EQ(hf_restore(r, &latest, &ro, &rs), 0);
+			T_EQ(rs.errors, 0);
+			hf_snapshot_release(&latest);
+			T_EQ(sh("diff -r %s %s%s >/dev/null", src, target, src), 0);
+			hf_repo_close(r);
+		}
+		/* the wrong certificate authority: refused, not retried */
+		o.cacert = "/etc/ssl/certs/ca-certificates.crt";
+		T_EQ(hf_store_open_opts(url, 0, &o, &hs), -HF_E_REFUSED);
+	}
 out:
 	free(a);
 	free(b);

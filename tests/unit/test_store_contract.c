@@ -527,7 +527,13 @@ static void test_urls(void)
 	T_EQ(chdir(cwd), 0);
 	/* schemes that do not exist yet, or never: a clear error naming what does */
 	st = NULL;
-	T_EQ(hf_store_open("https://backup.example/repo", 0, &st), -HF_E_SCHEME);
+	T_EQ(hf_store_open("https://backup.example/repo", 0, &st), -HF_E_USAGE); /* a server needs a token */
+	{
+		struct hf_store_opts o = {.token = "hft1_x_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"};
+		T_EQ(hf_store_open_opts("http://backup.example/repo", 0, &o, &st), -HF_E_USAGE); /* in the clear */
+		T_EQ(hf_store_open_opts("https://backup.example/", 0, &o, &st), -HF_E_USAGE);    /* no repository */
+		T_EQ(hf_store_open_opts("https://backup.example/a/b", 0, &o, &st), -HF_E_USAGE);
+	}
 	T_EQ(hf_store_open("s3://bucket/repo", 1, &st), -HF_E_SCHEME);
 	T_EQ(hf_store_open("s3:bucket", 1, &st), -HF_E_SCHEME);
 	T_EQ(hf_store_open("ftp://host/x", 0, &st), -HF_E_SCHEME);

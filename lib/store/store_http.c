@@ -1,0 +1,695 @@
+/* store_http.c — the store on a holdfast repository server (lib/server),
+ * over HTTPS with libcurl; the only user of libcurl.
+ *
+ * URL: https://HOST[:PORT]/REPO[?pin=sha256//BASE64] (plain http: only to a
+ * loopback address). Every request carries the client's token. The server
+ * only adds: removal is refused (-HF_E_REFUSED, a state for the engine), and
+ * its clock is its own (mtime is when an object arrived there). Streamed
+ * writes go up as an upload in 1 MiB pieces and are named at commit.
+ * Connections are reused: a pool of easy handles sharing one connection and
+ * TLS-session cache. Transport failures and 5xx answers are retried (0.2 s,
+ * 1 s, 5 s) before they become -HF_E_UNAVAILABLE; a put whose first answer
+ * was lost and whose retry finds the name taken has succeeded (the name is
+ * the content's hash). */
+#include <curl/curl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store/store.h"
+#include "store/store_http.h"
+#include "util/buf.h"
+#include "util/mem.h"
+
+#define PIECE (1u << 20) /* bytes of a streamed write sent per request */
+#define LIST_MAX (1u << 30)
+#define TRIES 4
+
+struct http_store {
+	struct hf_store base;
+	char *url;  /* "https://host:port/v1/REPO" */
+	char *auth; /* "Authorization: Bearer TOKEN" (wiped on close) */
+	char *cacert, *pin;
+	CURLSH *share;
+	pthread_mutex_t share_lock[CURL_LOCK_DATA_LAST];
+	pthread_mutex_t pool_lock;
+	CURL **pool;
+	size_t npool;
+};
+
+struct http_writer {
+	struct hf_store *store; /* first: the generic calls find the ops here */
+	char upload[40];
+	int kind;
+	struct hf_buf piece;
+	int failed;
+};
+
+struct http_reader {
+	struct hf_store *store; /* first */
+	int kind;
+	char name[HF_STORE_NAME_MAX + 1];
+};
+
+/* one exchange */
+struct exchange {
+	const char *method;
+	char url[1024];
+	const void *body;
+	size_t nbody;
+	const char *range;
+	int head;
+	/* the answer's body: into buf (growing, bounded) or into dest[0..cap) */
+	struct hf_buf *buf;
+	uint8_t *dest;
+	size_t cap, got;
+	int overflow;
+	long status;
+	int64_t arrival_ns;
+	uint64_t length;
+	int has_length;
+};
+
+static int global_ready;
+static pthread_mutex_t global_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void share_lock(CURL *h, curl_lock_data d, curl_lock_access a, void *arg)
+{
+	struct http_store *hs = arg;
+
+	(void)h;
+	(void)a;
+	pthread_mutex_lock(&hs->share_lock[d]);
+}
+
+static void share_unlock(CURL *h, curl_lock_data d, void *arg)
+{
+	struct http_store *hs = arg;
+
+	(void)h;
+	pthread_mutex_unlock(&hs->share_lock[d]);
+}
+
+static CURL *take(struct http_store *hs)
+{
+	CURL *h = NULL;
+
+	pthread_mutex_lock(&hs->pool_lock);
+	if (hs->npool)
+		h = hs->pool[--hs->npool];
+	pthread_mutex_unlock(&hs->pool_lock);
+	if (!h) {
+		h = curl_easy_init();
+		if (h)
+			curl_easy_setopt(h, CURLOPT_SHARE, hs->share);
+	}
+	return h;
+}
+
+static void give_back(struct http_store *hs, CURL *h)
+{
+	pthread_mutex_lock(&hs->pool_lock);
+	hs->pool = hf_xreallocarray(hs->pool, hs->npool + 1, sizeof(*hs->pool));
+	hs->pool[hs->npool++] = h;
+	pthread_mutex_unlock(&hs->pool_lock);
+}
+
+static size_t on_body(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct exchange *x = arg;
+	size_t n = size * nmemb;
+
+	if (x->buf) {
+		if (hf_buf_append(x->buf, p, n) < 0) {
+			x->overflow = 1;
+			return 0;
+		}
+	} else if (x->dest) {
+		if (n > x->cap - x->got) {
+			x->overflow = 1;
+			return 0;
+		}
+		memcpy(x->dest + x->got, p, n);
+	}
+	x->got += n;
+	return n;
+}
+
+static size_t on_header(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct exchange *x = arg;
+	size_t n = size * nmemb;
+	char line[128];
+	long long v;
+
+	if (n < sizeof(line)) {
+		memcpy(line, p, n);
+		line[n] = '\0';
+		if (sscanf(line, "Holdfast-Arrival: %lld", &v) == 1)
+			x->arrival_ns = v;
+		else if ((sscanf(line, "Content-Length: %lld", &v) == 1 ||
+			  sscanf(line, "content-length: %lld", &v) == 1) &&
+			 v >= 0) {
+			x->length = (uint64_t)v;
+			x->has_length = 1;
+		}
+	}
+	return n;
+}
+
+/* the answer's status as an error */
+static int status_err(long status)
+{
+	if (status >= 200 && status < 300)
+		return 0;
+	switch (status) {
+	case 400:
+		return -HF_E_USAGE;
+	case 401:
+	case 403:
+	case 405:
+		return -HF_E_REFUSED;
+	case 404:
+		return -HF_E_NOTFOUND;
+	case 409:
+		return -HF_E_EXISTS;
+	case 411:
+	case 413:
+	case 414:
+	case 429:
+	case 431:
+		return -HF_E_LIMIT;
+	case 416:
+	case 422:
+		return -HF_E_CORRUPT;
+	case 423:
+		return -HF_E_LOCKED;
+	case 507:
+		return -ENOSPC;
+	}
+	return -HF_E_UNAVAILABLE;
+}
+
+static void pause_before(int attempt)
+{
+	static const long ms[] = {200, 1000, 5000};
+	struct timespec ts = {ms[attempt - 1] / 1000, (ms[attempt - 1] % 1000) * 1000000};
+
+	nanosleep(&ts, NULL);
+}
+
+/* performs x, retrying what may pass on its own; the error of its answer */
+static int perform(struct http_store *hs, struct exchange *x)
+{
+	struct curl_slist *headers = NULL;
+	CURL *h = take(hs);
+	int ret = -HF_E_UNAVAILABLE, lost = 0;
+
+	if (!h)
+		return -ENOMEM;
+	headers = curl_slist_append(headers, hs->auth);
+	if (x->range)
+		headers = curl_slist_append(headers, x->range);
+	if (x->body)
+		headers = curl_slist_append(headers, "Content-Type: application/octet-stream");
+	for (int attempt = 0; attempt < TRIES; attempt++) {
+		CURLcode cc;
+		if (attempt)
+			pause_before(attempt);
+		curl_easy_reset(h);
+		curl_easy_setopt(h, CURLOPT_SHARE, hs->share);
+		curl_easy_setopt(h, CURLOPT_URL, x->url);
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+		curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 20L);
+		curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L); /* a stalled transfer fails */
+		curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
+		curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https,http");
+		if (hs->cacert)
+			curl_easy_setopt(h, CURLOPT_CAINFO, hs->cacert);
+		if (hs->pin)
+			curl_easy_setopt(h, CURLOPT_PINNEDPUBLICKEY, hs->pin);
+		curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+		curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
+		curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+		curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
+		if (x->head)
+			curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+		else if (strcmp(x->method, "GET") != 0)
+			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, x->method);
+		if (x->body || strcmp(x->method, "POST") == 0 || strcmp(x->method, "PUT") == 0) {
+			curl_easy_setopt(h, CURLOPT_POSTFIELDS, x->body ? x->body : "");
+			curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->nbody);
+		}
+		x->got = 0;
+		x->overflow = 0;
+		x->has_length = 0;
+		if (x->buf)
+			x->buf->len = 0;
+		cc = curl_easy_perform(h);
+		if (cc != CURLE_OK) {
+			if (x->overflow) {
+				ret = -HF_E_LIMIT;
+				break;
+			}
+			if (cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE ||
+			    cc == CURLE_SSL_PINNEDPUBKEYNOTMATCH || cc == CURLE_UNSUPPORTED_PROTOCOL) {
+				ret = -HF_E_REFUSED; /* not the server it should be: no retry */
+				break;
+			}
+			lost = 1; /* the answer is lost: a put may have landed */
+			ret = -HF_E_UNAVAILABLE;
+			continue;
+		}
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &x->status);
+		ret = status_err(x->status);
+		if (ret == -HF_E_EXISTS && lost && strcmp(x->method, "PUT") == 0)
+			ret = 0; /* the first attempt landed */
+		if (ret != -HF_E_UNAVAILABLE)
+			break;
+	}
+	curl_slist_free_all(headers);
+	give_back(hs, h);
+	return ret;
+}
+
+static int object_url(struct http_store *hs, int kind, const char *name, char *out, size_t cap)
+{
+	int n;
+
+	if (!hf_store_name_ok(kind, name))
+		return -HF_E_USAGE;
+	n = snprintf(out, cap, "%s/%s/%s", hs->url, hf_store_kind_name(kind), name);
+	return n < 0 || (size_t)n >= cap ? -HF_E_LIMIT : 0;
+}
+
+/* ---- the operations ------------------------------------------------------------ */
+
+static int h_put(struct hf_store *s, int kind, const char *name, const void *p, size_t n, int flags)
+{
+	struct http_store *hs = (struct http_store *)s;
+	struct exchange x = {.method = "PUT", .body = p, .nbody = n};
+	int r = object_url(hs, kind, name, x.url, sizeof(x.url));
+
+	(void)flags; /* the server makes every object durable before it answers */
+	return r < 0 ? r : perform(hs, &x);
+}
+
+static int h_get(struct hf_store *s, int kind, const char *name, struct hf_buf *out)
+{
+	struct http_store *hs = (struct http_store *)s;
+	struct exchange x = {.method = "GET", .buf = out};
+	int r = object_url(hs, kind, name, x.url, sizeof(x.url));
+
+	return r < 0 ? r : perform(hs, &x);
+}
+
+static int h_get_range(struct hf_store *s, int kind, const char *name, uint64_t off, size_t n, void *out)
+{
+	struct http_store *hs = (struct http_store *)s;
+	char range[80];
+	struct exchange x = {.method = "GET", .dest = out, .cap = n, .range = range};
+	int r = object_url(hs, kind, name, x.url, sizeof(x.url));
+
+	if (r < 0)
+		return r;
+	if (n == 0)
+		return 0;
+	snprintf(range, sizeof(range), "Range: bytes=%" PRIu64 "-%" PRIu64, off, off + n - 1);
+	r = perform(hs, &x);
+	if (r == 0 && (x.status != 206 || x.got != n))
+		r = -HF_E_CORRUPT; /* shorter than asked: past the object's end */
+	return r;
+}
+
+static int h_head(struct http_store *hs, int kind, const char *name, struct exchange *x)
+{
+	int r;
+
+	memset(x, 0, sizeof(*x));
+	x->method = "HEAD";
+	x->head = 1;
+	r = object_url(hs, kind, name, x->url, sizeof(x->url));
+	return r < 0 ? r : perform(hs, x);
+}
+
+static int h_size(struct hf_store *s, int kind, const char *name, uint64_t *size)
+{
+	struct exchange x;
+	int r = h_head((struct http_store *)s, kind, name, &x);
+
+	if (r == 0 && !x.has_length)
+		r = -HF_E_CORRUPT;
+	*size = x.length;
+	return r;
+}
+
+static int h_mtime(struct hf_store *s, int kind, const char *name, int64_t *ns)
+{
+	struct exchange x;
+	int r = h_head((struct http_store *)s, kind, name, &x);
+
+	*ns = x.arrival_ns;
+	return r;
+}
+
+static int h_list(struct hf_store *s, int kind, hf_store_list_fn fn, void *arg)
+{
+	struct http_store *hs = (struct http_store *)s;
+	struct hf_buf b;
+	struct exchange x = {.method = "GET", .buf = &b};
+	int r;
+
+	if (kind <= HF_OBJ_CONFIG || kind >= HF_OBJ_KINDS)
+		return -HF_E_USAGE;
+	snprintf(x.url, sizeof(x.url), "%s/%s/", hs->url, hf_store_kind_name(kind));
+	hf_buf_init(&b, LIST_MAX);
+	r = perform(hs, &x);
+	/* "<name> <size> <arrival>\n" per object */
+	for (size_t at = 0; r == 0 && at < b.len;) {
+		uint8_t *nl = memchr(b.data + at, '\n', b.len - at);
+		char line[256], name[HF_STORE_NAME_MAX + 1];
+		unsigned long long size;
+		long long t;
+		size_t len;
+		if (!nl) {
+			r = -HF_E_CORRUPT;
+			break;
+		}
+		len = (size_t)(nl - (b.data + at));
+		if (len >= sizeof(line) ||
+		    (memcpy(line, b.data + at, len), line[len] = '\0',
+		     sscanf(line, "%128s %llu %lld", name, &size, &t) != 3) ||
+		    !hf_store_name_ok(kind, name)) {
+			r = -HF_E_CORRUPT;
+			break;
+		}
+		at += len + 1;
+		r = fn(arg, name, size);
+	}
+	hf_buf_release(&b);
+	return r;
+}
+
+static int h_remove(struct hf_store *s, int kind, const char *name)
+{
+	struct http_store *hs = (struct http_store *)s;
+	struct exchange x = {.method = "DELETE"};
+	int r = object_url(hs, kind, name, x.url, sizeof(x.url));
+
+	return r < 0 ? r : perform(hs, &x);
+}
+
+static int h_sync(struct hf_store *s)
+{
+	(void)s; /* every object the server acknowledged is durable already */
+	return 0;
+}
+
+static int h_now(struct hf_store *s, int64_t *ns)
+{
+	struct http_store *hs = (struct http_store *)s;
+	struct hf_buf b;
+	struct exchange x = {.method = "GET", .buf = &b};
+	long long v;
+	int r;
+
+	snprintf(x.url, sizeof(x.url), "%s", hs->url);
+	hf_buf_init(&b, 4096);
+	r = perform(hs, &x);
+	if (r == 0 && (hf_buf_append(&b, "", 1) < 0 || sscanf((char *)b.data, "{\"now_ns\": %lld", &v) != 1))
+		r = -HF_E_CORRUPT;
+	if (r == 0)
+		*ns = v;
+	hf_buf_release(&b);
+	return r;
+}
+
+static int h_reader_open(struct hf_store *s, int kind, const char *name, struct hf_store_reader **out)
+{
+	struct http_reader *rd;
+
+	*out = NULL;
+	if (!hf_store_name_ok(kind, name))
+		return -HF_E_USAGE;
+	rd = hf_xcalloc(1, sizeof(*rd));
+	rd->store = s;
+	rd->kind = kind;
+	snprintf(rd->name, sizeof(rd->name), "%s", name);
+	*out = (struct hf_store_reader *)rd;
+	return 0;
+}
+
+static int h_reader_read(struct hf_store_reader *r, uint64_t off, size_t n, void *out)
+{
+	struct http_reader *rd = (struct http_reader *)r;
+
+	return h_get_range(rd->store, rd->kind, rd->name, off, n, out);
+}
+
+static void h_reader_close(struct hf_store_reader *r)
+{
+	free(r);
+}
+
+static int h_writer_open(struct hf_store *s, int kind, struct hf_store_writer **out)
+{
+	struct http_store *hs = (struct http_store *)s;
+	struct http_writer *w;
+	struct hf_buf b;
+	struct exchange x = {.method = "POST", .buf = &b};
+	char *at;
+	int r;
+
+	*out = NULL;
+	snprintf(x.url, sizeof(x.url), "%s/uploads?kind=%s", hs->url, hf_store_kind_name(kind));
+	hf_buf_init(&b, 4096);
+	r = perform(hs, &x);
+	if (r == 0 &&
+	    (hf_buf_append(&b, "", 1) < 0 || !(at = strstr((char *)b.data, "\"upload\": \"")) || strlen(at) < 11 + 32))
+		r = -HF_E_CORRUPT;
+	if (r == 0) {
+		w = hf_xcalloc(1, sizeof(*w));
+		w->store = s;
+		w->kind = kind;
+		memcpy(w->upload, at + 11, 32);
+		hf_buf_init(&w->piece, PIECE);
+		*out = (struct hf_store_writer *)w;
+	}
+	hf_buf_release(&b);
+	return r;
+}
+
+static int send_piece(struct http_writer *w)
+{
+	struct http_store *hs = (struct http_store *)w->store;
+	struct exchange x = {.method = "PUT", .body = w->piece.data, .nbody = w->piece.len};
+	int r;
+
+	if (w->piece.len == 0)
+		return 0;
+	snprintf(x.url, sizeof(x.url), "%s/uploads/%s", hs->url, w->upload);
+	r = perform(hs, &x);
+	w->piece.len = 0;
+	return r;
+}
+
+static int h_writer_write(struct hf_store_writer *wr, const void *p, size_t n)
+{
+	struct http_writer *w = (struct http_writer *)wr;
+	const uint8_t *q = p;
+	int r = 0;
+
+	while (n && r == 0 && !w->failed) {
+		size_t k = PIECE - w->piece.len < n ? PIECE - w->piece.len : n;
+		r = hf_buf_append(&w->piece, q, k);
+		q += k;
+		n -= k;
+		if (r == 0 && w->piece.len == PIECE)
+			r = send_piece(w);
+	}
+	if (r < 0)
+		w->failed = 1;
+	return w->failed ? (r < 0 ? r : -EIO) : 0;
+}
+
+static void writer_free(struct http_writer *w, int abort_upload)
+{
+	struct http_store *hs = (struct http_store *)w->store;
+
+	if (abort_upload) {
+		struct exchange x = {.method = "DELETE"};
+		snprintf(x.url, sizeof(x.url), "%s/uploads/%s", hs->url, w->upload);
+		if (perform(hs, &x) < 0) {
+			/* the server drops idle uploads itself */
+		}
+	}
+	hf_buf_release(&w->piece);
+	free(w);
+}
+
+static int h_writer_commit(struct hf_store_writer *wr, const char *name, int flags)
+{
+	struct http_writer *w = (struct http_writer *)wr;
+	struct http_store *hs = (struct http_store *)w->store;
+	struct exchange x = {.method = "POST"};
+	int r = w->failed ? -EIO : 0;
+
+	(void)flags;
+	if (r == 0 && !hf_store_name_ok(w->kind, name))
+		r = -HF_E_USAGE;
+	if (r == 0)
+		r = send_piece(w);
+	if (r == 0) {
+		snprintf(x.url, sizeof(x.url), "%s/uploads/%s?name=%s", hs->url, w->upload, name);
+		r = perform(hs, &x);
+		writer_free(w, 0); /* committed or refused: the server has dropped it */
+		return r;
+	}
+	writer_free(w, 1);
+	return r;
+}
+
+static void h_writer_abort(struct hf_store_writer *wr)
+{
+	writer_free((struct http_writer *)wr, 1);
+}
+
+static void h_close(struct hf_store *s)
+{
+	struct http_store *hs = (struct http_store *)s;
+
+	for (size_t i = 0; i < hs->npool; i++)
+		curl_easy_cleanup(hs->pool[i]);
+	free(hs->pool);
+	if (hs->share)
+		curl_share_cleanup(hs->share);
+	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_destroy(&hs->share_lock[i]);
+	pthread_mutex_destroy(&hs->pool_lock);
+	if (hs->auth) {
+		memset(hs->auth, 0, strlen(hs->auth)); /* the token */
+		__asm__ __volatile__("" : : "r"(hs->auth) : "memory");
+	}
+	free(hs->auth);
+	free(hs->url);
+	free(hs->cacert);
+	free(hs->pin);
+	free(hs);
+}
+
+static const struct hf_store_ops http_ops = {
+	.put = h_put,
+	.get = h_get,
+	.get_range = h_get_range,
+	.size = h_size,
+	.mtime = h_mtime,
+	.list = h_list,
+	.remove = h_remove,
+	.sync = h_sync,
+	.reader_open = h_reader_open,
+	.reader_read = h_reader_read,
+	.reader_close = h_reader_close,
+	.writer_open = h_writer_open,
+	.writer_write = h_writer_write,
+	.writer_commit = h_writer_commit,
+	.writer_abort = h_writer_abort,
+	.close = h_close,
+	.now = h_now,
+};
+
+/* "https://host[:port]/repo[?pin=...]": the API base "https://host:port/v1/repo", and the pin */
+static int parse_url(const char *url, char **base, char **pin)
+{
+	const char *scheme_end = strstr(url, "://"), *host = scheme_end ? scheme_end + 3 : NULL;
+	const char *slash = host ? strchr(host, '/') : NULL, *q;
+	char repo[80];
+	size_t hostlen, repolen;
+
+	*base = *pin = NULL;
+	if (!slash)
+		return -HF_E_USAGE;
+	hostlen = (size_t)(slash - host);
+	q = strchr(slash, '?');
+	repolen = q ? (size_t)(q - slash - 1) : strlen(slash + 1);
+	if (hostlen == 0 || repolen == 0 || repolen >= sizeof(repo))
+		return -HF_E_USAGE;
+	memcpy(repo, slash + 1, repolen);
+	repo[repolen] = '\0';
+	for (size_t i = 0; i < repolen; i++)
+		if (!((repo[i] >= 'a' && repo[i] <= 'z') || (repo[i] >= '0' && repo[i] <= '9') || repo[i] == '_' ||
+		      repo[i] == '-'))
+			return -HF_E_USAGE;
+	if (strncmp(url, "http://", 7) == 0 && strncmp(host, "127.0.0.1", 9) != 0 &&
+	    strncmp(host, "localhost", 9) != 0 && strncmp(host, "[::1]", 5) != 0)
+		return -HF_E_USAGE; /* a token is never sent in the clear across a network */
+	if (q) {
+		if (strncmp(q, "?pin=", 5) != 0 || strlen(q + 5) > 200)
+			return -HF_E_USAGE;
+		*pin = hf_xstrdup(q + 5);
+	}
+	*base = hf_xmalloc((size_t)(slash - url) + repolen + 8);
+	snprintf(*base, (size_t)(slash - url) + repolen + 8, "%.*s/v1/%s", (int)(slash - url), url, repo);
+	return 0;
+}
+
+int hf_store_http_open(const char *url, int create, const struct hf_store_opts *o, struct hf_store **out)
+{
+	struct http_store *hs;
+	int r;
+
+	*out = NULL;
+	if (!o || !o->token || !*o->token || strchr(o->token, '\n') || strchr(o->token, '\r'))
+		return -HF_E_USAGE; /* a server repository needs a token */
+	pthread_mutex_lock(&global_lock);
+	if (!global_ready && curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK)
+		global_ready = 1;
+	pthread_mutex_unlock(&global_lock);
+	if (!global_ready)
+		return -ENOMEM;
+	hs = hf_xcalloc(1, sizeof(*hs));
+	pthread_mutex_init(&hs->pool_lock, NULL);
+	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_init(&hs->share_lock[i], NULL);
+	r = parse_url(url, &hs->url, &hs->pin);
+	if (r < 0)
+		goto fail;
+	hs->auth = hf_xmalloc(strlen(o->token) + 32);
+	snprintf(hs->auth, strlen(o->token) + 32, "Authorization: Bearer %s", o->token);
+	hs->cacert = o->cacert ? hf_xstrdup(o->cacert) : NULL;
+	hs->share = curl_share_init();
+	if (!hs->share) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	curl_share_setopt(hs->share, CURLSHOPT_LOCKFUNC, share_lock);
+	curl_share_setopt(hs->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
+	curl_share_setopt(hs->share, CURLSHOPT_USERDATA, hs);
+	curl_share_setopt(hs->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+	curl_share_setopt(hs->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+	curl_share_setopt(hs->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+	hs->base.ops = &http_ops;
+	hs->base.location = hs->url;
+	hs->base.caps = HF_STORE_OWN_CLOCK | HF_STORE_APPEND_ONLY;
+	{
+		struct hf_buf b;
+		struct exchange x = {.method = create ? "POST" : "GET", .buf = &b};
+		snprintf(x.url, sizeof(x.url), "%s", hs->url);
+		hf_buf_init(&b, 4096);
+		r = perform(hs, &x);
+		if (r == 0 && !create &&
+		    (hf_buf_append(&b, "", 1) < 0 || !strstr((char *)b.data, "\"has_config\": true")))
+			r = -HF_E_NOTFOUND; /* made, but no repository yet (as a local directory without a config) */
+		hf_buf_release(&b);
+	}
+	if (r < 0)
+		goto fail;
+	*out = &hs->base;
+	return 0;
+fail:
+	h_close(&hs->base);
+	return r;
+}
