@@ -14,11 +14,11 @@
 #include "crypto/crypto.h"
 #include "repo/shape.h"
 #include "server/policy.h"
+#include "server/registry.h"
 #include "server/server.h"
 #include "util/hex.h"
 #include "util/mem.h"
 
-#define CLIENT_FILE_MAX 4096
 #define UPLOADS_PER_CLIENT 8
 #define UPLOAD_IDLE_NS (600 * 1000000000LL) /* an upload untouched this long is dropped */
 #define DEFAULT_PACK_SIZE (16u << 20)       /* for caps before a repository has its config */
@@ -232,28 +232,17 @@ void hf_server_close(struct hf_server *s)
  * too, so timing does not tell which names exist. */
 static int authenticate(struct hf_server *s, const char *authorization, struct hf_client *c)
 {
-	char name[HF_CLIENT_NAME_MAX + 1], path[4096];
-	uint8_t buf[CLIENT_FILE_MAX], ignored[HF_HASH_LEN];
+	char name[HF_CLIENT_NAME_MAX + 1];
+	uint8_t ignored[HF_HASH_LEN];
 	const char *token;
-	ssize_t n = -1;
-	int fd, ok = 0;
 
 	if (!authorization || strncmp(authorization, "Bearer ", 7) != 0)
 		return -HF_E_REFUSED;
 	token = authorization + 7;
-	if (hf_token_client(token, name) == 0) {
-		snprintf(path, sizeof(path), "%s/clients/%s", s->root, name);
-		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd >= 0) {
-			n = read(fd, buf, sizeof(buf));
-			close(fd);
-		}
-	}
-	if (n > 0 && (size_t)n < sizeof(buf) && hf_client_decode(buf, (size_t)n, c) == 0 && strcmp(c->name, name) == 0)
-		ok = hf_client_token_ok(c, token);
-	else
-		hf_token_hash(token, ignored);
-	return ok ? 0 : -HF_E_REFUSED;
+	if (hf_token_client(token, name) == 0 && hf_registry_get(s->root, name, c) == 0 && hf_client_token_ok(c, token))
+		return 0;
+	hf_token_hash(token, ignored);
+	return -HF_E_REFUSED;
 }
 
 static void read_pack_size(struct repo_entry *e)

@@ -3,13 +3,18 @@
  * policy.h: a backup token never reads stored data or deletes; a restore
  * token never writes; deletion is an admin's alone. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "crypto/crypto.h"
 #include "server/client.h"
 #include "server/policy.h"
+#include "server/registry.h"
 #include "store/store.h"
 #include "t.h"
+#include "t_fs.h"
 #include "util/buf.h"
 #include "util/err.h"
 
@@ -160,6 +165,58 @@ static void test_records(void)
 	hf_buf_release(&again);
 }
 
+static int count_one(void *arg, const struct hf_client *c)
+{
+	(void)c;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static void test_registry(void)
+{
+	char root[] = "/tmp/hf-test-registry.XXXXXX", path[200];
+	struct hf_client c = {.name = "fs1", .role = HF_ROLE_BACKUP, .repos = "fs1", .created_ns = 5}, d;
+	int n = 0;
+
+	T_CHECK(mkdtemp(root) != NULL);
+	hf_random(c.token_hash, sizeof(c.token_hash));
+	T_EQ(hf_registry_get(root, "fs1", &d), -HF_E_NOTFOUND);
+	T_EQ(hf_registry_add(root, &c), 0);
+	T_EQ(hf_registry_add(root, &c), -HF_E_EXISTS);
+	T_EQ(hf_registry_get(root, "fs1", &d), 0);
+	T_CHECK(memcmp(&c, &d, sizeof(c)) == 0);
+	hf_random(c.token_hash, sizeof(c.token_hash)); /* a new token */
+	T_EQ(hf_registry_replace(root, &c), 0);
+	T_EQ(hf_registry_get(root, "fs1", &d), 0);
+	T_CHECK(memcmp(c.token_hash, d.token_hash, HF_HASH_LEN) == 0);
+	snprintf(path, sizeof(path), "%s/clients/fs1", root);
+	{
+		struct stat st;
+		T_EQ(stat(path, &st), 0);
+		T_EQ(st.st_mode & 0777, 0600);
+	}
+	/* a record that is a symbolic link, or damaged, or named otherwise inside: refused */
+	snprintf(path, sizeof(path), "%s/clients/evil", root);
+	T_EQ(symlink("fs1", path), 0);
+	T_EQ(hf_registry_get(root, "evil", &d), -ELOOP);
+	T_EQ(hf_registry_get(root, "../clients/fs1", &d), -HF_E_USAGE);
+	snprintf(path, sizeof(path), "%s/clients/other", root);
+	{
+		char from[200];
+		snprintf(from, sizeof(from), "%s/clients/fs1", root);
+		T_EQ(link(from, path), 0);
+	}
+	T_EQ(hf_registry_get(root, "other", &d), -HF_E_CORRUPT);
+	T_EQ(hf_registry_list(root, count_one, &n), 0);
+	T_EQ(n, 1); /* fs1 only */
+	T_EQ(hf_registry_remove(root, "fs1"), 0);
+	T_EQ(hf_registry_remove(root, "fs1"), -HF_E_NOTFOUND);
+	c.role = 9;
+	memcpy(c.name, "bad", 4);
+	T_EQ(hf_registry_add(root, &c), -HF_E_USAGE);
+	t_rm_rf(root);
+}
+
 int main(void)
 {
 	if (hf_crypto_init() < 0) {
@@ -170,5 +227,6 @@ int main(void)
 	T_RUN(test_names);
 	T_RUN(test_tokens);
 	T_RUN(test_records);
+	T_RUN(test_registry);
 	return T_DONE("test_server_auth");
 }
