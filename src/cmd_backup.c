@@ -96,7 +96,17 @@ static void print_alert_text(const struct hf_backup_verdict *al)
 	}
 }
 
-int cmd_backup(int argc, char **argv)
+struct backup_args {
+	struct hf_backup_opts o;
+	struct timespec t0; /* the time printed counts from here, as the user sees it */
+	char host[256];
+	char **paths, **excludes;
+	size_t np, nex;
+	const char *on_alert;
+};
+
+/* the PATHs are made absolute here: a bad one fails before the passphrase */
+static int backup_parse(struct cli_common *c, void *args, int argc, char **argv)
 {
 	static const struct option opts[] = {CLI_COMMON_OPTIONS,
 					     {"exclude", required_argument, NULL, OPT_EXCLUDE},
@@ -106,101 +116,97 @@ int cmd_backup(int argc, char **argv)
 					     {"on-alert", required_argument, NULL, OPT_ON_ALERT},
 					     {"no-detect", no_argument, NULL, OPT_NO_DETECT},
 					     {NULL, 0, NULL, 0}};
-	struct cli_common c;
-	struct hf_backup_opts o = {0};
-	struct hf_backup_stats st;
-	struct hf_backup_verdict al;
-	const char *on_alert = NULL;
-	struct hf_progress prog = {0};
-	struct cli_progress *cp;
-	struct hf_repo *repo = NULL;
-	struct timespec t0;
-	char host[256] = "", **paths = NULL, **excludes = NULL;
-	size_t nex = 0, np = 0;
-	struct passwd *pw;
+	struct backup_args *a = args;
 	int opt, r, rc = HF_EXIT_ERROR;
 
-	cli_common_init(&c);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	gethostname(host, sizeof(host) - 1);
-	o.host = host;
-	excludes = hf_xcalloc((size_t)argc, sizeof(char *));
-	while ((opt = cli_next_opt(&c, argc, argv, "r:e:x", opts, usage, &rc)) > 0) {
+	clock_gettime(CLOCK_MONOTONIC, &a->t0);
+	gethostname(a->host, sizeof(a->host) - 1);
+	a->o.host = a->host;
+	a->excludes = hf_xcalloc((size_t)argc, sizeof(char *));
+	while ((opt = cli_next_opt(c, argc, argv, "r:e:x", opts, usage, &rc)) > 0) {
 		switch (opt) {
 		case 'e':
 		case OPT_EXCLUDE:
-			excludes[nex++] = optarg;
+			a->excludes[a->nex++] = optarg;
 			break;
 		case 'x':
 		case OPT_ONE_FS:
-			o.one_file_system = 1;
+			a->o.one_file_system = 1;
 			break;
 		case OPT_HOST:
-			o.host = optarg;
+			a->o.host = optarg;
 			break;
 		case OPT_THREADS:
-			if (cli_parse_uint(usage, "--threads", optarg, CLI_THREADS_MAX, &o.threads) < 0) {
-				rc = HF_EXIT_USAGE;
-				goto out;
-			}
+			if (cli_parse_uint(usage, "--threads", optarg, CLI_THREADS_MAX, &a->o.threads) < 0)
+				return HF_EXIT_USAGE;
 			break;
 		case OPT_ON_ALERT:
-			on_alert = optarg;
+			a->on_alert = optarg;
 			break;
 		case OPT_NO_DETECT:
-			o.no_profiles = 1;
+			a->o.no_profiles = 1;
 			break;
 		}
 	}
 	if (opt < 0)
-		goto out;
-	if (optind == argc) {
-		rc = cli_usage_error(usage, "nothing to back up: name at least one PATH");
-		goto out;
-	}
-	paths = hf_xcalloc((size_t)(argc - optind), sizeof(char *));
+		return rc;
+	if (optind == argc)
+		return cli_usage_error(usage, "nothing to back up: name at least one PATH");
+	a->paths = hf_xcalloc((size_t)(argc - optind), sizeof(char *));
 	for (int i = optind; i < argc; i++) {
-		r = hf_path_absolute(argv[i], &paths[np]);
+		r = hf_path_absolute(argv[i], &a->paths[a->np]);
 		if (r < 0) {
 			cli_err("%s: %s", argv[i], hf_strerror(r));
-			goto out;
+			return HF_EXIT_ERROR;
 		}
-		np++;
+		a->np++;
 	}
-	repo = cli_open_repo(&c);
-	if (!repo)
-		goto out;
+	return CLI_RUN;
+}
+
+static int backup_run(const struct cli_common *c, void *args, struct hf_repo *repo)
+{
+	struct backup_args *a = args;
+	struct hf_backup_opts *o = &a->o;
+	struct hf_backup_stats st;
+	struct hf_backup_verdict al;
+	struct hf_progress prog = {0};
+	struct cli_progress *cp;
+	struct passwd *pw;
+	int r, rc;
+
 	pw = getpwuid(geteuid());
-	o.user = pw ? pw->pw_name : "";
-	o.paths = paths;
-	o.npaths = np;
-	o.excludes = excludes;
-	o.nexcludes = nex;
-	o.report = cli_report;
-	o.progress = &prog;
-	o.collect_changes = !o.no_profiles; /* for the scan after the backup */
+	o->user = pw ? pw->pw_name : "";
+	o->paths = a->paths;
+	o->npaths = a->np;
+	o->excludes = a->excludes;
+	o->nexcludes = a->nex;
+	o->report = cli_report;
+	o->progress = &prog;
+	o->collect_changes = !o->no_profiles; /* for the scan after the backup */
 	cp = cli_progress_start(&prog, "backup");
-	r = hf_backup(repo, &o, &st);
+	r = hf_backup(repo, o, &st);
 	cli_progress_stop(cp);
+	o->progress = NULL; /* prog is gone when run returns */
 	if (r < 0) {
 		if (r == -ENOSPC || r == -EDQUOT) { /* only repository writes can fill a disk here */
-			char *q = cli_quote(c.repo);
+			char *q = cli_quote(c->repo);
 			cli_err("backup failed: cannot write to the repository %s: %s", q, hf_strerror(r));
 			free(q);
 		} else {
 			cli_err("backup failed: %s", hf_strerror(r));
 		}
-		goto out;
+		return HF_EXIT_ERROR;
 	}
-	if (!c.json)
-		print_text(&st, seconds_since(&t0));
+	if (!c->json)
+		print_text(&st, seconds_since(&a->t0));
 	memset(&al, 0, sizeof(al));
-	r = o.no_profiles ? 0 : backup_alert_run(repo, st.snapshot, st.changes, on_alert, &al);
+	r = o->no_profiles ? 0 : backup_alert_run(repo, st.snapshot, st.changes, a->on_alert, &al);
 	if (r < 0)
 		cli_err("warning: the snapshot was saved but could not be scanned: %s", hf_strerror(r));
-	if (c.json)
-		print_json(&st, &al, seconds_since(&t0));
-	else if (!o.no_profiles)
+	if (c->json)
+		print_json(&st, &al, seconds_since(&a->t0));
+	else if (!o->no_profiles)
 		print_alert_text(&al);
 	rc = HF_EXIT_OK;
 	if (st.errors) {
@@ -222,11 +228,25 @@ int cmd_backup(int argc, char **argv)
 		rc = HF_EXIT_ERROR;
 	if (al.scanned && al.verdict != HF_SNAP_CLEAN)
 		rc = HF_EXIT_ALERT;
-out:
-	hf_repo_close(repo);
-	for (size_t i = 0; i < np; i++)
-		free(paths[i]);
-	free(paths);
-	free(excludes);
 	return rc;
 }
+
+static void backup_release(void *args)
+{
+	struct backup_args *a = args;
+
+	for (size_t i = 0; i < a->np; i++)
+		free(a->paths[i]);
+	free(a->paths);
+	free(a->excludes);
+}
+
+const struct cli_command cli_cmd_backup = {
+	.name = "backup",
+	.help = "back up files and directories",
+	.flags = CMD_OPEN_REPO,
+	.args_size = sizeof(struct backup_args),
+	.parse = backup_parse,
+	.run = backup_run,
+	.release = backup_release,
+};

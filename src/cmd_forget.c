@@ -29,7 +29,14 @@ static int parse_count(const char *s, unsigned *out)
 	return 0;
 }
 
-int cmd_forget(int argc, char **argv)
+struct forget_args {
+	struct hf_forget_policy pol;
+	int64_t grace;
+	int prune, dry;
+};
+
+/* a policy with no --keep-* rule is refused here, before the passphrase */
+static int forget_parse(struct cli_common *c, void *args, int argc, char **argv)
 {
 	static const struct option opts[] = {CLI_COMMON_OPTIONS,
 					     {"keep-last", required_argument, NULL, OPT_LAST},
@@ -42,43 +49,39 @@ int cmd_forget(int argc, char **argv)
 					     {"dry-run", no_argument, NULL, OPT_DRY},
 					     {"grace", required_argument, NULL, OPT_GRACE},
 					     {NULL, 0, NULL, 0}};
-	struct cli_common c;
-	struct hf_forget_policy pol = {0};
-	struct hf_repo *repo = NULL;
-	struct hf_forget_result res = {0};
-	int64_t grace = HF_PRUNE_GRACE_NS;
-	int opt, r, prune = 0, dry = 0, any = 0, rc = HF_EXIT_ERROR;
+	struct forget_args *a = args;
+	int opt, r, any = 0;
 
-	cli_common_init(&c);
-	while ((opt = cli_next_opt(&c, argc, argv, "r:", opts, usage, &r)) > 0) {
+	a->grace = HF_PRUNE_GRACE_NS;
+	while ((opt = cli_next_opt(c, argc, argv, "r:", opts, usage, &r)) > 0) {
 		unsigned *slot = NULL;
 		switch (opt) {
 		case OPT_LAST:
-			slot = &pol.last;
+			slot = &a->pol.last;
 			break;
 		case OPT_HOURLY:
-			slot = &pol.hourly;
+			slot = &a->pol.hourly;
 			break;
 		case OPT_DAILY:
-			slot = &pol.daily;
+			slot = &a->pol.daily;
 			break;
 		case OPT_WEEKLY:
-			slot = &pol.weekly;
+			slot = &a->pol.weekly;
 			break;
 		case OPT_MONTHLY:
-			slot = &pol.monthly;
+			slot = &a->pol.monthly;
 			break;
 		case OPT_YEARLY:
-			slot = &pol.yearly;
+			slot = &a->pol.yearly;
 			break;
 		case OPT_PRUNE:
-			prune = 1;
+			a->prune = 1;
 			break;
 		case OPT_DRY:
-			dry = 1;
+			a->dry = 1;
 			break;
 		case OPT_GRACE:
-			if (cli_parse_duration(optarg, &grace) < 0)
+			if (cli_parse_duration(optarg, &a->grace) < 0)
 				return cli_usage_error(
 					usage, "bad --grace '%s' (seconds, or a number with s, m, h or d)", optarg);
 			break;
@@ -96,10 +99,16 @@ int cmd_forget(int argc, char **argv)
 	if (!any)
 		return cli_usage_error(usage,
 				       "give at least one --keep-* rule (forget never removes everything by default)");
-	repo = cli_open_repo(&c);
-	if (!repo)
-		goto out;
-	r = hf_forget(repo, &pol, dry, &res);
+	return CLI_RUN;
+}
+
+static int forget_run(const struct cli_common *c, void *args, struct hf_repo *repo)
+{
+	struct forget_args *a = args;
+	struct hf_forget_result res = {0};
+	int r, rc = HF_EXIT_ERROR;
+
+	r = hf_forget(repo, &a->pol, a->dry, &res);
 	if (r < 0 && !res.keep) {
 		cli_err("cannot read all snapshots%s%s; nothing removed (run check)", r != -HF_E_CORRUPT ? ": " : "",
 			r != -HF_E_CORRUPT ? hf_strerror(r) : "");
@@ -124,15 +133,24 @@ int cmd_forget(int argc, char **argv)
 		cli_err("cannot remove a snapshot: %s; %zu removed", hf_strerror(r), res.nremoved);
 		goto out;
 	}
-	if (dry)
+	if (a->dry)
 		printf("dry run: nothing removed\n");
 	else
 		printf("%zu snapshot(s) removed, %zu kept\n", res.nremoved, res.n - res.nremoved);
-	if (prune && !dry && cli_prune(repo, (const uint8_t(*)[HF_HASH_LEN])res.forgotten, res.nremoved, grace) < 0)
+	if (a->prune && !a->dry &&
+	    cli_prune(repo, (const uint8_t(*)[HF_HASH_LEN])res.forgotten, res.nremoved, a->grace) < 0)
 		goto out;
 	rc = HF_EXIT_OK;
 out:
 	hf_forget_result_release(&res);
-	hf_repo_close(repo);
 	return rc;
 }
+
+const struct cli_command cli_cmd_forget = {
+	.name = "forget",
+	.help = "remove snapshots by a retention policy, and prune data",
+	.flags = CMD_OPEN_REPO,
+	.args_size = sizeof(struct forget_args),
+	.parse = forget_parse,
+	.run = forget_run,
+};

@@ -96,40 +96,47 @@ static int print_row(void *arg, const struct hf_history_row *row)
 	return 0;
 }
 
-int cmd_history(int argc, char **argv)
+struct history_args {
+	char *path; /* absolute */
+};
+
+static int history_parse(struct cli_common *c, void *args, int argc, char **argv)
 {
 	static const struct option opts[] = {CLI_COMMON_OPTIONS, {NULL, 0, NULL, 0}};
-	struct cli_common c;
-	struct hf_repo *repo = NULL;
-	struct printer p = {0};
-	char *path = NULL, *quoted = NULL;
-	int opt, r, rc = HF_EXIT_ERROR;
+	struct history_args *a = args;
+	int opt, r;
 
-	cli_common_init(&c);
-	while ((opt = cli_next_opt(&c, argc, argv, "r:", opts, usage, &r)) > 0)
+	while ((opt = cli_next_opt(c, argc, argv, "r:", opts, usage, &r)) > 0)
 		; /* no options of its own */
 	if (opt < 0)
 		return r;
 	if (argc - optind != 1)
 		return cli_usage_error(usage, "name one PATH");
-	if (hf_path_absolute(argv[optind], &path) < 0)
+	if (hf_path_absolute(argv[optind], &a->path) < 0)
 		return cli_usage_error(usage, "bad PATH");
-	repo = cli_open_repo(&c);
-	if (!repo)
-		goto out;
-	p.json = c.json;
+	return CLI_RUN;
+}
+
+static int history_run(const struct cli_common *c, void *args, struct hf_repo *repo)
+{
+	struct history_args *a = args;
+	struct printer p = {0};
+	char *quoted = NULL;
+	int r, rc = HF_EXIT_ERROR;
+
+	p.json = c->json;
 	if (p.json)
 		printf("[");
-	r = hf_history(repo, path, print_row, &p);
+	r = hf_history(repo, a->path, print_row, &p);
 	if (p.json)
 		printf("%s]\n", p.rows ? "\n" : "");
 	if (r < 0 && r != -HF_E_NOTFOUND) {
-		quoted = cli_quote(path);
+		quoted = cli_quote(a->path);
 		cli_err("cannot read the history of %s: %s", quoted, hf_strerror(r));
 		goto out;
 	}
 	if (p.rows == 0) {
-		quoted = cli_quote(path);
+		quoted = cli_quote(a->path);
 		cli_err("%s: no snapshot holds a regular file there", quoted);
 		goto out;
 	}
@@ -139,7 +146,22 @@ int cmd_history(int argc, char **argv)
 	rc = HF_EXIT_OK;
 out:
 	free(quoted);
-	free(path);
-	hf_repo_close(repo);
 	return rc;
 }
+
+static void history_release(void *args)
+{
+	struct history_args *a = args;
+
+	free(a->path);
+}
+
+const struct cli_command cli_cmd_history = {
+	.name = "history",
+	.help = "list every version of a file",
+	.flags = CMD_OPEN_REPO,
+	.args_size = sizeof(struct history_args),
+	.parse = history_parse,
+	.run = history_run,
+	.release = history_release,
+};

@@ -60,40 +60,49 @@ static int print_entry(void *arg, const char *path, const struct hf_node *nd)
 	return 0;
 }
 
-int cmd_ls(int argc, char **argv)
+struct ls_args {
+	int long_fmt;
+	const char *ref;
+	char *prefix; /* absolute, or NULL: the whole snapshot */
+};
+
+static int ls_parse(struct cli_common *c, void *args, int argc, char **argv)
 {
 	static const struct option opts[] = {CLI_COMMON_OPTIONS,
 					     {"long", no_argument, NULL, OPT_LONG},
 					     {NULL, 0, NULL, 0}};
-	struct cli_common c;
-	struct hf_repo *repo = NULL;
-	struct hf_snapshot snap = {0};
-	char *prefix = NULL;
-	struct lister l = {0};
-	int opt, r, rc = HF_EXIT_ERROR;
+	struct ls_args *a = args;
+	int opt, r;
 
-	cli_common_init(&c);
-	while ((opt = cli_next_opt(&c, argc, argv, "r:l", opts, usage, &r)) > 0)
+	while ((opt = cli_next_opt(c, argc, argv, "r:l", opts, usage, &r)) > 0)
 		if (opt == 'l' || opt == OPT_LONG)
-			l.long_fmt = 1;
+			a->long_fmt = 1;
 	if (opt < 0)
 		return r;
 	if (optind == argc || argc - optind > 2)
 		return cli_usage_error(usage, "name a SNAPSHOT and at most one PATH");
-	if (argc - optind == 2 && hf_path_absolute(argv[optind + 1], &prefix) < 0)
+	if (argc - optind == 2 && hf_path_absolute(argv[optind + 1], &a->prefix) < 0)
 		return cli_usage_error(usage, "bad PATH");
-	repo = cli_open_repo(&c);
-	if (!repo)
+	a->ref = argv[optind];
+	return CLI_RUN;
+}
+
+static int ls_run(const struct cli_common *c, void *args, struct hf_repo *repo)
+{
+	struct ls_args *a = args;
+	struct hf_snapshot snap = {0};
+	struct lister l = {.long_fmt = a->long_fmt};
+	int r, rc = HF_EXIT_ERROR;
+
+	if (cli_resolve_snapshot(repo, a->ref, &snap) < 0)
 		goto out;
-	if (cli_resolve_snapshot(repo, argv[optind], &snap) < 0)
-		goto out;
-	r = hf_walk(repo, &snap, prefix, print_entry, &l);
+	r = hf_walk(repo, &snap, a->prefix, print_entry, &l);
 	if (r < 0) {
 		cli_err("cannot list snapshot: %s", hf_strerror(r));
 		goto out;
 	}
-	if (l.n == 0 && prefix && strcmp(prefix, "/") != 0) { /* PATH itself is listed when it exists */
-		char id[HF_ID_HEX_LEN + 1], *q = cli_quote(prefix);
+	if (l.n == 0 && a->prefix && strcmp(a->prefix, "/") != 0) { /* PATH itself is listed when it exists */
+		char id[HF_ID_HEX_LEN + 1], *q = cli_quote(a->prefix);
 		cli_id_hex(snap.id, id);
 		cli_err("%s: not in snapshot %.8s", q, id);
 		free(q);
@@ -101,8 +110,23 @@ int cmd_ls(int argc, char **argv)
 	}
 	rc = HF_EXIT_OK;
 out:
-	free(prefix);
 	hf_snapshot_release(&snap);
-	hf_repo_close(repo);
 	return rc;
 }
+
+static void ls_release(void *args)
+{
+	struct ls_args *a = args;
+
+	free(a->prefix);
+}
+
+const struct cli_command cli_cmd_ls = {
+	.name = "ls",
+	.help = "list the files of a snapshot",
+	.flags = CMD_OPEN_REPO,
+	.args_size = sizeof(struct ls_args),
+	.parse = ls_parse,
+	.run = ls_run,
+	.release = ls_release,
+};

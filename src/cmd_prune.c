@@ -99,29 +99,42 @@ int cli_prune(struct hf_repo *repo, const uint8_t (*forgotten)[HF_HASH_LEN], siz
 	return 0;
 }
 
-int cmd_prune(int argc, char **argv)
+struct prune_args {
+	int64_t grace;
+};
+
+static int prune_parse(struct cli_common *c, void *args, int argc, char **argv)
 {
 	static const struct option opts[] = {CLI_COMMON_OPTIONS,
 					     {"grace", required_argument, NULL, OPT_GRACE},
 					     {NULL, 0, NULL, 0}};
-	struct cli_common c;
-	struct hf_repo *repo;
-	int64_t grace = HF_PRUNE_GRACE_NS;
+	struct prune_args *a = args;
 	int opt, r;
 
-	cli_common_init(&c);
-	while ((opt = cli_next_opt(&c, argc, argv, "r:", opts, usage, &r)) > 0)
-		if (opt == OPT_GRACE && cli_parse_duration(optarg, &grace) < 0)
+	a->grace = HF_PRUNE_GRACE_NS;
+	while ((opt = cli_next_opt(c, argc, argv, "r:", opts, usage, &r)) > 0)
+		if (opt == OPT_GRACE && cli_parse_duration(optarg, &a->grace) < 0)
 			return cli_usage_error(usage, "bad --grace '%s' (seconds, or a number with s, m, h or d)",
 					       optarg);
 	if (opt < 0)
 		return r;
 	if (optind != argc)
 		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
-	repo = cli_open_repo(&c);
-	if (!repo)
-		return HF_EXIT_ERROR;
-	r = cli_prune(repo, NULL, 0, grace);
-	hf_repo_close(repo);
-	return r < 0 ? HF_EXIT_ERROR : HF_EXIT_OK;
+	return CLI_RUN;
 }
+
+static int prune_run(const struct cli_common *c, void *args, struct hf_repo *repo)
+{
+	struct prune_args *a = args;
+
+	return cli_prune(repo, NULL, 0, a->grace) < 0 ? HF_EXIT_ERROR : HF_EXIT_OK;
+}
+
+const struct cli_command cli_cmd_prune = {
+	.name = "prune",
+	.help = "delete data no snapshot uses (in two phases, safe beside backups)",
+	.flags = CMD_OPEN_REPO,
+	.args_size = sizeof(struct prune_args),
+	.parse = prune_parse,
+	.run = prune_run,
+};

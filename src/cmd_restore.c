@@ -25,6 +25,9 @@ struct restore_args {
 	struct hf_restore_opts o;
 	int last_clean, strict;
 	const char *before;
+	const char *ref; /* SNAPSHOT; NULL with --last-clean */
+	char **inc;      /* --include paths, absolute */
+	size_t ninc;
 };
 
 /* a TIME argument: 1 and *ns set, 0 if s is not a time (then it names a snapshot) */
@@ -185,7 +188,8 @@ static int restore_last_clean(struct hf_repo *repo, const struct restore_args *a
 	return 0;
 }
 
-int cmd_restore(int argc, char **argv)
+/* every argument is checked here (--target above all), before the passphrase */
+static int restore_parse(struct cli_common *c, void *args, int argc, char **argv)
 {
 	static const struct option opts[] = {CLI_COMMON_OPTIONS,
 					     {"target", required_argument, NULL, OPT_TARGET},
@@ -195,101 +199,109 @@ int cmd_restore(int argc, char **argv)
 					     {"before", required_argument, NULL, OPT_BEFORE},
 					     {"strict", no_argument, NULL, OPT_STRICT},
 					     {NULL, 0, NULL, 0}};
-	struct cli_common c;
-	struct restore_args a = {0};
+	struct restore_args *a = args;
+	int opt, rc = HF_EXIT_ERROR;
+
+	a->inc = hf_xcalloc((size_t)argc, sizeof(char *));
+	while ((opt = cli_next_opt(c, argc, argv, "r:t:i:", opts, usage, &rc)) > 0) {
+		switch (opt) {
+		case 't':
+		case OPT_TARGET:
+			a->o.target = optarg;
+			break;
+		case 'i':
+		case OPT_INCLUDE:
+			if (hf_path_absolute(optarg, &a->inc[a->ninc]) < 0)
+				return cli_usage_error(usage, "bad --include '%s'", optarg);
+			a->ninc++;
+			break;
+		case OPT_THREADS:
+			if (cli_parse_uint(usage, "--threads", optarg, CLI_THREADS_MAX, &a->o.threads) < 0)
+				return HF_EXIT_USAGE;
+			break;
+		case OPT_LAST_CLEAN:
+			a->last_clean = 1;
+			break;
+		case OPT_BEFORE:
+			a->before = optarg;
+			break;
+		case OPT_STRICT:
+			a->strict = 1;
+			break;
+		}
+	}
+	if (opt < 0)
+		return rc;
+	if (a->last_clean ? optind != argc : optind + 1 != argc)
+		return cli_usage_error(usage, a->last_clean ? "--last-clean takes no SNAPSHOT (see --before)"
+							    : "name exactly one SNAPSHOT");
+	if (!a->last_clean && (a->before || a->strict))
+		return cli_usage_error(usage, "--before and --strict go with --last-clean");
+	if (!a->o.target)
+		return cli_usage_error(usage, "--target DIR is required");
+	if (!a->last_clean)
+		a->ref = argv[optind];
+	return CLI_RUN;
+}
+
+static int restore_run(const struct cli_common *c, void *args, struct hf_repo *repo)
+{
+	struct restore_args *a = args;
 	struct skipped sk = {0};
 	struct hf_restore_stats st;
 	struct hf_progress prog = {0};
 	struct hf_snapshot snap = {0};
 	struct cli_progress *cp;
-	struct hf_repo *repo = NULL;
-	char **inc = NULL;
-	size_t ninc = 0;
-	int opt, r, rc = HF_EXIT_ERROR;
+	int r, rc = HF_EXIT_ERROR;
 
-	cli_common_init(&c);
-	inc = hf_xcalloc((size_t)argc, sizeof(char *));
-	while ((opt = cli_next_opt(&c, argc, argv, "r:t:i:", opts, usage, &rc)) > 0) {
-		switch (opt) {
-		case 't':
-		case OPT_TARGET:
-			a.o.target = optarg;
-			break;
-		case 'i':
-		case OPT_INCLUDE:
-			if (hf_path_absolute(optarg, &inc[ninc]) < 0) {
-				rc = cli_usage_error(usage, "bad --include '%s'", optarg);
-				goto out;
-			}
-			ninc++;
-			break;
-		case OPT_THREADS:
-			if (cli_parse_uint(usage, "--threads", optarg, CLI_THREADS_MAX, &a.o.threads) < 0) {
-				rc = HF_EXIT_USAGE;
-				goto out;
-			}
-			break;
-		case OPT_LAST_CLEAN:
-			a.last_clean = 1;
-			break;
-		case OPT_BEFORE:
-			a.before = optarg;
-			break;
-		case OPT_STRICT:
-			a.strict = 1;
-			break;
-		}
-	}
-	if (opt < 0)
-		goto out;
-	if (a.last_clean ? optind != argc : optind + 1 != argc) {
-		rc = cli_usage_error(usage, a.last_clean ? "--last-clean takes no SNAPSHOT (see --before)"
-							 : "name exactly one SNAPSHOT");
-		goto out;
-	}
-	if (!a.last_clean && (a.before || a.strict)) {
-		rc = cli_usage_error(usage, "--before and --strict go with --last-clean");
-		goto out;
-	}
-	if (!a.o.target) {
-		rc = cli_usage_error(usage, "--target DIR is required");
-		goto out;
-	}
-	repo = cli_open_repo(&c);
-	if (!repo)
-		goto out;
-	a.o.includes = inc;
-	a.o.nincludes = ninc;
-	a.o.report = cli_report;
-	a.o.progress = &prog;
-	if (a.last_clean) {
-		a.o.progress = NULL; /* several passes: no single total to show */
-		sk.json = c.json;
-		if (restore_last_clean(repo, &a, &st, &sk) < 0)
+	a->o.includes = a->inc;
+	a->o.nincludes = a->ninc;
+	a->o.report = cli_report;
+	a->o.progress = &prog;
+	if (a->last_clean) {
+		a->o.progress = NULL; /* several passes: no single total to show */
+		sk.json = c->json;
+		if (restore_last_clean(repo, a, &st, &sk) < 0)
 			goto out;
 	} else {
-		if (cli_resolve_snapshot(repo, argv[optind], &snap) < 0)
+		if (cli_resolve_snapshot(repo, a->ref, &snap) < 0)
 			goto out;
 		cp = cli_progress_start(&prog, "restore");
-		r = hf_restore(repo, &snap, &a.o, &st);
+		r = hf_restore(repo, &snap, &a->o, &st);
 		cli_progress_stop(cp);
 		if (r < 0) {
 			cli_err("restore failed: %s", hf_strerror(r));
 			goto out;
 		}
 	}
-	print_stats(&st, a.last_clean ? &sk : NULL, c.json);
+	print_stats(&st, a->last_clean ? &sk : NULL, c->json);
 	if (st.errors) {
 		cli_err("%llu entries could not be restored", (unsigned long long)st.errors);
 		goto out;
 	}
 	rc = HF_EXIT_OK;
 out:
+	a->o.progress = NULL; /* prog is gone when run returns */
 	skipped_release(&sk);
 	hf_snapshot_release(&snap);
-	hf_repo_close(repo);
-	for (size_t i = 0; i < ninc; i++)
-		free(inc[i]);
-	free(inc);
 	return rc;
 }
+
+static void restore_release(void *args)
+{
+	struct restore_args *a = args;
+
+	for (size_t i = 0; i < a->ninc; i++)
+		free(a->inc[i]);
+	free(a->inc);
+}
+
+const struct cli_command cli_cmd_restore = {
+	.name = "restore",
+	.help = "restore a snapshot",
+	.flags = CMD_OPEN_REPO,
+	.args_size = sizeof(struct restore_args),
+	.parse = restore_parse,
+	.run = restore_run,
+	.release = restore_release,
+};

@@ -17,37 +17,45 @@ static const char usage[] =
 
 enum { OPT_AGAINST = 1, OPT_VERBOSE };
 
-int cmd_scan(int argc, char **argv)
+struct scan_args {
+	const char *ref, *against_ref; /* against_ref NULL: the snapshot's parent */
+	int verbose;
+};
+
+static int scan_parse(struct cli_common *c, void *args, int argc, char **argv)
 {
 	static const struct option opts[] = {CLI_COMMON_OPTIONS,
 					     {"against", required_argument, NULL, OPT_AGAINST},
 					     {"verbose", no_argument, NULL, OPT_VERBOSE},
 					     {NULL, 0, NULL, 0}};
-	struct cli_common c;
-	struct hf_repo *repo = NULL;
-	struct hf_snapshot snap = {0}, against = {0};
-	struct hf_scan_result res = {0};
-	const char *against_ref = NULL;
-	int opt, r, verbose = 0, has_against = 0, rc = HF_EXIT_ERROR;
+	struct scan_args *a = args;
+	int opt, r;
 
-	cli_common_init(&c);
-	while ((opt = cli_next_opt(&c, argc, argv, "r:v", opts, usage, &r)) > 0) {
+	while ((opt = cli_next_opt(c, argc, argv, "r:v", opts, usage, &r)) > 0) {
 		if (opt == OPT_AGAINST)
-			against_ref = optarg;
+			a->against_ref = optarg;
 		else if (opt == 'v' || opt == OPT_VERBOSE)
-			verbose = 1;
+			a->verbose = 1;
 	}
 	if (opt < 0)
 		return r;
 	if (argc - optind > 1)
 		return cli_usage_error(usage, "name at most one SNAPSHOT");
-	repo = cli_open_repo(&c);
-	if (!repo)
+	a->ref = optind < argc ? argv[optind] : "latest";
+	return CLI_RUN;
+}
+
+static int scan_run(const struct cli_common *c, void *args, struct hf_repo *repo)
+{
+	struct scan_args *a = args;
+	struct hf_snapshot snap = {0}, against = {0};
+	struct hf_scan_result res = {0};
+	int r, has_against = 0, rc = HF_EXIT_ERROR;
+
+	if (cli_resolve_snapshot(repo, a->ref, &snap) < 0)
 		goto out;
-	if (cli_resolve_snapshot(repo, optind < argc ? argv[optind] : "latest", &snap) < 0)
-		goto out;
-	if (against_ref) {
-		if (cli_resolve_snapshot(repo, against_ref, &against) < 0)
+	if (a->against_ref) {
+		if (cli_resolve_snapshot(repo, a->against_ref, &against) < 0)
 			goto out;
 		has_against = 1;
 	} else {
@@ -63,15 +71,23 @@ int cmd_scan(int argc, char **argv)
 		cli_err("cannot scan: %s", hf_strerror(r));
 		goto out;
 	}
-	if (c.json)
+	if (c->json)
 		scan_print_json(stdout, &res);
 	else
-		scan_print_text(stdout, &res, verbose);
+		scan_print_text(stdout, &res, a->verbose);
 	rc = res.verdict == HF_SNAP_CLEAN ? HF_EXIT_OK : HF_EXIT_ALERT;
 out:
 	hf_scan_result_release(&res);
 	hf_snapshot_release(&snap);
 	hf_snapshot_release(&against);
-	hf_repo_close(repo);
 	return rc;
 }
+
+const struct cli_command cli_cmd_scan = {
+	.name = "scan",
+	.help = "look for ransomware activity in a snapshot",
+	.flags = CMD_OPEN_REPO,
+	.args_size = sizeof(struct scan_args),
+	.parse = scan_parse,
+	.run = scan_run,
+};

@@ -85,40 +85,38 @@ static void print_text(const struct hf_snapshot *s, size_t n, const struct marks
 	printf("%zu snapshot%s\n", n, n == 1 ? "" : "s");
 }
 
-int cmd_snapshots(int argc, char **argv)
+static int snapshots_parse(struct cli_common *c, void *args, int argc, char **argv)
 {
 	static const struct option opts[] = {CLI_COMMON_OPTIONS, {NULL, 0, NULL, 0}};
-	struct cli_common c;
-	struct hf_repo *repo;
-	struct hf_snapshot *s = NULL;
-	struct marks mk = {0};
-	size_t n = 0, bad = 0, bad_marks = 0;
 	int opt, r;
 
-	cli_common_init(&c);
-	while ((opt = cli_next_opt(&c, argc, argv, "r:", opts, usage, &r)) > 0)
+	while ((opt = cli_next_opt(c, argc, argv, "r:", opts, usage, &r)) > 0)
 		; /* no options of its own */
 	if (opt < 0)
 		return r;
 	if (optind != argc)
 		return cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
-	repo = cli_open_repo(&c);
-	if (!repo)
-		return HF_EXIT_ERROR;
+	return CLI_RUN;
+}
+
+static int snapshots_run(const struct cli_common *c, void *args, struct hf_repo *repo)
+{
+	struct hf_snapshot *s = NULL;
+	struct marks mk = {0};
+	size_t n = 0, bad = 0, bad_marks = 0;
+	int r, rc = HF_EXIT_ERROR;
+
 	r = hf_snapshot_list(repo, &s, &n, &bad);
 	if (r < 0) {
 		cli_err("cannot list snapshots: %s", hf_strerror(r));
-		hf_repo_close(repo);
 		return HF_EXIT_ERROR;
 	}
 	r = hf_mark_list(repo, &mk.v, &mk.n, &bad_marks);
 	if (r < 0) {
 		cli_err("cannot list marks: %s", hf_strerror(r));
-		hf_snapshot_list_free(s, n);
-		hf_repo_close(repo);
-		return HF_EXIT_ERROR;
+		goto out;
 	}
-	if (c.json)
+	if (c->json)
 		print_json(s, n, &mk);
 	else
 		print_text(s, n, &mk);
@@ -127,7 +125,16 @@ int cmd_snapshots(int argc, char **argv)
 	if (bad_marks)
 		cli_err("%zu mark object(s) (pins, verdicts) could not be read; run check", bad_marks);
 	hf_mark_list_free(mk.v, mk.n);
+	rc = bad || bad_marks ? HF_EXIT_ERROR : HF_EXIT_OK;
+out:
 	hf_snapshot_list_free(s, n);
-	hf_repo_close(repo);
-	return bad || bad_marks ? HF_EXIT_ERROR : HF_EXIT_OK;
+	return rc;
 }
+
+const struct cli_command cli_cmd_snapshots = {
+	.name = "snapshots",
+	.help = "list snapshots",
+	.flags = CMD_OPEN_REPO,
+	.parse = snapshots_parse,
+	.run = snapshots_run,
+};

@@ -8,32 +8,20 @@
 #include "cli.h"
 #include "commands.h"
 #include "crypto/crypto.h"
+#include "util/mem.h"
 
-static const struct command {
-	const char *name;
-	int (*run)(int argc, char **argv);
-	const char *help;
-} commands[] = {
-	{"init", cmd_init, "create a repository"},
-	{"backup", cmd_backup, "back up files and directories"},
-	{"snapshots", cmd_snapshots, "list snapshots"},
-	{"ls", cmd_ls, "list the files of a snapshot"},
-	{"diff", cmd_diff, "show what changed between two snapshots"},
-	{"restore", cmd_restore, "restore a snapshot"},
-	{"check", cmd_check, "verify the repository"},
-	{"forget", cmd_forget, "remove snapshots by a retention policy, and prune data"},
-	{"prune", cmd_prune, "delete data no snapshot uses (in two phases, safe beside backups)"},
-	{"scan", cmd_scan, "look for ransomware activity in a snapshot"},
-	{"history", cmd_history, "list every version of a file"},
-	{"pin", cmd_pin, "keep a snapshot from forget"},
-	{"unpin", cmd_unpin, "let forget remove a snapshot again"},
+/* in the order holdfast --help lists them */
+static const struct cli_command *const commands[] = {
+	&cli_cmd_init,    &cli_cmd_backup, &cli_cmd_snapshots, &cli_cmd_ls,    &cli_cmd_diff,
+	&cli_cmd_restore, &cli_cmd_check,  &cli_cmd_forget,    &cli_cmd_prune, &cli_cmd_scan,
+	&cli_cmd_history, &cli_cmd_pin,    &cli_cmd_unpin,
 };
 
 static void usage(FILE *f)
 {
 	fputs("usage: holdfast COMMAND [OPTIONS] [ARGS]\n\ncommands:\n", f);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+		fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->help);
 	fputs("\nholdfast COMMAND --help shows a command's options; man holdfast has them all.\n", f);
 }
 
@@ -57,6 +45,34 @@ static void no_core_dumps(void)
 		setrlimit(RLIMIT_CORE, &rl);
 	}
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+/* parse; open the repository if the command works on one; run; close */
+static int run_command(const struct cli_command *cmd, int argc, char **argv)
+{
+	struct cli_common c;
+	struct hf_repo *repo = NULL;
+	void *args = hf_xcalloc(1, cmd->args_size);
+	int rc;
+
+	cli_common_init(&c);
+	rc = cmd->parse(&c, args, argc, argv);
+	if (rc != CLI_RUN)
+		goto out;
+	if (cmd->flags & CMD_OPEN_REPO) {
+		repo = cli_open_repo(&c);
+		if (!repo) {
+			rc = HF_EXIT_ERROR;
+			goto out;
+		}
+	}
+	rc = cmd->run(&c, args, repo);
+out:
+	hf_repo_close(repo);
+	if (cmd->release)
+		cmd->release(args);
+	free(args);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -86,8 +102,8 @@ int main(int argc, char **argv)
 		return HF_EXIT_ERROR;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
+		if (strcmp(argv[1], commands[i]->name) == 0)
+			return run_command(commands[i], argc - 1, argv + 1);
 	cli_err("unknown command '%s'", argv[1]);
 	usage(stderr);
 	return HF_EXIT_USAGE;
