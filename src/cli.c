@@ -25,6 +25,7 @@ void cli_common_init(struct cli_common *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->repo = getenv("HOLDFAST_REPO");
+	c->cacert = getenv("HOLDFAST_CACERT");
 }
 
 int cli_next_opt(struct cli_common *c, int argc, char **argv, const char *shortopts, const struct option *opts,
@@ -61,6 +62,12 @@ int cli_common_opt(struct cli_common *c, int opt, const char *arg, const char *u
 		return 1;
 	case OPT_JSON:
 		c->json = 1;
+		return 1;
+	case OPT_TOKEN_FILE:
+		c->token_file = arg;
+		return 1;
+	case OPT_CACERT:
+		c->cacert = arg;
 		return 1;
 	case OPT_HELP:
 		fputs(usage, stdout);
@@ -164,6 +171,8 @@ int cli_passphrase(const struct cli_common *c, int confirm, char **pass, size_t 
 			n = fread(buf, 1, PASS_MAX, f);
 			if (ferror(f))
 				err = errno ? errno : EIO;
+			else if (n == PASS_MAX && fgetc(f) != EOF)
+				err = EFBIG; /* not cut silently to a passphrase that is not the user's */
 			fclose(f);
 		} else {
 			err = errno;
@@ -239,6 +248,93 @@ void cli_passphrase_free(char *pass, size_t len)
 	hf_secure_free(pass);
 }
 
+#define TOKEN_MAX 256
+
+/* the server token from --token-file or HOLDFAST_TOKEN (then wiped from the
+ * environment), in locked memory; NULL if there is none; -1 after an error */
+static int read_token(const struct cli_common *c, char **out)
+{
+	char *env = getenv("HOLDFAST_TOKEN"), *buf;
+	size_t n = 0;
+
+	*out = NULL;
+	if (!c->token_file && !env)
+		return 0;
+	buf = hf_secure_alloc(TOKEN_MAX + 2);
+	if (c->token_file) {
+		FILE *f = fopen(c->token_file, "re");
+		int err = f ? 0 : errno;
+		if (f) {
+			n = fread(buf, 1, TOKEN_MAX + 1, f);
+			if (ferror(f))
+				err = errno ? errno : EIO;
+			fclose(f);
+		}
+		if (err) {
+			char *q = cli_quote(c->token_file);
+			cli_err("cannot read token file %s: %s", q, strerror(err));
+			free(q);
+			hf_secure_free(buf);
+			return -1;
+		}
+	} else {
+		n = strlen(env);
+		if (n <= TOKEN_MAX)
+			memcpy(buf, env, n);
+		hf_wipe(env, strlen(env));
+		unsetenv("HOLDFAST_TOKEN");
+	}
+	while (n > 0 && n <= TOKEN_MAX && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	if (n == 0 || n > TOKEN_MAX) {
+		cli_err(n ? "the token is longer than any holdfast token" : "the token is empty");
+		hf_secure_free(buf);
+		return -1;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	return 0;
+}
+
+int cli_store_open(const struct cli_common *c, int create, struct hf_store **st)
+{
+	struct hf_store_opts o = {.cacert = c->cacert};
+	char *token = NULL, *q;
+	int r, had_token;
+
+	*st = NULL;
+	if (!c->repo) {
+		cli_err("no repository: use --repo DIR or set HOLDFAST_REPO");
+		return -1;
+	}
+	if (read_token(c, &token) < 0)
+		return -1;
+	o.token = token;
+	had_token = token != NULL;
+	r = hf_store_open_opts(c->repo, create, &o, st);
+	hf_secure_free(token);
+	if (r == 0)
+		return 0;
+	q = cli_quote(c->repo);
+	if (create && r == -HF_E_EXISTS)
+		cli_err("cannot create repository: %s exists and is not empty", q);
+	else if (r == -HF_E_USAGE && (strncmp(c->repo, "https://", 8) == 0 || strncmp(c->repo, "http://", 7) == 0))
+		cli_err("cannot open repository %s: %s", q,
+			had_token ? "a server URL is https://HOST[:PORT]/REPOSITORY (http: only to this machine)"
+				  : "a server repository needs a token: --token-file FILE or HOLDFAST_TOKEN");
+	else if (r == -HF_E_REFUSED)
+		cli_err("cannot open repository %s: the server refused: a wrong token, a role without access to "
+			"it, or a certificate that --cacert does not vouch for",
+			q);
+	else if (r == -HF_E_UNAVAILABLE)
+		cli_err("cannot open repository %s: the server cannot be reached", q);
+	else
+		cli_err(create ? "cannot create repository at %s: %s" : "cannot open repository %s: %s", q,
+			r == -HF_E_NOTFOUND && !create ? "not a holdfast repository" : hf_strerror(r));
+	free(q);
+	return -1;
+}
+
 struct hf_repo *cli_open_repo(const struct cli_common *c)
 {
 	struct hf_store *st = NULL;
@@ -247,18 +343,8 @@ struct hf_repo *cli_open_repo(const struct cli_common *c)
 	size_t plen = 0;
 	int r;
 
-	if (!c->repo) {
-		cli_err("no repository: use --repo DIR or set HOLDFAST_REPO");
+	if (cli_store_open(c, 0, &st) < 0)
 		return NULL;
-	}
-	r = hf_store_open(c->repo, 0, &st);
-	if (r < 0) {
-		char *q = cli_quote(c->repo);
-		cli_err("cannot open repository %s: %s", q,
-			r == -HF_E_NOTFOUND ? "not a holdfast repository" : hf_strerror(r));
-		free(q);
-		return NULL;
-	}
 	if (cli_passphrase(c, 0, &pass, &plen) < 0) {
 		hf_store_close(st);
 		return NULL;

@@ -20,14 +20,17 @@ enum {
 struct cli_common {
 	const char *repo;
 	const char *password_file;
+	const char *token_file; /* a repository server's token (else HOLDFAST_TOKEN) */
+	const char *cacert;     /* the server's certificate authority (else HOLDFAST_CACERT) */
 	int json;
 };
 
 /* long options every command accepts; ids ≥ 1000 */
-enum { OPT_REPO = 1000, OPT_PASSWORD_FILE, OPT_JSON, OPT_HELP };
+enum { OPT_REPO = 1000, OPT_PASSWORD_FILE, OPT_JSON, OPT_HELP, OPT_TOKEN_FILE, OPT_CACERT };
 #define CLI_COMMON_OPTIONS                                                                                          \
 	{"repo", required_argument, NULL, OPT_REPO}, {"password-file", required_argument, NULL, OPT_PASSWORD_FILE}, \
-		{"json", no_argument, NULL, OPT_JSON},                                                              \
+		{"json", no_argument, NULL, OPT_JSON}, {"token-file", required_argument, NULL, OPT_TOKEN_FILE},     \
+		{"cacert", required_argument, NULL, OPT_CACERT},                                                    \
 	{                                                                                                           \
 		"help", no_argument, NULL, OPT_HELP                                                                 \
 	}
@@ -56,6 +59,10 @@ int cli_usage_error(const char *usage, const char *fmt, ...) __attribute__((form
 
 int cli_passphrase(const struct cli_common *c, int confirm, char **pass, size_t *len);
 void cli_passphrase_free(char *pass, size_t len);
+struct hf_store;
+/* opens (create: makes) the store at c->repo, with the token and certificate
+ * authority a server needs; prints the error and returns -1 on failure */
+int cli_store_open(const struct cli_common *c, int create, struct hf_store **st);
 /* opens the repository at c->repo; prints the error and returns NULL on failure */
 struct hf_repo *cli_open_repo(const struct cli_common *c);
 

@@ -55,15 +55,9 @@ static int init_run(const struct cli_common *c, void *args, struct hf_repo *repo
 
 	if (cli_passphrase(c, 1, &pass, &plen) < 0)
 		return HF_EXIT_ERROR;
-	r = hf_store_open(c->repo, 1, &st);
-	if (r == -HF_E_EXISTS) {
-		cli_err("cannot create repository: %s exists and is not empty", c->repo);
+	r = cli_store_open(c, 1, &st);
+	if (r < 0)
 		goto out;
-	}
-	if (r < 0) {
-		cli_err("cannot create repository at %s: %s", c->repo, hf_strerror(r));
-		goto out;
-	}
 	r = hf_repo_create(st, pass, plen, &a->params, id);
 	if (r < 0) {
 		cli_err("cannot create repository at %s: %s", c->repo, hf_strerror(r));

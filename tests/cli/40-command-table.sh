@@ -84,15 +84,17 @@ declare -A BAD=(
 	[pin]=""
 	[unpin]=""
 	[init]="extra"
+	[serve]=""
+	[serve-client]="add x"
 )
 REPO_CMDS="backup snapshots ls diff restore check forget prune scan history pin unpin"
-ALL_CMDS="init $REPO_CMDS"
+ALL_CMDS="init $REPO_CMDS serve serve-client"
 
 # --- holdfast --help lists every command of the table, in its order
 hf --help
 check_rc "holdfast --help" 0
 check_eq "holdfast --help lists the table's commands" "$ALL_CMDS" \
-	"$(sed -n 's/^  \([a-z]*\) .*/\1/p' "$T/out" | tr '\n' ' ' | sed 's/ $//')"
+	"$(sed -n 's/^  \([a-z-]*\) .*/\1/p' "$T/out" | tr '\n' ' ' | sed 's/ $//')"
 
 # --- --help: exit 0, the command's usage, nothing opened or created
 for cmd in $ALL_CMDS; do

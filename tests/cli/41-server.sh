@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# 41-server.sh — holdfast serve and serve-client, end to end on loopback with
+# real TLS: an admin creates a repository through the server, backs up and
+# restores bit for bit; a restore token restores and checks but cannot
+# write; a backup token reads nothing back; nobody deletes (forget keeps
+# what the server refuses to remove); a wrong token, a missing token and a
+# certificate nobody vouches for are refused; the server's log records the
+# refusals; SIGTERM stops it.
+. "$(dirname "$0")/lib.sh"
+
+ROOT=$T/server
+mkdir -p "$ROOT"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
+	-addext subjectAltName=DNS:localhost -keyout "$T/key.pem" -out "$T/cert.pem" >/dev/null 2>&1 ||
+	fail "openssl made no certificate"
+
+# serve-client: add, list, rotate, remove
+token_of() { sed -n 's/^token: //p' "$T/out"; }
+hf serve-client add boss --role admin --repos '*' --root "$ROOT"
+check_rc "serve-client add admin" 0
+token_of >"$T/admin.token"
+hf serve-client add fs1 --role backup --repos shared --root "$ROOT"
+token_of >"$T/backup.token"
+hf serve-client add reader --role restore --repos shared --root "$ROOT"
+token_of >"$T/restore.token"
+check_true "tokens look like tokens" grep -q '^hft1_reader_' "$T/restore.token"
+hf serve-client add boss --role admin --root "$ROOT"
+check_rc "serve-client add of an existing client: exit 1" 1
+hf serve-client add bad/name --role admin --root "$ROOT"
+check_rc "a bad client name: exit 2" 2
+hf serve-client list --root "$ROOT"
+check_eq "serve-client list shows three clients" 3 "$(wc -l <"$T/out")"
+check_true "the list shows no token" bash -c "! grep -q hft1_ '$T/out'"
+hf serve-client add temp --role backup --root "$ROOT"
+token_of >"$T/temp.token"
+hf serve-client rotate temp --root "$ROOT"
+check_rc "rotate" 0
+token_of >"$T/temp2.token"
+check_true "rotate gives a new token" bash -c "! cmp -s '$T/temp.token' '$T/temp2.token'"
+hf serve-client remove temp --root "$ROOT"
+check_rc "remove" 0
+
+# the server, on a free port
+timeout -k 5 600 "$HF_BIN" serve --root "$ROOT" --listen 127.0.0.1:0 --tls-cert "$T/cert.pem" \
+	--tls-key "$T/key.pem" >"$T/serve.out" 2>"$T/serve.log" &
+SERVER=$!
+for _ in $(seq 1 50); do
+	PORT=$(sed -n 's/.* on port \([0-9]*\),.*/\1/p' "$T/serve.out")
+	[ -n "$PORT" ] && break
+	sleep 0.1
+done
+if [ -z "${PORT:-}" ]; then
+	fail "the server did not start"
+	cat "$T/serve.log"
+	finish
+fi
+ok "the server listens on port $PORT"
+URL=https://localhost:$PORT/shared
+export HOLDFAST_CACERT=$T/cert.pem
+
+mkdir -p "$T/src/d"
+random_file "$T/src/big" 3
+seq 1 200000 >"$T/src/d/numbers"
+echo hello >"$T/src/d/small"
+ln -s small "$T/src/d/link"
+
+hf init --repo "$URL" --token-file "$T/backup.token"
+check_rc "init with a backup token: refused" 1
+check_grep "it says the server refused" "server refused" "$T/err"
+hf init --repo "$URL"
+check_rc "init without a token: refused" 1
+check_grep "it asks for a token" "needs a token" "$T/err"
+hf init --repo "$URL" --token-file "$T/admin.token"
+check_rc "init with the admin token" 0
+hf backup --repo "$URL" --token-file "$T/admin.token" "$T/src"
+check_rc "backup through the server" 0
+echo more >>"$T/src/d/small"
+hf backup --repo "$URL" --token-file "$T/admin.token" "$T/src"
+check_rc "a second backup" 0
+hf snapshots --repo "$URL" --token-file "$T/restore.token" --json
+check_rc "snapshots with the restore token" 0
+check_eq "two snapshots" 2 "$(json 'len(j)')"
+hf restore --repo "$URL" --token-file "$T/restore.token" --target "$T/restored" latest
+check_rc "restore with the restore token" 0
+check_tree "restored bit for bit" "$T/src" "$T/restored$T/src"
+hf check --repo "$URL" --token-file "$T/restore.token" --read-data
+check_rc "check --read-data with the restore token" 0
+HOLDFAST_TOKEN=$(cat "$T/restore.token") hf snapshots --repo "$URL"
+check_rc "the token from HOLDFAST_TOKEN" 0
+
+# what each token may not do
+hf backup --repo "$URL" --token-file "$T/restore.token" "$T/src"
+check_rc "backup with the restore token: fails" 1
+hf snapshots --repo "$URL" --token-file "$T/backup.token"
+check_rc "a backup token lists no snapshots" 1
+hf restore --repo "$URL" --token-file "$T/backup.token" --target "$T/r2" latest
+check_rc "a backup token restores nothing" 1
+check_true "nothing restored" test ! -e "$T/r2$T/src/big"
+hf forget --repo "$URL" --token-file "$T/admin.token" --keep-last 1 --prune --grace 0
+hf snapshots --repo "$URL" --token-file "$T/restore.token" --json
+check_eq "forget through the server removes nothing: the server refuses" 2 "$(json 'len(j)')"
+echo "hft1_boss_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" >"$T/forged.token"
+hf snapshots --repo "$URL" --token-file "$T/forged.token"
+check_rc "a forged token: refused" 1
+hf snapshots --repo "$URL" --token-file "$T/temp2.token"
+check_rc "a removed client's token: refused" 1
+HOLDFAST_CACERT=/etc/ssl/certs/ca-certificates.crt hf snapshots --repo "$URL" --token-file "$T/restore.token"
+check_rc "a certificate nobody vouches for: refused" 1
+hf snapshots --repo "http://localhost:$PORT/shared" --token-file "$T/restore.token"
+check_rc "plain http to a TLS port: fails" 1
+
+# the log: one JSON object per line, the refusals among them
+check_true "the log is JSON lines" /usr/bin/python3 -c "
+import json, sys
+n = 0
+for line in open('$T/serve.log'):
+    json.loads(line); n += 1
+sys.exit(0 if n > 0 else 1)"
+check_grep "the log has the refused deletion" '"method": "DELETE".*"status": 403' "$T/serve.log"
+check_grep "the log has a refused token" '"status": 401' "$T/serve.log"
+
+kill -TERM "$SERVER"
+wait "$SERVER"
+RC=$?
+check_rc "SIGTERM stops the server cleanly" 0
+
+hf serve --root "$ROOT" --listen 0.0.0.0:0
+check_rc "plain HTTP beyond loopback: refused" 1
+check_grep "it says why" "only a loopback address" "$T/err"
+hf serve --listen 127.0.0.1:0
+check_rc "serve without --root: usage" 2
+finish
