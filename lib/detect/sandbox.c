@@ -384,6 +384,8 @@ static void serve(int sock, int memfd, magic_t magic)
 				p = map;
 			}
 			a.prof = q.prof;
+			if (q.arg)
+				self_test(q.arg);
 			a.r = hf_detect_validate_type(p, (size_t)q.n, &a.prof);
 			if (map)
 				munmap(map, (size_t)q.n);
@@ -682,7 +684,7 @@ int hf_sandbox_magic(const uint8_t *p, size_t n)
 	return a.r;
 }
 
-int hf_sandbox_validate(const uint8_t *p, size_t n, struct hf_profile *prof)
+static int validate(const uint8_t *p, size_t n, struct hf_profile *prof, int test)
 {
 	static __thread struct sb_req q;
 	struct sb_rep a;
@@ -691,6 +693,7 @@ int hf_sandbox_validate(const uint8_t *p, size_t n, struct hf_profile *prof)
 		return HF_VALID_UNCHECKED;
 	memset(&q, 0, offsetof(struct sb_req, data));
 	q.op = OP_VALIDATE;
+	q.arg = (uint32_t)test;
 	q.n = n;
 	q.prof = *prof;
 	if (request(&q, p, n, &a) < 0)
@@ -702,6 +705,16 @@ int hf_sandbox_validate(const uint8_t *p, size_t n, struct hf_profile *prof)
 		prof->type = a.prof.type;
 	prof->encrypted_container = a.prof.encrypted_container ? 1 : 0;
 	return a.r;
+}
+
+int hf_sandbox_validate(const uint8_t *p, size_t n, struct hf_profile *prof)
+{
+	return validate(p, n, prof, 0);
+}
+
+int hf_sandbox_validate_selftest(int kind, const uint8_t *p, size_t n, struct hf_profile *prof)
+{
+	return validate(p, n, prof, kind);
 }
 
 int hf_sandbox_selftest(int kind)

@@ -46,6 +46,8 @@ enum hf_sandbox_selftest {
 /* Sends a self-test request. Returns the worker's answer (>= 0), or -EPIPE if the worker died
  * (and was replaced), -ETIMEDOUT, or -ENOSYS without a sandbox. */
 int hf_sandbox_selftest(int kind);
+/* hf_sandbox_validate, with the self-test `kind` done in the worker first */
+int hf_sandbox_validate_selftest(int kind, const uint8_t *p, size_t n, struct hf_profile *prof);
 /* The zygote's pid and the workers' (idle ones), for tests; returns how many went to pids. */
 size_t hf_sandbox_pids(pid_t *pids, size_t max);
 /* The per-request CPU limit in seconds (tests shorten it); returns the previous one. */
