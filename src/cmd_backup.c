@@ -12,6 +12,7 @@
 #include "backup_alert.h"
 #include "cli.h"
 #include "commands.h"
+#include "detect/detect.h"
 #include "quote.h"
 #include "util/err.h"
 #include "util/mem.h"
@@ -113,6 +114,7 @@ int cmd_backup(int argc, char **argv)
 	const char *on_alert = NULL;
 	struct hf_progress prog = {0};
 	struct cli_progress *cp;
+	struct hf_detect *sandbox_hold = NULL;
 	struct hf_repo *repo = NULL;
 	struct timespec t0;
 	char host[256] = "", **paths = NULL, **excludes = NULL;
@@ -179,6 +181,10 @@ int cmd_backup(int argc, char **argv)
 	o.report = cli_report;
 	o.progress = &prog;
 	o.collect_changes = !o.no_profiles; /* for the scan after the backup */
+	/* detection's sandbox forks, so it starts before the progress thread (detect.h);
+	 * this context keeps it for hf_backup's and the scan's */
+	if (!o.no_profiles)
+		sandbox_hold = hf_detect_new();
 	cp = cli_progress_start(&prog, "backup");
 	r = hf_backup(repo, &o, &st);
 	cli_progress_stop(cp);
@@ -223,6 +229,7 @@ int cmd_backup(int argc, char **argv)
 	if (al.scanned && al.verdict != HF_SNAP_CLEAN)
 		rc = HF_EXIT_ALERT;
 out:
+	hf_detect_free(sandbox_hold);
 	hf_repo_close(repo);
 	for (size_t i = 0; i < np; i++)
 		free(paths[i]);
