@@ -169,6 +169,11 @@ int cmd_backup(int argc, char **argv)
 		}
 		np++;
 	}
+	/* detection's sandbox forks: it starts before the progress thread (detect.h), and
+	 * before the keys are read, so its processes hold no copy; this context keeps it
+	 * for hf_backup's and the scan's */
+	if (!o.no_profiles)
+		sandbox_hold = hf_detect_new();
 	repo = cli_open_repo(&c);
 	if (!repo)
 		goto out;
@@ -181,10 +186,6 @@ int cmd_backup(int argc, char **argv)
 	o.report = cli_report;
 	o.progress = &prog;
 	o.collect_changes = !o.no_profiles; /* for the scan after the backup */
-	/* detection's sandbox forks, so it starts before the progress thread (detect.h);
-	 * this context keeps it for hf_backup's and the scan's */
-	if (!o.no_profiles)
-		sandbox_hold = hf_detect_new();
 	cp = cli_progress_start(&prog, "backup");
 	r = hf_backup(repo, &o, &st);
 	cli_progress_stop(cp);

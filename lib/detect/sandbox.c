@@ -498,6 +498,10 @@ static void zygote_main(int zsock, pid_t parent)
 		zsock = 3;
 	}
 	close_from(4);
+	/* the passphrase, if the environment still has it (the CLI wipes its own copy later) */
+	for (char **e = environ; e && *e; e++)
+		if (strncmp(*e, "HOLDFAST_PASSWORD=", 18) == 0)
+			explicit_bzero(*e + 18, strlen(*e + 18));
 	/* localtime() (libzip's entry times) re-reads /etc/localtime on every call while TZ is
 	 * unset, which a worker may not open (each try costs a trap); with TZ naming the same
 	 * file, the zone read here once is kept */
