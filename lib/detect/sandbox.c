@@ -404,11 +404,11 @@ static void worker_main(int sock, int memfd, magic_t magic)
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
 		_exit(1);
-	/* keep the heap between requests: giving it back after each file and faulting it in
-	 * again for the next made small files cost twice as much here as in-process */
-	mallopt(M_TRIM_THRESHOLD, 256 << 20);
-	mallopt(M_TOP_PAD, 16 << 20);
-	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	/* keep a decoder's buffers in the heap between files instead of mapping and faulting
+	 * them in afresh for each (gzip files: 80 us a file more than in-process, 20 with
+	 * this); an idle worker keeps at most ~16 MiB of heap */
+	mallopt(M_MMAP_THRESHOLD, 4 << 20);
+	mallopt(M_TRIM_THRESHOLD, 16 << 20);
 	input = mmap(NULL, HF_DETECT_VALIDATE_MAX, PROT_READ, MAP_SHARED, memfd, 0);
 	hello = input != MAP_FAILED && lock_down(sock) == 0 ? 1 : 0;
 	if (send(sock, &hello, sizeof(hello), MSG_NOSIGNAL) != (ssize_t)sizeof(hello) || !hello)
