@@ -103,6 +103,7 @@ struct backup_args {
 	char **paths, **excludes;
 	size_t np, nex;
 	const char *on_alert;
+	struct hf_detect *sandbox_hold; /* keeps detection's sandbox from parse to release */
 };
 
 /* the PATHs are made absolute here: a bad one fails before the passphrase */
@@ -161,6 +162,12 @@ static int backup_parse(struct cli_common *c, void *args, int argc, char **argv)
 		}
 		a->np++;
 	}
+	/* detection's sandbox forks: it starts here, before main.c opens the
+	 * repository (so its processes hold no copy of the keys) and before the
+	 * progress thread (detect.h); this context keeps it for hf_backup's and
+	 * the scan's */
+	if (!a->o.no_profiles)
+		a->sandbox_hold = hf_detect_new();
 	return CLI_RUN;
 }
 
@@ -239,6 +246,7 @@ static void backup_release(void *args)
 		free(a->paths[i]);
 	free(a->paths);
 	free(a->excludes);
+	hf_detect_free(a->sandbox_hold);
 }
 
 const struct cli_command cli_cmd_backup = {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "detect/detect_int.h"
+#include "detect/sandbox.h"
 
 #define MAGIC_PREFIX 4096u /* libmagic sees at most this much */
 #define ZIP_EOCD_SPAN (65535u + 22u)
@@ -23,18 +24,36 @@ const char *hf_detect_type_name(unsigned type)
 	return type < HF_CT_MAX ? type_names[type] : "?";
 }
 
+magic_t hf_detect_magic_open(void)
+{
+	/* never look inside compressed data: the validators decode it, with caps */
+	magic_t m = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS | MAGIC_NO_CHECK_CDF | MAGIC_NO_CHECK_TEXT |
+			       MAGIC_NO_CHECK_ENCODING | MAGIC_NO_CHECK_CSV | MAGIC_NO_CHECK_JSON |
+			       MAGIC_NO_CHECK_TOKENS | MAGIC_ERROR);
+
+	if (m && magic_load(m, NULL) != 0) {
+		magic_close(m);
+		m = NULL;
+	}
+	return m;
+}
+
 struct hf_detect *hf_detect_new(void)
 {
 	struct hf_detect *d = calloc(1, sizeof(*d));
+	int r;
 
 	if (!d)
 		return NULL;
 	pthread_mutex_init(&d->lock, NULL);
-	/* never look inside compressed data: the validators decode it, with caps */
-	d->magic = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS | MAGIC_NO_CHECK_CDF | MAGIC_NO_CHECK_TEXT |
-			      MAGIC_NO_CHECK_ENCODING | MAGIC_NO_CHECK_CSV | MAGIC_NO_CHECK_JSON |
-			      MAGIC_NO_CHECK_TOKENS | MAGIC_ERROR);
-	if (!d->magic || magic_load(d->magic, NULL) != 0) {
+	/* libmagic and the validators in sandboxed processes if this process can start them
+	 * (sandbox.c; it must be single-threaded now), else here */
+	r = hf_sandbox_acquire();
+	if (r == 1) {
+		d->sandboxed = 1;
+		return d;
+	}
+	if (r < 0 || !(d->magic = hf_detect_magic_open())) {
 		hf_detect_free(d);
 		return NULL;
 	}
@@ -45,6 +64,8 @@ void hf_detect_free(struct hf_detect *d)
 {
 	if (!d)
 		return;
+	if (d->sandboxed)
+		hf_sandbox_release();
 	if (d->magic)
 		magic_close(d->magic);
 	pthread_mutex_destroy(&d->lock);
@@ -87,24 +108,30 @@ static const struct mime_map mimes[] = {
 	{"application/x-coredump", HF_CT_ELF},
 };
 
+int hf_detect_magic_type(magic_t magic, const uint8_t *p, size_t n)
+{
+	const char *m = magic_buffer(magic, p, n < MAGIC_PREFIX ? n : MAGIC_PREFIX);
+	size_t i;
+
+	if (!m)
+		return HF_CT_UNKNOWN;
+	for (i = 0; i < sizeof(mimes) / sizeof(mimes[0]); i++)
+		if (strncmp(m, mimes[i].prefix, strlen(mimes[i].prefix)) == 0)
+			return mimes[i].type;
+	return HF_CT_OTHER;
+}
+
 /* libmagic, for what our own signatures do not know: a prefix is enough, and its text and
  * encoding checks (the slow part) are skipped because text was ruled out before. */
 static int type_from_magic(struct hf_detect *d, const uint8_t *p, size_t n)
 {
-	const char *m;
-	int t = HF_CT_OTHER;
-	size_t i;
+	int t;
 
+	if (d->sandboxed)
+		return hf_sandbox_magic(p, n < MAGIC_PREFIX ? n : MAGIC_PREFIX);
 	pthread_mutex_lock(&d->lock);
-	m = magic_buffer(d->magic, p, n < MAGIC_PREFIX ? n : MAGIC_PREFIX);
-	if (!m)
-		t = HF_CT_UNKNOWN;
-	for (i = 0; m && i < sizeof(mimes) / sizeof(mimes[0]); i++)
-		if (strncmp(m, mimes[i].prefix, strlen(mimes[i].prefix)) == 0) {
-			t = mimes[i].type;
-			break;
-		}
-	pthread_mutex_unlock(&d->lock); /* m points into the cookie */
+	t = hf_detect_magic_type(d->magic, p, n); /* its answer points into the cookie */
+	pthread_mutex_unlock(&d->lock);
 	return t;
 }
 
@@ -226,7 +253,7 @@ static int type_from_rest(const uint8_t *p, size_t n)
 	return HF_CT_UNKNOWN;
 }
 
-static int validate_type(const uint8_t *p, size_t n, struct hf_profile *out)
+int hf_detect_validate_type(const uint8_t *p, size_t n, struct hf_profile *out)
 {
 	switch (out->type) {
 	case HF_CT_TEXT:
@@ -259,6 +286,36 @@ static int validate_type(const uint8_t *p, size_t n, struct hf_profile *out)
 	default:
 		return HF_VALID_UNCHECKED;
 	}
+}
+
+/* The validator of out->type: the ones that parse structure with a library (or our own
+ * parsers of binary formats) run in the sandbox if there is one; plain text is checked here. */
+static int validate_type(const uint8_t *p, size_t n, struct hf_profile *out, int sandboxed)
+{
+	if (out->type == HF_CT_OPENPGP || out->type == HF_CT_AGE)
+		out->encrypted_container = 1; /* whatever becomes of the worker */
+	switch (out->type) {
+	case HF_CT_PDF:
+	case HF_CT_ZIP:
+	case HF_CT_OOXML:
+	case HF_CT_ODF:
+	case HF_CT_JPEG:
+	case HF_CT_PNG:
+	case HF_CT_GZIP:
+	case HF_CT_XZ:
+	case HF_CT_ZSTD:
+	case HF_CT_BZIP2:
+	case HF_CT_SQLITE:
+	case HF_CT_OPENPGP:
+	case HF_CT_AGE:
+	case HF_CT_7Z:
+		if (sandboxed)
+			return hf_sandbox_validate(p, n, out);
+		break;
+	default:
+		break;
+	}
+	return hf_detect_validate_type(p, n, out);
 }
 
 /* signatures, then text, then libmagic; then what survives of a damaged start */
@@ -308,7 +365,7 @@ int hf_detect_content(struct hf_detect *d, const uint8_t *data, size_t n, uint64
 		out->encrypted_container = 1;
 	if (!whole || !full)
 		return 0;
-	r = validate_type(data, n, out);
+	r = validate_type(data, n, out, d->sandboxed);
 	if (r < 0)
 		return r;
 	out->valid = (uint8_t)r;
@@ -328,7 +385,7 @@ int hf_detect_validate_as(const uint8_t *data, size_t n, unsigned type, int *con
 	tmp.type = (uint8_t)type;
 	if (type == HF_CT_TEXT)
 		tmp.text_utf8 = (uint8_t)hf_detect_utf8_text(data, n);
-	r = validate_type(data, n, &tmp);
+	r = validate_type(data, n, &tmp, hf_sandbox_active());
 	if (container)
 		*container = tmp.encrypted_container;
 	return r;

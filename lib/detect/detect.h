@@ -2,8 +2,10 @@
  *
  * A profile says what a file really is (from its bytes, never its name), whether it still decodes
  * completely as that type, how many 4 KiB blocks look random, and whether it is an encryption
- * container or base64/hex text of random bytes. One context may serve several threads (its
- * libmagic cookie, ~6 MiB once used, is locked around each call); nothing here prints. */
+ * container or base64/hex text of random bytes. One context may serve several threads; nothing
+ * here prints. libmagic and the validators run in sandboxed worker processes (sandbox.c,
+ * shared by every context of the process) unless HOLDFAST_SANDBOX=0, or the sandbox could not
+ * start: then in-process, libmagic's cookie (~6 MiB once used) locked around each call. */
 #ifndef HF_DETECT_H
 #define HF_DETECT_H
 
@@ -87,7 +89,11 @@ void hf_detect_blocks_update(struct hf_detect_blocks *b, const uint8_t *data, si
 void hf_detect_blocks_final(struct hf_detect_blocks *b, struct hf_profile *p);
 
 struct hf_detect;
-struct hf_detect *hf_detect_new(void); /* NULL if libmagic cannot load its database */
+/* NULL if libmagic cannot load its database. The first context of a process starts the
+ * sandbox, which forks: call it while the process is single-threaded (else that context and
+ * hf_detect_validate_as stay in-process, safely but unsandboxed). hf_detect_free of the last
+ * context stops and reaps every sandbox process. */
+struct hf_detect *hf_detect_new(void);
 void hf_detect_free(struct hf_detect *d);
 
 /* Everything but the block statistics (for a pipeline that streams those itself). data[0..n) is

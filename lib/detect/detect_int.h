@@ -15,8 +15,15 @@
 
 struct hf_detect {
 	pthread_mutex_t lock; /* libmagic's cookie is not thread-safe */
-	magic_t magic;
+	magic_t magic;        /* NULL when sandboxed: the workers have their own */
+	int sandboxed;        /* libmagic and the validators run in sandbox.c's workers */
 };
+
+/* detect.c: the in-process parts the sandbox's workers run */
+magic_t hf_detect_magic_open(void); /* NULL if libmagic cannot load its database */
+int hf_detect_magic_type(magic_t m, const uint8_t *p, size_t n);
+/* the validator of prof->type, in this process */
+int hf_detect_validate_type(const uint8_t *p, size_t n, struct hf_profile *prof);
 
 /* text.c */
 int hf_detect_plain_text(const uint8_t *p, size_t n); /* 1 if no NUL and few control bytes */
