@@ -20,4 +20,12 @@ void hf_ossl_secure_end(void);
 void *hf_secpool_alloc(size_t n);
 void hf_secpool_free(void *p);
 
+/* Marks the pages of a sodium_malloc'd block of n bytes at p so that a
+ * forked child sees them zeroed (MADV_WIPEONFORK, where the kernel has it):
+ * the processes detection forks to sandbox its parsers never hold a copy
+ * of a key. A child must then not free such a block (it would find its
+ * canary gone); the only children are those sandboxes, which leave with
+ * _exit, and popen's shell, which execs. */
+void hf_secure_nofork(void *p, size_t n);
+
 #endif

@@ -86,6 +86,7 @@ void *hf_secpool_alloc(size_t n)
 {
 	struct hdr *h = NULL;
 	size_t total;
+	void *block;
 
 	pthread_mutex_lock(&pool_lock);
 	for (size_t i = 0; i < npool; i++)
@@ -104,7 +105,9 @@ void *hf_secpool_alloc(size_t n)
 	total = (n + HDR_LEN + 63) & ~(size_t)63;
 	if (total < SECURE_MIN)
 		total = SECURE_MIN;
-	return wrap(sodium_malloc(total), n, total - HDR_LEN, MAGIC_SECURE);
+	block = sodium_malloc(total);
+	hf_secure_nofork(block, total);
+	return wrap(block, n, total - HDR_LEN, MAGIC_SECURE);
 }
 
 void hf_secpool_free(void *p)

@@ -4,11 +4,28 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
 #include "crypto/crypto.h"
+#include "crypto/crypto_internal.h"
 #include "util/err.h"
+
+void hf_secure_nofork(void *p, size_t n)
+{
+#ifdef MADV_WIPEONFORK
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), start = (uintptr_t)p & ~(page - 1);
+	uintptr_t end = ((uintptr_t)p + (n ? n : 1) + page - 1) & ~(page - 1);
+
+	if (p)
+		madvise((void *)start, end - start, MADV_WIPEONFORK); /* best effort: older kernels lack it */
+#else
+	(void)p;
+	(void)n;
+#endif
+}
 
 void *hf_secure_alloc(size_t n)
 {
@@ -16,6 +33,7 @@ void *hf_secure_alloc(size_t n)
 
 	if (p == NULL)
 		abort(); /* like hf_xmalloc: out of memory */
+	hf_secure_nofork(p, n);
 	return p;
 }
 

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -565,6 +567,30 @@ static void test_sign_kat(void)
 	hf_secure_free(sk);
 }
 
+/* a forked child (detection's sandboxes) sees secure memory zeroed */
+static void test_secure_not_inherited(void)
+{
+	uint8_t *k = hf_secure_alloc(4096 + 100);
+	int status = -1;
+	pid_t pid;
+
+	memset(k, 0xab, 4096 + 100);
+	pid = fork();
+	if (pid == 0) {
+		for (size_t i = 0; i < 4096 + 100; i++)
+			if (k[i] != 0)
+				_exit(1);
+		_exit(0);
+	}
+	T_CHECK(pid > 0);
+	if (pid > 0)
+		T_EQ(waitpid(pid, &status, 0), pid);
+	T_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	T_EQ(k[0], 0xab); /* the parent keeps its key */
+	T_EQ(k[4096 + 99], 0xab);
+	hf_secure_free(k);
+}
+
 int main(void)
 {
 	if (hf_crypto_init() < 0) {
@@ -587,5 +613,6 @@ int main(void)
 	T_RUN(test_secbuf);
 	T_RUN(test_aead_key_not_dumpable);
 	T_RUN(test_sign_kat);
+	T_RUN(test_secure_not_inherited);
 	return T_DONE("test_crypto");
 }
