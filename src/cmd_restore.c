@@ -1,5 +1,6 @@
 /* cmd_restore.c — holdfast restore: write a snapshot's files back, or with
  * --last-clean the newest clean version of every file (docs/DETECTION.md). */
+#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,22 @@ static int parse_time(const char *s, int64_t *ns)
 		}
 	}
 	return 0;
+}
+
+/* a time, or what could name a snapshot: checked before the passphrase */
+static int before_ok(const char *s)
+{
+	int64_t ns;
+	size_t n = strlen(s);
+
+	if (parse_time(s, &ns) || strcmp(s, "latest") == 0)
+		return 1;
+	if (n < 4 || n > 64)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return 0;
+	return 1;
 }
 
 /* index of the newest snapshot taken before `before` (NULL: the newest of all) */
@@ -237,6 +254,12 @@ static int restore_parse(struct cli_common *c, void *args, int argc, char **argv
 							    : "name exactly one SNAPSHOT");
 	if (!a->last_clean && (a->before || a->strict))
 		return cli_usage_error(usage, "--before and --strict go with --last-clean");
+	if (a->before && !before_ok(a->before))
+		return cli_usage_error(
+			usage,
+			"--before %s: neither a time (YYYY-MM-DD[ HH:MM[:SS]] or @SECONDS) nor a snapshot "
+			"('latest' or an id prefix of 4 to 64 hex digits)",
+			a->before);
 	if (!a->o.target)
 		return cli_usage_error(usage, "--target DIR is required");
 	if (!a->last_clean)

@@ -219,4 +219,12 @@ check_rc "history of a file that became empty" 0
 hf scan --repo "$R" latest
 check_rc "scan of the snapshot with an emptied file" 0
 
+# --before that is neither a time nor a snapshot: a usage error, before the passphrase
+HOLDFAST_PASSWORD= hf restore --repo "$R" --last-clean --before garbage --target "$T/before"
+check_rc "restore --last-clean --before garbage: exit 2" 2
+check_grep "it says what --before takes" "neither a time .* nor a snapshot" "$T/err"
+hf restore --repo "$R" --last-clean --before 2001-01-01 --target "$T/before"
+check_rc "--before a time with no snapshot before it: exit 1" 1
+check_grep "it says so" "no snapshot before" "$T/err"
+
 finish
