@@ -79,7 +79,7 @@ struct hf_call {
 void hf_response_init(struct hf_response *r)
 {
 	memset(r, 0, sizeof(*r));
-	hf_buf_init(&r->body, 64u << 20);
+	hf_buf_init(&r->body, 1u << 30); /* a listing of millions of packs */
 	r->content_type = "application/json";
 }
 
@@ -98,8 +98,9 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static void put_text(struct hf_response *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put_text(struct hf_response *r, const char *fmt, ...)
+/* appends to the answer's body; -HF_E_LIMIT (and nothing appended) when it is full */
+static int put_text(struct hf_response *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int put_text(struct hf_response *r, const char *fmt, ...)
 {
 	char text[1024];
 	va_list ap;
@@ -108,8 +109,9 @@ static void put_text(struct hf_response *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	if (n > 0 && hf_buf_append(&r->body, text, (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1) < 0)
-		r->body.len = 0;
+	if (n < 0 || (size_t)n >= sizeof(text))
+		return -HF_E_LIMIT;
+	return hf_buf_append(&r->body, text, (size_t)n);
 }
 
 /* an error answer; message has no quote or backslash (we write them all) */
@@ -436,8 +438,9 @@ static int list_one(void *arg, const char *name, uint64_t size)
 
 	if (hf_store_mtime(l->st, l->kind, name, &t) < 0)
 		t = 0;
-	put_text(l->resp, "%s %" PRIu64 " %" PRId64 "\n", name, size, t);
-	return 0;
+	/* a listing that cannot be complete fails: a short one would tell a
+	 * client that objects are missing */
+	return put_text(l->resp, "%s %" PRIu64 " %" PRId64 "\n", name, size, t);
 }
 
 /* decimal digits at *p (at least one, no sign), advancing *p; -1 if none or too big */
@@ -580,7 +583,9 @@ static int finish_upload(struct hf_server *s, const struct hf_client *c, const s
 	if (strcmp(rq->method, "DELETE") == 0) {
 		resp->status = 204;
 	} else if (!query_get(rq->query, "name", name, sizeof(name)) || !hf_store_name_ok(u->rx.kind, name)) {
+		pthread_mutex_lock(&s->lock);
 		u->busy = 0;
+		pthread_mutex_unlock(&s->lock);
 		return fail(resp, 400, "malformed", "name=N is needed, a valid object name");
 	} else {
 		r = rx_commit(&u->rx, name);
