@@ -22,6 +22,7 @@
 #define UPLOADS_PER_CLIENT 8
 #define UPLOAD_IDLE_NS (600 * 1000000000LL) /* an upload untouched this long is dropped */
 #define DEFAULT_PACK_SIZE (16u << 20)       /* for caps before a repository has its config */
+#define HOUR_NS (3600 * 1000000000LL)
 
 struct repo_entry {
 	char name[HF_CLIENT_NAME_MAX + 1];
@@ -50,14 +51,24 @@ struct upload {
 	struct receiving rx;
 };
 
+/* the snapshot puts of one client in the last hour (a flood cannot push
+ * good snapshots out of retention buckets if it cannot happen) */
+struct snapshot_rate {
+	char client[HF_CLIENT_NAME_MAX + 1];
+	int64_t *times;
+	size_t n;
+};
+
 struct hf_server {
 	char *root;
 	FILE *log;
-	pthread_mutex_t lock; /* repos, uploads, the log */
+	pthread_mutex_t lock; /* repos, uploads, rates, the log */
 	struct repo_entry *repos;
 	size_t nrepos;
 	struct upload **uploads;
 	size_t nuploads;
+	struct snapshot_rate *rates;
+	size_t nrates;
 };
 
 enum call_mode { CALL_PUT = 1, CALL_APPEND };
@@ -225,6 +236,9 @@ void hf_server_close(struct hf_server *s)
 	for (size_t i = 0; i < s->nrepos; i++)
 		hf_store_close(s->repos[i].store);
 	free(s->repos);
+	for (size_t i = 0; i < s->nrates; i++)
+		free(s->rates[i].times);
+	free(s->rates);
 	pthread_mutex_destroy(&s->lock);
 	free(s->root);
 	free(s);
@@ -355,6 +369,47 @@ static void answer_commit(struct hf_response *resp, int r, int64_t arrival)
 		resp->status = 201;
 		put_text(resp, "{\"arrival_ns\": %" PRId64 "}\n", arrival);
 	}
+}
+
+/* Counts a snapshot put of the client, and 0; or -HF_E_LIMIT when it has
+ * made its snapshots_per_hour already (0: no limit). Counted when asked,
+ * so that concurrent puts cannot slip past the limit together. */
+static int take_snapshot_slot(struct hf_server *s, const struct hf_client *c)
+{
+	struct snapshot_rate *rt = NULL;
+	int64_t now = now_ns();
+	size_t kept = 0;
+	int r = 0;
+
+	if (c->snapshots_per_hour == 0)
+		return 0;
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < s->nrates && !rt; i++)
+		if (strcmp(s->rates[i].client, c->name) == 0)
+			rt = &s->rates[i];
+	if (!rt) {
+		s->rates = hf_xreallocarray(s->rates, s->nrates + 1, sizeof(*s->rates));
+		rt = &s->rates[s->nrates++];
+		memset(rt, 0, sizeof(*rt));
+		snprintf(rt->client, sizeof(rt->client), "%s", c->name);
+	}
+	for (size_t i = 0; i < rt->n; i++)
+		if (now - rt->times[i] < HOUR_NS)
+			rt->times[kept++] = rt->times[i];
+	rt->n = kept;
+	if (rt->n >= c->snapshots_per_hour) {
+		r = -HF_E_LIMIT;
+	} else {
+		rt->times = hf_xreallocarray(rt->times, rt->n + 1, sizeof(*rt->times));
+		rt->times[rt->n++] = now;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+static int refuse_flood(struct hf_response *resp)
+{
+	return fail(resp, 429, "rate", "more snapshots this hour than this client may write");
 }
 
 /* ---- requests ------------------------------------------------------------------------ */
@@ -686,6 +741,8 @@ int hf_server_begin(struct hf_server *s, const struct hf_request *rq, struct hf_
 				fail(resp, 400, "malformed", "kind=K is needed, a kind name");
 			else if (hf_policy_check(c.role, HF_OP_PUT, kind) < 0)
 				fail(resp, 403, "role", "this client may not add objects of this kind");
+			else if (kind == HF_OBJ_SNAPSHOT && take_snapshot_slot(s, &c) < 0)
+				refuse_flood(resp);
 			else
 				start_upload(s, &c, &e, kind, resp);
 		} else if (rt.name && method_is(rq, "PUT")) {
@@ -754,6 +811,10 @@ int hf_server_begin(struct hf_server *s, const struct hf_request *rq, struct hf_
 		}
 		if (hf_store_size(e.store, rt.kind, rt.name, &size) == 0) {
 			fail_err(resp, -HF_E_EXISTS); /* before a byte of the body is read */
+			break;
+		}
+		if (rt.kind == HF_OBJ_SNAPSHOT && take_snapshot_slot(s, &c) < 0) {
+			refuse_flood(resp);
 			break;
 		}
 		k = hf_xcalloc(1, sizeof(*k));

@@ -13,6 +13,7 @@
 #include "repo/repo.h"
 #include "server/client.h"
 #include "server/policy.h"
+#include "server/registry.h"
 #include "server/server.h"
 #include "store/store.h"
 #include "t.h"
@@ -358,6 +359,66 @@ out:
 	hf_server_close(s);
 }
 
+/* A client allowed 3 snapshots an hour gets the 4th and 5th refused (429,
+ * before the body), however it sends them; another client is not held back. */
+static void test_flood(void)
+{
+	char root[600], token[HF_TOKEN_LEN + 1], flood[HF_TOKEN_LEN + 16], calm[HF_TOKEN_LEN + 16],
+		admin[HF_TOKEN_LEN + 16];
+	struct hf_server_opts so = {.root = root};
+	struct hf_server *s = NULL;
+	struct hf_response resp;
+	struct hf_client c = {.role = HF_ROLE_BACKUP, .repos = "r", .created_ns = 1};
+	int statuses[6];
+
+	snprintf(root, sizeof(root), "%s/flood", g_base);
+	mkdir(root, 0700);
+	T_EQ(hf_server_open(&so, &s), 0);
+	if (!s)
+		return;
+	snprintf(c.name, sizeof(c.name), "flooder");
+	c.snapshots_per_hour = 3;
+	T_EQ(hf_token_new(c.name, token, sizeof(token), c.token_hash), 0);
+	snprintf(flood, sizeof(flood), "Bearer %s", token);
+	T_EQ(hf_registry_add(root, &c), 0);
+	snprintf(c.name, sizeof(c.name), "calm");
+	c.snapshots_per_hour = 0;
+	T_EQ(hf_token_new(c.name, token, sizeof(token), c.token_hash), 0);
+	snprintf(calm, sizeof(calm), "Bearer %s", token);
+	T_EQ(hf_registry_add(root, &c), 0);
+	snprintf(c.name, sizeof(c.name), "boss");
+	c.role = HF_ROLE_ADMIN;
+	T_EQ(hf_token_new(c.name, token, sizeof(token), c.token_hash), 0);
+	snprintf(admin, sizeof(admin), "Bearer %s", token);
+	T_EQ(hf_registry_add(root, &c), 0);
+	hf_response_init(&resp);
+	T_EQ(req(s, "POST", "/v1/r", NULL, admin, NULL, 0, -1, &resp), 201);
+	for (int i = 0; i < 6; i++) {
+		uint8_t obj[208], h[HF_HASH_LEN];
+		char hex[2 * HF_HASH_LEN + 1], path[200];
+		memset(obj, i + 1, sizeof(obj));
+		memcpy(obj, "HFSNP002", 8); /* the shape of a snapshot */
+		hf_sha256(obj, sizeof(obj), h);
+		hf_hex_encode(h, HF_HASH_LEN, hex);
+		snprintf(path, sizeof(path), "/v1/r/snapshots/%s", hex);
+		if (i < 5) {
+			statuses[i] = req(s, "PUT", path, NULL, flood, obj, sizeof(obj), sizeof(obj), &resp);
+		} else {
+			statuses[i] = req(s, "PUT", path, NULL, calm, obj, sizeof(obj), sizeof(obj), &resp);
+		}
+	}
+	T_EQ(statuses[0], 201);
+	T_EQ(statuses[2], 201);
+	T_EQ(statuses[3], 429);
+	T_EQ(statuses[4], 429);
+	T_EQ(statuses[5], 201); /* another client */
+	/* an upload of a snapshot counts the same */
+	T_EQ(req(s, "POST", "/v1/r/uploads", "kind=snapshots", flood, NULL, 0, -1, &resp), 429);
+	T_EQ(req(s, "POST", "/v1/r/uploads", "kind=data", flood, NULL, 0, -1, &resp), 201);
+	hf_response_release(&resp);
+	hf_server_close(s);
+}
+
 int main(void)
 {
 	int rc;
@@ -372,6 +433,7 @@ int main(void)
 		return 1;
 	}
 	T_RUN(test_server);
+	T_RUN(test_flood);
 	rc = T_DONE("test_server");
 	t_rm_rf(g_base);
 	return rc;
