@@ -16,17 +16,17 @@
 
 static const char usage[] =
 	"usage: holdfast serve-client add NAME --role backup|restore|admin --root DIR [--repos R1,R2|*]\n"
-	"                                 [--quota-gb N] [--quota-objects N] [--snapshots-per-hour N]\n"
+	"                                 [--snapshots-per-hour N]\n"
 	"       holdfast serve-client list --root DIR\n"
 	"       holdfast serve-client remove NAME --root DIR\n"
 	"       holdfast serve-client rotate NAME --root DIR      (a new token; the old one stops working)\n"
 	"add and rotate print the client's token once. --repos defaults to a repository named NAME.\n";
 
-enum { OPT_ROOT = 1, OPT_ROLE, OPT_REPOS, OPT_QUOTA_GB, OPT_QUOTA_OBJECTS, OPT_SNAPSHOTS_PER_HOUR };
+enum { OPT_ROOT = 1, OPT_ROLE, OPT_REPOS, OPT_SNAPSHOTS_PER_HOUR };
 
 struct client_args {
 	const char *verb, *name, *root, *repos;
-	int role, quota_gb, quota_objects, snapshots_per_hour;
+	int role, snapshots_per_hour;
 };
 
 static int client_parse(struct cli_common *c, void *args, int argc, char **argv)
@@ -35,8 +35,6 @@ static int client_parse(struct cli_common *c, void *args, int argc, char **argv)
 					     {"root", required_argument, NULL, OPT_ROOT},
 					     {"role", required_argument, NULL, OPT_ROLE},
 					     {"repos", required_argument, NULL, OPT_REPOS},
-					     {"quota-gb", required_argument, NULL, OPT_QUOTA_GB},
-					     {"quota-objects", required_argument, NULL, OPT_QUOTA_OBJECTS},
 					     {"snapshots-per-hour", required_argument, NULL, OPT_SNAPSHOTS_PER_HOUR},
 					     {NULL, 0, NULL, 0}};
 	struct client_args *a = args;
@@ -49,11 +47,6 @@ static int client_parse(struct cli_common *c, void *args, int argc, char **argv)
 			return cli_usage_error(usage, "--role is backup, restore or admin");
 		else if (opt == OPT_REPOS)
 			a->repos = optarg;
-		else if (opt == OPT_QUOTA_GB && cli_parse_uint(usage, "--quota-gb", optarg, 1 << 30, &a->quota_gb) < 0)
-			return HF_EXIT_USAGE;
-		else if (opt == OPT_QUOTA_OBJECTS &&
-			 cli_parse_uint(usage, "--quota-objects", optarg, 1 << 30, &a->quota_objects) < 0)
-			return HF_EXIT_USAGE;
 		else if (opt == OPT_SNAPSHOTS_PER_HOUR &&
 			 cli_parse_uint(usage, "--snapshots-per-hour", optarg, 1 << 20, &a->snapshots_per_hour) < 0)
 			return HF_EXIT_USAGE;
@@ -86,8 +79,8 @@ static int client_parse(struct cli_common *c, void *args, int argc, char **argv)
 static int print_client(void *arg, const struct hf_client *c)
 {
 	(void)arg;
-	printf("%-20s %-8s %-30s quota %" PRIu64 " bytes, %" PRIu64 " objects\n", c->name, hf_role_name(c->role),
-	       c->repos, c->quota_bytes, c->quota_objects);
+	printf("%-20s %-8s %-30s snapshots per hour: %" PRIu32 "\n", c->name, hf_role_name(c->role), c->repos,
+	       c->snapshots_per_hour);
 	return 0;
 }
 
@@ -127,8 +120,6 @@ static int client_run(const struct cli_common *c, void *args, struct hf_repo *re
 		snprintf(rec.name, sizeof(rec.name), "%s", a->name);
 		rec.role = a->role;
 		snprintf(rec.repos, sizeof(rec.repos), "%s", a->repos ? a->repos : a->name);
-		rec.quota_bytes = (uint64_t)a->quota_gb << 30;
-		rec.quota_objects = (uint64_t)a->quota_objects;
 		rec.snapshots_per_hour = (uint32_t)a->snapshots_per_hour;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		rec.created_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;

@@ -157,33 +157,38 @@ static int fail_err(struct hf_response *r, int err)
 	return fail(r, 500, "internal", hf_strerror(err));
 }
 
-static void log_line(struct hf_server *s, const char *client, const char *peer, const char *method, const char *path,
-		     int status, const char *detail)
+/* one line of the JSON log, under the lock */
+static void log_write(struct hf_server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void log_write(struct hf_server *s, const char *fmt, ...)
 {
+	va_list ap;
+
 	if (!s->log)
 		return;
 	pthread_mutex_lock(&s->lock);
-	/* path and names are checked before they get here, or written only as
-	 * far as their checked prefix goes: nothing here needs escaping but
-	 * what a client sent as a path, which is cut at the first quote */
-	fprintf(s->log,
-		"{\"time_ns\": %" PRId64 ", \"client\": \"%s\", \"peer\": \"%s\", \"method\": \"%s\", "
-		"\"path\": \"%.*s\", \"status\": %d, \"detail\": \"%s\"}\n",
-		now_ns(), client ? client : "", peer ? peer : "", method, (int)strcspn(path, "\"\\\n"), path, status,
-		detail ? detail : "");
+	va_start(ap, fmt);
+	vfprintf(s->log, fmt, ap);
+	va_end(ap);
 	fflush(s->log);
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* Names are checked before they get here and the peer is an address: only
+ * what a client sent as a path could need escaping, and it is cut at the
+ * first character that would. */
+static void log_request(struct hf_server *s, const char *client, const char *peer, const char *method, const char *path,
+			int status)
+{
+	log_write(s,
+		  "{\"time_ns\": %" PRId64 ", \"client\": \"%s\", \"peer\": \"%s\", \"method\": \"%s\", "
+		  "\"path\": \"%.*s\", \"status\": %d}\n",
+		  now_ns(), client ? client : "", peer ? peer : "", method, (int)strcspn(path, "\"\\\n"), path, status);
+}
+
 void hf_server_log(struct hf_server *s, const char *event, const char *detail)
 {
-	if (!s->log)
-		return;
-	pthread_mutex_lock(&s->lock);
-	fprintf(s->log, "{\"time_ns\": %" PRId64 ", \"event\": \"%s\", \"detail\": \"%.*s\"}\n", now_ns(), event,
-		(int)strcspn(detail, "\"\\\n"), detail);
-	fflush(s->log);
-	pthread_mutex_unlock(&s->lock);
+	log_write(s, "{\"time_ns\": %" PRId64 ", \"event\": \"%s\", \"detail\": \"%.*s\"}\n", now_ns(), event,
+		  (int)strcspn(detail, "\"\\\n"), detail);
 }
 
 /* ---- the server ---------------------------------------------------------------- */
@@ -840,7 +845,7 @@ done:
 		return 1;
 	}
 	if (resp->status >= 400 || method_is(rq, "POST"))
-		log_line(s, resp->client, rq->peer, rq->method, rq->path, resp->status, NULL);
+		log_request(s, resp->client, rq->peer, rq->method, rq->path, resp->status);
 	return 0;
 }
 
@@ -874,7 +879,7 @@ void hf_server_end(struct hf_call *c, struct hf_response *resp)
 		r = rx_commit(&c->rx, c->name);
 		answer_commit(resp, r, now_ns());
 	}
-	log_line(c->s, c->client, c->peer, c->method, c->path, resp->status, NULL);
+	log_request(c->s, c->client, c->peer, c->method, c->path, resp->status);
 }
 
 void hf_server_call_free(struct hf_call *c)

@@ -20,8 +20,8 @@
 #include "fuzz_assert.h"
 #include "server/client.h"
 #include "server/policy.h"
+#include "server/registry.h"
 #include "server/server.h"
-#include "util/buf.h"
 
 #define FUZZ_NAME "server"
 
@@ -31,23 +31,14 @@ static char g_auth[5][HF_TOKEN_LEN + 16];
 static void add_client(const char *root, const char *name, int role, char *auth)
 {
 	struct hf_client c = {.role = role, .repos = "r", .created_ns = 1};
-	char token[HF_TOKEN_LEN + 1], path[512];
-	struct hf_buf b;
-	FILE *f;
+	char token[HF_TOKEN_LEN + 1];
 
 	snprintf(c.name, sizeof(c.name), "%s", name);
 	if (hf_token_new(name, token, sizeof(token), c.token_hash) < 0)
 		abort();
 	snprintf(auth, HF_TOKEN_LEN + 16, "Bearer %s", token);
-	hf_buf_init(&b, 4096);
-	if (hf_client_encode(&c, &b) < 0)
+	if (hf_registry_add(root, &c) < 0)
 		abort();
-	snprintf(path, sizeof(path), "%s/clients/%s", root, name);
-	f = fopen(path, "w");
-	if (!f || fwrite(b.data, 1, b.len, f) != b.len)
-		abort();
-	fclose(f);
-	hf_buf_release(&b);
 }
 
 static char root[] = "/tmp/hf-fuzz-server.XXXXXX";

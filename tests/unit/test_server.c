@@ -28,27 +28,18 @@ static char g_base[256];
 static const struct hf_repo_params g_params = {.kdf_ops = 1, .kdf_mem = 8u << 20};
 static char g_auth[4][HF_TOKEN_LEN + 16]; /* "Bearer ..." by role; [0]: a client without the repository */
 
-static void add_client(const char *root, const char *name, int role, const char *repos, char *auth, size_t cap)
+/* a client record (hf_registry_add, as serve-client writes it); auth gets "Bearer TOKEN" */
+static void add_client(const char *root, const char *name, int role, const char *repos, uint32_t per_hour, char *auth,
+		       size_t cap)
 {
-	struct hf_client c = {.role = role, .created_ns = 1};
-	struct hf_buf b;
-	char token[HF_TOKEN_LEN + 1], path[600];
-	FILE *f;
+	struct hf_client c = {.role = role, .created_ns = 1, .snapshots_per_hour = per_hour};
+	char token[HF_TOKEN_LEN + 1];
 
 	snprintf(c.name, sizeof(c.name), "%s", name);
 	snprintf(c.repos, sizeof(c.repos), "%s", repos);
 	T_EQ(hf_token_new(name, token, sizeof(token), c.token_hash), 0);
 	snprintf(auth, cap, "Bearer %s", token);
-	hf_buf_init(&b, 4096);
-	T_EQ(hf_client_encode(&c, &b), 0);
-	snprintf(path, sizeof(path), "%s/clients/%s", root, name);
-	f = fopen(path, "w");
-	T_CHECK(f != NULL);
-	if (f) {
-		fwrite(b.data, 1, b.len, f);
-		fclose(f);
-	}
-	hf_buf_release(&b);
+	T_EQ(hf_registry_add(root, &c), 0);
 }
 
 /* one request with its whole body; the status, and the answer in resp */
@@ -196,10 +187,10 @@ static void test_server(void)
 	T_EQ(hf_server_open(&so, &s), 0);
 	if (!s || !from)
 		goto out;
-	add_client(root, "other", HF_ROLE_ADMIN, "elsewhere", g_auth[0], sizeof(g_auth[0]));
-	add_client(root, "fs1", HF_ROLE_BACKUP, "r", g_auth[1], sizeof(g_auth[1]));
-	add_client(root, "reader", HF_ROLE_RESTORE, "r", g_auth[2], sizeof(g_auth[2]));
-	add_client(root, "boss", HF_ROLE_ADMIN, "*", g_auth[3], sizeof(g_auth[3]));
+	add_client(root, "other", HF_ROLE_ADMIN, "elsewhere", 0, g_auth[0], sizeof(g_auth[0]));
+	add_client(root, "fs1", HF_ROLE_BACKUP, "r", 0, g_auth[1], sizeof(g_auth[1]));
+	add_client(root, "reader", HF_ROLE_RESTORE, "r", 0, g_auth[2], sizeof(g_auth[2]));
+	add_client(root, "boss", HF_ROLE_ADMIN, "*", 0, g_auth[3], sizeof(g_auth[3]));
 
 	/* who may ask at all */
 	T_EQ(req(s, "GET", "/v1/hello", NULL, NULL, NULL, 0, -1, &resp), 401);
@@ -363,12 +354,10 @@ out:
  * before the body), however it sends them; another client is not held back. */
 static void test_flood(void)
 {
-	char root[600], token[HF_TOKEN_LEN + 1], flood[HF_TOKEN_LEN + 16], calm[HF_TOKEN_LEN + 16],
-		admin[HF_TOKEN_LEN + 16];
+	char root[600], flood[HF_TOKEN_LEN + 16], calm[HF_TOKEN_LEN + 16], admin[HF_TOKEN_LEN + 16];
 	struct hf_server_opts so = {.root = root};
 	struct hf_server *s = NULL;
 	struct hf_response resp;
-	struct hf_client c = {.role = HF_ROLE_BACKUP, .repos = "r", .created_ns = 1};
 	int statuses[6];
 
 	snprintf(root, sizeof(root), "%s/flood", g_base);
@@ -376,21 +365,9 @@ static void test_flood(void)
 	T_EQ(hf_server_open(&so, &s), 0);
 	if (!s)
 		return;
-	snprintf(c.name, sizeof(c.name), "flooder");
-	c.snapshots_per_hour = 3;
-	T_EQ(hf_token_new(c.name, token, sizeof(token), c.token_hash), 0);
-	snprintf(flood, sizeof(flood), "Bearer %s", token);
-	T_EQ(hf_registry_add(root, &c), 0);
-	snprintf(c.name, sizeof(c.name), "calm");
-	c.snapshots_per_hour = 0;
-	T_EQ(hf_token_new(c.name, token, sizeof(token), c.token_hash), 0);
-	snprintf(calm, sizeof(calm), "Bearer %s", token);
-	T_EQ(hf_registry_add(root, &c), 0);
-	snprintf(c.name, sizeof(c.name), "boss");
-	c.role = HF_ROLE_ADMIN;
-	T_EQ(hf_token_new(c.name, token, sizeof(token), c.token_hash), 0);
-	snprintf(admin, sizeof(admin), "Bearer %s", token);
-	T_EQ(hf_registry_add(root, &c), 0);
+	add_client(root, "flooder", HF_ROLE_BACKUP, "r", 3, flood, sizeof(flood));
+	add_client(root, "calm", HF_ROLE_BACKUP, "r", 0, calm, sizeof(calm));
+	add_client(root, "boss", HF_ROLE_ADMIN, "r", 0, admin, sizeof(admin));
 	hf_response_init(&resp);
 	T_EQ(req(s, "POST", "/v1/r", NULL, admin, NULL, 0, -1, &resp), 201);
 	for (int i = 0; i < 6; i++) {

@@ -21,6 +21,7 @@
 #include "server/client.h"
 #include "server/http.h"
 #include "server/policy.h"
+#include "server/registry.h"
 #include "server/server.h"
 #include "store/store.h"
 #include "t.h"
@@ -138,11 +139,9 @@ static void test_http(void)
 	struct hf_http_opts ho = {.listen = "127.0.0.1:0", .idle_seconds = 2};
 	struct hf_store *st = NULL;
 	struct hf_client c = {.name = "boss", .role = HF_ROLE_ADMIN, .repos = "*", .created_ns = 1};
-	struct hf_buf rec;
 	char *cert = NULL, *key = NULL, *a = NULL, *b = NULL;
 	size_t n, na, nb;
 	unsigned port;
-	FILE *f;
 
 	/* a certificate for localhost, and a repository to send */
 	T_EQ(sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost "
@@ -166,15 +165,7 @@ static void test_http(void)
 	if (!s || !cert || !key || !st)
 		goto out;
 	T_EQ(hf_token_new(c.name, g_token, sizeof(g_token), c.token_hash), 0);
-	hf_buf_init(&rec, 4096);
-	T_EQ(hf_client_encode(&c, &rec), 0);
-	snprintf(path, sizeof(path), "%s/clients/boss", root);
-	f = fopen(path, "w");
-	if (f) {
-		fwrite(rec.data, 1, rec.len, f);
-		fclose(f);
-	}
-	hf_buf_release(&rec);
+	T_EQ(hf_registry_add(root, &c), 0);
 
 	/* plain HTTP only on loopback */
 	{
