@@ -1,5 +1,6 @@
 /* cmd_snapshots.c — holdfast snapshots: list snapshots, oldest first, with
- * what their marks say (pinned, scan verdict). */
+ * what their marks say (pinned, scan verdict) and, on a server, when each
+ * arrived, who sent it and what the server's records make doubtful. */
 #include <getopt.h>
 #include <stdio.h>
 
@@ -23,6 +24,23 @@ static const char *verdict_of(const struct marks *mk, const uint8_t *id)
 	int v;
 
 	return hf_marks_verdict(mk->v, mk->n, id, &v) ? hf_mark_verdict_name(v) : NULL;
+}
+
+/* "time-skew,unknown-sender", or "-" */
+static const char *flags_str(unsigned flags, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s%s%s", flags & HF_SNAP_TIME_SKEW ? "time-skew" : "",
+		 (flags & HF_SNAP_TIME_SKEW) && (flags & HF_SNAP_UNKNOWN_SENDER) ? "," : "",
+		 flags & HF_SNAP_UNKNOWN_SENDER ? "unknown-sender" : "");
+	return out[0] ? out : "-";
+}
+
+static int any_stored(const struct hf_snapshot *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i].stored_ns)
+			return 1;
+	return 0;
 }
 
 static void print_json(const struct hf_snapshot *s, size_t n, const struct marks *mk)
@@ -55,6 +73,14 @@ static void print_json(const struct hf_snapshot *s, size_t n, const struct marks
 		printf(", \"tree\": \"%s\", \"files\": %llu, \"dirs\": %llu, \"bytes\": %llu, \"errors\": %u", id,
 		       (unsigned long long)s[i].files, (unsigned long long)s[i].dirs, (unsigned long long)s[i].bytes,
 		       s[i].errors);
+		if (s[i].stored_ns) {
+			cli_time_str(s[i].stored_ns, t, sizeof(t), 1);
+			printf(", \"arrived\": \"%s\", \"sender\": ", t);
+			cli_json_str(stdout, s[i].sender);
+			printf(", \"flags\": [%s%s%s]", s[i].flags & HF_SNAP_TIME_SKEW ? "\"time-skew\"" : "",
+			       s[i].flags == (HF_SNAP_TIME_SKEW | HF_SNAP_UNKNOWN_SENDER) ? ", " : "",
+			       s[i].flags & HF_SNAP_UNKNOWN_SENDER ? "\"unknown-sender\"" : "");
+		}
 		verdict = verdict_of(mk, s[i].id);
 		printf(", \"pinned\": %s, \"verdict\": %s%s%s}",
 		       hf_marks_pinned(mk->v, mk->n, s[i].id) ? "true" : "false", verdict ? "\"" : "",
@@ -65,17 +91,25 @@ static void print_json(const struct hf_snapshot *s, size_t n, const struct marks
 
 static void print_text(const struct hf_snapshot *s, size_t n, const struct marks *mk)
 {
-	char id[HF_ID_HEX_LEN + 1], t[64];
+	char id[HF_ID_HEX_LEN + 1], t[64], at[64], fl[64];
 	const char *verdict;
+	int server = any_stored(s, n);
 
-	printf("%-8s  %-19s  %-16s  %10s  %-6s  %-10s  %s\n", "ID", "TIME", "HOST", "SIZE", "PINNED", "VERDICT",
-	       "PATHS");
+	printf("%-8s  %-19s  %-16s  %10s  %-6s  %-10s  ", "ID", "TIME", "HOST", "SIZE", "PINNED", "VERDICT");
+	if (server)
+		printf("%-19s  %-16s  %-14s  ", "ARRIVED", "FROM", "FLAGS");
+	printf("PATHS\n");
 	for (size_t i = 0; i < n; i++) {
 		cli_id_hex(s[i].id, id);
 		cli_time_str(s[i].time_ns, t, sizeof(t), 0);
 		verdict = verdict_of(mk, s[i].id);
 		printf("%.8s  %-19s  %-16s  %8.1f M  %-6s  %-10s  ", id, t, s[i].host, (double)s[i].bytes / 1048576.0,
 		       hf_marks_pinned(mk->v, mk->n, s[i].id) ? "pinned" : "-", verdict ? verdict : "-");
+		if (server) {
+			cli_time_str(s[i].stored_ns, at, sizeof(at), 0);
+			printf("%-19s  %-16s  %-14s  ", s[i].stored_ns ? at : "-", s[i].sender[0] ? s[i].sender : "?",
+			       flags_str(s[i].flags, fl, sizeof(fl)));
+		}
 		for (size_t j = 0; j < s[i].npaths; j++) {
 			fputs(j ? " " : "", stdout);
 			cli_quote_put(stdout, s[i].paths[j]);

@@ -64,11 +64,12 @@ static int find_parent(struct hf_repo *r, const struct hf_backup_opts *o, char *
 	ret = hf_snapshot_list(r, &all, &count, NULL);
 	if (ret < 0)
 		return ret;
-	/* the newest of this host and paths, but never one that claims a time
-	 * far in the future: it would stay the parent of every later backup */
+	/* the newest of this host and paths, but never one whose time is in
+	 * doubt (far in the future, or far from its arrival at a server): it
+	 * would stay the parent of every later backup */
 	for (size_t i = count; i-- > 0;) {
 		if (strcmp(all[i].host, o->host ? o->host : "") == 0 && same_paths(&all[i], paths, n) &&
-		    !hf_snapshot_in_future(&all[i], now)) {
+		    !hf_snapshot_time_doubtful(&all[i], now)) {
 			*parent = all[i];
 			memset(&all[i], 0, sizeof(all[i]));
 			found = 1;

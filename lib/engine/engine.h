@@ -142,8 +142,12 @@ struct hf_forget_policy {
 #define HF_KEEP_CLEAN 4  /* holds the newest clean version of some file (docs/DETECTION.md) */
 
 /* Sets keep[i] to HF_KEEP_POLICY or 0 for each of the n snapshots (oldest
- * first), as the policy decides. Buckets use local time. */
-void hf_forget_select(const struct hf_snapshot *snaps, size_t n, const struct hf_forget_policy *p, int *keep);
+ * first, as hf_snapshot_list gives them), as the policy decides: buckets of
+ * local time on hf_snapshot_when, the rules applied to each sender apart,
+ * and in a bucket the newest snapshot with doubtful[i] 0 if there is one
+ * (doubtful may be NULL: none is). */
+void hf_forget_select(const struct hf_snapshot *snaps, size_t n, const struct hf_forget_policy *p,
+		      const unsigned char *doubtful, int *keep);
 /* Adds to keep[] what must be kept whatever the policy says: pinned
  * snapshots (HF_KEEP_PINNED), and those restore --last-clean needs
  * (HF_KEEP_CLEAN). Reads every mark; -HF_E_CORRUPT if any mark

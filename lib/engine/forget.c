@@ -1,8 +1,12 @@
 /* forget.c — retention policy: which snapshots to keep. Buckets (hour, day,
  * ISO week, month, year) use local time; in each rule the newest snapshot of
- * each of the N newest buckets is kept, as restic and borg do. Whatever the
- * policy says, pinned snapshots are kept (hf_forget_protect); marks of
- * snapshots that are gone are deleted after a prune. */
+ * each of the N newest buckets is kept, as restic and borg do, with three
+ * differences that make the policy hard to steer: times are the store's
+ * (a server's arrival times, hf_snapshot_when) where it records them, the
+ * rules apply to each sender's snapshots apart, and a bucket keeps a
+ * doubtful snapshot (flagged, or judged an attack) only if it has no other.
+ * Whatever the policy says, pinned snapshots are kept (hf_forget_protect);
+ * marks of snapshots that are gone are deleted after a prune. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,31 +30,95 @@ static void bucket(int64_t ns, const char *fmt, char *out, size_t cap)
 	strftime(out, cap, fmt, &tm);
 }
 
-static void keep_buckets(const struct hf_snapshot *s, size_t n, unsigned count, const char *fmt, int *keep)
+/* The rule "the newest of each of the count newest buckets" over one
+ * sender's snapshots idx[0..m) (oldest first). In each bucket the newest
+ * snapshot that is not doubtful is kept; a doubtful one only when the
+ * bucket has nothing else, so an attack or a forged time late in a day
+ * cannot take the day's place from the clean snapshot before it. */
+static void keep_buckets(const struct hf_snapshot *s, const size_t *idx, size_t m, const unsigned char *doubtful,
+			 unsigned count, const char *fmt, int *keep)
 {
-	char last[32] = "", cur[32];
+	char cur[32], other[32];
 	unsigned used = 0;
 
-	for (size_t i = n; i-- > 0 && used < count;) {
-		bucket(s[i].time_ns, fmt, cur, sizeof(cur));
-		if (strcmp(cur, last) != 0) {
-			keep[i] |= HF_KEEP_POLICY;
-			used++;
-			memcpy(last, cur, sizeof(last));
+	for (size_t k = m; k-- > 0 && used < count;) {
+		size_t pick = idx[k], j = k;
+		int found = !doubtful[idx[k]];
+		bucket(hf_snapshot_when(&s[idx[k]]), fmt, cur, sizeof(cur));
+		while (j > 0) {
+			bucket(hf_snapshot_when(&s[idx[j - 1]]), fmt, other, sizeof(other));
+			if (strcmp(other, cur) != 0)
+				break;
+			j--;
+			if (!found && !doubtful[idx[j]]) {
+				pick = idx[j];
+				found = 1;
+			}
 		}
+		keep[pick] |= HF_KEEP_POLICY;
+		used++;
+		k = j;
 	}
 }
 
-void hf_forget_select(const struct hf_snapshot *snaps, size_t n, const struct hf_forget_policy *p, int *keep)
+/* the last newest of one sender's snapshots, those not doubtful first */
+static void keep_last(const size_t *idx, size_t m, const unsigned char *doubtful, unsigned last, int *keep)
 {
+	unsigned kept = 0;
+
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t k = m; k-- > 0 && kept < last;)
+			if (doubtful[idx[k]] == pass) {
+				keep[idx[k]] |= HF_KEEP_POLICY;
+				kept++;
+			}
+}
+
+void hf_forget_select(const struct hf_snapshot *snaps, size_t n, const struct hf_forget_policy *p,
+		      const unsigned char *doubtful, int *keep)
+{
+	unsigned char *none = NULL, *grouped = hf_xcalloc(n + 1, 1);
+	size_t *idx = hf_xcalloc(n + 1, sizeof(*idx));
+
+	if (!doubtful)
+		doubtful = none = hf_xcalloc(n + 1, 1);
 	memset(keep, 0, n * sizeof(*keep));
-	for (size_t i = 0; i < n && i < p->last; i++)
-		keep[n - 1 - i] |= HF_KEEP_POLICY;
-	keep_buckets(snaps, n, p->hourly, "%Y-%m-%d %H", keep);
-	keep_buckets(snaps, n, p->daily, "%Y-%m-%d", keep);
-	keep_buckets(snaps, n, p->weekly, "%G-%V", keep);
-	keep_buckets(snaps, n, p->monthly, "%Y-%m", keep);
-	keep_buckets(snaps, n, p->yearly, "%Y", keep);
+	/* each sender's snapshots on their own: one client's many snapshots
+	 * never take another's places */
+	for (size_t i = 0; i < n; i++) {
+		size_t m = 0;
+		if (grouped[i])
+			continue;
+		for (size_t j = i; j < n; j++)
+			if (!grouped[j] && strcmp(snaps[j].sender, snaps[i].sender) == 0) {
+				grouped[j] = 1;
+				idx[m++] = j;
+			}
+		keep_last(idx, m, doubtful, p->last, keep);
+		keep_buckets(snaps, idx, m, doubtful, p->hourly, "%Y-%m-%d %H", keep);
+		keep_buckets(snaps, idx, m, doubtful, p->daily, "%Y-%m-%d", keep);
+		keep_buckets(snaps, idx, m, doubtful, p->weekly, "%G-%V", keep);
+		keep_buckets(snaps, idx, m, doubtful, p->monthly, "%Y-%m", keep);
+		keep_buckets(snaps, idx, m, doubtful, p->yearly, "%Y", keep);
+	}
+	free(none);
+	free(grouped);
+	free(idx);
+}
+
+/* doubtful[i]: the store flagged snapshot i, or its verdict is attack or
+ * suspicious */
+static int find_doubtful(struct hf_repo *r, const struct hf_snapshot *snaps, size_t n, unsigned char *doubtful)
+{
+	struct hf_mark *marks = NULL;
+	size_t nmarks = 0;
+	int ret = hf_mark_list(r, &marks, &nmarks, NULL), verdict;
+
+	for (size_t i = 0; i < n && ret == 0; i++)
+		doubtful[i] = snaps[i].flags != 0 || (hf_marks_verdict(marks, nmarks, snaps[i].id, &verdict) &&
+						      verdict != HF_MARK_VERDICT_CLEAN);
+	hf_mark_list_free(marks, nmarks);
+	return ret;
 }
 
 /* Per history (chain), the snapshots restore --last-clean of its newest
@@ -213,6 +281,7 @@ static int record_forgotten(struct hf_repo *r, struct hf_session **ses, const ui
 int hf_forget(struct hf_repo *r, const struct hf_forget_policy *p, int dry, struct hf_forget_result *out)
 {
 	struct hf_session *ses = NULL;
+	unsigned char *doubtful;
 	size_t bad = 0;
 	int ret;
 
@@ -225,8 +294,13 @@ int hf_forget(struct hf_repo *r, const struct hf_forget_policy *p, int dry, stru
 	out->keep = hf_xcalloc(out->n + 1, sizeof(int));
 	out->kept_by_store = hf_xcalloc(out->n + 1, sizeof(int));
 	out->forgotten = hf_xcalloc(out->n + 1, sizeof(*out->forgotten));
-	hf_forget_select(out->snaps, out->n, p, out->keep);
-	ret = hf_forget_protect(r, out->snaps, out->n, out->keep);
+	doubtful = hf_xcalloc(out->n + 1, 1);
+	ret = find_doubtful(r, out->snaps, out->n, doubtful);
+	if (ret == 0) {
+		hf_forget_select(out->snaps, out->n, p, doubtful, out->keep);
+		ret = hf_forget_protect(r, out->snaps, out->n, out->keep);
+	}
+	free(doubtful);
 	for (size_t i = 0; i < out->n && ret == 0 && !dry; i++) {
 		char name[HF_ID_HEX_LEN + 1];
 		if (out->keep[i])

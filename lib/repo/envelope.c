@@ -55,39 +55,45 @@ struct load_all {
 	struct hf_repo *repo;
 	size_t elem;
 	int (*load)(struct hf_repo *r, const char *name, void *obj);
+	void (*origin)(void *obj, const struct hf_store_entry *e);
 	struct hf_object_array *a;
 };
 
-static int load_all_one(void *arg, const char *name, uint64_t size)
+static int load_all_one(void *arg, const struct hf_store_entry *e)
 {
 	struct load_all *la = arg;
 	struct hf_object_array *a = la->a;
+	void *slot;
 	int r;
 
-	(void)size;
 	if (a->n == a->cap) {
 		a->cap = a->cap ? 2 * a->cap : 16;
 		a->v = hf_xreallocarray(a->v, a->cap, la->elem);
 	}
-	r = la->load(la->repo, name, (char *)a->v + a->n * la->elem);
+	slot = (char *)a->v + a->n * la->elem;
+	r = la->load(la->repo, e->name, slot);
 	if (r == -ENOMEM)
 		return r;
-	if (r < 0)
+	if (r < 0) {
 		a->bad++;
-	else
-		a->n++;
+		return 0;
+	}
+	if (la->origin)
+		la->origin(slot, e);
+	a->n++;
 	return 0;
 }
 
 int hf_repo_load_all(struct hf_repo *r, int kind, size_t elem,
 		     int (*load)(struct hf_repo *r, const char *name, void *obj),
-		     int (*cmp)(const void *, const void *), struct hf_object_array *a)
+		     void (*origin)(void *obj, const struct hf_store_entry *e), int (*cmp)(const void *, const void *),
+		     struct hf_object_array *a)
 {
-	struct load_all la = {r, elem, load, a};
+	struct load_all la = {r, elem, load, origin, a};
 	int ret;
 
 	memset(a, 0, sizeof(*a));
-	ret = hf_store_list(r->store, kind, load_all_one, &la);
+	ret = hf_store_list_entries(r->store, kind, load_all_one, &la);
 	if (ret == 0 && a->n)
 		qsort(a->v, a->n, elem, cmp);
 	return ret;

@@ -189,7 +189,7 @@ int hf_mark_list(struct hf_repo *r, struct hf_mark **out, size_t *n, size_t *bad
 	*n = 0;
 	if (!r->sk)
 		return -HF_E_USAGE; /* a write-only key cannot read marks */
-	ret = hf_repo_load_all(r, HF_OBJ_MARK, sizeof(**out), load_one, by_time, &a);
+	ret = hf_repo_load_all(r, HF_OBJ_MARK, sizeof(**out), load_one, NULL, by_time, &a);
 	if (ret < 0) {
 		hf_mark_list_free(a.v, a.n);
 		return ret;

@@ -175,7 +175,7 @@ static int by_time(const void *a, const void *b)
 int hf_pending_list(struct hf_repo *r, struct hf_pending **out, size_t *n, size_t *bad)
 {
 	struct hf_object_array a = {0};
-	int ret = hf_repo_load_all(r, HF_OBJ_PENDING, sizeof(struct hf_pending), load_one, by_time, &a);
+	int ret = hf_repo_load_all(r, HF_OBJ_PENDING, sizeof(struct hf_pending), load_one, NULL, by_time, &a);
 
 	if (ret < 0) {
 		hf_pending_list_free(a.v, a.n);

@@ -287,6 +287,8 @@ const struct hf_node *hf_tree_find(const struct hf_tree *t, const char *name);
 
 /* ---- snapshots -------------------------------------------------------------- */
 
+#define HF_SNAPSHOT_SENDER_MAX 64
+
 struct hf_snapshot {
 	uint8_t id[HF_ID_LEN];
 	int64_t time_ns;
@@ -303,18 +305,40 @@ struct hf_snapshot {
 	/* SHA-256 of the writer's session key (not stored: derived on load);
 	 * tells prune which packs belong to a finished backup */
 	uint8_t session_fp[HF_HASH_LEN];
+	/* Not stored in it either: what the store recorded when it arrived (a
+	 * server's receipt), which no client can set. 0 and "" from stores
+	 * that record nothing (a local directory). */
+	int64_t stored_ns;                       /* by the store's clock */
+	char sender[HF_SNAPSHOT_SENDER_MAX + 1]; /* the store's client that sent it */
+	unsigned flags;                          /* HF_SNAP_* */
 };
+
+/* flags: what a reader should doubt about a snapshot */
+#define HF_SNAP_TIME_SKEW 1u      /* its claimed time is far from its arrival */
+#define HF_SNAP_UNKNOWN_SENDER 2u /* the store has no record of who sent it */
+/* How far a snapshot's claimed time may be from its arrival at a store with
+ * a clock of its own before it is flagged: 10 minutes ahead (clocks
+ * differ), 7 days behind (a first backup of a large server takes days). */
+#define HF_SNAPSHOT_SKEW_AHEAD_NS (600LL * 1000000000)
+#define HF_SNAPSHOT_SKEW_BEHIND_NS (7LL * 24 * 3600 * 1000000000)
+/* The time retention, "latest" and the order of snapshots go by: the
+ * arrival when the store recorded one, else the claimed time. */
+static inline int64_t hf_snapshot_when(const struct hf_snapshot *s)
+{
+	return s->stored_ns ? s->stored_ns : s->time_ns;
+}
 
 /* Encrypts and stores s; fills s->id. */
 HF_MUST_USE int hf_snapshot_write(struct hf_repo *r, const struct hf_session *ses, struct hf_snapshot *s);
 HF_MUST_USE int hf_snapshot_load(struct hf_repo *r, const char *name, struct hf_snapshot *s);
 void hf_snapshot_release(struct hf_snapshot *s);
-/* All snapshots, oldest first. Damaged ones are skipped and counted in *bad. */
+/* All snapshots, oldest first (by hf_snapshot_when), with their origin and
+ * flags. Damaged ones are skipped and counted in *bad. */
 HF_MUST_USE int hf_snapshot_list(struct hf_repo *r, struct hf_snapshot **out, size_t *n, size_t *bad);
 void hf_snapshot_list_free(struct hf_snapshot *s, size_t n);
 /* "latest", or a unique hex prefix of ≥ 4 characters. "latest" is the
- * newest snapshot whose time is not in the future (hf_snapshot_in_future);
- * only if every snapshot is, the newest of all. */
+ * newest snapshot whose time is not in doubt (hf_snapshot_time_doubtful);
+ * only if every snapshot's is, the newest of all. */
 HF_MUST_USE int hf_snapshot_resolve(struct hf_repo *r, const char *ref, struct hf_snapshot *out);
 
 /* How far ahead of the reader's clock a snapshot's claimed time may be and
@@ -323,8 +347,9 @@ HF_MUST_USE int hf_snapshot_resolve(struct hf_repo *r, const char *ref, struct h
  * compromised client with a key) cannot steer which snapshot is "latest" or
  * which one the next backup compares against. */
 #define HF_SNAPSHOT_FUTURE_TOLERANCE_NS (24LL * 3600 * 1000000000)
-/* 1 if s claims a time more than the tolerance after now_ns */
-HF_MUST_USE int hf_snapshot_in_future(const struct hf_snapshot *s, int64_t now_ns);
+/* 1 if s's time is in doubt: the store flagged it (HF_SNAP_TIME_SKEW), or
+ * it is more than the tolerance after now_ns */
+HF_MUST_USE int hf_snapshot_time_doubtful(const struct hf_snapshot *s, int64_t now_ns);
 /* the reader's clock (CLOCK_REALTIME, ns since 1970) */
 int64_t hf_snapshot_clock_now(void);
 

@@ -5,6 +5,8 @@
 #include "crypto/crypto.h"
 #include "repo/repo.h"
 
+struct hf_store_entry;
+
 #define HF_MAGIC_LEN 8
 #define HF_MAGIC_KEY "HFKEY001"
 #define HF_MAGIC_INDEX "HFIDX002"    /* version 2: authenticated (object.h) */
@@ -18,7 +20,8 @@
  * is success. id (may be NULL) receives the hash. */
 int hf_repo_put_hashed(struct hf_repo *r, int kind, const void *p, size_t n, uint8_t id[HF_ID_LEN]);
 /* Every object of `kind` that load (filling one elem-sized slot) accepts,
- * sorted by cmp; refused ones are counted in bad. On an error (a listing
+ * sorted by cmp; refused ones are counted in bad. origin (may be NULL) then
+ * gets each loaded object's slot and its listing entry (arrival, sender). On an error (a listing
  * failure, -ENOMEM) a->v still holds the a->n objects loaded so far. */
 struct hf_object_array {
 	void *v;
@@ -26,7 +29,8 @@ struct hf_object_array {
 };
 int hf_repo_load_all(struct hf_repo *r, int kind, size_t elem,
 		     int (*load)(struct hf_repo *r, const char *name, void *obj),
-		     int (*cmp)(const void *, const void *), struct hf_object_array *a);
+		     void (*origin)(void *obj, const struct hf_store_entry *e), int (*cmp)(const void *, const void *),
+		     struct hf_object_array *a);
 /* Gets the object `name` of `kind` into obj and checks that its name is the
  * SHA-256 of its bytes (-HF_E_CORRUPT if not; -HF_E_NOTFOUND for a name
  * that is not 64 hex digits); id gets the decoded name. */

@@ -184,16 +184,35 @@ static int load_one(struct hf_repo *r, const char *name, void *obj)
 static int by_time(const void *a, const void *b)
 {
 	const struct hf_snapshot *x = a, *y = b;
+	int64_t tx = hf_snapshot_when(x), ty = hf_snapshot_when(y);
 
-	if (x->time_ns != y->time_ns)
-		return x->time_ns < y->time_ns ? -1 : 1;
+	if (tx != ty)
+		return tx < ty ? -1 : 1;
 	return memcmp(x->id, y->id, HF_ID_LEN);
+}
+
+/* what the store recorded of the snapshot's arrival, and what it says of
+ * the time the snapshot claims */
+static void note_origin(void *obj, const struct hf_store_entry *e)
+{
+	struct hf_snapshot *s = obj;
+
+	s->stored_ns = e->stored_ns;
+	snprintf(s->sender, sizeof(s->sender), "%s", e->sender ? e->sender : "");
+	s->flags = 0;
+	if (!e->stored_ns)
+		return; /* a store without a clock of its own: nothing to compare */
+	if (!e->sender)
+		s->flags |= HF_SNAP_UNKNOWN_SENDER;
+	if (s->time_ns > e->stored_ns + HF_SNAPSHOT_SKEW_AHEAD_NS ||
+	    s->time_ns < e->stored_ns - HF_SNAPSHOT_SKEW_BEHIND_NS)
+		s->flags |= HF_SNAP_TIME_SKEW;
 }
 
 int hf_snapshot_list(struct hf_repo *r, struct hf_snapshot **out, size_t *n, size_t *bad)
 {
 	struct hf_object_array a;
-	int ret = hf_repo_load_all(r, HF_OBJ_SNAPSHOT, sizeof(**out), load_one, by_time, &a);
+	int ret = hf_repo_load_all(r, HF_OBJ_SNAPSHOT, sizeof(**out), load_one, note_origin, by_time, &a);
 
 	if (ret < 0) {
 		hf_snapshot_list_free(a.v, a.n);
@@ -221,11 +240,13 @@ int64_t hf_snapshot_clock_now(void)
 	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
-int hf_snapshot_in_future(const struct hf_snapshot *s, int64_t now_ns)
+int hf_snapshot_time_doubtful(const struct hf_snapshot *s, int64_t now_ns)
 {
+	if (s->flags & HF_SNAP_TIME_SKEW)
+		return 1;
 	if (now_ns > INT64_MAX - HF_SNAPSHOT_FUTURE_TOLERANCE_NS)
 		return 0;
-	return s->time_ns > now_ns + HF_SNAPSHOT_FUTURE_TOLERANCE_NS;
+	return hf_snapshot_when(s) > now_ns + HF_SNAPSHOT_FUTURE_TOLERANCE_NS;
 }
 
 int hf_snapshot_resolve(struct hf_repo *r, const char *ref, struct hf_snapshot *out)
@@ -247,7 +268,7 @@ int hf_snapshot_resolve(struct hf_repo *r, const char *ref, struct hf_snapshot *
 		match = n ? 1 : 0;
 		which = n ? n - 1 : 0;
 		for (size_t i = n; i-- > 0;)
-			if (!hf_snapshot_in_future(&all[i], now)) {
+			if (!hf_snapshot_time_doubtful(&all[i], now)) {
 				which = i;
 				break;
 			}

@@ -86,6 +86,8 @@ static enum MHD_Result send_answer(struct MHD_Connection *conn, struct exchange 
 		snprintf(v, sizeof(v), "%lld", (long long)r->arrival_ns);
 		MHD_add_response_header(mr, "Holdfast-Arrival", v);
 	}
+	if (r->sender[0])
+		MHD_add_response_header(mr, "Holdfast-Sender", r->sender);
 	ret = MHD_queue_response(conn, (unsigned)r->status, mr);
 	MHD_destroy_response(mr);
 	return ret;

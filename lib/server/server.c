@@ -14,6 +14,7 @@
 #include "crypto/crypto.h"
 #include "repo/shape.h"
 #include "server/policy.h"
+#include "server/receipt.h"
 #include "server/registry.h"
 #include "server/server.h"
 #include "util/hex.h"
@@ -27,13 +28,14 @@
 struct repo_entry {
 	char name[HF_CLIENT_NAME_MAX + 1];
 	struct hf_store *store;
-	uint32_t pack_size; /* from its config, once there */
+	struct hf_store *receipts; /* ROOT/receipts/<name>: one per object (receipt.h) */
+	uint32_t pack_size;        /* from its config, once there */
 };
 
 /* an object being received: a single put, or a streamed upload */
 struct receiving {
 	int kind;
-	struct hf_store *store;
+	struct hf_store *store, *receipts;
 	uint32_t pack_size;
 	struct hf_store_writer *w;
 	struct hf_sha256_ctx *sha;
@@ -204,8 +206,8 @@ int hf_server_open(const struct hf_server_opts *o, struct hf_server **out)
 		return -HF_E_NOTFOUND;
 	if (!S_ISDIR(st.st_mode))
 		return -ENOTDIR;
-	for (int i = 0; i < 2; i++) {
-		snprintf(dir, sizeof(dir), "%s/%s", o->root, i ? "repos" : "clients");
+	for (int i = 0; i < 3; i++) {
+		snprintf(dir, sizeof(dir), "%s/%s", o->root, i == 0 ? "clients" : i == 1 ? "repos" : "receipts");
 		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 			return -errno;
 	}
@@ -238,8 +240,10 @@ void hf_server_close(struct hf_server *s)
 		free(s->uploads[i]);
 	}
 	free(s->uploads);
-	for (size_t i = 0; i < s->nrepos; i++)
+	for (size_t i = 0; i < s->nrepos; i++) {
 		hf_store_close(s->repos[i].store);
+		hf_store_close(s->repos[i].receipts);
+	}
 	free(s->repos);
 	for (size_t i = 0; i < s->nrates; i++)
 		free(s->rates[i].times);
@@ -277,11 +281,26 @@ static void read_pack_size(struct repo_entry *e)
 	hf_buf_release(&cfg);
 }
 
+/* the receipt store beside a repository's store: made when missing (a
+ * repository is made with its receipt store; a root from before receipts
+ * gets one) */
+static int open_receipts(struct hf_server *s, const char *name, struct hf_store **out)
+{
+	char dir[4096];
+	int r;
+
+	snprintf(dir, sizeof(dir), "%s/receipts/%s", s->root, name);
+	r = hf_store_local_open(dir, HF_STORE_OPEN_LAYOUT, out);
+	if (r == -HF_E_NOTFOUND)
+		r = hf_store_local_open(dir, 1, out);
+	return r;
+}
+
 /* The repository's store (opened once), or -HF_E_NOTFOUND. create makes it. */
 static int repo_store(struct hf_server *s, const char *name, int create, struct repo_entry *out)
 {
 	char dir[4096];
-	struct hf_store *st = NULL;
+	struct hf_store *st = NULL, *rs = NULL;
 	int r = 0;
 
 	snprintf(dir, sizeof(dir), "%s/repos/%s", s->root, name);
@@ -300,15 +319,33 @@ static int repo_store(struct hf_server *s, const char *name, int create, struct 
 	r = hf_store_local_open(dir, create ? 1 : HF_STORE_OPEN_LAYOUT, &st);
 	if (r < 0)
 		goto out;
+	r = open_receipts(s, name, &rs);
+	if (r < 0) {
+		hf_store_close(st);
+		goto out;
+	}
 	s->repos = hf_xreallocarray(s->repos, s->nrepos + 1, sizeof(*s->repos));
 	memset(&s->repos[s->nrepos], 0, sizeof(*s->repos));
 	snprintf(s->repos[s->nrepos].name, sizeof(s->repos[0].name), "%s", name);
 	s->repos[s->nrepos].store = st;
+	s->repos[s->nrepos].receipts = rs;
 	read_pack_size(&s->repos[s->nrepos]);
 	*out = s->repos[s->nrepos++];
 out:
 	pthread_mutex_unlock(&s->lock);
 	return r;
+}
+
+/* An object's arrival and sender: from its receipt; without one (the server
+ * was killed between the object and its receipt, or it was put there by
+ * hand) the object's mtime and no sender, which readers do not trust. */
+static void object_origin(const struct repo_entry *e, int kind, const char *name, struct hf_receipt *rc)
+{
+	if (hf_receipt_get(e->receipts, kind, name, rc) == 0)
+		return;
+	memset(rc, 0, sizeof(*rc));
+	if (hf_store_mtime(e->store, kind, name, &rc->arrival_ns) < 0)
+		rc->arrival_ns = 0;
 }
 
 /* ---- receiving an object --------------------------------------------------------- */
@@ -318,6 +355,7 @@ static int rx_start(struct receiving *rx, const struct repo_entry *e, int kind)
 	memset(rx, 0, sizeof(*rx));
 	rx->kind = kind;
 	rx->store = e->store;
+	rx->receipts = e->receipts;
 	rx->pack_size = e->pack_size ? e->pack_size : DEFAULT_PACK_SIZE;
 	rx->limit = hf_shape_max_size(kind, rx->pack_size);
 	rx->sha = hf_sha256_new();
@@ -364,16 +402,32 @@ static int rx_commit(struct receiving *rx, const char *name)
 	return hf_store_writer_commit(w, name, 0); /* create-only; frees the writer */
 }
 
-static void answer_commit(struct hf_response *resp, int r, int64_t arrival)
+/* Commits the received object under name, records its receipt and answers.
+ * The object comes first: a server killed between the two leaves an object
+ * without a receipt (its sender unknown, so not trusted), never a receipt
+ * claiming an object that is not there. */
+static void commit_and_answer(struct hf_server *s, struct receiving *rx, const char *name, const char *client,
+			      const char *peer, struct hf_response *resp)
 {
+	struct hf_receipt rc = {.size = rx->got};
+	int kind = rx->kind, r = rx_commit(rx, name);
+
 	if (r == -HF_E_AUTH) {
 		fail(resp, 422, "mismatch", "the bytes do not hash to the object's name");
-	} else if (r < 0) {
-		fail_err(resp, r);
-	} else {
-		resp->status = 201;
-		put_text(resp, "{\"arrival_ns\": %" PRId64 "}\n", arrival);
+		return;
 	}
+	if (r < 0) {
+		fail_err(resp, r);
+		return;
+	}
+	rc.arrival_ns = now_ns();
+	snprintf(rc.client, sizeof(rc.client), "%s", client);
+	snprintf(rc.peer, sizeof(rc.peer), "%.*s", (int)strcspn(peer ? peer : "", " \n"), peer ? peer : "");
+	r = hf_receipt_put(rx->receipts, kind, name, &rc);
+	if (r < 0)
+		hf_server_log(s, "receipt_failed", hf_strerror(r));
+	resp->status = 201;
+	put_text(resp, "{\"arrival_ns\": %" PRId64 "}\n", rc.arrival_ns);
 }
 
 /* Counts a snapshot put of the client, and 0; or -HF_E_LIMIT when it has
@@ -487,20 +541,24 @@ static const char *query_get(const char *query, const char *key, char *out, size
 
 struct listing {
 	struct hf_response *resp;
-	struct hf_store *st;
+	const struct repo_entry *e;
 	int kind;
 };
 
+/* "<name> <size> <arrival ns> <sender>\n", the sender "-" when unknown. A
+ * pack's line has arrival 0 and no sender: there are millions, and readers
+ * ask for one pack's arrival when they need it (HEAD). */
 static int list_one(void *arg, const char *name, uint64_t size)
 {
 	struct listing *l = arg;
-	int64_t t = 0;
+	struct hf_receipt rc = {0};
 
-	if (hf_store_mtime(l->st, l->kind, name, &t) < 0)
-		t = 0;
+	if (l->kind != HF_OBJ_PACK)
+		object_origin(l->e, l->kind, name, &rc);
 	/* a listing that cannot be complete fails: a short one would tell a
 	 * client that objects are missing */
-	return put_text(l->resp, "%s %" PRIu64 " %" PRId64 "\n", name, size, t);
+	return put_text(l->resp, "%s %" PRIu64 " %" PRId64 " %s\n", name, size, rc.arrival_ns,
+			rc.client[0] ? rc.client : "-");
 }
 
 /* decimal digits at *p (at least one, no sign), advancing *p; -1 if none or too big */
@@ -544,12 +602,14 @@ static int get_object(const struct repo_entry *e, const struct route *rt, const 
 		      struct hf_response *resp, int head)
 {
 	uint64_t size, off = 0, len;
+	struct hf_receipt rc;
 	int r = hf_store_size(e->store, rt->kind, rt->name, &size);
 
 	if (r < 0)
 		return fail_err(resp, r);
-	if (hf_store_mtime(e->store, rt->kind, rt->name, &resp->arrival_ns) < 0)
-		resp->arrival_ns = 0;
+	object_origin(e, rt->kind, rt->name, &rc);
+	resp->arrival_ns = rc.arrival_ns;
+	snprintf(resp->sender, sizeof(resp->sender), "%s", rc.client);
 	len = size;
 	if (rq->range && parse_range(rq->range, size, &off, &len) < 0)
 		return fail(resp, 416, "range", "one range inside the object, bytes=a-b");
@@ -629,7 +689,6 @@ static int finish_upload(struct hf_server *s, const struct hf_client *c, const s
 {
 	char name[HF_STORE_NAME_MAX + 1];
 	struct upload *u;
-	int r;
 
 	pthread_mutex_lock(&s->lock);
 	u = find_upload(s, rt->name, c->name, rt->repo);
@@ -648,8 +707,7 @@ static int finish_upload(struct hf_server *s, const struct hf_client *c, const s
 		pthread_mutex_unlock(&s->lock);
 		return fail(resp, 400, "malformed", "name=N is needed, a valid object name");
 	} else {
-		r = rx_commit(&u->rx, name);
-		answer_commit(resp, r, now_ns());
+		commit_and_answer(s, &u->rx, name, c->name, rq->peer, resp);
 	}
 	pthread_mutex_lock(&s->lock);
 	drop_upload(s, u);
@@ -786,7 +844,7 @@ int hf_server_begin(struct hf_server *s, const struct hf_request *rq, struct hf_
 	}
 	switch (op) {
 	case HF_OP_LIST: {
-		struct listing l = {resp, e.store, rt.kind};
+		struct listing l = {resp, &e, rt.kind};
 		resp->content_type = "text/plain";
 		r = hf_store_list(e.store, rt.kind, list_one, &l);
 		if (r < 0)
@@ -869,15 +927,12 @@ int hf_server_body(struct hf_call *c, const void *p, size_t n, struct hf_respons
 
 void hf_server_end(struct hf_call *c, struct hf_response *resp)
 {
-	int r;
-
 	if (c->expect >= 0 && c->got != (uint64_t)c->expect) {
 		fail(resp, 400, "malformed", "fewer bytes than Content-Length");
 	} else if (c->mode == CALL_APPEND) {
 		resp->status = 204;
 	} else {
-		r = rx_commit(&c->rx, c->name);
-		answer_commit(resp, r, now_ns());
+		commit_and_answer(c->s, &c->rx, c->name, c->client, c->peer, resp);
 	}
 	log_request(c->s, c->client, c->peer, c->method, c->path, resp->status);
 }

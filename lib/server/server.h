@@ -13,7 +13,7 @@
  *   GET    /v1/hello                    who am I: client, role, server time
  *   POST   /v1/R                        create the repository (admin)
  *   GET    /v1/R                        its server time and limits
- *   GET    /v1/R/K/                     list: "<name> <size> <arrival ns>\n" per object
+ *   GET    /v1/R/K/                     list: "<name> <size> <arrival ns> <sender>\n" per object
  *   GET    /v1/R/K/N, HEAD /v1/R/K/N    an object (Range: bytes=a-b: one range)
  *   PUT    /v1/R/K/N                    create an object (Content-Length required)
  *   POST   /v1/R/uploads?kind=K         start a streamed upload (name known at the end)
@@ -62,6 +62,7 @@ struct hf_response {
 	struct hf_store_reader *reader;
 	uint64_t offset, length, total;
 	int64_t arrival_ns;                  /* an object's: when the server stored it (its clock) */
+	char sender[HF_CLIENT_NAME_MAX + 1]; /* an object's: the client that sent it; "" unknown */
 	char client[HF_CLIENT_NAME_MAX + 1]; /* who asked, once authenticated */
 };
 void hf_response_init(struct hf_response *r);

@@ -43,3 +43,25 @@ void hf_store_close(struct hf_store *s)
 	if (s)
 		s->ops->close(s);
 }
+
+struct plain_entries {
+	hf_store_entry_fn fn;
+	void *arg;
+};
+
+static int plain_entry(void *arg, const char *name, uint64_t size)
+{
+	struct plain_entries *pe = arg;
+	struct hf_store_entry e = {name, size, 0, NULL};
+
+	return pe->fn(pe->arg, &e);
+}
+
+int hf_store_list_entries(struct hf_store *s, int kind, hf_store_entry_fn fn, void *arg)
+{
+	struct plain_entries pe = {fn, arg};
+
+	if (s->ops->list_entries)
+		return s->ops->list_entries(s, kind, fn, arg);
+	return hf_store_list(s, kind, plain_entry, &pe);
+}

@@ -39,6 +39,17 @@ enum hf_obj_kind {
  * and is passed back */
 typedef int (*hf_store_list_fn)(void *arg, const char *name, uint64_t size);
 
+/* An object as a listing with origins gives it: when it arrived and who
+ * sent it, as the store itself recorded them (a server's receipts), not as
+ * any client claims. Stores that record neither give 0 and NULL. */
+struct hf_store_entry {
+	const char *name;
+	uint64_t size;
+	int64_t stored_ns;  /* by the store's clock; 0: not recorded */
+	const char *sender; /* the store's client that sent it; NULL: not recorded */
+};
+typedef int (*hf_store_entry_fn)(void *arg, const struct hf_store_entry *e);
+
 struct hf_store;
 struct hf_store_writer; /* an object written piece by piece, named at commit */
 struct hf_store_reader; /* an object kept open for many range reads */
@@ -55,6 +66,8 @@ struct hf_store_ops {
 	/* when the object was stored, by the store's own clock (ns since 1970) */
 	int (*mtime)(struct hf_store *s, int kind, const char *name, int64_t *ns);
 	int (*list)(struct hf_store *s, int kind, hf_store_list_fn fn, void *arg);
+	/* list with each object's origin; NULL for stores that record none */
+	int (*list_entries)(struct hf_store *s, int kind, hf_store_entry_fn fn, void *arg);
 	int (*remove)(struct hf_store *s, int kind, const char *name);
 	int (*sync)(struct hf_store *s); /* makes every earlier NOSYNC put durable */
 	/* Range reads of one object without finding it again each time. */
@@ -201,6 +214,9 @@ HF_MUST_USE static inline int hf_store_list(struct hf_store *s, int kind, hf_sto
 {
 	return s->ops->list(s, kind, fn, arg);
 }
+/* hf_store_list with origins (stored_ns 0 and sender NULL from stores that
+ * record none) */
+HF_MUST_USE int hf_store_list_entries(struct hf_store *s, int kind, hf_store_entry_fn fn, void *arg);
 HF_MUST_USE static inline int hf_store_remove(struct hf_store *s, int kind, const char *name)
 {
 	return s->ops->remove(s, kind, name);

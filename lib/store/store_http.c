@@ -356,7 +356,8 @@ static int h_mtime(struct hf_store *s, int kind, const char *name, int64_t *ns)
 	return r;
 }
 
-static int h_list(struct hf_store *s, int kind, hf_store_list_fn fn, void *arg)
+/* "<name> <size> <arrival ns> <sender>\n" per object (sender "-": unknown) */
+static int h_list_entries(struct hf_store *s, int kind, hf_store_entry_fn fn, void *arg)
 {
 	struct http_store *hs = (struct http_store *)s;
 	struct hf_buf b;
@@ -368,10 +369,10 @@ static int h_list(struct hf_store *s, int kind, hf_store_list_fn fn, void *arg)
 	snprintf(x.url, sizeof(x.url), "%s/%s/", hs->url, hf_store_kind_name(kind));
 	hf_buf_init(&b, LIST_MAX);
 	r = perform(hs, &x);
-	/* "<name> <size> <arrival>\n" per object */
 	for (size_t at = 0; r == 0 && at < b.len;) {
 		uint8_t *nl = memchr(b.data + at, '\n', b.len - at);
-		char line[256], name[HF_STORE_NAME_MAX + 1];
+		char line[256], name[HF_STORE_NAME_MAX + 1], sender[64 + 1];
+		struct hf_store_entry e = {name, 0, 0, NULL};
 		unsigned long long size;
 		long long t;
 		size_t len;
@@ -382,16 +383,38 @@ static int h_list(struct hf_store *s, int kind, hf_store_list_fn fn, void *arg)
 		len = (size_t)(nl - (b.data + at));
 		if (len >= sizeof(line) ||
 		    (memcpy(line, b.data + at, len), line[len] = '\0',
-		     sscanf(line, "%128s %llu %lld", name, &size, &t) != 3) ||
-		    !hf_store_name_ok(kind, name)) {
+		     sscanf(line, "%128s %llu %lld %64s", name, &size, &t, sender) != 4) ||
+		    !hf_store_name_ok(kind, name) || t < 0) {
 			r = -HF_E_CORRUPT;
 			break;
 		}
 		at += len + 1;
-		r = fn(arg, name, size);
+		e.size = size;
+		e.stored_ns = t;
+		e.sender = strcmp(sender, "-") == 0 ? NULL : sender;
+		r = fn(arg, &e);
 	}
 	hf_buf_release(&b);
 	return r;
+}
+
+struct names_only {
+	hf_store_list_fn fn;
+	void *arg;
+};
+
+static int name_of_entry(void *arg, const struct hf_store_entry *e)
+{
+	struct names_only *no = arg;
+
+	return no->fn(no->arg, e->name, e->size);
+}
+
+static int h_list(struct hf_store *s, int kind, hf_store_list_fn fn, void *arg)
+{
+	struct names_only no = {fn, arg};
+
+	return h_list_entries(s, kind, name_of_entry, &no);
 }
 
 static int h_remove(struct hf_store *s, int kind, const char *name)
@@ -588,6 +611,7 @@ static const struct hf_store_ops http_ops = {
 	.size = h_size,
 	.mtime = h_mtime,
 	.list = h_list,
+	.list_entries = h_list_entries,
 	.remove = h_remove,
 	.sync = h_sync,
 	.reader_open = h_reader_open,

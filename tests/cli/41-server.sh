@@ -80,6 +80,10 @@ check_rc "a second backup" 0
 hf snapshots --repo "$URL" --token-file "$T/restore.token" --json
 check_rc "snapshots with the restore token" 0
 check_eq "two snapshots" 2 "$(json 'len(j)')"
+check_eq "the server says who sent each: the admin client" "boss boss" "$(json '" ".join(s["sender"] for s in j)')"
+check_eq "and nothing about them is doubtful" "[[], []]" "$(json '[s["flags"] for s in j]')"
+check_eq "each arrived within a minute of its time" "true" \
+	"$(json 'all(abs(__import__("datetime").datetime.fromisoformat(s["arrived"]).timestamp() - __import__("datetime").datetime.fromisoformat(s["time"]).timestamp()) < 60 for s in j)')"
 hf restore --repo "$URL" --token-file "$T/restore.token" --target "$T/restored" latest
 check_rc "restore with the restore token" 0
 check_tree "restored bit for bit" "$T/src" "$T/restored$T/src"

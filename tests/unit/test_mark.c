@@ -900,7 +900,7 @@ static void test_forget(void)
 		fill_id(m.snapshot, 0x55);
 		T_EQ(hf_mark_write(r, ses, &m), 0);
 	}
-	hf_forget_select(all, n, &pol, keep);
+	hf_forget_select(all, n, &pol, NULL, keep);
 	T_EQ(keep[0], 0);
 	T_EQ(keep[1], 0);
 	T_EQ(keep[2], HF_KEEP_POLICY);

@@ -13,6 +13,7 @@
 #include "repo/repo.h"
 #include "server/client.h"
 #include "server/policy.h"
+#include "server/receipt.h"
 #include "server/registry.h"
 #include "server/server.h"
 #include "store/store.h"
@@ -220,6 +221,25 @@ static void test_server(void)
 	T_CHECK(copy_kind(s, from, HF_OBJ_MARK, backup, 201, &resp, NULL) > 0);
 	/* create-only: the same again is refused before the body is read */
 	T_EQ(copy_kind(s, from, HF_OBJ_SNAPSHOT, backup, 409, &resp, NULL), 2);
+	/* every object has its receipt: listings and HEAD give its arrival and
+	 * sender; one without (a server killed between the two) has none */
+	T_EQ(req(s, "GET", "/v1/r/snapshots/", NULL, restore, NULL, 0, -1, &resp), 200);
+	T_CHECK(resp.body.len > 66 && memcmp(resp.body.data + resp.body.len - 5, " fs1\n", 5) == 0);
+	{
+		char first[65], cmd[1200];
+		long long t = 0;
+		T_EQ(sscanf((char *)resp.body.data, "%64s %*u %lld", first, &t), 2);
+		T_CHECK(t > 1700000000LL * 1000000000);
+		snprintf(path, sizeof(path), "/v1/r/snapshots/%s", first);
+		T_EQ(req(s, "HEAD", path, NULL, restore, NULL, 0, -1, &resp), 200);
+		T_CHECK(strcmp(resp.sender, "fs1") == 0 && resp.arrival_ns == t);
+		snprintf(cmd, sizeof(cmd), "rm %s/receipts/r/snapshots/%s", root, first);
+		T_EQ(system(cmd), 0);
+		T_EQ(req(s, "HEAD", path, NULL, restore, NULL, 0, -1, &resp), 200);
+		T_CHECK(resp.sender[0] == '\0' && resp.arrival_ns > 0);
+		T_EQ(req(s, "GET", "/v1/r/snapshots/", NULL, restore, NULL, 0, -1, &resp), 200);
+		T_CHECK(memmem(resp.body.data, resp.body.len, " -\n", 3) != NULL);
+	}
 	{
 		struct hf_request rq = {.method = "PUT", .path = "", .authorization = backup, .content_length = 10};
 		struct hf_call *call = NULL;
@@ -352,6 +372,48 @@ out:
 
 /* A client allowed 3 snapshots an hour gets the 4th and 5th refused (429,
  * before the body), however it sends them; another client is not held back. */
+/* receipts: what is written reads back; anything else is refused */
+static void test_receipt(void)
+{
+	struct hf_receipt rc = {.arrival_ns = 1796371234567890123LL,
+				.size = 16777411,
+				.client = "fs1",
+				.peer = "10.0.0.5"},
+			  back;
+	struct hf_buf b;
+	static const char *const bad[] = {
+		"",
+		"holdfast receipt 2\narrival_ns 1\nclient a\nsize 1\npeer -\n",
+		"holdfast receipt 1\narrival_ns 01\nclient a\nsize 1\npeer -\n",
+		"holdfast receipt 1\narrival_ns 9223372036854775808\nclient a\nsize 1\npeer -\n",
+		"holdfast receipt 1\narrival_ns 1\nclient A\nsize 1\npeer -\n",
+		"holdfast receipt 1\narrival_ns 1\nclient a\nsize 18446744073709551616\npeer -\n",
+		"holdfast receipt 1\narrival_ns 1\nclient a\nsize 1\npeer -\nmore\n",
+		"holdfast receipt 1\narrival_ns 1\nclient a\nsize 1\npeer -",
+		"holdfast receipt 1\nclient a\narrival_ns 1\nsize 1\npeer -\n",
+	};
+
+	hf_buf_init(&b, HF_RECEIPT_MAX);
+	T_EQ(hf_receipt_encode(&rc, &b), 0);
+	T_EQ(hf_receipt_decode(b.data, b.len, &back), 0);
+	T_EQ(back.arrival_ns, rc.arrival_ns);
+	T_EQ(back.size, rc.size);
+	T_CHECK(strcmp(back.client, "fs1") == 0 && strcmp(back.peer, "10.0.0.5") == 0);
+	rc.peer[0] = '\0';
+	T_EQ(hf_receipt_encode(&rc, &b), 0);
+	T_EQ(hf_receipt_decode(b.data, b.len, &back), 0);
+	T_CHECK(back.peer[0] == '\0');
+	{
+		const char *min = "holdfast receipt 1\narrival_ns 0\nclient a\nsize 0\npeer -\n";
+		T_EQ(hf_receipt_decode((const uint8_t *)min, strlen(min), &back), 0);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		T_EQ(hf_receipt_decode((const uint8_t *)bad[i], strlen(bad[i]), &back), -HF_E_CORRUPT);
+	snprintf(rc.client, sizeof(rc.client), "Bad");
+	T_EQ(hf_receipt_encode(&rc, &b), -HF_E_USAGE);
+	hf_buf_release(&b);
+}
+
 static void test_flood(void)
 {
 	char root[600], flood[HF_TOKEN_LEN + 16], calm[HF_TOKEN_LEN + 16], admin[HF_TOKEN_LEN + 16];
@@ -411,6 +473,7 @@ int main(void)
 	}
 	T_RUN(test_server);
 	T_RUN(test_flood);
+	T_RUN(test_receipt);
 	rc = T_DONE("test_server");
 	t_rm_rf(g_base);
 	return rc;

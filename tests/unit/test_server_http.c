@@ -129,6 +129,40 @@ static int export_first(struct hf_store *st, int kind, const char *file, char *n
 	return r;
 }
 
+/* Snapshots written with the key but dated 2019 and 2100 (what a
+ * compromised client can do): the server's receipts give each its arrival
+ * and sender, the far dates are flagged, and neither becomes "latest". */
+static void forged_times(struct hf_repo *r, const uint8_t latest_id[HF_ID_LEN])
+{
+	static const int64_t dates[2] = {1546300800LL * 1000000000, 4102444800LL * 1000000000};
+	struct hf_snapshot s, *all = NULL, latest;
+	struct hf_session *ses = NULL;
+	size_t n = 0, flagged = 0;
+	int64_t now = hf_snapshot_clock_now();
+
+	T_EQ(hf_snapshot_resolve(r, "latest", &s), 0);
+	T_EQ(hf_session_new(r, &ses), 0);
+	for (int i = 0; i < 2 && ses; i++) {
+		s.time_ns = dates[i];
+		T_EQ(hf_snapshot_write(r, ses, &s), 0);
+	}
+	hf_session_free(ses);
+	hf_snapshot_release(&s);
+	T_EQ(hf_snapshot_list(r, &all, &n, NULL), 0);
+	T_EQ(n, 4);
+	for (size_t i = 0; i < n; i++) {
+		T_CHECK(all[i].stored_ns > now - 600 * 1000000000LL && all[i].stored_ns < now + 600 * 1000000000LL);
+		T_CHECK(strcmp(all[i].sender, "boss") == 0);
+		T_EQ(!!(all[i].flags & HF_SNAP_TIME_SKEW), i >= 2); /* arrival order: the forged ones last */
+		flagged += all[i].flags != 0;
+	}
+	T_EQ(flagged, 2);
+	hf_snapshot_list_free(all, n);
+	T_EQ(hf_snapshot_resolve(r, "latest", &latest), 0);
+	T_MEMEQ(latest.id, latest_id, HF_ID_LEN);
+	hf_snapshot_release(&latest);
+}
+
 static void test_http(void)
 {
 	char root[600], path[700], dir[600], file[700], back[700], name[HF_STORE_NAME_MAX + 1],
@@ -279,6 +313,7 @@ static void test_http(void)
 			struct hf_snapshot latest;
 			struct hf_restore_opts ro = {.target = target};
 			struct hf_restore_stats rs;
+			uint8_t latest_id[HF_ID_LEN];
 			T_EQ(hf_backup(r, &bo, &bs), 0);
 			T_EQ(sh("echo more >>%s/d/small", src), 0);
 			T_EQ(hf_backup(r, &bo, &bs), 0);
@@ -288,8 +323,10 @@ static void test_http(void)
 			T_EQ(hf_snapshot_resolve(r, "latest", &latest), 0);
 			T_EQ(hf_restore(r, &latest, &ro, &rs), 0);
 			T_EQ(rs.errors, 0);
+			memcpy(latest_id, latest.id, HF_ID_LEN);
 			hf_snapshot_release(&latest);
 			T_EQ(sh("diff -r %s %s%s >/dev/null", src, target, src), 0);
+			forged_times(r, latest_id);
 			hf_repo_close(r);
 		}
 		/* the wrong certificate authority: refused, not retried */
