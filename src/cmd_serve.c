@@ -16,16 +16,21 @@
 
 static const char usage[] =
 	"usage: holdfast serve --root DIR [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE]\n"
-	"                      [--log FILE] [--threads N]\n"
+	"                      [--log FILE] [--threads N] [--lock-days N]\n"
 	"Serves the repositories under DIR/repos to the clients of DIR/clients (holdfast serve-client).\n"
+	"Nothing is deleted before it is --lock-days old (default 30; by the server's clock), and only\n"
+	"with the full key's signature, whoever asks.\n"
 	"--listen defaults to 127.0.0.1:8443; without a certificate only a loopback address is allowed.\n"
 	"Log: one JSON object per line (refusals, writes), to --log FILE or stderr. Stops on SIGINT or SIGTERM.\n";
 
-enum { OPT_ROOT = 1, OPT_LISTEN, OPT_CERT, OPT_KEY, OPT_LOG, OPT_THREADS };
+enum { OPT_ROOT = 1, OPT_LISTEN, OPT_CERT, OPT_KEY, OPT_LOG, OPT_THREADS, OPT_LOCK_DAYS };
+
+#define DEFAULT_LOCK_DAYS 30
+#define MAX_LOCK_DAYS 36500
 
 struct serve_args {
 	const char *root, *listen, *cert, *key, *log;
-	int threads;
+	int threads, lock_days;
 };
 
 static int serve_parse(struct cli_common *c, void *args, int argc, char **argv)
@@ -37,11 +42,13 @@ static int serve_parse(struct cli_common *c, void *args, int argc, char **argv)
 					     {"tls-key", required_argument, NULL, OPT_KEY},
 					     {"log", required_argument, NULL, OPT_LOG},
 					     {"threads", required_argument, NULL, OPT_THREADS},
+					     {"lock-days", required_argument, NULL, OPT_LOCK_DAYS},
 					     {NULL, 0, NULL, 0}};
 	struct serve_args *a = args;
 	int opt, r;
 
 	a->listen = "127.0.0.1:8443";
+	a->lock_days = DEFAULT_LOCK_DAYS;
 	while ((opt = cli_next_opt(c, argc, argv, "", opts, usage, &r)) > 0) {
 		if (opt == OPT_ROOT)
 			a->root = optarg;
@@ -54,6 +61,9 @@ static int serve_parse(struct cli_common *c, void *args, int argc, char **argv)
 		else if (opt == OPT_LOG)
 			a->log = optarg;
 		else if (opt == OPT_THREADS && cli_parse_uint(usage, "--threads", optarg, 64, &a->threads) < 0)
+			return HF_EXIT_USAGE;
+		else if (opt == OPT_LOCK_DAYS &&
+			 cli_parse_uint(usage, "--lock-days", optarg, MAX_LOCK_DAYS, &a->lock_days) < 0)
 			return HF_EXIT_USAGE;
 	}
 	if (opt < 0)
@@ -97,7 +107,7 @@ static char *read_pem(const char *path, int secret)
 static int serve_run(const struct cli_common *c, void *args, struct hf_repo *repo)
 {
 	struct serve_args *a = args;
-	struct hf_server_opts so = {.root = a->root, .log = stderr};
+	struct hf_server_opts so = {.root = a->root, .log = stderr, .lock_ns = a->lock_days * 86400LL * 1000000000};
 	struct hf_http_opts ho = {.listen = a->listen, .threads = (unsigned)a->threads};
 	struct hf_server *s = NULL;
 	struct hf_http *h = NULL;

@@ -212,6 +212,11 @@ int hf_repo_open(struct hf_store *st, const char *pass, size_t passlen, struct h
 	return hf_repo_open_why(st, pass, passlen, out, NULL, 0);
 }
 
+static int sign_for_store(void *arg, const void *msg, size_t n, uint8_t sig[HF_SIGN_LEN])
+{
+	return hf_repo_sign(arg, msg, n, sig);
+}
+
 int hf_repo_open_why(struct hf_store *st, const char *pass, size_t passlen, struct hf_repo **out, char *why, size_t cap)
 {
 	struct hf_repo *r = hf_xcalloc(1, sizeof(*r));
@@ -270,6 +275,8 @@ int hf_repo_open_why(struct hf_store *st, const char *pass, size_t passlen, stru
 		ret = -HF_E_CORRUPT;
 		goto out;
 	}
+	if (r->sign_sk) /* a server deletes only what the full key signs */
+		hf_store_set_signer(r->store, sign_for_store, r);
 	*out = r;
 	r = NULL;
 	ret = 0;
@@ -284,6 +291,7 @@ void hf_repo_close(struct hf_repo *r)
 {
 	if (!r)
 		return;
+	hf_store_set_signer(r->store, NULL, NULL);
 	hf_index_free(r->index);
 	hf_secure_free(r->keys);
 	hf_store_close(r->store);

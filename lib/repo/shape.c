@@ -109,11 +109,13 @@ int hf_shape_check(int kind, uint64_t size, const uint8_t *head, size_t nhead, c
 	return -HF_E_CORRUPT;
 }
 
-int hf_shape_config_pack_size(const uint8_t *p, size_t n, uint32_t *pack_size)
+int hf_shape_config_read(const uint8_t *p, size_t n, uint32_t *pack_size, uint8_t delete_key[HF_SIGN_PK_LEN])
 {
 	struct hf_repo_config c;
 	int r = hf_config_decode(p, n, &c);
 
 	*pack_size = r == 0 ? c.pack_size : 0;
+	if (r == 0)
+		memcpy(delete_key, c.delete_key, HF_SIGN_PK_LEN);
 	return r;
 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "crypto/crypto.h"
 #include "util/err.h"
 
 #define HF_SHAPE_HEAD (64u << 10) /* bytes of an object's start hf_shape_check looks at */
@@ -27,8 +28,11 @@ uint64_t hf_shape_max_size(int kind, uint32_t pack_size);
 HF_MUST_USE int hf_shape_check(int kind, uint64_t size, const uint8_t *head, size_t nhead, const uint8_t *tail,
 			       size_t ntail, uint32_t pack_size);
 
-/* The pack size a config object names (for hf_shape_check's caps), or
- * -HF_E_CORRUPT / -HF_E_VERSION if it is no config of this version. */
-HF_MUST_USE int hf_shape_config_pack_size(const uint8_t *p, size_t n, uint32_t *pack_size);
+/* What a server needs of a config object: the pack size it names (for
+ * hf_shape_check's caps) and the deletion key's public half (to verify
+ * deletions with); -HF_E_CORRUPT / -HF_E_VERSION if it is no config of this
+ * version. */
+HF_MUST_USE int hf_shape_config_read(const uint8_t *p, size_t n, uint32_t *pack_size,
+				     uint8_t delete_key[HF_SIGN_PK_LEN]);
 
 #endif

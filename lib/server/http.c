@@ -88,6 +88,10 @@ static enum MHD_Result send_answer(struct MHD_Connection *conn, struct exchange 
 	}
 	if (r->sender[0])
 		MHD_add_response_header(mr, "Holdfast-Sender", r->sender);
+	if (r->unlock_ns) {
+		snprintf(v, sizeof(v), "%lld", (long long)r->unlock_ns);
+		MHD_add_response_header(mr, "Holdfast-Unlock-At", v);
+	}
 	ret = MHD_queue_response(conn, (unsigned)r->status, mr);
 	MHD_destroy_response(mr);
 	return ret;
@@ -144,6 +148,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		rq.query = x->query;
 		rq.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 		rq.range = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE);
+		rq.signature = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Holdfast-Auth");
 		if (cl) {
 			unsigned long long v = 0;
 			int used = 0;

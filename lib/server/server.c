@@ -24,12 +24,24 @@
 #define UPLOAD_IDLE_NS (600 * 1000000000LL) /* an upload untouched this long is dropped */
 #define DEFAULT_PACK_SIZE (16u << 20)       /* for caps before a repository has its config */
 #define HOUR_NS (3600 * 1000000000LL)
+#define CHALLENGE_NS (600 * 1000000000LL) /* how long a deletion challenge is good for */
+#define CHALLENGES_MAX 256
 
 struct repo_entry {
 	char name[HF_CLIENT_NAME_MAX + 1];
 	struct hf_store *store;
-	struct hf_store *receipts; /* ROOT/receipts/<name>: one per object (receipt.h) */
-	uint32_t pack_size;        /* from its config, once there */
+	struct hf_store *receipts;          /* ROOT/receipts/<name>: one per object (receipt.h) */
+	uint32_t pack_size;                 /* from its config, once there */
+	uint8_t delete_key[HF_SIGN_PK_LEN]; /* from its config: verifies deletions */
+};
+
+/* a nonce issued to a client to sign its deletions against */
+struct challenge {
+	uint8_t nonce[HF_DELETE_NONCE_LEN];
+	char client[HF_CLIENT_NAME_MAX + 1];
+	char repo[HF_CLIENT_NAME_MAX + 1];
+	int64_t expires_ns;
+	uint64_t last_counter; /* each counter is good once, in order */
 };
 
 /* an object being received: a single put, or a streamed upload */
@@ -71,6 +83,8 @@ struct hf_server {
 	size_t nuploads;
 	struct snapshot_rate *rates;
 	size_t nrates;
+	struct challenge challenges[CHALLENGES_MAX];
+	int64_t lock_ns;
 };
 
 enum call_mode { CALL_PUT = 1, CALL_APPEND };
@@ -214,6 +228,7 @@ int hf_server_open(const struct hf_server_opts *o, struct hf_server **out)
 	s = hf_xcalloc(1, sizeof(*s));
 	s->root = hf_xstrdup(o->root);
 	s->log = o->log;
+	s->lock_ns = o->lock_ns;
 	pthread_mutex_init(&s->lock, NULL);
 	*out = s;
 	return 0;
@@ -270,13 +285,14 @@ static int authenticate(struct hf_server *s, const char *authorization, struct h
 	return -HF_E_REFUSED;
 }
 
-static void read_pack_size(struct repo_entry *e)
+/* what the server needs of the repository's config, once it is there */
+static void read_config(struct repo_entry *e)
 {
 	struct hf_buf cfg;
 
 	hf_buf_init(&cfg, HF_SHAPE_HEAD);
 	if (hf_store_get(e->store, HF_OBJ_CONFIG, "config", &cfg) == 0 &&
-	    hf_shape_config_pack_size(cfg.data, cfg.len, &e->pack_size) < 0)
+	    hf_shape_config_read(cfg.data, cfg.len, &e->pack_size, e->delete_key) < 0)
 		e->pack_size = 0;
 	hf_buf_release(&cfg);
 }
@@ -311,7 +327,7 @@ static int repo_store(struct hf_server *s, const char *name, int create, struct 
 				r = -HF_E_EXISTS;
 			} else {
 				if (!s->repos[i].pack_size)
-					read_pack_size(&s->repos[i]);
+					read_config(&s->repos[i]);
 				*out = s->repos[i];
 			}
 			goto out;
@@ -329,7 +345,7 @@ static int repo_store(struct hf_server *s, const char *name, int create, struct 
 	snprintf(s->repos[s->nrepos].name, sizeof(s->repos[0].name), "%s", name);
 	s->repos[s->nrepos].store = st;
 	s->repos[s->nrepos].receipts = rs;
-	read_pack_size(&s->repos[s->nrepos]);
+	read_config(&s->repos[s->nrepos]);
 	*out = s->repos[s->nrepos++];
 out:
 	pthread_mutex_unlock(&s->lock);
@@ -477,11 +493,12 @@ struct route {
 	char repo[HF_CLIENT_NAME_MAX + 1];
 	int kind;   /* -1: none */
 	char *name; /* NULL: none; points into the split path */
-	int uploads, list;
+	int uploads, list, challenge;
 	char buf[512];
 };
 
-/* /v1/R, /v1/R/K/, /v1/R/K/N, /v1/R/uploads, /v1/R/uploads/U; 0 or -HF_E_NOTFOUND */
+/* /v1/R, /v1/R/K/, /v1/R/K/N, /v1/R/uploads, /v1/R/uploads/U, /v1/R/challenge;
+ * 0 or -HF_E_NOTFOUND */
 static int parse_path(const char *path, struct route *rt)
 {
 	char *seg[5], *p;
@@ -504,6 +521,10 @@ static int parse_path(const char *path, struct route *rt)
 	snprintf(rt->repo, sizeof(rt->repo), "%s", seg[0]);
 	if (n == 1)
 		return 0;
+	if (strcmp(seg[1], "challenge") == 0) {
+		rt->challenge = 1;
+		return n == 2 ? 0 : -HF_E_NOTFOUND;
+	}
 	if (strcmp(seg[1], "uploads") == 0) {
 		rt->uploads = 1;
 		if (n == 3 && strlen(seg[2]) == 32 && hf_store_name_ok(HF_OBJ_KEY, seg[2]))
@@ -715,6 +736,133 @@ static int finish_upload(struct hf_server *s, const struct hf_client *c, const s
 	return 0;
 }
 
+/* ---- deletion: a challenge, the full key's signature, the lock --------------- */
+
+#define CHALLENGES_PER_CLIENT 8
+
+/* a new nonce for the client to sign deletions in the repository against;
+ * a client holding its most challenges gets its oldest one replaced */
+static int issue_challenge(struct hf_server *s, const struct hf_client *c, const char *repo, struct hf_response *resp)
+{
+	struct challenge *slot = NULL, *oldest = NULL;
+	char hex[2 * HF_DELETE_NONCE_LEN + 1];
+	int64_t now = now_ns();
+	size_t mine = 0;
+
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < CHALLENGES_MAX; i++) {
+		struct challenge *ch = &s->challenges[i];
+		if (ch->expires_ns <= now) {
+			if (!slot)
+				slot = ch;
+		} else if (strcmp(ch->client, c->name) == 0) {
+			mine++;
+			if (!oldest || ch->expires_ns < oldest->expires_ns)
+				oldest = ch;
+		}
+	}
+	if (mine >= CHALLENGES_PER_CLIENT)
+		slot = oldest;
+	if (slot) {
+		memset(slot, 0, sizeof(*slot));
+		hf_random(slot->nonce, HF_DELETE_NONCE_LEN);
+		snprintf(slot->client, sizeof(slot->client), "%s", c->name);
+		snprintf(slot->repo, sizeof(slot->repo), "%s", repo);
+		slot->expires_ns = now + CHALLENGE_NS;
+		hf_hex_encode(slot->nonce, HF_DELETE_NONCE_LEN, hex);
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (!slot)
+		return fail(resp, 503, "busy", "too many deletion challenges open: try again later");
+	resp->status = 201;
+	return put_text(resp, "{\"nonce\": \"%s\", \"valid_ns\": %lld}\n", hex, CHALLENGE_NS);
+}
+
+/* "<32 hex nonce>.<counter>.<128 hex signature>"; 0 or -1 */
+static int parse_signature(const char *h, uint8_t nonce[HF_DELETE_NONCE_LEN], uint64_t *counter,
+			   uint8_t sig[HF_SIGN_LEN])
+{
+	char hex[2 * HF_SIGN_LEN + 1];
+	const char *p = h + 2 * HF_DELETE_NONCE_LEN;
+
+	if (strlen(h) < 2 * HF_DELETE_NONCE_LEN + 1 || *p != '.')
+		return -1;
+	memcpy(hex, h, 2 * HF_DELETE_NONCE_LEN);
+	hex[2 * HF_DELETE_NONCE_LEN] = '\0';
+	if (hf_hex_decode(hex, nonce, HF_DELETE_NONCE_LEN) < 0)
+		return -1;
+	p++;
+	if (digits(&p, counter) < 0 || *p++ != '.' || strlen(p) != 2 * HF_SIGN_LEN)
+		return -1;
+	return hf_hex_decode(p, sig, HF_SIGN_LEN) < 0 ? -1 : 0;
+}
+
+/* takes counter for the client's challenge nonce: 0, 1 if there is no such
+ * challenge (or it expired), 2 if the counter was used */
+static int take_counter(struct hf_server *s, const char *client, const char *repo,
+			const uint8_t nonce[HF_DELETE_NONCE_LEN], uint64_t counter)
+{
+	int64_t now = now_ns();
+	int r = 1;
+
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < CHALLENGES_MAX && r == 1; i++) {
+		struct challenge *ch = &s->challenges[i];
+		if (ch->expires_ns > now && memcmp(ch->nonce, nonce, HF_DELETE_NONCE_LEN) == 0 &&
+		    strcmp(ch->client, client) == 0 && strcmp(ch->repo, repo) == 0) {
+			r = counter > ch->last_counter ? 0 : 2;
+			if (r == 0)
+				ch->last_counter = counter;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+/* DELETE /v1/R/K/N: only with the full key's signature over this object
+ * and a live challenge of this client, and only once the object's lock
+ * (its arrival by its receipt plus --lock-days) has passed */
+static int delete_object(struct hf_server *s, const struct hf_client *c, const struct repo_entry *e,
+			 const struct route *rt, const struct hf_request *rq, struct hf_response *resp)
+{
+	uint8_t nonce[HF_DELETE_NONCE_LEN], sig[HF_SIGN_LEN], msg[HF_DELETE_MSG_MAX];
+	char detail[300];
+	struct hf_receipt rc;
+	uint64_t counter, size;
+	size_t n;
+	int r;
+
+	if (!rq->signature || parse_signature(rq->signature, nonce, &counter, sig) < 0)
+		return fail(resp, 403, "signature", "a deletion needs the full key's signature (Holdfast-Auth)");
+	if (!e->pack_size)
+		return fail(resp, 404, "not_found", "the repository has no config yet");
+	n = hf_store_delete_message(rt->repo, rt->kind, rt->name, nonce, counter, msg);
+	if (hf_sign_verify(e->delete_key, msg, n, sig) < 0)
+		return fail(resp, 403, "signature", "not signed by the repository's deletion key (a full key file's)");
+	r = take_counter(s, c->name, rt->repo, nonce, counter);
+	if (r == 1)
+		return fail(resp, 403, "challenge", "no such challenge, or it expired: ask for a new one");
+	if (r == 2)
+		return fail(resp, 403, "replay", "this signature was used already");
+	r = hf_store_size(e->store, rt->kind, rt->name, &size);
+	if (r < 0)
+		return fail_err(resp, r);
+	object_origin(e, rt->kind, rt->name, &rc);
+	if (s->lock_ns && rc.arrival_ns > now_ns() - s->lock_ns) {
+		resp->unlock_ns = rc.arrival_ns + s->lock_ns;
+		return fail(resp, 423, "locked", "younger than the server's lock (serve --lock-days): kept");
+	}
+	r = hf_store_remove(e->store, rt->kind, rt->name);
+	if (r < 0)
+		return fail_err(resp, r);
+	r = hf_store_remove(e->receipts, rt->kind, rt->name);
+	snprintf(detail, sizeof(detail), "%s/%s/%s by %s, sent by %s at %" PRId64, rt->repo,
+		 hf_store_kind_name(rt->kind), rt->name, c->name, rc.client[0] ? rc.client : "?", rc.arrival_ns);
+	hf_server_log(s, r < 0 && r != -HF_E_NOTFOUND ? "removed_receipt_kept" : "removed", detail);
+	resp->status = 204;
+	return 0;
+}
+
 static int method_is(const struct hf_request *rq, const char *m)
 {
 	return strcmp(rq->method, m) == 0;
@@ -766,7 +914,7 @@ int hf_server_begin(struct hf_server *s, const struct hf_request *rq, struct hf_
 		fail(resp, 403, "role", "this client may not use this repository");
 		goto done;
 	}
-	if (rt.kind < 0 && !rt.uploads) { /* the repository itself */
+	if (rt.kind < 0 && !rt.uploads && !rt.challenge) { /* the repository itself */
 		if (method_is(rq, "POST")) {
 			if (hf_policy_check(c.role, HF_OP_CREATE, HF_OBJ_CONFIG) < 0) {
 				fail(resp, 403, "role", "only an admin creates repositories");
@@ -783,8 +931,10 @@ int hf_server_begin(struct hf_server *s, const struct hf_request *rq, struct hf_
 				fail(resp, 404, "not_found", "no such repository");
 			} else {
 				resp->status = 200;
-				put_text(resp, "{\"now_ns\": %" PRId64 ", \"has_config\": %s}\n", now_ns(),
-					 e.pack_size ? "true" : "false");
+				put_text(resp,
+					 "{\"now_ns\": %" PRId64 ", \"has_config\": %s, \"role\": \"%s\", "
+					 "\"lock_ns\": %" PRId64 "}\n",
+					 now_ns(), e.pack_size ? "true" : "false", hf_role_name(c.role), s->lock_ns);
 			}
 		} else {
 			fail(resp, 405, "method", "GET or POST");
@@ -794,6 +944,15 @@ int hf_server_begin(struct hf_server *s, const struct hf_request *rq, struct hf_
 	r = repo_store(s, rt.repo, 0, &e);
 	if (r < 0) {
 		fail(resp, 404, "not_found", "no such repository");
+		goto done;
+	}
+	if (rt.challenge) {
+		if (!method_is(rq, "POST"))
+			fail(resp, 405, "method", "POST");
+		else if (hf_policy_check(c.role, HF_OP_DELETE, HF_OBJ_PACK) < 0)
+			fail(resp, 403, "role", "only an admin deletes");
+		else
+			issue_challenge(s, &c, rt.repo, resp);
 		goto done;
 	}
 	if (rt.uploads) {
@@ -858,7 +1017,7 @@ int hf_server_begin(struct hf_server *s, const struct hf_request *rq, struct hf_
 		get_object(&e, &rt, rq, resp, op == HF_OP_HEAD);
 		break;
 	case HF_OP_DELETE:
-		fail(resp, 403, "signature", "deletion needs the full key's signature and the object's lock to pass");
+		delete_object(s, &c, &e, &rt, rq, resp);
 		break;
 	case HF_OP_PUT: {
 		uint64_t size;

@@ -20,6 +20,9 @@
  *   PUT    /v1/R/uploads/U              append to it
  *   POST   /v1/R/uploads/U?name=N       commit it under N
  *   DELETE /v1/R/uploads/U              abort it
+ *   POST   /v1/R/challenge              a nonce to sign deletions against (admin)
+ *   DELETE /v1/R/K/N                    delete (admin, Holdfast-Auth: NONCE.COUNTER.SIG,
+ *                                       the full key's signature; not before the lock)
  * Answers: 200/201/204/206, or an error status with a JSON body
  * {"error": CODE, "message": TEXT}. Part of the server module. */
 #ifndef HF_SERVER_SERVER_H
@@ -34,8 +37,11 @@
 #include "util/err.h"
 
 struct hf_server_opts {
-	const char *root; /* must exist; clients/ and repos/ are made in it */
+	const char *root; /* must exist; clients/, repos/ and receipts/ are made in it */
 	FILE *log;        /* one JSON object per line for refusals and writes; NULL: none */
+	/* no object younger than this (by its receipt, on the server's clock)
+	 * is deleted, whoever asks and whatever they sign; 0: none */
+	int64_t lock_ns;
 };
 
 struct hf_server;
@@ -50,6 +56,7 @@ struct hf_request {
 	const char *query;         /* after '?', or NULL */
 	const char *authorization; /* the Authorization header ("Bearer TOKEN"), or NULL */
 	const char *range;         /* the Range header, or NULL */
+	const char *signature;     /* the Holdfast-Auth header of a deletion, or NULL */
 	int64_t content_length;    /* -1 without one */
 	const char *peer;          /* the client's address, for the log */
 };
@@ -63,6 +70,7 @@ struct hf_response {
 	uint64_t offset, length, total;
 	int64_t arrival_ns;                  /* an object's: when the server stored it (its clock) */
 	char sender[HF_CLIENT_NAME_MAX + 1]; /* an object's: the client that sent it; "" unknown */
+	int64_t unlock_ns;                   /* a 423's: when the object's lock ends */
 	char client[HF_CLIENT_NAME_MAX + 1]; /* who asked, once authenticated */
 };
 void hf_response_init(struct hf_response *r);

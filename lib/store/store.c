@@ -1,4 +1,6 @@
 /* store.c — backend-independent parts of the storage vtable. */
+#include <string.h>
+
 #include "store/store.h"
 
 /* every backend's readers and writers start with this, so the generic calls
@@ -64,4 +66,32 @@ int hf_store_list_entries(struct hf_store *s, int kind, hf_store_entry_fn fn, vo
 	if (s->ops->list_entries)
 		return s->ops->list_entries(s, kind, fn, arg);
 	return hf_store_list(s, kind, plain_entry, &pe);
+}
+
+void hf_store_set_signer(struct hf_store *s, hf_store_sign_fn fn, void *arg)
+{
+	if (s && s->ops->set_signer)
+		s->ops->set_signer(s, fn, arg);
+}
+
+size_t hf_store_delete_message(const char *repo, int kind, const char *name, const uint8_t nonce[HF_DELETE_NONCE_LEN],
+			       uint64_t counter, uint8_t out[HF_DELETE_MSG_MAX])
+{
+	static const char label[] = "holdfast delete v1";
+	const char *parts[3] = {repo, hf_store_kind_name(kind), name};
+	size_t n = 0;
+
+	memcpy(out, label, sizeof(label)); /* with its NUL */
+	n = sizeof(label);
+	for (int i = 0; i < 3; i++) {
+		size_t len = parts[i] ? strnlen(parts[i], 64) : 0;
+		memcpy(out + n, parts[i] ? parts[i] : "", len);
+		out[n + len] = '\0';
+		n += len + 1;
+	}
+	memcpy(out + n, nonce, HF_DELETE_NONCE_LEN);
+	n += HF_DELETE_NONCE_LEN;
+	for (int i = 7; i >= 0; i--)
+		out[n++] = (uint8_t)(counter >> (8 * i));
+	return n;
 }

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "crypto/crypto.h"
 #include "util/err.h"
 
 struct hf_buf;
@@ -49,6 +50,10 @@ struct hf_store_entry {
 	const char *sender; /* the store's client that sent it; NULL: not recorded */
 };
 typedef int (*hf_store_entry_fn)(void *arg, const struct hf_store_entry *e);
+
+/* Signs msg with the repository's deletion key (only full keys have it);
+ * 0, or < 0 (-HF_E_WRITEONLY without one). */
+typedef int (*hf_store_sign_fn)(void *arg, const void *msg, size_t n, uint8_t sig[HF_SIGN_LEN]);
 
 struct hf_store;
 struct hf_store_writer; /* an object written piece by piece, named at commit */
@@ -101,6 +106,9 @@ struct hf_store_ops {
 	/* removes what writes that never committed left behind (temporary
 	 * objects) older than older_than_ns; NULL for stores that leave nothing */
 	int (*sweep)(struct hf_store *s, int64_t older_than_ns, uint64_t *files, uint64_t *bytes);
+	/* stores whose deletions need the full key's signature keep the
+	 * signer; NULL for the others */
+	void (*set_signer)(struct hf_store *s, hf_store_sign_fn fn, void *arg);
 };
 
 /* Capabilities: what a store can do, for the engine to plan around.
@@ -138,6 +146,22 @@ int hf_store_kind_parse(const char *name);
 /* 1 if name is one the stores accept for kind (hex of 2 to 64 characters,
  * or "config"); nothing else reaches a file system or a URL */
 int hf_store_name_ok(int kind, const char *name);
+
+/* Installs the signer a store needs for deletions (a server refuses any
+ * deletion the full key did not sign); fn NULL removes it. Does nothing on
+ * stores that need none. With a signer, a server client of the admin role
+ * can delete (HF_STORE_CAN_DELETE), what is locked excepted. */
+void hf_store_set_signer(struct hf_store *s, hf_store_sign_fn fn, void *arg);
+
+/* The message a deletion's signature covers, built the same by the server
+ * and its clients: "holdfast delete v1", the repository's name on the
+ * server, the kind, the object's name, a nonce the server issued and a
+ * counter, so a captured signature deletes nothing else and nothing twice.
+ * Its length; out has room for HF_DELETE_MSG_MAX bytes. */
+#define HF_DELETE_NONCE_LEN 16
+#define HF_DELETE_MSG_MAX 320
+size_t hf_store_delete_message(const char *repo, int kind, const char *name, const uint8_t nonce[HF_DELETE_NONCE_LEN],
+			       uint64_t counter, uint8_t out[HF_DELETE_MSG_MAX]);
 
 /* What a store on a server needs besides its URL. */
 struct hf_store_opts {

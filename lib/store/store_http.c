@@ -22,6 +22,7 @@
 #include "store/store.h"
 #include "store/store_http.h"
 #include "util/buf.h"
+#include "util/hex.h"
 #include "util/mem.h"
 
 #define PIECE (1u << 20) /* bytes of a streamed write sent per request */
@@ -38,6 +39,17 @@ struct http_store {
 	pthread_mutex_t pool_lock;
 	CURL **pool;
 	size_t npool;
+	char repo[64]; /* the repository's name on the server */
+	int admin;     /* the token's role is admin: deletions can be signed */
+	/* deletions: the signer (a full key's), and the server's challenge
+	 * they are signed against; one deletion at a time, so the counters
+	 * reach the server in order */
+	hf_store_sign_fn sign;
+	void *sign_arg;
+	pthread_mutex_t delete_lock;
+	uint8_t nonce[HF_DELETE_NONCE_LEN];
+	uint64_t counter;
+	int64_t nonce_until; /* CLOCK_MONOTONIC ns; 0: no challenge */
 };
 
 struct http_writer {
@@ -61,6 +73,7 @@ struct exchange {
 	const void *body;
 	size_t nbody;
 	const char *range;
+	const char *extra; /* one more header line, or NULL */
 	int head;
 	/* the answer's body: into buf (growing, bounded) or into dest[0..cap) */
 	struct hf_buf *buf;
@@ -213,6 +226,8 @@ static int perform(struct http_store *hs, struct exchange *x)
 	headers = curl_slist_append(headers, hs->auth);
 	if (x->range)
 		headers = curl_slist_append(headers, x->range);
+	if (x->extra)
+		headers = curl_slist_append(headers, x->extra);
 	if (x->body)
 		headers = curl_slist_append(headers, "Content-Type: application/octet-stream");
 	for (int attempt = 0; attempt < TRIES; attempt++) {
@@ -417,13 +432,105 @@ static int h_list(struct hf_store *s, int kind, hf_store_list_fn fn, void *arg)
 	return h_list_entries(s, kind, name_of_entry, &no);
 }
 
+static int64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* a new challenge from the server: {"nonce": "<32 hex>", "valid_ns": N} */
+static int get_challenge(struct http_store *hs)
+{
+	struct hf_buf b;
+	struct exchange x = {.method = "POST", .buf = &b};
+	const char *p;
+	long long valid = 0;
+	char hex[2 * HF_DELETE_NONCE_LEN + 1];
+	int r;
+
+	snprintf(x.url, sizeof(x.url), "%s/challenge", hs->url);
+	hf_buf_init(&b, 4096);
+	r = perform(hs, &x);
+	if (r == 0 && hf_buf_append(&b, "", 1) < 0)
+		r = -HF_E_CORRUPT;
+	if (r == 0) {
+		p = strstr((char *)b.data, "\"nonce\": \"");
+		if (!p || sscanf(p, "\"nonce\": \"%32[0-9a-f]\"", hex) != 1 || strlen(hex) != 32 ||
+		    hf_hex_decode(hex, hs->nonce, HF_DELETE_NONCE_LEN) < 0 ||
+		    !(p = strstr((char *)b.data, "\"valid_ns\": ")) || sscanf(p, "\"valid_ns\": %lld", &valid) != 1 ||
+		    valid <= 0)
+			r = -HF_E_CORRUPT;
+	}
+	hf_buf_release(&b);
+	if (r < 0)
+		return r;
+	hs->counter = 0;
+	/* renewed well before the server lets it expire */
+	hs->nonce_until = monotonic_ns() + valid / 2;
+	return 0;
+}
+
+/* DELETE with the full key's signature over (repository, kind, name,
+ * nonce, counter); without a signer the server refuses it (-HF_E_REFUSED) */
 static int h_remove(struct hf_store *s, int kind, const char *name)
 {
 	struct http_store *hs = (struct http_store *)s;
-	struct exchange x = {.method = "DELETE"};
+	uint8_t msg[HF_DELETE_MSG_MAX], sig[HF_SIGN_LEN];
+	char header[400], nonce_hex[2 * HF_DELETE_NONCE_LEN + 1], sig_hex[2 * HF_SIGN_LEN + 1];
+	struct hf_buf b;
+	struct exchange x = {.method = "DELETE", .extra = header, .buf = &b};
 	int r = object_url(hs, kind, name, x.url, sizeof(x.url));
 
-	return r < 0 ? r : perform(hs, &x);
+	if (r < 0)
+		return r;
+	if (!hs->sign) {
+		x.extra = NULL;
+		x.buf = NULL;
+		return perform(hs, &x);
+	}
+	hf_buf_init(&b, 4096);
+	pthread_mutex_lock(&hs->delete_lock);
+	for (int attempt = 0; attempt < 2; attempt++) {
+		size_t n;
+		if (!hs->nonce_until || monotonic_ns() > hs->nonce_until) {
+			r = get_challenge(hs);
+			if (r < 0)
+				break;
+		}
+		n = hf_store_delete_message(hs->repo, kind, name, hs->nonce, ++hs->counter, msg);
+		r = hs->sign(hs->sign_arg, msg, n, sig);
+		if (r < 0)
+			break;
+		hf_hex_encode(hs->nonce, HF_DELETE_NONCE_LEN, nonce_hex);
+		hf_hex_encode(sig, HF_SIGN_LEN, sig_hex);
+		snprintf(header, sizeof(header), "Holdfast-Auth: %s.%llu.%s", nonce_hex,
+			 (unsigned long long)hs->counter, sig_hex);
+		r = perform(hs, &x);
+		/* a server restarted since forgets its challenges: one more, once */
+		if (r != -HF_E_REFUSED || hf_buf_append(&b, "", 1) < 0 || !strstr((char *)b.data, "\"challenge\""))
+			break;
+		hs->nonce_until = 0;
+	}
+	pthread_mutex_unlock(&hs->delete_lock);
+	hf_buf_release(&b);
+	return r;
+}
+
+static void h_set_signer(struct hf_store *s, hf_store_sign_fn fn, void *arg)
+{
+	struct http_store *hs = (struct http_store *)s;
+
+	pthread_mutex_lock(&hs->delete_lock);
+	hs->sign = fn;
+	hs->sign_arg = arg;
+	hs->nonce_until = 0;
+	pthread_mutex_unlock(&hs->delete_lock);
+	if (fn && hs->admin)
+		s->caps = HF_STORE_OWN_CLOCK | HF_STORE_CAN_DELETE | HF_STORE_RETENTION;
+	else
+		s->caps = HF_STORE_OWN_CLOCK | HF_STORE_APPEND_ONLY;
 }
 
 static int h_sync(struct hf_store *s)
@@ -593,6 +700,7 @@ static void h_close(struct hf_store *s)
 	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
 		pthread_mutex_destroy(&hs->share_lock[i]);
 	pthread_mutex_destroy(&hs->pool_lock);
+	pthread_mutex_destroy(&hs->delete_lock);
 	if (hs->auth) {
 		memset(hs->auth, 0, strlen(hs->auth)); /* the token */
 		__asm__ __volatile__("" : : "r"(hs->auth) : "memory");
@@ -623,6 +731,7 @@ static const struct hf_store_ops http_ops = {
 	.writer_abort = h_writer_abort,
 	.close = h_close,
 	.now = h_now,
+	.set_signer = h_set_signer,
 };
 
 /* "https://host[:port]/repo[?pin=...]": the API base "https://host:port/v1/repo", and the pin */
@@ -676,11 +785,13 @@ int hf_store_http_open(const char *url, int create, const struct hf_store_opts *
 		return -ENOMEM;
 	hs = hf_xcalloc(1, sizeof(*hs));
 	pthread_mutex_init(&hs->pool_lock, NULL);
+	pthread_mutex_init(&hs->delete_lock, NULL);
 	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
 		pthread_mutex_init(&hs->share_lock[i], NULL);
 	r = parse_url(url, &hs->url, &hs->pin);
 	if (r < 0)
 		goto fail;
+	snprintf(hs->repo, sizeof(hs->repo), "%s", strrchr(hs->url, '/') + 1);
 	hs->auth = hf_xmalloc(strlen(o->token) + 32);
 	snprintf(hs->auth, strlen(o->token) + 32, "Authorization: Bearer %s", o->token);
 	hs->cacert = o->cacert ? hf_xstrdup(o->cacert) : NULL;
@@ -707,6 +818,7 @@ int hf_store_http_open(const char *url, int create, const struct hf_store_opts *
 		if (r == 0 && !create &&
 		    (hf_buf_append(&b, "", 1) < 0 || !strstr((char *)b.data, "\"has_config\": true")))
 			r = -HF_E_NOTFOUND; /* made, but no repository yet (as a local directory without a config) */
+		hs->admin = r == 0 && (create || strstr((char *)b.data, "\"role\": \"admin\"") != NULL);
 		hf_buf_release(&b);
 	}
 	if (r < 0)

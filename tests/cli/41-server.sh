@@ -101,8 +101,19 @@ hf restore --repo "$URL" --token-file "$T/backup.token" --target "$T/r2" latest
 check_rc "a backup token restores nothing" 1
 check_true "nothing restored" test ! -e "$T/r2$T/src/big"
 hf forget --repo "$URL" --token-file "$T/admin.token" --keep-last 1 --prune --grace 0
+check_rc "forget --prune with the admin token and the full key" 0
 hf snapshots --repo "$URL" --token-file "$T/restore.token" --json
-check_eq "forget through the server removes nothing: the server refuses" 2 "$(json 'len(j)')"
+check_eq "it removes nothing younger than the server's lock (30 days by default)" 2 "$(json 'len(j)')"
+check_grep "the server answered 423 Locked" '"method": "DELETE".*"status": 423' "$T/serve.log"
+# a stolen admin token without the full key deletes nothing, signature or not
+SNAP=$(ls "$ROOT/repos/shared/snapshots" | head -n 1)
+admin_delete() { # extra curl arguments
+	curl -s -o /dev/null -w '%{http_code}' --cacert "$T/cert.pem" -X DELETE \
+		-H "Authorization: Bearer $(cat "$T/admin.token")" "$@" "https://localhost:$PORT/v1/shared/snapshots/$SNAP"
+}
+check_eq "a DELETE with the admin token alone: 403" 403 "$(admin_delete)"
+check_eq "with a made-up signature: 403" 403 "$(admin_delete -H "Holdfast-Auth: $(printf '%032d' 0).1.$(printf '%0128d' 0)")"
+check_true "the snapshot is still there" test -f "$ROOT/repos/shared/snapshots/$SNAP"
 echo "hft1_boss_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" >"$T/forged.token"
 hf snapshots --repo "$URL" --token-file "$T/forged.token"
 check_rc "a forged token: refused" 1
@@ -127,6 +138,34 @@ kill -TERM "$SERVER"
 wait "$SERVER"
 RC=$?
 check_rc "SIGTERM stops the server cleanly" 0
+
+# without a lock, the admin with the full key prunes for real
+timeout -k 5 600 "$HF_BIN" serve --root "$ROOT" --listen 127.0.0.1:0 --tls-cert "$T/cert.pem" \
+	--tls-key "$T/key.pem" --lock-days 0 >"$T/serve.out" 2>"$T/serve.log" &
+SERVER=$!
+PORT=
+for _ in $(seq 1 50); do
+	PORT=$(sed -n 's/.* on port \([0-9]*\),.*/\1/p' "$T/serve.out")
+	[ -n "$PORT" ] && break
+	sleep 0.1
+done
+URL=https://localhost:$PORT/shared
+hf forget --repo "$URL" --token-file "$T/restore.token" --keep-last 1 --prune --grace 0
+hf snapshots --repo "$URL" --token-file "$T/restore.token" --json
+check_eq "a restore token deletes nothing" 2 "$(json 'len(j)')"
+hf forget --repo "$URL" --token-file "$T/admin.token" --keep-last 1 --prune --grace 0
+check_rc "forget --prune past the lock" 0
+hf snapshots --repo "$URL" --token-file "$T/restore.token" --json
+check_eq "one snapshot left" 1 "$(json 'len(j)')"
+hf prune --repo "$URL" --token-file "$T/admin.token" --grace 0
+hf check --repo "$URL" --token-file "$T/restore.token" --read-data
+check_rc "check --read-data after the prune" 0
+rm -rf "$T/restored"
+hf restore --repo "$URL" --token-file "$T/restore.token" --target "$T/restored" latest
+check_tree "the kept snapshot restores bit for bit" "$T/src" "$T/restored$T/src"
+check_grep "the log names each removal" '"event": "removed".*by boss' "$T/serve.log"
+kill -TERM "$SERVER"
+wait "$SERVER"
 
 hf serve --root "$ROOT" --listen 0.0.0.0:0
 check_rc "plain HTTP beyond loopback: refused" 1

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "crypto/crypto.h"
 #include "engine/engine.h"
@@ -304,7 +305,7 @@ static void test_server(void)
 	T_EQ(req(s, "GET", "/v1/r/snapshots/", NULL, restore, NULL, 0, -1, &resp), 200);
 	T_EQ(req(s, "GET", "/v1/r/data/", NULL, backup, NULL, 0, -1, &resp), 200);
 	T_CHECK(resp.body.len > 64 && memmem(resp.body.data, resp.body.len, name, 64) != NULL);
-	/* nothing is ever deleted over the API: not even by the admin (yet) */
+	/* nothing is deleted without the full key's signature, not even by an admin (test_delete) */
 	T_EQ(req(s, "DELETE", path, NULL, backup, NULL, 0, -1, &resp), 403);
 	T_EQ(req(s, "DELETE", path, NULL, admin, NULL, 0, -1, &resp), 403);
 	T_EQ(req(s, "POST", path, NULL, admin, NULL, 0, -1, &resp), 405);
@@ -370,8 +371,6 @@ out:
 	hf_server_close(s);
 }
 
-/* A client allowed 3 snapshots an hour gets the 4th and 5th refused (429,
- * before the body), however it sends them; another client is not held back. */
 /* receipts: what is written reads back; anything else is refused */
 static void test_receipt(void)
 {
@@ -414,6 +413,147 @@ static void test_receipt(void)
 	hf_buf_release(&b);
 }
 
+/* DELETE with Holdfast-Auth; the status */
+static int del(struct hf_server *s, const char *auth, int kind, const char *name, const char *signature,
+	       struct hf_response *resp)
+{
+	char path[300];
+	struct hf_request rq = {.method = "DELETE",
+				.path = path,
+				.authorization = auth,
+				.signature = signature,
+				.content_length = -1,
+				.peer = "test"};
+	struct hf_call *call = NULL;
+
+	snprintf(path, sizeof(path), "/v1/r/%s/%s", hf_store_kind_name(kind), name);
+	hf_response_release(resp);
+	hf_response_init(resp);
+	T_EQ(hf_server_begin(s, &rq, &call, resp), 0);
+	return resp->status;
+}
+
+/* a challenge from the server: its nonce, or 0 and nonce unset */
+static int challenge(struct hf_server *s, const char *auth, uint8_t nonce[HF_DELETE_NONCE_LEN],
+		     struct hf_response *resp)
+{
+	char *at;
+
+	if (req(s, "POST", "/v1/r/challenge", NULL, auth, NULL, 0, -1, resp) != 201)
+		return 0;
+	at = memmem(resp->body.data, resp->body.len, "\"nonce\": \"", 10);
+	if (!at)
+		return 0;
+	at[10 + 32] = '\0';
+	return hf_hex_decode(at + 10, nonce, HF_DELETE_NONCE_LEN) == 0;
+}
+
+/* the Holdfast-Auth header of a deletion, signed with r's deletion key */
+static void sign_delete(struct hf_repo *r, int kind, const char *name, const uint8_t nonce[HF_DELETE_NONCE_LEN],
+			uint64_t counter, char *out, size_t cap)
+{
+	uint8_t msg[HF_DELETE_MSG_MAX], sig[HF_SIGN_LEN];
+	char nhex[33], shex[2 * HF_SIGN_LEN + 1];
+	size_t n = hf_store_delete_message("r", kind, name, nonce, counter, msg);
+
+	T_EQ(hf_repo_sign(r, msg, n, sig), 0);
+	hf_hex_encode(nonce, HF_DELETE_NONCE_LEN, nhex);
+	hf_hex_encode(sig, HF_SIGN_LEN, shex);
+	snprintf(out, cap, "%s.%llu.%s", nhex, (unsigned long long)counter, shex);
+}
+
+/* Deletion: an admin token alone deletes nothing; with the full key's
+ * signature over this object and a live challenge, an object past the
+ * server's lock goes (with its receipt); younger ones are locked (423);
+ * a signature is good once, for one object, with its own client's
+ * challenge. */
+static void test_delete(void)
+{
+	char root[600], dir[700], file[900], auth[4][HF_TOKEN_LEN + 16], hdr[400], name[HF_STORE_NAME_MAX + 1],
+		other[HF_STORE_NAME_MAX + 1];
+	struct hf_server_opts locked = {.root = root, .lock_ns = 3600 * 1000000000LL}, open = {.root = root};
+	struct hf_server *s = NULL, *s0 = NULL;
+	struct hf_response resp;
+	struct hf_store *from = NULL;
+	struct hf_repo *key = NULL;
+	struct hf_buf cfg;
+	uint8_t nonce[HF_DELETE_NONCE_LEN], nonce2[HF_DELETE_NONCE_LEN];
+
+	hf_response_init(&resp);
+	hf_buf_init(&cfg, 1 << 20);
+	snprintf(root, sizeof(root), "%s/server-delete", g_base);
+	snprintf(dir, sizeof(dir), "%s/source", g_base);
+	mkdir(root, 0700);
+	T_EQ(hf_server_open(&locked, &s), 0);
+	T_EQ(hf_server_open(&open, &s0), 0);
+	T_EQ(hf_store_local_open(dir, 0, &from), 0);
+	if (!s || !s0 || !from)
+		goto out;
+	add_client(root, "fs1", HF_ROLE_BACKUP, "r", 0, auth[1], sizeof(auth[1]));
+	add_client(root, "boss", HF_ROLE_ADMIN, "*", 0, auth[3], sizeof(auth[3]));
+	add_client(root, "boss2", HF_ROLE_ADMIN, "*", 0, auth[2], sizeof(auth[2]));
+	T_EQ(req(s, "POST", "/v1/r", NULL, auth[3], NULL, 0, -1, &resp), 201);
+	T_EQ(hf_store_get(from, HF_OBJ_CONFIG, "config", &cfg), 0);
+	T_EQ(put(s, auth[3], HF_OBJ_CONFIG, "config", &cfg, &resp), 201);
+	T_EQ(copy_kind(s, from, HF_OBJ_SNAPSHOT, auth[1], 201, &resp, name), 2);
+	T_EQ(copy_kind(s, from, HF_OBJ_MARK, auth[1], 201, &resp, other) > 0, 1);
+
+	/* challenges are the admin's */
+	T_EQ(req(s, "POST", "/v1/r/challenge", NULL, auth[1], NULL, 0, -1, &resp), 403);
+	T_EQ(req(s, "GET", "/v1/r/challenge", NULL, auth[3], NULL, 0, -1, &resp), 405);
+	T_CHECK(challenge(s, auth[3], nonce, &resp));
+	/* signed by nobody, or not by the full key */
+	T_EQ(del(s, auth[3], HF_OBJ_SNAPSHOT, name, NULL, &resp), 403);
+	T_EQ(del(s, auth[3], HF_OBJ_SNAPSHOT, name, "00.1.00", &resp), 403);
+	memset(hdr, '0', 32 + 1 + 1 + 1 + 128);
+	hdr[32] = '.';
+	hdr[33] = '1';
+	hdr[34] = '.';
+	hdr[35 + 128] = '\0';
+	T_EQ(del(s, auth[3], HF_OBJ_SNAPSHOT, name, hdr, &resp), 403);
+	{ /* the full key, through a repository opened with it */
+		struct hf_store *ks = NULL;
+		T_EQ(hf_store_local_open(dir, 0, &ks), 0);
+		if (ks)
+			T_EQ(hf_repo_open(ks, PASS, strlen(PASS), &key), 0);
+	}
+	if (!key)
+		goto out;
+	/* a signature over another object, or with a counter already used */
+	sign_delete(key, HF_OBJ_SNAPSHOT, other, nonce, 1, hdr, sizeof(hdr));
+	T_EQ(del(s, auth[3], HF_OBJ_SNAPSHOT, name, hdr, &resp), 403);
+	/* the right one, but the object is younger than the lock */
+	sign_delete(key, HF_OBJ_SNAPSHOT, name, nonce, 2, hdr, sizeof(hdr));
+	T_EQ(del(s, auth[1], HF_OBJ_SNAPSHOT, name, hdr, &resp), 403); /* not by a backup token */
+	T_EQ(del(s, auth[2], HF_OBJ_SNAPSHOT, name, hdr, &resp), 403); /* another admin's challenge */
+	T_EQ(del(s, auth[3], HF_OBJ_SNAPSHOT, name, hdr, &resp), 423);
+	T_CHECK(resp.unlock_ns > 0);
+	T_EQ(del(s, auth[3], HF_OBJ_SNAPSHOT, name, hdr, &resp), 403); /* counter 2 was used */
+	/* past the lock (a server without one): it goes, its receipt too */
+	T_EQ(del(s0, auth[3], HF_OBJ_SNAPSHOT, name, hdr, &resp), 403); /* that server issued no such challenge */
+	T_CHECK(challenge(s0, auth[3], nonce2, &resp));
+	sign_delete(key, HF_OBJ_SNAPSHOT, name, nonce2, 7, hdr, sizeof(hdr));
+	T_EQ(del(s0, auth[3], HF_OBJ_SNAPSHOT, name, hdr, &resp), 204);
+	snprintf(file, sizeof(file), "/v1/r/snapshots/%s", name);
+	T_EQ(req(s0, "HEAD", file, NULL, auth[3], NULL, 0, -1, &resp), 404);
+	snprintf(file, sizeof(file), "%s/receipts/r/snapshots/%s", root, name);
+	T_EQ(access(file, F_OK), -1);
+	T_EQ(del(s0, auth[3], HF_OBJ_SNAPSHOT, name, hdr, &resp), 403); /* replayed */
+	sign_delete(key, HF_OBJ_SNAPSHOT, name, nonce2, 8, hdr, sizeof(hdr));
+	T_EQ(del(s0, auth[3], HF_OBJ_SNAPSHOT, name, hdr, &resp), 404); /* gone */
+	sign_delete(key, HF_OBJ_CONFIG, "config", nonce2, 9, hdr, sizeof(hdr));
+	T_EQ(del(s0, auth[3], HF_OBJ_CONFIG, "config", hdr, &resp), 403); /* never the config */
+out:
+	hf_repo_close(key);
+	hf_response_release(&resp);
+	hf_buf_release(&cfg);
+	hf_store_close(from);
+	hf_server_close(s);
+	hf_server_close(s0);
+}
+
+/* A client allowed 3 snapshots an hour gets the 4th and 5th refused (429,
+ * before the body), however it sends them; another client is not held back. */
 static void test_flood(void)
 {
 	char root[600], flood[HF_TOKEN_LEN + 16], calm[HF_TOKEN_LEN + 16], admin[HF_TOKEN_LEN + 16];
@@ -474,6 +614,7 @@ int main(void)
 	T_RUN(test_server);
 	T_RUN(test_flood);
 	T_RUN(test_receipt);
+	T_RUN(test_delete);
 	rc = T_DONE("test_server");
 	t_rm_rf(g_base);
 	return rc;
