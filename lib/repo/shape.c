@@ -6,6 +6,7 @@
 #include "repo/repo_internal.h"
 #include "repo/shape.h"
 #include "store/store.h"
+#include "util/buf.h"
 
 #define SMALL_MAX (4u << 10)     /* config and key files */
 #define MARK_MAX (8u << 10)      /* a mark is about 1.3 KiB at most */
@@ -118,4 +119,16 @@ int hf_shape_config_read(const uint8_t *p, size_t n, uint32_t *pack_size, uint8_
 	if (r == 0)
 		memcpy(delete_key, c.delete_key, HF_SIGN_PK_LEN);
 	return r;
+}
+
+int hf_shape_idlist_start(uint64_t size, const uint8_t len[4], uint64_t *start)
+{
+	uint32_t dlen = hf_get_le32(len);
+
+	_Static_assert(HF_SHAPE_IDLIST_LEN_FROM_END == 4 + HF_OBJ_TAG_LEN, "the index layout (index.c)");
+	if (size < HF_MAGIC_LEN + HF_SHAPE_IDLIST_LEN_FROM_END ||
+	    dlen > size - HF_MAGIC_LEN - HF_SHAPE_IDLIST_LEN_FROM_END)
+		return -HF_E_CORRUPT;
+	*start = size - HF_SHAPE_IDLIST_LEN_FROM_END - dlen;
+	return 0;
 }

@@ -28,6 +28,14 @@ uint64_t hf_shape_max_size(int kind, uint32_t pack_size);
 HF_MUST_USE int hf_shape_check(int kind, uint64_t size, const uint8_t *head, size_t nhead, const uint8_t *tail,
 			       size_t ntail, uint32_t pack_size);
 
+/* The tail of an index object a write-only client reads to deduplicate:
+ * its id list (sealed under the dedup key), the list's u32 length and the
+ * tag; never the main part. The length is the 4 bytes that end
+ * HF_SHAPE_IDLIST_LEN_FROM_END bytes before the object's end. The offset
+ * where the tail begins, or -HF_E_CORRUPT if the length does not fit. */
+#define HF_SHAPE_IDLIST_LEN_FROM_END (4 + 32)
+HF_MUST_USE int hf_shape_idlist_start(uint64_t size, const uint8_t len[4], uint64_t *start);
+
 /* What a server needs of a config object: the pack size it names (for
  * hf_shape_check's caps) and the deletion key's public half (to verify
  * deletions with); -HF_E_CORRUPT / -HF_E_VERSION if it is no config of this

@@ -619,6 +619,19 @@ static int parse_range(const char *h, uint64_t total, uint64_t *off, uint64_t *l
 	return 0;
 }
 
+/* 1 if the request reads only the id-list tail of an index object (what a
+ * backup client may read to deduplicate: hf_shape_idlist_start) */
+static int reads_idlist_only(const struct repo_entry *e, const struct route *rt, const struct hf_request *rq)
+{
+	uint8_t len[4];
+	uint64_t size, off, n, start;
+
+	return rt->kind == HF_OBJ_INDEX && rq->range && hf_store_size(e->store, rt->kind, rt->name, &size) == 0 &&
+	       size >= HF_SHAPE_IDLIST_LEN_FROM_END && parse_range(rq->range, size, &off, &n) == 0 &&
+	       hf_store_get_range(e->store, rt->kind, rt->name, size - HF_SHAPE_IDLIST_LEN_FROM_END, 4, len) == 0 &&
+	       hf_shape_idlist_start(size, len, &start) == 0 && off >= start;
+}
+
 static int get_object(const struct repo_entry *e, const struct route *rt, const struct hf_request *rq,
 		      struct hf_response *resp, int head)
 {
@@ -997,7 +1010,9 @@ int hf_server_begin(struct hf_server *s, const struct hf_request *rq, struct hf_
 		fail(resp, 405, "method", "GET, HEAD or PUT");
 		goto done;
 	}
-	if (hf_policy_check(c.role, op, rt.kind) < 0) {
+	if (hf_policy_check(c.role, op, rt.kind) < 0 &&
+	    !(op == HF_OP_GET && hf_policy_check(c.role, HF_OP_GET_IDLIST, rt.kind) == 0 &&
+	      reads_idlist_only(&e, &rt, rq))) {
 		fail(resp, 403, "role", "this client's role may not do that");
 		goto done;
 	}

@@ -12,6 +12,7 @@
 #include "engine/engine.h"
 #include "repo/mark.h"
 #include "repo/repo.h"
+#include "repo/shape.h"
 #include "server/client.h"
 #include "server/policy.h"
 #include "server/receipt.h"
@@ -179,7 +180,7 @@ static void test_server(void)
 	struct hf_store *from = source_repo(), *on_disk = NULL;
 	struct hf_buf cfg, obj;
 	const char *backup = g_auth[HF_ROLE_BACKUP], *restore = g_auth[HF_ROLE_RESTORE], *admin = g_auth[HF_ROLE_ADMIN];
-	char name[HF_STORE_NAME_MAX + 1] = "";
+	char name[HF_STORE_NAME_MAX + 1] = "", iname[HF_STORE_NAME_MAX + 1] = "";
 
 	hf_response_init(&resp);
 	hf_buf_init(&cfg, 1 << 20);
@@ -217,7 +218,7 @@ static void test_server(void)
 	/* the data side: the backup token's, every object checked on the way */
 	T_CHECK(copy_kind(s, from, HF_OBJ_PACK, restore, 403, &resp, NULL) > 0);
 	T_CHECK(copy_kind(s, from, HF_OBJ_PACK, backup, 201, &resp, name) > 0);
-	T_CHECK(copy_kind(s, from, HF_OBJ_INDEX, backup, 201, &resp, NULL) > 0);
+	T_CHECK(copy_kind(s, from, HF_OBJ_INDEX, backup, 201, &resp, iname) > 0);
 	T_CHECK(copy_kind(s, from, HF_OBJ_SNAPSHOT, backup, 201, &resp, NULL) == 2);
 	T_CHECK(copy_kind(s, from, HF_OBJ_MARK, backup, 201, &resp, NULL) > 0);
 	/* create-only: the same again is refused before the body is read */
@@ -303,6 +304,28 @@ static void test_server(void)
 	}
 	T_EQ(req(s, "GET", "/v1/r/snapshots/", NULL, backup, NULL, 0, -1, &resp), 403);
 	T_EQ(req(s, "GET", "/v1/r/snapshots/", NULL, restore, NULL, 0, -1, &resp), 200);
+	{ /* of an index object, a backup client reads the id-list tail and nothing before it */
+		struct hf_buf ix;
+		char range[80];
+		uint64_t start;
+		struct hf_request rq = {.method = "GET", .path = path, .authorization = backup, .content_length = -1};
+		struct hf_call *call = NULL;
+		hf_buf_init(&ix, 1u << 26);
+		T_EQ(hf_store_get(from, HF_OBJ_INDEX, iname, &ix), 0);
+		T_EQ(hf_shape_idlist_start(ix.len, ix.data + ix.len - HF_SHAPE_IDLIST_LEN_FROM_END, &start), 0);
+		snprintf(path, sizeof(path), "/v1/r/index/%s", iname);
+		T_EQ(req(s, "GET", path, NULL, backup, NULL, 0, -1, &resp), 403);
+		for (int i = 0; i < 3; i++) {
+			uint64_t from_off = i == 0 ? start : i == 1 ? ix.len - HF_SHAPE_IDLIST_LEN_FROM_END : start - 1;
+			snprintf(range, sizeof(range), "bytes=%llu-", (unsigned long long)from_off);
+			rq.range = range;
+			hf_response_release(&resp);
+			hf_response_init(&resp);
+			T_EQ(hf_server_begin(s, &rq, &call, &resp), 0);
+			T_EQ(resp.status, i < 2 ? 206 : 403);
+		}
+		hf_buf_release(&ix);
+	}
 	T_EQ(req(s, "GET", "/v1/r/data/", NULL, backup, NULL, 0, -1, &resp), 200);
 	T_CHECK(resp.body.len > 64 && memmem(resp.body.data, resp.body.len, name, 64) != NULL);
 	/* nothing is deleted without the full key's signature, not even by an admin (test_delete) */
