@@ -1,5 +1,6 @@
 /* cmd_serve_client.c — holdfast serve-client: the clients of a repository
  * server (add, list, remove, rotate). Runs on the server, against its root. */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -16,18 +17,37 @@
 
 static const char usage[] =
 	"usage: holdfast serve-client add NAME --role backup|restore|admin --root DIR [--repos R1,R2|*]\n"
-	"                                 [--snapshots-per-hour N]\n"
+	"                                 [--snapshots-per-hour N] [--quota-gb N] [--quota-objects N]\n"
 	"       holdfast serve-client list --root DIR\n"
 	"       holdfast serve-client remove NAME --root DIR\n"
 	"       holdfast serve-client rotate NAME --root DIR      (a new token; the old one stops working)\n"
-	"add and rotate print the client's token once. --repos defaults to a repository named NAME.\n";
+	"add and rotate print the client's token once. --repos defaults to a repository named NAME.\n"
+	"--quota-gb (GiB, fractions allowed) and --quota-objects bound what the client may store in all;\n"
+	"past them its writes get 507 and a log line.\n";
 
-enum { OPT_ROOT = 1, OPT_ROLE, OPT_REPOS, OPT_SNAPSHOTS_PER_HOUR };
+enum { OPT_ROOT = 1, OPT_ROLE, OPT_REPOS, OPT_SNAPSHOTS_PER_HOUR, OPT_QUOTA_GB, OPT_QUOTA_OBJECTS };
 
 struct client_args {
 	const char *verb, *name, *root, *repos;
-	int role, snapshots_per_hour;
+	int role, snapshots_per_hour, quota_objects;
+	uint64_t quota_bytes;
 };
+
+/* "--quota-gb N": GiB, a fraction allowed, more than 0 and at most 2^30 */
+static int parse_gb(const char *arg, uint64_t *bytes)
+{
+	char *end;
+	double gb;
+
+	errno = 0;
+	gb = strtod(arg, &end);
+	if (errno || end == arg || *end || !(gb > 0) || gb > (double)(1u << 30))
+		return cli_usage_error(usage, "--quota-gb is a number of GiB above 0, e.g. 500 or 0.5");
+	*bytes = (uint64_t)(gb * 1073741824.0);
+	if (*bytes == 0)
+		*bytes = 1;
+	return 0;
+}
 
 static int client_parse(struct cli_common *c, void *args, int argc, char **argv)
 {
@@ -36,6 +56,8 @@ static int client_parse(struct cli_common *c, void *args, int argc, char **argv)
 					     {"role", required_argument, NULL, OPT_ROLE},
 					     {"repos", required_argument, NULL, OPT_REPOS},
 					     {"snapshots-per-hour", required_argument, NULL, OPT_SNAPSHOTS_PER_HOUR},
+					     {"quota-gb", required_argument, NULL, OPT_QUOTA_GB},
+					     {"quota-objects", required_argument, NULL, OPT_QUOTA_OBJECTS},
 					     {NULL, 0, NULL, 0}};
 	struct client_args *a = args;
 	int opt, r, want_name;
@@ -49,6 +71,11 @@ static int client_parse(struct cli_common *c, void *args, int argc, char **argv)
 			a->repos = optarg;
 		else if (opt == OPT_SNAPSHOTS_PER_HOUR &&
 			 cli_parse_uint(usage, "--snapshots-per-hour", optarg, 1 << 20, &a->snapshots_per_hour) < 0)
+			return HF_EXIT_USAGE;
+		else if (opt == OPT_QUOTA_GB && parse_gb(optarg, &a->quota_bytes) != 0)
+			return HF_EXIT_USAGE;
+		else if (opt == OPT_QUOTA_OBJECTS &&
+			 cli_parse_uint(usage, "--quota-objects", optarg, 2000000000, &a->quota_objects) < 0)
 			return HF_EXIT_USAGE;
 	}
 	if (opt < 0)
@@ -79,8 +106,13 @@ static int client_parse(struct cli_common *c, void *args, int argc, char **argv)
 static int print_client(void *arg, const struct hf_client *c)
 {
 	(void)arg;
-	printf("%-20s %-8s %-30s snapshots per hour: %" PRIu32 "\n", c->name, hf_role_name(c->role), c->repos,
+	printf("%-20s %-8s %-30s snapshots per hour: %" PRIu32 ", quota: ", c->name, hf_role_name(c->role), c->repos,
 	       c->snapshots_per_hour);
+	if (c->quota_bytes)
+		printf("%.3f GiB", (double)c->quota_bytes / 1073741824.0);
+	if (c->quota_objects)
+		printf("%s%" PRIu64 " objects", c->quota_bytes ? ", " : "", c->quota_objects);
+	printf("%s\n", c->quota_bytes || c->quota_objects ? "" : "none");
 	return 0;
 }
 
@@ -121,6 +153,8 @@ static int client_run(const struct cli_common *c, void *args, struct hf_repo *re
 		rec.role = a->role;
 		snprintf(rec.repos, sizeof(rec.repos), "%s", a->repos ? a->repos : a->name);
 		rec.snapshots_per_hour = (uint32_t)a->snapshots_per_hour;
+		rec.quota_bytes = a->quota_bytes;
+		rec.quota_objects = (uint64_t)a->quota_objects;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		rec.created_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 	}

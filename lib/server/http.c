@@ -88,6 +88,8 @@ static enum MHD_Result send_answer(struct MHD_Connection *conn, struct exchange 
 	}
 	if (r->sender[0])
 		MHD_add_response_header(mr, "Holdfast-Sender", r->sender);
+	if (r->error)
+		MHD_add_response_header(mr, "Holdfast-Error", r->error);
 	if (r->unlock_ns) {
 		snprintf(v, sizeof(v), "%lld", (long long)r->unlock_ns);
 		MHD_add_response_header(mr, "Holdfast-Unlock-At", v);

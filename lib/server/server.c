@@ -14,6 +14,7 @@
 #include "crypto/crypto.h"
 #include "repo/shape.h"
 #include "server/policy.h"
+#include "server/quota.h"
 #include "server/receipt.h"
 #include "server/registry.h"
 #include "server/server.h"
@@ -85,6 +86,7 @@ struct hf_server {
 	size_t nrates;
 	struct challenge challenges[CHALLENGES_MAX];
 	int64_t lock_ns;
+	struct hf_quota *quota;
 };
 
 enum call_mode { CALL_PUT = 1, CALL_APPEND };
@@ -95,9 +97,10 @@ struct hf_call {
 	int64_t expect; /* Content-Length */
 	char name[HF_STORE_NAME_MAX + 1];
 	char client[HF_CLIENT_NAME_MAX + 1];
-	struct receiving rx; /* CALL_PUT */
-	struct upload *up;   /* CALL_APPEND */
-	uint64_t got;        /* body bytes of this request */
+	uint64_t quota_bytes, quota_objects; /* the client's */
+	struct receiving rx;                 /* CALL_PUT */
+	struct upload *up;                   /* CALL_APPEND */
+	uint64_t got;                        /* body bytes of this request */
 	const char *method, *path, *peer;
 };
 
@@ -147,6 +150,7 @@ static int fail(struct hf_response *r, int status, const char *code, const char 
 	hf_store_reader_close(r->reader);
 	r->reader = NULL;
 	r->status = status;
+	r->error = code;
 	r->content_type = "application/json";
 	r->body.len = 0;
 	put_text(r, "{\"error\": \"%s\", \"message\": \"%s\"}\n", code, message);
@@ -167,8 +171,9 @@ static int fail_err(struct hf_response *r, int err)
 	case -HF_E_VERSION:
 		return fail(r, 422, "malformed", "not the shape of an object of this kind");
 	case -ENOSPC:
-	case -EDQUOT:
 		return fail(r, 507, "full", "the server's disk is full");
+	case -EDQUOT:
+		return fail(r, 507, "quota", "this client's quota is used up");
 	}
 	return fail(r, 500, "internal", hf_strerror(err));
 }
@@ -229,6 +234,7 @@ int hf_server_open(const struct hf_server_opts *o, struct hf_server **out)
 	s->root = hf_xstrdup(o->root);
 	s->log = o->log;
 	s->lock_ns = o->lock_ns;
+	s->quota = hf_quota_new(o->root);
 	pthread_mutex_init(&s->lock, NULL);
 	*out = s;
 	return 0;
@@ -264,6 +270,7 @@ void hf_server_close(struct hf_server *s)
 		free(s->rates[i].times);
 	free(s->rates);
 	pthread_mutex_destroy(&s->lock);
+	hf_quota_free(s->quota);
 	free(s->root);
 	free(s);
 }
@@ -442,6 +449,8 @@ static void commit_and_answer(struct hf_server *s, struct receiving *rx, const c
 	r = hf_receipt_put(rx->receipts, kind, name, &rc);
 	if (r < 0)
 		hf_server_log(s, "receipt_failed", hf_strerror(r));
+	else
+		hf_quota_count(s->quota, client, 1, rc.size);
 	resp->status = 201;
 	put_text(resp, "{\"arrival_ns\": %" PRId64 "}\n", rc.arrival_ns);
 }
@@ -869,6 +878,8 @@ static int delete_object(struct hf_server *s, const struct hf_client *c, const s
 	if (r < 0)
 		return fail_err(resp, r);
 	r = hf_store_remove(e->receipts, rt->kind, rt->name);
+	if (rc.client[0])
+		hf_quota_count(s->quota, rc.client, -1, rc.size);
 	snprintf(detail, sizeof(detail), "%s/%s/%s by %s, sent by %s at %" PRId64, rt->repo,
 		 hf_store_kind_name(rt->kind), rt->name, c->name, rc.client[0] ? rc.client : "?", rc.arrival_ns);
 	hf_server_log(s, r < 0 && r != -HF_E_NOTFOUND ? "removed_receipt_kept" : "removed", detail);
@@ -1050,6 +1061,11 @@ int hf_server_begin(struct hf_server *s, const struct hf_request *rq, struct hf_
 			fail_err(resp, -HF_E_EXISTS); /* before a byte of the body is read */
 			break;
 		}
+		r = hf_quota_check(s->quota, &c, (uint64_t)rq->content_length, 1);
+		if (r < 0) {
+			fail_err(resp, r); /* before the body too */
+			break;
+		}
 		if (rt.kind == HF_OBJ_SNAPSHOT && take_snapshot_slot(s, &c) < 0) {
 			refuse_flood(resp);
 			break;
@@ -1071,6 +1087,8 @@ int hf_server_begin(struct hf_server *s, const struct hf_request *rq, struct hf_
 done:
 	if (*call) {
 		snprintf((*call)->client, sizeof((*call)->client), "%s", c.name);
+		(*call)->quota_bytes = c.quota_bytes;
+		(*call)->quota_objects = c.quota_objects;
 		(*call)->method = rq->method;
 		(*call)->path = rq->path;
 		(*call)->peer = rq->peer;
@@ -1089,6 +1107,15 @@ int hf_server_body(struct hf_call *c, const void *p, size_t n, struct hf_respons
 	if (c->expect >= 0 && c->got + n > (uint64_t)c->expect) {
 		fail(resp, 400, "malformed", "more bytes than Content-Length");
 		return -1;
+	}
+	if (c->quota_bytes || c->quota_objects) { /* an upload's bytes count as they arrive */
+		struct hf_client who = {.quota_bytes = c->quota_bytes, .quota_objects = c->quota_objects};
+		snprintf(who.name, sizeof(who.name), "%s", c->client);
+		r = hf_quota_check(c->s->quota, &who, rx->got + n, 1);
+		if (r < 0) {
+			fail_err(resp, r);
+			return -1;
+		}
 	}
 	r = rx_write(rx, p, n);
 	c->got += n;

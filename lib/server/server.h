@@ -71,6 +71,7 @@ struct hf_response {
 	int64_t arrival_ns;                  /* an object's: when the server stored it (its clock) */
 	char sender[HF_CLIENT_NAME_MAX + 1]; /* an object's: the client that sent it; "" unknown */
 	int64_t unlock_ns;                   /* a 423's: when the object's lock ends */
+	const char *error;                   /* an error's code (as in the body), for a header */
 	char client[HF_CLIENT_NAME_MAX + 1]; /* who asked, once authenticated */
 };
 void hf_response_init(struct hf_response *r);

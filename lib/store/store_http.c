@@ -12,6 +12,7 @@
  * was lost and whose retry finds the name taken has succeeded (the name is
  * the content's hash). */
 #include <curl/curl.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -82,6 +83,7 @@ struct exchange {
 	int overflow;
 	long status;
 	int64_t arrival_ns;
+	int quota; /* the server's Holdfast-Error says: a quota */
 	uint64_t length;
 	int has_length;
 };
@@ -163,6 +165,8 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *arg)
 		line[n] = '\0';
 		if (sscanf(line, "Holdfast-Arrival: %lld", &v) == 1)
 			x->arrival_ns = v;
+		else if (strncmp(line, "Holdfast-Error: quota", 21) == 0)
+			x->quota = 1;
 		else if ((sscanf(line, "Content-Length: %lld", &v) == 1 ||
 			  sscanf(line, "content-length: %lld", &v) == 1) &&
 			 v >= 0) {
@@ -260,6 +264,7 @@ static int perform(struct http_store *hs, struct exchange *x)
 			curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->nbody);
 		}
 		x->got = 0;
+		x->quota = 0;
 		x->overflow = 0;
 		x->has_length = 0;
 		if (x->buf)
@@ -280,7 +285,7 @@ static int perform(struct http_store *hs, struct exchange *x)
 			continue;
 		}
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &x->status);
-		ret = status_err(x->status);
+		ret = x->quota ? -EDQUOT : status_err(x->status);
 		if (ret == -HF_E_EXISTS && lost && strcmp(x->method, "PUT") == 0)
 			ret = 0; /* the first attempt landed */
 		if (ret != -HF_E_UNAVAILABLE)

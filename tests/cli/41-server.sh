@@ -39,6 +39,12 @@ token_of >"$T/temp2.token"
 check_true "rotate gives a new token" bash -c "! cmp -s '$T/temp.token' '$T/temp2.token'"
 hf serve-client remove temp --root "$ROOT"
 check_rc "remove" 0
+hf serve-client add small --role admin --repos shared --quota-objects 1 --quota-gb 0.5 --root "$ROOT"
+token_of >"$T/small.token"
+hf serve-client list --root "$ROOT"
+check_grep "list shows the quota" "^small .*quota: 0.500 GiB, 1 objects" "$T/out"
+hf serve-client add bad --role admin --quota-gb -1 --root "$ROOT"
+check_rc "a negative quota: usage" 2
 
 # the server, on a free port
 timeout -k 5 600 "$HF_BIN" serve --root "$ROOT" --listen 127.0.0.1:0 --tls-cert "$T/cert.pem" \
@@ -91,6 +97,14 @@ hf check --repo "$URL" --token-file "$T/restore.token" --read-data
 check_rc "check --read-data with the restore token" 0
 HOLDFAST_TOKEN=$(cat "$T/restore.token") hf snapshots --repo "$URL"
 check_rc "the token from HOLDFAST_TOKEN" 0
+
+# a client past its quota: refused with a clear error, and logged
+mkdir -p "$T/quota-src"
+echo "past the quota" >"$T/quota-src/file"
+hf backup --repo "$URL" --token-file "$T/small.token" "$T/quota-src"
+check_rc "a backup past the client's object quota fails" 1
+check_grep "it says the quota is used up" "quota" "$T/err"
+check_grep "the log has the refusal" '"client": "small".*"status": 507' "$T/serve.log"
 
 # what each token may not do
 hf backup --repo "$URL" --token-file "$T/restore.token" "$T/src"

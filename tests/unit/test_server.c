@@ -575,6 +575,79 @@ out:
 	hf_server_close(s0);
 }
 
+/* Quotas: a client's objects and bytes, counted from the receipts (so a
+ * restarted server still knows), refused past the quota before the body
+ * (a put) or as it arrives (an upload); deletions give room back; other
+ * clients are not affected. */
+static void test_quota(void)
+{
+	char root[600], dir[700], auth[4][HF_TOKEN_LEN + 16], name[HF_STORE_NAME_MAX + 1], id[40];
+	struct hf_server_opts so = {.root = root};
+	struct hf_server *s = NULL;
+	struct hf_response resp;
+	struct hf_store *from = NULL;
+	struct hf_client c;
+	struct hf_buf cfg, pack;
+
+	hf_response_init(&resp);
+	hf_buf_init(&cfg, 1 << 20);
+	hf_buf_init(&pack, 1u << 30);
+	snprintf(root, sizeof(root), "%s/server-quota", g_base);
+	snprintf(dir, sizeof(dir), "%s/source", g_base);
+	mkdir(root, 0700);
+	T_EQ(hf_server_open(&so, &s), 0);
+	T_EQ(hf_store_local_open(dir, 0, &from), 0);
+	if (!s || !from)
+		goto out;
+	add_client(root, "boss", HF_ROLE_ADMIN, "*", 0, auth[3], sizeof(auth[3]));
+	add_client(root, "fs1", HF_ROLE_BACKUP, "r", 0, auth[1], sizeof(auth[1]));
+	add_client(root, "fs2", HF_ROLE_BACKUP, "r", 0, auth[2], sizeof(auth[2]));
+	add_client(root, "free", HF_ROLE_BACKUP, "r", 0, auth[0], sizeof(auth[0]));
+	T_EQ(hf_registry_get(root, "fs1", &c), 0);
+	c.quota_objects = 3;
+	T_EQ(hf_registry_replace(root, &c), 0);
+	T_EQ(req(s, "POST", "/v1/r", NULL, auth[3], NULL, 0, -1, &resp), 201);
+	T_EQ(hf_store_get(from, HF_OBJ_CONFIG, "config", &cfg), 0);
+	T_EQ(put(s, auth[3], HF_OBJ_CONFIG, "config", &cfg, &resp), 201);
+	/* objects: 3 allowed */
+	T_EQ(copy_kind(s, from, HF_OBJ_SNAPSHOT, auth[1], 201, &resp, NULL), 2);
+	T_EQ(copy_kind(s, from, HF_OBJ_MARK, auth[1], 201, &resp, NULL), 1);
+	T_EQ(copy_kind(s, from, HF_OBJ_INDEX, auth[1], 507, &resp, NULL) > 0, 1); /* the 4th and on */
+	T_CHECK(memmem(resp.body.data, resp.body.len, "quota", 5) != NULL);
+	T_EQ(copy_kind(s, from, HF_OBJ_PACK, auth[0], 201, &resp, name) > 0, 1); /* another client: no quota */
+	/* a restarted server counts them again from the receipts */
+	hf_server_close(s);
+	s = NULL;
+	T_EQ(hf_server_open(&so, &s), 0);
+	if (!s)
+		goto out;
+	T_EQ(copy_kind(s, from, HF_OBJ_INDEX, auth[1], 507, &resp, NULL) > 0, 1);
+	/* bytes: one pack fits, no second, not even streamed */
+	T_EQ(hf_store_get(from, HF_OBJ_PACK, name, &pack), 0);
+	T_EQ(hf_registry_get(root, "fs2", &c), 0);
+	c.quota_bytes = pack.len + 100;
+	T_EQ(hf_registry_replace(root, &c), 0);
+	T_EQ(copy_kind(s, from, HF_OBJ_SNAPSHOT, auth[2], 409, &resp, NULL), 2); /* exist: no room taken */
+	T_EQ(req(s, "POST", "/v1/r/uploads", "kind=index", auth[2], NULL, 0, -1, &resp), 201);
+	{
+		char *at = memmem(resp.body.data, resp.body.len, "\"upload\": \"", 11), path[200];
+		T_CHECK(at != NULL);
+		if (at) {
+			snprintf(id, sizeof(id), "%.32s", at + 11);
+			snprintf(path, sizeof(path), "/v1/r/uploads/%s", id);
+			T_EQ(req(s, "PUT", path, NULL, auth[2], pack.data, pack.len, (int64_t)pack.len, &resp), 204);
+			T_EQ(req(s, "PUT", path, NULL, auth[2], pack.data, 200, 200, &resp), 507);
+			T_EQ(req(s, "DELETE", path, NULL, auth[2], NULL, 0, -1, &resp), 204);
+		}
+	}
+out:
+	hf_response_release(&resp);
+	hf_buf_release(&cfg);
+	hf_buf_release(&pack);
+	hf_store_close(from);
+	hf_server_close(s);
+}
+
 /* A client allowed 3 snapshots an hour gets the 4th and 5th refused (429,
  * before the body), however it sends them; another client is not held back. */
 static void test_flood(void)
@@ -638,6 +711,7 @@ int main(void)
 	T_RUN(test_flood);
 	T_RUN(test_receipt);
 	T_RUN(test_delete);
+	T_RUN(test_quota);
 	rc = T_DONE("test_server");
 	t_rm_rf(g_base);
 	return rc;
