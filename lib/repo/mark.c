@@ -2,10 +2,12 @@
  * snapshots, and the state derived from them.
  *
  * Object: "HFMRK002" | sealed session key | AEAD(session key, ad = magic,
- * payload) | tag, as snapshots (object.h). Payload: version varint (1), time ns
+ * payload) | tag, as snapshots (object.h). Payload: version varint (3), time ns
  * (zigzag), snapshot id[32], kind u8, verdict u8, changes varint, reason
- * bytes, and for an unpin the deletion key's signature[64]. The name is the SHA-256 of the object. Every field is checked on
- * load: kind 1..4, verdict 0..2 and changes 0 unless kind is verdict, reason
+ * bytes, and for an unpin or a verdict the deletion key's signature[64]
+ * (zeros in a verdict a write-only client wrote: it has no deletion key).
+ * The name is the SHA-256 of the object. Every field is checked on load:
+ * kind 1..4, verdict 0..2 and changes 0 unless kind is verdict, reason
  * ≤ 1024 bytes without NUL, nothing after it. */
 #include <errno.h>
 #include <stdlib.h>
@@ -21,11 +23,18 @@
 #include "util/mem.h"
 
 #define MARK_MAGIC HF_MAGIC_MARK
-#define MARK_VERSION 2 /* 2: unpins carry the deletion key's signature */
+#define MARK_VERSION 3 /* 2: unpins carry the deletion key's signature; 3: verdicts too */
 /* magic, sealed key, AEAD, a payload of at most ~1.1 KiB, tag */
 #define MARK_OBJ_MAX \
 	(HF_MAGIC_LEN + HF_SEALED_KEY_LEN + HF_AEAD_OVERHEAD + 64 + HF_MARK_REASON_MAX + HF_SIGN_LEN + HF_OBJ_TAG_LEN)
-#define UNPIN_LABEL "holdfast unpin v1" /* with its NUL: the domain of an unpin's signature */
+/* with their NUL: the domains of the signatures */
+#define UNPIN_LABEL "holdfast unpin v1"
+#define VERDICT_LABEL "holdfast verdict v1"
+
+static int signed_kind(int kind)
+{
+	return kind == HF_MARK_UNPIN || kind == HF_MARK_VERDICT;
+}
 
 static int valid_fields(int kind, int verdict, uint64_t changes)
 {
@@ -50,23 +59,29 @@ int hf_mark_encode(const struct hf_mark *m, struct hf_buf *b)
 	    (r = hf_buf_put_u8(b, m->verdict)) < 0 || (r = hf_buf_put_varint(b, m->changes)) < 0 ||
 	    (r = hf_buf_put_bytes(b, reason, len)) < 0)
 		return r;
-	return m->kind == HF_MARK_UNPIN ? hf_buf_append(b, m->sig, HF_SIGN_LEN) : 0;
+	return signed_kind(m->kind) ? hf_buf_append(b, m->sig, HF_SIGN_LEN) : 0;
 }
 
-/* what an unpin's signature covers: label | repository id | snapshot id |
- * time (8 bytes, big-endian) */
-static void unpin_message(const struct hf_repo *r, const struct hf_mark *m, uint8_t *out)
+/* What a signature covers: an unpin's, label | repository id | snapshot id
+ * | time (8 bytes, big-endian); a verdict's, the same under its own label
+ * and then the verdict. Its length. */
+#define MARK_MSG_MAX (sizeof(VERDICT_LABEL) + 2 * HF_ID_LEN + 8 + 1)
+static size_t mark_message(const struct hf_repo *r, const struct hf_mark *m, uint8_t out[MARK_MSG_MAX])
 {
+	const char *label = m->kind == HF_MARK_UNPIN ? UNPIN_LABEL : VERDICT_LABEL;
+	size_t n = strlen(label) + 1;
 	uint64_t t = (uint64_t)m->time_ns;
-	uint8_t *p = out + sizeof(UNPIN_LABEL);
 
-	memcpy(out, UNPIN_LABEL, sizeof(UNPIN_LABEL));
-	memcpy(p, r->cfg.id, HF_ID_LEN);
-	memcpy(p + HF_ID_LEN, m->snapshot, HF_ID_LEN);
+	memcpy(out, label, n);
+	memcpy(out + n, r->cfg.id, HF_ID_LEN);
+	memcpy(out + n + HF_ID_LEN, m->snapshot, HF_ID_LEN);
+	n += 2 * HF_ID_LEN;
 	for (int i = 0; i < 8; i++)
-		p[2 * HF_ID_LEN + i] = (uint8_t)(t >> (56 - 8 * i));
+		out[n++] = (uint8_t)(t >> (56 - 8 * i));
+	if (m->kind == HF_MARK_VERDICT)
+		out[n++] = m->verdict;
+	return n;
 }
-#define UNPIN_MSG_LEN (sizeof(UNPIN_LABEL) + 2 * HF_ID_LEN + 8)
 
 static int decode(const uint8_t *p, size_t n, struct hf_mark *m)
 {
@@ -93,13 +108,13 @@ static int decode(const uint8_t *p, size_t n, struct hf_mark *m)
 		return r;
 	if (memchr(m->reason, '\0', len))
 		return -HF_E_CORRUPT;
-	if (m->kind == HF_MARK_UNPIN) {
+	if (signed_kind(m->kind)) {
 		const uint8_t *sig;
 		if ((r = hf_rd_raw(&rd, &sig, HF_SIGN_LEN)) < 0)
 			return r;
 		memcpy(m->sig, sig, HF_SIGN_LEN);
 	}
-	m->authorized = m->kind != HF_MARK_UNPIN; /* an unpin: once its signature verifies */
+	m->authorized = !signed_kind(m->kind); /* the others: once their signature verifies */
 	return hf_reader_left(&rd) == 0 ? 0 : -HF_E_CORRUPT;
 }
 
@@ -117,13 +132,16 @@ int hf_mark_decode(const uint8_t *p, size_t n, struct hf_mark *m)
 int hf_mark_write(struct hf_repo *r, const struct hf_session *s, const struct hf_mark *m)
 {
 	struct hf_mark signed_m = *m;
-	uint8_t msg[UNPIN_MSG_LEN];
+	uint8_t msg[MARK_MSG_MAX];
 	struct hf_buf pt;
 	int ret = 0;
 
-	if (m->kind == HF_MARK_UNPIN) {
-		unpin_message(r, m, msg);
-		ret = hf_repo_sign(r, msg, sizeof(msg), signed_m.sig);
+	if (signed_kind(m->kind)) {
+		ret = hf_repo_sign(r, msg, mark_message(r, m, msg), signed_m.sig);
+		if (ret == -HF_E_WRITEONLY && m->kind == HF_MARK_VERDICT) {
+			memset(signed_m.sig, 0, HF_SIGN_LEN); /* a write-only client's verdict: it counts for less */
+			ret = 0;
+		}
 		if (ret < 0)
 			return ret;
 	}
@@ -153,10 +171,9 @@ int hf_mark_load(struct hf_repo *r, const char *name, struct hf_mark *m)
 	ret = hf_object_read(r, HF_OBJ_MARK, name, MARK_MAGIC, MARK_OBJ_MAX, &pt, h, NULL);
 	if (ret == 0)
 		ret = hf_mark_decode(pt.data, pt.len, m);
-	if (ret == 0 && m->kind == HF_MARK_UNPIN) {
-		uint8_t msg[UNPIN_MSG_LEN];
-		unpin_message(r, m, msg);
-		m->authorized = hf_repo_verify(r, msg, sizeof(msg), m->sig) == 0;
+	if (ret == 0 && signed_kind(m->kind)) {
+		uint8_t msg[MARK_MSG_MAX];
+		m->authorized = hf_repo_verify(r, msg, mark_message(r, m, msg), m->sig) == 0;
 	}
 	if (ret == 0)
 		memcpy(m->id, h, HF_ID_LEN);
@@ -240,7 +257,11 @@ const struct hf_mark *hf_marks_verdict_mark(const struct hf_mark *m, size_t n, c
 		const struct hf_mark *c = &m[i];
 		if (c->kind != HF_MARK_VERDICT || memcmp(c->snapshot, snapshot, HF_ID_LEN) != 0)
 			continue;
-		if (!best || c->time_ns > best->time_ns || (c->time_ns == best->time_ns && c->verdict > best->verdict))
+		/* one the full key signed beats any other: a compromised client
+		 * cannot clear a verdict of the trusted verifier */
+		if (!best || c->authorized > best->authorized ||
+		    (c->authorized == best->authorized &&
+		     (c->time_ns > best->time_ns || (c->time_ns == best->time_ns && c->verdict > best->verdict))))
 			best = c;
 	}
 	return best;

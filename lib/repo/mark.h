@@ -38,8 +38,11 @@ struct hf_mark {
 	/* HF_MARK_UNPIN: the deletion key's signature of (repository, snapshot,
 	 * time), made by hf_mark_write; only the full key can */
 	uint8_t sig[HF_SIGN_LEN];
-	/* set by load and list: 0 for an unpin whose signature does not verify
-	 * (not made with the full key: the derived state ignores it), else 1 */
+	/* HF_MARK_VERDICT: the same signature of (repository, snapshot, time,
+	 * verdict) when the writer had the full key, else zeros */
+	/* set by load and list: 0 for an unpin or verdict whose signature does
+	 * not verify (not made with the full key: the derived state ignores
+	 * such an unpin, and a signed verdict beats such a verdict), else 1 */
 	uint8_t authorized;
 };
 
@@ -67,8 +70,8 @@ void hf_mark_list_free(struct hf_mark *m, size_t n);
 const struct hf_mark *hf_marks_pin_state(const struct hf_mark *m, size_t n, const uint8_t snapshot[HF_ID_LEN]);
 /* 1 if the snapshot is pinned, else 0 */
 HF_MUST_USE int hf_marks_pinned(const struct hf_mark *m, size_t n, const uint8_t snapshot[HF_ID_LEN]);
-/* The verdict mark with the latest time (at equal times the more severe
- * verdict); NULL if none. */
+/* The verdict mark with the latest time among those the full key signed,
+ * else among all (at equal times the more severe verdict); NULL if none. */
 const struct hf_mark *hf_marks_verdict_mark(const struct hf_mark *m, size_t n, const uint8_t snapshot[HF_ID_LEN]);
 /* 1 and *verdict set from hf_marks_verdict_mark; 0 and *verdict = -1 if the
  * snapshot has no verdict mark */

@@ -5,8 +5,8 @@
  * Invariants: a failed decode leaves nothing to free (the struct is zeroed);
  * a decoded mark has kind pin, unpin, verdict or forgotten, a verdict in
  * range and 0 (with no changes) unless it is a verdict mark, a reason of at
- * most HF_MARK_REASON_MAX bytes without NUL; an unpin is not authorized by
- * decoding alone (only load checks its signature); it encodes back to
+ * most HF_MARK_REASON_MAX bytes without NUL; an unpin or verdict is not authorized by
+ * decoding alone (only load checks the signature); it encodes back to
  * exactly the input bytes and decodes again to the same mark. */
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	FUZZ_ASSERT(m.kind == HF_MARK_PIN || m.kind == HF_MARK_UNPIN || m.kind == HF_MARK_VERDICT ||
 		    m.kind == HF_MARK_FORGOTTEN);
-	FUZZ_ASSERT(m.authorized == (m.kind != HF_MARK_UNPIN));
+	FUZZ_ASSERT(m.authorized == (m.kind != HF_MARK_UNPIN && m.kind != HF_MARK_VERDICT)); /* signed kinds: once verified */
 	if (m.kind == HF_MARK_VERDICT)
 		FUZZ_ASSERT(m.verdict <= HF_MARK_VERDICT_ATTACK);
 	else

@@ -308,6 +308,9 @@ static void encode_payload(const struct payload *p, struct hf_buf *b)
 	T_CHECK(hf_buf_put_u8(b, (uint8_t)p->verdict) == 0);
 	T_CHECK(hf_buf_put_varint(b, p->changes) == 0);
 	T_CHECK(hf_buf_put_bytes(b, p->reason, p->reason_len) == 0);
+	if (p->kind == HF_MARK_VERDICT && p->trailing >= 0) /* a signature's room (trailing -1: none) */
+		for (int i = 0; i < HF_SIGN_LEN; i++)
+			T_CHECK(hf_buf_put_u8(b, 0) == 0);
 	for (int i = 0; i < p->trailing; i++)
 		T_CHECK(hf_buf_put_u8(b, 0) == 0);
 }
@@ -343,22 +346,24 @@ static void test_decode_refusals(void)
 	struct hf_buf b;
 	struct hf_mark m;
 	static char longest[HF_MARK_REASON_MAX + 1];
-	const struct payload good = {2, 42, HF_MARK_VERDICT, HF_MARK_VERDICT_ATTACK, "reason", 6, 0, 1234567};
+	const struct payload good = {3, 42, HF_MARK_VERDICT, HF_MARK_VERDICT_ATTACK, "reason", 6, 0, 1234567};
 	const struct payload bad[] = {
-		{3, 42, HF_MARK_PIN, 0, "r", 1, 0, 0},                              /* unknown version */
+		{4, 42, HF_MARK_PIN, 0, "r", 1, 0, 0},                              /* unknown version */
 		{1, 42, HF_MARK_PIN, 0, "r", 1, 0, 0},                              /* version 1 */
+		{2, 42, HF_MARK_PIN, 0, "r", 1, 0, 0},                              /* version 2 */
 		{0, 42, HF_MARK_PIN, 0, "r", 1, 0, 0},                              /* version 0 */
-		{2, 42, 0, 0, "r", 1, 0, 0},                                        /* kind 0 */
-		{2, 42, 5, 0, "r", 1, 0, 0},                                        /* kind 5 */
-		{2, 42, HF_MARK_FORGOTTEN, 1, "r", 1, 0, 0},                        /* forgotten with a verdict */
-		{2, 42, HF_MARK_PIN, 1, "r", 1, 0, 0},                              /* pin with a verdict */
-		{2, 42, HF_MARK_UNPIN, 2, "r", 1, 0, 0},                            /* unpin with a verdict */
-		{2, 42, HF_MARK_VERDICT, 3, "r", 1, 0, 0},                          /* verdict 3 */
-		{2, 42, HF_MARK_VERDICT, 2, "a\0b", 3, 0, 0},                       /* NUL in the reason */
-		{2, 42, HF_MARK_VERDICT, 2, "r", 1, 1, 0},                          /* a trailing byte */
-		{2, 42, HF_MARK_VERDICT, 2, longest, HF_MARK_REASON_MAX + 1, 0, 0}, /* reason too long */
-		{2, 42, HF_MARK_PIN, 0, "r", 1, 0, 5},                              /* pin with a change count */
-		{2, 42, HF_MARK_UNPIN, 0, "r", 1, 0, 0},                            /* an unpin without its signature */
+		{3, 42, 0, 0, "r", 1, 0, 0},                                        /* kind 0 */
+		{3, 42, 5, 0, "r", 1, 0, 0},                                        /* kind 5 */
+		{3, 42, HF_MARK_FORGOTTEN, 1, "r", 1, 0, 0},                        /* forgotten with a verdict */
+		{3, 42, HF_MARK_PIN, 1, "r", 1, 0, 0},                              /* pin with a verdict */
+		{3, 42, HF_MARK_UNPIN, 2, "r", 1, 0, 0},                            /* unpin with a verdict */
+		{3, 42, HF_MARK_VERDICT, 3, "r", 1, 0, 0},                          /* verdict 3 */
+		{3, 42, HF_MARK_VERDICT, 2, "a\0b", 3, 0, 0},                       /* NUL in the reason */
+		{3, 42, HF_MARK_VERDICT, 2, "r", 1, 1, 0},                          /* a trailing byte */
+		{3, 42, HF_MARK_VERDICT, 2, longest, HF_MARK_REASON_MAX + 1, 0, 0}, /* reason too long */
+		{3, 42, HF_MARK_PIN, 0, "r", 1, 0, 5},                              /* pin with a change count */
+		{3, 42, HF_MARK_UNPIN, 0, "r", 1, 0, 0},                            /* an unpin without its signature */
+		{3, 42, HF_MARK_VERDICT, 1, "r", 1, -1, 0}, /* a verdict without its signature */
 	};
 	int ret;
 
@@ -377,6 +382,7 @@ static void test_decode_refusals(void)
 	T_EQ(m.verdict, HF_MARK_VERDICT_ATTACK);
 	T_EQ(m.changes, 1234567);
 	T_CHECK(m.reason && strcmp(m.reason, "reason") == 0);
+	T_EQ(m.authorized, 0); /* its signature is no signature */
 	hf_mark_release(&m);
 	/* a reason of exactly the maximum loads too */
 	{
@@ -396,7 +402,7 @@ static void test_decode_refusals(void)
 		T_CHECK(ret < 0 && ret != 12345);
 		T_CHECK(m.reason == NULL);
 	}
-	T_EQ(load_crafted(r, ses, HF_MAGIC_MARK, (const uint8_t *)"\x03", 1, &m), -HF_E_VERSION);
+	T_EQ(load_crafted(r, ses, HF_MAGIC_MARK, (const uint8_t *)"\x04", 1, &m), -HF_E_VERSION);
 	/* every truncation of a good payload */
 	encode_payload(&good, &b);
 	for (size_t cut = 0; cut < b.len; cut++) {
@@ -629,12 +635,16 @@ static void test_unpin_signature(void)
 	T_EQ(put_mark(r, 10, 4, HF_MARK_PIN, 0, "pin"), 0);
 	/* the full key's unpin of snapshot 3 counts */
 	T_EQ(put_mark(r, 20, 3, HF_MARK_UNPIN, 0, "unpin"), 0);
+	T_EQ(put_mark(r, 20, 3, HF_MARK_VERDICT, HF_MARK_VERDICT_ATTACK, "verdict"), 0);
 	T_EQ(hf_mark_list(r, &all, &n, &bad), 0);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		if (all[i].kind == HF_MARK_UNPIN) {
 			T_EQ(all[i].authorized, 1);
 			real = all[i];
 		}
+		if (all[i].kind == HF_MARK_VERDICT)
+			T_EQ(all[i].authorized, 1); /* the full key signs its verdicts too */
+	}
 	T_EQ(hf_marks_pinned(all, n, snap), 0);
 	/* forged: no signature, then the real one replayed for snapshot 4,
 	 * then for snapshot 3 at a later time (all tagged with the real key) */
@@ -1041,6 +1051,30 @@ out:
 	hf_repo_close(r);
 }
 
+/* a verdict the full key signed (the trusted verifier's) beats any a
+ * write-only client wrote, however late that one claims to be */
+static void test_signed_verdict_wins(void)
+{
+	struct hf_mark m[3] = {0};
+	int v = -1;
+
+	for (int i = 0; i < 3; i++) {
+		fill_id(m[i].snapshot, 9);
+		m[i].kind = HF_MARK_VERDICT;
+	}
+	m[0].time_ns = 100, m[0].verdict = HF_MARK_VERDICT_ATTACK, m[0].authorized = 1;
+	m[1].time_ns = 900, m[1].verdict = HF_MARK_VERDICT_CLEAN, m[1].authorized = 0;
+	m[2].time_ns = 50, m[2].verdict = HF_MARK_VERDICT_CLEAN, m[2].authorized = 0;
+	T_EQ(hf_marks_verdict(m, 3, m[0].snapshot, &v), 1);
+	T_EQ(v, HF_MARK_VERDICT_ATTACK);
+	T_EQ(hf_marks_verdict(m + 1, 2, m[0].snapshot, &v), 1); /* unsigned only: the latest */
+	T_EQ(v, HF_MARK_VERDICT_CLEAN);
+	m[2].authorized = 1; /* two signed: the later one (the verifier changed its mind) */
+	m[2].time_ns = 200;
+	T_EQ(hf_marks_verdict(m, 3, m[0].snapshot, &v), 1);
+	T_EQ(v, HF_MARK_VERDICT_CLEAN);
+}
+
 int main(void)
 {
 	if (hf_crypto_init() < 0) {
@@ -1056,6 +1090,7 @@ int main(void)
 	T_RUN(test_roundtrip);
 	T_RUN(test_write_refusals);
 	T_RUN(test_decode_refusals);
+	T_RUN(test_signed_verdict_wins);
 	T_RUN(test_tamper);
 	T_RUN(test_wrong_key);
 	T_RUN(test_write_only_key);
