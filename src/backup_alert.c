@@ -11,9 +11,8 @@
 #include "scan_print.h"
 #include "util/err.h"
 
-static void run_alert_command(void *arg, const struct hf_scan_result *res)
+void alert_command_run(const char *cmd, void (*put)(FILE *f, const void *arg), const void *arg)
 {
-	const char *cmd = arg;
 	struct sigaction ign, old;
 	FILE *p;
 	int status;
@@ -32,15 +31,31 @@ static void run_alert_command(void *arg, const struct hf_scan_result *res)
 	ign.sa_handler = SIG_IGN;
 	sigemptyset(&ign.sa_mask);
 	sigaction(SIGPIPE, &ign, &old);
-	scan_print_json(p, res);
+	put(p, arg);
 	status = pclose(p);
 	sigaction(SIGPIPE, &old, NULL);
 	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		cli_err("warning: the --on-alert command failed (status %d)", status);
 }
 
+static void put_scan_json(FILE *f, const void *res)
+{
+	scan_print_json(f, res);
+}
+
+static void run_alert_command(void *arg, const struct hf_scan_result *res)
+{
+	alert_command_run(arg, put_scan_json, res);
+}
+
 int backup_alert_run(struct hf_repo *repo, const uint8_t id[HF_ID_LEN], struct hf_changes *changes,
 		     const char *on_alert, struct hf_backup_verdict *out)
 {
 	return hf_backup_judge(repo, id, changes, on_alert ? run_alert_command : NULL, (void *)on_alert, out);
+}
+
+int verify_alert_run(struct hf_repo *repo, const uint8_t id[HF_ID_LEN], const char *on_alert,
+		     struct hf_backup_verdict *out)
+{
+	return hf_verify_judge(repo, id, on_alert ? run_alert_command : NULL, (void *)on_alert, out);
 }

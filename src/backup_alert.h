@@ -4,12 +4,22 @@
 #ifndef HF_BACKUP_ALERT_H
 #define HF_BACKUP_ALERT_H
 
+#include <stdio.h>
+
 #include "engine/verdict.h"
+
+/* runs the shell command cmd with what put writes on its standard input;
+ * warns if it fails (never passes the passphrase on) */
+void alert_command_run(const char *cmd, void (*put)(FILE *f, const void *arg), const void *arg);
 
 /* hf_backup_judge with on_alert (may be NULL) as a shell command run with the
  * scan's JSON on stdin when the verdict is not clean. Returns 0 or an error
  * (the snapshot stays saved either way). */
 int backup_alert_run(struct hf_repo *repo, const uint8_t id[HF_ID_LEN], struct hf_changes *changes,
 		     const char *on_alert, struct hf_backup_verdict *out);
+
+/* the same for the trusted verifier (hf_verify_judge: first snapshots too) */
+int verify_alert_run(struct hf_repo *repo, const uint8_t id[HF_ID_LEN], const char *on_alert,
+		     struct hf_backup_verdict *out);
 
 #endif

@@ -111,11 +111,14 @@ static int pin_last_clean(struct hf_repo *repo, struct hf_history *h, const stru
 	return r;
 }
 
-int hf_backup_judge(struct hf_repo *repo, const uint8_t id[HF_ID_LEN], struct hf_changes *changes,
-		    void (*on_alert)(void *arg, const struct hf_scan_result *res), void *arg,
-		    struct hf_backup_verdict *out)
+/* hf_backup_judge and hf_verify_judge: first says whether a first snapshot
+ * (nothing before it) is judged on its own content too */
+static int judge(struct hf_repo *repo, const uint8_t id[HF_ID_LEN], struct hf_changes *changes, int first,
+		 void (*on_alert)(void *arg, const struct hf_scan_result *res), void *arg,
+		 struct hf_backup_verdict *out)
 {
 	struct hf_snapshot *all = NULL, *chain;
+	struct hf_scan_result alone = {0};
 	const struct hf_scan_result *res;
 	struct hf_history *h = NULL;
 	size_t n = 0, m, newest = 0;
@@ -140,15 +143,20 @@ int hf_backup_judge(struct hf_repo *repo, const uint8_t id[HF_ID_LEN], struct hf
 	}
 	chain = hf_xcalloc(n, sizeof(*chain));
 	m = hf_chain_of(all, n, newest, chain);
-	if (m < 2) /* a first snapshot: nothing to compare with */
+	if (m < 2 && !first) /* a first snapshot: nothing to compare with */
 		goto out;
 	r = hf_repo_refresh_index(repo); /* with what the backup just wrote */
 	if (r < 0)
 		goto out;
-	h = hf_history_new(repo, chain, m);
-	hf_history_give_changes(h, changes);
-	changes = NULL;
-	r = hf_history_scan(h, m - 1, &res);
+	if (m < 2) {
+		r = hf_scan(repo, &chain[0], NULL, &alone);
+		res = &alone;
+	} else {
+		h = hf_history_new(repo, chain, m);
+		hf_history_give_changes(h, changes);
+		changes = NULL;
+		r = hf_history_scan(h, m - 1, &res);
+	}
 	if (r < 0)
 		goto out;
 	out->scanned = 1;
@@ -156,19 +164,34 @@ int hf_backup_judge(struct hf_repo *repo, const uint8_t id[HF_ID_LEN], struct hf
 	out->encrypted = res->sum.encrypted;
 	out->suspicious = res->sum.suspicious;
 	out->notes = res->sum.notes;
-	snprintf(why, sizeof(why), "automatic scan after backup: %llu encrypted, %llu suspicious, %llu ransom notes",
-		 (unsigned long long)res->sum.encrypted, (unsigned long long)res->sum.suspicious,
-		 (unsigned long long)res->sum.notes);
+	snprintf(why, sizeof(why), "%s: %llu encrypted, %llu suspicious, %llu ransom notes",
+		 first ? "verifier's scan" : "automatic scan after backup", (unsigned long long)res->sum.encrypted,
+		 (unsigned long long)res->sum.suspicious, (unsigned long long)res->sum.notes);
 	r = write_mark(repo, HF_MARK_VERDICT, res->verdict,
 		       res->sum.added + res->sum.modified + res->sum.deleted + res->sum.renamed, id, why);
-	if (r == 0 && res->verdict == HF_SNAP_ATTACK)
+	if (r == 0 && res->verdict == HF_SNAP_ATTACK && m >= 2)
 		r = pin_last_clean(repo, h, chain, m - 1, out);
 	if (res->verdict != HF_SNAP_CLEAN && on_alert)
 		on_alert(arg, res);
 out:
+	hf_scan_result_release(&alone);
 	hf_changes_free(changes);
 	hf_history_free(h);
 	free(chain);
 	hf_snapshot_list_free(all, n);
 	return r;
+}
+
+int hf_backup_judge(struct hf_repo *repo, const uint8_t id[HF_ID_LEN], struct hf_changes *changes,
+		    void (*on_alert)(void *arg, const struct hf_scan_result *res), void *arg,
+		    struct hf_backup_verdict *out)
+{
+	return judge(repo, id, changes, 0, on_alert, arg, out);
+}
+
+int hf_verify_judge(struct hf_repo *repo, const uint8_t id[HF_ID_LEN],
+		    void (*on_alert)(void *arg, const struct hf_scan_result *res), void *arg,
+		    struct hf_backup_verdict *out)
+{
+	return judge(repo, id, NULL, 1, on_alert, arg, out);
 }

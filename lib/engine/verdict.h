@@ -25,4 +25,12 @@ int hf_backup_judge(struct hf_repo *repo, const uint8_t id[HF_ID_LEN], struct hf
 		    void (*on_alert)(void *arg, const struct hf_scan_result *res), void *arg,
 		    struct hf_backup_verdict *out);
 
+/* The trusted verifier's judgement of any snapshot (scan --follow): as
+ * hf_backup_judge, and a first snapshot of its history is judged on its own
+ * content too (a compromised client's first backup may already be
+ * encrypted), so every snapshot it judges gets a verdict. */
+int hf_verify_judge(struct hf_repo *repo, const uint8_t id[HF_ID_LEN],
+		    void (*on_alert)(void *arg, const struct hf_scan_result *res), void *arg,
+		    struct hf_backup_verdict *out);
+
 #endif
