@@ -3,6 +3,7 @@
  *   holdfast receipt 1
  *   arrival_ns 1796371234567890123
  *   client fs1
+ *   role backup
  *   size 16777411
  *   peer 10.0.0.5
  */
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "server/policy.h"
 #include "server/receipt.h"
 
 #define MAGIC "holdfast receipt 1\n"
@@ -19,10 +21,11 @@ int hf_receipt_encode(const struct hf_receipt *rc, struct hf_buf *out)
 	char text[HF_RECEIPT_MAX];
 	int n;
 
-	if (!hf_server_name_ok(rc->client) || strpbrk(rc->peer, " \n") || rc->arrival_ns < 0)
+	if (!hf_server_name_ok(rc->client) || !hf_role_name(rc->role) || strpbrk(rc->peer, " \n") || rc->arrival_ns < 0)
 		return -HF_E_USAGE;
-	n = snprintf(text, sizeof(text), MAGIC "arrival_ns %" PRId64 "\nclient %s\nsize %" PRIu64 "\npeer %s\n",
-		     rc->arrival_ns, rc->client, rc->size, rc->peer[0] ? rc->peer : "-");
+	n = snprintf(text, sizeof(text),
+		     MAGIC "arrival_ns %" PRId64 "\nclient %s\nrole %s\nsize %" PRIu64 "\npeer %s\n", rc->arrival_ns,
+		     rc->client, hf_role_name(rc->role), rc->size, rc->peer[0] ? rc->peer : "-");
 	if (n < 0 || (size_t)n >= sizeof(text))
 		return -HF_E_LIMIT;
 	out->len = 0;
@@ -77,6 +80,8 @@ int hf_receipt_decode(const uint8_t *data, size_t n, struct hf_receipt *rc)
 		return -HF_E_CORRUPT;
 	rc->arrival_ns = (int64_t)t;
 	if (field(&p, end, "client", rc->client, sizeof(rc->client)) < 0 || !hf_server_name_ok(rc->client))
+		return -HF_E_CORRUPT;
+	if (field(&p, end, "role", v, sizeof(v)) < 0 || (rc->role = hf_role_parse(v)) < 0)
 		return -HF_E_CORRUPT;
 	if (field(&p, end, "size", v, sizeof(v)) < 0 || number(v, UINT64_MAX, &rc->size) < 0)
 		return -HF_E_CORRUPT;

@@ -24,6 +24,7 @@ struct hf_receipt {
 	int64_t arrival_ns;
 	uint64_t size;
 	char client[HF_CLIENT_NAME_MAX + 1];
+	int role;                           /* the client's when it sent the object (enum hf_role) */
 	char peer[HF_RECEIPT_PEER_MAX + 1]; /* "" if unknown */
 };
 

@@ -97,6 +97,7 @@ struct hf_call {
 	int64_t expect; /* Content-Length */
 	char name[HF_STORE_NAME_MAX + 1];
 	char client[HF_CLIENT_NAME_MAX + 1];
+	int role;                            /* the client's */
 	uint64_t quota_bytes, quota_objects; /* the client's */
 	struct receiving rx;                 /* CALL_PUT */
 	struct upload *up;                   /* CALL_APPEND */
@@ -429,10 +430,10 @@ static int rx_commit(struct receiving *rx, const char *name)
  * The object comes first: a server killed between the two leaves an object
  * without a receipt (its sender unknown, so not trusted), never a receipt
  * claiming an object that is not there. */
-static void commit_and_answer(struct hf_server *s, struct receiving *rx, const char *name, const char *client,
+static void commit_and_answer(struct hf_server *s, struct receiving *rx, const char *name, const char *client, int role,
 			      const char *peer, struct hf_response *resp)
 {
-	struct hf_receipt rc = {.size = rx->got};
+	struct hf_receipt rc = {.size = rx->got, .role = role};
 	int kind = rx->kind, r = rx_commit(rx, name);
 
 	if (r == -HF_E_AUTH) {
@@ -573,7 +574,18 @@ struct listing {
 	struct hf_response *resp;
 	const struct repo_entry *e;
 	int kind;
+	const struct hf_client *asker;
 };
+
+/* Whether a backup client is shown an index object: only its own and an
+ * admin's (prune's). A client deduplicates against the index objects it
+ * lists; one that trusted another backup client's could be told blobs
+ * exist that do not (cross-client dedup poisoning) and leave them out of
+ * its snapshots. */
+static int index_trusted(const struct hf_client *asker, const struct hf_receipt *rc)
+{
+	return asker->role != HF_ROLE_BACKUP || rc->role == HF_ROLE_ADMIN || strcmp(rc->client, asker->name) == 0;
+}
 
 /* "<name> <size> <arrival ns> <sender>\n", the sender "-" when unknown. A
  * pack's line has arrival 0 and no sender: there are millions, and readers
@@ -585,6 +597,8 @@ static int list_one(void *arg, const char *name, uint64_t size)
 
 	if (l->kind != HF_OBJ_PACK)
 		object_origin(l->e, l->kind, name, &rc);
+	if (l->kind == HF_OBJ_INDEX && !index_trusted(l->asker, &rc))
+		return 0;
 	/* a listing that cannot be complete fails: a short one would tell a
 	 * client that objects are missing */
 	return put_text(l->resp, "%s %" PRIu64 " %" PRId64 " %s\n", name, size, rc.arrival_ns,
@@ -750,7 +764,7 @@ static int finish_upload(struct hf_server *s, const struct hf_client *c, const s
 		pthread_mutex_unlock(&s->lock);
 		return fail(resp, 400, "malformed", "name=N is needed, a valid object name");
 	} else {
-		commit_and_answer(s, &u->rx, name, c->name, rq->peer, resp);
+		commit_and_answer(s, &u->rx, name, c->name, c->role, rq->peer, resp);
 	}
 	pthread_mutex_lock(&s->lock);
 	drop_upload(s, u);
@@ -1029,7 +1043,7 @@ int hf_server_begin(struct hf_server *s, const struct hf_request *rq, struct hf_
 	}
 	switch (op) {
 	case HF_OP_LIST: {
-		struct listing l = {resp, &e, rt.kind};
+		struct listing l = {resp, &e, rt.kind, &c};
 		resp->content_type = "text/plain";
 		r = hf_store_list(e.store, rt.kind, list_one, &l);
 		if (r < 0)
@@ -1087,6 +1101,7 @@ int hf_server_begin(struct hf_server *s, const struct hf_request *rq, struct hf_
 done:
 	if (*call) {
 		snprintf((*call)->client, sizeof((*call)->client), "%s", c.name);
+		(*call)->role = c.role;
 		(*call)->quota_bytes = c.quota_bytes;
 		(*call)->quota_objects = c.quota_objects;
 		(*call)->method = rq->method;
@@ -1133,7 +1148,7 @@ void hf_server_end(struct hf_call *c, struct hf_response *resp)
 	} else if (c->mode == CALL_APPEND) {
 		resp->status = 204;
 	} else {
-		commit_and_answer(c->s, &c->rx, c->name, c->client, c->peer, resp);
+		commit_and_answer(c->s, &c->rx, c->name, c->client, c->role, c->peer, resp);
 	}
 	log_request(c->s, c->client, c->peer, c->method, c->path, resp->status);
 }

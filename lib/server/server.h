@@ -14,6 +14,7 @@
  *   POST   /v1/R                        create the repository (admin)
  *   GET    /v1/R                        its server time and limits
  *   GET    /v1/R/K/                     list: "<name> <size> <arrival ns> <sender>\n" per object
+ *                                       (index/ to a backup client: its own and admins' only)
  *   GET    /v1/R/K/N, HEAD /v1/R/K/N    an object (Range: bytes=a-b: one range)
  *   PUT    /v1/R/K/N                    create an object (Content-Length required)
  *   POST   /v1/R/uploads?kind=K         start a streamed upload (name known at the end)

@@ -328,6 +328,20 @@ static void test_server(void)
 	}
 	T_EQ(req(s, "GET", "/v1/r/data/", NULL, backup, NULL, 0, -1, &resp), 200);
 	T_CHECK(resp.body.len > 64 && memmem(resp.body.data, resp.body.len, name, 64) != NULL);
+	/* a backup client lists its own index objects and an admin's, never another
+	 * backup client's: it deduplicates against what it lists */
+	{
+		char other_auth[HF_TOKEN_LEN + 16];
+		size_t own;
+		add_client(root, "fs2", HF_ROLE_BACKUP, "r", 0, other_auth, sizeof(other_auth));
+		T_EQ(req(s, "GET", "/v1/r/index/", NULL, backup, NULL, 0, -1, &resp), 200);
+		own = resp.body.len;
+		T_CHECK(own > 0 && memmem(resp.body.data, resp.body.len, iname, 64) != NULL);
+		T_EQ(req(s, "GET", "/v1/r/index/", NULL, other_auth, NULL, 0, -1, &resp), 200);
+		T_EQ(resp.body.len, 0); /* fs1's are not fs2's to trust */
+		T_EQ(req(s, "GET", "/v1/r/index/", NULL, restore, NULL, 0, -1, &resp), 200);
+		T_EQ(resp.body.len, own); /* readers see them all */
+	}
 	/* nothing is deleted without the full key's signature, not even by an admin (test_delete) */
 	T_EQ(req(s, "DELETE", path, NULL, backup, NULL, 0, -1, &resp), 403);
 	T_EQ(req(s, "DELETE", path, NULL, admin, NULL, 0, -1, &resp), 403);
@@ -400,19 +414,22 @@ static void test_receipt(void)
 	struct hf_receipt rc = {.arrival_ns = 1796371234567890123LL,
 				.size = 16777411,
 				.client = "fs1",
+				.role = HF_ROLE_BACKUP,
 				.peer = "10.0.0.5"},
 			  back;
 	struct hf_buf b;
 	static const char *const bad[] = {
 		"",
-		"holdfast receipt 2\narrival_ns 1\nclient a\nsize 1\npeer -\n",
-		"holdfast receipt 1\narrival_ns 01\nclient a\nsize 1\npeer -\n",
-		"holdfast receipt 1\narrival_ns 9223372036854775808\nclient a\nsize 1\npeer -\n",
-		"holdfast receipt 1\narrival_ns 1\nclient A\nsize 1\npeer -\n",
-		"holdfast receipt 1\narrival_ns 1\nclient a\nsize 18446744073709551616\npeer -\n",
-		"holdfast receipt 1\narrival_ns 1\nclient a\nsize 1\npeer -\nmore\n",
-		"holdfast receipt 1\narrival_ns 1\nclient a\nsize 1\npeer -",
-		"holdfast receipt 1\nclient a\narrival_ns 1\nsize 1\npeer -\n",
+		"holdfast receipt 2\narrival_ns 1\nclient a\nrole backup\nsize 1\npeer -\n",
+		"holdfast receipt 1\narrival_ns 01\nclient a\nrole backup\nsize 1\npeer -\n",
+		"holdfast receipt 1\narrival_ns 9223372036854775808\nclient a\nrole backup\nsize 1\npeer -\n",
+		"holdfast receipt 1\narrival_ns 1\nclient A\nrole backup\nsize 1\npeer -\n",
+		"holdfast receipt 1\narrival_ns 1\nclient a\nrole backup\nsize 18446744073709551616\npeer -\n",
+		"holdfast receipt 1\narrival_ns 1\nclient a\nrole backup\nsize 1\npeer -\nmore\n",
+		"holdfast receipt 1\narrival_ns 1\nclient a\nrole backup\nsize 1\npeer -",
+		"holdfast receipt 1\nclient a\narrival_ns 1\nrole backup\nsize 1\npeer -\n",
+		"holdfast receipt 1\narrival_ns 1\nclient a\nrole boss\nsize 1\npeer -\n",
+		"holdfast receipt 1\narrival_ns 1\nclient a\nsize 1\npeer -\n",
 	};
 
 	hf_buf_init(&b, HF_RECEIPT_MAX);
@@ -420,13 +437,14 @@ static void test_receipt(void)
 	T_EQ(hf_receipt_decode(b.data, b.len, &back), 0);
 	T_EQ(back.arrival_ns, rc.arrival_ns);
 	T_EQ(back.size, rc.size);
+	T_EQ(back.role, HF_ROLE_BACKUP);
 	T_CHECK(strcmp(back.client, "fs1") == 0 && strcmp(back.peer, "10.0.0.5") == 0);
 	rc.peer[0] = '\0';
 	T_EQ(hf_receipt_encode(&rc, &b), 0);
 	T_EQ(hf_receipt_decode(b.data, b.len, &back), 0);
 	T_CHECK(back.peer[0] == '\0');
 	{
-		const char *min = "holdfast receipt 1\narrival_ns 0\nclient a\nsize 0\npeer -\n";
+		const char *min = "holdfast receipt 1\narrival_ns 0\nclient a\nrole backup\nsize 0\npeer -\n";
 		T_EQ(hf_receipt_decode((const uint8_t *)min, strlen(min), &back), 0);
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
