@@ -22,8 +22,11 @@ static const char usage[] =
 	"       holdfast serve-client remove NAME --root DIR\n"
 	"       holdfast serve-client rotate NAME --root DIR      (a new token; the old one stops working)\n"
 	"add and rotate print the client's token once. --repos defaults to a repository named NAME.\n"
+	"--snapshots-per-hour defaults to 60 (0: no limit), so a compromised client cannot flood.\n"
 	"--quota-gb (GiB, fractions allowed) and --quota-objects bound what the client may store in all;\n"
 	"past them its writes get 507 and a log line.\n";
+
+#define DEFAULT_SNAPSHOTS_PER_HOUR 60
 
 enum { OPT_ROOT = 1, OPT_ROLE, OPT_REPOS, OPT_SNAPSHOTS_PER_HOUR, OPT_QUOTA_GB, OPT_QUOTA_OBJECTS };
 
@@ -62,6 +65,7 @@ static int client_parse(struct cli_common *c, void *args, int argc, char **argv)
 	struct client_args *a = args;
 	int opt, r, want_name;
 
+	a->snapshots_per_hour = DEFAULT_SNAPSHOTS_PER_HOUR;
 	while ((opt = cli_next_opt(c, argc, argv, "", opts, usage, &r)) > 0) {
 		if (opt == OPT_ROOT)
 			a->root = optarg;
