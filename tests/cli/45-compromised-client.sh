@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# 45-compromised-client.sh — the issue's compromised client, against a real
+# server on loopback with real TLS. The attacker is root on a backed-up file
+# server: it holds that server's backup token (and, in the write-only part,
+# its write-only key file). Every attempt must be refused, with the HTTP
+# status the API names, or be harmless:
+#   DELETE of every kind; overwrite, truncate and rename of stored objects;
+#   an object whose bytes do not match its name; PATCH/POST on object paths;
+#   reading stored data, snapshots, marks, whole indexes, other clients'
+#   index lists; a flood of 10,000 snapshots (60 an hour get in, the rest
+#   429 before their body); a put past its quota (507); a stolen admin
+#   token without the full key deletes nothing.
+# Afterwards restore --last-clean brings every file back bit for bit, check
+# names what the attacker added, and the server's log has every refusal.
+. "$(dirname "$0")/lib.sh"
+
+ROOT=$T/server
+mkdir -p "$ROOT"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
+	-addext subjectAltName=DNS:localhost -keyout "$T/key.pem" -out "$T/cert.pem" >/dev/null 2>&1 ||
+	fail "openssl made no certificate"
+export HOLDFAST_CACERT=$T/cert.pem
+add_client() { # name, serve-client add options...
+	local name=$1
+	shift
+	hf serve-client add "$name" --root "$ROOT" "$@"
+	sed -n 's/^token: //p' "$T/out" >"$T/$name.token"
+}
+add_client boss --role admin --repos '*'
+add_client fs1 --role backup --repos fs1 --quota-gb 0.01
+add_client fs2 --role backup --repos fs1
+# --lock-days 0: what stops the attacker below is its role and the missing
+# signature, not the lock
+timeout -k 5 900 "$HF_BIN" serve --root "$ROOT" --listen 127.0.0.1:0 --tls-cert "$T/cert.pem" \
+	--tls-key "$T/key.pem" --lock-days 0 >"$T/serve.out" 2>"$T/serve.log" &
+SERVER=$!
+for _ in $(seq 1 50); do
+	PORT=$(sed -n 's/.* on port \([0-9]*\),.*/\1/p' "$T/serve.out")
+	[ -n "$PORT" ] && break
+	sleep 0.1
+done
+[ -n "${PORT:-}" ] || { fail "the server did not start"; finish; }
+R=https://localhost:$PORT/fs1
+API=https://localhost:$PORT/v1/fs1
+
+# the file server's good backups (made before the compromise)
+S=$T/src
+mkdir -p "$S/docs" "$S/db"
+for i in $(seq 1 30); do random_file "$S/docs/f$i" $((i % 5 + 1)); done
+seq 1 300000 >"$S/db/table.csv"
+hf init --repo "$R" --token-file "$T/boss.token"
+check_rc "init" 0
+hf backup --repo "$R" --token-file "$T/boss.token" "$S"
+check_rc "a good backup" 0
+echo "an edit" >>"$S/db/table.csv"
+hf backup --repo "$R" --token-file "$T/boss.token" "$S"
+check_rc "a second good backup" 0
+cp -a "$S" "$T/expected"
+D=$ROOT/repos/fs1
+first() { find "$D/$1" -type f | head -n 1; }
+SNAP=$(basename "$(first snapshots)")
+PACK=$(basename "$(first data)")
+INDEX=$(basename "$(first index)")
+MARK=$(basename "$(first marks)")
+KEY=$(basename "$(first keys)")
+
+# one request as the attacker: prints the HTTP status
+attack() { # token name, method, path, curl options...
+	local tok=$1 method=$2 path=$3
+	shift 3
+	curl -s -o "$T/body" -w '%{http_code}' --cacert "$T/cert.pem" -X "$method" \
+		-H "Authorization: Bearer $(cat "$T/$tok.token")" "$@" "$API/$path"
+}
+for obj in "snapshots/$SNAP" "data/$PACK" "index/$INDEX" "marks/$MARK" "keys/$KEY" config/config; do
+	check_eq "DELETE $obj with the backup token: 403" 403 "$(attack fs1 DELETE "$obj")"
+	check_eq "DELETE $obj with a stolen admin token, no full key: 403" 403 "$(attack boss DELETE "$obj")"
+done
+head -c 100 /dev/urandom >"$T/junk"
+check_eq "overwrite a snapshot: 409" 409 "$(attack fs1 PUT "snapshots/$SNAP" --data-binary @"$T/junk")"
+head -c 1000 "$D/data/${PACK:0:2}/$PACK" >"$T/prefix"
+check_eq "truncate a pack (its prefix under its name): 409" 409 \
+	"$(attack fs1 PUT "data/$PACK" --data-binary @"$T/prefix")"
+OTHER=$(printf '%064d' 1)
+check_eq "rename a pack (its bytes under another name): 422" 422 \
+	"$(attack fs1 PUT "data/$OTHER" --data-binary @"$D/data/${PACK:0:2}/$PACK")"
+check_eq "bytes that do not hash to their name: 422" 422 \
+	"$(attack fs1 PUT "snapshots/$OTHER" --data-binary @"$T/junk")"
+check_eq "PATCH an object: 405" 405 "$(attack fs1 PATCH "snapshots/$SNAP" --data-binary @"$T/junk")"
+check_eq "POST to an object: 405" 405 "$(attack fs1 POST "data/$PACK" --data-binary @"$T/junk")"
+for obj in "snapshots/$SNAP" "data/$PACK" "index/$INDEX" "marks/$MARK"; do
+	check_eq "read $obj with the backup token: 403" 403 "$(attack fs1 GET "$obj")"
+done
+check_eq "list the snapshots: 403" 403 "$(attack fs1 GET snapshots/)"
+check_eq "list the marks: 403" 403 "$(attack fs1 GET marks/)"
+check_eq "list the indexes: only its own and an admin's" 200 "$(attack fs2 GET index/)"
+check_eq "(the admin's are listed)" "$(find "$D/index" -type f | wc -l)" "$(wc -l <"$T/body")"
+check_true "every stored object is still there, unchanged" test -f "$D/snapshots/$SNAP" -a -f "$D/config"
+check_eq "the pack still hashes to its name" "$PACK" "$(sha256sum "$D/data/${PACK:0:2}/$PACK" | cut -c1-64)"
+
+# a flood of 10,000 snapshots: shaped like snapshots, each its own name
+mkdir -p "$T/flood"
+$PY - "$T/flood" "$API" "$T/fs1.token" "$T/cert.pem" >"$T/flood.cfg" <<'EOF'
+import hashlib, os, sys
+d, api, tok, ca = sys.argv[1:5]
+token = open(tok).read().strip()
+for i in range(10000):
+    body = b"HFSNP002" + os.urandom(160)
+    name = hashlib.sha256(body).hexdigest()
+    path = os.path.join(d, name)
+    open(path, "wb").write(body)
+    print('url = "%s/snapshots/%s"' % (api, name))
+    print('upload-file = "%s"' % path)
+    print('header = "Authorization: Bearer %s"' % token)
+    print('output = "/dev/null"')
+    print('write-out = "%{http_code}\\n"')
+    print('cacert = "%s"' % ca)
+    print("next")
+EOF
+t0=$SECONDS
+curl -s -K "$T/flood.cfg" >"$T/flood.codes" 2>/dev/null
+stored=$(grep -c '^201$' "$T/flood.codes")
+# a refused put above (422) took one of the hour's 60: slots are taken when asked
+check_eq "10,000 snapshots: all but the hour's 60 refused (429)" "10000 59" \
+	"$((stored + $(grep -c '^429$' "$T/flood.codes"))) $stored"
+echo "  (the flood took $((SECONDS - t0)) s)"
+check_eq "the server holds the 2 good snapshots and those 59" 61 "$(find "$D/snapshots" -type f | wc -l)"
+
+# past its quota: 507, and its error says so
+head -c 12000000 /dev/urandom >"$T/big"
+check_eq "a put past the client's quota: 507" 507 \
+	"$(attack fs1 PUT "data/$(sha256sum "$T/big" | cut -c1-64)" --data-binary @"$T/big")"
+check_grep "with Holdfast-Error: quota in the body" '"quota"' "$T/body"
+rm -f "$T/big"
+
+# afterwards: the good data is whole and comes back bit for bit; check names
+# what the attacker added; the log has the refusals
+hf restore --repo "$R" --token-file "$T/boss.token" --last-clean --target "$T/restored"
+check_rc "restore --last-clean" 0
+check_tree "every file comes back bit for bit" "$T/expected" "$T/restored$S"
+hf check --repo "$R" --token-file "$T/boss.token"
+check_rc "check reports the forged objects (exit 1)" 1
+check_grep "it names them as not the repository's" "snapshot" "$T/err"
+check_grep "the log has the refused deletions" '"client": "fs1".*"method": "DELETE".*"status": 403' "$T/serve.log"
+check_grep "and the flood" '"client": "fs1".*"status": 429' "$T/serve.log"
+
+kill -TERM "$SERVER"
+wait "$SERVER"
+finish
