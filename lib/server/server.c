@@ -325,6 +325,7 @@ static int repo_store(struct hf_server *s, const char *name, int create, struct 
 {
 	char dir[4096];
 	struct hf_store *st = NULL, *rs = NULL;
+	uint64_t swept = 0, swept_bytes = 0;
 	int r = 0;
 
 	snprintf(dir, sizeof(dir), "%s/repos/%s", s->root, name);
@@ -348,6 +349,10 @@ static int repo_store(struct hf_server *s, const char *name, int create, struct 
 		hf_store_close(st);
 		goto out;
 	}
+	/* what uploads of an earlier server process (killed) left: this one
+	 * has none in this repository before it is opened */
+	if (hf_store_sweep(st, 0, &swept, &swept_bytes) < 0)
+		swept = 0;
 	s->repos = hf_xreallocarray(s->repos, s->nrepos + 1, sizeof(*s->repos));
 	memset(&s->repos[s->nrepos], 0, sizeof(*s->repos));
 	snprintf(s->repos[s->nrepos].name, sizeof(s->repos[0].name), "%s", name);
@@ -357,6 +362,11 @@ static int repo_store(struct hf_server *s, const char *name, int create, struct 
 	*out = s->repos[s->nrepos++];
 out:
 	pthread_mutex_unlock(&s->lock);
+	if (swept) {
+		snprintf(dir, sizeof(dir), "%s: %llu unfinished uploads (%llu bytes) removed", name,
+			 (unsigned long long)swept, (unsigned long long)swept_bytes);
+		hf_server_log(s, "swept", dir);
+	}
 	return r;
 }
 

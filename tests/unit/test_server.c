@@ -633,13 +633,24 @@ static void test_quota(void)
 	T_EQ(copy_kind(s, from, HF_OBJ_INDEX, auth[1], 507, &resp, NULL) > 0, 1); /* the 4th and on */
 	T_CHECK(memmem(resp.body.data, resp.body.len, "quota", 5) != NULL);
 	T_EQ(copy_kind(s, from, HF_OBJ_PACK, auth[0], 201, &resp, name) > 0, 1); /* another client: no quota */
-	/* a restarted server counts them again from the receipts */
+	/* a restarted server counts them again from the receipts, and removes
+	 * what uploads of the killed one left */
 	hf_server_close(s);
 	s = NULL;
+	snprintf(dir, sizeof(dir), "%s/repos/r/tmp/upload-left-by-a-kill", root);
+	{
+		FILE *f = fopen(dir, "w");
+		T_CHECK(f != NULL);
+		if (f) {
+			fputs("half a pack", f);
+			fclose(f);
+		}
+	}
 	T_EQ(hf_server_open(&so, &s), 0);
 	if (!s)
 		goto out;
 	T_EQ(copy_kind(s, from, HF_OBJ_INDEX, auth[1], 507, &resp, NULL) > 0, 1);
+	T_EQ(access(dir, F_OK), -1);
 	/* bytes: one pack fits, no second, not even streamed */
 	T_EQ(hf_store_get(from, HF_OBJ_PACK, name, &pack), 0);
 	T_EQ(hf_registry_get(root, "fs2", &c), 0);
