@@ -41,6 +41,11 @@ void hf_sha256_final(struct hf_sha256_ctx *c, uint8_t out[HF_HASH_LEN]); /* and 
 
 /* HMAC-SHA256(key, p): chunk ids and subkey derivation. Thread-safe. */
 void hf_mac(const uint8_t key[HF_KEY_LEN], const void *p, size_t n, uint8_t out[HF_HASH_LEN]);
+/* the same, over bytes that come in pieces */
+struct hf_mac_ctx;
+struct hf_mac_ctx *hf_mac_new(const uint8_t key[HF_KEY_LEN]);
+void hf_mac_update(struct hf_mac_ctx *m, const void *p, size_t n);
+void hf_mac_final(struct hf_mac_ctx *m, uint8_t out[HF_HASH_LEN]); /* and frees */
 void hf_kdf_derive(const uint8_t master[HF_KEY_LEN], const char *label, uint8_t out[HF_KEY_LEN]);
 
 /* AEAD (AES-256-GCM). out/in layout: nonce(12) | ciphertext | tag(16).

@@ -51,30 +51,66 @@ void hf_sha256_final(struct hf_sha256_ctx *c, uint8_t out[HF_HASH_LEN])
 }
 
 /* RFC 2104 with a 32-byte key: the key is shorter than the block, so it is
- * only zero-padded. The pad and the contexts hold key material: wiped. */
-void hf_mac(const uint8_t key[HF_KEY_LEN], const void *p, size_t n, uint8_t out[HF_HASH_LEN])
+ * only zero-padded. The pads and the contexts hold key material: wiped. */
+struct hf_mac_ctx {
+	SHA256_CTX inner;
+	uint8_t outer_pad[HMAC_BLOCK];
+};
+
+static void mac_init(struct hf_mac_ctx *m, const uint8_t key[HF_KEY_LEN])
 {
 	uint8_t pad[HMAC_BLOCK];
-	uint8_t inner[HF_HASH_LEN];
-	SHA256_CTX c;
 	size_t i;
 
-	for (i = 0; i < HF_KEY_LEN; i++)
+	for (i = 0; i < HF_KEY_LEN; i++) {
 		pad[i] = key[i] ^ 0x36;
+		m->outer_pad[i] = key[i] ^ 0x5c;
+	}
 	memset(pad + HF_KEY_LEN, 0x36, HMAC_BLOCK - HF_KEY_LEN);
-	SHA256_Init(&c);
-	SHA256_Update(&c, pad, HMAC_BLOCK);
-	SHA256_Update(&c, p, n);
-	SHA256_Final(inner, &c);
+	memset(m->outer_pad + HF_KEY_LEN, 0x5c, HMAC_BLOCK - HF_KEY_LEN);
+	SHA256_Init(&m->inner);
+	SHA256_Update(&m->inner, pad, HMAC_BLOCK);
+	OPENSSL_cleanse(pad, sizeof(pad));
+}
 
-	for (i = 0; i < HF_KEY_LEN; i++)
-		pad[i] = key[i] ^ 0x5c;
-	memset(pad + HF_KEY_LEN, 0x5c, HMAC_BLOCK - HF_KEY_LEN);
+static void mac_final(struct hf_mac_ctx *m, uint8_t out[HF_HASH_LEN])
+{
+	uint8_t inner[HF_HASH_LEN];
+	SHA256_CTX c;
+
+	SHA256_Final(inner, &m->inner);
 	SHA256_Init(&c);
-	SHA256_Update(&c, pad, HMAC_BLOCK);
+	SHA256_Update(&c, m->outer_pad, HMAC_BLOCK);
 	SHA256_Update(&c, inner, HF_HASH_LEN);
 	SHA256_Final(out, &c);
-
-	OPENSSL_cleanse(pad, sizeof(pad));
 	OPENSSL_cleanse(&c, sizeof(c));
+	OPENSSL_cleanse(m, sizeof(*m));
+}
+
+void hf_mac(const uint8_t key[HF_KEY_LEN], const void *p, size_t n, uint8_t out[HF_HASH_LEN])
+{
+	struct hf_mac_ctx m;
+
+	mac_init(&m, key);
+	SHA256_Update(&m.inner, p, n);
+	mac_final(&m, out);
+}
+
+struct hf_mac_ctx *hf_mac_new(const uint8_t key[HF_KEY_LEN])
+{
+	struct hf_mac_ctx *m = hf_xmalloc(sizeof(*m));
+
+	mac_init(m, key);
+	return m;
+}
+
+void hf_mac_update(struct hf_mac_ctx *m, const void *p, size_t n)
+{
+	SHA256_Update(&m->inner, p, n);
+}
+
+void hf_mac_final(struct hf_mac_ctx *m, uint8_t out[HF_HASH_LEN])
+{
+	mac_final(m, out);
+	free(m);
 }

@@ -66,6 +66,12 @@ int hf_repo_create(struct hf_store *st, const char *pass, size_t passlen, const 
 		goto out;
 	/* the config goes last: a directory without one is not a repository */
 	r = hf_store_put(st, HF_OBJ_CONFIG, "config", cfg.data, cfg.len);
+	if (r == 0) { /* a server refuses untagged objects from now on */
+		uint8_t *auth = hf_secure_alloc(HF_KEY_LEN);
+		hf_kdf_derive(secrets, HF_OBJ_AUTH_LABEL, auth);
+		r = hf_store_offer_tag_key(st, auth);
+		hf_secure_free(auth);
+	}
 	if (r == 0 && repo_id)
 		memcpy(repo_id, c.id, HF_ID_LEN);
 out:
@@ -277,6 +283,9 @@ int hf_repo_open_why(struct hf_store *st, const char *pass, size_t passlen, stru
 	}
 	if (r->sign_sk) /* a server deletes only what the full key signs */
 		hf_store_set_signer(r->store, sign_for_store, r);
+	/* a server that does not check tags yet gets the key (from an admin);
+	 * the repository works without it, so a failure here is not one */
+	hf_store_offer_tag_key(r->store, r->auth_key);
 	*out = r;
 	r = NULL;
 	ret = 0;

@@ -151,6 +151,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		rq.authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 		rq.range = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE);
 		rq.signature = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Holdfast-Auth");
+		rq.tag_key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Holdfast-Tag-Key");
 		if (cl) {
 			unsigned long long v = 0;
 			int used = 0;

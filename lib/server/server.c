@@ -27,6 +27,7 @@
 #define HOUR_NS (3600 * 1000000000LL)
 #define CHALLENGE_NS (600 * 1000000000LL) /* how long a deletion challenge is good for */
 #define CHALLENGES_MAX 256
+#define TAG_LEN 32 /* an authenticated object's tag (repo/object.h) */
 
 struct repo_entry {
 	char name[HF_CLIENT_NAME_MAX + 1];
@@ -34,6 +35,8 @@ struct repo_entry {
 	struct hf_store *receipts;          /* ROOT/receipts/<name>: one per object (receipt.h) */
 	uint32_t pack_size;                 /* from its config, once there */
 	uint8_t delete_key[HF_SIGN_PK_LEN]; /* from its config: verifies deletions */
+	int has_tag_key;                    /* the tag key is known (ROOT/tagkeys/<name>): */
+	uint8_t tag_key[HF_KEY_LEN];        /* untagged objects are refused */
 };
 
 /* a nonce issued to a client to sign its deletions against */
@@ -55,6 +58,11 @@ struct receiving {
 	uint64_t got, limit;
 	uint8_t head[HF_SHAPE_HEAD];
 	uint8_t tail[HF_SHAPE_TAIL]; /* a ring: the last bytes */
+	/* tagged kinds, when the tag key is known: the MAC of every byte but
+	 * the last TAG_LEN, which wait in held */
+	struct hf_mac_ctx *mac;
+	uint8_t held[TAG_LEN];
+	size_t nheld;
 };
 
 struct upload {
@@ -226,8 +234,10 @@ int hf_server_open(const struct hf_server_opts *o, struct hf_server **out)
 		return -HF_E_NOTFOUND;
 	if (!S_ISDIR(st.st_mode))
 		return -ENOTDIR;
-	for (int i = 0; i < 3; i++) {
-		snprintf(dir, sizeof(dir), "%s/%s", o->root, i == 0 ? "clients" : i == 1 ? "repos" : "receipts");
+	static const char *const dirs[] = {"clients", "repos", "receipts", "tagkeys"};
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(dir, sizeof(dir), "%s/%s", o->root, dirs[i]);
 		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 			return -errno;
 	}
@@ -249,8 +259,11 @@ static void rx_abort(struct receiving *rx)
 		hf_store_writer_abort(rx->w);
 	if (rx->sha)
 		hf_sha256_final(rx->sha, ignored);
+	if (rx->mac)
+		hf_mac_final(rx->mac, ignored);
 	rx->w = NULL;
 	rx->sha = NULL;
+	rx->mac = NULL;
 }
 
 void hf_server_close(struct hf_server *s)
@@ -303,6 +316,28 @@ static void read_config(struct repo_entry *e)
 	    hf_shape_config_read(cfg.data, cfg.len, &e->pack_size, e->delete_key) < 0)
 		e->pack_size = 0;
 	hf_buf_release(&cfg);
+}
+
+static void tag_key_path(const struct hf_server *s, const char *repo, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s/tagkeys/%s", s->root, repo);
+}
+
+/* the repository's tag key, if an admin gave it (64 hex and a newline) */
+static void read_tag_key(const struct hf_server *s, struct repo_entry *e)
+{
+	char path[4096], hex[2 * HF_KEY_LEN + 2] = "";
+	FILE *f;
+
+	tag_key_path(s, e->name, path, sizeof(path));
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	e->has_tag_key = fgets(hex, sizeof(hex), f) && strlen(hex) == 2 * HF_KEY_LEN + 1 &&
+			 hex[2 * HF_KEY_LEN] == '\n' && (hex[2 * HF_KEY_LEN] = '\0', 1) &&
+			 hf_hex_decode(hex, e->tag_key, HF_KEY_LEN) == 0;
+	hf_wipe(hex, sizeof(hex));
+	fclose(f);
 }
 
 /* the receipt store beside a repository's store: made when missing (a
@@ -359,6 +394,7 @@ static int repo_store(struct hf_server *s, const char *name, int create, struct 
 	s->repos[s->nrepos].store = st;
 	s->repos[s->nrepos].receipts = rs;
 	read_config(&s->repos[s->nrepos]);
+	read_tag_key(s, &s->repos[s->nrepos]);
 	*out = s->repos[s->nrepos++];
 out:
 	pthread_mutex_unlock(&s->lock);
@@ -384,6 +420,32 @@ static void object_origin(const struct repo_entry *e, int kind, const char *name
 
 /* ---- receiving an object --------------------------------------------------------- */
 
+/* the kinds that end in a tag a key file made (repo/object.h) */
+static int tagged_kind(int kind)
+{
+	return kind == HF_OBJ_SNAPSHOT || kind == HF_OBJ_INDEX || kind == HF_OBJ_MARK || kind == HF_OBJ_PENDING;
+}
+
+/* into the MAC go all bytes but the last TAG_LEN seen so far */
+static void mac_feed(struct receiving *rx, const uint8_t *p, size_t n)
+{
+	size_t spill;
+
+	if (n >= TAG_LEN) {
+		hf_mac_update(rx->mac, rx->held, rx->nheld);
+		hf_mac_update(rx->mac, p, n - TAG_LEN);
+		memcpy(rx->held, p + n - TAG_LEN, TAG_LEN);
+		rx->nheld = TAG_LEN;
+		return;
+	}
+	spill = rx->nheld + n > TAG_LEN ? rx->nheld + n - TAG_LEN : 0;
+	hf_mac_update(rx->mac, rx->held, spill);
+	memmove(rx->held, rx->held + spill, rx->nheld - spill);
+	rx->nheld -= spill;
+	memcpy(rx->held + rx->nheld, p, n);
+	rx->nheld += n;
+}
+
 static int rx_start(struct receiving *rx, const struct repo_entry *e, int kind)
 {
 	memset(rx, 0, sizeof(*rx));
@@ -393,6 +455,8 @@ static int rx_start(struct receiving *rx, const struct repo_entry *e, int kind)
 	rx->pack_size = e->pack_size ? e->pack_size : DEFAULT_PACK_SIZE;
 	rx->limit = hf_shape_max_size(kind, rx->pack_size);
 	rx->sha = hf_sha256_new();
+	if (e->has_tag_key && tagged_kind(kind))
+		rx->mac = hf_mac_new(e->tag_key);
 	return hf_store_writer_open(e->store, kind, &rx->w);
 }
 
@@ -407,6 +471,8 @@ static int rx_write(struct receiving *rx, const uint8_t *p, size_t n)
 	for (size_t i = n > HF_SHAPE_TAIL ? n - HF_SHAPE_TAIL : 0; i < n; i++)
 		rx->tail[(rx->got + i) % HF_SHAPE_TAIL] = p[i];
 	hf_sha256_update(rx->sha, p, n);
+	if (rx->mac)
+		mac_feed(rx, p, n);
 	rx->got += n;
 	return hf_store_writer_write(rx->w, p, n);
 }
@@ -430,6 +496,13 @@ static int rx_commit(struct receiving *rx, const char *name)
 		r = -HF_E_AUTH; /* the bytes are not the object the name names */
 	else
 		r = hf_shape_check(rx->kind, rx->got, rx->head, nhead, tail, ntail, rx->pack_size);
+	if (r == 0 && rx->mac) {
+		uint8_t tag[TAG_LEN];
+		hf_mac_final(rx->mac, tag);
+		rx->mac = NULL;
+		if (rx->nheld != TAG_LEN || !hf_ct_equal(tag, rx->held, TAG_LEN))
+			r = -HF_E_REFUSED; /* not made with a key file of this repository */
+	}
 	if (r < 0)
 		return r;
 	rx->w = NULL;
@@ -448,6 +521,10 @@ static void commit_and_answer(struct hf_server *s, struct receiving *rx, const c
 
 	if (r == -HF_E_AUTH) {
 		fail(resp, 422, "mismatch", "the bytes do not hash to the object's name");
+		return;
+	}
+	if (r == -HF_E_REFUSED) {
+		fail(resp, 422, "untagged", "not tagged by a key file of this repository");
 		return;
 	}
 	if (r < 0) {
@@ -513,12 +590,12 @@ struct route {
 	char repo[HF_CLIENT_NAME_MAX + 1];
 	int kind;   /* -1: none */
 	char *name; /* NULL: none; points into the split path */
-	int uploads, list, challenge;
+	int uploads, list, challenge, tag_key;
 	char buf[512];
 };
 
-/* /v1/R, /v1/R/K/, /v1/R/K/N, /v1/R/uploads, /v1/R/uploads/U, /v1/R/challenge;
- * 0 or -HF_E_NOTFOUND */
+/* /v1/R, /v1/R/K/, /v1/R/K/N, /v1/R/uploads, /v1/R/uploads/U, /v1/R/challenge,
+ * /v1/R/tag-key; 0 or -HF_E_NOTFOUND */
 static int parse_path(const char *path, struct route *rt)
 {
 	char *seg[5], *p;
@@ -541,8 +618,9 @@ static int parse_path(const char *path, struct route *rt)
 	snprintf(rt->repo, sizeof(rt->repo), "%s", seg[0]);
 	if (n == 1)
 		return 0;
-	if (strcmp(seg[1], "challenge") == 0) {
-		rt->challenge = 1;
+	if (strcmp(seg[1], "challenge") == 0 || strcmp(seg[1], "tag-key") == 0) {
+		rt->challenge = seg[1][0] == 'c';
+		rt->tag_key = !rt->challenge;
 		return n == 2 ? 0 : -HF_E_NOTFOUND;
 	}
 	if (strcmp(seg[1], "uploads") == 0) {
@@ -911,6 +989,91 @@ static int delete_object(struct hf_server *s, const struct hf_client *c, const s
 	return 0;
 }
 
+/* ---- the tag key: untagged objects refused at the door ------------------------ */
+
+struct tag_probe {
+	const struct repo_entry *e;
+	const uint8_t *key;
+	int kind;
+	size_t tried, fit;
+};
+
+/* does key tag this object? a few objects of each kind are enough */
+static int probe_one(void *arg, const char *name, uint64_t size)
+{
+	struct tag_probe *tp = arg;
+	uint8_t tag[TAG_LEN];
+	struct hf_buf b;
+
+	if (size < 8 + TAG_LEN || size > (4u << 20))
+		return 0;
+	hf_buf_init(&b, 4u << 20);
+	if (hf_store_get(tp->e->store, tp->kind, name, &b) == 0) {
+		hf_mac(tp->key, b.data, b.len - TAG_LEN, tag);
+		tp->fit += hf_ct_equal(tag, b.data + b.len - TAG_LEN, TAG_LEN);
+		tp->tried++;
+	}
+	hf_buf_release(&b);
+	return tp->tried >= 3 ? 1 : 0;
+}
+
+/* POST /v1/R/tag-key: taken once, if it tags an object already there (or
+ * there is none yet): a wrong key would lock the repository's own
+ * clients out */
+static int take_tag_key(struct hf_server *s, struct repo_entry *e, const char *hex, struct hf_response *resp)
+{
+	uint8_t key[HF_KEY_LEN];
+	char path[4096], tmp[4200], line[2 * HF_KEY_LEN + 2];
+	struct tag_probe tp = {e, key, HF_OBJ_SNAPSHOT, 0, 0};
+	size_t tried = 0;
+	int fd, r = 0;
+
+	if (!hex || strlen(hex) != 2 * HF_KEY_LEN || hf_hex_decode(hex, key, HF_KEY_LEN) < 0)
+		return fail(resp, 400, "malformed", "Holdfast-Tag-Key: 64 hex digits");
+	if (e->has_tag_key)
+		return fail_err(resp, -HF_E_EXISTS);
+	for (int kind = HF_OBJ_SNAPSHOT; kind <= HF_OBJ_MARK && tp.fit == 0; kind++) {
+		tp.kind = kind;
+		tp.tried = 0;
+		if (kind != HF_OBJ_PACK && hf_store_list(e->store, kind, probe_one, &tp) < 0)
+			r = -EIO;
+		tried += tp.tried;
+	}
+	if (r < 0 || (tried && !tp.fit)) {
+		hf_wipe(key, sizeof(key));
+		return fail(resp, 422, "mismatch", "this key tags none of the repository's objects");
+	}
+	tag_key_path(s, e->name, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.tmp%d", path, (int)getpid());
+	hf_hex_encode(key, HF_KEY_LEN, line);
+	line[2 * HF_KEY_LEN] = '\n';
+	line[2 * HF_KEY_LEN + 1] = '\0';
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, line, strlen(line)) != (ssize_t)strlen(line) || fsync(fd) < 0)
+		r = -errno;
+	if (fd >= 0)
+		close(fd);
+	if (r == 0 && link(tmp, path) < 0)
+		r = errno == EEXIST ? -HF_E_EXISTS : -errno;
+	unlink(tmp);
+	hf_wipe(line, sizeof(line));
+	if (r == 0) {
+		pthread_mutex_lock(&s->lock);
+		for (size_t i = 0; i < s->nrepos; i++)
+			if (strcmp(s->repos[i].name, e->name) == 0) {
+				memcpy(s->repos[i].tag_key, key, HF_KEY_LEN);
+				s->repos[i].has_tag_key = 1;
+			}
+		pthread_mutex_unlock(&s->lock);
+		hf_server_log(s, "tag_key", e->name);
+	}
+	hf_wipe(key, sizeof(key));
+	if (r < 0)
+		return fail_err(resp, r);
+	resp->status = 201;
+	return 0;
+}
+
 static int method_is(const struct hf_request *rq, const char *m)
 {
 	return strcmp(rq->method, m) == 0;
@@ -962,7 +1125,7 @@ int hf_server_begin(struct hf_server *s, const struct hf_request *rq, struct hf_
 		fail(resp, 403, "role", "this client may not use this repository");
 		goto done;
 	}
-	if (rt.kind < 0 && !rt.uploads && !rt.challenge) { /* the repository itself */
+	if (rt.kind < 0 && !rt.uploads && !rt.challenge && !rt.tag_key) { /* the repository itself */
 		if (method_is(rq, "POST")) {
 			if (hf_policy_check(c.role, HF_OP_CREATE, HF_OBJ_CONFIG) < 0) {
 				fail(resp, 403, "role", "only an admin creates repositories");
@@ -981,8 +1144,9 @@ int hf_server_begin(struct hf_server *s, const struct hf_request *rq, struct hf_
 				resp->status = 200;
 				put_text(resp,
 					 "{\"now_ns\": %" PRId64 ", \"has_config\": %s, \"role\": \"%s\", "
-					 "\"lock_ns\": %" PRId64 "}\n",
-					 now_ns(), e.pack_size ? "true" : "false", hf_role_name(c.role), s->lock_ns);
+					 "\"lock_ns\": %" PRId64 ", \"tag_key\": %s}\n",
+					 now_ns(), e.pack_size ? "true" : "false", hf_role_name(c.role), s->lock_ns,
+					 e.has_tag_key ? "true" : "false");
 			}
 		} else {
 			fail(resp, 405, "method", "GET or POST");
@@ -992,6 +1156,15 @@ int hf_server_begin(struct hf_server *s, const struct hf_request *rq, struct hf_
 	r = repo_store(s, rt.repo, 0, &e);
 	if (r < 0) {
 		fail(resp, 404, "not_found", "no such repository");
+		goto done;
+	}
+	if (rt.tag_key) {
+		if (!method_is(rq, "POST"))
+			fail(resp, 405, "method", "POST");
+		else if (hf_policy_check(c.role, HF_OP_CREATE, HF_OBJ_CONFIG) < 0)
+			fail(resp, 403, "role", "only an admin gives the tag key");
+		else
+			take_tag_key(s, &e, rq->tag_key, resp);
 		goto done;
 	}
 	if (rt.challenge) {

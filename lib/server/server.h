@@ -22,6 +22,9 @@
  *   POST   /v1/R/uploads/U?name=N       commit it under N
  *   DELETE /v1/R/uploads/U              abort it
  *   POST   /v1/R/challenge              a nonce to sign deletions against (admin)
+ *   POST   /v1/R/tag-key                the key of the objects' tags, once (admin,
+ *                                       Holdfast-Tag-Key: 64 hex); then untagged
+ *                                       index, snapshot, mark, pending objects: 422
  *   DELETE /v1/R/K/N                    delete (admin, Holdfast-Auth: NONCE.COUNTER.SIG,
  *                                       the full key's signature; not before the lock)
  * Answers: 200/201/204/206, or an error status with a JSON body
@@ -58,6 +61,7 @@ struct hf_request {
 	const char *authorization; /* the Authorization header ("Bearer TOKEN"), or NULL */
 	const char *range;         /* the Range header, or NULL */
 	const char *signature;     /* the Holdfast-Auth header of a deletion, or NULL */
+	const char *tag_key;       /* the Holdfast-Tag-Key header (64 hex), or NULL */
 	int64_t content_length;    /* -1 without one */
 	const char *peer;          /* the client's address, for the log */
 };

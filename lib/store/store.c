@@ -74,6 +74,11 @@ void hf_store_set_signer(struct hf_store *s, hf_store_sign_fn fn, void *arg)
 		s->ops->set_signer(s, fn, arg);
 }
 
+int hf_store_offer_tag_key(struct hf_store *s, const uint8_t key[HF_KEY_LEN])
+{
+	return s && s->ops->offer_tag_key ? s->ops->offer_tag_key(s, key) : 0;
+}
+
 size_t hf_store_delete_message(const char *repo, int kind, const char *name, const uint8_t nonce[HF_DELETE_NONCE_LEN],
 			       uint64_t counter, uint8_t out[HF_DELETE_MSG_MAX])
 {

@@ -109,6 +109,8 @@ struct hf_store_ops {
 	/* stores whose deletions need the full key's signature keep the
 	 * signer; NULL for the others */
 	void (*set_signer)(struct hf_store *s, hf_store_sign_fn fn, void *arg);
+	/* stores that can check objects' tags take the tag key; NULL for the others */
+	int (*offer_tag_key)(struct hf_store *s, const uint8_t key[HF_KEY_LEN]);
 };
 
 /* Capabilities: what a store can do, for the engine to plan around.
@@ -152,6 +154,14 @@ int hf_store_name_ok(int kind, const char *name);
  * stores that need none. With a signer, a server client of the admin role
  * can delete (HF_STORE_CAN_DELETE), what is locked excepted. */
 void hf_store_set_signer(struct hf_store *s, hf_store_sign_fn fn, void *arg);
+
+/* Gives a store that can check them the key that tags the repository's
+ * index, snapshot, mark and pending objects (object.h), so that it refuses
+ * untagged ones at the door: a stolen server token without a key file then
+ * adds nothing a reader would have to skip. A server takes it once, from an
+ * admin, and only if it verifies the objects already there; 0 also when
+ * the store needs none, has one, or this client may not give it. */
+int hf_store_offer_tag_key(struct hf_store *s, const uint8_t key[HF_KEY_LEN]);
 
 /* The message a deletion's signature covers, built the same by the server
  * and its clients: "holdfast delete v1", the repository's name on the

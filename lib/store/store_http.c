@@ -42,6 +42,7 @@ struct http_store {
 	size_t npool;
 	char repo[64]; /* the repository's name on the server */
 	int admin;     /* the token's role is admin: deletions can be signed */
+	int tag_key;   /* the server checks tags already */
 	/* deletions: the signer (a full key's), and the server's challenge
 	 * they are signed against; one deletion at a time, so the counters
 	 * reach the server in order */
@@ -523,6 +524,28 @@ static int h_remove(struct hf_store *s, int kind, const char *name)
 	return r;
 }
 
+static int h_offer_tag_key(struct hf_store *s, const uint8_t key[HF_KEY_LEN])
+{
+	struct http_store *hs = (struct http_store *)s;
+	char header[100], hex[2 * HF_KEY_LEN + 1];
+	struct exchange x = {.method = "POST", .extra = header};
+	int r;
+
+	if (hs->tag_key || !hs->admin)
+		return 0; /* there already, or not this client's to give */
+	hf_hex_encode(key, HF_KEY_LEN, hex);
+	snprintf(header, sizeof(header), "Holdfast-Tag-Key: %s", hex);
+	snprintf(x.url, sizeof(x.url), "%s/tag-key", hs->url);
+	r = perform(hs, &x);
+	memset(header, 0, sizeof(header));
+	memset(hex, 0, sizeof(hex));
+	if (r == -HF_E_EXISTS)
+		r = 0;
+	if (r == 0)
+		hs->tag_key = 1;
+	return r;
+}
+
 static void h_set_signer(struct hf_store *s, hf_store_sign_fn fn, void *arg)
 {
 	struct http_store *hs = (struct http_store *)s;
@@ -737,6 +760,7 @@ static const struct hf_store_ops http_ops = {
 	.close = h_close,
 	.now = h_now,
 	.set_signer = h_set_signer,
+	.offer_tag_key = h_offer_tag_key,
 };
 
 /* "https://host[:port]/repo[?pin=...]": the API base "https://host:port/v1/repo", and the pin */
@@ -824,6 +848,7 @@ int hf_store_http_open(const char *url, int create, const struct hf_store_opts *
 		    (hf_buf_append(&b, "", 1) < 0 || !strstr((char *)b.data, "\"has_config\": true")))
 			r = -HF_E_NOTFOUND; /* made, but no repository yet (as a local directory without a config) */
 		hs->admin = r == 0 && (create || strstr((char *)b.data, "\"role\": \"admin\"") != NULL);
+		hs->tag_key = r == 0 && !create && strstr((char *)b.data, "\"tag_key\": true") != NULL;
 		hf_buf_release(&b);
 	}
 	if (r < 0)

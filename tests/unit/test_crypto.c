@@ -591,6 +591,26 @@ static void test_secure_not_inherited(void)
 	hf_secure_free(k);
 }
 
+/* the MAC over pieces is the MAC over the whole, however it is cut */
+static void test_mac_pieces(void)
+{
+	uint8_t key[HF_KEY_LEN], data[1000], whole[HF_HASH_LEN], pieces[HF_HASH_LEN];
+
+	hf_random(key, sizeof(key));
+	hf_random(data, sizeof(data));
+	hf_mac(key, data, sizeof(data), whole);
+	for (size_t cut = 0; cut <= sizeof(data); cut += 97) {
+		struct hf_mac_ctx *m = hf_mac_new(key);
+		hf_mac_update(m, data, cut);
+		hf_mac_update(m, data + cut, sizeof(data) - cut);
+		hf_mac_final(m, pieces);
+		T_MEMEQ(whole, pieces, HF_HASH_LEN);
+	}
+	key[0] ^= 1;
+	hf_mac(key, data, sizeof(data), pieces);
+	T_CHECK(memcmp(whole, pieces, HF_HASH_LEN) != 0);
+}
+
 int main(void)
 {
 	if (hf_crypto_init() < 0) {
@@ -598,6 +618,7 @@ int main(void)
 		return 1;
 	}
 	T_EQ(hf_crypto_init(), 0); /* idempotent */
+	T_RUN(test_mac_pieces);
 	T_RUN(test_sha256_kat);
 	T_RUN(test_sha256_incremental);
 	T_RUN(test_hmac_kat);

@@ -223,6 +223,22 @@ static void test_server(void)
 	T_CHECK(copy_kind(s, from, HF_OBJ_MARK, backup, 201, &resp, NULL) > 0);
 	/* create-only: the same again is refused before the body is read */
 	T_EQ(copy_kind(s, from, HF_OBJ_SNAPSHOT, backup, 409, &resp, NULL), 2);
+	/* the tag key: an admin's, well-formed, and one that tags the objects there */
+	T_EQ(req(s, "POST", "/v1/r/tag-key", NULL, backup, NULL, 0, -1, &resp), 403);
+	T_EQ(req(s, "GET", "/v1/r/tag-key", NULL, admin, NULL, 0, -1, &resp), 405);
+	T_EQ(req(s, "POST", "/v1/r/tag-key", NULL, admin, NULL, 0, -1, &resp), 400);
+	{
+		struct hf_request rq = {.method = "POST",
+					.path = "/v1/r/tag-key",
+					.authorization = admin,
+					.tag_key = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+					.content_length = -1};
+		struct hf_call *call = NULL;
+		hf_response_release(&resp);
+		hf_response_init(&resp);
+		T_EQ(hf_server_begin(s, &rq, &call, &resp), 0);
+		T_EQ(resp.status, 422); /* it tags none of the snapshots */
+	}
 	/* every object has its receipt: listings and HEAD give its arrival and
 	 * sender; one without (a server killed between the two) has none */
 	T_EQ(req(s, "GET", "/v1/r/snapshots/", NULL, restore, NULL, 0, -1, &resp), 200);

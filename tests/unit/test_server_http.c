@@ -28,6 +28,7 @@
 #include "t_fs.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/hex.h"
 
 #define PASS "correct horse battery staple"
 
@@ -300,6 +301,33 @@ static void test_http(void)
 			T_EQ(hf_repo_create(hs, PASS, strlen(PASS), &p, NULL), 0);
 			hf_store_close(hs);
 			hs = NULL;
+		}
+		/* the admin's init gave the server the tag key: untagged objects
+		 * are refused at the door, tagged ones (every backup's) go in */
+		{
+			char forged[300], answer[300], snap[200], hex[2 * HF_HASH_LEN + 1], *text;
+			uint8_t body[200], digest[HF_HASH_LEN];
+			size_t len = 0;
+			FILE *f;
+			snprintf(forged, sizeof(forged), "%s/forged", g_base);
+			snprintf(answer, sizeof(answer), "%s/answer", g_base);
+			T_EQ(curl(port, "GET", "/v1/r2", NULL, NULL, answer), 200);
+			text = slurp(answer, &len);
+			T_CHECK(text && strstr(text, "\"tag_key\": true") != NULL);
+			free(text);
+			memcpy(body, "HFSNP002", 8);
+			hf_random(body + 8, sizeof(body) - 8);
+			hf_sha256(body, sizeof(body), digest);
+			hf_hex_encode(digest, HF_HASH_LEN, hex);
+			f = fopen(forged, "w");
+			T_CHECK(f && fwrite(body, 1, sizeof(body), f) == sizeof(body));
+			if (f)
+				fclose(f);
+			snprintf(snap, sizeof(snap), "/v1/r2/snapshots/%s", hex);
+			T_EQ(curl(port, "PUT", snap, forged, NULL, answer), 422);
+			text = slurp(answer, &len);
+			T_CHECK(text && strstr(text, "untagged") != NULL);
+			free(text);
 		}
 		T_EQ(hf_store_open_opts(url, 0, &o, &hs), 0);
 		if (hs)
