@@ -180,7 +180,7 @@ static int backup_run(const struct cli_common *c, void *args, struct hf_repo *re
 	struct hf_progress prog = {0};
 	struct cli_progress *cp;
 	struct passwd *pw;
-	int r, rc;
+	int r, rc, wo;
 
 	pw = getpwuid(geteuid());
 	o->user = pw ? pw->pw_name : "";
@@ -190,7 +190,9 @@ static int backup_run(const struct cli_common *c, void *args, struct hf_repo *re
 	o->nexcludes = a->nex;
 	o->report = cli_report;
 	o->progress = &prog;
-	o->collect_changes = !o->no_profiles; /* for the scan after the backup */
+	/* a write-only key reads no parent: there is nothing to scan against */
+	wo = hf_repo_write_only(repo);
+	o->collect_changes = !o->no_profiles && !wo; /* for the scan after the backup */
 	cp = cli_progress_start(&prog, "backup");
 	r = hf_backup(repo, o, &st);
 	cli_progress_stop(cp);
@@ -208,11 +210,14 @@ static int backup_run(const struct cli_common *c, void *args, struct hf_repo *re
 	if (!c->json)
 		print_text(&st, seconds_since(&a->t0));
 	memset(&al, 0, sizeof(al));
-	r = o->no_profiles ? 0 : backup_alert_run(repo, st.snapshot, st.changes, a->on_alert, &al);
+	r = o->no_profiles || wo ? 0 : backup_alert_run(repo, st.snapshot, st.changes, a->on_alert, &al);
 	if (r < 0)
 		cli_err("warning: the snapshot was saved but could not be scanned: %s", hf_strerror(r));
 	if (c->json)
 		print_json(&st, &al, seconds_since(&a->t0));
+	else if (wo)
+		printf("scan: no parent readable with a write-only key; not scanned here (a host with the full key "
+		       "can: holdfast scan)\n");
 	else if (!o->no_profiles)
 		print_alert_text(&al);
 	rc = HF_EXIT_OK;
@@ -252,7 +257,7 @@ static void backup_release(void *args)
 const struct cli_command cli_cmd_backup = {
 	.name = "backup",
 	.help = "back up files and directories",
-	.flags = CMD_OPEN_REPO,
+	.flags = CMD_OPEN_REPO | CMD_WRITE_ONLY_OK,
 	.args_size = sizeof(struct backup_args),
 	.parse = backup_parse,
 	.run = backup_run,

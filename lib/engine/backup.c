@@ -130,14 +130,19 @@ static int note_pack(void *arg, const char *name, uint64_t size)
 	return 0;
 }
 
-/* the packs this backup wrote: listed by index objects of its session */
+/* the packs this backup wrote: listed by index objects of its session. A
+ * dedup-only index (write-only key) has no pack keys to tell them by: every
+ * pack that appeared since the start counts as this backup's, which can only
+ * make the check below stricter (a plan due for another writer's new pack
+ * withdraws this snapshot too). */
 static void note_own_packs(struct backup *b)
 {
 	const struct hf_index *ix = hf_repo_index(b->repo);
+	int dedup = hf_index_dedup_only(ix);
 
 	b->relied = hf_xreallocarray(b->relied, hf_index_npacks(ix) + 1, 1);
 	for (size_t k = b->npacks; k < hf_index_npacks(ix); k++)
-		b->relied[k] = memcmp(hf_index_pack_key(ix, k), b->session->key, HF_KEY_LEN) == 0;
+		b->relied[k] = dedup || memcmp(hf_index_pack_key(ix, k), b->session->key, HF_KEY_LEN) == 0;
 }
 
 /* A prune may have condemned, after this backup started, a pack it relies on
@@ -208,13 +213,18 @@ int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backu
 		nthreads = 1;
 	if (nthreads > 64)
 		nthreads = 64;
-	if (!hf_repo_index(r) && (ret = hf_repo_load_index(r, NULL, NULL, NULL)) < 0)
+	/* a write-only key deduplicates against the index objects' id lists
+	 * (blob id → pack, enough for the pending deletions below) */
+	if (!hf_repo_index(r) && (ret = hf_repo_write_only(r) ? hf_repo_load_dedup(r, NULL, NULL, NULL)
+							       : hf_repo_load_index(r, NULL, NULL, NULL)) < 0)
 		return ret;
 	hf_blob_reader_init(&b.prev_reader, r);
 	if ((ret = read_plans(&b)) < 0)
 		goto out;
 	paths = clean_paths(o->paths, o->npaths, &npaths);
-	ret = have_parent = find_parent(r, o, paths, npaths, &parent);
+	/* a write-only key reads no snapshot: no parent, every file is read and
+	 * chunked again, and deduplication stores only what is new */
+	ret = have_parent = hf_repo_write_only(r) ? 0 : find_parent(r, o, paths, npaths, &parent);
 	if (ret < 0)
 		goto out;
 	if (have_parent) {
