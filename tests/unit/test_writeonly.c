@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "crypto/crypto.h"
+#include "repo/mark.h"
 #include "repo/repo.h"
 #include "repo/repo_internal.h"
 #include "store/store.h"
@@ -462,6 +463,132 @@ static void test_parse_idlist(void)
 	hf_buf_release(&b);
 }
 
+struct objs {
+	int kind;
+	char v[32][HF_ID_HEX_LEN + 1];
+	size_t n;
+};
+
+static int note_obj(void *arg, const char *name, uint64_t size)
+{
+	struct objs *o = arg;
+
+	(void)size;
+	if (o->n < 32)
+		snprintf(o->v[o->n++], sizeof(o->v[0]), "%s", name);
+	return 0;
+}
+
+/* Nothing the full key wrote opens with the write-only key: snapshots,
+ * marks, index objects (main part), pack headers and blobs, trees; and the
+ * envelope of every stored object of every kind is refused. */
+static void test_cannot_decrypt(void)
+{
+	static const struct {
+		int kind;
+		const char *magic;
+	} kinds[] = {{HF_OBJ_SNAPSHOT, HF_MAGIC_SNAPSHOT}, {HF_OBJ_MARK, HF_MAGIC_MARK}, {HF_OBJ_INDEX, HF_MAGIC_INDEX}};
+	struct hf_repo *r = new_repo("wo-read"), *wo = NULL;
+	struct hf_store *st = NULL;
+	struct hf_session *ses = NULL;
+	struct hf_snapshot s, *all = NULL;
+	struct hf_mark m, *marks = NULL;
+	struct hf_buf key;
+	uint8_t ids[3][HF_ID_LEN];
+	char why[256], snap[HF_ID_HEX_LEN + 1];
+	size_t n = 9, bad = 0;
+
+	T_CHECK(r != NULL);
+	if (!r)
+		return;
+	T_EQ(write_blobs(r, 0, 3, ids), 0);
+	T_EQ(hf_session_new(r, &ses), 0);
+	memset(&s, 0, sizeof(s));
+	s.host = "full";
+	s.user = "full";
+	memcpy(s.tree, ids[0], HF_ID_LEN);
+	T_EQ(hf_snapshot_write(r, ses, &s), 0);
+	hf_id_hex(s.id, snap);
+	memset(&m, 0, sizeof(m));
+	m.kind = HF_MARK_PIN;
+	memcpy(m.snapshot, s.id, HF_ID_LEN);
+	T_EQ(hf_mark_write(r, ses, &m), 0);
+	hf_session_free(ses);
+	wo_key(r, "client", &key);
+	T_EQ(hf_store_mem_open("wo-read", 0, &st), 0);
+	T_EQ(hf_repo_open_key(st, key.data, key.len, "client", 6, &wo, why, sizeof(why)), 0);
+	if (!wo)
+		goto out;
+	/* snapshots and marks: none opens, each counted as unreadable */
+	T_CHECK(hf_snapshot_load(wo, snap, &s) < 0);
+	T_EQ(hf_snapshot_list(wo, &all, &n, &bad), 0);
+	T_EQ(n, 0);
+	T_EQ(bad, 1);
+	hf_snapshot_list_free(all, n);
+	n = 9;
+	bad = 0;
+	{ /* refused as a whole, or each mark counted as unreadable */
+		int ret = hf_mark_list(wo, &marks, &n, &bad);
+		T_CHECK(ret < 0 || (n == 0 && bad == 1));
+		if (ret == 0)
+			hf_mark_list_free(marks, n);
+	}
+	/* the envelope of every object of these kinds */
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		struct objs o = {.kind = kinds[k].kind};
+		T_EQ(hf_store_list(wo->store, o.kind, note_obj, &o), 0);
+		T_CHECK(o.n >= 1);
+		for (size_t i = 0; i < o.n; i++) {
+			struct hf_buf obj, pt;
+			hf_buf_init(&obj, HF_META_OBJ_MAX);
+			hf_buf_init(&pt, HF_META_OBJ_MAX);
+			T_EQ(hf_store_get(wo->store, o.kind, o.v[i], &obj), 0);
+			T_CHECK(hf_envelope_open(wo, kinds[k].magic, obj.data, obj.len, &pt, NULL) < 0);
+			T_EQ(pt.len, 0);
+			hf_buf_release(&obj);
+			hf_buf_release(&pt);
+		}
+	}
+	/* the index: only the dedup view, and no blob or tree reads through it */
+	T_EQ(hf_repo_load_index(wo, NULL, NULL, NULL), -HF_E_WRITEONLY);
+	T_EQ(hf_repo_load_dedup(wo, NULL, NULL, NULL), 0);
+	{
+		struct hf_blob_reader br;
+		struct hf_buf out;
+		struct hf_tree t;
+		hf_blob_reader_init(&br, wo);
+		hf_buf_init(&out, HF_BLOB_MAX);
+		for (int i = 0; i < 3; i++) {
+			T_CHECK(hf_index_find(hf_repo_index(wo), ids[i]) != NULL);
+			T_CHECK(hf_blob_read(&br, ids[i], &out) < 0);
+		}
+		memset(&t, 0, sizeof(t));
+		T_CHECK(hf_tree_load(&br, ids[0], &t) < 0);
+		hf_buf_release(&out);
+		hf_blob_reader_release(&br);
+	}
+	{ /* pack headers */
+		struct objs o = {.kind = HF_OBJ_PACK};
+		struct hf_aead *a = hf_aead_new();
+		T_EQ(hf_store_list(wo->store, HF_OBJ_PACK, note_obj, &o), 0);
+		T_EQ(o.n, 1);
+		for (size_t i = 0; i < o.n; i++) {
+			struct hf_pack_entry *e = NULL;
+			uint64_t size = 0;
+			size_t ne = 0;
+			T_EQ(hf_store_size(wo->store, HF_OBJ_PACK, o.v[i], &size), 0);
+			T_CHECK(hf_pack_read_header(wo, a, o.v[i], size, &e, &ne) < 0);
+			T_CHECK(e == NULL);
+		}
+		hf_aead_free(a);
+	}
+out:
+	hf_buf_release(&key);
+	hf_repo_close(wo);
+	hf_repo_close(r);
+	hf_store_mem_destroy("wo-read");
+}
+
 int main(void)
 {
 	if (hf_crypto_init() < 0)
@@ -470,5 +597,6 @@ int main(void)
 	T_RUN(test_dedup_index);
 	T_RUN(test_dedup_damaged);
 	T_RUN(test_parse_idlist);
+	T_RUN(test_cannot_decrypt);
 	return T_DONE("test_writeonly");
 }
