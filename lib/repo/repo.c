@@ -351,6 +351,11 @@ int hf_repo_write_only_key(const struct hf_repo *r, const char *pass, size_t pas
 				  r->mac_key, NULL, out);
 }
 
+void hf_repo_cache_key(const struct hf_repo *r, uint8_t out[HF_KEY_LEN])
+{
+	hf_kdf_derive(r->mac_key, "holdfast local cache", out);
+}
+
 int hf_repo_sign(const struct hf_repo *r, const void *msg, size_t n, uint8_t sig[HF_SIGN_LEN])
 {
 	if (!r->sign_sk)

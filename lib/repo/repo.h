@@ -99,6 +99,9 @@ int hf_repo_write_only(const struct hf_repo *r);
  * pass with the default Argon2id cost: public key and MAC key, no secret key.
  * out gets the file's bytes; the caller decides where they go. */
 HF_MUST_USE int hf_repo_write_only_key(const struct hf_repo *r, const char *pass, size_t passlen, struct hf_buf *out);
+/* the key of a write-only client's local cache (lib/engine/backup_cache.c):
+ * HMAC-SHA256(MAC key, "holdfast local cache") */
+void hf_repo_cache_key(const struct hf_repo *r, uint8_t out[HF_KEY_LEN]);
 void hf_repo_close(struct hf_repo *r);
 
 /* ---- sessions ----------------------------------------------------------- */

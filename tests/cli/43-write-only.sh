@@ -4,7 +4,10 @@
 # backup with --key-file (or HOLDFAST_KEY_FILE) deduplicates without the secret key (a
 # second backup of the same tree adds next to nothing), never against a pack a pending
 # deletion condemns; every command that reads is refused with one clear error and exit 2;
-# the full key restores what the write-only key saved, bit for bit.
+# the full key restores what the write-only key saved, bit for bit. The local cache of the
+# last write-only snapshot's trees (HOLDFAST_CACHE_DIR) makes the next backup incremental,
+# a damaged cache only costs reading, and a stale one (its chunks pruned since) cannot
+# make a snapshot name data that is gone.
 . "$(dirname "$0")/lib.sh"
 
 R=$T/repo
@@ -18,6 +21,8 @@ random_file "$S/data/big" 6
 random_file "$S/data/other" 2
 echo 'small file' >"$S/data/small"
 set_atimes "$S"
+
+export HOLDFAST_CACHE_DIR=$T/cache
 
 # wo ARGS... — holdfast with the write-only key's passphrase
 wo() { HOLDFAST_PASSWORD=$WO_PASS hf "$@"; }
@@ -72,13 +77,14 @@ check_rc "write-only backup 1" 0
 wo1=$(json 'j["snapshot"]')
 check_eq "write-only backup 1: no parent" "null" "$(json 'j["parent"]')"
 check_eq "write-only backup 1: not scanned" "null" "$(json 'j["scan"]')"
-wo backup --repo "$R" --key-file "$K" "$S"
-check_rc "write-only backup (text)" 0
+wo backup --repo "$R" --key-file "$K" --no-cache "$S"
+check_rc "write-only backup (text, --no-cache)" 0
 check_grep "the text output says why there is no scan" "no parent readable with a write-only key" "$T/out"
 b1=$(repo_bytes "$R")
-HOLDFAST_KEY_FILE=$K wo backup --repo "$R" --json "$S"
-check_rc "write-only backup with HOLDFAST_KEY_FILE" 0
+HOLDFAST_KEY_FILE=$K wo backup --repo "$R" --json --no-cache "$S"
+check_rc "write-only backup with HOLDFAST_KEY_FILE, --no-cache" 0
 wo3=$(json 'j["snapshot"]')
+check_eq "no parent without the cache" "null" "$(json 'j["parent"]')"
 check_eq "every file read again (no parent)" "$(count_entries "$S" -type f)" "$(json 'j["files_new"]')"
 check_eq "nothing new stored: deduplicated against the id lists" "0" "$(json 'j["bytes_added"]')"
 b2=$(repo_bytes "$R")
@@ -126,6 +132,80 @@ check_rc "check --read-data with the full key" 0
 hf backup --repo "$R" --json "$S"
 check_rc "a full-key backup after write-only ones" 0
 check_eq "its parent is the last write-only snapshot" "$wo3" "$(json 'j["parent"]')"
+
+# --- the local cache: incremental write-only backups ----------------------------------
+n_files=$(count_entries "$S" -type f)
+check_true "backup 1 left a cache (its trees and 'last')" test -f "$T/cache/$(ls "$T/cache")/current/last"
+wo backup --repo "$R" --key-file "$K" --json "$S"
+check_rc "write-only backup with the cache" 0
+wo4=$(json 'j["snapshot"]')
+check_eq "its parent is the snapshot the cache holds (backup 1)" "$wo1" "$(json 'j["parent"]')"
+check_eq "every file unchanged" "$n_files" "$(json 'j["files_unchanged"]')"
+check_eq "no file read" "0" "$(json 'j["bytes_read"]')"
+echo 'appended' >>"$S/data/small"
+echo 'a new file' >"$S/docs/new"
+wo backup --repo "$R" --key-file "$K" --json "$S"
+check_rc "write-only backup after a change" 0
+wo5=$(json 'j["snapshot"]')
+check_eq "its parent is the last write-only snapshot" "$wo4" "$(json 'j["parent"]')"
+check_eq "one file changed" "1" "$(json 'j["files_changed"]')"
+check_eq "one file new" "1" "$(json 'j["files_new"]')"
+hf restore --repo "$R" "${wo5:0:12}" --target "$T/r4"
+check_rc "restore the incremental write-only snapshot" 0
+check_tree "it restores bit for bit" "$S" "$T/r4$S"
+check_true "the cache is readable by nobody but its owner" \
+	test "$(stat -c %a "$T/cache/$(ls "$T/cache")/current")" = 700
+
+# a damaged tree in the cache: that directory is read in full, the snapshot is right. The
+# tree files' names say nothing of their directory (and change as directory times do):
+# damage one at random per backup (each backup writes the cache anew) until one holds
+# files but not all of them (a tree above the backed-up path makes every file be read).
+C=$T/cache/$(ls "$T/cache")/current
+n_files=$(count_entries "$S" -type f)
+found=0
+for _ in $(seq 40); do
+	victim=$(find "$C" -type f ! -name last | shuf -n 1)
+	printf 'X' | dd of="$victim" bs=1 seek=20 conv=notrunc 2>/dev/null
+	wo backup --repo "$R" --key-file "$K" --json "$S"
+	[ "$RC" -eq 0 ] || break
+	if grep -q "missing or damaged in the local cache" "$T/err" && [ "$(json 'j["bytes_read"]')" -gt 0 ] &&
+		[ "$(json 'j["files_unchanged"]')" -gt 0 ]; then
+		found=1
+		break
+	fi
+done
+check_rc "write-only backups with a damaged cache tree" 0
+check_eq "a damaged cache tree: said so, its directory's files read again, the others not" 1 "$found"
+check_eq "no damaged parent counted" "0" "$(json 'j["damaged_parent_trees"]')"
+hf restore --repo "$R" latest --target "$T/r5"
+check_tree "that snapshot restores bit for bit" "$S" "$T/r5$S"
+# a damaged 'last': no parent, every file read
+printf 'X' | dd of="$C/last" bs=1 seek=20 conv=notrunc 2>/dev/null
+wo backup --repo "$R" --key-file "$K" --json "$S"
+check_rc "write-only backup with a damaged cache 'last'" 0
+check_eq "no parent" "null" "$(json 'j["parent"]')"
+
+# a stale cache: the cached snapshot holds $S/data/stale, which a full-key backup leaves
+# out; forget --prune (no grace) removes the cached snapshot and the file's chunks. The
+# file is unchanged on disk, so the cache calls it unchanged: its chunks must be found
+# missing from the index and the file read and stored again.
+random_file "$S/data/stale" 2
+wo backup --repo "$R" --key-file "$K" "$S"
+check_rc "write-only backup with the soon-stale file" 0
+hf backup --repo "$R" --exclude stale "$S"
+check_rc "full-key backup without it" 0
+hf forget --repo "$R" --keep-last 1 --prune --grace 0
+check_rc "forget --keep-last 1 --prune --grace 0" 0
+wo backup --repo "$R" --key-file "$K" --json "$S"
+check_rc "write-only backup with the stale cache" 0
+check_true "the file whose chunks are gone was stored again ($(json 'j["bytes_added"]') bytes)" \
+	test "$(json 'j["bytes_added"]')" -ge $((2 * 1048576))
+hf restore --repo "$R" latest --target "$T/r6"
+check_rc "restore after the stale cache" 0
+check_tree "it restores bit for bit" "$S" "$T/r6$S"
+hf check --repo "$R" --read-data
+check_rc "check --read-data" 0
+export HOLDFAST_CACHE_DIR=$T/cache-after-prune-test # the pending-deletion test starts without a cache
 
 # --- beside a pending deletion: never deduplicate against a condemned pack ------------
 # snapshot A holds $S/gone/unique; it is forgotten and prune condemns its pack (grace
