@@ -28,13 +28,12 @@ struct cli_common {
 
 /* long options every command accepts; ids ≥ 1000 */
 enum { OPT_REPO = 1000, OPT_PASSWORD_FILE, OPT_JSON, OPT_HELP, OPT_TOKEN_FILE, OPT_CACERT, OPT_KEY_FILE };
-#define CLI_COMMON_OPTIONS                                                                                          \
-	{"repo", required_argument, NULL, OPT_REPO}, {"password-file", required_argument, NULL, OPT_PASSWORD_FILE}, \
-		{"json", no_argument, NULL, OPT_JSON}, {"token-file", required_argument, NULL, OPT_TOKEN_FILE},     \
-		{"cacert", required_argument, NULL, OPT_CACERT},                                                    \
-		{"key-file", required_argument, NULL, OPT_KEY_FILE},                                                \
-	{                                                                                                           \
-		"help", no_argument, NULL, OPT_HELP                                                                 \
+#define CLI_COMMON_OPTIONS                                                                                            \
+	{"repo", required_argument, NULL, OPT_REPO}, {"password-file", required_argument, NULL, OPT_PASSWORD_FILE},   \
+		{"json", no_argument, NULL, OPT_JSON}, {"token-file", required_argument, NULL, OPT_TOKEN_FILE},       \
+		{"cacert", required_argument, NULL, OPT_CACERT}, {"key-file", required_argument, NULL, OPT_KEY_FILE}, \
+	{                                                                                                             \
+		"help", no_argument, NULL, OPT_HELP                                                                   \
 	}
 
 struct option;

@@ -123,7 +123,7 @@ struct backup_args {
 	size_t np, nex;
 	const char *on_alert;
 	int no_cache;
-	char *cache_dir; /* a write-only key's local cache */
+	char *cache_dir;                /* a write-only key's local cache */
 	struct hf_detect *sandbox_hold; /* keeps detection's sandbox from parse to release */
 };
 

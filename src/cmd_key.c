@@ -23,10 +23,9 @@
 #include "repo/repo.h"
 #include "util/err.h"
 
-static const char usage[] =
-	"usage: holdfast key add --write-only --out FILE --repo DIR [--new-password-file FILE]\n"
-	"writes a write-only key file: it can back up into the repository (--key-file FILE) and\n"
-	"never read anything back. Protect it with a secret of its own, never the repository's.\n";
+static const char usage[] = "usage: holdfast key add --write-only --out FILE --repo DIR [--new-password-file FILE]\n"
+			    "writes a write-only key file: it can back up into the repository (--key-file FILE) and\n"
+			    "never read anything back. Protect it with a secret of its own, never the repository's.\n";
 
 enum { OPT_WRITE_ONLY = 1, OPT_OUT, OPT_NEW_PASSWORD_FILE };
 

@@ -216,7 +216,7 @@ int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backu
 	/* a write-only key deduplicates against the index objects' id lists
 	 * (blob id → pack, enough for the pending deletions below) */
 	if (!hf_repo_index(r) && (ret = hf_repo_write_only(r) ? hf_repo_load_dedup(r, NULL, NULL, NULL)
-							       : hf_repo_load_index(r, NULL, NULL, NULL)) < 0)
+							      : hf_repo_load_index(r, NULL, NULL, NULL)) < 0)
 		return ret;
 	hf_blob_reader_init(&b.prev_reader, r);
 	if ((ret = read_plans(&b)) < 0)
@@ -233,9 +233,9 @@ int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backu
 	if (!hf_repo_write_only(r))
 		ret = have_parent = find_parent(r, o, paths, npaths, &parent);
 	else
-		ret = have_parent =
-			b.cache ? hf_bcache_parent(b.cache, o->host ? o->host : "", paths, npaths, parent.id, parent.tree)
-				: 0;
+		ret = have_parent = b.cache ? hf_bcache_parent(b.cache, o->host ? o->host : "", paths, npaths,
+							       parent.id, parent.tree)
+					    : 0;
 	if (ret < 0)
 		goto out;
 	if (have_parent && b.cache && hf_backup_load_prev(&b, parent.tree, &parent_root) < 0) {

@@ -227,8 +227,8 @@ void hf_bcache_free(struct bcache *c)
 	free(c);
 }
 
-static int encode_last(const uint8_t snap[HF_ID_LEN], const uint8_t root[HF_ID_LEN], const char *host,
-		       char **paths, size_t npaths, struct hf_buf *b)
+static int encode_last(const uint8_t snap[HF_ID_LEN], const uint8_t root[HF_ID_LEN], const char *host, char **paths,
+		       size_t npaths, struct hf_buf *b)
 {
 	int r = hf_buf_append(b, snap, HF_ID_LEN);
 
@@ -305,8 +305,8 @@ void hf_bcache_put_tree(struct bcache *c, const uint8_t id[HF_ID_LEN], const voi
 	free(path);
 }
 
-int hf_bcache_commit(struct bcache *c, const uint8_t snap[HF_ID_LEN], const uint8_t root[HF_ID_LEN],
-		     const char *host, char **paths, size_t npaths)
+int hf_bcache_commit(struct bcache *c, const uint8_t snap[HF_ID_LEN], const uint8_t root[HF_ID_LEN], const char *host,
+		     char **paths, size_t npaths)
 {
 	struct hf_buf b;
 	char *path, *old;

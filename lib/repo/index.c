@@ -29,7 +29,7 @@
 #include "util/mem.h"
 
 #define INDEX_MAX_PACKS (1u << 22)
-#define DEDUP_AD "HFIDL003" /* ad of the id list: its version (HFIDX002 had "HFIDXDED") */
+#define DEDUP_AD "HFIDL003"              /* ad of the id list: its version (HFIDX002 had "HFIDXDED") */
 #define IDLIST_TAIL (4 + HF_OBJ_TAG_LEN) /* u32 id-list length | tag */
 
 struct hf_index_builder {
@@ -518,8 +518,9 @@ static int load_one_dedup(struct load_ctx *lc, const char *name, uint64_t size)
 	hf_buf_init(&pt, HF_META_OBJ_MAX);
 	r = read_idlist(lc->repo, name, size, &pt);
 	if (r == 0)
-		r = lc->ix->nfiles >= UINT32_MAX ? -HF_E_LIMIT
-						 : hf_index_parse_idlist(lc->ix, pt.data, pt.len, (uint32_t)lc->ix->nfiles);
+		r = lc->ix->nfiles >= UINT32_MAX
+			    ? -HF_E_LIMIT
+			    : hf_index_parse_idlist(lc->ix, pt.data, pt.len, (uint32_t)lc->ix->nfiles);
 	hf_buf_release(&pt);
 	return r;
 }

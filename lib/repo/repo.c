@@ -228,8 +228,9 @@ static int unlock_given(struct hf_repo *r, const uint8_t *key, size_t n, const c
 	}
 	if (!hf_ct_equal(cfg_hash, r->config_hash, 32)) {
 		if (why && cap)
-			snprintf(why, cap, "the key file opens but was made for another config: the config was "
-					   "changed after the key was made");
+			snprintf(why, cap,
+				 "the key file opens but was made for another config: the config was "
+				 "changed after the key was made");
 		return -HF_E_CORRUPT;
 	}
 	r->sk = has_sk ? keys + 2 * HF_KEY_LEN : NULL;
@@ -347,8 +348,8 @@ int hf_repo_write_only(const struct hf_repo *r)
 
 int hf_repo_write_only_key(const struct hf_repo *r, const char *pass, size_t passlen, struct hf_buf *out)
 {
-	return hf_key_file_encode(pass, passlen, HF_KDF_OPS_DEFAULT, HF_KDF_MEM_DEFAULT, r->cfg.id, r->config_hash, r->pk,
-				  r->mac_key, NULL, out);
+	return hf_key_file_encode(pass, passlen, HF_KDF_OPS_DEFAULT, HF_KDF_MEM_DEFAULT, r->cfg.id, r->config_hash,
+				  r->pk, r->mac_key, NULL, out);
 }
 
 void hf_repo_cache_key(const struct hf_repo *r, uint8_t out[HF_KEY_LEN])

@@ -487,7 +487,9 @@ static void test_cannot_decrypt(void)
 	static const struct {
 		int kind;
 		const char *magic;
-	} kinds[] = {{HF_OBJ_SNAPSHOT, HF_MAGIC_SNAPSHOT}, {HF_OBJ_MARK, HF_MAGIC_MARK}, {HF_OBJ_INDEX, HF_MAGIC_INDEX}};
+	} kinds[] = {{HF_OBJ_SNAPSHOT, HF_MAGIC_SNAPSHOT},
+		     {HF_OBJ_MARK, HF_MAGIC_MARK},
+		     {HF_OBJ_INDEX, HF_MAGIC_INDEX}};
 	struct hf_repo *r = new_repo("wo-read"), *wo = NULL;
 	struct hf_store *st = NULL;
 	struct hf_session *ses = NULL;
