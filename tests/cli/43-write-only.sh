@@ -13,7 +13,6 @@
 R=$T/repo
 S=$T/src
 K=$T/client.key
-FULL_PASS=$HOLDFAST_PASSWORD
 WO_PASS='client only secret'
 mkdir -p "$S/docs" "$S/data" "$S/gone"
 cp -a /usr/share/doc/bash "$S/docs/"
