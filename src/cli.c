@@ -26,6 +26,7 @@ void cli_common_init(struct cli_common *c)
 	memset(c, 0, sizeof(*c));
 	c->repo = getenv("HOLDFAST_REPO");
 	c->cacert = getenv("HOLDFAST_CACERT");
+	c->key_file = getenv("HOLDFAST_KEY_FILE");
 }
 
 int cli_next_opt(struct cli_common *c, int argc, char **argv, const char *shortopts, const struct option *opts,
@@ -68,6 +69,9 @@ int cli_common_opt(struct cli_common *c, int opt, const char *arg, const char *u
 		return 1;
 	case OPT_CACERT:
 		c->cacert = arg;
+		return 1;
+	case OPT_KEY_FILE:
+		c->key_file = arg;
 		return 1;
 	case OPT_HELP:
 		fputs(usage, stdout);
@@ -156,15 +160,18 @@ static int read_tty_line(const char *prompt, char *buf, size_t cap, size_t *len)
 	return r;
 }
 
-int cli_passphrase(const struct cli_common *c, int confirm, char **pass, size_t *len)
+/* a passphrase from file, else the variable envname (then wiped), else the
+ * terminal (prompt; asked twice with confirm) */
+static int read_passphrase(const char *file, const char *envname, const char *prompt, int confirm, char **pass,
+			   size_t *len)
 {
 	char *buf = hf_secure_alloc(PASS_MAX + 1);
-	char *env = getenv("HOLDFAST_PASSWORD");
+	char *env = getenv(envname);
 	size_t n = 0;
 	int r = 0;
 
-	if (c->password_file) {
-		FILE *f = fopen(c->password_file, "re");
+	if (file) {
+		FILE *f = fopen(file, "re");
 		int err = 0;
 		if (f) {
 			/* fopen opens a directory too: only the read fails (EISDIR) */
@@ -178,7 +185,7 @@ int cli_passphrase(const struct cli_common *c, int confirm, char **pass, size_t 
 			err = errno;
 		}
 		if (err) {
-			char *q = cli_quote(c->password_file);
+			char *q = cli_quote(file);
 			cli_err("cannot read password file %s: %s", q, strerror(err));
 			free(q);
 			r = -1;
@@ -188,7 +195,7 @@ int cli_passphrase(const struct cli_common *c, int confirm, char **pass, size_t 
 			n--;
 		buf[n] = '\0';
 		if (n == 0) {
-			char *q = cli_quote(c->password_file);
+			char *q = cli_quote(file);
 			cli_err("password file %s is empty", q);
 			free(q);
 			r = -1;
@@ -197,7 +204,7 @@ int cli_passphrase(const struct cli_common *c, int confirm, char **pass, size_t 
 	} else if (env) {
 		n = strlen(env);
 		if (n > PASS_MAX) {
-			cli_err("HOLDFAST_PASSWORD is too long");
+			cli_err("%s is too long", envname);
 			r = -1;
 			goto out;
 		}
@@ -205,9 +212,15 @@ int cli_passphrase(const struct cli_common *c, int confirm, char **pass, size_t 
 	} else if (isatty(STDIN_FILENO)) {
 		char *again = hf_secure_alloc(PASS_MAX + 1);
 		size_t n2 = 0;
-		r = read_tty_line("passphrase: ", buf, PASS_MAX, &n);
+		char p2[64];
+		snprintf(p2, sizeof(p2), "%s again: ", prompt);
+		{
+			char p1[64];
+			snprintf(p1, sizeof(p1), "%s: ", prompt);
+			r = read_tty_line(p1, buf, PASS_MAX, &n);
+		}
 		if (r == 0 && confirm) {
-			r = read_tty_line("passphrase again: ", again, PASS_MAX, &n2);
+			r = read_tty_line(p2, again, PASS_MAX, &n2);
 			if (r == 0 && (n != n2 || memcmp(buf, again, n) != 0)) {
 				cli_err("the passphrases do not match");
 				r = -1;
@@ -217,7 +230,10 @@ int cli_passphrase(const struct cli_common *c, int confirm, char **pass, size_t 
 		if (r < 0)
 			goto out;
 	} else {
-		cli_err("no passphrase: set HOLDFAST_PASSWORD, use --password-file, or run on a terminal");
+		if (strcmp(envname, "HOLDFAST_PASSWORD") == 0)
+			cli_err("no passphrase: set HOLDFAST_PASSWORD, use --password-file, or run on a terminal");
+		else
+			cli_err("no %s: set %s, use --new-password-file, or run on a terminal", prompt, envname);
 		r = -1;
 		goto out;
 	}
@@ -231,7 +247,7 @@ out:
 	 * no child (the --on-alert command) inherits it */
 	if (env) {
 		hf_wipe(env, strlen(env));
-		unsetenv("HOLDFAST_PASSWORD");
+		unsetenv(envname);
 	}
 	if (r < 0) {
 		hf_secure_free(buf);
@@ -239,6 +255,43 @@ out:
 	}
 	*pass = buf;
 	*len = n;
+	return 0;
+}
+
+int cli_passphrase(const struct cli_common *c, int confirm, char **pass, size_t *len)
+{
+	return read_passphrase(c->password_file, "HOLDFAST_PASSWORD", "passphrase", confirm, pass, len);
+}
+
+int cli_new_passphrase(const char *file, char **pass, size_t *len)
+{
+	return read_passphrase(file, "HOLDFAST_NEW_PASSWORD", "new key passphrase", 1, pass, len);
+}
+
+#define KEY_FILE_MAX 4096 /* far larger than any key file */
+
+/* the bytes of --key-file; -1 after an error */
+static int read_key_file(const char *path, struct hf_buf *out)
+{
+	FILE *f = fopen(path, "re");
+	int err = f ? 0 : errno;
+	size_t n = 0;
+
+	if (f) {
+		n = fread(out->data, 1, KEY_FILE_MAX + 1, f);
+		if (ferror(f))
+			err = errno ? errno : EIO;
+		fclose(f);
+	}
+	if (!err && n > KEY_FILE_MAX)
+		err = EFBIG;
+	if (err) {
+		char *q = cli_quote(path);
+		cli_err("cannot read key file %s: %s", q, strerror(err));
+		free(q);
+		return -1;
+	}
+	out->len = n;
 	return 0;
 }
 
@@ -343,17 +396,36 @@ struct hf_repo *cli_open_repo(const struct cli_common *c)
 	size_t plen = 0;
 	int r;
 
+	struct hf_buf key;
+
 	if (cli_store_open(c, 0, &st) < 0)
 		return NULL;
-	if (cli_passphrase(c, 0, &pass, &plen) < 0) {
+	hf_buf_init(&key, KEY_FILE_MAX + 1);
+	if (c->key_file && (hf_buf_reserve(&key, KEY_FILE_MAX + 1) < 0 || read_key_file(c->key_file, &key) < 0)) {
+		hf_buf_release(&key);
 		hf_store_close(st);
 		return NULL;
 	}
-	r = hf_repo_open_why(st, pass, plen, &repo, why, sizeof(why));
+	if (cli_passphrase(c, 0, &pass, &plen) < 0) {
+		hf_buf_release(&key);
+		hf_store_close(st);
+		return NULL;
+	}
+	if (c->key_file)
+		r = hf_repo_open_key(st, key.data, key.len, pass, plen, &repo, why, sizeof(why));
+	else
+		r = hf_repo_open_why(st, pass, plen, &repo, why, sizeof(why));
 	cli_passphrase_free(pass, plen);
+	hf_buf_release(&key);
 	if (r < 0) {
 		char *q = cli_quote(c->repo);
-		cli_err("cannot open repository %s: %s", q, why[0] ? why : hf_strerror(r));
+		if (c->key_file) {
+			char *k = cli_quote(c->key_file);
+			cli_err("cannot open repository %s with key file %s: %s", q, k, why[0] ? why : hf_strerror(r));
+			free(k);
+		} else {
+			cli_err("cannot open repository %s: %s", q, why[0] ? why : hf_strerror(r));
+		}
 		free(q);
 		return NULL;
 	}

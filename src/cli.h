@@ -22,17 +22,18 @@ struct cli_common {
 	const char *password_file;
 	const char *token_file; /* a repository server's token (else HOLDFAST_TOKEN) */
 	const char *cacert;     /* the server's certificate authority (else HOLDFAST_CACERT) */
+	const char *key_file;   /* open with this key file, not those in keys/ (else HOLDFAST_KEY_FILE) */
 	int json;
 };
 
 /* long options every command accepts; ids ≥ 1000 */
-enum { OPT_REPO = 1000, OPT_PASSWORD_FILE, OPT_JSON, OPT_HELP, OPT_TOKEN_FILE, OPT_CACERT };
-#define CLI_COMMON_OPTIONS                                                                                          \
-	{"repo", required_argument, NULL, OPT_REPO}, {"password-file", required_argument, NULL, OPT_PASSWORD_FILE}, \
-		{"json", no_argument, NULL, OPT_JSON}, {"token-file", required_argument, NULL, OPT_TOKEN_FILE},     \
-		{"cacert", required_argument, NULL, OPT_CACERT},                                                    \
-	{                                                                                                           \
-		"help", no_argument, NULL, OPT_HELP                                                                 \
+enum { OPT_REPO = 1000, OPT_PASSWORD_FILE, OPT_JSON, OPT_HELP, OPT_TOKEN_FILE, OPT_CACERT, OPT_KEY_FILE };
+#define CLI_COMMON_OPTIONS                                                                                            \
+	{"repo", required_argument, NULL, OPT_REPO}, {"password-file", required_argument, NULL, OPT_PASSWORD_FILE},   \
+		{"json", no_argument, NULL, OPT_JSON}, {"token-file", required_argument, NULL, OPT_TOKEN_FILE},       \
+		{"cacert", required_argument, NULL, OPT_CACERT}, {"key-file", required_argument, NULL, OPT_KEY_FILE}, \
+	{                                                                                                             \
+		"help", no_argument, NULL, OPT_HELP                                                                   \
 	}
 
 struct option;
@@ -58,12 +59,16 @@ void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 int cli_passphrase(const struct cli_common *c, int confirm, char **pass, size_t *len);
+/* a new key file's passphrase: from file (if not NULL), else
+ * HOLDFAST_NEW_PASSWORD (then wiped), else asked twice on the terminal */
+int cli_new_passphrase(const char *file, char **pass, size_t *len);
 void cli_passphrase_free(char *pass, size_t len);
 struct hf_store;
 /* opens (create: makes) the store at c->repo, with the token and certificate
  * authority a server needs; prints the error and returns -1 on failure */
 int cli_store_open(const struct cli_common *c, int create, struct hf_store **st);
-/* opens the repository at c->repo; prints the error and returns NULL on failure */
+/* opens the repository at c->repo, with the key file c->key_file if set
+ * (else with those in keys/); prints the error and returns NULL on failure */
 struct hf_repo *cli_open_repo(const struct cli_common *c);
 
 /* hf_snapshot_resolve that prints why a reference names no snapshot */

@@ -18,11 +18,11 @@
 
 static const char usage[] =
 	"usage: holdfast backup --repo DIR [--exclude PATTERN]... [--one-file-system] [--host NAME]\n"
-	"                       [--on-alert COMMAND] [--no-detect] [--json] PATH...\n"
+	"                       [--on-alert COMMAND] [--no-detect] [--no-cache] [--json] PATH...\n"
 	"exit status: 0 saved, 3 saved without some unreadable files, 4 saved but the scan\n"
 	"found suspicious activity or an attack, 1 error\n";
 
-enum { OPT_EXCLUDE = 1, OPT_ONE_FS, OPT_HOST, OPT_THREADS, OPT_ON_ALERT, OPT_NO_DETECT };
+enum { OPT_EXCLUDE = 1, OPT_ONE_FS, OPT_HOST, OPT_THREADS, OPT_ON_ALERT, OPT_NO_DETECT, OPT_NO_CACHE };
 
 static double seconds_since(const struct timespec *a)
 {
@@ -96,6 +96,25 @@ static void print_alert_text(const struct hf_backup_verdict *al)
 	}
 }
 
+/* a write-only key's local cache: HOLDFAST_CACHE_DIR, else
+ * $XDG_CACHE_HOME/holdfast, else ~/.cache/holdfast (NULL: none known) */
+static char *cache_dir(void)
+{
+	const char *env = getenv("HOLDFAST_CACHE_DIR"), *base;
+	char *out = NULL;
+
+	if (env && env[0])
+		return hf_xstrdup(env);
+	if ((base = getenv("XDG_CACHE_HOME")) && base[0] == '/') {
+		if (asprintf(&out, "%s/holdfast", base) < 0)
+			out = NULL;
+	} else if ((base = getenv("HOME")) && base[0] == '/') {
+		if (asprintf(&out, "%s/.cache/holdfast", base) < 0)
+			out = NULL;
+	}
+	return out;
+}
+
 struct backup_args {
 	struct hf_backup_opts o;
 	struct timespec t0; /* the time printed counts from here, as the user sees it */
@@ -103,6 +122,8 @@ struct backup_args {
 	char **paths, **excludes;
 	size_t np, nex;
 	const char *on_alert;
+	int no_cache;
+	char *cache_dir;                /* a write-only key's local cache */
 	struct hf_detect *sandbox_hold; /* keeps detection's sandbox from parse to release */
 };
 
@@ -116,6 +137,7 @@ static int backup_parse(struct cli_common *c, void *args, int argc, char **argv)
 					     {"threads", required_argument, NULL, OPT_THREADS},
 					     {"on-alert", required_argument, NULL, OPT_ON_ALERT},
 					     {"no-detect", no_argument, NULL, OPT_NO_DETECT},
+					     {"no-cache", no_argument, NULL, OPT_NO_CACHE},
 					     {NULL, 0, NULL, 0}};
 	struct backup_args *a = args;
 	int opt, r, rc = HF_EXIT_ERROR;
@@ -146,6 +168,9 @@ static int backup_parse(struct cli_common *c, void *args, int argc, char **argv)
 			break;
 		case OPT_NO_DETECT:
 			a->o.no_profiles = 1;
+			break;
+		case OPT_NO_CACHE:
+			a->no_cache = 1;
 			break;
 		}
 	}
@@ -180,7 +205,7 @@ static int backup_run(const struct cli_common *c, void *args, struct hf_repo *re
 	struct hf_progress prog = {0};
 	struct cli_progress *cp;
 	struct passwd *pw;
-	int r, rc;
+	int r, rc, wo;
 
 	pw = getpwuid(geteuid());
 	o->user = pw ? pw->pw_name : "";
@@ -190,7 +215,11 @@ static int backup_run(const struct cli_common *c, void *args, struct hf_repo *re
 	o->nexcludes = a->nex;
 	o->report = cli_report;
 	o->progress = &prog;
-	o->collect_changes = !o->no_profiles; /* for the scan after the backup */
+	/* a write-only key reads no parent: there is nothing to scan against */
+	wo = hf_repo_write_only(repo);
+	if (wo && !a->no_cache)
+		o->cache_dir = a->cache_dir = cache_dir();
+	o->collect_changes = !o->no_profiles && !wo; /* for the scan after the backup */
 	cp = cli_progress_start(&prog, "backup");
 	r = hf_backup(repo, o, &st);
 	cli_progress_stop(cp);
@@ -208,11 +237,14 @@ static int backup_run(const struct cli_common *c, void *args, struct hf_repo *re
 	if (!c->json)
 		print_text(&st, seconds_since(&a->t0));
 	memset(&al, 0, sizeof(al));
-	r = o->no_profiles ? 0 : backup_alert_run(repo, st.snapshot, st.changes, a->on_alert, &al);
+	r = o->no_profiles || wo ? 0 : backup_alert_run(repo, st.snapshot, st.changes, a->on_alert, &al);
 	if (r < 0)
 		cli_err("warning: the snapshot was saved but could not be scanned: %s", hf_strerror(r));
 	if (c->json)
 		print_json(&st, &al, seconds_since(&a->t0));
+	else if (wo)
+		printf("scan: no parent readable with a write-only key; not scanned here (a host with the full key "
+		       "can: holdfast scan)\n");
 	else if (!o->no_profiles)
 		print_alert_text(&al);
 	rc = HF_EXIT_OK;
@@ -242,6 +274,7 @@ static void backup_release(void *args)
 {
 	struct backup_args *a = args;
 
+	free(a->cache_dir);
 	for (size_t i = 0; i < a->np; i++)
 		free(a->paths[i]);
 	free(a->paths);
@@ -252,7 +285,7 @@ static void backup_release(void *args)
 const struct cli_command cli_cmd_backup = {
 	.name = "backup",
 	.help = "back up files and directories",
-	.flags = CMD_OPEN_REPO,
+	.flags = CMD_OPEN_REPO | CMD_WRITE_ONLY_OK,
 	.args_size = sizeof(struct backup_args),
 	.parse = backup_parse,
 	.run = backup_run,

@@ -18,6 +18,9 @@ struct hf_repo;
 /* flags: main.c opens the repository at --repo (cli_open_repo) between parse
  * and run, exits 1 if it cannot, and closes it after run */
 #define CMD_OPEN_REPO 1u
+/* the command works with a write-only key (--key-file of kind 2); any other
+ * command opened with one exits 2 with "this key is write-only" before run */
+#define CMD_WRITE_ONLY_OK 2u
 
 /* what parse returns to go on to run; any other value is the exit status */
 #define CLI_RUN (-1)
@@ -40,7 +43,7 @@ struct cli_command {
 
 extern const struct cli_command cli_cmd_init, cli_cmd_backup, cli_cmd_snapshots, cli_cmd_ls, cli_cmd_diff,
 	cli_cmd_restore, cli_cmd_check, cli_cmd_forget, cli_cmd_prune, cli_cmd_scan, cli_cmd_history, cli_cmd_pin,
-	cli_cmd_unpin, cli_cmd_serve, cli_cmd_serve_client;
+	cli_cmd_unpin, cli_cmd_key, cli_cmd_serve, cli_cmd_serve_client;
 
 /* "90", "90s", "15m", "1h", "2d" (at most a year) → ns; -1 if malformed */
 int cli_parse_duration(const char *s, int64_t *ns);

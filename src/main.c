@@ -8,13 +8,14 @@
 #include "cli.h"
 #include "commands.h"
 #include "crypto/crypto.h"
+#include "repo/repo.h"
 #include "util/mem.h"
 
 /* in the order holdfast --help lists them */
 static const struct cli_command *const commands[] = {
-	&cli_cmd_init,    &cli_cmd_backup, &cli_cmd_snapshots, &cli_cmd_ls,    &cli_cmd_diff,
-	&cli_cmd_restore, &cli_cmd_check,  &cli_cmd_forget,    &cli_cmd_prune, &cli_cmd_scan,
-	&cli_cmd_history, &cli_cmd_pin,    &cli_cmd_unpin,     &cli_cmd_serve, &cli_cmd_serve_client,
+	&cli_cmd_init,  &cli_cmd_backup, &cli_cmd_snapshots, &cli_cmd_ls,           &cli_cmd_diff,    &cli_cmd_restore,
+	&cli_cmd_check, &cli_cmd_forget, &cli_cmd_prune,     &cli_cmd_scan,         &cli_cmd_history, &cli_cmd_pin,
+	&cli_cmd_unpin, &cli_cmd_key,    &cli_cmd_serve,     &cli_cmd_serve_client,
 };
 
 static void usage(FILE *f)
@@ -63,6 +64,13 @@ static int run_command(const struct cli_command *cmd, int argc, char **argv)
 		repo = cli_open_repo(&c);
 		if (!repo) {
 			rc = HF_EXIT_ERROR;
+			goto out;
+		}
+		if (hf_repo_write_only(repo) && !(cmd->flags & CMD_WRITE_ONLY_OK)) {
+			cli_err("%s: this key is write-only: it cannot read the repository (backup is what it "
+				"can do; use the full key or the repository's passphrase)",
+				cmd->name);
+			rc = HF_EXIT_USAGE;
 			goto out;
 		}
 	}

@@ -131,14 +131,19 @@ static int note_pack(void *arg, const char *name, uint64_t size)
 	return 0;
 }
 
-/* the packs this backup wrote: listed by index objects of its session */
+/* the packs this backup wrote: listed by index objects of its session. A
+ * dedup-only index (write-only key) has no pack keys to tell them by: every
+ * pack that appeared since the start counts as this backup's, which can only
+ * make the check below stricter (a plan due for another writer's new pack
+ * withdraws this snapshot too). */
 static void note_own_packs(struct backup *b)
 {
 	const struct hf_index *ix = hf_repo_index(b->repo);
+	int dedup = hf_index_dedup_only(ix);
 
 	b->relied = hf_xreallocarray(b->relied, hf_index_npacks(ix) + 1, 1);
 	for (size_t k = b->npacks; k < hf_index_npacks(ix); k++)
-		b->relied[k] = memcmp(hf_index_pack_key(ix, k), b->session->key, HF_KEY_LEN) == 0;
+		b->relied[k] = dedup || memcmp(hf_index_pack_key(ix, k), b->session->key, HF_KEY_LEN) == 0;
 }
 
 /* A prune may have condemned, after this backup started, a pack it relies on
@@ -209,17 +214,37 @@ int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backu
 		nthreads = 1;
 	if (nthreads > 64)
 		nthreads = 64;
-	if (!hf_repo_index(r) && (ret = hf_repo_load_index(r, NULL, NULL, NULL)) < 0)
+	/* a write-only key deduplicates against the index objects' id lists
+	 * (blob id → pack, enough for the pending deletions below) */
+	if (!hf_repo_index(r) && (ret = hf_repo_write_only(r) ? hf_repo_load_dedup(r, NULL, NULL, NULL)
+							      : hf_repo_load_index(r, NULL, NULL, NULL)) < 0)
 		return ret;
 	hf_blob_reader_init(&b.prev_reader, r);
 	if ((ret = read_plans(&b)) < 0)
 		goto out;
 	paths = clean_paths(o->paths, o->npaths, &npaths);
-	ret = have_parent = find_parent(r, o, paths, npaths, &parent);
+	/* a write-only key reads no snapshot: its parent is the last snapshot
+	 * it saved, from its local cache (backup_cache.c); without one, every
+	 * file is read and chunked again, and deduplication stores only what
+	 * is new */
+	if (hf_repo_write_only(r) && o->cache_dir && (ret = hf_bcache_open(r, o->cache_dir, &b.cache)) < 0) {
+		hf_backup_report(&b, o->cache_dir, "cannot use the local cache (every file is read)", ret, 0);
+		b.cache = NULL;
+	}
+	if (!hf_repo_write_only(r))
+		ret = have_parent = find_parent(r, o, paths, npaths, &parent);
+	else
+		ret = have_parent = b.cache ? hf_bcache_parent(b.cache, o->host ? o->host : "", paths, npaths,
+							       parent.id, parent.tree)
+					    : 0;
 	if (ret < 0)
 		goto out;
+	if (have_parent && b.cache && hf_backup_load_prev(&b, parent.tree, &parent_root) < 0) {
+		memset(&parent_root, 0, sizeof(parent_root)); /* a cache without its root: as none */
+		have_parent = 0;
+	}
 	if (have_parent) {
-		ret = hf_tree_load(&b.prev_reader, parent.tree, &parent_root);
+		ret = b.cache ? 0 : hf_tree_load(&b.prev_reader, parent.tree, &parent_root);
 		if (ret < 0) { /* damaged parent: read everything */
 			memset(&parent_root, 0, sizeof(parent_root));
 			hf_backup_parent_damaged(&b, "/", ret);
@@ -309,6 +334,11 @@ int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backu
 	ret = hf_snapshot_write(r, b.session, &snap);
 	if (ret == 0 && (ret = check_prune_safe(&b)) < 0)
 		withdraw(r, snap.id, &ret);
+	if (ret == 0 && b.cache) {
+		int cr = hf_bcache_commit(b.cache, snap.id, snap.tree, snap.host, paths, npaths);
+		if (cr < 0) /* the snapshot is saved; the next backup reads everything */
+			hf_backup_report(&b, o->cache_dir, "cannot update the local cache", cr, 0);
+	}
 	if (ret == 0) {
 		memcpy(st->snapshot, snap.id, HF_ID_LEN);
 		if (b.changes)
@@ -337,6 +367,7 @@ out:
 	hf_snapshot_release(&parent);
 	hf_tree_release(&parent_root);
 	hf_blob_reader_release(&b.prev_reader);
+	hf_bcache_free(b.cache);
 	hf_idmap_free(b.plans_seen);
 	free(b.condemned);
 	free(b.relied);

@@ -104,7 +104,27 @@ struct backup {
 	size_t npacks;               /* index packs at the start: the size of the two arrays */
 	uint8_t *condemned;          /* per index pack number */
 	uint8_t *relied;             /* per index pack number (set by any thread) */
+	struct bcache *cache;        /* write-only key with a cache_dir: the parent's trees, and the new ones */
 };
+
+/* the local cache of a write-only client (backup_cache.c) */
+struct bcache;
+/* opens (makes) the cache of r under dir, and a fresh generation to fill */
+HF_MUST_USE int hf_bcache_open(struct hf_repo *r, const char *dir, struct bcache **out);
+void hf_bcache_free(struct bcache *c); /* a generation not committed is removed */
+/* 1 and the cached snapshot and root tree if the cache holds one of these
+ * host and paths; 0 if not (none, damaged, other paths) */
+int hf_bcache_parent(struct bcache *c, const char *host, char **paths, size_t npaths, uint8_t snap[HF_ID_LEN],
+		     uint8_t root[HF_ID_LEN]);
+/* a tree of the cached snapshot (checked against its id) */
+HF_MUST_USE int hf_bcache_load_tree(struct bcache *c, const uint8_t id[HF_ID_LEN], struct hf_tree *t);
+/* adds a tree of the new snapshot (any thread); a failure drops the new cache */
+void hf_bcache_put_tree(struct bcache *c, const uint8_t id[HF_ID_LEN], const void *p, size_t n);
+/* the new snapshot is saved: its trees become the cache */
+HF_MUST_USE int hf_bcache_commit(struct bcache *c, const uint8_t snap[HF_ID_LEN], const uint8_t root[HF_ID_LEN],
+				 const char *host, char **paths, size_t npaths);
+/* a tree of the parent: from the cache if there is one, else the repository */
+HF_MUST_USE int hf_backup_load_prev(struct backup *b, const uint8_t id[HF_ID_LEN], struct hf_tree *t);
 
 /* per-thread tools, storing, finalising directories, reporting (backup_store.c) */
 void hf_bctx_init(struct bctx *c, struct backup *b, int reader);

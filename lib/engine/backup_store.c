@@ -51,6 +51,13 @@ void hf_backup_progress(struct backup *b, uint64_t files, uint64_t bytes)
 		__atomic_add_fetch(&p->bytes, bytes, __ATOMIC_RELAXED);
 }
 
+int hf_backup_load_prev(struct backup *b, const uint8_t id[HF_ID_LEN], struct hf_tree *t)
+{
+	if (b->cache)
+		return hf_bcache_load_tree(b->cache, id, t);
+	return hf_tree_load(&b->prev_reader, id, t);
+}
+
 void hf_bctx_init(struct bctx *c, struct backup *b, int reader)
 {
 	memset(c, 0, sizeof(*c));
@@ -188,6 +195,8 @@ void hf_backup_release_dir(struct bctx *c, struct bdir *d)
 			r = hf_tree_encode(&d->tree, &c->tbuf);
 			if (r == 0)
 				r = hf_backup_store_blob(c, HF_BLOB_TREE, c->tbuf.data, c->tbuf.len, id);
+			if (r == 0 && b->cache)
+				hf_bcache_put_tree(b->cache, id, c->tbuf.data, c->tbuf.len);
 			if (r < 0)
 				hf_backup_fail(b, r);
 			else if (b->changes && !(d->has_prev && memcmp(d->prev_id, id, HF_ID_LEN) == 0))

@@ -253,10 +253,13 @@ static int process_subdir(struct backup *b, struct bdir *d, size_t i, struct vno
 	c->path = hf_path_join(d->path, nd->name);
 	__atomic_add_fetch(&d->pending, 1, __ATOMIC_ACQ_REL);
 	if (old && old->meta.type == HF_FT_DIR) {
-		int r = hf_tree_load(&b->prev_reader, old->subtree, &c->prev);
+		int r = hf_backup_load_prev(b, old->subtree, &c->prev);
 		if (r == 0) {
 			c->has_prev = 1;
 			memcpy(c->prev_id, old->subtree, HF_ID_LEN);
+		} else if (b->cache) { /* the local cache lacks it: read the directory in full */
+			memset(&c->prev, 0, sizeof(c->prev));
+			hf_backup_report(b, c->path, "missing or damaged in the local cache; read in full", r, 0);
 		} else {
 			hf_backup_parent_damaged(b, c->path, r);
 		}

@@ -46,6 +46,10 @@ struct hf_backup_opts {
 	hf_report_fn report;
 	void *report_arg;
 	struct hf_progress *progress; /* may be NULL */
+	/* with a write-only key: the directory of the local cache of the last
+	 * snapshot's trees (backup_cache.c), its parent for the next backup;
+	 * NULL: none (every file is read) */
+	const char *cache_dir;
 };
 
 struct hf_backup_stats {

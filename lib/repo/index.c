@@ -1,14 +1,19 @@
 /* index.c — index objects: writing them, and loading them into the
  * in-memory index (index_table.c).
  *
- * Object layout: "HFIDX002" | sealed session key | AEAD(session key, main) |
+ * Object layout: "HFIDX003" | sealed session key | AEAD(session key, main) |
  * AEAD(dedup key, id list) | u32 length of the id-list part | tag, the tag
  * (object.h) covering all the bytes before it, so no part can be forged or
  * moved from another index object without a key file.
  * main = varint npacks, then per pack: id[32], pack session key[32], varint
  * nblobs, per blob: id[32], type u8, flags u8, varint offset, stored, raw.
- * The id list (sorted blob ids) is encrypted under a key derived from the MAC
- * key, so a write-only client can deduplicate without being able to read.
+ * id list = varint npacks, the pack ids[32], varint nblobs, then per blob
+ * (sorted by id): id[32], varint pack ordinal (in the list's pack ids). It is
+ * encrypted under a key derived from the MAC key, so a write-only client can
+ * deduplicate without being able to read, and still know which pack holds
+ * each blob (a pending deletion names packs: a backup must not deduplicate
+ * against a condemned one). A write-only client reads only the tail of an
+ * index object (hf_repo_load_dedup): u32 length and tag, then the id list.
  * A writer puts at most HF_INDEX_OBJ_BLOBS blobs in one object (a pack with
  * more is listed in several, under the same key). */
 #include <errno.h>
@@ -24,7 +29,8 @@
 #include "util/mem.h"
 
 #define INDEX_MAX_PACKS (1u << 22)
-#define DEDUP_AD "HFIDXDED"
+#define DEDUP_AD "HFIDL003"              /* ad of the id list: its version (HFIDX002 had "HFIDXDED") */
+#define IDLIST_TAIL (4 + HF_OBJ_TAG_LEN) /* u32 id-list length | tag */
 
 struct hf_index_builder {
 	pthread_mutex_t lock;
@@ -109,11 +115,6 @@ void hf_index_builder_free(struct hf_index_builder *b)
 	free(b);
 }
 
-static int cmp_id(const void *a, const void *b)
-{
-	return memcmp(a, b, HF_ID_LEN);
-}
-
 /* the longest main part listing nblobs blobs of npacks packs (varints of
  * at most 10 bytes) */
 #define MAIN_MAX(npacks, nblobs) (10 + (npacks) * (HF_ID_LEN + HF_KEY_LEN + 10) + (nblobs) * (HF_ID_LEN + 2 + 30))
@@ -158,19 +159,38 @@ int hf_index_main_encode(const struct hf_index_pack_entries *packs, size_t npack
 	return r;
 }
 
+struct idlist_item {
+	uint8_t id[HF_ID_LEN];
+	uint32_t pack; /* ordinal of the slice, hence of the pack, in the object */
+};
+
+static int cmp_item(const void *a, const void *b)
+{
+	return memcmp(((const struct idlist_item *)a)->id, ((const struct idlist_item *)b)->id, HF_ID_LEN);
+}
+
 static int encode_idlist(const struct slice *sl, size_t nsl, size_t nblobs, struct hf_buf *out)
 {
-	uint8_t *list = hf_xreallocarray(NULL, nblobs ? nblobs : 1, HF_ID_LEN);
+	struct idlist_item *list = hf_xreallocarray(NULL, nblobs ? nblobs : 1, sizeof(*list));
 	size_t k = 0;
 	int r;
 
 	for (size_t i = 0; i < nsl; i++)
-		for (size_t j = sl[i].first; j < sl[i].first + sl[i].n; j++)
-			memcpy(list + HF_ID_LEN * k++, sl[i].pack->entries[j].id, HF_ID_LEN);
-	qsort(list, nblobs, HF_ID_LEN, cmp_id);
-	r = hf_buf_put_varint(out, nblobs);
+		for (size_t j = sl[i].first; j < sl[i].first + sl[i].n; j++) {
+			memcpy(list[k].id, sl[i].pack->entries[j].id, HF_ID_LEN);
+			list[k++].pack = (uint32_t)i;
+		}
+	qsort(list, nblobs, sizeof(*list), cmp_item);
+	r = hf_buf_put_varint(out, nsl);
+	for (size_t i = 0; i < nsl && r == 0; i++)
+		r = hf_buf_append(out, sl[i].pack->pack_id, HF_ID_LEN);
 	if (r == 0)
-		r = hf_buf_append(out, list, nblobs * HF_ID_LEN);
+		r = hf_buf_put_varint(out, nblobs);
+	for (size_t i = 0; i < nblobs && r == 0; i++) {
+		r = hf_buf_append(out, list[i].id, HF_ID_LEN);
+		if (r == 0)
+			r = hf_buf_put_varint(out, list[i].pack);
+	}
 	free(list);
 	return r;
 }
@@ -327,6 +347,62 @@ int hf_index_parse(struct hf_index *ix, const uint8_t *p, size_t n, uint32_t fil
 	return 0;
 }
 
+int hf_index_parse_idlist(struct hf_index *ix, const uint8_t *p, size_t n, uint32_t file)
+{
+	static const uint8_t nokey[HF_KEY_LEN]; /* a write-only client knows no pack key */
+	struct hf_reader rd;
+	const uint8_t *pids = NULL;
+	uint32_t *nos = NULL;
+	uint64_t npacks, nblobs;
+	int pass, r;
+
+	for (pass = 0; pass < 2; pass++) {
+		hf_reader_init(&rd, p, n);
+		if ((r = hf_rd_varint(&rd, &npacks)) < 0)
+			goto out;
+		if (npacks > INDEX_MAX_PACKS || npacks > hf_reader_left(&rd) / HF_ID_LEN) {
+			r = -HF_E_CORRUPT;
+			goto out;
+		}
+		if ((r = hf_rd_raw(&rd, &pids, (size_t)npacks * HF_ID_LEN)) < 0 || (r = hf_rd_varint(&rd, &nblobs)) < 0)
+			goto out;
+		if (nblobs > hf_reader_left(&rd) / (HF_ID_LEN + 1)) {
+			r = -HF_E_CORRUPT;
+			goto out;
+		}
+		if (pass == 1) {
+			nos = hf_xreallocarray(NULL, npacks ? (size_t)npacks : 1, sizeof(*nos));
+			for (uint64_t i = 0; i < npacks; i++)
+				if ((r = hf_index_add_pack(ix, pids + i * HF_ID_LEN, nokey, file, &nos[i])) < 0)
+					goto out;
+		}
+		for (uint64_t j = 0; j < nblobs; j++) {
+			const uint8_t *bid;
+			uint64_t ord;
+			if ((r = hf_rd_raw(&rd, &bid, HF_ID_LEN)) < 0 || (r = hf_rd_varint(&rd, &ord)) < 0)
+				goto out;
+			if (ord >= npacks) {
+				r = -HF_E_CORRUPT;
+				goto out;
+			}
+			if (pass == 1) {
+				struct hf_blob_loc loc = {.pack = nos[ord]};
+				hf_index_append(ix, bid, &loc);
+			}
+		}
+		if (hf_reader_left(&rd) != 0) {
+			r = -HF_E_CORRUPT;
+			goto out;
+		}
+		if (pass == 0 && (r = hf_index_reserve(ix, (size_t)nblobs)) < 0)
+			goto out;
+	}
+	r = 0;
+out:
+	free(nos);
+	return r;
+}
+
 /* the id-list part: readers have the dedup key, so they authenticate it too */
 static int open_idlist(struct hf_repo *r, const uint8_t *p, size_t n)
 {
@@ -376,6 +452,7 @@ struct index_file {
 struct load_ctx {
 	struct hf_repo *repo;
 	struct hf_index *ix;
+	int dedup;               /* id lists only (hf_repo_load_dedup) */
 	struct index_file *todo; /* listed, not loaded yet */
 	size_t ntodo, todo_cap;
 	size_t bad;
@@ -390,6 +467,64 @@ static int object_damage(int r)
 	return r == -HF_E_CORRUPT || r == -HF_E_AUTH || r == -HF_E_VERSION || r == -HF_E_LIMIT || r == -HF_E_NOTFOUND;
 }
 
+/* The id list of one index object, read from its tail only: the u32 length
+ * and the tag, then the id-list part. The tag covers the whole object, so it
+ * cannot be checked from here; the id list's AEAD under the dedup key is what
+ * authenticates it (only key holders can make one), and nothing else of the
+ * object is read. */
+static int read_idlist(struct hf_repo *r, const char *name, uint64_t listed, struct hf_buf *pt)
+{
+	uint8_t tail[IDLIST_TAIL];
+	uint8_t *enc = NULL;
+	struct hf_aead *a = NULL;
+	uint64_t size = listed;
+	uint32_t dlen;
+	int ret;
+
+	ret = hf_store_size(r->store, HF_OBJ_INDEX, name, &size);
+	if (ret < 0)
+		return ret;
+	if (size > HF_META_OBJ_MAX)
+		return -HF_E_LIMIT;
+	/* magic, sealed key and an empty main part come before the id list */
+	if (size < HF_MAGIC_LEN + HF_SEALED_KEY_LEN + 2 * HF_AEAD_OVERHEAD + IDLIST_TAIL)
+		return -HF_E_CORRUPT;
+	ret = hf_store_get_range(r->store, HF_OBJ_INDEX, name, size - IDLIST_TAIL, IDLIST_TAIL, tail);
+	if (ret < 0)
+		return ret;
+	dlen = hf_get_le32(tail);
+	if (dlen < HF_AEAD_OVERHEAD || dlen > size - IDLIST_TAIL - HF_MAGIC_LEN - HF_SEALED_KEY_LEN - HF_AEAD_OVERHEAD)
+		return -HF_E_CORRUPT;
+	enc = hf_xmalloc(dlen);
+	ret = hf_store_get_range(r->store, HF_OBJ_INDEX, name, size - IDLIST_TAIL - dlen, dlen, enc);
+	if (ret == 0)
+		ret = hf_buf_reserve(pt, dlen - HF_AEAD_OVERHEAD + 1);
+	if (ret == 0) {
+		a = hf_aead_new();
+		ret = hf_aead_open(a, r->dedup_key, DEDUP_AD, HF_MAGIC_LEN, enc, dlen, pt->data);
+	}
+	if (ret == 0)
+		pt->len = dlen - HF_AEAD_OVERHEAD;
+	hf_aead_free(a);
+	free(enc);
+	return ret;
+}
+
+static int load_one_dedup(struct load_ctx *lc, const char *name, uint64_t size)
+{
+	struct hf_buf pt;
+	int r;
+
+	hf_buf_init(&pt, HF_META_OBJ_MAX);
+	r = read_idlist(lc->repo, name, size, &pt);
+	if (r == 0)
+		r = lc->ix->nfiles >= UINT32_MAX
+			    ? -HF_E_LIMIT
+			    : hf_index_parse_idlist(lc->ix, pt.data, pt.len, (uint32_t)lc->ix->nfiles);
+	hf_buf_release(&pt);
+	return r;
+}
+
 static int load_one(struct load_ctx *lc, const char *name, uint64_t size)
 {
 	struct hf_buf obj;
@@ -399,13 +534,18 @@ static int load_one(struct load_ctx *lc, const char *name, uint64_t size)
 
 	hf_buf_init(&obj, HF_META_OBJ_MAX);
 	hf_secbuf_init(&pt, HF_META_OBJ_MAX);
-	r = size > HF_META_OBJ_MAX ? -HF_E_LIMIT : hf_repo_get_hashed(lc->repo, HF_OBJ_INDEX, name, &obj, id);
-	if (r == 0)
-		r = open_index(lc->repo, obj.data, obj.len, &pt);
-	hf_buf_release(&obj); /* before the claims grow: one copy at a time */
-	if (r == 0)
-		r = lc->ix->nfiles >= UINT32_MAX ? -HF_E_LIMIT
-						 : hf_index_parse(lc->ix, pt.data, pt.len, (uint32_t)lc->ix->nfiles);
+	if (lc->dedup) {
+		r = load_one_dedup(lc, name, size);
+	} else {
+		r = size > HF_META_OBJ_MAX ? -HF_E_LIMIT : hf_repo_get_hashed(lc->repo, HF_OBJ_INDEX, name, &obj, id);
+		if (r == 0)
+			r = open_index(lc->repo, obj.data, obj.len, &pt);
+		hf_buf_release(&obj); /* before the claims grow: one copy at a time */
+		if (r == 0)
+			r = lc->ix->nfiles >= UINT32_MAX
+				    ? -HF_E_LIMIT
+				    : hf_index_parse(lc->ix, pt.data, pt.len, (uint32_t)lc->ix->nfiles);
+	}
 	if (r == 0) {
 		lc->ix->files = hf_xreallocarray(lc->ix->files, lc->ix->nfiles + 1, sizeof(char *));
 		lc->ix->files[lc->ix->nfiles++] = hf_xstrdup(name);
@@ -459,19 +599,20 @@ int hf_repo_refresh_index(struct hf_repo *r)
 
 	if (!r->index)
 		return hf_repo_load_index(r, NULL, NULL, NULL);
+	lc.dedup = r->index->dedup_only;
 	return load_new(&lc);
 }
 
-int hf_repo_load_index(struct hf_repo *r, size_t *bad, void (*bad_fn)(void *arg, const char *name, int err), void *arg)
+static int load(struct hf_repo *r, int dedup, size_t *bad, void (*bad_fn)(void *arg, const char *name, int err),
+		void *arg)
 {
-	struct load_ctx lc = {.repo = r, .bad_fn = bad_fn, .arg = arg};
+	struct load_ctx lc = {.repo = r, .dedup = dedup, .bad_fn = bad_fn, .arg = arg};
 	int ret;
 
-	if (!r->sk)
-		return -HF_E_USAGE;
 	lc.ix = hf_index_new();
 	if (!lc.ix)
 		return -ENOMEM;
+	lc.ix->dedup_only = dedup;
 	ret = load_new(&lc);
 	if (ret < 0) {
 		hf_index_free(lc.ix);
@@ -482,4 +623,21 @@ int hf_repo_load_index(struct hf_repo *r, size_t *bad, void (*bad_fn)(void *arg,
 	if (bad)
 		*bad = lc.bad;
 	return 0;
+}
+
+int hf_repo_load_index(struct hf_repo *r, size_t *bad, void (*bad_fn)(void *arg, const char *name, int err), void *arg)
+{
+	if (!r->sk)
+		return -HF_E_WRITEONLY;
+	return load(r, 0, bad, bad_fn, arg);
+}
+
+int hf_repo_load_dedup(struct hf_repo *r, size_t *bad, void (*bad_fn)(void *arg, const char *name, int err), void *arg)
+{
+	return load(r, 1, bad, bad_fn, arg);
+}
+
+int hf_index_dedup_only(const struct hf_index *ix)
+{
+	return ix ? ix->dedup_only : 0;
 }

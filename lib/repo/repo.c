@@ -213,9 +213,42 @@ out:
 	return ret;
 }
 
+/* Unlocks the one key file given from outside the repository (--key-file). */
+static int unlock_given(struct hf_repo *r, const uint8_t *key, size_t n, const char *pass, size_t passlen, char *why,
+			size_t cap)
+{
+	uint8_t repo_id[32], cfg_hash[32], *keys = r->keys;
+	int has_sk = 0, ret;
+
+	ret = hf_key_file_decode(pass, passlen, key, n, repo_id, cfg_hash, r->pk, keys, keys + 2 * HF_KEY_LEN, &has_sk);
+	if (ret == -HF_E_CORRUPT && why && cap)
+		snprintf(why, cap, "the key file is damaged or is no holdfast key file");
+	else if (ret == -HF_E_PASSWORD && why && cap)
+		snprintf(why, cap, "the passphrase does not open the key file");
+	if (ret < 0)
+		return ret;
+	if (memcmp(repo_id, r->cfg.id, 32) != 0) {
+		if (why && cap)
+			snprintf(why, cap, "the key file was made for another repository");
+		return -HF_E_CORRUPT;
+	}
+	if (!hf_ct_equal(cfg_hash, r->config_hash, 32)) {
+		if (why && cap)
+			snprintf(why, cap,
+				 "the key file opens but was made for another config: the config was "
+				 "changed after the key was made");
+		return -HF_E_CORRUPT;
+	}
+	r->sk = has_sk ? keys + 2 * HF_KEY_LEN : NULL;
+	return 0;
+}
+
+static int open_repo(struct hf_store *st, const uint8_t *key, size_t keylen, const char *pass, size_t passlen,
+		     struct hf_repo **out, char *why, size_t cap);
+
 int hf_repo_open(struct hf_store *st, const char *pass, size_t passlen, struct hf_repo **out)
 {
-	return hf_repo_open_why(st, pass, passlen, out, NULL, 0);
+	return open_repo(st, NULL, 0, pass, passlen, out, NULL, 0);
 }
 
 static int sign_for_store(void *arg, const void *msg, size_t n, uint8_t sig[HF_SIGN_LEN])
@@ -224,6 +257,24 @@ static int sign_for_store(void *arg, const void *msg, size_t n, uint8_t sig[HF_S
 }
 
 int hf_repo_open_why(struct hf_store *st, const char *pass, size_t passlen, struct hf_repo **out, char *why, size_t cap)
+{
+	return open_repo(st, NULL, 0, pass, passlen, out, why, cap);
+}
+
+int hf_repo_open_key(struct hf_store *st, const uint8_t *key, size_t n, const char *pass, size_t passlen,
+		     struct hf_repo **out, char *why, size_t cap)
+{
+	if (!key) {
+		*out = NULL;
+		hf_store_close(st);
+		return -HF_E_USAGE;
+	}
+	return open_repo(st, key, n, pass, passlen, out, why, cap);
+}
+
+/* key: one key file given from outside, or NULL for those in keys/ */
+static int open_repo(struct hf_store *st, const uint8_t *key, size_t keylen, const char *pass, size_t passlen,
+		     struct hf_repo **out, char *why, size_t cap)
 {
 	struct hf_repo *r = hf_xcalloc(1, sizeof(*r));
 	struct hf_buf cfg;
@@ -255,7 +306,7 @@ int hf_repo_open_why(struct hf_store *st, const char *pass, size_t passlen, stru
 		goto out;
 	hf_sha256(cfg.data, cfg.len, r->config_hash);
 	r->keys = hf_secure_alloc(4 * HF_KEY_LEN + HF_SIGN_SK_LEN);
-	ret = unlock(r, pass, passlen, why, cap);
+	ret = key ? unlock_given(r, key, keylen, pass, passlen, why, cap) : unlock(r, pass, passlen, why, cap);
 	if (ret < 0)
 		goto out;
 	if (r->sk) {
@@ -305,6 +356,22 @@ void hf_repo_close(struct hf_repo *r)
 	hf_secure_free(r->keys);
 	hf_store_close(r->store);
 	free(r);
+}
+
+int hf_repo_write_only(const struct hf_repo *r)
+{
+	return r->sk == NULL;
+}
+
+int hf_repo_write_only_key(const struct hf_repo *r, const char *pass, size_t passlen, struct hf_buf *out)
+{
+	return hf_key_file_encode(pass, passlen, HF_KDF_OPS_DEFAULT, HF_KDF_MEM_DEFAULT, r->cfg.id, r->config_hash,
+				  r->pk, r->mac_key, NULL, out);
+}
+
+void hf_repo_cache_key(const struct hf_repo *r, uint8_t out[HF_KEY_LEN])
+{
+	hf_kdf_derive(r->mac_key, "holdfast local cache", out);
 }
 
 int hf_repo_sign(const struct hf_repo *r, const void *msg, size_t n, uint8_t sig[HF_SIGN_LEN])

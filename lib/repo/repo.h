@@ -86,6 +86,22 @@ HF_MUST_USE int hf_repo_open(struct hf_store *st, const char *pass, size_t passl
  * none opened with the passphrase). */
 HF_MUST_USE int hf_repo_open_why(struct hf_store *st, const char *pass, size_t passlen, struct hf_repo **out, char *why,
 				 size_t cap);
+/* hf_repo_open_why with the one key file key[0..n) (kind 1 or 2, read from
+ * outside the repository: --key-file) instead of those in keys/. Its repo id
+ * and config hash must match the repository's config (-HF_E_CORRUPT, with
+ * why[] saying so). Takes ownership of st, also on failure. */
+HF_MUST_USE int hf_repo_open_key(struct hf_store *st, const uint8_t *key, size_t n, const char *pass, size_t passlen,
+				 struct hf_repo **out, char *why, size_t cap);
+/* 1 if the repository was opened with a write-only key (kind 2): it can add
+ * packs, index, snapshot and mark objects, and read nothing back */
+int hf_repo_write_only(const struct hf_repo *r);
+/* A new write-only key file (kind 2) for the open repository, wrapped under
+ * pass with the default Argon2id cost: public key and MAC key, no secret key.
+ * out gets the file's bytes; the caller decides where they go. */
+HF_MUST_USE int hf_repo_write_only_key(const struct hf_repo *r, const char *pass, size_t passlen, struct hf_buf *out);
+/* the key of a write-only client's local cache (lib/engine/backup_cache.c):
+ * HMAC-SHA256(MAC key, "holdfast local cache") */
+void hf_repo_cache_key(const struct hf_repo *r, uint8_t out[HF_KEY_LEN]);
 void hf_repo_close(struct hf_repo *r);
 
 /* ---- sessions ----------------------------------------------------------- */
@@ -127,9 +143,21 @@ struct hf_index_entry {
 #define HF_INDEX_OBJ_BLOBS 65536
 
 /* Loads every index object. Damaged index objects are skipped and counted in
- * *bad (may be NULL); their names go to bad_fn if given. */
+ * *bad (may be NULL); their names go to bad_fn if given. Needs the full key
+ * (-HF_E_WRITEONLY). */
 HF_MUST_USE int hf_repo_load_index(struct hf_repo *r, size_t *bad, void (*bad_fn)(void *arg, const char *name, int err),
 				   void *arg);
+/* Loads the dedup-only index, what a write-only key can know: from each index
+ * object only its id list, read from the object's tail (size, the last 36
+ * bytes, then the id list; never the rest), decrypted under the dedup key.
+ * Claims give the blob id and the pack (hf_index_pack_id); offsets, lengths
+ * and pack keys are zero, so nothing can be read through it. The object's tag
+ * and name cannot be checked without all of its bytes: the id list's AEAD is
+ * what authenticates it. hf_repo_refresh_index then adds id lists too. */
+HF_MUST_USE int hf_repo_load_dedup(struct hf_repo *r, size_t *bad, void (*bad_fn)(void *arg, const char *name, int err),
+				   void *arg);
+/* 1 if ix was loaded by hf_repo_load_dedup */
+int hf_index_dedup_only(const struct hf_index *ix);
 /* Adds the index objects written since the index was loaded (by this
  * process's backup, or another writer); damaged ones are skipped. */
 HF_MUST_USE int hf_repo_refresh_index(struct hf_repo *r);

@@ -9,7 +9,7 @@ struct hf_store_entry;
 
 #define HF_MAGIC_LEN 8
 #define HF_MAGIC_KEY "HFKEY001"
-#define HF_MAGIC_INDEX "HFIDX002"    /* version 2: authenticated (object.h) */
+#define HF_MAGIC_INDEX "HFIDX003"    /* version 3: id list with pack ordinals (index.c) */
 #define HF_MAGIC_SNAPSHOT "HFSNP002" /* version 2: authenticated (object.h) */
 #define HF_MAGIC_MARK "HFMRK002"     /* version 2: authenticated (object.h) */
 #define HF_MAGIC_PACK "HFPCK001"
@@ -109,6 +109,9 @@ struct hf_index {
 	size_t nkeys, keys_cap;
 	char **files; /* names of the index objects loaded */
 	size_t nfiles;
+	/* loaded from the id lists only (hf_repo_load_dedup): claims name the
+	 * pack and nothing else of the location, and pack keys are zero */
+	int dedup_only;
 };
 
 /* the in-memory index (index_table.c): a new one is empty (NULL if out of
@@ -137,6 +140,9 @@ struct hf_index_pack_entries {
 HF_MUST_USE int hf_index_main_encode(const struct hf_index_pack_entries *packs, size_t npacks, struct hf_buf *out);
 /* adds the claims of one decrypted index object's main part (index.c) */
 HF_MUST_USE int hf_index_parse(struct hf_index *ix, const uint8_t *p, size_t n, uint32_t file);
+/* adds the dedup-only claims of one decrypted id list (index.c): blob id and
+ * pack, no offset or length, pack key zero; all validated before any is added */
+HF_MUST_USE int hf_index_parse_idlist(struct hf_index *ix, const uint8_t *p, size_t n, uint32_t file);
 
 /* The plaintext payloads of snapshot and mark objects and of pack headers,
  * without their encryption (snapshot.c, mark.c, pack.c): what the loaders

@@ -68,6 +68,7 @@ declare -A ARGS=(
 	[history]="$S/a"
 	[pin]="latest"
 	[unpin]="latest"
+	[key]="add --write-only --out $T/wo.key"
 )
 # ... and with arguments that do not (exit 2)
 declare -A BAD=(
@@ -83,11 +84,12 @@ declare -A BAD=(
 	[history]=""
 	[pin]=""
 	[unpin]=""
+	[key]="add --out $T/wo.key"
 	[init]="extra"
 	[serve]=""
 	[serve-client]="add x"
 )
-REPO_CMDS="backup snapshots ls diff restore check forget prune scan history pin unpin"
+REPO_CMDS="backup snapshots ls diff restore check forget prune scan history pin unpin key"
 ALL_CMDS="init $REPO_CMDS serve serve-client"
 
 # --- holdfast --help lists every command of the table, in its order

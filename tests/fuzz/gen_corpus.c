@@ -495,6 +495,48 @@ static void gen_index(void)
 	}
 }
 
+/* index id lists (what write-only clients read): no pack, one pack with
+ * three blobs, two packs with a blob in each, and a blob listed in both */
+static void gen_idlist(void)
+{
+	uint8_t pid[2][HF_ID_LEN], id[4][HF_ID_LEN];
+	static const struct {
+		const char *name;
+		size_t npacks, nblobs;
+		uint8_t ord[4];
+	} lists[] = {
+		{"empty", 0, 0, {0}},
+		{"one-pack", 1, 3, {0, 0, 0}},
+		{"two-packs", 2, 2, {0, 1}},
+		{"blob-twice", 2, 4, {0, 0, 1, 1}},
+	};
+
+	memset(pid[0], 0xa0, HF_ID_LEN);
+	memset(pid[1], 0xa1, HF_ID_LEN);
+	for (int i = 0; i < 4; i++)
+		memset(id[i], 0x11 * (i + 1), HF_ID_LEN);
+	memcpy(id[2], id[1], HF_ID_LEN); /* for blob-twice: sorted, the same id in two packs */
+	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
+		struct hf_buf b;
+		int r;
+		hf_buf_init(&b, 1 << 20);
+		r = hf_buf_put_varint(&b, lists[l].npacks);
+		for (size_t p = 0; p < lists[l].npacks && r == 0; p++)
+			r = hf_buf_append(&b, pid[p], HF_ID_LEN);
+		if (r == 0)
+			r = hf_buf_put_varint(&b, lists[l].nblobs);
+		for (size_t i = 0; i < lists[l].nblobs && r == 0; i++) {
+			r = hf_buf_append(&b, id[i], HF_ID_LEN);
+			if (r == 0)
+				r = hf_buf_put_varint(&b, lists[l].ord[i]);
+		}
+		if (r < 0)
+			g_err = 1;
+		put("idlist", lists[l].name, b.data, b.len);
+		hf_buf_release(&b);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -510,6 +552,7 @@ int main(int argc, char **argv)
 	gen_marks();
 	gen_pack_headers();
 	gen_index();
+	gen_idlist();
 	if (hf_crypto_init() < 0)
 		return 1;
 	gen_key_files();

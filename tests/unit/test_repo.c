@@ -1580,7 +1580,7 @@ static void test_write_only_key(void)
 		hf_session_free(ses);
 	}
 	/* ... but never read */
-	T_EQ(hf_repo_load_index(wo, NULL, NULL, NULL), -HF_E_USAGE);
+	T_EQ(hf_repo_load_index(wo, NULL, NULL, NULL), -HF_E_WRITEONLY);
 	T_CHECK(hf_snapshot_load(wo, hex, &s) < 0);
 	T_EQ(hf_snapshot_list(wo, &all, &n, &bad), 0);
 	T_EQ(n, 0);
