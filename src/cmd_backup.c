@@ -18,11 +18,32 @@
 
 static const char usage[] =
 	"usage: holdfast backup --repo DIR [--exclude PATTERN]... [--one-file-system] [--host NAME]\n"
-	"                       [--on-alert COMMAND] [--no-detect] [--no-cache] [--json] PATH...\n"
+	"                       [--time 'YYYY-MM-DD HH:MM:SS'] [--on-alert COMMAND] [--no-detect]\n"
+	"                       [--no-cache] [--json] PATH...\n"
 	"exit status: 0 saved, 3 saved without some unreadable files, 4 saved but the scan\n"
 	"found suspicious activity or an attack, 1 error\n";
 
-enum { OPT_EXCLUDE = 1, OPT_ONE_FS, OPT_HOST, OPT_THREADS, OPT_ON_ALERT, OPT_NO_DETECT, OPT_NO_CACHE };
+enum { OPT_EXCLUDE = 1, OPT_ONE_FS, OPT_HOST, OPT_THREADS, OPT_ON_ALERT, OPT_NO_DETECT, OPT_NO_CACHE, OPT_TIME };
+
+/* "--time 'YYYY-MM-DD HH:MM:SS'" in local time (importing old data with
+ * its dates); a server records the real arrival beside it anyway */
+static int parse_time(const char *arg, int64_t *ns)
+{
+	struct tm tm;
+	const char *end;
+	time_t t;
+
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(arg, "%Y-%m-%d %H:%M:%S", &tm);
+	if (!end || *end)
+		return cli_usage_error(usage, "--time is 'YYYY-MM-DD HH:MM:SS' (local time)");
+	tm.tm_isdst = -1;
+	t = mktime(&tm);
+	if (t == (time_t)-1 || t < 0)
+		return cli_usage_error(usage, "--time is 'YYYY-MM-DD HH:MM:SS' (local time), after 1970");
+	*ns = (int64_t)t * 1000000000;
+	return 0;
+}
 
 static double seconds_since(const struct timespec *a)
 {
@@ -134,6 +155,7 @@ static int backup_parse(struct cli_common *c, void *args, int argc, char **argv)
 					     {"exclude", required_argument, NULL, OPT_EXCLUDE},
 					     {"one-file-system", no_argument, NULL, OPT_ONE_FS},
 					     {"host", required_argument, NULL, OPT_HOST},
+					     {"time", required_argument, NULL, OPT_TIME},
 					     {"threads", required_argument, NULL, OPT_THREADS},
 					     {"on-alert", required_argument, NULL, OPT_ON_ALERT},
 					     {"no-detect", no_argument, NULL, OPT_NO_DETECT},
@@ -158,6 +180,10 @@ static int backup_parse(struct cli_common *c, void *args, int argc, char **argv)
 			break;
 		case OPT_HOST:
 			a->o.host = optarg;
+			break;
+		case OPT_TIME:
+			if (parse_time(optarg, &a->o.time_ns) != 0)
+				return HF_EXIT_USAGE;
 			break;
 		case OPT_THREADS:
 			if (cli_parse_uint(usage, "--threads", optarg, CLI_THREADS_MAX, &a->o.threads) < 0)

@@ -74,23 +74,50 @@ static int before_ok(const char *s)
 	return 1;
 }
 
-/* index of the newest snapshot taken before `before` (NULL: the newest of all) */
-static int pick_newest(struct hf_repo *repo, const struct hf_snapshot *all, size_t n, const char *before, size_t *out)
+/* 1 if the snapshot backed up every path of the includes (all of them, or
+ * a directory above) */
+static int covers(const struct hf_snapshot *s, char **includes, size_t n)
 {
-	int64_t cutoff = INT64_MAX;
+	for (size_t i = 0; i < n; i++) {
+		int in = 0;
+		for (size_t j = 0; j < s->npaths && !in; j++) {
+			size_t l = strlen(s->paths[j]);
+			in = strcmp(s->paths[j], "/") == 0 || (strncmp(includes[i], s->paths[j], l) == 0 &&
+							       (includes[i][l] == '\0' || includes[i][l] == '/'));
+		}
+		if (!in)
+			return 0;
+	}
+	return 1;
+}
+
+/* Index of the newest snapshot taken before `before` (NULL: the newest of
+ * all) whose paths hold the includes: in a repository several hosts or
+ * path sets share, --include picks the history. Times are the snapshots'
+ * as the list orders them (their arrival, on a server). */
+static int pick_newest(struct hf_repo *repo, const struct hf_snapshot *all, size_t n, const char *before,
+		       const struct hf_restore_opts *o, size_t *out)
+{
+	int64_t cutoff = INT64_MAX, now = hf_snapshot_clock_now();
 	struct hf_snapshot ref = {0};
-	int found = 0;
+	int found = 0, trusted = 0;
 
 	if (before && !parse_time(before, &cutoff)) {
 		if (cli_resolve_snapshot(repo, before, &ref) < 0)
 			return -1;
-		cutoff = ref.time_ns;
+		cutoff = hf_snapshot_when(&ref);
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (all[i].time_ns >= cutoff && (before || i + 1 < n))
+		if (hf_snapshot_when(&all[i]) >= cutoff && before)
+			continue;
+		if (!covers(&all[i], o->includes, o->nincludes))
 			continue;
 		if (before && memcmp(all[i].id, ref.id, HF_ID_LEN) == 0)
 			continue;
+		/* as "latest": one whose time is in doubt only if there is no other */
+		if (hf_snapshot_time_doubtful(&all[i], now) && trusted)
+			continue;
+		trusted = !hf_snapshot_time_doubtful(&all[i], now);
 		*out = i;
 		found = 1;
 	}
@@ -180,7 +207,7 @@ static int restore_last_clean(struct hf_repo *repo, const struct restore_args *a
 	}
 	if (bad)
 		cli_err("warning: %zu damaged snapshots left out", bad);
-	if (pick_newest(repo, all, n, a->before, &newest) < 0) {
+	if (pick_newest(repo, all, n, a->before, &a->o, &newest) < 0) {
 		hf_snapshot_list_free(all, n);
 		return -1;
 	}

@@ -314,7 +314,7 @@ int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backu
 	if (ret < 0)
 		goto out_threads;
 	clock_gettime(CLOCK_REALTIME, &now);
-	snap.time_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+	snap.time_ns = o->time_ns ? o->time_ns : (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 	snap.host = hf_xstrdup(o->host ? o->host : "");
 	snap.user = hf_xstrdup(o->user ? o->user : "");
 	snap.paths = hf_xcalloc(npaths ? npaths : 1, sizeof(char *));

@@ -42,7 +42,8 @@ struct hf_backup_opts {
 	int collect_changes; /* with a parent: collect what changed for the scan after the
 			      * backup (hf_backup_stats.changes, scan/scan.h) */
 	const char *host, *user;
-	int threads; /* 0: one per CPU */
+	int64_t time_ns; /* the snapshot's time; 0: now */
+	int threads;     /* 0: one per CPU */
 	hf_report_fn report;
 	void *report_arg;
 	struct hf_progress *progress; /* may be NULL */

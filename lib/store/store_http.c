@@ -197,9 +197,10 @@ static int status_err(long status)
 	case 411:
 	case 413:
 	case 414:
-	case 429:
 	case 431:
 		return -HF_E_LIMIT;
+	case 429:
+		return -HF_E_RATE;
 	case 416:
 	case 422:
 		return -HF_E_CORRUPT;

@@ -56,8 +56,9 @@ check_rc "init" 0
 hf backup --repo "$R" --token-file "$T/boss.token" "$S"
 check_rc "a good backup" 0
 echo "an edit" >>"$S/db/table.csv"
-hf backup --repo "$R" --token-file "$T/boss.token" "$S"
+hf backup --repo "$R" --token-file "$T/boss.token" --json "$S"
 check_rc "a second good backup" 0
+good_boss=$(json 'j["snapshot"]')
 cp -a "$S" "$T/expected"
 D=$ROOT/repos/fs1
 first() { find "$D/$1" -type f | head -n 1; }
@@ -100,7 +101,73 @@ check_eq "(the admin's are listed)" "$(find "$D/index" -type f | wc -l)" "$(wc -
 check_true "every stored object is still there, unchanged" test -f "$D/snapshots/$SNAP" -a -f "$D/config"
 check_eq "the pack still hashes to its name" "$PACK" "$(sha256sum "$D/data/${PACK:0:2}/$PACK" | cut -c1-64)"
 
+# --- with the write-only key too -----------------------------------------------
+# the admin made fs1's key; fs1 backs up with it (its good backups), then
+# the attacker, root on fs1, holds it
+export HOLDFAST_NEW_PASSWORD='fs1 key passphrase'
+hf key add --write-only --out "$T/fs1.key" --repo "$R" --token-file "$T/boss.token"
+check_rc "key add --write-only (admin, full key)" 0
+cp "$T/fs1.key" "$T/fs2.key"
+fs() { # client, command, args... (the client's token and write-only key)
+	local who=$1 cmd=$2
+	shift 2
+	HOLDFAST_PASSWORD=$HOLDFAST_NEW_PASSWORD hf "$cmd" --repo "$R" --token-file "$T/$who.token" \
+		--key-file "$T/$who.key" "$@"
+}
+W=$T/fs1-share
+mkdir -p "$W"
+for i in $(seq 1 10); do random_file "$W/g$i" 1; done
+fs fs1 backup "$W"
+check_rc "fs1's write-only backup through its backup token" 0
+echo "fs1 edits" >"$W/g1"
+fs fs1 backup "$W" --json
+check_rc "and its incremental" 0
+check_eq "which reads only the changed file (its local cache is its parent)" 1 "$(json 'j["files_changed"] + j["files_new"]')"
+good_fs1=$(json 'j["snapshot"]')
+cp -a "$W" "$T/fs1-expected"
+for cmd in snapshots ls restore check forget unpin history; do
+	for who in fs1; do
+		case $cmd in
+		ls | history) fs "$who" "$cmd" latest ;;
+		restore) fs "$who" restore latest --target "$T/stolen" ;;
+		forget) fs "$who" forget --keep-last 1 ;;
+		unpin) fs "$who" unpin latest ;;
+		*) fs "$who" "$cmd" ;;
+		esac
+		check_rc "$cmd with the write-only key: refused (exit 2)" 2
+	done
+done
+check_true "nothing was restored" test ! -e "$T/stolen"
+HOLDFAST_PASSWORD=$HOLDFAST_NEW_PASSWORD hf restore --repo "$R" --token-file "$T/boss.token" \
+	--key-file "$T/fs1.key" latest --target "$T/stolen"
+check_rc "not even with the admin's token" 2
+# snapshots with forged dates, made with the key: stored (they are tagged),
+# flagged by the server's receipts, never latest, never the parent
+fs fs1 backup --no-cache --time '2000-01-01 00:00:00' "$W"
+check_rc "a snapshot dated 2000" 0
+fs fs1 backup --no-cache --time '2100-01-01 00:00:00' "$W"
+check_rc "a snapshot dated 2100" 0
+hf snapshots --repo "$R" --token-file "$T/boss.token" --json
+check_eq "both flagged time-skew by the server" "2" \
+	"$(json 'sum(1 for s in j if "time-skew" in s.get("flags", []))')"
+check_eq "sent by fs1, arrived today" "fs1 fs1" \
+	"$(json '" ".join(s["sender"] for s in j if s.get("flags"))')"
+hf ls --repo "$R" --token-file "$T/boss.token" latest
+check_true "latest is not a forged one" bash -c "! grep -q 2100 '$T/out'"
+# cross-client dedup: fs2 backs up the same files; it cannot trust fs1's id
+# lists, so it stores them itself
+fs fs2 backup --json "$W"
+check_rc "fs2's write-only backup of the same files" 0
+check_true "fs2 stored the data itself (no dedup against another backup client's lists)" \
+	test "$(json 'j["bytes_added"]')" -gt 5000000
+# the usual retention keeps the good snapshots, not the forged ones
+hf forget --repo "$R" --token-file "$T/boss.token" --keep-daily 7 --keep-weekly 4 --dry-run
+check_rc "forget --dry-run with the usual policy" 0
+check_grep "it keeps fs1's newest good snapshot" "^keep $good_fs1" "$T/out"
+check_grep "and the file server's" "^keep $good_boss" "$T/out"
+
 # a flood of 10,000 snapshots: shaped like snapshots, each its own name
+before=$(find "$D/snapshots" -type f | wc -l)
 mkdir -p "$T/flood"
 $PY - "$T/flood" "$API" "$T/fs1.token" "$T/cert.pem" >"$T/flood.cfg" <<'EOF'
 import hashlib, os, sys
@@ -121,14 +188,16 @@ for i in range(10000):
 EOF
 t0=$SECONDS
 curl -s -K "$T/flood.cfg" >"$T/flood.codes" 2>/dev/null
-# slots are taken when asked: the refused put above (422) took one of the
-# hour's 60; the other 59 reach the server's tag check, which refuses them
-# (the admin's init gave it the tag key): untagged, they are not the
-# repository's
-check_eq "10,000 snapshots: 59 checked and refused as untagged (422), the rest 429" "59 9941 0" \
-	"$(grep -c '^422$' "$T/flood.codes") $(grep -c '^429$' "$T/flood.codes") $(grep -c '^201$' "$T/flood.codes")"
+# slots are taken when asked: fs1's backups and the refused put above took
+# some of the hour's 60; the rest reach the server's tag check, which
+# refuses them (the admin's init gave it the tag key): untagged, they are
+# not the repository's
+checked=$(grep -c '^422$' "$T/flood.codes")
+check_eq "10,000 snapshots: none stored, all refused (422 untagged or 429 past the hour's 60)" "0 10000" \
+	"$(grep -c '^201$' "$T/flood.codes") $((checked + $(grep -c '^429$' "$T/flood.codes")))"
+check_true "at most the hour's 60 reached the checks ($checked)" test "$checked" -le 60
 echo "  (the flood took $((SECONDS - t0)) s)"
-check_eq "the server holds the 2 good snapshots only" 2 "$(find "$D/snapshots" -type f | wc -l)"
+check_eq "the server holds no more snapshots than before" "$before" "$(find "$D/snapshots" -type f | wc -l)"
 
 # past its quota: 507, and its error says so
 head -c 12000000 /dev/urandom >"$T/big"
@@ -139,9 +208,11 @@ rm -f "$T/big"
 
 # afterwards: the good data is whole and comes back bit for bit; check names
 # what the attacker added; the log has the refusals
-hf restore --repo "$R" --token-file "$T/boss.token" --last-clean --target "$T/restored"
-check_rc "restore --last-clean" 0
+hf restore --repo "$R" --token-file "$T/boss.token" --last-clean --target "$T/restored" --include "$S"
+check_rc "restore --last-clean of the file server's last good snapshot" 0
 check_tree "every file comes back bit for bit" "$T/expected" "$T/restored$S"
+hf restore --repo "$R" --token-file "$T/boss.token" --target "$T/restored-fs1" "$good_fs1"
+check_tree "and fs1's write-only backup too" "$T/fs1-expected" "$T/restored-fs1$W"
 hf check --repo "$R" --token-file "$T/boss.token" --read-data
 check_rc "check --read-data: nothing the attacker sent got in" 0
 check_grep "the log has the refused deletions" '"client": "fs1".*"method": "DELETE".*"status": 403' "$T/serve.log"
