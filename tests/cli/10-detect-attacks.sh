@@ -32,9 +32,9 @@ chmod +x "$T/alert.sh"
 
 for mode in $MODES; do
 	m="[$mode]"
-	R=$T/repo
+	R=$(repo_url "repo-$mode") RD=$(repo_dir "repo-$mode")
 	S=$T/src
-	rm -rf "$R" "$S" "$T/restore"
+	rm -rf "$RD" "$S" "$T/restore"
 	cp -a "$CORPUS" "$S"
 
 	hf init --repo "$R"
@@ -122,28 +122,30 @@ for mode in $MODES; do
 		check_grep "$m snapshots --json: the attacked snapshot is marked" 'attack' "$T/mark"
 		check_eq "$m snapshots --json: the last clean snapshot is pinned" "True" "$(snap_field "$snap1" "$PINNED")"
 
-		hf forget --repo "$R" --keep-last 1 --prune
-		check_rc "$m forget --keep-last 1 --prune" 0
-		check_eq "$m forget keeps the pinned last clean snapshot" "$snap1 $snap2" "$(snap_ids)"
-		rm -rf "$T/restore"
-		hf restore --repo "$R" --last-clean --target "$T/restore"
-		check_rc "$m restore --last-clean after forget --prune: exit 0" 0
-		check_restore "$m restore --last-clean after forget --prune gives every original back" \
-			"$CORPUS" "$T/restore$S"
-		hf check --repo "$R" --read-data
-		check_rc "$m check --read-data after forget --prune" 0
+		if ! needs_server_delete "$m forget --prune keeps the last clean snapshot, pinned or not"; then
+			hf forget --repo "$R" --keep-last 1 --prune
+			check_rc "$m forget --keep-last 1 --prune" 0
+			check_eq "$m forget keeps the pinned last clean snapshot" "$snap1 $snap2" "$(snap_ids)"
+			rm -rf "$T/restore"
+			hf restore --repo "$R" --last-clean --target "$T/restore"
+			check_rc "$m restore --last-clean after forget --prune: exit 0" 0
+			check_restore "$m restore --last-clean after forget --prune gives every original back" \
+				"$CORPUS" "$T/restore$S"
+			hf check --repo "$R" --read-data
+			check_rc "$m check --read-data after forget --prune" 0
 
-		hf unpin --repo "$R" "$snap1"
-		check_rc "$m unpin" 0
-		hf snapshots --repo "$R" --json
-		check_eq "$m unpinned" "False" "$(snap_field "$snap1" "$PINNED")"
-		hf forget --repo "$R" --keep-last 1 --prune
-		check_rc "$m forget --keep-last 1 --prune, unpinned" 0
-		rm -rf "$T/restore"
-		hf restore --repo "$R" --last-clean --target "$T/restore"
-		check_rc "$m restore --last-clean after forget of the unpinned snapshot: exit 0" 0
-		check_restore "$m forget keeps the newest clean version of every file, pinned or not" \
-			"$CORPUS" "$T/restore$S"
+			hf unpin --repo "$R" "$snap1"
+			check_rc "$m unpin" 0
+			hf snapshots --repo "$R" --json
+			check_eq "$m unpinned" "False" "$(snap_field "$snap1" "$PINNED")"
+			hf forget --repo "$R" --keep-last 1 --prune
+			check_rc "$m forget --keep-last 1 --prune, unpinned" 0
+			rm -rf "$T/restore"
+			hf restore --repo "$R" --last-clean --target "$T/restore"
+			check_rc "$m restore --last-clean after forget of the unpinned snapshot: exit 0" 0
+			check_restore "$m forget keeps the newest clean version of every file, pinned or not" \
+				"$CORPUS" "$T/restore$S"
+		fi
 		hf pin --repo "$R" "$snap2"
 		check_rc "$m pin" 0
 		hf snapshots --repo "$R" --json
@@ -153,7 +155,7 @@ for mode in $MODES; do
 	fi
 	grep -E '^(touched|encrypted|suspicious|missed|unlisted|notes|notes_listed|other_encrypted) ' "$T/report-$mode" |
 		tr '\n' ' ' | sed "s/^/$m /; s/\$/\n/"
-	rm -rf "$R" "$S" "$T/restore"
+	rm -rf "$RD" "$S" "$T/restore"
 done
 
 finish
