@@ -109,28 +109,26 @@ check_rc "one more backup of a" 0
 snap_a2=$(json 'j["snapshot"]')
 hf backup --repo "$R" --json "$T/b"
 check_rc "one more backup of b" 0
-if ! needs_server_delete "kill -9 during forget --prune"; then
-	# --grace 0: the deletion happens in this run, where the kill can land in it
-	"$HF_BIN" forget --repo "$R" --keep-last 1 --prune --grace 0 >"$T/out" 2>"$T/err" &
-	pid=$!
-	sleep 0.2
-	kill -9 "$pid" 2>/dev/null
-	{ wait "$pid"; } 2>/dev/null
-	echo "note: forget --prune killed after 0.2s, exit $?"
-	hf check --repo "$R" --read-data
-	check_rc "after a killed prune: check --read-data" 0
-	hf snapshots --repo "$R" --json
-	if [ "$(json "'$snap_a2' in [s['id'] for s in j]")" = true ]; then
-		hf restore --repo "$R" "$snap_a2" --target "$T/ra2"
-		check_rc "after a killed prune: a snapshot it did not get to remove restores" 0
-		check_tree "after a killed prune: that snapshot is intact" "$T/a" "$T/ra2$T/a"
-	fi
-	hf forget --repo "$R" --keep-last 1 --prune --grace 0
-	check_rc "forget --prune after a killed one" 0
-	hf check --repo "$R" --read-data
-	check_rc "check --read-data after the prune completed" 0
-	check_repo_layout "repository layout after the prunes" "$RD"
+# --grace 0: the deletion happens in this run, where the kill can land in it
+"$HF_BIN" forget --repo "$R" --keep-last 1 --prune --grace 0 >"$T/out" 2>"$T/err" &
+pid=$!
+sleep 0.2
+kill -9 "$pid" 2>/dev/null
+{ wait "$pid"; } 2>/dev/null
+echo "note: forget --prune killed after 0.2s, exit $?"
+hf check --repo "$R" --read-data
+check_rc "after a killed prune: check --read-data" 0
+hf snapshots --repo "$R" --json
+if [ "$(json "'$snap_a2' in [s['id'] for s in j]")" = true ]; then
+	hf restore --repo "$R" "$snap_a2" --target "$T/ra2"
+	check_rc "after a killed prune: a snapshot it did not get to remove restores" 0
+	check_tree "after a killed prune: that snapshot is intact" "$T/a" "$T/ra2$T/a"
 fi
+hf forget --repo "$R" --keep-last 1 --prune --grace 0
+check_rc "forget --prune after a killed one" 0
+hf check --repo "$R" --read-data
+check_rc "check --read-data after the prune completed" 0
+check_repo_layout "repository layout after the prunes" "$RD"
 
 # --- a backup and a forget --prune at the same time ----------------------------------
 # Not both need succeed (a lock may turn one away with exit 1), but the repository must

@@ -122,30 +122,28 @@ for mode in $MODES; do
 		check_grep "$m snapshots --json: the attacked snapshot is marked" 'attack' "$T/mark"
 		check_eq "$m snapshots --json: the last clean snapshot is pinned" "True" "$(snap_field "$snap1" "$PINNED")"
 
-		if ! needs_server_delete "$m forget --prune keeps the last clean snapshot, pinned or not"; then
-			hf forget --repo "$R" --keep-last 1 --prune
-			check_rc "$m forget --keep-last 1 --prune" 0
-			check_eq "$m forget keeps the pinned last clean snapshot" "$snap1 $snap2" "$(snap_ids)"
-			rm -rf "$T/restore"
-			hf restore --repo "$R" --last-clean --target "$T/restore"
-			check_rc "$m restore --last-clean after forget --prune: exit 0" 0
-			check_restore "$m restore --last-clean after forget --prune gives every original back" \
-				"$CORPUS" "$T/restore$S"
-			hf check --repo "$R" --read-data
-			check_rc "$m check --read-data after forget --prune" 0
+		hf forget --repo "$R" --keep-last 1 --prune
+		check_rc "$m forget --keep-last 1 --prune" 0
+		check_eq "$m forget keeps the pinned last clean snapshot" "$snap1 $snap2" "$(snap_ids)"
+		rm -rf "$T/restore"
+		hf restore --repo "$R" --last-clean --target "$T/restore"
+		check_rc "$m restore --last-clean after forget --prune: exit 0" 0
+		check_restore "$m restore --last-clean after forget --prune gives every original back" \
+			"$CORPUS" "$T/restore$S"
+		hf check --repo "$R" --read-data
+		check_rc "$m check --read-data after forget --prune" 0
 
-			hf unpin --repo "$R" "$snap1"
-			check_rc "$m unpin" 0
-			hf snapshots --repo "$R" --json
-			check_eq "$m unpinned" "False" "$(snap_field "$snap1" "$PINNED")"
-			hf forget --repo "$R" --keep-last 1 --prune
-			check_rc "$m forget --keep-last 1 --prune, unpinned" 0
-			rm -rf "$T/restore"
-			hf restore --repo "$R" --last-clean --target "$T/restore"
-			check_rc "$m restore --last-clean after forget of the unpinned snapshot: exit 0" 0
-			check_restore "$m forget keeps the newest clean version of every file, pinned or not" \
-				"$CORPUS" "$T/restore$S"
-		fi
+		hf unpin --repo "$R" "$snap1"
+		check_rc "$m unpin" 0
+		hf snapshots --repo "$R" --json
+		check_eq "$m unpinned" "False" "$(snap_field "$snap1" "$PINNED")"
+		hf forget --repo "$R" --keep-last 1 --prune
+		check_rc "$m forget --keep-last 1 --prune, unpinned" 0
+		rm -rf "$T/restore"
+		hf restore --repo "$R" --last-clean --target "$T/restore"
+		check_rc "$m restore --last-clean after forget of the unpinned snapshot: exit 0" 0
+		check_restore "$m forget keeps the newest clean version of every file, pinned or not" \
+			"$CORPUS" "$T/restore$S"
 		hf pin --repo "$R" "$snap2"
 		check_rc "$m pin" 0
 		hf snapshots --repo "$R" --json
