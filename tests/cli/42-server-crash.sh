@@ -243,4 +243,10 @@ for c in $CLIENTS; do
 	cp "$T/b.final.$c.out" "$T/out"
 	check_rc "$c: the next backup completes" 0
 done
+
+# the server said nothing of memory errors in any of its lives
+# (a sanitizer build reports on its stderr, the log)
+server_stop
+check_eq "no sanitizer report in the server's log" "" \
+	"$(grep -E 'AddressSanitizer|LeakSanitizer|runtime error:' "$D/serve.log" | head -n 5)"
 finish
