@@ -1,6 +1,8 @@
 # holdfast — plain GNU make + pkg-config.
 #   make            build build/holdfast (optimised); also checks the layer order (scripts/check-layers.sh)
 #   make quick      the development tier: plain build, unit tests, the fast CLI scripts (~2 min)
+#   make test-https the CLI scenario scripts (tests/cli/01-39) again, each against a repository on a
+#                   real holdfast server (HF_TEST_REPO_KIND=https, tests/cli/lib.sh)
 #   make test       everything CI runs: both builds, unit + CLI tests (last line:
 #                   N passed, N failed, N skipped), `analyze`, `tsan`, `format-check` (FORMAT_CHECK=0 skips it)
 #   make SAN=1 ...  AddressSanitizer + UndefinedBehaviorSanitizer build in build-san/
@@ -45,7 +47,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test quick unit cli clean bench bench-scale fmt format-check analyze tsan layers
+.PHONY: all test test-https quick unit cli clean bench bench-scale fmt format-check analyze tsan layers
 all: $(BUILD)/holdfast $(UNIT_BIN) $(BUILD)/layers.ok
 
 # the layer order of MODULES, checked whenever a library file changes
@@ -111,6 +113,11 @@ unit: $(UNIT_BIN)
 
 cli: $(BUILD)/holdfast
 	HF_BUILD=$(BUILD) tests/run.sh cli
+
+# the CLI scenarios with their repositories on a server (issue 9): plain build
+test-https:
+	$(MAKE) -j2 all
+	HF_BUILD=build tests/run.sh cli-https
 
 bench: $(BUILD)/holdfast
 	bench/run.sh

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# tests/run.sh [unit|cli|quick] — for each build dir in $HF_BUILDS (default: build) runs the
+# tests/run.sh [unit|cli|cli-https|quick] — for each build dir in $HF_BUILDS (default: build) runs the
 # unit-test binaries and the CLI scenario scripts, adds up their "N passed, N failed[, N skipped]"
 # lines and ends with the total "N passed, N failed, N skipped" (CI reads that last line).
 # Each CLI script in tests/cli/NN-*.sh prints its own "...: N passed, N failed, N skipped"
 # (tests/cli/lib.sh); a skipped check is never counted as passed.
 # quick: the unit tests and only the fast CLI scripts ($QUICK_CLI), for `make quick`.
+# cli-https: the CLI scenario scripts 01-39 with HF_TEST_REPO_KIND=https, their
+# repositories on a holdfast server each script starts (tests/cli/lib.sh); 40 and
+# up test the command table and the server themselves and are left out.
 set -u
 cd "$(dirname "$0")/.."
 what=${1:-all}
@@ -40,11 +43,13 @@ if [ "$what" = all ] || [ "$what" = unit ] || [ "$what" = quick ]; then
 		tally "$(basename "$t")" "$out" $rc
 	done
 fi
-if [ "$what" = all ] || [ "$what" = cli ] || [ "$what" = quick ]; then
+if [ "$what" = all ] || [ "$what" = cli ] || [ "$what" = quick ] || [ "$what" = cli-https ]; then
+	if [ "$what" = cli-https ]; then export HF_TEST_REPO_KIND=https; fi
 	for t in tests/cli/[0-9]*.sh; do
 		[ -f "$t" ] || continue
 		n=$(basename "$t"); n=${n%%-*}
 		if [ "$what" = quick ] && [[ " $QUICK_CLI " != *" $n "* ]]; then continue; fi
+		if [ "$what" = cli-https ] && [ "$((10#$n))" -ge 40 ]; then continue; fi
 		t0=$SECONDS
 		out=$(bash "$t" 2>&1); rc=$?
 		if [ $rc -ne 0 ]; then

@@ -4,14 +4,14 @@
 # snapshots --json, ls, usage errors.
 . "$(dirname "$0")/lib.sh"
 
-R=$T/repo
+R=$(repo_url repo) RD=$(repo_dir repo)
 SRC=$T/src
 
 # --- init ------------------------------------------------------------------
 hf init --repo "$R"
 check_rc "init a new repository" 0
-check_repo_layout "fresh repository layout" "$R"
-n_keys=$(find "$R/keys" -type f 2>/dev/null | wc -l)
+check_repo_layout "fresh repository layout" "$RD"
+n_keys=$(find "$RD/keys" -type f 2>/dev/null | wc -l)
 check_true "init wrote a key file" test "$n_keys" -ge 1
 
 hf init --repo "$R"
@@ -79,10 +79,10 @@ extra=$(json '" ".join(k for k in sorted(j) if k not in "'"$documented"'".split(
 [ -n "$extra" ] && echo "note: backup --json has undocumented keys: $extra"
 check_true "backup --json: stdout is one JSON object and nothing else" \
 	$PY -c 'import json,sys; d=json.load(open(sys.argv[1])); assert isinstance(d, dict)' "$T/out"
-check_repo_layout "repository layout after a backup" "$R"
+check_repo_layout "repository layout after a backup" "$RD"
 
 # The data is encrypted: a distinctive line of the source must not appear in the repo.
-if grep -rqF 'Bourne-Again SHell' "$R" 2>/dev/null; then
+if grep -rqF 'Bourne-Again SHell' "$RD" 2>/dev/null; then
 	fail "repository contains plaintext of the backed-up files"
 else
 	ok "repository contains no plaintext of the backed-up files"
@@ -198,7 +198,7 @@ hf restore --repo "$R" latest
 check_rc "restore without --target: exit 2" 2
 hf backup --repo "$R"
 check_rc "backup without a path: exit 2" 2
-hf snapshots --repo "$T/no-such-repo"
+hf snapshots --repo "$(repo_url no-such-repo)"
 check_rc "missing repository: exit 1" 1
 # --threads takes a whole number in range; anything else is a usage error naming it
 for bad in abc 4x -1 "" 99999999999 1025; do

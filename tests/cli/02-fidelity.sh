@@ -4,7 +4,7 @@
 # full restore, from a restore of an incremental snapshot, and from restore --include.
 . "$(dirname "$0")/lib.sh"
 
-R=$T/repo
+R=$(repo_url repo)
 S=$T/src
 
 # make_tree — builds $S. Run in a subshell: it changes directory.

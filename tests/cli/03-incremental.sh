@@ -13,7 +13,7 @@
 # change (reading a tree moves directory atimes; holdfast must not report those).
 . "$(dirname "$0")/lib.sh"
 
-R=$T/repo
+R=$(repo_url repo) RD=$(repo_dir repo)
 S=$T/src
 
 # under DIR — keep the lines (of ls or diff output) naming DIR or a path below it
@@ -49,7 +49,7 @@ echo 'brand new' >"$S/add/new"
 rm "$S/del/gone"
 
 # every repository file but config is written once and never changed afterwards
-repo_state() { (cd "$R" && find . -type f ! -path ./config -exec sha256sum {} + | sort); }
+repo_state() { (cd "$RD" && find . -type f ! -path ./config -exec sha256sum {} + | sort); }
 repo_state >"$T/state1"
 
 hf backup --repo "$R" --json "$S"
@@ -217,14 +217,14 @@ if setpriv --inh-caps=-dac_override,-dac_read_search --bounding-set=-dac_overrid
 else
 	ok "setpriv drops the DAC capabilities"
 fi
-n_snaps_before=$(count_entries "$R/snapshots" -type f)
+n_snaps_before=$(count_entries "$RD/snapshots" -type f)
 timeout 300 setpriv --inh-caps=-dac_override,-dac_read_search --bounding-set=-dac_override,-dac_read_search \
 	-- "$HF_BIN" backup --repo "$R" --json "$U" >"$T/out" 2>"$T/err"
 RC=$?
 check_rc "backup with an unreadable file: exit 3" 3
 check_grep "the unreadable file is named on stderr" "$U/locked/secret" "$T/err"
 check_eq "--json: errors = 1" "1" "$(json 'j["errors"]')"
-check_eq "the snapshot was saved anyway" "$((n_snaps_before + 1))" "$(count_entries "$R/snapshots" -type f)"
+check_eq "the snapshot was saved anyway" "$((n_snaps_before + 1))" "$(count_entries "$RD/snapshots" -type f)"
 snap_u=$(json 'j["snapshot"]')
 hf restore --repo "$R" "$snap_u" --target "$T/ru"
 check_rc "restore of the snapshot with the unreadable file" 0

@@ -9,7 +9,7 @@
 # one pristine repository.
 . "$(dirname "$0")/lib.sh"
 
-R0=$T/pristine
+R0=$(repo_url pristine)
 S=$T/src
 
 mkdir -p "$S"
@@ -35,9 +35,8 @@ flip_byte() {
 f = os.open(sys.argv[1], os.O_RDWR); off = int(sys.argv[2])
 b = os.pread(f, 1, off); os.pwrite(f, bytes([b[0] ^ 0xff]), off); os.close(f)' "$1" "$2"
 }
-fresh() { # fresh NAME — a copy of the pristine repository at $T/NAME
-	rm -rf "${T:?}/${1:?}"
-	cp -a "$R0" "$T/$1"
+fresh() { # fresh NAME — a copy of the pristine repository as repository NAME
+	repo_copy pristine "${1:?}"
 }
 largest() { find "$1" -type f -printf '%s %p\n' | sort -n | tail -n 1 | cut -d' ' -f2-; }
 oldest() { find "$1" -type f -printf '%T@ %p\n' | sort -n | head -n 1 | cut -d' ' -f2-; }
@@ -96,32 +95,32 @@ restore_rest() { # NAME SNAPSHOT REPO [MIN_GOOD]
 
 # --- 1. one flipped byte in the middle of a pack ---------------------------------
 fresh flip
-pack=$(largest "$T/flip/data")
+pack=$(largest "$(repo_dir flip)/data")
 flip_byte "$pack" $(($(stat -c %s "$pack") / 2))
-hf check --repo "$T/flip"
+hf check --repo "$(repo_url flip)"
 check_not_crash "flipped pack byte: check (structure)"
 check_true "flipped pack byte: check (structure) exits 0 or 1" test "$RC" -le 1
-hf check --repo "$T/flip" --read-data
+hf check --repo "$(repo_url flip)" --read-data
 check_rc "flipped pack byte: check --read-data exits 1" 1
 cp "$T/err" "$T/check.err"
 names_damage "flipped pack byte"
-restore_rest flip "$snap1" "$T/flip"
+restore_rest flip "$snap1" "$(repo_url flip)"
 
 # --- 2. a truncated pack ----------------------------------------------------------
 fresh trunc
-pack=$(largest "$T/trunc/data")
+pack=$(largest "$(repo_dir trunc)/data")
 truncate -s $(($(stat -c %s "$pack") / 2)) "$pack"
-hf check --repo "$T/trunc"
+hf check --repo "$(repo_url trunc)"
 check_rc "truncated pack: check exits 1" 1
 cp "$T/err" "$T/check.err"
 names_damage "truncated pack"
-restore_rest trunc "$snap2" "$T/trunc"
+restore_rest trunc "$snap2" "$(repo_url trunc)"
 
 # --- 3. a deleted pack --------------------------------------------------------------
 fresh delpack
-pack=$(largest "$T/delpack/data")
+pack=$(largest "$(repo_dir delpack)/data")
 rm "$pack"
-hf check --repo "$T/delpack"
+hf check --repo "$(repo_url delpack)"
 check_rc "deleted pack: check exits 1" 1
 cp "$T/err" "$T/check.err"
 names_damage "deleted pack"
@@ -130,51 +129,51 @@ check_grep "deleted pack: check says it is missing" 'missing from the repository
 check_true "deleted pack: check never calls it an authentication failure" \
 	sh -c "! grep -q 'authentication failed' '$T/check.err'"
 rm -rf "$T/rdel"
-hf restore --repo "$T/delpack" "$snap1" --target "$T/rdel"
+hf restore --repo "$(repo_url delpack)" "$snap1" --target "$T/rdel"
 check_grep "deleted pack: restore says data is missing" 'missing from the repository' "$T/err"
 check_true "deleted pack: restore never calls it corrupt" sh -c "! grep -q 'data is corrupt' '$T/err'"
-restore_rest delpack "$snap1" "$T/delpack" 0 # the pack may have held everything
+restore_rest delpack "$snap1" "$(repo_url delpack)" 0 # the pack may have held everything
 
 # --- 4. a deleted index file --------------------------------------------------------
 fresh delidx
-idx=$(oldest "$T/delidx/index")
+idx=$(oldest "$(repo_dir delidx)/index")
 rm "$idx"
-hf check --repo "$T/delidx"
+hf check --repo "$(repo_url delidx)"
 check_rc "deleted index file: check exits 1" 1
 check_grep "deleted index file: stderr has error: lines" '^error:' "$T/err"
-hf check --repo "$T/delidx" --read-data
+hf check --repo "$(repo_url delidx)" --read-data
 check_rc "deleted index file: check --read-data exits 1" 1
 
 # --- 5. a corrupted snapshot file ------------------------------------------------------
 fresh snapflip
-sf=$T/snapflip/snapshots/$snap1
+sf=$(repo_dir snapflip)/snapshots/$snap1
 if [ ! -f "$sf" ]; then
 	# not required by the format, but the tests below need to know which one is hit
 	echo "note: snapshot file is not named by the snapshot id; using the oldest"
-	sf=$(oldest "$T/snapflip/snapshots")
+	sf=$(oldest "$(repo_dir snapflip)/snapshots")
 fi
 flip_byte "$sf" $(($(stat -c %s "$sf") / 2))
-hf check --repo "$T/snapflip"
+hf check --repo "$(repo_url snapflip)"
 check_rc "corrupted snapshot file: check exits 1" 1
 check_grep "corrupted snapshot file: stderr has error: lines" '^error:' "$T/err"
-hf snapshots --repo "$T/snapflip"
+hf snapshots --repo "$(repo_url snapflip)"
 check_not_crash "corrupted snapshot file: snapshots"
-hf restore --repo "$T/snapflip" "$snap1" --target "$T/rr-snapflip1"
+hf restore --repo "$(repo_url snapflip)" "$snap1" --target "$T/rr-snapflip1"
 check_rc "corrupted snapshot file: restoring it exits 1" 1
-hf restore --repo "$T/snapflip" "$snap2" --target "$T/rr-snapflip2"
+hf restore --repo "$(repo_url snapflip)" "$snap2" --target "$T/rr-snapflip2"
 check_rc "corrupted snapshot file: the other snapshot restores" 0
 check_tree "corrupted snapshot file: the other snapshot is intact" "$S" "$T/rr-snapflip2$S" --no-atime
 
 fresh snapempty
-: >"$(find "$T/snapempty/snapshots" -type f | head -n 1)"
-hf check --repo "$T/snapempty"
+: >"$(find "$(repo_dir snapempty)/snapshots" -type f | head -n 1)"
+hf check --repo "$(repo_url snapempty)"
 check_rc "empty snapshot file: check exits 1" 1
 
 # --- 6. a corrupted key file ---------------------------------------------------------------
 fresh keyflip
-kf=$(find "$T/keyflip/keys" -type f | head -n 1)
+kf=$(find "$(repo_dir keyflip)/keys" -type f | head -n 1)
 flip_byte "$kf" $(($(stat -c %s "$kf") / 2))
-hf snapshots --repo "$T/keyflip"
+hf snapshots --repo "$(repo_url keyflip)"
 check_rc "corrupted key file: exit 1" 1
 
 # --- 7. bit-flip and truncation loops over the metadata files -----------------------------
@@ -182,14 +181,14 @@ check_rc "corrupted key file: exit 1" 1
 loop_fails=0 loop_runs=0
 for kind in snapshots index; do
 	fresh loop
-	f=$(find "$T/loop/$kind" -type f | head -n 1)
+	f=$(find "$(repo_dir loop)/$kind" -type f | head -n 1)
 	cp "$f" "$T/orig"
 	size=$(stat -c %s "$f")
 	for k in $(seq 0 15); do
 		cp "$T/orig" "$f"
 		off=$((k * size / 16))
 		flip_byte "$f" "$off"
-		hf check --repo "$T/loop"
+		hf check --repo "$(repo_url loop)"
 		loop_runs=$((loop_runs + 1))
 		if [ "$RC" -ne 1 ]; then
 			loop_fails=$((loop_fails + 1))
@@ -199,7 +198,7 @@ for kind in snapshots index; do
 	for len in 0 1 8 16 $((size / 3)) $((size / 2)) $((size - 16)) $((size - 1)); do
 		cp "$T/orig" "$f"
 		truncate -s "$len" "$f"
-		hf check --repo "$T/loop"
+		hf check --repo "$(repo_url loop)"
 		loop_runs=$((loop_runs + 1))
 		if [ "$RC" -ne 1 ]; then
 			loop_fails=$((loop_fails + 1))
@@ -213,9 +212,9 @@ check_eq "bit-flip/truncation loops: check exits 1 every time ($loop_runs runs)"
 fresh extra
 random_file "$T/junk" 1
 h=$(sha256sum "$T/junk" | cut -c1-64)
-mkdir -p "$T/extra/data/${h:0:2}"
-cp "$T/junk" "$T/extra/data/${h:0:2}/$h"
-hf check --repo "$T/extra"
+mkdir -p "$(repo_dir extra)/data/${h:0:2}"
+cp "$T/junk" "$(repo_dir extra)/data/${h:0:2}/$h"
+hf check --repo "$(repo_url extra)"
 check_rc "unindexed pack: check exits 0" 0
 
 # --- 9. a backup whose parent snapshot has a damaged tree ----------------------------------
@@ -226,18 +225,17 @@ check_rc "unindexed pack: check exits 0" 0
 D=$T/dmg-src
 mkdir -p "$D/a" "$D/b"
 for i in 1 2 3; do echo "file $i" >"$D/a/f$i.txt"; echo "other $i" >"$D/b/g$i.txt"; done
-hf init --repo "$T/dmg0"
-hf backup --repo "$T/dmg0" "$D"
+hf init --repo "$(repo_url dmg0)"
+hf backup --repo "$(repo_url dmg0)" "$D"
 check_rc "small repository for the damaged-parent case: backup" 0
 echo "changed" >>"$D/a/f1.txt"
 found=""
-for pack in "$T"/dmg0/data/*/*; do
+for pack in "$(repo_dir dmg0)"/data/*/*; do
 	size=$(stat -c %s "$pack")
 	for ((off = 16; off < size - 16 && ${#found} == 0; off += 24)); do
-		rm -rf "$T/dmg"
-		cp -a "$T/dmg0" "$T/dmg"
-		flip_byte "$T/dmg/${pack#"$T"/dmg0/}" "$off"
-		hf backup --repo "$T/dmg" --json "$D"
+		repo_copy dmg0 dmg
+		flip_byte "$(repo_dir dmg)/${pack#"$(repo_dir dmg0)"/}" "$off"
+		hf backup --repo "$(repo_url dmg)" --json "$D"
 		[ "$(json 'j.get("damaged_parent_trees", 0)' 2>/dev/null)" -ge 1 ] 2>/dev/null && found=$off
 	done
 	[ -n "$found" ] && break
@@ -249,7 +247,7 @@ else
 	check_grep "damaged parent tree: the directory is named" "parent snapshot's tree of this directory is damaged" "$T/err"
 	check_grep "damaged parent tree: says what to run" "check --read-data" "$T/err"
 	check_true "damaged parent tree: the snapshot was saved" test "$(json 'len(j["snapshot"])')" -eq 64
-	hf check --repo "$T/dmg" --read-data
+	hf check --repo "$(repo_url dmg)" --read-data
 	check_rc "damaged parent tree: check --read-data still exits 1" 1
 fi
 

@@ -5,7 +5,7 @@
 # same time both succeed and both restore.
 . "$(dirname "$0")/lib.sh"
 
-R=$T/repo
+R=$(repo_url repo) RD=$(repo_dir repo)
 S=$T/src
 
 # ~200 MB of real files from /usr/lib (structure kept) and a 200 MB pseudorandom file
@@ -128,7 +128,7 @@ hf forget --repo "$R" --keep-last 1 --prune --grace 0
 check_rc "forget --prune after a killed one" 0
 hf check --repo "$R" --read-data
 check_rc "check --read-data after the prune completed" 0
-check_repo_layout "repository layout after the prunes" "$R"
+check_repo_layout "repository layout after the prunes" "$RD"
 
 # --- a backup and a forget --prune at the same time ----------------------------------
 # Not both need succeed (a lock may turn one away with exit 1), but the repository must

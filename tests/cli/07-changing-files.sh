@@ -5,7 +5,7 @@
 # terminal and not otherwise.
 . "$(dirname "$0")/lib.sh"
 
-R=$T/repo
+R=$(repo_url repo)
 S=$T/src
 mkdir -p "$S"
 cp -a /usr/share/doc/bash "$S/stable"

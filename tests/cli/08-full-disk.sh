@@ -6,16 +6,17 @@
 # restore exits 1 and names what it could not write.
 . "$(dirname "$0")/lib.sh"
 
-M=$T/small
+M=$T/small R=$T/small/repo RD=$T/small/repo
+# https mode: the small file system is the server's directory of the repository
+[ "$HF_TEST_REPO_KIND" = https ] && M=$(repo_dir repo) R=$(repo_url repo) RD=$(repo_dir repo)
 mkdir -p "$M"
 if ! mount -t tmpfs -o size=24m tmpfs "$M" 2>/dev/null; then
 	skip "the whole scenario: cannot mount a small tmpfs here (not root, or no CAP_SYS_ADMIN)"
 	finish
 fi
-umount_small() { umount "$M" 2>/dev/null; }
+umount_small() { server_stop; umount "$M" 2>/dev/null; } # the server holds it open
 trap 'umount_small; cleanup' EXIT
 
-R=$M/repo
 S=$T/src
 mkdir -p "$S"
 cp -a /usr/share/doc/bash "$S/docs"
@@ -26,7 +27,7 @@ check_rc "init on the small file system" 0
 hf backup --repo "$R" "$S"
 check_rc "backup that fills the file system: exit 1" 1
 check_grep "the error says the disk is full" "No space left on device" "$T/err"
-check_true "no snapshot was written" test -z "$(ls "$R/snapshots")"
+check_true "no snapshot was written" test -z "$(ls "$RD/snapshots")"
 hf check --repo "$R" --read-data
 check_rc "check --read-data after the failed backup" 0
 

@@ -14,7 +14,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$CLI_DIR/../detect/common.sh"
 
-R=$T/repo
+R=$(repo_url repo)
 S=$T/src
 cp -a "$CORPUS" "$S"
 n_corpus=$(count_entries "$S" -type f)

@@ -32,9 +32,9 @@ chmod +x "$T/alert.sh"
 
 for mode in $MODES; do
 	m="[$mode]"
-	R=$T/repo
+	R=$(repo_url "repo-$mode") RD=$(repo_dir "repo-$mode")
 	S=$T/src
-	rm -rf "$R" "$S" "$T/restore"
+	rm -rf "$RD" "$S" "$T/restore"
 	cp -a "$CORPUS" "$S"
 
 	hf init --repo "$R"
@@ -153,7 +153,7 @@ for mode in $MODES; do
 	fi
 	grep -E '^(touched|encrypted|suspicious|missed|unlisted|notes|notes_listed|other_encrypted) ' "$T/report-$mode" |
 		tr '\n' ' ' | sed "s/^/$m /; s/\$/\n/"
-	rm -rf "$R" "$S" "$T/restore"
+	rm -rf "$RD" "$S" "$T/restore"
 done
 
 finish

@@ -17,7 +17,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$CLI_DIR/../detect/common.sh"
 
-R=$T/repo
+R=$(repo_url repo)
 S=$T/src
 E=$T/expected # the newest clean version of every file
 cp -a "$CORPUS" "$S"

@@ -71,7 +71,7 @@ cp -a "$S" "$T/orig"
 (cd "$S" && find . -type f ! -path './tiny/*' ! -path './bin/*' -printf '%P\n') >"$T/not-tiny"
 check_eq "634 small files generated" "634" "$(find "$S" -type f | wc -l)"
 
-R=$T/repo
+R=$(repo_url repo)
 hf init --repo "$R"
 check_rc "init" 0
 hf backup --repo "$R" "$S"
@@ -181,7 +181,7 @@ missed_from() {
 	done < <(grep '^MISS ' "$T/report")
 }
 fresh_repo() { # name
-	R=$T/$1
+	R=$(repo_url "$1")
 	rm -rf "$S" && cp -a "$T/orig" "$S"
 	hf init --repo "$R"
 	hf backup --repo "$R" "$S"

@@ -7,7 +7,7 @@
 # backup, a PATH not in the snapshot and a bad snapshot id say what is wrong.
 . "$(dirname "$0")/lib.sh"
 
-R=$T/repo
+R=$(repo_url repo)
 S=$T/src
 
 check_no_grep() { # name, extended regexp, file: the file must not match
@@ -160,7 +160,7 @@ check_rc "restore with an entry it cannot write: exit 1" 1
 check_grep "the restore error escapes the name" 'new\\nline: cannot create file' "$T/err"
 
 # --- a torn file in a first backup: left out, not "previous version kept" ------
-R2=$T/repo2
+R2=$(repo_url repo2)
 S2=$T/src2
 mkdir -p "$S2"
 random_file "$S2/grow" 60

@@ -12,7 +12,7 @@ echo text >"$S/b"
 
 # fresh NAME: a repository with two snapshots, the older one pinned
 fresh() {
-	R=$T/$1
+	R=$(repo_url "$1") RD=$(repo_dir "$1")
 	hf init --repo "$R" && hf backup --repo "$R" --json "$S" || return 1
 	OLD=$(json 'j["snapshot"]')
 	echo more >>"$S/b"
@@ -33,8 +33,8 @@ hf check --repo "$R"
 check_rc "after forget --prune of an unpinned snapshot: still clean" 0
 
 fresh pin || fail "set-up"
-chmod u+w "$R/snapshots"
-rm -f "$R/snapshots/$OLD"
+chmod u+w "$RD/snapshots"
+rm -f "$RD/snapshots/$OLD"
 hf check --repo "$R"
 check_rc "a pinned snapshot deleted outside holdfast: check exits 1" 1
 check_grep "check names the missing pinned snapshot" "pinned snapshot ${OLD:0:8} is missing" "$T/err"
@@ -43,8 +43,8 @@ check_grep "check names the missing pinned snapshot" "pinned snapshot ${OLD:0:8}
 # each backup leaves a verdict mark, so either deletion leaves a trace
 fresh parent || fail "set-up"
 hf unpin --repo "$R" "$OLD"
-chmod u+w "$R/snapshots"
-rm -f "$R/snapshots/$OLD"
+chmod u+w "$RD/snapshots"
+rm -f "$RD/snapshots/$OLD"
 hf check --repo "$R"
 check_rc "an unpinned older snapshot deleted outside holdfast: check exits 1" 1
 check_grep "check names the missing parent" "parent snapshot ${OLD:0:8}, but no forget removed it" "$T/err"
@@ -52,8 +52,8 @@ check_grep "check names the missing parent" "parent snapshot ${OLD:0:8}, but no 
 fresh newest || fail "set-up"
 hf snapshots --repo "$R" --json
 NEW=$(json 'j[-1]["id"]')
-chmod u+w "$R/snapshots"
-rm -f "$R/snapshots/$NEW"
+chmod u+w "$RD/snapshots"
+rm -f "$RD/snapshots/$NEW"
 hf check --repo "$R"
 check_rc "the newest snapshot deleted outside holdfast (its verdict mark stays): check exits 1" 1
 check_grep "check names the missing newest snapshot" "names snapshot ${NEW:0:8}, but no forget removed it" "$T/err"
@@ -70,15 +70,15 @@ hf check --repo "$R"
 check_rc "and after forget --prune: still clean" 0
 
 fresh all || fail "set-up"
-chmod u+w "$R/snapshots"
-rm -f "$R/snapshots"/*
+chmod u+w "$RD/snapshots"
+rm -f "$RD/snapshots"/*
 hf check --repo "$R"
 check_rc "all snapshots deleted: check exits 1" 1
 check_grep "check says the snapshots were deleted" "no snapshots, but the index lists data" "$T/err"
 
 fresh datafile || fail "set-up"
-rmdir "$R/data/ff" 2>/dev/null || mv "$R/data/ff" "$R/data/ff.moved"
-echo junk >"$R/data/ff"
+rmdir "$RD/data/ff" 2>/dev/null || mv "$RD/data/ff" "$RD/data/ff.moved"
+echo junk >"$RD/data/ff"
 hf check --repo "$R"
 check_rc "a file in place of data/ff: check exits 1" 1
 check_grep "check names where the listing failed" "cannot list the packs \(data/" "$T/err"

@@ -11,7 +11,7 @@
 #     (a shell killed the same way does, else the check is skipped).
 . "$(dirname "$0")/lib.sh"
 
-R=$T/repo
+R=$(repo_url repo)
 S=$T/share
 mkdir -p "$S/a" "$S/b"
 for i in $(seq 1 40); do

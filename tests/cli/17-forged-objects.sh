@@ -157,7 +157,7 @@ else
 	finish
 fi
 
-R=$T/repo
+R=$(repo_url repo) RD=$(repo_dir repo)
 SRC=$T/src
 mkdir -p "$SRC/docs"
 for i in 1 2 3 4 5; do head -c $((i * 70000)) /dev/urandom >"$SRC/docs/f$i.bin"; done
@@ -171,22 +171,22 @@ REAL=$(awk 'NR == 2 { print $1 }' "$T/out")
 
 # S1: forged index objects naming every pack, until one comes first in
 # directory order (the order the index is loaded in)
-chmod u+w "$R/index"
-packs=$(find "$R/data" -type f -printf '%f\n')
+chmod u+w "$RD/index"
+packs=$(find "$RD/data" -type f -printf '%f\n')
 forged_idx=""
 for try in $(seq 1 40); do
-	name=$("$FORGE" index "$R" $packs) || break
+	name=$("$FORGE" index "$RD" $packs) || break
 	forged_idx="$forged_idx $name"
-	[ "$(cd "$R/index" && ls -U | head -n 1)" = "$name" ] && [ "$try" -ge 6 ] && break
+	[ "$(cd "$RD/index" && ls -U | head -n 1)" = "$name" ] && [ "$try" -ge 6 ] && break
 done
 check_true "forged index objects written" test -n "$forged_idx"
-chmod a-w "$R/index"
+chmod a-w "$RD/index"
 
 # S2: a forged snapshot dated 2100 with the backup's host and paths
-chmod u+w "$R/snapshots"
-forged_snap=$("$FORGE" snapshot "$R" h1 "$(cd "$SRC" && pwd -P)")
+chmod u+w "$RD/snapshots"
+forged_snap=$("$FORGE" snapshot "$RD" h1 "$(cd "$SRC" && pwd -P)")
 check_true "forged snapshot written" test -n "$forged_snap"
-chmod a-w "$R/snapshots"
+chmod a-w "$RD/snapshots"
 
 hf restore --repo "$R" latest --target "$T/r1"
 check_rc "restore latest with forged objects present" 0
@@ -211,19 +211,19 @@ check_rc "restore latest after the second backup" 0
 check_tree "second restore is the new tree" "$SRC" "$T/r2/$(cd "$SRC" && pwd -P)"
 
 # U4: a damaged key file is named, not taken for a wrong passphrase
-R2=$T/repo2
+R2=$(repo_url repo2) RD2=$(repo_dir repo2)
 hf init --repo "$R2"
-key=$(ls "$R2/keys")
-chmod u+w "$R2/keys" "$R2/keys/$key"
-head -c 20 "$R2/keys/$key" >"$T/k" && cat "$T/k" >"$R2/keys/$key"
+key=$(ls "$RD2/keys")
+chmod u+w "$RD2/keys" "$RD2/keys/$key"
+head -c 20 "$RD2/keys/$key" >"$T/k" && cat "$T/k" >"$RD2/keys/$key"
 hf snapshots --repo "$R2"
 check_rc "damaged only key file: refused" 1
 check_grep "damaged key file is named" "key file ${key:0:16} is damaged" "$T/err"
 check_true "not called a wrong passphrase" bash -c "! grep -q 'wrong passphrase' '$T/err'"
 
 # a version-1 repository (made before objects were authenticated)
-chmod u+w "$R2" "$R2/config"
-sed 's/^version 3$/version 1/' "$R/config" >"$T/cfg1" && cat "$T/cfg1" >"$R2/config"
+chmod u+w "$RD2" "$RD2/config"
+sed 's/^version 3$/version 1/' "$RD/config" >"$T/cfg1" && cat "$T/cfg1" >"$RD2/config"
 hf snapshots --repo "$R2"
 check_rc "version-1 repository: refused" 1
 check_grep "version-1 message" "unsupported repository format version 1: made by an older holdfast; create a new repository" "$T/err"

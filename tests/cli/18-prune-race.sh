@@ -15,6 +15,9 @@ if ! command -v strace >/dev/null; then
 	fail "strace is needed (scripts/deps.sh installs it)"
 	finish
 fi
+# the races are paced by pausing system calls of the local store (its linkat,
+# unlinkat, getdents64 of repository files): with a server, the server makes them
+local_only "the whole scenario: pauses at the repository's own system calls" && finish
 
 # setup NAME: repository $T/NAME/r and source $T/NAME/s with A back, the state just before
 # the racing backup

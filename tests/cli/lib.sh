@@ -15,6 +15,21 @@
 #   check_tree NAME A B [ARGS]  tests/cli/treecmp.py must find no difference
 #   skip WHAT                   counts WHAT (a check or a block of them) once as skipped
 #   finish                      prints the result line and exits (non-zero if any check failed)
+#
+# Where the repositories are (HF_TEST_REPO_KIND): "local" (the default) puts a
+# script's repository NAME at $T/NAME. "https" starts one `holdfast serve` per
+# script (real TLS with a throwaway certificate, the server root in $T, stopped
+# at exit) and makes NAME a repository on it, used with an admin token
+# (HOLDFAST_TOKEN and HOLDFAST_CACERT are exported). A script names its
+# repositories through
+#   repo_url NAME     what --repo takes: $T/NAME, or https://localhost:PORT/NAME
+#   repo_dir NAME     the directory holding its files (to look at or damage them):
+#                     $T/NAME, or the server's ROOT/repos/NAME
+#   repo_copy FROM TO a copy of repository FROM as repository TO (replacing TO)
+#   local_only WHAT   true (and WHAT counted as skipped) in https mode: for checks
+#                     whose subject only exists with a local repository
+#   needs_server_delete WHAT  the same, for checks that need the server to delete
+#                     (forget --prune, prune): it refuses until deletion is signed
 
 set -u
 export LC_ALL=C
@@ -42,6 +57,8 @@ finish() {
 T=$(mktemp -d /var/tmp/hf-cli.XXXXXX) || { echo "$SCRIPT_NAME: 0 passed, 1 failed, 0 skipped"; exit 1; }
 cleanup() {
 	local p
+	# a server (not a job: see server_start) is stopped first
+	if declare -F server_stop >/dev/null; then server_stop; fi
 	# stop any background holdfast we started and did not reap
 	for p in $(jobs -p); do kill -9 "$p" 2>/dev/null; done
 	wait 2>/dev/null
@@ -61,6 +78,113 @@ if [ ! -x "$HF_BIN" ]; then
 	fail "holdfast binary not found at $HF_BIN"
 	finish
 fi
+
+# --- the repository server (HF_TEST_REPO_KIND=https; tests of the server use it too)
+
+# server_setup DIR — a throwaway certificate for localhost (DIR/cert.pem, DIR/key.pem),
+# the server root DIR/root, and an admin client of every repository (DIR/admin.token)
+server_setup() {
+	local d=$1
+	mkdir -p "$d/root" || return 1
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
+		-addext subjectAltName=DNS:localhost -keyout "$d/key.pem" -out "$d/cert.pem" >/dev/null 2>&1 || return 1
+	"$HF_BIN" serve-client add admin --role admin --repos '*' --root "$d/root" >"$d/admin.out" 2>&1 || return 1
+	sed -n 's/^token: //p' "$d/admin.out" >"$d/admin.token"
+	[ -s "$d/admin.token" ]
+}
+
+# server_start DIR [PORT] — starts `holdfast serve` on DIR/root (log DIR/serve.log)
+# and waits until it listens; PORT 0 or none: a free one. The server is not a job
+# of the script's shell (a script's bare `wait` must not wait for it). Sets
+# SERVER_PID (its timeout's), SERVER_HF_PID (holdfast's own: to kill -9) and
+# SERVER_PORT; 1 if it does not start within 10 s.
+server_start() {
+	local d=$1 port=${2:-0} i
+	: >"$d/serve.out"
+	(
+		timeout -k 5 3600 "$HF_BIN" serve --root "$d/root" --listen "127.0.0.1:$port" --tls-cert "$d/cert.pem" \
+			--tls-key "$d/key.pem" >"$d/serve.out" 2>>"$d/serve.log" &
+		echo $! >"$d/serve.pid"
+	)
+	SERVER_PID=$(cat "$d/serve.pid")
+	SERVER_PORT=
+	for i in $(seq 1 100); do
+		SERVER_PORT=$(sed -n 's/.* on port \([0-9]*\),.*/\1/p' "$d/serve.out")
+		if [ -n "$SERVER_PORT" ]; then
+			SERVER_HF_PID=$(pgrep -P "$SERVER_PID" | head -n 1)
+			return 0
+		fi
+		kill -0 "$SERVER_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	return 1
+}
+
+# server_gone — waits (up to 10 s) until the server started last has exited
+# (not our child: a zombie that nobody reaped yet counts as gone)
+server_gone() {
+	local i st
+	for i in $(seq 1 100); do
+		st=$(awk '{ print $3 }' "/proc/$SERVER_PID/stat" 2>/dev/null)
+		[ -z "$st" ] || [ "$st" = Z ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# server_stop — SIGTERM to the server started last, and wait for it to exit
+server_stop() {
+	[ -n "${SERVER_PID:-}" ] || return 0
+	kill -TERM "$SERVER_PID" 2>/dev/null
+	server_gone || kill -KILL "$SERVER_HF_PID" "$SERVER_PID" 2>/dev/null
+	SERVER_PID=
+}
+
+HF_TEST_REPO_KIND=${HF_TEST_REPO_KIND:-local}
+case $HF_TEST_REPO_KIND in
+local) ;;
+https)
+	HF_SERVER_DIR=$T/hf-server
+	if ! server_setup "$HF_SERVER_DIR" || ! server_start "$HF_SERVER_DIR"; then
+		fail "https mode: the repository server did not start"
+		cat "$HF_SERVER_DIR"/*.out "$HF_SERVER_DIR/serve.log" 2>/dev/null | head -n 20
+		finish
+	fi
+	HOLDFAST_TOKEN=$(cat "$HF_SERVER_DIR/admin.token")
+	export HOLDFAST_TOKEN HOLDFAST_CACERT=$HF_SERVER_DIR/cert.pem
+	echo "note: repositories on a holdfast server, https://localhost:$SERVER_PORT/ (root $HF_SERVER_DIR/root)"
+	;;
+*)
+	fail "HF_TEST_REPO_KIND must be local or https, not $HF_TEST_REPO_KIND"
+	finish
+	;;
+esac
+
+repo_url() {
+	if [ "$HF_TEST_REPO_KIND" = https ]; then echo "https://localhost:$SERVER_PORT/$1"; else echo "$T/$1"; fi
+}
+repo_dir() {
+	if [ "$HF_TEST_REPO_KIND" = https ]; then echo "$HF_SERVER_DIR/root/repos/$1"; else echo "$T/$1"; fi
+}
+# (the server keeps a repository's directory open once used: in https mode the
+# copy replaces what is inside TO's directory, never the directory itself)
+repo_copy() {
+	local from to
+	from=$(repo_dir "$1") to=$(repo_dir "$2")
+	if [ "$HF_TEST_REPO_KIND" = https ]; then
+		mkdir -p "$to" && find "$to" -mindepth 1 -delete && cp -a "$from/." "$to/"
+	else
+		rm -rf "$to" && cp -a "$from" "$to"
+	fi
+}
+local_only() {
+	[ "$HF_TEST_REPO_KIND" = https ] || return 1
+	skip "$1 (https mode: only a local repository has it)"
+}
+needs_server_delete() {
+	[ "$HF_TEST_REPO_KIND" = https ] || return 1
+	skip "$1 (https mode: server deletion needs the signed-delete step)"
+}
 
 # hf ARGS... — run holdfast; never hangs longer than $HF_TIMEOUT seconds.
 hf() {
