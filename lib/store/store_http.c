@@ -642,6 +642,13 @@ static int h_writer_open(struct hf_store *s, int kind, struct hf_store_writer **
 	return r;
 }
 
+/* an upload the server no longer has (it restarted, or dropped it idle) is
+ * not a missing object: the server cannot be relied on now */
+static int upload_lost(int r)
+{
+	return r == -HF_E_NOTFOUND ? -HF_E_UNAVAILABLE : r;
+}
+
 static int send_piece(struct http_writer *w)
 {
 	struct http_store *hs = (struct http_store *)w->store;
@@ -653,7 +660,7 @@ static int send_piece(struct http_writer *w)
 	snprintf(x.url, sizeof(x.url), "%s/uploads/%s", hs->url, w->upload);
 	r = perform(hs, &x);
 	w->piece.len = 0;
-	return r;
+	return upload_lost(r);
 }
 
 static int h_writer_write(struct hf_store_writer *wr, const void *p, size_t n)
@@ -704,7 +711,7 @@ static int h_writer_commit(struct hf_store_writer *wr, const char *name, int fla
 		r = send_piece(w);
 	if (r == 0) {
 		snprintf(x.url, sizeof(x.url), "%s/uploads/%s?name=%s", hs->url, w->upload, name);
-		r = perform(hs, &x);
+		r = upload_lost(perform(hs, &x));
 		writer_free(w, 0); /* committed or refused: the server has dropped it */
 		return r;
 	}

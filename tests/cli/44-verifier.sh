@@ -12,25 +12,17 @@
 . "$(dirname "$0")/lib.sh"
 . "$CLI_DIR/../detect/common.sh"
 
-ROOT=$T/server
-mkdir -p "$ROOT"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
-	-addext subjectAltName=DNS:localhost -keyout "$T/key.pem" -out "$T/cert.pem" >/dev/null 2>&1 ||
-	fail "openssl made no certificate"
-export HOLDFAST_CACERT=$T/cert.pem
+D=$T/srv
+if ! server_setup "$D" || ! server_start "$D"; then
+	fail "the server did not start"
+	finish
+fi
+PORT=$SERVER_PORT
+export HOLDFAST_CACERT=$D/cert.pem
 for who in fs1 verifier; do
-	hf serve-client add "$who" --role admin --repos fs1 --root "$ROOT"
+	hf serve-client add "$who" --role admin --repos fs1 --root "$D/root"
 	sed -n 's/^token: //p' "$T/out" >"$T/$who.token"
 done
-timeout -k 5 600 "$HF_BIN" serve --root "$ROOT" --listen 127.0.0.1:0 --tls-cert "$T/cert.pem" \
-	--tls-key "$T/key.pem" --lock-days 0 >"$T/serve.out" 2>"$T/serve.log" &
-SERVER=$!
-for _ in $(seq 1 50); do
-	PORT=$(sed -n 's/.* on port \([0-9]*\),.*/\1/p' "$T/serve.out")
-	[ -n "$PORT" ] && break
-	sleep 0.1
-done
-[ -n "${PORT:-}" ] || { fail "the server did not start"; finish; }
 R=https://localhost:$PORT/fs1
 S=$T/src
 cp -a "$CORPUS" "$S"
@@ -82,6 +74,5 @@ kill -TERM "$FOLLOW"
 wait "$FOLLOW"
 check_eq "SIGTERM stops it: exit 0" 0 "$?"
 
-kill -TERM "$SERVER"
-wait "$SERVER"
+server_stop
 finish

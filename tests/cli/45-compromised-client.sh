@@ -16,33 +16,24 @@
 # every refusal.
 . "$(dirname "$0")/lib.sh"
 
-ROOT=$T/server
-mkdir -p "$ROOT"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
-	-addext subjectAltName=DNS:localhost -keyout "$T/key.pem" -out "$T/cert.pem" >/dev/null 2>&1 ||
-	fail "openssl made no certificate"
-export HOLDFAST_CACERT=$T/cert.pem
+SRV=$T/srv
+server_setup "$SRV" || fail "no server set-up"
+ROOT=$SRV/root
+export HOLDFAST_CACERT=$SRV/cert.pem
+cp "$SRV/admin.token" "$T/boss.token"
 add_client() { # name, serve-client add options...
 	local name=$1
 	shift
 	hf serve-client add "$name" --root "$ROOT" "$@"
 	sed -n 's/^token: //p' "$T/out" >"$T/$name.token"
 }
-add_client boss --role admin --repos '*'
 add_client fs1 --role backup --repos fs1
 add_client fs2 --role backup --repos fs1
 add_client fs3 --role backup --repos fs1 --quota-gb 0.01
-# --lock-days 0: what stops the attacker below is its role and the missing
-# signature, not the lock
-timeout -k 5 900 "$HF_BIN" serve --root "$ROOT" --listen 127.0.0.1:0 --tls-cert "$T/cert.pem" \
-	--tls-key "$T/key.pem" --lock-days 0 >"$T/serve.out" 2>"$T/serve.log" &
-SERVER=$!
-for _ in $(seq 1 50); do
-	PORT=$(sed -n 's/.* on port \([0-9]*\),.*/\1/p' "$T/serve.out")
-	[ -n "$PORT" ] && break
-	sleep 0.1
-done
-[ -n "${PORT:-}" ] || { fail "the server did not start"; finish; }
+# the server runs with --lock-days 0: what stops the attacker below is its
+# role and the missing signature, not the lock
+server_start "$SRV" || { fail "the server did not start"; finish; }
+PORT=$SERVER_PORT
 R=https://localhost:$PORT/fs1
 API=https://localhost:$PORT/v1/fs1
 
@@ -72,7 +63,7 @@ KEY=$(basename "$(first keys)")
 attack() { # token name, method, path, curl options...
 	local tok=$1 method=$2 path=$3
 	shift 3
-	curl -s -o "$T/body" -w '%{http_code}' --cacert "$T/cert.pem" -X "$method" \
+	curl -s -o "$T/body" -w '%{http_code}' --cacert "$SRV/cert.pem" -X "$method" \
 		-H "Authorization: Bearer $(cat "$T/$tok.token")" "$@" "$API/$path"
 }
 for obj in "snapshots/$SNAP" "data/$PACK" "index/$INDEX" "marks/$MARK" "keys/$KEY" config/config; do
@@ -169,7 +160,7 @@ check_grep "and the file server's" "^keep $good_boss" "$T/out"
 # a flood of 10,000 snapshots: shaped like snapshots, each its own name
 before=$(find "$D/snapshots" -type f | wc -l)
 mkdir -p "$T/flood"
-$PY - "$T/flood" "$API" "$T/fs1.token" "$T/cert.pem" >"$T/flood.cfg" <<'EOF'
+$PY - "$T/flood" "$API" "$T/fs1.token" "$SRV/cert.pem" >"$T/flood.cfg" <<'EOF'
 import hashlib, os, sys
 d, api, tok, ca = sys.argv[1:5]
 token = open(tok).read().strip()
@@ -215,11 +206,10 @@ hf restore --repo "$R" --token-file "$T/boss.token" --target "$T/restored-fs1" "
 check_tree "and fs1's write-only backup too" "$T/fs1-expected" "$T/restored-fs1$W"
 hf check --repo "$R" --token-file "$T/boss.token" --read-data
 check_rc "check --read-data: nothing the attacker sent got in" 0
-check_grep "the log has the refused deletions" '"client": "fs1".*"method": "DELETE".*"status": 403' "$T/serve.log"
-check_grep "the refused untagged objects" '"client": "fs1".*"status": 422' "$T/serve.log"
-check_grep "the quota" '"client": "fs3".*"status": 507' "$T/serve.log"
-check_grep "and the flood" '"client": "fs1".*"status": 429' "$T/serve.log"
+check_grep "the log has the refused deletions" '"client": "fs1".*"method": "DELETE".*"status": 403' "$SRV/serve.log"
+check_grep "the refused untagged objects" '"client": "fs1".*"status": 422' "$SRV/serve.log"
+check_grep "the quota" '"client": "fs3".*"status": 507' "$SRV/serve.log"
+check_grep "and the flood" '"client": "fs1".*"status": 429' "$SRV/serve.log"
 
-kill -TERM "$SERVER"
-wait "$SERVER"
+server_stop
 finish

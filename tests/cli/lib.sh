@@ -28,8 +28,6 @@
 #   repo_copy FROM TO a copy of repository FROM as repository TO (replacing TO)
 #   local_only WHAT   true (and WHAT counted as skipped) in https mode: for checks
 #                     whose subject only exists with a local repository
-#   needs_server_delete WHAT  the same, for checks that need the server to delete
-#                     (forget --prune, prune): it refuses until deletion is signed
 
 set -u
 export LC_ALL=C
@@ -103,7 +101,7 @@ server_start() {
 	: >"$d/serve.out"
 	(
 		timeout -k 5 3600 "$HF_BIN" serve --root "$d/root" --listen "127.0.0.1:$port" --tls-cert "$d/cert.pem" \
-			--tls-key "$d/key.pem" >"$d/serve.out" 2>>"$d/serve.log" &
+			--tls-key "$d/key.pem" --lock-days 0 >"$d/serve.out" 2>>"$d/serve.log" &
 		echo $! >"$d/serve.pid"
 	)
 	SERVER_PID=$(cat "$d/serve.pid")
@@ -180,10 +178,6 @@ repo_copy() {
 local_only() {
 	[ "$HF_TEST_REPO_KIND" = https ] || return 1
 	skip "$1 (https mode: only a local repository has it)"
-}
-needs_server_delete() {
-	[ "$HF_TEST_REPO_KIND" = https ] || return 1
-	skip "$1 (https mode: server deletion needs the signed-delete step)"
 }
 
 # hf ARGS... — run holdfast; never hangs longer than $HF_TIMEOUT seconds.
