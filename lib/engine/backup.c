@@ -293,8 +293,11 @@ int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backu
 			pthread_join(tids[i], NULL);
 		b.o = o;
 	}
-	if (ret == 0)
-		ret = __atomic_load_n(&b.err, __ATOMIC_SEQ_CST);
+	{ /* the first error any thread met wins over the cancellations it caused */
+		int first = __atomic_load_n(&b.err, __ATOMIC_SEQ_CST);
+		if (first && (ret == 0 || ret == -HF_E_CANCELED))
+			ret = first;
+	}
 	for (int i = 0; i < started && ret == 0; i++)
 		ret = hf_pack_flush(ctx[i].pack, b.ib);
 	if (ret == 0)
