@@ -107,13 +107,15 @@ rss_run() { # N: peak RSS (KiB) of a fresh server while N clients back up at onc
 			>>"$work/rss$n.log" 2>&1 &
 		cpids+=($!)
 	done
-	wait "${cpids[@]}"
+	for j in "${cpids[@]}"; do wait "$j" || echo "a backup of $n at once failed" >>"$work/failures.txt"; done
 	hwm "$SPID"
 }
 RSS1=$(rss_run 1)
 log "server peak RSS, 1 client: $RSS1 KiB"
 RSS4=$(rss_run 4)
 log "server peak RSS, 4 clients: $RSS4 KiB"
+
+[ -s "$work/failures.txt" ] && log "$(sort "$work/failures.txt" | uniq -c | tr '\n' ' ')(see $work/rss*.log)"
 
 # --- the report section ----------------------------------------------------------------------
 cbytes=$(du -sb "$CORPUS" | cut -f1)
