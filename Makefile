@@ -47,7 +47,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test test-https quick unit cli clean bench bench-scale fmt format-check analyze tsan layers
+.PHONY: all test test-https quick unit cli clean bench bench-scale bench-server compare fmt format-check analyze tsan layers
 all: $(BUILD)/holdfast $(UNIT_BIN) $(BUILD)/layers.ok
 
 # the layer order of MODULES, checked whenever a library file changes
@@ -124,6 +124,13 @@ bench: $(BUILD)/holdfast
 
 bench-scale: $(BUILD)/holdfast
 	bench/scale.sh
+
+bench-server: $(BUILD)/holdfast
+	bench/server.sh
+
+# restic + rclone serve restic --append-only vs holdfast serve, the same attacks (slow; needs rclone, restic)
+compare: $(BUILD)/holdfast
+	HF_BIN=$(BUILD)/holdfast tests/compare/restic-append-only.sh
 
 fmt:
 	clang-format -i lib/*/*.[ch] src/*.[ch] tests/unit/*.[ch]

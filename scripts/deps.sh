@@ -9,7 +9,7 @@ pkgs=(gcc make clang libclang-rt-14-dev clang-format pkg-config libsodium-dev li
 	# detection tests (tests/detect/): the benign corpus, the churn and the attack tools
 	python3-docx python3-openpyxl python3-odf python3-reportlab python3-pil qpdf
 	p7zip-full age ccrypt zip zstd xz-utils bzip2 gzip tzdata)
-[ "${1:-}" = "--bench" ] && pkgs+=(restic borgbackup time)
+[ "${1:-}" = "--bench" ] && pkgs+=(restic borgbackup time rclone)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
