@@ -29,6 +29,7 @@ struct exchange {
 	struct hf_call *call;
 	struct hf_response resp;
 	int started, failed;
+	int answered; /* resp is the whole answer, queued on the next call */
 	char peer[INET6_ADDRSTRLEN];
 	char query[600];
 };
@@ -159,9 +160,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			    v <= INT64_MAX)
 				rq.content_length = (int64_t)v;
 		}
-		if (hf_server_begin(h->s, &rq, &x->call, &x->resp) == 0)
-			return send_answer(conn, x); /* the whole answer: no body is read */
+		if (hf_server_begin(h->s, &rq, &x->call, &x->resp) == 1)
+			return MHD_YES;
+		/* The whole answer, no body read. Queued now only if a body was
+		 * announced (a refused put: the connection then closes, so its
+		 * body is not read as a next request); else on the next call, as
+		 * MHD wants for the connection to stay open for the next request. */
+		if (cl || MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING))
+			return send_answer(conn, x);
+		x->answered = 1;
 		return MHD_YES;
+	}
+	if (x->answered) {
+		*upload_data_size = 0;
+		return send_answer(conn, x);
 	}
 	if (*upload_data_size) {
 		/* after a failure the rest of the body is read and dropped, so the
