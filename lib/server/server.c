@@ -21,7 +21,7 @@
 #include "util/hex.h"
 #include "util/mem.h"
 
-#define UPLOADS_PER_CLIENT 8
+#define UPLOADS_PER_CLIENT 32               /* a client with 16 threads has about as many packs in flight */
 #define UPLOAD_IDLE_NS (600 * 1000000000LL) /* an upload untouched this long is dropped */
 #define DEFAULT_PACK_SIZE (16u << 20)       /* for caps before a repository has its config */
 #define HOUR_NS (3600 * 1000000000LL)

@@ -85,6 +85,7 @@ struct exchange {
 	long status;
 	int64_t arrival_ns;
 	int quota; /* the server's Holdfast-Error says: a quota */
+	int busy;  /* ... or: too many of this client's uploads at once (passes) */
 	uint64_t length;
 	int has_length;
 };
@@ -168,6 +169,8 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *arg)
 			x->arrival_ns = v;
 		else if (strncmp(line, "Holdfast-Error: quota", 21) == 0)
 			x->quota = 1;
+		else if (strncmp(line, "Holdfast-Error: busy", 20) == 0)
+			x->busy = 1;
 		else if ((sscanf(line, "Content-Length: %lld", &v) == 1 ||
 			  sscanf(line, "content-length: %lld", &v) == 1) &&
 			 v >= 0) {
@@ -267,6 +270,7 @@ static int perform(struct http_store *hs, struct exchange *x)
 		}
 		x->got = 0;
 		x->quota = 0;
+		x->busy = 0;
 		x->overflow = 0;
 		x->has_length = 0;
 		if (x->buf)
@@ -287,7 +291,7 @@ static int perform(struct http_store *hs, struct exchange *x)
 			continue;
 		}
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &x->status);
-		ret = x->quota ? -EDQUOT : status_err(x->status);
+		ret = x->quota ? -EDQUOT : x->busy ? -HF_E_UNAVAILABLE : status_err(x->status); /* busy: try again */
 		if (ret == -HF_E_EXISTS && lost && strcmp(x->method, "PUT") == 0)
 			ret = 0; /* the first attempt landed */
 		if (ret != -HF_E_UNAVAILABLE)
