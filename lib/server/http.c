@@ -1,6 +1,7 @@
 /* http.c — libmicrohttpd in front of hf_server (http.h). */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "server/http.h"
@@ -18,11 +20,118 @@
 #define HEADER_MEMORY (64u << 10) /* request line and headers, with the read buffer */
 #define STREAM_BLOCK (256u << 10)
 
+/* A connection, from its start to its close: whether it is waiting for a
+ * request's headers, and since when. libmicrohttpd's idle timeout restarts
+ * on every byte, so a peer that trickles a header line every few seconds
+ * would hold its connection for ever: the reaper cuts it instead. */
+struct conn_watch {
+	int fd;
+	int in_request; /* headers complete, the request not answered yet */
+	int cut;
+	int64_t waiting_since;
+	struct conn_watch *prev, *next;
+};
+
 struct hf_http {
 	struct MHD_Daemon *d;
 	struct hf_server *s;
 	uint16_t port;
+	unsigned header_seconds;
+	pthread_mutex_t lock; /* the watch list */
+	struct conn_watch *watched;
+	pthread_t reaper;
+	int reaper_running, stopping;
+	pthread_cond_t wake;
 };
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct hf_http *h = cls;
+	struct conn_watch *w = *socket_context;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		w = hf_xcalloc(1, sizeof(*w));
+		w->fd = ci ? ci->connect_fd : -1;
+		w->waiting_since = mono_ns();
+		pthread_mutex_lock(&h->lock);
+		w->next = h->watched;
+		if (h->watched)
+			h->watched->prev = w;
+		h->watched = w;
+		pthread_mutex_unlock(&h->lock);
+		*socket_context = w;
+	} else if (w) { /* closed: before its socket is, so the fd is still this one's */
+		pthread_mutex_lock(&h->lock);
+		if (w->prev)
+			w->prev->next = w->next;
+		else
+			h->watched = w->next;
+		if (w->next)
+			w->next->prev = w->prev;
+		pthread_mutex_unlock(&h->lock);
+		free(w);
+		*socket_context = NULL;
+	}
+}
+
+/* the connection's request has its headers (1), or was answered (0) */
+static void watch_request(struct hf_http *h, struct MHD_Connection *conn, int in_request)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn_watch *w = ci ? ci->socket_context : NULL;
+
+	if (!w)
+		return;
+	pthread_mutex_lock(&h->lock);
+	w->in_request = in_request;
+	w->waiting_since = mono_ns();
+	pthread_mutex_unlock(&h->lock);
+}
+
+/* once a second: shuts down connections that have waited for a request's
+ * headers longer than header_seconds (libmicrohttpd then sees the end and
+ * cleans up in its own thread) */
+static void *reaper(void *arg)
+{
+	struct hf_http *h = arg;
+	int64_t limit = (int64_t)h->header_seconds * 1000000000;
+
+	pthread_mutex_lock(&h->lock);
+	while (!h->stopping) {
+		struct timespec until;
+		size_t cut = 0;
+		int64_t now = mono_ns();
+		for (struct conn_watch *w = h->watched; w; w = w->next)
+			if (!w->in_request && !w->cut && w->fd >= 0 && now - w->waiting_since > limit) {
+				shutdown(w->fd, SHUT_RDWR);
+				w->cut = 1;
+				cut++;
+			}
+		if (cut) {
+			char detail[80];
+			snprintf(detail, sizeof(detail), "%zu connection(s) cut: no request headers for %u s", cut,
+				 h->header_seconds);
+			pthread_mutex_unlock(&h->lock);
+			hf_server_log(h->s, "slow_headers", detail);
+			pthread_mutex_lock(&h->lock);
+		}
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 1;
+		pthread_cond_timedwait(&h->wake, &h->lock, &until);
+	}
+	pthread_mutex_unlock(&h->lock);
+	return NULL;
+}
 
 /* one request in flight */
 struct exchange {
@@ -141,6 +250,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	(void)version;
 	if (!x) {
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		watch_request(h, conn, 1);
 		struct hf_request rq = {.method = method, .path = url, .content_length = -1};
 		x = hf_xcalloc(1, sizeof(*x));
 		*con_cls = x;
@@ -203,9 +313,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	struct exchange *x = *con_cls;
 
-	(void)cls;
-	(void)conn;
 	(void)toe;
+	watch_request(cls, conn, 0); /* kept alive: waiting for the next request's headers */
 	if (!x)
 		return;
 	hf_server_call_free(x->call); /* a request cut off mid-body: nothing becomes visible */
@@ -277,6 +386,9 @@ int hf_http_start(struct hf_server *s, const struct hf_http_opts *o, struct hf_h
 		flags |= MHD_USE_TLS;
 	h = hf_xcalloc(1, sizeof(*h));
 	h->s = s;
+	h->header_seconds = o->header_seconds ? o->header_seconds : 10u;
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_cond_init(&h->wake, NULL);
 	/* without TLS the option list ends before the certificate options */
 	h->d = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
@@ -284,13 +396,16 @@ int hf_http_start(struct hf_server *s, const struct hf_http_opts *o, struct hf_h
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)CONNECTIONS_PER_ADDRESS, MHD_OPTION_CONNECTION_TIMEOUT,
 		o->idle_seconds ? o->idle_seconds : 30u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HEADER_MEMORY,
 		MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, h, tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
-		o->cert_pem, MHD_OPTION_HTTPS_MEM_KEY, o->key_pem, MHD_OPTION_HTTPS_PRIORITIES,
-		"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2", MHD_OPTION_END);
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, h,
+		tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, o->cert_pem, MHD_OPTION_HTTPS_MEM_KEY, o->key_pem,
+		MHD_OPTION_HTTPS_PRIORITIES, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2", MHD_OPTION_END);
 	if (!h->d) {
+		pthread_cond_destroy(&h->wake);
+		pthread_mutex_destroy(&h->lock);
 		free(h);
 		return -EADDRNOTAVAIL;
 	}
+	h->reaper_running = pthread_create(&h->reaper, NULL, reaper, h) == 0;
 	di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
 	h->port = di ? di->port : 0;
 	*out = h;
@@ -306,6 +421,15 @@ void hf_http_stop(struct hf_http *h)
 {
 	if (!h)
 		return;
-	MHD_stop_daemon(h->d);
+	if (h->reaper_running) {
+		pthread_mutex_lock(&h->lock);
+		h->stopping = 1;
+		pthread_cond_signal(&h->wake);
+		pthread_mutex_unlock(&h->lock);
+		pthread_join(h->reaper, NULL);
+	}
+	MHD_stop_daemon(h->d); /* closes what is left, each through on_connection */
+	pthread_cond_destroy(&h->wake);
+	pthread_mutex_destroy(&h->lock);
 	free(h);
 }

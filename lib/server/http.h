@@ -16,6 +16,8 @@ struct hf_http_opts {
 	const char *cert_pem, *key_pem; /* the PEM text; both NULL: plain HTTP, loopback only */
 	unsigned threads;               /* 0: 2 per CPU, at most 16 */
 	unsigned idle_seconds;          /* a connection idle this long is closed; 0: 30 */
+	unsigned header_seconds;        /* one that waits this long for a request's headers is cut,
+					 * however slowly they trickle in; 0: 10 */
 };
 
 struct hf_http;

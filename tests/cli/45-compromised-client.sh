@@ -9,8 +9,8 @@
 #   reading stored data, snapshots, marks, whole indexes, other clients'
 #   index lists; a flood of 10,000 snapshots (60 an hour reach the server's
 #   checks, which refuse them as untagged, the rest 429 before their
-#   body); a put past its quota (507); a stolen admin token without the
-#   full key deletes nothing.
+#   body); a put past its quota (507); 20 slow-loris connections (cut); a
+#   stolen admin token without the full key deletes nothing.
 # Afterwards restore --last-clean brings every file back bit for bit, check
 # --read-data finds nothing the attacker sent, and the server's log has
 # every refusal.
@@ -196,6 +196,35 @@ check_eq "a put past the client's quota: 507" 507 \
 	"$(attack fs3 PUT "data/$(sha256sum "$T/big" | cut -c1-64)" --data-binary @"$T/big")"
 check_grep "with Holdfast-Error: quota in the body" '"quota"' "$T/body"
 rm -f "$T/big"
+
+# slow loris: 20 TLS connections that trickle a header byte every second,
+# never idle; the server cuts each about 10 s after it opened, and a real
+# request meanwhile is answered
+$PY - "$PORT" "$SRV/cert.pem" >"$T/loris.out" 2>&1 <<'EOF' &
+import socket, ssl, sys, time
+port, ca = int(sys.argv[1]), sys.argv[2]
+ctx = ssl.create_default_context(cafile=ca)
+conns = []
+for _ in range(20):
+    s = ctx.wrap_socket(socket.create_connection(("localhost", port)), server_hostname="localhost")
+    s.sendall(b"GET /v1/hello HTTP/1.1\r\nHost: localhost\r\nX-Slow: ")
+    conns.append(s)
+t0 = time.time()
+while time.time() - t0 < 25:
+    for s in conns[:]:
+        try:
+            s.sendall(b"a")
+        except OSError:
+            conns.remove(s)
+    time.sleep(1)
+print("open after 25 s:", len(conns))
+EOF
+LORIS=$!
+sleep 3
+check_eq "a real request while they trickle: 200" 200 "$(attack fs1 GET data/)"
+wait "$LORIS"
+check_grep "every trickling connection was cut" "open after 25 s: 0" "$T/loris.out"
+check_grep "and logged" '"event": "slow_headers"' "$SRV/serve.log"
 
 # afterwards: the good data is whole and comes back bit for bit; check names
 # what the attacker added; the log has the refusals

@@ -277,6 +277,34 @@ static void test_http(void)
 			hf_http_stop(x);
 		}
 	}
+	/* one that trickles its headers a byte at a time, never idle: cut after
+	 * header_seconds all the same (slow loris); a real request beside it
+	 * goes through */
+	{
+		struct hf_http_opts plain = {.listen = "127.0.0.1:0", .idle_seconds = 30, .header_seconds = 2};
+		struct hf_http *x = NULL;
+		T_EQ(hf_http_start(s, &plain, &x), 0);
+		if (x) {
+			int fd = socket(AF_INET, SOCK_STREAM, 0), closed = 0;
+			struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(hf_http_port(x))};
+			const char *line = "GET /v1/hello HTTP/1.1\r\nX-Slow: ";
+			time_t t0 = time(NULL);
+			char buf[256];
+			inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+			T_EQ(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+			T_CHECK(write(fd, line, strlen(line)) == (ssize_t)strlen(line));
+			while (!closed && time(NULL) - t0 < 15) {
+				struct pollfd pfd = {.fd = fd, .events = POLLIN};
+				if (poll(&pfd, 1, 300) == 1 && read(fd, buf, sizeof(buf)) <= 0)
+					closed = 1;
+				else if (write(fd, "a", 1) != 1) /* one more byte: never idle */
+					closed = 1;
+			}
+			T_CHECK(closed && time(NULL) - t0 <= 5); /* cut after 2-3 s, not at the 30 s idle time */
+			close(fd);
+			hf_http_stop(x);
+		}
+	}
 	T_EQ(curl(port, "GET", "/v1/hello", NULL, NULL, NULL), 200); /* and the server still answers */
 
 	/* the library over https: create, back up, check, restore */
