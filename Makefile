@@ -78,7 +78,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libholdfast.a
 
 # the whole suite: optimised build, then again under ASan+UBSan, the format
 # check (FORMAT_CHECK=0 skips it), the static analysis and the ThreadSanitizer
-# run.
+# run; then the CLI scenarios again against a server (the plain build).
 test:
 	$(MAKE) -j2 all WERROR=1
 	$(MAKE) -j2 SAN=1 all WERROR=1
@@ -88,6 +88,7 @@ endif
 	$(MAKE) analyze
 	$(MAKE) tsan
 	HF_BUILDS="build build-san" tests/run.sh
+	HF_BUILD=build tests/run.sh cli-https
 
 # the development tier: plain build, unit tests and the fast CLI scripts
 quick:
