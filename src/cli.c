@@ -480,6 +480,13 @@ void cli_report(void *arg, const char *path, const char *what, int err)
 	fprintf(stderr, "%s%s%s\n", what ? what : "", what ? ": " : "", hf_strerror(err));
 }
 
+void cli_json_snap_flags(FILE *f, unsigned flags)
+{
+	fprintf(f, "[%s%s%s]", flags & HF_SNAP_TIME_SKEW ? "\"time-skew\"" : "",
+		(flags & HF_SNAP_TIME_SKEW) && (flags & HF_SNAP_UNKNOWN_SENDER) ? ", " : "",
+		flags & HF_SNAP_UNKNOWN_SENDER ? "\"unknown-sender\"" : "");
+}
+
 void cli_json_str(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");

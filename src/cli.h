@@ -83,6 +83,8 @@ struct cli_progress *cli_progress_start(struct hf_progress *p, const char *verb)
 void cli_progress_stop(struct cli_progress *cp);
 
 void cli_json_str(FILE *f, const char *s);
+/* a snapshot's flags (repo.h HF_SNAP_*) as a JSON array: ["time-skew", "unknown-sender"] */
+void cli_json_snap_flags(FILE *f, unsigned flags);
 void cli_id_hex(const uint8_t *id, char *out); /* 65 bytes */
 void cli_time_str(int64_t ns, char *out, size_t cap, int rfc3339);
 

@@ -77,9 +77,8 @@ static void print_json(const struct hf_snapshot *s, size_t n, const struct marks
 			cli_time_str(s[i].stored_ns, t, sizeof(t), 1);
 			printf(", \"arrived\": \"%s\", \"sender\": ", t);
 			cli_json_str(stdout, s[i].sender);
-			printf(", \"flags\": [%s%s%s]", s[i].flags & HF_SNAP_TIME_SKEW ? "\"time-skew\"" : "",
-			       s[i].flags == (HF_SNAP_TIME_SKEW | HF_SNAP_UNKNOWN_SENDER) ? ", " : "",
-			       s[i].flags & HF_SNAP_UNKNOWN_SENDER ? "\"unknown-sender\"" : "");
+			printf(", \"flags\": ");
+			cli_json_snap_flags(stdout, s[i].flags);
 		}
 		verdict = verdict_of(mk, s[i].id);
 		printf(", \"pinned\": %s, \"verdict\": %s%s%s}",

@@ -35,9 +35,8 @@ static void put_judged(FILE *f, const void *arg)
 		fprintf(f, ", \"arrived\": \"%s\", \"sender\": ", t);
 		cli_json_str(f, s->sender);
 	}
-	fprintf(f, ", \"flags\": [%s%s%s]", s->flags & HF_SNAP_TIME_SKEW ? "\"time-skew\"" : "",
-		s->flags == (HF_SNAP_TIME_SKEW | HF_SNAP_UNKNOWN_SENDER) ? ", " : "",
-		s->flags & HF_SNAP_UNKNOWN_SENDER ? "\"unknown-sender\"" : "");
+	fprintf(f, ", \"flags\": ");
+	cli_json_snap_flags(f, s->flags);
 	fprintf(f, ", \"verdict\": \"%s\"", hf_mark_verdict_name(j->v->verdict)); /* the same numbers */
 	fprintf(f, ", \"encrypted\": %llu, \"suspicious\": %llu, \"notes\": %llu", (unsigned long long)j->v->encrypted,
 		(unsigned long long)j->v->suspicious, (unsigned long long)j->v->notes);

@@ -108,16 +108,30 @@ void hf_forget_select(const struct hf_snapshot *snaps, size_t n, const struct hf
 
 /* doubtful[i]: the store flagged snapshot i, or its verdict is attack or
  * suspicious */
-static int find_doubtful(struct hf_repo *r, const struct hf_snapshot *snaps, size_t n, unsigned char *doubtful)
+static void find_doubtful(const struct hf_snapshot *snaps, size_t n, const struct hf_mark *marks, size_t nmarks,
+			  unsigned char *doubtful)
 {
-	struct hf_mark *marks = NULL;
-	size_t nmarks = 0;
-	int ret = hf_mark_list(r, &marks, &nmarks, NULL), verdict;
+	int verdict;
 
-	for (size_t i = 0; i < n && ret == 0; i++)
+	for (size_t i = 0; i < n; i++)
 		doubtful[i] = snaps[i].flags != 0 || (hf_marks_verdict(marks, nmarks, snaps[i].id, &verdict) &&
 						      verdict != HF_MARK_VERDICT_CLEAN);
-	hf_mark_list_free(marks, nmarks);
+}
+
+/* every mark, or -HF_E_CORRUPT if one cannot be read (it could be a pin:
+ * forget must not go on) */
+static int list_marks(struct hf_repo *r, struct hf_mark **marks, size_t *n)
+{
+	size_t bad = 0;
+	int ret = hf_mark_list(r, marks, n, &bad);
+
+	if (ret == 0 && bad)
+		ret = -HF_E_CORRUPT;
+	if (ret < 0) {
+		hf_mark_list_free(*marks, *n);
+		*marks = NULL;
+		*n = 0;
+	}
 	return ret;
 }
 
@@ -154,23 +168,25 @@ static int protect_clean_versions(struct hf_repo *r, const struct hf_snapshot *s
 	return ret;
 }
 
-int hf_forget_protect(struct hf_repo *r, const struct hf_snapshot *snaps, size_t n, int *keep)
+static int protect(struct hf_repo *r, const struct hf_snapshot *snaps, size_t n, const struct hf_mark *marks,
+		   size_t nmarks, int *keep)
 {
-	struct hf_mark *marks = NULL;
-	size_t nmarks = 0, bad = 0;
-	int ret = hf_mark_list(r, &marks, &nmarks, &bad);
-
-	if (ret < 0)
-		return ret;
-	if (bad) {
-		hf_mark_list_free(marks, nmarks);
-		return -HF_E_CORRUPT;
-	}
 	for (size_t i = 0; i < n; i++)
 		if (hf_marks_pinned(marks, nmarks, snaps[i].id))
 			keep[i] |= HF_KEEP_PINNED;
-	hf_mark_list_free(marks, nmarks);
 	return protect_clean_versions(r, snaps, n, keep);
+}
+
+int hf_forget_protect(struct hf_repo *r, const struct hf_snapshot *snaps, size_t n, int *keep)
+{
+	struct hf_mark *marks = NULL;
+	size_t nmarks = 0;
+	int ret = list_marks(r, &marks, &nmarks);
+
+	if (ret == 0)
+		ret = protect(r, snaps, n, marks, nmarks, keep);
+	hf_mark_list_free(marks, nmarks);
+	return ret;
 }
 
 /* Puts each id into a new map; NULL if memory runs out. */
@@ -281,8 +297,8 @@ static int record_forgotten(struct hf_repo *r, struct hf_session **ses, const ui
 int hf_forget(struct hf_repo *r, const struct hf_forget_policy *p, int dry, struct hf_forget_result *out)
 {
 	struct hf_session *ses = NULL;
-	unsigned char *doubtful;
-	size_t bad = 0;
+	struct hf_mark *marks = NULL;
+	size_t bad = 0, nmarks = 0;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
@@ -294,13 +310,15 @@ int hf_forget(struct hf_repo *r, const struct hf_forget_policy *p, int dry, stru
 	out->keep = hf_xcalloc(out->n + 1, sizeof(int));
 	out->kept_by_store = hf_xcalloc(out->n + 1, sizeof(int));
 	out->forgotten = hf_xcalloc(out->n + 1, sizeof(*out->forgotten));
-	doubtful = hf_xcalloc(out->n + 1, 1);
-	ret = find_doubtful(r, out->snaps, out->n, doubtful);
+	ret = list_marks(r, &marks, &nmarks); /* once: for the verdicts, then the pins */
 	if (ret == 0) {
+		unsigned char *doubtful = hf_xcalloc(out->n + 1, 1);
+		find_doubtful(out->snaps, out->n, marks, nmarks, doubtful);
 		hf_forget_select(out->snaps, out->n, p, doubtful, out->keep);
-		ret = hf_forget_protect(r, out->snaps, out->n, out->keep);
+		free(doubtful);
+		ret = protect(r, out->snaps, out->n, marks, nmarks, out->keep);
 	}
-	free(doubtful);
+	hf_mark_list_free(marks, nmarks);
 	for (size_t i = 0; i < out->n && ret == 0 && !dry; i++) {
 		char name[HF_ID_HEX_LEN + 1];
 		if (out->keep[i])
