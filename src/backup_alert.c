@@ -54,6 +54,12 @@ int backup_alert_run(struct hf_repo *repo, const uint8_t id[HF_ID_LEN], struct h
 	return hf_backup_judge(repo, id, changes, on_alert ? run_alert_command : NULL, (void *)on_alert, out);
 }
 
+int backup_alert_run_local(struct hf_repo *repo, const char *cache_dir, struct hf_backup_stats *st,
+			   const char *on_alert, struct hf_backup_verdict *out)
+{
+	return hf_backup_judge_local(repo, cache_dir, st, on_alert ? run_alert_command : NULL, (void *)on_alert, out);
+}
+
 int verify_alert_run(struct hf_repo *repo, const uint8_t id[HF_ID_LEN], const char *on_alert,
 		     struct hf_backup_verdict *out)
 {

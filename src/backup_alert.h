@@ -18,6 +18,10 @@ void alert_command_run(const char *cmd, void (*put)(FILE *f, const void *arg), c
 int backup_alert_run(struct hf_repo *repo, const uint8_t id[HF_ID_LEN], struct hf_changes *changes,
 		     const char *on_alert, struct hf_backup_verdict *out);
 
+/* the same for a write-only client (hf_backup_judge_local: takes st->changes) */
+int backup_alert_run_local(struct hf_repo *repo, const char *cache_dir, struct hf_backup_stats *st,
+			   const char *on_alert, struct hf_backup_verdict *out);
+
 /* the same for the trusted verifier (hf_verify_judge: first snapshots too) */
 int verify_alert_run(struct hf_repo *repo, const uint8_t id[HF_ID_LEN], const char *on_alert,
 		     struct hf_backup_verdict *out);

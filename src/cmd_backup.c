@@ -101,17 +101,24 @@ static void print_text(const struct hf_backup_stats *st, double secs)
 	printf("snapshot %s saved\n", id);
 }
 
-static void print_alert_text(const struct hf_backup_verdict *al)
+static void print_alert_text(const struct hf_backup_verdict *al, int write_only)
 {
 	char id[HF_ID_HEX_LEN + 1];
 
 	if (!al->scanned) {
-		printf("scan: first snapshot of these paths, nothing to compare with\n");
+		printf(write_only ? "scan: no earlier snapshot of these paths in the local cache, nothing to compare "
+				    "with\n"
+				  : "scan: first snapshot of these paths, nothing to compare with\n");
 		return;
 	}
 	printf("scan: %s (%llu encrypted, %llu suspicious, %llu ransom notes)\n", hf_snap_verdict_name(al->verdict),
 	       (unsigned long long)al->encrypted, (unsigned long long)al->suspicious, (unsigned long long)al->notes);
-	if (al->pinned) {
+	if (al->pinned && write_only) {
+		cli_id_hex(al->pinned_id, id);
+		printf("pinned %s, the snapshot this backup started from; a host with the full key can judge the "
+		       "history: holdfast scan --repo URL latest\n",
+		       id);
+	} else if (al->pinned) {
 		cli_id_hex(al->pinned_id, id);
 		printf("pinned %s, the last clean snapshot; see: holdfast scan --repo DIR latest\n", id);
 	}
@@ -241,11 +248,12 @@ static int backup_run(const struct cli_common *c, void *args, struct hf_repo *re
 	o->nexcludes = a->nex;
 	o->report = cli_report;
 	o->progress = &prog;
-	/* a write-only key reads no parent: there is nothing to scan against */
+	/* a write-only key reads no snapshot: its parent, and the scan after
+	 * the backup, come from its local cache */
 	wo = hf_repo_write_only(repo);
 	if (wo && !a->no_cache)
 		o->cache_dir = a->cache_dir = cache_dir();
-	o->collect_changes = !o->no_profiles && !wo; /* for the scan after the backup */
+	o->collect_changes = !o->no_profiles; /* for the scan after the backup */
 	cp = cli_progress_start(&prog, "backup");
 	r = hf_backup(repo, o, &st);
 	cli_progress_stop(cp);
@@ -263,16 +271,22 @@ static int backup_run(const struct cli_common *c, void *args, struct hf_repo *re
 	if (!c->json)
 		print_text(&st, seconds_since(&a->t0));
 	memset(&al, 0, sizeof(al));
-	r = o->no_profiles || wo ? 0 : backup_alert_run(repo, st.snapshot, st.changes, a->on_alert, &al);
-	if (r < 0)
+	if (o->no_profiles)
+		r = 0;
+	else if (wo)
+		r = backup_alert_run_local(repo, a->cache_dir, &st, a->on_alert, &al);
+	else
+		r = backup_alert_run(repo, st.snapshot, st.changes, a->on_alert, &al);
+	if (r == -HF_E_NOTFOUND && wo) { /* the client's own cache: the backup is fine */
+		cli_err("warning: the snapshot was saved but not scanned: the local cache does not hold it and its "
+			"parent whole (a host with the full key can: holdfast scan)");
+		r = 0;
+	} else if (r < 0)
 		cli_err("warning: the snapshot was saved but could not be scanned: %s", hf_strerror(r));
 	if (c->json)
 		print_json(&st, &al, seconds_since(&a->t0));
-	else if (wo)
-		printf("scan: no parent readable with a write-only key; not scanned here (a host with the full key "
-		       "can: holdfast scan)\n");
 	else if (!o->no_profiles)
-		print_alert_text(&al);
+		print_alert_text(&al, wo);
 	rc = HF_EXIT_OK;
 	if (st.errors) {
 		cli_err("%llu file(s) could not be read; the snapshot was saved without them",

@@ -255,7 +255,10 @@ int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backu
 		if (o->progress)
 			o->progress->total_bytes = parent.bytes;
 	}
-	b.full_profiles = have_parent && parent_root.n > 0;
+	/* a first backup profiles lightly (docs/DETECTION.md), and a later scan
+	 * reads the stored bytes where a rule needs more; a write-only client's
+	 * scan cannot, so its first backup profiles in full */
+	b.full_profiles = (have_parent && parent_root.n > 0) || hf_repo_write_only(r);
 	hf_random(&b.block_key, sizeof(b.block_key));
 	if (o->collect_changes && b.full_profiles)
 		b.changes = hf_changes_new();

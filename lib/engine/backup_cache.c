@@ -1,12 +1,14 @@
 /* backup_cache.c — a write-only client's local cache: the tree blobs of its
  * last snapshot, kept on the client so that its next backup has a parent to
  * compare with (a write-only key cannot read the repository's trees), and so
- * skips the files that did not change.
+ * skips the files that did not change; and those of the snapshot before, so
+ * that the scan after a backup can compare the two (verdict.c).
  *
  * Layout under hf_backup_opts.cache_dir:
  *   <repo id hex>/current/last         AEAD(cache key, ad "HFCACHE1", snapshot id | root tree id |
  *                                       host NUL | npaths u32 | paths, each NUL-ended)
  *   <repo id hex>/current/<tree id>    AEAD(cache key, ad = tree id, the tree blob's plaintext)
+ *   <repo id hex>/previous/...         the same, of the generation before
  * cache key = HMAC-SHA256(MAC key, "holdfast local cache") (hf_repo_cache_key):
  * a copy of the cache without the key file tells nothing, and a planted
  * file does not open. A tree read back must also hash (blob id, MAC key) to
@@ -14,7 +16,9 @@
  *
  * A backup writes the trees of its new snapshot into <repo id>/new.<random>/
  * as directories are finalised, and once the snapshot is saved and safe
- * swaps that directory in for current/. A missing, damaged or other-paths
+ * renames current/ to previous/ (the previous/ before it is removed) and
+ * that directory to current/. A kill between the renames leaves no
+ * current/: the next backup reads everything. A missing, damaged or other-paths
  * cache is ignored: the backup then reads everything, as without one.
  * Nothing here is trusted for the repository's sake: an unchanged file's
  * chunks are still each looked up in the dedup index (and kept away from
@@ -32,7 +36,7 @@
 #include <unistd.h>
 
 #include "crypto/crypto.h"
-#include "engine/backup_internal.h"
+#include "engine/backup_cache.h"
 #include "util/err.h"
 #include "util/hex.h"
 #include "util/mem.h"
@@ -43,11 +47,12 @@
 
 struct bcache {
 	struct hf_repo *repo;
-	uint8_t *key;  /* secure memory */
-	char *base;    /* <cache_dir>/<repo id hex> */
-	char *current; /* base/current */
-	char *fresh;   /* base/new.<random>: this backup's trees */
-	int broken;    /* a write failed: the new cache is not kept */
+	uint8_t *key;   /* secure memory */
+	char *base;     /* <cache_dir>/<repo id hex> */
+	char *current;  /* base/current */
+	char *previous; /* base/previous */
+	char *fresh;    /* base/new.<random>: this backup's trees; NULL when read only */
+	int broken;     /* a write failed: the new cache is not kept */
 };
 
 /* mkdir that finds an existing directory fine */
@@ -180,6 +185,27 @@ static int open_from(struct bcache *c, const char *path, const void *ad, size_t 
 	return r;
 }
 
+static struct bcache *cache_new(struct hf_repo *r, const char *dir)
+{
+	struct bcache *c = hf_xcalloc(1, sizeof(*c));
+	char hex[HF_ID_HEX_LEN + 1];
+
+	c->repo = r;
+	c->key = hf_secure_alloc(HF_KEY_LEN);
+	hf_repo_cache_key(r, c->key);
+	hf_hex_encode(hf_repo_config(r)->id, HF_ID_LEN, hex);
+	c->base = hf_path_join(dir, hex);
+	c->current = hf_path_join(c->base, "current");
+	c->previous = hf_path_join(c->base, "previous");
+	return c;
+}
+
+int hf_bcache_open_read(struct hf_repo *r, const char *dir, struct bcache **out)
+{
+	*out = cache_new(r, dir);
+	return 0;
+}
+
 int hf_bcache_open(struct hf_repo *r, const char *dir, struct bcache **out)
 {
 	struct bcache *c;
@@ -191,13 +217,7 @@ int hf_bcache_open(struct hf_repo *r, const char *dir, struct bcache **out)
 	ret = make_dirs(dir);
 	if (ret < 0)
 		return ret;
-	c = hf_xcalloc(1, sizeof(*c));
-	c->repo = r;
-	c->key = hf_secure_alloc(HF_KEY_LEN);
-	hf_repo_cache_key(r, c->key);
-	hf_hex_encode(hf_repo_config(r)->id, HF_ID_LEN, hex);
-	c->base = hf_path_join(dir, hex);
-	c->current = hf_path_join(c->base, "current");
+	c = cache_new(r, dir);
 	hf_random(rnd, sizeof(rnd));
 	hf_hex_encode(rnd, sizeof(rnd), hex);
 	snprintf(name, sizeof(name), "new.%.16s", hex);
@@ -223,6 +243,7 @@ void hf_bcache_free(struct bcache *c)
 	hf_secure_free(c->key);
 	free(c->base);
 	free(c->current);
+	free(c->previous);
 	free(c->fresh);
 	free(c);
 }
@@ -243,19 +264,27 @@ static int encode_last(const uint8_t snap[HF_ID_LEN], const uint8_t root[HF_ID_L
 	return r;
 }
 
+/* a generation's `last` record into pt (at least its two ids); 0 or an error */
+static int read_last(struct bcache *c, const char *gen, struct hf_buf *pt)
+{
+	char *path = hf_path_join(gen, "last");
+	int r = open_from(c, path, CACHE_AD, sizeof(CACHE_AD) - 1, pt);
+
+	free(path);
+	return r == 0 && pt->len < 2 * HF_ID_LEN ? -HF_E_CORRUPT : r;
+}
+
 int hf_bcache_parent(struct bcache *c, const char *host, char **paths, size_t npaths, uint8_t snap[HF_ID_LEN],
 		     uint8_t root[HF_ID_LEN])
 {
 	struct hf_buf pt, want;
-	char *path = hf_path_join(c->current, "last");
-	int r, found = 0;
+	int found = 0;
 
 	hf_buf_init(&pt, 1u << 20);
 	hf_buf_init(&want, 1u << 20);
-	r = open_from(c, path, CACHE_AD, sizeof(CACHE_AD) - 1, &pt);
 	/* the same host and paths (what find_parent asks of a parent), read
 	 * by encoding them the same way */
-	if (r == 0 && pt.len >= 2 * HF_ID_LEN &&
+	if (read_last(c, c->current, &pt) == 0 &&
 	    encode_last(pt.data, pt.data + HF_ID_LEN, host, paths, npaths, &want) == 0 && want.len == pt.len &&
 	    memcmp(want.data, pt.data, pt.len) == 0) {
 		memcpy(snap, pt.data, HF_ID_LEN);
@@ -264,11 +293,32 @@ int hf_bcache_parent(struct bcache *c, const char *host, char **paths, size_t np
 	}
 	hf_buf_release(&pt);
 	hf_buf_release(&want);
-	free(path);
 	return found;
 }
 
-int hf_bcache_load_tree(struct bcache *c, const uint8_t id[HF_ID_LEN], struct hf_tree *t)
+int hf_bcache_last_two(struct bcache *c, uint8_t snap[HF_ID_LEN], uint8_t root[HF_ID_LEN], uint8_t prev[HF_ID_LEN],
+		       uint8_t prev_root[HF_ID_LEN])
+{
+	struct hf_buf cur, old;
+	int found = 0;
+
+	hf_buf_init(&cur, 1u << 20);
+	hf_buf_init(&old, 1u << 20);
+	/* one history: the same host and paths after the two ids */
+	if (read_last(c, c->current, &cur) == 0 && read_last(c, c->previous, &old) == 0 && cur.len == old.len &&
+	    memcmp(cur.data + 2 * HF_ID_LEN, old.data + 2 * HF_ID_LEN, cur.len - 2 * HF_ID_LEN) == 0) {
+		memcpy(snap, cur.data, HF_ID_LEN);
+		memcpy(root, cur.data + HF_ID_LEN, HF_ID_LEN);
+		memcpy(prev, old.data, HF_ID_LEN);
+		memcpy(prev_root, old.data + HF_ID_LEN, HF_ID_LEN);
+		found = 1;
+	}
+	hf_buf_release(&cur);
+	hf_buf_release(&old);
+	return found;
+}
+
+static int load_from(struct bcache *c, const char *gen, const uint8_t id[HF_ID_LEN], struct hf_tree *t)
 {
 	struct hf_buf pt;
 	char hex[HF_ID_HEX_LEN + 1], *path;
@@ -277,7 +327,7 @@ int hf_bcache_load_tree(struct bcache *c, const uint8_t id[HF_ID_LEN], struct hf
 
 	memset(t, 0, sizeof(*t));
 	hf_hex_encode(id, HF_ID_LEN, hex);
-	path = hf_path_join(c->current, hex);
+	path = hf_path_join(gen, hex);
 	hf_buf_init(&pt, HF_BLOB_MAX + 1);
 	r = open_from(c, path, id, HF_ID_LEN, &pt);
 	if (r == 0) {
@@ -290,6 +340,18 @@ int hf_bcache_load_tree(struct bcache *c, const uint8_t id[HF_ID_LEN], struct hf
 	hf_buf_release(&pt);
 	free(path);
 	return r == -ENOENT ? -HF_E_NOTFOUND : r;
+}
+
+int hf_bcache_load_tree(struct bcache *c, const uint8_t id[HF_ID_LEN], struct hf_tree *t)
+{
+	return load_from(c, c->current, id, t);
+}
+
+int hf_bcache_load_either(struct bcache *c, const uint8_t id[HF_ID_LEN], struct hf_tree *t)
+{
+	int r = load_from(c, c->current, id, t);
+
+	return r == -HF_E_NOTFOUND ? load_from(c, c->previous, id, t) : r;
 }
 
 void hf_bcache_put_tree(struct bcache *c, const uint8_t id[HF_ID_LEN], const void *p, size_t n)
@@ -324,10 +386,12 @@ int hf_bcache_commit(struct bcache *c, const uint8_t snap[HF_ID_LEN], const uint
 	hf_buf_release(&b);
 	if (r < 0)
 		return r;
-	/* current → old.*, new.* → current, then the old one goes */
+	/* previous → old.* (removed), current → previous, new.* → current */
 	snprintf(name, sizeof(name), "old.%s", strrchr(c->fresh, '.') + 1);
 	old = hf_path_join(c->base, name);
-	if (rename(c->current, old) < 0 && errno != ENOENT)
+	if (rename(c->previous, old) < 0 && errno != ENOENT)
+		r = -errno;
+	if (r == 0 && rename(c->current, c->previous) < 0 && errno != ENOENT)
 		r = -errno;
 	if (r == 0 && rename(c->fresh, c->current) < 0)
 		r = -errno;

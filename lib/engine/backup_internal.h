@@ -17,6 +17,7 @@
 
 #include "compress/compress.h"
 #include "engine/engine.h"
+#include "engine/backup_cache.h"
 #include "engine/engine_internal.h"
 #include "scan/scan.h"
 
@@ -107,22 +108,6 @@ struct backup {
 	struct bcache *cache;        /* write-only key with a cache_dir: the parent's trees, and the new ones */
 };
 
-/* the local cache of a write-only client (backup_cache.c) */
-struct bcache;
-/* opens (makes) the cache of r under dir, and a fresh generation to fill */
-HF_MUST_USE int hf_bcache_open(struct hf_repo *r, const char *dir, struct bcache **out);
-void hf_bcache_free(struct bcache *c); /* a generation not committed is removed */
-/* 1 and the cached snapshot and root tree if the cache holds one of these
- * host and paths; 0 if not (none, damaged, other paths) */
-int hf_bcache_parent(struct bcache *c, const char *host, char **paths, size_t npaths, uint8_t snap[HF_ID_LEN],
-		     uint8_t root[HF_ID_LEN]);
-/* a tree of the cached snapshot (checked against its id) */
-HF_MUST_USE int hf_bcache_load_tree(struct bcache *c, const uint8_t id[HF_ID_LEN], struct hf_tree *t);
-/* adds a tree of the new snapshot (any thread); a failure drops the new cache */
-void hf_bcache_put_tree(struct bcache *c, const uint8_t id[HF_ID_LEN], const void *p, size_t n);
-/* the new snapshot is saved: its trees become the cache */
-HF_MUST_USE int hf_bcache_commit(struct bcache *c, const uint8_t snap[HF_ID_LEN], const uint8_t root[HF_ID_LEN],
-				 const char *host, char **paths, size_t npaths);
 /* a tree of the parent: from the cache if there is one, else the repository */
 HF_MUST_USE int hf_backup_load_prev(struct backup *b, const uint8_t id[HF_ID_LEN], struct hf_tree *t);
 

@@ -259,6 +259,8 @@ static int process_subdir(struct backup *b, struct bdir *d, size_t i, struct vno
 			memcpy(c->prev_id, old->subtree, HF_ID_LEN);
 		} else if (b->cache) { /* the local cache lacks it: read the directory in full */
 			memset(&c->prev, 0, sizeof(c->prev));
+			if (b->changes) /* its files would look new: the scan walks (and meets the gap) */
+				hf_scan_changes_break(b->changes);
 			hf_backup_report(b, c->path, "missing or damaged in the local cache; read in full", r, 0);
 		} else {
 			hf_backup_parent_damaged(b, c->path, r);

@@ -396,7 +396,10 @@ static void load_marks(struct check *c)
 			snprintf(what, sizeof(what), "mark object %.16s cannot be read", scan.names[i]);
 			problem(c, NULL, what, r);
 		} else {
-			if (!m.authorized) { /* it counts for nothing, but someone who could tag objects wrote it */
+			/* an unsigned verdict is a write-only client's (it counts for
+			 * less); an unsigned unpin counts for nothing, but someone
+			 * who could tag objects wrote it */
+			if (!m.authorized && m.kind == HF_MARK_UNPIN) {
 				snprintf(what, sizeof(what),
 					 "mark object %.16s: an unpin not signed by the full key (ignored)",
 					 scan.names[i]);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "engine/backup_cache.h"
 #include "engine/engine.h"
 #include "engine/verdict.h"
 #include "repo/mark.h"
@@ -111,6 +112,24 @@ static int pin_last_clean(struct hf_repo *repo, struct hf_history *h, const stru
 	return r;
 }
 
+/* a scan's verdict into out, and as a mark on snapshot id (who: whose scan) */
+static int record_verdict(struct hf_repo *repo, const uint8_t id[HF_ID_LEN], const struct hf_scan_result *res,
+			  const char *who, struct hf_backup_verdict *out)
+{
+	char why[160];
+
+	out->scanned = 1;
+	out->verdict = res->verdict;
+	out->encrypted = res->sum.encrypted;
+	out->suspicious = res->sum.suspicious;
+	out->notes = res->sum.notes;
+	snprintf(why, sizeof(why), "%s: %llu encrypted, %llu suspicious, %llu ransom notes", who,
+		 (unsigned long long)res->sum.encrypted, (unsigned long long)res->sum.suspicious,
+		 (unsigned long long)res->sum.notes);
+	return write_mark(repo, HF_MARK_VERDICT, res->verdict,
+			  res->sum.added + res->sum.modified + res->sum.deleted + res->sum.renamed, id, why);
+}
+
 /* hf_backup_judge and hf_verify_judge: first says whether a first snapshot
  * (nothing before it) is judged on its own content too */
 static int judge(struct hf_repo *repo, const uint8_t id[HF_ID_LEN], struct hf_changes *changes, int first,
@@ -122,7 +141,6 @@ static int judge(struct hf_repo *repo, const uint8_t id[HF_ID_LEN], struct hf_ch
 	const struct hf_scan_result *res;
 	struct hf_history *h = NULL;
 	size_t n = 0, m, newest = 0;
-	char why[160];
 	int r, found = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -159,16 +177,7 @@ static int judge(struct hf_repo *repo, const uint8_t id[HF_ID_LEN], struct hf_ch
 	}
 	if (r < 0)
 		goto out;
-	out->scanned = 1;
-	out->verdict = res->verdict;
-	out->encrypted = res->sum.encrypted;
-	out->suspicious = res->sum.suspicious;
-	out->notes = res->sum.notes;
-	snprintf(why, sizeof(why), "%s: %llu encrypted, %llu suspicious, %llu ransom notes",
-		 first ? "verifier's scan" : "automatic scan after backup", (unsigned long long)res->sum.encrypted,
-		 (unsigned long long)res->sum.suspicious, (unsigned long long)res->sum.notes);
-	r = write_mark(repo, HF_MARK_VERDICT, res->verdict,
-		       res->sum.added + res->sum.modified + res->sum.deleted + res->sum.renamed, id, why);
+	r = record_verdict(repo, id, res, first ? "verifier's scan" : "automatic scan after backup", out);
 	if (r == 0 && res->verdict == HF_SNAP_ATTACK && m >= 2)
 		r = pin_last_clean(repo, h, chain, m - 1, out);
 	if (res->verdict != HF_SNAP_CLEAN && on_alert)
@@ -194,4 +203,75 @@ int hf_verify_judge(struct hf_repo *repo, const uint8_t id[HF_ID_LEN],
 		    struct hf_backup_verdict *out)
 {
 	return judge(repo, id, NULL, 1, on_alert, arg, out);
+}
+
+/* the local cache's trees, noting when one could not be read */
+struct cache_trees {
+	struct bcache *cache;
+	int failed;
+};
+
+static int load_cached(void *arg, const uint8_t id[HF_ID_LEN], struct hf_tree *t)
+{
+	struct cache_trees *ct = arg;
+	int r = hf_bcache_load_either(ct->cache, id, t);
+
+	if (r < 0)
+		ct->failed = 1;
+	return r;
+}
+
+int hf_backup_judge_local(struct hf_repo *repo, const char *cache_dir, struct hf_backup_stats *st,
+			  void (*on_alert)(void *arg, const struct hf_scan_result *res), void *arg,
+			  struct hf_backup_verdict *out)
+{
+	struct hf_changes *changes = st->changes;
+	struct hf_snapshot s = {0}, against = {0};
+	struct hf_scan_result res = {0};
+	struct cache_trees ct = {0};
+	struct hf_tree_source trees = {load_cached, &ct};
+	char why[128], hex[HF_ID_HEX_LEN + 1];
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	st->changes = NULL;
+	if (!st->has_parent || !cache_dir) { /* a first snapshot: nothing to compare with */
+		hf_changes_free(changes);
+		return 0;
+	}
+	r = hf_bcache_open_read(repo, cache_dir, &ct.cache);
+	/* the cache must hold this snapshot and the parent it was backed up against */
+	if (r == 0 && (!hf_bcache_last_two(ct.cache, s.id, s.tree, against.id, against.tree) ||
+		       memcmp(s.id, st->snapshot, HF_ID_LEN) != 0 || memcmp(against.id, st->parent, HF_ID_LEN) != 0))
+		r = -HF_E_NOTFOUND;
+	if (r < 0) {
+		hf_changes_free(changes);
+		hf_bcache_free(ct.cache);
+		return r;
+	}
+	s.files = st->files_new + st->files_changed + st->files_unchanged;
+	s.has_parent = 1;
+	memcpy(s.parent, against.id, HF_ID_LEN);
+	r = hf_scan_local(repo, &s, &against, changes, &trees, &res);
+	if (r < 0 && ct.failed)
+		r = -HF_E_NOTFOUND; /* the cache, not the repository, lacks what the scan needed */
+	if (r == 0)
+		r = record_verdict(repo, s.id, &res, "write-only client's scan after backup", out);
+	/* it reads no other snapshot: the one its backup started from is the
+	 * one it knows was before the attack (the verifier pins by history) */
+	if (r == 0 && res.verdict == HF_SNAP_ATTACK) {
+		hf_hex_encode(s.id, HF_ID_LEN, hex);
+		snprintf(why, sizeof(why), "automatic: the snapshot before the attack in %.8s (write-only client)",
+			 hex);
+		r = write_mark(repo, HF_MARK_PIN, 0, 0, against.id, why);
+		if (r == 0) {
+			out->pinned = 1;
+			memcpy(out->pinned_id, against.id, HF_ID_LEN);
+		}
+	}
+	if (r == 0 && res.verdict != HF_SNAP_CLEAN && on_alert)
+		on_alert(arg, &res);
+	hf_scan_result_release(&res);
+	hf_bcache_free(ct.cache);
+	return r;
 }

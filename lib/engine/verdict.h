@@ -33,4 +33,18 @@ int hf_verify_judge(struct hf_repo *repo, const uint8_t id[HF_ID_LEN],
 		    void (*on_alert)(void *arg, const struct hf_scan_result *res), void *arg,
 		    struct hf_backup_verdict *out);
 
+struct hf_backup_stats; /* engine.h */
+
+/* The scan after a write-only client's backup (it cannot read the
+ * repository): the snapshot st->snapshot against its parent, from the
+ * changes the backup collected (st->changes, taken), the trees of both
+ * from the local cache in cache_dir (the backup just committed it) and the
+ * content from the files on this machine (scan.h, hf_scan_local). Writes
+ * the verdict mark (unsigned: a verdict of the full key's holder beats it)
+ * and, on an attack, pins the parent. A first snapshot is not scanned
+ * (out->scanned 0); -HF_E_NOTFOUND if the cache does not hold the two. */
+int hf_backup_judge_local(struct hf_repo *repo, const char *cache_dir, struct hf_backup_stats *st,
+			  void (*on_alert)(void *arg, const struct hf_scan_result *res), void *arg,
+			  struct hf_backup_verdict *out);
+
 #endif

@@ -181,8 +181,17 @@ int hf_scan_changes(struct hf_repo *r, const struct hf_snapshot *s, const struct
 	return ret;
 }
 
-int hf_scan_items(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_snapshot *against,
-		  struct hf_changes *ch, struct hf_scan_result *out)
+/* a local scan reads each version from the file at its path (the source
+ * checks that the file still holds it) */
+static void name_versions(struct scan *sc)
+{
+	for (size_t i = 0; i < sc->n; i++)
+		sc->items[i].old.handle = sc->items[i].cur.handle = sc->items[i].path;
+}
+
+/* hf_scan_items, and with local the write-only client's scan (hf_scan_local) */
+static int scan_items(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_snapshot *against,
+		      struct hf_changes *ch, const struct hf_tree_source *local, struct hf_scan_result *out)
 {
 	struct scan sc;
 	int ret;
@@ -193,18 +202,23 @@ int hf_scan_items(struct hf_repo *r, const struct hf_snapshot *s, const struct h
 		hf_changes_free(ch);
 		ch = NULL;
 	}
-	if (!hf_repo_index(r) && (ret = hf_repo_load_index(r, NULL, NULL, NULL)) < 0) {
+	if (!local && !hf_repo_index(r) && (ret = hf_repo_load_index(r, NULL, NULL, NULL)) < 0) {
 		hf_changes_free(ch);
 		return ret;
 	}
 	sc.r = r;
 	sc.against = against;
-	hf_blob_reader_init(&sc.br, r);
-	sc.br_ready = 1;
+	sc.local = local;
+	if (!local) {
+		hf_blob_reader_init(&sc.br, r);
+		sc.br_ready = 1;
+	}
 	hf_scan_tools_init(&sc);
 	sc.exts = hf_scan_exts_new();
 	ret = sc.exts ? hf_scan_collect(&sc, against, s, ch) : -ENOMEM;
 	hf_changes_free(ch);
+	if (ret == 0 && local)
+		name_versions(&sc);
 	if (ret == 0 && against)
 		ret = hf_scan_pair_same(&sc);
 	if (ret == 0)
@@ -221,11 +235,27 @@ int hf_scan_items(struct hf_repo *r, const struct hf_snapshot *s, const struct h
 		}
 		build_result(&sc, out);
 		out->sum.files = s->files;
-		out->sum.usual_changes = usual_changes(r, against);
+		out->sum.usual_changes = local ? 0 : usual_changes(r, against);
 		out->verdict = hf_scan_snapshot_verdict(&out->sum, sc.wave, sc.note_dirs);
 	}
 	scan_release(&sc);
 	return ret;
+}
+
+int hf_scan_items(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_snapshot *against,
+		  struct hf_changes *ch, struct hf_scan_result *out)
+{
+	return scan_items(r, s, against, ch, NULL, out);
+}
+
+int hf_scan_local(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_snapshot *against,
+		  struct hf_changes *ch, const struct hf_tree_source *trees, struct hf_scan_result *out)
+{
+	if (!against || !trees) {
+		hf_changes_free(ch);
+		return -HF_E_USAGE;
+	}
+	return scan_items(r, s, against, ch, trees, out);
 }
 
 int hf_scan(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_snapshot *against,

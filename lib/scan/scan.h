@@ -84,6 +84,22 @@ int hf_scan_changes(struct hf_repo *r, const struct hf_snapshot *s, const struct
 		    struct hf_changes *ch, struct hf_scan_result *out);
 void hf_scan_result_release(struct hf_scan_result *res);
 
+/* Where hf_scan_local reads trees (a write-only client's local cache). */
+struct hf_tree_source {
+	int (*load)(void *ctx, const uint8_t id[HF_ID_LEN], struct hf_tree *out);
+	void *ctx;
+};
+/* hf_scan_changes for a client that cannot read the repository (a
+ * write-only key), after its backup: s against `against` (both needed;
+ * their ids, trees, files count and parent are what is used), from ch,
+ * trees through `trees` where ch does not hold everything, file content
+ * from the files on this machine (hf_scan_source_files: each part checked
+ * against its id; the rules that would read an earlier version, or a file
+ * that changed since, go without it). The history's usual churn is
+ * unknown here (usual_changes 0). */
+int hf_scan_local(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_snapshot *against,
+		  struct hf_changes *ch, const struct hf_tree_source *trees, struct hf_scan_result *out);
+
 /* The snapshot a scan of s is compared with by default: s's parent if it
  * still exists, else the newest earlier snapshot of the same host and paths.
  * Returns 0 (out filled), -HF_E_NOTFOUND if there is none, or an error. */

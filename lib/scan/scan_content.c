@@ -42,7 +42,10 @@ int hf_scan_detector(struct scan *sc)
 
 void hf_scan_tools_init(struct scan *sc)
 {
-	hf_scan_source_repo(&sc->src, sc->r);
+	if (sc->local)
+		hf_scan_source_files(&sc->src, sc->r);
+	else
+		hf_scan_source_repo(&sc->src, sc->r);
 	hf_buf_init(&sc->content, HF_DETECT_VALIDATE_MAX);
 	hf_buf_init(&sc->blob, HF_BLOB_MAX);
 }
@@ -69,8 +72,8 @@ int hf_scan_profile(struct scan *sc, struct scan_version *v)
 	if (v->profiled)
 		return 0;
 	r = hf_scan_detector(sc);
-	if (r == 0)
-		r = hf_scan_read(sc, v, whole ? HF_DETECT_VALIDATE_MAX : SCAN_PREFIX);
+	if (r == 0 && (r = hf_scan_read(sc, v, whole ? HF_DETECT_VALIDATE_MAX : SCAN_PREFIX)) < 0)
+		return hf_scan_gone(r); /* the stored profile, or none, stands */
 	if (r == 0)
 		r = hf_detect_profile(sc->det, sc->content.data, sc->content.len, &p);
 	if (r < 0)
@@ -112,7 +115,7 @@ int hf_scan_count_blocks(struct scan *sc, struct scan_version *v)
 		if (r == 0)
 			r = sc->src.read(sc->src.ctx, &ref, off, (size_t)p->len, sc->blob.data);
 		if (r < 0)
-			return r;
+			return hf_scan_gone(r); /* the sampled counts stand */
 		sc->blob.len = (size_t)p->len;
 		hf_detect_blocks_update(&b, sc->blob.data, sc->blob.len);
 	}
@@ -129,9 +132,9 @@ int hf_scan_validate(struct scan *sc, struct scan_version *v)
 	if (v->profiled || p->valid != HF_VALID_UNCHECKED || p->type == HF_CT_UNKNOWN || p->type == HF_CT_OTHER ||
 	    v->size > HF_DETECT_VALIDATE_MAX)
 		return 0;
-	r = hf_scan_read(sc, v, HF_DETECT_VALIDATE_MAX);
-	if (r == 0)
-		r = hf_detect_validate_as(sc->content.data, sc->content.len, p->type, &container);
+	if ((r = hf_scan_read(sc, v, HF_DETECT_VALIDATE_MAX)) < 0)
+		return hf_scan_gone(r); /* stays unchecked */
+	r = hf_detect_validate_as(sc->content.data, sc->content.len, p->type, &container);
 	if (r < 0)
 		return r;
 	p->valid = (uint8_t)r;
@@ -168,7 +171,7 @@ int hf_scan_retype(struct scan *sc, struct scan_version *v)
 		return hf_scan_profile(sc, v); /* as cheap as the start, and complete */
 	r = hf_scan_prefix_profile(sc, v, SCAN_TYPE_PREFIX, &p);
 	if (r < 0)
-		return r;
+		return hf_scan_gone(r); /* the stored type stands */
 	v->profile.type = p.type;
 	if (p.type == HF_CT_OPENPGP || p.type == HF_CT_AGE)
 		v->profile.encrypted_container = 1;

@@ -92,13 +92,6 @@ void hf_scan_exts_add(struct scan_exts *e, const char *name)
 		e->complete = 0; /* not all of them in after all */
 }
 
-static int add_walked(void *arg, const char *path, const struct hf_node *nd)
-{
-	if (nd->meta.type == HF_FT_FILE)
-		hf_scan_exts_add(arg, strrchr(path, '/') + 1);
-	return 0;
-}
-
 /* a new version whose bytes cannot say whether they are ciphertext: small,
  * not empty, and of no type, or text that is not UTF-8 (or too short for
  * that to mean anything) */
@@ -158,7 +151,7 @@ int hf_scan_mark_new_extensions(struct scan *sc)
 		    !ext_key(it->path + it->name_off, key) || hf_idmap_get(sc->exts->seen, key))
 			continue;
 		if (!sc->exts->complete) {
-			r = hf_walk(sc->r, sc->against, NULL, add_walked, sc->exts);
+			r = hf_scan_walk_exts(sc);
 			sc->exts->complete = 1;
 			if (r < 0 || hf_idmap_get(sc->exts->seen, key))
 				continue;

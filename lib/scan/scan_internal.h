@@ -15,6 +15,7 @@
 #include "repo/walk.h"
 #include "scan/scan.h"
 #include "scan/source.h"
+#include "util/err.h"
 
 #define SCAN_NONE ((size_t)-1)
 
@@ -51,7 +52,10 @@ struct scan_exts; /* extensions seen in the earlier snapshot (scan_ext.c) */
 struct scan {
 	struct hf_repo *r;
 	const struct hf_snapshot *against; /* NULL: everything is new */
-	struct hf_blob_reader br;          /* the snapshots' trees */
+	/* hf_scan_local: the trees from here, the content from the files on
+	 * this machine; NULL: both from the repository */
+	const struct hf_tree_source *local;
+	struct hf_blob_reader br; /* the snapshots' trees */
 	int br_ready;
 	struct hf_scan_source src; /* file content: judging reads only through it */
 	struct hf_detect *det;     /* created on first use */
@@ -97,6 +101,8 @@ int hf_scan_collect(struct scan *sc, const struct hf_snapshot *old, const struct
  * into ch; subdirectories are left to their own call, deleted ones noted in
  * ch->gone. Moves the parts out of both trees' file entries. */
 void hf_scan_walk_dir(struct hf_changes *ch, const char *path, struct hf_tree *prev, struct hf_tree *tree);
+/* every regular file's extension in sc->against into sc->exts */
+int hf_scan_walk_exts(struct scan *sc);
 /* counts changed regular files between two snapshots, without judging */
 int hf_scan_count_changes(struct hf_repo *r, const struct hf_snapshot *old, const struct hf_snapshot *cur,
 			  uint64_t *count);
@@ -107,6 +113,15 @@ size_t hf_scan_find(const struct scan *sc, const char *path);
 /* index of the first item whose path sorts at or after prefix (those that
  * start with prefix follow it, contiguously) */
 size_t hf_scan_lower_bound(const struct scan *sc, const char *prefix);
+
+/* A read of a version the content source no longer has (hf_scan_source_files:
+ * the file changed since the backup, or the version is an earlier one) is
+ * not an error: the rule that wanted the bytes goes without them, as for a
+ * file too large to read. Returns 0 for that, else r. */
+static inline int hf_scan_gone(int r)
+{
+	return r == -HF_E_CHANGED ? 0 : r;
+}
 
 /* scan_content.c */
 /* the first min(limit, size) bytes of a version into sc->content (holes are zeros) */

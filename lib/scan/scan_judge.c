@@ -122,7 +122,7 @@ static int decodes_as_before(struct scan *sc, const struct scan_version *cur, un
 		return 0;
 	r = hf_scan_read(sc, cur, HF_DETECT_VALIDATE_MAX);
 	if (r < 0)
-		return r;
+		return hf_scan_gone(r);
 	r = hf_detect_validate_as(sc->content.data, sc->content.len, type, NULL);
 	return r < 0 ? r : r == HF_VALID_YES;
 }
@@ -220,7 +220,7 @@ static int encoded_over(struct scan *sc, struct scan_version *old, struct scan_v
 		return 0;
 	r = hf_scan_prefix_profile(sc, cur, ENCODED_PREFIX, &p);
 	if (r < 0)
-		return r;
+		return hf_scan_gone(r);
 	if (p.encoded_random) {
 		*rs |= HF_REASON_ENCODED_RANDOM;
 		return 0;
@@ -231,7 +231,10 @@ static int encoded_over(struct scan *sc, struct scan_version *old, struct scan_v
 	r = hf_scan_read(sc, old, ENCODED_PREFIX);
 	if (r == 0 && !encoded_like(sc->content.data, sc->content.len))
 		*rs |= HF_REASON_ENCODED_RANDOM;
-	return r;
+	/* bytes gone: a full profile that found no text says enough */
+	if (r == -HF_E_CHANGED && old->has_profile && !old->profile.light && old->profile.type != HF_CT_TEXT)
+		*rs |= HF_REASON_ENCODED_RANDOM;
+	return hf_scan_gone(r);
 }
 
 static size_t count_high(const uint8_t *p, size_t n)
@@ -281,7 +284,7 @@ static int byte_mix_turned_random(struct scan *sc, const struct scan_version *ol
 	if (m->high == 0 || m->utf8 || old->size == 0)
 		return 0;
 	if ((r = hf_scan_read(sc, old, HF_DETECT_BLOCK_MIN)) < 0)
-		return r;
+		return hf_scan_gone(r);
 	o = sc->content.data;
 	n = sc->content.len;
 	return utf8_start(o, n) && (double)m->high / (double)m->n - (double)count_high(o, n) / (double)n >= HIGH_JUMP;
@@ -301,7 +304,7 @@ static int small_turned_random(struct scan *sc, const struct scan_version *old, 
 	if (cur->size >= HF_DETECT_BLOCK_MIN || (cur->profile.type != HF_CT_TEXT && cur->profile.type != HF_CT_UNKNOWN))
 		return 0;
 	if ((r = hf_scan_read(sc, cur, HF_DETECT_BLOCK_MIN)) < 0)
-		return r;
+		return hf_scan_gone(r);
 	byte_mix_of(sc->content.data, sc->content.len, &m);
 	if ((r = byte_mix_turned_random(sc, old, &m)) > 0)
 		*rs |= HF_REASON_RANDOM_BYTES;
@@ -345,7 +348,7 @@ static int compressed_over(struct scan *sc, struct scan_version *old, const stru
 	    cur->size > HF_DETECT_VALIDATE_MAX || sc->decoded >= DECODE_BUDGET)
 		return 0;
 	if ((r = hf_scan_read(sc, cur, HF_DETECT_VALIDATE_MAX)) < 0)
-		return r;
+		return hf_scan_gone(r);
 	memset(&d, 0, sizeof(d));
 	hf_detect_blocks_init(&d.blocks);
 	r = hf_detect_decode_stream(sc->content.data, sc->content.len, (unsigned)t, decoded_put, &d);

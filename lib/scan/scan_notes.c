@@ -268,8 +268,10 @@ int hf_scan_find_notes(struct scan *sc)
 		if (!sc->against && g[k].dirs < NOTE_SPREAD)
 			continue;
 		r = hf_scan_read(sc, &sc->items[g[k].first].cur, NOTE_MAX);
-		if (r < 0)
-			break;
+		if (r < 0) {
+			r = hf_scan_gone(r); /* changed since: not judged a note */
+			continue;
+		}
 		h = hints(sc->content.data, sc->content.len);
 		g[k].note = ((h & H_STRONG) && popcount(h) >= 2) ||
 			    (g[k].dirs >= NOTE_SPREAD && (popcount(h) >= 2 || spread_with_alert(sc, of, k)));

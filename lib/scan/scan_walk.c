@@ -21,6 +21,7 @@
 struct walker {
 	struct scan *sc; /* NULL: only count */
 	struct hf_blob_reader *br;
+	const struct hf_tree_source *trees; /* not NULL: trees from here, not br */
 	uint64_t count;
 	struct hf_changes *shallow; /* one directory for a backup: no subdirectory is read */
 };
@@ -100,11 +101,16 @@ static void add_file(struct walker *w, const char *dir, struct hf_node *nd, int 
 	}
 }
 
+static int load(struct walker *w, const uint8_t id[HF_ID_LEN], struct hf_tree *t)
+{
+	return w->trees ? w->trees->load(w->trees->ctx, id, t) : hf_tree_load(w->br, id, t);
+}
+
 /* every regular file of a subtree, as new or as deleted */
 static int collect_all(struct walker *w, const uint8_t id[HF_ID_LEN], const char *path, int change)
 {
 	struct hf_tree t;
-	int r = hf_tree_load(w->br, id, &t);
+	int r = load(w, id, &t);
 
 	for (size_t i = 0; r == 0 && i < t.n; i++) {
 		struct hf_node *nd = &t.nodes[i];
@@ -153,10 +159,10 @@ static int compare(struct walker *w, const uint8_t a_id[HF_ID_LEN], const uint8_
 
 	if (memcmp(a_id, b_id, HF_ID_LEN) == 0)
 		return 0;
-	r = hf_tree_load(w->br, a_id, &a);
+	r = load(w, a_id, &a);
 	if (r < 0)
 		return r;
-	r = hf_tree_load(w->br, b_id, &b);
+	r = load(w, b_id, &b);
 	if (r == 0) {
 		r = compare_trees(w, &a, &b, path);
 		hf_tree_release(&b);
@@ -222,7 +228,7 @@ static int run(struct walker *w, struct hf_repo *r, const struct hf_snapshot *ol
 {
 	int ret;
 
-	if (!hf_repo_index(r) && (ret = hf_repo_load_index(r, NULL, NULL, NULL)) < 0)
+	if (!w->trees && !hf_repo_index(r) && (ret = hf_repo_load_index(r, NULL, NULL, NULL)) < 0)
 		return ret;
 	if (old)
 		return compare(w, old->tree, cur->tree, "");
@@ -257,12 +263,35 @@ static int from_changes(struct walker *w, struct hf_changes *ch)
 int hf_scan_collect(struct scan *sc, const struct hf_snapshot *old, const struct hf_snapshot *cur,
 		    struct hf_changes *ch)
 {
-	struct walker w = {.sc = sc, .br = &sc->br};
+	struct walker w = {.sc = sc, .br = &sc->br, .trees = sc->local};
 	int ret = ch ? from_changes(&w, ch) : run(&w, sc->r, old, cur);
 
 	if (ret == 0 && sc->n > 1)
 		qsort(sc->items, sc->n, sizeof(*sc->items), by_path);
 	return ret;
+}
+
+/* every regular file's extension in the subtree id */
+static int walk_exts(struct walker *w, const uint8_t id[HF_ID_LEN])
+{
+	struct hf_tree t;
+	int r = load(w, id, &t);
+
+	for (size_t i = 0; r == 0 && i < t.n; i++) {
+		if (is_file(&t.nodes[i]))
+			hf_scan_exts_add(w->sc->exts, t.nodes[i].name);
+		else if (t.nodes[i].meta.type == HF_FT_DIR)
+			r = walk_exts(w, t.nodes[i].subtree);
+	}
+	hf_tree_release(&t);
+	return r;
+}
+
+int hf_scan_walk_exts(struct scan *sc)
+{
+	struct walker w = {.sc = sc, .br = &sc->br, .trees = sc->local};
+
+	return walk_exts(&w, sc->against->tree);
 }
 
 int hf_scan_count_changes(struct hf_repo *r, const struct hf_snapshot *old, const struct hf_snapshot *cur,

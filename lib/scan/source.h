@@ -2,8 +2,9 @@
  *
  * Judging a file (scan_judge.c, scan_notes.c, scan_content.c) reads its
  * bytes only through a struct hf_scan_source: a repository's stored blobs
- * today (hf_scan_source_repo), live files for a real-time watcher
- * tomorrow, bytes in memory in the tests. A source is used by one thread at
+ * (hf_scan_source_repo), the files on this machine for a write-only
+ * client's scan after its backup (hf_scan_source_files), bytes in memory
+ * in the tests. A source is used by one thread at
  * a time; each judging thread gets its own. */
 #ifndef HF_SCAN_SOURCE_H
 #define HF_SCAN_SOURCE_H
@@ -32,6 +33,14 @@ struct hf_scan_source {
 
 /* a source over r's stored blobs (its own blob reader: one per thread) */
 void hf_scan_source_repo(struct hf_scan_source *s, struct hf_repo *r);
+/* a source over the files on this machine, for a client that cannot read
+ * the repository (a write-only key): a version's handle is its path (as
+ * stored: absolute), and each data part read is hashed with r's MAC key and
+ * must match its id. A version the file no longer holds (it changed since,
+ * or is gone, or the version is an earlier one) reads as -HF_E_CHANGED:
+ * the scan's rules then go without its content (scan_internal.h,
+ * hf_scan_gone). */
+void hf_scan_source_files(struct hf_scan_source *s, struct hf_repo *r);
 /* releases s's context (a zeroed source is a no-op); s is zeroed */
 void hf_scan_source_release(struct hf_scan_source *s);
 

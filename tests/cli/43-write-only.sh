@@ -78,7 +78,7 @@ check_eq "write-only backup 1: no parent" "null" "$(json 'j["parent"]')"
 check_eq "write-only backup 1: not scanned" "null" "$(json 'j["scan"]')"
 wo backup --repo "$R" --key-file "$K" --no-cache "$S"
 check_rc "write-only backup (text, --no-cache)" 0
-check_grep "the text output says why there is no scan" "no parent readable with a write-only key" "$T/out"
+check_grep "the text output says why there is no scan" "no earlier snapshot of these paths in the local cache" "$T/out"
 b1=$(repo_bytes "$R")
 HOLDFAST_KEY_FILE=$K wo backup --repo "$R" --json --no-cache "$S"
 check_rc "write-only backup with HOLDFAST_KEY_FILE, --no-cache" 0

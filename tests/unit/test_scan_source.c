@@ -1,7 +1,9 @@
 /* test_scan_source.c — the scan's rules behind its content source
  * (scan/source.h): a file judged through a second source, bytes held in
  * memory, gets the same verdict and reasons as through the repository's
- * stored blobs; and the verdict follows what the source returns. */
+ * stored blobs; the verdict follows what the source returns; and the
+ * files source reads only what the files still hold. */
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,6 +202,73 @@ static void test_verdict_follows_source(void)
 	hf_detect_free(sc.det);
 }
 
+/* the files on this machine (a write-only client's scan): a version is read
+ * from the file at its path while the file still holds it, part by part
+ * checked against its id; an earlier version, a file changed since or gone
+ * reads as -HF_E_CHANGED, and the judge goes on without those bytes */
+static void test_files_source(void)
+{
+	struct scan_version old = entry(0, "doc.txt"), cur = entry(1, "doc.txt"), nw = entry(1, "new.bin");
+	char doc[512], bin[512];
+	struct hf_scan_source src;
+	struct hf_scan_ref ref;
+	struct timespec times[2] = {{1000000000, 0}, {0, UTIME_OMIT}};
+	struct stat st;
+	struct scan sc;
+	uint8_t *buf = malloc(SIZE);
+	uint32_t rs = 0;
+
+	data_path(doc, sizeof(doc), "doc.txt");
+	data_path(bin, sizeof(bin), "new.bin");
+	hf_scan_source_files(&src, g_repo);
+	/* what the file holds now is snapshot 1's version */
+	ref = (struct hf_scan_ref){cur.size, cur.parts, cur.nparts, doc};
+	T_EQ(src.read(src.ctx, &ref, 0, SIZE, buf), 0);
+	T_CHECK(memcmp(buf, g_random, SIZE) == 0);
+	T_EQ(src.read(src.ctx, &ref, 5000, 100, buf), 0);
+	T_CHECK(memcmp(buf, g_random + 5000, 100) == 0);
+	/* and not snapshot 0's */
+	ref = (struct hf_scan_ref){old.size, old.parts, old.nparts, doc};
+	T_EQ(src.read(src.ctx, &ref, 0, 100, buf), -HF_E_CHANGED);
+	ref = (struct hf_scan_ref){cur.size, cur.parts, cur.nparts, NULL};
+	T_EQ(src.read(src.ctx, &ref, 0, 100, buf), -HF_E_CHANGED);
+	/* its access time stays (the next backup records it) */
+	T_EQ(utimensat(AT_FDCWD, bin, times, 0), 0);
+	ref = (struct hf_scan_ref){nw.size, nw.parts, nw.nparts, bin};
+	T_EQ(src.read(src.ctx, &ref, 0, SIZE, buf), 0);
+	T_CHECK(memcmp(buf, g_new, SIZE) == 0);
+	T_EQ(stat(bin, &st), 0);
+	T_EQ((long long)st.st_atim.tv_sec, 1000000000LL);
+	/* one byte changed, same size: the part no longer matches */
+	g_random[SIZE - 1] ^= 1;
+	T_EQ(put_file("doc.txt", g_random, SIZE), 0);
+	g_random[SIZE - 1] ^= 1;
+	ref = (struct hf_scan_ref){cur.size, cur.parts, cur.nparts, doc};
+	T_EQ(src.read(src.ctx, &ref, SIZE - 10, 10, buf), -HF_E_CHANGED);
+	/* shorter, or gone */
+	T_EQ(put_file("doc.txt", g_random, SIZE / 2), 0);
+	T_EQ(src.read(src.ctx, &ref, 0, 10, buf), -HF_E_CHANGED);
+	T_EQ(unlink(doc), 0);
+	T_EQ(src.read(src.ctx, &ref, 0, 10, buf), -HF_E_CHANGED);
+	hf_scan_source_release(&src);
+	/* judged through it, the change is still seen from the stored profiles,
+	 * and the bytes it cannot read are no error */
+	memset(&sc, 0, sizeof(sc));
+	sc.r = g_repo;
+	sc.local = &(struct hf_tree_source){NULL, NULL};
+	hf_scan_tools_init(&sc);
+	old.handle = cur.handle = doc;
+	T_EQ(hf_scan_judge_change(&sc, &old, &cur, 0, &rs), 0);
+	T_CHECK((rs & SCAN_ENCRYPTING) != 0);
+	hf_scan_tools_release(&sc);
+	hf_detect_free(sc.det);
+	T_EQ(put_file("doc.txt", g_random, SIZE), 0);
+	free(old.parts);
+	free(cur.parts);
+	free(nw.parts);
+	free(buf);
+}
+
 int main(void)
 {
 	char repo[300] = "";
@@ -228,6 +297,7 @@ int main(void)
 	}
 	T_RUN(test_same_verdict);
 	T_RUN(test_verdict_follows_source);
+	T_RUN(test_files_source);
 	hf_snapshot_release(&g_snap[0]);
 	hf_snapshot_release(&g_snap[1]);
 	hf_repo_close(g_repo);
