@@ -423,6 +423,11 @@ struct hf_repo *cli_open_repo(const struct cli_common *c)
 			char *k = cli_quote(c->key_file);
 			cli_err("cannot open repository %s with key file %s: %s", q, k, why[0] ? why : hf_strerror(r));
 			free(k);
+		} else if (r == -HF_E_REFUSED) { /* the key files are readable to every role but backup */
+			cli_err("cannot open repository %s: the server does not let this token read the key files (a "
+				"backup token backs up with a write-only key file: --key-file FILE, made with key add "
+				"--write-only)",
+				q);
 		} else {
 			cli_err("cannot open repository %s: %s", q, why[0] ? why : hf_strerror(r));
 		}

@@ -111,6 +111,10 @@ hf backup --repo "$URL" --token-file "$T/restore.token" "$T/src"
 check_rc "backup with the restore token: fails" 1
 hf snapshots --repo "$URL" --token-file "$T/backup.token"
 check_rc "a backup token lists no snapshots" 1
+hf backup --repo "$URL" --token-file "$T/backup.token" "$T/src"
+check_rc "a backup token with the full passphrase: refused" 1
+check_grep "it says a backup token needs a write-only key file" "backup token backs up with a write-only key file" \
+	"$T/err"
 hf restore --repo "$URL" --token-file "$T/backup.token" --target "$T/r2" latest
 check_rc "a backup token restores nothing" 1
 check_true "nothing restored" test ! -e "$T/r2$T/src/big"
