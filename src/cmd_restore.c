@@ -132,22 +132,24 @@ static int pick_newest(struct hf_repo *repo, const struct hf_snapshot *all, size
 	return found ? 0 : -1;
 }
 
-/* files --last-clean left out: printed at once, or kept for the JSON */
-struct skipped {
+/* files --last-clean left out, or restored from a version flagged
+ * suspicious: printed at once, or kept for the JSON */
+struct noted {
 	int json;
-	size_t shown; /* files reported (under the includes) */
+	const char *label; /* how a line starts: "skipped" */
+	size_t shown;      /* files reported (under the includes) */
 	char **paths;
 	const char **whys; /* static strings */
 	size_t n;
 };
 
-static void note_skipped(void *arg, const char *path, const char *why)
+static void note_file(void *arg, const char *path, const char *why)
 {
-	struct skipped *sk = arg;
+	struct noted *sk = arg;
 
 	sk->shown++;
 	if (!sk->json) {
-		fputs("skipped ", stdout);
+		printf("%s ", sk->label);
 		cli_quote_put(stdout, path);
 		printf(": %s\n", why);
 		return;
@@ -158,7 +160,7 @@ static void note_skipped(void *arg, const char *path, const char *why)
 	sk->whys[sk->n++] = why;
 }
 
-static void skipped_release(struct skipped *sk)
+static void noted_release(struct noted *sk)
 {
 	for (size_t i = 0; i < sk->n; i++)
 		free(sk->paths[i]);
@@ -166,7 +168,21 @@ static void skipped_release(struct skipped *sk)
 	free(sk->whys);
 }
 
-static void print_stats(const struct hf_restore_stats *st, const struct skipped *sk, int json)
+static void print_noted(const char *key, const struct noted *sk)
+{
+	printf(", \"%s\": [", key);
+	for (size_t i = 0; i < sk->n; i++) {
+		printf("%s{\"path\": ", i ? ", " : "");
+		cli_json_str(stdout, sk->paths[i]);
+		printf(", \"why\": ");
+		cli_json_str(stdout, sk->whys[i]);
+		printf("}");
+	}
+	printf("]");
+}
+
+/* sk: --last-clean's files skipped and kept suspicious (two) */
+static void print_stats(const struct hf_restore_stats *st, const struct noted *sk, int json)
 {
 	if (!json) {
 		printf("restored %llu files, %llu directories, %llu other entries, %.1f MiB\n",
@@ -178,21 +194,14 @@ static void print_stats(const struct hf_restore_stats *st, const struct skipped 
 	       (unsigned long long)st->files, (unsigned long long)st->dirs, (unsigned long long)st->others,
 	       (unsigned long long)st->bytes, (unsigned long long)st->errors);
 	if (sk) { /* --last-clean */
-		printf(", \"skipped\": [");
-		for (size_t i = 0; i < sk->n; i++) {
-			printf("%s{\"path\": ", i ? ", " : "");
-			cli_json_str(stdout, sk->paths[i]);
-			printf(", \"why\": ");
-			cli_json_str(stdout, sk->whys[i]);
-			printf("}");
-		}
-		printf("]");
+		print_noted("skipped", &sk[0]);
+		print_noted("kept_suspicious", &sk[1]);
 	}
 	printf("}\n");
 }
 
 static int restore_last_clean(struct hf_repo *repo, const struct restore_args *a, struct hf_restore_stats *st,
-			      struct skipped *sk)
+			      struct noted *sk)
 {
 	struct hf_snapshot *all = NULL, *chain = NULL;
 	struct hf_lastclean_opts lo = {0};
@@ -215,8 +224,10 @@ static int restore_last_clean(struct hf_repo *repo, const struct restore_args *a
 	lo.snaps = chain;
 	lo.n = hf_chain_of(all, n, newest, chain);
 	lo.strict = a->strict;
-	lo.skipped = note_skipped;
-	lo.skipped_arg = sk;
+	lo.skipped = note_file;
+	lo.skipped_arg = &sk[0];
+	lo.kept_suspicious = note_file;
+	lo.kept_arg = &sk[1];
 	r = hf_restore_last_clean(repo, &lo, &a->o, st, &ls);
 	free(chain);
 	hf_snapshot_list_free(all, n);
@@ -228,7 +239,7 @@ static int restore_last_clean(struct hf_repo *repo, const struct restore_args *a
 		printf("last clean versions%s: %llu files from the newest snapshot, %llu from earlier ones "
 		       "(%llu snapshots used); %zu skipped\n",
 		       a->o.nincludes ? " (whole snapshot)" : "", (unsigned long long)ls.from_newest,
-		       (unsigned long long)ls.from_older, (unsigned long long)ls.sources, sk->shown);
+		       (unsigned long long)ls.from_older, (unsigned long long)ls.sources, sk[0].shown);
 	return 0;
 }
 
@@ -297,7 +308,7 @@ static int restore_parse(struct cli_common *c, void *args, int argc, char **argv
 static int restore_run(const struct cli_common *c, void *args, struct hf_repo *repo)
 {
 	struct restore_args *a = args;
-	struct skipped sk = {0};
+	struct noted sk[2] = {{.label = "skipped"}, {.label = "kept"}};
 	struct hf_restore_stats st;
 	struct hf_progress prog = {0};
 	struct hf_snapshot snap = {0};
@@ -310,8 +321,8 @@ static int restore_run(const struct cli_common *c, void *args, struct hf_repo *r
 	a->o.progress = &prog;
 	if (a->last_clean) {
 		a->o.progress = NULL; /* several passes: no single total to show */
-		sk.json = c->json;
-		if (restore_last_clean(repo, a, &st, &sk) < 0)
+		sk[0].json = sk[1].json = c->json;
+		if (restore_last_clean(repo, a, &st, sk) < 0)
 			goto out;
 	} else {
 		if (cli_resolve_snapshot(repo, a->ref, &snap) < 0)
@@ -324,7 +335,7 @@ static int restore_run(const struct cli_common *c, void *args, struct hf_repo *r
 			goto out;
 		}
 	}
-	print_stats(&st, a->last_clean ? &sk : NULL, c->json);
+	print_stats(&st, a->last_clean ? sk : NULL, c->json);
 	if (st.errors) {
 		cli_err("%llu entries could not be restored", (unsigned long long)st.errors);
 		goto out;
@@ -332,7 +343,8 @@ static int restore_run(const struct cli_common *c, void *args, struct hf_repo *r
 	rc = HF_EXIT_OK;
 out:
 	a->o.progress = NULL; /* prog is gone when run returns */
-	skipped_release(&sk);
+	noted_release(&sk[0]);
+	noted_release(&sk[1]);
 	hf_snapshot_release(&snap);
 	return rc;
 }

@@ -33,6 +33,8 @@ struct hf_lastclean_plan {
 	int strict;
 	hf_skip_fn skipped;
 	void *skipped_arg;
+	hf_skip_fn kept_suspicious;
+	void *kept_arg;
 	char *const *includes; /* the restore's: only skips under them are reported */
 	size_t nincludes;
 	struct planned *files; /* sorted by path once built */
@@ -89,15 +91,32 @@ static int acceptable(const struct hf_lastclean_plan *p, int verdict)
 	return verdict == HF_FILE_CLEAN || (!p->strict && verdict == HF_FILE_SUSPICIOUS);
 }
 
+static int covered(const struct hf_lastclean_plan *p, const char *path)
+{
+	int yes = p->nincludes == 0;
+
+	for (size_t i = 0; i < p->nincludes && !yes; i++)
+		yes = hf_path_relation(path, p->includes[i]) == 1;
+	return yes;
+}
+
 static void skip(struct hf_lastclean_plan *p, const char *path, const char *why)
 {
-	int covered = p->nincludes == 0;
-
-	for (size_t i = 0; i < p->nincludes && !covered; i++)
-		covered = hf_path_relation(path, p->includes[i]) == 1;
 	p->nskipped++;
-	if (p->skipped && covered)
+	if (p->skipped && covered(p, path))
 		p->skipped(p->skipped_arg, path, why);
+}
+
+/* a version flagged suspicious is restored (without strict): said, with why */
+static void keep_suspicious(struct hf_lastclean_plan *p, const char *path, const struct hf_scan_file *f)
+{
+	if (!p->kept_suspicious || !covered(p, path))
+		return;
+	p->kept_suspicious(p->kept_arg, path,
+			   (f->reasons & HF_REASON_CONTAINER)
+				   ? "flagged suspicious: an encryption container, not part of an attack (the "
+				     "owner's own encryption?)"
+				   : "flagged suspicious (--strict leaves such versions out)");
 }
 
 /* Plans the file at path as it is in chain snapshot k: the newest acceptable
@@ -118,6 +137,8 @@ static int plan_file(struct hf_lastclean_plan *p, size_t k, const char *path)
 			return 0;
 		}
 		if (acceptable(p, vv.file->verdict)) {
+			if (vv.file->verdict == HF_FILE_SUSPICIOUS)
+				keep_suspicious(p, path, vv.file);
 			if (p->sources_only && k == p->newest)
 				p->from_newest++;
 			else
@@ -244,6 +265,8 @@ int hf_lastclean_plan_new(struct hf_repo *r, const struct hf_lastclean_opts *lo,
 	p->strict = lo->strict;
 	p->skipped = lo->skipped;
 	p->skipped_arg = lo->skipped_arg;
+	p->kept_suspicious = lo->kept_suspicious;
+	p->kept_arg = lo->kept_arg;
 	p->includes = includes;
 	p->nincludes = nincludes;
 	p->n = lo->n;

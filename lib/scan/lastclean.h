@@ -17,6 +17,10 @@ struct hf_lastclean_opts {
 	hf_skip_fn skipped; /* each file left out that the restore's includes cover, and why
 			      * (may be NULL) */
 	void *skipped_arg;
+	/* each file (covered by the includes) restored from a version flagged
+	 * suspicious, and why it was flagged (may be NULL; never with strict) */
+	hf_skip_fn kept_suspicious;
+	void *kept_arg;
 };
 
 struct hf_lastclean_stats {

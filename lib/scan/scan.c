@@ -12,6 +12,8 @@
  *   suspicious  >= 1 encrypted file, a ransom note, a wave of non-clean files
  *               with one new extension, or more suspicious files than
  *               max(3, usual_changes);
+ * (but fewer than ATTACK_MIN encrypted files, all encryption containers, and
+ * nothing else of an attack, are the owner's own: owner_encryption below)
  *   clean       otherwise.
  * usual_changes is this history's own measure of churn: the changed regular
  * files between `against` and its parent (a tree comparison, no judging), 0
@@ -112,6 +114,34 @@ static void count(struct hf_scan_summary *sum, const struct hf_scan_file *f)
 	sum->encrypted += f->verdict == HF_FILE_ENCRYPTED;
 	sum->suspicious += f->verdict == HF_FILE_SUSPICIOUS;
 	sum->notes += f->note;
+}
+
+/* The owner's own encryption: `gpg -e doc && rm doc` is, file by file, what
+ * ransomware's gpg-delete does. A snapshot where fewer than ATTACK_MIN files
+ * were judged encrypted, each of them an encryption container (the output
+ * of a tool whose key someone holds), with no ransom note and no wave of a
+ * new extension, is someone encrypting a file or two: those files are
+ * suspicious, not encrypted, so the backup does not alert as for an attack
+ * and restore --last-clean keeps them (and says so). Raw random bytes stay
+ * encrypted: nothing tells a user's ccrypt from ransomware's. */
+static void owner_encryption(struct scan *sc)
+{
+	size_t enc = 0;
+
+	if (sc->wave || sc->note_dirs)
+		return;
+	for (size_t i = 0; i < sc->n; i++) {
+		const struct scan_item *it = &sc->items[i];
+		if (it->note)
+			return;
+		if (it->verdict != HF_FILE_ENCRYPTED)
+			continue;
+		if (!(it->reasons & HF_REASON_CONTAINER) || ++enc >= ATTACK_MIN)
+			return;
+	}
+	for (size_t i = 0; i < sc->n; i++)
+		if (sc->items[i].verdict == HF_FILE_ENCRYPTED)
+			sc->items[i].verdict = HF_FILE_SUSPICIOUS;
 }
 
 /* moves the items that are listed into the result */
@@ -228,6 +258,7 @@ static int scan_items(struct hf_repo *r, const struct hf_snapshot *s, const stru
 	if (ret == 0)
 		ret = hf_scan_find_notes(&sc);
 	if (ret == 0) {
+		owner_encryption(&sc);
 		memcpy(out->snapshot, s->id, HF_ID_LEN);
 		if (against) {
 			out->has_against = 1;
