@@ -10,6 +10,11 @@
  * files, and files of a type, are judged on their content alone, so one
  * false alarm does not spread to a whole extension.
  *
+ * An encryption container that was there before (the user's own .gpg) and
+ * was replaced by its name plus the extension of WAVE_MIN or more files
+ * judged encrypted (new or not) is judged encrypted too: its bytes were
+ * random before and after, so only that context tells.
+ *
  * The earlier snapshot's extensions come first from the trees the walk
  * loaded anyway (the changed directories); only when a new file's extension
  * is not among them is the whole earlier snapshot walked, once. Extensions
@@ -132,6 +137,63 @@ static void judge_by_wave(struct scan *sc, struct hf_idmap *wave)
 	}
 }
 
+/* Containers encrypted again: a file that was an encryption container
+ * already (the user's own doc.pdf.gpg) has random bytes before and after,
+ * so its content says nothing. Replaced by a new file under the extension
+ * that WAVE_MIN or more files judged encrypted in this snapshot took on (new
+ * or not: gpg's own .gpg), named as it plus that extension or, if no such
+ * name, closest to it in size (a renaming attack), with other content (the
+ * same content would be a plain rename), it went the way of the others. */
+static int judge_containers_by_wave(struct scan *sc)
+{
+	struct hf_idmap *attack = hf_idmap_new(sizeof(uint32_t));
+	uint8_t key[HF_ID_LEN];
+	void *slot;
+	int r = 0;
+
+	if (!attack)
+		return -ENOMEM;
+	for (size_t i = 0; i < sc->n; i++) {
+		const struct scan_item *it = &sc->items[i];
+		if ((it->change == HF_CHANGE_NEW || it->change == HF_CHANGE_RENAMED) &&
+		    it->verdict == HF_FILE_ENCRYPTED && ext_key(it->path + it->name_off, key)) {
+			if (hf_idmap_put(attack, key, NULL, &slot) < 0) {
+				hf_idmap_free(attack);
+				return -ENOMEM;
+			}
+			++*(uint32_t *)slot;
+		}
+	}
+	for (size_t i = 0; i < sc->n; i++) {
+		struct scan_item *it = &sc->items[i];
+		const uint32_t *count;
+		size_t d;
+		int suffix;
+		if (it->change != HF_CHANGE_NEW || it->verdict == HF_FILE_ENCRYPTED ||
+		    !ext_key(it->path + it->name_off, key) || !(count = hf_idmap_get(attack, key)) || *count < WAVE_MIN)
+			continue;
+		/* its name plus the extension, or (renamed to a name that says
+		 * nothing) the deleted file closest in size */
+		d = hf_scan_match_name(sc, i, &suffix);
+		if (d != SCAN_NONE && !suffix)
+			continue;
+		if (d == SCAN_NONE)
+			d = hf_scan_match_size(sc, i);
+		if (d == SCAN_NONE || !sc->items[d].has_old)
+			continue;
+		/* a light profile leaves a 7z's encrypted headers to validation */
+		if ((r = hf_scan_validate(sc, &sc->items[d].old)) < 0)
+			break;
+		if (!hf_scan_is_container(&sc->items[d].old.profile))
+			continue;
+		hf_scan_make_rename(sc, i, d);
+		it->verdict = HF_FILE_ENCRYPTED;
+		it->reasons |= HF_REASON_ORIGINAL_DELETED | HF_REASON_WAVE_EXTENSION;
+	}
+	hf_idmap_free(attack);
+	return r;
+}
+
 int hf_scan_mark_new_extensions(struct scan *sc)
 {
 	struct hf_idmap *wave = NULL;
@@ -172,5 +234,5 @@ int hf_scan_mark_new_extensions(struct scan *sc)
 	if (r == 0 && encrypting)
 		judge_by_wave(sc, wave);
 	hf_idmap_free(wave);
-	return r;
+	return r == 0 ? judge_containers_by_wave(sc) : r;
 }

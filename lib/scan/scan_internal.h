@@ -167,6 +167,8 @@ int hf_scan_judge_change(struct scan *sc, struct scan_version *old, struct scan_
 int hf_scan_judge_content(struct scan *sc, struct scan_version *cur, uint32_t *reasons);
 /* judges every item (renames already paired by hf_scan_pair_same) */
 int hf_scan_judge_all(struct scan *sc);
+/* an encryption container (OpenPGP, age, encrypted entries or headers) */
+int hf_scan_is_container(const struct hf_profile *p);
 #define SCAN_ENCRYPTING                                                                                    \
 	(HF_REASON_TYPE_CHANGED | HF_REASON_INVALID | HF_REASON_RANDOM_BLOCKS | HF_REASON_ENCODED_RANDOM | \
 	 HF_REASON_CONTAINER | HF_REASON_RANDOM_CONTENT | HF_REASON_RANDOM_BYTES | HF_REASON_COMPRESSED_RANDOM)
@@ -188,7 +190,9 @@ void hf_scan_make_rename(struct scan *sc, size_t i, size_t d);
 struct scan_exts *hf_scan_exts_new(void);
 void hf_scan_exts_free(struct scan_exts *e);
 void hf_scan_exts_add(struct scan_exts *e, const char *name);
-/* sets HF_REASON_NEW_EXTENSION on new and renamed items, and sc->wave */
+/* sets HF_REASON_NEW_EXTENSION on new and renamed items, and sc->wave;
+ * judges the files that took on the attack's extension by it (small ones,
+ * and containers encrypted again) */
 int hf_scan_mark_new_extensions(struct scan *sc);
 
 /* scan_notes.c: finds ransom notes among the new small text files */

@@ -54,6 +54,11 @@ static int is_container(const struct hf_profile *p)
 	return p->encrypted_container || container_type(p->type);
 }
 
+int hf_scan_is_container(const struct hf_profile *p)
+{
+	return is_container(p);
+}
+
 /* types whose valid versions are random-looking by nature */
 static int compressed_type(int t)
 {
