@@ -21,14 +21,27 @@
 #define STREAM_BLOCK (256u << 10)
 
 /* A connection, from its start to its close: whether it is waiting for a
- * request's headers, and since when. libmicrohttpd's idle timeout restarts
- * on every byte, so a peer that trickles a header line every few seconds
- * would hold its connection for ever: the reaper cuts it instead. */
+ * request's headers, and since when; while a request body comes in, how
+ * much of it the current window brought. libmicrohttpd's idle timeout
+ * restarts on every byte, so a peer that trickles a header line, or a body
+ * byte, every few seconds would hold its connection (and an upload) for
+ * ever: the reaper cuts it instead.
+ *
+ * The body floor is a rate over fixed windows (default 1 KiB/s over 20 s:
+ * 20 KiB in every 20 s), not an average over the whole request, so an
+ * upload cannot bank a fast start and then trickle. It is far below any
+ * real link (a 56k modem brings 7 KiB/s) and the window outlasts TCP's
+ * retransmission stalls on a lossy one. Time the server itself spends on a
+ * body chunk (hashing, writing) does not count against the peer. */
 struct conn_watch {
 	int fd;
 	int in_request; /* headers complete, the request not answered yet */
+	int in_body;    /* its body is being read */
+	int busy;       /* the server is handling a body chunk */
 	int cut;
 	int64_t waiting_since;
+	int64_t window_start; /* the body's current window */
+	uint64_t window_bytes;
 	struct conn_watch *prev, *next;
 };
 
@@ -37,6 +50,7 @@ struct hf_http {
 	struct hf_server *s;
 	uint16_t port;
 	unsigned header_seconds;
+	unsigned body_min_rate, body_window_seconds;
 	pthread_mutex_t lock; /* the watch list */
 	struct conn_watch *watched;
 	pthread_t reaper;
@@ -85,44 +99,99 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 }
 
 /* the connection's request has its headers (1), or was answered (0) */
-static void watch_request(struct hf_http *h, struct MHD_Connection *conn, int in_request)
+static struct conn_watch *watch_of(struct MHD_Connection *conn)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	struct conn_watch *w = ci ? ci->socket_context : NULL;
+
+	return ci ? ci->socket_context : NULL;
+}
+
+static void watch_request(struct hf_http *h, struct MHD_Connection *conn, int in_request)
+{
+	struct conn_watch *w = watch_of(conn);
 
 	if (!w)
 		return;
 	pthread_mutex_lock(&h->lock);
 	w->in_request = in_request;
+	w->in_body = 0;
 	w->waiting_since = mono_ns();
 	pthread_mutex_unlock(&h->lock);
 }
 
+/* the request's body starts (its window with it), or is read to its end */
+static void watch_body(struct hf_http *h, struct conn_watch *w, int in_body)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&h->lock);
+	w->in_body = in_body;
+	w->window_start = mono_ns();
+	w->window_bytes = 0;
+	pthread_mutex_unlock(&h->lock);
+}
+
+/* the server's own time on a chunk moves the window on by as much */
+static void watch_chunk(struct hf_http *h, struct conn_watch *w, size_t n, int busy, int64_t since)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&h->lock);
+	w->busy = busy;
+	if (busy)
+		w->window_bytes += n;
+	else
+		w->window_start += mono_ns() - since;
+	pthread_mutex_unlock(&h->lock);
+}
+
 /* once a second: shuts down connections that have waited for a request's
- * headers longer than header_seconds (libmicrohttpd then sees the end and
- * cleans up in its own thread) */
+ * headers longer than header_seconds, and those whose body brought less
+ * than body_min_rate a second over its last window (libmicrohttpd then sees
+ * the end and cleans up in its own thread: on_completed drops the partial
+ * upload) */
 static void *reaper(void *arg)
 {
 	struct hf_http *h = arg;
 	int64_t limit = (int64_t)h->header_seconds * 1000000000;
+	int64_t window = (int64_t)h->body_window_seconds * 1000000000;
+	uint64_t floor_bytes = (uint64_t)h->body_min_rate * h->body_window_seconds;
 
 	pthread_mutex_lock(&h->lock);
 	while (!h->stopping) {
 		struct timespec until;
-		size_t cut = 0;
+		size_t cut = 0, slow = 0;
 		int64_t now = mono_ns();
-		for (struct conn_watch *w = h->watched; w; w = w->next)
-			if (!w->in_request && !w->cut && w->fd >= 0 && now - w->waiting_since > limit) {
+		for (struct conn_watch *w = h->watched; w; w = w->next) {
+			if (w->cut || w->fd < 0)
+				continue;
+			if (!w->in_request && now - w->waiting_since > limit) {
 				shutdown(w->fd, SHUT_RDWR);
 				w->cut = 1;
 				cut++;
+			} else if (w->in_body && !w->busy && now - w->window_start >= window) {
+				if (w->window_bytes < floor_bytes) {
+					shutdown(w->fd, SHUT_RDWR);
+					w->cut = 1;
+					slow++;
+				} else {
+					w->window_start = now;
+					w->window_bytes = 0;
+				}
 			}
-		if (cut) {
-			char detail[80];
-			snprintf(detail, sizeof(detail), "%zu connection(s) cut: no request headers for %u s", cut,
-				 h->header_seconds);
+		}
+		if (cut || slow) {
+			char detail[2][96];
+			snprintf(detail[0], sizeof(detail[0]), "%zu connection(s) cut: no request headers for %u s",
+				 cut, h->header_seconds);
+			snprintf(detail[1], sizeof(detail[1]),
+				 "%zu upload(s) cut: under %u bytes/s over %u s, the partial upload dropped", slow,
+				 h->body_min_rate, h->body_window_seconds);
 			pthread_mutex_unlock(&h->lock);
-			hf_server_log(h->s, "slow_headers", detail);
+			if (cut)
+				hf_server_log(h->s, "slow_headers", detail[0]);
+			if (slow)
+				hf_server_log(h->s, "slow_body", detail[1]);
 			pthread_mutex_lock(&h->lock);
 		}
 		clock_gettime(CLOCK_REALTIME, &until);
@@ -136,6 +205,7 @@ static void *reaper(void *arg)
 /* one request in flight */
 struct exchange {
 	struct hf_call *call;
+	struct conn_watch *w; /* the connection's, which outlives the exchange */
 	struct hf_response resp;
 	int started, failed;
 	int answered; /* resp is the whole answer, queued on the next call */
@@ -270,8 +340,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			    v <= INT64_MAX)
 				rq.content_length = (int64_t)v;
 		}
-		if (hf_server_begin(h->s, &rq, &x->call, &x->resp) == 1)
+		x->w = watch_of(conn);
+		if (hf_server_begin(h->s, &rq, &x->call, &x->resp) == 1) {
+			watch_body(h, x->w, 1);
 			return MHD_YES;
+		}
 		/* The whole answer, no body read. Queued now only if a body was
 		 * announced (a refused put: the connection then closes, so its
 		 * body is not read as a next request); else on the next call, as
@@ -287,12 +360,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (*upload_data_size) {
 		/* after a failure the rest of the body is read and dropped, so the
-		 * client gets the answer rather than a cut connection */
+		 * client gets the answer rather than a cut connection (it is held
+		 * to the body rate all the same) */
+		int64_t t0 = mono_ns();
+		watch_chunk(h, x->w, *upload_data_size, 1, t0);
 		if (!x->failed && hf_server_body(x->call, upload_data, *upload_data_size, &x->resp) < 0)
 			x->failed = 1;
+		watch_chunk(h, x->w, 0, 0, t0);
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	watch_body(h, x->w, 0);
 	if (!x->failed)
 		hf_server_end(x->call, &x->resp);
 	hf_server_call_free(x->call);
@@ -387,6 +465,8 @@ int hf_http_start(struct hf_server *s, const struct hf_http_opts *o, struct hf_h
 	h = hf_xcalloc(1, sizeof(*h));
 	h->s = s;
 	h->header_seconds = o->header_seconds ? o->header_seconds : 10u;
+	h->body_min_rate = o->body_min_rate ? o->body_min_rate : 1024u;
+	h->body_window_seconds = o->body_window_seconds ? o->body_window_seconds : 20u;
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->wake, NULL);
 	/* without TLS the option list ends before the certificate options */

@@ -1,8 +1,9 @@
 /* http.h — the repository server's HTTP front: libmicrohttpd (with GnuTLS
  * for TLS) in front of hf_server (server.h). The only user of
  * libmicrohttpd. Requests run on a pool of threads; limits on connections
- * (in all and per address), header memory, idle time and body size keep a
- * slow or hostile peer from holding the server. Part of the server module. */
+ * (in all and per address), header memory, idle time, the time for a
+ * request's headers, a minimum body rate and the body size keep a slow or
+ * hostile peer from holding the server. Part of the server module. */
 #ifndef HF_SERVER_HTTP_H
 #define HF_SERVER_HTTP_H
 
@@ -18,6 +19,10 @@ struct hf_http_opts {
 	unsigned idle_seconds;          /* a connection idle this long is closed; 0: 30 */
 	unsigned header_seconds;        /* one that waits this long for a request's headers is cut,
 					 * however slowly they trickle in; 0: 10 */
+	unsigned body_min_rate;         /* a request body must bring at least this many bytes a second,
+					 * averaged over each body_window_seconds, or it is cut and its
+					 * partial upload dropped; 0: 1024 */
+	unsigned body_window_seconds;   /* 0: 20 */
 };
 
 struct hf_http;

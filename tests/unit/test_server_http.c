@@ -2,7 +2,7 @@
  * loopback with real TLS (a certificate made by openssl(1)), driven by
  * curl(1): objects of a real repository go up and come back bit for bit,
  * ranges, refusals with their statuses, a peer that never finishes its
- * headers is cut off, and plain HTTP is refused anywhere but loopback. */
+ * headers or trickles its body is cut off, and plain HTTP is refused anywhere but loopback. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -306,6 +306,70 @@ static void test_http(void)
 		}
 	}
 	T_EQ(curl(port, "GET", "/v1/hello", NULL, NULL, NULL), 200); /* and the server still answers */
+
+	/* a put whose body trickles in a byte every 0.3 s, never idle: cut once
+	 * a body window brings less than the floor, and its partial upload is
+	 * never visible; a put at a real link's pace, longer than the window,
+	 * goes through (on a plain loopback listener, as above) */
+	{
+		struct hf_http_opts plain = {.listen = "127.0.0.1:0",
+					     .idle_seconds = 30,
+					     .body_min_rate = 1024,
+					     .body_window_seconds = 2};
+		struct hf_http *x = NULL;
+		T_EQ(hf_http_start(s, &plain, &x), 0);
+		if (x) {
+			int fd = socket(AF_INET, SOCK_STREAM, 0), closed = 0;
+			struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(hf_http_port(x))};
+			const char *slowname = "5105105105105105105105105105105105105105105105105105105105105105";
+			char head[600], buf[256], big[700], bigpath[200], hex[2 * HF_HASH_LEN + 1];
+			uint8_t digest[HF_HASH_LEN];
+			time_t t0;
+			size_t nbig = 0;
+			char *bytes;
+			snprintf(head, sizeof(head),
+				 "PUT /v1/r/data/%s HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer %s\r\n"
+				 "Content-Type: application/octet-stream\r\nContent-Length: 100000\r\n\r\nabc",
+				 slowname, g_token);
+			inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+			T_EQ(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+			T_CHECK(write(fd, head, strlen(head)) == (ssize_t)strlen(head));
+			t0 = time(NULL);
+			while (!closed && time(NULL) - t0 < 15) {
+				struct pollfd pfd = {.fd = fd, .events = POLLIN};
+				if (poll(&pfd, 1, 300) == 1 && read(fd, buf, sizeof(buf)) <= 0)
+					closed = 1;
+				else if (write(fd, "a", 1) != 1) /* one more byte: never idle */
+					closed = 1;
+			}
+			T_CHECK(closed && time(NULL) - t0 <= 5); /* cut after 2-3 s, not at the 30 s idle time */
+			close(fd);
+			snprintf(bigpath, sizeof(bigpath), "/v1/r/data/%s", slowname);
+			T_EQ(curl(port, "GET", bigpath, NULL, NULL, NULL), 404); /* nothing of it stored */
+
+			/* 1.5 MB at 300 KiB/s: about 5 s, longer than the window (random
+			 * bytes with a pack's trailer: the shape the server checks) */
+			snprintf(big, sizeof(big), "%s/steady", g_base);
+			T_EQ(sh("head -c 1499988 /dev/urandom >%s && printf '\\350\\003\\000\\000HFPCK001' >>%s", big, big),
+			     0);
+			bytes = slurp(big, &nbig);
+			T_CHECK(bytes && nbig == 1500000);
+			if (bytes) {
+				hf_sha256(bytes, nbig, digest);
+				hf_hex_encode(digest, HF_HASH_LEN, hex);
+				T_EQ(sh("curl -s --limit-rate 300k -X PUT -H 'Authorization: Bearer %s' -H 'Content-Type: "
+					"application/octet-stream' --data-binary @%s -o /dev/null -w '%%{http_code}' "
+					"http://127.0.0.1:%u/v1/r/data/%s | grep -qx 201",
+					g_token, big, (unsigned)hf_http_port(x), hex),
+				     0);
+				snprintf(bigpath, sizeof(bigpath), "/v1/r/data/%s", hex);
+				T_EQ(curl(port, "GET", bigpath, NULL, NULL, back), 200);
+				T_EQ(sh("cmp -s %s %s", big, back), 0);
+			}
+			free(bytes);
+			hf_http_stop(x);
+		}
+	}
 
 	/* the library over https: create, back up, check, restore */
 	{
