@@ -79,6 +79,13 @@ struct rworker {
 	struct hf_blob_reader br;
 	struct hf_fs_names *names;
 	struct hf_buf buf;
+	/* the data parts of the job at hand, in the order they are written:
+	 * read ahead a window at a time (hf_blob_prefetch), so that a remote
+	 * store answers one range for many neighbouring blobs */
+	const uint8_t **ids;
+	size_t nids, ids_cap;
+	size_t next;  /* the part about to be read */
+	size_t ahead; /* parts [.., ahead) are read ahead */
 };
 
 static void report(struct restore *rs, const char *path, const char *what, int err)
@@ -164,7 +171,7 @@ static int open_made(int dirfd, const struct ritem *job)
 	return fd;
 }
 
-static int restore_file(struct rworker *w, struct ritem *job)
+static int restore_file(struct rworker *w, struct ritem *job, size_t first)
 {
 	struct restore *rs = w->rs;
 	const struct hf_node *nd = &job->node;
@@ -180,9 +187,13 @@ static int restore_file(struct rworker *w, struct ritem *job)
 		report(rs, job->path, "cannot create file", fd);
 		return fd;
 	}
+	w->next = first;
 	for (size_t i = 0; i < nd->nparts; i++) {
 		const struct hf_part *p = &nd->parts[i];
 		if (p->kind == HF_PART_DATA) {
+			if (w->next >= w->ahead && w->next < w->nids)
+				w->ahead = w->next + hf_blob_prefetch(&w->br, w->ids + w->next, w->nids - w->next);
+			w->next++;
 			r = hf_blob_read(&w->br, p->id, &w->buf);
 			if (r == 0 && w->buf.len != p->len)
 				r = -HF_E_CORRUPT;
@@ -215,6 +226,25 @@ static int restore_file(struct rworker *w, struct ritem *job)
 	return r;
 }
 
+/* lists the job's data parts in order; first[i]: where item i's begin */
+static void plan_job(struct rworker *w, const struct rjob *job, size_t first[RJOB_ITEMS])
+{
+	w->nids = w->next = w->ahead = 0;
+	for (size_t i = 0; i < job->n; i++) {
+		const struct hf_node *nd = &job->items[i].node;
+		first[i] = w->nids;
+		for (size_t k = 0; k < nd->nparts; k++) {
+			if (nd->parts[k].kind != HF_PART_DATA)
+				continue;
+			if (w->nids == w->ids_cap) {
+				w->ids_cap = w->ids_cap ? 2 * w->ids_cap : 256;
+				w->ids = hf_xreallocarray(w->ids, w->ids_cap, sizeof(*w->ids));
+			}
+			w->ids[w->nids++] = nd->parts[k].id;
+		}
+	}
+}
+
 static void *worker(void *arg)
 {
 	struct rworker *w = arg;
@@ -222,9 +252,11 @@ static void *worker(void *arg)
 
 	pthread_setname_np(pthread_self(), "hf-restore");
 	while ((job = hf_queue_pop(w->rs->q)) != NULL) {
+		size_t first[RJOB_ITEMS];
+		plan_job(w, job, first);
 		for (size_t i = 0; i < job->n; i++) {
 			struct ritem *it = &job->items[i];
-			restore_file(w, it);
+			restore_file(w, it, first[i]);
 			release_dir(w->rs, w->names, it->dir);
 			hf_node_release(&it->node);
 			free(it->path);
@@ -509,6 +541,7 @@ int hf_restore(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_r
 		hf_blob_reader_release(&ws[i].br);
 		hf_fs_names_free(ws[i].names);
 		hf_buf_release(&ws[i].buf);
+		free(ws[i].ids);
 	}
 	hf_blob_reader_release(&br);
 	hf_fs_names_free(names);

@@ -252,6 +252,15 @@ struct hf_blob_reader { /* one per thread */
 		struct hf_store_reader *r;
 	} open[HF_BLOB_READER_PACKS];
 	unsigned next_slot;
+	/* stored bytes read ahead by hf_blob_prefetch: spans of packs, each
+	 * one range read, kept until the next prefetch */
+	struct hf_buf ahead;
+	struct hf_blob_span {
+		uint32_t pack;
+		uint32_t offset, len;
+		size_t at; /* where its bytes start in ahead */
+	} * spans;
+	size_t nspans;
 };
 void hf_blob_reader_init(struct hf_blob_reader *br, struct hf_repo *r);
 void hf_blob_reader_release(struct hf_blob_reader *br);
@@ -260,6 +269,17 @@ void hf_blob_reader_release(struct hf_blob_reader *br);
  * verifies. -HF_E_NOTFOUND if no index lists it; else the first claim's
  * error if none verifies. */
 HF_MUST_USE int hf_blob_read(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], struct hf_buf *out);
+/* Reads ahead the stored bytes of blobs that are about to be read, in as
+ * few range reads as it can: the first claims of ids[0..n) are sorted by
+ * pack and offset, and claims that are adjacent or close (a gap of at most
+ * HF_BLOB_PREFETCH_GAP) are read as one span. It takes a prefix of ids whose
+ * spans fit HF_BLOB_PREFETCH_MAX bytes (always at least one id) and returns
+ * its length; hf_blob_read then decodes those blobs from memory. What it
+ * read before is dropped. A failed read ahead is no error: the blobs it
+ * would have held are read one by one, and their errors reported then. */
+#define HF_BLOB_PREFETCH_MAX (4u << 20)
+#define HF_BLOB_PREFETCH_GAP (64u << 10)
+size_t hf_blob_prefetch(struct hf_blob_reader *br, const uint8_t *const *ids, size_t n);
 /* hf_blob_read from claims of the given type only (enum hf_blob_type; -1 any) */
 HF_MUST_USE int hf_blob_read_type(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], int type, struct hf_buf *out);
 /* Decodes a blob whose stored bytes are already in memory. */
