@@ -28,9 +28,7 @@ void hf_blob_reader_init(struct hf_blob_reader *br, struct hf_repo *r)
 	hf_buf_init(&br->stored, HF_BLOB_MAX + HF_AEAD_OVERHEAD);
 	memset(br->open, 0, sizeof(br->open));
 	br->next_slot = 0;
-	hf_buf_init(&br->ahead, HF_BLOB_PREFETCH_MAX);
-	br->spans = NULL;
-	br->nspans = 0;
+	hf_blob_ahead_init(&br->ahead);
 }
 
 void hf_blob_reader_release(struct hf_blob_reader *br)
@@ -41,10 +39,7 @@ void hf_blob_reader_release(struct hf_blob_reader *br)
 	hf_buf_release(&br->stored);
 	for (unsigned i = 0; i < HF_BLOB_READER_PACKS; i++)
 		hf_store_reader_close(br->open[i].r);
-	hf_buf_release(&br->ahead);
-	free(br->spans);
-	br->spans = NULL;
-	br->nspans = 0;
+	hf_blob_ahead_release(&br->ahead);
 }
 
 /* an open reader for pack number `pack`, from the cache or newly opened */
@@ -127,15 +122,38 @@ int hf_blob_decode(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], const
 
 /* ---- reading ahead --------------------------------------------------------- */
 
+void hf_blob_ahead_init(struct hf_blob_ahead *a)
+{
+	hf_buf_init(&a->buf, HF_BLOB_PREFETCH_MAX);
+	a->spans = NULL;
+	a->nspans = 0;
+}
+
+void hf_blob_ahead_release(struct hf_blob_ahead *a)
+{
+	hf_buf_release(&a->buf);
+	free(a->spans);
+	a->spans = NULL;
+	a->nspans = 0;
+}
+
+void hf_blob_ahead_swap(struct hf_blob_reader *br, struct hf_blob_ahead *a)
+{
+	struct hf_blob_ahead t = br->ahead;
+
+	br->ahead = *a;
+	*a = t;
+}
+
 /* The stored bytes of the blob at loc if a prefetch holds them, else NULL. */
 static const uint8_t *ahead_find(const struct hf_blob_reader *br, const struct hf_blob_loc *loc)
 {
 	uint64_t end = (uint64_t)loc->offset + loc->stored_len;
 
-	for (size_t i = 0; i < br->nspans; i++) {
-		const struct hf_blob_span *sp = &br->spans[i];
+	for (size_t i = 0; i < br->ahead.nspans; i++) {
+		const struct hf_blob_span *sp = &br->ahead.spans[i];
 		if (sp->pack == loc->pack && sp->offset <= loc->offset && end <= (uint64_t)sp->offset + sp->len)
-			return br->ahead.data + sp->at + (loc->offset - sp->offset);
+			return br->ahead.buf.data + sp->at + (loc->offset - sp->offset);
 	}
 	return NULL;
 }
@@ -158,8 +176,8 @@ size_t hf_blob_prefetch(struct hf_blob_reader *br, const uint8_t *const *ids, si
 	size_t take = 0, nwant = 0, nspans = 0;
 	uint64_t sum = 0, total = 0;
 
-	br->nspans = 0;
-	br->ahead.len = 0;
+	br->ahead.nspans = 0;
+	br->ahead.buf.len = 0;
 	if (n == 0)
 		return 0;
 	/* the prefix of ids whose stored bytes fit; a blob too large for the
@@ -200,23 +218,23 @@ size_t hf_blob_prefetch(struct hf_blob_reader *br, const uint8_t *const *ids, si
 		want[nspans++] = want[i];
 		total += want[i].len;
 	}
-	if (nspans == 0 || hf_buf_reserve(&br->ahead, (size_t)total) < 0) {
+	if (nspans == 0 || hf_buf_reserve(&br->ahead.buf, (size_t)total) < 0) {
 		free(want);
 		return take;
 	}
 	for (size_t i = 0; i < nspans; i++) {
 		struct hf_store_reader *pr;
-		want[i].at = br->ahead.len;
+		want[i].at = br->ahead.buf.len;
 		if (pack_reader(br, want[i].pack, &pr) < 0 ||
-		    hf_store_reader_read(pr, want[i].offset, want[i].len, br->ahead.data + br->ahead.len) < 0) {
+		    hf_store_reader_read(pr, want[i].offset, want[i].len, br->ahead.buf.data + br->ahead.buf.len) < 0) {
 			want[i].len = 0; /* its blobs are read one by one, and their errors told then */
 			continue;
 		}
-		br->ahead.len += want[i].len;
+		br->ahead.buf.len += want[i].len;
 	}
-	free(br->spans);
-	br->spans = want;
-	br->nspans = nspans;
+	free(br->ahead.spans);
+	br->ahead.spans = want;
+	br->ahead.nspans = nspans;
 	return take;
 }
 
