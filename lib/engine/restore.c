@@ -449,17 +449,18 @@ static int restore_entry(struct restore *rs, struct hf_blob_reader *br, struct h
 static size_t read_trees_ahead(struct hf_blob_reader *br, const struct hf_tree *t, const unsigned char *modes,
 			       size_t i, struct hf_blob_ahead *trees)
 {
-	const uint8_t **ids = hf_xcalloc(t->n - i, sizeof(*ids));
-	size_t *at = hf_xcalloc(t->n - i, sizeof(*at));
+	size_t cap = t->n - i < HF_BLOB_PREFETCH_IDS ? t->n - i : HF_BLOB_PREFETCH_IDS;
+	const uint8_t **ids = hf_xcalloc(cap, sizeof(*ids));
+	size_t *at = hf_xcalloc(cap, sizeof(*at));
 	size_t n = 0, took, upto;
 
-	for (size_t k = i; k < t->n; k++)
+	for (size_t k = i; k < t->n && n < cap; k++)
 		if (modes[k] && t->nodes[k].meta.type == HF_FT_DIR) {
 			at[n] = k;
 			ids[n++] = t->nodes[k].subtree;
 		}
 	took = hf_blob_prefetch(br, ids, n);
-	upto = took < n ? at[took] : t->n;
+	upto = took < n ? at[took] : n == cap ? at[n - 1] + 1 : t->n;
 	hf_blob_ahead_swap(br, trees);
 	free(ids);
 	free(at);

@@ -180,6 +180,8 @@ size_t hf_blob_prefetch(struct hf_blob_reader *br, const uint8_t *const *ids, si
 	br->ahead.buf.len = 0;
 	if (n == 0)
 		return 0;
+	if (n > HF_BLOB_PREFETCH_IDS)
+		n = HF_BLOB_PREFETCH_IDS;
 	/* the prefix of ids whose stored bytes fit; a blob too large for the
 	 * buffer alone is left to a read of its own */
 	want = hf_xcalloc(n, sizeof(*want));

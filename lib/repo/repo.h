@@ -277,12 +277,14 @@ HF_MUST_USE int hf_blob_read(struct hf_blob_reader *br, const uint8_t id[HF_ID_L
  * few range reads as it can: the first claims of ids[0..n) are sorted by
  * pack and offset, and claims that are adjacent or close (a gap of at most
  * HF_BLOB_PREFETCH_GAP) are read as one span. It takes a prefix of ids whose
- * spans fit HF_BLOB_PREFETCH_MAX bytes (always at least one id) and returns
+ * spans fit HF_BLOB_PREFETCH_MAX bytes, of at most HF_BLOB_PREFETCH_IDS ids
+ * (always at least one id; n can be large, the work is the prefix's) and returns
  * its length; hf_blob_read then decodes those blobs from memory. What it
  * read before is dropped. A failed read ahead is no error: the blobs it
  * would have held are read one by one, and their errors reported then. */
 #define HF_BLOB_PREFETCH_MAX (4u << 20)
 #define HF_BLOB_PREFETCH_GAP (64u << 10)
+#define HF_BLOB_PREFETCH_IDS 4096 /* ids one prefetch looks at, at most */
 size_t hf_blob_prefetch(struct hf_blob_reader *br, const uint8_t *const *ids, size_t n);
 /* Exchanges the reader's read-ahead with *a: a caller that reads ahead for
  * later (the trees of a directory's subdirectories) keeps it aside while
