@@ -200,8 +200,7 @@ size_t hf_blob_prefetch(struct hf_blob_reader *br, const uint8_t *const *ids, si
 		take = 1;
 	qsort(want, nwant, sizeof(*want), span_cmp);
 	/* merged in place: want[0..nspans) are the spans to read. A gap is
-	 * read along only while the whole still fits the buffer, so the total
-	 * never passes the sum of the blobs' own lengths plus what fits. */
+	 * read along only while the whole still fits the buffer. */
 	for (size_t i = 0; i < nwant; i++) {
 		struct hf_blob_span *last = nspans ? &want[nspans - 1] : NULL;
 		uint64_t end = (uint64_t)want[i].offset + want[i].len;
@@ -215,7 +214,7 @@ size_t hf_blob_prefetch(struct hf_blob_reader *br, const uint8_t *const *ids, si
 			continue;
 		}
 		if (total + want[i].len > HF_BLOB_PREFETCH_MAX)
-			continue; /* cannot happen while gaps are bounded as above; read alone */
+			continue; /* gaps read along took the room: this one is read alone */
 		want[i].at = 0;
 		want[nspans++] = want[i];
 		total += want[i].len;
