@@ -79,6 +79,13 @@ struct rworker {
 	struct hf_blob_reader br;
 	struct hf_fs_names *names;
 	struct hf_buf buf;
+	/* the data parts of the job at hand, in the order they are written:
+	 * read ahead a window at a time (hf_blob_prefetch), so that a remote
+	 * store answers one range for many neighbouring blobs */
+	const uint8_t **ids;
+	size_t nids, ids_cap;
+	size_t next;  /* the part about to be read */
+	size_t ahead; /* parts [.., ahead) are read ahead */
 };
 
 static void report(struct restore *rs, const char *path, const char *what, int err)
@@ -164,7 +171,7 @@ static int open_made(int dirfd, const struct ritem *job)
 	return fd;
 }
 
-static int restore_file(struct rworker *w, struct ritem *job)
+static int restore_file(struct rworker *w, struct ritem *job, size_t first)
 {
 	struct restore *rs = w->rs;
 	const struct hf_node *nd = &job->node;
@@ -180,9 +187,13 @@ static int restore_file(struct rworker *w, struct ritem *job)
 		report(rs, job->path, "cannot create file", fd);
 		return fd;
 	}
+	w->next = first;
 	for (size_t i = 0; i < nd->nparts; i++) {
 		const struct hf_part *p = &nd->parts[i];
 		if (p->kind == HF_PART_DATA) {
+			if (w->next >= w->ahead && w->next < w->nids)
+				w->ahead = w->next + hf_blob_prefetch(&w->br, w->ids + w->next, w->nids - w->next);
+			w->next++;
 			r = hf_blob_read(&w->br, p->id, &w->buf);
 			if (r == 0 && w->buf.len != p->len)
 				r = -HF_E_CORRUPT;
@@ -215,6 +226,25 @@ static int restore_file(struct rworker *w, struct ritem *job)
 	return r;
 }
 
+/* lists the job's data parts in order; first[i]: where item i's begin */
+static void plan_job(struct rworker *w, const struct rjob *job, size_t first[RJOB_ITEMS])
+{
+	w->nids = w->next = w->ahead = 0;
+	for (size_t i = 0; i < job->n; i++) {
+		const struct hf_node *nd = &job->items[i].node;
+		first[i] = w->nids;
+		for (size_t k = 0; k < nd->nparts; k++) {
+			if (nd->parts[k].kind != HF_PART_DATA)
+				continue;
+			if (w->nids == w->ids_cap) {
+				w->ids_cap = w->ids_cap ? 2 * w->ids_cap : 256;
+				w->ids = hf_xreallocarray(w->ids, w->ids_cap, sizeof(*w->ids));
+			}
+			w->ids[w->nids++] = nd->parts[k].id;
+		}
+	}
+}
+
 static void *worker(void *arg)
 {
 	struct rworker *w = arg;
@@ -222,9 +252,11 @@ static void *worker(void *arg)
 
 	pthread_setname_np(pthread_self(), "hf-restore");
 	while ((job = hf_queue_pop(w->rs->q)) != NULL) {
+		size_t first[RJOB_ITEMS];
+		plan_job(w, job, first);
 		for (size_t i = 0; i < job->n; i++) {
 			struct ritem *it = &job->items[i];
-			restore_file(w, it);
+			restore_file(w, it, first[i]);
 			release_dir(w->rs, w->names, it->dir);
 			hf_node_release(&it->node);
 			free(it->path);
@@ -323,7 +355,7 @@ static int hardlink(struct restore *rs, struct rdir *d, const struct hf_node *nd
 }
 
 static int restore_dir(struct restore *rs, struct hf_blob_reader *br, struct hf_fs_names *names, struct rdir *d,
-		       const uint8_t tree_id[HF_ID_LEN], const char *path);
+		       const uint8_t tree_id[HF_ID_LEN], const char *path, struct hf_blob_ahead *from);
 
 static int send_batch(struct restore *rs, struct hf_fs_names *names)
 {
@@ -346,7 +378,7 @@ static int send_batch(struct restore *rs, struct hf_fs_names *names)
 }
 
 static int restore_entry(struct restore *rs, struct hf_blob_reader *br, struct hf_fs_names *names, struct rdir *d,
-			 struct hf_node *nd, const char *path, int mode)
+			 struct hf_node *nd, const char *path, int mode, struct hf_blob_ahead *trees)
 {
 	int r = 0;
 
@@ -374,7 +406,7 @@ static int restore_entry(struct restore *rs, struct hf_blob_reader *br, struct h
 		c->pending = 1;
 		__atomic_add_fetch(&d->pending, 1, __ATOMIC_ACQ_REL);
 		__atomic_add_fetch(&rs->st->dirs, 1, __ATOMIC_RELAXED);
-		r = restore_dir(rs, br, names, c, nd->subtree, path);
+		r = restore_dir(rs, br, names, c, nd->subtree, path, trees);
 		release_dir(rs, names, c);
 		return r;
 	}
@@ -409,28 +441,76 @@ static int restore_entry(struct restore *rs, struct hf_blob_reader *br, struct h
 	return 0;
 }
 
+/* Reads ahead the trees of the subdirectories from entry i on that will be
+ * walked, as many as one read-ahead holds, into *trees; the entry after the
+ * last one read ahead. Over a server, the trees of a directory's
+ * subdirectories then come in one or a few range reads instead of one each,
+ * on the thread that everything else waits for. */
+static size_t read_trees_ahead(struct hf_blob_reader *br, const struct hf_tree *t, const unsigned char *modes,
+			       size_t i, struct hf_blob_ahead *trees)
+{
+	size_t cap = t->n - i < HF_BLOB_PREFETCH_IDS ? t->n - i : HF_BLOB_PREFETCH_IDS;
+	const uint8_t **ids = hf_xcalloc(cap, sizeof(*ids));
+	size_t *at = hf_xcalloc(cap, sizeof(*at));
+	size_t n = 0, took, upto;
+
+	for (size_t k = i; k < t->n && n < cap; k++)
+		if (modes[k] && t->nodes[k].meta.type == HF_FT_DIR) {
+			at[n] = k;
+			ids[n++] = t->nodes[k].subtree;
+		}
+	took = hf_blob_prefetch(br, ids, n);
+	upto = took < n ? at[took] : n == cap ? at[n - 1] + 1 : t->n;
+	hf_blob_ahead_swap(br, trees);
+	free(ids);
+	free(at);
+	return upto;
+}
+
+/* from: where the parent read this tree ahead (NULL: nowhere) */
 static int restore_dir(struct restore *rs, struct hf_blob_reader *br, struct hf_fs_names *names, struct rdir *d,
-		       const uint8_t tree_id[HF_ID_LEN], const char *path)
+		       const uint8_t tree_id[HF_ID_LEN], const char *path, struct hf_blob_ahead *from)
 {
 	struct hf_tree t;
+	struct hf_blob_ahead trees;
+	unsigned char *modes;
+	char **paths;
+	size_t ahead = 0;
 	int r;
 
+	if (from)
+		hf_blob_ahead_swap(br, from);
 	r = hf_tree_load(br, tree_id, &t);
+	if (from)
+		hf_blob_ahead_swap(br, from);
 	if (r < 0) {
 		report(rs, path[0] ? path : "/", "cannot read directory from the repository", r);
 		return 0;
 	}
-	for (size_t i = 0; i < t.n && r == 0; i++) {
-		char *p = hf_path_join(path, t.nodes[i].name);
-		int mode = included(rs, p);
-		if (mode == 1 && rs->o->select && !rs->o->select(rs->o->select_arg, p, &t.nodes[i]))
+	modes = hf_xcalloc(t.n + 1, 1);
+	paths = hf_xcalloc(t.n + 1, sizeof(*paths));
+	for (size_t i = 0; i < t.n; i++) {
+		int mode;
+		paths[i] = hf_path_join(path, t.nodes[i].name);
+		mode = included(rs, paths[i]);
+		if (mode == 1 && rs->o->select && !rs->o->select(rs->o->select_arg, paths[i], &t.nodes[i]))
 			mode = 0;
-		if (mode)
-			r = restore_entry(rs, br, names, d, &t.nodes[i], p, mode);
-		free(p);
+		modes[i] = (unsigned char)mode;
+	}
+	hf_blob_ahead_init(&trees);
+	for (size_t i = 0; i < t.n && r == 0; i++) {
+		if (modes[i] && t.nodes[i].meta.type == HF_FT_DIR && i >= ahead)
+			ahead = read_trees_ahead(br, &t, modes, i, &trees);
+		if (modes[i])
+			r = restore_entry(rs, br, names, d, &t.nodes[i], paths[i], modes[i], &trees);
 		if (__atomic_load_n(&rs->err, __ATOMIC_RELAXED))
 			r = -HF_E_CANCELED;
 	}
+	hf_blob_ahead_release(&trees);
+	for (size_t i = 0; i < t.n; i++)
+		free(paths[i]);
+	free(paths);
+	free(modes);
 	hf_tree_release(&t);
 	return r;
 }
@@ -490,7 +570,7 @@ int hf_restore(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_r
 	root->fd = rs.target_fd;
 	root->pending = 1;
 	old_umask = umask(0);
-	ret = started ? restore_dir(&rs, &br, names, root, s->tree, "") : -EAGAIN;
+	ret = started ? restore_dir(&rs, &br, names, root, s->tree, "", NULL) : -EAGAIN;
 	{
 		int r2 = send_batch(&rs, names); /* also on failure: it holds directory references */
 		if (ret == 0)
@@ -509,6 +589,7 @@ int hf_restore(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_r
 		hf_blob_reader_release(&ws[i].br);
 		hf_fs_names_free(ws[i].names);
 		hf_buf_release(&ws[i].buf);
+		free(ws[i].ids);
 	}
 	hf_blob_reader_release(&br);
 	hf_fs_names_free(names);

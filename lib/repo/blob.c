@@ -4,6 +4,7 @@
  * blob claimed by several index objects is read from the first claim that
  * verifies. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "compress/compress.h"
@@ -11,6 +12,7 @@
 #include "repo/repo_internal.h"
 #include "store/store.h"
 #include "util/err.h"
+#include "util/mem.h"
 
 void hf_repo_blob_id(const struct hf_repo *r, const void *p, size_t n, uint8_t id[HF_ID_LEN])
 {
@@ -26,6 +28,7 @@ void hf_blob_reader_init(struct hf_blob_reader *br, struct hf_repo *r)
 	hf_buf_init(&br->stored, HF_BLOB_MAX + HF_AEAD_OVERHEAD);
 	memset(br->open, 0, sizeof(br->open));
 	br->next_slot = 0;
+	hf_blob_ahead_init(&br->ahead);
 }
 
 void hf_blob_reader_release(struct hf_blob_reader *br)
@@ -36,6 +39,7 @@ void hf_blob_reader_release(struct hf_blob_reader *br)
 	hf_buf_release(&br->stored);
 	for (unsigned i = 0; i < HF_BLOB_READER_PACKS; i++)
 		hf_store_reader_close(br->open[i].r);
+	hf_blob_ahead_release(&br->ahead);
 }
 
 /* an open reader for pack number `pack`, from the cache or newly opened */
@@ -116,6 +120,125 @@ int hf_blob_decode(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], const
 	return 0;
 }
 
+/* ---- reading ahead --------------------------------------------------------- */
+
+void hf_blob_ahead_init(struct hf_blob_ahead *a)
+{
+	hf_buf_init(&a->buf, HF_BLOB_PREFETCH_MAX);
+	a->spans = NULL;
+	a->nspans = 0;
+}
+
+void hf_blob_ahead_release(struct hf_blob_ahead *a)
+{
+	hf_buf_release(&a->buf);
+	free(a->spans);
+	a->spans = NULL;
+	a->nspans = 0;
+}
+
+void hf_blob_ahead_swap(struct hf_blob_reader *br, struct hf_blob_ahead *a)
+{
+	struct hf_blob_ahead t = br->ahead;
+
+	br->ahead = *a;
+	*a = t;
+}
+
+/* The stored bytes of the blob at loc if a prefetch holds them, else NULL. */
+static const uint8_t *ahead_find(const struct hf_blob_reader *br, const struct hf_blob_loc *loc)
+{
+	uint64_t end = (uint64_t)loc->offset + loc->stored_len;
+
+	for (size_t i = 0; i < br->ahead.nspans; i++) {
+		const struct hf_blob_span *sp = &br->ahead.spans[i];
+		if (sp->pack == loc->pack && sp->offset <= loc->offset && end <= (uint64_t)sp->offset + sp->len)
+			return br->ahead.buf.data + sp->at + (loc->offset - sp->offset);
+	}
+	return NULL;
+}
+
+static int span_cmp(const void *a, const void *b)
+{
+	const struct hf_blob_span *x = a, *y = b;
+
+	if (x->pack != y->pack)
+		return x->pack < y->pack ? -1 : 1;
+	if (x->offset != y->offset)
+		return x->offset < y->offset ? -1 : 1;
+	return 0;
+}
+
+size_t hf_blob_prefetch(struct hf_blob_reader *br, const uint8_t *const *ids, size_t n)
+{
+	const struct hf_index *ix = br->repo->index;
+	struct hf_blob_span *want;
+	size_t take = 0, nwant = 0, nspans = 0;
+	uint64_t sum = 0, total = 0;
+
+	br->ahead.nspans = 0;
+	br->ahead.buf.len = 0;
+	if (n == 0)
+		return 0;
+	if (n > HF_BLOB_PREFETCH_IDS)
+		n = HF_BLOB_PREFETCH_IDS;
+	/* the prefix of ids whose stored bytes fit; a blob too large for the
+	 * buffer alone is left to a read of its own */
+	want = hf_xcalloc(n, sizeof(*want));
+	for (; take < n; take++) {
+		const struct hf_blob_loc *loc = hf_index_find(ix, ids[take]);
+		if (!loc)
+			continue;
+		if (sum + loc->stored_len > HF_BLOB_PREFETCH_MAX)
+			break;
+		if (loc->pack >= ix->npacks || loc->stored_len == 0)
+			continue;
+		sum += loc->stored_len;
+		want[nwant++] = (struct hf_blob_span){loc->pack, loc->offset, loc->stored_len, 0};
+	}
+	if (take == 0)
+		take = 1;
+	qsort(want, nwant, sizeof(*want), span_cmp);
+	/* merged in place: want[0..nspans) are the spans to read. A gap is
+	 * read along only while the whole still fits the buffer. */
+	for (size_t i = 0; i < nwant; i++) {
+		struct hf_blob_span *last = nspans ? &want[nspans - 1] : NULL;
+		uint64_t end = (uint64_t)want[i].offset + want[i].len;
+		uint64_t last_end = last ? (uint64_t)last->offset + last->len : 0;
+		if (last && last->pack == want[i].pack && want[i].offset <= last_end + HF_BLOB_PREFETCH_GAP &&
+		    (end <= last_end || total + (end - last_end) <= HF_BLOB_PREFETCH_MAX)) {
+			if (end > last_end) {
+				total += end - last_end;
+				last->len = (uint32_t)(end - last->offset);
+			}
+			continue;
+		}
+		if (total + want[i].len > HF_BLOB_PREFETCH_MAX)
+			continue; /* gaps read along took the room: this one is read alone */
+		want[i].at = 0;
+		want[nspans++] = want[i];
+		total += want[i].len;
+	}
+	if (nspans == 0 || hf_buf_reserve(&br->ahead.buf, (size_t)total) < 0) {
+		free(want);
+		return take;
+	}
+	for (size_t i = 0; i < nspans; i++) {
+		struct hf_store_reader *pr;
+		want[i].at = br->ahead.buf.len;
+		if (pack_reader(br, want[i].pack, &pr) < 0 ||
+		    hf_store_reader_read(pr, want[i].offset, want[i].len, br->ahead.buf.data + br->ahead.buf.len) < 0) {
+			want[i].len = 0; /* its blobs are read one by one, and their errors told then */
+			continue;
+		}
+		br->ahead.buf.len += want[i].len;
+	}
+	free(br->ahead.spans);
+	br->ahead.spans = want;
+	br->ahead.nspans = nspans;
+	return take;
+}
+
 /* reads and decodes the blob at one claimed location */
 static int read_at(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], const struct hf_blob_loc *loc,
 		   struct hf_buf *out)
@@ -124,8 +247,13 @@ static int read_at(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], const
 	struct hf_store_reader *pr;
 	int r;
 
+	const uint8_t *ahead;
+
 	if (loc->pack >= br->repo->index->npacks)
 		return -HF_E_CORRUPT;
+	ahead = ahead_find(br, loc);
+	if (ahead)
+		return hf_blob_decode(br, id, loc, ahead, out);
 	stored->len = 0;
 	r = hf_buf_reserve(stored, loc->stored_len);
 	if (r == 0)

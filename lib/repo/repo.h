@@ -241,6 +241,18 @@ HF_MUST_USE int hf_index_builder_write(struct hf_index_builder *b);
 
 #define HF_BLOB_READER_PACKS 8
 
+/* stored bytes read ahead by hf_blob_prefetch: spans of packs, each one
+ * range read, kept until the next prefetch */
+struct hf_blob_ahead {
+	struct hf_buf buf;
+	struct hf_blob_span {
+		uint32_t pack;
+		uint32_t offset, len;
+		size_t at; /* where its bytes start in buf */
+	} * spans;
+	size_t nspans;
+};
+
 struct hf_blob_reader { /* one per thread */
 	struct hf_repo *repo;
 	struct hf_aead *aead;
@@ -252,6 +264,7 @@ struct hf_blob_reader { /* one per thread */
 		struct hf_store_reader *r;
 	} open[HF_BLOB_READER_PACKS];
 	unsigned next_slot;
+	struct hf_blob_ahead ahead; /* what hf_blob_prefetch read */
 };
 void hf_blob_reader_init(struct hf_blob_reader *br, struct hf_repo *r);
 void hf_blob_reader_release(struct hf_blob_reader *br);
@@ -260,6 +273,27 @@ void hf_blob_reader_release(struct hf_blob_reader *br);
  * verifies. -HF_E_NOTFOUND if no index lists it; else the first claim's
  * error if none verifies. */
 HF_MUST_USE int hf_blob_read(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], struct hf_buf *out);
+/* Reads ahead the stored bytes of blobs that are about to be read, in as
+ * few range reads as it can: the first claims of ids[0..n) are sorted by
+ * pack and offset, and claims that are adjacent or close (a gap of at most
+ * HF_BLOB_PREFETCH_GAP) are read as one span. It takes a prefix of ids whose
+ * spans fit HF_BLOB_PREFETCH_MAX bytes, of at most HF_BLOB_PREFETCH_IDS ids
+ * (always at least one id; n can be large, the work is the prefix's) and returns
+ * its length; hf_blob_read then decodes those blobs from memory. What it
+ * read before is dropped. A failed read ahead is no error: the blobs it
+ * would have held are read one by one, and their errors reported then. */
+#define HF_BLOB_PREFETCH_MAX (4u << 20)
+#define HF_BLOB_PREFETCH_GAP (64u << 10)
+#define HF_BLOB_PREFETCH_IDS 4096 /* ids one prefetch looks at, at most */
+size_t hf_blob_prefetch(struct hf_blob_reader *br, const uint8_t *const *ids, size_t n);
+/* Exchanges the reader's read-ahead with *a: a caller that reads ahead for
+ * later (the trees of a directory's subdirectories) keeps it aside while
+ * the reader reads ahead for other things, and swaps it back to read from
+ * it. a starts empty (hf_blob_ahead_init) and is released with
+ * hf_blob_ahead_release. */
+void hf_blob_ahead_init(struct hf_blob_ahead *a);
+void hf_blob_ahead_release(struct hf_blob_ahead *a);
+void hf_blob_ahead_swap(struct hf_blob_reader *br, struct hf_blob_ahead *a);
 /* hf_blob_read from claims of the given type only (enum hf_blob_type; -1 any) */
 HF_MUST_USE int hf_blob_read_type(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], int type, struct hf_buf *out);
 /* Decodes a blob whose stored bytes are already in memory. */

@@ -5,7 +5,8 @@
  * loopback address). Every request carries the client's token. The server
  * only adds: removal is refused (-HF_E_REFUSED, a state for the engine), and
  * its clock is its own (mtime is when an object arrived there). Streamed
- * writes go up as an upload in 1 MiB pieces and are named at commit.
+ * writes go up as an upload in 1 MiB pieces and are named at commit; a
+ * piece goes up on a thread of its own while the writer fills the next.
  * Connections are reused: a pool of easy handles sharing one connection and
  * TLS-session cache. Transport failures and 5xx answers are retried (0.2 s,
  * 1 s, 5 s) before they become -HF_E_UNAVAILABLE; a put whose first answer
@@ -58,8 +59,14 @@ struct http_writer {
 	struct hf_store *store; /* first: the generic calls find the ops here */
 	char upload[40];
 	int kind;
-	struct hf_buf piece;
+	struct hf_buf piece; /* being filled */
 	int failed;
+	/* the piece before, going up on a thread of its own while the caller
+	 * fills the next: one request of an upload at a time, in order */
+	struct hf_buf sending;
+	pthread_t sender;
+	int in_flight;
+	int send_err;
 };
 
 struct http_reader {
@@ -640,6 +647,7 @@ static int h_writer_open(struct hf_store *s, int kind, struct hf_store_writer **
 		w->kind = kind;
 		memcpy(w->upload, at + 11, 32);
 		hf_buf_init(&w->piece, PIECE);
+		hf_buf_init(&w->sending, PIECE);
 		*out = (struct hf_store_writer *)w;
 	}
 	hf_buf_release(&b);
@@ -653,18 +661,65 @@ static int upload_lost(int r)
 	return r == -HF_E_NOTFOUND ? -HF_E_UNAVAILABLE : r;
 }
 
-static int send_piece(struct http_writer *w)
+static int put_piece(struct http_writer *w, struct hf_buf *b)
 {
 	struct http_store *hs = (struct http_store *)w->store;
-	struct exchange x = {.method = "PUT", .body = w->piece.data, .nbody = w->piece.len};
+	struct exchange x = {.method = "PUT", .body = b->data, .nbody = b->len};
 	int r;
 
-	if (w->piece.len == 0)
+	if (b->len == 0)
 		return 0;
 	snprintf(x.url, sizeof(x.url), "%s/uploads/%s", hs->url, w->upload);
 	r = perform(hs, &x);
-	w->piece.len = 0;
+	b->len = 0;
 	return upload_lost(r);
+}
+
+static void *sender_main(void *arg)
+{
+	struct http_writer *w = arg;
+
+	w->send_err = put_piece(w, &w->sending);
+	return NULL;
+}
+
+/* waits for the piece in flight; its error */
+static int wait_sent(struct http_writer *w)
+{
+	if (!w->in_flight)
+		return 0;
+	pthread_join(w->sender, NULL);
+	w->in_flight = 0;
+	return w->send_err;
+}
+
+/* Sends the filled piece: on a thread while the caller goes on (the pack's
+ * next megabyte is compressed and encrypted meanwhile), after the one before
+ * has arrived; in this thread if no thread can be made. */
+static int send_piece_async(struct http_writer *w)
+{
+	struct hf_buf t;
+	int r = wait_sent(w);
+
+	if (r < 0 || w->piece.len == 0)
+		return r;
+	t = w->sending;
+	w->sending = w->piece;
+	w->piece = t;
+	w->piece.len = 0;
+	w->send_err = 0;
+	if (pthread_create(&w->sender, NULL, sender_main, w) != 0)
+		return put_piece(w, &w->sending);
+	w->in_flight = 1;
+	return 0;
+}
+
+/* the last piece, after the one in flight */
+static int send_piece(struct http_writer *w)
+{
+	int r = wait_sent(w);
+
+	return r < 0 ? r : put_piece(w, &w->piece);
 }
 
 static int h_writer_write(struct hf_store_writer *wr, const void *p, size_t n)
@@ -679,7 +734,7 @@ static int h_writer_write(struct hf_store_writer *wr, const void *p, size_t n)
 		q += k;
 		n -= k;
 		if (r == 0 && w->piece.len == PIECE)
-			r = send_piece(w);
+			r = send_piece_async(w);
 	}
 	if (r < 0)
 		w->failed = 1;
@@ -690,6 +745,9 @@ static void writer_free(struct http_writer *w, int abort_upload)
 {
 	struct http_store *hs = (struct http_store *)w->store;
 
+	if (wait_sent(w) < 0) {
+		/* the upload is dropped (or committed already) either way */
+	}
 	if (abort_upload) {
 		struct exchange x = {.method = "DELETE"};
 		snprintf(x.url, sizeof(x.url), "%s/uploads/%s", hs->url, w->upload);
@@ -698,6 +756,7 @@ static void writer_free(struct http_writer *w, int abort_upload)
 		}
 	}
 	hf_buf_release(&w->piece);
+	hf_buf_release(&w->sending);
 	free(w);
 }
 
