@@ -446,8 +446,8 @@ static int restore_entry(struct restore *rs, struct hf_blob_reader *br, struct h
  * last one read ahead. Over a server, the trees of a directory's
  * subdirectories then come in one or a few range reads instead of one each,
  * on the thread that everything else waits for. */
-static size_t read_trees_ahead(struct hf_blob_reader *br, const struct hf_tree *t, const unsigned char *modes,
-			       size_t i, struct hf_blob_ahead *trees)
+static size_t read_trees_ahead(struct hf_blob_reader *br, const struct hf_tree *t, const unsigned char *modes, size_t i,
+			       struct hf_blob_ahead *trees)
 {
 	size_t cap = t->n - i < HF_BLOB_PREFETCH_IDS ? t->n - i : HF_BLOB_PREFETCH_IDS;
 	const uint8_t **ids = hf_xcalloc(cap, sizeof(*ids));

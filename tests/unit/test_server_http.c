@@ -350,14 +350,16 @@ static void test_http(void)
 			/* 1.5 MB at 300 KiB/s: about 5 s, longer than the window (random
 			 * bytes with a pack's trailer: the shape the server checks) */
 			snprintf(big, sizeof(big), "%s/steady", g_base);
-			T_EQ(sh("head -c 1499988 /dev/urandom >%s && printf '\\350\\003\\000\\000HFPCK001' >>%s", big, big),
+			T_EQ(sh("head -c 1499988 /dev/urandom >%s && printf '\\350\\003\\000\\000HFPCK001' >>%s", big,
+				big),
 			     0);
 			bytes = slurp(big, &nbig);
 			T_CHECK(bytes && nbig == 1500000);
 			if (bytes) {
 				hf_sha256(bytes, nbig, digest);
 				hf_hex_encode(digest, HF_HASH_LEN, hex);
-				T_EQ(sh("curl -s --limit-rate 300k -X PUT -H 'Authorization: Bearer %s' -H 'Content-Type: "
+				T_EQ(sh("curl -s --limit-rate 300k -X PUT -H 'Authorization: Bearer %s' -H "
+					"'Content-Type: "
 					"application/octet-stream' --data-binary @%s -o /dev/null -w '%%{http_code}' "
 					"http://127.0.0.1:%u/v1/r/data/%s | grep -qx 201",
 					g_token, big, (unsigned)hf_http_port(x), hex),
