@@ -13,7 +13,7 @@
 #   make bench-scale   holdfast beside restic on 100,000 and 1,000,000 small files (bench/scale.sh)
 
 CC      ?= cc
-PKGS    := libsodium libzstd libcrypto libmagic libzip zlib liblzma libpng libjpeg sqlite3 libqpdf libseccomp libmicrohttpd libcurl
+PKGS    := libsodium libzstd libcrypto libmagic libzip zlib liblzma libpng libjpeg sqlite3 libqpdf libseccomp libmicrohttpd libcurl expat
 # lib/util/banned.h is force-included first in every file: it makes atoi, strcpy,
 # sprintf & co. compile errors (the header says why it is included this way)
 CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Wshadow -Wno-unused-parameter -D_GNU_SOURCE \
