@@ -55,9 +55,10 @@ struct s3_store {
 	char *endpoint; /* "http://host:port" */
 	char *bucket;
 	char *url_base; /* "http://host:port/bucket" */
-	char *prefix; /* "" or "some/prefix/" */
-	char *sigv4;  /* "aws:amz:REGION:s3" */
+	char *prefix;   /* "" or "some/prefix/" */
+	char *sigv4;    /* "aws:amz:REGION:s3" */
 	char *token_header;
+	char *cacert; /* PEM file of the certificate authorities to trust; NULL: the system's */
 	struct hf_s3_cred cred;
 	CURLSH *share;
 	pthread_mutex_t share_lock[CURL_LOCK_DATA_LAST];
@@ -104,8 +105,8 @@ struct exchange {
 	int64_t last_modified_s, date_s;
 	char errbody[ERR_BODY_MAX];
 	size_t nerr;
-	char code[64];  /* the S3 error code of a failed answer */
-	char msg[160];  /* and its message */
+	char code[64]; /* the S3 error code of a failed answer */
+	char msg[160]; /* and its message */
 	char curl_err[CURL_ERROR_SIZE];
 };
 
@@ -259,6 +260,9 @@ static int status_err(const struct exchange *x)
 		return -HF_E_REFUSED;
 	case 404:
 		return -HF_E_NOTFOUND;
+	case 301:
+	case 307:
+		return -HF_E_USAGE; /* the bucket is elsewhere: another region or endpoint */
 	case 304:
 	case 409:
 	case 412:
@@ -319,6 +323,8 @@ static int perform(struct s3_store *ss, struct exchange *x)
 		curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L); /* a stalled transfer fails */
 		curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
 		curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https,http");
+		if (ss->cacert)
+			curl_easy_setopt(h, CURLOPT_CAINFO, ss->cacert);
 		curl_easy_setopt(h, CURLOPT_AWS_SIGV4, ss->sigv4);
 		curl_easy_setopt(h, CURLOPT_USERNAME, ss->cred.access);
 		curl_easy_setopt(h, CURLOPT_PASSWORD, ss->cred.secret);
@@ -440,8 +446,8 @@ static void sha256_hex(const void *p, size_t n, char out[2 * HF_HASH_LEN + 1])
 /* ---- listing ------------------------------------------------------------------- */
 
 /* one ListObjectsV2 page of the keys under prefix (after token, if any) */
-static int list_page(struct s3_store *ss, const char *prefix, const char *token, unsigned max_keys,
-		     struct hf_buf *page, struct exchange *x)
+static int list_page(struct s3_store *ss, const char *prefix, const char *token, unsigned max_keys, struct hf_buf *page,
+		     struct exchange *x)
 {
 	char eprefix[URL_MAX], etoken[3 * HF_S3_TOKEN_MAX + 1];
 	int r, n;
@@ -849,6 +855,7 @@ static void s3_close(struct hf_store *s)
 		__asm__ __volatile__("" : : "r"(ss->token_header) : "memory");
 	}
 	free(ss->token_header);
+	free(ss->cacert);
 	hf_s3_cred_release(&ss->cred);
 	free(ss->location);
 	free(ss->endpoint);
@@ -982,22 +989,25 @@ static void explain(struct s3_store *ss, const struct exchange *x, int r, char *
 	if (r == -HF_E_UNAVAILABLE && x->curl_err[0])
 		snprintf(why, why_cap, "cannot reach the S3 server %s: %s", ss->endpoint, x->curl_err);
 	else if (r == -HF_E_UNAVAILABLE)
-		snprintf(why, why_cap, "the S3 server %s is unavailable (HTTP %ld%s%s): try again later",
-			 ss->endpoint, x->status, c[0] ? " " : "", c);
+		snprintf(why, why_cap, "the S3 server %s is unavailable (HTTP %ld%s%s): try again later", ss->endpoint,
+			 x->status, c[0] ? " " : "", c);
 	else if (strcmp(c, "NoSuchBucket") == 0)
 		snprintf(why, why_cap, "bucket %s does not exist on %s: create it first", ss->bucket, ss->endpoint);
 	else if (strcmp(c, "InvalidAccessKeyId") == 0)
 		snprintf(why, why_cap, "the S3 server does not know the access key id (from %s)", ss->cred.from);
 	else if (strcmp(c, "SignatureDoesNotMatch") == 0)
-		snprintf(why, why_cap, "the S3 secret key (from %s) does not match the access key id",
-			 ss->cred.from);
+		snprintf(why, why_cap, "the S3 secret key (from %s) does not match the access key id", ss->cred.from);
+	else if (strcmp(c, "AuthorizationHeaderMalformed") == 0 || strcmp(c, "PermanentRedirect") == 0 ||
+		 x->status == 301 || x->status == 307)
+		snprintf(why, why_cap, "bucket %s is not in region %s at %s (AWS_REGION, AWS_DEFAULT_REGION)",
+			 ss->bucket, ss->cred.region, ss->endpoint);
 	else if (strcmp(c, "RequestTimeTooSkewed") == 0)
 		snprintf(why, why_cap, "this machine's clock is too far from the S3 server's (%s)", ss->endpoint);
 	else if (strcmp(c, "AccessDenied") == 0)
 		snprintf(why, why_cap, "the S3 credentials (from %s) may not list bucket %s", ss->cred.from,
 			 ss->bucket);
 	else if (r == -HF_E_REFUSED && x->curl_err[0])
-		snprintf(why, why_cap, "the S3 server %s is not the one it should be: %s", ss->endpoint,
+		snprintf(why, why_cap, "the S3 server %s is not the one it should be (--cacert): %s", ss->endpoint,
 			 x->curl_err);
 	else if (c[0])
 		snprintf(why, why_cap, "the S3 server answered HTTP %ld %s%s%s", x->status, c, x->msg[0] ? ": " : "",
@@ -1005,6 +1015,7 @@ static void explain(struct s3_store *ss, const struct exchange *x, int r, char *
 }
 
 struct first_key {
+	const char *want; /* this key exactly; NULL: any */
 	int found;
 };
 
@@ -1012,9 +1023,9 @@ static int on_first_key(void *arg, const char *key, uint64_t size)
 {
 	struct first_key *fk = arg;
 
-	(void)key;
 	(void)size;
-	fk->found = 1;
+	if (!fk->want || strcmp(key, fk->want) == 0)
+		fk->found = 1;
 	return 0;
 }
 
@@ -1028,6 +1039,7 @@ static int check_prefix(struct s3_store *ss, int create, char *why, size_t why_c
 	int r, truncated;
 
 	snprintf(prefix, sizeof(prefix), "%s%s", ss->prefix, create ? "" : "config");
+	fk.want = create ? NULL : prefix;
 	hf_buf_init(&page, PAGE_MAX);
 	r = list_page(ss, prefix, NULL, 1, &page, x);
 	if (r < 0)
@@ -1086,11 +1098,7 @@ int hf_store_s3_open(const char *url, int create, const struct hf_store_opts *o,
 		ss->token_header = hf_xmalloc(n);
 		snprintf(ss->token_header, n, "x-amz-security-token: %s", ss->cred.token);
 	}
-	if (o && o->cacert) {
-		snprintf(why, why_cap, "--cacert is not supported by the S3 store yet");
-		r = -HF_E_USAGE;
-		goto fail;
-	}
+	ss->cacert = o && o->cacert ? hf_xstrdup(o->cacert) : NULL;
 	ss->share = curl_share_init();
 	if (!ss->share) {
 		r = -ENOMEM;

@@ -558,10 +558,19 @@ static void test_urls(void)
 	/* s3: URLs that are not s3:http[s]://HOST[:PORT]/BUCKET[/PREFIX], each with its reason */
 	{
 		static const char *const bad_s3[] = {
-			"s3://bucket/repo", "s3:bucket", "s3:http://host", "s3:http://host/", "s3:ftp://host/bucket",
-			"s3:http://user@host/bucket", "s3:http://host/BUCKET", "s3:http://host/ab",
-			"s3:http://host/bucket/../x", "s3:http://host/bucket/a//b", "s3:http://host/bucket/a b",
-			"s3:http://host/bucket/./x", "s3:http://host/bucket?x=1",
+			"s3://bucket/repo",
+			"s3:bucket",
+			"s3:http://host",
+			"s3:http://host/",
+			"s3:ftp://host/bucket",
+			"s3:http://user@host/bucket",
+			"s3:http://host/BUCKET",
+			"s3:http://host/ab",
+			"s3:http://host/bucket/../x",
+			"s3:http://host/bucket/a//b",
+			"s3:http://host/bucket/a b",
+			"s3:http://host/bucket/./x",
+			"s3:http://host/bucket?x=1",
 		};
 		char why[256];
 		struct hf_store_opts o = {.why = why, .why_cap = sizeof(why)};
