@@ -639,6 +639,37 @@ static void test_s3_open(void)
 	T_CHECK(st == NULL);
 }
 
+/* more objects than one ListObjectsV2 page holds (1000): the continuation
+ * tokens carry the listing to the end, each object once */
+static int count_cb(void *arg, const char *name, uint64_t size)
+{
+	int *n = arg;
+
+	(void)name;
+	if (size == 4)
+		(*n)++;
+	return 0;
+}
+
+static void test_s3_pages(void)
+{
+	char url[512], name[80];
+	struct hf_store *st = open_fresh(url, sizeof(url));
+	int n = 0, bad = 0;
+
+	if (!st)
+		return;
+	for (int i = 0; i < 1234; i++) {
+		snprintf(name, sizeof(name), "%08x", (unsigned)i);
+		if (hf_store_put(st, HF_OBJ_PENDING, name, "page", 4) != 0)
+			bad++;
+	}
+	T_EQ(bad, 0);
+	T_EQ(hf_store_list(st, HF_OBJ_PENDING, count_cb, &n), 0);
+	T_EQ(n, 1234);
+	hf_store_close(st);
+}
+
 /* ---- the memory store's faults --------------------------------------------- */
 
 static void test_mem_faults(void)
@@ -814,6 +845,7 @@ int main(void)
 	if (s3_configured()) {
 		T_RUN(test_s3_open);
 		run_contract(&s3_kind);
+		T_RUN(test_s3_pages);
 	} else {
 		fprintf(stderr, "-- store: s3 not tested (no S3_ENDPOINT and AWS_* credentials)\n");
 	}
