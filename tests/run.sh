@@ -47,11 +47,19 @@ if [ "$what" = s3 ]; then
 	export S3_ENDPOINT AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_DEFAULT_REGION
 	export S3_BUCKET=holdfast-test
 	unset AWS_SESSION_TOKEN AWS_PROFILE AWS_REGION
-	# the bucket the contract suite and 47-s3.sh share (each run in its own prefix)
-	curl -sS -o /dev/null --aws-sigv4 "aws:amz:$AWS_DEFAULT_REGION:s3" \
-		--user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
-		-H "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" \
-		-X PUT "$S3_ENDPOINT/$S3_BUCKET"
+	# the buckets the contract suite and 47-s3.sh share (each run in its own prefix):
+	# a plain one, and one with versioning on (as Object Lock has it)
+	export S3_VERSIONED_BUCKET=holdfast-test-versioned
+	s3curl() { # BODY URL: a signed PUT with curl's own SigV4
+		curl -sS -o /dev/null --aws-sigv4 "aws:amz:$AWS_DEFAULT_REGION:s3" \
+			--user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
+			-H "x-amz-content-sha256: $(printf '%s' "$1" | sha256sum | cut -d' ' -f1)" \
+			-X PUT --data-binary "$1" "$2"
+	}
+	s3curl "" "$S3_ENDPOINT/$S3_BUCKET"
+	s3curl "" "$S3_ENDPOINT/$S3_VERSIONED_BUCKET"
+	s3curl '<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>Enabled</Status></VersioningConfiguration>' \
+		"$S3_ENDPOINT/$S3_VERSIONED_BUCKET?versioning="
 	echo "s3: Ceph RGW at $S3_ENDPOINT, started in $((SECONDS - t0)) s"
 fi
 tally() { # name, output, exit status[, seconds]

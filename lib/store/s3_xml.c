@@ -1,6 +1,6 @@
 /* s3_xml.c — reads the XML answers of S3 (s3_xml.h) with libexpat: a
- * ListObjectsV2 page (keys, sizes, continuation token) and the Code and
- * Message of an error. Only elements at the expected depth count, text is
+ * ListObjectsV2 page (keys, sizes, continuation token), the Code and
+ * Message of an error, a bucket's versioning Status. Only elements at the expected depth count, text is
  * bounded, and the parser never resolves entities from outside. */
 #include <errno.h>
 #include <expat.h>
@@ -30,9 +30,10 @@ struct xml_state {
 	int truncated;
 	char *token;
 	int ret;
-	/* error */
-	char *code, *msg;
-	size_t code_cap, msg_cap;
+	/* fields: two children of the root element */
+	const char *root, *f1, *f2;
+	char *o1, *o2;
+	size_t c1, c2;
 };
 
 static void copy_text(char *out, size_t cap, const char *s)
@@ -57,7 +58,7 @@ static void on_start(void *ud, const XML_Char *name, const XML_Char **attrs)
 	x->text_overflow = 0;
 	if (x->depth == 1) {
 		x->root_ok = (x->kind == 1 && strcmp(name, "ListBucketResult") == 0) ||
-			     (x->kind == 2 && strcmp(name, "Error") == 0);
+			     (x->kind == 2 && strcmp(name, x->root) == 0);
 		return;
 	}
 	if (x->kind == 1 && x->depth == 2 && strcmp(name, "Contents") == 0) {
@@ -113,10 +114,10 @@ static void on_end(void *ud, const XML_Char *name)
 		if (x->ret != 0)
 			XML_StopParser(x->p, XML_FALSE);
 	} else if (x->root_ok && x->kind == 2 && x->depth == 2) {
-		if (strcmp(name, "Code") == 0)
-			copy_text(x->code, x->code_cap, x->text);
-		else if (strcmp(name, "Message") == 0)
-			copy_text(x->msg, x->msg_cap, x->text);
+		if (strcmp(name, x->f1) == 0)
+			copy_text(x->o1, x->c1, x->text);
+		else if (x->f2 && strcmp(name, x->f2) == 0)
+			copy_text(x->o2, x->c2, x->text);
 	}
 	x->ntext = 0;
 	x->depth--;
@@ -188,27 +189,45 @@ int hf_s3_parse_list(const char *xml, size_t n, hf_s3_object_fn fn, void *arg, i
 	return r;
 }
 
-void hf_s3_parse_error(const char *xml, size_t n, char *code, size_t code_cap, char *msg, size_t msg_cap)
+/* the text of children f1 and f2 (NULL: none) of root element root */
+static void parse_fields(const char *xml, size_t n, const char *root, const char *f1, char *o1, size_t c1,
+			 const char *f2, char *o2, size_t c2)
 {
 	struct xml_state *x = hf_xcalloc(1, sizeof(*x));
 
-	if (code_cap)
-		code[0] = '\0';
-	if (msg_cap)
-		msg[0] = '\0';
+	if (c1)
+		o1[0] = '\0';
+	if (c2)
+		o2[0] = '\0';
 	if (n == 0)
 		goto out;
 	x->kind = 2;
-	x->code = code;
-	x->msg = msg;
-	x->code_cap = code_cap;
-	x->msg_cap = msg_cap;
+	x->root = root;
+	x->f1 = f1;
+	x->f2 = f2;
+	x->o1 = o1;
+	x->o2 = o2;
+	x->c1 = c1;
+	x->c2 = c2;
 	if (run(x, xml, n) < 0) {
-		if (code_cap)
-			code[0] = '\0';
-		if (msg_cap)
-			msg[0] = '\0';
+		if (c1)
+			o1[0] = '\0';
+		if (c2)
+			o2[0] = '\0';
 	}
 out:
 	free(x);
+}
+
+void hf_s3_parse_error(const char *xml, size_t n, char *code, size_t code_cap, char *msg, size_t msg_cap)
+{
+	parse_fields(xml, n, "Error", "Code", code, code_cap, "Message", msg, msg_cap);
+}
+
+int hf_s3_parse_versioning(const char *xml, size_t n)
+{
+	char status[32];
+
+	parse_fields(xml, n, "VersioningConfiguration", "Status", status, sizeof(status), NULL, NULL, 0);
+	return strcmp(status, "Enabled") == 0 || strcmp(status, "Suspended") == 0;
 }

@@ -1,5 +1,6 @@
-/* s3_xml.h — private to lib/store: the two S3 answers the S3 store reads
- * from XML (a ListObjectsV2 page and an error), parsed with libexpat. */
+/* s3_xml.h — private to lib/store: the S3 answers the S3 store reads from
+ * XML (a ListObjectsV2 page, an error, a bucket's versioning), parsed with
+ * libexpat. */
 #ifndef HF_S3_XML_H
 #define HF_S3_XML_H
 
@@ -23,5 +24,9 @@ int hf_s3_parse_list(const char *xml, size_t n, hf_s3_object_fn fn, void *arg, i
 /* The Code and Message of an S3 <Error> document, each truncated to its
  * buffer; both empty if xml is not one. Never fails. */
 void hf_s3_parse_error(const char *xml, size_t n, char *code, size_t code_cap, char *msg, size_t msg_cap);
+
+/* 1 if a GetBucketVersioning answer says versioning is (or was) on:
+ * Status Enabled or Suspended; 0 if it never was, or xml is not one. */
+int hf_s3_parse_versioning(const char *xml, size_t n);
 
 #endif

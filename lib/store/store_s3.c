@@ -8,7 +8,11 @@
  * libexpat (s3_xml.c).
  *
  * put is create-only through a conditional PUT (If-None-Match: *), which the
- * server checks atomically (412 if the key exists). A PUT is durable when it
+ * server checks atomically (412 if the key exists). In a bucket with
+ * versioning (which Object Lock turns on) Ceph RGW 16 ignores that header
+ * and adds a version: there a HEAD comes first, and two writers racing for
+ * one name may both write it (harmless where the name is the content's
+ * hash: both wrote the same bytes). A PUT is durable when it
  * is answered, so sync does nothing. S3 has no rename: a streamed write is
  * spooled (in memory, then in an unlinked temporary file) and PUT under its
  * final name at commit. mtime is the object's Last-Modified and now() the
@@ -60,6 +64,7 @@ struct s3_store {
 	char *token_header;
 	char *cacert; /* PEM file of the certificate authorities to trust; NULL: the system's */
 	struct hf_s3_cred cred;
+	int versioned; /* the bucket has (or had) versioning: If-None-Match is not enough */
 	CURLSH *share;
 	pthread_mutex_t share_lock[CURL_LOCK_DATA_LAST];
 	pthread_mutex_t pool_lock;
@@ -535,6 +540,26 @@ static int s3_list(struct hf_store *s, int kind, hf_store_list_fn fn, void *arg)
 
 /* ---- the operations ------------------------------------------------------------ */
 
+static int head(struct s3_store *ss, int kind, const char *name, struct exchange *x);
+
+/* the create-only PUT x of kind/name: conditional, and where the server
+ * does not honour the condition (versioned buckets) after a HEAD */
+static int put_new(struct s3_store *ss, int kind, const char *name, struct exchange *x)
+{
+	if (ss->versioned) {
+		struct exchange *hx = hf_xmalloc(sizeof(*hx));
+		int r = head(ss, kind, name, hx);
+		free(hx);
+		if (r == 0)
+			return -HF_E_EXISTS;
+		if (r != -HF_E_NOTFOUND)
+			return r;
+	}
+	x->method = "PUT";
+	x->extra = "If-None-Match: *";
+	return perform(ss, x);
+}
+
 static int s3_put(struct hf_store *s, int kind, const char *name, const void *p, size_t n, int flags)
 {
 	struct s3_store *ss = (struct s3_store *)s;
@@ -545,13 +570,11 @@ static int s3_put(struct hf_store *s, int kind, const char *name, const void *p,
 	(void)flags; /* an answered PUT is durable */
 	if (r == 0) {
 		sha256_hex(p, n, sha);
-		x->method = "PUT";
 		x->fd = -1;
 		x->body = p;
 		x->nbody = n;
 		x->body_sha256 = sha;
-		x->extra = "If-None-Match: *";
-		r = perform(ss, x);
+		r = put_new(ss, kind, name, x);
 	}
 	free(x);
 	return r;
@@ -820,13 +843,11 @@ static int s3_writer_commit(struct hf_store_writer *wr, const char *name, int fl
 	x = hf_xcalloc(1, sizeof(*x));
 	r = object_url(ss, w->kind, name, x->url, sizeof(x->url));
 	if (r == 0) {
-		x->method = "PUT";
 		x->fd = w->fd;
 		x->body = w->mem.data;
 		x->nbody = w->size;
 		x->body_sha256 = sha;
-		x->extra = "If-None-Match: *";
-		r = perform(ss, x);
+		r = put_new(ss, w->kind, name, x);
 	}
 	free(x);
 	writer_free(w);
@@ -1064,6 +1085,33 @@ static int check_prefix(struct s3_store *ss, int create, char *why, size_t why_c
 	return r;
 }
 
+/* whether the bucket keeps versions (GetBucketVersioning); where the
+ * server will not say, as if it did (the safer way to put) */
+static int probe_versioning(struct s3_store *ss, char *why, size_t why_cap)
+{
+	struct hf_buf b;
+	struct exchange *x = hf_xcalloc(1, sizeof(*x));
+	int r;
+
+	x->method = "GET";
+	x->fd = -1;
+	x->buf = &b;
+	hf_buf_init(&b, 64 * 1024);
+	snprintf(x->url, sizeof(x->url), "%s?versioning=", ss->url_base);
+	r = perform(ss, x);
+	if (r == 0) {
+		ss->versioned = hf_s3_parse_versioning((const char *)b.data, b.len);
+	} else if (r != -HF_E_UNAVAILABLE) {
+		ss->versioned = 1; /* not ours to know (a user without the permission) */
+		r = 0;
+	} else {
+		explain(ss, x, r, why, why_cap);
+	}
+	hf_buf_release(&b);
+	free(x);
+	return r;
+}
+
 int hf_store_s3_open(const char *url, int create, const struct hf_store_opts *o, struct hf_store **out)
 {
 	struct s3_store *ss;
@@ -1114,6 +1162,8 @@ int hf_store_s3_open(const char *url, int create, const struct hf_store_opts *o,
 	ss->base.location = ss->location;
 	ss->base.caps = HF_STORE_CAN_DELETE | HF_STORE_OWN_CLOCK;
 	r = check_prefix(ss, create, why, why_cap);
+	if (r == 0)
+		r = probe_versioning(ss, why, why_cap);
 	if (r < 0)
 		goto fail;
 	*out = &ss->base;

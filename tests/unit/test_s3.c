@@ -3,7 +3,7 @@
  * hostile and truncated documents, every bit flipped), and where
  * credentials and the region come from (s3_cred.c: the environment, the
  * profile files, their precedence, values that cannot go into a header).
- * The store against a real server: test_store_contract (S3_ENDPOINT) and
+ * Versioning answers are read too. The store against a real server: test_store_contract (S3_ENDPOINT) and
  * tests/cli/47-s3.sh. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,6 +163,23 @@ static void test_error(void)
 		hf_s3_parse_error(e, cut, code, sizeof(code), msg, sizeof(msg)); /* no crash */
 }
 
+static void test_versioning(void)
+{
+	static const char on[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><VersioningConfiguration "
+				 "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Status>Enabled</Status>"
+				 "</VersioningConfiguration>";
+	static const char suspended[] = "<VersioningConfiguration><Status>Suspended</Status></VersioningConfiguration>";
+	static const char never[] = "<VersioningConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"/>";
+	static const char other[] = "<Error><Status>Enabled</Status></Error>";
+
+	T_EQ(hf_s3_parse_versioning(on, strlen(on)), 1);
+	T_EQ(hf_s3_parse_versioning(suspended, strlen(suspended)), 1);
+	T_EQ(hf_s3_parse_versioning(never, strlen(never)), 0);
+	T_EQ(hf_s3_parse_versioning(other, strlen(other)), 0);
+	T_EQ(hf_s3_parse_versioning(on, 60), 0); /* cut short */
+	T_EQ(hf_s3_parse_versioning("", 0), 0);
+}
+
 /* ---- credentials ---------------------------------------------------------------- */
 
 static char g_home[128];
@@ -272,6 +289,7 @@ int main(void)
 	T_RUN(test_list);
 	T_RUN(test_list_bad);
 	T_RUN(test_error);
+	T_RUN(test_versioning);
 	T_RUN(test_cred);
 	t_rm_rf(g_home);
 	return T_DONE("test_s3");
