@@ -351,7 +351,8 @@ static int read_token(const struct cli_common *c, char **out)
 
 int cli_store_open(const struct cli_common *c, int create, struct hf_store **st)
 {
-	struct hf_store_opts o = {.cacert = c->cacert};
+	char why[400] = "";
+	struct hf_store_opts o = {.cacert = c->cacert, .why = why, .why_cap = sizeof(why)};
 	char *token = NULL, *q;
 	int r, had_token;
 
@@ -369,8 +370,10 @@ int cli_store_open(const struct cli_common *c, int create, struct hf_store **st)
 	if (r == 0)
 		return 0;
 	q = cli_quote(c->repo);
-	if (create && r == -HF_E_EXISTS)
+	if (create && r == -HF_E_EXISTS && !why[0])
 		cli_err("cannot create repository: %s exists and is not empty", q);
+	else if (why[0]) /* the store said why (S3: wrong keys, no bucket, unreachable) */
+		cli_err(create ? "cannot create repository at %s: %s" : "cannot open repository %s: %s", q, why);
 	else if (r == -HF_E_USAGE && (strncmp(c->repo, "https://", 8) == 0 || strncmp(c->repo, "http://", 7) == 0))
 		cli_err("cannot open repository %s: %s", q,
 			had_token ? "a server URL is https://HOST[:PORT]/REPOSITORY (http: only to this machine)"

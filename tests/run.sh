@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/run.sh [unit|cli|cli-https|quick] — for each build dir in $HF_BUILDS (default: build) runs the
+# tests/run.sh [unit|cli|cli-https|quick|s3] — for each build dir in $HF_BUILDS (default: build) runs the
 # unit-test binaries and the CLI scenario scripts, adds up their "N passed, N failed[, N skipped]"
 # lines and ends with the total "N passed, N failed, N skipped" (CI reads that last line).
 # Each CLI script in tests/cli/NN-*.sh prints its own "...: N passed, N failed, N skipped"
@@ -8,6 +8,10 @@
 # cli-https: the CLI scenario scripts 01-39 with HF_TEST_REPO_KIND=https, their
 # repositories on a holdfast server each script starts (tests/cli/lib.sh); 40 and
 # up test the command table and the server themselves and are left out.
+# s3: starts a real single-node Ceph RGW on loopback (../shared/s3/start.sh, or the kit
+# HF_S3_KIT names; it installs radosgw with apt on first use), then runs the store contract
+# suite (tests/unit/test_store_contract) and tests/cli/47-s3.sh against it, and stops it.
+# Its ports are HF_S3_PORT (7490) and HF_S3_MON_PORT (3390), its state a fresh directory.
 set -u
 cd "$(dirname "$0")/.."
 what=${1:-all}
@@ -16,6 +20,48 @@ what=${1:-all}
 # take 20-40 s each, 10 and 13 one to two minutes; make test runs them all)
 QUICK_CLI="01 02 03 07 08 09 11 41"
 passed=0 failed=0 skipped=0
+if [ "$what" = s3 ]; then
+	kit=${HF_S3_KIT:-../shared/s3}
+	if [ ! -x "$kit/start.sh" ]; then
+		echo "s3: no S3 test kit at $kit (set HF_S3_KIT to the directory of start.sh)"
+		echo "0 passed, 1 failed, 0 skipped"
+		exit 1
+	fi
+	s3_state=$(mktemp -d /var/tmp/hf-s3-rgw.XXXXXX)
+	s3_stop() { "$kit/stop.sh" "$s3_state" >/dev/null 2>&1; rm -rf "$s3_state"; }
+	trap s3_stop EXIT
+	s3_port=${HF_S3_PORT:-7490}
+	t0=$SECONDS
+	# tcp_nodelay: without it beast's Nagle and our delayed ACKs cost 40 ms per small GET
+	if ! s3_env=$(S3_PORT=$s3_port MON_PORT=${HF_S3_MON_PORT:-3390} \
+		RGW_EXTRA_CONF="rgw_frontends = beast endpoint=127.0.0.1:$s3_port tcp_nodelay=1" \
+		"$kit/start.sh" "$s3_state" 2>"$s3_state.log"); then
+		tail -n 20 "$s3_state.log"
+		rm -f "$s3_state.log"
+		echo "s3: the RGW did not start"
+		echo "0 passed, 1 failed, 0 skipped"
+		exit 1
+	fi
+	rm -f "$s3_state.log"
+	eval "$s3_env"
+	export S3_ENDPOINT AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_DEFAULT_REGION
+	export S3_BUCKET=holdfast-test
+	unset AWS_SESSION_TOKEN AWS_PROFILE AWS_REGION
+	# the buckets the contract suite and 47-s3.sh share (each run in its own prefix):
+	# a plain one, and one with versioning on (as Object Lock has it)
+	export S3_VERSIONED_BUCKET=holdfast-test-versioned
+	s3curl() { # BODY URL: a signed PUT with curl's own SigV4
+		curl -sS -o /dev/null --aws-sigv4 "aws:amz:$AWS_DEFAULT_REGION:s3" \
+			--user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
+			-H "x-amz-content-sha256: $(printf '%s' "$1" | sha256sum | cut -d' ' -f1)" \
+			-X PUT --data-binary "$1" "$2"
+	}
+	s3curl "" "$S3_ENDPOINT/$S3_BUCKET"
+	s3curl "" "$S3_ENDPOINT/$S3_VERSIONED_BUCKET"
+	s3curl '<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>Enabled</Status></VersioningConfiguration>' \
+		"$S3_ENDPOINT/$S3_VERSIONED_BUCKET?versioning="
+	echo "s3: Ceph RGW at $S3_ENDPOINT, started in $((SECONDS - t0)) s"
+fi
 tally() { # name, output, exit status[, seconds]
 	local line p f s
 	line=$(printf '%s\n' "$2" | grep -E '[0-9]+ passed, [0-9]+ failed' | tail -n 1)
@@ -35,21 +81,23 @@ tally() { # name, output, exit status[, seconds]
 for BUILD in ${HF_BUILDS:-${HF_BUILD:-build}}; do
 export HF_BIN="$PWD/$BUILD/holdfast"
 echo "== tests with $BUILD"
-if [ "$what" = all ] || [ "$what" = unit ] || [ "$what" = quick ]; then
+if [ "$what" = all ] || [ "$what" = unit ] || [ "$what" = quick ] || [ "$what" = s3 ]; then
 	for t in "$BUILD"/tests/test_*; do
 		[ -x "$t" ] || continue
+		if [ "$what" = s3 ] && [ "$(basename "$t")" != test_store_contract ]; then continue; fi
 		out=$("$t" 2>&1); rc=$?
 		[ $rc -ne 0 ] && printf '%s\n' "$out" | tail -n 30
 		tally "$(basename "$t")" "$out" $rc
 	done
 fi
-if [ "$what" = all ] || [ "$what" = cli ] || [ "$what" = quick ] || [ "$what" = cli-https ]; then
+if [ "$what" = all ] || [ "$what" = cli ] || [ "$what" = quick ] || [ "$what" = cli-https ] || [ "$what" = s3 ]; then
 	if [ "$what" = cli-https ]; then export HF_TEST_REPO_KIND=https; fi
 	for t in tests/cli/[0-9]*.sh; do
 		[ -f "$t" ] || continue
 		n=$(basename "$t"); n=${n%%-*}
 		if [ "$what" = quick ] && [[ " $QUICK_CLI " != *" $n "* ]]; then continue; fi
 		if [ "$what" = cli-https ] && [ "$((10#$n))" -ge 40 ]; then continue; fi
+		if [ "$what" = s3 ] && [ "$n" != 47 ]; then continue; fi
 		t0=$SECONDS
 		out=$(bash "$t" 2>&1); rc=$?
 		if [ $rc -ne 0 ]; then

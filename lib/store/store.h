@@ -6,8 +6,9 @@
  * none); an existing name gives -HF_E_EXISTS. remove exists for the retention
  * path (forget --prune) alone. Stores are chosen by URL (hf_store_open): a
  * local directory (store_local.c), an in-memory store for tests that can
- * inject faults (store_mem.c, store_mem.h); the server (https:) and S3 (s3:)
- * stores will implement the same operations. Every store passes the contract
+ * inject faults (store_mem.c, store_mem.h), a holdfast server (https:,
+ * store_http.c) and an S3 bucket (s3:, store_s3.c) implement the same
+ * operations. Every store passes the contract
  * suite in tests/unit/test_store_contract.c. Object names and their relative
  * paths (keys) are shared by every store (store_names.c). All operations are
  * safe to call from several threads at once. */
@@ -177,6 +178,11 @@ size_t hf_store_delete_message(const char *repo, int kind, const char *name, con
 struct hf_store_opts {
 	const char *token;  /* the client's token (a repository server) */
 	const char *cacert; /* PEM file of the certificate authority to trust; NULL: the system's */
+	/* where a store that can say more than its error code (S3: wrong keys,
+	 * no such bucket, unreachable) puts a sentence when it does not open;
+	 * NULL: nowhere */
+	char *why;
+	size_t why_cap;
 };
 
 /* Opens the store a URL names:
@@ -184,7 +190,9 @@ struct hf_store_opts {
  *   mem:NAME   the in-memory store NAME (tests; store_mem.h)
  *   https://HOST[:PORT]/REPO[?pin=sha256//BASE64]  a holdfast repository server
  *              (store_http.c; needs o->token; http: only to a loopback address)
- *   s3:        planned: -HF_E_SCHEME for now, as for any other scheme://
+ *   s3:http[s]://HOST[:PORT]/BUCKET[/PREFIX]  a prefix of an S3 bucket (store_s3.c;
+ *              credentials from the AWS variables or ~/.aws; o->why explains a failure)
+ *   any other scheme://: -HF_E_SCHEME
  * create: make a new, empty store (-HF_E_EXISTS if one with objects is
  * there). Without create, a store without a config object gives
  * -HF_E_NOTFOUND. o may be NULL (no server options). */

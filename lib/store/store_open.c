@@ -1,5 +1,5 @@
 /* store_open.c — hf_store_open(): the one place a store URL is parsed and
- * the store it names is chosen (https: and http: go to store_http.c). A plain path (absolute or relative) stays a
+ * the store it names is chosen (https: and http: go to store_http.c, s3: to store_s3.c). A plain path (absolute or relative) stays a
  * path, so existing --repo values keep working; a scheme is recognised only
  * as "file:", "mem:", or "NAME://" (so a directory named "a:b" is a path). */
 #include <string.h>
@@ -7,6 +7,7 @@
 #include "store/store.h"
 #include "store/store_http.h"
 #include "store/store_mem.h"
+#include "store/store_s3.h"
 #include "util/err.h"
 
 /* "xyz://" with xyz a URL scheme (letters, digits, + - .) */
@@ -46,7 +47,9 @@ int hf_store_open_opts(const char *url, int create, const struct hf_store_opts *
 		return hf_store_mem_open(url + 4, create, out);
 	if (strncmp(url, "https://", 8) == 0 || strncmp(url, "http://", 7) == 0)
 		return hf_store_http_open(url, create, o, out);
-	if (strncmp(url, "s3:", 3) == 0 || has_scheme(url))
+	if (strncmp(url, "s3:", 3) == 0)
+		return hf_store_s3_open(url, create, o, out);
+	if (has_scheme(url))
 		return -HF_E_SCHEME;
 	return hf_store_local_open(url, create, out);
 }

@@ -28,8 +28,8 @@ static const char *const hf_err_msgs[HF_E_MAX - HF_E_BASE] = {
 	[HF_E_UNSAFE - HF_E_BASE] = "a prune running at the same time may delete data the new snapshot uses, and the "
 				    "store would not let it be withdrawn: do not rely on it; run the backup again",
 	[HF_E_MISSING - HF_E_BASE] = "missing from the repository",
-	[HF_E_SCHEME - HF_E_BASE] = "store URL scheme not supported: use a directory path, file:/path or "
-				    "https://server/repository (s3: is not supported yet)",
+	[HF_E_SCHEME - HF_E_BASE] = "store URL scheme not supported: use a directory path, file:/path, "
+				    "https://server/repository or s3:http[s]://HOST[:PORT]/BUCKET[/PREFIX]",
 	[HF_E_WRITEONLY - HF_E_BASE] = "this needs the full key; the key that opened the repository is write-only",
 	[HF_E_RATE - HF_E_BASE] = "the server's limit for this client is reached (snapshots per hour, or uploads at "
 				  "once): try again later",

@@ -1,0 +1,1174 @@
+/* store_s3.c — the store in an S3 bucket (Amazon S3, Ceph RGW, MinIO ...),
+ * over HTTP(S) with libcurl and its built-in AWS Signature V4.
+ *
+ * URL: s3:http[s]://HOST[:PORT]/BUCKET[/PREFIX] (path-style addressing).
+ * An object's key is PREFIX/ + its relative path (store_names.c), so the
+ * bucket holds the same layout as a local directory. Credentials and region
+ * come from the AWS variables or files (s3_cred.c); listings are parsed with
+ * libexpat (s3_xml.c).
+ *
+ * put is create-only through a conditional PUT (If-None-Match: *), which the
+ * server checks atomically (412 if the key exists). In a bucket with
+ * versioning (which Object Lock turns on) Ceph RGW 16 ignores that header
+ * and adds a version: there a HEAD comes first, and two writers racing for
+ * one name may both write it (harmless where the name is the content's
+ * hash: both wrote the same bytes). A PUT is durable when it
+ * is answered, so sync does nothing. S3 has no rename: a streamed write is
+ * spooled (in memory, then in an unlinked temporary file) and PUT under its
+ * final name at commit. mtime is the object's Last-Modified and now() the
+ * Date of a HEAD of the bucket: the server's clock. remove is a HEAD (S3's
+ * DELETE of a missing key succeeds) then a DELETE.
+ *
+ * Connections are reused: a pool of easy handles sharing one connection and
+ * TLS-session cache. Transport failures, 5xx, 429 and S3's SlowDown /
+ * RequestTimeout are retried (0.2 s, 1 s, 5 s) before they become
+ * -HF_E_UNAVAILABLE; a put whose first answer was lost and whose retry finds
+ * the key taken has succeeded (the name is the content's hash). */
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "crypto/crypto.h"
+#include "store/s3_cred.h"
+#include "store/s3_xml.h"
+#include "store/store.h"
+#include "store/store_names.h"
+#include "store/store_s3.h"
+#include "util/buf.h"
+#include "util/hex.h"
+#include "util/mem.h"
+
+#define TRIES 4
+#define PAGE_MAX (8u << 20)  /* bytes of one listing page */
+#define ERR_BODY_MAX 8192    /* bytes of an error document kept */
+#define SPOOL_MEM (8u << 20) /* a streamed write past this goes to a temporary file */
+#define URL_MAX 2048
+#define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+struct s3_store {
+	struct hf_store base;
+	char *location; /* the URL as given, for messages */
+	char *endpoint; /* "http://host:port" */
+	char *bucket;
+	char *url_base; /* "http://host:port/bucket" */
+	char *prefix;   /* "" or "some/prefix/" */
+	char *sigv4;    /* "aws:amz:REGION:s3" */
+	char *token_header;
+	char *cacert; /* PEM file of the certificate authorities to trust; NULL: the system's */
+	struct hf_s3_cred cred;
+	int versioned; /* the bucket has (or had) versioning: If-None-Match is not enough */
+	CURLSH *share;
+	pthread_mutex_t share_lock[CURL_LOCK_DATA_LAST];
+	pthread_mutex_t pool_lock;
+	CURL **pool;
+	size_t npool;
+};
+
+struct s3_writer {
+	struct hf_store *store; /* first: the generic calls find the ops here */
+	int kind;
+	struct hf_buf mem;
+	int fd; /* the spool file once the bytes outgrew memory; -1 before */
+	uint64_t size;
+	struct hf_sha256_ctx *sha;
+	int failed;
+};
+
+struct s3_reader {
+	struct hf_store *store; /* first */
+	int kind;
+	char name[HF_STORE_NAME_MAX + 1];
+};
+
+/* one exchange with the server */
+struct exchange {
+	const char *method; /* GET, HEAD, PUT, DELETE */
+	char url[URL_MAX];
+	/* a PUT's body: from memory, or from file fd (fd >= 0) */
+	const uint8_t *body;
+	int fd;
+	uint64_t nbody, sent;
+	const char *body_sha256; /* hex; NULL: that of the empty body */
+	const char *range;       /* a header line, or NULL */
+	const char *extra;       /* one more header line, or NULL */
+	/* the answer's body: into buf (growing, bounded) or into dest[0..cap) */
+	struct hf_buf *buf;
+	uint8_t *dest;
+	size_t cap, got;
+	int overflow;
+	long status; /* of the last status line seen */
+	uint64_t length;
+	int has_length;
+	int64_t last_modified_s, date_s;
+	char errbody[ERR_BODY_MAX];
+	size_t nerr;
+	char code[64]; /* the S3 error code of a failed answer */
+	char msg[160]; /* and its message */
+	char curl_err[CURL_ERROR_SIZE];
+};
+
+static int global_ready;
+static pthread_mutex_t global_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void share_lock(CURL *h, curl_lock_data d, curl_lock_access a, void *arg)
+{
+	struct s3_store *ss = arg;
+
+	(void)h;
+	(void)a;
+	pthread_mutex_lock(&ss->share_lock[d]);
+}
+
+static void share_unlock(CURL *h, curl_lock_data d, void *arg)
+{
+	struct s3_store *ss = arg;
+
+	(void)h;
+	pthread_mutex_unlock(&ss->share_lock[d]);
+}
+
+static CURL *take(struct s3_store *ss)
+{
+	CURL *h = NULL;
+
+	pthread_mutex_lock(&ss->pool_lock);
+	if (ss->npool)
+		h = ss->pool[--ss->npool];
+	pthread_mutex_unlock(&ss->pool_lock);
+	return h ? h : curl_easy_init();
+}
+
+static void give_back(struct s3_store *ss, CURL *h)
+{
+	pthread_mutex_lock(&ss->pool_lock);
+	ss->pool = hf_xreallocarray(ss->pool, ss->npool + 1, sizeof(*ss->pool));
+	ss->pool[ss->npool++] = h;
+	pthread_mutex_unlock(&ss->pool_lock);
+}
+
+static size_t on_body(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct exchange *x = arg;
+	size_t n = size * nmemb;
+
+	if (x->status < 200 || x->status >= 300) { /* an error document: keep its start */
+		size_t k = n < sizeof(x->errbody) - x->nerr ? n : sizeof(x->errbody) - x->nerr;
+		memcpy(x->errbody + x->nerr, p, k);
+		x->nerr += k;
+		return n;
+	}
+	if (x->buf) {
+		if (hf_buf_append(x->buf, p, n) < 0) {
+			x->overflow = 1;
+			return 0;
+		}
+	} else if (x->dest) {
+		if (n > x->cap - x->got) {
+			x->overflow = 1;
+			return 0;
+		}
+		memcpy(x->dest + x->got, p, n);
+	}
+	x->got += n;
+	return n;
+}
+
+static int64_t header_date(const char *v)
+{
+	time_t t = curl_getdate(v, NULL);
+
+	return t > 0 ? (int64_t)t : 0;
+}
+
+static size_t on_header(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct exchange *x = arg;
+	size_t n = size * nmemb;
+	char line[256];
+	long long v;
+	int code;
+
+	if (n >= sizeof(line))
+		return n;
+	memcpy(line, p, n);
+	line[n] = '\0';
+	if (strncmp(line, "HTTP/", 5) == 0) {
+		const char *sp = strchr(line, ' ');
+		if (sp && sscanf(sp, " %3d", &code) == 1)
+			x->status = code;
+		x->has_length = 0;
+	} else if (strncasecmp(line, "content-length:", 15) == 0 && sscanf(line + 15, " %lld", &v) == 1 && v >= 0) {
+		x->length = (uint64_t)v;
+		x->has_length = 1;
+	} else if (strncasecmp(line, "last-modified:", 14) == 0) {
+		x->last_modified_s = header_date(line + 14);
+	} else if (strncasecmp(line, "date:", 5) == 0) {
+		x->date_s = header_date(line + 5);
+	}
+	return n;
+}
+
+static size_t on_read(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct exchange *x = arg;
+	size_t n = size * nmemb;
+
+	if (n > x->nbody - x->sent)
+		n = (size_t)(x->nbody - x->sent);
+	if (n == 0)
+		return 0;
+	if (x->fd >= 0) {
+		ssize_t r = pread(x->fd, p, n, (off_t)x->sent);
+		if (r <= 0)
+			return CURL_READFUNC_ABORT;
+		n = (size_t)r;
+	} else {
+		memcpy(p, x->body + x->sent, n);
+	}
+	x->sent += n;
+	return n;
+}
+
+static int retryable_code(const char *code)
+{
+	return strcmp(code, "SlowDown") == 0 || strcmp(code, "RequestTimeout") == 0 ||
+	       strcmp(code, "InternalError") == 0 || strcmp(code, "ServiceUnavailable") == 0;
+}
+
+/* the answer as an error */
+static int status_err(const struct exchange *x)
+{
+	long s = x->status;
+
+	if (s >= 200 && s < 300)
+		return 0;
+	if (strcmp(x->code, "QuotaExceeded") == 0)
+		return -EDQUOT;
+	if (strcmp(x->code, "EntityTooLarge") == 0)
+		return -HF_E_LIMIT;
+	if (retryable_code(x->code))
+		return -HF_E_UNAVAILABLE;
+	switch (s) {
+	case 400:
+		return -HF_E_USAGE;
+	case 401:
+	case 403:
+	case 405:
+		return -HF_E_REFUSED;
+	case 404:
+		return -HF_E_NOTFOUND;
+	case 301:
+	case 307:
+		return -HF_E_USAGE; /* the bucket is elsewhere: another region or endpoint */
+	case 304:
+	case 409:
+	case 412:
+		return -HF_E_EXISTS; /* a conditional PUT found the key taken */
+	case 411:
+	case 413:
+	case 414:
+	case 431:
+		return -HF_E_LIMIT;
+	case 416:
+		return -HF_E_CORRUPT; /* a range past the end */
+	case 507:
+		return -ENOSPC;
+	}
+	return -HF_E_UNAVAILABLE; /* 429, 5xx and anything unknown: may pass */
+}
+
+static void pause_before(int attempt)
+{
+	static const long ms[] = {200, 1000, 5000};
+	struct timespec ts = {ms[attempt - 1] / 1000, (ms[attempt - 1] % 1000) * 1000000};
+
+	nanosleep(&ts, NULL);
+}
+
+/* performs x, retrying what may pass on its own; the error of its answer */
+static int perform(struct s3_store *ss, struct exchange *x)
+{
+	struct curl_slist *headers = NULL;
+	char sha_header[100];
+	CURL *h = take(ss);
+	int ret = -HF_E_UNAVAILABLE, lost = 0, put = strcmp(x->method, "PUT") == 0;
+
+	if (!h)
+		return -ENOMEM;
+	/* curl 7.88 signs the payload hash given here; S3 needs it sent too */
+	snprintf(sha_header, sizeof(sha_header), "x-amz-content-sha256: %s",
+		 x->body_sha256 ? x->body_sha256 : EMPTY_SHA256);
+	headers = curl_slist_append(headers, sha_header);
+	if (ss->token_header)
+		headers = curl_slist_append(headers, ss->token_header);
+	if (x->range)
+		headers = curl_slist_append(headers, x->range);
+	if (x->extra)
+		headers = curl_slist_append(headers, x->extra);
+	if (put)
+		headers = curl_slist_append(headers, "Content-Type: application/octet-stream");
+	for (int attempt = 0; attempt < TRIES; attempt++) {
+		CURLcode cc;
+		if (attempt)
+			pause_before(attempt);
+		curl_easy_reset(h);
+		curl_easy_setopt(h, CURLOPT_SHARE, ss->share);
+		curl_easy_setopt(h, CURLOPT_URL, x->url);
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+		curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
+		curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L); /* a stalled transfer fails */
+		curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
+		curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https,http");
+		if (ss->cacert)
+			curl_easy_setopt(h, CURLOPT_CAINFO, ss->cacert);
+		curl_easy_setopt(h, CURLOPT_AWS_SIGV4, ss->sigv4);
+		curl_easy_setopt(h, CURLOPT_USERNAME, ss->cred.access);
+		curl_easy_setopt(h, CURLOPT_PASSWORD, ss->cred.secret);
+		curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->curl_err);
+		curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+		curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
+		curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+		curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
+		if (strcmp(x->method, "HEAD") == 0) {
+			curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+		} else if (put) {
+			curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+			curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+			curl_easy_setopt(h, CURLOPT_READDATA, x);
+			curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)x->nbody);
+		} else if (strcmp(x->method, "GET") != 0) {
+			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, x->method);
+		}
+		x->curl_err[0] = '\0';
+		x->status = 0;
+		x->got = x->sent = 0;
+		x->nerr = 0;
+		x->overflow = 0;
+		x->has_length = 0;
+		x->code[0] = x->msg[0] = '\0';
+		if (x->buf)
+			x->buf->len = 0;
+		cc = curl_easy_perform(h);
+		if (cc != CURLE_OK) {
+			if (x->overflow) {
+				ret = -HF_E_LIMIT;
+				break;
+			}
+			if (cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE ||
+			    cc == CURLE_UNSUPPORTED_PROTOCOL || cc == CURLE_URL_MALFORMAT) {
+				ret = -HF_E_REFUSED; /* not the server it should be: no retry */
+				break;
+			}
+			if (cc == CURLE_ABORTED_BY_CALLBACK) {
+				ret = -EIO; /* the spool file could not be read */
+				break;
+			}
+			lost = 1; /* the answer is lost: a put may have landed */
+			ret = -HF_E_UNAVAILABLE;
+			continue;
+		}
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &x->status);
+		if (x->nerr)
+			hf_s3_parse_error(x->errbody, x->nerr, x->code, sizeof(x->code), x->msg, sizeof(x->msg));
+		ret = status_err(x);
+		if (ret == -HF_E_EXISTS && lost && put)
+			ret = 0; /* the first attempt landed */
+		if (ret != -HF_E_UNAVAILABLE)
+			break;
+	}
+	curl_slist_free_all(headers);
+	give_back(ss, h);
+	return ret;
+}
+
+static int object_key(struct s3_store *ss, int kind, const char *name, char *out, size_t cap)
+{
+	char rel[HF_STORE_NAME_MAX + 16];
+	int r = hf_store_obj_path(kind, name, rel, sizeof(rel)), n;
+
+	if (r < 0)
+		return r;
+	n = snprintf(out, cap, "%s%s", ss->prefix, rel);
+	return n < 0 || (size_t)n >= cap ? -HF_E_LIMIT : 0;
+}
+
+static int object_url(struct s3_store *ss, int kind, const char *name, char *out, size_t cap)
+{
+	char key[URL_MAX];
+	int r = object_key(ss, kind, name, key, sizeof(key)), n;
+
+	if (r < 0)
+		return r;
+	/* keys are made of [0-9a-zA-Z._/-] (the prefix is checked at open): no escaping */
+	n = snprintf(out, cap, "%s/%s", ss->url_base, key);
+	return n < 0 || (size_t)n >= cap ? -HF_E_LIMIT : 0;
+}
+
+/* s percent-encoded as SigV4's canonical query wants it (all but A-Z a-z 0-9 - _ . ~) */
+static int query_escape(const char *s, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+		    c == '_' || c == '.' || c == '~') {
+			if (o + 1 >= cap)
+				return -HF_E_LIMIT;
+			out[o++] = (char)c;
+		} else {
+			if (o + 3 >= cap)
+				return -HF_E_LIMIT;
+			out[o++] = '%';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	if (o >= cap)
+		return -HF_E_LIMIT;
+	out[o] = '\0';
+	return 0;
+}
+
+static void sha256_hex(const void *p, size_t n, char out[2 * HF_HASH_LEN + 1])
+{
+	uint8_t h[HF_HASH_LEN];
+
+	hf_sha256(p, n, h);
+	hf_hex_encode(h, HF_HASH_LEN, out);
+}
+
+/* ---- listing ------------------------------------------------------------------- */
+
+/* one ListObjectsV2 page of the keys under prefix (after token, if any) */
+static int list_page(struct s3_store *ss, const char *prefix, const char *token, unsigned max_keys, struct hf_buf *page,
+		     struct exchange *x)
+{
+	char eprefix[URL_MAX], etoken[3 * HF_S3_TOKEN_MAX + 1];
+	int r, n;
+
+	memset(x, 0, sizeof(*x));
+	x->method = "GET";
+	x->fd = -1;
+	x->buf = page;
+	r = query_escape(prefix, eprefix, sizeof(eprefix));
+	if (r == 0 && token && *token)
+		r = query_escape(token, etoken, sizeof(etoken));
+	if (r < 0)
+		return r;
+	/* the parameters in SigV4's canonical order (curl 7.88 signs the query as written) */
+	if (token && *token)
+		n = snprintf(x->url, sizeof(x->url), "%s?continuation-token=%s&list-type=2&max-keys=%u&prefix=%s",
+			     ss->url_base, etoken, max_keys, eprefix);
+	else
+		n = snprintf(x->url, sizeof(x->url), "%s?list-type=2&max-keys=%u&prefix=%s", ss->url_base, max_keys,
+			     eprefix);
+	if (n < 0 || (size_t)n >= sizeof(x->url))
+		return -HF_E_LIMIT;
+	return perform(ss, x);
+}
+
+struct list_ctx {
+	int kind;
+	size_t skip; /* bytes of the key before the object's relative path's kind part */
+	hf_store_list_fn fn;
+	void *arg;
+	int found; /* for open: a key was seen */
+};
+
+static int on_listed(void *arg, const char *key, uint64_t size)
+{
+	struct list_ctx *lc = arg;
+	const char *rest, *name;
+
+	if (strlen(key) < lc->skip)
+		return -HF_E_CORRUPT; /* not under the prefix asked for */
+	rest = key + lc->skip;
+	if (lc->kind == HF_OBJ_PACK) { /* "ab/<name>" */
+		if (strlen(rest) < 3 || rest[2] != '/' || strncmp(rest, rest + 3, 2) != 0)
+			return 0; /* not one of ours: ignored, as a stray file in a directory */
+		name = rest + 3;
+	} else {
+		name = rest;
+	}
+	if (strchr(name, '/') || !hf_store_valid_name(lc->kind, name))
+		return 0;
+	return lc->fn(lc->arg, name, size);
+}
+
+static int s3_list(struct hf_store *s, int kind, hf_store_list_fn fn, void *arg)
+{
+	struct s3_store *ss = (struct s3_store *)s;
+	char prefix[URL_MAX], token[HF_S3_TOKEN_MAX + 1] = "";
+	struct list_ctx lc = {.kind = kind, .fn = fn, .arg = arg};
+	struct hf_buf page;
+	struct exchange *x;
+	int r = 0, truncated = 1, n;
+
+	if (kind <= HF_OBJ_CONFIG || kind >= HF_OBJ_KINDS)
+		return -HF_E_USAGE;
+	n = snprintf(prefix, sizeof(prefix), "%s%s/", ss->prefix, hf_store_kind_dir[kind]);
+	if (n < 0 || (size_t)n >= sizeof(prefix))
+		return -HF_E_LIMIT;
+	lc.skip = (size_t)n;
+	x = hf_xmalloc(sizeof(*x));
+	hf_buf_init(&page, PAGE_MAX);
+	while (r == 0 && truncated) {
+		char next[HF_S3_TOKEN_MAX + 1];
+		r = list_page(ss, prefix, token, 1000, &page, x);
+		if (r == 0)
+			r = hf_s3_parse_list((const char *)page.data, page.len, on_listed, &lc, &truncated, next);
+		if (r == 0 && truncated && strcmp(next, token) == 0)
+			r = -HF_E_CORRUPT; /* the same page again: it would never end */
+		if (r == 0)
+			memcpy(token, next, sizeof(token));
+	}
+	hf_buf_release(&page);
+	free(x);
+	return r;
+}
+
+/* ---- the operations ------------------------------------------------------------ */
+
+static int head(struct s3_store *ss, int kind, const char *name, struct exchange *x);
+
+/* the create-only PUT x of kind/name: conditional, and where the server
+ * does not honour the condition (versioned buckets) after a HEAD */
+static int put_new(struct s3_store *ss, int kind, const char *name, struct exchange *x)
+{
+	if (ss->versioned) {
+		struct exchange *hx = hf_xmalloc(sizeof(*hx));
+		int r = head(ss, kind, name, hx);
+		free(hx);
+		if (r == 0)
+			return -HF_E_EXISTS;
+		if (r != -HF_E_NOTFOUND)
+			return r;
+	}
+	x->method = "PUT";
+	x->extra = "If-None-Match: *";
+	return perform(ss, x);
+}
+
+static int s3_put(struct hf_store *s, int kind, const char *name, const void *p, size_t n, int flags)
+{
+	struct s3_store *ss = (struct s3_store *)s;
+	char sha[2 * HF_HASH_LEN + 1];
+	struct exchange *x = hf_xcalloc(1, sizeof(*x));
+	int r = object_url(ss, kind, name, x->url, sizeof(x->url));
+
+	(void)flags; /* an answered PUT is durable */
+	if (r == 0) {
+		sha256_hex(p, n, sha);
+		x->fd = -1;
+		x->body = p;
+		x->nbody = n;
+		x->body_sha256 = sha;
+		r = put_new(ss, kind, name, x);
+	}
+	free(x);
+	return r;
+}
+
+static int s3_get(struct hf_store *s, int kind, const char *name, struct hf_buf *out)
+{
+	struct s3_store *ss = (struct s3_store *)s;
+	struct exchange *x = hf_xcalloc(1, sizeof(*x));
+	int r = object_url(ss, kind, name, x->url, sizeof(x->url));
+
+	if (r == 0) {
+		x->method = "GET";
+		x->fd = -1;
+		x->buf = out;
+		r = perform(ss, x);
+	}
+	free(x);
+	return r;
+}
+
+static int s3_get_range(struct hf_store *s, int kind, const char *name, uint64_t off, size_t n, void *out)
+{
+	struct s3_store *ss = (struct s3_store *)s;
+	char range[80];
+	struct exchange *x;
+	int r;
+
+	x = hf_xcalloc(1, sizeof(*x));
+	r = object_url(ss, kind, name, x->url, sizeof(x->url));
+	if (r == 0 && n > 0 && off > UINT64_MAX - n)
+		r = -HF_E_CORRUPT; /* past any object's end */
+	if (r == 0 && n > 0) {
+		snprintf(range, sizeof(range), "Range: bytes=%" PRIu64 "-%" PRIu64, off, off + n - 1);
+		x->method = "GET";
+		x->fd = -1;
+		x->range = range;
+		x->dest = out;
+		x->cap = n;
+		r = perform(ss, x);
+		if (r == 0 && (x->status != 206 || x->got != n))
+			r = -HF_E_CORRUPT; /* shorter than asked: past the object's end */
+	}
+	free(x);
+	return r;
+}
+
+static int head(struct s3_store *ss, int kind, const char *name, struct exchange *x)
+{
+	int r;
+
+	memset(x, 0, sizeof(*x));
+	x->method = "HEAD";
+	x->fd = -1;
+	r = object_url(ss, kind, name, x->url, sizeof(x->url));
+	return r < 0 ? r : perform(ss, x);
+}
+
+static int s3_size(struct hf_store *s, int kind, const char *name, uint64_t *size)
+{
+	struct exchange *x = hf_xmalloc(sizeof(*x));
+	int r = head((struct s3_store *)s, kind, name, x);
+
+	if (r == 0 && !x->has_length)
+		r = -HF_E_CORRUPT;
+	*size = r == 0 ? x->length : 0;
+	free(x);
+	return r;
+}
+
+static int s3_mtime(struct hf_store *s, int kind, const char *name, int64_t *ns)
+{
+	struct exchange *x = hf_xmalloc(sizeof(*x));
+	int r = head((struct s3_store *)s, kind, name, x);
+
+	if (r == 0 && x->last_modified_s <= 0)
+		r = -HF_E_CORRUPT;
+	*ns = r == 0 ? x->last_modified_s * 1000000000LL : 0;
+	free(x);
+	return r;
+}
+
+static int s3_remove(struct hf_store *s, int kind, const char *name)
+{
+	struct s3_store *ss = (struct s3_store *)s;
+	struct exchange *x = hf_xmalloc(sizeof(*x));
+	int r = head(ss, kind, name, x); /* S3 deletes a missing key without complaint */
+
+	if (r == 0) {
+		memset(x, 0, sizeof(*x));
+		x->method = "DELETE";
+		x->fd = -1;
+		r = object_url(ss, kind, name, x->url, sizeof(x->url));
+		if (r == 0)
+			r = perform(ss, x);
+	}
+	free(x);
+	return r;
+}
+
+static int s3_sync(struct hf_store *s)
+{
+	(void)s; /* every object the server acknowledged is durable already */
+	return 0;
+}
+
+static int s3_now(struct hf_store *s, int64_t *ns)
+{
+	struct s3_store *ss = (struct s3_store *)s;
+	struct exchange *x = hf_xcalloc(1, sizeof(*x));
+	int r;
+
+	x->method = "HEAD";
+	x->fd = -1;
+	snprintf(x->url, sizeof(x->url), "%s", ss->url_base);
+	r = perform(ss, x);
+	if (r == 0 && x->date_s <= 0)
+		r = -HF_E_CORRUPT;
+	*ns = r == 0 ? x->date_s * 1000000000LL : 0;
+	free(x);
+	return r;
+}
+
+static int s3_reader_open(struct hf_store *s, int kind, const char *name, struct hf_store_reader **out)
+{
+	struct s3_reader *rd;
+	uint64_t size;
+	int r;
+
+	*out = NULL;
+	r = s3_size(s, kind, name, &size); /* a missing object fails here, not at the first read */
+	if (r < 0)
+		return r;
+	rd = hf_xcalloc(1, sizeof(*rd));
+	rd->store = s;
+	rd->kind = kind;
+	snprintf(rd->name, sizeof(rd->name), "%s", name);
+	*out = (struct hf_store_reader *)rd;
+	return 0;
+}
+
+static int s3_reader_read(struct hf_store_reader *r, uint64_t off, size_t n, void *out)
+{
+	struct s3_reader *rd = (struct s3_reader *)r;
+
+	return s3_get_range(rd->store, rd->kind, rd->name, off, n, out);
+}
+
+static void s3_reader_close(struct hf_store_reader *r)
+{
+	free(r);
+}
+
+/* ---- streamed writes: spooled here, one PUT at commit --------------------------- */
+
+static int s3_writer_open(struct hf_store *s, int kind, struct hf_store_writer **out)
+{
+	struct s3_writer *w;
+
+	*out = NULL;
+	if (kind < 0 || kind >= HF_OBJ_KINDS)
+		return -HF_E_USAGE;
+	w = hf_xcalloc(1, sizeof(*w));
+	w->store = s;
+	w->kind = kind;
+	w->fd = -1;
+	hf_buf_init(&w->mem, SPOOL_MEM);
+	w->sha = hf_sha256_new();
+	*out = (struct hf_store_writer *)w;
+	return 0;
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	const uint8_t *q = p;
+
+	while (n > 0) {
+		ssize_t k = write(fd, q, n);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		q += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* an unlinked temporary file in $TMPDIR (or /var/tmp) */
+static int spool_file(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[512];
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/var/tmp";
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		return fd;
+	snprintf(path, sizeof(path), "%s/holdfast-s3.XXXXXX", dir);
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	unlink(path);
+	return fd;
+}
+
+static int s3_writer_write(struct hf_store_writer *wr, const void *p, size_t n)
+{
+	struct s3_writer *w = (struct s3_writer *)wr;
+	int r = 0;
+
+	if (w->failed)
+		return -EIO;
+	if (w->fd < 0 && n > SPOOL_MEM - w->mem.len) {
+		r = spool_file();
+		if (r >= 0) {
+			w->fd = r;
+			r = write_all(w->fd, w->mem.data, w->mem.len);
+			hf_buf_release(&w->mem);
+			hf_buf_init(&w->mem, SPOOL_MEM);
+		}
+	}
+	if (r == 0)
+		r = w->fd >= 0 ? write_all(w->fd, p, n) : hf_buf_append(&w->mem, p, n);
+	if (r < 0) {
+		w->failed = 1;
+		return r;
+	}
+	hf_sha256_update(w->sha, p, n);
+	w->size += n;
+	return 0;
+}
+
+static void writer_free(struct s3_writer *w)
+{
+	if (w->sha) {
+		uint8_t h[HF_HASH_LEN];
+		hf_sha256_final(w->sha, h); /* frees it */
+	}
+	if (w->fd >= 0)
+		close(w->fd);
+	hf_buf_release(&w->mem);
+	free(w);
+}
+
+static int s3_writer_commit(struct hf_store_writer *wr, const char *name, int flags)
+{
+	struct s3_writer *w = (struct s3_writer *)wr;
+	struct s3_store *ss = (struct s3_store *)w->store;
+	uint8_t h[HF_HASH_LEN];
+	char sha[2 * HF_HASH_LEN + 1];
+	struct exchange *x;
+	int r = w->failed ? -EIO : 0;
+
+	(void)flags;
+	if (r < 0) {
+		writer_free(w);
+		return r;
+	}
+	hf_sha256_final(w->sha, h);
+	w->sha = NULL;
+	hf_hex_encode(h, HF_HASH_LEN, sha);
+	x = hf_xcalloc(1, sizeof(*x));
+	r = object_url(ss, w->kind, name, x->url, sizeof(x->url));
+	if (r == 0) {
+		x->fd = w->fd;
+		x->body = w->mem.data;
+		x->nbody = w->size;
+		x->body_sha256 = sha;
+		r = put_new(ss, w->kind, name, x);
+	}
+	free(x);
+	writer_free(w);
+	return r;
+}
+
+static void s3_writer_abort(struct hf_store_writer *wr)
+{
+	writer_free((struct s3_writer *)wr);
+}
+
+static void s3_close(struct hf_store *s)
+{
+	struct s3_store *ss = (struct s3_store *)s;
+
+	for (size_t i = 0; i < ss->npool; i++)
+		curl_easy_cleanup(ss->pool[i]);
+	free(ss->pool);
+	if (ss->share)
+		curl_share_cleanup(ss->share);
+	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_destroy(&ss->share_lock[i]);
+	pthread_mutex_destroy(&ss->pool_lock);
+	if (ss->token_header) {
+		memset(ss->token_header, 0, strlen(ss->token_header));
+		__asm__ __volatile__("" : : "r"(ss->token_header) : "memory");
+	}
+	free(ss->token_header);
+	free(ss->cacert);
+	hf_s3_cred_release(&ss->cred);
+	free(ss->location);
+	free(ss->endpoint);
+	free(ss->bucket);
+	free(ss->url_base);
+	free(ss->prefix);
+	free(ss->sigv4);
+	free(ss);
+}
+
+static const struct hf_store_ops s3_ops = {
+	.put = s3_put,
+	.get = s3_get,
+	.get_range = s3_get_range,
+	.size = s3_size,
+	.mtime = s3_mtime,
+	.list = s3_list,
+	.list_entries = NULL, /* S3 records no sender: hf_store_list_entries falls back on list */
+	.remove = s3_remove,
+	.sync = s3_sync,
+	.reader_open = s3_reader_open,
+	.reader_read = s3_reader_read,
+	.reader_close = s3_reader_close,
+	.writer_open = s3_writer_open,
+	.writer_write = s3_writer_write,
+	.writer_commit = s3_writer_commit,
+	.writer_abort = s3_writer_abort,
+	.close = s3_close,
+	.now = s3_now,
+};
+
+/* ---- opening ------------------------------------------------------------------- */
+
+static int bucket_ok(const char *b, size_t n)
+{
+	if (n < 3 || n > 63)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((b[i] >= 'a' && b[i] <= 'z') || (b[i] >= '0' && b[i] <= '9') || b[i] == '.' || b[i] == '-' ||
+		      b[i] == '_'))
+			return 0;
+	return 1;
+}
+
+/* segments of [A-Za-z0-9._-], none "." or "..", joined by single slashes */
+static int prefix_ok(const char *p, size_t n)
+{
+	size_t seg = 0;
+
+	if (n > 512)
+		return 0;
+	for (size_t i = 0; i <= n; i++) {
+		char c = i < n ? p[i] : '/';
+		if (c == '/') {
+			if (seg == 0 || (seg == 1 && p[i - 1] == '.') ||
+			    (seg == 2 && p[i - 1] == '.' && p[i - 2] == '.'))
+				return 0;
+			seg = 0;
+		} else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+			   c == '-' || c == '_') {
+			seg++;
+		} else {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* "s3:http[s]://HOST[:PORT]/BUCKET[/PREFIX][/]" */
+static int parse_url(struct s3_store *ss, const char *url, char *why, size_t why_cap)
+{
+	const char *u = url + 3, *host, *slash, *bucket, *bend, *prefix;
+	size_t hostlen, plen;
+
+	if (strncmp(u, "https://", 8) == 0)
+		host = u + 8;
+	else if (strncmp(u, "http://", 7) == 0)
+		host = u + 7;
+	else
+		goto bad;
+	slash = strchr(host, '/');
+	if (!slash)
+		goto bad;
+	hostlen = (size_t)(slash - host);
+	if (hostlen == 0 || hostlen > 255)
+		goto bad;
+	for (size_t i = 0; i < hostlen; i++)
+		if (!((host[i] >= 'a' && host[i] <= 'z') || (host[i] >= 'A' && host[i] <= 'Z') ||
+		      (host[i] >= '0' && host[i] <= '9') || strchr(".-:[]_", host[i])))
+			goto bad; /* no user info, query or fragment */
+	bucket = slash + 1;
+	bend = strchr(bucket, '/');
+	if (!bend)
+		bend = bucket + strlen(bucket);
+	if (!bucket_ok(bucket, (size_t)(bend - bucket))) {
+		snprintf(why, why_cap, "the bucket name is 3 to 63 of a-z 0-9 . - _");
+		return -HF_E_USAGE;
+	}
+	prefix = *bend ? bend + 1 : bend;
+	plen = strlen(prefix);
+	if (plen && prefix[plen - 1] == '/')
+		plen--;
+	if (plen && !prefix_ok(prefix, plen)) {
+		snprintf(why, why_cap,
+			 "the prefix after the bucket is made of segments of A-Z a-z 0-9 . - _ joined by /");
+		return -HF_E_USAGE;
+	}
+	ss->endpoint = hf_xmalloc((size_t)(slash - u) + 1);
+	memcpy(ss->endpoint, u, (size_t)(slash - u));
+	ss->endpoint[slash - u] = '\0';
+	ss->bucket = hf_xmemdup(bucket, (size_t)(bend - bucket));
+	ss->url_base = hf_xmalloc(strlen(ss->endpoint) + strlen(ss->bucket) + 2);
+	snprintf(ss->url_base, strlen(ss->endpoint) + strlen(ss->bucket) + 2, "%s/%s", ss->endpoint, ss->bucket);
+	ss->prefix = hf_xmalloc(plen + 2);
+	memcpy(ss->prefix, prefix, plen);
+	ss->prefix[plen] = plen ? '/' : '\0';
+	ss->prefix[plen + 1] = '\0';
+	return 0;
+bad:
+	snprintf(why, why_cap, "an S3 URL is s3:http[s]://HOST[:PORT]/BUCKET[/PREFIX]");
+	return -HF_E_USAGE;
+}
+
+/* a sentence for a failed first exchange */
+static void explain(struct s3_store *ss, const struct exchange *x, int r, char *why, size_t why_cap)
+{
+	const char *c = x->code;
+
+	if (!why_cap)
+		return;
+	if (r == -HF_E_UNAVAILABLE && x->curl_err[0])
+		snprintf(why, why_cap, "cannot reach the S3 server %s: %s", ss->endpoint, x->curl_err);
+	else if (r == -HF_E_UNAVAILABLE)
+		snprintf(why, why_cap, "the S3 server %s is unavailable (HTTP %ld%s%s): try again later", ss->endpoint,
+			 x->status, c[0] ? " " : "", c);
+	else if (strcmp(c, "NoSuchBucket") == 0)
+		snprintf(why, why_cap, "bucket %s does not exist on %s: create it first", ss->bucket, ss->endpoint);
+	else if (strcmp(c, "InvalidAccessKeyId") == 0)
+		snprintf(why, why_cap, "the S3 server does not know the access key id (from %s)", ss->cred.from);
+	else if (strcmp(c, "SignatureDoesNotMatch") == 0)
+		snprintf(why, why_cap, "the S3 secret key (from %s) does not match the access key id", ss->cred.from);
+	else if (strcmp(c, "AuthorizationHeaderMalformed") == 0 || strcmp(c, "PermanentRedirect") == 0 ||
+		 x->status == 301 || x->status == 307)
+		snprintf(why, why_cap, "bucket %s is not in region %s at %s (AWS_REGION, AWS_DEFAULT_REGION)",
+			 ss->bucket, ss->cred.region, ss->endpoint);
+	else if (strcmp(c, "RequestTimeTooSkewed") == 0)
+		snprintf(why, why_cap, "this machine's clock is too far from the S3 server's (%s)", ss->endpoint);
+	else if (strcmp(c, "AccessDenied") == 0)
+		snprintf(why, why_cap, "the S3 credentials (from %s) may not list bucket %s", ss->cred.from,
+			 ss->bucket);
+	else if (r == -HF_E_REFUSED && x->curl_err[0])
+		snprintf(why, why_cap, "the S3 server %s is not the one it should be (--cacert): %s", ss->endpoint,
+			 x->curl_err);
+	else if (c[0])
+		snprintf(why, why_cap, "the S3 server answered HTTP %ld %s%s%s", x->status, c, x->msg[0] ? ": " : "",
+			 x->msg);
+}
+
+struct first_key {
+	const char *want; /* this key exactly; NULL: any */
+	int found;
+};
+
+static int on_first_key(void *arg, const char *key, uint64_t size)
+{
+	struct first_key *fk = arg;
+
+	(void)size;
+	if (!fk->want || strcmp(key, fk->want) == 0)
+		fk->found = 1;
+	return 0;
+}
+
+/* create: the prefix must hold nothing; else it must hold a config */
+static int check_prefix(struct s3_store *ss, int create, char *why, size_t why_cap)
+{
+	char prefix[URL_MAX], token[HF_S3_TOKEN_MAX + 1];
+	struct first_key fk = {0};
+	struct hf_buf page;
+	struct exchange *x = hf_xmalloc(sizeof(*x));
+	int r, truncated;
+
+	snprintf(prefix, sizeof(prefix), "%s%s", ss->prefix, create ? "" : "config");
+	fk.want = create ? NULL : prefix;
+	hf_buf_init(&page, PAGE_MAX);
+	r = list_page(ss, prefix, NULL, 1, &page, x);
+	if (r < 0)
+		explain(ss, x, r, why, why_cap);
+	if (r == 0) {
+		r = hf_s3_parse_list((const char *)page.data, page.len, on_first_key, &fk, &truncated, token);
+		if (r < 0)
+			snprintf(why, why_cap, "the S3 server's listing of bucket %s is not S3's XML", ss->bucket);
+	}
+	if (r == 0 && create && fk.found) {
+		snprintf(why, why_cap, "bucket %s already holds objects under %s", ss->bucket,
+			 ss->prefix[0] ? ss->prefix : "its root");
+		r = -HF_E_EXISTS;
+	}
+	if (r == 0 && !create && !fk.found) {
+		snprintf(why, why_cap, "no holdfast repository in bucket %s%s%s (no config object)", ss->bucket,
+			 ss->prefix[0] ? " under " : "", ss->prefix);
+		r = -HF_E_NOTFOUND;
+	}
+	hf_buf_release(&page);
+	free(x);
+	return r;
+}
+
+/* whether the bucket keeps versions (GetBucketVersioning); where the
+ * server will not say, as if it did (the safer way to put) */
+static int probe_versioning(struct s3_store *ss, char *why, size_t why_cap)
+{
+	struct hf_buf b;
+	struct exchange *x = hf_xcalloc(1, sizeof(*x));
+	int r;
+
+	x->method = "GET";
+	x->fd = -1;
+	x->buf = &b;
+	hf_buf_init(&b, 64 * 1024);
+	snprintf(x->url, sizeof(x->url), "%s?versioning=", ss->url_base);
+	r = perform(ss, x);
+	if (r == 0) {
+		ss->versioned = hf_s3_parse_versioning((const char *)b.data, b.len);
+	} else if (r != -HF_E_UNAVAILABLE) {
+		ss->versioned = 1; /* not ours to know (a user without the permission) */
+		r = 0;
+	} else {
+		explain(ss, x, r, why, why_cap);
+	}
+	hf_buf_release(&b);
+	free(x);
+	return r;
+}
+
+int hf_store_s3_open(const char *url, int create, const struct hf_store_opts *o, struct hf_store **out)
+{
+	struct s3_store *ss;
+	char scratch[8], *why = o && o->why && o->why_cap ? o->why : scratch;
+	size_t why_cap = o && o->why && o->why_cap ? o->why_cap : sizeof(scratch);
+	int r;
+
+	*out = NULL;
+	why[0] = '\0';
+	if (strncmp(url, "s3:", 3) != 0)
+		return -HF_E_USAGE;
+	pthread_mutex_lock(&global_lock);
+	if (!global_ready && curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK)
+		global_ready = 1;
+	pthread_mutex_unlock(&global_lock);
+	if (!global_ready)
+		return -ENOMEM;
+	ss = hf_xcalloc(1, sizeof(*ss));
+	pthread_mutex_init(&ss->pool_lock, NULL);
+	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_init(&ss->share_lock[i], NULL);
+	r = parse_url(ss, url, why, why_cap);
+	if (r == 0)
+		r = hf_s3_cred_load(&ss->cred, why, why_cap);
+	if (r < 0)
+		goto fail;
+	ss->location = hf_xstrdup(url);
+	ss->sigv4 = hf_xmalloc(strlen(ss->cred.region) + 16);
+	snprintf(ss->sigv4, strlen(ss->cred.region) + 16, "aws:amz:%s:s3", ss->cred.region);
+	if (ss->cred.token) {
+		size_t n = strlen(ss->cred.token) + 32;
+		ss->token_header = hf_xmalloc(n);
+		snprintf(ss->token_header, n, "x-amz-security-token: %s", ss->cred.token);
+	}
+	ss->cacert = o && o->cacert ? hf_xstrdup(o->cacert) : NULL;
+	ss->share = curl_share_init();
+	if (!ss->share) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	curl_share_setopt(ss->share, CURLSHOPT_LOCKFUNC, share_lock);
+	curl_share_setopt(ss->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
+	curl_share_setopt(ss->share, CURLSHOPT_USERDATA, ss);
+	curl_share_setopt(ss->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+	curl_share_setopt(ss->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+	curl_share_setopt(ss->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+	ss->base.ops = &s3_ops;
+	ss->base.location = ss->location;
+	ss->base.caps = HF_STORE_CAN_DELETE | HF_STORE_OWN_CLOCK;
+	r = check_prefix(ss, create, why, why_cap);
+	if (r == 0)
+		r = probe_versioning(ss, why, why_cap);
+	if (r < 0)
+		goto fail;
+	*out = &ss->base;
+	return 0;
+fail:
+	s3_close(&ss->base);
+	return r;
+}

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# 47-s3.sh — a repository in an S3 bucket (s3:http://HOST:PORT/BUCKET/PREFIX): init and
+# its refusals, backups (a pack large enough to be spooled to a file), restore bit for bit,
+# check --read-data, forget --prune deleting objects on the store's clock, and the
+# messages for no credentials, wrong keys, a missing bucket, an unreachable server, a
+# prefix without a repository; credentials from a profile file. Needs an S3 server:
+# S3_ENDPOINT (http://HOST:PORT) and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (tests/run.sh s3
+# starts a Ceph RGW and sets them); without them every check is skipped. The bucket
+# S3_BUCKET (default holdfast-test) is created if missing; each run uses a fresh prefix.
+. "$(dirname "$0")/lib.sh"
+
+if [ -z "${S3_ENDPOINT:-}" ] || [ -z "${AWS_ACCESS_KEY_ID:-}" ] || [ -z "${AWS_SECRET_ACCESS_KEY:-}" ]; then
+	skip "the S3 repository (no S3_ENDPOINT and AWS_* credentials: run tests/run.sh s3)"
+	finish
+fi
+BUCKET=${S3_BUCKET:-holdfast-test}
+REGION=${AWS_REGION:-${AWS_DEFAULT_REGION:-us-east-1}}
+EMPTY_SHA=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+# s3curl ARGS... — a signed request with curl's own SigV4 (the bucket's setup, and looking at it)
+s3curl() {
+	curl -sS --aws-sigv4 "aws:amz:$REGION:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
+		-H "x-amz-content-sha256: $EMPTY_SHA" "$@"
+}
+code=$(s3curl -o /dev/null -w '%{http_code}' -X PUT "$S3_ENDPOINT/$BUCKET")
+if [ "$code" != 200 ] && [ "$code" != 409 ]; then
+	fail "the test bucket $BUCKET cannot be made at $S3_ENDPOINT (HTTP $code)"
+	finish
+fi
+P=cli47-$$-$(date +%s)
+R=s3:$S3_ENDPOINT/$BUCKET/$P
+# keys LISTPREFIX — the keys under $P/LISTPREFIX, one a line
+keys() {
+	s3curl "$S3_ENDPOINT/$BUCKET?list-type=2&prefix=$P%2F${1//\//%2F}" | grep -o '<Key>[^<]*' | sed 's/^<Key>//'
+}
+
+# --- init ------------------------------------------------------------------------
+hf init --repo "$R"
+check_rc "init in an S3 bucket" 0
+check_eq "init wrote the config object" "$P/config" "$(keys config)"
+check_true "init wrote a key object" test "$(keys keys | wc -l)" -ge 1
+hf init --repo "$R"
+check_rc "init over an existing repository fails" 1
+check_grep "init over an existing repository: says the prefix holds objects" "already holds objects" "$T/err"
+hf snapshots --repo "$R/"
+check_rc "a trailing slash names the same repository" 0
+
+# --- backup, restore, check ---------------------------------------------------------
+SRC=$T/src
+mkdir -p "$SRC"
+cp -a /usr/share/doc/bash "$SRC/bash"
+cp -a /usr/include/linux "$SRC/linux"
+random_file "$SRC/big.bin" 20 # packs past 8 MiB are spooled to a file before their PUT
+set_atimes "$SRC"
+hf backup --repo "$R" --json "$SRC"
+check_rc "backup to S3" 0
+snap1=$(json 'j["snapshot"]')
+check_true "packs are under data/<2 hex>/" test "$(keys data/ | grep -cE "^$P/data/([0-9a-f]{2})/\1[0-9a-f]{62}\$")" -ge 2
+hf restore --repo "$R" latest --target "$T/r1"
+check_rc "restore from S3" 0
+check_tree "restored tree equals the source" "$SRC" "$T/r1$SRC"
+hf check --repo "$R" --read-data
+check_rc "check --read-data" 0
+
+# an incremental backup: a changed file, a new one, a deleted one
+echo "changed" >>"$SRC/bash/RBASH"
+random_file "$SRC/new.bin" 1
+rm "$SRC/linux/types.h"
+sleep 1 # a distinct snapshot time
+hf backup --repo "$R" --json "$SRC"
+check_rc "second backup" 0
+hf restore --repo "$R" latest --target "$T/r2"
+check_rc "restore the second snapshot" 0
+check_tree "second snapshot restores equal to the source" "$SRC" "$T/r2$SRC"
+hf restore --repo "$R" "${snap1:0:10}" --target "$T/r3"
+check_rc "restore the first snapshot by prefix" 0
+check_tree "first snapshot is unchanged" "$T/r1$SRC" "$T/r3$SRC"
+
+# forget --prune: deletes on the store's clock (grace 0), the repository stays whole
+hf forget --repo "$R" --keep-last 1 --prune --grace 0
+check_rc "forget --keep-last 1 --prune --grace 0" 0
+hf snapshots --repo "$R" --json
+check_eq "one snapshot left" "1" "$(json 'len(j)')"
+hf check --repo "$R" --read-data
+check_rc "check --read-data after the prune" 0
+hf restore --repo "$R" latest --target "$T/r4"
+check_rc "restore after the prune" 0
+check_tree "the kept snapshot restores bit for bit" "$SRC" "$T/r4$SRC"
+
+# --- credentials from a profile file, not the environment ---------------------------
+mkdir -p "$T/home/.aws"
+printf '[other]\naws_access_key_id = %s\naws_secret_access_key = %s\n' "$AWS_ACCESS_KEY_ID" \
+	"$AWS_SECRET_ACCESS_KEY" >"$T/home/.aws/credentials"
+printf '[profile other]\nregion = %s\n' "$REGION" >"$T/home/.aws/config"
+(unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_REGION AWS_DEFAULT_REGION
+	HOME=$T/home AWS_PROFILE=other hf snapshots --repo "$R"); RC=$?
+check_rc "credentials from ~/.aws/credentials [AWS_PROFILE]" 0
+(unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_PROFILE
+	HOME=$T/home hf snapshots --repo "$R"); RC=$?
+check_rc "no credentials: exit 1" 1
+check_grep "no credentials: says where to put them" "no S3 credentials.*AWS_ACCESS_KEY_ID" "$T/err"
+
+# --- what goes wrong, and says so ------------------------------------------------
+AWS_SECRET_ACCESS_KEY=not-the-secret-key-00000000000000000000 hf snapshots --repo "$R"
+check_rc "a wrong secret key: exit 1" 1
+check_grep "a wrong secret key: message" "secret key .* does not match" "$T/err"
+AWS_ACCESS_KEY_ID=NOSUCHKEY00000000000 hf snapshots --repo "$R"
+check_rc "an unknown access key: exit 1" 1
+check_grep "an unknown access key: message" "does not know the access key id" "$T/err"
+hf init --repo "s3:$S3_ENDPOINT/no-such-bucket-$$/x"
+check_rc "init in a missing bucket: exit 1" 1
+check_grep "init in a missing bucket: message" "bucket no-such-bucket-$$ does not exist" "$T/err"
+hf snapshots --repo "$R-nothing-here"
+check_rc "a prefix without a repository: exit 1" 1
+check_grep "a prefix without a repository: message" "no holdfast repository" "$T/err"
+hf snapshots --repo "s3:http://127.0.0.1:9/$BUCKET/x"
+check_rc "an unreachable server: exit 1" 1
+check_grep "an unreachable server: message" "cannot reach the S3 server" "$T/err"
+hf init --repo "s3:$S3_ENDPOINT/$BUCKET/a/../b"
+check_rc "a prefix with .. is a usage error" 1
+check_grep "a prefix with ..: message" "prefix" "$T/err"
+
+# the run's objects go; the bucket stays for the next run
+for k in $(keys ""); do s3curl -o /dev/null -X DELETE "$S3_ENDPOINT/$BUCKET/$k"; done
+finish
