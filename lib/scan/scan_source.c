@@ -15,15 +15,14 @@
 #include "util/err.h"
 #include "util/mem.h"
 
-struct repo_source {
-	struct hf_blob_reader br;
-	struct hf_buf blob; /* one data blob */
-};
+/* a data part's bytes (p->len of them), the part starting at `at` in the file */
+typedef int (*part_fetch_fn)(void *ctx, const struct hf_part *p, uint64_t at, const uint8_t **data);
 
-static int repo_read(void *ctx, const struct hf_scan_ref *file, uint64_t off, size_t n, void *out)
+/* n bytes of file from off into out, each data part's bytes from fetch;
+ * holes, and the file past its last part, read as zeros */
+static int read_parts(const struct hf_scan_ref *file, uint64_t off, size_t n, uint8_t *out, part_fetch_fn fetch,
+		      void *ctx)
 {
-	struct repo_source *rs = ctx;
-	uint8_t *o = out;
 	uint64_t pos = 0; /* where part i starts in the file */
 	size_t done = 0;
 	int r;
@@ -34,24 +33,46 @@ static int repo_read(void *ctx, const struct hf_scan_ref *file, uint64_t off, si
 		if (pos + p->len > at) {
 			size_t skip = (size_t)(at - pos);
 			size_t take = p->len - skip < n - done ? (size_t)(p->len - skip) : n - done;
+			const uint8_t *data;
 			if (p->kind == HF_PART_DATA) {
-				r = hf_blob_read(&rs->br, p->id, &rs->blob);
-				if (r < 0)
+				if ((r = fetch(ctx, p, pos, &data)) < 0)
 					return r;
-				if (rs->blob.len != p->len)
-					return -HF_E_CORRUPT;
-				memcpy(o + done, rs->blob.data + skip, take);
+				memcpy(out + done, data + skip, take);
 			} else {
-				memset(o + done, 0, take);
+				memset(out + done, 0, take);
 			}
 			done += take;
 		}
 		pos += p->len;
 	}
-	/* past the last part the file is a hole (an empty file reads into no buffer at all) */
+	/* an empty file reads into no buffer at all */
 	if (n > done)
-		memset(o + done, 0, n - done);
+		memset(out + done, 0, n - done);
 	return 0;
+}
+
+struct repo_source {
+	struct hf_blob_reader br;
+	struct hf_buf blob; /* one data blob */
+};
+
+static int repo_fetch(void *ctx, const struct hf_part *p, uint64_t at, const uint8_t **data)
+{
+	struct repo_source *rs = ctx;
+	int r = hf_blob_read(&rs->br, p->id, &rs->blob);
+
+	(void)at;
+	if (r < 0)
+		return r;
+	if (rs->blob.len != p->len)
+		return -HF_E_CORRUPT;
+	*data = rs->blob.data;
+	return 0;
+}
+
+static int repo_read(void *ctx, const struct hf_scan_ref *file, uint64_t off, size_t n, void *out)
+{
+	return read_parts(file, off, n, out, repo_fetch, ctx);
 }
 
 static void repo_release(void *ctx)
@@ -104,9 +125,11 @@ static int files_open(struct files_source *fs, const char *path, uint64_t size)
 	return 0;
 }
 
-/* part p, at offset at of the file, into fs->part: the bytes whose id it names */
-static int files_read_part(struct files_source *fs, const struct hf_part *p, uint64_t at)
+/* part p, at offset at of the file, into fs->part: the bytes whose id it names
+ * (a read_parts fetch) */
+static int files_fetch(void *ctx, const struct hf_part *p, uint64_t at, const uint8_t **data)
 {
+	struct files_source *fs = ctx;
 	uint8_t id[HF_ID_LEN];
 	size_t got = 0;
 	int r;
@@ -129,41 +152,22 @@ static int files_read_part(struct files_source *fs, const struct hf_part *p, uin
 		return r;
 	fs->part.len = got;
 	hf_repo_blob_id(fs->repo, fs->part.data, got, id);
-	return memcmp(id, p->id, HF_ID_LEN) == 0 ? 0 : -HF_E_CHANGED;
+	if (memcmp(id, p->id, HF_ID_LEN) != 0)
+		return -HF_E_CHANGED;
+	*data = fs->part.data;
+	return 0;
 }
 
 static int files_read(void *ctx, const struct hf_scan_ref *file, uint64_t off, size_t n, void *out)
 {
 	struct files_source *fs = ctx;
-	uint8_t *o = out;
-	uint64_t pos = 0; /* where part i starts in the file */
-	size_t done = 0;
 	int r;
 
 	if (!file->handle)
 		return -HF_E_CHANGED;
 	if ((r = files_open(fs, file->handle, file->size)) < 0)
 		return r;
-	for (size_t i = 0; i < file->nparts && done < n; i++) {
-		const struct hf_part *p = &file->parts[i];
-		uint64_t at = off + done;
-		if (pos + p->len > at) {
-			size_t skip = (size_t)(at - pos);
-			size_t take = p->len - skip < n - done ? (size_t)(p->len - skip) : n - done;
-			if (p->kind == HF_PART_DATA) {
-				if ((r = files_read_part(fs, p, pos)) < 0)
-					return r;
-				memcpy(o + done, fs->part.data + skip, take);
-			} else {
-				memset(o + done, 0, take);
-			}
-			done += take;
-		}
-		pos += p->len;
-	}
-	if (n > done)
-		memset(o + done, 0, n - done);
-	return 0;
+	return read_parts(file, off, n, out, files_fetch, fs);
 }
 
 static void files_release(void *ctx)

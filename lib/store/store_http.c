@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "store/curl_pool.h"
 #include "store/store.h"
 #include "store/store_http.h"
 #include "util/buf.h"
@@ -36,11 +37,7 @@ struct http_store {
 	char *url;  /* "https://host:port/v1/REPO" */
 	char *auth; /* "Authorization: Bearer TOKEN" (wiped on close) */
 	char *cacert, *pin;
-	CURLSH *share;
-	pthread_mutex_t share_lock[CURL_LOCK_DATA_LAST];
-	pthread_mutex_t pool_lock;
-	CURL **pool;
-	size_t npool;
+	struct hf_curl_pool pool;
 	char repo[64]; /* the repository's name on the server */
 	int admin;     /* the token's role is admin: deletions can be signed */
 	int tag_key;   /* the server checks tags already */
@@ -96,50 +93,6 @@ struct exchange {
 	uint64_t length;
 	int has_length;
 };
-
-static int global_ready;
-static pthread_mutex_t global_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void share_lock(CURL *h, curl_lock_data d, curl_lock_access a, void *arg)
-{
-	struct http_store *hs = arg;
-
-	(void)h;
-	(void)a;
-	pthread_mutex_lock(&hs->share_lock[d]);
-}
-
-static void share_unlock(CURL *h, curl_lock_data d, void *arg)
-{
-	struct http_store *hs = arg;
-
-	(void)h;
-	pthread_mutex_unlock(&hs->share_lock[d]);
-}
-
-static CURL *take(struct http_store *hs)
-{
-	CURL *h = NULL;
-
-	pthread_mutex_lock(&hs->pool_lock);
-	if (hs->npool)
-		h = hs->pool[--hs->npool];
-	pthread_mutex_unlock(&hs->pool_lock);
-	if (!h) {
-		h = curl_easy_init();
-		if (h)
-			curl_easy_setopt(h, CURLOPT_SHARE, hs->share);
-	}
-	return h;
-}
-
-static void give_back(struct http_store *hs, CURL *h)
-{
-	pthread_mutex_lock(&hs->pool_lock);
-	hs->pool = hf_xreallocarray(hs->pool, hs->npool + 1, sizeof(*hs->pool));
-	hs->pool[hs->npool++] = h;
-	pthread_mutex_unlock(&hs->pool_lock);
-}
 
 static size_t on_body(char *p, size_t size, size_t nmemb, void *arg)
 {
@@ -234,7 +187,7 @@ static void pause_before(int attempt)
 static int perform(struct http_store *hs, struct exchange *x)
 {
 	struct curl_slist *headers = NULL;
-	CURL *h = take(hs);
+	CURL *h = hf_curl_pool_take(&hs->pool);
 	int ret = -HF_E_UNAVAILABLE, lost = 0;
 
 	if (!h)
@@ -251,7 +204,7 @@ static int perform(struct http_store *hs, struct exchange *x)
 		if (attempt)
 			pause_before(attempt);
 		curl_easy_reset(h);
-		curl_easy_setopt(h, CURLOPT_SHARE, hs->share);
+		curl_easy_setopt(h, CURLOPT_SHARE, hs->pool.share);
 		curl_easy_setopt(h, CURLOPT_URL, x->url);
 		curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
 		curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -305,7 +258,7 @@ static int perform(struct http_store *hs, struct exchange *x)
 			break;
 	}
 	curl_slist_free_all(headers);
-	give_back(hs, h);
+	hf_curl_pool_give_back(&hs->pool, h);
 	return ret;
 }
 
@@ -791,14 +744,7 @@ static void h_close(struct hf_store *s)
 {
 	struct http_store *hs = (struct http_store *)s;
 
-	for (size_t i = 0; i < hs->npool; i++)
-		curl_easy_cleanup(hs->pool[i]);
-	free(hs->pool);
-	if (hs->share)
-		curl_share_cleanup(hs->share);
-	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
-		pthread_mutex_destroy(&hs->share_lock[i]);
-	pthread_mutex_destroy(&hs->pool_lock);
+	hf_curl_pool_release(&hs->pool);
 	pthread_mutex_destroy(&hs->delete_lock);
 	if (hs->auth) {
 		memset(hs->auth, 0, strlen(hs->auth)); /* the token */
@@ -877,17 +823,11 @@ int hf_store_http_open(const char *url, int create, const struct hf_store_opts *
 	*out = NULL;
 	if (!o || !o->token || !*o->token || strchr(o->token, '\n') || strchr(o->token, '\r'))
 		return -HF_E_USAGE; /* a server repository needs a token */
-	pthread_mutex_lock(&global_lock);
-	if (!global_ready && curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK)
-		global_ready = 1;
-	pthread_mutex_unlock(&global_lock);
-	if (!global_ready)
-		return -ENOMEM;
 	hs = hf_xcalloc(1, sizeof(*hs));
-	pthread_mutex_init(&hs->pool_lock, NULL);
 	pthread_mutex_init(&hs->delete_lock, NULL);
-	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
-		pthread_mutex_init(&hs->share_lock[i], NULL);
+	r = hf_curl_pool_init(&hs->pool);
+	if (r < 0)
+		goto fail;
 	r = parse_url(url, &hs->url, &hs->pin);
 	if (r < 0)
 		goto fail;
@@ -895,17 +835,6 @@ int hf_store_http_open(const char *url, int create, const struct hf_store_opts *
 	hs->auth = hf_xmalloc(strlen(o->token) + 32);
 	snprintf(hs->auth, strlen(o->token) + 32, "Authorization: Bearer %s", o->token);
 	hs->cacert = o->cacert ? hf_xstrdup(o->cacert) : NULL;
-	hs->share = curl_share_init();
-	if (!hs->share) {
-		r = -ENOMEM;
-		goto fail;
-	}
-	curl_share_setopt(hs->share, CURLSHOPT_LOCKFUNC, share_lock);
-	curl_share_setopt(hs->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
-	curl_share_setopt(hs->share, CURLSHOPT_USERDATA, hs);
-	curl_share_setopt(hs->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
-	curl_share_setopt(hs->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-	curl_share_setopt(hs->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
 	hs->base.ops = &http_ops;
 	hs->base.location = hs->url;
 	hs->base.caps = HF_STORE_OWN_CLOCK | HF_STORE_APPEND_ONLY;

@@ -39,6 +39,7 @@
 #include "crypto/crypto.h"
 #include "store/s3_cred.h"
 #include "store/s3_xml.h"
+#include "store/curl_pool.h"
 #include "store/store.h"
 #include "store/store_names.h"
 #include "store/store_s3.h"
@@ -65,11 +66,7 @@ struct s3_store {
 	char *cacert; /* PEM file of the certificate authorities to trust; NULL: the system's */
 	struct hf_s3_cred cred;
 	int versioned; /* the bucket has (or had) versioning: If-None-Match is not enough */
-	CURLSH *share;
-	pthread_mutex_t share_lock[CURL_LOCK_DATA_LAST];
-	pthread_mutex_t pool_lock;
-	CURL **pool;
-	size_t npool;
+	struct hf_curl_pool pool;
 };
 
 struct s3_writer {
@@ -114,45 +111,6 @@ struct exchange {
 	char msg[160]; /* and its message */
 	char curl_err[CURL_ERROR_SIZE];
 };
-
-static int global_ready;
-static pthread_mutex_t global_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void share_lock(CURL *h, curl_lock_data d, curl_lock_access a, void *arg)
-{
-	struct s3_store *ss = arg;
-
-	(void)h;
-	(void)a;
-	pthread_mutex_lock(&ss->share_lock[d]);
-}
-
-static void share_unlock(CURL *h, curl_lock_data d, void *arg)
-{
-	struct s3_store *ss = arg;
-
-	(void)h;
-	pthread_mutex_unlock(&ss->share_lock[d]);
-}
-
-static CURL *take(struct s3_store *ss)
-{
-	CURL *h = NULL;
-
-	pthread_mutex_lock(&ss->pool_lock);
-	if (ss->npool)
-		h = ss->pool[--ss->npool];
-	pthread_mutex_unlock(&ss->pool_lock);
-	return h ? h : curl_easy_init();
-}
-
-static void give_back(struct s3_store *ss, CURL *h)
-{
-	pthread_mutex_lock(&ss->pool_lock);
-	ss->pool = hf_xreallocarray(ss->pool, ss->npool + 1, sizeof(*ss->pool));
-	ss->pool[ss->npool++] = h;
-	pthread_mutex_unlock(&ss->pool_lock);
-}
 
 static size_t on_body(char *p, size_t size, size_t nmemb, void *arg)
 {
@@ -298,7 +256,7 @@ static int perform(struct s3_store *ss, struct exchange *x)
 {
 	struct curl_slist *headers = NULL;
 	char sha_header[100];
-	CURL *h = take(ss);
+	CURL *h = hf_curl_pool_take(&ss->pool);
 	int ret = -HF_E_UNAVAILABLE, lost = 0, put = strcmp(x->method, "PUT") == 0;
 
 	if (!h)
@@ -320,7 +278,7 @@ static int perform(struct s3_store *ss, struct exchange *x)
 		if (attempt)
 			pause_before(attempt);
 		curl_easy_reset(h);
-		curl_easy_setopt(h, CURLOPT_SHARE, ss->share);
+		curl_easy_setopt(h, CURLOPT_SHARE, ss->pool.share);
 		curl_easy_setopt(h, CURLOPT_URL, x->url);
 		curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
 		curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -386,7 +344,7 @@ static int perform(struct s3_store *ss, struct exchange *x)
 			break;
 	}
 	curl_slist_free_all(headers);
-	give_back(ss, h);
+	hf_curl_pool_give_back(&ss->pool, h);
 	return ret;
 }
 
@@ -863,14 +821,7 @@ static void s3_close(struct hf_store *s)
 {
 	struct s3_store *ss = (struct s3_store *)s;
 
-	for (size_t i = 0; i < ss->npool; i++)
-		curl_easy_cleanup(ss->pool[i]);
-	free(ss->pool);
-	if (ss->share)
-		curl_share_cleanup(ss->share);
-	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
-		pthread_mutex_destroy(&ss->share_lock[i]);
-	pthread_mutex_destroy(&ss->pool_lock);
+	hf_curl_pool_release(&ss->pool);
 	if (ss->token_header) {
 		memset(ss->token_header, 0, strlen(ss->token_header));
 		__asm__ __volatile__("" : : "r"(ss->token_header) : "memory");
@@ -1123,16 +1074,10 @@ int hf_store_s3_open(const char *url, int create, const struct hf_store_opts *o,
 	why[0] = '\0';
 	if (strncmp(url, "s3:", 3) != 0)
 		return -HF_E_USAGE;
-	pthread_mutex_lock(&global_lock);
-	if (!global_ready && curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK)
-		global_ready = 1;
-	pthread_mutex_unlock(&global_lock);
-	if (!global_ready)
-		return -ENOMEM;
 	ss = hf_xcalloc(1, sizeof(*ss));
-	pthread_mutex_init(&ss->pool_lock, NULL);
-	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
-		pthread_mutex_init(&ss->share_lock[i], NULL);
+	r = hf_curl_pool_init(&ss->pool);
+	if (r < 0)
+		goto fail;
 	r = parse_url(ss, url, why, why_cap);
 	if (r == 0)
 		r = hf_s3_cred_load(&ss->cred, why, why_cap);
@@ -1147,17 +1092,6 @@ int hf_store_s3_open(const char *url, int create, const struct hf_store_opts *o,
 		snprintf(ss->token_header, n, "x-amz-security-token: %s", ss->cred.token);
 	}
 	ss->cacert = o && o->cacert ? hf_xstrdup(o->cacert) : NULL;
-	ss->share = curl_share_init();
-	if (!ss->share) {
-		r = -ENOMEM;
-		goto fail;
-	}
-	curl_share_setopt(ss->share, CURLSHOPT_LOCKFUNC, share_lock);
-	curl_share_setopt(ss->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
-	curl_share_setopt(ss->share, CURLSHOPT_USERDATA, ss);
-	curl_share_setopt(ss->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
-	curl_share_setopt(ss->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-	curl_share_setopt(ss->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
 	ss->base.ops = &s3_ops;
 	ss->base.location = ss->location;
 	ss->base.caps = HF_STORE_CAN_DELETE | HF_STORE_OWN_CLOCK;

@@ -1,0 +1,27 @@
+/* curl_pool.h — the curl handles of a store on HTTP (store_http.c,
+ * store_s3.c): easy handles kept for reuse, and one share of connections,
+ * TLS sessions and DNS answers between them, safe from several threads. */
+#ifndef HF_STORE_CURL_POOL_H
+#define HF_STORE_CURL_POOL_H
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stddef.h>
+
+struct hf_curl_pool {
+	CURLSH *share; /* set CURLOPT_SHARE to it on each handle after curl_easy_reset */
+	pthread_mutex_t share_lock[CURL_LOCK_DATA_LAST];
+	pthread_mutex_t lock;
+	CURL **idle;
+	size_t nidle;
+};
+
+/* initialises curl (once per process) and p; 0 or -ENOMEM. p must not move
+ * afterwards (the share's locks point at it); release it either way. */
+int hf_curl_pool_init(struct hf_curl_pool *p);
+void hf_curl_pool_release(struct hf_curl_pool *p);
+/* an idle handle, else a new one (NULL if curl cannot make one) */
+CURL *hf_curl_pool_take(struct hf_curl_pool *p);
+void hf_curl_pool_give_back(struct hf_curl_pool *p, CURL *h);
+
+#endif
