@@ -240,6 +240,12 @@ static int backup_run(const struct cli_common *c, void *args, struct hf_repo *re
 	struct passwd *pw;
 	int r, rc, wo;
 
+	if (hf_repo_lock_missing(repo)) {
+		cli_err("cannot back up to %s: its config asks for Object Lock and this store cannot lock objects "
+			"(back up to the S3 bucket itself)",
+			c->repo);
+		return HF_EXIT_ERROR;
+	}
 	pw = getpwuid(geteuid());
 	o->user = pw ? pw->pw_name : "";
 	o->paths = a->paths;

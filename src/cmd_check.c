@@ -66,7 +66,8 @@ static int check_run(const struct cli_common *c, void *args, struct hf_repo *rep
 	       (unsigned long long)st.trees, (unsigned long long)st.packs, (unsigned long long)st.blobs,
 	       o->read_data ? " (data read and verified)" : "");
 	if (st.unreferenced_packs)
-		printf("%llu pack(s) not in any index (left by an interrupted backup; prune removes them)\n",
+		printf("%llu pack(s) not in any index (left by an interrupted backup, or locked by the store after a "
+		       "prune; prune removes them)\n",
 		       (unsigned long long)st.unreferenced_packs);
 	if (st.errors) {
 		printf("%llu error(s) found\n", (unsigned long long)st.errors);

@@ -126,7 +126,7 @@ static int forget_run(const struct cli_common *c, void *args, struct hf_repo *re
 		printf("%s %s%s\n", k ? "keep" : "remove", id,
 		       k & HF_KEEP_PINNED     ? " (kept: pinned)"
 		       : k & HF_KEEP_CLEAN    ? " (kept: holds the newest clean version of some files)"
-		       : res.kept_by_store[i] ? " (the store refused: it stays until its lock expires)"
+		       : res.kept_by_store[i] ? " (locked in the store until its date: hidden now, deleted then)"
 					      : "");
 	}
 	if (r < 0) {

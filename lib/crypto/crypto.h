@@ -39,6 +39,14 @@ struct hf_sha256_ctx *hf_sha256_new(void);
 void hf_sha256_update(struct hf_sha256_ctx *c, const void *p, size_t n);
 void hf_sha256_final(struct hf_sha256_ctx *c, uint8_t out[HF_HASH_LEN]); /* and frees */
 
+/* Incremental MD5, for S3's Content-MD5 (an integrity check the server
+ * asks for with Object Lock; never for security). */
+#define HF_MD5_LEN 16
+struct hf_md5_ctx;
+struct hf_md5_ctx *hf_md5_new(void);
+void hf_md5_update(struct hf_md5_ctx *c, const void *p, size_t n);
+void hf_md5_final(struct hf_md5_ctx *c, uint8_t out[HF_MD5_LEN]); /* and frees */
+
 /* HMAC-SHA256(key, p): chunk ids and subkey derivation. Thread-safe. */
 void hf_mac(const uint8_t key[HF_KEY_LEN], const void *p, size_t n, uint8_t out[HF_HASH_LEN]);
 /* the same, over bytes that come in pieces */
@@ -73,6 +81,8 @@ HF_MUST_USE int hf_sign_verify(const uint8_t pk[HF_SIGN_PK_LEN], const void *msg
 /* base64url of p[0..n), no padding, NUL-terminated; -HF_E_LIMIT if cap
  * is too small (4 * n / 3 + 2 bytes are enough) */
 HF_MUST_USE int hf_base64url(const uint8_t *p, size_t n, char *out, size_t cap);
+/* standard base64 with padding (RFC 4648 §4), NUL-terminated; -HF_E_LIMIT if cap is too small */
+HF_MUST_USE int hf_base64(const uint8_t *p, size_t n, char *out, size_t cap);
 
 /* Public-key sealing of a 32-byte session key. */
 void hf_keypair(uint8_t pk[HF_PK_LEN], uint8_t sk[HF_SK_LEN]);

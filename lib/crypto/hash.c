@@ -1,4 +1,5 @@
-/* hash.c — SHA-256 (one-shot and incremental) and HMAC-SHA256.
+/* hash.c — SHA-256 (one-shot and incremental), HMAC-SHA256, and MD5 for
+ * S3's Content-MD5 header.
  *
  * Uses OpenSSL's low-level SHA256_* functions (deprecated in 3.0, still
  * shipped): they work on a stack context, so nothing can fail and nothing is
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/md5.h>
 #include <openssl/sha.h>
 
 #include "crypto/crypto.h"
@@ -20,6 +22,29 @@
 struct hf_sha256_ctx {
 	SHA256_CTX c;
 };
+
+struct hf_md5_ctx {
+	MD5_CTX c;
+};
+
+struct hf_md5_ctx *hf_md5_new(void)
+{
+	struct hf_md5_ctx *c = hf_xmalloc(sizeof(*c));
+
+	MD5_Init(&c->c);
+	return c;
+}
+
+void hf_md5_update(struct hf_md5_ctx *c, const void *p, size_t n)
+{
+	MD5_Update(&c->c, p, n);
+}
+
+void hf_md5_final(struct hf_md5_ctx *c, uint8_t out[HF_MD5_LEN])
+{
+	MD5_Final(out, &c->c);
+	free(c);
+}
 
 void hf_sha256(const void *p, size_t n, uint8_t out[HF_HASH_LEN])
 {

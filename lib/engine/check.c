@@ -15,6 +15,7 @@
 
 #include "engine/engine_internal.h"
 #include "repo/mark.h"
+#include "repo/pending.h"
 #include "store/store.h"
 #include "util/err.h"
 #include "util/hex.h"
@@ -337,11 +338,15 @@ static void check_snapshots(struct check *c)
 {
 	struct snap_scan scan = {.c = c};
 	struct hf_blob_reader br;
+	struct hf_idmap *gone = NULL;
 	int r;
 
 	r = hf_store_list(hf_repo_store(c->repo), HF_OBJ_SNAPSHOT, note_name, &scan);
 	if (r < 0)
 		problem(c, NULL, "cannot list the snapshots (snapshots/)", r);
+	r = hf_pending_gone_set(c->repo, HF_OBJ_SNAPSHOT, &gone);
+	if (r < 0)
+		problem(c, NULL, "cannot read the pending deletions (pending/)", r);
 	hf_blob_reader_init(&br, c->repo);
 	for (size_t i = 0; i < scan.n; i++) {
 		struct hf_snapshot s;
@@ -350,6 +355,10 @@ static void check_snapshots(struct check *c)
 		/* every snapshot object there, readable or not (for check_marks) */
 		if (hf_hex_decode(scan.names[i], id, HF_ID_LEN) == 0 && hf_idmap_put(c->snap_ids, id, NULL, NULL) < 0)
 			problem(c, NULL, "cannot remember a snapshot", -ENOMEM);
+		if (gone && hf_idmap_get(gone, id)) { /* forgotten; locked in the store until its date */
+			free(scan.names[i]);
+			continue;
+		}
 		r = hf_snapshot_load(c->repo, scan.names[i], &s);
 		if (r < 0) {
 			snprintf(what, sizeof(what), "snapshot object %.16s cannot be read", scan.names[i]);
@@ -368,6 +377,7 @@ static void check_snapshots(struct check *c)
 		free(scan.names[i]);
 	}
 	hf_blob_reader_release(&br);
+	hf_idmap_free(gone);
 	free(scan.names);
 	/* data indexed, and no snapshot at all: they were deleted outside holdfast
 	 * (forget keeps what its rules keep, and prune removes the data after) */

@@ -128,6 +128,34 @@ struct hf_pin_result {
 HF_MUST_USE int hf_pin_set(struct hf_repo *r, const uint8_t snapshot[HF_ID_LEN], int kind, const char *reason,
 			   int64_t now_ns, struct hf_pin_result *res);
 
+/* ---- Object Lock (lock.c) ------------------------------------------------------------ */
+
+struct hf_lock_opts {
+	int status; /* only read the locks (lock status): nothing is extended */
+	/* extend what is locked for less than this many seconds more; 0: half
+	 * the repository's lock period */
+	int64_t refresh_s;
+	void (*report)(void *arg, const char *what, int err);
+	void *report_arg;
+};
+struct hf_lock_stats {
+	uint64_t objects;   /* objects in use (config, keys, kept snapshots, their marks, index, plans, packs) */
+	uint64_t packs;     /* of which packs */
+	uint64_t extended;  /* locks moved on */
+	uint64_t failed;    /* objects whose lock could not be read or extended */
+	int64_t until_s;    /* the date they were moved to (store clock, s since 1970) */
+	uint64_t unlocked;  /* status: objects in use no longer locked */
+	uint64_t due;       /* status: locked for less than the refresh window */
+	int64_t earliest_s; /* status: the earliest lock end among those still locked */
+};
+/* Keeps what the repository still needs locked (lock.c): every object in
+ * use whose lock ends within the refresh window is extended to the lock
+ * period from now, by the store's clock; with o->status only counts. Needs
+ * the full key. -HF_E_USAGE if the repository has no Object Lock, and
+ * -HF_E_UNAVAILABLE after a full pass if some locks could not be extended
+ * (each reported). */
+HF_MUST_USE int hf_lock_extend(struct hf_repo *r, const struct hf_lock_opts *o, struct hf_lock_stats *st);
+
 /* ---- deleting, forget and prune ------------------------------------------------------- */
 
 /* Deletes one stored object: 0 if deleted, HF_DELETE_KEPT if the store
@@ -162,8 +190,8 @@ HF_MUST_USE int hf_forget_protect(struct hf_repo *r, const struct hf_snapshot *s
 struct hf_forget_result {
 	struct hf_snapshot *snaps; /* every snapshot, oldest first */
 	size_t n;
-	int *keep;                         /* per snapshot: HF_KEEP_* bits, or 0 for removed */
-	int *kept_by_store;                /* per snapshot: removal refused by the store (it stays) */
+	int *keep;          /* per snapshot: HF_KEEP_* bits, or 0 for removed */
+	int *kept_by_store; /* per snapshot: locked in the store; removed all the same (named gone in a plan) */
 	uint8_t (*forgotten)[HF_HASH_LEN]; /* session fingerprints of the removed ones */
 	size_t nremoved;
 };

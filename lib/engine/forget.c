@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "engine/engine.h"
+#include "repo/pending.h"
 #include "scan/lastclean.h"
 #include "repo/mark.h"
 #include "store/store.h"
@@ -280,6 +281,30 @@ out:
 	return ret;
 }
 
+/* The snapshots the store kept (a retention lock) are named as gone in a
+ * plan (pending.h): nobody lists them from now on, prune frees what only
+ * they used once the store lets it go, and deletes them when it can. */
+static int record_kept(struct hf_repo *r, const struct hf_forget_result *out)
+{
+	struct hf_pending_gone *kept = NULL;
+	size_t nkept = 0;
+	int64_t now;
+	int ret = 0;
+
+	for (size_t i = 0; i < out->n; i++)
+		if (out->kept_by_store[i]) {
+			kept = hf_xreallocarray(kept, nkept + 1, sizeof(*kept));
+			kept[nkept].kind = HF_OBJ_SNAPSHOT;
+			memcpy(kept[nkept++].id, out->snaps[i].id, HF_ID_LEN);
+		}
+	if (nkept)
+		ret = hf_store_now(hf_repo_store(r), &now);
+	if (nkept && ret == 0)
+		ret = hf_pending_write_gone(r, now, kept, nkept);
+	free(kept);
+	return ret;
+}
+
 /* A forget record for the snapshot, written before it is deleted: check
  * takes a snapshot that is gone without one for a deletion outside
  * holdfast. Dated by the store's clock, which ages it (record_done). */
@@ -330,10 +355,12 @@ int hf_forget(struct hf_repo *r, const struct hf_forget_policy *p, int dry, stru
 		ret = hf_delete(r, HF_OBJ_SNAPSHOT, name);
 		if (ret == HF_DELETE_KEPT)
 			out->kept_by_store[i] = 1;
-		else if (ret >= 0)
+		if (ret >= 0)
 			memcpy(out->forgotten[out->nremoved++], out->snaps[i].session_fp, HF_HASH_LEN);
 		ret = ret < 0 ? ret : 0;
 	}
+	if (ret == 0 && !dry)
+		ret = record_kept(r, out);
 	hf_session_free(ses);
 	return ret;
 }

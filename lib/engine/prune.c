@@ -18,7 +18,10 @@
  * 4. Writes one new index listing every pack that stays (planned ones too,
  *    so they stay readable until they go), then deletes the index objects it
  *    replaces, the packs that came due, and the plans carried out — in that
- *    order, so a crash at any point leaves every reachable blob indexed. */
+ *    order, so a crash at any point leaves every reachable blob indexed.
+ *    Index objects the store keeps (a retention lock) are named as gone in
+ *    a plan before any pack goes, so no reader loads their claims to the
+ *    packs deleted next; each run tries those deletions again. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -435,15 +438,58 @@ static void make_plan(struct prune_run *p)
 	}
 }
 
+/* Deletes the objects a plan names as gone (pending.h); 1 if all are gone
+ * now, 0 if the store still keeps some (the plan stays, so they stay gone) */
+static int delete_gone(struct prune_run *p, const struct hf_pending *plan)
+{
+	int all = 1;
+
+	for (size_t k = 0; k < plan->ngone; k++) {
+		char name[HF_ID_HEX_LEN + 1];
+		hf_hex_encode(plan->gone[k].id, HF_ID_LEN, name);
+		int d = hf_delete(p->r, plan->gone[k].kind, name);
+		if (d != 0 && d != HF_DELETE_ABSENT)
+			all = 0;
+	}
+	return all;
+}
+
+/* The index objects the new index replaces go; those the store keeps (a
+ * retention lock) are named as gone in a plan, so that nobody loads their
+ * claims to packs deleted from now on. 0, or < 0 if that plan cannot be
+ * written (then no pack may be deleted). */
+static int replace_index(struct prune_run *p)
+{
+	const struct hf_index *ix = hf_repo_index(p->r);
+	struct hf_pending_gone *kept = NULL;
+	size_t nkept = 0;
+	int ret = 0;
+
+	for (size_t i = 0; i < hf_index_nfiles(ix); i++) {
+		if (hf_delete(p->r, HF_OBJ_INDEX, hf_index_file(ix, i)) != HF_DELETE_KEPT)
+			continue;
+		p->st->objects_kept++;
+		kept = hf_xreallocarray(kept, nkept + 1, sizeof(*kept));
+		kept[nkept].kind = HF_OBJ_INDEX;
+		if (hf_hex_decode(hf_index_file(ix, i), kept[nkept].id, HF_ID_LEN) == 0)
+			nkept++;
+	}
+	if (nkept)
+		ret = hf_pending_write_gone(p->r, p->now, kept, nkept);
+	free(kept);
+	return ret;
+}
+
 /* The new index is durable: the index objects it replaces, the packs that
  * came due (indexed or not, if still unused) and the plans carried out go. */
-static void delete_due(struct prune_run *p)
+static int delete_due(struct prune_run *p)
 {
 	struct hf_repo *r = p->r;
 	const struct hf_index *ix = hf_repo_index(r);
+	int ret = replace_index(p);
 
-	for (size_t i = 0; i < hf_index_nfiles(ix); i++)
-		p->st->objects_kept += hf_delete(r, HF_OBJ_INDEX, hf_index_file(ix, i)) == HF_DELETE_KEPT;
+	if (ret < 0)
+		return ret;
 	for (size_t i = 0; i < p->disk.n; i++) {
 		uint8_t pid[HF_ID_LEN];
 		uint32_t k;
@@ -465,11 +511,12 @@ static void delete_due(struct prune_run *p)
 	}
 	for (size_t i = 0; i < p->nplans; i++) {
 		char name[HF_ID_HEX_LEN + 1];
-		if (!hf_pending_due(&p->plans[i], p->now))
+		if (!hf_pending_due(&p->plans[i], p->now) || !delete_gone(p, &p->plans[i]))
 			continue;
 		hf_hex_encode(p->plans[i].id, HF_ID_LEN, name);
 		p->st->objects_kept += hf_delete(r, HF_OBJ_PENDING, name) == HF_DELETE_KEPT;
 	}
+	return 0;
 }
 
 /* the earliest time a plan still pending comes due */
@@ -527,7 +574,11 @@ static int prune_once(struct hf_repo *r, const struct hf_prune_opts *o, struct h
 		report(o, "prune stopped: its plan of deletions cannot be written", ret);
 		goto out;
 	}
-	delete_due(&p);
+	ret = delete_due(&p);
+	if (ret < 0) {
+		report(o, "prune stopped: the index objects the store keeps cannot be recorded as replaced", ret);
+		goto out;
+	}
 	note_next_due(&p);
 	/* writes killed long ago left temporary objects: those go too (best
 	 * effort: what a failed sweep leaves, the next prune tries again) */

@@ -23,9 +23,11 @@
 
 #include "crypto/crypto.h"
 #include "repo/object.h"
+#include "repo/pending.h"
 #include "repo/repo_internal.h"
 #include "store/store.h"
 #include "util/err.h"
+#include "util/hex.h"
 #include "util/mem.h"
 
 #define INDEX_MAX_PACKS (1u << 22)
@@ -458,6 +460,7 @@ struct load_ctx {
 	size_t bad;
 	void (*bad_fn)(void *arg, const char *name, int err);
 	void *arg;
+	struct hf_idmap *gone; /* index objects a plan names as deleted (pending.h) */
 };
 
 /* 1 for what is wrong with an index object itself (it is skipped and
@@ -560,11 +563,14 @@ static int load_one(struct load_ctx *lc, const char *name, uint64_t size)
 	return r;
 }
 
-/* lists the index objects not loaded yet */
+/* lists the index objects not loaded yet, and not gone */
 static int collect(void *arg, const char *name, uint64_t size)
 {
 	struct load_ctx *lc = arg;
+	uint8_t id[HF_ID_LEN];
 
+	if (hf_hex_decode(name, id, HF_ID_LEN) == 0 && hf_idmap_get(lc->gone, id))
+		return 0; /* replaced by a prune; the store keeps it until its lock ends */
 	for (size_t i = 0; i < lc->ix->nfiles; i++)
 		if (strcmp(lc->ix->files[i], name) == 0)
 			return 0;
@@ -581,14 +587,17 @@ static int collect(void *arg, const char *name, uint64_t size)
  * a failure, so the claims that did load can be looked up) */
 static int load_new(struct load_ctx *lc)
 {
-	int r = hf_store_list(lc->repo->store, HF_OBJ_INDEX, collect, lc);
+	int r = hf_pending_gone_set(lc->repo, HF_OBJ_INDEX, &lc->gone);
 
+	if (r == 0)
+		r = hf_store_list(lc->repo->store, HF_OBJ_INDEX, collect, lc);
 	for (size_t i = 0; i < lc->ntodo; i++) {
 		if (r == 0)
 			r = load_one(lc, lc->todo[i].name, lc->todo[i].size);
 		free(lc->todo[i].name);
 	}
 	free(lc->todo);
+	hf_idmap_free(lc->gone);
 	hf_index_seal(lc->ix);
 	return r;
 }

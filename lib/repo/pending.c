@@ -1,13 +1,15 @@
 /* pending.c — pending-deletion objects (format in docs/FORMAT.md):
  *
  *   "HFPND002" | payload | signature[64] | tag
- *   payload = varint version (2) | time svarint | grace varint | varint n | pack id[32] * n
+ *   payload = varint version (2 or 3) | time svarint | grace varint | varint n | pack id[32] * n
+ *             [version 3: | varint m | (kind u8 | object id[32]) * m]
  *
  * An authenticated object (object.h) that is not encrypted: the tag is an
  * HMAC under the auth key, which full and write-only keys both hold; the
  * signature, by the deletion key only full keys derive, covers the
  * repository id, the magic and the payload. A plan without a valid
  * signature is ignored by prune and backups alike. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,8 +23,9 @@
 #include "util/mem.h"
 
 #define PENDING_MAGIC HF_MAGIC_PENDING
-#define PENDING_VERSION 2
-#define PENDING_OBJ_MAX ((size_t)HF_PENDING_MAX_PACKS * HF_ID_LEN + 256)
+#define PENDING_VERSION 2      /* a plan of packs only */
+#define PENDING_VERSION_GONE 3 /* one that also names objects as gone */
+#define PENDING_OBJ_MAX ((size_t)HF_PENDING_MAX_PACKS * HF_ID_LEN + (size_t)HF_PENDING_MAX_GONE * (HF_ID_LEN + 1) + 256)
 #define PLAN_LABEL "holdfast plan v1" /* with its NUL: the domain of a plan's signature */
 
 /* what a plan's signature covers: label | repository id | magic and payload */
@@ -39,17 +42,31 @@ static int plan_message(const struct hf_repo *r, const uint8_t *obj, size_t n, s
 	return ret;
 }
 
+static int gone_kind_ok(int kind)
+{
+	return kind == HF_OBJ_INDEX || kind == HF_OBJ_SNAPSHOT;
+}
+
 int hf_pending_encode(struct hf_repo *r, int64_t time_ns, int64_t grace_ns, const uint8_t (*packs)[HF_ID_LEN], size_t n,
 		      struct hf_buf *out)
 {
+	return hf_pending_encode_gone(r, time_ns, grace_ns, packs, n, NULL, 0, out);
+}
+
+int hf_pending_encode_gone(struct hf_repo *r, int64_t time_ns, int64_t grace_ns, const uint8_t (*packs)[HF_ID_LEN],
+			   size_t n, const struct hf_pending_gone *gone, size_t ngone, struct hf_buf *out)
+{
 	int ret;
 
-	if (n > HF_PENDING_MAX_PACKS || grace_ns < 0)
+	if (n > HF_PENDING_MAX_PACKS || ngone > HF_PENDING_MAX_GONE || grace_ns < 0)
 		return -HF_E_LIMIT;
+	for (size_t i = 0; i < ngone; i++)
+		if (!gone_kind_ok(gone[i].kind))
+			return -HF_E_USAGE;
 	hf_buf_reset(out);
 	ret = hf_buf_append(out, PENDING_MAGIC, HF_MAGIC_LEN);
 	if (ret == 0)
-		ret = hf_buf_put_varint(out, PENDING_VERSION);
+		ret = hf_buf_put_varint(out, ngone ? PENDING_VERSION_GONE : PENDING_VERSION);
 	if (ret == 0)
 		ret = hf_buf_put_svarint(out, time_ns);
 	if (ret == 0)
@@ -58,6 +75,13 @@ int hf_pending_encode(struct hf_repo *r, int64_t time_ns, int64_t grace_ns, cons
 		ret = hf_buf_put_varint(out, n);
 	for (size_t i = 0; i < n && ret == 0; i++)
 		ret = hf_buf_append(out, packs[i], HF_ID_LEN);
+	if (ret == 0 && ngone)
+		ret = hf_buf_put_varint(out, ngone);
+	for (size_t i = 0; i < ngone && ret == 0; i++) {
+		ret = hf_buf_append(out, &gone[i].kind, 1);
+		if (ret == 0)
+			ret = hf_buf_append(out, gone[i].id, HF_ID_LEN);
+	}
 	return ret < 0 ? ret : hf_pending_seal(r, out);
 }
 
@@ -77,6 +101,8 @@ int hf_pending_seal(struct hf_repo *r, struct hf_buf *obj)
 	obj->len += HF_SIGN_LEN;
 	return hf_object_tag_append(r, obj);
 }
+
+static int decode_gone(struct hf_reader *rd, struct hf_pending *out);
 
 int hf_pending_decode(struct hf_repo *r, const uint8_t *p, size_t n, struct hf_pending *out)
 {
@@ -106,7 +132,7 @@ int hf_pending_decode(struct hf_repo *r, const uint8_t *p, size_t n, struct hf_p
 		return ret;
 	hf_reader_init(&rd, p + HF_MAGIC_LEN, body - HF_MAGIC_LEN);
 	ret = hf_rd_varint(&rd, &version);
-	if (ret == 0 && version != PENDING_VERSION)
+	if (ret == 0 && version != PENDING_VERSION && version != PENDING_VERSION_GONE)
 		return -HF_E_VERSION;
 	if (ret == 0)
 		ret = hf_rd_svarint(&rd, &out->time_ns);
@@ -116,14 +142,42 @@ int hf_pending_decode(struct hf_repo *r, const uint8_t *p, size_t n, struct hf_p
 		ret = hf_rd_varint(&rd, &count);
 	if (ret < 0)
 		return -HF_E_CORRUPT;
-	if (grace > INT64_MAX || count > HF_PENDING_MAX_PACKS || hf_reader_left(&rd) != count * HF_ID_LEN)
+	if (grace > INT64_MAX || count > HF_PENDING_MAX_PACKS || hf_reader_left(&rd) < count * HF_ID_LEN)
 		return -HF_E_CORRUPT;
 	if (hf_rd_raw(&rd, &ids, count * HF_ID_LEN) < 0)
 		return -HF_E_CORRUPT;
+	if (version == PENDING_VERSION_GONE)
+		ret = decode_gone(&rd, out);
+	if (ret < 0 || hf_reader_left(&rd) != 0) {
+		free(out->gone);
+		out->gone = NULL;
+		out->ngone = 0;
+		return -HF_E_CORRUPT;
+	}
 	out->grace_ns = (int64_t)grace;
 	out->npacks = count;
 	out->packs = hf_xmalloc(count ? count * HF_ID_LEN : 1);
 	memcpy(out->packs, ids, count * HF_ID_LEN);
+	return 0;
+}
+
+/* version 3's list of objects named as gone: at least one, each of a kind that can be */
+static int decode_gone(struct hf_reader *rd, struct hf_pending *out)
+{
+	uint64_t m;
+	const uint8_t *p;
+
+	if (hf_rd_varint(rd, &m) < 0 || m == 0 || m > HF_PENDING_MAX_GONE ||
+	    hf_reader_left(rd) != m * (HF_ID_LEN + 1) || hf_rd_raw(rd, &p, m * (HF_ID_LEN + 1)) < 0)
+		return -HF_E_CORRUPT;
+	out->gone = hf_xmalloc(m * sizeof(*out->gone));
+	for (size_t i = 0; i < m; i++, p += HF_ID_LEN + 1) {
+		if (!gone_kind_ok(p[0]))
+			return -HF_E_CORRUPT;
+		out->gone[i].kind = p[0];
+		memcpy(out->gone[i].id, p + 1, HF_ID_LEN);
+	}
+	out->ngone = m;
 	return 0;
 }
 
@@ -141,6 +195,45 @@ int hf_pending_write(struct hf_repo *r, int64_t time_ns, int64_t grace_ns, const
 		at += k;
 	}
 	hf_buf_release(&obj);
+	return ret;
+}
+
+int hf_pending_write_gone(struct hf_repo *r, int64_t time_ns, const struct hf_pending_gone *gone, size_t n)
+{
+	struct hf_buf obj;
+	int ret = 0;
+
+	hf_buf_init(&obj, PENDING_OBJ_MAX);
+	for (size_t at = 0; at < n && ret == 0;) {
+		size_t k = n - at < HF_PENDING_MAX_GONE ? n - at : HF_PENDING_MAX_GONE;
+		ret = hf_pending_encode_gone(r, time_ns, 0, NULL, 0, gone + at, k, &obj);
+		if (ret == 0)
+			ret = hf_repo_put_hashed(r, HF_OBJ_PENDING, obj.data, obj.len, NULL);
+		at += k;
+	}
+	hf_buf_release(&obj);
+	return ret;
+}
+
+int hf_pending_gone_set(struct hf_repo *r, int kind, struct hf_idmap **out)
+{
+	struct hf_pending *plans = NULL;
+	size_t n = 0;
+	int ret;
+
+	*out = hf_idmap_new(0);
+	if (!*out)
+		return -ENOMEM;
+	ret = hf_pending_list(r, &plans, &n, NULL);
+	for (size_t i = 0; i < n && ret == 0; i++)
+		for (size_t k = 0; k < plans[i].ngone && ret == 0; k++)
+			if (plans[i].gone[k].kind == kind && hf_idmap_put(*out, plans[i].gone[k].id, NULL, NULL) < 0)
+				ret = -ENOMEM;
+	hf_pending_list_free(plans, n);
+	if (ret < 0) {
+		hf_idmap_free(*out);
+		*out = NULL;
+	}
 	return ret;
 }
 
@@ -192,8 +285,10 @@ int hf_pending_list(struct hf_repo *r, struct hf_pending **out, size_t *n, size_
 
 void hf_pending_list_free(struct hf_pending *v, size_t n)
 {
-	for (size_t i = 0; v && i < n; i++)
+	for (size_t i = 0; v && i < n; i++) {
 		free(v[i].packs);
+		free(v[i].gone);
+	}
 	free(v);
 }
 

@@ -42,6 +42,15 @@ int hf_repo_create(struct hf_store *st, const char *pass, size_t passlen, const 
 	c.chunk_max = p && p->chunk_max ? p->chunk_max : HF_CHUNK_MAX_DEFAULT;
 	c.pack_size = p && p->pack_size ? p->pack_size : HF_PACK_SIZE_DEFAULT;
 	c.zlevel = p && p->zlevel ? p->zlevel : 3;
+	if (p && p->lock_mode != HF_LOCK_OFF) {
+		struct hf_store_lock lock = {.mode = p->lock_mode, .period_s = p->lock_period_s};
+		c.lock_mode = p->lock_mode;
+		c.lock_period_s = p->lock_period_s;
+		r = p->lock_period_s < 1 || p->lock_period_s > HF_LOCK_PERIOD_MAX_S ? -HF_E_USAGE
+										    : hf_store_lock_set(st, &lock);
+		if (r < 0)
+			goto out; /* before any object: nothing is written unlocked */
+	}
 	secrets = hf_secure_alloc(2 * HF_KEY_LEN); /* mac | sk */
 	hf_random(secrets, HF_KEY_LEN);
 	r = hf_chunker_init(&probe, secrets, c.chunk_min, c.chunk_avg, c.chunk_max);
@@ -304,6 +313,10 @@ static int open_repo(struct hf_store *st, const uint8_t *key, size_t keylen, con
 	}
 	if (ret < 0)
 		goto out;
+	if (r->cfg.lock_mode != HF_LOCK_OFF) {
+		struct hf_store_lock lock = {.mode = r->cfg.lock_mode, .period_s = r->cfg.lock_period_s};
+		r->lock_missing = hf_store_lock_set(st, &lock) < 0;
+	}
 	hf_sha256(cfg.data, cfg.len, r->config_hash);
 	r->keys = hf_secure_alloc(4 * HF_KEY_LEN + HF_SIGN_SK_LEN);
 	ret = key ? unlock_given(r, key, keylen, pass, passlen, why, cap) : unlock(r, pass, passlen, why, cap);
@@ -390,6 +403,11 @@ int hf_repo_verify(const struct hf_repo *r, const void *msg, size_t n, const uin
 struct hf_store *hf_repo_store(const struct hf_repo *r)
 {
 	return r->store;
+}
+
+int hf_repo_lock_missing(const struct hf_repo *r)
+{
+	return r->lock_missing;
 }
 
 const struct hf_repo_config *hf_repo_config(const struct hf_repo *r)

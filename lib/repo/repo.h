@@ -47,6 +47,10 @@ struct hf_repo_config {
 	 * derive: what a store that enforces retention verifies deletions and
 	 * unpins with (FORMAT.md, config) */
 	uint8_t delete_key[HF_SIGN_PK_LEN];
+	/* Object Lock (store.h, HF_LOCK_*): every object is written locked for
+	 * lock_period_s by the store's clock; HF_LOCK_OFF (0): not asked for */
+	int lock_mode;
+	int64_t lock_period_s;
 };
 
 struct hf_repo_params { /* for hf_repo_create; zero fields take defaults */
@@ -54,6 +58,10 @@ struct hf_repo_params { /* for hf_repo_create; zero fields take defaults */
 	uint32_t pack_size;
 	int zlevel;
 	uint64_t kdf_ops, kdf_mem;
+	/* Object Lock for every object (HF_LOCK_*, store.h); the store must
+	 * offer it (-HF_E_REFUSED otherwise), and the config records it */
+	int lock_mode;
+	int64_t lock_period_s;
 };
 
 struct hf_index;
@@ -70,6 +78,10 @@ HF_MUST_USE int hf_repo_sign(const struct hf_repo *r, const void *msg, size_t n,
 HF_MUST_USE int hf_repo_verify(const struct hf_repo *r, const void *msg, size_t n, const uint8_t sig[HF_SIGN_LEN]);
 struct hf_store *hf_repo_store(const struct hf_repo *r);
 const struct hf_repo_config *hf_repo_config(const struct hf_repo *r);
+/* 1 if the config asks for Object Lock and the store cannot lock objects (a
+ * copy of the bucket in a directory): reading works, writing would store
+ * objects unlocked, so commands that write refuse */
+int hf_repo_lock_missing(const struct hf_repo *r);
 const struct hf_chunker *hf_repo_chunker(const struct hf_repo *r);
 /* NULL until hf_repo_load_index */
 struct hf_index *hf_repo_index(const struct hf_repo *r);

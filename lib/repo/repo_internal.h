@@ -83,6 +83,10 @@ struct hf_repo {
 	uint8_t pk[HF_PK_LEN];
 	struct hf_chunker chunker;
 	struct hf_index *index; /* NULL until hf_repo_load_index */
+	/* the config asks for Object Lock and this store cannot give it (a copy
+	 * of the bucket in a directory): readable, but hf_repo_lock_missing
+	 * tells writers */
+	int lock_missing;
 };
 
 struct hf_index_pack {

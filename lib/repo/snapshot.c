@@ -11,6 +11,7 @@
 
 #include "crypto/crypto.h"
 #include "repo/object.h"
+#include "repo/pending.h"
 #include "repo/repo_internal.h"
 #include "store/store.h"
 #include "util/err.h"
@@ -209,11 +210,35 @@ static void note_origin(void *obj, const struct hf_store_entry *e)
 		s->flags |= HF_SNAP_TIME_SKEW;
 }
 
+/* drops the snapshots a plan names as deleted (forget removed them; the
+ * store keeps them until their lock ends) */
+static int drop_gone(struct hf_repo *r, struct hf_object_array *a)
+{
+	struct hf_snapshot *v = a->v;
+	struct hf_idmap *gone;
+	size_t k = 0;
+	int ret = hf_pending_gone_set(r, HF_OBJ_SNAPSHOT, &gone);
+
+	if (ret < 0)
+		return ret;
+	for (size_t i = 0; i < a->n; i++) {
+		if (hf_idmap_get(gone, v[i].id))
+			hf_snapshot_release(&v[i]);
+		else
+			v[k++] = v[i];
+	}
+	a->n = k;
+	hf_idmap_free(gone);
+	return 0;
+}
+
 int hf_snapshot_list(struct hf_repo *r, struct hf_snapshot **out, size_t *n, size_t *bad)
 {
 	struct hf_object_array a;
 	int ret = hf_repo_load_all(r, HF_OBJ_SNAPSHOT, sizeof(**out), load_one, note_origin, by_time, &a);
 
+	if (ret == 0)
+		ret = drop_gone(r, &a);
 	if (ret < 0) {
 		hf_snapshot_list_free(a.v, a.n);
 		return ret;

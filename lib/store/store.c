@@ -79,6 +79,47 @@ int hf_store_offer_tag_key(struct hf_store *s, const uint8_t key[HF_KEY_LEN])
 	return s && s->ops->offer_tag_key ? s->ops->offer_tag_key(s, key) : 0;
 }
 
+int hf_store_lock_available(struct hf_store *s)
+{
+	return s->ops->lock_available ? s->ops->lock_available(s) : -HF_E_REFUSED;
+}
+
+int hf_store_lock_set(struct hf_store *s, const struct hf_store_lock *l)
+{
+	if (l->mode == HF_LOCK_OFF)
+		return 0;
+	return s->ops->lock_set ? s->ops->lock_set(s, l) : -HF_E_REFUSED;
+}
+
+int hf_store_lock_until(struct hf_store *s, int kind, const char *name, int64_t *until_s)
+{
+	*until_s = 0;
+	return s->ops->lock_until ? s->ops->lock_until(s, kind, name, until_s) : -HF_E_REFUSED;
+}
+
+int hf_store_lock_extend(struct hf_store *s, int kind, const char *name, int64_t if_before_s, int64_t until_s)
+{
+	if (if_before_s > until_s)
+		return -HF_E_USAGE;
+	return s->ops->lock_extend ? s->ops->lock_extend(s, kind, name, if_before_s, until_s) : -HF_E_REFUSED;
+}
+
+static const char *const lock_names[] = {
+	[HF_LOCK_OFF] = "off", [HF_LOCK_GOVERNANCE] = "governance", [HF_LOCK_COMPLIANCE] = "compliance"};
+
+const char *hf_lock_mode_name(int mode)
+{
+	return mode >= HF_LOCK_OFF && mode <= HF_LOCK_COMPLIANCE ? lock_names[mode] : "?";
+}
+
+int hf_lock_mode_parse(const char *name)
+{
+	for (int m = HF_LOCK_OFF; m <= HF_LOCK_COMPLIANCE; m++)
+		if (strcmp(name, lock_names[m]) == 0)
+			return m;
+	return -HF_E_USAGE;
+}
+
 size_t hf_store_delete_message(const char *repo, int kind, const char *name, const uint8_t nonce[HF_DELETE_NONCE_LEN],
 			       uint64_t counter, uint8_t out[HF_DELETE_MSG_MAX])
 {

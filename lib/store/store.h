@@ -60,6 +60,18 @@ struct hf_store;
 struct hf_store_writer; /* an object written piece by piece, named at commit */
 struct hf_store_reader; /* an object kept open for many range reads */
 
+/* Object Lock: a store that can lock objects (S3 with Object Lock) writes
+ * each object with a retain-until date, period_s past the write by the
+ * store's own clock; until then nobody can delete or overwrite it — in
+ * COMPLIANCE mode not even the bucket's owner, in GOVERNANCE mode only a
+ * user with the right to bypass it. */
+enum hf_lock_mode { HF_LOCK_OFF = 0, HF_LOCK_GOVERNANCE, HF_LOCK_COMPLIANCE };
+struct hf_store_lock {
+	int mode; /* HF_LOCK_* */
+	int64_t period_s;
+};
+#define HF_LOCK_PERIOD_MAX_S (100LL * 365 * 86400) /* S3 allows 100 years */
+
 #define HF_PUT_NOSYNC \
 	1 /* durable only after hf_store_sync: for packs, which no
 			  * index names until the sync that precedes the index */
@@ -112,6 +124,11 @@ struct hf_store_ops {
 	void (*set_signer)(struct hf_store *s, hf_store_sign_fn fn, void *arg);
 	/* stores that can check objects' tags take the tag key; NULL for the others */
 	int (*offer_tag_key)(struct hf_store *s, const uint8_t key[HF_KEY_LEN]);
+	/* Object Lock (S3), NULL for stores without: see hf_store_lock_* */
+	int (*lock_available)(struct hf_store *s);
+	int (*lock_set)(struct hf_store *s, const struct hf_store_lock *l);
+	int (*lock_until)(struct hf_store *s, int kind, const char *name, int64_t *until_s);
+	int (*lock_extend)(struct hf_store *s, int kind, const char *name, int64_t if_before_s, int64_t until_s);
 };
 
 /* Capabilities: what a store can do, for the engine to plan around.
@@ -278,5 +295,25 @@ HF_MUST_USE int hf_store_writer_write(struct hf_store_writer *w, const void *p, 
 HF_MUST_USE int hf_store_writer_commit(struct hf_store_writer *w, const char *name, int flags);
 void hf_store_writer_abort(struct hf_store_writer *w); /* NULL-safe */
 void hf_store_close(struct hf_store *s);               /* NULL-safe */
+
+/* Object Lock. -HF_E_REFUSED from a store that cannot lock objects at all
+ * (a local directory, a server), with the reason in a sentence for lock_available:
+ *  lock_available  0 if objects can be locked here (the bucket has Object
+ *                  Lock on); -HF_E_REFUSED if not
+ *  lock_set        every put from now on is locked as l says (the repository
+ *                  sets it from its config when it opens)
+ *  lock_until      the object's retain-until date (store clock, s since
+ *                  1970), 0 if it is not locked
+ *  lock_extend     if the object's retain-until is before if_before_s, moves
+ *                  it to until_s (never earlier: S3 refuses to shorten
+ *                  COMPLIANCE); 1 if it moved, 0 if it did not need to */
+HF_MUST_USE int hf_store_lock_available(struct hf_store *s);
+HF_MUST_USE int hf_store_lock_set(struct hf_store *s, const struct hf_store_lock *l);
+HF_MUST_USE int hf_store_lock_until(struct hf_store *s, int kind, const char *name, int64_t *until_s);
+HF_MUST_USE int hf_store_lock_extend(struct hf_store *s, int kind, const char *name, int64_t if_before_s,
+				     int64_t until_s);
+/* "off", "governance", "compliance" and back (-HF_E_USAGE) */
+const char *hf_lock_mode_name(int mode);
+int hf_lock_mode_parse(const char *name);
 
 #endif

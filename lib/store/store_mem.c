@@ -23,7 +23,8 @@ struct mem_obj {
 	uint8_t *data;
 	size_t len;
 	int64_t mtime;
-	int durable; /* survives a crash: put without HF_PUT_NOSYNC, or synced */
+	int64_t lock_until_s; /* Object Lock's retain-until (s since 1970); 0: none */
+	int durable;          /* survives a crash: put without HF_PUT_NOSYNC, or synced */
 };
 
 struct mem_kind {
@@ -48,6 +49,8 @@ struct mem_inst {
 	int crashed;
 	uint64_t epoch; /* counts crashes: writers opened before one are lost */
 	int64_t clock;
+	int lockable;                 /* hf_store_mem_set_lockable: as a bucket with Object Lock */
+	struct hf_store_lock objlock; /* how new objects are locked (lock_set) */
 };
 
 struct mem_store {
@@ -170,6 +173,8 @@ static int add_obj(struct mem_inst *m, int kind, const char *name, uint8_t *data
 	o->data = data;
 	o->len = len;
 	o->mtime = clock_of(m);
+	if (m->objlock.mode != HF_LOCK_OFF)
+		o->lock_until_s = o->mtime / 1000000000 + m->objlock.period_s;
 	o->durable = !(flags & HF_PUT_NOSYNC);
 	return 0;
 }
@@ -333,8 +338,9 @@ static int mem_remove(struct hf_store *s, int kind, const char *name)
 		r = -HF_E_NOTFOUND;
 		for (size_t i = 0; i < k->n; i++)
 			if (strcmp(k->v[i].name, name) == 0) {
-				drop_obj(m, kind, i);
-				r = 0;
+				r = k->v[i].lock_until_s > clock_of(m) / 1000000000 ? -HF_E_LOCKED : 0;
+				if (r == 0)
+					drop_obj(m, kind, i);
 				break;
 			}
 	}
@@ -516,6 +522,59 @@ static int mem_now(struct hf_store *s, int64_t *ns)
 	return r;
 }
 
+/* Object Lock, as S3 has it: a lockable instance (hf_store_mem_set_lockable)
+ * locks each new object for the period lock_set gave, by its own clock */
+static int mem_lock_available(struct hf_store *s)
+{
+	struct mem_inst *m = INST(s);
+
+	return m->lockable ? 0 : -HF_E_REFUSED;
+}
+
+static int mem_lock_set(struct hf_store *s, const struct hf_store_lock *l)
+{
+	struct mem_inst *m = INST(s);
+
+	if (!m->lockable)
+		return -HF_E_REFUSED;
+	pthread_mutex_lock(&m->lock);
+	m->objlock = *l;
+	pthread_mutex_unlock(&m->lock);
+	return 0;
+}
+
+/* until_s NULL: extend to extend_s if before if_before_s (1 if it moved) */
+static int lock_op(struct hf_store *s, int kind, const char *name, int64_t *until_s, int64_t if_before_s,
+		   int64_t extend_s)
+{
+	struct mem_inst *m = INST(s);
+	struct mem_obj *o;
+	int r;
+
+	if (!m->lockable)
+		return -HF_E_REFUSED;
+	pthread_mutex_lock(&m->lock);
+	r = lookup(m, HF_MEM_SIZE, kind, name, &o);
+	if (r == 0 && until_s) {
+		*until_s = o->lock_until_s;
+	} else if (r == 0 && o->lock_until_s < if_before_s && extend_s > o->lock_until_s) {
+		o->lock_until_s = extend_s;
+		r = 1;
+	}
+	pthread_mutex_unlock(&m->lock);
+	return r;
+}
+
+static int mem_lock_until(struct hf_store *s, int kind, const char *name, int64_t *until_s)
+{
+	return lock_op(s, kind, name, until_s, 0, 0);
+}
+
+static int mem_lock_extend(struct hf_store *s, int kind, const char *name, int64_t if_before_s, int64_t until_s)
+{
+	return lock_op(s, kind, name, NULL, if_before_s, until_s);
+}
+
 static void mem_close(struct hf_store *s)
 {
 	free(s);
@@ -539,6 +598,10 @@ static const struct hf_store_ops mem_ops = {
 	.writer_abort = mem_writer_abort,
 	.close = mem_close,
 	.now = mem_now,
+	.lock_available = mem_lock_available,
+	.lock_set = mem_lock_set,
+	.lock_until = mem_lock_until,
+	.lock_extend = mem_lock_extend,
 };
 
 static int inst_empty(struct mem_inst *m)
@@ -673,6 +736,12 @@ static void set_caps(struct mem_inst *m, uint64_t caps, int64_t unused)
 {
 	m->caps = (unsigned)caps;
 }
+static void set_lockable(struct mem_inst *m, uint64_t on, int64_t unused)
+{
+	m->lockable = on != 0;
+	if (on)
+		m->caps |= HF_STORE_RETENTION;
+}
 
 int hf_store_mem_fail_at(const char *name, uint64_t n, int err)
 {
@@ -705,6 +774,10 @@ int hf_store_mem_set_clock(const char *name, int64_t ns)
 int hf_store_mem_set_caps(const char *name, unsigned caps)
 {
 	return control(name, set_caps, caps, 0);
+}
+int hf_store_mem_set_lockable(const char *name, int on)
+{
+	return control(name, set_lockable, (uint64_t)on, 0);
 }
 
 int hf_store_mem_ops(const char *name, uint64_t *n)

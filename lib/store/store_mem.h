@@ -82,5 +82,11 @@ int hf_store_mem_set_clock(const char *name, int64_t ns);
 /* replaces the capabilities the instance declares (HF_STORE_*), for the
  * handles opened afterwards; remove without HF_STORE_CAN_DELETE is refused */
 int hf_store_mem_set_caps(const char *name, unsigned caps);
+/* makes the instance a store with Object Lock, as an S3 bucket with it
+ * (HF_STORE_RETENTION): lock_set then locks every new object for its period
+ * by the instance's clock, a remove before that date gives -HF_E_LOCKED,
+ * lock_until and lock_extend read and move the date. Without it the lock
+ * operations give -HF_E_REFUSED. */
+int hf_store_mem_set_lockable(const char *name, int on);
 
 #endif

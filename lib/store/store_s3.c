@@ -37,7 +37,7 @@
 #include <unistd.h>
 
 #include "crypto/crypto.h"
-#include "store/s3_cred.h"
+#include "store/s3_internal.h"
 #include "store/s3_xml.h"
 #include "store/curl_pool.h"
 #include "store/store.h"
@@ -47,27 +47,8 @@
 #include "util/hex.h"
 #include "util/mem.h"
 
-#define TRIES 4
 #define PAGE_MAX (8u << 20)  /* bytes of one listing page */
-#define ERR_BODY_MAX 8192    /* bytes of an error document kept */
 #define SPOOL_MEM (8u << 20) /* a streamed write past this goes to a temporary file */
-#define URL_MAX 2048
-#define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-
-struct s3_store {
-	struct hf_store base;
-	char *location; /* the URL as given, for messages */
-	char *endpoint; /* "http://host:port" */
-	char *bucket;
-	char *url_base; /* "http://host:port/bucket" */
-	char *prefix;   /* "" or "some/prefix/" */
-	char *sigv4;    /* "aws:amz:REGION:s3" */
-	char *token_header;
-	char *cacert; /* PEM file of the certificate authorities to trust; NULL: the system's */
-	struct hf_s3_cred cred;
-	int versioned; /* the bucket has (or had) versioning: If-None-Match is not enough */
-	struct hf_curl_pool pool;
-};
 
 struct s3_writer {
 	struct hf_store *store; /* first: the generic calls find the ops here */
@@ -76,6 +57,7 @@ struct s3_writer {
 	int fd; /* the spool file once the bytes outgrew memory; -1 before */
 	uint64_t size;
 	struct hf_sha256_ctx *sha;
+	struct hf_md5_ctx *md5; /* only when objects are locked (Content-MD5) */
 	int failed;
 };
 
@@ -84,319 +66,6 @@ struct s3_reader {
 	int kind;
 	char name[HF_STORE_NAME_MAX + 1];
 };
-
-/* one exchange with the server */
-struct exchange {
-	const char *method; /* GET, HEAD, PUT, DELETE */
-	char url[URL_MAX];
-	/* a PUT's body: from memory, or from file fd (fd >= 0) */
-	const uint8_t *body;
-	int fd;
-	uint64_t nbody, sent;
-	const char *body_sha256; /* hex; NULL: that of the empty body */
-	const char *range;       /* a header line, or NULL */
-	const char *extra;       /* one more header line, or NULL */
-	/* the answer's body: into buf (growing, bounded) or into dest[0..cap) */
-	struct hf_buf *buf;
-	uint8_t *dest;
-	size_t cap, got;
-	int overflow;
-	long status; /* of the last status line seen */
-	uint64_t length;
-	int has_length;
-	int64_t last_modified_s, date_s;
-	char errbody[ERR_BODY_MAX];
-	size_t nerr;
-	char code[64]; /* the S3 error code of a failed answer */
-	char msg[160]; /* and its message */
-	char curl_err[CURL_ERROR_SIZE];
-};
-
-static size_t on_body(char *p, size_t size, size_t nmemb, void *arg)
-{
-	struct exchange *x = arg;
-	size_t n = size * nmemb;
-
-	if (x->status < 200 || x->status >= 300) { /* an error document: keep its start */
-		size_t k = n < sizeof(x->errbody) - x->nerr ? n : sizeof(x->errbody) - x->nerr;
-		memcpy(x->errbody + x->nerr, p, k);
-		x->nerr += k;
-		return n;
-	}
-	if (x->buf) {
-		if (hf_buf_append(x->buf, p, n) < 0) {
-			x->overflow = 1;
-			return 0;
-		}
-	} else if (x->dest) {
-		if (n > x->cap - x->got) {
-			x->overflow = 1;
-			return 0;
-		}
-		memcpy(x->dest + x->got, p, n);
-	}
-	x->got += n;
-	return n;
-}
-
-static int64_t header_date(const char *v)
-{
-	time_t t = curl_getdate(v, NULL);
-
-	return t > 0 ? (int64_t)t : 0;
-}
-
-static size_t on_header(char *p, size_t size, size_t nmemb, void *arg)
-{
-	struct exchange *x = arg;
-	size_t n = size * nmemb;
-	char line[256];
-	long long v;
-	int code;
-
-	if (n >= sizeof(line))
-		return n;
-	memcpy(line, p, n);
-	line[n] = '\0';
-	if (strncmp(line, "HTTP/", 5) == 0) {
-		const char *sp = strchr(line, ' ');
-		if (sp && sscanf(sp, " %3d", &code) == 1)
-			x->status = code;
-		x->has_length = 0;
-	} else if (strncasecmp(line, "content-length:", 15) == 0 && sscanf(line + 15, " %lld", &v) == 1 && v >= 0) {
-		x->length = (uint64_t)v;
-		x->has_length = 1;
-	} else if (strncasecmp(line, "last-modified:", 14) == 0) {
-		x->last_modified_s = header_date(line + 14);
-	} else if (strncasecmp(line, "date:", 5) == 0) {
-		x->date_s = header_date(line + 5);
-	}
-	return n;
-}
-
-static size_t on_read(char *p, size_t size, size_t nmemb, void *arg)
-{
-	struct exchange *x = arg;
-	size_t n = size * nmemb;
-
-	if (n > x->nbody - x->sent)
-		n = (size_t)(x->nbody - x->sent);
-	if (n == 0)
-		return 0;
-	if (x->fd >= 0) {
-		ssize_t r = pread(x->fd, p, n, (off_t)x->sent);
-		if (r <= 0)
-			return CURL_READFUNC_ABORT;
-		n = (size_t)r;
-	} else {
-		memcpy(p, x->body + x->sent, n);
-	}
-	x->sent += n;
-	return n;
-}
-
-static int retryable_code(const char *code)
-{
-	return strcmp(code, "SlowDown") == 0 || strcmp(code, "RequestTimeout") == 0 ||
-	       strcmp(code, "InternalError") == 0 || strcmp(code, "ServiceUnavailable") == 0;
-}
-
-/* the answer as an error */
-static int status_err(const struct exchange *x)
-{
-	long s = x->status;
-
-	if (s >= 200 && s < 300)
-		return 0;
-	if (strcmp(x->code, "QuotaExceeded") == 0)
-		return -EDQUOT;
-	if (strcmp(x->code, "EntityTooLarge") == 0)
-		return -HF_E_LIMIT;
-	if (retryable_code(x->code))
-		return -HF_E_UNAVAILABLE;
-	switch (s) {
-	case 400:
-		return -HF_E_USAGE;
-	case 401:
-	case 403:
-	case 405:
-		return -HF_E_REFUSED;
-	case 404:
-		return -HF_E_NOTFOUND;
-	case 301:
-	case 307:
-		return -HF_E_USAGE; /* the bucket is elsewhere: another region or endpoint */
-	case 304:
-	case 409:
-	case 412:
-		return -HF_E_EXISTS; /* a conditional PUT found the key taken */
-	case 411:
-	case 413:
-	case 414:
-	case 431:
-		return -HF_E_LIMIT;
-	case 416:
-		return -HF_E_CORRUPT; /* a range past the end */
-	case 507:
-		return -ENOSPC;
-	}
-	return -HF_E_UNAVAILABLE; /* 429, 5xx and anything unknown: may pass */
-}
-
-static void pause_before(int attempt)
-{
-	static const long ms[] = {200, 1000, 5000};
-	struct timespec ts = {ms[attempt - 1] / 1000, (ms[attempt - 1] % 1000) * 1000000};
-
-	nanosleep(&ts, NULL);
-}
-
-/* performs x, retrying what may pass on its own; the error of its answer */
-static int perform(struct s3_store *ss, struct exchange *x)
-{
-	struct curl_slist *headers = NULL;
-	char sha_header[100];
-	CURL *h = hf_curl_pool_take(&ss->pool);
-	int ret = -HF_E_UNAVAILABLE, lost = 0, put = strcmp(x->method, "PUT") == 0;
-
-	if (!h)
-		return -ENOMEM;
-	/* curl 7.88 signs the payload hash given here; S3 needs it sent too */
-	snprintf(sha_header, sizeof(sha_header), "x-amz-content-sha256: %s",
-		 x->body_sha256 ? x->body_sha256 : EMPTY_SHA256);
-	headers = curl_slist_append(headers, sha_header);
-	if (ss->token_header)
-		headers = curl_slist_append(headers, ss->token_header);
-	if (x->range)
-		headers = curl_slist_append(headers, x->range);
-	if (x->extra)
-		headers = curl_slist_append(headers, x->extra);
-	if (put)
-		headers = curl_slist_append(headers, "Content-Type: application/octet-stream");
-	for (int attempt = 0; attempt < TRIES; attempt++) {
-		CURLcode cc;
-		if (attempt)
-			pause_before(attempt);
-		curl_easy_reset(h);
-		curl_easy_setopt(h, CURLOPT_SHARE, ss->pool.share);
-		curl_easy_setopt(h, CURLOPT_URL, x->url);
-		curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-		curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-		curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
-		curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L); /* a stalled transfer fails */
-		curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
-		curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https,http");
-		if (ss->cacert)
-			curl_easy_setopt(h, CURLOPT_CAINFO, ss->cacert);
-		curl_easy_setopt(h, CURLOPT_AWS_SIGV4, ss->sigv4);
-		curl_easy_setopt(h, CURLOPT_USERNAME, ss->cred.access);
-		curl_easy_setopt(h, CURLOPT_PASSWORD, ss->cred.secret);
-		curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->curl_err);
-		curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-		curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
-		curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-		curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
-		if (strcmp(x->method, "HEAD") == 0) {
-			curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-		} else if (put) {
-			curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-			curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
-			curl_easy_setopt(h, CURLOPT_READDATA, x);
-			curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)x->nbody);
-		} else if (strcmp(x->method, "GET") != 0) {
-			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, x->method);
-		}
-		x->curl_err[0] = '\0';
-		x->status = 0;
-		x->got = x->sent = 0;
-		x->nerr = 0;
-		x->overflow = 0;
-		x->has_length = 0;
-		x->code[0] = x->msg[0] = '\0';
-		if (x->buf)
-			x->buf->len = 0;
-		cc = curl_easy_perform(h);
-		if (cc != CURLE_OK) {
-			if (x->overflow) {
-				ret = -HF_E_LIMIT;
-				break;
-			}
-			if (cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE ||
-			    cc == CURLE_UNSUPPORTED_PROTOCOL || cc == CURLE_URL_MALFORMAT) {
-				ret = -HF_E_REFUSED; /* not the server it should be: no retry */
-				break;
-			}
-			if (cc == CURLE_ABORTED_BY_CALLBACK) {
-				ret = -EIO; /* the spool file could not be read */
-				break;
-			}
-			lost = 1; /* the answer is lost: a put may have landed */
-			ret = -HF_E_UNAVAILABLE;
-			continue;
-		}
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &x->status);
-		if (x->nerr)
-			hf_s3_parse_error(x->errbody, x->nerr, x->code, sizeof(x->code), x->msg, sizeof(x->msg));
-		ret = status_err(x);
-		if (ret == -HF_E_EXISTS && lost && put)
-			ret = 0; /* the first attempt landed */
-		if (ret != -HF_E_UNAVAILABLE)
-			break;
-	}
-	curl_slist_free_all(headers);
-	hf_curl_pool_give_back(&ss->pool, h);
-	return ret;
-}
-
-static int object_key(struct s3_store *ss, int kind, const char *name, char *out, size_t cap)
-{
-	char rel[HF_STORE_NAME_MAX + 16];
-	int r = hf_store_obj_path(kind, name, rel, sizeof(rel)), n;
-
-	if (r < 0)
-		return r;
-	n = snprintf(out, cap, "%s%s", ss->prefix, rel);
-	return n < 0 || (size_t)n >= cap ? -HF_E_LIMIT : 0;
-}
-
-static int object_url(struct s3_store *ss, int kind, const char *name, char *out, size_t cap)
-{
-	char key[URL_MAX];
-	int r = object_key(ss, kind, name, key, sizeof(key)), n;
-
-	if (r < 0)
-		return r;
-	/* keys are made of [0-9a-zA-Z._/-] (the prefix is checked at open): no escaping */
-	n = snprintf(out, cap, "%s/%s", ss->url_base, key);
-	return n < 0 || (size_t)n >= cap ? -HF_E_LIMIT : 0;
-}
-
-/* s percent-encoded as SigV4's canonical query wants it (all but A-Z a-z 0-9 - _ . ~) */
-static int query_escape(const char *s, char *out, size_t cap)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t o = 0;
-
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-		    c == '_' || c == '.' || c == '~') {
-			if (o + 1 >= cap)
-				return -HF_E_LIMIT;
-			out[o++] = (char)c;
-		} else {
-			if (o + 3 >= cap)
-				return -HF_E_LIMIT;
-			out[o++] = '%';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		}
-	}
-	if (o >= cap)
-		return -HF_E_LIMIT;
-	out[o] = '\0';
-	return 0;
-}
 
 static void sha256_hex(const void *p, size_t n, char out[2 * HF_HASH_LEN + 1])
 {
@@ -412,16 +81,16 @@ static void sha256_hex(const void *p, size_t n, char out[2 * HF_HASH_LEN + 1])
 static int list_page(struct s3_store *ss, const char *prefix, const char *token, unsigned max_keys, struct hf_buf *page,
 		     struct exchange *x)
 {
-	char eprefix[URL_MAX], etoken[3 * HF_S3_TOKEN_MAX + 1];
+	char eprefix[HF_S3_URL_MAX], etoken[3 * HF_S3_TOKEN_MAX + 1];
 	int r, n;
 
 	memset(x, 0, sizeof(*x));
 	x->method = "GET";
 	x->fd = -1;
 	x->buf = page;
-	r = query_escape(prefix, eprefix, sizeof(eprefix));
+	r = hf_s3_query_escape(prefix, eprefix, sizeof(eprefix));
 	if (r == 0 && token && *token)
-		r = query_escape(token, etoken, sizeof(etoken));
+		r = hf_s3_query_escape(token, etoken, sizeof(etoken));
 	if (r < 0)
 		return r;
 	/* the parameters in SigV4's canonical order (curl 7.88 signs the query as written) */
@@ -433,7 +102,7 @@ static int list_page(struct s3_store *ss, const char *prefix, const char *token,
 			     eprefix);
 	if (n < 0 || (size_t)n >= sizeof(x->url))
 		return -HF_E_LIMIT;
-	return perform(ss, x);
+	return hf_s3_perform(ss, x);
 }
 
 struct list_ctx {
@@ -467,7 +136,7 @@ static int on_listed(void *arg, const char *key, uint64_t size)
 static int s3_list(struct hf_store *s, int kind, hf_store_list_fn fn, void *arg)
 {
 	struct s3_store *ss = (struct s3_store *)s;
-	char prefix[URL_MAX], token[HF_S3_TOKEN_MAX + 1] = "";
+	char prefix[HF_S3_URL_MAX], token[HF_S3_TOKEN_MAX + 1] = "";
 	struct list_ctx lc = {.kind = kind, .fn = fn, .arg = arg};
 	struct hf_buf page;
 	struct exchange *x;
@@ -502,11 +171,14 @@ static int head(struct s3_store *ss, int kind, const char *name, struct exchange
 
 /* the create-only PUT x of kind/name: conditional, and where the server
  * does not honour the condition (versioned buckets) after a HEAD */
-static int put_new(struct s3_store *ss, int kind, const char *name, struct exchange *x)
+static int put_new(struct s3_store *ss, int kind, const char *name, struct exchange *x, const uint8_t md5[HF_MD5_LEN])
 {
+	char mode[64], until[80], content_md5[64];
+	int r;
+
 	if (ss->versioned) {
 		struct exchange *hx = hf_xmalloc(sizeof(*hx));
-		int r = head(ss, kind, name, hx);
+		r = head(ss, kind, name, hx);
 		free(hx);
 		if (r == 0)
 			return -HF_E_EXISTS;
@@ -514,8 +186,16 @@ static int put_new(struct s3_store *ss, int kind, const char *name, struct excha
 			return r;
 	}
 	x->method = "PUT";
-	x->extra = "If-None-Match: *";
-	return perform(ss, x);
+	x->extra[0] = "If-None-Match: *";
+	r = hf_s3_lock_headers(ss, md5, mode, until, content_md5);
+	if (r < 0)
+		return r;
+	if (r) {
+		x->extra[1] = mode;
+		x->extra[2] = until;
+		x->extra[3] = content_md5;
+	}
+	return hf_s3_perform(ss, x);
 }
 
 static int s3_put(struct hf_store *s, int kind, const char *name, const void *p, size_t n, int flags)
@@ -523,16 +203,23 @@ static int s3_put(struct hf_store *s, int kind, const char *name, const void *p,
 	struct s3_store *ss = (struct s3_store *)s;
 	char sha[2 * HF_HASH_LEN + 1];
 	struct exchange *x = hf_xcalloc(1, sizeof(*x));
-	int r = object_url(ss, kind, name, x->url, sizeof(x->url));
+	int r = hf_s3_object_url(ss, kind, name, x->url, sizeof(x->url));
+
+	uint8_t md5[HF_MD5_LEN] = {0};
 
 	(void)flags; /* an answered PUT is durable */
 	if (r == 0) {
 		sha256_hex(p, n, sha);
+		if (ss->lock.mode != HF_LOCK_OFF) { /* S3 wants Content-MD5 with a lock */
+			struct hf_md5_ctx *mc = hf_md5_new();
+			hf_md5_update(mc, p, n);
+			hf_md5_final(mc, md5);
+		}
 		x->fd = -1;
 		x->body = p;
 		x->nbody = n;
 		x->body_sha256 = sha;
-		r = put_new(ss, kind, name, x);
+		r = put_new(ss, kind, name, x, md5);
 	}
 	free(x);
 	return r;
@@ -542,13 +229,13 @@ static int s3_get(struct hf_store *s, int kind, const char *name, struct hf_buf 
 {
 	struct s3_store *ss = (struct s3_store *)s;
 	struct exchange *x = hf_xcalloc(1, sizeof(*x));
-	int r = object_url(ss, kind, name, x->url, sizeof(x->url));
+	int r = hf_s3_object_url(ss, kind, name, x->url, sizeof(x->url));
 
 	if (r == 0) {
 		x->method = "GET";
 		x->fd = -1;
 		x->buf = out;
-		r = perform(ss, x);
+		r = hf_s3_perform(ss, x);
 	}
 	free(x);
 	return r;
@@ -562,7 +249,7 @@ static int s3_get_range(struct hf_store *s, int kind, const char *name, uint64_t
 	int r;
 
 	x = hf_xcalloc(1, sizeof(*x));
-	r = object_url(ss, kind, name, x->url, sizeof(x->url));
+	r = hf_s3_object_url(ss, kind, name, x->url, sizeof(x->url));
 	if (r == 0 && n > 0 && off > UINT64_MAX - n)
 		r = -HF_E_CORRUPT; /* past any object's end */
 	if (r == 0 && n > 0) {
@@ -572,7 +259,7 @@ static int s3_get_range(struct hf_store *s, int kind, const char *name, uint64_t
 		x->range = range;
 		x->dest = out;
 		x->cap = n;
-		r = perform(ss, x);
+		r = hf_s3_perform(ss, x);
 		if (r == 0 && (x->status != 206 || x->got != n))
 			r = -HF_E_CORRUPT; /* shorter than asked: past the object's end */
 	}
@@ -587,8 +274,8 @@ static int head(struct s3_store *ss, int kind, const char *name, struct exchange
 	memset(x, 0, sizeof(*x));
 	x->method = "HEAD";
 	x->fd = -1;
-	r = object_url(ss, kind, name, x->url, sizeof(x->url));
-	return r < 0 ? r : perform(ss, x);
+	r = hf_s3_object_url(ss, kind, name, x->url, sizeof(x->url));
+	return r < 0 ? r : hf_s3_perform(ss, x);
 }
 
 static int s3_size(struct hf_store *s, int kind, const char *name, uint64_t *size)
@@ -618,16 +305,21 @@ static int s3_mtime(struct hf_store *s, int kind, const char *name, int64_t *ns)
 static int s3_remove(struct hf_store *s, int kind, const char *name)
 {
 	struct s3_store *ss = (struct s3_store *)s;
-	struct exchange *x = hf_xmalloc(sizeof(*x));
-	int r = head(ss, kind, name, x); /* S3 deletes a missing key without complaint */
+	struct exchange *x;
+	int r;
+
+	if (ss->versioned) /* a DELETE would only add a delete marker */
+		return hf_s3_remove_versions(ss, kind, name);
+	x = hf_xmalloc(sizeof(*x));
+	r = head(ss, kind, name, x); /* S3 deletes a missing key without complaint */
 
 	if (r == 0) {
 		memset(x, 0, sizeof(*x));
 		x->method = "DELETE";
 		x->fd = -1;
-		r = object_url(ss, kind, name, x->url, sizeof(x->url));
+		r = hf_s3_object_url(ss, kind, name, x->url, sizeof(x->url));
 		if (r == 0)
-			r = perform(ss, x);
+			r = hf_s3_perform(ss, x);
 	}
 	free(x);
 	return r;
@@ -648,7 +340,7 @@ static int s3_now(struct hf_store *s, int64_t *ns)
 	x->method = "HEAD";
 	x->fd = -1;
 	snprintf(x->url, sizeof(x->url), "%s", ss->url_base);
-	r = perform(ss, x);
+	r = hf_s3_perform(ss, x);
 	if (r == 0 && x->date_s <= 0)
 		r = -HF_E_CORRUPT;
 	*ns = r == 0 ? x->date_s * 1000000000LL : 0;
@@ -701,6 +393,8 @@ static int s3_writer_open(struct hf_store *s, int kind, struct hf_store_writer *
 	w->fd = -1;
 	hf_buf_init(&w->mem, SPOOL_MEM);
 	w->sha = hf_sha256_new();
+	if (((struct s3_store *)s)->lock.mode != HF_LOCK_OFF)
+		w->md5 = hf_md5_new();
 	*out = (struct hf_store_writer *)w;
 	return 0;
 }
@@ -765,6 +459,8 @@ static int s3_writer_write(struct hf_store_writer *wr, const void *p, size_t n)
 		return r;
 	}
 	hf_sha256_update(w->sha, p, n);
+	if (w->md5)
+		hf_md5_update(w->md5, p, n);
 	w->size += n;
 	return 0;
 }
@@ -774,6 +470,10 @@ static void writer_free(struct s3_writer *w)
 	if (w->sha) {
 		uint8_t h[HF_HASH_LEN];
 		hf_sha256_final(w->sha, h); /* frees it */
+	}
+	if (w->md5) {
+		uint8_t m[HF_MD5_LEN];
+		hf_md5_final(w->md5, m);
 	}
 	if (w->fd >= 0)
 		close(w->fd);
@@ -785,7 +485,7 @@ static int s3_writer_commit(struct hf_store_writer *wr, const char *name, int fl
 {
 	struct s3_writer *w = (struct s3_writer *)wr;
 	struct s3_store *ss = (struct s3_store *)w->store;
-	uint8_t h[HF_HASH_LEN];
+	uint8_t h[HF_HASH_LEN], md5[HF_MD5_LEN] = {0};
 	char sha[2 * HF_HASH_LEN + 1];
 	struct exchange *x;
 	int r = w->failed ? -EIO : 0;
@@ -797,15 +497,19 @@ static int s3_writer_commit(struct hf_store_writer *wr, const char *name, int fl
 	}
 	hf_sha256_final(w->sha, h);
 	w->sha = NULL;
+	if (w->md5) {
+		hf_md5_final(w->md5, md5);
+		w->md5 = NULL;
+	}
 	hf_hex_encode(h, HF_HASH_LEN, sha);
 	x = hf_xcalloc(1, sizeof(*x));
-	r = object_url(ss, w->kind, name, x->url, sizeof(x->url));
+	r = hf_s3_object_url(ss, w->kind, name, x->url, sizeof(x->url));
 	if (r == 0) {
 		x->fd = w->fd;
 		x->body = w->mem.data;
 		x->nbody = w->size;
 		x->body_sha256 = sha;
-		r = put_new(ss, w->kind, name, x);
+		r = put_new(ss, w->kind, name, x, md5);
 	}
 	free(x);
 	writer_free(w);
@@ -857,6 +561,10 @@ static const struct hf_store_ops s3_ops = {
 	.writer_abort = s3_writer_abort,
 	.close = s3_close,
 	.now = s3_now,
+	.lock_available = hf_s3_lock_available,
+	.lock_set = hf_s3_lock_set,
+	.lock_until = hf_s3_lock_until,
+	.lock_extend = hf_s3_lock_extend,
 };
 
 /* ---- opening ------------------------------------------------------------------- */
@@ -1004,7 +712,7 @@ static int on_first_key(void *arg, const char *key, uint64_t size)
 /* create: the prefix must hold nothing; else it must hold a config */
 static int check_prefix(struct s3_store *ss, int create, char *why, size_t why_cap)
 {
-	char prefix[URL_MAX], token[HF_S3_TOKEN_MAX + 1];
+	char prefix[HF_S3_URL_MAX], token[HF_S3_TOKEN_MAX + 1];
 	struct first_key fk = {0};
 	struct hf_buf page;
 	struct exchange *x = hf_xmalloc(sizeof(*x));
@@ -1049,7 +757,9 @@ static int probe_versioning(struct s3_store *ss, char *why, size_t why_cap)
 	x->buf = &b;
 	hf_buf_init(&b, 64 * 1024);
 	snprintf(x->url, sizeof(x->url), "%s?versioning=", ss->url_base);
-	r = perform(ss, x);
+	r = hf_s3_perform(ss, x);
+	if (x->date_s > 0)
+		ss->clock_offset_s = x->date_s - (int64_t)time(NULL);
 	if (r == 0) {
 		ss->versioned = hf_s3_parse_versioning((const char *)b.data, b.len);
 	} else if (r != -HF_E_UNAVAILABLE) {
@@ -1094,7 +804,7 @@ int hf_store_s3_open(const char *url, int create, const struct hf_store_opts *o,
 	ss->cacert = o && o->cacert ? hf_xstrdup(o->cacert) : NULL;
 	ss->base.ops = &s3_ops;
 	ss->base.location = ss->location;
-	ss->base.caps = HF_STORE_CAN_DELETE | HF_STORE_OWN_CLOCK;
+	ss->base.caps = HF_STORE_CAN_DELETE | HF_STORE_OWN_CLOCK | HF_STORE_RETENTION;
 	r = check_prefix(ss, create, why, why_cap);
 	if (r == 0)
 		r = probe_versioning(ss, why, why_cap);

@@ -35,10 +35,14 @@ keys() {
 
 # --- init ------------------------------------------------------------------------
 hf init --repo "$R"
-check_rc "init in an S3 bucket" 0
+check_rc "init in a bucket without Object Lock: refused" 1
+check_grep "it says why, and how to store without it" "no Object Lock.*--object-lock off" "$T/err"
+check_eq "nothing written" "" "$(keys "")"
+hf init --repo "$R" --object-lock off
+check_rc "init in an S3 bucket with --object-lock off" 0
 check_eq "init wrote the config object" "$P/config" "$(keys config)"
 check_true "init wrote a key object" test "$(keys keys | wc -l)" -ge 1
-hf init --repo "$R"
+hf init --repo "$R" --object-lock off
 check_rc "init over an existing repository fails" 1
 check_grep "init over an existing repository: says the prefix holds objects" "already holds objects" "$T/err"
 hf snapshots --repo "$R/"
@@ -106,7 +110,7 @@ check_grep "a wrong secret key: message" "secret key .* does not match" "$T/err"
 AWS_ACCESS_KEY_ID=NOSUCHKEY00000000000 hf snapshots --repo "$R"
 check_rc "an unknown access key: exit 1" 1
 check_grep "an unknown access key: message" "does not know the access key id" "$T/err"
-hf init --repo "s3:$S3_ENDPOINT/no-such-bucket-$$/x"
+hf init --repo "s3:$S3_ENDPOINT/no-such-bucket-$$/x" --object-lock off
 check_rc "init in a missing bucket: exit 1" 1
 check_grep "init in a missing bucket: message" "bucket no-such-bucket-$$ does not exist" "$T/err"
 hf snapshots --repo "$R-nothing-here"
@@ -115,7 +119,7 @@ check_grep "a prefix without a repository: message" "no holdfast repository" "$T
 hf snapshots --repo "s3:http://127.0.0.1:9/$BUCKET/x"
 check_rc "an unreachable server: exit 1" 1
 check_grep "an unreachable server: message" "cannot reach the S3 server" "$T/err"
-hf init --repo "s3:$S3_ENDPOINT/$BUCKET/a/../b"
+hf init --repo "s3:$S3_ENDPOINT/$BUCKET/a/../b" --object-lock off
 check_rc "a prefix with .. is a usage error" 1
 check_grep "a prefix with ..: message" "prefix" "$T/err"
 
