@@ -73,6 +73,9 @@ int cli_common_opt(struct cli_common *c, int opt, const char *arg, const char *u
 	case OPT_KEY_FILE:
 		c->key_file = arg;
 		return 1;
+	case OPT_AS_OF:
+		c->as_of = arg;
+		return 1;
 	case OPT_HELP:
 		fputs(usage, stdout);
 		return -1;
@@ -89,6 +92,32 @@ void cli_err(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+int cli_parse_time(const char *s, int64_t *ns)
+{
+	static const char *const formats[] = {"%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
+					      "%Y-%m-%dT%H:%M", "%Y-%m-%d"};
+	char *end;
+
+	if (s[0] == '@') {
+		long long sec = strtoll(s + 1, &end, 10);
+		if (end == s + 1 || *end)
+			return 0;
+		*ns = (int64_t)sec * 1000000000;
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		struct tm tm;
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(s, formats[i], &tm);
+		if (end && !*end) {
+			tm.tm_isdst = -1;
+			*ns = (int64_t)mktime(&tm) * 1000000000;
+			return 1;
+		}
+	}
+	return 0;
 }
 
 int cli_parse_uint(const char *usage, const char *opt, const char *arg, int max, int *out)
@@ -354,12 +383,24 @@ int cli_store_open(const struct cli_common *c, int create, struct hf_store **st)
 	char why[400] = "";
 	struct hf_store_opts o = {.cacert = c->cacert, .why = why, .why_cap = sizeof(why)};
 	char *token = NULL, *q;
+	int64_t as_of_ns;
 	int r, had_token;
 
 	*st = NULL;
 	if (!c->repo) {
 		cli_err("no repository: use --repo DIR or set HOLDFAST_REPO");
 		return -1;
+	}
+	if (c->as_of) {
+		if (!cli_parse_time(c->as_of, &as_of_ns) || as_of_ns <= 0) {
+			cli_err("bad --as-of '%s' (YYYY-MM-DD[ HH:MM[:SS]] in local time, or @SECONDS)", c->as_of);
+			return -1;
+		}
+		if (create) {
+			cli_err("--as-of shows the past: it cannot create a repository");
+			return -1;
+		}
+		o.as_of_s = as_of_ns / 1000000000;
 	}
 	if (read_token(c, &token) < 0)
 		return -1;

@@ -23,15 +23,17 @@ struct cli_common {
 	const char *token_file; /* a repository server's token (else HOLDFAST_TOKEN) */
 	const char *cacert;     /* the server's certificate authority (else HOLDFAST_CACERT) */
 	const char *key_file;   /* open with this key file, not those in keys/ (else HOLDFAST_KEY_FILE) */
+	const char *as_of;      /* --as-of TIME: the store as it was then (S3 versions), read-only */
 	int json;
 };
 
 /* long options every command accepts; ids ≥ 1000 */
-enum { OPT_REPO = 1000, OPT_PASSWORD_FILE, OPT_JSON, OPT_HELP, OPT_TOKEN_FILE, OPT_CACERT, OPT_KEY_FILE };
+enum { OPT_REPO = 1000, OPT_PASSWORD_FILE, OPT_JSON, OPT_HELP, OPT_TOKEN_FILE, OPT_CACERT, OPT_KEY_FILE, OPT_AS_OF };
 #define CLI_COMMON_OPTIONS                                                                                            \
 	{"repo", required_argument, NULL, OPT_REPO}, {"password-file", required_argument, NULL, OPT_PASSWORD_FILE},   \
 		{"json", no_argument, NULL, OPT_JSON}, {"token-file", required_argument, NULL, OPT_TOKEN_FILE},       \
 		{"cacert", required_argument, NULL, OPT_CACERT}, {"key-file", required_argument, NULL, OPT_KEY_FILE}, \
+		{"as-of", required_argument, NULL, OPT_AS_OF},                                                        \
 	{                                                                                                             \
 		"help", no_argument, NULL, OPT_HELP                                                                   \
 	}
@@ -52,6 +54,9 @@ void cli_common_init(struct cli_common *c);
  * number from 0 to max, nothing else (no sign, spaces, suffix or hex). Returns 0
  * with *out set, or -1 after printing "holdfast: --threads: ..." and the usage. */
 int cli_parse_uint(const char *usage, const char *opt, const char *arg, int max, int *out);
+/* a TIME argument ("YYYY-MM-DD[ HH:MM[:SS]]" or with T, local time; "@SECONDS"):
+ * 1 and *ns set, 0 if s is not a time */
+int cli_parse_time(const char *s, int64_t *ns);
 /* the most --threads accepts (0 means one per CPU; the engine caps it lower) */
 #define CLI_THREADS_MAX 1024
 

@@ -31,40 +31,13 @@ struct restore_args {
 	size_t ninc;
 };
 
-/* a TIME argument: 1 and *ns set, 0 if s is not a time (then it names a snapshot) */
-static int parse_time(const char *s, int64_t *ns)
-{
-	static const char *const formats[] = {"%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
-					      "%Y-%m-%dT%H:%M", "%Y-%m-%d"};
-	char *end;
-
-	if (s[0] == '@') {
-		long long sec = strtoll(s + 1, &end, 10);
-		if (end == s + 1 || *end)
-			return 0;
-		*ns = (int64_t)sec * 1000000000;
-		return 1;
-	}
-	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
-		struct tm tm;
-		memset(&tm, 0, sizeof(tm));
-		end = strptime(s, formats[i], &tm);
-		if (end && !*end) {
-			tm.tm_isdst = -1;
-			*ns = (int64_t)mktime(&tm) * 1000000000;
-			return 1;
-		}
-	}
-	return 0;
-}
-
 /* a time, or what could name a snapshot: checked before the passphrase */
 static int before_ok(const char *s)
 {
 	int64_t ns;
 	size_t n = strlen(s);
 
-	if (parse_time(s, &ns) || strcmp(s, "latest") == 0)
+	if (cli_parse_time(s, &ns) || strcmp(s, "latest") == 0)
 		return 1;
 	if (n < 4 || n > 64)
 		return 0;
@@ -102,7 +75,7 @@ static int pick_newest(struct hf_repo *repo, const struct hf_snapshot *all, size
 	struct hf_snapshot ref = {0};
 	int found = 0, trusted = 0;
 
-	if (before && !parse_time(before, &cutoff)) {
+	if (before && !cli_parse_time(before, &cutoff)) {
 		if (cli_resolve_snapshot(repo, before, &ref) < 0)
 			return -1;
 		cutoff = hf_snapshot_when(&ref);

@@ -10,7 +10,8 @@
 # up test the command table and the server themselves and are left out.
 # s3: starts a real single-node Ceph RGW on loopback (../shared/s3/start.sh, or the kit
 # HF_S3_KIT names; it installs radosgw with apt on first use), then runs the store contract
-# suite (tests/unit/test_store_contract) and tests/cli/47-s3.sh against it, and stops it.
+# suite (tests/unit/test_store_contract), tests/cli/47-s3.sh and 60-s3-lock.sh (Object Lock)
+# against it, and stops it.
 # Its ports are HF_S3_PORT (7490) and HF_S3_MON_PORT (3390), its state a fresh directory.
 set -u
 cd "$(dirname "$0")/.."
@@ -32,9 +33,12 @@ if [ "$what" = s3 ]; then
 	trap s3_stop EXIT
 	s3_port=${HF_S3_PORT:-7490}
 	t0=$SECONDS
-	# tcp_nodelay: without it beast's Nagle and our delayed ACKs cost 40 ms per small GET
+	# tcp_nodelay: without it beast's Nagle and our delayed ACKs cost 40 ms per small GET;
+	# exported with the kit's path and state for 60-s3-lock.sh, which restarts radosgw
+	export RGW_EXTRA_CONF="rgw_frontends = beast endpoint=127.0.0.1:$s3_port tcp_nodelay=1"
+	HF_S3_KIT=$(cd "$kit" && pwd)
+	export HF_S3_KIT
 	if ! s3_env=$(S3_PORT=$s3_port MON_PORT=${HF_S3_MON_PORT:-3390} \
-		RGW_EXTRA_CONF="rgw_frontends = beast endpoint=127.0.0.1:$s3_port tcp_nodelay=1" \
 		"$kit/start.sh" "$s3_state" 2>"$s3_state.log"); then
 		tail -n 20 "$s3_state.log"
 		rm -f "$s3_state.log"
@@ -44,7 +48,7 @@ if [ "$what" = s3 ]; then
 	fi
 	rm -f "$s3_state.log"
 	eval "$s3_env"
-	export S3_ENDPOINT AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_DEFAULT_REGION
+	export S3_ENDPOINT AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_DEFAULT_REGION S3_STATE_DIR
 	export S3_BUCKET=holdfast-test
 	unset AWS_SESSION_TOKEN AWS_PROFILE AWS_REGION
 	# the buckets the contract suite and 47-s3.sh share (each run in its own prefix):
@@ -97,7 +101,7 @@ if [ "$what" = all ] || [ "$what" = cli ] || [ "$what" = quick ] || [ "$what" = 
 		n=$(basename "$t"); n=${n%%-*}
 		if [ "$what" = quick ] && [[ " $QUICK_CLI " != *" $n "* ]]; then continue; fi
 		if [ "$what" = cli-https ] && [ "$((10#$n))" -ge 40 ]; then continue; fi
-		if [ "$what" = s3 ] && [ "$n" != 47 ]; then continue; fi
+		if [ "$what" = s3 ] && [ "$n" != 47 ] && [ "$n" != 60 ]; then continue; fi
 		t0=$SECONDS
 		out=$(bash "$t" 2>&1); rc=$?
 		if [ $rc -ne 0 ]; then

@@ -11,6 +11,7 @@
 #include "store/curl_pool.h"
 #include "crypto/crypto.h"
 #include "store/s3_cred.h"
+#include "store/s3_xml.h"
 #include "store/store.h"
 
 #define HF_S3_URL_MAX 2048
@@ -31,6 +32,7 @@ struct s3_store {
 	int versioned;             /* the bucket has (or had) versioning: If-None-Match is not enough */
 	struct hf_store_lock lock; /* how puts lock objects (lock_set); mode HF_LOCK_OFF: not at all */
 	int64_t clock_offset_s;    /* the server's Date minus this machine's time, at open */
+	struct hf_s3_as_of *as_of; /* a read-only view of the past (s3_asof.c); NULL: the present */
 	struct hf_curl_pool pool;
 };
 
@@ -72,6 +74,17 @@ int hf_s3_object_key(struct s3_store *ss, int kind, const char *name, char *out,
 int hf_s3_object_url(struct s3_store *ss, int kind, const char *name, char *out, size_t cap);
 /* s percent-encoded as SigV4's canonical query wants it (all but A-Z a-z 0-9 - _ . ~) */
 int hf_s3_query_escape(const char *s, char *out, size_t cap);
+
+/* The bucket as it was at time_s (s3_asof.c): the view's state in
+ * ss->as_of; the URL of the version of kind/name to read (-HF_E_NOTFOUND if
+ * it did not exist then) with its size and time; a listing of the keys
+ * under prefix that existed then (fn gets each one's chosen version). */
+struct hf_s3_as_of;
+int hf_s3_as_of_init(struct s3_store *ss, int64_t time_s);
+void hf_s3_as_of_free(struct hf_s3_as_of *a);
+int hf_s3_as_of_url(struct s3_store *ss, int kind, const char *name, char *url, size_t cap, uint64_t *size,
+		    int64_t *last_modified_s);
+int hf_s3_as_of_list(struct s3_store *ss, const char *prefix, hf_s3_version_fn fn, void *arg);
 
 /* Object Lock (s3_lock.c). The store's lock operations (store.h): */
 int hf_s3_lock_available(struct hf_store *s);

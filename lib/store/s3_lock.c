@@ -126,7 +126,7 @@ int hf_s3_lock_extend(struct hf_store *s, int kind, const char *name, int64_t if
 	char doc[256], when[32], vid[3 * HF_S3_VERSION_ID_MAX + 1], sha[2 * HF_HASH_LEN + 1], b64[32], md5_header[64];
 	uint8_t h[HF_HASH_LEN], md5[HF_MD5_LEN];
 	struct hf_md5_ctx *mc;
-	int r = ss->lock.mode == HF_LOCK_OFF ? -HF_E_REFUSED : head_version(ss, kind, name, x), n;
+	int r = ss->lock.mode == HF_LOCK_OFF || ss->as_of ? -HF_E_REFUSED : head_version(ss, kind, name, x), n;
 
 	if (r < 0 || x->retain_until_s >= if_before_s || x->retain_until_s >= until_s)
 		goto out; /* never shortened: S3 would refuse, and nothing is gained */

@@ -233,6 +233,11 @@ int hf_s3_perform(struct s3_store *ss, struct exchange *x)
 			curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
 			curl_easy_setopt(h, CURLOPT_READDATA, x);
 			curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)x->nbody);
+			/* the body follows its headers at once: RGW sends no "100
+			 * Continue", and curl's one-second wait for one would cost
+			 * every PUT a second (an emptied Expect header would not do:
+			 * curl signs it, then leaves it out) */
+			curl_easy_setopt(h, CURLOPT_EXPECT_100_TIMEOUT_MS, 0L);
 		} else if (strcmp(x->method, "GET") != 0) {
 			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, x->method);
 		}

@@ -200,6 +200,9 @@ struct hf_store_opts {
 	 * NULL: nowhere */
 	char *why;
 	size_t why_cap;
+	/* a read-only view of the store as it was at this time (s since 1970,
+	 * the store's clock), through object versions: S3 only; 0: now */
+	int64_t as_of_s;
 };
 
 /* Opens the store a URL names:
@@ -208,7 +211,8 @@ struct hf_store_opts {
  *   https://HOST[:PORT]/REPO[?pin=sha256//BASE64]  a holdfast repository server
  *              (store_http.c; needs o->token; http: only to a loopback address)
  *   s3:http[s]://HOST[:PORT]/BUCKET[/PREFIX]  a prefix of an S3 bucket (store_s3.c;
- *              credentials from the AWS variables or ~/.aws; o->why explains a failure)
+ *              credentials from the AWS variables or ~/.aws; o->why explains a failure;
+ *              o->as_of_s: the bucket as it was then, read-only, s3_asof.c)
  *   any other scheme://: -HF_E_SCHEME
  * create: make a new, empty store (-HF_E_EXISTS if one with objects is
  * there). Without create, a store without a config object gives

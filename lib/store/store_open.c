@@ -2,6 +2,7 @@
  * the store it names is chosen (https: and http: go to store_http.c, s3: to store_s3.c). A plain path (absolute or relative) stays a
  * path, so existing --repo values keep working; a scheme is recognised only
  * as "file:", "mem:", or "NAME://" (so a directory named "a:b" is a path). */
+#include <stdio.h>
 #include <string.h>
 
 #include "store/store.h"
@@ -32,6 +33,12 @@ int hf_store_open_opts(const char *url, int create, const struct hf_store_opts *
 	*out = NULL;
 	if (!url || !*url)
 		return -HF_E_USAGE;
+	if (o && o->as_of_s && strncmp(url, "s3:", 3) != 0) {
+		if (o->why && o->why_cap)
+			snprintf(o->why, o->why_cap,
+				 "--as-of reads the versions of an S3 bucket: it needs an s3: repository");
+		return -HF_E_USAGE;
+	}
 	if (strncmp(url, "file:", 5) == 0) {
 		const char *p = url + 5;
 		if (strncmp(p, "//", 2) == 0) {

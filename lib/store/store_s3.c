@@ -133,6 +133,11 @@ static int on_listed(void *arg, const char *key, uint64_t size)
 	return lc->fn(lc->arg, name, size);
 }
 
+static int on_listed_version(void *arg, const struct hf_s3_version *v)
+{
+	return on_listed(arg, v->key, v->size);
+}
+
 static int s3_list(struct hf_store *s, int kind, hf_store_list_fn fn, void *arg)
 {
 	struct s3_store *ss = (struct s3_store *)s;
@@ -148,6 +153,8 @@ static int s3_list(struct hf_store *s, int kind, hf_store_list_fn fn, void *arg)
 	if (n < 0 || (size_t)n >= sizeof(prefix))
 		return -HF_E_LIMIT;
 	lc.skip = (size_t)n;
+	if (ss->as_of) /* the keys that existed then, from their versions */
+		return hf_s3_as_of_list(ss, prefix, on_listed_version, &lc);
 	x = hf_xmalloc(sizeof(*x));
 	hf_buf_init(&page, PAGE_MAX);
 	while (r == 0 && truncated) {
@@ -166,6 +173,14 @@ static int s3_list(struct hf_store *s, int kind, hf_store_list_fn fn, void *arg)
 }
 
 /* ---- the operations ------------------------------------------------------------ */
+
+/* the URL to read kind/name at: in a view of the past, of the version then */
+static int read_url(struct s3_store *ss, int kind, const char *name, char *url, size_t cap)
+{
+	if (ss->as_of)
+		return hf_s3_as_of_url(ss, kind, name, url, cap, NULL, NULL);
+	return hf_s3_object_url(ss, kind, name, url, cap);
+}
 
 static int head(struct s3_store *ss, int kind, const char *name, struct exchange *x);
 
@@ -202,10 +217,10 @@ static int s3_put(struct hf_store *s, int kind, const char *name, const void *p,
 {
 	struct s3_store *ss = (struct s3_store *)s;
 	char sha[2 * HF_HASH_LEN + 1];
-	struct exchange *x = hf_xcalloc(1, sizeof(*x));
-	int r = hf_s3_object_url(ss, kind, name, x->url, sizeof(x->url));
-
 	uint8_t md5[HF_MD5_LEN] = {0};
+	struct exchange *x = hf_xcalloc(1, sizeof(*x));
+	int r = ss->as_of ? -HF_E_REFUSED /* a view of the past is read-only */
+			  : hf_s3_object_url(ss, kind, name, x->url, sizeof(x->url));
 
 	(void)flags; /* an answered PUT is durable */
 	if (r == 0) {
@@ -229,7 +244,7 @@ static int s3_get(struct hf_store *s, int kind, const char *name, struct hf_buf 
 {
 	struct s3_store *ss = (struct s3_store *)s;
 	struct exchange *x = hf_xcalloc(1, sizeof(*x));
-	int r = hf_s3_object_url(ss, kind, name, x->url, sizeof(x->url));
+	int r = read_url(ss, kind, name, x->url, sizeof(x->url));
 
 	if (r == 0) {
 		x->method = "GET";
@@ -249,7 +264,7 @@ static int s3_get_range(struct hf_store *s, int kind, const char *name, uint64_t
 	int r;
 
 	x = hf_xcalloc(1, sizeof(*x));
-	r = hf_s3_object_url(ss, kind, name, x->url, sizeof(x->url));
+	r = read_url(ss, kind, name, x->url, sizeof(x->url));
 	if (r == 0 && n > 0 && off > UINT64_MAX - n)
 		r = -HF_E_CORRUPT; /* past any object's end */
 	if (r == 0 && n > 0) {
@@ -274,7 +289,7 @@ static int head(struct s3_store *ss, int kind, const char *name, struct exchange
 	memset(x, 0, sizeof(*x));
 	x->method = "HEAD";
 	x->fd = -1;
-	r = hf_s3_object_url(ss, kind, name, x->url, sizeof(x->url));
+	r = read_url(ss, kind, name, x->url, sizeof(x->url));
 	return r < 0 ? r : hf_s3_perform(ss, x);
 }
 
@@ -308,7 +323,9 @@ static int s3_remove(struct hf_store *s, int kind, const char *name)
 	struct exchange *x;
 	int r;
 
-	if (ss->versioned) /* a DELETE would only add a delete marker */
+	if (ss->as_of)
+		return -HF_E_REFUSED; /* a view of the past is read-only */
+	if (ss->versioned)            /* a DELETE would only add a delete marker */
 		return hf_s3_remove_versions(ss, kind, name);
 	x = hf_xmalloc(sizeof(*x));
 	r = head(ss, kind, name, x); /* S3 deletes a missing key without complaint */
@@ -488,7 +505,7 @@ static int s3_writer_commit(struct hf_store_writer *wr, const char *name, int fl
 	uint8_t h[HF_HASH_LEN], md5[HF_MD5_LEN] = {0};
 	char sha[2 * HF_HASH_LEN + 1];
 	struct exchange *x;
-	int r = w->failed ? -EIO : 0;
+	int r = w->failed ? -EIO : ss->as_of ? -HF_E_REFUSED : 0;
 
 	(void)flags;
 	if (r < 0) {
@@ -526,6 +543,7 @@ static void s3_close(struct hf_store *s)
 	struct s3_store *ss = (struct s3_store *)s;
 
 	hf_curl_pool_release(&ss->pool);
+	hf_s3_as_of_free(ss->as_of);
 	if (ss->token_header) {
 		memset(ss->token_header, 0, strlen(ss->token_header));
 		__asm__ __volatile__("" : : "r"(ss->token_header) : "memory");
@@ -773,6 +791,27 @@ static int probe_versioning(struct s3_store *ss, char *why, size_t why_cap)
 	return r;
 }
 
+/* a view of the bucket at time_s: it must keep versions, and have held a
+ * repository then */
+static int open_as_of(struct s3_store *ss, int64_t time_s, char *why, size_t why_cap)
+{
+	char url[HF_S3_URL_MAX];
+	int r = probe_versioning(ss, why, why_cap);
+
+	if (r == 0 && !ss->versioned) {
+		snprintf(why, why_cap, "bucket %s keeps no versions: --as-of cannot see how it was", ss->bucket);
+		return -HF_E_USAGE;
+	}
+	if (r == 0)
+		r = hf_s3_as_of_init(ss, time_s);
+	if (r == 0)
+		r = hf_s3_as_of_url(ss, HF_OBJ_CONFIG, "config", url, sizeof(url), NULL, NULL);
+	if (r == -HF_E_NOTFOUND)
+		snprintf(why, why_cap, "no holdfast repository in bucket %s%s%s at that time (no config object then)",
+			 ss->bucket, ss->prefix[0] ? " under " : "", ss->prefix);
+	return r;
+}
+
 int hf_store_s3_open(const char *url, int create, const struct hf_store_opts *o, struct hf_store **out)
 {
 	struct s3_store *ss;
@@ -805,9 +844,13 @@ int hf_store_s3_open(const char *url, int create, const struct hf_store_opts *o,
 	ss->base.ops = &s3_ops;
 	ss->base.location = ss->location;
 	ss->base.caps = HF_STORE_CAN_DELETE | HF_STORE_OWN_CLOCK | HF_STORE_RETENTION;
-	r = check_prefix(ss, create, why, why_cap);
-	if (r == 0)
-		r = probe_versioning(ss, why, why_cap);
+	if (o && o->as_of_s) {
+		r = create ? -HF_E_USAGE : open_as_of(ss, o->as_of_s, why, why_cap);
+	} else {
+		r = check_prefix(ss, create, why, why_cap);
+		if (r == 0)
+			r = probe_versioning(ss, why, why_cap);
+	}
 	if (r < 0)
 		goto fail;
 	*out = &ss->base;
