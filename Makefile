@@ -49,7 +49,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test test-https test-s3 quick unit cli clean bench bench-scale bench-server compare fmt format-check analyze tsan layers
+.PHONY: all test test-https test-s3 quick unit cli clean bench bench-scale bench-server bench-s3 compare fmt format-check analyze tsan layers
 all: $(BUILD)/holdfast $(UNIT_BIN) $(BUILD)/layers.ok
 
 # the layer order of MODULES, checked whenever a library file changes
@@ -140,6 +140,10 @@ bench-scale: $(BUILD)/holdfast
 
 bench-server: $(BUILD)/holdfast
 	bench/server.sh
+
+# holdfast (Object Lock bucket) vs restic on one real Ceph RGW: times and requests per GB
+bench-s3: $(BUILD)/holdfast
+	bench/s3.sh
 
 # restic + rclone serve restic --append-only vs holdfast serve, the same attacks (slow; needs rclone, restic)
 compare: $(BUILD)/holdfast

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# s3.sh — holdfast and restic backing up to and restoring from the same real S3 server
+# (a single-node Ceph RGW started from the S3 test kit, ../shared/s3 or $HF_S3_KIT), side
+# by side on the bench corpus (`make bench-s3`): times, and the S3 requests each one
+# made per GB stored, counted in RGW's own log (a "req done" line per request; what a
+# cloud bills by). holdfast
+# writes into a bucket with Object Lock (every object locked, COMPLIANCE, one day);
+# restic 0.14 has no Object Lock and writes into a plain bucket. Writes the "S3" section
+# of docs/PERFORMANCE.md (the rest is kept) and leaves logs in bench/work/s3/.
+#
+# Environment knobs:
+#   HOLDFAST=build/holdfast   the holdfast binary
+#   CORPUS=DIR                the tree to back up (default: bench/corpus.sh's corpus)
+#   RUNS=3                    runs of each step; the table shows medians
+#   OUT=docs/PERFORMANCE.md   report file
+#   HF_S3_KIT=../shared/s3    the S3 kit (start.sh, stop.sh)
+#   S3_BENCH_PORT=7690        the RGW's port (its monitor takes S3_BENCH_PORT - 4000)
+set -uo pipefail
+export LC_ALL=C
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+. "$here/lib.sh"
+bench_need_pkgs restic python3 || exit 1
+HOLDFAST=${HOLDFAST:-$root/build/holdfast}
+case $HOLDFAST in /*) ;; *) HOLDFAST=$root/$HOLDFAST ;; esac
+RUNS=${RUNS:-3}
+OUT=${OUT:-$root/docs/PERFORMANCE.md}
+KIT=$(cd "${HF_S3_KIT:-$root/../shared/s3}" && pwd) || { log "no S3 kit"; exit 1; }
+PORT=${S3_BENCH_PORT:-7690}
+work=$here/work/s3
+rm -rf "$work"
+mkdir -p "$work/bin" "$work/tmp"
+export TMPDIR=$work/tmp
+cp "$HOLDFAST" "$work/bin/holdfast"
+HF=$work/bin/holdfast
+if [ -z "${CORPUS:-}" ]; then
+	CORPUS=$here/work/corpus
+	"$here/corpus.sh" "$CORPUS" || { log "corpus.sh failed"; exit 1; }
+fi
+
+# --- the S3 server ----------------------------------------------------------------------------
+state=$work/rgw
+trap '"$KIT/stop.sh" "$state" >/dev/null 2>&1' EXIT
+export RGW_EXTRA_CONF="rgw_frontends = beast endpoint=127.0.0.1:$PORT tcp_nodelay=1"
+env_lines=$(S3_PORT=$PORT MON_PORT=$((PORT - 4000)) "$KIT/start.sh" "$state" 2>"$work/start.log") ||
+	{ tail -n 20 "$work/start.log"; log "the RGW did not start"; exit 1; }
+eval "$env_lines"
+export S3_ENDPOINT AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_DEFAULT_REGION
+export HOLDFAST_PASSWORD=holdfast-bench RESTIC_PASSWORD=holdfast-bench RESTIC_CACHE_DIR=$work/restic-cache
+E=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+s3curl() { curl -sS --aws-sigv4 "aws:amz:$AWS_DEFAULT_REGION:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
+	-H "x-amz-content-sha256: $E" "$@"; }
+s3curl -o /dev/null -X PUT -H 'x-amz-bucket-object-lock-enabled: true' "$S3_ENDPOINT/hf-bench"
+s3curl -o /dev/null -X PUT "$S3_ENDPOINT/restic-bench"
+ops() { # the requests the RGW has answered so far: one "req done" line each in its log
+	sleep 1
+	grep -c 'req done' "$state/log/client.rgw.x.log"
+}
+stored() { # BUCKET: bytes the bucket holds
+	CEPH_CONF=$state/ceph.conf radosgw-admin bucket stats --bucket="$1" 2>/dev/null |
+		python3 -c 'import json,sys; print(sum(v.get("size_actual", 0) for v in json.load(sys.stdin)["usage"].values()))'
+}
+
+timed() { # NAME CMD...: appends NAME<TAB>seconds<TAB>requests to times.tsv
+	local name=$1 t0 t1 o0 o1
+	shift
+	sync
+	o0=$(ops)
+	t0=$(date +%s.%N)
+	"$@" >>"$work/$name.log" 2>&1 || log "$name failed: see $work/$name.log"
+	t1=$(date +%s.%N)
+	o1=$(ops)
+	printf '%s\t%s\t%s\n' "$name" "$(python3 -c "print($t1 - $t0)")" "$((o1 - o0))" >>"$work/times.tsv"
+	log "$name: $(tail -n 1 "$work/times.tsv" | cut -f2-) (s, requests)"
+}
+
+# --- backups and restores, RUNS times each ------------------------------------------------
+for i in $(seq 1 "$RUNS"); do
+	"$HF" init --repo "s3:$S3_ENDPOINT/hf-bench/r$i" --lock-days 1 >/dev/null 2>&1
+	timed hf.backup "$HF" backup --repo "s3:$S3_ENDPOINT/hf-bench/r$i" "$CORPUS"
+	restic -r "s3:$S3_ENDPOINT/restic-bench/r$i" init >/dev/null 2>&1
+	timed restic.backup restic -r "s3:$S3_ENDPOINT/restic-bench/r$i" backup "$CORPUS"
+done
+HF_BYTES=$(($(stored hf-bench) / RUNS))
+RESTIC_BYTES=$(($(stored restic-bench) / RUNS))
+for i in $(seq 1 "$RUNS"); do
+	mkdir -p "$work/out"
+	timed hf.restore "$HF" restore --repo "s3:$S3_ENDPOINT/hf-bench/r$i" --target "$work/out/h$i" latest
+	timed restic.restore restic -r "s3:$S3_ENDPOINT/restic-bench/r$i" restore latest --target "$work/out/r$i"
+	rm -rf "$work/out"
+done
+
+# --- the report section ----------------------------------------------------------------------
+cbytes=$(du -sb "$CORPUS" | cut -f1)
+cfiles=$(find "$CORPUS" -type f | wc -l)
+section=$work/section.md
+python3 - "$work/times.tsv" "$RUNS" "$cbytes" "$cfiles" "$HF_BYTES" "$RESTIC_BYTES" \
+	"$(date -u '+%Y-%m-%d %H:%M UTC')" "$(restic version | cut -d' ' -f1-2)" "$(radosgw --version | head -n 1)" \
+	>"$section" <<'EOF'
+import statistics, sys
+tsv, runs, cbytes, cfiles, hfb, rsb, date, rv, gv = sys.argv[1:]
+t, q = {}, {}
+for line in open(tsv):
+    k, s, n = line.rstrip('\n').split('\t')
+    t.setdefault(k, []).append(float(s))
+    q.setdefault(k, []).append(int(n))
+m = {k: statistics.median(v) for k, v in t.items()}
+n = {k: statistics.median(v) for k, v in q.items()}
+gb = {'hf': int(hfb) / 1e9, 'restic': int(rsb) / 1e9}
+print("## S3 (bench/s3.sh)\n")
+print(f"{date}; {int(cfiles)} files, {int(cbytes) / 1e9:.2f} GB; medians of {runs} runs; one Ceph RGW on loopback "
+      f"({gv.split('(')[0].strip()}); holdfast into a bucket with Object Lock (every object locked, COMPLIANCE), "
+      f"{rv} into a plain bucket (it has no Object Lock). Requests: counted in RGW's log, all kinds.\n")
+print("| step | holdfast | restic | speed of holdfast relative to restic | target | met | requests: holdfast | requests: restic | per GB stored: holdfast | per GB stored: restic |")
+print("|---|---|---|---|---|---|---|---|---|---|")
+for step in ('backup', 'restore'):
+    a, b = m[f'hf.{step}'], m[f'restic.{step}']
+    qa, qb = n[f'hf.{step}'], n[f'restic.{step}']
+    r = b / a
+    print(f"| {step} | {a:.1f} s | {b:.1f} s | {r:.2f}x | >= 3x | {'yes' if r >= 3 else '**no**'} | {qa:.0f} | {qb:.0f} | "
+          f"{qa / gb['hf']:.0f} | {qb / gb['restic']:.0f} |")
+print(f"\nStored per run: holdfast {gb['hf']:.3f} GB, restic {gb['restic']:.3f} GB.\n")
+EOF
+python3 - "$OUT" "$section" <<'EOF'
+import re, sys
+out, sec = sys.argv[1:]
+doc = open(out).read()
+new = open(sec).read()
+m = re.search(r'^## S3 \(bench/s3\.sh\)\n.*?(?=^## )', doc, re.S | re.M)
+if m:
+    doc = doc[:m.start()] + new + doc[m.end():]
+else:
+    i = doc.find('\n## Where the time goes')
+    doc = doc[:i + 1] + new + doc[i + 1:] if i >= 0 else doc + '\n' + new
+open(out, 'w').write(doc)
+EOF
+log "wrote the S3 section of $OUT"
