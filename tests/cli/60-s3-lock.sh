@@ -8,6 +8,7 @@
 #  - lock maintenance over real time with a 20 s period: forget and prune while locked hide
 #    what they drop, lock extend keeps everything in use locked, what no kept snapshot uses
 #    is deleted once its lock has ended;
+#  - a full bucket (an RGW quota): the backup fails saying so, and completes once there is room;
 #  - radosgw killed in the middle of a backup and restarted: the backup fails clearly or
 #    completes, the next one completes, check --read-data passes.
 # Needs an S3 server with Object Lock: S3_ENDPOINT and AWS_* credentials (tests/run.sh s3
@@ -184,6 +185,34 @@ check_tree "time: the kept snapshot restores bit for bit" "$SRC2" "$T/r3$SRC2"
 KEPT=$(keys "$P-time" data/ | head -n 1)
 code=$(s3curl -o /dev/null -w '%{http_code}' -X DELETE "$S3_ENDPOINT/$BUCKET/$KEPT?versionId=$(vid "$KEPT")")
 check_eq "time: a pack in use is still locked (delete refused)" 403 "$code"
+
+# --- a full bucket (a quota), then room again -------------------------------------------------
+if [ -n "${S3_STATE_DIR:-}" ] && command -v radosgw-admin >/dev/null; then
+	QB=$BUCKET-quota
+	s3curl -o /dev/null -X PUT -H 'x-amz-bucket-object-lock-enabled: true' "$S3_ENDPOINT/$QB"
+	rgwadmin() { CEPH_CONF=$S3_STATE_DIR/ceph.conf radosgw-admin "$@" >/dev/null 2>&1; }
+	rgwadmin quota set --quota-scope=bucket --bucket="$QB" --max-size=4M
+	rgwadmin quota enable --quota-scope=bucket --bucket="$QB"
+	RQ=s3:$S3_ENDPOINT/$QB/$P
+	SRCQ=$T/srcq
+	mkdir -p "$SRCQ"
+	random_file "$SRCQ/big.bin" 12
+	cp -a /usr/share/doc/bash "$SRCQ/bash"
+	hf init --repo "$RQ" --lock-period 1h
+	hf backup --repo "$RQ" "$SRCQ"
+	check_rc "a backup into a full bucket fails" 1
+	check_grep "it says the quota is used up" "quota" "$T/err"
+	rgwadmin quota set --quota-scope=bucket --bucket="$QB" --max-size=1G
+	sleep 1
+	hf backup --repo "$RQ" "$SRCQ"
+	check_rc "with room again, the next backup completes" 0
+	hf check --repo "$RQ" --read-data
+	check_rc "check --read-data after the full bucket" 0
+	hf restore --repo "$RQ" latest --target "$T/rq"
+	check_tree "restore after the full bucket: bit for bit" "$SRCQ" "$T/rq$SRCQ"
+else
+	skip "a full bucket (no S3_STATE_DIR and radosgw-admin from tests/run.sh s3)"
+fi
 
 # --- radosgw killed in the middle of a backup -----------------------------------------------
 if [ -n "${S3_STATE_DIR:-}" ] && [ -x "${HF_S3_KIT:-}/start.sh" ] && [ -s "$S3_STATE_DIR/run/client.rgw.x.pid" ]; then
