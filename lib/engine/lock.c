@@ -12,8 +12,14 @@
  * out between two runs that are less than the window apart, the objects no
  * kept snapshot uses (forgotten snapshots, replaced index objects, the packs
  * prune condemns) are never extended and become deletable one period after
- * their last extension, and no run has to set locks years ahead. */
+ * their last extension, and no run has to set locks years ahead.
+ *
+ * Objects are handled in batches of LOCK_BATCH, each spread over
+ * LOCK_THREADS threads: every one is a HEAD and maybe a PUT, so a large
+ * repository is bound by the store's latency, not by this machine. */
 #include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +32,14 @@
 #include "util/idmap.h"
 #include "util/mem.h"
 
+#define LOCK_BATCH 4096
+#define LOCK_THREADS 8
+
+struct lock_item {
+	int kind;
+	char name[HF_STORE_NAME_MAX + 1];
+};
+
 struct lock_run {
 	struct hf_repo *r;
 	struct hf_store *st;
@@ -34,6 +48,10 @@ struct lock_run {
 	int64_t now_s, if_before_s, until_s;
 	struct hf_idmap *trees; /* trees walked */
 	struct hf_idmap *packs; /* packs a kept snapshot uses */
+	struct lock_item *batch;
+	size_t nbatch;
+	size_t next; /* the next item of the batch a thread takes */
+	pthread_mutex_t lock;
 };
 
 static void report(const struct lock_run *lr, const char *what, int err)
@@ -42,33 +60,78 @@ static void report(const struct lock_run *lr, const char *what, int err)
 		lr->o->report(lr->o->report_arg, what, err);
 }
 
-/* one object in use: extended, or (status) its lock read */
-static void visit(struct lock_run *lr, int kind, const char *name)
+/* one object in use: extended, or (status) its lock read; from any thread */
+static void handle(struct lock_run *lr, const struct lock_item *it)
 {
+	struct hf_lock_stats *st = lr->stats;
 	int64_t until = 0;
 	int r;
 
-	lr->stats->objects++;
 	if (lr->o->status) {
-		r = hf_store_lock_until(lr->st, kind, name, &until);
+		r = hf_store_lock_until(lr->st, it->kind, it->name, &until);
+		pthread_mutex_lock(&lr->lock);
 		if (r == 0 && until <= lr->now_s)
-			lr->stats->unlocked++;
+			st->unlocked++;
 		else if (r == 0 && until < lr->if_before_s)
-			lr->stats->due++;
-		if (r == 0 && until > lr->now_s && (!lr->stats->earliest_s || until < lr->stats->earliest_s))
-			lr->stats->earliest_s = until;
+			st->due++;
+		if (r == 0 && until > lr->now_s && (!st->earliest_s || until < st->earliest_s))
+			st->earliest_s = until;
+		pthread_mutex_unlock(&lr->lock);
 	} else {
-		r = hf_store_lock_extend(lr->st, kind, name, lr->if_before_s, lr->until_s);
+		r = hf_store_lock_extend(lr->st, it->kind, it->name, lr->if_before_s, lr->until_s);
 		if (r > 0)
-			lr->stats->extended++;
+			__atomic_add_fetch(&st->extended, 1, __ATOMIC_RELAXED);
 	}
 	if (r < 0 && r != -HF_E_NOTFOUND) { /* gone meanwhile (a prune): nothing to keep */
 		char what[96];
-		lr->stats->failed++;
-		snprintf(what, sizeof(what), "%s/%.16s: its lock cannot be %s", hf_store_kind_name(kind), name,
+		snprintf(what, sizeof(what), "%s/%.16s: its lock cannot be %s", hf_store_kind_name(it->kind), it->name,
 			 lr->o->status ? "read" : "extended");
+		pthread_mutex_lock(&lr->lock);
+		st->failed++;
 		report(lr, what, r);
+		pthread_mutex_unlock(&lr->lock);
 	}
+}
+
+static void *batch_worker(void *arg)
+{
+	struct lock_run *lr = arg;
+
+	for (;;) {
+		size_t i = __atomic_fetch_add(&lr->next, 1, __ATOMIC_RELAXED);
+		if (i >= lr->nbatch)
+			return NULL;
+		handle(lr, &lr->batch[i]);
+	}
+}
+
+/* handles the batch on LOCK_THREADS threads (fewer if they cannot start) */
+static void flush(struct lock_run *lr)
+{
+	pthread_t tids[LOCK_THREADS];
+	int started = 0;
+
+	lr->next = 0;
+	for (; started < LOCK_THREADS && (size_t)started < lr->nbatch; started++)
+		if (pthread_create(&tids[started], NULL, batch_worker, lr) != 0)
+			break;
+	if (started == 0)
+		batch_worker(lr);
+	for (int i = 0; i < started; i++)
+		pthread_join(tids[i], NULL);
+	lr->nbatch = 0;
+}
+
+static void visit(struct lock_run *lr, int kind, const char *name)
+{
+	struct lock_item *it;
+
+	lr->stats->objects++;
+	if (lr->nbatch == LOCK_BATCH)
+		flush(lr);
+	it = &lr->batch[lr->nbatch++];
+	it->kind = kind;
+	snprintf(it->name, sizeof(it->name), "%s", name);
 }
 
 static void visit_id(struct lock_run *lr, int kind, const uint8_t id[HF_ID_LEN])
@@ -182,6 +245,8 @@ int hf_lock_extend(struct hf_repo *r, const struct hf_lock_opts *o, struct hf_lo
 	}
 	lr.trees = hf_idmap_new(0);
 	lr.packs = hf_idmap_new(0);
+	lr.batch = hf_xcalloc(LOCK_BATCH, sizeof(*lr.batch));
+	pthread_mutex_init(&lr.lock, NULL);
 	if (!lr.trees || !lr.packs) {
 		ret = -ENOMEM;
 		goto out;
@@ -204,7 +269,10 @@ int hf_lock_extend(struct hf_repo *r, const struct hf_lock_opts *o, struct hf_lo
 		visit_id(&lr, HF_OBJ_PACK, id);
 	st->packs = hf_idmap_count(lr.packs);
 out:
+	flush(&lr); /* also after a failure: what was found in use is kept locked */
 	hf_idmap_free(lr.trees);
 	hf_idmap_free(lr.packs);
+	free(lr.batch);
+	pthread_mutex_destroy(&lr.lock);
 	return ret < 0 ? ret : st->failed ? -HF_E_UNAVAILABLE : 0;
 }

@@ -188,7 +188,7 @@ check_eq "time: a pack in use is still locked (delete refused)" 403 "$code"
 
 # --- a full bucket (a quota), then room again -------------------------------------------------
 if [ -n "${S3_STATE_DIR:-}" ] && command -v radosgw-admin >/dev/null; then
-	QB=$BUCKET-quota
+	QB=hf-quota-$$-$(date +%s) # a bucket of its own each run: the last run's locked objects stay
 	s3curl -o /dev/null -X PUT -H 'x-amz-bucket-object-lock-enabled: true' "$S3_ENDPOINT/$QB"
 	rgwadmin() { CEPH_CONF=$S3_STATE_DIR/ceph.conf radosgw-admin "$@" >/dev/null 2>&1; }
 	rgwadmin quota set --quota-scope=bucket --bucket="$QB" --max-size=4M
@@ -199,6 +199,7 @@ if [ -n "${S3_STATE_DIR:-}" ] && command -v radosgw-admin >/dev/null; then
 	random_file "$SRCQ/big.bin" 12
 	cp -a /usr/share/doc/bash "$SRCQ/bash"
 	hf init --repo "$RQ" --lock-period 1h
+	check_rc "init in a bucket with a 4 MiB quota" 0
 	hf backup --repo "$RQ" "$SRCQ"
 	check_rc "a backup into a full bucket fails" 1
 	check_grep "it says the quota is used up" "quota" "$T/err"
