@@ -22,11 +22,8 @@
 #include "crypto/crypto.h"
 #include "store/s3_internal.h"
 #include "store/s3_xml.h"
-#include "util/buf.h"
 #include "util/idmap.h"
 #include "util/mem.h"
-
-#define PAGE_MAX (8u << 20)
 
 /* what the view holds for a key: the version to read, or none */
 struct as_of_entry {
@@ -118,57 +115,11 @@ static int on_pick(void *arg, const struct hf_s3_version *v)
 	return r;
 }
 
-/* lists the versions under prefix, deciding each key as pick says */
-static int list_versions(struct s3_store *ss, const char *prefix, struct pick *pk)
-{
-	char epre[3 * HF_S3_URL_MAX], kmark[HF_S3_KEY_MAX + 1] = "", vmark[HF_S3_TOKEN_MAX + 1] = "";
-	struct exchange *x = hf_xmalloc(sizeof(*x));
-	struct hf_buf page;
-	int r = hf_s3_query_escape(prefix, epre, sizeof(epre)), truncated = 1;
-
-	hf_buf_init(&page, PAGE_MAX);
-	while (r == 0 && truncated) {
-		char ekm[3 * HF_S3_KEY_MAX + 1], evm[3 * HF_S3_TOKEN_MAX + 1], nk[HF_S3_KEY_MAX + 1],
-			nv[HF_S3_TOKEN_MAX + 1];
-		int n;
-		memset(x, 0, sizeof(*x));
-		x->method = "GET";
-		x->fd = -1;
-		x->buf = &page;
-		r = hf_s3_query_escape(kmark, ekm, sizeof(ekm));
-		if (r == 0)
-			r = hf_s3_query_escape(vmark, evm, sizeof(evm));
-		if (r < 0)
-			break;
-		/* the parameters in SigV4's canonical order (curl signs the query as written) */
-		if (kmark[0])
-			n = snprintf(x->url, sizeof(x->url),
-				     "%s?key-marker=%s&prefix=%s&version-id-marker=%s&versions=", ss->url_base, ekm,
-				     epre, evm);
-		else
-			n = snprintf(x->url, sizeof(x->url), "%s?prefix=%s&versions=", ss->url_base, epre);
-		if (n < 0 || (size_t)n >= sizeof(x->url)) {
-			r = -HF_E_LIMIT;
-			break;
-		}
-		r = hf_s3_perform(ss, x);
-		if (r == 0)
-			r = hf_s3_parse_versions((const char *)page.data, page.len, on_pick, pk, &truncated, nk, nv);
-		if (r == 0 && truncated && strcmp(nk, kmark) == 0 && strcmp(nv, vmark) == 0)
-			r = -HF_E_CORRUPT; /* the same page again: it would never end */
-		memcpy(kmark, nk, sizeof(kmark));
-		memcpy(vmark, nv, sizeof(vmark));
-	}
-	hf_buf_release(&page);
-	free(x);
-	return r;
-}
-
 int hf_s3_as_of_list(struct s3_store *ss, const char *prefix, hf_s3_version_fn fn, void *arg)
 {
 	struct pick pk = {.a = ss->as_of, .then = fn, .arg = arg};
 
-	return list_versions(ss, prefix, &pk);
+	return hf_s3_list_versions(ss, prefix, on_pick, &pk);
 }
 
 /* the view's entry for key, listing its versions if it is not known yet */
@@ -191,7 +142,7 @@ static int lookup(struct s3_store *ss, const char *key, struct as_of_entry *out)
 			return out->present ? 0 : -HF_E_NOTFOUND;
 		if (pass)
 			break;
-		r = list_versions(ss, key, &pk);
+		r = hf_s3_list_versions(ss, key, on_pick, &pk);
 		if (r < 0)
 			return r;
 	}

@@ -96,6 +96,9 @@ int hf_s3_lock_extend(struct hf_store *s, int kind, const char *name, int64_t if
  * not lock; < 0 on error. */
 int hf_s3_lock_headers(struct s3_store *ss, const uint8_t md5[HF_MD5_LEN], char mode[64], char until[80],
 		       char content_md5[64]);
+/* every version and delete marker under prefix, in ListObjectVersions'
+ * order (by key, then newest first within a key), page after page */
+int hf_s3_list_versions(struct s3_store *ss, const char *prefix, hf_s3_version_fn fn, void *arg);
 /* Deletes every version and delete marker of kind/name (a bucket with
  * versions): -HF_E_LOCKED if a version is locked (the others go),
  * -HF_E_NOTFOUND if the key has none. */

@@ -196,10 +196,17 @@ static int on_version(void *arg, const struct hf_s3_version *v)
 /* the ids of every version and delete marker of key */
 static int list_key_versions(struct s3_store *ss, const char *key, struct key_versions *kv)
 {
-	char ekey[3 * HF_S3_URL_MAX], kmark[HF_S3_KEY_MAX + 1] = "", vmark[HF_S3_TOKEN_MAX + 1] = "";
+	return hf_s3_list_versions(ss, key, on_version, kv);
+}
+
+/* every version and delete marker under prefix, in ListObjectVersions'
+ * order (by key, then newest first) */
+int hf_s3_list_versions(struct s3_store *ss, const char *prefix, hf_s3_version_fn fn, void *arg)
+{
+	char epre[3 * HF_S3_URL_MAX], kmark[HF_S3_KEY_MAX + 1] = "", vmark[HF_S3_TOKEN_MAX + 1] = "";
 	struct exchange *x = hf_xmalloc(sizeof(*x));
 	struct hf_buf page;
-	int r = hf_s3_query_escape(key, ekey, sizeof(ekey)), truncated = 1;
+	int r = hf_s3_query_escape(prefix, epre, sizeof(epre)), truncated = 1;
 
 	hf_buf_init(&page, VERSIONS_PAGE_MAX);
 	while (r == 0 && truncated) {
@@ -215,21 +222,22 @@ static int list_key_versions(struct s3_store *ss, const char *key, struct key_ve
 			r = hf_s3_query_escape(vmark, evm, sizeof(evm));
 		if (r < 0)
 			break;
+		/* the parameters in SigV4's canonical order (curl signs the query as written) */
 		if (kmark[0])
 			n = snprintf(x->url, sizeof(x->url),
 				     "%s?key-marker=%s&prefix=%s&version-id-marker=%s&versions=", ss->url_base, ekm,
-				     ekey, evm);
+				     epre, evm);
 		else
-			n = snprintf(x->url, sizeof(x->url), "%s?prefix=%s&versions=", ss->url_base, ekey);
+			n = snprintf(x->url, sizeof(x->url), "%s?prefix=%s&versions=", ss->url_base, epre);
 		if (n < 0 || (size_t)n >= sizeof(x->url)) {
 			r = -HF_E_LIMIT;
 			break;
 		}
 		r = hf_s3_perform(ss, x);
 		if (r == 0)
-			r = hf_s3_parse_versions((const char *)page.data, page.len, on_version, kv, &truncated, nk, nv);
+			r = hf_s3_parse_versions((const char *)page.data, page.len, fn, arg, &truncated, nk, nv);
 		if (r == 0 && truncated && strcmp(nk, kmark) == 0 && strcmp(nv, vmark) == 0)
-			r = -HF_E_CORRUPT; /* the same page again */
+			r = -HF_E_CORRUPT; /* the same page again: it would never end */
 		memcpy(kmark, nk, sizeof(kmark));
 		memcpy(vmark, nv, sizeof(vmark));
 	}
