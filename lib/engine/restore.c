@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "engine/engine_internal.h"
+#include "store/store.h"
 #include "util/err.h"
 #include "util/idmap.h"
 #include "util/mem.h"
@@ -45,6 +46,10 @@ struct ritem {
 	dev_t dev;
 	ino_t ino;
 };
+
+/* packs a restore from a remote store holds in memory at most (16 MiB each
+ * by default), fewer with fewer threads */
+#define RESTORE_CACHE_PACKS 8
 
 /* small files travel in batches: fewer hand-offs between threads */
 #define RJOB_ITEMS 32
@@ -522,6 +527,7 @@ int hf_restore(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_r
 	struct rworker *ws = NULL;
 	pthread_t *tids = NULL;
 	struct hf_blob_reader br;
+	struct hf_pack_cache *cache = NULL;
 	struct hf_fs_names *names = NULL;
 	struct rdir *root;
 	int nthreads = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
@@ -550,11 +556,16 @@ int hf_restore(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_r
 		o->progress->total_bytes = s->bytes;
 		o->progress->total_files = s->files;
 	}
+	/* a remote store: whole packs, each fetched once, shared by the threads */
+	if (hf_repo_store(r)->caps & HF_STORE_REMOTE)
+		cache = hf_pack_cache_new(r, nthreads * 2 + 2 < RESTORE_CACHE_PACKS ? (size_t)nthreads * 2 + 2
+										    : RESTORE_CACHE_PACKS);
 	ws = hf_xcalloc((size_t)nthreads, sizeof(*ws));
 	tids = hf_xcalloc((size_t)nthreads, sizeof(*tids));
 	for (; started < nthreads; started++) {
 		ws[started].rs = &rs;
 		hf_blob_reader_init(&ws[started].br, r);
+		ws[started].br.cache = cache;
 		ws[started].names = hf_fs_names_new();
 		hf_buf_init(&ws[started].buf, HF_BLOB_MAX);
 		if (pthread_create(&tids[started], NULL, worker, &ws[started]) != 0) {
@@ -565,6 +576,7 @@ int hf_restore(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_r
 		}
 	}
 	hf_blob_reader_init(&br, r);
+	br.cache = cache;
 	names = hf_fs_names_new();
 	root = hf_xcalloc(1, sizeof(*root));
 	root->fd = rs.target_fd;
@@ -592,6 +604,7 @@ int hf_restore(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_r
 		free(ws[i].ids);
 	}
 	hf_blob_reader_release(&br);
+	hf_pack_cache_free(cache);
 	hf_fs_names_free(names);
 	for (size_t i = 0; i < rs.nlinks; i++) {
 		free(rs.firsts[i].name);

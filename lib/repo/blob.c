@@ -28,6 +28,7 @@ void hf_blob_reader_init(struct hf_blob_reader *br, struct hf_repo *r)
 	hf_buf_init(&br->stored, HF_BLOB_MAX + HF_AEAD_OVERHEAD);
 	memset(br->open, 0, sizeof(br->open));
 	br->next_slot = 0;
+	br->cache = NULL;
 	hf_blob_ahead_init(&br->ahead);
 }
 
@@ -41,6 +42,10 @@ void hf_blob_reader_release(struct hf_blob_reader *br)
 		hf_store_reader_close(br->open[i].r);
 	hf_blob_ahead_release(&br->ahead);
 }
+
+/* n stored bytes at off of pack number `pack`: from the shared whole packs
+ * if the reader has them, else a range read */
+static int pack_read(struct hf_blob_reader *br, uint32_t pack, uint64_t off, size_t n, void *out);
 
 /* an open reader for pack number `pack`, from the cache or newly opened */
 static int pack_reader(struct hf_blob_reader *br, uint32_t pack, struct hf_store_reader **out)
@@ -64,6 +69,17 @@ static int pack_reader(struct hf_blob_reader *br, uint32_t pack, struct hf_store
 	br->open[slot].pack = pack;
 	*out = br->open[slot].r;
 	return 0;
+}
+
+static int pack_read(struct hf_blob_reader *br, uint32_t pack, uint64_t off, size_t n, void *out)
+{
+	struct hf_store_reader *pr;
+	int r;
+
+	if (br->cache && hf_pack_cache_read(br->cache, pack, off, n, out) == 0)
+		return 0;
+	r = pack_reader(br, pack, &pr);
+	return r < 0 ? r : hf_store_reader_read(pr, off, n, out);
 }
 
 int hf_blob_decode(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], const struct hf_blob_loc *loc,
@@ -224,10 +240,9 @@ size_t hf_blob_prefetch(struct hf_blob_reader *br, const uint8_t *const *ids, si
 		return take;
 	}
 	for (size_t i = 0; i < nspans; i++) {
-		struct hf_store_reader *pr;
 		want[i].at = br->ahead.buf.len;
-		if (pack_reader(br, want[i].pack, &pr) < 0 ||
-		    hf_store_reader_read(pr, want[i].offset, want[i].len, br->ahead.buf.data + br->ahead.buf.len) < 0) {
+		if (pack_read(br, want[i].pack, want[i].offset, want[i].len, br->ahead.buf.data + br->ahead.buf.len) <
+		    0) {
 			want[i].len = 0; /* its blobs are read one by one, and their errors told then */
 			continue;
 		}
@@ -244,10 +259,8 @@ static int read_at(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], const
 		   struct hf_buf *out)
 {
 	struct hf_buf *stored = &br->stored;
-	struct hf_store_reader *pr;
-	int r;
-
 	const uint8_t *ahead;
+	int r;
 
 	if (loc->pack >= br->repo->index->npacks)
 		return -HF_E_CORRUPT;
@@ -257,9 +270,7 @@ static int read_at(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], const
 	stored->len = 0;
 	r = hf_buf_reserve(stored, loc->stored_len);
 	if (r == 0)
-		r = pack_reader(br, loc->pack, &pr);
-	if (r == 0)
-		r = hf_store_reader_read(pr, loc->offset, loc->stored_len, stored->data);
+		r = pack_read(br, loc->pack, loc->offset, loc->stored_len, stored->data);
 	if (r == -HF_E_NOTFOUND)
 		r = -HF_E_MISSING; /* listed in the index but the pack is gone */
 	if (r == 0)

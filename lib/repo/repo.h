@@ -265,6 +265,18 @@ struct hf_blob_ahead {
 	size_t nspans;
 };
 
+/* Whole packs in memory, shared by the blob readers of several threads
+ * (pack_cache.c): for a store where every read is a request (a server,
+ * S3), a pack's first read fetches all of it and later reads are served
+ * from memory. At most slots packs are held (least recently used out); if
+ * packs come back after eviction too often, the cache turns off. */
+struct hf_pack_cache;
+HF_MUST_USE struct hf_pack_cache *hf_pack_cache_new(struct hf_repo *r, size_t slots);
+void hf_pack_cache_free(struct hf_pack_cache *c);
+/* n bytes at off of pack number `pack` (in the index's pack table): 0, or
+ * an error (-EAGAIN: the cache is off or full; any error: read it another way) */
+HF_MUST_USE int hf_pack_cache_read(struct hf_pack_cache *c, uint32_t pack, uint64_t off, size_t n, void *out);
+
 struct hf_blob_reader { /* one per thread */
 	struct hf_repo *repo;
 	struct hf_aead *aead;
@@ -276,7 +288,8 @@ struct hf_blob_reader { /* one per thread */
 		struct hf_store_reader *r;
 	} open[HF_BLOB_READER_PACKS];
 	unsigned next_slot;
-	struct hf_blob_ahead ahead; /* what hf_blob_prefetch read */
+	struct hf_blob_ahead ahead;  /* what hf_blob_prefetch read */
+	struct hf_pack_cache *cache; /* shared whole packs, or NULL (hf_blob_reader_init sets none) */
 };
 void hf_blob_reader_init(struct hf_blob_reader *br, struct hf_repo *r);
 void hf_blob_reader_release(struct hf_blob_reader *br);

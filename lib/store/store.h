@@ -144,6 +144,9 @@ struct hf_store_ops {
  *  APPEND_ONLY  the client may only add objects: remove is refused
  *               (-HF_E_REFUSED) as a matter of policy; deletion happens on the
  *               store's side. Implies no CAN_DELETE.
+ *  REMOTE       every read is a request over a network (a server, S3): a
+ *               restore reads whole packs once rather than many ranges
+ *               (hf_pack_cache).
  *  RETENTION    objects can be under a retention lock (S3 Object Lock):
  *               remove of a locked object gives -HF_E_LOCKED until its date;
  *               the engine keeps such an object as pending and tries later.
@@ -152,6 +155,7 @@ struct hf_store_ops {
 #define HF_STORE_OWN_CLOCK 0x2u
 #define HF_STORE_APPEND_ONLY 0x4u
 #define HF_STORE_RETENTION 0x8u
+#define HF_STORE_REMOTE 0x10u
 
 struct hf_store {
 	const struct hf_store_ops *ops;

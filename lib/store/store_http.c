@@ -521,9 +521,9 @@ static void h_set_signer(struct hf_store *s, hf_store_sign_fn fn, void *arg)
 	hs->nonce_until = 0;
 	pthread_mutex_unlock(&hs->delete_lock);
 	if (fn && hs->admin)
-		s->caps = HF_STORE_OWN_CLOCK | HF_STORE_CAN_DELETE | HF_STORE_RETENTION;
+		s->caps = HF_STORE_OWN_CLOCK | HF_STORE_CAN_DELETE | HF_STORE_RETENTION | HF_STORE_REMOTE;
 	else
-		s->caps = HF_STORE_OWN_CLOCK | HF_STORE_APPEND_ONLY;
+		s->caps = HF_STORE_OWN_CLOCK | HF_STORE_APPEND_ONLY | HF_STORE_REMOTE;
 }
 
 static int h_sync(struct hf_store *s)
@@ -837,7 +837,7 @@ int hf_store_http_open(const char *url, int create, const struct hf_store_opts *
 	hs->cacert = o->cacert ? hf_xstrdup(o->cacert) : NULL;
 	hs->base.ops = &http_ops;
 	hs->base.location = hs->url;
-	hs->base.caps = HF_STORE_OWN_CLOCK | HF_STORE_APPEND_ONLY;
+	hs->base.caps = HF_STORE_OWN_CLOCK | HF_STORE_APPEND_ONLY | HF_STORE_REMOTE;
 	{
 		struct hf_buf b;
 		struct exchange x = {.method = create ? "POST" : "GET", .buf = &b};

@@ -843,7 +843,7 @@ int hf_store_s3_open(const char *url, int create, const struct hf_store_opts *o,
 	ss->cacert = o && o->cacert ? hf_xstrdup(o->cacert) : NULL;
 	ss->base.ops = &s3_ops;
 	ss->base.location = ss->location;
-	ss->base.caps = HF_STORE_CAN_DELETE | HF_STORE_OWN_CLOCK | HF_STORE_RETENTION;
+	ss->base.caps = HF_STORE_CAN_DELETE | HF_STORE_OWN_CLOCK | HF_STORE_RETENTION | HF_STORE_REMOTE;
 	if (o && o->as_of_s) {
 		r = create ? -HF_E_USAGE : open_as_of(ss, o->as_of_s, why, why_cap);
 	} else {
