@@ -69,6 +69,7 @@ declare -A ARGS=(
 	[pin]="latest"
 	[unpin]="latest"
 	[key]="add --write-only --out $T/wo.key"
+	[watch]="$S"
 )
 # ... and with arguments that do not (exit 2)
 declare -A BAD=(
@@ -88,8 +89,9 @@ declare -A BAD=(
 	[init]="extra"
 	[serve]=""
 	[serve-client]="add x"
+	[watch]=""
 )
-REPO_CMDS="backup snapshots ls diff restore check forget prune scan history pin unpin key"
+REPO_CMDS="backup snapshots ls diff restore check forget prune scan history pin unpin key watch"
 ALL_CMDS="init $REPO_CMDS serve serve-client"
 
 # --- holdfast --help lists every command of the table, in its order
