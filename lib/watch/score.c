@@ -120,7 +120,7 @@ static unsigned points(const struct hf_watch_fact *f)
 		p = HF_WATCH_PTS_CANDIDATE;
 		break;
 	case HF_WATCH_ORIGINAL_GONE:
-		p = HF_WATCH_PTS_ORIGINAL_GONE;
+		p = f->copy_kept ? HF_WATCH_PTS_KEPT_GONE : HF_WATCH_PTS_ORIGINAL_GONE;
 		break;
 	case HF_WATCH_NOTE:
 		p = HF_WATCH_PTS_NOTE;
@@ -197,10 +197,12 @@ int hf_watch_score_add(struct hf_watch_score *s, const struct hf_watch_fact *f, 
 		a->candidates += f->kind == HF_WATCH_CANDIDATE;
 		a->originals_gone += f->kind == HF_WATCH_ORIGINAL_GONE;
 		a->notes += f->kind == HF_WATCH_NOTE;
-		/* the narrowest actor that crosses is the one reported */
-		if (!crossed && !a->crossed && a->score >= s->o.threshold) {
+		/* the narrowest actor that crosses is the one reported; the
+		 * wider ones over the threshold with it are covered by that alert */
+		if (!a->crossed && a->score >= s->o.threshold) {
 			a->crossed = 1;
-			fill_hit(a, hit);
+			if (!crossed)
+				fill_hit(a, hit);
 			crossed = 1;
 		}
 	}
@@ -234,7 +236,7 @@ int hf_watch_score_wrote_copy(const struct hf_watch_score *s, const struct hf_wa
 		for (size_t i = 0; i < a->nfiles; i++) {
 			const struct hf_watch_file *x = &a->files[i];
 			if ((x->kind == HF_WATCH_CANDIDATE || x->kind == HF_WATCH_KEPT) && same_stem(x->path, path))
-				return 1;
+				return x->kind;
 		}
 	}
 	return 0;

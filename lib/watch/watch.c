@@ -254,8 +254,13 @@ int watch_on_delete(struct hf_watch *w, const char *path, const struct hf_watch_
 	if (!known)
 		return 0;
 	watch_file_drop(w, known);
-	if (hf_watch_score_wrote_copy(w->score, who, path, f.t_ns))
+	switch (hf_watch_score_wrote_copy(w->score, who, path, f.t_ns)) {
+	case HF_WATCH_KEPT:
+		f.copy_kept = 1;
+		/* fall through */
+	case HF_WATCH_CANDIDATE:
 		f.kind = HF_WATCH_ORIGINAL_GONE;
+	}
 	return feed(w, &f, hit);
 }
 

@@ -42,6 +42,7 @@ struct hf_watch_fact {
 	const char *path;
 	uint32_t reasons;  /* HF_REASON_* of the judgement */
 	int new_extension; /* renamed or written under an extension never seen under the watched paths */
+	int copy_kept;     /* ORIGINAL_GONE: its copy was an HF_WATCH_KEPT one (worth nothing until now) */
 };
 
 /* actor kinds */
@@ -80,7 +81,8 @@ struct hf_watch_score_opts {
 /* what each fact is worth, milli-points */
 #define HF_WATCH_PTS_ENCRYPTED 1000
 #define HF_WATCH_PTS_CANDIDATE 500
-#define HF_WATCH_PTS_ORIGINAL_GONE 500
+#define HF_WATCH_PTS_ORIGINAL_GONE 500 /* after a CANDIDATE: the pair is one file lost */
+#define HF_WATCH_PTS_KEPT_GONE 1000    /* after a KEPT copy */
 #define HF_WATCH_PTS_NEW_EXTENSION 250
 #define HF_WATCH_PTS_NOTE 2000
 
@@ -92,8 +94,9 @@ void hf_watch_score_free(struct hf_watch_score *s);
  * crossed it, it is not reported again until it was idle for the window),
  * 0 if none did. */
 int hf_watch_score_add(struct hf_watch_score *s, const struct hf_watch_fact *f, struct hf_watch_hit *hit);
-/* 1 if the actor (by, id) wrote a candidate whose name starts with stem
- * (the stem of a file it now deletes) within the window before t_ns */
+/* whether who's pid, group or session wrote a ciphertext copy of path
+ * (path plus an extension, or its stem with another one) within the window
+ * before t_ns: HF_WATCH_CANDIDATE or HF_WATCH_KEPT (the copy's kind), or 0 */
 int hf_watch_score_wrote_copy(const struct hf_watch_score *s, const struct hf_watch_who *who, const char *path,
 			      int64_t t_ns);
 size_t hf_watch_score_actors(const struct hf_watch_score *s);
