@@ -19,7 +19,10 @@
 #include "util/path.h"
 #include "watch/watch_int.h"
 
-#define MASK_BASE (FAN_CREATE | FAN_DELETE | FAN_MOVED_FROM | FAN_MOVED_TO | FAN_CLOSE_WRITE | FAN_MODIFY)
+/* FAN_MODIFY is left out: it comes for every write(2), after the bytes
+ * changed, and is most of a busy filesystem's events; what was written is
+ * judged when it is closed (FAN_CLOSE_WRITE) */
+#define MASK_BASE (FAN_CREATE | FAN_DELETE | FAN_MOVED_FROM | FAN_MOVED_TO | FAN_CLOSE_WRITE)
 
 int watch_listen_open(struct hf_watch *w, char **paths, size_t n)
 {
@@ -32,6 +35,7 @@ int watch_listen_open(struct hf_watch *w, char **paths, size_t n)
 	if (w->fan < 0)
 		return -errno; /* EPERM without CAP_SYS_ADMIN; EINVAL: no FID reporting */
 	w->evbuf = hf_xmalloc(WATCH_EVBUF);
+	w->dirs = hf_xcalloc(WATCH_DIRS, sizeof(*w->dirs));
 	w->rename_events = 1;
 	for (size_t i = 0; i < n; i++) {
 		struct watch_root *rt = &w->roots[w->nroots];
@@ -50,10 +54,11 @@ int watch_listen_open(struct hf_watch *w, char **paths, size_t n)
 		memcpy(rt->fsid, &sfs.f_fsid, sizeof(rt->fsid));
 		rt->dev = st.st_dev;
 		r = fanotify_mark(w->fan, FAN_MARK_ADD | FAN_MARK_FILESYSTEM,
-				  MASK_BASE | (w->rename_events ? FAN_RENAME : 0), AT_FDCWD, rt->path);
+				  MASK_BASE | FAN_ONDIR | (w->rename_events ? FAN_RENAME : 0), AT_FDCWD, rt->path);
 		if (r < 0 && errno == EINVAL && w->rename_events) {
 			w->rename_events = 0; /* before Linux 5.17: MOVED_FROM/TO only */
-			r = fanotify_mark(w->fan, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, MASK_BASE, AT_FDCWD, rt->path);
+			r = fanotify_mark(w->fan, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, MASK_BASE | FAN_ONDIR, AT_FDCWD,
+					  rt->path);
 		}
 		if (r < 0)
 			return -errno; /* EXDEV/ENODEV: a filesystem without file handles */
@@ -61,8 +66,19 @@ int watch_listen_open(struct hf_watch *w, char **paths, size_t n)
 	return 0;
 }
 
+static void dirs_clear(struct hf_watch *w)
+{
+	for (size_t i = 0; w->dirs && i < WATCH_DIRS; i++) {
+		free(w->dirs[i].path);
+		memset(&w->dirs[i], 0, sizeof(w->dirs[i]));
+	}
+}
+
 void watch_listen_close(struct hf_watch *w)
 {
+	dirs_clear(w);
+	free(w->dirs);
+	w->dirs = NULL;
 	if (w->fan >= 0)
 		close(w->fan);
 	w->fan = -1;
@@ -87,34 +103,77 @@ static int under_roots(const struct hf_watch *w, const char *path)
 	return 0;
 }
 
-/* "dir/name" of one DFID_NAME record, or NULL (the directory is gone, or
- * not on a watched filesystem, or the path is not under a root) */
-static char *record_path(const struct hf_watch *w, const struct fanotify_event_info_fid *fid)
+static uint64_t handle_hash(const struct fanotify_event_info_fid *fid, const struct file_handle *fh)
 {
-	struct file_handle *fh = (struct file_handle *)fid->handle;
-	const char *name = (const char *)(fh->f_handle + fh->handle_bytes);
-	char link[64], dir[PATH_MAX], *out = NULL;
+	uint64_t h = 1469598103934665603ULL;
+	const uint8_t *p = (const uint8_t *)&fid->fsid;
+
+	for (size_t i = 0; i < sizeof(fid->fsid); i++)
+		h = (h ^ p[i]) * 1099511628211ULL;
+	h = (h ^ (uint32_t)fh->handle_type) * 1099511628211ULL;
+	for (size_t i = 0; i < fh->handle_bytes; i++)
+		h = (h ^ fh->f_handle[i]) * 1099511628211ULL;
+	return h ? h : 1;
+}
+
+/* the path of the directory in a record: 1 with *dir set (owned by the
+ * cache) if it is under a watched path, 0 if not or gone */
+static int dir_of(struct hf_watch *w, const struct fanotify_event_info_fid *fid, const struct file_handle *fh,
+		  const char **dir)
+{
+	uint64_t h = handle_hash(fid, fh);
+	struct watch_dir *e = &w->dirs[h % WATCH_DIRS];
+	char link[64], buf[PATH_MAX];
 	int mfd = -1, fd;
 	ssize_t n;
 
+	if (fh->handle_bytes > WATCH_HANDLE_MAX)
+		return 0;
+	if (e->hash == h && e->gen == w->dirs_gen && e->type == fh->handle_type && e->nbytes == fh->handle_bytes &&
+	    memcmp(e->fsid, &fid->fsid, sizeof(e->fsid)) == 0 && memcmp(e->bytes, fh->f_handle, e->nbytes) == 0) {
+		*dir = e->path;
+		return e->path != NULL;
+	}
 	for (size_t i = 0; i < w->nroots && mfd < 0; i++)
 		if (memcmp(&fid->fsid, w->roots[i].fsid, sizeof(w->roots[i].fsid)) == 0)
 			mfd = w->roots[i].fd;
 	if (mfd < 0)
-		return NULL;
-	fd = open_by_handle_at(mfd, fh, O_PATH | O_CLOEXEC);
+		return 0;
+	fd = open_by_handle_at(mfd, (struct file_handle *)fh, O_PATH | O_CLOEXEC);
 	if (fd < 0)
-		return NULL; /* ESTALE: the directory is gone */
+		return 0; /* ESTALE: the directory is gone */
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, dir, sizeof(dir) - 1);
+	n = readlink(link, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	free(e->path);
+	e->hash = h;
+	e->gen = w->dirs_gen;
+	e->type = fh->handle_type;
+	e->nbytes = fh->handle_bytes;
+	memcpy(e->fsid, &fid->fsid, sizeof(e->fsid));
+	memcpy(e->bytes, fh->f_handle, e->nbytes);
+	e->path = under_roots(w, buf) ? hf_xstrdup(buf) : NULL;
+	*dir = e->path;
+	return e->path != NULL;
+}
+
+/* "dir/name" of one DFID_NAME record, or NULL (the directory is gone, or
+ * not on a watched filesystem, or the path is not under a root) */
+static char *record_path(struct hf_watch *w, const struct fanotify_event_info_fid *fid)
+{
+	const struct file_handle *fh = (const struct file_handle *)fid->handle;
+	const char *name = (const char *)(fh->f_handle + fh->handle_bytes), *dir;
+	char *out;
+
+	if (!dir_of(w, fid, fh, &dir))
 		return NULL;
-	dir[n] = 0;
 	if (strcmp(name, ".") == 0 || !*name)
-		out = hf_xstrdup(dir);
-	else
-		out = hf_path_join(strcmp(dir, "/") == 0 ? "" : dir, name);
+		return hf_xstrdup(dir);
+	out = hf_path_join(strcmp(dir, "/") == 0 ? "" : dir, name);
+	/* a root that is a file: its directory is not under it */
 	if (!under_roots(w, out)) {
 		free(out);
 		return NULL;
@@ -135,6 +194,9 @@ static int handle(struct hf_watch *w, const struct fanotify_event_metadata *m, s
 		w->need_rescan = 1;
 		return 0;
 	}
+	/* a directory renamed or deleted: the paths remembered may be wrong now */
+	if ((m->mask & FAN_ONDIR) && (m->mask & (FAN_RENAME | FAN_MOVED_FROM | FAN_MOVED_TO | FAN_DELETE)))
+		w->dirs_gen++;
 	if (m->pid == w->self)
 		return 0;
 	while (p + sizeof(struct fanotify_event_info_header) <= end) {

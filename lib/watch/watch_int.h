@@ -19,6 +19,21 @@
 #define WATCH_DEPTH_MAX 64            /* directory depth the walk goes to */
 #define WATCH_ROOTS_MAX 64
 #define WATCH_EVBUF (64u << 10) /* one read of events */
+#define WATCH_DIRS 4096          /* directories whose path (or not being watched) is remembered */
+#define WATCH_HANDLE_MAX 128     /* MAX_HANDLE_SZ */
+
+/* a directory's file handle -> its path, or "not under a watched path": a
+ * filesystem mark reports the whole filesystem, and most of its events are
+ * elsewhere; forgotten whenever a directory is renamed or deleted */
+struct watch_dir {
+	uint64_t hash; /* 0: empty */
+	uint64_t gen;  /* valid while it equals hf_watch.dirs_gen */
+	uint32_t fsid[2];
+	int type;
+	uint32_t nbytes;
+	uint8_t bytes[WATCH_HANDLE_MAX];
+	char *path; /* NULL: not under a watched path */
+};
 
 /* what a file was when last seen */
 struct watch_file {
@@ -47,6 +62,8 @@ struct hf_watch {
 	uint8_t *evbuf; /* events read and not yet handled: evbuf[evoff..evlen) */
 	size_t evoff, evlen;
 	int need_rescan;
+	struct watch_dir *dirs; /* WATCH_DIRS slots, direct-mapped */
+	uint64_t dirs_gen;      /* bumped to forget them all */
 	struct hf_idmap *files; /* SHA-256 of the path -> struct watch_file */
 	struct hf_idmap *exts;  /* SHA-256 of "." and the lower-case extension */
 	size_t nfiles, max_files, head_bytes;
