@@ -44,14 +44,14 @@ add_pool() { # find arguments..., count
 		cp "$f" "$POOL/f$i.${f##*.}"
 	done < <(find /usr/share/doc "$@" -type f -size +3k -size -200k 2>/dev/null | sort | head -n "$n")
 }
-add_pool 24 -name '*.gz'
-add_pool 12 -name '*.html'
-add_pool 8 -name '*.png'
+add_pool 18 -name '*.gz'
+add_pool 9 -name '*.html'
+add_pool 6 -name '*.png'
 add_pool 2 -name '*.pdf'
 while IFS= read -r f; do # text without an extension
 	i=$((i + 1))
 	cp "$f" "$POOL/t$i.txt"
-done < <(find /usr/share/doc -name copyright -size +3k -size -100k 2>/dev/null | sort | head -n 14)
+done < <(find /usr/share/doc -name copyright -size +3k -size -100k 2>/dev/null | sort | head -n 10)
 NPOOL=$(find "$POOL" -type f | wc -l)
 if [ "$NPOOL" -lt 30 ]; then
 	skip "watch attacks: too few files under /usr/share/doc ($NPOOL)"
@@ -131,6 +131,7 @@ for name in $ORDER; do
 		WPID=""
 		continue
 	fi
+	t0=$(date +%s.%N)
 	setsid bash -c "${SIM[$name]}" _ "$D" >"$W/sim.out" 2>&1 &
 	SPG=$!
 	SIM_PGIDS+=("$SPG")
@@ -149,18 +150,19 @@ for name in $ORDER; do
 	kill -TERM "$WPID" 2>/dev/null
 	wait "$WPID" 2>/dev/null
 	WPID=""
-	secs=$($PY - "$W/log.json" <<'PY'
+	# from the simulator's start, and from its first ciphertext file, to the alert
+	secs=$($PY - "$W/log.json" "$t0" <<'PY'
 import json, sys, datetime
 def t(s):
-    return datetime.datetime.strptime(s[:26], "%Y-%m-%dT%H:%M:%S.%f")
+    return datetime.datetime.strptime(s[:26], "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=datetime.timezone.utc).timestamp()
 try:
     d = json.loads(open(sys.argv[1]).readline())
-    print("%.2f" % (t(d["time"]) - t(d["files"][0]["time"])).total_seconds())
+    print("%.2f s (%.2f s after its first ciphertext file)" % (t(d["time"]) - float(sys.argv[2]), t(d["time"]) - t(d["files"][0]["time"])))
 except Exception:
     print("-")
 PY
 )
-	echo "row: $name | $NPOOL files | lost $lost$([ "$lost" -gt 10 ] && echo ' (over the goal of 10)') | frozen: $([ "$st" = T ] && echo yes || echo no) | first ciphertext to alert: $secs s"
+	echo "row: $name | $NPOOL files | lost $lost$([ "$lost" -gt 10 ] && echo ' (over the goal of 10)') | frozen: $([ "$st" = T ] && echo yes || echo no) | start to alert: $secs"
 	LOSSES+=("$lost")
 	check_true "$name: the simulator was frozen (its process group stopped)" test "$st" = T
 	check_grep "$name: the alert says freeze, and the group was signalled" '"action":"freeze".*"signalled":true' "$W/log.json"
