@@ -182,9 +182,13 @@ static char *record_path(struct hf_watch *w, const struct fanotify_event_info_fi
 }
 
 /* one event: its paths (DFID_NAME, or OLD/NEW for a rename) */
-static int handle(struct hf_watch *w, const struct fanotify_event_metadata *m, struct hf_watch_hit *hit)
+static int handle(struct hf_watch *w, const struct fanotify_event_metadata *m, const uint8_t *at,
+		  struct hf_watch_hit *hit)
 {
-	const uint8_t *p = (const uint8_t *)m + m->metadata_len, *end = (const uint8_t *)m + m->event_len;
+	const uint8_t *p = at + m->metadata_len, *end = at + m->event_len;
+
+	if (m->metadata_len > m->event_len)
+		return 0; /* malformed: the kernel never sends that */
 	char *path = NULL, *from = NULL, *to = NULL;
 	struct hf_watch_who who;
 	int r = 0, crossed = 0;
@@ -262,18 +266,25 @@ int hf_watch_step(struct hf_watch *w, struct hf_watch_hit *hit)
 				return 0;
 		}
 		while (w->evoff < w->evlen) {
-			const struct fanotify_event_metadata *m = (const void *)(w->evbuf + w->evoff);
-			if (w->evlen - w->evoff < sizeof(*m) || m->event_len < sizeof(*m) ||
-			    m->event_len > w->evlen - w->evoff) {
+			/* events are only 4-aligned after records with names:
+			 * the header (a 64-bit mask) is copied out */
+			struct fanotify_event_metadata m;
+			const uint8_t *at = w->evbuf + w->evoff;
+			if (w->evlen - w->evoff < sizeof(m)) {
 				w->evoff = w->evlen; /* malformed: the kernel never sends that */
 				break;
 			}
-			w->evoff += m->event_len;
-			if (m->vers != FANOTIFY_METADATA_VERSION)
+			memcpy(&m, at, sizeof(m));
+			if (m.event_len < sizeof(m) || m.event_len > w->evlen - w->evoff) {
+				w->evoff = w->evlen;
+				break;
+			}
+			w->evoff += m.event_len;
+			if (m.vers != FANOTIFY_METADATA_VERSION)
 				return -HF_E_VERSION;
-			if (m->fd >= 0)
-				close(m->fd); /* FID groups get FAN_NOFD; never leak one */
-			r = handle(w, m, hit);
+			if (m.fd >= 0)
+				close(m.fd); /* FID groups get FAN_NOFD; never leak one */
+			r = handle(w, &m, at, hit);
 			if (r != 0)
 				return r;
 		}

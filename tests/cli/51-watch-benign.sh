@@ -54,6 +54,7 @@ workload() {
 	check_eq "$name: ran" 0 "$rc"
 	[ "$rc" -eq 0 ] || sed 's/^/  | /' "$T/$name.out" | head -5
 	check_eq "$name: no alert" 0 "$n"
+	check_true "$name: the watcher is still running (no alert because it is alive)" kill -0 "$WPID"
 	if [ "$n" -gt 0 ]; then sed 's/^/  | /' "$T/log.json" | cut -c1-600; : >"$T/log.json"; fi
 }
 
