@@ -139,6 +139,9 @@ for name in $ORDER; do
 	st=x
 	for _ in $(seq 1 600); do
 		st=$(group_state "$SPG")
+		# an empty answer while the group still exists is a ps that raced
+		# with an exiting process: look again
+		[ -z "$st" ] && kill -0 -- "-$SPG" 2>/dev/null && st=$(group_state "$SPG")
 		[ -z "$st" ] || [ "$st" = T ] && break
 		sleep 0.1
 	done
