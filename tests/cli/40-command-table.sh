@@ -91,8 +91,9 @@ declare -A BAD=(
 	[serve-client]="add x"
 	[watch]=""
 )
-REPO_CMDS="backup snapshots ls diff restore check forget prune scan history pin unpin key watch"
-ALL_CMDS="init $REPO_CMDS serve serve-client"
+REPO_CMDS="backup snapshots ls diff restore check forget prune scan history pin unpin key"
+ALL_CMDS="init $REPO_CMDS serve serve-client watch"
+REPO_CMDS="$REPO_CMDS watch"
 
 # --- holdfast --help lists every command of the table, in its order
 hf --help
