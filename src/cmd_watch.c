@@ -24,15 +24,14 @@
 #include "util/path.h"
 #include "watch/watch.h"
 
-static const char usage[] =
-	"usage: holdfast watch --repo DIR PATH... [--action freeze|kill|alert] [--on-alert CMD]\n"
-	"                      [--json-log FILE] [--threshold N] [--dry-run]\n"
-	"  Watches PATH... (fanotify, needs root) and judges every file a process writes,\n"
-	"  renames or deletes there; a process (group, session) that turns about three\n"
-	"  files into ciphertext is frozen (SIGSTOP of its process group; --action kill:\n"
-	"  SIGKILL; alert: left running), an immediate backup of PATH... is taken, the\n"
-	"  snapshot before it pinned, and CMD gets one JSON document on stdin.\n"
-	"  --dry-run only reports (no signal, no backup). Stops on SIGINT or SIGTERM.\n";
+static const char usage[] = "usage: holdfast watch --repo DIR PATH... [--action freeze|kill|alert] [--on-alert CMD]\n"
+			    "                      [--json-log FILE] [--threshold N] [--dry-run]\n"
+			    "  Watches PATH... (fanotify, needs root) and judges every file a process writes,\n"
+			    "  renames or deletes there; a process (group, session) that turns about three\n"
+			    "  files into ciphertext is frozen (SIGSTOP of its process group; --action kill:\n"
+			    "  SIGKILL; alert: left running), an immediate backup of PATH... is taken, the\n"
+			    "  snapshot before it pinned, and CMD gets one JSON document on stdin.\n"
+			    "  --dry-run only reports (no signal, no backup). Stops on SIGINT or SIGTERM.\n";
 
 enum { OPT_ACTION = 1, OPT_ON_ALERT, OPT_JSON_LOG, OPT_DRY_RUN, OPT_THRESHOLD };
 enum { ACT_FREEZE, ACT_KILL, ACT_ALERT };
@@ -187,7 +186,8 @@ static void write_doc(FILE *f, const struct watch_args *a, const struct hf_watch
 	fprintf(f, "],\"action\":\"%s\",\"dry_run\":%s,\"signalled\":%s", action_names[a->action],
 		a->dry_run ? "true" : "false", o->signalled ? "true" : "false");
 	if (o->signalled)
-		fprintf(f, ",\"%s\":%d", o->target < 0 ? "pid" : "process_group", (int)(o->target < 0 ? -o->target : o->target));
+		fprintf(f, ",\"%s\":%d", o->target < 0 ? "pid" : "process_group",
+			(int)(o->target < 0 ? -o->target : o->target));
 	if (o->sig_err)
 		fprintf(f, ",\"signal_error\":\"%s\"", hf_strerror(o->sig_err));
 	if (o->backed_up) {
@@ -345,8 +345,8 @@ static int watch_run(const struct cli_common *c, void *args, struct hf_repo *rep
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	hf_watch_get_stats(w, &st);
-	cli_err("watch: watching %zu path(s), %llu files known; action %s%s", a->np,
-		(unsigned long long)st.files_known, action_names[a->action], a->dry_run ? " (dry run)" : "");
+	cli_err("watch: watching %zu path(s), %llu files known; action %s%s", a->np, (unsigned long long)st.files_known,
+		action_names[a->action], a->dry_run ? " (dry run)" : "");
 	while (!stop_requested) {
 		struct pollfd p = {hf_watch_fd(w), POLLIN, 0};
 		if (poll(&p, 1, 1000) < 0 && errno != EINTR) {

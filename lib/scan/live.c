@@ -52,8 +52,7 @@ void hf_scan_live_free(struct hf_scan_live *l)
 	free(l);
 }
 
-int hf_scan_live_profile(struct hf_scan_live *l, const uint8_t *data, size_t n, uint64_t size,
-			 struct hf_profile *out)
+int hf_scan_live_profile(struct hf_scan_live *l, const uint8_t *data, size_t n, uint64_t size, struct hf_profile *out)
 {
 	int r;
 

@@ -17,7 +17,7 @@
 
 /* one version of a file */
 struct hf_scan_live_version {
-	uint64_t size;      /* the file's full size */
+	uint64_t size;       /* the file's full size */
 	const uint8_t *data; /* its first n bytes (may be NULL, n 0) */
 	size_t n;
 	int has_profile; /* profile is known (else computed from data) */
@@ -30,8 +30,7 @@ struct hf_scan_live *hf_scan_live_new(struct hf_detect *det);
 void hf_scan_live_free(struct hf_scan_live *l);
 /* the profile of a version from its bytes: whole when data holds all of it
  * (n == size), else typed from the prefix with validity unchecked */
-int hf_scan_live_profile(struct hf_scan_live *l, const uint8_t *data, size_t n, uint64_t size,
-			 struct hf_profile *out);
+int hf_scan_live_profile(struct hf_scan_live *l, const uint8_t *data, size_t n, uint64_t size, struct hf_profile *out);
 /* HF_REASON_* that old -> cur encrypted the file (old NULL: a new file,
  * judged on its content alone); conversion as hf_scan_judge_change.
  * Returns 0 or an error. */

@@ -244,7 +244,7 @@ int hf_watch_score_wrote_copy(const struct hf_watch_score *s, const struct hf_wa
 
 const char *hf_watch_fact_name(int kind)
 {
-	static const char *const names[] = {"clean", "encrypted", "new-ciphertext", "original-deleted",
+	static const char *const names[] = {"clean",       "encrypted",     "new-ciphertext", "original-deleted",
 					    "ransom-note", "original-kept", "deleted"};
 
 	return kind >= 0 && kind < HF_WATCH_FACT_MAX ? names[kind] : "?";

@@ -283,8 +283,8 @@ int watch_on_found(struct hf_watch *w, const char *path, const struct stat *st, 
 		if ((r = hf_scan_live_profile(w->live, w->content.data, w->content.len, (uint64_t)now.st_size, &p)) < 0)
 			return r;
 		watch_ext_add(w, ext_of(path));
-		return watch_file_put(w, path, &p, (uint64_t)now.st_size, (int64_t)now.st_mtim.tv_sec,
-				      w->content.data, w->content.len);
+		return watch_file_put(w, path, &p, (uint64_t)now.st_size, (int64_t)now.st_mtim.tv_sec, w->content.data,
+				      w->content.len);
 	}
 	return watch_on_write(w, path, &nobody, &unused);
 }

@@ -19,13 +19,13 @@
 
 /* what one file event turned out to be */
 enum hf_watch_fact_kind {
-	HF_WATCH_CLEAN = 0,     /* written, nothing wrong */
-	HF_WATCH_ENCRYPTED = 1, /* an existing file's content turned to ciphertext */
-	HF_WATCH_CANDIDATE = 2, /* a new file of ciphertext (its original not yet known lost) */
+	HF_WATCH_CLEAN = 0,         /* written, nothing wrong */
+	HF_WATCH_ENCRYPTED = 1,     /* an existing file's content turned to ciphertext */
+	HF_WATCH_CANDIDATE = 2,     /* a new file of ciphertext (its original not yet known lost) */
 	HF_WATCH_ORIGINAL_GONE = 3, /* a file deleted after the same actor wrote its ciphertext copy */
-	HF_WATCH_NOTE = 4,      /* a ransom note */
-	HF_WATCH_KEPT = 5,      /* a new encrypted file whose plaintext original is beside it */
-	HF_WATCH_DELETED = 6,   /* a known file deleted (no ciphertext copy seen) */
+	HF_WATCH_NOTE = 4,          /* a ransom note */
+	HF_WATCH_KEPT = 5,          /* a new encrypted file whose plaintext original is beside it */
+	HF_WATCH_DELETED = 6,       /* a known file deleted (no ciphertext copy seen) */
 	HF_WATCH_FACT_MAX
 };
 
@@ -73,9 +73,9 @@ struct hf_watch_hit {
 };
 
 struct hf_watch_score_opts {
-	unsigned threshold;  /* milli-points; 0: HF_WATCH_THRESHOLD */
-	int64_t window_ns;   /* an actor idle this long starts again at 0; 0: 10 min */
-	size_t max_actors;   /* 0: 4096 (the least recently active is dropped) */
+	unsigned threshold; /* milli-points; 0: HF_WATCH_THRESHOLD */
+	int64_t window_ns;  /* an actor idle this long starts again at 0; 0: 10 min */
+	size_t max_actors;  /* 0: 4096 (the least recently active is dropped) */
 };
 #define HF_WATCH_THRESHOLD 3000 /* three files turned to ciphertext */
 /* what each fact is worth, milli-points */

@@ -19,8 +19,8 @@
 #define WATCH_DEPTH_MAX 64            /* directory depth the walk goes to */
 #define WATCH_ROOTS_MAX 64
 #define WATCH_EVBUF (64u << 10) /* one read of events */
-#define WATCH_DIRS 4096          /* directories whose path (or not being watched) is remembered */
-#define WATCH_HANDLE_MAX 128     /* MAX_HANDLE_SZ */
+#define WATCH_DIRS 4096         /* directories whose path (or not being watched) is remembered */
+#define WATCH_HANDLE_MAX 128    /* MAX_HANDLE_SZ */
 
 /* a directory's file handle -> its path, or "not under a watched path": a
  * filesystem mark reports the whole filesystem, and most of its events are
