@@ -8,7 +8,8 @@
 # file to the alert, and restore --last-clean compared bit for bit with the
 # originals (the pinned baseline plus the watcher's immediate backup).
 # Needs root (fanotify): skipped otherwise. Prints a "row:" line per simulator
-# (docs/DETECTION.md's table comes from them).
+# (docs/DETECTION.md's table comes from them). HF_WATCH_SIMS="inplace base64" runs
+# only those (gpg is added whenever gpg is installed).
 . "$(dirname "$0")/lib.sh"
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -61,6 +62,18 @@ fi
 hf init --repo "$T/template"
 check_rc "init" 0
 
+# not root: a clear error, exit 1, before any passphrase
+if command -v setpriv >/dev/null; then
+	chmod 755 "$T"
+	timeout 60 setpriv --reuid 65534 --regid 65534 --clear-groups "$HF_BIN" watch --repo "$T/template" "$POOL" \
+		</dev/null >"$T/out" 2>"$T/err"
+	RC=$?
+	check_rc "watch as an unprivileged user" 1
+	check_grep "it says it needs root" "watch: fanotify needs root \\(CAP_SYS_ADMIN\\)" "$T/err"
+else
+	skip "watch as an unprivileged user: setpriv is missing"
+fi
+
 # tiny encryptors: in place (openssl as the cipher), every other 4 KiB block,
 # the header only
 cat >"$T/inplace.py" <<'PY'
@@ -101,7 +114,7 @@ declare -A SIM=(
 	[header-only]="python3 $T/blocks.py \"\$1\" header"
 	[base64]="for f in \"\$1\"/*; do $ENC -a -in \"\$f\" -out \"\$f.tmp\" && mv \"\$f.tmp\" \"\$f\"; done"
 )
-ORDER="inplace copy-delete rename-ext xargs-P4 throttled intermittent header-only base64"
+ORDER="${HF_WATCH_SIMS:-inplace copy-delete rename-ext xargs-P4 throttled intermittent header-only base64}"
 if command -v gpg >/dev/null; then
 	SIM[gpg]="export GNUPGHOME=\$(mktemp -d); for f in \"\$1\"/*; do gpg --batch --yes --pinentry-mode loopback --passphrase k --symmetric -o \"\$f.gpg\" \"\$f\" && rm -f \"\$f\"; done"
 	ORDER="$ORDER gpg"
