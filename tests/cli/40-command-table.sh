@@ -69,6 +69,8 @@ declare -A ARGS=(
 	[pin]="latest"
 	[unpin]="latest"
 	[key]="add --write-only --out $T/wo.key"
+	[lock]="status"
+	[watch]="$S"
 )
 # ... and with arguments that do not (exit 2)
 declare -A BAD=(
@@ -85,12 +87,15 @@ declare -A BAD=(
 	[pin]=""
 	[unpin]=""
 	[key]="add --out $T/wo.key"
+	[lock]=""
 	[init]="extra"
 	[serve]=""
 	[serve-client]="add x"
+	[watch]=""
 )
-REPO_CMDS="backup snapshots ls diff restore check forget prune scan history pin unpin key"
-ALL_CMDS="init $REPO_CMDS serve serve-client"
+REPO_CMDS="backup snapshots ls diff restore check forget prune scan history pin unpin key lock"
+ALL_CMDS="init $REPO_CMDS serve serve-client watch"
+REPO_CMDS="$REPO_CMDS watch"
 
 # --- holdfast --help lists every command of the table, in its order
 hf --help

@@ -1,0 +1,292 @@
+/* listen.c — the fanotify side: one notification group, a filesystem mark
+ * on each watched path's filesystem (FID reporting: every event names the
+ * directory and the entry, renames both ends), and events turned into paths
+ * under the watched roots and the writer's process. Paths come from the
+ * directory's file handle (open_by_handle_at) at the time the event is
+ * read: a directory renamed meanwhile gives its new path. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fanotify.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "util/mem.h"
+#include "util/path.h"
+#include "watch/watch_int.h"
+
+/* FAN_MODIFY is left out: it comes for every write(2), after the bytes
+ * changed, and is most of a busy filesystem's events; what was written is
+ * judged when it is closed (FAN_CLOSE_WRITE) */
+#define MASK_BASE (FAN_CREATE | FAN_DELETE | FAN_MOVED_FROM | FAN_MOVED_TO | FAN_CLOSE_WRITE)
+
+int watch_listen_open(struct hf_watch *w, char **paths, size_t n)
+{
+	int r;
+
+	if (n == 0 || n > WATCH_ROOTS_MAX)
+		return -HF_E_USAGE;
+	w->fan = fanotify_init(FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME | FAN_REPORT_FID | FAN_CLOEXEC | FAN_NONBLOCK,
+			       O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+	if (w->fan < 0)
+		return -errno; /* EPERM without CAP_SYS_ADMIN; EINVAL: no FID reporting */
+	w->evbuf = hf_xmalloc(WATCH_EVBUF);
+	w->dirs = hf_xcalloc(WATCH_DIRS, sizeof(*w->dirs));
+	w->rename_events = 1;
+	for (size_t i = 0; i < n; i++) {
+		struct watch_root *rt = &w->roots[w->nroots];
+		struct statfs sfs;
+		struct stat st;
+		rt->fd = open(paths[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (rt->fd < 0)
+			return -errno;
+		w->nroots++;
+		rt->path = hf_xstrdup(paths[i]);
+		rt->len = strlen(rt->path);
+		while (rt->len > 1 && rt->path[rt->len - 1] == '/')
+			rt->path[--rt->len] = 0;
+		if (fstatfs(rt->fd, &sfs) < 0 || fstat(rt->fd, &st) < 0)
+			return -errno;
+		memcpy(rt->fsid, &sfs.f_fsid, sizeof(rt->fsid));
+		rt->dev = st.st_dev;
+		r = fanotify_mark(w->fan, FAN_MARK_ADD | FAN_MARK_FILESYSTEM,
+				  MASK_BASE | FAN_ONDIR | (w->rename_events ? FAN_RENAME : 0), AT_FDCWD, rt->path);
+		if (r < 0 && errno == EINVAL && w->rename_events) {
+			w->rename_events = 0; /* before Linux 5.17: MOVED_FROM/TO only */
+			r = fanotify_mark(w->fan, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, MASK_BASE | FAN_ONDIR, AT_FDCWD,
+					  rt->path);
+		}
+		if (r < 0)
+			return -errno; /* EXDEV/ENODEV: a filesystem without file handles */
+	}
+	return 0;
+}
+
+static void dirs_clear(struct hf_watch *w)
+{
+	for (size_t i = 0; w->dirs && i < WATCH_DIRS; i++) {
+		free(w->dirs[i].path);
+		memset(&w->dirs[i], 0, sizeof(w->dirs[i]));
+	}
+}
+
+void watch_listen_close(struct hf_watch *w)
+{
+	dirs_clear(w);
+	free(w->dirs);
+	w->dirs = NULL;
+	if (w->fan >= 0)
+		close(w->fan);
+	w->fan = -1;
+	for (size_t i = 0; i < w->nroots; i++) {
+		close(w->roots[i].fd);
+		free(w->roots[i].path);
+	}
+	w->nroots = 0;
+	free(w->evbuf);
+	w->evbuf = NULL;
+}
+
+/* the root an event's filesystem belongs to, with its path under some root */
+static int under_roots(const struct hf_watch *w, const char *path)
+{
+	for (size_t i = 0; i < w->nroots; i++) {
+		const struct watch_root *rt = &w->roots[i];
+		if (strncmp(path, rt->path, rt->len) == 0 &&
+		    (path[rt->len] == '/' || path[rt->len] == 0 || (rt->len == 1 && rt->path[0] == '/')))
+			return 1;
+	}
+	return 0;
+}
+
+static uint64_t handle_hash(const struct fanotify_event_info_fid *fid, const struct file_handle *fh)
+{
+	uint64_t h = 1469598103934665603ULL;
+	const uint8_t *p = (const uint8_t *)&fid->fsid;
+
+	for (size_t i = 0; i < sizeof(fid->fsid); i++)
+		h = (h ^ p[i]) * 1099511628211ULL;
+	h = (h ^ (uint32_t)fh->handle_type) * 1099511628211ULL;
+	for (size_t i = 0; i < fh->handle_bytes; i++)
+		h = (h ^ fh->f_handle[i]) * 1099511628211ULL;
+	return h ? h : 1;
+}
+
+/* the path of the directory in a record: 1 with *dir set (owned by the
+ * cache) if it is under a watched path, 0 if not or gone */
+static int dir_of(struct hf_watch *w, const struct fanotify_event_info_fid *fid, const struct file_handle *fh,
+		  const char **dir)
+{
+	uint64_t h = handle_hash(fid, fh);
+	struct watch_dir *e = &w->dirs[h % WATCH_DIRS];
+	char link[64], buf[PATH_MAX];
+	int mfd = -1, fd;
+	ssize_t n;
+
+	if (fh->handle_bytes > WATCH_HANDLE_MAX)
+		return 0;
+	if (e->hash == h && e->gen == w->dirs_gen && e->type == fh->handle_type && e->nbytes == fh->handle_bytes &&
+	    memcmp(e->fsid, &fid->fsid, sizeof(e->fsid)) == 0 && memcmp(e->bytes, fh->f_handle, e->nbytes) == 0) {
+		*dir = e->path;
+		return e->path != NULL;
+	}
+	for (size_t i = 0; i < w->nroots && mfd < 0; i++)
+		if (memcmp(&fid->fsid, w->roots[i].fsid, sizeof(w->roots[i].fsid)) == 0)
+			mfd = w->roots[i].fd;
+	if (mfd < 0)
+		return 0;
+	fd = open_by_handle_at(mfd, (struct file_handle *)fh, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return 0; /* ESTALE: the directory is gone */
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	free(e->path);
+	e->hash = h;
+	e->gen = w->dirs_gen;
+	e->type = fh->handle_type;
+	e->nbytes = fh->handle_bytes;
+	memcpy(e->fsid, &fid->fsid, sizeof(e->fsid));
+	memcpy(e->bytes, fh->f_handle, e->nbytes);
+	e->path = under_roots(w, buf) ? hf_xstrdup(buf) : NULL;
+	*dir = e->path;
+	return e->path != NULL;
+}
+
+/* "dir/name" of one DFID_NAME record, or NULL (the directory is gone, or
+ * not on a watched filesystem, or the path is not under a root) */
+static char *record_path(struct hf_watch *w, const struct fanotify_event_info_fid *fid)
+{
+	const struct file_handle *fh = (const struct file_handle *)fid->handle;
+	const char *name = (const char *)(fh->f_handle + fh->handle_bytes), *dir;
+	char *out;
+
+	if (!dir_of(w, fid, fh, &dir))
+		return NULL;
+	if (strcmp(name, ".") == 0 || !*name)
+		return hf_xstrdup(dir);
+	out = hf_path_join(strcmp(dir, "/") == 0 ? "" : dir, name);
+	/* a root that is a file: its directory is not under it */
+	if (!under_roots(w, out)) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* one event: its paths (DFID_NAME, or OLD/NEW for a rename) */
+static int handle(struct hf_watch *w, const struct fanotify_event_metadata *m, const uint8_t *at,
+		  struct hf_watch_hit *hit)
+{
+	const uint8_t *p = at + m->metadata_len, *end = at + m->event_len;
+
+	if (m->metadata_len > m->event_len)
+		return 0; /* malformed: the kernel never sends that */
+	char *path = NULL, *from = NULL, *to = NULL;
+	struct hf_watch_who who;
+	int r = 0, crossed = 0;
+
+	if (m->mask & FAN_Q_OVERFLOW) {
+		w->st.overflows++;
+		w->need_rescan = 1;
+		return 0;
+	}
+	/* a directory renamed or deleted: the paths remembered may be wrong now */
+	if ((m->mask & FAN_ONDIR) && (m->mask & (FAN_RENAME | FAN_MOVED_FROM | FAN_MOVED_TO | FAN_DELETE)))
+		w->dirs_gen++;
+	if (m->pid == w->self)
+		return 0;
+	while (p + sizeof(struct fanotify_event_info_header) <= end) {
+		const struct fanotify_event_info_header *h = (const void *)p;
+		if (h->len < sizeof(*h) || p + h->len > end)
+			break;
+		if (h->info_type == FAN_EVENT_INFO_TYPE_DFID_NAME && !path)
+			path = record_path(w, (const void *)p);
+		else if (h->info_type == FAN_EVENT_INFO_TYPE_OLD_DFID_NAME && !from)
+			from = record_path(w, (const void *)p);
+		else if (h->info_type == FAN_EVENT_INFO_TYPE_NEW_DFID_NAME && !to)
+			to = record_path(w, (const void *)p);
+		p += h->len;
+	}
+	if (!path && !from && !to)
+		goto out; /* not under a watched path */
+	w->st.events++;
+	if (hf_watch_who_of(m->pid, &who) < 0) {
+		memset(&who, 0, sizeof(who)); /* gone already: counted unattributed */
+	} else if (w->ignore_pgid && who.pgid == w->ignore_pgid) {
+		goto out;
+	}
+	if ((m->mask & FAN_RENAME) && to) {
+		r = from ? watch_on_rename(w, from, to, &who, hit) : watch_on_write(w, to, &who, hit);
+	} else if (path) {
+		if ((m->mask & FAN_DELETE) && !(m->mask & FAN_ONDIR))
+			r = watch_on_delete(w, path, &who, hit);
+		else if (m->mask & FAN_CLOSE_WRITE)
+			r = watch_on_write(w, path, &who, hit);
+		else if ((m->mask & FAN_MOVED_TO) && !w->rename_events)
+			r = watch_on_write(w, path, &who, hit);
+		else if ((m->mask & FAN_MOVED_FROM) && !w->rename_events)
+			r = watch_on_delete(w, path, &who, hit);
+	}
+	if (r > 0)
+		crossed = 1;
+out:
+	free(path);
+	free(from);
+	free(to);
+	return r < 0 ? r : crossed;
+}
+
+int hf_watch_step(struct hf_watch *w, struct hf_watch_hit *hit)
+{
+	int r;
+
+	for (;;) {
+		if (w->evoff >= w->evlen) {
+			ssize_t n;
+			if (w->need_rescan) {
+				w->need_rescan = 0;
+				w->st.rescans++;
+				if ((r = watch_walk(w, 1)) < 0)
+					return r;
+			}
+			n = read(w->fan, w->evbuf, WATCH_EVBUF);
+			if (n < 0)
+				return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+			w->evoff = 0;
+			w->evlen = (size_t)n;
+			if (n == 0)
+				return 0;
+		}
+		while (w->evoff < w->evlen) {
+			/* events are only 4-aligned after records with names:
+			 * the header (a 64-bit mask) is copied out */
+			struct fanotify_event_metadata m;
+			const uint8_t *at = w->evbuf + w->evoff;
+			if (w->evlen - w->evoff < sizeof(m)) {
+				w->evoff = w->evlen; /* malformed: the kernel never sends that */
+				break;
+			}
+			memcpy(&m, at, sizeof(m));
+			if (m.event_len < sizeof(m) || m.event_len > w->evlen - w->evoff) {
+				w->evoff = w->evlen;
+				break;
+			}
+			w->evoff += m.event_len;
+			if (m.vers != FANOTIFY_METADATA_VERSION)
+				return -HF_E_VERSION;
+			if (m.fd >= 0)
+				close(m.fd); /* FID groups get FAN_NOFD; never leak one */
+			r = handle(w, &m, at, hit);
+			if (r != 0)
+				return r;
+		}
+	}
+}

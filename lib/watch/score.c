@@ -1,0 +1,256 @@
+/* score.c — per-process scores: each judged file event is worth points to
+ * the process that wrote it, to its process group and to its session, so an
+ * attack that runs one process per file (xargs -P) still adds up in the
+ * group or session that started them. An actor idle for the window starts
+ * again at zero; one that crossed the threshold is reported once. The table
+ * has a cap: past it, the least recently active actor is forgotten. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/mem.h"
+#include "watch/watch.h"
+
+#define DEFAULT_WINDOW_NS (600LL * 1000000000LL)
+#define DEFAULT_ACTORS 4096
+
+struct actor {
+	int by;
+	pid_t id;
+	int used, crossed;
+	unsigned score;
+	unsigned encrypted, candidates, originals_gone, notes;
+	int64_t first_ns, last_ns;
+	struct hf_watch_who last;
+	struct hf_watch_file *files; /* a ring, allocated at the first non-clean fact */
+	size_t nfiles, head;         /* head: where the next one goes */
+};
+
+struct hf_watch_score {
+	struct hf_watch_score_opts o;
+	struct actor *a;
+	size_t n; /* slots in use: a[0..n) */
+};
+
+struct hf_watch_score *hf_watch_score_new(const struct hf_watch_score_opts *o)
+{
+	struct hf_watch_score *s = hf_xcalloc(1, sizeof(*s));
+
+	if (o)
+		s->o = *o;
+	if (!s->o.threshold)
+		s->o.threshold = HF_WATCH_THRESHOLD;
+	if (s->o.window_ns <= 0)
+		s->o.window_ns = DEFAULT_WINDOW_NS;
+	if (!s->o.max_actors)
+		s->o.max_actors = DEFAULT_ACTORS;
+	s->a = hf_xcalloc(s->o.max_actors, sizeof(*s->a));
+	return s;
+}
+
+void hf_watch_score_free(struct hf_watch_score *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n; i++)
+		free(s->a[i].files);
+	free(s->a);
+	free(s);
+}
+
+size_t hf_watch_score_actors(const struct hf_watch_score *s)
+{
+	return s->n;
+}
+
+static struct actor *find(const struct hf_watch_score *s, int by, pid_t id)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->a[i].by == by && s->a[i].id == id)
+			return &s->a[i];
+	return NULL;
+}
+
+static void reset(struct actor *a)
+{
+	struct hf_watch_file *f = a->files;
+
+	memset(a, 0, sizeof(*a));
+	a->files = f;
+}
+
+/* the actor (by, id), created (or the least recently active one reused) */
+static struct actor *get(struct hf_watch_score *s, int by, pid_t id, int64_t t)
+{
+	struct actor *a = find(s, by, id);
+
+	if (!a) {
+		if (s->n < s->o.max_actors) {
+			a = &s->a[s->n++];
+		} else {
+			a = &s->a[0];
+			for (size_t i = 1; i < s->n; i++)
+				if (s->a[i].last_ns < a->last_ns)
+					a = &s->a[i];
+		}
+		reset(a);
+		a->by = by;
+		a->id = id;
+		a->used = 1;
+		a->first_ns = t;
+	} else if (t - a->last_ns > s->o.window_ns) {
+		reset(a);
+		a->by = by;
+		a->id = id;
+		a->used = 1;
+		a->first_ns = t;
+	}
+	return a;
+}
+
+static unsigned points(const struct hf_watch_fact *f)
+{
+	unsigned p = 0;
+
+	switch (f->kind) {
+	case HF_WATCH_ENCRYPTED:
+		p = HF_WATCH_PTS_ENCRYPTED;
+		break;
+	case HF_WATCH_CANDIDATE:
+		p = HF_WATCH_PTS_CANDIDATE;
+		break;
+	case HF_WATCH_ORIGINAL_GONE:
+		p = f->copy_kept ? HF_WATCH_PTS_KEPT_GONE : HF_WATCH_PTS_ORIGINAL_GONE;
+		break;
+	case HF_WATCH_NOTE:
+		p = HF_WATCH_PTS_NOTE;
+		break;
+	default:
+		return 0;
+	}
+	if (f->new_extension)
+		p += HF_WATCH_PTS_NEW_EXTENSION;
+	return p;
+}
+
+static void remember(struct actor *a, const struct hf_watch_fact *f)
+{
+	struct hf_watch_file *x;
+
+	if (!a->files)
+		a->files = hf_xcalloc(HF_WATCH_FILES_KEPT, sizeof(*a->files));
+	x = &a->files[a->head];
+	a->head = (a->head + 1) % HF_WATCH_FILES_KEPT;
+	if (a->nfiles < HF_WATCH_FILES_KEPT)
+		a->nfiles++;
+	memset(x, 0, sizeof(*x));
+	if (f->path) {
+		size_t n = strlen(f->path);
+		/* keep the end of a long path: the name says the most */
+		const char *p = n >= sizeof(x->path) ? f->path + n - (sizeof(x->path) - 1) : f->path;
+		memcpy(x->path, p, strlen(p) + 1);
+	}
+	x->t_ns = f->t_ns;
+	x->kind = f->kind;
+	x->reasons = f->reasons;
+	x->pid = f->who.pid;
+}
+
+static void fill_hit(const struct actor *a, struct hf_watch_hit *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->by = a->by;
+	h->id = a->id;
+	h->last = a->last;
+	h->score = a->score;
+	h->encrypted = a->encrypted;
+	h->candidates = a->candidates;
+	h->originals_gone = a->originals_gone;
+	h->notes = a->notes;
+	h->first_ns = a->first_ns;
+	h->last_ns = a->last_ns;
+	h->nfiles = a->nfiles;
+	for (size_t i = 0; i < a->nfiles; i++) {
+		size_t k = (a->head + HF_WATCH_FILES_KEPT - a->nfiles + i) % HF_WATCH_FILES_KEPT;
+		h->files[i] = a->files[k];
+	}
+}
+
+int hf_watch_score_add(struct hf_watch_score *s, const struct hf_watch_fact *f, struct hf_watch_hit *hit)
+{
+	const pid_t ids[3] = {f->who.pid, f->who.pgid, f->who.sid};
+	unsigned p = points(f);
+	int crossed = 0;
+
+	for (int by = 0; by < 3; by++) {
+		struct actor *a;
+		if (ids[by] <= 0 || (by == HF_WATCH_BY_SID && ids[2] == ids[1]))
+			continue; /* a session led by its group: counted once, as the group */
+		a = get(s, by, ids[by], f->t_ns);
+		a->last_ns = f->t_ns;
+		a->last = f->who;
+		if (f->kind == HF_WATCH_CLEAN || f->kind == HF_WATCH_DELETED)
+			continue;
+		remember(a, f);
+		a->score += p;
+		a->encrypted += f->kind == HF_WATCH_ENCRYPTED;
+		a->candidates += f->kind == HF_WATCH_CANDIDATE;
+		a->originals_gone += f->kind == HF_WATCH_ORIGINAL_GONE;
+		a->notes += f->kind == HF_WATCH_NOTE;
+		/* the narrowest actor that crosses is the one reported; the
+		 * wider ones over the threshold with it are covered by that alert */
+		if (!a->crossed && a->score >= s->o.threshold) {
+			a->crossed = 1;
+			if (!crossed)
+				fill_hit(a, hit);
+			crossed = 1;
+		}
+	}
+	return crossed;
+}
+
+static int same_stem(const char *copy, const char *orig)
+{
+	size_t n = strlen(orig);
+	const char *slash = strrchr(orig, '/'), *dot = strrchr(orig, '.');
+
+	/* doc.txt -> doc.txt.enc, or doc.txt -> doc.locked (same stem, other extension) */
+	if (strncmp(copy, orig, n) == 0 && (copy[n] == '.' || copy[n] == '_' || copy[n] == '-' || copy[n] == '~'))
+		return 1;
+	if (dot && (!slash || dot > slash + 1)) {
+		size_t stem = (size_t)(dot - orig);
+		return strncmp(copy, orig, stem) == 0 && copy[stem] == '.' && strcmp(copy + stem, dot) != 0;
+	}
+	return 0;
+}
+
+int hf_watch_score_wrote_copy(const struct hf_watch_score *s, const struct hf_watch_who *who, const char *path,
+			      int64_t t_ns)
+{
+	const pid_t ids[3] = {who->pid, who->pgid, who->sid};
+
+	for (int by = 0; by < 3; by++) {
+		const struct actor *a = ids[by] > 0 ? find(s, by, ids[by]) : NULL;
+		if (!a || !a->files || t_ns - a->last_ns > s->o.window_ns)
+			continue;
+		for (size_t i = 0; i < a->nfiles; i++) {
+			const struct hf_watch_file *x = &a->files[i];
+			if ((x->kind == HF_WATCH_CANDIDATE || x->kind == HF_WATCH_KEPT) && same_stem(x->path, path))
+				return x->kind;
+		}
+	}
+	return 0;
+}
+
+const char *hf_watch_fact_name(int kind)
+{
+	static const char *const names[] = {"clean",       "encrypted",     "new-ciphertext", "original-deleted",
+					    "ransom-note", "original-kept", "deleted"};
+
+	return kind >= 0 && kind < HF_WATCH_FACT_MAX ? names[kind] : "?";
+}
+
+const char *hf_watch_by_name(int by)
+{
+	return by == HF_WATCH_BY_PID ? "pid" : by == HF_WATCH_BY_PGID ? "pgid" : by == HF_WATCH_BY_SID ? "sid" : "?";
+}

@@ -1,0 +1,290 @@
+/* watch.c — the watcher: fanotify events on the watched paths (listen.c
+ * parses them into paths and writers), each judged here against what the
+ * file was when first seen (state.c keeps that), and turned into a fact for
+ * the writer's score (score.c).
+ *
+ * What counts as what:
+ *   - a write closed, or a file renamed over another: the new content against
+ *     the file's earlier profile (the scan's change rules) -> encrypted;
+ *   - a new file (never seen): the content alone (the scan's new-file rules)
+ *     -> new ciphertext, or original kept when its plaintext is beside it,
+ *     or a ransom note (small text in the scan's ransom wording);
+ *   - a known file deleted after its writer wrote a ciphertext copy of it
+ *     -> original deleted;
+ *   - an extension never seen under the watched paths adds to any of those. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "scan/scan.h"
+#include "util/mem.h"
+#include "watch/watch_int.h"
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+int hf_watch_open(const struct hf_watch_opts *o, struct hf_watch **out)
+{
+	struct hf_watch *w = hf_xcalloc(1, sizeof(*w));
+	int r;
+
+	*out = NULL;
+	w->fan = -1;
+	w->self = getpid();
+	w->self_pgid = getpgrp();
+	w->max_files = o->max_files ? o->max_files : WATCH_DEFAULT_FILES;
+	w->score = hf_watch_score_new(&o->score);
+	hf_buf_init(&w->content, WATCH_READ_MAX);
+	if ((r = watch_state_init(w)) < 0)
+		goto fail;
+	if ((r = watch_listen_open(w, o->paths, o->npaths)) < 0)
+		goto fail;
+	w->det = hf_detect_new();
+	if (!w->det) {
+		r = -ENOENT; /* libmagic has no database */
+		goto fail;
+	}
+	w->live = hf_scan_live_new(w->det);
+	/* listening first, then learning: a file written during the walk is
+	 * judged against what the walk saw, or as new */
+	if ((r = watch_walk(w, 0)) < 0)
+		goto fail;
+	*out = w;
+	return 0;
+fail:
+	hf_watch_close(w);
+	return r;
+}
+
+void hf_watch_close(struct hf_watch *w)
+{
+	if (!w)
+		return;
+	watch_listen_close(w);
+	watch_state_release(w);
+	hf_scan_live_free(w->live);
+	hf_detect_free(w->det);
+	hf_watch_score_free(w->score);
+	hf_buf_release(&w->content);
+	free(w);
+}
+
+int hf_watch_fd(const struct hf_watch *w)
+{
+	return w->fan;
+}
+
+void hf_watch_ignore_pgid(struct hf_watch *w, pid_t pgid)
+{
+	w->ignore_pgid = pgid;
+}
+
+void hf_watch_get_stats(const struct hf_watch *w, struct hf_watch_stats *st)
+{
+	*st = w->st;
+	st->files_known = w->nfiles;
+}
+
+/* the file's first WATCH_READ_MAX bytes into w->content; its size and
+ * mtime into *st. -ENOENT etc. if it is gone, -EISDIR etc. if not regular. */
+int watch_read_file(struct hf_watch *w, const char *path, struct stat *st)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOATIME), r = 0;
+	size_t want;
+
+	if (fd < 0 && errno == EPERM)
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+		r = S_ISREG(st->st_mode) ? -errno : -EINVAL;
+		goto out;
+	}
+	want = (uint64_t)st->st_size < WATCH_READ_MAX ? (size_t)st->st_size : WATCH_READ_MAX;
+	w->content.len = 0;
+	if ((r = hf_buf_reserve(&w->content, want)) < 0)
+		goto out;
+	while (w->content.len < want) {
+		ssize_t n = read(fd, w->content.data + w->content.len, want - w->content.len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			goto out;
+		}
+		if (n == 0)
+			break; /* shrank meanwhile: what is there */
+		w->content.len += (size_t)n;
+	}
+	if (w->content.len < want)
+		st->st_size = (off_t)w->content.len;
+out:
+	close(fd);
+	return r;
+}
+
+static const char *ext_of(const char *path)
+{
+	const char *slash = strrchr(path, '/'), *dot = strrchr(path, '.');
+
+	return dot && (!slash || dot > slash + 1) ? dot + 1 : "";
+}
+
+/* the plaintext original of a new encrypted file is still there: the name
+ * minus its last extension is a regular file (doc.txt beside doc.txt.gpg) */
+static int original_beside(const char *path)
+{
+	const char *slash = strrchr(path, '/'), *dot = strrchr(path, '.');
+	struct stat st;
+	char *base;
+	int yes;
+
+	if (!dot || (slash && dot < slash + 2))
+		return 0;
+	base = hf_xmemdup(path, (size_t)(dot - path));
+	yes = lstat(base, &st) == 0 && S_ISREG(st.st_mode);
+	free(base);
+	return yes;
+}
+
+/* judges the content now at path, against `before` (NULL: a new file);
+ * fills f->kind and f->reasons, and records the file's new state */
+static int judge(struct hf_watch *w, const char *path, struct watch_file *before, struct hf_watch_fact *f)
+{
+	struct hf_scan_live_version old, cur;
+	struct stat st;
+	uint32_t rs = 0, enc = hf_scan_live_encrypting();
+	int r;
+
+	f->kind = HF_WATCH_CLEAN;
+	f->path = path;
+	if ((r = watch_read_file(w, path, &st)) < 0)
+		return r == -ENOENT || r == -EINVAL || r == -ELOOP || r == -ENXIO ? 0 : r; /* gone, or not a file */
+	memset(&cur, 0, sizeof(cur));
+	cur.size = (uint64_t)st.st_size;
+	cur.data = w->content.data;
+	cur.n = w->content.len;
+	if (before) {
+		memset(&old, 0, sizeof(old));
+		old.size = before->size;
+		old.data = before->head;
+		old.n = before->nhead;
+		old.has_profile = 1;
+		old.profile = before->profile;
+	}
+	w->st.judged++;
+	r = hf_scan_live_judge(w->live, before ? &old : NULL, &cur, 0, &rs);
+	if (r < 0)
+		return r;
+	f->reasons = rs;
+	f->new_extension = !watch_ext_known(w, ext_of(path));
+	if (rs & enc) {
+		if (before)
+			f->kind = HF_WATCH_ENCRYPTED;
+		else
+			f->kind = original_beside(path) ? HF_WATCH_KEPT : HF_WATCH_CANDIDATE;
+	} else {
+		f->new_extension = 0;
+		if (!before && cur.size <= WATCH_NOTE_MAX && cur.profile.type == HF_CT_TEXT &&
+		    hf_scan_live_note(cur.data, cur.n))
+			f->kind = HF_WATCH_NOTE;
+		else
+			watch_ext_add(w, ext_of(path)); /* a clean file's extension is a normal one now */
+	}
+	return watch_file_put(w, path, &cur.profile, cur.size, (int64_t)st.st_mtim.tv_sec, cur.data, cur.n);
+}
+
+static int feed(struct hf_watch *w, struct hf_watch_fact *f, struct hf_watch_hit *hit)
+{
+	if (f->who.pid <= 0) {
+		if (f->kind != HF_WATCH_CLEAN && f->kind != HF_WATCH_DELETED)
+			w->st.unattributed++;
+		return 0;
+	}
+	return hf_watch_score_add(w->score, f, hit);
+}
+
+int watch_on_write(struct hf_watch *w, const char *path, const struct hf_watch_who *who, struct hf_watch_hit *hit)
+{
+	struct hf_watch_fact f = {.who = *who, .t_ns = now_ns()};
+	struct watch_file *before = watch_file_get(w, path);
+	int r = judge(w, path, before, &f);
+
+	return r < 0 ? r : feed(w, &f, hit);
+}
+
+int watch_on_rename(struct hf_watch *w, const char *from, const char *to, const struct hf_watch_who *who,
+		    struct hf_watch_hit *hit)
+{
+	struct hf_watch_fact f = {.who = *who, .t_ns = now_ns()};
+	struct watch_file *replaced = watch_file_get(w, to), *moved = watch_file_get(w, from);
+	struct watch_file copy;
+	int r;
+
+	/* a file renamed over another replaced that one: judged against it;
+	 * else against what the moved file was */
+	if (!replaced && moved) {
+		copy = *moved;
+		moved->head = NULL; /* the copy owns it now */
+		watch_file_drop(w, moved);
+		r = judge(w, to, &copy, &f);
+		free(copy.head);
+	} else {
+		if (moved)
+			watch_file_drop(w, moved);
+		r = judge(w, to, replaced, &f);
+	}
+	return r < 0 ? r : feed(w, &f, hit);
+}
+
+int watch_on_delete(struct hf_watch *w, const char *path, const struct hf_watch_who *who, struct hf_watch_hit *hit)
+{
+	struct hf_watch_fact f = {.who = *who, .t_ns = now_ns(), .path = path, .kind = HF_WATCH_DELETED};
+	struct watch_file *known = watch_file_get(w, path);
+
+	if (!known)
+		return 0;
+	watch_file_drop(w, known);
+	switch (hf_watch_score_wrote_copy(w->score, who, path, f.t_ns)) {
+	case HF_WATCH_KEPT:
+		f.copy_kept = 1;
+		/* fall through */
+	case HF_WATCH_CANDIDATE:
+		f.kind = HF_WATCH_ORIGINAL_GONE;
+	}
+	return feed(w, &f, hit);
+}
+
+/* a file the walk finds: learnt if new, judged (unattributed) if it
+ * changed since it was last seen (a rescan after lost events) */
+int watch_on_found(struct hf_watch *w, const char *path, const struct stat *st, int rescan)
+{
+	struct hf_watch_who nobody = {0};
+	struct hf_watch_hit unused;
+	struct watch_file *known = watch_file_get(w, path);
+
+	if (known && known->size == (uint64_t)st->st_size && known->mtime == (int64_t)st->st_mtim.tv_sec)
+		return 0;
+	if (!rescan && !known) {
+		struct hf_profile p;
+		struct stat now;
+		int r = watch_read_file(w, path, &now);
+		if (r < 0)
+			return 0; /* gone or unreadable: learnt when written */
+		if ((r = hf_scan_live_profile(w->live, w->content.data, w->content.len, (uint64_t)now.st_size, &p)) < 0)
+			return r;
+		watch_ext_add(w, ext_of(path));
+		return watch_file_put(w, path, &p, (uint64_t)now.st_size, (int64_t)now.st_mtim.tv_sec, w->content.data,
+				      w->content.len);
+	}
+	return watch_on_write(w, path, &nobody, &unused);
+}

@@ -1,0 +1,150 @@
+/* watch.h — real-time detection: a fanotify listener over the watched paths,
+ * each file a process writes judged by the scan's rules (scan/live.h) against
+ * what the file was when first seen, and a per-process score that crosses a
+ * threshold when one process, process group or session turns a burst of
+ * files into ciphertext.
+ *
+ * The library decides; the caller acts (signals, backups, alert commands):
+ * nothing here prints, exits or signals. Every table has a cap. */
+#ifndef HF_WATCH_H
+#define HF_WATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "util/err.h"
+
+/* ---- per-process scoring (score.c): pure, fed facts ---------------------- */
+
+/* what one file event turned out to be */
+enum hf_watch_fact_kind {
+	HF_WATCH_CLEAN = 0,         /* written, nothing wrong */
+	HF_WATCH_ENCRYPTED = 1,     /* an existing file's content turned to ciphertext */
+	HF_WATCH_CANDIDATE = 2,     /* a new file of ciphertext (its original not yet known lost) */
+	HF_WATCH_ORIGINAL_GONE = 3, /* a file deleted after the same actor wrote its ciphertext copy */
+	HF_WATCH_NOTE = 4,          /* a ransom note */
+	HF_WATCH_KEPT = 5,          /* a new encrypted file whose plaintext original is beside it */
+	HF_WATCH_DELETED = 6,       /* a known file deleted (no ciphertext copy seen) */
+	HF_WATCH_FACT_MAX
+};
+
+/* who did it: each fact counts for the pid, its process group and its session */
+struct hf_watch_who {
+	pid_t pid, pgid, sid, ppid;
+	uid_t uid;
+};
+
+struct hf_watch_fact {
+	int kind; /* enum hf_watch_fact_kind */
+	struct hf_watch_who who;
+	int64_t t_ns;
+	const char *path;
+	uint32_t reasons;  /* HF_REASON_* of the judgement */
+	int new_extension; /* renamed or written under an extension never seen under the watched paths */
+	int copy_kept;     /* ORIGINAL_GONE: its copy was an HF_WATCH_KEPT one (worth nothing until now) */
+};
+
+/* actor kinds */
+#define HF_WATCH_BY_PID 0
+#define HF_WATCH_BY_PGID 1
+#define HF_WATCH_BY_SID 2
+
+#define HF_WATCH_FILES_KEPT 64 /* files an actor remembers (the most recent) */
+
+struct hf_watch_file {
+	char path[256]; /* cut if longer */
+	int64_t t_ns;
+	int kind;
+	uint32_t reasons;
+	pid_t pid;
+};
+
+/* an actor whose score crossed the threshold */
+struct hf_watch_hit {
+	int by; /* HF_WATCH_BY_* */
+	pid_t id;
+	struct hf_watch_who last; /* the process of its latest fact */
+	unsigned score;           /* milli-points */
+	unsigned encrypted, candidates, originals_gone, notes;
+	int64_t first_ns, last_ns;
+	size_t nfiles; /* files[0..nfiles), oldest first */
+	struct hf_watch_file files[HF_WATCH_FILES_KEPT];
+};
+
+struct hf_watch_score_opts {
+	unsigned threshold; /* milli-points; 0: HF_WATCH_THRESHOLD */
+	int64_t window_ns;  /* an actor idle this long starts again at 0; 0: 10 min */
+	size_t max_actors;  /* 0: 4096 (the least recently active is dropped) */
+};
+#define HF_WATCH_THRESHOLD 3000 /* three files turned to ciphertext */
+/* what each fact is worth, milli-points */
+#define HF_WATCH_PTS_ENCRYPTED 1000
+#define HF_WATCH_PTS_CANDIDATE 500
+#define HF_WATCH_PTS_ORIGINAL_GONE 500 /* after a CANDIDATE: the pair is one file lost */
+#define HF_WATCH_PTS_KEPT_GONE 1000    /* after a KEPT copy */
+#define HF_WATCH_PTS_NEW_EXTENSION 250
+#define HF_WATCH_PTS_NOTE 2000
+
+struct hf_watch_score;
+struct hf_watch_score *hf_watch_score_new(const struct hf_watch_score_opts *o);
+void hf_watch_score_free(struct hf_watch_score *s);
+/* Counts f for its pid, process group and session. Returns 1 and fills *hit
+ * when an actor crosses the threshold for the first time (once an actor has
+ * crossed it, it is not reported again until it was idle for the window),
+ * 0 if none did. */
+int hf_watch_score_add(struct hf_watch_score *s, const struct hf_watch_fact *f, struct hf_watch_hit *hit);
+/* whether who's pid, group or session wrote a ciphertext copy of path
+ * (path plus an extension, or its stem with another one) within the window
+ * before t_ns: HF_WATCH_CANDIDATE or HF_WATCH_KEPT (the copy's kind), or 0 */
+int hf_watch_score_wrote_copy(const struct hf_watch_score *s, const struct hf_watch_who *who, const char *path,
+			      int64_t t_ns);
+size_t hf_watch_score_actors(const struct hf_watch_score *s);
+const char *hf_watch_fact_name(int kind); /* "encrypted", ... */
+const char *hf_watch_by_name(int by);     /* "pid", "pgid", "sid" */
+
+/* ---- processes (proc.c) ---------------------------------------------------- */
+
+/* pgid, sid, ppid and uid of pid from /proc; -ESRCH if it is gone */
+int hf_watch_who_of(pid_t pid, struct hf_watch_who *out);
+/* what an alert says about a process: executable, command line (NULs as
+ * spaces), cgroup; each cut to its buffer; empty if unknown */
+struct hf_watch_procinfo {
+	char exe[256], cmdline[512], cgroup[256];
+	pid_t chain[8]; /* parents, nearest first; 0 ends */
+};
+void hf_watch_procinfo(pid_t pid, struct hf_watch_procinfo *out);
+
+/* ---- the watcher (watch.c, listen.c, state.c) ------------------------------ */
+
+struct hf_watch_opts {
+	char **paths; /* absolute, normalised */
+	size_t npaths;
+	struct hf_watch_score_opts score;
+	size_t max_files; /* files whose first-seen profile is kept; 0: 200000 */
+};
+
+struct hf_watch_stats {
+	uint64_t events, judged, overflows, rescans, unattributed, files_known, dropped_files;
+};
+
+struct hf_watch;
+/* Starts listening (fanotify filesystem marks on the paths' filesystems),
+ * then walks the paths to learn each file's profile and every extension
+ * there. -EPERM: not root (fanotify needs CAP_SYS_ADMIN); -ENOSYS/-EINVAL:
+ * the kernel lacks what is needed (FID reporting, rename events). */
+HF_MUST_USE int hf_watch_open(const struct hf_watch_opts *o, struct hf_watch **out);
+void hf_watch_close(struct hf_watch *w);
+int hf_watch_fd(const struct hf_watch *w); /* poll it for POLLIN */
+/* Reads and judges the events waiting (returns at once if none). Returns 1
+ * with *hit filled when an actor crossed the threshold (the rest of the
+ * batch is kept for the next call), 0 when the queue is drained, or an
+ * error. A queue overflow (events lost) is counted, and every watched file
+ * is looked at again (a rescan): a file the kernel did not tell about is
+ * judged against what it was. */
+HF_MUST_USE int hf_watch_step(struct hf_watch *w, struct hf_watch_hit *hit);
+void hf_watch_get_stats(const struct hf_watch *w, struct hf_watch_stats *st);
+/* the watcher ignores this process group (the caller's own workers) */
+void hf_watch_ignore_pgid(struct hf_watch *w, pid_t pgid);
+
+#endif

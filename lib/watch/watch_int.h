@@ -1,0 +1,102 @@
+/* watch_int.h — what the files of the watcher share (watch.h is the API). */
+#ifndef HF_WATCH_INT_H
+#define HF_WATCH_INT_H
+
+#include <sys/stat.h>
+
+#include "detect/detect.h"
+#include "scan/live.h"
+#include "util/buf.h"
+#include "util/idmap.h"
+#include "watch/watch.h"
+
+#define WATCH_READ_MAX (8u << 20)     /* what is read of a written file (larger: a prefix) */
+#define WATCH_DEFAULT_FILES 200000    /* files whose first-seen state is kept */
+#define WATCH_HEAD_MAX 4096u          /* files this small keep all their bytes ... */
+#define WATCH_HEAD_BUDGET (16u << 20) /* ... up to this much in all */
+#define WATCH_EXT_MAX 65536           /* distinct extensions remembered */
+#define WATCH_NOTE_MAX (64u << 10)    /* a ransom note is smaller */
+#define WATCH_DEPTH_MAX 64            /* directory depth the walk goes to */
+#define WATCH_ROOTS_MAX 64
+#define WATCH_EVBUF (64u << 10) /* one read of events */
+#define WATCH_DIRS 4096         /* directories whose path (or not being watched) is remembered */
+#define WATCH_HANDLE_MAX 128    /* MAX_HANDLE_SZ */
+
+/* a directory's file handle -> its path, or "not under a watched path": a
+ * filesystem mark reports the whole filesystem, and most of its events are
+ * elsewhere; forgotten whenever a directory is renamed or deleted */
+struct watch_dir {
+	uint64_t hash; /* 0: empty */
+	uint64_t gen;  /* valid while it equals hf_watch.dirs_gen */
+	uint32_t fsid[2];
+	int type;
+	uint32_t nbytes;
+	uint8_t bytes[WATCH_HANDLE_MAX];
+	char *path; /* NULL: not under a watched path */
+};
+
+/* what a file was when last seen */
+struct watch_file {
+	struct hf_profile profile;
+	uint64_t size;
+	int64_t mtime;
+	uint8_t *head; /* all its bytes, for small files (NULL: only the profile) */
+	uint32_t nhead;
+	uint8_t gone;
+};
+
+struct watch_root {
+	char *path;
+	size_t len;
+	int fd;           /* the directory, for open_by_handle_at */
+	uint32_t fsid[2]; /* of its filesystem, as events carry it */
+	dev_t dev;
+};
+
+struct hf_watch {
+	int fan;
+	int rename_events; /* the kernel reports FAN_RENAME (else MOVED_TO is a write) */
+	pid_t self, self_pgid, ignore_pgid;
+	struct watch_root roots[WATCH_ROOTS_MAX];
+	size_t nroots;
+	uint8_t *evbuf; /* events read and not yet handled: evbuf[evoff..evlen) */
+	size_t evoff, evlen;
+	int need_rescan;
+	struct watch_dir *dirs; /* WATCH_DIRS slots, direct-mapped */
+	uint64_t dirs_gen;      /* bumped to forget them all */
+	struct hf_idmap *files; /* SHA-256 of the path -> struct watch_file */
+	struct hf_idmap *exts;  /* SHA-256 of "." and the lower-case extension */
+	size_t nfiles, max_files, head_bytes;
+	struct hf_detect *det;
+	struct hf_scan_live *live;
+	struct hf_watch_score *score;
+	struct hf_buf content; /* the file being judged */
+	struct hf_watch_stats st;
+};
+
+/* listen.c */
+int watch_listen_open(struct hf_watch *w, char **paths, size_t n);
+void watch_listen_close(struct hf_watch *w);
+
+/* state.c */
+int watch_state_init(struct hf_watch *w);
+void watch_state_release(struct hf_watch *w);
+struct watch_file *watch_file_get(struct hf_watch *w, const char *path); /* NULL if unknown or gone */
+/* records path's state (head: its first n bytes, kept if the file is small) */
+int watch_file_put(struct hf_watch *w, const char *path, const struct hf_profile *p, uint64_t size, int64_t mtime,
+		   const uint8_t *head, size_t n);
+void watch_file_drop(struct hf_watch *w, struct watch_file *f);
+int watch_ext_known(struct hf_watch *w, const char *ext);
+void watch_ext_add(struct hf_watch *w, const char *ext);
+/* walks every root: learns new files; rescan: judges those changed since */
+int watch_walk(struct hf_watch *w, int rescan);
+
+/* watch.c */
+int watch_read_file(struct hf_watch *w, const char *path, struct stat *st);
+int watch_on_write(struct hf_watch *w, const char *path, const struct hf_watch_who *who, struct hf_watch_hit *hit);
+int watch_on_rename(struct hf_watch *w, const char *from, const char *to, const struct hf_watch_who *who,
+		    struct hf_watch_hit *hit);
+int watch_on_delete(struct hf_watch *w, const char *path, const struct hf_watch_who *who, struct hf_watch_hit *hit);
+int watch_on_found(struct hf_watch *w, const char *path, const struct stat *st, int rescan);
+
+#endif

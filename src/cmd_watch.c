@@ -1,0 +1,404 @@
+/* cmd_watch.c — holdfast watch: the real-time watcher (lib/watch) and what
+ * is done when a process's score crosses the threshold: its process group
+ * frozen (SIGSTOP) or killed, or only reported; then an immediate backup of
+ * the watched paths (its scan verdict recorded, the snapshot before the
+ * alert pinned), one JSON document to --on-alert and --json-log. */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backup_alert.h"
+#include "cli.h"
+#include "commands.h"
+#include "repo/mark.h"
+#include "scan/scan.h"
+#include "util/err.h"
+#include "util/mem.h"
+#include "util/path.h"
+#include "watch/watch.h"
+
+static const char usage[] = "usage: holdfast watch --repo DIR PATH... [--action freeze|kill|alert] [--on-alert CMD]\n"
+			    "                      [--json-log FILE] [--threshold N] [--dry-run]\n"
+			    "  Watches PATH... (fanotify, needs root) and judges every file a process writes,\n"
+			    "  renames or deletes there; a process (group, session) that turns about three\n"
+			    "  files into ciphertext is frozen (SIGSTOP of its process group; --action kill:\n"
+			    "  SIGKILL; alert: left running), an immediate backup of PATH... is taken, the\n"
+			    "  snapshot before it pinned, and CMD gets one JSON document on stdin.\n"
+			    "  --dry-run only reports (no signal, no backup). Stops on SIGINT or SIGTERM.\n";
+
+enum { OPT_ACTION = 1, OPT_ON_ALERT, OPT_JSON_LOG, OPT_DRY_RUN, OPT_THRESHOLD };
+enum { ACT_FREEZE, ACT_KILL, ACT_ALERT };
+static const char *const action_names[] = {"freeze", "kill", "alert"};
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+struct watch_args {
+	char **paths;
+	size_t np;
+	int action, dry_run;
+	unsigned threshold; /* files, 0: the default */
+	const char *on_alert, *json_log;
+	struct hf_detect *sandbox_hold; /* detection's sandbox, started before the repository opens */
+};
+
+static int watch_parse(struct cli_common *c, void *args, int argc, char **argv)
+{
+	static const struct option opts[] = {CLI_COMMON_OPTIONS,
+					     {"action", required_argument, NULL, OPT_ACTION},
+					     {"on-alert", required_argument, NULL, OPT_ON_ALERT},
+					     {"json-log", required_argument, NULL, OPT_JSON_LOG},
+					     {"threshold", required_argument, NULL, OPT_THRESHOLD},
+					     {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+					     {NULL, 0, NULL, 0}};
+	struct watch_args *a = args;
+	int opt, r, rc = HF_EXIT_ERROR, n;
+
+	while ((opt = cli_next_opt(c, argc, argv, "r:", opts, usage, &rc)) > 0) {
+		switch (opt) {
+		case OPT_ACTION:
+			for (a->action = 0; a->action < 3 && strcmp(optarg, action_names[a->action]) != 0; a->action++)
+				;
+			if (a->action == 3)
+				return cli_usage_error(usage, "--action: '%s' is not freeze, kill or alert", optarg);
+			break;
+		case OPT_ON_ALERT:
+			a->on_alert = optarg;
+			break;
+		case OPT_JSON_LOG:
+			a->json_log = optarg;
+			break;
+		case OPT_THRESHOLD:
+			if (cli_parse_uint(usage, "--threshold", optarg, 1000, &n) < 0)
+				return HF_EXIT_USAGE;
+			if (n == 0)
+				return cli_usage_error(usage, "--threshold: at least 1 file");
+			a->threshold = (unsigned)n;
+			break;
+		case OPT_DRY_RUN:
+			a->dry_run = 1;
+			break;
+		}
+	}
+	if (opt < 0)
+		return rc;
+	if (optind == argc)
+		return cli_usage_error(usage, "nothing to watch: name at least one PATH");
+	a->paths = hf_xcalloc((size_t)(argc - optind), sizeof(char *));
+	for (int i = optind; i < argc; i++) {
+		r = hf_path_absolute(argv[i], &a->paths[a->np]);
+		if (r < 0) {
+			cli_err("%s: %s", argv[i], hf_strerror(r));
+			return HF_EXIT_ERROR;
+		}
+		a->np++;
+	}
+	if (geteuid() != 0) {
+		cli_err("watch: fanotify needs root (CAP_SYS_ADMIN): run it as root, or from its unit "
+			"(dist/holdfast-watch.service)");
+		return HF_EXIT_ERROR;
+	}
+	a->sandbox_hold = hf_detect_new();
+	return CLI_RUN;
+}
+
+static void json_time(FILE *f, int64_t ns)
+{
+	char t[64];
+
+	cli_time_str(ns, t, sizeof(t), 1);
+	cli_json_str(f, t);
+}
+
+struct alert_doc {
+	char *text;
+	size_t len;
+};
+
+static void put_doc(FILE *f, const void *arg)
+{
+	const struct alert_doc *d = arg;
+
+	fwrite(d->text, 1, d->len, f);
+}
+
+/* what an alert did, for the document */
+struct outcome {
+	int signalled, sig_err;
+	pid_t target; /* the process group signalled (or the pid, negative: a single process) */
+	int backed_up, backup_err;
+	uint8_t snapshot[HF_ID_LEN];
+	struct hf_backup_verdict verdict;
+	int pinned;
+	uint8_t pinned_id[HF_ID_LEN];
+};
+
+static void write_doc(FILE *f, const struct watch_args *a, const struct hf_watch_hit *h,
+		      const struct hf_watch_procinfo *pi, const struct outcome *o)
+{
+	char hex[65];
+	int first = 1;
+
+	fputs("{\"event\":\"watch-alert\",\"time\":", f);
+	json_time(f, h->last_ns);
+	fprintf(f, ",\"actor\":{\"by\":\"%s\",\"id\":%d},\"score\":%.2f", hf_watch_by_name(h->by), (int)h->id,
+		h->score / 1000.0);
+	fprintf(f, ",\"counts\":{\"encrypted\":%u,\"new_ciphertext\":%u,\"originals_deleted\":%u,\"notes\":%u}",
+		h->encrypted, h->candidates, h->originals_gone, h->notes);
+	fprintf(f, ",\"process\":{\"pid\":%d,\"ppid\":%d,\"pgid\":%d,\"sid\":%d,\"uid\":%u,\"exe\":", (int)h->last.pid,
+		(int)h->last.ppid, (int)h->last.pgid, (int)h->last.sid, (unsigned)h->last.uid);
+	cli_json_str(f, pi->exe);
+	fputs(",\"cmdline\":", f);
+	cli_json_str(f, pi->cmdline);
+	fputs(",\"cgroup\":", f);
+	cli_json_str(f, pi->cgroup);
+	fputs(",\"parents\":[", f);
+	for (size_t i = 0; i < sizeof(pi->chain) / sizeof(pi->chain[0]) && pi->chain[i]; i++)
+		fprintf(f, "%s%d", i ? "," : "", (int)pi->chain[i]);
+	fputs("]},\"files\":[", f);
+	for (size_t i = 0; i < h->nfiles; i++) {
+		const struct hf_watch_file *x = &h->files[i];
+		fputs(i ? ",{\"path\":" : "{\"path\":", f);
+		cli_json_str(f, x->path);
+		fputs(",\"time\":", f);
+		json_time(f, x->t_ns);
+		fprintf(f, ",\"pid\":%d,\"verdict\":\"%s\",\"reasons\":[", (int)x->pid, hf_watch_fact_name(x->kind));
+		first = 1;
+		for (uint32_t b = 1; b; b <<= 1)
+			if (x->reasons & b) {
+				fprintf(f, "%s\"%s\"", first ? "" : ",", hf_scan_reason_name(b));
+				first = 0;
+			}
+		fputs("]}", f);
+	}
+	fprintf(f, "],\"action\":\"%s\",\"dry_run\":%s,\"signalled\":%s", action_names[a->action],
+		a->dry_run ? "true" : "false", o->signalled ? "true" : "false");
+	if (o->signalled)
+		fprintf(f, ",\"%s\":%d", o->target < 0 ? "pid" : "process_group",
+			(int)(o->target < 0 ? -o->target : o->target));
+	if (o->sig_err)
+		fprintf(f, ",\"signal_error\":\"%s\"", hf_strerror(o->sig_err));
+	if (o->backed_up) {
+		cli_id_hex(o->snapshot, hex);
+		fprintf(f, ",\"backup\":{\"snapshot\":\"%s\",\"scanned\":%s,\"verdict\":\"%s\"", hex,
+			o->verdict.scanned ? "true" : "false", hf_snap_verdict_name(o->verdict.verdict));
+		if (o->pinned) {
+			cli_id_hex(o->pinned_id, hex);
+			fprintf(f, ",\"pinned\":\"%s\"", hex);
+		}
+		fputs("}", f);
+	} else if (o->backup_err) {
+		fprintf(f, ",\"backup_error\":\"%s\"", hf_strerror(o->backup_err));
+	}
+	fputs("}\n", f);
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* the immediate backup of the watched paths, its scan, and a pin of the
+ * snapshot it follows (the state before the alert) */
+static void backup_now(struct hf_repo *repo, const struct watch_args *a, pid_t who, struct outcome *o)
+{
+	struct hf_backup_opts bo;
+	struct hf_backup_stats st;
+	struct hf_pin_result pr;
+	struct passwd *pw = getpwuid(geteuid());
+	char host[256] = "", reason[128];
+	int r;
+
+	memset(&bo, 0, sizeof(bo));
+	gethostname(host, sizeof(host) - 1);
+	bo.paths = a->paths;
+	bo.npaths = a->np;
+	bo.host = host;
+	bo.user = pw ? pw->pw_name : "";
+	bo.collect_changes = 1;
+	bo.report = cli_report;
+	r = hf_backup(repo, &bo, &st);
+	if (r < 0) {
+		o->backup_err = r;
+		cli_err("watch: the immediate backup failed: %s", hf_strerror(r));
+		return;
+	}
+	o->backed_up = 1;
+	memcpy(o->snapshot, st.snapshot, HF_ID_LEN);
+	r = backup_alert_run(repo, st.snapshot, st.changes, NULL, &o->verdict);
+	if (r < 0)
+		cli_err("warning: watch: the immediate backup was saved but could not be scanned: %s", hf_strerror(r));
+	if (o->verdict.pinned) {
+		o->pinned = 1;
+		memcpy(o->pinned_id, o->verdict.pinned_id, HF_ID_LEN);
+	} else if (st.has_parent) {
+		snprintf(reason, sizeof(reason), "holdfast watch: alert on process %d", (int)who);
+		r = hf_pin_set(repo, st.parent, HF_MARK_PIN, reason, now_ns(), &pr);
+		if (r < 0) {
+			cli_err("warning: watch: cannot pin the snapshot before the alert: %s", hf_strerror(r));
+		} else {
+			o->pinned = 1;
+			memcpy(o->pinned_id, st.parent, HF_ID_LEN);
+		}
+	}
+}
+
+static void act(struct hf_repo *repo, const struct watch_args *a, const struct hf_watch_hit *h)
+{
+	struct hf_watch_procinfo pi;
+	struct outcome o;
+	struct alert_doc d = {NULL, 0};
+	pid_t pg = h->last.pgid, self_pg = getpgrp(), self_sid = getsid(0);
+	int sig = a->action == ACT_KILL ? SIGKILL : SIGSTOP;
+	FILE *m;
+
+	memset(&o, 0, sizeof(o));
+	/* first the signal (a process stopped writes no more), then the rest */
+	if (!a->dry_run && a->action != ACT_ALERT) {
+		/* never our own group, nor a session leader's group that is ours */
+		if (pg > 1 && pg != self_pg && pg != self_sid) {
+			o.target = pg;
+			o.signalled = killpg(pg, sig) == 0;
+		} else if (h->last.pid > 1) {
+			o.target = -h->last.pid;
+			o.signalled = kill(h->last.pid, sig) == 0;
+		}
+		if (!o.signalled)
+			o.sig_err = -errno;
+	}
+	hf_watch_procinfo(h->last.pid, &pi);
+	cli_err("watch: ALERT %s %d (pid %d %s): %u encrypted, %u new ciphertext, %u originals deleted, %u notes; "
+		"%s%s",
+		hf_watch_by_name(h->by), (int)h->id, (int)h->last.pid, pi.exe, h->encrypted, h->candidates,
+		h->originals_gone, h->notes, a->dry_run ? "dry run: nothing done" : action_names[a->action],
+		o.signalled ? (sig == SIGSTOP ? ": process group stopped" : ": process group killed") : "");
+	if (!a->dry_run)
+		backup_now(repo, a, h->last.pid, &o);
+	m = open_memstream(&d.text, &d.len);
+	if (!m) {
+		cli_err("watch: out of memory for the alert document");
+		return;
+	}
+	write_doc(m, a, h, &pi, &o);
+	fclose(m);
+	fwrite(d.text, 1, d.len, stdout);
+	fflush(stdout);
+	if (a->json_log) {
+		FILE *lf = fopen(a->json_log, "a");
+		if (!lf || fwrite(d.text, 1, d.len, lf) != d.len)
+			cli_err("warning: watch: cannot append to %s: %s", a->json_log, strerror(errno));
+		if (lf)
+			fclose(lf);
+	}
+	if (a->on_alert)
+		alert_command_run(a->on_alert, put_doc, &d);
+	free(d.text);
+}
+
+static int watch_run(const struct cli_common *c, void *args, struct hf_repo *repo)
+{
+	struct watch_args *a = args;
+	struct hf_watch_opts wo;
+	struct hf_watch *w = NULL;
+	struct hf_watch_hit *hit = hf_xcalloc(1, sizeof(*hit));
+	struct hf_watch_stats st;
+	struct sigaction sa;
+	uint64_t overflows = 0, unattributed = 0;
+	int r, rc = HF_EXIT_OK;
+
+	(void)c;
+	memset(&wo, 0, sizeof(wo));
+	wo.paths = a->paths;
+	wo.npaths = a->np;
+	wo.score.threshold = a->threshold * 1000;
+	r = hf_watch_open(&wo, &w);
+	if (r < 0) {
+		if (r == -EPERM)
+			cli_err("watch: fanotify refused: it needs root (CAP_SYS_ADMIN)");
+		else if (r == -EINVAL || r == -ENOSYS || r == -EXDEV || r == -ENODEV || r == -EOPNOTSUPP)
+			cli_err("watch: the kernel or a watched filesystem lacks fanotify with file handles "
+				"(Linux >= 5.17, a filesystem with file handles): %s",
+				hf_strerror(r));
+		else
+			cli_err("watch: cannot start: %s", hf_strerror(r));
+		free(hit);
+		return HF_EXIT_ERROR;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	hf_watch_get_stats(w, &st);
+	cli_err("watch: watching %zu path(s), %llu files known; action %s%s", a->np, (unsigned long long)st.files_known,
+		action_names[a->action], a->dry_run ? " (dry run)" : "");
+	while (!stop_requested) {
+		struct pollfd p = {hf_watch_fd(w), POLLIN, 0};
+		if (poll(&p, 1, 1000) < 0 && errno != EINTR) {
+			cli_err("watch: poll: %s", strerror(errno));
+			rc = HF_EXIT_ERROR;
+			break;
+		}
+		while (!stop_requested && (r = hf_watch_step(w, hit)) > 0)
+			act(repo, a, hit);
+		if (r < 0) {
+			cli_err("watch: %s", hf_strerror(r));
+			rc = HF_EXIT_ERROR;
+			break;
+		}
+		hf_watch_get_stats(w, &st);
+		if (st.overflows != overflows) {
+			cli_err("watch: the event queue overflowed (%llu time(s)): events were lost; every watched "
+				"file was looked at again",
+				(unsigned long long)st.overflows);
+			overflows = st.overflows;
+		}
+		if (st.unattributed != unattributed) {
+			cli_err("watch: %llu file(s) turned to ciphertext by a process that had exited before it could "
+				"be identified (or found by a rescan)",
+				(unsigned long long)st.unattributed);
+			unattributed = st.unattributed;
+		}
+	}
+	hf_watch_get_stats(w, &st);
+	cli_err("watch: stopped: %llu events, %llu files judged, %llu overflows", (unsigned long long)st.events,
+		(unsigned long long)st.judged, (unsigned long long)st.overflows);
+	hf_watch_close(w);
+	free(hit);
+	return rc;
+}
+
+static void watch_release(void *args)
+{
+	struct watch_args *a = args;
+
+	for (size_t i = 0; i < a->np; i++)
+		free(a->paths[i]);
+	free(a->paths);
+	hf_detect_free(a->sandbox_hold);
+}
+
+const struct cli_command cli_cmd_watch = {
+	.name = "watch",
+	.help = "watch paths in real time; freeze a process that encrypts files",
+	.flags = CMD_OPEN_REPO,
+	.args_size = sizeof(struct watch_args),
+	.parse = watch_parse,
+	.run = watch_run,
+	.release = watch_release,
+};

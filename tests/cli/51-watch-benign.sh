@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# 51-watch-benign.sh — holdfast watch must leave heavy benign work alone
+# (issue 11): tar, gzip -r, xz, cp -a, git clone and git gc, SQLite under
+# load (random blobs), the owner encrypting one file with gpg, all in the
+# watched directory, each in a session of its own as a user's job would be.
+# No alert may be raised, nothing stopped. Needs root (fanotify): skipped
+# otherwise. Prints a "row:" line per workload (docs/DETECTION.md).
+. "$(dirname "$0")/lib.sh"
+
+if [ "$(id -u)" -ne 0 ]; then
+	skip "holdfast watch needs root (fanotify, CAP_SYS_ADMIN): not root"
+	finish
+fi
+if [ "$HF_TEST_REPO_KIND" = https ]; then
+	skip "watch scenarios use a local repository"
+	finish
+fi
+
+WPID=""
+cleanup_hook() { [ -n "$WPID" ] && kill -KILL "$WPID" 2>/dev/null; }
+
+D=$T/data
+mkdir -p "$D/docs"
+i=0
+while IFS= read -r f; do
+	i=$((i + 1))
+	b=${f##*/}
+	case $b in *.*) ext=${b##*.} ;; *) ext=txt ;; esac
+	cp "$f" "$D/docs/f$i.$ext"
+done < <(find /usr/share/doc -type f \( -name '*.gz' -o -name '*.html' -o -name copyright -o -name '*.png' \) \
+	-size +2k -size -200k 2>/dev/null | sort | head -n 80)
+
+hf init --repo "$T/repo"
+check_rc "init" 0
+hf backup --repo "$T/repo" "$D"
+check_rc "baseline backup" 0
+"$HF_BIN" watch --repo "$T/repo" "$D" --json-log "$T/log.json" >"$T/w.out" 2>"$T/w.err" &
+WPID=$!
+for _ in $(seq 1 300); do grep -q "watching" "$T/w.err" 2>/dev/null && break; sleep 0.1; done
+check_grep "the watcher started" "watching 1 path" "$T/w.err"
+
+# workload NAME COMMAND — runs COMMAND (bash) in a session of its own in $D;
+# then no alert may have come, and nothing of it may be stopped
+workload() {
+	local name=$1 t0 t1 n
+	t0=$(date +%s.%N)
+	setsid bash -c "cd '$D' && $2" >"$T/$name.out" 2>&1
+	local rc=$?
+	t1=$(date +%s.%N)
+	# the watcher judges what it was told by then: give it time to catch up
+	sleep 2
+	n=$(cat "$T/log.json" 2>/dev/null | wc -l)
+	echo "row: $name | $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f", b - a}') s | alerts $n"
+	check_eq "$name: ran" 0 "$rc"
+	[ "$rc" -eq 0 ] || sed 's/^/  | /' "$T/$name.out" | head -5
+	check_eq "$name: no alert" 0 "$n"
+	check_true "$name: the watcher is still running (no alert because it is alive)" kill -0 "$WPID"
+	if [ "$n" -gt 0 ]; then sed 's/^/  | /' "$T/log.json" | cut -c1-600; : >"$T/log.json"; fi
+}
+
+workload tar "tar czf docs.tgz docs && mkdir -p untar && tar xzf docs.tgz -C untar"
+workload cp-a "cp -a docs docs-copy"
+workload gzip-r "cp -a docs gz && gzip -rf gz"
+workload xz "cp -a docs xz && xz -T1 xz/*.html xz/f1*"
+workload git "git init -q $T/g && cp -a docs/. $T/g/ && git -C $T/g add -A && git -C $T/g -c user.name=t -c user.email=t@t commit -qm one && git clone -q $T/g clone && git -C clone gc -q --aggressive"
+if command -v sqlite3 >/dev/null; then
+	workload sqlite "sqlite3 db.sqlite 'create table t(id integer primary key, b blob)' && for k in \$(seq 1 40); do sqlite3 db.sqlite 'begin; insert into t(b) select randomblob(3000) from (with recursive c(x) as (select 1 union all select x+1 from c where x<50) select x from c); delete from t where id % 7 = 0; commit;' || exit 1; done"
+else
+	skip "sqlite: sqlite3 is not installed"
+fi
+if command -v gpg >/dev/null; then
+	workload gpg-one "export GNUPGHOME=\$(mktemp -d) && gpg --batch --pinentry-mode loopback --passphrase k --symmetric -o docs/f1.gz.gpg docs/f1.gz"
+else
+	skip "gpg-one: gpg is not installed"
+fi
+workload rm-rf "rm -rf docs-copy untar"
+
+check_true "the watcher is still running" kill -0 "$WPID"
+stopped=$(ps -eo stat=,pgid= | awk '$1 ~ /^T/' | wc -l)
+kill -TERM "$WPID" 2>/dev/null
+wait "$WPID"
+RC=$?
+WPID=""
+check_rc "the watcher stops cleanly on SIGTERM" 0
+check_grep "it says what it did" "stopped: [0-9]+ events, [0-9]+ files judged, 0 overflows" "$T/w.err"
+grep "stopped:" "$T/w.err" | sed 's/^/row: /'
+# the positive control: the watcher did look at what the workloads wrote
+judged=$(sed -n 's/.*events, \([0-9]*\) files judged.*/\1/p' "$T/w.err")
+check_true "the watcher judged the files written (${judged:-none})" test "${judged:-0}" -ge 200
+check_eq "no alert over all workloads" 0 "$(cat "$T/log.json" 2>/dev/null | wc -l)"
+echo "(processes stopped on this machine: $stopped)"
+finish

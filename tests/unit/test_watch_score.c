@@ -1,0 +1,251 @@
+/* test_watch_score.c — the watcher's per-process scores (lib/watch/score.c),
+ * fed synthetic facts: who crosses the threshold and when, one process per
+ * file attributed to its group or session, benign work never, the window,
+ * the caps. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "t.h"
+#include "watch/watch.h"
+
+#define SEC 1000000000LL
+
+static struct hf_watch_fact fact(int kind, pid_t pid, pid_t pgid, pid_t sid, int64_t t, const char *path)
+{
+	struct hf_watch_fact f;
+
+	memset(&f, 0, sizeof(f));
+	f.kind = kind;
+	f.who.pid = pid;
+	f.who.pgid = pgid;
+	f.who.sid = sid;
+	f.who.ppid = pgid;
+	f.t_ns = t;
+	f.path = path;
+	return f;
+}
+
+static struct hf_watch_hit hit;
+
+static void test_three_encrypted_by_one_process(void)
+{
+	struct hf_watch_score *s = hf_watch_score_new(NULL);
+	struct hf_watch_fact f;
+
+	f = fact(HF_WATCH_ENCRYPTED, 100, 100, 50, 1 * SEC, "/d/a");
+	T_EQ(hf_watch_score_add(s, &f, &hit), 0);
+	f = fact(HF_WATCH_ENCRYPTED, 100, 100, 50, 2 * SEC, "/d/b");
+	T_EQ(hf_watch_score_add(s, &f, &hit), 0);
+	f = fact(HF_WATCH_ENCRYPTED, 100, 100, 50, 3 * SEC, "/d/c");
+	T_EQ(hf_watch_score_add(s, &f, &hit), 1);
+	T_EQ(hit.by, HF_WATCH_BY_PID); /* the narrowest actor */
+	T_EQ(hit.id, 100);
+	T_EQ(hit.encrypted, 3);
+	T_EQ(hit.nfiles, 3);
+	T_CHECK(strcmp(hit.files[0].path, "/d/a") == 0 && strcmp(hit.files[2].path, "/d/c") == 0);
+	T_EQ(hit.first_ns, 1 * SEC);
+	T_EQ(hit.last_ns, 3 * SEC);
+	/* reported once: a fourth file crosses nothing new */
+	f = fact(HF_WATCH_ENCRYPTED, 100, 100, 50, 4 * SEC, "/d/d");
+	T_EQ(hf_watch_score_add(s, &f, &hit), 0);
+	hf_watch_score_free(s);
+}
+
+/* xargs -P: each file by its own short-lived process, all in one group */
+static void test_one_process_per_file_adds_up_in_the_group(void)
+{
+	struct hf_watch_score *s = hf_watch_score_new(NULL);
+	int crossed = 0, at = 0;
+
+	for (int i = 0; i < 10 && !crossed; i++) {
+		struct hf_watch_fact f = fact(HF_WATCH_ENCRYPTED, 200 + i, 199, 199, i * SEC, "/d/x");
+		crossed = hf_watch_score_add(s, &f, &hit);
+		at = i + 1;
+	}
+	T_EQ(crossed, 1);
+	T_EQ(at, 3);
+	T_EQ(hit.by, HF_WATCH_BY_PGID);
+	T_EQ(hit.id, 199);
+	T_EQ(hit.last.pid, 202);
+	hf_watch_score_free(s);
+}
+
+/* each file from a process group of its own (setsid per file is rare, a
+ * new group per file is not: a shell with job control) */
+static void test_groups_of_one_session_add_up(void)
+{
+	struct hf_watch_score *s = hf_watch_score_new(NULL);
+	int crossed = 0, at = 0;
+
+	for (int i = 0; i < 10 && !crossed; i++) {
+		struct hf_watch_fact f = fact(HF_WATCH_ENCRYPTED, 300 + i, 300 + i, 290, i * SEC, "/d/y");
+		crossed = hf_watch_score_add(s, &f, &hit);
+		at = i + 1;
+	}
+	T_EQ(crossed, 1);
+	T_EQ(at, 3);
+	T_EQ(hit.by, HF_WATCH_BY_SID);
+	T_EQ(hit.id, 290);
+	hf_watch_score_free(s);
+}
+
+/* encrypt to a copy, then delete the original: a pair is one file lost */
+static void test_copy_then_delete(void)
+{
+	struct hf_watch_score *s = hf_watch_score_new(NULL);
+	char copy[32], orig[32];
+	int crossed = 0, pairs = 0;
+
+	for (int i = 0; i < 10 && !crossed; i++) {
+		struct hf_watch_fact f;
+		snprintf(orig, sizeof(orig), "/d/f%d.txt", i);
+		snprintf(copy, sizeof(copy), "/d/f%d.txt.enc", i);
+		/* written while the original is still beside it: worth nothing yet */
+		f = fact(HF_WATCH_KEPT, 400 + 2 * i, 400, 400, i * SEC, copy);
+		T_EQ(hf_watch_score_add(s, &f, &hit), 0);
+		f = fact(HF_WATCH_DELETED, 401 + 2 * i, 400, 400, i * SEC + 1, orig);
+		T_EQ(hf_watch_score_wrote_copy(s, &f.who, orig, f.t_ns), HF_WATCH_KEPT);
+		f.kind = HF_WATCH_ORIGINAL_GONE;
+		f.copy_kept = 1;
+		crossed = hf_watch_score_add(s, &f, &hit);
+		pairs = i + 1;
+	}
+	T_EQ(crossed, 1);
+	T_EQ(pairs, 3);
+	T_EQ(hit.originals_gone, 3);
+	/* same stem, another extension: doc.txt -> doc.locked */
+	{
+		struct hf_watch_fact f = fact(HF_WATCH_CANDIDATE, 500, 500, 500, 1 * SEC, "/e/doc.locked");
+		struct hf_watch_who who = f.who;
+		T_EQ(hf_watch_score_add(s, &f, &hit), 0);
+		T_EQ(hf_watch_score_wrote_copy(s, &who, "/e/doc.txt", 2 * SEC), HF_WATCH_CANDIDATE);
+		T_EQ(hf_watch_score_wrote_copy(s, &who, "/e/other.txt", 2 * SEC), 0);
+		T_EQ(hf_watch_score_wrote_copy(s, &who, "/e/doc.locked", 2 * SEC), 0);
+	}
+	hf_watch_score_free(s);
+}
+
+/* compress-and-delete, rm -rf, one file encrypted by its owner: nothing */
+static void test_benign_work_crosses_nothing(void)
+{
+	struct hf_watch_score *s = hf_watch_score_new(NULL);
+	int crossed = 0;
+
+	for (int i = 0; i < 10000; i++) {
+		struct hf_watch_fact f = fact(i % 2 ? HF_WATCH_DELETED : HF_WATCH_CLEAN, 600, 600, 600, i, "/d/z");
+		crossed |= hf_watch_score_add(s, &f, &hit);
+	}
+	{
+		struct hf_watch_fact f = fact(HF_WATCH_KEPT, 601, 601, 600, 1, "/d/secret.txt.gpg");
+		crossed |= hf_watch_score_add(s, &f, &hit);
+	}
+	/* one new ciphertext file and even its original deleted: one file */
+	{
+		struct hf_watch_fact f = fact(HF_WATCH_ORIGINAL_GONE, 602, 601, 600, 2, "/d/secret.txt");
+		f.copy_kept = 1;
+		crossed |= hf_watch_score_add(s, &f, &hit);
+	}
+	T_EQ(crossed, 0);
+	hf_watch_score_free(s);
+}
+
+/* slow attacks cross as long as the files come within the window */
+static void test_window(void)
+{
+	struct hf_watch_score_opts o = {.window_ns = 60 * SEC};
+	struct hf_watch_score *s = hf_watch_score_new(&o);
+	struct hf_watch_fact f;
+
+	f = fact(HF_WATCH_ENCRYPTED, 700, 700, 700, 0, "/d/1");
+	T_EQ(hf_watch_score_add(s, &f, &hit), 0);
+	f = fact(HF_WATCH_ENCRYPTED, 700, 700, 700, 50 * SEC, "/d/2");
+	T_EQ(hf_watch_score_add(s, &f, &hit), 0);
+	/* idle longer than the window: starts again */
+	f = fact(HF_WATCH_ENCRYPTED, 700, 700, 700, 200 * SEC, "/d/3");
+	T_EQ(hf_watch_score_add(s, &f, &hit), 0);
+	f = fact(HF_WATCH_ENCRYPTED, 700, 700, 700, 250 * SEC, "/d/4");
+	T_EQ(hf_watch_score_add(s, &f, &hit), 0);
+	/* one file every 50 s, within the window of the last: crosses */
+	f = fact(HF_WATCH_ENCRYPTED, 700, 700, 700, 300 * SEC, "/d/5");
+	T_EQ(hf_watch_score_add(s, &f, &hit), 1);
+	T_EQ(hit.encrypted, 3);
+	hf_watch_score_free(s);
+}
+
+static void test_threshold_and_note(void)
+{
+	struct hf_watch_score_opts o = {.threshold = 1000};
+	struct hf_watch_score *s = hf_watch_score_new(&o);
+	struct hf_watch_fact f = fact(HF_WATCH_ENCRYPTED, 800, 800, 800, 0, "/d/1");
+
+	T_EQ(hf_watch_score_add(s, &f, &hit), 1);
+	hf_watch_score_free(s);
+	s = hf_watch_score_new(NULL);
+	f = fact(HF_WATCH_NOTE, 801, 801, 801, 0, "/d/README_DECRYPT.txt");
+	T_EQ(hf_watch_score_add(s, &f, &hit), 0);
+	f = fact(HF_WATCH_ENCRYPTED, 801, 801, 801, 1, "/d/1");
+	T_EQ(hf_watch_score_add(s, &f, &hit), 1); /* a note and one file */
+	T_EQ(hit.notes, 1);
+	/* a new extension adds a quarter */
+	f = fact(HF_WATCH_CANDIDATE, 900, 900, 900, 0, "/d/a.xyz");
+	f.new_extension = 1;
+	T_EQ(hf_watch_score_add(s, &f, &hit), 0);
+	hf_watch_score_free(s);
+}
+
+/* past the cap the least recently active actor is forgotten; files kept per
+ * actor are the most recent HF_WATCH_FILES_KEPT */
+static void test_caps(void)
+{
+	struct hf_watch_score_opts o = {.max_actors = 4, .threshold = 1000 * (HF_WATCH_FILES_KEPT + 10)};
+	struct hf_watch_score *s = hf_watch_score_new(&o);
+	char path[32];
+	int crossed = 0;
+
+	for (int i = 0; i < 100; i++) {
+		struct hf_watch_fact f = fact(HF_WATCH_ENCRYPTED, 1000 + i, 1000 + i, 1000 + i, i, "/d/q");
+		crossed |= hf_watch_score_add(s, &f, &hit);
+	}
+	T_EQ(crossed, 0);
+	T_CHECK(hf_watch_score_actors(s) <= 4);
+	for (int i = 0; i < HF_WATCH_FILES_KEPT + 10; i++) {
+		struct hf_watch_fact f;
+		snprintf(path, sizeof(path), "/d/n%d", i);
+		f = fact(HF_WATCH_ENCRYPTED, 5000, 5000, 5000, 1000 + i, path);
+		crossed |= hf_watch_score_add(s, &f, &hit);
+	}
+	T_EQ(crossed, 1);
+	T_EQ(hit.nfiles, HF_WATCH_FILES_KEPT);
+	snprintf(path, sizeof(path), "/d/n%d", HF_WATCH_FILES_KEPT + 9);
+	T_CHECK(strcmp(hit.files[HF_WATCH_FILES_KEPT - 1].path, path) == 0);
+	snprintf(path, sizeof(path), "/d/n%d", 10);
+	T_CHECK(strcmp(hit.files[0].path, path) == 0);
+	hf_watch_score_free(s);
+	/* a long path keeps its end */
+	{
+		char longp[600];
+		struct hf_watch_fact f;
+		s = hf_watch_score_new(&(struct hf_watch_score_opts){.threshold = 1000});
+		memset(longp, 'a', sizeof(longp) - 1);
+		longp[0] = '/';
+		memcpy(longp + sizeof(longp) - 9, "/end.txt", 9);
+		f = fact(HF_WATCH_ENCRYPTED, 9, 9, 9, 0, longp);
+		T_EQ(hf_watch_score_add(s, &f, &hit), 1);
+		T_EQ(strlen(hit.files[0].path), sizeof(hit.files[0].path) - 1);
+		T_CHECK(strcmp(hit.files[0].path + strlen(hit.files[0].path) - 8, "/end.txt") == 0);
+		hf_watch_score_free(s);
+	}
+}
+
+int main(void)
+{
+	T_RUN(test_three_encrypted_by_one_process);
+	T_RUN(test_one_process_per_file_adds_up_in_the_group);
+	T_RUN(test_groups_of_one_session_add_up);
+	T_RUN(test_copy_then_delete);
+	T_RUN(test_benign_work_crosses_nothing);
+	T_RUN(test_window);
+	T_RUN(test_threshold_and_note);
+	T_RUN(test_caps);
+	return T_DONE("test_watch_score");
+}
