@@ -8,7 +8,9 @@ pkgs=(gcc make clang libclang-rt-14-dev clang-format pkg-config libsodium-dev li
 	libqpdf-dev libseccomp-dev libmicrohttpd-dev libcurl4-openssl-dev libexpat1-dev acl attr python3 openssl util-linux gnupg strace curl
 	# detection tests (tests/detect/): the benign corpus, the churn and the attack tools
 	python3-docx python3-openpyxl python3-odf python3-reportlab python3-pil qpdf
-	p7zip-full age ccrypt zip zstd xz-utils bzip2 gzip tzdata)
+	p7zip-full age ccrypt zip zstd xz-utils bzip2 gzip tzdata
+	# the incident report's HTML is rendered in tests/cli/55-report.sh
+	chromium)
 [ "${1:-}" = "--bench" ] && pkgs+=(restic borgbackup time rclone)
 missing=()
 for p in "${pkgs[@]}"; do
