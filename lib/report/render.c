@@ -477,7 +477,27 @@ int hf_report_write_html(const struct hf_report *rep, FILE *f)
 		html_str(f, rep->exts[i].ext);
 		fprintf(f, "</code> (%llu)", (unsigned long long)rep->exts[i].files);
 	}
-	fputs(".</p>\n<h2 id=\"notes\">Ransom notes</h2>\n", f);
+	fputs(".</p>\n<h3>Encrypted files</h3>\n<table>\n<tr><th>File</th><th>Was</th><th>Bytes</th><th>Backup</th>"
+	      "<th>mtime</th><th>Clean version</th></tr>\n",
+	      f);
+	for (size_t i = 0; i < rep->nfiles && i < HF_REPORT_HTML_FILES; i++) {
+		const struct hf_report_file *fl = &rep->files[i];
+		fputs("<tr><td><code>", f);
+		html_str(f, fl->path);
+		fputs("</code></td><td><code>", f);
+		if (strcmp(fl->orig, fl->path) != 0)
+			html_str(f, fl->orig);
+		fputs("</code></td>", f);
+		td_num(f, fl->size);
+		id_hex(rep->snaps[fl->snap].id, id);
+		fprintf(f, "<td><code>%.8s</code></td>", id);
+		td_time(f, fl->mtime_ns);
+		fprintf(f, "<td>%s</td></tr>\n", fl->has_clean ? "yes" : "<strong>none (lost)</strong>");
+	}
+	fputs("</table>\n", f);
+	if (rep->nfiles > HF_REPORT_HTML_FILES)
+		fprintf(f, "<p>And %zu more: every file is in the JSON report.</p>\n", rep->nfiles - HF_REPORT_HTML_FILES);
+	fputs("<h2 id=\"notes\">Ransom notes</h2>\n", f);
 	if (!rep->nnotes)
 		fputs("<p>None found.</p>\n", f);
 	for (size_t i = 0; i < rep->nnotes; i++) {

@@ -50,6 +50,7 @@ struct hf_report_note {
 	size_t nitems;
 };
 #define HF_REPORT_NOTE_MAX (64u << 10)
+#define HF_REPORT_HTML_FILES 2000 /* rows of the HTML's file table (the JSON has all) */
 #define HF_REPORT_PII_READ_MAX (16u << 20) /* bytes of a file read for personal data */
 
 struct hf_report_dir {
