@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # 55-report.sh — holdfast report (docs/REPORT.md) on real attacks.
 #
-#  1. A corpus with planted personal data (valid check digits: NHS mod-11, IBAN
+#  1. A corpus (txt, csv, eml, docx, xlsx, odt) with planted personal data (valid check digits: NHS mod-11, IBAN
 #     mod-97, Luhn, NI prefixes) and decoys that fail the checks
 #     (tests/report/pii-corpus.py prints the counts it planted), backed up, attacked
 #     (tests/detect/attack.sh full-rename --notes), backed up again: the JSON says
@@ -68,7 +68,7 @@ check_eq "json: the note's .onion link" "lockbitapt6vx57t3eeqjofwgcglmutr3a35nyg
 check_eq "json: the note's victim id" "7F3A-91C2-DE44-08B1" "$(jq_ "$J" '",".join(j["ransom_notes"][0]["victim_id"])')"
 check_eq "json: extension used by the attack" ".locked $n_enc" \
 	"$(jq_ "$J" '" ".join("%s %d" % (e["ext"], e["files"]) for e in j["scope"]["extensions"])')"
-check_eq "json: three directories hit" "3" "$(jq_ "$J" 'len(j["scope"]["directories"])')"
+check_eq "json: four directories hit" "4" "$(jq_ "$J" 'len(j["scope"]["directories"])')"
 check_eq "json: the second backup is the first with encrypted files" "$(jq_ "$J" 'j["timeline"][1]["snapshot"]')" \
 	"$(jq_ "$J" 'j["summary"]["first_encrypted_backup"]["snapshot"]')"
 check_eq "json: detected by the verdict mark of the backup's scan" "true" \

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """tests/report/pii-corpus.py DIR — writes a small corpus with planted personal
 data (valid check digits) and decoys (failing them) into DIR (csv, eml, txt,
-in three directories, plus a file with a hostile name), and prints the counts
+in three directories, docx, xlsx and odt in a fourth, plus a file with a hostile name), and prints the counts
 a report must find, as JSON: {category: {"files": N, "distinct": N}}."""
 import json, os, sys
 
@@ -119,5 +119,40 @@ hostile = "<img src=x onerror=alert(1)>&\"'.txt"
 write("notes/" + hostile, "contact: hostile@example.org\n" + PAD)
 distinct["email"].add("hostile@example.org")
 files["email"] += 1
+
+# office documents (written with zipfile: the XML each format keeps its text in)
+import zipfile
+from xml.sax.saxutils import escape
+os.makedirs(os.path.join(out, "office"), exist_ok=True)
+
+def people_lines(ids):
+    lines = []
+    for i in ids:
+        v = person(i)
+        lines.append(["P%d" % i, v["email"], v["phone"], v["nino"], v["nhs"], v["iban"], v["card"],
+                      "born " + v["dob"], v["postcode"]])
+        lines.append(["decoys"] + v["decoys"])
+        plant(v, cats, count_file=False)
+    for c in cats:
+        files[c] += 1
+    return lines
+
+W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+body = "".join("<w:p><w:r><w:t>%s</w:t></w:r></w:p>" % escape(" ; ".join(l)) for l in people_lines([50, 51]))
+body += "".join("<w:p><w:r><w:t>%s</w:t></w:r></w:p>" % escape(PAD[k:k + 200]) for k in range(0, 4000, 200))
+with zipfile.ZipFile(os.path.join(out, "office/staff.docx"), "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+    z.writestr("word/document.xml", '<?xml version="1.0"?><w:document %s><w:body>%s</w:body></w:document>' % (W, body))
+rows = people_lines([52, 53])
+sheet = "".join("<row>%s</row>" % "".join('<c t="inlineStr"><is><t>%s</t></is></c>' % escape(v) for v in r) for r in rows)
+with zipfile.ZipFile(os.path.join(out, "office/staff.xlsx"), "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+    z.writestr("xl/worksheets/sheet1.xml", '<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>%s</sheetData></worksheet>' % sheet)
+    z.writestr("xl/padding.txt", PAD)
+T_NS = 'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+paras = "".join("<text:p>%s</text:p>" % escape(" ; ".join(l)) for l in people_lines([54]))
+with zipfile.ZipFile(os.path.join(out, "office/letter.odt"), "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("mimetype", "application/vnd.oasis.opendocument.text", compress_type=zipfile.ZIP_STORED)
+    z.writestr("content.xml", '<?xml version="1.0"?><office:document-content %s><office:body><office:text>%s<text:p>%s</text:p></office:text></office:body></office:document-content>' % (T_NS, paras, escape(PAD)))
 
 print(json.dumps({c: {"files": files[c], "distinct": len(distinct[c])} for c in cats}))
