@@ -300,7 +300,8 @@ static int build_dirs(struct hf_report *rep)
 {
 	size_t cap = 0, ecap = 0;
 
-	qsort(rep->files, rep->nfiles, sizeof(*rep->files), cmp_file);
+	if (rep->nfiles) /* NULL when empty: qsort's pointer must not be */
+		qsort(rep->files, rep->nfiles, sizeof(*rep->files), cmp_file);
 	for (size_t i = 0; i < rep->nfiles;) {
 		const char *p = rep->files[i].path, *sl = strrchr(p, '/');
 		size_t dl = sl && sl != p ? (size_t)(sl - p) : 1, j;
