@@ -69,6 +69,7 @@ declare -A ARGS=(
 	[pin]="latest"
 	[unpin]="latest"
 	[key]="add --write-only --out $T/wo.key"
+	[report]="--html $T/report.html"
 )
 # ... and with arguments that do not (exit 2)
 declare -A BAD=(
@@ -85,12 +86,13 @@ declare -A BAD=(
 	[pin]=""
 	[unpin]=""
 	[key]="add --out $T/wo.key"
+	[report]=""
 	[init]="extra"
 	[serve]=""
 	[serve-client]="add x"
 )
-REPO_CMDS="backup snapshots ls diff restore check forget prune scan history pin unpin key"
-ALL_CMDS="init $REPO_CMDS serve serve-client"
+REPO_CMDS="backup snapshots ls diff restore check forget prune scan history pin unpin key report"
+ALL_CMDS="init ${REPO_CMDS% report} serve serve-client report"
 
 # --- holdfast --help lists every command of the table, in its order
 hf --help
