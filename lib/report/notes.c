@@ -229,7 +229,8 @@ int hf_note_extract(const char *x, size_t n, hf_note_fn fn, void *arg)
 		} else if (j - i == 2 && lower_eq(x + i, "id", 2)) {
 			/* "ID: value", "ID - value", "id value" */
 			size_t k = j, v;
-			while (k < n && k < j + 4 && (x[k] == ':' || x[k] == ' ' || x[k] == '-' || x[k] == '\t' || x[k] == '#'))
+			while (k < n && k < j + 4 &&
+			       (x[k] == ':' || x[k] == ' ' || x[k] == '-' || x[k] == '\t' || x[k] == '#'))
 				k++;
 			v = k;
 			while (v < n && (is_alnum((unsigned char)x[v]) || x[v] == '-' || x[v] == '_'))

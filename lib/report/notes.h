@@ -8,14 +8,7 @@
 
 #include <stddef.h>
 
-enum hf_note_kind {
-	HF_NOTE_BTC = 0,
-	HF_NOTE_XMR,
-	HF_NOTE_ONION,
-	HF_NOTE_EMAIL,
-	HF_NOTE_VICTIM_ID,
-	HF_NOTE_KIND_COUNT
-};
+enum hf_note_kind { HF_NOTE_BTC = 0, HF_NOTE_XMR, HF_NOTE_ONION, HF_NOTE_EMAIL, HF_NOTE_VICTIM_ID, HF_NOTE_KIND_COUNT };
 
 const char *hf_note_kind_name(int kind); /* "bitcoin", "monero", "onion", "email", "victim_id" */
 

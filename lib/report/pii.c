@@ -186,7 +186,8 @@ int hf_pii_postcode_ok(const char *s, size_t n)
 	case 2:
 		return is_digit((unsigned char)o[1]);
 	case 3:
-		return (is_digit((unsigned char)o[1]) && (is_digit((unsigned char)o[2]) || is_upper((unsigned char)o[2]))) ||
+		return (is_digit((unsigned char)o[1]) &&
+			(is_digit((unsigned char)o[2]) || is_upper((unsigned char)o[2]))) ||
 		       (is_upper((unsigned char)o[1]) && is_digit((unsigned char)o[2]));
 	case 4:
 		return is_upper((unsigned char)o[1]) && is_digit((unsigned char)o[2]) &&
@@ -451,8 +452,8 @@ static size_t iban_at(struct scanner *sc, const char *x, size_t n, size_t i)
 			j++;
 			if (j >= n || !is_alnum((unsigned char)x[j]))
 				ends[ne++] = j;
-		} else if (ch == ' ' && j + 1 < n && (is_digit((unsigned char)x[j + 1]) || is_upper((unsigned char)x[j + 1])) &&
-			   j > i) {
+		} else if (ch == ' ' && j + 1 < n &&
+			   (is_digit((unsigned char)x[j + 1]) || is_upper((unsigned char)x[j + 1])) && j > i) {
 			j++;
 		} else {
 			break;

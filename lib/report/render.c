@@ -86,13 +86,25 @@ static void html_strn(FILE *f, const char *s, size_t n)
 		} else {
 			unsigned char c = p[i++];
 			switch (c) {
-			case '&': fputs("&amp;", f); break;
-			case '<': fputs("&lt;", f); break;
-			case '>': fputs("&gt;", f); break;
-			case '"': fputs("&quot;", f); break;
-			case '\'': fputs("&#39;", f); break;
+			case '&':
+				fputs("&amp;", f);
+				break;
+			case '<':
+				fputs("&lt;", f);
+				break;
+			case '>':
+				fputs("&gt;", f);
+				break;
+			case '"':
+				fputs("&quot;", f);
+				break;
+			case '\'':
+				fputs("&#39;", f);
+				break;
 			case '\n':
-			case '\t': fputc(c, f); break;
+			case '\t':
+				fputc(c, f);
+				break;
 			default:
 				if (c < 0x20 || c == 0x7f)
 					fputs("&#xfffd;", f);
@@ -201,7 +213,8 @@ int hf_report_write_json(const struct hf_report *rep, FILE *f)
 	fprintf(f,
 		",\n    \"files_encrypted\": %zu,\n    \"bytes_encrypted\": %llu,\n    \"files_never_clean\": %llu,\n"
 		"    \"ransom_notes\": %zu,\n    \"hosts\": [",
-		rep->nfiles, (unsigned long long)rep->bytes_encrypted, (unsigned long long)rep->never_clean, rep->nnotes);
+		rep->nfiles, (unsigned long long)rep->bytes_encrypted, (unsigned long long)rep->never_clean,
+		rep->nnotes);
 	if (rep->nfiles)
 		json_str(f, rep->host);
 	fputs("],\n    \"directories_hit\": [", f);
@@ -217,14 +230,15 @@ int hf_report_write_json(const struct hf_report *rep, FILE *f)
 		json_time(f, s->time_ns);
 		fprintf(f,
 			", \"verdict\": \"%s\", \"in_range\": %s, \"files\": %llu, \"new\": %llu, \"modified\": %llu, "
-			"\"deleted\": %llu, \"renamed\": %llu, \"encrypted\": %llu, \"suspicious\": %llu, \"notes\": %llu, "
+			"\"deleted\": %llu, \"renamed\": %llu, \"encrypted\": %llu, \"suspicious\": %llu, \"notes\": "
+			"%llu, "
 			"\"bytes_encrypted\": %llu, \"restore_source\": %s}",
-			hf_snap_verdict_name(s->verdict), s->in_range ? "true" : "false", (unsigned long long)s->sum.files,
-			(unsigned long long)s->sum.added, (unsigned long long)s->sum.modified,
-			(unsigned long long)s->sum.deleted, (unsigned long long)s->sum.renamed,
-			(unsigned long long)s->sum.encrypted, (unsigned long long)s->sum.suspicious,
-			(unsigned long long)s->sum.notes, (unsigned long long)s->bytes_encrypted,
-			s->restore_source ? "true" : "false");
+			hf_snap_verdict_name(s->verdict), s->in_range ? "true" : "false",
+			(unsigned long long)s->sum.files, (unsigned long long)s->sum.added,
+			(unsigned long long)s->sum.modified, (unsigned long long)s->sum.deleted,
+			(unsigned long long)s->sum.renamed, (unsigned long long)s->sum.encrypted,
+			(unsigned long long)s->sum.suspicious, (unsigned long long)s->sum.notes,
+			(unsigned long long)s->bytes_encrypted, s->restore_source ? "true" : "false");
 	}
 	fputs("\n  ],\n  \"scope\": {\n    \"directories\": [", f);
 	for (size_t i = 0; i < rep->ndirs; i++) {
@@ -263,7 +277,8 @@ int hf_report_write_json(const struct hf_report *rep, FILE *f)
 		fputs(i ? ",\n    " : "\n    ", f);
 		fputs("{\"path\": ", f);
 		json_str(f, n->path);
-		fprintf(f, ", \"snapshot\": \"%s\", \"truncated\": %s, \"text\": ", id, n->truncated ? "true" : "false");
+		fprintf(f, ", \"snapshot\": \"%s\", \"truncated\": %s, \"text\": ", id,
+			n->truncated ? "true" : "false");
 		json_strn(f, n->text ? n->text : "", n->len);
 		for (int kind = 0; kind < HF_NOTE_KIND_COUNT; kind++) {
 			int first = 1;
@@ -278,8 +293,9 @@ int hf_report_write_json(const struct hf_report *rep, FILE *f)
 		}
 		fputs("}", f);
 	}
-	fprintf(f, "\n  ],\n  \"personal_data\": {\n    \"files_read\": %llu,\n    \"files_not_read\": %llu,\n"
-		   "    \"categories\": {",
+	fprintf(f,
+		"\n  ],\n  \"personal_data\": {\n    \"files_read\": %llu,\n    \"files_not_read\": %llu,\n"
+		"    \"categories\": {",
 		(unsigned long long)rep->pii.files_read, (unsigned long long)rep->pii_files_skipped);
 	for (int c = 0; c < HF_PII_COUNT; c++)
 		fprintf(f, "%s\n      \"%s\": {\"files\": %llu, \"distinct\": %llu}", c ? "," : "", hf_pii_cat_name(c),
@@ -342,10 +358,13 @@ static void chart(const struct hf_report *rep, FILE *f)
 			max = tot;
 	}
 	bw = n ? (double)(W - L - 10) / (double)n : 1;
-	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-		   "role=\"img\" aria-label=\"changes per backup\">\n", W, H, W, H);
+	fprintf(f,
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+		"role=\"img\" aria-label=\"changes per backup\">\n",
+		W, H, W, H);
 	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#444\"/>\n", L, H - B, W - 10, H - B);
-	fprintf(f, "<text x=\"4\" y=\"%d\" font-size=\"11\">%llu</text><text x=\"4\" y=\"%d\" font-size=\"11\">0</text>\n",
+	fprintf(f,
+		"<text x=\"4\" y=\"%d\" font-size=\"11\">%llu</text><text x=\"4\" y=\"%d\" font-size=\"11\">0</text>\n",
 		T + 10, (unsigned long long)max, H - B);
 	for (size_t k = 0; k < n; k++) {
 		const struct hf_report_snap *s = &rep->snaps[k];
@@ -357,14 +376,14 @@ static void chart(const struct hf_report *rep, FILE *f)
 			double h = (double)(H - B - T) * (double)v[c] / (double)max;
 			if (v[c]) {
 				y -= h;
-				fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>\n", x, y, w, h,
-					col[c]);
+				fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>\n",
+					x, y, w, h, col[c]);
 			}
 		}
 		if (s->sum.encrypted) {
 			double h = (double)(H - B - T) * (double)s->sum.encrypted / (double)max;
-			fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#d0021b\"/>\n", x + w,
-				H - B - h, w, h);
+			fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#d0021b\"/>\n",
+				x + w, H - B - h, w, h);
 		}
 		if (s->verdict != HF_SNAP_CLEAN)
 			fprintf(f, "<circle cx=\"%.1f\" cy=\"%d\" r=\"6\" fill=\"%s\"/>\n", x + w, T - 8 + 6,
@@ -402,10 +421,13 @@ int hf_report_write_html(const struct hf_report *rep, FILE *f)
 	}
 	fputs(".</p>\n<h2 id=\"summary\">Summary</h2>\n", f);
 	if (rep->attack)
-		fputs("<p class=\"attack\"><strong>Attack: yes.</strong> The scan judged files encrypted by ransomware.</p>\n",
+		fputs("<p class=\"attack\"><strong>Attack: yes.</strong> The scan judged files encrypted by "
+		      "ransomware.</p>\n",
 		      f);
 	else
-		fprintf(f, "<p class=\"clean\"><strong>Attack: no.</strong> No backup in range was judged an attack%s.</p>\n",
+		fprintf(f,
+			"<p class=\"clean\"><strong>Attack: no.</strong> No backup in range was judged an "
+			"attack%s.</p>\n",
 			rep->suspicious ? " (some were suspicious: see the timeline)" : "");
 	fputs("<table>\n<tr><th>Earliest encrypted version, by its mtime</th>", f);
 	td_time(f, rep->first_mtime_ns);
@@ -431,7 +453,8 @@ int hf_report_write_html(const struct hf_report *rep, FILE *f)
 	else
 		fputs("-", f);
 	fprintf(f, "</td></tr>\n<tr><th>Files encrypted</th><td class=\"n\">%zu</td></tr>\n", rep->nfiles);
-	fprintf(f, "<tr><th>Bytes encrypted</th><td class=\"n\">%llu</td></tr>\n", (unsigned long long)rep->bytes_encrypted);
+	fprintf(f, "<tr><th>Bytes encrypted</th><td class=\"n\">%llu</td></tr>\n",
+		(unsigned long long)rep->bytes_encrypted);
 	fprintf(f, "<tr><th>Files never clean (lost)</th><td class=\"n\">%llu</td></tr>\n",
 		(unsigned long long)rep->never_clean);
 	fprintf(f, "<tr><th>Ransom notes</th><td class=\"n\">%zu</td></tr>\n</table>\n", rep->nnotes);
@@ -496,7 +519,8 @@ int hf_report_write_html(const struct hf_report *rep, FILE *f)
 	}
 	fputs("</table>\n", f);
 	if (rep->nfiles > HF_REPORT_HTML_FILES)
-		fprintf(f, "<p>And %zu more: every file is in the JSON report.</p>\n", rep->nfiles - HF_REPORT_HTML_FILES);
+		fprintf(f, "<p>And %zu more: every file is in the JSON report.</p>\n",
+			rep->nfiles - HF_REPORT_HTML_FILES);
 	fputs("<h2 id=\"notes\">Ransom notes</h2>\n", f);
 	if (!rep->nnotes)
 		fputs("<p>None found.</p>\n", f);
@@ -524,8 +548,10 @@ int hf_report_write_html(const struct hf_report *rep, FILE *f)
 		fprintf(f, "%s</pre>\n", n->truncated ? "\n[truncated]" : "");
 	}
 	fprintf(f,
-		"<h2 id=\"personal\">Personal data at risk</h2>\n<p>Counted in the last clean version of each encrypted "
-		"file: %llu file(s) read as text, %llu not read (not plain text). Values are counted, never shown.</p>\n"
+		"<h2 id=\"personal\">Personal data at risk</h2>\n<p>Counted in the last clean version of each "
+		"encrypted "
+		"file: %llu file(s) read as text, %llu not read (not plain text). Values are counted, never "
+		"shown.</p>\n"
 		"<table>\n<tr><th>Category</th><th>Files</th><th>Distinct values</th></tr>\n",
 		(unsigned long long)rep->pii.files_read, (unsigned long long)rep->pii_files_skipped);
 	for (int c = 0; c < HF_PII_COUNT; c++) {

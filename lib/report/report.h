@@ -26,13 +26,13 @@ struct hf_report_snap {
 
 struct hf_report_file { /* a version judged encrypted */
 	char *path;
-	char *orig;      /* the path of the version it replaced (renamed: from), else path */
+	char *orig; /* the path of the version it replaced (renamed: from), else path */
 	uint64_t size;
 	uint64_t clean_size; /* of the last clean version, if any */
 	size_t snap;         /* index in the chain where it appeared */
 	int64_t mtime_ns;    /* of the encrypted version (0 unknown) */
 	int64_t ctime_ns;
-	int has_clean;       /* an earlier version exists (else: never clean, lost) */
+	int has_clean; /* an earlier version exists (else: never clean, lost) */
 };
 
 struct hf_report_item {
@@ -50,7 +50,7 @@ struct hf_report_note {
 	size_t nitems;
 };
 #define HF_REPORT_NOTE_MAX (64u << 10)
-#define HF_REPORT_HTML_FILES 2000 /* rows of the HTML's file table (the JSON has all) */
+#define HF_REPORT_HTML_FILES 2000          /* rows of the HTML's file table (the JSON has all) */
 #define HF_REPORT_PII_READ_MAX (16u << 20) /* bytes of a file read for personal data */
 
 struct hf_report_dir {

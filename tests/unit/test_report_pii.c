@@ -16,7 +16,7 @@ static void test_luhn(void)
 	T_CHECK(hf_pii_luhn_ok(S("5500 0000 0000 0004")));
 	T_CHECK(hf_pii_luhn_ok(S("378282246310005")));
 	T_CHECK(!hf_pii_luhn_ok(S("4111111111111112")));
-	T_CHECK(!hf_pii_luhn_ok(S("411111111111")));   /* too short */
+	T_CHECK(!hf_pii_luhn_ok(S("411111111111")));      /* too short */
 	T_CHECK(!hf_pii_luhn_ok(S("4111x111111111111"))); /* not a number */
 }
 
@@ -138,7 +138,8 @@ static void test_note_extract(void)
 		"YOUR FILES ARE ENCRYPTED!\n"
 		"Send 0.5 BTC to 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa or bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq.\n"
 		"Not an address: 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb\n"
-		"Monero: 4AdUndXHHZ6cfufTMvppY6JwXNouMBzSkbLYfpAV5Usx3skxNgYeYTRj5UzqtReoS44qo9mtmXCqY45DJ852K5Jv2684Rge\n"
+		"Monero: "
+		"4AdUndXHHZ6cfufTMvppY6JwXNouMBzSkbLYfpAV5Usx3skxNgYeYTRj5UzqtReoS44qo9mtmXCqY45DJ852K5Jv2684Rge\n"
 		"Chat: http://expyuzz4wqqyqhjn76mmtqg2bqyrgwxqr5f5ssfe3jdq4ovtydlwsydq.onion/chat and "
 		"again expyuzz4wqqyqhjn76mmtqg2bqyrgwxqr5f5ssfe3jdq4ovtydlwsydq.onion\n"
 		"Write to recover@tutanota.com, your personal ID: 7f3a9c21-bb04-4e11\n";
