@@ -191,6 +191,8 @@ int hf_report_write_json(const struct hf_report *rep, FILE *f)
 	fprintf(f, ",\n  \"summary\": {\n    \"attack\": %s,\n    \"suspicious\": %s,\n    \"first_encrypted_mtime\": ",
 		rep->attack ? "true" : "false", rep->suspicious ? "true" : "false");
 	json_time(f, rep->first_mtime_ns);
+	fputs(",\n    \"first_encrypted_ctime\": ", f);
+	json_time(f, rep->first_ctime_ns);
 	fputs(",\n    \"first_encrypted_backup\": ", f);
 	if (rep->nfiles) {
 		id_hex(rep->snaps[rep->first_snap].id, id);
@@ -431,6 +433,8 @@ int hf_report_write_html(const struct hf_report *rep, FILE *f)
 			rep->suspicious ? " (some were suspicious: see the timeline)" : "");
 	fputs("<table>\n<tr><th>Earliest encrypted version, by its mtime</th>", f);
 	td_time(f, rep->first_mtime_ns);
+	fputs("</tr>\n<tr><th>Earliest encrypted version, by its ctime</th>", f);
+	td_time(f, rep->first_ctime_ns);
 	fputs("</tr>\n<tr><th>First backup holding an encrypted version</th>", f);
 	if (rep->nfiles) {
 		id_hex(rep->snaps[rep->first_snap].id, id);

@@ -520,6 +520,8 @@ int hf_report_build(struct hf_repo *r, const struct hf_report_opts *o, struct hf
 			rep->first_snap = f->snap;
 		if (f->mtime_ns && (!rep->first_mtime_ns || f->mtime_ns < rep->first_mtime_ns))
 			rep->first_mtime_ns = f->mtime_ns;
+		if (f->ctime_ns && (!rep->first_ctime_ns || f->ctime_ns < rep->first_ctime_ns))
+			rep->first_ctime_ns = f->ctime_ns;
 	}
 	ret = build_dirs(rep);
 	if (ret == 0)

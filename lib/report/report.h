@@ -77,6 +77,7 @@ struct hf_report {
 	int suspicious;   /* ... or suspicious */
 	/* the earliest encrypted version: by mtime, and the backup that held it */
 	int64_t first_mtime_ns;
+	int64_t first_ctime_ns;
 	size_t first_snap; /* valid when files */
 	/* detection: the first verdict mark saying attack (or suspicious), else
 	 * this report's own scans */

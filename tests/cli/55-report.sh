@@ -75,6 +75,8 @@ check_eq "json: detected by the verdict mark of the backup's scan" "true" \
 	"$(jq_ "$J" 'j["summary"]["detected"]["how"].startswith("verdict mark")')"
 check_eq "json: recovery takes every encrypted file from the older snapshot" "$n_enc" \
 	"$(jq_ "$J" 'j["recovery"]["from_older"]')"
+check_eq "json: the earliest ctime is no later than the first encrypted backup" "true" \
+	"$(jq_ "$J" 'j["summary"]["first_encrypted_ctime"] is not None and j["summary"]["first_encrypted_ctime"] <= j["summary"]["first_encrypted_backup"]["time"]')"
 check_grep "json: recovery command" "restore --repo .* --last-clean --before" "$J"
 pd_check "attack" "$J" "$T/expected.json"
 # the hostile name (notes/<img src=x onerror=alert(1)>&"'.txt) is escaped in the HTML

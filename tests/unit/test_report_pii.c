@@ -102,6 +102,9 @@ static void test_tally(void)
 	T_EQ(hf_pii_tally_text(&t, S("The meeting is at 10 on the 3rd floor, room 1234."), found), 0);
 	for (int c = 0; c < HF_PII_COUNT; c++)
 		T_EQ(found[c], 0);
+	/* every truncation of the text is counted without a fault */
+	for (size_t k = 0; k < sizeof(text) - 1; k++)
+		T_EQ(hf_pii_tally_text(&t, text, k, found), 0);
 	hf_pii_tally_release(&t);
 }
 
