@@ -41,7 +41,7 @@ CFLAGS  += $(CFLAGS_BASE) $(CFLAGS_OPT)
 LDFLAGS += $(LDFLAGS_SAN) -Wl,--as-needed
 
 # Library modules in layer order (each may use only those before it).
-MODULES := util crypto compress chunker detect fs store repo scan engine watch server
+MODULES := util crypto compress chunker detect fs store repo scan engine report watch server
 LIB_SRC := $(foreach m,$(MODULES),$(wildcard lib/$(m)/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_SRC := $(wildcard src/*.c)

@@ -43,7 +43,7 @@ struct cli_command {
 
 extern const struct cli_command cli_cmd_init, cli_cmd_backup, cli_cmd_snapshots, cli_cmd_ls, cli_cmd_diff,
 	cli_cmd_restore, cli_cmd_check, cli_cmd_forget, cli_cmd_prune, cli_cmd_scan, cli_cmd_history, cli_cmd_pin,
-	cli_cmd_unpin, cli_cmd_key, cli_cmd_lock, cli_cmd_serve, cli_cmd_serve_client, cli_cmd_watch;
+	cli_cmd_unpin, cli_cmd_key, cli_cmd_lock, cli_cmd_serve, cli_cmd_serve_client, cli_cmd_watch, cli_cmd_report;
 
 /* "90", "90s", "15m", "1h", "2d" (at most a year) → ns; -1 if malformed */
 int cli_parse_duration(const char *s, int64_t *ns);

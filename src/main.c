@@ -13,9 +13,10 @@
 
 /* in the order holdfast --help lists them */
 static const struct cli_command *const commands[] = {
-	&cli_cmd_init,  &cli_cmd_backup, &cli_cmd_snapshots, &cli_cmd_ls,    &cli_cmd_diff,         &cli_cmd_restore,
-	&cli_cmd_check, &cli_cmd_forget, &cli_cmd_prune,     &cli_cmd_scan,  &cli_cmd_history,      &cli_cmd_pin,
-	&cli_cmd_unpin, &cli_cmd_key,    &cli_cmd_lock,      &cli_cmd_serve, &cli_cmd_serve_client, &cli_cmd_watch,
+	&cli_cmd_init,    &cli_cmd_backup,       &cli_cmd_snapshots, &cli_cmd_ls,     &cli_cmd_diff,
+	&cli_cmd_restore, &cli_cmd_check,        &cli_cmd_forget,    &cli_cmd_prune,  &cli_cmd_scan,
+	&cli_cmd_history, &cli_cmd_pin,          &cli_cmd_unpin,     &cli_cmd_key,    &cli_cmd_lock,
+	&cli_cmd_serve,   &cli_cmd_serve_client, &cli_cmd_watch,     &cli_cmd_report,
 };
 
 static void usage(FILE *f)

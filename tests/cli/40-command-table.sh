@@ -71,6 +71,7 @@ declare -A ARGS=(
 	[key]="add --write-only --out $T/wo.key"
 	[lock]="status"
 	[watch]="$S"
+	[report]="--html $T/report.html"
 )
 # ... and with arguments that do not (exit 2)
 declare -A BAD=(
@@ -88,14 +89,15 @@ declare -A BAD=(
 	[unpin]=""
 	[key]="add --out $T/wo.key"
 	[lock]=""
+	[report]=""
 	[init]="extra"
 	[serve]=""
 	[serve-client]="add x"
 	[watch]=""
 )
 REPO_CMDS="backup snapshots ls diff restore check forget prune scan history pin unpin key lock"
-ALL_CMDS="init $REPO_CMDS serve serve-client watch"
-REPO_CMDS="$REPO_CMDS watch"
+ALL_CMDS="init $REPO_CMDS serve serve-client watch report"
+REPO_CMDS="$REPO_CMDS watch report"
 
 # --- holdfast --help lists every command of the table, in its order
 hf --help

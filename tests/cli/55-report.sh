@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# 55-report.sh — holdfast report (docs/REPORT.md) on real attacks.
+#
+#  1. A corpus (txt, csv, eml, docx, xlsx, odt) with planted personal data (valid check digits: NHS mod-11, IBAN
+#     mod-97, Luhn, NI prefixes) and decoys that fail the checks
+#     (tests/report/pii-corpus.py prints the counts it planted), backed up, attacked
+#     (tests/detect/attack.sh full-rename --notes), backed up again: the JSON says
+#     attack, lists every encrypted file and note with the Bitcoin address, .onion
+#     link and victim id of the note, and its personal-data counts equal the planted
+#     ones exactly. A hostile file name is escaped in the HTML.
+#  2. The HTML renders in headless Chromium: a screenshot is taken, and no console
+#     message is logged (the page's CSP forbids every load, so a load would log a
+#     violation; a copy of the page with one external image shows the check fires).
+#     Chromium is a dependency (scripts/deps.sh): its absence is a failure.
+#  3. A clean repository's report says no attack.
+#  4. A slow attack over three backups: every third encrypted, one backup each.
+#  5. A write-only key and a missing output are refused.
+set -uo pipefail
+CLI_DIR=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/cli/lib.sh
+. "$CLI_DIR/lib.sh"
+DETECT_DIR=$(cd "$CLI_DIR/../detect" && pwd)
+CORPUS_PY=$CLI_DIR/../report/pii-corpus.py
+
+# pd_check NAME JSON EXPECTED — personal-data counts of report JSON equal the planted ones
+pd_check() {
+	local got
+	got=$($PY -c 'import json,sys
+j=json.load(open(sys.argv[1]))["personal_data"]["categories"]
+e=json.load(open(sys.argv[2]))
+bad=[c+": planted "+str(e[c])+", reported "+str(j.get(c)) for c in e if j.get(c)!=e[c]]
+print("; ".join(bad) if bad else "equal")' "$2" "$3")
+	check_eq "$1: personal data counts (files, distinct) equal the planted ones" "equal" "$got"
+}
+
+# jq_ FILE EXPR — a python expression over the JSON document in FILE (j)
+jq_() { $PY -c 'import json,sys; j=json.load(open(sys.argv[1])); v=eval(sys.argv[2]); print("true" if v is True else "false" if v is False else v)' "$1" "$2"; }
+
+# --- 1. an attack ----------------------------------------------------------------
+R=$(repo_url repo) S=$T/src
+$PY "$CORPUS_PY" "$S" >"$T/expected.json"
+hf init --repo "$R"
+check_rc "init" 0
+hf backup --repo "$R" "$S"
+check_rc "backup of the corpus: clean" 0
+if ! "$DETECT_DIR/attack.sh" full-rename "$S" --notes >"$T/actions" 2>"$T/attack.err"; then
+	fail "attack.sh failed"
+	sed 's/^/  | /' "$T/attack.err" | head -n 5
+fi
+hf backup --repo "$R" "$S"
+check_rc "backup after the attack: exit 4" 4
+n_enc=$(grep -c '^created' "$T/actions")
+n_notes=$(grep -c '^note' "$T/actions")
+
+hf report --repo "$R" --html "$T/report.html" --json "$T/report.json"
+check_rc "report: exit 0" 0
+check_grep "report says attack on stdout" "^attack: $n_enc file" "$T/out"
+J=$T/report.json
+check_eq "json: attack" "true" "$(jq_ "$J" 'j["summary"]["attack"]')"
+check_eq "json: files encrypted = files the attack wrote" "$n_enc" "$(jq_ "$J" 'j["summary"]["files_encrypted"]')"
+check_eq "json: every file listed, with its original" "$n_enc" \
+	"$(jq_ "$J" 'sum(1 for f in j["scope"]["files"] if f["path"] == f["was"] + ".locked")')"
+check_eq "json: ransom notes = notes dropped" "$n_notes" "$(jq_ "$J" 'j["summary"]["ransom_notes"]')"
+check_eq "json: the note's Bitcoin address (bech32, checksum verified)" "bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh" \
+	"$(jq_ "$J" '",".join(j["ransom_notes"][0]["bitcoin"])')"
+check_eq "json: the note's .onion link" "lockbitapt6vx57t3eeqjofwgcglmutr3a35nygvokja5uuccip4ykyd.onion" \
+	"$(jq_ "$J" '",".join(j["ransom_notes"][0]["onion"])')"
+check_eq "json: the note's victim id" "7F3A-91C2-DE44-08B1" "$(jq_ "$J" '",".join(j["ransom_notes"][0]["victim_id"])')"
+check_eq "json: extension used by the attack" ".locked $n_enc" \
+	"$(jq_ "$J" '" ".join("%s %d" % (e["ext"], e["files"]) for e in j["scope"]["extensions"])')"
+check_eq "json: four directories hit" "4" "$(jq_ "$J" 'len(j["scope"]["directories"])')"
+check_eq "json: the second backup is the first with encrypted files" "$(jq_ "$J" 'j["timeline"][1]["snapshot"]')" \
+	"$(jq_ "$J" 'j["summary"]["first_encrypted_backup"]["snapshot"]')"
+check_eq "json: detected by the verdict mark of the backup's scan" "true" \
+	"$(jq_ "$J" 'j["summary"]["detected"]["how"].startswith("verdict mark")')"
+check_eq "json: recovery takes every encrypted file from the older snapshot" "$n_enc" \
+	"$(jq_ "$J" 'j["recovery"]["from_older"]')"
+check_eq "json: the earliest ctime is no later than the first encrypted backup" "true" \
+	"$(jq_ "$J" 'j["summary"]["first_encrypted_ctime"] is not None and j["summary"]["first_encrypted_ctime"] <= j["summary"]["first_encrypted_backup"]["time"]')"
+check_grep "json: recovery command" "restore --repo .* --last-clean --before" "$J"
+pd_check "attack" "$J" "$T/expected.json"
+# the hostile name (notes/<img src=x onerror=alert(1)>&"'.txt) is escaped in the HTML
+check_true "html: the hostile file name is escaped" grep -qF '&lt;img src=x onerror=alert(1)&gt;&amp;&quot;&#39;.txt' "$T/report.html"
+if grep -qF '<img src=x' "$T/report.html"; then fail "html: the hostile file name appears unescaped"; else ok "html: no unescaped tag from a file name"; fi
+check_true "html: an inline SVG chart" grep -q '<svg xmlns="http://www.w3.org/2000/svg"' "$T/report.html"
+check_true "html: a CSP that forbids loads" grep -q "default-src 'none'" "$T/report.html"
+if grep -qiE '(src|href)="(https?:)?//' "$T/report.html"; then fail "html: an external reference"; else ok "html: no external reference"; fi
+
+# --- 2. headless Chromium ---------------------------------------------------------
+# render FILE.html — screenshot to FILE.png, Chromium's log to FILE.log
+render() {
+	local ud rc
+	ud=$(mktemp -d "$T/chromium.XXXXXX")
+	timeout 90 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+		--disable-background-networking --disable-component-update --disable-sync --user-data-dir="$ud" \
+		--enable-logging=stderr --v=0 --screenshot="${1%.html}.png" --window-size=1280,2000 "file://$1" \
+		>/dev/null 2>"${1%.html}.log"
+	rc=$?
+	rm -rf "$ud"
+	return $rc
+}
+if ! command -v chromium >/dev/null; then
+	fail "chromium is not installed (scripts/deps.sh installs it): the HTML cannot be checked"
+else
+	render "$T/report.html"
+	check_rc_c=$?
+	check_eq "chromium renders the report: exit 0" "0" "$check_rc_c"
+	check_true "chromium: a screenshot was taken" test -s "$T/report.png"
+	if grep -q 'CONSOLE' "$T/report.log"; then
+		fail "chromium: console messages"
+		grep 'CONSOLE' "$T/report.log" | head -n 5 | sed 's/^/  | /'
+	else
+		ok "chromium: no console message (no error, no blocked load)"
+	fi
+	# the check fires: the same page with one external image logs a CSP violation
+	sed 's|<h1>|<img src="http://127.0.0.1:9/x.png"><h1>|' "$T/report.html" >"$T/control.html"
+	render "$T/control.html"
+	check_true "chromium: an external load in a copy of the page is logged (the check works)" \
+		grep -q 'CONSOLE.*violates the following Content Security Policy' "$T/control.log"
+	[ -n "${HF_REPORT_SCREENSHOT:-}" ] && cp "$T/report.png" "$HF_REPORT_SCREENSHOT"
+fi
+
+# --- 3. a clean repository ----------------------------------------------------------
+R2=$(repo_url clean) S2=$T/src2
+$PY "$CORPUS_PY" "$S2" >/dev/null
+hf init --repo "$R2"
+hf backup --repo "$R2" "$S2"
+echo "a new line from the user" >>"$S2/notes/patient.txt"
+cp "$S2/hr/staff-0.csv" "$S2/hr/staff-0-copy.csv"
+hf backup --repo "$R2" "$S2"
+check_rc "clean: second backup exit 0" 0
+hf report --repo "$R2" --json "$T/clean.json" --html "$T/clean.html"
+check_rc "clean: report exit 0" 0
+check_eq "clean: no attack" "false" "$(jq_ "$T/clean.json" 'j["summary"]["attack"]')"
+check_eq "clean: nothing encrypted, no note" "0 0" \
+	"$(jq_ "$T/clean.json" '"%d %d" % (j["summary"]["files_encrypted"], j["summary"]["ransom_notes"])')"
+check_true "clean: the HTML says no attack" grep -q 'Attack: no.' "$T/clean.html"
+
+# --- 4. a slow attack over three backups ----------------------------------------------
+R3=$(repo_url slow) S3=$T/src3
+$PY "$CORPUS_PY" "$S3" >"$T/expected3.json"
+hf init --repo "$R3"
+hf backup --repo "$R3" "$S3"
+: >"$T/actions3"
+for part in 1 2 3; do
+	extra=()
+	[ $part -eq 3 ] && extra=(--notes)
+	[ $part -eq 3 ] && sleep 1 # the last backup a second after the one before (for --since)
+	"$DETECT_DIR/attack.sh" full-rename "$S3" --part "$part/3" "${extra[@]}" >>"$T/actions3" 2>"$T/attack.err" ||
+		fail "slow: attack.sh part $part failed"
+	hf backup --repo "$R3" "$S3"
+	check_rc "slow: backup after part $part/3: exit 4" 4
+done
+hf report --repo "$R3" --json "$T/slow.json" --html "$T/slow.html"
+check_rc "slow: report exit 0" 0
+check_eq "slow: files encrypted over the three backups" "$(grep -c '^created' "$T/actions3")" \
+	"$(jq_ "$T/slow.json" 'j["summary"]["files_encrypted"]')"
+# (the first third alone may be judged suspicious rather than attack: few files)
+check_eq "slow: the first backup clean, each after it flagged, the last an attack" "clean flagged flagged attack" \
+	"$(jq_ "$T/slow.json" '" ".join(s["verdict"] if k in (0, 3) else ("flagged" if s["verdict"] != "clean" else "clean") for k, s in enumerate(j["timeline"]))')"
+check_eq "slow: each attacked backup holds some encrypted files" "true" \
+	"$(jq_ "$T/slow.json" 'all(s["encrypted"] > 0 for s in j["timeline"][1:])')"
+check_eq "slow: the first encrypted backup is the second" "$(jq_ "$T/slow.json" 'j["timeline"][1]["snapshot"]')" \
+	"$(jq_ "$T/slow.json" 'j["summary"]["first_encrypted_backup"]["snapshot"]')"
+pd_check "slow" "$T/slow.json" "$T/expected3.json"
+since=$(date -d "$(jq_ "$T/slow.json" 'j["timeline"][3]["time"]')" +@%s)
+hf report --repo "$R3" --since "$since" --json "$T/since.json"
+check_rc "slow: report --since the last backup: exit 0" 0
+check_eq "slow: --since the last backup reports only its files" \
+	"$(jq_ "$T/slow.json" 'j["timeline"][3]["encrypted"]')" "$(jq_ "$T/since.json" 'j["summary"]["files_encrypted"]')"
+
+# --- 5. refusals --------------------------------------------------------------------
+hf report --repo "$R"
+check_rc "report without an output: usage error" 2
+hf report --repo "$R" --html "$T/x.html" a b
+check_rc "report with two snapshots: usage error" 2
+HOLDFAST_NEW_PASSWORD=wo-pass hf key add --write-only --out "$T/wo.key" --repo "$R"
+check_rc "key add --write-only" 0
+HOLDFAST_PASSWORD=wo-pass hf report --repo "$R" --key-file "$T/wo.key" --html "$T/wo.html"
+check_rc "report with a write-only key: refused (exit 2)" 2
+check_grep "report with a write-only key: says why" "write-only" "$T/err"
+check_true "report with a write-only key: writes nothing" test ! -e "$T/wo.html"
+
+finish
