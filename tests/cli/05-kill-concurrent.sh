@@ -8,9 +8,10 @@
 R=$(repo_url repo) RD=$(repo_dir repo)
 S=$T/src
 
-# ~200 MB of real files from /usr/lib (structure kept) and a 200 MB pseudorandom file
+# ~200 MB of real files from /usr/lib (structure kept) and a 200 MB pseudorandom file;
+# none over 20 MB, so one large file (chromium's 280 MB binary) cannot end the list early
 mkdir -p "$S/lib"
-find /usr/lib -type f -size +20k -printf '%s %p\n' 2>/dev/null | sort -k2 |
+find /usr/lib -type f -size +20k -size -20M -printf '%s %p\n' 2>/dev/null | sort -k2 |
 	awk '{ t += $1; if (t > 200 * 1048576) exit; sub(/^[0-9]+ /, ""); print }' >"$T/list"
 tar -cf - -T "$T/list" 2>/dev/null | tar -xf - -C "$S/lib"
 random_file "$S/random.bin" 200
