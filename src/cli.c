@@ -18,6 +18,7 @@
 #include "util/err.h"
 #include "util/hex.h"
 #include "util/mem.h"
+#include "util/path.h"
 
 #define PASS_MAX 4096
 
@@ -116,6 +117,21 @@ int cli_parse_time(const char *s, int64_t *ns)
 			*ns = (int64_t)mktime(&tm) * 1000000000;
 			return 1;
 		}
+	}
+	return 0;
+}
+
+int cli_absolute_paths(int n, char **argv, char ***paths, size_t *np)
+{
+	*paths = hf_xcalloc((size_t)n, sizeof(char *));
+	*np = 0;
+	for (int i = 0; i < n; i++) {
+		int r = hf_path_absolute(argv[i], &(*paths)[*np]);
+		if (r < 0) {
+			cli_err("%s: %s", argv[i], hf_strerror(r));
+			return -1;
+		}
+		++*np;
 	}
 	return 0;
 }

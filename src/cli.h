@@ -57,6 +57,10 @@ int cli_parse_uint(const char *usage, const char *opt, const char *arg, int max,
 /* a TIME argument ("YYYY-MM-DD[ HH:MM[:SS]]" or with T, local time; "@SECONDS"):
  * 1 and *ns set, 0 if s is not a time */
 int cli_parse_time(const char *s, int64_t *ns);
+/* the n PATH arguments made absolute, into a new array *paths (*np counts
+ * those made, for the caller's release, also after a failure); -1 after
+ * reporting a path that cannot be */
+int cli_absolute_paths(int n, char **argv, char ***paths, size_t *np);
 /* the most --threads accepts (0 means one per CPU; the engine caps it lower) */
 #define CLI_THREADS_MAX 1024
 

@@ -169,7 +169,7 @@ static int backup_parse(struct cli_common *c, void *args, int argc, char **argv)
 					     {"no-cache", no_argument, NULL, OPT_NO_CACHE},
 					     {NULL, 0, NULL, 0}};
 	struct backup_args *a = args;
-	int opt, r, rc = HF_EXIT_ERROR;
+	int opt, rc = HF_EXIT_ERROR;
 
 	clock_gettime(CLOCK_MONOTONIC, &a->t0);
 	gethostname(a->host, sizeof(a->host) - 1);
@@ -211,15 +211,8 @@ static int backup_parse(struct cli_common *c, void *args, int argc, char **argv)
 		return rc;
 	if (optind == argc)
 		return cli_usage_error(usage, "nothing to back up: name at least one PATH");
-	a->paths = hf_xcalloc((size_t)(argc - optind), sizeof(char *));
-	for (int i = optind; i < argc; i++) {
-		r = hf_path_absolute(argv[i], &a->paths[a->np]);
-		if (r < 0) {
-			cli_err("%s: %s", argv[i], hf_strerror(r));
-			return HF_EXIT_ERROR;
-		}
-		a->np++;
-	}
+	if (cli_absolute_paths(argc - optind, argv + optind, &a->paths, &a->np) < 0)
+		return HF_EXIT_ERROR;
 	/* detection's sandbox forks: it starts here, before main.c opens the
 	 * repository (so its processes hold no copy of the keys) and before the
 	 * progress thread (detect.h); this context keeps it for hf_backup's and

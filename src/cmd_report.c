@@ -26,32 +26,6 @@ struct report_args {
 	int64_t since_ns;
 };
 
-static int parse_time(const char *s, int64_t *ns)
-{
-	static const char *const formats[] = {"%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
-					      "%Y-%m-%dT%H:%M", "%Y-%m-%d"};
-	char *end;
-
-	if (s[0] == '@') {
-		long long sec = strtoll(s + 1, &end, 10);
-		if (end == s + 1 || *end || sec < 0)
-			return -1;
-		*ns = (int64_t)sec * 1000000000;
-		return 0;
-	}
-	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
-		struct tm tm;
-		memset(&tm, 0, sizeof(tm));
-		end = strptime(s, formats[i], &tm);
-		if (end && !*end) {
-			tm.tm_isdst = -1;
-			*ns = (int64_t)mktime(&tm) * 1000000000;
-			return 0;
-		}
-	}
-	return -1;
-}
-
 static int report_parse(struct cli_common *c, void *args, int argc, char **argv)
 {
 	/* --json takes a FILE here: this entry comes before the common flag */
@@ -68,7 +42,7 @@ static int report_parse(struct cli_common *c, void *args, int argc, char **argv)
 			a->html = optarg;
 		else if (opt == OPT_JSON_FILE)
 			a->json = optarg;
-		else if (opt == OPT_SINCE && parse_time(optarg, &a->since_ns) < 0)
+		else if (opt == OPT_SINCE && (!cli_parse_time(optarg, &a->since_ns) || a->since_ns < 0))
 			return cli_usage_error(usage, "--since: not a TIME");
 	}
 	if (opt < 0)

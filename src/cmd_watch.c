@@ -21,7 +21,6 @@
 #include "scan/scan.h"
 #include "util/err.h"
 #include "util/mem.h"
-#include "util/path.h"
 #include "watch/watch.h"
 
 static const char usage[] = "usage: holdfast watch --repo DIR PATH... [--action freeze|kill|alert] [--on-alert CMD]\n"
@@ -64,7 +63,7 @@ static int watch_parse(struct cli_common *c, void *args, int argc, char **argv)
 					     {"dry-run", no_argument, NULL, OPT_DRY_RUN},
 					     {NULL, 0, NULL, 0}};
 	struct watch_args *a = args;
-	int opt, r, rc = HF_EXIT_ERROR, n;
+	int opt, rc = HF_EXIT_ERROR, n;
 
 	while ((opt = cli_next_opt(c, argc, argv, "r:", opts, usage, &rc)) > 0) {
 		switch (opt) {
@@ -96,15 +95,8 @@ static int watch_parse(struct cli_common *c, void *args, int argc, char **argv)
 		return rc;
 	if (optind == argc)
 		return cli_usage_error(usage, "nothing to watch: name at least one PATH");
-	a->paths = hf_xcalloc((size_t)(argc - optind), sizeof(char *));
-	for (int i = optind; i < argc; i++) {
-		r = hf_path_absolute(argv[i], &a->paths[a->np]);
-		if (r < 0) {
-			cli_err("%s: %s", argv[i], hf_strerror(r));
-			return HF_EXIT_ERROR;
-		}
-		a->np++;
-	}
+	if (cli_absolute_paths(argc - optind, argv + optind, &a->paths, &a->np) < 0)
+		return HF_EXIT_ERROR;
 	if (geteuid() != 0) {
 		cli_err("watch: fanotify needs root (CAP_SYS_ADMIN): run it as root, or from its unit "
 			"(dist/holdfast-watch.service)");

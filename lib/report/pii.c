@@ -122,19 +122,27 @@ static int iban_compact_ok(const char *c, size_t k)
 	return rem == 1;
 }
 
-int hf_pii_iban_ok(const char *s, size_t n)
+/* s[0..n) without its spaces into out[0..cap): the length, or -1 if it does not fit */
+static long compact(const char *s, size_t n, char *out, size_t cap)
 {
-	char c[35];
 	size_t k = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == ' ')
 			continue;
-		if (k == sizeof(c))
-			return 0;
-		c[k++] = s[i];
+		if (k == cap)
+			return -1;
+		out[k++] = s[i];
 	}
-	return iban_compact_ok(c, k);
+	return (long)k;
+}
+
+int hf_pii_iban_ok(const char *s, size_t n)
+{
+	char c[35];
+	long k = compact(s, n, c, sizeof(c));
+
+	return k >= 0 && iban_compact_ok(c, (size_t)k);
 }
 
 static int nino_compact_ok(const char *c)
@@ -156,16 +164,8 @@ static int nino_compact_ok(const char *c)
 int hf_pii_nino_ok(const char *s, size_t n)
 {
 	char c[9];
-	size_t k = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == ' ')
-			continue;
-		if (k == sizeof(c))
-			return 0;
-		c[k++] = s[i];
-	}
-	return k == 9 && nino_compact_ok(c);
+	return compact(s, n, c, sizeof(c)) == 9 && nino_compact_ok(c);
 }
 
 int hf_pii_postcode_ok(const char *s, size_t n)
