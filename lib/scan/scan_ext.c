@@ -5,10 +5,11 @@
  * extension is the attack's own: a file under HF_DETECT_BLOCK_MIN that took
  * it on by replacing a deleted original of its name (doc.txt ->
  * doc.txt.locked) is encrypted too, if nothing in its bytes says otherwise
- * (no type, or 8-bit text that is not UTF-8, or any text under WAVE_TINY
- * bytes): a few bytes of ciphertext cannot be told from text. Larger
- * files, and files of a type, are judged on their content alone, so one
- * false alarm does not spread to a whole extension.
+ * (no type, or only libmagic's guess, or a type it does not decode as, or
+ * 8-bit text that is not UTF-8, or any text under WAVE_TINY bytes): a few
+ * bytes of ciphertext cannot be told from text. Larger files, and files of
+ * a type they decode as, are judged on their content alone, so one false
+ * alarm does not spread to a whole extension.
  *
  * An encryption container that was there before (the user's own .gpg) and
  * was replaced by its name plus the extension of WAVE_MIN or more files
@@ -98,16 +99,20 @@ void hf_scan_exts_add(struct scan_exts *e, const char *name)
 }
 
 /* a new version whose bytes cannot say whether they are ciphertext: small,
- * not empty, and of no type, or text that is not UTF-8 (or too short for
- * that to mean anything) */
+ * not empty, and of no type; or typed by libmagic alone (HF_CT_OTHER), or
+ * as a type it does not decode as: a few hundred random bytes match some
+ * weak signature (an MPEG frame header, a DOS .COM jump) about one time in
+ * fifteen; or text that is not UTF-8 (or too short for that to mean
+ * anything) */
 static int says_nothing(const struct scan_version *v)
 {
 	const struct hf_profile *p = &v->profile;
 
 	if (v->size == 0 || v->size >= HF_DETECT_BLOCK_MIN)
 		return 0;
-	return p->type == HF_CT_UNKNOWN ||
-	       (p->type == HF_CT_TEXT && (v->size < WAVE_TINY || (!p->text_utf8 && !p->light)));
+	if (p->type == HF_CT_TEXT)
+		return v->size < WAVE_TINY || (!p->text_utf8 && !p->light);
+	return p->type == HF_CT_UNKNOWN || p->type == HF_CT_OTHER || p->valid == HF_VALID_NO;
 }
 
 /* the small new files that replaced a deleted original by adding the
