@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "report/extract.h"
 #include "report/report.h"
@@ -34,62 +35,70 @@ static void lookup_release(struct lookup *lk)
 	hf_blob_reader_release(&lk->br);
 }
 
+/* loads into lk the tree of the directory path[0..dl) of s ("/" or "" the
+ * root), unless it holds it already; -HF_E_NOTFOUND if there is none */
+static int lookup_dir(struct lookup *lk, const struct hf_snapshot *s, const char *path, size_t dl)
+{
+	const char *p = path + 1, *end = path + dl;
+	uint8_t id[HF_ID_LEN];
+	int r, loaded;
+
+	if (lk->dir && memcmp(lk->root, s->tree, HF_ID_LEN) == 0 && strlen(lk->dir) == dl &&
+	    memcmp(lk->dir, path, dl) == 0)
+		return 0;
+	if (lk->dir) {
+		hf_tree_release(&lk->tree);
+		free(lk->dir);
+		lk->dir = NULL;
+	}
+	memcpy(id, s->tree, HF_ID_LEN);
+	r = hf_tree_load(&lk->br, id, &lk->tree);
+	loaded = r == 0;
+	while (r == 0 && p < end) {
+		const char *e = memchr(p, '/', (size_t)(end - p));
+		char *comp = strndup(p, e ? (size_t)(e - p) : (size_t)(end - p));
+		const struct hf_node *nd;
+
+		if (!comp) {
+			r = -ENOMEM;
+			break;
+		}
+		nd = hf_tree_find(&lk->tree, comp);
+		free(comp);
+		if (!nd || nd->meta.type != HF_FT_DIR) {
+			r = -HF_E_NOTFOUND;
+			break;
+		}
+		memcpy(id, nd->subtree, HF_ID_LEN);
+		hf_tree_release(&lk->tree);
+		r = hf_tree_load(&lk->br, id, &lk->tree);
+		loaded = r == 0;
+		p = e ? e + 1 : end;
+	}
+	if (r == 0 && !(lk->dir = strndup(path, dl)))
+		r = -ENOMEM;
+	if (r < 0) {
+		if (loaded)
+			hf_tree_release(&lk->tree);
+		return r;
+	}
+	memcpy(lk->root, s->tree, HF_ID_LEN);
+	return 0;
+}
+
 /* the regular file at path in s: *out points into lk's tree (valid until the
  * next call); -HF_E_NOTFOUND if there is none */
 static int lookup_file(struct lookup *lk, const struct hf_snapshot *s, const char *path, const struct hf_node **out)
 {
 	const char *slash = strrchr(path, '/');
-	size_t dl;
 	const struct hf_node *nd;
 	int r;
 
 	if (!slash || path[0] != '/' || !slash[1])
 		return -HF_E_NOTFOUND;
-	dl = (size_t)(slash - path);
-	if (!lk->dir || memcmp(lk->root, s->tree, HF_ID_LEN) != 0 || strlen(lk->dir) != dl ||
-	    memcmp(lk->dir, path, dl) != 0) {
-		uint8_t id[HF_ID_LEN];
-		const char *p = path + 1;
-
-		if (lk->dir) {
-			hf_tree_release(&lk->tree);
-			free(lk->dir);
-			lk->dir = NULL;
-		}
-		memcpy(id, s->tree, HF_ID_LEN);
-		r = hf_tree_load(&lk->br, id, &lk->tree);
-		if (r < 0)
-			return r;
-		while (p < slash + 1 && p <= path + dl) {
-			const char *e = strchr(p, '/');
-			char *comp;
-			if (!e || e > slash)
-				break;
-			comp = strndup(p, (size_t)(e - p));
-			if (!comp) {
-				hf_tree_release(&lk->tree);
-				return -ENOMEM;
-			}
-			nd = hf_tree_find(&lk->tree, comp);
-			free(comp);
-			if (!nd || nd->meta.type != HF_FT_DIR) {
-				hf_tree_release(&lk->tree);
-				return -HF_E_NOTFOUND;
-			}
-			memcpy(id, nd->subtree, HF_ID_LEN);
-			hf_tree_release(&lk->tree);
-			r = hf_tree_load(&lk->br, id, &lk->tree);
-			if (r < 0)
-				return r;
-			p = e + 1;
-		}
-		lk->dir = strndup(path, dl);
-		if (!lk->dir) {
-			hf_tree_release(&lk->tree);
-			return -ENOMEM;
-		}
-		memcpy(lk->root, s->tree, HF_ID_LEN);
-	}
+	r = lookup_dir(lk, s, path, (size_t)(slash - path));
+	if (r < 0)
+		return r;
 	nd = hf_tree_find(&lk->tree, slash + 1);
 	if (!nd || nd->meta.type != HF_FT_FILE)
 		return -HF_E_NOTFOUND;
@@ -232,13 +241,48 @@ static int add_note(struct hf_report *rep, size_t *cap, struct lookup *lk, const
 	return r;
 }
 
+static int64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Counts the personal data in one version (text this version of holdfast
+ * reads; else it is counted as not read). Its reading is timed: the
+ * repository's read speed, for the recovery's estimate. */
+static int tally_version(struct hf_report *rep, struct lookup *lk, const struct hf_node *nd)
+{
+	struct hf_buf b, t;
+	int64_t t0 = monotonic_ns();
+	int r, trunc;
+
+	hf_buf_init(&b, HF_REPORT_PII_READ_MAX + HF_REPORT_NOTE_MAX);
+	r = read_content(lk, nd, HF_REPORT_PII_READ_MAX, &b, &trunc);
+	rep->read_ns += monotonic_ns() - t0;
+	rep->read_bytes += b.len;
+	if (r == 0 && text_like(&b)) {
+		r = hf_pii_tally_text(&rep->pii, (const char *)b.data, b.len, NULL);
+	} else if (r == 0) {
+		hf_buf_init(&t, HF_REPORT_PII_READ_MAX);
+		r = trunc ? 0 : hf_extract_office_text(b.data, b.len, &t);
+		if (r == 1)
+			r = hf_pii_tally_text(&rep->pii, (const char *)t.data, t.len, NULL);
+		else if (r == 0 || r == -HF_E_LIMIT)
+			rep->pii_files_skipped++, r = 0;
+		hf_buf_release(&t);
+	}
+	hf_buf_release(&b);
+	return r;
+}
+
 static int add_file(struct hf_report *rep, size_t *cap, struct lookup *lk, const struct hf_snapshot *chain, size_t k,
 		    const struct hf_scan_file *sf)
 {
 	struct hf_report_file *f;
 	const struct hf_node *nd;
-	struct hf_buf b;
-	int r, trunc;
+	int r;
 
 	r = grow((void **)&rep->files, rep->nfiles, cap, sizeof(*rep->files));
 	if (r < 0)
@@ -261,39 +305,126 @@ static int add_file(struct hf_report *rep, size_t *cap, struct lookup *lk, const
 		f->mtime_ns = nd->meta.mtime_ns;
 		f->ctime_ns = nd->meta.ctime_ns;
 	}
-	if (k == 0 || sf->change == HF_CHANGE_NEW) {
-		rep->never_clean++;
-		return 0;
+	return 0;
+}
+
+/* The last clean version of each encrypted file: the one restore
+ * --last-clean would have taken just before the backup that holds the
+ * encrypted version (a plan over the chain up to the backup before it), so a
+ * replaced version that was itself flagged is passed over for an older one.
+ * A file with none was never clean (lost). */
+static int find_clean_versions(struct hf_repo *r, struct hf_report *rep, struct lookup *lk,
+			       const struct hf_snapshot *chain, struct hf_history *h)
+{
+	int ret = 0;
+
+	for (size_t k = 0; k < rep->nsnaps && ret == 0; k++) {
+		struct hf_lastclean_opts lo = {.snaps = chain, .n = k, .history = h};
+		struct hf_lastclean_plan *p = NULL;
+		size_t i;
+
+		for (i = 0; i < rep->nfiles && rep->files[i].snap != k; i++)
+			;
+		if (i == rep->nfiles)
+			continue;
+		if (k > 0 && (ret = hf_lastclean_plan_new(r, &lo, NULL, 0, &p)) < 0)
+			break;
+		for (; i < rep->nfiles && ret == 0; i++) {
+			struct hf_report_file *f = &rep->files[i];
+			const struct hf_node *nd;
+			if (f->snap != k)
+				continue;
+			if (!p || !hf_lastclean_plan_source(p, f->orig, &f->clean_snap)) {
+				rep->never_clean++;
+				continue;
+			}
+			ret = lookup_file(lk, &chain[f->clean_snap], f->orig, &nd);
+			if (ret == 0) {
+				f->has_clean = 1;
+				f->clean_size = nd->meta.size;
+			}
+		}
+		hf_lastclean_plan_free(p);
 	}
-	r = lookup_file(lk, &chain[k - 1], f->orig, &nd);
-	if (r == -HF_E_NOTFOUND) {
-		rep->never_clean++;
-		return 0;
-	}
-	if (r < 0)
-		return r;
-	f->has_clean = 1;
-	f->clean_size = nd->meta.size;
-	rep->recovery.bytes += nd->meta.size;
-	/* personal data in the last clean version (text this version reads) */
-	hf_buf_init(&b, HF_REPORT_PII_READ_MAX + HF_REPORT_NOTE_MAX);
-	r = read_content(lk, nd, HF_REPORT_PII_READ_MAX, &b, &trunc);
-	if (r == 0) {
-		if (text_like(&b)) {
-			r = hf_pii_tally_text(&rep->pii, (const char *)b.data, b.len, NULL);
-		} else {
-			struct hf_buf t;
-			hf_buf_init(&t, HF_REPORT_PII_READ_MAX);
-			r = trunc ? 0 : hf_extract_office_text(b.data, b.len, &t);
-			if (r == 1)
-				r = hf_pii_tally_text(&rep->pii, (const char *)t.data, t.len, NULL);
-			else if (r == 0 || r == -HF_E_LIMIT)
-				rep->pii_files_skipped++, r = 0;
-			hf_buf_release(&t);
+	return ret;
+}
+
+static int cmp_clean(const void *a, const void *b)
+{
+	const struct hf_report_file *x = *(const struct hf_report_file *const *)a;
+	const struct hf_report_file *y = *(const struct hf_report_file *const *)b;
+	int c = strcmp(x->orig, y->orig);
+
+	return c ? c : (x->clean_snap > y->clean_snap) - (x->clean_snap < y->clean_snap);
+}
+
+/* Each clean version once (a file encrypted twice, in place and then renamed,
+ * has one): its size goes to the recovery, its text to the personal-data
+ * counts. */
+static int tally_clean_versions(struct hf_report *rep, struct lookup *lk, const struct hf_snapshot *chain)
+{
+	const struct hf_report_file **v = calloc(rep->nfiles + 1, sizeof(*v));
+	size_t n = 0;
+	int ret = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < rep->nfiles; i++)
+		if (rep->files[i].has_clean)
+			v[n++] = &rep->files[i];
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_clean);
+	for (size_t i = 0; i < n && ret == 0; i++) {
+		const struct hf_node *nd;
+		if (i > 0 && cmp_clean(&v[i - 1], &v[i]) == 0)
+			continue;
+		ret = lookup_file(lk, &chain[v[i]->clean_snap], v[i]->orig, &nd);
+		if (ret == 0) {
+			rep->recovery.bytes += nd->meta.size;
+			ret = tally_version(rep, lk, nd);
 		}
 	}
-	hf_buf_release(&b);
-	return r;
+	free(v);
+	return ret;
+}
+
+static int cmp_note(const void *a, const void *b)
+{
+	const struct hf_report_note *x = *(const struct hf_report_note *const *)a;
+	const struct hf_report_note *y = *(const struct hf_report_note *const *)b;
+	int c = (x->len > y->len) - (x->len < y->len);
+
+	if (c == 0 && x->len)
+		c = memcmp(x->text, y->text, x->len);
+	return c ? c : (x > y) - (x < y); /* then in the report's order */
+}
+
+/* groups the notes by text (copies, next_copy) */
+static int group_notes(struct hf_report *rep)
+{
+	struct hf_report_note **v = calloc(rep->nnotes + 1, sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < rep->nnotes; i++) {
+		v[i] = &rep->notes[i];
+		v[i]->copies = 0;
+		v[i]->next_copy = HF_REPORT_END;
+	}
+	if (rep->nnotes)
+		qsort(v, rep->nnotes, sizeof(*v), cmp_note);
+	for (size_t i = 0, first = 0; i < rep->nnotes; i++) {
+		if (i > 0 && v[i]->len == v[first]->len &&
+		    (v[i]->len == 0 || memcmp(v[i]->text, v[first]->text, v[i]->len) == 0)) {
+			v[i - 1]->next_copy = (size_t)(v[i] - rep->notes);
+			v[first]->copies++;
+		} else {
+			first = i;
+			v[i]->copies = 1;
+		}
+	}
+	free(v);
+	return 0;
 }
 
 static int build_dirs(struct hf_report *rep)
@@ -524,6 +655,12 @@ int hf_report_build(struct hf_repo *r, const struct hf_report_opts *o, struct hf
 			rep->first_ctime_ns = f->ctime_ns;
 	}
 	ret = build_dirs(rep);
+	if (ret == 0)
+		ret = group_notes(rep);
+	if (ret == 0)
+		ret = find_clean_versions(r, rep, &lk, chain, h);
+	if (ret == 0)
+		ret = tally_clean_versions(rep, &lk, chain);
 	if (ret == 0)
 		ret = detection(r, rep);
 	if (ret == 0)

@@ -32,7 +32,8 @@ struct hf_report_file { /* a version judged encrypted */
 	size_t snap;         /* index in the chain where it appeared */
 	int64_t mtime_ns;    /* of the encrypted version (0 unknown) */
 	int64_t ctime_ns;
-	int has_clean; /* an earlier version exists (else: never clean, lost) */
+	int has_clean;     /* a clean earlier version exists (else: never clean, lost) */
+	size_t clean_snap; /* index in the chain of the backup that holds it */
 };
 
 struct hf_report_item {
@@ -48,9 +49,15 @@ struct hf_report_note {
 	int truncated;
 	struct hf_report_item *items;
 	size_t nitems;
+	/* notes of the same text (one per directory, as most families drop them)
+	 * are shown once: copies is how many notes hold this text on the first
+	 * of them, 0 on the others; next_copy chains them (HF_REPORT_END ends) */
+	size_t copies, next_copy;
 };
+#define HF_REPORT_END ((size_t)-1)
 #define HF_REPORT_NOTE_MAX (64u << 10)
 #define HF_REPORT_HTML_FILES 2000          /* rows of the HTML's file table (the JSON has all) */
+#define HF_REPORT_NOTE_PATHS 50            /* paths of a note's copies in the HTML (the JSON has all) */
 #define HF_REPORT_PII_READ_MAX (16u << 20) /* bytes of a file read for personal data */
 
 struct hf_report_dir {
@@ -95,6 +102,8 @@ struct hf_report {
 	size_t nnotes;
 	struct hf_pii_tally pii;
 	uint64_t pii_files_skipped; /* not text this version can read */
+	uint64_t read_bytes;        /* file contents read from the repository, */
+	int64_t read_ns;            /* and the time that took (the read speed) */
 	/* restore --last-clean over the newest snapshot of the chain */
 	struct {
 		uint64_t from_newest, from_older, skipped, sources;

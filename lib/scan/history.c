@@ -171,7 +171,7 @@ int hf_history_scan(struct hf_history *h, size_t k, const struct hf_scan_result 
 	return 0;
 }
 
-static const struct hf_scan_file *find_path(const struct hf_scan_result *res, const char *path)
+const struct hf_scan_file *hf_history_find(const struct hf_scan_result *res, const char *path)
 {
 	size_t lo = 0, hi = res->nfiles;
 
@@ -230,7 +230,7 @@ int hf_history_verdict(struct hf_history *h, size_t k, const char *path, struct 
 			out->snap_verdict = res->verdict;
 			return 0;
 		}
-		f = find_path(res, path);
+		f = hf_history_find(res, path);
 		if (f) {
 			if (f->change == HF_CHANGE_DELETED)
 				return -HF_E_NOTFOUND;

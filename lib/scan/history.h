@@ -33,6 +33,9 @@ struct hf_version_verdict {
  * (asking about paths taken from a walk of snaps[k] is cheapest: a path that
  * is absent may need every scan down to the first). */
 int hf_history_verdict(struct hf_history *h, size_t k, const char *path, struct hf_version_verdict *out);
+/* path's entry in a scan of the history (its files are sorted by path), or
+ * NULL if that scan does not list it */
+const struct hf_scan_file *hf_history_find(const struct hf_scan_result *res, const char *path);
 
 /* One row of hf_history: the file at the path in one snapshot. The row and
  * everything it points to are valid only during the callback. */

@@ -27,6 +27,7 @@ struct planned {
 
 struct hf_lastclean_plan {
 	struct hf_history *h;
+	int own_history; /* h is the plan's to free */
 	size_t n;      /* snapshots in the chain */
 	uint8_t *used; /* per snapshot: a source */
 	size_t newest;
@@ -163,7 +164,44 @@ static int plan_newest(void *arg, const char *path, const struct hf_node *nd)
 	return nd->meta.type == HF_FT_FILE ? plan_file(p, p->newest, path) : 0;
 }
 
-/* Files deleted by a snapshot the scan did not call clean come back. */
+/* 1 if a scan before snapshot j of a snapshot it did not call clean flagged
+ * a version at path (only such scans flag: one encrypted file is enough) */
+static int flagged_before(struct hf_lastclean_plan *p, size_t j, const char *path)
+{
+	for (size_t i = 1; i < j; i++) {
+		const struct hf_scan_result *res;
+		const struct hf_scan_file *f;
+		if (hf_history_scan(p->h, i, &res) < 0 || res->verdict == HF_SNAP_CLEAN)
+			continue;
+		f = hf_history_find(res, path);
+		if (f && f->change != HF_CHANGE_DELETED && (f->note || !acceptable(p, f->verdict)))
+			return 1;
+	}
+	return 0;
+}
+
+/* 1 if the version of path that snapshot j deleted was flagged, 0 if not,
+ * or an error */
+static int deleted_flagged(struct hf_lastclean_plan *p, size_t j, const char *path)
+{
+	struct hf_version_verdict vv;
+	int r;
+
+	if (!flagged_before(p, j, path))
+		return 0;
+	r = hf_history_verdict(p->h, j - 1, path, &vv);
+	if (r == -HF_E_NOTFOUND)
+		return 0;
+	return r < 0 ? r : !vv.file->note && !acceptable(p, vv.file->verdict);
+}
+
+/* Files deleted by a snapshot the scan did not call clean come back. So do
+ * files whose deleted version was flagged, whatever the scan called the
+ * snapshot that deleted them: a second attack that encrypts again and
+ * renames what a first one encrypted in place (doc.txt, flagged, becomes
+ * doc.txt.locked) leaves random bytes where random bytes were, which no
+ * scan calls an attack; the version before the first attack is what the
+ * user wants back. */
 static int plan_deleted(struct hf_lastclean_plan *p)
 {
 	for (size_t j = 1; j <= p->newest; j++) {
@@ -171,8 +209,6 @@ static int plan_deleted(struct hf_lastclean_plan *p)
 		int r = hf_history_scan(p->h, j, &res);
 		if (r < 0)
 			return r;
-		if (res->verdict == HF_SNAP_CLEAN)
-			continue;
 		for (size_t i = 0; i < res->nfiles; i++) {
 			const struct hf_scan_file *f = &res->files[i];
 			const char *gone = f->change == HF_CHANGE_DELETED   ? f->path
@@ -182,6 +218,11 @@ static int plan_deleted(struct hf_lastclean_plan *p)
 			/* a file at that path in the newest snapshot is planned already */
 			if (!gone || hf_history_verdict(p->h, p->newest, gone, &vv) == 0)
 				continue;
+			if (res->verdict == HF_SNAP_CLEAN && (r = deleted_flagged(p, j, gone)) <= 0) {
+				if (r < 0)
+					return r;
+				continue;
+			}
 			r = plan_file(p, j - 1, gone);
 			if (r < 0)
 				return r;
@@ -270,7 +311,11 @@ int hf_lastclean_plan_new(struct hf_repo *r, const struct hf_lastclean_opts *lo,
 	p->includes = includes;
 	p->nincludes = nincludes;
 	p->n = lo->n;
-	p->h = hf_history_new(r, lo->snaps, lo->n);
+	p->h = lo->history;
+	if (!p->h) {
+		p->h = hf_history_new(r, lo->snaps, lo->n);
+		p->own_history = 1;
+	}
 	ret = plan_build(r, lo->snaps, lo->n, p);
 	if (ret < 0) {
 		hf_lastclean_plan_free(p);
@@ -288,7 +333,8 @@ void hf_lastclean_plan_free(struct hf_lastclean_plan *p)
 {
 	if (!p)
 		return;
-	hf_history_free(p->h);
+	if (p->own_history)
+		hf_history_free(p->h);
 	plan_release(p);
 	free(p->used);
 	free(p);
@@ -322,6 +368,15 @@ int hf_lastclean_plan_select(const struct hf_lastclean_plan *p, size_t src, cons
 	if (src == p->newest) /* everything but files comes from the newest */
 		return 1;
 	return nd->meta.type == HF_FT_DIR && find(p->dirs, p->ndirs, path, src, 0) != NULL;
+}
+
+int hf_lastclean_plan_source(const struct hf_lastclean_plan *p, const char *path, size_t *src)
+{
+	const struct planned *f = find(p->files, p->nfiles, path, 0, 1);
+
+	if (f)
+		*src = f->src;
+	return f != NULL;
 }
 
 int hf_last_clean_sources(struct hf_repo *r, const struct hf_snapshot *snaps, size_t n, uint8_t *needed)

@@ -21,6 +21,9 @@ struct hf_lastclean_opts {
 	 * suspicious, and why it was flagged (may be NULL; never with strict) */
 	hf_skip_fn kept_suspicious;
 	void *kept_arg;
+	/* the scans of snaps, kept by the caller (hf_history_new over snaps, or
+	 * over a longer chain that starts with them); NULL: the plan makes its own */
+	struct hf_history *history;
 };
 
 struct hf_lastclean_stats {
@@ -45,6 +48,9 @@ int hf_lastclean_plan_uses(const struct hf_lastclean_plan *p, size_t k);
 /* 1 if the restore from snapshot src takes the entry at path (as an
  * hf_select_fn: directories on the way to the files it gives too) */
 int hf_lastclean_plan_select(const struct hf_lastclean_plan *p, size_t src, const char *path, const struct hf_node *nd);
+/* 1 and *src = the snapshot whose version of the regular file at path the
+ * plan takes; 0 if the plan takes no file there (none, or skipped) */
+int hf_lastclean_plan_source(const struct hf_lastclean_plan *p, const char *path, size_t *src);
 
 /* Shallow copies (pointers still owned by all) of the snapshots of
  * all[newest]'s chain up to and including it, oldest first (all is sorted

@@ -15,6 +15,9 @@
 #  3. A clean repository's report says no attack.
 #  4. A slow attack over three backups: every third encrypted, one backup each.
 #  5. A write-only key and a missing output are refused.
+#  6. Files encrypted twice (in place, then again and renamed): the personal data are
+#     counted once, from the version before both, and restore --last-clean gives back
+#     every original.
 set -uo pipefail
 CLI_DIR=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/cli/lib.sh
@@ -78,6 +81,8 @@ check_eq "json: recovery takes every encrypted file from the older snapshot" "$n
 check_eq "json: the earliest ctime is no later than the first encrypted backup" "true" \
 	"$(jq_ "$J" 'j["summary"]["first_encrypted_ctime"] is not None and j["summary"]["first_encrypted_ctime"] <= j["summary"]["first_encrypted_backup"]["time"]')"
 check_grep "json: recovery command" "restore --repo .* --last-clean --before" "$J"
+check_eq "json: the notes dropped are one text, shown once with every path" "1 $n_notes $n_notes" \
+	"$(jq_ "$J" '"%d %d %d" % (len(j["ransom_notes"]), j["ransom_notes"][0]["copies"], len(j["ransom_notes"][0]["paths"]))')"
 pd_check "attack" "$J" "$T/expected.json"
 # the hostile name (notes/<img src=x onerror=alert(1)>&"'.txt) is escaped in the HTML
 check_true "html: the hostile file name is escaped" grep -qF '&lt;img src=x onerror=alert(1)&gt;&amp;&quot;&#39;.txt' "$T/report.html"
@@ -168,6 +173,38 @@ hf report --repo "$R3" --since "$since" --json "$T/since.json"
 check_rc "slow: report --since the last backup: exit 0" 0
 check_eq "slow: --since the last backup reports only its files" \
 	"$(jq_ "$T/slow.json" 'j["timeline"][3]["encrypted"]')" "$(jq_ "$T/since.json" 'j["summary"]["files_encrypted"]')"
+
+# --- 6. encrypted twice: in place, then again (another key) and renamed -------------
+# The version each .locked file replaced was itself flagged: its last clean version is the
+# one before both attacks (as restore --last-clean takes it), and the personal data are
+# counted once, from it. The second backup's scan sees random bytes where random bytes
+# were (no scan calls that an attack; its exit is not checked), yet restore --last-clean
+# brings back every original: what it deleted had been flagged.
+R4=$(repo_url twice) S4=$T/src4
+$PY "$CORPUS_PY" "$S4" >"$T/expected4.json"
+cp -a "$S4" "$T/orig4"
+hf init --repo "$R4"
+hf backup --repo "$R4" "$S4"
+"$DETECT_DIR/attack.sh" full "$S4" >"$T/actions4" 2>"$T/attack.err" || fail "twice: attack.sh full failed"
+hf backup --repo "$R4" "$S4"
+check_rc "twice: backup after the encryption in place: exit 4" 4
+"$DETECT_DIR/attack.sh" full-rename "$S4" --key "$(printf '7%.0s' {1..64})" >"$T/actions4b" 2>"$T/attack.err" ||
+	fail "twice: attack.sh full-rename failed"
+hf backup --repo "$R4" "$S4"
+hf report --repo "$R4" --json "$T/twice.json"
+check_rc "twice: report exit 0" 0
+check_eq "twice: every file of the corpus is listed once, its clean version in the first backup" \
+	"$(find "$T/orig4" -type f | wc -l) true" \
+	"$(jq_ "$T/twice.json" '"%d %s" % (len(j["scope"]["files"]), "true" if all(f["clean_snapshot"] == j["timeline"][0]["snapshot"] for f in j["scope"]["files"]) else "false")')"
+check_eq "twice: no file lost" "0" "$(jq_ "$T/twice.json" 'j["summary"]["files_never_clean"]')"
+pd_check "twice" "$T/twice.json" "$T/expected4.json"
+hf restore --repo "$R4" --last-clean --target "$T/restore4"
+check_rc "twice: restore --last-clean: exit 0" 0
+missing=0
+while IFS= read -r -d '' f; do
+	cmp -s "$f" "$T/restore4$S4/${f#"$T/orig4/"}" || missing=$((missing + 1))
+done < <(find "$T/orig4" -type f -print0)
+check_eq "twice: restore --last-clean gives back every original, bit for bit" "0" "$missing"
 
 # --- 5. refusals --------------------------------------------------------------------
 hf report --repo "$R"
