@@ -28,8 +28,8 @@ struct planned {
 struct hf_lastclean_plan {
 	struct hf_history *h;
 	int own_history; /* h is the plan's to free */
-	size_t n;      /* snapshots in the chain */
-	uint8_t *used; /* per snapshot: a source */
+	size_t n;        /* snapshots in the chain */
+	uint8_t *used;   /* per snapshot: a source */
 	size_t newest;
 	int strict;
 	hf_skip_fn skipped;
