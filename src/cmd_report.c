@@ -14,16 +14,19 @@
 #include "util/err.h"
 
 static const char usage[] =
-	"usage: holdfast report --repo DIR [SNAPSHOT] [--since TIME] --html FILE [--json FILE]\n"
+	"usage: holdfast report --repo DIR [SNAPSHOT] [--since TIME] [--all] --html FILE [--json FILE]\n"
 	"the incident report of SNAPSHOT's backup history (default: latest): summary, timeline, scope,\n"
-	"ransom notes, personal data at risk, recovery plan. TIME is YYYY-MM-DD[ HH:MM[:SS]] (local\n"
-	"time) or @UNIXSECONDS: earlier backups serve only as the baseline. Needs the full key.\n";
+	"ransom notes, personal data at risk, GDPR Art. 33 facts, recovery plan. TIME is\n"
+	"YYYY-MM-DD[ HH:MM[:SS]] (local time) or @UNIXSECONDS: earlier backups serve only as the\n"
+	"baseline. --all counts personal data in every file of the directories hit, not only in the\n"
+	"encrypted ones. Needs the full key.\n";
 
-enum { OPT_HTML = 1, OPT_JSON_FILE, OPT_SINCE };
+enum { OPT_HTML = 1, OPT_JSON_FILE, OPT_SINCE, OPT_ALL };
 
 struct report_args {
 	const char *ref, *html, *json;
 	int64_t since_ns;
+	int all;
 };
 
 static int report_parse(struct cli_common *c, void *args, int argc, char **argv)
@@ -32,6 +35,7 @@ static int report_parse(struct cli_common *c, void *args, int argc, char **argv)
 	static const struct option opts[] = {{"json", required_argument, NULL, OPT_JSON_FILE},
 					     {"html", required_argument, NULL, OPT_HTML},
 					     {"since", required_argument, NULL, OPT_SINCE},
+					     {"all", no_argument, NULL, OPT_ALL},
 					     CLI_COMMON_OPTIONS,
 					     {NULL, 0, NULL, 0}};
 	struct report_args *a = args;
@@ -42,6 +46,8 @@ static int report_parse(struct cli_common *c, void *args, int argc, char **argv)
 			a->html = optarg;
 		else if (opt == OPT_JSON_FILE)
 			a->json = optarg;
+		else if (opt == OPT_ALL)
+			a->all = 1;
 		else if (opt == OPT_SINCE && (!cli_parse_time(optarg, &a->since_ns) || a->since_ns < 0))
 			return cli_usage_error(usage, "--since: not a TIME");
 	}
@@ -87,6 +93,7 @@ static int report_run(const struct cli_common *c, void *args, struct hf_repo *re
 	o.snapshot = &snap;
 	o.since_ns = a->since_ns;
 	o.repo = c->repo;
+	o.all = a->all;
 	r = hf_report_build(repo, &o, &rep);
 	if (r < 0) {
 		cli_err("cannot build the report: %s", hf_strerror(r));

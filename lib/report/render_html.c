@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "report/gdpr.h"
 #include "report/render_util.h"
 
 static const char css[] =
@@ -71,6 +72,78 @@ static void chart(const struct hf_report *rep, FILE *f)
 	      "encrypted</span> beside them; a dot above a backup the scan called an attack (red) or suspicious "
 	      "(orange).</p>\n",
 	      f);
+}
+
+static void duration(FILE *f, uint64_t s)
+{
+	if (s < 120)
+		fprintf(f, "about %llu s", (unsigned long long)s);
+	else if (s < 7200)
+		fprintf(f, "about %llu min", (unsigned long long)((s + 30) / 60));
+	else
+		fprintf(f, "about %llu h %llu min", (unsigned long long)(s / 3600),
+			(unsigned long long)(s % 3600 / 60));
+}
+
+static void list_items(FILE *f, unsigned bits, int count, const char *(*text)(int))
+{
+	fputs("<ul>", f);
+	for (int i = 0; i < count; i++)
+		if (bits & 1u << i) {
+			fputs("<li>", f);
+			report_html_str(f, text(i));
+			fputs("</li>", f);
+		}
+	fputs("</ul>", f);
+}
+
+/* the facts of a GDPR Art. 33 notification (gdpr.h) */
+static void gdpr_html(const struct hf_report *rep, FILE *f)
+{
+	struct hf_report_gdpr g;
+	unsigned cats = 0;
+	char t[64];
+
+	hf_report_gdpr(rep, &g);
+	for (int c = 0; c < HF_PII_COUNT; c++)
+		if (hf_pii_distinct(&rep->pii, c))
+			cats |= 1u << c;
+	fputs("<h2 id=\"gdpr\">GDPR Art. 33: the facts of a notification</h2>\n", f);
+	if (!g.applies) {
+		fputs("<p>No attack reached personal data that this report counted: nothing to notify on this "
+		      "evidence.</p>\n",
+		      f);
+		return;
+	}
+	fputs("<p>Filled in from the backups; a person fills in the rest.</p>\n<table>\n<tr><th>Aware since (the "
+	      "detection)</th>",
+	      f);
+	report_td_time(f, g.aware_ns);
+	fputs("</tr>\n<tr><th>Notify the supervisory authority by (72 hours)</th>", f);
+	if (g.notify_by_ns) {
+		report_time_str(g.notify_by_ns, t, sizeof(t));
+		fprintf(f, "<td><strong>%s</strong></td>", t);
+	} else {
+		fputs("<td>-</td>", f);
+	}
+	fprintf(f, "</tr>\n<tr><th>Nature</th><td>ransomware: %zu file(s) encrypted on ", rep->nfiles);
+	report_html_str(f, rep->host);
+	fprintf(f, " in %zu director%s (the scope above)</td></tr>\n<tr><th>Categories of personal data</th><td>",
+		rep->ndirs, rep->ndirs == 1 ? "y" : "ies");
+	list_items(f, cats, HF_PII_COUNT, hf_gdpr_category_text);
+	fprintf(f,
+		"</td></tr>\n<tr><th>Records (distinct values), at least</th><td class=\"n\">%llu</td></tr>\n"
+		"<tr><th>Data subjects, at least (the most distinct values of one identifier)</th>"
+		"<td class=\"n\">%llu</td></tr>\n<tr><th>Special categories (Art. 9)</th><td>%s</td></tr>\n"
+		"<tr><th>Likely consequences</th><td>",
+		(unsigned long long)g.records, (unsigned long long)g.subjects,
+		g.special ? "<strong>yes: health data</strong>" : "none found");
+	list_items(f, g.consequences, HF_GDPR_CONSEQUENCE_COUNT, hf_gdpr_consequence_text);
+	fputs("</td></tr>\n<tr><th>Measures taken</th><td>", f);
+	list_items(f, g.measures, HF_GDPR_MEASURE_COUNT, hf_gdpr_measure_text);
+	fputs("</td></tr>\n<tr><th>To fill in</th><td>", f);
+	list_items(f, (1u << HF_GDPR_UNKNOWN_COUNT) - 1, HF_GDPR_UNKNOWN_COUNT, hf_gdpr_unknown_text);
+	fputs("</td></tr>\n</table>\n", f);
 }
 
 int hf_report_write_html(const struct hf_report *rep, FILE *f)
@@ -237,10 +310,10 @@ int hf_report_write_html(const struct hf_report *rep, FILE *f)
 	}
 	fprintf(f,
 		"<h2 id=\"personal\">Personal data at risk</h2>\n<p>Counted in the last clean version of each "
-		"encrypted "
-		"file: %llu file(s) read as text, %llu not read (not plain text). Values are counted, never "
-		"shown.</p>\n"
+		"encrypted file%s: %llu file(s) read as text, %llu not read (no text this version reads). Values "
+		"are counted, never shown.</p>\n"
 		"<table>\n<tr><th>Category</th><th>Files</th><th>Distinct values</th></tr>\n",
+		rep->pii_all ? " and in every other file of the directories hit (--all)" : "",
 		(unsigned long long)rep->pii.files_read, (unsigned long long)rep->pii_files_skipped);
 	for (int c = 0; c < HF_PII_COUNT; c++) {
 		fprintf(f, "<tr><td>%s</td>", hf_pii_cat_name(c));
@@ -248,9 +321,11 @@ int hf_report_write_html(const struct hf_report *rep, FILE *f)
 		report_td_num(f, hf_pii_distinct(&rep->pii, c));
 		fputs("</tr>\n", f);
 	}
+	fputs("</table>\n", f);
+	gdpr_html(rep, f);
 	report_recovery_command(rep, cmd, sizeof(cmd));
 	fprintf(f,
-		"</table>\n<h2 id=\"recovery\">Recovery plan</h2>\n<table>\n"
+		"<h2 id=\"recovery\">Recovery plan</h2>\n<table>\n"
 		"<tr><th>Files from the newest snapshot</th><td class=\"n\">%llu</td></tr>\n"
 		"<tr><th>Files from older snapshots (their last clean version)</th><td class=\"n\">%llu</td></tr>\n"
 		"<tr><th>Files left out (ransom notes, never clean)</th><td class=\"n\">%llu</td></tr>\n"
@@ -264,6 +339,18 @@ int hf_report_write_html(const struct hf_report *rep, FILE *f)
 			fprintf(f, "%s<code>%.8s</code>", first ? "" : ", ", id);
 			first = 0;
 		}
+	fputs("</td></tr>\n<tr><th>To restore (about)</th>", f);
+	report_td_num(f, rep->recovery.restore_bytes);
+	fputs("</tr>\n<tr><th>Estimated time</th><td>", f);
+	if (rep->recovery.speed) {
+		duration(f, rep->recovery.seconds);
+		fprintf(f,
+			" at %.1f MB/s, the speed this report read file contents from the repository (decrypt, "
+			"decompress, verify); writing the files adds the target disk's time",
+			(double)rep->recovery.speed / 1e6);
+	} else {
+		fputs("not measured: this report read too little from the repository", f);
+	}
 	fputs("</td></tr>\n</table>\n<p>The command (on a clean host, into an empty directory):</p>\n<pre>", f);
 	report_html_str(f, cmd);
 	fputs("</pre>\n</body></html>\n", f);

@@ -3,7 +3,53 @@
 #include <errno.h>
 #include <string.h>
 
+#include "report/gdpr.h"
 #include "report/render_util.h"
+
+/* "gdpr_art33": the facts of a notification (gdpr.h) */
+static void gdpr_json(const struct hf_report *rep, FILE *f)
+{
+	struct hf_report_gdpr g;
+	int first = 1;
+
+	hf_report_gdpr(rep, &g);
+	fprintf(f, "  \"gdpr_art33\": {\n    \"applies\": %s,\n    \"aware\": ", g.applies ? "true" : "false");
+	report_json_time(f, g.aware_ns);
+	fputs(",\n    \"notify_by\": ", f);
+	report_json_time(f, g.notify_by_ns);
+	fputs(",\n    \"data_categories\": [", f);
+	for (int c = 0; c < HF_PII_COUNT; c++)
+		if (hf_pii_distinct(&rep->pii, c)) {
+			fputs(first ? "" : ", ", f);
+			report_json_str(f, hf_gdpr_category_text(c));
+			first = 0;
+		}
+	fprintf(f,
+		"],\n    \"records_at_least\": %llu,\n    \"data_subjects_at_least\": %llu,\n"
+		"    \"special_categories\": %s,\n    \"likely_consequences\": [",
+		(unsigned long long)g.records, (unsigned long long)g.subjects, g.special ? "true" : "false");
+	first = 1;
+	for (int c = 0; c < HF_GDPR_CONSEQUENCE_COUNT; c++)
+		if (g.consequences & 1u << c) {
+			fputs(first ? "" : ", ", f);
+			report_json_str(f, hf_gdpr_consequence_text(c));
+			first = 0;
+		}
+	fputs("],\n    \"measures\": [", f);
+	first = 1;
+	for (int m = 0; m < HF_GDPR_MEASURE_COUNT; m++)
+		if (g.measures & 1u << m) {
+			fputs(first ? "" : ", ", f);
+			report_json_str(f, hf_gdpr_measure_text(m));
+			first = 0;
+		}
+	fputs("],\n    \"to_fill_in\": [", f);
+	for (int i = 0; i < HF_GDPR_UNKNOWN_COUNT; i++) {
+		fputs(i ? ", " : "", f);
+		report_json_str(f, hf_gdpr_unknown_text(i));
+	}
+	fputs("]\n  }\n", f);
+}
 
 int hf_report_write_json(const struct hf_report *rep, FILE *f)
 {
@@ -66,13 +112,14 @@ int hf_report_write_json(const struct hf_report *rep, FILE *f)
 			", \"verdict\": \"%s\", \"in_range\": %s, \"files\": %llu, \"new\": %llu, \"modified\": %llu, "
 			"\"deleted\": %llu, \"renamed\": %llu, \"encrypted\": %llu, \"suspicious\": %llu, \"notes\": "
 			"%llu, "
-			"\"bytes_encrypted\": %llu, \"restore_source\": %s}",
+			"\"bytes_encrypted\": %llu, \"restore_source\": %s, \"pinned\": %s}",
 			hf_snap_verdict_name(s->verdict), s->in_range ? "true" : "false",
 			(unsigned long long)s->sum.files, (unsigned long long)s->sum.added,
 			(unsigned long long)s->sum.modified, (unsigned long long)s->sum.deleted,
 			(unsigned long long)s->sum.renamed, (unsigned long long)s->sum.encrypted,
 			(unsigned long long)s->sum.suspicious, (unsigned long long)s->sum.notes,
-			(unsigned long long)s->bytes_encrypted, s->restore_source ? "true" : "false");
+			(unsigned long long)s->bytes_encrypted, s->restore_source ? "true" : "false",
+			s->pinned ? "true" : "false");
 	}
 	fputs("\n  ],\n  \"scope\": {\n    \"directories\": [", f);
 	for (size_t i = 0; i < rep->ndirs; i++) {
@@ -141,9 +188,10 @@ int hf_report_write_json(const struct hf_report *rep, FILE *f)
 		fputs("}", f);
 	}
 	fprintf(f,
-		"\n  ],\n  \"personal_data\": {\n    \"files_read\": %llu,\n    \"files_not_read\": %llu,\n"
-		"    \"categories\": {",
-		(unsigned long long)rep->pii.files_read, (unsigned long long)rep->pii_files_skipped);
+		"\n  ],\n  \"personal_data\": {\n    \"scope\": \"%s\",\n    \"files_read\": %llu,\n"
+		"    \"files_not_read\": %llu,\n    \"categories\": {",
+		rep->pii_all ? "all" : "encrypted", (unsigned long long)rep->pii.files_read,
+		(unsigned long long)rep->pii_files_skipped);
 	for (int c = 0; c < HF_PII_COUNT; c++)
 		fprintf(f, "%s\n      \"%s\": {\"files\": %llu, \"distinct\": %llu}", c ? "," : "", hf_pii_cat_name(c),
 			(unsigned long long)rep->pii.files[c], (unsigned long long)hf_pii_distinct(&rep->pii, c));
@@ -161,6 +209,15 @@ int hf_report_write_json(const struct hf_report *rep, FILE *f)
 		}
 	fputs("],\n    \"command\": ", f);
 	report_json_str(f, cmd);
-	fputs("\n  }\n}\n", f);
+	fprintf(f, ",\n    \"bytes_to_restore\": %llu,\n    \"read_speed\": ",
+		(unsigned long long)rep->recovery.restore_bytes);
+	if (rep->recovery.speed)
+		fprintf(f, "%llu,\n    \"estimated_seconds\": %llu", (unsigned long long)rep->recovery.speed,
+			(unsigned long long)rep->recovery.seconds);
+	else
+		fputs("null,\n    \"estimated_seconds\": null", f);
+	fputs("\n  },\n", f);
+	gdpr_json(rep, f);
+	fputs("}\n", f);
 	return ferror(f) ? -EIO : 0;
 }

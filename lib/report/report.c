@@ -388,6 +388,62 @@ static int tally_clean_versions(struct hf_report *rep, struct lookup *lk, const 
 	return ret;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* --all: every other regular file of each directory hit, as the backup
+ * before the first encrypted file of that directory holds it */
+static int tally_directories(struct hf_report *rep, struct lookup *lk, const struct hf_snapshot *chain)
+{
+	const char **origs = calloc(rep->nfiles + 1, sizeof(*origs));
+	int ret = 0;
+
+	if (!origs)
+		return -ENOMEM;
+	for (size_t i = 0; i < rep->nfiles; i++)
+		origs[i] = rep->files[i].orig; /* counted already, from their clean versions */
+	if (rep->nfiles)
+		qsort(origs, rep->nfiles, sizeof(*origs), cmp_str);
+	for (size_t d = 0; d < rep->ndirs && ret == 0; d++) {
+		const struct hf_report_dir *dir = &rep->dirs[d];
+		size_t k = rep->nsnaps;
+		for (size_t i = dir->first_file; i < dir->first_file + dir->files; i++)
+			if (rep->files[i].snap < k)
+				k = rep->files[i].snap;
+		if (k == 0 || k == rep->nsnaps)
+			continue; /* no backup before it */
+		ret = lookup_dir(lk, &chain[k - 1], dir->path, strlen(dir->path));
+		if (ret == -HF_E_NOTFOUND) {
+			ret = 0;
+			continue;
+		}
+		for (size_t i = 0; i < lk->tree.n && ret == 0; i++) {
+			const struct hf_node *nd = &lk->tree.nodes[i];
+			const char *dp = strcmp(dir->path, "/") ? dir->path : "";
+			char *path;
+			int counted;
+			if (nd->meta.type != HF_FT_FILE)
+				continue;
+			size_t len = strlen(dp) + strlen(nd->name) + 2;
+			path = malloc(len);
+			if (!path) {
+				ret = -ENOMEM;
+				break;
+			}
+			snprintf(path, len, "%s/%s", dp, nd->name);
+			counted = rep->nfiles && bsearch(&path, origs, rep->nfiles, sizeof(*origs), cmp_str);
+			free(path);
+			if (!counted)
+				ret = tally_version(rep, lk, nd);
+		}
+	}
+	free(origs);
+	rep->pii_all = 1;
+	return ret;
+}
+
 static int cmp_note(const void *a, const void *b)
 {
 	const struct hf_report_note *x = *(const struct hf_report_note *const *)a;
@@ -444,6 +500,7 @@ static int build_dirs(struct hf_report *rep)
 			return r;
 		d = &rep->dirs[rep->ndirs];
 		memset(d, 0, sizeof(*d));
+		d->first_file = i;
 		d->path = strndup(p, dl);
 		if (!d->path)
 			return -ENOMEM;
@@ -511,6 +568,8 @@ static int detection(struct hf_repo *r, struct hf_report *rep)
 
 	if (ret < 0)
 		return ret;
+	for (size_t k = 0; k < rep->nsnaps; k++)
+		rep->snaps[k].pinned = hf_marks_pinned(m, n, rep->snaps[k].id);
 	for (size_t i = 0; i < n && !rep->detected; i++) {
 		if (m[i].kind != HF_MARK_VERDICT || m[i].verdict != HF_MARK_VERDICT_ATTACK)
 			continue;
@@ -559,6 +618,37 @@ static int recovery(struct hf_repo *r, struct hf_report *rep, const struct hf_sn
 		}
 	hf_hex_encode(chain[nc - 1].id, HF_ID_LEN, rep->recovery.newest_id);
 	hf_lastclean_plan_free(p);
+	return 0;
+}
+
+/* What the restore writes, about (the newest snapshot's bytes, less the
+ * encrypted versions it still holds, plus the clean versions), and the time
+ * that takes at the speed this report read file contents from the
+ * repository (decrypt, decompress, verify: the restore's reading; writing
+ * the files adds the target disk's time). */
+static int estimate(struct hf_report *rep, struct lookup *lk, const struct hf_snapshot *newest)
+{
+	uint64_t in_newest = 0;
+
+	for (size_t i = 0; i < rep->nfiles; i++) {
+		const struct hf_report_file *f = &rep->files[i];
+		const struct hf_node *nd;
+		int r = lookup_file(lk, newest, f->path, &nd);
+		if (r == -HF_E_NOTFOUND)
+			continue;
+		if (r < 0)
+			return r;
+		if (nd->meta.size == f->size && nd->meta.mtime_ns == f->mtime_ns)
+			in_newest += f->size;
+	}
+	rep->recovery.restore_bytes = newest->bytes - (in_newest < newest->bytes ? in_newest : newest->bytes);
+	rep->recovery.restore_bytes += rep->recovery.bytes;
+	if (rep->read_bytes >= HF_REPORT_SPEED_MIN_BYTES && rep->read_ns > 0) {
+		rep->recovery.speed = (uint64_t)((double)rep->read_bytes * 1e9 / (double)rep->read_ns);
+		if (rep->recovery.speed)
+			rep->recovery.seconds =
+				(rep->recovery.restore_bytes + rep->recovery.speed - 1) / rep->recovery.speed;
+	}
 	return 0;
 }
 
@@ -661,10 +751,14 @@ int hf_report_build(struct hf_repo *r, const struct hf_report_opts *o, struct hf
 		ret = find_clean_versions(r, rep, &lk, chain, h);
 	if (ret == 0)
 		ret = tally_clean_versions(rep, &lk, chain);
+	if (ret == 0 && o->all)
+		ret = tally_directories(rep, &lk, chain);
 	if (ret == 0)
 		ret = detection(r, rep);
 	if (ret == 0)
 		ret = recovery(r, rep, chain, nc);
+	if (ret == 0)
+		ret = estimate(rep, &lk, &chain[nc - 1]);
 out:
 	lookup_release(&lk);
 	hf_history_free(h);

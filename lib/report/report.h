@@ -22,6 +22,7 @@ struct hf_report_snap {
 	uint64_t bytes_encrypted; /* of the versions judged encrypted here */
 	int in_range;             /* at or after --since */
 	int restore_source;       /* restore --last-clean takes files from it */
+	int pinned;               /* forget and prune keep it (a pin mark) */
 };
 
 struct hf_report_file { /* a version judged encrypted */
@@ -62,6 +63,7 @@ struct hf_report_note {
 
 struct hf_report_dir {
 	char *path;
+	size_t first_file; /* its encrypted files: files[first_file .. + files) */
 	uint64_t files, bytes;
 	char *types; /* "docx 3, pdf 1": the extensions of the originals */
 };
@@ -101,6 +103,7 @@ struct hf_report {
 	struct hf_report_note *notes;
 	size_t nnotes;
 	struct hf_pii_tally pii;
+	int pii_all;                /* --all: every file of the directories hit was read */
 	uint64_t pii_files_skipped; /* not text this version can read */
 	uint64_t read_bytes;        /* file contents read from the repository, */
 	int64_t read_ns;            /* and the time that took (the read speed) */
@@ -109,6 +112,11 @@ struct hf_report {
 		uint64_t from_newest, from_older, skipped, sources;
 		uint64_t bytes; /* of the clean versions of the encrypted files */
 		char newest_id[HF_ID_HEX_LEN + 1];
+		/* about what the restore writes: the newest snapshot's bytes, less
+		 * the encrypted versions it holds, plus the clean versions */
+		uint64_t restore_bytes;
+		uint64_t speed;   /* bytes/s read from the repository (read_bytes, read_ns); 0: too little read */
+		uint64_t seconds; /* restore_bytes at that speed (0 if no speed) */
 	} recovery;
 };
 
@@ -116,7 +124,10 @@ struct hf_report_opts {
 	const struct hf_snapshot *snapshot; /* the newest snapshot to report on; its chain is used */
 	int64_t since_ns;                   /* snapshots before this time only as a baseline (0: all) */
 	const char *repo;                   /* the --repo argument, for the commands the report gives */
+	int all; /* personal data in every file of the directories hit, not only the encrypted ones */
 };
+/* a speed measured on less than this many bytes gives no estimate */
+#define HF_REPORT_SPEED_MIN_BYTES (1u << 20)
 
 /* Gathers the report. 0 or -errno / -HF_E_*. */
 int hf_report_build(struct hf_repo *r, const struct hf_report_opts *o, struct hf_report *out);

@@ -18,6 +18,9 @@
 #  6. Files encrypted twice (in place, then again and renamed): the personal data are
 #     counted once, from the version before both, and restore --last-clean gives back
 #     every original.
+#  7. --all reads every file of the directories hit, not only the encrypted ones.
+#  Case 1 also checks the GDPR Art. 33 facts (72 hours from the detection, the planted
+#  categories and numbers) and the restore-time estimate.
 set -uo pipefail
 CLI_DIR=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/cli/lib.sh
@@ -42,6 +45,8 @@ jq_() { $PY -c 'import json,sys; j=json.load(open(sys.argv[1])); v=eval(sys.argv
 # --- 1. an attack ----------------------------------------------------------------
 R=$(repo_url repo) S=$T/src
 $PY "$CORPUS_PY" "$S" >"$T/expected.json"
+# 3 MiB of text without personal data: enough read for the restore-time estimate
+yes "minutes of the budget meeting, nothing personal" | head -c 3000000 >"$S/notes/minutes.txt"
 hf init --repo "$R"
 check_rc "init" 0
 hf backup --repo "$R" "$S"
@@ -84,6 +89,26 @@ check_grep "json: recovery command" "restore --repo .* --last-clean --before" "$
 check_eq "json: the notes dropped are one text, shown once with every path" "1 $n_notes $n_notes" \
 	"$(jq_ "$J" '"%d %d %d" % (len(j["ransom_notes"]), j["ransom_notes"][0]["copies"], len(j["ransom_notes"][0]["paths"]))')"
 pd_check "attack" "$J" "$T/expected.json"
+# the restore-time estimate: the speed measured on what the report read
+check_eq "json: the estimate is the bytes to restore at the measured read speed" "true" \
+	"$(jq_ "$J" 'j["recovery"]["read_speed"] is not None and j["recovery"]["bytes_to_restore"] >= j["recovery"]["bytes_of_encrypted_files"] > 3000000 and j["recovery"]["estimated_seconds"] == -(-j["recovery"]["bytes_to_restore"] // j["recovery"]["read_speed"])')"
+check_grep "html: the estimated time" "Estimated time</th><td>about [0-9]" "$T/report.html"
+# GDPR Art. 33: the 72 hours from the detection, the categories and numbers found
+G='j["gdpr_art33"]'
+check_eq "gdpr: applies, notify by = aware + 72 h" "true 259200" \
+	"$(jq_ "$J" '"%s %d" % ("true" if '"$G"'["applies"] else "false", __import__("calendar").timegm(__import__("time").strptime('"$G"'["notify_by"], "%Y-%m-%dT%H:%M:%SZ")) - __import__("calendar").timegm(__import__("time").strptime('"$G"'["aware"], "%Y-%m-%dT%H:%M:%SZ")))')"
+check_eq "gdpr: aware = the detection" "$(jq_ "$J" 'j["summary"]["detected"]["time"]')" "$(jq_ "$J" "$G"'["aware"]')"
+check_eq "gdpr: records = every distinct value planted" \
+	"$($PY -c 'import json,sys; print(sum(v["distinct"] for v in json.load(open(sys.argv[1])).values()))' "$T/expected.json")" \
+	"$(jq_ "$J" "$G"'["records_at_least"]')"
+check_eq "gdpr: data subjects = the most distinct values of one identifier planted" \
+	"$($PY -c 'import json,sys; e=json.load(open(sys.argv[1])); print(max(e[c]["distinct"] for c in ("email","nino","nhs")))' "$T/expected.json")" \
+	"$(jq_ "$J" "$G"'["data_subjects_at_least"]')"
+check_eq "gdpr: one category per kind of data planted, health data special" "8 true" \
+	"$(jq_ "$J" '"%d %s" % (len('"$G"'["data_categories"]), "true" if '"$G"'["special_categories"] else "false")')"
+check_eq "gdpr: the pinned clean backup and the full recovery are the measures" "2" \
+	"$(jq_ "$J" 'sum(1 for m in '"$G"'["measures"] if "pinned" in m or "recovery plan" in m)')"
+check_true "html: the GDPR section with its deadline" grep -q 'Notify the supervisory authority by' "$T/report.html"
 # the hostile name (notes/<img src=x onerror=alert(1)>&"'.txt) is escaped in the HTML
 check_true "html: the hostile file name is escaped" grep -qF '&lt;img src=x onerror=alert(1)&gt;&amp;&quot;&#39;.txt' "$T/report.html"
 if grep -qF '<img src=x' "$T/report.html"; then fail "html: the hostile file name appears unescaped"; else ok "html: no unescaped tag from a file name"; fi
@@ -140,6 +165,7 @@ check_eq "clean: no attack" "false" "$(jq_ "$T/clean.json" 'j["summary"]["attack
 check_eq "clean: nothing encrypted, no note" "0 0" \
 	"$(jq_ "$T/clean.json" '"%d %d" % (j["summary"]["files_encrypted"], j["summary"]["ransom_notes"])')"
 check_true "clean: the HTML says no attack" grep -q 'Attack: no.' "$T/clean.html"
+check_eq "clean: GDPR Art. 33 does not apply" "false" "$(jq_ "$T/clean.json" 'j["gdpr_art33"]["applies"]')"
 
 # --- 4. a slow attack over three backups ----------------------------------------------
 R3=$(repo_url slow) S3=$T/src3
@@ -205,6 +231,30 @@ while IFS= read -r -d '' f; do
 	cmp -s "$f" "$T/restore4$S4/${f#"$T/orig4/"}" || missing=$((missing + 1))
 done < <(find "$T/orig4" -type f -print0)
 check_eq "twice: restore --last-clean gives back every original, bit for bit" "0" "$missing"
+
+# --- 7. --all: every file of the directories hit ----------------------------------------
+# Every other file is encrypted: without --all only their clean versions are read; with it,
+# every regular file of the directories hit, as the backup before the attack holds them.
+R5=$(repo_url half) S5=$T/src5
+$PY "$CORPUS_PY" "$S5" >/dev/null
+hf init --repo "$R5"
+hf backup --repo "$R5" "$S5"
+(cd "$S5" && find . -type f -printf '%P\n' | sort | awk 'NR % 2') >"$T/half-list"
+"$DETECT_DIR/attack.sh" full-rename "$S5" --files "$T/half-list" >"$T/actions5" 2>"$T/attack.err" ||
+	fail "half: attack.sh failed"
+hf backup --repo "$R5" "$S5"
+hf report --repo "$R5" --json "$T/half.json"
+check_rc "half: report exit 0" 0
+hf report --repo "$R5" --all --json "$T/half-all.json"
+check_rc "half: report --all exit 0" 0
+check_eq "half: without --all, only the encrypted files are read" "encrypted $(grep -c '^created' "$T/actions5")" \
+	"$(jq_ "$T/half.json" '"%s %d" % (j["personal_data"]["scope"], j["personal_data"]["files_read"] + j["personal_data"]["files_not_read"])')"
+# (each .locked file took the place of one original: the files there now are as many)
+in_dirs=$(jq_ "$T/half-all.json" 'sum(1 for d in j["summary"]["directories_hit"] for e in __import__("os").scandir(d) if e.is_file())')
+check_eq "half: with --all, every file of the directories hit is read" "all $in_dirs" \
+	"$(jq_ "$T/half-all.json" '"%s %d" % (j["personal_data"]["scope"], j["personal_data"]["files_read"] + j["personal_data"]["files_not_read"])')"
+check_eq "half: --all finds more (the files left alone hold personal data too)" "true" \
+	"$(jq_ "$T/half-all.json" 'sum(v["distinct"] for v in j["personal_data"]["categories"].values()) > sum(v["distinct"] for v in __import__("json").load(open("'"$T/half.json"'"))["personal_data"]["categories"].values())')"
 
 # --- 5. refusals --------------------------------------------------------------------
 hf report --repo "$R"
