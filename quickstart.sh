@@ -3,7 +3,8 @@
 # missing, builds holdfast, then runs its main job on the embedded default (a
 # local repository): back up a sample tree, restore it, and show that the
 # restored tree is identical; then play a ransomware attack on a copy of part
-# of it and get every file back with restore --last-clean.
+# of it, get every file back with restore --last-clean, and write the
+# incident report.
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/deps.sh
@@ -59,4 +60,7 @@ else
 	echo "DIFFERENT: see diff -r $demo/share.before $demo/clean$share" >&2
 	exit 1
 fi
+echo "== holdfast report: the incident report of the drill"
+$hf report --repo "$demo/repo" --html "$demo/report.html" --json "$demo/report.json"
+echo "open $demo/report.html in a browser: summary, timeline, scope, the ransom note, personal data, recovery plan"
 echo "(demo files are in $demo; remove them with: rm -rf $demo)"
