@@ -13,6 +13,7 @@
 #   make format-check  lists the files clang-format (.clang-format) would change; `make fmt` changes them
 #   make bench      side-by-side benchmark against restic and borg (bench/)
 #   make bench-scale   holdfast beside restic on 100,000 and 1,000,000 small files (bench/scale.sh)
+#   make bench-report  the cost of holdfast report on the bench corpus after an attack (bench/report.sh)
 
 CC      ?= cc
 PKGS    := libsodium libzstd libcrypto libmagic libzip zlib liblzma libpng libjpeg sqlite3 libqpdf libseccomp libmicrohttpd libcurl expat
@@ -49,7 +50,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test test-https test-s3 quick unit cli clean bench bench-scale bench-server bench-s3 compare fmt format-check analyze tsan layers
+.PHONY: all test test-https test-s3 quick unit cli clean bench bench-scale bench-server bench-s3 bench-report compare fmt format-check analyze tsan layers
 all: $(BUILD)/holdfast $(UNIT_BIN) $(BUILD)/layers.ok
 
 # the layer order of MODULES, checked whenever a library file changes
@@ -144,6 +145,9 @@ bench-server: $(BUILD)/holdfast
 # holdfast (Object Lock bucket) vs restic on one real Ceph RGW: times and requests per GB
 bench-s3: $(BUILD)/holdfast
 	bench/s3.sh
+
+bench-report: $(BUILD)/holdfast
+	bench/report.sh
 
 # restic + rclone serve restic --append-only vs holdfast serve, the same attacks (slow; needs rclone, restic)
 compare: $(BUILD)/holdfast
