@@ -622,11 +622,59 @@ static int prefix_ok(const char *p, size_t n)
 	return 1;
 }
 
+/* 1 if the host (without its port) ends with suffix */
+static int host_ends_with(const char *host, size_t hostlen, const char *suffix)
+{
+	const char *colon = memchr(host, ':', hostlen);
+	size_t n = colon ? (size_t)(colon - host) : hostlen, sl = strlen(suffix);
+
+	return n >= sl && strncasecmp(host + n - sl, suffix, sl) == 0;
+}
+
+/* The base of every request's URL: path style (http://HOST/BUCKET, what
+ * self-hosted servers answer by default) or virtual-host style
+ * (http://BUCKET.HOST, what AWS wants), by HOLDFAST_S3_ADDRESSING = path,
+ * virtual or auto (the default: virtual for *.amazonaws.com, else path). */
+static int set_url_base(struct s3_store *ss, const char *host, size_t hostlen, char *why, size_t why_cap)
+{
+	const char *mode = getenv("HOLDFAST_S3_ADDRESSING");
+	size_t scheme = strstr(ss->endpoint, "://") - ss->endpoint + 3, n;
+	int virtual_host;
+
+	if (!mode || !*mode || strcmp(mode, "auto") == 0) {
+		virtual_host = host_ends_with(host, hostlen, ".amazonaws.com") && !strchr(ss->bucket, '.');
+	} else if (strcmp(mode, "virtual") == 0 || strcmp(mode, "path") == 0) {
+		virtual_host = mode[0] == 'v';
+	} else {
+		snprintf(why, why_cap, "HOLDFAST_S3_ADDRESSING is path, virtual or auto, not '%s'", mode);
+		return -HF_E_USAGE;
+	}
+	if (virtual_host && (host[0] == '[' || strspn(host, "0123456789.:") == hostlen)) {
+		snprintf(why, why_cap, "virtual-host addressing puts the bucket in the host name: give a host "
+				       "name, not an IP address");
+		return -HF_E_USAGE;
+	}
+	if (virtual_host && scheme == 8 && strchr(ss->bucket, '.')) {
+		snprintf(why, why_cap, "bucket %s has dots: over https its virtual host name is not covered by the "
+				       "server's certificate (use HOLDFAST_S3_ADDRESSING=path)",
+			 ss->bucket);
+		return -HF_E_USAGE;
+	}
+	n = strlen(ss->endpoint) + strlen(ss->bucket) + 2;
+	ss->url_base = hf_xmalloc(n);
+	if (virtual_host)
+		snprintf(ss->url_base, n, "%.*s%s.%.*s", (int)scheme, ss->endpoint, ss->bucket, (int)hostlen, host);
+	else
+		snprintf(ss->url_base, n, "%s/%s", ss->endpoint, ss->bucket);
+	return 0;
+}
+
 /* "s3:http[s]://HOST[:PORT]/BUCKET[/PREFIX][/]" */
 static int parse_url(struct s3_store *ss, const char *url, char *why, size_t why_cap)
 {
 	const char *u = url + 3, *host, *slash, *bucket, *bend, *prefix;
 	size_t hostlen, plen;
+	int r;
 
 	if (strncmp(u, "https://", 8) == 0)
 		host = u + 8;
@@ -665,8 +713,9 @@ static int parse_url(struct s3_store *ss, const char *url, char *why, size_t why
 	memcpy(ss->endpoint, u, (size_t)(slash - u));
 	ss->endpoint[slash - u] = '\0';
 	ss->bucket = hf_xmemdup(bucket, (size_t)(bend - bucket));
-	ss->url_base = hf_xmalloc(strlen(ss->endpoint) + strlen(ss->bucket) + 2);
-	snprintf(ss->url_base, strlen(ss->endpoint) + strlen(ss->bucket) + 2, "%s/%s", ss->endpoint, ss->bucket);
+	r = set_url_base(ss, host, hostlen, why, why_cap);
+	if (r < 0)
+		return r;
 	ss->prefix = hf_xmalloc(plen + 2);
 	memcpy(ss->prefix, prefix, plen);
 	ss->prefix[plen] = plen ? '/' : '\0';

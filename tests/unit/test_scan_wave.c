@@ -45,7 +45,8 @@ static int put_random_after(const char *rel, const uint8_t *head, size_t nhead, 
 
 	if (n > sizeof(buf) || nhead > n)
 		return -1;
-	memcpy(buf, head, nhead);
+	if (nhead)
+		memcpy(buf, head, nhead);
 	fill_random(buf + nhead, n - nhead);
 	return put_file(rel, buf, n);
 }
