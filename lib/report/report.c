@@ -279,12 +279,12 @@ static int add_file(struct hf_report *rep, size_t *cap, struct lookup *lk, const
 	hf_buf_init(&b, HF_REPORT_PII_READ_MAX + HF_REPORT_NOTE_MAX);
 	r = read_content(lk, nd, HF_REPORT_PII_READ_MAX, &b, &trunc);
 	if (r == 0) {
-		if (text_like(&b)) {
+		if (text_like(&b) && !hf_extract_wanted(b.data, b.len)) {
 			r = hf_pii_tally_text(&rep->pii, (const char *)b.data, b.len, NULL);
 		} else {
 			struct hf_buf t;
 			hf_buf_init(&t, HF_REPORT_PII_READ_MAX);
-			r = trunc ? 0 : hf_extract_office_text(b.data, b.len, &t);
+			r = trunc ? 0 : hf_extract_text(b.data, b.len, &t);
 			if (r == 1)
 				r = hf_pii_tally_text(&rep->pii, (const char *)t.data, t.len, NULL);
 			else if (r == 0 || r == -HF_E_LIMIT)
