@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # 55-report.sh — holdfast report (docs/REPORT.md) on real attacks.
 #
-#  1. A corpus (txt, csv, eml, docx, xlsx, odt) with planted personal data (valid check digits: NHS mod-11, IBAN
+#  1. A corpus (txt, csv, eml, docx, xlsx, odt, pdf; mail in quoted-printable and
+#     base64) with planted personal data (valid check digits: NHS mod-11, IBAN
 #     mod-97, Luhn, NI prefixes) and decoys that fail the checks
 #     (tests/report/pii-corpus.py prints the counts it planted), backed up, attacked
 #     (tests/detect/attack.sh full-rename --notes), backed up again: the JSON says
 #     attack, lists every encrypted file and note with the Bitcoin address, .onion
 #     link and victim id of the note, and its personal-data counts equal the planted
-#     ones exactly. A hostile file name is escaped in the HTML.
+#     ones exactly, with every file of the corpus read. A hostile file name is
+#     escaped in the HTML.
 #  2. The HTML renders in headless Chromium: a screenshot is taken, and no console
 #     message is logged (the page's CSP forbids every load, so a load would log a
 #     violation; a copy of the page with one external image shows the check fires).
@@ -39,6 +41,7 @@ jq_() { $PY -c 'import json,sys; j=json.load(open(sys.argv[1])); v=eval(sys.argv
 # --- 1. an attack ----------------------------------------------------------------
 R=$(repo_url repo) S=$T/src
 $PY "$CORPUS_PY" "$S" >"$T/expected.json"
+n_corpus=$(find "$S" -type f | wc -l)
 hf init --repo "$R"
 check_rc "init" 0
 hf backup --repo "$R" "$S"
@@ -79,6 +82,9 @@ check_eq "json: the earliest ctime is no later than the first encrypted backup" 
 	"$(jq_ "$J" 'j["summary"]["first_encrypted_ctime"] is not None and j["summary"]["first_encrypted_ctime"] <= j["summary"]["first_encrypted_backup"]["time"]')"
 check_grep "json: recovery command" "restore --repo .* --last-clean --before" "$J"
 pd_check "attack" "$J" "$T/expected.json"
+# every file of the corpus is read: text, office documents, PDFs and encoded mail alike
+check_eq "json: personal data read in every file of the corpus, none left unread" "$n_corpus 0" \
+	"$(jq_ "$J" '"%d %d" % (j["personal_data"]["files_read"], j["personal_data"]["files_not_read"])')"
 # the hostile name (notes/<img src=x onerror=alert(1)>&"'.txt) is escaped in the HTML
 check_true "html: the hostile file name is escaped" grep -qF '&lt;img src=x onerror=alert(1)&gt;&amp;&quot;&#39;.txt' "$T/report.html"
 if grep -qF '<img src=x' "$T/report.html"; then fail "html: the hostile file name appears unescaped"; else ok "html: no unescaped tag from a file name"; fi
