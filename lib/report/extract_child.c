@@ -143,7 +143,7 @@ static int pdf_text(const void *p, size_t n, int out)
 {
 	GBytes *bytes = g_bytes_new_static(p, n);
 	PopplerDocument *doc = poppler_document_new_from_bytes(bytes, NULL, NULL);
-	int pages, ret = CX_OK;
+	int pages, ret = CX_OK, text = 0;
 
 	g_bytes_unref(bytes);
 	if (!doc)
@@ -159,13 +159,16 @@ static int pdf_text(const void *p, size_t n, int out)
 		if (!page)
 			continue;
 		t = poppler_page_get_text(page);
+		for (const char *c = t; c && *c && !text; c++)
+			text = *c != ' ' && *c != '\n' && *c != '\t' && *c != '\r';
 		if (t && (write_all(out, t, strlen(t)) < 0 || write_all(out, "\n", 1) < 0))
 			ret = CX_LIMIT; /* the parent stopped reading */
 		g_free(t);
 		g_object_unref(page);
 	}
 	g_object_unref(doc);
-	return ret;
+	/* pages of images only (a scan): what they show is not read */
+	return ret == CX_OK && !text ? CX_UNREADABLE : ret;
 }
 
 struct mail_walk {

@@ -158,6 +158,14 @@ static void test_pdf_damaged(void)
 	double t0 = now();
 	int r;
 
+	/* pages without text (a scan): not read, rather than read and found clean */
+	{
+		const char *blank[] = {"", " "};
+		char *scan = make_pdf(blank, 2, 1, &n);
+		count(scan, n, &r, found);
+		T_EQ(r, 0);
+		free(scan);
+	}
 	/* not a PDF past its header */
 	count(S("%PDF-1.7\nthis is no PDF at all, no objects and no xref\n"), &r, found);
 	T_EQ(r, 0);
@@ -199,8 +207,7 @@ static void test_pdf_hostile(void)
 	count(S(many), &r, found);
 	T_CHECK(r == 0 || r == -HF_E_LIMIT);
 	count(S(loop), &r, found);
-	T_CHECK(r == 0 || r == 1);
-	T_EQ(found[HF_PII_EMAIL], 0);
+	T_EQ(r, 0);
 	/* arrays nested 200,000 deep in the content stream's object */
 	deep = malloc(depth * 2 + 256);
 	n = (size_t)snprintf(deep, 256, "%%PDF-1.4\n1 0 obj << /Type /Catalog /Pages ");
