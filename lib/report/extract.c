@@ -214,7 +214,8 @@ int hf_extract_mail_encoded(const void *p, size_t n)
 			const char *v = x + 26, *ve = x + len;
 			while (v < ve && (*v == ' ' || *v == '\t'))
 				v++;
-			encoded = starts_ci(v, (size_t)(ve - v), "quoted-printable") || starts_ci(v, (size_t)(ve - v), "base64");
+			encoded = starts_ci(v, (size_t)(ve - v), "quoted-printable") ||
+				  starts_ci(v, (size_t)(ve - v), "base64");
 		}
 		if (!nl)
 			break;

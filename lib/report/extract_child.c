@@ -189,8 +189,8 @@ static void mail_part(GMimeObject *parent, GMimeObject *part, gpointer ud)
 		return; /* attachments: not read here */
 	content = g_mime_part_get_content(GMIME_PART(part));
 	/* the body, its transfer encoding (quoted-printable, base64) undone */
-	if (content && (g_mime_data_wrapper_write_to_stream(content, w->out) < 0 ||
-			g_mime_stream_write(w->out, "\n", 1) < 0))
+	if (content &&
+	    (g_mime_data_wrapper_write_to_stream(content, w->out) < 0 || g_mime_stream_write(w->out, "\n", 1) < 0))
 		w->err = 1;
 }
 
@@ -232,7 +232,7 @@ static int self_test(int kind)
 		fd = open("/etc/passwd", O_RDONLY);
 		return fd >= 0 ? CX_OK : CX_UNREADABLE; /* opened: the filter is not there */
 	case HF_EXTRACT_TEST_CRASH:
-		*nowhere = 1;
+		*nowhere = 1; /* on purpose (scripts/analyze.supp) */
 		return CX_OK;
 	case HF_EXTRACT_TEST_SPIN:
 		for (;;)

@@ -77,8 +77,8 @@ static char *make_pdf(const char *const *lines, int pages, int deflate, size_t *
 		off[5 + 2 * i] = len;
 		if (zip) {
 			compress(z, &zn, (const unsigned char *)content, strlen(content));
-			snprintf(tmp, sizeof(tmp), "%d 0 obj << /Length %lu /Filter /FlateDecode >> stream\n", 5 + 2 * i,
-				 (unsigned long)zn);
+			snprintf(tmp, sizeof(tmp), "%d 0 obj << /Length %lu /Filter /FlateDecode >> stream\n",
+				 5 + 2 * i, (unsigned long)zn);
 			putf(&b, &len, &cap, tmp);
 			put(&b, &len, &cap, z, zn);
 		} else {
@@ -259,10 +259,11 @@ static void test_child_limits(void)
 static void test_mail(void)
 {
 	/* quoted-printable: the phone number split by a soft line break, '=' written =3D */
-	static const char qp[] = "From: Ann <ann@example.org>\r\nTo: bob@example.net\r\nSubject: new number\r\n"
-				 "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
-				 "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
-				 "Hi Bob, call me on 020 79=\r\n46 0958 (a=3Db). My NHS number is 943 4=\r\n76 5919.\r\n";
+	static const char qp[] =
+		"From: Ann <ann@example.org>\r\nTo: bob@example.net\r\nSubject: new number\r\n"
+		"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+		"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+		"Hi Bob, call me on 020 79=\r\n46 0958 (a=3Db). My NHS number is 943 4=\r\n76 5919.\r\n";
 	/* base64 text part beside a base64 attachment (not read) */
 	static const char b64[] = "From: carol@example.org\nTo: dave@example.org\nSubject: details\n"
 				  "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"XX\"\n\n"
@@ -278,7 +279,7 @@ static void test_mail(void)
 
 	T_CHECK(hf_extract_mail_encoded(S(qp)));
 	T_CHECK(hf_extract_mail_encoded(S(b64)));
-	T_CHECK(!hf_extract_mail_encoded(S(plain)));                  /* its bytes are its text */
+	T_CHECK(!hf_extract_mail_encoded(S(plain))); /* its bytes are its text */
 	T_CHECK(!hf_extract_mail_encoded(S("Content-Transfer-Encoding: base64\nnot mail\n")));
 	T_CHECK(!hf_extract_mail_encoded(S("name,phone\nAnn,020 7946 0958\n")));
 	count(S(qp), &r, found);
