@@ -34,7 +34,7 @@
 #include "report/extract.h"
 #include "util/err.h"
 
-#define CHILD_AS_LIMIT (1ull << 30) /* address space: the input is <= 16 MiB */
+#define CHILD_AS_LIMIT (1ull << 30) /* address space beyond the parent's: the input is <= 16 MiB */
 #define CHILD_CPU_DEFAULT 20u       /* CPU seconds for one file */
 #define CHILD_WALL_FACTOR 3u        /* wall-clock deadline: this many times the CPU limit */
 
@@ -69,7 +69,23 @@ static int write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
-static int lock_down(void)
+/* the address space the child starts with (the parent's: a report over a large repository
+ * holds its index), so that its limit is on what the parser adds */
+static rlim_t vm_size(void)
+{
+	char b[64] = "";
+	unsigned long long pages = 0;
+	int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+	ssize_t k = fd >= 0 ? read(fd, b, sizeof(b) - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (k > 0)
+		pages = strtoull(b, NULL, 10);
+	return (rlim_t)(pages * (unsigned long long)sysconf(_SC_PAGESIZE));
+}
+
+static int lock_down(rlim_t vsize)
 {
 	scmp_filter_ctx f;
 	int r = 0;
@@ -77,7 +93,7 @@ static int lock_down(void)
 
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 	/* (the sanitizers reserve terabytes of shadow address space up front) */
-	struct rlimit as = {CHILD_AS_LIMIT, CHILD_AS_LIMIT};
+	struct rlimit as = {vsize + CHILD_AS_LIMIT, vsize + CHILD_AS_LIMIT};
 	if (setrlimit(RLIMIT_AS, &as) != 0)
 		return -errno;
 #endif
@@ -275,7 +291,7 @@ static void child_main(int kind, int test, const void *p, size_t n, int out)
 	out = 3;
 	if (kind == HF_EXTRACT_MAIL)
 		g_mime_init(); /* before the lockdown: it may load tables */
-	if (lock_down() != 0)
+	if (lock_down(vm_size()) != 0)
 		_exit(CX_SETUP);
 	if (test)
 		_exit(self_test(test));
