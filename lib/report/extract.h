@@ -40,6 +40,7 @@ enum {
 	HF_EXTRACT_TEST_CRASH = 2,  /* a null-pointer write */
 	HF_EXTRACT_TEST_SPIN = 3,   /* an endless loop (the CPU limit ends it) */
 	HF_EXTRACT_TEST_SOCKET = 4, /* socket(): the filter kills the child */
+	HF_EXTRACT_TEST_BLOCK = 5,  /* waits forever, using no CPU (the deadline ends it) */
 };
 int hf_extract_isolated(int kind, int test, const void *p, size_t n, struct hf_buf *out);
 /* the CPU seconds a child may take (tests shorten it; 0 restores the

@@ -19,7 +19,9 @@
 #include <poll.h>
 #include <poppler.h>
 #include <seccomp.h>
+#include <linux/futex.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -241,6 +243,7 @@ static int self_test(int kind)
 {
 	volatile unsigned long spin = 0;
 	volatile int *nowhere = NULL;
+	static uint32_t futex_word;
 	int fd;
 
 	switch (kind) {
@@ -253,6 +256,9 @@ static int self_test(int kind)
 	case HF_EXTRACT_TEST_SPIN:
 		for (;;)
 			spin++;
+	case HF_EXTRACT_TEST_BLOCK:
+		for (;;) /* a lock nobody will release */
+			syscall(SYS_futex, &futex_word, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
 	case HF_EXTRACT_TEST_SOCKET:
 		fd = socket(AF_UNIX, SOCK_STREAM, 0); /* the filter kills us here */
 		return fd >= 0 ? CX_OK : CX_UNREADABLE;

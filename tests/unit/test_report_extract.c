@@ -3,7 +3,7 @@
  * here, plain and deflated, give exactly the values planted in them; damaged, truncated and
  * hostile PDFs (a page count of a hundred million, a page tree that loops, deep nesting) come
  * back "not read" in bounded time, never a crash; the child cannot open a file or a socket, and
- * its crash, endless loop or excess output end only that file; quoted-printable and base64
+ * its crash, endless loop, endless wait or excess output end only that file; quoted-printable and base64
  * bodies are decoded before counting. */
 #include <stdint.h>
 #include <stdio.h>
@@ -243,6 +243,10 @@ static void test_child_limits(void)
 	t0 = now();
 	T_EQ(hf_extract_isolated(HF_EXTRACT_PDF, HF_EXTRACT_TEST_SPIN, pdf, n, &out), 0);
 	T_CHECK(now() - t0 < 4);
+	/* a child blocked for good, using no CPU: the wall-clock deadline (3 x the CPU limit) */
+	t0 = now();
+	T_EQ(hf_extract_isolated(HF_EXTRACT_MAIL, HF_EXTRACT_TEST_BLOCK, pdf, n, &out), 0);
+	T_CHECK(now() - t0 > 2.5 && now() - t0 < 6);
 	hf_extract_set_cpu_limit(old);
 	/* the same child without a test reads the PDF */
 	T_EQ(hf_extract_isolated(HF_EXTRACT_PDF, 0, pdf, n, &out), 1);
