@@ -284,7 +284,11 @@ static void child_main(int kind, int test, const void *p, size_t n, int out)
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
 		_exit(CX_SETUP);
 	signal(SIGPIPE, SIG_DFL);
-	/* stdio to /dev/null (the libraries print warnings), the pipe on 3, nothing else */
+	/* stdio to /dev/null (the libraries print warnings), the pipe on 3, nothing else; the
+	 * pipe first above stdio (a parent started with stdin closed hands us the pipe as 0) */
+	out = fcntl(out, F_DUPFD, 3);
+	if (out < 0)
+		_exit(CX_SETUP);
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null < 0)
 		_exit(CX_SETUP);

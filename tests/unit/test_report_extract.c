@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "report/extract.h"
@@ -252,6 +254,21 @@ static void test_child_limits(void)
 	T_EQ(hf_extract_isolated(HF_EXTRACT_PDF, 0, pdf, n, &out), 1);
 	T_CHECK(out.len > 100);
 	hf_buf_release(&out);
+	/* from a process whose stdin, stdout and stderr are closed (the pipe is then 0 and 1) */
+	{
+		pid_t pid = fork();
+		int st = -1;
+		if (pid == 0) {
+			struct hf_buf o;
+			close(0);
+			close(1);
+			close(2);
+			hf_buf_init(&o, 1 << 20);
+			_exit(hf_extract_text(pdf, n, &o) == 1 && o.len > 100 ? 0 : 1);
+		}
+		T_CHECK(pid > 0 && waitpid(pid, &st, 0) == pid);
+		T_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
 	/* more text than the caller takes: a limit, nothing kept */
 	hf_buf_init(&out, 64);
 	T_EQ(hf_extract_text(pdf, n, &out), -HF_E_LIMIT);
