@@ -226,8 +226,18 @@ int hf_extract_mail_encoded(const void *p, size_t n)
 
 static int is_pdf(const void *p, size_t n)
 {
-	/* readers accept the header within the first 1024 bytes */
-	return memmem(p, n < 1024 ? n : 1024, "%PDF-", 5) != NULL;
+	/* readers accept the header within the first 1024 bytes; it starts a line and names a
+	 * version (a text that merely mentions "%PDF-" stays text) */
+	const char *x = p, *h;
+	size_t lim = n < 1024 ? n : 1024;
+
+	for (size_t off = 0; off + 6 <= lim && (h = memmem(x + off, lim - off, "%PDF-", 5)) != NULL;
+	     off = (size_t)(h - x) + 1) {
+		size_t i = (size_t)(h - x);
+		if ((i == 0 || x[i - 1] == '\n' || x[i - 1] == '\r') && i + 5 < n && x[i + 5] >= '1' && x[i + 5] <= '9')
+			return 1;
+	}
+	return 0;
 }
 
 int hf_extract_wanted(const void *p, size_t n)

@@ -168,6 +168,10 @@ static void test_pdf_damaged(void)
 		T_EQ(r, 0);
 		free(scan);
 	}
+	/* a text that mentions the header is no PDF; a header after some junk is */
+	T_CHECK(!hf_extract_wanted(S("notes: the file starts with %PDF-1.7 and a comment\n")));
+	T_CHECK(!hf_extract_wanted(S("%PDF-x\n")));
+	T_CHECK(hf_extract_wanted(S("junk\r\n%PDF-1.4\n")));
 	/* not a PDF past its header */
 	count(S("%PDF-1.7\nthis is no PDF at all, no objects and no xref\n"), &r, found);
 	T_EQ(r, 0);
