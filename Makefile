@@ -21,7 +21,10 @@ PKGS    := libsodium libzstd libcrypto libmagic libzip zlib liblzma libpng libjp
 # sprintf & co. compile errors (the header says why it is included this way)
 CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Wshadow -Wno-unused-parameter -D_GNU_SOURCE \
 	-D_FILE_OFFSET_BITS=64 -Ilib -include lib/util/banned.h $(shell pkg-config --cflags $(PKGS))
-LIBS    := $(shell pkg-config --libs $(PKGS)) -lbz2 -lm -lpthread
+# the report's PDF and mail parsers (glib-based; lib/report/extract_child.c runs them in an
+# isolated child): their headers only for lib/report, their libraries linked where used
+REPORT_PKGS := poppler-glib gmime-3.0
+LIBS    := $(shell pkg-config --libs $(PKGS) $(REPORT_PKGS)) -lbz2 -lm -lpthread
 
 ifeq ($(SAN),1)
 BUILD   := build-san
@@ -60,6 +63,8 @@ $(BUILD)/layers.ok: scripts/check-layers.sh Makefile $(wildcard lib/*/*.[ch])
 	@touch $@
 layers:
 	scripts/check-layers.sh $(MODULES)
+
+$(BUILD)/lib/report/%.o: CFLAGS += $(shell pkg-config --cflags $(REPORT_PKGS))
 
 # test fixtures build objects in buffers whose limits they chose themselves
 $(BUILD)/tests/unit/%.o: CFLAGS += -Wno-unused-result

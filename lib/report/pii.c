@@ -497,8 +497,8 @@ int hf_pii_tally_text(struct hf_pii_tally *t, const char *x, size_t n, uint64_t 
 	struct scanner sc = {.t = t};
 	size_t i = 0;
 
-	/* e-mail addresses first, from each '@' */
-	for (const char *at = memchr(x, '@', n); at; at = memchr(at + 1, '@', n - (size_t)(at + 1 - x))) {
+	/* e-mail addresses first, from each '@' (an empty text may come as NULL) */
+	for (const char *at = n ? memchr(x, '@', n) : NULL; at; at = memchr(at + 1, '@', n - (size_t)(at + 1 - x))) {
 		size_t b, e;
 		if (at + 1 >= x + n)
 			break;

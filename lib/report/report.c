@@ -262,11 +262,11 @@ static int tally_version(struct hf_report *rep, struct lookup *lk, const struct 
 	r = read_content(lk, nd, HF_REPORT_PII_READ_MAX, &b, &trunc);
 	rep->read_ns += monotonic_ns() - t0;
 	rep->read_bytes += b.len;
-	if (r == 0 && text_like(&b)) {
+	if (r == 0 && text_like(&b) && !hf_extract_wanted(b.data, b.len)) {
 		r = hf_pii_tally_text(&rep->pii, (const char *)b.data, b.len, NULL);
 	} else if (r == 0) {
 		hf_buf_init(&t, HF_REPORT_PII_READ_MAX);
-		r = trunc ? 0 : hf_extract_office_text(b.data, b.len, &t);
+		r = trunc ? 0 : hf_extract_text(b.data, b.len, &t);
 		if (r == 1)
 			r = hf_pii_tally_text(&rep->pii, (const char *)t.data, t.len, NULL);
 		else if (r == 0 || r == -HF_E_LIMIT)

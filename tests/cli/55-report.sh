@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # 55-report.sh — holdfast report (docs/REPORT.md) on real attacks.
 #
-#  1. A corpus (txt, csv, eml, docx, xlsx, odt) with planted personal data (valid check digits: NHS mod-11, IBAN
+#  1. A corpus (txt, csv, eml, docx, xlsx, odt, pdf; mail in quoted-printable and
+#     base64) with planted personal data (valid check digits: NHS mod-11, IBAN
 #     mod-97, Luhn, NI prefixes) and decoys that fail the checks
 #     (tests/report/pii-corpus.py prints the counts it planted), backed up, attacked
 #     (tests/detect/attack.sh full-rename --notes), backed up again: the JSON says
 #     attack, lists every encrypted file and note with the Bitcoin address, .onion
 #     link and victim id of the note, and its personal-data counts equal the planted
-#     ones exactly. A hostile file name is escaped in the HTML.
+#     ones exactly, with every file of the corpus read. A hostile file name is
+#     escaped in the HTML.
 #  2. The HTML renders in headless Chromium: a screenshot is taken, and no console
 #     message is logged (the page's CSP forbids every load, so a load would log a
 #     violation; a copy of the page with one external image shows the check fires).
@@ -47,6 +49,7 @@ R=$(repo_url repo) S=$T/src
 $PY "$CORPUS_PY" "$S" >"$T/expected.json"
 # 3 MiB of text without personal data: enough read for the restore-time estimate
 yes "minutes of the budget meeting, nothing personal" | head -c 3000000 >"$S/notes/minutes.txt"
+n_corpus=$(find "$S" -type f | wc -l)
 hf init --repo "$R"
 check_rc "init" 0
 hf backup --repo "$R" "$S"
@@ -109,6 +112,9 @@ check_eq "gdpr: one category per kind of data planted, health data special" "8 t
 check_eq "gdpr: the pinned clean backup and the full recovery are the measures" "2" \
 	"$(jq_ "$J" 'sum(1 for m in '"$G"'["measures"] if "pinned" in m or "recovery plan" in m)')"
 check_true "html: the GDPR section with its deadline" grep -q 'Notify the supervisory authority by' "$T/report.html"
+# every file of the corpus is read: text, office documents, PDFs and encoded mail alike
+check_eq "json: personal data read in every file of the corpus, none left unread" "$n_corpus 0" \
+	"$(jq_ "$J" '"%d %d" % (j["personal_data"]["files_read"], j["personal_data"]["files_not_read"])')"
 # the hostile name (notes/<img src=x onerror=alert(1)>&"'.txt) is escaped in the HTML
 check_true "html: the hostile file name is escaped" grep -qF '&lt;img src=x onerror=alert(1)&gt;&amp;&quot;&#39;.txt' "$T/report.html"
 if grep -qF '<img src=x' "$T/report.html"; then fail "html: the hostile file name appears unescaped"; else ok "html: no unescaped tag from a file name"; fi

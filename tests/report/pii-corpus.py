@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """tests/report/pii-corpus.py DIR — writes a small corpus with planted personal
 data (valid check digits) and decoys (failing them) into DIR (csv, eml, txt,
-in three directories, docx, xlsx and odt in a fourth, plus a file with a hostile name), and prints the counts
-a report must find, as JSON: {category: {"files": N, "distinct": N}}."""
+in three directories, docx, xlsx, odt and pdf in a fourth, plus a file with a hostile name), and prints the counts
+a report must find, as JSON: {category: {"files": N, "distinct": N}}. Two mails have their
+bodies in quoted-printable (soft line breaks inside the values) and base64, and the PDFs are
+written here (one with deflated page streams, one all ASCII): each counts only once decoded."""
 import json, os, sys
 
 out = sys.argv[1]
@@ -154,5 +156,76 @@ paras = "".join("<text:p>%s</text:p>" % escape(" ; ".join(l)) for l in people_li
 with zipfile.ZipFile(os.path.join(out, "office/letter.odt"), "w", zipfile.ZIP_DEFLATED) as z:
     z.writestr("mimetype", "application/vnd.oasis.opendocument.text", compress_type=zipfile.ZIP_STORED)
     z.writestr("content.xml", '<?xml version="1.0"?><office:document-content %s><office:body><office:text>%s<text:p>%s</text:p></office:text></office:body></office:document-content>' % (T_NS, paras, escape(PAD)))
+
+# PDFs: one line of text a row, Helvetica; page streams deflated in the first
+import zlib
+
+def pdf_escape(t):
+    return t.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+def write_pdf(path, rows, deflate):
+    pages = [rows[k:k + 40] for k in range(0, len(rows), 40)]
+    objs = {1: b"<< /Type /Catalog /Pages 2 0 R >>",
+            2: ("<< /Type /Pages /Kids [%s] /Count %d >>" % (
+                " ".join("%d 0 R" % (4 + 2 * i) for i in range(len(pages))), len(pages))).encode(),
+            3: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"}
+    for i, pg in enumerate(pages):
+        ops = "BT /F1 9 Tf 11 TL 40 760 Td " + " ".join("(%s) Tj T*" % pdf_escape(r) for r in pg) + " ET"
+        data = ops.encode()
+        head = "<< /Length %d >>"
+        if deflate:
+            data = zlib.compress(data)
+            head = "<< /Length %d /Filter /FlateDecode >>"
+        objs[4 + 2 * i] = ("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
+                           "/Resources << /Font << /F1 3 0 R >> >> >>" % (5 + 2 * i)).encode()
+        objs[5 + 2 * i] = (head % len(data)).encode() + b"\nstream\n" + data + b"\nendstream"
+    buf = bytearray(b"%PDF-1.4\n" + (b"%\xe2\xe3\xcf\xd3\n" if deflate else b""))
+    offs = {}
+    for k in sorted(objs):
+        offs[k] = len(buf)
+        buf += b"%d 0 obj\n" % k + objs[k] + b"\nendobj\n"
+    xref = len(buf)
+    buf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    for k in sorted(objs):
+        buf += b"%010d 00000 n \n" % offs[k]
+    buf += b"trailer << /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    with open(os.path.join(out, path), "wb") as f:
+        f.write(bytes(buf))
+
+def pdf_rows(ids):
+    rows = []
+    for l in people_lines(ids):
+        if l[0] == "decoys":
+            rows += ["decoy " + d for d in l[1:]]
+        else:
+            rows += [l[0]] + l[1:]
+    return rows + [PAD[k:k + 90] for k in range(0, 2700, 90)]
+
+write_pdf("office/report.pdf", pdf_rows([60, 61]), True)
+write_pdf("office/plain.pdf", pdf_rows([62]), False)
+
+# encoded mail: the values are text only once the body is decoded
+import base64
+v, w = person(70), person(71)
+body = ("Dear team,\nmy details: %s, born %s, NI %s, postcode %s.\nDecoys: %s\n\n%s" % (
+    v["phone"], v["dob"], v["nino"], v["postcode"], " ".join(v["decoys"]), PAD[:1500]))
+b64 = base64.encodebytes(body.encode()).decode()
+write("mail/msg-b64.eml", "From: %s\nTo: %s\nSubject: my details\nMIME-Version: 1.0\n"
+      "Content-Type: multipart/mixed; boundary=\"b1\"\n\n--b1\nContent-Type: text/plain; charset=utf-8\n"
+      "Content-Transfer-Encoding: base64\n\n%s\n--b1\nContent-Type: application/octet-stream\n"
+      "Content-Transfer-Encoding: base64\n\n%s\n--b1--\n" % (
+          v["email"], w["email"], b64, base64.encodebytes(PAD[:600].encode()).decode()))
+plant(v, ["email", "phone", "dob", "nino", "postcode"])
+distinct["email"].add(w["email"])
+v, w = person(72), person(73)
+ph, pc = v["phone"], v["postcode"]
+qp = ("Hello,\nplease call me on %s=\n%s, or write to 2 Low Rd, %s=\n%s (1 + 1 =3D 2).\n"
+      "NHS number %s. Decoys: %s\n\n%s" % (ph[:6], ph[6:], pc[:3], pc[3:], v["nhs"],
+                                            " ".join(v["decoys"]), PAD[:1500]))
+write("mail/msg-qp.eml", "From: %s\nTo: %s\nSubject: call me\nMIME-Version: 1.0\n"
+      "Content-Type: text/plain; charset=us-ascii\nContent-Transfer-Encoding: quoted-printable\n\n%s" % (
+          v["email"], w["email"], qp))
+plant(v, ["email", "phone", "postcode", "nhs"])
+distinct["email"].add(w["email"])
 
 print(json.dumps({c: {"files": files[c], "distinct": len(distinct[c])} for c in cats}))

@@ -99,6 +99,7 @@ static void test_tally(void)
 	T_EQ(t.files_read, 2);
 	/* nothing in an empty text or in plain prose */
 	T_EQ(hf_pii_tally_text(&t, "", 0, found), 0);
+	T_EQ(hf_pii_tally_text(&t, NULL, 0, found), 0); /* an empty buffer's data */
 	T_EQ(hf_pii_tally_text(&t, S("The meeting is at 10 on the 3rd floor, room 1234."), found), 0);
 	for (int c = 0; c < HF_PII_COUNT; c++)
 		T_EQ(found[c], 0);
