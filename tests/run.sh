@@ -35,7 +35,9 @@ if [ "$what" = s3 ]; then
 	t0=$SECONDS
 	# tcp_nodelay: without it beast's Nagle and our delayed ACKs cost 40 ms per small GET;
 	# exported with the kit's path and state for 60-s3-lock.sh, which restarts radosgw
-	export RGW_EXTRA_CONF="rgw_frontends = beast endpoint=127.0.0.1:$s3_port tcp_nodelay=1"
+	# rgw_dns_name: BUCKET.localhost is a bucket's virtual host (47-s3.sh)
+	export RGW_EXTRA_CONF="rgw_frontends = beast endpoint=127.0.0.1:$s3_port tcp_nodelay=1
+rgw_dns_name = localhost"
 	HF_S3_KIT=$(cd "$kit" && pwd)
 	export HF_S3_KIT
 	if ! s3_env=$(S3_PORT=$s3_port MON_PORT=${HF_S3_MON_PORT:-3390} \

@@ -123,6 +123,33 @@ hf init --repo "s3:$S3_ENDPOINT/$BUCKET/a/../b" --object-lock off
 check_rc "a prefix with .. is a usage error" 1
 check_grep "a prefix with ..: message" "prefix" "$T/err"
 
+# --- virtual-host addressing (HOLDFAST_S3_ADDRESSING) ------------------------------
+# The bucket in the host name (http://BUCKET.localhost:PORT/KEY), as AWS wants: tests/run.sh
+# starts RGW with rgw_dns_name = localhost, and curl resolves *.localhost to the loopback.
+# RGW would read a key's first segment as the bucket if it did not take it from the host,
+# so a backup that works and reads back by path shows the host was used.
+VH=${S3_ENDPOINT/127.0.0.1/localhost}
+case $VH in *localhost*)
+	RV=s3:$VH/$BUCKET/$P-vhost
+	HOLDFAST_S3_ADDRESSING=virtual hf init --repo "$RV" --object-lock off
+	check_rc "virtual-host addressing: init" 0
+	HOLDFAST_S3_ADDRESSING=virtual hf backup --repo "$RV" "$SRC"
+	check_rc "virtual-host addressing: backup" 0
+	HOLDFAST_S3_ADDRESSING=virtual hf restore --repo "$RV" latest --target "$T/vhost"
+	check_rc "virtual-host addressing: restore" 0
+	check_true "virtual-host addressing: restored bit for bit" diff -r "$SRC" "$T/vhost$SRC"
+	HOLDFAST_S3_ADDRESSING=path hf snapshots --repo "$RV"
+	check_grep "the same objects, read by path" "1 snapshot" "$T/out"
+	HOLDFAST_S3_ADDRESSING=virtual hf snapshots --repo "s3:$S3_ENDPOINT/$BUCKET/$P-vhost"
+	check_rc "virtual-host addressing with an IP address: exit 1" 1
+	check_grep "virtual-host addressing with an IP address: says why" "host name, not an IP address" "$T/err"
+	HOLDFAST_S3_ADDRESSING=sideways hf snapshots --repo "$RV"
+	check_rc "an unknown HOLDFAST_S3_ADDRESSING: exit 1" 1
+	check_grep "an unknown HOLDFAST_S3_ADDRESSING: names the choices" "path, virtual or auto" "$T/err"
+	;;
+*) skip "virtual-host addressing: S3_ENDPOINT is not on the loopback ($S3_ENDPOINT)" ;;
+esac
+
 # the run's objects go; the bucket stays for the next run
-for k in $(keys ""); do s3curl -o /dev/null -X DELETE "$S3_ENDPOINT/$BUCKET/$k"; done
+for k in $(keys ""; P=$P-vhost keys ""); do s3curl -o /dev/null -X DELETE "$S3_ENDPOINT/$BUCKET/$k"; done
 finish
