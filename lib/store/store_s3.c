@@ -650,13 +650,15 @@ static int set_url_base(struct s3_store *ss, const char *host, size_t hostlen, c
 		return -HF_E_USAGE;
 	}
 	if (virtual_host && (host[0] == '[' || strspn(host, "0123456789.:") == hostlen)) {
-		snprintf(why, why_cap, "virtual-host addressing puts the bucket in the host name: give a host "
-				       "name, not an IP address");
+		snprintf(why, why_cap,
+			 "virtual-host addressing puts the bucket in the host name: give a host "
+			 "name, not an IP address");
 		return -HF_E_USAGE;
 	}
 	if (virtual_host && scheme == 8 && strchr(ss->bucket, '.')) {
-		snprintf(why, why_cap, "bucket %s has dots: over https its virtual host name is not covered by the "
-				       "server's certificate (use HOLDFAST_S3_ADDRESSING=path)",
+		snprintf(why, why_cap,
+			 "bucket %s has dots: over https its virtual host name is not covered by the "
+			 "server's certificate (use HOLDFAST_S3_ADDRESSING=path)",
 			 ss->bucket);
 		return -HF_E_USAGE;
 	}
