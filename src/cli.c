@@ -95,6 +95,16 @@ void cli_err(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+void cli_err_store(struct hf_repo *repo, const char *what, int r)
+{
+	char why[700];
+
+	if (repo && hf_store_explain(hf_repo_store(repo), why, sizeof(why)))
+		cli_err("%s: %s; the store's last failed request: %s", what, hf_strerror(r), why);
+	else
+		cli_err("%s: %s", what, hf_strerror(r));
+}
+
 int cli_parse_time(const char *s, int64_t *ns)
 {
 	static const char *const formats[] = {"%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",

@@ -65,6 +65,9 @@ int cli_absolute_paths(int n, char **argv, char ***paths, size_t *np);
 #define CLI_THREADS_MAX 1024
 
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "WHAT: error", and the store's last failed request in words when it keeps
+ * one (an S3 server's answer: a read-only bucket, a full quota) */
+void cli_err_store(struct hf_repo *repo, const char *what, int r);
 int cli_usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 int cli_passphrase(const struct cli_common *c, int confirm, char **pass, size_t *len);

@@ -263,7 +263,7 @@ static int backup_run(const struct cli_common *c, void *args, struct hf_repo *re
 			cli_err("backup failed: cannot write to the repository %s: %s", q, hf_strerror(r));
 			free(q);
 		} else {
-			cli_err("backup failed: %s", hf_strerror(r));
+			cli_err_store(repo, "backup failed", r);
 		}
 		return HF_EXIT_ERROR;
 	}

@@ -12,6 +12,8 @@
 #include "crypto/crypto.h"
 #include "store/s3_cred.h"
 #include "store/s3_xml.h"
+#include <pthread.h>
+
 #include "store/store.h"
 
 #define HF_S3_URL_MAX 2048
@@ -34,6 +36,8 @@ struct s3_store {
 	int64_t clock_offset_s;    /* the server's Date minus this machine's time, at open */
 	struct hf_s3_as_of *as_of; /* a read-only view of the past (s3_asof.c); NULL: the present */
 	struct hf_curl_pool pool;
+	pthread_mutex_t err_lock; /* guards last_err: requests run on many threads */
+	char last_err[640];       /* the last failed request, in words ("" none) */
 };
 
 /* one exchange with the server */

@@ -182,6 +182,34 @@ static void pause_before(int attempt)
 }
 
 /* performs x, retrying what may pass on its own; the error of its answer */
+/* Keeps the failed request in words, for the message of the command that
+ * fails because of it (hf_store_explain). Answers that are states, not
+ * failures (not found, exists), are not kept. */
+static void note_failure(struct s3_store *ss, const struct exchange *x, int ret)
+{
+	size_t nb = strlen(ss->url_base);
+	const char *rel = strncmp(x->url, ss->url_base, nb) == 0 ? x->url + nb : x->url, *hint = "";
+	int writes = strcmp(x->method, "PUT") == 0 || strcmp(x->method, "DELETE") == 0;
+
+	if (ret == -HF_E_NOTFOUND || ret == -HF_E_EXISTS)
+		return;
+	if (*rel == '/')
+		rel++;
+	if (ret == -EDQUOT)
+		hint = ": the bucket's quota is full";
+	else if ((x->status == 401 || x->status == 403) && writes)
+		hint = ": these credentials may not write to this bucket (its policy, or the keys' permissions)";
+	pthread_mutex_lock(&ss->err_lock);
+	if (x->status)
+		snprintf(ss->last_err, sizeof(ss->last_err), "%s %.200s: HTTP %ld%s%s%s%s%s%s", x->method,
+			 *rel ? rel : "(the bucket)", x->status, x->code[0] ? " " : "", x->code, x->msg[0] ? " (" : "",
+			 x->msg, x->msg[0] ? ")" : "", hint);
+	else
+		snprintf(ss->last_err, sizeof(ss->last_err), "%s %.200s: %.160s%s", x->method,
+			 *rel ? rel : "(the bucket)", x->curl_err[0] ? x->curl_err : "no answer", hint);
+	pthread_mutex_unlock(&ss->err_lock);
+}
+
 int hf_s3_perform(struct s3_store *ss, struct exchange *x)
 {
 	struct curl_slist *headers = NULL;
@@ -282,6 +310,8 @@ int hf_s3_perform(struct s3_store *ss, struct exchange *x)
 	}
 	curl_slist_free_all(headers);
 	hf_curl_pool_give_back(&ss->pool, h);
+	if (ret < 0)
+		note_failure(ss, x, ret);
 	return ret;
 }
 

@@ -129,6 +129,10 @@ struct hf_store_ops {
 	int (*lock_set)(struct hf_store *s, const struct hf_store_lock *l);
 	int (*lock_until)(struct hf_store *s, int kind, const char *name, int64_t *until_s);
 	int (*lock_extend)(struct hf_store *s, int kind, const char *name, int64_t if_before_s, int64_t until_s);
+	/* the store's last failed request in words (method, object, the
+	 * server's answer, a hint), for the message of the command it made
+	 * fail; NULL for stores whose errors say enough */
+	size_t (*explain)(struct hf_store *s, char *out, size_t cap);
 };
 
 /* Capabilities: what a store can do, for the engine to plan around.
@@ -276,6 +280,13 @@ HF_MUST_USE static inline int hf_store_sweep(struct hf_store *s, int64_t older_t
 {
 	*files = *bytes = 0;
 	return s->ops->sweep ? s->ops->sweep(s, older_than_ns, files, bytes) : 0;
+}
+/* the last failed request in words into out; 0 (out "") if the store has none */
+static inline size_t hf_store_explain(struct hf_store *s, char *out, size_t cap)
+{
+	if (cap)
+		out[0] = '\0';
+	return s->ops->explain && cap ? s->ops->explain(s, out, cap) : 0;
 }
 HF_MUST_USE static inline int hf_store_list(struct hf_store *s, int kind, hf_store_list_fn fn, void *arg)
 {

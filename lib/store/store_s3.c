@@ -557,7 +557,19 @@ static void s3_close(struct hf_store *s)
 	free(ss->url_base);
 	free(ss->prefix);
 	free(ss->sigv4);
+	pthread_mutex_destroy(&ss->err_lock);
 	free(ss);
+}
+
+static size_t s3_explain(struct hf_store *s, char *out, size_t cap)
+{
+	struct s3_store *ss = (struct s3_store *)s;
+	size_t n;
+
+	pthread_mutex_lock(&ss->err_lock);
+	n = (size_t)snprintf(out, cap, "%s", ss->last_err);
+	pthread_mutex_unlock(&ss->err_lock);
+	return n;
 }
 
 static const struct hf_store_ops s3_ops = {
@@ -583,6 +595,7 @@ static const struct hf_store_ops s3_ops = {
 	.lock_set = hf_s3_lock_set,
 	.lock_until = hf_s3_lock_until,
 	.lock_extend = hf_s3_lock_extend,
+	.explain = s3_explain,
 };
 
 /* ---- opening ------------------------------------------------------------------- */
@@ -875,6 +888,7 @@ int hf_store_s3_open(const char *url, int create, const struct hf_store_opts *o,
 	if (strncmp(url, "s3:", 3) != 0)
 		return -HF_E_USAGE;
 	ss = hf_xcalloc(1, sizeof(*ss));
+	pthread_mutex_init(&ss->err_lock, NULL);
 	r = hf_curl_pool_init(&ss->pool);
 	if (r < 0)
 		goto fail;

@@ -123,6 +123,33 @@ hf init --repo "s3:$S3_ENDPOINT/$BUCKET/a/../b" --object-lock off
 check_rc "a prefix with .. is a usage error" 1
 check_grep "a prefix with ..: message" "prefix" "$T/err"
 
+# --- a read-only bucket --------------------------------------------------------------
+# A bucket policy denies every write under one prefix: the backup fails, says which request
+# the server refused and why; with the policy gone the next backup completes and the
+# repository checks clean, down to the data.
+RR=s3:$S3_ENDPOINT/$BUCKET/$P-ro
+hf init --repo "$RR" --object-lock off
+hf backup --repo "$RR" "$SRC"
+check_rc "read-only bucket: the backup before the policy" 0
+echo "more data, after the bucket became read-only" >"$SRC/after-policy.txt"
+printf '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":["s3:PutObject","s3:DeleteObject"],"Resource":["arn:aws:s3:::%s/%s/*"]}]}' \
+	"$BUCKET" "$P-ro" >"$T/policy.json"
+code=$(curl -sS --aws-sigv4 "aws:amz:$REGION:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" -o /dev/null \
+	-w '%{http_code}' -X PUT -H "x-amz-content-sha256: $(sha256sum "$T/policy.json" | cut -d' ' -f1)" \
+	--data-binary @"$T/policy.json" "$S3_ENDPOINT/$BUCKET?policy=")
+check_eq "read-only bucket: the policy is set" 204 "$code"
+hf backup --repo "$RR" "$SRC"
+check_rc "read-only bucket: backup exit 1" 1
+check_grep "read-only bucket: names the refused request and the likely cause" \
+	"PUT $P-ro/.*HTTP 403 AccessDenied.*may not write to this bucket" "$T/err"
+s3curl -o /dev/null -X DELETE "$S3_ENDPOINT/$BUCKET?policy="
+hf backup --repo "$RR" "$SRC"
+check_rc "read-only bucket: with the policy gone, the next backup completes" 0
+hf check --repo "$RR" --read-data
+check_rc "read-only bucket: check --read-data afterwards" 0
+hf restore --repo "$RR" latest --target "$T/ro-restore"
+check_true "read-only bucket: the latest snapshot restores bit for bit" diff -r "$SRC" "$T/ro-restore$SRC"
+
 # --- virtual-host addressing (HOLDFAST_S3_ADDRESSING) ------------------------------
 # The bucket in the host name (http://BUCKET.localhost:PORT/KEY), as AWS wants: tests/run.sh
 # starts RGW with rgw_dns_name = localhost, and curl resolves *.localhost to the loopback.
@@ -151,5 +178,5 @@ case $VH in *localhost*)
 esac
 
 # the run's objects go; the bucket stays for the next run
-for k in $(keys ""; P=$P-vhost keys ""); do s3curl -o /dev/null -X DELETE "$S3_ENDPOINT/$BUCKET/$k"; done
+for k in $(keys ""; P=$P-vhost keys ""; P=$P-ro keys ""); do s3curl -o /dev/null -X DELETE "$S3_ENDPOINT/$BUCKET/$k"; done
 finish
