@@ -7,144 +7,17 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "report/extract.h"
-#include "report/report.h"
+#include "report/report_internal.h"
 #include "repo/mark.h"
 #include "scan/history.h"
 #include "scan/lastclean.h"
 #include "util/err.h"
 #include "util/hex.h"
 
-/* ---- reading a path of a snapshot; the last directory's tree is kept ---- */
-
-struct lookup {
-	struct hf_blob_reader br;
-	uint8_t root[HF_ID_LEN];
-	char *dir; /* the cached directory's path, or NULL */
-	struct hf_tree tree;
-};
-
-static void lookup_release(struct lookup *lk)
-{
-	free(lk->dir);
-	if (lk->dir)
-		hf_tree_release(&lk->tree);
-	lk->dir = NULL;
-	hf_blob_reader_release(&lk->br);
-}
-
-/* loads into lk the tree of the directory path[0..dl) of s ("/" or "" the
- * root), unless it holds it already; -HF_E_NOTFOUND if there is none */
-static int lookup_dir(struct lookup *lk, const struct hf_snapshot *s, const char *path, size_t dl)
-{
-	const char *p = path + 1, *end = path + dl;
-	uint8_t id[HF_ID_LEN];
-	int r, loaded;
-
-	if (lk->dir && memcmp(lk->root, s->tree, HF_ID_LEN) == 0 && strlen(lk->dir) == dl &&
-	    memcmp(lk->dir, path, dl) == 0)
-		return 0;
-	if (lk->dir) {
-		hf_tree_release(&lk->tree);
-		free(lk->dir);
-		lk->dir = NULL;
-	}
-	memcpy(id, s->tree, HF_ID_LEN);
-	r = hf_tree_load(&lk->br, id, &lk->tree);
-	loaded = r == 0;
-	while (r == 0 && p < end) {
-		const char *e = memchr(p, '/', (size_t)(end - p));
-		char *comp = strndup(p, e ? (size_t)(e - p) : (size_t)(end - p));
-		const struct hf_node *nd;
-
-		if (!comp) {
-			r = -ENOMEM;
-			break;
-		}
-		nd = hf_tree_find(&lk->tree, comp);
-		free(comp);
-		if (!nd || nd->meta.type != HF_FT_DIR) {
-			r = -HF_E_NOTFOUND;
-			break;
-		}
-		memcpy(id, nd->subtree, HF_ID_LEN);
-		hf_tree_release(&lk->tree);
-		r = hf_tree_load(&lk->br, id, &lk->tree);
-		loaded = r == 0;
-		p = e ? e + 1 : end;
-	}
-	if (r == 0 && !(lk->dir = strndup(path, dl)))
-		r = -ENOMEM;
-	if (r < 0) {
-		if (loaded)
-			hf_tree_release(&lk->tree);
-		return r;
-	}
-	memcpy(lk->root, s->tree, HF_ID_LEN);
-	return 0;
-}
-
-/* the regular file at path in s: *out points into lk's tree (valid until the
- * next call); -HF_E_NOTFOUND if there is none */
-static int lookup_file(struct lookup *lk, const struct hf_snapshot *s, const char *path, const struct hf_node **out)
-{
-	const char *slash = strrchr(path, '/');
-	const struct hf_node *nd;
-	int r;
-
-	if (!slash || path[0] != '/' || !slash[1])
-		return -HF_E_NOTFOUND;
-	r = lookup_dir(lk, s, path, (size_t)(slash - path));
-	if (r < 0)
-		return r;
-	nd = hf_tree_find(&lk->tree, slash + 1);
-	if (!nd || nd->meta.type != HF_FT_FILE)
-		return -HF_E_NOTFOUND;
-	*out = nd;
-	return 0;
-}
-
-/* the first max bytes of a file's content into out (holes as zeros) */
-static int read_content(struct lookup *lk, const struct hf_node *nd, size_t max, struct hf_buf *out, int *truncated)
-{
-	struct hf_buf part;
-	int r = 0;
-
-	hf_buf_init(&part, HF_BLOB_MAX);
-	*truncated = 0;
-	out->len = 0;
-	for (size_t i = 0; i < nd->nparts && r == 0; i++) {
-		const struct hf_part *p = &nd->parts[i];
-		size_t want;
-		if (out->len >= max) {
-			*truncated = 1;
-			break;
-		}
-		want = max - out->len;
-		if (p->kind == HF_PART_HOLE) {
-			size_t z = p->len < want ? (size_t)p->len : want;
-			r = hf_buf_reserve(out, z);
-			if (r == 0) {
-				memset(out->data + out->len, 0, z);
-				out->len += z;
-			}
-			continue;
-		}
-		r = hf_blob_read(&lk->br, p->id, &part);
-		if (r == 0)
-			r = hf_buf_append(out, part.data, part.len < want ? part.len : want);
-		if (r == 0 && part.len > want)
-			*truncated = 1;
-	}
-	hf_buf_release(&part);
-	return r;
-}
-
 /* ---- the facts ---- */
 
-static int grow(void **arr, size_t n, size_t *cap, size_t size)
+int report_grow(void **arr, size_t n, size_t *cap, size_t size)
 {
 	void *p;
 	size_t nc;
@@ -169,12 +42,6 @@ static const char *ext_of(const char *path)
 	return d && d != b ? d : "";
 }
 
-static int text_like(const struct hf_buf *b)
-{
-	/* plain text, csv, eml: no NUL byte */
-	return b->len > 0 && memchr(b->data, 0, b->len) == NULL;
-}
-
 struct note_collect {
 	struct hf_report_note *n;
 	size_t cap;
@@ -186,7 +53,8 @@ static int note_item(void *arg, int kind, const char *value)
 	struct note_collect *c = arg;
 	char *v;
 
-	if (grow((void **)&c->n->items, c->n->nitems, &c->cap, sizeof(*c->n->items)) < 0 || !(v = strdup(value))) {
+	if (report_grow((void **)&c->n->items, c->n->nitems, &c->cap, sizeof(*c->n->items)) < 0 ||
+	    !(v = strdup(value))) {
 		c->err = -ENOMEM;
 		return 1;
 	}
@@ -200,7 +68,7 @@ static int cmp_file(const void *a, const void *b)
 	return strcmp(((const struct hf_report_file *)a)->path, ((const struct hf_report_file *)b)->path);
 }
 
-static int add_note(struct hf_report *rep, size_t *cap, struct lookup *lk, const struct hf_snapshot *s, size_t k,
+static int add_note(struct hf_report *rep, size_t *cap, struct report_lookup *lk, const struct hf_snapshot *s, size_t k,
 		    const char *path)
 {
 	struct hf_report_note *n;
@@ -209,7 +77,7 @@ static int add_note(struct hf_report *rep, size_t *cap, struct lookup *lk, const
 	struct note_collect c = {0};
 	int r;
 
-	r = grow((void **)&rep->notes, rep->nnotes, cap, sizeof(*rep->notes));
+	r = report_grow((void **)&rep->notes, rep->nnotes, cap, sizeof(*rep->notes));
 	if (r < 0)
 		return r;
 	n = &rep->notes[rep->nnotes];
@@ -220,9 +88,9 @@ static int add_note(struct hf_report *rep, size_t *cap, struct lookup *lk, const
 		return -ENOMEM;
 	rep->nnotes++;
 	hf_buf_init(&b, HF_REPORT_PII_READ_MAX + HF_REPORT_NOTE_MAX);
-	r = lookup_file(lk, s, path, &nd);
+	r = report_lookup_file(lk, s, path, &nd);
 	if (r == 0)
-		r = read_content(lk, nd, HF_REPORT_NOTE_MAX, &b, &n->truncated);
+		r = report_read_content(lk, nd, HF_REPORT_NOTE_MAX, &b, &n->truncated);
 	if (r == 0) {
 		n->text = malloc(b.len + 1);
 		if (!n->text) {
@@ -241,50 +109,14 @@ static int add_note(struct hf_report *rep, size_t *cap, struct lookup *lk, const
 	return r;
 }
 
-static int64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-/* Counts the personal data in one version (text this version of holdfast
- * reads; else it is counted as not read). Its reading is timed: the
- * repository's read speed, for the recovery's estimate. */
-static int tally_version(struct hf_report *rep, struct lookup *lk, const struct hf_node *nd)
-{
-	struct hf_buf b, t;
-	int64_t t0 = monotonic_ns();
-	int r, trunc;
-
-	hf_buf_init(&b, HF_REPORT_PII_READ_MAX + HF_REPORT_NOTE_MAX);
-	r = read_content(lk, nd, HF_REPORT_PII_READ_MAX, &b, &trunc);
-	rep->read_ns += monotonic_ns() - t0;
-	rep->read_bytes += b.len;
-	if (r == 0 && text_like(&b) && !hf_extract_wanted(b.data, b.len)) {
-		r = hf_pii_tally_text(&rep->pii, (const char *)b.data, b.len, NULL);
-	} else if (r == 0) {
-		hf_buf_init(&t, HF_REPORT_PII_READ_MAX);
-		r = trunc ? 0 : hf_extract_text(b.data, b.len, &t);
-		if (r == 1)
-			r = hf_pii_tally_text(&rep->pii, (const char *)t.data, t.len, NULL);
-		else if (r == 0 || r == -HF_E_LIMIT)
-			rep->pii_files_skipped++, r = 0;
-		hf_buf_release(&t);
-	}
-	hf_buf_release(&b);
-	return r;
-}
-
-static int add_file(struct hf_report *rep, size_t *cap, struct lookup *lk, const struct hf_snapshot *chain, size_t k,
-		    const struct hf_scan_file *sf)
+static int add_file(struct hf_report *rep, size_t *cap, struct report_lookup *lk, const struct hf_snapshot *chain,
+		    size_t k, const struct hf_scan_file *sf)
 {
 	struct hf_report_file *f;
 	const struct hf_node *nd;
 	int r;
 
-	r = grow((void **)&rep->files, rep->nfiles, cap, sizeof(*rep->files));
+	r = report_grow((void **)&rep->files, rep->nfiles, cap, sizeof(*rep->files));
 	if (r < 0)
 		return r;
 	f = &rep->files[rep->nfiles];
@@ -301,147 +133,11 @@ static int add_file(struct hf_report *rep, size_t *cap, struct lookup *lk, const
 	f->snap = k;
 	rep->bytes_encrypted += sf->size;
 	rep->snaps[k].bytes_encrypted += sf->size;
-	if (lookup_file(lk, &chain[k], sf->path, &nd) == 0) {
+	if (report_lookup_file(lk, &chain[k], sf->path, &nd) == 0) {
 		f->mtime_ns = nd->meta.mtime_ns;
 		f->ctime_ns = nd->meta.ctime_ns;
 	}
 	return 0;
-}
-
-/* The last clean version of each encrypted file: the one restore
- * --last-clean would have taken just before the backup that holds the
- * encrypted version (a plan over the chain up to the backup before it), so a
- * replaced version that was itself flagged is passed over for an older one.
- * A file with none was never clean (lost). */
-static int find_clean_versions(struct hf_repo *r, struct hf_report *rep, struct lookup *lk,
-			       const struct hf_snapshot *chain, struct hf_history *h)
-{
-	int ret = 0;
-
-	for (size_t k = 0; k < rep->nsnaps && ret == 0; k++) {
-		struct hf_lastclean_opts lo = {.snaps = chain, .n = k, .history = h};
-		struct hf_lastclean_plan *p = NULL;
-		size_t i;
-
-		for (i = 0; i < rep->nfiles && rep->files[i].snap != k; i++)
-			;
-		if (i == rep->nfiles)
-			continue;
-		if (k > 0 && (ret = hf_lastclean_plan_new(r, &lo, NULL, 0, &p)) < 0)
-			break;
-		for (; i < rep->nfiles && ret == 0; i++) {
-			struct hf_report_file *f = &rep->files[i];
-			const struct hf_node *nd;
-			if (f->snap != k)
-				continue;
-			if (!p || !hf_lastclean_plan_source(p, f->orig, &f->clean_snap)) {
-				rep->never_clean++;
-				continue;
-			}
-			ret = lookup_file(lk, &chain[f->clean_snap], f->orig, &nd);
-			if (ret == 0) {
-				f->has_clean = 1;
-				f->clean_size = nd->meta.size;
-			}
-		}
-		hf_lastclean_plan_free(p);
-	}
-	return ret;
-}
-
-static int cmp_clean(const void *a, const void *b)
-{
-	const struct hf_report_file *x = *(const struct hf_report_file *const *)a;
-	const struct hf_report_file *y = *(const struct hf_report_file *const *)b;
-	int c = strcmp(x->orig, y->orig);
-
-	return c ? c : (x->clean_snap > y->clean_snap) - (x->clean_snap < y->clean_snap);
-}
-
-/* Each clean version once (a file encrypted twice, in place and then renamed,
- * has one): its size goes to the recovery, its text to the personal-data
- * counts. */
-static int tally_clean_versions(struct hf_report *rep, struct lookup *lk, const struct hf_snapshot *chain)
-{
-	const struct hf_report_file **v = calloc(rep->nfiles + 1, sizeof(*v));
-	size_t n = 0;
-	int ret = 0;
-
-	if (!v)
-		return -ENOMEM;
-	for (size_t i = 0; i < rep->nfiles; i++)
-		if (rep->files[i].has_clean)
-			v[n++] = &rep->files[i];
-	if (n)
-		qsort(v, n, sizeof(*v), cmp_clean);
-	for (size_t i = 0; i < n && ret == 0; i++) {
-		const struct hf_node *nd;
-		if (i > 0 && cmp_clean(&v[i - 1], &v[i]) == 0)
-			continue;
-		ret = lookup_file(lk, &chain[v[i]->clean_snap], v[i]->orig, &nd);
-		if (ret == 0) {
-			rep->recovery.bytes += nd->meta.size;
-			ret = tally_version(rep, lk, nd);
-		}
-	}
-	free(v);
-	return ret;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* --all: every other regular file of each directory hit, as the backup
- * before the first encrypted file of that directory holds it */
-static int tally_directories(struct hf_report *rep, struct lookup *lk, const struct hf_snapshot *chain)
-{
-	const char **origs = calloc(rep->nfiles + 1, sizeof(*origs));
-	int ret = 0;
-
-	if (!origs)
-		return -ENOMEM;
-	for (size_t i = 0; i < rep->nfiles; i++)
-		origs[i] = rep->files[i].orig; /* counted already, from their clean versions */
-	if (rep->nfiles)
-		qsort(origs, rep->nfiles, sizeof(*origs), cmp_str);
-	for (size_t d = 0; d < rep->ndirs && ret == 0; d++) {
-		const struct hf_report_dir *dir = &rep->dirs[d];
-		size_t k = rep->nsnaps;
-		for (size_t i = dir->first_file; i < dir->first_file + dir->files; i++)
-			if (rep->files[i].snap < k)
-				k = rep->files[i].snap;
-		if (k == 0 || k == rep->nsnaps)
-			continue; /* no backup before it */
-		ret = lookup_dir(lk, &chain[k - 1], dir->path, strlen(dir->path));
-		if (ret == -HF_E_NOTFOUND) {
-			ret = 0;
-			continue;
-		}
-		for (size_t i = 0; i < lk->tree.n && ret == 0; i++) {
-			const struct hf_node *nd = &lk->tree.nodes[i];
-			const char *dp = strcmp(dir->path, "/") ? dir->path : "";
-			char *path;
-			int counted;
-			if (nd->meta.type != HF_FT_FILE)
-				continue;
-			size_t len = strlen(dp) + strlen(nd->name) + 2;
-			path = malloc(len);
-			if (!path) {
-				ret = -ENOMEM;
-				break;
-			}
-			snprintf(path, len, "%s/%s", dp, nd->name);
-			counted = rep->nfiles && bsearch(&path, origs, rep->nfiles, sizeof(*origs), cmp_str);
-			free(path);
-			if (!counted)
-				ret = tally_version(rep, lk, nd);
-		}
-	}
-	free(origs);
-	rep->pii_all = 1;
-	return ret;
 }
 
 static int cmp_note(const void *a, const void *b)
@@ -495,7 +191,7 @@ static int build_dirs(struct hf_report *rep)
 		struct hf_report_dir *d;
 		char types[512] = "";
 		size_t tl = 0;
-		int r = grow((void **)&rep->dirs, rep->ndirs, &cap, sizeof(*rep->dirs));
+		int r = report_grow((void **)&rep->dirs, rep->ndirs, &cap, sizeof(*rep->dirs));
 		if (r < 0)
 			return r;
 		d = &rep->dirs[rep->ndirs];
@@ -546,7 +242,7 @@ static int build_dirs(struct hf_report *rep)
 		for (x = 0; x < rep->nexts && strcmp(rep->exts[x].ext, e) != 0; x++)
 			;
 		if (x == rep->nexts) {
-			r = grow((void **)&rep->exts, rep->nexts, &ecap, sizeof(*rep->exts));
+			r = report_grow((void **)&rep->exts, rep->nexts, &ecap, sizeof(*rep->exts));
 			if (r < 0)
 				return r;
 			rep->exts[x].ext = strdup(e);
@@ -626,14 +322,14 @@ static int recovery(struct hf_repo *r, struct hf_report *rep, const struct hf_sn
  * that takes at the speed this report read file contents from the
  * repository (decrypt, decompress, verify: the restore's reading; writing
  * the files adds the target disk's time). */
-static int estimate(struct hf_report *rep, struct lookup *lk, const struct hf_snapshot *newest)
+static int estimate(struct hf_report *rep, struct report_lookup *lk, const struct hf_snapshot *newest)
 {
 	uint64_t in_newest = 0;
 
 	for (size_t i = 0; i < rep->nfiles; i++) {
 		const struct hf_report_file *f = &rep->files[i];
 		const struct hf_node *nd;
-		int r = lookup_file(lk, newest, f->path, &nd);
+		int r = report_lookup_file(lk, newest, f->path, &nd);
 		if (r == -HF_E_NOTFOUND)
 			continue;
 		if (r < 0)
@@ -656,7 +352,7 @@ int hf_report_build(struct hf_repo *r, const struct hf_report_opts *o, struct hf
 {
 	struct hf_snapshot *all = NULL, *chain = NULL;
 	struct hf_history *h = NULL;
-	struct lookup lk;
+	struct report_lookup lk;
 	size_t n = 0, bad = 0, idx, nc, fcap = 0, ncap = 0;
 	int ret;
 
@@ -748,11 +444,11 @@ int hf_report_build(struct hf_repo *r, const struct hf_report_opts *o, struct hf
 	if (ret == 0)
 		ret = group_notes(rep);
 	if (ret == 0)
-		ret = find_clean_versions(r, rep, &lk, chain, h);
+		ret = report_find_clean_versions(r, rep, &lk, chain, h);
 	if (ret == 0)
-		ret = tally_clean_versions(rep, &lk, chain);
+		ret = report_tally_clean_versions(rep, &lk, chain);
 	if (ret == 0 && o->all)
-		ret = tally_directories(rep, &lk, chain);
+		ret = report_tally_directories(rep, &lk, chain);
 	if (ret == 0)
 		ret = detection(r, rep);
 	if (ret == 0)
@@ -760,7 +456,7 @@ int hf_report_build(struct hf_repo *r, const struct hf_report_opts *o, struct hf
 	if (ret == 0)
 		ret = estimate(rep, &lk, &chain[nc - 1]);
 out:
-	lookup_release(&lk);
+	report_lookup_release(&lk);
 	hf_history_free(h);
 	free(chain); /* shallow copies of all's */
 	hf_snapshot_list_free(all, n);
