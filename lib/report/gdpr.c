@@ -63,7 +63,7 @@ const char *hf_gdpr_measure_text(int m)
 void hf_report_gdpr(const struct hf_report *rep, struct hf_report_gdpr *g)
 {
 	static const int identifiers[] = {HF_PII_EMAIL, HF_PII_NINO, HF_PII_NHS};
-	uint64_t d[HF_PII_COUNT];
+	uint64_t d[HF_PII_COUNT] = {0};
 
 	memset(g, 0, sizeof(*g));
 	for (int c = 0; c < HF_PII_COUNT; c++) {

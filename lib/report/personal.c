@@ -78,7 +78,7 @@ int report_find_clean_versions(struct hf_repo *r, struct hf_report *rep, struct 
 			break;
 		for (; i < rep->nfiles && ret == 0; i++) {
 			struct hf_report_file *f = &rep->files[i];
-			const struct hf_node *nd;
+			const struct hf_node *nd = NULL;
 			if (f->snap != k)
 				continue;
 			if (!p || !hf_lastclean_plan_source(p, f->orig, &f->clean_snap)) {
@@ -122,7 +122,7 @@ int report_tally_clean_versions(struct hf_report *rep, struct report_lookup *lk,
 	if (n)
 		qsort(v, n, sizeof(*v), cmp_clean);
 	for (size_t i = 0; i < n && ret == 0; i++) {
-		const struct hf_node *nd;
+		const struct hf_node *nd = NULL;
 		if (i > 0 && cmp_clean(&v[i - 1], &v[i]) == 0)
 			continue;
 		ret = report_lookup_file(lk, &chain[v[i]->clean_snap], v[i]->orig, &nd);

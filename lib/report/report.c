@@ -72,7 +72,7 @@ static int add_note(struct hf_report *rep, size_t *cap, struct report_lookup *lk
 		    const char *path)
 {
 	struct hf_report_note *n;
-	const struct hf_node *nd;
+	const struct hf_node *nd = NULL;
 	struct hf_buf b;
 	struct note_collect c = {0};
 	int r;
@@ -113,7 +113,7 @@ static int add_file(struct hf_report *rep, size_t *cap, struct report_lookup *lk
 		    size_t k, const struct hf_scan_file *sf)
 {
 	struct hf_report_file *f;
-	const struct hf_node *nd;
+	const struct hf_node *nd = NULL;
 	int r;
 
 	r = report_grow((void **)&rep->files, rep->nfiles, cap, sizeof(*rep->files));
@@ -328,7 +328,7 @@ static int estimate(struct hf_report *rep, struct report_lookup *lk, const struc
 
 	for (size_t i = 0; i < rep->nfiles; i++) {
 		const struct hf_report_file *f = &rep->files[i];
-		const struct hf_node *nd;
+		const struct hf_node *nd = NULL;
 		int r = report_lookup_file(lk, newest, f->path, &nd);
 		if (r == -HF_E_NOTFOUND)
 			continue;
