@@ -225,7 +225,7 @@ static void backup_now(struct hf_repo *repo, const struct watch_args *a, pid_t w
 	struct hf_backup_stats st;
 	struct hf_pin_result pr;
 	struct passwd *pw = getpwuid(geteuid());
-	char host[256] = "", reason[128];
+	char host[256] = "", reason[128], *cache = NULL;
 	int r;
 
 	memset(&bo, 0, sizeof(bo));
@@ -236,17 +236,26 @@ static void backup_now(struct hf_repo *repo, const struct watch_args *a, pid_t w
 	bo.user = pw ? pw->pw_name : "";
 	bo.collect_changes = 1;
 	bo.report = cli_report;
+	/* a write-only key (the watched host's usual one): the parent, and the
+	 * scan after the backup, come from backup's local cache */
+	if (hf_repo_write_only(repo))
+		bo.cache_dir = cache = cli_cache_dir();
 	r = hf_backup(repo, &bo, &st);
 	o->has_parent = st.has_parent;
 	memcpy(o->parent, st.parent, HF_ID_LEN);
 	if (r < 0) {
 		o->backup_err = r;
 		cli_err("watch: the immediate backup failed: %s", hf_strerror(r));
+		free(cache);
 		return;
 	}
 	o->backed_up = 1;
 	memcpy(o->snapshot, st.snapshot, HF_ID_LEN);
-	r = backup_alert_run(repo, st.snapshot, st.changes, NULL, &o->verdict);
+	if (hf_repo_write_only(repo))
+		r = backup_alert_run_local(repo, cache, &st, NULL, &o->verdict);
+	else
+		r = backup_alert_run(repo, st.snapshot, st.changes, NULL, &o->verdict);
+	free(cache);
 	if (r < 0)
 		cli_err("warning: watch: the immediate backup was saved but could not be scanned: %s", hf_strerror(r));
 	if (o->verdict.pinned) {
@@ -461,7 +470,7 @@ static void watch_release(void *args)
 const struct cli_command cli_cmd_watch = {
 	.name = "watch",
 	.help = "watch paths in real time; freeze a process that encrypts files",
-	.flags = CMD_OPEN_REPO,
+	.flags = CMD_OPEN_REPO | CMD_WRITE_ONLY_OK,
 	.args_size = sizeof(struct watch_args),
 	.parse = watch_parse,
 	.run = watch_run,

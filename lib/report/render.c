@@ -316,7 +316,9 @@ int hf_report_write_json(const struct hf_report *rep, FILE *f)
 		}
 	fputs("],\n    \"command\": ", f);
 	json_str(f, cmd);
-	fputs("\n  }\n}\n", f);
+	fputs("\n  }", f);
+	hf_report_alerts_json(rep, f);
+	fputs("\n}\n", f);
 	return ferror(f) ? -EIO : 0;
 }
 
@@ -483,7 +485,9 @@ int hf_report_write_html(const struct hf_report *rep, FILE *f)
 		td_num(f, s->sum.notes);
 		fputs("</tr>\n", f);
 	}
-	fputs("</table>\n<h2 id=\"scope\">Scope</h2>\n<table>\n<tr><th>Directory</th><th>Encrypted files</th>"
+	fputs("</table>\n", f);
+	hf_report_alerts_html(rep, f);
+	fputs("<h2 id=\"scope\">Scope</h2>\n<table>\n<tr><th>Directory</th><th>Encrypted files</th>"
 	      "<th>Bytes</th><th>Types (of the originals)</th></tr>\n",
 	      f);
 	for (size_t i = 0; i < rep->ndirs; i++) {
@@ -584,4 +588,20 @@ int hf_report_write_html(const struct hf_report *rep, FILE *f)
 	html_str(f, cmd);
 	fputs("</pre>\n</body></html>\n", f);
 	return ferror(f) ? -EIO : 0;
+}
+
+/* for render_alerts.c */
+void hf_report_json_str(FILE *f, const char *s)
+{
+	json_str(f, s);
+}
+
+void hf_report_html_str(FILE *f, const char *s)
+{
+	html_str(f, s);
+}
+
+void hf_report_time_str(int64_t ns, char *out, size_t cap)
+{
+	time_str(ns, out, cap);
 }

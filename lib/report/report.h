@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 
+#include "report/alerts.h"
 #include "report/notes.h"
 #include "report/pii.h"
 #include "scan/scan.h"
@@ -101,6 +102,8 @@ struct hf_report {
 		uint64_t bytes; /* of the clean versions of the encrypted files */
 		char newest_id[HF_ID_HEX_LEN + 1];
 	} recovery;
+	struct hf_report_alert *alerts; /* the watcher's alert marks on the history (alerts.c), by time */
+	size_t nalerts;
 };
 
 struct hf_report_opts {
