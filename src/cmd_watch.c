@@ -31,7 +31,8 @@ static const char usage[] = "usage: holdfast watch --repo DIR PATH... [--action 
 			    "  renames or deletes there; a process (group, session) that turns about three\n"
 			    "  files into ciphertext is frozen (SIGSTOP of its process group; --action kill:\n"
 			    "  SIGKILL; alert: left running), an immediate backup of PATH... is taken, the\n"
-			    "  snapshot before it pinned, and CMD gets one JSON document on stdin.\n"
+			    "  snapshot before it pinned, the alert recorded on the backup (for holdfast\n"
+			    "  report), and CMD gets one JSON document on stdin. A write-only key will do.\n"
 			    "  --dry-run only reports (no signal, no backup). Stops on SIGINT or SIGTERM.\n";
 
 enum { OPT_ACTION = 1, OPT_ON_ALERT, OPT_JSON_LOG, OPT_DRY_RUN, OPT_THRESHOLD };

@@ -61,7 +61,7 @@ int hf_mark_alert_format(const struct hf_mark_alert *a, char *out, size_t cap)
 		return -HF_E_LIMIT;
 	memcpy(out + k, " exe=", 5);
 	k += 5;
-	/* 15 minutes of the largest counts leave ~300 bytes for the name */
+	/* 15 minutes of the largest counts leave ~200 bytes for the name */
 	for (const unsigned char *p = (const unsigned char *)a->exe; *p && p < (const unsigned char *)a->exe + sizeof(a->exe);
 	     p++) {
 		if (escaped(*p)) {
