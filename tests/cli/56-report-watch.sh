@@ -76,6 +76,7 @@ setsid bash -c 'for f in "$1"/*; do openssl enc -aes-256-cbc -pbkdf2 -pass pass:
 SPG=$!
 for _ in $(seq 1 900); do [ -s "$T/log.json" ] && break; sleep 0.1; done
 kill -KILL -- "-$SPG" 2>/dev/null
+wait "$SPG" 2>/dev/null
 SPG=""
 kill -TERM "$WPID" 2>/dev/null
 wait "$WPID" 2>/dev/null
@@ -86,6 +87,7 @@ if [ ! -s "$T/log.json" ]; then
 	finish
 fi
 L=$T/log.json
+grep -E "warning|ALERT" "$T/w.err" | sed 's/^/info: watcher: /'
 check_grep "the alert was recorded in the repository" '"alert_mark":\{"snapshot":"[0-9a-f]{64}"\}' "$L"
 pid=$(jq_ "$L" 'j["process"]["pid"]')
 snap=$(jq_ "$L" 'j["backup"]["snapshot"]')
