@@ -127,7 +127,7 @@ struct hf_mark_alert {
 /* The record as text into out (cap >= HF_MARK_REASON_MAX + 1): counts above
  * HF_MARK_ALERT_COUNT_MAX saturate, the executable is escaped (%XX for
  * bytes <= 0x20, 0x7f and '%') and cut at a whole character to fit.
- * -HF_E_USAGE for a bad action, nminutes or cap. */
+ * -HF_E_USAGE for a pid below 1, a bad action, nminutes or cap. */
 HF_MUST_USE int hf_mark_alert_format(const struct hf_mark_alert *a, char *out, size_t cap);
 /* Parses a record from a mark's reason (anyone with the write-only key can
  * write one: every field is checked). -HF_E_VERSION for a record of another

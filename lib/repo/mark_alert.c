@@ -36,13 +36,13 @@ int hf_mark_alert_format(const struct hf_mark_alert *a, char *out, size_t cap)
 	size_t k;
 	int w;
 
-	if (cap < HF_MARK_REASON_MAX + 1 || a->action < 0 || a->action > HF_MARK_ALERT_ONLY ||
+	if (cap < HF_MARK_REASON_MAX + 1 || a->pid < 1 || a->action < 0 || a->action > HF_MARK_ALERT_ONLY ||
 	    a->nminutes > HF_MARK_ALERT_MINUTES)
 		return -HF_E_USAGE;
 	cap = HF_MARK_REASON_MAX + 1;
 	w = snprintf(out, cap,
 		     ALERT_PREFIX "%d time=%lld pid=%d action=%s signalled=%d backup=%s files=%u encrypted=%u new=%u "
-				 "deleted=%u notes=%u minute=%lld per-minute=",
+				  "deleted=%u notes=%u minute=%lld per-minute=",
 		     ALERT_VERSION, (long long)a->time_ns, (int)a->pid, action_names[a->action], a->signalled ? 1 : 0,
 		     a->backup_ok ? "ok" : "failed", sat(a->files), sat(a->encrypted), sat(a->new_ciphertext),
 		     sat(a->originals_deleted), sat(a->notes), (long long)a->first_minute);
@@ -62,8 +62,8 @@ int hf_mark_alert_format(const struct hf_mark_alert *a, char *out, size_t cap)
 	memcpy(out + k, " exe=", 5);
 	k += 5;
 	/* 15 minutes of the largest counts leave ~200 bytes for the name */
-	for (const unsigned char *p = (const unsigned char *)a->exe; *p && p < (const unsigned char *)a->exe + sizeof(a->exe);
-	     p++) {
+	for (const unsigned char *p = (const unsigned char *)a->exe;
+	     *p && p < (const unsigned char *)a->exe + sizeof(a->exe); p++) {
 		if (escaped(*p)) {
 			if (k + 3 >= cap)
 				break;
@@ -108,8 +108,8 @@ static int number(const char **p, long long lo, long long hi, const char *ends, 
 			return -HF_E_CORRUPT;
 		v = v * 10 + (unsigned long long)(*s++ - '0');
 	}
-	if (!digits || (digits > 1 && s[-digits] == '0') || !*s || !strchr(ends, *s) || v > (unsigned long long)INT64_MAX ||
-	    (neg && v == 0))
+	if (!digits || (digits > 1 && s[-digits] == '0') || !*s || !strchr(ends, *s) ||
+	    v > (unsigned long long)INT64_MAX || (neg && v == 0))
 		return -HF_E_CORRUPT;
 	*out = neg ? -(long long)v : (long long)v;
 	if (*out < lo || *out > hi)

@@ -46,7 +46,8 @@ void hf_report_alerts_json(const struct hf_report *rep, FILE *f)
 		fprintf(f, ", \"pid\": %d, \"exe\": ", (int)x->pid);
 		hf_report_json_str(f, x->exe);
 		fprintf(f,
-			", \"action\": \"%s\", \"signalled\": %s, \"backup\": \"%s\", \"files\": %u, \"encrypted\": %u, "
+			", \"action\": \"%s\", \"signalled\": %s, \"backup\": \"%s\", \"files\": %u, \"encrypted\": "
+			"%u, "
 			"\"new_ciphertext\": %u, \"originals_deleted\": %u, \"notes\": %u, \"per_minute\": [",
 			hf_mark_alert_action_name(x->action), x->signalled ? "true" : "false",
 			x->backup_ok ? "immediate" : "failed", x->files, x->encrypted, x->new_ciphertext,
@@ -88,7 +89,8 @@ static void minute_chart(const struct hf_mark_alert *x, size_t no, FILE *f)
 		"role=\"img\" aria-label=\"watched file events per minute before alert %zu\">\n",
 		W, H, W, H, no);
 	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#444\"/>\n", L, H - B, W - 10, H - B);
-	fprintf(f, "<text x=\"4\" y=\"%d\" font-size=\"11\">%u</text><text x=\"4\" y=\"%d\" font-size=\"11\">0</text>\n",
+	fprintf(f,
+		"<text x=\"4\" y=\"%d\" font-size=\"11\">%u</text><text x=\"4\" y=\"%d\" font-size=\"11\">0</text>\n",
 		T + 10, max, H - B);
 	for (uint32_t k = 0; k < x->nminutes; k++) {
 		const struct hf_mark_alert_minute *m = &x->minutes[k];
@@ -147,15 +149,15 @@ void hf_report_alerts_html(const struct hf_report *rep, FILE *f)
 			hf_report_html_str(f, x->exe[0] ? x->exe : "(unknown)");
 			fprintf(f, "</code></td><td>%s%s</td>", hf_mark_alert_action_name(x->action),
 				x->action == HF_MARK_ALERT_ONLY ? " (left running)"
-				: x->signalled		? (x->action == HF_MARK_ALERT_KILL ? ": killed" : ": stopped")
-							: ": the signal failed");
-			fprintf(f,
-				"<td>%u: %u encrypted, %u new ciphertext, %u originals deleted, %u notes</td>",
+				: x->signalled ? (x->action == HF_MARK_ALERT_KILL ? ": killed" : ": stopped")
+					       : ": the signal failed");
+			fprintf(f, "<td>%u: %u encrypted, %u new ciphertext, %u originals deleted, %u notes</td>",
 				x->files, x->encrypted, x->new_ciphertext, x->originals_deleted, x->notes);
 		}
 		fprintf(f, "<td><code>%.8s</code>%s</td><td>%s%s</td></tr>\n", id,
 			!a->err && !x->backup_ok ? " (the immediate backup failed: the one before)" : "",
-			a->authorized ? "signed with the full key" : "written with a write-only key (not authenticated)",
+			a->authorized ? "signed with the full key"
+				      : "written with a write-only key (not authenticated)",
 			a->in_range ? "" : "; before --since");
 	}
 	fputs("</table>\n", f);

@@ -311,7 +311,8 @@ static void encode_payload(const struct payload *p, struct hf_buf *b)
 	T_CHECK(hf_buf_put_u8(b, (uint8_t)p->verdict) == 0);
 	T_CHECK(hf_buf_put_varint(b, p->changes) == 0);
 	T_CHECK(hf_buf_put_bytes(b, p->reason, p->reason_len) == 0);
-	if ((p->kind == HF_MARK_VERDICT || p->kind == HF_MARK_ALERT) && p->trailing >= 0) /* a signature's room (trailing -1: none) */
+	if ((p->kind == HF_MARK_VERDICT || p->kind == HF_MARK_ALERT) &&
+	    p->trailing >= 0) /* a signature's room (trailing -1: none) */
 		for (int i = 0; i < HF_SIGN_LEN; i++)
 			T_CHECK(hf_buf_put_u8(b, 0) == 0);
 	for (int i = 0; i < p->trailing; i++)
@@ -1134,6 +1135,8 @@ static void test_alert_record(void)
 	T_EQ(hf_mark_alert_format(&a, small, sizeof(small)), -HF_E_USAGE);
 	b = a, b.action = 3;
 	T_EQ(hf_mark_alert_format(&b, text, sizeof(text)), -HF_E_USAGE);
+	b = a, b.pid = 0;
+	T_EQ(hf_mark_alert_format(&b, text, sizeof(text)), -HF_E_USAGE);
 	b = a, b.nminutes = HF_MARK_ALERT_MINUTES + 1;
 	T_EQ(hf_mark_alert_format(&b, text, sizeof(text)), -HF_E_USAGE);
 	/* no minute, action kill, failed backup */
@@ -1190,9 +1193,11 @@ static void test_alert_record(void)
 			"deleted=1 notes=1 minute=1 per-minute=1/1/1/1 exe=x",
 			"holdfast-alert/1 time=1 pid=1 action=freeze signalled=2 backup=ok files=1 encrypted=1 new=1 "
 			"deleted=1 notes=1 minute=1 per-minute=1/1/1/1 exe=x",
-			"holdfast-alert/1 time=1 pid=1 action=freeze signalled=1 backup=maybe files=1 encrypted=1 new=1 "
+			"holdfast-alert/1 time=1 pid=1 action=freeze signalled=1 backup=maybe files=1 encrypted=1 "
+			"new=1 "
 			"deleted=1 notes=1 minute=1 per-minute=1/1/1/1 exe=x",
-			"holdfast-alert/1 time=1 pid=1 action=freeze signalled=1 backup=ok files=1000000000 encrypted=1 "
+			"holdfast-alert/1 time=1 pid=1 action=freeze signalled=1 backup=ok files=1000000000 "
+			"encrypted=1 "
 			"new=1 deleted=1 notes=1 minute=1 per-minute=1/1/1/1 exe=x",
 			"holdfast-alert/1 time=99999999999999999999 pid=1 action=freeze signalled=1 backup=ok files=1 "
 			"encrypted=1 new=1 deleted=1 notes=1 minute=1 per-minute=1/1/1/1 exe=x",
@@ -1225,8 +1230,9 @@ static void test_alert_record(void)
 			"holdfast-alert/1 pid=1 time=1 action=freeze signalled=1 backup=ok files=1 encrypted=1 new=1 "
 			"deleted=1 notes=1 minute=1 per-minute=1/1/1/1 exe=x",
 		};
-		const char *good = "holdfast-alert/1 time=1 pid=1 action=alert signalled=0 backup=ok files=1 encrypted=1 "
-				   "new=1 deleted=1 notes=1 minute=1 per-minute=1/1/1/1 exe=%20%25";
+		const char *good =
+			"holdfast-alert/1 time=1 pid=1 action=alert signalled=0 backup=ok files=1 encrypted=1 "
+			"new=1 deleted=1 notes=1 minute=1 per-minute=1/1/1/1 exe=%20%25";
 		char many[HF_MARK_REASON_MAX + 1];
 		size_t k;
 		T_EQ(hf_mark_alert_parse(good, &b), 0); /* the control */

@@ -82,7 +82,8 @@ static void test_html(void)
 	if (!h)
 		return;
 	T_CHECK(strstr(h, "<script") == NULL);
-	T_CHECK(strstr(h, "pid 4242 <code>/tmp/&lt;script&gt;alert(1)&lt;/script&gt;&amp;&quot;&#39;&#xfffd; x</code>") !=
+	T_CHECK(strstr(h,
+		       "pid 4242 <code>/tmp/&lt;script&gt;alert(1)&lt;/script&gt;&amp;&quot;&#39;&#xfffd; x</code>") !=
 		NULL);
 	T_CHECK(strchr(h, '\xff') == NULL);
 	T_CHECK(strstr(h, "<h2 id=\"watch\">Watcher alerts</h2>") != NULL);
