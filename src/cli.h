@@ -61,6 +61,9 @@ int cli_parse_time(const char *s, int64_t *ns);
  * those made, for the caller's release, also after a failure); -1 after
  * reporting a path that cannot be */
 int cli_absolute_paths(int n, char **argv, char ***paths, size_t *np);
+/* a write-only key's local cache (cmd_backup.c): HOLDFAST_CACHE_DIR, else
+ * $XDG_CACHE_HOME/holdfast, else ~/.cache/holdfast; NULL if none is known */
+char *cli_cache_dir(void);
 /* the most --threads accepts (0 means one per CPU; the engine caps it lower) */
 #define CLI_THREADS_MAX 1024
 

@@ -126,7 +126,7 @@ static void print_alert_text(const struct hf_backup_verdict *al, int write_only)
 
 /* a write-only key's local cache: HOLDFAST_CACHE_DIR, else
  * $XDG_CACHE_HOME/holdfast, else ~/.cache/holdfast (NULL: none known) */
-static char *cache_dir(void)
+char *cli_cache_dir(void)
 {
 	const char *env = getenv("HOLDFAST_CACHE_DIR"), *base;
 	char *out = NULL;
@@ -251,7 +251,7 @@ static int backup_run(const struct cli_common *c, void *args, struct hf_repo *re
 	 * the backup, come from its local cache */
 	wo = hf_repo_write_only(repo);
 	if (wo && !a->no_cache)
-		o->cache_dir = a->cache_dir = cache_dir();
+		o->cache_dir = a->cache_dir = cli_cache_dir();
 	o->collect_changes = !o->no_profiles; /* for the scan after the backup */
 	cp = cli_progress_start(&prog, "backup");
 	r = hf_backup(repo, o, &st);

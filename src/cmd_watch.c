@@ -2,7 +2,9 @@
  * is done when a process's score crosses the threshold: its process group
  * frozen (SIGSTOP) or killed, or only reported; then an immediate backup of
  * the watched paths (its scan verdict recorded, the snapshot before the
- * alert pinned), one JSON document to --on-alert and --json-log. */
+ * alert pinned), the alert recorded in the repository (an alert mark on
+ * the immediate backup: docs/FORMAT.md, "Alert records"; it needs only the
+ * write-only key), one JSON document to --on-alert and --json-log. */
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
@@ -29,7 +31,8 @@ static const char usage[] = "usage: holdfast watch --repo DIR PATH... [--action 
 			    "  renames or deletes there; a process (group, session) that turns about three\n"
 			    "  files into ciphertext is frozen (SIGSTOP of its process group; --action kill:\n"
 			    "  SIGKILL; alert: left running), an immediate backup of PATH... is taken, the\n"
-			    "  snapshot before it pinned, and CMD gets one JSON document on stdin.\n"
+			    "  snapshot before it pinned, the alert recorded on the backup (for holdfast\n"
+			    "  report), and CMD gets one JSON document on stdin. A write-only key will do.\n"
 			    "  --dry-run only reports (no signal, no backup). Stops on SIGINT or SIGTERM.\n";
 
 enum { OPT_ACTION = 1, OPT_ON_ALERT, OPT_JSON_LOG, OPT_DRY_RUN, OPT_THRESHOLD };
@@ -135,6 +138,10 @@ struct outcome {
 	struct hf_backup_verdict verdict;
 	int pinned;
 	uint8_t pinned_id[HF_ID_LEN];
+	int has_parent; /* the snapshot the backup followed (known even if it failed later) */
+	uint8_t parent[HF_ID_LEN];
+	int marked, mark_err; /* the alert mark: written on marked_id, or why not */
+	uint8_t marked_id[HF_ID_LEN];
 };
 
 static void write_doc(FILE *f, const struct watch_args *a, const struct hf_watch_hit *h,
@@ -194,6 +201,12 @@ static void write_doc(FILE *f, const struct watch_args *a, const struct hf_watch
 	} else if (o->backup_err) {
 		fprintf(f, ",\"backup_error\":\"%s\"", hf_strerror(o->backup_err));
 	}
+	if (o->marked) {
+		cli_id_hex(o->marked_id, hex);
+		fprintf(f, ",\"alert_mark\":{\"snapshot\":\"%s\"}", hex);
+	} else if (o->mark_err) {
+		fprintf(f, ",\"alert_mark_error\":\"%s\"", hf_strerror(o->mark_err));
+	}
 	fputs("}\n", f);
 }
 
@@ -213,7 +226,7 @@ static void backup_now(struct hf_repo *repo, const struct watch_args *a, pid_t w
 	struct hf_backup_stats st;
 	struct hf_pin_result pr;
 	struct passwd *pw = getpwuid(geteuid());
-	char host[256] = "", reason[128];
+	char host[256] = "", reason[128], *cache = NULL;
 	int r;
 
 	memset(&bo, 0, sizeof(bo));
@@ -224,15 +237,26 @@ static void backup_now(struct hf_repo *repo, const struct watch_args *a, pid_t w
 	bo.user = pw ? pw->pw_name : "";
 	bo.collect_changes = 1;
 	bo.report = cli_report;
+	/* a write-only key (the watched host's usual one): the parent, and the
+	 * scan after the backup, come from backup's local cache */
+	if (hf_repo_write_only(repo))
+		bo.cache_dir = cache = cli_cache_dir();
 	r = hf_backup(repo, &bo, &st);
+	o->has_parent = st.has_parent;
+	memcpy(o->parent, st.parent, HF_ID_LEN);
 	if (r < 0) {
 		o->backup_err = r;
 		cli_err("watch: the immediate backup failed: %s", hf_strerror(r));
+		free(cache);
 		return;
 	}
 	o->backed_up = 1;
 	memcpy(o->snapshot, st.snapshot, HF_ID_LEN);
-	r = backup_alert_run(repo, st.snapshot, st.changes, NULL, &o->verdict);
+	if (hf_repo_write_only(repo))
+		r = backup_alert_run_local(repo, cache, &st, NULL, &o->verdict);
+	else
+		r = backup_alert_run(repo, st.snapshot, st.changes, NULL, &o->verdict);
+	free(cache);
 	if (r < 0)
 		cli_err("warning: watch: the immediate backup was saved but could not be scanned: %s", hf_strerror(r));
 	if (o->verdict.pinned) {
@@ -250,7 +274,64 @@ static void backup_now(struct hf_repo *repo, const struct watch_args *a, pid_t w
 	}
 }
 
-static void act(struct hf_repo *repo, const struct watch_args *a, const struct hf_watch_hit *h)
+/* the alert as a mark on the immediate backup (or, if it failed, on the
+ * snapshot it followed; with neither there is nothing to mark: the alert is
+ * only in the document), so that holdfast report finds it later */
+static void record_alert(struct hf_repo *repo, const struct watch_args *a, const struct hf_watch_hit *h,
+			 const struct hf_watch_procinfo *pi, const struct hf_watch *w, struct outcome *o)
+{
+	struct hf_mark_alert al;
+	struct hf_watch_minute mins[HF_WATCH_MINUTES];
+	struct hf_session *ses = NULL;
+	struct hf_mark m;
+	char text[HF_MARK_REASON_MAX + 1];
+	int r;
+
+	if (!o->backed_up && !o->has_parent)
+		return;
+	memset(&al, 0, sizeof(al));
+	al.time_ns = h->last_ns;
+	al.pid = h->last.pid;
+	al.action = a->action == ACT_KILL ? HF_MARK_ALERT_KILL : a->action == ACT_ALERT ? HF_MARK_ALERT_ONLY
+										    : HF_MARK_ALERT_FREEZE;
+	al.signalled = o->signalled;
+	al.backup_ok = o->backed_up;
+	al.files = h->touched;
+	al.encrypted = h->encrypted;
+	al.new_ciphertext = h->candidates;
+	al.originals_deleted = h->originals_gone;
+	al.notes = h->notes;
+	hf_watch_get_minutes(w, h->last_ns, &al.first_minute, mins);
+	al.nminutes = HF_WATCH_MINUTES;
+	for (int i = 0; i < HF_WATCH_MINUTES; i++) {
+		al.minutes[i].writes = mins[i].writes;
+		al.minutes[i].renames = mins[i].renames;
+		al.minutes[i].deletes = mins[i].deletes;
+		al.minutes[i].encrypted = mins[i].encrypted;
+	}
+	snprintf(al.exe, sizeof(al.exe), "%s", pi->exe);
+	memset(&m, 0, sizeof(m));
+	m.time_ns = now_ns();
+	m.kind = HF_MARK_ALERT;
+	memcpy(m.snapshot, o->backed_up ? o->snapshot : o->parent, HF_ID_LEN);
+	m.reason = text;
+	r = hf_mark_alert_format(&al, text, sizeof(text));
+	if (r == 0)
+		r = hf_session_new(repo, &ses);
+	if (r == 0)
+		r = hf_mark_write(repo, ses, &m);
+	hf_session_free(ses);
+	if (r < 0) {
+		o->mark_err = r;
+		cli_err("warning: watch: cannot record the alert in the repository: %s", hf_strerror(r));
+		return;
+	}
+	o->marked = 1;
+	memcpy(o->marked_id, m.snapshot, HF_ID_LEN);
+}
+
+static void act(struct hf_repo *repo, const struct watch_args *a, const struct hf_watch_hit *h,
+		const struct hf_watch *w)
 {
 	struct hf_watch_procinfo pi;
 	struct outcome o;
@@ -279,8 +360,10 @@ static void act(struct hf_repo *repo, const struct watch_args *a, const struct h
 		hf_watch_by_name(h->by), (int)h->id, (int)h->last.pid, pi.exe, h->encrypted, h->candidates,
 		h->originals_gone, h->notes, a->dry_run ? "dry run: nothing done" : action_names[a->action],
 		o.signalled ? (sig == SIGSTOP ? ": process group stopped" : ": process group killed") : "");
-	if (!a->dry_run)
+	if (!a->dry_run) {
 		backup_now(repo, a, h->last.pid, &o);
+		record_alert(repo, a, h, &pi, w, &o);
+	}
 	m = open_memstream(&d.text, &d.len);
 	if (!m) {
 		cli_err("watch: out of memory for the alert document");
@@ -347,7 +430,7 @@ static int watch_run(const struct cli_common *c, void *args, struct hf_repo *rep
 			break;
 		}
 		while (!stop_requested && (r = hf_watch_step(w, hit)) > 0)
-			act(repo, a, hit);
+			act(repo, a, hit, w);
 		if (r < 0) {
 			cli_err("watch: %s", hf_strerror(r));
 			rc = HF_EXIT_ERROR;
@@ -388,7 +471,7 @@ static void watch_release(void *args)
 const struct cli_command cli_cmd_watch = {
 	.name = "watch",
 	.help = "watch paths in real time; freeze a process that encrypts files",
-	.flags = CMD_OPEN_REPO,
+	.flags = CMD_OPEN_REPO | CMD_WRITE_ONLY_OK,
 	.args_size = sizeof(struct watch_args),
 	.parse = watch_parse,
 	.run = watch_run,

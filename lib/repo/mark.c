@@ -1,13 +1,14 @@
-/* mark.c — mark objects (marks/): pins, unpins, scan verdicts and forget records about
- * snapshots, and the state derived from them.
+/* mark.c — mark objects (marks/): pins, unpins, scan verdicts, forget records and
+ * watcher alerts about snapshots, and the state derived from them.
  *
  * Object: "HFMRK002" | sealed session key | AEAD(session key, ad = magic,
- * payload) | tag, as snapshots (object.h). Payload: version varint (3), time ns
+ * payload) | tag, as snapshots (object.h). Payload: version varint (3; 4 for
+ * an alert, so that older readers refuse only those), time ns
  * (zigzag), snapshot id[32], kind u8, verdict u8, changes varint, reason
- * bytes, and for an unpin or a verdict the deletion key's signature[64]
- * (zeros in a verdict a write-only client wrote: it has no deletion key).
+ * bytes, and for an unpin, a verdict or an alert the deletion key's signature[64]
+ * (zeros in a verdict or alert a write-only client wrote: it has no deletion key).
  * The name is the SHA-256 of the object. Every field is checked on load:
- * kind 1..4, verdict 0..2 and changes 0 unless kind is verdict, reason
+ * kind 1..4 (version 3) or 5 (version 4), verdict 0..2 and changes 0 unless kind is verdict, reason
  * ≤ 1024 bytes without NUL, nothing after it. */
 #include <errno.h>
 #include <stdlib.h>
@@ -24,24 +25,31 @@
 
 #define MARK_MAGIC HF_MAGIC_MARK
 #define MARK_VERSION 3 /* 2: unpins carry the deletion key's signature; 3: verdicts too */
+#define MARK_VERSION_ALERT 4 /* kind 5 (alert), signed like a verdict; the only kind of version 4 */
 /* magic, sealed key, AEAD, a payload of at most ~1.1 KiB, tag */
 #define MARK_OBJ_MAX \
 	(HF_MAGIC_LEN + HF_SEALED_KEY_LEN + HF_AEAD_OVERHEAD + 64 + HF_MARK_REASON_MAX + HF_SIGN_LEN + HF_OBJ_TAG_LEN)
 /* with their NUL: the domains of the signatures */
 #define UNPIN_LABEL "holdfast unpin v1"
 #define VERDICT_LABEL "holdfast verdict v1"
+#define ALERT_LABEL "holdfast alert v1"
 
 static int signed_kind(int kind)
 {
-	return kind == HF_MARK_UNPIN || kind == HF_MARK_VERDICT;
+	return kind == HF_MARK_UNPIN || kind == HF_MARK_VERDICT || kind == HF_MARK_ALERT;
+}
+
+static int version_of(int kind)
+{
+	return kind == HF_MARK_ALERT ? MARK_VERSION_ALERT : MARK_VERSION;
 }
 
 static int valid_fields(int kind, int verdict, uint64_t changes)
 {
 	if (kind == HF_MARK_VERDICT)
 		return verdict >= HF_MARK_VERDICT_CLEAN && verdict <= HF_MARK_VERDICT_ATTACK;
-	return (kind == HF_MARK_PIN || kind == HF_MARK_UNPIN || kind == HF_MARK_FORGOTTEN) && verdict == 0 &&
-	       changes == 0;
+	return (kind == HF_MARK_PIN || kind == HF_MARK_UNPIN || kind == HF_MARK_FORGOTTEN || kind == HF_MARK_ALERT) &&
+	       verdict == 0 && changes == 0;
 }
 
 int hf_mark_encode(const struct hf_mark *m, struct hf_buf *b)
@@ -54,7 +62,7 @@ int hf_mark_encode(const struct hf_mark *m, struct hf_buf *b)
 		return -HF_E_USAGE;
 	if (len > HF_MARK_REASON_MAX)
 		return -HF_E_LIMIT;
-	if ((r = hf_buf_put_varint(b, MARK_VERSION)) < 0 || (r = hf_buf_put_svarint(b, m->time_ns)) < 0 ||
+	if ((r = hf_buf_put_varint(b, (uint64_t)version_of(m->kind))) < 0 || (r = hf_buf_put_svarint(b, m->time_ns)) < 0 ||
 	    (r = hf_buf_append(b, m->snapshot, HF_ID_LEN)) < 0 || (r = hf_buf_put_u8(b, m->kind)) < 0 ||
 	    (r = hf_buf_put_u8(b, m->verdict)) < 0 || (r = hf_buf_put_varint(b, m->changes)) < 0 ||
 	    (r = hf_buf_put_bytes(b, reason, len)) < 0)
@@ -64,11 +72,12 @@ int hf_mark_encode(const struct hf_mark *m, struct hf_buf *b)
 
 /* What a signature covers: an unpin's, label | repository id | snapshot id
  * | time (8 bytes, big-endian); a verdict's, the same under its own label
- * and then the verdict. Its length. */
-#define MARK_MSG_MAX (sizeof(VERDICT_LABEL) + 2 * HF_ID_LEN + 8 + 1)
+ * and then the verdict; an alert's, under its label and then the SHA-256
+ * of the reason. Its length. */
+#define MARK_MSG_MAX (sizeof(VERDICT_LABEL) + 2 * HF_ID_LEN + 8 + HF_HASH_LEN)
 static size_t mark_message(const struct hf_repo *r, const struct hf_mark *m, uint8_t out[MARK_MSG_MAX])
 {
-	const char *label = m->kind == HF_MARK_UNPIN ? UNPIN_LABEL : VERDICT_LABEL;
+	const char *label = m->kind == HF_MARK_UNPIN ? UNPIN_LABEL : m->kind == HF_MARK_ALERT ? ALERT_LABEL : VERDICT_LABEL;
 	size_t n = strlen(label) + 1;
 	uint64_t t = (uint64_t)m->time_ns;
 
@@ -80,6 +89,11 @@ static size_t mark_message(const struct hf_repo *r, const struct hf_mark *m, uin
 		out[n++] = (uint8_t)(t >> (56 - 8 * i));
 	if (m->kind == HF_MARK_VERDICT)
 		out[n++] = m->verdict;
+	if (m->kind == HF_MARK_ALERT) {
+		const char *reason = m->reason ? m->reason : "";
+		hf_sha256(reason, strlen(reason), out + n);
+		n += HF_HASH_LEN;
+	}
 	return n;
 }
 
@@ -94,7 +108,7 @@ static int decode(const uint8_t *p, size_t n, struct hf_mark *m)
 	hf_reader_init(&rd, p, n);
 	if ((r = hf_rd_varint(&rd, &ver)) < 0)
 		return r;
-	if (ver != MARK_VERSION)
+	if (ver != MARK_VERSION && ver != MARK_VERSION_ALERT)
 		return -HF_E_VERSION;
 	if ((r = hf_rd_svarint(&rd, &m->time_ns)) < 0 || (r = hf_rd_raw(&rd, &id, HF_ID_LEN)) < 0)
 		return r;
@@ -102,7 +116,7 @@ static int decode(const uint8_t *p, size_t n, struct hf_mark *m)
 	if ((r = hf_rd_u8(&rd, &m->kind)) < 0 || (r = hf_rd_u8(&rd, &m->verdict)) < 0 ||
 	    (r = hf_rd_varint(&rd, &m->changes)) < 0)
 		return r;
-	if (!valid_fields(m->kind, m->verdict, m->changes))
+	if (!valid_fields(m->kind, m->verdict, m->changes) || ver != (uint64_t)version_of(m->kind))
 		return -HF_E_CORRUPT;
 	if ((r = hf_rd_strdup(&rd, &m->reason, &len, HF_MARK_REASON_MAX)) < 0)
 		return r;
@@ -138,8 +152,9 @@ int hf_mark_write(struct hf_repo *r, const struct hf_session *s, const struct hf
 
 	if (signed_kind(m->kind)) {
 		ret = hf_repo_sign(r, msg, mark_message(r, m, msg), signed_m.sig);
-		if (ret == -HF_E_WRITEONLY && m->kind == HF_MARK_VERDICT) {
-			memset(signed_m.sig, 0, HF_SIGN_LEN); /* a write-only client's verdict: it counts for less */
+		if (ret == -HF_E_WRITEONLY && m->kind != HF_MARK_UNPIN) {
+			/* a write-only client's verdict or alert: it counts for less */
+			memset(signed_m.sig, 0, HF_SIGN_LEN);
 			ret = 0;
 		}
 		if (ret < 0)
@@ -294,6 +309,8 @@ const char *hf_mark_kind_name(int kind)
 		return "verdict";
 	case HF_MARK_FORGOTTEN:
 		return "forgotten";
+	case HF_MARK_ALERT:
+		return "alert";
 	}
 	return "?";
 }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "report/alerts.h"
 #include "report/gdpr.h"
 #include "report/render_util.h"
 
@@ -226,7 +227,9 @@ int hf_report_write_html(const struct hf_report *rep, FILE *f)
 		report_td_num(f, s->sum.notes);
 		fputs("</tr>\n", f);
 	}
-	fputs("</table>\n<h2 id=\"scope\">Scope</h2>\n<table>\n<tr><th>Directory</th><th>Encrypted files</th>"
+	fputs("</table>\n", f);
+	hf_report_alerts_html(rep, f);
+	fputs("<h2 id=\"scope\">Scope</h2>\n<table>\n<tr><th>Directory</th><th>Encrypted files</th>"
 	      "<th>Bytes</th><th>Types (of the originals)</th></tr>\n",
 	      f);
 	for (size_t i = 0; i < rep->ndirs; i++) {

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "report/alerts.h"
 #include "report/gdpr.h"
 #include "report/render_util.h"
 
@@ -48,7 +49,7 @@ static void gdpr_json(const struct hf_report *rep, FILE *f)
 		fputs(i ? ", " : "", f);
 		report_json_str(f, hf_gdpr_unknown_text(i));
 	}
-	fputs("]\n  }\n", f);
+	fputs("]\n  }", f);
 }
 
 int hf_report_write_json(const struct hf_report *rep, FILE *f)
@@ -218,6 +219,7 @@ int hf_report_write_json(const struct hf_report *rep, FILE *f)
 		fputs("null,\n    \"estimated_seconds\": null", f);
 	fputs("\n  },\n", f);
 	gdpr_json(rep, f);
-	fputs("}\n", f);
+	hf_report_alerts_json(rep, f);
+	fputs("\n}\n", f);
 	return ferror(f) ? -EIO : 0;
 }

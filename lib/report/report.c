@@ -452,6 +452,8 @@ int hf_report_build(struct hf_repo *r, const struct hf_report_opts *o, struct hf
 	if (ret == 0)
 		ret = detection(r, rep);
 	if (ret == 0)
+		ret = hf_report_alerts_gather(r, rep);
+	if (ret == 0)
 		ret = recovery(r, rep, chain, nc);
 	if (ret == 0)
 		ret = estimate(rep, &lk, &chain[nc - 1]);
@@ -496,5 +498,6 @@ void hf_report_release(struct hf_report *rep)
 	}
 	free(rep->notes);
 	hf_pii_tally_release(&rep->pii);
+	hf_report_alerts_release(rep);
 	memset(rep, 0, sizeof(*rep));
 }

@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 
+#include "report/alerts.h"
 #include "report/notes.h"
 #include "report/pii.h"
 #include "scan/scan.h"
@@ -118,6 +119,8 @@ struct hf_report {
 		uint64_t speed;   /* bytes/s read from the repository (read_bytes, read_ns); 0: too little read */
 		uint64_t seconds; /* restore_bytes at that speed (0 if no speed) */
 	} recovery;
+	struct hf_report_alert *alerts; /* the watcher's alert marks on the history (alerts.c), by time */
+	size_t nalerts;
 };
 
 struct hf_report_opts {

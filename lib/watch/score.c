@@ -20,6 +20,7 @@ struct actor {
 	int used, crossed;
 	unsigned score;
 	unsigned encrypted, candidates, originals_gone, notes;
+	unsigned touched; /* facts of any kind */
 	int64_t first_ns, last_ns;
 	struct hf_watch_who last;
 	struct hf_watch_file *files; /* a ring, allocated at the first non-clean fact */
@@ -167,6 +168,7 @@ static void fill_hit(const struct actor *a, struct hf_watch_hit *h)
 	h->candidates = a->candidates;
 	h->originals_gone = a->originals_gone;
 	h->notes = a->notes;
+	h->touched = a->touched;
 	h->first_ns = a->first_ns;
 	h->last_ns = a->last_ns;
 	h->nfiles = a->nfiles;
@@ -189,6 +191,7 @@ int hf_watch_score_add(struct hf_watch_score *s, const struct hf_watch_fact *f, 
 		a = get(s, by, ids[by], f->t_ns);
 		a->last_ns = f->t_ns;
 		a->last = f->who;
+		a->touched++;
 		if (f->kind == HF_WATCH_CLEAN || f->kind == HF_WATCH_DELETED)
 			continue;
 		remember(a, f);

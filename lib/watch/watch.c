@@ -32,6 +32,57 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* minutes since 1970 (floor) */
+static int64_t minute_of(int64_t t_ns)
+{
+	int64_t m = t_ns / 60000000000LL;
+
+	return t_ns < 0 && m * 60000000000LL != t_ns ? m - 1 : m;
+}
+
+/* the counters of t's minute (its slot cleared if it held an older minute) */
+static struct hf_watch_minute *minute_slot(struct hf_watch *w, int64_t t_ns)
+{
+	int64_t m = minute_of(t_ns);
+	size_t k = (size_t)(((m % HF_WATCH_MINUTES) + HF_WATCH_MINUTES) % HF_WATCH_MINUTES);
+
+	if (w->minute_of[k] != m) {
+		w->minute_of[k] = m;
+		memset(&w->minutes[k], 0, sizeof(w->minutes[k]));
+	}
+	return &w->minutes[k];
+}
+
+static void count_event(struct hf_watch *w, const struct hf_watch_fact *f, int rename)
+{
+	struct hf_watch_minute *c = minute_slot(w, f->t_ns);
+	int enc = f->kind == HF_WATCH_ENCRYPTED || f->kind == HF_WATCH_CANDIDATE || f->kind == HF_WATCH_KEPT;
+
+	if (f->kind == HF_WATCH_DELETED || f->kind == HF_WATCH_ORIGINAL_GONE)
+		c->deletes += c->deletes < UINT32_MAX;
+	else if (rename)
+		c->renames += c->renames < UINT32_MAX;
+	else
+		c->writes += c->writes < UINT32_MAX;
+	c->encrypted += enc && c->encrypted < UINT32_MAX;
+}
+
+void hf_watch_get_minutes(const struct hf_watch *w, int64_t now_ns, int64_t *first,
+			  struct hf_watch_minute out[HF_WATCH_MINUTES])
+{
+	int64_t last = minute_of(now_ns);
+
+	*first = last - (HF_WATCH_MINUTES - 1);
+	for (int i = 0; i < HF_WATCH_MINUTES; i++) {
+		int64_t m = *first + i;
+		size_t k = (size_t)(((m % HF_WATCH_MINUTES) + HF_WATCH_MINUTES) % HF_WATCH_MINUTES);
+		if (w->minute_of[k] == m)
+			out[i] = w->minutes[k];
+		else
+			memset(&out[i], 0, sizeof(out[i]));
+	}
+}
+
 int hf_watch_open(const struct hf_watch_opts *o, struct hf_watch **out)
 {
 	struct hf_watch *w = hf_xcalloc(1, sizeof(*w));
@@ -42,6 +93,8 @@ int hf_watch_open(const struct hf_watch_opts *o, struct hf_watch **out)
 	w->self = getpid();
 	w->self_pgid = getpgrp();
 	w->max_files = o->max_files ? o->max_files : WATCH_DEFAULT_FILES;
+	for (int i = 0; i < HF_WATCH_MINUTES; i++)
+		w->minute_of[i] = INT64_MIN; /* no minute yet */
 	w->score = hf_watch_score_new(&o->score);
 	hf_buf_init(&w->content, WATCH_READ_MAX);
 	if ((r = watch_state_init(w)) < 0)
@@ -219,7 +272,10 @@ int watch_on_write(struct hf_watch *w, const char *path, const struct hf_watch_w
 	struct watch_file *before = watch_file_get(w, path);
 	int r = judge(w, path, before, &f);
 
-	return r < 0 ? r : feed(w, &f, hit);
+	if (r < 0)
+		return r;
+	count_event(w, &f, 0);
+	return feed(w, &f, hit);
 }
 
 int watch_on_rename(struct hf_watch *w, const char *from, const char *to, const struct hf_watch_who *who,
@@ -243,7 +299,10 @@ int watch_on_rename(struct hf_watch *w, const char *from, const char *to, const 
 			watch_file_drop(w, moved);
 		r = judge(w, to, replaced, &f);
 	}
-	return r < 0 ? r : feed(w, &f, hit);
+	if (r < 0)
+		return r;
+	count_event(w, &f, 1);
+	return feed(w, &f, hit);
 }
 
 int watch_on_delete(struct hf_watch *w, const char *path, const struct hf_watch_who *who, struct hf_watch_hit *hit)
@@ -261,6 +320,7 @@ int watch_on_delete(struct hf_watch *w, const char *path, const struct hf_watch_
 	case HF_WATCH_CANDIDATE:
 		f.kind = HF_WATCH_ORIGINAL_GONE;
 	}
+	count_event(w, &f, 0);
 	return feed(w, &f, hit);
 }
 

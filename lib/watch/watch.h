@@ -67,6 +67,7 @@ struct hf_watch_hit {
 	struct hf_watch_who last; /* the process of its latest fact */
 	unsigned score;           /* milli-points */
 	unsigned encrypted, candidates, originals_gone, notes;
+	unsigned touched; /* file events judged for it (written, renamed, deleted; clean ones too) */
 	int64_t first_ns, last_ns;
 	size_t nfiles; /* files[0..nfiles), oldest first */
 	struct hf_watch_file files[HF_WATCH_FILES_KEPT];
@@ -144,6 +145,19 @@ int hf_watch_fd(const struct hf_watch *w); /* poll it for POLLIN */
  * judged against what it was. */
 HF_MUST_USE int hf_watch_step(struct hf_watch *w, struct hf_watch_hit *hit);
 void hf_watch_get_stats(const struct hf_watch *w, struct hf_watch_stats *st);
+/* events on the watched paths per minute, every process (the alert record
+ * and the report's per-minute chart): the last HF_WATCH_MINUTES minutes */
+#define HF_WATCH_MINUTES 15
+struct hf_watch_minute {
+	uint32_t writes;    /* files written and closed (or found changed by a rescan) */
+	uint32_t renames;   /* files renamed or moved in */
+	uint32_t deletes;   /* files deleted or moved out */
+	uint32_t encrypted; /* writes and renames judged ciphertext */
+};
+/* out[0..HF_WATCH_MINUTES), oldest first, the last the minute of now_ns;
+ * *first: minutes since 1970 of out[0] */
+void hf_watch_get_minutes(const struct hf_watch *w, int64_t now_ns, int64_t *first,
+			  struct hf_watch_minute out[HF_WATCH_MINUTES]);
 /* the watcher ignores this process group (the caller's own workers) */
 void hf_watch_ignore_pgid(struct hf_watch *w, pid_t pgid);
 

@@ -72,6 +72,9 @@ struct hf_watch {
 	struct hf_watch_score *score;
 	struct hf_buf content; /* the file being judged */
 	struct hf_watch_stats st;
+	/* per-minute event counts: a ring, slot m % HF_WATCH_MINUTES for minute m */
+	int64_t minute_of[HF_WATCH_MINUTES];
+	struct hf_watch_minute minutes[HF_WATCH_MINUTES];
 };
 
 /* listen.c */

@@ -373,3 +373,17 @@ count_entries() {
 	shift
 	find "$d" "$@" -printf . | wc -c
 }
+
+# render_html FILE.html — headless Chromium renders the page: screenshot to
+# FILE.png, its log (console messages as CONSOLE lines) to FILE.log; its exit status
+render_html() {
+	local ud rc
+	ud=$(mktemp -d "$T/chromium.XXXXXX")
+	timeout 90 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+		--disable-background-networking --disable-component-update --disable-sync --user-data-dir="$ud" \
+		--enable-logging=stderr --v=0 --screenshot="${1%.html}.png" --window-size=1280,2000 "file://$1" \
+		>/dev/null 2>"${1%.html}.log"
+	rc=$?
+	rm -rf "$ud"
+	return $rc
+}

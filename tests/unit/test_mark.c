@@ -8,7 +8,9 @@
  * a real object flipped or cut (in place and under its own hash), a mark
  * copied into a repository with other keys, write-only keys, a repository
  * without marks/, the derived state (latest pin/unpin wins, ties, verdicts),
- * and forget's pin protection and orphan-mark deletion. */
+ * and forget's pin protection and orphan-mark deletion; the watcher's alert
+ * marks (kind 5, payload version 4, signed like a verdict) and their alert
+ * record (format, parse, bounds, a hostile writer's malformed records). */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -267,7 +269,8 @@ static void test_write_refusals(void)
 		return;
 	memset(too_long, 'y', HF_MARK_REASON_MAX + 1);
 	T_EQ(put_mark(r, 1, 1, 0, 0, "x"), -HF_E_USAGE);
-	T_EQ(put_mark(r, 1, 1, 5, 0, "x"), -HF_E_USAGE);
+	T_EQ(put_mark(r, 1, 1, 6, 0, "x"), -HF_E_USAGE);
+	T_EQ(put_mark(r, 1, 1, HF_MARK_ALERT, 1, "x"), -HF_E_USAGE);
 	T_EQ(put_mark(r, 1, 1, HF_MARK_FORGOTTEN, 1, "x"), -HF_E_USAGE);
 	T_EQ(put_mark(r, 1, 1, 255, 0, "x"), -HF_E_USAGE);
 	T_EQ(put_mark(r, 1, 1, HF_MARK_PIN, 1, "x"), -HF_E_USAGE);
@@ -308,7 +311,8 @@ static void encode_payload(const struct payload *p, struct hf_buf *b)
 	T_CHECK(hf_buf_put_u8(b, (uint8_t)p->verdict) == 0);
 	T_CHECK(hf_buf_put_varint(b, p->changes) == 0);
 	T_CHECK(hf_buf_put_bytes(b, p->reason, p->reason_len) == 0);
-	if (p->kind == HF_MARK_VERDICT && p->trailing >= 0) /* a signature's room (trailing -1: none) */
+	if ((p->kind == HF_MARK_VERDICT || p->kind == HF_MARK_ALERT) &&
+	    p->trailing >= 0) /* a signature's room (trailing -1: none) */
 		for (int i = 0; i < HF_SIGN_LEN; i++)
 			T_CHECK(hf_buf_put_u8(b, 0) == 0);
 	for (int i = 0; i < p->trailing; i++)
@@ -353,7 +357,12 @@ static void test_decode_refusals(void)
 		{2, 42, HF_MARK_PIN, 0, "r", 1, 0, 0},                              /* version 2 */
 		{0, 42, HF_MARK_PIN, 0, "r", 1, 0, 0},                              /* version 0 */
 		{3, 42, 0, 0, "r", 1, 0, 0},                                        /* kind 0 */
-		{3, 42, 5, 0, "r", 1, 0, 0},                                        /* kind 5 */
+		{3, 42, 5, 0, "r", 1, 0, 0},                                        /* kind 5 in version 3 */
+		{4, 42, 6, 0, "r", 1, 0, 0},                                        /* kind 6 */
+		{4, 42, HF_MARK_VERDICT, 2, "r", 1, 0, 0},                          /* a verdict in version 4 */
+		{4, 42, HF_MARK_ALERT, 1, "r", 1, 0, 0},                            /* an alert with a verdict */
+		{4, 42, HF_MARK_ALERT, 0, "r", 1, 0, 3},                            /* an alert with changes */
+		{4, 42, HF_MARK_ALERT, 0, "r", 1, -1, 0},                           /* an alert without its signature */
 		{3, 42, HF_MARK_FORGOTTEN, 1, "r", 1, 0, 0},                        /* forgotten with a verdict */
 		{3, 42, HF_MARK_PIN, 1, "r", 1, 0, 0},                              /* pin with a verdict */
 		{3, 42, HF_MARK_UNPIN, 2, "r", 1, 0, 0},                            /* unpin with a verdict */
@@ -402,7 +411,16 @@ static void test_decode_refusals(void)
 		T_CHECK(ret < 0 && ret != 12345);
 		T_CHECK(m.reason == NULL);
 	}
-	T_EQ(load_crafted(r, ses, HF_MAGIC_MARK, (const uint8_t *)"\x04", 1, &m), -HF_E_VERSION);
+	T_EQ(load_crafted(r, ses, HF_MAGIC_MARK, (const uint8_t *)"\x05", 1, &m), -HF_E_VERSION);
+	/* an alert (version 4) loads; its zero signature is no signature */
+	{
+		const struct payload al = {4, 43, HF_MARK_ALERT, 0, "alert", 5, 0, 0};
+		encode_payload(&al, &b);
+		T_EQ(load_crafted(r, ses, HF_MAGIC_MARK, b.data, b.len, &m), 0);
+		T_EQ(m.kind, HF_MARK_ALERT);
+		T_EQ(m.authorized, 0);
+		hf_mark_release(&m);
+	}
 	/* every truncation of a good payload */
 	encode_payload(&good, &b);
 	for (size_t cut = 0; cut < b.len; cut++) {
@@ -1075,6 +1093,227 @@ static void test_signed_verdict_wins(void)
 	T_EQ(v, HF_MARK_VERDICT_CLEAN);
 }
 
+/* ---- the watcher's alert marks and records ------------------------------------- */
+
+static void sample_alert(struct hf_mark_alert *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->time_ns = 1796414400123456789LL;
+	a->pid = 4242;
+	a->action = HF_MARK_ALERT_FREEZE;
+	a->signalled = 1;
+	a->backup_ok = 1;
+	a->files = 7;
+	a->encrypted = 3;
+	a->new_ciphertext = 2;
+	a->originals_deleted = 1;
+	a->notes = 1;
+	a->first_minute = 1796414400LL / 60 - 14;
+	a->nminutes = HF_MARK_ALERT_MINUTES;
+	for (uint32_t i = 0; i < a->nminutes; i++) {
+		a->minutes[i].writes = i;
+		a->minutes[i].renames = 2 * i;
+		a->minutes[i].deletes = i % 3;
+		a->minutes[i].encrypted = i / 2;
+	}
+	snprintf(a->exe, sizeof(a->exe), "/usr/bin/open ssl%%\n");
+}
+
+static void test_alert_record(void)
+{
+	struct hf_mark_alert a, b;
+	char text[HF_MARK_REASON_MAX + 1], t2[HF_MARK_REASON_MAX + 1], small[16];
+	size_t exe_at, len;
+
+	sample_alert(&a);
+	T_EQ(hf_mark_alert_format(&a, text, sizeof(text)), 0);
+	T_CHECK(strchr(text, '\n') == NULL);
+	T_CHECK(strstr(text, " exe=/usr/bin/open%20ssl%25%0A") != NULL);
+	T_EQ(hf_mark_alert_parse(text, &b), 0);
+	T_MEMEQ(&a, &b, sizeof(a)); /* every field, the exe unescaped */
+	/* the writer's refusals */
+	T_EQ(hf_mark_alert_format(&a, small, sizeof(small)), -HF_E_USAGE);
+	b = a, b.action = 3;
+	T_EQ(hf_mark_alert_format(&b, text, sizeof(text)), -HF_E_USAGE);
+	b = a, b.pid = 0;
+	T_EQ(hf_mark_alert_format(&b, text, sizeof(text)), -HF_E_USAGE);
+	b = a, b.nminutes = HF_MARK_ALERT_MINUTES + 1;
+	T_EQ(hf_mark_alert_format(&b, text, sizeof(text)), -HF_E_USAGE);
+	/* no minute, action kill, failed backup */
+	b = a, b.nminutes = 0, b.action = HF_MARK_ALERT_KILL, b.backup_ok = 0, b.signalled = 0;
+	memset(b.minutes, 0, sizeof(b.minutes));
+	T_EQ(hf_mark_alert_format(&b, text, sizeof(text)), 0);
+	T_EQ(hf_mark_alert_parse(text, &a), 0);
+	T_MEMEQ(&a, &b, sizeof(a));
+	/* bounds: the largest counts saturate, a 255-byte name of bytes that
+	 * are all escaped is cut at a whole escape, the text fits a reason */
+	sample_alert(&a);
+	a.files = a.encrypted = a.notes = UINT32_MAX;
+	for (uint32_t i = 0; i < a.nminutes; i++)
+		a.minutes[i].writes = a.minutes[i].renames = a.minutes[i].deletes = a.minutes[i].encrypted = UINT32_MAX;
+	memset(a.exe, ' ', sizeof(a.exe) - 1);
+	a.exe[sizeof(a.exe) - 1] = 0;
+	T_EQ(hf_mark_alert_format(&a, text, sizeof(text)), 0);
+	T_CHECK(strlen(text) <= HF_MARK_REASON_MAX);
+	T_EQ(hf_mark_alert_parse(text, &b), 0);
+	T_EQ(b.files, HF_MARK_ALERT_COUNT_MAX);
+	T_EQ(b.minutes[HF_MARK_ALERT_MINUTES - 1].encrypted, HF_MARK_ALERT_COUNT_MAX);
+	T_CHECK(strlen(b.exe) > 50 && strspn(b.exe, " ") == strlen(b.exe));
+	/* every cut before the name is refused; a cut inside it is a shorter name */
+	sample_alert(&a);
+	T_EQ(hf_mark_alert_format(&a, text, sizeof(text)), 0);
+	exe_at = (size_t)(strstr(text, " exe=") - text) + 5;
+	len = strlen(text);
+	for (size_t cut = 0; cut < len; cut++) {
+		int r;
+		memcpy(t2, text, cut);
+		t2[cut] = 0;
+		r = hf_mark_alert_parse(t2, &b);
+		if (cut < exe_at) {
+			if (r != -HF_E_CORRUPT)
+				fprintf(stderr, "alert record cut at %zu: %d\n", cut, r);
+			T_CHECK(r == -HF_E_CORRUPT);
+			T_CHECK(b.pid == 0 && b.exe[0] == 0); /* zeroed */
+		} else {
+			T_CHECK(r == 0 || r == -HF_E_CORRUPT); /* a cut escape is refused */
+		}
+	}
+	/* a hostile writer's records: a clear error, never a crash */
+	{
+		static const char *const bad[] = {
+			"",
+			"holdfast-alert/1",
+			"holdfast-alert/2 time=1 pid=1",
+			"holdfast-alert/1  time=1",
+			"holdfast-alert/1 time=01 pid=1 action=freeze signalled=1 backup=ok files=1 encrypted=1 new=1 "
+			"deleted=1 notes=1 minute=1 per-minute=1/1/1/1 exe=x",
+			"holdfast-alert/1 time=1 pid=0 action=freeze signalled=1 backup=ok files=1 encrypted=1 new=1 "
+			"deleted=1 notes=1 minute=1 per-minute=1/1/1/1 exe=x",
+			"holdfast-alert/1 time=1 pid=1 action=melt signalled=1 backup=ok files=1 encrypted=1 new=1 "
+			"deleted=1 notes=1 minute=1 per-minute=1/1/1/1 exe=x",
+			"holdfast-alert/1 time=1 pid=1 action=freeze signalled=2 backup=ok files=1 encrypted=1 new=1 "
+			"deleted=1 notes=1 minute=1 per-minute=1/1/1/1 exe=x",
+			"holdfast-alert/1 time=1 pid=1 action=freeze signalled=1 backup=maybe files=1 encrypted=1 "
+			"new=1 "
+			"deleted=1 notes=1 minute=1 per-minute=1/1/1/1 exe=x",
+			"holdfast-alert/1 time=1 pid=1 action=freeze signalled=1 backup=ok files=1000000000 "
+			"encrypted=1 "
+			"new=1 deleted=1 notes=1 minute=1 per-minute=1/1/1/1 exe=x",
+			"holdfast-alert/1 time=99999999999999999999 pid=1 action=freeze signalled=1 backup=ok files=1 "
+			"encrypted=1 new=1 deleted=1 notes=1 minute=1 per-minute=1/1/1/1 exe=x",
+			"holdfast-alert/1 time=-0 pid=1 action=freeze signalled=1 backup=ok files=1 encrypted=1 new=1 "
+			"deleted=1 notes=1 minute=1 per-minute=1/1/1/1 exe=x",
+			"holdfast-alert/1 time=1 pid=1 action=freeze signalled=1 backup=ok files=1 encrypted=-1 new=1 "
+			"deleted=1 notes=1 minute=1 per-minute=1/1/1/1 exe=x",
+			"holdfast-alert/1 time=1 pid=1 action=freeze signalled=1 backup=ok files=1 encrypted=1 new=1 "
+			"deleted=1 notes=1 minute=1 per-minute=1/1/1 exe=x",
+			"holdfast-alert/1 time=1 pid=1 action=freeze signalled=1 backup=ok files=1 encrypted=1 new=1 "
+			"deleted=1 notes=1 minute=1 per-minute=1/1/1/1/1 exe=x",
+			"holdfast-alert/1 time=1 pid=1 action=freeze signalled=1 backup=ok files=1 encrypted=1 new=1 "
+			"deleted=1 notes=1 minute=1 per-minute=1/1/1/1, exe=x",
+			"holdfast-alert/1 time=1 pid=1 action=freeze signalled=1 backup=ok files=1 encrypted=1 new=1 "
+			"deleted=1 notes=1 minute=1 per-minute=1/1/1/1,,1/1/1/1 exe=x",
+			"holdfast-alert/1 time=1 pid=1 action=freeze signalled=1 backup=ok files=1 encrypted=1 new=1 "
+			"deleted=1 notes=1 minute=1 per-minute=1/1/1/1 exe=a b",
+			"holdfast-alert/1 time=1 pid=1 action=freeze signalled=1 backup=ok files=1 encrypted=1 new=1 "
+			"deleted=1 notes=1 minute=1 per-minute=1/1/1/1 exe=%00",
+			"holdfast-alert/1 time=1 pid=1 action=freeze signalled=1 backup=ok files=1 encrypted=1 new=1 "
+			"deleted=1 notes=1 minute=1 per-minute=1/1/1/1 exe=%4",
+			"holdfast-alert/1 time=1 pid=1 action=freeze signalled=1 backup=ok files=1 encrypted=1 new=1 "
+			"deleted=1 notes=1 minute=1 per-minute=1/1/1/1 exe=%41", /* 'A' needs no escape */
+			"holdfast-alert/1 time=1 pid=1 action=freeze signalled=1 backup=ok files=1 encrypted=1 new=1 "
+			"deleted=1 notes=1 minute=1 per-minute=1/1/1/1 exe=%zz",
+			"holdfast-alert/1 time=1 pid=1 action=freeze signalled=1 backup=ok files=1 encrypted=1 new=1 "
+			"deleted=1 notes=1 minute=1 per-minute=1/1/1/1 exe=x\n",
+			"holdfast-alert/1 time=1 pid=1 action=freeze signalled=1 backup=ok files=1 encrypted=1 new=1 "
+			"deleted=1 notes=1 minute=999999999999999999 per-minute=1/1/1/1 exe=x",
+			"holdfast-alert/1 pid=1 time=1 action=freeze signalled=1 backup=ok files=1 encrypted=1 new=1 "
+			"deleted=1 notes=1 minute=1 per-minute=1/1/1/1 exe=x",
+		};
+		const char *good =
+			"holdfast-alert/1 time=1 pid=1 action=alert signalled=0 backup=ok files=1 encrypted=1 "
+			"new=1 deleted=1 notes=1 minute=1 per-minute=1/1/1/1 exe=%20%25";
+		char many[HF_MARK_REASON_MAX + 1];
+		size_t k;
+		T_EQ(hf_mark_alert_parse(good, &b), 0); /* the control */
+		T_CHECK(strcmp(b.exe, " %") == 0);
+		T_EQ(b.action, HF_MARK_ALERT_ONLY);
+		T_EQ(hf_mark_alert_parse(bad[2], &b), -HF_E_VERSION);
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			int r = hf_mark_alert_parse(bad[i], &b);
+			if (r >= 0)
+				fprintf(stderr, "bad alert record %zu accepted\n", i);
+			T_CHECK(r == (i == 2 ? -HF_E_VERSION : -HF_E_CORRUPT));
+		}
+		T_EQ(hf_mark_alert_parse(NULL, &b), -HF_E_CORRUPT);
+		/* more minutes than a record holds */
+		k = (size_t)snprintf(many, sizeof(many),
+				     "holdfast-alert/1 time=1 pid=1 action=alert signalled=0 backup=ok files=1 "
+				     "encrypted=1 new=1 deleted=1 notes=1 minute=1 per-minute=");
+		for (int i = 0; i <= HF_MARK_ALERT_MINUTES; i++)
+			k += (size_t)snprintf(many + k, sizeof(many) - k, "%s0/0/0/0", i ? "," : "");
+		snprintf(many + k, sizeof(many) - k, " exe=x");
+		T_EQ(hf_mark_alert_parse(many, &b), -HF_E_CORRUPT);
+	}
+	/* every byte of a good record replaced by each of a few hostile bytes */
+	{
+		static const char subs[] = {' ', ',', '/', '=', '%', '-', '9', 'x', '\x80'};
+		sample_alert(&a);
+		T_EQ(hf_mark_alert_format(&a, text, sizeof(text)), 0);
+		len = strlen(text);
+		for (size_t i = 0; i < len; i++)
+			for (size_t s = 0; s < sizeof(subs); s++) {
+				memcpy(t2, text, len + 1);
+				t2[i] = subs[s];
+				(void)hf_mark_alert_parse(t2, &b); /* any result but a crash */
+			}
+	}
+}
+
+/* an alert mark round trip, written with the full key (signed) and with a
+ * write-only key (unsigned: authorized 0, as a write-only verdict) */
+static void test_alert_mark(void)
+{
+	struct hf_repo *r = new_repo("alert"), *wo = NULL;
+	struct hf_mark *all = NULL;
+	struct hf_mark_alert a, b;
+	struct hf_buf key;
+	char text[HF_MARK_REASON_MAX + 1];
+	size_t n = 0, bad = 0;
+
+	if (!r)
+		return;
+	sample_alert(&a);
+	T_EQ(hf_mark_alert_format(&a, text, sizeof(text)), 0);
+	T_EQ(put_mark(r, 100, 3, HF_MARK_ALERT, 0, text), 0);
+	hf_buf_init(&key, 1 << 16);
+	T_EQ(hf_key_file_encode(PASS_WO, strlen(PASS_WO), 1, 8u << 20, r->cfg.id, r->config_hash, r->pk, r->mac_key,
+				NULL, &key),
+	     0);
+	T_EQ(hf_repo_put_hashed(r, HF_OBJ_KEY, key.data, key.len, NULL), 0);
+	hf_buf_release(&key);
+	T_EQ(open_repo("alert", PASS_WO, &wo), 0);
+	if (wo)
+		T_EQ(put_mark(wo, 200, 3, HF_MARK_ALERT, 0, text), 0);
+	T_EQ(hf_mark_list(r, &all, &n, &bad), 0);
+	T_EQ(n, 2);
+	T_EQ(bad, 0);
+	if (n == 2) {
+		T_EQ(all[0].kind, HF_MARK_ALERT);
+		T_EQ(all[0].authorized, 1);
+		T_EQ(all[1].authorized, 0);
+		T_CHECK(strcmp(hf_mark_kind_name(all[0].kind), "alert") == 0);
+		T_EQ(hf_mark_alert_parse(all[1].reason, &b), 0);
+		T_MEMEQ(&a, &b, sizeof(a));
+		/* an alert is no pin, no verdict */
+		T_EQ(hf_marks_pinned(all, n, all[0].snapshot), 0);
+		T_CHECK(hf_marks_verdict_mark(all, n, all[0].snapshot) == NULL);
+	}
+	hf_mark_list_free(all, n);
+	hf_repo_close(wo);
+	hf_repo_close(r);
+}
+
 int main(void)
 {
 	if (hf_crypto_init() < 0) {
@@ -1099,6 +1338,8 @@ int main(void)
 	T_RUN(test_state);
 	T_RUN(test_forget);
 	T_RUN(test_forged_mark);
+	T_RUN(test_alert_record);
+	T_RUN(test_alert_mark);
 	t_rm_rf(g_base);
 	return T_DONE("test_mark");
 }
