@@ -171,7 +171,8 @@ int hf_scan_judge_all(struct scan *sc);
 int hf_scan_is_container(const struct hf_profile *p);
 #define SCAN_ENCRYPTING                                                                                    \
 	(HF_REASON_TYPE_CHANGED | HF_REASON_INVALID | HF_REASON_RANDOM_BLOCKS | HF_REASON_ENCODED_RANDOM | \
-	 HF_REASON_CONTAINER | HF_REASON_RANDOM_CONTENT | HF_REASON_RANDOM_BYTES | HF_REASON_COMPRESSED_RANDOM)
+	 HF_REASON_CONTAINER | HF_REASON_RANDOM_CONTENT | HF_REASON_RANDOM_BYTES | HF_REASON_COMPRESSED_RANDOM | \
+	 HF_REASON_GARBLED_TEXT)
 
 /* scan_pair.c */
 /* pairs deleted and new files of identical content as plain renames */
