@@ -211,8 +211,8 @@ int hf_detect_encoded_random(const uint8_t *p, size_t n)
  * that control range and half its bytes >= 0x80, so even 16 encrypted bytes inside text
  * make one spot four times in five; text in any charset has neither, Latin-1 and CP1251
  * only the bytes >= 0x80 (and a DOS ^Z as their last byte, which is not counted). */
-#define SPOT_REACH 16u    /* bytes looked at on each side of the control byte */
-#define SPOT_HIGH_MIN 4u  /* bytes >= 0x80 among them that make it a spot */
+#define SPOT_REACH 16u   /* bytes looked at on each side of the control byte */
+#define SPOT_HIGH_MIN 4u /* bytes >= 0x80 among them that make it a spot */
 
 static int is_garbled_control(uint8_t c)
 {

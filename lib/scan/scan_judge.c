@@ -327,8 +327,7 @@ static int small_turned_random(struct scan *sc, const struct scan_version *old, 
  * invalid UTF-8 everywhere, but adds no control bytes. A version that a
  * full profile found valid UTF-8 has no byte >= 0x80 out of place: it is
  * not read. The previous version is read only when this one has spots. */
-static int garbled_text(struct scan *sc, const struct scan_version *old, const struct scan_version *cur,
-			uint32_t *rs)
+static int garbled_text(struct scan *sc, const struct scan_version *old, const struct scan_version *cur, uint32_t *rs)
 {
 	const struct hf_profile *c = &cur->profile;
 	int r;

@@ -899,7 +899,8 @@ static struct mem gen_mp3_frames(unsigned frames, int id3)
 	unsigned acc = 0;
 
 	if (id3) {
-		static const uint8_t tag[10 + 20] = {'I', 'D', '3', 3, 0, 0, 0, 0, 0, 20, 'T', 'I', 'T', '2', 0, 0, 0, 6, 0, 0, 0, 'h', 'e', 'l', 'l', 'o'};
+		static const uint8_t tag[10 + 20] = {'I', 'D', '3', 3, 0, 0, 0, 0, 0,   20,  'T', 'I', 'T',
+						     '2', 0,   0,   0, 6, 0, 0, 0, 'h', 'e', 'l', 'l', 'o'};
 		mem_append(&m, tag, sizeof(tag));
 	}
 	for (unsigned i = 0; i < frames; i++) {
@@ -927,13 +928,16 @@ static struct mem gen_mp3_lame(void)
 	snprintf(path, sizeof(path), "%s/in.raw", dir);
 	f = fopen(path, "w");
 	for (int i = 0; f && i < 44100 * 6; i++) {
-		int16_t s[2] = {(int16_t)(8000.0 * ((i / 50) % 2 ? 1 : -1) * ((i % 50) / 50.0)), (int16_t)(rnd() % 4000)};
+		int16_t s[2] = {(int16_t)(8000.0 * ((i / 50) % 2 ? 1 : -1) * ((i % 50) / 50.0)),
+				(int16_t)(rnd() % 4000)};
 		fwrite(s, sizeof(s), 1, f);
 	}
 	if (f)
 		fclose(f);
-	snprintf(cmd, sizeof(cmd), "lame --quiet -r -s 44.1 --bitwidth 16 --signed --little-endian -b 128 "
-				   "--tt Tone %s %s/out.mp3 >/dev/null 2>&1", path, dir);
+	snprintf(cmd, sizeof(cmd),
+		 "lame --quiet -r -s 44.1 --bitwidth 16 --signed --little-endian -b 128 "
+		 "--tt Tone %s %s/out.mp3 >/dev/null 2>&1",
+		 path, dir);
 	if (system(cmd) == 0) {
 		snprintf(path, sizeof(path), "%s/out.mp3", dir);
 		f = fopen(path, "r");
@@ -1044,8 +1048,9 @@ static void test_garbled_text(void)
 {
 	struct mem t = gen_text(64 << 10), f;
 	static const char *const latin = "caf\xe9 na\xefve \xe9l\xe8ve ch\xe2teau for\xeat d\xe9j\xe0 o\xf9\n";
-	static const char *const cp1251 = "\xef\xf0\xe8\xe2\xe5\xf2 \xe4\xee\xec \xef\xe8\xf1\xfc\xec\xee \xf0\xe0\xe1\xee\xf2\xe0 "
-					  "\xe7\xe0\xe2\xf2\xf0\xe0 \x96 \xe3\xee\xf0\xee\xe4\r\n";
+	static const char *const cp1251 =
+		"\xef\xf0\xe8\xe2\xe5\xf2 \xe4\xee\xec \xef\xe8\xf1\xfc\xec\xee \xf0\xe0\xe1\xee\xf2\xe0 "
+		"\xe7\xe0\xe2\xf2\xf0\xe0 \x96 \xe3\xee\xf0\xee\xe4\r\n";
 	uint8_t chunk[48];
 	size_t spots = 0;
 
@@ -1064,7 +1069,13 @@ static void test_garbled_text(void)
 	/* a log with SOH field separators (FIX), pure ASCII: no spot */
 	f = (struct mem){0};
 	for (int i = 0; i < 300; i++)
-		mem_printf(&f, "8=FIX.4.2\x01" "9=%d\x01" "35=D\x01" "49=BANK\x01" "10=%03d\x01\n", 100 + i, i % 1000);
+		mem_printf(&f,
+			   "8=FIX.4.2\x01"
+			   "9=%d\x01"
+			   "35=D\x01"
+			   "49=BANK\x01"
+			   "10=%03d\x01\n",
+			   100 + i, i % 1000);
 	T_EQ(hf_detect_garbled_spots(f.p, f.n, 10), 0);
 	mem_free(&f);
 	/* chunks of 48 encrypted bytes with no NUL in them: still 8-bit text, but garbled */
