@@ -323,10 +323,11 @@ static int small_turned_random(struct scan *sc, const struct scan_version *old, 
  * not line up with the 4 KiB grid make no random block either. A text
  * version with a garbled spot (hf_detect_garbled_spots: a control byte no
  * text uses among bytes >= 0x80; 16 encrypted bytes make one four times in
- * five) whose previous version had none was garbled. Re-encoding to Latin-1 or CP1251 makes a file
- * invalid UTF-8 everywhere, but adds no control bytes. A version that a
- * full profile found valid UTF-8 has no byte >= 0x80 out of place: it is
- * not read. The previous version is read only when this one has spots. */
+ * five) whose previous version had none was garbled. Re-encoding to
+ * Latin-1 or CP1251 makes a file invalid UTF-8 everywhere, but adds no
+ * control bytes. A version that a full profile found valid UTF-8 holds no
+ * run of random bytes (they are not valid UTF-8): it is not read. The
+ * previous version is read only when this one has a spot. */
 static int garbled_text(struct scan *sc, const struct scan_version *old, const struct scan_version *cur, uint32_t *rs)
 {
 	const struct hf_profile *c = &cur->profile;
