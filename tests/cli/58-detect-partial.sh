@@ -78,8 +78,15 @@ for v in $VARIANTS; do
 		check_eq "$m round $k: scanned against the previous backup" "$prev" "$(json 'str(j["against"])')"
 		$PY "$DETECT_DIR/evaluate.py" "$T/actions" "$T/scan-$v-$k.json" >"$T/report-$v-$k" 2>&1
 		check_flagged "$m round $k" "$T/report-$v-$k" 100
+		echo "# $m round $k reasons: $(json 'dict(sorted(__import__("collections").Counter(r for f in j["files"] for r in f["reasons"]).items()))')"
+		json 'sum("garbled-text" in f["reasons"] for f in j["files"])' >>"$T/garbled-$v"
 		prev=$cur
 	done
+	# small chunks without a NUL stay 8-bit text: only garbled-text sees them
+	if [ "$v" = chunks-48 ] || [ "$v" = sparse-16 ]; then
+		check_eq "$m garbled-text flagged some of the text files" "yes" \
+			"$(awk '{ n += $1 } END { print (n > 0 ? "yes" : "no") }' "$T/garbled-$v")"
+	fi
 	hf restore --repo "$R" --last-clean --target "$T/restore"
 	check_rc "$m restore --last-clean" 0
 	check_restore "$m restore --last-clean gives back every file bit for bit" "$E" "$T/restore$S"
