@@ -12,7 +12,9 @@
 #   chunks-48     four chunks of 48 bytes (often without a NUL: "8-bit text")
 # At each backup, every file attacked in that round is flagged encrypted in the scan of
 # that backup (not only at the end), and no other file is; restore --last-clean gives
-# back the original files bit for bit. HF_PARTIAL_VARIANTS="sparse-16" runs only those.
+# back the original files bit for bit. Before the attacks, benign changes to the same
+# files (charset conversions, a re-tagged and a re-encoded MP3) flag nothing.
+# HF_PARTIAL_VARIANTS="sparse-16" runs only those variants.
 . "$(dirname "$0")/lib.sh"
 . "$CLI_DIR/../detect/common.sh"
 
@@ -42,6 +44,28 @@ touch -d @1715938200 "$E"/texts/*
 	sort >"$T/list"
 check_eq "the corpus has MP3s to attack" "yes" "$(grep -q '\.mp3$' "$T/list" && echo yes || echo no)"
 echo "# $(wc -l <"$T/list") files attacked per variant, a third per backup"
+
+# benign first: the same files changed the way users change them (charsets converted
+# both ways, a Latin-1 line appended to a UTF-8 log, a form feed and a tab added, an
+# MP3 re-tagged, another re-encoded at another bitrate): exit 0, nothing flagged
+R=$(repo_url repo-benign)
+S=$T/src
+cp -a "$E" "$S"
+hf init --repo "$R"
+hf backup --repo "$R" "$S"
+check_rc "[benign] backup of the corpus" 0
+iconv -f utf-8 -t latin1 "$S/texts/lettre.txt" >"$T/x" && cat "$T/x" >"$S/texts/lettre.txt"
+iconv -f latin1 -t utf-8 "$S/texts/lettre-latin1.txt" >"$T/x" && cat "$T/x" >"$S/texts/lettre-latin1.txt"
+iconv -f cp1251 -t utf-8 "$S/texts/memo-cp1251.txt" >"$T/x" && cat "$T/x" >"$S/texts/memo-cp1251.txt"
+printf '2025-04-01 10:00:00 host1: caf\xe9 cr\xe8me br\xfbl\xe9e \xe0 la carte\f\tend\n' >>"$S/texts/server.log"
+id3v2 --artist "Someone Else" --song "Renamed" "$S/home/media/song.mp3" >/dev/null
+lame --quiet --mp3input -b 64 "$S/home/media/voice-memo.mp3" "$T/x.mp3" && cat "$T/x.mp3" >"$S/home/media/voice-memo.mp3"
+hf backup --repo "$R" "$S"
+check_rc "[benign] backup after the benign changes: exit 0" 0
+hf scan --repo "$R" --json
+check_eq "[benign] 6 files modified, none flagged" "6 0 0 clean" \
+	"$(json '"%d %d %d %s" % (j["summary"]["modified"], j["summary"]["encrypted"], j["summary"]["suspicious"], j["verdict"])')"
+rm -rf "$S"
 
 variant_args() {
 	case $1 in
