@@ -16,7 +16,7 @@
 #   make bench-report  the cost of holdfast report on the bench corpus after an attack (bench/report.sh)
 
 CC      ?= cc
-PKGS    := libsodium libzstd libcrypto libmagic libzip zlib liblzma libpng libjpeg sqlite3 libqpdf libseccomp libmicrohttpd libcurl expat
+PKGS    := libsodium libzstd libcrypto libmagic libzip zlib liblzma libpng libjpeg sqlite3 libqpdf libseccomp libmicrohttpd libcurl expat libmpg123
 # lib/util/banned.h is force-included first in every file: it makes atoi, strcpy,
 # sprintf & co. compile errors (the header says why it is included this way)
 CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Wshadow -Wno-unused-parameter -D_GNU_SOURCE \

@@ -5,11 +5,11 @@
 set -euo pipefail
 pkgs=(gcc make clang libclang-rt-14-dev clang-format pkg-config libsodium-dev libzstd-dev libssl-dev
 	libmagic-dev libzip-dev zlib1g-dev liblzma-dev libbz2-dev libpng-dev libjpeg62-turbo-dev libsqlite3-dev
-	libqpdf-dev libseccomp-dev libmicrohttpd-dev libcurl4-openssl-dev libexpat1-dev
+	libqpdf-dev libseccomp-dev libmpg123-dev libmicrohttpd-dev libcurl4-openssl-dev libexpat1-dev
 	libpoppler-glib-dev libgmime-3.0-dev acl attr python3 openssl util-linux gnupg strace curl
 	# detection tests (tests/detect/): the benign corpus, the churn and the attack tools
 	python3-docx python3-openpyxl python3-odf python3-reportlab python3-pil qpdf
-	p7zip-full age ccrypt zip zstd xz-utils bzip2 gzip tzdata
+	p7zip-full age ccrypt zip zstd xz-utils bzip2 gzip tzdata lame id3v2
 	# holdfast watch (tests/cli/51): benign workloads
 	sqlite3 git
 	# the incident report's HTML is rendered in tests/cli/55-report.sh

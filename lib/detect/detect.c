@@ -16,7 +16,7 @@
 
 static const char *const type_names[HF_CT_MAX] = {
 	"unknown", "text",  "pdf",    "zip",     "ooxml", "odf", "jpeg",     "png", "gzip",  "xz",
-	"zstd",    "bzip2", "sqlite", "openpgp", "age",   "7z",  "reserved", "elf", "other",
+	"zstd",    "bzip2", "sqlite", "openpgp", "age",   "7z",  "reserved", "elf", "other", "mp3",
 };
 
 const char *hf_detect_type_name(unsigned type)
@@ -188,6 +188,8 @@ static int type_from_signature(const uint8_t *p, size_t n)
 			return sigs[i].type;
 	if (hf_detect_is_openpgp(p, n))
 		return HF_CT_OPENPGP;
+	if (hf_detect_is_mp3(p, n))
+		return HF_CT_MP3;
 	return -1;
 }
 
@@ -283,6 +285,8 @@ int hf_detect_validate_type(const uint8_t *p, size_t n, struct hf_profile *out)
 		return hf_detect_valid_age(p, n);
 	case HF_CT_7Z:
 		return hf_detect_valid_7z(p, n, out);
+	case HF_CT_MP3:
+		return hf_detect_valid_mp3(p, n);
 	default:
 		return HF_VALID_UNCHECKED;
 	}
@@ -309,6 +313,7 @@ static int validate_type(const uint8_t *p, size_t n, struct hf_profile *out, int
 	case HF_CT_OPENPGP:
 	case HF_CT_AGE:
 	case HF_CT_7Z:
+	case HF_CT_MP3:
 		if (sandboxed)
 			return hf_sandbox_validate(p, n, out);
 		break;

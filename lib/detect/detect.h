@@ -35,7 +35,8 @@ enum hf_ctype {
 	HF_CT_RESERVED_16 = 16, /* never assigned: ccrypt output has no signature (its magic
 				 * number is encrypted), so it is judged as random content */
 	HF_CT_ELF = 17,
-	HF_CT_OTHER = 18, /* libmagic knows it, we do not validate it (tar, mp3, ...) */
+	HF_CT_OTHER = 18, /* libmagic knows it, we do not validate it (tar, wav, ...) */
+	HF_CT_MP3 = 19,   /* MPEG audio (layer I-III), every frame checked */
 	HF_CT_MAX
 };
 
@@ -107,6 +108,11 @@ int hf_detect_content(struct hf_detect *d, const uint8_t *data, size_t n, uint64
 		      struct hf_profile *out);
 /* 1 if p[0..n) is valid UTF-8 text (no NUL, few control bytes) */
 int hf_detect_utf8_text(const uint8_t *p, size_t n);
+/* How many garbled spots p[0..n) has, counting up to max: control bytes no text uses
+ * (NUL, C0 other than white space, backspace and ESC; DEL) with at least 4 bytes >= 0x80
+ * within 16 bytes; a ^Z as the last byte (DOS end of file) is not one. Encrypted chunks
+ * inside a text file make them; text in any charset, UTF-8, Latin-1 or CP1251, does not. */
+size_t hf_detect_garbled_spots(const uint8_t *p, size_t n, size_t max);
 /* 1 for the types hf_detect_decode_stream decodes: gzip, xz, zstd, bzip2 */
 int hf_detect_stream_type(unsigned type);
 /* Decodes a whole gzip, xz, zstd or bzip2 file (`type`), handing what it

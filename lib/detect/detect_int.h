@@ -42,5 +42,8 @@ int hf_detect_is_openpgp(const uint8_t *p, size_t n);
 int hf_detect_valid_openpgp(const uint8_t *p, size_t n);
 int hf_detect_valid_age(const uint8_t *p, size_t n);
 int hf_detect_valid_7z(const uint8_t *p, size_t n, struct hf_profile *prof);
+/* valid_audio.c: MPEG audio */
+int hf_detect_is_mp3(const uint8_t *p, size_t n);
+int hf_detect_valid_mp3(const uint8_t *p, size_t n);
 
 #endif

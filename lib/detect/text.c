@@ -205,3 +205,41 @@ int hf_detect_encoded_random(const uint8_t *p, size_t n)
 	hf_detect_blocks_final(&b, &tmp);
 	return tmp.blocks > 0 && tmp.random_blocks * 2 > tmp.blocks;
 }
+
+/* A garbled spot: a control byte no text uses (NUL, or a C0 control other than the white
+ * space, backspace and ESC; DEL) among bytes >= 0x80. Ciphertext has one byte in ten in
+ * that control range and half its bytes >= 0x80, so even 16 encrypted bytes inside text
+ * make one spot four times in five; text in any charset has neither, Latin-1 and CP1251
+ * only the bytes >= 0x80 (and a DOS ^Z as their last byte, which is not counted). */
+#define SPOT_REACH 16u   /* bytes looked at on each side of the control byte */
+#define SPOT_HIGH_MIN 4u /* bytes >= 0x80 among them that make it a spot */
+
+static int is_garbled_control(uint8_t c)
+{
+	return c == 0 || is_odd_control(c);
+}
+
+size_t hf_detect_garbled_spots(const uint8_t *p, size_t n, size_t max)
+{
+	size_t spots = 0, i = 0;
+
+	while (i < n && spots < max) {
+		size_t from, to, high = 0;
+		/* a DOS end-of-file mark (^Z) ends legacy text files */
+		if (!is_garbled_control(p[i]) || (p[i] == 0x1a && i == n - 1)) {
+			i++;
+			continue;
+		}
+		from = i > SPOT_REACH ? i - SPOT_REACH : 0;
+		to = n - i > SPOT_REACH ? i + SPOT_REACH + 1 : n;
+		for (size_t k = from; k < to; k++)
+			high += p[k] >= 0x80;
+		if (high >= SPOT_HIGH_MIN) {
+			spots++;
+			i = to; /* one spot per stretch of garbled bytes looked at */
+		} else {
+			i++;
+		}
+	}
+	return spots;
+}

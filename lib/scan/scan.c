@@ -313,7 +313,7 @@ const char *hf_scan_reason_name(uint32_t bit)
 	static const char *const names[HF_REASON_COUNT] = {
 		"type-changed",     "invalid",       "random-blocks",  "encoded-random",    "container",
 		"original-deleted", "new-extension", "ransom-note",    "random-content",    "low-overlap",
-		"original-kept",    "random-bytes",  "wave-extension", "compressed-random",
+		"original-kept",    "random-bytes",  "wave-extension", "compressed-random", "garbled-text",
 	};
 
 	for (int i = 0; i < HF_REASON_COUNT; i++)

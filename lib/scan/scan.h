@@ -40,7 +40,10 @@ enum hf_change { HF_CHANGE_NEW = 0, HF_CHANGE_MODIFIED = 1, HF_CHANGE_DELETED = 
 #define HF_REASON_COMPRESSED_RANDOM \
 	(1u << 13) /* a compressed file that replaced its
 						 * original decodes to random bytes */
-#define HF_REASON_COUNT 14
+#define HF_REASON_GARBLED_TEXT \
+	(1u << 14) /* a text file that has stretches of random bytes
+					    * now, and had none before */
+#define HF_REASON_COUNT 15
 
 struct hf_scan_file {
 	char *path;       /* absolute, as stored */

@@ -169,9 +169,10 @@ int hf_scan_judge_content(struct scan *sc, struct scan_version *cur, uint32_t *r
 int hf_scan_judge_all(struct scan *sc);
 /* an encryption container (OpenPGP, age, encrypted entries or headers) */
 int hf_scan_is_container(const struct hf_profile *p);
-#define SCAN_ENCRYPTING                                                                                    \
-	(HF_REASON_TYPE_CHANGED | HF_REASON_INVALID | HF_REASON_RANDOM_BLOCKS | HF_REASON_ENCODED_RANDOM | \
-	 HF_REASON_CONTAINER | HF_REASON_RANDOM_CONTENT | HF_REASON_RANDOM_BYTES | HF_REASON_COMPRESSED_RANDOM)
+#define SCAN_ENCRYPTING                                                                                          \
+	(HF_REASON_TYPE_CHANGED | HF_REASON_INVALID | HF_REASON_RANDOM_BLOCKS | HF_REASON_ENCODED_RANDOM |       \
+	 HF_REASON_CONTAINER | HF_REASON_RANDOM_CONTENT | HF_REASON_RANDOM_BYTES | HF_REASON_COMPRESSED_RANDOM | \
+	 HF_REASON_GARBLED_TEXT)
 
 /* scan_pair.c */
 /* pairs deleted and new files of identical content as plain renames */

@@ -74,6 +74,7 @@ static int compressed_type(int t)
 	case HF_CT_BZIP2:
 	case HF_CT_7Z:
 	case HF_CT_PDF:
+	case HF_CT_MP3:
 		return 1;
 	}
 	return 0;
@@ -316,6 +317,36 @@ static int small_turned_random(struct scan *sc, const struct scan_version *old, 
 	return r < 0 ? r : 0;
 }
 
+/* GARBLED_TEXT: a text file with encrypted chunks (a few bytes to a few KiB
+ * of ciphertext, in place) stays text by its start, and passes as legacy
+ * 8-bit text when the chunks hold no NUL; blocks of random bytes that do
+ * not line up with the 4 KiB grid make no random block either. A text
+ * version with a garbled spot (hf_detect_garbled_spots: a control byte no
+ * text uses among bytes >= 0x80; 16 encrypted bytes make one four times in
+ * five) whose previous version had none was garbled. Re-encoding to
+ * Latin-1 or CP1251 makes a file invalid UTF-8 everywhere, but adds no
+ * control bytes. A version that a full profile found valid UTF-8 holds no
+ * run of random bytes (they are not valid UTF-8): it is not read. The
+ * previous version is read only when this one has a spot. */
+static int garbled_text(struct scan *sc, const struct scan_version *old, const struct scan_version *cur, uint32_t *rs)
+{
+	const struct hf_profile *c = &cur->profile;
+	int r;
+
+	if (old->profile.type != HF_CT_TEXT || c->type != HF_CT_TEXT || (c->text_utf8 && !c->light) ||
+	    cur->size > HF_DETECT_VALIDATE_MAX || old->size > HF_DETECT_VALIDATE_MAX)
+		return 0;
+	if ((r = hf_scan_read(sc, cur, HF_DETECT_VALIDATE_MAX)) < 0)
+		return hf_scan_gone(r);
+	if (hf_detect_garbled_spots(sc->content.data, sc->content.len, 1) == 0)
+		return 0;
+	if ((r = hf_scan_read(sc, old, HF_DETECT_VALIDATE_MAX)) < 0)
+		return hf_scan_gone(r);
+	if (hf_detect_garbled_spots(sc->content.data, sc->content.len, 1) == 0)
+		*rs |= HF_REASON_GARBLED_TEXT;
+	return 0;
+}
+
 /* what a compressed stream decodes to: block statistics, and its start */
 struct decoded {
 	struct hf_detect_blocks blocks;
@@ -392,6 +423,10 @@ int hf_scan_judge_change(struct scan *sc, struct scan_version *old, struct scan_
 	/* first backups leave validity unchecked: confirm it where the rule needs it */
 	if (c->valid == HF_VALID_NO && (r = hf_scan_validate(sc, old)) < 0)
 		return r;
+	/* a version backed up before its type had a validator (MP3 was "other") */
+	if (c->valid == HF_VALID_NO && o->type == HF_CT_OTHER && c->type == HF_CT_MP3 &&
+	    old->size <= HF_DETECT_VALIDATE_MAX && (r = hf_scan_profile(sc, old)) < 0)
+		return r;
 	if (o->valid == HF_VALID_YES && c->valid == HF_VALID_UNCHECKED && recognised(c->type) &&
 	    cur->size <= HF_DETECT_VALIDATE_MAX && (r = hf_scan_profile(sc, cur)) < 0)
 		return r;
@@ -421,6 +456,8 @@ int hf_scan_judge_change(struct scan *sc, struct scan_version *old, struct scan_
 			rs |= HF_REASON_RANDOM_BLOCKS;
 	}
 	if (!rs && (r = small_turned_random(sc, old, cur, &rs)) < 0)
+		return r;
+	if (!rs && (r = garbled_text(sc, old, cur, &rs)) < 0)
 		return r;
 	if (rs && low_overlap(old, cur))
 		rs |= HF_REASON_LOW_OVERLAP;

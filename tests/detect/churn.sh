@@ -16,6 +16,7 @@
 #   - one file encrypted by its owner with gpg --symmetric, original kept
 #   - new files: a photo, a PNG, a zip and a 7z (no password) of documents, a PDF,
 #     a docx, a WAV, a zstd'ed CSV; two new mails (mbox append and Maildir)
+#   - MP3s: one re-tagged (id3v2), one re-encoded at another bitrate (lame), a smaller copy
 #   - renames: photos renamed, a Maildir message moved from new/ to cur/ with flags
 #   - deletions: a couple of small files
 set -euo pipefail
@@ -204,6 +205,18 @@ src=$(cd "$D/mail/Maildir/new" && ls | sort | head -n 1)
 mv "$D/mail/Maildir/new/$src" "$D/mail/Maildir/cur/$src:2,S"
 emit created "$D/mail/Maildir/cur/$src:2,S" "$D/mail/Maildir/new/$src"
 emit deleted "$D/mail/Maildir/new/$src"
+
+# ---- MP3s: re-tagged (id3v2 rewrites the ID3v2 tag, the audio moves), re-encoded at
+# another bitrate (lame), a copy trimmed by re-encoding a part of it as a new file
+if [ -f "$D/home/media/song.mp3" ]; then
+	id3v2 --artist "Corpus Band (live)" --album "Evenings" --track 3 "$D/home/media/song.mp3" >/dev/null
+	emit modified "$D/home/media/song.mp3"
+	lame --quiet --mp3input -b 96 "$D/home/media/voice-memo.mp3" "$WORK/memo.mp3"
+	cat "$WORK/memo.mp3" >"$D/home/media/voice-memo.mp3"
+	emit modified "$D/home/media/voice-memo.mp3"
+	lame --quiet --mp3input -V 7 "$D/home/media/song.mp3" "$D/home/media/song-small.mp3"
+	emit created "$D/home/media/song-small.mp3"
+fi
 
 # ---- renames and deletions
 mv "$D/photos/IMG_1042.jpg" "$D/photos/beach-sunset.jpg"

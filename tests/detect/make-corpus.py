@@ -3,7 +3,7 @@
 
 About 120 real files, ~24 MB, in several directories: office documents made by
 python3-docx / openpyxl / odfpy, PDFs from reportlab (plus a PDF shipped under
-/usr/share/doc when there is one), JPEG/PNG from PIL, a WAV, zip/tar/tar.gz/xz/zst/
+/usr/share/doc when there is one), JPEG/PNG from PIL, a WAV, two MP3s (lame), zip/tar/tar.gz/xz/zst/
 bz2/7z archives, an SQLite database, an mbox and a Maildir (two messages with base64
 attachments), C and Python source copied from the system, CSV, JSON, XML, HTML and
 plain text. Sizes go from a few bytes to > 8 MiB (an 8.5 MiB CSV and a ~9 MiB PDF of
@@ -13,7 +13,7 @@ Content is deterministic (fixed seeds, fixed dates in the documents); the only
 inputs taken from the system are a few text files (licences, headers, Python
 sources) and, if present, one shipped PDF. OUTDIR must not exist yet.
 Needs: python3-docx python3-openpyxl python3-odf python3-reportlab python3-pil,
-and the tools gzip xz zstd bzip2 tar 7z.
+and the tools gzip xz zstd bzip2 tar 7z lame.
 """
 
 import datetime
@@ -436,6 +436,30 @@ with wave.open(path("home/media/tone.wav"), "wb") as w:
     w.setframerate(22050)
     w.writeframes(b"".join(struct.pack("<h", int(9000 * math.sin(i * 0.0627) + 4000 * math.sin(i * 0.171)
                                                 + R.randint(-300, 300))) for i in range(22050 * 4)))
+
+# MP3s made by LAME from generated audio (kept outside the corpus): a tagged CBR stereo
+# song, an untagged mono VBR voice memo, each with LAME's Info/Xing tag and music CRC
+def tones(fn, channels, rate, seconds, seed):
+    rr = random.Random(seed)
+    frames = []
+    for i in range(rate * seconds):
+        a = int(7000 * math.sin(i * 0.05 + 0.3 * math.sin(i * 0.0007)) + rr.randint(-1500, 1500))
+        frames.append(struct.pack("<h", a) if channels == 1 else
+                      struct.pack("<hh", a, int(5000 * math.sin(i * 0.031)) + rr.randint(-1500, 1500)))
+    with wave.open(fn, "wb") as w:
+        w.setnchannels(channels)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(b"".join(frames))
+
+
+os.makedirs(OUT + ".wav", exist_ok=True)
+tones(OUT + ".wav/song.wav", 2, 44100, 20, 41)
+tones(OUT + ".wav/memo.wav", 1, 22050, 30, 42)
+run("lame", "--quiet", "-b", "160", "--add-id3v2", "--tt", "Evening Tones", "--ta", "Corpus Band", "--ty", "2024",
+    OUT + ".wav/song.wav", path("home/media/song.mp3"))
+run("lame", "--quiet", "-V", "5", OUT + ".wav/memo.wav", path("home/media/voice-memo.mp3"))
+shutil.rmtree(OUT + ".wav")
 
 # ---------------------------------------------------------------- archives (made with the real tools)
 with zipfile.ZipFile(path("archive/photos-2022.zip"), "w", zipfile.ZIP_DEFLATED) as z:

@@ -888,6 +888,219 @@ static void test_gpg(void)
 	mem_free(&g);
 }
 
+/* ---------------------------------------------------------------- MPEG audio */
+
+/* n frames of MPEG-1 layer III, 128 kbit/s, 44.1 kHz (417 or 418 bytes), zero side
+ * information and audio data: silence libmpg123 walks like any other stream */
+static struct mem gen_mp3_frames(unsigned frames, int id3)
+{
+	struct mem m = {0};
+	uint8_t f[418];
+	unsigned acc = 0;
+
+	if (id3) {
+		static const uint8_t tag[10 + 20] = {'I', 'D', '3', 3, 0, 0, 0, 0, 0,   20,  'T', 'I', 'T',
+						     '2', 0,   0,   0, 6, 0, 0, 0, 'h', 'e', 'l', 'l', 'o'};
+		mem_append(&m, tag, sizeof(tag));
+	}
+	for (unsigned i = 0; i < frames; i++) {
+		/* 144000 * 128 / 44100 = 417.96: padded frames keep the average */
+		int pad = (acc += 96) >= 100 ? (acc -= 100, 1) : 0;
+		memset(f, 0, sizeof(f));
+		f[0] = 0xff, f[1] = 0xfb, f[2] = (uint8_t)(0x90 | (pad << 1)), f[3] = 0x44;
+		mem_append(&m, f, 417u + (unsigned)pad);
+	}
+	return m;
+}
+
+/* an MP3 made by lame from a generated tone (its Info tag carries the music CRC), or an
+ * empty mem if lame is not installed */
+static struct mem gen_mp3_lame(void)
+{
+	char dir[] = "/tmp/hf_detect_mp3XXXXXX", cmd[512], path[128];
+	struct mem m = {0};
+	uint8_t buf[4096];
+	FILE *f;
+	size_t k;
+
+	if (system("command -v lame >/dev/null 2>&1") != 0 || !mkdtemp(dir))
+		return m;
+	snprintf(path, sizeof(path), "%s/in.raw", dir);
+	f = fopen(path, "w");
+	for (int i = 0; f && i < 44100 * 6; i++) {
+		int16_t s[2] = {(int16_t)(8000.0 * ((i / 50) % 2 ? 1 : -1) * ((i % 50) / 50.0)),
+				(int16_t)(rnd() % 4000)};
+		fwrite(s, sizeof(s), 1, f);
+	}
+	if (f)
+		fclose(f);
+	snprintf(cmd, sizeof(cmd),
+		 "lame --quiet -r -s 44.1 --bitwidth 16 --signed --little-endian -b 128 "
+		 "--tt Tone %s %s/out.mp3 >/dev/null 2>&1",
+		 path, dir);
+	if (system(cmd) == 0) {
+		snprintf(path, sizeof(path), "%s/out.mp3", dir);
+		f = fopen(path, "r");
+		while (f && (k = fread(buf, 1, sizeof(buf), f)) > 0)
+			mem_append(&m, buf, k);
+		if (f)
+			fclose(f);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	T_EQ(system(cmd), 0);
+	return m;
+}
+
+static int mp3_valid(const struct mem *m)
+{
+	return hf_detect_validate_as(m->p, m->n, HF_CT_MP3, NULL);
+}
+
+static void test_mp3(void)
+{
+	struct mem a = gen_mp3_frames(300, 0), t = gen_mp3_frames(300, 1), l = gen_mp3_lame(), f;
+	struct hf_profile p;
+
+	p = profile(&a);
+	T_EQ(p.type, HF_CT_MP3);
+	T_EQ(p.valid, HF_VALID_YES);
+	p = profile(&t);
+	T_EQ(p.type, HF_CT_MP3);
+	T_EQ(p.valid, HF_VALID_YES);
+	/* a frame header overwritten: the walk stops there */
+	f = mem_dup(&a);
+	ctr(f.p + 100 * 418, 512, 7);
+	T_EQ(profile(&f).type, HF_CT_MP3);
+	T_EQ(mp3_valid(&f), HF_VALID_NO);
+	mem_free(&f);
+	/* 16 bytes over one frame header in the middle */
+	f = mem_dup(&t);
+	for (size_t o = f.n / 2; o + 4 < f.n; o++)
+		if (f.p[o] == 0xff && f.p[o + 1] == 0xfb) {
+			ctr(f.p + o - 6, 16, o);
+			break;
+		}
+	T_EQ(mp3_valid(&f), HF_VALID_NO);
+	mem_free(&f);
+	/* one random start is not an MP3: two headers in a row are needed */
+	f = gen_text(8000);
+	f.p[0] = 0xff, f.p[1] = 0xfb, f.p[2] = 0x90, f.p[3] = 0x44;
+	T_CHECK(profile(&f).type != HF_CT_MP3);
+	mem_free(&f);
+	/* hostile: an ID3 tag that claims more than the file, a tag and then garbage,
+	 * a free-format or reserved header; none is typed MP3, none crashes the validator */
+	f = mem_dup(&t);
+	f.p[6] = 0x7f;
+	T_CHECK(profile(&f).type != HF_CT_MP3);
+	T_EQ(mp3_valid(&f), HF_VALID_NO);
+	memset(f.p + 30, 0xab, 8);
+	f.p[6] = 0;
+	T_CHECK(profile(&f).type != HF_CT_MP3);
+	mem_free(&f);
+	f = mem_dup(&a);
+	f.p[2] = 0x00; /* free format */
+	T_CHECK(profile(&f).type != HF_CT_MP3);
+	T_EQ(mp3_valid(&f), HF_VALID_NO);
+	f.p[2] = 0xf0; /* bad bitrate */
+	T_EQ(mp3_valid(&f), HF_VALID_NO);
+	mem_free(&f);
+	/* bit flips and truncations: an answer, never a crash */
+	for (size_t i = 0; i < a.n; i += 331) {
+		f = mem_dup(&a);
+		f.p[i] ^= (uint8_t)(1u << (i % 8));
+		T_CHECK(mp3_valid(&f) >= 0);
+		f.n = i;
+		T_CHECK(mp3_valid(&f) >= 0);
+		mem_free(&f);
+	}
+	if (l.n == 0) {
+		printf("test_mp3: lame not installed: the music CRC check is not tested\n");
+	} else {
+		size_t at = 0;
+		p = profile(&l);
+		T_EQ(p.type, HF_CT_MP3);
+		T_EQ(p.valid, HF_VALID_YES);
+		/* 16 bytes of audio data changed inside one frame, no header touched: only
+		 * LAME's music CRC sees it */
+		for (size_t o = l.n / 2; o + 4 < l.n; o++)
+			if (l.p[o] == 0xff && (l.p[o + 1] & 0xe0) == 0xe0) {
+				at = o + 100;
+				break;
+			}
+		T_CHECK(at > 0);
+		f = mem_dup(&l);
+		ctr(f.p + at, 16, 3);
+		T_EQ(mp3_valid(&f), HF_VALID_NO);
+		mem_free(&f);
+		/* truncated: shorter than the music length the tag says */
+		f = mem_dup(&l);
+		f.n -= f.n / 3;
+		T_EQ(mp3_valid(&f), HF_VALID_NO);
+		mem_free(&f);
+	}
+	mem_free(&a);
+	mem_free(&t);
+	mem_free(&l);
+}
+
+/* hf_detect_garbled_spots: encrypted chunks inside text, not text in other charsets */
+static void test_garbled_text(void)
+{
+	struct mem t = gen_text(64 << 10), f;
+	static const char *const latin = "caf\xe9 na\xefve \xe9l\xe8ve ch\xe2teau for\xeat d\xe9j\xe0 o\xf9\n";
+	static const char *const cp1251 =
+		"\xef\xf0\xe8\xe2\xe5\xf2 \xe4\xee\xec \xef\xe8\xf1\xfc\xec\xee \xf0\xe0\xe1\xee\xf2\xe0 "
+		"\xe7\xe0\xe2\xf2\xf0\xe0 \x96 \xe3\xee\xf0\xee\xe4\r\n";
+	uint8_t chunk[48];
+	size_t spots = 0;
+
+	T_EQ(hf_detect_garbled_spots(t.p, t.n, 10), 0);
+	/* re-encodings: bytes >= 0x80 everywhere, no control bytes */
+	f = (struct mem){0};
+	for (int i = 0; i < 500; i++)
+		mem_printf(&f, "%s%s", latin, cp1251);
+	T_EQ(hf_detect_garbled_spots(f.p, f.n, 10), 0);
+	/* a DOS end-of-file mark after CP1251 text is no spot; a ^Z inside it is one */
+	mem_append(&f, "\x1a", 1);
+	T_EQ(hf_detect_garbled_spots(f.p, f.n, 10), 0);
+	f.p[f.n / 2] = 0x1a;
+	T_EQ(hf_detect_garbled_spots(f.p, f.n, 10), 1);
+	mem_free(&f);
+	/* a log with SOH field separators (FIX), pure ASCII: no spot */
+	f = (struct mem){0};
+	for (int i = 0; i < 300; i++)
+		mem_printf(&f,
+			   "8=FIX.4.2\x01"
+			   "9=%d\x01"
+			   "35=D\x01"
+			   "49=BANK\x01"
+			   "10=%03d\x01\n",
+			   100 + i, i % 1000);
+	T_EQ(hf_detect_garbled_spots(f.p, f.n, 10), 0);
+	mem_free(&f);
+	/* chunks of 48 encrypted bytes with no NUL in them: still 8-bit text, but garbled */
+	f = mem_dup(&t);
+	for (int c = 0; c < 4; c++) {
+		uint64_t nonce = (uint64_t)c;
+		do {
+			memset(chunk, 0, sizeof(chunk));
+			ctr(chunk, sizeof(chunk), nonce++);
+		} while (memchr(chunk, 0, sizeof(chunk)));
+		memcpy(f.p + 1000 + (size_t)c * 15000, chunk, sizeof(chunk));
+	}
+	T_EQ(hf_detect_utf8_text(f.p, f.n), 0);
+	spots = hf_detect_garbled_spots(f.p, f.n, 10);
+	T_CHECK(spots >= 2);
+	T_CHECK(hf_detect_garbled_spots(f.p, f.n, 1) == 1); /* the cap */
+	mem_free(&f);
+	/* a 2 KiB chunk */
+	f = mem_dup(&t);
+	ctr(f.p + 5000, 2048, 9);
+	T_CHECK(hf_detect_garbled_spots(f.p, f.n, 10) >= 2);
+	mem_free(&f);
+	mem_free(&t);
+}
+
 /* gzip bomb: 300 members of 1 MiB of zeros decode past HF_DETECT_OUTPUT_MAX. */
 static void test_bombs(void)
 {
@@ -1123,6 +1336,8 @@ int main(void)
 	T_RUN(test_encoded);
 	T_RUN(test_containers);
 	T_RUN(test_gpg);
+	T_RUN(test_mp3);
+	T_RUN(test_garbled_text);
 	T_RUN(test_bombs);
 	T_RUN(test_hostile);
 	T_RUN(test_blocks_stream);
