@@ -377,7 +377,8 @@ static void read_config(struct repo_entry *e)
 
 	hf_buf_init(&cfg, HF_SHAPE_HEAD);
 	e->pack_size = 0;
-	if (hf_store_get(e->store, HF_OBJ_CONFIG, "config", &cfg) == 0 && hf_config_decode(cfg.data, cfg.len, &c) == 0) {
+	if (hf_store_get(e->store, HF_OBJ_CONFIG, "config", &cfg) == 0 &&
+	    hf_config_decode(cfg.data, cfg.len, &c) == 0) {
 		e->pack_size = c.pack_size;
 		memcpy(e->delete_key, c.delete_key, HF_SIGN_PK_LEN);
 		e->lock_mode = c.lock_mode;

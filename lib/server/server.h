@@ -54,7 +54,7 @@ struct hf_server_opts {
 	const char *store_cacert; /* the CA a store over TLS is checked against; NULL: the system's */
 	char *why;                /* a sentence when the store does not open; may be NULL */
 	size_t why_cap;
-	FILE *log;        /* one JSON object per line for refusals and writes; NULL: none */
+	FILE *log; /* one JSON object per line for refusals and writes; NULL: none */
 	/* no object younger than this (by its receipt, on the server's clock)
 	 * is deleted, whoever asks and whatever they sign; 0: none */
 	int64_t lock_ns;
