@@ -172,6 +172,27 @@ check_rc "check --read-data passes after the kill" 0
 hf restore --repo "$URL" --token-file "$ADMIN" latest --target "$T/r2"
 check_rc "restore after the kill" 0
 check_tree "the last snapshot restores equal to the source" "$SRC" "$T/r2$SRC"
+# a quota is counted from the receipts in the bucket, also by a server started afresh
+hf serve-client add q --role backup --repos alpha --quota-objects 5 --root "$D/root"
+sed -n 's/^token: //p' "$T/out" >"$T/q.token"
+# qbackup DIR — a backup of DIR with the quota client's token
+qbackup() {
+	HOLDFAST_PASSWORD=$HOLDFAST_NEW_PASSWORD HOLDFAST_CACHE_DIR=$T/qcache hf backup --repo "$URL" \
+		--token-file "$T/q.token" --key-file "$T/wo.key" --no-detect "$1"
+}
+mkdir -p "$T/q1" "$T/q2"
+head -c 3000 /dev/urandom >"$T/q1/a"
+head -c 3000 /dev/urandom >"$T/q2/b"
+qbackup "$T/q1"
+check_rc "a small backup within a quota of 5 objects" 0
+server_stop
+if ! serve61 "$STORE" "$PORT" --lock-days 0; then
+	fail "the server does not start again"
+	finish
+fi
+qbackup "$T/q2"
+check_rc "after a restart, the next one passes the quota: refused" 1
+check_grep "it says the quota is used up" "quota" "$T/err"
 bad=0
 for k in $(keys "$BUCKET" "$P/repos/alpha/data/"); do
 	n=${k##*/}
