@@ -89,10 +89,14 @@ static int choose_lock(const struct cli_common *c, struct init_args *a, struct h
 
 	if (a->lock_asked && a->params.lock_mode == HF_LOCK_OFF)
 		return 0;
+	/* a server whose store is a bucket with Object Lock locks as the
+	 * config says, when asked to */
+	if (!s3 && a->lock_asked && strncmp(c->repo, "https://", 8) == 0 && hf_store_lock_available(st) == 0)
+		return 0;
 	if (!s3) {
 		if (a->lock_asked)
 			cli_err("cannot create repository at %s: --object-lock needs an S3 bucket with Object Lock "
-				"(an s3: repository)",
+				"(an s3: repository, or a server that keeps its objects in one: serve --store)",
 				c->repo);
 		return a->lock_asked ? -HF_E_USAGE : 0;
 	}

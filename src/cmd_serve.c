@@ -17,19 +17,24 @@
 static const char usage[] =
 	"usage: holdfast serve --root DIR [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE]\n"
 	"                      [--log FILE] [--threads N] [--lock-days N]\n"
+	"                      [--store s3:http[s]://HOST[:PORT]/BUCKET[/PREFIX] [--store-cacert FILE]]\n"
 	"Serves the repositories under DIR/repos to the clients of DIR/clients (holdfast serve-client).\n"
+	"With --store, each repository's objects and the server's receipts for them are kept in the S3\n"
+	"bucket under PREFIX/repos/NAME and PREFIX/receipts/NAME (credentials from the AWS variables or\n"
+	"~/.aws, on this server only); clients, tokens and the log stay in DIR. A repository whose config\n"
+	"asks for Object Lock gets every object locked, in a bucket with Object Lock.\n"
 	"Nothing is deleted before it is --lock-days old (default 30; by the server's clock), and only\n"
 	"with the full key's signature, whoever asks.\n"
 	"--listen defaults to 127.0.0.1:8443; without a certificate only a loopback address is allowed.\n"
 	"Log: one JSON object per line (refusals, writes), to --log FILE or stderr. Stops on SIGINT or SIGTERM.\n";
 
-enum { OPT_ROOT = 1, OPT_LISTEN, OPT_CERT, OPT_KEY, OPT_LOG, OPT_THREADS, OPT_LOCK_DAYS };
+enum { OPT_ROOT = 1, OPT_LISTEN, OPT_CERT, OPT_KEY, OPT_LOG, OPT_THREADS, OPT_LOCK_DAYS, OPT_STORE, OPT_STORE_CACERT };
 
 #define DEFAULT_LOCK_DAYS 30
 #define MAX_LOCK_DAYS 36500
 
 struct serve_args {
-	const char *root, *listen, *cert, *key, *log;
+	const char *root, *listen, *cert, *key, *log, *store, *store_cacert;
 	int threads, lock_days;
 };
 
@@ -43,6 +48,8 @@ static int serve_parse(struct cli_common *c, void *args, int argc, char **argv)
 					     {"log", required_argument, NULL, OPT_LOG},
 					     {"threads", required_argument, NULL, OPT_THREADS},
 					     {"lock-days", required_argument, NULL, OPT_LOCK_DAYS},
+					     {"store", required_argument, NULL, OPT_STORE},
+					     {"store-cacert", required_argument, NULL, OPT_STORE_CACERT},
 					     {NULL, 0, NULL, 0}};
 	struct serve_args *a = args;
 	int opt, r;
@@ -60,6 +67,10 @@ static int serve_parse(struct cli_common *c, void *args, int argc, char **argv)
 			a->key = optarg;
 		else if (opt == OPT_LOG)
 			a->log = optarg;
+		else if (opt == OPT_STORE)
+			a->store = optarg;
+		else if (opt == OPT_STORE_CACERT)
+			a->store_cacert = optarg;
 		else if (opt == OPT_THREADS && cli_parse_uint(usage, "--threads", optarg, 64, &a->threads) < 0)
 			return HF_EXIT_USAGE;
 		else if (opt == OPT_LOCK_DAYS &&
@@ -74,6 +85,10 @@ static int serve_parse(struct cli_common *c, void *args, int argc, char **argv)
 		return cli_usage_error(usage, "--root DIR is needed");
 	if (!a->cert != !a->key)
 		return cli_usage_error(usage, "--tls-cert and --tls-key go together");
+	if (a->store && strncmp(a->store, "s3:", 3) != 0)
+		return cli_usage_error(usage, "--store takes an S3 URL, s3:http[s]://HOST[:PORT]/BUCKET[/PREFIX]");
+	if (a->store_cacert && !a->store)
+		return cli_usage_error(usage, "--store-cacert goes with --store");
 	return CLI_RUN;
 }
 
@@ -107,7 +122,14 @@ static char *read_pem(const char *path, int secret)
 static int serve_run(const struct cli_common *c, void *args, struct hf_repo *repo)
 {
 	struct serve_args *a = args;
-	struct hf_server_opts so = {.root = a->root, .log = stderr, .lock_ns = a->lock_days * 86400LL * 1000000000};
+	char why[512];
+	struct hf_server_opts so = {.root = a->root,
+				    .store = a->store,
+				    .store_cacert = a->store_cacert,
+				    .why = why,
+				    .why_cap = sizeof(why),
+				    .log = stderr,
+				    .lock_ns = a->lock_days * 86400LL * 1000000000};
 	struct hf_http_opts ho = {.listen = a->listen, .threads = (unsigned)a->threads};
 	struct hf_server *s = NULL;
 	struct hf_http *h = NULL;
@@ -129,6 +151,10 @@ static int serve_run(const struct cli_common *c, void *args, struct hf_repo *rep
 		so.log = log;
 	}
 	r = hf_server_open(&so, &s);
+	if (r < 0 && a->store) {
+		cli_err("cannot serve %s from %s: %s", a->root, a->store, why[0] ? why : hf_strerror(r));
+		goto out;
+	}
 	if (r < 0) {
 		cli_err("cannot serve %s: %s", a->root, hf_strerror(r));
 		goto out;
@@ -157,7 +183,7 @@ static int serve_run(const struct cli_common *c, void *args, struct hf_repo *rep
 	if (key)
 		hf_wipe(key, strlen(key)); /* GnuTLS has its own copy now */
 	printf("holdfast serve: %s on port %u, repositories in %s/repos\n", cert ? "https" : "http (loopback only)",
-	       hf_http_port(h), a->root);
+	       hf_http_port(h), a->store ? a->store : a->root);
 	fflush(stdout);
 	sigwait(&stop, &sig);
 	status = HF_EXIT_OK;

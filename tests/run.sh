@@ -10,8 +10,8 @@
 # up test the command table and the server themselves and are left out.
 # s3: starts a real single-node Ceph RGW on loopback (../shared/s3/start.sh, or the kit
 # HF_S3_KIT names; it installs radosgw with apt on first use), then runs the store contract
-# suite (tests/unit/test_store_contract), tests/cli/47-s3.sh and 60-s3-lock.sh (Object Lock)
-# against it, and stops it.
+# suite (tests/unit/test_store_contract), tests/cli/47-s3.sh, 60-s3-lock.sh (Object Lock) and
+# 61-serve-s3.sh (holdfast serve with its repositories in the bucket) against it, and stops it.
 # Its ports are HF_S3_PORT (7490) and HF_S3_MON_PORT (3390), its state a fresh directory.
 set -u
 cd "$(dirname "$0")/.."
@@ -103,7 +103,7 @@ if [ "$what" = all ] || [ "$what" = cli ] || [ "$what" = quick ] || [ "$what" = 
 		n=$(basename "$t"); n=${n%%-*}
 		if [ "$what" = quick ] && [[ " $QUICK_CLI " != *" $n "* ]]; then continue; fi
 		if [ "$what" = cli-https ] && [ "$((10#$n))" -ge 40 ]; then continue; fi
-		if [ "$what" = s3 ] && [ "$n" != 47 ] && [ "$n" != 60 ]; then continue; fi
+		if [ "$what" = s3 ] && [ "$n" != 47 ] && [ "$n" != 60 ] && [ "$n" != 61 ]; then continue; fi
 		t0=$SECONDS
 		out=$(bash "$t" 2>&1); rc=$?
 		if [ $rc -ne 0 ]; then

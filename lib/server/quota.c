@@ -18,16 +18,20 @@ struct usage {
 
 struct hf_quota {
 	char *root;
+	hf_quota_open_fn open_receipts;
+	void *arg;
 	pthread_mutex_t lock;
 	struct usage *v; /* the clients counted so far */
 	size_t n;
 };
 
-struct hf_quota *hf_quota_new(const char *root)
+struct hf_quota *hf_quota_new(const char *root, hf_quota_open_fn open_receipts, void *arg)
 {
 	struct hf_quota *q = hf_xcalloc(1, sizeof(*q));
 
 	q->root = hf_xstrdup(root);
+	q->open_receipts = open_receipts;
+	q->arg = arg;
 	pthread_mutex_init(&q->lock, NULL);
 	return q;
 }
@@ -70,14 +74,14 @@ static int count_one(void *arg, const char *name, uint64_t size)
 }
 
 /* what the client sent, from every repository's receipts */
-static int count_client(const char *root, struct usage *u)
+static int count_client(struct hf_quota *q, struct usage *u)
 {
 	char dir[4096];
 	struct dirent *de;
 	DIR *d;
 	int r = 0;
 
-	snprintf(dir, sizeof(dir), "%s/receipts", root);
+	snprintf(dir, sizeof(dir), "%s/repos", q->root);
 	d = opendir(dir);
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
@@ -85,9 +89,8 @@ static int count_client(const char *root, struct usage *u)
 		struct hf_store *st = NULL;
 		if (!hf_server_name_ok(de->d_name))
 			continue;
-		snprintf(dir, sizeof(dir), "%s/receipts/%s", root, de->d_name);
-		if (hf_store_local_open(dir, HF_STORE_OPEN_LAYOUT, &st) < 0)
-			continue;
+		if (q->open_receipts(q->arg, de->d_name, &st) < 0)
+			continue; /* none yet: nothing was accepted there */
 		for (int kind = HF_OBJ_CONFIG + 1; r == 0 && kind < HF_OBJ_KINDS; kind++) {
 			struct counting c = {st, kind, u};
 			r = hf_store_list(st, kind, count_one, &c);
@@ -111,7 +114,7 @@ int hf_quota_check(struct hf_quota *q, const struct hf_client *c, uint64_t bytes
 		/* counted under the lock, once per client: two first writes
 		 * must not both count */
 		snprintf(fresh.client, sizeof(fresh.client), "%s", c->name);
-		r = count_client(q->root, &fresh);
+		r = count_client(q, &fresh);
 		if (r == 0) {
 			q->v = hf_xreallocarray(q->v, q->n + 1, sizeof(*q->v));
 			q->v[q->n] = fresh;

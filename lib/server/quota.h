@@ -12,10 +12,15 @@
 #include <stdint.h>
 
 #include "server/client.h"
+#include "store/store.h"
 #include "util/err.h"
 
 struct hf_quota;
-struct hf_quota *hf_quota_new(const char *root); /* ROOT: the receipts are under ROOT/receipts */
+/* The repositories are the directories of ROOT/repos (a backing store's
+ * too: ROOT/repos/<R> says it was made); open_receipts opens the receipt
+ * store of one, wherever the server keeps it (a directory, an S3 prefix). */
+typedef int (*hf_quota_open_fn)(void *arg, const char *repo, struct hf_store **out);
+struct hf_quota *hf_quota_new(const char *root, hf_quota_open_fn open_receipts, void *arg);
 void hf_quota_free(struct hf_quota *q);
 
 /* 0 if the client may store `bytes` more bytes in `objects` more objects;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "crypto/crypto.h"
+#include "repo/repo_internal.h" /* hf_config_decode: the server reads the config's lock */
 #include "repo/shape.h"
 #include "server/policy.h"
 #include "server/quota.h"
@@ -37,6 +38,9 @@ struct repo_entry {
 	uint8_t delete_key[HF_SIGN_PK_LEN]; /* from its config: verifies deletions */
 	int has_tag_key;                    /* the tag key is known (ROOT/tagkeys/<name>): */
 	uint8_t tag_key[HF_KEY_LEN];        /* untagged objects are refused */
+	/* the config asks for Object Lock (lock_mode) and the store could not
+	 * lock (lock_failed): then nothing more is written, unlocked */
+	int lock_mode, lock_failed;
 };
 
 /* a nonce issued to a client to sign its deletions against */
@@ -84,6 +88,9 @@ struct snapshot_rate {
 
 struct hf_server {
 	char *root;
+	char *store_base;   /* the backing store's URL, no trailing '/'; NULL: ROOT's directories */
+	char *store_cacert; /* for it; NULL: the system's CAs */
+	int can_lock;       /* it can lock objects (a bucket with Object Lock) */
 	FILE *log;
 	pthread_mutex_t lock; /* repos, uploads, rates, the log */
 	struct repo_entry *repos;
@@ -183,6 +190,10 @@ static int fail_err(struct hf_response *r, int err)
 		return fail(r, 507, "full", "the server's disk is full");
 	case -EDQUOT:
 		return fail(r, 507, "quota", "this client's quota is used up");
+	case -HF_E_LOCKED:
+		return fail(r, 423, "locked", "under the store's retention lock (S3 Object Lock): kept");
+	case -HF_E_UNAVAILABLE:
+		return fail(r, 503, "unavailable", "the server's backing store is unavailable: try again later");
 	}
 	return fail(r, 500, "internal", hf_strerror(err));
 }
@@ -223,29 +234,67 @@ void hf_server_log(struct hf_server *s, const char *event, const char *detail)
 
 /* ---- the server ---------------------------------------------------------------- */
 
+/* what the server's quota counts: the receipts of repository repo */
+static int quota_receipts(void *arg, const char *repo, struct hf_store **out);
+
+/* the backing store answers, with a bucket that is there and keys that
+ * may list it (o->why says otherwise) */
+static int probe_store(const struct hf_server_opts *o, const char *base, int *can_lock)
+{
+	struct hf_store_opts so = {.cacert = o->store_cacert, .why = o->why, .why_cap = o->why_cap};
+	struct hf_store *st = NULL;
+	int r = hf_store_open_opts(base, HF_STORE_OPEN_LAYOUT, &so, &st);
+
+	*can_lock = r == 0 && hf_store_lock_available(st) == 0;
+	hf_store_close(st);
+	return r;
+}
+
 int hf_server_open(const struct hf_server_opts *o, struct hf_server **out)
 {
 	struct hf_server *s;
-	char dir[4096];
+	char dir[4096], *base = NULL;
 	struct stat st;
+	int r, can_lock = 0;
 
 	*out = NULL;
+	if (o->why && o->why_cap)
+		o->why[0] = '\0';
 	if (!o->root || stat(o->root, &st) < 0)
 		return -HF_E_NOTFOUND;
 	if (!S_ISDIR(st.st_mode))
 		return -ENOTDIR;
+	if (o->store) {
+		size_t n = strlen(o->store);
+		while (n > 0 && o->store[n - 1] == '/')
+			n--;
+		if (n == 0 || n > 2048)
+			return -HF_E_USAGE;
+		base = hf_xmemdup(o->store, n + 1);
+		base[n] = '\0';
+		r = probe_store(o, base, &can_lock);
+		if (r < 0) {
+			free(base);
+			return r;
+		}
+	}
 	static const char *const dirs[] = {"clients", "repos", "receipts", "tagkeys"};
 
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		snprintf(dir, sizeof(dir), "%s/%s", o->root, dirs[i]);
-		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+			free(base);
 			return -errno;
+		}
 	}
 	s = hf_xcalloc(1, sizeof(*s));
 	s->root = hf_xstrdup(o->root);
+	s->store_base = base;
+	s->can_lock = can_lock;
+	s->store_cacert = o->store_cacert ? hf_xstrdup(o->store_cacert) : NULL;
 	s->log = o->log;
 	s->lock_ns = o->lock_ns;
-	s->quota = hf_quota_new(o->root);
+	s->quota = hf_quota_new(o->root, quota_receipts, s);
 	pthread_mutex_init(&s->lock, NULL);
 	*out = s;
 	return 0;
@@ -286,6 +335,8 @@ void hf_server_close(struct hf_server *s)
 	pthread_mutex_destroy(&s->lock);
 	hf_quota_free(s->quota);
 	free(s->root);
+	free(s->store_base);
+	free(s->store_cacert);
 	free(s);
 }
 
@@ -306,15 +357,33 @@ static int authenticate(struct hf_server *s, const char *authorization, struct h
 	return -HF_E_REFUSED;
 }
 
+/* Object Lock as the config asks: every later put of the repository's
+ * store and of its receipts is locked (the engine does the same when it
+ * opens a repository: repo.c); 0, or -ENOTSUP if the store cannot lock */
+static int set_lock(struct hf_store *st, struct hf_store *receipts, int mode, int64_t period_s)
+{
+	struct hf_store_lock l = {.mode = mode, .period_s = period_s};
+
+	if (mode == HF_LOCK_OFF)
+		return 0;
+	return hf_store_lock_set(st, &l) < 0 || hf_store_lock_set(receipts, &l) < 0 ? -ENOTSUP : 0;
+}
+
 /* what the server needs of the repository's config, once it is there */
 static void read_config(struct repo_entry *e)
 {
+	struct hf_repo_config c;
 	struct hf_buf cfg;
 
 	hf_buf_init(&cfg, HF_SHAPE_HEAD);
+	e->pack_size = 0;
 	if (hf_store_get(e->store, HF_OBJ_CONFIG, "config", &cfg) == 0 &&
-	    hf_shape_config_read(cfg.data, cfg.len, &e->pack_size, e->delete_key) < 0)
-		e->pack_size = 0;
+	    hf_config_decode(cfg.data, cfg.len, &c) == 0) {
+		e->pack_size = c.pack_size;
+		memcpy(e->delete_key, c.delete_key, HF_SIGN_PK_LEN);
+		e->lock_mode = c.lock_mode;
+		e->lock_failed = set_lock(e->store, e->receipts, c.lock_mode, c.lock_period_s) < 0;
+	}
 	hf_buf_release(&cfg);
 }
 
@@ -340,18 +409,85 @@ static void read_tag_key(const struct hf_server *s, struct repo_entry *e)
 	fclose(f);
 }
 
+/* where repository name's objects (what "repos") or receipts (what
+ * "receipts") are: ROOT/what/name, or BASE/what/name in the backing store */
+static int store_url(const struct hf_server *s, const char *what, const char *name, char *out, size_t cap)
+{
+	int n = snprintf(out, cap, "%s/%s/%s", s->store_base ? s->store_base : s->root, what, name);
+
+	return n < 0 || (size_t)n >= cap ? -HF_E_LIMIT : 0;
+}
+
+static int open_backing(const struct hf_server *s, const char *url, int create, struct hf_store **out)
+{
+	struct hf_store_opts o = {.cacert = s->store_cacert};
+
+	return hf_store_open_opts(url, create, &o, out);
+}
+
 /* the receipt store beside a repository's store: made when missing (a
  * repository is made with its receipt store; a root from before receipts
- * gets one) */
+ * gets one). In a backing store (S3) it is a prefix: nothing to make. */
 static int open_receipts(struct hf_server *s, const char *name, struct hf_store **out)
 {
 	char dir[4096];
-	int r;
+	int r = store_url(s, "receipts", name, dir, sizeof(dir));
 
-	snprintf(dir, sizeof(dir), "%s/receipts/%s", s->root, name);
+	if (r < 0)
+		return r;
+	if (s->store_base)
+		return open_backing(s, dir, HF_STORE_OPEN_LAYOUT, out);
 	r = hf_store_local_open(dir, HF_STORE_OPEN_LAYOUT, out);
 	if (r == -HF_E_NOTFOUND)
 		r = hf_store_local_open(dir, 1, out);
+	return r;
+}
+
+static int quota_receipts(void *arg, const char *repo, struct hf_store **out)
+{
+	struct hf_server *s = arg;
+	char dir[4096];
+	int r = store_url(s, "receipts", repo, dir, sizeof(dir));
+
+	if (r < 0)
+		return r;
+	return s->store_base ? open_backing(s, dir, HF_STORE_OPEN_LAYOUT, out)
+			     : hf_store_local_open(dir, HF_STORE_OPEN_LAYOUT, out);
+}
+
+/* The store of repository name; create makes it (-HF_E_EXISTS if it is
+ * there), else -HF_E_NOTFOUND if there is none. A local directory is its
+ * own proof of existence. In a backing store an empty prefix looks like
+ * none, so ROOT/repos/<name>, an empty directory, says it was made here;
+ * a prefix with a config is a repository too (made through another server
+ * machine, or by init straight into the bucket) and gets the directory. */
+static int open_repo(struct hf_server *s, const char *name, int create, struct hf_store **out)
+{
+	char url[4096], mark[4096];
+	struct stat st;
+	uint64_t size;
+	int r, marked;
+
+	*out = NULL;
+	if (!s->store_base) {
+		snprintf(url, sizeof(url), "%s/repos/%s", s->root, name);
+		return hf_store_local_open(url, create ? 1 : HF_STORE_OPEN_LAYOUT, out);
+	}
+	snprintf(mark, sizeof(mark), "%s/repos/%s", s->root, name);
+	marked = lstat(mark, &st) == 0;
+	if (create && marked)
+		return -HF_E_EXISTS;
+	r = store_url(s, "repos", name, url, sizeof(url));
+	if (r == 0)
+		r = open_backing(s, url, create ? 1 : HF_STORE_OPEN_LAYOUT, out);
+	if (r == 0 && !create && !marked)
+		r = hf_store_size(*out, HF_OBJ_CONFIG, "config", &size);
+	if (r == 0 && !marked && mkdir(mark, 0700) < 0 && errno != EEXIST)
+		r = -errno;
+	if (r < 0) {
+		hf_store_close(*out);
+		*out = NULL;
+	}
 	return r;
 }
 
@@ -363,7 +499,6 @@ static int repo_store(struct hf_server *s, const char *name, int create, struct 
 	uint64_t swept = 0, swept_bytes = 0;
 	int r = 0;
 
-	snprintf(dir, sizeof(dir), "%s/repos/%s", s->root, name);
 	pthread_mutex_lock(&s->lock);
 	for (size_t i = 0; i < s->nrepos; i++)
 		if (strcmp(s->repos[i].name, name) == 0) {
@@ -376,7 +511,7 @@ static int repo_store(struct hf_server *s, const char *name, int create, struct 
 			}
 			goto out;
 		}
-	r = hf_store_local_open(dir, create ? 1 : HF_STORE_OPEN_LAYOUT, &st);
+	r = open_repo(s, name, create, &st);
 	if (r < 0)
 		goto out;
 	r = open_receipts(s, name, &rs);
@@ -385,7 +520,8 @@ static int repo_store(struct hf_server *s, const char *name, int create, struct 
 		goto out;
 	}
 	/* what uploads of an earlier server process (killed) left: this one
-	 * has none in this repository before it is opened */
+	 * has none in this repository before it is opened (an S3 store
+	 * leaves nothing: it spools to unlinked files and PUTs at commit) */
 	if (hf_store_sweep(st, 0, &swept, &swept_bytes) < 0)
 		swept = 0;
 	s->repos = hf_xreallocarray(s->repos, s->nrepos + 1, sizeof(*s->repos));
@@ -457,7 +593,19 @@ static int rx_start(struct receiving *rx, const struct repo_entry *e, int kind)
 	rx->sha = hf_sha256_new();
 	if (e->has_tag_key && tagged_kind(kind))
 		rx->mac = hf_mac_new(e->tag_key);
+	if (e->lock_failed)
+		return -ENOTSUP; /* nothing is written unlocked that the config wants locked */
 	return hf_store_writer_open(e->store, kind, &rx->w);
+}
+
+/* the answer when an object cannot start to be received */
+static int fail_start(struct hf_response *resp, int r)
+{
+	if (r == -ENOTSUP)
+		return fail(resp, 503, "lock",
+			    "the config asks for Object Lock and the server's store cannot lock objects now: nothing "
+			    "is written");
+	return fail(resp, 500, "internal", "cannot start writing");
 }
 
 static int rx_write(struct receiving *rx, const uint8_t *p, size_t n)
@@ -506,6 +654,19 @@ static int rx_commit(struct receiving *rx, const char *name)
 	if (r < 0)
 		return r;
 	rx->w = NULL;
+	if (rx->kind == HF_OBJ_CONFIG && rx->got <= HF_SHAPE_HEAD) {
+		/* the config says whether objects are locked: the lock is set
+		 * before the config is written, so that it is locked too */
+		struct hf_repo_config c;
+		uint64_t size;
+		hf_store_writer_abort(w);
+		if (hf_store_size(rx->store, HF_OBJ_CONFIG, "config", &size) == 0)
+			return -HF_E_EXISTS;
+		if (hf_config_decode(rx->head, (size_t)rx->got, &c) == 0 &&
+		    set_lock(rx->store, rx->receipts, c.lock_mode, c.lock_period_s) < 0)
+			return -ENOTSUP;
+		return hf_store_put(rx->store, HF_OBJ_CONFIG, "config", rx->head, (size_t)rx->got);
+	}
 	return hf_store_writer_commit(w, name, 0); /* create-only; frees the writer */
 }
 
@@ -525,6 +686,10 @@ static void commit_and_answer(struct hf_server *s, struct receiving *rx, const c
 	}
 	if (r == -HF_E_REFUSED) {
 		fail(resp, 422, "untagged", "not tagged by a key file of this repository");
+		return;
+	}
+	if (r == -ENOTSUP) {
+		fail(resp, 422, "lock", "the config asks for Object Lock and the server's store cannot lock objects");
 		return;
 	}
 	if (r < 0) {
@@ -798,6 +963,7 @@ static int start_upload(struct hf_server *s, const struct hf_client *c, const st
 	uint8_t rnd[16];
 	size_t mine = 0;
 	int64_t now = now_ns();
+	int r;
 
 	pthread_mutex_lock(&s->lock);
 	for (size_t i = s->nuploads; i-- > 0;)
@@ -814,10 +980,11 @@ static int start_upload(struct hf_server *s, const struct hf_client *c, const st
 	snprintf(u->client, sizeof(u->client), "%s", c->name);
 	snprintf(u->repo, sizeof(u->repo), "%s", e->name);
 	u->touched_ns = now;
-	if (rx_start(&u->rx, e, kind) < 0) {
+	r = rx_start(&u->rx, e, kind);
+	if (r < 0) {
 		rx_abort(&u->rx);
 		free(u);
-		return fail(resp, 500, "internal", "cannot start an upload");
+		return fail_start(resp, r);
 	}
 	pthread_mutex_lock(&s->lock);
 	s->uploads = hf_xreallocarray(s->uploads, s->nuploads + 1, sizeof(*s->uploads));
@@ -1132,10 +1299,12 @@ int hf_server_begin(struct hf_server *s, const struct hf_request *rq, struct hf_
 				goto done;
 			}
 			r = repo_store(s, rt.repo, 1, &e);
-			if (r < 0)
+			if (r < 0) {
 				fail_err(resp, r);
-			else
+			} else {
 				resp->status = 201;
+				put_text(resp, "{\"object_lock\": %s}\n", s->can_lock ? "true" : "false");
+			}
 		} else if (method_is(rq, "GET")) {
 			r = repo_store(s, rt.repo, 0, &e);
 			if (r < 0) {
@@ -1144,9 +1313,9 @@ int hf_server_begin(struct hf_server *s, const struct hf_request *rq, struct hf_
 				resp->status = 200;
 				put_text(resp,
 					 "{\"now_ns\": %" PRId64 ", \"has_config\": %s, \"role\": \"%s\", "
-					 "\"lock_ns\": %" PRId64 ", \"tag_key\": %s}\n",
+					 "\"lock_ns\": %" PRId64 ", \"tag_key\": %s, \"object_lock\": %s}\n",
 					 now_ns(), e.pack_size ? "true" : "false", hf_role_name(c.role), s->lock_ns,
-					 e.has_tag_key ? "true" : "false");
+					 e.has_tag_key ? "true" : "false", s->can_lock ? "true" : "false");
 			}
 		} else {
 			fail(resp, 405, "method", "GET or POST");
@@ -1272,9 +1441,10 @@ int hf_server_begin(struct hf_server *s, const struct hf_request *rq, struct hf_
 		k->mode = CALL_PUT;
 		k->expect = rq->content_length;
 		snprintf(k->name, sizeof(k->name), "%s", rt.name);
-		if (rx_start(&k->rx, &e, rt.kind) < 0) {
+		r = rx_start(&k->rx, &e, rt.kind);
+		if (r < 0) {
 			hf_server_call_free(k);
-			fail(resp, 500, "internal", "cannot start writing");
+			fail_start(resp, r);
 			break;
 		}
 		*call = k;

@@ -2,8 +2,10 @@
  * HTTP front binds it to a listener; the unit tests call it directly).
  *
  * ROOT/clients/<name> holds each client's record (client.h); ROOT/repos/<R>/
- * is a local store per repository (the same store interface, so another
- * store can sit behind the server later). The server only ever adds: a put
+ * is a local store per repository, or, with a backing store URL (an S3
+ * bucket: hf_server_opts.store), BASE/repos/<R>/ is, through the same
+ * store interface. With Object Lock in the repository's config and a store
+ * that can lock, the server writes every object locked as the config says. The server only ever adds: a put
  * is create-only, the bytes must hash to the name (all but the config) and
  * have their kind's shape (repo/shape.h) before the object becomes visible,
  * and nothing is overwritten, truncated, renamed or deleted. Every request
@@ -11,8 +13,9 @@
  *
  * API (paths; R a repository, K a kind name, N an object name, U an upload):
  *   GET    /v1/hello                    who am I: client, role, server time
- *   POST   /v1/R                        create the repository (admin)
- *   GET    /v1/R                        its server time and limits
+ *   POST   /v1/R                        create the repository (admin); {"object_lock": B}
+ *   GET    /v1/R                        its server time and limits; "object_lock": the
+ *                                       server's store can lock objects (S3 Object Lock)
  *   GET    /v1/R/K/                     list: "<name> <size> <arrival ns> <sender>\n" per object
  *                                       (index/ to a backup client: its own and admins' only)
  *   GET    /v1/R/K/N, HEAD /v1/R/K/N    an object (Range: bytes=a-b: one range)
@@ -42,7 +45,16 @@
 
 struct hf_server_opts {
 	const char *root; /* must exist; clients/, repos/ and receipts/ are made in it */
-	FILE *log;        /* one JSON object per line for refusals and writes; NULL: none */
+	/* where the repositories' objects and receipts live: NULL for ROOT/repos/<R>
+	 * and ROOT/receipts/<R> (local directory stores), or a store URL BASE
+	 * (s3:http[s]://HOST[:PORT]/BUCKET[/PREFIX]) for BASE/repos/<R> and
+	 * BASE/receipts/<R>, opened through hf_store_open_opts; ROOT/repos/<R>
+	 * is then an empty directory that says the repository was made here */
+	const char *store;
+	const char *store_cacert; /* the CA a store over TLS is checked against; NULL: the system's */
+	char *why;                /* a sentence when the store does not open; may be NULL */
+	size_t why_cap;
+	FILE *log; /* one JSON object per line for refusals and writes; NULL: none */
 	/* no object younger than this (by its receipt, on the server's clock)
 	 * is deleted, whoever asks and whatever they sign; 0: none */
 	int64_t lock_ns;

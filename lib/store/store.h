@@ -224,7 +224,9 @@ struct hf_store_opts {
  *   any other scheme://: -HF_E_SCHEME
  * create: make a new, empty store (-HF_E_EXISTS if one with objects is
  * there). Without create, a store without a config object gives
- * -HF_E_NOTFOUND. o may be NULL (no server options). */
+ * -HF_E_NOTFOUND. create HF_STORE_OPEN_LAYOUT (local and s3: only): a store
+ * whose config may not be there yet (a server's repositories); an S3 prefix
+ * then opens whatever it holds. o may be NULL (no server options). */
 HF_MUST_USE int hf_store_open_opts(const char *url, int create, const struct hf_store_opts *o, struct hf_store **out);
 HF_MUST_USE int hf_store_open(const char *url, int create, struct hf_store **out); /* no options */
 

@@ -41,6 +41,7 @@ struct http_store {
 	char repo[64]; /* the repository's name on the server */
 	int admin;     /* the token's role is admin: deletions can be signed */
 	int tag_key;   /* the server checks tags already */
+	int can_lock;  /* the server's own store locks objects (S3 Object Lock behind it) */
 	/* deletions: the signer (a full key's), and the server's challenge
 	 * they are signed against; one deletion at a time, so the counters
 	 * reach the server in order */
@@ -757,6 +758,20 @@ static void h_close(struct hf_store *s)
 	free(hs);
 }
 
+/* Object Lock happens behind the server: it locks what it writes as the
+ * repository's config says, in a bucket with Object Lock; a client only
+ * learns whether it can */
+static int h_lock_available(struct hf_store *s)
+{
+	return ((struct http_store *)s)->can_lock ? 0 : -HF_E_REFUSED;
+}
+
+static int h_lock_set(struct hf_store *s, const struct hf_store_lock *l)
+{
+	(void)l;
+	return h_lock_available(s);
+}
+
 static const struct hf_store_ops http_ops = {
 	.put = h_put,
 	.get = h_get,
@@ -778,6 +793,8 @@ static const struct hf_store_ops http_ops = {
 	.now = h_now,
 	.set_signer = h_set_signer,
 	.offer_tag_key = h_offer_tag_key,
+	.lock_available = h_lock_available,
+	.lock_set = h_lock_set,
 };
 
 /* "https://host[:port]/repo[?pin=...]": the API base "https://host:port/v1/repo", and the pin */
@@ -849,6 +866,9 @@ int hf_store_http_open(const char *url, int create, const struct hf_store_opts *
 			r = -HF_E_NOTFOUND; /* made, but no repository yet (as a local directory without a config) */
 		hs->admin = r == 0 && (create || strstr((char *)b.data, "\"role\": \"admin\"") != NULL);
 		hs->tag_key = r == 0 && !create && strstr((char *)b.data, "\"tag_key\": true") != NULL;
+		if (r == 0 && create && hf_buf_append(&b, "", 1) < 0)
+			r = -ENOMEM;
+		hs->can_lock = r == 0 && strstr((char *)b.data, "\"object_lock\": true") != NULL;
 		hf_buf_release(&b);
 	}
 	if (r < 0)

@@ -791,15 +791,20 @@ static int on_first_key(void *arg, const char *key, uint64_t size)
 	return 0;
 }
 
-/* create: the prefix must hold nothing; else it must hold a config */
+/* create: the prefix must hold nothing; else it must hold a config
+ * (HF_STORE_OPEN_LAYOUT: the listing only shows the bucket is there) */
 static int check_prefix(struct s3_store *ss, int create, char *why, size_t why_cap)
 {
+	int layout = create == HF_STORE_OPEN_LAYOUT;
+
 	char prefix[HF_S3_URL_MAX], token[HF_S3_TOKEN_MAX + 1];
 	struct first_key fk = {0};
 	struct hf_buf page;
 	struct exchange *x = hf_xmalloc(sizeof(*x));
 	int r, truncated;
 
+	if (layout)
+		create = 0;
 	snprintf(prefix, sizeof(prefix), "%s%s", ss->prefix, create ? "" : "config");
 	fk.want = create ? NULL : prefix;
 	hf_buf_init(&page, PAGE_MAX);
@@ -816,7 +821,7 @@ static int check_prefix(struct s3_store *ss, int create, char *why, size_t why_c
 			 ss->prefix[0] ? ss->prefix : "its root");
 		r = -HF_E_EXISTS;
 	}
-	if (r == 0 && !create && !fk.found) {
+	if (r == 0 && !create && !layout && !fk.found) {
 		snprintf(why, why_cap, "no holdfast repository in bucket %s%s%s (no config object)", ss->bucket,
 			 ss->prefix[0] ? " under " : "", ss->prefix);
 		r = -HF_E_NOTFOUND;
