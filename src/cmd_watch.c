@@ -292,8 +292,9 @@ static void record_alert(struct hf_repo *repo, const struct watch_args *a, const
 	memset(&al, 0, sizeof(al));
 	al.time_ns = h->last_ns;
 	al.pid = h->last.pid;
-	al.action = a->action == ACT_KILL ? HF_MARK_ALERT_KILL : a->action == ACT_ALERT ? HF_MARK_ALERT_ONLY
-										    : HF_MARK_ALERT_FREEZE;
+	al.action = a->action == ACT_KILL    ? HF_MARK_ALERT_KILL
+		    : a->action == ACT_ALERT ? HF_MARK_ALERT_ONLY
+					     : HF_MARK_ALERT_FREEZE;
 	al.signalled = o->signalled;
 	al.backup_ok = o->backed_up;
 	al.files = h->touched;

@@ -24,7 +24,7 @@
 #include "util/mem.h"
 
 #define MARK_MAGIC HF_MAGIC_MARK
-#define MARK_VERSION 3 /* 2: unpins carry the deletion key's signature; 3: verdicts too */
+#define MARK_VERSION 3       /* 2: unpins carry the deletion key's signature; 3: verdicts too */
 #define MARK_VERSION_ALERT 4 /* kind 5 (alert), signed like a verdict; the only kind of version 4 */
 /* magic, sealed key, AEAD, a payload of at most ~1.1 KiB, tag */
 #define MARK_OBJ_MAX \
@@ -62,10 +62,10 @@ int hf_mark_encode(const struct hf_mark *m, struct hf_buf *b)
 		return -HF_E_USAGE;
 	if (len > HF_MARK_REASON_MAX)
 		return -HF_E_LIMIT;
-	if ((r = hf_buf_put_varint(b, (uint64_t)version_of(m->kind))) < 0 || (r = hf_buf_put_svarint(b, m->time_ns)) < 0 ||
-	    (r = hf_buf_append(b, m->snapshot, HF_ID_LEN)) < 0 || (r = hf_buf_put_u8(b, m->kind)) < 0 ||
-	    (r = hf_buf_put_u8(b, m->verdict)) < 0 || (r = hf_buf_put_varint(b, m->changes)) < 0 ||
-	    (r = hf_buf_put_bytes(b, reason, len)) < 0)
+	if ((r = hf_buf_put_varint(b, (uint64_t)version_of(m->kind))) < 0 ||
+	    (r = hf_buf_put_svarint(b, m->time_ns)) < 0 || (r = hf_buf_append(b, m->snapshot, HF_ID_LEN)) < 0 ||
+	    (r = hf_buf_put_u8(b, m->kind)) < 0 || (r = hf_buf_put_u8(b, m->verdict)) < 0 ||
+	    (r = hf_buf_put_varint(b, m->changes)) < 0 || (r = hf_buf_put_bytes(b, reason, len)) < 0)
 		return r;
 	return signed_kind(m->kind) ? hf_buf_append(b, m->sig, HF_SIGN_LEN) : 0;
 }
@@ -77,7 +77,9 @@ int hf_mark_encode(const struct hf_mark *m, struct hf_buf *b)
 #define MARK_MSG_MAX (sizeof(VERDICT_LABEL) + 2 * HF_ID_LEN + 8 + HF_HASH_LEN)
 static size_t mark_message(const struct hf_repo *r, const struct hf_mark *m, uint8_t out[MARK_MSG_MAX])
 {
-	const char *label = m->kind == HF_MARK_UNPIN ? UNPIN_LABEL : m->kind == HF_MARK_ALERT ? ALERT_LABEL : VERDICT_LABEL;
+	const char *label = m->kind == HF_MARK_UNPIN   ? UNPIN_LABEL
+			    : m->kind == HF_MARK_ALERT ? ALERT_LABEL
+						       : VERDICT_LABEL;
 	size_t n = strlen(label) + 1;
 	uint64_t t = (uint64_t)m->time_ns;
 

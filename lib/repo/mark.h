@@ -22,13 +22,7 @@
  * immediate backup (or, when that failed, the snapshot before it), the
  * reason is the alert record (hf_mark_alert_format). Written in payload
  * version 4 (the others stay version 3, readable by older holdfast). */
-enum hf_mark_kind {
-	HF_MARK_PIN = 1,
-	HF_MARK_UNPIN = 2,
-	HF_MARK_VERDICT = 3,
-	HF_MARK_FORGOTTEN = 4,
-	HF_MARK_ALERT = 5
-};
+enum hf_mark_kind { HF_MARK_PIN = 1, HF_MARK_UNPIN = 2, HF_MARK_VERDICT = 3, HF_MARK_FORGOTTEN = 4, HF_MARK_ALERT = 5 };
 
 /* same numbers as enum hf_snap_verdict (scan/scan.h), which the repo
  * layer cannot include */
@@ -94,13 +88,12 @@ HF_MUST_USE int hf_marks_forgotten(const struct hf_mark *m, size_t n, const uint
 const char *hf_mark_kind_name(int kind);       /* "pin", "unpin", "verdict", "forgotten", "alert"; "?" otherwise */
 const char *hf_mark_verdict_name(int verdict); /* "clean", "suspicious", "attack"; "?" otherwise */
 
-
 /* ---- the alert record: the reason text of an HF_MARK_ALERT (mark_alert.c) -- */
 
 /* One line of text, a version and then key=value words in a fixed order
  * (docs/FORMAT.md, "Alert records"); at most HF_MARK_REASON_MAX bytes. */
-#define HF_MARK_ALERT_MINUTES 15            /* minutes of event counts, the alert's minute last */
-#define HF_MARK_ALERT_COUNT_MAX 999999999u  /* counts saturate here */
+#define HF_MARK_ALERT_MINUTES 15           /* minutes of event counts, the alert's minute last */
+#define HF_MARK_ALERT_COUNT_MAX 999999999u /* counts saturate here */
 enum hf_mark_alert_action { HF_MARK_ALERT_FREEZE = 0, HF_MARK_ALERT_KILL = 1, HF_MARK_ALERT_ONLY = 2 };
 
 struct hf_mark_alert_minute { /* events on the watched paths in one minute, every process */
