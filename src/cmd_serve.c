@@ -122,7 +122,7 @@ static char *read_pem(const char *path, int secret)
 static int serve_run(const struct cli_common *c, void *args, struct hf_repo *repo)
 {
 	struct serve_args *a = args;
-	char why[512];
+	char why[512] = "";
 	struct hf_server_opts so = {.root = a->root,
 				    .store = a->store,
 				    .store_cacert = a->store_cacert,
