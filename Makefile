@@ -5,7 +5,7 @@
 #                   real holdfast server (HF_TEST_REPO_KIND=https, tests/cli/lib.sh)
 #   make test       everything CI runs: both builds, unit + CLI tests, the S3 store on a real RGW (last line:
 #                   N passed, N failed, N skipped), `analyze`, `tsan`, `format-check` (FORMAT_CHECK=0 skips it)
-#   make test-s3    the store contract suite and tests/cli/47-s3.sh against a real Ceph RGW that
+#   make test-s3    the store contract suite, tests/cli/47-s3.sh, 60-s3-lock.sh and 61-serve-s3.sh against a real Ceph RGW that
 #                   tests/run.sh s3 starts on loopback (../shared/s3; installs radosgw on first use)
 #   make SAN=1 ...  AddressSanitizer + UndefinedBehaviorSanitizer build in build-san/
 #   make TSAN=1 ... ThreadSanitizer build in build-tsan/ (`make tsan` builds and runs it)
