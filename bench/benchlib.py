@@ -20,6 +20,9 @@ Subcommands (all deterministic; standard library only):
   scale-report RESULTS OUT
                           write (or replace) the "Many small files" section of
                           OUT from bench/scale.sh's results (RESULTS/scale-*)
+  section OUT FILE        put FILE (a section starting "## Heading") into OUT in
+                          place of the section of that heading, or else before
+                          "## Where the time goes" (server.sh, s3.sh, report.sh)
 """
 import hashlib
 import json
@@ -808,11 +811,24 @@ def cmd_scale_report(resdir, out):
     os.replace(out + ".tmp", out)
 
 
+def cmd_section(out, sec):
+    doc = open(out, encoding="utf-8").read()
+    new = open(sec, encoding="utf-8").read()
+    heading = new.split("\n", 1)[0]
+    m = re.search(r'^' + re.escape(heading) + r'\n.*?(?=^## |\Z)', doc, re.S | re.M)
+    if m:
+        doc = doc[:m.start()] + new + doc[m.end():]
+    else:
+        i = doc.find('\n## Where the time goes')
+        doc = doc[:i + 1] + new + doc[i + 1:] if i >= 0 else doc + '\n' + new
+    open(out, 'w', encoding="utf-8").write(doc)
+
+
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     fn = {"select": cmd_select, "state": cmd_state, "mutate": cmd_mutate, "edit": cmd_edit, "undo": cmd_undo,
           "manifest": cmd_manifest, "compare": cmd_compare, "report": cmd_report,
-          "smallfiles": cmd_smallfiles, "scale-report": cmd_scale_report}.get(cmd)
+          "smallfiles": cmd_smallfiles, "scale-report": cmd_scale_report, "section": cmd_section}.get(cmd)
     if not fn:
         sys.exit(__doc__)
     fn(*args)

@@ -88,17 +88,5 @@ for k, label in (('backup-first', 'first backup'), ('backup-attack', 'backup aft
     print(f"| {label} | {w:.1f} | {r / 1024:.0f} | {w / base:.2f}x | {', '.join(map(str, sorted(c)))} |")
 print()
 PY
-python3 - "$OUT" "$section" <<'PY'
-import re, sys
-out, sec = sys.argv[1:]
-doc = open(out).read()
-new = open(sec).read()
-m = re.search(r'^## Incident report \(bench/report\.sh\)\n.*?(?=^## )', doc, re.S | re.M)
-if m:
-    doc = doc[:m.start()] + new + doc[m.end():]
-else:
-    i = doc.find('\n## Where the time goes')
-    doc = doc[:i + 1] + new + doc[i + 1:] if i >= 0 else doc + '\n' + new
-open(out, 'w').write(doc)
-PY
+python3 "$here/benchlib.py" section "$OUT" "$section"
 log "wrote the Incident report section of $OUT"

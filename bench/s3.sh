@@ -121,17 +121,5 @@ for step in ('backup', 'restore'):
           f"{qa / gb['hf']:.0f} | {qb / gb['restic']:.0f} |")
 print(f"\nStored per run: holdfast {gb['hf']:.3f} GB, restic {gb['restic']:.3f} GB.\n")
 EOF
-python3 - "$OUT" "$section" <<'EOF'
-import re, sys
-out, sec = sys.argv[1:]
-doc = open(out).read()
-new = open(sec).read()
-m = re.search(r'^## S3 \(bench/s3\.sh\)\n.*?(?=^## )', doc, re.S | re.M)
-if m:
-    doc = doc[:m.start()] + new + doc[m.end():]
-else:
-    i = doc.find('\n## Where the time goes')
-    doc = doc[:i + 1] + new + doc[i + 1:] if i >= 0 else doc + '\n' + new
-open(out, 'w').write(doc)
-EOF
+python3 "$here/benchlib.py" section "$OUT" "$section"
 log "wrote the S3 section of $OUT"

@@ -152,17 +152,5 @@ r = int(rss4) / int(rss1)
 print(f"\nServer peak RSS (VmHWM): {int(rss1) / 1024:.0f} MiB with 1 client backing up, {int(rss4) / 1024:.0f} MiB "
       f"with 4 concurrent clients ({r:.2f}x; target: flat).\n")
 EOF
-python3 - "$OUT" "$section" <<'EOF'
-import re, sys
-out, sec = sys.argv[1:]
-doc = open(out).read()
-new = open(sec).read()
-m = re.search(r'^## Server \(bench/server\.sh\)\n.*?(?=^## )', doc, re.S | re.M)
-if m:
-    doc = doc[:m.start()] + new + doc[m.end():]
-else:
-    i = doc.find('\n## Where the time goes')
-    doc = doc[:i + 1] + new + doc[i + 1:] if i >= 0 else doc + '\n' + new
-open(out, 'w').write(doc)
-EOF
+python3 "$here/benchlib.py" section "$OUT" "$section"
 log "wrote the Server section of $OUT"

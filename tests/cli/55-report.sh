@@ -123,22 +123,10 @@ check_true "html: a CSP that forbids loads" grep -q "default-src 'none'" "$T/rep
 if grep -qiE '(src|href)="(https?:)?//' "$T/report.html"; then fail "html: an external reference"; else ok "html: no external reference"; fi
 
 # --- 2. headless Chromium ---------------------------------------------------------
-# render FILE.html — screenshot to FILE.png, Chromium's log to FILE.log
-render() {
-	local ud rc
-	ud=$(mktemp -d "$T/chromium.XXXXXX")
-	timeout 90 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-		--disable-background-networking --disable-component-update --disable-sync --user-data-dir="$ud" \
-		--enable-logging=stderr --v=0 --screenshot="${1%.html}.png" --window-size=1280,2000 "file://$1" \
-		>/dev/null 2>"${1%.html}.log"
-	rc=$?
-	rm -rf "$ud"
-	return $rc
-}
 if ! command -v chromium >/dev/null; then
 	fail "chromium is not installed (scripts/deps.sh installs it): the HTML cannot be checked"
 else
-	render "$T/report.html"
+	render_html "$T/report.html"
 	check_rc_c=$?
 	check_eq "chromium renders the report: exit 0" "0" "$check_rc_c"
 	check_true "chromium: a screenshot was taken" test -s "$T/report.png"
@@ -150,7 +138,7 @@ else
 	fi
 	# the check fires: the same page with one external image logs a CSP violation
 	sed 's|<h1>|<img src="http://127.0.0.1:9/x.png"><h1>|' "$T/report.html" >"$T/control.html"
-	render "$T/control.html"
+	render_html "$T/control.html"
 	check_true "chromium: an external load in a copy of the page is logged (the check works)" \
 		grep -q 'CONSOLE.*violates the following Content Security Policy' "$T/control.log"
 	[ -n "${HF_REPORT_SCREENSHOT:-}" ] && cp "$T/report.png" "$HF_REPORT_SCREENSHOT"

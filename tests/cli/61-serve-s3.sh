@@ -51,31 +51,6 @@ fi
 export HOLDFAST_CACERT=$D/cert.pem
 ADMIN=$D/admin.token
 
-# serve61 STORE [PORT] [ARGS...] — `holdfast serve --store STORE` on $D/root (as lib.sh's
-# server_start, which serves a local root); sets SERVER_PID, SERVER_HF_PID, SERVER_PORT
-serve61() {
-	local store=$1 port=${2:-0} i
-	shift 2
-	: >"$D/serve.out"
-	(
-		timeout -k 5 3600 "$HF_BIN" serve --root "$D/root" --store "$store" --listen "127.0.0.1:$port" \
-			--tls-cert "$D/cert.pem" --tls-key "$D/key.pem" "$@" >"$D/serve.out" 2>>"$D/serve.log" &
-		echo $! >"$D/serve.pid"
-	)
-	SERVER_PID=$(cat "$D/serve.pid")
-	SERVER_PORT=
-	for i in $(seq 1 150); do
-		SERVER_PORT=$(sed -n 's/.* on port \([0-9]*\),.*/\1/p' "$D/serve.out")
-		if [ -n "$SERVER_PORT" ]; then
-			SERVER_HF_PID=$(pgrep -P "$SERVER_PID" | head -n 1)
-			return 0
-		fi
-		kill -0 "$SERVER_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	return 1
-}
-
 # --- refusals at start -------------------------------------------------------------------
 hf serve --root "$D/root" --store "$D/elsewhere"
 check_rc "--store with a local path: a usage error" 2
@@ -85,7 +60,7 @@ check_grep "it says the bucket does not exist" "no-such-bucket-$$ does not exist
 
 # --- a server in front of the bucket ----------------------------------------------------
 STORE=s3:$S3_ENDPOINT/$BUCKET/$P
-if ! serve61 "$STORE" 0 --lock-days 0; then
+if ! server_start "$D" 0 --store "$STORE" --lock-days 0; then
 	fail "the server with an S3 store did not start"
 	cat "$D/serve.out" "$D/serve.log" | head -n 20
 	finish
@@ -159,7 +134,7 @@ server_gone
 wait "$BPID"
 echo "note: the backup during the kill exited $(cat "$T/killed.rc")"
 check_true "the backup during the kill ends with 0 or 1 (no crash, no hang)" grep -qx '[01]' "$T/killed.rc"
-if ! serve61 "$STORE" "$PORT" --lock-days 0; then
+if ! server_start "$D" "$PORT" --store "$STORE" --lock-days 0; then
 	fail "the server does not start again after kill -9"
 	tail -n 5 "$D/serve.log"
 	finish
@@ -186,7 +161,7 @@ head -c 3000 /dev/urandom >"$T/q2/b"
 qbackup "$T/q1"
 check_rc "a small backup within a quota of 5 objects" 0
 server_stop
-if ! serve61 "$STORE" "$PORT" --lock-days 0; then
+if ! server_start "$D" "$PORT" --store "$STORE" --lock-days 0; then
 	fail "the server does not start again"
 	finish
 fi
@@ -203,7 +178,7 @@ server_stop
 
 # --- Object Lock: a repository whose config asks for it --------------------------------
 LSTORE=s3:$S3_ENDPOINT/$LBUCKET/$P
-if ! serve61 "$LSTORE" 0 --lock-days 1; then
+if ! server_start "$D" 0 --store "$LSTORE" --lock-days 1; then
 	fail "the server with an Object Lock bucket did not start"
 	cat "$D/serve.out" "$D/serve.log" | head -n 20
 	finish
@@ -248,7 +223,7 @@ check_true "the first snapshot is still in the bucket" test -n "$(keys "$LBUCKET
 server_stop
 # without the server's lock, the bucket's lock still refuses: 423 from S3's refusal
 : >"$D/serve.log"
-if serve61 "$LSTORE" 0 --lock-days 0; then
+if server_start "$D" 0 --store "$LSTORE" --lock-days 0; then
 	LURL=https://localhost:$SERVER_PORT/locked
 	hf forget --repo "$LURL" --token-file "$ADMIN" --keep-last 1 --prune --grace 0
 	check_rc "forget --prune behind a server with --lock-days 0" 0
@@ -261,7 +236,7 @@ else
 fi
 
 # an Object Lock repository behind a server whose bucket cannot lock: nothing is written
-if serve61 "s3:$S3_ENDPOINT/$BUCKET/$P-nolock" 0 --lock-days 0; then
+if server_start "$D" 0 --store "s3:$S3_ENDPOINT/$BUCKET/$P-nolock" --lock-days 0; then
 	hf init --repo "https://localhost:$SERVER_PORT/nl" --token-file "$ADMIN" --object-lock compliance
 	check_rc "init --object-lock through a server whose bucket has no Object Lock: refused" 1
 	check_grep "it says why" "needs an S3 bucket with Object Lock" "$T/err"

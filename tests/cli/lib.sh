@@ -91,22 +91,25 @@ server_setup() {
 	[ -s "$d/admin.token" ]
 }
 
-# server_start DIR [PORT] — starts `holdfast serve` on DIR/root (log DIR/serve.log)
-# and waits until it listens; PORT 0 or none: a free one. The server is not a job
-# of the script's shell (a script's bare `wait` must not wait for it). Sets
-# SERVER_PID (its timeout's), SERVER_HF_PID (holdfast's own: to kill -9) and
-# SERVER_PORT; 1 if it does not start within 10 s.
+# server_start DIR [PORT [SERVE-ARGS...]] — starts `holdfast serve` on DIR/root (log
+# DIR/serve.log) and waits until it listens; PORT 0 or none: a free one; SERVE-ARGS
+# (default --lock-days 0) go to serve. The server is not a job of the script's shell
+# (a script's bare `wait` must not wait for it). Sets SERVER_PID (its timeout's),
+# SERVER_HF_PID (holdfast's own: to kill -9) and SERVER_PORT; 1 if it does not start
+# within 15 s.
 server_start() {
 	local d=$1 port=${2:-0} i
+	shift $(($# < 2 ? $# : 2))
+	[ $# -gt 0 ] || set -- --lock-days 0
 	: >"$d/serve.out"
 	(
 		timeout -k 5 3600 "$HF_BIN" serve --root "$d/root" --listen "127.0.0.1:$port" --tls-cert "$d/cert.pem" \
-			--tls-key "$d/key.pem" --lock-days 0 >"$d/serve.out" 2>>"$d/serve.log" &
+			--tls-key "$d/key.pem" "$@" >"$d/serve.out" 2>>"$d/serve.log" &
 		echo $! >"$d/serve.pid"
 	)
 	SERVER_PID=$(cat "$d/serve.pid")
 	SERVER_PORT=
-	for i in $(seq 1 100); do
+	for i in $(seq 1 150); do
 		SERVER_PORT=$(sed -n 's/.* on port \([0-9]*\),.*/\1/p' "$d/serve.out")
 		if [ -n "$SERVER_PORT" ]; then
 			SERVER_HF_PID=$(pgrep -P "$SERVER_PID" | head -n 1)

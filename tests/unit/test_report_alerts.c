@@ -9,24 +9,8 @@
 #include <string.h>
 
 #include "report/report.h"
+#include "report_render.h"
 #include "t.h"
-
-static char *render(const struct hf_report *rep, int html)
-{
-	char *p = NULL;
-	size_t n = 0;
-	FILE *f = open_memstream(&p, &n);
-
-	if (!f)
-		return NULL;
-	if ((html ? hf_report_write_html(rep, f) : hf_report_write_json(rep, f)) < 0) {
-		fclose(f);
-		free(p);
-		return NULL;
-	}
-	fclose(f);
-	return p;
-}
 
 static size_t count(const char *s, const char *what)
 {

@@ -7,26 +7,10 @@
 #include <string.h>
 
 #include "report/report.h"
+#include "report_render.h"
 #include "t.h"
 
 static const char hostile[] = "/srv/<script>alert(1)</script>&\"'\x01\xff\xc3(.txt";
-
-static char *render(const struct hf_report *rep, int html)
-{
-	char *p = NULL;
-	size_t n = 0;
-	FILE *f = open_memstream(&p, &n);
-
-	if (!f)
-		return NULL;
-	if ((html ? hf_report_write_html(rep, f) : hf_report_write_json(rep, f)) < 0) {
-		fclose(f);
-		free(p);
-		return NULL;
-	}
-	fclose(f);
-	return p;
-}
 
 static void fill(struct hf_report *rep, struct hf_report_snap *snap, struct hf_report_file *file,
 		 struct hf_report_note *note, struct hf_report_dir *dir, struct hf_report_item *item, char *paths[1])
