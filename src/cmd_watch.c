@@ -26,16 +26,20 @@
 #include "watch/watch.h"
 
 static const char usage[] = "usage: holdfast watch --repo DIR PATH... [--action freeze|kill|alert] [--on-alert CMD]\n"
-			    "                      [--json-log FILE] [--threshold N] [--dry-run]\n"
+			    "                      [--json-log FILE] [--threshold N] [--max-unjudged N] [--no-block]\n"
+			    "                      [--dry-run]\n"
 			    "  Watches PATH... (fanotify, needs root) and judges every file a process writes,\n"
 			    "  renames or deletes there; a process (group, session) that turns about three\n"
 			    "  files into ciphertext is frozen (SIGSTOP of its process group; --action kill:\n"
 			    "  SIGKILL; alert: left running), an immediate backup of PATH... is taken, the\n"
 			    "  snapshot before it pinned, the alert recorded on the backup (for holdfast\n"
 			    "  report), and CMD gets one JSON document on stdin. A write-only key will do.\n"
-			    "  --dry-run only reports (no signal, no backup). Stops on SIGINT or SIGTERM.\n";
+			    "  Opens in the watched directories wait while the opener's process group has\n"
+			    "  more than N (2) files written that are not judged yet, none once it wrote\n"
+			    "  ciphertext (--no-block: never wait). --dry-run only reports (no signal, no\n"
+			    "  backup). Stops on SIGINT or SIGTERM.\n";
 
-enum { OPT_ACTION = 1, OPT_ON_ALERT, OPT_JSON_LOG, OPT_DRY_RUN, OPT_THRESHOLD };
+enum { OPT_ACTION = 1, OPT_ON_ALERT, OPT_JSON_LOG, OPT_DRY_RUN, OPT_THRESHOLD, OPT_MAX_UNJUDGED, OPT_NO_BLOCK };
 enum { ACT_FREEZE, ACT_KILL, ACT_ALERT };
 static const char *const action_names[] = {"freeze", "kill", "alert"};
 
@@ -50,8 +54,9 @@ static void on_stop(int sig)
 struct watch_args {
 	char **paths;
 	size_t np;
-	int action, dry_run;
+	int action, dry_run, no_block;
 	unsigned threshold; /* files, 0: the default */
+	int max_unjudged;   /* N + 1; 0: not given (the library's default) */
 	const char *on_alert, *json_log;
 	struct hf_detect *sandbox_hold; /* detection's sandbox, started before the repository opens */
 };
@@ -64,6 +69,8 @@ static int watch_parse(struct cli_common *c, void *args, int argc, char **argv)
 					     {"json-log", required_argument, NULL, OPT_JSON_LOG},
 					     {"threshold", required_argument, NULL, OPT_THRESHOLD},
 					     {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+					     {"max-unjudged", required_argument, NULL, OPT_MAX_UNJUDGED},
+					     {"no-block", no_argument, NULL, OPT_NO_BLOCK},
 					     {NULL, 0, NULL, 0}};
 	struct watch_args *a = args;
 	int opt, rc = HF_EXIT_ERROR, n;
@@ -91,6 +98,14 @@ static int watch_parse(struct cli_common *c, void *args, int argc, char **argv)
 			break;
 		case OPT_DRY_RUN:
 			a->dry_run = 1;
+			break;
+		case OPT_MAX_UNJUDGED:
+			if (cli_parse_uint(usage, "--max-unjudged", optarg, 1000, &n) < 0)
+				return HF_EXIT_USAGE;
+			a->max_unjudged = n + 1; /* 0 is "not given" until watch_run */
+			break;
+		case OPT_NO_BLOCK:
+			a->no_block = 1;
 			break;
 		}
 	}
@@ -331,8 +346,7 @@ static void record_alert(struct hf_repo *repo, const struct watch_args *a, const
 	memcpy(o->marked_id, m.snapshot, HF_ID_LEN);
 }
 
-static void act(struct hf_repo *repo, const struct watch_args *a, const struct hf_watch_hit *h,
-		const struct hf_watch *w)
+static void act(struct hf_repo *repo, const struct watch_args *a, const struct hf_watch_hit *h, struct hf_watch *w)
 {
 	struct hf_watch_procinfo pi;
 	struct outcome o;
@@ -355,6 +369,11 @@ static void act(struct hf_repo *repo, const struct watch_args *a, const struct h
 		if (!o.signalled)
 			o.sig_err = -errno;
 	}
+	/* its opens wait since the hit: refused from now on if it was stopped */
+	if (o.signalled)
+		hf_watch_deny(w, &h->last);
+	else
+		hf_watch_release(w, &h->last);
 	hf_watch_procinfo(h->last.pid, &pi);
 	cli_err("watch: ALERT %s %d (pid %d %s): %u encrypted, %u new ciphertext, %u originals deleted, %u notes; "
 		"%s%s",
@@ -402,6 +421,8 @@ static int watch_run(const struct cli_common *c, void *args, struct hf_repo *rep
 	wo.paths = a->paths;
 	wo.npaths = a->np;
 	wo.score.threshold = a->threshold * 1000;
+	wo.block_opens = !a->no_block;
+	wo.max_unjudged = a->max_unjudged - 1;
 	r = hf_watch_open(&wo, &w);
 	if (r < 0) {
 		if (r == -EPERM)
@@ -421,8 +442,13 @@ static int watch_run(const struct cli_common *c, void *args, struct hf_repo *rep
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	hf_watch_get_stats(w, &st);
-	cli_err("watch: watching %zu path(s), %llu files known; action %s%s", a->np, (unsigned long long)st.files_known,
-		action_names[a->action], a->dry_run ? " (dry run)" : "");
+	if (!a->no_block && !st.gate_on)
+		cli_err("warning: watch: opens cannot be held (fanotify permission events: %s); a fast encryptor "
+			"may finish more files before it is stopped",
+			hf_strerror(st.gate_err));
+	cli_err("watch: watching %zu path(s), %llu files known; action %s%s%s", a->np,
+		(unsigned long long)st.files_known, action_names[a->action], a->dry_run ? " (dry run)" : "",
+		st.gate_on ? "; opens held while a process is ahead of the judge" : "");
 	while (!stop_requested) {
 		struct pollfd p = {hf_watch_fd(w), POLLIN, 0};
 		if (poll(&p, 1, 1000) < 0 && errno != EINTR) {
@@ -452,8 +478,11 @@ static int watch_run(const struct cli_common *c, void *args, struct hf_repo *rep
 		}
 	}
 	hf_watch_get_stats(w, &st);
-	cli_err("watch: stopped: %llu events, %llu files judged, %llu overflows", (unsigned long long)st.events,
-		(unsigned long long)st.judged, (unsigned long long)st.overflows);
+	cli_err("watch: stopped: %llu events, %llu files judged, %llu overflows; opens: %llu answered, %llu held, "
+		"%llu refused, %llu let through after the longest hold",
+		(unsigned long long)st.events, (unsigned long long)st.judged, (unsigned long long)st.overflows,
+		(unsigned long long)st.gate.opens, (unsigned long long)st.gate.held, (unsigned long long)st.gate.denied,
+		(unsigned long long)st.gate.timeouts);
 	hf_watch_close(w);
 	free(hit);
 	return rc;

@@ -218,9 +218,16 @@ static int handle(struct hf_watch *w, const struct fanotify_event_metadata *m, c
 	if (!path && !from && !to)
 		goto out; /* not under a watched path */
 	w->st.events++;
-	if (hf_watch_who_of(m->pid, &who) < 0) {
-		memset(&who, 0, sizeof(who)); /* gone already: counted unattributed */
-	} else if (w->ignore_pgid && who.pgid == w->ignore_pgid) {
+	/* a writer gone already: the gate saw it when it opened the file;
+	 * without the gate it is counted unattributed */
+	if (hf_watch_who_of(m->pid, &who) < 0 && (!w->gate || watch_gate_who(w, m->pid, &who) < 0))
+		memset(&who, 0, sizeof(who));
+	if (w->ignore_pgid && who.pgid == w->ignore_pgid)
+		goto out;
+	/* a directory created or moved in: the gate marks it (and what is in it) */
+	if (w->gate && (m->mask & FAN_ONDIR) && (m->mask & (FAN_CREATE | FAN_MOVED_TO | FAN_RENAME))) {
+		const char *dir = (m->mask & FAN_RENAME) ? to : path;
+		r = dir ? watch_walk_dir(w, dir) : 0;
 		goto out;
 	}
 	if ((m->mask & FAN_RENAME) && to) {
@@ -251,13 +258,21 @@ int hf_watch_step(struct hf_watch *w, struct hf_watch_hit *hit)
 	for (;;) {
 		if (w->evoff >= w->evlen) {
 			ssize_t n;
+			if (w->gate && w->ev_key >= 0) { /* an event left unhandled (malformed) */
+				watch_gate_done(w, w->ev_key);
+				w->ev_key = -1;
+			}
 			if (w->need_rescan) {
 				w->need_rescan = 0;
 				w->st.rescans++;
 				if ((r = watch_walk(w, 1)) < 0)
 					return r;
 			}
-			n = read(w->fan, w->evbuf, WATCH_EVBUF);
+			/* with the gate, its thread reads the group: one event at a time
+			 * from its queue, each counted off for its process group once
+			 * judged */
+			n = w->gate ? watch_gate_pop(w, w->evbuf, WATCH_EVBUF, &w->ev_key)
+				    : read(w->fan, w->evbuf, WATCH_EVBUF);
 			if (n < 0)
 				return errno == EAGAIN || errno == EINTR ? 0 : -errno;
 			w->evoff = 0;
@@ -285,6 +300,10 @@ int hf_watch_step(struct hf_watch *w, struct hf_watch_hit *hit)
 			if (m.fd >= 0)
 				close(m.fd); /* FID groups get FAN_NOFD; never leak one */
 			r = handle(w, &m, at, hit);
+			if (w->gate) {
+				watch_gate_done(w, w->ev_key);
+				w->ev_key = -1;
+			}
 			if (r != 0)
 				return r;
 		}

@@ -11,7 +11,6 @@
 #include "util/mem.h"
 #include "watch/watch.h"
 
-#define DEFAULT_WINDOW_NS (600LL * 1000000000LL)
 #define DEFAULT_ACTORS 4096
 
 struct actor {
@@ -42,7 +41,7 @@ struct hf_watch_score *hf_watch_score_new(const struct hf_watch_score_opts *o)
 	if (!s->o.threshold)
 		s->o.threshold = HF_WATCH_THRESHOLD;
 	if (s->o.window_ns <= 0)
-		s->o.window_ns = DEFAULT_WINDOW_NS;
+		s->o.window_ns = HF_WATCH_WINDOW_NS;
 	if (!s->o.max_actors)
 		s->o.max_actors = DEFAULT_ACTORS;
 	s->a = hf_xcalloc(s->o.max_actors, sizeof(*s->a));

@@ -175,6 +175,7 @@ static int walk_dir(struct hf_watch *w, const char *dir, dev_t dev, int depth, i
 	d = opendir(dir);
 	if (!d)
 		return 0; /* gone or unreadable: nothing to learn */
+	watch_gate_mark_dir(w, dir);
 	while (r == 0 && (e = readdir(d))) {
 		struct stat st;
 		char *p;
@@ -191,6 +192,15 @@ static int walk_dir(struct hf_watch *w, const char *dir, dev_t dev, int depth, i
 	}
 	closedir(d);
 	return r;
+}
+
+int watch_walk_dir(struct hf_watch *w, const char *dir)
+{
+	struct stat st;
+
+	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return 0;
+	return walk_dir(w, dir, st.st_dev, 0, 0);
 }
 
 int watch_walk(struct hf_watch *w, int rescan)

@@ -90,6 +90,7 @@ int hf_watch_open(const struct hf_watch_opts *o, struct hf_watch **out)
 
 	*out = NULL;
 	w->fan = -1;
+	w->ev_key = -1;
 	w->self = getpid();
 	w->self_pgid = getpgrp();
 	w->max_files = o->max_files ? o->max_files : WATCH_DEFAULT_FILES;
@@ -101,6 +102,12 @@ int hf_watch_open(const struct hf_watch_opts *o, struct hf_watch **out)
 		goto fail;
 	if ((r = watch_listen_open(w, o->paths, o->npaths)) < 0)
 		goto fail;
+	/* the gate before the walk: the walk marks the directories it visits */
+	if (o->block_opens) {
+		r = watch_gate_open(w, o->max_unjudged >= 0 ? (unsigned)o->max_unjudged : WATCH_MAX_UNJUDGED,
+				    o->score.window_ns ? o->score.window_ns : HF_WATCH_WINDOW_NS);
+		w->st.gate_err = r < 0 ? r : 0; /* the watcher works without it */
+	}
 	w->det = hf_detect_new();
 	if (!w->det) {
 		r = -ENOENT; /* libmagic has no database */
@@ -122,6 +129,7 @@ void hf_watch_close(struct hf_watch *w)
 {
 	if (!w)
 		return;
+	watch_gate_close(w); /* its thread reads the notification group */
 	watch_listen_close(w);
 	watch_state_release(w);
 	hf_scan_live_free(w->live);
@@ -133,18 +141,23 @@ void hf_watch_close(struct hf_watch *w)
 
 int hf_watch_fd(const struct hf_watch *w)
 {
-	return w->fan;
+	return w->gate ? watch_gate_ready_fd(w) : w->fan;
 }
 
 void hf_watch_ignore_pgid(struct hf_watch *w, pid_t pgid)
 {
 	w->ignore_pgid = pgid;
+	if (w->gate)
+		watch_gate_ignore_pgid(w, pgid);
 }
 
-void hf_watch_get_stats(const struct hf_watch *w, struct hf_watch_stats *st)
+void hf_watch_get_stats(struct hf_watch *w, struct hf_watch_stats *st)
 {
 	*st = w->st;
 	st->files_known = w->nfiles;
+	st->gate_on = w->gate != NULL;
+	if (w->gate)
+		watch_gate_stats(w, &st->gate);
 }
 
 /* the file's first WATCH_READ_MAX bytes into w->content; its size and
@@ -263,7 +276,15 @@ static int feed(struct hf_watch *w, struct hf_watch_fact *f, struct hf_watch_hit
 			w->st.unattributed++;
 		return 0;
 	}
-	return hf_watch_score_add(w->score, f, hit);
+	/* from now on its opens wait until the judge has seen all it wrote */
+	if (w->gate && (f->kind == HF_WATCH_ENCRYPTED || f->kind == HF_WATCH_CANDIDATE ||
+			f->kind == HF_WATCH_ORIGINAL_GONE || f->kind == HF_WATCH_NOTE))
+		watch_gate_suspect(w, &f->who);
+	if (hf_watch_score_add(w->score, f, hit) == 0)
+		return 0;
+	if (w->gate)
+		watch_gate_crossed(w, &hit->last); /* before the judge lets its next open through */
+	return 1;
 }
 
 int watch_on_write(struct hf_watch *w, const char *path, const struct hf_watch_who *who, struct hf_watch_hit *hit)

@@ -79,6 +79,7 @@ struct hf_watch_score_opts {
 	size_t max_actors;  /* 0: 4096 (the least recently active is dropped) */
 };
 #define HF_WATCH_THRESHOLD 3000 /* three files turned to ciphertext */
+#define HF_WATCH_WINDOW_NS (600LL * 1000000000LL)
 /* what each fact is worth, milli-points */
 #define HF_WATCH_PTS_ENCRYPTED 1000
 #define HF_WATCH_PTS_CANDIDATE 500
@@ -123,10 +124,26 @@ struct hf_watch_opts {
 	size_t npaths;
 	struct hf_watch_score_opts score;
 	size_t max_files; /* files whose first-seen profile is kept; 0: 200000 */
+	/* hold opens in the watched directories (FAN_OPEN_PERM, gate.c) while
+	 * the opener's process group has more than max_unjudged events the
+	 * judge has not got to, none once it did something suspicious */
+	int block_opens;
+	int max_unjudged; /* < 0: WATCH_MAX_UNJUDGED (2) */
+};
+
+struct hf_watch_gate_stats {
+	uint64_t opens;    /* opens in the watched directories the gate answered */
+	uint64_t held;     /* of those, held until the judge caught up */
+	uint64_t denied;   /* refused: the process group was stopped */
+	uint64_t timeouts; /* let through after the longest hold */
 };
 
 struct hf_watch_stats {
 	uint64_t events, judged, overflows, rescans, unattributed, files_known, dropped_files;
+	int gate_on;            /* opens are held (block_opens, and the kernel has permission events) */
+	int gate_err;           /* why not, if block_opens was asked for */
+	uint64_t gate_unmarked; /* directories the gate could not mark (fs.fanotify.max_user_marks) */
+	struct hf_watch_gate_stats gate;
 };
 
 struct hf_watch;
@@ -144,7 +161,7 @@ int hf_watch_fd(const struct hf_watch *w); /* poll it for POLLIN */
  * is looked at again (a rescan): a file the kernel did not tell about is
  * judged against what it was. */
 HF_MUST_USE int hf_watch_step(struct hf_watch *w, struct hf_watch_hit *hit);
-void hf_watch_get_stats(const struct hf_watch *w, struct hf_watch_stats *st);
+void hf_watch_get_stats(struct hf_watch *w, struct hf_watch_stats *st);
 /* events on the watched paths per minute, every process (the alert record
  * and the report's per-minute chart): the last HF_WATCH_MINUTES minutes */
 #define HF_WATCH_MINUTES 15
@@ -160,5 +177,12 @@ void hf_watch_get_minutes(const struct hf_watch *w, int64_t now_ns, int64_t *fir
 			  struct hf_watch_minute out[HF_WATCH_MINUTES]);
 /* the watcher ignores this process group (the caller's own workers) */
 void hf_watch_ignore_pgid(struct hf_watch *w, pid_t pgid);
+/* With block_opens, the opens of an actor that crossed the threshold wait
+ * (from the moment hf_watch_step returns the hit) until the caller says
+ * what it did, for hit->last: hf_watch_deny (it was stopped or killed: its
+ * process's and group's opens are refused from now on) or hf_watch_release
+ * (it was left running). Nothing without block_opens. */
+void hf_watch_deny(struct hf_watch *w, const struct hf_watch_who *who);
+void hf_watch_release(struct hf_watch *w, const struct hf_watch_who *who);
 
 #endif

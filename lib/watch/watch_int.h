@@ -3,6 +3,7 @@
 #define HF_WATCH_INT_H
 
 #include <sys/stat.h>
+#include <sys/types.h>
 
 #include "detect/detect.h"
 #include "scan/live.h"
@@ -53,9 +54,13 @@ struct watch_root {
 	dev_t dev;
 };
 
+struct watch_gate;
+
 struct hf_watch {
 	int fan;
-	int rename_events; /* the kernel reports FAN_RENAME (else MOVED_TO is a write) */
+	struct watch_gate *gate; /* NULL: opens are not held */
+	int ev_key;              /* the gate's counter of the event being handled */
+	int rename_events;       /* the kernel reports FAN_RENAME (else MOVED_TO is a write) */
 	pid_t self, self_pgid, ignore_pgid;
 	struct watch_root roots[WATCH_ROOTS_MAX];
 	size_t nroots;
@@ -81,6 +86,22 @@ struct hf_watch {
 int watch_listen_open(struct hf_watch *w, char **paths, size_t n);
 void watch_listen_close(struct hf_watch *w);
 
+/* gate.c: the thread that answers opens and queues the notification
+ * group's events for the judge */
+#define WATCH_MAX_UNJUDGED 2
+int watch_gate_open(struct hf_watch *w, unsigned max_unjudged, int64_t window_ns);
+void watch_gate_close(struct hf_watch *w);
+int watch_gate_ready_fd(const struct hf_watch *w);
+void watch_gate_mark_dir(struct hf_watch *w, const char *dir);
+/* the next queued event into out (its bytes, 0 if none) and its counter */
+ssize_t watch_gate_pop(struct hf_watch *w, uint8_t *out, size_t cap, int *key);
+void watch_gate_done(struct hf_watch *w, int key); /* that event is judged */
+void watch_gate_suspect(struct hf_watch *w, const struct hf_watch_who *who);
+void watch_gate_crossed(struct hf_watch *w, const struct hf_watch_who *who); /* held until settled */
+int watch_gate_who(struct hf_watch *w, pid_t pid, struct hf_watch_who *out); /* cached, for exited writers */
+void watch_gate_ignore_pgid(struct hf_watch *w, pid_t pgid);
+void watch_gate_stats(struct hf_watch *w, struct hf_watch_gate_stats *out);
+
 /* state.c */
 int watch_state_init(struct hf_watch *w);
 void watch_state_release(struct hf_watch *w);
@@ -91,8 +112,11 @@ int watch_file_put(struct hf_watch *w, const char *path, const struct hf_profile
 void watch_file_drop(struct hf_watch *w, struct watch_file *f);
 int watch_ext_known(struct hf_watch *w, const char *ext);
 void watch_ext_add(struct hf_watch *w, const char *ext);
-/* walks every root: learns new files; rescan: judges those changed since */
+/* walks every root: learns new files; rescan: judges those changed since;
+ * the gate marks each directory on the way */
 int watch_walk(struct hf_watch *w, int rescan);
+/* the same for one directory that appeared (created, or moved in) */
+int watch_walk_dir(struct hf_watch *w, const char *dir);
 
 /* watch.c */
 int watch_read_file(struct hf_watch *w, const char *path, struct stat *st);

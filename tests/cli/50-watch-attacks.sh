@@ -164,6 +164,18 @@ for name in $ORDER; do
 	for _ in $(seq 1 600); do [ -s "$W/log.json" ] && break; sleep 0.1; done
 	lost=0
 	for f in "$POOL"/*; do cmp -s "$f" "$D/${f##*/}" || lost=$((lost + 1)); done
+	# resumed by hand (SIGCONT): the watcher refuses the group's opens in
+	# the watched directory from the alert on, so it starts no new file; a
+	# file already open when it was stopped is finished (one per process:
+	# an in-process encryptor's next open is held from the alert on, so
+	# none for those)
+	kill -CONT -- "-$SPG" 2>/dev/null
+	sleep 1
+	after=0
+	for f in "$POOL"/*; do cmp -s "$f" "$D/${f##*/}" || after=$((after + 1)); done
+	case $name in inplace | intermittent | header-only) fly=0 ;; xargs-P4) fly=4 ;; *) fly=1 ;; esac
+	check_true "$name: resumed with SIGCONT, it starts no new file ($lost lost before, $after after; $fly may be in flight)" \
+		test "$after" -le $((lost + fly))
 	kill -KILL -- "-$SPG" 2>/dev/null
 	kill -TERM "$WPID" 2>/dev/null
 	wait "$WPID" 2>/dev/null
@@ -188,18 +200,13 @@ PY
 	esac
 	check_grep "$name: the alert says freeze, and the group was signalled" '"action":"freeze".*"signalled":true' "$W/log.json"
 	check_grep "$name: the immediate backup was taken" '"backup":\{"snapshot"' "$W/log.json"
-	# the goal is at most 10 (issue 11); a fast encryptor in the process
-	# itself (header-only: microseconds a file) outruns an asynchronous
-	# watcher, so the check is that it was stopped early, and the goal is
-	# reported in the row
-	# how many files a simulator gets through is a race with the watcher: timed
-	# on the optimised build only (under ASan+UBSan the watcher runs 2-3x
-	# slower and a fast in-process encryptor outruns it: 19 lost once)
-	if [[ $HF_BIN == *build-san* ]]; then
-		skip "$name: files lost before the stop (lost $lost; timed only on the optimised build)"
-	else
-		check_true "$name: stopped before a third of the $NPOOL files (lost $lost)" test "$lost" -le $((NPOOL / 3))
-	fi
+	# the goal is at most 10 (issue 11). Opens wait while a process group
+	# is ahead of the judge (two files unjudged, none once it wrote
+	# ciphertext), so even an encryptor at memory speed is held to about
+	# the threshold; files already open when the group is stopped, and
+	# the group's processes in flight (xargs -P 4), add a few
+	check_true "$name: stopped within the goal of 10 files (lost $lost)" test "$lost" -le 10
+	check_grep "$name: the watcher held opens (fanotify permission events)" "opens held while a process" "$W/w.err"
 	hf restore --repo "$W/repo" --last-clean --target "$W/restore"
 	check_rc "$name: restore --last-clean" 0
 	bad=0

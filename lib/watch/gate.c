@@ -1,0 +1,548 @@
+/* gate.c — blocking opens in the watched directories, so that no process
+ * runs far ahead of the judge.
+ *
+ * A notification group tells about a write after the fact: an encryptor
+ * that works at memory speed finishes files while the first ones are still
+ * being judged. The gate is a second fanotify group (FAN_CLASS_CONTENT)
+ * with an FAN_OPEN_PERM mark on every watched directory: each open of a
+ * file there waits for this thread's answer. The thread also reads the
+ * notification group and queues its events for the judge (hf_watch_step),
+ * counting per process group how many are not judged yet. An open is let
+ * through at once unless its group has more than max_unjudged events
+ * waiting (none at all once it did anything suspicious); then it is held
+ * until the judge catches up, and refused if the group was stopped
+ * meanwhile (hf_watch_deny). A held open is let through after
+ * GATE_HOLD_MAX_NS whatever happens (the judge is busy with an immediate
+ * backup, say): the gate slows a process down, it never hangs the server.
+ * Our own opens (the judge reading files, the immediate backup) pass at
+ * once; if this process dies, the kernel lets every waiting open through. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/fanotify.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/mem.h"
+#include "watch/watch_int.h"
+
+#define GATE_RING (4u << 20) /* notification events queued for the judge */
+#define GATE_PROCS 4096      /* pid -> process group, session: direct-mapped */
+#define GATE_KEYS 4096       /* events waiting per process group: direct-mapped counters */
+#define GATE_SUSPECTS 1024   /* pids, groups and sessions that did something suspicious */
+#define GATE_DENIED 64       /* groups and pids whose opens are refused */
+#define GATE_HELD 1024       /* opens held at once (more: let through) */
+#define GATE_READ 256        /* permission events read at once */
+#define GATE_PROC_TTL_NS 1000000000LL
+#define GATE_HOLD_MAX_NS 2000000000LL
+#define GATE_TICK_MS 20                  /* how often held opens are looked at again */
+#define GATE_PULL_ROOM (2 * WATCH_EVBUF) /* one read's events with their records' headers */
+
+enum { GATE_ALLOW, GATE_DENY, GATE_HOLD };
+
+struct gate_proc {
+	pid_t pid;
+	int64_t seen_ns;
+	struct hf_watch_who who;
+};
+
+struct gate_suspect {
+	pid_t id;
+	int64_t until_ns;
+};
+
+struct gate_held {
+	int fd;
+	pid_t pid;
+	int64_t since_ns;
+};
+
+/* a queued notification event: this header, then the event's bytes */
+struct gate_rec {
+	uint32_t len;
+	int32_t key; /* counter slot, -1: not counted */
+};
+
+struct watch_gate {
+	int fd;    /* the permission group */
+	int wake;  /* eventfd: the judge or the caller has news for the thread */
+	int ready; /* eventfd: events are queued for the judge */
+	pthread_t thread;
+	int started, stop;
+	pthread_mutex_t mu;
+	unsigned max_unjudged;
+	int64_t window_ns;
+	uint8_t *ring; /* records ring[off..len) */
+	size_t off, len;
+	uint32_t pending[GATE_KEYS];
+	struct gate_proc procs[GATE_PROCS];
+	struct gate_suspect suspects[GATE_SUSPECTS];
+	/* groups and pids that crossed the threshold, until the caller acts
+	 * (held), and those it stopped (refused) */
+	pid_t crossed[GATE_DENIED], denied[GATE_DENIED];
+	size_t ncrossed, crossed_next, ndenied, denied_next;
+	struct gate_held held[GATE_HELD];
+	size_t nheld;
+	pid_t ignore_pgid;
+	struct hf_watch_gate_stats st;
+	uint8_t notif[WATCH_EVBUF]; /* one read of the notification group */
+};
+
+static int64_t mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static void poke(int efd)
+{
+	uint64_t one = 1;
+
+	if (write(efd, &one, sizeof(one)) < 0) {
+		/* the counter is full: the reader is woken anyway */
+	}
+}
+
+static void drain(int efd)
+{
+	uint64_t v;
+
+	if (read(efd, &v, sizeof(v)) < 0) {
+		/* EAGAIN: nothing to drain */
+	}
+}
+
+/* ---- process groups, suspicion, refusals (under mu) ----------------------- */
+
+/* who pid is, from the cache if read within the last second; 0, or -ESRCH */
+static int proc_who(struct watch_gate *g, pid_t pid, int64_t now, struct hf_watch_who *out)
+{
+	struct gate_proc *e = &g->procs[(size_t)pid % GATE_PROCS];
+
+	if (e->pid == pid && now - e->seen_ns < GATE_PROC_TTL_NS) {
+		*out = e->who;
+		return 0;
+	}
+	if (hf_watch_who_of(pid, out) < 0)
+		return e->pid == pid ? (*out = e->who, 0) : -ESRCH;
+	e->pid = pid;
+	e->seen_ns = now;
+	e->who = *out;
+	return 0;
+}
+
+static int key_of(struct watch_gate *g, pid_t pid, int64_t now)
+{
+	struct hf_watch_who who;
+
+	if (proc_who(g, pid, now, &who) < 0 || who.pgid <= 0)
+		who.pgid = pid;
+	return (int)((size_t)who.pgid % GATE_KEYS);
+}
+
+static struct gate_suspect *suspect_slot(struct watch_gate *g, pid_t id)
+{
+	return &g->suspects[((size_t)id * 2654435761u) % GATE_SUSPECTS];
+}
+
+static int is_suspect(struct watch_gate *g, pid_t id, int64_t now)
+{
+	const struct gate_suspect *s = suspect_slot(g, id);
+
+	return id > 0 && s->id == id && s->until_ns > now;
+}
+
+static int listed(const pid_t *ids, size_t n, const struct hf_watch_who *who)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ids[i] == who->pid || ids[i] == who->pgid)
+			return 1;
+	return 0;
+}
+
+/* who's pid and process group into a list of GATE_DENIED (the oldest
+ * dropped when full) */
+static void list_add(pid_t *ids, size_t *n, size_t *next, const struct hf_watch_who *who)
+{
+	pid_t add[2] = {who->pid, who->pgid};
+
+	for (int i = 0; i < 2; i++) {
+		if (add[i] <= 1)
+			continue;
+		ids[*next] = add[i];
+		*next = (*next + 1) % GATE_DENIED;
+		if (*n < GATE_DENIED)
+			(*n)++;
+	}
+}
+
+static void list_remove(pid_t *ids, size_t n, const struct hf_watch_who *who)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ids[i] == who->pid || ids[i] == who->pgid)
+			ids[i] = 0;
+}
+
+static int decide(struct hf_watch *w, pid_t pid, int64_t now)
+{
+	struct watch_gate *g = w->gate;
+	struct hf_watch_who who;
+	unsigned allowed;
+
+	if (pid == w->self || proc_who(g, pid, now, &who) < 0)
+		return GATE_ALLOW; /* our own reads and backups; gone: nothing to hold */
+	/* our children (an --on-alert command) when we lead our process group;
+	 * a shell's background job shares its group with what the shell runs */
+	if ((w->self_pgid == w->self && who.pgid == w->self) || (g->ignore_pgid && who.pgid == g->ignore_pgid))
+		return GATE_ALLOW;
+	if (listed(g->denied, g->ndenied, &who))
+		return GATE_DENY;
+	if (listed(g->crossed, g->ncrossed, &who))
+		return GATE_HOLD; /* until the caller has stopped it, or let it be */
+	allowed = is_suspect(g, who.pid, now) || is_suspect(g, who.pgid, now) || is_suspect(g, who.sid, now)
+			  ? 0
+			  : g->max_unjudged;
+	return g->pending[(size_t)(who.pgid > 0 ? who.pgid : pid) % GATE_KEYS] <= allowed ? GATE_ALLOW : GATE_HOLD;
+}
+
+static void respond(struct hf_watch *w, int fd, int verdict)
+{
+	struct fanotify_response r = {.fd = fd, .response = verdict == GATE_DENY ? FAN_DENY : FAN_ALLOW};
+
+	if (write(w->gate->fd, &r, sizeof(r)) < 0) {
+		/* the open was interrupted (the process was killed): nothing waits */
+	}
+	close(fd);
+	if (verdict == GATE_DENY)
+		w->gate->st.denied++;
+}
+
+/* ---- the thread ----------------------------------------------------------- */
+
+/* moves what the notification group has into the ring (as far as it has
+ * room: the rest waits in the kernel's queue) */
+static void pull_events(struct hf_watch *w, int64_t now)
+{
+	struct watch_gate *g = w->gate;
+
+	for (;;) {
+		ssize_t n;
+		size_t at = 0;
+		if (g->len - g->off + GATE_PULL_ROOM > GATE_RING)
+			return; /* full: the judge has to catch up first */
+		if (g->len + GATE_PULL_ROOM > GATE_RING) {
+			memmove(g->ring, g->ring + g->off, g->len - g->off);
+			g->len -= g->off;
+			g->off = 0;
+		}
+		n = read(w->fan, g->notif, sizeof(g->notif));
+		if (n <= 0)
+			return;
+		while (at + sizeof(struct fanotify_event_metadata) <= (size_t)n) {
+			struct fanotify_event_metadata m;
+			struct gate_rec rec;
+			memcpy(&m, g->notif + at, sizeof(m));
+			if (m.event_len < sizeof(m) || m.event_len > (size_t)n - at)
+				break; /* malformed: the kernel never sends that */
+			if (m.fd >= 0)
+				close(m.fd);
+			/* our own file events are not judged (directory events are
+			 * kept: they tell the judge its remembered paths may be stale) */
+			if (m.pid == w->self && !(m.mask & (FAN_ONDIR | FAN_Q_OVERFLOW))) {
+				at += m.event_len;
+				continue;
+			}
+			rec.len = m.event_len;
+			rec.key = (m.mask & (FAN_ONDIR | FAN_Q_OVERFLOW)) ? -1 : key_of(g, m.pid, now);
+			if (g->len + sizeof(rec) + m.event_len > GATE_RING)
+				break; /* cannot happen: room was checked for a whole read */
+			memcpy(g->ring + g->len, &rec, sizeof(rec));
+			memcpy(g->ring + g->len + sizeof(rec), g->notif + at, m.event_len);
+			g->len += sizeof(rec) + m.event_len;
+			if (rec.key >= 0)
+				g->pending[rec.key]++;
+			at += m.event_len;
+		}
+		poke(g->ready);
+	}
+}
+
+/* the permission events waiting: answered, or held */
+static void take_opens(struct hf_watch *w, const struct fanotify_event_metadata *ev, size_t nev, int64_t now)
+{
+	struct watch_gate *g = w->gate;
+
+	for (size_t i = 0; i < nev; i++) {
+		int d;
+		if (ev[i].fd < 0)
+			continue; /* an overflow of the permission queue: nothing to answer */
+		g->st.opens++;
+		d = decide(w, ev[i].pid, now);
+		if (d == GATE_HOLD && g->nheld < GATE_HELD) {
+			g->held[g->nheld++] = (struct gate_held){ev[i].fd, ev[i].pid, now};
+			g->st.held++;
+		} else {
+			respond(w, ev[i].fd, d == GATE_DENY ? GATE_DENY : GATE_ALLOW);
+		}
+	}
+}
+
+static void review_held(struct hf_watch *w, int64_t now)
+{
+	struct watch_gate *g = w->gate;
+	size_t keep = 0;
+
+	for (size_t i = 0; i < g->nheld; i++) {
+		struct gate_held h = g->held[i];
+		int d = decide(w, h.pid, now);
+		if (d == GATE_HOLD && now - h.since_ns >= GATE_HOLD_MAX_NS) {
+			g->st.timeouts++;
+			d = GATE_ALLOW;
+		}
+		if (d == GATE_HOLD)
+			g->held[keep++] = h;
+		else
+			respond(w, h.fd, d);
+	}
+	g->nheld = keep;
+}
+
+static void *gate_main(void *arg)
+{
+	struct hf_watch *w = arg;
+	struct watch_gate *g = w->gate;
+	struct fanotify_event_metadata ev[GATE_READ];
+
+	for (;;) {
+		struct pollfd p[3] = {{g->fd, POLLIN, 0}, {g->wake, POLLIN, 0}, {w->fan, POLLIN, 0}};
+		size_t nev = 0;
+		ssize_t n;
+		int64_t now;
+		pthread_mutex_lock(&g->mu);
+		if (g->len - g->off + GATE_PULL_ROOM > GATE_RING)
+			p[2].events = 0; /* no room: leave them in the kernel */
+		int stop = g->stop, timeout = g->nheld ? GATE_TICK_MS : -1;
+		pthread_mutex_unlock(&g->mu);
+		if (stop)
+			break;
+		if (poll(p, 3, timeout) < 0 && errno != EINTR)
+			break;
+		if (p[1].revents)
+			drain(g->wake);
+		/* the opens first, then the notification events: a process's
+		 * writes closed before an open are in the queue by the time the
+		 * open is read */
+		n = read(g->fd, ev, sizeof(ev));
+		if (n > 0)
+			nev = (size_t)n / sizeof(ev[0]);
+		now = mono_ns();
+		pthread_mutex_lock(&g->mu);
+		pull_events(w, now);
+		take_opens(w, ev, nev, now);
+		review_held(w, now);
+		pthread_mutex_unlock(&g->mu);
+	}
+	pthread_mutex_lock(&g->mu);
+	for (size_t i = 0; i < g->nheld; i++)
+		respond(w, g->held[i].fd, GATE_ALLOW);
+	g->nheld = 0;
+	pthread_mutex_unlock(&g->mu);
+	return NULL;
+}
+
+/* ---- the watcher's side ---------------------------------------------------- */
+
+int watch_gate_open(struct hf_watch *w, unsigned max_unjudged, int64_t window_ns)
+{
+	struct watch_gate *g;
+
+	int fd = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_NONBLOCK,
+			       O_RDONLY | O_LARGEFILE | O_CLOEXEC | O_NONBLOCK | O_NOATIME);
+	if (fd < 0)
+		return -errno; /* EINVAL: a kernel without permission events */
+	g = hf_xcalloc(1, sizeof(*g));
+	g->fd = fd;
+	g->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	g->ready = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	g->max_unjudged = max_unjudged;
+	g->window_ns = window_ns;
+	g->ring = hf_xmalloc(GATE_RING);
+	pthread_mutex_init(&g->mu, NULL);
+	w->gate = g;
+	if (g->wake < 0 || g->ready < 0 || pthread_create(&g->thread, NULL, gate_main, w) != 0) {
+		int r = g->wake < 0 || g->ready < 0 ? -errno : -EAGAIN;
+		watch_gate_close(w);
+		return r;
+	}
+	g->started = 1;
+	return 0;
+}
+
+void watch_gate_close(struct hf_watch *w)
+{
+	struct watch_gate *g = w->gate;
+
+	if (!g)
+		return;
+	if (g->started) {
+		pthread_mutex_lock(&g->mu);
+		g->stop = 1;
+		pthread_mutex_unlock(&g->mu);
+		poke(g->wake);
+		pthread_join(g->thread, NULL);
+	}
+	close(g->fd); /* lets anything still waiting through */
+	if (g->wake >= 0)
+		close(g->wake);
+	if (g->ready >= 0)
+		close(g->ready);
+	pthread_mutex_destroy(&g->mu);
+	free(g->ring);
+	free(g);
+	w->gate = NULL;
+}
+
+int watch_gate_ready_fd(const struct hf_watch *w)
+{
+	return w->gate->ready;
+}
+
+void watch_gate_mark_dir(struct hf_watch *w, const char *dir)
+{
+	if (!w->gate)
+		return;
+	if (fanotify_mark(w->gate->fd, FAN_MARK_ADD | FAN_MARK_ONLYDIR | FAN_MARK_DONT_FOLLOW,
+			  FAN_OPEN_PERM | FAN_EVENT_ON_CHILD, AT_FDCWD, dir) < 0)
+		w->st.gate_unmarked += errno == ENOSPC; /* past fs.fanotify.max_user_marks (the judge's thread) */
+}
+
+ssize_t watch_gate_pop(struct hf_watch *w, uint8_t *out, size_t cap, int *key)
+{
+	struct watch_gate *g = w->gate;
+	struct gate_rec rec;
+	ssize_t n = 0;
+
+	*key = -1;
+	pthread_mutex_lock(&g->mu);
+	if (g->off >= g->len) {
+		g->off = g->len = 0;
+		drain(g->ready);
+	} else {
+		memcpy(&rec, g->ring + g->off, sizeof(rec));
+		if (rec.len <= cap) {
+			memcpy(out, g->ring + g->off + sizeof(rec), rec.len);
+			n = (ssize_t)rec.len;
+			*key = rec.key;
+		}
+		g->off += sizeof(rec) + rec.len;
+		if (g->off >= g->len)
+			g->off = g->len = 0;
+		if (n == 0 && rec.key >= 0 && g->pending[rec.key] > 0)
+			g->pending[rec.key]--; /* too large to hand over (never: cap is one read) */
+	}
+	pthread_mutex_unlock(&g->mu);
+	return n;
+}
+
+void watch_gate_done(struct hf_watch *w, int key)
+{
+	struct watch_gate *g = w->gate;
+	int held;
+
+	if (key < 0)
+		return;
+	pthread_mutex_lock(&g->mu);
+	if (g->pending[key] > 0)
+		g->pending[key]--;
+	held = g->nheld > 0;
+	pthread_mutex_unlock(&g->mu);
+	if (held)
+		poke(g->wake);
+}
+
+void watch_gate_suspect(struct hf_watch *w, const struct hf_watch_who *who)
+{
+	struct watch_gate *g = w->gate;
+	pid_t ids[3] = {who->pid, who->pgid, who->sid};
+	int64_t until = mono_ns() + g->window_ns;
+
+	pthread_mutex_lock(&g->mu);
+	for (int i = 0; i < 3; i++) {
+		struct gate_suspect *s = suspect_slot(g, ids[i]);
+		if (ids[i] > 1) {
+			s->id = ids[i];
+			s->until_ns = until;
+		}
+	}
+	pthread_mutex_unlock(&g->mu);
+}
+
+int watch_gate_who(struct hf_watch *w, pid_t pid, struct hf_watch_who *out)
+{
+	struct watch_gate *g = w->gate;
+	const struct gate_proc *e = &g->procs[(size_t)pid % GATE_PROCS];
+	int r = -ESRCH;
+
+	pthread_mutex_lock(&g->mu);
+	if (e->pid == pid) {
+		*out = e->who;
+		r = 0;
+	}
+	pthread_mutex_unlock(&g->mu);
+	return r;
+}
+
+void watch_gate_ignore_pgid(struct hf_watch *w, pid_t pgid)
+{
+	pthread_mutex_lock(&w->gate->mu);
+	w->gate->ignore_pgid = pgid;
+	pthread_mutex_unlock(&w->gate->mu);
+}
+
+void watch_gate_stats(struct hf_watch *w, struct hf_watch_gate_stats *out)
+{
+	pthread_mutex_lock(&w->gate->mu);
+	*out = w->gate->st;
+	pthread_mutex_unlock(&w->gate->mu);
+}
+
+void watch_gate_crossed(struct hf_watch *w, const struct hf_watch_who *who)
+{
+	struct watch_gate *g = w->gate;
+
+	pthread_mutex_lock(&g->mu);
+	list_add(g->crossed, &g->ncrossed, &g->crossed_next, who);
+	pthread_mutex_unlock(&g->mu);
+}
+
+/* the caller acted on an actor that crossed the threshold: its opens are
+ * refused from now on (it was stopped or killed), or let through again */
+static void settle(struct hf_watch *w, const struct hf_watch_who *who, int refuse)
+{
+	struct watch_gate *g = w->gate;
+
+	if (!g)
+		return;
+	pthread_mutex_lock(&g->mu);
+	list_remove(g->crossed, g->ncrossed, who);
+	if (refuse)
+		list_add(g->denied, &g->ndenied, &g->denied_next, who);
+	pthread_mutex_unlock(&g->mu);
+	poke(g->wake);
+}
+
+void hf_watch_deny(struct hf_watch *w, const struct hf_watch_who *who)
+{
+	settle(w, who, 1);
+}
+
+void hf_watch_release(struct hf_watch *w, const struct hf_watch_who *who)
+{
+	settle(w, who, 0);
+}
