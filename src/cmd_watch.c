@@ -24,6 +24,7 @@
 #include "util/err.h"
 #include "util/mem.h"
 #include "watch/watch.h"
+#include "watch_freeze.h"
 
 static const char usage[] = "usage: holdfast watch --repo DIR PATH... [--action freeze|kill|alert] [--on-alert CMD]\n"
 			    "                      [--json-log FILE] [--threshold N] [--max-unjudged N] [--no-block]\n"
@@ -147,7 +148,9 @@ static void put_doc(FILE *f, const void *arg)
 /* what an alert did, for the document */
 struct outcome {
 	int signalled, sig_err;
-	pid_t target; /* the process group signalled (or the pid, negative: a single process) */
+	pid_t target;           /* the process group signalled (or the pid, negative: a single process) */
+	int frozen, freeze_err; /* moved into a frozen cgroup: how many processes, or why not */
+	char cgroup[1200];
 	int backed_up, backup_err;
 	uint8_t snapshot[HF_ID_LEN];
 	struct hf_backup_verdict verdict;
@@ -204,6 +207,13 @@ static void write_doc(FILE *f, const struct watch_args *a, const struct hf_watch
 			(int)(o->target < 0 ? -o->target : o->target));
 	if (o->sig_err)
 		fprintf(f, ",\"signal_error\":\"%s\"", hf_strerror(o->sig_err));
+	if (o->frozen) {
+		fprintf(f, ",\"cgroup_frozen\":{\"processes\":%d,\"path\":", o->frozen);
+		cli_json_str(f, o->cgroup);
+		fputs("}", f);
+	} else if (o->freeze_err) {
+		fprintf(f, ",\"cgroup_freeze_error\":\"%s\"", hf_strerror(o->freeze_err));
+	}
 	if (o->backed_up) {
 		cli_id_hex(o->snapshot, hex);
 		fprintf(f, ",\"backup\":{\"snapshot\":\"%s\",\"scanned\":%s,\"verdict\":\"%s\"", hex,
@@ -369,17 +379,33 @@ static void act(struct hf_repo *repo, const struct watch_args *a, const struct h
 		if (!o.signalled)
 			o.sig_err = -errno;
 	}
+	hf_watch_procinfo(h->last.pid, &pi); /* its cgroup before it is moved */
+	/* stopped: into a frozen cgroup too, where SIGCONT does not wake it */
+	if (o.signalled && sig == SIGSTOP) {
+		int n = watch_freeze_group(o.target > 0 ? o.target : -1, h->last.pid, o.cgroup, sizeof(o.cgroup));
+		if (n > 0)
+			o.frozen = n;
+		else
+			o.freeze_err = n;
+	}
 	/* its opens wait since the hit: refused from now on if it was stopped */
 	if (o.signalled)
 		hf_watch_deny(w, &h->last);
 	else
 		hf_watch_release(w, &h->last);
-	hf_watch_procinfo(h->last.pid, &pi);
 	cli_err("watch: ALERT %s %d (pid %d %s): %u encrypted, %u new ciphertext, %u originals deleted, %u notes; "
 		"%s%s",
 		hf_watch_by_name(h->by), (int)h->id, (int)h->last.pid, pi.exe, h->encrypted, h->candidates,
 		h->originals_gone, h->notes, a->dry_run ? "dry run: nothing done" : action_names[a->action],
 		o.signalled ? (sig == SIGSTOP ? ": process group stopped" : ": process group killed") : "");
+	if (o.frozen)
+		cli_err("watch: %d process(es) frozen in %s (resume: echo 0 > %s/cgroup.freeze; end them: echo 1 > "
+			"%s/cgroup.kill)",
+			o.frozen, o.cgroup, o.cgroup, o.cgroup);
+	else if (o.freeze_err)
+		cli_err("warning: watch: the cgroup freezer is not available (%s): the process group is only stopped "
+			"(SIGSTOP), which SIGCONT undoes",
+			hf_strerror(o.freeze_err));
 	if (!a->dry_run) {
 		backup_now(repo, a, h->last.pid, &o);
 		record_alert(repo, a, h, &pi, w, &o);

@@ -52,6 +52,19 @@ finish() {
 	exit 1
 }
 
+# the cgroups holdfast watch froze processes in (named in the alert documents
+# under $T): what is left in them is ended (cgroup.kill) and they are removed
+frozen_cgroups_remove() {
+	local cg
+	grep -rhoa '"cgroup_frozen":{"processes":[0-9]*,"path":"[^"]*"' "$T" 2>/dev/null |
+		sed 's/.*"path":"//; s/"$//' | sort -u | while read -r cg; do
+		case $cg in */holdfast-frozen/alert-*) ;; *) continue ;; esac
+		[ -d "$cg" ] || continue
+		echo 1 >"$cg/cgroup.kill" 2>/dev/null
+		for _ in $(seq 1 30); do rmdir "$cg" 2>/dev/null && break; sleep 0.1; done
+	done
+}
+
 T=$(mktemp -d /var/tmp/hf-cli.XXXXXX) || { echo "$SCRIPT_NAME: 0 passed, 1 failed, 0 skipped"; exit 1; }
 cleanup() {
 	local p
@@ -62,6 +75,7 @@ cleanup() {
 	wait 2>/dev/null
 	# a script may define cleanup_hook (e.g. to unmount what it mounted)
 	if declare -F cleanup_hook >/dev/null; then cleanup_hook; fi
+	frozen_cgroups_remove
 	# restored trees may contain immutable-looking modes (0000 dirs); make them removable
 	chmod -R u+rwx "$T" 2>/dev/null
 	rm -rf "$T"
