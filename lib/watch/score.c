@@ -1,9 +1,14 @@
 /* score.c — per-process scores: each judged file event is worth points to
  * the process that wrote it, to its process group and to its session, so an
  * attack that runs one process per file (xargs -P) still adds up in the
- * group or session that started them. An actor idle for the window starts
- * again at zero; one that crossed the threshold is reported once. The table
- * has a cap: past it, the least recently active actor is forgotten. */
+ * group or session that started them. Points last while they keep coming:
+ * a fact that scores more than the window after the actor's last one that
+ * scored starts again from zero, however busy the actor was meanwhile (a
+ * file server's daemon is never idle, and the odd encrypted archive its
+ * users save over a day must not add up), while a throttled attack, one
+ * file every few minutes, still does. An actor idle for the window is
+ * forgotten; one that crossed the threshold is reported once. The table has
+ * a cap: past it, the least recently active actor is forgotten. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +26,7 @@ struct actor {
 	unsigned encrypted, candidates, originals_gone, notes;
 	unsigned touched; /* facts of any kind */
 	int64_t first_ns, last_ns;
+	int64_t scored_ns; /* its last fact that scored */
 	struct hf_watch_who last;
 	struct hf_watch_file *files; /* a ring, allocated at the first non-clean fact */
 	size_t nfiles, head;         /* head: where the next one goes */
@@ -194,6 +200,10 @@ int hf_watch_score_add(struct hf_watch_score *s, const struct hf_watch_fact *f, 
 		if (f->kind == HF_WATCH_CLEAN || f->kind == HF_WATCH_DELETED)
 			continue;
 		remember(a, f);
+		if (p && a->score && f->t_ns - a->scored_ns > s->o.window_ns && !a->crossed)
+			a->score = 0; /* its earlier points expired */
+		if (p)
+			a->scored_ns = f->t_ns;
 		a->score += p;
 		a->encrypted += f->kind == HF_WATCH_ENCRYPTED;
 		a->candidates += f->kind == HF_WATCH_CANDIDATE;

@@ -172,6 +172,31 @@ static void test_window(void)
 	hf_watch_score_free(s);
 }
 
+/* a busy daemon's session: clean writes all the time, and now and then one
+ * file that scores (a user saving an encrypted archive); spaced wider than
+ * the window they never add up, however active the actor stays */
+static void test_points_expire_on_a_busy_actor(void)
+{
+	struct hf_watch_score_opts o = {.window_ns = 60 * SEC};
+	struct hf_watch_score *s = hf_watch_score_new(&o);
+	struct hf_watch_fact f;
+	int crossed = 0;
+
+	for (int64_t t = 0; t <= 600; t += 10) {
+		int scoring = t % 100 == 0;
+		f = fact(scoring ? HF_WATCH_ENCRYPTED : HF_WATCH_CLEAN, 1000 + (pid_t)t, 990, 990, t * SEC, "/d/x");
+		crossed |= hf_watch_score_add(s, &f, &hit);
+	}
+	T_EQ(crossed, 0);
+	/* three within the window still cross */
+	f = fact(HF_WATCH_ENCRYPTED, 2000, 990, 990, 610 * SEC, "/d/y");
+	T_EQ(hf_watch_score_add(s, &f, &hit), 0);
+	f = fact(HF_WATCH_ENCRYPTED, 2001, 990, 990, 620 * SEC, "/d/z");
+	T_EQ(hf_watch_score_add(s, &f, &hit), 1);
+	T_EQ(hit.by, HF_WATCH_BY_PGID);
+	hf_watch_score_free(s);
+}
+
 static void test_threshold_and_note(void)
 {
 	struct hf_watch_score_opts o = {.threshold = 1000};
@@ -245,6 +270,7 @@ int main(void)
 	T_RUN(test_copy_then_delete);
 	T_RUN(test_benign_work_crosses_nothing);
 	T_RUN(test_window);
+	T_RUN(test_points_expire_on_a_busy_actor);
 	T_RUN(test_threshold_and_note);
 	T_RUN(test_caps);
 	return T_DONE("test_watch_score");
