@@ -367,10 +367,12 @@ static void act(struct hf_repo *repo, const struct watch_args *a, const struct h
 	FILE *m;
 
 	memset(&o, 0, sizeof(o));
-	/* first the signal (a process stopped writes no more), then the rest */
+	/* first the signal (a process stopped writes no more), then the rest:
+	 * the process alone when it crossed by itself (an smbd child serving
+	 * one client, not all of smbd), else its group (one process per file) */
 	if (!a->dry_run && a->action != ACT_ALERT) {
 		/* never our own group, nor a session leader's group that is ours */
-		if (pg > 1 && pg != self_pg && pg != self_sid) {
+		if (h->by != HF_WATCH_BY_PID && pg > 1 && pg != self_pg && pg != self_sid) {
 			o.target = pg;
 			o.signalled = killpg(pg, sig) == 0;
 		} else if (h->last.pid > 1) {
@@ -391,14 +393,17 @@ static void act(struct hf_repo *repo, const struct watch_args *a, const struct h
 	}
 	/* its opens wait since the hit: refused from now on if it was stopped */
 	if (o.signalled)
-		hf_watch_deny(w, &h->last);
+		hf_watch_deny(w, h);
 	else
-		hf_watch_release(w, &h->last);
+		hf_watch_release(w, h);
 	cli_err("watch: ALERT %s %d (pid %d %s): %u encrypted, %u new ciphertext, %u originals deleted, %u notes; "
 		"%s%s",
 		hf_watch_by_name(h->by), (int)h->id, (int)h->last.pid, pi.exe, h->encrypted, h->candidates,
 		h->originals_gone, h->notes, a->dry_run ? "dry run: nothing done" : action_names[a->action],
-		o.signalled ? (sig == SIGSTOP ? ": process group stopped" : ": process group killed") : "");
+		!o.signalled     ? ""
+		: o.target < 0   ? (sig == SIGSTOP ? ": process stopped" : ": process killed")
+		: sig == SIGSTOP ? ": process group stopped"
+				 : ": process group killed");
 	if (o.frozen)
 		cli_err("watch: %d process(es) frozen in %s (resume: echo 0 > %s/cgroup.freeze; end them: echo 1 > "
 			"%s/cgroup.kill)",

@@ -512,37 +512,50 @@ void watch_gate_stats(struct hf_watch *w, struct hf_watch_gate_stats *out)
 	pthread_mutex_unlock(&w->gate->mu);
 }
 
-void watch_gate_crossed(struct hf_watch *w, const struct hf_watch_who *who)
+/* what a hit stops: the process alone when the process itself crossed,
+ * else the process group of its last writer too */
+static struct hf_watch_who hit_target(const struct hf_watch_hit *h)
+{
+	struct hf_watch_who t = h->last;
+
+	if (h->by == HF_WATCH_BY_PID)
+		t.pgid = 0;
+	return t;
+}
+
+void watch_gate_crossed(struct hf_watch *w, const struct hf_watch_hit *h)
 {
 	struct watch_gate *g = w->gate;
+	struct hf_watch_who t = hit_target(h);
 
 	pthread_mutex_lock(&g->mu);
-	list_add(g->crossed, &g->ncrossed, &g->crossed_next, who);
+	list_add(g->crossed, &g->ncrossed, &g->crossed_next, &t);
 	pthread_mutex_unlock(&g->mu);
 }
 
 /* the caller acted on an actor that crossed the threshold: its opens are
  * refused from now on (it was stopped or killed), or let through again */
-static void settle(struct hf_watch *w, const struct hf_watch_who *who, int refuse)
+static void settle(struct hf_watch *w, const struct hf_watch_hit *h, int refuse)
 {
 	struct watch_gate *g = w->gate;
+	struct hf_watch_who t = hit_target(h);
 
 	if (!g)
 		return;
 	pthread_mutex_lock(&g->mu);
-	list_remove(g->crossed, g->ncrossed, who);
+	list_remove(g->crossed, g->ncrossed, &t);
 	if (refuse)
-		list_add(g->denied, &g->ndenied, &g->denied_next, who);
+		list_add(g->denied, &g->ndenied, &g->denied_next, &t);
 	pthread_mutex_unlock(&g->mu);
 	poke(g->wake);
 }
 
-void hf_watch_deny(struct hf_watch *w, const struct hf_watch_who *who)
+void hf_watch_deny(struct hf_watch *w, const struct hf_watch_hit *h)
 {
-	settle(w, who, 1);
+	settle(w, h, 1);
 }
 
-void hf_watch_release(struct hf_watch *w, const struct hf_watch_who *who)
+void hf_watch_release(struct hf_watch *w, const struct hf_watch_hit *h)
 {
-	settle(w, who, 0);
+	settle(w, h, 0);
 }

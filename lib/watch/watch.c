@@ -283,7 +283,7 @@ static int feed(struct hf_watch *w, struct hf_watch_fact *f, struct hf_watch_hit
 	if (hf_watch_score_add(w->score, f, hit) == 0)
 		return 0;
 	if (w->gate)
-		watch_gate_crossed(w, &hit->last); /* before the judge lets its next open through */
+		watch_gate_crossed(w, hit); /* before the judge lets its next open through */
 	return 1;
 }
 

@@ -177,12 +177,12 @@ void hf_watch_get_minutes(const struct hf_watch *w, int64_t now_ns, int64_t *fir
 			  struct hf_watch_minute out[HF_WATCH_MINUTES]);
 /* the watcher ignores this process group (the caller's own workers) */
 void hf_watch_ignore_pgid(struct hf_watch *w, pid_t pgid);
-/* With block_opens, the opens of an actor that crossed the threshold wait
- * (from the moment hf_watch_step returns the hit) until the caller says
- * what it did, for hit->last: hf_watch_deny (it was stopped or killed: its
- * process's and group's opens are refused from now on) or hf_watch_release
- * (it was left running). Nothing without block_opens. */
-void hf_watch_deny(struct hf_watch *w, const struct hf_watch_who *who);
-void hf_watch_release(struct hf_watch *w, const struct hf_watch_who *who);
+/* What a hit stops: its last process alone when that process crossed
+ * (hit->by HF_WATCH_BY_PID), else that process's group. With block_opens
+ * their opens wait from the moment hf_watch_step returns the hit until the
+ * caller says what it did: hf_watch_deny (stopped or killed: refused from
+ * now on) or hf_watch_release (left running). Nothing without block_opens. */
+void hf_watch_deny(struct hf_watch *w, const struct hf_watch_hit *h);
+void hf_watch_release(struct hf_watch *w, const struct hf_watch_hit *h);
 
 #endif

@@ -232,6 +232,65 @@ PY
 	check_eq "$name: restore --last-clean gives every original back bit for bit (files differing)" 0 "$bad"
 	[ "$bad" -eq 0 ] || show_output
 done
+# a daemon serving clients (smbd-like): one process group, one child per
+# client; one child encrypts, the other keeps writing its own files. Only
+# the encrypting child is stopped (the process crossed by itself): the
+# other keeps working, and its opens are not held
+W=$T/daemon D=$T/daemon/data
+mkdir -p "$D/enc" "$D/work"
+cp -a "$POOL/." "$D/enc/"
+cp -a "$T/template" "$W/repo"
+hf backup --repo "$W/repo" "$D"
+check_rc "daemon: baseline backup" 0
+cat >"$T/daemon.py" <<'PY'
+import os, sys, time
+d = sys.argv[1]
+def benign():
+    for i in range(80):
+        with open(os.path.join(d, "work", "log%d.txt" % (i % 5)), "a") as f:
+            f.write("line %d of ordinary work\n" % i)
+        time.sleep(0.1)
+def encrypt():
+    time.sleep(0.5)
+    for n in sorted(os.listdir(os.path.join(d, "enc"))):
+        p = os.path.join(d, "enc", n)
+        with open(p, "r+b") as f:
+            data = bytearray(f.read(4096))
+            key = os.urandom(len(data))
+            f.seek(0)
+            f.write(bytes(a ^ b for a, b in zip(data, key)))
+kids = []
+for job in (benign, encrypt):
+    pid = os.fork()
+    if pid == 0:
+        job()
+        os._exit(0)
+    kids.append(pid)
+print(" ".join(map(str, kids)), flush=True)
+for k in kids:
+    os.waitpid(k, 0)
+PY
+"$HF_BIN" watch --repo "$W/repo" "$D" --json-log "$W/log.json" >"$W/w.out" 2>"$W/w.err" &
+WPID=$!
+for _ in $(seq 1 300); do grep -q "watching" "$W/w.err" 2>/dev/null && break; sleep 0.1; done
+setsid python3 "$T/daemon.py" "$D" >"$W/sim.out" 2>&1 &
+SPG=$!
+SIM_PGIDS+=("$SPG")
+for _ in $(seq 1 200); do [ -s "$W/log.json" ] && break; sleep 0.1; done
+read -r benign_pid enc_pid <"$W/sim.out"
+lines0=$(cat "$D"/work/log*.txt 2>/dev/null | wc -l)
+sleep 1.5
+lines1=$(cat "$D"/work/log*.txt 2>/dev/null | wc -l)
+check_grep "daemon: the alert stopped one process, not the group" '"signalled":true,"pid":'"${enc_pid:-x}" "$W/log.json"
+check_true "daemon: the encrypting child is frozen" grep -q '^0::/holdfast-frozen/' "/proc/${enc_pid:-x}/cgroup"
+check_true "daemon: the other child is not" test -d "/proc/${benign_pid:-x}" -a -z "$(grep -l '^0::/holdfast-frozen/' "/proc/${benign_pid:-x}/cgroup" 2>/dev/null)"
+check_true "daemon: the other child went on writing after the alert ($lines0 lines, then $lines1)" test "$lines1" -gt "$lines0"
+kill -KILL -- "-$SPG" 2>/dev/null
+wait "$SPG" 2>/dev/null
+frozen_cgroups_remove
+kill -TERM "$WPID" 2>/dev/null
+wait "$WPID" 2>/dev/null
+WPID=""
 if [ ${#LOSSES[@]} -gt 0 ]; then
 	median=$(printf '%s\n' "${LOSSES[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}')
 	echo "row: median files lost: $median over ${#LOSSES[@]} simulators"
