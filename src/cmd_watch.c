@@ -24,7 +24,7 @@
 #include "util/err.h"
 #include "util/mem.h"
 #include "watch/watch.h"
-#include "watch_freeze.h"
+#include "watch_stop.h"
 
 static const char usage[] = "usage: holdfast watch --repo DIR PATH... [--action freeze|kill|alert] [--on-alert CMD]\n"
 			    "                      [--json-log FILE] [--threshold N] [--max-unjudged N] [--no-block]\n"
@@ -149,8 +149,8 @@ static void put_doc(FILE *f, const void *arg)
 /* what an alert did, for the document */
 struct outcome {
 	int signalled, sig_err;
-	pid_t target;           /* the process group signalled (or the pid, negative: a single process) */
-	int frozen, freeze_err; /* moved into a frozen cgroup: how many processes, or why not */
+	struct watch_target target; /* what was signalled */
+	int frozen, freeze_err;     /* moved into a frozen cgroup: how many processes, or why not */
 	char cgroup[1200];
 	int backed_up, backup_err;
 	uint8_t snapshot[HF_ID_LEN];
@@ -204,8 +204,13 @@ static void write_doc(FILE *f, const struct watch_args *a, const struct hf_watch
 	fprintf(f, "],\"action\":\"%s\",\"dry_run\":%s,\"signalled\":%s", action_names[a->action],
 		a->dry_run ? "true" : "false", o->signalled ? "true" : "false");
 	if (o->signalled)
-		fprintf(f, ",\"%s\":%d", o->target < 0 ? "pid" : "process_group",
-			(int)(o->target < 0 ? -o->target : o->target));
+		fprintf(f, ",\"%s\":%d",
+			o->target.pgid     ? "process_group"
+			: o->target.parent ? "parent_and_children"
+					   : "pid",
+			(int)(o->target.pgid     ? o->target.pgid
+			      : o->target.parent ? o->target.parent
+						 : o->target.pid));
 	if (o->sig_err)
 		fprintf(f, ",\"signal_error\":\"%s\"", hf_strerror(o->sig_err));
 	if (o->frozen) {
@@ -362,30 +367,26 @@ static void act(struct hf_repo *repo, const struct watch_args *a, const struct h
 	struct hf_watch_procinfo pi;
 	struct outcome o;
 	struct alert_doc d = {NULL, 0};
-	pid_t pg = h->last.pgid, self_pg = getpgrp(), self_sid = getsid(0);
 	int sig = a->action == ACT_KILL ? SIGKILL : SIGSTOP;
 	FILE *m;
 
 	memset(&o, 0, sizeof(o));
 	/* first the signal (a process stopped writes no more), then the rest:
 	 * the process alone when it crossed by itself (an smbd child serving
-	 * one client, not all of smbd), else its group (one process per file) */
+	 * one client, not all of smbd), a parent with the processes it started,
+	 * else the group (one process per file) */
 	if (!a->dry_run && a->action != ACT_ALERT) {
-		/* never our own group, nor a session leader's group that is ours */
-		if (h->by != HF_WATCH_BY_PID && pg > 1 && pg != self_pg && pg != self_sid) {
-			o.target = pg;
-			o.signalled = killpg(pg, sig) == 0;
-		} else if (h->last.pid > 1) {
-			o.target = -h->last.pid;
-			o.signalled = kill(h->last.pid, sig) == 0;
-		}
-		if (!o.signalled)
-			o.sig_err = -errno;
+		int n = watch_stop_target(h, &o.target);
+		if (n == 0)
+			n = watch_stop_signal(&o.target, sig);
+		o.signalled = n > 0;
+		if (n < 0)
+			o.sig_err = n;
 	}
 	hf_watch_procinfo(h->last.pid, &pi); /* its cgroup before it is moved */
 	/* stopped: into a frozen cgroup too, where SIGCONT does not wake it */
 	if (o.signalled && sig == SIGSTOP) {
-		int n = watch_freeze_group(o.target > 0 ? o.target : -1, h->last.pid, o.cgroup, sizeof(o.cgroup));
+		int n = watch_stop_freeze(&o.target, o.cgroup, sizeof(o.cgroup));
 		if (n > 0)
 			o.frozen = n;
 		else
@@ -400,16 +401,18 @@ static void act(struct hf_repo *repo, const struct watch_args *a, const struct h
 		"%s%s",
 		hf_watch_by_name(h->by), (int)h->id, (int)h->last.pid, pi.exe, h->encrypted, h->candidates,
 		h->originals_gone, h->notes, a->dry_run ? "dry run: nothing done" : action_names[a->action],
-		!o.signalled     ? ""
-		: o.target < 0   ? (sig == SIGSTOP ? ": process stopped" : ": process killed")
-		: sig == SIGSTOP ? ": process group stopped"
-				 : ": process group killed");
+		!o.signalled      ? ""
+		: o.target.pgid   ? (sig == SIGSTOP ? ": process group stopped" : ": process group killed")
+		: o.target.parent ? (sig == SIGSTOP ? ": the parent and its processes stopped"
+						    : ": the parent and its processes killed")
+		: sig == SIGSTOP  ? ": process stopped"
+				  : ": process killed");
 	if (o.frozen)
 		cli_err("watch: %d process(es) frozen in %s (resume: echo 0 > %s/cgroup.freeze; end them: echo 1 > "
 			"%s/cgroup.kill)",
 			o.frozen, o.cgroup, o.cgroup, o.cgroup);
 	else if (o.freeze_err)
-		cli_err("warning: watch: the cgroup freezer is not available (%s): the process group is only stopped "
+		cli_err("warning: watch: the cgroup freezer is not available (%s): the processes are only stopped "
 			"(SIGSTOP), which SIGCONT undoes",
 			hf_strerror(o.freeze_err));
 	if (!a->dry_run) {

@@ -158,22 +158,23 @@ static int is_suspect(struct watch_gate *g, pid_t id, int64_t now)
 	return id > 0 && s->id == id && s->until_ns > now;
 }
 
+/* a list holds pids and process groups, and -P for "every process of a
+ * session P started" */
 static int listed(const pid_t *ids, size_t n, const struct hf_watch_who *who)
 {
 	for (size_t i = 0; i < n; i++)
-		if (ids[i] == who->pid || ids[i] == who->pgid)
+		if (ids[i] && (ids[i] == who->pid || ids[i] == who->pgid ||
+			       (who->session_parent > 1 && ids[i] == -who->session_parent)))
 			return 1;
 	return 0;
 }
 
 /* who's pid and process group into a list of GATE_DENIED (the oldest
  * dropped when full) */
-static void list_add(pid_t *ids, size_t *n, size_t *next, const struct hf_watch_who *who)
+static void list_add(pid_t *ids, size_t *n, size_t *next, const pid_t add[2])
 {
-	pid_t add[2] = {who->pid, who->pgid};
-
 	for (int i = 0; i < 2; i++) {
-		if (add[i] <= 1)
+		if (add[i] == 0)
 			continue;
 		ids[*next] = add[i];
 		*next = (*next + 1) % GATE_DENIED;
@@ -182,10 +183,10 @@ static void list_add(pid_t *ids, size_t *n, size_t *next, const struct hf_watch_
 	}
 }
 
-static void list_remove(pid_t *ids, size_t n, const struct hf_watch_who *who)
+static void list_remove(pid_t *ids, size_t n, const pid_t rm[2])
 {
 	for (size_t i = 0; i < n; i++)
-		if (ids[i] == who->pid || ids[i] == who->pgid)
+		if (ids[i] && (ids[i] == rm[0] || ids[i] == rm[1]))
 			ids[i] = 0;
 }
 
@@ -205,7 +206,8 @@ static int decide(struct hf_watch *w, pid_t pid, int64_t now)
 		return GATE_DENY;
 	if (listed(g->crossed, g->ncrossed, &who))
 		return GATE_HOLD; /* until the caller has stopped it, or let it be */
-	allowed = is_suspect(g, who.pid, now) || is_suspect(g, who.pgid, now) || is_suspect(g, who.sid, now)
+	allowed = is_suspect(g, who.pid, now) || is_suspect(g, who.pgid, now) || is_suspect(g, who.sid, now) ||
+				  is_suspect(g, who.session_parent, now)
 			  ? 0
 			  : g->max_unjudged;
 	return g->pending[(size_t)(who.pgid > 0 ? who.pgid : pid) % GATE_KEYS] <= allowed ? GATE_ALLOW : GATE_HOLD;
@@ -469,11 +471,11 @@ void watch_gate_done(struct hf_watch *w, int key)
 void watch_gate_suspect(struct hf_watch *w, const struct hf_watch_who *who)
 {
 	struct watch_gate *g = w->gate;
-	pid_t ids[3] = {who->pid, who->pgid, who->sid};
+	pid_t ids[4] = {who->pid, who->pgid, who->sid, who->session_parent};
 	int64_t until = mono_ns() + g->window_ns;
 
 	pthread_mutex_lock(&g->mu);
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		struct gate_suspect *s = suspect_slot(g, ids[i]);
 		if (ids[i] > 1) {
 			s->id = ids[i];
@@ -512,24 +514,29 @@ void watch_gate_stats(struct hf_watch *w, struct hf_watch_gate_stats *out)
 	pthread_mutex_unlock(&w->gate->mu);
 }
 
-/* what a hit stops: the process alone when the process itself crossed,
- * else the process group of its last writer too */
-static struct hf_watch_who hit_target(const struct hf_watch_hit *h)
+/* what a hit stops (as list entries): the process alone when it crossed
+ * by itself, a starter of sessions and every process in them, else the
+ * last writer and its process group */
+static void hit_target(const struct hf_watch_hit *h, pid_t t[2])
 {
-	struct hf_watch_who t = h->last;
-
-	if (h->by == HF_WATCH_BY_PID)
-		t.pgid = 0;
-	return t;
+	t[0] = h->last.pid > 1 ? h->last.pid : 0;
+	t[1] = h->last.pgid > 1 ? h->last.pgid : 0;
+	if (h->by == HF_WATCH_BY_PID) {
+		t[1] = 0;
+	} else if (h->by == HF_WATCH_BY_PARENT) {
+		t[0] = h->id;
+		t[1] = -h->id;
+	}
 }
 
 void watch_gate_crossed(struct hf_watch *w, const struct hf_watch_hit *h)
 {
 	struct watch_gate *g = w->gate;
-	struct hf_watch_who t = hit_target(h);
+	pid_t t[2];
 
+	hit_target(h, t);
 	pthread_mutex_lock(&g->mu);
-	list_add(g->crossed, &g->ncrossed, &g->crossed_next, &t);
+	list_add(g->crossed, &g->ncrossed, &g->crossed_next, t);
 	pthread_mutex_unlock(&g->mu);
 }
 
@@ -538,14 +545,15 @@ void watch_gate_crossed(struct hf_watch *w, const struct hf_watch_hit *h)
 static void settle(struct hf_watch *w, const struct hf_watch_hit *h, int refuse)
 {
 	struct watch_gate *g = w->gate;
-	struct hf_watch_who t = hit_target(h);
+	pid_t t[2];
 
 	if (!g)
 		return;
+	hit_target(h, t);
 	pthread_mutex_lock(&g->mu);
-	list_remove(g->crossed, g->ncrossed, &t);
+	list_remove(g->crossed, g->ncrossed, t);
 	if (refuse)
-		list_add(g->denied, &g->ndenied, &g->denied_next, &t);
+		list_add(g->denied, &g->ndenied, &g->denied_next, t);
 	pthread_mutex_unlock(&g->mu);
 	poke(g->wake);
 }

@@ -46,6 +46,16 @@ int hf_watch_who_of(pid_t pid, struct hf_watch_who *out)
 	out->ppid = (pid_t)ppid;
 	out->pgid = (pid_t)pgid;
 	out->sid = (pid_t)sid;
+	/* who started its session: its parent if it leads the session, else
+	 * the session leader's parent (gone with its leader: 0) */
+	out->session_parent = out->ppid;
+	if (out->sid > 0 && out->sid != pid) {
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)out->sid);
+		out->session_parent = 0;
+		if (read_small(path, buf, sizeof(buf)) > 0 && (p = strrchr(buf, ')')) &&
+		    sscanf(p + 1, " %*c %ld", &ppid) == 1)
+			out->session_parent = (pid_t)ppid;
+	}
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	if (read_small(path, buf, sizeof(buf)) > 0 && (p = strstr(buf, "\nUid:")))
 		out->uid = (uid_t)strtoul(p + 5, NULL, 10);

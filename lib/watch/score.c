@@ -1,7 +1,8 @@
 /* score.c — per-process scores: each judged file event is worth points to
- * the process that wrote it, to its process group and to its session, so an
- * attack that runs one process per file (xargs -P) still adds up in the
- * group or session that started them. Points last while they keep coming:
+ * the process that wrote it, to its process group, to its session and to
+ * the process that started its session, so an attack that runs one process
+ * per file (xargs -P, or workers that each call setsid) still adds up in
+ * the group, session or starter of sessions they share. Points last while they keep coming:
  * a fact that scores more than the window after the actor's last one that
  * scored starts again from zero, however busy the actor was meanwhile (a
  * file server's daemon is never idle, and the odd encrypted archive its
@@ -185,14 +186,18 @@ static void fill_hit(const struct actor *a, struct hf_watch_hit *h)
 
 int hf_watch_score_add(struct hf_watch_score *s, const struct hf_watch_fact *f, struct hf_watch_hit *hit)
 {
-	const pid_t ids[3] = {f->who.pid, f->who.pgid, f->who.sid};
+	const pid_t ids[4] = {f->who.pid, f->who.pgid, f->who.sid, f->who.session_parent};
 	unsigned p = points(f);
 	int crossed = 0;
 
-	for (int by = 0; by < 3; by++) {
+	for (int by = 0; by < 4; by++) {
 		struct actor *a;
 		if (ids[by] <= 0 || (by == HF_WATCH_BY_SID && ids[2] == ids[1]))
 			continue; /* a session led by its group: counted once, as the group */
+		/* the starter of sessions: not when it is the group or session
+		 * itself, nor init (daemons' sessions) */
+		if (by == HF_WATCH_BY_PARENT && (ids[3] <= 1 || ids[3] == ids[1] || ids[3] == ids[2]))
+			continue;
 		a = get(s, by, ids[by], f->t_ns);
 		a->last_ns = f->t_ns;
 		a->last = f->who;
@@ -239,9 +244,9 @@ static int same_stem(const char *copy, const char *orig)
 int hf_watch_score_wrote_copy(const struct hf_watch_score *s, const struct hf_watch_who *who, const char *path,
 			      int64_t t_ns)
 {
-	const pid_t ids[3] = {who->pid, who->pgid, who->sid};
+	const pid_t ids[4] = {who->pid, who->pgid, who->sid, who->session_parent};
 
-	for (int by = 0; by < 3; by++) {
+	for (int by = 0; by < 4; by++) {
 		const struct actor *a = ids[by] > 0 ? find(s, by, ids[by]) : NULL;
 		if (!a || !a->files || t_ns - a->last_ns > s->o.window_ns)
 			continue;
@@ -264,5 +269,7 @@ const char *hf_watch_fact_name(int kind)
 
 const char *hf_watch_by_name(int by)
 {
-	return by == HF_WATCH_BY_PID ? "pid" : by == HF_WATCH_BY_PGID ? "pgid" : by == HF_WATCH_BY_SID ? "sid" : "?";
+	static const char *const names[] = {"pid", "pgid", "sid", "parent"};
+
+	return by >= 0 && by <= HF_WATCH_BY_PARENT ? names[by] : "?";
 }

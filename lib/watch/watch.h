@@ -29,9 +29,12 @@ enum hf_watch_fact_kind {
 	HF_WATCH_FACT_MAX
 };
 
-/* who did it: each fact counts for the pid, its process group and its session */
+/* who did it: each fact counts for the pid, its process group, its session
+ * and the process that started its session (one process per file, each in
+ * a session of its own) */
 struct hf_watch_who {
 	pid_t pid, pgid, sid, ppid;
+	pid_t session_parent; /* the session leader's parent (0: unknown) */
 	uid_t uid;
 };
 
@@ -49,6 +52,7 @@ struct hf_watch_fact {
 #define HF_WATCH_BY_PID 0
 #define HF_WATCH_BY_PGID 1
 #define HF_WATCH_BY_SID 2
+#define HF_WATCH_BY_PARENT 3 /* the sessions one process started (not when it leads the group or session) */
 
 #define HF_WATCH_FILES_KEPT 64 /* files an actor remembers (the most recent) */
 
@@ -178,7 +182,9 @@ void hf_watch_get_minutes(const struct hf_watch *w, int64_t now_ns, int64_t *fir
 /* the watcher ignores this process group (the caller's own workers) */
 void hf_watch_ignore_pgid(struct hf_watch *w, pid_t pgid);
 /* What a hit stops: its last process alone when that process crossed
- * (hit->by HF_WATCH_BY_PID), else that process's group. With block_opens
+ * (hit->by HF_WATCH_BY_PID), the parent and every process of the sessions
+ * it started for HF_WATCH_BY_PARENT, else the last process's group. With
+ * block_opens
  * their opens wait from the moment hf_watch_step returns the hit until the
  * caller says what it did: hf_watch_deny (stopped or killed: refused from
  * now on) or hf_watch_release (left running). Nothing without block_opens. */

@@ -104,6 +104,21 @@ for n in sorted(os.listdir(d)):
         f.write(data)
 PY
 
+# one worker per file, each in a session of its own (setsid), as a
+# ransomware's launcher might: no group or session is shared, only the
+# process that started the sessions
+cat >"$T/workers.py" <<'PY'
+import os, sys
+d = sys.argv[1]
+for n in sorted(os.listdir(d)):
+    pid = os.fork()
+    if pid == 0:
+        os.setsid()
+        p = os.path.join(d, n)
+        os.execvp("sh", ["sh", "-c", 'openssl enc -aes-256-cbc -pbkdf2 -pass pass:k -in "$1" -out "$1.locked" && rm -f "$1"', "_", p])
+    os.waitpid(pid, 0)
+PY
+
 ENC='openssl enc -aes-256-cbc -pbkdf2 -pass pass:k'
 declare -A SIM=(
 	[inplace]="python3 $T/inplace.py \"\$1\""
@@ -113,9 +128,10 @@ declare -A SIM=(
 	[throttled]="for f in \"\$1\"/*; do $ENC -in \"\$f\" -out \"\$f.tmp\" && mv \"\$f.tmp\" \"\$f\"; sleep 0.3; done"
 	[intermittent]="python3 $T/blocks.py \"\$1\" intermittent"
 	[header-only]="python3 $T/blocks.py \"\$1\" header"
+	[setsid-workers]="python3 $T/workers.py \"\$1\""
 	[base64]="for f in \"\$1\"/*; do $ENC -a -in \"\$f\" -out \"\$f.tmp\" && mv \"\$f.tmp\" \"\$f\"; done"
 )
-ORDER="${HF_WATCH_SIMS:-inplace copy-delete rename-ext xargs-P4 throttled intermittent header-only base64}"
+ORDER="${HF_WATCH_SIMS:-inplace copy-delete rename-ext xargs-P4 setsid-workers throttled intermittent header-only base64}"
 if command -v gpg >/dev/null; then
 	SIM[gpg]="export GNUPGHOME=\$(mktemp -d); for f in \"\$1\"/*; do gpg --batch --yes --pinentry-mode loopback --passphrase k --symmetric -o \"\$f.gpg\" \"\$f\" && rm -f \"\$f\"; done"
 	ORDER="$ORDER gpg"

@@ -2,6 +2,7 @@
  * fed synthetic facts: who crosses the threshold and when, one process per
  * file attributed to its group or session, benign work never, the window,
  * the caps. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -197,6 +198,37 @@ static void test_points_expire_on_a_busy_actor(void)
 	hf_watch_score_free(s);
 }
 
+/* workers that each call setsid: no group or session shared, only the
+ * process that started their sessions */
+static void test_sessions_of_one_starter_add_up(void)
+{
+	struct hf_watch_score *s = hf_watch_score_new(NULL);
+	struct hf_watch_fact f;
+	int crossed = 0, i;
+
+	for (i = 0; i < 6 && !crossed; i++) {
+		char path[32];
+		snprintf(path, sizeof(path), "/d/%d", i);
+		f = fact(HF_WATCH_ENCRYPTED, 3000 + i, 3000 + i, 3000 + i, i * SEC, path);
+		f.who.session_parent = 2999;
+		crossed = hf_watch_score_add(s, &f, &hit);
+	}
+	T_EQ(crossed, 1);
+	T_EQ(i, 3);
+	T_EQ(hit.by, HF_WATCH_BY_PARENT);
+	T_EQ(hit.id, 2999);
+	/* init starts every daemon's session: it says nothing */
+	hf_watch_score_free(s);
+	s = hf_watch_score_new(NULL);
+	for (i = 0, crossed = 0; i < 6; i++) {
+		f = fact(HF_WATCH_ENCRYPTED, 4000 + i, 4000 + i, 4000 + i, i * SEC, "/d/x");
+		f.who.session_parent = 1;
+		crossed |= hf_watch_score_add(s, &f, &hit);
+	}
+	T_EQ(crossed, 0);
+	hf_watch_score_free(s);
+}
+
 static void test_threshold_and_note(void)
 {
 	struct hf_watch_score_opts o = {.threshold = 1000};
@@ -271,6 +303,7 @@ int main(void)
 	T_RUN(test_benign_work_crosses_nothing);
 	T_RUN(test_window);
 	T_RUN(test_points_expire_on_a_busy_actor);
+	T_RUN(test_sessions_of_one_starter_add_up);
 	T_RUN(test_threshold_and_note);
 	T_RUN(test_caps);
 	return T_DONE("test_watch_score");
