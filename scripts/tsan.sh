@@ -3,7 +3,8 @@
 #
 # Runs the named unit tests of BUILD-DIR (a `make TSAN=1` build, build-tsan/)
 # and tests/cli/01 (init, backup, restore, check: the backup, restore and check
-# pipelines with several threads) with that build's holdfast. ThreadSanitizer
+# pipelines with several threads) with that build's holdfast, and as root two
+# simulators of tests/cli/50 (the watcher's gate thread beside its judge). ThreadSanitizer
 # makes a run that sees a data race exit non-zero (halt_on_error: the first
 # race ends it, with both stacks); the report goes to the output.
 # Ends with "tsan: N passed, N failed".
@@ -34,5 +35,11 @@ for t in "$@"; do
 done
 # the CLI run gets more time: everything is several times slower under TSan
 run "tests/cli/01" env HF_BIN="$PWD/$build/holdfast" HF_TIMEOUT=900 bash tests/cli/01-init-backup-restore.sh
+# the watcher's gate (a thread answering opens beside the judge), as root:
+# two simulators (one process; one process per file) and the daemon case
+if [ "$(id -u)" -eq 0 ]; then
+	run "tests/cli/50 (watch)" env HF_BIN="$PWD/$build/holdfast" HF_TIMEOUT=900 HF_WATCH_SIMS="header-only xargs-P4" \
+		bash tests/cli/50-watch-attacks.sh
+fi
 echo "tsan: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
