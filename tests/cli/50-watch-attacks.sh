@@ -32,6 +32,8 @@ cleanup_hook() {
 	# cgroups they were frozen in are removed by lib.sh)
 	for g in "${SIM_PGIDS[@]}"; do kill -KILL -- "-$g" 2>/dev/null; done
 	[ -n "$WPID" ] && kill -KILL "$WPID" 2>/dev/null
+	# the gpg simulator's agents (one per GNUPGHOME)
+	for g in "$T"/gnupg.*; do [ -d "$g" ] && GNUPGHOME=$g gpgconf --kill gpg-agent 2>/dev/null; done
 }
 
 # the originals: real files of several types, small enough for a quick run
@@ -133,7 +135,7 @@ declare -A SIM=(
 )
 ORDER="${HF_WATCH_SIMS:-inplace copy-delete rename-ext xargs-P4 setsid-workers throttled intermittent header-only base64}"
 if command -v gpg >/dev/null; then
-	SIM[gpg]="export GNUPGHOME=\$(mktemp -d); for f in \"\$1\"/*; do gpg --batch --yes --pinentry-mode loopback --passphrase k --symmetric -o \"\$f.gpg\" \"\$f\" && rm -f \"\$f\"; done"
+	SIM[gpg]="export GNUPGHOME=\$(mktemp -d '$T/gnupg.XXXXXX'); for f in \"\$1\"/*; do gpg --batch --yes --pinentry-mode loopback --passphrase k --symmetric -o \"\$f.gpg\" \"\$f\" && rm -f \"\$f\"; done"
 	ORDER="$ORDER gpg"
 fi
 
