@@ -24,11 +24,13 @@
 #include "util/err.h"
 #include "util/mem.h"
 #include "watch/watch.h"
+#include "watch_status.h"
 #include "watch_stop.h"
 
 static const char usage[] = "usage: holdfast watch --repo DIR PATH... [--action freeze|kill|alert] [--on-alert CMD]\n"
 			    "                      [--json-log FILE] [--threshold N] [--max-unjudged N] [--no-block]\n"
-			    "                      [--dry-run]\n"
+			    "                      [--dry-run] [--state-dir DIR]\n"
+			    "       holdfast watch --status [--state-dir DIR] [--json]\n"
 			    "  Watches PATH... (fanotify, needs root) and judges every file a process writes,\n"
 			    "  renames or deletes there; a process (group, session) that turns about three\n"
 			    "  files into ciphertext is frozen (SIGSTOP of its process group, which is moved\n"
@@ -39,9 +41,21 @@ static const char usage[] = "usage: holdfast watch --repo DIR PATH... [--action 
 			    "  Opens in the watched directories wait while the opener's process group has\n"
 			    "  more than N (2) files written that are not judged yet, none once it wrote\n"
 			    "  ciphertext (--no-block: never wait). --dry-run only reports (no signal, no\n"
-			    "  backup). Stops on SIGINT or SIGTERM.\n";
+			    "  backup). Stops on SIGINT or SIGTERM. The running watcher keeps its status in\n"
+			    "  DIR (/run/holdfast): --status prints it (what is watched, counts, the last\n"
+			    "  alerts) and exits 1 if no watcher runs.\n";
 
-enum { OPT_ACTION = 1, OPT_ON_ALERT, OPT_JSON_LOG, OPT_DRY_RUN, OPT_THRESHOLD, OPT_MAX_UNJUDGED, OPT_NO_BLOCK };
+enum {
+	OPT_ACTION = 1,
+	OPT_ON_ALERT,
+	OPT_JSON_LOG,
+	OPT_DRY_RUN,
+	OPT_THRESHOLD,
+	OPT_MAX_UNJUDGED,
+	OPT_NO_BLOCK,
+	OPT_STATUS,
+	OPT_STATE_DIR
+};
 enum { ACT_FREEZE, ACT_KILL, ACT_ALERT };
 static const char *const action_names[] = {"freeze", "kill", "alert"};
 
@@ -60,6 +74,7 @@ struct watch_args {
 	unsigned threshold; /* files, 0: the default */
 	int max_unjudged;   /* N + 1; 0: not given (the library's default) */
 	const char *on_alert, *json_log;
+	const char *state_dir;          /* the status files (watch_status.h) */
 	struct hf_detect *sandbox_hold; /* detection's sandbox, started before the repository opens */
 };
 
@@ -73,9 +88,11 @@ static int watch_parse(struct cli_common *c, void *args, int argc, char **argv)
 					     {"dry-run", no_argument, NULL, OPT_DRY_RUN},
 					     {"max-unjudged", required_argument, NULL, OPT_MAX_UNJUDGED},
 					     {"no-block", no_argument, NULL, OPT_NO_BLOCK},
+					     {"status", no_argument, NULL, OPT_STATUS},
+					     {"state-dir", required_argument, NULL, OPT_STATE_DIR},
 					     {NULL, 0, NULL, 0}};
 	struct watch_args *a = args;
-	int opt, rc = HF_EXIT_ERROR, n;
+	int opt, rc = HF_EXIT_ERROR, n, status = 0;
 
 	while ((opt = cli_next_opt(c, argc, argv, "r:", opts, usage, &rc)) > 0) {
 		switch (opt) {
@@ -109,10 +126,21 @@ static int watch_parse(struct cli_common *c, void *args, int argc, char **argv)
 		case OPT_NO_BLOCK:
 			a->no_block = 1;
 			break;
+		case OPT_STATUS:
+			status = 1;
+			break;
+		case OPT_STATE_DIR:
+			a->state_dir = optarg;
+			break;
 		}
 	}
 	if (opt < 0)
 		return rc;
+	if (!a->state_dir)
+		a->state_dir = WATCH_STATE_DIR;
+	if (status) /* the running watcher's status: no repository, no root */
+		return optind < argc ? cli_usage_error(usage, "--status takes no PATH")
+				     : watch_status_show(a->state_dir, c->json);
 	if (optind == argc)
 		return cli_usage_error(usage, "nothing to watch: name at least one PATH");
 	if (cli_absolute_paths(argc - optind, argv + optind, &a->paths, &a->np) < 0)
@@ -362,7 +390,41 @@ static void record_alert(struct hf_repo *repo, const struct watch_args *a, const
 	memcpy(o->marked_id, m.snapshot, HF_ID_LEN);
 }
 
-static void act(struct hf_repo *repo, const struct watch_args *a, const struct hf_watch_hit *h, struct hf_watch *w)
+/* the alert as the status file shows it */
+static void status_alert(struct watch_status *s, const struct watch_args *a, const struct hf_watch_hit *h,
+			 const struct hf_watch_procinfo *pi, const struct outcome *o)
+{
+	struct watch_status_alert sa;
+	char hex[65];
+
+	memset(&sa, 0, sizeof(sa));
+	sa.time_ns = h->last_ns;
+	snprintf(sa.actor, sizeof(sa.actor), "%s %d", hf_watch_by_name(h->by), (int)h->id);
+	sa.pid = h->last.pid;
+	snprintf(sa.exe, sizeof(sa.exe), "%s", pi->exe);
+	snprintf(sa.action, sizeof(sa.action), "%s", a->dry_run ? "dry-run" : action_names[a->action]);
+	snprintf(sa.done, sizeof(sa.done), "%s%s",
+		 !o->signalled      ? (a->dry_run || a->action == ACT_ALERT ? "left running" : "could not be stopped")
+		 : o->target.pgid   ? "process group stopped"
+		 : o->target.parent ? "the sessions' starter and its processes stopped"
+				    : "process stopped",
+		 o->frozen ? ", frozen" : "");
+	if (o->signalled && a->action == ACT_KILL)
+		snprintf(sa.done, sizeof(sa.done), "%s", o->target.pgid ? "process group killed" : "killed");
+	sa.encrypted = h->encrypted;
+	sa.candidates = h->candidates;
+	sa.originals_gone = h->originals_gone;
+	sa.notes = h->notes;
+	if (o->backed_up) {
+		cli_id_hex(o->snapshot, hex);
+		snprintf(sa.snapshot, sizeof(sa.snapshot), "%.16s", hex);
+		snprintf(sa.verdict, sizeof(sa.verdict), "%s", hf_snap_verdict_name(o->verdict.verdict));
+	}
+	watch_status_add_alert(s, &sa);
+}
+
+static void act(struct hf_repo *repo, const struct watch_args *a, const struct hf_watch_hit *h, struct hf_watch *w,
+		struct watch_status *status)
 {
 	struct hf_watch_procinfo pi;
 	struct outcome o;
@@ -426,6 +488,7 @@ static void act(struct hf_repo *repo, const struct watch_args *a, const struct h
 	}
 	write_doc(m, a, h, &pi, &o);
 	fclose(m);
+	status_alert(status, a, h, &pi, &o);
 	fwrite(d.text, 1, d.len, stdout);
 	fflush(stdout);
 	if (a->json_log) {
@@ -449,7 +512,9 @@ static int watch_run(const struct cli_common *c, void *args, struct hf_repo *rep
 	struct hf_watch_stats st;
 	struct sigaction sa;
 	uint64_t overflows = 0, unattributed = 0;
-	int r, rc = HF_EXIT_OK;
+	struct watch_status status;
+	time_t status_at = 0;
+	int r, rc = HF_EXIT_OK, status_warned = 0;
 
 	(void)c;
 	memset(&wo, 0, sizeof(wo));
@@ -484,6 +549,13 @@ static int watch_run(const struct cli_common *c, void *args, struct hf_repo *rep
 	cli_err("watch: watching %zu path(s), %llu files known; action %s%s%s", a->np,
 		(unsigned long long)st.files_known, action_names[a->action], a->dry_run ? " (dry run)" : "",
 		st.gate_on ? "; opens held while a process is ahead of the judge" : "");
+	memset(&status, 0, sizeof(status));
+	status.dir = a->state_dir;
+	status.paths = a->paths;
+	status.npaths = a->np;
+	status.action = action_names[a->action];
+	status.dry_run = a->dry_run;
+	status.started_ns = now_ns();
 	while (!stop_requested) {
 		struct pollfd p = {hf_watch_fd(w), POLLIN, 0};
 		if (poll(&p, 1, 1000) < 0 && errno != EINTR) {
@@ -491,14 +563,23 @@ static int watch_run(const struct cli_common *c, void *args, struct hf_repo *rep
 			rc = HF_EXIT_ERROR;
 			break;
 		}
-		while (!stop_requested && (r = hf_watch_step(w, hit)) > 0)
-			act(repo, a, hit, w);
+		while (!stop_requested && (r = hf_watch_step(w, hit)) > 0) {
+			act(repo, a, hit, w, &status);
+			status_at = 0; /* rewritten at once */
+		}
 		if (r < 0) {
 			cli_err("watch: %s", hf_strerror(r));
 			rc = HF_EXIT_ERROR;
 			break;
 		}
 		hf_watch_get_stats(w, &st);
+		if (time(NULL) - status_at >= WATCH_STATUS_EVERY_S) {
+			int sr = watch_status_write(&status, &st);
+			if (sr < 0 && !status_warned++)
+				cli_err("warning: watch: cannot write the status in %s: %s", status.dir,
+					hf_strerror(sr));
+			status_at = time(NULL);
+		}
 		if (st.overflows != overflows) {
 			cli_err("watch: the event queue overflowed (%llu time(s)): events were lost; every watched "
 				"file was looked at again",

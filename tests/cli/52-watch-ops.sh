@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# 52-watch-ops.sh — living with holdfast watch (issue 11): `watch --status`
+# while it runs, after an alert and after it is gone; a queue overflow (the
+# watcher stopped while 40,000 events and an encryption happen, then resumed:
+# the overflow is reported and the rescan finds the files encrypted
+# meanwhile); a watched filesystem unmounted under it (it goes on watching
+# the rest); the watcher killed with SIGKILL and started again (the new one
+# catches the next attack). Needs root (fanotify): skipped otherwise.
+. "$(dirname "$0")/lib.sh"
+
+if [ "$(id -u)" -ne 0 ]; then
+	skip "holdfast watch needs root (fanotify, CAP_SYS_ADMIN): not root"
+	finish
+fi
+if [ "$HF_TEST_REPO_KIND" != local ]; then
+	skip "watch scenarios use a local repository"
+	finish
+fi
+
+SPG="" WPID=""
+MNT=$T/mnt
+cleanup_hook() {
+	[ -n "$SPG" ] && kill -KILL -- "-$SPG" 2>/dev/null
+	[ -n "$WPID" ] && kill -KILL "$WPID" 2>/dev/null
+	mountpoint -q "$MNT" 2>/dev/null && umount -l "$MNT"
+}
+
+D=$T/data
+mkdir -p "$D" "$T/state"
+n=0
+while IFS= read -r f; do
+	n=$((n + 1))
+	b=${f##*/}
+	case $b in *.*) ext=${b##*.} ;; *) ext=txt ;; esac
+	cp "$f" "$D/f$n.$ext"
+done < <(find /usr/share/doc -type f \( -name '*.gz' -o -name '*.html' -o -name copyright \) -size +3k -size -100k \
+	2>/dev/null | sort | head -n 24)
+hf init --repo "$T/repo"
+check_rc "init" 0
+hf backup --repo "$T/repo" "$D"
+check_rc "baseline backup" 0
+
+cat >"$T/header.py" <<'PY'
+import os, sys
+d = sys.argv[1]
+for n in sorted(os.listdir(d))[: int(sys.argv[2]) if len(sys.argv) > 2 else None]:
+    p = os.path.join(d, n)
+    with open(p, "r+b") as f:
+        data = bytearray(f.read(4096))
+        f.seek(0)
+        f.write(bytes(a ^ b for a, b in zip(data, os.urandom(len(data)))))
+PY
+
+# watch_start LOG ARGS... — the watcher on $D (and ARGS), until it says it watches
+watch_start() {
+	local log=$1
+	shift
+	"$HF_BIN" watch --repo "$T/repo" --state-dir "$T/state" --json-log "$T/$log.json" "$@" >"$T/$log.out" \
+		2>"$T/$log.err" &
+	WPID=$!
+	for _ in $(seq 1 300); do grep -q "watching" "$T/$log.err" 2>/dev/null && return 0; sleep 0.1; done
+	return 1
+}
+status() { "$HF_BIN" watch --status --state-dir "$T/state" "$@" >"$T/status.out" 2>"$T/status.err"; }
+fresh_data() { rm -rf "$D" && cp -a "$T/orig" "$D"; }
+cp -a "$D" "$T/orig"
+
+# --- status ----------------------------------------------------------------
+status
+RC=$?
+check_rc "--status with no watcher: exit 1" 1
+check_grep "--status says none runs" "no watcher is running" "$T/status.err"
+watch_start w1 "$D" || fail "the watcher started"
+for _ in $(seq 1 50); do [ -s "$T/state/watch.txt" ] && break; sleep 0.1; done
+status
+RC=$?
+check_rc "--status while it runs" 0
+check_grep "it says it runs, with its pid" "running, pid $WPID" "$T/status.out"
+check_grep "it names the watched path" "watching: $D" "$T/status.out"
+check_grep "no alert yet" "alerts: none" "$T/status.out"
+status --json
+check_grep "--json gives the machine form" "^\\{\"pid\":$WPID,.*\"paths\":\\[\"$D\"\\]" "$T/status.out"
+setsid python3 "$T/header.py" "$D" >/dev/null 2>&1 &
+SPG=$!
+for _ in $(seq 1 300); do [ -s "$T/w1.json" ] && break; sleep 0.1; done
+sleep 0.5
+status
+check_grep "after the alert it lists it (process, action, backup)" \
+	"pid $SPG .*python.*: [0-9]+ encrypted.*freeze: process stopped, frozen; backup [0-9a-f]{16}" "$T/status.out"
+check_grep "and counts it" "alerts: 1 since the start" "$T/status.out"
+kill -KILL -- "-$SPG" 2>/dev/null
+wait "$SPG" 2>/dev/null
+SPG=""
+frozen_cgroups_remove
+
+# --- killed and started again -----------------------------------------------
+kill -KILL "$WPID"
+wait "$WPID" 2>/dev/null
+WPID=""
+status
+RC=$?
+check_rc "--status after the watcher was killed: exit 1" 1
+check_grep "it says the watcher has exited" "has exited" "$T/status.err"
+fresh_data
+watch_start w2 "$D" || fail "the watcher started again"
+setsid python3 "$T/header.py" "$D" >/dev/null 2>&1 &
+SPG=$!
+for _ in $(seq 1 300); do [ -s "$T/w2.json" ] && break; sleep 0.1; done
+check_grep "started again, it catches the next attack and stops it" '"signalled":true' "$T/w2.json"
+kill -KILL -- "-$SPG" 2>/dev/null
+wait "$SPG" 2>/dev/null
+SPG=""
+frozen_cgroups_remove
+kill -TERM "$WPID"
+wait "$WPID" 2>/dev/null
+WPID=""
+
+# --- a queue overflow ---------------------------------------------------------
+# the watcher is stopped (SIGSTOP) while 40,000 events pile up and five files
+# are encrypted; stopped, it would hold every open in the watched directories
+# (its gate), so this run does without the gate (--no-block)
+fresh_data
+watch_start w3 "$D" --no-block || fail "the watcher started (--no-block)"
+kill -STOP "$WPID"
+python3 - "$D" <<'PY'
+import os, sys
+# distinct names: the kernel merges an event into the one before it when
+# they are the same
+for i in range(20000):
+    p = os.path.join(sys.argv[1], "churn%d" % i)
+    os.mkdir(p)
+    os.rmdir(p)
+PY
+python3 "$T/header.py" "$D" 5
+kill -CONT "$WPID"
+for _ in $(seq 1 100); do grep -q "overflowed" "$T/w3.err" && grep -q "found by a rescan" "$T/w3.err" && break; sleep 0.1; done
+check_grep "the overflow is reported" "the event queue overflowed" "$T/w3.err"
+check_grep "the rescan finds the files encrypted meanwhile (unattributed)" "5 file\\(s\\) turned to ciphertext.*rescan" \
+	"$T/w3.err"
+sleep 5.5
+status --json
+check_grep "--status counts the overflow and the rescan" '"overflows":[1-9][0-9]*,"rescans":[1-9]' "$T/status.out"
+check_true "the watcher is still running" kill -0 "$WPID"
+kill -TERM "$WPID"
+wait "$WPID" 2>/dev/null
+WPID=""
+
+# --- a watched filesystem unmounted ----------------------------------------------
+fresh_data
+mkdir -p "$MNT"
+if mount -t tmpfs -o size=16m hf-watch-test "$MNT" 2>/dev/null; then
+	cp -a "$T/orig/." "$MNT/"
+	if watch_start w4 "$D" "$MNT"; then
+		umount -l "$MNT"
+		sleep 1
+		check_true "after an unmount under it the watcher still runs" kill -0 "$WPID"
+		setsid python3 "$T/header.py" "$D" >/dev/null 2>&1 &
+		SPG=$!
+		for _ in $(seq 1 300); do [ -s "$T/w4.json" ] && break; sleep 0.1; done
+		check_grep "and still catches an attack on the other path" '"signalled":true' "$T/w4.json"
+		kill -KILL -- "-$SPG" 2>/dev/null
+		wait "$SPG" 2>/dev/null
+		SPG=""
+		frozen_cgroups_remove
+	else
+		skip "a watched tmpfs (the watcher did not start on it: $(tail -n 1 "$T/w4.err"))"
+	fi
+	kill -TERM "$WPID" 2>/dev/null
+	wait "$WPID" 2>/dev/null
+	WPID=""
+	mountpoint -q "$MNT" && umount -l "$MNT"
+else
+	skip "unmounting a watched filesystem: cannot mount a tmpfs here"
+fi
+finish
