@@ -503,6 +503,36 @@ static void act(struct hf_repo *repo, const struct watch_args *a, const struct h
 	free(d.text);
 }
 
+/* files changed while no watcher ran (since the last one's last status):
+ * judged at start by what they are now; if some look like ciphertext or
+ * ransom notes there is no process left to stop, but a backup now has its
+ * scan judge them against the last snapshot (and pin the last clean one) */
+static void unwatched_report(struct hf_repo *repo, const struct watch_args *a, const struct hf_watch_stats *st)
+{
+	struct outcome o;
+	char hex[65], pinned[65];
+
+	if (!st->unwatched_suspect) {
+		cli_err("watch: %llu file(s) changed while no watcher ran; none looks like ciphertext",
+			(unsigned long long)st->unwatched_changed);
+		return;
+	}
+	cli_err("warning: watch: %llu of the %llu file(s) changed while no watcher ran look like ciphertext or "
+		"ransom notes; no process is left to stop%s",
+		(unsigned long long)st->unwatched_suspect, (unsigned long long)st->unwatched_changed,
+		a->dry_run ? " (dry run: no backup)" : "; backing up now");
+	if (a->dry_run)
+		return;
+	memset(&o, 0, sizeof(o));
+	backup_now(repo, a, 0, &o);
+	if (!o.backed_up)
+		return;
+	cli_id_hex(o.snapshot, hex);
+	cli_id_hex(o.pinned_id, pinned);
+	cli_err("watch: the backup of what changed while no watcher ran: snapshot %.16s, scan verdict %s%s%.16s", hex,
+		hf_snap_verdict_name(o.verdict.verdict), o.pinned ? "; pinned " : "", o.pinned ? pinned : "");
+}
+
 static int watch_run(const struct cli_common *c, void *args, struct hf_repo *repo)
 {
 	struct watch_args *a = args;
@@ -522,6 +552,7 @@ static int watch_run(const struct cli_common *c, void *args, struct hf_repo *rep
 	wo.npaths = a->np;
 	wo.score.threshold = a->threshold * 1000;
 	wo.block_opens = !a->no_block;
+	wo.unwatched_since_ns = watch_status_last_seen(a->state_dir);
 	wo.max_unjudged = a->max_unjudged - 1;
 	r = hf_watch_open(&wo, &w);
 	if (r < 0) {
@@ -546,6 +577,8 @@ static int watch_run(const struct cli_common *c, void *args, struct hf_repo *rep
 		cli_err("warning: watch: opens cannot be held (fanotify permission events: %s); a fast encryptor "
 			"may finish more files before it is stopped",
 			hf_strerror(st.gate_err));
+	if (st.unwatched_changed)
+		unwatched_report(repo, a, &st);
 	cli_err("watch: watching %zu path(s), %llu files known; action %s%s%s", a->np,
 		(unsigned long long)st.files_known, action_names[a->action], a->dry_run ? " (dry run)" : "",
 		st.gate_on ? "; opens held while a process is ahead of the judge" : "");

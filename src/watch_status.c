@@ -179,6 +179,17 @@ int watch_status_write(const struct watch_status *s, const struct hf_watch_stats
 	return r;
 }
 
+int64_t watch_status_last_seen(const char *dir)
+{
+	char path[4096];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s/watch.json", dir);
+	if (stat(path, &sb) < 0)
+		return 0;
+	return (int64_t)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec;
+}
+
 int watch_status_show(const char *dir, int json)
 {
 	char path[4096], buf[65536];

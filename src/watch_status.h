@@ -45,6 +45,9 @@ struct watch_status {
 void watch_status_add_alert(struct watch_status *s, const struct watch_status_alert *a);
 /* rewrites watch.json and watch.txt; 0 or -errno (the caller warns once) */
 int watch_status_write(const struct watch_status *s, const struct hf_watch_stats *st);
+/* when the watcher that last wrote the status in dir was last alive (the
+ * status file's mtime), 0 if none ever did */
+int64_t watch_status_last_seen(const char *dir);
 /* `watch --status`: prints the running watcher's status (json: watch.json);
  * HF_EXIT_OK if one runs, HF_EXIT_ERROR (and says why) if none does */
 int watch_status_show(const char *dir, int json);

@@ -94,6 +94,7 @@ int hf_watch_open(const struct hf_watch_opts *o, struct hf_watch **out)
 	w->self = getpid();
 	w->self_pgid = getpgrp();
 	w->max_files = o->max_files ? o->max_files : WATCH_DEFAULT_FILES;
+	w->unwatched_since_ns = o->unwatched_since_ns;
 	for (int i = 0; i < HF_WATCH_MINUTES; i++)
 		w->minute_of[i] = INT64_MIN; /* no minute yet */
 	w->score = hf_watch_score_new(&o->score);
@@ -355,6 +356,18 @@ int watch_on_found(struct hf_watch *w, const char *path, const struct stat *st, 
 
 	if (known && known->size == (uint64_t)st->st_size && known->mtime == (int64_t)st->st_mtim.tv_sec)
 		return 0;
+	/* changed while no watcher ran (ctime: an attacker may put the mtime
+	 * back, not the ctime): judged by what it is now */
+	if (!rescan && !known && w->unwatched_since_ns > 0 &&
+	    (int64_t)st->st_ctim.tv_sec * 1000000000LL + st->st_ctim.tv_nsec > w->unwatched_since_ns) {
+		struct hf_watch_fact f = {.who = nobody};
+		int r = judge(w, path, NULL, &f);
+		if (r < 0)
+			return r;
+		w->st.unwatched_changed++;
+		w->st.unwatched_suspect += f.kind == HF_WATCH_CANDIDATE || f.kind == HF_WATCH_NOTE;
+		return 0;
+	}
 	if (!rescan && !known) {
 		struct hf_profile p;
 		struct stat now;

@@ -133,6 +133,10 @@ struct hf_watch_opts {
 	 * judge has not got to, none once it did something suspicious */
 	int block_opens;
 	int max_unjudged; /* < 0: WATCH_MAX_UNJUDGED (2) */
+	/* > 0: when no watcher ran since (the last one's last sign of life):
+	 * files whose ctime is later are judged at start by the new-file rules
+	 * (there is no earlier version to judge them against) */
+	int64_t unwatched_since_ns;
 };
 
 struct hf_watch_gate_stats {
@@ -144,6 +148,7 @@ struct hf_watch_gate_stats {
 
 struct hf_watch_stats {
 	uint64_t events, judged, overflows, rescans, unattributed, files_known, dropped_files;
+	uint64_t unwatched_changed, unwatched_suspect; /* changed while no watcher ran; of those, ciphertext or notes */
 	int gate_on;            /* opens are held (block_opens, and the kernel has permission events) */
 	int gate_err;           /* why not, if block_opens was asked for */
 	uint64_t gate_unmarked; /* directories the gate could not mark (fs.fanotify.max_user_marks) */

@@ -67,10 +67,11 @@ struct hf_watch {
 	uint8_t *evbuf; /* events read and not yet handled: evbuf[evoff..evlen) */
 	size_t evoff, evlen;
 	int need_rescan;
-	struct watch_dir *dirs; /* WATCH_DIRS slots, direct-mapped */
-	uint64_t dirs_gen;      /* bumped to forget them all */
-	struct hf_idmap *files; /* SHA-256 of the path -> struct watch_file */
-	struct hf_idmap *exts;  /* SHA-256 of "." and the lower-case extension */
+	int64_t unwatched_since_ns; /* the start walk judges files changed after it */
+	struct watch_dir *dirs;     /* WATCH_DIRS slots, direct-mapped */
+	uint64_t dirs_gen;          /* bumped to forget them all */
+	struct hf_idmap *files;     /* SHA-256 of the path -> struct watch_file */
+	struct hf_idmap *exts;      /* SHA-256 of "." and the lower-case extension */
 	size_t nfiles, max_files, head_bytes;
 	struct hf_detect *det;
 	struct hf_scan_live *live;

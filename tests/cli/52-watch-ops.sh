@@ -4,8 +4,9 @@
 # watcher stopped while 40,000 events and an encryption happen, then resumed:
 # the overflow is reported and the rescan finds the files encrypted
 # meanwhile); a watched filesystem unmounted under it (it goes on watching
-# the rest); the watcher killed with SIGKILL and started again (the new one
-# catches the next attack). Needs root (fanotify): skipped otherwise.
+# the rest); the watcher killed with SIGKILL, files encrypted while none
+# runs, and a new one started (it finds them at start and backs up at once,
+# and catches the next attack). Needs root (fanotify): skipped otherwise.
 . "$(dirname "$0")/lib.sh"
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -102,7 +103,20 @@ RC=$?
 check_rc "--status after the watcher was killed: exit 1" 1
 check_grep "it says the watcher has exited" "has exited" "$T/status.err"
 fresh_data
+# while no watcher runs, five files are encrypted whole (openssl); the new
+# one judges what changed since the last one's last status at start (by
+# ctime: the attacker puts the mtimes back), finds them, and backs up at once
+for f in $(ls "$D" | head -n 5); do
+	touch -r "$D/$f" "$T/mtime"
+	openssl enc -aes-256-ctr -pbkdf2 -pass pass:k -in "$D/$f" -out "$T/enc" && cat "$T/enc" >"$D/$f"
+	touch -r "$T/mtime" "$D/$f"
+done
 watch_start w2 "$D" || fail "the watcher started again"
+check_grep "started again, it finds the files encrypted while no watcher ran" \
+	"5 of the [0-9]+ file\(s\) changed while no watcher ran look like ciphertext" "$T/w2.err"
+check_grep "and backs up at once: the scan calls it an attack and pins the last clean snapshot" \
+	"the backup of what changed while no watcher ran: snapshot [0-9a-f]{16}, scan verdict attack; pinned [0-9a-f]{16}" \
+	"$T/w2.err"
 setsid python3 "$T/header.py" "$D" >/dev/null 2>&1 &
 SPG=$!
 for _ in $(seq 1 300); do [ -s "$T/w2.json" ] && break; sleep 0.1; done
