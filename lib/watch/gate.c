@@ -169,7 +169,7 @@ static int listed(const pid_t *ids, size_t n, const struct hf_watch_who *who)
 	return 0;
 }
 
-/* who's pid and process group into a list of GATE_DENIED (the oldest
+/* a hit's entries (hit_target) into a list of GATE_DENIED (the oldest
  * dropped when full) */
 static void list_add(pid_t *ids, size_t *n, size_t *next, const pid_t add[2])
 {
