@@ -226,7 +226,7 @@ void hf_backup_file(struct bctx *c, struct job *j)
 		f.torn = 1;
 		goto out;
 	}
-	r = hf_meta_read(c->names, d->fd, nd->name, fd, &full);
+	r = hf_meta_read_stat(c->names, d->fd, nd->name, fd, &full, &st);
 	if (r == 0 && (full.type != HF_FT_FILE || full.ino != nd->meta.ino))
 		r = -HF_E_CHANGED;
 	if (r < 0) {
@@ -243,7 +243,7 @@ void hf_backup_file(struct bctx *c, struct job *j)
 	nd->profile.type = HF_CT_UNKNOWN;
 	nd->profile.valid = HF_VALID_UNCHECKED;
 	nd->profile.light = (uint8_t)!b->full_profiles;
-	if (fstat(fd, &st) < 0 || (r = map_extents(fd, &st, &ext, &next, &data_bytes)) < 0) {
+	if ((r = map_extents(fd, &st, &ext, &next, &data_bytes)) < 0) {
 		hf_backup_report(b, path, "cannot read", r < 0 ? r : -errno, 1);
 		f.torn = 1;
 		goto out;

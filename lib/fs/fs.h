@@ -16,6 +16,8 @@
 
 #include "util/err.h"
 
+struct stat;
+
 enum hf_ftype {
 	HF_FT_FILE = 1,
 	HF_FT_DIR = 2,
@@ -58,6 +60,10 @@ void hf_fs_names_free(struct hf_fs_names *n);
  * and dirs, avoids a second path walk); pass -1 otherwise.
  * Unreadable xattrs are skipped, not fatal. */
 HF_MUST_USE int hf_meta_read(struct hf_fs_names *names, int dirfd, const char *name, int fd, struct hf_meta *m);
+/* hf_meta_read that also hands back the fstat it took (st_out may be NULL),
+ * so a caller about to read the file does not fstat it again */
+HF_MUST_USE int hf_meta_read_stat(struct hf_fs_names *names, int dirfd, const char *name, int fd, struct hf_meta *m,
+				  struct stat *st_out);
 void hf_meta_release(struct hf_meta *m);
 void hf_meta_copy(struct hf_meta *dst, const struct hf_meta *src); /* deep copy */
 

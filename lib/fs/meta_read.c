@@ -77,6 +77,12 @@ out:
 
 int hf_meta_read(struct hf_fs_names *names, int dirfd, const char *name, int fd, struct hf_meta *m)
 {
+	return hf_meta_read_stat(names, dirfd, name, fd, m, NULL);
+}
+
+int hf_meta_read_stat(struct hf_fs_names *names, int dirfd, const char *name, int fd, struct hf_meta *m,
+		      struct stat *st_out)
+{
 	struct hf_fs_node nd = {.fd = -1};
 	struct stat st;
 	const char *s;
@@ -90,6 +96,8 @@ int hf_meta_read(struct hf_fs_names *names, int dirfd, const char *name, int fd,
 		r = -errno;
 		goto out;
 	}
+	if (st_out)
+		*st_out = st;
 	m->type = hf_fs_ftype(st.st_mode);
 	if (m->type == 0) {
 		r = -ENOTSUP;
