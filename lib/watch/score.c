@@ -215,8 +215,11 @@ int hf_watch_score_add(struct hf_watch_score *s, const struct hf_watch_fact *f, 
 		a->originals_gone += f->kind == HF_WATCH_ORIGINAL_GONE;
 		a->notes += f->kind == HF_WATCH_NOTE;
 		/* the narrowest actor that crosses is the one reported; the
-		 * wider ones over the threshold with it are covered by that alert */
-		if (!a->crossed && a->score >= s->o.threshold) {
+		 * wider ones over the threshold with it are covered by that alert.
+		 * Notes alone never cross: a copy of a tree that holds texts about
+		 * ransom (this project's own man page) is no attack until something
+		 * is encrypted */
+		if (!a->crossed && a->score >= s->o.threshold && a->encrypted + a->candidates + a->originals_gone > 0) {
 			a->crossed = 1;
 			if (!crossed)
 				fill_hit(a, hit);

@@ -277,9 +277,10 @@ static int feed(struct hf_watch *w, struct hf_watch_fact *f, struct hf_watch_hit
 			w->st.unattributed++;
 		return 0;
 	}
-	/* from now on its opens wait until the judge has seen all it wrote */
-	if (w->gate && (f->kind == HF_WATCH_ENCRYPTED || f->kind == HF_WATCH_CANDIDATE ||
-			f->kind == HF_WATCH_ORIGINAL_GONE || f->kind == HF_WATCH_NOTE))
+	/* from now on its opens wait until the judge has seen all it wrote
+	 * (ciphertext only: a note alone harms nothing) */
+	if (w->gate &&
+	    (f->kind == HF_WATCH_ENCRYPTED || f->kind == HF_WATCH_CANDIDATE || f->kind == HF_WATCH_ORIGINAL_GONE))
 		watch_gate_suspect(w, &f->who);
 	if (hf_watch_score_add(w->score, f, hit) == 0)
 		return 0;

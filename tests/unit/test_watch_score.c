@@ -240,9 +240,11 @@ static void test_threshold_and_note(void)
 	s = hf_watch_score_new(NULL);
 	f = fact(HF_WATCH_NOTE, 801, 801, 801, 0, "/d/README_DECRYPT.txt");
 	T_EQ(hf_watch_score_add(s, &f, &hit), 0);
-	f = fact(HF_WATCH_ENCRYPTED, 801, 801, 801, 1, "/d/1");
-	T_EQ(hf_watch_score_add(s, &f, &hit), 1); /* a note and one file */
-	T_EQ(hit.notes, 1);
+	f = fact(HF_WATCH_NOTE, 801, 801, 801, 1, "/d/HOW_TO_DECRYPT.txt");
+	T_EQ(hf_watch_score_add(s, &f, &hit), 0); /* notes alone: a copy of a tree about ransomware */
+	f = fact(HF_WATCH_ENCRYPTED, 801, 801, 801, 2, "/d/1");
+	T_EQ(hf_watch_score_add(s, &f, &hit), 1); /* notes and one file */
+	T_EQ(hit.notes, 2);
 	/* a new extension adds a quarter */
 	f = fact(HF_WATCH_CANDIDATE, 900, 900, 900, 0, "/d/a.xyz");
 	f.new_extension = 1;
