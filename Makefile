@@ -14,6 +14,7 @@
 #   make bench      side-by-side benchmark against restic and borg (bench/)
 #   make bench-scale   holdfast beside restic on 100,000 and 1,000,000 small files (bench/scale.sh)
 #   make bench-report  the cost of holdfast report on the bench corpus after an attack (bench/report.sh)
+#   make bench-watch   holdfast watch: benign workloads' slowdown, the watcher's CPU and RSS, detection latency (root; bench/watch.sh)
 
 CC      ?= cc
 PKGS    := libsodium libzstd libcrypto libmagic libzip zlib liblzma libpng libjpeg sqlite3 libqpdf libseccomp libmicrohttpd libcurl expat libmpg123
@@ -53,7 +54,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test test-https test-s3 quick unit cli clean bench bench-scale bench-server bench-s3 bench-report compare fmt format-check analyze tsan layers
+.PHONY: all test test-https test-s3 quick unit cli clean bench bench-scale bench-server bench-s3 bench-report bench-watch compare fmt format-check analyze tsan layers
 all: $(BUILD)/holdfast $(UNIT_BIN) $(BUILD)/layers.ok
 
 # the layer order of MODULES, checked whenever a library file changes
@@ -153,6 +154,9 @@ bench-s3: $(BUILD)/holdfast
 
 bench-report: $(BUILD)/holdfast
 	bench/report.sh
+
+bench-watch: $(BUILD)/holdfast
+	HOLDFAST=$(BUILD)/holdfast bench/watch.sh
 
 # restic + rclone serve restic --append-only vs holdfast serve, the same attacks (slow; needs rclone, restic)
 compare: $(BUILD)/holdfast

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # 51-watch-benign.sh — holdfast watch must leave heavy benign work alone
 # (issue 11): tar, gzip -r, xz, cp -a, git clone and git gc, SQLite under
-# load (random blobs), the owner encrypting one file with gpg, all in the
-# watched directory, each in a session of its own as a user's job would be.
+# load (random blobs), the owner encrypting one file with gpg, rsync (and
+# rsync --inplace of a changed copy), office documents re-saved the way
+# Office saves (real .docx/.xlsx/.odt made by python3-docx, openpyxl, odfpy:
+# temp file written, original renamed away, temp renamed in, old deleted),
+# a compiler build (make -j2 of a copy of lib/), a package install (dpkg -x
+# of .deb files from the apt cache), all in the watched directory, each in a session of its own as a user's job would be.
 # No alert may be raised, nothing stopped. Needs root (fanotify): skipped
 # otherwise. Prints a "row:" line per workload (docs/DETECTION.md).
 . "$(dirname "$0")/lib.sh"
@@ -39,6 +43,53 @@ WPID=$!
 for _ in $(seq 1 300); do grep -q "watching" "$T/w.err" 2>/dev/null && break; sleep 0.1; done
 check_grep "the watcher started" "watching 1 path" "$T/w.err"
 
+# Office's save: write a temp file, rename the original away, rename the
+# new one in, delete the old (Word, Excel and LibreOffice do this); real
+# documents made by python3-docx, openpyxl and odfpy (Debian's python3)
+cat >"$T/office.py" <<'PY'
+import os, random, sys
+d, rounds = sys.argv[1], int(sys.argv[2])
+os.makedirs(d, exist_ok=True)
+rng = random.Random(11)
+words = open("/usr/share/common-licenses/GPL-3").read().split()
+def para(n):
+    return " ".join(rng.choice(words) for _ in range(n))
+def docx(p, k):
+    import docx
+    doc = docx.Document()
+    for _ in range(20 + k):
+        doc.add_paragraph(para(60))
+    doc.save(p)
+def xlsx(p, k):
+    import openpyxl
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r in range(1, 200 + k):
+        ws.append([r, rng.random() * 1000, para(3), "=B%d*2" % r])
+    wb.save(p)
+def odt(p, k):
+    from odf.opendocument import OpenDocumentText
+    from odf.text import P
+    doc = OpenDocumentText()
+    for _ in range(20 + k):
+        doc.text.addElement(P(text=para(60)))
+    doc.save(p)
+makers = {"docx": docx, "xlsx": xlsx, "odt": odt}
+for k in range(rounds):
+    for i in range(4):
+        for ext, make in makers.items():
+            p = os.path.join(d, "report%d.%s" % (i, ext))
+            if not os.path.exists(p):
+                make(p, k)
+                continue
+            tmp = os.path.join(d, "~WRL%04d.tmp" % rng.randrange(10000))
+            make(tmp, k)
+            old = os.path.join(d, "~WRD%04d.tmp" % rng.randrange(10000))
+            os.rename(p, old)
+            os.rename(tmp, p)
+            os.unlink(old)
+PY
+
 # workload NAME COMMAND — runs COMMAND (bash) in a session of its own in $D;
 # then no alert may have come, and nothing of it may be stopped
 workload() {
@@ -73,7 +124,26 @@ if command -v gpg >/dev/null; then
 else
 	skip "gpg-one: gpg is not installed"
 fi
-workload rm-rf "rm -rf docs-copy untar"
+workload rsync "rsync -a docs/ rs/ && cp -a rs rs2 && for f in rs2/*.html; do echo '<!-- changed -->' >>\"\$f\"; done && rsync -a --inplace --no-whole-file rs2/ rs/"
+if /usr/bin/python3 -c 'import docx, openpyxl, odf' 2>/dev/null; then
+	workload office "/usr/bin/python3 $T/office.py office 4"
+else
+	skip "office: python3-docx, python3-openpyxl or python3-odf is not installed"
+fi
+# a compiler build: lib/'s util, scan and watch sources, make -j2
+mkdir -p "$T/src"
+cp -a "$(cd "$(dirname "$0")/../.." && pwd)/lib" "$T/src/"
+printf '%s\n' 'SRCS := $(wildcard lib/util/*.c lib/watch/*.c lib/scan/*.c)' 'libw.a: $(SRCS:.c=.o)' \
+	'	ar rcs $@ $^' '%.o: %.c' '	$(CC) -std=gnu11 -O2 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Ilib -c $< -o $@' >"$T/src/Makefile"
+workload build "cp -a $T/src build && make -s -C build -j2 && test -s build/libw.a && make -s -C build -j2 -B"
+# a package install: the first debs of the apt cache unpacked (dpkg -x)
+mapfile -t DEBS < <(ls /var/cache/apt/archives/*.deb 2>/dev/null | head -n 12)
+if [ "${#DEBS[@]}" -ge 3 ]; then
+	workload dpkg-x "mkdir -p root && for p in ${DEBS[*]}; do dpkg -x \"\$p\" root || exit 1; done"
+else
+	skip "dpkg-x: fewer than 3 .deb files in /var/cache/apt/archives"
+fi
+workload rm-rf "rm -rf docs-copy untar rs2 build root"
 
 check_true "the watcher is still running" kill -0 "$WPID"
 stopped=$(ps -eo stat=,pgid= | awk '$1 ~ /^T/' | wc -l)

@@ -1,0 +1,264 @@
+#!/usr/bin/env bash
+# watch.sh — the cost of `holdfast watch` (`make bench-watch`, needs root):
+# benign heavy work in the watched directory with the watcher off and on, in
+# alternating passes (off, on, on, off, ...), RUNS of each; per workload the
+# median wall time off and on, their ratio, and the alerts (JSON log lines)
+# raised. Over the watcher's runs: its CPU seconds (utime+stime from
+# /proc/PID/stat, start walk excluded) against the workloads' wall time, and
+# its peak RSS (VmHWM). Then the detection latency of tests/cli/50's
+# simulators: from the first ciphertext file (the alert's first file time)
+# and from the simulator's start to the alert. Writes the "Real-time watch"
+# section of docs/PERFORMANCE.md; logs in bench/work/watch/.
+#
+# Environment knobs:
+#   HOLDFAST=build/holdfast   the holdfast binary (rerun after a watcher change)
+#   RUNS=3                    passes with the watcher off, and as many on
+#   OUT=docs/PERFORMANCE.md   report file
+set -uo pipefail
+export LC_ALL=C
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+. "$here/lib.sh"
+if [ "$(id -u)" -ne 0 ]; then
+	log "holdfast watch needs root (fanotify)"
+	exit 1
+fi
+bench_need_pkgs time python3 openssl rsync sqlite3 gpg git xz-utils make gcc || exit 1
+HOLDFAST=${HOLDFAST:-$root/build/holdfast}
+case $HOLDFAST in /*) ;; *) HOLDFAST=$root/$HOLDFAST ;; esac
+RUNS=${RUNS:-3}
+OUT=${OUT:-$root/docs/PERFORMANCE.md}
+work=$here/work/watch
+rm -rf "$work"
+mkdir -p "$work"
+export HOLDFAST_PASSWORD=holdfast-bench
+W=$work/w # the watched directory
+src=$work/src # what the workloads read: the holdfast source tree and /usr/share/doc
+mkdir -p "$W" "$src/doc"
+git -C "$root" archive HEAD | tar x -C "$W" --one-top-level=hf || { log "git archive failed"; exit 1; }
+cp -a /usr/share/doc/. "$src/doc/"
+cp -a "$W/hf" "$src/hf"
+"$HOLDFAST" init --repo "$work/repo" >"$work/init.log" 2>&1 || { log "init failed"; exit 1; }
+"$HOLDFAST" backup --repo "$work/repo" "$W" >"$work/backup.log" 2>&1 || { log "backup failed"; exit 1; }
+
+# the workloads: each runs in $W, in a session of its own, and cleans up after
+# itself (untimed) so that every pass starts from the same tree
+declare -A WL=(
+	[build]="rm -rf b && cp -a hf b && make -s -C b -j2 build/holdfast >/dev/null"
+	[tar]="tar cf t.tar -C $src doc hf && mkdir -p untar && tar xf t.tar -C untar"
+	[git]="git -C hf init -q && git -C hf add -A && git -C hf -c user.name=b -c user.email=b@b commit -qm b && git clone -q hf gc && git -C gc gc -q --aggressive && rm -rf hf/.git"
+	[gzip-r]="cp -a $src/doc gz && gzip -rf gz"
+	[xz]="tar cf x.tar -C $src hf && xz -T1 -6 x.tar"
+	[rsync]="rsync -a $src/doc/ rs/ && cp -a rs rs2 && find rs2 -name copyright -exec sh -c 'echo changed >>\"\$1\"' _ {} \\; && rsync -a --inplace --no-whole-file rs2/ rs/"
+	[sqlite]="sqlite3 db.sqlite 'create table t(id integer primary key, b blob)' && for k in \$(seq 1 100); do sqlite3 db.sqlite 'begin; insert into t(b) select randomblob(4000) from (with recursive c(x) as (select 1 union all select x+1 from c where x<100) select x from c); delete from t where id % 7 = 0; commit;' || exit 1; done"
+	[gpg-one]="export GNUPGHOME=\$(mktemp -d) && gpg --batch --pinentry-mode loopback --passphrase k --symmetric -o one.gpg $src/doc/../hf/README.md && rm -rf \$GNUPGHOME"
+)
+ORDER="build tar git gzip-r xz rsync sqlite gpg-one"
+clean() { (cd "$W" && rm -rf b t.tar untar gc gz x.tar x.tar.xz rs rs2 db.sqlite one.gpg hf/.git); }
+
+WPID=""
+cleanup() { [ -n "$WPID" ] && kill -KILL "$WPID" 2>/dev/null; }
+trap cleanup EXIT
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+watcher_start() { # DIR LOG
+	"$HOLDFAST" watch --repo "$work/repo" "$1" --json-log "$2" >>"$work/w.out" 2>>"$work/w.err" &
+	WPID=$!
+	for _ in $(seq 1 1200); do [ "$(grep -c watching "$work/w.err")" -gt "${3:-0}" ] && return 0; sleep 0.1; done
+	log "the watcher did not start: see $work/w.err"
+	exit 1
+}
+watcher_stop() {
+	kill -TERM "$WPID" 2>/dev/null
+	wait "$WPID" 2>/dev/null
+	WPID=""
+}
+
+: >"$work/times.tsv" # mode workload wall alerts
+: >"$work/watcher.tsv" # ticks wall-of-workloads hwm-kB
+starts=0
+for r in $(seq "$RUNS"); do
+	# alternate the order: off-on in odd rounds, on-off in even ones
+	if [ $((r % 2)) -eq 1 ]; then modes="off on"; else modes="on off"; fi
+	for mode in $modes; do
+		jlog=$work/alerts-$r.json
+		if [ "$mode" = on ]; then
+			watcher_start "$W" "$jlog" "$starts"
+			starts=$((starts + 1))
+			c0=$(cpu_ticks "$WPID")
+		fi
+		total=0
+		for name in $ORDER; do
+			clean
+			sync
+			n0=$(cat "$jlog" 2>/dev/null | wc -l)
+			t0=$(date +%s.%N)
+			setsid bash -c "cd '$W' && ${WL[$name]}" >"$work/$name.log" 2>&1
+			rc=$?
+			t1=$(date +%s.%N)
+			[ "$rc" -eq 0 ] || log "$name ($mode) failed: see $work/$name.log"
+			[ "$mode" = on ] && sleep 1 # let the watcher judge what it was told
+			n1=$(cat "$jlog" 2>/dev/null | wc -l)
+			wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')
+			total=$(awk -v a="$total" -v b="$wall" 'BEGIN {print a + b + 0}')
+			printf '%s\t%s\t%s\t%s\t%s\n' "$mode" "$name" "$wall" "$((n1 - n0))" "$rc" >>"$work/times.tsv"
+			log "round $r $mode $name: ${wall}s, alerts $((n1 - n0)), exit $rc"
+		done
+		clean
+		if [ "$mode" = on ]; then
+			c1=$(cpu_ticks "$WPID")
+			hwm=$(awk '/VmHWM/ {print $2}' "/proc/$WPID/status")
+			printf '%s\t%s\t%s\n' "$((c1 - c0))" "$total" "$hwm" >>"$work/watcher.tsv"
+			watcher_stop
+		fi
+	done
+done
+grep "stopped:" "$work/w.err" | tail -n 1 >"$work/stopped"
+
+# detection latency: tests/cli/50's simulators, each on a fresh folder of
+# ~60 real files from /usr/share/doc with the watcher freezing
+mkdir -p "$work/pool"
+find /usr/share/doc -type f \( -name '*.gz' -o -name '*.html' -o -name copyright -o -name '*.png' -o -name '*.pdf' \) \
+	-size +3k -size -200k 2>/dev/null | sort | awk 'NR % 7 == 0' | head -n 60 |
+	while IFS= read -r f; do i=$((${i:-0} + 1)); cp "$f" "$work/pool/f$i.${f##*.}"; done
+cat >"$work/inplace.py" <<'PY'
+import os, subprocess, sys
+d = sys.argv[1]
+for n in sorted(os.listdir(d)):
+    p = os.path.join(d, n)
+    ct = subprocess.run(["openssl", "enc", "-aes-256-ctr", "-pbkdf2", "-pass", "pass:k", "-in", p],
+                        capture_output=True, check=True).stdout
+    with open(p, "r+b") as f:
+        f.write(ct)
+        f.truncate()
+PY
+cat >"$work/blocks.py" <<'PY'
+import os, sys
+d, mode = sys.argv[1], sys.argv[2]
+for n in sorted(os.listdir(d)):
+    p = os.path.join(d, n)
+    with open(p, "r+b") as f:
+        data = bytearray(f.read())
+        step = 8192 if mode == "intermittent" else len(data) + 1
+        for off in range(0, len(data), step):
+            end = min(off + 4096, len(data))
+            key = os.urandom(end - off)
+            data[off:end] = bytes(a ^ b for a, b in zip(data[off:end], key))
+        f.seek(0)
+        f.write(data)
+PY
+ENC='openssl enc -aes-256-cbc -pbkdf2 -pass pass:k'
+declare -A SIM=(
+	[inplace]="python3 $work/inplace.py \"\$1\""
+	[copy-delete]="for f in \"\$1\"/*; do $ENC -in \"\$f\" -out \"\$f.enc\" && rm -f \"\$f\"; done"
+	[rename-ext]="for f in \"\$1\"/*; do $ENC -in \"\$f\" -out \"\$f.tmp\" && mv \"\$f.tmp\" \"\$f\" && mv \"\$f\" \"\$f.\$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')\"; done"
+	[xargs-P4]="find \"\$1\" -type f -print0 | xargs -0 -P 4 -n 1 sh -c '$ENC -in \"\$1\" -out \"\$1.locked\" && rm -f \"\$1\"' _"
+	[throttled]="for f in \"\$1\"/*; do $ENC -in \"\$f\" -out \"\$f.tmp\" && mv \"\$f.tmp\" \"\$f\"; sleep 0.3; done"
+	[intermittent]="python3 $work/blocks.py \"\$1\" intermittent"
+	[header-only]="python3 $work/blocks.py \"\$1\" header"
+	[base64]="for f in \"\$1\"/*; do $ENC -a -in \"\$f\" -out \"\$f.tmp\" && mv \"\$f.tmp\" \"\$f\"; done"
+	[gpg]="export GNUPGHOME=\$(mktemp -d); for f in \"\$1\"/*; do gpg --batch --yes --pinentry-mode loopback --passphrase k --symmetric -o \"\$f.gpg\" \"\$f\" && rm -f \"\$f\"; done"
+)
+SIMS="inplace copy-delete rename-ext xargs-P4 throttled intermittent header-only base64 gpg"
+: >"$work/latency.tsv"
+npool=$(find "$work/pool" -type f | wc -l)
+for name in $SIMS; do
+	d=$work/sim/$name/data
+	mkdir -p "$d"
+	cp -a "$work/pool/." "$d/"
+	cp -a "$work/repo" "$work/sim/$name/repo"
+	"$HOLDFAST" backup --repo "$work/sim/$name/repo" "$d" >/dev/null 2>&1
+	"$HOLDFAST" watch --repo "$work/sim/$name/repo" "$d" --json-log "$work/sim/$name/log.json" \
+		>"$work/sim/$name/w.out" 2>"$work/sim/$name/w.err" &
+	WPID=$!
+	for _ in $(seq 1 600); do grep -q watching "$work/sim/$name/w.err" && break; sleep 0.1; done
+	t0=$(date +%s.%N)
+	setsid bash -c "${SIM[$name]}" _ "$d" >"$work/sim/$name/sim.out" 2>&1 &
+	spg=$!
+	for _ in $(seq 1 600); do [ -s "$work/sim/$name/log.json" ] && break; sleep 0.1; done
+	lost=0
+	for f in "$work/pool"/*; do cmp -s "$f" "$d/${f##*/}" || lost=$((lost + 1)); done
+	kill -KILL -- "-$spg" 2>/dev/null
+	watcher_stop
+	python3 - "$work/sim/$name/log.json" "$t0" "$name" "$lost" >>"$work/latency.tsv" <<'PY'
+import datetime, json, sys
+def t(s):
+    return datetime.datetime.strptime(s[:26], "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=datetime.timezone.utc).timestamp()
+log, t0, name, lost = sys.argv[1:]
+try:
+    d = json.loads(open(log).readline())
+    first = min(t(f["time"]) for f in d["files"])
+    print("%s\t%.3f\t%.3f\t%s\t%s" % (name, t(d["time"]) - first, t(d["time"]) - float(t0), lost, d.get("action", "-")))
+except Exception:
+    print("%s\t-\t-\t%s\tno alert" % (name, lost))
+PY
+	log "latency $name: $(tail -n 1 "$work/latency.tsv" | cut -f2-)"
+done
+
+section=$work/section.md
+python3 - "$work/times.tsv" "$work/watcher.tsv" "$work/latency.tsv" "$RUNS" "$npool" "$(cat "$work/stopped")" \
+	"$(du -sm "$src" | cut -f1)" "$(find "$src" -type f | wc -l)" \
+	"$(date -u '+%Y-%m-%d %H:%M UTC')" "$("$HOLDFAST" --version 2>/dev/null | head -n 1)" >"$section" <<'PY'
+import statistics, sys
+tsv, wtsv, ltsv, runs, npool, stopped, mb, files, date, ver = sys.argv[1:]
+rows = {}
+for line in open(tsv):
+    mode, name, wall, alerts, rc = line.rstrip("\n").split("\t")
+    rows.setdefault(name, {}).setdefault(mode, []).append((float(wall), int(alerts), int(rc)))
+desc = {
+    "build": "a copy of the holdfast tree built (`make -j2 build/holdfast`)",
+    "tar": "`tar cf` of the source tree, then `tar xf` of it",
+    "git": "`git init`/`add`/`commit` of the holdfast tree, `git clone`, `git gc --aggressive`",
+    "gzip-r": "`cp -a` of /usr/share/doc, then `gzip -rf` of it",
+    "xz": "`tar cf` of the source tree, `xz -T1 -6` of the tarball",
+    "rsync": "`rsync -a` of /usr/share/doc, a copy changed, `rsync -a --inplace --no-whole-file` back",
+    "sqlite": "SQLite: 100 transactions of 100 rows of 4,000 random bytes, with deletes",
+    "gpg-one": "the owner encrypting one file with `gpg --symmetric`",
+}
+print("## Real-time watch (bench/watch.sh)\n")
+print(f"{date}; {ver}; the watched directory holds the holdfast source tree; the workloads read /usr/share/doc "
+      f"and the source tree ({files} files, {mb} MB) and write into the watched directory, each in a session of "
+      f"its own. {runs} passes with the watcher off and {runs} on, alternating; medians. Alerts are the watcher's "
+      f"JSON log lines (summed over the runs on). The machine has 2 shared cores: ratios within a few percent are noise.\n")
+print("| workload | off s | on s | on / off | alerts | exit status |")
+print("|---|---|---|---|---|---|")
+toff = ton = 0.0
+alerts_all = 0
+for name in desc:
+    if name not in rows:
+        continue
+    off = statistics.median(w for w, _, _ in rows[name].get("off", [(0, 0, 0)]))
+    on = statistics.median(w for w, _, _ in rows[name].get("on", [(0, 0, 0)]))
+    al = sum(a for _, a, _ in rows[name].get("on", []))
+    rcs = sorted({c for m in rows[name].values() for _, _, c in m})
+    toff += off
+    ton += on
+    alerts_all += al
+    print(f"| {desc[name]} | {off:.2f} | {on:.2f} | {on / off if off else 0:.3f} | {al} | {', '.join(map(str, rcs))} |")
+print(f"| **all** | {toff:.2f} | {ton:.2f} | {ton / toff if toff else 0:.3f} | {alerts_all} | |")
+print()
+ticks = walls = 0.0
+hwm = 0
+for line in open(wtsv):
+    t, w, h = line.split("\t")
+    ticks += int(t)
+    walls += float(w)
+    hwm = max(hwm, int(h))
+import os
+hz = os.sysconf("SC_CLK_TCK")
+print(f"The watcher over its {runs} runs (the start walk excluded): {ticks / hz:.1f} CPU seconds over "
+      f"{walls:.0f} s of workloads ({100 * ticks / hz / walls if walls else 0:.1f}% of one core); peak RSS (VmHWM) "
+      f"{hwm / 1024:.1f} MiB. Goal: at most 5% slower, RSS at most 100 MiB. Its last run: `{stopped}`.\n")
+print(f"Detection latency, tests/cli/50's simulators, each on a fresh folder of {npool} real files from "
+      "/usr/share/doc with `--action freeze`: from the first ciphertext file (the earliest file time in the alert) "
+      "and from the simulator's start to the alert (the alert document's time); lost is the originals not intact "
+      "when it was stopped.\n")
+print("| simulator | first ciphertext → alert s | start → alert s | lost | action |")
+print("|---|---|---|---|---|")
+for line in open(ltsv):
+    name, a, b, lost, act = line.rstrip("\n").split("\t")
+    print(f"| {name} | {a} | {b} | {lost} of {npool} | {act} |")
+print()
+PY
+python3 "$here/benchlib.py" section "$OUT" "$section"
+log "wrote the Real-time watch section of $OUT"
+cat "$section"
