@@ -47,7 +47,7 @@ declare -A WL=(
 	[build]="rm -rf b && cp -a hf b && make -s -C b -j2 build/holdfast >/dev/null"
 	[tar]="tar cf t.tar -C $src doc hf && mkdir -p untar && tar xf t.tar -C untar"
 	[git]="git -C hf init -q && git -C hf add -A && git -C hf -c user.name=b -c user.email=b@b commit -qm b && git clone -q hf gc && git -C gc gc -q --aggressive && rm -rf hf/.git"
-	[gzip-r]="cp -a $src/doc gz && gzip -rf gz"
+	[gzip-r]="cp -a $src/doc gz && find gz -type l -delete && gzip -rf gz"
 	[xz]="tar cf x.tar -C $src hf && xz -T1 -6 x.tar"
 	[rsync]="rsync -a $src/doc/ rs/ && cp -a rs rs2 && find rs2 -name copyright -exec sh -c 'echo changed >>\"\$1\"' _ {} \\; && rsync -a --inplace --no-whole-file rs2/ rs/"
 	[sqlite]="sqlite3 db.sqlite 'create table t(id integer primary key, b blob)' && for k in \$(seq 1 100); do sqlite3 db.sqlite 'begin; insert into t(b) select randomblob(4000) from (with recursive c(x) as (select 1 union all select x+1 from c where x<100) select x from c); delete from t where id % 7 = 0; commit;' || exit 1; done"
@@ -66,6 +66,16 @@ watcher_start() { # DIR LOG
 	for _ in $(seq 1 1200); do [ "$(grep -c watching "$work/w.err")" -gt "${3:-0}" ] && return 0; sleep 0.1; done
 	log "the watcher did not start: see $work/w.err"
 	exit 1
+}
+# a workload the watcher froze (a false alarm): end what is in its cgroups
+frozen_release() {
+	local cg
+	grep -hoa '"cgroup_frozen":{"processes":[0-9]*,"path":"[^"]*"' "$1" 2>/dev/null | sed 's/.*"path":"//; s/"$//' |
+		sort -u | while read -r cg; do
+		[ -d "$cg" ] || continue
+		echo 1 >"$cg/cgroup.kill" 2>/dev/null
+		for _ in $(seq 1 30); do rmdir "$cg" 2>/dev/null && break; sleep 0.1; done
+	done
 }
 watcher_stop() {
 	kill -TERM "$WPID" 2>/dev/null
@@ -92,8 +102,9 @@ for r in $(seq "$RUNS"); do
 			sync
 			n0=$(cat "$jlog" 2>/dev/null | wc -l)
 			t0=$(date +%s.%N)
-			setsid bash -c "cd '$W' && ${WL[$name]}" >"$work/$name.log" 2>&1
+			setsid timeout -k 5 600 bash -c "cd '$W' && ${WL[$name]}" >"$work/$name.log" 2>&1
 			rc=$?
+			frozen_release "$jlog"
 			t1=$(date +%s.%N)
 			[ "$rc" -eq 0 ] || log "$name ($mode) failed: see $work/$name.log"
 			[ "$mode" = on ] && sleep 1 # let the watcher judge what it was told

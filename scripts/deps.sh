@@ -11,7 +11,7 @@ pkgs=(gcc make clang libclang-rt-14-dev clang-format pkg-config libsodium-dev li
 	python3-docx python3-openpyxl python3-odf python3-reportlab python3-pil qpdf
 	p7zip-full age ccrypt zip zstd xz-utils bzip2 gzip tzdata lame id3v2
 	# holdfast watch (tests/cli/51): benign workloads
-	sqlite3 git
+	sqlite3 git rsync
 	# the incident report's HTML is rendered in tests/cli/55-report.sh
 	chromium)
 [ "${1:-}" = "--bench" ] && pkgs+=(restic borgbackup time rclone)
