@@ -27,7 +27,9 @@ struct actor {
 	unsigned encrypted, candidates, originals_gone, notes;
 	unsigned touched; /* facts of any kind */
 	int64_t first_ns, last_ns;
-	int64_t scored_ns; /* its last fact that scored */
+	int64_t scored_ns;     /* its last fact that scored */
+	unsigned cipher_score; /* the points of ciphertext (not notes) */
+	unsigned note_score;   /* the points of notes (counted up to HF_WATCH_PTS_NOTES_MAX) */
 	struct hf_watch_who last;
 	struct hf_watch_file *files; /* a ring, allocated at the first non-clean fact */
 	size_t nfiles, head;         /* head: where the next one goes */
@@ -206,20 +208,26 @@ int hf_watch_score_add(struct hf_watch_score *s, const struct hf_watch_fact *f, 
 			continue;
 		remember(a, f);
 		if (p && a->score && f->t_ns - a->scored_ns > s->o.window_ns && !a->crossed)
-			a->score = 0; /* its earlier points expired */
+			a->score = a->cipher_score = a->note_score = 0; /* its earlier points expired */
 		if (p)
 			a->scored_ns = f->t_ns;
-		a->score += p;
+		if (f->kind == HF_WATCH_NOTE)
+			a->note_score += p;
+		else
+			a->cipher_score += p;
+		/* notes add up to a cap: one per directory says no more than one */
+		a->score = a->cipher_score +
+			   (a->note_score < HF_WATCH_PTS_NOTES_MAX ? a->note_score : HF_WATCH_PTS_NOTES_MAX);
 		a->encrypted += f->kind == HF_WATCH_ENCRYPTED;
 		a->candidates += f->kind == HF_WATCH_CANDIDATE;
 		a->originals_gone += f->kind == HF_WATCH_ORIGINAL_GONE;
 		a->notes += f->kind == HF_WATCH_NOTE;
 		/* the narrowest actor that crosses is the one reported; the
 		 * wider ones over the threshold with it are covered by that alert.
-		 * Notes alone never cross: a copy of a tree that holds texts about
-		 * ransom (this project's own man page) is no attack until something
-		 * is encrypted */
-		if (!a->crossed && a->score >= s->o.threshold && a->encrypted + a->candidates + a->originals_gone > 0) {
+		 * Without a file's worth of ciphertext nothing crosses, however
+		 * many notes: a copy of a tree that holds ransom-note samples and
+		 * a random test vector (this project's own) is no attack */
+		if (!a->crossed && a->score >= s->o.threshold && a->cipher_score >= HF_WATCH_PTS_ENCRYPTED) {
 			a->crossed = 1;
 			if (!crossed)
 				fill_hit(a, hit);

@@ -91,6 +91,7 @@ struct hf_watch_score_opts {
 #define HF_WATCH_PTS_KEPT_GONE 1000    /* after a KEPT copy */
 #define HF_WATCH_PTS_NEW_EXTENSION 250
 #define HF_WATCH_PTS_NOTE 2000
+#define HF_WATCH_PTS_NOTES_MAX 2000 /* all notes together; and nothing crosses without a file's worth of ciphertext */
 
 struct hf_watch_score;
 struct hf_watch_score *hf_watch_score_new(const struct hf_watch_score_opts *o);

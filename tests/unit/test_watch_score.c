@@ -242,9 +242,12 @@ static void test_threshold_and_note(void)
 	T_EQ(hf_watch_score_add(s, &f, &hit), 0);
 	f = fact(HF_WATCH_NOTE, 801, 801, 801, 1, "/d/HOW_TO_DECRYPT.txt");
 	T_EQ(hf_watch_score_add(s, &f, &hit), 0); /* notes alone: a copy of a tree about ransomware */
-	f = fact(HF_WATCH_ENCRYPTED, 801, 801, 801, 2, "/d/1");
-	T_EQ(hf_watch_score_add(s, &f, &hit), 1); /* notes and one file */
+	f = fact(HF_WATCH_CANDIDATE, 801, 801, 801, 2, "/d/vector.bin");
+	T_EQ(hf_watch_score_add(s, &f, &hit), 0); /* and half a file's worth of ciphertext (a random test vector) */
+	f = fact(HF_WATCH_ENCRYPTED, 801, 801, 801, 3, "/d/1");
+	T_EQ(hf_watch_score_add(s, &f, &hit), 1); /* notes and a file encrypted */
 	T_EQ(hit.notes, 2);
+	T_EQ(hit.score, 2000 + 500 + 1000); /* the notes' 4 points count as 2 */
 	/* a new extension adds a quarter */
 	f = fact(HF_WATCH_CANDIDATE, 900, 900, 900, 0, "/d/a.xyz");
 	f.new_extension = 1;
