@@ -57,7 +57,11 @@ ORDER="build tar git gzip-r xz rsync sqlite gpg-one"
 clean() { (cd "$W" && rm -rf b t.tar untar gc gz x.tar x.tar.xz rs rs2 db.sqlite one.gpg hf/.git); }
 
 WPID=""
-cleanup() { [ -n "$WPID" ] && kill -KILL "$WPID" 2>/dev/null; }
+cleanup() {
+	[ -n "$WPID" ] && kill -KILL "$WPID" 2>/dev/null
+	# the gpg simulator's agents (watch_sims makes its GNUPGHOME under $work)
+	for g in "$work"/gnupg.*; do [ -d "$g" ] && GNUPGHOME=$g gpgconf --kill gpg-agent 2>/dev/null; done
+}
 trap cleanup EXIT
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 watcher_start() { # DIR LOG
@@ -131,48 +135,12 @@ mkdir -p "$work/pool"
 find /usr/share/doc -type f \( -name '*.gz' -o -name '*.html' -o -name copyright -o -name '*.png' -o -name '*.pdf' \) \
 	-size +3k -size -200k 2>/dev/null | sort | awk 'NR % 7 == 0' | head -n 60 |
 	while IFS= read -r f; do i=$((${i:-0} + 1)); cp "$f" "$work/pool/f$i.${f##*.}"; done
-cat >"$work/inplace.py" <<'PY'
-import os, subprocess, sys
-d = sys.argv[1]
-for n in sorted(os.listdir(d)):
-    p = os.path.join(d, n)
-    ct = subprocess.run(["openssl", "enc", "-aes-256-ctr", "-pbkdf2", "-pass", "pass:k", "-in", p],
-                        capture_output=True, check=True).stdout
-    with open(p, "r+b") as f:
-        f.write(ct)
-        f.truncate()
-PY
-cat >"$work/blocks.py" <<'PY'
-import os, sys
-d, mode = sys.argv[1], sys.argv[2]
-for n in sorted(os.listdir(d)):
-    p = os.path.join(d, n)
-    with open(p, "r+b") as f:
-        data = bytearray(f.read())
-        step = 8192 if mode == "intermittent" else len(data) + 1
-        for off in range(0, len(data), step):
-            end = min(off + 4096, len(data))
-            key = os.urandom(end - off)
-            data[off:end] = bytes(a ^ b for a, b in zip(data[off:end], key))
-        f.seek(0)
-        f.write(data)
-PY
-ENC='openssl enc -aes-256-cbc -pbkdf2 -pass pass:k'
-declare -A SIM=(
-	[inplace]="python3 $work/inplace.py \"\$1\""
-	[copy-delete]="for f in \"\$1\"/*; do $ENC -in \"\$f\" -out \"\$f.enc\" && rm -f \"\$f\"; done"
-	[rename-ext]="for f in \"\$1\"/*; do $ENC -in \"\$f\" -out \"\$f.tmp\" && mv \"\$f.tmp\" \"\$f\" && mv \"\$f\" \"\$f.\$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')\"; done"
-	[xargs-P4]="find \"\$1\" -type f -print0 | xargs -0 -P 4 -n 1 sh -c '$ENC -in \"\$1\" -out \"\$1.locked\" && rm -f \"\$1\"' _"
-	[throttled]="for f in \"\$1\"/*; do $ENC -in \"\$f\" -out \"\$f.tmp\" && mv \"\$f.tmp\" \"\$f\"; sleep 0.3; done"
-	[intermittent]="python3 $work/blocks.py \"\$1\" intermittent"
-	[header-only]="python3 $work/blocks.py \"\$1\" header"
-	[base64]="for f in \"\$1\"/*; do $ENC -a -in \"\$f\" -out \"\$f.tmp\" && mv \"\$f.tmp\" \"\$f\"; done"
-	[gpg]="export GNUPGHOME=\$(mktemp -d); for f in \"\$1\"/*; do gpg --batch --yes --pinentry-mode loopback --passphrase k --symmetric -o \"\$f.gpg\" \"\$f\" && rm -f \"\$f\"; done"
-)
-SIMS="inplace copy-delete rename-ext xargs-P4 throttled intermittent header-only base64 gpg"
+# tests/cli/50's simulators: SIM and SIM_ORDER
+. "$root/tests/cli/watch_sims.sh"
+watch_sims "$work"
 : >"$work/latency.tsv"
 npool=$(find "$work/pool" -type f | wc -l)
-for name in $SIMS; do
+for name in $SIM_ORDER; do
 	d=$work/sim/$name/data
 	mkdir -p "$d"
 	cp -a "$work/pool/." "$d/"

@@ -390,6 +390,19 @@ static void record_alert(struct hf_repo *repo, const struct watch_args *a, const
 	memcpy(o->marked_id, m.snapshot, HF_ID_LEN);
 }
 
+/* what the signal reached, for people (stderr, the status) */
+static const char *stopped_what(const struct outcome *o, const struct watch_args *a)
+{
+	int kill = a->action == ACT_KILL;
+
+	if (o->target.pgid)
+		return kill ? "process group killed" : "process group stopped";
+	if (o->target.parent)
+		return kill ? "the sessions' starter and its processes killed"
+			    : "the sessions' starter and its processes stopped";
+	return kill ? "process killed" : "process stopped";
+}
+
 /* the alert as the status file shows it */
 static void status_alert(struct watch_status *s, const struct watch_args *a, const struct hf_watch_hit *h,
 			 const struct hf_watch_procinfo *pi, const struct outcome *o)
@@ -404,13 +417,10 @@ static void status_alert(struct watch_status *s, const struct watch_args *a, con
 	snprintf(sa.exe, sizeof(sa.exe), "%s", pi->exe);
 	snprintf(sa.action, sizeof(sa.action), "%s", a->dry_run ? "dry-run" : action_names[a->action]);
 	snprintf(sa.done, sizeof(sa.done), "%s%s",
-		 !o->signalled      ? (a->dry_run || a->action == ACT_ALERT ? "left running" : "could not be stopped")
-		 : o->target.pgid   ? "process group stopped"
-		 : o->target.parent ? "the sessions' starter and its processes stopped"
-				    : "process stopped",
+		 o->signalled                           ? stopped_what(o, a)
+		 : a->dry_run || a->action == ACT_ALERT ? "left running"
+							: "could not be stopped",
 		 o->frozen ? ", frozen" : "");
-	if (o->signalled && a->action == ACT_KILL)
-		snprintf(sa.done, sizeof(sa.done), "%s", o->target.pgid ? "process group killed" : "killed");
 	sa.encrypted = h->encrypted;
 	sa.candidates = h->candidates;
 	sa.originals_gone = h->originals_gone;
@@ -460,15 +470,10 @@ static void act(struct hf_repo *repo, const struct watch_args *a, const struct h
 	else
 		hf_watch_release(w, h);
 	cli_err("watch: ALERT %s %d (pid %d %s): %u encrypted, %u new ciphertext, %u originals deleted, %u notes; "
-		"%s%s",
+		"%s%s%s",
 		hf_watch_by_name(h->by), (int)h->id, (int)h->last.pid, pi.exe, h->encrypted, h->candidates,
 		h->originals_gone, h->notes, a->dry_run ? "dry run: nothing done" : action_names[a->action],
-		!o.signalled      ? ""
-		: o.target.pgid   ? (sig == SIGSTOP ? ": process group stopped" : ": process group killed")
-		: o.target.parent ? (sig == SIGSTOP ? ": the parent and its processes stopped"
-						    : ": the parent and its processes killed")
-		: sig == SIGSTOP  ? ": process stopped"
-				  : ": process killed");
+		o.signalled ? ": " : "", o.signalled ? stopped_what(&o, a) : "");
 	if (o.frozen)
 		cli_err("watch: %d process(es) frozen in %s (resume: echo 0 > %s/cgroup.freeze; end them: echo 1 > "
 			"%s/cgroup.kill)",

@@ -190,27 +190,33 @@ int64_t watch_status_last_seen(const char *dir)
 	return (int64_t)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec;
 }
 
+/* path's text (up to cap - 1 bytes) into buf; its mtime into *mtime */
+static int read_text(const char *path, char *buf, size_t cap, time_t *mtime)
+{
+	FILE *f = fopen(path, "re");
+	struct stat sb;
+	size_t n;
+
+	if (!f)
+		return -errno;
+	n = fread(buf, 1, cap - 1, f);
+	buf[n] = 0;
+	*mtime = fstat(fileno(f), &sb) == 0 ? sb.st_mtime : 0;
+	fclose(f);
+	return 0;
+}
+
 int watch_status_show(const char *dir, int json)
 {
 	char path[4096], buf[65536];
-	struct stat sb;
-	FILE *f;
-	size_t n;
-	int pid = 0;
-	time_t age;
+	int pid = 0, r;
+	time_t mtime;
 
 	snprintf(path, sizeof(path), "%s/watch.json", dir);
-	f = fopen(path, "re");
-	if (!f) {
-		cli_err("watch --status: no watcher is running (no %s: %s)", path, strerror(errno));
+	if ((r = read_text(path, buf, sizeof(buf), &mtime)) < 0) {
+		cli_err("watch --status: no watcher is running (no %s: %s)", path, hf_strerror(r));
 		return HF_EXIT_ERROR;
 	}
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = 0;
-	if (fstat(fileno(f), &sb) < 0)
-		memset(&sb, 0, sizeof(sb));
-	fclose(f);
-	age = time(NULL) - sb.st_mtime;
 	if (sscanf(buf, "{\"pid\":%d", &pid) != 1 || pid <= 1) {
 		cli_err("watch --status: %s is not a watcher's status", path);
 		return HF_EXIT_ERROR;
@@ -219,22 +225,18 @@ int watch_status_show(const char *dir, int json)
 		cli_err("watch --status: no watcher is running: the one that wrote %s (pid %d) has exited", path, pid);
 		return HF_EXIT_ERROR;
 	}
-	if (age > STALE_S) {
+	if (time(NULL) - mtime > STALE_S) {
 		cli_err("watch --status: the watcher (pid %d) has not written its status for %lld s: it is stopped or "
 			"stuck (opens in its directories may be waiting)",
-			pid, (long long)age);
+			pid, (long long)(time(NULL) - mtime));
 		return HF_EXIT_ERROR;
 	}
 	if (!json) {
 		snprintf(path, sizeof(path), "%s/watch.txt", dir);
-		f = fopen(path, "re");
-		if (!f) {
-			cli_err("watch --status: cannot read %s: %s", path, strerror(errno));
+		if ((r = read_text(path, buf, sizeof(buf), &mtime)) < 0) {
+			cli_err("watch --status: cannot read %s: %s", path, hf_strerror(r));
 			return HF_EXIT_ERROR;
 		}
-		n = fread(buf, 1, sizeof(buf) - 1, f);
-		buf[n] = 0;
-		fclose(f);
 	}
 	fputs(buf, stdout);
 	return HF_EXIT_OK;

@@ -58,6 +58,8 @@ static int each_process(const struct watch_target *t, int (*fn)(pid_t pid, void 
 	struct dirent *e;
 	int n = 0;
 
+	if (!t->pgid && !t->parent) /* one process: nothing to look for */
+		return t->pid > 1 && t->pid != getpid() && fn(t->pid, arg) == 0;
 	if (t->parent && fn(t->parent, arg) == 0)
 		n++;
 	proc = opendir("/proc");
@@ -86,7 +88,7 @@ int watch_stop_signal(const struct watch_target *t, int sig)
 
 	if (t->pgid)
 		return killpg(t->pgid, sig) == 0 ? 1 : -errno;
-	if (t->pid && !t->parent)
+	if (!t->parent)
 		return kill(t->pid, sig) == 0 ? 1 : -errno;
 	n = each_process(t, send_sig, &sig);
 	return n > 0 ? n : -ESRCH;

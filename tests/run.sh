@@ -3,7 +3,8 @@
 # unit-test binaries and the CLI scenario scripts, adds up their "N passed, N failed[, N skipped]"
 # lines and ends with the total "N passed, N failed, N skipped" (CI reads that last line).
 # Each CLI script in tests/cli/NN-*.sh prints its own "...: N passed, N failed, N skipped"
-# (tests/cli/lib.sh); a skipped check is never counted as passed.
+# (tests/cli/lib.sh); a skipped check is never counted as passed. A script that runs
+# longer than HF_SCRIPT_TIMEOUT seconds (900) is killed and counts as failed.
 # quick: the unit tests and only the fast CLI scripts ($QUICK_CLI), for `make quick`.
 # cli-https: the CLI scenario scripts 01-39 with HF_TEST_REPO_KIND=https, their
 # repositories on a holdfast server each script starts (tests/cli/lib.sh); 40 and
@@ -21,6 +22,20 @@ what=${1:-all}
 # take 20-40 s each, 10 and 13 one to two minutes; make test runs them all)
 QUICK_CLI="01 02 03 07 08 09 11 41"
 passed=0 failed=0 skipped=0
+# seconds a CLI script may take (the slowest take about 2 min with ASan)
+SCRIPT_TIMEOUT=${HF_SCRIPT_TIMEOUT:-900}
+# the processes a watcher froze (cgroups under holdfast-frozen/) are killed
+# after a script timed out: they would hold its files and sessions forever
+frozen_processes_kill() {
+	local cg root
+	# the cgroup2 mount: /sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid machine
+	root=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+	for cg in "${root:-/sys/fs/cgroup}"/holdfast-frozen/alert-*; do
+		[ -d "$cg" ] || continue
+		echo 1 >"$cg/cgroup.kill" 2>/dev/null
+		rmdir "$cg" 2>/dev/null
+	done
+}
 if [ "$what" = s3 ]; then
 	kit=${HF_S3_KIT:-../shared/s3}
 	if [ ! -x "$kit/start.sh" ]; then
@@ -105,7 +120,13 @@ if [ "$what" = all ] || [ "$what" = cli ] || [ "$what" = quick ] || [ "$what" = 
 		if [ "$what" = cli-https ] && [ "$((10#$n))" -ge 40 ]; then continue; fi
 		if [ "$what" = s3 ] && [ "$n" != 47 ] && [ "$n" != 60 ] && [ "$n" != 61 ]; then continue; fi
 		t0=$SECONDS
-		out=$(bash "$t" 2>&1); rc=$?
+		# a script that hangs (a workload a watcher froze, say) fails alone
+		out=$(timeout -k 20 "$SCRIPT_TIMEOUT" bash "$t" 2>&1); rc=$?
+		if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+			out="$out
+$(basename "$t"): killed after $SCRIPT_TIMEOUT s: 0 passed, 1 failed"
+			frozen_processes_kill
+		fi
 		if [ $rc -ne 0 ]; then
 			# every failed check with its detail lines, then the end of the output
 			printf '%s\n' "$out" | grep -A 12 '^FAIL' | head -n 120

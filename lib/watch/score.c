@@ -27,9 +27,10 @@ struct actor {
 	unsigned encrypted, candidates, originals_gone, notes;
 	unsigned touched; /* facts of any kind */
 	int64_t first_ns, last_ns;
-	int64_t scored_ns;     /* its last fact that scored */
-	unsigned cipher_score; /* the points of ciphertext (not notes) */
-	unsigned note_score;   /* the points of notes (counted up to HF_WATCH_PTS_NOTES_MAX) */
+	int64_t scored_ns;   /* its last fact that scored */
+	unsigned loss_score; /* files lost: encrypted, or originals deleted after their copy */
+	unsigned cand_score; /* new ciphertext files (counted up to HF_WATCH_PTS_CANDIDATES_MAX) */
+	unsigned note_score; /* notes (counted up to HF_WATCH_PTS_NOTES_MAX) */
 	struct hf_watch_who last;
 	struct hf_watch_file *files; /* a ring, allocated at the first non-clean fact */
 	size_t nfiles, head;         /* head: where the next one goes */
@@ -163,6 +164,7 @@ static void remember(struct actor *a, const struct hf_watch_fact *f)
 	x->kind = f->kind;
 	x->reasons = f->reasons;
 	x->pid = f->who.pid;
+	x->size = f->size;
 }
 
 static void fill_hit(const struct actor *a, struct hf_watch_hit *h)
@@ -208,15 +210,20 @@ int hf_watch_score_add(struct hf_watch_score *s, const struct hf_watch_fact *f, 
 			continue;
 		remember(a, f);
 		if (p && a->score && f->t_ns - a->scored_ns > s->o.window_ns && !a->crossed)
-			a->score = a->cipher_score = a->note_score = 0; /* its earlier points expired */
+			a->score = a->loss_score = a->cand_score = a->note_score = 0; /* its earlier points expired */
 		if (p)
 			a->scored_ns = f->t_ns;
 		if (f->kind == HF_WATCH_NOTE)
 			a->note_score += p;
+		else if (f->kind == HF_WATCH_CANDIDATE)
+			a->cand_score += p;
 		else
-			a->cipher_score += p;
-		/* notes add up to a cap: one per directory says no more than one */
-		a->score = a->cipher_score +
+			a->loss_score += p;
+		/* notes and new ciphertext files add up to a cap each: one note per
+		 * directory says no more than one, and new random files (a package's
+		 * resources, downloaded archives) destroy nothing by themselves */
+		a->score = a->loss_score +
+			   (a->cand_score < HF_WATCH_PTS_CANDIDATES_MAX ? a->cand_score : HF_WATCH_PTS_CANDIDATES_MAX) +
 			   (a->note_score < HF_WATCH_PTS_NOTES_MAX ? a->note_score : HF_WATCH_PTS_NOTES_MAX);
 		a->encrypted += f->kind == HF_WATCH_ENCRYPTED;
 		a->candidates += f->kind == HF_WATCH_CANDIDATE;
@@ -224,10 +231,11 @@ int hf_watch_score_add(struct hf_watch_score *s, const struct hf_watch_fact *f, 
 		a->notes += f->kind == HF_WATCH_NOTE;
 		/* the narrowest actor that crosses is the one reported; the
 		 * wider ones over the threshold with it are covered by that alert.
-		 * Without a file's worth of ciphertext nothing crosses, however
-		 * many notes: a copy of a tree that holds ransom-note samples and
-		 * a random test vector (this project's own) is no attack */
-		if (!a->crossed && a->score >= s->o.threshold && a->cipher_score >= HF_WATCH_PTS_ENCRYPTED) {
+		 * Without a file's worth of loss nothing crosses, however many
+		 * notes and new random files: a copy of a tree that holds
+		 * ransom-note samples and random test vectors (this project's
+		 * own), or a package unpacked, is no attack */
+		if (!a->crossed && a->score >= s->o.threshold && a->loss_score >= HF_WATCH_PTS_LOSS_MIN) {
 			a->crossed = 1;
 			if (!crossed)
 				fill_hit(a, hit);
@@ -252,10 +260,31 @@ static int same_stem(const char *copy, const char *orig)
 	return 0;
 }
 
-int hf_watch_score_wrote_copy(const struct hf_watch_score *s, const struct hf_watch_who *who, const char *path,
+/* a ciphertext copy of a file of size bytes: as large, up to 64 KiB and an
+ * eighth larger (a header, padding, a footer with the wrapped key) */
+static int size_fits(uint64_t copy, uint64_t size)
+{
+	return copy >= size && copy - size <= 65536 + size / 8;
+}
+
+/* marks the copy paired in every actor that remembers it */
+static void pair(struct hf_watch_score *s, const pid_t ids[4], const struct hf_watch_file *copy)
+{
+	const struct hf_watch_file c = *copy;
+
+	for (int by = 0; by < 4; by++) {
+		struct actor *a = ids[by] > 0 ? find(s, by, ids[by]) : NULL;
+		for (size_t i = 0; a && a->files && i < a->nfiles; i++)
+			if (a->files[i].t_ns == c.t_ns && strcmp(a->files[i].path, c.path) == 0)
+				a->files[i].paired = 1;
+	}
+}
+
+int hf_watch_score_wrote_copy(struct hf_watch_score *s, const struct hf_watch_who *who, const char *path, uint64_t size,
 			      int64_t t_ns)
 {
 	const pid_t ids[4] = {who->pid, who->pgid, who->sid, who->session_parent};
+	const struct hf_watch_file *by_size = NULL;
 
 	for (int by = 0; by < 4; by++) {
 		const struct actor *a = ids[by] > 0 ? find(s, by, ids[by]) : NULL;
@@ -263,11 +292,20 @@ int hf_watch_score_wrote_copy(const struct hf_watch_score *s, const struct hf_wa
 			continue;
 		for (size_t i = 0; i < a->nfiles; i++) {
 			const struct hf_watch_file *x = &a->files[i];
-			if ((x->kind == HF_WATCH_CANDIDATE || x->kind == HF_WATCH_KEPT) && same_stem(x->path, path))
+			if (x->kind != HF_WATCH_CANDIDATE && x->kind != HF_WATCH_KEPT)
+				continue;
+			if (same_stem(x->path, path)) {
+				pair(s, ids, x);
 				return x->kind;
+			}
+			if (!by_size && x->kind == HF_WATCH_CANDIDATE && !x->paired && size_fits(x->size, size))
+				by_size = x;
 		}
 	}
-	return 0;
+	if (!by_size)
+		return 0;
+	pair(s, ids, by_size);
+	return HF_WATCH_CANDIDATE;
 }
 
 const char *hf_watch_fact_name(int kind)

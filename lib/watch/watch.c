@@ -253,6 +253,7 @@ static int judge(struct hf_watch *w, const char *path, struct watch_file *before
 	if (r < 0)
 		return r;
 	f->reasons = rs;
+	f->size = cur.size;
 	f->new_extension = !watch_ext_known(w, ext_of(path));
 	if (rs & enc) {
 		if (before)
@@ -335,8 +336,9 @@ int watch_on_delete(struct hf_watch *w, const char *path, const struct hf_watch_
 
 	if (!known)
 		return 0;
+	f.size = known->size;
 	watch_file_drop(w, known);
-	switch (hf_watch_score_wrote_copy(w->score, who, path, f.t_ns)) {
+	switch (hf_watch_score_wrote_copy(w->score, who, path, f.size, f.t_ns)) {
 	case HF_WATCH_KEPT:
 		f.copy_kept = 1;
 		/* fall through */

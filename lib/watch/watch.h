@@ -44,6 +44,7 @@ struct hf_watch_fact {
 	int64_t t_ns;
 	const char *path;
 	uint32_t reasons;  /* HF_REASON_* of the judgement */
+	uint64_t size;     /* the file's size (a deleted one's last known size) */
 	int new_extension; /* renamed or written under an extension never seen under the watched paths */
 	int copy_kept;     /* ORIGINAL_GONE: its copy was an HF_WATCH_KEPT one (worth nothing until now) */
 };
@@ -62,6 +63,8 @@ struct hf_watch_file {
 	int kind;
 	uint32_t reasons;
 	pid_t pid;
+	uint64_t size;
+	int paired; /* a CANDIDATE whose original was deleted since */
 };
 
 /* an actor whose score crossed the threshold */
@@ -91,7 +94,13 @@ struct hf_watch_score_opts {
 #define HF_WATCH_PTS_KEPT_GONE 1000    /* after a KEPT copy */
 #define HF_WATCH_PTS_NEW_EXTENSION 250
 #define HF_WATCH_PTS_NOTE 2000
-#define HF_WATCH_PTS_NOTES_MAX 2000 /* all notes together; and nothing crosses without a file's worth of ciphertext */
+#define HF_WATCH_PTS_NOTES_MAX 2000      /* all notes together */
+#define HF_WATCH_PTS_CANDIDATES_MAX 2000 /* all new ciphertext files together */
+/* nothing crosses without a file's worth of loss (a file turned to
+ * ciphertext, or an original deleted after its ciphertext copy was written):
+ * notes and new random files alone harm nothing (a copy of a tree with
+ * ransom-note samples and test vectors; a package's compressed resources) */
+#define HF_WATCH_PTS_LOSS_MIN 1000
 
 struct hf_watch_score;
 struct hf_watch_score *hf_watch_score_new(const struct hf_watch_score_opts *o);
@@ -101,10 +110,14 @@ void hf_watch_score_free(struct hf_watch_score *s);
  * crossed it, it is not reported again until it was idle for the window),
  * 0 if none did. */
 int hf_watch_score_add(struct hf_watch_score *s, const struct hf_watch_fact *f, struct hf_watch_hit *hit);
-/* whether who's pid, group or session wrote a ciphertext copy of path
- * (path plus an extension, or its stem with another one) within the window
- * before t_ns: HF_WATCH_CANDIDATE or HF_WATCH_KEPT (the copy's kind), or 0 */
-int hf_watch_score_wrote_copy(const struct hf_watch_score *s, const struct hf_watch_who *who, const char *path,
+/* whether who's pid, group or session wrote a ciphertext copy of path, the
+ * deleted file of that size, within the window before t_ns: a copy named
+ * after it (path plus an extension, or its stem with another one), or an
+ * unpaired new ciphertext file of about its size under any name (as large,
+ * up to 64 KiB and an eighth larger: ransomware that names its output at
+ * random). Returns the copy's kind (HF_WATCH_CANDIDATE or HF_WATCH_KEPT)
+ * and marks it paired, or 0. */
+int hf_watch_score_wrote_copy(struct hf_watch_score *s, const struct hf_watch_who *who, const char *path, uint64_t size,
 			      int64_t t_ns);
 size_t hf_watch_score_actors(const struct hf_watch_score *s);
 const char *hf_watch_fact_name(int kind); /* "encrypted", ... */

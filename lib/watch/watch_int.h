@@ -99,7 +99,7 @@ ssize_t watch_gate_pop(struct hf_watch *w, uint8_t *out, size_t cap, int *key);
 void watch_gate_done(struct hf_watch *w, int key); /* that event is judged */
 void watch_gate_suspect(struct hf_watch *w, const struct hf_watch_who *who);
 void watch_gate_crossed(struct hf_watch *w, const struct hf_watch_hit *h);   /* held until settled */
-int watch_gate_who(struct hf_watch *w, pid_t pid, struct hf_watch_who *out); /* cached, for exited writers */
+int watch_gate_who(struct hf_watch *w, pid_t pid, struct hf_watch_who *out); /* as read when its event was queued */
 void watch_gate_ignore_pgid(struct hf_watch *w, pid_t pgid);
 void watch_gate_stats(struct hf_watch *w, struct hf_watch_gate_stats *out);
 

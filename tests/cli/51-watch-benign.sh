@@ -95,8 +95,13 @@ PY
 workload() {
 	local name=$1 t0 t1 n
 	t0=$(date +%s.%N)
-	setsid bash -c "cd '$D' && $2" >"$T/$name.out" 2>&1
+	# a frozen workload (a false alarm) would never end: killed after 5 min
+	timeout -k 5 300 setsid bash -c "cd '$D' && $2" >"$T/$name.out" 2>&1
 	local rc=$?
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		echo "timed out after 300 s (frozen by the watcher?)" >>"$T/$name.out"
+		frozen_cgroups_remove
+	fi
 	t1=$(date +%s.%N)
 	# the watcher judges what it was told by then: give it time to catch up
 	sleep 2

@@ -105,7 +105,7 @@ static void test_copy_then_delete(void)
 		f = fact(HF_WATCH_KEPT, 400 + 2 * i, 400, 400, i * SEC, copy);
 		T_EQ(hf_watch_score_add(s, &f, &hit), 0);
 		f = fact(HF_WATCH_DELETED, 401 + 2 * i, 400, 400, i * SEC + 1, orig);
-		T_EQ(hf_watch_score_wrote_copy(s, &f.who, orig, f.t_ns), HF_WATCH_KEPT);
+		T_EQ(hf_watch_score_wrote_copy(s, &f.who, orig, 0, f.t_ns), HF_WATCH_KEPT);
 		f.kind = HF_WATCH_ORIGINAL_GONE;
 		f.copy_kept = 1;
 		crossed = hf_watch_score_add(s, &f, &hit);
@@ -119,9 +119,9 @@ static void test_copy_then_delete(void)
 		struct hf_watch_fact f = fact(HF_WATCH_CANDIDATE, 500, 500, 500, 1 * SEC, "/e/doc.locked");
 		struct hf_watch_who who = f.who;
 		T_EQ(hf_watch_score_add(s, &f, &hit), 0);
-		T_EQ(hf_watch_score_wrote_copy(s, &who, "/e/doc.txt", 2 * SEC), HF_WATCH_CANDIDATE);
-		T_EQ(hf_watch_score_wrote_copy(s, &who, "/e/other.txt", 2 * SEC), 0);
-		T_EQ(hf_watch_score_wrote_copy(s, &who, "/e/doc.locked", 2 * SEC), 0);
+		T_EQ(hf_watch_score_wrote_copy(s, &who, "/e/doc.txt", 0, 2 * SEC), HF_WATCH_CANDIDATE);
+		T_EQ(hf_watch_score_wrote_copy(s, &who, "/e/other.txt", 0, 2 * SEC), 0);
+		T_EQ(hf_watch_score_wrote_copy(s, &who, "/e/doc.locked", 0, 2 * SEC), 0);
 	}
 	hf_watch_score_free(s);
 }
@@ -147,6 +147,78 @@ static void test_benign_work_crosses_nothing(void)
 		crossed |= hf_watch_score_add(s, &f, &hit);
 	}
 	T_EQ(crossed, 0);
+	hf_watch_score_free(s);
+}
+
+/* new ciphertext files alone destroy nothing, however many (a package's
+ * compressed resources unpacked, archives downloaded): they add up to 2
+ * points at most, and nothing crosses without a file lost */
+static void test_new_ciphertext_alone_crosses_nothing(void)
+{
+	struct hf_watch_score *s = hf_watch_score_new(NULL);
+	int crossed = 0;
+
+	for (int i = 0; i < 200; i++) {
+		char path[32];
+		struct hf_watch_fact f;
+		snprintf(path, sizeof(path), "/d/res%d.pak", i);
+		f = fact(HF_WATCH_CANDIDATE, 650, 650, 650, i, path);
+		f.new_extension = 1;
+		f.size = 1000000 + (uint64_t)i;
+		crossed |= hf_watch_score_add(s, &f, &hit);
+	}
+	T_EQ(crossed, 0);
+	{
+		/* deleting a file of another size pairs with none of them */
+		struct hf_watch_fact f = fact(HF_WATCH_DELETED, 650, 650, 650, 300, "/d/old.txt");
+		T_EQ(hf_watch_score_wrote_copy(s, &f.who, f.path, 5000, f.t_ns), 0);
+		/* a file encrypted as well: their 2 points and its 1 cross */
+		f = fact(HF_WATCH_ENCRYPTED, 650, 650, 650, 301, "/d/a.txt");
+		T_EQ(hf_watch_score_add(s, &f, &hit), 1);
+		T_EQ(hit.score, HF_WATCH_PTS_CANDIDATES_MAX + HF_WATCH_PTS_ENCRYPTED);
+	}
+	hf_watch_score_free(s);
+}
+
+/* ransomware that names its output at random and deletes the original: a
+ * delete pairs with an unpaired new ciphertext file of about its size */
+static void test_random_names_pair_by_size(void)
+{
+	struct hf_watch_score *s = hf_watch_score_new(NULL);
+	int crossed = 0, pairs = 0;
+
+	for (int i = 0; i < 10 && !crossed; i++) {
+		char copy[32], orig[32];
+		uint64_t size = 10000 + 3000 * (uint64_t)i;
+		struct hf_watch_fact f;
+		snprintf(copy, sizeof(copy), "/d/%08x.bin", 0x5eed0000u + (unsigned)i);
+		snprintf(orig, sizeof(orig), "/d/doc%d.txt", i);
+		f = fact(HF_WATCH_CANDIDATE, 660, 660, 660, i * SEC, copy);
+		f.size = size + 32; /* salt, padding */
+		crossed = hf_watch_score_add(s, &f, &hit);
+		if (crossed)
+			break;
+		f = fact(HF_WATCH_DELETED, 660, 660, 660, i * SEC + 1, orig);
+		f.size = size;
+		T_EQ(hf_watch_score_wrote_copy(s, &f.who, orig, f.size, f.t_ns), HF_WATCH_CANDIDATE);
+		/* the copy is paired now: a second delete of that size is not */
+		T_EQ(hf_watch_score_wrote_copy(s, &f.who, "/d/twin.txt", f.size, f.t_ns), 0);
+		f.kind = HF_WATCH_ORIGINAL_GONE;
+		crossed = hf_watch_score_add(s, &f, &hit);
+		pairs = i + 1;
+	}
+	T_EQ(crossed, 1);
+	T_EQ(pairs, 3); /* each pair is a file's worth: half for the copy, half for the original gone */
+	T_EQ(hit.originals_gone, 3);
+	/* a copy smaller than the deleted file, or far larger, pairs with nothing */
+	{
+		struct hf_watch_fact f = fact(HF_WATCH_CANDIDATE, 670, 670, 670, 0, "/d/x.bin");
+		f.size = 100000;
+		hf_watch_score_add(s, &f, &hit);
+		T_EQ(hf_watch_score_wrote_copy(s, &f.who, "/d/big.txt", 100001, 1), 0);
+		T_EQ(hf_watch_score_wrote_copy(s, &f.who, "/d/small.txt", 20000, 1), 0);
+		T_EQ(hf_watch_score_wrote_copy(s, &f.who, "/d/near.txt", 99000, 1), HF_WATCH_CANDIDATE);
+	}
 	hf_watch_score_free(s);
 }
 
@@ -306,6 +378,8 @@ int main(void)
 	T_RUN(test_groups_of_one_session_add_up);
 	T_RUN(test_copy_then_delete);
 	T_RUN(test_benign_work_crosses_nothing);
+	T_RUN(test_new_ciphertext_alone_crosses_nothing);
+	T_RUN(test_random_names_pair_by_size);
 	T_RUN(test_window);
 	T_RUN(test_points_expire_on_a_busy_actor);
 	T_RUN(test_sessions_of_one_starter_add_up);
