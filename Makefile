@@ -90,17 +90,26 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libholdfast.a
 # run; then the CLI scenarios again against a server, and the S3 store against
 # a real Ceph RGW (make test-s3 with the plain build only: about 80 s, plus
 # about 20 s to install radosgw the first time).
+# Each step's start is stamped (UTC) so a slow CI run says where its time went.
+STAMP = @echo "== $$(date -u +%T) make test:"
 test:
+	$(STAMP) builds
 	$(MAKE) -j2 all WERROR=1
 	$(MAKE) -j2 SAN=1 all WERROR=1
 ifneq ($(FORMAT_CHECK),0)
 	$(MAKE) format-check
 endif
+	$(STAMP) analyze
 	$(MAKE) analyze
+	$(STAMP) tsan
 	$(MAKE) tsan
+	$(STAMP) unit, CLI and fuzz tests
 	HF_BUILDS="build build-san" tests/run.sh
+	$(STAMP) CLI tests through a server
 	HF_BUILD=build tests/run.sh cli-https
+	$(STAMP) S3
 	HF_BUILD=build tests/run.sh s3
+	$(STAMP) done
 
 # the development tier: plain build, unit tests and the fast CLI scripts
 quick:

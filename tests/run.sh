@@ -101,7 +101,7 @@ tally() { # name, output, exit status[, seconds]
 }
 for BUILD in ${HF_BUILDS:-${HF_BUILD:-build}}; do
 export HF_BIN="$PWD/$BUILD/holdfast"
-echo "== tests with $BUILD"
+echo "== $(date -u +%T) tests with $BUILD"
 if [ "$what" = all ] || [ "$what" = unit ] || [ "$what" = quick ] || [ "$what" = s3 ]; then
 	for t in "$BUILD"/tests/test_*; do
 		[ -x "$t" ] || continue
