@@ -607,6 +607,14 @@ void cli_id_hex(const uint8_t *id, char *out)
 	hf_hex_encode(id, HF_ID_LEN, out);
 }
 
+int64_t cli_now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
 void cli_time_str(int64_t ns, char *out, size_t cap, int rfc3339)
 {
 	time_t t = (time_t)(ns / 1000000000);

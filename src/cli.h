@@ -102,5 +102,7 @@ void cli_json_str(FILE *f, const char *s);
 void cli_json_snap_flags(FILE *f, unsigned flags);
 void cli_id_hex(const uint8_t *id, char *out); /* 65 bytes */
 void cli_time_str(int64_t ns, char *out, size_t cap, int rfc3339);
+/* the time now (CLOCK_REALTIME), ns since the epoch */
+int64_t cli_now_ns(void);
 
 #endif

@@ -17,14 +17,6 @@ static const char unpin_usage[] = "usage: holdfast unpin --repo DIR SNAPSHOT [--
 
 enum { OPT_REASON = 1 };
 
-static int64_t now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_REALTIME, &t);
-	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
-
 struct pin_args {
 	int kind; /* HF_MARK_PIN or HF_MARK_UNPIN */
 	const char *ref, *reason;
@@ -82,7 +74,7 @@ static int pin_run(const struct cli_common *c, void *args, struct hf_repo *repo)
 		snprintf(reason_buf, sizeof(reason_buf), "manual: holdfast %s", verb);
 		reason = reason_buf;
 	}
-	r = hf_pin_set(repo, snap.id, a->kind, reason, now_ns(), &res);
+	r = hf_pin_set(repo, snap.id, a->kind, reason, cli_now_ns(), &res);
 	if (res.bad_marks)
 		cli_err("%zu mark object(s) could not be read; run check", res.bad_marks);
 	if (r == -HF_E_LIMIT) {

@@ -17,14 +17,6 @@
 
 #define STALE_S (6 * WATCH_STATUS_EVERY_S) /* older than this: the watcher is not working */
 
-static int64_t now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_REALTIME, &t);
-	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
-
 void watch_status_add_alert(struct watch_status *s, const struct watch_status_alert *a)
 {
 	s->alerts[s->next] = *a;
@@ -168,7 +160,7 @@ static int write_file(const char *dir, const char *name, const struct watch_stat
 
 int watch_status_write(const struct watch_status *s, const struct hf_watch_stats *st)
 {
-	int64_t now = now_ns();
+	int64_t now = cli_now_ns();
 	int r;
 
 	if (mkdir(s->dir, 0755) < 0 && errno != EEXIST)
