@@ -5,7 +5,8 @@
 # rsync --inplace of a changed copy), office documents re-saved the way
 # Office saves (real .docx/.xlsx/.odt made by python3-docx, openpyxl, odfpy:
 # temp file written, original renamed away, temp renamed in, old deleted),
-# a compiler build (make -j2 of a copy of lib/), a package install (dpkg -x
+# a copy of this project's tree (ransom-note samples, test vectors) and a
+# compiler build in it (make -j2 of lib/), a package install (dpkg -x
 # of .deb files from the apt cache), all in the watched directory, each in a session of its own as a user's job would be.
 # No alert may be raised, nothing stopped. Needs root (fanotify): skipped
 # otherwise. Prints a "row:" line per workload (docs/DETECTION.md).
@@ -135,12 +136,18 @@ if /usr/bin/python3 -c 'import docx, openpyxl, odf' 2>/dev/null; then
 else
 	skip "office: python3-docx, python3-openpyxl or python3-odf is not installed"
 fi
-# a compiler build: lib/'s util, scan and watch sources, make -j2
+# this project's own tree (its files as committed, or its sources when this
+# is no git checkout): its test fixtures and docs hold ransom-note samples
+# and random test vectors, and a copy of it once froze cp
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 mkdir -p "$T/src"
-cp -a "$(cd "$(dirname "$0")/../.." && pwd)/lib" "$T/src/"
+git -C "$ROOT" archive HEAD 2>/dev/null | tar -x -C "$T/src" 2>/dev/null ||
+	cp -a "$ROOT/lib" "$ROOT/src" "$ROOT/tests" "$ROOT/docs" "$ROOT/man" "$T/src/"
+workload copy-project "cp -a $T/src project"
+# a compiler build in that copy: lib/'s util, scan and watch sources, make -j2
 printf '%s\n' 'SRCS := $(wildcard lib/util/*.c lib/watch/*.c lib/scan/*.c)' 'libw.a: $(SRCS:.c=.o)' \
-	'	ar rcs $@ $^' '%.o: %.c' '	$(CC) -std=gnu11 -O2 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Ilib -c $< -o $@' >"$T/src/Makefile"
-workload build "cp -a $T/src build && make -s -C build -j2 && test -s build/libw.a && make -s -C build -j2 -B"
+	'	ar rcs $@ $^' '%.o: %.c' '	$(CC) -std=gnu11 -O2 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Ilib -c $< -o $@' >"$T/libw.mk"
+workload build "make -s -C project -f $T/libw.mk -j2 && test -s project/libw.a && make -s -C project -f $T/libw.mk -j2 -B"
 # a package install: the first debs of the apt cache unpacked (dpkg -x)
 mapfile -t DEBS < <(ls /var/cache/apt/archives/*.deb 2>/dev/null | head -n 12)
 if [ "${#DEBS[@]}" -ge 3 ]; then
@@ -148,7 +155,7 @@ if [ "${#DEBS[@]}" -ge 3 ]; then
 else
 	skip "dpkg-x: fewer than 3 .deb files in /var/cache/apt/archives"
 fi
-workload rm-rf "rm -rf docs-copy untar rs2 build root"
+workload rm-rf "rm -rf docs-copy untar rs2 project root"
 
 check_true "the watcher is still running" kill -0 "$WPID"
 stopped=$(ps -eo stat=,pgid= | awk '$1 ~ /^T/' | wc -l)
