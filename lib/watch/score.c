@@ -260,11 +260,27 @@ static int same_stem(const char *copy, const char *orig)
 	return 0;
 }
 
-/* a ciphertext copy of a file of size bytes: as large, up to 64 KiB and an
- * eighth larger (a header, padding, a footer with the wrapped key) */
-static int size_fits(uint64_t copy, uint64_t size)
+/* the copy x of a file deleted at t_ns, paired by size when its name says
+ * nothing: written in the same directory shortly before (ransomware deletes
+ * each original right after its copy), as large, up to 4 KiB and a
+ * sixteenth larger (a header, padding, a footer with the wrapped key). A
+ * script that unpacked random blobs and cleans up a tree later pairs none. */
+static int copy_by_size(const struct hf_watch_file *x, const char *path, uint64_t size, int64_t t_ns)
 {
-	return copy >= size && copy - size <= 65536 + size / 8;
+	const char *a = strrchr(x->path, '/'), *b = strrchr(path, '/');
+
+	return x->kind == HF_WATCH_CANDIDATE && !x->paired && x->t_ns <= t_ns && t_ns - x->t_ns <= HF_WATCH_PAIR_NS &&
+	       x->size >= size && x->size - size <= 4096 + size / 16 && a && b && a - x->path == b - path &&
+	       strncmp(x->path, path, (size_t)(a - x->path)) == 0 && strcmp(x->path, path) != 0;
+}
+
+/* the actor (by, id) for a look-up; a session led by its group is
+ * counted as the group */
+static struct actor *actor_of(const struct hf_watch_score *s, int by, pid_t id)
+{
+	struct actor *a = id > 0 ? find(s, by, id) : NULL;
+
+	return a || by != HF_WATCH_BY_SID || id <= 0 ? a : find(s, HF_WATCH_BY_PGID, id);
 }
 
 /* marks the copy paired in every actor that remembers it */
@@ -273,7 +289,7 @@ static void pair(struct hf_watch_score *s, const pid_t ids[4], const struct hf_w
 	const struct hf_watch_file c = *copy;
 
 	for (int by = 0; by < 4; by++) {
-		struct actor *a = ids[by] > 0 ? find(s, by, ids[by]) : NULL;
+		struct actor *a = actor_of(s, by, ids[by]);
 		for (size_t i = 0; a && a->files && i < a->nfiles; i++)
 			if (a->files[i].t_ns == c.t_ns && strcmp(a->files[i].path, c.path) == 0)
 				a->files[i].paired = 1;
@@ -286,8 +302,12 @@ int hf_watch_score_wrote_copy(struct hf_watch_score *s, const struct hf_watch_wh
 	const pid_t ids[4] = {who->pid, who->pgid, who->sid, who->session_parent};
 	const struct hf_watch_file *by_size = NULL;
 
-	for (int by = 0; by < 4; by++) {
-		const struct actor *a = ids[by] > 0 ? find(s, by, ids[by]) : NULL;
+	/* in the deleter's process, group or session: not among all the
+	 * sessions of their starter (an encryptor deletes its own originals;
+	 * a script's later rm -rf of a tree that holds a file and its .gpg
+	 * copy, made by an earlier job, is no loss) */
+	for (int by = 0; by <= HF_WATCH_BY_SID; by++) {
+		const struct actor *a = actor_of(s, by, ids[by]);
 		if (!a || !a->files || t_ns - a->last_ns > s->o.window_ns)
 			continue;
 		for (size_t i = 0; i < a->nfiles; i++) {
@@ -298,7 +318,7 @@ int hf_watch_score_wrote_copy(struct hf_watch_score *s, const struct hf_watch_wh
 				pair(s, ids, x);
 				return x->kind;
 			}
-			if (!by_size && x->kind == HF_WATCH_CANDIDATE && !x->paired && size_fits(x->size, size))
+			if (!by_size && copy_by_size(x, path, size, t_ns))
 				by_size = x;
 		}
 	}

@@ -268,7 +268,8 @@ static int judge(struct hf_watch *w, const char *path, struct watch_file *before
 		else
 			watch_ext_add(w, ext_of(path)); /* a clean file's extension is a normal one now */
 	}
-	return watch_file_put(w, path, &cur.profile, cur.size, (int64_t)st.st_mtim.tv_sec, cur.data, cur.n);
+	return watch_file_put(w, path, &cur.profile, cur.size, (int64_t)st.st_mtim.tv_sec, cur.data, cur.n,
+			      (rs & enc) != 0);
 }
 
 static int feed(struct hf_watch *w, struct hf_watch_fact *f, struct hf_watch_hit *hit)
@@ -333,12 +334,15 @@ int watch_on_delete(struct hf_watch *w, const char *path, const struct hf_watch_
 {
 	struct hf_watch_fact f = {.who = *who, .t_ns = now_ns(), .path = path, .kind = HF_WATCH_DELETED};
 	struct watch_file *known = watch_file_get(w, path);
+	int cipher;
 
 	if (!known)
 		return 0;
 	f.size = known->size;
+	cipher = known->ciphertext;
 	watch_file_drop(w, known);
-	switch (hf_watch_score_wrote_copy(w->score, who, path, f.size, f.t_ns)) {
+	/* a file of ciphertext deleted (a copy cleaned up) loses no plaintext */
+	switch (cipher ? 0 : hf_watch_score_wrote_copy(w->score, who, path, f.size, f.t_ns)) {
 	case HF_WATCH_KEPT:
 		f.copy_kept = 1;
 		/* fall through */
@@ -381,7 +385,7 @@ int watch_on_found(struct hf_watch *w, const char *path, const struct stat *st, 
 			return r;
 		watch_ext_add(w, ext_of(path));
 		return watch_file_put(w, path, &p, (uint64_t)now.st_size, (int64_t)now.st_mtim.tv_sec, w->content.data,
-				      w->content.len);
+				      w->content.len, 0);
 	}
 	return watch_on_write(w, path, &nobody, &unused);
 }

@@ -112,11 +112,13 @@ void hf_watch_score_free(struct hf_watch_score *s);
 int hf_watch_score_add(struct hf_watch_score *s, const struct hf_watch_fact *f, struct hf_watch_hit *hit);
 /* whether who's pid, group or session wrote a ciphertext copy of path, the
  * deleted file of that size, within the window before t_ns: a copy named
- * after it (path plus an extension, or its stem with another one), or an
- * unpaired new ciphertext file of about its size under any name (as large,
- * up to 64 KiB and an eighth larger: ransomware that names its output at
- * random). Returns the copy's kind (HF_WATCH_CANDIDATE or HF_WATCH_KEPT)
- * and marks it paired, or 0. */
+ * after it (path plus an extension, or its stem with another one), or, for
+ * ransomware that names its output at random, an unpaired new ciphertext
+ * file of about its size (as large, up to 4 KiB and a sixteenth larger)
+ * written in the same directory at most HF_WATCH_PAIR_NS before. Returns
+ * the copy's kind (HF_WATCH_CANDIDATE or HF_WATCH_KEPT) and marks it
+ * paired, or 0. */
+#define HF_WATCH_PAIR_NS (10LL * 1000000000LL)
 int hf_watch_score_wrote_copy(struct hf_watch_score *s, const struct hf_watch_who *who, const char *path, uint64_t size,
 			      int64_t t_ns);
 size_t hf_watch_score_actors(const struct hf_watch_score *s);

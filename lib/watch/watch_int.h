@@ -44,6 +44,7 @@ struct watch_file {
 	uint8_t *head; /* all its bytes, for small files (NULL: only the profile) */
 	uint32_t nhead;
 	uint8_t gone;
+	uint8_t ciphertext; /* judged ciphertext when last written */
 };
 
 struct watch_root {
@@ -108,8 +109,9 @@ int watch_state_init(struct hf_watch *w);
 void watch_state_release(struct hf_watch *w);
 struct watch_file *watch_file_get(struct hf_watch *w, const char *path); /* NULL if unknown or gone */
 /* records path's state (head: its first n bytes, kept if the file is small) */
+/* ciphertext: the file was judged ciphertext (its deletion loses no plaintext) */
 int watch_file_put(struct hf_watch *w, const char *path, const struct hf_profile *p, uint64_t size, int64_t mtime,
-		   const uint8_t *head, size_t n);
+		   const uint8_t *head, size_t n, int ciphertext);
 void watch_file_drop(struct hf_watch *w, struct watch_file *f);
 int watch_ext_known(struct hf_watch *w, const char *ext);
 void watch_ext_add(struct hf_watch *w, const char *ext);

@@ -217,8 +217,32 @@ static void test_random_names_pair_by_size(void)
 		hf_watch_score_add(s, &f, &hit);
 		T_EQ(hf_watch_score_wrote_copy(s, &f.who, "/d/big.txt", 100001, 1), 0);
 		T_EQ(hf_watch_score_wrote_copy(s, &f.who, "/d/small.txt", 20000, 1), 0);
+		/* in another directory, or long after the copy: not its original */
+		T_EQ(hf_watch_score_wrote_copy(s, &f.who, "/e/near.txt", 99000, 1), 0);
+		T_EQ(hf_watch_score_wrote_copy(s, &f.who, "/d/near.txt", 99000, HF_WATCH_PAIR_NS + 1), 0);
+		/* the copy itself deleted: no original */
+		T_EQ(hf_watch_score_wrote_copy(s, &f.who, "/d/x.bin", 100000, 1), 0);
 		T_EQ(hf_watch_score_wrote_copy(s, &f.who, "/d/near.txt", 99000, 1), HF_WATCH_CANDIDATE);
 	}
+	hf_watch_score_free(s);
+}
+
+/* a script's jobs, each a session of its own: one makes a .gpg copy beside
+ * its original, a later one removes the tree; the delete pairs with nothing
+ * (only the starter of both sessions saw the copy written) */
+static void test_other_sessions_copy_is_no_pair(void)
+{
+	struct hf_watch_score *s = hf_watch_score_new(NULL);
+	struct hf_watch_fact f = fact(HF_WATCH_KEPT, 700, 700, 700, 1 * SEC, "/d/t/f1.gz.gpg");
+	struct hf_watch_fact d = fact(HF_WATCH_DELETED, 710, 710, 710, 2 * SEC, "/d/t/f1.gz");
+
+	f.who.session_parent = 690;
+	d.who.session_parent = 690;
+	T_EQ(hf_watch_score_add(s, &f, &hit), 0);
+	T_EQ(hf_watch_score_wrote_copy(s, &d.who, d.path, 0, d.t_ns), 0);
+	/* the same session's delete does pair */
+	d.who.sid = 700;
+	T_EQ(hf_watch_score_wrote_copy(s, &d.who, d.path, 0, d.t_ns), HF_WATCH_KEPT);
 	hf_watch_score_free(s);
 }
 
@@ -380,6 +404,7 @@ int main(void)
 	T_RUN(test_benign_work_crosses_nothing);
 	T_RUN(test_new_ciphertext_alone_crosses_nothing);
 	T_RUN(test_random_names_pair_by_size);
+	T_RUN(test_other_sessions_copy_is_no_pair);
 	T_RUN(test_window);
 	T_RUN(test_points_expire_on_a_busy_actor);
 	T_RUN(test_sessions_of_one_starter_add_up);
