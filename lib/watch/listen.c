@@ -229,7 +229,7 @@ static int handle(struct hf_watch *w, const struct fanotify_event_metadata *m, c
 	/* a directory created or moved in: the gate marks it (and what is in it) */
 	if (w->gate && (m->mask & FAN_ONDIR) && (m->mask & (FAN_CREATE | FAN_MOVED_TO | FAN_RENAME))) {
 		const char *dir = (m->mask & FAN_RENAME) ? to : path;
-		r = dir ? watch_walk_dir(w, dir) : 0;
+		r = dir ? watch_walk_dir(w, dir, !(m->mask & FAN_CREATE)) : 0;
 		goto out;
 	}
 	if ((m->mask & FAN_RENAME) && to) {

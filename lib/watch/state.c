@@ -165,7 +165,9 @@ void watch_ext_add(struct hf_watch *w, const char *ext)
 		return; /* full: every extension then counts as known */
 }
 
-static int walk_dir(struct hf_watch *w, const char *dir, dev_t dev, int depth, int rescan)
+enum { WALK_LEARN, WALK_RESCAN, WALK_MARK };
+
+static int walk_dir(struct hf_watch *w, const char *dir, dev_t dev, int depth, int how)
 {
 	DIR *d;
 	struct dirent *e;
@@ -185,9 +187,9 @@ static int walk_dir(struct hf_watch *w, const char *dir, dev_t dev, int depth, i
 		p = hf_path_join(strcmp(dir, "/") == 0 ? "" : dir, e->d_name);
 		if (lstat(p, &st) == 0 && st.st_dev == dev) {
 			if (S_ISDIR(st.st_mode))
-				r = walk_dir(w, p, dev, depth + 1, rescan);
-			else if (S_ISREG(st.st_mode))
-				r = watch_on_found(w, p, &st, rescan);
+				r = walk_dir(w, p, dev, depth + 1, how);
+			else if (S_ISREG(st.st_mode) && how != WALK_MARK)
+				r = watch_on_found(w, p, &st, how == WALK_RESCAN);
 		}
 		free(p);
 	}
@@ -195,13 +197,13 @@ static int walk_dir(struct hf_watch *w, const char *dir, dev_t dev, int depth, i
 	return r;
 }
 
-int watch_walk_dir(struct hf_watch *w, const char *dir)
+int watch_walk_dir(struct hf_watch *w, const char *dir, int learn)
 {
 	struct stat st;
 
 	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		return 0;
-	return walk_dir(w, dir, st.st_dev, 0, 0);
+	return walk_dir(w, dir, st.st_dev, 0, learn ? WALK_LEARN : WALK_MARK);
 }
 
 int watch_walk(struct hf_watch *w, int rescan)
@@ -215,7 +217,7 @@ int watch_walk(struct hf_watch *w, int rescan)
 		if (S_ISREG(st.st_mode))
 			r = watch_on_found(w, w->roots[i].path, &st, rescan);
 		else if (S_ISDIR(st.st_mode))
-			r = walk_dir(w, w->roots[i].path, st.st_dev, 0, rescan);
+			r = walk_dir(w, w->roots[i].path, st.st_dev, 0, rescan ? WALK_RESCAN : WALK_LEARN);
 	}
 	return r;
 }

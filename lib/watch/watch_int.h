@@ -118,8 +118,11 @@ void watch_ext_add(struct hf_watch *w, const char *ext);
 /* walks every root: learns new files; rescan: judges those changed since;
  * the gate marks each directory on the way */
 int watch_walk(struct hf_watch *w, int rescan);
-/* the same for one directory that appeared (created, or moved in) */
-int watch_walk_dir(struct hf_watch *w, const char *dir);
+/* the same for one directory that appeared: moved in (learn: its files are
+ * whole), or created (learn 0: the gate marks its directories, and its
+ * files, being written now, are judged as new ones when they are closed;
+ * learnt half-written, a compressed file would look encrypted) */
+int watch_walk_dir(struct hf_watch *w, const char *dir, int learn);
 
 /* watch.c */
 int watch_read_file(struct hf_watch *w, const char *path, struct stat *st);

@@ -7,7 +7,8 @@
 # temp file written, original renamed away, temp renamed in, old deleted),
 # a copy of this project's tree (ransom-note samples, test vectors) and a
 # compiler build in it (make -j2 of lib/), a package install (dpkg -x
-# of .deb files from the apt cache), all in the watched directory, each in a session of its own as a user's job would be.
+# of .deb files from the apt cache), compressed files written slowly into
+# new directories, all in the watched directory, each in a session of its own as a user's job would be.
 # No alert may be raised, nothing stopped. Needs root (fanotify): skipped
 # otherwise. Prints a "row:" line per workload (docs/DETECTION.md).
 . "$(dirname "$0")/lib.sh"
@@ -188,7 +189,22 @@ if [ "${#DEBS[@]}" -ge 3 ]; then
 else
 	skip "dpkg-x: fewer than 3 .deb files in /var/cache/apt/archives"
 fi
-workload rm-rf "rm -rf docs-copy untar rs2 project root"
+# compressed files written slowly into directories just made (git's
+# objects, a download manager): still empty when the watcher walks the new
+# directory, which once learnt them so and then called them encrypted
+# (two of four crossed the threshold with the other two as new ciphertext)
+cat >"$T/slow.py" <<'PY'
+import os, sys, time, zlib
+for i in range(4):
+    d = os.path.join(sys.argv[1], "obj%d" % i)
+    os.mkdir(d)
+    data = zlib.compress(os.urandom(3000 + 1000 * i))
+    with open(os.path.join(d, "blob"), "wb") as f:
+        time.sleep(0.5)  # created empty, written later
+        f.write(data)
+PY
+workload slow-writer "/usr/bin/python3 $T/slow.py ."
+workload rm-rf "rm -rf docs-copy untar rs2 project root obj?"
 
 exec 9>&-
 wait "$LAUNCHER" 2>/dev/null
