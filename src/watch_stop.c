@@ -89,7 +89,7 @@ int watch_stop_signal(const struct watch_target *t, int sig)
 	if (t->pgid)
 		return killpg(t->pgid, sig) == 0 ? 1 : -errno;
 	if (!t->parent)
-		return kill(t->pid, sig) == 0 ? 1 : -errno;
+		return t->pid <= 1 ? -ESRCH : kill(t->pid, sig) == 0 ? 1 : -errno;
 	n = each_process(t, send_sig, &sig);
 	return n > 0 ? n : -ESRCH;
 }

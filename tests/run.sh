@@ -33,7 +33,7 @@ frozen_processes_kill() {
 	for cg in "${root:-/sys/fs/cgroup}"/holdfast-frozen/alert-*; do
 		[ -d "$cg" ] || continue
 		echo 1 >"$cg/cgroup.kill" 2>/dev/null
-		rmdir "$cg" 2>/dev/null
+		for _ in $(seq 1 30); do rmdir "$cg" 2>/dev/null && break; sleep 0.1; done
 	done
 }
 if [ "$what" = s3 ]; then

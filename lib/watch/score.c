@@ -143,6 +143,11 @@ static unsigned points(const struct hf_watch_fact *f)
 	return p;
 }
 
+static unsigned at_most(unsigned v, unsigned cap)
+{
+	return v < cap ? v : cap;
+}
+
 static void remember(struct actor *a, const struct hf_watch_fact *f)
 {
 	struct hf_watch_file *x;
@@ -222,9 +227,8 @@ int hf_watch_score_add(struct hf_watch_score *s, const struct hf_watch_fact *f, 
 		/* notes and new ciphertext files add up to a cap each: one note per
 		 * directory says no more than one, and new random files (a package's
 		 * resources, downloaded archives) destroy nothing by themselves */
-		a->score = a->loss_score +
-			   (a->cand_score < HF_WATCH_PTS_CANDIDATES_MAX ? a->cand_score : HF_WATCH_PTS_CANDIDATES_MAX) +
-			   (a->note_score < HF_WATCH_PTS_NOTES_MAX ? a->note_score : HF_WATCH_PTS_NOTES_MAX);
+		a->score = a->loss_score + at_most(a->cand_score, HF_WATCH_PTS_CANDIDATES_MAX) +
+			   at_most(a->note_score, HF_WATCH_PTS_NOTES_MAX);
 		a->encrypted += f->kind == HF_WATCH_ENCRYPTED;
 		a->candidates += f->kind == HF_WATCH_CANDIDATE;
 		a->originals_gone += f->kind == HF_WATCH_ORIGINAL_GONE;

@@ -64,7 +64,7 @@ struct hf_watch_file {
 	uint32_t reasons;
 	pid_t pid;
 	uint64_t size;
-	int paired; /* a CANDIDATE whose original was deleted since */
+	int paired; /* a copy whose original was deleted since */
 };
 
 /* an actor whose score crossed the threshold */
@@ -110,6 +110,7 @@ void hf_watch_score_free(struct hf_watch_score *s);
  * crossed it, it is not reported again until it was idle for the window),
  * 0 if none did. */
 int hf_watch_score_add(struct hf_watch_score *s, const struct hf_watch_fact *f, struct hf_watch_hit *hit);
+#define HF_WATCH_PAIR_NS (10LL * 1000000000LL) /* a copy paired by size: written at most this before */
 /* whether who's pid, group or session wrote a ciphertext copy of path, the
  * deleted file of that size, within the window before t_ns: a copy named
  * after it (path plus an extension, or its stem with another one), or, for
@@ -118,7 +119,6 @@ int hf_watch_score_add(struct hf_watch_score *s, const struct hf_watch_fact *f, 
  * written in the same directory at most HF_WATCH_PAIR_NS before. Returns
  * the copy's kind (HF_WATCH_CANDIDATE or HF_WATCH_KEPT) and marks it
  * paired, or 0. */
-#define HF_WATCH_PAIR_NS (10LL * 1000000000LL)
 int hf_watch_score_wrote_copy(struct hf_watch_score *s, const struct hf_watch_who *who, const char *path, uint64_t size,
 			      int64_t t_ns);
 size_t hf_watch_score_actors(const struct hf_watch_score *s);

@@ -108,8 +108,8 @@ void watch_gate_stats(struct hf_watch *w, struct hf_watch_gate_stats *out);
 int watch_state_init(struct hf_watch *w);
 void watch_state_release(struct hf_watch *w);
 struct watch_file *watch_file_get(struct hf_watch *w, const char *path); /* NULL if unknown or gone */
-/* records path's state (head: its first n bytes, kept if the file is small) */
-/* ciphertext: the file was judged ciphertext (its deletion loses no plaintext) */
+/* records path's state (head: its first n bytes, kept if the file is small;
+ * ciphertext: it was judged ciphertext, so its deletion loses no plaintext) */
 int watch_file_put(struct hf_watch *w, const char *path, const struct hf_profile *p, uint64_t size, int64_t mtime,
 		   const uint8_t *head, size_t n, int ciphertext);
 void watch_file_drop(struct hf_watch *w, struct watch_file *f);
