@@ -13,7 +13,15 @@
 # Environment knobs:
 #   HOLDFAST=build/holdfast   the holdfast binary (rerun after a watcher change)
 #   RUNS=3                    passes with the watcher off, and as many on
-#   OUT=docs/PERFORMANCE.md   report file
+#   OUT=docs/PERFORMANCE.md   report file ("-": print the section, write nothing)
+#   ONLY="tar gzip-r"         run only these workloads (default: all eight)
+#   WATCH_ARGS="--max-unjudged 8"  more options for every `holdfast watch`
+#   SIMS=0                    leave out the detection latency part
+#   WATCH_FS=tmpfs            where the watched directory lives: a tmpfs of
+#                             its own (the default), or "disk" (bench/work's
+#                             filesystem: its write-back and ext4's search for
+#                             free inodes after many deletions make single
+#                             runs differ by 3x on a shared virtual disk)
 set -uo pipefail
 export LC_ALL=C
 here=$(cd "$(dirname "$0")" && pwd)
@@ -35,6 +43,10 @@ export HOLDFAST_PASSWORD=holdfast-bench
 W=$work/w # the watched directory
 src=$work/src # what the workloads read: the holdfast source tree and /usr/share/doc
 mkdir -p "$W" "$src/doc"
+WATCH_FS=${WATCH_FS:-tmpfs}
+if [ "$WATCH_FS" = tmpfs ]; then
+	mount -t tmpfs -o size=8g,mode=0755 holdfast-bench "$W" || { log "cannot mount a tmpfs on $W"; exit 1; }
+fi
 git -C "$root" archive HEAD | tar x -C "$W" --one-top-level=hf || { log "git archive failed"; exit 1; }
 cp -a /usr/share/doc/. "$src/doc/"
 cp -a "$W/hf" "$src/hf"
@@ -53,19 +65,23 @@ declare -A WL=(
 	[sqlite]="sqlite3 db.sqlite 'create table t(id integer primary key, b blob)' && for k in \$(seq 1 100); do sqlite3 db.sqlite 'begin; insert into t(b) select randomblob(4000) from (with recursive c(x) as (select 1 union all select x+1 from c where x<100) select x from c); delete from t where id % 7 = 0; commit;' || exit 1; done"
 	[gpg-one]="export GNUPGHOME=\$(mktemp -d) && gpg --batch --pinentry-mode loopback --passphrase k --symmetric -o one.gpg $src/doc/../hf/README.md && rm -rf \$GNUPGHOME"
 )
-ORDER="build tar git gzip-r xz rsync sqlite gpg-one"
+ORDER=${ONLY:-build tar git gzip-r xz rsync sqlite gpg-one}
+WATCH_ARGS=${WATCH_ARGS:-}
+SIMS=${SIMS:-1}
 clean() { (cd "$W" && rm -rf b t.tar untar gc gz x.tar x.tar.xz rs rs2 db.sqlite one.gpg hf/.git); }
 
 WPID=""
 cleanup() {
 	[ -n "$WPID" ] && kill -KILL "$WPID" 2>/dev/null
+	[ "$WATCH_FS" = tmpfs ] && umount -l "$W" 2>/dev/null
 	# the gpg simulator's agents (watch_sims makes its GNUPGHOME under $work)
 	for g in "$work"/gnupg.*; do [ -d "$g" ] && GNUPGHOME=$g gpgconf --kill gpg-agent 2>/dev/null; done
 }
 trap cleanup EXIT
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 watcher_start() { # DIR LOG
-	"$HOLDFAST" watch --repo "$work/repo" "$1" --json-log "$2" >>"$work/w.out" 2>>"$work/w.err" &
+	# shellcheck disable=SC2086 # WATCH_ARGS is a list of options
+	"$HOLDFAST" watch --repo "$work/repo" "$1" --json-log "$2" $WATCH_ARGS >>"$work/w.out" 2>>"$work/w.err" &
 	WPID=$!
 	for _ in $(seq 1 1200); do [ "$(grep -c watching "$work/w.err")" -gt "${3:-0}" ] && return 0; sleep 0.1; done
 	log "the watcher did not start: see $work/w.err"
@@ -134,19 +150,25 @@ grep "stopped:" "$work/w.err" | tail -n 1 >"$work/stopped"
 mkdir -p "$work/pool"
 find /usr/share/doc -type f \( -name '*.gz' -o -name '*.html' -o -name copyright -o -name '*.png' -o -name '*.pdf' \) \
 	-size +3k -size -200k 2>/dev/null | sort | awk 'NR % 7 == 0' | head -n 60 |
-	while IFS= read -r f; do i=$((${i:-0} + 1)); cp "$f" "$work/pool/f$i.${f##*.}"; done
+	while IFS= read -r f; do
+		i=$((${i:-0} + 1))
+		b=${f##*/}
+		case $b in *.*) cp "$f" "$work/pool/f$i.${b##*.}" ;; *) cp "$f" "$work/pool/f$i-$b" ;; esac
+	done
 # tests/cli/50's simulators: SIM and SIM_ORDER
 . "$root/tests/cli/watch_sims.sh"
 watch_sims "$work"
 : >"$work/latency.tsv"
 npool=$(find "$work/pool" -type f | wc -l)
+[ "$SIMS" = 0 ] && SIM_ORDER=""
 for name in $SIM_ORDER; do
 	d=$work/sim/$name/data
 	mkdir -p "$d"
 	cp -a "$work/pool/." "$d/"
 	cp -a "$work/repo" "$work/sim/$name/repo"
 	"$HOLDFAST" backup --repo "$work/sim/$name/repo" "$d" >/dev/null 2>&1
-	"$HOLDFAST" watch --repo "$work/sim/$name/repo" "$d" --json-log "$work/sim/$name/log.json" \
+	# shellcheck disable=SC2086
+	"$HOLDFAST" watch --repo "$work/sim/$name/repo" "$d" --json-log "$work/sim/$name/log.json" $WATCH_ARGS \
 		>"$work/sim/$name/w.out" 2>"$work/sim/$name/w.err" &
 	WPID=$!
 	for _ in $(seq 1 600); do grep -q watching "$work/sim/$name/w.err" && break; sleep 0.1; done
@@ -157,6 +179,7 @@ for name in $SIM_ORDER; do
 	lost=0
 	for f in "$work/pool"/*; do cmp -s "$f" "$d/${f##*/}" || lost=$((lost + 1)); done
 	kill -KILL -- "-$spg" 2>/dev/null
+	pkill -KILL -f "$work/sim/$name/" 2>/dev/null # workers in sessions of their own (setsid-workers)
 	watcher_stop
 	python3 - "$work/sim/$name/log.json" "$t0" "$name" "$lost" >>"$work/latency.tsv" <<'PY'
 import datetime, json, sys
@@ -176,9 +199,10 @@ done
 section=$work/section.md
 python3 - "$work/times.tsv" "$work/watcher.tsv" "$work/latency.tsv" "$RUNS" "$npool" "$(cat "$work/stopped")" \
 	"$(du -sm "$src" | cut -f1)" "$(find "$src" -type f | wc -l)" \
-	"$(date -u '+%Y-%m-%d %H:%M UTC')" "$("$HOLDFAST" --version 2>/dev/null | head -n 1)" >"$section" <<'PY'
+	"$(date -u '+%Y-%m-%d %H:%M UTC')" "$("$HOLDFAST" --version 2>/dev/null | head -n 1)" "$WATCH_FS" "$WATCH_ARGS" \
+	>"$section" <<'PY'
 import statistics, sys
-tsv, wtsv, ltsv, runs, npool, stopped, mb, files, date, ver = sys.argv[1:]
+tsv, wtsv, ltsv, runs, npool, stopped, mb, files, date, ver, fs, wargs = sys.argv[1:]
 rows = {}
 for line in open(tsv):
     mode, name, wall, alerts, rc = line.rstrip("\n").split("\t")
@@ -194,10 +218,14 @@ desc = {
     "gpg-one": "the owner encrypting one file with `gpg --symmetric`",
 }
 print("## Real-time watch (bench/watch.sh)\n")
-print(f"{date}; {ver}; the watched directory holds the holdfast source tree; the workloads read /usr/share/doc "
-      f"and the source tree ({files} files, {mb} MB) and write into the watched directory, each in a session of "
-      f"its own. {runs} passes with the watcher off and {runs} on, alternating; medians. Alerts are the watcher's "
-      f"JSON log lines (summed over the runs on). The machine has 2 shared cores: ratios within a few percent are noise.\n")
+where = ("a tmpfs of its own (the workloads run at memory speed: the watcher's share is larger than on a disk)"
+         if fs == "tmpfs" else "on the disk")
+opts = f" `holdfast watch` options: `{wargs}`." if wargs else ""
+print(f"{date}; {ver}; the watched directory, {where}, holds the holdfast source tree; the workloads read "
+      f"/usr/share/doc and the source tree ({files} files, {mb} MB) and write into the watched directory, each in a "
+      f"session of its own. {runs} passes with the watcher off and {runs} on, alternating; medians.{opts} Alerts are "
+      f"the watcher's JSON log lines (summed over the runs on). The machine has 2 shared cores: ratios within a few "
+      f"percent are noise.\n")
 print("| workload | off s | on s | on / off | alerts | exit status |")
 print("|---|---|---|---|---|---|")
 toff = ton = 0.0
@@ -238,6 +266,8 @@ for line in open(ltsv):
     print(f"| {name} | {a} | {b} | {lost} of {npool} | {act} |")
 print()
 PY
-python3 "$here/benchlib.py" section "$OUT" "$section"
-log "wrote the Real-time watch section of $OUT"
+if [ "$OUT" != - ]; then
+	python3 "$here/benchlib.py" section "$OUT" "$section"
+	log "wrote the Real-time watch section of $OUT"
+fi
 cat "$section"

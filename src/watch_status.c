@@ -56,12 +56,13 @@ static void write_json(FILE *f, const struct watch_status *s, const struct hf_wa
 	fprintf(f,
 		",\"counts\":{\"files_known\":%llu,\"events\":%llu,\"judged\":%llu,\"overflows\":%llu,\"rescans\":%llu,"
 		"\"unattributed\":%llu,\"opens\":%llu,\"opens_held\":%llu,\"opens_refused\":%llu,\"opens_timed_out\":%"
-		"llu}",
+		"llu,\"gate_arms\":%llu,\"gate_armed_s\":%.3f}",
 		(unsigned long long)st->files_known, (unsigned long long)st->events, (unsigned long long)st->judged,
 		(unsigned long long)st->overflows, (unsigned long long)st->rescans,
 		(unsigned long long)st->unattributed, (unsigned long long)st->gate.opens,
 		(unsigned long long)st->gate.held, (unsigned long long)st->gate.denied,
-		(unsigned long long)st->gate.timeouts);
+		(unsigned long long)st->gate.timeouts, (unsigned long long)st->gate.arms,
+		(double)st->gate.armed_ns / 1e9);
 	fprintf(f, ",\"alerts_total\":%lu,\"alerts\":[", s->total);
 	for (size_t i = 0; i < s->nalerts; i++) {
 		const struct watch_status_alert *a = alert_at(s, i);
@@ -103,9 +104,12 @@ static void write_text(FILE *f, const struct watch_status *s, const struct hf_wa
 		(unsigned long long)st->overflows, (unsigned long long)st->rescans,
 		(unsigned long long)st->unattributed);
 	if (st->gate_on)
-		fprintf(f, "opens: %llu answered, %llu held, %llu refused, %llu let through after the longest hold\n",
+		fprintf(f,
+			"opens: %llu answered, %llu held, %llu refused, %llu let through after the longest hold; "
+			"gate armed %llu times, %.1f s in all\n",
 			(unsigned long long)st->gate.opens, (unsigned long long)st->gate.held,
-			(unsigned long long)st->gate.denied, (unsigned long long)st->gate.timeouts);
+			(unsigned long long)st->gate.denied, (unsigned long long)st->gate.timeouts,
+			(unsigned long long)st->gate.arms, (double)st->gate.armed_ns / 1e9);
 	if (!s->nalerts) {
 		fputs("alerts: none\n", f);
 		return;

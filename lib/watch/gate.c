@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/fanotify.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -79,8 +80,13 @@ struct watch_gate {
 	uint8_t *ring; /* records ring[off..len) */
 	size_t off, len;
 	uint32_t pending[GATE_KEYS];
+	unsigned nwaiting; /* counters above 0: armed while there is one */
+	int armed;         /* opens are reported (else muted: see arm) */
+	int always_armed;  /* muting failed: opens are always reported */
+	int64_t armed_since_ns, denied_until_ns;
 	struct gate_proc procs[GATE_PROCS];
 	struct gate_suspect suspects[GATE_SUSPECTS];
+	struct watch_fresh fresh; /* names each group created: their events are not counted */
 	/* groups and pids that crossed the threshold, until the caller acts
 	 * (held), and those it stopped (refused) */
 	pid_t crossed[GATE_DENIED], denied[GATE_DENIED];
@@ -89,7 +95,7 @@ struct watch_gate {
 	size_t nheld;
 	pid_t ignore_pgid;
 	struct hf_watch_gate_stats st;
-	uint8_t notif[WATCH_EVBUF]; /* one read of the notification group */
+	uint8_t notif[WATCH_EVBUF] __attribute__((aligned(8))); /* one read of the notification group */
 };
 
 static int64_t mono_ns(void)
@@ -137,15 +143,6 @@ static int proc_who(struct watch_gate *g, pid_t pid, int64_t now, struct hf_watc
 	return 0;
 }
 
-static int key_of(struct watch_gate *g, pid_t pid, int64_t now)
-{
-	struct hf_watch_who who;
-
-	if (proc_who(g, pid, now, &who) < 0 || who.pgid <= 0)
-		who.pgid = pid;
-	return (int)((size_t)who.pgid % GATE_KEYS);
-}
-
 static struct gate_suspect *suspect_slot(struct watch_gate *g, pid_t id)
 {
 	return &g->suspects[((size_t)id * 2654435761u) % GATE_SUSPECTS];
@@ -156,6 +153,37 @@ static int is_suspect(struct watch_gate *g, pid_t id, int64_t now)
 	const struct gate_suspect *s = suspect_slot(g, id);
 
 	return id > 0 && s->id == id && s->until_ns > now;
+}
+
+static int who_suspect(struct watch_gate *g, const struct hf_watch_who *who, int64_t now)
+{
+	return is_suspect(g, who->pid, now) || is_suspect(g, who->pgid, now) || is_suspect(g, who->sid, now) ||
+	       is_suspect(g, who->session_parent, now);
+}
+
+static int key_slot(const struct hf_watch_who *who)
+{
+	return (int)((size_t)(who->pgid > 0 ? who->pgid : who->pid) % GATE_KEYS);
+}
+
+/* the counter slot of an event that can cost a file (watch_fresh_counts),
+ * by its writer's process group; -1: not counted */
+static int key_of(struct hf_watch *w, const struct fanotify_event_metadata *m, int64_t now)
+{
+	struct watch_gate *g = w->gate;
+	struct hf_watch_who who;
+
+	if (m->mask & (FAN_ONDIR | FAN_Q_OVERFLOW))
+		return -1;
+	if (proc_who(g, m->pid, now, &who) < 0) {
+		memset(&who, 0, sizeof(who));
+		who.pid = m->pid;
+	}
+	if (who.pgid <= 0)
+		who.pgid = m->pid;
+	if (!watch_fresh_counts(&g->fresh, m, w->rename_events, who.pgid, now))
+		return -1;
+	return key_slot(&who);
 }
 
 /* a list holds pids and process groups, and -P for "every process of a
@@ -183,6 +211,14 @@ static void list_add(pid_t *ids, size_t *n, size_t *next, const pid_t add[2])
 	}
 }
 
+static int list_any(const pid_t *ids, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ids[i])
+			return 1;
+	return 0;
+}
+
 static void list_remove(pid_t *ids, size_t n, const pid_t rm[2])
 {
 	for (size_t i = 0; i < n; i++)
@@ -190,7 +226,87 @@ static void list_remove(pid_t *ids, size_t n, const pid_t rm[2])
 			ids[i] = 0;
 }
 
-static int decide(struct hf_watch *w, pid_t pid, int64_t now)
+/* ---- arming: opens cost a round trip to this thread only when some
+ * process could be held ------------------------------------------------------
+ *
+ * Answering an open takes two context switches; on a busy file server that
+ * is most of what the gate costs. So the opens are muted (an ignore mask for
+ * FAN_OPEN_PERM on each watched filesystem, which the kernel applies before
+ * it queues anything) while no process group has an event that can cost a
+ * file waiting for the judge, and armed (the ignore mask removed) as soon
+ * as one has, or an actor crossed the threshold, or one was stopped
+ * lately. Arming at the first such event, not at the allowance, leaves
+ * this thread the time of max_unjudged events to wake and arm before any
+ * open would have been held: a group gets no further than with the gate
+ * always armed, unless it finishes files faster than this thread wakes. */
+
+static int mute_roots(struct hf_watch *w, int mute)
+{
+	for (size_t i = 0; i < w->nroots; i++) {
+		int r = fanotify_mark(w->gate->fd,
+				      (mute ? FAN_MARK_ADD : FAN_MARK_REMOVE) | FAN_MARK_FILESYSTEM |
+					      FAN_MARK_IGNORED_MASK | FAN_MARK_IGNORED_SURV_MODIFY,
+				      FAN_OPEN_PERM, w->roots[i].fd, NULL);
+		if (r < 0 && (mute || errno != ENOENT))
+			return -errno;
+	}
+	return 0;
+}
+
+static void arm(struct hf_watch *w, int64_t now)
+{
+	struct watch_gate *g = w->gate;
+
+	if (g->armed)
+		return;
+	if (mute_roots(w, 0) < 0)
+		g->always_armed = 1; /* a root it cannot unmute: never mute again */
+	g->armed = 1;
+	g->armed_since_ns = now;
+	g->st.arms++;
+}
+
+static void maybe_mute(struct hf_watch *w, int64_t now)
+{
+	struct watch_gate *g = w->gate;
+
+	if (!g->armed || g->always_armed || g->nwaiting || list_any(g->crossed, g->ncrossed) || g->nheld ||
+	    now < g->denied_until_ns)
+		return;
+	if (mute_roots(w, 1) < 0) {
+		g->always_armed = 1;
+		mute_roots(w, 0);
+		return;
+	}
+	g->armed = 0;
+	g->st.armed_ns += (uint64_t)(now - g->armed_since_ns);
+}
+
+static void pending_add(struct hf_watch *w, int key, int64_t now)
+{
+	if (w->gate->pending[key]++ == 0)
+		w->gate->nwaiting++;
+	arm(w, now);
+}
+
+static void pending_sub(struct watch_gate *g, int key)
+{
+	if (g->pending[key] > 0 && --g->pending[key] == 0)
+		g->nwaiting--;
+}
+
+/* an empty file, or not a regular one: opening it cannot lose data (a
+ * file being created, a pipe); the open of a file with content can, and it
+ * is held before O_TRUNC takes effect */
+static int nothing_to_lose(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && (!S_ISREG(st.st_mode) || st.st_size == 0);
+}
+
+/* fd: the file being opened */
+static int decide(struct hf_watch *w, pid_t pid, int fd, int64_t now)
 {
 	struct watch_gate *g = w->gate;
 	struct hf_watch_who who;
@@ -206,11 +322,10 @@ static int decide(struct hf_watch *w, pid_t pid, int64_t now)
 		return GATE_DENY;
 	if (listed(g->crossed, g->ncrossed, &who))
 		return GATE_HOLD; /* until the caller has stopped it, or let it be */
-	allowed = is_suspect(g, who.pid, now) || is_suspect(g, who.pgid, now) || is_suspect(g, who.sid, now) ||
-				  is_suspect(g, who.session_parent, now)
-			  ? 0
-			  : g->max_unjudged;
-	return g->pending[(size_t)(who.pgid > 0 ? who.pgid : pid) % GATE_KEYS] <= allowed ? GATE_ALLOW : GATE_HOLD;
+	allowed = who_suspect(g, &who, now) ? 0 : g->max_unjudged;
+	if (g->pending[key_slot(&who)] <= allowed || nothing_to_lose(fd))
+		return GATE_ALLOW;
+	return GATE_HOLD;
 }
 
 static void respond(struct hf_watch *w, int fd, int verdict)
@@ -261,14 +376,14 @@ static void pull_events(struct hf_watch *w, int64_t now)
 				continue;
 			}
 			rec.len = m.event_len;
-			rec.key = (m.mask & (FAN_ONDIR | FAN_Q_OVERFLOW)) ? -1 : key_of(g, m.pid, now);
+			rec.key = key_of(w, (const struct fanotify_event_metadata *)(g->notif + at), now);
 			if (g->len + sizeof(rec) + m.event_len > GATE_RING)
 				break; /* cannot happen: room was checked for a whole read */
 			memcpy(g->ring + g->len, &rec, sizeof(rec));
 			memcpy(g->ring + g->len + sizeof(rec), g->notif + at, m.event_len);
 			g->len += sizeof(rec) + m.event_len;
 			if (rec.key >= 0)
-				g->pending[rec.key]++;
+				pending_add(w, rec.key, now);
 			at += m.event_len;
 		}
 		poke(g->ready);
@@ -285,7 +400,7 @@ static void take_opens(struct hf_watch *w, const struct fanotify_event_metadata 
 		if (ev[i].fd < 0)
 			continue; /* an overflow of the permission queue: nothing to answer */
 		g->st.opens++;
-		d = decide(w, ev[i].pid, now);
+		d = decide(w, ev[i].pid, ev[i].fd, now);
 		if (d == GATE_HOLD && g->nheld < GATE_HELD) {
 			g->held[g->nheld++] = (struct gate_held){ev[i].fd, ev[i].pid, now};
 			g->st.held++;
@@ -302,7 +417,7 @@ static void review_held(struct hf_watch *w, int64_t now)
 
 	for (size_t i = 0; i < g->nheld; i++) {
 		struct gate_held h = g->held[i];
-		int d = decide(w, h.pid, now);
+		int d = decide(w, h.pid, h.fd, now);
 		if (d == GATE_HOLD && now - h.since_ns >= GATE_HOLD_MAX_NS) {
 			g->st.timeouts++;
 			d = GATE_ALLOW;
@@ -348,6 +463,7 @@ static void *gate_main(void *arg)
 		pull_events(w, now);
 		take_opens(w, ev, nev, now);
 		review_held(w, now);
+		maybe_mute(w, now);
 		pthread_mutex_unlock(&g->mu);
 	}
 	pthread_mutex_lock(&g->mu);
@@ -377,6 +493,14 @@ int watch_gate_open(struct hf_watch *w, unsigned max_unjudged, int64_t window_ns
 	g->ring = hf_xmalloc(GATE_RING);
 	pthread_mutex_init(&g->mu, NULL);
 	w->gate = g;
+	/* muted until a process is ahead of the judge */
+	g->armed = 1;
+	if (mute_roots(w, 1) < 0) {
+		g->always_armed = 1;
+		mute_roots(w, 0);
+	} else {
+		g->armed = 0;
+	}
 	if (g->wake < 0 || g->ready < 0 || pthread_create(&g->thread, NULL, gate_main, w) != 0) {
 		int r = g->wake < 0 || g->ready < 0 ? -errno : -EAGAIN;
 		watch_gate_close(w);
@@ -445,8 +569,8 @@ ssize_t watch_gate_pop(struct hf_watch *w, uint8_t *out, size_t cap, int *key)
 		g->off += sizeof(rec) + rec.len;
 		if (g->off >= g->len)
 			g->off = g->len = 0;
-		if (n == 0 && rec.key >= 0 && g->pending[rec.key] > 0)
-			g->pending[rec.key]--; /* too large to hand over (never: cap is one read) */
+		if (n == 0 && rec.key >= 0)
+			pending_sub(g, rec.key); /* too large to hand over (never: cap is one read) */
 	}
 	pthread_mutex_unlock(&g->mu);
 	return n;
@@ -460,8 +584,7 @@ void watch_gate_done(struct hf_watch *w, int key)
 	if (key < 0)
 		return;
 	pthread_mutex_lock(&g->mu);
-	if (g->pending[key] > 0)
-		g->pending[key]--;
+	pending_sub(g, key);
 	held = g->nheld > 0;
 	pthread_mutex_unlock(&g->mu);
 	if (held)
@@ -511,6 +634,8 @@ void watch_gate_stats(struct hf_watch *w, struct hf_watch_gate_stats *out)
 {
 	pthread_mutex_lock(&w->gate->mu);
 	*out = w->gate->st;
+	if (w->gate->armed)
+		out->armed_ns += (uint64_t)(mono_ns() - w->gate->armed_since_ns);
 	pthread_mutex_unlock(&w->gate->mu);
 }
 
@@ -537,6 +662,7 @@ void watch_gate_crossed(struct hf_watch *w, const struct hf_watch_hit *h)
 	hit_target(h, t);
 	pthread_mutex_lock(&g->mu);
 	list_add(g->crossed, &g->ncrossed, &g->crossed_next, t);
+	arm(w, mono_ns());
 	pthread_mutex_unlock(&g->mu);
 }
 
@@ -552,8 +678,12 @@ static void settle(struct hf_watch *w, const struct hf_watch_hit *h, int refuse)
 	hit_target(h, t);
 	pthread_mutex_lock(&g->mu);
 	list_remove(g->crossed, g->ncrossed, t);
-	if (refuse)
+	if (refuse) {
+		int64_t now = mono_ns();
 		list_add(g->denied, &g->ndenied, &g->denied_next, t);
+		g->denied_until_ns = now + g->window_ns; /* armed meanwhile: it is stopped, its opens refused */
+		arm(w, now);
+	}
 	pthread_mutex_unlock(&g->mu);
 	poke(g->wake);
 }

@@ -309,15 +309,27 @@ int watch_on_rename(struct hf_watch *w, const char *from, const char *to, const 
 	struct hf_watch_fact f = {.who = *who, .t_ns = now_ns()};
 	struct watch_file *replaced = watch_file_get(w, to), *moved = watch_file_get(w, from);
 	struct watch_file copy;
+	struct stat st;
 	int r;
 
 	/* a file renamed over another replaced that one: judged against it;
-	 * else against what the moved file was */
+	 * else against what the moved file was, unless it has the size it had
+	 * then (a temporary file given its name, its mtime set by rsync or tar:
+	 * nothing new; bytes written through a descriptor still open are
+	 * judged when it is closed, under the new name, against this state) */
 	if (!replaced && moved) {
 		copy = *moved;
+		w->head_bytes -= moved->head ? moved->nhead : 0;
 		moved->head = NULL; /* the copy owns it now */
 		watch_file_drop(w, moved);
-		r = judge(w, to, &copy, &f);
+		if (lstat(to, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size == copy.size) {
+			f.path = to;
+			f.size = copy.size;
+			r = watch_file_put(w, to, &copy.profile, copy.size, (int64_t)st.st_mtim.tv_sec, copy.head,
+					   copy.nhead, copy.ciphertext);
+		} else {
+			r = judge(w, to, &copy, &f);
+		}
 		free(copy.head);
 	} else {
 		if (moved)

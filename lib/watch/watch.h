@@ -160,6 +160,8 @@ struct hf_watch_gate_stats {
 	uint64_t held;     /* of those, held until the judge caught up */
 	uint64_t denied;   /* refused: the process group was stopped */
 	uint64_t timeouts; /* let through after the longest hold */
+	uint64_t arms;     /* times a process got ahead of the judge: opens reported from then on */
+	uint64_t armed_ns; /* how long opens were reported (else the kernel lets them through) */
 };
 
 struct hf_watch_stats {

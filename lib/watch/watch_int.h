@@ -104,6 +104,21 @@ int watch_gate_who(struct hf_watch *w, pid_t pid, struct hf_watch_who *out); /* 
 void watch_gate_ignore_pgid(struct hf_watch *w, pid_t pgid);
 void watch_gate_stats(struct hf_watch *w, struct hf_watch_gate_stats *out);
 
+/* fresh.c: whether an event can cost a file (a write, deletion or rename
+ * of one that was there before: 1), or only touches a name its process
+ * group created lately (0; then remembered); ONDIR events: 0 */
+#define WATCH_FRESH_SLOTS 16384
+struct watch_fresh_slot {
+	uint64_t hash; /* of the group, directory handle and name; 0: empty */
+	int64_t since_ns;
+};
+struct watch_fresh {
+	struct watch_fresh_slot slots[WATCH_FRESH_SLOTS];
+};
+struct fanotify_event_metadata;
+int watch_fresh_counts(struct watch_fresh *f, const struct fanotify_event_metadata *m, int rename_events, pid_t pgid,
+		       int64_t now);
+
 /* state.c */
 int watch_state_init(struct hf_watch *w);
 void watch_state_release(struct hf_watch *w);

@@ -1,0 +1,131 @@
+/* test_watch_fresh.c — which fanotify events can cost a file (lib/watch/
+ * fresh.c), on events built as the kernel lays them out: a group's writes,
+ * renames and deletes of names it created lately cost nothing; a write or a
+ * delete of a name it did not create, any rename, and an ambiguous merged
+ * event count; names are per group and forgotten after a minute. */
+#include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/fanotify.h>
+
+#include "t.h"
+#include "watch/watch_int.h"
+
+#define SEC 1000000000LL
+
+static _Alignas(8) uint8_t ev[512];
+static struct watch_fresh fresh;
+
+/* one DFID_NAME-like record: directory handle `dir`, then name */
+static size_t record(uint8_t *at, uint8_t type, uint32_t dir, const char *name)
+{
+	struct fanotify_event_info_header h = {.info_type = type};
+	int32_t fsid[2] = {7, 9};
+	struct {
+		uint32_t handle_bytes;
+		int handle_type;
+	} fh = {sizeof(dir), 1};
+	size_t n = sizeof(h) + sizeof(fsid) + sizeof(fh) + sizeof(dir) + strlen(name) + 1;
+
+	n = (n + 3) & ~(size_t)3;
+	h.len = (uint16_t)n;
+	memset(at, 0, n);
+	memcpy(at, &h, sizeof(h));
+	memcpy(at + sizeof(h), fsid, sizeof(fsid));
+	memcpy(at + sizeof(h) + sizeof(fsid), &fh, sizeof(fh));
+	memcpy(at + sizeof(h) + sizeof(fsid) + sizeof(fh), &dir, sizeof(dir));
+	memcpy(at + sizeof(h) + sizeof(fsid) + sizeof(fh) + sizeof(dir), name, strlen(name));
+	return n;
+}
+
+/* an event with one name, or (to != NULL) a rename from name to `to` */
+static const struct fanotify_event_metadata *event(uint64_t mask, const char *name, const char *to)
+{
+	struct fanotify_event_metadata m = {.vers = FANOTIFY_METADATA_VERSION,
+					    .metadata_len = FAN_EVENT_METADATA_LEN,
+					    .mask = mask,
+					    .fd = FAN_NOFD,
+					    .pid = 100};
+	size_t n = sizeof(m);
+
+	if (to) {
+		n += record(ev + n, FAN_EVENT_INFO_TYPE_OLD_DFID_NAME, 1, name);
+		n += record(ev + n, FAN_EVENT_INFO_TYPE_NEW_DFID_NAME, 1, to);
+	} else {
+		n += record(ev + n, FAN_EVENT_INFO_TYPE_DFID_NAME, 1, name);
+	}
+	m.event_len = (uint32_t)n;
+	memcpy(ev, &m, sizeof(m));
+	return (const struct fanotify_event_metadata *)ev;
+}
+
+static int counts(uint64_t mask, const char *name, const char *to, pid_t group, int64_t now)
+{
+	return watch_fresh_counts(&fresh, event(mask, name, to), 1, group, now);
+}
+
+static void test_created_files_cost_nothing(void)
+{
+	memset(&fresh, 0, sizeof(fresh));
+	T_EQ(counts(FAN_CREATE, "a.txt", NULL, 5, SEC), 0);
+	T_EQ(counts(FAN_CLOSE_WRITE, "a.txt", NULL, 5, SEC), 0);
+	T_EQ(counts(FAN_CLOSE_WRITE, "a.txt", NULL, 5, 2 * SEC), 0); /* written again */
+	/* created and written, merged into one event */
+	T_EQ(counts(FAN_CREATE | FAN_CLOSE_WRITE, "b.o", NULL, 5, SEC), 0);
+	T_EQ(counts(FAN_DELETE, "b.o", NULL, 5, SEC), 0);
+}
+
+static void test_files_there_before_count(void)
+{
+	memset(&fresh, 0, sizeof(fresh));
+	T_EQ(counts(FAN_CLOSE_WRITE, "old.doc", NULL, 5, SEC), 1);
+	T_EQ(counts(FAN_DELETE, "old.doc", NULL, 5, SEC), 1);
+	/* created by one group, overwritten by another */
+	T_EQ(counts(FAN_CREATE, "c.txt", NULL, 5, SEC), 0);
+	T_EQ(counts(FAN_CLOSE_WRITE, "c.txt", NULL, 6, SEC), 1);
+	/* deleted: the name is not this group's any more */
+	T_EQ(counts(FAN_DELETE, "c.txt", NULL, 5, SEC), 0);
+	T_EQ(counts(FAN_CLOSE_WRITE, "c.txt", NULL, 5, SEC), 1);
+	/* a delete and a create merged: which came first is unknown */
+	T_EQ(counts(FAN_CREATE | FAN_DELETE, "d.txt", NULL, 5, SEC), 1);
+	/* directories: nothing of a file's */
+	T_EQ(counts(FAN_CREATE | FAN_ONDIR, "dir", NULL, 5, SEC), 0);
+	T_EQ(counts(FAN_DELETE | FAN_ONDIR, "dir", NULL, 5, SEC), 0);
+}
+
+static void test_renames(void)
+{
+	memset(&fresh, 0, sizeof(fresh));
+	/* a temporary file given its name: the rename counts (it may replace a
+	 * file), its MOVED_FROM/TO do not, the new name is the group's */
+	T_EQ(counts(FAN_CREATE, ".t.XYZ", NULL, 5, SEC), 0);
+	T_EQ(counts(FAN_CLOSE_WRITE, ".t.XYZ", NULL, 5, SEC), 0);
+	T_EQ(counts(FAN_RENAME, ".t.XYZ", "t", 5, SEC), 1);
+	T_EQ(counts(FAN_MOVED_FROM, ".t.XYZ", NULL, 5, SEC), 0);
+	T_EQ(counts(FAN_MOVED_TO, "t", NULL, 5, SEC), 0);
+	T_EQ(counts(FAN_CLOSE_WRITE, "t", NULL, 5, SEC), 0);
+	T_EQ(counts(FAN_CLOSE_WRITE, ".t.XYZ", NULL, 5, SEC), 1); /* the old name is free */
+	/* a file there before renamed: counts, and its new name is not fresh */
+	T_EQ(counts(FAN_RENAME, "report.doc", "report.doc.locked", 5, SEC), 1);
+	T_EQ(counts(FAN_CLOSE_WRITE, "report.doc.locked", NULL, 5, SEC), 1);
+	/* a kernel without FAN_RENAME: MOVED_TO may replace a file */
+	T_EQ(watch_fresh_counts(&fresh, event(FAN_MOVED_TO, "t", NULL), 0, 5, SEC), 1);
+	T_EQ(watch_fresh_counts(&fresh, event(FAN_MOVED_FROM, "old.doc", NULL), 0, 5, SEC), 1);
+}
+
+static void test_forgotten_after_a_minute(void)
+{
+	memset(&fresh, 0, sizeof(fresh));
+	T_EQ(counts(FAN_CREATE, "slow.log", NULL, 5, SEC), 0);
+	T_EQ(counts(FAN_CLOSE_WRITE, "slow.log", NULL, 5, 59 * SEC), 0);
+	T_EQ(counts(FAN_CLOSE_WRITE, "slow.log", NULL, 5, 62 * SEC), 1);
+}
+
+int main(void)
+{
+	T_RUN(test_created_files_cost_nothing);
+	T_RUN(test_files_there_before_count);
+	T_RUN(test_renames);
+	T_RUN(test_forgotten_after_a_minute);
+	return T_DONE("test_watch_fresh");
+}
