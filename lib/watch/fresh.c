@@ -78,13 +78,13 @@ static int forget(struct watch_fresh *f, uint64_t h, int64_t now)
 	return 1;
 }
 
-int watch_fresh_counts(struct watch_fresh *f, const struct fanotify_event_metadata *m, int rename_events, pid_t pgid,
-		       int64_t now)
+int watch_fresh_counts(struct watch_fresh *f, uint64_t mask, const uint8_t *info, size_t ninfo, int rename_events,
+		       pid_t pgid, int64_t now)
 {
-	const uint8_t *p = (const uint8_t *)m + m->metadata_len, *end = (const uint8_t *)m + m->event_len;
+	const uint8_t *p = info, *end = info + ninfo;
 	uint64_t name = 0, from = 0, to = 0;
 
-	if (m->mask & (FAN_ONDIR | FAN_Q_OVERFLOW))
+	if (mask & (FAN_ONDIR | FAN_Q_OVERFLOW))
 		return 0; /* directories: nothing of a file's to lose */
 	while (p + sizeof(struct fanotify_event_info_header) <= end) {
 		const struct fanotify_event_info_header *hd = (const void *)p;
@@ -98,23 +98,23 @@ int watch_fresh_counts(struct watch_fresh *f, const struct fanotify_event_metada
 			to = record_hash(hd, pgid);
 		p += hd->len;
 	}
-	if (m->mask & FAN_RENAME) {
+	if (mask & FAN_RENAME) {
 		if (forget(f, from, now))
 			remember(f, to, now); /* a temporary file given its name (rsync) */
 		return 1;
 	}
-	if (rename_events && (m->mask & (FAN_MOVED_FROM | FAN_MOVED_TO)) && !(m->mask & (FAN_CLOSE_WRITE | FAN_DELETE)))
+	if (rename_events && (mask & (FAN_MOVED_FROM | FAN_MOVED_TO)) && !(mask & (FAN_CLOSE_WRITE | FAN_DELETE)))
 		return 0; /* counted as the rename */
-	if (m->mask & FAN_CREATE) {
+	if (mask & FAN_CREATE) {
 		/* merged with a delete: which came first is lost, so it counts */
-		if (m->mask & (FAN_DELETE | FAN_MOVED_FROM | FAN_MOVED_TO))
+		if (mask & (FAN_DELETE | FAN_MOVED_FROM | FAN_MOVED_TO))
 			return 1;
 		remember(f, name, now);
 		return 0;
 	}
-	if (m->mask & FAN_MOVED_TO)
+	if (mask & FAN_MOVED_TO)
 		return 1; /* without FAN_RENAME: it may have replaced a file */
-	if (m->mask & (FAN_DELETE | FAN_MOVED_FROM))
+	if (mask & (FAN_DELETE | FAN_MOVED_FROM))
 		return !forget(f, name, now);
 	return !is_fresh(f, name, now);
 }

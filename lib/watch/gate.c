@@ -7,9 +7,11 @@
  * with an FAN_OPEN_PERM mark on every watched directory: each open of a
  * file there waits for this thread's answer. The thread also reads the
  * notification group and queues its events for the judge (hf_watch_step),
- * counting per process group how many are not judged yet. An open is let
- * through at once unless its group has more than max_unjudged events
- * waiting (none at all once it did anything suspicious); then it is held
+ * counting per process group how many of those that can cost a file
+ * (fresh.c) are not judged yet. The opens are muted while no group has
+ * one (see arm). An open is let through at once unless its group has more
+ * than max_unjudged such events waiting (none at all once it did anything
+ * suspicious) and the file has content to lose; then it is held
  * until the judge catches up, and refused if the group was stopped
  * meanwhile (hf_watch_deny). A held open is let through after
  * GATE_HOLD_MAX_NS whatever happens (the judge is busy with an immediate
@@ -95,7 +97,7 @@ struct watch_gate {
 	size_t nheld;
 	pid_t ignore_pgid;
 	struct hf_watch_gate_stats st;
-	uint8_t notif[WATCH_EVBUF] __attribute__((aligned(8))); /* one read of the notification group */
+	uint8_t notif[WATCH_EVBUF]; /* one read of the notification group */
 };
 
 static int64_t mono_ns(void)
@@ -168,7 +170,7 @@ static int key_slot(const struct hf_watch_who *who)
 
 /* the counter slot of an event that can cost a file (watch_fresh_counts),
  * by its writer's process group; -1: not counted */
-static int key_of(struct hf_watch *w, const struct fanotify_event_metadata *m, int64_t now)
+static int key_of(struct hf_watch *w, const struct fanotify_event_metadata *m, const uint8_t *at, int64_t now)
 {
 	struct watch_gate *g = w->gate;
 	struct hf_watch_who who;
@@ -181,7 +183,9 @@ static int key_of(struct hf_watch *w, const struct fanotify_event_metadata *m, i
 	}
 	if (who.pgid <= 0)
 		who.pgid = m->pid;
-	if (!watch_fresh_counts(&g->fresh, m, w->rename_events, who.pgid, now))
+	if (m->metadata_len > m->event_len ||
+	    !watch_fresh_counts(&g->fresh, m->mask, at + m->metadata_len, m->event_len - m->metadata_len,
+				w->rename_events, who.pgid, now))
 		return -1;
 	return key_slot(&who);
 }
@@ -376,7 +380,7 @@ static void pull_events(struct hf_watch *w, int64_t now)
 				continue;
 			}
 			rec.len = m.event_len;
-			rec.key = key_of(w, (const struct fanotify_event_metadata *)(g->notif + at), now);
+			rec.key = key_of(w, &m, g->notif + at, now);
 			if (g->len + sizeof(rec) + m.event_len > GATE_RING)
 				break; /* cannot happen: room was checked for a whole read */
 			memcpy(g->ring + g->len, &rec, sizeof(rec));

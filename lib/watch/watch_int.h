@@ -104,9 +104,10 @@ int watch_gate_who(struct hf_watch *w, pid_t pid, struct hf_watch_who *out); /* 
 void watch_gate_ignore_pgid(struct hf_watch *w, pid_t pgid);
 void watch_gate_stats(struct hf_watch *w, struct hf_watch_gate_stats *out);
 
-/* fresh.c: whether an event can cost a file (a write, deletion or rename
- * of one that was there before: 1), or only touches a name its process
- * group created lately (0; then remembered); ONDIR events: 0 */
+/* fresh.c: whether an event (its mask, and its info records: the bytes
+ * after its metadata, 4-aligned) can cost a file (a write, deletion or
+ * rename of one that was there before: 1), or only touches a name its
+ * process group created lately (0; then remembered); ONDIR events: 0 */
 #define WATCH_FRESH_SLOTS 16384
 struct watch_fresh_slot {
 	uint64_t hash; /* of the group, directory handle and name; 0: empty */
@@ -115,9 +116,8 @@ struct watch_fresh_slot {
 struct watch_fresh {
 	struct watch_fresh_slot slots[WATCH_FRESH_SLOTS];
 };
-struct fanotify_event_metadata;
-int watch_fresh_counts(struct watch_fresh *f, const struct fanotify_event_metadata *m, int rename_events, pid_t pgid,
-		       int64_t now);
+int watch_fresh_counts(struct watch_fresh *f, uint64_t mask, const uint8_t *info, size_t ninfo, int rename_events,
+		       pid_t pgid, int64_t now);
 
 /* state.c */
 int watch_state_init(struct hf_watch *w);

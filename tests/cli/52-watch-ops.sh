@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# 52-watch-ops.sh — living with holdfast watch (issue 11): `watch --status`
+# 52-watch-ops.sh — living with holdfast watch (issue 11): the gate muted
+# while nobody is ahead of the judge (300 new files cost no answered opens)
+# and armed by edits of files that were there before; `watch --status`
 # while it runs, after an alert and after it is gone; a queue overflow (the
 # watcher stopped while 40,000 events and an encryption happen, then resumed:
 # the overflow is reported and the rescan finds the files encrypted
@@ -79,6 +81,23 @@ watch_end() {
 status() { "$HF_BIN" watch --status --state-dir "$T/state" "$@" >"$T/status.out" 2>"$T/status.err"; }
 fresh_data() { rm -rf "$D" && cp -a "$T/orig" "$D"; }
 cp -a "$D" "$T/orig"
+
+# --- the gate costs an open only while a process is ahead of the judge ------
+# new files cost nothing: 300 created in the watched directory are not one
+# open answered each (the gate is muted); appending to files that were
+# there before arms it
+watch_start w0 "$D" || fail "the watcher started"
+python3 -c 'import sys
+for i in range(300):
+    open("%s/new%03d.txt" % (sys.argv[1], i), "w").write("a new file %d\n" % i)' "$D"
+for f in $(ls "$D" | grep -E '[.](html|txt)$' | grep -v '^new' | head -n 5); do echo "an edit" >>"$D/$f"; done
+sleep 1
+watch_end
+opens=$(sed -n 's/.*opens: \([0-9]*\) answered.*/\1/p' "$T/w0.err")
+check_true "300 new files: the gate answered fewer than 100 opens (${opens:-none})" test "${opens:-999}" -lt 100
+check_grep "5 files there before, appended to: the gate was armed" "armed [1-9][0-9]* times" "$T/w0.err"
+rm -f "$D"/new*.txt "$T/state"/watch.*
+cp -a "$T/orig/." "$D/"
 
 # --- status ----------------------------------------------------------------
 status
