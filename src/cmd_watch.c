@@ -20,23 +20,24 @@
 #include "watch_alert.h"
 #include "watch_status.h"
 
-static const char usage[] = "usage: holdfast watch --repo DIR PATH... [--action freeze|kill|alert] [--on-alert CMD]\n"
-			    "                      [--json-log FILE] [--threshold N] [--max-unjudged N] [--no-block]\n"
-			    "                      [--dry-run] [--state-dir DIR]\n"
-			    "       holdfast watch --status [--state-dir DIR] [--json]\n"
-			    "  Watches PATH... (fanotify, needs root) and judges every file a process writes,\n"
-			    "  renames or deletes there; a process (group, session) that turns about three\n"
-			    "  files into ciphertext is frozen (SIGSTOP of its process group, which is moved\n"
-			    "  into a frozen cgroup; --action kill: SIGKILL; alert: left running), an\n"
-			    "  immediate backup of PATH... is taken, the snapshot before it pinned, the\n"
-			    "  alert recorded on the backup (for holdfast report), and CMD gets one JSON\n"
-			    "  document on stdin. A write-only key will do.\n"
-			    "  Opens in the watched directories wait while the opener's process group has\n"
-			    "  more than N (2) files written that are not judged yet, none once it wrote\n"
-			    "  ciphertext (--no-block: never wait). --dry-run only reports (no signal, no\n"
-			    "  backup). Stops on SIGINT or SIGTERM. The running watcher keeps its status in\n"
-			    "  DIR (/run/holdfast): --status prints it (what is watched, counts, the last\n"
-			    "  alerts) and exits 1 if no watcher runs.\n";
+static const char usage[] =
+	"usage: holdfast watch --repo DIR PATH... [--action freeze|kill|alert] [--on-alert CMD]\n"
+	"                      [--json-log FILE] [--threshold N] [--max-unjudged N] [--no-block] [--gate-always]\n"
+	"                      [--dry-run] [--state-dir DIR]\n"
+	"       holdfast watch --status [--state-dir DIR] [--json]\n"
+	"  Watches PATH... (fanotify, needs root) and judges every file a process writes,\n"
+	"  renames or deletes there; a process (group, session) that turns about three\n"
+	"  files into ciphertext is frozen (SIGSTOP of its process group, which is moved\n"
+	"  into a frozen cgroup; --action kill: SIGKILL; alert: left running), an\n"
+	"  immediate backup of PATH... is taken, the snapshot before it pinned, the\n"
+	"  alert recorded on the backup (for holdfast report), and CMD gets one JSON\n"
+	"  document on stdin. A write-only key will do.\n"
+	"  Opens in the watched directories wait while the opener's process group has\n"
+	"  more than N (2) files written that are not judged yet, none once it wrote\n"
+	"  ciphertext (--no-block: never wait). --dry-run only reports (no signal, no\n"
+	"  backup). Stops on SIGINT or SIGTERM. The running watcher keeps its status in\n"
+	"  DIR (/run/holdfast): --status prints it (what is watched, counts, the last\n"
+	"  alerts) and exits 1 if no watcher runs.\n";
 
 enum {
 	OPT_ACTION = 1,
@@ -46,6 +47,7 @@ enum {
 	OPT_THRESHOLD,
 	OPT_MAX_UNJUDGED,
 	OPT_NO_BLOCK,
+	OPT_GATE_ALWAYS,
 	OPT_STATUS,
 	OPT_STATE_DIR
 };
@@ -61,6 +63,7 @@ static void on_stop(int sig)
 struct watch_args {
 	struct watch_alert_conf alert; /* the paths, and what an alert does */
 	int no_block;
+	int gate_always;                /* every open answered, not only while a group is ahead */
 	unsigned threshold;             /* files, 0: the default */
 	int max_unjudged;               /* N + 1; 0: not given (the library's default) */
 	const char *state_dir;          /* the status files (watch_status.h) */
@@ -77,6 +80,7 @@ static int watch_parse(struct cli_common *c, void *args, int argc, char **argv)
 					     {"dry-run", no_argument, NULL, OPT_DRY_RUN},
 					     {"max-unjudged", required_argument, NULL, OPT_MAX_UNJUDGED},
 					     {"no-block", no_argument, NULL, OPT_NO_BLOCK},
+					     {"gate-always", no_argument, NULL, OPT_GATE_ALWAYS},
 					     {"status", no_argument, NULL, OPT_STATUS},
 					     {"state-dir", required_argument, NULL, OPT_STATE_DIR},
 					     {NULL, 0, NULL, 0}};
@@ -116,6 +120,9 @@ static int watch_parse(struct cli_common *c, void *args, int argc, char **argv)
 			break;
 		case OPT_NO_BLOCK:
 			a->no_block = 1;
+			break;
+		case OPT_GATE_ALWAYS:
+			a->gate_always = 1;
 			break;
 		case OPT_STATUS:
 			status = 1;
@@ -164,6 +171,7 @@ static int watch_run(const struct cli_common *c, void *args, struct hf_repo *rep
 	wo.npaths = a->alert.np;
 	wo.score.threshold = a->threshold * 1000;
 	wo.block_opens = !a->no_block;
+	wo.gate_always = a->gate_always;
 	wo.unwatched_since_ns = watch_status_last_seen(a->state_dir);
 	wo.max_unjudged = a->max_unjudged - 1;
 	r = hf_watch_open(&wo, &w);

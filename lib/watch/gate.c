@@ -237,12 +237,15 @@ static void list_remove(pid_t *ids, size_t n, const pid_t rm[2])
  * is most of what the gate costs. So the opens are muted (an ignore mask for
  * FAN_OPEN_PERM on each watched filesystem, which the kernel applies before
  * it queues anything) while no process group has an event that can cost a
- * file waiting for the judge, and armed (the ignore mask removed) as soon
- * as one has, or an actor crossed the threshold, or one was stopped
- * lately. Arming at the first such event, not at the allowance, leaves
+ * file waiting for the judge (or events wait in the kernel's queue because
+ * the judge's is full), or an actor crossed the threshold, or one was
+ * stopped lately. It is armed first thing whenever this thread wakes for
+ * notification events, before it reads them, and muted again after them if
+ * none counts. Arming at the first event, not at the allowance, leaves
  * this thread the time of max_unjudged events to wake and arm before any
  * open would have been held: a group gets no further than with the gate
- * always armed, unless it finishes files faster than this thread wakes. */
+ * always armed, unless it finishes files faster than this thread wakes
+ * (a loaded machine: --gate-always then keeps the bound). */
 
 static int mute_roots(struct hf_watch *w, int mute)
 {
@@ -275,8 +278,8 @@ static void maybe_mute(struct hf_watch *w, int64_t now)
 	struct watch_gate *g = w->gate;
 
 	if (!g->armed || g->always_armed || g->nwaiting || list_any(g->crossed, g->ncrossed) || g->nheld ||
-	    now < g->denied_until_ns)
-		return;
+	    now < g->denied_until_ns || g->len - g->off + GATE_PULL_ROOM > GATE_RING)
+		return; /* (the last: events left in the kernel's queue, not counted yet) */
 	if (mute_roots(w, 1) < 0) {
 		g->always_armed = 1;
 		mute_roots(w, 0);
@@ -356,7 +359,7 @@ static void pull_events(struct hf_watch *w, int64_t now)
 		ssize_t n;
 		size_t at = 0;
 		if (g->len - g->off + GATE_PULL_ROOM > GATE_RING)
-			return; /* full: the judge has to catch up first */
+			return; /* full: the judge has to catch up first (backlog: armed) */
 		if (g->len + GATE_PULL_ROOM > GATE_RING) {
 			memmove(g->ring, g->ring + g->off, g->len - g->off);
 			g->len -= g->off;
@@ -456,6 +459,12 @@ static void *gate_main(void *arg)
 			break;
 		if (p[1].revents)
 			drain(g->wake);
+		/* armed before anything is read: a writer is running */
+		if ((p[2].revents & POLLIN) || !p[2].events) {
+			pthread_mutex_lock(&g->mu);
+			arm(w, mono_ns());
+			pthread_mutex_unlock(&g->mu);
+		}
 		/* the opens first, then the notification events: a process's
 		 * writes closed before an open are in the queue by the time the
 		 * open is read */
@@ -480,7 +489,7 @@ static void *gate_main(void *arg)
 
 /* ---- the watcher's side ---------------------------------------------------- */
 
-int watch_gate_open(struct hf_watch *w, unsigned max_unjudged, int64_t window_ns)
+int watch_gate_open(struct hf_watch *w, unsigned max_unjudged, int64_t window_ns, int always_armed)
 {
 	struct watch_gate *g;
 
@@ -499,7 +508,11 @@ int watch_gate_open(struct hf_watch *w, unsigned max_unjudged, int64_t window_ns
 	w->gate = g;
 	/* muted until a process is ahead of the judge */
 	g->armed = 1;
-	if (mute_roots(w, 1) < 0) {
+	g->armed_since_ns = mono_ns();
+	g->always_armed = always_armed;
+	if (always_armed) {
+		g->st.arms = 1;
+	} else if (mute_roots(w, 1) < 0) {
 		g->always_armed = 1;
 		mute_roots(w, 0);
 	} else {

@@ -149,6 +149,10 @@ struct hf_watch_opts {
 	 * judge has not got to, none once it did something suspicious */
 	int block_opens;
 	int max_unjudged; /* < 0: WATCH_MAX_UNJUDGED (2) */
+	/* every open answered; else (0) opens are muted while no group has an
+	 * event that can cost a file unjudged (gate.c: faster, but on a loaded
+	 * machine a group may get further before the gate arms) */
+	int gate_always;
 	/* > 0: when no watcher ran since (the last one's last sign of life):
 	 * files whose ctime is later are judged at start by the new-file rules
 	 * (there is no earlier version to judge them against) */

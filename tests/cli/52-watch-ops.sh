@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # 52-watch-ops.sh — living with holdfast watch (issue 11): the gate muted
 # while nobody is ahead of the judge (300 new files cost no answered opens)
-# and armed by edits of files that were there before; `watch --status`
+# and armed by edits of files that were there before, or always armed with
+# --gate-always; `watch --status`
 # while it runs, after an alert and after it is gone; a queue overflow (the
 # watcher stopped while 40,000 events and an encryption happen, then resumed:
 # the overflow is reported and the rescan finds the files encrypted
@@ -98,6 +99,16 @@ check_true "300 new files: the gate answered fewer than 100 opens (${opens:-none
 check_grep "5 files there before, appended to: the gate was armed" "armed [1-9][0-9]* times" "$T/w0.err"
 rm -f "$D"/new*.txt "$T/state"/watch.*
 cp -a "$T/orig/." "$D/"
+# --gate-always: every open answered, new files or not
+watch_start w0a "$D" --gate-always || fail "the watcher started with --gate-always"
+python3 -c 'import sys
+for i in range(300):
+    open("%s/new%03d.txt" % (sys.argv[1], i), "w").write("a new file %d\n" % i)' "$D"
+sleep 1
+watch_end
+opens=$(sed -n 's/.*opens: \([0-9]*\) answered.*/\1/p' "$T/w0a.err")
+check_true "--gate-always: 300 new files, at least 300 opens answered (${opens:-none})" test "${opens:-0}" -ge 300
+rm -f "$D"/new*.txt "$T/state"/watch.*
 
 # --- status ----------------------------------------------------------------
 status
