@@ -12,7 +12,10 @@
 # s3: starts a real single-node Ceph RGW on loopback (../shared/s3/start.sh, or the kit
 # HF_S3_KIT names; it installs radosgw with apt on first use), then runs the store contract
 # suite (tests/unit/test_store_contract), tests/cli/47-s3.sh, 60-s3-lock.sh (Object Lock) and
-# 61-serve-s3.sh (holdfast serve with its repositories in the bucket) against it, and stops it.
+# 61-serve-s3.sh (holdfast serve with its repositories in the bucket) against it, then the CLI
+# scripts of $S3_CLI with HF_TEST_REPO_KIND=s3 (their repositories in an Object Lock bucket;
+# the others damage repository files, which S3 does not have: 47, 60 and the contract suite
+# damage objects), and stops it.
 # Its ports are HF_S3_PORT (7490) and HF_S3_MON_PORT (3390), its state a fresh directory.
 set -u
 cd "$(dirname "$0")/.."
@@ -81,8 +84,32 @@ rgw_dns_name = localhost"
 	s3curl "" "$S3_ENDPOINT/$S3_VERSIONED_BUCKET"
 	s3curl '<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>Enabled</Status></VersioningConfiguration>' \
 		"$S3_ENDPOINT/$S3_VERSIONED_BUCKET?versioning="
+	# the CLI scripts' repositories (HF_TEST_REPO_KIND=s3): a bucket as it
+	# should be, with Object Lock (init then locks every object)
+	export S3_CLI_BUCKET=holdfast-cli
+	curl -sS -o /dev/null --aws-sigv4 "aws:amz:$AWS_DEFAULT_REGION:s3" \
+		--user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" -H "x-amz-bucket-object-lock-enabled: true" \
+		-H "x-amz-content-sha256: $(printf '' | sha256sum | cut -d' ' -f1)" -X PUT "$S3_ENDPOINT/$S3_CLI_BUCKET"
 	echo "s3: Ceph RGW at $S3_ENDPOINT, started in $((SECONDS - t0)) s"
 fi
+# cli_runs KIND — the CLI scripts this run takes, one "KIND PATH" a line: in s3
+# mode 47, 60 and 61 (they use the bucket themselves), then $S3_CLI with their
+# repositories in an Object Lock bucket
+S3_CLI="01 02 03 07 09 11 12 13 14 16"
+cli_runs() {
+	local t n
+	for t in tests/cli/[0-9]*.sh; do
+		[ -f "$t" ] || continue
+		n=$(basename "$t"); n=${n%%-*}
+		if [ "$what" = quick ] && [[ " $QUICK_CLI " != *" $n "* ]]; then continue; fi
+		if [ "$what" = cli-https ] && [ "$((10#$n))" -ge 40 ]; then continue; fi
+		if [ "$what" = s3 ] && [ "$n" != 47 ] && [ "$n" != 60 ] && [ "$n" != 61 ]; then continue; fi
+		echo "$1 $t"
+	done
+	if [ "$what" = s3 ]; then
+		for n in $S3_CLI; do echo "s3 $(ls tests/cli/"$n"-*.sh)"; done
+	fi
+}
 tally() { # name, output, exit status[, seconds]
 	local line p f s
 	line=$(printf '%s\n' "$2" | grep -E '[0-9]+ passed, [0-9]+ failed' | tail -n 1)
@@ -112,16 +139,12 @@ if [ "$what" = all ] || [ "$what" = unit ] || [ "$what" = quick ] || [ "$what" =
 	done
 fi
 if [ "$what" = all ] || [ "$what" = cli ] || [ "$what" = quick ] || [ "$what" = cli-https ] || [ "$what" = s3 ]; then
-	if [ "$what" = cli-https ]; then export HF_TEST_REPO_KIND=https; fi
-	for t in tests/cli/[0-9]*.sh; do
-		[ -f "$t" ] || continue
-		n=$(basename "$t"); n=${n%%-*}
-		if [ "$what" = quick ] && [[ " $QUICK_CLI " != *" $n "* ]]; then continue; fi
-		if [ "$what" = cli-https ] && [ "$((10#$n))" -ge 40 ]; then continue; fi
-		if [ "$what" = s3 ] && [ "$n" != 47 ] && [ "$n" != 60 ] && [ "$n" != 61 ]; then continue; fi
+	default_kind=${HF_TEST_REPO_KIND:-local}
+	if [ "$what" = cli-https ]; then default_kind=https; fi
+	while read -r -u 3 kind t; do
 		t0=$SECONDS
 		# a script that hangs (a workload a watcher froze, say) fails alone
-		out=$(timeout -k 20 "$SCRIPT_TIMEOUT" bash "$t" 2>&1); rc=$?
+		out=$(HF_TEST_REPO_KIND=$kind timeout -k 20 "$SCRIPT_TIMEOUT" bash "$t" 2>&1); rc=$?
 		if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
 			out="$out
 $(basename "$t"): killed after $SCRIPT_TIMEOUT s: 0 passed, 1 failed"
@@ -133,8 +156,8 @@ $(basename "$t"): killed after $SCRIPT_TIMEOUT s: 0 passed, 1 failed"
 			echo "  ... (end of $(basename "$t")'s output:)"
 			printf '%s\n' "$out" | tail -n 20
 		fi
-		tally "$(basename "$t")" "$out" $rc $((SECONDS - t0))
-	done
+		tally "$(basename "$t") ($kind)" "$out" $rc $((SECONDS - t0))
+	done 3< <(cli_runs "$default_kind")
 fi
 done
 if [ "$what" = all ] || [ "$what" = fuzz ]; then

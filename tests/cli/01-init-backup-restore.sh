@@ -10,9 +10,11 @@ SRC=$T/src
 # --- init ------------------------------------------------------------------
 hf init --repo "$R"
 check_rc "init a new repository" 0
-check_repo_layout "fresh repository layout" "$RD"
-n_keys=$(find "$RD/keys" -type f 2>/dev/null | wc -l)
-check_true "init wrote a key file" test "$n_keys" -ge 1
+if ! local_files "the fresh repository's layout and key file"; then
+	check_repo_layout "fresh repository layout" "$RD"
+	n_keys=$(find "$RD/keys" -type f 2>/dev/null | wc -l)
+	check_true "init wrote a key file" test "$n_keys" -ge 1
+fi
 
 hf init --repo "$R"
 check_rc "init over an existing repository fails" 1
@@ -79,13 +81,14 @@ extra=$(json '" ".join(k for k in sorted(j) if k not in "'"$documented"'".split(
 [ -n "$extra" ] && echo "note: backup --json has undocumented keys: $extra"
 check_true "backup --json: stdout is one JSON object and nothing else" \
 	$PY -c 'import json,sys; d=json.load(open(sys.argv[1])); assert isinstance(d, dict)' "$T/out"
-check_repo_layout "repository layout after a backup" "$RD"
-
-# The data is encrypted: a distinctive line of the source must not appear in the repo.
-if grep -rqF 'Bourne-Again SHell' "$RD" 2>/dev/null; then
-	fail "repository contains plaintext of the backed-up files"
-else
-	ok "repository contains no plaintext of the backed-up files"
+if ! local_files "the repository's layout after a backup, and no plaintext in its files"; then
+	check_repo_layout "repository layout after a backup" "$RD"
+	# The data is encrypted: a distinctive line of the source must not appear in the repo.
+	if grep -rqF 'Bourne-Again SHell' "$RD" 2>/dev/null; then
+		fail "repository contains plaintext of the backed-up files"
+	else
+		ok "repository contains no plaintext of the backed-up files"
+	fi
 fi
 
 # second backup of the same tree, given as a relative path (nothing may be created in

@@ -49,7 +49,9 @@ echo 'brand new' >"$S/add/new"
 rm "$S/del/gone"
 
 # every repository file but config is written once and never changed afterwards
-repo_state() { (cd "$RD" && find . -type f ! -path ./config -exec sha256sum {} + | sort); }
+# (s3 mode: no files to hash; every object is written once there anyway, or
+# refused by Object Lock)
+repo_state() { [ "$HF_TEST_REPO_KIND" = s3 ] || (cd "$RD" && find . -type f ! -path ./config -exec sha256sum {} + | sort); }
 repo_state >"$T/state1"
 
 hf backup --repo "$R" --json "$S"
@@ -217,14 +219,17 @@ if setpriv --inh-caps=-dac_override,-dac_read_search --bounding-set=-dac_overrid
 else
 	ok "setpriv drops the DAC capabilities"
 fi
-n_snaps_before=$(count_entries "$RD/snapshots" -type f)
+n_snaps() { # (not through hf: $T/out is the backup's)
+	timeout 120 "$HF_BIN" snapshots --repo "$R" --json 2>/dev/null | $PY -c 'import json,sys; print(len(json.load(sys.stdin)))'
+}
+n_snaps_before=$(n_snaps)
 timeout 300 setpriv --inh-caps=-dac_override,-dac_read_search --bounding-set=-dac_override,-dac_read_search \
 	-- "$HF_BIN" backup --repo "$R" --json "$U" >"$T/out" 2>"$T/err"
 RC=$?
 check_rc "backup with an unreadable file: exit 3" 3
 check_grep "the unreadable file is named on stderr" "$U/locked/secret" "$T/err"
 check_eq "--json: errors = 1" "1" "$(json 'j["errors"]')"
-check_eq "the snapshot was saved anyway" "$((n_snaps_before + 1))" "$(count_entries "$RD/snapshots" -type f)"
+check_eq "the snapshot was saved anyway" "$((n_snaps_before + 1))" "$(n_snaps)"
 snap_u=$(json 'j["snapshot"]')
 hf restore --repo "$R" "$snap_u" --target "$T/ru"
 check_rc "restore of the snapshot with the unreadable file" 0

@@ -44,11 +44,13 @@ hf forget --repo "$R" --keep-last 2
 check_rc "forget the first backup" 0
 hf scan --repo "$R" --json
 check_eq "usual_changes from the previous backup's verdict mark" 5 "$(json 'j["summary"]["usual_changes"]')"
-mkdir -p "$T/marks.aside"
-mv "$RD"/marks/* "$T/marks.aside/"
-hf scan --repo "$R" --json
-check_eq "without the marks, nothing to count them from: unknown (0)" 0 "$(json 'j["summary"]["usual_changes"]')"
-mv "$T/marks.aside"/* "$RD/marks/"
+if ! local_files "the marks moved aside: nothing to count usual changes from"; then
+	mkdir -p "$T/marks.aside"
+	mv "$RD"/marks/* "$T/marks.aside/"
+	hf scan --repo "$R" --json
+	check_eq "without the marks, nothing to count them from: unknown (0)" 0 "$(json 'j["summary"]["usual_changes"]')"
+	mv "$T/marks.aside"/* "$RD/marks/"
+fi
 
 # --- an attack with a failing alert command that closes its stdin unread: the
 # JSON does not fit the pipe, so the write fails (SIGPIPE must not kill the
@@ -102,7 +104,8 @@ check_rc "backup --no-detect" 0
 check_eq "no scan in its JSON" null "$(json 'j["scan"]')"
 hf backup --repo "$R2" --no-detect "$S"
 check_true "no scan line" sh -c "! grep -q '^scan:' '$T/out'"
-check_true "no verdict mark written" test -z "$(ls "$(repo_dir repo2)/marks")"
+local_files "no verdict mark written (marks/ looked at)" ||
+	check_true "no verdict mark written" test -z "$(ls "$(repo_dir repo2)/marks")"
 hf scan --repo "$R2" --json
 check_rc "scan of a --no-detect snapshot works (profiles computed from the content)" 0
 

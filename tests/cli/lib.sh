@@ -26,8 +26,13 @@
 #   repo_dir NAME     the directory holding its files (to look at or damage them):
 #                     $T/NAME, or the server's ROOT/repos/NAME
 #   repo_copy FROM TO a copy of repository FROM as repository TO (replacing TO)
-#   local_only WHAT   true (and WHAT counted as skipped) in https mode: for checks
-#                     whose subject only exists with a local repository
+#   local_only WHAT   true (and WHAT counted as skipped) in https and s3 mode:
+#                     for checks whose subject only exists with a local repository
+#   local_files WHAT  the same in s3 mode only: checks that look at or damage the
+#                     repository's files (a server's repository is a directory)
+# "s3" (tests/run.sh s3 starts a real Ceph RGW and exports S3_ENDPOINT,
+# S3_CLI_BUCKET, an Object Lock bucket, and the keys) puts NAME in that bucket
+# under a prefix of the script's own; repo_dir names a directory that is not there.
 
 set -u
 export LC_ALL=C
@@ -169,17 +174,36 @@ https)
 	export HOLDFAST_TOKEN HOLDFAST_CACERT=$HF_SERVER_DIR/cert.pem
 	echo "note: repositories on a holdfast server, https://localhost:$SERVER_PORT/ (root $HF_SERVER_DIR/root)"
 	;;
+s3)
+	if [ -z "${S3_ENDPOINT:-}" ] || [ -z "${S3_CLI_BUCKET:-}" ]; then
+		fail "s3 mode: S3_ENDPOINT and S3_CLI_BUCKET must name a bucket (tests/run.sh s3 starts one)"
+		finish
+	fi
+	# each run of a script in a prefix of its own
+	S3_PREFIX=cli-${SCRIPT_NAME%.sh}-$(basename "$T")
+	echo "note: repositories in s3:$S3_ENDPOINT/$S3_CLI_BUCKET/$S3_PREFIX/"
+	;;
 *)
-	fail "HF_TEST_REPO_KIND must be local or https, not $HF_TEST_REPO_KIND"
+	fail "HF_TEST_REPO_KIND must be local, https or s3, not $HF_TEST_REPO_KIND"
 	finish
 	;;
 esac
 
 repo_url() {
-	if [ "$HF_TEST_REPO_KIND" = https ]; then echo "https://localhost:$SERVER_PORT/$1"; else echo "$T/$1"; fi
+	case $HF_TEST_REPO_KIND in
+	https) echo "https://localhost:$SERVER_PORT/$1" ;;
+	s3) echo "s3:$S3_ENDPOINT/$S3_CLI_BUCKET/$S3_PREFIX/$1" ;;
+	*) echo "$T/$1" ;;
+	esac
 }
+# (s3: a directory that is not there; a script that looks at or damages a
+# repository's files guards that with local_files)
 repo_dir() {
-	if [ "$HF_TEST_REPO_KIND" = https ]; then echo "$HF_SERVER_DIR/root/repos/$1"; else echo "$T/$1"; fi
+	case $HF_TEST_REPO_KIND in
+	https) echo "$HF_SERVER_DIR/root/repos/$1" ;;
+	s3) echo "$T/s3-objects-are-not-files/$1" ;;
+	*) echo "$T/$1" ;;
+	esac
 }
 # (the server keeps a repository's directory open once used: in https mode the
 # copy replaces what is inside TO's directory, never the directory itself)
@@ -193,8 +217,15 @@ repo_copy() {
 	fi
 }
 local_only() {
-	[ "$HF_TEST_REPO_KIND" = https ] || return 1
-	skip "$1 (https mode: only a local repository has it)"
+	[ "$HF_TEST_REPO_KIND" = local ] && return 1
+	skip "$1 ($HF_TEST_REPO_KIND mode: only a local repository has it)"
+}
+# local_files WHAT — true (and WHAT counted as skipped) when the repository's
+# objects are not files here (s3 mode: S3 damage is 47's, 60's and the store
+# contract suite's); a server's repository is a directory on this machine
+local_files() {
+	[ "$HF_TEST_REPO_KIND" = s3 ] || return 1
+	skip "$1 (s3 mode: the repository's objects are not files here)"
 }
 
 # hf ARGS... — run holdfast; never hangs longer than $HF_TIMEOUT seconds.
