@@ -22,7 +22,7 @@
 
 static const char usage[] =
 	"usage: holdfast watch --repo DIR PATH... [--action freeze|kill|alert] [--on-alert CMD]\n"
-	"                      [--json-log FILE] [--threshold N] [--max-unjudged N] [--no-block] [--gate-always]\n"
+	"                      [--json-log FILE] [--threshold N] [--max-unjudged N] [--no-block] [--gate-lazy]\n"
 	"                      [--dry-run] [--state-dir DIR]\n"
 	"       holdfast watch --status [--state-dir DIR] [--json]\n"
 	"  Watches PATH... (fanotify, needs root) and judges every file a process writes,\n"
@@ -48,6 +48,7 @@ enum {
 	OPT_MAX_UNJUDGED,
 	OPT_NO_BLOCK,
 	OPT_GATE_ALWAYS,
+	OPT_GATE_LAZY,
 	OPT_STATUS,
 	OPT_STATE_DIR
 };
@@ -63,7 +64,7 @@ static void on_stop(int sig)
 struct watch_args {
 	struct watch_alert_conf alert; /* the paths, and what an alert does */
 	int no_block;
-	int gate_always;                /* every open answered, not only while a group is ahead */
+	int gate_lazy;                  /* opens answered only while a group is ahead (else every one: the default) */
 	unsigned threshold;             /* files, 0: the default */
 	int max_unjudged;               /* N + 1; 0: not given (the library's default) */
 	const char *state_dir;          /* the status files (watch_status.h) */
@@ -81,6 +82,7 @@ static int watch_parse(struct cli_common *c, void *args, int argc, char **argv)
 					     {"max-unjudged", required_argument, NULL, OPT_MAX_UNJUDGED},
 					     {"no-block", no_argument, NULL, OPT_NO_BLOCK},
 					     {"gate-always", no_argument, NULL, OPT_GATE_ALWAYS},
+					     {"gate-lazy", no_argument, NULL, OPT_GATE_LAZY},
 					     {"status", no_argument, NULL, OPT_STATUS},
 					     {"state-dir", required_argument, NULL, OPT_STATE_DIR},
 					     {NULL, 0, NULL, 0}};
@@ -122,7 +124,10 @@ static int watch_parse(struct cli_common *c, void *args, int argc, char **argv)
 			a->no_block = 1;
 			break;
 		case OPT_GATE_ALWAYS:
-			a->gate_always = 1;
+			a->gate_lazy = 0;
+			break;
+		case OPT_GATE_LAZY:
+			a->gate_lazy = 1;
 			break;
 		case OPT_STATUS:
 			status = 1;
@@ -171,7 +176,7 @@ static int watch_run(const struct cli_common *c, void *args, struct hf_repo *rep
 	wo.npaths = a->alert.np;
 	wo.score.threshold = a->threshold * 1000;
 	wo.block_opens = !a->no_block;
-	wo.gate_always = a->gate_always;
+	wo.gate_always = !a->gate_lazy;
 	wo.unwatched_since_ns = watch_status_last_seen(a->state_dir);
 	wo.max_unjudged = a->max_unjudged - 1;
 	r = hf_watch_open(&wo, &w);

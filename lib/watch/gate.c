@@ -184,8 +184,8 @@ static int key_of(struct hf_watch *w, const struct fanotify_event_metadata *m, c
 	if (who.pgid <= 0)
 		who.pgid = m->pid;
 	if (m->metadata_len > m->event_len ||
-	    !watch_fresh_counts(&g->fresh, m->mask, at + m->metadata_len, m->event_len - m->metadata_len,
-				w->rename_events, who.pgid, now))
+	    (!g->always_armed && !watch_fresh_counts(&g->fresh, m->mask, at + m->metadata_len,
+						     m->event_len - m->metadata_len, w->rename_events, who.pgid, now)))
 		return -1;
 	return key_slot(&who);
 }
@@ -330,7 +330,7 @@ static int decide(struct hf_watch *w, pid_t pid, int fd, int64_t now)
 	if (listed(g->crossed, g->ncrossed, &who))
 		return GATE_HOLD; /* until the caller has stopped it, or let it be */
 	allowed = who_suspect(g, &who, now) ? 0 : g->max_unjudged;
-	if (g->pending[key_slot(&who)] <= allowed || nothing_to_lose(fd))
+	if (g->pending[key_slot(&who)] <= allowed || (!g->always_armed && nothing_to_lose(fd)))
 		return GATE_ALLOW;
 	return GATE_HOLD;
 }

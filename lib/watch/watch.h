@@ -149,9 +149,10 @@ struct hf_watch_opts {
 	 * judge has not got to, none once it did something suspicious */
 	int block_opens;
 	int max_unjudged; /* < 0: WATCH_MAX_UNJUDGED (2) */
-	/* every open answered; else (0) opens are muted while no group has an
-	 * event that can cost a file unjudged (gate.c: faster, but on a loaded
-	 * machine a group may get further before the gate arms) */
+	/* every open answered, every event counted (the CLI's default); else
+	 * (0, `--gate-lazy`) only events that can cost a file are counted
+	 * (fresh.c), an empty file's open passes, and opens are muted while no
+	 * group has such an event unjudged (gate.c: faster) */
 	int gate_always;
 	/* > 0: when no watcher ran since (the last one's last sign of life):
 	 * files whose ctime is later are judged at start by the new-file rules
