@@ -34,7 +34,9 @@ static const char usage[] =
 	"  document on stdin. A write-only key will do.\n"
 	"  Opens in the watched directories wait while the opener's process group has\n"
 	"  more than N (2) files written that are not judged yet, none once it wrote\n"
-	"  ciphertext (--no-block: never wait). --dry-run only reports (no signal, no\n"
+	"  ciphertext (--no-block: never wait; --gate-lazy: only writes, deletions and\n"
+	"  renames of files there before count, and opens are not even reported while\n"
+	"  none waits: faster, not the default). --dry-run only reports (no signal, no\n"
 	"  backup). Stops on SIGINT or SIGTERM. The running watcher keeps its status in\n"
 	"  DIR (/run/holdfast): --status prints it (what is watched, counts, the last\n"
 	"  alerts) and exits 1 if no watcher runs.\n";
@@ -176,7 +178,7 @@ static int watch_run(const struct cli_common *c, void *args, struct hf_repo *rep
 	wo.npaths = a->alert.np;
 	wo.score.threshold = a->threshold * 1000;
 	wo.block_opens = !a->no_block;
-	wo.gate_always = !a->gate_lazy;
+	wo.gate_lazy = a->gate_lazy;
 	wo.unwatched_since_ns = watch_status_last_seen(a->state_dir);
 	wo.max_unjudged = a->max_unjudged - 1;
 	r = hf_watch_open(&wo, &w);

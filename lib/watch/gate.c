@@ -7,11 +7,11 @@
  * with an FAN_OPEN_PERM mark on every watched directory: each open of a
  * file there waits for this thread's answer. The thread also reads the
  * notification group and queues its events for the judge (hf_watch_step),
- * counting per process group how many of those that can cost a file
- * (fresh.c) are not judged yet. The opens are muted while no group has
- * one (see arm). An open is let through at once unless its group has more
- * than max_unjudged such events waiting (none at all once it did anything
- * suspicious) and the file has content to lose; then it is held
+ * counting per process group how many are not judged yet (lazy, `--gate-
+ * lazy`: only those that can cost a file, fresh.c; and the opens are muted
+ * while no group has one, see arm). An open is let through at once unless
+ * its group has more than max_unjudged events waiting (none at all once it
+ * did anything suspicious), or (lazy) the file has nothing to lose; then it is held
  * until the judge catches up, and refused if the group was stopped
  * meanwhile (hf_watch_deny). A held open is let through after
  * GATE_HOLD_MAX_NS whatever happens (the judge is busy with an immediate
@@ -84,7 +84,8 @@ struct watch_gate {
 	uint32_t pending[GATE_KEYS];
 	unsigned nwaiting; /* counters above 0: armed while there is one */
 	int armed;         /* opens are reported (else muted: see arm) */
-	int always_armed;  /* muting failed: opens are always reported */
+	int lazy;          /* --gate-lazy: only events that can cost a file count, empty files pass, muting */
+	int always_armed;  /* not lazy, or muting failed: opens are always reported */
 	int64_t armed_since_ns, denied_until_ns;
 	struct gate_proc procs[GATE_PROCS];
 	struct gate_suspect suspects[GATE_SUSPECTS];
@@ -184,8 +185,8 @@ static int key_of(struct hf_watch *w, const struct fanotify_event_metadata *m, c
 	if (who.pgid <= 0)
 		who.pgid = m->pid;
 	if (m->metadata_len > m->event_len ||
-	    (!g->always_armed && !watch_fresh_counts(&g->fresh, m->mask, at + m->metadata_len,
-						     m->event_len - m->metadata_len, w->rename_events, who.pgid, now)))
+	    (g->lazy && !watch_fresh_counts(&g->fresh, m->mask, at + m->metadata_len, m->event_len - m->metadata_len,
+					    w->rename_events, who.pgid, now)))
 		return -1;
 	return key_slot(&who);
 }
@@ -245,7 +246,8 @@ static void list_remove(pid_t *ids, size_t n, const pid_t rm[2])
  * this thread the time of max_unjudged events to wake and arm before any
  * open would have been held: a group gets no further than with the gate
  * always armed, unless it finishes files faster than this thread wakes
- * (a loaded machine: --gate-always then keeps the bound). */
+ * (a loaded machine). Only with --gate-lazy: by default the gate is always
+ * armed (always_armed). */
 
 static int mute_roots(struct hf_watch *w, int mute)
 {
@@ -330,7 +332,7 @@ static int decide(struct hf_watch *w, pid_t pid, int fd, int64_t now)
 	if (listed(g->crossed, g->ncrossed, &who))
 		return GATE_HOLD; /* until the caller has stopped it, or let it be */
 	allowed = who_suspect(g, &who, now) ? 0 : g->max_unjudged;
-	if (g->pending[key_slot(&who)] <= allowed || (!g->always_armed && nothing_to_lose(fd)))
+	if (g->pending[key_slot(&who)] <= allowed || (g->lazy && nothing_to_lose(fd)))
 		return GATE_ALLOW;
 	return GATE_HOLD;
 }
@@ -489,7 +491,7 @@ static void *gate_main(void *arg)
 
 /* ---- the watcher's side ---------------------------------------------------- */
 
-int watch_gate_open(struct hf_watch *w, unsigned max_unjudged, int64_t window_ns, int always_armed)
+int watch_gate_open(struct hf_watch *w, unsigned max_unjudged, int64_t window_ns, int lazy)
 {
 	struct watch_gate *g;
 
@@ -506,11 +508,12 @@ int watch_gate_open(struct hf_watch *w, unsigned max_unjudged, int64_t window_ns
 	g->ring = hf_xmalloc(GATE_RING);
 	pthread_mutex_init(&g->mu, NULL);
 	w->gate = g;
-	/* muted until a process is ahead of the judge */
+	/* lazy: muted until a process is ahead of the judge */
 	g->armed = 1;
 	g->armed_since_ns = mono_ns();
-	g->always_armed = always_armed;
-	if (always_armed) {
+	g->lazy = lazy;
+	g->always_armed = !lazy;
+	if (!lazy) {
 		g->st.arms = 1;
 	} else if (mute_roots(w, 1) < 0) {
 		g->always_armed = 1;

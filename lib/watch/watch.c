@@ -106,7 +106,7 @@ int hf_watch_open(const struct hf_watch_opts *o, struct hf_watch **out)
 	/* the gate before the walk: the walk marks the directories it visits */
 	if (o->block_opens) {
 		r = watch_gate_open(w, o->max_unjudged >= 0 ? (unsigned)o->max_unjudged : WATCH_MAX_UNJUDGED,
-				    o->score.window_ns ? o->score.window_ns : HF_WATCH_WINDOW_NS, o->gate_always);
+				    o->score.window_ns ? o->score.window_ns : HF_WATCH_WINDOW_NS, o->gate_lazy);
 		w->st.gate_err = r < 0 ? r : 0; /* the watcher works without it */
 	}
 	w->det = hf_detect_new();

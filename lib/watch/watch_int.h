@@ -91,7 +91,7 @@ void watch_listen_close(struct hf_watch *w);
 /* gate.c: the thread that answers opens and queues the notification
  * group's events for the judge */
 #define WATCH_MAX_UNJUDGED 2
-int watch_gate_open(struct hf_watch *w, unsigned max_unjudged, int64_t window_ns, int always_armed);
+int watch_gate_open(struct hf_watch *w, unsigned max_unjudged, int64_t window_ns, int lazy);
 void watch_gate_close(struct hf_watch *w);
 int watch_gate_ready_fd(const struct hf_watch *w);
 void watch_gate_mark_dir(struct hf_watch *w, const char *dir);
