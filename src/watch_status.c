@@ -54,10 +54,12 @@ static void write_json(FILE *f, const struct watch_status *s, const struct hf_wa
 	fprintf(f, "],\"action\":\"%s\",\"dry_run\":%s,\"opens_held\":%s", s->action, s->dry_run ? "true" : "false",
 		st->gate_on ? "true" : "false");
 	fprintf(f,
-		",\"counts\":{\"files_known\":%llu,\"events\":%llu,\"judged\":%llu,\"overflows\":%llu,\"rescans\":%llu,"
+		",\"counts\":{\"files_known\":%llu,\"events\":%llu,\"judged\":%llu,\"judged_while_written\":%llu,"
+		"\"set_aside\":%llu,\"overflows\":%llu,\"rescans\":%llu,"
 		"\"unattributed\":%llu,\"opens\":%llu,\"opens_held\":%llu,\"opens_refused\":%llu,\"opens_timed_out\":%"
 		"llu,\"gate_arms\":%llu,\"gate_armed_s\":%.3f}",
 		(unsigned long long)st->files_known, (unsigned long long)st->events, (unsigned long long)st->judged,
+		(unsigned long long)st->unsettled, (unsigned long long)st->unsettled_set_aside,
 		(unsigned long long)st->overflows, (unsigned long long)st->rescans,
 		(unsigned long long)st->unattributed, (unsigned long long)st->gate.opens,
 		(unsigned long long)st->gate.held, (unsigned long long)st->gate.denied,
@@ -98,9 +100,10 @@ static void write_text(FILE *f, const struct watch_status *s, const struct hf_wa
 	fprintf(f, "\naction: %s%s; opens %s\n", s->action, s->dry_run ? " (dry run: nothing is done)" : "",
 		st->gate_on ? "held while a process is ahead of the judge" : "never held");
 	fprintf(f,
-		"files known: %llu; events: %llu, files judged: %llu; queue overflows: %llu (rescans: %llu); "
-		"unattributed ciphertext: %llu\n",
+		"files known: %llu; events: %llu, files judged: %llu (%llu while another process wrote them, %llu "
+		"of those set aside); queue overflows: %llu (rescans: %llu); unattributed ciphertext: %llu\n",
 		(unsigned long long)st->files_known, (unsigned long long)st->events, (unsigned long long)st->judged,
+		(unsigned long long)st->unsettled, (unsigned long long)st->unsettled_set_aside,
 		(unsigned long long)st->overflows, (unsigned long long)st->rescans,
 		(unsigned long long)st->unattributed);
 	if (st->gate_on)

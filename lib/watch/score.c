@@ -8,8 +8,9 @@
  * file server's daemon is never idle, and the odd encrypted archive its
  * users save over a day must not add up), while a throttled attack, one
  * file every few minutes, still does. An actor idle for the window is
- * forgotten; one that crossed the threshold is reported once. The table has
- * a cap: past it, the least recently active actor is forgotten. */
+ * forgotten; one that crossed the threshold is reported once. A file
+ * counts once within the window, however often it is written again. The
+ * table has a cap: past it, the least recently active actor is forgotten. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,6 +149,32 @@ static unsigned at_most(unsigned v, unsigned cap)
 	return v < cap ? v : cap;
 }
 
+/* what of a path a remembered file keeps: the end of a long one (the
+ * name says the most) */
+static const char *kept_path(const char *path)
+{
+	const size_t room = sizeof(((struct hf_watch_file *)0)->path) - 1;
+	size_t n = strlen(path);
+
+	return n > room ? path + n - room : path;
+}
+
+/* the file of this fact the actor already remembers with the same kind:
+ * the same file turned to ciphertext again within the window (a database
+ * rewritten by the next transaction while the judge read it), a note or
+ * new ciphertext written over, is no further file lost */
+static struct hf_watch_file *already(const struct actor *a, const struct hf_watch_fact *f, int64_t window_ns)
+{
+	const char *p = f->path ? kept_path(f->path) : NULL;
+
+	for (size_t i = 0; p && a->files && i < a->nfiles; i++) {
+		struct hf_watch_file *x = &a->files[i];
+		if (x->kind == f->kind && f->t_ns - x->t_ns <= window_ns && strcmp(x->path, p) == 0)
+			return x;
+	}
+	return NULL;
+}
+
 static void remember(struct actor *a, const struct hf_watch_fact *f)
 {
 	struct hf_watch_file *x;
@@ -160,9 +187,7 @@ static void remember(struct actor *a, const struct hf_watch_fact *f)
 		a->nfiles++;
 	memset(x, 0, sizeof(*x));
 	if (f->path) {
-		size_t n = strlen(f->path);
-		/* keep the end of a long path: the name says the most */
-		const char *p = n >= sizeof(x->path) ? f->path + n - (sizeof(x->path) - 1) : f->path;
+		const char *p = kept_path(f->path);
 		memcpy(x->path, p, strlen(p) + 1);
 	}
 	x->t_ns = f->t_ns;
@@ -213,6 +238,14 @@ int hf_watch_score_add(struct hf_watch_score *s, const struct hf_watch_fact *f, 
 		a->touched++;
 		if (f->kind == HF_WATCH_CLEAN || f->kind == HF_WATCH_DELETED)
 			continue;
+		struct hf_watch_file *seen = already(a, f, s->o.window_ns);
+		if (seen) { /* one file counts once: only its latest time and writer kept */
+			seen->t_ns = f->t_ns;
+			seen->pid = f->who.pid;
+			seen->size = f->size;
+			seen->reasons = f->reasons;
+			continue;
+		}
 		remember(a, f);
 		if (p && a->score && f->t_ns - a->scored_ns > s->o.window_ns && !a->crossed)
 			a->score = a->loss_score = a->cand_score = a->note_score = 0; /* its earlier points expired */

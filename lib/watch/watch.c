@@ -14,6 +14,7 @@
  *   - an extension never seen under the watched paths adds to any of those. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -23,6 +24,10 @@
 #include "scan/scan.h"
 #include "util/mem.h"
 #include "watch/watch_int.h"
+
+/* what a file read halfway through its writer's work can look like without
+ * any ciphertext: a structure that does not decode, a type not recognised */
+#define WATCH_HALF_WRITTEN_LOOKS (HF_REASON_INVALID | HF_REASON_TYPE_CHANGED)
 
 static int64_t now_ns(void)
 {
@@ -99,6 +104,9 @@ int hf_watch_open(const struct hf_watch_opts *o, struct hf_watch **out)
 		w->minute_of[i] = INT64_MIN; /* no minute yet */
 	w->score = hf_watch_score_new(&o->score);
 	hf_buf_init(&w->content, WATCH_READ_MAX);
+	/* a writer that opens a file the judge reads under its lease sends
+	 * SIGIO, whose default ends the process; the read's end lets it in */
+	signal(SIGIO, SIG_IGN);
 	if ((r = watch_state_init(w)) < 0)
 		goto fail;
 	if ((r = watch_listen_open(w, o->paths, o->npaths)) < 0)
@@ -162,18 +170,36 @@ void hf_watch_get_stats(struct hf_watch *w, struct hf_watch_stats *st)
 }
 
 /* the file's first WATCH_READ_MAX bytes into w->content; its size and
- * mtime into *st. -ENOENT etc. if it is gone, -EISDIR etc. if not regular. */
+ * mtime into *st. -ENOENT etc. if it is gone, -EISDIR etc. if not regular.
+ *
+ * Read under a read lease where the kernel grants one: it does only while
+ * no process has the file open for writing, and while it is held a writer's
+ * open waits for its release (the time of this read; the lease break's
+ * SIGIO is ignored, hf_watch_open; a writer that opens with O_NONBLOCK is
+ * told EAGAIN meanwhile), so the bytes are one consistent state.
+ * Refused (EAGAIN), another process is writing the file now: a database in
+ * its next transaction, half a page written. w->content_unsettled says so;
+ * its close will bring the file back to the judge. Leases that cannot be
+ * had for other reasons (a filesystem without them) change nothing. */
 int watch_read_file(struct hf_watch *w, const char *path, struct stat *st)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOATIME), r = 0;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOATIME), r = 0, leased;
 	size_t want;
 
+	w->content_unsettled = 0;
 	if (fd < 0 && errno == EPERM)
 		fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
 		r = S_ISREG(st->st_mode) ? -errno : -EINVAL;
+		goto out;
+	}
+	leased = fcntl(fd, F_SETLEASE, F_RDLCK) == 0;
+	w->content_unsettled = !leased && errno == EAGAIN;
+	w->st.unsettled += (uint64_t)w->content_unsettled;
+	if (leased && fstat(fd, st) < 0) { /* what it is now that no writer can come */
+		r = -errno;
 		goto out;
 	}
 	want = (uint64_t)st->st_size < WATCH_READ_MAX ? (size_t)st->st_size : WATCH_READ_MAX;
@@ -195,7 +221,7 @@ int watch_read_file(struct hf_watch *w, const char *path, struct stat *st)
 	if (w->content.len < want)
 		st->st_size = (off_t)w->content.len;
 out:
-	close(fd);
+	close(fd); /* the lease with it */
 	return r;
 }
 
@@ -252,6 +278,13 @@ static int judge(struct hf_watch *w, const char *path, struct watch_file *before
 	r = hf_scan_live_judge(w->live, before ? &old : NULL, &cur, 0, &rs);
 	if (r < 0)
 		return r;
+	/* read while another process writes it: a structure broken halfway is
+	 * no evidence (the writer's close brings the file back), ciphertext in
+	 * it is. Nothing else said encrypted: the state judged last stays. */
+	if (w->content_unsettled && (rs & enc) && !(rs & enc & ~WATCH_HALF_WRITTEN_LOOKS)) {
+		w->st.unsettled_set_aside++;
+		return 0;
+	}
 	f->reasons = rs;
 	f->size = cur.size;
 	f->new_extension = !watch_ext_known(w, ext_of(path));

@@ -172,6 +172,8 @@ struct hf_watch_gate_stats {
 struct hf_watch_stats {
 	uint64_t events, judged, overflows, rescans, unattributed, files_known, dropped_files;
 	uint64_t unwatched_changed, unwatched_suspect; /* changed while no watcher ran; of those, ciphertext or notes */
+	uint64_t unsettled;           /* files read while another process had them open for writing */
+	uint64_t unsettled_set_aside; /* of those, called encrypted only by a structure half written */
 	int gate_on;            /* opens are held (block_opens, and the kernel has permission events) */
 	int gate_err;           /* why not, if block_opens was asked for */
 	uint64_t gate_unmarked; /* directories the gate could not mark (fs.fanotify.max_user_marks) */
@@ -182,7 +184,9 @@ struct hf_watch;
 /* Starts listening (fanotify filesystem marks on the paths' filesystems),
  * then walks the paths to learn each file's profile and every extension
  * there. -EPERM: not root (fanotify needs CAP_SYS_ADMIN); -ENOSYS/-EINVAL:
- * the kernel lacks what is needed (FID reporting, rename events). */
+ * the kernel lacks what is needed (FID reporting, rename events). SIGIO is
+ * ignored from then on (files are read under a read lease, whose break
+ * sends it). */
 HF_MUST_USE int hf_watch_open(const struct hf_watch_opts *o, struct hf_watch **out);
 void hf_watch_close(struct hf_watch *w);
 int hf_watch_fd(const struct hf_watch *w); /* poll it for POLLIN */

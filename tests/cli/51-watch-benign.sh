@@ -215,7 +215,7 @@ wait "$WPID"
 RC=$?
 WPID=""
 check_rc "the watcher stops cleanly on SIGTERM" 0
-check_grep "it says what it did" "stopped: [0-9]+ events, [0-9]+ files judged, 0 overflows" "$T/w.err"
+check_grep "it says what it did" "stopped: [0-9]+ events, [0-9]+ files judged \\([0-9]+ while written, [0-9]+ of those set aside\\), 0 overflows" "$T/w.err"
 grep "stopped:" "$T/w.err" | sed 's/^/row: /'
 # the positive control: the watcher did look at what the workloads wrote
 judged=$(sed -n 's/.*events, \([0-9]*\) files judged.*/\1/p' "$T/w.err")

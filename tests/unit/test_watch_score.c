@@ -59,7 +59,9 @@ static void test_one_process_per_file_adds_up_in_the_group(void)
 	int crossed = 0, at = 0;
 
 	for (int i = 0; i < 10 && !crossed; i++) {
-		struct hf_watch_fact f = fact(HF_WATCH_ENCRYPTED, 200 + i, 199, 199, i * SEC, "/d/x");
+		char path[16];
+		snprintf(path, sizeof(path), "/d/x%d", i);
+		struct hf_watch_fact f = fact(HF_WATCH_ENCRYPTED, 200 + i, 199, 199, i * SEC, path);
 		crossed = hf_watch_score_add(s, &f, &hit);
 		at = i + 1;
 	}
@@ -79,7 +81,9 @@ static void test_groups_of_one_session_add_up(void)
 	int crossed = 0, at = 0;
 
 	for (int i = 0; i < 10 && !crossed; i++) {
-		struct hf_watch_fact f = fact(HF_WATCH_ENCRYPTED, 300 + i, 300 + i, 290, i * SEC, "/d/y");
+		char path[16];
+		snprintf(path, sizeof(path), "/d/y%d", i);
+		struct hf_watch_fact f = fact(HF_WATCH_ENCRYPTED, 300 + i, 300 + i, 290, i * SEC, path);
 		crossed = hf_watch_score_add(s, &f, &hit);
 		at = i + 1;
 	}
@@ -395,6 +399,37 @@ static void test_caps(void)
 	}
 }
 
+/* one file counts once: a database that the judge read in the middle of
+ * its writers' transactions (sqlite3 run 40 times in one session) was
+ * called encrypted three times and froze the session; three facts about
+ * one file are one file lost, whichever processes of the group wrote it */
+static void test_one_file_counts_once(void)
+{
+	struct hf_watch_score *s = hf_watch_score_new(NULL);
+	struct hf_watch_fact f;
+
+	for (int i = 0; i < 5; i++) {
+		f = fact(HF_WATCH_ENCRYPTED, 200 + i, 100, 100, (1 + i) * SEC, "/d/db.sqlite");
+		T_EQ(hf_watch_score_add(s, &f, &hit), 0);
+	}
+	/* new ciphertext rewritten, a note rewritten: each once too */
+	for (int i = 0; i < 5; i++) {
+		f = fact(HF_WATCH_CANDIDATE, 300 + i, 100, 100, (10 + i) * SEC, "/d/new.bin");
+		T_EQ(hf_watch_score_add(s, &f, &hit), 0);
+	}
+	/* two more files make three */
+	f = fact(HF_WATCH_ENCRYPTED, 400, 100, 100, 20 * SEC, "/d/b");
+	T_EQ(hf_watch_score_add(s, &f, &hit), 0);
+	f = fact(HF_WATCH_ENCRYPTED, 401, 100, 100, 21 * SEC, "/d/c");
+	T_EQ(hf_watch_score_add(s, &f, &hit), 1);
+	T_EQ(hit.by, HF_WATCH_BY_PGID);
+	T_EQ(hit.encrypted, 3);
+	T_EQ(hit.candidates, 1);
+	T_EQ(hit.nfiles, 4); /* each file once in the alert, at its latest time */
+	T_CHECK(strcmp(hit.files[0].path, "/d/db.sqlite") == 0 && hit.files[0].t_ns == 5 * SEC && hit.files[0].pid == 204);
+	hf_watch_score_free(s);
+}
+
 int main(void)
 {
 	T_RUN(test_three_encrypted_by_one_process);
@@ -410,5 +445,6 @@ int main(void)
 	T_RUN(test_sessions_of_one_starter_add_up);
 	T_RUN(test_threshold_and_note);
 	T_RUN(test_caps);
+	T_RUN(test_one_file_counts_once);
 	return T_DONE("test_watch_score");
 }
