@@ -78,7 +78,7 @@ struct hf_watch {
 	struct hf_scan_live *live;
 	struct hf_watch_score *score;
 	struct hf_buf content; /* the file being judged */
-	int content_unsettled;  /* it was open for writing elsewhere while read (watch_read_file) */
+	int content_unsettled; /* it was open for writing elsewhere while read (watch_read_file) */
 	struct hf_watch_stats st;
 	/* per-minute event counts: a ring, slot m % HF_WATCH_MINUTES for minute m */
 	int64_t minute_of[HF_WATCH_MINUTES];

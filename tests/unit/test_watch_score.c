@@ -426,7 +426,8 @@ static void test_one_file_counts_once(void)
 	T_EQ(hit.encrypted, 3);
 	T_EQ(hit.candidates, 1);
 	T_EQ(hit.nfiles, 4); /* each file once in the alert, at its latest time */
-	T_CHECK(strcmp(hit.files[0].path, "/d/db.sqlite") == 0 && hit.files[0].t_ns == 5 * SEC && hit.files[0].pid == 204);
+	T_CHECK(strcmp(hit.files[0].path, "/d/db.sqlite") == 0 && hit.files[0].t_ns == 5 * SEC &&
+		hit.files[0].pid == 204);
 	hf_watch_score_free(s);
 }
 
