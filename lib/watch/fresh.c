@@ -2,16 +2,24 @@
  * by how many of those the judge has not seen yet.
  *
  * A process that creates files loses nothing by writing them, renaming
- * them or deleting them again: `tar xf`, `cp -a` and a compiler's output
- * are only that. What can lose a file is a write to a file that was there
- * before (in place), its deletion, or a rename (the old name is gone, and a
- * rename may replace another file: the event does not say). So the gate
- * remembers, per process group, the names it created in the last
- * FRESH_TTL_NS (dir handle + name, hashed), and does not count that group's
- * later writes and deletions of those names. Renames always count (one
- * event of the three a rename sends when the kernel reports FAN_RENAME).
- * A name forgotten early (its slot taken by another) only counts again:
- * the gate then holds more, never less. */
+ * them or deleting them again: `tar xf`, `cp -a`, rsync's temporary files
+ * and a compiler's output are only that. What can lose a file is a write to
+ * a file that was there before (in place), its deletion, or a rename that
+ * replaces one. So the gate remembers, per process group, what it created
+ * in the last FRESH_TTL_NS, hashed, and does not count that group's later
+ * events on it. A slot taken by another only makes an event count again:
+ * the gate then holds more, never less.
+ *
+ * Where the kernel reports link counts (WATCH_REPORTS_LINKS: FAN_ATTRIB on
+ * the filesystem mark and the created file's own handle, Linux 5.17) what
+ * is remembered is the inode: a file that loses a link (deleted, or
+ * replaced by a rename) sends an event of its own, with its handle and no
+ * name, and that is what counts unless the group created the file; a write
+ * counts unless it did; a rename counts only if it moves a file the group
+ * did not create, whatever it replaces (that one's own event counts).
+ * Otherwise names are remembered (dir handle + name), and every rename
+ * counts: one event of the three a rename sends when the kernel reports
+ * FAN_RENAME, for the event does not say whether it replaced a file. */
 #include <fcntl.h>
 #include <string.h>
 #include <sys/fanotify.h>
@@ -29,25 +37,25 @@ static uint64_t mix(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
-/* the hash of one DFID_NAME-like record (fsid, handle, name) for a group;
- * 0 if it is malformed */
+/* the hash of one FID or DFID_NAME-like record (fsid, handle, and the
+ * name if it has one) for a group; 0 if it is malformed */
 static uint64_t record_hash(const struct fanotify_event_info_header *hd, pid_t pgid)
 {
 	const struct fanotify_event_info_fid *fid = (const void *)hd;
 	const struct file_handle *fh = (const struct file_handle *)fid->handle;
 	const uint8_t *end = (const uint8_t *)hd + hd->len, *name;
 	uint64_t h = 1469598103934665603ULL;
-	size_t n;
 
 	if (hd->len < sizeof(*fid) + sizeof(*fh) || fh->handle_bytes > (size_t)(end - fh->f_handle))
 		return 0;
 	name = fh->f_handle + fh->handle_bytes;
-	n = strnlen((const char *)name, (size_t)(end - name));
 	h = mix(h, &pgid, sizeof(pgid));
+	h = mix(h, hd->info_type == FAN_EVENT_INFO_TYPE_FID ? "f" : "d", 1); /* a file's handle, or a name's */
 	h = mix(h, &fid->fsid, sizeof(fid->fsid));
 	h = mix(h, &fh->handle_type, sizeof(fh->handle_type));
 	h = mix(h, fh->f_handle, fh->handle_bytes);
-	h = mix(h, name, n);
+	if (hd->info_type != FAN_EVENT_INFO_TYPE_FID)
+		h = mix(h, name, strnlen((const char *)name, (size_t)(end - name)));
 	return h ? h : 1;
 }
 
@@ -78,11 +86,29 @@ static int forget(struct watch_fresh *f, uint64_t h, int64_t now)
 	return 1;
 }
 
-int watch_fresh_counts(struct watch_fresh *f, uint64_t mask, const uint8_t *info, size_t ninfo, int rename_events,
-		       pid_t pgid, int64_t now)
+/* with link counts reported: by the inode (the file's own handle) */
+static int counts_by_inode(struct watch_fresh *f, uint64_t mask, uint64_t inode, int named, int64_t now)
+{
+	if (!named) /* a file's own event: it lost (or gained) a link */
+		return (mask & FAN_ATTRIB) && !is_fresh(f, inode, now);
+	if (mask & FAN_CREATE) {
+		/* merged with its own deletion or a write: the same inode, so
+		 * created first */
+		remember(f, inode, now);
+		return 0;
+	}
+	if (mask & (FAN_DELETE | FAN_MOVED_FROM | FAN_MOVED_TO))
+		return 0; /* counted by the file's own event, or as the rename */
+	if (!(mask & ~(uint64_t)FAN_ATTRIB))
+		return 0;                /* chmod, utimes: nothing of the content */
+	return !is_fresh(f, inode, now); /* a write, or a rename of the file */
+}
+
+int watch_fresh_counts(struct watch_fresh *f, uint64_t mask, const uint8_t *info, size_t ninfo, int reports, pid_t pgid,
+		       int64_t now)
 {
 	const uint8_t *p = info, *end = info + ninfo;
-	uint64_t name = 0, from = 0, to = 0;
+	uint64_t name = 0, from = 0, to = 0, inode = 0;
 
 	if (mask & (FAN_ONDIR | FAN_Q_OVERFLOW))
 		return 0; /* directories: nothing of a file's to lose */
@@ -96,14 +122,21 @@ int watch_fresh_counts(struct watch_fresh *f, uint64_t mask, const uint8_t *info
 			from = record_hash(hd, pgid);
 		else if (hd->info_type == FAN_EVENT_INFO_TYPE_NEW_DFID_NAME)
 			to = record_hash(hd, pgid);
+		else if (hd->info_type == FAN_EVENT_INFO_TYPE_FID)
+			inode = record_hash(hd, pgid);
 		p += hd->len;
 	}
+	if ((reports & WATCH_REPORTS_LINKS) && inode)
+		return counts_by_inode(f, mask, inode, name || from || to, now);
+	if (!(mask & ~(uint64_t)FAN_ATTRIB))
+		return 0;
 	if (mask & FAN_RENAME) {
 		if (forget(f, from, now))
 			remember(f, to, now); /* a temporary file given its name (rsync) */
 		return 1;
 	}
-	if (rename_events && (mask & (FAN_MOVED_FROM | FAN_MOVED_TO)) && !(mask & (FAN_CLOSE_WRITE | FAN_DELETE)))
+	if ((reports & WATCH_REPORTS_RENAME) && (mask & (FAN_MOVED_FROM | FAN_MOVED_TO)) &&
+	    !(mask & (FAN_CLOSE_WRITE | FAN_DELETE)))
 		return 0; /* counted as the rename */
 	if (mask & FAN_CREATE) {
 		/* merged with a delete: which came first is lost, so it counts */

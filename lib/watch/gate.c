@@ -7,9 +7,10 @@
  * with an FAN_OPEN_PERM mark on every watched directory: each open of a
  * file there waits for this thread's answer. The thread also reads the
  * notification group and queues its events for the judge (hf_watch_step),
- * counting per process group how many are not judged yet (lazy, `--gate-
- * lazy`: only those that can cost a file, fresh.c; and the opens are muted
- * while no group has one, see arm). An open is let through at once unless
+ * counting per process group how many are not judged yet (lazy, the
+ * default: only those that can cost a file, fresh.c; and the opens are
+ * muted while no group has one, see arm; `--gate-always`: every one, and
+ * every open answered). An open is let through at once unless
  * its group has more than max_unjudged events waiting (none at all once it
  * did anything suspicious), or (lazy) the file has nothing to lose; then it is held
  * until the judge catches up, and refused if the group was stopped
@@ -84,7 +85,7 @@ struct watch_gate {
 	uint32_t pending[GATE_KEYS];
 	unsigned nwaiting; /* counters above 0: armed while there is one */
 	int armed;         /* opens are reported (else muted: see arm) */
-	int lazy;          /* --gate-lazy: only events that can cost a file count, empty files pass, muting */
+	int lazy;          /* not --gate-always: only events that can cost a file count, empty files pass, muting */
 	int always_armed;  /* not lazy, or muting failed: opens are always reported */
 	int64_t armed_since_ns, denied_until_ns;
 	struct gate_proc procs[GATE_PROCS];
@@ -186,7 +187,9 @@ static int key_of(struct hf_watch *w, const struct fanotify_event_metadata *m, c
 		who.pgid = m->pid;
 	if (m->metadata_len > m->event_len ||
 	    (g->lazy && !watch_fresh_counts(&g->fresh, m->mask, at + m->metadata_len, m->event_len - m->metadata_len,
-					    w->rename_events, who.pgid, now)))
+					    (w->rename_events ? WATCH_REPORTS_RENAME : 0) |
+						    (w->link_events ? WATCH_REPORTS_LINKS : 0),
+					    who.pgid, now)))
 		return -1;
 	return key_slot(&who);
 }
@@ -246,7 +249,7 @@ static void list_remove(pid_t *ids, size_t n, const pid_t rm[2])
  * this thread the time of max_unjudged events to wake and arm before any
  * open would have been held: a group gets no further than with the gate
  * always armed, unless it finishes files faster than this thread wakes
- * (a loaded machine). Only with --gate-lazy: by default the gate is always
+ * (a loaded machine). Not with --gate-always: the gate is then always
  * armed (always_armed). */
 
 static int mute_roots(struct hf_watch *w, int mute)
@@ -386,6 +389,11 @@ static void pull_events(struct hf_watch *w, int64_t now)
 			}
 			rec.len = m.event_len;
 			rec.key = key_of(w, &m, g->notif + at, now);
+			/* a link count or chmod that costs nothing: nothing for the judge */
+			if (rec.key < 0 && !(m.mask & ~(uint64_t)FAN_ATTRIB)) {
+				at += m.event_len;
+				continue;
+			}
 			if (g->len + sizeof(rec) + m.event_len > GATE_RING)
 				break; /* cannot happen: room was checked for a whole read */
 			memcpy(g->ring + g->len, &rec, sizeof(rec));

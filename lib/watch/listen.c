@@ -30,8 +30,18 @@ int watch_listen_open(struct hf_watch *w, char **paths, size_t n)
 
 	if (n == 0 || n > WATCH_ROOTS_MAX)
 		return -HF_E_USAGE;
-	w->fan = fanotify_init(FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME | FAN_REPORT_FID | FAN_CLOEXEC | FAN_NONBLOCK,
-			       O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+	/* the lazy gate counts by inode where it can (fresh.c): each created
+	 * file's own handle (FAN_REPORT_TARGET_FID, Linux 5.17) */
+	if (w->link_events)
+		w->fan = fanotify_init(FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME | FAN_REPORT_FID | FAN_REPORT_TARGET_FID |
+					       FAN_CLOEXEC | FAN_NONBLOCK,
+				       O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+	if (!w->link_events || (w->fan < 0 && errno == EINVAL)) {
+		w->link_events = 0;
+		w->fan = fanotify_init(FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME | FAN_REPORT_FID | FAN_CLOEXEC |
+					       FAN_NONBLOCK,
+				       O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+	}
 	if (w->fan < 0)
 		return -errno; /* EPERM without CAP_SYS_ADMIN; EINVAL: no FID reporting */
 	w->evbuf = hf_xmalloc(WATCH_EVBUF);
@@ -54,9 +64,12 @@ int watch_listen_open(struct hf_watch *w, char **paths, size_t n)
 		memcpy(rt->fsid, &sfs.f_fsid, sizeof(rt->fsid));
 		rt->dev = st.st_dev;
 		r = fanotify_mark(w->fan, FAN_MARK_ADD | FAN_MARK_FILESYSTEM,
-				  MASK_BASE | FAN_ONDIR | (w->rename_events ? FAN_RENAME : 0), AT_FDCWD, rt->path);
+				  MASK_BASE | FAN_ONDIR | (w->rename_events ? FAN_RENAME : 0) |
+					  (w->link_events ? FAN_ATTRIB : 0),
+				  AT_FDCWD, rt->path);
 		if (r < 0 && errno == EINVAL && w->rename_events) {
 			w->rename_events = 0; /* before Linux 5.17: MOVED_FROM/TO only */
+			w->link_events = 0;   /* (marks already made keep FAN_ATTRIB: the gate drops those events) */
 			r = fanotify_mark(w->fan, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, MASK_BASE | FAN_ONDIR, AT_FDCWD,
 					  rt->path);
 		}

@@ -109,12 +109,13 @@ int hf_watch_open(const struct hf_watch_opts *o, struct hf_watch **out)
 	signal(SIGIO, SIG_IGN);
 	if ((r = watch_state_init(w)) < 0)
 		goto fail;
+	w->link_events = o->block_opens && !o->gate_always; /* the lazy gate's (fresh.c), if the kernel has them */
 	if ((r = watch_listen_open(w, o->paths, o->npaths)) < 0)
 		goto fail;
 	/* the gate before the walk: the walk marks the directories it visits */
 	if (o->block_opens) {
 		r = watch_gate_open(w, o->max_unjudged >= 0 ? (unsigned)o->max_unjudged : WATCH_MAX_UNJUDGED,
-				    o->score.window_ns ? o->score.window_ns : HF_WATCH_WINDOW_NS, o->gate_lazy);
+				    o->score.window_ns ? o->score.window_ns : HF_WATCH_WINDOW_NS, !o->gate_always);
 		w->st.gate_err = r < 0 ? r : 0; /* the watcher works without it */
 	}
 	w->det = hf_detect_new();

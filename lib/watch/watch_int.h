@@ -62,6 +62,7 @@ struct hf_watch {
 	struct watch_gate *gate; /* NULL: opens are not held */
 	int ev_key;              /* the gate's counter of the event being handled */
 	int rename_events;       /* the kernel reports FAN_RENAME (else MOVED_TO is a write) */
+	int link_events;         /* FAN_ATTRIB and created files' handles: the lazy gate counts by inode (fresh.c) */
 	pid_t self, self_pgid, ignore_pgid;
 	struct watch_root roots[WATCH_ROOTS_MAX];
 	size_t nroots;
@@ -107,8 +108,9 @@ void watch_gate_stats(struct hf_watch *w, struct hf_watch_gate_stats *out);
 
 /* fresh.c: whether an event (its mask, and its info records: the bytes
  * after its metadata, 4-aligned) can cost a file (a write, deletion or
- * rename of one that was there before: 1), or only touches a name its
- * process group created lately (0; then remembered); ONDIR events: 0 */
+ * rename of one that was there before: 1), or only touches a file its
+ * process group created lately (0; then remembered); ONDIR events, and
+ * chmod or utimes (FAN_ATTRIB with a name): 0 */
 #define WATCH_FRESH_SLOTS 16384
 struct watch_fresh_slot {
 	uint64_t hash; /* of the group, directory handle and name; 0: empty */
@@ -117,8 +119,10 @@ struct watch_fresh_slot {
 struct watch_fresh {
 	struct watch_fresh_slot slots[WATCH_FRESH_SLOTS];
 };
-int watch_fresh_counts(struct watch_fresh *f, uint64_t mask, const uint8_t *info, size_t ninfo, int rename_events,
-		       pid_t pgid, int64_t now);
+#define WATCH_REPORTS_RENAME 1 /* the kernel reports FAN_RENAME */
+#define WATCH_REPORTS_LINKS 2  /* FAN_ATTRIB, and a created file's own handle (FAN_REPORT_TARGET_FID) */
+int watch_fresh_counts(struct watch_fresh *f, uint64_t mask, const uint8_t *info, size_t ninfo, int reports, pid_t pgid,
+		       int64_t now);
 
 /* state.c */
 int watch_state_init(struct hf_watch *w);

@@ -36,6 +36,22 @@ for n in sorted(os.listdir(d)):
         f.write(data)
 PY
 
+	# in process, each file's ciphertext written to a temporary file that is
+	# then renamed over the original (the original is never opened for
+	# writing: only the rename replaces it); random bytes stand in for the
+	# ciphertext, at the speed of a cipher written in C
+	cat >"$dir/over.py" <<'PY'
+import os, sys
+d = sys.argv[1]
+for n in sorted(os.listdir(d)):
+    p = os.path.join(d, n)
+    with open(p, "rb") as f:
+        data = f.read()
+    with open(p + ".tmp", "wb") as f:
+        f.write(os.urandom(16 + len(data)))  # as fast as a cipher in C
+    os.rename(p + ".tmp", p)
+PY
+
 	# one worker per file, each in a session of its own (setsid), as a
 	# ransomware's launcher might: no group or session is shared, only the
 	# process that started the sessions
@@ -62,9 +78,10 @@ PY
 		[intermittent]="python3 $dir/blocks.py \"\$1\" intermittent"
 		[header-only]="python3 $dir/blocks.py \"\$1\" header"
 		[setsid-workers]="python3 $dir/workers.py \"\$1\""
+		[rename-over]="python3 $dir/over.py \"\$1\""
 		[base64]="for f in \"\$1\"/*; do $ENC -a -in \"\$f\" -out \"\$f.tmp\" && mv \"\$f.tmp\" \"\$f\"; done"
 	)
-	SIM_ORDER="inplace copy-delete random-names rename-ext xargs-P4 setsid-workers throttled intermittent header-only base64"
+	SIM_ORDER="inplace copy-delete random-names rename-ext rename-over xargs-P4 setsid-workers throttled intermittent header-only base64"
 	if command -v gpg >/dev/null; then
 		SIM[gpg]="export GNUPGHOME=\$(mktemp -d '$dir/gnupg.XXXXXX'); for f in \"\$1\"/*; do gpg --batch --yes --pinentry-mode loopback --passphrase k --symmetric -o \"\$f.gpg\" \"\$f\" && rm -f \"\$f\"; done"
 		SIM_ORDER="$SIM_ORDER gpg"

@@ -2,7 +2,9 @@
  * fresh.c), on events built as the kernel lays them out: a group's writes,
  * renames and deletes of names it created lately cost nothing; a write or a
  * delete of a name it did not create, any rename, and an ambiguous merged
- * event count; names are per group and forgotten after a minute. */
+ * event count; names are per group and forgotten after a minute. Where
+ * link counts are reported, by inode: a rename counts only by the file it
+ * replaced. */
 #include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
@@ -122,6 +124,64 @@ static void test_renames(void)
 	T_EQ(counts_with(FAN_MOVED_FROM, "old.doc", NULL, 0, 5, SEC), 1);
 }
 
+/* an event as Linux 5.17 reports it with FAN_REPORT_TARGET_FID: the name
+ * (none: a file's own event), then the file's own handle `inode` */
+static int counts_inode(uint64_t mask, const char *name, const char *to, uint32_t inode, pid_t group, int64_t now)
+{
+	struct fanotify_event_metadata m = {.vers = FANOTIFY_METADATA_VERSION,
+					    .metadata_len = FAN_EVENT_METADATA_LEN,
+					    .mask = mask,
+					    .fd = FAN_NOFD,
+					    .pid = 100};
+	size_t n = sizeof(m);
+
+	if (to) {
+		n += record(ev + n, FAN_EVENT_INFO_TYPE_OLD_DFID_NAME, 1, name);
+		n += record(ev + n, FAN_EVENT_INFO_TYPE_NEW_DFID_NAME, 1, to);
+	} else if (name) {
+		n += record(ev + n, FAN_EVENT_INFO_TYPE_DFID_NAME, 1, name);
+	}
+	n += record(ev + n, FAN_EVENT_INFO_TYPE_FID, inode, "");
+	m.event_len = (uint32_t)n;
+	memcpy(ev, &m, sizeof(m));
+	return watch_fresh_counts(&fresh, mask, ev + m.metadata_len, n - m.metadata_len,
+				  WATCH_REPORTS_RENAME | WATCH_REPORTS_LINKS, group, now);
+}
+
+/* with link counts reported: rsync's temporary file renamed to a new name
+ * costs nothing, renamed over a file that was there the replaced file's own
+ * event counts; deletions count by that event too, for files the group did
+ * not create; a chmod or utimes costs nothing */
+static void test_by_inode(void)
+{
+	memset(&fresh, 0, sizeof(fresh));
+	T_EQ(counts_inode(FAN_CREATE, ".t.XYZ", NULL, 10, 5, SEC), 0);
+	T_EQ(counts_inode(FAN_CLOSE_WRITE | FAN_ATTRIB, ".t.XYZ", NULL, 10, 5, SEC), 0);
+	T_EQ(counts_inode(FAN_RENAME, ".t.XYZ", "t", 10, 5, SEC), 0);
+	T_EQ(counts_inode(FAN_MOVED_TO, "t", NULL, 10, 5, SEC), 0);
+	T_EQ(counts_inode(FAN_CLOSE_WRITE, "t", NULL, 10, 5, SEC), 0);
+	/* over a file that was there (inode 20): its link count event counts */
+	T_EQ(counts_inode(FAN_CREATE, ".u.ABC", NULL, 11, 5, SEC), 0);
+	T_EQ(counts_inode(FAN_RENAME, ".u.ABC", "report.doc", 11, 5, SEC), 0);
+	T_EQ(counts_inode(FAN_ATTRIB, NULL, NULL, 20, 5, SEC), 1);
+	/* over a file the group made: nothing */
+	T_EQ(counts_inode(FAN_ATTRIB, NULL, NULL, 10, 5, SEC), 0);
+	/* deleted: by the file's own event, not the name's */
+	T_EQ(counts_inode(FAN_DELETE, "old.txt", NULL, 21, 5, SEC), 0);
+	T_EQ(counts_inode(FAN_ATTRIB, NULL, NULL, 21, 5, SEC), 1);
+	T_EQ(counts_inode(FAN_CREATE | FAN_DELETE, "tmp.o", NULL, 12, 5, SEC), 0);
+	T_EQ(counts_inode(FAN_ATTRIB, NULL, NULL, 12, 5, SEC), 0);
+	/* written in place, renamed away, chmod: */
+	T_EQ(counts_inode(FAN_CLOSE_WRITE, "old.txt", NULL, 22, 5, SEC), 1);
+	T_EQ(counts_inode(FAN_RENAME, "old.txt", "old.txt.locked", 22, 5, SEC), 1);
+	T_EQ(counts_inode(FAN_ATTRIB, "old.txt", NULL, 22, 5, SEC), 0);
+	/* what one group made is another's to lose */
+	T_EQ(counts_inode(FAN_CLOSE_WRITE, "t", NULL, 10, 6, SEC), 1);
+	T_EQ(counts_inode(FAN_ATTRIB, NULL, NULL, 10, 6, SEC), 1);
+	/* and after a minute the group's own again count */
+	T_EQ(counts_inode(FAN_CLOSE_WRITE, "t", NULL, 10, 5, 62 * SEC), 1);
+}
+
 static void test_forgotten_after_a_minute(void)
 {
 	memset(&fresh, 0, sizeof(fresh));
@@ -136,5 +196,6 @@ int main(void)
 	T_RUN(test_files_there_before_count);
 	T_RUN(test_renames);
 	T_RUN(test_forgotten_after_a_minute);
+	T_RUN(test_by_inode);
 	return T_DONE("test_watch_fresh");
 }
