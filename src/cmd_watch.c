@@ -22,7 +22,7 @@
 
 static const char usage[] =
 	"usage: holdfast watch --repo DIR PATH... [--action freeze|kill|alert] [--on-alert CMD]\n"
-	"                      [--json-log FILE] [--threshold N] [--max-unjudged N] [--no-block] [--gate-always]\n"
+	"                      [--json-log FILE] [--threshold N] [--max-unjudged N] [--no-block] [--gate-lazy]\n"
 	"                      [--dry-run] [--state-dir DIR]\n"
 	"       holdfast watch --status [--state-dir DIR] [--json]\n"
 	"  Watches PATH... (fanotify, needs root) and judges every file a process writes,\n"
@@ -33,10 +33,10 @@ static const char usage[] =
 	"  alert recorded on the backup (for holdfast report), and CMD gets one JSON\n"
 	"  document on stdin. A write-only key will do.\n"
 	"  Opens in the watched directories wait while the opener's process group has\n"
-	"  more than N (2) writes, deletions or renames of files that were there before\n"
-	"  not judged yet, none once it wrote ciphertext; while no group is that far\n"
-	"  ahead, opens are not even reported (--no-block: never wait; --gate-always:\n"
-	"  every open answered and every file written counted: slower). --dry-run\n"
+	"  more than N (2) files written that are not judged yet, none once it wrote\n"
+	"  ciphertext (--no-block: never wait; --gate-lazy: only writes, deletions and\n"
+	"  renames that can cost a file count, and opens are not even reported while\n"
+	"  none waits: faster, but a fast encryptor may finish more files). --dry-run\n"
 	"  only reports (no signal, no backup). Stops on SIGINT or SIGTERM. The running\n"
 	"  watcher keeps its status in DIR (/run/holdfast): --status prints it (what is\n"
 	"  watched, counts, the last alerts) and exits 1 if no watcher runs.\n";
@@ -66,7 +66,7 @@ static void on_stop(int sig)
 struct watch_args {
 	struct watch_alert_conf alert; /* the paths, and what an alert does */
 	int no_block;
-	int gate_always;                /* every open answered (else only while a group is ahead: the default) */
+	int gate_lazy;                  /* opens answered only while a group is ahead (else every one: the default) */
 	unsigned threshold;             /* files, 0: the default */
 	int max_unjudged;               /* N + 1; 0: not given (the library's default) */
 	const char *state_dir;          /* the status files (watch_status.h) */
@@ -126,10 +126,10 @@ static int watch_parse(struct cli_common *c, void *args, int argc, char **argv)
 			a->no_block = 1;
 			break;
 		case OPT_GATE_ALWAYS:
-			a->gate_always = 1;
+			a->gate_lazy = 0;
 			break;
 		case OPT_GATE_LAZY:
-			a->gate_always = 0;
+			a->gate_lazy = 1;
 			break;
 		case OPT_STATUS:
 			status = 1;
@@ -178,7 +178,7 @@ static int watch_run(const struct cli_common *c, void *args, struct hf_repo *rep
 	wo.npaths = a->alert.np;
 	wo.score.threshold = a->threshold * 1000;
 	wo.block_opens = !a->no_block;
-	wo.gate_always = a->gate_always;
+	wo.gate_lazy = a->gate_lazy;
 	wo.unwatched_since_ns = watch_status_last_seen(a->state_dir);
 	wo.max_unjudged = a->max_unjudged - 1;
 	r = hf_watch_open(&wo, &w);

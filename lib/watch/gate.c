@@ -7,9 +7,9 @@
  * with an FAN_OPEN_PERM mark on every watched directory: each open of a
  * file there waits for this thread's answer. The thread also reads the
  * notification group and queues its events for the judge (hf_watch_step),
- * counting per process group how many are not judged yet (lazy, the
- * default: only those that can cost a file, fresh.c; and the opens are
- * muted while no group has one, see arm; `--gate-always`: every one, and
+ * counting per process group how many are not judged yet (lazy,
+ * `--gate-lazy`: only those that can cost a file, fresh.c; and the opens
+ * are muted while no group has one, see arm; by default every one, and
  * every open answered). An open is let through at once unless
  * its group has more than max_unjudged events waiting (none at all once it
  * did anything suspicious), or (lazy) the file has nothing to lose; then it is held
@@ -85,7 +85,7 @@ struct watch_gate {
 	uint32_t pending[GATE_KEYS];
 	unsigned nwaiting; /* counters above 0: armed while there is one */
 	int armed;         /* opens are reported (else muted: see arm) */
-	int lazy;          /* not --gate-always: only events that can cost a file count, empty files pass, muting */
+	int lazy;          /* --gate-lazy: only events that can cost a file count, empty files pass, muting */
 	int always_armed;  /* not lazy, or muting failed: opens are always reported */
 	int64_t armed_since_ns, denied_until_ns;
 	struct gate_proc procs[GATE_PROCS];
@@ -249,8 +249,8 @@ static void list_remove(pid_t *ids, size_t n, const pid_t rm[2])
  * this thread the time of max_unjudged events to wake and arm before any
  * open would have been held: a group gets no further than with the gate
  * always armed, unless it finishes files faster than this thread wakes
- * (a loaded machine). Not with --gate-always: the gate is then always
- * armed (always_armed). */
+ * (a loaded machine, or a scheduler slow to wake this thread). Only with
+ * --gate-lazy: by default the gate is always armed (always_armed). */
 
 static int mute_roots(struct hf_watch *w, int mute)
 {

@@ -109,13 +109,13 @@ int hf_watch_open(const struct hf_watch_opts *o, struct hf_watch **out)
 	signal(SIGIO, SIG_IGN);
 	if ((r = watch_state_init(w)) < 0)
 		goto fail;
-	w->link_events = o->block_opens && !o->gate_always; /* the lazy gate's (fresh.c), if the kernel has them */
+	w->link_events = o->block_opens && o->gate_lazy; /* the lazy gate's (fresh.c), if the kernel has them */
 	if ((r = watch_listen_open(w, o->paths, o->npaths)) < 0)
 		goto fail;
 	/* the gate before the walk: the walk marks the directories it visits */
 	if (o->block_opens) {
 		r = watch_gate_open(w, o->max_unjudged >= 0 ? (unsigned)o->max_unjudged : WATCH_MAX_UNJUDGED,
-				    o->score.window_ns ? o->score.window_ns : HF_WATCH_WINDOW_NS, !o->gate_always);
+				    o->score.window_ns ? o->score.window_ns : HF_WATCH_WINDOW_NS, o->gate_lazy);
 		w->st.gate_err = r < 0 ? r : 0; /* the watcher works without it */
 	}
 	w->det = hf_detect_new();
@@ -198,7 +198,6 @@ int watch_read_file(struct hf_watch *w, const char *path, struct stat *st)
 	}
 	leased = fcntl(fd, F_SETLEASE, F_RDLCK) == 0;
 	w->content_unsettled = !leased && errno == EAGAIN;
-	w->st.unsettled += (uint64_t)w->content_unsettled;
 	if (leased && fstat(fd, st) < 0) { /* what it is now that no writer can come */
 		r = -errno;
 		goto out;
@@ -276,6 +275,7 @@ static int judge(struct hf_watch *w, const char *path, struct watch_file *before
 		old.profile = before->profile;
 	}
 	w->st.judged++;
+	w->st.unsettled += (uint64_t)w->content_unsettled;
 	r = hf_scan_live_judge(w->live, before ? &old : NULL, &cur, 0, &rs);
 	if (r < 0)
 		return r;

@@ -149,11 +149,12 @@ struct hf_watch_opts {
 	 * judge has not got to, none once it did something suspicious */
 	int block_opens;
 	int max_unjudged; /* < 0: WATCH_MAX_UNJUDGED (2) */
-	/* 0 (the default): only events that can cost a file are counted
+	/* 0 (the default): every open answered, every event counted; 1
+	 * (`--gate-lazy`): only events that can cost a file are counted
 	 * (fresh.c), an empty file's open passes, and opens are muted while no
-	 * group has such an event unjudged (gate.c); 1 (`--gate-always`):
-	 * every open answered, every event counted (slower, DETECTION.md) */
-	int gate_always;
+	 * group has such an event unjudged (gate.c: faster, but a fast
+	 * encryptor may finish files before the gate wakes; DETECTION.md) */
+	int gate_lazy;
 	/* > 0: when no watcher ran since (the last one's last sign of life):
 	 * files whose ctime is later are judged at start by the new-file rules
 	 * (there is no earlier version to judge them against) */
