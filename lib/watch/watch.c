@@ -187,19 +187,20 @@ int watch_read_file(struct hf_watch *w, const char *path, struct stat *st)
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOATIME), r = 0, leased;
 	size_t want;
 
+	memset(st, 0, sizeof(*st));
 	w->content_unsettled = 0;
 	if (fd < 0 && errno == EPERM)
 		fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
-		r = S_ISREG(st->st_mode) ? -errno : -EINVAL;
+	leased = fcntl(fd, F_SETLEASE, F_RDLCK) == 0; /* EINVAL for what is no regular file */
+	w->content_unsettled = !leased && errno == EAGAIN;
+	if (fstat(fd, st) < 0) {
+		r = -errno;
 		goto out;
 	}
-	leased = fcntl(fd, F_SETLEASE, F_RDLCK) == 0;
-	w->content_unsettled = !leased && errno == EAGAIN;
-	if (leased && fstat(fd, st) < 0) { /* what it is now that no writer can come */
-		r = -errno;
+	if (!S_ISREG(st->st_mode)) {
+		r = -EINVAL;
 		goto out;
 	}
 	want = (uint64_t)st->st_size < WATCH_READ_MAX ? (size_t)st->st_size : WATCH_READ_MAX;
