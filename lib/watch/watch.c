@@ -304,7 +304,7 @@ static int judge(struct hf_watch *w, const char *path, struct watch_file *before
 			watch_ext_add(w, ext_of(path)); /* a clean file's extension is a normal one now */
 	}
 	return watch_file_put(w, path, &cur.profile, cur.size, (int64_t)st.st_mtim.tv_sec, cur.data, cur.n,
-			      (rs & enc) != 0);
+			      (rs & enc) != 0, &f->who);
 }
 
 static int feed(struct hf_watch *w, struct hf_watch_fact *f, struct hf_watch_hit *hit)
@@ -347,6 +347,10 @@ int watch_on_rename(struct hf_watch *w, const char *from, const char *to, const 
 	struct stat st;
 	int r;
 
+	/* renamed by a process gone before it could be identified (mv in a
+	 * loop exits at once): the doing of whoever wrote the moved file */
+	if (f.who.pid <= 0 && moved && moved->writer.pid > 0)
+		f.who = moved->writer;
 	/* a file renamed over another replaced that one: judged against it;
 	 * else against what the moved file was, unless it has the size it had
 	 * then (a temporary file given its name, its mtime set by rsync or tar:
@@ -361,7 +365,7 @@ int watch_on_rename(struct hf_watch *w, const char *from, const char *to, const 
 			f.path = to;
 			f.size = copy.size;
 			r = watch_file_put(w, to, &copy.profile, copy.size, (int64_t)st.st_mtim.tv_sec, copy.head,
-					   copy.nhead, copy.ciphertext);
+					   copy.nhead, copy.ciphertext, &copy.writer);
 		} else {
 			r = judge(w, to, &copy, &f);
 		}
@@ -432,7 +436,7 @@ int watch_on_found(struct hf_watch *w, const char *path, const struct stat *st, 
 			return r;
 		watch_ext_add(w, ext_of(path));
 		return watch_file_put(w, path, &p, (uint64_t)now.st_size, (int64_t)now.st_mtim.tv_sec, w->content.data,
-				      w->content.len, 0);
+				      w->content.len, 0, NULL);
 	}
 	return watch_on_write(w, path, &nobody, &unused);
 }

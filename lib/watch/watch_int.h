@@ -44,7 +44,8 @@ struct watch_file {
 	uint8_t *head; /* all its bytes, for small files (NULL: only the profile) */
 	uint32_t nhead;
 	uint8_t gone;
-	uint8_t ciphertext; /* judged ciphertext when last written */
+	uint8_t ciphertext;         /* judged ciphertext when last written */
+	struct hf_watch_who writer; /* who last wrote it (pid 0: unknown) */
 };
 
 struct watch_root {
@@ -131,7 +132,7 @@ struct watch_file *watch_file_get(struct hf_watch *w, const char *path); /* NULL
 /* records path's state (head: its first n bytes, kept if the file is small;
  * ciphertext: it was judged ciphertext, so its deletion loses no plaintext) */
 int watch_file_put(struct hf_watch *w, const char *path, const struct hf_profile *p, uint64_t size, int64_t mtime,
-		   const uint8_t *head, size_t n, int ciphertext);
+		   const uint8_t *head, size_t n, int ciphertext, const struct hf_watch_who *writer);
 void watch_file_drop(struct hf_watch *w, struct watch_file *f);
 int watch_ext_known(struct hf_watch *w, const char *ext);
 void watch_ext_add(struct hf_watch *w, const char *ext);

@@ -170,6 +170,42 @@ attack_end
 watch_end
 rm -rf "$D/db" "$T/state"/watch.*
 
+# --- a rename by a process gone before the watcher looked ------------------
+# ciphertext written to temporary files by a process the watcher sees
+# alive, then each renamed over its original by a child that exits at once
+# (mv in a shell loop does that), while the watcher is stopped, so that it
+# cannot learn who the child was: the rename is the writer's doing (the
+# throttled simulator lost 4 or 5 files instead of 3 when its mv was gone)
+fresh_data
+cat >"$T/gone.py" <<'PY'
+import os, signal, sys, time
+wpid, files = int(sys.argv[1]), sys.argv[2:]
+for p in files:
+    with open(p + ".tmp", "wb") as f:
+        f.write(os.urandom(os.path.getsize(p) + 16))
+time.sleep(1.5)  # judged while this process is alive
+os.kill(wpid, signal.SIGSTOP)
+for p in files:
+    pid = os.fork()
+    if pid == 0:
+        os.rename(p + ".tmp", p)
+        os._exit(0)
+    os.waitpid(pid, 0)
+os.kill(wpid, signal.SIGCONT)
+time.sleep(5)
+PY
+watch_start w0g "$D" || fail "the watcher started"
+mapfile -t GONE < <(ls "$D"/*.gz | head -n 4)
+setsid python3 "$T/gone.py" "$WPID" "${GONE[@]}" >/dev/null 2>&1 &
+SPG=$!
+for _ in $(seq 1 150); do [ -s "$T/w0g.json" ] && break; sleep 0.1; done
+check_grep "renames by a child gone at once: the writer of the files is stopped" '"signalled":true' "$T/w0g.json"
+attack_end
+kill -CONT "$WPID" 2>/dev/null
+watch_end
+rm -f "$T/state"/watch.*
+fresh_data
+
 # --- status ----------------------------------------------------------------
 status
 RC=$?
