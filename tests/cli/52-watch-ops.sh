@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# 52-watch-ops.sh — living with holdfast watch (issue 11): the gate muted
-# while nobody is ahead of the judge (300 new files cost no answered opens)
-# and armed by edits of files that were there before, or always armed with
-# --gate-always; `watch --status`
+# 52-watch-ops.sh — living with holdfast watch (issue 11): with --gate-lazy
+# the gate muted while nobody is ahead of the judge (300 new files cost
+# fewer answered opens than files) and armed by edits of files that were
+# there before, by default always armed; files judged while another process
+# writes them (a half-written database is no alarm, ciphertext is); a
+# rename by a process gone before the watcher knew it; `watch --status`
 # while it runs, after an alert and after it is gone; a queue overflow (the
 # watcher stopped while 40,000 events and an encryption happen, then resumed:
 # the overflow is reported and the rescan finds the files encrypted
