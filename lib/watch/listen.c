@@ -206,6 +206,10 @@ static int handle(struct hf_watch *w, const struct fanotify_event_metadata *m, c
 	struct hf_watch_who who;
 	int r = 0, crossed = 0;
 
+	/* a link count, chmod or utimes (FAN_ATTRIB: the lazy gate's, which
+	 * counted it if it could cost a file): nothing for the judge */
+	if (!(m->mask & ~(uint64_t)(FAN_ATTRIB | FAN_ONDIR)))
+		return 0;
 	if (m->mask & FAN_Q_OVERFLOW) {
 		w->st.overflows++;
 		w->need_rescan = 1;

@@ -184,7 +184,7 @@ void hf_watch_get_stats(struct hf_watch *w, struct hf_watch_stats *st)
  * had for other reasons (a filesystem without them) change nothing. */
 int watch_read_file(struct hf_watch *w, const char *path, struct stat *st)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOATIME), r = 0, leased;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOATIME), r = 0;
 	size_t want;
 
 	memset(st, 0, sizeof(*st));
@@ -193,8 +193,8 @@ int watch_read_file(struct hf_watch *w, const char *path, struct stat *st)
 		fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	leased = fcntl(fd, F_SETLEASE, F_RDLCK) == 0; /* EINVAL for what is no regular file */
-	w->content_unsettled = !leased && errno == EAGAIN;
+	/* EINVAL for what is no regular file, or where leases cannot be had */
+	w->content_unsettled = fcntl(fd, F_SETLEASE, F_RDLCK) < 0 && errno == EAGAIN;
 	if (fstat(fd, st) < 0) {
 		r = -errno;
 		goto out;

@@ -114,7 +114,7 @@ void watch_gate_stats(struct hf_watch *w, struct hf_watch_gate_stats *out);
  * chmod or utimes (FAN_ATTRIB with a name): 0 */
 #define WATCH_FRESH_SLOTS 16384
 struct watch_fresh_slot {
-	uint64_t hash; /* of the group, directory handle and name; 0: empty */
+	uint64_t hash; /* of the group and a file's handle, or directory handle and name; 0: empty */
 	int64_t since_ns;
 };
 struct watch_fresh {

@@ -40,8 +40,10 @@ static size_t record(uint8_t *at, uint8_t type, uint32_t dir, const char *name)
 	return n;
 }
 
-/* an event with one name, or (to != NULL) a rename from name to `to` */
-static const struct fanotify_event_metadata *event(uint64_t mask, const char *name, const char *to)
+/* an event with one name (NULL: none), or (to != NULL) a rename from name
+ * to `to`; then, if inode is not 0, the file's own handle `inode` (as Linux
+ * 5.17 reports it with FAN_REPORT_TARGET_FID) */
+static const struct fanotify_event_metadata *event(uint64_t mask, const char *name, const char *to, uint32_t inode)
 {
 	struct fanotify_event_metadata m = {.vers = FANOTIFY_METADATA_VERSION,
 					    .metadata_len = FAN_EVENT_METADATA_LEN,
@@ -53,9 +55,11 @@ static const struct fanotify_event_metadata *event(uint64_t mask, const char *na
 	if (to) {
 		n += record(ev + n, FAN_EVENT_INFO_TYPE_OLD_DFID_NAME, 1, name);
 		n += record(ev + n, FAN_EVENT_INFO_TYPE_NEW_DFID_NAME, 1, to);
-	} else {
+	} else if (name) {
 		n += record(ev + n, FAN_EVENT_INFO_TYPE_DFID_NAME, 1, name);
 	}
+	if (inode)
+		n += record(ev + n, FAN_EVENT_INFO_TYPE_FID, inode, "");
 	m.event_len = (uint32_t)n;
 	memcpy(ev, &m, sizeof(m));
 	return (const struct fanotify_event_metadata *)ev;
@@ -64,7 +68,7 @@ static const struct fanotify_event_metadata *event(uint64_t mask, const char *na
 /* as the gate calls it: the mask, and the records after the metadata */
 static int counts_with(uint64_t mask, const char *name, const char *to, int rename_events, pid_t group, int64_t now)
 {
-	const struct fanotify_event_metadata *m = event(mask, name, to);
+	const struct fanotify_event_metadata *m = event(mask, name, to, 0);
 
 	return watch_fresh_counts(&fresh, m->mask, ev + m->metadata_len, m->event_len - m->metadata_len, rename_events,
 				  group, now);
@@ -124,27 +128,12 @@ static void test_renames(void)
 	T_EQ(counts_with(FAN_MOVED_FROM, "old.doc", NULL, 0, 5, SEC), 1);
 }
 
-/* an event as Linux 5.17 reports it with FAN_REPORT_TARGET_FID: the name
- * (none: a file's own event), then the file's own handle `inode` */
+/* with link counts reported; name NULL: a file's own event */
 static int counts_inode(uint64_t mask, const char *name, const char *to, uint32_t inode, pid_t group, int64_t now)
 {
-	struct fanotify_event_metadata m = {.vers = FANOTIFY_METADATA_VERSION,
-					    .metadata_len = FAN_EVENT_METADATA_LEN,
-					    .mask = mask,
-					    .fd = FAN_NOFD,
-					    .pid = 100};
-	size_t n = sizeof(m);
+	const struct fanotify_event_metadata *m = event(mask, name, to, inode);
 
-	if (to) {
-		n += record(ev + n, FAN_EVENT_INFO_TYPE_OLD_DFID_NAME, 1, name);
-		n += record(ev + n, FAN_EVENT_INFO_TYPE_NEW_DFID_NAME, 1, to);
-	} else if (name) {
-		n += record(ev + n, FAN_EVENT_INFO_TYPE_DFID_NAME, 1, name);
-	}
-	n += record(ev + n, FAN_EVENT_INFO_TYPE_FID, inode, "");
-	m.event_len = (uint32_t)n;
-	memcpy(ev, &m, sizeof(m));
-	return watch_fresh_counts(&fresh, mask, ev + m.metadata_len, n - m.metadata_len,
+	return watch_fresh_counts(&fresh, m->mask, ev + m->metadata_len, m->event_len - m->metadata_len,
 				  WATCH_REPORTS_RENAME | WATCH_REPORTS_LINKS, group, now);
 }
 
