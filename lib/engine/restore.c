@@ -48,8 +48,10 @@ struct ritem {
 };
 
 /* packs a restore from a remote store holds in memory at most (16 MiB each
- * by default), fewer with fewer threads */
+ * by default), fewer with fewer threads, and more that are fetched ahead of
+ * the workers, as many at once as the link needs */
 #define RESTORE_CACHE_PACKS 8
+#define RESTORE_AHEAD_PACKS 8
 
 /* small files travel in batches: fewer hand-offs between threads */
 #define RJOB_ITEMS 32
@@ -66,7 +68,8 @@ struct restore {
 	const struct hf_restore_opts *o;
 	struct hf_restore_stats *st;
 	struct hf_queue *q;
-	struct rjob *batch; /* being filled by the main thread */
+	struct hf_pack_cache *cache; /* a remote store's whole packs, or NULL */
+	struct rjob *batch;          /* being filled by the main thread */
 	int target_fd;
 	struct hf_idmap *links;   /* (dev, ino) key → index into firsts */
 	struct link_first {       /* the first restored name of each hard-link group */
@@ -362,6 +365,25 @@ static int hardlink(struct restore *rs, struct rdir *d, const struct hf_node *nd
 static int restore_dir(struct restore *rs, struct hf_blob_reader *br, struct hf_fs_names *names, struct rdir *d,
 		       const uint8_t tree_id[HF_ID_LEN], const char *path, struct hf_blob_ahead *from);
 
+/* the packs job's data parts are in, fetched ahead while it waits in the queue */
+static void fetch_ahead(struct restore *rs, const struct rjob *job)
+{
+	const struct hf_index *ix = hf_repo_index(rs->repo);
+	uint32_t last = UINT32_MAX;
+
+	for (size_t i = 0; i < job->n; i++) {
+		const struct hf_node *nd = &job->items[i].node;
+		for (size_t k = 0; k < nd->nparts; k++) {
+			const struct hf_blob_loc *loc;
+			if (nd->parts[k].kind != HF_PART_DATA || !(loc = hf_index_find(ix, nd->parts[k].id)) ||
+			    loc->pack == last)
+				continue;
+			last = loc->pack;
+			hf_pack_cache_ahead(rs->cache, last);
+		}
+	}
+}
+
 static int send_batch(struct restore *rs, struct hf_fs_names *names)
 {
 	struct rjob *job = rs->batch;
@@ -370,6 +392,8 @@ static int send_batch(struct restore *rs, struct hf_fs_names *names)
 	if (!job)
 		return 0;
 	rs->batch = NULL;
+	if (rs->cache)
+		fetch_ahead(rs, job);
 	r = hf_queue_push(rs->q, job);
 	if (r < 0) {
 		for (size_t i = 0; i < job->n; i++) {
@@ -558,8 +582,10 @@ int hf_restore(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_r
 	}
 	/* a remote store: whole packs, each fetched once, shared by the threads */
 	if (hf_repo_store(r)->caps & HF_STORE_REMOTE)
-		cache = hf_pack_cache_new(r, nthreads * 2 + 2 < RESTORE_CACHE_PACKS ? (size_t)nthreads * 2 + 2
-										    : RESTORE_CACHE_PACKS);
+		cache = hf_pack_cache_new(
+			r, nthreads + 2 < RESTORE_CACHE_PACKS ? (size_t)nthreads + 2 : RESTORE_CACHE_PACKS,
+			RESTORE_AHEAD_PACKS);
+	rs.cache = cache;
 	ws = hf_xcalloc((size_t)nthreads, sizeof(*ws));
 	tids = hf_xcalloc((size_t)nthreads, sizeof(*tids));
 	for (; started < nthreads; started++) {

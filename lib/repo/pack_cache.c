@@ -11,14 +11,23 @@
  * used goes), a pack being fetched is waited for rather than fetched twice,
  * and when packs come back after eviction too often (the restore's order
  * does not fit the cache), the cache turns itself off and readers go back
- * to range reads, so the bytes downloaded stay bounded. */
+ * to range reads, so the bytes downloaded stay bounded.
+ *
+ * A reader that is told which packs come next (hf_pack_cache_ahead) has them
+ * fetched in the background, as many at once as the link needs (a transfer
+ * pool, store/transfer_pool.h). A pack fetched ahead stays until its first
+ * read (or until it has waited so long that it will not be read), and no
+ * more are ahead at once than the slots added for them, so the readers
+ * keep as many slots for the packs they read as before. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "repo/repo_internal.h"
 #include "store/store.h"
+#include "store/transfer_pool.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/idmap.h"
@@ -26,11 +35,17 @@
 
 /* off once packs were fetched this many times over the distinct ones */
 #define REFETCH_LIMIT 2
+/* a pack fetched ahead and not read after this many other reads may go */
+#define AHEAD_STALE 256
+/* how long a pack to fetch ahead waits for a slot: the walk that asks may be
+ * far ahead of the readers, but never stuck behind a pack nobody reads */
+#define AHEAD_WAIT_S 2
 
 struct cache_slot {
 	uint32_t pack; /* number in the index's pack table */
 	int state;     /* SLOT_* */
-	uint64_t used; /* tick of the last use */
+	int ahead;     /* fetched ahead (hf_pack_cache_ahead), not read yet */
+	uint64_t used; /* tick of the last use (of a pack ahead: when asked for) */
 	struct hf_buf data;
 };
 
@@ -40,26 +55,41 @@ struct hf_pack_cache {
 	struct hf_repo *repo;
 	pthread_mutex_t lock;
 	pthread_cond_t loaded;
+	pthread_cond_t room; /* a slot ahead was read or given up */
 	struct cache_slot *slots;
 	size_t nslots;
 	uint64_t tick;
 	uint64_t fetches;
 	struct hf_idmap *seen; /* pack ids fetched at least once */
 	int off;
+	/* fetching ahead: the pool, and how many slots are ahead (loading or
+	 * not read yet) out of the `nahead_max` past the readers' own */
+	struct hf_transfer_pool *pool;
+	size_t nahead, nahead_max;
 };
 
-struct hf_pack_cache *hf_pack_cache_new(struct hf_repo *r, size_t slots)
+struct ahead_job {
+	struct hf_pack_cache *c;
+	struct cache_slot *s;
+	uint32_t pack;
+};
+
+struct hf_pack_cache *hf_pack_cache_new(struct hf_repo *r, size_t slots, size_t ahead)
 {
 	struct hf_pack_cache *c = hf_xcalloc(1, sizeof(*c));
 
 	c->repo = r;
-	c->nslots = slots ? slots : 1;
+	c->nslots = (slots ? slots : 1) + ahead;
+	c->nahead_max = ahead;
+	if (ahead)
+		c->pool = hf_transfer_pool_new(ahead < 2 ? ahead : 2, (unsigned)ahead);
 	c->slots = hf_xcalloc(c->nslots, sizeof(*c->slots));
 	for (size_t i = 0; i < c->nslots; i++)
 		hf_buf_init(&c->slots[i].data, (size_t)r->cfg.pack_size * 4 + HF_BLOB_MAX + 4096);
 	c->seen = hf_idmap_new(0);
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->loaded, NULL);
+	pthread_cond_init(&c->room, NULL);
 	if (!c->seen)
 		c->off = 1;
 	return c;
@@ -69,11 +99,13 @@ void hf_pack_cache_free(struct hf_pack_cache *c)
 {
 	if (!c)
 		return;
+	hf_transfer_pool_free(c->pool); /* waits for what is on its way */
 	for (size_t i = 0; i < c->nslots; i++)
 		hf_buf_release(&c->slots[i].data);
 	free(c->slots);
 	hf_idmap_free(c->seen);
 	pthread_cond_destroy(&c->loaded);
+	pthread_cond_destroy(&c->room);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
@@ -86,14 +118,31 @@ static struct cache_slot *find(struct hf_pack_cache *c, uint32_t pack)
 	return NULL;
 }
 
-/* the least recently used slot not being filled; NULL if none */
+/* packs that may be ahead now: two more than the link takes at once (the
+ * next ones wait in memory, not on the wire), up to the slots for them */
+static size_t ahead_allowed(struct hf_pack_cache *c)
+{
+	struct hf_transfer_stats st;
+
+	if (!c->pool)
+		return 0;
+	hf_transfer_pool_stats(c->pool, &st);
+	return st.limit + 2 < c->nahead_max ? st.limit + 2 : c->nahead_max;
+}
+
+/* the least recently used slot not being filled nor fetched ahead and
+ * still to be read; NULL if none. Only the readers' slots and those ahead
+ * now allowed are used: memory grows with what the link needs. */
 static struct cache_slot *victim(struct hf_pack_cache *c)
 {
 	struct cache_slot *v = NULL;
+	size_t n = c->pool ? c->nslots - c->nahead_max + ahead_allowed(c) : c->nslots;
 
-	for (size_t i = 0; i < c->nslots; i++) {
+	for (size_t i = 0; i < n; i++) {
 		struct cache_slot *s = &c->slots[i];
 		if (s->state == SLOT_LOADING)
+			continue;
+		if (s->ahead && c->tick - s->used <= AHEAD_STALE)
 			continue;
 		if (s->state == SLOT_EMPTY)
 			return s;
@@ -113,6 +162,26 @@ static int fetch(struct hf_pack_cache *c, struct cache_slot *s, uint32_t pack)
 	return hf_store_get(c->repo->store, HF_OBJ_PACK, name, &s->data);
 }
 
+/* s is no longer a pack fetched ahead (read, taken, or its fetch failed) */
+static void unmark_ahead(struct hf_pack_cache *c, struct cache_slot *s)
+{
+	if (s->ahead) {
+		s->ahead = 0;
+		c->nahead--;
+		pthread_cond_signal(&c->room);
+	}
+}
+
+/* counts a fetch of pack, and turns the cache off if packs come back too
+ * often; lock held */
+static void count_fetch(struct hf_pack_cache *c, uint32_t pack)
+{
+	c->fetches++;
+	if (hf_idmap_put(c->seen, c->repo->index->packs[pack].id, NULL, NULL) < 0 ||
+	    c->fetches > REFETCH_LIMIT * hf_idmap_count(c->seen) + c->nslots)
+		c->off = 1; /* packs come back too often: range reads from here on */
+}
+
 int hf_pack_cache_read(struct hf_pack_cache *c, uint32_t pack, uint64_t off, size_t n, void *out)
 {
 	struct cache_slot *s = NULL;
@@ -126,16 +195,13 @@ int hf_pack_cache_read(struct hf_pack_cache *c, uint32_t pack, uint64_t off, siz
 		return -EAGAIN;
 	}
 	if (!s) {
-		const uint8_t *id = c->repo->index->packs[pack].id;
 		s = victim(c);
 		if (!s) { /* every slot busy: this read goes round the cache */
 			pthread_mutex_unlock(&c->lock);
 			return -EAGAIN;
 		}
-		c->fetches++;
-		if (hf_idmap_put(c->seen, id, NULL, NULL) < 0 ||
-		    c->fetches > REFETCH_LIMIT * hf_idmap_count(c->seen) + c->nslots)
-			c->off = 1; /* packs come back too often: range reads from here on */
+		unmark_ahead(c, s); /* if it was a stale one */
+		count_fetch(c, pack);
 		s->pack = pack;
 		s->state = SLOT_LOADING;
 		pthread_mutex_unlock(&c->lock);
@@ -146,6 +212,7 @@ int hf_pack_cache_read(struct hf_pack_cache *c, uint32_t pack, uint64_t off, siz
 	}
 	if (r == 0) {
 		s->used = ++c->tick;
+		unmark_ahead(c, s);
 		if (off > s->data.len || n > s->data.len - off)
 			r = -HF_E_CORRUPT; /* past the pack's end: as a range read would say */
 		else
@@ -153,4 +220,54 @@ int hf_pack_cache_read(struct hf_pack_cache *c, uint32_t pack, uint64_t off, siz
 	}
 	pthread_mutex_unlock(&c->lock);
 	return r;
+}
+
+/* ---- fetching ahead ------------------------------------------------------------ */
+
+static int ahead_run(void *arg)
+{
+	struct ahead_job *j = arg;
+	struct hf_pack_cache *c = j->c;
+	int r = fetch(c, j->s, j->pack);
+
+	pthread_mutex_lock(&c->lock);
+	j->s->state = r == 0 ? SLOT_READY : SLOT_EMPTY;
+	if (r < 0)
+		unmark_ahead(c, j->s); /* a reader fetches it, or reads around */
+	pthread_cond_broadcast(&c->loaded);
+	pthread_mutex_unlock(&c->lock);
+	return 0; /* a failed fetch ahead costs time, never the next one */
+}
+
+void hf_pack_cache_ahead(struct hf_pack_cache *c, uint32_t pack)
+{
+	struct cache_slot *s;
+	struct ahead_job *j;
+	struct timespec until;
+
+	if (!c->pool)
+		return;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += AHEAD_WAIT_S;
+	pthread_mutex_lock(&c->lock);
+	while (!c->off && c->nahead >= ahead_allowed(c) && !find(c, pack) &&
+	       pthread_cond_timedwait(&c->room, &c->lock, &until) == 0)
+		;
+	if (c->off || c->nahead >= ahead_allowed(c) || find(c, pack) || !(s = victim(c))) {
+		pthread_mutex_unlock(&c->lock);
+		return;
+	}
+	unmark_ahead(c, s);
+	count_fetch(c, pack);
+	s->pack = pack;
+	s->state = SLOT_LOADING;
+	s->ahead = 1;
+	s->used = c->tick;
+	c->nahead++;
+	pthread_mutex_unlock(&c->lock);
+	j = hf_xmalloc(sizeof(*j));
+	*j = (struct ahead_job){.c = c, .s = s, .pack = pack};
+	/* waits while as many fetches as the link takes are on their way; the
+	 * index has no pack sizes, so the configured one stands for it */
+	(void)hf_transfer_pool_submit(c->pool, ahead_run, free, j, c->repo->cfg.pack_size);
 }

@@ -269,13 +269,17 @@ struct hf_blob_ahead {
  * (pack_cache.c): for a store where every read is a request (a server,
  * S3), a pack's first read fetches all of it and later reads are served
  * from memory. At most slots packs are held (least recently used out); if
- * packs come back after eviction too often, the cache turns off. */
+ * packs come back after eviction too often, the cache turns off. Up to
+ * `ahead` more slots hold packs fetched ahead (hf_pack_cache_ahead). */
 struct hf_pack_cache;
-HF_MUST_USE struct hf_pack_cache *hf_pack_cache_new(struct hf_repo *r, size_t slots);
+HF_MUST_USE struct hf_pack_cache *hf_pack_cache_new(struct hf_repo *r, size_t slots, size_t ahead);
 void hf_pack_cache_free(struct hf_pack_cache *c);
 /* n bytes at off of pack number `pack` (in the index's pack table): 0, or
  * an error (-EAGAIN: the cache is off or full; any error: read it another way) */
 HF_MUST_USE int hf_pack_cache_read(struct hf_pack_cache *c, uint32_t pack, uint64_t off, size_t n, void *out);
+/* pack will be read soon: fetched in the background if a slot for packs
+ * ahead is free (it may wait while the link is busy); otherwise nothing */
+void hf_pack_cache_ahead(struct hf_pack_cache *c, uint32_t pack);
 
 struct hf_blob_reader { /* one per thread */
 	struct hf_repo *repo;

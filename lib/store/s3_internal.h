@@ -15,6 +15,7 @@
 #include <pthread.h>
 
 #include "store/store.h"
+#include "store/transfer_pool.h"
 
 #define HF_S3_URL_MAX 2048
 #define HF_S3_ERR_BODY_MAX 8192 /* bytes of an error document kept */
@@ -36,8 +37,9 @@ struct s3_store {
 	int64_t clock_offset_s;    /* the server's Date minus this machine's time, at open */
 	struct hf_s3_as_of *as_of; /* a read-only view of the past (s3_asof.c); NULL: the present */
 	struct hf_curl_pool pool;
-	pthread_mutex_t err_lock; /* guards last_err: requests run on many threads */
-	char last_err[640];       /* the last failed request, in words ("" none) */
+	struct hf_transfer_pool *transfers; /* the PUTs of packs on their way (transfer_pool.h) */
+	pthread_mutex_t err_lock;           /* guards last_err: requests run on many threads */
+	char last_err[640];                 /* the last failed request, in words ("" none) */
 };
 
 /* one exchange with the server */

@@ -215,7 +215,7 @@ int hf_s3_perform(struct s3_store *ss, struct exchange *x)
 	struct curl_slist *headers = NULL;
 	char sha_header[100];
 	CURL *h = hf_curl_pool_take(&ss->pool);
-	int ret = -HF_E_UNAVAILABLE, lost = 0, put = strcmp(x->method, "PUT") == 0;
+	int ret = -HF_E_UNAVAILABLE, lost = 0, fresh = 0, put = strcmp(x->method, "PUT") == 0;
 
 	if (!h)
 		return -ENOMEM;
@@ -237,6 +237,7 @@ int hf_s3_perform(struct s3_store *ss, struct exchange *x)
 			pause_before(attempt);
 		curl_easy_reset(h);
 		curl_easy_setopt(h, CURLOPT_SHARE, ss->pool.share);
+		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, (long)fresh);
 		curl_easy_setopt(h, CURLOPT_URL, x->url);
 		curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
 		curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -303,6 +304,18 @@ int hf_s3_perform(struct s3_store *ss, struct exchange *x)
 		if (x->nerr)
 			hf_s3_parse_error(x->errbody, x->nerr, x->code, sizeof(x->code), x->msg, sizeof(x->msg));
 		ret = status_err(x);
+		if (x->status == 400 && !x->code[0] && !fresh) {
+			/* A 400 with no S3 error document is not an answer to this
+			 * request: RGW answers a PUT it refuses (403, 412) before
+			 * reading the body, reads the rest of the body as the next
+			 * request on the connection and answers that "400", which
+			 * the next request to reuse the connection receives (seen
+			 * with parallel uploads into a bucket whose policy denies
+			 * writes). Asked again on a new connection, once. */
+			fresh = 1;
+			attempt--;
+			continue;
+		}
 		if (ret == -HF_E_EXISTS && lost && put)
 			ret = 0; /* the first attempt landed */
 		if (ret != -HF_E_UNAVAILABLE)

@@ -12,10 +12,13 @@
  * versioning (which Object Lock turns on) Ceph RGW 16 ignores that header
  * and adds a version: there a HEAD comes first, and two writers racing for
  * one name may both write it (harmless where the name is the content's
- * hash: both wrote the same bytes). A PUT is durable when it
- * is answered, so sync does nothing. S3 has no rename: a streamed write is
- * spooled (in memory, then in an unlinked temporary file) and PUT under its
- * final name at commit. mtime is the object's Last-Modified and now() the
+ * hash: both wrote the same bytes). A PUT is durable when it is answered.
+ * S3 has no rename: a streamed write is spooled (in memory, then in an
+ * unlinked temporary file) and PUT under its final name at commit. A commit
+ * that need not be durable before sync (HF_PUT_NOSYNC: packs) hands the PUT
+ * to a pool of transfers sized for the link (transfer_pool.h) and returns;
+ * sync waits for them and gives the first failure. mtime is the object's
+ * Last-Modified and now() the
  * Date of a HEAD of the bucket: the server's clock. remove is a HEAD (S3's
  * DELETE of a missing key succeeds) then a DELETE.
  *
@@ -43,12 +46,15 @@
 #include "store/store.h"
 #include "store/store_names.h"
 #include "store/store_s3.h"
+#include "store/transfer_pool.h"
 #include "util/buf.h"
 #include "util/hex.h"
 #include "util/mem.h"
 
 #define PAGE_MAX (8u << 20)  /* bytes of one listing page */
 #define SPOOL_MEM (8u << 20) /* a streamed write past this goes to a temporary file */
+#define TRANSFERS_START 2    /* PUTs in the background at once, to begin with */
+#define TRANSFERS_MAX 8      /* and at most (HOLDFAST_S3_CONNECTIONS: 1-64) */
 
 struct s3_writer {
 	struct hf_store *store; /* first: the generic calls find the ops here */
@@ -344,8 +350,9 @@ static int s3_remove(struct hf_store *s, int kind, const char *name)
 
 static int s3_sync(struct hf_store *s)
 {
-	(void)s; /* every object the server acknowledged is durable already */
-	return 0;
+	/* every object the server acknowledged is durable already: what is left
+	 * is what is still on its way */
+	return hf_transfer_pool_wait(((struct s3_store *)s)->transfers);
 }
 
 static int s3_now(struct hf_store *s, int64_t *ns)
@@ -498,38 +505,73 @@ static void writer_free(struct s3_writer *w)
 	free(w);
 }
 
+/* a spooled object on its way, PUT by a thread of the transfer pool */
+struct upload {
+	struct s3_store *ss;
+	struct s3_writer *w;
+	char name[HF_STORE_NAME_MAX + 1];
+	char sha[2 * HF_HASH_LEN + 1];
+	uint8_t md5[HF_MD5_LEN];
+};
+
+static int upload_put(struct upload *u)
+{
+	struct exchange *x = hf_xcalloc(1, sizeof(*x));
+	int r = hf_s3_object_url(u->ss, u->w->kind, u->name, x->url, sizeof(x->url));
+
+	if (r == 0) {
+		x->fd = u->w->fd;
+		x->body = u->w->mem.data;
+		x->nbody = u->w->size;
+		x->body_sha256 = u->sha;
+		r = put_new(u->ss, u->w->kind, u->name, x, u->md5);
+	}
+	free(x);
+	return r;
+}
+
+static int upload_run(void *arg)
+{
+	int r = upload_put(arg);
+
+	return r == -HF_E_EXISTS ? 0 : r; /* a pack's name is its hash: the same bytes are there */
+}
+
+static void upload_free(void *arg)
+{
+	struct upload *u = arg;
+
+	writer_free(u->w);
+	free(u);
+}
+
 static int s3_writer_commit(struct hf_store_writer *wr, const char *name, int flags)
 {
 	struct s3_writer *w = (struct s3_writer *)wr;
 	struct s3_store *ss = (struct s3_store *)w->store;
-	uint8_t h[HF_HASH_LEN], md5[HF_MD5_LEN] = {0};
-	char sha[2 * HF_HASH_LEN + 1];
-	struct exchange *x;
-	int r = w->failed ? -EIO : ss->as_of ? -HF_E_REFUSED : 0;
+	uint8_t h[HF_HASH_LEN];
+	struct upload *u;
+	int r = w->failed ? -EIO : ss->as_of ? -HF_E_REFUSED : strlen(name) > HF_STORE_NAME_MAX ? -HF_E_USAGE : 0;
 
-	(void)flags;
 	if (r < 0) {
 		writer_free(w);
 		return r;
 	}
+	u = hf_xcalloc(1, sizeof(*u));
+	u->ss = ss;
+	u->w = w;
+	memcpy(u->name, name, strlen(name) + 1);
 	hf_sha256_final(w->sha, h);
 	w->sha = NULL;
 	if (w->md5) {
-		hf_md5_final(w->md5, md5);
+		hf_md5_final(w->md5, u->md5);
 		w->md5 = NULL;
 	}
-	hf_hex_encode(h, HF_HASH_LEN, sha);
-	x = hf_xcalloc(1, sizeof(*x));
-	r = hf_s3_object_url(ss, w->kind, name, x->url, sizeof(x->url));
-	if (r == 0) {
-		x->fd = w->fd;
-		x->body = w->mem.data;
-		x->nbody = w->size;
-		x->body_sha256 = sha;
-		r = put_new(ss, w->kind, name, x, md5);
-	}
-	free(x);
-	writer_free(w);
+	hf_hex_encode(h, HF_HASH_LEN, u->sha);
+	if (flags & HF_PUT_NOSYNC)
+		return hf_transfer_pool_submit(ss->transfers, upload_run, upload_free, u, w->size);
+	r = upload_put(u);
+	upload_free(u);
 	return r;
 }
 
@@ -542,6 +584,7 @@ static void s3_close(struct hf_store *s)
 {
 	struct s3_store *ss = (struct s3_store *)s;
 
+	hf_transfer_pool_free(ss->transfers); /* before the handles its PUTs use */
 	hf_curl_pool_release(&ss->pool);
 	hf_s3_as_of_free(ss->as_of);
 	if (ss->token_header) {
@@ -881,6 +924,20 @@ static int open_as_of(struct s3_store *ss, int64_t time_s, char *why, size_t why
 	return r;
 }
 
+/* HOLDFAST_S3_CONNECTIONS (1-64), else TRANSFERS_MAX; 0 if it is set to
+ * anything else */
+static unsigned transfers_max(void)
+{
+	const char *v = getenv("HOLDFAST_S3_CONNECTIONS");
+	char *end;
+	unsigned long n;
+
+	if (!v || !*v)
+		return TRANSFERS_MAX;
+	n = strtoul(v, &end, 10);
+	return *end == '\0' && n >= 1 && n <= 64 ? (unsigned)n : 0;
+}
+
 int hf_store_s3_open(const char *url, int create, const struct hf_store_opts *o, struct hf_store **out)
 {
 	struct s3_store *ss;
@@ -897,6 +954,12 @@ int hf_store_s3_open(const char *url, int create, const struct hf_store_opts *o,
 	r = hf_curl_pool_init(&ss->pool);
 	if (r < 0)
 		goto fail;
+	if (!transfers_max()) {
+		snprintf(why, why_cap, "HOLDFAST_S3_CONNECTIONS must be a number from 1 to 64");
+		r = -HF_E_USAGE;
+		goto fail;
+	}
+	ss->transfers = hf_transfer_pool_new(TRANSFERS_START, transfers_max());
 	r = parse_url(ss, url, why, why_cap);
 	if (r == 0)
 		r = hf_s3_cred_load(&ss->cred, why, why_cap);

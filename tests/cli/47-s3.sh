@@ -177,6 +177,21 @@ case $VH in *localhost*)
 *) skip "virtual-host addressing: S3_ENDPOINT is not on the loopback ($S3_ENDPOINT)" ;;
 esac
 
+# --- how many uploads run at once ------------------------------------------------------
+HOLDFAST_S3_CONNECTIONS=0 hf snapshots --repo "$R"
+check_rc "HOLDFAST_S3_CONNECTIONS=0: exit 1" 1
+check_grep "HOLDFAST_S3_CONNECTIONS=0: says what it takes" "HOLDFAST_S3_CONNECTIONS must be a number from 1 to 64" "$T/err"
+RC1=s3:$S3_ENDPOINT/$BUCKET/$P-one
+mkdir -p "$T/one"
+random_file "$T/one/a" 40 # three packs
+hf init --repo "$RC1" --object-lock off
+HOLDFAST_S3_CONNECTIONS=1 hf backup --repo "$RC1" "$T/one"
+check_rc "one upload at a time: backup" 0
+hf check --repo "$RC1" --read-data
+check_rc "one upload at a time: check --read-data" 0
+hf restore --repo "$RC1" latest --target "$T/one-restore"
+check_true "one upload at a time: restored bit for bit" cmp "$T/one/a" "$T/one-restore$T/one/a"
+
 # the run's objects go; the bucket stays for the next run
-for k in $(keys ""; P=$P-vhost keys ""; P=$P-ro keys ""); do s3curl -o /dev/null -X DELETE "$S3_ENDPOINT/$BUCKET/$k"; done
+for k in $(keys ""; P=$P-vhost keys ""; P=$P-ro keys ""; P=$P-one keys ""); do s3curl -o /dev/null -X DELETE "$S3_ENDPOINT/$BUCKET/$k"; done
 finish
