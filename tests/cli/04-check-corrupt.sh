@@ -6,7 +6,9 @@
 # Decided here: a snapshot whose blobs no index lists is damaged (check exits 1), even
 # if the packs holding them are still there — an unindexed pack is only the leftover of
 # an interrupted backup and is not trusted. Every scenario works on a fresh copy of
-# one pristine repository.
+# one pristine repository. In s3 mode the damage is done through the bucket's API (an
+# object put over another adds a version, a removal a delete marker: what anyone with
+# the bucket's keys can do, Object Lock or not).
 . "$(dirname "$0")/lib.sh"
 
 R0=$(repo_url pristine)
@@ -29,17 +31,21 @@ snap2=$(json 'j["snapshot"]')
 hf check --repo "$R0" --read-data
 check_rc "pristine repository: check --read-data" 0
 
-# flip_byte FILE OFFSET — invert one byte in place
-flip_byte() {
+# flip_at OFFSET FILE — invert one byte in place; truncate_to LEN FILE; emptied FILE
+flip_at() {
 	$PY -c 'import os,sys
-f = os.open(sys.argv[1], os.O_RDWR); off = int(sys.argv[2])
+f = os.open(sys.argv[2], os.O_RDWR); off = int(sys.argv[1])
 b = os.pread(f, 1, off); os.pwrite(f, bytes([b[0] ^ 0xff]), off); os.close(f)' "$1" "$2"
 }
+truncate_to() { truncate -s "$1" "$2"; }
+emptied() { : >"$1"; }
 fresh() { # fresh NAME — a copy of the pristine repository as repository NAME
 	repo_copy pristine "${1:?}"
 }
-largest() { find "$1" -type f -printf '%s %p\n' | sort -n | tail -n 1 | cut -d' ' -f2-; }
-oldest() { find "$1" -type f -printf '%T@ %p\n' | sort -n | head -n 1 | cut -d' ' -f2-; }
+# an object of repository NAME (its path in the repository), and its size
+largest_pack() { repo_objects "$1" data | sort -n | tail -n 1 | cut -d' ' -f2-; }
+first_object() { repo_objects "$1" "$2" | head -n 1 | cut -d' ' -f2-; }
+object_size() { repo_objects "$1" "$(dirname "$2")" | awk -v rel="$2" '$2 == rel { print $1 }'; }
 
 # names_damage NAME — check's stderr ($T/err) has error: lines, an affected snapshot id
 # and a file path
@@ -95,8 +101,8 @@ restore_rest() { # NAME SNAPSHOT REPO [MIN_GOOD]
 
 # --- 1. one flipped byte in the middle of a pack ---------------------------------
 fresh flip
-pack=$(largest "$(repo_dir flip)/data")
-flip_byte "$pack" $(($(stat -c %s "$pack") / 2))
+pack=$(largest_pack flip)
+repo_edit flip "$pack" flip_at $(($(object_size flip "$pack") / 2))
 hf check --repo "$(repo_url flip)"
 check_not_crash "flipped pack byte: check (structure)"
 check_true "flipped pack byte: check (structure) exits 0 or 1" test "$RC" -le 1
@@ -108,8 +114,8 @@ restore_rest flip "$snap1" "$(repo_url flip)"
 
 # --- 2. a truncated pack ----------------------------------------------------------
 fresh trunc
-pack=$(largest "$(repo_dir trunc)/data")
-truncate -s $(($(stat -c %s "$pack") / 2)) "$pack"
+pack=$(largest_pack trunc)
+repo_edit trunc "$pack" truncate_to $(($(object_size trunc "$pack") / 2))
 hf check --repo "$(repo_url trunc)"
 check_rc "truncated pack: check exits 1" 1
 cp "$T/err" "$T/check.err"
@@ -118,8 +124,7 @@ restore_rest trunc "$snap2" "$(repo_url trunc)"
 
 # --- 3. a deleted pack --------------------------------------------------------------
 fresh delpack
-pack=$(largest "$(repo_dir delpack)/data")
-rm "$pack"
+repo_rm delpack "$(largest_pack delpack)"
 hf check --repo "$(repo_url delpack)"
 check_rc "deleted pack: check exits 1" 1
 cp "$T/err" "$T/check.err"
@@ -136,8 +141,7 @@ restore_rest delpack "$snap1" "$(repo_url delpack)" 0 # the pack may have held e
 
 # --- 4. a deleted index file --------------------------------------------------------
 fresh delidx
-idx=$(oldest "$(repo_dir delidx)/index")
-rm "$idx"
+repo_rm delidx "$(first_object delidx index)"
 hf check --repo "$(repo_url delidx)"
 check_rc "deleted index file: check exits 1" 1
 check_grep "deleted index file: stderr has error: lines" '^error:' "$T/err"
@@ -146,13 +150,9 @@ check_rc "deleted index file: check --read-data exits 1" 1
 
 # --- 5. a corrupted snapshot file ------------------------------------------------------
 fresh snapflip
-sf=$(repo_dir snapflip)/snapshots/$snap1
-if [ ! -f "$sf" ]; then
-	# not required by the format, but the tests below need to know which one is hit
-	echo "note: snapshot file is not named by the snapshot id; using the oldest"
-	sf=$(oldest "$(repo_dir snapflip)/snapshots")
-fi
-flip_byte "$sf" $(($(stat -c %s "$sf") / 2))
+sf=snapshots/$snap1 # (the tests below need to know which one is hit)
+check_true "snapshot objects are named by the snapshot id" test -n "$(object_size snapflip "$sf")"
+repo_edit snapflip "$sf" flip_at $(($(object_size snapflip "$sf") / 2))
 hf check --repo "$(repo_url snapflip)"
 check_rc "corrupted snapshot file: check exits 1" 1
 check_grep "corrupted snapshot file: stderr has error: lines" '^error:' "$T/err"
@@ -165,14 +165,14 @@ check_rc "corrupted snapshot file: the other snapshot restores" 0
 check_tree "corrupted snapshot file: the other snapshot is intact" "$S" "$T/rr-snapflip2$S" --no-atime
 
 fresh snapempty
-: >"$(find "$(repo_dir snapempty)/snapshots" -type f | head -n 1)"
+repo_edit snapempty "$(first_object snapempty snapshots)" emptied
 hf check --repo "$(repo_url snapempty)"
 check_rc "empty snapshot file: check exits 1" 1
 
 # --- 6. a corrupted key file ---------------------------------------------------------------
 fresh keyflip
-kf=$(find "$(repo_dir keyflip)/keys" -type f | head -n 1)
-flip_byte "$kf" $(($(stat -c %s "$kf") / 2))
+kf=$(first_object keyflip keys)
+repo_edit keyflip "$kf" flip_at $(($(object_size keyflip "$kf") / 2))
 hf snapshots --repo "$(repo_url keyflip)"
 check_rc "corrupted key file: exit 1" 1
 
@@ -181,13 +181,12 @@ check_rc "corrupted key file: exit 1" 1
 loop_fails=0 loop_runs=0
 for kind in snapshots index; do
 	fresh loop
-	f=$(find "$(repo_dir loop)/$kind" -type f | head -n 1)
-	cp "$f" "$T/orig"
-	size=$(stat -c %s "$f")
+	f=$(first_object loop "$kind")
+	repo_get loop "$f" "$T/orig"
+	size=$(stat -c %s "$T/orig")
 	for k in $(seq 0 15); do
-		cp "$T/orig" "$f"
 		off=$((k * size / 16))
-		flip_byte "$f" "$off"
+		cp "$T/orig" "$T/damaged" && flip_at "$off" "$T/damaged" && repo_put loop "$f" "$T/damaged"
 		hf check --repo "$(repo_url loop)"
 		loop_runs=$((loop_runs + 1))
 		if [ "$RC" -ne 1 ]; then
@@ -196,8 +195,7 @@ for kind in snapshots index; do
 		fi
 	done
 	for len in 0 1 8 16 $((size / 3)) $((size / 2)) $((size - 16)) $((size - 1)); do
-		cp "$T/orig" "$f"
-		truncate -s "$len" "$f"
+		cp "$T/orig" "$T/damaged" && truncate -s "$len" "$T/damaged" && repo_put loop "$f" "$T/damaged"
 		hf check --repo "$(repo_url loop)"
 		loop_runs=$((loop_runs + 1))
 		if [ "$RC" -ne 1 ]; then
@@ -212,8 +210,7 @@ check_eq "bit-flip/truncation loops: check exits 1 every time ($loop_runs runs)"
 fresh extra
 random_file "$T/junk" 1
 h=$(sha256sum "$T/junk" | cut -c1-64)
-mkdir -p "$(repo_dir extra)/data/${h:0:2}"
-cp "$T/junk" "$(repo_dir extra)/data/${h:0:2}/$h"
+repo_put extra "data/${h:0:2}/$h" "$T/junk"
 hf check --repo "$(repo_url extra)"
 check_rc "unindexed pack: check exits 0" 0
 
@@ -230,11 +227,11 @@ hf backup --repo "$(repo_url dmg0)" "$D"
 check_rc "small repository for the damaged-parent case: backup" 0
 echo "changed" >>"$D/a/f1.txt"
 found=""
-for pack in "$(repo_dir dmg0)"/data/*/*; do
-	size=$(stat -c %s "$pack")
+for pack in $(repo_objects dmg0 data | cut -d' ' -f2); do
+	size=$(object_size dmg0 "$pack")
 	for ((off = 16; off < size - 16 && ${#found} == 0; off += 24)); do
 		repo_copy dmg0 dmg
-		flip_byte "$(repo_dir dmg)/${pack#"$(repo_dir dmg0)"/}" "$off"
+		repo_edit dmg "$pack" flip_at "$off"
 		hf backup --repo "$(repo_url dmg)" --json "$D"
 		[ "$(json 'j.get("damaged_parent_trees", 0)' 2>/dev/null)" -ge 1 ] 2>/dev/null && found=$off
 	done

@@ -14,7 +14,7 @@ mkdir -p "$S"
 cp -a /usr/share/doc/bash "$S/doc"
 echo 0 >"$S/counter"
 
-hf init --repo "$R"
+hf init --repo "$R" $(short_lock_args)
 check_rc "init" 0
 
 snaps=()
@@ -32,7 +32,7 @@ done
 
 hf snapshots --repo "$R" --json
 check_eq "5 snapshots, oldest first" "${snaps[*]}" "$(json '" ".join(s["id"] for s in j)')"
-before=$(repo_bytes "$RD")
+before=$(repo_size repo)
 
 # two phases: forget --prune plans the deletion; a prune after the grace period does it
 hf forget --repo "$R" --keep-last 2 --prune --grace 3s
@@ -41,7 +41,7 @@ cp "$T/out" "$T/forget.out"
 check_grep "forget --prune: the deletion is planned" '^planned: [1-9][0-9]* pack' "$T/out"
 check_grep "forget --prune: nothing deleted yet" '^pruned: 0 pack' "$T/out"
 check_grep "forget --prune: says when it is carried out" 'carried out by a prune run after' "$T/out"
-check_true "nothing freed before the grace period" test "$(repo_bytes "$RD")" -ge "$before"
+check_true "nothing freed before the grace period" test "$(repo_size repo)" -ge "$before"
 hf prune --repo "$R"
 check_rc "prune before the plan is due" 0
 check_grep "prune before the plan is due deletes nothing" '^pruned: 0 pack' "$T/out"
@@ -65,11 +65,11 @@ for i in 3 4; do
 done
 hf snapshots --repo "$R" --json
 check_eq "the 2 newest remain" "${snaps[3]} ${snaps[4]}" "$(json '" ".join(s["id"] for s in j)')"
-after=$(repo_bytes "$RD")
+after=$(repo_size repo)
 # snapshots 1-3 alone held 12 MiB of incompressible data
 check_true "repository shrank by >= 8 MiB ($before -> $after bytes)" \
 	test $((before - after)) -ge $((8 * 1048576))
-check_repo_layout "repository layout after prune" "$RD"
+local_files "repository layout after prune" || check_repo_layout "repository layout after prune" "$RD"
 hf check --repo "$R" --read-data
 check_rc "check --read-data after prune" 0
 for i in 3 4; do
@@ -161,7 +161,7 @@ for i in 1 2; do
 	[ "$i" = 1 ] && between=$(json 'j["snapshot"]')
 done
 newest=$(json 'j["snapshot"]')
-nmarks() { find "$RD/marks" -type f | wc -l; }
+nmarks() { repo_count repo marks; }
 marks0=$(nmarks)
 
 hf pin --repo "$R" "${pinned:0:8}" --reason "keep for the audit"
@@ -203,7 +203,7 @@ hf forget --repo "$R" --keep-last 1 --dry-run
 check_rc "forget --dry-run with a pin" 0
 check_grep "forget --dry-run: the pinned snapshot is kept, and says why" \
 	"^keep $pinned \(kept: pinned\)$" "$T/out"
-before=$(repo_bytes "$RD")
+before=$(repo_size repo)
 hf forget --repo "$R" --keep-last 1 --prune --grace 0
 check_rc "forget --keep-last 1 --prune with a pin" 0
 check_grep "forget: the pinned snapshot is kept (kept: pinned)" "^keep $pinned \(kept: pinned\)$" "$T/out"
@@ -222,9 +222,9 @@ check_tree "the pinned snapshot restores identically after prune" "$T/copypin" "
 
 # a damaged mark could be a pin: forget refuses, check and snapshots report it
 repo_copy repo damaged
-mf=$(find "$(repo_dir damaged)/marks" -type f | head -n 1)
-chmod u+w "$mf"
-printf 'X' | dd of="$mf" bs=1 seek=100 conv=notrunc status=none
+mf=$(repo_objects damaged marks | head -n 1 | cut -d' ' -f2)
+put_x_at_100() { printf 'X' | dd of="$1" bs=1 seek=100 conv=notrunc status=none; }
+repo_edit damaged "$mf" put_x_at_100
 hf check --repo "$(repo_url damaged)"
 check_rc "check with a damaged mark: exit 1" 1
 check_grep "check names the damaged mark" "^error: mark object $(basename "$mf" | cut -c1-16) cannot be read" "$T/err"
@@ -241,7 +241,7 @@ check_grep "unpin says what it did" "^unpinned ${pinned:0:8} " "$T/out"
 hf snapshots --repo "$R" --json
 check_eq "snapshots --json after unpin: nothing pinned" "false false" \
 	"$(json '" ".join(str(s["pinned"]).lower() for s in j)')"
-before=$(repo_bytes "$RD")
+before=$(repo_size repo)
 marks1=$(nmarks)
 hf forget --repo "$R" --keep-last 1 --prune --grace 0
 check_rc "forget --keep-last 1 --prune after unpin" 0
@@ -255,7 +255,7 @@ check_eq "forget after unpin: that many mark files fewer, one forget record more
 	"$((marks1 + removed - ${gone:-0}))" "$(nmarks)"
 hf snapshots --repo "$R" --json
 check_eq "only the newest remains" "$newest" "$(json '" ".join(s["id"] for s in j)')"
-after=$(repo_bytes "$RD")
+after=$(repo_size repo)
 check_true "the unpinned snapshot's data is gone ($before -> $after bytes)" \
 	test $((before - after)) -ge $((3 * 1048576))
 hf check --repo "$R" --read-data

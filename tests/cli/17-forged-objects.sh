@@ -13,7 +13,9 @@
 #   U4 and the version message: a damaged key file is not "wrong passphrase";
 #       a version-1 repository says it was made by an older holdfast.
 # The forging tool is a small C program (libsodium and OpenSSL, as an
-# attacker would write it), compiled here.
+# attacker would write it), compiled here. In s3 mode the forged objects are
+# put into the bucket, and the damaged ones put over the originals (a new
+# version each: what anyone with the bucket's keys can do, Object Lock or not).
 . "$(dirname "$0")/lib.sh"
 
 FORGE=$T/forge
@@ -169,24 +171,51 @@ check_rc "first backup" 0
 hf snapshots --repo "$R"
 REAL=$(awk 'NR == 2 { print $1 }' "$T/out")
 
+# The forger works on a directory: the repository's own, or in s3 mode a copy
+# of its config, index and snapshot objects (its templates), whose new objects
+# are then put into the bucket (as anyone with the bucket's keys can).
+if [ "$HF_TEST_REPO_KIND" = s3 ]; then
+	FD=$T/stage
+	mkdir -p "$FD/index" "$FD/snapshots"
+	repo_get repo config "$FD/config"
+	for kind in index snapshots; do
+		repo_objects repo $kind | while read -r _ rel; do repo_get repo "$rel" "$FD/$rel"; done
+	done
+else
+	FD=$RD
+fi
+forged() { # KIND NAME: the forger's new object, into the repository
+	[ "$FD" = "$RD" ] || repo_put repo "$1/$2" "$FD/$1/$2"
+}
+# the index object the repository loads first: the first in directory order,
+# or in the bucket's listing (sorted)
+first_index() {
+	if [ "$HF_TEST_REPO_KIND" = s3 ]; then
+		repo_objects repo index | head -n 1 | sed 's|.* index/||'
+	else
+		(cd "$RD/index" && ls -U | head -n 1)
+	fi
+}
+
 # S1: forged index objects naming every pack, until one comes first in
 # directory order (the order the index is loaded in)
-chmod u+w "$RD/index"
-packs=$(find "$RD/data" -type f -printf '%f\n')
+chmod u+w "$FD/index"
+packs=$(repo_objects repo data | sed 's|.*/||')
 forged_idx=""
 for try in $(seq 1 40); do
-	name=$("$FORGE" index "$RD" $packs) || break
+	name=$("$FORGE" index "$FD" $packs) || break
+	forged index "$name" || break
 	forged_idx="$forged_idx $name"
-	[ "$(cd "$RD/index" && ls -U | head -n 1)" = "$name" ] && [ "$try" -ge 6 ] && break
+	[ "$(first_index)" = "$name" ] && [ "$try" -ge 6 ] && break
 done
 check_true "forged index objects written" test -n "$forged_idx"
-chmod a-w "$RD/index"
+chmod a-w "$FD/index"
 
 # S2: a forged snapshot dated 2100 with the backup's host and paths
-chmod u+w "$RD/snapshots"
-forged_snap=$("$FORGE" snapshot "$RD" h1 "$(cd "$SRC" && pwd -P)")
+chmod u+w "$FD/snapshots"
+forged_snap=$("$FORGE" snapshot "$FD" h1 "$(cd "$SRC" && pwd -P)") && forged snapshots "$forged_snap"
 check_true "forged snapshot written" test -n "$forged_snap"
-chmod a-w "$RD/snapshots"
+chmod a-w "$FD/snapshots"
 
 hf restore --repo "$R" latest --target "$T/r1"
 check_rc "restore latest with forged objects present" 0
@@ -211,19 +240,19 @@ check_rc "restore latest after the second backup" 0
 check_tree "second restore is the new tree" "$SRC" "$T/r2/$(cd "$SRC" && pwd -P)"
 
 # U4: a damaged key file is named, not taken for a wrong passphrase
-R2=$(repo_url repo2) RD2=$(repo_dir repo2)
+R2=$(repo_url repo2)
 hf init --repo "$R2"
-key=$(ls "$RD2/keys")
-chmod u+w "$RD2/keys" "$RD2/keys/$key"
-head -c 20 "$RD2/keys/$key" >"$T/k" && cat "$T/k" >"$RD2/keys/$key"
+key=$(repo_objects repo2 keys | head -n 1 | sed 's|.* keys/||')
+first_20_bytes() { head -c 20 "$1" >"$1.20" && mv "$1.20" "$1"; }
+repo_edit repo2 "keys/$key" first_20_bytes
 hf snapshots --repo "$R2"
 check_rc "damaged only key file: refused" 1
 check_grep "damaged key file is named" "key file ${key:0:16} is damaged" "$T/err"
 check_true "not called a wrong passphrase" bash -c "! grep -q 'wrong passphrase' '$T/err'"
 
 # a version-1 repository (made before objects were authenticated)
-chmod u+w "$RD2" "$RD2/config"
-sed 's/^version 3$/version 1/' "$RD/config" >"$T/cfg1" && cat "$T/cfg1" >"$RD2/config"
+to_version_1() { sed -i 's/^version 3$/version 1/' "$1"; }
+repo_edit repo2 config to_version_1
 hf snapshots --repo "$R2"
 check_rc "version-1 repository: refused" 1
 check_grep "version-1 message" "unsupported repository format version 1: made by an older holdfast; create a new repository" "$T/err"

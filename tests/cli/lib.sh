@@ -205,10 +205,102 @@ repo_dir() {
 	*) echo "$T/$1" ;;
 	esac
 }
+# --- a repository's objects by name and relative path (config, data/ab/ab12...),
+# the same in every mode: files in a directory, or (s3) keys in the bucket
+# through the S3 API — what an attacker with the bucket's keys can do
+# s3_api METHOD KEY [BODY-FILE] [curl args...] — a signed request for KEY in
+# the CLI bucket (KEY may carry a query); the answer's body on stdout
+s3_api() {
+	local method=$1 key=$2 body=${3:-} sha
+	shift $(($# < 3 ? $# : 3))
+	if [ -n "$body" ]; then
+		sha=$(sha256sum <"$body" | cut -d' ' -f1)
+		set -- --data-binary "@$body" "$@"
+	else
+		sha=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+	fi
+	curl -sS --fail --aws-sigv4 "aws:amz:$AWS_DEFAULT_REGION:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
+		-H "x-amz-content-sha256: $sha" -X "$method" "$@" "$S3_ENDPOINT/$S3_CLI_BUCKET/$key"
+}
+# repo_objects NAME [SUBDIR] — "SIZE RELPATH" of each object, sorted by path
+repo_objects() {
+	local dir token="" page
+	if [ "$HF_TEST_REPO_KIND" != s3 ]; then
+		dir=$(repo_dir "$1")
+		(cd "$dir" && find "${2:-.}" -type f -printf '%s %p\n' 2>/dev/null) | sed 's| \./| |' | sort -k2
+		return
+	fi
+	while :; do
+		# the query's parameters in order and escaped, as SigV4 signs them
+		page=$(s3_api GET "?${token:+continuation-token=$token&}list-type=2&prefix=$(printf '%s' "$S3_PREFIX/$1/${2:+$2/}" | sed 's|/|%2F|g')") || return 1
+		$PY - "$S3_PREFIX/$1/" "$page" "$T/s3.token" <<'PYEOF'
+import sys, urllib.parse, xml.etree.ElementTree as ET
+root = ET.fromstring(sys.argv[2])
+ns = root.tag[:root.tag.index("}") + 1] if root.tag.startswith("{") else ""
+for c in root.findall(ns + "Contents"):
+    print(c.find(ns + "Size").text, c.find(ns + "Key").text[len(sys.argv[1]):])
+t = root.find(ns + "NextContinuationToken")
+with open(sys.argv[3], "w") as f:
+    if root.findtext(ns + "IsTruncated") == "true" and t is not None:
+        f.write(urllib.parse.quote(t.text, safe=""))
+PYEOF
+		token=$(cat "$T/s3.token")
+		[ -n "$token" ] || break
+	done | sort -k2
+}
+# repo_size NAME — the bytes of a repository's objects
+repo_size() { repo_objects "$1" | awk '{ n += $1 } END { print n + 0 }'; }
+# repo_count NAME SUBDIR — how many objects SUBDIR holds
+repo_count() { repo_objects "$1" "$2" | wc -l; }
+# repo_get NAME REL FILE / repo_put NAME REL FILE / repo_rm NAME REL — one object
+# (s3: a put over an object adds a version, a removal a delete marker)
+repo_get() {
+	if [ "$HF_TEST_REPO_KIND" = s3 ]; then s3_api GET "$S3_PREFIX/$1/$2" "" -o "$3"; else cp "$(repo_dir "$1")/$2" "$3"; fi
+}
+repo_put() {
+	local f
+	if [ "$HF_TEST_REPO_KIND" = s3 ]; then
+		s3_api PUT "$S3_PREFIX/$1/$2" "$3" -o /dev/null
+	else
+		f=$(repo_dir "$1")/$2
+		mkdir -p "$(dirname "$f")" && { [ ! -e "$f" ] || chmod u+w "$f"; } && cat "$3" >"$f"
+	fi
+}
+repo_rm() {
+	local f
+	if [ "$HF_TEST_REPO_KIND" = s3 ]; then
+		s3_api DELETE "$S3_PREFIX/$1/$2" "" -o /dev/null
+	else
+		f=$(repo_dir "$1")/$2
+		chmod u+w "$(dirname "$f")" && rm -f "$f"
+	fi
+}
+# repo_edit NAME REL CMD... — runs CMD FILE on a copy of the object and puts it back
+repo_edit() {
+	local name=$1 rel=$2 f=$T/edit.$$
+	shift 2
+	repo_get "$name" "$rel" "$f" && "$@" "$f" && repo_put "$name" "$rel" "$f"
+	local r=$?
+	rm -f "$f"
+	return $r
+}
+# short_lock_args — init arguments for a script that deletes: in s3 mode a lock
+# that has run out by the time its prunes run (nothing elsewhere)
+short_lock_args() { [ "$HF_TEST_REPO_KIND" != s3 ] || echo "--lock-period 1s"; }
+
 # (the server keeps a repository's directory open once used: in https mode the
-# copy replaces what is inside TO's directory, never the directory itself)
+# copy replaces what is inside TO's directory, never the directory itself;
+# s3: the bucket copies each object, TO's objects removed first)
 repo_copy() {
-	local from to
+	local from to size rel
+	if [ "$HF_TEST_REPO_KIND" = s3 ]; then
+		repo_objects "$2" | while read -r size rel; do repo_rm "$2" "$rel"; done
+		repo_objects "$1" | while read -r size rel; do
+			s3_api PUT "$S3_PREFIX/$2/$rel" "" -o /dev/null \
+				-H "x-amz-copy-source: /$S3_CLI_BUCKET/$S3_PREFIX/$1/$rel" || return 1
+		done
+		return
+	fi
 	from=$(repo_dir "$1") to=$(repo_dir "$2")
 	if [ "$HF_TEST_REPO_KIND" = https ]; then
 		mkdir -p "$to" && find "$to" -mindepth 1 -delete && cp -a "$from/." "$to/"
@@ -318,7 +410,8 @@ print("null" if v is None else ("true" if v is True else ("false" if v is False 
 EOF
 }
 
-# repo_bytes DIR — apparent size of a repository in bytes
+
+# repo_bytes DIR — apparent size of a directory in bytes (repo_size: any mode)
 repo_bytes() { du -sb "$1" | cut -f1; }
 
 # find_sorted DIR — what `holdfast ls` prints for DIR's part of a snapshot:
