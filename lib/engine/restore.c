@@ -69,7 +69,9 @@ struct restore {
 	struct hf_restore_stats *st;
 	struct hf_queue *q;
 	struct hf_pack_cache *cache; /* a remote store's whole packs, or NULL */
-	struct rjob *batch;          /* being filled by the main thread */
+	uint32_t *packs;             /* the packs of the batch just sent (send_batch) */
+	size_t packs_cap;
+	struct rjob *batch; /* being filled by the main thread */
 	int target_fd;
 	struct hf_idmap *links;   /* (dev, ino) key → index into firsts */
 	struct link_first {       /* the first restored name of each hard-link group */
@@ -365,36 +367,45 @@ static int hardlink(struct restore *rs, struct rdir *d, const struct hf_node *nd
 static int restore_dir(struct restore *rs, struct hf_blob_reader *br, struct hf_fs_names *names, struct rdir *d,
 		       const uint8_t tree_id[HF_ID_LEN], const char *path, struct hf_blob_ahead *from);
 
-/* the packs job's data parts are in, fetched ahead while it waits in the queue */
-static void fetch_ahead(struct restore *rs, const struct rjob *job)
+/* the packs job's data parts are in, in order of first use (repeats next to
+ * each other left out), into rs->packs; their number */
+static size_t job_packs(struct restore *rs, const struct rjob *job)
 {
 	const struct hf_index *ix = hf_repo_index(rs->repo);
-	uint32_t last = UINT32_MAX;
+	size_t n = 0;
 
 	for (size_t i = 0; i < job->n; i++) {
 		const struct hf_node *nd = &job->items[i].node;
 		for (size_t k = 0; k < nd->nparts; k++) {
 			const struct hf_blob_loc *loc;
 			if (nd->parts[k].kind != HF_PART_DATA || !(loc = hf_index_find(ix, nd->parts[k].id)) ||
-			    loc->pack == last)
+			    (n > 0 && rs->packs[n - 1] == loc->pack))
 				continue;
-			last = loc->pack;
-			hf_pack_cache_ahead(rs->cache, last);
+			if (n == rs->packs_cap) {
+				rs->packs_cap = rs->packs_cap ? 2 * rs->packs_cap : 64;
+				rs->packs = hf_xreallocarray(rs->packs, rs->packs_cap, sizeof(*rs->packs));
+			}
+			rs->packs[n++] = loc->pack;
 		}
 	}
+	return n;
 }
 
 static int send_batch(struct restore *rs, struct hf_fs_names *names)
 {
 	struct rjob *job = rs->batch;
+	size_t npacks;
 	int r;
 
 	if (!job)
 		return 0;
 	rs->batch = NULL;
-	if (rs->cache)
-		fetch_ahead(rs, job);
+	npacks = rs->cache ? job_packs(rs, job) : 0;
 	r = hf_queue_push(rs->q, job);
+	/* its packs are fetched ahead once it is queued: the walk may then wait
+	 * for room ahead, which the workers make by reading them */
+	for (size_t i = 0; r == 0 && i < npacks; i++)
+		hf_pack_cache_ahead(rs->cache, rs->packs[i]);
 	if (r < 0) {
 		for (size_t i = 0; i < job->n; i++) {
 			release_dir(rs, names, job->items[i].dir);
@@ -638,6 +649,7 @@ int hf_restore(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_r
 	}
 	free(rs.firsts);
 	free(rs.held);
+	free(rs.packs);
 	hf_idmap_free(rs.links);
 	hf_queue_free(rs.q);
 	free(ws);

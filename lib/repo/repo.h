@@ -278,7 +278,8 @@ void hf_pack_cache_free(struct hf_pack_cache *c);
  * an error (-EAGAIN: the cache is off or full; any error: read it another way) */
 HF_MUST_USE int hf_pack_cache_read(struct hf_pack_cache *c, uint32_t pack, uint64_t off, size_t n, void *out);
 /* pack will be read soon: fetched in the background if a slot for packs
- * ahead is free (it may wait while the link is busy); otherwise nothing */
+ * ahead is free (waiting up to 2 s for one, and while as many fetches as the
+ * link takes are on their way); otherwise nothing */
 void hf_pack_cache_ahead(struct hf_pack_cache *c, uint32_t pack);
 
 struct hf_blob_reader { /* one per thread */
