@@ -63,10 +63,14 @@ static int decode_gzip(const uint8_t *p, size_t n, hf_detect_sink put, void *arg
 		if (zr != Z_STREAM_END)
 			goto out; /* corrupt, bad CRC/length, or truncated */
 		off = (size_t)((const uint8_t *)z.next_in - p);
-		if (off == n || all_zero(p + off, n - off))
+		/* after a whole member: nothing, padding, text appended to the
+		 * file (`echo >> f.gz`: its compressed data are intact, gzip -d
+		 * ignores the rest), or another member; anything else is
+		 * garbage (ciphertext in place of the members after the first) */
+		if (off == n || all_zero(p + off, n - off) || hf_detect_utf8_text(p + off, n - off))
 			break;
 		if (n - off < 2 || p[off] != 0x1f || p[off + 1] != 0x8b)
-			goto out; /* trailing garbage */
+			goto out;
 		if (inflateReset(&z) != Z_OK)
 			goto out;
 	}

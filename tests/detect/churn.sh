@@ -9,7 +9,8 @@
 #   - PDF rewrites: qpdf --object-streams=generate, qpdf --linearize (one of them the large PDF)
 #   - image re-encodes: JPEG at quality 70, a JPEG resized, a PNG re-saved optimised,
 #     a PNG converted to JPEG (PNG deleted)
-#   - compress-and-rename: gzip, xz and zstd of files (originals removed)
+#   - compress-and-rename: gzip, xz and zstd of files (originals removed); a line of text
+#     appended to a .gz
 #   - tar of a folder: src/proj -> src/proj-old.tar.gz, folder removed; home/journal
 #     -> archive/journal-2024.tar.xz, folder kept
 #   - SQLite: rows deleted, then VACUUM
@@ -143,6 +144,11 @@ emit deleted "$D/data/sensor-log.csv"
 zstd -q --rm -9 "$D/src/include/sqlite3.h"
 emit created "$D/src/include/sqlite3.h.zst" "$D/src/include/sqlite3.h"
 emit deleted "$D/src/include/sqlite3.h"
+
+# a line appended to a compressed file (its members stay whole; gzip -d ignores the line)
+need archive/customers-2022.csv.gz
+echo "# checked $(date -u +%F)" >>"$D/archive/customers-2022.csv.gz"
+emit modified "$D/archive/customers-2022.csv.gz"
 
 # ---- tar of a folder: archived and removed; another archived and kept
 (cd "$D/src" && tar czf proj-old.tar.gz proj)

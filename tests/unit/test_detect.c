@@ -18,6 +18,7 @@
 
 #include <jpeglib.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <png.h>
 #include <sqlite3.h>
 #include <zip.h>
@@ -576,12 +577,24 @@ static void test_streams(void)
 	matrix("bzip2", &bz, HF_CT_BZIP2, 0);
 	/* compressed text is high-entropy yet valid: the entropy-only false positive */
 	T_EQ(profile(&gz).valid, HF_VALID_YES);
-	/* concatenated gzip members are valid, trailing junk is not */
+	/* concatenated gzip members are valid, and so is text appended to
+	 * the file (the members are intact); binary junk after them is not */
 	mem_append(&two, gz.p, gz.n);
 	T_EQ(profile(&two).valid, HF_VALID_YES);
 	junk = mem_dup(&gz);
-	mem_append(&junk, "garbage!", 8);
+	mem_append(&junk, "a line appended by echo >>\n", 27);
+	T_EQ(profile(&junk).valid, HF_VALID_YES);
+	mem_append(&junk, "\x00\x9c\xff\x13garbage", 11);
 	T_EQ(profile(&junk).valid, HF_VALID_NO);
+	/* nor is ciphertext in place of the members after the first */
+	{
+		struct mem enc = mem_dup(&gz), rnd = {malloc(gz.n), gz.n, gz.n};
+		T_EQ(RAND_bytes(rnd.p, (int)rnd.n), 1);
+		mem_append(&enc, rnd.p, rnd.n);
+		T_EQ(profile(&enc).valid, HF_VALID_NO);
+		mem_free(&enc);
+		mem_free(&rnd);
+	}
 	/* one flipped bit deep inside: the CRC or the decoder notices */
 	for (struct mem *m = &gz; m; m = m == &gz ? &xz : m == &xz ? &zs : m == &zs ? &bz : NULL) {
 		struct mem f = mem_dup(m);
