@@ -5,8 +5,13 @@
 # made per GB stored, counted in RGW's own log (a "req done" line per request; what a
 # cloud bills by). holdfast
 # writes into a bucket with Object Lock (every object locked, COMPLIANCE, one day);
-# restic 0.14 has no Object Lock and writes into a plain bucket. Writes the "S3" section
-# of docs/PERFORMANCE.md (the rest is kept) and leaves logs in bench/work/s3/.
+# restic 0.14 has no Object Lock and writes into a plain bucket. Then the same over a
+# long link: the RGW behind bench/slowlink.py (each byte LINK_DELAY_MS late each way, at
+# most LINK_WINDOW_KIB in flight per connection, as a TCP window allows), where what
+# counts is how many transfers run at once: holdfast as it sizes them, holdfast with two
+# at a time (HOLDFAST_S3_CONNECTIONS=2: one per backup worker, as before they were sized
+# for the link), restic with its default five. Writes the "S3" section of
+# docs/PERFORMANCE.md (the rest is kept) and leaves logs in bench/work/s3/.
 #
 # Environment knobs:
 #   HOLDFAST=build/holdfast   the holdfast binary
@@ -14,7 +19,10 @@
 #   RUNS=3                    runs of each step; the table shows medians
 #   OUT=docs/PERFORMANCE.md   report file
 #   HF_S3_KIT=../shared/s3    the S3 kit (start.sh, stop.sh)
-#   S3_BENCH_PORT=7690        the RGW's port (its monitor takes S3_BENCH_PORT - 4000)
+#   S3_BENCH_PORT=7690        the RGW's port (its monitor takes S3_BENCH_PORT - 4000; the
+#                             long link's proxy S3_BENCH_PORT + 1)
+#   LINK_DELAY_MS=25          the long link: one-way delay
+#   LINK_WINDOW_KIB=512       and bytes in flight per connection and direction
 set -uo pipefail
 export LC_ALL=C
 here=$(cd "$(dirname "$0")" && pwd)
@@ -90,15 +98,38 @@ for i in $(seq 1 "$RUNS"); do
 	rm -rf "$work/out"
 done
 
+# --- the same over a long link ------------------------------------------------------------
+LINK_DELAY_MS=${LINK_DELAY_MS:-25}
+LINK_WINDOW_KIB=${LINK_WINDOW_KIB:-512}
+python3 "$here/slowlink.py" $((PORT + 1)) "$PORT" --delay-ms "$LINK_DELAY_MS" --window-kib "$LINK_WINDOW_KIB" &
+link_pid=$!
+trap 'kill $link_pid 2>/dev/null; "$KIT/stop.sh" "$state" >/dev/null 2>&1' EXIT
+LINK=http://127.0.0.1:$((PORT + 1))
+sleep 1
+for i in $(seq 1 "$RUNS"); do
+	"$HF" init --repo "s3:$LINK/hf-bench/l$i" --lock-days 1 >/dev/null 2>&1
+	timed link.hf.backup "$HF" backup --repo "s3:$LINK/hf-bench/l$i" "$CORPUS"
+	"$HF" init --repo "s3:$LINK/hf-bench/t$i" --lock-days 1 >/dev/null 2>&1
+	timed link.hf2.backup env HOLDFAST_S3_CONNECTIONS=2 "$HF" backup --repo "s3:$LINK/hf-bench/t$i" "$CORPUS"
+	restic -r "s3:$LINK/restic-bench/l$i" init >/dev/null 2>&1
+	timed link.restic.backup restic -r "s3:$LINK/restic-bench/l$i" backup "$CORPUS"
+done
+for i in $(seq 1 "$RUNS"); do
+	mkdir -p "$work/out"
+	timed link.hf.restore "$HF" restore --repo "s3:$LINK/hf-bench/l$i" --target "$work/out/h$i" latest
+	timed link.restic.restore restic -r "s3:$LINK/restic-bench/l$i" restore latest --target "$work/out/r$i"
+	rm -rf "$work/out"
+done
+
 # --- the report section ----------------------------------------------------------------------
 cbytes=$(du -sb "$CORPUS" | cut -f1)
 cfiles=$(find "$CORPUS" -type f | wc -l)
 section=$work/section.md
 python3 - "$work/times.tsv" "$RUNS" "$cbytes" "$cfiles" "$HF_BYTES" "$RESTIC_BYTES" \
 	"$(date -u '+%Y-%m-%d %H:%M UTC')" "$(restic version | cut -d' ' -f1-2)" "$(radosgw --version | head -n 1)" \
-	>"$section" <<'EOF'
+	"$LINK_DELAY_MS" "$LINK_WINDOW_KIB" >"$section" <<'EOF'
 import statistics, sys
-tsv, runs, cbytes, cfiles, hfb, rsb, date, rv, gv = sys.argv[1:]
+tsv, runs, cbytes, cfiles, hfb, rsb, date, rv, gv, delay, window = sys.argv[1:]
 t, q = {}, {}
 for line in open(tsv):
     k, s, n = line.rstrip('\n').split('\t')
@@ -120,6 +151,19 @@ for step in ('backup', 'restore'):
     print(f"| {step} | {a:.1f} s | {b:.1f} s | {r:.2f}x | >= 3x | {'yes' if r >= 3 else '**no**'} | {qa:.0f} | {qb:.0f} | "
           f"{qa / gb['hf']:.0f} | {qb / gb['restic']:.0f} |")
 print(f"\nStored per run: holdfast {gb['hf']:.3f} GB, restic {gb['restic']:.3f} GB.\n")
+per_conn = int(window) * 1024 / (int(delay) / 1000) / 2**20
+print(f"Over a long link: the same RGW behind bench/slowlink.py, each byte {delay} ms late each way and at most "
+      f"{window} KiB in flight per connection and direction (one connection: at most {per_conn:.0f} MiB/s; a request "
+      f"waits at least {2 * int(delay)} ms for its answer). holdfast sizes its transfers for the link; "
+      f"\"two at a time\" is holdfast with HOLDFAST_S3_CONNECTIONS=2 (one PUT per backup worker, as before); "
+      f"restic uses its default five connections.\n")
+print("| step | holdfast | holdfast, two at a time | restic | holdfast vs two at a time | holdfast vs restic |")
+print("|---|---|---|---|---|---|")
+a, b, c = m['link.hf.backup'], m['link.hf2.backup'], m['link.restic.backup']
+print(f"| backup | {a:.1f} s | {b:.1f} s | {c:.1f} s | {b / a:.2f}x | {c / a:.2f}x |")
+a, c = m['link.hf.restore'], m['link.restic.restore']
+print(f"| restore | {a:.1f} s | | {c:.1f} s | | {c / a:.2f}x |")
+print()
 EOF
 python3 "$here/benchlib.py" section "$OUT" "$section"
 log "wrote the S3 section of $OUT"
