@@ -56,7 +56,11 @@ int hf_s3_lock_headers(struct s3_store *ss, const uint8_t md5[HF_MD5_LEN], char 
 
 	if (ss->lock.mode == HF_LOCK_OFF)
 		return 0;
-	iso_time(server_now(ss) + ss->lock.period_s, when);
+	/* two seconds more: the server's clock is known to the second from its
+	 * Date (which may leave this estimate up to two behind), and a date not
+	 * in the future is refused (InvalidArgument; seen with a lock of one
+	 * second) */
+	iso_time(server_now(ss) + ss->lock.period_s + 2, when);
 	if (hf_base64(md5, HF_MD5_LEN, b64, sizeof(b64)) < 0)
 		return -HF_E_LIMIT;
 	snprintf(mode, 64, "x-amz-object-lock-mode: %s", mode_header(ss->lock.mode));

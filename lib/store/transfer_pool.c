@@ -105,14 +105,14 @@ struct hf_transfer_pool *hf_transfer_pool_new(unsigned start, unsigned max)
 }
 
 /* Called under the lock by a submit that found every slot taken: twice as
- * many, if the last step paid (see transfer_pool.h). A step is judged once as
- * many transfers as it allows have finished since; one that did not pay is
- * taken back. */
+ * many, if the last step paid (see transfer_pool.h). A step is judged once
+ * twice as many transfers as it allows have finished since (fewer let the
+ * noise of one slow transfer decide); one that did not pay is taken back. */
 static void maybe_grow(struct hf_transfer_pool *p)
 {
 	double t = now_s(), rate;
 
-	if (!p->growing || p->done - p->step_done < p->limit || t <= p->step_at)
+	if (!p->growing || p->done - p->step_done < 2 * (uint64_t)p->limit || t <= p->step_at)
 		return;
 	rate = (double)(p->bytes - p->step_bytes) / (t - p->step_at);
 	if (p->rate_before > 0 && rate < GAIN_NEEDED * p->rate_before) {

@@ -83,7 +83,7 @@ check_eq "the spooled pack too" COMPLIANCE "$(header "$(keys "$P" data/ | tail -
 until=$(date -d "$(header "$PACK" x-amz-object-lock-retain-until-date)" +%s)
 now=$(server_now)
 check_true "locked for the period by the server's clock ($((until - now)) s left of 40)" \
-	test "$((until - now))" -ge 25 -a "$((until - now))" -le 41
+	test "$((until - now))" -ge 25 -a "$((until - now))" -le 43
 hf init --repo "$R-gov" --object-lock governance --lock-period 40s
 check_rc "init in GOVERNANCE mode" 0
 check_eq "its objects are locked GOVERNANCE" GOVERNANCE "$(header "$P-gov/config" x-amz-object-lock-mode)"
