@@ -943,6 +943,7 @@ int hf_store_s3_open(const char *url, int create, const struct hf_store_opts *o,
 	struct s3_store *ss;
 	char scratch[8], *why = o && o->why && o->why_cap ? o->why : scratch;
 	size_t why_cap = o && o->why && o->why_cap ? o->why_cap : sizeof(scratch);
+	unsigned max;
 	int r;
 
 	*out = NULL;
@@ -954,12 +955,12 @@ int hf_store_s3_open(const char *url, int create, const struct hf_store_opts *o,
 	r = hf_curl_pool_init(&ss->pool);
 	if (r < 0)
 		goto fail;
-	if (!transfers_max()) {
+	if (!(max = transfers_max())) {
 		snprintf(why, why_cap, "HOLDFAST_S3_CONNECTIONS must be a number from 1 to 64");
 		r = -HF_E_USAGE;
 		goto fail;
 	}
-	ss->transfers = hf_transfer_pool_new(TRANSFERS_START, transfers_max());
+	ss->transfers = hf_transfer_pool_new(TRANSFERS_START, max);
 	r = parse_url(ss, url, why, why_cap);
 	if (r == 0)
 		r = hf_s3_cred_load(&ss->cred, why, why_cap);

@@ -257,13 +257,18 @@ repo_count() { repo_objects "$1" "$2" | wc -l; }
 repo_get() {
 	if [ "$HF_TEST_REPO_KIND" = s3 ]; then s3_api GET "$S3_PREFIX/$1/$2" "" -o "$3"; else cp "$(repo_dir "$1")/$2" "$3"; fi
 }
+# (not s3: the object's file, its directory made and writable)
+repo_file() {
+	local f
+	f=$(repo_dir "$1")/$2
+	mkdir -p "$(dirname "$f")" && chmod u+w "$(dirname "$f")" && echo "$f"
+}
 repo_put() {
 	local f
 	if [ "$HF_TEST_REPO_KIND" = s3 ]; then
 		s3_api PUT "$S3_PREFIX/$1/$2" "$3" -o /dev/null
 	else
-		f=$(repo_dir "$1")/$2
-		mkdir -p "$(dirname "$f")" && { [ ! -e "$f" ] || chmod u+w "$f"; } && cat "$3" >"$f"
+		f=$(repo_file "$1" "$2") && { [ ! -e "$f" ] || chmod u+w "$f"; } && cat "$3" >"$f"
 	fi
 }
 repo_rm() {
@@ -271,8 +276,7 @@ repo_rm() {
 	if [ "$HF_TEST_REPO_KIND" = s3 ]; then
 		s3_api DELETE "$S3_PREFIX/$1/$2" "" -o /dev/null
 	else
-		f=$(repo_dir "$1")/$2
-		chmod u+w "$(dirname "$f")" && rm -f "$f"
+		f=$(repo_file "$1" "$2") && rm -f "$f"
 	fi
 }
 # repo_edit NAME REL CMD... — runs CMD FILE on a copy of the object and puts it back
