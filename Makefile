@@ -118,7 +118,7 @@ quick:
 
 # ThreadSanitizer: the unit tests that start threads, then one CLI
 # backup + restore + check (tests/cli/01), on the build in build-tsan/
-TSAN_UNITS := test_util test_store test_repo test_scan test_scan_changes test_transfer_pool
+TSAN_UNITS := test_util test_store test_repo test_scan test_scan_changes test_transfer_pool test_store_faults
 tsan:
 	$(MAKE) -j2 TSAN=1 all WERROR=1
 	scripts/tsan.sh build-tsan $(TSAN_UNITS)

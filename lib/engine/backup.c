@@ -272,6 +272,8 @@ int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backu
 	/* file jobs carry no data: many can wait; chunk jobs carry a chunk each */
 	hf_work_init(&b.work, 1024, (size_t)nthreads);
 	hf_bctx_init(&b.scanner, &b, 0);
+	pthread_mutex_init(&b.trees_lock, NULL);
+	b.trees = hf_pack_writer_new(r, b.session);
 	ctx = hf_xcalloc((size_t)nthreads, sizeof(*ctx));
 	tids = hf_xcalloc((size_t)nthreads, sizeof(*tids));
 	for (; started < nthreads; started++) {
@@ -305,6 +307,8 @@ int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backu
 		ret = hf_pack_flush(ctx[i].pack, b.ib);
 	if (ret == 0)
 		ret = hf_pack_flush(b.scanner.pack, b.ib);
+	if (ret == 0)
+		ret = hf_pack_flush(b.trees, b.ib);
 	if (ret == 0)
 		ret = hf_index_builder_write(b.ib);
 	if (ret < 0) {
@@ -359,6 +363,8 @@ out_threads:
 	for (int i = 0; i < started; i++)
 		hf_bctx_release(&ctx[i]);
 	hf_bctx_release(&b.scanner);
+	hf_pack_writer_free(b.trees);
+	pthread_mutex_destroy(&b.trees_lock);
 	free(ctx);
 	free(tids);
 	hf_work_release(&b.work);

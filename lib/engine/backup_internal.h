@@ -94,7 +94,11 @@ struct backup {
 	int have_root;
 	uint8_t root[HF_ID_LEN];
 	uint64_t files_total, dirs_total, bytes_total;
-	struct bctx scanner;               /* the scanner's own tools (tree blobs) */
+	struct bctx scanner; /* the scanner's own tools (tree blobs) */
+	/* tree blobs go into packs of their own, shared by every thread: a
+	 * restore from a remote store fetches them before any data (restore_packs.c) */
+	pthread_mutex_t trees_lock;
+	struct hf_pack_writer *trees;
 	struct hf_blob_reader prev_reader; /* the scanner's: the parent snapshot's trees */
 	struct hf_changes *changes;        /* collect_changes: what changed, for the scan after */
 	/* beside a prune (docs/DESIGN.md, Retention): the packs condemned by the

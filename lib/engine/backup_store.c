@@ -100,6 +100,27 @@ int hf_backup_reuse(struct backup *b, const uint8_t id[HF_ID_LEN])
 	return 0;
 }
 
+/* adds a compressed (z) or raw blob to pw, and flushes pw when full */
+static int pack_blob(struct backup *b, struct hf_pack_writer *pw, const uint8_t id[HF_ID_LEN], int type, int z,
+		     const void *p, size_t n, size_t raw)
+{
+	int r = hf_pack_add(pw, id, type, z ? HF_BLOB_F_ZSTD : 0, p, n, (uint32_t)raw);
+
+	if (r < 0)
+		return r;
+	__atomic_add_fetch(&b->st->bytes_added, raw, __ATOMIC_RELAXED);
+	if (hf_pack_full(pw)) {
+		size_t packs, blobs;
+		r = hf_pack_flush(pw, b->ib);
+		if (r < 0)
+			return r;
+		hf_index_builder_pending(b->ib, &packs, &blobs);
+		if (packs >= INDEX_EVERY_PACKS || blobs >= HF_INDEX_OBJ_BLOBS)
+			r = hf_index_builder_write(b->ib);
+	}
+	return r;
+}
+
 int hf_backup_store_blob(struct bctx *c, int type, const void *p, size_t n, uint8_t id[HF_ID_LEN])
 {
 	struct backup *b = c->b;
@@ -123,19 +144,11 @@ int hf_backup_store_blob(struct bctx *c, int type, const void *p, size_t n, uint
 	z = hf_compress(c->z, p, n, c->zbuf.data, c->zbuf.cap, &zlen);
 	if (z < 0)
 		return z;
-	r = hf_pack_add(c->pack, id, type, z ? HF_BLOB_F_ZSTD : 0, z ? c->zbuf.data : p, z ? zlen : n, (uint32_t)n);
-	if (r < 0)
-		return r;
-	__atomic_add_fetch(&b->st->bytes_added, n, __ATOMIC_RELAXED);
-	if (hf_pack_full(c->pack)) {
-		size_t packs, blobs;
-		r = hf_pack_flush(c->pack, b->ib);
-		if (r < 0)
-			return r;
-		hf_index_builder_pending(b->ib, &packs, &blobs);
-		if (packs >= INDEX_EVERY_PACKS || blobs >= HF_INDEX_OBJ_BLOBS)
-			r = hf_index_builder_write(b->ib);
-	}
+	if (type != HF_BLOB_TREE)
+		return pack_blob(b, c->pack, id, type, z, z ? c->zbuf.data : p, z ? zlen : n, n);
+	pthread_mutex_lock(&b->trees_lock);
+	r = pack_blob(b, b->trees, id, type, z, z ? c->zbuf.data : p, z ? zlen : n, n);
+	pthread_mutex_unlock(&b->trees_lock);
 	return r;
 }
 

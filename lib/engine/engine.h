@@ -86,6 +86,9 @@ struct hf_restore_opts {
 	hf_select_fn select; /* may be NULL */
 	void *select_arg;
 	int threads;
+	/* files in tree order even from a remote store, as for a repository
+	 * whose packs mix trees and data (restore_packs.c) */
+	int tree_order;
 	hf_report_fn report;
 	void *report_arg;
 	struct hf_progress *progress;

@@ -343,7 +343,7 @@ static int write_index(struct prune_run *p)
 	size_t *n = hf_xcalloc(hf_index_npacks(ix) + 1, sizeof(*n));
 	struct hf_session *ses = NULL;
 	struct hf_index_builder *b = NULL;
-	struct hf_pack_writer *w = NULL;
+	struct hf_pack_writer *w = NULL, *trees = NULL; /* trees keep packs of their own (restore_packs.c) */
 	struct hf_blob_reader br;
 	struct hf_zctx *z = NULL;
 	struct hf_buf plain, zbuf;
@@ -361,6 +361,7 @@ static int write_index(struct prune_run *p)
 	hf_blob_reader_init(&br, r);
 	b = hf_index_builder_new(r, ses);
 	w = hf_pack_writer_new(r, ses);
+	trees = hf_pack_writer_new(r, ses);
 	z = hf_zctx_new(hf_repo_config(r)->zlevel);
 	for (size_t k = 0; k < hf_index_npacks(ix); k++)
 		if (p->use[k].fate != FATE_DELETE)
@@ -375,7 +376,8 @@ static int write_index(struct prune_run *p)
 		if (fate == FATE_REWRITE && in_use) {
 			ret = hf_idmap_put(copied, id, NULL, NULL); /* 0: copied already, from another claim */
 			if (ret > 0)
-				ret = copy_blob(&br, w, b, z, &plain, &zbuf, id, loc);
+				ret = copy_blob(&br, loc->type == HF_BLOB_TREE ? trees : w, b, z, &plain, &zbuf, id,
+						loc);
 			if (ret < 0)
 				report(p->o, "prune stopped: a blob in use cannot be copied", ret);
 			continue;
@@ -390,6 +392,8 @@ static int write_index(struct prune_run *p)
 	}
 	if (ret == 0)
 		ret = hf_pack_flush(w, b);
+	if (ret == 0)
+		ret = hf_pack_flush(trees, b);
 	for (size_t k = 0; k < hf_index_npacks(ix) && ret == 0; k++) {
 		if (!entries[k])
 			continue;
@@ -403,6 +407,7 @@ static int write_index(struct prune_run *p)
 	if (ret == 0)
 		ret = hf_index_builder_write(b);
 	hf_pack_writer_free(w);
+	hf_pack_writer_free(trees);
 	hf_index_builder_free(b);
 	hf_blob_reader_release(&br);
 	hf_buf_release(&plain);

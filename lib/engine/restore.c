@@ -22,259 +22,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "engine/engine_internal.h"
+#include "engine/restore_internal.h"
 #include "store/store.h"
 #include "util/err.h"
 #include "util/idmap.h"
 #include "util/mem.h"
-#include "util/queue.h"
-
-struct rdir {
-	struct rdir *parent;
-	char *name;
-	int fd;
-	struct hf_meta meta;
-	int pending; /* atomic */
-	int held;    /* kept open to the end: holds the first name of a hard-link group */
-};
-
-struct ritem {
-	struct rdir *dir;
-	struct hf_node node;
-	char *path;
-	int made; /* the first name of a hard-link group, created already as (dev, ino) */
-	dev_t dev;
-	ino_t ino;
-};
 
 /* packs a restore from a remote store holds in memory at most (16 MiB each
  * by default), fewer with fewer threads, and more that are fetched ahead of
  * the workers, as many at once as the link needs */
 #define RESTORE_CACHE_PACKS 8
 #define RESTORE_AHEAD_PACKS 8
-
-/* small files travel in batches: fewer hand-offs between threads */
-#define RJOB_ITEMS 32
-#define RJOB_BYTES (1u << 20)
-
-struct rjob {
-	size_t n;
-	uint64_t bytes;
-	struct ritem items[RJOB_ITEMS];
-};
-
-struct restore {
-	struct hf_repo *repo;
-	const struct hf_restore_opts *o;
-	struct hf_restore_stats *st;
-	struct hf_queue *q;
-	struct hf_pack_cache *cache; /* a remote store's whole packs, or NULL */
-	uint32_t *packs;             /* the packs of the batch just sent (send_batch) */
-	size_t packs_cap;
-	struct rjob *batch; /* being filled by the main thread */
-	int target_fd;
-	struct hf_idmap *links;   /* (dev, ino) key → index into firsts */
-	struct link_first {       /* the first restored name of each hard-link group */
-		struct rdir *dir; /* held open; NULL past the cap: then by path */
-		char *name, *path;
-	} * firsts;
-	size_t nlinks;
-	struct rdir **held; /* directories held open for hard links */
-	size_t nheld;
-	int err;
-};
-
-struct rworker {
-	struct restore *rs;
-	struct hf_blob_reader br;
-	struct hf_fs_names *names;
-	struct hf_buf buf;
-	/* the data parts of the job at hand, in the order they are written:
-	 * read ahead a window at a time (hf_blob_prefetch), so that a remote
-	 * store answers one range for many neighbouring blobs */
-	const uint8_t **ids;
-	size_t nids, ids_cap;
-	size_t next;  /* the part about to be read */
-	size_t ahead; /* parts [.., ahead) are read ahead */
-};
-
-static void report(struct restore *rs, const char *path, const char *what, int err)
-{
-	__atomic_add_fetch(&rs->st->errors, 1, __ATOMIC_RELAXED);
-	if (rs->o->report)
-		rs->o->report(rs->o->report_arg, path, what, err);
-}
-
-static void release_dir(struct restore *rs, struct hf_fs_names *names, struct rdir *d)
-{
-	while (d && __atomic_sub_fetch(&d->pending, 1, __ATOMIC_ACQ_REL) == 0) {
-		struct rdir *parent = d->parent;
-		if (d->fd >= 0 && d->fd != rs->target_fd)
-			close(d->fd);
-		if (parent) {
-			int r = hf_meta_apply(names, parent->fd, d->name, &d->meta);
-			if (r < 0)
-				report(rs, d->name, "cannot set directory metadata", r);
-		}
-		hf_meta_release(&d->meta);
-		free(d->name);
-		free(d);
-		d = parent;
-	}
-}
-
-static int write_all_at(int fd, const uint8_t *p, size_t n, uint64_t off)
-{
-	while (n > 0) {
-		ssize_t w = pwrite(fd, p, n, (off_t)off);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		n -= (size_t)w;
-		off += (uint64_t)w;
-	}
-	return 0;
-}
-
-/* tries to make an entry at a taken name before giving up */
-#define CREATE_TRIES 3
-
-/* Creates dirfd/name as a new empty regular file and returns its descriptor
- * (or -errno). What is there already is removed, never opened: opening it
- * would write through a hard link (or a symlink) into a file elsewhere. A
- * directory is removed only when empty. */
-static int create_fresh(int dirfd, const char *name, mode_t mode)
-{
-	int fd = -EEXIST;
-
-	for (int tries = 0; tries < CREATE_TRIES; tries++) {
-		fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-		if (fd >= 0 || errno != EEXIST)
-			return fd >= 0 ? fd : -errno;
-		fd = -EEXIST;
-		if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT) {
-			if (errno != EISDIR)
-				return -errno;
-			if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-				return -errno; /* e.g. -ENOTEMPTY: a directory with content stays */
-		}
-	}
-	return fd;
-}
-
-/* opens the first name of a hard-link group, made by hardlink(): it must
- * still be the inode made then */
-static int open_made(int dirfd, const struct ritem *job)
-{
-	struct stat st;
-	int fd = openat(dirfd, job->node.name, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || st.st_dev != job->dev || st.st_ino != job->ino) {
-		close(fd);
-		return -HF_E_CHANGED;
-	}
-	return fd;
-}
-
-static int restore_file(struct rworker *w, struct ritem *job, size_t first)
-{
-	struct restore *rs = w->rs;
-	const struct hf_node *nd = &job->node;
-	uint64_t off = 0, end = 0; /* end: where the written data stops */
-	int fd, r = 0;
-
-	/* created with its permission bits (the umask is 0 meanwhile), so most
-	 * files need no chmod; setuid/setgid come after the chown */
-	mode_t mode = (mode_t)(nd->meta.mode & 0777);
-
-	fd = job->made ? open_made(job->dir->fd, job) : create_fresh(job->dir->fd, nd->name, mode);
-	if (fd < 0) {
-		report(rs, job->path, "cannot create file", fd);
-		return fd;
-	}
-	w->next = first;
-	for (size_t i = 0; i < nd->nparts; i++) {
-		const struct hf_part *p = &nd->parts[i];
-		if (p->kind == HF_PART_DATA) {
-			if (w->next >= w->ahead && w->next < w->nids)
-				w->ahead = w->next + hf_blob_prefetch(&w->br, w->ids + w->next, w->nids - w->next);
-			w->next++;
-			r = hf_blob_read(&w->br, p->id, &w->buf);
-			if (r == 0 && w->buf.len != p->len)
-				r = -HF_E_CORRUPT;
-			if (r == 0)
-				r = write_all_at(fd, w->buf.data, w->buf.len, off);
-			if (r < 0) {
-				report(rs, job->path, "cannot restore data", r);
-				break;
-			}
-			end = off + p->len;
-			__atomic_add_fetch(&rs->st->bytes, p->len, __ATOMIC_RELAXED);
-			if (rs->o->progress)
-				__atomic_add_fetch(&rs->o->progress->bytes, p->len, __ATOMIC_RELAXED);
-		}
-		off += p->len;
-	}
-	if (r == 0 && end != nd->meta.size && ftruncate(fd, (off_t)nd->meta.size) < 0) { /* trailing hole */
-		r = -errno;
-		report(rs, job->path, "cannot set size", r);
-	}
-	if (r == 0) {
-		r = hf_meta_apply_fd(w->names, fd, &nd->meta);
-		if (r < 0)
-			report(rs, job->path, "cannot set metadata", r);
-	}
-	close(fd);
-	__atomic_add_fetch(&rs->st->files, 1, __ATOMIC_RELAXED);
-	if (rs->o->progress)
-		__atomic_add_fetch(&rs->o->progress->files, 1, __ATOMIC_RELAXED);
-	return r;
-}
-
-/* lists the job's data parts in order; first[i]: where item i's begin */
-static void plan_job(struct rworker *w, const struct rjob *job, size_t first[RJOB_ITEMS])
-{
-	w->nids = w->next = w->ahead = 0;
-	for (size_t i = 0; i < job->n; i++) {
-		const struct hf_node *nd = &job->items[i].node;
-		first[i] = w->nids;
-		for (size_t k = 0; k < nd->nparts; k++) {
-			if (nd->parts[k].kind != HF_PART_DATA)
-				continue;
-			if (w->nids == w->ids_cap) {
-				w->ids_cap = w->ids_cap ? 2 * w->ids_cap : 256;
-				w->ids = hf_xreallocarray(w->ids, w->ids_cap, sizeof(*w->ids));
-			}
-			w->ids[w->nids++] = nd->parts[k].id;
-		}
-	}
-}
-
-static void *worker(void *arg)
-{
-	struct rworker *w = arg;
-	struct rjob *job;
-
-	pthread_setname_np(pthread_self(), "hf-restore");
-	while ((job = hf_queue_pop(w->rs->q)) != NULL) {
-		size_t first[RJOB_ITEMS];
-		plan_job(w, job, first);
-		for (size_t i = 0; i < job->n; i++) {
-			struct ritem *it = &job->items[i];
-			restore_file(w, it, first[i]);
-			release_dir(w->rs, w->names, it->dir);
-			hf_node_release(&it->node);
-			free(it->path);
-		}
-		free(job);
-	}
-	return NULL;
-}
+/* and tree packs, for the walk, when trees have packs of their own */
+#define RESTORE_TREE_PACKS 4
 
 /* 0: skip, 1: restore whole, 2: only on the way to an included path */
 static int included(const struct restore *rs, const char *path)
@@ -352,7 +112,7 @@ static int hardlink(struct restore *rs, struct rdir *d, const struct hf_node *nd
 	/* create it now so that later names can link to it before it is written */
 	{
 		struct stat st;
-		int fd = create_fresh(d->fd, nd->name, 0600);
+		int fd = hf_restore_create(d->fd, nd->name, 0600);
 		if (fd >= 0 && fstat(fd, &st) == 0) {
 			made->made = 1;
 			made->dev = st.st_dev;
@@ -367,56 +127,6 @@ static int hardlink(struct restore *rs, struct rdir *d, const struct hf_node *nd
 static int restore_dir(struct restore *rs, struct hf_blob_reader *br, struct hf_fs_names *names, struct rdir *d,
 		       const uint8_t tree_id[HF_ID_LEN], const char *path, struct hf_blob_ahead *from);
 
-/* the packs job's data parts are in, in order of first use (repeats next to
- * each other left out), into rs->packs; their number */
-static size_t job_packs(struct restore *rs, const struct rjob *job)
-{
-	const struct hf_index *ix = hf_repo_index(rs->repo);
-	size_t n = 0;
-
-	for (size_t i = 0; i < job->n; i++) {
-		const struct hf_node *nd = &job->items[i].node;
-		for (size_t k = 0; k < nd->nparts; k++) {
-			const struct hf_blob_loc *loc;
-			if (nd->parts[k].kind != HF_PART_DATA || !(loc = hf_index_find(ix, nd->parts[k].id)) ||
-			    (n > 0 && rs->packs[n - 1] == loc->pack))
-				continue;
-			if (n == rs->packs_cap) {
-				rs->packs_cap = rs->packs_cap ? 2 * rs->packs_cap : 64;
-				rs->packs = hf_xreallocarray(rs->packs, rs->packs_cap, sizeof(*rs->packs));
-			}
-			rs->packs[n++] = loc->pack;
-		}
-	}
-	return n;
-}
-
-static int send_batch(struct restore *rs, struct hf_fs_names *names)
-{
-	struct rjob *job = rs->batch;
-	size_t npacks;
-	int r;
-
-	if (!job)
-		return 0;
-	rs->batch = NULL;
-	npacks = rs->cache ? job_packs(rs, job) : 0;
-	r = hf_queue_push(rs->q, job);
-	/* its packs are fetched ahead once it is queued: the walk may then wait
-	 * for room ahead, which the workers make by reading them */
-	for (size_t i = 0; r == 0 && i < npacks; i++)
-		hf_pack_cache_ahead(rs->cache, rs->packs[i]);
-	if (r < 0) {
-		for (size_t i = 0; i < job->n; i++) {
-			release_dir(rs, names, job->items[i].dir);
-			hf_node_release(&job->items[i].node);
-			free(job->items[i].path);
-		}
-		free(job);
-	}
-	return r;
-}
-
 static int restore_entry(struct restore *rs, struct hf_blob_reader *br, struct hf_fs_names *names, struct rdir *d,
 			 struct hf_node *nd, const char *path, int mode, struct hf_blob_ahead *trees)
 {
@@ -425,7 +135,7 @@ static int restore_entry(struct restore *rs, struct hf_blob_reader *br, struct h
 	if (nd->meta.type == HF_FT_DIR) {
 		struct rdir *c;
 		if (mkdirat(d->fd, nd->name, 0700) < 0 && errno != EEXIST) {
-			report(rs, path, "cannot create directory", -errno);
+			hf_restore_report(rs, path, "cannot create directory", -errno);
 			return 0;
 		}
 		c = hf_xcalloc(1, sizeof(*c));
@@ -436,7 +146,7 @@ static int restore_entry(struct restore *rs, struct hf_blob_reader *br, struct h
 				c->fd = openat(d->fd, nd->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		}
 		if (c->fd < 0) {
-			report(rs, path, "cannot open directory", -errno);
+			hf_restore_report(rs, path, "cannot open directory", -errno);
 			free(c);
 			return 0;
 		}
@@ -447,36 +157,30 @@ static int restore_entry(struct restore *rs, struct hf_blob_reader *br, struct h
 		__atomic_add_fetch(&d->pending, 1, __ATOMIC_ACQ_REL);
 		__atomic_add_fetch(&rs->st->dirs, 1, __ATOMIC_RELAXED);
 		r = restore_dir(rs, br, names, c, nd->subtree, path, trees);
-		release_dir(rs, names, c);
+		hf_restore_release_dir(rs, names, c);
 		return r;
 	}
 	if (mode != 1)
 		return 0;
 	if (nd->meta.type == HF_FT_FILE) {
-		struct ritem *it, made = {0};
+		struct ritem made = {0};
 		int linked;
 		hardlink(rs, d, nd, path, &linked, &made);
 		if (linked)
 			return 0;
-		if (!rs->batch)
-			rs->batch = hf_xcalloc(1, sizeof(*rs->batch));
-		it = &rs->batch->items[rs->batch->n++];
-		*it = made;
-		it->dir = d;
-		it->node = *nd;
+		made.dir = d;
+		made.node = *nd;
 		memset(nd, 0, sizeof(*nd)); /* moved into the batch */
-		it->path = hf_xstrdup(path);
-		rs->batch->bytes += it->node.meta.size;
+		made.path = hf_xstrdup(path);
 		__atomic_add_fetch(&d->pending, 1, __ATOMIC_ACQ_REL);
-		if (rs->batch->n == RJOB_ITEMS || rs->batch->bytes >= RJOB_BYTES)
-			return send_batch(rs, names);
+		return rs->by_pack ? hf_restore_window_add(rs, names, &made) : hf_restore_batch_add(rs, names, &made);
 		return 0;
 	}
 	r = hf_meta_create_node(d->fd, nd->name, &nd->meta);
 	if (r == 0)
 		r = hf_meta_apply(names, d->fd, nd->name, &nd->meta);
 	if (r < 0)
-		report(rs, path, "cannot create", r);
+		hf_restore_report(rs, path, "cannot create", r);
 	__atomic_add_fetch(&rs->st->others, 1, __ATOMIC_RELAXED);
 	return 0;
 }
@@ -524,7 +228,7 @@ static int restore_dir(struct restore *rs, struct hf_blob_reader *br, struct hf_
 	if (from)
 		hf_blob_ahead_swap(br, from);
 	if (r < 0) {
-		report(rs, path[0] ? path : "/", "cannot read directory from the repository", r);
+		hf_restore_report(rs, path[0] ? path : "/", "cannot read directory from the repository", r);
 		return 0;
 	}
 	modes = hf_xcalloc(t.n + 1, 1);
@@ -562,7 +266,7 @@ int hf_restore(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_r
 	struct rworker *ws = NULL;
 	pthread_t *tids = NULL;
 	struct hf_blob_reader br;
-	struct hf_pack_cache *cache = NULL;
+	struct hf_pack_cache *cache = NULL, *trees = NULL;
 	struct hf_fs_names *names = NULL;
 	struct rdir *root;
 	int nthreads = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
@@ -591,12 +295,19 @@ int hf_restore(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_r
 		o->progress->total_bytes = s->bytes;
 		o->progress->total_files = s->files;
 	}
-	/* a remote store: whole packs, each fetched once, shared by the threads */
-	if (hf_repo_store(r)->caps & HF_STORE_REMOTE)
+	/* a remote store: whole packs, each fetched once, shared by the threads;
+	 * where trees have packs of their own, the walk has a cache of its own
+	 * for them, and the files go pack by pack */
+	if (hf_repo_store(r)->caps & HF_STORE_REMOTE) {
 		cache = hf_pack_cache_new(
 			r, nthreads + 2 < RESTORE_CACHE_PACKS ? (size_t)nthreads + 2 : RESTORE_CACHE_PACKS,
 			RESTORE_AHEAD_PACKS);
+		rs.by_pack = !o->tree_order && hf_restore_trees_apart(hf_repo_index(r));
+		if (rs.by_pack)
+			trees = hf_pack_cache_new(r, RESTORE_TREE_PACKS, 0);
+	}
 	rs.cache = cache;
+	hf_restore_windows_init(&rs);
 	ws = hf_xcalloc((size_t)nthreads, sizeof(*ws));
 	tids = hf_xcalloc((size_t)nthreads, sizeof(*tids));
 	for (; started < nthreads; started++) {
@@ -605,7 +316,8 @@ int hf_restore(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_r
 		ws[started].br.cache = cache;
 		ws[started].names = hf_fs_names_new();
 		hf_buf_init(&ws[started].buf, HF_BLOB_MAX);
-		if (pthread_create(&tids[started], NULL, worker, &ws[started]) != 0) {
+		if (pthread_create(&tids[started], NULL, rs.by_pack ? hf_restore_pack_worker : hf_restore_batch_worker,
+				   &ws[started]) != 0) {
 			hf_blob_reader_release(&ws[started].br);
 			hf_fs_names_free(ws[started].names);
 			hf_buf_release(&ws[started].buf);
@@ -613,7 +325,7 @@ int hf_restore(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_r
 		}
 	}
 	hf_blob_reader_init(&br, r);
-	br.cache = cache;
+	br.cache = rs.by_pack ? trees : cache;
 	names = hf_fs_names_new();
 	root = hf_xcalloc(1, sizeof(*root));
 	root->fd = rs.target_fd;
@@ -621,7 +333,8 @@ int hf_restore(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_r
 	old_umask = umask(0);
 	ret = started ? restore_dir(&rs, &br, names, root, s->tree, "", NULL) : -EAGAIN;
 	{
-		int r2 = send_batch(&rs, names); /* also on failure: it holds directory references */
+		/* also on failure: it holds directory references */
+		int r2 = rs.by_pack ? hf_restore_window_send(&rs, names) : hf_restore_batch_send(&rs, names);
 		if (ret == 0)
 			ret = r2;
 	}
@@ -632,8 +345,8 @@ int hf_restore(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_r
 		pthread_join(tids[i], NULL);
 	umask(old_umask);
 	for (size_t i = 0; i < rs.nheld; i++)
-		release_dir(&rs, names, rs.held[i]);
-	release_dir(&rs, names, root);
+		hf_restore_release_dir(&rs, names, rs.held[i]);
+	hf_restore_release_dir(&rs, names, root);
 	for (int i = 0; i < started; i++) {
 		hf_blob_reader_release(&ws[i].br);
 		hf_fs_names_free(ws[i].names);
@@ -642,6 +355,7 @@ int hf_restore(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_r
 	}
 	hf_blob_reader_release(&br);
 	hf_pack_cache_free(cache);
+	hf_pack_cache_free(trees);
 	hf_fs_names_free(names);
 	for (size_t i = 0; i < rs.nlinks; i++) {
 		free(rs.firsts[i].name);
@@ -649,7 +363,7 @@ int hf_restore(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_r
 	}
 	free(rs.firsts);
 	free(rs.held);
-	free(rs.packs);
+	hf_restore_windows_release(&rs);
 	hf_idmap_free(rs.links);
 	hf_queue_free(rs.q);
 	free(ws);

@@ -1,11 +1,10 @@
 /* pack_cache.c — whole packs held in memory for blob readers on a remote
  * store (repo.h, hf_pack_cache).
  *
- * A restore goes in tree order, and the blobs one batch of files needs are
- * spread over the packs (backup workers interleave, deduplicated chunks
- * stay where they were first stored): on S3 it made thousands of small
- * range requests (about 25,000 per GB stored) where restic, reading whole
- * packs, made a few hundred. With the cache, the first read of a pack
+ * A restore in tree order needs blobs spread over the packs (backup
+ * workers interleave, deduplicated chunks stay where they were first
+ * stored): on S3 it made thousands of small range requests (about 25,000
+ * per GB stored) where restic, reading whole packs, made a few hundred. With the cache, the first read of a pack
  * fetches all of it in one GET, and every later read of it, by any thread,
  * is served from memory. At most `slots` packs are held (the least recently
  * used goes), a pack being fetched is waited for rather than fetched twice,
@@ -18,7 +17,9 @@
  * pool, store/transfer_pool.h). A pack fetched ahead stays until its first
  * read (or until it has waited so long that it will not be read), and no
  * more are ahead at once than the slots added for them, so the readers
- * keep as many slots for the packs they read as before. */
+ * keep as many slots for the packs they read as before. A restore pack by
+ * pack (engine/restore_packs.c) asks for each pack once per window, in
+ * the order its workers read them. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -35,17 +36,20 @@
 
 /* off once packs were fetched this many times over the distinct ones */
 #define REFETCH_LIMIT 2
-/* a pack fetched ahead and not read after this many other reads may go */
-#define AHEAD_STALE 256
+/* a pack fetched ahead and not read while this many others were read for
+ * the first time may go (reads are not counted: a restore reads one pack
+ * thousands of times, once for each small file in it) */
+#define AHEAD_STALE 32
 /* how long a pack to fetch ahead waits for a slot: the walk that asks may be
  * far ahead of the readers, but never stuck behind a pack nobody reads */
 #define AHEAD_WAIT_S 2
 
 struct cache_slot {
-	uint32_t pack; /* number in the index's pack table */
-	int state;     /* SLOT_* */
-	int ahead;     /* fetched ahead (hf_pack_cache_ahead), not read yet */
-	uint64_t used; /* tick of the last use (of a pack ahead: when asked for) */
+	uint32_t pack;  /* number in the index's pack table */
+	int state;      /* SLOT_* */
+	int ahead;      /* fetched ahead (hf_pack_cache_ahead), not read yet */
+	uint64_t used;  /* tick of the last use */
+	uint64_t asked; /* a pack ahead: c->firsts when it was asked for */
 	struct hf_buf data;
 };
 
@@ -59,6 +63,7 @@ struct hf_pack_cache {
 	struct cache_slot *slots;
 	size_t nslots;
 	uint64_t tick;
+	uint64_t firsts; /* first reads of a pack after it was fetched */
 	uint64_t fetches;
 	struct hf_idmap *seen; /* pack ids fetched at least once */
 	int off;
@@ -142,7 +147,7 @@ static struct cache_slot *victim(struct hf_pack_cache *c)
 		struct cache_slot *s = &c->slots[i];
 		if (s->state == SLOT_LOADING)
 			continue;
-		if (s->ahead && c->tick - s->used <= AHEAD_STALE)
+		if (s->ahead && c->firsts - s->asked <= AHEAD_STALE)
 			continue;
 		if (s->state == SLOT_EMPTY)
 			return s;
@@ -185,7 +190,7 @@ static void count_fetch(struct hf_pack_cache *c, uint32_t pack)
 int hf_pack_cache_read(struct hf_pack_cache *c, uint32_t pack, uint64_t off, size_t n, void *out)
 {
 	struct cache_slot *s = NULL;
-	int r = 0;
+	int r = 0, fetched = 0;
 
 	pthread_mutex_lock(&c->lock);
 	while (!c->off && (s = find(c, pack)) != NULL && s->state == SLOT_LOADING)
@@ -206,11 +211,14 @@ int hf_pack_cache_read(struct hf_pack_cache *c, uint32_t pack, uint64_t off, siz
 		s->state = SLOT_LOADING;
 		pthread_mutex_unlock(&c->lock);
 		r = fetch(c, s, pack);
+		fetched = 1;
 		pthread_mutex_lock(&c->lock);
 		s->state = r == 0 ? SLOT_READY : SLOT_EMPTY;
 		pthread_cond_broadcast(&c->loaded);
 	}
 	if (r == 0) {
+		if (fetched || s->ahead)
+			c->firsts++;
 		s->used = ++c->tick;
 		unmark_ahead(c, s);
 		if (off > s->data.len || n > s->data.len - off)
@@ -263,6 +271,7 @@ void hf_pack_cache_ahead(struct hf_pack_cache *c, uint32_t pack)
 	s->state = SLOT_LOADING;
 	s->ahead = 1;
 	s->used = c->tick;
+	s->asked = c->firsts;
 	c->nahead++;
 	pthread_mutex_unlock(&c->lock);
 	j = hf_xmalloc(sizeof(*j));

@@ -285,7 +285,9 @@ fi
 # prune right after forget: the packs of the forgotten snapshot's backup are
 # young and their session has no snapshot now, but the kept snapshot uses
 # them; they are kept because they are used, not reported as packs of a
-# backup that may still be running
+# backup that may still be running. Its pack of trees may be: the trees of
+# the directories above the path changed (their times), so it is mostly
+# unused, and a prune an hour later rewrites it. Its data pack may not.
 R2=$(repo_url repo-young)
 mkdir -p "$T/young"
 random_file "$T/young/a" 1
@@ -299,7 +301,8 @@ hf forget --repo "$R2" --keep-last 1
 check_rc "young: forget --keep-last 1" 0
 hf prune --repo "$R2"
 check_rc "young: prune" 0
-if grep -q "without a snapshot" "$T/out"; then
+young=$(sed -n 's/^\([0-9]*\) young pack(s) of backups without a snapshot.*/\1/p' "$T/out")
+if [ "${young:-0}" -gt 1 ]; then
 	fail "young: prune does not count used packs as packs of unfinished backups ($(grep "without a snapshot" "$T/out"))"
 else
 	ok "young: prune does not count used packs as packs of unfinished backups"

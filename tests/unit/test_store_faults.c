@@ -8,7 +8,8 @@
  * check (reading all data) must find no damage, every snapshot that exists
  * must restore byte for byte, and the first backup must always be there
  * (no fault loses committed data); a backup that reported success must be
- * there too. Last, restores from a store whose reads fail must fail cleanly. */
+ * there too. Last, restores from a store whose reads fail must fail cleanly,
+ * and a restore from a remote store fetches each pack once. */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -423,7 +424,10 @@ static void test_restore_read_fails(void)
  * and every file still restores byte for byte (before reading ahead, a
  * failed read lost its file). */
 /* remote: the store says every read is a request (HF_STORE_REMOTE), so
- * the restore reads whole packs through a pack cache instead of ranges */
+ * the restore reads whole packs through a pack cache instead of ranges,
+ * pack by pack, or in tree order (as for a repository whose packs mix trees
+ * and data) */
+enum { LOCAL, REMOTE_TREE_ORDER, REMOTE_PACK_ORDER };
 static void restore_reads(int remote)
 {
 	enum { NSMALL = 120, SMALL = 1500 };
@@ -452,7 +456,7 @@ static void restore_reads(int remote)
 		T_EQ(hf_snapshot_list(repo, &snaps, &nsnaps, &bad), 0);
 	T_EQ(nsnaps, 1);
 	for (uint64_t k = 0; nsnaps == 1 && (k == 0 || k <= ops); k++) {
-		struct hf_restore_opts o = {.threads = 2};
+		struct hf_restore_opts o = {.threads = 2, .tree_order = remote == REMOTE_TREE_ORDER};
 		struct hf_restore_stats st;
 		int r, ok;
 
@@ -500,14 +504,140 @@ static void restore_reads(int remote)
 
 static void test_restore_reads_ahead(void)
 {
-	restore_reads(0);
+	restore_reads(LOCAL);
 }
 
 /* a remote store: whole packs through the cache, and every failed fetch is
  * made good by range reads */
 static void test_restore_pack_cache(void)
 {
-	restore_reads(1);
+	restore_reads(REMOTE_TREE_ORDER);
+}
+
+static void test_restore_pack_cache_by_pack(void)
+{
+	restore_reads(REMOTE_PACK_ORDER);
+}
+
+static int backup_one(struct hf_repo *repo, char *path)
+{
+	char *paths[1] = {path};
+	struct hf_backup_opts o =
+		{.paths = paths, .npaths = 1, .host = "h", .user = "u", .threads = 1, .no_profiles = 1};
+	struct hf_backup_stats st;
+	int r = hf_backup(repo, &o, &st);
+
+	return r == 0 && st.errors ? -EIO : r;
+}
+
+/* A remote store, and a tree whose order comes back to each pack after a
+ * dozen others: a/ holds 24 files stored in order (two to a 1 MiB pack),
+ * b/ the same contents in the order 0, 2, 4, ... 22, 1, 3, ... 23. A restore
+ * in tree order fetched every pack about three times; pack by pack, each
+ * pack is fetched once. Every file comes back whole, with the kinds a
+ * restore that writes out of order must get right: a file in many packs,
+ * read-only, a hole at the end, empty, and a hard link. */
+static void test_restore_pack_order(void)
+{
+	enum { NPART = 24, PART = 600 * 1024, BIG = 3 << 20, HOLE = 3 << 20 };
+	struct hf_repo *repo = NULL;
+	struct hf_snapshot *snaps = NULL;
+	size_t nsnaps = 0, bad = 0, npacks = 0;
+	uint8_t *data = malloc((size_t)NPART * PART + BIG);
+	char dir[300], path[1400], target[400], other[1400];
+	uint64_t n0 = 0, n1 = 0;
+	struct stat st;
+	int ok = 1;
+
+	snprintf(dir, sizeof(dir), "%s/order", g_base);
+	snprintf(target, sizeof(target), "%s/order-restored", g_base);
+	T_EQ(mkdir(dir, 0755), 0);
+	snprintf(path, sizeof(path), "%s/a", dir);
+	T_EQ(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/b", dir);
+	T_EQ(mkdir(path, 0755), 0);
+	hf_random(data, (size_t)NPART * PART + BIG);
+	snprintf(path, sizeof(path), "%s/a/0-big", dir);
+	T_EQ(write_file(path, data + (size_t)NPART * PART, BIG), 0);
+	T_EQ(chmod(path, 0444), 0);
+	for (int i = 0; i < NPART; i++) {
+		int k = i < NPART / 2 ? 2 * i : 2 * (i - NPART / 2) + 1;
+		snprintf(path, sizeof(path), "%s/a/p%02d", dir, i);
+		T_EQ(write_file(path, data + (size_t)i * PART, PART), 0);
+		snprintf(path, sizeof(path), "%s/b/s%02d", dir, i);
+		T_EQ(write_file(path, data + (size_t)k * PART, PART), 0);
+	}
+	snprintf(path, sizeof(path), "%s/b/empty", dir);
+	T_EQ(write_file(path, "", 0), 0);
+	snprintf(path, sizeof(path), "%s/b/hole", dir);
+	T_EQ(write_file(path, data, 4096), 0);
+	T_EQ(truncate(path, HOLE), 0);
+	snprintf(other, sizeof(other), "%s/b/link", dir);
+	T_EQ(link(path, other), 0);
+
+	{ /* packs of 1 MiB */
+		static const struct hf_repo_params params = {.kdf_ops = 1, .kdf_mem = 8u << 20, .pack_size = 1u << 20};
+		struct hf_store *store = NULL;
+		uint8_t id[HF_ID_LEN];
+		hf_store_mem_destroy(INST);
+		T_EQ(hf_store_open(URL, 1, &store), 0);
+		T_EQ(hf_repo_create(store, PASS, strlen(PASS), &params, id), 0);
+		hf_store_close(store);
+	}
+	T_EQ(open_repo(&repo), 0);
+	T_EQ(backup_one(repo, dir), 0);
+	hf_repo_close(repo);
+	T_EQ(hf_store_mem_set_caps(INST, HF_STORE_CAN_DELETE | HF_STORE_OWN_CLOCK | HF_STORE_REMOTE), 0);
+	T_EQ(open_repo(&repo), 0);
+	if (repo) {
+		T_EQ(hf_snapshot_list(repo, &snaps, &nsnaps, &bad), 0);
+		T_EQ(hf_repo_load_index(repo, NULL, NULL, NULL), 0);
+		npacks = hf_index_npacks(hf_repo_index(repo));
+	}
+	T_EQ(nsnaps, 1);
+	T_CHECK(npacks >= NPART / 2);
+	if (nsnaps == 1) {
+		struct hf_restore_opts o = {.threads = 2, .target = target, .report = report};
+		struct hf_restore_stats rst;
+		const struct hf_snapshot *s = &snaps[0];
+		hf_store_mem_ops(INST, &n0);
+		T_EQ(hf_restore(repo, s, &o, &rst), 0);
+		hf_store_mem_ops(INST, &n1);
+		T_EQ(rst.errors, 0);
+		/* every pack at most once */
+		if (getenv("HF_TEST_VERBOSE"))
+			fprintf(stderr, "  restore: %llu store reads, %zu packs\n", (unsigned long long)(n1 - n0),
+				npacks);
+		T_CHECK(n1 - n0 <= npacks);
+		for (int i = 0; i < NPART; i++) {
+			int k = i < NPART / 2 ? 2 * i : 2 * (i - NPART / 2) + 1;
+			snprintf(path, sizeof(path), "%s%s/a/p%02d", target, dir, i);
+			ok &= compare_file(path, data + (size_t)i * PART, PART);
+			snprintf(path, sizeof(path), "%s%s/b/s%02d", target, dir, i);
+			ok &= compare_file(path, data + (size_t)k * PART, PART);
+		}
+		T_CHECK(ok);
+		snprintf(path, sizeof(path), "%s%s/a/0-big", target, dir);
+		T_CHECK(compare_file(path, data + (size_t)NPART * PART, BIG));
+		T_CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0444);
+		snprintf(path, sizeof(path), "%s%s/b/empty", target, dir);
+		T_CHECK(stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0);
+		snprintf(path, sizeof(path), "%s%s/b/hole", target, dir);
+		T_CHECK(stat(path, &st) == 0 && st.st_size == HOLE && st.st_nlink == 2);
+		T_CHECK(st.st_blocks * 512 < HOLE / 2); /* the hole stayed one */
+		{
+			uint8_t *want = calloc(1, HOLE);
+			memcpy(want, data, 4096);
+			T_CHECK(compare_file(path, want, HOLE));
+			free(want);
+		}
+	}
+	hf_snapshot_list_free(snaps, nsnaps);
+	hf_repo_close(repo);
+	T_EQ(hf_store_mem_set_caps(INST, HF_STORE_CAN_DELETE | HF_STORE_OWN_CLOCK), 0);
+	t_rm_rf(dir);
+	t_rm_rf(target);
+	free(data);
 }
 
 int main(void)
@@ -543,6 +673,8 @@ int main(void)
 		T_RUN(test_restore_read_fails);
 		T_RUN(test_restore_reads_ahead);
 		T_RUN(test_restore_pack_cache);
+		T_RUN(test_restore_pack_cache_by_pack);
+		T_RUN(test_restore_pack_order);
 	}
 	hf_store_mem_destroy(INST);
 	for (size_t i = 0; i < NFILES; i++)
