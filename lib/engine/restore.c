@@ -3,10 +3,12 @@
  * The main thread walks the snapshot's trees: it makes directories, creates
  * links, FIFOs and devices itself, and queues regular files for worker
  * threads, which read, verify and write their contents (holes stay holes)
- * and then set their metadata. A directory's own metadata (mtime, mode,
- * ACLs) is set when the last entry inside it is done, counted like the
- * backup's directories. Directories are reached through open descriptors,
- * so paths longer than PATH_MAX restore too.
+ * and then set their metadata: in tree order from a local store
+ * (restore_files.c), pack by pack from a remote one (restore_packs.c). A
+ * directory's own metadata (mtime, mode, ACLs) is set when the last entry
+ * inside it is done, counted like the backup's directories. Directories are
+ * reached through open descriptors, so paths longer than PATH_MAX restore
+ * too.
  *
  * Nothing already in the target is written through or followed: a file is
  * created with O_EXCL, and only if that name is taken is the old entry
