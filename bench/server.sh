@@ -112,6 +112,8 @@ rss_run() { # N: peak RSS (KiB) of a fresh server while N clients back up at onc
 	done
 	for j in "${cpids[@]}"; do wait "$j" || echo "a backup of $n at once failed" >>"$work/failures.txt"; done
 	hwm "$SPID"
+	# run in $(...): the EXIT trap of the script does not see this server
+	kill "$SPID" 2>/dev/null
 }
 RSS1=$(rss_run 1)
 log "server peak RSS, 1 client: $RSS1 KiB"
