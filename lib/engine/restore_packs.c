@@ -39,13 +39,10 @@
 #define NO_PACK UINT32_MAX
 #define NO_PART UINT32_MAX
 
-enum { FILE_NEW, FILE_MADE, FILE_FAILED };
-
 struct rfile {
-	struct ritem it;
-	int state;   /* FILE_*, under the window's lock for it */
-	int failed;  /* atomic: its error is reported */
-	size_t left; /* atomic: pieces not yet written */
+	struct ritem it; /* it.made (with its dev and ino) once created, under the window's lock for it */
+	int failed;      /* atomic: its error is reported */
+	size_t left;     /* atomic: pieces not yet written */
 	uint64_t end;
 };
 
@@ -136,17 +133,21 @@ static void fail_file(struct restore *rs, struct rfile *f, const char *what, int
 		hf_restore_report(rs, f->it.path, what, err);
 }
 
-/* a descriptor for f: the first call creates it, later ones open it again;
- * < 0 if it cannot be had (reported) */
+/* a descriptor for f: the first call creates it, later ones open it again
+ * if it is still the inode created (as the first name of a hard link, made
+ * by the walk, always is); < 0 if it cannot be had (reported) */
 static int file_open(struct rwindow *w, struct rfile *f)
 {
 	pthread_mutex_t *m = &w->locks[(size_t)(f - w->files) % WINDOW_LOCKS];
 	struct stat st;
-	int fd, state;
+	int fd;
 
 	pthread_mutex_lock(m);
-	state = f->state;
-	if (state == FILE_NEW) {
+	if (!f->it.made) {
+		if (__atomic_load_n(&f->failed, __ATOMIC_ACQUIRE)) { /* its creation failed */
+			pthread_mutex_unlock(m);
+			return -1;
+		}
 		fd = hf_restore_open_file(&f->it, S_IWUSR);
 		if (fd >= 0 && fstat(fd, &st) < 0) {
 			int e = -errno;
@@ -157,20 +158,16 @@ static int file_open(struct rwindow *w, struct rfile *f)
 			f->it.made = 1;
 			f->it.dev = st.st_dev;
 			f->it.ino = st.st_ino;
-			f->state = FILE_MADE;
 		} else {
-			f->state = FILE_FAILED;
 			fail_file(w->rs, f, "cannot create file", fd);
 		}
 		pthread_mutex_unlock(m);
 		return fd;
 	}
 	pthread_mutex_unlock(m);
-	if (state == FILE_FAILED)
-		return -1;
 	fd = hf_restore_open_file(&f->it, 0);
 	if (fd < 0)
-		fail_file(w->rs, f, "cannot open file again", fd);
+		fail_file(w->rs, f, "cannot create file", fd);
 	return fd;
 }
 
@@ -196,7 +193,7 @@ static int write_piece(struct rwindow *w, struct rworker *wk, struct hf_fs_names
 
 	if (!wk)
 		fail_file(rs, f, "cannot restore data", -HF_E_CANCELED);
-	else if (*fd < 0)
+	else if (*fd < 0 && !__atomic_load_n(&f->failed, __ATOMIC_ACQUIRE))
 		*fd = file_open(w, f);
 	if (*fd >= 0 && pc->part != NO_PART && !__atomic_load_n(&f->failed, __ATOMIC_ACQUIRE)) {
 		const struct hf_part *p = &f->it.node.parts[pc->part];
