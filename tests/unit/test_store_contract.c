@@ -29,6 +29,7 @@
 #include "t_fs.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/mem.h"
 
 static char g_base[256];
 static int g_seq;
@@ -438,25 +439,35 @@ static void c_writers(void)
 	struct hf_store_writer *w = NULL;
 	struct list_rec lr = {0};
 	struct hf_buf b;
-	uint8_t big[100000];
+	enum { BIG = 900000 };
+	uint8_t *big = hf_xmalloc(BIG);
 
-	if (!st)
+	if (!st) {
+		free(big);
 		return;
+	}
 	hf_buf_init(&b, 1 << 20);
-	hf_random(big, sizeof(big));
-	/* commit: the object appears whole under its name */
+	hf_random(big, BIG);
+	/* commit: the object appears whole under its name. Small pieces, then
+	 * one larger than a writer may gather (local: 256 KiB), then small
+	 * ones again past a full buffer */
 	T_EQ(hf_store_writer_open(st, HF_OBJ_PACK, &w), 0);
 	if (w) {
-		for (size_t off = 0; off < sizeof(big); off += 7000)
-			T_EQ(hf_store_writer_write(w, big + off, sizeof(big) - off < 7000 ? sizeof(big) - off : 7000),
-			     0);
+		size_t off = 0;
+		while (off < BIG) {
+			size_t n = off == 210000 ? 300000 : 7000;
+			if (n > BIG - off)
+				n = BIG - off;
+			T_EQ(hf_store_writer_write(w, big + off, n), 0);
+			off += n;
+		}
 		T_EQ(hf_store_list(st, HF_OBJ_PACK, list_cb, &lr), 0);
 		T_EQ(lr.n, 0); /* nothing visible before commit */
 		T_EQ(hf_store_writer_commit(w, "aa11", HF_PUT_NOSYNC), 0);
 	}
 	T_EQ(hf_store_sync(st), 0);
 	T_EQ(hf_store_get(st, HF_OBJ_PACK, "aa11", &b), 0);
-	T_CHECK(b.len == sizeof(big) && memcmp(b.data, big, sizeof(big)) == 0);
+	T_CHECK(b.len == BIG && memcmp(b.data, big, BIG) == 0);
 	/* abort: nothing stored */
 	w = NULL;
 	T_EQ(hf_store_writer_open(st, HF_OBJ_PACK, &w), 0);
@@ -476,7 +487,7 @@ static void c_writers(void)
 		T_EQ(hf_store_writer_commit(w, "aa11", 0), -HF_E_EXISTS);
 	}
 	T_EQ(hf_store_get(st, HF_OBJ_PACK, "aa11", &b), 0);
-	T_CHECK(b.len == sizeof(big) && memcmp(b.data, big, sizeof(big)) == 0);
+	T_CHECK(b.len == BIG && memcmp(b.data, big, BIG) == 0);
 	/* with HF_PUT_NOSYNC the refusal may come at commit or not at all (a
 	 * store that PUTs in the background takes the name as the content's
 	 * hash): either way the old content stays */
@@ -490,7 +501,7 @@ static void c_writers(void)
 	}
 	T_EQ(hf_store_sync(st), 0);
 	T_EQ(hf_store_get(st, HF_OBJ_PACK, "aa11", &b), 0);
-	T_CHECK(b.len == sizeof(big) && memcmp(b.data, big, sizeof(big)) == 0);
+	T_CHECK(b.len == BIG && memcmp(b.data, big, BIG) == 0);
 	/* more unsynced commits than any store sends at once: each one whole
 	 * after the sync */
 	for (int i = 0; i < 20; i++) {
@@ -499,7 +510,7 @@ static void c_writers(void)
 		w = NULL;
 		T_EQ(hf_store_writer_open(st, HF_OBJ_PACK, &w), 0);
 		if (w) {
-			T_EQ(hf_store_writer_write(w, big + i, sizeof(big) - (size_t)i), 0);
+			T_EQ(hf_store_writer_write(w, big + i, 100000 - (size_t)i), 0);
 			T_EQ(hf_store_writer_commit(w, name, HF_PUT_NOSYNC), 0);
 		}
 	}
@@ -508,7 +519,7 @@ static void c_writers(void)
 		char name[16];
 		snprintf(name, sizeof(name), "bb%02d", i);
 		T_EQ(hf_store_get(st, HF_OBJ_PACK, name, &b), 0);
-		T_CHECK(b.len == sizeof(big) - (size_t)i && memcmp(b.data, big + i, b.len) == 0);
+		T_CHECK(b.len == 100000 - (size_t)i && memcmp(b.data, big + i, b.len) == 0);
 	}
 	/* an empty object through a writer */
 	w = NULL;
@@ -519,6 +530,7 @@ static void c_writers(void)
 	T_EQ(b.len, 0);
 	hf_buf_release(&b);
 	hf_store_close(st);
+	free(big);
 }
 
 static void c_remove(void)
