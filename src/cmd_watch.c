@@ -33,10 +33,10 @@ static const char usage[] =
 	"  alert recorded on the backup (for holdfast report), and CMD gets one JSON\n"
 	"  document on stdin. A write-only key will do.\n"
 	"  Opens in the watched directories wait while the opener's process group has\n"
-	"  more than N (2) files written that are not judged yet, none once it wrote\n"
-	"  ciphertext (--no-block: never wait; --gate-lazy: only writes, deletions and\n"
-	"  renames that can cost a file count, and opens are not even reported while\n"
-	"  none waits: faster, but a fast encryptor may finish more files). --dry-run\n"
+	"  more than N (2) writes, deletions or renames that can cost a file (not of\n"
+	"  files it created itself) not judged yet, none once it wrote ciphertext\n"
+	"  (--no-block: never wait; --gate-lazy: opens are not even reported while\n"
+	"  no group has such a change waiting). --dry-run\n"
 	"  only reports (no signal, no backup). Stops on SIGINT or SIGTERM. The running\n"
 	"  watcher keeps its status in DIR (/run/holdfast): --status prints it (what is\n"
 	"  watched, counts, the last alerts) and exits 1 if no watcher runs.\n";
@@ -206,10 +206,13 @@ static int watch_run(const struct cli_common *c, void *args, struct hf_repo *rep
 			hf_strerror(st.gate_err));
 	if (st.unwatched_changed)
 		watch_alert_unwatched(repo, &a->alert, &st);
-	cli_err("watch: watching %zu path(s), %llu files known; action %s%s%s", a->alert.np,
+	cli_err("watch: watching %zu path(s), %llu files known; action %s%s%s%s", a->alert.np,
 		(unsigned long long)st.files_known, watch_action_names[a->alert.action],
 		a->alert.dry_run ? " (dry run)" : "",
-		st.gate_on ? "; opens held while a process is ahead of the judge" : "");
+		st.gate_on ? "; opens held while a process is ahead of the judge" : "",
+		st.gate_on && !st.gate.realtime
+			? " (the gate's thread is not real-time: it may wake late on a busy machine)"
+			: "");
 	memset(&status, 0, sizeof(status));
 	status.dir = a->state_dir;
 	status.paths = a->alert.paths;

@@ -123,7 +123,9 @@ static int has_ransom(const uint8_t *low, size_t n)
 	return 0;
 }
 
-static int hints(const uint8_t *p, size_t n)
+/* the hints in p; with only_if_strong, 0 at once when there is no strong
+ * one (where the verdict needs one: most texts are read no further) */
+static int hints(const uint8_t *p, size_t n, int only_if_strong)
 {
 	static const struct {
 		const char *word;
@@ -131,7 +133,6 @@ static int hints(const uint8_t *p, size_t n)
 	} words[] = {
 		{"bitcoin", H_COIN},
 		{"monero", H_COIN},
-		{"tor browser", H_TOR},
 		{"decrypt", H_DECRYPT},
 		{"encrypted", H_ENCRYPTED},
 		{"your files", H_YOUR_FILES},
@@ -144,15 +145,19 @@ static int hints(const uint8_t *p, size_t n)
 
 	for (size_t i = 0; i < n; i++)
 		low[i] = (uint8_t)(p[i] >= 'A' && p[i] <= 'Z' ? p[i] - 'A' + 'a' : p[i]);
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (memmem(low, n, words[i].word, strlen(words[i].word)))
-			h |= words[i].bit;
-	if (has_ransom(low, n))
-		h |= H_RANSOM;
-	if (has_onion(low, n))
-		h |= H_ONION;
 	if (has_btc_address(p, n))
 		h |= H_ADDRESS;
+	if (has_onion(low, n))
+		h |= H_ONION;
+	if (memmem(low, n, "tor browser", 11))
+		h |= H_TOR;
+	if (h || !only_if_strong) {
+		for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+			if (memmem(low, n, words[i].word, strlen(words[i].word)))
+				h |= words[i].bit;
+		if (has_ransom(low, n))
+			h |= H_RANSOM;
+	}
 	free(low);
 	return h;
 }
@@ -221,7 +226,7 @@ int hf_scan_note_candidate(const struct scan_version *v, int verdict)
 
 int hf_scan_note_verdict(const uint8_t *content, size_t n, size_t dirs, int alert)
 {
-	int h = hints(content, n);
+	int h = hints(content, n, dirs < NOTE_SPREAD);
 
 	return ((h & H_STRONG) && popcount(h) >= 2) || (dirs >= NOTE_SPREAD && (popcount(h) >= 2 || alert));
 }
@@ -272,7 +277,7 @@ int hf_scan_find_notes(struct scan *sc)
 			r = hf_scan_gone(r); /* changed since: not judged a note */
 			continue;
 		}
-		h = hints(sc->content.data, sc->content.len);
+		h = hints(sc->content.data, sc->content.len, 0);
 		g[k].note = ((h & H_STRONG) && popcount(h) >= 2) ||
 			    (g[k].dirs >= NOTE_SPREAD && (popcount(h) >= 2 || spread_with_alert(sc, of, k)));
 	}

@@ -30,7 +30,7 @@ int watch_listen_open(struct hf_watch *w, char **paths, size_t n)
 
 	if (n == 0 || n > WATCH_ROOTS_MAX)
 		return -HF_E_USAGE;
-	/* the lazy gate counts by inode where it can (fresh.c): each created
+	/* the gate counts by inode where it can (fresh.c): each created
 	 * file's own handle (FAN_REPORT_TARGET_FID, Linux 5.17) */
 	if (w->link_events)
 		w->fan = fanotify_init(FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME | FAN_REPORT_FID | FAN_REPORT_TARGET_FID |
@@ -206,7 +206,7 @@ static int handle(struct hf_watch *w, const struct fanotify_event_metadata *m, c
 	struct hf_watch_who who;
 	int r = 0, crossed = 0;
 
-	/* a link count, chmod or utimes (FAN_ATTRIB: the lazy gate's, which
+	/* a link count, chmod or utimes (FAN_ATTRIB: the gate's, which
 	 * counted it if it could cost a file): nothing for the judge */
 	if (!(m->mask & ~(uint64_t)(FAN_ATTRIB | FAN_ONDIR)))
 		return 0;

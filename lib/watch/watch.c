@@ -109,7 +109,7 @@ int hf_watch_open(const struct hf_watch_opts *o, struct hf_watch **out)
 	signal(SIGIO, SIG_IGN);
 	if ((r = watch_state_init(w)) < 0)
 		goto fail;
-	w->link_events = o->block_opens && o->gate_lazy; /* the lazy gate's (fresh.c), if the kernel has them */
+	w->link_events = o->block_opens; /* the gate counts by inode (fresh.c), if the kernel has them */
 	if ((r = watch_listen_open(w, o->paths, o->npaths)) < 0)
 		goto fail;
 	/* the gate before the walk: the walk marks the directories it visits */

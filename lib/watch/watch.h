@@ -149,11 +149,11 @@ struct hf_watch_opts {
 	 * judge has not got to, none once it did something suspicious */
 	int block_opens;
 	int max_unjudged; /* < 0: WATCH_MAX_UNJUDGED (2) */
-	/* 0 (the default): every open answered, every event counted; 1
-	 * (`--gate-lazy`): only events that can cost a file are counted
-	 * (fresh.c), an empty file's open passes, and opens are muted while no
-	 * group has such an event unjudged (gate.c: faster, but a fast
-	 * encryptor may finish files before the gate wakes; DETECTION.md) */
+	/* 0 (the default): every open answered; 1 (`--gate-lazy`): opens are
+	 * muted while no group has an event that can cost a file unjudged, and
+	 * armed when the next one comes (gate.c; DESIGN.md says why it is not
+	 * the default). Either way only such events count (fresh.c) and an
+	 * empty file's open passes. */
 	int gate_lazy;
 	/* > 0: when no watcher ran since (the last one's last sign of life):
 	 * files whose ctime is later are judged at start by the new-file rules
@@ -168,6 +168,7 @@ struct hf_watch_gate_stats {
 	uint64_t timeouts; /* let through after the longest hold */
 	uint64_t arms;     /* times a process got ahead of the judge: opens reported from then on */
 	uint64_t armed_ns; /* how long opens were reported (else the kernel lets them through) */
+	int realtime;      /* the gate's thread runs real-time (SCHED_FIFO; needs CAP_SYS_NICE) */
 };
 
 struct hf_watch_stats {

@@ -63,7 +63,7 @@ struct hf_watch {
 	struct watch_gate *gate; /* NULL: opens are not held */
 	int ev_key;              /* the gate's counter of the event being handled */
 	int rename_events;       /* the kernel reports FAN_RENAME (else MOVED_TO is a write) */
-	int link_events;         /* FAN_ATTRIB and created files' handles: the lazy gate counts by inode (fresh.c) */
+	int link_events;         /* FAN_ATTRIB and created files' handles: the gate counts by inode (fresh.c) */
 	pid_t self, self_pgid, ignore_pgid;
 	struct watch_root roots[WATCH_ROOTS_MAX];
 	size_t nroots;

@@ -104,8 +104,17 @@ static void test_note(void)
 				   "abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrstuvwx.onion\n";
 	static const char readme[] = "This package provides a backup tool. See the manual.\n";
 
+	/* the strong hint only in words: Tor Browser */
+	static const char tor_note[] = "Your documents were encrypted. Install the Tor Browser to decrypt them.\n";
+	/* weak hints alone, and a strong one alone, are no note for the watcher */
+	static const char weak_only[] = "Your files are encrypted; to decrypt them, pay in bitcoin. Ransom.\n";
+	static const char onion_only[] = "mirror: abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrstuvwx.onion\n";
+
 	T_EQ(hf_scan_live_note((const uint8_t *)note, sizeof(note) - 1), 1);
 	T_EQ(hf_scan_live_note((const uint8_t *)readme, sizeof(readme) - 1), 0);
+	T_EQ(hf_scan_live_note((const uint8_t *)tor_note, sizeof(tor_note) - 1), 1);
+	T_EQ(hf_scan_live_note((const uint8_t *)weak_only, sizeof(weak_only) - 1), 0);
+	T_EQ(hf_scan_live_note((const uint8_t *)onion_only, sizeof(onion_only) - 1), 0);
 }
 
 int main(void)
