@@ -40,6 +40,7 @@
 #include "util/err.h"
 #include "util/hex.h"
 #include "util/mem.h"
+#include "util/mkdirs.h"
 #include "util/path.h"
 
 #define CACHE_AD "HFCACHE1"
@@ -54,32 +55,6 @@ struct bcache {
 	char *fresh;    /* base/new.<random>: this backup's trees; NULL when read only */
 	int broken;     /* a write failed: the new cache is not kept */
 };
-
-/* mkdir that finds an existing directory fine */
-static int make_dir(const char *path)
-{
-	if (mkdir(path, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-/* mkdir -p, each new directory 0700 */
-static int make_dirs(const char *path)
-{
-	char *p = hf_xstrdup(path);
-	int r = 0;
-
-	for (char *s = p + 1; *s && r == 0; s++)
-		if (*s == '/') {
-			*s = '\0';
-			r = make_dir(p);
-			*s = '/';
-		}
-	if (r == 0)
-		r = make_dir(p);
-	free(p);
-	return r;
-}
 
 /* removes a directory of plain files (the cache's own) */
 static void remove_dir(const char *path)
@@ -214,7 +189,7 @@ int hf_bcache_open(struct hf_repo *r, const char *dir, struct bcache **out)
 	int ret;
 
 	*out = NULL;
-	ret = make_dirs(dir);
+	ret = hf_mkdirs(dir, 0700);
 	if (ret < 0)
 		return ret;
 	c = cache_new(r, dir);
@@ -222,7 +197,7 @@ int hf_bcache_open(struct hf_repo *r, const char *dir, struct bcache **out)
 	hf_hex_encode(rnd, sizeof(rnd), hex);
 	snprintf(name, sizeof(name), "new.%.16s", hex);
 	c->fresh = hf_path_join(c->base, name);
-	ret = make_dir(c->base);
+	ret = hf_mkdirs(c->base, 0700);
 	if (ret == 0 && mkdir(c->fresh, 0700) < 0)
 		ret = -errno;
 	if (ret < 0) {

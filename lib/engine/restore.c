@@ -29,6 +29,7 @@
 #include "util/err.h"
 #include "util/idmap.h"
 #include "util/mem.h"
+#include "util/mkdirs.h"
 
 /* packs a restore from a remote store holds in memory at most (16 MiB each
  * by default), fewer with fewer threads, and more that are fetched ahead of
@@ -283,8 +284,8 @@ int hf_restore(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_r
 		nthreads = 64;
 	if (!hf_repo_index(r) && (ret = hf_repo_load_index(r, NULL, NULL, NULL)) < 0)
 		return ret;
-	if (mkdir(o->target, 0700) < 0 && errno != EEXIST)
-		return -errno;
+	if ((ret = hf_mkdirs(o->target, 0700)) < 0) /* and its parents, as mkdir -p */
+		return ret;
 	rs.target_fd = open(o->target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rs.target_fd < 0)
 		return -errno;

@@ -4,7 +4,8 @@
 # goes); names with control characters, backslashes and bytes that are not
 # UTF-8 are printed escaped, one entry per line; and the messages for a
 # password file that is a directory, a full repository, a torn file in a first
-# backup, a PATH not in the snapshot and a bad snapshot id say what is wrong.
+# backup, a PATH not in the snapshot and a bad snapshot id say what is wrong;
+# a target is made with its missing parents.
 . "$(dirname "$0")/lib.sh"
 
 R=$(repo_url repo)
@@ -226,5 +227,15 @@ check_grep "it says what --before takes" "neither a time .* nor a snapshot" "$T/
 hf restore --repo "$R" --last-clean --before 2001-01-01 --target "$T/before"
 check_rc "--before a time with no snapshot before it: exit 1" 1
 check_grep "it says so" "no snapshot before" "$T/err"
+
+# a target whose parents do not exist yet: made, as mkdir -p would (restic
+# does the same); a parent that is a file is an error that says so
+hf restore --repo "$R" latest --target "$T/new/deeper/target" --include "$E/text"
+check_rc "restore into a target whose parents are missing" 0
+check_true "the file is there" test -f "$T/new/deeper/target$E/text"
+echo file >"$T/plainfile"
+hf restore --repo "$R" latest --target "$T/plainfile/target"
+check_rc "restore under a file: exit 1" 1
+check_grep "it says why" "[Nn]ot a directory" "$T/err"
 
 finish
