@@ -71,6 +71,23 @@ CURL *hf_curl_pool_take(struct hf_curl_pool *p)
 	return h ? h : curl_easy_init();
 }
 
+void hf_curl_pool_prepare(struct hf_curl_pool *p, CURL *h)
+{
+	curl_easy_reset(h);
+	curl_easy_setopt(h, CURLOPT_SHARE, p->share);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L); /* a stalled transfer fails */
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https,http");
+	/* TLS 1.3 with AES-128-GCM (the suite every peer has) first: 1.7 times
+	 * AES-256-GCM's speed here (openssl speed, 16 KiB records); the data
+	 * objects are AES-256-GCM under the repository's key anyway. Servers
+	 * follow the client's order (holdfast serve's GnuTLS, RGW's OpenSSL):
+	 * SECURITY.md */
+	curl_easy_setopt(h, CURLOPT_TLS13_CIPHERS,
+			 "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256");
+}
+
 void hf_curl_pool_give_back(struct hf_curl_pool *p, CURL *h)
 {
 	pthread_mutex_lock(&p->lock);

@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 struct hf_curl_pool {
-	CURLSH *share; /* set CURLOPT_SHARE to it on each handle after curl_easy_reset */
+	CURLSH *share; /* hf_curl_pool_prepare sets it on each handle */
 	pthread_mutex_t share_lock[CURL_LOCK_DATA_LAST];
 	pthread_mutex_t lock;
 	CURL **idle;
@@ -22,6 +22,9 @@ int hf_curl_pool_init(struct hf_curl_pool *p);
 void hf_curl_pool_release(struct hf_curl_pool *p);
 /* an idle handle, else a new one (NULL if curl cannot make one) */
 CURL *hf_curl_pool_take(struct hf_curl_pool *p);
+/* resets h for a request: the share, no signals, a stalled transfer fails
+ * (under 1 KiB/s for 60 s), HTTP(S) only, TLS 1.3 suites cheapest first */
+void hf_curl_pool_prepare(struct hf_curl_pool *p, CURL *h);
 void hf_curl_pool_give_back(struct hf_curl_pool *p, CURL *h);
 
 #endif

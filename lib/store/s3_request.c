@@ -235,16 +235,11 @@ int hf_s3_perform(struct s3_store *ss, struct exchange *x)
 		CURLcode cc;
 		if (attempt)
 			pause_before(attempt);
-		curl_easy_reset(h);
-		curl_easy_setopt(h, CURLOPT_SHARE, ss->pool.share);
+		hf_curl_pool_prepare(&ss->pool, h);
 		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, (long)fresh);
 		curl_easy_setopt(h, CURLOPT_URL, x->url);
 		curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-		curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 		curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
-		curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L); /* a stalled transfer fails */
-		curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
-		curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https,http");
 		if (ss->cacert)
 			curl_easy_setopt(h, CURLOPT_CAINFO, ss->cacert);
 		curl_easy_setopt(h, CURLOPT_AWS_SIGV4, ss->sigv4);

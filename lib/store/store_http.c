@@ -204,15 +204,10 @@ static int perform(struct http_store *hs, struct exchange *x)
 		CURLcode cc;
 		if (attempt)
 			pause_before(attempt);
-		curl_easy_reset(h);
-		curl_easy_setopt(h, CURLOPT_SHARE, hs->pool.share);
+		hf_curl_pool_prepare(&hs->pool, h);
 		curl_easy_setopt(h, CURLOPT_URL, x->url);
 		curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-		curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 		curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 20L);
-		curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L); /* a stalled transfer fails */
-		curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
-		curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https,http");
 		if (hs->cacert)
 			curl_easy_setopt(h, CURLOPT_CAINFO, hs->cacert);
 		if (hs->pin)

@@ -97,6 +97,13 @@ hf check --repo "$URL" --token-file "$T/restore.token" --read-data
 check_rc "check --read-data with the restore token" 0
 HOLDFAST_TOKEN=$(cat "$T/restore.token") hf snapshots --repo "$URL"
 check_rc "the token from HOLDFAST_TOKEN" 0
+# the TLS 1.3 suite the client asks for first, AES-128-GCM (SECURITY.md): its
+# traffic secrets are SHA-256 sized (32 bytes; AES-256-GCM's suite: 48), as
+# libcurl writes them to SSLKEYLOGFILE
+SSLKEYLOGFILE=$T/keylog hf snapshots --repo "$URL" --token-file "$T/restore.token"
+check_rc "snapshots, with the TLS secrets logged" 0
+secret=$(awk '$1 == "CLIENT_TRAFFIC_SECRET_0" {print length($3); exit}' "$T/keylog" 2>/dev/null)
+check_eq "TLS 1.3 with AES-128-GCM (SHA-256 secrets, hex digits)" 64 "${secret:-none}"
 
 # a client past its quota: refused with a clear error, and logged
 mkdir -p "$T/quota-src"
