@@ -145,15 +145,16 @@ struct hf_watch_opts {
 	struct hf_watch_score_opts score;
 	size_t max_files; /* files whose first-seen profile is kept; 0: 200000 */
 	/* hold opens in the watched directories (FAN_OPEN_PERM, gate.c) while
-	 * the opener's process group has more than max_unjudged events the
-	 * judge has not got to, none once it did something suspicious */
+	 * the opener's process group has more than max_unjudged events that
+	 * can cost a file (fresh.c) the judge has not got to, none once it did
+	 * something suspicious */
 	int block_opens;
 	int max_unjudged; /* < 0: WATCH_MAX_UNJUDGED (2) */
 	/* 0 (the default): every open answered; 1 (`--gate-lazy`): opens are
-	 * muted while no group has an event that can cost a file unjudged, and
-	 * armed when the next one comes (gate.c; DESIGN.md says why it is not
-	 * the default). Either way only such events count (fresh.c) and an
-	 * empty file's open passes. */
+	 * muted while no group has such an event unjudged, and armed as soon
+	 * as the gate's thread wakes for the next notification (gate.c;
+	 * DESIGN.md says why it is not the default). Either way an empty
+	 * file's open passes. */
 	int gate_lazy;
 	/* > 0: when no watcher ran since (the last one's last sign of life):
 	 * files whose ctime is later are judged at start by the new-file rules
