@@ -168,23 +168,31 @@ hf lock extend --repo "$R2" --refresh 20s
 check_rc "time: lock extend" 0
 check_grep "time: it extends what is in use" "[1-9][0-9]* lock\(s\) extended" "$T/out"
 sleep 11
+# a run with a 20 s window keeps everything in use locked for 20 s; a run with
+# the default window (half the period) promises only 10 s, so each status is
+# read within the window of the run before it
+hf lock status --repo "$R2"
+check_rc "time: lock status half a period later: nothing in use is unlocked" 0
 hf lock extend --repo "$R2"
 check_rc "time: lock extend again, half a period later" 0
-sleep 11 # the first snapshot's objects are past their lock now; those in use are not
+check_grep "time: the default window extends what has less than half a period left" "[1-9][0-9]* lock\(s\) extended" "$T/out"
+sleep 11 # the first snapshot's objects are past their lock now
+hf lock extend --repo "$R2" --refresh 20s
+check_rc "time: lock extend before the prune" 0
 hf lock status --repo "$R2"
 check_rc "time: lock status: nothing in use is unlocked" 0
 hf prune --repo "$R2" --grace 0
 hf prune --repo "$R2" --grace 0
 check_rc "time: prune once the locks have ended" 0
+KEPT=$(keys "$P-time" data/ | head -n 1)
+code=$(s3curl -o /dev/null -w '%{http_code}' -X DELETE "$S3_ENDPOINT/$BUCKET/$KEPT?versionId=$(vid "$KEPT")")
+check_eq "time: a pack in use is still locked (delete refused)" 403 "$code"
 check_eq "time: the forgotten snapshot is deleted now" 1 "$(keys "$P-time" snapshots/ | wc -l)"
 check_true "time: packs only it used are deleted" test "$(keys "$P-time" data/ | wc -l)" -lt "$packs_before"
 hf check --repo "$R2" --read-data
 check_rc "time: check --read-data" 0
 hf restore --repo "$R2" latest --target "$T/r3"
 check_tree "time: the kept snapshot restores bit for bit" "$SRC2" "$T/r3$SRC2"
-KEPT=$(keys "$P-time" data/ | head -n 1)
-code=$(s3curl -o /dev/null -w '%{http_code}' -X DELETE "$S3_ENDPOINT/$BUCKET/$KEPT?versionId=$(vid "$KEPT")")
-check_eq "time: a pack in use is still locked (delete refused)" 403 "$code"
 
 # --- a full bucket (a quota), then room again -------------------------------------------------
 if [ -n "${S3_STATE_DIR:-}" ] && command -v radosgw-admin >/dev/null; then
