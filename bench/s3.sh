@@ -36,7 +36,11 @@ OUT=${OUT:-$root/docs/PERFORMANCE.md}
 KIT=$(cd "${HF_S3_KIT:-$root/../shared/s3}" && pwd) || { log "no S3 kit"; exit 1; }
 PORT=${S3_BENCH_PORT:-7690}
 work=$here/work/s3
-rm -rf "$work"
+# big trees are deleted through the trash, never between timed steps (bench/lib.sh)
+mkdir -p "$work"
+bench_trash_init
+for p in "$work"/*; do [ "$p" = "$trash" ] || to_trash "$p"; done
+purge_trash
 mkdir -p "$work/bin" "$work/tmp"
 export TMPDIR=$work/tmp
 cp "$HOLDFAST" "$work/bin/holdfast"
@@ -91,11 +95,12 @@ for i in $(seq 1 "$RUNS"); do
 done
 HF_BYTES=$(($(stored hf-bench) / RUNS))
 RESTIC_BYTES=$(($(stored restic-bench) / RUNS))
+inode_window_wait
 for i in $(seq 1 "$RUNS"); do
 	mkdir -p "$work/out"
 	timed hf.restore "$HF" restore --repo "s3:$S3_ENDPOINT/hf-bench/r$i" --target "$work/out/h$i" latest
 	timed restic.restore restic -r "s3:$S3_ENDPOINT/restic-bench/r$i" restore latest --target "$work/out/r$i"
-	rm -rf "$work/out"
+	to_trash "$work/out"
 done
 
 # --- the same over a long link ------------------------------------------------------------
@@ -114,11 +119,12 @@ for i in $(seq 1 "$RUNS"); do
 	restic -r "s3:$LINK/restic-bench/l$i" init >/dev/null 2>&1
 	timed link.restic.backup restic -r "s3:$LINK/restic-bench/l$i" backup "$CORPUS"
 done
+inode_window_wait
 for i in $(seq 1 "$RUNS"); do
 	mkdir -p "$work/out"
 	timed link.hf.restore "$HF" restore --repo "s3:$LINK/hf-bench/l$i" --target "$work/out/h$i" latest
 	timed link.restic.restore restic -r "s3:$LINK/restic-bench/l$i" restore latest --target "$work/out/r$i"
-	rm -rf "$work/out"
+	to_trash "$work/out"
 done
 
 # --- the report section ----------------------------------------------------------------------
@@ -167,3 +173,4 @@ print()
 EOF
 python3 "$here/benchlib.py" section "$OUT" "$section"
 log "wrote the S3 section of $OUT"
+purge_trash

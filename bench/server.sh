@@ -22,7 +22,11 @@ case $HOLDFAST in /*) ;; *) HOLDFAST=$root/$HOLDFAST ;; esac
 RUNS=${RUNS:-3}
 OUT=${OUT:-$root/docs/PERFORMANCE.md}
 work=$here/work/server
-rm -rf "$work"
+# big trees are deleted through the trash, never between timed steps (bench/lib.sh)
+mkdir -p "$work"
+bench_trash_init
+for p in "$work"/*; do [ "$p" = "$trash" ] || to_trash "$p"; done
+purge_trash
 mkdir -p "$work/bin" "$work/tmp"
 export TMPDIR=$work/tmp
 cp "$HOLDFAST" "$work/bin/holdfast" # a private copy: build/ may be rebuilt meanwhile
@@ -86,13 +90,14 @@ for i in $(seq 1 "$RUNS"); do
 	restic -r "rest:https://localhost:$RPORT/r$i/" init >/dev/null 2>&1
 	timed restic-rest.backup restic -r "rest:https://localhost:$RPORT/r$i/" backup "$CORPUS"
 done
+inode_window_wait
 for i in $(seq 1 "$RUNS"); do
 	mkdir -p "$work/out"
 	timed hf-local.restore "$HF" restore --repo "$work/local$i" --target "$work/out/hl$i" latest
 	timed hf-server.restore "$HF" restore --repo "https://localhost:$HPORT/r$i" --token-file "$work/admin.token" \
 		--target "$work/out/hs$i" latest
 	timed restic-rest.restore restic -r "rest:https://localhost:$RPORT/r$i/" restore latest --target "$work/out/rr$i"
-	rm -rf "$work/out"
+	to_trash "$work/out"
 done
 
 # --- server RSS: 1 client, then 4 concurrent clients, each on a fresh server ---------------
@@ -156,3 +161,4 @@ print(f"\nServer peak RSS (VmHWM): {int(rss1) / 1024:.0f} MiB with 1 client back
 EOF
 python3 "$here/benchlib.py" section "$OUT" "$section"
 log "wrote the Server section of $OUT"
+purge_trash

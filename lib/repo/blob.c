@@ -43,10 +43,6 @@ void hf_blob_reader_release(struct hf_blob_reader *br)
 	hf_blob_ahead_release(&br->ahead);
 }
 
-/* n stored bytes at off of pack number `pack`: from the shared whole packs
- * if the reader has them, else a range read */
-static int pack_read(struct hf_blob_reader *br, uint32_t pack, uint64_t off, size_t n, void *out);
-
 /* an open reader for pack number `pack`, from the cache or newly opened */
 static int pack_reader(struct hf_blob_reader *br, uint32_t pack, struct hf_store_reader **out)
 {
@@ -71,15 +67,22 @@ static int pack_reader(struct hf_blob_reader *br, uint32_t pack, struct hf_store
 	return 0;
 }
 
-static int pack_read(struct hf_blob_reader *br, uint32_t pack, uint64_t off, size_t n, void *out)
+/* n stored bytes at off of pack number `pack`, read from the store */
+static int range_read(struct hf_blob_reader *br, uint32_t pack, uint64_t off, size_t n, void *out)
 {
 	struct hf_store_reader *pr;
-	int r;
+	int r = pack_reader(br, pack, &pr);
 
+	return r < 0 ? r : hf_store_reader_read(pr, off, n, out);
+}
+
+/* n stored bytes at off of pack number `pack`: from the shared whole packs
+ * if the reader has them, else a range read */
+static int pack_read(struct hf_blob_reader *br, uint32_t pack, uint64_t off, size_t n, void *out)
+{
 	if (br->cache && hf_pack_cache_read(br->cache, pack, off, n, out) == 0)
 		return 0;
-	r = pack_reader(br, pack, &pr);
-	return r < 0 ? r : hf_store_reader_read(pr, off, n, out);
+	return range_read(br, pack, off, n, out);
 }
 
 int hf_blob_decode(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], const struct hf_blob_loc *loc,
@@ -267,10 +270,18 @@ static int read_at(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], const
 	ahead = ahead_find(br, loc);
 	if (ahead)
 		return hf_blob_decode(br, id, loc, ahead, out);
+	if (br->cache) { /* decoded where the cache holds it, not copied out first */
+		struct hf_pack_hold h;
+		if (hf_pack_cache_hold(br->cache, loc->pack, loc->offset, loc->stored_len, &ahead, &h) == 0) {
+			r = hf_blob_decode(br, id, loc, ahead, out);
+			hf_pack_cache_let_go(br->cache, &h);
+			return r;
+		}
+	}
 	stored->len = 0;
 	r = hf_buf_reserve(stored, loc->stored_len);
 	if (r == 0)
-		r = pack_read(br, loc->pack, loc->offset, loc->stored_len, stored->data);
+		r = range_read(br, loc->pack, loc->offset, loc->stored_len, stored->data);
 	if (r == -HF_E_NOTFOUND)
 		r = -HF_E_MISSING; /* listed in the index but the pack is gone */
 	if (r == 0)

@@ -50,6 +50,7 @@ struct cache_slot {
 	int ahead;      /* fetched ahead (hf_pack_cache_ahead), not read yet */
 	uint64_t used;  /* tick of the last use */
 	uint64_t asked; /* a pack ahead: c->firsts when it was asked for */
+	unsigned held;  /* readers decoding from data now: not a victim */
 	struct hf_buf data;
 };
 
@@ -89,8 +90,10 @@ struct hf_pack_cache *hf_pack_cache_new(struct hf_repo *r, size_t slots, size_t 
 	if (ahead)
 		c->pool = hf_transfer_pool_new(ahead < 2 ? ahead : 2, (unsigned)ahead);
 	c->slots = hf_xcalloc(c->nslots, sizeof(*c->slots));
-	for (size_t i = 0; i < c->nslots; i++)
+	for (size_t i = 0; i < c->nslots; i++) {
 		hf_buf_init(&c->slots[i].data, (size_t)r->cfg.pack_size * 4 + HF_BLOB_MAX + 4096);
+		hf_buf_huge_pages(&c->slots[i].data);
+	}
 	c->seen = hf_idmap_new(0);
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->loaded, NULL);
@@ -145,7 +148,7 @@ static struct cache_slot *victim(struct hf_pack_cache *c)
 
 	for (size_t i = 0; i < n; i++) {
 		struct cache_slot *s = &c->slots[i];
-		if (s->state == SLOT_LOADING)
+		if (s->state == SLOT_LOADING || s->held)
 			continue;
 		if (s->ahead && c->firsts - s->asked <= AHEAD_STALE)
 			continue;
@@ -187,7 +190,8 @@ static void count_fetch(struct hf_pack_cache *c, uint32_t pack)
 		c->off = 1; /* packs come back too often: range reads from here on */
 }
 
-int hf_pack_cache_read(struct hf_pack_cache *c, uint32_t pack, uint64_t off, size_t n, void *out)
+int hf_pack_cache_hold(struct hf_pack_cache *c, uint32_t pack, uint64_t off, size_t n, const uint8_t **at,
+		       struct hf_pack_hold *h)
 {
 	struct cache_slot *s = NULL;
 	int r = 0, fetched = 0;
@@ -221,12 +225,36 @@ int hf_pack_cache_read(struct hf_pack_cache *c, uint32_t pack, uint64_t off, siz
 			c->firsts++;
 		s->used = ++c->tick;
 		unmark_ahead(c, s);
-		if (off > s->data.len || n > s->data.len - off)
+		if (off > s->data.len || n > s->data.len - off) {
 			r = -HF_E_CORRUPT; /* past the pack's end: as a range read would say */
-		else
-			memcpy(out, s->data.data + off, n);
+		} else {
+			s->held++;
+			*at = s->data.data + off;
+			h->slot = s;
+		}
 	}
 	pthread_mutex_unlock(&c->lock);
+	return r;
+}
+
+void hf_pack_cache_let_go(struct hf_pack_cache *c, struct hf_pack_hold *h)
+{
+	pthread_mutex_lock(&c->lock);
+	h->slot->held--;
+	pthread_mutex_unlock(&c->lock);
+	h->slot = NULL;
+}
+
+int hf_pack_cache_read(struct hf_pack_cache *c, uint32_t pack, uint64_t off, size_t n, void *out)
+{
+	struct hf_pack_hold h;
+	const uint8_t *at;
+	int r = hf_pack_cache_hold(c, pack, off, n, &at, &h);
+
+	if (r == 0) {
+		memcpy(out, at, n);
+		hf_pack_cache_let_go(c, &h);
+	}
 	return r;
 }
 

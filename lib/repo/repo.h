@@ -277,6 +277,14 @@ void hf_pack_cache_free(struct hf_pack_cache *c);
 /* n bytes at off of pack number `pack` (in the index's pack table): 0, or
  * an error (-EAGAIN: the cache is off or full; any error: read it another way) */
 HF_MUST_USE int hf_pack_cache_read(struct hf_pack_cache *c, uint32_t pack, uint64_t off, size_t n, void *out);
+/* the same bytes without a copy: *at points into the cache until
+ * hf_pack_cache_let_go(h), and the pack stays until then */
+struct hf_pack_hold {
+	struct cache_slot *slot;
+};
+HF_MUST_USE int hf_pack_cache_hold(struct hf_pack_cache *c, uint32_t pack, uint64_t off, size_t n, const uint8_t **at,
+				   struct hf_pack_hold *h);
+void hf_pack_cache_let_go(struct hf_pack_cache *c, struct hf_pack_hold *h);
 /* pack will be read soon: fetched in the background if a slot for packs
  * ahead is free (waiting up to 2 s for one, and while as many fetches as the
  * link takes are on their way); otherwise nothing */

@@ -90,6 +90,8 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *arg)
 	} else if (strncasecmp(line, "content-length:", 15) == 0 && sscanf(line + 15, " %lld", &v) == 1 && v >= 0) {
 		x->length = (uint64_t)v;
 		x->has_length = 1;
+		if (x->buf) /* the body in one allocation, not grown by doubling */
+			hf_buf_expect(x->buf, (size_t)v);
 	} else if (strncasecmp(line, "last-modified:", 14) == 0) {
 		x->last_modified_s = header_date(line + 14);
 	} else if (strncasecmp(line, "date:", 5) == 0) {

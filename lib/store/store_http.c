@@ -137,6 +137,8 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *arg)
 			 v >= 0) {
 			x->length = (uint64_t)v;
 			x->has_length = 1;
+			if (x->buf) /* the body in one allocation, not grown by doubling */
+				hf_buf_expect(x->buf, (size_t)v);
 		}
 	}
 	return n;

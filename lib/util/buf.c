@@ -4,13 +4,16 @@
  * Readers treat their input as hostile: a getter that fails returns
  * -HF_E_CORRUPT and leaves the read offset where it was. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "util/buf.h"
 #include "util/err.h"
 
 #define HF_BUF_MIN_CAP 64
+#define HF_HUGE_PAGE ((uintptr_t)2 << 20)
 #define HF_VARINT_MAX 10
 
 void hf_buf_init(struct hf_buf *b, size_t max)
@@ -19,6 +22,12 @@ void hf_buf_init(struct hf_buf *b, size_t max)
 	b->len = 0;
 	b->cap = 0;
 	b->max = max;
+	b->huge = 0;
+}
+
+void hf_buf_huge_pages(struct hf_buf *b)
+{
+	b->huge = 1;
 }
 
 void hf_buf_release(struct hf_buf *b)
@@ -32,6 +41,20 @@ void hf_buf_release(struct hf_buf *b)
 void hf_buf_reset(struct hf_buf *b)
 {
 	b->len = 0;
+}
+
+/* Asks for transparent huge pages over the 2 MiB pages inside p..p+n
+ * (restoring from a server, whole packs in memory: 5-10% less time). Not
+ * for every large buffer: one filled only in part (a backup's pack being
+ * built) would hold whole 2 MiB pages for it, and its peak RSS grew by up
+ * to 9%. Only a hint: where the kernel has them off, nothing changes. */
+static void advise_huge(void *p, size_t n)
+{
+	uintptr_t from = ((uintptr_t)p + HF_HUGE_PAGE - 1) & ~(HF_HUGE_PAGE - 1);
+	uintptr_t to = ((uintptr_t)p + n) & ~(HF_HUGE_PAGE - 1);
+
+	if (to > from && madvise((void *)from, to - from, MADV_HUGEPAGE) != 0)
+		return; /* not supported here: the buffer works as it is */
 }
 
 int hf_buf_reserve(struct hf_buf *b, size_t extra)
@@ -58,7 +81,15 @@ int hf_buf_reserve(struct hf_buf *b, size_t extra)
 		return -ENOMEM;
 	b->data = p;
 	b->cap = ncap;
+	if (b->huge)
+		advise_huge(p, ncap);
 	return 0;
+}
+
+void hf_buf_expect(struct hf_buf *b, size_t extra)
+{
+	if (hf_buf_reserve(b, extra) < 0)
+		return; /* too large or no memory: the append that needs it fails */
 }
 
 int hf_buf_append(struct hf_buf *b, const void *p, size_t n)

@@ -17,12 +17,20 @@ struct hf_buf {
 	size_t len;
 	size_t cap;
 	size_t max;
+	int huge; /* hf_buf_huge_pages */
 };
 
 void hf_buf_init(struct hf_buf *b, size_t max);
+/* b will hold megabytes that are written once and read many times (a
+ * whole pack in memory): back it by transparent huge pages where the
+ * kernel lets a program ask (a page fault per 2 MiB, not per 4 KiB) */
+void hf_buf_huge_pages(struct hf_buf *b);
 void hf_buf_release(struct hf_buf *b);
 void hf_buf_reset(struct hf_buf *b); /* len = 0, keeps memory */
 HF_MUST_USE int hf_buf_reserve(struct hf_buf *b, size_t extra);
+/* room for `extra` more bytes if b may grow that far: a hint (a body's
+ * announced length), so a failure is left for the appends to report */
+void hf_buf_expect(struct hf_buf *b, size_t extra);
 HF_MUST_USE int hf_buf_append(struct hf_buf *b, const void *p, size_t n);
 HF_MUST_USE int hf_buf_put_u8(struct hf_buf *b, uint8_t v);
 HF_MUST_USE int hf_buf_put_u32(struct hf_buf *b, uint32_t v);

@@ -1241,6 +1241,113 @@ out:
 	g_main = r;
 }
 
+/* ---- whole packs in memory (pack_cache.c) ------------------------------------------------ */
+
+/* a new pack holding one data blob of n bytes made from seed; its location */
+static const struct hf_blob_loc *one_blob_pack(struct hf_repo *r, size_t n, unsigned seed, uint8_t id[HF_ID_LEN])
+{
+	struct hf_session *ses = NULL;
+	struct hf_pack_writer *w;
+	struct hf_index_builder *ib;
+	uint8_t *p = malloc(n);
+
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)((i * 2654435761u + seed) >> 11);
+	hf_repo_blob_id(r, p, n, id);
+	T_EQ(hf_session_new(r, &ses), 0);
+	if (!ses) {
+		free(p);
+		return NULL;
+	}
+	w = hf_pack_writer_new(r, ses);
+	ib = hf_index_builder_new(r, ses);
+	T_EQ(hf_pack_add(w, id, HF_BLOB_DATA, 0, p, n, (uint32_t)n), 0);
+	T_EQ(hf_pack_flush(w, ib), 0);
+	T_EQ(hf_index_builder_write(ib), 0);
+	hf_index_builder_free(ib);
+	hf_pack_writer_free(w);
+	hf_session_free(ses);
+	free(p);
+	T_EQ(hf_repo_load_index(r, NULL, NULL, NULL), 0);
+	return r->index ? hf_index_find(r->index, id) : NULL;
+}
+
+/* A reader decodes a blob where the cache holds its pack (hf_pack_cache_hold):
+ * that pack must stay put until it lets go, even when another pack wants
+ * the only slot. */
+static void test_pack_cache_hold(void)
+{
+	struct hf_repo *r = NULL;
+	struct hf_pack_cache *c;
+	struct hf_pack_hold h;
+	const struct hf_blob_loc *la, *lb;
+	const uint8_t *at = NULL;
+	uint8_t ida[HF_ID_LEN], idb[HF_ID_LEN], *want_a, *want_b, *got;
+	uint32_t pa, pb;
+	char name[HF_ID_HEX_LEN + 1];
+
+	T_EQ(create_repo("cache", PASS, &g_params, NULL), 0);
+	T_EQ(open_repo("cache", PASS, &r), 0);
+	if (!r)
+		return;
+	la = one_blob_pack(r, 70000, 1, ida);
+	lb = one_blob_pack(r, 50000, 2, idb);
+	la = hf_index_find(r->index, ida); /* the index was loaded again */
+	T_CHECK(la && lb && la->pack != lb->pack);
+	if (!la || !lb || la->pack == lb->pack) {
+		hf_repo_close(r);
+		return;
+	}
+	pa = la->pack;
+	pb = lb->pack;
+	want_a = malloc(la->stored_len);
+	want_b = malloc(lb->stored_len);
+	got = malloc(lb->stored_len);
+	hf_id_hex(r->index->packs[pa].id, name);
+	T_EQ(hf_store_get_range(r->store, HF_OBJ_PACK, name, la->offset, la->stored_len, want_a), 0);
+	hf_id_hex(r->index->packs[pb].id, name);
+	T_EQ(hf_store_get_range(r->store, HF_OBJ_PACK, name, lb->offset, lb->stored_len, want_b), 0);
+
+	c = hf_pack_cache_new(r, 1, 0);
+	T_EQ(hf_pack_cache_hold(c, pa, la->offset, la->stored_len, &at, &h), 0);
+	T_CHECK(at && memcmp(at, want_a, la->stored_len) == 0);
+	/* the only slot is held: the other pack goes round the cache */
+	T_EQ(hf_pack_cache_read(c, pb, lb->offset, lb->stored_len, got), -EAGAIN);
+	T_CHECK(at && memcmp(at, want_a, la->stored_len) == 0);
+	/* the same pack is shared while held */
+	T_EQ(hf_pack_cache_read(c, pa, la->offset, 16, got), 0);
+	T_MEMEQ(got, want_a, 16);
+	hf_pack_cache_let_go(c, &h);
+	/* let go: the slot is free for the other pack */
+	T_EQ(hf_pack_cache_read(c, pb, lb->offset, lb->stored_len, got), 0);
+	T_MEMEQ(got, want_b, lb->stored_len);
+	/* past a pack's end: an error, nothing held */
+	T_EQ(hf_pack_cache_hold(c, pb, lb->offset, 1u << 24, &at, &h), -HF_E_CORRUPT);
+	T_EQ(hf_pack_cache_read(c, pa, la->offset, 16, got), 0);
+	hf_pack_cache_free(c);
+
+	/* a reader with the cache reads both blobs back */
+	{
+		struct hf_blob_reader br;
+		struct hf_buf out;
+		hf_blob_reader_init(&br, r);
+		br.cache = hf_pack_cache_new(r, 1, 0);
+		hf_buf_init(&out, HF_BLOB_MAX);
+		T_EQ(hf_blob_read(&br, ida, &out), 0);
+		T_EQ(out.len, 70000);
+		T_EQ(hf_blob_read(&br, idb, &out), 0);
+		T_EQ(out.len, 50000);
+		hf_pack_cache_free(br.cache);
+		br.cache = NULL;
+		hf_buf_release(&out);
+		hf_blob_reader_release(&br);
+	}
+	free(want_a);
+	free(want_b);
+	free(got);
+	hf_repo_close(r);
+}
+
 /* ---- snapshots ------------------------------------------------------------------------ */
 
 static struct hf_snapshot g_snaps[3];
@@ -2591,6 +2698,7 @@ int main(void)
 	T_RUN(test_tree_bitflips);
 	T_RUN(test_tree_mutations);
 	T_RUN(test_end_to_end);
+	T_RUN(test_pack_cache_hold);
 	T_RUN(test_snapshots);
 	T_RUN(test_write_only_key);
 	T_RUN(test_index_corruption);
