@@ -449,7 +449,7 @@ static void c_writers(void)
 	hf_buf_init(&b, 1 << 20);
 	hf_random(big, BIG);
 	/* commit: the object appears whole under its name. Small pieces, then
-	 * one larger than a writer may gather (local: 256 KiB), then small
+	 * one larger than a writer may gather (local: 64 KiB), then small
 	 * ones again past a full buffer */
 	T_EQ(hf_store_writer_open(st, HF_OBJ_PACK, &w), 0);
 	if (w) {
