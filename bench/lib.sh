@@ -50,6 +50,13 @@ purge_trash() {
 	sync
 	[ "$n" -le 20000 ] || date +%s > "$stamp"
 }
+bench_work_fresh() { # empties $work through the trash (made if missing)
+	local p
+	mkdir -p "$work"
+	bench_trash_init
+	for p in "$work"/*; do [ "$p" = "$trash" ] || to_trash "$p"; done
+	purge_trash
+}
 inode_window_wait() { # [what is waiting]
 	[ $nojournal = 1 ] && [ -f "$stamp" ] || return 0
 	local left=$(($(cat "$stamp") + 370 - $(date +%s)))

@@ -37,10 +37,7 @@ KIT=$(cd "${HF_S3_KIT:-$root/../shared/s3}" && pwd) || { log "no S3 kit"; exit 1
 PORT=${S3_BENCH_PORT:-7690}
 work=$here/work/s3
 # big trees are deleted through the trash, never between timed steps (bench/lib.sh)
-mkdir -p "$work"
-bench_trash_init
-for p in "$work"/*; do [ "$p" = "$trash" ] || to_trash "$p"; done
-purge_trash
+bench_work_fresh
 mkdir -p "$work/bin" "$work/tmp"
 export TMPDIR=$work/tmp
 cp "$HOLDFAST" "$work/bin/holdfast"

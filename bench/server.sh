@@ -23,10 +23,7 @@ RUNS=${RUNS:-3}
 OUT=${OUT:-$root/docs/PERFORMANCE.md}
 work=$here/work/server
 # big trees are deleted through the trash, never between timed steps (bench/lib.sh)
-mkdir -p "$work"
-bench_trash_init
-for p in "$work"/*; do [ "$p" = "$trash" ] || to_trash "$p"; done
-purge_trash
+bench_work_fresh
 mkdir -p "$work/bin" "$work/tmp"
 export TMPDIR=$work/tmp
 cp "$HOLDFAST" "$work/bin/holdfast" # a private copy: build/ may be rebuilt meanwhile

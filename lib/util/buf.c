@@ -53,8 +53,8 @@ static void advise_huge(void *p, size_t n)
 	uintptr_t from = ((uintptr_t)p + HF_HUGE_PAGE - 1) & ~(HF_HUGE_PAGE - 1);
 	uintptr_t to = ((uintptr_t)p + n) & ~(HF_HUGE_PAGE - 1);
 
-	if (to > from && madvise((void *)from, to - from, MADV_HUGEPAGE) != 0)
-		return; /* not supported here: the buffer works as it is */
+	if (to > from)
+		(void)madvise((void *)from, to - from, MADV_HUGEPAGE); /* refused: the buffer works as it is */
 }
 
 int hf_buf_reserve(struct hf_buf *b, size_t extra)

@@ -1243,8 +1243,9 @@ out:
 
 /* ---- whole packs in memory (pack_cache.c) ------------------------------------------------ */
 
-/* a new pack holding one data blob of n bytes made from seed; its location */
-static const struct hf_blob_loc *one_blob_pack(struct hf_repo *r, size_t n, unsigned seed, uint8_t id[HF_ID_LEN])
+/* a new pack holding one data blob of n bytes made from seed, its id in id;
+ * the index is loaded again */
+static void one_blob_pack(struct hf_repo *r, size_t n, unsigned seed, uint8_t id[HF_ID_LEN])
 {
 	struct hf_session *ses = NULL;
 	struct hf_pack_writer *w;
@@ -1257,7 +1258,7 @@ static const struct hf_blob_loc *one_blob_pack(struct hf_repo *r, size_t n, unsi
 	T_EQ(hf_session_new(r, &ses), 0);
 	if (!ses) {
 		free(p);
-		return NULL;
+		return;
 	}
 	w = hf_pack_writer_new(r, ses);
 	ib = hf_index_builder_new(r, ses);
@@ -1269,7 +1270,6 @@ static const struct hf_blob_loc *one_blob_pack(struct hf_repo *r, size_t n, unsi
 	hf_session_free(ses);
 	free(p);
 	T_EQ(hf_repo_load_index(r, NULL, NULL, NULL), 0);
-	return r->index ? hf_index_find(r->index, id) : NULL;
 }
 
 /* A reader decodes a blob where the cache holds its pack (hf_pack_cache_hold):
@@ -1290,9 +1290,10 @@ static void test_pack_cache_hold(void)
 	T_EQ(open_repo("cache", PASS, &r), 0);
 	if (!r)
 		return;
-	la = one_blob_pack(r, 70000, 1, ida);
-	lb = one_blob_pack(r, 50000, 2, idb);
-	la = hf_index_find(r->index, ida); /* the index was loaded again */
+	one_blob_pack(r, 70000, 1, ida);
+	one_blob_pack(r, 50000, 2, idb);
+	la = r->index ? hf_index_find(r->index, ida) : NULL;
+	lb = r->index ? hf_index_find(r->index, idb) : NULL;
 	T_CHECK(la && lb && la->pack != lb->pack);
 	if (!la || !lb || la->pack == lb->pack) {
 		hf_repo_close(r);
