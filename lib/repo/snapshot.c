@@ -5,6 +5,7 @@
  * has_parent u8 (+ parent id[32]), varint nexcludes + patterns, files, dirs,
  * bytes, errors (varints). The snapshot id is the SHA-256 of the object. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>

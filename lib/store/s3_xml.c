@@ -5,6 +5,7 @@
  * bounded, and the parser never resolves entities from outside. */
 #include <errno.h>
 #include <expat.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>

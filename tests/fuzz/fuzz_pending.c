@@ -5,8 +5,9 @@
  * both under fixed test keys, so the fuzzer explores the parser behind them,
  * as a holder of the full key could.
  *
- * Invariants: what decodes has at most HF_PENDING_MAX_PACKS packs and a
- * grace that is not negative, and encodes back to the same bytes. */
+ * Invariants: what decodes has at most HF_PENDING_MAX_PACKS packs, at most
+ * HF_PENDING_MAX_GONE objects named as gone, each an index or a snapshot, and
+ * a grace that is not negative, and encodes back to the same bytes. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@
 #include "repo/object.h"
 #include "repo/pending.h"
 #include "repo/repo_internal.h"
+#include "store/store.h"
 #include "util/buf.h"
 
 #define FUZZ_NAME "pending"
@@ -38,11 +40,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (hf_buf_append(&obj, data, size) < 0 || hf_pending_seal(&r, &obj) < 0)
 		goto out;
 	if (hf_pending_decode(&r, obj.data, obj.len, &p) == 0) {
-		FUZZ_ASSERT(p.npacks <= HF_PENDING_MAX_PACKS && p.grace_ns >= 0);
-		FUZZ_ASSERT(hf_pending_encode(&r, p.time_ns, p.grace_ns, (const uint8_t(*)[HF_ID_LEN])p.packs,
-					      p.npacks, &again) == 0);
+		FUZZ_ASSERT(p.npacks <= HF_PENDING_MAX_PACKS && p.ngone <= HF_PENDING_MAX_GONE && p.grace_ns >= 0);
+		for (size_t i = 0; i < p.ngone; i++)
+			FUZZ_ASSERT(p.gone[i].kind == HF_OBJ_INDEX || p.gone[i].kind == HF_OBJ_SNAPSHOT);
+		FUZZ_ASSERT(hf_pending_encode_gone(&r, p.time_ns, p.grace_ns, (const uint8_t(*)[HF_ID_LEN])p.packs,
+						   p.npacks, p.gone, p.ngone, &again) == 0);
 		FUZZ_ASSERT(again.len == obj.len && memcmp(again.data, obj.data, obj.len) == 0);
 		free(p.packs);
+		free(p.gone);
 	}
 out:
 	hf_buf_release(&obj);

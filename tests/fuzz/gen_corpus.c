@@ -14,6 +14,7 @@
 #include "repo/object.h"
 #include "repo/pending.h"
 #include "repo/repo_internal.h"
+#include "store/store.h"
 #include "util/buf.h"
 
 static const char *g_dir;
@@ -247,12 +248,14 @@ static void gen_pending(void)
 	struct hf_repo r;
 	struct hf_buf b;
 	uint8_t packs[3][HF_ID_LEN];
+	struct hf_pending_gone gone[2] = {{.kind = HF_OBJ_INDEX}, {.kind = HF_OBJ_SNAPSHOT}};
 	static const struct {
 		const char *name;
 		int64_t time, grace;
-		size_t n;
-	} cases[] = {{"none", 0, 0, 0}, {"one", 1764806400000000000ll, 3600000000000ll, 1},
-		     {"three", -5, 0, 3}, {"far", INT64_MAX, INT64_MAX, 2}};
+		size_t n, ngone; /* version 3 when it names objects as gone */
+	} cases[] = {{"none", 0, 0, 0, 0},   {"one", 1764806400000000000ll, 3600000000000ll, 1, 0},
+		     {"three", -5, 0, 3, 0}, {"far", INT64_MAX, INT64_MAX, 2, 0},
+		     {"gone", 1764806400000000000ll, 0, 0, 2}, {"packs-and-gone", 7, 60, 2, 1}};
 
 	static uint8_t sign_sk[HF_SIGN_SK_LEN];
 
@@ -262,10 +265,12 @@ static void gen_pending(void)
 	hf_sign_keypair(key, r.cfg.delete_key, sign_sk);
 	for (int i = 0; i < 3; i++)
 		memset(packs[i], 0x30 + i, HF_ID_LEN);
+	memset(gone[0].id, 0x41, HF_ID_LEN);
+	memset(gone[1].id, 0x42, HF_ID_LEN);
 	hf_buf_init(&b, 4096);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (hf_pending_encode(&r, cases[i].time, cases[i].grace, (const uint8_t(*)[HF_ID_LEN])packs, cases[i].n,
-				      &b) < 0) {
+		if (hf_pending_encode_gone(&r, cases[i].time, cases[i].grace, (const uint8_t(*)[HF_ID_LEN])packs,
+					   cases[i].n, gone, cases[i].ngone, &b) < 0) {
 			g_err = 1;
 			continue;
 		}
