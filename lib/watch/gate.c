@@ -36,24 +36,16 @@
 #include "watch/watch_int.h"
 
 #define GATE_RING (4u << 20) /* notification events queued for the judge */
-#define GATE_PROCS 4096      /* pid -> process group, session: direct-mapped */
 #define GATE_KEYS 4096       /* events waiting per process group: direct-mapped counters */
 #define GATE_SUSPECTS 1024   /* pids, groups and sessions that did something suspicious */
 #define GATE_DENIED 64       /* groups and pids whose opens are refused */
 #define GATE_HELD 1024       /* opens held at once (more: let through) */
 #define GATE_READ 256        /* permission events read at once */
-#define GATE_PROC_TTL_NS 1000000000LL
 #define GATE_HOLD_MAX_NS 2000000000LL
 #define GATE_TICK_MS 20                  /* how often held opens are looked at again */
 #define GATE_PULL_ROOM (2 * WATCH_EVBUF) /* one read's events with their records' headers */
 
 enum { GATE_ALLOW, GATE_DENY, GATE_HOLD };
-
-struct gate_proc {
-	pid_t pid;
-	int64_t seen_ns;
-	struct hf_watch_who who;
-};
 
 struct gate_suspect {
 	pid_t id;
@@ -88,7 +80,7 @@ struct watch_gate {
 	int armed;         /* opens are reported (else muted: see arm) */
 	int always_armed;  /* not --gate-lazy, or muting failed: opens are always reported (else muted, see arm) */
 	int64_t armed_since_ns, denied_until_ns;
-	struct gate_proc procs[GATE_PROCS];
+	struct watch_who_cache procs;
 	struct gate_suspect suspects[GATE_SUSPECTS];
 	struct watch_fresh fresh; /* names each group created: their events are not counted */
 	/* groups and pids that crossed the threshold, until the caller acts
@@ -130,23 +122,6 @@ static void drain(int efd)
 
 /* ---- process groups, suspicion, refusals (under mu) ----------------------- */
 
-/* who pid is, from the cache if read within the last second; 0, or -ESRCH */
-static int proc_who(struct watch_gate *g, pid_t pid, int64_t now, struct hf_watch_who *out)
-{
-	struct gate_proc *e = &g->procs[(size_t)pid % GATE_PROCS];
-
-	if (e->pid == pid && now - e->seen_ns < GATE_PROC_TTL_NS) {
-		*out = e->who;
-		return 0;
-	}
-	if (hf_watch_who_of(pid, out) < 0)
-		return e->pid == pid ? (*out = e->who, 0) : -ESRCH;
-	e->pid = pid;
-	e->seen_ns = now;
-	e->who = *out;
-	return 0;
-}
-
 static struct gate_suspect *suspect_slot(struct watch_gate *g, pid_t id)
 {
 	return &g->suspects[((size_t)id * 2654435761u) % GATE_SUSPECTS];
@@ -179,7 +154,7 @@ static int key_of(struct hf_watch *w, const struct fanotify_event_metadata *m, c
 
 	if (m->mask & (FAN_ONDIR | FAN_Q_OVERFLOW))
 		return -1;
-	if (proc_who(g, m->pid, now, &who) < 0) {
+	if (watch_who_cached(&g->procs, m->pid, &who) < 0) {
 		memset(&who, 0, sizeof(who));
 		who.pid = m->pid;
 	}
@@ -324,7 +299,7 @@ static int decide(struct hf_watch *w, pid_t pid, int fd, int64_t now)
 	struct hf_watch_who who;
 	unsigned allowed;
 
-	if (pid == w->self || proc_who(g, pid, now, &who) < 0)
+	if (pid == w->self || watch_who_cached(&g->procs, pid, &who) < 0)
 		return GATE_ALLOW; /* our own reads and backups; gone: nothing to hold */
 	/* our children (an --on-alert command) when we lead our process group;
 	 * a shell's background job shares its group with what the shell runs */
@@ -644,14 +619,10 @@ void watch_gate_suspect(struct hf_watch *w, const struct hf_watch_who *who)
 int watch_gate_who(struct hf_watch *w, pid_t pid, struct hf_watch_who *out)
 {
 	struct watch_gate *g = w->gate;
-	const struct gate_proc *e = &g->procs[(size_t)pid % GATE_PROCS];
-	int r = -ESRCH;
+	int r;
 
 	pthread_mutex_lock(&g->mu);
-	if (e->pid == pid) {
-		*out = e->who;
-		r = 0;
-	}
+	r = watch_who_remembered(&g->procs, pid, out);
 	pthread_mutex_unlock(&g->mu);
 	return r;
 }

@@ -238,8 +238,11 @@ static int handle(struct hf_watch *w, const struct fanotify_event_metadata *m, c
 	/* the writer: with the gate, as the gate read it from /proc when it
 	 * queued the event (so a writer gone by now is still known, and /proc
 	 * is read once per event, not twice); else (no gate, or its cache slot
-	 * taken by another pid since) from /proc now; gone: unattributed */
-	if ((!w->gate || watch_gate_who(w, m->pid, &who) < 0) && hf_watch_who_of(m->pid, &who) < 0)
+	 * taken by another pid since) from /proc now, at most once a second per
+	 * pid; gone: unattributed */
+	if (!w->writers)
+		w->writers = hf_xcalloc(1, sizeof(*w->writers));
+	if ((!w->gate || watch_gate_who(w, m->pid, &who) < 0) && watch_who_cached(w->writers, m->pid, &who) < 0)
 		memset(&who, 0, sizeof(who));
 	if (w->ignore_pgid && who.pgid == w->ignore_pgid)
 		goto out;

@@ -1,15 +1,16 @@
 /* proc.c — what /proc says about a writer: its process group, session,
  * parent and user at the time of its event (read once per event batch, while
  * the short-lived processes of a one-file-per-process attack still exist),
- * and what an alert tells about it. */
+ * and what an alert tells about it; a cache of the former. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "watch/watch.h"
+#include "watch/watch_int.h"
 
 static ssize_t read_small(const char *path, char *buf, size_t cap)
 {
@@ -89,4 +90,35 @@ void hf_watch_procinfo(pid_t pid, struct hf_watch_procinfo *out)
 			break;
 		out->chain[i] = at = w.ppid;
 	}
+}
+
+int watch_who_cached(struct watch_who_cache *c, pid_t pid, struct hf_watch_who *out)
+{
+	struct watch_who_slot *e = &c->slot[(size_t)pid % WATCH_WHO_SLOTS];
+	struct timespec t;
+	int64_t now_ns;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	now_ns = (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+
+	if (e->pid == pid && now_ns - e->seen_ns < WATCH_WHO_TTL_NS) {
+		*out = e->who;
+		return 0;
+	}
+	if (hf_watch_who_of(pid, out) < 0)
+		return e->pid == pid ? (*out = e->who, 0) : -ESRCH;
+	e->pid = pid;
+	e->seen_ns = now_ns;
+	e->who = *out;
+	return 0;
+}
+
+int watch_who_remembered(const struct watch_who_cache *c, pid_t pid, struct hf_watch_who *out)
+{
+	const struct watch_who_slot *e = &c->slot[(size_t)pid % WATCH_WHO_SLOTS];
+
+	if (e->pid != pid)
+		return -ESRCH;
+	*out = e->who;
+	return 0;
 }

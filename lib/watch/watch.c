@@ -145,6 +145,7 @@ void hf_watch_close(struct hf_watch *w)
 	hf_scan_live_free(w->live);
 	hf_detect_free(w->det);
 	hf_watch_score_free(w->score);
+	free(w->writers);
 	hf_buf_release(&w->content);
 	free(w);
 }

@@ -56,11 +56,31 @@ struct watch_root {
 	dev_t dev;
 };
 
+#define WATCH_WHO_SLOTS 4096           /* pid -> who: direct-mapped */
+#define WATCH_WHO_TTL_NS 1000000000LL /* how long a pid's entry is trusted */
+
+/* who a pid was (proc.c), as read from /proc at most once a second per pid:
+ * events come in bursts from the same few writers */
+struct watch_who_cache {
+	struct watch_who_slot {
+		pid_t pid;
+		int64_t seen_ns;
+		struct hf_watch_who who;
+	} slot[WATCH_WHO_SLOTS];
+};
+
+/* who pid is, from c if read within the last WATCH_WHO_TTL_NS, else from
+ * /proc (gone: what c last knew of it); 0, or -ESRCH */
+int watch_who_cached(struct watch_who_cache *c, pid_t pid, struct hf_watch_who *out);
+/* who pid was when last read into c; 0, or -ESRCH if its slot holds another */
+int watch_who_remembered(const struct watch_who_cache *c, pid_t pid, struct hf_watch_who *out);
+
 struct watch_gate;
 
 struct hf_watch {
 	int fan;
 	struct watch_gate *gate; /* NULL: opens are not held */
+	struct watch_who_cache *writers; /* without the gate (which keeps its own) */
 	int ev_key;              /* the gate's counter of the event being handled */
 	int rename_events;       /* the kernel reports FAN_RENAME (else MOVED_TO is a write) */
 	int link_events;         /* FAN_ATTRIB and created files' handles: the gate counts by inode (fresh.c) */
