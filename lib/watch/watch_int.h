@@ -56,7 +56,7 @@ struct watch_root {
 	dev_t dev;
 };
 
-#define WATCH_WHO_SLOTS 4096           /* pid -> who: direct-mapped */
+#define WATCH_WHO_SLOTS 4096          /* pid -> who: direct-mapped */
 #define WATCH_WHO_TTL_NS 1000000000LL /* how long a pid's entry is trusted */
 
 /* who a pid was (proc.c), as read from /proc at most once a second per pid:
@@ -79,11 +79,11 @@ struct watch_gate;
 
 struct hf_watch {
 	int fan;
-	struct watch_gate *gate; /* NULL: opens are not held */
+	struct watch_gate *gate;         /* NULL: opens are not held */
 	struct watch_who_cache *writers; /* without the gate (which keeps its own) */
-	int ev_key;              /* the gate's counter of the event being handled */
-	int rename_events;       /* the kernel reports FAN_RENAME (else MOVED_TO is a write) */
-	int link_events;         /* FAN_ATTRIB and created files' handles: the gate counts by inode (fresh.c) */
+	int ev_key;                      /* the gate's counter of the event being handled */
+	int rename_events;               /* the kernel reports FAN_RENAME (else MOVED_TO is a write) */
+	int link_events;                 /* FAN_ATTRIB and created files' handles: the gate counts by inode (fresh.c) */
 	pid_t self, self_pgid, ignore_pgid;
 	struct watch_root roots[WATCH_ROOTS_MAX];
 	size_t nroots;

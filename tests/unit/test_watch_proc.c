@@ -43,14 +43,28 @@ static void sleep_ms(long ms)
 	nanosleep(&t, NULL);
 }
 
-static void test_cache_reads_proc_once_a_second(void)
+/* an empty cache and a live child, or NULL */
+static struct watch_who_cache *cache_and_child(pid_t *child)
 {
 	struct watch_who_cache *c = calloc(1, sizeof(*c));
-	struct hf_watch_who w;
-	pid_t child = start_child();
 
-	T_CHECK(c != NULL && child > 0);
-	if (!c || child <= 0)
+	*child = start_child();
+	T_CHECK(c != NULL && *child > 0);
+	if (c && *child > 0)
+		return c;
+	if (*child > 0)
+		kill(*child, SIGKILL);
+	free(c);
+	return NULL;
+}
+
+static void test_cache_reads_proc_once_a_second(void)
+{
+	struct hf_watch_who w;
+	pid_t child;
+	struct watch_who_cache *c = cache_and_child(&child);
+
+	if (!c)
 		return;
 	T_EQ(watch_who_remembered(c, child, &w), -ESRCH);
 	T_EQ(watch_who_cached(c, child, &w), 0);
@@ -80,12 +94,11 @@ static void test_cache_reads_proc_once_a_second(void)
 
 static void test_cache_gone_unknown(void)
 {
-	struct watch_who_cache *c = calloc(1, sizeof(*c));
 	struct hf_watch_who w;
-	pid_t child = start_child();
+	pid_t child;
+	struct watch_who_cache *c = cache_and_child(&child);
 
-	T_CHECK(c != NULL && child > 0);
-	if (!c || child <= 0)
+	if (!c)
 		return;
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
