@@ -61,6 +61,8 @@ static int has_btc_address(const uint8_t *p, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		size_t j = i, run;
 		int up = 0, low = 0, digit = 0;
+		if (p[i] != '1' && p[i] != '3' && p[i] != 'b')
+			continue; /* no address starts here: most bytes, tested first */
 		if (i > 0 && alnum(p[i - 1]))
 			continue;
 		if (p[i] == '1' || p[i] == '3') {
@@ -123,6 +125,28 @@ static int has_ransom(const uint8_t *low, size_t n)
 	return 0;
 }
 
+/* ASCII letters to lower case, eight bytes at a time: in each byte's low
+ * seven bits, adding 0x80 - 'A' sets the top bit from 'A' up and adding
+ * 0x80 - 'Z' - 1 from past 'Z' (neither carries into the next byte); an
+ * upper-case letter (top bit clear) gets 0x20 added */
+static void lowercase(uint8_t *restrict out, const uint8_t *restrict in, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ull, top = 0x8080808080808080ull;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x, low7, from_a, past_z;
+		memcpy(&x, in + i, 8);
+		low7 = x & ~top;
+		from_a = low7 + (0x80 - 'A') * ones;
+		past_z = low7 + (0x80 - 'Z' - 1) * ones;
+		x |= (from_a & ~past_z & ~x & top) >> 2;
+		memcpy(out + i, &x, 8);
+	}
+	for (; i < n; i++)
+		out[i] = (uint8_t)(in[i] >= 'A' && in[i] <= 'Z' ? in[i] + 0x20 : in[i]);
+}
+
 /* the hints in p; with only_if_strong, 0 at once when there is no strong
  * one (where the verdict needs one: most texts are read no further) */
 static int hints(const uint8_t *p, size_t n, int only_if_strong)
@@ -143,8 +167,7 @@ static int hints(const uint8_t *p, size_t n, int only_if_strong)
 	uint8_t *low = hf_xmalloc(n ? n : 1);
 	int h = 0;
 
-	for (size_t i = 0; i < n; i++)
-		low[i] = (uint8_t)(p[i] >= 'A' && p[i] <= 'Z' ? p[i] - 'A' + 'a' : p[i]);
+	lowercase(low, p, n);
 	if (has_btc_address(p, n))
 		h |= H_ADDRESS;
 	if (has_onion(low, n))
