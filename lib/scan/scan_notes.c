@@ -135,13 +135,13 @@ static void lowercase(uint8_t *restrict out, const uint8_t *restrict in, size_t 
 	size_t i = 0;
 
 	for (; i + 8 <= n; i += 8) {
-		uint64_t x, low7, from_a, past_z;
+		uint64_t x = 0, low7, from_a, past_z, lowered;
 		memcpy(&x, in + i, 8);
 		low7 = x & ~top;
 		from_a = low7 + (0x80 - 'A') * ones;
 		past_z = low7 + (0x80 - 'Z' - 1) * ones;
-		x |= (from_a & ~past_z & ~x & top) >> 2;
-		memcpy(out + i, &x, 8);
+		lowered = x | (from_a & ~past_z & ~x & top) >> 2;
+		memcpy(out + i, &lowered, 8);
 	}
 	for (; i < n; i++)
 		out[i] = (uint8_t)(in[i] >= 'A' && in[i] <= 'Z' ? in[i] + 0x20 : in[i]);
