@@ -175,6 +175,7 @@ static void backup_now(struct hf_repo *repo, const struct watch_alert_conf *a, p
 	else
 		r = backup_alert_run(repo, st.snapshot, st.changes, NULL, &o->verdict);
 	free(cache);
+	hf_repo_tree_cache_reset(repo); /* the scan's tree packs: not kept while the watcher waits */
 	if (r < 0)
 		cli_err("warning: watch: the immediate backup was saved but could not be scanned: %s", hf_strerror(r));
 	if (o->verdict.pinned) {

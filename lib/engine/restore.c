@@ -36,8 +36,6 @@
  * the workers, as many at once as the link needs */
 #define RESTORE_CACHE_PACKS 8
 #define RESTORE_AHEAD_PACKS 8
-/* and tree packs, for the walk, when trees have packs of their own */
-#define RESTORE_TREE_PACKS 4
 
 /* 0: skip, 1: restore whole, 2: only on the way to an included path */
 static int included(const struct restore *rs, const char *path)
@@ -299,15 +297,14 @@ int hf_restore(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_r
 		o->progress->total_files = s->files;
 	}
 	/* a remote store: whole packs, each fetched once, shared by the threads;
-	 * where trees have packs of their own, the walk has a cache of its own
-	 * for them, and the files go pack by pack */
+	 * where trees have packs of their own, the walk reads them through the
+	 * repository's tree cache, and the files go pack by pack */
 	if (hf_repo_store(r)->caps & HF_STORE_REMOTE) {
 		cache = hf_pack_cache_new(
 			r, nthreads + 2 < RESTORE_CACHE_PACKS ? (size_t)nthreads + 2 : RESTORE_CACHE_PACKS,
 			RESTORE_AHEAD_PACKS);
-		rs.by_pack = !o->tree_order && hf_restore_trees_apart(hf_repo_index(r));
-		if (rs.by_pack)
-			trees = hf_pack_cache_new(r, RESTORE_TREE_PACKS, 0);
+		trees = hf_repo_tree_cache(r);
+		rs.by_pack = !o->tree_order && trees;
 	}
 	rs.cache = cache;
 	hf_restore_windows_init(&rs);
@@ -358,7 +355,6 @@ int hf_restore(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_r
 	}
 	hf_blob_reader_release(&br);
 	hf_pack_cache_free(cache);
-	hf_pack_cache_free(trees);
 	hf_fs_names_free(names);
 	for (size_t i = 0; i < rs.nlinks; i++) {
 		free(rs.firsts[i].name);

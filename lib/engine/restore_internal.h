@@ -103,10 +103,6 @@ void *hf_restore_batch_worker(void *arg);
 
 /* ---- restore_packs.c: pack by pack ------------------------------------------------- */
 
-/* 1 if no pack holds both trees and data (backups since trees have packs
- * of their own): then the walk reads trees from packs the workers never
- * need, and the files can go pack by pack */
-HF_MUST_USE int hf_restore_trees_apart(const struct hf_index *ix);
 void hf_restore_windows_init(struct restore *rs);
 void hf_restore_windows_release(struct restore *rs);
 HF_MUST_USE int hf_restore_window_add(struct restore *rs, struct hf_fs_names *names, struct ritem *it);

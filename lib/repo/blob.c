@@ -262,6 +262,7 @@ static int read_at(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], const
 		   struct hf_buf *out)
 {
 	struct hf_buf *stored = &br->stored;
+	struct hf_pack_cache *cache;
 	const uint8_t *ahead;
 	int r;
 
@@ -270,11 +271,12 @@ static int read_at(struct hf_blob_reader *br, const uint8_t id[HF_ID_LEN], const
 	ahead = ahead_find(br, loc);
 	if (ahead)
 		return hf_blob_decode(br, id, loc, ahead, out);
-	if (br->cache) { /* decoded where the cache holds it, not copied out first */
+	cache = br->cache || loc->type != HF_BLOB_TREE ? br->cache : br->repo->tree_cache;
+	if (cache) { /* decoded where the cache holds it, not copied out first */
 		struct hf_pack_hold h;
-		if (hf_pack_cache_hold(br->cache, loc->pack, loc->offset, loc->stored_len, &ahead, &h) == 0) {
+		if (hf_pack_cache_hold(cache, loc->pack, loc->offset, loc->stored_len, &ahead, &h) == 0) {
 			r = hf_blob_decode(br, id, loc, ahead, out);
-			hf_pack_cache_let_go(br->cache, &h);
+			hf_pack_cache_let_go(cache, &h);
 			return r;
 		}
 	}

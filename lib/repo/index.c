@@ -629,6 +629,7 @@ static int load(struct hf_repo *r, int dedup, size_t *bad, void (*bad_fn)(void *
 	}
 	hf_index_free(r->index);
 	r->index = lc.ix;
+	hf_repo_tree_cache_reset(r);
 	if (bad)
 		*bad = lc.bad;
 	return 0;

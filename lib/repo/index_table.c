@@ -319,6 +319,24 @@ int hf_index_next(const struct hf_index *ix, size_t *pos, const uint8_t **id, co
 	return 1;
 }
 
+int hf_index_trees_apart(const struct hf_index *ix)
+{
+	size_t npacks = hf_index_npacks(ix), pos = 0;
+	uint8_t *kinds = hf_xcalloc(npacks ? npacks : 1, 1); /* per pack: 1 trees, 2 data */
+	const struct hf_blob_loc *loc;
+	const uint8_t *id;
+	int apart = 1;
+
+	while (apart && hf_index_next(ix, &pos, &id, &loc) > 0) {
+		if (loc->pack >= npacks)
+			continue;
+		kinds[loc->pack] |= loc->type == HF_BLOB_TREE ? 1 : 2;
+		apart = kinds[loc->pack] != 3;
+	}
+	free(kinds);
+	return apart;
+}
+
 size_t hf_index_count(const struct hf_index *ix)
 {
 	return ix ? ix->nentries : 0;

@@ -80,6 +80,24 @@ struct ahead_job {
 	uint32_t pack;
 };
 
+/* tree packs held at once: a snapshot's trees are written together, so a
+ * walk reads them pack after pack */
+#define TREE_CACHE_PACKS 4
+
+void hf_repo_tree_cache_reset(struct hf_repo *r)
+{
+	hf_pack_cache_free(r->tree_cache);
+	r->tree_cache = NULL;
+	if ((hf_store_caps(r->store) & HF_STORE_REMOTE) && r->index && !r->index->dedup_only &&
+	    hf_index_trees_apart(r->index))
+		r->tree_cache = hf_pack_cache_new(r, TREE_CACHE_PACKS, 0);
+}
+
+struct hf_pack_cache *hf_repo_tree_cache(struct hf_repo *r)
+{
+	return r->tree_cache;
+}
+
 struct hf_pack_cache *hf_pack_cache_new(struct hf_repo *r, size_t slots, size_t ahead)
 {
 	struct hf_pack_cache *c = hf_xcalloc(1, sizeof(*c));

@@ -185,6 +185,9 @@ size_t hf_index_claims(const struct hf_index *ix, const uint8_t id[HF_ID_LEN]);
 /* Every claim of every blob, in id order: *pos starts at 0; returns 0 at the end. */
 HF_MUST_USE int hf_index_next(const struct hf_index *ix, size_t *pos, const uint8_t **id,
 			      const struct hf_blob_loc **loc);
+/* 1 if no pack holds both trees and file data (every repository written
+ * since trees got packs of their own) */
+HF_MUST_USE int hf_index_trees_apart(const struct hf_index *ix);
 /* the number of claims, and the position (0 .. count-1) of the claim loc:
  * callers keep per-claim state in an array or bitmap of that many */
 size_t hf_index_count(const struct hf_index *ix);
@@ -285,6 +288,16 @@ struct hf_pack_hold {
 HF_MUST_USE int hf_pack_cache_hold(struct hf_pack_cache *c, uint32_t pack, uint64_t off, size_t n, const uint8_t **at,
 				   struct hf_pack_hold *h);
 void hf_pack_cache_let_go(struct hf_pack_cache *c, struct hf_pack_hold *h);
+/* The repository's cache of tree packs (NULL: none): on a remote store
+ * whose trees have packs of their own, a blob reader without a cache of its
+ * own reads trees through it, so that walking a snapshot (check, scan,
+ * prune, lock extend, ls) fetches each tree pack once instead of making a
+ * request per directory. Made when the index is loaded, gone with it. */
+struct hf_pack_cache *hf_repo_tree_cache(struct hf_repo *r);
+/* Empties it (a new one for the index loaded now): whenever the index is
+ * replaced, and by a process that keeps the repository open between
+ * operations (the watcher), so that it does not hold tree packs meanwhile. */
+void hf_repo_tree_cache_reset(struct hf_repo *r);
 /* pack will be read soon: fetched in the background if a slot for packs
  * ahead is free (waiting up to 2 s for one, and while as many fetches as the
  * link takes are on their way); otherwise nothing */

@@ -83,6 +83,10 @@ struct hf_repo {
 	uint8_t pk[HF_PK_LEN];
 	struct hf_chunker chunker;
 	struct hf_index *index; /* NULL until hf_repo_load_index */
+	/* on a remote store whose trees have packs of their own: those packs,
+	 * whole, for every blob reader without a cache of its own
+	 * (hf_repo_tree_cache); NULL otherwise */
+	struct hf_pack_cache *tree_cache;
 	/* the config asks for Object Lock and this store cannot give it (a copy
 	 * of the bucket in a directory): readable, but hf_repo_lock_missing
 	 * tells writers */
