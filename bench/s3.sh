@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # s3.sh — holdfast and restic backing up to and restoring from the same real S3 server
 # (a single-node Ceph RGW started from the S3 test kit, ../shared/s3 or $HF_S3_KIT), side
-# by side on the bench corpus (`make bench-s3`): times, and the S3 requests each one
-# made per GB stored, counted in RGW's own log (a "req done" line per request; what a
+# by side on the bench corpus (`make bench-s3`): a first backup, a second one of the
+# unchanged tree, a check without reading data (both walk the last snapshot's trees)
+# and a restore; times, and the S3 requests each one made per GB stored, counted in RGW's own log (a "req done" line per request; what a
 # cloud bills by). holdfast
 # writes into a bucket with Object Lock (every object locked, COMPLIANCE, one day);
 # restic 0.14 has no Object Lock and writes into a plain bucket. Then the same over a
@@ -92,6 +93,14 @@ for i in $(seq 1 "$RUNS"); do
 done
 HF_BYTES=$(($(stored hf-bench) / RUNS))
 RESTIC_BYTES=$(($(stored restic-bench) / RUNS))
+# the next day's backup of an unchanged tree, and a check (no data read):
+# both walk the last snapshot's trees
+for i in $(seq 1 "$RUNS"); do
+	timed hf.again "$HF" backup --repo "s3:$S3_ENDPOINT/hf-bench/r$i" "$CORPUS"
+	timed restic.again restic -r "s3:$S3_ENDPOINT/restic-bench/r$i" backup "$CORPUS"
+	timed hf.check "$HF" check --repo "s3:$S3_ENDPOINT/hf-bench/r$i"
+	timed restic.check restic -r "s3:$S3_ENDPOINT/restic-bench/r$i" check
+done
 inode_window_wait
 for i in $(seq 1 "$RUNS"); do
 	mkdir -p "$work/out"
@@ -147,11 +156,14 @@ print(f"{date}; {int(cfiles)} files, {int(cbytes) / 1e9:.2f} GB; medians of {run
       f"{rv} into a plain bucket (it has no Object Lock). Requests: counted in RGW's log, all kinds.\n")
 print("| step | holdfast | restic | speed of holdfast relative to restic | target | met | requests: holdfast | requests: restic | per GB stored: holdfast | per GB stored: restic |")
 print("|---|---|---|---|---|---|---|---|---|---|")
-for step in ('backup', 'restore'):
+steps = (('backup', 'backup', True), ('again', 'backup again, nothing changed', False),
+         ('check', 'check (no data read)', False), ('restore', 'restore', True))
+for step, label, targeted in steps:
     a, b = m[f'hf.{step}'], m[f'restic.{step}']
     qa, qb = n[f'hf.{step}'], n[f'restic.{step}']
     r = b / a
-    print(f"| {step} | {a:.1f} s | {b:.1f} s | {r:.2f}x | >= 3x | {'yes' if r >= 3 else '**no**'} | {qa:.0f} | {qb:.0f} | "
+    goal, met = ('>= 3x', 'yes' if r >= 3 else '**no**') if targeted else ('', '')
+    print(f"| {label} | {a:.1f} s | {b:.1f} s | {r:.2f}x | {goal} | {met} | {qa:.0f} | {qb:.0f} | "
           f"{qa / gb['hf']:.0f} | {qb / gb['restic']:.0f} |")
 print(f"\nStored per run: holdfast {gb['hf']:.3f} GB, restic {gb['restic']:.3f} GB.\n")
 per_conn = int(window) * 1024 / (int(delay) / 1000) / 2**20
