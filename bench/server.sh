@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # server.sh — holdfast through `holdfast serve` (loopback, real TLS) against a
 # local repository and against restic through `rclone serve restic`, on the
-# bench corpus (`make bench-server`). Writes the "Server" section of
+# bench corpus (`make bench-server`): a first backup, a second one of the
+# unchanged tree and a check without reading data (both walk the last
+# snapshot's trees), and a restore. Writes the "Server" section of
 # docs/PERFORMANCE.md (the rest of the file is kept) and leaves logs in
 # bench/work/server/.
 #
@@ -87,6 +89,14 @@ for i in $(seq 1 "$RUNS"); do
 	restic -r "rest:https://localhost:$RPORT/r$i/" init >/dev/null 2>&1
 	timed restic-rest.backup restic -r "rest:https://localhost:$RPORT/r$i/" backup "$CORPUS"
 done
+# the next day's backup of an unchanged tree, and a check (no data read):
+# both walk the last snapshot's trees
+for i in $(seq 1 "$RUNS"); do
+	timed hf-server.again "$HF" backup --repo "https://localhost:$HPORT/r$i" --token-file "$work/admin.token" "$CORPUS"
+	timed restic-rest.again restic -r "rest:https://localhost:$RPORT/r$i/" backup "$CORPUS"
+	timed hf-server.check "$HF" check --repo "https://localhost:$HPORT/r$i" --token-file "$work/admin.token"
+	timed restic-rest.check restic -r "rest:https://localhost:$RPORT/r$i/" check
+done
 inode_window_wait
 for i in $(seq 1 "$RUNS"); do
 	mkdir -p "$work/out"
@@ -148,6 +158,9 @@ r = m['hf-local.backup'] / m['hf-server.backup']
 print(f"| backup: holdfast via server (a) vs holdfast local (b) | {m['hf-server.backup']:.1f} s | {m['hf-local.backup']:.1f} s | {r:.2f}x | >= 0.8x | {'yes' if r >= 0.8 else '**no**'} |")
 r = m['restic-rest.backup'] / m['hf-server.backup']
 print(f"| backup: holdfast via server (a) vs restic via rclone (b) | {m['hf-server.backup']:.1f} s | {m['restic-rest.backup']:.1f} s | {r:.2f}x | >= 3x | {'yes' if r >= 3 else '**no**'} |")
+for step, label in (('again', 'backup again, nothing changed'), ('check', 'check (no data read)')):
+    r = m[f'restic-rest.{step}'] / m[f'hf-server.{step}']
+    print(f"| {label}: holdfast via server (a) vs restic via rclone (b) | {m[f'hf-server.{step}']:.1f} s | {m[f'restic-rest.{step}']:.1f} s | {r:.2f}x | | |")
 r = m['hf-local.restore'] / m['hf-server.restore']
 print(f"| restore: holdfast via server (a) vs holdfast local (b) | {m['hf-server.restore']:.1f} s | {m['hf-local.restore']:.1f} s | {r:.2f}x | | |")
 r = m['restic-rest.restore'] / m['hf-server.restore']
