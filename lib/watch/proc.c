@@ -1,7 +1,8 @@
 /* proc.c — what /proc says about a writer: its process group, session,
- * parent and user at the time of its event (read once per event batch, while
- * the short-lived processes of a one-file-per-process attack still exist),
- * and what an alert tells about it; a cache of the former. */
+ * parent and user at the time of its event (read as its event comes, while
+ * the short-lived processes of a one-file-per-process attack still exist,
+ * and kept a second per pid: watch_who_cached), and what an alert tells
+ * about it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -100,7 +101,6 @@ int watch_who_cached(struct watch_who_cache *c, pid_t pid, struct hf_watch_who *
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	now_ns = (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
-
 	if (e->pid == pid && now_ns - e->seen_ns < WATCH_WHO_TTL_NS) {
 		*out = e->who;
 		return 0;
