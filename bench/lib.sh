@@ -25,7 +25,10 @@ log() { printf '%s bench: %s\n' "$(date +%H:%M:%S)" "$*"; }
 # the run, and the restores wait until the last big deletion is 370 s old.
 bench_trash_init() {
 	trash=$work/trash
-	stamp=$work/.mass-delete-stamp
+	# one stamp for every bench, in bench/work: server.sh run right after
+	# s3.sh's purge restored at half speed, waiting for nothing
+	stamp=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/work/.mass-delete-stamp
+	mkdir -p "${stamp%/*}"
 	nojournal=0
 	local fsrc
 	fsrc=$(findmnt -no SOURCE -T "$work" 2>/dev/null | head -n 1)
