@@ -3,8 +3,8 @@
 # (a single-node Ceph RGW started from the S3 test kit, ../shared/s3 or $HF_S3_KIT), side
 # by side on the bench corpus (`make bench-s3`): a first backup, a second one of the
 # unchanged tree, a check without reading data (both walk the last snapshot's trees)
-# and a restore; times, and the S3 requests each one made per GB stored, counted in RGW's own log (a "req done" line per request; what a
-# cloud bills by). holdfast
+# and a restore; times, and the S3 requests each one made per GB stored, counted in
+# RGW's own log (a "req done" line per request; what a cloud bills by). holdfast
 # writes into a bucket with Object Lock (every object locked, COMPLIANCE, one day);
 # restic 0.14 has no Object Lock and writes into a plain bucket. Then the same over a
 # long link: the RGW behind bench/slowlink.py (each byte LINK_DELAY_MS late each way, at

@@ -147,8 +147,6 @@ for line in open(tsv):
     k, v = line.split('\t')
     t.setdefault(k, []).append(float(v))
 m = {k: statistics.median(v) for k, v in t.items()}
-def row(step, a, b, target, ok):
-    return f"| {step} | {m[a]:.1f} s | {m[b]:.1f} s | {m[a] / m[b]:.2f}x | {target} | {'yes' if ok else '**no**'} |"
 print("## Server (bench/server.sh)\n")
 print(f"{date}; {int(cfiles)} files, {int(cbytes) / 1e9:.2f} GB; medians of {runs} runs; holdfast serve and "
       f"`rclone serve restic` on loopback with TLS (a self-signed P-256 certificate); {rv}, {cv}.\n")
