@@ -187,7 +187,7 @@ int hf_pack_flush(struct hf_pack_writer *w, struct hf_index_builder *b)
 	hf_sha256_final(w->sha, pack_id);
 	w->sha = NULL;
 	hf_id_hex(pack_id, name);
-	r = hf_store_writer_commit(w->out, name, HF_PUT_NOSYNC);
+	r = hf_store_writer_commit(w->out, name, HF_PUT_NOSYNC | HF_PUT_NAMED_BY_SHA256);
 	w->out = NULL;
 	if (r == -HF_E_EXISTS)
 		r = 0; /* the same bytes are there already */

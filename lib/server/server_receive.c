@@ -126,7 +126,8 @@ static int rx_commit(struct receiving *rx, const char *name)
 			return -ENOTSUP;
 		return hf_store_put(rx->store, HF_OBJ_CONFIG, "config", rx->head, (size_t)rx->got);
 	}
-	return hf_store_writer_commit(w, name, 0); /* create-only; frees the writer */
+	/* create-only; frees the writer (the name was checked to be the hash) */
+	return hf_store_writer_commit(w, name, HF_PUT_NAMED_BY_SHA256);
 }
 
 /* Commits the received object under name, records its receipt and answers.

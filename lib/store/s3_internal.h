@@ -35,6 +35,7 @@ struct s3_store {
 	int versioned;             /* the bucket has (or had) versioning: If-None-Match is not enough */
 	struct hf_store_lock lock; /* how puts lock objects (lock_set); mode HF_LOCK_OFF: not at all */
 	int64_t clock_offset_s;    /* the server's Date minus this machine's time, at open */
+	int lock_md5;              /* a locked put with only a SHA-256 checksum was refused: Content-MD5 (atomic) */
 	struct hf_s3_as_of *as_of; /* a read-only view of the past (s3_asof.c); NULL: the present */
 	struct hf_curl_pool pool;
 	struct hf_transfer_pool *transfers; /* the PUTs of packs on their way (transfer_pool.h) */
@@ -97,11 +98,14 @@ int hf_s3_lock_available(struct hf_store *s);
 int hf_s3_lock_set(struct hf_store *s, const struct hf_store_lock *l);
 int hf_s3_lock_until(struct hf_store *s, int kind, const char *name, int64_t *until_s);
 int hf_s3_lock_extend(struct hf_store *s, int kind, const char *name, int64_t if_before_s, int64_t until_s);
-/* The header lines a put adds when the store locks objects, for a body
- * whose MD5 is md5: 1 and the three lines; 0 (nothing to add) when it does
- * not lock; < 0 on error. */
-int hf_s3_lock_headers(struct s3_store *ss, const uint8_t md5[HF_MD5_LEN], char mode[64], char until[80],
-		       char content_md5[64]);
+/* The header lines a put adds when the store locks objects: the lock's
+ * mode and retain-until date, and the body's checksum that S3 asks for
+ * with a lock: its SHA-256 (x-amz-checksum-sha256, which costs nothing:
+ * the payload hash is the same), or its MD5 (Content-MD5) when md5 is
+ * given, for servers that know no other (lock_md5). 1 and the three lines;
+ * 0 (nothing to add) when the store does not lock; < 0 on error. */
+int hf_s3_lock_headers(struct s3_store *ss, const uint8_t sha256[HF_HASH_LEN], const uint8_t *md5, char mode[64],
+		       char until[80], char checksum[80]);
 /* every version and delete marker under prefix, in ListObjectVersions'
  * order (by key, then newest first within a key), page after page */
 int hf_s3_list_versions(struct s3_store *ss, const char *prefix, hf_s3_version_fn fn, void *arg);

@@ -49,10 +49,10 @@ static int64_t server_now(const struct s3_store *ss)
 	return (int64_t)time(NULL) + ss->clock_offset_s;
 }
 
-int hf_s3_lock_headers(struct s3_store *ss, const uint8_t md5[HF_MD5_LEN], char mode[64], char until[80],
-		       char content_md5[64])
+int hf_s3_lock_headers(struct s3_store *ss, const uint8_t sha256[HF_HASH_LEN], const uint8_t *md5, char mode[64],
+		       char until[80], char checksum[80])
 {
-	char when[32], b64[32];
+	char when[32], b64[48]; /* base64 of a SHA-256: 44 */
 
 	if (ss->lock.mode == HF_LOCK_OFF)
 		return 0;
@@ -61,11 +61,11 @@ int hf_s3_lock_headers(struct s3_store *ss, const uint8_t md5[HF_MD5_LEN], char 
 	 * in the future is refused (InvalidArgument; seen with a lock of one
 	 * second) */
 	iso_time(server_now(ss) + ss->lock.period_s + 2, when);
-	if (hf_base64(md5, HF_MD5_LEN, b64, sizeof(b64)) < 0)
+	if (hf_base64(md5 ? md5 : sha256, md5 ? HF_MD5_LEN : HF_HASH_LEN, b64, sizeof(b64)) < 0)
 		return -HF_E_LIMIT;
 	snprintf(mode, 64, "x-amz-object-lock-mode: %s", mode_header(ss->lock.mode));
 	snprintf(until, 80, "x-amz-object-lock-retain-until-date: %s", when);
-	snprintf(content_md5, 64, "Content-MD5: %s", b64);
+	snprintf(checksum, 80, "%s: %s", md5 ? "Content-MD5" : "x-amz-checksum-sha256", b64);
 	return 1;
 }
 

@@ -75,6 +75,11 @@ struct hf_store_lock {
 #define HF_PUT_NOSYNC \
 	1 /* durable only after hf_store_sync: for packs, which no
 			  * index names until the sync that precedes the index */
+/* writer_commit: the name is the hex SHA-256 of the bytes written (the
+ * caller hashed them), so a store that sends the hash along (S3's payload
+ * hash and checksum) takes it from the name instead of hashing again; a
+ * wrong name is refused by the store, never stored */
+#define HF_PUT_NAMED_BY_SHA256 2
 
 struct hf_store_ops {
 	int (*put)(struct hf_store *s, int kind, const char *name, const void *p, size_t n, int flags);

@@ -51,10 +51,11 @@
 #include "util/hex.h"
 #include "util/mem.h"
 
-#define PAGE_MAX (8u << 20)  /* bytes of one listing page */
-#define SPOOL_MEM (8u << 20) /* a streamed write past this goes to a temporary file */
-#define TRANSFERS_START 2    /* PUTs in the background at once, to begin with */
-#define TRANSFERS_MAX 8      /* and at most (HOLDFAST_S3_CONNECTIONS: 1-64) */
+#define PAGE_MAX (8u << 20)       /* bytes of one listing page */
+#define SPOOL_MEM (8u << 20)      /* a streamed write past this goes to a temporary file */
+#define DIGEST_CHUNK (256u << 10) /* what is read of a spool file at once to hash it */
+#define TRANSFERS_START 2         /* PUTs in the background at once, to begin with */
+#define TRANSFERS_MAX 8           /* and at most (HOLDFAST_S3_CONNECTIONS: 1-64) */
 
 struct s3_writer {
 	struct hf_store *store; /* first: the generic calls find the ops here */
@@ -62,8 +63,6 @@ struct s3_writer {
 	struct hf_buf mem;
 	int fd; /* the spool file once the bytes outgrew memory; -1 before */
 	uint64_t size;
-	struct hf_sha256_ctx *sha;
-	struct hf_md5_ctx *md5; /* only when objects are locked (Content-MD5) */
 	int failed;
 };
 
@@ -72,14 +71,6 @@ struct s3_reader {
 	int kind;
 	char name[HF_STORE_NAME_MAX + 1];
 };
-
-static void sha256_hex(const void *p, size_t n, char out[2 * HF_HASH_LEN + 1])
-{
-	uint8_t h[HF_HASH_LEN];
-
-	hf_sha256(p, n, h);
-	hf_hex_encode(h, HF_HASH_LEN, out);
-}
 
 /* ---- listing ------------------------------------------------------------------- */
 
@@ -190,12 +181,55 @@ static int read_url(struct s3_store *ss, int kind, const char *name, char *url, 
 
 static int head(struct s3_store *ss, int kind, const char *name, struct exchange *x);
 
-/* the create-only PUT x of kind/name: conditional, and where the server
- * does not honour the condition (versioned buckets) after a HEAD */
-static int put_new(struct s3_store *ss, int kind, const char *name, struct exchange *x, const uint8_t md5[HF_MD5_LEN])
+/* the SHA-256 and/or the MD5 (each NULL: not wanted) of n bytes held in
+ * memory (fd < 0) or in the spool file fd */
+static int body_digest(const uint8_t *mem, int fd, uint64_t n, uint8_t sha[HF_HASH_LEN], uint8_t md5[HF_MD5_LEN])
 {
-	char mode[64], until[80], content_md5[64];
-	int r;
+	struct hf_sha256_ctx *sc = sha ? hf_sha256_new() : NULL;
+	struct hf_md5_ctx *mc = md5 ? hf_md5_new() : NULL;
+	uint8_t *chunk = fd >= 0 ? hf_xmalloc(DIGEST_CHUNK) : NULL;
+	int r = 0;
+
+	for (uint64_t off = 0; off < n;) {
+		size_t k = n - off < DIGEST_CHUNK ? (size_t)(n - off) : DIGEST_CHUNK;
+		const uint8_t *p = chunk;
+		if (fd < 0) {
+			p = mem + off;
+		} else {
+			ssize_t got = pread(fd, chunk, k, (off_t)off);
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got <= 0) {
+				r = got < 0 ? -errno : -EIO;
+				break;
+			}
+			k = (size_t)got;
+		}
+		if (sc)
+			hf_sha256_update(sc, p, k);
+		if (mc)
+			hf_md5_update(mc, p, k);
+		off += k;
+	}
+	if (sc)
+		hf_sha256_final(sc, sha);
+	if (mc)
+		hf_md5_final(mc, md5);
+	free(chunk);
+	return r;
+}
+
+/* the create-only PUT x of kind/name, whose body's SHA-256 is sha:
+ * conditional, and where the server does not honour the condition
+ * (versioned buckets) after a HEAD. With a lock, S3 wants the body's
+ * Content-MD5 or a checksum: the SHA-256 one is sent, which costs no
+ * hashing; a server that refuses it (400) gets the MD5 instead, from then
+ * on. */
+static int put_new(struct s3_store *ss, int kind, const char *name, struct exchange *x, const uint8_t sha[HF_HASH_LEN])
+{
+	char mode[64], until[80], checksum[80];
+	uint8_t md5[HF_MD5_LEN];
+	int r, with_md5 = __atomic_load_n(&ss->lock_md5, __ATOMIC_RELAXED);
 
 	if (ss->versioned) {
 		struct exchange *hx = hf_xmalloc(sizeof(*hx));
@@ -208,39 +242,46 @@ static int put_new(struct s3_store *ss, int kind, const char *name, struct excha
 	}
 	x->method = "PUT";
 	x->extra[0] = "If-None-Match: *";
-	r = hf_s3_lock_headers(ss, md5, mode, until, content_md5);
-	if (r < 0)
-		return r;
-	if (r) {
-		x->extra[1] = mode;
-		x->extra[2] = until;
-		x->extra[3] = content_md5;
+	for (;;) {
+		if (with_md5 && ss->lock.mode != HF_LOCK_OFF &&
+		    (r = body_digest(x->body, x->fd, x->nbody, NULL, md5)) < 0)
+			return r;
+		r = hf_s3_lock_headers(ss, sha, with_md5 ? md5 : NULL, mode, until, checksum);
+		if (r < 0)
+			return r;
+		if (r) {
+			x->extra[1] = mode;
+			x->extra[2] = until;
+			x->extra[3] = checksum;
+		}
+		r = hf_s3_perform(ss, x);
+		if (r >= 0 || !x->extra[1] || with_md5 || x->status != 400)
+			break;
+		with_md5 = 1; /* asked again, once, with Content-MD5 */
 	}
-	return hf_s3_perform(ss, x);
+	if (r >= 0 && with_md5 && x->extra[1])
+		__atomic_store_n(&ss->lock_md5, 1, __ATOMIC_RELAXED);
+	return r;
 }
 
 static int s3_put(struct hf_store *s, int kind, const char *name, const void *p, size_t n, int flags)
 {
 	struct s3_store *ss = (struct s3_store *)s;
-	char sha[2 * HF_HASH_LEN + 1];
-	uint8_t md5[HF_MD5_LEN] = {0};
+	char hex[2 * HF_HASH_LEN + 1];
+	uint8_t sha[HF_HASH_LEN];
 	struct exchange *x = hf_xcalloc(1, sizeof(*x));
 	int r = ss->as_of ? -HF_E_REFUSED /* a view of the past is read-only */
 			  : hf_s3_object_url(ss, kind, name, x->url, sizeof(x->url));
 
 	(void)flags; /* an answered PUT is durable */
 	if (r == 0) {
-		sha256_hex(p, n, sha);
-		if (ss->lock.mode != HF_LOCK_OFF) { /* S3 wants Content-MD5 with a lock */
-			struct hf_md5_ctx *mc = hf_md5_new();
-			hf_md5_update(mc, p, n);
-			hf_md5_final(mc, md5);
-		}
+		hf_sha256(p, n, sha);
+		hf_hex_encode(sha, HF_HASH_LEN, hex);
 		x->fd = -1;
 		x->body = p;
 		x->nbody = n;
-		x->body_sha256 = sha;
-		r = put_new(ss, kind, name, x, md5);
+		x->body_sha256 = hex;
+		r = put_new(ss, kind, name, x, sha);
 	}
 	free(x);
 	return r;
@@ -416,9 +457,6 @@ static int s3_writer_open(struct hf_store *s, int kind, struct hf_store_writer *
 	w->kind = kind;
 	w->fd = -1;
 	hf_buf_init(&w->mem, SPOOL_MEM);
-	w->sha = hf_sha256_new();
-	if (((struct s3_store *)s)->lock.mode != HF_LOCK_OFF)
-		w->md5 = hf_md5_new();
 	*out = (struct hf_store_writer *)w;
 	return 0;
 }
@@ -482,23 +520,12 @@ static int s3_writer_write(struct hf_store_writer *wr, const void *p, size_t n)
 		w->failed = 1;
 		return r;
 	}
-	hf_sha256_update(w->sha, p, n);
-	if (w->md5)
-		hf_md5_update(w->md5, p, n);
 	w->size += n;
 	return 0;
 }
 
 static void writer_free(struct s3_writer *w)
 {
-	if (w->sha) {
-		uint8_t h[HF_HASH_LEN];
-		hf_sha256_final(w->sha, h); /* frees it */
-	}
-	if (w->md5) {
-		uint8_t m[HF_MD5_LEN];
-		hf_md5_final(w->md5, m);
-	}
 	if (w->fd >= 0)
 		close(w->fd);
 	hf_buf_release(&w->mem);
@@ -510,8 +537,8 @@ struct upload {
 	struct s3_store *ss;
 	struct s3_writer *w;
 	char name[HF_STORE_NAME_MAX + 1];
-	char sha[2 * HF_HASH_LEN + 1];
-	uint8_t md5[HF_MD5_LEN];
+	uint8_t sha[HF_HASH_LEN]; /* of the bytes */
+	char hex[2 * HF_HASH_LEN + 1];
 };
 
 static int upload_put(struct upload *u)
@@ -523,8 +550,8 @@ static int upload_put(struct upload *u)
 		x->fd = u->w->fd;
 		x->body = u->w->mem.data;
 		x->nbody = u->w->size;
-		x->body_sha256 = u->sha;
-		r = put_new(u->ss, u->w->kind, u->name, x, u->md5);
+		x->body_sha256 = u->hex;
+		r = put_new(u->ss, u->w->kind, u->name, x, u->sha);
 	}
 	free(x);
 	return r;
@@ -549,7 +576,6 @@ static int s3_writer_commit(struct hf_store_writer *wr, const char *name, int fl
 {
 	struct s3_writer *w = (struct s3_writer *)wr;
 	struct s3_store *ss = (struct s3_store *)w->store;
-	uint8_t h[HF_HASH_LEN];
 	struct upload *u;
 	int r = w->failed ? -EIO : ss->as_of ? -HF_E_REFUSED : strlen(name) > HF_STORE_NAME_MAX ? -HF_E_USAGE : 0;
 
@@ -561,13 +587,15 @@ static int s3_writer_commit(struct hf_store_writer *wr, const char *name, int fl
 	u->ss = ss;
 	u->w = w;
 	memcpy(u->name, name, strlen(name) + 1);
-	hf_sha256_final(w->sha, h);
-	w->sha = NULL;
-	if (w->md5) {
-		hf_md5_final(w->md5, u->md5);
-		w->md5 = NULL;
+	/* the bytes are hashed here only when the name is not their hash (a
+	 * wrong one: S3 checks the payload hash and refuses the PUT) */
+	if (!(flags & HF_PUT_NAMED_BY_SHA256) || hf_hex_decode(name, u->sha, HF_HASH_LEN) < 0)
+		r = body_digest(w->mem.data, w->fd, w->size, u->sha, NULL);
+	if (r < 0) {
+		upload_free(u);
+		return r;
 	}
-	hf_hex_encode(h, HF_HASH_LEN, u->sha);
+	hf_hex_encode(u->sha, HF_HASH_LEN, u->hex);
 	if (flags & HF_PUT_NOSYNC)
 		return hf_transfer_pool_submit(ss->transfers, upload_run, upload_free, u, w->size);
 	r = upload_put(u);

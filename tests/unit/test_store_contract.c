@@ -29,6 +29,7 @@
 #include "t_fs.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/hex.h"
 #include "util/mem.h"
 
 static char g_base[256];
@@ -520,6 +521,34 @@ static void c_writers(void)
 		snprintf(name, sizeof(name), "bb%02d", i);
 		T_EQ(hf_store_get(st, HF_OBJ_PACK, name, &b), 0);
 		T_CHECK(b.len == 100000 - (size_t)i && memcmp(b.data, big + i, b.len) == 0);
+	}
+	/* named by the SHA-256 of its bytes: stored whole; an S3 store sends
+	 * the name as the payload's hash, and a name that is not the hash is
+	 * refused by the server, nothing stored */
+	{
+		uint8_t h[HF_HASH_LEN];
+		char hex[2 * HF_HASH_LEN + 1], wrong[2 * HF_HASH_LEN + 1];
+		hf_sha256(big, 500000, h);
+		hf_hex_encode(h, HF_HASH_LEN, hex);
+		w = NULL;
+		T_EQ(hf_store_writer_open(st, HF_OBJ_PACK, &w), 0);
+		if (w) {
+			T_EQ(hf_store_writer_write(w, big, 500000), 0);
+			T_EQ(hf_store_writer_commit(w, hex, HF_PUT_NAMED_BY_SHA256), 0);
+		}
+		T_EQ(hf_store_get(st, HF_OBJ_PACK, hex, &b), 0);
+		T_CHECK(b.len == 500000 && memcmp(b.data, big, b.len) == 0);
+		if (g_kind->local == 2) {
+			memset(wrong, 'f', sizeof(wrong) - 1);
+			wrong[sizeof(wrong) - 1] = '\0';
+			w = NULL;
+			T_EQ(hf_store_writer_open(st, HF_OBJ_PACK, &w), 0);
+			if (w) {
+				T_EQ(hf_store_writer_write(w, big, 500000), 0);
+				T_CHECK(hf_store_writer_commit(w, wrong, HF_PUT_NAMED_BY_SHA256) < 0);
+			}
+			T_EQ(hf_store_get(st, HF_OBJ_PACK, wrong, &b), -HF_E_NOTFOUND);
+		}
 	}
 	/* an empty object through a writer */
 	w = NULL;
