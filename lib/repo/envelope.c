@@ -29,7 +29,7 @@ int hf_repo_put_hashed_flags(struct hf_repo *r, int kind, const void *p, size_t 
 
 	hf_sha256(p, n, h);
 	hf_id_hex(h, name);
-	ret = hf_store_put_flags(r->store, kind, name, p, n, flags);
+	ret = hf_store_put_flags(r->store, kind, name, p, n, flags | HF_PUT_NAMED_BY_SHA256);
 	if (ret == -HF_E_EXISTS)
 		ret = 0;
 	if (ret == 0 && id)

@@ -75,10 +75,13 @@ struct hf_store_lock {
 #define HF_PUT_NOSYNC \
 	1 /* durable only after hf_store_sync: for packs, which no
 			  * index names until the sync that precedes the index */
-/* writer_commit: the name is the hex SHA-256 of the bytes written (the
- * caller hashed them), so a store that sends the hash along (S3's payload
- * hash and checksum) takes it from the name instead of hashing again; a
- * wrong name is refused by the store, never stored */
+/* put and writer_commit: the name is the hex SHA-256 of the bytes (the
+ * caller hashed them). A store that sends the hash along (S3's payload
+ * hash and checksum) takes it from the name instead of hashing again, and
+ * on a versioned bucket skips the HEAD that makes a PUT create-only (the
+ * same name can only bring the same bytes); a wrong name fails the put
+ * there (S3 checks the payload hash), never stores anything. Stores that
+ * check nothing ignore it. */
 #define HF_PUT_NAMED_BY_SHA256 2
 
 struct hf_store_ops {

@@ -221,17 +221,21 @@ static int body_digest(const uint8_t *mem, int fd, uint64_t n, uint8_t sha[HF_HA
 
 /* the create-only PUT x of kind/name, whose body's SHA-256 is sha:
  * conditional, and where the server does not honour the condition
- * (versioned buckets) after a HEAD. With a lock, S3 wants the body's
+ * (versioned buckets) after a HEAD, unless the name is that hash (named):
+ * then the same name can only bring the same bytes, a second version of
+ * them at worst, and the HEAD would double the requests of a backup (S3
+ * refuses a body whose hash is not the signed one). With a lock, S3 wants the body's
  * Content-MD5 or a checksum: the SHA-256 one is sent, which costs no
  * hashing; a server that refuses it (400) gets the MD5 instead, from then
  * on. */
-static int put_new(struct s3_store *ss, int kind, const char *name, struct exchange *x, const uint8_t sha[HF_HASH_LEN])
+static int put_new(struct s3_store *ss, int kind, const char *name, struct exchange *x, const uint8_t sha[HF_HASH_LEN],
+		   int named)
 {
 	char mode[64], until[80], checksum[80];
 	uint8_t md5[HF_MD5_LEN];
 	int r, with_md5 = __atomic_load_n(&ss->lock_md5, __ATOMIC_RELAXED);
 
-	if (ss->versioned) {
+	if (ss->versioned && !named) {
 		struct exchange *hx = hf_xmalloc(sizeof(*hx));
 		r = head(ss, kind, name, hx);
 		free(hx);
@@ -273,15 +277,17 @@ static int s3_put(struct hf_store *s, int kind, const char *name, const void *p,
 	int r = ss->as_of ? -HF_E_REFUSED /* a view of the past is read-only */
 			  : hf_s3_object_url(ss, kind, name, x->url, sizeof(x->url));
 
-	(void)flags; /* an answered PUT is durable */
+	/* (an answered PUT is durable: HF_PUT_NOSYNC changes nothing) */
 	if (r == 0) {
-		hf_sha256(p, n, sha);
+		int named = (flags & HF_PUT_NAMED_BY_SHA256) && hf_hex_decode(name, sha, HF_HASH_LEN) == 0;
+		if (!named)
+			hf_sha256(p, n, sha);
 		hf_hex_encode(sha, HF_HASH_LEN, hex);
 		x->fd = -1;
 		x->body = p;
 		x->nbody = n;
 		x->body_sha256 = hex;
-		r = put_new(ss, kind, name, x, sha);
+		r = put_new(ss, kind, name, x, sha, named);
 	}
 	free(x);
 	return r;
@@ -539,6 +545,7 @@ struct upload {
 	char name[HF_STORE_NAME_MAX + 1];
 	uint8_t sha[HF_HASH_LEN]; /* of the bytes */
 	char hex[2 * HF_HASH_LEN + 1];
+	int named; /* the name is that hash */
 };
 
 static int upload_put(struct upload *u)
@@ -551,7 +558,7 @@ static int upload_put(struct upload *u)
 		x->body = u->w->mem.data;
 		x->nbody = u->w->size;
 		x->body_sha256 = u->hex;
-		r = put_new(u->ss, u->w->kind, u->name, x, u->sha);
+		r = put_new(u->ss, u->w->kind, u->name, x, u->sha, u->named);
 	}
 	free(x);
 	return r;
@@ -589,7 +596,8 @@ static int s3_writer_commit(struct hf_store_writer *wr, const char *name, int fl
 	memcpy(u->name, name, strlen(name) + 1);
 	/* the bytes are hashed here only when the name is not their hash (a
 	 * wrong one: S3 checks the payload hash and refuses the PUT) */
-	if (!(flags & HF_PUT_NAMED_BY_SHA256) || hf_hex_decode(name, u->sha, HF_HASH_LEN) < 0)
+	u->named = (flags & HF_PUT_NAMED_BY_SHA256) && hf_hex_decode(name, u->sha, HF_HASH_LEN) == 0;
+	if (!u->named)
 		r = body_digest(w->mem.data, w->fd, w->size, u->sha, NULL);
 	if (r < 0) {
 		upload_free(u);
