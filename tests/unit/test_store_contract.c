@@ -522,6 +522,24 @@ static void c_writers(void)
 		T_EQ(hf_store_get(st, HF_OBJ_PACK, name, &b), 0);
 		T_CHECK(b.len == 100000 - (size_t)i && memcmp(b.data, big + i, b.len) == 0);
 	}
+	/* past what a writer keeps in memory (S3: 8 MiB, then a spool file
+	 * hashed at commit, the name not being the hash): stored whole */
+	w = NULL;
+	T_EQ(hf_store_writer_open(st, HF_OBJ_PACK, &w), 0);
+	if (w) {
+		for (int i = 0; i < 11; i++)
+			T_EQ(hf_store_writer_write(w, big, BIG), 0);
+		T_EQ(hf_store_writer_commit(w, "cc00", 0), 0);
+	}
+	{
+		struct hf_buf whole;
+		hf_buf_init(&whole, 16u << 20);
+		T_EQ(hf_store_get(st, HF_OBJ_PACK, "cc00", &whole), 0);
+		T_EQ(whole.len, 11 * (size_t)BIG);
+		for (int i = 0; i < 11 && whole.len == 11 * (size_t)BIG; i++)
+			T_CHECK(memcmp(whole.data + (size_t)i * BIG, big, BIG) == 0);
+		hf_buf_release(&whole);
+	}
 	/* named by the SHA-256 of its bytes: stored whole; an S3 store sends
 	 * the name as the payload's hash, and a name that is not the hash is
 	 * refused by the server, nothing stored */
