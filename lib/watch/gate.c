@@ -18,7 +18,9 @@
  * GATE_HOLD_MAX_NS whatever happens (the judge is busy with an immediate
  * backup, say): the gate slows a process down, it never hangs the server.
  * Our own opens (the judge reading files, the immediate backup) pass at
- * once; if this process dies, the kernel lets every waiting open through. */
+ * once; if this process dies, the kernel lets every waiting open through.
+ * Directories made while watched are gated only once someone else works
+ * in them (see newdir_event). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -29,6 +31,7 @@
 #include <sys/eventfd.h>
 #include <sys/fanotify.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,8 +45,11 @@
 #define GATE_HELD 1024       /* opens held at once (more: let through) */
 #define GATE_READ 256        /* permission events read at once */
 #define GATE_HOLD_MAX_NS 2000000000LL
-#define GATE_TICK_MS 20                  /* how often held opens are looked at again */
-#define GATE_PULL_ROOM (2 * WATCH_EVBUF) /* one read's events with their records' headers */
+#define GATE_TICK_MS 20                   /* how often held opens are looked at again */
+#define GATE_PULL_ROOM (2 * WATCH_EVBUF)  /* one read's events with their records' headers */
+#define GATE_NEWDIRS 4096                 /* directories made while watched, not gated yet */
+#define GATE_NEWDIR_QUIET_NS 2000000000LL /* gated once their maker was quiet there this long */
+#define GATE_NEWDIR_TICK_MS 250
 
 enum { GATE_ALLOW, GATE_DENY, GATE_HOLD };
 
@@ -56,6 +62,18 @@ struct gate_held {
 	int fd;
 	pid_t pid;
 	int64_t since_ns;
+};
+
+/* a directory made while watched, left ungated while only its maker's
+ * process group works in it (see newdir_event) */
+struct gate_newdir {
+	uint64_t hash; /* of its filesystem and handle; 0: empty */
+	pid_t pgid;    /* the group that made it */
+	int64_t last_ns;
+	uint32_t fsid[2];
+	int type;
+	uint32_t nbytes;
+	uint8_t bytes[WATCH_HANDLE_MAX];
 };
 
 /* a queued notification event: this header, then the event's bytes */
@@ -90,6 +108,9 @@ struct watch_gate {
 	struct gate_held held[GATE_HELD];
 	size_t nheld;
 	pid_t ignore_pgid;
+	struct gate_newdir newdirs[GATE_NEWDIRS];
+	size_t nnewdirs;
+	int64_t swept_ns;
 	struct hf_watch_gate_stats st;
 	uint8_t notif[WATCH_EVBUF]; /* one read of the notification group */
 };
@@ -147,12 +168,14 @@ static int key_slot(const struct hf_watch_who *who)
 
 /* the counter slot of an event that can cost a file (watch_fresh_counts),
  * by its writer's process group; -1: not counted */
-static int key_of(struct hf_watch *w, const struct fanotify_event_metadata *m, const uint8_t *at, int64_t now)
+static int key_of(struct hf_watch *w, const struct fanotify_event_metadata *m, const uint8_t *at, int64_t now,
+		  pid_t *pgid)
 {
 	struct watch_gate *g = w->gate;
 	struct hf_watch_who who;
 
-	if (m->mask & (FAN_ONDIR | FAN_Q_OVERFLOW))
+	*pgid = 0;
+	if (m->mask & FAN_Q_OVERFLOW)
 		return -1;
 	if (watch_who_cached(&g->procs, m->pid, &who) < 0) {
 		memset(&who, 0, sizeof(who));
@@ -160,6 +183,9 @@ static int key_of(struct hf_watch *w, const struct fanotify_event_metadata *m, c
 	}
 	if (who.pgid <= 0)
 		who.pgid = m->pid;
+	*pgid = who.pgid;
+	if (m->mask & FAN_ONDIR)
+		return -1;
 	if (m->metadata_len > m->event_len ||
 	    (!watch_fresh_counts(&g->fresh, m->mask, at + m->metadata_len, m->event_len - m->metadata_len,
 				 (w->rename_events ? WATCH_REPORTS_RENAME : 0) |
@@ -327,6 +353,152 @@ static void respond(struct hf_watch *w, int fd, int verdict)
 		w->gate->st.denied++;
 }
 
+/* ---- directories made while watched -------------------------------------------
+ *
+ * A group that makes a directory has nothing of anyone else's in it to
+ * lose: `tar xf`, `cp -a` or rsync into a new tree, and what they then do
+ * to their own files there (`gzip -r`), only touch what they made. Gating
+ * each open there would cost it a round trip to this thread. So a
+ * directory made while watched gets no FAN_OPEN_PERM mark while only its
+ * maker's process group has events in it; it is gated at the first event
+ * there by another group or one that can cost a file (fresh.c), and once
+ * its maker was quiet in it for GATE_NEWDIR_QUIET_NS. This needs the made
+ * directory's own handle (FAN_REPORT_TARGET_FID, Linux 5.17): without it
+ * every directory is gated as it is made (watch_gate_mark_dir). */
+
+static uint64_t handle_hash(const uint32_t fsid[2], int type, const uint8_t *bytes, uint32_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+	uint8_t head[12];
+
+	memcpy(head, fsid, 8);
+	memcpy(head + 8, &type, 4);
+	for (size_t i = 0; i < sizeof(head); i++)
+		h = (h ^ head[i]) * 1099511628211ULL;
+	for (uint32_t i = 0; i < n; i++)
+		h = (h ^ bytes[i]) * 1099511628211ULL;
+	return h ? h : 1;
+}
+
+static struct gate_newdir *newdir_slot(struct watch_gate *g, uint64_t h)
+{
+	return &g->newdirs[h % GATE_NEWDIRS];
+}
+
+/* gives d its FAN_OPEN_PERM mark now and forgets it (under mu) */
+static void newdir_gate(struct hf_watch *w, struct gate_newdir *d)
+{
+	struct {
+		struct file_handle fh;
+		uint8_t bytes[WATCH_HANDLE_MAX];
+	} h;
+
+	for (size_t i = 0; i < w->nroots; i++) {
+		int fd;
+		if (memcmp(w->roots[i].fsid, d->fsid, sizeof(d->fsid)) != 0)
+			continue;
+		h.fh.handle_bytes = d->nbytes;
+		h.fh.handle_type = d->type;
+		memcpy(h.fh.f_handle, d->bytes, d->nbytes);
+		/* O_PATH: an open that no permission event waits on (this thread
+		 * answers them) */
+		fd = open_by_handle_at(w->roots[i].fd, &h.fh, O_PATH | O_CLOEXEC);
+		if (fd >= 0) {
+			(void)fanotify_mark(w->gate->fd, FAN_MARK_ADD | FAN_MARK_ONLYDIR,
+					    FAN_OPEN_PERM | FAN_EVENT_ON_CHILD, fd,
+					    NULL); /* gone meanwhile, or past max_user_marks: nothing to gate */
+			close(fd);
+		}
+		break;
+	}
+	d->hash = 0;
+	w->gate->nnewdirs--;
+}
+
+/* an event m (its info records at at + metadata_len) by group pgid: a
+ * directory made is remembered; one in a remembered directory gates it
+ * unless it is its maker's and costs nothing (under mu) */
+static void newdir_event(struct hf_watch *w, const struct fanotify_event_metadata *m, const uint8_t *at, pid_t pgid,
+			 int counted, int64_t now)
+{
+	struct watch_gate *g = w->gate;
+	const uint8_t *p = at + m->metadata_len, *end = at + m->event_len;
+	int made = (m->mask & (FAN_CREATE | FAN_ONDIR)) == (FAN_CREATE | FAN_ONDIR) && pgid > 1;
+
+	if (!made && !g->nnewdirs)
+		return;
+	while (p + sizeof(struct fanotify_event_info_header) <= end) {
+		const struct fanotify_event_info_header *hd = (const void *)p;
+		const struct fanotify_event_info_fid *fid = (const void *)p;
+		const struct file_handle *fh = (const struct file_handle *)fid->handle;
+		uint32_t fsid[2];
+		uint64_t h;
+		struct gate_newdir *d;
+		if (hd->len < sizeof(*hd) || hd->len > (size_t)(end - p))
+			break;
+		p += hd->len;
+		if (hd->len < sizeof(*fid) + sizeof(*fh) || fh->handle_bytes > WATCH_HANDLE_MAX ||
+		    fh->handle_bytes > hd->len - sizeof(*fid) - sizeof(*fh))
+			continue;
+		memcpy(fsid, &fid->fsid, sizeof(fsid));
+		h = handle_hash(fsid, fh->handle_type, fh->f_handle, fh->handle_bytes);
+		d = newdir_slot(g, h);
+		if (hd->info_type == FAN_EVENT_INFO_TYPE_FID) {
+			if (!made)
+				continue; /* a file's own handle */
+			if (d->hash && d->hash != h)
+				newdir_gate(w, d); /* the slot's older one: gated rather than lost */
+			if (!d->hash)
+				g->nnewdirs++;
+			*d = (struct gate_newdir){.hash = h,
+						  .pgid = pgid,
+						  .last_ns = now,
+						  .type = fh->handle_type,
+						  .nbytes = fh->handle_bytes};
+			memcpy(d->fsid, fsid, sizeof(fsid));
+			memcpy(d->bytes, fh->f_handle, fh->handle_bytes);
+			g->st.new_dirs++;
+		} else if (d->hash == h) { /* the directory an entry is in */
+			if (pgid != d->pgid || counted)
+				newdir_gate(w, d);
+			else
+				d->last_ns = now;
+		}
+	}
+}
+
+/* gates the new directories whose maker has been quiet in them (under mu) */
+static void newdirs_sweep(struct hf_watch *w, int64_t now)
+{
+	struct watch_gate *g = w->gate;
+
+	for (size_t i = 0; g->nnewdirs && i < GATE_NEWDIRS; i++)
+		if (g->newdirs[i].hash && now - g->newdirs[i].last_ns >= GATE_NEWDIR_QUIET_NS)
+			newdir_gate(w, &g->newdirs[i]);
+}
+
+/* dir is a new directory not gated yet (under mu) */
+static int newdir_waiting(struct hf_watch *w, const char *dir)
+{
+	struct {
+		struct file_handle fh;
+		uint8_t bytes[WATCH_HANDLE_MAX];
+	} h;
+	struct statfs sfs;
+	uint32_t fsid[2];
+	uint64_t hash;
+	int mnt;
+
+	if (!w->gate->nnewdirs)
+		return 0;
+	h.fh.handle_bytes = WATCH_HANDLE_MAX;
+	if (name_to_handle_at(AT_FDCWD, dir, &h.fh, &mnt, 0) < 0 || statfs(dir, &sfs) < 0)
+		return 0;
+	memcpy(fsid, &sfs.f_fsid, sizeof(fsid));
+	hash = handle_hash(fsid, h.fh.handle_type, h.fh.f_handle, h.fh.handle_bytes);
+	return newdir_slot(w->gate, hash)->hash == hash;
+}
+
 /* ---- the thread ----------------------------------------------------------- */
 
 /* moves what the notification group has into the ring (as far as it has
@@ -351,6 +523,7 @@ static void pull_events(struct hf_watch *w, int64_t now)
 		while (at + sizeof(struct fanotify_event_metadata) <= (size_t)n) {
 			struct fanotify_event_metadata m;
 			struct gate_rec rec;
+			pid_t pgid;
 			memcpy(&m, g->notif + at, sizeof(m));
 			if (m.event_len < sizeof(m) || m.event_len > (size_t)n - at)
 				break; /* malformed: the kernel never sends that */
@@ -363,7 +536,8 @@ static void pull_events(struct hf_watch *w, int64_t now)
 				continue;
 			}
 			rec.len = m.event_len;
-			rec.key = key_of(w, &m, g->notif + at, now);
+			rec.key = key_of(w, &m, g->notif + at, now, &pgid);
+			newdir_event(w, &m, g->notif + at, pgid, rec.key >= 0, now);
 			/* a link count or chmod that costs nothing: nothing for the judge */
 			if (rec.key < 0 && !(m.mask & ~(uint64_t)FAN_ATTRIB)) {
 				at += m.event_len;
@@ -436,7 +610,7 @@ static void *gate_main(void *arg)
 		pthread_mutex_lock(&g->mu);
 		if (g->len - g->off + GATE_PULL_ROOM > GATE_RING)
 			p[2].events = 0; /* no room: leave them in the kernel */
-		int stop = g->stop, timeout = g->nheld ? GATE_TICK_MS : -1;
+		int stop = g->stop, timeout = g->nheld ? GATE_TICK_MS : g->nnewdirs ? GATE_NEWDIR_TICK_MS : -1;
 		pthread_mutex_unlock(&g->mu);
 		if (stop)
 			break;
@@ -461,6 +635,10 @@ static void *gate_main(void *arg)
 		pull_events(w, now);
 		take_opens(w, ev, nev, now);
 		review_held(w, now);
+		if (g->nnewdirs && now - g->swept_ns >= GATE_NEWDIR_TICK_MS * 1000000LL) {
+			newdirs_sweep(w, now);
+			g->swept_ns = now;
+		}
 		maybe_mute(w, now);
 		pthread_mutex_unlock(&g->mu);
 	}
@@ -549,8 +727,15 @@ int watch_gate_ready_fd(const struct hf_watch *w)
 
 void watch_gate_mark_dir(struct hf_watch *w, const char *dir)
 {
+	int waiting;
+
 	if (!w->gate)
 		return;
+	pthread_mutex_lock(&w->gate->mu);
+	waiting = newdir_waiting(w, dir);
+	pthread_mutex_unlock(&w->gate->mu);
+	if (waiting)
+		return; /* made while watched: gated later (newdir_event) */
 	if (fanotify_mark(w->gate->fd, FAN_MARK_ADD | FAN_MARK_ONLYDIR | FAN_MARK_DONT_FOLLOW,
 			  FAN_OPEN_PERM | FAN_EVENT_ON_CHILD, AT_FDCWD, dir) < 0)
 		w->st.gate_unmarked += errno == ENOSPC; /* past fs.fanotify.max_user_marks (the judge's thread) */

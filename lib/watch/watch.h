@@ -169,6 +169,7 @@ struct hf_watch_gate_stats {
 	uint64_t timeouts; /* let through after the longest hold */
 	uint64_t arms;     /* times a process got ahead of the judge: opens reported from then on */
 	uint64_t armed_ns; /* how long opens were reported (else the kernel lets them through) */
+	uint64_t new_dirs; /* directories made while watched and left ungated while only their maker worked there */
 	int realtime;      /* the gate's thread runs real-time (SCHED_FIFO; needs CAP_SYS_NICE) */
 };
 

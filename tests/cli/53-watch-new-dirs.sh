@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# 53-watch-new-dirs.sh — directories made while holdfast watch runs (issue 11):
+#  - a tree that one process group makes and works in by itself (cp -a, then gzip -r of
+#    the copy) is not gated: its opens do not wait for the watcher one by one (the
+#    watcher's last line counts the opens it answered and the directories it left
+#    ungated), and nothing is called an attack;
+#  - an encryptor of another group in a directory made a moment before (its maker not
+#    quiet there for 2 s yet) is frozen within the goal of 10 files;
+#  - so is one in a directory made, backed up and left alone before the attack, and
+#    restore --last-clean gives every file back bit for bit.
+# Needs root (fanotify): skipped otherwise.
+. "$(dirname "$0")/lib.sh"
+
+if [ "$(id -u)" -ne 0 ]; then
+	skip "holdfast watch needs root (fanotify, CAP_SYS_ADMIN): not root"
+	finish
+fi
+if [ "$HF_TEST_REPO_KIND" = https ]; then
+	skip "watch scenarios use a local repository"
+	finish
+fi
+for tool in openssl python3 setsid gzip; do
+	command -v "$tool" >/dev/null || { skip "watch new directories: $tool is missing"; finish; }
+done
+
+SIM_PGIDS=()
+WPID=""
+cleanup_hook() {
+	local g
+	for g in "${SIM_PGIDS[@]}"; do kill -KILL -- "-$g" 2>/dev/null; done
+	[ -n "$WPID" ] && kill -KILL "$WPID" 2>/dev/null
+}
+
+# real files: text and gzip from /usr/share/doc (the encryptor takes a flat
+# directory), and the same in a tree of a few directories
+POOL=$T/pool NEST=$T/nest
+mkdir -p "$POOL" "$NEST/a/b" "$NEST/c"
+n=0
+while IFS= read -r f; do
+	n=$((n + 1))
+	cp "$f" "$POOL/f$n.${f##*.}"
+	case $((n % 3)) in 0) d=$NEST ;; 1) d=$NEST/a/b ;; *) d=$NEST/c ;; esac
+	cp "$f" "$d/f$n.${f##*.}"
+done < <(find /usr/share/doc \( -name '*.gz' -o -name copyright \) -type f -size +3k -size -100k 2>/dev/null |
+	sort | head -n 45)
+NPOOL=$(find "$POOL" -type f | wc -l)
+if [ "$NPOOL" -lt 30 ]; then
+	skip "watch new directories: too few files under /usr/share/doc ($NPOOL)"
+	finish
+fi
+. "$CLI_DIR/watch_sims.sh"
+watch_sims "$T"
+
+# watch_start DIR — a repository with a backup of DIR, and the watcher on DIR (sets WPID)
+watch_start() {
+	local w=$1.w
+	mkdir -p "$w"
+	hf init --repo "$w/repo"
+	hf backup --repo "$w/repo" "$1"
+	check_rc "$(basename "$1"): baseline backup" 0
+	"$HF_BIN" watch --repo "$w/repo" "$1" --json-log "$w/log.json" >"$w/out" 2>"$w/err" &
+	WPID=$!
+	for _ in $(seq 1 300); do grep -q "watching" "$w/err" 2>/dev/null && break; sleep 0.1; done
+	check_grep "$(basename "$1"): the watcher started" "watching" "$w/err"
+}
+watch_stop() {
+	kill -TERM "$WPID" 2>/dev/null
+	wait "$WPID" 2>/dev/null
+	WPID=""
+}
+# attack NAME SHARE — the in-place encryptor on SHARE/data, in a session of its
+# own; waits until it is frozen (every process of its group stopped) or done
+attack() {
+	local w=$2.w st=x
+	setsid bash -c "${SIM[inplace]}" _ "$2/data" >"$w/sim.out" 2>&1 &
+	SPG=$!
+	SIM_PGIDS+=("$SPG")
+	for _ in $(seq 1 600); do
+		st=$(ps -o stat= -g "$SPG" 2>/dev/null | grep -v '^Z' | cut -c1 | sort -u | tr -d '\n')
+		[ -z "$st" ] || [ "$st" = T ] && break
+		grep -q '^0::/holdfast-frozen/' /proc/"$SPG"/cgroup 2>/dev/null && { st=T; break; }
+		sleep 0.1
+	done
+	for _ in $(seq 1 600); do [ -s "$w/log.json" ] && break; sleep 0.1; done
+	lost=0
+	for f in "$POOL"/*; do cmp -s "$f" "$2/data/${f##*/}" || lost=$((lost + 1)); done
+	check_true "$1: the encryptor was frozen (ps: '$st')" test "$st" = T
+	check_grep "$1: the alert says freeze" '"action":"freeze".*"signalled":true' "$w/log.json"
+	check_true "$1: stopped within the goal of 10 files (lost $lost)" test "$lost" -le 10
+	echo "row: $1 | $NPOOL files | lost $lost"
+	kill -KILL -- "-$SPG" 2>/dev/null
+	frozen_cgroups_remove
+}
+
+# --- a tree made and worked in by one group ----------------------------------------------
+A=$T/share-a
+mkdir -p "$A"
+watch_start "$A"
+setsid bash -c 'cp -a "$1" "$2/copy" && gzip -rf "$2/copy"' _ "$NEST" "$A"
+check_rc "cp -a then gzip -r into a new tree" 0
+sleep 1
+watch_stop
+line=$(grep 'watch: stopped' "$A.w/err")
+answered=$(sed -n 's/.*opens: \([0-9]*\) answered.*/\1/p' <<<"$line")
+made=$(sed -n 's/.*; \([0-9]*\) directories made while watched.*/\1/p' <<<"$line")
+check_true "the directories it made were left ungated ($made)" test "${made:-0}" -ge 4
+check_true "its opens did not wait for the watcher ($answered answered for $NPOOL files, each opened at least twice)" \
+	test "${answered:-999999}" -lt "$NPOOL"
+check_eq "nothing was called an attack" "" "$(cat "$A.w/log.json" 2>/dev/null)"
+
+# --- an encryptor of another group, right after the directory was made --------------------
+B=$T/share-b
+mkdir -p "$B"
+watch_start "$B"
+cp -a "$POOL" "$B/data"
+attack "made a moment before" "$B"
+watch_stop
+
+# --- and in a directory made, backed up and left alone before --------------------------
+C=$T/share-c
+mkdir -p "$C"
+watch_start "$C"
+cp -a "$POOL" "$C/data"
+hf backup --repo "$C.w/repo" "$C"
+check_rc "the new tree backed up while watched" 0
+sleep 3
+attack "made 3 s before" "$C"
+watch_stop
+hf restore --repo "$C.w/repo" --last-clean --target "$T/restore"
+check_rc "restore --last-clean" 0
+check_tree "restore --last-clean gives every file back bit for bit" "$POOL" "$T/restore$C/data"
+finish
