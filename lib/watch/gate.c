@@ -167,7 +167,8 @@ static int key_slot(const struct hf_watch_who *who)
 }
 
 /* the counter slot of an event that can cost a file (watch_fresh_counts),
- * by its writer's process group; -1: not counted */
+ * by its writer's process group (into *pgid; 0 for an overflow); -1: not
+ * counted */
 static int key_of(struct hf_watch *w, const struct fanotify_event_metadata *m, const uint8_t *at, int64_t now,
 		  pid_t *pgid)
 {

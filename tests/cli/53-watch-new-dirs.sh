@@ -128,5 +128,6 @@ attack "made 3 s before" "$C"
 watch_stop
 hf restore --repo "$C.w/repo" --last-clean --target "$T/restore"
 check_rc "restore --last-clean" 0
-check_tree "restore --last-clean gives every file back bit for bit" "$POOL" "$T/restore$C/data"
+# (atimes aside: the pool's change when cp -a reads it for each share)
+check_tree "restore --last-clean gives every file back bit for bit" "$POOL" "$T/restore$C/data" --no-atime
 finish
