@@ -224,16 +224,16 @@ static int body_digest(const uint8_t *mem, int fd, uint64_t n, uint8_t sha[HF_HA
  * (versioned buckets) after a HEAD, unless the name is that hash (named):
  * then the same name can only bring the same bytes, a second version of
  * them at worst, and the HEAD would double the requests of a backup (S3
- * refuses a body whose hash is not the signed one). With a lock, S3 wants the body's
- * Content-MD5 or a checksum: the SHA-256 one is sent, which costs no
- * hashing; a server that refuses it (400) gets the MD5 instead, from then
- * on. */
+ * refuses a body whose hash is not the signed one). With a lock, S3 wants
+ * the body's Content-MD5 or a checksum: the SHA-256 one is sent, which
+ * costs no hashing; a server that refuses it (400) gets the MD5 instead,
+ * from then on. */
 static int put_new(struct s3_store *ss, int kind, const char *name, struct exchange *x, const uint8_t sha[HF_HASH_LEN],
 		   int named)
 {
 	char mode[64], until[80], checksum[80];
 	uint8_t md5[HF_MD5_LEN];
-	int r, with_md5 = __atomic_load_n(&ss->lock_md5, __ATOMIC_RELAXED);
+	int r, locked = ss->lock.mode != HF_LOCK_OFF, with_md5 = __atomic_load_n(&ss->lock_md5, __ATOMIC_RELAXED);
 
 	if (ss->versioned && !named) {
 		struct exchange *hx = hf_xmalloc(sizeof(*hx));
@@ -247,8 +247,7 @@ static int put_new(struct s3_store *ss, int kind, const char *name, struct excha
 	x->method = "PUT";
 	x->extra[0] = "If-None-Match: *";
 	for (;;) {
-		if (with_md5 && ss->lock.mode != HF_LOCK_OFF &&
-		    (r = body_digest(x->body, x->fd, x->nbody, NULL, md5)) < 0)
+		if (locked && with_md5 && (r = body_digest(x->body, x->fd, x->nbody, NULL, md5)) < 0)
 			return r;
 		r = hf_s3_lock_headers(ss, sha, with_md5 ? md5 : NULL, mode, until, checksum);
 		if (r < 0)
@@ -259,11 +258,11 @@ static int put_new(struct s3_store *ss, int kind, const char *name, struct excha
 			x->extra[3] = checksum;
 		}
 		r = hf_s3_perform(ss, x);
-		if (r >= 0 || !x->extra[1] || with_md5 || x->status != 400)
+		if (r >= 0 || !locked || with_md5 || x->status != 400)
 			break;
 		with_md5 = 1; /* asked again, once, with Content-MD5 */
 	}
-	if (r >= 0 && with_md5 && x->extra[1])
+	if (r >= 0 && locked && with_md5)
 		__atomic_store_n(&ss->lock_md5, 1, __ATOMIC_RELAXED);
 	return r;
 }

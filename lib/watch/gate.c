@@ -367,20 +367,6 @@ static void respond(struct hf_watch *w, int fd, int verdict)
  * directory's own handle (FAN_REPORT_TARGET_FID, Linux 5.17): without it
  * every directory is gated as it is made (watch_gate_mark_dir). */
 
-static uint64_t handle_hash(const uint32_t fsid[2], int type, const uint8_t *bytes, uint32_t n)
-{
-	uint64_t h = 1469598103934665603ULL;
-	uint8_t head[12];
-
-	memcpy(head, fsid, 8);
-	memcpy(head + 8, &type, 4);
-	for (size_t i = 0; i < sizeof(head); i++)
-		h = (h ^ head[i]) * 1099511628211ULL;
-	for (uint32_t i = 0; i < n; i++)
-		h = (h ^ bytes[i]) * 1099511628211ULL;
-	return h ? h : 1;
-}
-
 static struct gate_newdir *newdir_slot(struct watch_gate *g, uint64_t h)
 {
 	return &g->newdirs[h % GATE_NEWDIRS];
@@ -389,28 +375,19 @@ static struct gate_newdir *newdir_slot(struct watch_gate *g, uint64_t h)
 /* gives d its FAN_OPEN_PERM mark now and forgets it (under mu) */
 static void newdir_gate(struct hf_watch *w, struct gate_newdir *d)
 {
-	struct {
-		struct file_handle fh;
-		uint8_t bytes[WATCH_HANDLE_MAX];
-	} h;
+	struct watch_handle_buf h;
+	int fd;
 
-	for (size_t i = 0; i < w->nroots; i++) {
-		int fd;
-		if (memcmp(w->roots[i].fsid, d->fsid, sizeof(d->fsid)) != 0)
-			continue;
-		h.fh.handle_bytes = d->nbytes;
-		h.fh.handle_type = d->type;
-		memcpy(h.fh.f_handle, d->bytes, d->nbytes);
-		/* O_PATH: an open that no permission event waits on (this thread
-		 * answers them) */
-		fd = open_by_handle_at(w->roots[i].fd, &h.fh, O_PATH | O_CLOEXEC);
-		if (fd >= 0) {
-			(void)fanotify_mark(w->gate->fd, FAN_MARK_ADD | FAN_MARK_ONLYDIR,
-					    FAN_OPEN_PERM | FAN_EVENT_ON_CHILD, fd,
-					    NULL); /* gone meanwhile, or past max_user_marks: nothing to gate */
-			close(fd);
-		}
-		break;
+	h.fh.handle_bytes = d->nbytes;
+	h.fh.handle_type = d->type;
+	memcpy(h.fh.f_handle, d->bytes, d->nbytes);
+	/* O_PATH: an open that no permission event waits on (this thread
+	 * answers them) */
+	fd = watch_open_handle(w, d->fsid, &h.fh);
+	if (fd >= 0) {
+		(void)fanotify_mark(w->gate->fd, FAN_MARK_ADD | FAN_MARK_ONLYDIR, FAN_OPEN_PERM | FAN_EVENT_ON_CHILD,
+				    fd, NULL); /* gone meanwhile, or past max_user_marks: nothing to gate */
+		close(fd);
 	}
 	d->hash = 0;
 	w->gate->nnewdirs--;
@@ -442,7 +419,7 @@ static void newdir_event(struct hf_watch *w, const struct fanotify_event_metadat
 		    fh->handle_bytes > hd->len - sizeof(*fid) - sizeof(*fh))
 			continue;
 		memcpy(fsid, &fid->fsid, sizeof(fsid));
-		h = handle_hash(fsid, fh->handle_type, fh->f_handle, fh->handle_bytes);
+		h = watch_handle_hash(fsid, fh->handle_type, fh->f_handle, fh->handle_bytes);
 		d = newdir_slot(g, h);
 		if (hd->info_type == FAN_EVENT_INFO_TYPE_FID) {
 			if (!made)
@@ -481,12 +458,8 @@ static void newdirs_sweep(struct hf_watch *w, int64_t now)
 /* dir is a new directory not gated yet (under mu) */
 static int newdir_waiting(struct hf_watch *w, const char *dir)
 {
-	struct {
-		struct file_handle fh;
-		uint8_t bytes[WATCH_HANDLE_MAX];
-	} h;
+	struct watch_handle_buf h;
 	struct statfs sfs;
-	uint32_t fsid[2];
 	uint64_t hash;
 	int mnt;
 
@@ -495,8 +468,7 @@ static int newdir_waiting(struct hf_watch *w, const char *dir)
 	h.fh.handle_bytes = WATCH_HANDLE_MAX;
 	if (name_to_handle_at(AT_FDCWD, dir, &h.fh, &mnt, 0) < 0 || statfs(dir, &sfs) < 0)
 		return 0;
-	memcpy(fsid, &sfs.f_fsid, sizeof(fsid));
-	hash = handle_hash(fsid, h.fh.handle_type, h.fh.f_handle, h.fh.handle_bytes);
+	hash = watch_handle_hash(&sfs.f_fsid, h.fh.handle_type, h.fh.f_handle, h.fh.handle_bytes);
 	return newdir_slot(w->gate, hash)->hash == hash;
 }
 

@@ -116,17 +116,25 @@ static int under_roots(const struct hf_watch *w, const char *path)
 	return 0;
 }
 
-static uint64_t handle_hash(const struct fanotify_event_info_fid *fid, const struct file_handle *fh)
+uint64_t watch_handle_hash(const void *fsid, int type, const uint8_t *bytes, size_t n)
 {
 	uint64_t h = 1469598103934665603ULL;
-	const uint8_t *p = (const uint8_t *)&fid->fsid;
+	const uint8_t *p = fsid;
 
-	for (size_t i = 0; i < sizeof(fid->fsid); i++)
+	for (size_t i = 0; i < 8; i++)
 		h = (h ^ p[i]) * 1099511628211ULL;
-	h = (h ^ (uint32_t)fh->handle_type) * 1099511628211ULL;
-	for (size_t i = 0; i < fh->handle_bytes; i++)
-		h = (h ^ fh->f_handle[i]) * 1099511628211ULL;
+	h = (h ^ (uint32_t)type) * 1099511628211ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ bytes[i]) * 1099511628211ULL;
 	return h ? h : 1;
+}
+
+int watch_open_handle(const struct hf_watch *w, const void *fsid, const struct file_handle *fh)
+{
+	for (size_t i = 0; i < w->nroots; i++)
+		if (memcmp(fsid, w->roots[i].fsid, sizeof(w->roots[i].fsid)) == 0)
+			return open_by_handle_at(w->roots[i].fd, (struct file_handle *)fh, O_PATH | O_CLOEXEC);
+	return -1;
 }
 
 /* the path of the directory in a record: 1 with *dir set (owned by the
@@ -134,10 +142,10 @@ static uint64_t handle_hash(const struct fanotify_event_info_fid *fid, const str
 static int dir_of(struct hf_watch *w, const struct fanotify_event_info_fid *fid, const struct file_handle *fh,
 		  const char **dir)
 {
-	uint64_t h = handle_hash(fid, fh);
+	uint64_t h = watch_handle_hash(&fid->fsid, fh->handle_type, fh->f_handle, fh->handle_bytes);
 	struct watch_dir *e = &w->dirs[h % WATCH_DIRS];
 	char link[64], buf[PATH_MAX];
-	int mfd = -1, fd;
+	int fd;
 	ssize_t n;
 
 	if (fh->handle_bytes > WATCH_HANDLE_MAX)
@@ -147,14 +155,9 @@ static int dir_of(struct hf_watch *w, const struct fanotify_event_info_fid *fid,
 		*dir = e->path;
 		return e->path != NULL;
 	}
-	for (size_t i = 0; i < w->nroots && mfd < 0; i++)
-		if (memcmp(&fid->fsid, w->roots[i].fsid, sizeof(w->roots[i].fsid)) == 0)
-			mfd = w->roots[i].fd;
-	if (mfd < 0)
-		return 0;
-	fd = open_by_handle_at(mfd, (struct file_handle *)fh, O_PATH | O_CLOEXEC);
+	fd = watch_open_handle(w, &fid->fsid, fh);
 	if (fd < 0)
-		return 0; /* ESTALE: the directory is gone */
+		return 0; /* not on a watched filesystem, or (ESTALE) gone */
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	n = readlink(link, buf, sizeof(buf) - 1);
 	close(fd);

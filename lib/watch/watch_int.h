@@ -2,6 +2,8 @@
 #ifndef HF_WATCH_INT_H
 #define HF_WATCH_INT_H
 
+#include <fcntl.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -110,6 +112,16 @@ struct hf_watch {
 /* listen.c */
 int watch_listen_open(struct hf_watch *w, char **paths, size_t n);
 void watch_listen_close(struct hf_watch *w);
+/* a file handle with room for its bytes */
+struct watch_handle_buf {
+	struct file_handle fh;
+	uint8_t bytes[WATCH_HANDLE_MAX];
+};
+/* a hash of a handle on the filesystem fsid (8 bytes, as events carry it) */
+uint64_t watch_handle_hash(const void *fsid, int type, const uint8_t *bytes, size_t n);
+/* an O_PATH descriptor of the object fh names on the watched filesystem
+ * fsid; -1 if none of the roots is on it, or the object is gone */
+int watch_open_handle(const struct hf_watch *w, const void *fsid, const struct file_handle *fh);
 
 /* gate.c: the thread that answers opens and queues the notification
  * group's events for the judge */

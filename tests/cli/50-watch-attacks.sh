@@ -12,17 +12,7 @@
 # only those (gpg is added whenever gpg is installed).
 . "$(dirname "$0")/lib.sh"
 
-if [ "$(id -u)" -ne 0 ]; then
-	skip "holdfast watch needs root (fanotify, CAP_SYS_ADMIN): not root"
-	finish
-fi
-if [ "$HF_TEST_REPO_KIND" = https ]; then
-	skip "watch scenarios use a local repository"
-	finish
-fi
-for tool in openssl python3 setsid xargs; do
-	command -v "$tool" >/dev/null || { skip "watch attacks: $tool is missing"; finish; }
-done
+watch_preamble "watch attacks" openssl python3 setsid xargs
 
 SIM_PGIDS=()
 WPID=""

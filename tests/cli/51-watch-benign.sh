@@ -13,14 +13,7 @@
 # otherwise. Prints a "row:" line per workload (docs/DETECTION.md).
 . "$(dirname "$0")/lib.sh"
 
-if [ "$(id -u)" -ne 0 ]; then
-	skip "holdfast watch needs root (fanotify, CAP_SYS_ADMIN): not root"
-	finish
-fi
-if [ "$HF_TEST_REPO_KIND" = https ]; then
-	skip "watch scenarios use a local repository"
-	finish
-fi
+watch_preamble watch
 
 WPID=""
 LAUNCHER=""

@@ -15,14 +15,7 @@
 # and catches the next attack). Needs root (fanotify): skipped otherwise.
 . "$(dirname "$0")/lib.sh"
 
-if [ "$(id -u)" -ne 0 ]; then
-	skip "holdfast watch needs root (fanotify, CAP_SYS_ADMIN): not root"
-	finish
-fi
-if [ "$HF_TEST_REPO_KIND" != local ]; then
-	skip "watch scenarios use a local repository"
-	finish
-fi
+watch_preamble watch
 
 SPG="" WPID=""
 MNT=$T/mnt

@@ -11,17 +11,7 @@
 # Needs root (fanotify): skipped otherwise.
 . "$(dirname "$0")/lib.sh"
 
-if [ "$(id -u)" -ne 0 ]; then
-	skip "holdfast watch needs root (fanotify, CAP_SYS_ADMIN): not root"
-	finish
-fi
-if [ "$HF_TEST_REPO_KIND" = https ]; then
-	skip "watch scenarios use a local repository"
-	finish
-fi
-for tool in openssl python3 setsid gzip; do
-	command -v "$tool" >/dev/null || { skip "watch new directories: $tool is missing"; finish; }
-done
+watch_preamble "watch new directories" openssl python3 setsid gzip
 
 SIM_PGIDS=()
 WPID=""

@@ -55,6 +55,16 @@ keys() {
 header() {
 	s3curl -I "$S3_ENDPOINT/$BUCKET/$1" | tr -d '\r' | sed -n "s/^$2: //Ip"
 }
+# read_back WHAT REPO SRC — check --read-data of REPO, then its latest snapshot
+# restored and compared with SRC bit for bit
+nback=0
+read_back() {
+	local target=$T/back$((++nback))
+	hf check --repo "$2" --read-data
+	check_rc "$1: check --read-data" 0
+	hf restore --repo "$2" latest --target "$target"
+	check_tree "$1: restored bit for bit" "$3" "$target$3"
+}
 server_now() { # the S3 server's clock, s since 1970
 	date -d "$(s3curl -I "$S3_ENDPOINT/$BUCKET" | tr -d '\r' | sed -n 's/^Date: //Ip')" +%s
 }
@@ -189,10 +199,7 @@ code=$(s3curl -o /dev/null -w '%{http_code}' -X DELETE "$S3_ENDPOINT/$BUCKET/$KE
 check_eq "time: a pack in use is still locked (delete refused)" 403 "$code"
 check_eq "time: the forgotten snapshot is deleted now" 1 "$(keys "$P-time" snapshots/ | wc -l)"
 check_true "time: packs only it used are deleted" test "$(keys "$P-time" data/ | wc -l)" -lt "$packs_before"
-hf check --repo "$R2" --read-data
-check_rc "time: check --read-data" 0
-hf restore --repo "$R2" latest --target "$T/r3"
-check_tree "time: the kept snapshot restores bit for bit" "$SRC2" "$T/r3$SRC2"
+read_back "time: the kept snapshot" "$R2" "$SRC2"
 
 # --- a full bucket (a quota), then room again -------------------------------------------------
 if [ -n "${S3_STATE_DIR:-}" ] && command -v radosgw-admin >/dev/null; then
@@ -215,10 +222,7 @@ if [ -n "${S3_STATE_DIR:-}" ] && command -v radosgw-admin >/dev/null; then
 	sleep 1
 	hf backup --repo "$RQ" "$SRCQ"
 	check_rc "with room again, the next backup completes" 0
-	hf check --repo "$RQ" --read-data
-	check_rc "check --read-data after the full bucket" 0
-	hf restore --repo "$RQ" latest --target "$T/rq"
-	check_tree "restore after the full bucket: bit for bit" "$SRCQ" "$T/rq$SRCQ"
+	read_back "after the full bucket" "$RQ" "$SRCQ"
 else
 	skip "a full bucket (no S3_STATE_DIR and radosgw-admin from tests/run.sh s3)"
 fi
@@ -229,7 +233,7 @@ fi
 # refuses that (400), through tests/cli/s3proxy.py in front of the RGW.
 proxy() { # LOG [--want-md5]: starts the proxy; sets PROXY (its URL) and PROXY_PID
 	: >"$T/proxy.port"
-	python3 "$(dirname "$0")/s3proxy.py" "${S3_ENDPOINT#http://}" "$@" >"$T/proxy.port" 2>>"$T/proxy.err" &
+	python3 "$CLI_DIR/s3proxy.py" "${S3_ENDPOINT#http://}" "$@" >"$T/proxy.port" 2>>"$T/proxy.err" &
 	PROXY_PID=$!
 	for _ in $(seq 50); do [ -s "$T/proxy.port" ] && break; sleep 0.1; done
 	PROXY=http://127.0.0.1:$(cat "$T/proxy.port")
@@ -262,10 +266,7 @@ if [[ $S3_ENDPOINT == http://* ]]; then
 		"$(grep '^PUT .* forwarded$' "$T/md5.log" | grep -vc 'lock=1 md5=1')"
 	check_eq "the spooled pack is locked" COMPLIANCE \
 		"$(header "$(keys "$P-md5" data/ | tail -n 1)" x-amz-object-lock-mode)"
-	hf check --repo "s3:$S3_ENDPOINT/$BUCKET/$P-md5" --read-data
-	check_rc "check --read-data of what went through it" 0
-	hf restore --repo "s3:$S3_ENDPOINT/$BUCKET/$P-md5" latest --target "$T/rc"
-	check_tree "restore of what went through it: bit for bit" "$SRCC" "$T/rc$SRCC"
+	read_back "what went through it" "s3:$S3_ENDPOINT/$BUCKET/$P-md5" "$SRCC"
 else
 	skip "the checksum with a lock (the proxy speaks plain http only)"
 fi
@@ -294,10 +295,7 @@ if [ -n "${S3_STATE_DIR:-}" ] && [ -x "${HF_S3_KIT:-}/start.sh" ] && [ -s "$S3_S
 	fi
 	hf backup --repo "$R3" "$SRC3"
 	check_rc "the next backup completes" 0
-	hf check --repo "$R3" --read-data
-	check_rc "check --read-data after the kill" 0
-	hf restore --repo "$R3" latest --target "$T/r4"
-	check_tree "restore after the kill: bit for bit" "$SRC3" "$T/r4$SRC3"
+	read_back "after the kill" "$R3" "$SRC3"
 else
 	skip "radosgw kill and restart (no S3_STATE_DIR and HF_S3_KIT from tests/run.sh s3)"
 fi

@@ -57,6 +57,25 @@ finish() {
 	exit 1
 }
 
+# watch_preamble WHAT TOOL... — the watcher's scripts need root (fanotify), a
+# local repository and TOOLs: without one of them a single skip, and the
+# script ends there
+watch_preamble() {
+	local what=$1 tool
+	shift
+	if [ "$(id -u)" -ne 0 ]; then
+		skip "holdfast watch needs root (fanotify, CAP_SYS_ADMIN): not root"
+		finish
+	fi
+	if [ "$HF_TEST_REPO_KIND" != local ]; then
+		skip "watch scenarios use a local repository"
+		finish
+	fi
+	for tool in "$@"; do
+		command -v "$tool" >/dev/null || { skip "$what: $tool is missing"; finish; }
+	done
+}
+
 # the cgroups holdfast watch froze processes in (named in the alert documents
 # under $T): what is left in them is ended (cgroup.kill) and they are removed
 frozen_cgroups_remove() {
