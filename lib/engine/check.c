@@ -152,7 +152,7 @@ static void check_pack_header(struct check *c, struct hf_aead *aead, size_t p, u
 	int r;
 
 	hf_hex_encode(hf_index_pack_id(ix, p), HF_ID_LEN, name);
-	r = hf_pack_read_header(c->repo, aead, name, size, &e, &n);
+	r = hf_pack_read_header(c->repo, aead, name, size, pack_nclaims(c, p), &e, &n);
 	if (r == 0 && n > 1)
 		qsort(e, n, sizeof(*e), cmp_entry);
 	for (size_t i = 0; r == 0 && i < pack_nclaims(c, p); i++) {

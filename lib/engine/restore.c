@@ -300,11 +300,13 @@ int hf_restore(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_r
 	 * where trees have packs of their own, the walk reads them through the
 	 * repository's tree cache, and the files go pack by pack */
 	if (hf_repo_store(r)->caps & HF_STORE_REMOTE) {
-		cache = hf_pack_cache_new(
-			r, nthreads + 2 < RESTORE_CACHE_PACKS ? (size_t)nthreads + 2 : RESTORE_CACHE_PACKS,
-			RESTORE_AHEAD_PACKS);
+		size_t slots = (size_t)nthreads + 2; /* a batch's blobs come from a few packs at once */
 		trees = hf_repo_tree_cache(r);
 		rs.by_pack = !o->tree_order && trees;
+		if (rs.by_pack)
+			slots = (size_t)nthreads; /* a worker reads one pack at a time */
+		cache = hf_pack_cache_new(r, slots < RESTORE_CACHE_PACKS ? slots : RESTORE_CACHE_PACKS,
+					  RESTORE_AHEAD_PACKS);
 	}
 	rs.cache = cache;
 	hf_restore_windows_init(&rs);

@@ -254,25 +254,44 @@ out:
 	return ret;
 }
 
-int hf_pack_read_header(struct hf_repo *r, struct hf_aead *aead, const char *name, uint64_t size,
+/* the most bytes a header of n entries and the trailer take: an entry is
+ * its type, flags, id and two varints of at most 10 bytes */
+static uint64_t pack_tail_max(size_t n)
+{
+	return 10 + (uint64_t)n * (2 + HF_ID_LEN + 20) + HF_AEAD_OVERHEAD + HF_PACK_TRAILER_LEN;
+}
+
+int hf_pack_read_header(struct hf_repo *r, struct hf_aead *aead, const char *name, uint64_t size, size_t expect,
 			struct hf_pack_entry **entries, size_t *n)
 {
-	uint8_t trailer[HF_PACK_TRAILER_LEN], *key = NULL;
-	struct hf_buf enc, pt;
-	uint64_t hlen;
+	const uint8_t *trailer, *sealed_hdr;
+	uint8_t *key = NULL;
+	struct hf_buf tail, pt;
+	uint64_t hlen, want;
 	int ret;
 
 	*entries = NULL;
 	*n = 0;
-	hf_buf_init(&enc, HF_META_OBJ_MAX);
+	hf_buf_init(&tail, HF_META_OBJ_MAX + HF_PACK_TRAILER_LEN);
 	hf_buf_init(&pt, HF_META_OBJ_MAX);
 	if (!r->sk)
 		return -HF_E_USAGE;
 	if (size < HF_PACK_TRAILER_LEN + HF_AEAD_OVERHEAD)
 		return -HF_E_CORRUPT;
-	ret = hf_store_get_range(r->store, HF_OBJ_PACK, name, size - HF_PACK_TRAILER_LEN, HF_PACK_TRAILER_LEN, trailer);
+	/* one read for the trailer and, when the caller knows about how many
+	 * entries there are, the header with it: on a remote store each read
+	 * is a request */
+	want = expect ? pack_tail_max(expect) : HF_PACK_TRAILER_LEN;
+	if (want > size)
+		want = size;
+	if (want > tail.max)
+		want = tail.max;
+	ret = hf_buf_reserve(&tail, want);
+	if (ret == 0)
+		ret = hf_store_get_range(r->store, HF_OBJ_PACK, name, size - want, want, tail.data);
 	if (ret < 0)
 		goto out;
+	trailer = tail.data + want - HF_PACK_TRAILER_LEN;
 	hlen = hf_get_le32(trailer + HF_SEALED_KEY_LEN);
 	if (memcmp(trailer + HF_SEALED_KEY_LEN + 4, HF_MAGIC_PACK, HF_MAGIC_LEN) != 0 || hlen < HF_AEAD_OVERHEAD ||
 	    hlen > size - HF_PACK_TRAILER_LEN || hlen > HF_META_OBJ_MAX) {
@@ -281,23 +300,25 @@ int hf_pack_read_header(struct hf_repo *r, struct hf_aead *aead, const char *nam
 	}
 	key = hf_secure_alloc(HF_KEY_LEN);
 	ret = hf_unseal_key(r->pk, r->sk, trailer, key);
-	if (ret < 0)
-		goto out;
-	ret = hf_buf_reserve(&enc, hlen);
 	if (ret == 0)
 		ret = hf_buf_reserve(&pt, hlen);
+	if (ret == 0 && hlen + HF_PACK_TRAILER_LEN > want) { /* more entries than expected: read the header */
+		ret = hf_buf_reserve(&tail, hlen + HF_PACK_TRAILER_LEN);
+		if (ret == 0)
+			ret = hf_store_get_range(r->store, HF_OBJ_PACK, name, size - HF_PACK_TRAILER_LEN - hlen, hlen,
+						 tail.data);
+		want = hlen + HF_PACK_TRAILER_LEN;
+	}
 	if (ret < 0)
 		goto out;
-	ret = hf_store_get_range(r->store, HF_OBJ_PACK, name, size - HF_PACK_TRAILER_LEN - hlen, hlen, enc.data);
-	if (ret < 0)
-		goto out;
-	ret = hf_aead_open(aead, key, HF_MAGIC_PACK, HF_MAGIC_LEN, enc.data, hlen, pt.data);
+	sealed_hdr = tail.data + want - HF_PACK_TRAILER_LEN - hlen;
+	ret = hf_aead_open(aead, key, HF_MAGIC_PACK, HF_MAGIC_LEN, sealed_hdr, hlen, pt.data);
 	if (ret < 0)
 		goto out;
 	ret = hf_pack_header_decode(pt.data, hlen - HF_AEAD_OVERHEAD, size - HF_PACK_TRAILER_LEN - hlen, entries, n);
 out:
 	hf_secure_free(key);
-	hf_buf_release(&enc);
+	hf_buf_release(&tail);
 	hf_buf_release(&pt);
 	return ret;
 }

@@ -353,9 +353,11 @@ HF_MUST_USE int hf_blob_decode(struct hf_blob_reader *br, const uint8_t id[HF_ID
 /* Chunk id of plaintext: HMAC-SHA256 under the MAC key */
 void hf_repo_blob_id(const struct hf_repo *r, const void *p, size_t n, uint8_t id[HF_ID_LEN]);
 
-/* Reads and parses the pack's trailer and header (for check and prune). */
+/* Reads and parses the pack's trailer and header (for check). `expect`:
+ * about how many entries it has (the index's claims), so that both come in
+ * one read when it is right; 0 if not known (two reads). */
 HF_MUST_USE int hf_pack_read_header(struct hf_repo *r, struct hf_aead *aead, const char *name, uint64_t size,
-				    struct hf_pack_entry **entries, size_t *n);
+				    size_t expect, struct hf_pack_entry **entries, size_t *n);
 
 /* ---- trees ----------------------------------------------------------------- */
 

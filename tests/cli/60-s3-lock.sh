@@ -252,6 +252,17 @@ if [[ $S3_ENDPOINT == http://* ]]; then
 		test "$(grep -c '^PUT .* lock=1' "$T/plain.log")" -ge 4
 	check_eq "each one with the SHA-256 checksum and no MD5" 0 \
 		"$(grep '^PUT .* lock=1' "$T/plain.log" | grep -vc 'md5=0 checksum=1')"
+	# check reads each pack's trailer and header (whose size the index tells) in one
+	# request; the walk of the snapshot reads its tree pack whole
+	proxy "$T/check.log"
+	hf check --repo "s3:$PROXY/$BUCKET/$P-sum"
+	check_rc "check through the proxy" 0
+	kill "$PROXY_PID"
+	npacks=$(keys "$P-sum" data/ | wc -l)
+	check_eq "check read a part of each pack once ($npacks packs)" "$npacks" \
+		"$(grep -c "^GET /$BUCKET/$P-sum/data/.* range=1 " "$T/check.log")"
+	check_eq "and one pack whole (the trees')" 1 \
+		"$(grep -c "^GET /$BUCKET/$P-sum/data/.* range=0 " "$T/check.log")"
 	proxy "$T/md5.log" --want-md5
 	hf init --repo "s3:$PROXY/$BUCKET/$P-md5" --lock-period 40s
 	check_rc "init through a server that wants Content-MD5" 0

@@ -4,8 +4,9 @@
 Listens on a free port of 127.0.0.1 and prints it on stdout; passes every request to
 UPSTREAM (HOST:PORT) unchanged, on one upstream connection per client connection (the
 Host header is kept, so SigV4 signatures stay valid), and writes a line per request to
-LOG: "METHOD PATH lock=0|1 md5=0|1 checksum=0|1 forwarded|refused" (lock: it carries
-x-amz-object-lock-mode; md5: Content-MD5; checksum: an x-amz-checksum-* header).
+LOG: "METHOD PATH lock=0|1 md5=0|1 checksum=0|1 range=0|1 forwarded|refused" (lock: it
+carries x-amz-object-lock-mode; md5: Content-MD5; checksum: an x-amz-checksum-* header;
+range: a Range header, a read of part of an object).
 
 --want-md5: answers a PUT with Object Lock headers but no Content-MD5 itself, with AWS's
 400 InvalidRequest, as an S3 server that knows no other checksum for locked objects does.
@@ -74,10 +75,11 @@ def serve(client, upstream, log, log_lock, want_md5):
             locked = 'x-amz-object-lock-mode' in fields
             md5 = 'content-md5' in fields
             checksum = any(name.startswith('x-amz-checksum-') for name in fields)
+            ranged = 'range' in fields
             refuse = want_md5 and method == b'PUT' and locked and not md5
             with log_lock:
-                log.write('%s %s lock=%d md5=%d checksum=%d %s\n' %
-                          (method.decode(), path.decode(), locked, md5, checksum,
+                log.write('%s %s lock=%d md5=%d checksum=%d range=%d %s\n' %
+                          (method.decode(), path.decode(), locked, md5, checksum, ranged,
                            'refused' if refuse else 'forwarded'))
                 log.flush()
             if refuse:

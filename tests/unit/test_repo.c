@@ -1057,6 +1057,36 @@ static int read_all_blobs(struct hf_repo *r)
 	return bad;
 }
 
+/* passes range reads to another store and counts them (each is a request
+ * on a remote store); nothing else is called on it */
+struct range_count_store {
+	struct hf_store base;
+	struct hf_store *inner;
+	int reads;
+};
+static int rc_get_range(struct hf_store *s, int kind, const char *name, uint64_t off, size_t n, void *out)
+{
+	struct range_count_store *rc = (struct range_count_store *)s;
+
+	rc->reads++;
+	return hf_store_get_range(rc->inner, kind, name, off, n, out);
+}
+static const struct hf_store_ops rc_ops = {.get_range = rc_get_range};
+
+/* the header read with `expect` entries said: the entries, and the reads it took */
+static int header_reads(struct hf_repo *r, struct hf_aead *a, uint64_t size, size_t expect, size_t *n)
+{
+	struct range_count_store rc = {.base = {.ops = &rc_ops, .location = "counted"}, .inner = r->store};
+	struct hf_pack_entry *e = NULL;
+	int ret;
+
+	r->store = &rc.base;
+	ret = hf_pack_read_header(r, a, g_pack, size, expect, &e, n);
+	r->store = rc.inner;
+	free(e);
+	return ret < 0 ? ret : rc.reads;
+}
+
 static void test_end_to_end(void)
 {
 	struct hf_repo *r = NULL;
@@ -1202,7 +1232,7 @@ static void test_end_to_end(void)
 		uint64_t size = 0;
 
 		T_EQ(hf_store_size(r->store, HF_OBJ_PACK, g_pack, &size), 0);
-		T_EQ(hf_pack_read_header(r, a, g_pack, size, &e, &n), 0);
+		T_EQ(hf_pack_read_header(r, a, g_pack, size, 0, &e, &n), 0);
 		T_EQ(n, NBLOBS);
 		for (size_t i = 0; i < n && i < NBLOBS; i++) {
 			const struct hf_blob_loc *loc = hf_index_find(r->index, e[i].id);
@@ -1213,13 +1243,26 @@ static void test_end_to_end(void)
 			T_CHECK(loc && loc->offset == e[i].offset && loc->stored_len == e[i].stored_len);
 		}
 		free(e);
+		/* told how many entries to expect, trailer and header come in one
+		 * read; with too few expected, in two; with more than the pack
+		 * holds, in one read of the whole pack */
+		T_EQ(header_reads(r, a, size, 0, &n), 2);
+		T_EQ(n, NBLOBS);
+		T_EQ(header_reads(r, a, size, NBLOBS, &n), 1);
+		T_EQ(n, NBLOBS);
+		T_EQ(header_reads(r, a, size, 1, &n), 2);
+		T_EQ(n, NBLOBS);
+		T_EQ(header_reads(r, a, size, 1000000, &n), 1);
+		T_EQ(n, NBLOBS);
 		/* a wrong size is not a crash */
-		T_CHECK(hf_pack_read_header(r, a, g_pack, size - 1, &e, &n) < 0);
-		T_CHECK(hf_pack_read_header(r, a, g_pack, size + 1, &e, &n) < 0);
-		T_CHECK(hf_pack_read_header(r, a, g_pack, 10, &e, &n) < 0);
-		T_CHECK(hf_pack_read_header(r, a, g_pack, 0, &e, &n) < 0);
-		T_CHECK(e == NULL && n == 0);
-		T_CHECK(hf_pack_read_header(r, a, "abcd", 1000, &e, &n) < 0);
+		for (size_t expect = 0; expect <= NBLOBS; expect += NBLOBS) {
+			T_CHECK(hf_pack_read_header(r, a, g_pack, size - 1, expect, &e, &n) < 0);
+			T_CHECK(hf_pack_read_header(r, a, g_pack, size + 1, expect, &e, &n) < 0);
+			T_CHECK(hf_pack_read_header(r, a, g_pack, 10, expect, &e, &n) < 0);
+			T_CHECK(hf_pack_read_header(r, a, g_pack, 0, expect, &e, &n) < 0);
+			T_CHECK(e == NULL && n == 0);
+			T_CHECK(hf_pack_read_header(r, a, "abcd", 1000, expect, &e, &n) < 0);
+		}
 		hf_aead_free(a);
 	}
 
@@ -1702,7 +1745,7 @@ static void test_write_only_key(void)
 		T_EQ(list_names(wo->store, HF_OBJ_PACK, &nm), 0);
 		T_EQ(nm.n, 1);
 		T_EQ(hf_store_size(wo->store, HF_OBJ_PACK, nm.v[0], &size), 0);
-		T_EQ(hf_pack_read_header(wo, a, nm.v[0], size, &e, &n), -HF_E_USAGE);
+		T_EQ(hf_pack_read_header(wo, a, nm.v[0], size, 0, &e, &n), -HF_E_USAGE);
 		T_CHECK(e == NULL);
 		hf_aead_free(a);
 	}
@@ -2388,13 +2431,17 @@ static void test_pack_corruption(void)
 				wrong++;
 			}
 		}
-		hr = hf_pack_read_header(r, a, g_pack, size, &e, &n);
-		if ((off >= hdr_start) != (hr < 0)) {
-			if (wrong < 5)
-				fprintf(stderr, "pack byte %zu damaged: header read %d\n", off, hr);
-			wrong++;
+		for (size_t expect = 0; expect <= NBLOBS; expect += NBLOBS) {
+			hr = hf_pack_read_header(r, a, g_pack, size, expect, &e, &n);
+			if ((off >= hdr_start) != (hr < 0)) {
+				if (wrong < 5)
+					fprintf(stderr, "pack byte %zu damaged: header read %d (expecting %zu)\n", off,
+						hr, expect);
+				wrong++;
+			}
+			free(e);
+			e = NULL;
 		}
-		free(e);
 		if (pwrite(fd, &orig.data[off], 1, (off_t)off) != 1)
 			break;
 	}
@@ -2430,11 +2477,14 @@ static void test_pack_corruption(void)
 				wrong++;
 			}
 		}
-		if (hf_pack_read_header(r, a, g_pack, cuts[k], &e, &n) == 0) {
-			fprintf(stderr, "pack cut to %llu bytes: header read\n", (unsigned long long)cuts[k]);
-			wrong++;
+		for (size_t expect = 0; expect <= NBLOBS; expect += NBLOBS) {
+			if (hf_pack_read_header(r, a, g_pack, cuts[k], expect, &e, &n) == 0) {
+				fprintf(stderr, "pack cut to %llu bytes: header read\n", (unsigned long long)cuts[k]);
+				wrong++;
+			}
+			free(e);
+			e = NULL;
 		}
-		free(e);
 	}
 	T_EQ(wrong, 0);
 	write_file(path, orig.data, orig.len);

@@ -579,7 +579,7 @@ static void test_cannot_decrypt(void)
 			uint64_t size = 0;
 			size_t ne = 0;
 			T_EQ(hf_store_size(wo->store, HF_OBJ_PACK, o.v[i], &size), 0);
-			T_CHECK(hf_pack_read_header(wo, a, o.v[i], size, &e, &ne) < 0);
+			T_CHECK(hf_pack_read_header(wo, a, o.v[i], size, 0, &e, &ne) < 0);
 			T_CHECK(e == NULL);
 		}
 		hf_aead_free(a);
