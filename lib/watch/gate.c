@@ -475,12 +475,12 @@ static int newdir_waiting(struct hf_watch *w, const char *dir)
 
 /* ---- the thread ----------------------------------------------------------- */
 
-/* moves what the notification group has into the ring (as far as it has
- * room: the rest waits in the kernel's queue) */
 /* what pull_events read: any event, and one that can cost a file (or no room) */
 #define PULLED_ANY 1
 #define PULLED_COUNTED 2
 
+/* moves what the notification group has into the ring (as far as it has
+ * room: the rest waits in the kernel's queue); PULLED_* */
 static int pull_events(struct hf_watch *w, int64_t now)
 {
 	struct watch_gate *g = w->gate;
