@@ -300,11 +300,12 @@ int hf_restore(struct hf_repo *r, const struct hf_snapshot *s, const struct hf_r
 	 * where trees have packs of their own, the walk reads them through the
 	 * repository's tree cache, and the files go pack by pack */
 	if (hf_repo_store(r)->caps & HF_STORE_REMOTE) {
-		size_t slots = (size_t)nthreads + 2; /* a batch's blobs come from a few packs at once */
+		size_t slots;
 		trees = hf_repo_tree_cache(r);
 		rs.by_pack = !o->tree_order && trees;
-		if (rs.by_pack)
-			slots = (size_t)nthreads; /* a worker reads one pack at a time */
+		/* pack by pack a worker reads one pack at a time; in tree order a
+		 * batch's blobs come from a few packs at once */
+		slots = (size_t)nthreads + (rs.by_pack ? 0 : 2);
 		cache = hf_pack_cache_new(r, slots < RESTORE_CACHE_PACKS ? slots : RESTORE_CACHE_PACKS,
 					  RESTORE_AHEAD_PACKS);
 	}
