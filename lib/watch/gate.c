@@ -23,6 +23,7 @@
  * in them (see newdir_event). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -373,21 +374,29 @@ static struct gate_newdir *newdir_slot(struct watch_gate *g, uint64_t h)
 	return &g->newdirs[h % GATE_NEWDIRS];
 }
 
-/* gives d its FAN_OPEN_PERM mark now and forgets it (under mu) */
+/* gives d its FAN_OPEN_PERM mark now, if it is under a watched path (the
+ * notification group's mark covers each whole filesystem), and forgets it
+ * (under mu); one moved under a watched path later is marked by the walk
+ * of what was moved in */
 static void newdir_gate(struct hf_watch *w, struct gate_newdir *d)
 {
 	struct watch_handle_buf h;
+	char path[PATH_MAX];
 	int fd;
 
 	h.fh.handle_bytes = d->nbytes;
 	h.fh.handle_type = d->type;
 	memcpy(h.fh.f_handle, d->bytes, d->nbytes);
 	/* O_PATH: an open that no permission event waits on (this thread
-	 * answers them) */
+	 * answers them). The kernel takes no O_PATH descriptor as the object
+	 * to mark (EBADF), but looks a path up from one: ".". */
 	fd = watch_open_handle(w, d->fsid, &h.fh);
 	if (fd >= 0) {
-		(void)fanotify_mark(w->gate->fd, FAN_MARK_ADD | FAN_MARK_ONLYDIR, FAN_OPEN_PERM | FAN_EVENT_ON_CHILD,
-				    fd, NULL); /* gone meanwhile, or past max_user_marks: nothing to gate */
+		if (watch_fd_path(fd, path) > 0 && watch_under_roots(w, path) &&
+		    fanotify_mark(w->gate->fd, FAN_MARK_ADD | FAN_MARK_ONLYDIR, FAN_OPEN_PERM | FAN_EVENT_ON_CHILD, fd,
+				  ".") == 0)
+			w->gate->st.new_dirs_gated++;
+		/* else gone meanwhile, or past max_user_marks: nothing to gate */
 		close(fd);
 	}
 	d->hash = 0;

@@ -104,8 +104,7 @@ void watch_listen_close(struct hf_watch *w)
 	w->evbuf = NULL;
 }
 
-/* the root an event's filesystem belongs to, with its path under some root */
-static int under_roots(const struct hf_watch *w, const char *path)
+int watch_under_roots(const struct hf_watch *w, const char *path)
 {
 	for (size_t i = 0; i < w->nroots; i++) {
 		const struct watch_root *rt = &w->roots[i];
@@ -134,7 +133,19 @@ int watch_open_handle(const struct hf_watch *w, const void *fsid, const struct f
 	for (size_t i = 0; i < w->nroots; i++)
 		if (memcmp(fsid, w->roots[i].fsid, sizeof(w->roots[i].fsid)) == 0)
 			return open_by_handle_at(w->roots[i].fd, (struct file_handle *)fh, O_PATH | O_CLOEXEC);
+	errno = EXDEV; /* not a watched filesystem */
 	return -1;
+}
+
+ssize_t watch_fd_path(int fd, char *buf)
+{
+	char link[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, buf, PATH_MAX - 1);
+	buf[n > 0 ? n : 0] = 0;
+	return n;
 }
 
 /* the path of the directory in a record: 1 with *dir set (owned by the
@@ -144,34 +155,41 @@ static int dir_of(struct hf_watch *w, const struct fanotify_event_info_fid *fid,
 {
 	uint64_t h = watch_handle_hash(&fid->fsid, fh->handle_type, fh->f_handle, fh->handle_bytes);
 	struct watch_dir *e = &w->dirs[h % WATCH_DIRS];
-	char link[64], buf[PATH_MAX];
+	char buf[PATH_MAX];
 	int fd;
 	ssize_t n;
 
 	if (fh->handle_bytes > WATCH_HANDLE_MAX)
 		return 0;
-	if (e->hash == h && e->gen == w->dirs_gen && e->type == fh->handle_type && e->nbytes == fh->handle_bytes &&
-	    memcmp(e->fsid, &fid->fsid, sizeof(e->fsid)) == 0 && memcmp(e->bytes, fh->f_handle, e->nbytes) == 0) {
+	if (e->hash == h && (e->gen == w->dirs_gen || e->gone) && e->type == fh->handle_type &&
+	    e->nbytes == fh->handle_bytes && memcmp(e->fsid, &fid->fsid, sizeof(e->fsid)) == 0 &&
+	    memcmp(e->bytes, fh->f_handle, e->nbytes) == 0) {
 		*dir = e->path;
 		return e->path != NULL;
 	}
 	fd = watch_open_handle(w, &fid->fsid, fh);
-	if (fd < 0)
-		return 0; /* not on a watched filesystem, or (ESTALE) gone */
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
+	if (fd < 0 && errno != ESTALE)
+		return 0; /* not on a watched filesystem */
+	n = 0;
+	if (fd >= 0) {
+		n = watch_fd_path(fd, buf);
+		close(fd);
+		if (n <= 0)
+			return 0;
+	}
+	/* gone (ESTALE) is remembered as not under a watched path: an
+	 * `rm -rf` sends an event per entry of a directory already gone, and
+	 * a handle once stale stays so (it carries the inode's generation) */
 	buf[n] = 0;
 	free(e->path);
 	e->hash = h;
 	e->gen = w->dirs_gen;
+	e->gone = fd < 0;
 	e->type = fh->handle_type;
 	e->nbytes = fh->handle_bytes;
 	memcpy(e->fsid, &fid->fsid, sizeof(e->fsid));
 	memcpy(e->bytes, fh->f_handle, e->nbytes);
-	e->path = under_roots(w, buf) ? hf_xstrdup(buf) : NULL;
+	e->path = n > 0 && watch_under_roots(w, buf) ? hf_xstrdup(buf) : NULL;
 	*dir = e->path;
 	return e->path != NULL;
 }
@@ -190,7 +208,7 @@ static char *record_path(struct hf_watch *w, const struct fanotify_event_info_fi
 		return hf_xstrdup(dir);
 	out = hf_path_join(strcmp(dir, "/") == 0 ? "" : dir, name);
 	/* a root that is a file: its directory is not under it */
-	if (!under_roots(w, out)) {
+	if (!watch_under_roots(w, out)) {
 		free(out);
 		return NULL;
 	}
@@ -218,8 +236,9 @@ static int handle(struct hf_watch *w, const struct fanotify_event_metadata *m, c
 		w->need_rescan = 1;
 		return 0;
 	}
-	/* a directory renamed or deleted: the paths remembered may be wrong now */
-	if ((m->mask & FAN_ONDIR) && (m->mask & (FAN_RENAME | FAN_MOVED_FROM | FAN_MOVED_TO | FAN_DELETE)))
+	/* a directory renamed: the paths remembered under it are wrong now (one
+	 * deleted changes no other's path; its own handle goes stale) */
+	if ((m->mask & FAN_ONDIR) && (m->mask & (FAN_RENAME | FAN_MOVED_FROM | FAN_MOVED_TO)))
 		w->dirs_gen++;
 	if (m->pid == w->self)
 		return 0;
@@ -241,7 +260,7 @@ static int handle(struct hf_watch *w, const struct fanotify_event_metadata *m, c
 	/* the writer: with the gate, as the gate read it from /proc when it
 	 * queued the event (so a writer gone by now is still known, and /proc
 	 * is read once per event, not twice); else (no gate, or its cache slot
-	 * taken by another pid since) from /proc now, at most once a second per
+	 * taken by another pid since) from /proc now, at most every WATCH_WHO_TTL_NS per
 	 * pid; gone: unattributed */
 	if (!w->writers)
 		w->writers = hf_xcalloc(1, sizeof(*w->writers));

@@ -1,7 +1,7 @@
 /* proc.c — what /proc says about a writer: its process group, session,
  * parent and user at the time of its event (read as its event comes, while
  * the short-lived processes of a one-file-per-process attack still exist,
- * and kept a second per pid: watch_who_cached), and what an alert tells
+ * and kept 20 ms per pid: watch_who_cached), and what an alert tells
  * about it. */
 #include <errno.h>
 #include <fcntl.h>

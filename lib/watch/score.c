@@ -365,6 +365,30 @@ int hf_watch_score_wrote_copy(struct hf_watch_score *s, const struct hf_watch_wh
 	return HF_WATCH_CANDIDATE;
 }
 
+int hf_watch_score_copy_writer(const struct hf_watch_score *s, const char *path, int64_t t_ns, struct hf_watch_who *who)
+{
+	const struct actor *best = NULL;
+	int64_t best_ns = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		const struct actor *a = &s->a[i];
+		if (a->by != HF_WATCH_BY_PGID || !a->files || t_ns - a->last_ns > s->o.window_ns)
+			continue;
+		for (size_t j = 0; j < a->nfiles; j++) {
+			const struct hf_watch_file *x = &a->files[j];
+			if ((x->kind == HF_WATCH_CANDIDATE || x->kind == HF_WATCH_KEPT) && !x->paired &&
+			    x->t_ns >= best_ns && same_stem(x->path, path)) {
+				best = a;
+				best_ns = x->t_ns;
+			}
+		}
+	}
+	if (!best)
+		return 0;
+	*who = best->last;
+	return 1;
+}
+
 const char *hf_watch_fact_name(int kind)
 {
 	static const char *const names[] = {"clean",       "encrypted",     "new-ciphertext", "original-deleted",

@@ -393,8 +393,13 @@ int watch_on_delete(struct hf_watch *w, const char *path, const struct hf_watch_
 	f.size = known->size;
 	cipher = known->ciphertext;
 	watch_file_drop(w, known);
+	/* deleted by a process gone before it could be identified (an `rm`
+	 * per file exits at once): the doing of whoever wrote a copy of it
+	 * named after it, as a rename is its moved file's writer's */
+	if (f.who.pid <= 0 && !cipher)
+		(void)hf_watch_score_copy_writer(w->score, path, f.t_ns, &f.who);
 	/* a file of ciphertext deleted (a copy cleaned up) loses no plaintext */
-	switch (cipher ? 0 : hf_watch_score_wrote_copy(w->score, who, path, f.size, f.t_ns)) {
+	switch (cipher ? 0 : hf_watch_score_wrote_copy(w->score, &f.who, path, f.size, f.t_ns)) {
 	case HF_WATCH_KEPT:
 		f.copy_kept = 1;
 		/* fall through */

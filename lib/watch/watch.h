@@ -121,6 +121,11 @@ int hf_watch_score_add(struct hf_watch_score *s, const struct hf_watch_fact *f, 
  * paired, or 0. */
 int hf_watch_score_wrote_copy(struct hf_watch_score *s, const struct hf_watch_who *who, const char *path, uint64_t size,
 			      int64_t t_ns);
+/* the process group that wrote an unpaired ciphertext copy named after
+ * path (as hf_watch_score_wrote_copy) within the window before t_ns, the
+ * latest if several: into *who, as its last fact had it; 1, or 0 if none */
+int hf_watch_score_copy_writer(const struct hf_watch_score *s, const char *path, int64_t t_ns,
+			       struct hf_watch_who *who);
 size_t hf_watch_score_actors(const struct hf_watch_score *s);
 const char *hf_watch_fact_name(int kind); /* "encrypted", ... */
 const char *hf_watch_by_name(int by);     /* "pid", "pgid", "sid" */
@@ -169,8 +174,11 @@ struct hf_watch_gate_stats {
 	uint64_t timeouts; /* let through after the longest hold */
 	uint64_t arms;     /* times a process got ahead of the judge: opens reported from then on */
 	uint64_t armed_ns; /* how long opens were reported (else the kernel lets them through) */
-	uint64_t new_dirs; /* directories made while watched and left ungated while only their maker worked there */
-	int realtime;      /* the gate's thread runs real-time (SCHED_FIFO; needs CAP_SYS_NICE) */
+	uint64_t
+		new_dirs; /* directories made on the watched filesystems while watched, left ungated while only their maker worked there */
+	uint64_t
+		new_dirs_gated; /* of those, under a watched path and gated once another group worked there or their maker was quiet */
+	int realtime; /* the gate's thread runs real-time (SCHED_FIFO; needs CAP_SYS_NICE) */
 };
 
 struct hf_watch_stats {

@@ -27,10 +27,12 @@
 
 /* a directory's file handle -> its path, or "not under a watched path": a
  * filesystem mark reports the whole filesystem, and most of its events are
- * elsewhere; forgotten whenever a directory is renamed or deleted */
+ * elsewhere; forgotten whenever a directory is renamed (but a handle gone
+ * stale is known as such for good) */
 struct watch_dir {
 	uint64_t hash; /* 0: empty */
-	uint64_t gen;  /* valid while it equals hf_watch.dirs_gen */
+	uint64_t gen;  /* valid while it equals hf_watch.dirs_gen, or gone */
+	int gone;      /* the handle is stale (ESTALE): it stays so */
 	uint32_t fsid[2];
 	int type;
 	uint32_t nbytes;
@@ -58,11 +60,15 @@ struct watch_root {
 	dev_t dev;
 };
 
-#define WATCH_WHO_SLOTS 4096          /* pid -> who: direct-mapped */
-#define WATCH_WHO_TTL_NS 1000000000LL /* how long a pid's entry is trusted */
+#define WATCH_WHO_SLOTS 4096 /* pid -> who: direct-mapped */
+/* how long a pid's entry is trusted: short, as a process can leave its
+ * group (setsid) between two events and must not be counted in the old
+ * one; long enough that a writer's burst of events reads /proc once */
+#define WATCH_WHO_TTL_NS 20000000LL
 
-/* who a pid was (proc.c), as read from /proc at most once a second per pid:
- * events come in bursts from the same few writers */
+/* who a pid was (proc.c), as read from /proc at most every
+ * WATCH_WHO_TTL_NS per pid: events come in bursts from the same few
+ * writers */
 struct watch_who_cache {
 	struct watch_who_slot {
 		pid_t pid;
@@ -122,6 +128,11 @@ uint64_t watch_handle_hash(const void *fsid, int type, const uint8_t *bytes, siz
 /* an O_PATH descriptor of the object fh names on the watched filesystem
  * fsid; -1 if none of the roots is on it, or the object is gone */
 int watch_open_handle(const struct hf_watch *w, const void *fsid, const struct file_handle *fh);
+/* the path fd names, into buf (PATH_MAX bytes, 0-terminated): its length,
+ * or <= 0 */
+ssize_t watch_fd_path(int fd, char *buf);
+/* whether path is a watched root or under one */
+int watch_under_roots(const struct hf_watch *w, const char *path);
 
 /* gate.c: the thread that answers opens and queues the notification
  * group's events for the judge */

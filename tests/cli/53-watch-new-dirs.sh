@@ -5,7 +5,10 @@
 #    watcher's last line counts the opens it answered and the directories it left
 #    ungated), and nothing is called an attack;
 #  - an encryptor of another group in a directory made a moment before (its maker not
-#    quiet there for 2 s yet) is frozen within the goal of 10 files;
+#    quiet there for 2 s yet) is frozen within the goal of 10 files, and that directory
+#    is gated once it works there (the watcher's last line counts it). The encryptor is
+#    started the way a script would: its output file is made by the maker's group, then
+#    it calls setsid, so the watcher must not go on counting it in the group it left;
 #  - so is one in a directory made, backed up and left alone before the attack, and
 #    restore --last-clean gives every file back bit for bit.
 # Needs root (fanotify): skipped otherwise.
@@ -92,7 +95,7 @@ sleep 1
 watch_stop
 line=$(grep 'watch: stopped' "$A.w/err")
 answered=$(sed -n 's/.*opens: \([0-9]*\) answered.*/\1/p' <<<"$line")
-made=$(sed -n 's/.*; \([0-9]*\) directories made while watched.*/\1/p' <<<"$line")
+made=$(sed -n 's/.*; \([0-9]*\) directories made on the watched filesystems while watched.*/\1/p' <<<"$line")
 check_true "the directories it made were left ungated ($made)" test "${made:-0}" -ge 4
 check_true "its opens did not wait for the watcher ($answered answered for $NPOOL files, each opened at least twice)" \
 	test "${answered:-999999}" -lt "$NPOOL"
@@ -105,6 +108,9 @@ watch_start "$B"
 cp -a "$POOL" "$B/data"
 attack "made a moment before" "$B"
 watch_stop
+line=$(grep 'watch: stopped' "$B.w/err")
+gated=$(sed -n 's/.*while watched, \([0-9]*\) of them under a watched path gated.*/\1/p' <<<"$line")
+check_true "the directory the encryptor worked in was gated once it did (${gated:-none} gated)" test "${gated:-0}" -ge 1
 
 # --- and in a directory made, backed up and left alone before --------------------------
 C=$T/share-c

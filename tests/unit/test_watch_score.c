@@ -130,6 +130,56 @@ static void test_copy_then_delete(void)
 	hf_watch_score_free(s);
 }
 
+/* an original deleted by a process gone before it could be identified (a
+ * short-lived rm per file, as gpg -o f.gpg f && rm f runs): the group that
+ * wrote the copy named after it, the latest if two did; nobody for a file
+ * with no such copy, or once the copy was paired */
+static void test_copy_writer_of_a_delete_by_nobody(void)
+{
+	struct hf_watch_score *s = hf_watch_score_new(NULL);
+	struct hf_watch_who who;
+	struct hf_watch_fact f;
+	int crossed = 0;
+
+	f = fact(HF_WATCH_KEPT, 701, 700, 700, 1 * SEC, "/g/a.txt.gpg");
+	T_EQ(hf_watch_score_add(s, &f, &hit), 0);
+	f = fact(HF_WATCH_KEPT, 721, 720, 720, 2 * SEC, "/g/b.txt.gpg");
+	T_EQ(hf_watch_score_add(s, &f, &hit), 0);
+	f = fact(HF_WATCH_KEPT, 722, 720, 720, 3 * SEC, "/g/a.txt.gpg");
+	T_EQ(hf_watch_score_add(s, &f, &hit), 0);
+	memset(&who, 0, sizeof(who));
+	T_EQ(hf_watch_score_copy_writer(s, "/g/a.txt", 4 * SEC, &who), 1);
+	T_EQ(who.pgid, 720);
+	T_EQ(hf_watch_score_copy_writer(s, "/g/c.txt", 4 * SEC, &who), 0);
+	T_EQ(hf_watch_score_copy_writer(s, "/h/a.txt", 4 * SEC, &who), 0);
+	/* past the window after the writer's last fact: nobody */
+	T_EQ(hf_watch_score_copy_writer(s, "/g/a.txt", 4 * SEC + HF_WATCH_WINDOW_NS, &who), 0);
+	/* three originals of one group's copies deleted by nobody cross as
+	 * its own deletes would */
+	for (int i = 0; i < 3; i++) {
+		char copy[32], orig[32];
+		snprintf(orig, sizeof(orig), "/k/f%d.txt", i);
+		snprintf(copy, sizeof(copy), "/k/f%d.txt.gpg", i);
+		f = fact(HF_WATCH_KEPT, 801 + i, 800, 800, (10 + i) * SEC, copy);
+		crossed |= hf_watch_score_add(s, &f, &hit);
+		memset(&f, 0, sizeof(f));
+		f.kind = HF_WATCH_DELETED;
+		f.t_ns = (10 + i) * SEC + 1;
+		f.path = orig;
+		T_EQ(hf_watch_score_copy_writer(s, orig, f.t_ns, &f.who), 1);
+		T_EQ(f.who.pgid, 800);
+		T_EQ(hf_watch_score_wrote_copy(s, &f.who, orig, 0, f.t_ns), HF_WATCH_KEPT);
+		/* paired now: a second delete of the same name is nobody's */
+		T_EQ(hf_watch_score_copy_writer(s, orig, f.t_ns, &who), 0);
+		f.kind = HF_WATCH_ORIGINAL_GONE;
+		f.copy_kept = 1;
+		crossed |= hf_watch_score_add(s, &f, &hit);
+	}
+	T_EQ(crossed, 1);
+	T_EQ(hit.id, 800);
+	hf_watch_score_free(s);
+}
+
 /* compress-and-delete, rm -rf, one file encrypted by its owner: nothing */
 static void test_benign_work_crosses_nothing(void)
 {
@@ -437,6 +487,7 @@ int main(void)
 	T_RUN(test_one_process_per_file_adds_up_in_the_group);
 	T_RUN(test_groups_of_one_session_add_up);
 	T_RUN(test_copy_then_delete);
+	T_RUN(test_copy_writer_of_a_delete_by_nobody);
 	T_RUN(test_benign_work_crosses_nothing);
 	T_RUN(test_new_ciphertext_alone_crosses_nothing);
 	T_RUN(test_random_names_pair_by_size);
