@@ -49,7 +49,8 @@
 #define GATE_TICK_MS 20                   /* how often held opens are looked at again */
 #define GATE_PULL_ROOM (2 * WATCH_EVBUF)  /* one read's events with their records' headers */
 #define GATE_NEWDIRS 4096                 /* directories made while watched, not gated yet */
-#define GATE_NEWDIR_QUIET_NS 2000000000LL /* gated once their maker was quiet there this long */
+#define GATE_NEWDIR_WAYS 8                /* in sets of this many slots */
+#define GATE_NEWDIR_QUIET_NS 2000000000LL /* gated once their maker was quiet this long */
 #define GATE_NEWDIR_TICK_MS 250
 #define GATE_REST_MS 10 /* the notification group is left alone this long after a read with nothing counted */
 
@@ -76,6 +77,13 @@ struct gate_newdir {
 	int type;
 	uint32_t nbytes;
 	uint8_t bytes[WATCH_HANDLE_MAX];
+};
+
+/* when a process group last had an event: a maker still at work keeps its
+ * new directories ungated (newdirs_sweep) */
+struct gate_active {
+	pid_t pgid;
+	int64_t last_ns;
 };
 
 /* a queued notification event: this header, then the event's bytes */
@@ -112,6 +120,7 @@ struct watch_gate {
 	pid_t ignore_pgid;
 	struct gate_newdir newdirs[GATE_NEWDIRS];
 	size_t nnewdirs;
+	struct gate_active active[GATE_KEYS]; /* direct-mapped by pgid */
 	int64_t swept_ns;
 	struct hf_watch_gate_stats st;
 	uint8_t notif[WATCH_EVBUF]; /* one read of the notification group */
@@ -365,13 +374,26 @@ static void respond(struct hf_watch *w, int fd, int verdict)
  * directory made while watched gets no FAN_OPEN_PERM mark while only its
  * maker's process group has events in it; it is gated at the first event
  * there by another group or one that can cost a file (fresh.c), and once
- * its maker was quiet in it for GATE_NEWDIR_QUIET_NS. This needs the made
+ * its maker had no event, in it or anywhere, for GATE_NEWDIR_QUIET_NS
+ * (done with the job that made it). This needs the made
  * directory's own handle (FAN_REPORT_TARGET_FID, Linux 5.17): without it
  * every directory is gated as it is made (watch_gate_mark_dir). */
 
-static struct gate_newdir *newdir_slot(struct watch_gate *g, uint64_t h)
+/* the first slot of h's set: a directory can sit in any of its set's
+ * GATE_NEWDIR_WAYS slots */
+static size_t newdir_set(uint64_t h)
 {
-	return &g->newdirs[h % GATE_NEWDIRS];
+	return (size_t)(h % (GATE_NEWDIRS / GATE_NEWDIR_WAYS)) * GATE_NEWDIR_WAYS;
+}
+
+static struct gate_newdir *newdir_find(struct watch_gate *g, uint64_t h)
+{
+	struct gate_newdir *set = &g->newdirs[newdir_set(h)];
+
+	for (size_t i = 0; i < GATE_NEWDIR_WAYS; i++)
+		if (set[i].hash == h)
+			return &set[i];
+	return NULL;
 }
 
 /* gives d its FAN_OPEN_PERM mark now, if it is under a watched path (the
@@ -403,6 +425,22 @@ static void newdir_gate(struct hf_watch *w, struct gate_newdir *d)
 	w->gate->nnewdirs--;
 }
 
+/* a free slot for a directory made with hash h: one of its set, else the
+ * set's longest quiet one, gated now rather than forgotten (under mu) */
+static struct gate_newdir *newdir_room(struct hf_watch *w, uint64_t h)
+{
+	struct gate_newdir *set = &w->gate->newdirs[newdir_set(h)], *oldest = &set[0];
+
+	for (size_t i = 0; i < GATE_NEWDIR_WAYS; i++) {
+		if (!set[i].hash)
+			return &set[i];
+		if (set[i].last_ns < oldest->last_ns)
+			oldest = &set[i];
+	}
+	newdir_gate(w, oldest);
+	return oldest;
+}
+
 /* an event m (its info records at at + metadata_len) by group pgid: a
  * directory made is remembered; one in a remembered directory gates it
  * unless it is its maker's and costs nothing (under mu) */
@@ -413,6 +451,8 @@ static void newdir_event(struct hf_watch *w, const struct fanotify_event_metadat
 	const uint8_t *p = at + m->metadata_len, *end = at + m->event_len;
 	int made = (m->mask & (FAN_CREATE | FAN_ONDIR)) == (FAN_CREATE | FAN_ONDIR) && pgid > 1;
 
+	if (pgid > 1)
+		g->active[(size_t)pgid % GATE_KEYS] = (struct gate_active){.pgid = pgid, .last_ns = now};
 	if (!made && !g->nnewdirs)
 		return;
 	while (p + sizeof(struct fanotify_event_info_header) <= end) {
@@ -430,14 +470,11 @@ static void newdir_event(struct hf_watch *w, const struct fanotify_event_metadat
 			continue;
 		memcpy(fsid, &fid->fsid, sizeof(fsid));
 		h = watch_handle_hash(fsid, fh->handle_type, fh->f_handle, fh->handle_bytes);
-		d = newdir_slot(g, h);
 		if (hd->info_type == FAN_EVENT_INFO_TYPE_FID) {
-			if (!made)
-				continue; /* a file's own handle */
-			if (d->hash && d->hash != h)
-				newdir_gate(w, d); /* the slot's older one: gated rather than lost */
-			if (!d->hash)
-				g->nnewdirs++;
+			if (!made || newdir_find(g, h))
+				continue; /* a file's own handle, or one known already */
+			d = newdir_room(w, h);
+			g->nnewdirs++;
 			*d = (struct gate_newdir){.hash = h,
 						  .pgid = pgid,
 						  .last_ns = now,
@@ -446,7 +483,7 @@ static void newdir_event(struct hf_watch *w, const struct fanotify_event_metadat
 			memcpy(d->fsid, fsid, sizeof(fsid));
 			memcpy(d->bytes, fh->f_handle, fh->handle_bytes);
 			g->st.new_dirs++;
-		} else if (d->hash == h) { /* the directory an entry is in */
+		} else if ((d = newdir_find(g, h))) { /* the directory an entry is in */
 			if (pgid != d->pgid || counted)
 				newdir_gate(w, d);
 			else
@@ -455,13 +492,25 @@ static void newdir_event(struct hf_watch *w, const struct fanotify_event_metadat
 	}
 }
 
-/* gates the new directories whose maker has been quiet in them (under mu) */
+/* d's maker had an event anywhere lately: still at the job that made it
+ * (`cp -a` then `gzip -r` of the copy reaches the copy's last directories
+ * long after it made them); a slot another group took since says no */
+static int maker_busy(const struct watch_gate *g, const struct gate_newdir *d, int64_t now)
+{
+	const struct gate_active *a = &g->active[(size_t)d->pgid % GATE_KEYS];
+
+	return a->pgid == d->pgid && now - a->last_ns < GATE_NEWDIR_QUIET_NS;
+}
+
+/* gates the new directories whose maker has been quiet, in them and
+ * everywhere (under mu) */
 static void newdirs_sweep(struct hf_watch *w, int64_t now)
 {
 	struct watch_gate *g = w->gate;
 
 	for (size_t i = 0; g->nnewdirs && i < GATE_NEWDIRS; i++)
-		if (g->newdirs[i].hash && now - g->newdirs[i].last_ns >= GATE_NEWDIR_QUIET_NS)
+		if (g->newdirs[i].hash && now - g->newdirs[i].last_ns >= GATE_NEWDIR_QUIET_NS &&
+		    !maker_busy(g, &g->newdirs[i], now))
 			newdir_gate(w, &g->newdirs[i]);
 }
 
@@ -479,7 +528,7 @@ static int newdir_waiting(struct hf_watch *w, const char *dir)
 	if (name_to_handle_at(AT_FDCWD, dir, &h.fh, &mnt, 0) < 0 || statfs(dir, &sfs) < 0)
 		return 0;
 	hash = watch_handle_hash(&sfs.f_fsid, h.fh.handle_type, h.fh.f_handle, h.fh.handle_bytes);
-	return newdir_slot(w->gate, hash)->hash == hash;
+	return newdir_find(w->gate, hash) != NULL;
 }
 
 /* ---- the thread ----------------------------------------------------------- */

@@ -3,7 +3,8 @@
 #  - a tree that one process group makes and works in by itself (cp -a, then gzip -r of
 #    the copy) is not gated: its opens do not wait for the watcher one by one (the
 #    watcher's last line counts the opens it answered and the directories it left
-#    ungated), and nothing is called an attack;
+#    ungated), and nothing is called an attack; nor is it when the group works 3 s
+#    elsewhere before the gzip (a maker still at work keeps its tree ungated);
 #  - an encryptor of another group in a directory made a moment before (its maker not
 #    quiet there for 2 s yet) is frozen within the goal of 10 files, and that directory
 #    is gated once it works there (the watcher's last line counts it). The encryptor is
@@ -100,6 +101,21 @@ check_true "the directories it made were left ungated ($made)" test "${made:-0}"
 check_true "its opens did not wait for the watcher ($answered answered for $NPOOL files, each opened at least twice)" \
 	test "${answered:-999999}" -lt "$NPOOL"
 check_eq "nothing was called an attack" "" "$(cat "$A.w/log.json" 2>/dev/null)"
+
+# --- the same, with the group busy elsewhere for 3 s between the copy and the gzip ---------
+# (its events outside the watched path keep it a maker at work: the copy stays ungated)
+A2=$T/share-a2
+mkdir -p "$A2" "$A2.busy"
+watch_start "$A2"
+setsid bash -c 'cp -a "$1" "$2/copy" && for i in $(seq 1 30); do echo "$i" >"$2.busy/n$i"; sleep 0.1; done &&
+	gzip -rf "$2/copy"' _ "$NEST" "$A2"
+check_rc "cp -a, 3 s of work elsewhere, then gzip -r of the copy" 0
+sleep 1
+watch_stop
+line=$(grep 'watch: stopped' "$A2.w/err")
+answered=$(sed -n 's/.*opens: \([0-9]*\) answered.*/\1/p' <<<"$line")
+check_true "a maker busy elsewhere keeps its tree ungated ($answered opens answered for $NPOOL files)" \
+	test "${answered:-999999}" -lt "$NPOOL"
 
 # --- an encryptor of another group, right after the directory was made --------------------
 B=$T/share-b
