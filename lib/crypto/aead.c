@@ -109,7 +109,7 @@ int hf_aead_seal(struct hf_aead *a, const uint8_t key[HF_KEY_LEN], const void *a
 
 	if (n > SIZE_MAX - HF_AEAD_OVERHEAD)
 		return -HF_E_LIMIT;
-	hf_random(out, HF_AEAD_NONCE_LEN);
+	hf_random_nonce(out);
 	r = start(a, key, out, 1);
 	if (r < 0)
 		return r;

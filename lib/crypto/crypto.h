@@ -31,6 +31,9 @@
 HF_MUST_USE int hf_crypto_init(void);
 
 void hf_random(void *p, size_t n);
+/* a fresh random AEAD nonce (cheaper than hf_random per call; never
+ * repeated in a forked child) */
+void hf_random_nonce(uint8_t out[HF_AEAD_NONCE_LEN]);
 void hf_sha256(const void *p, size_t n, uint8_t out[HF_HASH_LEN]);
 
 /* Incremental SHA-256 for data that arrives in pieces. */

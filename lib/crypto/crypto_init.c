@@ -5,6 +5,8 @@
  * not race, and we check up front that the algorithms we rely on exist. */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
+#include <string.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -37,10 +39,50 @@ int hf_crypto_init(void)
 	return r;
 }
 
-/* OpenSSL's DRBG (seeded from the kernel, per thread in OpenSSL 3): a nonce
- * per blob costs no system call, unlike getrandom() for every call */
+/* OpenSSL's DRBG (seeded from the kernel, per thread in OpenSSL 3): no
+ * getrandom() per call. It still asks getpid() every call (its fork check). */
 void hf_random(void *p, size_t n)
 {
 	if (n > INT_MAX || RAND_bytes(p, (int)n) != 1)
 		randombytes_buf(p, n); /* the kernel's, if the DRBG ever fails */
+}
+
+/* Nonces come from a per-thread buffer of the DRBG's bytes, refilled
+ * NONCE_POOL bytes at a time: one RAND_bytes (and its getpid) per 42
+ * blobs, not per blob. A process forked meanwhile must not repeat its
+ * parent's bytes, so a fork empties every buffer (pthread_atfork bumps the
+ * generation the buffers are checked against). */
+#define NONCE_POOL 504
+static unsigned fork_gen;
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+static _Thread_local struct {
+	uint8_t b[NONCE_POOL];
+	size_t used;
+	unsigned gen;
+} pool = {.used = NONCE_POOL};
+
+static void forked(void)
+{
+	__atomic_add_fetch(&fork_gen, 1, __ATOMIC_RELAXED);
+}
+
+static void watch_forks(void)
+{
+	(void)pthread_atfork(NULL, NULL, forked);
+}
+
+void hf_random_nonce(uint8_t out[HF_AEAD_NONCE_LEN])
+{
+	unsigned gen;
+
+	pthread_once(&fork_once, watch_forks);
+	gen = __atomic_load_n(&fork_gen, __ATOMIC_RELAXED);
+	if (pool.gen != gen || pool.used + HF_AEAD_NONCE_LEN > NONCE_POOL) {
+		hf_random(pool.b, NONCE_POOL);
+		pool.used = 0;
+		pool.gen = gen;
+	}
+	memcpy(out, pool.b + pool.used, HF_AEAD_NONCE_LEN);
+	memset(pool.b + pool.used, 0, HF_AEAD_NONCE_LEN);
+	pool.used += HF_AEAD_NONCE_LEN;
 }

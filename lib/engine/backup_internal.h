@@ -135,7 +135,7 @@ void hf_backup_parent_damaged(struct backup *b, const char *path, int err);
 /* job queues (backup_queue.c) */
 void hf_work_init(struct work *w, size_t files, size_t chunks);
 void hf_work_release(struct work *w);
-int hf_work_push_file(struct work *w, struct job *j);   /* blocks while full */
+int hf_work_push_file(struct work *w, struct job *j);   /* blocks while full, until half empty */
 int hf_work_offer_chunk(struct work *w, struct job *j); /* 1 if taken: a worker idles and there is room */
 void hf_work_close(struct work *w);
 /* chunk jobs first (a file is half done); NULL once closed and drained */

@@ -1,7 +1,8 @@
 /* backup_queue.c — the backup pipeline's two bounded job queues (file jobs
  * from the scanner, chunk jobs from workers reading a large file): the
- * scanner blocks while the file queue is full, a chunk is queued only when
- * a worker idles, and workers take chunk jobs first. */
+ * scanner blocks while the file queue is full, until it is half empty; a
+ * chunk is queued only when a worker idles, and workers take chunk jobs
+ * first. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,7 +86,11 @@ struct job *hf_work_pop(struct work *w)
 			j = w->files[w->fhead];
 			w->fhead = (w->fhead + 1) % w->fcap;
 			w->fcount--;
-			pthread_cond_signal(&w->room);
+			/* the scanner waits for a full queue to drain to half
+			 * (hf_work_push_file): one wake-up per fcap / 2 files,
+			 * not one per file */
+			if (w->fcount == w->fcap / 2)
+				pthread_cond_signal(&w->room);
 			break;
 		}
 		if (w->closed)

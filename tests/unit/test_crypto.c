@@ -611,6 +611,38 @@ static void test_mac_pieces(void)
 	T_CHECK(memcmp(whole, pieces, HF_HASH_LEN) != 0);
 }
 
+/* nonces from the per-thread pool: all distinct over several refills, and
+ * a forked child never draws the bytes its parent draws next */
+static void test_nonces_unique_across_fork(void)
+{
+	enum { N = 200 };
+	static uint8_t seen[N][HF_AEAD_NONCE_LEN];
+	uint8_t mine[HF_AEAD_NONCE_LEN], theirs[HF_AEAD_NONCE_LEN];
+	int fds[2], dup = 0, status = 0;
+	pid_t pid;
+
+	for (int i = 0; i < N; i++) {
+		hf_random_nonce(seen[i]);
+		for (int k = 0; k < i; k++)
+			dup |= memcmp(seen[i], seen[k], HF_AEAD_NONCE_LEN) == 0;
+	}
+	T_EQ(dup, 0);
+	T_CHECK(pipe(fds) == 0);
+	pid = fork();
+	T_CHECK(pid >= 0);
+	if (pid == 0) {
+		hf_random_nonce(theirs);
+		_exit(write(fds[1], theirs, sizeof(theirs)) == (ssize_t)sizeof(theirs) ? 0 : 1);
+	}
+	hf_random_nonce(mine);
+	T_EQ(read(fds[0], theirs, sizeof(theirs)), (ssize_t)sizeof(theirs));
+	T_EQ(waitpid(pid, &status, 0), pid);
+	T_EQ(status, 0);
+	T_CHECK(memcmp(mine, theirs, sizeof(mine)) != 0);
+	close(fds[0]);
+	close(fds[1]);
+}
+
 int main(void)
 {
 	if (hf_crypto_init() < 0) {
@@ -624,6 +656,7 @@ int main(void)
 	T_RUN(test_hmac_kat);
 	T_RUN(test_hmac_vs_openssl);
 	T_RUN(test_aead_roundtrip);
+	T_RUN(test_nonces_unique_across_fork);
 	T_RUN(test_aead_bitflips);
 	T_RUN(test_aead_truncation_and_key);
 	T_RUN(test_aead_key_switching);
