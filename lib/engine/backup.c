@@ -80,15 +80,24 @@ static int find_parent(struct hf_repo *r, const struct hf_backup_opts *o, char *
 	return found;
 }
 
-/* A snapshot that cannot be relied on is removed again; a store that refuses
- * leaves it, and the error says so. */
-static void withdraw(struct hf_repo *r, const uint8_t id[HF_ID_LEN], int *err)
+/* A snapshot that cannot be relied on (*err: why) is removed again; a store
+ * that refuses leaves it, and says so: after a prune was found at work,
+ * in the error; after the check itself failed (the store out of reach, say),
+ * the error stays that and a line beside it says the snapshot is left. */
+static void withdraw(struct backup *b, const uint8_t id[HF_ID_LEN], int *err)
 {
 	char name[HF_ID_HEX_LEN + 1];
 
 	hf_hex_encode(id, HF_ID_LEN, name);
-	if (hf_delete(r, HF_OBJ_SNAPSHOT, name) != 0)
+	if (hf_delete(b->repo, HF_OBJ_SNAPSHOT, name) == 0)
+		return;
+	if (*err == -HF_E_RACE)
 		*err = -HF_E_UNSAFE;
+	else
+		hf_backup_report(b, NULL,
+				 "the check for a prune running at the same time failed, and the store would not let "
+				 "the new snapshot be withdrawn: do not rely on it; run the backup again",
+				 *err, 1);
 }
 
 /* The pending deletions at the start: their packs are never deduplicated
@@ -343,7 +352,7 @@ int hf_backup(struct hf_repo *r, const struct hf_backup_opts *o, struct hf_backu
 	snap.errors = (uint32_t)st->errors;
 	ret = hf_snapshot_write(r, b.session, &snap);
 	if (ret == 0 && (ret = check_prune_safe(&b)) < 0)
-		withdraw(r, snap.id, &ret);
+		withdraw(&b, snap.id, &ret);
 	if (ret == 0 && b.cache) {
 		int cr = hf_bcache_commit(b.cache, snap.id, snap.tree, snap.host, paths, npaths);
 		if (cr < 0) /* the snapshot is saved; the next backup reads everything */
