@@ -260,9 +260,9 @@ static int watch_run(const struct cli_common *c, void *args, struct hf_repo *rep
 	hf_watch_get_stats(w, &st);
 	cli_err("watch: stopped: %llu events, %llu files judged (%llu while written, %llu of those set aside), %llu "
 		"overflows; opens: %llu answered, %llu held, %llu refused, %llu let through after the longest hold; "
-		"armed %llu times, %.1f s; %llu directories made on the watched filesystems while watched, %llu of "
-		"them "
-		"under a watched path gated since (another group worked there, or their maker was quiet)",
+		"armed %llu times, %.1f s; %llu directories made on the watched filesystems while watched, "
+		"%llu of them under a watched path gated since (another group worked there, or their maker was "
+		"quiet)",
 		(unsigned long long)st.events, (unsigned long long)st.judged, (unsigned long long)st.unsettled,
 		(unsigned long long)st.unsettled_set_aside, (unsigned long long)st.overflows,
 		(unsigned long long)st.gate.opens, (unsigned long long)st.gate.held, (unsigned long long)st.gate.denied,

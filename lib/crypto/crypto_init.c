@@ -66,7 +66,7 @@ static void forked(void)
 	__atomic_add_fetch(&fork_gen, 1, __ATOMIC_RELAXED);
 }
 
-static void watch_forks(void)
+static void note_forks(void)
 {
 	(void)pthread_atfork(NULL, NULL, forked);
 }
@@ -75,7 +75,7 @@ void hf_random_nonce(uint8_t out[HF_AEAD_NONCE_LEN])
 {
 	unsigned gen;
 
-	pthread_once(&fork_once, watch_forks);
+	pthread_once(&fork_once, note_forks);
 	gen = __atomic_load_n(&fork_gen, __ATOMIC_RELAXED);
 	if (pool.gen != gen || pool.used + HF_AEAD_NONCE_LEN > NONCE_POOL) {
 		hf_random(pool.b, NONCE_POOL);

@@ -180,7 +180,6 @@ static int dir_of(struct hf_watch *w, const struct fanotify_event_info_fid *fid,
 	/* gone (ESTALE) is remembered as not under a watched path: an
 	 * `rm -rf` sends an event per entry of a directory already gone, and
 	 * a handle once stale stays so (it carries the inode's generation) */
-	buf[n] = 0;
 	free(e->path);
 	e->hash = h;
 	e->gen = w->dirs_gen;
