@@ -150,9 +150,15 @@ random_file "$T/u1/s/big" 200
 hf init --repo "$R2"
 "$HF_BIN" backup --repo "$R2" "$T/u1/s" >/dev/null 2>&1 &
 kpid=$!
-for _ in $(seq 1 100); do
-	[ -n "$(ls "$R2/tmp")" ] && break
-	sleep 0.05
+# A temporary file lives only while its pack is written: stop the backup when one is there,
+# and let it go on if the file was renamed before the stop took hold.
+for _ in $(seq 1 1000); do
+	if [ -n "$(ls "$R2/tmp")" ]; then
+		kill -STOP "$kpid" 2>/dev/null
+		[ -n "$(ls "$R2/tmp")" ] && break
+		kill -CONT "$kpid" 2>/dev/null
+	fi
+	sleep 0.01
 done
 kill -9 "$kpid" 2>/dev/null
 wait "$kpid" 2>/dev/null
