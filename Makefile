@@ -1,5 +1,6 @@
 # holdfast — plain GNU make + pkg-config.
-#   make            build build/holdfast (optimised); also checks the layer order (scripts/check-layers.sh)
+#   make            build build/holdfast and build/holdfast-decoders.so (optimised); also checks the layer order (scripts/check-layers.sh)
+#   make install    both and the man page under PREFIX (/usr/local): bin/, lib/holdfast/, share/man/
 #   make quick      the development tier: plain build, unit tests, the fast CLI scripts (~2 min)
 #   make test-https the CLI scenario scripts (tests/cli/01-39) again, each against a repository on a
 #                   real holdfast server (HF_TEST_REPO_KIND=https, tests/cli/lib.sh)
@@ -17,15 +18,16 @@
 #   make bench-watch   holdfast watch: benign workloads' slowdown, the watcher's CPU and RSS, detection latency (root; bench/watch.sh)
 
 CC      ?= cc
-PKGS    := libsodium libzstd libcrypto libmagic libzip zlib liblzma libpng libjpeg sqlite3 libqpdf libseccomp libmicrohttpd libcurl expat libmpg123
+PKGS    := libsodium libzstd libcrypto zlib liblzma libseccomp libmicrohttpd libcurl expat
+# the parsers of other formats, in holdfast-decoders.so (lib/decoders/, detect/decoders.h):
+# the executable does not link them, so a command that parses nothing does not load them
+DECODER_PKGS := libmagic libzip libpng libjpeg sqlite3 libqpdf libmpg123 expat zlib poppler-glib gmime-3.0
 # lib/util/banned.h is force-included first in every file: it makes atoi, strcpy,
 # sprintf & co. compile errors (the header says why it is included this way)
 CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Wshadow -Wno-unused-parameter -D_GNU_SOURCE \
 	-D_FILE_OFFSET_BITS=64 -Ilib -include lib/util/banned.h $(shell pkg-config --cflags $(PKGS))
-# the report's PDF and mail parsers (glib-based; lib/report/extract_child.c runs them in an
-# isolated child): their headers only for lib/report, their libraries linked where used
-REPORT_PKGS := poppler-glib gmime-3.0
-LIBS    := $(shell pkg-config --libs $(PKGS) $(REPORT_PKGS)) -lbz2 -lm -lpthread
+LIBS    := $(shell pkg-config --libs $(PKGS)) -lbz2 -lm -lpthread
+DECODER_LIBS := $(shell pkg-config --libs $(DECODER_PKGS))
 
 ifeq ($(SAN),1)
 BUILD   := build-san
@@ -45,17 +47,23 @@ endif
 CFLAGS  += $(CFLAGS_BASE) $(CFLAGS_OPT)
 LDFLAGS += $(LDFLAGS_SAN) -Wl,--as-needed
 
-# Library modules in layer order (each may use only those before it).
-MODULES := util crypto compress chunker detect fs store repo scan engine report watch server
-LIB_SRC := $(foreach m,$(MODULES),$(wildcard lib/$(m)/*.c))
+# Library modules in layer order (each may use only those before it). decoders, last, is
+# not in libholdfast.a: it is the shared object holdfast-decoders.so, which the library opens
+# through detect/decoders.h (the unit tests link it instead).
+LIB_MODULES := util crypto compress chunker detect fs store repo scan engine report watch server
+MODULES := $(LIB_MODULES) decoders
+LIB_SRC := $(foreach m,$(LIB_MODULES),$(wildcard lib/$(m)/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+DEC_SRC := $(wildcard lib/decoders/*.c)
+DEC_OBJ := $(DEC_SRC:%.c=$(BUILD)/%.o)
+DEC_PIC := $(DEC_SRC:%.c=$(BUILD)/pic/%.o)
 CLI_SRC := $(wildcard src/*.c)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test test-https test-s3 quick unit cli clean bench bench-scale bench-server bench-s3 bench-report bench-watch compare fmt format-check analyze tsan layers
-all: $(BUILD)/holdfast $(UNIT_BIN) $(BUILD)/layers.ok
+.PHONY: all install test test-https test-s3 quick unit cli clean bench bench-scale bench-server bench-s3 bench-report bench-watch compare fmt format-check analyze tsan layers
+all: $(BUILD)/holdfast $(BUILD)/holdfast-decoders.so $(UNIT_BIN) $(BUILD)/layers.ok
 
 # the layer order of MODULES, checked whenever a library file changes
 $(BUILD)/layers.ok: scripts/check-layers.sh Makefile $(wildcard lib/*/*.[ch])
@@ -65,12 +73,18 @@ $(BUILD)/layers.ok: scripts/check-layers.sh Makefile $(wildcard lib/*/*.[ch])
 layers:
 	scripts/check-layers.sh $(MODULES)
 
-$(BUILD)/lib/report/%.o: CFLAGS += $(shell pkg-config --cflags $(REPORT_PKGS))
+$(BUILD)/lib/decoders/%.o $(BUILD)/pic/lib/decoders/%.o: CFLAGS += $(shell pkg-config --cflags $(DECODER_PKGS))
+# the shared object exports its table only (lib/decoders/table.c)
+$(BUILD)/pic/%.o: CFLAGS += -fPIC -fvisibility=hidden
 
 # test fixtures build objects in buffers whose limits they chose themselves
 $(BUILD)/tests/unit/%.o: CFLAGS += -Wno-unused-result
 
 $(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
@@ -81,9 +95,21 @@ $(BUILD)/libholdfast.a: $(LIB_OBJ)
 $(BUILD)/holdfast: $(CLI_OBJ) $(BUILD)/libholdfast.a
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libholdfast.a $(LIBS)
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libholdfast.a
+# make install [PREFIX=/usr/local] [DESTDIR=]: the executable, its decoders where it looks for
+# them (../lib/holdfast/ from the executable's directory), the man page
+PREFIX ?= /usr/local
+install: $(BUILD)/holdfast $(BUILD)/holdfast-decoders.so
+	install -D -m 0755 $(BUILD)/holdfast $(DESTDIR)$(PREFIX)/bin/holdfast
+	install -D -m 0644 $(BUILD)/holdfast-decoders.so $(DESTDIR)$(PREFIX)/lib/holdfast/holdfast-decoders.so
+	install -D -m 0644 docs/man/holdfast.1 $(DESTDIR)$(PREFIX)/share/man/man1/holdfast.1
+
+# -z defs: every symbol it uses is its own or its libraries'
+$(BUILD)/holdfast-decoders.so: $(DEC_PIC)
+	$(CC) $(LDFLAGS) -shared -Wl,-z,defs -o $@ $(DEC_PIC) $(DECODER_LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libholdfast.a $(DEC_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libholdfast.a $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(DEC_OBJ) $(BUILD)/libholdfast.a $(LIBS) $(DECODER_LIBS)
 
 # the whole suite: optimised build, then again under ASan+UBSan, the format
 # check (FORMAT_CHECK=0 skips it), the static analysis and the ThreadSanitizer
@@ -177,4 +203,4 @@ fmt:
 clean:
 	rm -rf build build-san build-tsan build-analyze
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d)
+-include $(LIB_OBJ:.o=.d) $(DEC_OBJ:.o=.d) $(DEC_PIC:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d)

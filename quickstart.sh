@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/deps.sh
-make -j"$(nproc)" build/holdfast >/dev/null
+make -j"$(nproc)" build/holdfast build/holdfast-decoders.so >/dev/null
 demo=$(mktemp -d /tmp/holdfast-demo.XXXXXX)
 sample=${1:-/usr/share/doc}
 export HOLDFAST_PASSWORD=${HOLDFAST_PASSWORD:-holdfast-demo-passphrase}

@@ -53,6 +53,15 @@ purge_trash() {
 	sync
 	[ "$n" -le 20000 ] || date +%s > "$stamp"
 }
+# bench_copy_holdfast SRC DEST: a private copy of a holdfast binary (the one in build/ may be
+# rebuilt while a bench runs), with the decoders it opens (holdfast-decoders.so beside it)
+bench_copy_holdfast() {
+	mkdir -p "$(dirname "$2")" && cp "$1" "$2" || return 1
+	if [ -f "$(dirname "$1")/holdfast-decoders.so" ]; then
+		cp "$(dirname "$1")/holdfast-decoders.so" "$(dirname "$2")/"
+	fi
+}
+
 bench_work_fresh() { # empties $work through the trash (made if missing)
 	local p
 	mkdir -p "$work"

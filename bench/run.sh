@@ -154,18 +154,18 @@ meta version_borg "$(borg --version 2>/dev/null | head -1)"
 hf_ok=0
 if [ -x "$HOLDFAST" ]; then
 	hf_ok=1
-	# run a private copy: the binary in build/ may be rebuilt while we run
 	src_bin=$HOLDFAST
-	cp "$src_bin" "$work/bin/holdfast"
+	bench_copy_holdfast "$src_bin" "$work/bin/holdfast"
 	HOLDFAST=$work/bin/holdfast
 	v=$("$HOLDFAST" --version 2>/dev/null | head -1)
 	meta version_holdfast "${v:-holdfast} (binary ${src_bin#"$root"/}, built $(date -u -r "$src_bin" '+%Y-%m-%d %H:%M UTC'), sha256 $(sha256sum "$HOLDFAST" | cut -c1-12), git HEAD $(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo none)$(cd "$root" && [ -n "$(git status --porcelain -- lib src 2>/dev/null)" ] && echo ' + uncommitted changes'))"
 	meta version_holdfast-nodetect "the same binary, with backup --no-detect"
 	if [[ " $TOOLS " == *" holdfast-base "* ]]; then
 		[ -x "$HOLDFAST_BASE" ] || { log "HOLDFAST_BASE=$HOLDFAST_BASE is not an executable"; exit 1; }
-		cp "$HOLDFAST_BASE" "$work/bin/holdfast-base"
+		# a directory of its own: its decoders, if it has them, are not this build's
+		bench_copy_holdfast "$HOLDFAST_BASE" "$work/base/holdfast-base"
 		meta version_holdfast-base "the holdfast to compare with: binary $HOLDFAST_BASE, sha256 $(sha256sum "$HOLDFAST_BASE" | cut -c1-12)${BASE_NOTE:+, $BASE_NOTE}"
-		HOLDFAST_BASE=$work/bin/holdfast-base
+		HOLDFAST_BASE=$work/base/holdfast-base
 	fi
 else
 	meta version_holdfast "not available: $HOLDFAST does not exist"

@@ -41,7 +41,7 @@ work=$here/work/s3
 bench_work_fresh
 mkdir -p "$work/bin" "$work/tmp"
 export TMPDIR=$work/tmp
-cp "$HOLDFAST" "$work/bin/holdfast"
+bench_copy_holdfast "$HOLDFAST" "$work/bin/holdfast"
 HF=$work/bin/holdfast
 if [ -z "${CORPUS:-}" ]; then
 	CORPUS=$here/work/corpus

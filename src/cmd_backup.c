@@ -12,6 +12,7 @@
 #include "backup_alert.h"
 #include "cli.h"
 #include "commands.h"
+#include "detect/detect.h"
 #include "quote.h"
 #include "util/err.h"
 #include "util/mem.h"
@@ -217,8 +218,10 @@ static int backup_parse(struct cli_common *c, void *args, int argc, char **argv)
 	 * repository (so its processes hold no copy of the keys) and before the
 	 * progress thread (detect.h); this context keeps it for hf_backup's and
 	 * the scan's */
-	if (!a->o.no_profiles)
-		a->sandbox_hold = hf_detect_new();
+	if (!a->o.no_profiles && !(a->sandbox_hold = hf_detect_new()))
+		cli_err("warning: %s (%s): this backup records no content profiles, and no scan can judge "
+			"its files",
+			hf_strerror(-HF_E_NODETECT), hf_detect_unavailable());
 	return CLI_RUN;
 }
 

@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "detect/detect.h"
 #include "scan/scan.h"
 #include "scan_follow.h"
 #include "scan_print.h"
@@ -99,6 +100,10 @@ static int scan_run(const struct cli_common *c, void *args, struct hf_repo *repo
 		has_against = r == 0;
 	}
 	r = hf_scan(repo, &snap, has_against ? &against : NULL, &res);
+	if (r == -HF_E_NODETECT) {
+		cli_err("cannot scan: %s: %s", hf_strerror(r), hf_detect_unavailable());
+		goto out;
+	}
 	if (r < 0) {
 		cli_err("cannot scan: %s", hf_strerror(r));
 		goto out;

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "detect/detect.h"
 #include "util/err.h"
 #include "util/mem.h"
 #include "watch/watch.h"
@@ -189,6 +190,8 @@ static int watch_run(const struct cli_common *c, void *args, struct hf_repo *rep
 			cli_err("watch: the kernel or a watched filesystem lacks fanotify with file handles "
 				"(Linux >= 5.17, a filesystem with file handles): %s",
 				hf_strerror(r));
+		else if (r == -HF_E_NODETECT)
+			cli_err("watch: cannot start: %s: %s", hf_strerror(r), hf_detect_unavailable());
 		else
 			cli_err("watch: cannot start: %s", hf_strerror(r));
 		free(hit);

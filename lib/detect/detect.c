@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "detect/decoders.h"
 #include "detect/detect_int.h"
 #include "detect/sandbox.h"
 
@@ -24,18 +25,11 @@ const char *hf_detect_type_name(unsigned type)
 	return type < HF_CT_MAX ? type_names[type] : "?";
 }
 
-magic_t hf_detect_magic_open(void)
+void *hf_detect_magic_open(void)
 {
-	/* never look inside compressed data: the validators decode it, with caps */
-	magic_t m = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS | MAGIC_NO_CHECK_CDF | MAGIC_NO_CHECK_TEXT |
-			       MAGIC_NO_CHECK_ENCODING | MAGIC_NO_CHECK_CSV | MAGIC_NO_CHECK_JSON |
-			       MAGIC_NO_CHECK_TOKENS | MAGIC_ERROR);
+	const struct hf_decoders *dec = hf_decoders();
 
-	if (m && magic_load(m, NULL) != 0) {
-		magic_close(m);
-		m = NULL;
-	}
-	return m;
+	return dec ? dec->magic_open() : NULL;
 }
 
 struct hf_detect *hf_detect_new(void)
@@ -60,6 +54,11 @@ struct hf_detect *hf_detect_new(void)
 	return d;
 }
 
+const char *hf_detect_unavailable(void)
+{
+	return hf_decoders() ? "libmagic cannot load its database" : hf_decoders_error();
+}
+
 void hf_detect_free(struct hf_detect *d)
 {
 	if (!d)
@@ -67,7 +66,7 @@ void hf_detect_free(struct hf_detect *d)
 	if (d->sandboxed)
 		hf_sandbox_release();
 	if (d->magic)
-		magic_close(d->magic);
+		hf_decoders()->magic_close(d->magic);
 	pthread_mutex_destroy(&d->lock);
 	free(d);
 }
@@ -108,9 +107,9 @@ static const struct mime_map mimes[] = {
 	{"application/x-coredump", HF_CT_ELF},
 };
 
-int hf_detect_magic_type(magic_t magic, const uint8_t *p, size_t n)
+int hf_detect_magic_type(void *magic, const uint8_t *p, size_t n)
 {
-	const char *m = magic_buffer(magic, p, n < MAGIC_PREFIX ? n : MAGIC_PREFIX);
+	const char *m = hf_decoders()->magic_mime(magic, p, n < MAGIC_PREFIX ? n : MAGIC_PREFIX);
 	size_t i;
 
 	if (!m)
@@ -257,26 +256,28 @@ static int type_from_rest(const uint8_t *p, size_t n)
 
 int hf_detect_validate_type(const uint8_t *p, size_t n, struct hf_profile *out)
 {
+	const struct hf_decoders *dec = hf_decoders(); /* without it, what it parses stays unchecked */
+
 	switch (out->type) {
 	case HF_CT_TEXT:
 		return out->text_utf8 || hf_detect_plain_text(p, n) ? HF_VALID_YES : HF_VALID_NO;
 	case HF_CT_PDF:
-		return hf_detect_valid_pdf(p, n, out);
+		return dec ? dec->valid_pdf(p, n, out) : HF_VALID_UNCHECKED;
 	case HF_CT_ZIP:
 	case HF_CT_OOXML:
 	case HF_CT_ODF:
-		return hf_detect_valid_zip(p, n, out);
+		return dec ? dec->valid_zip(p, n, out) : HF_VALID_UNCHECKED;
 	case HF_CT_JPEG:
-		return hf_detect_valid_jpeg(p, n);
+		return dec ? dec->valid_jpeg(p, n) : HF_VALID_UNCHECKED;
 	case HF_CT_PNG:
-		return hf_detect_valid_png(p, n);
+		return dec ? dec->valid_png(p, n) : HF_VALID_UNCHECKED;
 	case HF_CT_GZIP:
 	case HF_CT_XZ:
 	case HF_CT_ZSTD:
 	case HF_CT_BZIP2:
 		return hf_detect_decode_stream(p, n, out->type, NULL, NULL);
 	case HF_CT_SQLITE:
-		return hf_detect_valid_sqlite(p, n);
+		return dec ? dec->valid_sqlite(p, n) : HF_VALID_UNCHECKED;
 	case HF_CT_OPENPGP:
 		out->encrypted_container = 1;
 		return hf_detect_valid_openpgp(p, n);

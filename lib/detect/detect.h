@@ -90,11 +90,14 @@ void hf_detect_blocks_update(struct hf_detect_blocks *b, const uint8_t *data, si
 void hf_detect_blocks_final(struct hf_detect_blocks *b, struct hf_profile *p);
 
 struct hf_detect;
-/* NULL if libmagic cannot load its database. The first context of a process starts the
+/* NULL if holdfast-decoders.so or libmagic's database cannot be loaded (hf_detect_unavailable
+ * says which). The first context of a process starts the
  * sandbox, which forks: call it while the process is single-threaded (else that context and
  * hf_detect_validate_as stay in-process, safely but unsandboxed). hf_detect_free of the last
  * context stops and reaps every sandbox process. */
 struct hf_detect *hf_detect_new(void);
+/* why hf_detect_new returned NULL, in words */
+const char *hf_detect_unavailable(void);
 void hf_detect_free(struct hf_detect *d);
 
 /* Everything but the block statistics (for a pipeline that streams those itself). data[0..n) is

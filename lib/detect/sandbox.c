@@ -2,7 +2,9 @@
  * processes that can do nothing but read their input and write a small answer.
  *
  * Owns the process-wide sandbox: a zygote (forked while the process is single-threaded; it
- * loads libmagic's database once, then only forks), and a pool of idle workers it forked.
+ * opens holdfast-decoders.so (decoders.h) and loads libmagic's database once, then only
+ * forks), and a pool of idle workers it forked. The process that starts the sandbox never
+ * maps the decoders.
  * A worker, right after fork: dies with the zygote (PR_SET_PDEATHSIG), caps its address space
  * and CPU time, sets PR_SET_NO_NEW_PRIVS and loads a seccomp filter whose default is to kill
  * the process: it may then only read and write its socket, map and unmap memory (never
@@ -352,7 +354,7 @@ static int self_test(uint32_t kind)
 
 /* input: the memfd, mapped once at its largest (mapping and unmapping it for each file
  * cost more than validating a small one); the parent grows and shrinks the file under it */
-static void serve(int sock, const uint8_t *input, magic_t magic)
+static void serve(int sock, const uint8_t *input, void *magic)
 {
 	static struct sb_req q; /* 4 KiB: off the stack */
 	struct sb_rep a;
@@ -397,7 +399,7 @@ static void serve(int sock, const uint8_t *input, magic_t magic)
 	}
 }
 
-static void worker_main(int sock, int memfd, magic_t magic)
+static void worker_main(int sock, int memfd, void *magic)
 {
 	int32_t hello;
 	const uint8_t *input;
@@ -434,7 +436,7 @@ static void close_from(int lowfd)
 	}
 }
 
-static int spawn_worker(int zsock, magic_t magic)
+static int spawn_worker(int zsock, void *magic)
 {
 	int sv[2], memfd, fds[3], n = 2;
 	int32_t pid32;
@@ -481,7 +483,7 @@ fail:
 static void zygote_main(int zsock, pid_t parent)
 {
 	struct sigaction sa;
-	magic_t magic;
+	void *magic;
 	int32_t hello;
 	uint32_t op;
 

@@ -6,16 +6,12 @@
  * the stream destroys the frame header it covers (a frame is a few hundred bytes), and the
  * walk stops there. A block that covers no header is caught by the music CRC that LAME
  * (and ffmpeg, through libmp3lame) writes into its Info/Xing tag: a CRC-16 over every
- * audio byte after the tag frame. Synthesis (the costly part of decoding) is skipped: the
- * walk costs a few ms per MB. */
-#include <errno.h>
-#include <mpg123.h>
+ * audio byte after the tag frame. The walk is lib/decoders/valid_mp3.c's. */
 #include <pthread.h>
 #include <string.h>
 
+#include "detect/decoders.h"
 #include "detect/detect_int.h"
-
-#define MP3_FRAMES_MAX (1u << 22) /* more frames than 64 MiB can hold: a cap, never reached */
 
 static const uint16_t kbps[2][3][16] = {
 	/* MPEG-1: layer I, II, III */
@@ -150,36 +146,17 @@ static int lame_crc(const uint8_t *p, size_t n, size_t at)
 
 int hf_detect_valid_mp3(const uint8_t *p, size_t n)
 {
-	mpg123_handle *h;
-	unsigned frames = 0;
+	const struct hf_decoders *dec = hf_decoders();
 	size_t at = audio_start(p, n);
-	int r, err;
+	int r;
 
 	/* libmpg123 looks for the first frame past junk: it must be right after the tag */
 	if (at >= n || frame_header(p + at, n - at, &(struct mpa_frame){0}) < 0)
 		return HF_VALID_NO;
-	h = mpg123_new(NULL, &err);
-	if (!h)
-		return -ENOMEM;
-	/* no resync: a header where one should be, or the walk fails */
-	if (mpg123_param(h, MPG123_FLAGS, MPG123_QUIET | MPG123_NO_RESYNC, 0) != MPG123_OK ||
-	    mpg123_param(h, MPG123_RESYNC_LIMIT, 0, 0) != MPG123_OK || mpg123_open_feed(h) != MPG123_OK ||
-	    mpg123_feed(h, p, n) != MPG123_OK) {
-		mpg123_delete(h);
-		return -ENOMEM;
-	}
-	for (;;) {
-		r = mpg123_framebyframe_next(h);
-		if (r == MPG123_NEW_FORMAT)
-			continue;
-		if (r != MPG123_OK || ++frames >= MP3_FRAMES_MAX)
-			break;
-	}
-	mpg123_delete(h);
-	if (frames >= MP3_FRAMES_MAX)
+	if (!dec)
 		return HF_VALID_UNCHECKED;
-	/* every byte fed and no frame left half-read: the input ended where a frame did */
-	if (frames == 0 || (r != MPG123_NEED_MORE && r != MPG123_DONE))
-		return HF_VALID_NO;
+	r = dec->mp3_frames(p, n);
+	if (r != HF_VALID_YES)
+		return r;
 	return lame_crc(p, n, at) == HF_VALID_NO ? HF_VALID_NO : HF_VALID_YES;
 }

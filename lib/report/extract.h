@@ -1,15 +1,14 @@
 /* extract.h — text out of files for the personal-data count: office documents
- * (extract.c: docx, xlsx, odt/ods, zip members parsed with expat), PDFs (poppler)
- * and mail with encoded bodies (gmime), the last two parsed in an isolated child
- * process (extract_child.c). */
+ * (docx, xlsx, odt/ods, zip members parsed with expat), PDFs (poppler, at most
+ * 20,000 pages) and mail with encoded bodies (gmime), the last two parsed in an
+ * isolated child process (extract_child.c). The parsers are holdfast-decoders.so's
+ * (detect/decoders.h); without it, no document is read (0). */
 #ifndef HF_REPORT_EXTRACT_H
 #define HF_REPORT_EXTRACT_H
 
 #include <stddef.h>
 
 #include "util/buf.h"
-
-#define HF_EXTRACT_PDF_PAGES 20000 /* a PDF with more pages is not read */
 
 /* Appends the text of the document at p (n bytes) to out: an office document,
  * a PDF, or a mail message whose bodies are quoted-printable or base64 (see

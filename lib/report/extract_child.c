@@ -1,5 +1,6 @@
 /* extract_child.c — the text of PDFs (poppler) and of encoded mail (gmime), parsed in a
- * child process that can do nothing but write that text to a pipe.
+ * child process that can do nothing but write that text to a pipe. The parsers are those of
+ * holdfast-decoders.so (detect/decoders.h), opened in the report's process before the fork.
  *
  * Both libraries parse bytes that came from the machine the attacker reached, so neither runs
  * in the report's process. For each file the report forks a child; the child already holds
@@ -14,10 +15,7 @@
  * atexit handler, no leak check of the libraries' global caches. */
 #include <errno.h>
 #include <fcntl.h>
-#include <glib.h>
-#include <gmime/gmime.h>
 #include <poll.h>
-#include <poppler.h>
 #include <seccomp.h>
 #include <linux/futex.h>
 #include <signal.h>
@@ -33,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "detect/decoders.h"
 #include "report/extract.h"
 #include "util/err.h"
 
@@ -41,7 +40,7 @@
 #define CHILD_WALL_FACTOR 3u        /* wall-clock deadline: this many times the CPU limit */
 
 /* exit codes of the child */
-enum { CX_OK = 0, CX_UNREADABLE = 2, CX_LIMIT = 3, CX_SETUP = 4 };
+enum { CX_OK = HF_TEXT_OK, CX_UNREADABLE = HF_TEXT_UNREADABLE, CX_LIMIT = HF_TEXT_LIMIT, CX_SETUP = 4 };
 
 static unsigned g_cpu_limit = CHILD_CPU_DEFAULT;
 
@@ -54,22 +53,6 @@ unsigned hf_extract_set_cpu_limit(unsigned seconds)
 }
 
 /* ---- in the child ---- */
-
-static int write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-
-	while (n > 0) {
-		ssize_t w = write(fd, c, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 /* the address space the child starts with (the parent's: a report over a large repository
  * holds its index), so that its limit is on what the parser adds */
@@ -157,88 +140,6 @@ static int lock_down(rlim_t vsize)
 	return r;
 }
 
-static int pdf_text(const void *p, size_t n, int out)
-{
-	GBytes *bytes = g_bytes_new_static(p, n);
-	PopplerDocument *doc = poppler_document_new_from_bytes(bytes, NULL, NULL);
-	int pages, ret = CX_OK, text = 0;
-
-	g_bytes_unref(bytes);
-	if (!doc)
-		return CX_UNREADABLE; /* not a PDF, damaged beyond repair, or encrypted */
-	pages = poppler_document_get_n_pages(doc);
-	if (pages <= 0)
-		ret = CX_UNREADABLE; /* no page tree poppler could follow */
-	else if (pages > HF_EXTRACT_PDF_PAGES)
-		ret = CX_LIMIT;
-	for (int i = 0; ret == CX_OK && i < pages; i++) {
-		PopplerPage *page = poppler_document_get_page(doc, i);
-		char *t;
-		if (!page)
-			continue;
-		t = poppler_page_get_text(page);
-		for (const char *c = t; c && *c && !text; c++)
-			text = *c != ' ' && *c != '\n' && *c != '\t' && *c != '\r';
-		if (t && (write_all(out, t, strlen(t)) < 0 || write_all(out, "\n", 1) < 0))
-			ret = CX_LIMIT; /* the parent stopped reading */
-		g_free(t);
-		g_object_unref(page);
-	}
-	g_object_unref(doc);
-	/* pages of images only (a scan): what they show is not read */
-	return ret == CX_OK && !text ? CX_UNREADABLE : ret;
-}
-
-struct mail_walk {
-	GMimeStream *out;
-	int err;
-};
-
-static void mail_part(GMimeObject *parent, GMimeObject *part, gpointer ud)
-{
-	struct mail_walk *w = ud;
-	GMimeContentType *ct;
-	GMimeDataWrapper *content;
-
-	if (w->err || !GMIME_IS_PART(part))
-		return;
-	ct = g_mime_object_get_content_type(part);
-	if (ct && !g_mime_content_type_is_type(ct, "text", "*"))
-		return; /* attachments: not read here */
-	content = g_mime_part_get_content(GMIME_PART(part));
-	/* the body, its transfer encoding (quoted-printable, base64) undone */
-	if (content &&
-	    (g_mime_data_wrapper_write_to_stream(content, w->out) < 0 || g_mime_stream_write(w->out, "\n", 1) < 0))
-		w->err = 1;
-}
-
-static int mail_text(const void *p, size_t n, int out)
-{
-	GMimeStream *in = g_mime_stream_mem_new_with_buffer(p, n);
-	GMimeParser *ps = g_mime_parser_new_with_stream(in);
-	GMimeMessage *m = g_mime_parser_construct_message(ps, NULL);
-	struct mail_walk w = {0};
-	char *h;
-
-	g_object_unref(ps);
-	g_object_unref(in);
-	if (!m)
-		return CX_UNREADABLE;
-	w.out = g_mime_stream_pipe_new(out);
-	g_mime_stream_pipe_set_owner(GMIME_STREAM_PIPE(w.out), FALSE);
-	/* the header fields as written (addresses, subject), then each text part decoded */
-	h = g_mime_object_get_headers(GMIME_OBJECT(m), NULL);
-	if (h && (write_all(out, h, strlen(h)) < 0 || write_all(out, "\n", 1) < 0))
-		w.err = 1;
-	g_free(h);
-	if (!w.err)
-		g_mime_message_foreach(m, mail_part, &w);
-	g_mime_stream_flush(w.out);
-	g_object_unref(w.out);
-	g_object_unref(m);
-	return w.err ? CX_LIMIT : CX_OK;
-}
-
 static int self_test(int kind)
 {
 	volatile unsigned long spin = 0;
@@ -277,7 +178,7 @@ static void close_from(int lowfd)
 		close(fd);
 }
 
-static void child_main(int kind, int test, const void *p, size_t n, int out)
+static void child_main(const struct hf_decoders *dec, int kind, int test, const void *p, size_t n, int out)
 {
 	int null, r;
 
@@ -300,15 +201,15 @@ static void child_main(int kind, int test, const void *p, size_t n, int out)
 	close_from(4);
 	out = 3;
 	if (kind == HF_EXTRACT_MAIL)
-		g_mime_init(); /* before the lockdown: it may load tables */
+		dec->mail_init(); /* before the lockdown: it may load tables */
 	if (lock_down(vm_size()) != 0)
 		_exit(CX_SETUP);
 	if (test)
 		_exit(self_test(test));
 	if (kind == HF_EXTRACT_PDF)
-		r = pdf_text(p, n, out);
+		r = dec->pdf_text(p, n, out);
 	else
-		r = mail_text(p, n, out);
+		r = dec->mail_text(p, n, out);
 	_exit(r);
 }
 
@@ -324,6 +225,7 @@ static long ms_since(const struct timespec *t0)
 
 int hf_extract_isolated(int kind, int test, const void *p, size_t n, struct hf_buf *out)
 {
+	const struct hf_decoders *dec = hf_decoders(); /* opened here, before the fork */
 	char chunk[16 << 10];
 	struct timespec t0;
 	long wall_ms = (long)g_cpu_limit * CHILD_WALL_FACTOR * 1000;
@@ -333,6 +235,8 @@ int hf_extract_isolated(int kind, int test, const void *p, size_t n, struct hf_b
 
 	if (kind != HF_EXTRACT_PDF && kind != HF_EXTRACT_MAIL)
 		return -EINVAL;
+	if (!dec)
+		return 0; /* no parser to run: not read (hf_decoders_error says why) */
 	if (pipe2(fds, O_CLOEXEC) != 0)
 		return -errno;
 	pid = fork();
@@ -344,7 +248,7 @@ int hf_extract_isolated(int kind, int test, const void *p, size_t n, struct hf_b
 	}
 	if (pid == 0) {
 		close(fds[0]);
-		child_main(kind, test, p, n, fds[1]);
+		child_main(dec, kind, test, p, n, fds[1]);
 	}
 	close(fds[1]);
 	clock_gettime(CLOCK_MONOTONIC, &t0);

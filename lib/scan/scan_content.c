@@ -37,7 +37,7 @@ int hf_scan_detector(struct scan *sc)
 {
 	if (!sc->det)
 		sc->det = hf_detect_new();
-	return sc->det ? 0 : -ENOENT; /* libmagic has no database */
+	return sc->det ? 0 : -HF_E_NODETECT;
 }
 
 void hf_scan_tools_init(struct scan *sc)

@@ -33,6 +33,7 @@ static const char *const hf_err_msgs[HF_E_MAX - HF_E_BASE] = {
 	[HF_E_WRITEONLY - HF_E_BASE] = "this needs the full key; the key that opened the repository is write-only",
 	[HF_E_RATE - HF_E_BASE] = "the server's limit for this client is reached (snapshots per hour, or uploads at "
 				  "once): try again later",
+	[HF_E_NODETECT - HF_E_BASE] = "content detection cannot start",
 };
 
 const char *hf_strerror(int err)

@@ -28,6 +28,7 @@ enum hf_err {
 	HF_E_SCHEME,      /* a store URL with a scheme this build does not support */
 	HF_E_WRITEONLY,   /* the operation needs the full key; this one is write-only */
 	HF_E_RATE,        /* the server refused: a rate limit of this client (snapshots per hour) */
+	HF_E_NODETECT,    /* content detection cannot start (its decoders or libmagic's database) */
 	HF_E_MAX
 };
 

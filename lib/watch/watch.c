@@ -120,7 +120,7 @@ int hf_watch_open(const struct hf_watch_opts *o, struct hf_watch **out)
 	}
 	w->det = hf_detect_new();
 	if (!w->det) {
-		r = -ENOENT; /* libmagic has no database */
+		r = -HF_E_NODETECT;
 		goto fail;
 	}
 	w->live = hf_scan_live_new(w->det);

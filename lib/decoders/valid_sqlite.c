@@ -8,7 +8,7 @@
 
 #include <sqlite3.h>
 
-#include "detect/detect_int.h"
+#include "decoders/decoders_int.h"
 
 #define STEPS_MAX 2000000000ll /* VM instructions; progress is counted every 10000 */
 
@@ -24,7 +24,7 @@ static int sq_progress(void *arg)
 	return b->steps > STEPS_MAX; /* non-zero interrupts the statement */
 }
 
-int hf_detect_valid_sqlite(const uint8_t *p, size_t n)
+int hf_dec_valid_sqlite(const uint8_t *p, size_t n)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;

@@ -14,7 +14,7 @@
 #include <jerror.h>
 #include <png.h>
 
-#include "detect/detect_int.h"
+#include "decoders/decoders_int.h"
 
 #define PIXELS_MAX (64u << 20) /* larger images are not decoded (HF_VALID_UNCHECKED) */
 #define DIM_MAX 65535u
@@ -52,7 +52,7 @@ static void png_rd(png_structp png, png_bytep out, size_t len)
 	s->off += len;
 }
 
-int hf_detect_valid_png(const uint8_t *p, size_t n)
+int hf_dec_valid_png(const uint8_t *p, size_t n)
 {
 	struct png_state *s = NULL;
 	png_structp png = NULL;
@@ -147,7 +147,7 @@ static void jpeg_progress(j_common_ptr c)
 		c->err->error_exit(c);
 }
 
-int hf_detect_valid_jpeg(const uint8_t *p, size_t n)
+int hf_dec_valid_jpeg(const uint8_t *p, size_t n)
 {
 	struct jpeg_decompress_struct cinfo;
 	struct jpeg_state *s = NULL;

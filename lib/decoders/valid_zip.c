@@ -8,7 +8,7 @@
 #include <string.h>
 #include <zip.h>
 
-#include "detect/detect_int.h"
+#include "decoders/decoders_int.h"
 
 #define SCRATCH (64u << 10)
 #define ENTRIES_MAX 200000u
@@ -48,7 +48,7 @@ static void refine_type(zip_t *za, struct hf_profile *prof)
 		prof->type = HF_CT_ODF;
 }
 
-int hf_detect_valid_zip(const uint8_t *p, size_t n, struct hf_profile *prof)
+int hf_dec_valid_zip(const uint8_t *p, size_t n, struct hf_profile *prof)
 {
 	zip_error_t zerr;
 	zip_source_t *src = NULL;

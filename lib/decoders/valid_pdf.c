@@ -10,7 +10,7 @@
 
 #include <qpdf/qpdf-c.h>
 
-#include "detect/detect_int.h"
+#include "decoders/decoders_int.h"
 
 #define SCRATCH (64u << 10)
 
@@ -68,7 +68,7 @@ out:
 	return ret;
 }
 
-int hf_detect_valid_pdf(const uint8_t *p, size_t n, struct hf_profile *prof)
+int hf_dec_valid_pdf(const uint8_t *p, size_t n, struct hf_profile *prof)
 {
 	qpdf_data q = NULL;
 	qpdflogger_handle log = NULL;
