@@ -214,14 +214,11 @@ static int backup_parse(struct cli_common *c, void *args, int argc, char **argv)
 		return cli_usage_error(usage, "nothing to back up: name at least one PATH");
 	if (cli_absolute_paths(argc - optind, argv + optind, &a->paths, &a->np) < 0)
 		return HF_EXIT_ERROR;
-	/* detection's sandbox forks: it starts here, before main.c opens the
-	 * repository (so its processes hold no copy of the keys) and before the
-	 * progress thread (detect.h); this context keeps it for hf_backup's and
-	 * the scan's */
-	if (!a->o.no_profiles && !(a->sandbox_hold = hf_detect_new()))
-		cli_err("warning: %s (%s): this backup records no content profiles, and no scan can judge "
-			"its files",
-			hf_strerror(-HF_E_NODETECT), hf_detect_unavailable());
+	/* detection's sandbox forks: its zygote starts here, before main.c opens
+	 * the repository (so its processes hold no copy of the keys; its start
+	 * overlaps the key's derivation) and before any thread (detect.h) */
+	if (!a->o.no_profiles)
+		hf_detect_prestart();
 	return CLI_RUN;
 }
 
@@ -242,6 +239,11 @@ static int backup_run(const struct cli_common *c, void *args, struct hf_repo *re
 			c->repo);
 		return HF_EXIT_ERROR;
 	}
+	/* this context keeps the sandbox for hf_backup's and the scan's */
+	if (!o->no_profiles && !(a->sandbox_hold = hf_detect_new()))
+		cli_err("warning: %s (%s): this backup records no content profiles, and no scan can judge "
+			"its files",
+			hf_strerror(-HF_E_NODETECT), hf_detect_unavailable());
 	pw = getpwuid(geteuid());
 	o->user = pw ? pw->pw_name : "";
 	o->paths = a->paths;

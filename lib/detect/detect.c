@@ -54,6 +54,11 @@ struct hf_detect *hf_detect_new(void)
 	return d;
 }
 
+void hf_detect_prestart(void)
+{
+	hf_sandbox_prestart();
+}
+
 const char *hf_detect_unavailable(void)
 {
 	return hf_decoders() ? "libmagic cannot load its database" : hf_decoders_error();

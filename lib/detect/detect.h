@@ -96,6 +96,10 @@ struct hf_detect;
  * hf_detect_validate_as stay in-process, safely but unsandboxed). hf_detect_free of the last
  * context stops and reaps every sandbox process. */
 struct hf_detect *hf_detect_new(void);
+/* Starts the sandbox's zygote and returns at once, while the process is single-threaded: the
+ * next hf_detect_new waits for it then, and whatever the caller does in between (cmd_backup:
+ * the key's derivation) overlaps the zygote's start (tens of ms). */
+void hf_detect_prestart(void);
 /* why hf_detect_new returned NULL, in words */
 const char *hf_detect_unavailable(void);
 void hf_detect_free(struct hf_detect *d);

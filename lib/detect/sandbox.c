@@ -84,6 +84,7 @@ struct sb {
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER; /* g_sb's start and stop */
 static struct sb *g_sb;
 static unsigned g_refs;
+static struct sb *g_pending; /* a zygote hf_sandbox_prestart forked, not yet heard from */
 static unsigned g_cpu_limit = SB_CPU_DEFAULT;
 
 /* ---- messages ---- */
@@ -800,20 +801,17 @@ static void sb_stop(struct sb *s)
 	free(s);
 }
 
-/* 1 started, 0 not possible here, -ENOENT no libmagic database */
-static int sb_start(struct sb **out)
+/* forks the zygote (the process must be single-threaded): 0, or -1 if that is not possible */
+static int zygote_fork(struct sb **out)
 {
 	struct sb *s;
-	struct sb_worker *w;
 	int sv[2];
-	int32_t hello = -1;
 	pid_t parent = getpid(), pid;
 
-	*out = NULL;
 	if (!single_threaded())
-		return 0;
+		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
-		return 0;
+		return -1;
 	pid = fork();
 	if (pid == 0) {
 		close(sv[0]);
@@ -822,18 +820,34 @@ static int sb_start(struct sb **out)
 	close(sv[1]);
 	if (pid < 0) {
 		close(sv[0]);
-		return 0;
+		return -1;
 	}
 	s = calloc(1, sizeof(*s));
 	if (!s) {
 		close(sv[0]);
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
-		return 0;
+		return -1;
 	}
 	pthread_mutex_init(&s->lock, NULL);
 	s->zsock = sv[0];
 	s->zpid = pid;
+	*out = s;
+	return 0;
+}
+
+/* 1 started, 0 not possible here, -ENOENT no decoders or no libmagic database; a zygote that
+ * hf_sandbox_prestart forked is taken over, else one is forked now */
+static int sb_start(struct sb **out)
+{
+	struct sb *s = g_pending;
+	struct sb_worker *w;
+	int32_t hello = -1;
+
+	*out = NULL;
+	g_pending = NULL;
+	if (!s && zygote_fork(&s) != 0)
+		return 0;
 	if (wait_readable(s->zsock, SB_HELLO_MS) != 0 ||
 	    recv(s->zsock, &hello, sizeof(hello), 0) != (ssize_t)sizeof(hello) || hello != 1) {
 		sb_stop(s);
@@ -877,6 +891,16 @@ int hf_sandbox_acquire(void)
 	}
 	pthread_mutex_unlock(&g_lock);
 	return r;
+}
+
+void hf_sandbox_prestart(void)
+{
+	if (!wanted())
+		return;
+	pthread_mutex_lock(&g_lock);
+	if (!g_sb && !g_pending && zygote_fork(&g_pending) != 0)
+		g_pending = NULL;
+	pthread_mutex_unlock(&g_lock);
 }
 
 void hf_sandbox_release(void)

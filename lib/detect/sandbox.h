@@ -21,9 +21,15 @@
 
 /* Takes a reference on the process's sandbox, starting it if needed. Returns 1 if detection
  * is to be sandboxed (then pair with hf_sandbox_release), 0 if it is to stay in-process
- * (HOLDFAST_SANDBOX=0, more than one thread, no seccomp, a fork that failed), or -ENOENT if
- * libmagic cannot load its database. */
+ * (HOLDFAST_SANDBOX=0, more than one thread and no zygote from hf_sandbox_prestart, no
+ * seccomp, a fork that failed), or -ENOENT if the decoders or libmagic's database cannot be
+ * loaded. */
 int hf_sandbox_acquire(void);
+/* Forks the zygote and returns without waiting for it (only while the process is
+ * single-threaded; nothing otherwise): the next hf_sandbox_acquire takes it over and waits for
+ * its report then, so that its start (opening the decoders, loading libmagic's database)
+ * overlaps what the caller does in between. */
+void hf_sandbox_prestart(void);
 /* Drops the reference; the last one stops the workers and the zygote and reaps them. */
 void hf_sandbox_release(void);
 /* 1 while a sandbox runs (hf_detect_validate_as uses it then) */

@@ -371,6 +371,38 @@ static void test_teardown(void)
 	T_EQ(count_fds(), fds_before);
 }
 
+/* a zygote forked early is taken over by the next context, threads or not (without it a
+ * threaded process stays in-process: test_threaded_no_start); none is forked while threaded */
+static void test_prestart(void)
+{
+	pthread_t t;
+	volatile int stop = 0;
+	struct hf_detect *d;
+	pid_t pids[80];
+	int fds0 = count_fds(), r;
+
+	T_CHECK(!hf_sandbox_active());
+	hf_detect_prestart();
+	T_EQ(count_children(), 1); /* forked, not yet heard from */
+	T_CHECK(!hf_sandbox_active());
+	T_EQ(pthread_create(&t, NULL, wait_flag, (void *)&stop), 0);
+	hf_detect_prestart(); /* one is pending already */
+	T_EQ(count_children(), 1);
+	d = hf_detect_new();
+	T_CHECK(d && d->sandboxed && hf_sandbox_active());
+	T_CHECK(hf_sandbox_pids(pids, 80) >= 2); /* the zygote and its warm worker */
+	r = hf_sandbox_selftest(HF_SANDBOX_TEST_OPEN); /* locked down as ever */
+	T_CHECK(r == -EPIPE || r == EPERM);
+	hf_detect_free(d);
+	T_CHECK(!hf_sandbox_active());
+	T_EQ(count_children(), 0);
+	T_EQ(count_fds(), fds0);
+	hf_detect_prestart(); /* threaded now: nothing is forked */
+	T_EQ(count_children(), 0);
+	stop = 1;
+	pthread_join(t, NULL);
+}
+
 static void test_disabled(void)
 {
 	struct hf_detect *d;
@@ -402,6 +434,7 @@ int main(void)
 	T_RUN(test_threaded_start);
 	T_RUN(test_teardown);
 	T_RUN(test_threaded_no_start);
+	T_RUN(test_prestart);
 	T_RUN(test_disabled);
 	for (size_t i = 0; i < nsamples; i++) {
 		free(samples[i].name);
