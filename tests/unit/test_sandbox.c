@@ -390,7 +390,7 @@ static void test_prestart(void)
 	T_EQ(count_children(), 1);
 	d = hf_detect_new();
 	T_CHECK(d && d->sandboxed && hf_sandbox_active());
-	T_CHECK(hf_sandbox_pids(pids, 80) >= 2); /* the zygote and its warm worker */
+	T_CHECK(hf_sandbox_pids(pids, 80) >= 2);       /* the zygote and its warm worker */
 	r = hf_sandbox_selftest(HF_SANDBOX_TEST_OPEN); /* locked down as ever */
 	T_CHECK(r == -EPIPE || r == EPERM);
 	hf_detect_free(d);
