@@ -261,28 +261,30 @@ static int type_from_rest(const uint8_t *p, size_t n)
 
 int hf_detect_validate_type(const uint8_t *p, size_t n, struct hf_profile *out)
 {
-	const struct hf_decoders *dec = hf_decoders(); /* without it, what it parses stays unchecked */
+	/* only the types it parses open the decoders: a process that judges text in-process (the
+	 * watcher) must not stop to open them in the middle of an attack */
+	const struct hf_decoders *dec = NULL;
 
 	switch (out->type) {
 	case HF_CT_TEXT:
 		return out->text_utf8 || hf_detect_plain_text(p, n) ? HF_VALID_YES : HF_VALID_NO;
 	case HF_CT_PDF:
-		return dec ? dec->valid_pdf(p, n, out) : HF_VALID_UNCHECKED;
+		return (dec = hf_decoders()) ? dec->valid_pdf(p, n, out) : HF_VALID_UNCHECKED;
 	case HF_CT_ZIP:
 	case HF_CT_OOXML:
 	case HF_CT_ODF:
-		return dec ? dec->valid_zip(p, n, out) : HF_VALID_UNCHECKED;
+		return (dec = hf_decoders()) ? dec->valid_zip(p, n, out) : HF_VALID_UNCHECKED;
 	case HF_CT_JPEG:
-		return dec ? dec->valid_jpeg(p, n) : HF_VALID_UNCHECKED;
+		return (dec = hf_decoders()) ? dec->valid_jpeg(p, n) : HF_VALID_UNCHECKED;
 	case HF_CT_PNG:
-		return dec ? dec->valid_png(p, n) : HF_VALID_UNCHECKED;
+		return (dec = hf_decoders()) ? dec->valid_png(p, n) : HF_VALID_UNCHECKED;
 	case HF_CT_GZIP:
 	case HF_CT_XZ:
 	case HF_CT_ZSTD:
 	case HF_CT_BZIP2:
 		return hf_detect_decode_stream(p, n, out->type, NULL, NULL);
 	case HF_CT_SQLITE:
-		return dec ? dec->valid_sqlite(p, n) : HF_VALID_UNCHECKED;
+		return (dec = hf_decoders()) ? dec->valid_sqlite(p, n) : HF_VALID_UNCHECKED;
 	case HF_CT_OPENPGP:
 		out->encrypted_container = 1;
 		return hf_detect_valid_openpgp(p, n);

@@ -146,14 +146,14 @@ static int lame_crc(const uint8_t *p, size_t n, size_t at)
 
 int hf_detect_valid_mp3(const uint8_t *p, size_t n)
 {
-	const struct hf_decoders *dec = hf_decoders();
+	const struct hf_decoders *dec;
 	size_t at = audio_start(p, n);
 	int r;
 
 	/* libmpg123 looks for the first frame past junk: it must be right after the tag */
 	if (at >= n || frame_header(p + at, n - at, &(struct mpa_frame){0}) < 0)
 		return HF_VALID_NO;
-	if (!dec)
+	if (!(dec = hf_decoders()))
 		return HF_VALID_UNCHECKED;
 	r = dec->mp3_frames(p, n);
 	if (r != HF_VALID_YES)
