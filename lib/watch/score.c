@@ -365,10 +365,11 @@ int hf_watch_score_wrote_copy(struct hf_watch_score *s, const struct hf_watch_wh
 	return HF_WATCH_CANDIDATE;
 }
 
-int hf_watch_score_copy_writer(const struct hf_watch_score *s, const char *path, int64_t t_ns, struct hf_watch_who *who)
+int hf_watch_score_copy_writer(const struct hf_watch_score *s, const char *path, uint64_t size, int64_t t_ns,
+			       struct hf_watch_who *who)
 {
-	const struct actor *best = NULL;
-	int64_t best_ns = 0;
+	const struct actor *best = NULL, *by_size = NULL;
+	int64_t best_ns = 0, size_ns = 0;
 
 	for (size_t i = 0; i < s->n; i++) {
 		const struct actor *a = &s->a[i];
@@ -381,8 +382,14 @@ int hf_watch_score_copy_writer(const struct hf_watch_score *s, const char *path,
 				best = a;
 				best_ns = x->t_ns;
 			}
+			if (copy_by_size(x, path, size, t_ns) && x->t_ns >= size_ns) {
+				by_size = a;
+				size_ns = x->t_ns;
+			}
 		}
 	}
+	if (!best)
+		best = by_size; /* a name that says nothing: the latest copy as large, just before */
 	if (!best)
 		return 0;
 	*who = best->last;

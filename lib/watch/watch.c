@@ -146,6 +146,8 @@ void hf_watch_close(struct hf_watch *w)
 	hf_detect_free(w->det);
 	hf_watch_score_free(w->score);
 	free(w->writers);
+	for (size_t i = 0; i < WATCH_VANISHED; i++)
+		free(w->vanished[i].path);
 	hf_buf_release(&w->content);
 	free(w);
 }
@@ -327,6 +329,26 @@ static int feed(struct hf_watch *w, struct hf_watch_fact *f, struct hf_watch_hit
 	return 1;
 }
 
+static void vanished_put(struct hf_watch *w, const char *path, const struct hf_watch_who *who)
+{
+	struct watch_vanished *v = &w->vanished[w->vanished_next++ % WATCH_VANISHED];
+
+	free(v->path);
+	v->path = hf_xstrdup(path);
+	v->who = *who;
+}
+
+/* who wrote the file at path that was gone before it was read; 0 if not remembered */
+static int vanished_writer(const struct hf_watch *w, const char *path, struct hf_watch_who *who)
+{
+	for (size_t i = 0; i < WATCH_VANISHED; i++)
+		if (w->vanished[i].path && strcmp(w->vanished[i].path, path) == 0) {
+			*who = w->vanished[i].who;
+			return 1;
+		}
+	return 0;
+}
+
 int watch_on_write(struct hf_watch *w, const char *path, const struct hf_watch_who *who, struct hf_watch_hit *hit)
 {
 	struct hf_watch_fact f = {.who = *who, .t_ns = now_ns()};
@@ -335,6 +357,9 @@ int watch_on_write(struct hf_watch *w, const char *path, const struct hf_watch_w
 
 	if (r < 0)
 		return r;
+	/* a new file gone before it could be read (judge recorded nothing) */
+	if (!before && f.who.pid > 0 && !watch_file_get(w, path))
+		vanished_put(w, path, &f.who);
 	count_event(w, &f, 0);
 	return feed(w, &f, hit);
 }
@@ -352,6 +377,8 @@ int watch_on_rename(struct hf_watch *w, const char *from, const char *to, const 
 	 * loop exits at once): the doing of whoever wrote the moved file */
 	if (f.who.pid <= 0 && moved && moved->writer.pid > 0)
 		f.who = moved->writer;
+	else if (f.who.pid <= 0 && !moved)
+		(void)vanished_writer(w, from, &f.who);
 	/* a file renamed over another replaced that one: judged against it;
 	 * else against what the moved file was, unless it has the size it had
 	 * then (a temporary file given its name, its mtime set by rsync or tar:
@@ -395,9 +422,10 @@ int watch_on_delete(struct hf_watch *w, const char *path, const struct hf_watch_
 	watch_file_drop(w, known);
 	/* deleted by a process gone before it could be identified (an `rm`
 	 * per file exits at once): the doing of whoever wrote a copy of it
-	 * named after it, as a rename is its moved file's writer's */
+	 * (named after it, or as large and just before in its directory), as a
+	 * rename is its moved file's writer's */
 	if (f.who.pid <= 0 && !cipher)
-		(void)hf_watch_score_copy_writer(w->score, path, f.t_ns, &f.who);
+		(void)hf_watch_score_copy_writer(w->score, path, f.size, f.t_ns, &f.who);
 	/* a file of ciphertext deleted (a copy cleaned up) loses no plaintext */
 	switch (cipher ? 0 : hf_watch_score_wrote_copy(w->score, &f.who, path, f.size, f.t_ns)) {
 	case HF_WATCH_KEPT:

@@ -121,10 +121,12 @@ int hf_watch_score_add(struct hf_watch_score *s, const struct hf_watch_fact *f, 
  * paired, or 0. */
 int hf_watch_score_wrote_copy(struct hf_watch_score *s, const struct hf_watch_who *who, const char *path, uint64_t size,
 			      int64_t t_ns);
-/* the process group that wrote an unpaired ciphertext copy named after
- * path (as hf_watch_score_wrote_copy) within the window before t_ns, the
- * latest if several: into *who, as its last fact had it; 1, or 0 if none */
-int hf_watch_score_copy_writer(const struct hf_watch_score *s, const char *path, int64_t t_ns,
+/* the process group that wrote an unpaired ciphertext copy of path, a
+ * file of size bytes deleted at t_ns (as hf_watch_score_wrote_copy: named
+ * after it within the window, else of about its size in its directory
+ * just before), the latest if several: into *who, as its last fact had it;
+ * 1, or 0 if none */
+int hf_watch_score_copy_writer(const struct hf_watch_score *s, const char *path, uint64_t size, int64_t t_ns,
 			       struct hf_watch_who *who);
 size_t hf_watch_score_actors(const struct hf_watch_score *s);
 const char *hf_watch_fact_name(int kind); /* "encrypted", ... */

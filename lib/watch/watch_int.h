@@ -85,6 +85,8 @@ int watch_who_remembered(const struct watch_who_cache *c, pid_t pid, struct hf_w
 
 struct watch_gate;
 
+#define WATCH_VANISHED 8 /* writers of files gone before they were read, remembered */
+
 struct hf_watch {
 	int fan;
 	struct watch_gate *gate;         /* NULL: opens are not held */
@@ -107,6 +109,15 @@ struct hf_watch {
 	struct hf_detect *det;
 	struct hf_scan_live *live;
 	struct hf_watch_score *score;
+	/* who wrote a file that was gone (renamed, deleted) before it could be
+	 * read: an encryptor's temporary file that its own mv, a process of a
+	 * moment, renamed over the original. A rename from one of these paths by
+	 * a process gone before it could be identified is that writer's doing. */
+	struct watch_vanished {
+		char *path;
+		struct hf_watch_who who;
+	} vanished[WATCH_VANISHED];
+	unsigned vanished_next;
 	struct hf_buf content; /* the file being judged */
 	int content_unsettled; /* it was open for writing elsewhere while read (watch_read_file) */
 	struct hf_watch_stats st;

@@ -148,12 +148,12 @@ static void test_copy_writer_of_a_delete_by_nobody(void)
 	f = fact(HF_WATCH_KEPT, 722, 720, 720, 3 * SEC, "/g/a.txt.gpg");
 	T_EQ(hf_watch_score_add(s, &f, &hit), 0);
 	memset(&who, 0, sizeof(who));
-	T_EQ(hf_watch_score_copy_writer(s, "/g/a.txt", 4 * SEC, &who), 1);
+	T_EQ(hf_watch_score_copy_writer(s, "/g/a.txt", 0, 4 * SEC, &who), 1);
 	T_EQ(who.pgid, 720);
-	T_EQ(hf_watch_score_copy_writer(s, "/g/c.txt", 4 * SEC, &who), 0);
-	T_EQ(hf_watch_score_copy_writer(s, "/h/a.txt", 4 * SEC, &who), 0);
+	T_EQ(hf_watch_score_copy_writer(s, "/g/c.txt", 0, 4 * SEC, &who), 0);
+	T_EQ(hf_watch_score_copy_writer(s, "/h/a.txt", 0, 4 * SEC, &who), 0);
 	/* past the window after the writer's last fact: nobody */
-	T_EQ(hf_watch_score_copy_writer(s, "/g/a.txt", 4 * SEC + HF_WATCH_WINDOW_NS, &who), 0);
+	T_EQ(hf_watch_score_copy_writer(s, "/g/a.txt", 0, 4 * SEC + HF_WATCH_WINDOW_NS, &who), 0);
 	/* three originals of one group's copies deleted by nobody cross as
 	 * its own deletes would */
 	for (int i = 0; i < 3; i++) {
@@ -166,17 +166,29 @@ static void test_copy_writer_of_a_delete_by_nobody(void)
 		f.kind = HF_WATCH_DELETED;
 		f.t_ns = (10 + i) * SEC + 1;
 		f.path = orig;
-		T_EQ(hf_watch_score_copy_writer(s, orig, f.t_ns, &f.who), 1);
+		T_EQ(hf_watch_score_copy_writer(s, orig, 0, f.t_ns, &f.who), 1);
 		T_EQ(f.who.pgid, 800);
 		T_EQ(hf_watch_score_wrote_copy(s, &f.who, orig, 0, f.t_ns), HF_WATCH_KEPT);
 		/* paired now: a second delete of the same name is nobody's */
-		T_EQ(hf_watch_score_copy_writer(s, orig, f.t_ns, &who), 0);
+		T_EQ(hf_watch_score_copy_writer(s, orig, 0, f.t_ns, &who), 0);
 		f.kind = HF_WATCH_ORIGINAL_GONE;
 		f.copy_kept = 1;
 		crossed |= hf_watch_score_add(s, &f, &hit);
 	}
 	T_EQ(crossed, 1);
 	T_EQ(hit.id, 800);
+	/* output named at random (random-names): an original deleted by nobody
+	 * right after a copy about as large in its directory is that copy's
+	 * writer's; not one much smaller or larger, elsewhere, or long after */
+	f = fact(HF_WATCH_CANDIDATE, 901, 900, 900, 20 * SEC, "/r/4f2a9c.bin");
+	f.size = 1056;
+	T_EQ(hf_watch_score_add(s, &f, &hit), 0);
+	memset(&who, 0, sizeof(who));
+	T_EQ(hf_watch_score_copy_writer(s, "/r/report.txt", 1024, 20 * SEC + 1, &who), 1);
+	T_EQ(who.pgid, 900);
+	T_EQ(hf_watch_score_copy_writer(s, "/q/report.txt", 1024, 20 * SEC + 1, &who), 0);
+	T_EQ(hf_watch_score_copy_writer(s, "/r/report.txt", 100000, 20 * SEC + 1, &who), 0);
+	T_EQ(hf_watch_score_copy_writer(s, "/r/report.txt", 1024, 20 * SEC + HF_WATCH_PAIR_NS + 1, &who), 0);
 	hf_watch_score_free(s);
 }
 
