@@ -898,8 +898,8 @@ void hf_sandbox_prestart(void)
 	if (!wanted())
 		return;
 	pthread_mutex_lock(&g_lock);
-	if (!g_sb && !g_pending && zygote_fork(&g_pending) != 0)
-		g_pending = NULL;
+	if (!g_sb && !g_pending)
+		(void)zygote_fork(&g_pending); /* not possible here: hf_sandbox_acquire decides */
 	pthread_mutex_unlock(&g_lock);
 }
 

@@ -338,14 +338,19 @@ static void vanished_put(struct hf_watch *w, const char *path, const struct hf_w
 	v->who = *who;
 }
 
-/* who wrote the file at path that was gone before it was read; 0 if not remembered */
-static int vanished_writer(const struct hf_watch *w, const char *path, struct hf_watch_who *who)
+/* who last wrote the file at path that was gone before it was read (forgotten then: it moves
+ * once); 0 if not remembered */
+static int vanished_writer(struct hf_watch *w, const char *path, struct hf_watch_who *who)
 {
-	for (size_t i = 0; i < WATCH_VANISHED; i++)
-		if (w->vanished[i].path && strcmp(w->vanished[i].path, path) == 0) {
-			*who = w->vanished[i].who;
+	for (unsigned k = 1; k <= WATCH_VANISHED; k++) {
+		struct watch_vanished *v = &w->vanished[(w->vanished_next - k) % WATCH_VANISHED];
+		if (v->path && strcmp(v->path, path) == 0) {
+			*who = v->who;
+			free(v->path);
+			v->path = NULL;
 			return 1;
 		}
+	}
 	return 0;
 }
 
