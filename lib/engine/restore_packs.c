@@ -198,9 +198,19 @@ static int write_piece(struct rwindow *w, struct rworker *wk, struct hf_fs_names
 static void run_job(struct rpack_job *job, struct rworker *wk, struct hf_fs_names *names)
 {
 	struct rwindow *w = job->w;
+	struct hf_pack_cache *cache = w->rs->cache;
+	uint32_t pack = w->pieces[job->first].pack;
+	struct hf_pack_hold pin = {0};
+	const uint8_t *at;
 	struct rfile *cur = NULL; /* the file fd is for */
-	int fd = -1;
+	int fd = -1, pinned = 0;
 
+	/* the pack stays in the cache until its last part is written: between
+	 * two reads of it, packs read by the other workers would otherwise be
+	 * more recent, and fetching ahead could take its slot (it would be
+	 * fetched again). If it cannot be held, the reads fetch it themselves. */
+	if (wk && cache && pack != NO_PACK)
+		pinned = hf_pack_cache_hold(cache, pack, 0, 0, &at, &pin) == 0;
 	for (size_t i = 0; i < job->n; i++) {
 		const struct rpiece *pc = &w->pieces[job->first + i];
 		if (pc->f != cur && fd >= 0) {
@@ -217,6 +227,8 @@ static void run_job(struct rpack_job *job, struct rworker *wk, struct hf_fs_name
 	}
 	if (fd >= 0)
 		close(fd);
+	if (pinned)
+		hf_pack_cache_let_go(cache, &pin);
 	free(job);
 	if (__atomic_sub_fetch(&w->jobs, 1, __ATOMIC_ACQ_REL) == 0)
 		window_free(w);
