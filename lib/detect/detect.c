@@ -72,8 +72,22 @@ void hf_detect_free(struct hf_detect *d)
 		hf_sandbox_release();
 	if (d->magic)
 		hf_decoders()->magic_close(d->magic);
+	hf_detect_memo_free(d->memo);
 	pthread_mutex_destroy(&d->lock);
 	free(d);
+}
+
+void hf_detect_remember(struct hf_detect *d, size_t entries)
+{
+	if (d && !d->memo)
+		d->memo = hf_detect_memo_new(entries);
+}
+
+void hf_detect_remembered(struct hf_detect *d, uint64_t *hits, uint64_t *misses)
+{
+	*hits = *misses = 0;
+	if (d && d->memo)
+		hf_detect_memo_counts(d->memo, hits, misses);
 }
 
 struct mime_map {
@@ -302,11 +316,10 @@ int hf_detect_validate_type(const uint8_t *p, size_t n, struct hf_profile *out)
 
 /* The validator of out->type: the ones that parse structure with a library (or our own
  * parsers of binary formats) run in the sandbox if there is one; plain text is checked here. */
-static int validate_type(const uint8_t *p, size_t n, struct hf_profile *out, int sandboxed)
+/* 1 for the types another library's parser validates (in the sandbox if there is one) */
+static int decoded_type(unsigned type)
 {
-	if (out->type == HF_CT_OPENPGP || out->type == HF_CT_AGE)
-		out->encrypted_container = 1; /* whatever becomes of the worker */
-	switch (out->type) {
+	switch (type) {
 	case HF_CT_PDF:
 	case HF_CT_ZIP:
 	case HF_CT_OOXML:
@@ -322,13 +335,34 @@ static int validate_type(const uint8_t *p, size_t n, struct hf_profile *out, int
 	case HF_CT_AGE:
 	case HF_CT_7Z:
 	case HF_CT_MP3:
-		if (sandboxed)
-			return hf_sandbox_validate(p, n, out);
-		break;
+		return 1;
 	default:
-		break;
+		return 0;
 	}
+}
+
+static int validate_type(const uint8_t *p, size_t n, struct hf_profile *out, int sandboxed)
+{
+	if (out->type == HF_CT_OPENPGP || out->type == HF_CT_AGE)
+		out->encrypted_container = 1; /* whatever becomes of the worker */
+	if (sandboxed && decoded_type(out->type))
+		return hf_sandbox_validate(p, n, out);
 	return hf_detect_validate_type(p, n, out);
+}
+
+/* validate_type, answered from d's memo for a content decoded before */
+static int validate_remembered(struct hf_detect *d, const uint8_t *p, size_t n, struct hf_profile *out)
+{
+	uint8_t key[HF_DETECT_MEMO_KEY];
+	int r;
+
+	if (!d->memo || !decoded_type(out->type))
+		return validate_type(p, n, out, d->sandboxed);
+	if ((r = hf_detect_memo_get(d->memo, p, n, out, key)) >= 0)
+		return r;
+	r = validate_type(p, n, out, d->sandboxed);
+	hf_detect_memo_put(d->memo, key, out, r);
+	return r;
 }
 
 /* signatures, then text, then libmagic; then what survives of a damaged start */
@@ -378,7 +412,7 @@ int hf_detect_content(struct hf_detect *d, const uint8_t *data, size_t n, uint64
 		out->encrypted_container = 1;
 	if (!whole || !full)
 		return 0;
-	r = validate_type(data, n, out, d->sandboxed);
+	r = validate_remembered(d, data, n, out);
 	if (r < 0)
 		return r;
 	out->valid = (uint8_t)r;

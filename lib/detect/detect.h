@@ -103,6 +103,14 @@ void hf_detect_prestart(void);
 /* why hf_detect_new returned NULL, in words */
 const char *hf_detect_unavailable(void);
 void hf_detect_free(struct hf_detect *d);
+/* From now on d remembers what validation answered for up to `entries` contents (a MAC of all
+ * their bytes under a key of d's own), and a content validated before is not decoded again:
+ * for the watcher, which sees the same bytes copied again and again. Not for a backup: there
+ * the MAC of every validated file costs more than the few repeats save. Call it before d is
+ * used by more than one thread. */
+void hf_detect_remember(struct hf_detect *d, size_t entries);
+/* validations answered from memory, and looked up but not found there */
+void hf_detect_remembered(struct hf_detect *d, uint64_t *hits, uint64_t *misses);
 
 /* Everything but the block statistics (for a pipeline that streams those itself). data[0..n) is
  * the start of the file and total its full size. A full profile asks libmagic about binary

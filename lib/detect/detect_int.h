@@ -15,10 +15,26 @@
 #include "detect/detect.h"
 
 struct hf_detect {
-	pthread_mutex_t lock; /* libmagic's cookie is not thread-safe */
-	void *magic;          /* libmagic's cookie (decoders.h); NULL when sandboxed: the workers have their own */
-	int sandboxed;        /* libmagic and the validators run in sandbox.c's workers */
+	pthread_mutex_t lock;     /* libmagic's cookie is not thread-safe */
+	void *magic;              /* libmagic's cookie (decoders.h); NULL when sandboxed: the workers have their own */
+	int sandboxed;            /* libmagic and the validators run in sandbox.c's workers */
+	struct detect_memo *memo; /* hf_detect_remember: validations of contents seen before; NULL: none */
 };
+
+/* memo.c: what validation answered for a content, keyed by a MAC of its bytes */
+#define HF_DETECT_MEMO_KEY 16
+struct detect_memo;
+struct detect_memo *hf_detect_memo_new(size_t entries);
+void hf_detect_memo_free(struct detect_memo *m);
+/* the answer remembered for p[0..n) of type prof->type (and prof's type and
+ * container as validation left them), or -1 if none; key gets the key to
+ * remember the answer under */
+int hf_detect_memo_get(struct detect_memo *m, const uint8_t *p, size_t n, struct hf_profile *prof,
+		       uint8_t key[HF_DETECT_MEMO_KEY]);
+/* remembers a final answer (HF_VALID_YES or NO; others are not kept) */
+void hf_detect_memo_put(struct detect_memo *m, const uint8_t key[HF_DETECT_MEMO_KEY], const struct hf_profile *prof,
+			int valid);
+void hf_detect_memo_counts(struct detect_memo *m, uint64_t *hits, uint64_t *misses);
 
 /* detect.c: the in-process parts the sandbox's workers run */
 /* libmagic's cookie (NULL if the decoders or libmagic's database cannot be loaded) */

@@ -123,6 +123,8 @@ int hf_watch_open(const struct hf_watch_opts *o, struct hf_watch **out)
 		r = -HF_E_NODETECT;
 		goto fail;
 	}
+	/* copies (cp, rsync, tar x, git clone) are decoded once, not once each */
+	hf_detect_remember(w->det, WATCH_MEMO_ENTRIES);
 	w->live = hf_scan_live_new(w->det);
 	/* listening first, then learning: a file written during the walk is
 	 * judged against what the walk saw, or as new */
@@ -166,9 +168,12 @@ void hf_watch_ignore_pgid(struct hf_watch *w, pid_t pgid)
 
 void hf_watch_get_stats(struct hf_watch *w, struct hf_watch_stats *st)
 {
+	uint64_t unused;
+
 	*st = w->st;
 	st->files_known = w->nfiles;
 	st->gate_on = w->gate != NULL;
+	hf_detect_remembered(w->det, &st->remembered, &unused);
 	if (w->gate)
 		watch_gate_stats(w, &st->gate);
 }

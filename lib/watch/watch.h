@@ -188,6 +188,7 @@ struct hf_watch_stats {
 	uint64_t unwatched_changed, unwatched_suspect; /* changed while no watcher ran; of those, ciphertext or notes */
 	uint64_t unsettled;                            /* files read while another process had them open for writing */
 	uint64_t unsettled_set_aside;                  /* of those, called encrypted only by a structure half written */
+	uint64_t remembered;    /* validations answered from memory: the same content decoded before */
 	int gate_on;            /* opens are held (block_opens, and the kernel has permission events) */
 	int gate_err;           /* why not, if block_opens was asked for */
 	uint64_t gate_unmarked; /* directories the gate could not mark (fs.fanotify.max_user_marks) */

@@ -19,6 +19,7 @@
 #define WATCH_HEAD_BUDGET (16u << 20) /* ... up to this much in all */
 #define WATCH_EXT_MAX 65536           /* distinct extensions remembered */
 #define WATCH_NOTE_MAX (64u << 10)    /* a ransom note is smaller */
+#define WATCH_MEMO_ENTRIES 65536      /* contents whose validation is remembered (20 bytes each) */
 #define WATCH_DEPTH_MAX 64            /* directory depth the walk goes to */
 #define WATCH_ROOTS_MAX 64
 #define WATCH_EVBUF (64u << 10) /* one read of events */

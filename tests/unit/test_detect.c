@@ -612,6 +612,59 @@ static void test_streams(void)
 	mem_free(&junk);
 }
 
+static int same_profile(const struct hf_profile *a, const struct hf_profile *b)
+{
+	return a->type == b->type && a->valid == b->valid && a->encrypted_container == b->encrypted_container &&
+	       a->encoded_random == b->encoded_random && a->text_utf8 == b->text_utf8 && a->light == b->light &&
+	       a->blocks == b->blocks && a->random_blocks == b->random_blocks;
+}
+
+/* hf_detect_remember: a content decoded before is answered from memory, with
+ * the answer a fresh decode gives; one byte changed anywhere is decoded again */
+static void test_remember(void)
+{
+	struct hf_detect *d = hf_detect_new();
+	struct mem t = gen_text(64 << 10), gz = gen_gzip(&t), png = gen_png(64, 48, 0), flipped = mem_dup(&gz);
+	const struct mem *all[] = {&gz, &png, &flipped, &t};
+	struct hf_profile want, got;
+	uint64_t hits, misses;
+
+	T_CHECK(d != NULL);
+	if (!d)
+		return;
+	flipped.p[flipped.n - 6] ^= 0x01; /* in the CRC: only a whole decode notices */
+	hf_detect_remember(d, 64);
+	for (int round = 0; round < 2; round++)
+		for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+			want = profile(all[i]);
+			memset(&got, 0xee, sizeof(got));
+			T_EQ(hf_detect_profile(d, all[i]->p, all[i]->n, &got), 0);
+			T_CHECK(same_profile(&got, &want));
+		}
+	T_EQ(profile(&flipped).valid, HF_VALID_NO);
+	hf_detect_remembered(d, &hits, &misses);
+	T_EQ(misses, 3); /* text is not decoded, so not remembered */
+	T_EQ(hits, 3);
+	hf_detect_free(d);
+
+	/* one slot: two contents take it in turn, and neither gets the other's answer */
+	d = hf_detect_new();
+	hf_detect_remember(d, 1);
+	for (int round = 0; round < 3; round++) {
+		T_EQ(hf_detect_profile(d, gz.p, gz.n, &got), 0);
+		T_EQ(got.valid, HF_VALID_YES);
+		T_EQ(hf_detect_profile(d, flipped.p, flipped.n, &got), 0);
+		T_EQ(got.valid, HF_VALID_NO);
+	}
+	hf_detect_remembered(d, &hits, &misses);
+	T_EQ(hits, 0);
+	hf_detect_free(d);
+	mem_free(&t);
+	mem_free(&gz);
+	mem_free(&png);
+	mem_free(&flipped);
+}
+
 static void test_zip(void)
 {
 	struct mem z = gen_zip(ZK_PLAIN, 128 << 10), o = gen_zip(ZK_OOXML, 128 << 10);
@@ -1341,6 +1394,7 @@ int main(void)
 	}
 	T_RUN(test_text);
 	T_RUN(test_streams);
+	T_RUN(test_remember);
 	T_RUN(test_decode_stream);
 	T_RUN(test_zip);
 	T_RUN(test_images);
