@@ -258,8 +258,55 @@ static int original_beside(const char *path)
 	return yes;
 }
 
+static struct watch_vanished *vanished_find(struct hf_watch *w, const char *path)
+{
+	for (unsigned k = 1; k <= WATCH_VANISHED; k++) {
+		struct watch_vanished *v = &w->vanished[(w->vanished_next - k) % WATCH_VANISHED];
+		if (v->path && strcmp(v->path, path) == 0)
+			return v;
+	}
+	return NULL;
+}
+
+static void vanished_forget(struct hf_watch *w, const char *path)
+{
+	struct watch_vanished *v = vanished_find(w, path);
+
+	if (v) {
+		free(v->path);
+		v->path = NULL;
+	}
+}
+
+/* remembers who wrote the file at path, gone before it could be read */
+static void vanished_put(struct hf_watch *w, const char *path, const struct hf_watch_who *who)
+{
+	struct watch_vanished *v;
+
+	vanished_forget(w, path); /* the newest writer only */
+	v = &w->vanished[w->vanished_next++ % WATCH_VANISHED];
+	free(v->path);
+	v->path = hf_xstrdup(path);
+	v->who = *who;
+}
+
+/* who last wrote the file at path that was gone before it was read (forgotten then: it moves
+ * once); 0 if not remembered */
+static int vanished_writer(struct hf_watch *w, const char *path, struct hf_watch_who *who)
+{
+	struct watch_vanished *v = vanished_find(w, path);
+
+	if (!v)
+		return 0;
+	*who = v->who;
+	free(v->path);
+	v->path = NULL;
+	return 1;
+}
+
 /* judges the content now at path, against `before` (NULL: a new file);
- * fills f->kind and f->reasons, and records the file's new state */
+ * fills f->kind and f->reasons, and records the file's new state. 0, or 1
+ * if there was nothing to judge (gone by now, or not a regular file) */
 static int judge(struct hf_watch *w, const char *path, struct watch_file *before, struct hf_watch_fact *f)
 {
 	struct hf_scan_live_version old, cur;
@@ -270,7 +317,7 @@ static int judge(struct hf_watch *w, const char *path, struct watch_file *before
 	f->kind = HF_WATCH_CLEAN;
 	f->path = path;
 	if ((r = watch_read_file(w, path, &st)) < 0)
-		return r == -ENOENT || r == -EINVAL || r == -ELOOP || r == -ENXIO ? 0 : r; /* gone, or not a file */
+		return r == -ENOENT || r == -EINVAL || r == -ELOOP || r == -ENXIO ? 1 : r; /* gone, or not a file */
 	memset(&cur, 0, sizeof(cur));
 	cur.size = (uint64_t)st.st_size;
 	cur.data = w->content.data;
@@ -311,6 +358,7 @@ static int judge(struct hf_watch *w, const char *path, struct watch_file *before
 		else
 			watch_ext_add(w, ext_of(path)); /* a clean file's extension is a normal one now */
 	}
+	vanished_forget(w, path); /* what it holds now is known, and who wrote it */
 	return watch_file_put(w, path, &cur.profile, cur.size, (int64_t)st.st_mtim.tv_sec, cur.data, cur.n,
 			      (rs & enc) != 0, &f->who);
 }
@@ -334,31 +382,6 @@ static int feed(struct hf_watch *w, struct hf_watch_fact *f, struct hf_watch_hit
 	return 1;
 }
 
-static void vanished_put(struct hf_watch *w, const char *path, const struct hf_watch_who *who)
-{
-	struct watch_vanished *v = &w->vanished[w->vanished_next++ % WATCH_VANISHED];
-
-	free(v->path);
-	v->path = hf_xstrdup(path);
-	v->who = *who;
-}
-
-/* who last wrote the file at path that was gone before it was read (forgotten then: it moves
- * once); 0 if not remembered */
-static int vanished_writer(struct hf_watch *w, const char *path, struct hf_watch_who *who)
-{
-	for (unsigned k = 1; k <= WATCH_VANISHED; k++) {
-		struct watch_vanished *v = &w->vanished[(w->vanished_next - k) % WATCH_VANISHED];
-		if (v->path && strcmp(v->path, path) == 0) {
-			*who = v->who;
-			free(v->path);
-			v->path = NULL;
-			return 1;
-		}
-	}
-	return 0;
-}
-
 int watch_on_write(struct hf_watch *w, const char *path, const struct hf_watch_who *who, struct hf_watch_hit *hit)
 {
 	struct hf_watch_fact f = {.who = *who, .t_ns = now_ns()};
@@ -367,8 +390,10 @@ int watch_on_write(struct hf_watch *w, const char *path, const struct hf_watch_w
 
 	if (r < 0)
 		return r;
-	/* a new file gone before it could be read (judge recorded nothing) */
-	if (!before && f.who.pid > 0 && !watch_file_get(w, path))
+	/* gone before it could be read (renamed on by a process that exits at
+	 * once, as mv does): what the file holds next, under its next name, is
+	 * this writer's doing */
+	if (r == 1)
 		vanished_put(w, path, &f.who);
 	count_event(w, &f, 0);
 	return feed(w, &f, hit);
@@ -380,15 +405,18 @@ int watch_on_rename(struct hf_watch *w, const char *from, const char *to, const 
 	struct hf_watch_fact f = {.who = *who, .t_ns = now_ns()};
 	struct watch_file *replaced = watch_file_get(w, to), *moved = watch_file_get(w, from);
 	struct watch_file copy;
+	struct hf_watch_who wrote;
 	struct stat st;
-	int r;
+	/* written again, and renamed before those bytes could be read: the
+	 * state known of it is older than what it holds */
+	int rewritten = vanished_writer(w, from, &wrote), r;
 
 	/* renamed by a process gone before it could be identified (mv in a
 	 * loop exits at once): the doing of whoever wrote the moved file */
-	if (f.who.pid <= 0 && moved && moved->writer.pid > 0)
+	if (f.who.pid <= 0 && rewritten)
+		f.who = wrote;
+	else if (f.who.pid <= 0 && moved && moved->writer.pid > 0)
 		f.who = moved->writer;
-	else if (f.who.pid <= 0 && !moved)
-		(void)vanished_writer(w, from, &f.who);
 	/* a file renamed over another replaced that one: judged against it;
 	 * else against what the moved file was, unless it has the size it had
 	 * then (a temporary file given its name, its mtime set by rsync or tar:
@@ -399,7 +427,7 @@ int watch_on_rename(struct hf_watch *w, const char *from, const char *to, const 
 		w->head_bytes -= moved->head ? moved->nhead : 0;
 		moved->head = NULL; /* the copy owns it now */
 		watch_file_drop(w, moved);
-		if (lstat(to, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size == copy.size) {
+		if (!rewritten && lstat(to, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size == copy.size) {
 			f.path = to;
 			f.size = copy.size;
 			r = watch_file_put(w, to, &copy.profile, copy.size, (int64_t)st.st_mtim.tv_sec, copy.head,
@@ -413,6 +441,8 @@ int watch_on_rename(struct hf_watch *w, const char *from, const char *to, const 
 			watch_file_drop(w, moved);
 		r = judge(w, to, replaced, &f);
 	}
+	if (r == 1) /* renamed on already: as in watch_on_write */
+		vanished_put(w, to, &f.who);
 	if (r < 0)
 		return r;
 	count_event(w, &f, 1);

@@ -86,7 +86,7 @@ int watch_who_remembered(const struct watch_who_cache *c, pid_t pid, struct hf_w
 
 struct watch_gate;
 
-#define WATCH_VANISHED 8 /* writers of files gone before they were read, remembered */
+#define WATCH_VANISHED 32 /* writers of files gone before they were read, remembered */
 
 struct hf_watch {
 	int fan;
