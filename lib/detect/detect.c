@@ -314,9 +314,8 @@ int hf_detect_validate_type(const uint8_t *p, size_t n, struct hf_profile *out)
 	}
 }
 
-/* The validator of out->type: the ones that parse structure with a library (or our own
- * parsers of binary formats) run in the sandbox if there is one; plain text is checked here. */
-/* 1 for the types another library's parser validates (in the sandbox if there is one) */
+/* 1 for the types whose validators parse structure with a library (or our own parsers of
+ * binary formats): they run in the sandbox if there is one; plain text is checked here */
 static int decoded_type(unsigned type)
 {
 	switch (type) {
@@ -341,6 +340,7 @@ static int decoded_type(unsigned type)
 	}
 }
 
+/* the validator of out->type */
 static int validate_type(const uint8_t *p, size_t n, struct hf_profile *out, int sandboxed)
 {
 	if (out->type == HF_CT_OPENPGP || out->type == HF_CT_AGE)
