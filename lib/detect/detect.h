@@ -123,6 +123,17 @@ int hf_detect_content(struct hf_detect *d, const uint8_t *data, size_t n, uint64
 		      struct hf_profile *out);
 /* 1 if p[0..n) is valid UTF-8 text (no NUL, few control bytes) */
 int hf_detect_utf8_text(const uint8_t *p, size_t n);
+/* The same over bytes that come in pieces, in order: final says what hf_detect_utf8_text
+ * would of all of them (a file too large to hold: the backup streams its pieces). */
+struct hf_detect_utf8 {
+	uint64_t n, odd;  /* bytes seen; odd control bytes among them */
+	uint8_t carry[4]; /* a sequence the last piece cut */
+	uint8_t ncarry;
+	uint8_t bad; /* a NUL, or no UTF-8, seen */
+};
+void hf_detect_utf8_init(struct hf_detect_utf8 *u);
+void hf_detect_utf8_update(struct hf_detect_utf8 *u, const uint8_t *p, size_t n);
+int hf_detect_utf8_final(const struct hf_detect_utf8 *u);
 /* How many garbled spots p[0..n) has, counting up to max: control bytes no text uses
  * (NUL, C0 other than white space, backspace and ESC; DEL) with at least 4 bytes >= 0x80
  * within 16 bytes; a ^Z as the last byte (DOS end of file) is not one. Encrypted chunks

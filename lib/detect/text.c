@@ -58,13 +58,26 @@ static size_t skip_plain_ascii(const uint8_t *p, size_t i, size_t n)
 	}
 }
 
-int hf_detect_utf8_text(const uint8_t *p, size_t n)
+/* the length of the UTF-8 sequence lead starts; 0 if it starts none */
+static size_t sequence_len(uint8_t lead)
+{
+	if (lead >= 0xc2 && lead <= 0xdf)
+		return 2;
+	if (lead >= 0xe0 && lead <= 0xef)
+		return 3;
+	if (lead >= 0xf0 && lead <= 0xf4)
+		return 4;
+	return 0;
+}
+
+/* Checks p[0..n) as UTF-8 text, adding its odd control bytes to *odd: -1 at a NUL or a
+ * byte that is no UTF-8, else 0 with *done the end of what it checked: n, or the start of a
+ * sequence that n cuts (its bytes so far are right) */
+static int utf8_run(const uint8_t *p, size_t n, uint64_t *odd, size_t *done)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	size_t i = 0, odd = 0;
+	size_t i = 0;
 
-	if (n == 0)
-		return 0;
 	pthread_once(&once, init_plain_ascii);
 	while (i < n) {
 		uint8_t c;
@@ -77,33 +90,76 @@ int hf_detect_utf8_text(const uint8_t *p, size_t n)
 		c = p[i];
 		if (c < 0x80) {
 			if (c == 0)
-				return 0;
-			odd += is_odd_control(c);
+				return -1;
+			*odd += (uint64_t)is_odd_control(c);
 			i++;
 			continue;
 		}
-		if (c >= 0xc2 && c <= 0xdf)
-			len = 2, cp = c & 0x1f;
-		else if (c >= 0xe0 && c <= 0xef)
-			len = 3, cp = c & 0x0f;
-		else if (c >= 0xf0 && c <= 0xf4)
-			len = 4, cp = c & 0x07;
-		else
-			return 0;
-		if (n - i < len)
-			return 0;
-		for (k = 1; k < len; k++) {
+		if ((len = sequence_len(c)) == 0)
+			return -1;
+		cp = c & (0x7f >> len);
+		for (k = 1; k < len && i + k < n; k++) {
 			if ((p[i + k] & 0xc0) != 0x80)
-				return 0;
+				return -1;
 			cp = (cp << 6) | (p[i + k] & 0x3f);
 		}
+		if (k < len) /* cut by the end */
+			break;
 		/* overlong forms, surrogates, beyond U+10FFFF */
 		if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
 		    (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
+			return -1;
 		i += len;
 	}
-	return odd <= n / 100;
+	*done = i;
+	return 0;
+}
+
+int hf_detect_utf8_text(const uint8_t *p, size_t n)
+{
+	uint64_t odd = 0;
+	size_t done;
+
+	return n > 0 && utf8_run(p, n, &odd, &done) == 0 && done == n && odd <= n / 100;
+}
+
+void hf_detect_utf8_init(struct hf_detect_utf8 *u)
+{
+	memset(u, 0, sizeof(*u));
+}
+
+void hf_detect_utf8_update(struct hf_detect_utf8 *u, const uint8_t *p, size_t n)
+{
+	size_t done;
+
+	if (u->bad || n == 0)
+		return;
+	u->n += n;
+	if (u->ncarry) { /* the sequence the last piece cut */
+		size_t want = sequence_len(u->carry[0]) - u->ncarry, take = want < n ? want : n;
+		memcpy(u->carry + u->ncarry, p, take);
+		u->ncarry += (uint8_t)take;
+		p += take;
+		n -= take;
+		if (take < want)
+			return;
+		if (utf8_run(u->carry, u->ncarry, &u->odd, &done) < 0 || done != u->ncarry) {
+			u->bad = 1;
+			return;
+		}
+		u->ncarry = 0;
+	}
+	if (utf8_run(p, n, &u->odd, &done) < 0) {
+		u->bad = 1;
+		return;
+	}
+	memcpy(u->carry, p + done, n - done); /* at most 3 bytes */
+	u->ncarry = (uint8_t)(n - done);
+}
+
+int hf_detect_utf8_final(const struct hf_detect_utf8 *u)
+{
+	return !u->bad && u->ncarry == 0 && u->n > 0 && u->odd <= u->n / 100;
 }
 
 int hf_detect_plain_text(const uint8_t *p, size_t n)

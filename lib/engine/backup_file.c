@@ -33,8 +33,11 @@ struct file_read {
 	size_t cap_parts, k;
 	uint64_t size;
 	struct hf_detect_blocks blocks;
-	int whole; /* the file fits in the read buffer: profiled after it is read */
-	int typed; /* the profile's content part is done */
+	struct hf_detect_utf8 utf8; /* a text too large for the buffer: is all of it UTF-8? */
+	int whole;                  /* the file fits in the read buffer: profiled after it is read */
+	int one_extent;             /* no holes: read from 0 to its size in one extent */
+	int typed;                  /* the profile's content part is done */
+	int utf8_on;                /* utf8 is fed */
 	int torn;
 };
 
@@ -105,6 +108,8 @@ static int read_extent(struct file_read *f, int fd, const struct extent *e)
 			}
 			if (c->detect && !f->whole)
 				hf_detect_blocks_update(&f->blocks, c->rbuf + have, (size_t)got);
+			if (f->utf8_on)
+				hf_detect_utf8_update(&f->utf8, c->rbuf + have, (size_t)got);
 			have += (size_t)got;
 			at += (uint64_t)got;
 			__atomic_add_fetch(&b->st->bytes_read, (uint64_t)got, __ATOMIC_RELAXED);
@@ -115,6 +120,14 @@ static int read_extent(struct file_read *f, int fd, const struct extent *e)
 			f->typed = 1;
 			if (e->start == 0 && c->detect)
 				hf_detect_content(c->detect, c->rbuf, have, f->size, b->full_profiles, &f->nd->profile);
+			/* a full profile says whether a text is UTF-8 all through, also of one too
+			 * large for the buffer (the scan reads such a file back otherwise) */
+			if (e->start == 0 && c->detect && b->full_profiles && f->one_extent &&
+			    f->nd->profile.type == HF_CT_TEXT) {
+				hf_detect_utf8_init(&f->utf8);
+				hf_detect_utf8_update(&f->utf8, c->rbuf, have);
+				f->utf8_on = 1;
+			}
 		}
 		while (off < have && !f->torn) {
 			size_t cut = hf_chunker_next(ch, c->rbuf + off, have - off, eof);
@@ -250,7 +263,8 @@ void hf_backup_file(struct bctx *c, struct job *j)
 	}
 	f.cap_parts = (size_t)(data_bytes / hf_repo_config(b->repo)->chunk_min) + 2 * next + 2;
 	f.size = (uint64_t)st.st_size;
-	f.whole = c->detect && next == 1 && ext[0].start == 0 && ext[0].end == f.size && f.size <= c->rcap;
+	f.one_extent = next == 1 && ext[0].start == 0 && ext[0].end == f.size;
+	f.whole = c->detect && f.one_extent && f.size <= c->rcap;
 	if (b->full_profiles && f.size > c->rcap)
 		hf_detect_blocks_init_keyed(&f.blocks, HF_LARGE_BLOCK_SAMPLE, b->block_key);
 	else if (b->full_profiles)
@@ -278,10 +292,13 @@ void hf_backup_file(struct bctx *c, struct job *j)
 	}
 	nd->nparts = f.k;
 	if (c->detect) {
-		if (f.whole && !f.torn)
+		if (f.whole && !f.torn) {
 			profile_whole(&f);
-		else
+		} else {
 			hf_detect_blocks_final(&f.blocks, &nd->profile);
+			if (f.utf8_on && !f.torn)
+				nd->profile.text_utf8 = (uint8_t)hf_detect_utf8_final(&f.utf8);
+		}
 		nd->has_profile = 1;
 	}
 	/* torn: grew or shrank under the reads, or changed by the end */

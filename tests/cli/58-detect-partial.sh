@@ -2,7 +2,7 @@
 # 58-detect-partial.sh — partial encryption of media and text files in a slow attack
 # (docs/DETECTION.md, "Partial encryption"). The corpus (tests/detect/make-corpus.py: MP3s
 # made by lame among its files) and a few more text files (UTF-8 prose, a Latin-1 letter,
-# a CP1251 memo, a large UTF-8 log) are backed up clean; then, for each variant, the
+# a CP1251 memo, a large UTF-8 log, one larger than the backup's read buffer) are backed up clean; then, for each variant, the
 # text and MP3 files of 8 KiB and more are attacked a third at a time, with a backup
 # after each third (attack.sh sparse / chunks, real AES-CTR from openssl):
 #   sparse-16     16 bytes every 4 KiB (what still plays, still reads almost everywhere)
@@ -37,6 +37,11 @@ open(os.path.join(d, "memo-cp1251.txt"), "wb").write(lines(ru + en, 300).encode(
 open(os.path.join(d, "server.log"), "wb").write("".join(
     "2025-03-%02d 10:%02d:%02d host%d: %s\n" % (1 + i % 28, i % 60, (i * 7) % 60, i % 5, " ".join(R.choice(en + fr) for _ in range(9)))
     for i in range(30000)).encode("utf-8"))
+# larger than the backup's read buffer (8 MiB): its full profile's "UTF-8 all through" is
+# streamed piece by piece
+open(os.path.join(d, "archive.log"), "wb").write("".join(
+    "2024-11-%02d 09:%02d:%02d node%d: %s\n" % (1 + i % 28, i % 60, (i * 11) % 60, i % 7, " ".join(R.choice(en + fr + ru) for _ in range(9)))
+    for i in range(150000)).encode("utf-8"))
 EOF
 touch -d @1715938200 "$E"/texts/*
 (cd "$E" && find . -type f -size +8k \( -name '*.txt' -o -name '*.md' -o -name '*.log' -o -name '*.csv' \
@@ -46,7 +51,8 @@ check_eq "the corpus has MP3s to attack" "yes" "$(grep -q '\.mp3$' "$T/list" && 
 echo "# $(wc -l <"$T/list") files attacked per variant, a third per backup"
 
 # benign first: the same files changed the way users change them (charsets converted
-# both ways, a Latin-1 line appended to a UTF-8 log, a form feed and a tab added, an
+# both ways, a Latin-1 line appended to a UTF-8 log, a form feed and a tab added, a UTF-8
+# line appended to the log larger than the read buffer, an
 # MP3 re-tagged, another re-encoded at another bitrate): exit 0, nothing flagged
 R=$(repo_url repo-benign)
 S=$T/src
@@ -58,12 +64,13 @@ iconv -f utf-8 -t latin1 "$S/texts/lettre.txt" >"$T/x" && cat "$T/x" >"$S/texts/
 iconv -f latin1 -t utf-8 "$S/texts/lettre-latin1.txt" >"$T/x" && cat "$T/x" >"$S/texts/lettre-latin1.txt"
 iconv -f cp1251 -t utf-8 "$S/texts/memo-cp1251.txt" >"$T/x" && cat "$T/x" >"$S/texts/memo-cp1251.txt"
 printf '2025-04-01 10:00:00 host1: caf\xe9 cr\xe8me br\xfbl\xe9e \xe0 la carte\f\tend\n' >>"$S/texts/server.log"
+printf '2025-04-01 10:00:01 node2: r\xc3\xa9sum\xc3\xa9 \xd0\xb4\xd0\xbe\xd0\xbc done\n' >>"$S/texts/archive.log"
 id3v2 --artist "Someone Else" --song "Renamed" "$S/home/media/song.mp3" >/dev/null
 lame --quiet --mp3input -b 64 "$S/home/media/voice-memo.mp3" "$T/x.mp3" && cat "$T/x.mp3" >"$S/home/media/voice-memo.mp3"
 hf backup --repo "$R" "$S"
 check_rc "[benign] backup after the benign changes: exit 0" 0
 hf scan --repo "$R" --json
-check_eq "[benign] 6 files modified, none flagged" "6 0 0 clean" \
+check_eq "[benign] 7 files modified, none flagged" "7 0 0 clean" \
 	"$(json '"%d %d %d %s" % (j["summary"]["modified"], j["summary"]["encrypted"], j["summary"]["suspicious"], j["verdict"])')"
 rm -rf "$S"
 

@@ -612,6 +612,59 @@ static void test_streams(void)
 	mem_free(&junk);
 }
 
+/* hf_detect_utf8_update over pieces of any size says what hf_detect_utf8_text says of the
+ * whole: sequences cut between pieces, bad bytes in any piece, the control-byte share */
+static void test_utf8_stream(void)
+{
+	static const char *const seeds[] = {
+		"plain ascii text\n",
+		"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 na\xc3\xafve\n", /* 2, 3 and 4 byte sequences */
+		"latin-1 caf\xe9\n",                                        /* no UTF-8 */
+		"overlong \xe0\x80\xaf\n",                                  /* an overlong '/' */
+		"surrogate \xed\xa0\x80\n",
+		"beyond \xf4\x90\x80\x80\n",
+		"controls \x01\x02\x03\x04\x05\n",
+		"cut at the end \xe2\x82",
+	};
+	uint8_t buf[4096];
+
+	for (size_t s = 0; s < sizeof(seeds) / sizeof(seeds[0]); s++) {
+		size_t len = strlen(seeds[s]), n = 0;
+		/* the seed once after enough clean text that its control bytes stay under 1%,
+		 * and once repeated all through */
+		for (int variant = 0; variant < 2; variant++) {
+			n = 0;
+			if (variant == 0) {
+				while (n + 40 < sizeof(buf) - len) {
+					memcpy(buf + n, "a line of plain text for the share, ok\n", 40);
+					n += 40;
+				}
+				memcpy(buf + n, seeds[s], len);
+				n += len;
+			} else {
+				while (n + len <= sizeof(buf)) {
+					memcpy(buf + n, seeds[s], len);
+					n += len;
+				}
+			}
+			for (size_t piece = 1; piece <= 9; piece++) {
+				struct hf_detect_utf8 u;
+				hf_detect_utf8_init(&u);
+				for (size_t at = 0; at < n; at += piece)
+					hf_detect_utf8_update(&u, buf + at, n - at < piece ? n - at : piece);
+				if (hf_detect_utf8_final(&u) != hf_detect_utf8_text(buf, n))
+					fprintf(stderr, "  seed %zu variant %d piece %zu: %d streamed, %d whole\n", s,
+						variant, piece, hf_detect_utf8_final(&u), hf_detect_utf8_text(buf, n));
+				T_EQ(hf_detect_utf8_final(&u), hf_detect_utf8_text(buf, n));
+			}
+		}
+	}
+	/* the answers themselves: text, and each kind of bad byte */
+	T_EQ(hf_detect_utf8_text((const uint8_t *)seeds[1], strlen(seeds[1])), 1);
+	for (size_t s = 2; s < sizeof(seeds) / sizeof(seeds[0]); s++)
+		T_EQ(hf_detect_utf8_text((const uint8_t *)seeds[s], strlen(seeds[s])), 0);
+}
+
 static int same_profile(const struct hf_profile *a, const struct hf_profile *b)
 {
 	return a->type == b->type && a->valid == b->valid && a->encrypted_container == b->encrypted_container &&
@@ -1395,6 +1448,7 @@ int main(void)
 	T_RUN(test_text);
 	T_RUN(test_streams);
 	T_RUN(test_remember);
+	T_RUN(test_utf8_stream);
 	T_RUN(test_decode_stream);
 	T_RUN(test_zip);
 	T_RUN(test_images);
