@@ -19,6 +19,7 @@
 
 #include "crypto/crypto.h"
 #include "detect/detect_int.h"
+#include "util/buf.h"
 #include "util/mem.h"
 
 struct memo_entry {
@@ -62,10 +63,8 @@ static void memo_key(const struct detect_memo *m, const uint8_t *p, size_t n, un
 {
 	struct hf_mac_ctx *mac = hf_mac_new(m->mac_key);
 	uint8_t head[9], full[HF_HASH_LEN];
-	uint64_t len = n;
 
-	for (int i = 0; i < 8; i++)
-		head[i] = (uint8_t)(len >> (8 * i));
+	hf_put_le64(head, (uint64_t)n);
 	head[8] = (uint8_t)type;
 	hf_mac_update(mac, head, sizeof(head));
 	hf_mac_update(mac, p, n);
@@ -75,10 +74,7 @@ static void memo_key(const struct detect_memo *m, const uint8_t *p, size_t n, un
 
 static struct memo_entry *slot_of(const struct detect_memo *m, const uint8_t key[HF_DETECT_MEMO_KEY])
 {
-	uint64_t h;
-
-	memcpy(&h, key, sizeof(h));
-	return &m->e[h % m->n];
+	return &m->e[hf_get_le64(key) % m->n];
 }
 
 int hf_detect_memo_get(struct detect_memo *m, const uint8_t *p, size_t n, struct hf_profile *prof,

@@ -268,14 +268,18 @@ static struct watch_vanished *vanished_find(struct hf_watch *w, const char *path
 	return NULL;
 }
 
+static void vanished_drop(struct watch_vanished *v)
+{
+	free(v->path);
+	v->path = NULL;
+}
+
 static void vanished_forget(struct hf_watch *w, const char *path)
 {
 	struct watch_vanished *v = vanished_find(w, path);
 
-	if (v) {
-		free(v->path);
-		v->path = NULL;
-	}
+	if (v)
+		vanished_drop(v);
 }
 
 /* remembers who wrote the file at path, gone before it could be read */
@@ -285,7 +289,7 @@ static void vanished_put(struct hf_watch *w, const char *path, const struct hf_w
 
 	vanished_forget(w, path); /* the newest writer only */
 	v = &w->vanished[w->vanished_next++ % WATCH_VANISHED];
-	free(v->path);
+	vanished_drop(v);
 	v->path = hf_xstrdup(path);
 	v->who = *who;
 }
@@ -299,8 +303,7 @@ static int vanished_writer(struct hf_watch *w, const char *path, struct hf_watch
 	if (!v)
 		return 0;
 	*who = v->who;
-	free(v->path);
-	v->path = NULL;
+	vanished_drop(v);
 	return 1;
 }
 

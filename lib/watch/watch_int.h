@@ -112,8 +112,11 @@ struct hf_watch {
 	struct hf_watch_score *score;
 	/* who wrote a file that was gone (renamed, deleted) before it could be
 	 * read: an encryptor's temporary file that its own mv, a process of a
-	 * moment, renamed over the original. A rename from one of these paths by
-	 * a process gone before it could be identified is that writer's doing. */
+	 * moment, renamed over the original, or a file encrypted in place and
+	 * renamed to a new extension at once. A rename from one of these paths
+	 * judges the bytes moved (the state known of the file is older than
+	 * them), and by a process gone before it could be identified, it is
+	 * that writer's doing. Forgotten once the path is judged. */
 	struct watch_vanished {
 		char *path;
 		struct hf_watch_who who;

@@ -220,6 +220,11 @@ check_true "the watcher judged the files written (${judged:-none})" test "${judg
 # event counted; a few now (gzip -r, SQLite)
 held=$(sed -n 's/.*opens: [0-9]* answered, \([0-9]*\) held.*/\1/p' "$T/w.err")
 check_true "few opens were held (${held:-none})" test "${held:-999999}" -le 100
+# the copies of the .gz and PNG files (cp -a, rsync, tar x of docs, whose 59
+# such files the start walk validated) are not decoded again
+remembered=$(sed -n 's/.*; \([0-9]*\) validations answered from memory.*/\1/p' "$T/w.err")
+check_true "copies are decoded once: validations answered from memory (${remembered:-none})" \
+	test "${remembered:-0}" -ge 59
 check_eq "no alert over all workloads" 0 "$(cat "$T/log.json" 2>/dev/null | wc -l)"
 echo "(processes stopped on this machine: $stopped)"
 finish
