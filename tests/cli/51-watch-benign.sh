@@ -220,11 +220,16 @@ check_true "the watcher judged the files written (${judged:-none})" test "${judg
 # event counted; a few now (gzip -r, SQLite)
 held=$(sed -n 's/.*opens: [0-9]* answered, \([0-9]*\) held.*/\1/p' "$T/w.err")
 check_true "few opens were held (${held:-none})" test "${held:-999999}" -le 100
-# the copies of the .gz and PNG files (cp -a, rsync, tar x of docs, whose 59
-# such files the start walk validated) are not decoded again
+# the copies of the .gz and PNG files of docs (cp -a alone copies each once;
+# the start walk validated them) are not decoded again
+decoded=$(find "$D/docs" -name '*.gz' -o -name '*.png' | wc -l)
 remembered=$(sed -n 's/.*; \([0-9]*\) validations answered from memory.*/\1/p' "$T/w.err")
-check_true "copies are decoded once: validations answered from memory (${remembered:-none})" \
-	test "${remembered:-0}" -ge 59
+if [ "$decoded" -gt 0 ]; then
+	check_true "copies are decoded once: validations answered from memory (${remembered:-none}; $decoded in docs)" \
+		test "${remembered:-0}" -ge "$decoded"
+else
+	skip "validations answered from memory: no .gz or PNG file in /usr/share/doc here"
+fi
 check_eq "no alert over all workloads" 0 "$(cat "$T/log.json" 2>/dev/null | wc -l)"
 echo "(processes stopped on this machine: $stopped)"
 finish
