@@ -105,7 +105,7 @@ int hf_watch_open(const struct hf_watch_opts *o, struct hf_watch **out)
 	w->score = hf_watch_score_new(&o->score);
 	hf_buf_init(&w->content, WATCH_READ_MAX);
 	/* a writer that opens a file the judge reads under its lease sends
-	 * SIGIO, whose default ends the process; the read's end lets it in */
+	 * SIGIO, whose default ends the process; read.c lets the lease go */
 	signal(SIGIO, SIG_IGN);
 	if ((r = watch_state_init(w)) < 0)
 		goto fail;
@@ -176,62 +176,6 @@ void hf_watch_get_stats(struct hf_watch *w, struct hf_watch_stats *st)
 	hf_detect_remembered(w->det, &st->remembered, &unused);
 	if (w->gate)
 		watch_gate_stats(w, &st->gate);
-}
-
-/* the file's first WATCH_READ_MAX bytes into w->content; its size and
- * mtime into *st. -ENOENT etc. if it is gone, -EISDIR etc. if not regular.
- *
- * Read under a read lease where the kernel grants one: it does only while
- * no process has the file open for writing, and while it is held a writer's
- * open waits for its release (the time of this read; the lease break's
- * SIGIO is ignored, hf_watch_open; a writer that opens with O_NONBLOCK is
- * told EAGAIN meanwhile), so the bytes are one consistent state.
- * Refused (EAGAIN), another process is writing the file now: a database in
- * its next transaction, half a page written. w->content_unsettled says so;
- * its close will bring the file back to the judge. Leases that cannot be
- * had for other reasons (a filesystem without them) change nothing. */
-int watch_read_file(struct hf_watch *w, const char *path, struct stat *st)
-{
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOATIME), r = 0;
-	size_t want;
-
-	memset(st, 0, sizeof(*st));
-	w->content_unsettled = 0;
-	if (fd < 0 && errno == EPERM)
-		fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	/* EINVAL for what is no regular file, or where leases cannot be had */
-	w->content_unsettled = fcntl(fd, F_SETLEASE, F_RDLCK) < 0 && errno == EAGAIN;
-	if (fstat(fd, st) < 0) {
-		r = -errno;
-		goto out;
-	}
-	if (!S_ISREG(st->st_mode)) {
-		r = -EINVAL;
-		goto out;
-	}
-	want = (uint64_t)st->st_size < WATCH_READ_MAX ? (size_t)st->st_size : WATCH_READ_MAX;
-	w->content.len = 0;
-	if ((r = hf_buf_reserve(&w->content, want)) < 0)
-		goto out;
-	while (w->content.len < want) {
-		ssize_t n = read(fd, w->content.data + w->content.len, want - w->content.len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			goto out;
-		}
-		if (n == 0)
-			break; /* shrank meanwhile: what is there */
-		w->content.len += (size_t)n;
-	}
-	if (w->content.len < want)
-		st->st_size = (off_t)w->content.len;
-out:
-	close(fd); /* the lease with it */
-	return r;
 }
 
 static const char *ext_of(const char *path)

@@ -203,8 +203,17 @@ int watch_walk(struct hf_watch *w, int rescan);
  * learnt half-written, a compressed file would look encrypted) */
 int watch_walk_dir(struct hf_watch *w, const char *dir, int learn);
 
-/* watch.c */
+/* read.c: a written file's bytes for the judge (see there) */
+/* takes a read lease on fd: 1 taken, -EAGAIN open for writing elsewhere,
+ * 0 no lease here */
+int watch_lease(int fd);
+/* want bytes of fd (fewer if it shrank) into out; leased: under a lease
+ * from watch_lease, let go as soon as a writer waits for it, which sets
+ * *unsettled */
+int watch_read_leased(int fd, int leased, struct hf_buf *out, size_t want, int *unsettled);
 int watch_read_file(struct hf_watch *w, const char *path, struct stat *st);
+
+/* watch.c */
 int watch_on_write(struct hf_watch *w, const char *path, const struct hf_watch_who *who, struct hf_watch_hit *hit);
 int watch_on_rename(struct hf_watch *w, const char *from, const char *to, const struct hf_watch_who *who,
 		    struct hf_watch_hit *hit);
