@@ -14,6 +14,12 @@ struct hf_curl_pool {
 	pthread_mutex_t lock;
 	CURL **idle;
 	size_t nidle;
+	/* the sockets of its connections, for hf_curl_ack_now (under lock) */
+	struct hf_curl_socket {
+		curl_socket_t fd;
+		long port; /* its local port; 0: not looked up yet */
+	} * sockets;
+	size_t nsockets;
 };
 
 /* initialises curl (once per process) and p; 0 or -ENOMEM. p must not move
@@ -26,5 +32,11 @@ CURL *hf_curl_pool_take(struct hf_curl_pool *p);
  * (under 1 KiB/s for 60 s), HTTP(S) only, TLS 1.3 suites cheapest first */
 void hf_curl_pool_prepare(struct hf_curl_pool *p, CURL *h);
 void hf_curl_pool_give_back(struct hf_curl_pool *p, CURL *h);
+/* acknowledges at once what the connection of h (prepared by
+ * hf_curl_pool_prepare) has received (TCP_QUICKACK): called on a
+ * response's status line, so that a server which sends the headers and the
+ * body in two writes under Nagle's algorithm gets on with the body
+ * (curl_pool.c) */
+void hf_curl_ack_now(CURL *h);
 
 #endif

@@ -46,6 +46,7 @@ struct s3_store {
 /* one exchange with the server */
 struct exchange {
 	const char *method; /* GET, HEAD, PUT, DELETE */
+	CURL *curl;         /* the handle performing it (hf_s3_perform sets it) */
 	char url[HF_S3_URL_MAX];
 	/* a PUT's body: from memory, or from file fd (fd >= 0) */
 	const uint8_t *body;

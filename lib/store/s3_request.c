@@ -84,6 +84,7 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *arg)
 	line[n] = '\0';
 	if (strncmp(line, "HTTP/", 5) == 0) {
 		const char *sp = strchr(line, ' ');
+		hf_curl_ack_now(x->curl); /* the body may be waiting for it */
 		if (sp && sscanf(sp, " %3d", &code) == 1)
 			x->status = code;
 		x->has_length = 0;
@@ -238,6 +239,7 @@ int hf_s3_perform(struct s3_store *ss, struct exchange *x)
 		if (attempt)
 			pause_before(attempt);
 		hf_curl_pool_prepare(&ss->pool, h);
+		x->curl = h;
 		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, (long)fresh);
 		curl_easy_setopt(h, CURLOPT_URL, x->url);
 		curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
