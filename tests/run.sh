@@ -54,10 +54,11 @@ if [ "$what" = s3 ]; then
 	trap s3_stop EXIT
 	s3_port=${HF_S3_PORT:-7490}
 	t0=$SECONDS
-	# tcp_nodelay: without it beast's Nagle and our delayed ACKs cost 40 ms per small GET;
-	# exported with the kit's path and state for 60-s3-lock.sh, which restarts radosgw
+	# beast as it comes (Nagle on: the client acknowledges each status line
+	# at once, lib/store/curl_pool.c); exported with the kit's path and state
+	# for 60-s3-lock.sh, which restarts radosgw
 	# rgw_dns_name: BUCKET.localhost is a bucket's virtual host (47-s3.sh)
-	export RGW_EXTRA_CONF="rgw_frontends = beast endpoint=127.0.0.1:$s3_port tcp_nodelay=1
+	export RGW_EXTRA_CONF="rgw_frontends = beast endpoint=127.0.0.1:$s3_port
 rgw_dns_name = localhost"
 	HF_S3_KIT=$(cd "$kit" && pwd)
 	export HF_S3_KIT
