@@ -50,8 +50,9 @@ int watch_read_leased(int fd, int leased, struct hf_buf *out, size_t want, int *
 		if (n == 0)
 			break; /* shrank meanwhile: what is there */
 		out->len += (size_t)n;
-		/* a writer's open is waiting (the lease is being broken): let it in */
-		if (leased && fcntl(fd, F_GETLEASE) != F_RDLCK) {
+		/* a writer's open is waiting (the lease is being broken): let it in,
+		 * unless this was the last piece (the close lets it in at once) */
+		if (leased && out->len < want && fcntl(fd, F_GETLEASE) != F_RDLCK) {
 			fcntl(fd, F_SETLEASE, F_UNLCK);
 			leased = 0;
 			*unsettled = 1;

@@ -124,12 +124,13 @@ int main(void)
 
 	signal(SIGIO, SIG_IGN); /* the lease break's signal, as hf_watch_open does */
 	bytes = malloc(SIZE);
-	for (size_t i = 0; i < SIZE; i++)
-		bytes[i] = (uint8_t)(i * 2654435761u >> 13);
 	if (!bytes || !mkdtemp(dir)) {
 		T_CHECK(0);
+		free(bytes);
 		return T_DONE("test_watch_read");
 	}
+	for (size_t i = 0; i < SIZE; i++)
+		bytes[i] = (uint8_t)(i * 2654435761u >> 13);
 	snprintf(path, sizeof(path), "%s/f", dir);
 	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	T_CHECK(fd >= 0 && write(fd, bytes, SIZE) == (ssize_t)SIZE);
