@@ -255,8 +255,15 @@ static int backup_run(const struct cli_common *c, void *args, struct hf_repo *re
 	/* a write-only key reads no snapshot: its parent, and the scan after
 	 * the backup, come from its local cache */
 	wo = hf_repo_write_only(repo);
-	if (wo && !a->no_cache)
-		o->cache_dir = a->cache_dir = cli_cache_dir();
+	if (!a->no_cache)
+		a->cache_dir = cli_cache_dir();
+	/* with the full key, a remote repository's snapshots (the parent's
+	 * search, the scan's history) come from local copies where those are
+	 * whole; where none can be kept, every listing fetches them all */
+	if (wo)
+		o->cache_dir = a->cache_dir;
+	else if (a->cache_dir)
+		(void)hf_repo_cache_snapshots(repo, a->cache_dir);
 	o->collect_changes = !o->no_profiles; /* for the scan after the backup */
 	cp = cli_progress_start(&prog, "backup");
 	r = hf_backup(repo, o, &st);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "crypto/crypto.h"
+#include "repo/objcache.h"
 #include "repo/repo_internal.h"
 #include "store/store.h"
 #include "util/err.h"
@@ -32,6 +33,8 @@ int hf_repo_put_hashed_flags(struct hf_repo *r, int kind, const void *p, size_t 
 	ret = hf_store_put_flags(r->store, kind, name, p, n, flags | HF_PUT_NAMED_BY_SHA256);
 	if (ret == -HF_E_EXISTS)
 		ret = 0;
+	if (ret == 0 && kind == HF_OBJ_SNAPSHOT && r->objcache)
+		hf_objcache_put(r->objcache, name, p, n); /* the scan after a backup lists it at once */
 	if (ret == 0 && id)
 		memcpy(id, h, HF_ID_LEN);
 	return ret;
@@ -42,13 +45,27 @@ int hf_repo_get_hashed(struct hf_repo *r, int kind, const char *name, struct hf_
 	uint8_t h[HF_ID_LEN];
 	int ret;
 
+	struct hf_objcache *cache = kind == HF_OBJ_SNAPSHOT ? r->objcache : NULL;
+
 	if (strlen(name) != HF_ID_HEX_LEN || hf_hex_decode(name, id, HF_ID_LEN) < 0)
 		return -HF_E_NOTFOUND;
+	/* a local copy counts only if it is what its name says (objcache.c) */
+	if (cache && hf_objcache_get(cache, name, obj) == 0) {
+		hf_sha256(obj->data, obj->len, h);
+		if (memcmp(h, id, HF_ID_LEN) == 0)
+			return 0;
+		hf_objcache_drop(cache, name);
+	}
+	obj->len = 0;
 	ret = hf_store_get(r->store, kind, name, obj);
 	if (ret < 0)
 		return ret;
 	hf_sha256(obj->data, obj->len, h);
-	return memcmp(h, id, HF_ID_LEN) == 0 ? 0 : -HF_E_CORRUPT; /* content does not match its name */
+	if (memcmp(h, id, HF_ID_LEN) != 0)
+		return -HF_E_CORRUPT; /* content does not match its name */
+	if (cache)
+		hf_objcache_put(cache, name, obj->data, obj->len);
+	return 0;
 }
 
 struct load_all {

@@ -5,11 +5,14 @@
 #include <string.h>
 
 #include "crypto/crypto.h"
+#include "repo/objcache.h"
 #include "repo/object.h"
 #include "repo/repo_internal.h"
 #include "store/store.h"
 #include "util/err.h"
+#include "util/hex.h"
 #include "util/mem.h"
+#include "util/path.h"
 
 /* The deletion key pair: Ed25519 from a seed only the X25519 secret gives,
  * so every full key file yields the same pair and a write-only key none.
@@ -366,10 +369,24 @@ void hf_repo_close(struct hf_repo *r)
 		return;
 	hf_store_set_signer(r->store, NULL, NULL);
 	hf_pack_cache_free(r->tree_cache);
+	hf_objcache_free(r->objcache);
 	hf_index_free(r->index);
 	hf_secure_free(r->keys);
 	hf_store_close(r->store);
 	free(r);
+}
+
+int hf_repo_cache_snapshots(struct hf_repo *r, const char *dir)
+{
+	char hex[HF_ID_HEX_LEN + 1], *base;
+
+	if (!dir || r->objcache || !(hf_store_caps(r->store) & HF_STORE_REMOTE))
+		return 0;
+	hf_hex_encode(r->cfg.id, HF_ID_LEN, hex);
+	base = hf_path_join(dir, hex);
+	r->objcache = hf_objcache_open(base);
+	free(base);
+	return r->objcache ? 0 : -EIO;
 }
 
 int hf_repo_write_only(const struct hf_repo *r)

@@ -91,6 +91,9 @@ struct hf_repo {
 	 * of the bucket in a directory): readable, but hf_repo_lock_missing
 	 * tells writers */
 	int lock_missing;
+	/* copies of the snapshot objects on the local disk (remote stores,
+	 * hf_repo_cache_snapshots); NULL: none */
+	struct hf_objcache *objcache;
 };
 
 struct hf_index_pack {

@@ -90,6 +90,37 @@ hf restore --repo "$R" latest --target "$T/r4"
 check_rc "restore after the prune" 0
 check_tree "the kept snapshot restores bit for bit" "$SRC" "$T/r4$SRC"
 
+# --- a backup reads the snapshots from local copies ------------------------------
+# (lib.sh points HOLDFAST_CACHE_DIR into $T) each checked against its name; the
+# RGW's log tells what was fetched
+dir=$(echo "$HOLDFAST_CACHE_DIR"/*/snapshots)
+check_eq "the copies of the forgotten snapshots are still there" 2 "$(ls "$dir" | wc -l)"
+hf backup --repo "$R" "$SRC"
+check_rc "a backup with copies of the snapshots" 0
+check_eq "one copy per snapshot the store lists (the forgotten ones gone)" "$(keys snapshots | wc -l)" \
+	"$(ls "$dir" | wc -l)"
+RGWLOG=${S3_STATE_DIR:-/nonexistent}/log/client.rgw.x.log
+snapshot_gets() { sleep 1 && grep -c "GET /$BUCKET/$P/snapshots/" "$RGWLOG"; }
+if [ -f "$RGWLOG" ]; then
+	n0=$(snapshot_gets)
+	hf backup --repo "$R" "$SRC"
+	check_eq "a backup fetches no snapshot it has a copy of" "$n0" "$(snapshot_gets)"
+	n0=$(snapshot_gets)
+	hf backup --repo "$R" --no-cache "$SRC"
+	check_true "with --no-cache it fetches them" test "$(snapshot_gets)" -gt "$n0"
+else
+	skip "what a backup fetches (no RGW log at \$S3_STATE_DIR)"
+fi
+f=$(ls "$dir" | head -n 1)
+echo damaged >"$dir/$f"
+echo stray >"$dir/0123abcd"
+hf snapshots --repo "$R" >/dev/null
+hf backup --repo "$R" "$SRC"
+check_rc "a damaged copy: the backup runs" 0
+check_eq "the damaged copy was fetched again (its bytes hash to its name)" "$f" \
+	"$(sha256sum "$dir/$f" | cut -d' ' -f1)"
+check_true "a copy of no snapshot the store lists goes" test ! -e "$dir/0123abcd"
+
 # --- credentials from a profile file, not the environment ---------------------------
 mkdir -p "$T/home/.aws"
 printf '[other]\naws_access_key_id = %s\naws_secret_access_key = %s\n' "$AWS_ACCESS_KEY_ID" \

@@ -108,6 +108,9 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 export HOLDFAST_PASSWORD='correct horse battery staple'
+# the local cache (a write-only client's trees, copies of a remote
+# repository's snapshots): this script's own
+export HOLDFAST_CACHE_DIR=$T/cache
 unset HOLDFAST_REPO
 
 if [ ! -x "$HF_BIN" ]; then

@@ -1,0 +1,156 @@
+/* objcache.c — copies of a remote repository's snapshot objects on the
+ * local disk (objcache.h).
+ *
+ * Every walk of the history lists the snapshots and reads each one: a
+ * backup does twice (its parent, then the scan after it), so on S3 or
+ * through a server each backup fetched every snapshot ever kept, twice
+ * (2N requests; 11 of a backup's 44 with five snapshots). A snapshot object
+ * never changes and is named by the SHA-256 of its bytes, so a copy kept
+ * here is as good as the store's: hf_repo_get_hashed checks the hash of
+ * what it reads here as it does of what the store sends, and fetches again
+ * what does not match. The copies are the stored bytes (encrypted); only
+ * names the store lists are looked up, so a file put here names nothing
+ * new. Copies of snapshots the store no longer lists are removed after each
+ * complete listing.
+ *
+ * Layout: DIR/snapshots/NAME (DIR: the local cache's directory of this
+ * repository, beside a write-only client's), written as .NAME.tmp then
+ * renamed. Any failure to read or write here only costs a fetch. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "repo/objcache.h"
+#include "store/store_names.h"
+#include "util/mem.h"
+#include "util/mkdirs.h"
+
+struct hf_objcache {
+	int dirfd; /* DIR/snapshots */
+};
+
+struct hf_objcache *hf_objcache_open(const char *dir)
+{
+	struct hf_objcache *c;
+	char *path = NULL;
+	int fd;
+
+	if (asprintf(&path, "%s/%s", dir, hf_store_kind_dir[HF_OBJ_SNAPSHOT]) < 0)
+		return NULL;
+	fd = hf_mkdirs(path, 0700) == 0 ? open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	free(path);
+	if (fd < 0)
+		return NULL;
+	c = hf_xcalloc(1, sizeof(*c));
+	c->dirfd = fd;
+	return c;
+}
+
+void hf_objcache_free(struct hf_objcache *c)
+{
+	if (!c)
+		return;
+	close(c->dirfd);
+	free(c);
+}
+
+/* a name the cache may hold: the store's object names are hex */
+static int plain_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > 128)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+int hf_objcache_get(struct hf_objcache *c, const char *name, struct hf_buf *out)
+{
+	struct stat st;
+	int fd, r = 0;
+
+	if (!c || !plain_name(name))
+		return -ENOENT;
+	fd = openat(c->dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	out->len = 0;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		r = -EINVAL;
+	else if ((r = hf_buf_reserve(out, (size_t)st.st_size)) == 0) {
+		while (out->len < (size_t)st.st_size) {
+			ssize_t n = read(fd, out->data + out->len, (size_t)st.st_size - out->len);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				r = n < 0 ? -errno : -EIO;
+				break;
+			}
+			out->len += (size_t)n;
+		}
+	}
+	close(fd);
+	return r;
+}
+
+void hf_objcache_put(struct hf_objcache *c, const char *name, const void *p, size_t n)
+{
+	char tmp[160];
+	int fd;
+	ssize_t w = 0;
+
+	if (!c || !plain_name(name))
+		return;
+	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
+	fd = openat(c->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	for (size_t off = 0; off < n; off += (size_t)w) {
+		w = write(fd, (const uint8_t *)p + off, n - off);
+		if (w < 0 && errno == EINTR) {
+			w = 0;
+			continue;
+		}
+		if (w <= 0)
+			break;
+	}
+	if (close(fd) < 0 || w <= 0 || renameat(c->dirfd, tmp, c->dirfd, name) < 0)
+		unlinkat(c->dirfd, tmp, 0);
+}
+
+void hf_objcache_drop(struct hf_objcache *c, const char *name)
+{
+	if (c && plain_name(name))
+		unlinkat(c->dirfd, name, 0);
+}
+
+void hf_objcache_sweep(struct hf_objcache *c, int (*listed)(void *arg, const char *name), void *arg)
+{
+	int fd;
+	DIR *d;
+	struct dirent *e;
+
+	if (!c || (fd = dup(c->dirfd)) < 0)
+		return;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	rewinddir(d);
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' && (e->d_name[1] == 0 || (e->d_name[1] == '.' && e->d_name[2] == 0)))
+			continue;
+		if (!plain_name(e->d_name) || !listed(arg, e->d_name))
+			unlinkat(c->dirfd, e->d_name, 0);
+	}
+	closedir(d);
+}
