@@ -263,7 +263,7 @@ static int backup_run(const struct cli_common *c, void *args, struct hf_repo *re
 	if (wo)
 		o->cache_dir = a->cache_dir;
 	else if (a->cache_dir)
-		(void)hf_repo_cache_snapshots(repo, a->cache_dir);
+		(void)hf_repo_cache_objects(repo, a->cache_dir);
 	o->collect_changes = !o->no_profiles; /* for the scan after the backup */
 	cp = cli_progress_start(&prog, "backup");
 	r = hf_backup(repo, o, &st);

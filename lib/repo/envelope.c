@@ -33,8 +33,8 @@ int hf_repo_put_hashed_flags(struct hf_repo *r, int kind, const void *p, size_t 
 	ret = hf_store_put_flags(r->store, kind, name, p, n, flags | HF_PUT_NAMED_BY_SHA256);
 	if (ret == -HF_E_EXISTS)
 		ret = 0;
-	if (ret == 0 && kind == HF_OBJ_SNAPSHOT && r->objcache)
-		hf_objcache_put(r->objcache, name, p, n); /* the scan after a backup lists it at once */
+	if (ret == 0 && r->objcache) /* a backup lists its own snapshot and index objects at once */
+		hf_objcache_put(r->objcache, kind, name, p, n);
 	if (ret == 0 && id)
 		memcpy(id, h, HF_ID_LEN);
 	return ret;
@@ -45,16 +45,16 @@ int hf_repo_get_hashed(struct hf_repo *r, int kind, const char *name, struct hf_
 	uint8_t h[HF_ID_LEN];
 	int ret;
 
-	struct hf_objcache *cache = kind == HF_OBJ_SNAPSHOT ? r->objcache : NULL;
+	struct hf_objcache *cache = r->objcache; /* it keeps snapshots and index objects */
 
 	if (strlen(name) != HF_ID_HEX_LEN || hf_hex_decode(name, id, HF_ID_LEN) < 0)
 		return -HF_E_NOTFOUND;
 	/* a local copy counts only if it is what its name says (objcache.c) */
-	if (cache && hf_objcache_get(cache, name, obj) == 0) {
+	if (cache && hf_objcache_get(cache, kind, name, obj) == 0) {
 		hf_sha256(obj->data, obj->len, h);
 		if (memcmp(h, id, HF_ID_LEN) == 0)
 			return 0;
-		hf_objcache_drop(cache, name);
+		hf_objcache_drop(cache, kind, name);
 	}
 	obj->len = 0;
 	ret = hf_store_get(r->store, kind, name, obj);
@@ -64,7 +64,7 @@ int hf_repo_get_hashed(struct hf_repo *r, int kind, const char *name, struct hf_
 	if (memcmp(h, id, HF_ID_LEN) != 0)
 		return -HF_E_CORRUPT; /* content does not match its name */
 	if (cache)
-		hf_objcache_put(cache, name, obj->data, obj->len);
+		hf_objcache_put(cache, kind, name, obj->data, obj->len);
 	return 0;
 }
 
@@ -74,15 +74,19 @@ struct load_all {
 	int (*load)(struct hf_repo *r, const char *name, void *obj);
 	void (*origin)(void *obj, const struct hf_store_entry *e);
 	struct hf_object_array *a;
+	struct hf_idmap *listed; /* every name listed, where the repository keeps copies */
 };
 
 static int load_all_one(void *arg, const struct hf_store_entry *e)
 {
 	struct load_all *la = arg;
 	struct hf_object_array *a = la->a;
+	uint8_t id[HF_ID_LEN];
 	void *slot;
 	int r;
 
+	if (la->listed && hf_hex_decode(e->name, id, HF_ID_LEN) == 0 && hf_idmap_put(la->listed, id, NULL, NULL) < 0)
+		return -ENOMEM;
 	if (a->n == a->cap) {
 		a->cap = a->cap ? 2 * a->cap : 16;
 		a->v = hf_xreallocarray(a->v, a->cap, la->elem);
@@ -106,11 +110,15 @@ int hf_repo_load_all(struct hf_repo *r, int kind, size_t elem,
 		     void (*origin)(void *obj, const struct hf_store_entry *e), int (*cmp)(const void *, const void *),
 		     struct hf_object_array *a)
 {
-	struct load_all la = {r, elem, load, origin, a};
+	struct load_all la = {r, elem, load, origin, a, r->objcache ? hf_idmap_new(0) : NULL};
 	int ret;
 
 	memset(a, 0, sizeof(*a));
 	ret = hf_store_list_entries(r->store, kind, load_all_one, &la);
+	/* the copies of objects the store no longer lists go */
+	if (ret == 0 && la.listed)
+		hf_objcache_sweep(r->objcache, kind, hf_objcache_listed, la.listed);
+	hf_idmap_free(la.listed);
 	if (ret == 0 && a->n)
 		qsort(a->v, a->n, elem, cmp);
 	return ret;

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "crypto/crypto.h"
+#include "repo/objcache.h"
 #include "repo/object.h"
 #include "repo/pending.h"
 #include "repo/repo_internal.h"
@@ -460,7 +461,8 @@ struct load_ctx {
 	size_t bad;
 	void (*bad_fn)(void *arg, const char *name, int err);
 	void *arg;
-	struct hf_idmap *gone; /* index objects a plan names as deleted (pending.h) */
+	struct hf_idmap *gone;   /* index objects a plan names as deleted (pending.h) */
+	struct hf_idmap *listed; /* every name listed, where the repository keeps copies (objcache.h) */
 };
 
 /* 1 for what is wrong with an index object itself (it is skipped and
@@ -569,6 +571,8 @@ static int collect(void *arg, const char *name, uint64_t size)
 	struct load_ctx *lc = arg;
 	uint8_t id[HF_ID_LEN];
 
+	if (lc->listed && hf_hex_decode(name, id, HF_ID_LEN) == 0 && hf_idmap_put(lc->listed, id, NULL, NULL) < 0)
+		return -ENOMEM;
 	if (hf_hex_decode(name, id, HF_ID_LEN) == 0 && hf_idmap_get(lc->gone, id))
 		return 0; /* replaced by a prune; the store keeps it until its lock ends */
 	for (size_t i = 0; i < lc->ix->nfiles; i++)
@@ -589,8 +593,14 @@ static int load_new(struct load_ctx *lc)
 {
 	int r = hf_pending_gone_set(lc->repo, HF_OBJ_INDEX, &lc->gone);
 
+	lc->listed = lc->repo->objcache ? hf_idmap_new(0) : NULL;
 	if (r == 0)
 		r = hf_store_list(lc->repo->store, HF_OBJ_INDEX, collect, lc);
+	/* the copies of index objects the store no longer lists go */
+	if (r == 0 && lc->listed)
+		hf_objcache_sweep(lc->repo->objcache, HF_OBJ_INDEX, hf_objcache_listed, lc->listed);
+	hf_idmap_free(lc->listed);
+	lc->listed = NULL;
 	for (size_t i = 0; i < lc->ntodo; i++) {
 		if (r == 0)
 			r = load_one(lc, lc->todo[i].name, lc->todo[i].size);

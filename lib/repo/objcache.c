@@ -1,21 +1,23 @@
-/* objcache.c — copies of a remote repository's snapshot objects on the
- * local disk (objcache.h).
+/* objcache.c — copies of a remote repository's snapshot, index and mark
+ * objects on the local disk (objcache.h).
  *
  * Every walk of the history lists the snapshots and reads each one: a
  * backup does twice (its parent, then the scan after it), so on S3 or
  * through a server each backup fetched every snapshot ever kept, twice
- * (2N requests; 11 of a backup's 44 with five snapshots). A snapshot object
- * never changes and is named by the SHA-256 of its bytes, so a copy kept
- * here is as good as the store's: hf_repo_get_hashed checks the hash of
- * what it reads here as it does of what the store sends, and fetches again
- * what does not match. The copies are the stored bytes (encrypted); only
- * names the store lists are looked up, so a file put here names nothing
- * new. Copies of snapshots the store no longer lists are removed after each
- * complete listing.
+ * (2N requests; 11 of a backup's 44 with five snapshots), every mark (a
+ * verdict or a pin each), and every index object ever written, once, then
+ * its own index objects back. These
+ * objects never change and are named by the SHA-256 of their bytes, so a
+ * copy kept here is as good as the store's: hf_repo_get_hashed checks the
+ * hash of what it reads here as it does of what the store sends, and
+ * fetches again what does not match. The copies are the stored bytes
+ * (encrypted); only names the store lists are looked up, so a file put here
+ * names nothing new. Copies of objects the store no longer lists are
+ * removed after each complete listing.
  *
- * Layout: DIR/snapshots/NAME (DIR: the local cache's directory of this
- * repository, beside a write-only client's), written as .NAME.tmp then
- * renamed. Any failure to read or write here only costs a fetch. */
+ * Layout: DIR/snapshots/NAME, DIR/index/NAME, DIR/marks/NAME (DIR: the local cache's
+ * directory of this repository, beside a write-only client's), written as
+ * .NAME.tmp then renamed. Any failure to read or write here only costs a fetch. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -27,27 +29,45 @@
 
 #include "repo/objcache.h"
 #include "store/store_names.h"
+#include "util/hex.h"
+#include "util/idmap.h"
 #include "util/mem.h"
 #include "util/mkdirs.h"
 
+static const int kept[] = {HF_OBJ_SNAPSHOT, HF_OBJ_INDEX, HF_OBJ_MARK};
+#define NKEPT (sizeof(kept) / sizeof(kept[0]))
+
 struct hf_objcache {
-	int dirfd; /* DIR/snapshots */
+	int dirfd[NKEPT]; /* DIR/snapshots, DIR/index, DIR/marks */
 };
+
+/* the directory of kind's copies; -1 for a kind not kept */
+static int dir_of(const struct hf_objcache *c, int kind)
+{
+	for (size_t i = 0; c && i < NKEPT; i++)
+		if (kept[i] == kind)
+			return c->dirfd[i];
+	return -1;
+}
 
 struct hf_objcache *hf_objcache_open(const char *dir)
 {
-	struct hf_objcache *c;
-	char *path = NULL;
-	int fd;
+	struct hf_objcache *c = hf_xcalloc(1, sizeof(*c));
 
-	if (asprintf(&path, "%s/%s", dir, hf_store_kind_dir[HF_OBJ_SNAPSHOT]) < 0)
-		return NULL;
-	fd = hf_mkdirs(path, 0700) == 0 ? open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-	free(path);
-	if (fd < 0)
-		return NULL;
-	c = hf_xcalloc(1, sizeof(*c));
-	c->dirfd = fd;
+	for (size_t i = 0; i < NKEPT; i++)
+		c->dirfd[i] = -1;
+	for (size_t i = 0; i < NKEPT; i++) {
+		char *path = NULL;
+		if (asprintf(&path, "%s/%s", dir, hf_store_kind_dir[kept[i]]) < 0)
+			path = NULL;
+		if (path && hf_mkdirs(path, 0700) == 0)
+			c->dirfd[i] = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		free(path);
+		if (c->dirfd[i] < 0) {
+			hf_objcache_free(c);
+			return NULL;
+		}
+	}
 	return c;
 }
 
@@ -55,7 +75,9 @@ void hf_objcache_free(struct hf_objcache *c)
 {
 	if (!c)
 		return;
-	close(c->dirfd);
+	for (size_t i = 0; i < NKEPT; i++)
+		if (c->dirfd[i] >= 0)
+			close(c->dirfd[i]);
 	free(c);
 }
 
@@ -72,14 +94,14 @@ static int plain_name(const char *name)
 	return 1;
 }
 
-int hf_objcache_get(struct hf_objcache *c, const char *name, struct hf_buf *out)
+int hf_objcache_get(struct hf_objcache *c, int kind, const char *name, struct hf_buf *out)
 {
 	struct stat st;
-	int fd, r = 0;
+	int dirfd = dir_of(c, kind), fd, r = 0;
 
-	if (!c || !plain_name(name))
+	if (dirfd < 0 || !plain_name(name))
 		return -ENOENT;
-	fd = openat(c->dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	out->len = 0;
@@ -101,16 +123,16 @@ int hf_objcache_get(struct hf_objcache *c, const char *name, struct hf_buf *out)
 	return r;
 }
 
-void hf_objcache_put(struct hf_objcache *c, const char *name, const void *p, size_t n)
+void hf_objcache_put(struct hf_objcache *c, int kind, const char *name, const void *p, size_t n)
 {
 	char tmp[160];
-	int fd;
+	int dirfd = dir_of(c, kind), fd;
 	ssize_t w = 0;
 
-	if (!c || !plain_name(name))
+	if (dirfd < 0 || !plain_name(name))
 		return;
 	snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
-	fd = openat(c->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return;
 	for (size_t off = 0; off < n; off += (size_t)w) {
@@ -122,23 +144,25 @@ void hf_objcache_put(struct hf_objcache *c, const char *name, const void *p, siz
 		if (w <= 0)
 			break;
 	}
-	if (close(fd) < 0 || w <= 0 || renameat(c->dirfd, tmp, c->dirfd, name) < 0)
-		unlinkat(c->dirfd, tmp, 0);
+	if (close(fd) < 0 || w <= 0 || renameat(dirfd, tmp, dirfd, name) < 0)
+		unlinkat(dirfd, tmp, 0);
 }
 
-void hf_objcache_drop(struct hf_objcache *c, const char *name)
+void hf_objcache_drop(struct hf_objcache *c, int kind, const char *name)
 {
-	if (c && plain_name(name))
-		unlinkat(c->dirfd, name, 0);
+	int dirfd = dir_of(c, kind);
+
+	if (dirfd >= 0 && plain_name(name))
+		unlinkat(dirfd, name, 0);
 }
 
-void hf_objcache_sweep(struct hf_objcache *c, int (*listed)(void *arg, const char *name), void *arg)
+void hf_objcache_sweep(struct hf_objcache *c, int kind, int (*listed)(void *arg, const char *name), void *arg)
 {
-	int fd;
+	int dirfd = dir_of(c, kind), fd;
 	DIR *d;
 	struct dirent *e;
 
-	if (!c || (fd = dup(c->dirfd)) < 0)
+	if (dirfd < 0 || (fd = dup(dirfd)) < 0)
 		return;
 	d = fdopendir(fd);
 	if (!d) {
@@ -150,7 +174,14 @@ void hf_objcache_sweep(struct hf_objcache *c, int (*listed)(void *arg, const cha
 		if (e->d_name[0] == '.' && (e->d_name[1] == 0 || (e->d_name[1] == '.' && e->d_name[2] == 0)))
 			continue;
 		if (!plain_name(e->d_name) || !listed(arg, e->d_name))
-			unlinkat(c->dirfd, e->d_name, 0);
+			unlinkat(dirfd, e->d_name, 0);
 	}
 	closedir(d);
+}
+
+int hf_objcache_listed(void *listed, const char *name)
+{
+	uint8_t id[HF_ID_LEN];
+
+	return hf_hex_decode(name, id, HF_ID_LEN) == 0 && hf_idmap_get(listed, id) != NULL;
 }

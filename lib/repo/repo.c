@@ -376,7 +376,7 @@ void hf_repo_close(struct hf_repo *r)
 	free(r);
 }
 
-int hf_repo_cache_snapshots(struct hf_repo *r, const char *dir)
+int hf_repo_cache_objects(struct hf_repo *r, const char *dir)
 {
 	char hex[HF_ID_HEX_LEN + 1], *base;
 

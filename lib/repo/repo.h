@@ -107,12 +107,13 @@ HF_MUST_USE int hf_repo_open_key(struct hf_store *st, const uint8_t *key, size_t
 /* 1 if the repository was opened with a write-only key (kind 2): it can add
  * packs, index, snapshot and mark objects, and read nothing back */
 int hf_repo_write_only(const struct hf_repo *r);
-/* On a remote store (S3, a server): keeps copies of the snapshot objects
- * in dir/<repository id>/snapshots and reads those instead of fetching
- * every snapshot at every listing (objcache.c). Nothing on a local store.
+/* On a remote store (S3, a server): keeps copies of the snapshot and index
+ * objects in dir/<repository id>/{snapshots,index} and reads those instead
+ * of fetching every one at every listing (objcache.c). Nothing on a local
+ * store.
  * 0, or an error if the directory cannot be made (the repository then
  * fetches, as without). */
-int hf_repo_cache_snapshots(struct hf_repo *r, const char *dir);
+int hf_repo_cache_objects(struct hf_repo *r, const char *dir);
 /* A new write-only key file (kind 2) for the open repository, wrapped under
  * pass with the default Argon2id cost: public key and MAC key, no secret key.
  * out gets the file's bytes; the caller decides where they go. */

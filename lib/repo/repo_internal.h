@@ -91,8 +91,8 @@ struct hf_repo {
 	 * of the bucket in a directory): readable, but hf_repo_lock_missing
 	 * tells writers */
 	int lock_missing;
-	/* copies of the snapshot objects on the local disk (remote stores,
-	 * hf_repo_cache_snapshots); NULL: none */
+	/* copies of the snapshot and index objects on the local disk (remote
+	 * stores, hf_repo_cache_objects); NULL: none */
 	struct hf_objcache *objcache;
 };
 

@@ -11,7 +11,6 @@
 #include <time.h>
 
 #include "crypto/crypto.h"
-#include "repo/objcache.h"
 #include "repo/object.h"
 #include "repo/pending.h"
 #include "repo/repo_internal.h"
@@ -234,38 +233,11 @@ static int drop_gone(struct hf_repo *r, struct hf_object_array *a)
 	return 0;
 }
 
-static int was_listed(void *arg, const char *name)
-{
-	uint8_t id[HF_ID_LEN];
-
-	return hf_hex_decode(name, id, HF_ID_LEN) == 0 && hf_idmap_get(arg, id) != NULL;
-}
-
-/* the local copies of snapshots the store no longer lists (or that did not
- * load) go */
-static void sweep_copies(struct hf_repo *r, const struct hf_object_array *a)
-{
-	const struct hf_snapshot *v = a->v;
-	struct hf_idmap *listed;
-	int ok = 1;
-
-	if (!r->objcache)
-		return;
-	listed = hf_idmap_new(0);
-	for (size_t i = 0; i < a->n && ok; i++)
-		ok = hf_idmap_put(listed, v[i].id, NULL, NULL) >= 0;
-	if (ok)
-		hf_objcache_sweep(r->objcache, was_listed, listed);
-	hf_idmap_free(listed);
-}
-
 int hf_snapshot_list(struct hf_repo *r, struct hf_snapshot **out, size_t *n, size_t *bad)
 {
 	struct hf_object_array a;
 	int ret = hf_repo_load_all(r, HF_OBJ_SNAPSHOT, sizeof(**out), load_one, note_origin, by_time, &a);
 
-	if (ret == 0)
-		sweep_copies(r, &a);
 	if (ret == 0)
 		ret = drop_gone(r, &a);
 	if (ret < 0) {

@@ -90,7 +90,7 @@ hf restore --repo "$R" latest --target "$T/r4"
 check_rc "restore after the prune" 0
 check_tree "the kept snapshot restores bit for bit" "$SRC" "$T/r4$SRC"
 
-# --- a backup reads the snapshots from local copies ------------------------------
+# --- a backup reads snapshots, index objects and marks from local copies ----------
 # (lib.sh points HOLDFAST_CACHE_DIR into $T) each checked against its name; the
 # RGW's log tells what was fetched
 dir=$(echo "$HOLDFAST_CACHE_DIR"/*/snapshots)
@@ -100,14 +100,14 @@ check_rc "a backup with copies of the snapshots" 0
 check_eq "one copy per snapshot the store lists (the forgotten ones gone)" "$(keys snapshots | wc -l)" \
 	"$(ls "$dir" | wc -l)"
 RGWLOG=${S3_STATE_DIR:-/nonexistent}/log/client.rgw.x.log
-snapshot_gets() { sleep 1 && grep -c "GET /$BUCKET/$P/snapshots/" "$RGWLOG"; }
+object_gets() { sleep 1 && grep -cE "GET /$BUCKET/$P/(snapshots|index|marks)/" "$RGWLOG"; }
 if [ -f "$RGWLOG" ]; then
-	n0=$(snapshot_gets)
+	n0=$(object_gets)
 	hf backup --repo "$R" "$SRC"
-	check_eq "a backup fetches no snapshot it has a copy of" "$n0" "$(snapshot_gets)"
-	n0=$(snapshot_gets)
+	check_eq "a backup fetches no snapshot, index object or mark it has a copy of" "$n0" "$(object_gets)"
+	n0=$(object_gets)
 	hf backup --repo "$R" --no-cache "$SRC"
-	check_true "with --no-cache it fetches them" test "$(snapshot_gets)" -gt "$n0"
+	check_true "with --no-cache it fetches them" test "$(object_gets)" -gt "$n0"
 else
 	skip "what a backup fetches (no RGW log at \$S3_STATE_DIR)"
 fi
