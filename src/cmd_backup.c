@@ -257,9 +257,10 @@ static int backup_run(const struct cli_common *c, void *args, struct hf_repo *re
 	wo = hf_repo_write_only(repo);
 	if (!a->no_cache)
 		a->cache_dir = cli_cache_dir();
-	/* with the full key, a remote repository's snapshots (the parent's
-	 * search, the scan's history) come from local copies where those are
-	 * whole; where none can be kept, every listing fetches them all */
+	/* with the full key, a remote repository's snapshot, index and mark
+	 * objects come from local copies where those are whole (the parent's
+	 * search, the index, the scan's history); where none can be kept,
+	 * every listing fetches them all */
 	if (wo)
 		o->cache_dir = a->cache_dir;
 	else if (a->cache_dir)

@@ -42,10 +42,9 @@ int hf_repo_put_hashed_flags(struct hf_repo *r, int kind, const void *p, size_t 
 
 int hf_repo_get_hashed(struct hf_repo *r, int kind, const char *name, struct hf_buf *obj, uint8_t id[HF_ID_LEN])
 {
+	struct hf_objcache *cache = r->objcache; /* snapshots, index objects, marks; no other kind */
 	uint8_t h[HF_ID_LEN];
 	int ret;
-
-	struct hf_objcache *cache = r->objcache; /* it keeps snapshots and index objects */
 
 	if (strlen(name) != HF_ID_HEX_LEN || hf_hex_decode(name, id, HF_ID_LEN) < 0)
 		return -HF_E_NOTFOUND;

@@ -570,10 +570,11 @@ static int collect(void *arg, const char *name, uint64_t size)
 {
 	struct load_ctx *lc = arg;
 	uint8_t id[HF_ID_LEN];
+	int is_id = hf_hex_decode(name, id, HF_ID_LEN) == 0;
 
-	if (lc->listed && hf_hex_decode(name, id, HF_ID_LEN) == 0 && hf_idmap_put(lc->listed, id, NULL, NULL) < 0)
+	if (is_id && lc->listed && hf_idmap_put(lc->listed, id, NULL, NULL) < 0)
 		return -ENOMEM;
-	if (hf_hex_decode(name, id, HF_ID_LEN) == 0 && hf_idmap_get(lc->gone, id))
+	if (is_id && hf_idmap_get(lc->gone, id))
 		return 0; /* replaced by a prune; the store keeps it until its lock ends */
 	for (size_t i = 0; i < lc->ix->nfiles; i++)
 		if (strcmp(lc->ix->files[i], name) == 0)
