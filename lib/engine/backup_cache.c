@@ -38,6 +38,7 @@
 #include "crypto/crypto.h"
 #include "engine/backup_cache.h"
 #include "util/err.h"
+#include "util/fdio.h"
 #include "util/hex.h"
 #include "util/mem.h"
 #include "util/mkdirs.h"
@@ -73,25 +74,11 @@ static void remove_dir(const char *path)
 
 static int read_file(const char *path, struct hf_buf *out)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), r = 0;
-	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
 
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > CACHE_FILE_MAX)
-		r = -HF_E_CORRUPT;
-	out->len = 0;
-	if (r == 0)
-		r = hf_buf_reserve(out, (size_t)st.st_size);
-	while (r == 0 && out->len < (size_t)st.st_size) {
-		ssize_t got = read(fd, out->data + out->len, (size_t)st.st_size - out->len);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			r = got < 0 ? -errno : -HF_E_CORRUPT;
-		else
-			out->len += (size_t)got;
-	}
+	r = hf_read_whole(fd, out, CACHE_FILE_MAX);
 	close(fd);
 	return r;
 }
@@ -99,21 +86,11 @@ static int read_file(const char *path, struct hf_buf *out)
 /* writes a new file (create-only: a tree already there is the same tree) */
 static int write_file(const char *path, const uint8_t *p, size_t n)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600), r = 0;
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600), r;
 
 	if (fd < 0)
 		return errno == EEXIST ? 0 : -errno;
-	while (r == 0 && n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			r = w < 0 ? -errno : -EIO;
-			break;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
+	r = hf_write_all(fd, p, n);
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
 	if (r < 0)

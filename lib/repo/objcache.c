@@ -24,12 +24,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "repo/objcache.h"
 #include "store/store_names.h"
 #include "util/hex.h"
+#include "util/fdio.h"
 #include "util/idmap.h"
 #include "util/mem.h"
 #include "util/mkdirs.h"
@@ -96,29 +96,14 @@ static int plain_name(const char *name)
 
 int hf_objcache_get(struct hf_objcache *c, int kind, const char *name, struct hf_buf *out)
 {
-	struct stat st;
-	int dirfd = dir_of(c, kind), fd, r = 0;
+	int dirfd = dir_of(c, kind), fd, r;
 
 	if (dirfd < 0 || !plain_name(name))
 		return -ENOENT;
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	out->len = 0;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		r = -EINVAL;
-	else if ((r = hf_buf_reserve(out, (size_t)st.st_size)) == 0) {
-		while (out->len < (size_t)st.st_size) {
-			ssize_t n = read(fd, out->data + out->len, (size_t)st.st_size - out->len);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				r = n < 0 ? -errno : -EIO;
-				break;
-			}
-			out->len += (size_t)n;
-		}
-	}
+	r = hf_read_whole(fd, out, UINT64_MAX); /* out's own bound holds */
 	close(fd);
 	return r;
 }
@@ -126,8 +111,7 @@ int hf_objcache_get(struct hf_objcache *c, int kind, const char *name, struct hf
 void hf_objcache_put(struct hf_objcache *c, int kind, const char *name, const void *p, size_t n)
 {
 	char tmp[160];
-	int dirfd = dir_of(c, kind), fd;
-	ssize_t w = 0;
+	int dirfd = dir_of(c, kind), fd, r;
 
 	if (dirfd < 0 || !plain_name(name))
 		return;
@@ -135,16 +119,8 @@ void hf_objcache_put(struct hf_objcache *c, int kind, const char *name, const vo
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return;
-	for (size_t off = 0; off < n; off += (size_t)w) {
-		w = write(fd, (const uint8_t *)p + off, n - off);
-		if (w < 0 && errno == EINTR) {
-			w = 0;
-			continue;
-		}
-		if (w <= 0)
-			break;
-	}
-	if (close(fd) < 0 || w <= 0 || renameat(dirfd, tmp, dirfd, name) < 0)
+	r = hf_write_all(fd, p, n);
+	if (close(fd) < 0 || r < 0 || renameat(dirfd, tmp, dirfd, name) < 0)
 		unlinkat(dirfd, tmp, 0);
 }
 

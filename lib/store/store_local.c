@@ -24,6 +24,7 @@
 #include "store/store_names.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/fdio.h"
 #include "util/hex.h"
 #include "util/mem.h"
 
@@ -35,23 +36,6 @@ struct local_store {
 	char **unsynced; /* objects put with HF_PUT_NOSYNC since the last sync */
 	size_t nunsynced;
 };
-
-static int write_all(int fd, const void *p, size_t n)
-{
-	const uint8_t *q = p;
-
-	while (n > 0) {
-		ssize_t w = write(fd, q, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		q += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 static int fsync_dir_of(int dirfd, const char *rel)
 {
@@ -99,7 +83,7 @@ struct local_writer {
 
 static int writer_flush(struct local_writer *w)
 {
-	int r = w->nbuf ? write_all(w->fd, w->buf, w->nbuf) : 0;
+	int r = w->nbuf ? hf_write_all(w->fd, w->buf, w->nbuf) : 0;
 
 	w->nbuf = 0;
 	return r;
@@ -141,7 +125,7 @@ static int local_writer_write(struct hf_store_writer *hw, const void *p, size_t 
 	if (w->nbuf + n > WRITER_BUF && (r = writer_flush(w)) < 0)
 		return r;
 	if (n >= WRITER_BUF)
-		return write_all(w->fd, p, n);
+		return hf_write_all(w->fd, p, n);
 	if (!w->buf)
 		w->buf = hf_xmalloc(WRITER_BUF);
 	memcpy(w->buf + w->nbuf, p, n);

@@ -48,6 +48,7 @@
 #include "store/store_s3.h"
 #include "store/transfer_pool.h"
 #include "util/buf.h"
+#include "util/fdio.h"
 #include "util/hex.h"
 #include "util/mem.h"
 
@@ -466,23 +467,6 @@ static int s3_writer_open(struct hf_store *s, int kind, struct hf_store_writer *
 	return 0;
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-	const uint8_t *q = p;
-
-	while (n > 0) {
-		ssize_t k = write(fd, q, n);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		q += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 /* an unlinked temporary file in $TMPDIR (or /var/tmp) */
 static int spool_file(void)
 {
@@ -514,13 +498,13 @@ static int s3_writer_write(struct hf_store_writer *wr, const void *p, size_t n)
 		r = spool_file();
 		if (r >= 0) {
 			w->fd = r;
-			r = write_all(w->fd, w->mem.data, w->mem.len);
+			r = hf_write_all(w->fd, w->mem.data, w->mem.len);
 			hf_buf_release(&w->mem);
 			hf_buf_init(&w->mem, SPOOL_MEM);
 		}
 	}
 	if (r == 0)
-		r = w->fd >= 0 ? write_all(w->fd, p, n) : hf_buf_append(&w->mem, p, n);
+		r = w->fd >= 0 ? hf_write_all(w->fd, p, n) : hf_buf_append(&w->mem, p, n);
 	if (r < 0) {
 		w->failed = 1;
 		return r;
