@@ -662,15 +662,19 @@ static void *gate_main(void *arg)
 		int full, timeout, stop;
 		pthread_mutex_lock(&g->mu);
 		full = g->len - g->off + GATE_PULL_ROOM > GATE_RING;
-		if (full || now < rest_until)
-			p[2].events = 0; /* no room (leave them in the kernel), or resting */
 		stop = g->stop;
 		timeout = g->nheld ? GATE_TICK_MS : g->nnewdirs ? GATE_NEWDIR_TICK_MS : -1;
 		pthread_mutex_unlock(&g->mu);
 		if (stop)
 			break;
-		if (now < rest_until) {
-			int left = (int)((rest_until - now) / 1000000) + 1;
+		/* no room (the events wait in the kernel until the judge has
+		 * taken some), or resting: the group is left out of the poll,
+		 * for a polled group wakes the thread at every event queued,
+		 * whatever the events asked for (one wake-up per file change,
+		 * on the writer's CPU) */
+		if (full || now < rest_until) {
+			int left = full ? GATE_REST_MS : (int)((rest_until - now) / 1000000) + 1;
+			p[2].fd = -1;
 			if (timeout < 0 || left < timeout)
 				timeout = left;
 		}
@@ -752,6 +756,7 @@ int watch_gate_open(struct hf_watch *w, unsigned max_unjudged, int64_t window_ns
 		return r;
 	}
 	g->started = 1;
+	pthread_setname_np(g->thread, "holdfast-gate"); /* for top and /proc/PID/task/TID/comm */
 	/* real-time (the lowest priority): it runs as soon as an event comes,
 	 * however busy the machine. An ordinary thread on a loaded machine woke
 	 * late: with --gate-lazy an encryptor finished 8 to 15 files before the

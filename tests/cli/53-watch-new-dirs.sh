@@ -93,6 +93,28 @@ watch_start "$A"
 setsid bash -c 'cp -a "$1" "$2/copy" && gzip -rf "$2/copy"' _ "$NEST" "$A"
 check_rc "cp -a then gzip -r into a new tree" 0
 sleep 1
+# the gate's thread, while one group writes 3000 files of its own: events that
+# cannot cost a file are read in batches (it rests), and a group left out of its
+# poll does not wake it at every event the kernel queues (it did: ~1 wake-up each)
+gate_wakeups() {
+	local t
+	for t in /proc/"$WPID"/task/*; do
+		[ "$(cat "$t/comm" 2>/dev/null)" = holdfast-gate ] && awk '/^voluntary_ctxt_switches/ {print $2}' "$t/status"
+	done
+}
+w0=$(gate_wakeups)
+setsid python3 -c 'import os, sys
+d = sys.argv[1]
+os.mkdir(d)
+for i in range(3000):
+    with open(f"{d}/n{i}.txt", "w") as f:
+        f.write("line %d\n" % i)' "$A/many"
+check_rc "3000 new files written" 0
+sleep 0.5
+w1=$(gate_wakeups)
+check_true "the gate's thread was found (${w0:-none})" test -n "$w0"
+check_true "the gate's thread woke in batches: $((${w1:-0} - ${w0:-0})) times for 3000 new files" \
+	test "$((${w1:-999999} - ${w0:-0}))" -lt 750
 watch_stop
 line=$(grep 'watch: stopped' "$A.w/err")
 answered=$(sed -n 's/.*opens: \([0-9]*\) answered.*/\1/p' <<<"$line")
