@@ -225,7 +225,8 @@ static int watch_run(const struct cli_common *c, void *args, struct hf_repo *rep
 	status.started_ns = cli_now_ns();
 	while (!stop_requested) {
 		struct pollfd p = {hf_watch_fd(w), POLLIN, 0};
-		if (poll(&p, 1, 1000) < 0 && errno != EINTR) {
+		int wait_ms = hf_watch_next_ms(w);
+		if (poll(&p, 1, wait_ms >= 0 && wait_ms < 1000 ? wait_ms : 1000) < 0 && errno != EINTR) {
 			cli_err("watch: poll: %s", strerror(errno));
 			rc = HF_EXIT_ERROR;
 			break;
@@ -262,16 +263,17 @@ static int watch_run(const struct cli_common *c, void *args, struct hf_repo *rep
 	}
 	hf_watch_get_stats(w, &st);
 	cli_err("watch: stopped: %llu events, %llu files judged (%llu while written, %llu of those set aside), %llu "
-		"overflows; opens: %llu answered, %llu held, %llu refused, %llu let through after the longest hold; "
+		"overflows, %llu judged a moment later (written again soon after); opens: %llu answered, %llu held, "
+		"%llu refused, %llu let through after the longest hold; "
 		"armed %llu times, %.1f s; %llu directories made on the watched filesystems while watched, "
 		"%llu of them under a watched path gated since (another group worked there, or their maker was "
 		"quiet); %llu validations answered from memory (the same content decoded before)",
 		(unsigned long long)st.events, (unsigned long long)st.judged, (unsigned long long)st.unsettled,
 		(unsigned long long)st.unsettled_set_aside, (unsigned long long)st.overflows,
-		(unsigned long long)st.gate.opens, (unsigned long long)st.gate.held, (unsigned long long)st.gate.denied,
-		(unsigned long long)st.gate.timeouts, (unsigned long long)st.gate.arms, (double)st.gate.armed_ns / 1e9,
-		(unsigned long long)st.gate.new_dirs, (unsigned long long)st.gate.new_dirs_gated,
-		(unsigned long long)st.remembered);
+		(unsigned long long)st.put_off, (unsigned long long)st.gate.opens, (unsigned long long)st.gate.held,
+		(unsigned long long)st.gate.denied, (unsigned long long)st.gate.timeouts,
+		(unsigned long long)st.gate.arms, (double)st.gate.armed_ns / 1e9, (unsigned long long)st.gate.new_dirs,
+		(unsigned long long)st.gate.new_dirs_gated, (unsigned long long)st.remembered);
 	hf_watch_close(w);
 	free(hit);
 	return rc;

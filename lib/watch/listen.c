@@ -255,6 +255,18 @@ static int handle(struct hf_watch *w, const struct fanotify_event_metadata *m, c
 	}
 	if (!path && !from && !to)
 		goto out; /* not under a watched path */
+	/* a file renamed or deleted (or a directory renamed) whose last
+	 * write's judgement was put off is judged first; this event is
+	 * handled again at the next call if that was a hit */
+	if (!(m->mask & FAN_CLOSE_WRITE) || (m->mask & (FAN_DELETE | FAN_RENAME | FAN_MOVED_FROM | FAN_MOVED_TO))) {
+		r = watch_later_flush(w, path, from, to,
+				      (m->mask & FAN_ONDIR) && (m->mask & (FAN_RENAME | FAN_MOVED_FROM | FAN_MOVED_TO)),
+				      hit);
+		if (r != 0) {
+			w->replay = r > 0;
+			goto out;
+		}
+	}
 	w->st.events++;
 	/* the writer: with the gate, as the gate read it from /proc when it
 	 * queued the event (so a writer gone by now is still known, and /proc
@@ -279,7 +291,9 @@ static int handle(struct hf_watch *w, const struct fanotify_event_metadata *m, c
 		if ((m->mask & FAN_DELETE) && !(m->mask & FAN_ONDIR))
 			r = watch_on_delete(w, path, &who, hit);
 		else if (m->mask & FAN_CLOSE_WRITE)
-			r = watch_on_write(w, path, &who, hit);
+			r = watch_later_put(w, path, watch_file_get(w, path), &who, watch_mono_ns())
+				    ? 0
+				    : watch_on_write(w, path, &who, hit);
 		else if ((m->mask & FAN_MOVED_TO) && !w->rename_events)
 			r = watch_on_write(w, path, &who, hit);
 		else if ((m->mask & FAN_MOVED_FROM) && !w->rename_events)
@@ -298,6 +312,8 @@ int hf_watch_step(struct hf_watch *w, struct hf_watch_hit *hit)
 {
 	int r;
 
+	if ((r = watch_later_due(w, watch_mono_ns(), hit)) != 0)
+		return r;
 	for (;;) {
 		if (w->evoff >= w->evlen) {
 			ssize_t n;
@@ -343,6 +359,11 @@ int hf_watch_step(struct hf_watch *w, struct hf_watch_hit *hit)
 			if (m.fd >= 0)
 				close(m.fd); /* FID groups get FAN_NOFD; never leak one */
 			r = handle(w, &m, at, hit);
+			if (w->replay) { /* handled again at the next call, its gate key kept */
+				w->replay = 0;
+				w->evoff -= m.event_len;
+				return r;
+			}
 			if (w->gate) {
 				watch_gate_done(w, w->ev_key);
 				w->ev_key = -1;

@@ -93,7 +93,7 @@ static int compact(struct hf_watch *w)
 }
 
 int watch_file_put(struct hf_watch *w, const char *path, const struct hf_profile *p, uint64_t size, int64_t mtime,
-		   const uint8_t *head, size_t n, int ciphertext, const struct hf_watch_who *writer)
+		   const uint8_t *head, size_t n, int ciphertext, const struct hf_watch_who *writer, int64_t judged_ns)
 {
 	uint8_t key[HF_ID_LEN];
 	struct watch_file *f;
@@ -127,6 +127,7 @@ int watch_file_put(struct hf_watch *w, const char *path, const struct hf_profile
 	f->size = size;
 	f->mtime = mtime;
 	f->ciphertext = ciphertext != 0;
+	f->judged_ns = judged_ns;
 	if (writer)
 		f->writer = *writer;
 	else

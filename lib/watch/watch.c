@@ -37,6 +37,14 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+int64_t watch_mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
 /* minutes since 1970 (floor) */
 static int64_t minute_of(int64_t t_ns)
 {
@@ -141,6 +149,7 @@ void hf_watch_close(struct hf_watch *w)
 {
 	if (!w)
 		return;
+	watch_later_release(w);
 	watch_gate_close(w); /* its thread reads the notification group */
 	watch_listen_close(w);
 	watch_state_release(w);
@@ -157,6 +166,11 @@ void hf_watch_close(struct hf_watch *w)
 int hf_watch_fd(const struct hf_watch *w)
 {
 	return w->gate ? watch_gate_ready_fd(w) : w->fan;
+}
+
+int hf_watch_next_ms(const struct hf_watch *w)
+{
+	return watch_later_next_ms(w, watch_mono_ns());
 }
 
 void hf_watch_ignore_pgid(struct hf_watch *w, pid_t pgid)
@@ -307,7 +321,7 @@ static int judge(struct hf_watch *w, const char *path, struct watch_file *before
 	}
 	vanished_forget(w, path); /* what it holds now is known, and who wrote it */
 	return watch_file_put(w, path, &cur.profile, cur.size, (int64_t)st.st_mtim.tv_sec, cur.data, cur.n,
-			      (rs & enc) != 0, &f->who);
+			      (rs & enc) != 0, &f->who, watch_mono_ns());
 }
 
 static int feed(struct hf_watch *w, struct hf_watch_fact *f, struct hf_watch_hit *hit)
@@ -378,7 +392,7 @@ int watch_on_rename(struct hf_watch *w, const char *from, const char *to, const 
 			f.path = to;
 			f.size = copy.size;
 			r = watch_file_put(w, to, &copy.profile, copy.size, (int64_t)st.st_mtim.tv_sec, copy.head,
-					   copy.nhead, copy.ciphertext, &copy.writer);
+					   copy.nhead, copy.ciphertext, &copy.writer, copy.judged_ns);
 		} else {
 			r = judge(w, to, &copy, &f);
 		}
@@ -457,7 +471,7 @@ int watch_on_found(struct hf_watch *w, const char *path, const struct stat *st, 
 			return r;
 		watch_ext_add(w, ext_of(path));
 		return watch_file_put(w, path, &p, (uint64_t)now.st_size, (int64_t)now.st_mtim.tv_sec, w->content.data,
-				      w->content.len, 0, NULL);
+				      w->content.len, 0, NULL, 0);
 	}
 	return watch_on_write(w, path, &nobody, &unused);
 }

@@ -188,6 +188,7 @@ struct hf_watch_stats {
 	uint64_t unwatched_changed, unwatched_suspect; /* changed while no watcher ran; of those, ciphertext or notes */
 	uint64_t unsettled;                            /* files read while another process had them open for writing */
 	uint64_t unsettled_set_aside;                  /* of those, called encrypted only by a structure half written */
+	uint64_t put_off;       /* writes closed soon after their file's last judgement: judged a moment later */
 	uint64_t remembered;    /* validations answered from memory: the same content decoded before */
 	int gate_on;            /* opens are held (block_opens, and the kernel has permission events) */
 	int gate_err;           /* why not, if block_opens was asked for */
@@ -205,6 +206,9 @@ struct hf_watch;
 HF_MUST_USE int hf_watch_open(const struct hf_watch_opts *o, struct hf_watch **out);
 void hf_watch_close(struct hf_watch *w);
 int hf_watch_fd(const struct hf_watch *w); /* poll it for POLLIN */
+/* milliseconds until hf_watch_step has a judgement put off to do (0: now),
+ * -1 if none: the longest a poll of hf_watch_fd may wait */
+int hf_watch_next_ms(const struct hf_watch *w);
 /* Reads and judges the events waiting (returns at once if none). Returns 1
  * with *hit filled when an actor crossed the threshold (the rest of the
  * batch is kept for the next call), 0 when the queue is drained, or an

@@ -51,6 +51,7 @@ struct watch_file {
 	uint8_t gone;
 	uint8_t ciphertext;         /* judged ciphertext when last written */
 	struct hf_watch_who writer; /* who last wrote it (pid 0: unknown) */
+	int64_t judged_ns;          /* when its content was judged (monotonic; 0: learnt by a walk) */
 };
 
 struct watch_root {
@@ -88,6 +89,15 @@ struct watch_gate;
 
 #define WATCH_VANISHED 32 /* writers of files gone before they were read, remembered */
 
+#define WATCH_REJUDGE_NS 250000000LL /* a file judged again within this: put off (later.c) */
+#define WATCH_LATER 16               /* judgements put off at once (one per process group) */
+struct watch_later {
+	char *path; /* NULL: a free slot */
+	struct hf_watch_who who;
+	int64_t due_ns;
+	int key; /* the gate's counter of the event put off */
+};
+
 struct hf_watch {
 	int fan;
 	struct watch_gate *gate;         /* NULL: opens are not held */
@@ -122,6 +132,8 @@ struct hf_watch {
 		struct hf_watch_who who;
 	} vanished[WATCH_VANISHED];
 	unsigned vanished_next;
+	struct watch_later later[WATCH_LATER];
+	int replay;            /* the event being handled is to be handled again (later.c judged first) */
 	struct hf_buf content; /* the file being judged */
 	int content_unsettled; /* it was open for writing elsewhere while read (watch_read_file) */
 	struct hf_watch_stats st;
@@ -190,7 +202,7 @@ struct watch_file *watch_file_get(struct hf_watch *w, const char *path); /* NULL
 /* records path's state (head: its first n bytes, kept if the file is small;
  * ciphertext: it was judged ciphertext, so its deletion loses no plaintext) */
 int watch_file_put(struct hf_watch *w, const char *path, const struct hf_profile *p, uint64_t size, int64_t mtime,
-		   const uint8_t *head, size_t n, int ciphertext, const struct hf_watch_who *writer);
+		   const uint8_t *head, size_t n, int ciphertext, const struct hf_watch_who *writer, int64_t judged_ns);
 void watch_file_drop(struct hf_watch *w, struct watch_file *f);
 int watch_ext_known(struct hf_watch *w, const char *ext);
 void watch_ext_add(struct hf_watch *w, const char *ext);
@@ -213,7 +225,25 @@ int watch_lease(int fd);
 int watch_read_leased(int fd, int leased, struct hf_buf *out, size_t want, int *unsettled);
 int watch_read_file(struct hf_watch *w, const char *path, struct stat *st);
 
+/* later.c: judgements put off (see there) */
+/* a write closed at now on path (before: its state) by who: 1 if its
+ * judgement is put off (the event's gate key, w->ev_key, goes with it),
+ * 0 if it is to be judged now */
+int watch_later_put(struct hf_watch *w, const char *path, const struct watch_file *before,
+		    const struct hf_watch_who *who, int64_t now);
+/* judges what is due by now: 0, 1 with *hit filled (the rest at the next
+ * call), or an error */
+int watch_later_due(struct hf_watch *w, int64_t now, struct hf_watch_hit *hit);
+/* judges now what was put off of path, from or to (each may be NULL), or
+ * everything if dir (a directory moved: the paths may be stale); as
+ * watch_later_due */
+int watch_later_flush(struct hf_watch *w, const char *path, const char *from, const char *to, int dir,
+		      struct hf_watch_hit *hit);
+int watch_later_next_ms(const struct hf_watch *w, int64_t now); /* -1: nothing put off */
+void watch_later_release(struct hf_watch *w);
+
 /* watch.c */
+int64_t watch_mono_ns(void); /* CLOCK_MONOTONIC */
 int watch_on_write(struct hf_watch *w, const char *path, const struct hf_watch_who *who, struct hf_watch_hit *hit);
 int watch_on_rename(struct hf_watch *w, const char *from, const char *to, const struct hf_watch_who *who,
 		    struct hf_watch_hit *hit);

@@ -3,7 +3,9 @@
 # the gate muted while nobody is ahead of the judge (300 new files cost
 # fewer answered opens than files) and armed by edits of files that were
 # there before, by default always armed; files judged while another process
-# writes them (a half-written database is no alarm, ciphertext is); a
+# writes them (a half-written database is no alarm, ciphertext is); a file
+# written again soon after its last judgement (judged once for many
+# commits; encrypted right after a clean write, it still counts); a
 # rename by a process gone before the watcher knew it, and of a file
 # rewritten and renamed before the watcher read it; `watch --status`
 # while it runs, after an alert and after it is gone; a queue overflow (the
@@ -177,6 +179,56 @@ check_grep "ciphertext written through a descriptor held open: caught before it 
 attack_end
 watch_end
 rm -rf "$D/db" "$T/state"/watch.*
+
+# --- a file written again soon after its last judgement -----------------------
+# a database commits many times a second: the judge reads the file again a
+# moment later, once for the writes closed meanwhile (lib/watch/later.c),
+# not at every commit. A file encrypted in place right after a clean write
+# of it (its judgement put off) is still judged, and counts: with two more
+# files encrypted at once, that is three, and the writer is frozen.
+fresh_data
+cat >"$T/rewrite.py" <<'PY'
+import os, sys, time
+mode, paths = sys.argv[1], sys.argv[2:]
+if mode == "commits":  # 40 commits of one file, 20 ms apart
+    for i in range(40):
+        with open(paths[0], "r+b") as f:
+            f.seek(100 * i)
+            f.write(b"commit %04d\n" % i)
+        time.sleep(0.02)
+    sys.exit(0)
+with open(paths[0], "ab") as f:  # a clean write first (judged at once) ...
+    f.write(b"\n")
+time.sleep(0.05)
+for p in paths:  # ... then each encrypted in place, the first within the moment
+    with open(p, "r+b") as f:
+        size = len(f.read())
+        f.seek(0)
+        f.write(os.urandom(size))
+time.sleep(5)
+PY
+head -c 65536 /usr/share/common-licenses/GPL-3 >"$D/ledger.txt"
+watch_start w0r "$D" || fail "the watcher started"
+timeout -s KILL 20 setsid python3 "$T/rewrite.py" commits "$D/ledger.txt"
+check_rc "40 commits of one file" 0
+sleep 1
+watch_end
+line=$(grep 'watch: stopped' "$T/w0r.err")
+later=$(sed -n 's/.*, \([0-9]*\) judged a moment later.*/\1/p' <<<"$line")
+judged=$(sed -n 's/.* events, \([0-9]*\) files judged.*/\1/p' <<<"$line")
+check_true "most commits were judged with the next ones (${later:-none} of 40 put off)" test "${later:-0}" -ge 30
+check_true "the file was read a few times, not 40 (${judged:-none} judgements)" test "${judged:-99}" -le 12
+check_true "no alert for the commits" test ! -s "$T/w0r.json"
+fresh_data
+watch_start w0c "$D" || fail "the watcher started"
+set -- "$D"/*
+setsid python3 "$T/rewrite.py" cipher "$1" "$2" "$3" >/dev/null 2>&1 &
+SPG=$!
+for _ in $(seq 1 100); do [ -s "$T/w0c.json" ] && break; sleep 0.1; done
+check_grep "encrypted right after a clean write: frozen at the third file" '"signalled":true' "$T/w0c.json"
+check_grep "the file whose judgement was put off counts" "${1##*/}" "$T/w0c.json"
+attack_end
+watch_end
 
 # --- a rename by a process gone before the watcher looked ------------------
 # ciphertext written to temporary files by a process the watcher sees

@@ -52,6 +52,23 @@ for n in sorted(os.listdir(d)):
     os.rename(p + ".tmp", p)
 PY
 
+	# two passes: every file opened for writing and closed unchanged (each
+	# judged clean), then each encrypted in place right after, while its
+	# last judgement is fresh (the watcher puts off a file's second
+	# judgement when it comes soon after the first: later.c)
+	cat >"$dir/twopass.py" <<'PY'
+import os, sys
+d = sys.argv[1]
+names = sorted(os.listdir(d))
+for n in names:
+    open(os.path.join(d, n), "r+b").close()
+for n in names:
+    with open(os.path.join(d, n), "r+b") as f:
+        size = len(f.read())
+        f.seek(0)
+        f.write(os.urandom(size))  # as fast as a cipher in C
+PY
+
 	# one worker per file, each in a session of its own (setsid), as a
 	# ransomware's launcher might: no group or session is shared, only the
 	# process that started the sessions
@@ -79,9 +96,10 @@ PY
 		[header-only]="python3 $dir/blocks.py \"\$1\" header"
 		[setsid-workers]="python3 $dir/workers.py \"\$1\""
 		[rename-over]="python3 $dir/over.py \"\$1\""
+		[two-pass]="python3 $dir/twopass.py \"\$1\""
 		[base64]="for f in \"\$1\"/*; do $ENC -a -in \"\$f\" -out \"\$f.tmp\" && mv \"\$f.tmp\" \"\$f\"; done"
 	)
-	SIM_ORDER="inplace copy-delete random-names rename-ext rename-over xargs-P4 setsid-workers throttled intermittent header-only base64"
+	SIM_ORDER="inplace copy-delete random-names rename-ext rename-over two-pass xargs-P4 setsid-workers throttled intermittent header-only base64"
 	if command -v gpg >/dev/null; then
 		SIM[gpg]="export GNUPGHOME=\$(mktemp -d '$dir/gnupg.XXXXXX'); for f in \"\$1\"/*; do gpg --batch --yes --pinentry-mode loopback --passphrase k --symmetric -o \"\$f.gpg\" \"\$f\" && rm -f \"\$f\"; done"
 		SIM_ORDER="$SIM_ORDER gpg"
