@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "crypto/crypto.h"
 #include "repo/object.h"
@@ -186,6 +187,7 @@ int hf_pending_write(struct hf_repo *r, int64_t time_ns, int64_t grace_ns, const
 	struct hf_buf obj;
 	int ret = 0;
 
+	hf_pending_changed(r);
 	hf_buf_init(&obj, PENDING_OBJ_MAX);
 	for (size_t at = 0; at < n && ret == 0;) {
 		size_t k = n - at < HF_PENDING_MAX_PACKS ? n - at : HF_PENDING_MAX_PACKS;
@@ -203,6 +205,7 @@ int hf_pending_write_gone(struct hf_repo *r, int64_t time_ns, const struct hf_pe
 	struct hf_buf obj;
 	int ret = 0;
 
+	hf_pending_changed(r);
 	hf_buf_init(&obj, PENDING_OBJ_MAX);
 	for (size_t at = 0; at < n && ret == 0;) {
 		size_t k = n - at < HF_PENDING_MAX_GONE ? n - at : HF_PENDING_MAX_GONE;
@@ -215,21 +218,51 @@ int hf_pending_write_gone(struct hf_repo *r, int64_t time_ns, const struct hf_pe
 	return ret;
 }
 
+static int64_t mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+void hf_pending_changed(struct hf_repo *r)
+{
+	r->gone_listed_ns = 0;
+}
+
+/* what the plans just listed name as gone, kept for hf_pending_gone_set */
+static void remember_gone(struct hf_repo *r, const struct hf_pending *plans, size_t n)
+{
+	size_t total = 0;
+
+	for (size_t i = 0; i < n; i++)
+		total += plans[i].ngone;
+	free(r->gone);
+	r->gone = total ? hf_xreallocarray(NULL, total, sizeof(*r->gone)) : NULL;
+	r->ngone = 0;
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < plans[i].ngone; k++)
+			r->gone[r->ngone++] = plans[i].gone[k];
+	r->gone_listed_ns = mono_ns();
+}
+
 int hf_pending_gone_set(struct hf_repo *r, int kind, struct hf_idmap **out)
 {
-	struct hf_pending *plans = NULL;
-	size_t n = 0;
-	int ret;
+	int ret = 0;
 
 	*out = hf_idmap_new(0);
 	if (!*out)
 		return -ENOMEM;
-	ret = hf_pending_list(r, &plans, &n, NULL);
-	for (size_t i = 0; i < n && ret == 0; i++)
-		for (size_t k = 0; k < plans[i].ngone && ret == 0; k++)
-			if (plans[i].gone[k].kind == kind && hf_idmap_put(*out, plans[i].gone[k].id, NULL, NULL) < 0)
-				ret = -ENOMEM;
-	hf_pending_list_free(plans, n);
+	if (!r->gone_listed_ns || mono_ns() - r->gone_listed_ns >= HF_PENDING_GONE_FRESH_NS) {
+		struct hf_pending *plans = NULL;
+		size_t n = 0;
+		ret = hf_pending_list(r, &plans, &n, NULL); /* remembers their gone objects */
+		hf_pending_list_free(plans, n);
+	}
+	for (size_t i = 0; i < r->ngone && ret == 0; i++)
+		if (r->gone[i].kind == kind && hf_idmap_put(*out, r->gone[i].id, NULL, NULL) < 0)
+			ret = -ENOMEM;
 	if (ret < 0) {
 		hf_idmap_free(*out);
 		*out = NULL;
@@ -270,6 +303,8 @@ int hf_pending_list(struct hf_repo *r, struct hf_pending **out, size_t *n, size_
 	struct hf_object_array a = {0};
 	int ret = hf_repo_load_all(r, HF_OBJ_PENDING, sizeof(struct hf_pending), load_one, NULL, by_time, &a);
 
+	if (ret == 0)
+		remember_gone(r, a.v, a.n);
 	if (ret < 0) {
 		hf_pending_list_free(a.v, a.n);
 		*out = NULL;

@@ -56,8 +56,14 @@ HF_MUST_USE int hf_pending_write(struct hf_repo *r, int64_t time_ns, int64_t gra
  * grace): written once the store has refused to delete them. Needs the full key. */
 HF_MUST_USE int hf_pending_write_gone(struct hf_repo *r, int64_t time_ns, const struct hf_pending_gone *gone, size_t n);
 /* The ids of the objects of kind that some valid plan names as gone, into
- * a new set (*out; free with hf_idmap_free); damaged plans are ignored. */
+ * a new set (*out; free with hf_idmap_free); damaged plans are ignored. As
+ * of the last hf_pending_list of this handle if that was within
+ * HF_PENDING_GONE_FRESH_NS and no plan was written or deleted through it
+ * since (hf_pending_changed); else pending/ is listed now. */
+#define HF_PENDING_GONE_FRESH_NS 60000000000LL
 HF_MUST_USE int hf_pending_gone_set(struct hf_repo *r, int kind, struct hf_idmap **out);
+/* a plan was deleted through r (hf_delete): the next gone set lists again */
+void hf_pending_changed(struct hf_repo *r);
 /* Loads every pending object, oldest first; damaged or forged ones are counted
  * in *bad (may be NULL) and ignored: they can only ever delay a deletion. */
 HF_MUST_USE int hf_pending_list(struct hf_repo *r, struct hf_pending **out, size_t *n, size_t *bad);

@@ -370,6 +370,7 @@ void hf_repo_close(struct hf_repo *r)
 	hf_store_set_signer(r->store, NULL, NULL);
 	hf_pack_cache_free(r->tree_cache);
 	hf_objcache_free(r->objcache);
+	free(r->gone);
 	hf_index_free(r->index);
 	hf_secure_free(r->keys);
 	hf_store_close(r->store);

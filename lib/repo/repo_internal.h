@@ -94,6 +94,11 @@ struct hf_repo {
 	/* copies of the snapshot and index objects on the local disk (remote
 	 * stores, hf_repo_cache_objects); NULL: none */
 	struct hf_objcache *objcache;
+	/* what the plans last listed name as gone (pending.c): the gone sets
+	 * of one command's several listings come from one listing of pending/ */
+	struct hf_pending_gone *gone;
+	size_t ngone;
+	int64_t gone_listed_ns; /* CLOCK_MONOTONIC; 0: not listed (or a plan written or deleted since) */
 };
 
 struct hf_index_pack {
