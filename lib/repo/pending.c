@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "crypto/crypto.h"
 #include "repo/object.h"
@@ -20,6 +19,7 @@
 #include "repo/repo_internal.h"
 #include "store/store.h"
 #include "util/buf.h"
+#include "util/clock.h"
 #include "util/err.h"
 #include "util/mem.h"
 
@@ -218,14 +218,6 @@ int hf_pending_write_gone(struct hf_repo *r, int64_t time_ns, const struct hf_pe
 	return ret;
 }
 
-static int64_t mono_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
-}
-
 void hf_pending_changed(struct hf_repo *r)
 {
 	r->gone_listed_ns = 0;
@@ -244,7 +236,7 @@ static void remember_gone(struct hf_repo *r, const struct hf_pending *plans, siz
 	for (size_t i = 0; i < n; i++)
 		for (size_t k = 0; k < plans[i].ngone; k++)
 			r->gone[r->ngone++] = plans[i].gone[k];
-	r->gone_listed_ns = mono_ns();
+	r->gone_listed_ns = hf_mono_ns();
 }
 
 int hf_pending_gone_set(struct hf_repo *r, int kind, struct hf_idmap **out)
@@ -254,7 +246,7 @@ int hf_pending_gone_set(struct hf_repo *r, int kind, struct hf_idmap **out)
 	*out = hf_idmap_new(0);
 	if (!*out)
 		return -ENOMEM;
-	if (!r->gone_listed_ns || mono_ns() - r->gone_listed_ns >= HF_PENDING_GONE_FRESH_NS) {
+	if (!r->gone_listed_ns || hf_mono_ns() - r->gone_listed_ns >= HF_PENDING_GONE_FRESH_NS) {
 		struct hf_pending *plans = NULL;
 		size_t n = 0;
 		ret = hf_pending_list(r, &plans, &n, NULL); /* remembers their gone objects */

@@ -6,11 +6,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "report/extract.h"
 #include "report/report_internal.h"
 #include "scan/lastclean.h"
+#include "util/clock.h"
 #include "util/err.h"
 
 static int text_like(const struct hf_buf *b)
@@ -19,26 +19,18 @@ static int text_like(const struct hf_buf *b)
 	return b->len > 0 && memchr(b->data, 0, b->len) == NULL;
 }
 
-static int64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* Counts the personal data in one version (text this version of holdfast
  * reads; else it is counted as not read). Its reading is timed: the
  * repository's read speed, for the recovery's estimate. */
 int report_tally_version(struct hf_report *rep, struct report_lookup *lk, const struct hf_node *nd)
 {
 	struct hf_buf b, t;
-	int64_t t0 = monotonic_ns();
+	int64_t t0 = hf_mono_ns();
 	int r, trunc;
 
 	hf_buf_init(&b, HF_REPORT_PII_READ_MAX + HF_REPORT_NOTE_MAX);
 	r = report_read_content(lk, nd, HF_REPORT_PII_READ_MAX, &b, &trunc);
-	rep->read_ns += monotonic_ns() - t0;
+	rep->read_ns += hf_mono_ns() - t0;
 	rep->read_bytes += b.len;
 	if (r == 0 && text_like(&b) && !hf_extract_wanted(b.data, b.len)) {
 		r = hf_pii_tally_text(&rep->pii, (const char *)b.data, b.len, NULL);

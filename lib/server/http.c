@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "server/http.h"
+#include "util/clock.h"
 #include "util/mem.h"
 
 #define CONNECTIONS_MAX 256
@@ -58,14 +59,6 @@ struct hf_http {
 	pthread_cond_t wake;
 };
 
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 			  enum MHD_ConnectionNotificationCode code)
 {
@@ -76,7 +69,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 		w = hf_xcalloc(1, sizeof(*w));
 		w->fd = ci ? ci->connect_fd : -1;
-		w->waiting_since = mono_ns();
+		w->waiting_since = hf_mono_ns();
 		pthread_mutex_lock(&h->lock);
 		w->next = h->watched;
 		if (h->watched)
@@ -115,7 +108,7 @@ static void watch_request(struct hf_http *h, struct MHD_Connection *conn, int in
 	pthread_mutex_lock(&h->lock);
 	w->in_request = in_request;
 	w->in_body = 0;
-	w->waiting_since = mono_ns();
+	w->waiting_since = hf_mono_ns();
 	pthread_mutex_unlock(&h->lock);
 }
 
@@ -126,7 +119,7 @@ static void watch_body(struct hf_http *h, struct conn_watch *w, int in_body)
 		return;
 	pthread_mutex_lock(&h->lock);
 	w->in_body = in_body;
-	w->window_start = mono_ns();
+	w->window_start = hf_mono_ns();
 	w->window_bytes = 0;
 	pthread_mutex_unlock(&h->lock);
 }
@@ -141,7 +134,7 @@ static void watch_chunk(struct hf_http *h, struct conn_watch *w, size_t n, int b
 	if (busy)
 		w->window_bytes += n;
 	else
-		w->window_start += mono_ns() - since;
+		w->window_start += hf_mono_ns() - since;
 	pthread_mutex_unlock(&h->lock);
 }
 
@@ -161,7 +154,7 @@ static void *reaper(void *arg)
 	while (!h->stopping) {
 		struct timespec until;
 		size_t cut = 0, slow = 0;
-		int64_t now = mono_ns();
+		int64_t now = hf_mono_ns();
 		for (struct conn_watch *w = h->watched; w; w = w->next) {
 			if (w->cut || w->fd < 0)
 				continue;
@@ -362,7 +355,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		/* after a failure the rest of the body is read and dropped, so the
 		 * client gets the answer rather than a cut connection (it is held
 		 * to the body rate all the same) */
-		int64_t t0 = mono_ns();
+		int64_t t0 = hf_mono_ns();
 		watch_chunk(h, x->w, *upload_data_size, 1, t0);
 		if (!x->failed && hf_server_body(x->call, upload_data, *upload_data_size, &x->resp) < 0)
 			x->failed = 1;

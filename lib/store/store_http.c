@@ -25,6 +25,7 @@
 #include "store/store.h"
 #include "store/store_http.h"
 #include "util/buf.h"
+#include "util/clock.h"
 #include "util/hex.h"
 #include "util/mem.h"
 
@@ -401,14 +402,6 @@ static int h_list(struct hf_store *s, int kind, hf_store_list_fn fn, void *arg)
 	return h_list_entries(s, kind, name_of_entry, &no);
 }
 
-static int64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* a new challenge from the server: {"nonce": "<32 hex>", "valid_ns": N} */
 static int get_challenge(struct http_store *hs)
 {
@@ -437,7 +430,7 @@ static int get_challenge(struct http_store *hs)
 		return r;
 	hs->counter = 0;
 	/* renewed well before the server lets it expire */
-	hs->nonce_until = monotonic_ns() + valid / 2;
+	hs->nonce_until = hf_mono_ns() + valid / 2;
 	return 0;
 }
 
@@ -463,7 +456,7 @@ static int h_remove(struct hf_store *s, int kind, const char *name)
 	pthread_mutex_lock(&hs->delete_lock);
 	for (int attempt = 0; attempt < 2; attempt++) {
 		size_t n;
-		if (!hs->nonce_until || monotonic_ns() > hs->nonce_until) {
+		if (!hs->nonce_until || hf_mono_ns() > hs->nonce_until) {
 			r = get_challenge(hs);
 			if (r < 0)
 				break;

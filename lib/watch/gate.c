@@ -35,6 +35,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "util/clock.h"
 #include "util/mem.h"
 #include "watch/watch_int.h"
 
@@ -649,7 +650,7 @@ static void *gate_main(void *arg)
 		struct pollfd p[3] = {{g->fd, POLLIN, 0}, {g->wake, POLLIN, 0}, {w->fan, POLLIN, 0}};
 		size_t nev = 0;
 		ssize_t n;
-		int64_t now = watch_mono_ns();
+		int64_t now = hf_mono_ns();
 		int full, timeout, stop;
 		pthread_mutex_lock(&g->mu);
 		full = g->len - g->off + GATE_PULL_ROOM > GATE_RING;
@@ -676,7 +677,7 @@ static void *gate_main(void *arg)
 		/* armed before anything is read: a writer is running */
 		if ((p[2].revents & POLLIN) || full) {
 			pthread_mutex_lock(&g->mu);
-			arm(w, watch_mono_ns());
+			arm(w, hf_mono_ns());
 			pthread_mutex_unlock(&g->mu);
 		}
 		/* the opens first, then the notification events: a process's
@@ -685,7 +686,7 @@ static void *gate_main(void *arg)
 		n = read(g->fd, ev, sizeof(ev));
 		if (n > 0)
 			nev = (size_t)n / sizeof(ev[0]);
-		now = watch_mono_ns();
+		now = hf_mono_ns();
 		pthread_mutex_lock(&g->mu);
 		if (nev > 0 || now >= rest_until) {
 			/* not with --gate-lazy, whose opens are reported only once a
@@ -731,7 +732,7 @@ int watch_gate_open(struct hf_watch *w, unsigned max_unjudged, int64_t window_ns
 	w->gate = g;
 	/* lazy: muted until a process is ahead of the judge */
 	g->armed = 1;
-	g->armed_since_ns = watch_mono_ns();
+	g->armed_since_ns = hf_mono_ns();
 	g->always_armed = !lazy;
 	if (!lazy) {
 		g->st.arms = 1;
@@ -796,7 +797,7 @@ void watch_gate_mark_dir(struct hf_watch *w, const char *dir)
 	/* a directory's creation is queued by the time it can be found: read
 	 * now, as the thread may be resting, so that one made while watched
 	 * is known as such */
-	(void)pull_events(w, watch_mono_ns());
+	(void)pull_events(w, hf_mono_ns());
 	waiting = newdir_waiting(w, dir);
 	pthread_mutex_unlock(&w->gate->mu);
 	if (waiting)
@@ -853,7 +854,7 @@ void watch_gate_suspect(struct hf_watch *w, const struct hf_watch_who *who)
 {
 	struct watch_gate *g = w->gate;
 	pid_t ids[4] = {who->pid, who->pgid, who->sid, who->session_parent};
-	int64_t until = watch_mono_ns() + g->window_ns;
+	int64_t until = hf_mono_ns() + g->window_ns;
 
 	pthread_mutex_lock(&g->mu);
 	for (int i = 0; i < 4; i++) {
@@ -889,7 +890,7 @@ void watch_gate_stats(struct hf_watch *w, struct hf_watch_gate_stats *out)
 	pthread_mutex_lock(&w->gate->mu);
 	*out = w->gate->st;
 	if (w->gate->armed)
-		out->armed_ns += (uint64_t)(watch_mono_ns() - w->gate->armed_since_ns);
+		out->armed_ns += (uint64_t)(hf_mono_ns() - w->gate->armed_since_ns);
 	pthread_mutex_unlock(&w->gate->mu);
 }
 
@@ -916,7 +917,7 @@ void watch_gate_crossed(struct hf_watch *w, const struct hf_watch_hit *h)
 	hit_target(h, t);
 	pthread_mutex_lock(&g->mu);
 	list_add(g->crossed, &g->ncrossed, &g->crossed_next, t);
-	arm(w, watch_mono_ns());
+	arm(w, hf_mono_ns());
 	pthread_mutex_unlock(&g->mu);
 }
 
@@ -933,7 +934,7 @@ static void settle(struct hf_watch *w, const struct hf_watch_hit *h, int refuse)
 	pthread_mutex_lock(&g->mu);
 	list_remove(g->crossed, g->ncrossed, t);
 	if (refuse) {
-		int64_t now = watch_mono_ns();
+		int64_t now = hf_mono_ns();
 		list_add(g->denied, &g->ndenied, &g->denied_next, t);
 		g->denied_until_ns = now + g->window_ns; /* armed meanwhile: it is stopped, its opens refused */
 		arm(w, now);

@@ -15,6 +15,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "util/clock.h"
 #include "util/mem.h"
 #include "util/path.h"
 #include "watch/watch_int.h"
@@ -291,7 +292,7 @@ static int handle(struct hf_watch *w, const struct fanotify_event_metadata *m, c
 		if ((m->mask & FAN_DELETE) && !(m->mask & FAN_ONDIR))
 			r = watch_on_delete(w, path, &who, hit);
 		else if (m->mask & FAN_CLOSE_WRITE)
-			r = watch_later_put(w, path, watch_file_get(w, path), &who, watch_mono_ns())
+			r = watch_later_put(w, path, watch_file_get(w, path), &who, hf_mono_ns())
 				    ? 0
 				    : watch_on_write(w, path, &who, hit);
 		else if ((m->mask & FAN_MOVED_TO) && !w->rename_events)
@@ -312,7 +313,7 @@ int hf_watch_step(struct hf_watch *w, struct hf_watch_hit *hit)
 {
 	int r;
 
-	if ((r = watch_later_due(w, watch_mono_ns(), hit)) != 0)
+	if ((r = watch_later_due(w, hf_mono_ns(), hit)) != 0)
 		return r;
 	for (;;) {
 		if (w->evoff >= w->evlen) {

@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "util/clock.h"
 #include "watch/watch_int.h"
 
 static ssize_t read_small(const char *path, char *buf, size_t cap)
@@ -96,11 +96,7 @@ void hf_watch_procinfo(pid_t pid, struct hf_watch_procinfo *out)
 int watch_who_cached(struct watch_who_cache *c, pid_t pid, struct hf_watch_who *out)
 {
 	struct watch_who_slot *e = &c->slot[(size_t)pid % WATCH_WHO_SLOTS];
-	struct timespec t;
-	int64_t now_ns;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	now_ns = (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+	int64_t now_ns = hf_mono_ns();
 	if (e->pid == pid && now_ns - e->seen_ns < WATCH_WHO_TTL_NS) {
 		*out = e->who;
 		return 0;

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "scan/scan.h"
+#include "util/clock.h"
 #include "util/mem.h"
 #include "watch/watch_int.h"
 
@@ -35,14 +36,6 @@ static int64_t now_ns(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-int64_t watch_mono_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
 /* minutes since 1970 (floor) */
@@ -170,7 +163,7 @@ int hf_watch_fd(const struct hf_watch *w)
 
 int hf_watch_next_ms(const struct hf_watch *w)
 {
-	return watch_later_next_ms(w, watch_mono_ns());
+	return watch_later_next_ms(w, hf_mono_ns());
 }
 
 void hf_watch_ignore_pgid(struct hf_watch *w, pid_t pgid)
@@ -321,7 +314,7 @@ static int judge(struct hf_watch *w, const char *path, struct watch_file *before
 	}
 	vanished_forget(w, path); /* what it holds now is known, and who wrote it */
 	return watch_file_put(w, path, &cur.profile, cur.size, (int64_t)st.st_mtim.tv_sec, cur.data, cur.n,
-			      (rs & enc) != 0, &f->who, watch_mono_ns());
+			      (rs & enc) != 0, &f->who, hf_mono_ns());
 }
 
 static int feed(struct hf_watch *w, struct hf_watch_fact *f, struct hf_watch_hit *hit)

@@ -243,7 +243,6 @@ int watch_later_next_ms(const struct hf_watch *w, int64_t now); /* -1: nothing p
 void watch_later_release(struct hf_watch *w);
 
 /* watch.c */
-int64_t watch_mono_ns(void); /* CLOCK_MONOTONIC */
 int watch_on_write(struct hf_watch *w, const char *path, const struct hf_watch_who *who, struct hf_watch_hit *hit);
 int watch_on_rename(struct hf_watch *w, const char *from, const char *to, const struct hf_watch_who *who,
 		    struct hf_watch_hit *hit);
