@@ -264,7 +264,7 @@ static int handle(struct hf_watch *w, const struct fanotify_event_metadata *m, c
 				      (m->mask & FAN_ONDIR) && (m->mask & (FAN_RENAME | FAN_MOVED_FROM | FAN_MOVED_TO)),
 				      hit);
 		if (r != 0) {
-			w->replay = r > 0;
+			w->replay = crossed = r > 0;
 			goto out;
 		}
 	}

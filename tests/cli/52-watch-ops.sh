@@ -205,6 +205,8 @@ for p in paths:  # ... then each encrypted in place, the first within the moment
         size = len(f.read())
         f.seek(0)
         f.write(os.urandom(size))
+if mode == "cipher-mv":  # and renamed at once: judged before its rename is
+    os.rename(paths[0], paths[0] + ".locked")
 time.sleep(5)
 PY
 head -c 65536 /usr/share/common-licenses/GPL-3 >"$D/ledger.txt"
@@ -227,6 +229,17 @@ SPG=$!
 for _ in $(seq 1 100); do [ -s "$T/w0c.json" ] && break; sleep 0.1; done
 check_grep "encrypted right after a clean write: frozen at the third file" '"signalled":true' "$T/w0c.json"
 check_grep "the file whose judgement was put off counts" "${1##*/}" "$T/w0c.json"
+attack_end
+watch_end
+# the same, the first file renamed at once: its judgement is made before the
+# rename is handled, and the alert it raises is acted on
+fresh_data
+watch_start w0m "$D" || fail "the watcher started"
+set -- "$D"/*
+setsid python3 "$T/rewrite.py" cipher-mv "$1" "$2" "$3" >/dev/null 2>&1 &
+SPG=$!
+for _ in $(seq 1 100); do [ -s "$T/w0m.json" ] && break; sleep 0.1; done
+check_grep "encrypted right after a clean write, then renamed: frozen" '"signalled":true' "$T/w0m.json"
 attack_end
 watch_end
 
