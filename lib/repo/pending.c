@@ -231,12 +231,15 @@ static void remember_gone(struct hf_repo *r, const struct hf_pending *plans, siz
 	for (size_t i = 0; i < n; i++)
 		total += plans[i].ngone;
 	free(r->gone);
-	r->gone = total ? hf_xreallocarray(NULL, total, sizeof(*r->gone)) : NULL;
+	r->gone = NULL;
 	r->ngone = 0;
-	for (size_t i = 0; i < n; i++)
-		for (size_t k = 0; k < plans[i].ngone; k++)
-			r->gone[r->ngone++] = plans[i].gone[k];
 	r->gone_listed_ns = hf_mono_ns();
+	if (total == 0)
+		return;
+	r->gone = hf_xreallocarray(NULL, total, sizeof(*r->gone));
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < plans[i].ngone && r->ngone < total; k++)
+			r->gone[r->ngone++] = plans[i].gone[k];
 }
 
 int hf_pending_gone_set(struct hf_repo *r, int kind, struct hf_idmap **out)
