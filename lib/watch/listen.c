@@ -292,9 +292,7 @@ static int handle(struct hf_watch *w, const struct fanotify_event_metadata *m, c
 		if ((m->mask & FAN_DELETE) && !(m->mask & FAN_ONDIR))
 			r = watch_on_delete(w, path, &who, hit);
 		else if (m->mask & FAN_CLOSE_WRITE)
-			r = watch_later_put(w, path, watch_file_get(w, path), &who, hf_mono_ns())
-				    ? 0
-				    : watch_on_write(w, path, &who, hit);
+			r = watch_on_close_write(w, path, &who, hit);
 		else if ((m->mask & FAN_MOVED_TO) && !w->rename_events)
 			r = watch_on_write(w, path, &who, hit);
 		else if ((m->mask & FAN_MOVED_FROM) && !w->rename_events)

@@ -336,10 +336,11 @@ static int feed(struct hf_watch *w, struct hf_watch_fact *f, struct hf_watch_hit
 	return 1;
 }
 
-int watch_on_write(struct hf_watch *w, const char *path, const struct hf_watch_who *who, struct hf_watch_hit *hit)
+/* the write judged now, against before (path's state, NULL if unknown) */
+static int on_write(struct hf_watch *w, const char *path, struct watch_file *before, const struct hf_watch_who *who,
+		    struct hf_watch_hit *hit)
 {
 	struct hf_watch_fact f = {.who = *who, .t_ns = now_ns()};
-	struct watch_file *before = watch_file_get(w, path);
 	int r = judge(w, path, before, &f);
 
 	if (r < 0)
@@ -351,6 +352,20 @@ int watch_on_write(struct hf_watch *w, const char *path, const struct hf_watch_w
 		vanished_put(w, path, &f.who);
 	count_event(w, &f, 0);
 	return feed(w, &f, hit);
+}
+
+int watch_on_write(struct hf_watch *w, const char *path, const struct hf_watch_who *who, struct hf_watch_hit *hit)
+{
+	return on_write(w, path, watch_file_get(w, path), who, hit);
+}
+
+int watch_on_close_write(struct hf_watch *w, const char *path, const struct hf_watch_who *who, struct hf_watch_hit *hit)
+{
+	struct watch_file *before = watch_file_get(w, path);
+
+	if (watch_later_put(w, path, before, who, hf_mono_ns()))
+		return 0;
+	return on_write(w, path, before, who, hit);
 }
 
 int watch_on_rename(struct hf_watch *w, const char *from, const char *to, const struct hf_watch_who *who,

@@ -244,6 +244,9 @@ void watch_later_release(struct hf_watch *w);
 
 /* watch.c */
 int watch_on_write(struct hf_watch *w, const char *path, const struct hf_watch_who *who, struct hf_watch_hit *hit);
+/* a write closed: as watch_on_write, or put off (later.c) */
+int watch_on_close_write(struct hf_watch *w, const char *path, const struct hf_watch_who *who,
+			 struct hf_watch_hit *hit);
 int watch_on_rename(struct hf_watch *w, const char *from, const char *to, const struct hf_watch_who *who,
 		    struct hf_watch_hit *hit);
 int watch_on_delete(struct hf_watch *w, const char *path, const struct hf_watch_who *who, struct hf_watch_hit *hit);
