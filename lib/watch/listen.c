@@ -22,8 +22,13 @@
 
 /* FAN_MODIFY is left out: it comes for every write(2), after the bytes
  * changed, and is most of a busy filesystem's events; what was written is
- * judged when it is closed (FAN_CLOSE_WRITE) */
-#define MASK_BASE (FAN_CREATE | FAN_DELETE | FAN_MOVED_FROM | FAN_MOVED_TO | FAN_CLOSE_WRITE)
+ * judged when it is closed (FAN_CLOSE_WRITE). A rename is one FAN_RENAME
+ * (both names) where the kernel has it (Linux 5.17), not that and a
+ * FAN_MOVED_FROM and a FAN_MOVED_TO: each event is queued in the renaming
+ * process's own call */
+#define MASK_BASE (FAN_CREATE | FAN_DELETE | FAN_CLOSE_WRITE | FAN_ONDIR)
+#define MASK_RENAMES (MASK_BASE | FAN_RENAME)
+#define MASK_MOVES (MASK_BASE | FAN_MOVED_FROM | FAN_MOVED_TO)
 
 int watch_listen_open(struct hf_watch *w, char **paths, size_t n)
 {
@@ -65,14 +70,12 @@ int watch_listen_open(struct hf_watch *w, char **paths, size_t n)
 		memcpy(rt->fsid, &sfs.f_fsid, sizeof(rt->fsid));
 		rt->dev = st.st_dev;
 		r = fanotify_mark(w->fan, FAN_MARK_ADD | FAN_MARK_FILESYSTEM,
-				  MASK_BASE | FAN_ONDIR | (w->rename_events ? FAN_RENAME : 0) |
-					  (w->link_events ? FAN_ATTRIB : 0),
+				  w->rename_events ? MASK_RENAMES | (w->link_events ? FAN_ATTRIB : 0) : MASK_MOVES,
 				  AT_FDCWD, rt->path);
 		if (r < 0 && errno == EINVAL && w->rename_events) {
 			w->rename_events = 0; /* before Linux 5.17: MOVED_FROM/TO only */
 			w->link_events = 0;   /* (marks already made keep FAN_ATTRIB: the gate drops those events) */
-			r = fanotify_mark(w->fan, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, MASK_BASE | FAN_ONDIR, AT_FDCWD,
-					  rt->path);
+			r = fanotify_mark(w->fan, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, MASK_MOVES, AT_FDCWD, rt->path);
 		}
 		if (r < 0)
 			return -errno; /* EXDEV/ENODEV: a filesystem without file handles */

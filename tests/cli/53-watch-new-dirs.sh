@@ -11,7 +11,8 @@
 #    started the way a script would: its output file is made by the maker's group, then
 #    it calls setsid, so the watcher must not go on counting it in the group it left;
 #  - so is one in a directory made, backed up and left alone before the attack, and
-#    restore --last-clean gives every file back bit for bit.
+#    restore --last-clean gives every file back bit for bit;
+#  - a rename is one event (FAN_RENAME), not three.
 # Needs root (fanotify): skipped otherwise.
 . "$(dirname "$0")/lib.sh"
 
@@ -138,6 +139,24 @@ line=$(grep 'watch: stopped' "$A2.w/err")
 answered=$(sed -n 's/.*opens: \([0-9]*\) answered.*/\1/p' <<<"$line")
 check_true "a maker busy elsewhere keeps its tree ungated ($answered opens answered for $NPOOL files)" \
 	test "${answered:-999999}" -lt "$NPOOL"
+
+# --- a rename is one event ----------------------------------------------------------------
+# (where the kernel reports FAN_RENAME, with both names, the watcher does not also ask for
+# FAN_MOVED_FROM and FAN_MOVED_TO: each event is queued in the renaming process's own call)
+R=$T/share-r
+mkdir -p "$R/d"
+for i in $(seq 1 400); do echo "file $i" >"$R/d/a$i.txt"; done
+watch_start "$R"
+setsid python3 -c 'import os, sys
+d = sys.argv[1]
+for i in range(1, 401):
+    os.rename(f"{d}/a{i}.txt", f"{d}/b{i}.txt")' "$R/d"
+check_rc "400 files renamed" 0
+sleep 0.5
+watch_stop
+events=$(sed -n 's/.*watch: stopped: \([0-9]*\) events.*/\1/p' "$R.w/err")
+check_true "400 renames made about 400 events, not three each (${events:-none})" test "${events:-99999}" -lt 800
+check_eq "nothing was called an attack" "" "$(cat "$R.w/log.json" 2>/dev/null)"
 
 # --- an encryptor of another group, right after the directory was made --------------------
 B=$T/share-b
