@@ -18,7 +18,7 @@
 #   make bench-watch   holdfast watch: benign workloads' slowdown, the watcher's CPU and RSS, detection latency (root; bench/watch.sh)
 
 CC      ?= cc
-PKGS    := libsodium libzstd libcrypto zlib liblzma libseccomp libmicrohttpd libcurl expat
+PKGS    := libsodium libzstd libcrypto zlib libdeflate liblzma libseccomp libmicrohttpd libcurl expat
 # the parsers of other formats, in holdfast-decoders.so (lib/decoders/, detect/decoders.h):
 # the executable does not link them, so a command that parses nothing does not load them
 DECODER_PKGS := libmagic libzip libpng libjpeg sqlite3 libqpdf libmpg123 expat zlib poppler-glib gmime-3.0

@@ -4,7 +4,7 @@
 # only those that are missing. Needs root (or sudo) when something is missing.
 set -euo pipefail
 pkgs=(gcc make clang libclang-rt-14-dev clang-format pkg-config libsodium-dev libzstd-dev libssl-dev
-	libmagic-dev libzip-dev zlib1g-dev liblzma-dev libbz2-dev libpng-dev libjpeg62-turbo-dev libsqlite3-dev
+	libmagic-dev libzip-dev zlib1g-dev libdeflate-dev liblzma-dev libbz2-dev libpng-dev libjpeg62-turbo-dev libsqlite3-dev
 	libqpdf-dev libseccomp-dev libmpg123-dev libmicrohttpd-dev libcurl4-openssl-dev libexpat1-dev
 	libpoppler-glib-dev libgmime-3.0-dev acl attr python3 openssl util-linux gnupg strace curl
 	# detection tests (tests/detect/): the benign corpus, the churn and the attack tools

@@ -565,6 +565,77 @@ static void test_decode_stream(void)
 	mem_free(&t);
 }
 
+static void sink_count(void *arg, const uint8_t *p, size_t n)
+{
+	*(size_t *)arg += n;
+}
+
+/* a gzip file's validation (libdeflate, one buffer, where the trailer
+ * allows) says what the streaming decode through zlib says, on whole,
+ * joined, appended-to, cut and damaged files */
+static int gzip_verdicts_agree(const struct mem *m)
+{
+	size_t decoded = 0;
+	int v = hf_detect_decode_stream(m->p, m->n, HF_CT_GZIP, NULL, NULL);
+	int d = hf_detect_decode_stream(m->p, m->n, HF_CT_GZIP, sink_count, &decoded);
+
+	if (v != d)
+		fprintf(stderr, "gzip of %zu bytes: validation %d, decode %d\n", m->n, v, d);
+	return v == d;
+}
+
+static void test_gzip_validation(void)
+{
+	struct mem big = gen_text(300 << 10), small = gen_text(20 << 10);
+	struct mem gb = gen_gzip(&big), gs = gen_gzip(&small);
+	struct mem cases[8];
+	size_t ncases = 0;
+	uint8_t rnd[4096];
+
+	T_EQ(RAND_bytes(rnd, (int)sizeof(rnd)), 1);
+	cases[ncases++] = mem_dup(&gb);
+	cases[ncases] = mem_dup(&gs); /* small, then big: the trailer's size fits both */
+	mem_append(&cases[ncases++], gb.p, gb.n);
+	cases[ncases] = mem_dup(&gb); /* big, then small: the first does not fit, zlib decides */
+	mem_append(&cases[ncases++], gs.p, gs.n);
+	cases[ncases] = mem_dup(&gb);
+	mem_append(&cases[ncases++], "appended by echo >>\n", 20);
+	cases[ncases] = mem_dup(&gb);
+	mem_append(&cases[ncases++], (const uint8_t *)"\0\0\0\0\0\0\0\0", 8);
+	cases[ncases] = mem_dup(&gb); /* ciphertext in place of a second member */
+	mem_append(&cases[ncases++], rnd, sizeof(rnd));
+	cases[ncases] = mem_dup(&gb); /* a second member's magic, then ciphertext */
+	mem_append(&cases[ncases], gs.p, 10);
+	mem_append(&cases[ncases++], rnd, sizeof(rnd));
+	T_EQ(hf_detect_decode_stream(gb.p, gb.n, HF_CT_GZIP, NULL, NULL), HF_VALID_YES);
+	T_EQ(hf_detect_decode_stream(cases[1].p, cases[1].n, HF_CT_GZIP, NULL, NULL), HF_VALID_YES);
+	T_EQ(hf_detect_decode_stream(cases[2].p, cases[2].n, HF_CT_GZIP, NULL, NULL), HF_VALID_YES);
+	T_EQ(hf_detect_decode_stream(cases[5].p, cases[5].n, HF_CT_GZIP, NULL, NULL), HF_VALID_NO);
+	for (size_t c = 0; c < ncases; c++) {
+		struct mem *m = &cases[c];
+		size_t n = m->n;
+
+		T_CHECK(gzip_verdicts_agree(m));
+		/* cut short */
+		for (size_t cut = 1; cut < n; cut += cut < 16 ? 1 : n / 9) {
+			m->n = n - cut;
+			T_CHECK(gzip_verdicts_agree(m));
+		}
+		m->n = n;
+		/* one byte changed: header, body, CRC-32 and length of the last member */
+		for (size_t at = 0; at < n; at += at < 24 ? 1 : at + 24 >= n ? 1 : n / 31) {
+			m->p[at] ^= 0x41;
+			T_CHECK(gzip_verdicts_agree(m));
+			m->p[at] ^= 0x41;
+		}
+		mem_free(m);
+	}
+	mem_free(&gb);
+	mem_free(&gs);
+	mem_free(&big);
+	mem_free(&small);
+}
+
 static void test_streams(void)
 {
 	struct mem t = gen_text(256 << 10);
@@ -1447,6 +1518,7 @@ int main(void)
 	}
 	T_RUN(test_text);
 	T_RUN(test_streams);
+	T_RUN(test_gzip_validation);
 	T_RUN(test_remember);
 	T_RUN(test_utf8_stream);
 	T_RUN(test_decode_stream);
