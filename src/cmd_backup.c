@@ -257,13 +257,14 @@ static int backup_run(const struct cli_common *c, void *args, struct hf_repo *re
 	wo = hf_repo_write_only(repo);
 	if (!a->no_cache)
 		a->cache_dir = cli_cache_dir();
-	/* with the full key, a remote repository's snapshot, index and mark
-	 * objects come from local copies where those are whole (the parent's
-	 * search, the index, the scan's history); where none can be kept,
-	 * every listing fetches them all */
+	/* a remote repository's snapshot, index and mark objects come from
+	 * local copies where those are whole (with the full key: the parent's
+	 * search, the index, the scan's history; with a write-only key: the
+	 * index objects' id lists); where none can be kept, every listing
+	 * fetches them all */
 	if (wo)
 		o->cache_dir = a->cache_dir;
-	else if (a->cache_dir)
+	if (a->cache_dir)
 		(void)hf_repo_cache_objects(repo, a->cache_dir);
 	o->collect_changes = !o->no_profiles; /* for the scan after the backup */
 	cp = cli_progress_start(&prog, "backup");

@@ -130,9 +130,10 @@ static int record_verdict(struct hf_repo *repo, const uint8_t id[HF_ID_LEN], con
 			  res->sum.added + res->sum.modified + res->sum.deleted + res->sum.renamed, id, why);
 }
 
-/* hf_backup_judge and hf_verify_judge: first says whether a first snapshot
- * (nothing before it) is judged on its own content too */
-static int judge(struct hf_repo *repo, const uint8_t id[HF_ID_LEN], struct hf_changes *changes, int first,
+/* hf_backup_judge and hf_verify_judge (verifier): a verifier judges a first
+ * snapshot (nothing before it) on its own content too, and reads the index
+ * objects other writers added */
+static int judge(struct hf_repo *repo, const uint8_t id[HF_ID_LEN], struct hf_changes *changes, int verifier,
 		 void (*on_alert)(void *arg, const struct hf_scan_result *res), void *arg,
 		 struct hf_backup_verdict *out)
 {
@@ -161,9 +162,11 @@ static int judge(struct hf_repo *repo, const uint8_t id[HF_ID_LEN], struct hf_ch
 	}
 	chain = hf_xcalloc(n, sizeof(*chain));
 	m = hf_chain_of(all, n, newest, chain);
-	if (m < 2 && !first) /* a first snapshot: nothing to compare with */
+	if (m < 2 && !verifier) /* a first snapshot: nothing to compare with */
 		goto out;
-	r = hf_repo_refresh_index(repo); /* with what the backup just wrote */
+	/* with what the backup just wrote (its final check listed index/ since,
+	 * as a rule: then nothing is listed again) */
+	r = verifier ? hf_repo_refresh_index(repo) : hf_repo_refresh_own_index(repo);
 	if (r < 0)
 		goto out;
 	if (m < 2) {
@@ -177,7 +180,7 @@ static int judge(struct hf_repo *repo, const uint8_t id[HF_ID_LEN], struct hf_ch
 	}
 	if (r < 0)
 		goto out;
-	r = record_verdict(repo, id, res, first ? "verifier's scan" : "automatic scan after backup", out);
+	r = record_verdict(repo, id, res, verifier ? "verifier's scan" : "automatic scan after backup", out);
 	if (r == 0 && res->verdict == HF_SNAP_ATTACK && m >= 2)
 		r = pin_last_clean(repo, h, chain, m - 1, out);
 	if (res->verdict != HF_SNAP_CLEAN && on_alert)

@@ -34,6 +34,9 @@
 #define INDEX_MAX_PACKS (1u << 22)
 #define DEDUP_AD "HFIDL003"              /* ad of the id list: its version (HFIDX002 had "HFIDXDED") */
 #define IDLIST_TAIL (4 + HF_OBJ_TAG_LEN) /* u32 id-list length | tag */
+/* the smallest index object: magic, sealed key, an empty main part and an
+ * empty id list before the tail */
+#define IDLIST_MIN_OBJECT (HF_MAGIC_LEN + HF_SEALED_KEY_LEN + 2 * HF_AEAD_OVERHEAD + IDLIST_TAIL)
 
 struct hf_index_builder {
 	pthread_mutex_t lock;
@@ -233,6 +236,8 @@ static int write_object(struct hf_index_builder *b, const struct slice *sl, size
 		r = hf_object_tag_append(b->repo, &obj);
 	if (r == 0)
 		r = hf_repo_put_hashed(b->repo, HF_OBJ_INDEX, obj.data, obj.len, NULL);
+	if (r == 0)
+		__atomic_store_n(&b->repo->own_index_unlisted, 1, __ATOMIC_RELEASE);
 out:
 	hf_aead_free(a);
 	hf_secbuf_release(&secret);
@@ -472,46 +477,85 @@ static int object_damage(int r)
 	return r == -HF_E_CORRUPT || r == -HF_E_AUTH || r == -HF_E_VERSION || r == -HF_E_LIMIT || r == -HF_E_NOTFOUND;
 }
 
+/* Opens the id list in the last IDLIST_TAIL bytes of p[0..n) and the dlen
+ * before them (the object's tail: u32 length | tag) into pt; size is the
+ * object's whole size, for the bound on dlen. */
+static int idlist_from_tail(struct hf_repo *r, const uint8_t *p, size_t n, uint64_t size, struct hf_buf *pt)
+{
+	struct hf_aead *a;
+	uint32_t dlen;
+	int ret;
+
+	if (n < IDLIST_TAIL || size < IDLIST_MIN_OBJECT)
+		return -HF_E_CORRUPT;
+	dlen = hf_get_le32(p + n - IDLIST_TAIL);
+	if (dlen < HF_AEAD_OVERHEAD || dlen > n - IDLIST_TAIL || dlen > size - IDLIST_MIN_OBJECT + HF_AEAD_OVERHEAD)
+		return -HF_E_CORRUPT;
+	ret = hf_buf_reserve(pt, dlen - HF_AEAD_OVERHEAD + 1);
+	if (ret < 0)
+		return ret;
+	a = hf_aead_new();
+	ret = hf_aead_open(a, r->dedup_key, DEDUP_AD, HF_MAGIC_LEN, p + n - IDLIST_TAIL - dlen, dlen, pt->data);
+	hf_aead_free(a);
+	if (ret == 0)
+		pt->len = dlen - HF_AEAD_OVERHEAD;
+	return ret;
+}
+
 /* The id list of one index object, read from its tail only: the u32 length
  * and the tag, then the id-list part. The tag covers the whole object, so it
  * cannot be checked from here; the id list's AEAD under the dedup key is what
  * authenticates it (only key holders can make one), and nothing else of the
- * object is read. */
+ * object is read. Where the repository keeps copies (a remote store), the
+ * copy of that tail (id list | length | tag) is read instead of the store's
+ * three answers (size, tail, id list), and kept after a fetch; a copy of the
+ * whole object (kept by a backup with the full key) ends with the same
+ * bytes. A copy that does not open is fetched again. */
 static int read_idlist(struct hf_repo *r, const char *name, uint64_t listed, struct hf_buf *pt)
 {
-	uint8_t tail[IDLIST_TAIL];
-	uint8_t *enc = NULL;
-	struct hf_aead *a = NULL;
+	uint8_t *part = NULL;
 	uint64_t size = listed;
 	uint32_t dlen;
 	int ret;
 
+	if (r->objcache) {
+		struct hf_buf copy;
+		hf_buf_init(&copy, HF_META_OBJ_MAX);
+		ret = hf_objcache_get(r->objcache, HF_OBJ_INDEX, name, &copy);
+		if (ret == 0)
+			ret = idlist_from_tail(r, copy.data, copy.len, listed, pt);
+		hf_buf_release(&copy);
+		if (ret == 0)
+			return 0;
+		if (ret != -ENOENT)
+			hf_objcache_drop(r->objcache, HF_OBJ_INDEX, name);
+	}
 	ret = hf_store_size(r->store, HF_OBJ_INDEX, name, &size);
 	if (ret < 0)
 		return ret;
 	if (size > HF_META_OBJ_MAX)
 		return -HF_E_LIMIT;
-	/* magic, sealed key and an empty main part come before the id list */
-	if (size < HF_MAGIC_LEN + HF_SEALED_KEY_LEN + 2 * HF_AEAD_OVERHEAD + IDLIST_TAIL)
+	if (size < IDLIST_MIN_OBJECT)
 		return -HF_E_CORRUPT;
-	ret = hf_store_get_range(r->store, HF_OBJ_INDEX, name, size - IDLIST_TAIL, IDLIST_TAIL, tail);
+	part = hf_xmalloc(IDLIST_TAIL);
+	ret = hf_store_get_range(r->store, HF_OBJ_INDEX, name, size - IDLIST_TAIL, IDLIST_TAIL, part);
 	if (ret < 0)
-		return ret;
-	dlen = hf_get_le32(tail);
-	if (dlen < HF_AEAD_OVERHEAD || dlen > size - IDLIST_TAIL - HF_MAGIC_LEN - HF_SEALED_KEY_LEN - HF_AEAD_OVERHEAD)
-		return -HF_E_CORRUPT;
-	enc = hf_xmalloc(dlen);
-	ret = hf_store_get_range(r->store, HF_OBJ_INDEX, name, size - IDLIST_TAIL - dlen, dlen, enc);
-	if (ret == 0)
-		ret = hf_buf_reserve(pt, dlen - HF_AEAD_OVERHEAD + 1);
-	if (ret == 0) {
-		a = hf_aead_new();
-		ret = hf_aead_open(a, r->dedup_key, DEDUP_AD, HF_MAGIC_LEN, enc, dlen, pt->data);
+		goto out;
+	dlen = hf_get_le32(part);
+	if (dlen < HF_AEAD_OVERHEAD || dlen > size - IDLIST_MIN_OBJECT + HF_AEAD_OVERHEAD) {
+		ret = -HF_E_CORRUPT;
+		goto out;
 	}
+	/* the id list goes before the tail read first: id list | length | tag */
+	part = hf_xrealloc(part, (size_t)dlen + IDLIST_TAIL);
+	memmove(part + dlen, part, IDLIST_TAIL);
+	ret = hf_store_get_range(r->store, HF_OBJ_INDEX, name, size - IDLIST_TAIL - dlen, dlen, part);
 	if (ret == 0)
-		pt->len = dlen - HF_AEAD_OVERHEAD;
-	hf_aead_free(a);
-	free(enc);
+		ret = idlist_from_tail(r, part, (size_t)dlen + IDLIST_TAIL, size, pt);
+	if (ret == 0 && r->objcache)
+		hf_objcache_put(r->objcache, HF_OBJ_INDEX, name, part, (size_t)dlen + IDLIST_TAIL);
+out:
+	free(part);
 	return ret;
 }
 
@@ -592,7 +636,11 @@ static int collect(void *arg, const char *name, uint64_t size)
  * a failure, so the claims that did load can be looked up) */
 static int load_new(struct load_ctx *lc)
 {
-	int r = hf_pending_gone_set(lc->repo, HF_OBJ_INDEX, &lc->gone);
+	int r;
+
+	/* an object written from here on is put after the listing began */
+	__atomic_store_n(&lc->repo->own_index_unlisted, 0, __ATOMIC_RELEASE);
+	r = hf_pending_gone_set(lc->repo, HF_OBJ_INDEX, &lc->gone);
 
 	lc->listed = lc->repo->objcache ? hf_idmap_new(0) : NULL;
 	if (r == 0)
@@ -621,6 +669,13 @@ int hf_repo_refresh_index(struct hf_repo *r)
 		return hf_repo_load_index(r, NULL, NULL, NULL);
 	lc.dedup = r->index->dedup_only;
 	return load_new(&lc);
+}
+
+int hf_repo_refresh_own_index(struct hf_repo *r)
+{
+	if (r->index && !__atomic_load_n(&r->own_index_unlisted, __ATOMIC_ACQUIRE))
+		return 0;
+	return hf_repo_refresh_index(r);
 }
 
 static int load(struct hf_repo *r, int dedup, size_t *bad, void (*bad_fn)(void *arg, const char *name, int err),

@@ -107,10 +107,11 @@ HF_MUST_USE int hf_repo_open_key(struct hf_store *st, const uint8_t *key, size_t
 /* 1 if the repository was opened with a write-only key (kind 2): it can add
  * packs, index, snapshot and mark objects, and read nothing back */
 int hf_repo_write_only(const struct hf_repo *r);
-/* On a remote store (S3, a server): keeps copies of the snapshot and index
- * objects in dir/<repository id>/{snapshots,index} and reads those instead
- * of fetching every one at every listing (objcache.c). Nothing on a local
- * store.
+/* On a remote store (S3, a server): keeps copies of the snapshot, index and
+ * mark objects in dir/<repository id>/{snapshots,index,marks} and reads
+ * those instead of fetching every one at every listing (objcache.c; with a
+ * write-only key, the end of each index object that holds its id list,
+ * index.c). Nothing on a local store.
  * 0, or an error if the directory cannot be made (the repository then
  * fetches, as without). */
 int hf_repo_cache_objects(struct hf_repo *r, const char *dir);
@@ -180,6 +181,10 @@ int hf_index_dedup_only(const struct hf_index *ix);
 /* Adds the index objects written since the index was loaded (by this
  * process's backup, or another writer); damaged ones are skipped. */
 HF_MUST_USE int hf_repo_refresh_index(struct hf_repo *r);
+/* The same, only if this handle wrote an index object since index/ was last
+ * listed (else 0 at once): for a reader that needs its own writes and no
+ * other writer's, without another listing of the store. */
+HF_MUST_USE int hf_repo_refresh_own_index(struct hf_repo *r);
 /* The first location claimed for a blob; NULL if no index object lists it. */
 const struct hf_blob_loc *hf_index_find(const struct hf_index *ix, const uint8_t id[HF_ID_LEN]);
 /* The claim for blob id after prev (a result of hf_index_find or of this

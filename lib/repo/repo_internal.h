@@ -99,6 +99,9 @@ struct hf_repo {
 	struct hf_pending_gone *gone;
 	size_t ngone;
 	int64_t gone_listed_ns; /* CLOCK_MONOTONIC; 0: not listed (or a plan written or deleted since) */
+	/* an index object written through this handle since index/ was last
+	 * listed (hf_repo_refresh_own_index); set and read with __atomic */
+	int own_index_unlisted;
 };
 
 struct hf_index_pack {

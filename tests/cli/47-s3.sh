@@ -113,9 +113,37 @@ if [ -f "$RGWLOG" ]; then
 	# listed again later take those from that listing), and in the final
 	# check for a prune at work: three listings, not one per list of objects
 	pending_lists() { sleep 1 && grep -cE "GET /$BUCKET/?\?list-type=2.*prefix=$P%2Fpending%2F" "$RGWLOG"; }
-	n0=$(pending_lists)
+	# index/: at the start, and in the final check, which the scan after the
+	# backup then relies on (it lists again only after writing one itself)
+	index_lists() { grep -cE "GET /$BUCKET/?\?list-type=2.*prefix=$P%2Findex%2F" "$RGWLOG"; }
+	n0=$(pending_lists) i0=$(index_lists)
 	hf backup --repo "$R" "$SRC"
 	check_eq "a backup lists the pending deletions three times" 3 "$(($(pending_lists) - n0))"
+	check_eq "a backup lists the index objects twice" 2 "$(($(index_lists) - i0))"
+	# a write-only key reads the id list at the end of each index object (its
+	# size, then two ranges); with a cache of its own it keeps those ends, and
+	# the next backup reads none of them from the store
+	index_reads() { sleep 1 && grep -cE "(GET|HEAD) /$BUCKET/$P/index/" "$RGWLOG"; }
+	HOLDFAST_NEW_PASSWORD=wo-secret hf key add --write-only --out "$T/client.key" --repo "$R"
+	check_rc "key add --write-only" 0
+	echo "changed for the write-only backup" >>"$SRC/bash/README"
+	n0=$(index_reads)
+	HOLDFAST_PASSWORD=wo-secret HOLDFAST_CACHE_DIR=$T/wo-cache hf backup --repo "$R" --key-file "$T/client.key" "$SRC"
+	check_rc "a write-only backup with a cache of its own" 0
+	check_true "it read the index objects' id lists from the store" test "$(index_reads)" -gt "$n0"
+	check_true "and kept their ends in its cache" test "$(find "$T/wo-cache" -path '*/index/*' -type f | wc -l)" -ge 1
+	echo "changed again" >>"$SRC/bash/README"
+	n0=$(index_reads)
+	HOLDFAST_PASSWORD=wo-secret HOLDFAST_CACHE_DIR=$T/wo-cache hf backup --repo "$R" --key-file "$T/client.key" "$SRC"
+	check_rc "the next write-only backup" 0
+	check_eq "it read no index object from the store" "$n0" "$(index_reads)"
+	f=$(find "$T/wo-cache" -path '*/index/*' -type f | head -n 1)
+	# (a byte of the id list's AEAD: it ends 36 bytes from the end, before the length and the tag)
+	python3 -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[-40] ^= 1; open(sys.argv[1], "wb").write(b)' "$f"
+	n0=$(index_reads)
+	HOLDFAST_PASSWORD=wo-secret HOLDFAST_CACHE_DIR=$T/wo-cache hf backup --repo "$R" --key-file "$T/client.key" "$SRC"
+	check_rc "a write-only backup with a damaged copy in its cache" 0
+	check_true "it read that index object again" test "$(index_reads)" -gt "$n0"
 else
 	skip "what a backup fetches (no RGW log at \$S3_STATE_DIR)"
 fi
