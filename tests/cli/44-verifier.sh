@@ -57,7 +57,9 @@ check_eq "and prints nothing" 0 "$(wc -c <"$T/out")"
 
 hf restore --repo "$R" --token-file "$T/verifier.token" --last-clean --target "$T/restored"
 check_rc "restore --last-clean" 0
-check_tree "the corpus comes back bit for bit" "$CORPUS" "$T/restored$S"
+# (atimes aside: cp -a keeps the corpus's atimes in the copy, and its own reads may
+# then move the corpus's, under relatime, when they are a day old)
+check_tree "the corpus comes back bit for bit" "$CORPUS" "$T/restored$S" --no-atime
 
 # a running verifier sees the next backup, and SIGTERM stops it
 "$HF_BIN" scan --repo "$R" --token-file "$T/verifier.token" --follow --interval 1 \
