@@ -49,9 +49,10 @@ static int gzip_member_next(const uint8_t *p, size_t n)
  * sized from that trailer, about twice as fast as zlib's inflate (bench:
  * the watcher validating /usr/share/doc's changelogs). A member that does
  * not fit (several members, or text appended) is left to zlib (-1), and so
- * is a stream libdeflate calls bad, so that zlib's verdict stands wherever
- * the two could differ; what libdeflate accepts passed its CRC-32 and
- * length checks. */
+ * is a stream libdeflate calls bad, or a member with a header CRC (which
+ * libdeflate does not check), so that zlib's verdict stands wherever the
+ * two could differ; what libdeflate accepts passed its CRC-32 and length
+ * checks. */
 #define GZIP_WHOLE_MAX (8u << 20)
 
 static int validate_gzip_whole(const uint8_t *p, size_t n)
@@ -72,8 +73,10 @@ static int validate_gzip_whole(const uint8_t *p, size_t n)
 	if (!d || !out)
 		goto out;
 	for (;;) {
-		if (libdeflate_gzip_decompress_ex(d, p + off, n - off, out, cap, &in_used, &out_used) !=
-		    LIBDEFLATE_SUCCESS)
+		/* a header CRC (FHCRC) libdeflate skips and zlib checks */
+		if (n - off < 10 || (p[off + 3] & 0x02) ||
+		    libdeflate_gzip_decompress_ex(d, p + off, n - off, out, cap, &in_used, &out_used) !=
+			    LIBDEFLATE_SUCCESS)
 			goto out;
 		off += in_used;
 		total += out_used;
