@@ -15,7 +15,7 @@ set -u
 export LC_ALL=C
 cd "$(dirname "$0")/.."
 CC=${ANALYZE_CC:-gcc} # -fanalyzer is gcc's (10 or later)
-PKGS="libsodium libzstd libcrypto libmagic libzip zlib liblzma libpng libjpeg sqlite3 libqpdf libmicrohttpd libcurl
+PKGS="libsodium libzstd libcrypto libmagic libzip zlib libdeflate liblzma libpng libjpeg sqlite3 libqpdf libmicrohttpd libcurl
 	poppler-glib gmime-3.0" # the last two: lib/decoders/document_text.c
 # shellcheck disable=SC2046
 FLAGS="-std=gnu11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Ilib -include lib/util/banned.h $(pkg-config --cflags $PKGS)
