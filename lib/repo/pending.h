@@ -62,7 +62,8 @@ HF_MUST_USE int hf_pending_write_gone(struct hf_repo *r, int64_t time_ns, const 
  * since (hf_pending_changed); else pending/ is listed now. */
 #define HF_PENDING_GONE_FRESH_NS 60000000000LL
 HF_MUST_USE int hf_pending_gone_set(struct hf_repo *r, int kind, struct hf_idmap **out);
-/* a plan was deleted through r (hf_delete): the next gone set lists again */
+/* a plan was written or deleted through r (hf_pending_write*, hf_delete):
+ * the next gone set lists again */
 void hf_pending_changed(struct hf_repo *r);
 /* Loads every pending object, oldest first; damaged or forged ones are counted
  * in *bad (may be NULL) and ignored: they can only ever delay a deletion. */
