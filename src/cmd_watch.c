@@ -263,17 +263,21 @@ static int watch_run(const struct cli_common *c, void *args, struct hf_repo *rep
 	}
 	hf_watch_get_stats(w, &st);
 	cli_err("watch: stopped: %llu events, %llu files judged (%llu while written, %llu of those set aside), %llu "
-		"overflows, %llu judged a moment later (written again soon after); opens: %llu answered, %llu held, "
+		"overflows, %llu judged a moment later (written again soon after), %llu new files judged once their "
+		"maker paused, %llu never read (deleted or written over first); opens: %llu answered (and %llu of "
+		"its own reads), %llu held, "
 		"%llu refused, %llu let through after the longest hold; "
 		"armed %llu times, %.1f s; %llu directories made on the watched filesystems while watched, "
 		"%llu of them under a watched path gated since (another group worked there, or their maker was "
 		"quiet); %llu validations answered from memory (the same content decoded before)",
 		(unsigned long long)st.events, (unsigned long long)st.judged, (unsigned long long)st.unsettled,
 		(unsigned long long)st.unsettled_set_aside, (unsigned long long)st.overflows,
-		(unsigned long long)st.put_off, (unsigned long long)st.gate.opens, (unsigned long long)st.gate.held,
-		(unsigned long long)st.gate.denied, (unsigned long long)st.gate.timeouts,
-		(unsigned long long)st.gate.arms, (double)st.gate.armed_ns / 1e9, (unsigned long long)st.gate.new_dirs,
-		(unsigned long long)st.gate.new_dirs_gated, (unsigned long long)st.remembered);
+		(unsigned long long)st.put_off, (unsigned long long)st.made_waited, (unsigned long long)st.made_dropped,
+		(unsigned long long)st.gate.opens, (unsigned long long)st.gate.own_opens,
+		(unsigned long long)st.gate.held, (unsigned long long)st.gate.denied,
+		(unsigned long long)st.gate.timeouts, (unsigned long long)st.gate.arms, (double)st.gate.armed_ns / 1e9,
+		(unsigned long long)st.gate.new_dirs, (unsigned long long)st.gate.new_dirs_gated,
+		(unsigned long long)st.remembered);
 	hf_watch_close(w);
 	free(hit);
 	return rc;

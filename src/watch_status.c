@@ -55,11 +55,13 @@ static void write_json(FILE *f, const struct watch_status *s, const struct hf_wa
 		st->gate_on ? "true" : "false");
 	fprintf(f,
 		",\"counts\":{\"files_known\":%llu,\"events\":%llu,\"judged\":%llu,\"judged_while_written\":%llu,"
-		"\"set_aside\":%llu,\"overflows\":%llu,\"rescans\":%llu,"
+		"\"set_aside\":%llu,\"judged_once_maker_paused\":%llu,\"new_files_never_read\":%llu,"
+		"\"overflows\":%llu,\"rescans\":%llu,"
 		"\"unattributed\":%llu,\"opens\":%llu,\"opens_held\":%llu,\"opens_refused\":%llu,\"opens_timed_out\":%"
 		"llu,\"gate_arms\":%llu,\"gate_armed_s\":%.3f}",
 		(unsigned long long)st->files_known, (unsigned long long)st->events, (unsigned long long)st->judged,
 		(unsigned long long)st->unsettled, (unsigned long long)st->unsettled_set_aside,
+		(unsigned long long)st->made_waited, (unsigned long long)st->made_dropped,
 		(unsigned long long)st->overflows, (unsigned long long)st->rescans,
 		(unsigned long long)st->unattributed, (unsigned long long)st->gate.opens,
 		(unsigned long long)st->gate.held, (unsigned long long)st->gate.denied,
@@ -101,9 +103,11 @@ static void write_text(FILE *f, const struct watch_status *s, const struct hf_wa
 		st->gate_on ? "held while a process is ahead of the judge" : "never held");
 	fprintf(f,
 		"files known: %llu; events: %llu, files judged: %llu (%llu while another process wrote them, %llu "
-		"of those set aside); queue overflows: %llu (rescans: %llu); unattributed ciphertext: %llu\n",
+		"of those set aside; %llu new files judged once their maker paused, %llu never read); queue "
+		"overflows: %llu (rescans: %llu); unattributed ciphertext: %llu\n",
 		(unsigned long long)st->files_known, (unsigned long long)st->events, (unsigned long long)st->judged,
 		(unsigned long long)st->unsettled, (unsigned long long)st->unsettled_set_aside,
+		(unsigned long long)st->made_waited, (unsigned long long)st->made_dropped,
 		(unsigned long long)st->overflows, (unsigned long long)st->rescans,
 		(unsigned long long)st->unattributed);
 	if (st->gate_on)

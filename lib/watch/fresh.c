@@ -7,7 +7,7 @@
  * a file that was there before (in place), its deletion, or a rename that
  * replaces one. So the gate remembers, per process group, what it created
  * in the last FRESH_TTL_NS, hashed, and does not count that group's later
- * events on it. A slot taken by another only makes an event count again:
+ * events on it. A slot taken by another (the oldest of a full set) only makes an event count again:
  * the gate then holds more, never less.
  *
  * Where the kernel reports link counts (WATCH_REPORTS_LINKS: FAN_ATTRIB on
@@ -59,30 +59,50 @@ static uint64_t record_hash(const struct fanotify_event_info_header *hd, pid_t p
 	return h ? h : 1;
 }
 
-static struct watch_fresh_slot *slot(struct watch_fresh *f, uint64_t h)
+/* h's slot in its set of WATCH_FRESH_WAYS, or NULL */
+static struct watch_fresh_slot *slot_of(struct watch_fresh *f, uint64_t h, int64_t now)
 {
-	return &f->slots[h % WATCH_FRESH_SLOTS];
+	struct watch_fresh_slot *set = &f->slots[h % (WATCH_FRESH_SLOTS / WATCH_FRESH_WAYS) * WATCH_FRESH_WAYS];
+
+	for (int i = 0; h && i < WATCH_FRESH_WAYS; i++)
+		if (set[i].hash == h && now - set[i].since_ns < FRESH_TTL_NS)
+			return &set[i];
+	return NULL;
 }
 
 static int is_fresh(struct watch_fresh *f, uint64_t h, int64_t now)
 {
-	const struct watch_fresh_slot *s = slot(f, h);
-
-	return h && s->hash == h && now - s->since_ns < FRESH_TTL_NS;
+	return slot_of(f, h, now) != NULL;
 }
 
+/* into its set: its own slot, an empty one, or the oldest */
 static void remember(struct watch_fresh *f, uint64_t h, int64_t now)
 {
-	if (h)
-		*slot(f, h) = (struct watch_fresh_slot){h, now};
+	struct watch_fresh_slot *set = &f->slots[h % (WATCH_FRESH_SLOTS / WATCH_FRESH_WAYS) * WATCH_FRESH_WAYS];
+	struct watch_fresh_slot *s = slot_of(f, h, now);
+
+	if (!h)
+		return;
+	for (int i = 0; !s && i < WATCH_FRESH_WAYS; i++)
+		if (!set[i].hash || now - set[i].since_ns >= FRESH_TTL_NS)
+			s = &set[i];
+	if (!s) {
+		s = &set[0];
+		for (int i = 1; i < WATCH_FRESH_WAYS; i++)
+			if (set[i].since_ns < s->since_ns)
+				s = &set[i];
+	}
+	*s = (struct watch_fresh_slot){h, now};
 }
 
 /* the name is gone: whatever has it next was not created by this group */
 static int forget(struct watch_fresh *f, uint64_t h, int64_t now)
 {
-	if (!is_fresh(f, h, now))
+	struct watch_fresh_slot *s = slot_of(f, h, now);
+
+	if (!s)
 		return 0;
-	slot(f, h)->hash = 0;
+	s->hash = 0;
 	return 1;
 }
 

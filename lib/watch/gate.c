@@ -597,7 +597,10 @@ static void take_opens(struct hf_watch *w, const struct fanotify_event_metadata 
 		int d;
 		if (ev[i].fd < 0)
 			continue; /* an overflow of the permission queue: nothing to answer */
-		g->st.opens++;
+		if (ev[i].pid == w->self)
+			g->st.own_opens++;
+		else
+			g->st.opens++;
 		d = decide(w, ev[i].pid, ev[i].fd, now);
 		if (d == GATE_HOLD && g->nheld < GATE_HELD) {
 			g->held[g->nheld++] = (struct gate_held){ev[i].fd, ev[i].pid, now};

@@ -218,6 +218,63 @@ static char *record_path(struct hf_watch *w, const struct fanotify_event_info_fi
 	return out;
 }
 
+/* who wrote an event: with the gate, as the gate read it from /proc when it
+ * queued the event (so a writer gone by now is still known, and /proc is
+ * read once per event, not twice); else (no gate, or its cache slot taken
+ * by another pid since) from /proc now, at most every WATCH_WHO_TTL_NS per
+ * pid; gone: unattributed (all 0) */
+static void event_who(struct hf_watch *w, pid_t pid, struct hf_watch_who *who)
+{
+	if (!w->writers)
+		w->writers = hf_xcalloc(1, sizeof(*w->writers));
+	if ((!w->gate || watch_gate_who(w, pid, who) < 0) && watch_who_cached(w->writers, pid, who) < 0)
+		memset(who, 0, sizeof(*who));
+}
+
+/* see judge_first: path waits, made by another group than who's; moved:
+ * by a rename (else written over or deleted: taken out unread) */
+static int judge_beside(struct hf_watch *w, const char *path, int moved, const struct hf_watch_who *who,
+			struct hf_watch_hit *hit)
+{
+	struct hf_watch_who maker;
+
+	if (!watch_made_maker(w, path, &maker) || maker.pgid == who->pgid)
+		return 0;
+	if (!moved && watch_made_take(w, path, NULL))
+		w->st.made_dropped++;
+	return watch_made_flush(w, NULL, path, (size_t)(strrchr(path, '/') - path), hit);
+}
+
+/* what is judged before the event: new files waiting for their maker
+ * (made.c) that the event may pair with or overtake, and a write put off
+ * (later.c) of a file the event renames or deletes. 0, or as
+ * hf_watch_step (the event is handled again at the next call after a hit) */
+static int judge_first(struct hf_watch *w, const struct fanotify_event_metadata *m, const char *path, const char *from,
+		       const char *to, const struct hf_watch_who *who, struct hf_watch_hit *hit)
+{
+	int dir_moved = (m->mask & FAN_ONDIR) && (m->mask & (FAN_RENAME | FAN_MOVED_FROM | FAN_MOVED_TO));
+	const struct watch_file *known;
+	int r;
+
+	if (dir_moved && (r = watch_made_flush(w, NULL, NULL, 0, hit)) != 0)
+		return r; /* their paths may be stale */
+	/* a new file still waiting, written over, deleted or renamed by
+	 * another group: what its maker wrote there is gone unread (a rename
+	 * keeps it: judged under its new name), and the files its maker made
+	 * beside it are judged now, before that group reaches them */
+	if ((r = judge_beside(w, path, 0, who, hit)) != 0 || (r = judge_beside(w, from, 1, who, hit)) != 0)
+		return r;
+	/* a known file deleted: the copies its deleter's group, or anyone in
+	 * its directory, wrote of it are judged first (a copy then its
+	 * original deleted is one file lost) */
+	if ((m->mask & FAN_DELETE) && !(m->mask & FAN_ONDIR) && path && (known = watch_file_get(w, path)) &&
+	    !known->ciphertext && (r = watch_made_flush(w, who, path, (size_t)(strrchr(path, '/') - path), hit)) != 0)
+		return r;
+	if (!(m->mask & FAN_CLOSE_WRITE) || (m->mask & (FAN_DELETE | FAN_RENAME | FAN_MOVED_FROM | FAN_MOVED_TO)))
+		return watch_later_flush(w, path, from, to, dir_moved, hit);
+	return 0;
+}
+
 /* one event: its paths (DFID_NAME, or OLD/NEW for a rename) */
 static int handle(struct hf_watch *w, const struct fanotify_event_metadata *m, const uint8_t *at,
 		  struct hf_watch_hit *hit)
@@ -259,30 +316,15 @@ static int handle(struct hf_watch *w, const struct fanotify_event_metadata *m, c
 	}
 	if (!path && !from && !to)
 		goto out; /* not under a watched path */
-	/* a file renamed or deleted (or a directory renamed) whose last
-	 * write's judgement was put off is judged first; this event is
-	 * handled again at the next call if that was a hit */
-	if (!(m->mask & FAN_CLOSE_WRITE) || (m->mask & (FAN_DELETE | FAN_RENAME | FAN_MOVED_FROM | FAN_MOVED_TO))) {
-		r = watch_later_flush(w, path, from, to,
-				      (m->mask & FAN_ONDIR) && (m->mask & (FAN_RENAME | FAN_MOVED_FROM | FAN_MOVED_TO)),
-				      hit);
-		if (r != 0) {
-			w->replay = crossed = r > 0;
-			goto out;
-		}
-	}
-	w->st.events++;
-	/* the writer: with the gate, as the gate read it from /proc when it
-	 * queued the event (so a writer gone by now is still known, and /proc
-	 * is read once per event, not twice); else (no gate, or its cache slot
-	 * taken by another pid since) from /proc now, at most every WATCH_WHO_TTL_NS per
-	 * pid; gone: unattributed */
-	if (!w->writers)
-		w->writers = hf_xcalloc(1, sizeof(*w->writers));
-	if ((!w->gate || watch_gate_who(w, m->pid, &who) < 0) && watch_who_cached(w->writers, m->pid, &who) < 0)
-		memset(&who, 0, sizeof(who));
+	event_who(w, m->pid, &who);
 	if (w->ignore_pgid && who.pgid == w->ignore_pgid)
 		goto out;
+	if ((r = judge_first(w, m, path, from, to, &who, hit)) != 0) {
+		w->replay = crossed = r > 0;
+		goto out;
+	}
+	w->st.events++;
+	watch_made_seen(w, who.pgid, hf_mono_ns());
 	/* a directory created or moved in: the gate marks it (and what is in it) */
 	if (w->gate && (m->mask & FAN_ONDIR) && (m->mask & (FAN_CREATE | FAN_MOVED_TO | FAN_RENAME))) {
 		const char *dir = (m->mask & FAN_RENAME) ? to : path;
@@ -324,6 +366,9 @@ int hf_watch_step(struct hf_watch *w, struct hf_watch_hit *hit)
 				w->ev_key = -1;
 			}
 			if (w->need_rescan) {
+				/* what waits is judged before the walk finds it */
+				if ((r = watch_made_flush(w, NULL, NULL, 0, hit)) != 0)
+					return r;
 				w->need_rescan = 0;
 				w->st.rescans++;
 				if ((r = watch_walk(w, 1)) < 0)
@@ -334,12 +379,12 @@ int hf_watch_step(struct hf_watch *w, struct hf_watch_hit *hit)
 			 * judged */
 			n = w->gate ? watch_gate_pop(w, w->evbuf, WATCH_EVBUF, &w->ev_key)
 				    : read(w->fan, w->evbuf, WATCH_EVBUF);
-			if (n < 0)
-				return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+			if (n < 0 && errno != EAGAIN && errno != EINTR)
+				return -errno;
+			if (n <= 0) /* no event waits: new files whose maker paused are judged now */
+				return watch_made_due(w, hf_mono_ns(), hit);
 			w->evoff = 0;
 			w->evlen = (size_t)n;
-			if (n == 0)
-				return 0;
 		}
 		while (w->evoff < w->evlen) {
 			/* events are only 4-aligned after records with names:

@@ -396,6 +396,18 @@ int hf_watch_score_copy_writer(const struct hf_watch_score *s, const char *path,
 	return 1;
 }
 
+int hf_watch_score_scored(const struct hf_watch_score *s, const struct hf_watch_who *who, int64_t t_ns)
+{
+	const pid_t ids[3] = {who->pid, who->pgid, who->sid};
+
+	for (int by = 0; by <= HF_WATCH_BY_SID; by++) {
+		const struct actor *a = actor_of(s, by, ids[by]);
+		if (a && a->score && t_ns - a->scored_ns <= s->o.window_ns)
+			return 1;
+	}
+	return 0;
+}
+
 const char *hf_watch_fact_name(int kind)
 {
 	static const char *const names[] = {"clean",       "encrypted",     "new-ciphertext", "original-deleted",

@@ -143,6 +143,7 @@ void hf_watch_close(struct hf_watch *w)
 	if (!w)
 		return;
 	watch_later_release(w);
+	watch_made_release(w);
 	watch_gate_close(w); /* its thread reads the notification group */
 	watch_listen_close(w);
 	watch_state_release(w);
@@ -163,7 +164,10 @@ int hf_watch_fd(const struct hf_watch *w)
 
 int hf_watch_next_ms(const struct hf_watch *w)
 {
-	return watch_later_next_ms(w, hf_mono_ns());
+	int64_t now = hf_mono_ns();
+	int later = watch_later_next_ms(w, now), made = watch_made_next_ms(w, now);
+
+	return later < 0 || (made >= 0 && made < later) ? made : later;
 }
 
 void hf_watch_ignore_pgid(struct hf_watch *w, pid_t pgid)
@@ -329,8 +333,16 @@ static int feed(struct hf_watch *w, struct hf_watch_fact *f, struct hf_watch_hit
 	if (w->gate &&
 	    (f->kind == HF_WATCH_ENCRYPTED || f->kind == HF_WATCH_CANDIDATE || f->kind == HF_WATCH_ORIGINAL_GONE))
 		watch_gate_suspect(w, &f->who);
-	if (hf_watch_score_add(w->score, f, hit) == 0)
-		return 0;
+	if (hf_watch_score_add(w->score, f, hit) == 0) {
+		/* it scored: the new files its group or session has waiting add to
+		 * that now (made.c; not from within that judging itself) */
+		if (f->kind == HF_WATCH_CLEAN || f->kind == HF_WATCH_DELETED || w->made_flushing)
+			return 0;
+		w->made_flushing = 1;
+		int r = watch_made_flush(w, &f->who, NULL, 0, hit);
+		w->made_flushing = 0;
+		return r;
+	}
 	if (w->gate)
 		watch_gate_crossed(w, hit); /* before the judge lets its next open through */
 	return 1;
@@ -359,10 +371,21 @@ int watch_on_write(struct hf_watch *w, const char *path, const struct hf_watch_w
 	return on_write(w, path, watch_file_get(w, path), who, hit);
 }
 
+/* whether a write by who of a file the judge does not know can wait for
+ * its group to pause (made.c): the gate did not count it (the group made
+ * the file lately), and the group has no points */
+static int may_wait(struct hf_watch *w, const struct hf_watch_who *who)
+{
+	return w->gate && w->ev_key < 0 && who->pgid > 0 && !hf_watch_score_scored(w->score, who, now_ns());
+}
+
 int watch_on_close_write(struct hf_watch *w, const char *path, const struct hf_watch_who *who, struct hf_watch_hit *hit)
 {
 	struct watch_file *before = watch_file_get(w, path);
 
+	if (!before && may_wait(w, who))
+		return watch_made_put(w, path, who, hf_mono_ns(), hit);
+	(void)watch_made_take(w, path, NULL); /* waiting, and written again by a group that scored since */
 	if (watch_later_put(w, path, before, who, hf_mono_ns()))
 		return 0;
 	return on_write(w, path, before, who, hit);
@@ -372,13 +395,26 @@ int watch_on_rename(struct hf_watch *w, const char *from, const char *to, const 
 		    struct hf_watch_hit *hit)
 {
 	struct hf_watch_fact f = {.who = *who, .t_ns = now_ns()};
-	struct watch_file *replaced = watch_file_get(w, to), *moved = watch_file_get(w, from);
+	struct watch_file *replaced, *moved = watch_file_get(w, from);
 	struct watch_file copy;
 	struct hf_watch_who wrote;
 	struct stat st;
+	int rewritten, r;
+
+	if (watch_made_take(w, to, NULL)) /* replaced before it was judged */
+		w->st.made_dropped++;
+	replaced = watch_file_get(w, to);
+	if (watch_made_take(w, from, &wrote)) {
+		/* a new file given its name by its own group (rsync's temporary
+		 * file): it waits on, under that name; else it is judged now, as
+		 * one gone before it could be read */
+		if (!replaced && wrote.pgid == who->pgid && may_wait(w, who))
+			return watch_made_put(w, to, &wrote, hf_mono_ns(), hit);
+		vanished_put(w, from, &wrote);
+	}
 	/* written again, and renamed before those bytes could be read: the
 	 * state known of it is older than what it holds */
-	int rewritten = vanished_writer(w, from, &wrote), r;
+	rewritten = vanished_writer(w, from, &wrote);
 
 	/* renamed by a process gone before it could be identified (mv in a
 	 * loop exits at once): the doing of whoever wrote the moved file */
@@ -424,8 +460,11 @@ int watch_on_delete(struct hf_watch *w, const char *path, const struct hf_watch_
 	struct watch_file *known = watch_file_get(w, path);
 	int cipher;
 
-	if (!known)
+	if (!known) {
+		if (watch_made_take(w, path, NULL)) /* a new file never read: nothing known to lose */
+			w->st.made_dropped++;
 		return 0;
+	}
 	f.size = known->size;
 	cipher = known->ciphertext;
 	watch_file_drop(w, known);

@@ -129,6 +129,8 @@ int hf_watch_score_wrote_copy(struct hf_watch_score *s, const struct hf_watch_wh
 int hf_watch_score_copy_writer(const struct hf_watch_score *s, const char *path, uint64_t size, int64_t t_ns,
 			       struct hf_watch_who *who);
 size_t hf_watch_score_actors(const struct hf_watch_score *s);
+/* whether who's process, group or session has points not expired by t_ns */
+int hf_watch_score_scored(const struct hf_watch_score *s, const struct hf_watch_who *who, int64_t t_ns);
 const char *hf_watch_fact_name(int kind); /* "encrypted", ... */
 const char *hf_watch_by_name(int by);     /* "pid", "pgid", "sid" */
 
@@ -170,12 +172,13 @@ struct hf_watch_opts {
 };
 
 struct hf_watch_gate_stats {
-	uint64_t opens;    /* opens in the watched directories the gate answered */
-	uint64_t held;     /* of those, held until the judge caught up */
-	uint64_t denied;   /* refused: the process group was stopped */
-	uint64_t timeouts; /* let through after the longest hold */
-	uint64_t arms;     /* times a process got ahead of the judge: opens reported from then on */
-	uint64_t armed_ns; /* how long opens were reported (else the kernel lets them through) */
+	uint64_t opens;     /* opens in the watched directories the gate answered (other processes') */
+	uint64_t own_opens; /* and the judge's own reads, answered at once */
+	uint64_t held;      /* of those, held until the judge caught up */
+	uint64_t denied;    /* refused: the process group was stopped */
+	uint64_t timeouts;  /* let through after the longest hold */
+	uint64_t arms;      /* times a process got ahead of the judge: opens reported from then on */
+	uint64_t armed_ns;  /* how long opens were reported (else the kernel lets them through) */
 	uint64_t
 		new_dirs; /* directories made on the watched filesystems while watched, left ungated while only their maker worked there */
 	uint64_t
@@ -189,6 +192,8 @@ struct hf_watch_stats {
 	uint64_t unsettled;                            /* files read while another process had them open for writing */
 	uint64_t unsettled_set_aside;                  /* of those, called encrypted only by a structure half written */
 	uint64_t put_off;       /* writes closed soon after their file's last judgement: judged a moment later */
+	uint64_t made_waited;   /* new files judged once their maker paused (made.c) */
+	uint64_t made_dropped;  /* new files deleted or written over before that: never read */
 	uint64_t remembered;    /* validations answered from memory: the same content decoded before */
 	int gate_on;            /* opens are held (block_opens, and the kernel has permission events) */
 	int gate_err;           /* why not, if block_opens was asked for */

@@ -98,6 +98,14 @@ struct watch_later {
 	int key; /* the gate's counter of the event put off */
 };
 
+#define WATCH_MADE_MAX 16384                  /* new files waiting to be judged (more: the oldest judged) */
+#define WATCH_MADE_INDEX (2 * WATCH_MADE_MAX) /* their index by path */
+#define WATCH_MADE_GROUPS 1024                /* groups whose last event is known: direct-mapped */
+#define WATCH_MADE_QUIET_NS 500000000LL       /* a new file is judged once its group had no event this long */
+#define WATCH_MADE_AGE_NS 10000000000LL       /* ... or this long after it was written */
+#define WATCH_MADE_BATCH 64                   /* judged at once while no event waits */
+struct watch_made;
+
 struct hf_watch {
 	int fan;
 	struct watch_gate *gate;         /* NULL: opens are not held */
@@ -133,9 +141,11 @@ struct hf_watch {
 	} vanished[WATCH_VANISHED];
 	unsigned vanished_next;
 	struct watch_later later[WATCH_LATER];
-	int replay;            /* the event being handled is to be handled again (later.c judged first) */
-	struct hf_buf content; /* the file being judged */
-	int content_unsettled; /* it was open for writing elsewhere while read (watch_read_file) */
+	struct watch_made *made; /* new files whose judgement waits for their maker to pause (NULL: none yet) */
+	int made_flushing;       /* those of a group that scored are being judged */
+	int replay;              /* the event being handled is to be handled again (later.c judged first) */
+	struct hf_buf content;   /* the file being judged */
+	int content_unsettled;   /* it was open for writing elsewhere while read (watch_read_file) */
 	struct hf_watch_stats st;
 	/* per-minute event counts: a ring, slot m % HF_WATCH_MINUTES for minute m */
 	int64_t minute_of[HF_WATCH_MINUTES];
@@ -182,7 +192,8 @@ void watch_gate_stats(struct hf_watch *w, struct hf_watch_gate_stats *out);
  * rename of one that was there before: 1), or only touches a file its
  * process group created lately (0; then remembered); ONDIR events, and
  * chmod or utimes (FAN_ATTRIB with a name): 0 */
-#define WATCH_FRESH_SLOTS 16384
+#define WATCH_FRESH_SLOTS 32768
+#define WATCH_FRESH_WAYS 4 /* in sets of this many: the oldest one of a full set is forgotten */
 struct watch_fresh_slot {
 	uint64_t hash; /* of the group and a file's handle, or directory handle and name; 0: empty */
 	int64_t since_ns;
@@ -241,6 +252,25 @@ int watch_later_flush(struct hf_watch *w, const char *path, const char *from, co
 		      struct hf_watch_hit *hit);
 int watch_later_next_ms(const struct hf_watch *w, int64_t now); /* -1: nothing put off */
 void watch_later_release(struct hf_watch *w);
+
+/* made.c: new files judged once their maker pauses (see there) */
+/* path, written by who (whose group made it lately) at now, waits; if too
+ * many do, the oldest is judged now: 0, 1 with *hit filled, or an error */
+int watch_made_put(struct hf_watch *w, const char *path, const struct hf_watch_who *who, int64_t now,
+		   struct hf_watch_hit *hit);
+/* whether path waits (its writer into *maker) */
+int watch_made_maker(const struct hf_watch *w, const char *path, struct hf_watch_who *maker);
+/* whether path was waiting (taken out now, its writer into *maker) */
+int watch_made_take(struct hf_watch *w, const char *path, struct hf_watch_who *maker);
+void watch_made_seen(struct hf_watch *w, pid_t pgid, int64_t now); /* the group had an event */
+/* judges now the waiting files written by who's group or session, or in
+ * directory dir (dirlen bytes), or all of them (both NULL); as watch_made_due */
+int watch_made_flush(struct hf_watch *w, const struct hf_watch_who *who, const char *dir, size_t dirlen,
+		     struct hf_watch_hit *hit);
+/* judges a batch of what is due by now: 0, 1 with *hit filled, or an error */
+int watch_made_due(struct hf_watch *w, int64_t now, struct hf_watch_hit *hit);
+int watch_made_next_ms(const struct hf_watch *w, int64_t now); /* -1: nothing waits */
+void watch_made_release(struct hf_watch *w);
 
 /* watch.c */
 int watch_on_write(struct hf_watch *w, const char *path, const struct hf_watch_who *who, struct hf_watch_hit *hit);

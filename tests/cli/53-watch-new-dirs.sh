@@ -10,6 +10,9 @@
 #    is gated once it works there (the watcher's last line counts it). The encryptor is
 #    started the way a script would: its output file is made by the maker's group, then
 #    it calls setsid, so the watcher must not go on counting it in the group it left;
+#  - so is one that writes copies and deletes the originals made a moment before;
+#  - new files are judged once their maker pauses: those it deleted meanwhile are
+#    never read;
 #  - so is one in a directory made, backed up and left alone before the attack, and
 #    restore --last-clean gives every file back bit for bit;
 #  - a rename is one event (FAN_RENAME), not three.
@@ -65,9 +68,9 @@ watch_stop() {
 }
 # attack NAME SHARE — the in-place encryptor on SHARE/data, in a session of its
 # own; waits until it is frozen (every process of its group stopped) or done
-attack() {
+attack() { # NAME DIR [SIMULATOR]
 	local w=$2.w st=x
-	setsid bash -c "${SIM[inplace]}" _ "$2/data" >"$w/sim.out" 2>&1 &
+	setsid bash -c "${SIM[${3:-inplace}]}" _ "$2/data" >"$w/sim.out" 2>&1 &
 	SPG=$!
 	SIM_PGIDS+=("$SPG")
 	for _ in $(seq 1 600); do
@@ -158,6 +161,31 @@ events=$(sed -n 's/.*watch: stopped: \([0-9]*\) events.*/\1/p' "$R.w/err")
 check_true "400 renames made about 400 events, not three each (${events:-none})" test "${events:-99999}" -lt 800
 check_eq "nothing was called an attack" "" "$(cat "$R.w/log.json" 2>/dev/null)"
 
+# --- new files are judged once their maker pauses ------------------------------------------
+# 300 files written and kept, and 300 written and deleted again, in one burst: the kept
+# ones are judged after it, the others never read (each was judged as it was closed)
+N=$T/share-n
+mkdir -p "$N"
+watch_start "$N"
+setsid python3 -c 'import os, sys
+d = sys.argv[1]
+for i in range(300):
+    with open(f"{d}/k{i}.txt", "w") as f: f.write(f"a file kept, number {i}\n" * 40)
+    with open(f"{d}/t{i}.tmp", "wb") as f: f.write(os.urandom(2000))
+for i in range(300):
+    os.unlink(f"{d}/t{i}.tmp")' "$N"
+check_rc "300 files written and kept, 300 written and deleted" 0
+sleep 1.5
+watch_stop
+line=$(grep 'watch: stopped' "$N.w/err")
+waited=$(sed -n 's/.*, \([0-9]*\) new files judged once their maker paused.*/\1/p' <<<"$line")
+never=$(sed -n 's/.*maker paused, \([0-9]*\) never read.*/\1/p' <<<"$line")
+judged=$(sed -n 's/.*events, \([0-9]*\) files judged.*/\1/p' <<<"$line")
+check_true "the 300 kept were judged once their maker paused (${waited:-none})" test "${waited:-0}" -ge 300
+check_true "the 300 deleted were never read (${never:-none})" test "${never:-0}" -ge 290
+check_true "files judged: about the 300 kept (${judged:-none})" test "${judged:-0}" -ge 300 -a "${judged:-999}" -lt 320
+check_eq "nothing was called an attack" "" "$(cat "$N.w/log.json" 2>/dev/null)"
+
 # --- an encryptor of another group, right after the directory was made --------------------
 B=$T/share-b
 mkdir -p "$B"
@@ -168,6 +196,16 @@ watch_stop
 line=$(grep 'watch: stopped' "$B.w/err")
 gated=$(sed -n 's/.*while watched, \([0-9]*\) of them under a watched path gated.*/\1/p' <<<"$line")
 check_true "the directory the encryptor worked in was gated once it did (${gated:-none} gated)" test "${gated:-0}" -ge 1
+
+# --- copies written and originals deleted by another group, right after they were made -----
+# (the originals wait for their maker to pause before they are judged: the first one
+# deleted has the others beside it judged at once)
+E=$T/share-e
+mkdir -p "$E"
+watch_start "$E"
+cp -a "$POOL" "$E/data"
+attack "copy-delete, made a moment before" "$E" copy-delete
+watch_stop
 
 # --- and in a directory made, backed up and left alone before --------------------------
 C=$T/share-c

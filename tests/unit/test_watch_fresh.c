@@ -7,6 +7,7 @@
  * replaced. */
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/fanotify.h>
 
@@ -179,6 +180,25 @@ static void test_forgotten_after_a_minute(void)
 	T_EQ(counts(FAN_CLOSE_WRITE, "slow.log", NULL, 5, 62 * SEC), 1);
 }
 
+/* a group's copy of 8,000 files: what it wrote is remembered, not pushed
+ * out by the slot of another (direct-mapped, a fifth counted) */
+static void test_a_large_copy_is_remembered(void)
+{
+	char name[32];
+	int counted = 0;
+
+	memset(&fresh, 0, sizeof(fresh));
+	for (int i = 0; i < 8000; i++) {
+		snprintf(name, sizeof(name), "f%d.html", i);
+		T_EQ(counts(FAN_CREATE, name, NULL, 5, SEC), 0);
+	}
+	for (int i = 0; i < 8000; i++) {
+		snprintf(name, sizeof(name), "f%d.html", i);
+		counted += counts(FAN_CLOSE_WRITE, name, NULL, 5, 2 * SEC);
+	}
+	T_CHECK(counted < 80);
+}
+
 int main(void)
 {
 	T_RUN(test_created_files_cost_nothing);
@@ -186,5 +206,6 @@ int main(void)
 	T_RUN(test_renames);
 	T_RUN(test_forgotten_after_a_minute);
 	T_RUN(test_by_inode);
+	T_RUN(test_a_large_copy_is_remembered);
 	return T_DONE("test_watch_fresh");
 }
