@@ -59,10 +59,16 @@ static uint64_t record_hash(const struct fanotify_event_info_header *hd, pid_t p
 	return h ? h : 1;
 }
 
-/* h's slot in its set of WATCH_FRESH_WAYS, or NULL */
+/* the WATCH_FRESH_WAYS slots h may be in */
+static struct watch_fresh_slot *set_of(struct watch_fresh *f, uint64_t h)
+{
+	return &f->slots[h % (WATCH_FRESH_SLOTS / WATCH_FRESH_WAYS) * WATCH_FRESH_WAYS];
+}
+
+/* h's slot in its set, or NULL */
 static struct watch_fresh_slot *slot_of(struct watch_fresh *f, uint64_t h, int64_t now)
 {
-	struct watch_fresh_slot *set = &f->slots[h % (WATCH_FRESH_SLOTS / WATCH_FRESH_WAYS) * WATCH_FRESH_WAYS];
+	struct watch_fresh_slot *set = set_of(f, h);
 
 	for (int i = 0; h && i < WATCH_FRESH_WAYS; i++)
 		if (set[i].hash == h && now - set[i].since_ns < FRESH_TTL_NS)
@@ -78,8 +84,7 @@ static int is_fresh(struct watch_fresh *f, uint64_t h, int64_t now)
 /* into its set: its own slot, an empty one, or the oldest */
 static void remember(struct watch_fresh *f, uint64_t h, int64_t now)
 {
-	struct watch_fresh_slot *set = &f->slots[h % (WATCH_FRESH_SLOTS / WATCH_FRESH_WAYS) * WATCH_FRESH_WAYS];
-	struct watch_fresh_slot *s = slot_of(f, h, now);
+	struct watch_fresh_slot *set = set_of(f, h), *s = slot_of(f, h, now);
 
 	if (!h)
 		return;

@@ -112,22 +112,28 @@ static char *detach(struct watch_made *m, struct watch_made_entry *x)
 	return path;
 }
 
-static struct watch_made_group *group_slot(struct watch_made *m, pid_t pgid)
+static size_t group_at(pid_t pgid)
 {
-	return &m->groups[(uint32_t)pgid % WATCH_MADE_GROUPS];
+	return (uint32_t)pgid % WATCH_MADE_GROUPS;
+}
+
+static void seen(struct watch_made *m, pid_t pgid, int64_t now)
+{
+	if (pgid > 0)
+		m->groups[group_at(pgid)] = (struct watch_made_group){pgid, now};
 }
 
 void watch_made_seen(struct hf_watch *w, pid_t pgid, int64_t now)
 {
-	if (w->made && pgid > 0)
-		*group_slot(w->made, pgid) = (struct watch_made_group){pgid, now};
+	if (w->made)
+		seen(w->made, pgid, now);
 }
 
 /* when x is due: its group quiet for WATCH_MADE_QUIET_NS (a group whose
  * slot another took is taken for quiet), or x as old as WATCH_MADE_AGE_NS */
 static int64_t due_ns(const struct watch_made *m, const struct watch_made_entry *x)
 {
-	const struct watch_made_group *g = &m->groups[(uint32_t)x->who.pgid % WATCH_MADE_GROUPS];
+	const struct watch_made_group *g = &m->groups[group_at(x->who.pgid)];
 	int64_t quiet = g->pgid == x->who.pgid ? g->last_ns + WATCH_MADE_QUIET_NS : 0;
 	int64_t old = x->made_ns + WATCH_MADE_AGE_NS;
 
@@ -159,6 +165,7 @@ int watch_made_put(struct hf_watch *w, const char *path, const struct hf_watch_w
 	if (!w->made)
 		w->made = hf_xcalloc(1, sizeof(*w->made));
 	m = w->made;
+	seen(m, who->pgid, now);    /* its write is an event of its group (the first one put: not seen before) */
 	if (m->n == WATCH_MADE_MAX) /* full: the oldest is judged now */
 		r = judge_now(w, &m->e[m->head], hit);
 	i = find_slot(m, path, hash);
