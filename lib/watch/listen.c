@@ -242,6 +242,12 @@ static int judge_beside(struct hf_watch *w, const char *path, int moved, const s
 		return 0;
 	if (!moved && watch_made_take(w, path, NULL))
 		w->st.made_dropped++;
+	/* by a process gone before it could be attributed (a short-lived one
+	 * in a directory its group made, not gated yet: `find -exec sh` over a
+	 * fresh copy): not known to be another group's, and the gate gates the
+	 * directory at this event, so the next process there is attributed */
+	if (who->pgid <= 0)
+		return 0;
 	return watch_made_flush(w, NULL, path, (size_t)(strrchr(path, '/') - path), hit);
 }
 
@@ -325,10 +331,16 @@ static int handle(struct hf_watch *w, const struct fanotify_event_metadata *m, c
 	}
 	w->st.events++;
 	watch_made_seen(w, who.pgid, hf_mono_ns());
-	/* a directory created or moved in: the gate marks it (and what is in it) */
+	/* a directory moved in: the gate marks it and what is in it, whose
+	 * files are learnt as they are; one created: the gate marks it alone
+	 * (what is made in it comes with events of its own, and its files are
+	 * judged as new when closed) */
 	if (w->gate && (m->mask & FAN_ONDIR) && (m->mask & (FAN_CREATE | FAN_MOVED_TO | FAN_RENAME))) {
 		const char *dir = (m->mask & FAN_RENAME) ? to : path;
-		r = dir ? watch_walk_dir(w, dir, !(m->mask & FAN_CREATE)) : 0;
+		if (dir && (m->mask & FAN_CREATE))
+			watch_gate_mark_dir(w, dir);
+		else if (dir)
+			r = watch_walk_dir(w, dir);
 		goto out;
 	}
 	if ((m->mask & FAN_RENAME) && to) {

@@ -18,9 +18,10 @@
  * known before the deletion of its original is (listen.c); and a waiting
  * file that another group writes over, deletes or renames has every other
  * file waiting in its directory judged first, before that group reaches
- * them. What is given up: that one file's content as its maker wrote it is
- * judged as new (or, deleted, counts nothing): a file that briefly exists
- * only amid its maker's burst. */
+ * them (listen.c; not for a process gone before it could be attributed,
+ * which may be the maker's own). What is given up: that one file's
+ * content as its maker wrote it is judged as new (or, deleted, counts
+ * nothing): a file that briefly exists only amid its maker's burst. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,7 +29,8 @@
 #include "watch/watch_int.h"
 
 struct watch_made_entry {
-	char *path; /* NULL: taken out */
+	char *path;    /* NULL: taken out */
+	size_t dirlen; /* path's bytes before its last '/' */
 	uint64_t hash;
 	struct hf_watch_who who;
 	int64_t made_ns;
@@ -172,7 +174,8 @@ int watch_made_put(struct hf_watch *w, const char *path, const struct hf_watch_w
 	if (m->index[i]) /* written again: only its newest maker is kept */
 		free(detach(m, &m->e[m->index[i] - 1]));
 	x = &m->e[(m->head + m->n) % WATCH_MADE_MAX];
-	*x = (struct watch_made_entry){hf_xstrdup(path), hash, *who, now};
+	const char *slash = strrchr(path, '/');
+	*x = (struct watch_made_entry){hf_xstrdup(path), slash ? (size_t)(slash - path) : SIZE_MAX, hash, *who, now};
 	m->n++;
 	m->index[find_slot(m, path, hash)] = (uint16_t)(x - m->e + 1);
 	return r;
@@ -211,12 +214,11 @@ int watch_made_take(struct hf_watch *w, const char *path, struct hf_watch_who *m
 	return 1;
 }
 
-/* whether x is in directory dir (dirlen bytes, no trailing '/') */
+/* whether x is in directory dir (dirlen bytes, no trailing '/'); a
+ * flush looks at every waiting file, so the lengths are compared first */
 static int in_dir(const struct watch_made_entry *x, const char *dir, size_t dirlen)
 {
-	const char *slash = strrchr(x->path, '/');
-
-	return slash && (size_t)(slash - x->path) == dirlen && memcmp(x->path, dir, dirlen) == 0;
+	return x->dirlen == dirlen && memcmp(x->path, dir, dirlen) == 0;
 }
 
 int watch_made_flush(struct hf_watch *w, const struct hf_watch_who *who, const char *dir, size_t dirlen,

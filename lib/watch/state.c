@@ -170,7 +170,7 @@ void watch_ext_add(struct hf_watch *w, const char *ext)
 		return; /* full: every extension then counts as known */
 }
 
-enum { WALK_LEARN, WALK_RESCAN, WALK_MARK };
+enum { WALK_LEARN, WALK_RESCAN };
 
 static int walk_dir(struct hf_watch *w, const char *dir, dev_t dev, int depth, int how)
 {
@@ -193,7 +193,7 @@ static int walk_dir(struct hf_watch *w, const char *dir, dev_t dev, int depth, i
 		if (lstat(p, &st) == 0 && st.st_dev == dev) {
 			if (S_ISDIR(st.st_mode))
 				r = walk_dir(w, p, dev, depth + 1, how);
-			else if (S_ISREG(st.st_mode) && how != WALK_MARK)
+			else if (S_ISREG(st.st_mode))
 				r = watch_on_found(w, p, &st, how == WALK_RESCAN);
 		}
 		free(p);
@@ -202,13 +202,13 @@ static int walk_dir(struct hf_watch *w, const char *dir, dev_t dev, int depth, i
 	return r;
 }
 
-int watch_walk_dir(struct hf_watch *w, const char *dir, int learn)
+int watch_walk_dir(struct hf_watch *w, const char *dir)
 {
 	struct stat st;
 
 	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		return 0;
-	return walk_dir(w, dir, st.st_dev, 0, learn ? WALK_LEARN : WALK_MARK);
+	return walk_dir(w, dir, st.st_dev, 0, WALK_LEARN);
 }
 
 int watch_walk(struct hf_watch *w, int rescan)

@@ -220,11 +220,12 @@ void watch_ext_add(struct hf_watch *w, const char *ext);
 /* walks every root: learns new files; rescan: judges those changed since;
  * the gate marks each directory on the way */
 int watch_walk(struct hf_watch *w, int rescan);
-/* the same for one directory that appeared: moved in (learn: its files are
- * whole), or created (learn 0: the gate marks its directories, and its
- * files, being written now, are judged as new ones when they are closed;
- * learnt half-written, a compressed file would look encrypted) */
-int watch_walk_dir(struct hf_watch *w, const char *dir, int learn);
+/* the same for one directory moved in (its files are whole). One created
+ * is not walked: the gate marks it (watch_gate_mark_dir), its files are
+ * being written and are judged as new ones when closed (learnt
+ * half-written, a compressed file would look encrypted), and what is made
+ * or moved into it comes with events of its own */
+int watch_walk_dir(struct hf_watch *w, const char *dir);
 
 /* read.c: a written file's bytes for the judge (see there) */
 /* takes a read lease on fd: 1 taken, -EAGAIN open for writing elsewhere,

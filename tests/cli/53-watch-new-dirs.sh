@@ -12,7 +12,8 @@
 #    it calls setsid, so the watcher must not go on counting it in the group it left;
 #  - so is one that writes copies and deletes the originals made a moment before;
 #  - new files are judged once their maker pauses: those it deleted meanwhile are
-#    never read;
+#    never read, and a short-lived process of its group that touches one of them
+#    (gone before it could be attributed) has none of the files beside it judged;
 #  - so is one in a directory made, backed up and left alone before the attack, and
 #    restore --last-clean gives every file back bit for bit;
 #  - a rename is one event (FAN_RENAME), not three.
@@ -185,6 +186,37 @@ check_true "the 300 kept were judged once their maker paused (${waited:-none})" 
 check_true "the 300 deleted were never read (${never:-none})" test "${never:-0}" -ge 290
 check_true "files judged: about the 300 kept (${judged:-none})" test "${judged:-0}" -ge 300 -a "${judged:-999}" -lt 320
 check_eq "nothing was called an attack" "" "$(cat "$N.w/log.json" 2>/dev/null)"
+
+# --- short-lived processes of the maker's own group ------------------------------------------
+# (`find -exec sh` over a fresh copy: each process is gone before the watcher can
+# tell whose it is; one that touches a waiting file takes that file out, but the
+# files beside it go on waiting for their maker, who is still at work elsewhere)
+S=$T/share-s
+mkdir -p "$S"
+watch_start "$S"
+cat >"$T/maker.sh" <<'EOS'
+python3 -c 'import os, sys
+for d in range(20):
+    os.makedirs(f"{sys.argv[1]}/t/d{d}")
+    for i in range(10):
+        with open(f"{sys.argv[1]}/t/d{d}/f{i}.txt", "w") as f: f.write(f"line {i}\n" * 50)' "$1"
+for d in "$1"/t/d*; do sh -c 'echo more >>"$1"' _ "$d/f0.txt"; done
+python3 -c 'import os, sys, time
+os.makedirs(sys.argv[1] + "/busy")
+for i in range(80):
+    with open(f"{sys.argv[1]}/busy/b{i}", "w") as f: f.write("still at work\n" * 20)
+    time.sleep(0.05)' "$1"
+EOS
+setsid bash "$T/maker.sh" "$S" &
+BUSY=$!
+sleep 2.5
+watch_stop # while its maker still works
+wait "$BUSY"
+check_rc "200 files made, one in each directory appended to by sh, then 4 s of work elsewhere" 0
+line=$(grep 'watch: stopped' "$S.w/err")
+waited=$(sed -n 's/.*, \([0-9]*\) new files judged once their maker paused.*/\1/p' <<<"$line")
+check_eq "none of the files beside those was judged while their maker worked (${waited:-none})" 0 "${waited:-none}"
+check_eq "nothing was called an attack" "" "$(cat "$S.w/log.json" 2>/dev/null)"
 
 # --- an encryptor of another group, right after the directory was made --------------------
 B=$T/share-b
