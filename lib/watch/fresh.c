@@ -10,11 +10,13 @@
  * events on it. A slot taken by another (the oldest of a full set) only makes an event count again:
  * the gate then holds more, never less.
  *
- * Where the kernel reports link counts (WATCH_REPORTS_LINKS: FAN_ATTRIB on
- * the filesystem mark and the created file's own handle, Linux 5.17) what
- * is remembered is the inode: a file that loses a link (deleted, or
- * replaced by a rename) sends an event of its own, with its handle and no
- * name, and that is what counts unless the group created the file; a write
+ * Where the kernel reports link counts (WATCH_REPORTS_LINKS:
+ * FAN_DELETE_SELF on the filesystem mark and the created file's own
+ * handle, Linux 5.17) what is remembered is the inode: a file whose last
+ * link goes (deleted, or replaced by a rename) sends an event of its own,
+ * with its handle and no name, and that is what counts unless the group
+ * created the file (until 2026-12-07 FAN_ATTRIB, which every chmod,
+ * chown and utimes of a copy sent as well: 7% of `tar xf`); a write
  * counts unless it did; a rename counts only if it moves a file the group
  * did not create, whatever it replaces (that one's own event counts).
  * Otherwise names are remembered (dir handle + name), and every rename
@@ -114,8 +116,8 @@ static int forget(struct watch_fresh *f, uint64_t h, int64_t now)
 /* with link counts reported: by the inode (the file's own handle) */
 static int counts_by_inode(struct watch_fresh *f, uint64_t mask, uint64_t inode, int named, int64_t now)
 {
-	if (!named) /* a file's own event: it lost (or gained) a link */
-		return (mask & FAN_ATTRIB) && !is_fresh(f, inode, now);
+	if (!named) /* a file's own event: its last link is gone */
+		return (mask & FAN_DELETE_SELF) && !is_fresh(f, inode, now);
 	if (mask & FAN_CREATE) {
 		/* merged with its own deletion or a write: the same inode, so
 		 * created first */
@@ -123,9 +125,7 @@ static int counts_by_inode(struct watch_fresh *f, uint64_t mask, uint64_t inode,
 		return 0;
 	}
 	if (mask & (FAN_DELETE | FAN_MOVED_FROM | FAN_MOVED_TO))
-		return 0; /* counted by the file's own event, or as the rename */
-	if (!(mask & ~(uint64_t)FAN_ATTRIB))
-		return 0;                /* chmod, utimes: nothing of the content */
+		return 0;                /* counted by the file's own event, or as the rename */
 	return !is_fresh(f, inode, now); /* a write, or a rename of the file */
 }
 
@@ -153,8 +153,8 @@ int watch_fresh_counts(struct watch_fresh *f, uint64_t mask, const uint8_t *info
 	}
 	if ((reports & WATCH_REPORTS_LINKS) && inode)
 		return counts_by_inode(f, mask, inode, name || from || to, now);
-	if (!(mask & ~(uint64_t)FAN_ATTRIB))
-		return 0;
+	if (!(mask & ~(uint64_t)FAN_DELETE_SELF))
+		return 0; /* a file gone (from a mark made before link counts were given up) */
 	if (mask & FAN_RENAME) {
 		if (forget(f, from, now))
 			remember(f, to, now); /* a temporary file given its name (rsync) */

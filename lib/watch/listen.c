@@ -70,11 +70,11 @@ int watch_listen_open(struct hf_watch *w, char **paths, size_t n)
 		memcpy(rt->fsid, &sfs.f_fsid, sizeof(rt->fsid));
 		rt->dev = st.st_dev;
 		r = fanotify_mark(w->fan, FAN_MARK_ADD | FAN_MARK_FILESYSTEM,
-				  w->rename_events ? MASK_RENAMES | (w->link_events ? FAN_ATTRIB : 0) : MASK_MOVES,
+				  w->rename_events ? MASK_RENAMES | (w->link_events ? FAN_DELETE_SELF : 0) : MASK_MOVES,
 				  AT_FDCWD, rt->path);
 		if (r < 0 && errno == EINVAL && w->rename_events) {
 			w->rename_events = 0; /* before Linux 5.17: MOVED_FROM/TO only */
-			w->link_events = 0;   /* (marks already made keep FAN_ATTRIB: the gate drops those events) */
+			w->link_events = 0; /* (marks already made keep FAN_DELETE_SELF: the gate drops those events) */
 			r = fanotify_mark(w->fan, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, MASK_MOVES, AT_FDCWD, rt->path);
 		}
 		if (r < 0)
@@ -293,9 +293,9 @@ static int handle(struct hf_watch *w, const struct fanotify_event_metadata *m, c
 	struct hf_watch_who who;
 	int r = 0, crossed = 0;
 
-	/* a link count, chmod or utimes (FAN_ATTRIB: the gate's, which
-	 * counted it if it could cost a file): nothing for the judge */
-	if (!(m->mask & ~(uint64_t)(FAN_ATTRIB | FAN_ONDIR)))
+	/* a file or directory gone (the gate's, which counted it if it
+	 * could cost a file): nothing for the judge */
+	if (!(m->mask & ~(uint64_t)(FAN_DELETE_SELF | FAN_ONDIR)))
 		return 0;
 	if (m->mask & FAN_Q_OVERFLOW) {
 		w->st.overflows++;

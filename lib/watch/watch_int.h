@@ -112,7 +112,7 @@ struct hf_watch {
 	struct watch_who_cache *writers; /* without the gate (which keeps its own) */
 	int ev_key;                      /* the gate's counter of the event being handled */
 	int rename_events;               /* the kernel reports FAN_RENAME (else MOVED_TO is a write) */
-	int link_events;                 /* FAN_ATTRIB and created files' handles: the gate counts by inode (fresh.c) */
+	int link_events; /* FAN_DELETE_SELF and created files' handles: the gate counts by inode (fresh.c) */
 	pid_t self, self_pgid, ignore_pgid;
 	struct watch_root roots[WATCH_ROOTS_MAX];
 	size_t nroots;
@@ -190,8 +190,7 @@ void watch_gate_stats(struct hf_watch *w, struct hf_watch_gate_stats *out);
 /* fresh.c: whether an event (its mask, and its info records: the bytes
  * after its metadata, 4-aligned) can cost a file (a write, deletion or
  * rename of one that was there before: 1), or only touches a file its
- * process group created lately (0; then remembered); ONDIR events, and
- * chmod or utimes (FAN_ATTRIB with a name): 0 */
+ * process group created lately (0; then remembered); ONDIR events: 0 */
 #define WATCH_FRESH_SLOTS 32768
 #define WATCH_FRESH_WAYS 4 /* in sets of this many: the oldest one of a full set is forgotten */
 struct watch_fresh_slot {
@@ -202,7 +201,7 @@ struct watch_fresh {
 	struct watch_fresh_slot slots[WATCH_FRESH_SLOTS];
 };
 #define WATCH_REPORTS_RENAME 1 /* the kernel reports FAN_RENAME */
-#define WATCH_REPORTS_LINKS 2  /* FAN_ATTRIB, and a created file's own handle (FAN_REPORT_TARGET_FID) */
+#define WATCH_REPORTS_LINKS 2  /* FAN_DELETE_SELF, and a created file's own handle (FAN_REPORT_TARGET_FID) */
 int watch_fresh_counts(struct watch_fresh *f, uint64_t mask, const uint8_t *info, size_t ninfo, int reports, pid_t pgid,
 		       int64_t now);
 
