@@ -16,7 +16,8 @@
  * link goes (deleted, or replaced by a rename) sends an event of its own,
  * with its handle and no name, and that is what counts unless the group
  * created the file (until 2026-12-07 FAN_ATTRIB, which every chmod,
- * chown and utimes of a copy sent as well: 7% of `tar xf`); a write
+ * chown and utimes sent as well: three events more for each file a copy
+ * makes); a write
  * counts unless it did; a rename counts only if it moves a file the group
  * did not create, whatever it replaces (that one's own event counts).
  * Otherwise names are remembered (dir handle + name), and every rename

@@ -161,6 +161,7 @@ int watch_made_put(struct hf_watch *w, const char *path, const struct hf_watch_w
 	struct watch_made *m;
 	struct watch_made_entry *x;
 	uint64_t hash = path_hash(path);
+	const char *slash = strrchr(path, '/');
 	size_t i;
 	int r = 0;
 
@@ -174,7 +175,6 @@ int watch_made_put(struct hf_watch *w, const char *path, const struct hf_watch_w
 	if (m->index[i]) /* written again: only its newest maker is kept */
 		free(detach(m, &m->e[m->index[i] - 1]));
 	x = &m->e[(m->head + m->n) % WATCH_MADE_MAX];
-	const char *slash = strrchr(path, '/');
 	*x = (struct watch_made_entry){hf_xstrdup(path), slash ? (size_t)(slash - path) : SIZE_MAX, hash, *who, now};
 	m->n++;
 	m->index[find_slot(m, path, hash)] = (uint16_t)(x - m->e + 1);
