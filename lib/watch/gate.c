@@ -568,8 +568,8 @@ static int pull_events(struct hf_watch *w, int64_t now)
 			rec.len = m.event_len;
 			rec.key = key_of(w, &m, g->notif + at, now, &pgid);
 			newdir_event(w, &m, g->notif + at, pgid, rec.key >= 0, now);
-			/* a file gone that costs nothing: nothing for the judge */
-			if (rec.key < 0 && !(m.mask & ~(uint64_t)FAN_DELETE_SELF)) {
+			/* a file or directory gone that costs nothing: nothing for the judge */
+			if (rec.key < 0 && !(m.mask & ~(uint64_t)(FAN_DELETE_SELF | FAN_ONDIR))) {
 				at += m.event_len;
 				continue;
 			}

@@ -248,7 +248,7 @@ static int judge_beside(struct hf_watch *w, const char *path, int moved, const s
 	 * directory at this event, so the next process there is attributed */
 	if (who->pgid <= 0)
 		return 0;
-	return watch_made_flush(w, NULL, path, (size_t)(strrchr(path, '/') - path), hit);
+	return watch_made_flush(w, NULL, path, hit);
 }
 
 /* what is judged before the event: new files waiting for their maker
@@ -262,7 +262,7 @@ static int judge_first(struct hf_watch *w, const struct fanotify_event_metadata 
 	const struct watch_file *known;
 	int r;
 
-	if (dir_moved && (r = watch_made_flush(w, NULL, NULL, 0, hit)) != 0)
+	if (dir_moved && (r = watch_made_flush(w, NULL, NULL, hit)) != 0)
 		return r; /* their paths may be stale */
 	/* a new file still waiting, written over, deleted or renamed by
 	 * another group: what its maker wrote there is gone unread (a rename
@@ -274,7 +274,7 @@ static int judge_first(struct hf_watch *w, const struct fanotify_event_metadata 
 	 * its directory, wrote of it are judged first (a copy then its
 	 * original deleted is one file lost) */
 	if ((m->mask & FAN_DELETE) && !(m->mask & FAN_ONDIR) && path && (known = watch_file_get(w, path)) &&
-	    !known->ciphertext && (r = watch_made_flush(w, who, path, (size_t)(strrchr(path, '/') - path), hit)) != 0)
+	    !known->ciphertext && (r = watch_made_flush(w, who, path, hit)) != 0)
 		return r;
 	if (!(m->mask & FAN_CLOSE_WRITE) || (m->mask & (FAN_DELETE | FAN_RENAME | FAN_MOVED_FROM | FAN_MOVED_TO)))
 		return watch_later_flush(w, path, from, to, dir_moved, hit);
@@ -379,7 +379,7 @@ int hf_watch_step(struct hf_watch *w, struct hf_watch_hit *hit)
 			}
 			if (w->need_rescan) {
 				/* what waits is judged before the walk finds it */
-				if ((r = watch_made_flush(w, NULL, NULL, 0, hit)) != 0)
+				if ((r = watch_made_flush(w, NULL, NULL, hit)) != 0)
 					return r;
 				w->need_rescan = 0;
 				w->st.rescans++;

@@ -114,6 +114,14 @@ static char *detach(struct watch_made *m, struct watch_made_entry *x)
 	return path;
 }
 
+/* the bytes of path before its last '/' (SIZE_MAX: none) */
+static size_t dir_len(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? (size_t)(slash - path) : SIZE_MAX;
+}
+
 static size_t group_at(pid_t pgid)
 {
 	return (uint32_t)pgid % WATCH_MADE_GROUPS;
@@ -161,7 +169,6 @@ int watch_made_put(struct hf_watch *w, const char *path, const struct hf_watch_w
 	struct watch_made *m;
 	struct watch_made_entry *x;
 	uint64_t hash = path_hash(path);
-	const char *slash = strrchr(path, '/');
 	size_t i;
 	int r = 0;
 
@@ -175,7 +182,7 @@ int watch_made_put(struct hf_watch *w, const char *path, const struct hf_watch_w
 	if (m->index[i]) /* written again: only its newest maker is kept */
 		free(detach(m, &m->e[m->index[i] - 1]));
 	x = &m->e[(m->head + m->n) % WATCH_MADE_MAX];
-	*x = (struct watch_made_entry){hf_xstrdup(path), slash ? (size_t)(slash - path) : SIZE_MAX, hash, *who, now};
+	*x = (struct watch_made_entry){hf_xstrdup(path), dir_len(path), hash, *who, now};
 	m->n++;
 	m->index[find_slot(m, path, hash)] = (uint16_t)(x - m->e + 1);
 	return r;
@@ -214,18 +221,17 @@ int watch_made_take(struct hf_watch *w, const char *path, struct hf_watch_who *m
 	return 1;
 }
 
-/* whether x is in directory dir (dirlen bytes, no trailing '/'); a
+/* whether x is in the directory of beside (its first dirlen bytes); a
  * flush looks at every waiting file, so the lengths are compared first */
-static int in_dir(const struct watch_made_entry *x, const char *dir, size_t dirlen)
+static int in_dir(const struct watch_made_entry *x, const char *beside, size_t dirlen)
 {
-	return x->dirlen == dirlen && memcmp(x->path, dir, dirlen) == 0;
+	return x->dirlen == dirlen && memcmp(x->path, beside, dirlen) == 0;
 }
 
-int watch_made_flush(struct hf_watch *w, const struct hf_watch_who *who, const char *dir, size_t dirlen,
-		     struct hf_watch_hit *hit)
+int watch_made_flush(struct hf_watch *w, const struct hf_watch_who *who, const char *beside, struct hf_watch_hit *hit)
 {
 	struct watch_made *m = w->made;
-	size_t head = m ? m->head : 0, n = m ? m->n : 0;
+	size_t head = m ? m->head : 0, n = m ? m->n : 0, dirlen = beside ? dir_len(beside) : 0;
 
 	/* judging only takes entries out: the slots of [head, head + n) stay */
 	for (size_t k = 0; k < n; k++) {
@@ -233,8 +239,8 @@ int watch_made_flush(struct hf_watch *w, const struct hf_watch_who *who, const c
 		int r;
 		if (!x->path)
 			continue;
-		if ((who || dir) && !(who && who->pgid > 0 && x->who.pgid == who->pgid) &&
-		    !(who && who->sid > 0 && x->who.sid == who->sid) && !(dir && in_dir(x, dir, dirlen)))
+		if ((who || beside) && !(who && who->pgid > 0 && x->who.pgid == who->pgid) &&
+		    !(who && who->sid > 0 && x->who.sid == who->sid) && !(beside && in_dir(x, beside, dirlen)))
 			continue;
 		if ((r = judge_now(w, x, hit)) != 0)
 			return r;

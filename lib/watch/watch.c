@@ -339,7 +339,7 @@ static int feed(struct hf_watch *w, struct hf_watch_fact *f, struct hf_watch_hit
 		if (f->kind == HF_WATCH_CLEAN || f->kind == HF_WATCH_DELETED || w->made_flushing)
 			return 0;
 		w->made_flushing = 1;
-		int r = watch_made_flush(w, &f->who, NULL, 0, hit);
+		int r = watch_made_flush(w, &f->who, NULL, hit);
 		w->made_flushing = 0;
 		return r;
 	}

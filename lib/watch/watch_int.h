@@ -264,9 +264,9 @@ int watch_made_maker(const struct hf_watch *w, const char *path, struct hf_watch
 int watch_made_take(struct hf_watch *w, const char *path, struct hf_watch_who *maker);
 void watch_made_seen(struct hf_watch *w, pid_t pgid, int64_t now); /* the group had an event */
 /* judges now the waiting files written by who's group or session, or in
- * directory dir (dirlen bytes), or all of them (both NULL); as watch_made_due */
-int watch_made_flush(struct hf_watch *w, const struct hf_watch_who *who, const char *dir, size_t dirlen,
-		     struct hf_watch_hit *hit);
+ * the directory of the file beside, or all of them (both NULL); as
+ * watch_made_due */
+int watch_made_flush(struct hf_watch *w, const struct hf_watch_who *who, const char *beside, struct hf_watch_hit *hit);
 /* judges a batch of what is due by now: 0, 1 with *hit filled, or an error */
 int watch_made_due(struct hf_watch *w, int64_t now, struct hf_watch_hit *hit);
 int watch_made_next_ms(const struct hf_watch *w, int64_t now); /* -1: nothing waits */
