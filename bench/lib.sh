@@ -16,6 +16,28 @@ bench_need_pkgs() { # PKG...: installs the Debian packages that are missing
 
 log() { printf '%s bench: %s\n' "$(date +%H:%M:%S)" "$*"; }
 
+# bench_cpu PID...: the CPU seconds (user + system, with their reaped children)
+# these processes have used so far; a server's share of a step is the difference
+bench_cpu() {
+	local p
+	for p in "$@"; do cat "/proc/$p/stat" 2>/dev/null; done |
+		awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); t += $12 + $13 + $14 + $15 } END { printf "%.2f\n", t / hz }'
+}
+# bench_timed_cpu FILE CMD...: runs CMD (a shell function too) in a subshell;
+# FILE gets the CPU seconds of what the subshell ran (user + system of its
+# reaped children, from /proc)
+bench_timed_cpu() {
+	local out=$1
+	shift
+	(
+		"$@"
+		rc=$?
+		awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.2f\n", ($14 + $15) / hz }' \
+			"/proc/$BASHPID/stat" >"$out"
+		exit $rc
+	)
+}
+
 # --- deleting big trees -------------------------------------------------------
 # On ext4 without a journal the inode allocator skips inodes deleted in the last
 # 60 s (360 s while their inode-table block is dirty), scanning past each one:

@@ -71,17 +71,24 @@ stored() { # BUCKET: bytes the bucket holds
 		python3 -c 'import json,sys; print(sum(v.get("size_actual", 0) for v in json.load(sys.stdin)["usage"].values()))'
 }
 
-timed() { # NAME CMD...: appends NAME<TAB>seconds<TAB>requests to times.tsv
-	local name=$1 t0 t1 o0 o1
+# the S3 server's processes: the RGW, its OSD and its monitor (their CPU per step)
+rgw_pids=$(cat "$state"/run/*.pid)
+timed() { # NAME CMD...: appends NAME<TAB>seconds<TAB>requests<TAB>client CPU s<TAB>server CPU s to times.tsv
+	local name=$1 t0 t1 o0 o1 s0 s1
 	shift
 	sync
 	o0=$(ops)
+	# shellcheck disable=SC2086 # a list of pids
+	s0=$(bench_cpu $rgw_pids)
 	t0=$(date +%s.%N)
-	"$@" >>"$work/$name.log" 2>&1 || log "$name failed: see $work/$name.log"
+	bench_timed_cpu "$work/cpu" "$@" >>"$work/$name.log" 2>&1 || log "$name failed: see $work/$name.log"
 	t1=$(date +%s.%N)
+	# shellcheck disable=SC2086
+	s1=$(bench_cpu $rgw_pids)
 	o1=$(ops)
-	printf '%s\t%s\t%s\n' "$name" "$(python3 -c "print($t1 - $t0)")" "$((o1 - o0))" >>"$work/times.tsv"
-	log "$name: $(tail -n 1 "$work/times.tsv" | cut -f2-) (s, requests)"
+	printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$(python3 -c "print(f'{$t1 - $t0:.3f}')")" "$((o1 - o0))" "$(cat "$work/cpu")" \
+		"$(python3 -c "print(f'{$s1 - $s0:.2f}')")" >>"$work/times.tsv"
+	log "$name: $(tail -n 1 "$work/times.tsv" | cut -f2-) (s, requests, client CPU s, S3 server CPU s)"
 }
 
 # --- backups and restores, RUNS times each ------------------------------------------------
@@ -142,13 +149,17 @@ python3 - "$work/times.tsv" "$RUNS" "$cbytes" "$cfiles" "$HF_BYTES" "$RESTIC_BYT
 	"$LINK_DELAY_MS" "$LINK_WINDOW_KIB" >"$section" <<'EOF'
 import statistics, sys
 tsv, runs, cbytes, cfiles, hfb, rsb, date, rv, gv, delay, window = sys.argv[1:]
-t, q = {}, {}
+t, q, cc, sc = {}, {}, {}, {}
 for line in open(tsv):
-    k, s, n = line.rstrip('\n').split('\t')
+    k, s, n, c, sv = line.rstrip('\n').split('\t')
     t.setdefault(k, []).append(float(s))
     q.setdefault(k, []).append(int(n))
+    cc.setdefault(k, []).append(float(c or 0))
+    sc.setdefault(k, []).append(float(sv or 0))
 m = {k: statistics.median(v) for k, v in t.items()}
 n = {k: statistics.median(v) for k, v in q.items()}
+client = {k: statistics.median(v) for k, v in cc.items()}
+server = {k: statistics.median(v) for k, v in sc.items()}
 gb = {'hf': int(hfb) / 1e9, 'restic': int(rsb) / 1e9}
 print("## S3 (bench/s3.sh)\n")
 print(f"{date}; {int(cfiles)} files, {int(cbytes) / 1e9:.2f} GB; medians of {runs} runs; one Ceph RGW on loopback "
@@ -166,6 +177,18 @@ for step, label, targeted in steps:
     print(f"| {label} | {a:.1f} s | {b:.1f} s | {r:.2f}x | {goal} | {met} | {qa:.0f} | {qb:.0f} | "
           f"{qa / gb['hf']:.0f} | {qb / gb['restic']:.0f} |")
 print(f"\nStored per run: holdfast {gb['hf']:.3f} GB, restic {gb['restic']:.3f} GB.\n")
+print("Where the CPU went (medians): the client's CPU (user + system, with its children, from /proc) and the S3 "
+      "server's (the RGW, its OSD and its monitor, from /proc) in each step. Both share the machine's two cores, so "
+      "no step can take less wall time than their sum over two; the last column is that bound against restic's time "
+      "for the step: the most any tool using that much CPU could be faster than restic here.\n")
+print("| step | tool | wall s | client CPU s | S3 server CPU s | (client + server) / 2 s | restic's wall / that |")
+print("|---|---|---|---|---|---|---|")
+for step in ('backup', 'restore'):
+    for tool, key in (('holdfast', f'hf.{step}'), ('restic', f'restic.{step}')):
+        bound = (client[key] + server[key]) / 2
+        print(f"| {step} | {tool} | {m[key]:.1f} | {client[key]:.1f} | {server[key]:.1f} | {bound:.1f} | "
+              f"{m[f'restic.{step}'] / bound:.2f}x |")
+print()
 per_conn = int(window) * 1024 / (int(delay) / 1000) / 2**20
 print(f"Over a long link: the same RGW behind bench/slowlink.py, each byte {delay} ms late each way and at most "
       f"{window} KiB in flight per connection and direction (one connection: at most {per_conn:.0f} MiB/s; a request "

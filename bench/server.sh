@@ -41,17 +41,21 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -su
 	-addext subjectAltName=DNS:localhost -keyout "$work/key.pem" -out "$work/cert.pem" >/dev/null 2>&1
 export HOLDFAST_CACERT=$work/cert.pem
 
-timed() { # NAME CMD...: appends NAME<TAB>seconds to times.tsv
-	local name=$1 t0 t1
+timed() { # NAME CMD...: appends NAME<TAB>seconds<TAB>client CPU s<TAB>server CPU s to times.tsv
+	local name=$1 t0 t1 s0 s1 spid=
 	shift
+	case $name in hf-server.*) spid=$SPID ;; restic-rest.*) spid=$RCPID ;; esac
 	# the dirty pages of the step before (a restore writes 0.59 GB) are
 	# written back first, not during this step's time
 	sync
+	s0=$(bench_cpu $spid)
 	t0=$(date +%s.%N)
-	"$@" >>"$work/$name.log" 2>&1 || log "$name failed: see $work/$name.log"
+	bench_timed_cpu "$work/cpu" "$@" >>"$work/$name.log" 2>&1 || log "$name failed: see $work/$name.log"
 	t1=$(date +%s.%N)
-	printf '%s\t%s\n' "$name" "$(python3 -c "print($t1 - $t0)")" >>"$work/times.tsv"
-	log "$name: $(tail -n 1 "$work/times.tsv" | cut -f2) s"
+	s1=$(bench_cpu $spid)
+	printf '%s\t%s\t%s\t%s\n' "$name" "$(python3 -c "print(f'{$t1 - $t0:.3f}')")" "$(cat "$work/cpu")" \
+		"$(python3 -c "print(f'{$s1 - $s0:.2f}')")" >>"$work/times.tsv"
+	log "$name: $(tail -n 1 "$work/times.tsv" | cut -f2-) (s, client CPU s, server CPU s)"
 }
 
 # --- the servers -----------------------------------------------------------------
@@ -63,7 +67,7 @@ start_hf() { # starts holdfast serve; sets SPID and HPORT
 	"$HF" serve --root "$SROOT" --listen 127.0.0.1:0 --tls-cert "$work/cert.pem" --tls-key "$work/key.pem" \
 		>"$work/serve.out" 2>"$work/serve.log" &
 	SPID=$!
-	PIDS+=($SPID)
+	PIDS+=("$SPID")
 	HPORT=
 	for _ in $(seq 100); do
 		HPORT=$(sed -n 's/.* on port \([0-9]*\),.*/\1/p' "$work/serve.out")
@@ -75,7 +79,8 @@ RPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); p
 mkdir -p "$work/rclone-root"
 rclone serve restic --addr 127.0.0.1:"$RPORT" --cert "$work/cert.pem" --key "$work/key.pem" \
 	"$work/rclone-root" >"$work/rclone.log" 2>&1 &
-PIDS+=($!)
+RCPID=$!
+PIDS+=("$RCPID")
 start_hf
 restic() { command restic --cacert "$work/cert.pem" "$@"; }
 sleep 1
@@ -142,11 +147,15 @@ python3 - "$work/times.tsv" "$RUNS" "$cbytes" "$cfiles" "$RSS1" "$RSS4" "$(date 
 	"$(restic version | cut -d' ' -f1-2)" "$(rclone version | head -n 1)" >"$section" <<'EOF'
 import statistics, sys
 tsv, runs, cbytes, cfiles, rss1, rss4, date, rv, cv = sys.argv[1:]
-t = {}
+t, cc, sc = {}, {}, {}
 for line in open(tsv):
-    k, v = line.split('\t')
+    k, v, c, sv = line.rstrip('\n').split('\t')
     t.setdefault(k, []).append(float(v))
+    cc.setdefault(k, []).append(float(c or 0))
+    sc.setdefault(k, []).append(float(sv or 0))
 m = {k: statistics.median(v) for k, v in t.items()}
+client = {k: statistics.median(v) for k, v in cc.items()}
+server = {k: statistics.median(v) for k, v in sc.items()}
 print("## Server (bench/server.sh)\n")
 print(f"{date}; {int(cfiles)} files, {int(cbytes) / 1e9:.2f} GB; medians of {runs} runs; holdfast serve and "
       f"`rclone serve restic` on loopback with TLS (a self-signed P-256 certificate); {rv}, {cv}.\n")
@@ -166,6 +175,19 @@ print(f"| restore: holdfast via server (a) vs restic via rclone (b) | {m['hf-ser
 r = int(rss4) / int(rss1)
 print(f"\nServer peak RSS (VmHWM): {int(rss1) / 1024:.0f} MiB with 1 client backing up, {int(rss4) / 1024:.0f} MiB "
       f"with 4 concurrent clients ({r:.2f}x; target: flat).\n")
+print("Where the CPU went (medians): the client's CPU (user + system, with its children, from /proc) and the "
+      "server's (holdfast serve or rclone, from /proc) in each step. Both share the machine's two cores, so no step "
+      "can take less wall time than their sum over two; the last column is that bound against restic's time for the "
+      "step: the most any tool using that much CPU could be faster than restic here.\n")
+print("| step | tool | wall s | client CPU s | server CPU s | (client + server) / 2 s | restic's wall / that |")
+print("|---|---|---|---|---|---|---|")
+for step in ('backup', 'restore'):
+    for tool, key in (('holdfast local', f'hf-local.{step}'), ('holdfast via server', f'hf-server.{step}'),
+                      ('restic via rclone', f'restic-rest.{step}')):
+        bound = (client[key] + server[key]) / 2
+        print(f"| {step} | {tool} | {m[key]:.1f} | {client[key]:.1f} | {server[key]:.1f} | {bound:.1f} | "
+              f"{m[f'restic-rest.{step}'] / bound:.2f}x |")
+print()
 EOF
 python3 "$here/benchlib.py" section "$OUT" "$section"
 log "wrote the Server section of $OUT"
