@@ -116,7 +116,7 @@ watcher_stop() {
 	WPID=""
 }
 
-: >"$work/times.tsv" # mode workload wall alerts
+: >"$work/times.tsv" # mode workload wall alerts exit-status pass
 : >"$work/watcher.tsv" # ticks wall-of-workloads hwm-kB
 starts=0
 for r in $(seq "$RUNS"); do
@@ -147,7 +147,7 @@ for r in $(seq "$RUNS"); do
 			n1=$(cat "$jlog" 2>/dev/null | wc -l)
 			wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')
 			total=$(awk -v a="$total" -v b="$wall" 'BEGIN {print a + b + 0}')
-			printf '%s\t%s\t%s\t%s\t%s\n' "$mode" "$name" "$wall" "$((n1 - n0))" "$rc" >>"$work/times.tsv"
+			printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$name" "$wall" "$((n1 - n0))" "$rc" "$r" >>"$work/times.tsv"
 			log "round $r $mode $name: ${wall}s, alerts $((n1 - n0)), exit $rc"
 		done
 		clean
@@ -220,10 +220,14 @@ python3 - "$work/times.tsv" "$work/watcher.tsv" "$work/latency.tsv" "$RUNS" "$np
 	>"$section" <<'PY'
 import statistics, sys
 tsv, wtsv, ltsv, runs, npool, stopped, mb, files, date, ver, fs, wargs = sys.argv[1:]
-rows = {}
+rows, by_pass = {}, {}
 for line in open(tsv):
-    mode, name, wall, alerts, rc = line.rstrip("\n").split("\t")
+    mode, name, wall, alerts, rc, npass = line.rstrip("\n").split("\t")
     rows.setdefault(name, {}).setdefault(mode, []).append((float(wall), int(alerts), int(rc)))
+    by_pass.setdefault((name, npass), {})[mode] = float(wall)
+def pass_ratios(name):
+    """on / off of each pass (the two runs of a pass are next to each other in time)"""
+    return sorted(p["on"] / p["off"] for (n, _), p in by_pass.items() if n == name and p.get("off") and "on" in p)
 desc = {
     "build": "a copy of the holdfast tree built (`make -j2 build/holdfast`)",
     "tar": "`tar cf` of the source tree, then `tar xf` of it",
@@ -242,14 +246,16 @@ print(f"{date}; {ver}; the watched directory, {where}, holds the holdfast source
       f"/usr/share/doc and the source tree ({files} files, {mb} MB) and write into the watched directory, each in a "
       f"session of its own. {runs} passes with the watcher off and {runs} on, alternating; medians.{opts} Alerts are "
       f"the watcher's JSON log lines (summed over the runs on). The machine has 2 shared cores: ratios within a few "
-      f"percent are noise.\n")
+      f"percent are noise. \"Pass by pass\" is the median of each pass's on / off (the two runs of a pass are "
+      f"minutes apart at most, so a change in the machine's load between passes cancels), with the lowest and "
+      f"highest.\n")
 busy = any("busy" in r for r in rows.values())
 if busy:
-    print("| workload | off s | on s | on / off | beside a busy loop s | busy / off | alerts | exit status |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| workload | off s | on s | on / off | pass by pass | beside a busy loop s | busy / off | alerts | exit status |")
+    print("|---|---|---|---|---|---|---|---|---|")
 else:
-    print("| workload | off s | on s | on / off | alerts | exit status |")
-    print("|---|---|---|---|---|---|")
+    print("| workload | off s | on s | on / off | pass by pass | alerts | exit status |")
+    print("|---|---|---|---|---|---|---|")
 toff = ton = tbusy = 0.0
 alerts_all = 0
 for name in desc:
@@ -267,9 +273,15 @@ for name in desc:
         bw = statistics.median(w for w, _, _ in rows[name].get("busy", [(0, 0, 0)]))
         tbusy += bw
         b = f" {bw:.2f} | {bw / off if off else 0:.3f} |"
-    print(f"| {desc[name]} | {off:.2f} | {on:.2f} | {on / off if off else 0:.3f} |{b} {al} | {', '.join(map(str, rcs))} |")
+    pr = pass_ratios(name)
+    pp = f"{statistics.median(pr):.3f} ({pr[0]:.3f}–{pr[-1]:.3f})" if pr else ""
+    print(f"| {desc[name]} | {off:.2f} | {on:.2f} | {on / off if off else 0:.3f} | {pp} |{b} {al} | {', '.join(map(str, rcs))} |")
 b = f" {tbusy:.2f} | {tbusy / toff if toff else 0:.3f} |" if busy else ""
-print(f"| **all** | {toff:.2f} | {ton:.2f} | {ton / toff if toff else 0:.3f} |{b} {alerts_all} | |")
+allp = sorted(sum(p["on"] for (n, k), p in by_pass.items() if k == npass and "on" in p and "off" in p) /
+              sum(p["off"] for (n, k), p in by_pass.items() if k == npass and "on" in p and "off" in p)
+              for npass in {k for _, k in by_pass})
+ap = f"{statistics.median(allp):.3f} ({allp[0]:.3f}–{allp[-1]:.3f})" if allp else ""
+print(f"| **all** | {toff:.2f} | {ton:.2f} | {ton / toff if toff else 0:.3f} | {ap} |{b} {alerts_all} | |")
 if busy:
     print("\nThe busy loop is the reference: one core's worth of CPU (a shell loop that touches no file) and no "
           "watcher. It shows what the watcher's CPU alone, spent beside the workloads, would cost them; the rest of "
