@@ -24,16 +24,15 @@ bench_cpu() {
 		awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); t += $12 + $13 + $14 + $15 } END { printf "%.2f\n", t / hz }'
 }
 # bench_timed_cpu FILE CMD...: runs CMD (a shell function too) in a subshell;
-# FILE gets the CPU seconds of what the subshell ran (user + system of its
-# reaped children, from /proc)
+# FILE gets the CPU seconds of what the subshell ran (bench_cpu of it: its
+# reaped children, and its own, next to nothing)
 bench_timed_cpu() {
 	local out=$1
 	shift
 	(
 		"$@"
 		rc=$?
-		awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.2f\n", ($14 + $15) / hz }' \
-			"/proc/$BASHPID/stat" >"$out"
+		bench_cpu "$BASHPID" >"$out"
 		exit $rc
 	)
 }
