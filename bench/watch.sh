@@ -277,9 +277,13 @@ for name in desc:
     pp = f"{statistics.median(pr):.3f} ({pr[0]:.3f}–{pr[-1]:.3f})" if pr else ""
     print(f"| {desc[name]} | {off:.2f} | {on:.2f} | {on / off if off else 0:.3f} | {pp} |{b} {al} | {', '.join(map(str, rcs))} |")
 b = f" {tbusy:.2f} | {tbusy / toff if toff else 0:.3f} |" if busy else ""
-allp = sorted(sum(p["on"] for (n, k), p in by_pass.items() if k == npass and "on" in p and "off" in p) /
-              sum(p["off"] for (n, k), p in by_pass.items() if k == npass and "on" in p and "off" in p)
-              for npass in {k for _, k in by_pass})
+totals = {}  # pass -> [on, off] over the workloads it ran both ways
+for (_, npass), p in by_pass.items():
+    if "on" in p and p.get("off"):
+        t = totals.setdefault(npass, [0.0, 0.0])
+        t[0] += p["on"]
+        t[1] += p["off"]
+allp = sorted(on / off for on, off in totals.values())
 ap = f"{statistics.median(allp):.3f} ({allp[0]:.3f}–{allp[-1]:.3f})" if allp else ""
 print(f"| **all** | {toff:.2f} | {ton:.2f} | {ton / toff if toff else 0:.3f} | {ap} |{b} {alerts_all} | |")
 if busy:
