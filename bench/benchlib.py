@@ -811,6 +811,27 @@ def cmd_scale_report(resdir, out):
     os.replace(out + ".tmp", out)
 
 
+def print_cpu_bound(server, rows, wall, client, srv):
+    """prints the "Where the CPU went" table of bench/server.sh and bench/s3.sh:
+    rows are (step, tool, key, restic's key for that step); wall, client and
+    srv map keys to medians of wall seconds, the client's CPU and the
+    server's (what `server` names)"""
+    print(f"Where the CPU went (medians): the client's CPU (user + system, with its children, from /proc) and the "
+          f"{server}'s ({SERVER_WHAT[server]}, from /proc) in each step. Both share the machine's two cores, so no "
+          "step can take less wall time than their sum over two; the last column is that bound against restic's time "
+          "for the step: the most any tool using that much CPU could be faster than restic here.\n")
+    print(f"| step | tool | wall s | client CPU s | {server} CPU s | (client + server) / 2 s | restic's wall / that |")
+    print("|---|---|---|---|---|---|---|")
+    for step, tool, key, ref in rows:
+        bound = (client[key] + srv[key]) / 2
+        print(f"| {step} | {tool} | {wall[key]:.1f} | {client[key]:.1f} | {srv[key]:.1f} | {bound:.1f} | "
+              f"{wall[ref] / bound:.2f}x |")
+    print()
+
+
+SERVER_WHAT = {"server": "holdfast serve or rclone", "S3 server": "the RGW, its OSD and its monitor"}
+
+
 def cmd_section(out, sec):
     doc = open(out, encoding="utf-8").read()
     new = open(sec, encoding="utf-8").read()

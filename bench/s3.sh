@@ -144,10 +144,11 @@ done
 cbytes=$(du -sb "$CORPUS" | cut -f1)
 cfiles=$(find "$CORPUS" -type f | wc -l)
 section=$work/section.md
-python3 - "$work/times.tsv" "$RUNS" "$cbytes" "$cfiles" "$HF_BYTES" "$RESTIC_BYTES" \
+PYTHONPATH=$here python3 - "$work/times.tsv" "$RUNS" "$cbytes" "$cfiles" "$HF_BYTES" "$RESTIC_BYTES" \
 	"$(date -u '+%Y-%m-%d %H:%M UTC')" "$(restic version | cut -d' ' -f1-2)" "$(radosgw --version | head -n 1)" \
 	"$LINK_DELAY_MS" "$LINK_WINDOW_KIB" >"$section" <<'EOF'
 import statistics, sys
+from benchlib import print_cpu_bound
 tsv, runs, cbytes, cfiles, hfb, rsb, date, rv, gv, delay, window = sys.argv[1:]
 t, q, cc, sc = {}, {}, {}, {}
 for line in open(tsv):
@@ -177,18 +178,8 @@ for step, label, targeted in steps:
     print(f"| {label} | {a:.1f} s | {b:.1f} s | {r:.2f}x | {goal} | {met} | {qa:.0f} | {qb:.0f} | "
           f"{qa / gb['hf']:.0f} | {qb / gb['restic']:.0f} |")
 print(f"\nStored per run: holdfast {gb['hf']:.3f} GB, restic {gb['restic']:.3f} GB.\n")
-print("Where the CPU went (medians): the client's CPU (user + system, with its children, from /proc) and the S3 "
-      "server's (the RGW, its OSD and its monitor, from /proc) in each step. Both share the machine's two cores, so "
-      "no step can take less wall time than their sum over two; the last column is that bound against restic's time "
-      "for the step: the most any tool using that much CPU could be faster than restic here.\n")
-print("| step | tool | wall s | client CPU s | S3 server CPU s | (client + server) / 2 s | restic's wall / that |")
-print("|---|---|---|---|---|---|---|")
-for step in ('backup', 'restore'):
-    for tool, key in (('holdfast', f'hf.{step}'), ('restic', f'restic.{step}')):
-        bound = (client[key] + server[key]) / 2
-        print(f"| {step} | {tool} | {m[key]:.1f} | {client[key]:.1f} | {server[key]:.1f} | {bound:.1f} | "
-              f"{m[f'restic.{step}'] / bound:.2f}x |")
-print()
+print_cpu_bound("S3 server", [(step, tool, f"{key}.{step}", f"restic.{step}") for step in ("backup", "restore")
+                              for tool, key in (("holdfast", "hf"), ("restic", "restic"))], m, client, server)
 per_conn = int(window) * 1024 / (int(delay) / 1000) / 2**20
 print(f"Over a long link: the same RGW behind bench/slowlink.py, each byte {delay} ms late each way and at most "
       f"{window} KiB in flight per connection and direction (one connection: at most {per_conn:.0f} MiB/s; a request "

@@ -143,9 +143,10 @@ log "server peak RSS, 4 clients: $RSS4 KiB"
 cbytes=$(du -sb "$CORPUS" | cut -f1)
 cfiles=$(find "$CORPUS" -type f | wc -l)
 section=$work/section.md
-python3 - "$work/times.tsv" "$RUNS" "$cbytes" "$cfiles" "$RSS1" "$RSS4" "$(date -u '+%Y-%m-%d %H:%M UTC')" \
+PYTHONPATH=$here python3 - "$work/times.tsv" "$RUNS" "$cbytes" "$cfiles" "$RSS1" "$RSS4" "$(date -u '+%Y-%m-%d %H:%M UTC')" \
 	"$(restic version | cut -d' ' -f1-2)" "$(rclone version | head -n 1)" >"$section" <<'EOF'
 import statistics, sys
+from benchlib import print_cpu_bound
 tsv, runs, cbytes, cfiles, rss1, rss4, date, rv, cv = sys.argv[1:]
 t, cc, sc = {}, {}, {}
 for line in open(tsv):
@@ -175,19 +176,9 @@ print(f"| restore: holdfast via server (a) vs restic via rclone (b) | {m['hf-ser
 r = int(rss4) / int(rss1)
 print(f"\nServer peak RSS (VmHWM): {int(rss1) / 1024:.0f} MiB with 1 client backing up, {int(rss4) / 1024:.0f} MiB "
       f"with 4 concurrent clients ({r:.2f}x; target: flat).\n")
-print("Where the CPU went (medians): the client's CPU (user + system, with its children, from /proc) and the "
-      "server's (holdfast serve or rclone, from /proc) in each step. Both share the machine's two cores, so no step "
-      "can take less wall time than their sum over two; the last column is that bound against restic's time for the "
-      "step: the most any tool using that much CPU could be faster than restic here.\n")
-print("| step | tool | wall s | client CPU s | server CPU s | (client + server) / 2 s | restic's wall / that |")
-print("|---|---|---|---|---|---|---|")
-for step in ('backup', 'restore'):
-    for tool, key in (('holdfast local', f'hf-local.{step}'), ('holdfast via server', f'hf-server.{step}'),
-                      ('restic via rclone', f'restic-rest.{step}')):
-        bound = (client[key] + server[key]) / 2
-        print(f"| {step} | {tool} | {m[key]:.1f} | {client[key]:.1f} | {server[key]:.1f} | {bound:.1f} | "
-              f"{m[f'restic-rest.{step}'] / bound:.2f}x |")
-print()
+print_cpu_bound("server", [(step, tool, f"{key}.{step}", f"restic-rest.{step}") for step in ("backup", "restore")
+                           for tool, key in (("holdfast local", "hf-local"), ("holdfast via server", "hf-server"),
+                                             ("restic via rclone", "restic-rest"))], m, client, server)
 EOF
 python3 "$here/benchlib.py" section "$OUT" "$section"
 log "wrote the Server section of $OUT"

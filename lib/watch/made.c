@@ -221,11 +221,12 @@ int watch_made_take(struct hf_watch *w, const char *path, struct hf_watch_who *m
 	return 1;
 }
 
-/* whether x is in the directory of beside (its first dirlen bytes); a
- * flush looks at every waiting file, so the lengths are compared first */
+/* whether x is in the directory of beside (its first dirlen bytes; none
+ * for SIZE_MAX); a flush looks at every waiting file, so the lengths are
+ * compared first */
 static int in_dir(const struct watch_made_entry *x, const char *beside, size_t dirlen)
 {
-	return x->dirlen == dirlen && memcmp(x->path, beside, dirlen) == 0;
+	return dirlen != SIZE_MAX && x->dirlen == dirlen && memcmp(x->path, beside, dirlen) == 0;
 }
 
 int watch_made_flush(struct hf_watch *w, const struct hf_watch_who *who, const char *beside, struct hf_watch_hit *hit)
